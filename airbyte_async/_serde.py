@@ -1,0 +1,498 @@
+"""
+The one cattrs converter: every rule of the Config API's wire format lives here.
+
+- Keys are camelCase on the wire and snake_case in the models, except the API's odd keys
+  (``created_at`` on ConnectionRead, ``page_size`` on SourceReadList, ``disable_cache`` on
+  SourceDiscoverSchemaRequestBody, ...) and the keys that depend on the actor kind
+  (``sourceDefinitionId`` / ``destinationDefinitionId``). All of it is decided in
+  :func:`wire_name`, used by the hook factories.
+- Times are epoch seconds on the wire and aware UTC :class:`~datetime.datetime` in the models;
+  :data:`~airbyte_async.models.common.IsoDateTime` fields travel as ISO-8601 strings.
+- Reading is tolerant of what it does not use (unknown keys are ignored, unknown enum values are
+  kept) and strict about what it does: a missing or mistyped known key is a
+  :class:`~airbyte_async.errors.ResponseValidationError` naming the route and the path of the bad
+  field, with the cattrs error as ``__cause__``.
+- Writing is minimal: fields left at their default (None, mostly) are not sent.
+- Opaque JSON (connector configuration, JSON schemas) passes through as the very same object.
+- Large parts rarely needed (a connection's catalog, logs) are kept as
+  :class:`~airbyte_async.models.common.Deferred` raw JSON and read on first use.
+
+Hooks are generated once per class by cattrs and cached; nothing reflects per call.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
+from functools import partial
+from types import UnionType
+from typing import Any, TypeVar, Union, get_args, get_origin
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from .errors import ResponseValidationError
+from .models import (
+    Actor,
+    Attempt,
+    Catalog,
+    Connection,
+    Destination,
+    DestinationDefinition,
+    Job,
+    JobPage,
+    Source,
+    SourceDefinition,
+)
+from .models import _wire as w
+from .models.common import Deferred, IsoDateTime, JsonObject, OpenEnum
+
+__all__ = ["structure", "unstructure", "wire_name"]
+
+T = TypeVar("T")
+
+_MAX_PROBLEMS = 5
+
+# The route being read, for the errors of Deferred parts read later.
+_ROUTE: ContextVar[str] = ContextVar("airbyte_async_route", default="")
+
+# -- wire names -------------------------------------------------------------------------------
+
+_RENAMES: dict[type, dict[str, str]] = {
+    Actor: {"configuration": "connectionConfiguration"},
+    w.ActorCreate: {"configuration": "connectionConfiguration"},
+    w.ActorUpdate: {"configuration": "connectionConfiguration"},
+    Connection: {"created_at": "created_at"},
+    Job: {"job_type": "configType"},
+    JobPage: {"total_count": "totalJobCount"},
+    w.DiscoverSchemaBody: {"disable_cache": "disable_cache"},
+    w.SourceList: {"items": "sources", "page_size": "page_size"},
+    w.DestinationList: {"items": "destinations", "page_size": "page_size"},
+    w.SourceDefinitionList: {"items": "sourceDefinitions"},
+    w.DestinationDefinitionList: {"items": "destinationDefinitions"},
+}
+
+# Written even when left at their default: the server requires them.
+_ALWAYS_WRITTEN: dict[type, tuple[str, ...]] = {Catalog: ("streams",)}
+
+# Classes shared by sources and destinations name their ids generically; the kind picks the key.
+_KIND: dict[type, str] = {
+    Source: "source",
+    Destination: "destination",
+    SourceDefinition: "source",
+    DestinationDefinition: "destination",
+    w.SourceIdBody: "source",
+    w.DestinationIdBody: "destination",
+    w.SourceCreate: "source",
+    w.DestinationCreate: "destination",
+    w.SourceUpdate: "source",
+    w.DestinationUpdate: "destination",
+    w.SourceDefinitionIdBody: "source",
+    w.DestinationDefinitionIdBody: "destination",
+    w.SourceDefinitionSpecBody: "source",
+    w.DestinationDefinitionSpecBody: "destination",
+}
+_KIND_KEYS = {"actor_id": "{}Id", "definition_id": "{}DefinitionId", "definition_name": "{}Name"}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.lstrip("_").split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def wire_name(cls: type, field: str) -> str:
+    """The JSON key of *cls*'s attribute *field*."""
+    for klass in cls.__mro__:
+        renamed = _RENAMES.get(klass, {}).get(field)
+        if renamed is not None:
+            return renamed
+    kind = _KIND.get(cls)
+    if kind is not None and field in _KIND_KEYS:
+        return _KIND_KEYS[field].format(kind)
+    return _camel(field)
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+
+class _WireTypeError(TypeError):
+    """A value of the wrong JSON type; the message names types only, never the value."""
+
+    def __init__(self, expected: str, value: object) -> None:
+        super().__init__(f"expected {expected}, got {_json_type(value)}")
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    if value is None:
+        return "null"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "a number"
+    return names.get(type(value), type(value).__name__)
+
+
+def _note_of(exc: BaseException, kind: type[str]) -> Any:
+    return next((n for n in getattr(exc, "__notes__", ()) if isinstance(n, kind)), None)
+
+
+def _problems(exc: BaseException, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(exc, ClassValidationError):
+        for sub in exc.exceptions:
+            note = _note_of(sub, AttributeValidationNote)
+            key = wire_name(exc.cl, note.name) if note is not None else "?"
+            yield from _problems(sub, f"{path}.{key}")
+    elif isinstance(exc, IterableValidationError):
+        for sub in exc.exceptions:
+            note = _note_of(sub, IterableValidationNote)
+            yield from _problems(sub, f"{path}[{note.index if note is not None else '?'}]")
+    elif isinstance(exc, KeyError):
+        yield path, "missing"
+    elif isinstance(exc, _WireTypeError):
+        yield path, str(exc)
+    else:
+        # Other messages may quote the value (a secret, a whole body): name the kind only.
+        yield path, f"invalid value ({type(exc).__name__})"
+
+
+def _describe(exc: BaseException, cls: type, root: str = "$") -> str:
+    problems = list(_problems(exc, root))
+    shown = "; ".join(f"{path}: {what}" for path, what in problems[:_MAX_PROBLEMS])
+    more = f" (and {len(problems) - _MAX_PROBLEMS} more)" if len(problems) > _MAX_PROBLEMS else ""
+    return f"response does not fit {cls.__name__}: {shown}{more}"
+
+
+def _rehome(exc: ClassValidationError, key: str, top_level: frozenset[str]) -> Exception:
+    """Errors of fields merged out of the *key* sub-object, moved back under it for the path."""
+    nested: list[Exception] = []
+    top: list[Exception] = []
+    for sub in exc.exceptions:
+        note = _note_of(sub, AttributeValidationNote)
+        (top if note is not None and note.name in top_level else nested).append(sub)
+    if nested:
+        group = ClassValidationError(exc.message, nested, exc.cl)
+        group.__notes__ = [AttributeValidationNote(f"@ attribute {key}", key, exc.cl)]
+        top.append(group)
+    return ClassValidationError(exc.message, top, exc.cl)
+
+
+# -- the converter ----------------------------------------------------------------------------
+
+_converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
+
+
+def _structure_str(value: Any, _: Any) -> str:
+    if value.__class__ is str:
+        return value
+    raise _WireTypeError("a string", value)
+
+
+def _structure_int(value: Any, _: Any) -> int:
+    if value.__class__ is int:
+        return value
+    raise _WireTypeError("an integer", value)
+
+
+def _structure_float(value: Any, _: Any) -> float:
+    if value.__class__ is float or value.__class__ is int:
+        return float(value)
+    raise _WireTypeError("a number", value)
+
+
+def _structure_bool(value: Any, _: Any) -> bool:
+    if value.__class__ is bool:
+        return value
+    raise _WireTypeError("a boolean", value)
+
+
+def _structure_epoch(value: Any, _: Any) -> datetime:
+    if value.__class__ is int or value.__class__ is float:
+        return datetime.fromtimestamp(value, UTC)
+    raise _WireTypeError("epoch seconds", value)
+
+
+def _structure_iso(value: Any, _: Any) -> datetime:
+    if value.__class__ is str:
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    raise _WireTypeError("an ISO-8601 string", value)
+
+
+def _structure_date(value: Any, _: Any) -> date:
+    if value.__class__ is str:
+        return date.fromisoformat(value)
+    raise _WireTypeError("an ISO-8601 date", value)
+
+
+def _structure_object(value: Any, _: Any) -> JsonObject:
+    if value.__class__ is dict:
+        return value
+    raise _WireTypeError("an object", value)
+
+
+def _structure_open_enum(value: Any, cls: Any) -> Any:
+    if value.__class__ is str:
+        member = cls._value2member_map_.get(value)
+        return member if member is not None else cls(value)
+    raise _WireTypeError("a string", value)
+
+
+def _is_json_object(t: Any) -> bool:
+    return bool(t == JsonObject)
+
+
+def _is_homogeneous_tuple(t: Any) -> bool:
+    args = get_args(t)
+    return get_origin(t) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _is_optional(t: Any) -> bool:
+    args = get_args(t)
+    return len(args) == 2 and type(None) in args and get_origin(t) in (Union, UnionType)
+
+
+def _optional_hook(t: Any) -> Callable[[Any, Any], Any]:
+    inner = next(a for a in get_args(t) if a is not type(None))
+    hook = _converter.get_structure_hook(inner)
+    if inner is str or inner is int or inner is bool:
+        # Most optional fields are plain scalars: one call instead of two.
+        def structure_optional_scalar(value: Any, _: Any) -> Any:
+            if value is None or value.__class__ is inner:
+                return value
+            return hook(value, inner)
+
+        return structure_optional_scalar
+
+    def structure_optional(value: Any, _: Any) -> Any:
+        return None if value is None else hook(value, inner)
+
+    return structure_optional
+
+
+def _tuple_hook(t: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
+    elem = get_args(t)[0]
+    hook = _converter.get_structure_hook(elem)
+    if elem is str:
+        # Log lines come by the thousand: check the element type inline, without a call each.
+        def structure_strings(value: Any, _: Any) -> tuple[Any, ...]:
+            if value.__class__ is list and all(e.__class__ is str for e in value):
+                return tuple(value)
+            return structure_tuple(value, t)
+
+        return structure_strings
+
+    def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
+        if value.__class__ is not list:
+            raise _WireTypeError("an array", value)
+        try:
+            return tuple([hook(e, elem) for e in value])
+        except Exception:
+            pass
+        # Slow path, only on failure: find the bad elements for the error path.
+        errors = []
+        for index, e in enumerate(value):
+            try:
+                hook(e, elem)
+            except Exception as exc:
+                exc.__notes__ = [
+                    *getattr(exc, "__notes__", ()),
+                    IterableValidationNote(f"@ index {index}", index, elem),
+                ]
+                errors.append(exc)
+        raise IterableValidationError("while structuring an array", errors, t)
+
+    return structure_tuple
+
+
+def _renames(cls: Any) -> dict[str, Any]:
+    attrs.resolve_types(cls)
+    names: dict[str, Any] = {}
+    for a in attrs.fields(cls):
+        key = wire_name(cls, a.name)
+        model = _deferred_model(a.type)
+        if model is None:
+            names[a.name] = override(rename=key)
+        else:
+            names[a.name] = override(
+                rename=key,
+                struct_hook=_defer(model, key),
+                unstruct_hook=lambda v, model=model: _unstructure_deferred(v, model),
+            )
+    return names
+
+
+def _deferred_model(t: Any) -> Any:
+    """X for a field typed ``X | Deferred[X]`` (optionally ``| None``), else None."""
+    if get_origin(t) not in (Union, UnionType):
+        return None
+    lazy = [a for a in get_args(t) if get_origin(a) is Deferred]
+    return get_args(lazy[0])[0] if lazy else None
+
+
+def _defer(model: Any, key: str) -> Callable[[Any, Any], Any]:
+    def defer(value: Any, _: Any) -> Any:
+        if value is None:
+            return None
+        if value.__class__ is not dict:
+            raise _WireTypeError("an object", value)
+        return Deferred(value, partial(_read_deferred, model, _ROUTE.get(), key))
+
+    return defer
+
+
+def _read_deferred(model: type[T], route: str, key: str, raw: Any) -> T:
+    try:
+        return _converter.structure(raw, model)
+    except Exception as exc:
+        raise ResponseValidationError(_describe(exc, model, f"$..{key}"), route=route) from exc
+
+
+def _unstructure_deferred(value: Any, model: Any) -> Any:
+    if isinstance(value, Deferred):
+        return value.raw
+    return None if value is None else _converter.unstructure(value, model)
+
+
+def _structure_factory(cls: Any) -> Callable[[Any, Any], Any]:
+    generated = make_dict_structure_fn(cls, _converter, **_renames(cls))
+    if cls is Job:
+        return _envelope(generated, "job", frozenset({"attempts"}), required=True)
+    if cls is Attempt:
+        return _envelope(generated, "attempt", frozenset({"logs"}), required=False)
+
+    def structure_object(value: Any, _: Any) -> Any:
+        if value.__class__ is not dict:
+            raise _WireTypeError("an object", value)
+        return generated(value, cls)
+
+    return structure_object
+
+
+def _envelope(
+    generated: Callable[[Any, Any], T], key: str, siblings: frozenset[str], *, required: bool
+) -> Callable[[Any, Any], T]:
+    """
+    Read a model whose fields sit in a sub-object *key*, with *siblings* beside it.
+
+    ``{"job": {...}, "attempts": [...]}`` becomes one Job; ``{"attempt": {...}, "logs": {...},
+    "logType": ...}`` one Attempt. Without *required*, a bare object is read as it is.
+    """
+
+    def structure_enveloped(value: Any, cls: Any) -> T:
+        if value.__class__ is not dict:
+            raise _WireTypeError("an object", value)
+        inner = value.get(key)
+        if inner is None and not required:
+            return generated(value, cls)
+        if inner.__class__ is not dict:
+            error = KeyError(key) if inner is None else _WireTypeError("an object", inner)
+            error.__notes__ = [AttributeValidationNote(f"@ attribute {key}", key, cls)]
+            raise ClassValidationError(f"While structuring {cls.__name__}", [error], cls)
+        merged = dict(inner)
+        for sibling in siblings:
+            if sibling in value:
+                merged[sibling] = value[sibling]
+        log_type = value.get("logType")
+        if log_type is not None and merged.get("logs").__class__ is dict:
+            merged["logs"] = {**merged["logs"], "logType": log_type}
+        try:
+            return generated(merged, cls)
+        except ClassValidationError as exc:
+            raise _rehome(exc, key, siblings) from None
+
+    return structure_enveloped
+
+
+def _unstructure_factory(cls: Any) -> Callable[[Any], dict[str, Any]]:
+    names = _renames(cls)
+    for field in _ALWAYS_WRITTEN.get(cls, ()):
+        names[field] = override(rename=wire_name(cls, field), omit_if_default=False)
+    generated = make_dict_unstructure_fn(cls, _converter, _cattrs_omit_if_default=True, **names)
+    if cls is not Job:
+        return generated
+
+    def unstructure_job(job: Job) -> dict[str, Any]:
+        # Back to the JobInfoRead shape it was read from: {"job": {...}, "attempts": [...]}.
+        fields = generated(job)
+        attempts = fields.pop("attempts", [])
+        return {"job": fields, "attempts": attempts}
+
+    return unstructure_job
+
+
+def _unstructure_iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _unstructure_epoch(value: datetime) -> int:
+    return int(value.timestamp())
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _unstructure_enum(value: enum.Enum) -> Any:
+    return value._value_
+
+
+# Registered in order from general to special: later registrations win.
+_converter.register_structure_hook(str, _structure_str)
+_converter.register_structure_hook(int, _structure_int)
+_converter.register_structure_hook(float, _structure_float)
+_converter.register_structure_hook(bool, _structure_bool)
+# More specific than str in a StrEnum's MRO, so enums do not fall to the str hook.
+_converter.register_structure_hook(OpenEnum, _structure_open_enum)
+_converter.register_structure_hook(datetime, _structure_epoch)
+_converter.register_structure_hook(date, _structure_date)
+_converter.register_structure_hook(IsoDateTime, _structure_iso)
+_converter.register_unstructure_hook(datetime, _unstructure_epoch)
+_converter.register_unstructure_hook(date, date.isoformat)
+_converter.register_unstructure_hook(IsoDateTime, _unstructure_iso)
+_converter.register_structure_hook_func(_is_json_object, _structure_object)
+_converter.register_unstructure_hook_func(_is_json_object, _identity)
+_converter.register_unstructure_hook(enum.Enum, _unstructure_enum)
+_converter.register_unstructure_hook(enum.StrEnum, _unstructure_enum)
+_converter.register_structure_hook_factory(_is_optional, _optional_hook)
+_converter.register_structure_hook_factory(_is_homogeneous_tuple, _tuple_hook)
+_converter.register_structure_hook_factory(attrs.has, _structure_factory)
+_converter.register_unstructure_hook_factory(attrs.has, _unstructure_factory)
+
+
+# -- public helpers ---------------------------------------------------------------------------
+
+
+def structure(data: Any, cls: type[T], *, route: str = "") -> T:
+    """
+    Read decoded JSON *data* as a *cls*.
+
+    Raises :class:`~airbyte_async.errors.ResponseValidationError` (and nothing else) when *data*
+    does not fit: its message names *route* and the JSON path of each bad field, never a value;
+    its ``body`` is *data* with secrets masked; the cattrs error is its ``__cause__``.
+    """
+    token = _ROUTE.set(route)
+    try:
+        return _converter.structure(data, cls)
+    except Exception as exc:
+        raise ResponseValidationError(_describe(exc, cls), route=route) from exc
+    finally:
+        _ROUTE.reset(token)
+
+
+def unstructure(obj: Any) -> dict[str, Any]:
+    """
+    Write an attrs instance as a JSON-ready dict, minimally.
+
+    Fields left at their default are left out, so a request body carries only what was set.
+    Opaque configuration is passed through as the same object.
+    """
+    result: dict[str, Any] = _converter.unstructure(obj)
+    return result

@@ -1,0 +1,99 @@
+"""
+One HTTP exchange, and nothing else: the only module that knows aiohttp's exceptions.
+
+:func:`send` performs one request and returns a :class:`Response`, or raises a
+:class:`~airbyte_async.errors.TransportError` that says whether the server may have acted.
+:func:`decode` turns a response into JSON or the matching :mod:`~airbyte_async.errors` exception.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+import attrs
+from yarl import URL
+
+from .errors import (
+    ConnectError,
+    ConnectionLostError,
+    RequestTimeoutError,
+    ResponseValidationError,
+    error_for,
+)
+
+__all__ = ["Response", "decode", "send"]
+
+_JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+
+
+@attrs.frozen
+class Response:
+    """A complete HTTP answer: status, headers and the raw body."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+async def send(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: URL,
+    *,
+    route: str,
+    body: bytes | None,
+    headers: Mapping[str, str],
+    timeout: aiohttp.ClientTimeout,
+) -> Response:
+    """
+    Send one request and read the whole answer.
+
+    Raises :class:`ConnectError` when the connection could not be made (the request never left),
+    :class:`RequestTimeoutError` on a timeout and :class:`ConnectionLostError` when the
+    connection broke afterwards (both: the server may have acted).
+    """
+    all_headers = {**_JSON_HEADERS, **headers} if body is not None else headers
+    try:
+        async with session.request(
+            method, url, data=body, headers=all_headers, timeout=timeout
+        ) as resp:
+            payload = await resp.read()
+            return Response(resp.status, resp.headers, payload)
+    # aiohttp's total timeout is a bare TimeoutError, not a ClientError: catch it first.
+    except TimeoutError as e:
+        raise RequestTimeoutError("request timed out", route=route) from e
+    except aiohttp.ClientConnectorError as e:
+        raise ConnectError(f"cannot connect to {url.host}:{url.port}", route=route) from e
+    except aiohttp.ClientError as e:
+        raise ConnectionLostError(f"connection lost: {type(e).__name__}", route=route) from e
+    except OSError as e:
+        raise ConnectionLostError(f"connection lost: {type(e).__name__}", route=route) from e
+
+
+def decode(response: Response, *, route: str) -> Any:
+    """
+    The JSON of a 2xx answer (None when empty), or raise the error the status maps to.
+
+    A 2xx body that is not JSON raises :class:`ResponseValidationError` with
+    ``malformed=True``: a proxy or a broken connection mangled it, and the server may have acted.
+    """
+    status, raw = response.status, response.body
+    if 200 <= status < 300:
+        if not raw.strip():
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError as e:
+            raise ResponseValidationError(
+                f"the server answered {status} with a body that is not JSON",
+                route=route,
+                malformed=True,
+            ) from e
+    try:
+        body: Any = json.loads(raw) if raw.strip() else None
+    except ValueError:
+        body = raw.decode("utf-8", "replace")
+    raise error_for(status, body, route=route, headers=response.headers)

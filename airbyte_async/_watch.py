@@ -1,0 +1,208 @@
+"""
+Watching many jobs at once, with a constant number of requests per poll cycle.
+
+One :class:`JobWatcher` polls ``jobs/list_for_workspaces`` for every job changed since the newest
+``updatedAt`` the server has returned (the server's clock, less an overlap), page by page, and
+wakes the watches whose job reached a terminal status. The answer carries attempts and stats, so
+a finished job needs no further request. Servers without that route (0.40) are detected on the
+first poll and watched with one ``jobs/get_light`` per job instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import attrs
+
+from ._serde import structure
+from .errors import AirbyteError, NotFoundError
+from .models import Job
+
+if TYPE_CHECKING:
+    from ._client import AirbyteClient
+
+__all__ = ["JobWatcher", "Watch"]
+
+log = logging.getLogger("airbyte_async")
+
+_TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
+_ROUTE = "jobs/list_for_workspaces"
+
+
+@attrs.define(eq=False)
+class Watch:
+    """One watched job: its latest known state, and an event set once it is final."""
+
+    job: Job
+    workspace_id: str | None
+    status: str
+    registered: float
+    done: anyio.Event = attrs.field(factory=anyio.Event)
+    error: AirbyteError | None = None
+
+
+@attrs.define(eq=False)
+class JobWatcher:
+    """
+    Polls for many jobs at once; :meth:`run` polls until cancelled.
+
+    The pace adapts: at most every *min_interval* seconds while young jobs are in flight,
+    stretching towards *max_interval* as the youngest watched job ages (a tenth of its age),
+    with ±10 % jitter. *overlap* seconds are re-read at each poll, because the server's
+    timestamps have a resolution of one second. After *max_failures* polls in a row fail,
+    every watch ends with the last error.
+    """
+
+    client: AirbyteClient
+    min_interval: float = 0.2
+    max_interval: float = 30.0
+    overlap: float = 2.0
+    page_size: int = 500
+    max_failures: int = 10
+    on_change: Callable[[Watch], None] | None = None
+    polls: int = attrs.field(init=False, default=0)
+    batch_mode: bool | None = attrs.field(init=False, default=None)
+    _watches: dict[int, Watch] = attrs.field(init=False, factory=dict)
+    _wake: anyio.Event = attrs.field(init=False, factory=anyio.Event)
+    _since: float | None = attrs.field(init=False, default=None)
+    _newest: float = attrs.field(init=False, default=0.0)
+    _failures: int = attrs.field(init=False, default=0)
+    _rng: random.Random = attrs.field(init=False, factory=random.Random)
+
+    def watch(self, job: Job, workspace_id: str | None) -> Watch:
+        """Start watching *job*; the returned watch's ``done`` is set when it is final."""
+        watch = Watch(job, workspace_id, str(job.status.value), time.monotonic())
+        if watch.status in _TERMINAL:
+            watch.done.set()
+            return watch
+        self._watches[job.id] = watch
+        self._newest = watch.registered
+        stamp = job.updated_at.timestamp() - self.overlap
+        if self._since is None or stamp < self._since:
+            self._since = stamp
+        self._wake.set()
+        return watch
+
+    def unwatch(self, job_id: int) -> None:
+        """Stop watching a job (its watch is left as it is)."""
+        self._watches.pop(job_id, None)
+
+    def __len__(self) -> int:
+        return len(self._watches)
+
+    def interval(self) -> float:
+        """Seconds until the next poll, from the age of the youngest watched job."""
+        age = time.monotonic() - self._newest
+        base = min(self.max_interval, max(self.min_interval, age / 10))
+        return base * self._rng.uniform(0.9, 1.1)
+
+    async def run(self) -> None:
+        """Poll while jobs are watched, sleep while none are; returns only when cancelled."""
+        while True:
+            if not self._watches:
+                self._wake = anyio.Event()
+                await self._wake.wait()
+            await anyio.sleep(self.interval())
+            if not self._watches:
+                continue
+            try:
+                await self.poll()
+            except AirbyteError as e:
+                self._failures += 1
+                log.warning("polling jobs failed (%d in a row): %s", self._failures, e)
+                if self._failures >= self.max_failures:
+                    self._fail_all(e)
+            else:
+                self._failures = 0
+
+    async def poll(self) -> None:
+        """One poll cycle over every watched job."""
+        self.polls += 1
+        if self.batch_mode is not False:
+            try:
+                await self._poll_batch()
+            except NotFoundError:
+                if self.batch_mode:
+                    raise
+                log.info("%s is missing on this server: polling each job instead", _ROUTE)
+                self.batch_mode = False
+            else:
+                self.batch_mode = True
+                return
+        await self._poll_each()
+
+    async def _poll_batch(self) -> None:
+        started = self.client.server_clock.now()
+        since = self._since if self._since is not None else started - self.overlap
+        workspaces = sorted({w.workspace_id for w in self._watches.values() if w.workspace_id})
+        body: dict[str, Any] = {
+            "configTypes": ["sync"],
+            "updatedAtStart": _iso(since),
+            "orderByField": "updatedAt",
+            "orderByMethod": "ASC",
+        }
+        if workspaces:
+            body["workspaceIds"] = workspaces
+        newest = since
+        offset = 0
+        while True:
+            body["pagination"] = {"pageSize": self.page_size, "rowOffset": offset}
+            # Raw JSON on purpose: only jobs whose status changed are structured into models.
+            page = await self.client.request(_ROUTE, body, idempotent=True)
+            entries = page.get("jobs") or []
+            for entry in entries:
+                job = entry.get("job") or {}
+                updated = job.get("updatedAt")
+                if isinstance(updated, int | float) and updated > newest:
+                    newest = updated
+                watch = self._watches.get(job.get("id"))  # type: ignore[arg-type]
+                if watch is not None and job.get("status") != watch.status:
+                    self._update(watch, entry)
+            offset += len(entries)
+            total = page.get("totalJobCount")
+            if len(entries) < self.page_size or (isinstance(total, int) and offset >= total):
+                break
+        # Jobs that moved while we paged sort after the pages already read: re-read from the
+        # poll's start as well as from the newest stamp seen.
+        self._since = min(newest, started) - self.overlap
+
+    async def _poll_each(self) -> None:
+        async def one(watch: Watch) -> None:
+            light = await self.client.jobs.get_light(job_id=watch.job.id)
+            if light.status.value == watch.status:
+                return
+            if light.status.is_terminal:
+                light = await self.client.jobs.get(job_id=watch.job.id)
+            self._apply(watch, light)
+
+        async with anyio.create_task_group() as tg:
+            for watch in list(self._watches.values()):
+                tg.start_soon(one, watch)
+
+    def _update(self, watch: Watch, entry: Any) -> None:
+        self._apply(watch, structure(entry, Job, route=_ROUTE))
+
+    def _apply(self, watch: Watch, job: Job) -> None:
+        watch.job = job
+        watch.status = str(job.status.value)
+        if self.on_change is not None:
+            self.on_change(watch)
+        if job.status.is_terminal:
+            self._watches.pop(job.id, None)
+            watch.done.set()
+
+    def _fail_all(self, error: AirbyteError) -> None:
+        for watch in self._watches.values():
+            watch.error = error
+            watch.done.set()
+        self._watches.clear()
+
+
+def _iso(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,193 @@
+"""
+Turn a discovered catalog into a connection's ``sync_catalog``.
+
+::
+
+    schema = await client.sources.discover_schema(source_id=source.source_id)
+    catalog = select_streams(
+        schema.catalog,
+        "users",
+        StreamSelection("orders", sync_mode=SyncMode.INCREMENTAL,
+                        destination_sync_mode=DestinationSyncMode.APPEND_DEDUP),
+    )
+    await client.connections.create(..., sync_catalog=catalog)
+
+Every choice is checked against what the stream says it supports before any request is sent;
+a wrong one raises :class:`~airbyte_async.errors.InvalidArgumentError`. Streams not selected stay
+in the catalog with ``selected=False``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from .errors import InvalidArgumentError
+from .models import (
+    Catalog,
+    DestinationSyncMode,
+    Stream,
+    StreamAndConfig,
+    StreamConfig,
+    SyncMode,
+)
+
+__all__ = ["StreamSelection", "select_streams"]
+
+
+def _key_tuple(value: Sequence[Sequence[str]] | None) -> tuple[tuple[str, ...], ...] | None:
+    return None if value is None else tuple(tuple(part) for part in value)
+
+
+def _path_tuple(value: Sequence[str] | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
+
+
+@attrs.frozen
+class StreamSelection:
+    """
+    One stream to sync and how; what is left None keeps the discovered default.
+
+    *name* may be ``"namespace.name"`` when two streams share a name. *cursor_field* is a path
+    (``("updated_at",)``), *primary_key* a list of paths (``[("id",)]``).
+    """
+
+    name: str
+    sync_mode: SyncMode | None = attrs.field(default=None, kw_only=True)
+    destination_sync_mode: DestinationSyncMode | None = attrs.field(default=None, kw_only=True)
+    cursor_field: tuple[str, ...] | None = attrs.field(
+        default=None, kw_only=True, converter=_path_tuple
+    )
+    primary_key: tuple[tuple[str, ...], ...] | None = attrs.field(
+        default=None, kw_only=True, converter=_key_tuple
+    )
+
+
+def select_streams(catalog: Catalog, *selections: str | StreamSelection) -> Catalog:
+    """
+    *catalog* with exactly *selections* selected and configured; the rest unselected.
+
+    Checks, raising :class:`~airbyte_async.errors.InvalidArgumentError`: every stream exists
+    (the message lists those that do), no stream is named twice, the sync mode is one the
+    stream supports, destination modes are known ones, incremental streams have a cursor
+    (the source's or one given), a cursor or primary key given where the source defines its own
+    matches it, and deduplicating modes have a primary key.
+    """
+    wanted: dict[int, StreamSelection] = {}
+    for selection in selections:
+        chosen = StreamSelection(selection) if isinstance(selection, str) else selection
+        index = _find(catalog, chosen.name)
+        if index in wanted:
+            raise InvalidArgumentError(f"stream {chosen.name!r} is selected twice")
+        wanted[index] = chosen
+    streams = []
+    for index, entry in enumerate(catalog.streams):
+        if index in wanted:
+            config = _configure(entry, wanted[index])
+        else:
+            config = attrs.evolve(_base_config(entry), selected=False)
+        streams.append(StreamAndConfig(stream=entry.stream, config=config))
+    return Catalog(streams=tuple(streams))
+
+
+def _full_name(stream: Stream) -> str:
+    return f"{stream.namespace}.{stream.name}" if stream.namespace else stream.name
+
+
+def _find(catalog: Catalog, name: str) -> int:
+    exact = [i for i, s in enumerate(catalog.streams) if _full_name(s.stream) == name]
+    by_name = [i for i, s in enumerate(catalog.streams) if s.stream.name == name]
+    found = exact or by_name
+    if len(found) == 1:
+        return found[0]
+    if found:
+        names = ", ".join(_full_name(catalog.streams[i].stream) for i in found)
+        raise InvalidArgumentError(f"stream name {name!r} is ambiguous: use one of {names}")
+    available = ", ".join(sorted(_full_name(s.stream) for s in catalog.streams)) or "none"
+    raise InvalidArgumentError(f"no stream {name!r} in the catalog; available: {available}")
+
+
+def _base_config(entry: StreamAndConfig) -> StreamConfig:
+    if entry.config is not None:
+        return entry.config
+    supported = entry.stream.supported_sync_modes
+    return StreamConfig(
+        sync_mode=supported[0] if supported else SyncMode.FULL_REFRESH,
+        destination_sync_mode=DestinationSyncMode.OVERWRITE,
+    )
+
+
+def _configure(entry: StreamAndConfig, choice: StreamSelection) -> StreamConfig:
+    stream, base = entry.stream, _base_config(entry)
+    name = _full_name(stream)
+    sync_mode = choice.sync_mode or base.sync_mode
+    if not sync_mode.is_known or (
+        stream.supported_sync_modes and sync_mode not in stream.supported_sync_modes
+    ):
+        supported = ", ".join(stream.supported_sync_modes) or "none listed"
+        raise InvalidArgumentError(
+            f"stream {name!r} does not support sync mode {sync_mode!s} (supports: {supported})"
+        )
+    destination_mode = choice.destination_sync_mode or base.destination_sync_mode
+    if not destination_mode.is_known:
+        known = ", ".join(DestinationSyncMode)
+        raise InvalidArgumentError(
+            f"unknown destination sync mode {destination_mode!s} for {name!r} (known: {known})"
+        )
+    return attrs.evolve(
+        base,
+        selected=True,
+        sync_mode=sync_mode,
+        destination_sync_mode=destination_mode,
+        cursor_field=_cursor(stream, name, sync_mode, choice.cursor_field, base.cursor_field),
+        primary_key=_primary_key(stream, name, destination_mode, choice.primary_key, base),
+    )
+
+
+def _cursor(
+    stream: Stream,
+    name: str,
+    sync_mode: SyncMode,
+    given: tuple[str, ...] | None,
+    configured: tuple[str, ...] | None,
+) -> tuple[str, ...] | None:
+    if stream.source_defined_cursor:
+        if given is not None and given != stream.default_cursor_field:
+            raise InvalidArgumentError(
+                f"stream {name!r} defines its own cursor {'.'.join(stream.default_cursor_field)!r}"
+                f"; it cannot be {'.'.join(given)!r}"
+            )
+        return stream.default_cursor_field or configured
+    cursor = given or configured or stream.default_cursor_field or None
+    if sync_mode is SyncMode.INCREMENTAL and not cursor:
+        raise InvalidArgumentError(
+            f"stream {name!r} has no source-defined cursor: incremental needs cursor_field"
+        )
+    return cursor
+
+
+def _primary_key(
+    stream: Stream,
+    name: str,
+    mode: DestinationSyncMode,
+    given: tuple[tuple[str, ...], ...] | None,
+    base: StreamConfig,
+) -> tuple[tuple[str, ...], ...] | None:
+    defined = stream.source_defined_primary_key
+    if defined and given is not None and given != defined:
+        raise InvalidArgumentError(
+            f"stream {name!r} defines its own primary key {_keys(defined)}; "
+            f"it cannot be {_keys(given)}"
+        )
+    key = defined or given or base.primary_key or None
+    if mode.needs_primary_key and not key:
+        raise InvalidArgumentError(
+            f"destination sync mode {mode!s} needs a primary key and stream {name!r} has none:"
+            " give primary_key"
+        )
+    return key
+
+
+def _keys(key: tuple[tuple[str, ...], ...]) -> str:
+    return "[" + ", ".join(".".join(path) for path in key) + "]"

@@ -1,0 +1,172 @@
+"""Argument parsing, credentials, exit codes and Ctrl-C for every subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+import anyio
+
+from .._auth import Auth, BasicAuth, BearerToken, ClientCredentials
+from .._client import AirbyteClient
+from ..errors import AirbyteError, InvalidArgumentError
+
+__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "Interrupt", "main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+Command = Callable[[argparse.Namespace, "Interrupt"], Awaitable[int]]
+
+_EPILOG = """\
+examples:
+  airbyte-async demo
+  airbyte-async sync --url http://localhost:8000 --workspace <workspace-id> --max-running 20
+  AIRBYTE_URL=http://localhost:8000 airbyte-async sync --connection <id> --connection <id> --json
+  airbyte-async emulator --port 0 --connections 500
+
+credentials come from --username/--password, --token or --client-id/--client-secret, else from
+AIRBYTE_USERNAME/AIRBYTE_PASSWORD, AIRBYTE_TOKEN or AIRBYTE_CLIENT_ID/AIRBYTE_CLIENT_SECRET;
+the server from --url, else AIRBYTE_URL.
+"""
+
+
+class Interrupt:
+    """
+    Ctrl-C (SIGINT) and SIGTERM, turned into the cancellation of one scope.
+
+    A command wraps the work that a signal should stop in :meth:`scope`; the signal cancels it,
+    the command finishes (its cleanup shielded) and reports, and the process exits with 130.
+    """
+
+    def __init__(self) -> None:
+        self.received = False
+        self._scopes: list[anyio.CancelScope] = []
+
+    @contextmanager
+    def scope(self) -> Iterator[anyio.CancelScope]:
+        """A cancel scope that the next signal cancels."""
+        with anyio.CancelScope() as scope:
+            self._scopes.append(scope)
+            try:
+                yield scope
+            finally:
+                self._scopes.remove(scope)
+
+    def fire(self, fallback: anyio.CancelScope) -> None:
+        """Cancel the innermost registered scope, or *fallback* when there is none."""
+        self.received = True
+        (self._scopes[-1] if self._scopes else fallback).cancel()
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--url`` and the credential flags every client command takes."""
+    group = parser.add_argument_group("server")
+    group.add_argument("--url", help="Airbyte URL (default: $AIRBYTE_URL)")
+    group.add_argument("--username", help="basic auth user (default: $AIRBYTE_USERNAME)")
+    group.add_argument("--password", help="basic auth password (default: $AIRBYTE_PASSWORD)")
+    group.add_argument("--token", help="bearer token (default: $AIRBYTE_TOKEN)")
+    group.add_argument("--client-id", help="application client id (default: $AIRBYTE_CLIENT_ID)")
+    group.add_argument(
+        "--client-secret", help="application client secret (default: $AIRBYTE_CLIENT_SECRET)"
+    )
+    group.add_argument(
+        "--request-timeout", type=float, default=60.0, help="seconds per HTTP request"
+    )
+
+
+def client_from_args(args: argparse.Namespace, **options: object) -> AirbyteClient:
+    """An :class:`AirbyteClient` from the flags, the environment filling what they leave out."""
+    kinds = [
+        kind
+        for kind, present in (
+            ("--username/--password", bool(args.username or args.password)),
+            ("--token", bool(args.token)),
+            ("--client-id/--client-secret", bool(args.client_id or args.client_secret)),
+        )
+        if present
+    ]
+    if len(kinds) > 1:
+        raise InvalidArgumentError(f"give one kind of credentials, not {' and '.join(kinds)}")
+    auth: Auth | None = None
+    if args.token:
+        auth = BearerToken(args.token)
+    elif args.client_id or args.client_secret:
+        if not (args.client_id and args.client_secret):
+            raise InvalidArgumentError("--client-id and --client-secret go together")
+        auth = ClientCredentials(args.client_id, args.client_secret)
+    elif args.username or args.password:
+        if not args.username:
+            raise InvalidArgumentError("--password needs --username")
+        auth = BasicAuth(args.username, args.password or "")
+    return AirbyteClient(args.url, auth=auth, timeout=args.request_timeout, **options)  # type: ignore[arg-type]
+
+
+def _parser() -> argparse.ArgumentParser:
+    from ..testing import _cli as emulator_cli
+    from . import _demo, _sync
+
+    parser = argparse.ArgumentParser(
+        prog="airbyte-async",
+        description="Drive Airbyte from the command line: sync many connections at once.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _sync.register(sub)
+    _demo.register(sub)
+    emulator = sub.add_parser(
+        "emulator",
+        help="serve the embedded Airbyte emulator (prints its URL first)",
+        description="Serve the embedded Airbyte emulator until Ctrl-C.",
+    )
+    emulator_cli.add_arguments(emulator)
+    emulator.set_defaults(func=_emulator)
+    return parser
+
+
+async def _emulator(args: argparse.Namespace, interrupt: Interrupt) -> int:
+    from ..testing import _cli as emulator_cli
+
+    with interrupt.scope():
+        return await emulator_cli.run(args)
+    return EXIT_OK
+
+
+async def _main(command: Command, args: argparse.Namespace) -> int:
+    interrupt = Interrupt()
+    code = EXIT_OK
+    async with anyio.create_task_group() as tg:
+
+        async def on_signal() -> None:
+            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                async for _ in signals:
+                    interrupt.fire(tg.cancel_scope)
+
+        tg.start_soon(on_signal)
+        try:
+            code = await command(args, interrupt)
+        finally:
+            tg.cancel_scope.cancel()
+    return EXIT_INTERRUPTED if interrupt.received else code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0, 1, 2 or 130)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return anyio.run(_main, args.func, args)
+    except InvalidArgumentError as e:
+        print(f"airbyte-async: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except AirbyteError as e:
+        print(f"airbyte-async: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED

@@ -1,0 +1,217 @@
+"""``airbyte-async sync``: one sync for each of many connections, with progress and a summary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+import anyio
+
+from .._client import AirbyteClient
+from ..orchestrator import (
+    EventKind,
+    OnRunning,
+    Orchestrator,
+    Outcome,
+    Selection,
+    SyncEvent,
+    SyncResult,
+    summarize,
+)
+from ._app import EXIT_FAILED, EXIT_OK, Interrupt, add_connection_arguments, client_from_args
+
+__all__ = ["Progress", "print_summary", "register", "run_batch"]
+
+
+def register(sub: Any) -> None:
+    """Add the ``sync`` subcommand."""
+    parser = sub.add_parser(
+        "sync",
+        help="sync many connections at once and wait for them",
+        description=(
+            "Trigger one sync per connection, watch them all with batch polling, and report one "
+            "result per connection. Exit status: 0 when every sync succeeded, 1 when any did "
+            "not, 2 on a usage or connection error, 130 after Ctrl-C (jobs started are "
+            "cancelled first)."
+        ),
+    )
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--connection", action="append", metavar="ID", help="a connection id (repeatable)"
+    )
+    which.add_argument("--workspace", metavar="ID", help="every active connection of a workspace")
+    which.add_argument("--all", action="store_true", help="every active connection")
+    parser.add_argument("--name", metavar="GLOB", help="only connections whose name matches")
+    parser.add_argument("--max-running", type=int, default=50, help="syncs running at once")
+    parser.add_argument("--max-triggers", type=int, default=10, help="sync triggers in flight")
+    parser.add_argument(
+        "--poll-interval", type=float, default=0.5, help="shortest seconds between polls"
+    )
+    parser.add_argument("--timeout", type=float, help="seconds for the whole batch")
+    parser.add_argument("--sync-timeout", type=float, help="seconds for each sync")
+    parser.add_argument(
+        "--on-running",
+        choices=[o.value for o in OnRunning],
+        default=OnRunning.ATTACH.value,
+        help="when a sync is already running: adopt it, skip it, or count it as an error",
+    )
+    parser.add_argument(
+        "--no-cancel", action="store_true", help="leave jobs running when giving up on them"
+    )
+    parser.add_argument("--fail-fast", action="store_true", help="stop at the first failure")
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON object per connection per line, only"
+    )
+    add_connection_arguments(parser)
+    parser.set_defaults(func=_command)
+
+
+class Progress:
+    """
+    Counts for a live status line, fed by the orchestrator's events.
+
+    Draws on *stream* (stderr) at most five times a second, and only when it is a terminal.
+    """
+
+    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
+        self.total = total
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.started = time.monotonic()
+        self.triggered = 0
+        self.done = 0
+        self.outcomes: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
+
+    def on_event(self, event: SyncEvent) -> None:
+        """Count one event."""
+        if event.kind is EventKind.TRIGGERED:
+            self.triggered += 1
+        elif event.kind is EventKind.FINISHED and event.result is not None:
+            self.done += 1
+            self.outcomes[event.result.outcome] += 1
+
+    def line(self) -> str:
+        """The status line as text."""
+        running = self.triggered - (self.done - self.outcomes[Outcome.ALREADY_RUNNING])
+        failed = self.done - self.outcomes[Outcome.SUCCEEDED]
+        return (
+            f"[{time.monotonic() - self.started:6.1f}s] {self.done}/{self.total} done, "
+            f"{max(running, 0)} running, {self.outcomes[Outcome.SUCCEEDED]} succeeded, "
+            f"{failed} not"
+        )
+
+    async def draw(self) -> None:
+        """Redraw the line until cancelled."""
+        if not self.enabled:
+            return
+        try:
+            while True:
+                self.stream.write("\r" + self.line() + "\x1b[K")
+                self.stream.flush()
+                await anyio.sleep(0.2)
+        finally:
+            self.stream.write("\r" + self.line() + "\x1b[K\n")
+            self.stream.flush()
+
+
+def _human(n: float | None) -> str:
+    if n is None:
+        return "-"
+    for unit in ("", "k", "M", "G", "T"):
+        if abs(n) < 1000:
+            return f"{n:.0f}{unit}" if unit == "" else f"{n:.1f}{unit}"
+        n /= 1000
+    return f"{n:.1f}P"
+
+
+def print_summary(
+    results: Sequence[SyncResult], elapsed: float, out: TextIO = sys.stdout, limit: int = 20
+) -> None:
+    """A readable summary: counts per outcome, totals, and the syncs that did not succeed."""
+    counts = summarize(results)
+    records = sum(r.records_synced or 0 for r in results)
+    volume = sum(r.bytes_synced or 0 for r in results)
+    print(f"\n{len(results)} connections in {elapsed:.1f} s", file=out)
+    for outcome, count in counts.items():
+        if count:
+            print(f"  {outcome.value:<16} {count:>7}", file=out)
+    print(f"  records synced   {_human(records):>7}   bytes synced {_human(volume)}", file=out)
+    bad = [r for r in results if not r.ok]
+    if not bad:
+        return
+    print("\nnot succeeded:", file=out)
+    print(f"  {'connection':<24} {'job':>8}  {'outcome':<16} reason", file=out)
+    for r in bad[:limit]:
+        name = (r.connection_name or r.connection_id)[:24]
+        reason = (r.failure_reason or r.error or "")[:70]
+        job = str(r.job_id) if r.job_id is not None else "-"
+        print(f"  {name:<24} {job:>8}  {r.outcome.value:<16} {reason}", file=out)
+    if len(bad) > limit:
+        print(f"  ... and {len(bad) - limit} more", file=out)
+
+
+async def run_batch(
+    client: AirbyteClient,
+    targets: Selection | Sequence[str],
+    interrupt: Interrupt,
+    *,
+    as_json: bool,
+    **options: Any,
+) -> int:
+    """Run the batch with a progress line or JSON lines, print the end, return the exit code."""
+    started = time.monotonic()
+    progress: Progress | None = None if as_json else Progress(total=0)
+    orchestrator = Orchestrator(
+        client, on_event=progress.on_event if progress is not None else None, **options
+    )
+    printed: set[str] = set()
+    with interrupt.scope():
+        async with orchestrator.stream(targets) as stream, anyio.create_task_group() as tg:
+            if progress is not None:
+                progress.total = len(orchestrator.targets)
+                tg.start_soon(progress.draw)
+            async for result in stream:
+                if as_json:
+                    printed.add(result.connection_id)
+                    print(json.dumps(result.to_json()), flush=True)
+            tg.cancel_scope.cancel()
+    final = list(orchestrator.results.values())
+    if as_json:
+        # After Ctrl-C or a deadline: the results the stream had not delivered yet.
+        for result in final:
+            if result.connection_id not in printed:
+                print(json.dumps(result.to_json()), flush=True)
+    else:
+        print_summary(final, time.monotonic() - started)
+    return EXIT_OK if final and all(r.ok for r in final) else EXIT_FAILED
+
+
+async def _command(args: argparse.Namespace, interrupt: Interrupt) -> int:
+    targets: Selection | Sequence[str]
+    if args.connection:
+        targets = args.connection
+    else:
+        targets = Selection(
+            workspace_id=args.workspace, all_workspaces=args.all, name_glob=args.name
+        )
+    client = client_from_args(args, max_connections=max(10, args.max_triggers * 2))
+    async with client:
+        return await run_batch(
+            client,
+            targets,
+            interrupt,
+            as_json=args.json,
+            max_running=args.max_running,
+            max_triggers=args.max_triggers,
+            poll_interval=args.poll_interval,
+            max_poll_interval=max(30.0, args.poll_interval),
+            timeout=args.timeout,
+            sync_timeout=args.sync_timeout,
+            on_running=args.on_running,
+            cancel_on_abort=not args.no_cancel,
+            fail_fast=args.fail_fast,
+        )

@@ -1,0 +1,296 @@
+"""
+Every exception airbyte-async raises on purpose, in one tree.
+
+::
+
+    AirbyteError                      catch-all for this package
+    ├── InvalidArgumentError          our input is wrong; no request sent (also a ValueError)
+    ├── LookupFailedError             a find-by-name found nothing, or too much (a LookupError)
+    │   ├── NoMatchError
+    │   └── AmbiguousMatchError
+    ├── TransportError                no complete HTTP response arrived
+    │   ├── ConnectError              never reached the server: always safe to retry
+    │   ├── RequestTimeoutError       may have been processed: retry idempotent calls only
+    │   └── ConnectionLostError       reset or closed after sending: may have been processed
+    ├── APIError                      non-2xx answer; .status .message .error_id .body .route
+    │   ├── BadRequestError           400
+    │   │   └── UnprocessableEntityError   422: the body did not fit the server's schema
+    │   ├── AuthenticationError       401 (after any token refresh), or a rejected token request
+    │   ├── PermissionDeniedError     403
+    │   ├── NotFoundError             404, 410
+    │   ├── ConflictError             409, 423
+    │   │   └── SyncAlreadyRunningError   409 "A sync is already running for: <id>"
+    │   ├── RateLimitError            429; .retry_after in seconds when the server sent one
+    │   └── ServerError               5xx
+    └── ResponseValidationError       a 2xx body that does not fit the model, or is not JSON
+
+A failed *job* is not an exception: it is a :class:`~airbyte_async.models.Job` whose status
+says so. :class:`RequestTimeoutError` deliberately does not derive from the built-in
+:class:`TimeoutError`, so ``except TimeoutError`` around :func:`anyio.fail_after` only ever sees
+the caller's own deadline.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "AirbyteError",
+    "InvalidArgumentError",
+    "LookupFailedError",
+    "NoMatchError",
+    "AmbiguousMatchError",
+    "TransportError",
+    "ConnectError",
+    "RequestTimeoutError",
+    "ConnectionLostError",
+    "APIError",
+    "BadRequestError",
+    "UnprocessableEntityError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "SyncAlreadyRunningError",
+    "RateLimitError",
+    "ServerError",
+    "ResponseValidationError",
+    "error_for",
+    "parse_retry_after",
+]
+
+_MAX_MESSAGE = 500
+
+
+class AirbyteError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class InvalidArgumentError(AirbyteError, ValueError):
+    """An argument given to airbyte-async is wrong; no request was sent."""
+
+
+class LookupFailedError(AirbyteError, LookupError):
+    """A lookup by name found no match or several; *candidates* lists what exists."""
+
+    def __init__(self, message: str, *, candidates: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.candidates = tuple(candidates)
+
+
+class NoMatchError(LookupFailedError):
+    """Nothing matched the name looked up."""
+
+
+class AmbiguousMatchError(LookupFailedError):
+    """More than one thing matched the name looked up, and none exactly."""
+
+
+class TransportError(AirbyteError):
+    """
+    No complete HTTP response arrived.
+
+    *maybe_processed* tells whether the server may have acted on the request: it is false only
+    when the request provably never reached it.
+    """
+
+    maybe_processed: bool = True
+
+    def __init__(self, message: str, *, route: str = "") -> None:
+        super().__init__(f"{message} ({route})" if route else message)
+        self.route = route
+
+
+class ConnectError(TransportError):
+    """The connection could not be made: the request never reached the server."""
+
+    maybe_processed = False
+
+
+class RequestTimeoutError(TransportError):
+    """The request timed out: the server may or may not have processed it."""
+
+
+class ConnectionLostError(TransportError):
+    """The connection broke after the request was sent: the server may have processed it."""
+
+
+class APIError(AirbyteError):
+    """
+    The server answered with a non-2xx status.
+
+    Carries *status*, the server's *message* (0.x and 2.x bodies and RFC 9457 problems alike),
+    *error_id* (2.x), the decoded *body* and the *route* called. The body is kept for inspection
+    but never shown in ``str()``.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        route: str = "",
+        error_id: str | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.status = status
+        self.message = message
+        self.route = route
+        self.error_id = error_id
+        self.body = body
+        self.headers: Mapping[str, str] = dict(headers or {})
+        text = f"{status} on {route}: {message}" if route else f"{status}: {message}"
+        if error_id:
+            text += f" (errorId {error_id})"
+        super().__init__(text)
+
+
+class BadRequestError(APIError):
+    """400: the request was wrong; fix it before trying again."""
+
+
+class UnprocessableEntityError(BadRequestError):
+    """422: the body did not fit the server's schema (or a connector's specification)."""
+
+
+class AuthenticationError(APIError):
+    """401: the credentials were rejected (after one token refresh, when tokens are in use)."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the credentials are valid but not allowed to do this."""
+
+
+class NotFoundError(APIError):
+    """404 or 410: the id names nothing (or something deleted)."""
+
+
+class ConflictError(APIError):
+    """409 or 423: the request conflicts with the current state."""
+
+
+class SyncAlreadyRunningError(ConflictError):
+    """409 on a sync or reset trigger: a job is already running for *connection_id*."""
+
+    @property
+    def connection_id(self) -> str | None:
+        """The connection named in the server's message, when it names one."""
+        match = _RUNNING_RE.search(self.message)
+        return match.group(1) if match else None
+
+
+class RateLimitError(APIError):
+    """429: too many requests; *retry_after* is the wait the server asked for, in seconds."""
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds to wait, from a ``Retry-After`` header in seconds or as an HTTP date."""
+        return parse_retry_after(self.headers)
+
+
+class ServerError(APIError):
+    """5xx: the server failed."""
+
+
+class ResponseValidationError(AirbyteError):
+    """A 2xx answer whose body does not fit the expected model, or is not JSON at all."""
+
+    def __init__(self, message: str, *, route: str = "", malformed: bool = False) -> None:
+        super().__init__(f"{message} ({route})" if route else message)
+        self.route = route
+        #: True when the body was not JSON at all (a proxy page, a truncated answer): the
+        #: server may have acted, as after a lost connection.
+        self.malformed = malformed
+
+
+_RUNNING_RE = re.compile(r"sync is already running for:?\s*([0-9a-fA-F-]{36})?", re.IGNORECASE)
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    410: NotFoundError,
+    422: UnprocessableEntityError,
+    423: ConflictError,
+    429: RateLimitError,
+}
+
+
+def _message_of(body: Any, status: int) -> tuple[str, str | None]:
+    if isinstance(body, Mapping):
+        error_id = body.get("errorId")
+        message = body.get("message") or body.get("detail") or body.get("title")
+        if not message and isinstance(body.get("data"), Mapping):
+            message = body["data"].get("message")
+        validation = body.get("validationErrors")
+        if isinstance(validation, list) and validation:
+            parts = [
+                f"{v.get('propertyPath', '?')}: {v.get('message', 'invalid')}"
+                for v in validation
+                if isinstance(v, Mapping)
+            ]
+            message = f"{message or 'invalid input'} ({'; '.join(parts)})"
+        text = str(message) if message else _reason(status)
+        return text[:_MAX_MESSAGE], str(error_id) if error_id else None
+    if isinstance(body, str) and body.strip():
+        squashed = " ".join(re.sub(r"<[^>]*>", " ", body).split())
+        return (squashed[:200] or _reason(status)), None
+    return _reason(status), None
+
+
+def _reason(status: int) -> str:
+    try:
+        from http import HTTPStatus
+
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "HTTP error"
+
+
+def error_for(
+    status: int,
+    body: Any,
+    *,
+    route: str = "",
+    headers: Mapping[str, str] | None = None,
+) -> APIError:
+    """
+    Map a non-2xx answer to its exception, without raising it.
+
+    *body* is the decoded JSON, or the text when it was not JSON. Pure: no I/O.
+    """
+    message, error_id = _message_of(body, status)
+    cls: type[APIError]
+    if status == 409 and _RUNNING_RE.search(message):
+        cls = SyncAlreadyRunningError
+    elif status >= 500:
+        cls = ServerError
+    else:
+        cls = _BY_STATUS.get(status, APIError)
+    return cls(status, message, route=route, error_id=error_id, body=body, headers=headers)
+
+
+def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """Seconds asked for by a ``Retry-After`` header (delta seconds or HTTP date), else None."""
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))

@@ -1,0 +1,124 @@
+"""
+The typed models airbyte-async returns: frozen attrs classes with snake_case names.
+
+The wire format (camelCase, epoch seconds, the API's odd keys) lives in
+:mod:`airbyte_async._serde` only. Enums keep values they do not know (see
+:class:`~airbyte_async.models.common.OpenEnum`).
+"""
+
+from .actors import Actor, ActorStatus, CheckResult, CheckStatus
+from .catalog import (
+    Catalog,
+    DestinationSyncMode,
+    SelectedField,
+    Stream,
+    StreamAndConfig,
+    StreamConfig,
+    SyncMode,
+)
+from .common import JsonObject, OpenEnum, StreamDescriptor
+from .connections import (
+    BasicSchedule,
+    Connection,
+    ConnectionStatus,
+    CronSchedule,
+    NamespaceDefinition,
+    NonBreakingChangesPreference,
+    Schedule,
+    ScheduleData,
+    ScheduleType,
+    StreamProgress,
+    SyncProgress,
+    TimeUnit,
+)
+from .definitions import (
+    DefinitionSpecification,
+    DestinationDefinition,
+    ReleaseStage,
+    SourceDefinition,
+    SupportLevel,
+)
+from .destinations import Destination
+from .jobs import (
+    Attempt,
+    AttemptLogs,
+    AttemptStats,
+    AttemptStatus,
+    FailureOrigin,
+    FailureReason,
+    FailureSummary,
+    FailureType,
+    Job,
+    JobPage,
+    JobStatus,
+    JobType,
+    LogEvent,
+    StreamAttemptStats,
+    StreamStats,
+    SynchronousJob,
+)
+from .sources import DiscoveredSchema, Source
+from .workspaces import Health, InstanceConfiguration, Workspace
+
+__all__ = [
+    # workspaces and the server
+    "Health",
+    "InstanceConfiguration",
+    "Workspace",
+    # definitions
+    "DefinitionSpecification",
+    "DestinationDefinition",
+    "ReleaseStage",
+    "SourceDefinition",
+    "SupportLevel",
+    # sources and destinations
+    "Actor",
+    "ActorStatus",
+    "CheckResult",
+    "CheckStatus",
+    "Destination",
+    "DiscoveredSchema",
+    "Source",
+    # catalog
+    "Catalog",
+    "DestinationSyncMode",
+    "SelectedField",
+    "Stream",
+    "StreamAndConfig",
+    "StreamConfig",
+    "SyncMode",
+    # connections
+    "BasicSchedule",
+    "Connection",
+    "ConnectionStatus",
+    "CronSchedule",
+    "NamespaceDefinition",
+    "NonBreakingChangesPreference",
+    "Schedule",
+    "ScheduleData",
+    "ScheduleType",
+    "StreamProgress",
+    "SyncProgress",
+    "TimeUnit",
+    # jobs
+    "Attempt",
+    "AttemptLogs",
+    "AttemptStats",
+    "AttemptStatus",
+    "FailureOrigin",
+    "FailureReason",
+    "FailureSummary",
+    "FailureType",
+    "Job",
+    "JobPage",
+    "JobStatus",
+    "JobType",
+    "LogEvent",
+    "StreamAttemptStats",
+    "StreamStats",
+    "SynchronousJob",
+    # building blocks
+    "JsonObject",
+    "OpenEnum",
+    "StreamDescriptor",
+]

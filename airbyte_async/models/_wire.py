@@ -1,0 +1,288 @@
+"""
+Request bodies and list envelopes: private shapes that exist only on the wire.
+
+Resources build these and :func:`airbyte_async._serde.unstructure` writes them (camelCase and the
+API's odd keys are the converter's business). Bodies write minimally: fields left at None are
+not sent. Classes whose wire keys depend on the actor kind (``sourceId`` / ``destinationId``)
+come in a source and a destination flavour; ``_serde`` knows which is which.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+from .catalog import Catalog
+from .common import IsoDateTime, JsonObject
+from .connections import (
+    Connection,
+    ConnectionStatus,
+    NamespaceDefinition,
+    NonBreakingChangesPreference,
+    ScheduleData,
+    ScheduleType,
+)
+from .definitions import DestinationDefinition, SourceDefinition
+from .destinations import Destination
+from .jobs import JobStatus, JobType
+from .sources import Source
+from .workspaces import Workspace
+
+# -- generic ----------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Pagination:
+    """Offset paging, as jobs/list and the ``*_paginated`` routes take it."""
+
+    page_size: int | None = None
+    row_offset: int | None = None
+
+
+# -- workspaces -------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class WorkspaceIdBody:
+    workspace_id: str
+
+
+@attrs.frozen(kw_only=True)
+class SlugBody:
+    slug: str
+
+
+@attrs.frozen(kw_only=True)
+class WorkspaceCreate:
+    name: str
+    organization_id: str | None = None
+    email: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class WorkspacesByOrganization:
+    organization_id: str
+    pagination: Pagination | None = None
+
+
+@attrs.frozen(kw_only=True)
+class WorkspaceList:
+    workspaces: tuple[Workspace, ...]
+
+
+# -- definitions ------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class DefinitionIdBody:
+    definition_id: str
+
+
+@attrs.frozen(kw_only=True)
+class SourceDefinitionIdBody(DefinitionIdBody):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class DestinationDefinitionIdBody(DefinitionIdBody):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class DefinitionSpecBody:
+    definition_id: str
+    workspace_id: str
+
+
+@attrs.frozen(kw_only=True)
+class SourceDefinitionSpecBody(DefinitionSpecBody):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class DestinationDefinitionSpecBody(DefinitionSpecBody):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class SourceDefinitionList:
+    items: tuple[SourceDefinition, ...]
+
+
+@attrs.frozen(kw_only=True)
+class DestinationDefinitionList:
+    items: tuple[DestinationDefinition, ...]
+
+
+# -- sources and destinations -----------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class ActorIdBody:
+    actor_id: str
+
+
+@attrs.frozen(kw_only=True)
+class SourceIdBody(ActorIdBody):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class DestinationIdBody(ActorIdBody):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class ActorCreate:
+    workspace_id: str
+    name: str
+    definition_id: str
+    configuration: JsonObject = attrs.field(repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class SourceCreate(ActorCreate):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class DestinationCreate(ActorCreate):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class ActorUpdate:
+    actor_id: str
+    name: str
+    configuration: JsonObject = attrs.field(repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class SourceUpdate(ActorUpdate):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class DestinationUpdate(ActorUpdate):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class ActorListBody:
+    """``sources/list`` and ``destinations/list``; recent servers page by *cursor* (an actor id)."""
+
+    workspace_id: str
+    cursor: str | None = None
+    page_size: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SourceList:
+    """*page_size* is set only by servers that page (1.8+); it echoes the size used."""
+
+    items: tuple[Source, ...]
+    page_size: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DestinationList:
+    items: tuple[Destination, ...]
+    page_size: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DiscoverSchemaBody:
+    source_id: str
+    disable_cache: bool = False
+
+
+# -- connections ------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class ConnectionIdBody:
+    connection_id: str
+
+
+@attrs.frozen(kw_only=True)
+class ConnectionFields:
+    """What create and update share; update sends only what is set."""
+
+    name: str | None = None
+    sync_catalog: Catalog | None = None
+    schedule_type: ScheduleType | None = None
+    schedule_data: ScheduleData | None = None
+    namespace_definition: NamespaceDefinition | None = None
+    namespace_format: str | None = None
+    prefix: str | None = None
+    non_breaking_changes_preference: NonBreakingChangesPreference | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ConnectionCreate(ConnectionFields):
+    source_id: str
+    destination_id: str
+    status: ConnectionStatus
+
+
+@attrs.frozen(kw_only=True)
+class ConnectionUpdate(ConnectionFields):
+    connection_id: str
+    status: ConnectionStatus | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ConnectionList:
+    connections: tuple[Connection, ...]
+
+
+@attrs.frozen(kw_only=True)
+class LegacyStreamProgress:
+    """One element of 0.50's ``connections/sync_progress`` answer (a bare array)."""
+
+    stream_name: str
+    stream_namespace: str | None = None
+    records_extracted: int | None = None
+    records_loaded: int | None = None
+
+
+# -- jobs -------------------------------------------------------------------------------------
+
+
+class OrderField(enum.StrEnum):
+    CREATED_AT = "createdAt"
+    UPDATED_AT = "updatedAt"
+
+
+class OrderMethod(enum.StrEnum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@attrs.frozen(kw_only=True)
+class JobIdBody:
+    id: int
+
+
+@attrs.frozen(kw_only=True)
+class JobFilter:
+    """What jobs/list and jobs/list_for_workspaces share; only what is set is sent."""
+
+    config_types: tuple[JobType, ...]
+    pagination: Pagination | None = None
+    statuses: tuple[JobStatus, ...] | None = None
+    created_at_start: IsoDateTime | None = None
+    updated_at_start: IsoDateTime | None = None
+    order_by_field: OrderField | None = None
+    order_by_method: OrderMethod | None = None
+
+
+@attrs.frozen(kw_only=True)
+class JobListBody(JobFilter):
+    config_id: str
+
+
+@attrs.frozen(kw_only=True)
+class JobListForWorkspacesBody(JobFilter):
+    workspace_ids: tuple[str, ...]

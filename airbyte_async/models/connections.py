@@ -1,0 +1,179 @@
+"""Connections, their schedules and their live sync progress."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from .catalog import Catalog
+from .common import Deferred, OpenEnum, resolved
+from .jobs import JobType
+
+__all__ = [
+    "BasicSchedule",
+    "Connection",
+    "ConnectionStatus",
+    "CronSchedule",
+    "NamespaceDefinition",
+    "NonBreakingChangesPreference",
+    "Schedule",
+    "ScheduleData",
+    "ScheduleType",
+    "StreamProgress",
+    "SyncProgress",
+    "TimeUnit",
+]
+
+
+class ConnectionStatus(OpenEnum):
+    """A connection's status; deleting a connection makes it ``deprecated``. ``locked`` is 2.x+."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    DEPRECATED = "deprecated"
+    LOCKED = "locked"
+
+
+class TimeUnit(OpenEnum):
+    """The unit of a basic (every N units) schedule."""
+
+    MINUTES = "minutes"
+    HOURS = "hours"
+    DAYS = "days"
+    WEEKS = "weeks"
+    MONTHS = "months"
+
+
+class ScheduleType(OpenEnum):
+    """How a connection is scheduled: by hand, every N units, or by a cron expression."""
+
+    MANUAL = "manual"
+    BASIC = "basic"
+    CRON = "cron"
+
+
+class NamespaceDefinition(OpenEnum):
+    """Where synced streams land: the source's namespace, the destination's, or a custom format."""
+
+    SOURCE = "source"
+    DESTINATION = "destination"
+    CUSTOM_FORMAT = "customformat"
+
+
+class NonBreakingChangesPreference(OpenEnum):
+    """What the server does when the source schema changes without breaking the connection."""
+
+    IGNORE = "ignore"
+    DISABLE = "disable"
+    PROPAGATE_COLUMNS = "propagate_columns"
+    PROPAGATE_FULLY = "propagate_fully"
+
+
+@attrs.frozen(kw_only=True)
+class Schedule:
+    """
+    The legacy schedule: every *units* *time_unit*.
+
+    Servers still report it for basic schedules and accept it on create; ``connections/update``
+    rejects it, so airbyte-async always sends schedules as *schedule_type* + *schedule_data*.
+    """
+
+    units: int
+    time_unit: TimeUnit
+
+
+@attrs.frozen(kw_only=True)
+class BasicSchedule:
+    """Every *units* *time_unit*."""
+
+    time_unit: TimeUnit
+    units: int
+
+
+@attrs.frozen(kw_only=True)
+class CronSchedule:
+    """A Quartz cron expression and the time zone it runs in (``"UTC"``, ``"Europe/Berlin"``)."""
+
+    cron_expression: str
+    cron_time_zone: str
+
+
+@attrs.frozen(kw_only=True)
+class ScheduleData:
+    """The details for a basic or cron schedule; a manual schedule has none."""
+
+    basic_schedule: BasicSchedule | None = None
+    cron: CronSchedule | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Connection:
+    """
+    A connection from a source to a destination (``ConnectionRead``).
+
+    *schedule* is the legacy form, present for basic schedules only; *schedule_type* and
+    *schedule_data* are authoritative. *workspace_id* and *created_at* are absent on old servers.
+    :attr:`sync_catalog` is read from the answer on first use (see
+    :class:`~airbyte_async.models.common.Deferred`).
+    """
+
+    connection_id: str
+    name: str
+    source_id: str
+    destination_id: str
+    status: ConnectionStatus
+    _sync_catalog: Catalog | Deferred[Catalog] = attrs.field(
+        alias="sync_catalog", factory=Catalog, repr=False, eq=resolved
+    )
+    workspace_id: str | None = None
+    schedule_type: ScheduleType | None = None
+    schedule_data: ScheduleData | None = None
+    schedule: Schedule | None = None
+    namespace_definition: NamespaceDefinition | None = None
+    namespace_format: str | None = None
+    prefix: str | None = None
+    operation_ids: tuple[str, ...] = ()
+    source_catalog_id: str | None = None
+    destination_catalog_id: str | None = None
+    breaking_change: bool | None = None
+    status_reason: str | None = None
+    notify_schema_changes: bool | None = None
+    non_breaking_changes_preference: NonBreakingChangesPreference | None = None
+    geography: str | None = None
+    dataplane_group_id: str | None = None
+    created_at: datetime | None = None
+
+    @property
+    def sync_catalog(self) -> Catalog:
+        """The streams this connection syncs and how; may raise ResponseValidationError once."""
+        return resolved(self._sync_catalog)
+
+
+@attrs.frozen(kw_only=True)
+class StreamProgress:
+    """One stream's counters in the running sync."""
+
+    stream_name: str
+    stream_namespace: str | None = None
+    records_emitted: int | None = None
+    records_committed: int | None = None
+    records_rejected: int | None = None
+    bytes_emitted: int | None = None
+    bytes_committed: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SyncProgress:
+    """Live counters of a connection's current sync (``ConnectionSyncProgressRead``)."""
+
+    connection_id: str
+    job_id: int | None = None
+    config_type: JobType | None = None
+    sync_started_at: datetime | None = None
+    records_emitted: int | None = None
+    records_committed: int | None = None
+    records_rejected: int | None = None
+    bytes_emitted: int | None = None
+    bytes_committed: int | None = None
+    streams: tuple[StreamProgress, ...] = ()

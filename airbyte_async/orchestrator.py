@@ -1,0 +1,659 @@
+"""
+Sync many connections at once: bounded, batch-polled, and cleaned up when given up on.
+
+:class:`Orchestrator` triggers one sync per connection and returns one :class:`SyncResult` per
+connection, never tearing the batch down for one connection's failure (unless *fail_fast*).
+
+Bounds, each named for what it limits:
+
+- ``max_running``: syncs running on Airbyte at once (a worker per slot, each owning one sync);
+- ``max_triggers``: ``connections/sync`` calls in flight at once (they are slow under load);
+- HTTP requests in flight: the client's connection pool (``AirbyteClient(max_connections=...)``).
+
+Polling costs a constant number of requests per cycle, however many jobs run (see
+:mod:`airbyte_async._watch`). When the batch deadline passes, the caller cancels (a deadline of
+its own, Ctrl-C), or *fail_fast* stops the batch, the jobs this batch started are cancelled on
+Airbyte in a shielded scope, and their results say so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import fnmatch
+import logging
+import math
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import attrs
+from anyio.streams.memory import MemoryObjectSendStream
+
+from ._reconcile import find_running_job
+from ._watch import JobWatcher, Watch
+from .errors import (
+    AirbyteError,
+    InvalidArgumentError,
+    NoMatchError,
+    NotFoundError,
+    SyncAlreadyRunningError,
+)
+from .models import Connection, ConnectionStatus, Job, JobStatus, JobType
+
+if TYPE_CHECKING:
+    from ._client import AirbyteClient
+
+__all__ = [
+    "EventKind",
+    "OnRunning",
+    "Orchestrator",
+    "Outcome",
+    "Selection",
+    "SyncEvent",
+    "SyncResult",
+    "SyncTarget",
+    "resolve_targets",
+]
+
+log = logging.getLogger("airbyte_async")
+
+
+class Outcome(enum.StrEnum):
+    """How one connection's sync ended, as far as the batch is concerned."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    TIMED_OUT = "timed_out"
+    ALREADY_RUNNING = "already_running"
+    ERROR = "error"
+
+
+class OnRunning(enum.StrEnum):
+    """What to do when a connection already has a sync running (Airbyte answers 409)."""
+
+    ATTACH = "attach"
+    SKIP = "skip"
+    FAIL = "fail"
+
+
+class EventKind(enum.StrEnum):
+    """What a :class:`SyncEvent` reports."""
+
+    TRIGGERED = "triggered"
+    STATUS_CHANGED = "status_changed"
+    FINISHED = "finished"
+
+
+_OUTCOME_OF = {
+    JobStatus.SUCCEEDED: Outcome.SUCCEEDED,
+    JobStatus.FAILED: Outcome.FAILED,
+    JobStatus.CANCELLED: Outcome.CANCELLED,
+}
+
+
+@attrs.frozen
+class SyncTarget:
+    """A connection to sync, with what the batch needs to know of it."""
+
+    connection_id: str
+    name: str | None = None
+    workspace_id: str | None = None
+
+
+@attrs.frozen
+class SyncResult:
+    """
+    The end of one connection's sync in a batch.
+
+    *job_id* is None when no job was triggered or adopted. *attached* is True when the job was
+    already running and adopted rather than started; *cancel_requested* when the batch asked
+    Airbyte to cancel it. Times come from the job (the server's clock) when there is one.
+    """
+
+    connection_id: str
+    outcome: Outcome
+    connection_name: str | None = None
+    job_id: int | None = None
+    status: JobStatus | None = None
+    records_synced: int | None = None
+    bytes_synced: int | None = None
+    attempts: int = 0
+    started_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+    failure_reason: str | None = None
+    error: str | None = None
+    attached: bool = False
+    cancel_requested: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when the sync succeeded."""
+        return self.outcome is Outcome.SUCCEEDED
+
+    @property
+    def duration(self) -> dt.timedelta | None:
+        """From the job's creation to its end, when both are known."""
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return self.ended_at - self.started_at
+
+    def to_json(self) -> dict[str, Any]:
+        """A flat JSON-ready dict (the CLI's ``--json`` lines)."""
+        duration = self.duration
+        return {
+            "connection_id": self.connection_id,
+            "connection_name": self.connection_name,
+            "job_id": self.job_id,
+            "outcome": self.outcome.value,
+            "status": self.status.value if self.status is not None else None,
+            "records_synced": self.records_synced,
+            "bytes_synced": self.bytes_synced,
+            "attempts": self.attempts,
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "duration_s": duration.total_seconds() if duration is not None else None,
+            "failure_reason": self.failure_reason,
+            "error": self.error,
+            "attached": self.attached,
+            "cancel_requested": self.cancel_requested,
+        }
+
+
+@attrs.frozen
+class SyncEvent:
+    """A progress event: a job triggered, its status changed, or its connection finished."""
+
+    kind: EventKind
+    target: SyncTarget
+    job: Job | None = None
+    result: SyncResult | None = None
+
+
+@attrs.frozen
+class Selection:
+    """
+    Connections chosen by where they live and what they are called.
+
+    *workspace_id* names one workspace, or *all_workspaces* takes every one. *name_glob*
+    (``fnmatch``, case-sensitive) filters by connection name. Only ``active`` connections are
+    taken unless *include_inactive*.
+    """
+
+    workspace_id: str | None = None
+    all_workspaces: bool = False
+    name_glob: str | None = None
+    include_inactive: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if (self.workspace_id is None) == (not self.all_workspaces) and not self.all_workspaces:
+            raise InvalidArgumentError("a Selection needs workspace_id= or all_workspaces=True")
+        if self.workspace_id is not None and self.all_workspaces:
+            raise InvalidArgumentError("pass workspace_id= or all_workspaces=True, not both")
+        if self.workspace_id is not None:
+            _check_uuid("workspace id", self.workspace_id)
+
+    def matches(self, connection: Connection) -> bool:
+        """True when *connection* belongs to the selection (its workspace is not checked)."""
+        if not self.include_inactive and connection.status is not ConnectionStatus.ACTIVE:
+            return False
+        return self.name_glob is None or fnmatch.fnmatchcase(connection.name, self.name_glob)
+
+
+def _check_uuid(what: str, value: str) -> None:
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        raise InvalidArgumentError(f"{what} must be a UUID, got {value!r}") from None
+
+
+def _target(connection: Connection) -> SyncTarget:
+    return SyncTarget(connection.connection_id, connection.name, connection.workspace_id)
+
+
+#: Up to this many ids are resolved one ``connections/get`` each; more go through listings.
+_GET_EACH_LIMIT = 20
+
+
+async def resolve_targets(
+    client: AirbyteClient, connections: Selection | Iterable[str | SyncTarget]
+) -> list[SyncTarget]:
+    """
+    The connections a batch will sync, de-duplicated, in the order given.
+
+    Ids are checked to be UUIDs before any request (:class:`InvalidArgumentError`). Names and
+    workspaces come from ``connections/get`` for a few ids, or from one listing per workspace
+    for many. An id the server does not know is kept (its sync will report the error). An
+    empty result raises :class:`InvalidArgumentError` (nothing given) or
+    :class:`NoMatchError` (a selection that matched nothing).
+    """
+    if isinstance(connections, Selection):
+        return await _select(client, connections)
+    given: dict[str, SyncTarget | None] = {}
+    for item in connections:
+        if isinstance(item, SyncTarget):
+            _check_uuid("connection id", item.connection_id)
+            given.setdefault(item.connection_id, item)
+        elif isinstance(item, str):
+            _check_uuid("connection id", item)
+            given.setdefault(item, None)
+        else:
+            raise InvalidArgumentError(f"not a connection id: {item!r}")
+    if not given:
+        raise InvalidArgumentError("no connections to sync: the list is empty")
+    missing = [
+        cid for cid, target in given.items() if target is None or target.workspace_id is None
+    ]
+    known: dict[str, SyncTarget] = {}
+    if len(missing) > _GET_EACH_LIMIT:
+        async for workspace in client.workspaces.list():
+            async for conn in client.connections.list(workspace_id=workspace.workspace_id):
+                known[conn.connection_id] = _target(conn)
+    still = [cid for cid in missing if cid not in known]
+
+    async def get_one(cid: str) -> None:
+        try:
+            known[cid] = _target(await client.connections.get(connection_id=cid))
+        except NotFoundError:
+            known[cid] = SyncTarget(cid)
+
+    limiter = anyio.CapacityLimiter(10)
+
+    async def bounded(cid: str) -> None:
+        async with limiter:
+            await get_one(cid)
+
+    async with anyio.create_task_group() as tg:
+        for cid in still:
+            tg.start_soon(bounded, cid)
+    return [target or known[cid] for cid, target in given.items()]
+
+
+async def _select(client: AirbyteClient, selection: Selection) -> list[SyncTarget]:
+    if selection.workspace_id is not None:
+        workspace_ids = [selection.workspace_id]
+    else:
+        workspace_ids = [w.workspace_id async for w in client.workspaces.list()]
+    targets = [
+        _target(conn)
+        for wid in workspace_ids
+        async for conn in client.connections.list(workspace_id=wid)
+        if selection.matches(conn)
+    ]
+    if not targets:
+        where = selection.workspace_id or "any workspace"
+        glob = f" named like {selection.name_glob!r}" if selection.name_glob else ""
+        raise NoMatchError(f"no active connection{glob} in {where}")
+    return list({t.connection_id: t for t in targets}.values())
+
+
+def _check_positive(name: str, value: float | None) -> None:
+    if value is not None and not (value > 0 and math.isfinite(value)):
+        raise InvalidArgumentError(f"{name} must be a positive number, got {value!r}")
+
+
+@attrs.define(eq=False)
+class _Flight:
+    """A sync in progress: the job, and whether this batch started it."""
+
+    target: SyncTarget
+    job_id: int
+    started_by_us: bool
+
+
+@attrs.define(eq=False)
+class _Batch:
+    """The mutable state of one batch run."""
+
+    targets: list[SyncTarget]
+    watcher: JobWatcher
+    send: MemoryObjectSendStream[SyncResult]
+    triggers: anyio.CapacityLimiter
+    results: dict[str, SyncResult] = attrs.field(factory=dict)
+    flights: dict[str, _Flight] = attrs.field(factory=dict)
+    #: Connections whose trigger is in flight, with the server time it was sent at.
+    triggering: dict[str, SyncTarget] = attrs.field(factory=dict)
+    stopping: bool = False
+    finished: bool = False
+
+    def ordered(self) -> None:
+        """Put the results in the order the targets were given."""
+        ordered = {t.connection_id: self.results[t.connection_id] for t in self.targets}
+        self.results.clear()
+        self.results.update(ordered)
+
+
+class Orchestrator:
+    """
+    Runs one sync for each of many connections; reusable for several batches.
+
+    *sync_timeout* bounds one connection's sync from its trigger (its job is cancelled and the
+    result is ``timed_out``); *timeout* bounds the whole batch (the same for every sync still
+    running, and ``timed_out`` without a job for those never triggered). Both are optional:
+    callers may also wrap a call in :func:`anyio.fail_after`, which cancels the jobs too, then
+    raises. *cancel_on_abort* (default on) decides whether Airbyte jobs are cancelled when the
+    batch is given up on; the cancel requests get *cancel_grace* seconds, shielded from the
+    cancellation that caused them.
+
+    *on_event*, when given, is called synchronously for every :class:`SyncEvent`.
+    """
+
+    def __init__(
+        self,
+        client: AirbyteClient,
+        *,
+        max_running: int = 50,
+        max_triggers: int = 10,
+        poll_interval: float = 0.2,
+        max_poll_interval: float = 30.0,
+        sync_timeout: float | None = None,
+        timeout: float | None = None,
+        on_running: OnRunning | str = OnRunning.ATTACH,
+        cancel_on_abort: bool = True,
+        cancel_grace: float = 30.0,
+        fail_fast: bool = False,
+        on_event: Callable[[SyncEvent], None] | None = None,
+    ) -> None:
+        for name, value in (("max_running", max_running), ("max_triggers", max_triggers)):
+            if not isinstance(value, int) or value < 1:
+                raise InvalidArgumentError(f"{name} must be a whole number >= 1, got {value!r}")
+        _check_positive("poll_interval", poll_interval)
+        _check_positive("max_poll_interval", max_poll_interval)
+        _check_positive("sync_timeout", sync_timeout)
+        _check_positive("timeout", timeout)
+        _check_positive("cancel_grace", cancel_grace)
+        if max_poll_interval < poll_interval:
+            raise InvalidArgumentError("max_poll_interval must not be below poll_interval")
+        try:
+            self.on_running = OnRunning(on_running)
+        except ValueError:
+            choices = ", ".join(o.value for o in OnRunning)
+            raise InvalidArgumentError(
+                f"on_running must be one of {choices}, got {on_running!r}"
+            ) from None
+        self.client = client
+        self.max_running = max_running
+        self.max_triggers = max_triggers
+        self.poll_interval = poll_interval
+        self.max_poll_interval = max_poll_interval
+        self.sync_timeout = sync_timeout
+        self.timeout = timeout
+        self.cancel_on_abort = cancel_on_abort
+        self.cancel_grace = cancel_grace
+        self.fail_fast = fail_fast
+        self.on_event = on_event
+        #: Results of the latest batch by connection id, kept up to date while it runs, so
+        #: that they can be read after the batch was cancelled.
+        self.results: dict[str, SyncResult] = {}
+        #: The connections of the latest batch, resolved and de-duplicated.
+        self.targets: list[SyncTarget] = []
+        #: Poll cycles of the latest batch.
+        self.polls = 0
+        self._targets_by_job: dict[int, SyncTarget] = {}
+
+    async def run(self, connections: Selection | Iterable[str | SyncTarget]) -> list[SyncResult]:
+        """Sync every connection and return all results, in the order the targets were given."""
+        async with self.stream(connections) as results:
+            async for _ in results:
+                pass
+        return list(self.results.values())
+
+    @asynccontextmanager
+    async def stream(
+        self, connections: Selection | Iterable[str | SyncTarget]
+    ) -> AsyncIterator[AsyncIterator[SyncResult]]:
+        """
+        Run a batch and yield each result as soon as it is final::
+
+            async with orchestrator.stream(ids) as results:
+                async for result in results:
+                    ...
+
+        Leaving the block early gives the batch up (its jobs are cancelled, see the class).
+        """
+        targets = self.targets = await resolve_targets(self.client, connections)
+        send, receive = anyio.create_memory_object_stream[SyncResult](len(targets))
+        self.results = {}
+        watcher = JobWatcher(
+            self.client,
+            min_interval=self.poll_interval,
+            max_interval=self.max_poll_interval,
+            on_change=self._on_change if self.on_event is not None else None,
+        )
+        batch = _Batch(
+            targets=targets,
+            watcher=watcher,
+            send=send,
+            triggers=anyio.CapacityLimiter(self.max_triggers),
+            results=self.results,
+        )
+        self._targets_by_job = {}
+        async with anyio.create_task_group() as tg, receive:
+            tg.start_soon(self._run_batch, batch)
+            try:
+                yield receive
+            finally:
+                if not batch.finished:
+                    tg.cancel_scope.cancel()
+        self.polls = watcher.polls
+
+    async def _run_batch(self, batch: _Batch) -> None:
+        pending = iter(batch.targets)
+        try:
+            async with batch.send:
+                with anyio.CancelScope() as scope:
+                    if self.timeout is not None:
+                        scope.deadline = anyio.current_time() + self.timeout
+                    async with anyio.create_task_group() as tg:
+                        tg.start_soon(batch.watcher.run)
+                        async with anyio.create_task_group() as workers:
+                            for _ in range(min(self.max_running, len(batch.targets))):
+                                workers.start_soon(
+                                    self._worker, batch, pending, workers.cancel_scope
+                                )
+                        tg.cancel_scope.cancel()
+                if scope.cancelled_caught:
+                    await self._abandon(batch, pending, Outcome.TIMED_OUT, "the batch timed out")
+                elif batch.stopping:
+                    await self._abandon(batch, pending, Outcome.CANCELLED, "stopped by fail_fast")
+                batch.ordered()
+        except anyio.get_cancelled_exc_class():
+            await self._abandon(batch, pending, Outcome.CANCELLED, "the batch was cancelled")
+            raise
+        finally:
+            batch.finished = True
+
+    async def _worker(
+        self, batch: _Batch, pending: Iterator[SyncTarget], workers: anyio.CancelScope
+    ) -> None:
+        for target in pending:
+            result = await self._sync_one(batch, target)
+            batch.results[result.connection_id] = result
+            batch.send.send_nowait(result)
+            if self.on_event is not None:
+                self.on_event(SyncEvent(EventKind.FINISHED, target, result=result))
+            if self.fail_fast and not result.ok and not batch.stopping:
+                batch.stopping = True
+                workers.cancel()
+
+    async def _trigger(self, batch: _Batch, target: SyncTarget) -> tuple[Job, bool] | SyncResult:
+        """The job to watch and whether it was adopted, or the result when there is none."""
+        try:
+            async with batch.triggers:
+                batch.triggering[target.connection_id] = target
+                try:
+                    job = await self.client.connections.sync(connection_id=target.connection_id)
+                finally:
+                    batch.triggering.pop(target.connection_id, None)
+                return job, False
+        except SyncAlreadyRunningError as e:
+            if self.on_running is OnRunning.SKIP:
+                return _result(target, Outcome.ALREADY_RUNNING, error=str(e))
+            if self.on_running is OnRunning.FAIL:
+                return _result(target, Outcome.ERROR, error=str(e))
+        except AirbyteError as e:
+            return _result(target, Outcome.ERROR, error=str(e))
+        try:
+            running = await find_running_job(self.client.jobs, target.connection_id, JobType.SYNC)
+            if running is None:  # it ended between the 409 and the look-up: trigger once more
+                async with batch.triggers:
+                    job = await self.client.connections.sync(connection_id=target.connection_id)
+                return job, False
+        except AirbyteError as e:
+            return _result(target, Outcome.ERROR, error=str(e))
+        return running, True
+
+    async def _sync_one(self, batch: _Batch, target: SyncTarget) -> SyncResult:
+        started = time.monotonic()
+        triggered = await self._trigger(batch, target)
+        if isinstance(triggered, SyncResult):
+            return triggered
+        job, attached = triggered
+        self._targets_by_job[job.id] = target
+        watch = batch.watcher.watch(job, target.workspace_id)
+        batch.flights[target.connection_id] = _Flight(target, job.id, not attached)
+        if self.on_event is not None:
+            self.on_event(SyncEvent(EventKind.TRIGGERED, target, job=job))
+        # No finally: a cancelled batch leaves the flight registered for _abandon to cancel.
+        with anyio.move_on_after(self._remaining(started)) as scope:
+            await watch.done.wait()
+        batch.watcher.unwatch(job.id)
+        batch.flights.pop(target.connection_id, None)
+        if scope.cancelled_caught:
+            return await self._give_up(target, job.id, attached, Outcome.TIMED_OUT)
+        if watch.error is not None:
+            return _result(target, Outcome.ERROR, job=watch.job, error=str(watch.error))
+        return _from_job(target, watch.job, attached=attached)
+
+    def _remaining(self, started: float) -> float:
+        if self.sync_timeout is None:
+            return math.inf
+        return self.sync_timeout - (time.monotonic() - started)
+
+    async def _give_up(
+        self, target: SyncTarget, job_id: int, attached: bool, outcome: Outcome
+    ) -> SyncResult:
+        """Cancel a job this batch no longer waits for, and say how it ended."""
+        job: Job | None = None
+        requested = False
+        if self.cancel_on_abort and not attached:
+            with anyio.move_on_after(self.cancel_grace, shield=True):
+                try:
+                    job = await self.client.jobs.cancel(job_id=job_id)
+                    requested = True
+                except AirbyteError as e:
+                    log.warning("could not cancel job %d: %s", job_id, e)
+        return _result(
+            target,
+            outcome,
+            job=job,
+            job_id=job_id,
+            attached=attached,
+            cancel_requested=requested,
+            error=f"gave up waiting for job {job_id}",
+        )
+
+    async def _abandon(
+        self, batch: _Batch, pending: Iterator[SyncTarget], outcome: Outcome, why: str
+    ) -> None:
+        """Cancel every job still in flight (shielded) and record the never-started ones."""
+        flights = list(batch.flights.values())
+        batch.flights.clear()
+        triggering = list(batch.triggering.values())
+        batch.triggering.clear()
+
+        async def give_up(f: _Flight) -> None:
+            batch.results[f.target.connection_id] = await self._give_up(
+                f.target, f.job_id, not f.started_by_us, outcome
+            )
+
+        async def settle(target: SyncTarget) -> None:
+            # Its trigger was cut short: the job may exist although its id never came back.
+            job = None
+            if self.cancel_on_abort:
+                with anyio.move_on_after(self.cancel_grace):
+                    try:
+                        job = await find_running_job(
+                            self.client.jobs, target.connection_id, JobType.SYNC
+                        )
+                    except AirbyteError as e:
+                        log.warning("could not look for %s's job: %s", target.connection_id, e)
+            if job is None:
+                batch.results[target.connection_id] = _result(target, outcome, error=why)
+            else:
+                await give_up(_Flight(target, job.id, True))
+
+        with anyio.CancelScope(shield=True):
+            async with anyio.create_task_group() as tg:
+                for flight in flights:
+                    tg.start_soon(give_up, flight)
+                for target in triggering:
+                    tg.start_soon(settle, target)
+        for target in pending:
+            batch.results[target.connection_id] = _result(target, outcome, error=why)
+        for target in batch.targets:
+            batch.results.setdefault(target.connection_id, _result(target, outcome, error=why))
+        batch.ordered()
+
+    def _on_change(self, watch: Watch) -> None:
+        assert self.on_event is not None
+        target = self._targets_by_job.get(watch.job.id)
+        if target is not None:
+            self.on_event(SyncEvent(EventKind.STATUS_CHANGED, target, job=watch.job))
+
+
+def _result(
+    target: SyncTarget,
+    outcome: Outcome,
+    *,
+    job: Job | None = None,
+    job_id: int | None = None,
+    attached: bool = False,
+    cancel_requested: bool = False,
+    error: str | None = None,
+) -> SyncResult:
+    if job is None:
+        return SyncResult(
+            target.connection_id,
+            outcome,
+            connection_name=target.name,
+            job_id=job_id,
+            attached=attached,
+            cancel_requested=cancel_requested,
+            error=error,
+        )
+    return attrs.evolve(
+        _from_job(target, job, attached=attached),
+        outcome=outcome,
+        cancel_requested=cancel_requested,
+        error=error,
+    )
+
+
+def _from_job(target: SyncTarget, job: Job, *, attached: bool) -> SyncResult:
+    return SyncResult(
+        target.connection_id,
+        _OUTCOME_OF.get(job.status, Outcome.ERROR),
+        connection_name=target.name,
+        job_id=job.id,
+        status=job.status,
+        records_synced=job.records_synced,
+        bytes_synced=job.bytes_synced,
+        attempts=len(job.attempts),
+        started_at=job.created_at,
+        ended_at=job.ended_at,
+        failure_reason=job.failure_reason,
+        attached=attached,
+    )
+
+
+def summarize(results: Sequence[SyncResult]) -> dict[Outcome, int]:
+    """How many results ended with each outcome (every outcome listed, zeros included)."""
+    counts = dict.fromkeys(Outcome, 0)
+    for result in results:
+        counts[result.outcome] += 1
+    return counts

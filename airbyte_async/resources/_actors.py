@@ -1,0 +1,140 @@
+"""What ``client.sources`` and ``client.destinations`` share."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from ..models import CheckResult, Destination, Source
+from ..models import _wire as w
+from ._base import Request
+from ._call import call, call_no_content
+
+__all__ = ["DESTINATION", "SOURCE", "Actors"]
+
+A = TypeVar("A", Source, Destination)
+
+
+@attrs.frozen
+class Kind(Generic[A]):
+    """Routes and wire shapes of one kind of actor."""
+
+    route: str
+    model: type[A]
+    envelope: type[w.SourceList] | type[w.DestinationList]
+    id_body: type[w.ActorIdBody]
+    create_body: type[w.ActorCreate]
+    update_body: type[w.ActorUpdate]
+    id_of: Callable[[A], str]
+
+
+SOURCE = Kind(
+    route="sources",
+    model=Source,
+    envelope=w.SourceList,
+    id_body=w.SourceIdBody,
+    create_body=w.SourceCreate,
+    update_body=w.SourceUpdate,
+    id_of=lambda s: s.source_id,
+)
+DESTINATION = Kind(
+    route="destinations",
+    model=Destination,
+    envelope=w.DestinationList,
+    id_body=w.DestinationIdBody,
+    create_body=w.DestinationCreate,
+    update_body=w.DestinationUpdate,
+    id_of=lambda d: d.destination_id,
+)
+
+
+@attrs.frozen
+class Actors(Generic[A]):
+    """
+    The operations sources and destinations share; subclasses name their id argument.
+
+    *configuration* goes to the server untouched. The server answers with secrets masked.
+    """
+
+    _request: Request
+
+    @property
+    def _kind(self) -> Kind[A]:
+        raise NotImplementedError
+
+    async def create(
+        self, *, workspace_id: str, name: str, definition_id: str, configuration: Mapping[str, Any]
+    ) -> A:
+        """
+        Create one in *workspace_id* from the connector definition *definition_id*.
+
+        A *configuration* that does not fit the connector's specification gets
+        :class:`~airbyte_async.errors.UnprocessableEntityError`.
+        """
+        body = self._kind.create_body(
+            workspace_id=workspace_id,
+            name=name,
+            definition_id=definition_id,
+            configuration=dict(configuration),
+        )
+        route = f"{self._kind.route}/create"
+        return await call(self._request, route, body, self._kind.model, idempotent=False)
+
+    async def list(self, *, workspace_id: str) -> AsyncIterator[A]:
+        """
+        Every one in *workspace_id*, over all pages.
+
+        0.x servers return all at once; 1.8+ servers page by cursor (the last id of a page) and
+        say so by echoing ``page_size``: a full page means there may be another.
+        """
+        route = f"{self._kind.route}/list"
+        body = w.ActorListBody(workspace_id=workspace_id)
+        while True:
+            page = await call(self._request, route, body, self._kind.envelope, idempotent=True)
+            items: tuple[A, ...] = page.items  # type: ignore[assignment]
+            for item in items:
+                yield item
+            if not items or page.page_size is None or len(items) < page.page_size:
+                return
+            cursor = self._kind.id_of(items[-1])
+            if cursor == body.cursor:
+                return
+            body = w.ActorListBody(
+                workspace_id=workspace_id, cursor=cursor, page_size=page.page_size
+            )
+
+    async def _get(self, actor_id: str) -> A:
+        body = self._kind.id_body(actor_id=actor_id)
+        route = f"{self._kind.route}/get"
+        return await call(self._request, route, body, self._kind.model, idempotent=True)
+
+    async def _update(
+        self, actor_id: str, name: str | None, configuration: Mapping[str, Any] | None
+    ) -> A:
+        """
+        Replace name and configuration: the Config API takes the whole object.
+
+        What is left None is read from the server first. Masked secrets (``"**********"``) sent
+        back keep their stored values server-side.
+        """
+        if name is None or configuration is None:
+            # The Config API replaces the whole object: fill in what the caller left unchanged.
+            current = await self._get(actor_id)
+            name = current.name if name is None else name
+            configuration = current.configuration if configuration is None else configuration
+        body = self._kind.update_body(
+            actor_id=actor_id, name=name, configuration=dict(configuration)
+        )
+        route = f"{self._kind.route}/update"
+        return await call(self._request, route, body, self._kind.model, idempotent=False)
+
+    async def _delete(self, actor_id: str) -> None:
+        body = self._kind.id_body(actor_id=actor_id)
+        await call_no_content(self._request, f"{self._kind.route}/delete", body, idempotent=False)
+
+    async def _check(self, actor_id: str) -> CheckResult:
+        body = self._kind.id_body(actor_id=actor_id)
+        route = f"{self._kind.route}/check_connection"
+        return await call(self._request, route, body, CheckResult, idempotent=True)

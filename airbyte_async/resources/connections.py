@@ -1,0 +1,206 @@
+"""``client.connections``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import attrs
+
+from .._serde import structure, unstructure
+from ..errors import InvalidArgumentError
+from ..models import (
+    BasicSchedule,
+    Catalog,
+    Connection,
+    ConnectionStatus,
+    Job,
+    NamespaceDefinition,
+    NonBreakingChangesPreference,
+    Schedule,
+    ScheduleData,
+    ScheduleType,
+    StreamProgress,
+    SyncProgress,
+)
+from ..models import _wire as w
+from ._base import Request
+from ._call import call, call_no_content
+
+__all__ = ["Connections"]
+
+
+@attrs.frozen
+class Connections:
+    """
+    Connections: create, get, list, update, delete, and trigger syncs and resets.
+
+    Schedules are always sent as ``scheduleType`` + ``scheduleData``; a legacy
+    :class:`~airbyte_async.models.Schedule` is converted to a basic schedule first, because
+    ``connections/update`` rejects the legacy form and no body may carry both.
+    """
+
+    _request: Request
+
+    async def create(
+        self,
+        *,
+        source_id: str,
+        destination_id: str,
+        name: str | None = None,
+        sync_catalog: Catalog | None = None,
+        schedule: Schedule | None = None,
+        schedule_type: ScheduleType | None = None,
+        schedule_data: ScheduleData | None = None,
+        status: ConnectionStatus = ConnectionStatus.ACTIVE,
+        namespace_definition: NamespaceDefinition | None = None,
+        namespace_format: str | None = None,
+        prefix: str | None = None,
+        non_breaking_changes_preference: NonBreakingChangesPreference | None = None,
+    ) -> Connection:
+        """
+        Create a connection from *source_id* to *destination_id*.
+
+        Give the schedule either as a legacy *schedule* or as *schedule_type* / *schedule_data*
+        (no schedule at all: manual). Without *sync_catalog* the server stores an empty catalog:
+        build one with :func:`airbyte_async.catalog.select_streams`. Raises
+        :class:`~airbyte_async.errors.InvalidArgumentError` for an inconsistent schedule.
+        """
+        schedule_type, schedule_data = _schedule(schedule, schedule_type, schedule_data)
+        body = w.ConnectionCreate(
+            source_id=source_id,
+            destination_id=destination_id,
+            status=status,
+            name=name,
+            sync_catalog=sync_catalog,
+            schedule_type=schedule_type,
+            schedule_data=schedule_data,
+            namespace_definition=namespace_definition,
+            namespace_format=namespace_format,
+            prefix=prefix,
+            non_breaking_changes_preference=non_breaking_changes_preference,
+        )
+        return await call(self._request, "connections/create", body, Connection, idempotent=False)
+
+    async def get(self, *, connection_id: str) -> Connection:
+        """The connection *connection_id*; :class:`~airbyte_async.errors.NotFoundError` if none."""
+        body = w.ConnectionIdBody(connection_id=connection_id)
+        return await call(self._request, "connections/get", body, Connection, idempotent=True)
+
+    async def list(self, *, workspace_id: str) -> AsyncIterator[Connection]:
+        """Every connection of *workspace_id* that is not deleted (one call on every server)."""
+        body = w.WorkspaceIdBody(workspace_id=workspace_id)
+        page = await call(
+            self._request, "connections/list", body, w.ConnectionList, idempotent=True
+        )
+        for connection in page.connections:
+            yield connection
+
+    async def update(
+        self,
+        *,
+        connection_id: str,
+        name: str | None = None,
+        status: ConnectionStatus | None = None,
+        sync_catalog: Catalog | None = None,
+        schedule: Schedule | None = None,
+        schedule_type: ScheduleType | None = None,
+        schedule_data: ScheduleData | None = None,
+        namespace_definition: NamespaceDefinition | None = None,
+        namespace_format: str | None = None,
+        prefix: str | None = None,
+        non_breaking_changes_preference: NonBreakingChangesPreference | None = None,
+    ) -> Connection:
+        """
+        Change what is given and nothing else (a patch); returns the updated connection.
+
+        A legacy *schedule* becomes a basic *schedule_type* / *schedule_data*. Raises
+        :class:`~airbyte_async.errors.InvalidArgumentError` for an inconsistent schedule.
+        """
+        schedule_type, schedule_data = _schedule(schedule, schedule_type, schedule_data)
+        body = w.ConnectionUpdate(
+            connection_id=connection_id,
+            status=status,
+            name=name,
+            sync_catalog=sync_catalog,
+            schedule_type=schedule_type,
+            schedule_data=schedule_data,
+            namespace_definition=namespace_definition,
+            namespace_format=namespace_format,
+            prefix=prefix,
+            non_breaking_changes_preference=non_breaking_changes_preference,
+        )
+        return await call(self._request, "connections/update", body, Connection, idempotent=False)
+
+    async def delete(self, *, connection_id: str) -> None:
+        """Delete the connection (the server marks it ``deprecated``)."""
+        body = w.ConnectionIdBody(connection_id=connection_id)
+        await call_no_content(self._request, "connections/delete", body, idempotent=False)
+
+    async def sync(self, *, connection_id: str) -> Job:
+        """
+        Start a sync and return its job. Not retried after an ambiguous failure.
+
+        Raises :class:`~airbyte_async.errors.SyncAlreadyRunningError` when one is running.
+        """
+        return await self._trigger("connections/sync", connection_id)
+
+    async def reset(self, *, connection_id: str) -> Job:
+        """Start a reset (clear the destination's data and state) and return its job."""
+        return await self._trigger("connections/reset", connection_id)
+
+    async def sync_progress(self, *, connection_id: str) -> SyncProgress:
+        """
+        Live counters of the running sync (0.50 and later).
+
+        0.50 answers per stream only: there the totals are the streams' sums and *job_id* is
+        None; its counters are records extracted (emitted) and loaded (committed).
+        """
+        route = "connections/sync_progress"
+        body = unstructure(w.ConnectionIdBody(connection_id=connection_id))
+        data = await self._request(route, body, idempotent=True)
+        if not isinstance(data, list):
+            return structure(data, SyncProgress, route=route)
+        items = structure(data, tuple[w.LegacyStreamProgress, ...], route=route)
+        streams = tuple(
+            StreamProgress(
+                stream_name=item.stream_name,
+                stream_namespace=item.stream_namespace or None,
+                records_emitted=item.records_extracted,
+                records_committed=item.records_loaded,
+            )
+            for item in items
+        )
+        return SyncProgress(
+            connection_id=connection_id,
+            records_emitted=sum(s.records_emitted or 0 for s in streams),
+            records_committed=sum(s.records_committed or 0 for s in streams),
+            streams=streams,
+        )
+
+    async def _trigger(self, route: str, connection_id: str) -> Job:
+        body = w.ConnectionIdBody(connection_id=connection_id)
+        return await call(self._request, route, body, Job, idempotent=False)
+
+
+def _schedule(
+    legacy: Schedule | None, schedule_type: ScheduleType | None, data: ScheduleData | None
+) -> tuple[ScheduleType | None, ScheduleData | None]:
+    """The one schedule form the server accepts everywhere, checked before any request."""
+    if legacy is not None:
+        if schedule_type is not None or data is not None:
+            raise InvalidArgumentError(
+                "give schedule= (legacy) or schedule_type=/schedule_data=, not both"
+            )
+        basic = BasicSchedule(time_unit=legacy.time_unit, units=legacy.units)
+        return ScheduleType.BASIC, ScheduleData(basic_schedule=basic)
+    if schedule_type is None and data is not None:
+        if (data.basic_schedule is None) == (data.cron is None):
+            raise InvalidArgumentError("schedule_data needs exactly one of basic_schedule, cron")
+        schedule_type = ScheduleType.BASIC if data.basic_schedule is not None else ScheduleType.CRON
+    if schedule_type is ScheduleType.MANUAL and data is not None:
+        raise InvalidArgumentError("a manual schedule takes no schedule_data")
+    if schedule_type is ScheduleType.BASIC and (data is None or data.basic_schedule is None):
+        raise InvalidArgumentError("a basic schedule needs schedule_data.basic_schedule")
+    if schedule_type is ScheduleType.CRON and (data is None or data.cron is None):
+        raise InvalidArgumentError("a cron schedule needs schedule_data.cron")
+    return schedule_type, data

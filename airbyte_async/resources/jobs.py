@@ -1,0 +1,222 @@
+"""``client.jobs``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from datetime import datetime
+
+import anyio
+import attrs
+
+from ..errors import InvalidArgumentError
+from ..models import Job, JobPage, JobStatus, JobType
+from ..models import _wire as w
+from ..models.common import IsoDateTime
+from ._base import Request
+from ._call import call
+
+__all__ = ["Jobs"]
+
+DEFAULT_PAGE_SIZE = 100
+
+_ORDER = {
+    "created_at": (w.OrderField.CREATED_AT, w.OrderMethod.ASC),
+    "-created_at": (w.OrderField.CREATED_AT, w.OrderMethod.DESC),
+    "updated_at": (w.OrderField.UPDATED_AT, w.OrderMethod.ASC),
+    "-updated_at": (w.OrderField.UPDATED_AT, w.OrderMethod.DESC),
+}
+
+
+@attrs.frozen
+class Jobs:
+    """
+    Jobs: get, list, cancel, and wait for one to finish.
+
+    List filters are sent only when given: 0.40 servers know none of them (only *connection_id*,
+    which is always sent because 0.40 requires it). *order_by* is ``"created_at"``,
+    ``"updated_at"``, or either with a leading ``-`` for descending; servers default to newest
+    created first. Times must be timezone-aware.
+    """
+
+    _request: Request
+
+    async def get(self, *, job_id: int) -> Job:
+        """The job *job_id* with its attempts and their logs."""
+        return await call(self._request, "jobs/get", w.JobIdBody(id=job_id), Job, idempotent=True)
+
+    async def get_light(self, *, job_id: int) -> Job:
+        """The job *job_id* without attempts: cheap enough to poll."""
+        body = w.JobIdBody(id=job_id)
+        return await call(self._request, "jobs/get_light", body, Job, idempotent=True)
+
+    async def cancel(self, *, job_id: int) -> Job:
+        """Cancel the job; returns it as the server re-read it. Safe to repeat."""
+        return await call(
+            self._request, "jobs/cancel", w.JobIdBody(id=job_id), Job, idempotent=True
+        )
+
+    async def wait(self, *, job_id: int, poll_interval: float = 2.0) -> Job:
+        """
+        Poll until the job is final and return it in full; a failed job is returned, not raised.
+
+        Takes no timeout: wrap the call in :func:`anyio.fail_after` to bound it.
+        """
+        while True:
+            light = await self.get_light(job_id=job_id)
+            if light.status.is_terminal:
+                return await self.get(job_id=job_id)
+            await anyio.sleep(poll_interval)
+
+    async def list_page(
+        self,
+        *,
+        connection_id: str,
+        job_types: Iterable[JobType] = (JobType.SYNC,),
+        statuses: Iterable[JobStatus] | None = None,
+        created_after: datetime | None = None,
+        updated_after: datetime | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        row_offset: int = 0,
+        order_by: str | None = None,
+    ) -> JobPage:
+        """One page of *connection_id*'s jobs, from *row_offset*; ``total_count`` counts all."""
+        field, method = _order(order_by)
+        body = w.JobListBody(
+            config_id=connection_id,
+            config_types=_job_types(job_types),
+            pagination=_pagination(page_size, row_offset),
+            statuses=None if statuses is None else tuple(statuses),
+            created_at_start=_iso("created_after", created_after),
+            updated_at_start=_iso("updated_after", updated_after),
+            order_by_field=field,
+            order_by_method=method,
+        )
+        return await call(self._request, "jobs/list", body, JobPage, idempotent=True)
+
+    def list(
+        self,
+        *,
+        connection_id: str,
+        job_types: Iterable[JobType] = (JobType.SYNC,),
+        statuses: Iterable[JobStatus] | None = None,
+        created_after: datetime | None = None,
+        updated_after: datetime | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        order_by: str | None = None,
+    ) -> AsyncIterator[Job]:
+        """Every matching job of *connection_id*, page by page (see :meth:`list_page`)."""
+        job_types = tuple(job_types)
+
+        def page(offset: int) -> Awaitable[JobPage]:
+            return self.list_page(
+                connection_id=connection_id,
+                job_types=job_types,
+                statuses=statuses,
+                created_after=created_after,
+                updated_after=updated_after,
+                page_size=page_size,
+                row_offset=offset,
+                order_by=order_by,
+            )
+
+        return _all_pages(page, page_size)
+
+    async def list_for_workspaces_page(
+        self,
+        *,
+        workspace_ids: Iterable[str],
+        statuses: Iterable[JobStatus] | None = None,
+        updated_at_start: datetime | None = None,
+        job_types: Iterable[JobType] = (JobType.SYNC,),
+        page_size: int = DEFAULT_PAGE_SIZE,
+        row_offset: int = 0,
+        order_by: str | None = None,
+    ) -> JobPage:
+        """One page of the jobs of several workspaces (0.50 and later)."""
+        field, method = _order(order_by)
+        body = w.JobListForWorkspacesBody(
+            workspace_ids=tuple(workspace_ids),
+            config_types=_job_types(job_types),
+            pagination=_pagination(page_size, row_offset),
+            statuses=None if statuses is None else tuple(statuses),
+            updated_at_start=_iso("updated_at_start", updated_at_start),
+            order_by_field=field,
+            order_by_method=method,
+        )
+        route = "jobs/list_for_workspaces"
+        return await call(self._request, route, body, JobPage, idempotent=True)
+
+    def list_for_workspaces(
+        self,
+        *,
+        workspace_ids: Iterable[str],
+        statuses: Iterable[JobStatus] | None = None,
+        updated_at_start: datetime | None = None,
+        job_types: Iterable[JobType] = (JobType.SYNC,),
+        page_size: int = DEFAULT_PAGE_SIZE,
+        order_by: str | None = None,
+    ) -> AsyncIterator[Job]:
+        """Every matching job of several workspaces, page by page."""
+        workspace_ids, job_types = tuple(workspace_ids), tuple(job_types)
+
+        def page(offset: int) -> Awaitable[JobPage]:
+            return self.list_for_workspaces_page(
+                workspace_ids=workspace_ids,
+                statuses=statuses,
+                updated_at_start=updated_at_start,
+                job_types=job_types,
+                page_size=page_size,
+                row_offset=offset,
+                order_by=order_by,
+            )
+
+        return _all_pages(page, page_size)
+
+
+async def _all_pages(
+    page: Callable[[int], Awaitable[JobPage]], page_size: int
+) -> AsyncIterator[Job]:
+    # Jobs created while paging shift later pages by one: skip what was already yielded.
+    seen: set[int] = set()
+    offset = 0
+    while True:
+        current = await page(offset)
+        for job in current.jobs:
+            if job.id not in seen:
+                seen.add(job.id)
+                yield job
+        offset += len(current.jobs)
+        if len(current.jobs) < page_size or offset >= current.total_count:
+            return
+
+
+def _job_types(job_types: Iterable[JobType]) -> tuple[JobType, ...]:
+    types = tuple(job_types)
+    if not types:
+        raise InvalidArgumentError("job_types must name at least one job type")
+    return types
+
+
+def _pagination(page_size: int, row_offset: int) -> w.Pagination:
+    if page_size < 1 or row_offset < 0:
+        raise InvalidArgumentError("page_size must be at least 1 and row_offset at least 0")
+    return w.Pagination(page_size=page_size, row_offset=row_offset)
+
+
+def _iso(name: str, when: datetime | None) -> IsoDateTime | None:
+    if when is None:
+        return None
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise InvalidArgumentError(f"{name} must be timezone-aware, got {when.isoformat()}")
+    return IsoDateTime(when)
+
+
+def _order(order_by: str | None) -> tuple[w.OrderField | None, w.OrderMethod | None]:
+    if order_by is None:
+        return None, None
+    try:
+        return _ORDER[order_by]
+    except KeyError:
+        raise InvalidArgumentError(
+            f"order_by must be one of {', '.join(_ORDER)}, got {order_by!r}"
+        ) from None

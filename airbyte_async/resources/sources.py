@@ -1,0 +1,58 @@
+"""``client.sources``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from ..models import CheckResult, DiscoveredSchema, Source
+from ..models import _wire as w
+from ._actors import SOURCE, Actors, Kind
+from ._call import call
+
+__all__ = ["Sources"]
+
+
+@attrs.frozen
+class Sources(Actors[Source]):
+    """Sources: create, get, list, update, delete, check, discover their schema."""
+
+    @property
+    def _kind(self) -> Kind[Source]:
+        return SOURCE
+
+    async def get(self, *, source_id: str) -> Source:
+        """The source *source_id*; :class:`~airbyte_async.errors.NotFoundError` if none."""
+        return await self._get(source_id)
+
+    async def update(
+        self,
+        *,
+        source_id: str,
+        name: str | None = None,
+        configuration: Mapping[str, Any] | None = None,
+    ) -> Source:
+        """Rename or reconfigure the source; what is left None stays as it is."""
+        return await self._update(source_id, name, configuration)
+
+    async def delete(self, *, source_id: str) -> None:
+        """Delete the source and, server-side, every connection that reads from it."""
+        await self._delete(source_id)
+
+    async def check_connection(self, *, source_id: str) -> CheckResult:
+        """Check the stored configuration; a failed check is a result, not an exception."""
+        return await self._check(source_id)
+
+    async def discover_schema(
+        self, *, source_id: str, disable_cache: bool = False
+    ) -> DiscoveredSchema:
+        """
+        Discover the source's streams; *disable_cache* forces a fresh discovery.
+
+        A failed discovery is a result whose ``catalog`` is None, not an exception.
+        """
+        body = w.DiscoverSchemaBody(source_id=source_id, disable_cache=disable_cache)
+        route = "sources/discover_schema"
+        return await call(self._request, route, body, DiscoveredSchema, idempotent=True)

@@ -1,0 +1,322 @@
+"""
+The aiohttp application: recording, fault injection, auth, routing and validation.
+
+Every request under ``/api`` passes one middleware that counts and records it, then may meet a
+fault; the catch-all handler then checks credentials, finds the route for the running version,
+validates the body (422 when it does not fit) and calls the route's handler. ``/_emulator/*``
+serves the ground truth and is never faulted, authenticated or counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import struct
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any
+from urllib.parse import parse_qsl
+
+import anyio
+import attrs
+from aiohttp import web
+
+from ._auth import RequireBasic, RequireBearer, RequireClientCredentials
+from ._errors import ApiError, error_body, invalid_input
+from ._faults import Fault, FaultInjector
+from ._routes import Api, Route, check_route
+from ._stats import RecordedRequest
+from ._validate import problems, request_shape
+
+__all__ = ["Http", "abort", "reset_transport", "route_key"]
+
+_REQUEST_FAULTS = frozenset(
+    {"error", "proxy_error", "rate_limit", "latency", "slow", "reset_before", "reset_after"}
+    | {"hang_after", "truncated_json"}
+)
+
+_NGINX_401 = (
+    "<html>\r\n<head><title>401 Authorization Required</title></head>\r\n<body>\r\n"
+    "<center><h1>401 Authorization Required</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+
+
+@attrs.frozen
+class _Incoming:
+    """What the middleware read of a request, for the handler."""
+
+    route: str
+    raw: bytes
+    body: Any
+
+
+# The middleware and the handler run in the same task, so a context variable carries it.
+_INCOMING: ContextVar[_Incoming] = ContextVar("incoming")
+
+
+def _nginx_page(status: int, reason: str) -> str:
+    return (
+        f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+        "</body>\r\n</html>\r\n"
+    )
+
+
+def route_key(path: str) -> str:
+    """The spec path for a request path: ``/api/v1/jobs/get/`` becomes ``/v1/jobs/get``."""
+    key = path.removeprefix("/api") if path.startswith("/api/") else path
+    return key.rstrip("/") or "/"
+
+
+def reset_transport(transport: asyncio.Transport | None) -> None:
+    """Drop a connection with a TCP reset (not a clean close), as a crash or a proxy would."""
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+
+
+def abort(request: web.BaseRequest) -> None:
+    """Reset the request's connection, so the client sees a connection error, not a hang."""
+    reset_transport(request.transport)
+
+
+def _gone(request: web.BaseRequest) -> bool:
+    return request.transport is None or request.transport.is_closing()
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(
+        body=json.dumps(body).encode(),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def _micronaut_error(status: int, reason: str, detail: str, path: str) -> web.Response:
+    body = {
+        "message": reason,
+        "_links": {"self": {"href": path, "templated": False}},
+        "_embedded": {"errors": [{"message": detail}]},
+    }
+    return _json(body, status)
+
+
+@attrs.define
+class Http:
+    """The HTTP side of one emulator: its app, middleware and handlers."""
+
+    api: Api
+    injector: FaultInjector
+    stats: Callable[[], dict[str, Any]]
+    reset_stats: Callable[[], None]
+    #: Bumped by every restart; a request that outlives one does not act.
+    generation: int = 0
+
+    @property
+    def version(self) -> str:
+        """The Config API version served."""
+        return self.api.version
+
+    def app(self) -> web.Application:
+        """A fresh application serving this emulator."""
+        app = web.Application(middlewares=[self._middleware], client_max_size=16 * 2**20)
+        app.router.add_get("/_emulator/stats", self._stats)
+        app.router.add_post("/_emulator/reset_stats", self._reset_stats)
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        return app
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        return _json(self.stats())
+
+    async def _reset_stats(self, request: web.Request) -> web.Response:
+        self.reset_stats()
+        return web.Response(status=204)
+
+    @web.middleware
+    async def _middleware(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        if request.path.startswith("/_emulator/"):
+            return await handler(request)
+        route = route_key(request.path)
+        raw = await request.read()
+        parsed: Any = None
+        if raw:
+            try:
+                parsed = json.loads(raw)
+            except ValueError:
+                parsed = None
+        _INCOMING.set(_Incoming(route, raw, parsed))
+        observer = self.api.observer
+        observer.request_started(RecordedRequest(request.method, route, parsed, bool(raw)))
+        try:
+            return await self._with_faults(request, handler, route)
+        finally:
+            observer.request_finished()
+
+    async def _with_faults(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+        route: str,
+    ) -> web.StreamResponse:
+        generation = self.generation
+        fault = self.injector.draw(route, _REQUEST_FAULTS)
+        if fault is not None:
+            self.injector.record(fault.kind)
+            early = await self._before(request, fault, generation)
+            if early is not None:
+                return early
+        response = await handler(request)
+        if fault is not None:
+            return await self._after(request, fault, response)
+        return response
+
+    async def _before(
+        self, request: web.Request, fault: Fault, generation: int
+    ) -> web.StreamResponse | None:
+        kind = fault.kind
+        if kind == "error":
+            error = ApiError(
+                fault.status or 500,
+                "Injected fault",
+                exception_class="java.lang.RuntimeException",
+                known=False,
+            )
+            return _json(error_body(error, self.version), error.status)
+        if kind == "proxy_error":
+            status = fault.status or 502
+            reason = {502: "Bad Gateway", 503: "Service Temporarily Unavailable"}.get(
+                status, "Gateway Time-out" if status == 504 else "Error"
+            )
+            return web.Response(
+                text=_nginx_page(status, reason), status=status, content_type="text/html"
+            )
+        if kind == "rate_limit":
+            headers = {}
+            if fault.retry_after is not None:
+                headers["Retry-After"] = f"{fault.retry_after:g}"
+            return _json({"message": "You are being rate limited."}, 429, headers)
+        if kind == "reset_before":
+            abort(request)
+            return web.Response()
+        if kind in ("latency", "slow"):
+            await anyio.sleep(fault.delay or 0.0)
+            if self.generation != generation or (kind == "slow" and _gone(request)):
+                abort(request)
+                return web.Response()
+        return None
+
+    async def _after(
+        self, request: web.Request, fault: Fault, response: web.StreamResponse
+    ) -> web.StreamResponse:
+        if fault.kind == "reset_after":
+            abort(request)
+        elif fault.kind == "hang_after":
+            with anyio.move_on_after(3600.0 if fault.delay is None else fault.delay):
+                # aiohttp signals no disconnect to a running handler: poll the transport.
+                while not _gone(request):  # noqa: ASYNC110
+                    await anyio.sleep(0.02)
+            abort(request)
+        elif fault.kind == "truncated_json" and isinstance(response, web.Response):
+            body = response.body if isinstance(response.body, bytes) else b"{}"
+            return web.Response(
+                body=body[: max(1, len(body) // 2)],
+                status=response.status,
+                content_type="application/json",
+            )
+        return response
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        incoming = _INCOMING.get()
+        route_path = incoming.route
+        found = check_route(route_path, self.version)
+        if not (found is not None and found.public):
+            denied = self._authenticate(request, route_path)
+            if denied is not None:
+                return denied
+        if found is None:
+            return _micronaut_error(404, "Not Found", "Page Not Found", request.path)
+        if request.method != found.method:
+            detail = (
+                f"Method [{request.method}] not allowed for URI [{request.path}]. "
+                f"Allowed methods: [{found.method}]"
+            )
+            response = _micronaut_error(405, "Method Not Allowed", detail, request.path)
+            response.headers["Allow"] = found.method
+            return response
+        try:
+            body = self._body(incoming, found)
+            reply = await found.handler(self.api, body)
+        except ApiError as error:
+            return _json(error_body(error, self.version), error.status)
+        if reply.status == 204:
+            return web.Response(status=204)
+        return _json(reply.body, reply.status)
+
+    def _authenticate(self, request: web.Request, route: str) -> web.Response | None:
+        policy = self.api.auth
+        header = request.headers.get("Authorization")
+        if policy is None:
+            return None
+        if isinstance(policy, RequireBasic):
+            if policy.accepts(header):
+                return None
+            return web.Response(
+                text=_NGINX_401,
+                status=401,
+                content_type="text/html",
+                headers={"WWW-Authenticate": 'Basic realm="Airbyte"'},
+            )
+        if isinstance(policy, RequireBearer):
+            ok = policy.accepts(header)
+        else:
+            assert isinstance(policy, RequireClientCredentials)
+            ok = self._token_ok(header, route)
+        if ok:
+            return None
+        return web.Response(status=401, headers={"WWW-Authenticate": "Bearer"})
+
+    def _token_ok(self, header: str | None, route: str) -> bool:
+        minter = self.api.minter
+        if minter is None or header is None or not header.startswith("Bearer "):
+            return False
+        token = header[7:].strip()
+        if not minter.valid(token):
+            return False
+        if self.injector.draw(route, frozenset({"token_expiry"})) is not None:
+            self.injector.record("token_expiry")
+            minter.revoke(token)
+            return False
+        return True
+
+    def _body(self, incoming: _Incoming, found: Route) -> dict[str, Any]:
+        short = found.path.removeprefix("/v1/")
+        if found.path == "/public/v1/applications/token":
+            return self._token_form(incoming)
+        shape = request_shape(short, self.version)
+        if shape is None:
+            return {}
+        if not incoming.raw:
+            raise invalid_input([("$", "Required request body is missing")])
+        body = incoming.body
+        if body is None:
+            raise invalid_input([("$", "Malformed JSON")])
+        if wrong := problems(shape, body):
+            raise invalid_input(wrong)
+        assert isinstance(body, dict)
+        return body
+
+    @staticmethod
+    def _token_form(incoming: _Incoming) -> dict[str, Any]:
+        if isinstance(incoming.body, dict):
+            return incoming.body
+        return dict(parse_qsl(incoming.raw.decode(errors="replace")))

@@ -1,0 +1,410 @@
+"""
+The connector definitions the emulator knows, with their specs and discoverable streams.
+
+Ids are stable across runs and versions (modelled on the public connector registry), so tests
+can name them. Only the parts of each connector spec that the emulator uses are here: which
+keys are required, their JSON types, and which are ``airbyte_secret``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import attrs
+
+__all__ = [
+    "DESTINATION_DEFINITIONS",
+    "SECRET_MASK",
+    "SOURCE_DEFINITIONS",
+    "ConnectorDefinition",
+    "StreamTemplate",
+    "config_errors",
+    "mask_secrets",
+    "merge_masked",
+    "unreachable_host",
+]
+
+#: What the real server sends in place of every secret value.
+SECRET_MASK = "**********"
+
+ActorKind = Literal["source", "destination"]
+
+
+@attrs.frozen
+class StreamTemplate:
+    """A stream a source discovers: its name, columns and what it supports."""
+
+    name: str
+    columns: Mapping[str, str]
+    incremental: bool = True
+    source_defined_cursor: bool = False
+    cursor: tuple[str, ...] = ()
+    primary_key: tuple[str, ...] = ("id",)
+
+    def json_schema(self) -> dict[str, Any]:
+        """The stream's JSON schema, as a discover job reports it."""
+        props: dict[str, Any] = {}
+        for column, kind in self.columns.items():
+            if kind == "timestamp":
+                props[column] = {"type": ["null", "string"], "format": "date-time"}
+            else:
+                props[column] = {"type": ["null", kind]}
+        return {"type": "object", "properties": props}
+
+
+@attrs.frozen
+class ConnectorDefinition:
+    """One source or destination definition and its connection specification."""
+
+    kind: ActorKind
+    definition_id: str
+    name: str
+    docker_repository: str
+    docker_image_tag: str
+    documentation_url: str
+    spec: Mapping[str, Any]
+    source_type: str | None = None
+    release_stage: str = "generally_available"
+    support_level: str = "certified"
+    streams: tuple[StreamTemplate, ...] = ()
+    namespace_key: str | None = None
+    supported_sync_modes: tuple[str, ...] = ("append", "overwrite", "append_dedup")
+    #: Names of the spec's properties marked ``airbyte_secret``, at any depth.
+    secret_keys: frozenset[str] = attrs.field(init=False)
+
+    @secret_keys.default
+    def _find_secret_keys(self) -> frozenset[str]:
+        return frozenset(_secret_keys(self.spec))
+
+
+def _secret_keys(schema: Mapping[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for key, prop in schema.get("properties", {}).items():
+        if prop.get("airbyte_secret"):
+            found.add(key)
+        found |= _secret_keys(prop)
+        for branch in prop.get("oneOf", ()):
+            found |= _secret_keys(branch)
+    return found
+
+
+def mask_secrets(config: Any, secret_keys: frozenset[str]) -> Any:
+    """A copy of *config* with every value under a secret key replaced by the mask."""
+    if isinstance(config, dict):
+        return {
+            k: SECRET_MASK if k in secret_keys else mask_secrets(v, secret_keys)
+            for k, v in config.items()
+        }
+    if isinstance(config, list):
+        return [mask_secrets(v, secret_keys) for v in config]
+    return config
+
+
+def merge_masked(new: Any, old: Any) -> Any:
+    """
+    *new* with each masked value taken from *old* at the same place, as the real server does
+    when a client sends a read configuration back in an update.
+    """
+    if new == SECRET_MASK and old is not None:
+        return old
+    if isinstance(new, dict):
+        previous = old if isinstance(old, dict) else {}
+        return {k: merge_masked(v, previous.get(k)) for k, v in new.items()}
+    return new
+
+
+_JSON_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "object": dict,
+    "array": list,
+}
+
+
+def config_errors(config: Mapping[str, Any], spec: Mapping[str, Any]) -> list[str]:
+    """
+    What makes *config* fail the connector spec: missing required keys and top-level values of
+    the wrong JSON type. Messages name keys and types, never values (they may be secrets).
+    """
+    errors = [
+        f"$: required property '{key}' not found"
+        for key in spec.get("required", ())
+        if config.get(key) is None
+    ]
+    for key, prop in spec.get("properties", {}).items():
+        value = config.get(key)
+        expected = prop.get("type")
+        if value is None or not isinstance(expected, str) or expected not in _JSON_TYPES:
+            continue
+        wrong = not isinstance(value, _JSON_TYPES[expected]) or (
+            isinstance(value, bool) and expected in ("integer", "number")
+        )
+        if wrong:
+            errors.append(f"$.{key}: {_json_type(value)} found, {expected} expected")
+    return errors
+
+
+def _json_type(value: Any) -> str:
+    for name, kind in _JSON_TYPES.items():
+        if isinstance(value, kind) and not (isinstance(value, bool) and name != "boolean"):
+            return name
+    return "null"
+
+
+def unreachable_host(config: Mapping[str, Any], secret_keys: frozenset[str]) -> str | None:
+    """
+    The first non-secret string value ending in ``.invalid`` (a TLD that never resolves, RFC
+    6761), which makes check and discover fail; None when there is none.
+    """
+    for key, value in config.items():
+        if key in secret_keys:
+            continue
+        if isinstance(value, str) and value.rstrip("/").endswith(".invalid"):
+            return value
+        if isinstance(value, dict) and (found := unreachable_host(value, secret_keys)):
+            return found
+    return None
+
+
+def _spec(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "object",
+        "required": required,
+        "additionalProperties": True,
+        "properties": properties,
+    }
+
+
+def _secret(title: str) -> dict[str, Any]:
+    return {"type": "string", "title": title, "airbyte_secret": True}
+
+
+def _string(title: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "string", "title": title, **extra}
+
+
+_DB_STREAMS = (
+    StreamTemplate(
+        "customers",
+        {"id": "integer", "name": "string", "email": "string", "updated_at": "timestamp"},
+    ),
+    StreamTemplate(
+        "orders",
+        {
+            "id": "integer",
+            "customer_id": "integer",
+            "amount": "number",
+            "status": "string",
+            "updated_at": "timestamp",
+        },
+    ),
+    StreamTemplate(
+        "products",
+        {"id": "integer", "title": "string", "price": "number", "updated_at": "timestamp"},
+    ),
+)
+
+_FAKER_STREAMS = tuple(
+    StreamTemplate(
+        name,
+        {"id": "integer", "created_at": "timestamp", "updated_at": "timestamp", **extra},
+        source_defined_cursor=True,
+        cursor=("updated_at",),
+    )
+    for name, extra in (
+        ("users", {"name": "string", "email": "string"}),
+        ("products", {"make": "string", "model": "string", "price": "number"}),
+        ("purchases", {"user_id": "integer", "product_id": "integer"}),
+    )
+)
+
+_DB_PROPERTIES: dict[str, Any] = {
+    "host": _string("Host", order=0),
+    "port": {"type": "integer", "title": "Port", "minimum": 0, "maximum": 65536, "order": 1},
+    "database": _string("Database Name", order=2),
+    "username": _string("Username", order=3),
+    "password": _secret("Password"),
+    "jdbc_url_params": _string("JDBC URL Parameters (Advanced)"),
+}
+
+_S3_PROPERTIES: dict[str, Any] = {
+    "access_key_id": _secret("S3 Key ID"),
+    "secret_access_key": _secret("S3 Access Key"),
+    "s3_bucket_name": _string("S3 Bucket Name"),
+    "s3_bucket_path": _string("S3 Bucket Path"),
+    "s3_bucket_region": _string("S3 Bucket Region", default=""),
+    "format": {"type": "object", "title": "Output Format"},
+    "s3_endpoint": _string("Endpoint", default="", description="For MinIO and other S3 APIs"),
+    "s3_path_format": _string("S3 Path Format"),
+    "file_name_pattern": _string("File Name Pattern"),
+}
+
+SOURCE_DEFINITIONS: tuple[ConnectorDefinition, ...] = (
+    ConnectorDefinition(
+        kind="source",
+        definition_id="decd338e-5647-4c0b-adf4-da0e75f5a750",
+        name="Postgres",
+        docker_repository="airbyte/source-postgres",
+        docker_image_tag="3.3.8",
+        documentation_url="https://docs.airbyte.com/integrations/sources/postgres",
+        source_type="database",
+        spec=_spec(
+            ["host", "port", "database", "username"],
+            {
+                **_DB_PROPERTIES,
+                "schemas": {"type": "array", "items": {"type": "string"}, "title": "Schemas"},
+                "ssl_mode": {"type": "object", "title": "SSL Modes"},
+                "replication_method": {"type": "object", "title": "Update Method"},
+            },
+        ),
+        streams=_DB_STREAMS,
+    ),
+    ConnectorDefinition(
+        kind="source",
+        definition_id="435bb9a5-7887-4809-aa58-28c27df0d7ad",
+        name="MySQL",
+        docker_repository="airbyte/source-mysql",
+        docker_image_tag="3.3.13",
+        documentation_url="https://docs.airbyte.com/integrations/sources/mysql",
+        source_type="database",
+        spec=_spec(["host", "port", "database", "username"], dict(_DB_PROPERTIES)),
+        streams=_DB_STREAMS,
+        namespace_key="database",
+    ),
+    ConnectorDefinition(
+        kind="source",
+        definition_id="dfd88b22-b603-4c3d-aad7-3701784586b1",
+        name="Sample Data (Faker)",
+        docker_repository="airbyte/source-faker",
+        docker_image_tag="6.0.3",
+        documentation_url="https://docs.airbyte.com/integrations/sources/faker",
+        source_type="api",
+        spec=_spec(
+            ["count"],
+            {
+                "count": {"type": "integer", "title": "Count", "default": 1000, "minimum": 1},
+                "seed": {"type": "integer", "title": "Seed", "default": -1},
+                "records_per_slice": {"type": "integer", "default": 1000},
+                "always_updated": {"type": "boolean", "default": True},
+                "parallelism": {"type": "integer", "default": 4},
+            },
+        ),
+        streams=_FAKER_STREAMS,
+    ),
+    ConnectorDefinition(
+        kind="source",
+        definition_id="778daa7c-feaf-4db6-96f3-70fd645acc77",
+        name="File (CSV, JSON, Excel, Feather, Parquet)",
+        docker_repository="airbyte/source-file",
+        docker_image_tag="0.5.3",
+        documentation_url="https://docs.airbyte.com/integrations/sources/file",
+        source_type="file",
+        spec=_spec(
+            ["dataset_name", "format", "url", "provider"],
+            {
+                "dataset_name": _string("Dataset Name"),
+                "format": _string(
+                    "File Format",
+                    enum=["csv", "json", "jsonl", "excel", "excel_binary", "feather", "parquet"],
+                ),
+                "reader_options": _string("Reader Options"),
+                "url": _string("URL"),
+                "provider": {"type": "object", "title": "Storage Provider"},
+            },
+        ),
+    ),
+)
+
+DESTINATION_DEFINITIONS: tuple[ConnectorDefinition, ...] = (
+    ConnectorDefinition(
+        kind="destination",
+        definition_id="4816b78f-1489-44c1-9060-4b19d5fa9362",
+        name="S3",
+        docker_repository="airbyte/destination-s3",
+        docker_image_tag="0.5.9",
+        documentation_url="https://docs.airbyte.com/integrations/destinations/s3",
+        spec=_spec(
+            ["s3_bucket_name", "s3_bucket_path", "s3_bucket_region", "format"],
+            dict(_S3_PROPERTIES),
+        ),
+        supported_sync_modes=("append", "overwrite"),
+    ),
+    ConnectorDefinition(
+        kind="destination",
+        definition_id="471e5cab-8ed1-49f3-ba11-79c687784737",
+        name="S3 Glue",
+        docker_repository="airbyte/destination-s3-glue",
+        docker_image_tag="0.1.8",
+        documentation_url="https://docs.airbyte.com/integrations/destinations/s3-glue",
+        release_stage="alpha",
+        support_level="community",
+        spec=_spec(
+            [
+                "s3_bucket_name",
+                "s3_bucket_path",
+                "s3_bucket_region",
+                "format",
+                "glue_database",
+                "glue_serialization_library",
+            ],
+            {
+                **_S3_PROPERTIES,
+                "glue_database": _string("Glue database name"),
+                "glue_serialization_library": _string(
+                    "Serialization Library",
+                    enum=[
+                        "org.openx.data.jsonserde.JsonSerDe",
+                        "org.apache.hive.hcatalog.data.JsonSerDe",
+                    ],
+                ),
+            },
+        ),
+        supported_sync_modes=("append", "overwrite"),
+    ),
+    ConnectorDefinition(
+        kind="destination",
+        definition_id="25c5221d-dce2-4163-ade9-739ef790f503",
+        name="Postgres",
+        docker_repository="airbyte/destination-postgres",
+        docker_image_tag="2.0.4",
+        documentation_url="https://docs.airbyte.com/integrations/destinations/postgres",
+        spec=_spec(
+            ["host", "port", "database", "schema", "username"],
+            {**_DB_PROPERTIES, "schema": _string("Default Schema", default="public")},
+        ),
+    ),
+    ConnectorDefinition(
+        kind="destination",
+        definition_id="22f6c74f-5699-40ff-833c-4a879ea40133",
+        name="BigQuery",
+        docker_repository="airbyte/destination-bigquery",
+        docker_image_tag="2.4.12",
+        documentation_url="https://docs.airbyte.com/integrations/destinations/bigquery",
+        spec=_spec(
+            ["project_id", "dataset_location", "dataset_id"],
+            {
+                "project_id": _string("Project ID"),
+                "dataset_location": _string("Dataset Location"),
+                "dataset_id": _string("Default Dataset ID"),
+                "credentials_json": _secret("Service Account Key JSON"),
+                "loading_method": {"type": "object", "title": "Loading Method"},
+            },
+        ),
+    ),
+    ConnectorDefinition(
+        kind="destination",
+        definition_id="a625d593-bba5-4a1c-a53d-2d246268a816",
+        name="Local JSON",
+        docker_repository="airbyte/destination-local-json",
+        docker_image_tag="0.2.11",
+        documentation_url="https://docs.airbyte.com/integrations/destinations/local-json",
+        release_stage="alpha",
+        support_level="community",
+        spec=_spec(["destination_path"], {"destination_path": _string("Destination Path")}),
+        supported_sync_modes=("append", "overwrite"),
+    ),
+)

@@ -1,0 +1,125 @@
+"""
+Error answers, in each version's body shape.
+
+Handlers raise :class:`ApiError`; the app renders it with :func:`error_body` for the running
+version. 0.x bodies carry ``message``, ``exceptionClassName`` and a short ``exceptionStack``;
+head (v2.0.0+) sends ``{"errorId"}`` alone for not-found, malformed input and uncaught errors,
+and ``{"message", "errorId"}`` for known exceptions such as 409 (API-FACTS 6.2). Messages name
+ids and keys, never configuration values.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "ApiError",
+    "bad_config",
+    "bad_request",
+    "conflict",
+    "error_body",
+    "internal",
+    "invalid_input",
+    "not_found",
+]
+
+_ERRORS = "io.airbyte.commons.server.errors"
+
+
+class ApiError(Exception):
+    """
+    A failed API call: its status, message and the Java exception the real server would name.
+
+    *known* marks the real server's ``KnownException`` family, whose message head still sends;
+    *validation_errors* are ``(propertyPath, message)`` pairs for malformed input.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        exception_class: str,
+        known: bool = True,
+        root_cause: str | None = None,
+        validation_errors: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.exception_class = exception_class
+        self.known = known
+        self.root_cause = root_cause
+        self.validation_errors = tuple(validation_errors)
+
+
+def not_found(config_type: str, config_id: object) -> ApiError:
+    """404 for an id that names nothing (``ConfigNotFoundException``)."""
+    return ApiError(
+        404,
+        f"Could not find configuration for {config_type}: {config_id}.",
+        exception_class=f"{_ERRORS}.IdNotFoundKnownException",
+        known=False,
+        root_cause="io.airbyte.data.exceptions.ConfigNotFoundException",
+    )
+
+
+def invalid_input(errors: Sequence[tuple[str, str]]) -> ApiError:
+    """422 for a body that is not JSON or does not fit the route's request schema."""
+    return ApiError(
+        422,
+        "Some properties contained invalid input.",
+        exception_class="com.fasterxml.jackson.databind.exc.MismatchedInputException",
+        known=False,
+        validation_errors=errors,
+    )
+
+
+def bad_config(message: str) -> ApiError:
+    """422 ``BadObjectSchemaKnownException`` (a ``JsonValidationException`` on the server)."""
+    return ApiError(422, message, exception_class=f"{_ERRORS}.BadObjectSchemaKnownException")
+
+
+def conflict(message: str) -> ApiError:
+    """409 ``ValueConflictKnownException``, e.g. a sync that is already running."""
+    return ApiError(409, message, exception_class=f"{_ERRORS}.ValueConflictKnownException")
+
+
+def bad_request(message: str) -> ApiError:
+    """400 ``BadRequestException``."""
+    return ApiError(400, message, exception_class=f"{_ERRORS}.BadRequestException")
+
+
+def internal(message: str, exception_class: str = "java.lang.IllegalStateException") -> ApiError:
+    """500 for an exception the real server does not map (``UncaughtExceptionHandler``)."""
+    return ApiError(500, message, exception_class=exception_class, known=False)
+
+
+def error_body(error: ApiError, version: str) -> dict[str, Any]:
+    """The JSON body the real server of *version* sends for *error*."""
+    error_id = str(uuid.uuid4())
+    if version == "head":
+        if error.known:
+            return {"message": error.message, "errorId": error_id}
+        return {"errorId": error_id}
+    message = error.message
+    if error.status == 500 or (error.status == 404 and version == "0.40"):
+        message = f"Internal Server Error: {message}"
+    body: dict[str, Any] = {
+        "message": message,
+        "exceptionClassName": error.exception_class,
+        "exceptionStack": [
+            f"{error.exception_class}: {message}",
+            "\tat io.airbyte.server.apis.ApiHelper.execute(ApiHelper.java:29)",
+        ],
+    }
+    if error.root_cause:
+        body["rootCauseExceptionClassName"] = error.root_cause
+        body["rootCauseExceptionStack"] = [f"{error.root_cause}: {error.message}"]
+    if error.status == 422 and not error.known:
+        body["validationErrors"] = [
+            {"propertyPath": path, "message": text} for path, text in error.validation_errors
+        ]
+    return body

@@ -1,0 +1,181 @@
+"""
+Seeded, reproducible fault injection.
+
+A :class:`Fault` names a kind, the routes it applies to (a glob over spec paths such as
+``/v1/connections/sync``; ``connections/*`` is short for ``/v1/connections/*``; ``*`` is every
+route) and how often it fires. Each fault draws from its own RNG, seeded from the emulator's
+seed and the fault's position, so the same requests in the same order meet the same faults.
+
+Kinds, and whether the server acted on the request:
+
+- ``error``: a 5xx (``status``, default 500) with the version's JSON error body. Not acted.
+- ``proxy_error``: an HTML error page from a proxy (``status``, default 502). Not acted.
+- ``rate_limit``: 429, with ``Retry-After`` when ``retry_after`` is set. Not acted.
+- ``latency``: wait ``delay`` seconds, then handle normally.
+- ``slow``: wait ``delay`` seconds before acting; if the client gave up meanwhile, do nothing.
+- ``reset_before``: reset the connection without acting.
+- ``reset_after``: act (e.g. create the job), then reset the connection: the response is lost.
+- ``hang_after``: act, then hold the response for ``delay`` seconds (default one hour) or until
+  the client gives up, then reset: the response is lost to a client timeout.
+- ``truncated_json``: act, then answer 200 with the JSON body cut in half.
+- ``token_expiry``: a valid minted token is revoked before use, so the request gets 401 and
+  the token stays dead.
+- ``restart``: every ``every`` seconds (seeded jitter of +-50%), restart the server: in-flight
+  requests and idle connections are reset and, with ``downtime``, connections are refused for
+  that long. State is kept. Has no route.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import random
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, get_args
+
+import attrs
+
+__all__ = ["Fault", "FaultInjector", "FaultKind", "parse_faults"]
+
+FaultKind = Literal[
+    "error",
+    "proxy_error",
+    "rate_limit",
+    "latency",
+    "slow",
+    "reset_before",
+    "reset_after",
+    "hang_after",
+    "truncated_json",
+    "token_expiry",
+    "restart",
+]
+KINDS: tuple[str, ...] = get_args(FaultKind)
+
+
+def _rate(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{attribute.name} must be between 0 and 1")
+
+
+@attrs.frozen(kw_only=True)
+class Fault:
+    """One fault rule. See the module docstring for the kinds and their fields."""
+
+    kind: FaultKind = attrs.field()
+    route: str = "*"
+    rate: float = attrs.field(default=1.0, validator=_rate)
+    status: int | None = None
+    retry_after: float | None = None
+    delay: float | None = None
+    every: float | None = None
+    downtime: float = 0.0
+    times: int | None = None
+
+    @kind.validator
+    def _check(self, _: object, kind: str) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
+        if kind == "error" and self.status is not None and not 500 <= self.status <= 599:
+            raise ValueError("an error fault's status must be a 5xx")
+        if kind in ("latency", "slow") and (self.delay is None or self.delay < 0):
+            raise ValueError(f"a {kind} fault needs a delay in seconds")
+        if kind == "restart" and (self.every is None or self.every <= 0):
+            raise ValueError("a restart fault needs every=SECONDS")
+        if self.times is not None and self.times < 0:
+            raise ValueError("times must not be negative")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Fault:
+        """A fault from its JSON form, e.g. ``{"kind": "error", "status": 503, "rate": 0.1}``."""
+        known = {a.name for a in attrs.fields(cls)}
+        if unknown := set(data) - known:
+            raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+    def applies_to(self, route: str) -> bool:
+        """True when *route* (a spec path such as ``/v1/jobs/get``) matches this fault's glob."""
+        pattern = self.route
+        if pattern != "*" and not pattern.startswith("/"):
+            pattern = "/v1/" + pattern
+        return fnmatch.fnmatchcase(route, pattern)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form, leaving out fields at their defaults."""
+        return {
+            a.name: getattr(self, a.name)
+            for a in attrs.fields(Fault)
+            if getattr(self, a.name) != a.default or a.name == "kind"
+        }
+
+
+def parse_faults(text: str) -> list[Fault]:
+    """Faults from JSON: one object or a list of them. Raises ValueError when malformed."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"faults are not valid JSON: {e.msg}") from e
+    items = data if isinstance(data, list) else [data]
+    if not all(isinstance(item, dict) for item in items):
+        raise ValueError("faults must be a JSON object or a list of objects")
+    return [Fault.from_dict(item) for item in items]
+
+
+def as_faults(faults: Sequence[Fault | Mapping[str, Any]] | None) -> list[Fault]:
+    """Normalize a constructor or setter argument into faults."""
+    return [f if isinstance(f, Fault) else Fault.from_dict(f) for f in faults or ()]
+
+
+@attrs.define
+class _Rule:
+    fault: Fault
+    rng: random.Random
+    remaining: int | None
+
+
+@attrs.define
+class FaultInjector:
+    """The active faults, their RNGs and remaining counts, and how often each kind fired."""
+
+    seed: int
+    _rules: list[_Rule] = attrs.field(factory=list)
+    counts: Counter[str] = attrs.field(factory=Counter)
+
+    def replace(self, faults: Sequence[Fault | Mapping[str, Any]] | None) -> None:
+        """Install *faults*, with fresh RNGs and counters of remaining uses."""
+        self._rules = [
+            _Rule(f, random.Random(f"faults-{self.seed}-{i}"), f.times)
+            for i, f in enumerate(as_faults(faults))
+        ]
+
+    @property
+    def faults(self) -> list[Fault]:
+        """The installed faults."""
+        return [rule.fault for rule in self._rules]
+
+    def draw(self, route: str, kinds: frozenset[str]) -> Fault | None:
+        """
+        The fault to apply to a request for *route*, among *kinds*, or None. Every matching
+        rule draws, so one rule's outcome does not shift another's sequence.
+        """
+        chosen = None
+        for rule in self._rules:
+            if rule.fault.kind not in kinds or not rule.fault.applies_to(route):
+                continue
+            fires = rule.rng.random() < rule.fault.rate
+            if fires and chosen is None and rule.remaining != 0:
+                chosen = rule
+        if chosen is None:
+            return None
+        if chosen.remaining is not None:
+            chosen.remaining -= 1
+        return chosen.fault
+
+    def restart_faults(self) -> list[tuple[Fault, random.Random]]:
+        """The scheduled-restart faults, each with its RNG for the jitter."""
+        return [(r.fault, r.rng) for r in self._rules if r.fault.kind == "restart"]
+
+    def record(self, kind: str) -> None:
+        """Count one injection of *kind*."""
+        self.counts[kind] += 1

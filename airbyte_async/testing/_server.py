@@ -1,0 +1,414 @@
+"""
+:class:`Emulator`: an in-memory Airbyte Config API served over HTTP on loopback.
+
+Use it with ``async with``; it listens from ``__aenter__`` to ``__aexit__`` (enter and exit it
+in the same task). :func:`serve` runs one until the process is told to stop.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Literal, Self
+
+import anyio
+import anyio.abc
+import attrs
+from aiohttp import web
+
+from . import _render as render
+from ._app import Http, reset_transport
+from ._auth import AuthPolicy, RequireBasic, RequireBearer, RequireClientCredentials, TokenMinter
+from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS
+from ._errors import ApiError
+from ._faults import Fault, FaultInjector, as_faults
+from ._routes import Api
+from ._state import DEFAULT_ORGANIZATION_ID, State, SyncPlan
+from ._stats import EmulatorStats, Observer, RecordedRequest
+
+__all__ = ["VERSIONS", "Emulator", "serve"]
+
+#: The Config API versions the emulator can speak.
+VERSIONS = ("0.40", "0.50", "head")
+
+_PG_CONFIG: Mapping[str, Any] = {
+    "host": "postgres.emulator.internal",
+    "port": 5432,
+    "database": "shop",
+    "schemas": ["public"],
+    "username": "airbyte",
+    "password": "emulator-password",
+    "ssl_mode": {"mode": "disable"},
+    "replication_method": {"method": "Standard"},
+}
+
+
+def _s3_config(path: str) -> dict[str, Any]:
+    return {
+        "s3_bucket_name": "airbyte-emulator",
+        "s3_bucket_path": path,
+        "s3_bucket_region": "us-east-1",
+        "s3_endpoint": "http://minio.emulator.internal:9000",
+        "access_key_id": "emulator-access-key",
+        "secret_access_key": "emulator-secret-key",
+        "format": {"format_type": "JSONL", "compression": {"compression_type": "No Compression"}},
+    }
+
+
+def _non_negative(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must not be negative")
+
+
+def _check_version(_: object, __: object, value: str) -> None:
+    if value not in VERSIONS:
+        raise ValueError(f"airbyte_version must be one of {', '.join(VERSIONS)}, not {value!r}")
+
+
+def _pair(value: Iterable[float]) -> tuple[float, float]:
+    low, high = value
+    return (float(low), float(high))
+
+
+def _check_duration(_: object, __: object, value: tuple[float, float]) -> None:
+    low, high = value
+    if not 0 <= low <= high:
+        raise ValueError("sync_duration must be (min, max) with 0 <= min <= max")
+
+
+def _check_rate(_: object, __: object, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("failure_rate must be between 0 and 1")
+
+
+def _check_port(_: object, __: object, value: int) -> None:
+    if not 0 <= value <= 65535:
+        raise ValueError("port must be between 0 and 65535")
+
+
+@attrs.define(kw_only=True)
+class Emulator:
+    """
+    An Airbyte Config API emulator: state in memory, served on *host*:*port* (0 = a free port).
+
+    It pre-loads *workspaces* workspaces and *connections* active connections (``conn-00000``
+    ...), each with its own Postgres source and S3 destination, spread round-robin. Jobs last
+    pending for *pending_duration* seconds, then run for a seeded uniform draw from
+    *sync_duration*, and fail at *failure_rate*; ``connections/sync`` answers after
+    *trigger_latency* seconds. *auth* is None (open) or a ``Require*`` policy. *faults* are
+    :class:`Fault` objects or their JSON dicts. *log_format* picks head's attempt logs.
+
+    Raises ValueError for an unknown *airbyte_version* or an impossible setting.
+    """
+
+    airbyte_version: str = attrs.field(default="0.50", validator=_check_version)
+    workspaces: int = attrs.field(default=1, validator=_non_negative)
+    connections: int = attrs.field(default=0, validator=_non_negative)
+    seed: int = 0
+    sync_duration: tuple[float, float] = attrs.field(
+        default=(0.05, 0.2), converter=_pair, validator=_check_duration
+    )
+    pending_duration: float = attrs.field(default=0.0, validator=_non_negative)
+    failure_rate: float = attrs.field(default=0.0, validator=_check_rate)
+    trigger_latency: float = attrs.field(default=0.0, validator=_non_negative)
+    auth: AuthPolicy | None = None
+    record_requests: bool = False
+    _initial_faults: Sequence[Fault | Mapping[str, Any]] | None = attrs.field(
+        default=None, alias="faults"
+    )
+    host: str = "127.0.0.1"
+    port: int = attrs.field(default=0, validator=_check_port)
+    log_format: Literal["structured", "formatted"] = "structured"
+
+    _state: State = attrs.field(init=False)
+    _observer: Observer = attrs.field(init=False)
+    _injector: FaultInjector = attrs.field(init=False)
+    _api: Api = attrs.field(init=False)
+    _http: Http = attrs.field(init=False)
+    _runner: web.AppRunner | None = attrs.field(init=False, default=None)
+    _site: web.TCPSite | None = attrs.field(init=False, default=None)
+    _bound_port: int = attrs.field(init=False, default=0)
+    _tasks: anyio.abc.TaskGroup | None = attrs.field(init=False, default=None)
+    _restart_scope: anyio.CancelScope | None = attrs.field(init=False, default=None)
+
+    def __attrs_post_init__(self) -> None:
+        if self.connections and not self.workspaces:
+            raise ValueError("connections need at least one workspace")
+        if self.log_format not in ("structured", "formatted"):
+            raise ValueError("log_format must be 'structured' or 'formatted'")
+        if self.auth is not None and not isinstance(
+            self.auth, RequireBasic | RequireBearer | RequireClientCredentials
+        ):
+            raise TypeError(
+                "auth must be None, RequireBasic, RequireBearer or RequireClientCredentials"
+            )
+        if isinstance(self.auth, RequireClientCredentials) and self.airbyte_version == "0.40":
+            raise ValueError("Airbyte 0.40 has no applications/token route for client credentials")
+        self._state = State(
+            version=self.airbyte_version,
+            seed=self.seed,
+            sync_duration=self.sync_duration,
+            pending_duration=self.pending_duration,
+            failure_rate=self.failure_rate,
+        )
+        self._observer = Observer(self.record_requests, self._state.clock())
+        self._injector = FaultInjector(self.seed)
+        self._injector.replace(self._initial_faults)
+        minter = None
+        if isinstance(self.auth, RequireClientCredentials):
+            minter = TokenMinter(self.auth.token_lifetime)
+        self._api = Api(
+            state=self._state,
+            version=self.airbyte_version,
+            observer=self._observer,
+            log_format=self.log_format,
+            auth=self.auth,
+            minter=minter,
+            trigger_latency=self.trigger_latency,
+        )
+        self._http = Http(self._api, self._injector, self._stats_json, self.reset_stats)
+        self._preload()
+
+    def _preload(self) -> None:
+        state = self._state
+        workspaces = [
+            state.create_workspace(f"workspace-{i:03d}", organization_id=DEFAULT_ORGANIZATION_ID)
+            for i in range(self.workspaces)
+        ]
+        postgres, s3 = SOURCE_DEFINITIONS[0], DESTINATION_DEFINITIONS[0]
+        catalog = render.stream_catalog(postgres.streams, "public", self.airbyte_version)
+        for pair in catalog["streams"]:
+            pair["config"] |= {
+                "syncMode": "incremental",
+                "destinationSyncMode": "append",
+                "cursorField": ["updated_at"],
+            }
+        for i in range(self.connections):
+            workspace_id = workspaces[i % len(workspaces)].workspace_id
+            source = state.create_actor(
+                "source",
+                workspace_id=workspace_id,
+                definition_id=postgres.definition_id,
+                name=f"src-{i:05d}",
+                config=_PG_CONFIG,
+                validate=False,
+            )
+            destination = state.create_actor(
+                "destination",
+                workspace_id=workspace_id,
+                definition_id=s3.definition_id,
+                name=f"dst-{i:05d}",
+                config=_s3_config(f"conn-{i:05d}"),
+                validate=False,
+            )
+            state.create_connection(
+                source_id=source.actor_id,
+                destination_id=destination.actor_id,
+                status="active",
+                name=f"conn-{i:05d}",
+                sync_catalog=catalog,
+            )
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        if self._runner is not None:
+            raise RuntimeError("this Emulator is already running")
+        runner = web.AppRunner(
+            self._http.app(), access_log=None, handle_signals=False, shutdown_timeout=0.25
+        )
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner, self._site = runner, site
+        self._bound_port = runner.addresses[0][1]
+        self._api.base_url = self.url
+        self._tasks = anyio.create_task_group()
+        await self._tasks.__aenter__()
+        self._tasks.start_soon(self._scheduled_restarts)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._tasks is not None:
+                self._tasks.cancel_scope.cancel()
+                await self._tasks.__aexit__(None, None, None)
+        finally:
+            self._tasks = None
+            if self._runner is not None:
+                await self._runner.cleanup()
+            self._runner = self._site = None
+
+    @property
+    def url(self) -> str:
+        """The host root, e.g. ``http://127.0.0.1:54321``; the API is under ``/api/v1``."""
+        if self._runner is None:
+            raise RuntimeError("the Emulator is not running: use it with `async with`")
+        return f"http://{self.host}:{self._bound_port}"
+
+    @property
+    def api_url(self) -> str:
+        """``url`` + ``/api/v1``."""
+        return self.url + "/api/v1"
+
+    # -- state and ground truth -------------------------------------------------------------
+
+    @property
+    def workspace_ids(self) -> list[str]:
+        """Ids of the live workspaces, in creation order."""
+        return [w.workspace_id for w in self._state.live_workspaces()]
+
+    @property
+    def connection_ids(self) -> list[str]:
+        """Ids of the connections not deleted, in creation order."""
+        return [
+            c.connection_id for c in self._state.connections.values() if c.status != "deprecated"
+        ]
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Requests received since the last reset (only when *record_requests*)."""
+        return self._observer.requests
+
+    def set_sync_plan(
+        self,
+        connection_id: str,
+        *,
+        duration: float | None = None,
+        outcome: Literal["succeeded", "failed"] | None = None,
+    ) -> None:
+        """
+        Fix the duration and/or outcome of the connection's future jobs; with neither, go
+        back to seeded draws. Raises KeyError for an unknown connection.
+        """
+        if connection_id not in self._state.connections:
+            raise KeyError(connection_id)
+        if duration is not None and duration < 0:
+            raise ValueError("duration must not be negative")
+        if outcome not in (None, "succeeded", "failed"):
+            raise ValueError("outcome must be 'succeeded' or 'failed'")
+        if duration is None and outcome is None:
+            self._state.plans.pop(connection_id, None)
+        else:
+            self._state.plans[connection_id] = SyncPlan(duration, outcome)
+
+    def job_status(self, job_id: int) -> str:
+        """The job's status now. Raises KeyError for an unknown id."""
+        try:
+            job = self._state.job(job_id)
+        except ApiError:
+            raise KeyError(job_id) from None
+        return job.status(self._state.clock())
+
+    def stats(self) -> EmulatorStats:
+        """What happened since the start or the last :meth:`reset_stats`."""
+        start = self._observer.window_start
+        now = self._state.clock()
+        jobs = self._state.jobs_since(start)
+        by_connection: dict[str, list[int]] = {}
+        for job in jobs:
+            by_connection.setdefault(job.connection_id, []).append(job.job_id)
+        minter = self._api.minter
+        return EmulatorStats(
+            total_requests=self._observer.total,
+            requests_by_route=dict(self._observer.by_route),
+            max_in_flight_requests=self._observer.max_in_flight,
+            max_in_flight_syncs=self._observer.max_syncs_in_flight,
+            max_concurrent_jobs=self._state.max_concurrent_jobs(start),
+            jobs_by_connection=by_connection,
+            job_statuses={job.job_id: job.status(now) for job in jobs},
+            faults_injected=dict(self._injector.counts),
+            restarts=self._observer.restarts,
+            tokens_minted=minter.minted if minter is not None else 0,
+            since=start,
+        )
+
+    def _stats_json(self) -> dict[str, Any]:
+        return self.stats().to_json()
+
+    def reset_stats(self) -> None:
+        """Start a new observation window: counters, peaks, recorded requests, fault counts."""
+        self._observer.reset(self._state.clock())
+        self._injector.counts.clear()
+
+    # -- faults -----------------------------------------------------------------------------
+
+    @property
+    def faults(self) -> list[Fault]:
+        """The active faults; assign a new list (of faults or dicts) to replace them."""
+        return self._injector.faults
+
+    @faults.setter
+    def faults(self, faults: Sequence[Fault | Mapping[str, Any]] | None) -> None:
+        self.set_faults(faults)
+
+    def set_faults(self, faults: Sequence[Fault | Mapping[str, Any]] | None) -> None:
+        """Replace the active faults (seeded afresh); None or [] switches them off."""
+        self._injector.replace(as_faults(faults))
+        if self._restart_scope is not None:
+            self._restart_scope.cancel()
+        if self._tasks is not None:
+            self._tasks.start_soon(self._scheduled_restarts)
+
+    async def restart(self, *, downtime: float = 0.0) -> None:
+        """
+        Restart the server as a crash would: every open connection is reset, requests in
+        flight do not act after it, and for *downtime* seconds new connections are refused.
+        State is kept.
+        """
+        runner = self._runner
+        if runner is None or self._site is None:
+            raise RuntimeError("the Emulator is not running")
+        self._http.generation += 1
+        self._observer.restarts += 1
+        if downtime > 0:
+            await self._site.stop()
+        if runner.server is not None:
+            for connection in runner.server.connections:
+                reset_transport(connection.transport)
+        if downtime > 0:
+            await anyio.sleep(downtime)
+            self._site = web.TCPSite(runner, self.host, self._bound_port, reuse_address=True)
+            await self._site.start()
+
+    async def _scheduled_restarts(self) -> None:
+        schedules = self._injector.restart_faults()
+        if not schedules:
+            return
+        with anyio.CancelScope() as scope:
+            self._restart_scope = scope
+            async with anyio.create_task_group() as tg:
+                for fault, rng in schedules:
+                    tg.start_soon(self._restart_every, fault, rng)
+
+    async def _restart_every(self, fault: Fault, rng: random.Random) -> None:
+        every = fault.every or 1.0
+        while True:
+            await anyio.sleep(every * rng.uniform(0.5, 1.5))
+            if rng.random() < fault.rate:
+                self._injector.record("restart")
+                await self.restart(downtime=fault.downtime)
+
+
+async def serve(emulator: Emulator, *, on_ready: Callable[[str], None] | None = None) -> None:
+    """
+    Run *emulator* until SIGINT or SIGTERM. *on_ready*, if given, is called with the base URL
+    once it listens.
+    """
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async with emulator:
+            if on_ready is not None:
+                on_ready(emulator.url)
+            async for _ in signals:
+                return

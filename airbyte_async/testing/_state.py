@@ -1,0 +1,732 @@
+"""
+The emulator's in-memory Airbyte: workspaces, actors, connections, jobs, and the ground truth.
+
+Nothing here knows about HTTP or JSON shapes. A job's whole life (pending, queued, running,
+succeeded or failed, and its record counts) is decided when it is created, as wall-clock
+instants; its status is computed from the clock when read, so idle jobs cost nothing. Only a
+cancellation changes a job afterwards. Invalid operations raise
+:class:`~airbyte_async.testing._errors.ApiError` with the status the real server answers.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Literal
+
+import attrs
+
+from ._catalog import (
+    DESTINATION_DEFINITIONS,
+    SOURCE_DEFINITIONS,
+    ConnectorDefinition,
+    StreamTemplate,
+    config_errors,
+    merge_masked,
+)
+from ._errors import ApiError, bad_config, conflict, internal, not_found
+
+__all__ = [
+    "CANCELLED",
+    "DEFAULT_ORGANIZATION_ID",
+    "DEFAULT_USER_ID",
+    "Actor",
+    "Connection",
+    "Counts",
+    "Failure",
+    "Job",
+    "JobQuery",
+    "State",
+    "SyncPlan",
+    "Workspace",
+]
+
+#: The organization and user every OSS deployment has.
+DEFAULT_ORGANIZATION_ID = "00000000-0000-0000-0000-000000000000"
+DEFAULT_USER_ID = "00000000-0000-0000-0000-000000000000"
+
+Outcome = Literal["succeeded", "failed"]
+
+
+@attrs.frozen
+class Workspace:
+    """A workspace; *settings* holds the optional WorkspaceRead fields a client set."""
+
+    workspace_id: str
+    customer_id: str
+    organization_id: str
+    name: str
+    slug: str
+    settings: Mapping[str, Any] = attrs.field(factory=dict)
+    initial_setup_complete: bool = True
+    tombstone: bool = False
+
+
+@attrs.frozen
+class Actor:
+    """A source or a destination, with its configuration as stored (secrets unmasked)."""
+
+    actor_id: str
+    workspace_id: str
+    definition: ConnectorDefinition
+    name: str
+    config: Mapping[str, Any]
+    created_at: float
+    tombstone: bool = False
+
+
+@attrs.frozen
+class Connection:
+    """
+    A connection. *settings* holds the optional ConnectionRead fields a client set (prefix,
+    namespaceFormat, ...), keyed as on the wire.
+    """
+
+    connection_id: str
+    workspace_id: str
+    source_id: str
+    destination_id: str
+    name: str
+    status: str
+    sync_catalog: Mapping[str, Any]
+    created_at: float
+    schedule_type: str = "manual"
+    schedule_data: Mapping[str, Any] | None = None
+    settings: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def selected_streams(self) -> tuple[tuple[str, str | None], ...]:
+        """``(name, namespace)`` of each stream the catalog selects."""
+        found = []
+        for pair in self.sync_catalog.get("streams", ()):
+            stream, config = pair.get("stream") or {}, pair.get("config") or {}
+            if config.get("selected", True) and "name" in stream:
+                found.append((stream["name"], stream.get("namespace")))
+        return tuple(found)
+
+
+@attrs.frozen
+class SyncPlan:
+    """Per-connection overrides for the next jobs; None keeps the seeded draw."""
+
+    duration: float | None = None
+    outcome: Outcome | None = None
+
+
+@attrs.frozen
+class Failure:
+    """Why an attempt failed, as a FailureReason reports it."""
+
+    origin: str
+    failure_type: str
+    external_message: str
+    internal_message: str
+    retryable: bool
+
+
+_FAILURES = (
+    Failure(
+        "source",
+        "system_error",
+        "Something went wrong in the connector. See the logs for more details.",
+        "java.net.SocketTimeoutException: Read timed out",
+        True,
+    ),
+    Failure(
+        "destination",
+        "system_error",
+        "Something went wrong in the connector. See the logs for more details.",
+        "software.amazon.awssdk.services.s3.model.S3Exception: Service Unavailable (503)",
+        True,
+    ),
+    Failure(
+        "source",
+        "config_error",
+        "Connection refused: check the host, the port and the credentials.",
+        "org.postgresql.util.PSQLException: Connection refused.",
+        False,
+    ),
+    Failure(
+        "replication",
+        "system_error",
+        "Something went wrong during replication",
+        "java.lang.RuntimeException: Source process exited with non-zero exit code 1",
+        True,
+    ),
+)
+
+CANCELLED = Failure(
+    "airbyte_platform",
+    "manual_cancellation",
+    "The sync was cancelled.",
+    "The sync was cancelled by a user request.",
+    False,
+)
+
+
+@attrs.frozen
+class Counts:
+    """Records and bytes a job has emitted and committed so far."""
+
+    records_emitted: int = 0
+    bytes_emitted: int = 0
+    records_committed: int = 0
+    bytes_committed: int = 0
+    state_messages: int = 0
+
+    def split(self, parts: int) -> list[Counts]:
+        """These counts shared out over *parts* streams, the remainder going to the first."""
+        if parts <= 0:
+            return []
+        fields = attrs.astuple(self)
+        shares = [
+            [value // parts + (1 if i < value % parts else 0) for value in fields]
+            for i in range(parts)
+        ]
+        return [Counts(*share) for share in shares]
+
+
+@attrs.frozen
+class Job:
+    """
+    A sync or reset job with its life decided up front: queued at *queued_at* (head only),
+    running from *running_at*, ending at *ends_at* with *outcome*, unless cancelled first.
+    """
+
+    job_id: int
+    config_type: str
+    connection_id: str
+    workspace_id: str
+    streams: tuple[tuple[str, str | None], ...]
+    created_at: float
+    queued_at: float | None
+    running_at: float
+    ends_at: float
+    outcome: Outcome
+    records: int
+    bytes_per_record: int
+    fail_fraction: float
+    failure: Failure | None
+    cancelled_at: float | None = None
+
+    @property
+    def final_at(self) -> float:
+        """When the job reaches (or reached) its terminal status."""
+        if self.cancelled_at is not None and self.cancelled_at < self.ends_at:
+            return self.cancelled_at
+        return self.ends_at
+
+    def status(self, now: float) -> str:
+        """The JobStatus at *now*."""
+        if self.cancelled_at is not None and now >= self.cancelled_at:
+            return "cancelled"
+        if now >= self.ends_at:
+            return self.outcome
+        if now >= self.running_at:
+            return "running"
+        if self.queued_at is not None and now >= self.queued_at:
+            return "queued"
+        return "pending"
+
+    def is_terminal(self, now: float) -> bool:
+        """True once the job succeeded, failed or was cancelled."""
+        return now >= self.final_at
+
+    def updated_at(self, now: float) -> float:
+        """The latest transition at or before *now*."""
+        passed = [self.created_at, self.queued_at, self.running_at, self.final_at]
+        return max(t for t in passed if t is not None and t <= now)
+
+    def attempt_status(self, now: float) -> str | None:
+        """The AttemptStatus of the one attempt at *now*; None before it starts."""
+        never_ran = self.cancelled_at is not None and self.cancelled_at <= self.running_at
+        if now < self.running_at or never_ran:
+            return None
+        status = self.status(now)
+        return {"running": "running", "succeeded": "succeeded"}.get(status, "failed")
+
+    def attempt_failure(self, now: float) -> Failure | None:
+        """Why the attempt failed, once it has."""
+        if self.attempt_status(now) != "failed":
+            return None
+        return CANCELLED if self.status(now) == "cancelled" else self.failure
+
+    def counts(self, now: float) -> Counts:
+        """Records and bytes moved by *now*: growing while running, fixed once terminal."""
+        if self.config_type != "sync" or now < self.running_at:
+            return Counts()
+        moment = min(now, self.final_at)
+        span = self.ends_at - self.running_at
+        progress = 1.0 if span <= 0 else min(1.0, max(0.0, (moment - self.running_at) / span))
+        done = moment >= self.ends_at and self.outcome == "succeeded"
+        if self.outcome == "failed":
+            progress *= self.fail_fraction
+        emitted = int(self.records * progress)
+        if done:
+            committed = emitted
+        elif self.is_terminal(now):
+            committed = emitted // 2
+        else:
+            committed = emitted * 9 // 10
+        return Counts(
+            records_emitted=emitted,
+            bytes_emitted=emitted * self.bytes_per_record,
+            records_committed=committed,
+            bytes_committed=committed * self.bytes_per_record,
+            state_messages=emitted // 1000 + (1 if emitted else 0),
+        )
+
+
+@attrs.frozen
+class JobQuery:
+    """The filters, order and page of a ``jobs/list`` or ``jobs/list_for_workspaces`` call."""
+
+    config_types: frozenset[str]
+    config_id: str | None = None
+    workspace_ids: frozenset[str] | None = None
+    statuses: frozenset[str] | None = None
+    created_start: float | None = None
+    created_end: float | None = None
+    updated_start: float | None = None
+    updated_end: float | None = None
+    order_by_updated: bool = False
+    descending: bool = True
+    offset: int = 0
+    limit: int = 200
+    including_job_id: int | None = None
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "workspace"
+
+
+@attrs.define
+class State:
+    """
+    Everything the emulator holds, and the operations the routes perform on it.
+
+    *version* decides version-specific behaviour (head jobs pass through ``queued``). *clock*
+    gives epoch seconds; ids and job plans are drawn from RNGs seeded with *seed*.
+    """
+
+    version: str
+    seed: int = 0
+    sync_duration: tuple[float, float] = (0.05, 0.2)
+    pending_duration: float = 0.0
+    failure_rate: float = 0.0
+    clock: Callable[[], float] = time.time
+    workspaces: dict[str, Workspace] = attrs.field(factory=dict)
+    sources: dict[str, Actor] = attrs.field(factory=dict)
+    destinations: dict[str, Actor] = attrs.field(factory=dict)
+    connections: dict[str, Connection] = attrs.field(factory=dict)
+    plans: dict[str, SyncPlan] = attrs.field(factory=dict)
+    _jobs: list[Job] = attrs.field(factory=list)
+    _jobs_by_connection: dict[str, list[int]] = attrs.field(factory=dict)
+    _by_final: list[tuple[float, int]] = attrs.field(factory=list)
+    _ids: random.Random = attrs.field(init=False)
+    _plans_rng: random.Random = attrs.field(init=False)
+    window_start: float = attrs.field(init=False, default=0.0)
+
+    def __attrs_post_init__(self) -> None:
+        self._ids = random.Random(f"ids-{self.seed}")
+        self._plans_rng = random.Random(f"plans-{self.seed}")
+        self.window_start = self.clock()
+
+    def new_id(self) -> str:
+        """A fresh UUID string, reproducible for a given seed and call order."""
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+
+    # -- workspaces -------------------------------------------------------------------------
+
+    def create_workspace(
+        self, name: str, *, organization_id: str, settings: Mapping[str, Any] | None = None
+    ) -> Workspace:
+        """A new workspace; its slug is the name's, made unique."""
+        slug = _slug(name)
+        if any(w.slug == slug for w in self.workspaces.values()):
+            slug = f"{slug}-{self.new_id()[:8]}"
+        workspace = Workspace(
+            workspace_id=self.new_id(),
+            customer_id=self.new_id(),
+            organization_id=organization_id,
+            name=name,
+            slug=slug,
+            settings=dict(settings or {}),
+        )
+        self.workspaces[workspace.workspace_id] = workspace
+        return workspace
+
+    def workspace(self, workspace_id: str, *, include_tombstone: bool = False) -> Workspace:
+        """The workspace, or 404 (also for a deleted one unless *include_tombstone*)."""
+        found = self.workspaces.get(workspace_id)
+        if found is None or (found.tombstone and not include_tombstone):
+            raise not_found("STANDARD_WORKSPACE", workspace_id)
+        return found
+
+    def update_workspace(self, workspace_id: str, changes: Mapping[str, Any]) -> Workspace:
+        """Apply the fields present in *changes*."""
+        workspace = self.workspace(workspace_id)
+        settings = dict(workspace.settings)
+        name = workspace.name
+        setup = workspace.initial_setup_complete
+        for key, value in changes.items():
+            if key == "name":
+                name = value
+            elif key == "initialSetupComplete":
+                setup = value
+            elif key != "workspaceId" and value is not None:
+                settings[key] = value
+        updated = attrs.evolve(
+            workspace, name=name, settings=settings, initial_setup_complete=setup
+        )
+        self.workspaces[workspace_id] = updated
+        return updated
+
+    def delete_workspace(self, workspace_id: str) -> None:
+        """Tombstone the workspace."""
+        workspace = self.workspace(workspace_id)
+        self.workspaces[workspace_id] = attrs.evolve(workspace, tombstone=True)
+
+    def live_workspaces(self) -> list[Workspace]:
+        """Workspaces not deleted, in creation order."""
+        return [w for w in self.workspaces.values() if not w.tombstone]
+
+    # -- definitions and actors --------------------------------------------------------------
+
+    @staticmethod
+    def definition(kind: str, definition_id: str) -> ConnectorDefinition:
+        """The source or destination definition, or 404."""
+        table = SOURCE_DEFINITIONS if kind == "source" else DESTINATION_DEFINITIONS
+        for definition in table:
+            if definition.definition_id == definition_id:
+                return definition
+        config_type = f"STANDARD_{kind.upper()}_DEFINITION"
+        raise not_found(config_type, definition_id)
+
+    def actors_of(self, kind: str) -> dict[str, Actor]:
+        """Every source or every destination, deleted ones included, by id."""
+        return self.sources if kind == "source" else self.destinations
+
+    def create_actor(
+        self,
+        kind: str,
+        *,
+        workspace_id: str,
+        definition_id: str,
+        name: str,
+        config: Mapping[str, Any],
+        validate: bool = True,
+    ) -> Actor:
+        """A new source or destination; 404 for an unknown workspace or definition, 422 for
+        a configuration that does not fit the definition's spec."""
+        self.workspace(workspace_id)
+        definition = self.definition(kind, definition_id)
+        if validate:
+            _ensure_config(config, definition)
+        actor = Actor(
+            actor_id=self.new_id(),
+            workspace_id=workspace_id,
+            definition=definition,
+            name=name,
+            config=config,
+            created_at=self.clock(),
+        )
+        self.actors_of(kind)[actor.actor_id] = actor
+        return actor
+
+    def actor(self, kind: str, actor_id: str) -> Actor:
+        """The source or destination (deleted ones too, as on the real server), or 404."""
+        found = self.actors_of(kind).get(actor_id)
+        if found is None:
+            raise not_found(f"{kind.upper()}_CONNECTION", actor_id)
+        return found
+
+    def update_actor(
+        self,
+        kind: str,
+        actor_id: str,
+        *,
+        name: str | None,
+        config: Mapping[str, Any] | None,
+        partial: bool,
+    ) -> Actor:
+        """
+        Replace (or, when *partial*, merge into) the configuration and rename. Masked secrets
+        sent back keep their stored values.
+        """
+        actor = self.actor(kind, actor_id)
+        new_config = dict(actor.config)
+        if config is not None:
+            merged = merge_masked(dict(config), actor.config)
+            new_config = {**new_config, **merged} if partial else merged
+        _ensure_config(new_config, actor.definition)
+        updated = attrs.evolve(actor, name=name or actor.name, config=new_config)
+        self.actors_of(kind)[actor_id] = updated
+        return updated
+
+    def delete_actor(self, kind: str, actor_id: str) -> None:
+        """Tombstone the actor and delete its connections, as the real server does."""
+        actor = self.actor(kind, actor_id)
+        key = "source_id" if kind == "source" else "destination_id"
+        for connection in list(self.connections.values()):
+            if getattr(connection, key) == actor_id and connection.status != "deprecated":
+                self.delete_connection(connection.connection_id)
+        self.actors_of(kind)[actor_id] = attrs.evolve(actor, tombstone=True)
+
+    def live_actors(self, kind: str, workspace_ids: Iterable[str] | None = None) -> list[Actor]:
+        """Actors not deleted, optionally only those in *workspace_ids*, in creation order."""
+        wanted = None if workspace_ids is None else set(workspace_ids)
+        return [
+            a
+            for a in self.actors_of(kind).values()
+            if not a.tombstone and (wanted is None or a.workspace_id in wanted)
+        ]
+
+    def discover(self, source: Actor) -> tuple[StreamTemplate, ...]:
+        """The streams a discover of *source* finds."""
+        if source.definition.streams:
+            return source.definition.streams
+        dataset = str(source.config.get("dataset_name") or "data")
+        return (StreamTemplate(dataset, {"id": "integer", "value": "string"}, incremental=False),)
+
+    # -- connections -------------------------------------------------------------------------
+
+    def create_connection(
+        self,
+        *,
+        source_id: str,
+        destination_id: str,
+        status: str,
+        name: str | None = None,
+        sync_catalog: Mapping[str, Any] | None = None,
+        schedule_type: str = "manual",
+        schedule_data: Mapping[str, Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> Connection:
+        """A new connection in the source's workspace; 404 for unknown actors."""
+        source = self.actor("source", source_id)
+        self.actor("destination", destination_id)
+        connection = Connection(
+            connection_id=self.new_id(),
+            workspace_id=source.workspace_id,
+            source_id=source_id,
+            destination_id=destination_id,
+            name=name or "default",
+            status=status,
+            sync_catalog=sync_catalog or {"streams": []},
+            created_at=self.clock(),
+            schedule_type=schedule_type,
+            schedule_data=schedule_data,
+            settings=dict(settings or {}),
+        )
+        self.connections[connection.connection_id] = connection
+        return connection
+
+    def connection(self, connection_id: str) -> Connection:
+        """The connection (deleted ones too, with status ``deprecated``), or 404."""
+        found = self.connections.get(connection_id)
+        if found is None:
+            raise not_found("STANDARD_SYNC", connection_id)
+        return found
+
+    def replace_connection(self, connection: Connection) -> Connection:
+        """Store an updated connection."""
+        self.connections[connection.connection_id] = connection
+        return connection
+
+    def delete_connection(self, connection_id: str) -> None:
+        """Mark the connection ``deprecated`` and cancel its running job."""
+        connection = self.connection(connection_id)
+        if (job := self.active_job(connection_id)) is not None:
+            self.cancel(job.job_id)
+        self.connections[connection_id] = attrs.evolve(connection, status="deprecated")
+
+    def connections_in(self, workspace_ids: Iterable[str], *, deleted: bool) -> list[Connection]:
+        """Connections of the workspaces, with or without deprecated ones, in creation order."""
+        wanted = set(workspace_ids)
+        return [
+            c
+            for c in self.connections.values()
+            if c.workspace_id in wanted and (deleted or c.status != "deprecated")
+        ]
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    def trigger(self, connection_id: str, config_type: str = "sync") -> Job:
+        """
+        Start a sync (or reset) job: 404 for an unknown connection, 500 for a sync of a
+        connection that is not active, 409 while another job of the connection is running.
+        """
+        connection = self.connection(connection_id)
+        if config_type == "sync" and connection.status != "active":
+            raise internal("Can only sync an active connection")
+        if self.active_job(connection_id) is not None:
+            raise conflict(f"A sync is already running for: {connection_id}")
+        return self._add_job(connection, config_type)
+
+    def _add_job(self, connection: Connection, config_type: str) -> Job:
+        rng = self._plans_rng
+        duration = rng.uniform(*self.sync_duration)
+        failed = rng.random() < self.failure_rate
+        records = rng.randint(1_000, 200_000)
+        bytes_per_record = rng.randint(80, 600)
+        fail_fraction = rng.uniform(0.1, 0.9)
+        failure = _FAILURES[rng.randrange(len(_FAILURES))]
+        plan = self.plans.get(connection.connection_id, SyncPlan())
+        if plan.duration is not None:
+            duration = plan.duration
+        outcome: Outcome = "failed" if failed else "succeeded"
+        if plan.outcome is not None:
+            outcome = plan.outcome
+        if config_type != "sync":
+            outcome, records = "succeeded", 0
+        now = self.clock()
+        running_at = now + self.pending_duration
+        queued_at = None
+        if self.version == "head" and self.pending_duration > 0:
+            queued_at = now + self.pending_duration / 2
+        job = Job(
+            job_id=len(self._jobs) + 1,
+            config_type=config_type,
+            connection_id=connection.connection_id,
+            workspace_id=connection.workspace_id,
+            streams=connection.selected_streams,
+            created_at=now,
+            queued_at=queued_at,
+            running_at=running_at,
+            ends_at=running_at + duration,
+            outcome=outcome,
+            records=records,
+            bytes_per_record=bytes_per_record,
+            fail_fraction=fail_fraction,
+            failure=failure if outcome == "failed" else None,
+        )
+        self._jobs.append(job)
+        self._jobs_by_connection.setdefault(connection.connection_id, []).append(job.job_id)
+        bisect.insort(self._by_final, (job.final_at, job.job_id))
+        return job
+
+    def job(self, job_id: int) -> Job:
+        """The job, or the real server's 500 for an unknown id."""
+        if not 1 <= job_id <= len(self._jobs):
+            raise internal(f"Could not find job with id: {job_id}", "java.lang.RuntimeException")
+        return self._jobs[job_id - 1]
+
+    def active_job(self, connection_id: str) -> Job | None:
+        """The connection's non-terminal job, if any."""
+        ids = self._jobs_by_connection.get(connection_id)
+        if not ids:
+            return None
+        latest = self._jobs[ids[-1] - 1]
+        return None if latest.is_terminal(self.clock()) else latest
+
+    def jobs_of(self, connection_id: str) -> list[Job]:
+        """The connection's jobs, oldest first."""
+        return [self._jobs[i - 1] for i in self._jobs_by_connection.get(connection_id, ())]
+
+    def cancel(self, job_id: int) -> Job:
+        """End a non-terminal job as cancelled; 409 when it already ended."""
+        job = self.job(job_id)
+        now = self.clock()
+        if job.is_terminal(now):
+            raise ApiError(
+                409,
+                f"Job is not currently running: {job_id}",
+                exception_class="io.airbyte.commons.server.errors.ConflictException",
+            )
+        self._by_final.remove((job.final_at, job_id))
+        cancelled = attrs.evolve(job, cancelled_at=now)
+        self._jobs[job_id - 1] = cancelled
+        bisect.insort(self._by_final, (cancelled.final_at, job_id))
+        return cancelled
+
+    def list_jobs(self, query: JobQuery) -> tuple[list[Job], int]:
+        """The page of jobs matching *query*, and how many match in all."""
+        now = self.clock()
+        if query.config_id is not None:
+            candidates: Iterable[Job] = self.jobs_of(query.config_id)
+        elif query.updated_start is not None:
+            # A job last changed before updatedAtStart has all its transitions before it.
+            start = bisect.bisect_left(self._by_final, (query.updated_start, 0))
+            candidates = [self._jobs[i - 1] for _, i in self._by_final[start:]]
+        else:
+            candidates = self._jobs
+        matched = [job for job in candidates if _matches(job, query, now)]
+        if query.order_by_updated:
+            matched.sort(key=lambda j: (j.updated_at(now), j.job_id), reverse=query.descending)
+        else:
+            matched.sort(key=lambda j: (j.created_at, j.job_id), reverse=query.descending)
+        limit = query.limit
+        if query.including_job_id is not None:
+            position = next(
+                (i for i, j in enumerate(matched) if j.job_id == query.including_job_id), None
+            )
+            if position is not None:
+                limit = max(limit, position + 1 - query.offset)
+        return matched[query.offset : query.offset + limit], len(matched)
+
+    def last_replication_job(self, connection_id: str) -> Job | None:
+        """The connection's newest sync or reset job that was not cancelled."""
+        now = self.clock()
+        for job in reversed(self.jobs_of(connection_id)):
+            if job.status(now) != "cancelled":
+                return job
+        return None
+
+    # -- ground truth ------------------------------------------------------------------------
+
+    def jobs_since(self, start: float) -> list[Job]:
+        """Jobs created at or after *start*, oldest first."""
+        return [job for job in self._jobs if job.created_at >= start]
+
+    def max_concurrent_jobs(self, start: float) -> int:
+        """The most jobs non-terminal at one instant between *start* and now, exactly."""
+        now = self.clock()
+        events: list[tuple[float, int]] = []
+        for job in self._jobs:
+            if job.final_at <= start or job.created_at > now:
+                continue
+            events.append((max(job.created_at, start), 1))
+            if job.final_at <= now:
+                events.append((job.final_at, -1))
+        # A job counts from the instant it exists, even one that ends in the same instant.
+        events.sort(key=lambda e: (e[0], -e[1]))
+        running = peak = 0
+        for _, delta in events:
+            running += delta
+            peak = max(peak, running)
+        return peak
+
+
+def _matches(job: Job, query: JobQuery, now: float) -> bool:
+    if job.config_type not in query.config_types:
+        return False
+    if query.config_id is not None and job.connection_id != query.config_id:
+        return False
+    if query.workspace_ids is not None and job.workspace_id not in query.workspace_ids:
+        return False
+    if query.statuses is not None and job.status(now) not in query.statuses:
+        return False
+    if query.created_start is not None and job.created_at < query.created_start:
+        return False
+    if query.created_end is not None and job.created_at > query.created_end:
+        return False
+    if query.updated_start is not None or query.updated_end is not None:
+        updated = job.updated_at(now)
+        if query.updated_start is not None and updated < query.updated_start:
+            return False
+        if query.updated_end is not None and updated > query.updated_end:
+            return False
+    return True
+
+
+def _ensure_config(config: Mapping[str, Any], definition: ConnectorDefinition) -> None:
+    if errors := config_errors(config, definition.spec):
+        raise bad_config(
+            "The provided configuration does not fulfill the specification. Errors: "
+            + "; ".join(errors)
+        )

@@ -1,0 +1,122 @@
+"""
+Observation: request counters, concurrency peaks, recorded requests, and the stats snapshot.
+
+The counters cover the window since the emulator started or since the last reset. The ground
+truth about jobs (which were created for which connection, their statuses, and how many ran at
+once) is computed from the state when a snapshot is taken, for jobs created in that window;
+faults never hide a job from it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+import attrs
+
+__all__ = ["EmulatorStats", "Observer", "RecordedRequest"]
+
+
+class RecordedRequest(NamedTuple):
+    """One API request as received: *route* is the spec path (``/v1/connections/sync``)."""
+
+    method: str
+    route: str
+    body: Any
+    had_body: bool
+
+
+@attrs.frozen
+class EmulatorStats:
+    """
+    A snapshot of what the emulator saw since it started or since the last reset.
+
+    ``jobs_by_connection`` lists the job ids created per connection (more than one for a
+    connection in one batch means a duplicate trigger; none means a miss); ``job_statuses``
+    gives each of those jobs' status now; ``max_concurrent_jobs`` is the exact peak of jobs
+    non-terminal at one instant; the ``max_in_flight_*`` peaks count HTTP requests and
+    ``connections/sync`` triggers being handled at once.
+    """
+
+    total_requests: int
+    requests_by_route: Mapping[str, int]
+    max_in_flight_requests: int
+    max_in_flight_syncs: int
+    max_concurrent_jobs: int
+    jobs_by_connection: Mapping[str, list[int]]
+    job_statuses: Mapping[int, str]
+    faults_injected: Mapping[str, int]
+    restarts: int
+    tokens_minted: int
+    since: float
+
+    @property
+    def jobs_created(self) -> int:
+        """How many jobs were created in the window."""
+        return len(self.job_statuses)
+
+    def to_json(self) -> dict[str, Any]:
+        """The snapshot as ``GET /_emulator/stats`` sends it (job ids become string keys)."""
+        return {
+            "total_requests": self.total_requests,
+            "requests_by_route": dict(self.requests_by_route),
+            "max_in_flight_requests": self.max_in_flight_requests,
+            "max_in_flight_syncs": self.max_in_flight_syncs,
+            "max_concurrent_jobs": self.max_concurrent_jobs,
+            "jobs_created": self.jobs_created,
+            "jobs_by_connection": {k: list(v) for k, v in self.jobs_by_connection.items()},
+            "job_statuses": {str(k): v for k, v in self.job_statuses.items()},
+            "faults_injected": dict(self.faults_injected),
+            "restarts": self.restarts,
+            "tokens_minted": self.tokens_minted,
+            "since": self.since,
+        }
+
+
+@attrs.define
+class Observer:
+    """Mutable counters the HTTP layer updates for every API request."""
+
+    record_requests: bool
+    window_start: float
+    requests: list[RecordedRequest] = attrs.field(factory=list)
+    total: int = 0
+    by_route: Counter[str] = attrs.field(factory=Counter)
+    in_flight: int = 0
+    max_in_flight: int = 0
+    syncs_in_flight: int = 0
+    max_syncs_in_flight: int = 0
+    restarts: int = 0
+
+    def request_started(self, record: RecordedRequest) -> None:
+        """Count a request entering the server."""
+        self.total += 1
+        self.by_route[record.route] += 1
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        if self.record_requests:
+            self.requests.append(record)
+
+    def request_finished(self) -> None:
+        """Count a request leaving the server, answered or not."""
+        self.in_flight -= 1
+
+    def sync_started(self) -> None:
+        """Count a ``connections/sync`` trigger being handled."""
+        self.syncs_in_flight += 1
+        self.max_syncs_in_flight = max(self.max_syncs_in_flight, self.syncs_in_flight)
+
+    def sync_finished(self) -> None:
+        """Count a trigger done."""
+        self.syncs_in_flight -= 1
+
+    def reset(self, now: float) -> None:
+        """Start a new window: counters and peaks restart from what is in flight now."""
+        self.window_start = now
+        self.requests.clear()
+        self.total = 0
+        self.by_route.clear()
+        self.max_in_flight = self.in_flight
+        self.max_syncs_in_flight = self.syncs_in_flight
+        self.restarts = 0

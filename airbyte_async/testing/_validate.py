@@ -1,0 +1,444 @@
+"""
+What each route accepts, per version, and the check that turns a bad body into a 422.
+
+The shapes follow the request schemas of the three Config API specs: required fields, JSON
+types, UUID and date-time formats, and enum values. Like the real server (Jackson), unknown
+fields are ignored and ``null`` counts as absent; connector configurations are opaque objects.
+The strict, spec-driven check of what clients send lives in ``tests/spec_conformance.py``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+__all__ = ["Arr", "Enum", "Obj", "Scalar", "Shape", "parse_datetime", "problems", "request_shape"]
+
+
+@attrs.frozen
+class Scalar:
+    """A JSON scalar: ``string``, ``uuid``, ``integer``, ``number``, ``boolean``, ``date-time``."""
+
+    kind: str
+
+
+@attrs.frozen
+class Enum:
+    """A string from a fixed set."""
+
+    values: frozenset[str]
+
+
+@attrs.frozen
+class Arr:
+    """A JSON array whose items all have one shape."""
+
+    items: Shape
+
+
+@attrs.frozen
+class Obj:
+    """A JSON object; *fields* maps each known key to its shape. Opaque when *fields* is empty."""
+
+    fields: Mapping[str, Shape] = attrs.field(factory=dict)
+    required: frozenset[str] = frozenset()
+
+
+Shape = Scalar | Enum | Arr | Obj
+
+STR = Scalar("string")
+UUID = Scalar("uuid")
+INT = Scalar("integer")
+BOOL = Scalar("boolean")
+DATETIME = Scalar("date-time")
+OPAQUE = Obj()
+
+
+def _obj(required: Mapping[str, Shape], optional: Mapping[str, Shape] | None = None) -> Obj:
+    return Obj({**required, **(optional or {})}, frozenset(required))
+
+
+def _enum(*values: str) -> Enum:
+    return Enum(frozenset(values))
+
+
+def parse_datetime(text: str) -> datetime | None:
+    """An ISO-8601 date-time with an offset (``Z`` allowed), or None when *text* is not one."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def problems(shape: Shape, value: Any, path: str = "$") -> list[tuple[str, str]]:
+    """``(propertyPath, message)`` for each way *value* fails *shape*; empty when it fits."""
+    if isinstance(shape, Obj):
+        if not isinstance(value, dict):
+            return [(path, "must be an object")]
+        found = [
+            (f"{path}.{key}", "is missing but it is required")
+            for key in sorted(shape.required)
+            if value.get(key) is None
+        ]
+        for key, sub in shape.fields.items():
+            if value.get(key) is not None:
+                found += problems(sub, value[key], f"{path}.{key}")
+        return found
+    if isinstance(shape, Arr):
+        if not isinstance(value, list):
+            return [(path, "must be an array")]
+        return [
+            p for i, item in enumerate(value) for p in problems(shape.items, item, f"{path}[{i}]")
+        ]
+    if isinstance(shape, Enum):
+        if value not in shape.values:
+            return [(path, f"must be one of {sorted(shape.values)}")]
+        return []
+    return _scalar_problems(shape.kind, value, path)
+
+
+def _scalar_problems(kind: str, value: Any, path: str) -> list[tuple[str, str]]:
+    if kind == "boolean":
+        ok = isinstance(value, bool)
+    elif kind == "integer":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind == "number":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif not isinstance(value, str):
+        ok = False
+    elif kind == "uuid":
+        ok = _is_uuid(value)
+    elif kind == "date-time":
+        ok = parse_datetime(value) is not None
+    else:
+        ok = True
+    return [] if ok else [(path, f"must be a {kind}")]
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _pagination() -> Obj:
+    return _obj({}, {"pageSize": INT, "rowOffset": INT})
+
+
+def _catalog(version: str) -> Obj:
+    sync_mode = _enum("full_refresh", "incremental")
+    destination_modes = ["append", "overwrite", "append_dedup"]
+    if version == "head":
+        destination_modes += ["overwrite_dedup", "update", "soft_delete"]
+    keys = Arr(Arr(STR))
+    stream = _obj(
+        {"name": STR},
+        {
+            "jsonSchema": OPAQUE,
+            "supportedSyncModes": Arr(sync_mode),
+            "sourceDefinedCursor": BOOL,
+            "defaultCursorField": Arr(STR),
+            "sourceDefinedPrimaryKey": keys,
+            "namespace": STR,
+        },
+    )
+    config = _obj(
+        {"syncMode": sync_mode, "destinationSyncMode": _enum(*destination_modes)},
+        {
+            "cursorField": Arr(STR),
+            "primaryKey": keys,
+            "aliasName": STR,
+            "selected": BOOL,
+            "suggested": BOOL,
+            "fieldSelectionEnabled": BOOL,
+        },
+    )
+    pair = _obj({}, {"stream": stream, "config": config})
+    return _obj({"streams": Arr(pair)})
+
+
+def _connection_fields(version: str) -> dict[str, Shape]:
+    time_unit = _enum("minutes", "hours", "days", "weeks", "months")
+    statuses = ["active", "inactive", "deprecated"] + (["locked"] if version == "head" else [])
+    preferences = ["ignore", "disable"]
+    if version != "0.40":
+        preferences += ["propagate_columns", "propagate_fully"]
+    fields: dict[str, Shape] = {
+        "name": STR,
+        "namespaceDefinition": _enum("source", "destination", "customformat"),
+        "namespaceFormat": STR,
+        "prefix": STR,
+        "operationIds": Arr(UUID),
+        "syncCatalog": _catalog(version),
+        "schedule": _obj({"units": INT, "timeUnit": time_unit}),
+        "scheduleType": _enum("manual", "basic", "cron"),
+        "scheduleData": _obj(
+            {},
+            {
+                "basicSchedule": _obj({"timeUnit": time_unit, "units": INT}),
+                "cron": _obj({"cronExpression": STR, "cronTimeZone": STR}),
+            },
+        ),
+        "status": _enum(*statuses),
+        "resourceRequirements": OPAQUE,
+        "sourceCatalogId": UUID,
+        "notifySchemaChanges": BOOL,
+        "nonBreakingChangesPreference": _enum(*preferences),
+    }
+    if version == "head":
+        fields |= {"dataplaneGroupId": UUID, "destinationCatalogId": UUID, "tags": Arr(OPAQUE)}
+        fields |= {"onDemandEnabled": BOOL}
+    else:
+        fields["geography"] = _enum("auto", "us", "eu")
+    if version != "0.40":
+        fields |= {"notifySchemaChangesByEmail": BOOL}
+        fields |= {"backfillPreference": _enum("enabled", "disabled")}
+    return fields
+
+
+def _job_list(version: str, *, workspaces: bool) -> Obj:
+    config_types = [
+        "check_connection_source",
+        "check_connection_destination",
+        "discover_schema",
+        "get_spec",
+        "sync",
+        "reset_connection",
+    ]
+    statuses = ["pending", "running", "incomplete", "failed", "succeeded", "cancelled"]
+    if version == "head":
+        config_types += ["refresh", "clear"]
+        statuses.append("queued")
+    required: dict[str, Shape] = {"configTypes": Arr(_enum(*config_types))}
+    optional: dict[str, Shape] = {"pagination": _pagination()}
+    if version == "0.40":
+        return _obj({**required, "configId": STR}, {**optional, "includingJobId": INT})
+    optional |= {
+        "configId": STR,
+        "statuses": Arr(_enum(*statuses)),
+        "createdAtStart": DATETIME,
+        "createdAtEnd": DATETIME,
+        "updatedAtStart": DATETIME,
+        "updatedAtEnd": DATETIME,
+        "orderByField": _enum("createdAt", "updatedAt"),
+        "orderByMethod": _enum("ASC", "DESC"),
+    }
+    optional |= {"workspaceIds": Arr(UUID)} if workspaces else {"includingJobId": INT}
+    return _obj(required, optional)
+
+
+def _actor_shapes(kind: str, version: str) -> dict[str, Obj]:
+    id_key = f"{kind}Id"
+    definition_key = f"{kind}DefinitionId"
+    by_id = _obj({id_key: UUID})
+    extra: dict[str, Shape] = {}
+    if version != "0.40" and kind == "source":
+        extra["secretId"] = STR
+    if version == "head":
+        extra["resourceAllocation"] = OPAQUE
+    shapes = {
+        "create": _obj(
+            {
+                definition_key: UUID,
+                "connectionConfiguration": OPAQUE,
+                "workspaceId": UUID,
+                "name": STR,
+            },
+            extra,
+        ),
+        "get": by_id,
+        "delete": by_id,
+        "check_connection": by_id,
+        "update": _obj({id_key: UUID, "connectionConfiguration": OPAQUE, "name": STR}, extra),
+        "search": _obj(
+            {},
+            {
+                definition_key: UUID,
+                id_key: UUID,
+                "workspaceId": UUID,
+                "connectionConfiguration": OPAQUE,
+                "name": STR,
+                f"{kind}Name": STR,
+            },
+        ),
+    }
+    if version == "head":
+        shapes["list"] = _obj(
+            {"workspaceId": UUID},
+            {
+                "cursor": UUID,
+                "sortKey": _enum(
+                    "actorName_asc",
+                    "actorName_desc",
+                    "actorDefinitionName_asc",
+                    "actorDefinitionName_desc",
+                    "lastSync_asc",
+                    "lastSync_desc",
+                ),
+                "filters": _obj(
+                    {}, {"states": Arr(_enum("active", "inactive")), "searchTerm": STR}
+                ),
+                "pageSize": INT,
+            },
+        )
+    else:
+        shapes["list"] = _obj({"workspaceId": UUID})
+    if version != "0.40":
+        shapes["partial_update"] = _obj(
+            {id_key: UUID}, {"connectionConfiguration": OPAQUE, "name": STR, **extra}
+        )
+        shapes["list_paginated"] = _list_for_workspaces()
+    if kind == "source":
+        discover: dict[str, Shape] = {"connectionId": UUID, "disable_cache": BOOL}
+        if version == "0.50":
+            discover["notifySchemaChange"] = BOOL
+        if version == "head":
+            discover["priority"] = _enum("default", "high")
+        shapes["discover_schema"] = _obj({"sourceId": UUID}, discover)
+    return shapes
+
+
+def _list_for_workspaces() -> Obj:
+    return _obj(
+        {"workspaceIds": Arr(UUID), "pagination": _pagination()},
+        {"includeDeleted": BOOL, "nameContains": STR},
+    )
+
+
+def _workspace_shapes(version: str) -> dict[str, Obj]:
+    settings: dict[str, Shape] = {
+        "email": STR,
+        "anonymousDataCollection": BOOL,
+        "news": BOOL,
+        "securityUpdates": BOOL,
+        "notifications": Arr(OPAQUE),
+        "displaySetupWizard": BOOL,
+        "webhookConfigs": Arr(OPAQUE),
+    }
+    if version == "head":
+        settings["dataplaneGroupId"] = UUID
+    else:
+        settings["defaultGeography"] = _enum("auto", "us", "eu")
+    if version != "0.40":
+        settings["notificationSettings"] = OPAQUE
+    by_id = _obj({"workspaceId": UUID}, {} if version == "0.40" else {"includeTombstone": BOOL})
+    create_required: dict[str, Shape] = {"name": STR}
+    create_optional = dict(settings)
+    if version == "head":
+        create_required["organizationId"] = UUID
+    elif version == "0.50":
+        create_optional["organizationId"] = UUID
+    update: dict[str, Shape] = {**settings, "initialSetupComplete": BOOL}
+    if version == "head":
+        update["name"] = STR
+    shapes = {
+        "get": by_id,
+        "delete": _obj({"workspaceId": UUID}),
+        "get_by_slug": _obj({"slug": STR}),
+        "create": _obj(create_required, create_optional),
+        "update": _obj({"workspaceId": UUID}, update),
+    }
+    if version != "0.40":
+        shapes["list_paginated"] = _list_for_workspaces()
+        shapes["list_by_organization_id"] = _obj(
+            {"organizationId": UUID}, {"pagination": _pagination(), "nameContains": STR}
+        )
+    return shapes
+
+
+def _definition_shapes(kind: str, version: str) -> dict[str, Obj]:
+    definition_key = f"{kind}DefinitionId"
+    for_workspace: dict[str, Shape] = {}
+    if version != "0.40":
+        for_workspace["includeTombstone"] = BOOL
+    if version == "head":
+        for_workspace["filterByUsed"] = BOOL
+    with_workspace = _obj({definition_key: UUID, "workspaceId": UUID})
+    return {
+        f"{kind}_definitions/list_for_workspace": _obj({"workspaceId": UUID}, for_workspace),
+        f"{kind}_definitions/get": _obj({definition_key: UUID}),
+        f"{kind}_definitions/get_for_workspace": with_workspace,
+        f"{kind}_definition_specifications/get": with_workspace,
+    }
+
+
+def _connection_shapes(version: str) -> dict[str, Obj]:
+    fields = _connection_fields(version)
+    by_id = _obj({"connectionId": UUID})
+    create_optional = {k: v for k, v in fields.items() if k != "status"}
+    update_optional = {**fields, "breakingChange": BOOL}
+    shapes = {
+        "create": _obj(
+            {"sourceId": UUID, "destinationId": UUID, "status": fields["status"]},
+            create_optional,
+        ),
+        "update": _obj({"connectionId": UUID}, update_optional),
+        "get": by_id,
+        "delete": by_id,
+        "sync": by_id,
+        "reset": by_id,
+        "list": _obj({"workspaceId": UUID}),
+        "list_all": _obj({"workspaceId": UUID}),
+        "search": _obj(
+            {},
+            {
+                "connectionId": UUID,
+                "name": STR,
+                "sourceId": UUID,
+                "destinationId": UUID,
+                "status": fields["status"],
+                "scheduleType": fields["scheduleType"],
+                "namespaceDefinition": fields["namespaceDefinition"],
+                "prefix": STR,
+                "source": OPAQUE,
+                "destination": OPAQUE,
+            },
+        ),
+    }
+    if version != "0.40":
+        shapes["status"] = _obj({"connectionIds": Arr(UUID)})
+        shapes["sync_progress"] = by_id
+        shapes["list_paginated"] = _obj(
+            {"workspaceIds": Arr(UUID), "userId": UUID},
+            {"pagination": _pagination(), "includeDeleted": BOOL},
+        )
+    return shapes
+
+
+def _all_shapes(version: str) -> dict[str, Obj]:
+    shapes: dict[str, Obj] = {}
+    for group, table in (
+        ("workspaces", _workspace_shapes(version)),
+        ("sources", _actor_shapes("source", version)),
+        ("destinations", _actor_shapes("destination", version)),
+        ("connections", _connection_shapes(version)),
+    ):
+        shapes |= {f"{group}/{name}": shape for name, shape in table.items()}
+    shapes |= _definition_shapes("source", version)
+    shapes |= _definition_shapes("destination", version)
+    by_job = _obj({"id": INT})
+    for name in ("get", "get_light", "cancel") + (
+        () if version == "0.40" else ("get_without_logs",)
+    ):
+        shapes[f"jobs/{name}"] = by_job
+    shapes["jobs/list"] = _job_list(version, workspaces=False)
+    if version != "0.40":
+        shapes["jobs/list_for_workspaces"] = _job_list(version, workspaces=True)
+        shapes["applications/token"] = _obj({"client_id": STR, "client_secret": STR})
+    shapes["jobs/get_last_replication_job"] = _obj({"connectionId": UUID})
+    return shapes
+
+
+_SHAPES: dict[str, dict[str, Obj]] = {v: _all_shapes(v) for v in ("0.40", "0.50", "head")}
+
+
+def request_shape(route: str, version: str) -> Obj | None:
+    """The body shape *route* (e.g. ``"connections/sync"``) takes in *version*; None if no body."""
+    return _SHAPES[version].get(route)

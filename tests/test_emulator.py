@@ -1,0 +1,917 @@
+"""The emulator's behaviour: job lifecycle, errors, CRUD details, auth, ground truth."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+import anyio
+import attrs
+import pytest
+
+from airbyte_async.testing import (
+    Emulator,
+    RequireBasic,
+    RequireBearer,
+    RequireClientCredentials,
+    pytest_plugin,
+)
+from airbyte_async.testing._catalog import SECRET_MASK, mask_secrets, merge_masked
+
+pytestmark = pytest.mark.anyio
+
+# The plugin's fixtures, also when the package is not installed as a pytest plugin.
+airbyte_emulator = pytest_plugin.airbyte_emulator
+airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
+Factory = pytest_plugin.EmulatorFactory
+
+DEFAULT_ORG = "00000000-0000-0000-0000-000000000000"
+PG = {"host": "db", "port": 5432, "database": "shop", "username": "u", "password": "hunter2"}
+
+
+@attrs.frozen
+class Answer:
+    """A response: status, headers, decoded JSON (or None) and raw text."""
+
+    status: int
+    headers: Any
+    json: Any
+    text: str
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A client session for raw requests."""
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def call(
+    http: aiohttp.ClientSession,
+    emu: Emulator,
+    route: str,
+    body: Any = None,
+    *,
+    method: str = "POST",
+    headers: dict[str, str] | None = None,
+) -> Answer:
+    """One request to ``/api/v1/<route>``."""
+    url = f"{emu.api_url}/{route}"
+    async with http.request(method, url, json=body, headers=headers) as response:
+        text = await response.text()
+        ctype = response.content_type
+        parsed = await response.json() if text and ctype == "application/json" else None
+        return Answer(response.status, response.headers, parsed, text)
+
+
+async def wait_terminal(http: aiohttp.ClientSession, emu: Emulator, job_id: int) -> list[str]:
+    """Poll ``jobs/get_light`` until the job ends; the distinct statuses seen, in order."""
+    seen: list[str] = []
+    with anyio.fail_after(5):
+        while True:
+            status = (await call(http, emu, "jobs/get_light", {"id": job_id})).json["job"]["status"]
+            if not seen or seen[-1] != status:
+                seen.append(status)
+            if status in ("succeeded", "failed", "cancelled"):
+                return seen
+            await anyio.sleep(0.01)
+
+
+async def sync(http: aiohttp.ClientSession, emu: Emulator, cid: str) -> dict[str, Any]:
+    """Trigger a sync; the JobInfoRead."""
+    answer = await call(http, emu, "connections/sync", {"connectionId": cid})
+    assert answer.status == 200, answer.text
+    result: dict[str, Any] = answer.json
+    return result
+
+
+def iso(moment: float) -> str:
+    """An ISO-8601 date-time for *moment*."""
+    return datetime.fromtimestamp(moment, UTC).isoformat()
+
+
+# -- construction and pre-loading -----------------------------------------------------------
+
+
+def test_unknown_version_is_rejected() -> None:
+    """Only 0.40, 0.50 and head can be emulated."""
+    with pytest.raises(ValueError, match="airbyte_version"):
+        Emulator(airbyte_version="1.0")
+
+
+def test_client_credentials_need_a_token_route() -> None:
+    """0.40 has no applications/token, so client credentials are refused there."""
+    with pytest.raises(ValueError, match=r"0\.40"):
+        Emulator(airbyte_version="0.40", auth=RequireClientCredentials("a", "b"))
+
+
+def test_secrets_stay_out_of_reprs() -> None:
+    """Auth policies never show their secrets."""
+    text = repr(
+        [RequireBasic("u", "pw-1"), RequireBearer("tok-2"), RequireClientCredentials("i", "s-3")]
+    )
+    assert "pw-1" not in text
+    assert "tok-2" not in text
+    assert "s-3" not in text
+
+
+async def test_url_points_at_loopback_and_api_url_adds_the_prefix(
+    airbyte_emulator: Emulator,
+) -> None:
+    """The fixture's emulator listens on 127.0.0.1; api_url ends in /api/v1."""
+    assert airbyte_emulator.url.startswith("http://127.0.0.1:")
+    assert airbyte_emulator.api_url == airbyte_emulator.url + "/api/v1"
+
+
+async def test_preloaded_connections_are_spread_round_robin(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """N connections land round-robin in W workspaces, active, with their own actors."""
+    emu = await airbyte_emulator_factory(connections=10, workspaces=3)
+    counts = []
+    for wid in emu.workspace_ids:
+        listed = (await call(http, emu, "connections/list", {"workspaceId": wid})).json
+        counts.append(len(listed["connections"]))
+        for c in listed["connections"]:
+            assert c["status"] == "active"
+            assert [s["stream"]["name"] for s in c["syncCatalog"]["streams"]] == [
+                "customers",
+                "orders",
+                "products",
+            ]
+    assert counts == [4, 3, 3]
+    first = (await call(http, emu, "connections/get", {"connectionId": emu.connection_ids[0]})).json
+    assert first["name"] == "conn-00000"
+    source = (await call(http, emu, "sources/get", {"sourceId": first["sourceId"]})).json
+    assert source["sourceName"] == "Postgres"
+    assert source["connectionConfiguration"]["password"] == SECRET_MASK
+    dest = await call(http, emu, "destinations/get", {"destinationId": first["destinationId"]})
+    assert dest.json["destinationName"] == "S3"
+
+
+async def test_ten_thousand_connections_preload(airbyte_emulator_factory: Factory) -> None:
+    """An emulator with 10,000 connections starts and lists them (a sanity check, not a timing)."""
+    emu = await airbyte_emulator_factory(connections=10_000, workspaces=10)
+    assert len(emu.connection_ids) == 10_000
+    assert len(set(emu.connection_ids)) == 10_000
+
+
+async def test_ids_are_reproducible_for_a_seed(airbyte_emulator_factory: Factory) -> None:
+    """The same seed gives the same ids; another seed gives others."""
+    a = await airbyte_emulator_factory(connections=3, seed=7)
+    b = await airbyte_emulator_factory(connections=3, seed=7)
+    c = await airbyte_emulator_factory(connections=3, seed=8)
+    assert a.connection_ids == b.connection_ids != c.connection_ids
+
+
+# -- job lifecycle ---------------------------------------------------------------------------
+
+
+async def test_a_sync_goes_pending_running_succeeded(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A job is pending, then running, then succeeded, with its stats once finished."""
+    emu = await airbyte_emulator_factory(connections=1, pending_duration=0.2)
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=0.2, outcome="succeeded")
+    info = await sync(http, emu, cid)
+    assert info["job"]["status"] == "pending"
+    assert info["attempts"] == []
+    assert await wait_terminal(http, emu, info["job"]["id"]) == ["pending", "running", "succeeded"]
+    final = (await call(http, emu, "jobs/get", {"id": info["job"]["id"]})).json
+    attempt = final["attempts"][0]["attempt"]
+    assert attempt["id"] == 0
+    assert attempt["status"] == "succeeded"
+    assert attempt["recordsSynced"] == attempt["totalStats"]["recordsCommitted"] > 0
+    assert "endedAt" in attempt
+    assert "failureSummary" not in attempt
+    assert final["attempts"][0]["logs"]["logLines"]
+    assert "aggregatedStats" not in final["job"]
+
+
+async def test_head_jobs_pass_through_queued(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """On head a pending job is queued before it runs, and logs are structured."""
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head", connections=1, pending_duration=0.4
+    )
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=0.05)
+    info = await sync(http, emu, cid)
+    seen = await wait_terminal(http, emu, info["job"]["id"])
+    assert seen[:3] == ["pending", "queued", "running"]
+    final = (await call(http, emu, "jobs/get", {"id": info["job"]["id"]})).json
+    assert final["attempts"][0]["logType"] == "structured"
+    assert final["attempts"][0]["logs"]["events"]
+
+
+async def test_a_failed_sync_reports_a_failure_summary(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A failed job's attempt has a realistic failureSummary with a millisecond timestamp."""
+    emu = await airbyte_emulator_factory(connections=1, failure_rate=1.0, sync_duration=(0, 0))
+    info = await sync(http, emu, emu.connection_ids[0])
+    assert await wait_terminal(http, emu, info["job"]["id"]) in (["failed"], ["running", "failed"])
+    attempt = (await call(http, emu, "jobs/get", {"id": info["job"]["id"]})).json["attempts"][0]
+    assert attempt["attempt"]["status"] == "failed"
+    [failure] = attempt["attempt"]["failureSummary"]["failures"]
+    assert {"failureOrigin", "failureType", "externalMessage", "timestamp", "retryable"} <= set(
+        failure
+    )
+    assert failure["timestamp"] > 10**12
+
+
+async def test_a_second_sync_while_one_runs_is_a_409(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """While a job runs, another sync gets 409 with the real message; afterwards it works."""
+    emu = await airbyte_emulator_factory(connections=1)
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=0.1)
+    first = await sync(http, emu, cid)
+    busy = await call(http, emu, "connections/sync", {"connectionId": cid})
+    assert busy.status == 409
+    assert busy.json["message"] == f"A sync is already running for: {cid}"
+    assert busy.json["exceptionClassName"].endswith("ValueConflictKnownException")
+    await wait_terminal(http, emu, first["job"]["id"])
+    second = await sync(http, emu, cid)
+    assert second["job"]["id"] == first["job"]["id"] + 1
+
+
+async def test_head_errors_carry_only_an_error_id(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """On head, 404/422/500 send {errorId} and 409 sends {message, errorId}."""
+    emu = await airbyte_emulator_factory(airbyte_version="head", connections=1)
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=5)
+    await sync(http, emu, cid)
+    busy = await call(http, emu, "connections/sync", {"connectionId": cid})
+    assert busy.status == 409
+    assert set(busy.json) == {"message", "errorId"}
+    missing = await call(http, emu, "connections/get", {"connectionId": DEFAULT_ORG})
+    assert missing.status == 404
+    assert set(missing.json) == {"errorId"}
+    bad = await call(http, emu, "connections/get", {"connectionId": 5})
+    assert bad.status == 422
+    assert set(bad.json) == {"errorId"}
+    unknown_job = await call(http, emu, "jobs/get", {"id": 99})
+    assert unknown_job.status == 500
+    assert set(unknown_job.json) == {"errorId"}
+
+
+async def test_syncing_an_inactive_connection_is_a_500(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Only active connections sync; the real server answers 500."""
+    emu = await airbyte_emulator_factory(connections=1)
+    cid = emu.connection_ids[0]
+    await call(http, emu, "connections/update", {"connectionId": cid, "status": "inactive"})
+    answer = await call(http, emu, "connections/sync", {"connectionId": cid})
+    assert answer.status == 500
+    assert "Can only sync an active connection" in answer.json["message"]
+    assert emu.stats().jobs_created == 0
+
+
+async def test_unknown_ids(airbyte_emulator_factory: Factory, http: aiohttp.ClientSession) -> None:
+    """Unknown connections are 404; unknown jobs are the real server's 500."""
+    emu = await airbyte_emulator_factory()
+    answer = await call(http, emu, "connections/sync", {"connectionId": DEFAULT_ORG})
+    assert answer.status == 404
+    assert (
+        answer.json["message"] == f"Could not find configuration for STANDARD_SYNC: {DEFAULT_ORG}."
+    )
+    job = await call(http, emu, "jobs/get", {"id": 77})
+    assert job.status == 500
+    assert "Could not find job with id: 77" in job.json["message"]
+
+
+async def test_cancel_ends_a_running_job_and_refuses_a_finished_one(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Cancelling a running job ends it with a manual_cancellation failure; twice is a 409."""
+    emu = await airbyte_emulator_factory(connections=1)
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=30)
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    cancelled = await call(http, emu, "jobs/cancel", {"id": job_id})
+    assert cancelled.status == 200
+    assert cancelled.json["job"]["status"] == "cancelled"
+    attempt = cancelled.json["attempts"][0]["attempt"]
+    assert attempt["status"] == "failed"
+    assert attempt["failureSummary"]["failures"][0]["failureType"] == "manual_cancellation"
+    again = await call(http, emu, "jobs/cancel", {"id": job_id})
+    assert again.status == 409
+    assert emu.job_status(job_id) == "cancelled"
+    assert (await sync(http, emu, cid))["job"]["id"] == job_id + 1
+
+
+async def test_cancelling_a_pending_job_leaves_no_attempt(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A job cancelled before it ran has no attempts."""
+    emu = await airbyte_emulator_factory(connections=1, pending_duration=30)
+    job_id = (await sync(http, emu, emu.connection_ids[0]))["job"]["id"]
+    cancelled = (await call(http, emu, "jobs/cancel", {"id": job_id})).json
+    assert cancelled["job"]["status"] == "cancelled"
+    assert cancelled["attempts"] == []
+
+
+async def test_reset_creates_a_reset_job(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """connections/reset creates a reset_connection job naming the streams it resets."""
+    emu = await airbyte_emulator_factory(connections=1)
+    info = (
+        await call(http, emu, "connections/reset", {"connectionId": emu.connection_ids[0]})
+    ).json
+    assert info["job"]["configType"] == "reset_connection"
+    assert [s["name"] for s in info["job"]["resetConfig"]["streamsToReset"]] == [
+        "customers",
+        "orders",
+        "products",
+    ]
+
+
+async def test_sync_progress_grows_while_the_job_runs(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """sync_progress reports counters for the running job that grow over time."""
+    emu = await airbyte_emulator_factory(airbyte_version="head", connections=1)
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=2.0)
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    await anyio.sleep(0.05)
+    first = (await call(http, emu, "connections/sync_progress", {"connectionId": cid})).json
+    await anyio.sleep(0.1)
+    second = (await call(http, emu, "connections/sync_progress", {"connectionId": cid})).json
+    assert first["jobId"] == second["jobId"] == job_id
+    assert 0 < first["recordsEmitted"] < second["recordsEmitted"]
+    assert len(second["streams"]) == 3
+
+
+async def test_jobs_get_has_no_aggregated_stats_but_lists_do(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """aggregatedStats and bytesCommitted come from lists (0.50+), not from jobs/get."""
+    emu = await airbyte_emulator_factory(connections=1, sync_duration=(0, 0))
+    cid = emu.connection_ids[0]
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    await wait_terminal(http, emu, job_id)
+    got = (await call(http, emu, "jobs/get", {"id": job_id})).json
+    assert "aggregatedStats" not in got["job"]
+    assert "bytesCommitted" not in got["attempts"][0]["attempt"]["totalStats"]
+    listed = (await call(http, emu, "jobs/list", {"configTypes": ["sync"], "configId": cid})).json
+    [entry] = listed["jobs"]
+    assert (
+        entry["job"]["aggregatedStats"]["recordsCommitted"] == entry["attempts"][0]["recordsSynced"]
+    )
+    assert "bytesCommitted" in entry["attempts"][0]["totalStats"]
+
+
+async def test_old_versions_lack_newer_routes_and_fields(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """0.40 has no list_for_workspaces and no aggregatedStats, and requires configId."""
+    emu = await airbyte_emulator_factory(
+        airbyte_version="0.40", connections=1, sync_duration=(0, 0)
+    )
+    cid = emu.connection_ids[0]
+    await sync(http, emu, cid)
+    assert (
+        await call(http, emu, "jobs/list_for_workspaces", {"configTypes": ["sync"]})
+    ).status == 404
+    assert (await call(http, emu, "jobs/list", {"configTypes": ["sync"]})).status == 422
+    listed = (await call(http, emu, "jobs/list", {"configTypes": ["sync"], "configId": cid})).json
+    assert "aggregatedStats" not in listed["jobs"][0]["job"]
+
+
+async def test_jobs_list_filters_orders_and_pages(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """jobs/list: newest first, page size and offset, statuses, dates, order and config types."""
+    emu = await airbyte_emulator_factory(connections=5, sync_duration=(0, 0))
+    ids = emu.connection_ids
+    for cid in ids[:4]:
+        await sync(http, emu, cid)
+    emu.set_sync_plan(ids[4], duration=30)
+    running = (await sync(http, emu, ids[4]))["job"]["id"]
+
+    async def listed(**body: Any) -> dict[str, Any]:
+        answer = await call(http, emu, "jobs/list", {"configTypes": ["sync"], **body})
+        assert answer.status == 200, answer.text
+        result: dict[str, Any] = answer.json
+        return result
+
+    everything = await listed()
+    assert [j["job"]["id"] for j in everything["jobs"]] == [5, 4, 3, 2, 1]
+    assert everything["totalJobCount"] == 5
+    page = await listed(pagination={"pageSize": 2, "rowOffset": 1})
+    assert [j["job"]["id"] for j in page["jobs"]] == [4, 3]
+    assert page["totalJobCount"] == 5
+    ascending = await listed(orderByField="createdAt", orderByMethod="ASC")
+    assert [j["job"]["id"] for j in ascending["jobs"]] == [1, 2, 3, 4, 5]
+    only_running = await listed(statuses=["running"])
+    assert [j["job"]["id"] for j in only_running["jobs"]] == [running]
+    assert (await listed(createdAtStart=iso(9_999_999_999)))["totalJobCount"] == 0
+    assert (await listed(updatedAtEnd=iso(0)))["totalJobCount"] == 0
+    assert (await listed(updatedAtStart=iso(0)))["totalJobCount"] == 5
+    by_connection = await listed(configId=ids[2])
+    assert [j["job"]["configId"] for j in by_connection["jobs"]] == [ids[2]]
+    resets = await call(http, emu, "jobs/list", {"configTypes": ["reset_connection"]})
+    assert resets.json["totalJobCount"] == 0
+    bad_date = await call(
+        http, emu, "jobs/list", {"configTypes": ["sync"], "createdAtStart": "yesterday"}
+    )
+    assert bad_date.status == 422
+
+
+async def test_list_for_workspaces_polls_by_update_time(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Polling with updatedAtStart returns only jobs that changed since, per workspace."""
+    emu = await airbyte_emulator_factory(connections=4, workspaces=2, sync_duration=(0, 0))
+    for cid in emu.connection_ids:
+        await sync(http, emu, cid)
+    await anyio.sleep(0.05)
+    mark = iso(datetime.now(UTC).timestamp())
+    emu.set_sync_plan(emu.connection_ids[0], duration=30)
+    fresh = (await sync(http, emu, emu.connection_ids[0]))["job"]["id"]
+    body = {"configTypes": ["sync"], "updatedAtStart": mark}
+    changed = (await call(http, emu, "jobs/list_for_workspaces", body)).json
+    assert [j["job"]["id"] for j in changed["jobs"]] == [fresh]
+    first_ws = {"configTypes": ["sync"], "workspaceIds": [emu.workspace_ids[0]]}
+    in_first = (await call(http, emu, "jobs/list_for_workspaces", first_ws)).json
+    assert in_first["totalJobCount"] == 3
+
+
+async def test_last_replication_job_skips_cancelled_ones(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """get_last_replication_job returns the newest job that was not cancelled, or {}."""
+    emu = await airbyte_emulator_factory(connections=1, sync_duration=(0, 0))
+    cid = emu.connection_ids[0]
+    assert (
+        await call(http, emu, "jobs/get_last_replication_job", {"connectionId": cid})
+    ).json == {}
+    done = (await sync(http, emu, cid))["job"]["id"]
+    await wait_terminal(http, emu, done)
+    emu.set_sync_plan(cid, duration=30)
+    later = (await sync(http, emu, cid))["job"]["id"]
+    await call(http, emu, "jobs/cancel", {"id": later})
+    last = (await call(http, emu, "jobs/get_last_replication_job", {"connectionId": cid})).json
+    assert last["job"]["id"] == done
+
+
+# -- ground truth ----------------------------------------------------------------------------
+
+
+async def test_ground_truth_counts_jobs_concurrency_and_requests(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Stats give jobs per connection, exact peak of concurrent jobs, in-flight peaks, routes."""
+    emu = await airbyte_emulator_factory(connections=4, trigger_latency=0.1)
+    for cid in emu.connection_ids:
+        emu.set_sync_plan(cid, duration=5)
+    async with anyio.create_task_group() as tg:
+        for cid in emu.connection_ids[:3]:
+            tg.start_soon(sync, http, emu, cid)
+    stats = emu.stats()
+    assert stats.max_concurrent_jobs == 3
+    assert stats.max_in_flight_syncs == 3
+    assert stats.max_in_flight_requests >= 3
+    assert stats.requests_by_route == {"/v1/connections/sync": 3}
+    assert sorted(stats.jobs_by_connection) == sorted(emu.connection_ids[:3])
+    assert all(len(v) == 1 for v in stats.jobs_by_connection.values())
+    async with http.get(emu.url + "/_emulator/stats") as response:
+        served = await response.json()
+    assert served["jobs_created"] == 3
+    assert served["max_concurrent_jobs"] == 3
+    async with http.post(emu.url + "/_emulator/reset_stats") as response:
+        assert response.status == 204
+    after = emu.stats()
+    assert after.total_requests == 0
+    assert after.jobs_created == 0
+    assert after.max_concurrent_jobs == 3  # the three jobs are still running
+
+
+async def test_peak_concurrency_is_exact_for_sequential_jobs(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Jobs that never overlap give a peak of one."""
+    emu = await airbyte_emulator_factory(connections=3, sync_duration=(0, 0))
+    for cid in emu.connection_ids:
+        job_id = (await sync(http, emu, cid))["job"]["id"]
+        await wait_terminal(http, emu, job_id)
+    stats = emu.stats()
+    assert stats.max_concurrent_jobs == 1
+    assert set(stats.job_statuses.values()) == {"succeeded"}
+
+
+async def test_recorded_requests_keep_method_route_and_body(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """With record_requests, each request is kept as (method, route, body, had_body)."""
+    emu = await airbyte_emulator_factory(record_requests=True)
+    await call(http, emu, "health", method="GET")
+    await call(http, emu, "source_definitions/list")
+    await call(http, emu, "workspaces/get", {"workspaceId": emu.workspace_ids[0]})
+    assert [tuple(r) for r in emu.requests] == [
+        ("GET", "/v1/health", None, False),
+        ("POST", "/v1/source_definitions/list", None, False),
+        ("POST", "/v1/workspaces/get", {"workspaceId": emu.workspace_ids[0]}, True),
+    ]
+
+
+# -- sources, destinations, connections -------------------------------------------------------
+
+
+def test_masked_secrets_keep_their_stored_values() -> None:
+    """Sending the mask back keeps the stored secret; new values replace it."""
+    stored = {"host": "db", "password": "hunter2", "tunnel": {"key": "k1"}}
+    masked = mask_secrets(stored, frozenset({"password", "key"}))
+    assert masked == {"host": "db", "password": SECRET_MASK, "tunnel": {"key": SECRET_MASK}}
+    assert merge_masked(masked, stored) == stored
+    assert merge_masked({**masked, "password": "new"}, stored)["password"] == "new"
+
+
+async def test_configuration_errors_name_keys_not_values(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A configuration missing required keys is a 422 that never echoes a secret."""
+    emu = await airbyte_emulator_factory()
+    pg_def = "decd338e-5647-4c0b-adf4-da0e75f5a750"
+    body = {
+        "workspaceId": emu.workspace_ids[0],
+        "name": "pg",
+        "sourceDefinitionId": pg_def,
+        "connectionConfiguration": {"password": "hunter2", "port": "5432"},
+    }
+    answer = await call(http, emu, "sources/create", body)
+    assert answer.status == 422
+    message = answer.json["message"]
+    assert message.startswith("The provided configuration does not fulfill the specification.")
+    assert "'host'" in message
+    assert "$.port: string found, integer expected" in message
+    assert "hunter2" not in answer.text
+
+
+async def test_update_with_the_mask_keeps_the_secret(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A read configuration sent back in an update is accepted and stays masked."""
+    emu = await airbyte_emulator_factory()
+    pg_def = "decd338e-5647-4c0b-adf4-da0e75f5a750"
+    created = await call(
+        http,
+        emu,
+        "sources/create",
+        {
+            "workspaceId": emu.workspace_ids[0],
+            "name": "pg",
+            "sourceDefinitionId": pg_def,
+            "connectionConfiguration": PG,
+        },
+    )
+    assert created.status == 200
+    assert "hunter2" not in created.text
+    config = created.json["connectionConfiguration"]
+    assert config["password"] == SECRET_MASK
+    assert config["host"] == "db"
+    update = {
+        "sourceId": created.json["sourceId"],
+        "name": "pg2",
+        "connectionConfiguration": config,
+    }
+    updated = await call(http, emu, "sources/update", update)
+    assert updated.status == 200
+    assert updated.json["name"] == "pg2"
+    assert updated.json["connectionConfiguration"]["password"] == SECRET_MASK
+
+
+async def test_check_and_discover_fail_for_an_unresolvable_host(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A host ending in .invalid fails check_connection and discover_schema; others succeed."""
+    emu = await airbyte_emulator_factory()
+    wid = emu.workspace_ids[0]
+    pg_def = "decd338e-5647-4c0b-adf4-da0e75f5a750"
+    ids = []
+    for host in ("db", "unreachable.invalid"):
+        body = {
+            "workspaceId": wid,
+            "name": host,
+            "sourceDefinitionId": pg_def,
+            "connectionConfiguration": {**PG, "host": host},
+        }
+        ids.append((await call(http, emu, "sources/create", body)).json["sourceId"])
+    good = (await call(http, emu, "sources/check_connection", {"sourceId": ids[0]})).json
+    bad = (await call(http, emu, "sources/check_connection", {"sourceId": ids[1]})).json
+    assert good["status"] == "succeeded"
+    assert good["jobInfo"]["succeeded"] is True
+    assert bad["status"] == "failed"
+    assert "unreachable.invalid" in bad["message"]
+    assert "hunter2" not in bad["message"]
+    discovered = (await call(http, emu, "sources/discover_schema", {"sourceId": ids[0]})).json
+    streams = {s["stream"]["name"]: s["stream"] for s in discovered["catalog"]["streams"]}
+    assert sorted(streams) == ["customers", "orders", "products"]
+    for stream in streams.values():
+        assert {"id", "updated_at"} <= set(stream["jsonSchema"]["properties"])
+        assert stream["supportedSyncModes"] == ["full_refresh", "incremental"]
+        assert stream["sourceDefinedPrimaryKey"] == [["id"]]
+        assert stream["defaultCursorField"] == []
+    failed = (await call(http, emu, "sources/discover_schema", {"sourceId": ids[1]})).json
+    assert "catalog" not in failed
+    assert failed["jobInfo"]["succeeded"] is False
+
+
+async def test_definitions_include_ambiguous_names(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Destination definitions include both S3 and S3 Glue, and Postgres exists on both sides."""
+    emu = await airbyte_emulator_factory()
+    dests = (await call(http, emu, "destination_definitions/list")).json["destinationDefinitions"]
+    sources = (await call(http, emu, "source_definitions/list")).json["sourceDefinitions"]
+    dest_names = {d["name"] for d in dests}
+    assert {"S3", "S3 Glue", "Postgres", "BigQuery", "Local JSON"} <= dest_names
+    assert {"Postgres", "MySQL", "File (CSV, JSON, Excel, Feather, Parquet)"} <= {
+        s["name"] for s in sources
+    }
+
+
+async def test_a_source_definition_id_is_not_a_destination_definition(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Creating a destination with a source definition's id is a 404, as on the real server."""
+    emu = await airbyte_emulator_factory()
+    pg_source_def = "decd338e-5647-4c0b-adf4-da0e75f5a750"
+    body = {
+        "workspaceId": emu.workspace_ids[0],
+        "name": "d",
+        "destinationDefinitionId": pg_source_def,
+        "connectionConfiguration": {},
+    }
+    answer = await call(http, emu, "destinations/create", body)
+    assert answer.status == 404
+    assert "STANDARD_DESTINATION_DEFINITION" in answer.json["message"]
+
+
+async def test_connection_schedules_follow_the_server_rules(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Legacy schedule alone becomes basic; with scheduleType it is a 422; on update a 500."""
+    emu = await airbyte_emulator_factory(connections=1)
+    first = (await call(http, emu, "connections/get", {"connectionId": emu.connection_ids[0]})).json
+    base = {
+        "sourceId": first["sourceId"],
+        "destinationId": first["destinationId"],
+        "status": "active",
+    }
+    legacy = {"units": 24, "timeUnit": "hours"}
+    created = (await call(http, emu, "connections/create", {**base, "schedule": legacy})).json
+    assert created["scheduleType"] == "basic"
+    assert created["scheduleData"] == {"basicSchedule": {"timeUnit": "hours", "units": 24}}
+    assert created["syncCatalog"] == {"streams": []}
+    both = await call(
+        http, emu, "connections/create", {**base, "schedule": legacy, "scheduleType": "manual"}
+    )
+    assert both.status == 422
+    assert both.json["message"] == "supply old or new schedule schema but not both"
+    update = {"connectionId": created["connectionId"], "schedule": legacy}
+    refused = await call(http, emu, "connections/update", update)
+    assert refused.status == 500
+    assert "'schedule' is no longer supported" in refused.json["message"]
+    no_data = await call(http, emu, "connections/create", {**base, "scheduleType": "cron"})
+    assert no_data.status == 422
+
+
+async def test_deleting_a_connection_deprecates_it(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A deleted connection reads as deprecated and is only in list_all."""
+    emu = await airbyte_emulator_factory(connections=2)
+    cid = emu.connection_ids[0]
+    assert (await call(http, emu, "connections/delete", {"connectionId": cid})).status == 204
+    assert (await call(http, emu, "connections/get", {"connectionId": cid})).json[
+        "status"
+    ] == "deprecated"
+    wid = emu.workspace_ids[0]
+    listed = (await call(http, emu, "connections/list", {"workspaceId": wid})).json["connections"]
+    every = (await call(http, emu, "connections/list_all", {"workspaceId": wid})).json[
+        "connections"
+    ]
+    assert cid not in [c["connectionId"] for c in listed]
+    assert cid in [c["connectionId"] for c in every]
+    assert (await call(http, emu, "connections/sync", {"connectionId": cid})).status == 500
+
+
+async def test_workspace_routes_differ_by_version(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """workspaces/list is gone on head, where workspaces need an organization."""
+    old = await airbyte_emulator_factory(airbyte_version="0.50", workspaces=2)
+    assert len((await call(http, old, "workspaces/list")).json["workspaces"]) == 2
+    head = await airbyte_emulator_factory(airbyte_version="head", workspaces=3)
+    assert (await call(http, head, "workspaces/list")).status == 404
+    assert (await call(http, head, "workspaces/create", {"name": "x"})).status == 422
+    made = await call(http, head, "workspaces/create", {"name": "x", "organizationId": DEFAULT_ORG})
+    assert made.json["organizationId"] == DEFAULT_ORG
+    paged = await call(
+        http,
+        head,
+        "workspaces/list_by_organization_id",
+        {"organizationId": DEFAULT_ORG, "pagination": {"pageSize": 2, "rowOffset": 2}},
+    )
+    assert len(paged.json["workspaces"]) == 2
+    config = await call(http, head, "instance_configuration", method="GET")
+    assert config.json["defaultOrganizationId"] == DEFAULT_ORG
+    assert config.json["defaultWorkspaceId"] == head.workspace_ids[0]
+
+
+async def test_head_lists_sources_by_cursor(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """On head, sources/list pages by cursor (the last id seen), sorted by name."""
+    emu = await airbyte_emulator_factory(airbyte_version="head", connections=5)
+    wid = emu.workspace_ids[0]
+    names: list[str] = []
+    cursor = None
+    while True:
+        body: dict[str, Any] = {"workspaceId": wid, "pageSize": 2}
+        if cursor:
+            body["cursor"] = cursor
+        page = (await call(http, emu, "sources/list", body)).json
+        assert page["page_size"] == 2
+        assert page["num_connections"] == 5
+        names += [s["name"] for s in page["sources"]]
+        if len(page["sources"]) < 2:
+            break
+        cursor = page["sources"][-1]["sourceId"]
+    assert names == [f"src-{i:05d}" for i in range(5)]
+    desc = (
+        await call(http, emu, "sources/list", {"workspaceId": wid, "sortKey": "actorName_desc"})
+    ).json
+    assert desc["sources"][0]["name"] == "src-00004"
+    assert desc["sources"][0]["numConnections"] == 1
+    assert desc["sources"][0]["status"] == "active"
+
+
+async def test_unknown_routes_and_methods(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """An unknown route is a 404, a known route with the wrong method a 405, a bad body a 422."""
+    emu = await airbyte_emulator_factory()
+    assert (await call(http, emu, "nothing/here", {})).status == 404
+    wrong = await call(http, emu, "jobs/get", method="GET")
+    assert wrong.status == 405
+    assert wrong.headers["Allow"] == "POST"
+    async with http.post(emu.api_url + "/jobs/get", data=b"{oops") as response:
+        assert response.status == 422
+    missing = await call(http, emu, "jobs/get", {})
+    assert missing.status == 422
+    assert missing.json["validationErrors"][0]["propertyPath"] == "$.id"
+    wrong_type = await call(http, emu, "jobs/get", {"id": "seven"})
+    assert wrong_type.status == 422
+    bad_enum = await call(http, emu, "jobs/list", {"configTypes": ["nope"]})
+    assert bad_enum.status == 422
+
+
+# -- auth ------------------------------------------------------------------------------------
+
+
+async def test_basic_auth_is_required_except_for_health(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Without the right basic credentials the proxy answers 401; health stays open."""
+    emu = await airbyte_emulator_factory(auth=RequireBasic("airbyte", "password"))
+    denied = await call(http, emu, "workspaces/list")
+    assert denied.status == 401
+    assert denied.headers["WWW-Authenticate"].startswith("Basic")
+    wrong = "Basic " + base64.b64encode(b"airbyte:nope").decode()
+    assert (
+        await call(http, emu, "workspaces/list", headers={"Authorization": wrong})
+    ).status == 401
+    right = "Basic " + base64.b64encode(b"airbyte:password").decode()
+    assert (
+        await call(http, emu, "workspaces/list", headers={"Authorization": right})
+    ).status == 200
+    assert (await call(http, emu, "health", method="GET")).status == 200
+
+
+async def test_bearer_auth_checks_the_token(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A fixed bearer token is required; the 401 does not echo what was sent."""
+    emu = await airbyte_emulator_factory(auth=RequireBearer("tok"))
+    denied = await call(http, emu, "workspaces/list", headers={"Authorization": "Bearer guess"})
+    assert denied.status == 401
+    assert "guess" not in denied.text
+    ok = await call(http, emu, "workspaces/list", headers={"Authorization": "Bearer tok"})
+    assert ok.status == 200
+
+
+async def test_client_credentials_mint_tokens_that_expire(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """applications/token mints JWT-shaped tokens that work until they expire."""
+    auth = RequireClientCredentials("app", "s3cret", token_lifetime=0.1)
+    emu = await airbyte_emulator_factory(auth=auth)
+    minted = await call(
+        http, emu, "applications/token", {"client_id": "app", "client_secret": "s3cret"}
+    )
+    token = minted.json["access_token"]
+    header = {"Authorization": f"Bearer {token}"}
+    assert (await call(http, emu, "workspaces/list", headers=header)).status == 200
+    await anyio.sleep(0.15)
+    assert (await call(http, emu, "workspaces/list", headers=header)).status == 401
+    refused = await call(
+        http, emu, "applications/token", {"client_id": "app", "client_secret": "x"}
+    )
+    assert refused.status == 400
+    assert "x" not in refused.json["message"].split()
+    assert emu.stats().tokens_minted == 1
+
+
+async def test_rejected_credentials_can_be_a_401(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """reject_status picks how the token route refuses bad credentials (Keycloak's 401)."""
+    auth = RequireClientCredentials("app", "s3cret", reject_status=401)
+    emu = await airbyte_emulator_factory(airbyte_version="head", auth=auth)
+    refused = await call(
+        http, emu, "applications/token", {"client_id": "app", "client_secret": "x"}
+    )
+    assert refused.status == 401
+    assert set(refused.json) == {"errorId"}
+
+
+async def test_the_public_token_route_takes_a_form(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Head's /api/public/v1/applications/token accepts a form body and says how long it lives."""
+    auth = RequireClientCredentials("app", "s3cret", token_lifetime=60)
+    emu = await airbyte_emulator_factory(airbyte_version="head", auth=auth)
+    form = {"client_id": "app", "client_secret": "s3cret", "grant-type": "client_credentials"}
+    async with http.post(emu.url + "/api/public/v1/applications/token", data=form) as response:
+        answer = await response.json()
+    assert answer["token_type"] == "Bearer"
+    assert answer["expires_in"] == 60
+    header = {"Authorization": f"Bearer {answer['access_token']}"}
+    assert (
+        await call(
+            http,
+            emu,
+            "workspaces/list_by_organization_id",
+            {"organizationId": DEFAULT_ORG},
+            headers=header,
+        )
+    ).status == 200
+    config = (await call(http, emu, "instance_configuration", method="GET")).json
+    assert config["auth"]["mode"] == "simple"
+
+
+async def test_head_logs_can_be_formatted_lines(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """With log_format="formatted", head attempts carry logLines with logType formatted."""
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head", connections=1, log_format="formatted"
+    )
+    info = await sync(http, emu, emu.connection_ids[0])
+    assert info["attempts"][0]["logType"] == "formatted"
+    assert info["attempts"][0]["logs"]["logLines"]
+
+
+async def test_job_plans_are_reproducible_for_a_seed(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """The same seed gives the same record counts and outcomes for the same triggers."""
+    results = []
+    for _ in range(2):
+        emu = await airbyte_emulator_factory(
+            connections=4, seed=11, failure_rate=0.5, sync_duration=(0, 0)
+        )
+        run = []
+        for cid in emu.connection_ids:
+            job_id = (await sync(http, emu, cid))["job"]["id"]
+            await wait_terminal(http, emu, job_id)
+            attempt = (await call(http, emu, "jobs/get", {"id": job_id})).json["attempts"][0]
+            run.append((attempt["attempt"]["status"], attempt["attempt"]["recordsSynced"]))
+        results.append(run)
+    assert results[0] == results[1]
+
+
+async def test_including_job_id_widens_the_page(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """includingJobId returns enough of the list to include that job."""
+    emu = await airbyte_emulator_factory(connections=5, sync_duration=(0, 0))
+    for cid in emu.connection_ids:
+        await sync(http, emu, cid)
+    body = {"configTypes": ["sync"], "pagination": {"pageSize": 1}, "includingJobId": 2}
+    listed = (await call(http, emu, "jobs/list", body)).json
+    assert [j["job"]["id"] for j in listed["jobs"]] == [5, 4, 3, 2]

@@ -1,0 +1,313 @@
+"""Fault injection: each kind, whether the server acted, seeding, and the ground truth."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import anyio
+import pytest
+
+from airbyte_async.testing import (
+    Emulator,
+    Fault,
+    RequireClientCredentials,
+    parse_faults,
+    pytest_plugin,
+)
+
+pytestmark = pytest.mark.anyio
+
+airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
+Factory = pytest_plugin.EmulatorFactory
+
+SYNC = "connections/sync"
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A client session for raw requests."""
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def post(
+    http: aiohttp.ClientSession,
+    emu: Emulator,
+    route: str,
+    body: Any,
+    *,
+    timeout: float | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, Any, str, Any]:
+    """POST to ``/api/v1/<route>``: status, headers, text and decoded JSON (or None)."""
+    client_timeout = aiohttp.ClientTimeout(total=timeout) if timeout else None
+    async with http.post(
+        f"{emu.api_url}/{route}", json=body, timeout=client_timeout, headers=headers
+    ) as response:
+        text = await response.text()
+        try:
+            parsed = json.loads(text) if text else None
+        except ValueError:
+            parsed = None
+        return response.status, response.headers, text, parsed
+
+
+async def one_connection(factory: Factory, **kwargs: Any) -> tuple[Emulator, dict[str, str]]:
+    """An emulator with one connection whose syncs run long, and the sync body for it."""
+    emu = await factory(connections=1, **kwargs)
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=30)
+    return emu, {"connectionId": cid}
+
+
+def test_faults_parse_from_json_and_reject_nonsense() -> None:
+    """The CLI's JSON becomes faults; unknown kinds and fields are refused."""
+    faults = parse_faults('[{"kind": "error", "route": "connections/sync", "status": 503}]')
+    assert faults == [Fault(kind="error", route="connections/sync", status=503)]
+    assert parse_faults('{"kind": "rate_limit", "retry_after": 2}')[0].retry_after == 2
+    with pytest.raises(ValueError, match="unknown fault kind"):
+        parse_faults('{"kind": "gremlins"}')
+    with pytest.raises(ValueError, match="unknown fault fields"):
+        parse_faults('{"kind": "error", "when": "always"}')
+    with pytest.raises(ValueError, match="rate"):
+        Fault(kind="error", rate=2)
+    with pytest.raises(ValueError, match="delay"):
+        Fault(kind="latency")
+
+
+def test_route_globs_are_spec_paths() -> None:
+    """A route without a leading slash is under /v1/; '*' matches everything."""
+    assert Fault(kind="error", route="jobs/*").applies_to("/v1/jobs/get")
+    assert not Fault(kind="error", route="jobs/*").applies_to("/v1/connections/sync")
+    assert Fault(kind="error").applies_to("/public/v1/applications/token")
+
+
+async def test_error_faults_answer_5xx_without_acting(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """An error fault answers the version's JSON error and creates no job."""
+    fault = Fault(kind="error", route=SYNC, status=503, times=1)
+    emu, body = await one_connection(airbyte_emulator_factory, faults=[fault])
+    status, _, _, parsed = await post(http, emu, SYNC, body)
+    assert status == 503
+    assert "message" in parsed
+    assert emu.stats().jobs_created == 0
+    assert (await post(http, emu, SYNC, body))[0] == 200
+    stats = emu.stats()
+    assert stats.jobs_created == 1
+    assert stats.faults_injected == {"error": 1}
+
+
+async def test_proxy_errors_are_html(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A proxy_error fault answers an HTML 502 page, not JSON."""
+    emu = await airbyte_emulator_factory(faults=[{"kind": "proxy_error", "route": "jobs/*"}])
+    status, headers, text, _ = await post(http, emu, "jobs/get", {"id": 1})
+    assert status == 502
+    assert headers["Content-Type"].startswith("text/html")
+    assert "<html>" in text
+
+
+async def test_rate_limits_with_and_without_retry_after(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """429 carries Retry-After only when the fault sets it."""
+    emu = await airbyte_emulator_factory(
+        faults=[
+            {"kind": "rate_limit", "route": "jobs/get", "retry_after": 2},
+            {"kind": "rate_limit", "route": "jobs/get_light"},
+        ]
+    )
+    status, headers, _, _ = await post(http, emu, "jobs/get", {"id": 1})
+    assert status == 429
+    assert headers["Retry-After"] == "2"
+    status, headers, _, _ = await post(http, emu, "jobs/get_light", {"id": 1})
+    assert status == 429
+    assert "Retry-After" not in headers
+
+
+async def test_latency_delays_but_answers(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A latency fault still answers normally and acts."""
+    emu, body = await one_connection(
+        airbyte_emulator_factory, faults=[{"kind": "latency", "route": SYNC, "delay": 0.05}]
+    )
+    assert (await post(http, emu, SYNC, body))[0] == 200
+    assert emu.stats().faults_injected == {"latency": 1}
+
+
+async def test_a_slow_response_past_the_client_timeout_does_not_act(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A slow fault outlasts the client's timeout; a client that gave up creates no job."""
+    emu, body = await one_connection(
+        airbyte_emulator_factory, faults=[{"kind": "slow", "route": SYNC, "delay": 0.2}]
+    )
+    with pytest.raises(TimeoutError):
+        await post(http, emu, SYNC, body, timeout=0.05)
+    await anyio.sleep(0.25)
+    assert emu.stats().jobs_created == 0
+
+
+async def test_reset_before_acting_creates_nothing(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A reset before acting is a connection error for the client and no job."""
+    emu, body = await one_connection(
+        airbyte_emulator_factory, faults=[{"kind": "reset_before", "route": SYNC}]
+    )
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await post(http, emu, SYNC, body)
+    assert emu.stats().jobs_created == 0
+
+
+async def test_reset_after_acting_loses_the_response_but_keeps_the_job(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A reset after acting is a connection error, yet the job exists in the ground truth."""
+    emu, body = await one_connection(
+        airbyte_emulator_factory, faults=[{"kind": "reset_after", "route": SYNC, "times": 1}]
+    )
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await post(http, emu, SYNC, body)
+    assert emu.stats().jobs_by_connection == {body["connectionId"]: [1]}
+    status, _, _, parsed = await post(http, emu, SYNC, body)
+    assert status == 409
+    assert "already running" in parsed["message"]
+
+
+async def test_a_hung_response_times_out_after_the_job_started(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """hang_after: the sync is created but the client only sees its own timeout."""
+    emu, body = await one_connection(
+        airbyte_emulator_factory, faults=[{"kind": "hang_after", "route": SYNC}]
+    )
+    with pytest.raises(TimeoutError):
+        await post(http, emu, SYNC, body, timeout=0.2)
+    assert emu.stats().jobs_created == 1
+    assert emu.job_status(1) == "running"
+
+
+async def test_truncated_json_after_acting(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A truncated 200 body does not parse, and the job was created."""
+    emu, body = await one_connection(
+        airbyte_emulator_factory, faults=[{"kind": "truncated_json", "route": SYNC}]
+    )
+    status, headers, text, parsed = await post(http, emu, SYNC, body)
+    assert status == 200
+    assert headers["Content-Type"].startswith("application/json")
+    assert parsed is None
+    assert text.startswith("{")
+    assert emu.stats().jobs_created == 1
+
+
+async def test_token_expiry_makes_a_token_fail_for_good(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """An expired token gets 401 and stays dead; a fresh one works."""
+    emu = await airbyte_emulator_factory(
+        auth=RequireClientCredentials("app", "s3cret"),
+        faults=[{"kind": "token_expiry", "times": 1}],
+    )
+    creds = {"client_id": "app", "client_secret": "s3cret"}
+
+    async def token() -> dict[str, str]:
+        minted = (await post(http, emu, "applications/token", creds))[3]
+        return {"Authorization": f"Bearer {minted['access_token']}"}
+
+    first = await token()
+    ws = {"workspaceId": emu.workspace_ids[0]}
+    assert (await post(http, emu, "workspaces/get", ws, headers=first))[0] == 401
+    assert (await post(http, emu, "workspaces/get", ws, headers=first))[0] == 401
+    assert (await post(http, emu, "workspaces/get", ws, headers=await token()))[0] == 200
+    assert emu.stats().faults_injected == {"token_expiry": 1}
+
+
+async def test_restart_resets_in_flight_requests_and_keeps_state(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A restart drops in-flight requests with a connection error; state survives."""
+    emu, body = await one_connection(
+        airbyte_emulator_factory, faults=[{"kind": "hang_after", "route": SYNC}]
+    )
+    outcome: list[BaseException] = []
+
+    async def doomed() -> None:
+        try:
+            await post(http, emu, SYNC, body, timeout=5)
+        except aiohttp.ClientConnectionError as e:
+            outcome.append(e)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(doomed)
+        with anyio.fail_after(5):
+            while emu.stats().jobs_created == 0:  # noqa: ASYNC110 (polling the ground truth)
+                await anyio.sleep(0.01)
+        await emu.restart()
+    assert len(outcome) == 1
+    emu.faults = []
+    status, _, _, parsed = await post(http, emu, "connections/get", body)
+    assert status == 200
+    assert parsed["connectionId"] == body["connectionId"]
+    assert emu.stats().restarts == 1
+
+
+async def test_restart_with_downtime_refuses_connections_meanwhile(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """During a restart's downtime connections are refused; afterwards the same URL works."""
+    emu = await airbyte_emulator_factory()
+    ws = {"workspaceId": emu.workspace_ids[0]}
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(lambda: emu.restart(downtime=0.3))
+        await anyio.sleep(0.1)
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await post(http, emu, "workspaces/get", ws)
+    assert (await post(http, emu, "workspaces/get", ws))[0] == 200
+
+
+async def test_scheduled_restarts_happen(airbyte_emulator_factory: Factory) -> None:
+    """A restart fault restarts the server on its seeded schedule."""
+    emu = await airbyte_emulator_factory(faults=[{"kind": "restart", "every": 0.05}])
+    with anyio.fail_after(5):
+        while emu.stats().restarts == 0:  # noqa: ASYNC110 (polling the ground truth)
+            await anyio.sleep(0.02)
+    assert emu.stats().faults_injected["restart"] >= 1
+
+
+async def test_faults_are_reproducible_for_a_seed(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """The same seed and requests meet the same faults; runtime changes take effect."""
+    fault = {"kind": "error", "route": "workspaces/get", "rate": 0.5}
+    outcomes = []
+    for _ in range(2):
+        emu = await airbyte_emulator_factory(seed=3, faults=[fault])
+        ws = {"workspaceId": emu.workspace_ids[0]}
+        outcomes.append([(await post(http, emu, "workspaces/get", ws))[0] for _ in range(20)])
+    assert outcomes[0] == outcomes[1]
+    assert set(outcomes[0]) == {200, 500}
+    emu.faults = [{"kind": "error", "route": "workspaces/get", "status": 504}]
+    assert (await post(http, emu, "workspaces/get", ws))[0] == 504
+    emu.set_faults(None)
+    assert (await post(http, emu, "workspaces/get", ws))[0] == 200
+
+
+async def test_ground_truth_stats_endpoint_is_never_faulted(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """/_emulator/stats stays reachable under a global fault and reports injections."""
+    emu = await airbyte_emulator_factory(faults=[{"kind": "error"}])
+    assert (await post(http, emu, "workspaces/list", None))[0] == 500
+    async with http.get(emu.url + "/_emulator/stats") as response:
+        stats = await response.json()
+    assert stats["faults_injected"] == {"error": 1}
+    assert stats["requests_by_route"] == {"/v1/workspaces/list": 1}

@@ -1,0 +1,365 @@
+"""The orchestrator against the emulator: bounds, batch polling, policies, deadlines, isolation."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from typing import Any
+
+import anyio
+import pytest
+
+from airbyte_async import (
+    AirbyteClient,
+    ConnectionStatus,
+    EventKind,
+    InvalidArgumentError,
+    NoAuth,
+    NoMatchError,
+    OnRunning,
+    Orchestrator,
+    Outcome,
+    Selection,
+    SyncEvent,
+)
+from airbyte_async.testing import Emulator
+
+pytestmark = pytest.mark.anyio
+
+Start = Callable[..., Awaitable[tuple[Emulator, AirbyteClient]]]
+
+
+@pytest.fixture
+async def start() -> AsyncIterator[Start]:
+    """Starts an emulator with the given options and a client on it; both stop at teardown."""
+    async with AsyncExitStack() as stack:
+
+        async def start(
+            *, max_connections: int = 100, **options: Any
+        ) -> tuple[Emulator, AirbyteClient]:
+            options.setdefault("sync_duration", (0.05, 0.15))
+            emu = await stack.enter_async_context(Emulator(**options))
+            client = await stack.enter_async_context(
+                AirbyteClient(emu.url, auth=NoAuth(), env={}, max_connections=max_connections)
+            )
+            return emu, client
+
+        yield start
+
+
+def _orchestrator(client: AirbyteClient, **options: Any) -> Orchestrator:
+    options.setdefault("poll_interval", 0.02)
+    options.setdefault("max_poll_interval", 0.05)
+    return Orchestrator(client, **options)
+
+
+async def test_every_connection_gets_one_succeeded_result_with_counts(start: Start) -> None:
+    """Each connection ends with one succeeded result carrying job, records, bytes and times."""
+    emu, client = await start(connections=12)
+    results = await _orchestrator(client).run(emu.connection_ids)
+
+    assert [r.connection_id for r in results] == emu.connection_ids
+    assert {r.outcome for r in results} == {Outcome.SUCCEEDED}
+    for r in results:
+        assert r.job_id is not None
+        assert r.connection_name is not None and r.connection_name.startswith("conn-")
+        assert r.records_synced and r.bytes_synced and r.attempts == 1
+        assert r.duration is not None and r.duration.total_seconds() >= 0
+    truth = emu.stats().jobs_by_connection
+    assert all(len(truth[cid]) == 1 for cid in emu.connection_ids)
+
+
+async def test_duplicate_ids_in_a_batch_are_synced_once(start: Start) -> None:
+    """Giving an id three times starts one job and returns one result."""
+    emu, client = await start(connections=2)
+    cid = emu.connection_ids[0]
+    results = await _orchestrator(client).run([cid, cid, emu.connection_ids[1], cid])
+
+    assert [r.connection_id for r in results] == [cid, emu.connection_ids[1]]
+    assert len(emu.stats().jobs_by_connection[cid]) == 1
+
+
+async def test_max_running_is_never_exceeded_on_airbyte(start: Start) -> None:
+    """With 30 connections and max_running=4, the emulator never sees more than 4 jobs at once."""
+    emu, client = await start(connections=30, sync_duration=(0.02, 0.08))
+    results = await _orchestrator(client, max_running=4).run(emu.connection_ids)
+
+    stats = emu.stats()
+    assert all(r.ok for r in results)
+    assert stats.max_concurrent_jobs == 4
+    assert stats.jobs_created == 30
+
+
+async def test_triggers_in_flight_are_bounded(start: Start) -> None:
+    """Slow triggers: no more than max_triggers connections/sync calls are handled at once."""
+    emu, client = await start(connections=12, trigger_latency=0.05)
+    await _orchestrator(client, max_running=12, max_triggers=3).run(emu.connection_ids)
+
+    assert emu.stats().max_in_flight_syncs == 3
+
+
+async def test_http_requests_in_flight_are_bounded_by_the_client_pool(start: Start) -> None:
+    """A client with a pool of 2 never has more than 2 requests at the server at once."""
+    emu, client = await start(connections=12, trigger_latency=0.02, max_connections=2)
+    await _orchestrator(client, max_running=12, max_triggers=12).run(emu.connection_ids)
+
+    assert emu.stats().max_in_flight_requests <= 2
+
+
+async def test_one_poll_cycle_costs_one_request_not_one_per_job(start: Start) -> None:
+    """Watching 40 jobs at once costs one jobs/list_for_workspaces per poll and no jobs/get."""
+    emu, client = await start(connections=40, workspaces=1, sync_duration=(0.2, 0.3))
+    emu.reset_stats()
+    orchestrator = _orchestrator(client, max_running=40, max_triggers=40)
+    await orchestrator.run(emu.connection_ids)
+
+    by_route = emu.stats().requests_by_route
+    polls = by_route.get("/v1/jobs/list_for_workspaces", 0)
+    assert polls == orchestrator.polls
+    assert polls < 40
+    assert by_route.get("/v1/jobs/get", 0) == 0
+    assert by_route.get("/v1/jobs/get_light", 0) == 0
+    assert by_route["/v1/connections/sync"] == 40
+
+
+async def test_poll_requests_scale_with_workspaces_not_jobs(start: Start) -> None:
+    """Polling three workspaces is still one request per cycle (they go in one body)."""
+    emu, client = await start(connections=30, workspaces=3, sync_duration=(0.2, 0.3))
+    emu.reset_stats()
+    orchestrator = _orchestrator(client, max_running=30, max_triggers=30)
+    await orchestrator.run(Selection(all_workspaces=True))
+
+    assert emu.stats().requests_by_route["/v1/jobs/list_for_workspaces"] == orchestrator.polls
+
+
+async def test_servers_without_batch_listing_are_polled_per_job(start: Start) -> None:
+    """On 0.40 (no jobs/list_for_workspaces) every result still arrives, via jobs/get_light."""
+    emu, client = await start(airbyte_version="0.40", connections=5)
+    results = await _orchestrator(client).run(emu.connection_ids)
+
+    by_route = emu.stats().requests_by_route
+    assert all(r.ok and r.records_synced for r in results)
+    assert by_route.get("/v1/jobs/list_for_workspaces", 0) <= 1
+    assert by_route["/v1/jobs/get_light"] >= 5
+
+
+async def test_head_servers_with_queued_jobs_work(start: Start) -> None:
+    """On head, jobs pass through pending and queued and still end succeeded."""
+    emu, client = await start(airbyte_version="head", connections=4, pending_duration=0.1)
+    results = await _orchestrator(client).run(emu.connection_ids)
+
+    assert all(r.ok for r in results)
+
+
+async def _running_job(emu: Emulator, client: AirbyteClient, cid: str) -> int:
+    emu.set_sync_plan(cid, duration=0.3)
+    job = await client.connections.sync(connection_id=cid)
+    return job.id
+
+
+async def test_attach_adopts_the_job_already_running(start: Start) -> None:
+    """on_running=attach: a connection already syncing is followed, not triggered again."""
+    emu, client = await start(connections=3)
+    cid = emu.connection_ids[0]
+    running = await _running_job(emu, client, cid)
+    results = await _orchestrator(client, on_running=OnRunning.ATTACH).run(emu.connection_ids)
+
+    first = results[0]
+    assert first.job_id == running and first.attached and first.outcome is Outcome.SUCCEEDED
+    assert emu.stats().jobs_by_connection[cid] == [running]
+
+
+async def test_skip_reports_already_running(start: Start) -> None:
+    """on_running=skip: the running connection's result is already_running, with no new job."""
+    emu, client = await start(connections=2)
+    cid = emu.connection_ids[0]
+    running = await _running_job(emu, client, cid)
+    results = await _orchestrator(client, on_running="skip").run(emu.connection_ids)
+
+    assert results[0].outcome is Outcome.ALREADY_RUNNING
+    assert results[1].outcome is Outcome.SUCCEEDED
+    assert emu.stats().jobs_by_connection[cid] == [running]
+
+
+async def test_fail_reports_an_error(start: Start) -> None:
+    """on_running=fail: the running connection's result is an error naming the conflict."""
+    emu, client = await start(connections=2)
+    cid = emu.connection_ids[0]
+    await _running_job(emu, client, cid)
+    results = await _orchestrator(client, on_running="fail").run(emu.connection_ids)
+
+    assert results[0].outcome is Outcome.ERROR
+    assert results[0].error is not None and "already running" in results[0].error
+
+
+async def test_a_sync_past_its_deadline_is_timed_out_and_cancelled(start: Start) -> None:
+    """sync_timeout: the slow job's result is timed_out and its job is cancelled on Airbyte."""
+    emu, client = await start(connections=3)
+    slow = emu.connection_ids[1]
+    emu.set_sync_plan(slow, duration=30)
+    results = await _orchestrator(client, sync_timeout=0.5).run(emu.connection_ids)
+
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED, Outcome.TIMED_OUT, Outcome.SUCCEEDED]
+    assert results[1].cancel_requested
+    assert emu.job_status(results[1].job_id or 0) == "cancelled"
+
+
+async def test_the_batch_deadline_cancels_what_it_started(start: Start) -> None:
+    """timeout: running jobs are cancelled and every unfinished connection is timed_out."""
+    emu, client = await start(connections=6, sync_duration=(30, 30))
+    results = await _orchestrator(client, max_running=2, timeout=0.5).run(emu.connection_ids)
+
+    assert {r.outcome for r in results} == {Outcome.TIMED_OUT}
+    started = [r for r in results if r.job_id is not None]
+    assert len(started) == 2 and all(r.cancel_requested for r in started)
+    assert all(emu.job_status(r.job_id or 0) == "cancelled" for r in started)
+    assert emu.stats().jobs_created == 2
+
+
+async def test_a_caller_deadline_cancels_the_jobs_then_raises(start: Start) -> None:
+    """anyio.fail_after around run(): TimeoutError, and no job is left running on Airbyte."""
+    emu, client = await start(connections=5, sync_duration=(30, 30))
+    orchestrator = _orchestrator(client)
+    with pytest.raises(TimeoutError):
+        with anyio.fail_after(0.5):
+            await orchestrator.run(emu.connection_ids)
+
+    statuses = emu.stats().job_statuses
+    assert len(statuses) == 5 and set(statuses.values()) == {"cancelled"}
+    assert {r.outcome for r in orchestrator.results.values()} == {Outcome.CANCELLED}
+
+
+async def test_cancel_on_abort_can_be_turned_off(start: Start) -> None:
+    """cancel_on_abort=False: jobs keep running on Airbyte after the batch gives up."""
+    emu, client = await start(connections=3, sync_duration=(30, 30))
+    results = await _orchestrator(client, timeout=0.3, cancel_on_abort=False).run(
+        emu.connection_ids
+    )
+
+    assert all(not r.cancel_requested for r in results)
+    assert set(emu.stats().job_statuses.values()) <= {"running", "pending"}
+
+
+async def test_a_failed_sync_is_a_result_and_the_others_go_on(start: Start) -> None:
+    """One failing connection gets a failed result with the reason; the others succeed."""
+    emu, client = await start(connections=4)
+    emu.set_sync_plan(emu.connection_ids[2], outcome="failed")
+    results = await _orchestrator(client).run(emu.connection_ids)
+
+    assert [r.outcome for r in results].count(Outcome.SUCCEEDED) == 3
+    failed = results[2]
+    assert failed.outcome is Outcome.FAILED and failed.failure_reason
+
+
+async def test_a_trigger_error_is_a_result(start: Start) -> None:
+    """A connection that cannot be synced (inactive: 500) ends as error; the rest succeed."""
+    emu, client = await start(connections=3)
+    bad = emu.connection_ids[0]
+    await client.connections.update(connection_id=bad, status=ConnectionStatus.INACTIVE)
+    results = await _orchestrator(client).run(emu.connection_ids)
+
+    assert results[0].outcome is Outcome.ERROR and results[0].error
+    assert all(r.ok for r in results[1:])
+
+
+async def test_fail_fast_stops_the_batch_at_the_first_failure(start: Start) -> None:
+    """fail_fast: after the first failure, running jobs are cancelled and the rest never start."""
+    emu, client = await start(connections=6)
+    emu.set_sync_plan(emu.connection_ids[0], duration=0.05, outcome="failed")
+    for cid in emu.connection_ids[1:]:
+        emu.set_sync_plan(cid, duration=30)
+    results = await _orchestrator(client, max_running=2, fail_fast=True).run(emu.connection_ids)
+
+    assert results[0].outcome is Outcome.FAILED
+    assert {r.outcome for r in results[1:]} == {Outcome.CANCELLED}
+    assert emu.stats().jobs_created == 2
+    assert "running" not in emu.stats().job_statuses.values()
+
+
+async def test_events_report_trigger_changes_and_end(start: Start) -> None:
+    """The event hook sees triggered, status changes and finished for every connection."""
+    emu, client = await start(connections=3, sync_duration=(0.1, 0.2))
+    events: list[SyncEvent] = []
+    await _orchestrator(client, on_event=events.append).run(emu.connection_ids)
+
+    kinds = {(e.kind, e.target.connection_id) for e in events}
+    for cid in emu.connection_ids:
+        assert (EventKind.TRIGGERED, cid) in kinds
+        assert (EventKind.STATUS_CHANGED, cid) in kinds
+        assert (EventKind.FINISHED, cid) in kinds
+
+
+async def test_stream_yields_each_result_when_it_is_final(start: Start) -> None:
+    """stream(): a quick sync's result arrives before a slow one's, not at the end."""
+    emu, client = await start(connections=2)
+    quick, slow = emu.connection_ids
+    emu.set_sync_plan(quick, duration=0.05)
+    emu.set_sync_plan(slow, duration=0.6)
+    order = []
+    async with _orchestrator(client).stream([slow, quick]) as results:
+        async for result in results:
+            order.append(result.connection_id)
+    assert order == [quick, slow]
+
+
+async def test_selection_by_workspace_and_name(start: Start) -> None:
+    """A Selection takes the active connections of a workspace whose names match the glob."""
+    emu, client = await start(connections=20, workspaces=2)
+    selection = Selection(workspace_id=emu.workspace_ids[1], name_glob="conn-0000*")
+    results = await _orchestrator(client).run(selection)
+
+    names = sorted(r.connection_name or "" for r in results)
+    assert names == ["conn-00001", "conn-00003", "conn-00005", "conn-00007", "conn-00009"]
+
+
+async def test_a_selection_matching_nothing_is_an_error(start: Start) -> None:
+    """An empty selection raises NoMatchError naming what was looked for."""
+    _emu, client = await start(connections=2)
+    with pytest.raises(NoMatchError, match="nothing-like-this"):
+        await _orchestrator(client).run(
+            Selection(all_workspaces=True, name_glob="nothing-like-this*")
+        )
+
+
+@pytest.mark.parametrize(
+    "connections",
+    [[], ["not-a-uuid"], [42]],
+    ids=["empty", "not-a-uuid", "not-a-string"],
+)
+async def test_bad_connection_lists_fail_before_any_request(
+    start: Start, connections: list[Any]
+) -> None:
+    """Empty lists and ids that are not UUIDs raise InvalidArgumentError; nothing is sent."""
+    emu, client = await start(connections=1)
+    emu.reset_stats()
+    with pytest.raises(InvalidArgumentError):
+        await _orchestrator(client).run(connections)
+    assert emu.stats().total_requests == 0
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"max_running": 0},
+        {"max_triggers": -1},
+        {"poll_interval": 0},
+        {"poll_interval": -1.0},
+        {"sync_timeout": 0},
+        {"timeout": float("nan")},
+        {"on_running": "sometimes"},
+        {"poll_interval": 5.0, "max_poll_interval": 1.0},
+    ],
+)
+async def test_bad_options_are_refused(start: Start, options: dict[str, Any]) -> None:
+    """Zero, negative or unknown options raise InvalidArgumentError naming the option."""
+    _, client = await start()
+    with pytest.raises(InvalidArgumentError, match=next(iter(options))):
+        Orchestrator(client, **options)
+
+
+def test_selection_needs_a_scope() -> None:
+    """A Selection with neither a workspace nor all_workspaces is refused."""
+    with pytest.raises(InvalidArgumentError):
+        Selection()
+    with pytest.raises(InvalidArgumentError):
+        Selection(workspace_id="not-a-uuid")

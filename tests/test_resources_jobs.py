@@ -1,0 +1,215 @@
+"""client.jobs against the emulator: get, list and page, cancel, wait."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import anyio
+import pytest
+from resource_support import bodies, sent
+
+from airbyte_async import AirbyteClient
+from airbyte_async.errors import InvalidArgumentError
+from airbyte_async.models import Job, JobStatus, JobType
+from airbyte_async.testing import Emulator
+
+pytest_plugins = ["resource_fixtures"]
+pytestmark = pytest.mark.anyio
+
+
+async def finished_syncs(api: AirbyteClient, connection_id: str, count: int) -> list[Job]:
+    """Run *count* syncs of the connection one after the other; their final jobs."""
+    jobs = []
+    for _ in range(count):
+        job = await api.connections.sync(connection_id=connection_id)
+        with anyio.fail_after(5):
+            jobs.append(await api.jobs.wait(job_id=job.id, poll_interval=0.01))
+    return jobs
+
+
+async def test_get_has_attempts_and_logs(api: AirbyteClient, emu: Emulator) -> None:
+    """jobs/get: the job with its attempts and their logs."""
+    [done] = await finished_syncs(api, emu.connection_ids[0], 1)
+
+    job = await api.jobs.get(job_id=done.id)
+
+    assert job.status is JobStatus.SUCCEEDED
+    assert job.attempts
+    assert job.attempts[-1].logs is not None
+    assert job.attempts[-1].logs.lines
+    assert job.records_synced is not None
+    assert job.records_synced > 0
+
+
+async def test_get_light_has_no_attempts(api: AirbyteClient, emu: Emulator) -> None:
+    """jobs/get_light: the job alone."""
+    [done] = await finished_syncs(api, emu.connection_ids[0], 1)
+
+    job = await api.jobs.get_light(job_id=done.id)
+
+    assert (job.id, job.status, job.attempts) == (done.id, JobStatus.SUCCEEDED, ())
+
+
+async def test_wait_returns_a_failed_job(api: AirbyteClient, emu: Emulator) -> None:
+    """A failed job is returned by wait, with its failure reason, not raised."""
+    connection_id = emu.connection_ids[0]
+    emu.set_sync_plan(connection_id, outcome="failed", duration=0.01)
+
+    [job] = await finished_syncs(api, connection_id, 1)
+
+    assert job.status is JobStatus.FAILED
+    assert job.failure_reason
+
+
+async def test_wait_polls_light_then_reads_the_full_job(api: AirbyteClient, emu: Emulator) -> None:
+    """wait polls jobs/get_light and reads jobs/get once, at the end."""
+    [done] = await finished_syncs(api, emu.connection_ids[0], 1)
+
+    assert len(sent(emu, "jobs/get")) == 1
+    assert len(sent(emu, "jobs/get_light")) >= 1
+    assert done.attempts
+
+
+async def test_cancel_returns_the_cancelled_job(api: AirbyteClient, emu: Emulator) -> None:
+    """jobs/cancel of a running job."""
+    connection_id = emu.connection_ids[0]
+    emu.set_sync_plan(connection_id, duration=5.0)
+    job = await api.connections.sync(connection_id=connection_id)
+
+    cancelled = await api.jobs.cancel(job_id=job.id)
+
+    assert cancelled.status is JobStatus.CANCELLED
+    assert cancelled.ended_at is not None
+
+
+async def test_list_page_counts_all_jobs(api: AirbyteClient, emu: Emulator) -> None:
+    """One page, newest first, and the total count of matching jobs."""
+    jobs = await finished_syncs(api, emu.connection_ids[0], 3)
+
+    page = await api.jobs.list_page(connection_id=emu.connection_ids[0], page_size=2)
+
+    assert page.total_count == 3
+    assert [j.id for j in page.jobs] == [jobs[2].id, jobs[1].id]
+
+
+async def test_list_reads_every_page(api: AirbyteClient, emu: Emulator) -> None:
+    """The iterator pages by rowOffset until the last page."""
+    jobs = await finished_syncs(api, emu.connection_ids[0], 5)
+
+    listed = [j.id async for j in api.jobs.list(connection_id=emu.connection_ids[0], page_size=2)]
+
+    assert listed == [j.id for j in reversed(jobs)]
+    offsets = [b["pagination"]["rowOffset"] for b in bodies(emu, "jobs/list")]
+    assert offsets == [0, 2, 4]
+
+
+async def test_list_sends_only_what_is_given(api: AirbyteClient, emu: Emulator) -> None:
+    """configTypes, configId and pagination; no filter that was not asked for."""
+    connection_id = emu.connection_ids[0]
+
+    await api.jobs.list_page(connection_id=connection_id)
+
+    assert bodies(emu, "jobs/list") == [
+        {
+            "configTypes": ["sync"],
+            "configId": connection_id,
+            "pagination": {"pageSize": 100, "rowOffset": 0},
+        }
+    ]
+
+
+async def test_list_filters_are_sent_as_the_api_spells_them(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """Statuses, ISO-8601 times and ordering, under their wire names."""
+    connection_id = emu.connection_ids[0]
+
+    await api.jobs.list_page(
+        connection_id=connection_id,
+        job_types=(JobType.SYNC, JobType.RESET_CONNECTION),
+        statuses=(JobStatus.FAILED,),
+        created_after=datetime(2024, 5, 1, tzinfo=UTC),
+        updated_after=datetime(2024, 5, 2, tzinfo=UTC),
+        order_by="-updated_at",
+    )
+
+    [body] = bodies(emu, "jobs/list")
+    assert body["configTypes"] == ["sync", "reset_connection"]
+    assert body["statuses"] == ["failed"]
+    assert body["createdAtStart"] == "2024-05-01T00:00:00+00:00"
+    assert body["updatedAtStart"] == "2024-05-02T00:00:00+00:00"
+    assert (body["orderByField"], body["orderByMethod"]) == ("updatedAt", "DESC")
+
+
+async def test_list_filters_by_status(api: AirbyteClient, emu: Emulator) -> None:
+    """Only failed jobs, when asked."""
+    connection_id = emu.connection_ids[0]
+    await finished_syncs(api, connection_id, 1)
+    emu.set_sync_plan(connection_id, outcome="failed", duration=0.01)
+    [failed] = await finished_syncs(api, connection_id, 1)
+
+    page = await api.jobs.list_page(connection_id=connection_id, statuses=[JobStatus.FAILED])
+
+    assert [j.id for j in page.jobs] == [failed.id]
+
+
+@pytest.mark.parametrize("version", ["0.40"])
+async def test_list_on_0_40_sends_the_required_config_id(api: AirbyteClient, emu: Emulator) -> None:
+    """0.40 requires configId: it is always sent, and the listing works."""
+    jobs = await finished_syncs(api, emu.connection_ids[0], 2)
+
+    listed = [j.id async for j in api.jobs.list(connection_id=emu.connection_ids[0])]
+
+    assert listed == [jobs[1].id, jobs[0].id]
+    assert bodies(emu, "jobs/list")[0]["configId"] == emu.connection_ids[0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"created_after": datetime(2024, 5, 1)}, "timezone-aware"),
+        ({"order_by": "name"}, "order_by must be one of"),
+        ({"job_types": ()}, "at least one job type"),
+        ({"page_size": 0}, "page_size must be at least 1"),
+    ],
+)
+async def test_bad_list_arguments_are_refused_before_any_request(
+    api: AirbyteClient, emu: Emulator, kwargs: dict[str, object], message: str
+) -> None:
+    """Arguments the server would reject: InvalidArgumentError, nothing sent."""
+    with pytest.raises(InvalidArgumentError, match=message):
+        await api.jobs.list_page(connection_id="c", **kwargs)  # type: ignore[arg-type]
+
+    assert sent(emu, "jobs/list") == []
+
+
+async def test_list_for_workspaces_page(
+    api: AirbyteClient, emu: Emulator, workspace_id: str
+) -> None:
+    """jobs/list_for_workspaces: the workspaces' jobs, with the filters given."""
+    await finished_syncs(api, emu.connection_ids[0], 1)
+    await finished_syncs(api, emu.connection_ids[1], 1)
+
+    page = await api.jobs.list_for_workspaces_page(
+        workspace_ids=[workspace_id], updated_at_start=datetime(2000, 1, 1, tzinfo=UTC)
+    )
+
+    assert page.total_count == 2
+    [body] = bodies(emu, "jobs/list_for_workspaces")
+    assert body["workspaceIds"] == [workspace_id]
+    assert body["updatedAtStart"] == "2000-01-01T00:00:00+00:00"
+
+
+async def test_list_for_workspaces_reads_every_page(
+    api: AirbyteClient, emu: Emulator, workspace_id: str
+) -> None:
+    """The iterator over several workspaces' jobs."""
+    for connection_id in emu.connection_ids:
+        await finished_syncs(api, connection_id, 1)
+
+    jobs = [
+        j async for j in api.jobs.list_for_workspaces(workspace_ids=[workspace_id], page_size=2)
+    ]
+
+    assert sorted(j.connection_id or "" for j in jobs) == sorted(emu.connection_ids)
+    assert len(sent(emu, "jobs/list_for_workspaces")) == 2

@@ -1,0 +1,111 @@
+"""client.workspaces against the emulator, on each server version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from resource_support import DEFAULT_ORGANIZATION, sent
+
+from airbyte_async import AirbyteClient
+from airbyte_async.errors import NoMatchError, NotFoundError
+from airbyte_async.testing import Emulator
+
+pytest_plugins = ["resource_fixtures"]
+pytestmark = pytest.mark.anyio
+
+
+async def test_get_returns_the_workspace(api: AirbyteClient, workspace_id: str) -> None:
+    """workspaces/get by id."""
+    workspace = await api.workspaces.get(workspace_id=workspace_id)
+
+    assert workspace.workspace_id == workspace_id
+    assert workspace.name == "workspace-000"
+
+
+async def test_get_unknown_workspace_is_not_found(api: AirbyteClient) -> None:
+    """An unknown id is a NotFoundError."""
+    with pytest.raises(NotFoundError):
+        await api.workspaces.get(workspace_id="6f1c0000-0000-4000-8000-000000000000")
+
+
+async def test_get_by_slug(api: AirbyteClient, workspace_id: str) -> None:
+    """workspaces/get_by_slug finds the same workspace."""
+    slug = (await api.workspaces.get(workspace_id=workspace_id)).slug
+
+    assert (await api.workspaces.get_by_slug(slug=slug)).workspace_id == workspace_id
+
+
+async def test_create_sends_name_and_organization(api: AirbyteClient, emu: Emulator) -> None:
+    """workspaces/create with the organization recent servers require."""
+    created = await api.workspaces.create(name="Analytics", organization_id=DEFAULT_ORGANIZATION)
+
+    assert created.name == "Analytics"
+    assert sent(emu, "workspaces/create")[0].body == {
+        "name": "Analytics",
+        "organizationId": DEFAULT_ORGANIZATION,
+    }
+
+
+@pytest.mark.parametrize("version", ["0.40", "0.50"])
+async def test_list_uses_workspaces_list_on_0x(api: AirbyteClient, emu: Emulator) -> None:
+    """On 0.x one workspaces/list call, sent without a body."""
+    names = [w.name async for w in api.workspaces.list()]
+
+    assert names == ["workspace-000"]
+    [request] = sent(emu, "workspaces/list")
+    assert not request.had_body
+    assert sent(emu, "workspaces/list_by_organization_id") == []
+
+
+@pytest.mark.parametrize("version", ["head"])
+async def test_list_falls_back_to_the_default_organization(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """Where workspaces/list is gone: instance_configuration, then the organization's list."""
+    names = [w.name async for w in api.workspaces.list()]
+
+    assert names == ["workspace-000"]
+    assert len(sent(emu, "instance_configuration")) == 1
+    [request] = sent(emu, "workspaces/list_by_organization_id")
+    assert request.body["organizationId"] == DEFAULT_ORGANIZATION
+
+
+@pytest.mark.parametrize("version", ["head"])
+async def test_missing_list_route_is_remembered(api: AirbyteClient, emu: Emulator) -> None:
+    """After one 404 for workspaces/list, later calls skip it."""
+    [w async for w in api.workspaces.list()]
+    await api.workspaces.default()
+
+    assert len(sent(emu, "workspaces/list")) == 1
+
+
+@pytest.mark.parametrize("version", ["head"])
+@pytest.mark.parametrize("emulator_options", [{"workspaces": 130}])
+async def test_organization_listing_reads_every_page(
+    api: AirbyteClient, emu: Emulator, emulator_options: dict[str, Any]
+) -> None:
+    """list_by_organization_id is paged by offset until a short page."""
+    workspaces = [w async for w in api.workspaces.list()]
+
+    assert len(workspaces) == 130
+    offsets = [
+        r.body["pagination"]["rowOffset"] for r in sent(emu, "workspaces/list_by_organization_id")
+    ]
+    assert offsets == [0, 100]
+
+
+@pytest.mark.parametrize("version", ["0.40", "0.50", "head"])
+async def test_default_is_the_first_workspace(api: AirbyteClient, emu: Emulator) -> None:
+    """default() finds the deployment's workspace on every server version."""
+    assert (await api.workspaces.default()).workspace_id == emu.workspace_ids[0]
+
+
+@pytest.mark.parametrize("version", ["0.40", "head"])
+@pytest.mark.parametrize("emulator_options", [{"workspaces": 0}])
+async def test_default_without_workspaces_says_what_it_tried(
+    api: AirbyteClient, emulator_options: dict[str, Any]
+) -> None:
+    """No workspace anywhere: NoMatchError naming what was tried."""
+    with pytest.raises(NoMatchError, match="no workspace found; tried workspaces/list"):
+        await api.workspaces.default()
