@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import random
+import re
 import time
 from collections.abc import Mapping
 from types import TracebackType
@@ -20,7 +21,7 @@ from yarl import URL
 
 from . import _transport
 from ._auth import Auth, BasicAuth, BearerToken, ClientCredentials, NoAuth
-from ._retry import RetryBudget, RetryPolicy, is_retryable
+from ._retry import TOKEN_ROUTE, RetryBudget, RetryPolicy, decide, is_retryable
 from ._serde import structure
 from ._throttle import RateLimiter, ServerClock
 from .errors import (
@@ -52,34 +53,54 @@ class _State(enum.Enum):
     CLOSED = "closed"
 
 
+_CREDENTIALS_IN_URL = re.compile(r"//[^/@?#]*@")
+_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+
+
+def _safe(url: str) -> str:
+    """*url* for a message, its credentials hidden even when it does not parse."""
+    return _CREDENTIALS_IN_URL.sub("//***@", url)
+
+
 def normalize_url(url: str) -> tuple[URL, BasicAuth | None]:
     """
     The ``.../api/v1/`` root for *url*, plus basic credentials if the URL carried any.
 
-    Accepts ``http://host:8000``, ``http://host:8000/api`` and ``http://host:8000/api/v1`` (with
-    or without a trailing slash). Raises :class:`InvalidArgumentError` for anything else.
+    Accepts ``http(s)://host[:port]``, optionally under a path prefix (a reverse proxy's
+    ``/airbyte``), followed by nothing, ``/api`` or ``/api/v1``, with or without a trailing
+    slash. Raises :class:`InvalidArgumentError` for anything else (another scheme, no host, a bad
+    port, a query or fragment, a path reaching past ``/api/v1``); the message never shows a
+    password.
     """
+    if not isinstance(url, str):
+        raise InvalidArgumentError(f"the Airbyte URL must be a str, got {type(url).__name__}")
+    expected = "the Airbyte URL must look like http(s)://host[:port][/api[/v1]]"
     try:
         parsed = URL(url.strip())
+        port = parsed.port
     except (TypeError, ValueError) as e:
-        raise InvalidArgumentError(f"not a URL: {url!r}") from e
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise InvalidArgumentError(
-            "the Airbyte URL must look like http(s)://host[:port][/api[/v1]], "
-            f"got {str(parsed.with_password(None) if parsed.password else parsed)!r}"
-        )
+        raise InvalidArgumentError(f"{expected}, got {_safe(url)!r} ({e})") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host or port is None:
+        raise InvalidArgumentError(f"{expected}, got {_safe(url)!r}")
+    if parsed.query_string or parsed.fragment:
+        raise InvalidArgumentError(f"the Airbyte URL takes no query or fragment: {_safe(url)!r}")
     creds = BasicAuth(parsed.user, parsed.password or "") if parsed.user else None
-    path = parsed.path.rstrip("/")
-    if not path.endswith("/api/v1"):
-        path = path + "/v1" if path.endswith("/api") else path + "/api/v1"
+    segments = [s for s in parsed.path.split("/") if s]
+    if segments[-2:] == ["api", "v1"]:
+        segments = segments[:-2]
+    elif segments[-1:] == ["api"]:
+        segments = segments[:-1]
+    if "api" in segments:
+        raise InvalidArgumentError(f"{expected} (the client adds the routes), got {_safe(url)!r}")
+    path = "/" + "".join(f"{s}/" for s in segments) + "api/v1/"
     root = parsed.with_user(None).with_password(None).with_query(None).with_fragment(None)
-    return root.with_path(path + "/"), creds
+    return root.with_path(path), creds
 
 
 def auth_from_env(env: Mapping[str, str]) -> Auth | None:
     """
     Credentials named by ``AIRBYTE_TOKEN``, ``AIRBYTE_CLIENT_ID``/``AIRBYTE_CLIENT_SECRET`` or
-    ``AIRBYTE_USERNAME``/``AIRBYTE_PASSWORD``; None when none are set.
+    ``AIRBYTE_USERNAME``/``AIRBYTE_PASSWORD``; None when none are set (empty counts as unset).
 
     Raises :class:`InvalidArgumentError` when several kinds are set at once, or half a pair.
     """
@@ -106,29 +127,53 @@ def auth_from_env(env: Mapping[str, str]) -> Auth | None:
             raise InvalidArgumentError("set both AIRBYTE_CLIENT_ID and AIRBYTE_CLIENT_SECRET")
         return ClientCredentials(cid, secret)
     if user or password:
-        if not user:
-            raise InvalidArgumentError("AIRBYTE_PASSWORD is set but AIRBYTE_USERNAME is not")
-        return BasicAuth(user, password or "")
+        if not (user and password):
+            raise InvalidArgumentError("set both AIRBYTE_USERNAME and AIRBYTE_PASSWORD")
+        return BasicAuth(user, password)
     return None
 
 
-def _positive(name: str, value: float | None) -> None:
-    if value is not None and not value > 0:
-        raise InvalidArgumentError(f"{name} must be greater than 0, got {value!r}")
+def _check_auth(auth: object) -> Auth:
+    if isinstance(auth, NoAuth | BasicAuth | BearerToken | ClientCredentials):
+        return auth
+    if callable(getattr(auth, "headers", None)) and callable(getattr(auth, "reject", None)):
+        return auth  # type: ignore[return-value]
+    hint = " (for a username and password, pass BasicAuth(user, password))"
+    raise InvalidArgumentError(
+        "auth must be NoAuth, BasicAuth, BearerToken, ClientCredentials or another Auth, "
+        f"got {type(auth).__name__}" + (hint if isinstance(auth, tuple | list) else "")
+    )
+
+
+def _seconds(name: str, value: object) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 < value < float("inf")
+    ):
+        raise InvalidArgumentError(f"{name} must be a number of seconds above 0, got {value!r}")
+    return float(value)
 
 
 class AirbyteClient:
     """
     Async client for Airbyte's Config API. Use it as ``async with AirbyteClient(url) as client``.
 
-    *url* defaults to ``AIRBYTE_URL``; *auth* defaults to what the ``AIRBYTE_*`` variables name,
-    else no credentials (pass :class:`NoAuth` to ignore the environment). The client opens its
-    own :class:`aiohttp.ClientSession` on entry and closes it on exit; pass *session* to lend one
-    instead, which it uses but never closes (its timeouts and pool are then yours).
+    *url* defaults to ``AIRBYTE_URL`` (see :func:`normalize_url`). Credentials come from *auth*,
+    else from the URL's user and password, else from what the ``AIRBYTE_*`` variables name
+    (:func:`auth_from_env`), else none; pass :class:`NoAuth` to ignore the environment. *env*
+    replaces ``os.environ`` for all of this.
 
-    *timeout* bounds one HTTP exchange and *connect_timeout* the connection; *max_connections*
-    caps the pool, hence the HTTP requests in flight. *retry* and *retry_budget* shape retries
-    (see :mod:`airbyte_async._retry`); *rate_limit* caps requests started per second.
+    The client opens its own :class:`aiohttp.ClientSession` on entry and closes it on exit;
+    pass *session* to lend one instead, which it uses but never closes (its pool is then
+    yours; *timeout* and *connect_timeout* still apply per request). A client is entered once:
+    use outside ``async with`` and re-entry after exit raise :class:`RuntimeError`.
+
+    *timeout* bounds one HTTP exchange and *connect_timeout* getting its connection;
+    *max_connections* caps the pool, hence the HTTP requests in flight. *retry* and
+    *retry_budget* shape retries (see :mod:`airbyte_async._retry`; the budget is shared by every
+    call of this client); *rate_limit* caps requests started per second, retries and token
+    requests included. Bad settings raise :class:`InvalidArgumentError` here, before any request.
     """
 
     def __init__(
@@ -149,23 +194,40 @@ class AirbyteClient:
         url = url or env.get("AIRBYTE_URL")
         if not url:
             raise InvalidArgumentError("no Airbyte URL: pass url= or set AIRBYTE_URL")
-        _positive("timeout", timeout)
-        _positive("connect_timeout", connect_timeout)
+        timeout = _seconds("timeout", timeout)
+        connect_timeout = _seconds("connect_timeout", connect_timeout)
+        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
+            raise InvalidArgumentError(f"max_connections must be an int, got {max_connections!r}")
         if max_connections < 1:
             raise InvalidArgumentError(f"max_connections must be at least 1, got {max_connections}")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise InvalidArgumentError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
+        if retry_budget is not None and not isinstance(retry_budget, RetryBudget):
+            raise InvalidArgumentError(
+                f"retry_budget must be a RetryBudget, got {type(retry_budget).__name__}"
+            )
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise InvalidArgumentError(
+                f"session must be an aiohttp.ClientSession, got {type(session).__name__}"
+            )
         self.base_url, url_creds = normalize_url(url)
-        self.auth: Auth = auth or url_creds or auth_from_env(env) or NoAuth()
+        if auth is not None and url_creds is not None:
+            raise InvalidArgumentError("credentials are both in the URL and in auth=: give one")
+        self.auth: Auth = _check_auth(auth or url_creds or auth_from_env(env) or NoAuth())
         self.retry = retry or RetryPolicy()
         self.retry_budget = retry_budget or RetryBudget()
         self.server_clock = ServerClock()
         self._rate = RateLimiter(rate_limit) if rate_limit is not None else None
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=connect_timeout)
+        # The first attempt's timeout, cut once here to the call's total time if that is less.
+        self._first_timeout = self._capped_timeout(self.retry.total_timeout)
         self._max_connections = max_connections
         self._session = session
         self._owns_session = False
         self._state = _State.UNOPENED
         self._base = str(self.base_url)
         self._urls: dict[str, URL] = {}
+        self._token_url: URL | None = None
         self._rng = random.Random()
 
         self.workspaces = Workspaces(self._request)
@@ -173,7 +235,7 @@ class AirbyteClient:
         self.destination_definitions = DestinationDefinitions(self._request)
         self.sources = Sources(self._request)
         self.destinations = Destinations(self._request)
-        self.connections = Connections(self._request)
+        self.connections = Connections(self._request, clock=self.server_clock)
         self.jobs = Jobs(self._request)
 
     def __repr__(self) -> str:
@@ -191,6 +253,8 @@ class AirbyteClient:
                 timeout=self._timeout,
             )
             self._owns_session = True
+        elif self._session.closed:
+            raise RuntimeError("the session lent to this AirbyteClient is closed")
         self._state = _State.OPEN
         return self
 
@@ -224,13 +288,26 @@ class AirbyteClient:
         method: str = "POST",
     ) -> Any:
         """
-        Call any Config API route and return its decoded JSON: the escape hatch for routes not
-        modelled yet. *route* is relative to ``/api/v1`` (``"connections/status"``). Retries
-        follow the same policy as modelled calls; declare *idempotent* only for calls that are
-        safe to replay.
+        Call any Config API route and return its decoded JSON (None for an empty answer): the
+        escape hatch for routes not modelled yet. *route* is relative to ``/api/v1``
+        (``"connections/status"``); *body* None sends no body. Retries follow the same policy
+        as modelled calls; declare *idempotent* only for calls that are safe to replay.
+
+        Raises :class:`InvalidArgumentError` for a route, method or body that cannot be sent,
+        before any request, and the :mod:`~airbyte_async.errors` tree for what the server says.
         """
-        if not route or route.startswith(("/", "http:", "https:")):
+        if (
+            not isinstance(route, str)
+            or not route
+            or route.startswith(("/", "http:", "https:"))
+            or any(c in route for c in "?#\\ \t\r\n")
+            or ".." in route.split("/")
+        ):
             raise InvalidArgumentError(f"route must be relative to /api/v1, got {route!r}")
+        if method not in _METHODS:
+            raise InvalidArgumentError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
+        if body is not None and not isinstance(body, Mapping):
+            raise InvalidArgumentError(f"body must be a mapping or None, got {type(body).__name__}")
         return await self._request(route, body, idempotent=idempotent, method=method)
 
     def _url(self, route: str) -> URL:
@@ -238,6 +315,12 @@ class AirbyteClient:
         if url is None:
             url = self._urls[route] = URL(self._base + route)
         return url
+
+    def _capped_timeout(self, seconds: float) -> aiohttp.ClientTimeout:
+        total = self._timeout.total
+        if total is None or seconds >= total:
+            return self._timeout
+        return aiohttp.ClientTimeout(total=max(seconds, 0.001), connect=self._timeout.connect)
 
     async def _request(
         self,
@@ -247,14 +330,34 @@ class AirbyteClient:
         idempotent: bool,
         method: str = "POST",
     ) -> Any:
-        payload = None if body is None else json.dumps(body, separators=(",", ":")).encode()
-        url = self._url(route)
         try:
-            result = await self._exchange(method, url, route, payload, authenticated=True)
+            payload = None if body is None else json.dumps(body, separators=(",", ":")).encode()
+        except (TypeError, ValueError) as e:
+            raise InvalidArgumentError(f"the body for {route} is not JSON: {e}") from None
+        return await self._call(method, self._url(route), route, payload, idempotent=idempotent)
+
+    async def _call(
+        self,
+        method: str,
+        url: URL,
+        route: str,
+        payload: bytes | None,
+        *,
+        idempotent: bool,
+        authenticated: bool = True,
+    ) -> Any:
+        """One call: a first attempt, then retries as :func:`~._retry.decide` allows."""
+        started = time.monotonic()
+        try:
+            result = await self._exchange(
+                method, url, route, payload, authenticated, self._first_timeout
+            )
         except AirbyteError as exc:
             if not is_retryable(exc, idempotent=idempotent):
                 raise
-            result = await self._retry(method, url, route, payload, idempotent, exc)
+            result = await self._retry(
+                method, url, route, payload, idempotent, authenticated, exc, started
+            )
         self.retry_budget.on_success()
         return result
 
@@ -265,34 +368,54 @@ class AirbyteClient:
         route: str,
         payload: bytes | None,
         idempotent: bool,
+        authenticated: bool,
         first: AirbyteError,
+        started: float,
     ) -> Any:
         retries = 0
-        started = time.monotonic()
 
         def hook(exc: Exception) -> bool | float:
             nonlocal retries
-            if not isinstance(exc, AirbyteError) or not is_retryable(exc, idempotent=idempotent):
+            if not isinstance(exc, AirbyteError):
                 return False
-            if not self.retry_budget.try_spend():
-                log.debug("not retrying %s after %s: the retry budget is spent", route, exc)
+            decision = decide(
+                exc,
+                idempotent=idempotent,
+                retries_done=retries,
+                elapsed=time.monotonic() - started,
+                policy=self.retry,
+                budget=self.retry_budget,
+                rng=self._rng,
+            )
+            if not decision.retry:
+                log.debug("not retrying %s %s: %s; %s", method, route, decision.reason, exc)
                 return False
             retries += 1
-            wait = self.retry.backoff(retries, exc, self._rng)
-            log.debug("retry %d of %s in %.2f s after %s", retries, route, wait, exc)
-            return wait
+            log.debug(
+                "retrying %s %s (retry %d) in %.2f s because %s: %s",
+                method,
+                route,
+                retries,
+                decision.wait,
+                decision.reason,
+                exc,
+            )
+            return decision.wait
 
         pending: AirbyteError | None = first
-        remaining = max(0.001, self.retry.total_timeout - (time.monotonic() - started))
+        # decide() enforces attempts and the deadline; stamina's own limits only back it up.
         async for attempt in stamina.retry_context(
-            on=hook, attempts=self.retry.attempts, timeout=remaining
+            on=hook, attempts=self.retry.attempts, timeout=None
         ):
             with attempt:
                 if pending is not None:
                     # Replays the first failure inside stamina, so its hook decides the first wait.
                     exc, pending = pending, None
                     raise exc
-                return await self._exchange(method, url, route, payload, authenticated=True)
+                left = self.retry.total_timeout - (time.monotonic() - started)
+                return await self._exchange(
+                    method, url, route, payload, authenticated, self._capped_timeout(left)
+                )
         raise AssertionError("unreachable")
 
     async def _exchange(
@@ -301,8 +424,8 @@ class AirbyteClient:
         url: URL,
         route: str,
         payload: bytes | None,
-        *,
         authenticated: bool,
+        timeout: aiohttp.ClientTimeout,
     ) -> Any:
         """One request, replayed once after a 401 when the credentials can be refreshed."""
         session = self._open_session()
@@ -317,7 +440,7 @@ class AirbyteClient:
                 route=route,
                 body=payload,
                 headers=headers,
-                timeout=self._timeout,
+                timeout=timeout,
             )
             self.server_clock.observe(response.headers.get("Date"))
             if log.isEnabledFor(logging.DEBUG):
@@ -328,27 +451,40 @@ class AirbyteClient:
                 and not replay
                 and self.auth.reject(headers)
             ):
+                log.debug("%s %s: 401, replaying once with fresh credentials", method, route)
                 headers = await self.auth.headers(self._fetch_token)
                 continue
             return _transport.decode(response, route=route)
         raise AssertionError("unreachable")
 
     async def _fetch_token(self, body: Mapping[str, str], token_url: str | None) -> Any:
+        """
+        POST *body* to the token endpoint: *token_url* (absolute, or a path from the server's
+        root), else the first of the Config API's and the public API's routes that exists. The
+        one found is remembered. Retried as :mod:`~._retry` says for token requests.
+        """
         payload = json.dumps(body).encode()
         root = self.base_url.with_path("/")
         if token_url is not None:
-            candidates = [URL(token_url)]
+            url = URL(token_url)
+            candidates = [url if url.is_absolute() else root.join(url)]
+        elif self._token_url is not None:
+            candidates = [self._token_url]
         else:
             prefix = self.base_url.path[: -len("api/v1/")]
             candidates = [root.with_path(prefix + route) for route in _TOKEN_ROUTES]
-        for i, url in enumerate(candidates):
+        for url in candidates:
             try:
-                return await self._exchange(
-                    "POST", url, "applications/token", payload, authenticated=False
+                answer = await self._call(
+                    "POST", url, TOKEN_ROUTE, payload, idempotent=True, authenticated=False
                 )
             except NotFoundError:
-                if i == len(candidates) - 1:
+                if url is candidates[-1]:
                     raise
+                log.debug("no token endpoint at %s; trying the next", url.path)
+                continue
+            self._token_url = url
+            return answer
         raise AssertionError("unreachable")
 
     def _open_session(self) -> aiohttp.ClientSession:

@@ -9,8 +9,13 @@ The policy in one screen:
   that is not JSON) is retried only for operations declared idempotent. Triggering a sync is not;
   :mod:`airbyte_async._reconcile` handles it instead.
 - Every other answer (400, 401, 403, 404, 409, 422, 423, ...) is final.
+- A failure to get an access token means the call itself never left. The token request is
+  retried like a read, except that a 500 from it is final: Airbyte answers wrong credentials
+  with 400, 401 or 500.
 - The wait is capped exponential backoff with full jitter, unless the server sent
   ``Retry-After`` (seconds or an HTTP date), which is honoured up to a cap.
+- A call stops retrying after :attr:`RetryPolicy.attempts` attempts, and before a wait that
+  would end past :attr:`RetryPolicy.total_timeout`.
 - A client-wide :class:`RetryBudget` stops an outage from turning into a retry storm: each retry
   spends a token, each success refills a fraction of one.
 """
@@ -23,43 +28,73 @@ import attrs
 
 from .errors import (
     AirbyteError,
+    APIError,
+    InvalidArgumentError,
     RateLimitError,
     ResponseValidationError,
     ServerError,
     TransportError,
 )
 
-__all__ = ["RetryBudget", "RetryPolicy", "is_retryable", "never_reached_server"]
+__all__ = [
+    "TOKEN_ROUTE",
+    "Decision",
+    "RetryBudget",
+    "RetryPolicy",
+    "decide",
+    "is_retryable",
+    "never_reached_server",
+]
+
+#: The route that errors from fetching an access token carry.
+TOKEN_ROUTE = "applications/token"
 
 _RETRYABLE_5XX = frozenset({500, 502, 503, 504})
+_RETRYABLE_TOKEN_5XX = frozenset({502, 503, 504})
+
+
+def _from_token_request(exc: BaseException) -> bool:
+    return getattr(exc, "route", None) == TOKEN_ROUTE
 
 
 def never_reached_server(exc: BaseException) -> bool:
-    """True when *exc* proves the server did not act on the request."""
+    """
+    True when *exc* proves the server did not act on the request: the connection was never
+    made, a 429 refused it, or it never left because no access token could be had.
+    """
+    if _from_token_request(exc):
+        return True
     if isinstance(exc, TransportError):
         return not exc.maybe_processed
     return isinstance(exc, RateLimitError)
 
 
-def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
-    """Whether the policy allows another attempt after *exc*."""
-    if never_reached_server(exc):
-        return True
-    if not idempotent:
-        return False
-    if isinstance(exc, TransportError):
+def _may_pass(exc: BaseException, statuses: frozenset[int]) -> bool:
+    """True for failures that say nothing about the request itself and may pass."""
+    if isinstance(exc, TransportError | RateLimitError):
         return True
     if isinstance(exc, ServerError):
-        return exc.status in _RETRYABLE_5XX
+        return exc.status in statuses
     return isinstance(exc, ResponseValidationError) and exc.malformed
 
 
-def _positive(name: str) -> attrs._ValidatorType[float]:
-    def check(_: object, __: attrs.Attribute[float], value: float) -> None:
-        if not value > 0:
-            raise ValueError(f"{name} must be greater than 0, got {value!r}")
+def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
+    """Whether the policy allows another attempt of an operation after *exc*."""
+    if _from_token_request(exc):
+        return _may_pass(exc, _RETRYABLE_TOKEN_5XX)
+    if never_reached_server(exc):
+        return True
+    return idempotent and _may_pass(exc, _RETRYABLE_5XX)
 
-    return check
+
+def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not value > 0:
+        raise InvalidArgumentError(f"{attribute.name} must be greater than 0, got {value!r}")
+
+
+def _at_least_one(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgumentError(f"{attribute.name} must be an int of at least 1, got {value!r}")
 
 
 @attrs.frozen
@@ -67,28 +102,25 @@ class RetryPolicy:
     """
     How one call is retried.
 
-    *attempts* counts the first try; *total_timeout* bounds a call with all its retries (seconds).
-    Backoff before retry *n* (1-based) is uniform in
-    ``[0, min(max_wait, initial_wait * 2**(n-1))]``; a ``Retry-After`` answer waits what it asks,
-    up to *max_retry_after*.
+    *attempts* counts the first try; *total_timeout* bounds a call with all its retries and
+    waits (seconds): no retry starts that could not begin before it, and a retried request's own
+    timeout is cut to what is left. Backoff before retry *n* (1-based) is uniform in
+    ``[0, min(max_wait, initial_wait * 2**(n-1))]`` (full jitter); an answer with ``Retry-After``
+    waits what it asks, up to *max_retry_after*. Raises
+    :class:`~airbyte_async.errors.InvalidArgumentError` for a value out of range.
     """
 
-    attempts: int = attrs.field(default=5)
-    total_timeout: float = attrs.field(default=120.0, validator=_positive("total_timeout"))
-    initial_wait: float = attrs.field(default=0.25, validator=_positive("initial_wait"))
-    max_wait: float = attrs.field(default=10.0, validator=_positive("max_wait"))
-    max_retry_after: float = attrs.field(default=60.0, validator=_positive("max_retry_after"))
+    attempts: int = attrs.field(default=5, validator=_at_least_one)
+    total_timeout: float = attrs.field(default=120.0, validator=_positive)
+    initial_wait: float = attrs.field(default=0.25, validator=_positive)
+    max_wait: float = attrs.field(default=10.0, validator=_positive)
+    max_retry_after: float = attrs.field(default=60.0, validator=_positive)
 
-    @attempts.validator
-    def _check_attempts(self, _: attrs.Attribute[int], value: int) -> None:
-        if value < 1:
-            raise ValueError(f"attempts must be at least 1, got {value!r}")
-
-    def backoff(self, retry_number: int, exc: AirbyteError, rng: random.Random) -> float:
+    def backoff(self, retry_number: int, exc: BaseException, rng: random.Random) -> float:
         """Seconds to wait before retry number *retry_number* (1-based) after *exc*."""
-        if isinstance(exc, RateLimitError) and (asked := exc.retry_after) is not None:
+        if isinstance(exc, APIError) and (asked := exc.retry_after) is not None:
             return min(asked, self.max_retry_after)
-        ceiling = min(self.max_wait, self.initial_wait * 2 ** (retry_number - 1))
+        ceiling = min(self.max_wait, self.initial_wait * 2.0 ** min(retry_number - 1, 60))
         return rng.uniform(0.0, ceiling)
 
 
@@ -98,7 +130,10 @@ class RetryBudget:
     Tokens a client may spend on retries, shared by all its calls.
 
     Starts full at *capacity*; a retry takes one token and is refused when none is left; each
-    successful call gives back *refill* of a token.
+    successful call gives back *refill* of a token. With the defaults, a client that has spent
+    its budget retries at most one call in five once the server answers again, and an outage
+    costs at most *capacity* extra requests however many calls are waiting. Raises
+    :class:`~airbyte_async.errors.InvalidArgumentError` for a value out of range.
     """
 
     capacity: float = 50.0
@@ -106,8 +141,12 @@ class RetryBudget:
     tokens: float = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        if self.capacity < 1 or self.refill < 0:
-            raise ValueError("a retry budget needs capacity >= 1 and refill >= 0")
+        if not self.capacity >= 1:
+            raise InvalidArgumentError(f"capacity must be at least 1, got {self.capacity!r}")
+        if not 0 <= self.refill <= self.capacity:
+            raise InvalidArgumentError(
+                f"refill must be between 0 and capacity, got {self.refill!r}"
+            )
         self.tokens = self.capacity
 
     def try_spend(self) -> bool:
@@ -121,3 +160,43 @@ class RetryBudget:
         """Give back part of a token after a successful call."""
         if self.tokens < self.capacity:
             self.tokens = min(self.capacity, self.tokens + self.refill)
+
+
+@attrs.frozen
+class Decision:
+    """Whether to retry, after how many seconds, and why (for the log line)."""
+
+    retry: bool
+    wait: float
+    reason: str
+
+
+def decide(
+    exc: AirbyteError,
+    *,
+    idempotent: bool,
+    retries_done: int,
+    elapsed: float,
+    policy: RetryPolicy,
+    budget: RetryBudget,
+    rng: random.Random,
+) -> Decision:
+    """
+    Whether the call that just failed with *exc* gets another attempt.
+
+    *retries_done* counts the retries already made and *elapsed* the seconds since the first
+    attempt began. Checks, in order: the policy for *exc*, the attempts left, the deadline, and
+    last the budget, which is spent only when the answer is yes.
+    """
+    if not is_retryable(exc, idempotent=idempotent):
+        kind = "idempotent" if idempotent else "non-idempotent"
+        return Decision(False, 0.0, f"not retryable for a {kind} call")
+    if retries_done + 1 >= policy.attempts:
+        return Decision(False, 0.0, f"all {policy.attempts} attempts made")
+    wait = policy.backoff(retries_done + 1, exc, rng)
+    if elapsed + wait >= policy.total_timeout:
+        return Decision(False, wait, f"waiting {wait:.2f} s would pass the total timeout")
+    if not budget.try_spend():
+        return Decision(False, wait, "the client's retry budget is spent")
+    why = "it never reached the server" if never_reached_server(exc) else "the call is idempotent"
+    return Decision(True, wait, why)

@@ -20,7 +20,8 @@ SECRET_MASK = "**********"
 _SECRET_KEY = re.compile(
     r"(pass(word|wd|phrase)?|secret|token|api[_-]?key|apikey|private[_-]?key|credentials?"
     r"|access[_-]?key(_id)?|client[_-]?secret|auth(orization)?|session[_-]?key|pwd|jwt|cookie"
-    r"|tunnel_user_password|ssh_key|service_account|connection_string|dsn)",
+    r"|tunnel_user_password|ssh_key|service_account|connection_string|dsn"
+    r"|(client|ssl|tls|encryption|signing|hmac|master|account|storage|shared|sas)[_-]?key)",
     re.IGNORECASE,
 )
 

@@ -324,7 +324,7 @@ def _renames(cls: Any) -> dict[str, Any]:
             names[a.name] = override(
                 rename=key,
                 struct_hook=_defer(model, key),
-                unstruct_hook=lambda v, model=model: _unstructure_deferred(v, model),
+                unstruct_hook=partial(_unstructure_deferred, model=model),
             )
     return names
 
@@ -338,11 +338,13 @@ def _deferred_model(t: Any) -> Any:
 
 
 def _defer(model: Any, key: str) -> Callable[[Any, Any], Any]:
+    json_type, expected = (list, "an array") if get_origin(model) is tuple else (dict, "an object")
+
     def defer(value: Any, _: Any) -> Any:
         if value is None:
             return None
-        if value.__class__ is not dict:
-            raise _WireTypeError("an object", value)
+        if value.__class__ is not json_type:
+            raise _WireTypeError(expected, value)
         return Deferred(value, partial(_read_deferred, model, _ROUTE.get(), key))
 
     return defer
@@ -355,7 +357,7 @@ def _read_deferred(model: type[T], route: str, key: str, raw: Any) -> T:
         raise ResponseValidationError(_describe(exc, model, f"$..{key}"), route=route) from exc
 
 
-def _unstructure_deferred(value: Any, model: Any) -> Any:
+def _unstructure_deferred(value: Any, *, model: Any) -> Any:
     if isinstance(value, Deferred):
         return value.raw
     return None if value is None else _converter.unstructure(value, model)
@@ -366,7 +368,7 @@ def _structure_factory(cls: Any) -> Callable[[Any, Any], Any]:
     if cls is Job:
         return _envelope(generated, "job", frozenset({"attempts"}), required=True)
     if cls is Attempt:
-        return _envelope(generated, "attempt", frozenset({"logs"}), required=False)
+        return _envelope(generated, "attempt", frozenset({"logs"}), required=False, logs=True)
 
     def structure_object(value: Any, _: Any) -> Any:
         if value.__class__ is not dict:
@@ -377,13 +379,19 @@ def _structure_factory(cls: Any) -> Callable[[Any, Any], Any]:
 
 
 def _envelope(
-    generated: Callable[[Any, Any], T], key: str, siblings: frozenset[str], *, required: bool
+    generated: Callable[[Any, Any], T],
+    key: str,
+    siblings: frozenset[str],
+    *,
+    required: bool,
+    logs: bool = False,
 ) -> Callable[[Any, Any], T]:
     """
     Read a model whose fields sit in a sub-object *key*, with *siblings* beside it.
 
     ``{"job": {...}, "attempts": [...]}`` becomes one Job; ``{"attempt": {...}, "logs": {...},
-    "logType": ...}`` one Attempt. Without *required*, a bare object is read as it is.
+    "logType": ...}`` one Attempt (with *logs*, ``logType`` moves into the logs). Without
+    *required*, a bare object is read as it is.
     """
 
     def structure_enveloped(value: Any, cls: Any) -> T:
@@ -400,7 +408,7 @@ def _envelope(
         for sibling in siblings:
             if sibling in value:
                 merged[sibling] = value[sibling]
-        log_type = value.get("logType")
+        log_type = value.get("logType") if logs else None
         if log_type is not None and merged.get("logs").__class__ is dict:
             merged["logs"] = {**merged["logs"], "logType": log_type}
         try:
@@ -475,8 +483,9 @@ def structure(data: Any, cls: type[T], *, route: str = "") -> T:
     Read decoded JSON *data* as a *cls*.
 
     Raises :class:`~airbyte_async.errors.ResponseValidationError` (and nothing else) when *data*
-    does not fit: its message names *route* and the JSON path of each bad field, never a value;
-    its ``body`` is *data* with secrets masked; the cattrs error is its ``__cause__``.
+    does not fit: its message names *route* and the JSON path of each bad field (never a value,
+    so no secret leaks into it), and the cattrs error is its ``__cause__``. Parts kept as
+    :class:`~airbyte_async.models.common.Deferred` raise the same way when first read.
     """
     token = _ROUTE.set(route)
     try:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import email.utils
+import math
 import time
+from datetime import UTC
 
 import anyio
 import attrs
+
+from .errors import InvalidArgumentError
 
 __all__ = ["RateLimiter", "ServerClock"]
 
@@ -16,22 +20,35 @@ class RateLimiter:
     """
     Spaces requests so that no more than *per_second* start in any second, in arrival order:
     each caller reserves the next free slot before it awaits, then sleeps until the slot comes.
+    An idle limiter does not save up slots for a burst. Raises
+    :class:`~airbyte_async.errors.InvalidArgumentError` unless *per_second* is a positive number.
     """
 
     per_second: float
-    _next_slot: float = attrs.field(init=False, default=0.0)
+    _next_slot: float = attrs.field(init=False, default=-math.inf)
 
     def __attrs_post_init__(self) -> None:
-        if not self.per_second > 0:
-            raise ValueError(f"rate_limit must be greater than 0, got {self.per_second!r}")
+        if (
+            isinstance(self.per_second, bool)
+            or not isinstance(self.per_second, int | float)
+            or not 0 < self.per_second < math.inf
+        ):
+            raise InvalidArgumentError(
+                f"rate_limit must be a number of requests per second above 0, "
+                f"got {self.per_second!r}"
+            )
+
+    def reserve(self, now: float) -> float:
+        """Take the next free slot at monotonic time *now*; returns the seconds until it."""
+        slot = max(now, self._next_slot)
+        self._next_slot = slot + 1.0 / self.per_second
+        return slot - now
 
     async def wait(self) -> None:
         """Return when the caller may send its request."""
-        now = time.monotonic()
-        slot = max(now, self._next_slot)
-        self._next_slot = slot + 1.0 / self.per_second
-        if slot > now:
-            await anyio.sleep(slot - now)
+        delay = self.reserve(time.monotonic())
+        if delay > 0:
+            await anyio.sleep(delay)
 
 
 @attrs.define
@@ -39,8 +56,9 @@ class ServerClock:
     """
     The server's wall clock, estimated from the ``Date`` header of its answers.
 
-    ``Date`` has a resolution of one second, so :meth:`now` may lag the server by up to a
-    second: code comparing against server timestamps must allow that much overlap.
+    ``Date`` is whole seconds and stamped before the answer travels, so :meth:`now` errs early:
+    it may lag the server by up to a second plus the latency, never lead it. Code comparing
+    against server timestamps must allow that much overlap.
     """
 
     offset: float = 0.0
@@ -53,10 +71,12 @@ class ServerClock:
             return
         self._last = date_header
         try:
-            server = email.utils.parsedate_to_datetime(date_header).timestamp()
+            parsed = email.utils.parsedate_to_datetime(date_header)
         except (TypeError, ValueError, IndexError):
             return
-        self.offset = server - time.time()
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        self.offset = parsed.timestamp() - time.time()
         self.observed = True
 
     def now(self) -> float:

@@ -51,9 +51,10 @@ async def send(
     """
     Send one request and read the whole answer.
 
-    Raises :class:`ConnectError` when the connection could not be made (the request never left),
-    :class:`RequestTimeoutError` on a timeout and :class:`ConnectionLostError` when the
-    connection broke afterwards (both: the server may have acted).
+    Raises :class:`ConnectError` when the connection could not be made, or not within the
+    connect timeout (the request never left), :class:`RequestTimeoutError` on any other timeout
+    and :class:`ConnectionLostError` when the connection broke afterwards (both: the server may
+    have acted). Messages name the host and the route, never credentials.
     """
     all_headers = {**_JSON_HEADERS, **headers} if body is not None else headers
     try:
@@ -62,7 +63,10 @@ async def send(
         ) as resp:
             payload = await resp.read()
             return Response(resp.status, resp.headers, payload)
-    # aiohttp's total timeout is a bare TimeoutError, not a ClientError: catch it first.
+    # A connect timeout is also a TimeoutError, but one from before anything was sent.
+    except aiohttp.ConnectionTimeoutError as e:
+        raise ConnectError(f"timed out connecting to {url.host}:{url.port}", route=route) from e
+    # aiohttp's total timeout is a bare TimeoutError, not a ClientError: catch it before those.
     except TimeoutError as e:
         raise RequestTimeoutError("request timed out", route=route) from e
     except aiohttp.ClientConnectorError as e:

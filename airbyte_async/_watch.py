@@ -10,6 +10,7 @@ first poll and watched with one ``jobs/get_light`` per job instead.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import logging
 import random
@@ -33,6 +34,8 @@ log = logging.getLogger("airbyte_async")
 
 _TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 _ROUTE = "jobs/list_for_workspaces"
+#: Seconds of recent job ends the poll pace is computed from.
+_RATE_WINDOW = 3.0
 
 
 @attrs.define(eq=False)
@@ -52,26 +55,37 @@ class JobWatcher:
     """
     Polls for many jobs at once; :meth:`run` polls until cancelled.
 
-    The pace adapts: at most every *min_interval* seconds while young jobs are in flight,
-    stretching towards *max_interval* as the youngest watched job ages (a tenth of its age),
-    with ±10 % jitter. *overlap* seconds are re-read at each poll, because the server's
-    timestamps have a resolution of one second. After *max_failures* polls in a row fail,
-    every watch ends with the last error.
+    The pace follows what is in flight, within *min_interval* and *max_interval* seconds and
+    with ±10 % jitter: one poll per *completions_per_poll* jobs expected to end (from the rate
+    at which they ended lately), and no later than a tenth of the oldest watched job's age (a
+    job that has run for ten minutes is unlikely to end within the next second; one that has
+    run for a second may). So a batch of short syncs is polled often while it frees slots, and
+    a few long syncs are polled rarely.
+
+    Each poll asks for what changed since the previous poll began, by the server's clock
+    (:class:`~airbyte_async._throttle.ServerClock`), less *overlap* seconds, and never from
+    later than the newest ``updatedAt`` returned so far. Unless *all_statuses*, it asks for
+    final jobs only: watches then learn nothing of ``running``, and each poll carries half as
+    much. After *max_failures* polls in a row fail, every watch ends with the last error.
     """
 
     client: AirbyteClient
-    min_interval: float = 0.2
+    min_interval: float = 0.1
     max_interval: float = 30.0
-    overlap: float = 2.0
-    page_size: int = 500
+    completions_per_poll: float = 12.0
+    overlap: float = 0.25
+    page_size: int = 2000
     max_failures: int = 10
+    all_statuses: bool = False
     on_change: Callable[[Watch], None] | None = None
     polls: int = attrs.field(init=False, default=0)
+    entries_read: int = attrs.field(init=False, default=0)
     batch_mode: bool | None = attrs.field(init=False, default=None)
     _watches: dict[int, Watch] = attrs.field(init=False, factory=dict)
     _wake: anyio.Event = attrs.field(init=False, factory=anyio.Event)
     _since: float | None = attrs.field(init=False, default=None)
-    _newest: float = attrs.field(init=False, default=0.0)
+    _ended: collections.deque[float] = attrs.field(init=False, factory=collections.deque)
+    _newest_stamp: float = attrs.field(init=False, default=0.0)
     _failures: int = attrs.field(init=False, default=0)
     _rng: random.Random = attrs.field(init=False, factory=random.Random)
 
@@ -82,10 +96,9 @@ class JobWatcher:
             watch.done.set()
             return watch
         self._watches[job.id] = watch
-        self._newest = watch.registered
-        stamp = job.updated_at.timestamp() - self.overlap
-        if self._since is None or stamp < self._since:
-            self._since = stamp
+        if self._since is None:
+            # Later jobs change after the polls that follow, so the first job sets the start.
+            self._since = job.updated_at.timestamp() - self.overlap
         self._wake.set()
         return watch
 
@@ -97,20 +110,32 @@ class JobWatcher:
         return len(self._watches)
 
     def interval(self) -> float:
-        """Seconds until the next poll, from the age of the youngest watched job."""
-        age = time.monotonic() - self._newest
-        base = min(self.max_interval, max(self.min_interval, age / 10))
+        """Seconds until the next poll, from the recent end rate and the oldest job's age."""
+        now = time.monotonic()
+        ended = self._ended
+        while ended and ended[0] < now - _RATE_WINDOW:
+            ended.popleft()
+        # Dicts keep insertion order, so the first watch is the oldest still watched.
+        oldest = next(iter(self._watches.values()), None)
+        pace = (now - oldest.registered) / 10 if oldest is not None else self.max_interval
+        if ended:
+            pace = min(pace, self.completions_per_poll * _RATE_WINDOW / len(ended))
+        base = min(self.max_interval, max(self.min_interval, pace))
         return base * self._rng.uniform(0.9, 1.1)
 
     async def run(self) -> None:
         """Poll while jobs are watched, sleep while none are; returns only when cancelled."""
+        last = time.monotonic()
         while True:
             if not self._watches:
                 self._wake = anyio.Event()
                 await self._wake.wait()
-            await anyio.sleep(self.interval())
+                last = time.monotonic()
+            # The interval runs from the previous poll's start: a slow answer is not added to it.
+            await anyio.sleep(max(0.0, last + self.interval() - time.monotonic()))
             if not self._watches:
                 continue
+            last = time.monotonic()
             try:
                 await self.poll()
             except AirbyteError as e:
@@ -149,13 +174,16 @@ class JobWatcher:
         }
         if workspaces:
             body["workspaceIds"] = workspaces
-        newest = since
+        if not self.all_statuses:
+            body["statuses"] = sorted(_TERMINAL)
+        newest = 0.0
         offset = 0
         while True:
             body["pagination"] = {"pageSize": self.page_size, "rowOffset": offset}
             # Raw JSON on purpose: only jobs whose status changed are structured into models.
             page = await self.client.request(_ROUTE, body, idempotent=True)
             entries = page.get("jobs") or []
+            self.entries_read += len(entries)
             for entry in entries:
                 job = entry.get("job") or {}
                 updated = job.get("updatedAt")
@@ -168,9 +196,12 @@ class JobWatcher:
             total = page.get("totalJobCount")
             if len(entries) < self.page_size or (isinstance(total, int) and offset >= total):
                 break
-        # Jobs that moved while we paged sort after the pages already read: re-read from the
-        # poll's start as well as from the newest stamp seen.
-        self._since = min(newest, started) - self.overlap
+        # Stamps are whole seconds: the newest one read proves the server's clock had reached it,
+        # not passed the next second. A job that moved while we paged is after `started`.
+        if newest:
+            self._newest_stamp = max(self._newest_stamp, newest + 1)
+        bound = min(started, self._newest_stamp) if self._newest_stamp else started
+        self._since = bound - self.overlap
 
     async def _poll_each(self) -> None:
         async def one(watch: Watch) -> None:
@@ -195,6 +226,7 @@ class JobWatcher:
             self.on_change(watch)
         if job.status.is_terminal:
             self._watches.pop(job.id, None)
+            self._ended.append(time.monotonic())
             watch.done.set()
 
     def _fail_all(self, error: AirbyteError) -> None:
@@ -205,4 +237,4 @@ class JobWatcher:
 
 
 def _iso(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds")

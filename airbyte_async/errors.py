@@ -33,9 +33,12 @@ the caller's own deadline.
 from __future__ import annotations
 
 import email.utils
+import math
 import re
 import time
 from collections.abc import Mapping, Sequence
+from datetime import UTC
+from http import HTTPStatus
 from typing import Any
 
 __all__ = [
@@ -149,6 +152,38 @@ class APIError(AirbyteError):
             text += f" (errorId {error_id})"
         super().__init__(text)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception pickles its args alone; ours are keyword-only.
+        return (
+            _rebuild,
+            (type(self), self.status, self.message, self.route, self.error_id, self.body),
+            {"headers": self.headers},
+        )
+
+    @property
+    def title(self) -> str | None:
+        """An RFC 9457 problem's ``title`` (public API errors), else None."""
+        return _problem_field(self.body, "title")
+
+    @property
+    def detail(self) -> str | None:
+        """An RFC 9457 problem's ``detail``, else None."""
+        return _problem_field(self.body, "detail")
+
+    @property
+    def retry_after(self) -> float | None:
+        """
+        Seconds the server asked the caller to wait (``Retry-After`` in seconds or as an HTTP
+        date, measured against the answer's own ``Date``), else None. Sent with 429 and 503.
+        """
+        return parse_retry_after(self.headers)
+
+
+def _rebuild(
+    cls: type[APIError], status: int, message: str, route: str, error_id: str | None, body: Any
+) -> APIError:
+    return cls(status, message, route=route, error_id=error_id, body=body)
+
 
 class BadRequestError(APIError):
     """400: the request was wrong; fix it before trying again."""
@@ -180,17 +215,12 @@ class SyncAlreadyRunningError(ConflictError):
     @property
     def connection_id(self) -> str | None:
         """The connection named in the server's message, when it names one."""
-        match = _RUNNING_RE.search(self.message)
+        match = _running_match(self.message, self.body)
         return match.group(1) if match else None
 
 
 class RateLimitError(APIError):
     """429: too many requests; *retry_after* is the wait the server asked for, in seconds."""
-
-    @property
-    def retry_after(self) -> float | None:
-        """Seconds to wait, from a ``Retry-After`` header in seconds or as an HTTP date."""
-        return parse_retry_after(self.headers)
 
 
 class ServerError(APIError):
@@ -209,6 +239,8 @@ class ResponseValidationError(AirbyteError):
 
 
 _RUNNING_RE = re.compile(r"sync is already running for:?\s*([0-9a-fA-F-]{36})?", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
 
 _BY_STATUS: dict[int, type[APIError]] = {
     400: BadRequestError,
@@ -223,12 +255,32 @@ _BY_STATUS: dict[int, type[APIError]] = {
 }
 
 
+def _problem_field(body: Any, key: str) -> str | None:
+    value = body.get(key) if isinstance(body, Mapping) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
 def _message_of(body: Any, status: int) -> tuple[str, str | None]:
+    """
+    The server's message and errorId, from whichever body shape it sent: 0.x
+    ``{message, exceptionClassName, ...}`` (422 with ``validationErrors``), 2.x ``{errorId}`` or
+    ``{message, errorId}``, RFC 9457 problems (``detail``, ``title``, ``data.message``), or the
+    text of a proxy's HTML page. Validation errors contribute their paths and messages, never
+    their ``invalidValue`` (it may be a secret).
+    """
     if isinstance(body, Mapping):
         error_id = body.get("errorId")
-        message = body.get("message") or body.get("detail") or body.get("title")
-        if not message and isinstance(body.get("data"), Mapping):
-            message = body["data"].get("message")
+        data = body.get("data")
+        message = (
+            _text(body.get("message"))
+            or _text(body.get("detail"))
+            or (_text(data.get("message")) if isinstance(data, Mapping) else None)
+            or _text(body.get("title"))
+        )
         validation = body.get("validationErrors")
         if isinstance(validation, list) and validation:
             parts = [
@@ -237,18 +289,29 @@ def _message_of(body: Any, status: int) -> tuple[str, str | None]:
                 if isinstance(v, Mapping)
             ]
             message = f"{message or 'invalid input'} ({'; '.join(parts)})"
-        text = str(message) if message else _reason(status)
+        text = message or _reason(status)
         return text[:_MAX_MESSAGE], str(error_id) if error_id else None
     if isinstance(body, str) and body.strip():
-        squashed = " ".join(re.sub(r"<[^>]*>", " ", body).split())
+        title = _HTML_TITLE.search(body)
+        page = title.group(1) if title else _TAG.sub(" ", body)
+        squashed = " ".join(page.split())
         return (squashed[:200] or _reason(status)), None
     return _reason(status), None
 
 
+def _running_match(message: str, body: Any) -> re.Match[str] | None:
+    texts: list[Any] = [message]
+    if isinstance(body, Mapping):
+        data = body.get("data")
+        texts += [body.get("detail"), data.get("message") if isinstance(data, Mapping) else None]
+    for text in texts:
+        if isinstance(text, str) and (match := _RUNNING_RE.search(text)):
+            return match
+    return None
+
+
 def _reason(status: int) -> str:
     try:
-        from http import HTTPStatus
-
         return HTTPStatus(status).phrase
     except ValueError:
         return "HTTP error"
@@ -264,11 +327,14 @@ def error_for(
     """
     Map a non-2xx answer to its exception, without raising it.
 
-    *body* is the decoded JSON, or the text when it was not JSON. Pure: no I/O.
+    *body* is the decoded JSON, or the text when it was not JSON. A 409 whose message (or
+    problem ``data.message``) says "A sync is already running" becomes
+    :class:`SyncAlreadyRunningError`; every 5xx a :class:`ServerError`; statuses without a
+    class of their own a plain :class:`APIError`. Pure: no I/O.
     """
     message, error_id = _message_of(body, status)
     cls: type[APIError]
-    if status == 409 and _RUNNING_RE.search(message):
+    if status == 409 and _running_match(message, body):
         cls = SyncAlreadyRunningError
     elif status >= 500:
         cls = ServerError
@@ -277,20 +343,45 @@ def error_for(
     return cls(status, message, route=route, error_id=error_id, body=body, headers=headers)
 
 
-def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
-    """Seconds asked for by a ``Retry-After`` header (delta seconds or HTTP date), else None."""
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
     if value is None:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+        value = next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+    return value
+
+
+def _http_date(value: str) -> float | None:
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
     if when is None:
         return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return (when if when.tzinfo is not None else when.replace(tzinfo=UTC)).timestamp()
+
+
+def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """
+    Seconds asked for by a ``Retry-After`` header (delta seconds or HTTP date), else None.
+
+    An HTTP date is measured against *now*, else the answer's own ``Date`` header, else the
+    local clock: a server's two dates agree even when its clock and ours do not. Negative
+    waits become 0; values that are not finite numbers or dates are ignored.
+    """
+    value = _header(headers, "Retry-After")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+    when = _http_date(value)
+    if when is None:
+        return None
+    if now is None:
+        sent = _header(headers, "Date")
+        now = (_http_date(sent) if sent is not None else None) or time.time()
+    return max(0.0, when - now)

@@ -348,7 +348,7 @@ class Orchestrator:
         *,
         max_running: int = 50,
         max_triggers: int = 10,
-        poll_interval: float = 0.2,
+        poll_interval: float = 0.1,
         max_poll_interval: float = 30.0,
         sync_timeout: float | None = None,
         timeout: float | None = None,
@@ -423,6 +423,7 @@ class Orchestrator:
             min_interval=self.poll_interval,
             max_interval=self.max_poll_interval,
             on_change=self._on_change if self.on_event is not None else None,
+            all_statuses=self.on_event is not None,
         )
         batch = _Batch(
             targets=targets,
@@ -440,6 +441,7 @@ class Orchestrator:
                 if not batch.finished:
                     tg.cancel_scope.cancel()
         self.polls = watcher.polls
+        self._last_watcher = watcher
 
     async def _run_batch(self, batch: _Batch) -> None:
         pending = iter(batch.targets)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import pickle
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -258,6 +259,66 @@ def test_iso_filters_are_written_as_iso_strings() -> None:
     )
 
     assert unstructure(body)["createdAtStart"] == "2024-01-01T12:00:00+01:00"
+
+
+# -- parts read on first use -------------------------------------------------------------------
+
+
+def test_catalog_is_read_on_first_use() -> None:
+    """A bad catalog does not fail the connection; reading it names route and path."""
+    data = payload("connection_head")
+    data["syncCatalog"]["streams"][0]["config"]["syncMode"] = 7
+
+    connection = structure(data, Connection, route="connections/get")
+
+    with pytest.raises(ResponseValidationError) as caught:
+        _ = connection.sync_catalog
+    assert caught.value.route == "connections/get"
+    assert "$..syncCatalog.streams[0].config.syncMode: expected a string" in str(caught.value)
+
+
+def test_catalog_must_at_least_be_an_object() -> None:
+    """A catalog that is not even an object fails the connection at once."""
+    data = payload("connection_head")
+    data["syncCatalog"] = []
+
+    with pytest.raises(ResponseValidationError, match=r"\$.syncCatalog: expected an object"):
+        structure(data, Connection)
+
+
+def test_unread_catalog_is_written_back_as_it_came() -> None:
+    """Written back before being read, the catalog is the very JSON received."""
+    data = payload("connection_head")
+
+    written = unstructure(structure(data, Connection))
+
+    assert written["syncCatalog"] is data["syncCatalog"]
+
+
+def test_deferred_parts_compare_by_content() -> None:
+    """Two connections read from equal JSON are equal, catalogs read or not."""
+    first = structure(payload("connection_head"), Connection)
+    second = structure(payload("connection_head"), Connection)
+    _ = first.sync_catalog
+
+    assert first == second
+
+
+def test_models_with_unread_parts_pickle_and_copy() -> None:
+    """Pickling or copying a model with unread parts keeps them readable."""
+    connection = structure(payload("connection_head"), Connection)
+
+    for clone in (pickle.loads(pickle.dumps(connection)), copy.deepcopy(connection)):
+        assert clone == connection
+        assert clone.sync_catalog.stream_names == ("charges",)
+
+
+def test_stream_stats_and_logs_are_read_on_first_use() -> None:
+    """Per-stream counters and logs are there when asked for."""
+    job = structure(payload("job_list_0_50"), JobPage).jobs[0]
+
+    assert job.attempts[0].stream_stats[0].stats.records_committed == 1490
+    assert job.stream_aggregated_stats[0].stream_name == "users"
 
 
 # -- connections --------------------------------------------------------------------------------
@@ -629,6 +690,18 @@ def test_configuration_in_a_body_is_the_callers_object() -> None:
     body = w.SourceCreate(workspace_id="w", name="n", definition_id="d", configuration=config)
 
     assert unstructure(body)["connectionConfiguration"] is config
+
+
+def test_empty_catalog_is_written_with_its_streams() -> None:
+    """The server requires streams: an empty catalog is written as an empty list."""
+    assert unstructure(Catalog()) == {"streams": []}
+
+
+def test_cron_schedule_always_carries_its_time_zone() -> None:
+    """cronTimeZone is required by the server and always written."""
+    cron = CronSchedule(cron_expression="0 0 * * * ?", cron_time_zone="UTC")
+
+    assert unstructure(cron) == {"cronExpression": "0 0 * * * ?", "cronTimeZone": "UTC"}
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,8 @@ The typed models airbyte-async returns: frozen attrs classes with snake_case nam
 
 The wire format (camelCase, epoch seconds, the API's odd keys) lives in
 :mod:`airbyte_async._serde` only. Enums keep values they do not know (see
-:class:`~airbyte_async.models.common.OpenEnum`).
+:class:`~airbyte_async.models.common.OpenEnum`). Large, rarely used parts (catalogs, logs,
+per-stream counters) are read on first use (see :class:`~airbyte_async.models.common.Deferred`).
 """
 
 from .actors import Actor, ActorStatus, CheckResult, CheckStatus
@@ -16,7 +17,7 @@ from .catalog import (
     StreamConfig,
     SyncMode,
 )
-from .common import JsonObject, OpenEnum, StreamDescriptor
+from .common import Deferred, JsonObject, OpenEnum, StreamDescriptor
 from .connections import (
     BasicSchedule,
     Connection,
@@ -118,6 +119,7 @@ __all__ = [
     "StreamStats",
     "SynchronousJob",
     # building blocks
+    "Deferred",
     "JsonObject",
     "OpenEnum",
     "StreamDescriptor",

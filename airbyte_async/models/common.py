@@ -81,6 +81,10 @@ class Deferred(Generic[T]):
     def __repr__(self) -> str:
         return "Deferred(...)" if self._value is _UNREAD else f"Deferred({self._value!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Copies and pickles start unread: the sentinel is not picklable as itself.
+        return (type(self), (self.raw, self._read))
+
 
 def resolved(value: T | Deferred[T]) -> T:
     """*value* itself, or what the :class:`Deferred` holding it reads."""

@@ -242,7 +242,9 @@ class Attempt:
     records_synced: int | None = None
     bytes_synced: int | None = None
     total_stats: AttemptStats | None = None
-    stream_stats: tuple[StreamAttemptStats, ...] = ()
+    _stream_stats: tuple[StreamAttemptStats, ...] | Deferred[tuple[StreamAttemptStats, ...]] = (
+        attrs.field(alias="stream_stats", default=(), repr=False, eq=resolved)
+    )
     failure_summary: FailureSummary | None = None
     _logs: AttemptLogs | Deferred[AttemptLogs] | None = attrs.field(
         alias="logs", default=None, repr=False, eq=_resolved_or_none
@@ -252,6 +254,11 @@ class Attempt:
     def logs(self) -> AttemptLogs | None:
         """The attempt's logs, read from the answer on first use."""
         return _resolved_or_none(self._logs)
+
+    @property
+    def stream_stats(self) -> tuple[StreamAttemptStats, ...]:
+        """Each stream's counters in this attempt, read from the answer on first use."""
+        return resolved(self._stream_stats)
 
     @property
     def records(self) -> int | None:
@@ -285,7 +292,8 @@ class Job:
 
     *config_id* is the connection id for sync, reset, refresh and clear jobs
     (:attr:`connection_id`). *aggregated_stats* is filled by jobs/list on 0.50 and later, never by
-    jobs/get. A failed job is a value like any other: check :attr:`status`.
+    jobs/get. Per-stream details are read on first use, so polling stays cheap. A failed job is a
+    value like any other: check :attr:`status`.
     """
 
     id: int
@@ -297,8 +305,22 @@ class Job:
     started_at: datetime | None = None
     attempts: tuple[Attempt, ...] = ()
     aggregated_stats: AttemptStats | None = None
-    stream_aggregated_stats: tuple[StreamStats, ...] = ()
-    enabled_streams: tuple[StreamDescriptor, ...] = ()
+    _stream_aggregated_stats: tuple[StreamStats, ...] | Deferred[tuple[StreamStats, ...]] = (
+        attrs.field(alias="stream_aggregated_stats", default=(), repr=False, eq=resolved)
+    )
+    _enabled_streams: tuple[StreamDescriptor, ...] | Deferred[tuple[StreamDescriptor, ...]] = (
+        attrs.field(alias="enabled_streams", default=(), repr=False, eq=resolved)
+    )
+
+    @property
+    def stream_aggregated_stats(self) -> tuple[StreamStats, ...]:
+        """Each stream's counters over the job (jobs/list on 0.50+), read on first use."""
+        return resolved(self._stream_aggregated_stats)
+
+    @property
+    def enabled_streams(self) -> tuple[StreamDescriptor, ...]:
+        """The streams this job syncs (0.50+), read on first use."""
+        return resolved(self._enabled_streams)
 
     @property
     def connection_id(self) -> str | None:

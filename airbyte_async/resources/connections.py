@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator
 
 import attrs
 
+from .._reconcile import trigger_exactly_once
 from .._serde import structure, unstructure
+from .._throttle import ServerClock
 from ..errors import InvalidArgumentError
 from ..models import (
     BasicSchedule,
@@ -14,6 +16,7 @@ from ..models import (
     Connection,
     ConnectionStatus,
     Job,
+    JobType,
     NamespaceDefinition,
     NonBreakingChangesPreference,
     Schedule,
@@ -25,6 +28,7 @@ from ..models import (
 from ..models import _wire as w
 from ._base import Request
 from ._call import call, call_no_content
+from .jobs import Jobs
 
 __all__ = ["Connections"]
 
@@ -40,6 +44,8 @@ class Connections:
     """
 
     _request: Request
+    #: The server's clock, which tells which jobs a lost trigger answer may have named.
+    clock: ServerClock = attrs.field(factory=ServerClock, kw_only=True)
 
     async def create(
         self,
@@ -138,15 +144,21 @@ class Connections:
 
     async def sync(self, *, connection_id: str) -> Job:
         """
-        Start a sync and return its job. Not retried after an ambiguous failure.
+        Start a sync and return its job, starting at most one job however the call fails.
 
-        Raises :class:`~airbyte_async.errors.SyncAlreadyRunningError` when one is running.
+        Triggering is not idempotent: after a failure that leaves open whether the server acted
+        (timeout, lost connection, 5xx), the connection's new job is looked up and adopted
+        instead of triggering again (see :mod:`airbyte_async._reconcile`). Raises
+        :class:`~airbyte_async.errors.SyncAlreadyRunningError` when a job was already running.
         """
-        return await self._trigger("connections/sync", connection_id)
+        return await self._trigger("connections/sync", connection_id, JobType.SYNC)
 
     async def reset(self, *, connection_id: str) -> Job:
-        """Start a reset (clear the destination's data and state) and return its job."""
-        return await self._trigger("connections/reset", connection_id)
+        """
+        Start a reset (clear the destination's data and state) and return its job; at most one
+        job starts, as for :meth:`sync`.
+        """
+        return await self._trigger("connections/reset", connection_id, JobType.RESET_CONNECTION)
 
     async def sync_progress(self, *, connection_id: str) -> SyncProgress:
         """
@@ -177,9 +189,15 @@ class Connections:
             streams=streams,
         )
 
-    async def _trigger(self, route: str, connection_id: str) -> Job:
-        body = w.ConnectionIdBody(connection_id=connection_id)
-        return await call(self._request, route, body, Job, idempotent=False)
+    async def _trigger(self, route: str, connection_id: str, job_type: JobType) -> Job:
+        return await trigger_exactly_once(
+            self._request,
+            Jobs(self._request),
+            self.clock,
+            route=route,
+            connection_id=connection_id,
+            job_type=job_type,
+        )
 
 
 def _schedule(

@@ -328,6 +328,8 @@ class Emulator:
             max_concurrent_jobs=self._state.max_concurrent_jobs(start),
             jobs_by_connection=by_connection,
             job_statuses={job.job_id: job.status(now) for job in jobs},
+            job_durations={job.job_id: job.ends_at - job.created_at for job in jobs},
+            job_times={job.job_id: (job.created_at, job.final_at) for job in jobs},
             faults_injected=dict(self._injector.counts),
             restarts=self._observer.restarts,
             tokens_minted=minter.minted if minter is not None else 0,

@@ -46,6 +46,11 @@ class EmulatorStats:
     max_concurrent_jobs: int
     jobs_by_connection: Mapping[str, list[int]]
     job_statuses: Mapping[int, str]
+    #: Each job's planned life in seconds (creation to its drawn end), in creation order: what
+    #: an ideal client's schedule is computed from.
+    job_durations: Mapping[int, float]
+    #: Each job's creation and final instants (epoch seconds, not rounded), in creation order.
+    job_times: Mapping[int, tuple[float, float]]
     faults_injected: Mapping[str, int]
     restarts: int
     tokens_minted: int
@@ -67,6 +72,8 @@ class EmulatorStats:
             "jobs_created": self.jobs_created,
             "jobs_by_connection": {k: list(v) for k, v in self.jobs_by_connection.items()},
             "job_statuses": {str(k): v for k, v in self.job_statuses.items()},
+            "job_durations": {str(k): v for k, v in self.job_durations.items()},
+            "job_times": {str(k): list(v) for k, v in self.job_times.items()},
             "faults_injected": dict(self.faults_injected),
             "restarts": self.restarts,
             "tokens_minted": self.tokens_minted,

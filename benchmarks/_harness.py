@@ -1,0 +1,116 @@
+"""
+What every benchmark shares: the emulator in its own process, contenders in their own
+processes, and a table.
+
+A contender is this same script run with ``--role NAME --url URL``: it does its work, then prints
+one JSON line with what it measured of itself (wall seconds, CPU seconds, peak RSS).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = [
+    "Measured",
+    "emulator_process",
+    "emulator_stats",
+    "measure",
+    "print_table",
+    "run_contender",
+]
+
+
+@contextmanager
+def emulator_process(*flags: str) -> Iterator[str]:
+    """Start ``airbyte-async emulator`` with *flags* on a free port; yield its base URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "airbyte_async", "emulator", "--port", "0", *flags],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http"):
+            raise RuntimeError(f"the emulator did not start: {url!r}")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def emulator_stats(url: str) -> dict[str, Any]:
+    """The emulator's ground truth and counters (``GET /_emulator/stats``)."""
+    with urllib.request.urlopen(f"{url}/_emulator/stats", timeout=30) as answer:
+        stats: dict[str, Any] = json.load(answer)
+        return stats
+
+
+class Measured:
+    """Wall time, CPU time and peak RSS of the current process around a block."""
+
+    def __enter__(self) -> Measured:
+        self._wall = time.perf_counter()
+        self._cpu = time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self._wall
+        self.cpu = time.process_time() - self._cpu
+        # Linux reports kilobytes.
+        self.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def as_dict(self) -> dict[str, float]:
+        """The figures as a JSON-ready dict."""
+        return {"wall": self.wall, "cpu": self.cpu, "peak_rss_mb": self.peak_rss_mb}
+
+
+def measure() -> Measured:
+    """Measure a block: ``with measure() as m: ...``, then ``m.wall``, ``m.cpu``."""
+    return Measured()
+
+
+def run_contender(script: str, role: str, url: str, *args: str) -> dict[str, Any]:
+    """Run *script* as contender *role* in a fresh process and return its JSON line."""
+    out = subprocess.run(
+        [sys.executable, script, "--role", role, "--url", url, *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise RuntimeError(f"{role} printed no result:\n{out.stdout}\n{out.stderr}")
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """A plain aligned table on stdout."""
+    cells = [[str(h) for h in headers]] + [[_fmt(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    for n, row in enumerate(cells):
+        padded = [
+            c.rjust(w) if i else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        print("  ".join(padded))
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 100 else f"{value:.1f}"
+    return str(value)

@@ -1,0 +1,265 @@
+"""error_for and Retry-After: real error bodies of each server version map to the right class."""
+
+from __future__ import annotations
+
+import email.utils
+import pickle
+from typing import Any
+
+import pytest
+
+from airbyte_async.errors import (
+    AirbyteError,
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestTimeoutError,
+    ServerError,
+    SyncAlreadyRunningError,
+    UnprocessableEntityError,
+    error_for,
+    parse_retry_after,
+)
+
+CONNECTION = "9e6b4b4e-3c4f-4a8e-9d0a-2f0e3b7a5c11"
+ERROR_ID = "0c1d2e3f-4a5b-4c6d-8e7f-901234567890"
+
+STACK_0X = {
+    "exceptionClassName": "io.airbyte.commons.server.errors.IdNotFoundKnownException",
+    "exceptionStack": ["at io.airbyte.server.apis.ApiHelper.execute(ApiHelper.java:29)"],
+    "rootCauseExceptionClassName": "io.airbyte.data.exceptions.ConfigNotFoundException",
+    "rootCauseExceptionStack": [],
+}
+NGINX_502 = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+
+# (status, body, expected class, expected message, expected errorId)
+TABLE: list[tuple[int, Any, type[APIError], str, str | None]] = [
+    (
+        404,
+        {"message": f"Could not find configuration for SOURCE: {CONNECTION}.", **STACK_0X},
+        NotFoundError,
+        f"Could not find configuration for SOURCE: {CONNECTION}.",
+        None,
+    ),
+    (
+        422,
+        {
+            "message": "The provided configuration does not fulfill the specification.",
+            "exceptionClassName": "io.airbyte.server.errors.BadObjectSchemaKnownException",
+            "exceptionStack": [],
+            "validationErrors": [
+                {
+                    "propertyPath": "connectionConfiguration.host",
+                    "invalidValue": "hunter2",
+                    "message": "required property 'host' not found",
+                }
+            ],
+        },
+        UnprocessableEntityError,
+        "The provided configuration does not fulfill the specification. "
+        "(connectionConfiguration.host: required property 'host' not found)",
+        None,
+    ),
+    (
+        400,
+        {
+            "message": "Some properties contained invalid input.",
+            "exceptionClassName": "io.airbyte.server.errors.InvalidInputExceptionMapper",
+            "exceptionStack": [],
+            "validationErrors": [{"propertyPath": "workspaceId", "message": "must not be null"}],
+        },
+        BadRequestError,
+        "Some properties contained invalid input. (workspaceId: must not be null)",
+        None,
+    ),
+    (404, {"errorId": ERROR_ID}, NotFoundError, "Not Found", ERROR_ID),
+    (500, {"errorId": ERROR_ID}, ServerError, "Internal Server Error", ERROR_ID),
+    (401, {"errorId": ERROR_ID}, AuthenticationError, "Unauthorized", ERROR_ID),
+    (
+        403,
+        {"message": "User does not have the required permissions", "errorId": ERROR_ID},
+        PermissionDeniedError,
+        "User does not have the required permissions",
+        ERROR_ID,
+    ),
+    (
+        423,
+        {
+            "message": "State cannot be updated while a sync is running for this connection.",
+            "errorId": ERROR_ID,
+        },
+        ConflictError,
+        "State cannot be updated while a sync is running for this connection.",
+        ERROR_ID,
+    ),
+    (
+        409,
+        {
+            "type": "https://reference.airbyte.com/reference/errors#409-state-conflict",
+            "title": "state-conflict",
+            "status": 409,
+            "detail": "Job is not currently running",
+        },
+        ConflictError,
+        "Job is not currently running",
+        None,
+    ),
+    (
+        422,
+        {
+            "type": "https://reference.airbyte.com/reference/errors#422-unprocessable-entity",
+            "title": "unprocessable-entity",
+            "status": 422,
+        },
+        UnprocessableEntityError,
+        "unprocessable-entity",
+        None,
+    ),
+    (502, NGINX_502, ServerError, "502 Bad Gateway", None),
+    (
+        410,
+        {"message": "Entity deleted", "errorId": ERROR_ID},
+        NotFoundError,
+        "Entity deleted",
+        ERROR_ID,
+    ),
+    (418, None, APIError, "I'm a Teapot", None),
+    (599, "", ServerError, "HTTP error", None),
+]
+
+
+@pytest.mark.parametrize(("status", "body", "cls", "message", "error_id"), TABLE)
+def test_error_for_maps_each_body_shape(
+    status: int, body: Any, cls: type[APIError], message: str, error_id: str | None
+) -> None:
+    """Each version's body gives the class for its status, the server's message and errorId."""
+    error = error_for(status, body, route="sources/get")
+
+    assert type(error) is cls
+    assert (error.status, error.message, error.error_id, error.route) == (
+        status,
+        message,
+        error_id,
+        "sources/get",
+    )
+    assert error.body == body
+
+
+def test_validation_errors_never_show_the_invalid_value() -> None:
+    """A 422's invalidValue (possibly a secret) is kept in .body but never in the message."""
+    error = error_for(422, TABLE[1][1])
+
+    assert "hunter2" not in str(error)
+    assert "hunter2" not in repr(error)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {
+            "message": f"A sync is already running for: {CONNECTION}",
+            "exceptionClassName": "io.airbyte.commons.server.errors.ValueConflictKnownException",
+            "exceptionStack": ["at io.airbyte..."],
+        },
+        {"message": f"A sync is already running for: {CONNECTION}", "errorId": ERROR_ID},
+        {
+            "type": "https://reference.airbyte.com/reference/errors#try-again-later",
+            "title": "try-again-later",
+            "status": 409,
+            "detail": "Please try again later.",
+            "data": {"message": f"A sync is already running for: {CONNECTION}"},
+        },
+    ],
+    ids=["0.x", "2.x", "problem"],
+)
+def test_sync_already_running_names_the_connection(body: dict[str, Any]) -> None:
+    """409 "A sync is already running for: <uuid>" is SyncAlreadyRunningError with its id."""
+    error = error_for(409, body, route="connections/sync")
+
+    assert isinstance(error, SyncAlreadyRunningError)
+    assert isinstance(error, ConflictError)
+    assert error.connection_id == CONNECTION
+
+
+def test_other_conflicts_are_not_sync_already_running() -> None:
+    """A 409 about something else stays a plain ConflictError."""
+    error = error_for(409, {"message": "Failed to access database", "errorId": ERROR_ID})
+
+    assert type(error) is ConflictError
+
+
+def test_problem_title_and_detail_are_exposed() -> None:
+    """RFC 9457 problems keep their title and detail as attributes."""
+    error = error_for(409, TABLE[8][1])
+
+    assert (error.title, error.detail) == ("state-conflict", "Job is not currently running")
+
+
+def test_429_reads_retry_after_in_seconds() -> None:
+    """Retry-After: 7 gives retry_after == 7 seconds."""
+    error = error_for(429, {"message": "You are being rate limited."}, headers={"Retry-After": "7"})
+
+    assert isinstance(error, RateLimitError)
+    assert error.retry_after == 7.0
+
+
+def test_429_reads_retry_after_as_an_http_date_against_the_answers_date() -> None:
+    """An HTTP-date Retry-After is measured from the answer's own Date, not the local clock."""
+    date = email.utils.formatdate(1_000_000_000, usegmt=True)
+    later = email.utils.formatdate(1_000_000_042, usegmt=True)
+
+    error = error_for(429, None, headers={"Retry-After": later, "Date": date})
+
+    assert error.retry_after == 42.0
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("0", 0.0), ("-5", 0.0), ("1.5", 1.5), ("nan", None), ("inf", None), ("soon", None)],
+)
+def test_parse_retry_after_accepts_seconds_only_when_finite(
+    value: str, expected: float | None
+) -> None:
+    """Negative waits become 0; values that are neither numbers nor dates are ignored."""
+    assert parse_retry_after({"retry-after": value}) == expected
+
+
+def test_parse_retry_after_in_the_past_is_zero() -> None:
+    """A date already passed asks for no wait."""
+    past = email.utils.formatdate(1_000_000_000, usegmt=True)
+
+    assert parse_retry_after({"Retry-After": past}, now=1_000_000_100) == 0.0
+
+
+def test_str_shows_status_route_message_but_not_the_body() -> None:
+    """str() is one line: status, route, message and errorId; the stack stays in .body."""
+    error = error_for(404, TABLE[0][1], route="sources/get")
+
+    assert (
+        str(error) == f"404 on sources/get: Could not find configuration for SOURCE: {CONNECTION}."
+    )
+    assert "ApiHelper" not in str(error)
+
+
+def test_request_timeout_is_not_the_builtin_timeout_error() -> None:
+    """except TimeoutError around anyio.fail_after never catches one HTTP call's timeout."""
+    assert not issubclass(RequestTimeoutError, TimeoutError)
+    assert issubclass(RequestTimeoutError, AirbyteError)
+
+
+def test_api_errors_are_picklable_enough_to_cross_processes() -> None:
+    """An APIError survives pickling as an AirbyteError with its text."""
+    error = error_for(404, {"errorId": ERROR_ID}, route="jobs/get")
+
+    copy = pickle.loads(pickle.dumps(error))
+
+    assert isinstance(copy, NotFoundError)
+    assert (copy.status, copy.error_id, str(copy)) == (404, ERROR_ID, str(error))

@@ -1,0 +1,245 @@
+"""trigger_exactly_once against the emulator: whatever happens to a trigger, one job at most."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import anyio
+import pytest
+import stamina
+from client_support import SkewedClock, client_for, requests_to
+
+from airbyte_async import AirbyteClient, Job, JobType, RetryPolicy
+from airbyte_async._reconcile import trigger_exactly_once
+from airbyte_async.errors import (
+    InvalidArgumentError,
+    NotFoundError,
+    RequestTimeoutError,
+    ServerError,
+    SyncAlreadyRunningError,
+)
+from airbyte_async.testing import Emulator, pytest_plugin
+
+airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
+Factory = pytest_plugin.EmulatorFactory
+
+pytestmark = pytest.mark.anyio
+
+SYNC = "connections/sync"
+
+
+async def trigger(client: AirbyteClient, connection_id: str, **kwargs: Any) -> Job:
+    """Trigger a sync of *connection_id* through trigger_exactly_once."""
+    return await trigger_exactly_once(
+        client.request,
+        client.jobs,
+        client.server_clock,
+        route=SYNC,
+        connection_id=connection_id,
+        job_type=JobType.SYNC,
+        **kwargs,
+    )
+
+
+async def one_connection(factory: Factory, *faults: dict[str, Any], **kwargs: Any) -> Emulator:
+    """An emulator with one connection whose jobs run for a minute, faults on its trigger."""
+    options: dict[str, Any] = {"connections": 1, "sync_duration": (60, 60), **kwargs}
+    return await factory(faults=[{"route": SYNC, **f} for f in faults], **options)
+
+
+def jobs_of(emu: Emulator) -> list[int]:
+    """The ids of the jobs the emulator created for its one connection (the ground truth)."""
+    return list(emu.stats().jobs_by_connection.get(emu.connection_ids[0], []))
+
+
+def ids(fault: dict[str, Any]) -> str:
+    """A test id for a fault."""
+    return "-".join(str(v) for v in fault.values())
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [{"kind": "hang_after"}, {"kind": "reset_after"}, {"kind": "truncated_json"}],
+    ids=ids,
+)
+async def test_a_lost_answer_adopts_the_job_the_trigger_created(
+    airbyte_emulator_factory: Factory, fault: dict[str, Any]
+) -> None:
+    """The server acted but the answer was lost: its job is found and returned, not doubled."""
+    emu = await one_connection(airbyte_emulator_factory, {**fault, "times": 1})
+    async with client_for(emu, timeout=0.25) as client:
+        job = await trigger(client, emu.connection_ids[0])
+
+    assert jobs_of(emu) == [job.id]
+    assert requests_to(emu, SYNC) == 1
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "error", "status": 500},
+        {"kind": "error", "status": 502},
+        {"kind": "error", "status": 504},
+        {"kind": "proxy_error", "status": 502},
+        {"kind": "proxy_error", "status": 504},
+        {"kind": "reset_before"},
+        {"kind": "slow", "delay": 1.0},
+    ],
+    ids=ids,
+)
+async def test_an_ambiguous_failure_without_a_job_triggers_once_more(
+    airbyte_emulator_factory: Factory, fault: dict[str, Any]
+) -> None:
+    """The server did not act: no job is listed, so the trigger is sent again, once."""
+    emu = await one_connection(airbyte_emulator_factory, {**fault, "times": 1})
+    async with client_for(emu, timeout=0.25) as client:
+        job = await trigger(client, emu.connection_ids[0])
+
+    assert jobs_of(emu) == [job.id]
+    assert requests_to(emu, SYNC) == 2
+    assert requests_to(emu, "jobs/list") == 1
+
+
+async def test_a_429_is_retried_without_looking_for_a_job(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A 429 proves the trigger never acted: it is simply sent again."""
+    emu = await one_connection(airbyte_emulator_factory, {"kind": "rate_limit", "times": 2})
+    async with client_for(emu) as client:
+        job = await trigger(client, emu.connection_ids[0])
+
+    assert jobs_of(emu) == [job.id]
+    assert requests_to(emu, SYNC) == 3
+    assert requests_to(emu, "jobs/list") == 0
+
+
+async def test_connect_errors_while_the_server_restarts_are_retried(
+    airbyte_emulator_factory: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Refused connections during a restart are retried with backoff; one job results."""
+    caplog.set_level(logging.DEBUG, logger="airbyte_async")
+    emu = await one_connection(airbyte_emulator_factory)
+    policy = RetryPolicy(attempts=20, initial_wait=0.05, max_wait=0.1)
+    with stamina.set_testing(False):
+        async with client_for(emu, retry=policy) as client, anyio.create_task_group() as tg:
+            tg.start_soon(lambda: emu.restart(downtime=0.3))
+            await anyio.sleep(0.05)
+            job = await trigger(client, emu.connection_ids[0])
+
+    assert jobs_of(emu) == [job.id]
+    assert "because it never reached the server: cannot connect" in caplog.text
+
+
+async def test_409_on_the_first_attempt_raises_sync_already_running(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A sync already running when we first ask is the caller's decision, not adopted."""
+    emu = await one_connection(airbyte_emulator_factory)
+    connection_id = emu.connection_ids[0]
+    async with client_for(emu) as client:
+        running = await trigger(client, connection_id)
+        with pytest.raises(SyncAlreadyRunningError) as caught:
+            await trigger(client, connection_id)
+
+    assert caught.value.connection_id == connection_id
+    assert jobs_of(emu) == [running.id]
+
+
+async def test_409_on_a_retry_adopts_the_running_job(airbyte_emulator_factory: Factory) -> None:
+    """The listing missed the job (a clock far off); the retry's 409 proves it exists."""
+    emu = await one_connection(airbyte_emulator_factory, {"kind": "hang_after", "times": 1})
+    async with client_for(emu, timeout=0.25) as client:
+        client.server_clock = SkewedClock(skew=3600.0)
+        job = await trigger(client, emu.connection_ids[0])
+
+    assert jobs_of(emu) == [job.id]
+    assert requests_to(emu, SYNC) == 2
+
+
+@pytest.mark.parametrize("skew", [-1.0, 1.0])
+async def test_a_second_of_clock_error_neither_misses_nor_doubles(
+    airbyte_emulator_factory: Factory, skew: float
+) -> None:
+    """With the server clock estimated a second off either way, the lost job is still adopted."""
+    emu = await one_connection(airbyte_emulator_factory, {"kind": "hang_after", "times": 1})
+    async with client_for(emu, timeout=0.25) as client:
+        client.server_clock = SkewedClock(skew=skew)
+        job = await trigger(client, emu.connection_ids[0])
+
+    assert jobs_of(emu) == [job.id]
+    assert requests_to(emu, SYNC) == 1
+
+
+async def test_a_job_finished_just_before_the_attempt_is_not_adopted(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """The newest job created since the attempt wins over an older one inside the skew window."""
+    emu = await one_connection(airbyte_emulator_factory, sync_duration=(0.01, 0.01))
+    connection_id = emu.connection_ids[0]
+    async with client_for(emu, timeout=0.25) as client:
+        earlier = await trigger(client, connection_id)
+        await client.jobs.wait(job_id=earlier.id, poll_interval=0.01)
+        emu.set_faults([{"kind": "hang_after", "route": SYNC, "times": 1}])
+        client.server_clock = SkewedClock(skew=-1.0)
+        job = await trigger(client, connection_id)
+
+    assert jobs_of(emu) == [earlier.id, job.id]
+    assert job.id != earlier.id
+
+
+async def test_rounds_of_ambiguous_failures_without_a_job_end_in_the_last_error(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A trigger failing with 502 every time is sent *rounds* times, then its error raised."""
+    emu = await one_connection(airbyte_emulator_factory, {"kind": "error", "status": 502})
+    async with client_for(emu) as client:
+        with pytest.raises(ServerError):
+            await trigger(client, emu.connection_ids[0], rounds=3)
+
+    assert jobs_of(emu) == []
+    assert requests_to(emu, SYNC) == 3
+
+
+async def test_a_failed_listing_never_triggers_again(airbyte_emulator_factory: Factory) -> None:
+    """If the jobs cannot be listed, the trigger's own error is raised with a note; no retry."""
+    emu = await one_connection(
+        airbyte_emulator_factory,
+        {"kind": "hang_after", "times": 1},
+    )
+    emu.set_faults(
+        [
+            {"kind": "hang_after", "route": SYNC, "times": 1},
+            {"kind": "error", "status": 503, "route": "jobs/list"},
+        ]
+    )
+    async with client_for(emu, timeout=0.25) as client:
+        with pytest.raises(RequestTimeoutError) as caught:
+            await trigger(client, emu.connection_ids[0])
+
+    assert requests_to(emu, SYNC) == 1
+    assert len(jobs_of(emu)) == 1
+    assert any("could not check whether it started a job" in n for n in caught.value.__notes__)
+
+
+async def test_a_final_error_is_raised_without_looking_for_a_job(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A 404 for an unknown connection is final: no listing, no second trigger."""
+    emu = await one_connection(airbyte_emulator_factory)
+    async with client_for(emu) as client:
+        with pytest.raises(NotFoundError):
+            await trigger(client, "00000000-0000-4000-8000-000000000000")
+
+    assert requests_to(emu, SYNC) == 1
+    assert requests_to(emu, "jobs/list") == 0
+
+
+async def test_rounds_must_be_positive(airbyte_emulator_factory: Factory) -> None:
+    """rounds=0 is refused before any request."""
+    emu = await one_connection(airbyte_emulator_factory)
+    async with client_for(emu) as client:
+        with pytest.raises(InvalidArgumentError, match="rounds"):
+            await trigger(client, emu.connection_ids[0], rounds=0)
+
+    assert emu.stats().total_requests == 0

@@ -1,0 +1,394 @@
+"""The retry policy: the pure table, then what a client really sends to a failing emulator."""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Any
+
+import anyio
+import pytest
+from client_support import client_for, requests_to
+
+from airbyte_async import RetryBudget, RetryPolicy
+from airbyte_async._retry import TOKEN_ROUTE, decide, is_retryable, never_reached_server
+from airbyte_async._throttle import RateLimiter
+from airbyte_async.errors import (
+    AirbyteError,
+    ConnectError,
+    ConnectionLostError,
+    NotFoundError,
+    RateLimitError,
+    RequestTimeoutError,
+    ResponseValidationError,
+    ServerError,
+    UnprocessableEntityError,
+    error_for,
+)
+from airbyte_async.testing import pytest_plugin
+
+airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
+Factory = pytest_plugin.EmulatorFactory
+
+
+def api(status: int, route: str = "jobs/get", **headers: str) -> AirbyteError:
+    """The error a *status* answer on *route* gives."""
+    return error_for(status, {"message": "x"}, route=route, headers=headers)
+
+
+# (error, retried when idempotent, retried when not)
+POLICY: list[tuple[str, AirbyteError, bool, bool]] = [
+    ("connect error", ConnectError("refused", route="jobs/get"), True, True),
+    ("429", api(429), True, True),
+    ("timeout", RequestTimeoutError("timed out", route="jobs/get"), True, False),
+    ("reset", ConnectionLostError("reset", route="jobs/get"), True, False),
+    ("500", api(500), True, False),
+    ("502", api(502), True, False),
+    ("503", api(503), True, False),
+    ("504", api(504), True, False),
+    ("501", api(501), False, False),
+    ("2xx not JSON", ResponseValidationError("x", malformed=True), True, False),
+    ("2xx wrong shape", ResponseValidationError("x"), False, False),
+    *[(str(s), api(s), False, False) for s in (400, 401, 403, 404, 409, 410, 422, 423)],
+    ("token: connect error", ConnectError("refused", route=TOKEN_ROUTE), True, True),
+    ("token: timeout", RequestTimeoutError("timed out", route=TOKEN_ROUTE), True, True),
+    ("token: 503", api(503, TOKEN_ROUTE), True, True),
+    ("token: 500", api(500, TOKEN_ROUTE), False, False),
+    ("token: 400", api(400, TOKEN_ROUTE), False, False),
+    ("token: 401", api(401, TOKEN_ROUTE), False, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("error", "idempotent", "not_idempotent"),
+    [p[1:] for p in POLICY],
+    ids=[p[0] for p in POLICY],
+)
+def test_policy_table(error: AirbyteError, idempotent: bool, not_idempotent: bool) -> None:
+    """Reads retry what may pass; non-idempotent calls only what never reached the server."""
+    assert is_retryable(error, idempotent=True) is idempotent
+    assert is_retryable(error, idempotent=False) is not_idempotent
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (ConnectError("refused"), True),
+        (api(429), True),
+        (api(503, TOKEN_ROUTE), True),
+        (RequestTimeoutError("timed out"), False),
+        (ConnectionLostError("reset"), False),
+        (api(502), False),
+        (ResponseValidationError("x", malformed=True), False),
+    ],
+)
+def test_never_reached_server(error: AirbyteError, expected: bool) -> None:
+    """Only connect errors, 429s and failed token requests prove the call never acted."""
+    assert never_reached_server(error) is expected
+
+
+@pytest.mark.parametrize("retry_number", [1, 2, 3, 6, 50, 5000])
+def test_backoff_is_full_jitter_under_a_capped_exponential(retry_number: int) -> None:
+    """Waits spread over [0, min(max_wait, initial_wait * 2**(n-1))]."""
+    policy = RetryPolicy(initial_wait=0.5, max_wait=8.0)
+    rng = random.Random(7)
+    ceiling = min(8.0, 0.5 * 2 ** min(retry_number - 1, 60))
+
+    waits = [policy.backoff(retry_number, api(503), rng) for _ in range(2000)]
+
+    assert all(0.0 <= w <= ceiling for w in waits)
+    assert min(waits) < ceiling * 0.05
+    assert max(waits) > ceiling * 0.95
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_backoff_honours_retry_after(status: int) -> None:
+    """A Retry-After answer (429 or 503) waits exactly what it asks."""
+    error = api(status, **{"Retry-After": "3"})
+
+    assert RetryPolicy().backoff(1, error, random.Random()) == 3.0
+
+
+def test_backoff_caps_retry_after() -> None:
+    """A Retry-After longer than max_retry_after waits max_retry_after."""
+    policy = RetryPolicy(max_retry_after=5.0)
+
+    assert policy.backoff(1, api(429, **{"Retry-After": "3600"}), random.Random()) == 5.0
+
+
+def decision(error: AirbyteError, **kwargs: Any) -> Any:
+    """decide() with defaults for what a test does not vary."""
+    options: dict[str, Any] = {
+        "idempotent": True,
+        "retries_done": 0,
+        "elapsed": 0.0,
+        "policy": RetryPolicy(),
+        "budget": RetryBudget(),
+        "rng": random.Random(1),
+    }
+    return decide(error, **(options | kwargs))
+
+
+def test_decide_stops_after_the_last_attempt() -> None:
+    """With attempts=3, the failure of the third attempt is final."""
+    policy = RetryPolicy(attempts=3)
+
+    assert decision(api(503), policy=policy, retries_done=1).retry
+    assert not decision(api(503), policy=policy, retries_done=2).retry
+
+
+def test_decide_stops_before_a_wait_that_passes_the_total_timeout() -> None:
+    """A wait that would end past total_timeout is not taken."""
+    policy = RetryPolicy(total_timeout=10.0)
+    slow = api(429, **{"Retry-After": "4"})
+
+    assert decision(slow, policy=policy, elapsed=5.0).retry
+    assert not decision(slow, policy=policy, elapsed=6.5).retry
+
+
+def test_decide_spends_the_budget_only_when_it_retries() -> None:
+    """Final failures leave the budget alone; each retry takes one token."""
+    budget = RetryBudget(capacity=2)
+
+    decision(api(404), budget=budget)
+    decision(api(503), budget=budget, retries_done=4)
+    assert budget.tokens == 2
+    assert decision(api(503), budget=budget).retry
+    assert decision(api(503), budget=budget).retry
+    assert not decision(api(503), budget=budget).retry
+    assert budget.tokens == 0
+
+
+def test_budget_refills_a_fraction_per_success_up_to_capacity() -> None:
+    """Five successes at refill 0.2 buy one retry back; the budget never exceeds capacity."""
+    budget = RetryBudget(capacity=3, refill=0.2)
+    for _ in range(3):
+        assert budget.try_spend()
+    assert not budget.try_spend()
+
+    for _ in range(5):
+        budget.on_success()
+    assert budget.try_spend()
+    for _ in range(100):
+        budget.on_success()
+    assert budget.tokens == 3
+
+
+def test_rate_limiter_hands_out_slots_one_interval_apart() -> None:
+    """At 4 per second, slots are 0.25 s apart in arrival order; idle time is not saved up."""
+    limiter = RateLimiter(4)
+
+    assert [limiter.reserve(10.0) for _ in range(4)] == [0.0, 0.25, 0.5, 0.75]
+    assert limiter.reserve(20.0) == 0.0
+    assert limiter.reserve(20.0) == 0.25
+
+
+# -- against the emulator ------------------------------------------------------------------
+
+AMBIGUOUS_FAULTS = [
+    {"kind": "error", "status": 500},
+    {"kind": "error", "status": 502},
+    {"kind": "error", "status": 503},
+    {"kind": "error", "status": 504},
+    {"kind": "proxy_error", "status": 502},
+    {"kind": "proxy_error", "status": 504},
+    {"kind": "reset_before"},
+    {"kind": "reset_after"},
+    {"kind": "truncated_json"},
+    {"kind": "hang_after"},
+]
+
+
+def ids(fault: dict[str, Any]) -> str:
+    """A test id for a fault."""
+    return "-".join(str(v) for v in fault.values())
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "fault", [*AMBIGUOUS_FAULTS, {"kind": "rate_limit", "retry_after": 1}], ids=ids
+)
+async def test_a_read_is_retried_after_a_failure_that_may_pass(
+    airbyte_emulator_factory: Factory, fault: dict[str, Any]
+) -> None:
+    """connections/get succeeds on its second attempt after each transient failure."""
+    emu = await airbyte_emulator_factory(
+        connections=1, faults=[{**fault, "route": "connections/get", "times": 1}]
+    )
+    async with client_for(emu, timeout=0.25) as client:
+        connection = await client.connections.get(connection_id=emu.connection_ids[0])
+
+    assert connection.connection_id == emu.connection_ids[0]
+    assert requests_to(emu, "connections/get") == 2
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("fault", AMBIGUOUS_FAULTS, ids=ids)
+async def test_a_non_idempotent_call_is_not_retried_when_the_server_may_have_acted(
+    airbyte_emulator_factory: Factory, fault: dict[str, Any]
+) -> None:
+    """connections/update fails at once: replaying it blindly could apply it twice."""
+    emu = await airbyte_emulator_factory(
+        connections=1, faults=[{**fault, "route": "connections/update", "times": 1}]
+    )
+    async with client_for(emu, timeout=0.25) as client:
+        with pytest.raises(AirbyteError):
+            await client.connections.update(connection_id=emu.connection_ids[0], name="renamed")
+
+    assert requests_to(emu, "connections/update") == 1
+
+
+@pytest.mark.anyio
+async def test_a_non_idempotent_call_is_retried_after_a_429(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A 429 refused the request: connections/update is sent again and succeeds."""
+    emu = await airbyte_emulator_factory(
+        connections=1,
+        faults=[{"kind": "rate_limit", "route": "connections/update", "times": 2}],
+    )
+    async with client_for(emu) as client:
+        updated = await client.connections.update(
+            connection_id=emu.connection_ids[0], name="renamed"
+        )
+
+    assert updated.name == "renamed"
+    assert requests_to(emu, "connections/update") == 3
+
+
+@pytest.mark.anyio
+async def test_other_4xx_answers_are_never_retried(airbyte_emulator_factory: Factory) -> None:
+    """A 404 on a read and a 422 on a write are final after one request each."""
+    emu = await airbyte_emulator_factory(connections=1)
+    async with client_for(emu) as client:
+        with pytest.raises(NotFoundError):
+            await client.connections.get(connection_id="00000000-0000-4000-8000-000000000000")
+        with pytest.raises(UnprocessableEntityError):
+            await client.request("connections/update", {"connectionId": 5}, idempotent=True)
+
+    assert requests_to(emu, "connections/get") == 1
+    assert requests_to(emu, "connections/update") == 1
+
+
+@pytest.mark.anyio
+async def test_attempts_bound_the_requests_of_one_call(airbyte_emulator_factory: Factory) -> None:
+    """RetryPolicy(attempts=3) against a server failing forever makes exactly 3 requests."""
+    emu = await airbyte_emulator_factory(faults=[{"kind": "error", "status": 503}])
+    async with client_for(emu, retry=RetryPolicy(attempts=3)) as client:
+        with pytest.raises(ServerError):
+            await client.health()
+
+    assert requests_to(emu, "health") == 3
+
+
+@pytest.mark.anyio
+async def test_a_retry_after_beyond_the_total_timeout_is_not_waited_for(
+    airbyte_emulator_factory: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 429 asking for 30 s when the call may take 5 s in all fails at once."""
+    caplog.set_level(logging.DEBUG, logger="airbyte_async")
+    emu = await airbyte_emulator_factory(faults=[{"kind": "rate_limit", "retry_after": 30}])
+    async with client_for(emu, retry=RetryPolicy(total_timeout=5.0)) as client:
+        with pytest.raises(RateLimitError):
+            await client.health()
+
+    assert requests_to(emu, "health") == 1
+    assert "would pass the total timeout" in caplog.text
+
+
+async def storm(emu: Any, budget: RetryBudget, calls: int) -> None:
+    """*calls* concurrent reads against a server that answers 503 to everything."""
+    async with client_for(emu, retry=RetryPolicy(attempts=5), retry_budget=budget) as client:
+
+        async def read() -> None:
+            with pytest.raises(ServerError):
+                await client.health()
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(calls):
+                tg.start_soon(read)
+
+
+@pytest.mark.anyio
+async def test_an_outage_costs_at_most_the_budget_in_retries(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """40 calls against 503-forever make 40 requests plus the budget's 10 retries, not 200."""
+    emu = await airbyte_emulator_factory(faults=[{"kind": "error", "status": 503}])
+
+    await storm(emu, RetryBudget(capacity=10), calls=40)
+
+    assert requests_to(emu, "health") == 40 + 10
+
+
+@pytest.mark.anyio
+async def test_without_a_budget_every_call_spends_all_its_attempts(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """The control: with an unlimited budget, 40 calls at 5 attempts make 200 requests."""
+    emu = await airbyte_emulator_factory(faults=[{"kind": "error", "status": 503}])
+
+    await storm(emu, RetryBudget(capacity=10**9), calls=40)
+
+    assert requests_to(emu, "health") == 200
+
+
+@pytest.mark.anyio
+async def test_every_retry_is_logged_at_debug_with_its_reason(
+    airbyte_emulator_factory: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two 503s then success: two DEBUG lines naming the route, the reason and the error."""
+    caplog.set_level(logging.DEBUG, logger="airbyte_async")
+    emu = await airbyte_emulator_factory(
+        faults=[{"kind": "error", "status": 503, "route": "health", "times": 2}]
+    )
+    async with client_for(emu) as client:
+        await client.health()
+
+    retries = [r for r in caplog.records if r.getMessage().startswith("retrying")]
+    assert [r.levelno for r in retries] == [logging.DEBUG, logging.DEBUG]
+    assert "retrying GET health (retry 1)" in retries[0].getMessage()
+    assert "because the call is idempotent: 503 on health" in retries[0].getMessage()
+    assert "(retry 2)" in retries[1].getMessage()
+
+
+@pytest.mark.anyio
+async def test_a_retry_that_never_reached_the_server_says_so(
+    airbyte_emulator_factory: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 429 on a non-idempotent call is retried 'because it never reached the server'."""
+    caplog.set_level(logging.DEBUG, logger="airbyte_async")
+    emu = await airbyte_emulator_factory(
+        connections=1,
+        faults=[{"kind": "rate_limit", "route": "connections/update", "times": 1}],
+    )
+    async with client_for(emu) as client:
+        await client.connections.update(connection_id=emu.connection_ids[0], name="n")
+
+    assert "because it never reached the server: 429 on connections/update" in caplog.text
+
+
+@pytest.mark.anyio
+async def test_rate_limit_spaces_requests(airbyte_emulator_factory: Factory) -> None:
+    """At 10 requests/s, five concurrent 20 ms calls never overlap at the server."""
+    emu = await airbyte_emulator_factory(faults=[{"kind": "latency", "delay": 0.02}])
+    async with client_for(emu, rate_limit=10) as client, anyio.create_task_group() as tg:
+        for _ in range(5):
+            tg.start_soon(client.health)
+
+    stats = emu.stats()
+    assert stats.requests_by_route["/v1/health"] == 5
+    assert stats.max_in_flight_requests == 1
+
+
+@pytest.mark.anyio
+async def test_without_a_rate_limit_the_same_calls_overlap(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """The control: without rate_limit, the five slow calls are at the server together."""
+    emu = await airbyte_emulator_factory(faults=[{"kind": "latency", "delay": 0.2}])
+    async with client_for(emu) as client, anyio.create_task_group() as tg:
+        for _ in range(5):
+            tg.start_soon(client.health)
+
+    assert emu.stats().max_in_flight_requests == 5
