@@ -73,7 +73,7 @@ class JobWatcher:
     min_interval: float = 0.1
     max_interval: float = 30.0
     completions_per_poll: float = 12.0
-    overlap: float = 0.25
+    overlap: float = 0.1
     page_size: int = 2000
     max_failures: int = 10
     all_statuses: bool = False

@@ -37,6 +37,7 @@ from ._reconcile import find_running_job
 from ._watch import JobWatcher, Watch
 from .errors import (
     AirbyteError,
+    ConflictError,
     InvalidArgumentError,
     NoMatchError,
     NotFoundError,
@@ -521,19 +522,23 @@ class Orchestrator:
         if self.on_event is not None:
             self.on_event(SyncEvent(EventKind.TRIGGERED, target, job=job))
         # No finally: a cancelled batch leaves the flight registered for _abandon to cancel.
-        with anyio.move_on_after(self._remaining(started)) as scope:
+        timed_out = False
+        if self.sync_timeout is None:
             await watch.done.wait()
+        else:
+            with anyio.move_on_after(self._remaining(started)) as scope:
+                await watch.done.wait()
+            timed_out = scope.cancelled_caught
         batch.watcher.unwatch(job.id)
         batch.flights.pop(target.connection_id, None)
-        if scope.cancelled_caught:
+        if timed_out:
             return await self._give_up(target, job.id, attached, Outcome.TIMED_OUT)
         if watch.error is not None:
             return _result(target, Outcome.ERROR, job=watch.job, error=str(watch.error))
         return _from_job(target, watch.job, attached=attached)
 
     def _remaining(self, started: float) -> float:
-        if self.sync_timeout is None:
-            return math.inf
+        assert self.sync_timeout is not None
         return self.sync_timeout - (time.monotonic() - started)
 
     async def _give_up(
@@ -547,6 +552,14 @@ class Orchestrator:
                 try:
                     job = await self.client.jobs.cancel(job_id=job_id)
                     requested = True
+                except ConflictError:
+                    # It ended between the last poll and the cancel: report how it really ended.
+                    try:
+                        ended = await self.client.jobs.get(job_id=job_id)
+                    except AirbyteError as e:
+                        log.warning("could not read job %d after a refused cancel: %s", job_id, e)
+                    else:
+                        return _from_job(target, ended, attached=attached)
                 except AirbyteError as e:
                     log.warning("could not cancel job %d: %s", job_id, e)
         return _result(

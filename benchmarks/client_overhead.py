@@ -74,7 +74,11 @@ async def _client(url: str, calls: int, concurrency: int, op: str, arg: Any) -> 
 
 
 def contender_main(role: str, url: str, calls: int, concurrency: int) -> None:
-    """Time each operation for *role* in this process; print one JSON line."""
+    """Time each operation for *role* in this process; print one JSON line (imports untimed)."""
+    import aiohttp  # noqa: F401
+
+    if role == "client":
+        import airbyte_async  # noqa: F401
     job, workspace = asyncio.run(_setup(url))
     figures = {}
     for op in ("jobs.get", "connections.list"):

@@ -363,3 +363,35 @@ def test_selection_needs_a_scope() -> None:
         Selection()
     with pytest.raises(InvalidArgumentError):
         Selection(workspace_id="not-a-uuid")
+
+
+async def test_a_job_that_ended_before_the_abort_keeps_its_real_outcome(start: Start) -> None:
+    """A job finished but not yet polled when the batch times out is reported as it ended."""
+    emu, client = await start(connections=2)
+    quick, slow = emu.connection_ids
+    emu.set_sync_plan(quick, duration=0.05)
+    emu.set_sync_plan(slow, duration=30)
+    orchestrator = Orchestrator(client, poll_interval=5.0, max_poll_interval=5.0, timeout=0.6)
+    results = await orchestrator.run([quick, slow])
+
+    assert results[0].outcome is Outcome.SUCCEEDED
+    assert results[0].records_synced
+    assert results[1].outcome is Outcome.TIMED_OUT
+    assert emu.job_status(results[1].job_id or 0) == "cancelled"
+
+
+async def test_leaving_the_stream_early_cancels_the_jobs_it_started(start: Start) -> None:
+    """Breaking out of stream() gives the batch up: its running jobs are cancelled."""
+    emu, client = await start(connections=3)
+    quick = emu.connection_ids[0]
+    emu.set_sync_plan(quick, duration=0.05)
+    for cid in emu.connection_ids[1:]:
+        emu.set_sync_plan(cid, duration=30)
+    orchestrator = _orchestrator(client)
+    async with orchestrator.stream(emu.connection_ids) as results:
+        async for result in results:
+            assert result.connection_id == quick
+            break
+
+    statuses = emu.stats().job_statuses
+    assert sorted(statuses.values()) == ["cancelled", "cancelled", "succeeded"]

@@ -29,6 +29,11 @@ examples:
   airbyte-async sync --url http://localhost:8000 --workspace <workspace-id> --max-running 20
   AIRBYTE_URL=http://localhost:8000 airbyte-async sync --connection <id> --connection <id> --json
   airbyte-async emulator --port 0 --connections 500
+  airbyte-async apply pipeline.toml --dry-run
+  airbyte-async connections list --workspace <workspace-id> --json
+  airbyte-async jobs list --connection <connection-id>
+  airbyte-async jobs logs <job-id> --attempt 0
+  airbyte-async workspaces list
 
 credentials come from --username/--password, --token or --client-id/--client-secret, else from
 AIRBYTE_USERNAME/AIRBYTE_PASSWORD, AIRBYTE_TOKEN or AIRBYTE_CLIENT_ID/AIRBYTE_CLIENT_SECRET;
@@ -109,7 +114,7 @@ def client_from_args(args: argparse.Namespace, **options: object) -> AirbyteClie
 
 def _parser() -> argparse.ArgumentParser:
     from ..testing import _cli as emulator_cli
-    from . import _demo, _sync
+    from . import _apply, _demo, _resources, _sync
 
     parser = argparse.ArgumentParser(
         prog="airbyte-async",
@@ -119,6 +124,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _sync.register(sub)
+    _apply.register(sub)
+    _resources.register(sub)
     _demo.register(sub)
     emulator = sub.add_parser(
         "emulator",
@@ -162,11 +169,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return anyio.run(_main, args.func, args)
-    except InvalidArgumentError as e:
-        print(f"airbyte-async: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    except AirbyteError as e:
-        print(f"airbyte-async: {type(e).__name__}: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+    except BaseException as raised:  # sorted out below; re-raised when not ours
+        error = _first(raised)
+        if isinstance(error, KeyboardInterrupt):
+            return EXIT_INTERRUPTED
+        if isinstance(error, InvalidArgumentError):
+            print(f"airbyte-async: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        if isinstance(error, AirbyteError):
+            print(f"airbyte-async: {type(error).__name__}: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        raise
+
+
+def _first(error: BaseException) -> BaseException:
+    """The first leaf of an exception group (task groups wrap what their tasks raise)."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return error

@@ -1,0 +1,142 @@
+"""``airbyte-async sync`` and ``demo`` as a user runs them: real processes, exit codes, stdout."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+
+def _emulator(*flags: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "airbyte_async", "emulator", "--port", "0", *flags],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+@pytest.fixture
+def emulator(request: pytest.FixtureRequest) -> Iterator[str]:
+    """An emulator process with the flags the test's ``emulator_flags`` marker gives."""
+    marker = request.node.get_closest_marker("emulator_flags")
+    flags = marker.args if marker else ("--connections", "4", "--sync-duration", "0.05", "0.1")
+    proc, url = _emulator(*flags)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def _stats(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{url}/_emulator/stats", timeout=10) as answer:
+        stats: dict[str, Any] = json.load(answer)
+        return stats
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "airbyte_async", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_sync_json_prints_one_object_per_connection_and_nothing_else(emulator: str) -> None:
+    """--json: every stdout line is a JSON result; all succeeded, so the exit status is 0."""
+    done = _cli("sync", "--all", "--json", "--url", emulator)
+
+    lines = done.stdout.splitlines()
+    results = [json.loads(line) for line in lines]
+    assert done.returncode == 0, done.stderr
+    assert len(results) == 4
+    for r in results:
+        assert {"connection_id", "job_id", "outcome", "records_synced", "bytes_synced"} <= set(r)
+        assert r["outcome"] == "succeeded"
+        assert r["duration_s"] is not None
+
+
+@pytest.mark.emulator_flags(
+    "--connections", "6", "--sync-duration", "0.05", "0.1", "--failure-rate", "0.5", "--seed", "3"
+)
+def test_sync_exits_1_when_any_sync_failed(emulator: str) -> None:
+    """A batch with failed syncs exits 1 and lists them in the summary."""
+    done = _cli("sync", "--all", "--url", emulator)
+
+    assert done.returncode == 1
+    assert "failed" in done.stdout
+    assert "not succeeded:" in done.stdout
+
+
+def test_sync_with_the_url_from_the_environment(emulator: str) -> None:
+    """AIRBYTE_URL is used when --url is not given."""
+    done = _cli("sync", "--all", "--json", env={"AIRBYTE_URL": emulator})
+
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 4
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sync", "--connection", "not-a-uuid", "--url", "http://127.0.0.1:9"],
+        ["sync", "--all", "--max-running", "0", "--url", "http://127.0.0.1:9"],
+        ["sync", "--all", "--url", "ftp://example"],
+        ["sync", "--all", "--url", "http://127.0.0.1:9"],
+        ["sync"],
+    ],
+    ids=["bad-id", "bad-limit", "bad-url", "unreachable", "no-selection"],
+)
+def test_usage_and_connection_errors_exit_2(args: list[str]) -> None:
+    """Bad ids, limits, URLs, an unreachable server and missing flags exit 2 with a message."""
+    done = _cli(*args, env={"AIRBYTE_URL": ""})
+
+    assert done.returncode == 2
+    assert done.stderr.strip()
+    assert done.stdout == ""
+
+
+@pytest.mark.emulator_flags("--connections", "3", "--sync-duration", "60", "60")
+def test_ctrl_c_cancels_the_started_jobs_and_exits_130(emulator: str) -> None:
+    """SIGINT during a batch: every job it started is cancelled on Airbyte, then exit 130."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "airbyte_async", "sync", "--all", "--json", "--url", emulator],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while _stats(emulator)["jobs_created"] < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+
+    assert proc.returncode == 130, err
+    statuses = _stats(emulator)["job_statuses"]
+    assert sorted(statuses.values()) == ["cancelled"] * 3
+    outcomes = [json.loads(line)["outcome"] for line in out.splitlines()]
+    assert outcomes == ["cancelled"] * 3
+
+
+def test_demo_runs_and_reports(tmp_path: Any) -> None:
+    """The demo sets up a pipeline, syncs a batch on its own emulator and exits 0."""
+    done = _cli("demo", "--connections", "30", "--max-running", "10")
+
+    assert done.returncode == 0, done.stderr
+    assert "first sync of demo-postgres-to-minio" in done.stdout
+    assert "30 connections in" in done.stdout
+    assert "0 duplicated syncs" in done.stdout
