@@ -114,7 +114,7 @@ def client_from_args(args: argparse.Namespace, **options: object) -> AirbyteClie
 
 def _parser() -> argparse.ArgumentParser:
     from ..testing import _cli as emulator_cli
-    from . import _apply, _demo, _resources, _sync
+    from . import _demo, _sync
 
     parser = argparse.ArgumentParser(
         prog="airbyte-async",
@@ -124,8 +124,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _sync.register(sub)
-    _apply.register(sub)
-    _resources.register(sub)
     _demo.register(sub)
     emulator = sub.add_parser(
         "emulator",
