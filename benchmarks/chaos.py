@@ -1,0 +1,140 @@
+"""
+Chaos: a batch of syncs through every fault the emulator can inject, checked against its ground
+truth.
+
+1,000 connections (``--connections``) are synced by the orchestrator while the emulator injects,
+at the seeded rates below, 5xx answers, 429s with and without ``Retry-After``, latency, answers
+slower than the client's timeout, connections reset before and after the server acted, sync
+triggers whose answer is lost (the job starts, the client times out), HTML proxy pages,
+truncated JSON, revoked tokens, and server restarts. The run passes when every connection got
+exactly one job, every result's outcome matches its job's real final status, nothing raised,
+and the run ended. Prints a table of faults injected and the checks.
+
+    python benchmarks/chaos.py --connections 1000 --seed 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _harness import print_table
+
+from airbyte_async import AirbyteClient, ClientCredentials, Orchestrator, Outcome, Selection
+from airbyte_async.testing import Emulator, RequireClientCredentials
+
+#: The faults of a bad day, with the share of requests each one hits.
+FAULTS: list[dict[str, Any]] = [
+    {"kind": "error", "route": "connections/sync", "status": 502, "rate": 0.03},
+    {"kind": "error", "route": "connections/sync", "status": 504, "rate": 0.02},
+    {"kind": "error", "route": "jobs/*", "status": 500, "rate": 0.03},
+    {"kind": "error", "route": "*", "status": 503, "rate": 0.02},
+    {"kind": "rate_limit", "route": "*", "rate": 0.02, "retry_after": 0.2},
+    {"kind": "rate_limit", "route": "*", "rate": 0.02},
+    {"kind": "latency", "route": "*", "rate": 0.05, "delay": 0.2},
+    {"kind": "slow", "route": "jobs/*", "rate": 0.01, "delay": 3.0},
+    {"kind": "reset_before", "route": "*", "rate": 0.02},
+    {"kind": "reset_after", "route": "connections/sync", "rate": 0.03},
+    {"kind": "hang_after", "route": "connections/sync", "rate": 0.03},
+    {"kind": "proxy_error", "route": "*", "rate": 0.02},
+    {"kind": "truncated_json", "route": "*", "rate": 0.02},
+    {"kind": "token_expiry", "route": "*", "rate": 0.01},
+    {"kind": "restart", "every": 5.0, "downtime": 0.3},
+]
+
+_STATUS_OF = {
+    Outcome.SUCCEEDED: "succeeded",
+    Outcome.FAILED: "failed",
+    Outcome.CANCELLED: "cancelled",
+    Outcome.TIMED_OUT: "cancelled",
+}
+
+
+async def chaos(connections: int, seed: int, max_running: int) -> bool:
+    """Run the batch under faults; print the tables; True when every check holds."""
+    auth = RequireClientCredentials("chaos-client", "chaos-secret", token_lifetime=20.0)
+    emulator = Emulator(
+        connections=connections,
+        workspaces=3,
+        seed=seed,
+        sync_duration=(0.5, 2.0),
+        failure_rate=0.1,
+        auth=auth,
+        faults=FAULTS,
+    )
+    started = time.monotonic()
+    raised: BaseException | None = None
+    results = []
+    async with emulator:
+        client = AirbyteClient(
+            emulator.url,
+            auth=ClientCredentials("chaos-client", "chaos-secret"),
+            timeout=1.0,
+            env={},
+        )
+        async with client:
+            orchestrator = Orchestrator(client, max_running=max_running, max_triggers=20)
+            try:
+                results = await orchestrator.run(Selection(all_workspaces=True))
+            except Exception as e:  # the check below reports it; the run must not raise
+                raised = e
+        emulator.set_faults(None)
+        stats = emulator.stats()
+        real = {job_id: emulator.job_status(job_id) for job_id in stats.job_statuses}
+    elapsed = time.monotonic() - started
+
+    jobs = stats.jobs_by_connection
+    duplicates = sum(len(ids) - 1 for ids in jobs.values() if len(ids) > 1)
+    missed = connections - len(jobs)
+    mismatched = [
+        r for r in results if r.job_id is None or _STATUS_OF.get(r.outcome) != real.get(r.job_id)
+    ]
+    print(f"\n{connections} connections, seed {seed}, {elapsed:.1f} s, client timeout 1 s\n")
+    print_table(
+        ["fault", "injected"],
+        [
+            *sorted(stats.faults_injected.items(), key=lambda kv: -kv[1]),
+            ("restarts", stats.restarts),
+            ("requests in all", stats.total_requests),
+        ],
+    )
+    print()
+    outcomes = Counter(r.outcome.value for r in results)
+    checks = [
+        ("results", len(results), connections),
+        ("duplicated syncs", duplicates, 0),
+        ("missed syncs", missed, 0),
+        ("outcome != job's real status", len(mismatched), 0),
+        ("unhandled exception", repr(raised) if raised else "none", "none"),
+    ]
+    print_table(
+        ["check", "measured", "wanted"],
+        [(name, got, want) for name, got, want in checks],
+    )
+    print("\noutcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+    for r in mismatched[:5]:
+        print(f"  mismatch: {r.connection_id} job {r.job_id} {r.outcome} {r.error}")
+    return all(got == want for _, got, want in checks)
+
+
+def main() -> None:
+    """Parse arguments and run; exit 1 when a check fails."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--connections", type=int, default=1000)
+    parser.add_argument("--max-running", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    ok = anyio.run(chaos, args.connections, args.seed, args.max_running)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
