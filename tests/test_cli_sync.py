@@ -140,3 +140,24 @@ def test_demo_runs_and_reports(tmp_path: Any) -> None:
     assert "first sync of demo-postgres-to-minio" in done.stdout
     assert "30 connections in" in done.stdout
     assert "0 duplicated syncs" in done.stdout
+
+
+@pytest.mark.emulator_flags("--connections", "6", "--sync-duration", "2", "2.5")
+def test_after_sigkill_a_rerun_adopts_the_running_jobs_without_duplicates(emulator: str) -> None:
+    """Kill -9 midway, run the same batch with attach: running jobs adopted, one job each."""
+    args = [sys.executable, "-m", "airbyte_async", "sync", "--all", "--json", "--url", emulator]
+    first = subprocess.Popen([*args, "--max-running", "3"], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while _stats(emulator)["jobs_created"] < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first.kill()
+    first.wait(timeout=10)
+
+    second = _cli("sync", "--all", "--json", "--url", emulator, "--on-running", "attach")
+
+    assert second.returncode == 0, second.stderr
+    results = [json.loads(line) for line in second.stdout.splitlines()]
+    assert sum(r["attached"] for r in results) == 3
+    assert {r["outcome"] for r in results} == {"succeeded"}
+    runs = _stats(emulator)["jobs_by_connection"]
+    assert sorted(len(ids) for ids in runs.values()) == [1] * 6
