@@ -43,7 +43,7 @@ from .errors import (
     NotFoundError,
     SyncAlreadyRunningError,
 )
-from .models import Connection, ConnectionStatus, Job, JobStatus, JobType
+from .models import Connection, ConnectionStatus, Job, JobStatus, JobType, SyncProgress
 
 if TYPE_CHECKING:
     from ._client import AirbyteClient
@@ -87,6 +87,7 @@ class EventKind(enum.StrEnum):
 
     TRIGGERED = "triggered"
     STATUS_CHANGED = "status_changed"
+    PROGRESS = "progress"
     FINISHED = "finished"
 
 
@@ -130,6 +131,8 @@ class SyncResult:
     error: str | None = None
     attached: bool = False
     cancel_requested: bool = False
+    #: The last lines of the failed attempt's log, when the batch was asked for them.
+    log_tail: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -162,17 +165,22 @@ class SyncResult:
             "error": self.error,
             "attached": self.attached,
             "cancel_requested": self.cancel_requested,
+            "log_tail": list(self.log_tail),
         }
 
 
 @attrs.frozen
 class SyncEvent:
-    """A progress event: a job triggered, its status changed, or its connection finished."""
+    """
+    What happened to one connection: its job was triggered, its status changed, it reported
+    live counters (*progress*, only with ``progress_interval``), or it finished (*result*).
+    """
 
     kind: EventKind
     target: SyncTarget
     job: Job | None = None
     result: SyncResult | None = None
+    progress: SyncProgress | None = None
 
 
 @attrs.frozen
@@ -340,7 +348,13 @@ class Orchestrator:
     batch is given up on; the cancel requests get *cancel_grace* seconds, shielded from the
     cancellation that caused them.
 
-    *on_event*, when given, is called synchronously for every :class:`SyncEvent`.
+    *on_event*, when given, is called synchronously for every :class:`SyncEvent`; without it,
+    polls ask for final jobs only. With *progress_interval*, the running syncs' live counters
+    are read from ``connections/sync_progress`` (where the server has it), every running
+    connection once per interval, four at a time, and reported as ``progress`` events: one
+    request per running sync per interval, so keep it for small batches or long intervals.
+    With *log_tail*, a failed sync's result carries the last *log_tail* lines of its log (one
+    ``jobs/get`` with logs per failure).
     """
 
     def __init__(
@@ -358,6 +372,8 @@ class Orchestrator:
         cancel_grace: float = 30.0,
         fail_fast: bool = False,
         on_event: Callable[[SyncEvent], None] | None = None,
+        progress_interval: float | None = None,
+        log_tail: int = 0,
     ) -> None:
         for name, value in (("max_running", max_running), ("max_triggers", max_triggers)):
             if not isinstance(value, int) or value < 1:
@@ -367,6 +383,11 @@ class Orchestrator:
         _check_positive("sync_timeout", sync_timeout)
         _check_positive("timeout", timeout)
         _check_positive("cancel_grace", cancel_grace)
+        _check_positive("progress_interval", progress_interval)
+        if not isinstance(log_tail, int) or log_tail < 0:
+            raise InvalidArgumentError(f"log_tail must be a whole number >= 0, got {log_tail!r}")
+        if progress_interval is not None and on_event is None:
+            raise InvalidArgumentError("progress_interval needs on_event= to report to")
         if max_poll_interval < poll_interval:
             raise InvalidArgumentError("max_poll_interval must not be below poll_interval")
         try:
@@ -387,6 +408,8 @@ class Orchestrator:
         self.cancel_grace = cancel_grace
         self.fail_fast = fail_fast
         self.on_event = on_event
+        self.progress_interval = progress_interval
+        self.log_tail = log_tail
         #: Results of the latest batch by connection id, kept up to date while it runs, so
         #: that they can be read after the batch was cancelled.
         self.results: dict[str, SyncResult] = {}
@@ -453,6 +476,8 @@ class Orchestrator:
                         scope.deadline = anyio.current_time() + self.timeout
                     async with anyio.create_task_group() as tg:
                         tg.start_soon(batch.watcher.run)
+                        if self.progress_interval is not None:
+                            tg.start_soon(self._report_progress, batch, self.progress_interval)
                         async with anyio.create_task_group() as workers:
                             for _ in range(min(self.max_running, len(batch.targets))):
                                 workers.start_soon(
@@ -535,7 +560,53 @@ class Orchestrator:
             return await self._give_up(target, job.id, attached, Outcome.TIMED_OUT)
         if watch.error is not None:
             return _result(target, Outcome.ERROR, job=watch.job, error=str(watch.error))
-        return _from_job(target, watch.job, attached=attached)
+        result = _from_job(target, watch.job, attached=attached)
+        if self.log_tail and result.outcome is Outcome.FAILED:
+            result = attrs.evolve(result, log_tail=await self._log_tail(job.id))
+        return result
+
+    async def _log_tail(self, job_id: int) -> tuple[str, ...]:
+        try:
+            job = await self.client.jobs.get(job_id=job_id)
+        except AirbyteError as e:
+            log.warning("could not read the log of job %d: %s", job_id, e)
+            return ()
+        logs = job.attempts[-1].logs if job.attempts else None
+        return tuple(logs.lines[-self.log_tail :]) if logs is not None else ()
+
+    async def _report_progress(self, batch: _Batch, interval: float) -> None:
+        """Read live counters of the running syncs, each once per *interval*, until cancelled."""
+        assert self.on_event is not None
+        on_event = self.on_event
+        readers = anyio.CapacityLimiter(4)
+
+        async def one(flight: _Flight, found: list[bool]) -> None:
+            found.append(await read(flight))
+
+        async def read(flight: _Flight) -> bool:
+            async with readers:
+                try:
+                    progress = await self.client.connections.sync_progress(
+                        connection_id=flight.target.connection_id
+                    )
+                except NotFoundError:
+                    return False
+                except AirbyteError as e:
+                    log.debug("no progress for %s: %s", flight.target.connection_id, e)
+                    return True
+            if flight.target.connection_id in batch.flights:
+                on_event(SyncEvent(EventKind.PROGRESS, flight.target, progress=progress))
+            return True
+
+        supported = True
+        while supported:
+            await anyio.sleep(interval)
+            found: list[bool] = []
+            async with anyio.create_task_group() as tg:
+                for flight in list(batch.flights.values()):
+                    tg.start_soon(one, flight, found)
+            # A 404 for every connection: this server has no sync_progress.
+            supported = not found or any(found)
 
     def _remaining(self, started: float) -> float:
         assert self.sync_timeout is not None

@@ -348,6 +348,9 @@ async def test_bad_connection_lists_fail_before_any_request(
         {"timeout": float("nan")},
         {"on_running": "sometimes"},
         {"poll_interval": 5.0, "max_poll_interval": 1.0},
+        {"log_tail": -1},
+        {"progress_interval": 0},
+        {"progress_interval": 1.0},
     ],
 )
 async def test_bad_options_are_refused(start: Start, options: dict[str, Any]) -> None:
@@ -395,3 +398,46 @@ async def test_leaving_the_stream_early_cancels_the_jobs_it_started(start: Start
 
     statuses = emu.stats().job_statuses
     assert sorted(statuses.values()) == ["cancelled", "cancelled", "succeeded"]
+
+
+async def test_failed_results_carry_the_log_tail_when_asked(start: Start) -> None:
+    """log_tail=5: a failed sync's result ends with the last five lines of its log."""
+    emu, client = await start(connections=2)
+    bad, good = emu.connection_ids
+    emu.set_sync_plan(bad, outcome="failed")
+    results = await _orchestrator(client, log_tail=5).run([bad, good])
+
+    assert results[0].outcome is Outcome.FAILED
+    assert 0 < len(results[0].log_tail) <= 5
+    job = await client.jobs.get(job_id=results[0].job_id or 0)
+    logs = job.attempts[-1].logs
+    assert logs is not None
+    assert list(results[0].log_tail) == list(logs.lines[-5:])
+    assert results[1].log_tail == ()
+
+
+@pytest.mark.parametrize("version", ["0.50", "head"])
+async def test_live_progress_reports_records_of_running_syncs(start: Start, version: str) -> None:
+    """progress_interval: running syncs report growing record counts through the event hook."""
+    emu, client = await start(airbyte_version=version, connections=2, sync_duration=(0.6, 0.7))
+    events: list[SyncEvent] = []
+    await _orchestrator(client, on_event=events.append, progress_interval=0.1).run(
+        emu.connection_ids
+    )
+
+    progress = [e.progress for e in events if e.kind is EventKind.PROGRESS]
+    assert progress
+    assert any(p is not None and (p.records_emitted or 0) > 0 for p in progress)
+
+
+async def test_live_progress_stops_quietly_where_the_server_lacks_it(start: Start) -> None:
+    """On 0.40 (no connections/sync_progress) the batch succeeds and reports no progress."""
+    emu, client = await start(airbyte_version="0.40", connections=2, sync_duration=(0.4, 0.5))
+    events: list[SyncEvent] = []
+    results = await _orchestrator(client, on_event=events.append, progress_interval=0.05).run(
+        emu.connection_ids
+    )
+
+    assert all(r.ok for r in results)
+    assert not [e for e in events if e.kind is EventKind.PROGRESS]
+    assert emu.stats().requests_by_route.get("/v1/connections/sync_progress", 0) <= 2

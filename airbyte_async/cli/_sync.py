@@ -64,6 +64,19 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failure")
     parser.add_argument(
+        "--log-tail",
+        type=int,
+        default=0,
+        metavar="N",
+        help="give failed syncs the last N lines of their log",
+    )
+    parser.add_argument(
+        "--live-progress",
+        type=float,
+        metavar="SECONDS",
+        help="read running syncs' record counts every SECONDS (one request per sync each time)",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="one JSON object per connection per line, only"
     )
     add_connection_arguments(parser)
@@ -85,24 +98,32 @@ class Progress:
         self.triggered = 0
         self.done = 0
         self.outcomes: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
+        #: Records emitted so far by each running sync, from live progress events.
+        self.moving: dict[str, int] = {}
 
     def on_event(self, event: SyncEvent) -> None:
         """Count one event."""
         if event.kind is EventKind.TRIGGERED:
             self.triggered += 1
+        elif event.kind is EventKind.PROGRESS and event.progress is not None:
+            self.moving[event.target.connection_id] = event.progress.records_emitted or 0
         elif event.kind is EventKind.FINISHED and event.result is not None:
             self.done += 1
             self.outcomes[event.result.outcome] += 1
+            self.moving.pop(event.target.connection_id, None)
 
     def line(self) -> str:
         """The status line as text."""
         running = self.triggered - (self.done - self.outcomes[Outcome.ALREADY_RUNNING])
         failed = self.done - self.outcomes[Outcome.SUCCEEDED]
-        return (
+        line = (
             f"[{time.monotonic() - self.started:6.1f}s] {self.done}/{self.total} done, "
             f"{max(running, 0)} running, {self.outcomes[Outcome.SUCCEEDED]} succeeded, "
             f"{failed} not"
         )
+        if self.moving:
+            line += f", {_human(sum(self.moving.values()))} records moving"
+        return line
 
     async def draw(self) -> None:
         """Redraw the line until cancelled."""
@@ -150,6 +171,8 @@ def print_summary(
         reason = (r.failure_reason or r.error or "")[:70]
         job = str(r.job_id) if r.job_id is not None else "-"
         print(f"  {name:<24} {job:>8}  {r.outcome.value:<16} {reason}", file=out)
+        for line in r.log_tail:
+            print(f"      | {line}", file=out)
     if len(bad) > limit:
         print(f"  ... and {len(bad) - limit} more", file=out)
 
@@ -165,6 +188,9 @@ async def run_batch(
     """Run the batch with a progress line or JSON lines, print the end, return the exit code."""
     started = time.monotonic()
     progress: Progress | None = None if as_json else Progress(total=0)
+    if progress is None or not progress.enabled:
+        # Live counters are only ever shown on a terminal's status line.
+        options["progress_interval"] = None
     orchestrator = Orchestrator(
         client, on_event=progress.on_event if progress is not None else None, **options
     )
@@ -214,4 +240,6 @@ async def _command(args: argparse.Namespace, interrupt: Interrupt) -> int:
             on_running=args.on_running,
             cancel_on_abort=not args.no_cancel,
             fail_fast=args.fail_fast,
+            log_tail=args.log_tail,
+            progress_interval=args.live_progress,
         )
