@@ -15,7 +15,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 import anyio
 import attrs
@@ -269,7 +269,7 @@ class ClientCredentials:
             answer = await fetch_token(body, self.token_url)
             token = self._read(answer)
         except Exception as e:
-            self._failure = _refusal(e) if isinstance(e, APIError) else e
+            self._failure = _refusal(e) if _refused(e) else e
             if self._failure is e:
                 raise
             raise self._failure from e
@@ -296,6 +296,13 @@ class ClientCredentials:
         return token
 
 
+def _refused(e: Exception) -> TypeGuard[APIError]:
+    """True for answers that reject the credentials (or the route): 4xx but 429, and 500."""
+    return isinstance(e, APIError) and (
+        e.status == 500 or (400 <= e.status < 500 and e.status != 429)
+    )
+
+
 def _refusal(e: APIError) -> AuthenticationError:
     """The error for a token request the server answered with *e*."""
     if isinstance(e, NotFoundError) or e.status == 405:
@@ -304,10 +311,7 @@ def _refusal(e: APIError) -> AuthenticationError:
             f"({e.message})"
         )
     else:
-        message = (
-            f"the token request was refused ({e.status}): check the client id and secret "
-            f"({e.message})"
-        )
+        message = f"the token request was refused: check the client id and secret ({e.message})"
     return AuthenticationError(
         e.status, message, route=_TOKEN_ROUTE, error_id=e.error_id, body=e.body, headers=e.headers
     )

@@ -216,7 +216,7 @@ class AirbyteClient:
         self.auth: Auth = _check_auth(auth or url_creds or auth_from_env(env) or NoAuth())
         self.retry = retry or RetryPolicy()
         self.retry_budget = retry_budget or RetryBudget()
-        self.server_clock = ServerClock()
+        self._clock = ServerClock()
         self._rate = RateLimiter(rate_limit) if rate_limit is not None else None
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=connect_timeout)
         # The first attempt's timeout, cut once here to the call's total time if that is less.
@@ -235,8 +235,13 @@ class AirbyteClient:
         self.destination_definitions = DestinationDefinitions(self._request)
         self.sources = Sources(self._request)
         self.destinations = Destinations(self._request)
-        self.connections = Connections(self._request, clock=self.server_clock)
+        self.connections = Connections(self._request, clock=self._clock)
         self.jobs = Jobs(self._request)
+
+    @property
+    def server_clock(self) -> ServerClock:
+        """The server's clock as this client's answers tell it (shared with its resources)."""
+        return self._clock
 
     def __repr__(self) -> str:
         return f"AirbyteClient({self._base!r}, auth={self.auth!r}, state={self._state.value})"
@@ -331,7 +336,11 @@ class AirbyteClient:
         method: str = "POST",
     ) -> Any:
         try:
-            payload = None if body is None else json.dumps(body, separators=(",", ":")).encode()
+            payload = (
+                None
+                if body is None
+                else json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+            )
         except (TypeError, ValueError) as e:
             raise InvalidArgumentError(f"the body for {route} is not JSON: {e}") from None
         return await self._call(method, self._url(route), route, payload, idempotent=idempotent)
@@ -344,20 +353,17 @@ class AirbyteClient:
         payload: bytes | None,
         *,
         idempotent: bool,
-        authenticated: bool = True,
     ) -> Any:
         """One call: a first attempt, then retries as :func:`~._retry.decide` allows."""
         started = time.monotonic()
         try:
             result = await self._exchange(
-                method, url, route, payload, authenticated, self._first_timeout
+                method, url, route, payload, authenticated=True, timeout=self._first_timeout
             )
         except AirbyteError as exc:
             if not is_retryable(exc, idempotent=idempotent):
                 raise
-            result = await self._retry(
-                method, url, route, payload, idempotent, authenticated, exc, started
-            )
+            result = await self._retry(method, url, route, payload, idempotent, exc, started)
         self.retry_budget.on_success()
         return result
 
@@ -368,7 +374,6 @@ class AirbyteClient:
         route: str,
         payload: bytes | None,
         idempotent: bool,
-        authenticated: bool,
         first: AirbyteError,
         started: float,
     ) -> Any:
@@ -414,7 +419,12 @@ class AirbyteClient:
                     raise exc
                 left = self.retry.total_timeout - (time.monotonic() - started)
                 return await self._exchange(
-                    method, url, route, payload, authenticated, self._capped_timeout(left)
+                    method,
+                    url,
+                    route,
+                    payload,
+                    authenticated=True,
+                    timeout=self._capped_timeout(left),
                 )
         raise AssertionError("unreachable")
 
@@ -424,6 +434,7 @@ class AirbyteClient:
         url: URL,
         route: str,
         payload: bytes | None,
+        *,
         authenticated: bool,
         timeout: aiohttp.ClientTimeout,
     ) -> Any:
@@ -442,7 +453,7 @@ class AirbyteClient:
                 headers=headers,
                 timeout=timeout,
             )
-            self.server_clock.observe(response.headers.get("Date"))
+            self._clock.observe(response.headers.get("Date"))
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s %s -> %d", method, route, response.status)
             if (
@@ -461,7 +472,8 @@ class AirbyteClient:
         """
         POST *body* to the token endpoint: *token_url* (absolute, or a path from the server's
         root), else the first of the Config API's and the public API's routes that exists. The
-        one found is remembered. Retried as :mod:`~._retry` says for token requests.
+        one found is remembered. One attempt: the call that needs the token retries as a whole
+        (see :mod:`~._retry`), so that retries do not nest.
         """
         payload = json.dumps(body).encode()
         root = self.base_url.with_path("/")
@@ -475,8 +487,13 @@ class AirbyteClient:
             candidates = [root.with_path(prefix + route) for route in _TOKEN_ROUTES]
         for url in candidates:
             try:
-                answer = await self._call(
-                    "POST", url, TOKEN_ROUTE, payload, idempotent=True, authenticated=False
+                answer = await self._exchange(
+                    "POST",
+                    url,
+                    TOKEN_ROUTE,
+                    payload,
+                    authenticated=False,
+                    timeout=self._first_timeout,
                 )
             except NotFoundError:
                 if url is candidates[-1]:

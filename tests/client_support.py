@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from typing import Any
 
 import attrs
@@ -33,10 +34,26 @@ def requests_to(emu: Emulator, route: str) -> int:
 
 @attrs.define
 class SkewedClock(ServerClock):
-    """A server clock whose estimate is off by *skew* seconds (positive: ahead of the server)."""
+    """*inner*'s estimate of the server's clock, *skew* seconds off (positive: ahead)."""
 
-    skew: float = 0.0
+    inner: ServerClock = attrs.field(factory=ServerClock, kw_only=True)
+    skew: float = attrs.field(default=0.0, kw_only=True)
 
     def now(self) -> float:
         """The estimate, *skew* seconds off."""
-        return super().now() + self.skew
+        return self.inner.now() + self.skew
+
+
+@attrs.define
+class UnsetClock(ServerClock):
+    """
+    *inner*, except that until its first ``Date`` it trusts a local clock *local_skew* seconds
+    off: a fresh client on a host whose clock is wrong.
+    """
+
+    inner: ServerClock = attrs.field(factory=ServerClock, kw_only=True)
+    local_skew: float = attrs.field(default=0.0, kw_only=True)
+
+    def now(self) -> float:
+        """The skewed local clock until *inner* has observed the server, then *inner*."""
+        return self.inner.now() if self.inner.observed else time.time() + self.local_skew

@@ -8,10 +8,11 @@ from typing import Any
 import anyio
 import pytest
 import stamina
-from client_support import SkewedClock, client_for, requests_to
+from client_support import SkewedClock, UnsetClock, client_for, requests_to
 
 from airbyte_async import AirbyteClient, Job, JobType, RetryPolicy
 from airbyte_async._reconcile import trigger_exactly_once
+from airbyte_async._throttle import ServerClock
 from airbyte_async.errors import (
     InvalidArgumentError,
     NotFoundError,
@@ -29,12 +30,14 @@ pytestmark = pytest.mark.anyio
 SYNC = "connections/sync"
 
 
-async def trigger(client: AirbyteClient, connection_id: str, **kwargs: Any) -> Job:
-    """Trigger a sync of *connection_id* through trigger_exactly_once."""
+async def trigger(
+    client: AirbyteClient, connection_id: str, clock: ServerClock | None = None, **kwargs: Any
+) -> Job:
+    """Trigger a sync of *connection_id* through trigger_exactly_once (on *clock* if given)."""
     return await trigger_exactly_once(
         client.request,
         client.jobs,
-        client.server_clock,
+        clock or client.server_clock,
         route=SYNC,
         connection_id=connection_id,
         job_type=JobType.SYNC,
@@ -150,8 +153,8 @@ async def test_409_on_a_retry_adopts_the_running_job(airbyte_emulator_factory: F
     """The listing missed the job (a clock far off); the retry's 409 proves it exists."""
     emu = await one_connection(airbyte_emulator_factory, {"kind": "hang_after", "times": 1})
     async with client_for(emu, timeout=0.25) as client:
-        client.server_clock = SkewedClock(skew=3600.0)
-        job = await trigger(client, emu.connection_ids[0])
+        clock = SkewedClock(inner=client.server_clock, skew=3600.0)
+        job = await trigger(client, emu.connection_ids[0], clock)
 
     assert jobs_of(emu) == [job.id]
     assert requests_to(emu, SYNC) == 2
@@ -164,8 +167,23 @@ async def test_a_second_of_clock_error_neither_misses_nor_doubles(
     """With the server clock estimated a second off either way, the lost job is still adopted."""
     emu = await one_connection(airbyte_emulator_factory, {"kind": "hang_after", "times": 1})
     async with client_for(emu, timeout=0.25) as client:
-        client.server_clock = SkewedClock(skew=skew)
-        job = await trigger(client, emu.connection_ids[0])
+        clock = SkewedClock(inner=client.server_clock, skew=skew)
+        job = await trigger(client, emu.connection_ids[0], clock)
+
+    assert jobs_of(emu) == [job.id]
+    assert requests_to(emu, SYNC) == 1
+
+
+async def test_a_fresh_client_on_a_wrong_local_clock_still_finds_its_job(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """The window is placed on the server's clock after listing, not the local one before."""
+    emu = await one_connection(
+        airbyte_emulator_factory, {"kind": "hang_after", "times": 1}, sync_duration=(0.01, 0.01)
+    )
+    async with client_for(emu, timeout=0.25) as client:
+        clock = UnsetClock(inner=client.server_clock, local_skew=30.0)
+        job = await trigger(client, emu.connection_ids[0], clock)
 
     assert jobs_of(emu) == [job.id]
     assert requests_to(emu, SYNC) == 1
@@ -181,8 +199,8 @@ async def test_a_job_finished_just_before_the_attempt_is_not_adopted(
         earlier = await trigger(client, connection_id)
         await client.jobs.wait(job_id=earlier.id, poll_interval=0.01)
         emu.set_faults([{"kind": "hang_after", "route": SYNC, "times": 1}])
-        client.server_clock = SkewedClock(skew=-1.0)
-        job = await trigger(client, connection_id)
+        clock = SkewedClock(inner=client.server_clock, skew=-1.0)
+        job = await trigger(client, connection_id, clock)
 
     assert jobs_of(emu) == [earlier.id, job.id]
     assert job.id != earlier.id
@@ -243,3 +261,17 @@ async def test_rounds_must_be_positive(airbyte_emulator_factory: Factory) -> Non
             await trigger(client, emu.connection_ids[0], rounds=0)
 
     assert emu.stats().total_requests == 0
+
+
+@pytest.mark.parametrize(
+    "fault", [{"kind": "hang_after"}, {"kind": "error", "status": 502}], ids=ids
+)
+async def test_connections_sync_goes_through_reconciliation(
+    airbyte_emulator_factory: Factory, fault: dict[str, Any]
+) -> None:
+    """client.connections.sync itself neither doubles nor loses a job after an ambiguous failure."""
+    emu = await one_connection(airbyte_emulator_factory, {**fault, "times": 1})
+    async with client_for(emu, timeout=0.25) as client:
+        job = await client.connections.sync(connection_id=emu.connection_ids[0])
+
+    assert jobs_of(emu) == [job.id]

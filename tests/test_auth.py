@@ -1,0 +1,377 @@
+"""Credentials against the emulator: basic, bearer, and client credentials with their tokens."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import anyio
+import pytest
+from client_support import client_for, requests_to
+
+from airbyte_async import (
+    AirbyteClient,
+    BasicAuth,
+    BearerToken,
+    ClientCredentials,
+    RetryBudget,
+)
+from airbyte_async._auth import token_lifetime
+from airbyte_async.errors import AuthenticationError, InvalidArgumentError, ServerError
+from airbyte_async.testing import (
+    Emulator,
+    RequireBasic,
+    RequireBearer,
+    RequireClientCredentials,
+    pytest_plugin,
+)
+
+airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
+Factory = pytest_plugin.EmulatorFactory
+
+pytestmark = pytest.mark.anyio
+
+APP_ID, APP_SECRET = "app-7f3c", "client-secret-9b1e4d"
+TOKEN = "/v1/applications/token"
+PUBLIC_TOKEN = "/public/v1/applications/token"
+READ = "source_definitions/list"
+
+
+async def read(client: AirbyteClient) -> None:
+    """One authenticated read."""
+    await client.request(READ, None, idempotent=True)
+
+
+async def app_server(factory: Factory, **kwargs: Any) -> Emulator:
+    """An emulator that wants tokens minted for APP_ID / APP_SECRET."""
+    lifetime = kwargs.pop("token_lifetime", 900.0)
+    reject = kwargs.pop("reject_status", 400)
+    policy = RequireClientCredentials(
+        APP_ID, APP_SECRET, token_lifetime=lifetime, reject_status=reject
+    )
+    kwargs.setdefault("airbyte_version", "head")
+    return await factory(auth=policy, record_requests=True, **kwargs)
+
+
+def token_requests(emu: Emulator) -> int:
+    """Requests on either token route."""
+    by_route = emu.stats().requests_by_route
+    return by_route.get(TOKEN, 0) + by_route.get(PUBLIC_TOKEN, 0)
+
+
+# -- basic and bearer ------------------------------------------------------------------------
+
+
+async def test_basic_auth_is_accepted(airbyte_emulator_factory: Factory) -> None:
+    """The right username and password pass the proxy."""
+    emu = await airbyte_emulator_factory(auth=RequireBasic("airbyte", "password"))
+    async with client_for(emu, auth=BasicAuth("airbyte", "password")) as client:
+        await read(client)
+
+
+async def test_wrong_basic_auth_is_an_authentication_error_after_one_request(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A rejected password raises AuthenticationError at once: static credentials cannot heal."""
+    emu = await airbyte_emulator_factory(auth=RequireBasic("airbyte", "password"))
+    async with client_for(emu, auth=BasicAuth("airbyte", "wrong")) as client:
+        with pytest.raises(AuthenticationError, match="401 on source_definitions/list"):
+            await read(client)
+
+    assert requests_to(emu, READ) == 1
+
+
+async def test_credentials_in_the_url_are_sent_as_basic_auth(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """http://user:pass@host works like BasicAuth(user, pass), and the URL keeps no password."""
+    emu = await airbyte_emulator_factory(auth=RequireBasic("airbyte", "p@ss:word"))
+    url = emu.url.replace("http://", "http://airbyte:p%40ss%3Aword@")
+    async with AirbyteClient(url, env={}) as client:
+        await read(client)
+
+    assert "p@ss" not in str(client.base_url)
+
+
+async def test_bearer_token_is_accepted(airbyte_emulator_factory: Factory) -> None:
+    """The right fixed token passes."""
+    emu = await airbyte_emulator_factory(auth=RequireBearer("tok-123"))
+    async with client_for(emu, auth=BearerToken("tok-123")) as client:
+        await read(client)
+
+
+async def test_wrong_bearer_token_is_an_authentication_error(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A rejected fixed token raises AuthenticationError after one request."""
+    emu = await airbyte_emulator_factory(auth=RequireBearer("tok-123"))
+    async with client_for(emu, auth=BearerToken("tok-456")) as client:
+        with pytest.raises(AuthenticationError):
+            await read(client)
+
+    assert requests_to(emu, READ) == 1
+
+
+# -- client credentials ------------------------------------------------------------------------
+
+
+async def test_a_token_is_minted_once_from_the_config_api_route_with_a_json_body(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """/api/v1/applications/token gets {client_id, client_secret} as JSON; the token is reused."""
+    emu = await app_server(airbyte_emulator_factory)
+    async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
+        for _ in range(3):
+            await read(client)
+
+    [request] = [r for r in emu.requests if r.route == TOKEN]
+    assert request.body == {"client_id": APP_ID, "client_secret": APP_SECRET}
+    assert emu.stats().tokens_minted == 1
+    assert requests_to(emu, READ) == 3
+
+
+async def test_a_configured_token_url_is_used(airbyte_emulator_factory: Factory) -> None:
+    """token_url= (here a path from the server's root) replaces the default routes."""
+    emu = await app_server(airbyte_emulator_factory)
+    auth = ClientCredentials(APP_ID, APP_SECRET, token_url="/api/public/v1/applications/token")
+    async with client_for(emu, auth=auth) as client:
+        await read(client)
+
+    assert emu.stats().requests_by_route.get(PUBLIC_TOKEN) == 1
+    assert TOKEN not in emu.stats().requests_by_route
+
+
+async def test_without_a_config_api_token_route_the_public_one_is_tried_then_explained(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """0.40 has neither route: both are tried once, and the error says to pass token_url."""
+    emu = await airbyte_emulator_factory(airbyte_version="0.40")
+    async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
+        with pytest.raises(AuthenticationError, match="token_url"):
+            await read(client)
+
+    by_route = emu.stats().requests_by_route
+    assert (by_route.get(TOKEN), by_route.get(PUBLIC_TOKEN)) == (1, 1)
+    assert requests_to(emu, READ) == 0
+
+
+@pytest.mark.parametrize("status", [400, 401, 500])
+async def test_wrong_client_credentials_fail_clearly_after_one_token_request(
+    airbyte_emulator_factory: Factory, status: int
+) -> None:
+    """Each way Airbyte rejects credentials gives AuthenticationError, not a loop."""
+    emu = await app_server(airbyte_emulator_factory, reject_status=status)
+    async with client_for(emu, auth=ClientCredentials(APP_ID, "not-the-secret")) as client:
+        with pytest.raises(AuthenticationError) as caught:
+            await read(client)
+
+    expected = "the token request was refused: check the client id and secret"
+    assert str(caught.value).startswith(f"{status} on applications/token: {expected}")
+    assert token_requests(emu) == 1
+    assert requests_to(emu, READ) == 0
+
+
+async def test_concurrent_callers_share_one_failed_token_request(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """Fifty calls waiting for one refresh that is refused all fail with it; no second try."""
+    emu = await app_server(airbyte_emulator_factory)
+    errors: list[BaseException] = []
+    async with client_for(emu, auth=ClientCredentials(APP_ID, "not-the-secret")) as client:
+
+        async def call() -> None:
+            try:
+                await read(client)
+            except AuthenticationError as e:
+                errors.append(e)
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(50):
+                tg.start_soon(call)
+
+    assert len(errors) == 50
+    assert token_requests(emu) == 1
+
+
+async def test_fifty_calls_on_an_expired_token_make_one_token_request(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """Once the token is due, fifty concurrent calls wait for a single refresh."""
+    emu = await app_server(airbyte_emulator_factory, token_lifetime=0.3)
+    async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
+        await read(client)
+        await anyio.sleep(0.35)
+        async with anyio.create_task_group() as tg:
+            for _ in range(50):
+                tg.start_soon(read, client)
+
+    assert emu.stats().tokens_minted == 2
+    assert token_requests(emu) == 2
+    assert requests_to(emu, READ) == 51
+
+
+async def test_fifty_calls_rejected_with_401_make_one_token_request(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A token revoked early: fifty 401s lead to one refresh, and each call is replayed once."""
+    emu = await app_server(airbyte_emulator_factory)
+    async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
+        await read(client)
+        emu.set_faults([{"kind": "token_expiry", "times": 1}])
+        async with anyio.create_task_group() as tg:
+            for _ in range(50):
+                tg.start_soon(read, client)
+
+    assert emu.stats().tokens_minted == 2
+    assert requests_to(emu, READ) == 1 + 50 * 2
+
+
+async def test_a_token_is_renewed_before_it_expires(airbyte_emulator_factory: Factory) -> None:
+    """Past three quarters of a 0.4 s token's life, the next call mints first: no 401 at all."""
+    emu = await app_server(airbyte_emulator_factory, token_lifetime=0.4)
+    async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
+        await read(client)
+        await anyio.sleep(0.35)
+        await read(client)
+
+    assert emu.stats().tokens_minted == 2
+    assert requests_to(emu, READ) == 2
+
+
+async def test_a_401_refreshes_the_token_once_and_replays_the_call(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A token that dies early costs one 401, one token request and one replay."""
+    emu = await app_server(
+        airbyte_emulator_factory, faults=[{"kind": "token_expiry", "route": READ, "times": 1}]
+    )
+    async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
+        await read(client)
+
+    assert emu.stats().tokens_minted == 2
+    assert requests_to(emu, READ) == 2
+
+
+async def test_a_token_rejected_twice_is_an_authentication_error(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """When the fresh token is refused too, the call fails: one refresh, never a loop."""
+    emu = await app_server(airbyte_emulator_factory, faults=[{"kind": "token_expiry"}])
+    async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
+        with pytest.raises(AuthenticationError, match="401"):
+            await read(client)
+
+    assert emu.stats().tokens_minted == 2
+    assert requests_to(emu, READ) == 2
+
+
+async def test_a_token_request_failing_with_503_is_retried(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A 503 from the token endpoint is transient: the token request is sent again."""
+    emu = await app_server(
+        airbyte_emulator_factory,
+        faults=[{"kind": "error", "status": 503, "route": "applications/token", "times": 1}],
+    )
+    async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
+        await read(client)
+
+    assert token_requests(emu) == 2
+    assert emu.stats().tokens_minted == 1
+
+
+async def test_a_token_endpoint_down_fails_a_trigger_after_its_own_attempts_only(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """No token: the trigger never left, so it is retried (5 attempts, not 5 x 5), never doubled."""
+    emu = await app_server(
+        airbyte_emulator_factory,
+        connections=1,
+        faults=[{"kind": "error", "status": 503, "route": "applications/token"}],
+    )
+    auth = ClientCredentials(APP_ID, APP_SECRET)
+    async with client_for(emu, auth=auth, retry_budget=RetryBudget(capacity=1000)) as client:
+        with pytest.raises(ServerError) as caught:
+            await client.request("connections/sync", {"connectionId": emu.connection_ids[0]})
+
+    assert caught.value.route == "applications/token"
+    assert token_requests(emu) == 5
+    assert requests_to(emu, "connections/sync") == 0
+
+
+async def test_client_credentials_come_from_the_environment(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """AIRBYTE_CLIENT_ID and AIRBYTE_CLIENT_SECRET give ClientCredentials."""
+    emu = await app_server(airbyte_emulator_factory)
+    env = {"AIRBYTE_URL": emu.url, "AIRBYTE_CLIENT_ID": APP_ID, "AIRBYTE_CLIENT_SECRET": APP_SECRET}
+    async with AirbyteClient(env=env) as client:
+        assert isinstance(client.auth, ClientCredentials)
+        await read(client)
+
+    assert emu.stats().tokens_minted == 1
+
+
+# -- token lifetimes (pure) --------------------------------------------------------------------
+
+
+def jwt(**claims: Any) -> str:
+    """An unsigned JWT-shaped token carrying *claims*."""
+
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none'})}.{part(claims)}.sig"
+
+
+@pytest.mark.parametrize(
+    ("token", "expires_in", "now", "expected"),
+    [
+        (jwt(exp=1_000_900, iat=1_000_000), None, 1_000_000.0, 900.0),
+        (jwt(exp=1_000_180, iat=1_000_000), 900, 1_000_000.0, 180.0),
+        (jwt(exp=1_000_900, iat=1_000_000), None, 1_000_600.0, 300.0),
+        (jwt(exp=1_000_900, iat=1_000_000), None, 5_000_000.0, 900.0),
+        (jwt(exp=1_000_900, iat=1_000_000), None, 0.0, 900.0),
+        (jwt(exp=1_000_900), None, 1_000_000.0, 900.0),
+        ("opaque-token", 900, 0.0, 900.0),
+        ("opaque-token", None, 0.0, None),
+        ("opaque-token", 0, 0.0, None),
+        ("a.%%%.c", "900", 0.0, None),
+    ],
+    ids=[
+        "exp-iat",
+        "jwt-shorter-than-expires_in",
+        "local-clock-says-less",
+        "local-clock-far-ahead-ignored",
+        "local-clock-far-behind",
+        "exp-only",
+        "expires_in-only",
+        "nothing",
+        "zero-ignored",
+        "garbage",
+    ],
+)
+def test_token_lifetime_takes_the_shortest_credible_estimate(
+    token: str, expires_in: object, now: float, expected: float | None
+) -> None:
+    """exp-iat, exp-now and expires_in: the smallest positive one wins; skew cannot zero it."""
+    assert token_lifetime(token, expires_in, now=now) == expected
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"client_id": "", "client_secret": "s"},
+        {"client_id": "i", "client_secret": ""},
+        {"client_id": "i", "client_secret": "s", "token_url": "ftp://host/token"},
+        {"client_id": "i", "client_secret": "s", "token_url": "relative/path"},
+        {"client_id": "i", "client_secret": "s", "token_url": "https://u:p@host/token"},
+        {"client_id": "i", "client_secret": "s", "default_lifetime": 0},
+        {"client_id": "i", "client_secret": "s\nX-Injected: 1"},
+    ],
+)
+def test_client_credentials_refuse_bad_settings(kwargs: dict[str, Any]) -> None:
+    """Empty ids, unusable token URLs, zero lifetimes and header injection are refused."""
+    with pytest.raises(InvalidArgumentError):
+        ClientCredentials(**kwargs)

@@ -1,0 +1,250 @@
+"""Bad input, ours and the server's: typed errors that name the problem, before any request."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiohttp import web
+from client_support import client_for
+
+from airbyte_async import (
+    AirbyteClient,
+    BasicAuth,
+    BearerToken,
+    ClientCredentials,
+    NoAuth,
+    RetryBudget,
+    RetryPolicy,
+)
+from airbyte_async.errors import InvalidArgumentError, ResponseValidationError
+from airbyte_async.testing import Emulator, pytest_plugin
+
+airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
+Factory = pytest_plugin.EmulatorFactory
+
+pytestmark = pytest.mark.anyio
+
+NaN = float("nan")
+Inf = float("inf")
+
+
+@pytest.fixture
+async def emu(airbyte_emulator_factory: Factory) -> Emulator:
+    """An emulator that must see no request at all."""
+    return await airbyte_emulator_factory(connections=1)
+
+
+# -- client settings ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "names"),
+    [
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": -1}, "timeout"),
+        ({"timeout": NaN}, "timeout"),
+        ({"timeout": Inf}, "timeout"),
+        ({"timeout": "5"}, "timeout"),
+        ({"connect_timeout": 0}, "connect_timeout"),
+        ({"max_connections": 0}, "max_connections"),
+        ({"max_connections": 2.5}, "max_connections"),
+        ({"rate_limit": 0}, "rate_limit"),
+        ({"rate_limit": -3}, "rate_limit"),
+        ({"rate_limit": NaN}, "rate_limit"),
+        ({"rate_limit": "10"}, "rate_limit"),
+        ({"retry": 3}, "retry"),
+        ({"retry_budget": 10}, "retry_budget"),
+        ({"session": "session"}, "session"),
+        ({"auth": ("airbyte", "password")}, "BasicAuth"),
+        ({"auth": "a-token"}, "auth"),
+    ],
+)
+async def test_bad_client_settings_are_refused_before_any_request(
+    emu: Emulator, kwargs: dict[str, Any], names: str
+) -> None:
+    """Zero, negative, non-finite or mistyped settings raise InvalidArgumentError naming them."""
+    with pytest.raises(InvalidArgumentError, match=names):
+        AirbyteClient(emu.url, env={}, **kwargs)
+
+    assert emu.stats().total_requests == 0
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"attempts": 0},
+        {"attempts": 1.5},
+        {"total_timeout": 0},
+        {"initial_wait": -1},
+        {"max_wait": 0},
+        {"max_retry_after": NaN},
+    ],
+)
+def test_bad_retry_policies_are_refused(kwargs: dict[str, Any]) -> None:
+    """A RetryPolicy out of range raises InvalidArgumentError naming the field."""
+    with pytest.raises(InvalidArgumentError, match=next(iter(kwargs))):
+        RetryPolicy(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"capacity": 0.5}, {"capacity": NaN}, {"refill": -1}, {"capacity": 2, "refill": 3}]
+)
+def test_bad_retry_budgets_are_refused(kwargs: dict[str, Any]) -> None:
+    """A RetryBudget out of range raises InvalidArgumentError."""
+    with pytest.raises(InvalidArgumentError):
+        RetryBudget(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: BasicAuth("", "password"),
+        lambda: BasicAuth("air:byte", "password"),
+        lambda: BasicAuth(42, "password"),
+        lambda: BasicAuth("airbyte", None),
+        lambda: BearerToken(""),
+        lambda: BearerToken("abc\r\nX-Admin: 1"),
+        lambda: ClientCredentials("id", ""),
+    ],
+    ids=[
+        "empty user",
+        "colon",
+        "user not str",
+        "password None",
+        "empty token",
+        "header injection",
+        "empty secret",
+    ],
+)
+def test_unusable_credentials_are_refused(make: Callable[[], object]) -> None:
+    """Credentials that cannot make a valid header raise InvalidArgumentError."""
+    with pytest.raises(InvalidArgumentError):
+        make()
+
+
+def test_a_credentials_error_never_shows_the_value() -> None:
+    """The message for a bad token names the problem, not the token."""
+    with pytest.raises(InvalidArgumentError) as caught:
+        BearerToken("s3cr3t\nvalue")
+
+    assert "s3cr3t" not in str(caught.value)
+
+
+# -- client.request ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "names"),
+    [
+        (("",), {}, "route"),
+        (("/connections/list",), {}, "route"),
+        (("http://elsewhere/api/v1/x",), {}, "route"),
+        (("../../admin",), {}, "route"),
+        (("connections/list?x=1",), {}, "route"),
+        (("connections list",), {}, "route"),
+        (("connections/list",), {"method": "TRACE"}, "method"),
+        (("connections/list",), {"method": "post"}, "method"),
+        (("connections/list", [1, 2]), {}, "body"),
+        (("connections/list", {"when": object()}), {}, "not JSON"),
+        (("connections/list", {"n": NaN}), {}, "not JSON"),
+    ],
+)
+async def test_requests_that_cannot_be_sent_are_refused_before_sending(
+    emu: Emulator, args: tuple[Any, ...], kwargs: dict[str, Any], names: str
+) -> None:
+    """Bad routes, methods and bodies raise InvalidArgumentError; the server sees nothing."""
+    async with client_for(emu) as client:
+        with pytest.raises(InvalidArgumentError, match=names):
+            await client.request(*args, **kwargs)
+
+    assert emu.stats().total_requests == 0
+
+
+async def test_resource_arguments_are_checked_before_sending(emu: Emulator) -> None:
+    """A resource's own checks (here an empty job type list) run before any request."""
+    async with client_for(emu) as client:
+        with pytest.raises(InvalidArgumentError):
+            await client.jobs.list_page(connection_id=emu.connection_ids[0], job_types=())
+
+    assert emu.stats().total_requests == 0
+
+
+# -- malformed answers ---------------------------------------------------------------------------
+
+Serve = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+async def odd_server() -> AsyncIterator[Serve]:
+    """``await odd_server(body)`` serves *body* (bytes, or JSON) to every request; its URL."""
+    runners: list[web.AppRunner] = []
+
+    async def start(body: Any, *, content_type: str = "application/json") -> str:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+
+        async def answer(request: web.Request) -> web.Response:
+            await request.read()
+            return web.Response(body=raw, content_type=content_type)
+
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", answer)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        runners.append(runner)
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        return f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
+
+
+ODD_BODIES = [{}, [], "text", 42, None, {"job": "not an object"}, {"available": "yes"}]
+CALLS: dict[str, Callable[[AirbyteClient], Awaitable[Any]]] = {
+    "health": lambda c: c.health(),
+    "jobs.get": lambda c: c.jobs.get(job_id=1),
+    "connections.get": lambda c: c.connections.get(connection_id="c"),
+    "sources.get": lambda c: c.sources.get(source_id="s"),
+    "workspaces.get": lambda c: c.workspaces.get(workspace_id="w"),
+    "jobs.list_page": lambda c: c.jobs.list_page(connection_id="c"),
+}
+
+
+@pytest.mark.parametrize("body", ODD_BODIES, ids=repr)
+@pytest.mark.parametrize("call", list(CALLS.values()), ids=list(CALLS))
+async def test_a_2xx_that_does_not_fit_is_a_response_validation_error(
+    odd_server: Serve, body: Any, call: Callable[[AirbyteClient], Awaitable[Any]]
+) -> None:
+    """Whatever JSON a 200 carries, a modelled call raises ResponseValidationError, never more."""
+    url = await odd_server(body)
+    async with AirbyteClient(url, auth=NoAuth(), env={}) as client:
+        with pytest.raises(ResponseValidationError):
+            await call(client)
+
+
+async def test_a_2xx_that_is_not_json_is_a_malformed_response(odd_server: Serve) -> None:
+    """An HTML page with status 200 raises ResponseValidationError marked malformed."""
+    url = await odd_server(b"<html>login</html>", content_type="text/html")
+    async with AirbyteClient(url, auth=NoAuth(), env={}, retry=RetryPolicy(attempts=1)) as client:
+        with pytest.raises(ResponseValidationError) as caught:
+            await client.health()
+
+    assert caught.value.malformed
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{}, {"access_token": ""}, {"access_token": 42}, {"access_token": "a\r\nb"}, ["x"]],
+    ids=repr,
+)
+async def test_a_token_answer_without_a_usable_token_is_a_response_validation_error(
+    odd_server: Serve, answer: Any
+) -> None:
+    """A token endpoint answering 200 without a sendable access_token fails clearly."""
+    url = await odd_server(answer)
+    async with AirbyteClient(url, auth=ClientCredentials("id", "secret"), env={}) as client:
+        with pytest.raises(ResponseValidationError, match="access_token"):
+            await client.health()

@@ -1,0 +1,346 @@
+"""AirbyteClient basics: URLs, the environment, session ownership, timeouts, transport errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import pytest
+from client_support import client_for, closed_port, requests_to
+
+from airbyte_async import (
+    AirbyteClient,
+    BasicAuth,
+    BearerToken,
+    ClientCredentials,
+    Health,
+    NoAuth,
+    RetryPolicy,
+)
+from airbyte_async._client import auth_from_env, normalize_url
+from airbyte_async.errors import (
+    ConnectError,
+    ConnectionLostError,
+    InvalidArgumentError,
+    RequestTimeoutError,
+)
+from airbyte_async.testing import pytest_plugin
+
+airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
+Factory = pytest_plugin.EmulatorFactory
+
+ONE_TRY = RetryPolicy(attempts=1)
+
+
+# -- URLs --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "root"),
+    [
+        ("http://host:8000", "http://host:8000/api/v1/"),
+        ("http://host:8000/", "http://host:8000/api/v1/"),
+        ("http://host:8000/api", "http://host:8000/api/v1/"),
+        ("http://host:8000/api/", "http://host:8000/api/v1/"),
+        ("http://host:8000/api/v1", "http://host:8000/api/v1/"),
+        ("http://host:8000/api/v1/", "http://host:8000/api/v1/"),
+        ("  https://cloud.airbyte.com/api/v1  ", "https://cloud.airbyte.com/api/v1/"),
+        ("http://host/airbyte", "http://host/airbyte/api/v1/"),
+        ("http://host/airbyte/api/v1/", "http://host/airbyte/api/v1/"),
+        ("http://[::1]:8000/api", "http://[::1]:8000/api/v1/"),
+    ],
+)
+def test_normalize_url_finds_the_api_root(url: str, root: str) -> None:
+    """Host, /api, /api/v1, trailing slashes and proxy prefixes all lead to .../api/v1/."""
+    base, creds = normalize_url(url)
+
+    assert str(base) == root
+    assert creds is None
+
+
+def test_normalize_url_takes_credentials_out_of_the_url() -> None:
+    """user:password in the URL become BasicAuth (percent-decoded) and leave the URL."""
+    base, creds = normalize_url("http://airbyte:p%40ss@host:8000/api")
+
+    assert str(base) == "http://host:8000/api/v1/"
+    assert creds == BasicAuth("airbyte", "p@ss")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "host:8000",
+        "ftp://host/api",
+        "http://",
+        "http://:8000",
+        "http://host:99999",
+        "http://host:port",
+        "http://host:8000/api/v1/connections/list",
+        "http://host:8000/api/public/v1",
+        "http://host:8000/api/v1?debug=1",
+        "http://host:8000/#top",
+        "",
+    ],
+)
+def test_bad_urls_are_invalid_arguments(url: str) -> None:
+    """Anything but http(s)://host[:port][/prefix][/api[/v1]] is refused."""
+    with pytest.raises(InvalidArgumentError):
+        normalize_url(url)
+
+
+def test_a_bad_url_never_shows_its_password() -> None:
+    """The message for an unparseable URL hides the credentials in it."""
+    with pytest.raises(InvalidArgumentError) as caught:
+        normalize_url("http://airbyte:hunter2@host:99999/api")
+
+    assert "hunter2" not in str(caught.value)
+    assert "***" in str(caught.value)
+
+
+def test_credentials_in_the_url_and_in_auth_conflict() -> None:
+    """Two sources of credentials are refused rather than one silently winning."""
+    with pytest.raises(InvalidArgumentError, match="both in the URL and in auth"):
+        AirbyteClient("http://u:p@host", auth=BearerToken("t"), env={})
+
+
+# -- the environment ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, None),
+        ({"AIRBYTE_TOKEN": "t0k"}, BearerToken("t0k")),
+        ({"AIRBYTE_USERNAME": "airbyte", "AIRBYTE_PASSWORD": "pw"}, BasicAuth("airbyte", "pw")),
+        (
+            {"AIRBYTE_TOKEN": "", "AIRBYTE_USERNAME": "a", "AIRBYTE_PASSWORD": "b"},
+            BasicAuth("a", "b"),
+        ),
+    ],
+)
+def test_auth_from_env_reads_one_kind_of_credentials(env: dict[str, str], expected: Any) -> None:
+    """Each kind of variable gives its Auth; empty values count as unset."""
+    assert auth_from_env(env) == expected
+
+
+def test_auth_from_env_reads_client_credentials() -> None:
+    """AIRBYTE_CLIENT_ID and AIRBYTE_CLIENT_SECRET give ClientCredentials."""
+    auth = auth_from_env({"AIRBYTE_CLIENT_ID": "id", "AIRBYTE_CLIENT_SECRET": "secret"})
+
+    assert isinstance(auth, ClientCredentials)
+    assert (auth.client_id, auth.client_secret) == ("id", "secret")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"AIRBYTE_TOKEN": "t", "AIRBYTE_USERNAME": "u", "AIRBYTE_PASSWORD": "p"}, "conflicting"),
+        (
+            {"AIRBYTE_TOKEN": "t", "AIRBYTE_CLIENT_ID": "i", "AIRBYTE_CLIENT_SECRET": "s"},
+            "conflicting",
+        ),
+        ({"AIRBYTE_CLIENT_ID": "i", "AIRBYTE_PASSWORD": "p"}, "conflicting"),
+        ({"AIRBYTE_CLIENT_ID": "i"}, "both AIRBYTE_CLIENT_ID and AIRBYTE_CLIENT_SECRET"),
+        ({"AIRBYTE_CLIENT_SECRET": "s"}, "both AIRBYTE_CLIENT_ID and AIRBYTE_CLIENT_SECRET"),
+        ({"AIRBYTE_USERNAME": "u"}, "both AIRBYTE_USERNAME and AIRBYTE_PASSWORD"),
+        ({"AIRBYTE_PASSWORD": "p"}, "both AIRBYTE_USERNAME and AIRBYTE_PASSWORD"),
+    ],
+)
+def test_conflicting_or_half_set_variables_are_refused(env: dict[str, str], message: str) -> None:
+    """Two kinds at once, or half a pair, is an InvalidArgumentError naming the variables."""
+    with pytest.raises(InvalidArgumentError, match=message):
+        auth_from_env(env)
+
+
+def test_the_client_reads_url_and_credentials_from_the_environment() -> None:
+    """AIRBYTE_URL and AIRBYTE_TOKEN configure a client given nothing else."""
+    client = AirbyteClient(env={"AIRBYTE_URL": "http://host:8000/api", "AIRBYTE_TOKEN": "t0k"})
+
+    assert str(client.base_url) == "http://host:8000/api/v1/"
+    assert client.auth == BearerToken("t0k")
+
+
+def test_explicit_auth_beats_the_environment() -> None:
+    """auth= wins, and conflicting variables it replaces are not even read."""
+    env = {"AIRBYTE_TOKEN": "t", "AIRBYTE_USERNAME": "u", "AIRBYTE_PASSWORD": "p"}
+
+    client = AirbyteClient("http://host", auth=NoAuth(), env=env)
+
+    assert client.auth == NoAuth()
+
+
+def test_no_url_at_all_is_an_invalid_argument() -> None:
+    """Without url= or AIRBYTE_URL there is nothing to talk to."""
+    with pytest.raises(InvalidArgumentError, match="AIRBYTE_URL"):
+        AirbyteClient(env={})
+
+
+# -- session ownership --------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_the_client_closes_the_session_it_created(airbyte_emulator_factory: Factory) -> None:
+    """The session opened in __aenter__ is closed in __aexit__."""
+    emu = await airbyte_emulator_factory()
+    async with client_for(emu) as client:
+        session = client._session
+        assert session is not None
+        await client.health()
+
+    assert session.closed
+
+
+@pytest.mark.anyio
+async def test_a_lent_session_stays_open(airbyte_emulator_factory: Factory) -> None:
+    """A session passed in is used and left open for its owner."""
+    emu = await airbyte_emulator_factory()
+    async with aiohttp.ClientSession() as session:
+        async with client_for(emu, session=session) as client:
+            await client.health()
+
+        assert not session.closed
+    assert requests_to(emu, "health") == 1
+
+
+@pytest.mark.anyio
+async def test_a_closed_lent_session_is_refused(airbyte_emulator_factory: Factory) -> None:
+    """Entering with a session that is already closed raises RuntimeError."""
+    emu = await airbyte_emulator_factory()
+    session = aiohttp.ClientSession()
+    await session.close()
+
+    with pytest.raises(RuntimeError, match="closed"):
+        async with client_for(emu, session=session):
+            pass
+
+
+@pytest.mark.anyio
+async def test_use_outside_async_with_is_a_runtime_error(airbyte_emulator_factory: Factory) -> None:
+    """Calls before __aenter__ raise RuntimeError and send nothing."""
+    emu = await airbyte_emulator_factory()
+    client = client_for(emu)
+
+    with pytest.raises(RuntimeError, match="async with"):
+        await client.health()
+    assert emu.stats().total_requests == 0
+
+
+@pytest.mark.anyio
+async def test_use_after_close_is_a_runtime_error(airbyte_emulator_factory: Factory) -> None:
+    """After __aexit__, calls raise RuntimeError saying the client is closed."""
+    emu = await airbyte_emulator_factory()
+    async with client_for(emu) as client:
+        pass
+
+    with pytest.raises(RuntimeError, match="closed"):
+        await client.health()
+
+
+@pytest.mark.anyio
+async def test_a_closed_client_cannot_be_reopened(airbyte_emulator_factory: Factory) -> None:
+    """Entering a client a second time raises RuntimeError."""
+    emu = await airbyte_emulator_factory()
+    client = client_for(emu)
+    async with client:
+        pass
+
+    with pytest.raises(RuntimeError, match="reopened"):
+        async with client:
+            pass
+
+
+# -- timeouts and transport errors --------------------------------------------------------------
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", ["slow", "latency"])
+async def test_a_slow_answer_is_a_request_timeout(
+    airbyte_emulator_factory: Factory, kind: str
+) -> None:
+    """An answer later than timeout= raises RequestTimeoutError."""
+    emu = await airbyte_emulator_factory(faults=[{"kind": kind, "delay": 1.0}])
+    async with client_for(emu, timeout=0.1, retry=ONE_TRY) as client:
+        with pytest.raises(RequestTimeoutError) as caught:
+            await client.health()
+
+    assert caught.value.maybe_processed
+
+
+@pytest.mark.anyio
+async def test_a_refused_connection_is_a_connect_error() -> None:
+    """Nothing listening: ConnectError, which says the request never left."""
+    url = f"http://127.0.0.1:{closed_port()}"
+    async with AirbyteClient(url, env={}, retry=ONE_TRY) as client:
+        with pytest.raises(ConnectError) as caught:
+            await client.health()
+
+    assert not caught.value.maybe_processed
+    assert "cannot connect to 127.0.0.1" in str(caught.value)
+
+
+@pytest.mark.anyio
+async def test_a_reset_connection_is_a_connection_lost_error(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A reset before any answer: ConnectionLostError, which says the server may have acted."""
+    emu = await airbyte_emulator_factory(faults=[{"kind": "reset_before"}])
+    async with client_for(emu, retry=ONE_TRY) as client:
+        with pytest.raises(ConnectionLostError) as caught:
+            await client.health()
+
+    assert caught.value.maybe_processed
+
+
+# -- the escape hatch and health ---------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_request_calls_any_route_and_returns_its_json(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """client.request(route, body) POSTs the body and returns the decoded answer."""
+    emu = await airbyte_emulator_factory(connections=2, record_requests=True)
+    workspace_id = emu.workspace_ids[0]
+    async with client_for(emu) as client:
+        answer = await client.request(
+            "connections/list", {"workspaceId": workspace_id}, idempotent=True
+        )
+
+    assert len(answer["connections"]) == 2
+    [sent] = [r for r in emu.requests if r.route == "/v1/connections/list"]
+    assert (sent.method, sent.body) == ("POST", {"workspaceId": workspace_id})
+
+
+@pytest.mark.anyio
+async def test_request_without_a_body_sends_none(airbyte_emulator_factory: Factory) -> None:
+    """body=None sends no body at all."""
+    emu = await airbyte_emulator_factory(record_requests=True)
+    async with client_for(emu) as client:
+        answer = await client.request("source_definitions/list", None, idempotent=True)
+
+    assert answer["sourceDefinitions"]
+    [sent] = [r for r in emu.requests if r.route == "/v1/source_definitions/list"]
+    assert not sent.had_body
+
+
+@pytest.mark.anyio
+async def test_health_reads_the_health_check(airbyte_emulator_factory: Factory) -> None:
+    """client.health() is GET /api/v1/health as a Health model."""
+    emu = await airbyte_emulator_factory(record_requests=True)
+    async with client_for(emu) as client:
+        health = await client.health()
+
+    assert health == Health(available=True)
+    assert [(r.method, r.route) for r in emu.requests] == [("GET", "/v1/health")]
+
+
+@pytest.mark.anyio
+async def test_the_server_clock_follows_the_date_header(airbyte_emulator_factory: Factory) -> None:
+    """After one answer, the client's server clock has observed the server's Date."""
+    emu = await airbyte_emulator_factory()
+    async with client_for(emu) as client:
+        assert not client.server_clock.observed
+        await client.health()
+
+    assert client.server_clock.observed
+    assert abs(client.server_clock.offset) < 2.0

@@ -1,0 +1,254 @@
+"""No secret leaves the process by accident: not in logs, reprs, models or exceptions."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from client_support import client_for
+
+from airbyte_async import (
+    AirbyteClient,
+    Auth,
+    BasicAuth,
+    BearerToken,
+    ClientCredentials,
+    Destination,
+    JobType,
+    Source,
+)
+from airbyte_async._reconcile import trigger_exactly_once
+from airbyte_async._secrets import SECRET_MASK, redact
+from airbyte_async.catalog import select_streams
+from airbyte_async.errors import (
+    AirbyteError,
+    AuthenticationError,
+    InvalidArgumentError,
+    NotFoundError,
+    UnprocessableEntityError,
+)
+from airbyte_async.testing import (
+    RequireBasic,
+    RequireBearer,
+    RequireClientCredentials,
+    pytest_plugin,
+)
+
+airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
+Factory = pytest_plugin.EmulatorFactory
+
+USER = "pipeline-user"
+BASIC_PASSWORD = "basic-pw-4TqZ9x"
+BEARER = "bearer-tok-Vn82Lq"
+CLIENT_ID = "app-id-public"
+CLIENT_SECRET = "client-secret-Hw71Kd"
+DB_PASSWORD = "db-password-Rj3Mx0"
+AWS_SECRET = "aws-secret-Pq5Zs9"
+API_KEY = "api-key-Lk2Bn6"
+SECRETS = [BASIC_PASSWORD, BEARER, CLIENT_SECRET, DB_PASSWORD, AWS_SECRET, API_KEY]
+
+POSTGRES = "decd338e-5647-4c0b-adf4-da0e75f5a750"
+S3 = "4816b78f-1489-44c1-9060-4b19d5fa9362"
+UNKNOWN = "00000000-0000-4000-8000-000000000000"
+
+SOURCE_CONFIG = {
+    "host": "db.example.com",
+    "port": 5432,
+    "database": "shop",
+    "username": "reader",
+    "password": DB_PASSWORD,
+    "api_key": API_KEY,
+}
+DESTINATION_CONFIG = {
+    "s3_bucket_name": "lake",
+    "s3_bucket_path": "raw",
+    "s3_bucket_region": "eu-west-1",
+    "format": {"format_type": "JSONL"},
+    "access_key_id": "AKIAEXAMPLE",
+    "secret_access_key": AWS_SECRET,
+}
+
+SETUPS: dict[str, tuple[Callable[[], Any], Callable[[], Auth], Callable[[], Auth]]] = {
+    "basic": (
+        lambda: RequireBasic(USER, BASIC_PASSWORD),
+        lambda: BasicAuth(USER, BASIC_PASSWORD),
+        lambda: BasicAuth(USER, BASIC_PASSWORD + "-wrong"),
+    ),
+    "bearer": (
+        lambda: RequireBearer(BEARER),
+        lambda: BearerToken(BEARER),
+        lambda: BearerToken(BEARER + "-wrong"),
+    ),
+    "client credentials": (
+        lambda: RequireClientCredentials(CLIENT_ID, CLIENT_SECRET),
+        lambda: ClientCredentials(CLIENT_ID, CLIENT_SECRET),
+        lambda: ClientCredentials(CLIENT_ID, CLIENT_SECRET + "-wrong"),
+    ),
+}
+
+
+def leaks(text: str, secrets: list[str]) -> list[str]:
+    """The secrets (or a basic-auth encoding of one) that appear in *text*."""
+    found = [s for s in secrets if s in text]
+    encoded = base64.b64encode(f"{USER}:{BASIC_PASSWORD}".encode()).decode()
+    return found + ([encoded] if encoded in text else [])
+
+
+def record_texts(caplog: pytest.LogCaptureFixture) -> str:
+    """Every captured record: its message, its extra fields and its traceback."""
+    parts = [caplog.text]
+    for record in caplog.records:
+        parts.append(record.getMessage())
+        parts.extend(repr(v) for v in vars(record).values())
+    return "\n".join(parts)
+
+
+async def pipeline(
+    client: AirbyteClient, workspace_id: str, errors: list[AirbyteError]
+) -> list[Any]:
+    """Create a source, a destination and a connection, sync it, and make some calls fail."""
+    source = await client.sources.create(
+        workspace_id=workspace_id, name="shop", definition_id=POSTGRES, configuration=SOURCE_CONFIG
+    )
+    destination = await client.destinations.create(
+        workspace_id=workspace_id, name="lake", definition_id=S3, configuration=DESTINATION_CONFIG
+    )
+    schema = await client.sources.discover_schema(source_id=source.source_id)
+    assert schema.catalog is not None
+    connection = await client.connections.create(
+        source_id=source.source_id,
+        destination_id=destination.destination_id,
+        name="shop to lake",
+        sync_catalog=select_streams(schema.catalog, "orders"),
+    )
+    job = await trigger_exactly_once(
+        client.request,
+        client.jobs,
+        client.server_clock,
+        route="connections/sync",
+        connection_id=connection.connection_id,
+        job_type=JobType.SYNC,
+    )
+    finished = await client.jobs.wait(job_id=job.id, poll_interval=0.01)
+    updated = await client.sources.update(source_id=source.source_id, name="shop v2")
+    for failing in (
+        client.sources.get(source_id=UNKNOWN),
+        client.sources.create(
+            workspace_id=workspace_id,
+            name="no host",
+            definition_id=POSTGRES,
+            configuration={k: v for k, v in SOURCE_CONFIG.items() if k != "host"},
+        ),
+    ):
+        try:
+            await failing
+        except AirbyteError as e:
+            errors.append(e)
+    return [source, destination, schema, connection, job, finished, updated]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("setup", list(SETUPS), ids=list(SETUPS))
+async def test_a_whole_pipeline_with_debug_logging_leaks_no_secret(
+    airbyte_emulator_factory: Factory, caplog: pytest.LogCaptureFixture, setup: str
+) -> None:
+    """Logs, reprs, models and errors of a pipeline with retries and failures show no secret."""
+    caplog.set_level(logging.DEBUG)
+    policy, good, bad = SETUPS[setup]
+    emu = await airbyte_emulator_factory(
+        auth=policy(),
+        sync_duration=(0.01, 0.02),
+        faults=[
+            {"kind": "error", "status": 503, "route": "sources/discover_schema", "times": 1},
+            {"kind": "hang_after", "route": "connections/sync", "times": 1},
+            {"kind": "token_expiry", "route": "jobs/get_light", "times": 1},
+        ],
+    )
+    errors: list[AirbyteError] = []
+    async with client_for(emu, auth=good(), timeout=0.5) as client:
+        results = await pipeline(client, emu.workspace_ids[0], errors)
+        shown = [repr(client), str(client), repr(client.auth)]
+        minted = getattr(client.auth, "_token", None)
+    async with client_for(emu, auth=bad()) as wrong:
+        try:
+            await wrong.request("source_definitions/list", None, idempotent=True)
+        except AuthenticationError as e:
+            errors.append(e)
+        shown.append(repr(wrong))
+    try:
+        AirbyteClient(f"http://{USER}:{BASIC_PASSWORD}@host:99999", env={})
+    except InvalidArgumentError as e:
+        errors.append(e)
+
+    assert [type(e) for e in errors] == [
+        NotFoundError,
+        UnprocessableEntityError,
+        AuthenticationError,
+        InvalidArgumentError,
+    ]
+    secrets = SECRETS + ([minted] if minted else [])
+    assert leaks(record_texts(caplog), secrets) == []
+    assert "retrying" in caplog.text
+    assert leaks("\n".join(shown), secrets) == []
+    assert leaks("\n".join(repr(r) + str(r) for r in results), secrets) == []
+    for error in errors:
+        assert leaks(str(error) + repr(error) + repr(error.args), secrets) == []
+
+
+def test_models_with_configuration_hide_their_secrets() -> None:
+    """repr() of a Source and a Destination masks every secret-keyed value, however nested."""
+    source = Source(
+        workspace_id="w",
+        name="shop",
+        definition_id=POSTGRES,
+        source_id="s",
+        configuration={**SOURCE_CONFIG, "tunnel_method": {"tunnel_user_password": BEARER}},
+    )
+    destination = Destination(
+        workspace_id="w",
+        name="lake",
+        definition_id=S3,
+        destination_id="d",
+        configuration=DESTINATION_CONFIG,
+    )
+
+    assert leaks(repr(source) + str(source) + repr(destination), SECRETS) == []
+    assert "db.example.com" in repr(source)
+    assert source.configuration["password"] == DB_PASSWORD
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [
+        BasicAuth(USER, BASIC_PASSWORD),
+        BearerToken(BEARER),
+        ClientCredentials(CLIENT_ID, CLIENT_SECRET),
+    ],
+    ids=["basic", "bearer", "client credentials"],
+)
+def test_auth_objects_never_show_their_secret(auth: Auth) -> None:
+    """repr() and str() of every credential type hide the secret part."""
+    assert leaks(repr(auth) + str(auth), SECRETS) == []
+
+
+def test_redact_masks_secret_keys_and_keeps_the_rest() -> None:
+    """redact() replaces secret-keyed values anywhere in the tree and leaves the input alone."""
+    config = {
+        "password": DB_PASSWORD,
+        "nested": [{"apiKey": API_KEY, "host": "h"}],
+        "credentials_json": "{...}",
+        "port": 5432,
+    }
+
+    masked = redact(config)
+
+    assert masked == {
+        "password": SECRET_MASK,
+        "nested": [{"apiKey": SECRET_MASK, "host": "h"}],
+        "credentials_json": SECRET_MASK,
+        "port": 5432,
+    }
+    assert config["password"] == DB_PASSWORD
