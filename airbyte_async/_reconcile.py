@@ -16,8 +16,12 @@ clock's skew cancels out, and ``Date``'s one-second steps only make the window s
 from __future__ import annotations
 
 import logging
+import random
 import time
 from typing import TYPE_CHECKING
+
+import anyio
+import stamina
 
 from ._retry import never_reached_server
 from ._serde import structure
@@ -25,6 +29,7 @@ from ._throttle import ServerClock
 from .errors import (
     AirbyteError,
     InvalidArgumentError,
+    RateLimitError,
     ResponseValidationError,
     ServerError,
     SyncAlreadyRunningError,
@@ -77,6 +82,21 @@ async def _job_since(
     return max(mine, key=lambda job: job.id) if mine else None
 
 
+def _pause(round_: int) -> float:
+    """Seconds to wait before round *round_* (1-based): long enough for a restart to pass."""
+    if bool(stamina.is_testing()):
+        return 0.0
+    pause: float = min(8.0, 0.5 * 2 ** (round_ - 1)) * random.uniform(0.5, 1.0)
+    return pause
+
+
+def _transient(exc: BaseException) -> bool:
+    """A failure that waiting may cure: the network, the server's health, its rate limit."""
+    return isinstance(exc, TransportError | ServerError | RateLimitError) or (
+        isinstance(exc, ResponseValidationError) and exc.malformed
+    )
+
+
 async def trigger_exactly_once(
     request: Request,
     jobs: Jobs,
@@ -85,32 +105,60 @@ async def trigger_exactly_once(
     route: str,
     connection_id: str,
     job_type: JobType,
-    rounds: int = 3,
+    rounds: int = 4,
 ) -> Job:
     """
     Call *route* (``connections/sync`` or ``connections/reset``) so that at most one job starts,
     and return that job.
 
+    Each round either settles an earlier uncertain attempt or sends the trigger: after a
+    failure that may have started a job, the next rounds look for that job (and adopt it)
+    until a listing succeeds, and only a listing that finds none lets the trigger go again.
+    Rounds after a transient failure (the network, 5xx, 429, on the trigger or the listing)
+    wait a little longer each time, so that a server restart is waited out, not hammered.
+
     *clock* is the client's :class:`~airbyte_async._throttle.ServerClock`, which every answer
     (the listing's included) updates. Raises
-    :class:`~airbyte_async.errors.SyncAlreadyRunningError` when the *first* attempt finds a job
-    already running (the caller decides whether to attach). Raises the trigger's error when it
-    is not ambiguous, when the listing that should settle it fails (with a note saying so), and
-    when *rounds* ambiguous failures in a row leave no job behind. A 2xx answer that does not
-    fit a job proves the job was started: it is looked up, never triggered again.
+    :class:`~airbyte_async.errors.SyncAlreadyRunningError` when a job is running and no
+    attempt of this call may have started it (the caller decides whether to attach). Raises the
+    trigger's error when it is not transient, and the last error when *rounds* rounds end
+    without a job (with a note when a possible job could not be looked for). A 2xx answer that
+    does not fit a job proves the job was started: it is looked up, never triggered again.
     """
     if rounds < 1:
         raise InvalidArgumentError(f"rounds must be at least 1, got {rounds!r}")
     body = {"connectionId": connection_id}
-    first = True
     # From the first attempt on: a job that attempt created may show up late.
     began = time.monotonic()
+    may_have_started = False  # some attempt may have started a job
+    unsettled = False  # ...and it has not been looked for since
+    started = False  # an attempt certainly started one
+    last: AirbyteError | None = None
     for round_ in range(rounds):
+        if round_:
+            await anyio.sleep(_pause(round_))
+        if unsettled:
+            try:
+                job = await _job_since(jobs, clock, connection_id, job_type, began)
+            except AirbyteError as err:
+                assert last is not None
+                if not _transient(err):
+                    last.add_note(f"could not check whether it started a job: {err}")
+                    raise last from err
+                log.info("looking for the job of an uncertain %s failed: %s", route, err)
+                continue
+            if job is not None:
+                log.info("adopted job %d created by an uncertain %s", job.id, route)
+                return job
+            unsettled = False
+            if started:
+                break
+            log.info("no job from the uncertain %s for %s: triggering again", route, connection_id)
         try:
             data = await request(route, body, idempotent=False)
             return structure(data, Job, route=route)
         except SyncAlreadyRunningError:
-            if first:
+            if not may_have_started:
                 raise
             job = await find_running_job(jobs, connection_id, job_type)
             if job is None:
@@ -119,26 +167,15 @@ async def trigger_exactly_once(
             return job
         except AirbyteError as e:
             # A 2xx with the wrong shape: the job exists, only its description was unreadable.
-            started = isinstance(e, ResponseValidationError) and not e.malformed
-            if not (started or is_ambiguous(e)):
+            certain = isinstance(e, ResponseValidationError) and not e.malformed
+            if not (certain or _transient(e)):
                 raise
-            log.info(
-                "%s for %s failed uncertainly (%s): looking for its job", route, connection_id, e
-            )
-            first = False
-            job, listing = None, None
-            try:
-                job = await _job_since(jobs, clock, connection_id, job_type, began)
-            except AirbyteError as err:
-                listing = err
-            if listing is not None:
-                # Unsettled: triggering again could start a second sync.
-                e.add_note(f"could not check whether it started a job: {listing}")
-                raise
-            if job is not None:
-                log.info("adopted job %d created by the uncertain %s", job.id, route)
-                return job
-            if started or round_ == rounds - 1:
-                raise
-            log.info("no job from the uncertain %s for %s: triggering again", route, connection_id)
-    raise AssertionError("unreachable")
+            last = e
+            if certain or is_ambiguous(e):
+                log.info("%s for %s failed uncertainly (%s)", route, connection_id, e)
+                may_have_started = unsettled = True
+                started = started or certain
+    assert last is not None
+    if unsettled:
+        last.add_note("could not check whether it started a job")
+    raise last

@@ -275,3 +275,35 @@ async def test_connections_sync_goes_through_reconciliation(
         job = await client.connections.sync(connection_id=emu.connection_ids[0])
 
     assert jobs_of(emu) == [job.id]
+
+
+async def test_an_outage_while_looking_for_the_job_is_waited_out(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """The listing fails for a whole call (503s), later rounds list again and adopt the job."""
+    emu = await one_connection(airbyte_emulator_factory)
+    emu.set_faults(
+        [
+            {"kind": "hang_after", "route": SYNC, "times": 1},
+            {"kind": "error", "status": 503, "route": "jobs/list", "times": 6},
+        ]
+    )
+    async with client_for(emu, timeout=0.25) as client:
+        job = await trigger(client, emu.connection_ids[0])
+
+    assert requests_to(emu, SYNC) == 1
+    assert jobs_of(emu) == [job.id]
+
+
+async def test_resets_in_a_row_are_each_settled_before_triggering_again(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """Three resets in a row: each round looks for a job first, finds none, triggers; one job."""
+    emu = await one_connection(airbyte_emulator_factory)
+    emu.set_faults([{"kind": "reset_before", "route": SYNC, "times": 3}])
+    async with client_for(emu) as client:
+        job = await trigger(client, emu.connection_ids[0])
+
+    assert jobs_of(emu) == [job.id]
+    assert requests_to(emu, SYNC) == 4
+    assert requests_to(emu, "jobs/list") == 3
