@@ -24,6 +24,7 @@ from ._auth import Auth, BasicAuth, BearerToken, ClientCredentials, NoAuth
 from ._retry import TOKEN_ROUTE, RetryBudget, RetryPolicy, decide, is_retryable
 from ._serde import structure
 from ._throttle import RateLimiter, ServerClock
+from ._transport import ObjectHook
 from .errors import (
     AirbyteError,
     InvalidArgumentError,
@@ -334,6 +335,7 @@ class AirbyteClient:
         *,
         idempotent: bool,
         method: str = "POST",
+        object_hook: ObjectHook | None = None,
     ) -> Any:
         try:
             payload = (
@@ -343,7 +345,9 @@ class AirbyteClient:
             )
         except (TypeError, ValueError) as e:
             raise InvalidArgumentError(f"the body for {route} is not JSON: {e}") from None
-        return await self._call(method, self._url(route), route, payload, idempotent=idempotent)
+        return await self._call(
+            method, self._url(route), route, payload, idempotent=idempotent, object_hook=object_hook
+        )
 
     async def _call(
         self,
@@ -353,17 +357,26 @@ class AirbyteClient:
         payload: bytes | None,
         *,
         idempotent: bool,
+        object_hook: ObjectHook | None = None,
     ) -> Any:
         """One call: a first attempt, then retries as :func:`~._retry.decide` allows."""
         started = time.monotonic()
         try:
             result = await self._exchange(
-                method, url, route, payload, authenticated=True, timeout=self._first_timeout
+                method,
+                url,
+                route,
+                payload,
+                authenticated=True,
+                timeout=self._first_timeout,
+                object_hook=object_hook,
             )
         except AirbyteError as exc:
             if not is_retryable(exc, idempotent=idempotent):
                 raise
-            result = await self._retry(method, url, route, payload, idempotent, exc, started)
+            result = await self._retry(
+                method, url, route, payload, idempotent, exc, started, object_hook
+            )
         self.retry_budget.on_success()
         return result
 
@@ -376,6 +389,7 @@ class AirbyteClient:
         idempotent: bool,
         first: AirbyteError,
         started: float,
+        object_hook: ObjectHook | None,
     ) -> Any:
         retries = 0
 
@@ -425,6 +439,7 @@ class AirbyteClient:
                     payload,
                     authenticated=True,
                     timeout=self._capped_timeout(left),
+                    object_hook=object_hook,
                 )
         raise AssertionError("unreachable")
 
@@ -437,6 +452,7 @@ class AirbyteClient:
         *,
         authenticated: bool,
         timeout: aiohttp.ClientTimeout,
+        object_hook: ObjectHook | None = None,
     ) -> Any:
         """One request, replayed once after a 401 when the credentials can be refreshed."""
         session = self._open_session()
@@ -465,7 +481,7 @@ class AirbyteClient:
                 log.debug("%s %s: 401, replaying once with fresh credentials", method, route)
                 headers = await self.auth.headers(self._fetch_token)
                 continue
-            return _transport.decode(response, route=route)
+            return _transport.decode(response, route=route, object_hook=object_hook)
         raise AssertionError("unreachable")
 
     async def _fetch_token(self, body: Mapping[str, str], token_url: str | None) -> Any:

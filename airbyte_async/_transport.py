@@ -9,7 +9,7 @@ One HTTP exchange, and nothing else: the only module that knows aiohttp's except
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -24,7 +24,10 @@ from .errors import (
     error_for,
 )
 
-__all__ = ["Response", "decode", "send"]
+__all__ = ["ObjectHook", "Response", "decode", "send"]
+
+#: Called with each decoded JSON object; returns what stands for it.
+ObjectHook = Callable[[dict[str, Any]], Any]
 
 _JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
@@ -77,9 +80,12 @@ async def send(
         raise ConnectionLostError(f"connection lost: {type(e).__name__}", route=route) from e
 
 
-def decode(response: Response, *, route: str) -> Any:
+def decode(response: Response, *, route: str, object_hook: ObjectHook | None = None) -> Any:
     """
     The JSON of a 2xx answer (None when empty), or raise the error the status maps to.
+
+    *object_hook* sees every JSON object of a 2xx answer as it is decoded (see
+    :func:`json.loads`); a caller that drops parts it does not need there never holds them all.
 
     A 2xx body that is not JSON raises :class:`ResponseValidationError` with
     ``malformed=True``: a proxy or a broken connection mangled it, and the server may have acted.
@@ -89,7 +95,7 @@ def decode(response: Response, *, route: str) -> Any:
         if not raw.strip():
             return None
         try:
-            return json.loads(raw)
+            return json.loads(raw, object_hook=object_hook)
         except ValueError as e:
             raise ResponseValidationError(
                 f"the server answered {status} with a body that is not JSON",

@@ -34,6 +34,7 @@ import attrs
 from anyio.streams.memory import MemoryObjectSendStream
 
 from ._reconcile import find_running_job
+from ._serde import structure
 from ._watch import JobWatcher, Watch
 from .errors import (
     AirbyteError,
@@ -208,9 +209,12 @@ class Selection:
 
     def matches(self, connection: Connection) -> bool:
         """True when *connection* belongs to the selection (its workspace is not checked)."""
-        if not self.include_inactive and connection.status is not ConnectionStatus.ACTIVE:
+        return self._wants(connection.name, connection.status)
+
+    def _wants(self, name: str, status: ConnectionStatus) -> bool:
+        if not self.include_inactive and status is not ConnectionStatus.ACTIVE:
             return False
-        return self.name_glob is None or fnmatch.fnmatchcase(connection.name, self.name_glob)
+        return self.name_glob is None or fnmatch.fnmatchcase(name, self.name_glob)
 
 
 def _check_uuid(what: str, value: str) -> None:
@@ -282,16 +286,46 @@ async def resolve_targets(
     return [target or known[cid] for cid, target in given.items()]
 
 
+@attrs.frozen(kw_only=True)
+class _Listed:
+    """What a batch needs of a listed connection."""
+
+    connection_id: str
+    name: str
+    status: ConnectionStatus
+    workspace_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class _Listing:
+    connections: tuple[_Listed, ...]
+
+
+def _without_catalog(obj: dict[str, Any]) -> dict[str, Any]:
+    # Catalogs make up most of a listing (thousands of connections: hundreds of MB decoded);
+    # dropped as each connection is decoded, they are never all held at once.
+    obj.pop("syncCatalog", None)
+    return obj
+
+
+async def _listed(client: AirbyteClient, workspace_id: str) -> tuple[_Listed, ...]:
+    route = "connections/list"
+    data = await client._request(
+        route, {"workspaceId": workspace_id}, idempotent=True, object_hook=_without_catalog
+    )
+    return structure(data, _Listing, route=route).connections
+
+
 async def _select(client: AirbyteClient, selection: Selection) -> list[SyncTarget]:
     if selection.workspace_id is not None:
         workspace_ids = [selection.workspace_id]
     else:
         workspace_ids = [w.workspace_id async for w in client.workspaces.list()]
     targets = [
-        _target(conn)
+        SyncTarget(conn.connection_id, conn.name, conn.workspace_id or wid)
         for wid in workspace_ids
-        async for conn in client.connections.list(workspace_id=wid)
-        if selection.matches(conn)
+        for conn in await _listed(client, wid)
+        if selection._wants(conn.name, conn.status)
     ]
     if not targets:
         where = selection.workspace_id or "any workspace"
