@@ -233,7 +233,7 @@ def main() -> None:
         rows,
     )
     if len(rows) == 2:
-        print(f"\norchestrator CPU / baseline CPU: {rows[1][4] / rows[0][4]:.2f}")
+        print(f"\norchestrator CPU / baseline CPU: {rows[1][6] / rows[0][6]:.2f}")
 
 
 if __name__ == "__main__":

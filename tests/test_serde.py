@@ -159,7 +159,9 @@ def test_job_head_reads_queued_and_structured_log_events() -> None:
     assert logs is not None
     assert logs.log_type == "structured"
     assert [e.message for e in logs.events] == ["Starting replication", "Reading stream users"]
-    assert logs.lines[0] == "INFO replication-orchestrator: Starting replication"
+    assert (
+        logs.lines[0] == "2026-08-17 20:53:21 INFO replication-orchestrator: Starting replication"
+    )
     assert job.records_synced == 8
     assert job.attempts[0].total_stats is not None
     assert job.attempts[0].total_stats.records_rejected == 2

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TextIO
 
 import anyio
 
@@ -114,7 +116,7 @@ def client_from_args(args: argparse.Namespace, **options: object) -> AirbyteClie
 
 def _parser() -> argparse.ArgumentParser:
     from ..testing import _cli as emulator_cli
-    from . import _demo, _sync
+    from . import _apply, _demo, _resources, _sync
 
     parser = argparse.ArgumentParser(
         prog="airbyte-async",
@@ -122,8 +124,13 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log every request and retry to stderr"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _sync.register(sub)
+    _apply.register(sub)
+    _resources.register(sub)
     _demo.register(sub)
     emulator = sub.add_parser(
         "emulator",
@@ -165,6 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0, 1, 2 or 130)."""
     parser = _parser()
     args = parser.parse_args(argv)
+    _configure_logging(verbose=args.verbose)
     try:
         return anyio.run(_main, args.func, args)
     except BaseException as raised:  # sorted out below; re-raised when not ours
@@ -178,6 +186,38 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"airbyte-async: {type(error).__name__}: {error}", file=sys.stderr)
             return EXIT_USAGE
         raise
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record comes, not when it was made."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: TextIO) -> None:
+        pass
+
+
+def _configure_logging(*, verbose: bool) -> None:
+    """
+    Warnings to stderr; with ``-v``, every request and retry too. stamina's own retry warnings
+    are left out: airbyte-async logs each retry with its reason (at DEBUG) already.
+    """
+    logger = logging.getLogger("airbyte_async")
+    handler = next((h for h in logger.handlers if h.get_name() == "airbyte-async-cli"), None)
+    if handler is None:
+        handler = _StderrHandler()
+        handler.set_name("airbyte-async-cli")
+        handler.setFormatter(logging.Formatter("airbyte-async: %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+        # Any handler on the way keeps stamina's records from Python's last-resort printer.
+        logging.getLogger("stamina").addHandler(logging.NullHandler())
+    # Levels on the handler, not the loggers: a program that calls main() keeps its own.
+    handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    if verbose and logger.getEffectiveLevel() > logging.DEBUG:
+        logger.setLevel(logging.DEBUG)
 
 
 def _first(error: BaseException) -> BaseException:

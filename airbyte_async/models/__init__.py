@@ -31,6 +31,7 @@ from .connections import (
     StreamProgress,
     SyncProgress,
     TimeUnit,
+    describe_schedule,
 )
 from .definitions import (
     DefinitionSpecification,
@@ -40,6 +41,7 @@ from .definitions import (
     SupportLevel,
 )
 from .destinations import Destination
+from .ensured import EnsureAction, Ensured
 from .jobs import (
     Attempt,
     AttemptLogs,
@@ -101,6 +103,10 @@ __all__ = [
     "StreamProgress",
     "SyncProgress",
     "TimeUnit",
+    "describe_schedule",
+    # ensure
+    "EnsureAction",
+    "Ensured",
     # jobs
     "Attempt",
     "AttemptLogs",

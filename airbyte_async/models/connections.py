@@ -23,6 +23,7 @@ __all__ = [
     "StreamProgress",
     "SyncProgress",
     "TimeUnit",
+    "describe_schedule",
 ]
 
 
@@ -148,6 +149,35 @@ class Connection:
     def sync_catalog(self) -> Catalog:
         """The streams this connection syncs and how; may raise ResponseValidationError once."""
         return resolved(self._sync_catalog)
+
+    @property
+    def effective_schedule(self) -> tuple[ScheduleType, ScheduleData | None]:
+        """
+        The schedule as *schedule_type* and *schedule_data*, whichever form the server sent:
+        a legacy *schedule* alone reads as basic, no schedule at all as manual.
+        """
+        if self.schedule_type is not None:
+            return self.schedule_type, self.schedule_data
+        if self.schedule is not None:
+            basic = BasicSchedule(time_unit=self.schedule.time_unit, units=self.schedule.units)
+            return ScheduleType.BASIC, ScheduleData(basic_schedule=basic)
+        return ScheduleType.MANUAL, None
+
+    @property
+    def schedule_description(self) -> str:
+        """In words: ``"manual"``, ``"every 6 hours"``, ``"cron 0 0 3 * * ? (UTC)"``."""
+        return describe_schedule(*self.effective_schedule)
+
+
+def describe_schedule(schedule_type: ScheduleType | None, data: ScheduleData | None) -> str:
+    """A schedule in words, as :attr:`Connection.schedule_description` gives it."""
+    if data is not None and schedule_type is not ScheduleType.MANUAL:
+        if data.basic_schedule is not None:
+            units, unit = data.basic_schedule.units, str(data.basic_schedule.time_unit)
+            return f"every {units} {unit.removesuffix('s') if units == 1 else unit}"
+        if data.cron is not None:
+            return f"cron {data.cron.cron_expression} ({data.cron.cron_time_zone})"
+    return str(schedule_type or ScheduleType.MANUAL)
 
 
 @attrs.frozen(kw_only=True)

@@ -10,10 +10,11 @@ servers and routes; :attr:`Job.records_synced` and :attr:`Job.bytes_synced` look
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 import attrs
 
+from ..errors import NoMatchError
 from .common import Deferred, JsonObject, OpenEnum, StreamDescriptor, resolved
 
 __all__ = [
@@ -199,6 +200,20 @@ class LogEvent:
     stack_trace: str | None = attrs.field(default=None, repr=False)
     caller: JsonObject | None = attrs.field(default=None, repr=False, hash=False)
 
+    @property
+    def time(self) -> datetime:
+        """:attr:`timestamp` as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.timestamp / 1000, UTC)
+
+    @property
+    def line(self) -> str:
+        """
+        The event as one text line, like the formatted logs of older servers:
+        ``"2026-08-21 10:00:00 INFO replication-orchestrator: Starting replication"``.
+        """
+        stamp = self.time.strftime("%Y-%m-%d %H:%M:%S")
+        return f"{stamp} {self.level.upper()} {self.log_source}: {self.message}"
+
 
 @attrs.frozen(kw_only=True)
 class AttemptLogs:
@@ -216,10 +231,19 @@ class AttemptLogs:
 
     @property
     def lines(self) -> tuple[str, ...]:
-        """The log as text lines: the formatted lines, or one line per structured event."""
+        """
+        The log as text lines, whichever format the server used: its formatted lines as they
+        are, or each structured event as :attr:`LogEvent.line` followed by the lines of its
+        stack trace, if it has one.
+        """
         if self.log_lines or not self.events:
             return self.log_lines
-        return tuple(f"{e.level.upper()} {e.log_source}: {e.message}" for e in self.events)
+        lines: list[str] = []
+        for event in self.events:
+            lines.append(event.line)
+            if event.stack_trace:
+                lines.extend(event.stack_trace.splitlines())
+        return tuple(lines)
 
 
 def _resolved_or_none(logs: AttemptLogs | Deferred[AttemptLogs] | None) -> AttemptLogs | None:
@@ -259,6 +283,11 @@ class Attempt:
     def stream_stats(self) -> tuple[StreamAttemptStats, ...]:
         """Each stream's counters in this attempt, read from the answer on first use."""
         return resolved(self._stream_stats)
+
+    @property
+    def failures(self) -> tuple[FailureReason, ...]:
+        """What went wrong in this attempt, as the server summed it up; empty if nothing did."""
+        return self.failure_summary.failures if self.failure_summary is not None else ()
 
     @property
     def records(self) -> int | None:
@@ -365,6 +394,44 @@ class Job:
         """:attr:`failure` as ``"origin/type: message"``; None when there is none."""
         failure = self.failure
         return failure.describe() if failure is not None else None
+
+    def attempt(self, number: int | None = None) -> Attempt | None:
+        """
+        The attempt numbered *number* (the server's attempt id, from 0), or the last one when
+        *number* is None; None when the job has no attempt yet.
+
+        Raises :class:`~airbyte_async.errors.NoMatchError` naming the attempts there are when
+        there is no attempt *number*.
+        """
+        if number is None:
+            return self.attempts[-1] if self.attempts else None
+        for attempt in self.attempts:
+            if attempt.id == number:
+                return attempt
+        there = ", ".join(str(a.id) for a in self.attempts) or "none yet"
+        raise NoMatchError(
+            f"job {self.id} has no attempt {number} (attempts: {there})",
+            candidates=[str(a.id) for a in self.attempts],
+        )
+
+    def describe_failures(self) -> tuple[str, ...]:
+        """
+        Every failure of every attempt, one readable line each, oldest attempt first:
+        ``"attempt 1: source/config_error: Could not connect (stream public.orders)"``.
+
+        Only routes that return attempts (jobs/get, jobs/list) carry failures; a job read from
+        jobs/get_light describes none.
+        """
+        lines = []
+        for attempt in self.attempts:
+            for failure in attempt.failures:
+                stream = failure.stream_descriptor
+                where = ""
+                if stream is not None:
+                    name = f"{stream.namespace}.{stream.name}" if stream.namespace else stream.name
+                    where = f" (stream {name})"
+                lines.append(f"attempt {attempt.id}: {failure.describe()}{where}")
+        return tuple(lines)
 
     @property
     def ended_at(self) -> datetime | None:

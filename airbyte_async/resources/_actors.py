@@ -7,10 +7,12 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ..models import CheckResult, Destination, Source
+from ..errors import InvalidArgumentError, NoMatchError
+from ..models import CheckResult, Destination, EnsureAction, Ensured, Source
 from ..models import _wire as w
 from ._base import Request
 from ._call import call, call_no_content
+from ._diff import actor_differences, only_match
 
 __all__ = ["DESTINATION", "SOURCE", "Actors"]
 
@@ -22,6 +24,7 @@ class Kind(Generic[A]):
     """Routes and wire shapes of one kind of actor."""
 
     route: str
+    noun: str
     model: type[A]
     envelope: type[w.SourceList] | type[w.DestinationList]
     id_body: type[w.ActorIdBody]
@@ -32,6 +35,7 @@ class Kind(Generic[A]):
 
 SOURCE = Kind(
     route="sources",
+    noun="source",
     model=Source,
     envelope=w.SourceList,
     id_body=w.SourceIdBody,
@@ -41,6 +45,7 @@ SOURCE = Kind(
 )
 DESTINATION = Kind(
     route="destinations",
+    noun="destination",
     model=Destination,
     envelope=w.DestinationList,
     id_body=w.DestinationIdBody,
@@ -104,6 +109,63 @@ class Actors(Generic[A]):
             body = w.ActorListBody(
                 workspace_id=workspace_id, cursor=cursor, page_size=page.page_size
             )
+
+    async def find(self, *, workspace_id: str, name: str) -> A:
+        """
+        The one in *workspace_id* named exactly *name* (case-sensitive; names are not unique).
+
+        Raises :class:`~airbyte_async.errors.NoMatchError` when there is none and
+        :class:`~airbyte_async.errors.AmbiguousMatchError` (with their ids) when several share
+        the name.
+        """
+        found = await self._named(workspace_id, name)
+        if found is None:
+            noun = self._kind.noun
+            raise NoMatchError(f"no {noun} named {name!r} in workspace {workspace_id}")
+        return found
+
+    async def ensure(
+        self, *, workspace_id: str, name: str, definition_id: str, configuration: Mapping[str, Any]
+    ) -> Ensured[A]:
+        """
+        Make sure one named *name* exists in *workspace_id* with this *configuration*.
+
+        Creates it when no one has the name, updates its configuration when it differs, and
+        otherwise leaves it alone; the result says which, and what changed. Secrets the server
+        returns masked (``"**********"``) count as equal to what is given, so running this twice
+        rewrites nothing. A secret changed only in value is therefore not noticed: pass it to
+        ``update`` to rotate it.
+
+        Raises :class:`~airbyte_async.errors.AmbiguousMatchError` when several share the name,
+        and :class:`~airbyte_async.errors.InvalidArgumentError` when the one found uses another
+        connector definition (the API cannot change that: delete it or choose another name).
+        """
+        current = await self._named(workspace_id, name)
+        if current is None:
+            created = await self.create(
+                workspace_id=workspace_id,
+                name=name,
+                definition_id=definition_id,
+                configuration=configuration,
+            )
+            return Ensured(action=EnsureAction.CREATED, value=created)
+        if current.definition_id != definition_id:
+            raise InvalidArgumentError(
+                f"{self._kind.noun} {name!r} ({self._kind.id_of(current)}) uses definition "
+                f"{current.definition_id}, not {definition_id}; a {self._kind.noun}'s definition "
+                "cannot change: delete it or choose another name"
+            )
+        differences = actor_differences(current, configuration)
+        if not differences:
+            return Ensured(action=EnsureAction.UNCHANGED, value=current)
+        updated = await self._update(self._kind.id_of(current), name, configuration)
+        changes = tuple(d.path for d in differences)
+        return Ensured(action=EnsureAction.UPDATED, value=updated, changes=changes)
+
+    async def _named(self, workspace_id: str, name: str) -> A | None:
+        matches = [a async for a in self.list(workspace_id=workspace_id) if a.name == name]
+        ids = [self._kind.id_of(a) for a in matches]
+        return only_match(matches, name, self._kind.noun, f"workspace {workspace_id}", ids)
 
     async def _get(self, actor_id: str) -> A:
         body = self._kind.id_body(actor_id=actor_id)

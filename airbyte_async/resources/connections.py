@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
+from typing import Any
 
 import attrs
 
 from .._reconcile import trigger_exactly_once
 from .._serde import structure, unstructure
 from .._throttle import ServerClock
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, NoMatchError
 from ..models import (
     BasicSchedule,
     Catalog,
     Connection,
     ConnectionStatus,
+    EnsureAction,
+    Ensured,
     Job,
     JobType,
     NamespaceDefinition,
@@ -28,6 +31,7 @@ from ..models import (
 from ..models import _wire as w
 from ._base import Request
 from ._call import call, call_no_content
+from ._diff import ConnectionWanted, connection_differences, only_match
 from .jobs import Jobs
 
 __all__ = ["Connections"]
@@ -36,7 +40,7 @@ __all__ = ["Connections"]
 @attrs.frozen
 class Connections:
     """
-    Connections: create, get, list, update, delete, and trigger syncs and resets.
+    Connections: create, get, find, list, update, ensure, delete, and trigger syncs and resets.
 
     Schedules are always sent as ``scheduleType`` + ``scheduleData``; a legacy
     :class:`~airbyte_async.models.Schedule` is converted to a basic schedule first, because
@@ -100,6 +104,103 @@ class Connections:
         )
         for connection in page.connections:
             yield connection
+
+    async def find(
+        self,
+        *,
+        workspace_id: str,
+        name: str,
+        source_id: str | None = None,
+        destination_id: str | None = None,
+    ) -> Connection:
+        """
+        The connection of *workspace_id* named exactly *name* (and, when given, from
+        *source_id* and to *destination_id*); deleted connections are not considered.
+
+        Raises :class:`~airbyte_async.errors.NoMatchError` when there is none and
+        :class:`~airbyte_async.errors.AmbiguousMatchError` (with their ids) when several match.
+        """
+        found = await self._named(workspace_id, name, source_id, destination_id)
+        if found is None:
+            raise NoMatchError(f"no connection named {name!r} in workspace {workspace_id}")
+        return found
+
+    async def ensure(
+        self,
+        *,
+        workspace_id: str,
+        source_id: str,
+        destination_id: str,
+        name: str,
+        sync_catalog: Catalog | None = None,
+        schedule: Schedule | None = None,
+        schedule_type: ScheduleType | None = None,
+        schedule_data: ScheduleData | None = None,
+        status: ConnectionStatus | None = None,
+        namespace_definition: NamespaceDefinition | None = None,
+        namespace_format: str | None = None,
+        prefix: str | None = None,
+        non_breaking_changes_preference: NonBreakingChangesPreference | None = None,
+    ) -> Ensured[Connection]:
+        """
+        Make sure a connection named *name* runs from *source_id* to *destination_id* with
+        these settings; the result says whether it was created, updated or left unchanged.
+
+        The connection is looked up by workspace, source, destination and name. Settings left
+        None are used on creation as :meth:`create` uses them (an absent *status* is active)
+        and left alone on an existing connection. Of *sync_catalog*, what counts is the
+        selected streams and their sync mode, destination sync mode, cursor (incremental
+        streams) and primary key (deduplicating modes): a new stream discovered in the source
+        changes nothing. An update sends only what
+        differs. Raises :class:`~airbyte_async.errors.AmbiguousMatchError` when several
+        connections match, :class:`~airbyte_async.errors.InvalidArgumentError` for an
+        inconsistent schedule.
+        """
+        schedule_type, schedule_data = _schedule(schedule, schedule_type, schedule_data)
+        wanted = ConnectionWanted(
+            sync_catalog=sync_catalog,
+            schedule_type=schedule_type,
+            schedule_data=schedule_data,
+            status=status,
+            namespace_definition=namespace_definition,
+            namespace_format=namespace_format,
+            prefix=prefix,
+            non_breaking_changes_preference=non_breaking_changes_preference,
+        )
+        current = await self._named(workspace_id, name, source_id, destination_id)
+        if current is None:
+            created = await self.create(
+                source_id=source_id,
+                destination_id=destination_id,
+                name=name,
+                status=status or ConnectionStatus.ACTIVE,
+                **_settings(wanted, _ALL_SETTINGS),
+            )
+            return Ensured(action=EnsureAction.CREATED, value=created)
+        differences = connection_differences(current, wanted)
+        if not differences:
+            return Ensured(action=EnsureAction.UNCHANGED, value=current)
+        changed = {_setting_of(d.path) for d in differences}
+        updated = await self.update(
+            connection_id=current.connection_id,
+            status=status if "status" in changed else None,
+            **_settings(wanted, changed),
+        )
+        changes = tuple(d.path for d in differences)
+        return Ensured(action=EnsureAction.UPDATED, value=updated, changes=changes)
+
+    async def _named(
+        self, workspace_id: str, name: str, source_id: str | None, destination_id: str | None
+    ) -> Connection | None:
+        matches = [
+            c
+            async for c in self.list(workspace_id=workspace_id)
+            if c.name == name
+            and source_id in (None, c.source_id)
+            and destination_id in (None, c.destination_id)
+        ]
+        ids = [c.connection_id for c in matches]
+        return only_match(matches, name, "connection", f"workspace {workspace_id}", ids)
 
     async def update(
         self,
@@ -198,6 +299,33 @@ class Connections:
             connection_id=connection_id,
             job_type=job_type,
         )
+
+
+_ALL_SETTINGS = frozenset(
+    {
+        "sync_catalog",
+        "schedule",
+        "namespace_definition",
+        "namespace_format",
+        "prefix",
+        "non_breaking_changes_preference",
+    }
+)
+
+
+def _setting_of(path: str) -> str:
+    """The ``ensure`` setting a difference's *path* belongs to."""
+    return "sync_catalog" if path.startswith("streams[") else path
+
+
+def _settings(wanted: ConnectionWanted, names: Collection[str]) -> dict[str, Any]:
+    """The keyword arguments of create or update for the settings *names*."""
+    chosen: dict[str, Any] = {
+        name: getattr(wanted, name) for name in names if name in _ALL_SETTINGS - {"schedule"}
+    }
+    if "schedule" in names:
+        chosen |= {"schedule_type": wanted.schedule_type, "schedule_data": wanted.schedule_data}
+    return chosen
 
 
 def _schedule(

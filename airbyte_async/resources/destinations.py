@@ -15,7 +15,7 @@ __all__ = ["Destinations"]
 
 @attrs.frozen
 class Destinations(Actors[Destination]):
-    """Destinations: create, get, list, update, delete, check."""
+    """Destinations: create, get, find, list, update, ensure, delete, check."""
 
     @property
     def _kind(self) -> Kind[Destination]:

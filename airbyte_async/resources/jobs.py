@@ -30,7 +30,7 @@ _ORDER = {
 @attrs.frozen
 class Jobs:
     """
-    Jobs: get, list, cancel, and wait for one to finish.
+    Jobs: get, list, cancel, read their logs, and wait for one to finish.
 
     List filters are sent only when given: 0.40 servers know none of them (only *connection_id*,
     which is always sent because 0.40 requires it). *order_by* is ``"created_at"``,
@@ -43,6 +43,22 @@ class Jobs:
     async def get(self, *, job_id: int) -> Job:
         """The job *job_id* with its attempts and their logs."""
         return await call(self._request, "jobs/get", w.JobIdBody(id=job_id), Job, idempotent=True)
+
+    async def logs(self, *, job_id: int, attempt: int | None = None) -> tuple[str, ...]:
+        """
+        The log of one attempt of the job as text lines: the last attempt, or the one numbered
+        *attempt* (the server's attempt id, from 0).
+
+        Works with both log formats: formatted ``logLines`` come as they are, structured
+        ``events`` (recent servers) one line each (see
+        :attr:`~airbyte_async.models.AttemptLogs.lines`). Empty while the job has no attempt or
+        when the server sent no logs. Raises :class:`~airbyte_async.errors.NoMatchError` when
+        the job has no attempt *attempt*. For the structured events themselves, read
+        ``(await jobs.get(job_id=...)).attempt(n).logs``.
+        """
+        chosen = (await self.get(job_id=job_id)).attempt(attempt)
+        logs = chosen.logs if chosen is not None else None
+        return logs.lines if logs is not None else ()
 
     async def get_light(self, *, job_id: int) -> Job:
         """The job *job_id* without attempts: cheap enough to poll."""

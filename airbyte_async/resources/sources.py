@@ -17,7 +17,7 @@ __all__ = ["Sources"]
 
 @attrs.frozen
 class Sources(Actors[Source]):
-    """Sources: create, get, list, update, delete, check, discover their schema."""
+    """Sources: create, get, find, list, update, ensure, delete, check, discover their schema."""
 
     @property
     def _kind(self) -> Kind[Source]:

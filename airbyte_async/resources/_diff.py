@@ -1,0 +1,194 @@
+"""
+What differs between the object the server has and the one wanted: the core of ``ensure``.
+
+Pure functions, no I/O: the resources' ``ensure`` methods and :mod:`airbyte_async.apply` share
+them, so a plan and its execution decide alike. A :class:`Difference` holds both values, for a
+plan to show (masked); ``Ensured.changes`` keeps only the paths.
+
+Equality is the server's: a value the server masks (``"**********"``) equals whatever was
+given, because the server never says what it holds; a value missing on one side differs from
+any value on the other; ``True`` differs from ``1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+import attrs
+
+from .._secrets import SECRET_MASK
+from ..errors import AmbiguousMatchError
+from ..models import (
+    Catalog,
+    Connection,
+    ConnectionStatus,
+    NamespaceDefinition,
+    NonBreakingChangesPreference,
+    ScheduleData,
+    ScheduleType,
+    StreamAndConfig,
+    StreamConfig,
+    SyncMode,
+    describe_schedule,
+)
+from ..models.actors import Actor
+
+__all__ = [
+    "ABSENT",
+    "ConnectionWanted",
+    "Difference",
+    "actor_differences",
+    "connection_differences",
+    "only_match",
+    "stream_key",
+]
+
+T = TypeVar("T")
+
+
+class _Absent:
+    """The value on the side of a difference where a key does not exist."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+
+
+@attrs.frozen
+class Difference:
+    """One difference: at *path*, the server has *before* and *after* is wanted."""
+
+    path: str
+    before: Any = attrs.field(repr=False)
+    after: Any = attrs.field(repr=False)
+
+
+def only_match(
+    items: Sequence[T], name: str, noun: str, where: str, ids: Sequence[str]
+) -> T | None:
+    """
+    The one item of *items* (those named *name*), None when there is none; several raise
+    :class:`~airbyte_async.errors.AmbiguousMatchError` listing their *ids*.
+    """
+    if len(items) > 1:
+        raise AmbiguousMatchError(
+            f"{len(items)} {noun}s are named {name!r} in {where}: {', '.join(ids)};"
+            " rename or delete all but one",
+            candidates=ids,
+        )
+    return items[0] if items else None
+
+
+def _masked(value: Any) -> bool:
+    return isinstance(value, str) and value == SECRET_MASK
+
+
+def _same(wanted: Any, current: Any) -> bool:
+    if isinstance(wanted, bool) or isinstance(current, bool):
+        return type(wanted) is type(current) and wanted == current
+    return bool(wanted == current)
+
+
+def json_differences(wanted: Any, current: Any, path: str) -> Iterator[Difference]:
+    """Leaf-level differences between two JSON values; masked values count as equal."""
+    if _masked(wanted) or _masked(current):
+        return
+    if isinstance(wanted, Mapping) and isinstance(current, Mapping):
+        for key in [*wanted, *(k for k in current if k not in wanted)]:
+            where = f"{path}.{key}"
+            if key not in current:
+                yield Difference(where, ABSENT, wanted[key])
+            elif key not in wanted:
+                yield Difference(where, current[key], ABSENT)
+            else:
+                yield from json_differences(wanted[key], current[key], where)
+        return
+    if isinstance(wanted, list) and isinstance(current, list) and len(wanted) == len(current):
+        for index, (w, c) in enumerate(zip(wanted, current, strict=True)):
+            yield from json_differences(w, c, f"{path}[{index}]")
+        return
+    if not _same(wanted, current):
+        yield Difference(path, current, wanted)
+
+
+def actor_differences(current: Actor, configuration: Mapping[str, Any]) -> list[Difference]:
+    """How *current*'s configuration differs from *configuration* (paths ``configuration.*``)."""
+    return list(json_differences(dict(configuration), current.configuration, "configuration"))
+
+
+@attrs.frozen(kw_only=True)
+class ConnectionWanted:
+    """The settings ``ensure`` manages on a connection; None leaves a setting as it is."""
+
+    sync_catalog: Catalog | None = None
+    schedule_type: ScheduleType | None = None
+    schedule_data: ScheduleData | None = None
+    status: ConnectionStatus | None = None
+    namespace_definition: NamespaceDefinition | None = None
+    namespace_format: str | None = None
+    prefix: str | None = None
+    non_breaking_changes_preference: NonBreakingChangesPreference | None = None
+
+
+def stream_key(entry: StreamAndConfig) -> str:
+    """``namespace.name``, or the name alone for a stream without namespace."""
+    stream = entry.stream
+    return f"{stream.namespace}.{stream.name}" if stream.namespace else stream.name
+
+
+def _selected(catalog: Catalog) -> dict[str, StreamConfig]:
+    # A stream whose configuration does not say is selected: old servers send only those.
+    return {
+        stream_key(entry): entry.config
+        for entry in catalog.streams
+        if entry.config is not None and entry.config.selected is not False
+    }
+
+
+def _catalog_differences(wanted: Catalog, current: Catalog) -> Iterator[Difference]:
+    want, have = _selected(wanted), _selected(current)
+    for name in sorted(want.keys() - have.keys()):
+        yield Difference(f"streams[{name}]", "not synced", "synced")
+    for name in sorted(have.keys() - want.keys()):
+        yield Difference(f"streams[{name}]", "synced", "not synced")
+    for name in sorted(want.keys() & have.keys()):
+        w, h = want[name], have[name]
+        pairs: list[tuple[str, Any, Any]] = [
+            ("sync_mode", w.sync_mode, h.sync_mode),
+            ("destination_sync_mode", w.destination_sync_mode, h.destination_sync_mode),
+        ]
+        # A cursor matters to incremental reads only, a primary key to deduplicating writes.
+        if w.sync_mode is SyncMode.INCREMENTAL:
+            pairs.append(("cursor_field", w.cursor_field or (), h.cursor_field or ()))
+        if w.destination_sync_mode.needs_primary_key:
+            pairs.append(("primary_key", w.primary_key or (), h.primary_key or ()))
+        for field, after, before in pairs:
+            if after != before:
+                yield Difference(f"streams[{name}].{field}", before, after)
+
+
+def connection_differences(current: Connection, wanted: ConnectionWanted) -> list[Difference]:
+    """How *current* differs from *wanted*, for the settings *wanted* manages."""
+    found: list[Difference] = []
+    if wanted.schedule_type is not None:
+        have = describe_schedule(*current.effective_schedule)
+        want = describe_schedule(wanted.schedule_type, wanted.schedule_data)
+        if have != want:
+            found.append(Difference("schedule", have, want))
+    if wanted.sync_catalog is not None:
+        found.extend(_catalog_differences(wanted.sync_catalog, current.sync_catalog))
+    for field in (
+        "status",
+        "namespace_definition",
+        "namespace_format",
+        "prefix",
+        "non_breaking_changes_preference",
+    ):
+        after = getattr(wanted, field)
+        before = getattr(current, field)
+        if after is not None and after != before:
+            found.append(Difference(field, before, after))
+    return found

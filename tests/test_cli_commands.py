@@ -1,0 +1,408 @@
+"""
+The everyday commands (workspaces, sources, destinations, connections, jobs, apply) against an
+emulator on 127.0.0.1 and an ephemeral port, served from a background thread while ``main``
+runs in the test's thread as it would in a shell.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import anyio.from_thread
+import pytest
+
+from airbyte_async import AirbyteClient
+from airbyte_async.cli import main
+from airbyte_async.testing import Emulator, Fault
+
+ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
+
+
+class Served:
+    """An emulator running in a portal's event loop, and helpers to use it from this thread."""
+
+    def __init__(self, emulator: Emulator, portal: anyio.from_thread.BlockingPortal) -> None:
+        self.emulator = emulator
+        self.portal = portal
+
+    def call(self, work: Callable[[AirbyteClient], Awaitable[T]]) -> T:
+        """Run *work* with a client on the emulator, in the emulator's loop."""
+
+        async def with_client() -> T:
+            async with AirbyteClient(self.emulator.url, env={}) as client:
+                return await work(client)
+
+        return self.portal.call(with_client)
+
+    def finished_job(self, **plan: Any) -> int:
+        """The id of a sync of the first connection, run to its end."""
+        connection_id = self.emulator.connection_ids[0]
+        if plan:
+            self.emulator.set_sync_plan(connection_id, **plan)
+
+        async def run(client: AirbyteClient) -> int:
+            job = await client.connections.sync(connection_id=connection_id)
+            with anyio.fail_after(5):
+                return (await client.jobs.wait(job_id=job.id, poll_interval=0.01)).id
+
+        return self.call(run)
+
+
+@pytest.fixture
+def emulator_version() -> str:
+    """The Airbyte version the emulator plays; a test overrides it with a parametrize."""
+    return "0.50"
+
+
+@pytest.fixture
+def served(emulator_version: str) -> Iterator[Served]:
+    """An emulator (two connections, quick syncs) on 127.0.0.1, port 0, in a thread."""
+    emulator = Emulator(
+        airbyte_version=emulator_version,
+        connections=2,
+        sync_duration=(0.01, 0.02),
+        host="127.0.0.1",
+        port=0,
+    )
+    with (
+        anyio.from_thread.start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(emulator),
+    ):
+        yield Served(emulator, portal)
+
+
+@pytest.fixture
+def run(
+    served: Served, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., tuple[int, str, str]]:
+    """``run("jobs", "list", ...)``: main's exit status, stdout and stderr; AIRBYTE_URL set."""
+    for name in [n for n in os.environ if n.startswith("AIRBYTE_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AIRBYTE_URL", served.emulator.url)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def json_lines(out: str) -> list[dict[str, Any]]:
+    """stdout as JSON lines; fails on anything else."""
+    return [json.loads(line) for line in out.splitlines()]
+
+
+# -- listings -----------------------------------------------------------------------------------
+
+
+def test_workspaces_list(run: Callable[..., tuple[int, str, str]], served: Served) -> None:
+    """A table with the workspace; with --json one object per workspace."""
+    code, out, _ = run("workspaces", "list")
+    assert code == 0
+    assert out.splitlines()[0].split() == ["ID", "NAME", "SLUG"]
+    assert served.emulator.workspace_ids[0] in out
+
+    code, out, _ = run("workspaces", "list", "--json")
+    assert [w["workspace_id"] for w in json_lines(out)] == served.emulator.workspace_ids
+
+
+def test_sources_and_destinations_list(
+    run: Callable[..., tuple[int, str, str]], served: Served
+) -> None:
+    """Both list the default workspace's actors, with their definitions."""
+    code, out, _ = run("sources", "list")
+    assert code == 0
+    assert "src-00000" in out and "Postgres" in out
+
+    code, out, _ = run("destinations", "list", "--json")
+    rows = json_lines(out)
+    assert [d["name"] for d in rows] == ["dst-00000", "dst-00001"]
+    assert {d["definition_name"] for d in rows} == {"S3"}
+
+
+def test_connections_list(run: Callable[..., tuple[int, str, str]], served: Served) -> None:
+    """Every connection of the named workspace; JSON has ids, schedule and streams."""
+    workspace_id = served.emulator.workspace_ids[0]
+
+    code, out, _ = run("connections", "list", "--workspace", workspace_id, "--json")
+
+    assert code == 0
+    rows = json_lines(out)
+    assert [c["connection_id"] for c in rows] == served.emulator.connection_ids
+    assert rows[0]["schedule"] == "manual"
+    assert rows[0]["streams"] == ["public.customers", "public.orders", "public.products"]
+    code, out, _ = run("connections", "list")
+    assert out.splitlines()[0].split() == ["ID", "NAME", "STATUS", "SCHEDULE", "STREAMS"]
+
+
+def test_an_empty_listing_says_so(run: Callable[..., tuple[int, str, str]], served: Served) -> None:
+    """No connections in a workspace: a sentence, not an empty table; nothing with --json."""
+    other = served.call(lambda c: c.workspaces.create(name="empty", organization_id=_ORG))
+
+    assert run("connections", "list", "--workspace", other.workspace_id)[1].startswith(
+        "no connections in workspace"
+    )
+    assert run("connections", "list", "--workspace", other.workspace_id, "--json")[1] == ""
+
+
+_ORG = "00000000-0000-0000-0000-000000000000"
+
+
+# -- jobs ---------------------------------------------------------------------------------------
+
+
+def test_jobs_list(run: Callable[..., tuple[int, str, str]], served: Served) -> None:
+    """A connection's jobs, newest first, limited by --limit."""
+    first, second = served.finished_job(), served.finished_job()
+    connection_id = served.emulator.connection_ids[0]
+
+    code, out, _ = run("jobs", "list", "--connection", connection_id, "--json")
+    assert code == 0
+    assert [j["job_id"] for j in json_lines(out)] == [second, first]
+    assert json_lines(out)[0]["status"] == "succeeded"
+
+    code, out, _ = run("jobs", "list", "--connection", connection_id, "--limit", "1")
+    assert out.splitlines()[0].split()[:3] == ["JOB", "TYPE", "STATUS"]
+    assert len(out.splitlines()) == 2
+
+
+def test_jobs_get(run: Callable[..., tuple[int, str, str]], served: Served) -> None:
+    """A failed job: its attempts and its failure, readable and as JSON."""
+    job_id = served.finished_job(outcome="failed", duration=0.01)
+
+    code, out, _ = run("jobs", "get", str(job_id))
+    assert code == 0
+    assert out.startswith(f"job {job_id}: sync failed")
+    assert "failures:\n  attempt 0: " in out
+
+    code, out, _ = run("jobs", "get", str(job_id), "--json")
+    [job] = json_lines(out)
+    assert (job["job_id"], job["status"]) == (job_id, "failed")
+    assert job["attempts"][0]["failures"]
+
+
+def test_jobs_cancel(run: Callable[..., tuple[int, str, str]], served: Served) -> None:
+    """A running job is cancelled and reported so."""
+    served.emulator.set_sync_plan(served.emulator.connection_ids[1], duration=60)
+    job = served.call(lambda c: c.connections.sync(connection_id=served.emulator.connection_ids[1]))
+
+    code, out, _ = run("jobs", "cancel", str(job.id), "--json")
+
+    assert code == 0
+    assert json_lines(out)[0]["status"] == "cancelled"
+    assert served.emulator.job_status(job.id) == "cancelled"
+
+
+def test_jobs_logs(run: Callable[..., tuple[int, str, str]], served: Served) -> None:
+    """The last attempt's lines; --attempt picks one; --json gives objects with each line."""
+    job_id = served.finished_job()
+
+    code, out, _ = run("jobs", "logs", str(job_id))
+    assert code == 0
+    assert out.splitlines()[0].endswith(f"Starting attempt 0 of job {job_id}")
+
+    assert run("jobs", "logs", str(job_id), "--attempt", "0")[1] == out
+    code, out_json, _ = run("jobs", "logs", str(job_id), "--json")
+    assert [line["line"] for line in json_lines(out_json)] == out.splitlines()
+
+
+@pytest.mark.parametrize("emulator_version", ["head"])
+def test_jobs_logs_json_of_structured_events(
+    run: Callable[..., tuple[int, str, str]], served: Served
+) -> None:
+    """Head's structured events: --json gives time, level, source and message of each."""
+    job_id = served.finished_job()
+
+    code, out, _ = run("jobs", "logs", str(job_id), "--json")
+
+    assert code == 0
+    first = json_lines(out)[0]
+    assert (first["level"], first["log_source"]) == ("info", "platform")
+    assert first["message"] == f"Starting attempt 0 of job {job_id}"
+    assert first["line"].endswith(f"INFO platform: {first['message']}")
+    assert first["time"].endswith("+00:00")
+
+
+# -- errors, help, Ctrl-C -----------------------------------------------------------------------
+
+
+def test_an_error_goes_to_stderr_with_status_2(
+    run: Callable[..., tuple[int, str, str]], served: Served
+) -> None:
+    """A missing attempt: one line on stderr, nothing on stdout, exit status 2."""
+    job_id = served.finished_job()
+
+    code, out, err = run("jobs", "logs", str(job_id), "--attempt", "4")
+
+    assert (code, out) == (2, "")
+    assert err == f"airbyte-async: NoMatchError: job {job_id} has no attempt 4 (attempts: 0)\n"
+
+
+def test_no_url_is_a_usage_error(
+    run: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Neither --url nor AIRBYTE_URL: the message says so, exit status 2."""
+    monkeypatch.delenv("AIRBYTE_URL")
+
+    code, _, err = run("workspaces", "list")
+
+    assert code == 2
+    assert "no Airbyte URL" in err
+
+
+def test_a_server_error_is_reported(run: Callable[..., tuple[int, str, str]]) -> None:
+    """An unknown job id (the server answers 500): the error on stderr, exit status 2."""
+    code, out, err = run("jobs", "get", "999999")
+
+    assert (code, out) == (2, "")
+    assert err.startswith("airbyte-async: ServerError: 500 on jobs/get")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("workspaces", "list"),
+        ("sources", "list"),
+        ("destinations", "list"),
+        ("connections", "list"),
+        ("jobs", "list"),
+        ("jobs", "get"),
+        ("jobs", "cancel"),
+        ("jobs", "logs"),
+        ("apply",),
+    ],
+)
+def test_help_shows_examples(command: tuple[str, ...], capsys: pytest.CaptureFixture[str]) -> None:
+    """Every command's --help ends with examples of itself."""
+    with pytest.raises(SystemExit) as exited:
+        main([*command, "--help"])
+
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out
+    assert f"airbyte-async {' '.join(command)}" in out
+
+
+def test_ctrl_c_exits_with_130(served: Served, tmp_path: Path) -> None:
+    """SIGINT while a command waits on the server: exit status 130, promptly."""
+    slow = [Fault(kind="latency", route="workspaces/*", delay=30)]
+    served.portal.call(served.emulator.set_faults, slow)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AIRBYTE_")},
+        "AIRBYTE_URL": served.emulator.url,
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [sys.executable, "-m", "airbyte_async", "workspaces", "list"]
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        deadline = time.monotonic() + 20
+        while served.emulator.stats().max_in_flight_requests == 0:
+            assert time.monotonic() < deadline, "the command never reached the server"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 130
+
+
+# -- apply --------------------------------------------------------------------------------------
+
+PIPELINE = """
+[[sources]]
+name = "shop"
+definition = "Postgres"
+[sources.configuration]
+host = "db.internal"
+port = 5432
+database = "shop"
+username = "reader"
+password = { env = "PG_PASSWORD" }
+
+[[destinations]]
+name = "lake"
+definition = "S3"
+[destinations.configuration]
+s3_bucket_name = "lake"
+s3_bucket_path = "shop"
+s3_bucket_region = "us-east-1"
+format = { format_type = "Parquet" }
+
+[[connections]]
+name = "shop-to-lake"
+source = "shop"
+destination = "lake"
+schedule = { every = 6, unit = "hours" }
+
+[[connections.streams]]
+name = "orders"
+sync_mode = "incremental"
+cursor_field = "updated_at"
+destination_sync_mode = "append"
+"""
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The pipeline file, and its secret in the environment."""
+    monkeypatch.setenv("PG_PASSWORD", "do-not-print-me")
+    path = tmp_path / "pipeline.toml"
+    path.write_text(PIPELINE)
+    return path
+
+
+def test_apply_dry_run_prints_the_plan_only(
+    run: Callable[..., tuple[int, str, str]], pipeline: Path, served: Served
+) -> None:
+    """--dry-run: the plan, then nothing created."""
+    code, out, _ = run("apply", str(pipeline), "--dry-run")
+
+    assert code == 0
+    assert "+ create     source       shop (Postgres)" in out
+    assert out.rstrip().endswith("dry run: nothing was changed")
+    assert served.call(_source_names) == [f"src-0000{i}" for i in range(2)]
+
+
+async def _source_names(client: AirbyteClient) -> list[str]:
+    workspace = await client.workspaces.default()
+    return [s.name async for s in client.sources.list(workspace_id=workspace.workspace_id)]
+
+
+def test_apply_twice(run: Callable[..., tuple[int, str, str]], pipeline: Path) -> None:
+    """The first run creates and says so; the second has nothing to do; no secret shown."""
+    code, out, err = run("apply", str(pipeline))
+    assert code == 0
+    assert "created connection shop-to-lake" in out
+    assert out.rstrip().endswith("applied: 3 created, 0 updated, 0 unchanged")
+
+    code, again, err_again = run("apply", str(pipeline))
+    assert code == 0
+    assert "plan: 0 to create, 0 to update, 3 unchanged" in again
+    assert again.rstrip().endswith("nothing to do: everything is as declared")
+    assert "do-not-print-me" not in out + err + again + err_again
+
+
+def test_apply_an_invalid_file(
+    run: Callable[..., tuple[int, str, str]], pipeline: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each problem on its own stderr line, with the file and key; exit status 2."""
+    pipeline.write_text(PIPELINE.replace('sync_mode = "incremental"', 'sync_mode = "incrementl"'))
+    monkeypatch.delenv("PG_PASSWORD")
+
+    code, out, err = run("apply", str(pipeline))
+
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"airbyte-async: {pipeline}: sources[0].configuration.password: "
+        "environment variable PG_PASSWORD is not set",
+        f"airbyte-async: {pipeline}: connections[0].streams[0].sync_mode: unknown value "
+        "'incrementl' (expected one of: full_refresh, incremental)",
+    ]

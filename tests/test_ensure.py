@@ -1,0 +1,444 @@
+"""ensure for sources, destinations and connections: created, updated or unchanged, and why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from resource_support import bodies
+
+from airbyte_async import AirbyteClient
+from airbyte_async.catalog import StreamSelection, select_streams
+from airbyte_async.errors import AmbiguousMatchError, InvalidArgumentError, NoMatchError
+from airbyte_async.models import (
+    BasicSchedule,
+    Catalog,
+    ConnectionStatus,
+    CronSchedule,
+    DestinationSyncMode,
+    EnsureAction,
+    ScheduleData,
+    ScheduleType,
+    SyncMode,
+    TimeUnit,
+)
+from airbyte_async.resources._diff import ABSENT, Difference, json_differences
+from airbyte_async.testing import Emulator
+
+pytest_plugins = ["resource_fixtures"]
+pytestmark = pytest.mark.anyio
+
+PG = {
+    "host": "db.example.com",
+    "port": 5432,
+    "database": "shop",
+    "username": "reader",
+    "password": "first-password",
+    "ssl_mode": {"mode": "require"},
+}
+S3 = {
+    "s3_bucket_name": "lake",
+    "s3_bucket_path": "shop",
+    "s3_bucket_region": "us-east-1",
+    "s3_endpoint": "http://minio:9000",
+    "access_key_id": "key-id",
+    "secret_access_key": "secret-key",
+    "format": {"format_type": "Parquet"},
+}
+EVERY_6_HOURS = ScheduleData(basic_schedule=BasicSchedule(time_unit=TimeUnit.HOURS, units=6))
+
+
+@pytest.fixture
+def emulator_options() -> dict[str, Any]:
+    """An emulator without pre-loaded connections."""
+    return {}
+
+
+async def ensure_source(api: AirbyteClient, workspace_id: str, **config: Any) -> Any:
+    """ensure a Postgres source named shop-db with PG updated by *config*."""
+    postgres = await api.source_definitions.find("Postgres")
+    return await api.sources.ensure(
+        workspace_id=workspace_id,
+        name="shop-db",
+        definition_id=postgres.definition_id,
+        configuration={**PG, **config},
+    )
+
+
+async def ensure_destination(api: AirbyteClient, workspace_id: str, **config: Any) -> Any:
+    """ensure an S3 destination named lake with S3 updated by *config*."""
+    s3 = await api.destination_definitions.find("S3")
+    return await api.destinations.ensure(
+        workspace_id=workspace_id,
+        name="lake",
+        definition_id=s3.definition_id,
+        configuration={**S3, **config},
+    )
+
+
+# -- the comparison, without a server ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("wanted", "current", "paths"),
+    [
+        ({"a": 1}, {"a": 1}, []),
+        ({"password": "new"}, {"password": "**********"}, []),
+        ({"a": {"b": "x"}}, {"a": {"b": "**********"}}, []),
+        ({"a": 1}, {"a": 2}, ["c.a"]),
+        ({"a": True}, {"a": 1}, ["c.a"]),
+        ({"a": 1}, {"a": 1.0}, []),
+        ({"a": 1}, {}, ["c.a"]),
+        ({}, {"a": "**********"}, ["c.a"]),
+        ({}, {"a": 1}, ["c.a"]),
+        ({"a": [1, 2]}, {"a": [1, 3]}, ["c.a[1]"]),
+        ({"a": [1, 2]}, {"a": [1]}, ["c.a"]),
+        ({"a": {"b": 1}}, {"a": "x"}, ["c.a"]),
+    ],
+)
+def test_json_differences(wanted: Any, current: Any, paths: list[str]) -> None:
+    """Leaf paths of what differs; masked values on either side count as equal."""
+    assert [d.path for d in json_differences(wanted, current, "c")] == paths
+
+
+def test_a_missing_key_differs_from_absent() -> None:
+    """A key only one side has is reported with ABSENT on the other."""
+    assert list(json_differences({"a": 1}, {}, "c")) == [Difference("c.a", ABSENT, 1)]
+
+
+# -- sources and destinations -----------------------------------------------------------------
+
+
+async def test_a_missing_source_is_created(api: AirbyteClient, workspace_id: str) -> None:
+    """No source has the name: it is created."""
+    ensured = await ensure_source(api, workspace_id)
+
+    assert ensured.action is EnsureAction.CREATED
+    assert ensured.value.name == "shop-db"
+    assert [s.name async for s in api.sources.list(workspace_id=workspace_id)] == ["shop-db"]
+
+
+async def test_an_equal_source_is_left_alone(
+    api: AirbyteClient, emu: Emulator, workspace_id: str
+) -> None:
+    """Ensured twice with the same configuration: unchanged, no update sent."""
+    first = await ensure_source(api, workspace_id)
+
+    again = await ensure_source(api, workspace_id)
+
+    assert (again.action, again.changes, again.changed) == (EnsureAction.UNCHANGED, (), False)
+    assert again.value.source_id == first.value.source_id
+    assert bodies(emu, "sources/update") == []
+
+
+async def test_a_masked_secret_counts_as_equal(
+    api: AirbyteClient, emu: Emulator, workspace_id: str
+) -> None:
+    """The server shows the password masked: a different password does not rewrite it."""
+    await ensure_source(api, workspace_id)
+
+    again = await ensure_source(api, workspace_id, password="another-password")
+
+    assert again.action is EnsureAction.UNCHANGED
+    assert bodies(emu, "sources/update") == []
+
+
+async def test_a_changed_value_is_updated(
+    api: AirbyteClient, emu: Emulator, workspace_id: str
+) -> None:
+    """A changed port: updated, the change named, the whole configuration sent."""
+    first = await ensure_source(api, workspace_id)
+
+    again = await ensure_source(api, workspace_id, port=6432)
+
+    assert (again.action, again.changes) == (EnsureAction.UPDATED, ("configuration.port",))
+    assert again.value.source_id == first.value.source_id
+    assert again.value.configuration["port"] == 6432
+    [body] = bodies(emu, "sources/update")
+    assert body["connectionConfiguration"] == {**PG, "port": 6432}
+
+
+async def test_a_structure_change_is_updated(api: AirbyteClient, workspace_id: str) -> None:
+    """A nested value replaced and a key dropped are both changes."""
+    await ensure_destination(api, workspace_id)
+    wanted = {k: v for k, v in S3.items() if k != "s3_endpoint"}
+    wanted["format"] = {"format_type": "JSONL"}
+    s3 = await api.destination_definitions.find("S3")
+
+    again = await api.destinations.ensure(
+        workspace_id=workspace_id, name="lake", definition_id=s3.definition_id, configuration=wanted
+    )
+
+    assert again.action is EnsureAction.UPDATED
+    assert set(again.changes) == {"configuration.format.format_type", "configuration.s3_endpoint"}
+    assert again.value.configuration["format"] == {"format_type": "JSONL"}
+
+
+async def test_a_destination_is_created_then_unchanged(
+    api: AirbyteClient, workspace_id: str
+) -> None:
+    """Destinations follow the same rules: created, then unchanged despite masked keys."""
+    first = await ensure_destination(api, workspace_id)
+    again = await ensure_destination(api, workspace_id)
+
+    assert (first.action, again.action) == (EnsureAction.CREATED, EnsureAction.UNCHANGED)
+    assert again.value.configuration["secret_access_key"] == "**********"
+
+
+async def test_several_sources_with_the_name_are_ambiguous(
+    api: AirbyteClient, workspace_id: str
+) -> None:
+    """Two sources share the name: AmbiguousMatchError naming both ids, nothing changed."""
+    postgres = await api.source_definitions.find("Postgres")
+    ids = [
+        (
+            await api.sources.create(
+                workspace_id=workspace_id,
+                name="shop-db",
+                definition_id=postgres.definition_id,
+                configuration=PG,
+            )
+        ).source_id
+        for _ in range(2)
+    ]
+
+    with pytest.raises(AmbiguousMatchError) as caught:
+        await ensure_source(api, workspace_id, port=1)
+
+    assert sorted(caught.value.candidates) == sorted(ids)
+    assert "2 sources are named 'shop-db'" in str(caught.value)
+
+
+async def test_another_definition_under_the_name_is_refused(
+    api: AirbyteClient, workspace_id: str
+) -> None:
+    """A source of another connector holds the name: InvalidArgumentError, nothing changed."""
+    await ensure_source(api, workspace_id)
+    mysql = await api.source_definitions.find("MySQL")
+
+    with pytest.raises(InvalidArgumentError, match="cannot change"):
+        await api.sources.ensure(
+            workspace_id=workspace_id,
+            name="shop-db",
+            definition_id=mysql.definition_id,
+            configuration=PG,
+        )
+
+
+async def test_find_returns_the_one_with_the_name(api: AirbyteClient, workspace_id: str) -> None:
+    """find: the source whose name is exactly the one given."""
+    ensured = await ensure_source(api, workspace_id)
+
+    found = await api.sources.find(workspace_id=workspace_id, name="shop-db")
+
+    assert found.source_id == ensured.value.source_id
+
+
+async def test_find_without_a_match_raises(api: AirbyteClient, workspace_id: str) -> None:
+    """find: NoMatchError when no destination has the name (names match exactly)."""
+    await ensure_destination(api, workspace_id)
+
+    with pytest.raises(NoMatchError, match="no destination named 'Lake'"):
+        await api.destinations.find(workspace_id=workspace_id, name="Lake")
+
+
+# -- connections ------------------------------------------------------------------------------
+
+
+async def pipeline(api: AirbyteClient, workspace_id: str) -> tuple[str, str, Catalog]:
+    """A source and a destination, and the source's discovered catalog."""
+    source = (await ensure_source(api, workspace_id)).value
+    destination = (await ensure_destination(api, workspace_id)).value
+    schema = await api.sources.discover_schema(source_id=source.source_id)
+    assert schema.catalog is not None
+    return source.source_id, destination.destination_id, schema.catalog
+
+
+def incremental(catalog: Catalog, *names: str, mode: SyncMode = SyncMode.INCREMENTAL) -> Catalog:
+    """*catalog* with *names* selected, incremental on updated_at, appended."""
+    return select_streams(
+        catalog,
+        *(
+            StreamSelection(
+                name,
+                sync_mode=mode,
+                cursor_field=("updated_at",),
+                destination_sync_mode=DestinationSyncMode.APPEND,
+            )
+            for name in names
+        ),
+    )
+
+
+async def ensure_connection(
+    api: AirbyteClient, workspace_id: str, source_id: str, destination_id: str, **settings: Any
+) -> Any:
+    """ensure the connection shop-to-lake with *settings*."""
+    return await api.connections.ensure(
+        workspace_id=workspace_id,
+        source_id=source_id,
+        destination_id=destination_id,
+        name="shop-to-lake",
+        **settings,
+    )
+
+
+async def test_a_missing_connection_is_created(api: AirbyteClient, workspace_id: str) -> None:
+    """No connection has the name: created with the catalog and schedule, active."""
+    source_id, destination_id, catalog = await pipeline(api, workspace_id)
+
+    ensured = await ensure_connection(
+        api,
+        workspace_id,
+        source_id,
+        destination_id,
+        sync_catalog=incremental(catalog, "customers", "orders"),
+        schedule_type=ScheduleType.BASIC,
+        schedule_data=EVERY_6_HOURS,
+    )
+
+    assert ensured.action is EnsureAction.CREATED
+    assert ensured.value.status == "active"
+    assert ensured.value.schedule_description == "every 6 hours"
+    selected = [s.stream.name for s in ensured.value.sync_catalog.selected]
+    assert sorted(selected) == ["customers", "orders"]
+
+
+async def test_an_equal_connection_is_left_alone(
+    api: AirbyteClient, emu: Emulator, workspace_id: str
+) -> None:
+    """The same settings again: unchanged, no update sent, even with a fresh discovery."""
+    source_id, destination_id, catalog = await pipeline(api, workspace_id)
+    settings = {"sync_catalog": incremental(catalog, "orders"), "schedule_data": EVERY_6_HOURS}
+    await ensure_connection(api, workspace_id, source_id, destination_id, **settings)
+    rediscovered = await api.sources.discover_schema(source_id=source_id, disable_cache=True)
+    assert rediscovered.catalog is not None
+
+    again = await ensure_connection(
+        api,
+        workspace_id,
+        source_id,
+        destination_id,
+        sync_catalog=incremental(rediscovered.catalog, "orders"),
+        schedule_data=EVERY_6_HOURS,
+    )
+
+    assert again.action is EnsureAction.UNCHANGED
+    assert bodies(emu, "connections/update") == []
+
+
+async def test_a_changed_schedule_sends_only_the_schedule(
+    api: AirbyteClient, emu: Emulator, workspace_id: str
+) -> None:
+    """Only the schedule differs: the update carries the schedule and nothing else."""
+    source_id, destination_id, catalog = await pipeline(api, workspace_id)
+    await ensure_connection(
+        api, workspace_id, source_id, destination_id, sync_catalog=incremental(catalog, "orders")
+    )
+
+    again = await ensure_connection(
+        api,
+        workspace_id,
+        source_id,
+        destination_id,
+        sync_catalog=incremental(catalog, "orders"),
+        schedule_type=ScheduleType.CRON,
+        schedule_data=ScheduleData(
+            cron=CronSchedule(cron_expression="0 0 3 * * ?", cron_time_zone="UTC")
+        ),
+    )
+
+    assert (again.action, again.changes) == (EnsureAction.UPDATED, ("schedule",))
+    [body] = bodies(emu, "connections/update")
+    assert set(body) == {"connectionId", "scheduleType", "scheduleData"}
+    assert again.value.schedule_description == "cron 0 0 3 * * ? (UTC)"
+
+
+async def test_changed_streams_update_the_catalog(api: AirbyteClient, workspace_id: str) -> None:
+    """A stream added and another's sync mode changed: both named, the catalog replaced."""
+    source_id, destination_id, catalog = await pipeline(api, workspace_id)
+    await ensure_connection(
+        api, workspace_id, source_id, destination_id, sync_catalog=incremental(catalog, "orders")
+    )
+    wanted = select_streams(
+        catalog,
+        StreamSelection("orders", sync_mode=SyncMode.FULL_REFRESH),
+        StreamSelection("customers"),
+    )
+
+    again = await ensure_connection(
+        api, workspace_id, source_id, destination_id, sync_catalog=wanted
+    )
+
+    assert again.action is EnsureAction.UPDATED
+    assert again.changes == (
+        "streams[public.customers]",
+        "streams[public.orders].sync_mode",
+        "streams[public.orders].destination_sync_mode",
+    )
+    assert {s.stream.name for s in again.value.sync_catalog.selected} == {"customers", "orders"}
+
+
+async def test_a_changed_status_is_updated(api: AirbyteClient, workspace_id: str) -> None:
+    """status given and different: updated; status left out: not compared."""
+    source_id, destination_id, _ = await pipeline(api, workspace_id)
+    await ensure_connection(api, workspace_id, source_id, destination_id)
+
+    paused = await ensure_connection(
+        api, workspace_id, source_id, destination_id, status=ConnectionStatus.INACTIVE
+    )
+    untouched = await ensure_connection(api, workspace_id, source_id, destination_id)
+
+    assert (paused.action, paused.changes) == (EnsureAction.UPDATED, ("status",))
+    assert untouched.action is EnsureAction.UNCHANGED
+    assert untouched.value.status == "inactive"
+
+
+async def test_the_name_between_other_ends_is_another_connection(
+    api: AirbyteClient, workspace_id: str
+) -> None:
+    """Same name, another destination: not a match, so a second connection is created."""
+    source_id, destination_id, _ = await pipeline(api, workspace_id)
+    first = await ensure_connection(api, workspace_id, source_id, destination_id)
+    postgres = await api.destination_definitions.find("Postgres")
+    other = await api.destinations.create(
+        workspace_id=workspace_id,
+        name="warehouse",
+        definition_id=postgres.definition_id,
+        configuration={k: v for k, v in PG.items() if k != "ssl_mode"} | {"schema": "public"},
+    )
+
+    second = await ensure_connection(api, workspace_id, source_id, other.destination_id)
+
+    assert second.action is EnsureAction.CREATED
+    assert second.value.connection_id != first.value.connection_id
+
+
+async def test_several_matching_connections_are_ambiguous(
+    api: AirbyteClient, workspace_id: str
+) -> None:
+    """Two connections share name, source and destination: AmbiguousMatchError."""
+    source_id, destination_id, _ = await pipeline(api, workspace_id)
+    for _ in range(2):
+        await api.connections.create(
+            source_id=source_id, destination_id=destination_id, name="shop-to-lake"
+        )
+
+    with pytest.raises(AmbiguousMatchError, match="2 connections are named 'shop-to-lake'"):
+        await ensure_connection(api, workspace_id, source_id, destination_id)
+
+
+async def test_find_connection_by_name_and_ends(api: AirbyteClient, workspace_id: str) -> None:
+    """connections.find: by name alone, or narrowed by source; none matching raises."""
+    source_id, destination_id, _ = await pipeline(api, workspace_id)
+    created = (await ensure_connection(api, workspace_id, source_id, destination_id)).value
+
+    found = await api.connections.find(workspace_id=workspace_id, name="shop-to-lake")
+    narrowed = await api.connections.find(
+        workspace_id=workspace_id, name="shop-to-lake", source_id=source_id
+    )
+    assert found.connection_id == narrowed.connection_id == created.connection_id
+    with pytest.raises(NoMatchError):
+        await api.connections.find(
+            workspace_id=workspace_id, name="shop-to-lake", destination_id=source_id
+        )

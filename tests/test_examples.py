@@ -1,0 +1,264 @@
+"""The examples and the README's guide run, against the emulator, as users will run them."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import inspect
+import os
+import re
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from airbyte_async import AirbyteClient, BasicAuth, EnsureAction, JobStatus, Outcome
+from airbyte_async.testing import Emulator, RequireBasic, RequireClientCredentials
+
+pytestmark = pytest.mark.anyio
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+
+def example(name: str) -> ModuleType:
+    """Import ``examples/<name>.py`` as a module."""
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    """An emulator whose syncs take a few milliseconds."""
+    async with Emulator(sync_duration=(0.01, 0.02)) as emu:
+        yield emu
+
+
+@pytest.fixture
+async def client(emulator: Emulator) -> AsyncIterator[AirbyteClient]:
+    """A client on it."""
+    async with AirbyteClient(emulator.url, env={}) as client:
+        yield client
+
+
+# -- examples/pipeline.py -------------------------------------------------------------------
+
+
+async def test_the_pipeline_example_is_safe_to_run_twice(
+    client: AirbyteClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pipeline.py: created and synced, then unchanged and synced again, one of each object."""
+    pipeline = example("pipeline")
+
+    first = await pipeline.run(client, {}, real=False, poll_interval=0.01)
+    second = await pipeline.run(client, {}, real=False, poll_interval=0.01)
+
+    assert first.status is second.status is JobStatus.SUCCEEDED
+    assert first.connection_id == second.connection_id
+    assert second.records_synced and second.bytes_synced
+    out = capsys.readouterr().out
+    assert "source shop-postgres: created; destination shop-lake: created" in out
+    assert "source shop-postgres: unchanged; destination shop-lake: unchanged" in out
+    assert "connection shop-postgres-to-lake: unchanged" in out
+    workspace_id = (await client.workspaces.default()).workspace_id
+    connections = [c async for c in client.connections.list(workspace_id=workspace_id)]
+    assert [c.name for c in connections] == ["shop-postgres-to-lake"]
+    assert connections[0].schedule_description == "every 6 hours"
+    assert sorted(s.stream.name for s in connections[0].sync_catalog.selected) == [
+        "customers",
+        "orders",
+    ]
+
+
+async def test_the_pipeline_example_joins_a_running_sync(
+    client: AirbyteClient, emulator: Emulator
+) -> None:
+    """pipeline.py's sync(): a sync already running is waited for, not an error."""
+    pipeline = example("pipeline")
+    connection = await pipeline.ensure_pipeline(client, {}, real=False)
+    emulator.set_sync_plan(connection.connection_id, duration=0.3)
+    running = await client.connections.sync(connection_id=connection.connection_id)
+
+    job = await pipeline.sync(client, connection.connection_id, poll_interval=0.01)
+
+    assert job.id == running.id
+    assert job.status is JobStatus.SUCCEEDED
+
+
+async def test_the_pipeline_example_runs_on_its_own(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pipeline.py without AIRBYTE_URL starts its own emulator and gets to the sync."""
+    monkeypatch.delenv("AIRBYTE_URL", raising=False)
+
+    await example("pipeline").main()
+
+    assert re.search(r"sync job 1: succeeded, \d+ records, \d+ bytes", capsys.readouterr().out)
+
+
+async def test_the_pipeline_example_demands_real_secrets(client: AirbyteClient) -> None:
+    """Against a real Airbyte, a missing secret stops the script before anything is created."""
+    with pytest.raises(SystemExit, match="set PG_PASSWORD"):
+        await example("pipeline").ensure_pipeline(client, {}, real=True)
+
+
+# -- examples/bulk_sync.py ------------------------------------------------------------------
+
+
+async def test_the_bulk_sync_example(capsys: pytest.CaptureFixture[str]) -> None:
+    """bulk_sync.py: one result per connection, printed as they come, and an exit status."""
+    bulk = example("bulk_sync")
+    async with (
+        Emulator(connections=6, sync_duration=(0.01, 0.05), failure_rate=0.5, seed=2) as emu,
+        AirbyteClient(emu.url, env={}) as client,
+    ):
+        results = await bulk.sync_workspace(client, emu.workspace_ids[0], max_running=3)
+
+    assert [r.connection_id for r in results] == emu.connection_ids
+    outcomes = {r.outcome for r in results}
+    assert outcomes <= {Outcome.SUCCEEDED, Outcome.FAILED}
+    assert bulk.summarize(results) == (0 if outcomes == {Outcome.SUCCEEDED} else 1)
+    assert len(capsys.readouterr().out.splitlines()) == 6 + 1
+
+
+# -- examples/test_with_emulator.py ---------------------------------------------------------
+
+
+def test_the_emulator_test_module_passes() -> None:
+    """test_with_emulator.py passes under pytest, as a user would run it."""
+    # Hypothesis' plugin only slows the start here: the module does not use it.
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    command += ["-p", "no:hypothesispytest"]
+    command.append(str(EXAMPLES / "test_with_emulator.py"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "4 passed" in done.stdout
+
+
+# -- examples/web_app.py --------------------------------------------------------------------
+
+
+async def test_the_web_app_triggers_and_reads_jobs(emulator: Emulator) -> None:
+    """web_app.py: POST starts a sync (202), GET reads it, a second POST conflicts (409)."""
+    web_app = example("web_app")
+    async with Emulator(connections=1, sync_duration=(0.5, 0.5)) as emu:
+        connection_id = emu.connection_ids[0]
+        async with TestClient(TestServer(web_app.create_app(emu.url))) as http:
+            started = await http.post(f"/connections/{connection_id}/sync")
+            job = await started.json()
+            again = await http.post(f"/connections/{connection_id}/sync")
+            read = await http.get(f"/jobs/{job['job_id']}")
+            bad = await http.get("/jobs/not-a-number")
+
+            assert (started.status, job["connection_id"]) == (202, connection_id)
+            assert again.status == 409
+            assert read.status == 200
+            assert (await read.json())["job_id"] == job["job_id"]
+            assert bad.status == 400
+
+
+async def test_the_web_app_closes_its_client_on_shutdown(emulator: Emulator) -> None:
+    """The client lives from startup to shutdown: after it, it is closed."""
+    web_app = example("web_app")
+    app = web_app.create_app(emulator.url)
+    async with TestClient(TestServer(app)):
+        client = app[web_app.CLIENT]
+        assert (await client.health()).available
+
+    with pytest.raises(RuntimeError, match="closed"):
+        await client.health()
+
+
+# -- the README's guide ---------------------------------------------------------------------
+
+_FENCE = re.compile(r"^```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def guide_blocks() -> list[tuple[str, str]]:
+    """The fenced blocks between the README's guide markers: (language, code)."""
+    text = (ROOT / "README.md").read_text()
+    guide = text[text.index("<!-- guide:start -->") : text.index("<!-- guide:end -->")]
+    return [(m.group(1), m.group(2)) for m in _FENCE.finditer(guide)]
+
+
+def test_the_guide_has_python_and_toml() -> None:
+    """The guide is there, with its scripts, snippets and pipeline file."""
+    languages = [language for language, _ in guide_blocks()]
+
+    assert languages.count("python") >= 8
+    assert languages.count("toml") == 1
+
+
+async def test_every_python_block_of_the_guide_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """
+    In order, like a REPL session: scripts against a self-hosted emulator with basic auth and a
+    Cloud-like one with client credentials, snippets with ``client`` and top-level await.
+    """
+    blocks = guide_blocks()
+    [toml] = [code for language, code in blocks if language == "toml"]
+    (tmp_path / "pipeline.toml").write_text(toml)
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.startswith("AIRBYTE_")]:
+        monkeypatch.delenv(name)
+    for name in ("PG_PASSWORD", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, f"{name.lower()}-value")
+    monkeypatch.setenv("AIRBYTE_CLIENT_ID", "app-id")
+    monkeypatch.setenv("AIRBYTE_CLIENT_SECRET", "app-secret")
+    local = Emulator(
+        auth=RequireBasic("airbyte", "password"), connections=2, sync_duration=(0.0, 0.0)
+    )
+    cloud = Emulator(
+        airbyte_version="head",
+        auth=RequireClientCredentials("app-id", "app-secret"),
+        connections=1,
+    )
+    async with local, cloud:
+        monkeypatch.setenv("AIRBYTE_WORKSPACE_ID", cloud.workspace_ids[0])
+        urls = {
+            "http://localhost:8000": local.url,
+            "https://api.airbyte.com/v1/applications/token": cloud.api_url + "/applications/token",
+            "https://cloud.airbyte.com": cloud.url,
+        }
+        auth = BasicAuth("airbyte", "password")
+        async with AirbyteClient(local.url, auth=auth, env={}) as client:
+            namespace: dict[str, Any] = {"client": client, "__name__": "readme"}
+            for index, (language, code) in enumerate(blocks):
+                if language == "python":
+                    for old, new in urls.items():
+                        code = code.replace(old, new)
+                    await _run_block(code, f"README.md guide block {index}", namespace)
+
+    out = capsys.readouterr().out
+    assert "conn-00000 active manual" in out
+    assert "created created created ()" in out
+    assert "2 to update" in out
+
+
+async def _run_block(code: str, filename: str, namespace: dict[str, Any]) -> None:
+    compiled = compile(code, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    if "anyio.run(" in code:
+        # A whole script: it runs its own event loop, so it gets a thread of its own.
+        await anyio.to_thread.run_sync(exec, compiled, {"__name__": "__main__"})
+        return
+    result = eval(compiled, namespace)
+    if inspect.iscoroutine(result):
+        await result
+
+
+def test_ensure_actions_are_strings() -> None:
+    """EnsureAction values print as the words the guide uses."""
+    assert [str(a) for a in EnsureAction] == ["created", "updated", "unchanged"]
