@@ -454,10 +454,14 @@ class AirbyteClient:
         timeout: aiohttp.ClientTimeout,
         object_hook: ObjectHook | None = None,
     ) -> Any:
-        """One request, replayed once after a 401 when the credentials can be refreshed."""
+        """
+        One request, replayed after a 401 when the credentials can be refreshed: at most twice,
+        since a fresh token can be revoked, or replaced by another call, while the replay is on
+        its way. Static credentials are never replayed.
+        """
         session = self._open_session()
         headers = await self.auth.headers(self._fetch_token) if authenticated else {}
-        for replay in (False, True):
+        for tries in range(3):
             if self._rate is not None:
                 await self._rate.wait()
             response = await _transport.send(
@@ -472,13 +476,8 @@ class AirbyteClient:
             self._clock.observe(response.headers.get("Date"))
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s %s -> %d", method, route, response.status)
-            if (
-                response.status == 401
-                and authenticated
-                and not replay
-                and self.auth.reject(headers)
-            ):
-                log.debug("%s %s: 401, replaying once with fresh credentials", method, route)
+            if response.status == 401 and authenticated and tries < 2 and self.auth.reject(headers):
+                log.debug("%s %s: 401, replaying with fresh credentials", method, route)
                 headers = await self.auth.headers(self._fetch_token)
                 continue
             return _transport.decode(response, route=route, object_hook=object_hook)

@@ -105,7 +105,7 @@ async def trigger_exactly_once(
     route: str,
     connection_id: str,
     job_type: JobType,
-    rounds: int = 4,
+    rounds: int = 6,
 ) -> Job:
     """
     Call *route* (``connections/sync`` or ``connections/reset``) so that at most one job starts,

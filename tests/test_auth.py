@@ -256,14 +256,14 @@ async def test_a_401_refreshes_the_token_once_and_replays_the_call(
 async def test_a_token_rejected_twice_is_an_authentication_error(
     airbyte_emulator_factory: Factory,
 ) -> None:
-    """When the fresh token is refused too, the call fails: one refresh, never a loop."""
+    """When fresh tokens are refused too, the call fails: two refreshes, never a loop."""
     emu = await app_server(airbyte_emulator_factory, faults=[{"kind": "token_expiry"}])
     async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
         with pytest.raises(AuthenticationError, match="401"):
             await read(client)
 
-    assert emu.stats().tokens_minted == 2
-    assert requests_to(emu, READ) == 2
+    assert emu.stats().tokens_minted == 3
+    assert requests_to(emu, READ) == 3
 
 
 async def test_a_token_request_failing_with_503_is_retried(
