@@ -915,3 +915,19 @@ async def test_including_job_id_widens_the_page(
     body = {"configTypes": ["sync"], "pagination": {"pageSize": 1}, "includingJobId": 2}
     listed = (await call(http, emu, "jobs/list", body)).json
     assert [j["job"]["id"] for j in listed["jobs"]] == [5, 4, 3, 2]
+
+
+async def test_a_listing_after_a_change_shows_the_change(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Listed connections are encoded once and reused, but an update shows in the next list."""
+    emu = await airbyte_emulator_factory(connections=2)
+    wid, cid = emu.workspace_ids[0], emu.connection_ids[0]
+    first = (await call(http, emu, "connections/list", {"workspaceId": wid})).json
+    update = {"connectionId": cid, "name": "renamed"}
+    assert (await call(http, emu, "connections/update", update)).status == 200
+    second = (await call(http, emu, "connections/list", {"workspaceId": wid})).json
+
+    names = {c["connectionId"]: c["name"] for c in second["connections"]}
+    assert names[cid] == "renamed"
+    assert first["connections"][1] == second["connections"][1]

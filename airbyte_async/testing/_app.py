@@ -260,6 +260,10 @@ class Http:
             return _json(error_body(error, self.version), error.status)
         if reply.status == 204:
             return web.Response(status=204)
+        if reply.raw is not None:
+            return web.Response(
+                body=reply.raw, status=reply.status, content_type="application/json"
+            )
         return _json(reply.body, reply.status)
 
     def _authenticate(self, request: web.Request, route: str) -> web.Response | None:

@@ -8,6 +8,7 @@ plumbing (auth, faults, recording, JSON) lives in ``_app``.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
@@ -34,10 +35,14 @@ Body = dict[str, Any]
 
 @attrs.frozen
 class Reply:
-    """A handler's answer: a JSON body (None for 204) and its status."""
+    """
+    A handler's answer: a JSON body (None for 204) and its status, or the body already encoded
+    as *raw* JSON bytes.
+    """
 
     body: Any = None
     status: int = 200
+    raw: bytes | None = None
 
 
 Handler = Callable[["Api", Body], Awaitable[Reply]]
@@ -132,6 +137,7 @@ class Api:
     minter: TokenMinter | None = None
     trigger_latency: float = 0.0
     base_url: str = ""
+    _encoded: dict[str, tuple[Connection, bytes]] = attrs.field(init=False, factory=dict)
 
     @property
     def now(self) -> float:
@@ -574,7 +580,18 @@ class Api:
         return Reply(render.connection(connection, self.version))
 
     def _connection_list(self, connections: Iterable[Connection]) -> Reply:
-        return Reply({"connections": [render.connection(c, self.version) for c in connections]})
+        # Listings of thousands of connections repeat: each connection is encoded once, until
+        # it changes (a change makes a new Connection object).
+        parts = []
+        for c in connections:
+            cached = self._encoded.get(c.connection_id)
+            if cached is None or cached[0] is not c:
+                cached = self._encoded[c.connection_id] = (
+                    c,
+                    json.dumps(render.connection(c, self.version)).encode(),
+                )
+            parts.append(cached[1])
+        return Reply(raw=b'{"connections": [' + b", ".join(parts) + b"]}")
 
     @route("/v1/connections/create")
     async def connections_create(self, body: Body) -> Reply:
