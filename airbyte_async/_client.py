@@ -21,6 +21,7 @@ from yarl import URL
 
 from . import _transport
 from ._auth import Auth, BasicAuth, BearerToken, ClientCredentials, NoAuth
+from ._checks import seconds, whole
 from ._retry import TOKEN_ROUTE, RetryBudget, RetryPolicy, decide, is_retryable
 from ._serde import structure
 from ._throttle import RateLimiter, ServerClock
@@ -146,16 +147,6 @@ def _check_auth(auth: object) -> Auth:
     )
 
 
-def _seconds(name: str, value: object) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not 0 < value < float("inf")
-    ):
-        raise InvalidArgumentError(f"{name} must be a number of seconds above 0, got {value!r}")
-    return float(value)
-
-
 class AirbyteClient:
     """
     Async client for Airbyte's Config API. Use it as ``async with AirbyteClient(url) as client``.
@@ -195,12 +186,9 @@ class AirbyteClient:
         url = url or env.get("AIRBYTE_URL")
         if not url:
             raise InvalidArgumentError("no Airbyte URL: pass url= or set AIRBYTE_URL")
-        timeout = _seconds("timeout", timeout)
-        connect_timeout = _seconds("connect_timeout", connect_timeout)
-        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
-            raise InvalidArgumentError(f"max_connections must be an int, got {max_connections!r}")
-        if max_connections < 1:
-            raise InvalidArgumentError(f"max_connections must be at least 1, got {max_connections}")
+        timeout = seconds("timeout", timeout)
+        connect_timeout = seconds("connect_timeout", connect_timeout)
+        whole("max_connections", max_connections, minimum=1)
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise InvalidArgumentError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
         if retry_budget is not None and not isinstance(retry_budget, RetryBudget):

@@ -22,7 +22,6 @@ import datetime as dt
 import enum
 import fnmatch
 import logging
-import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
@@ -33,6 +32,7 @@ import anyio
 import attrs
 from anyio.streams.memory import MemoryObjectSendStream
 
+from ._checks import seconds, whole
 from ._reconcile import find_running_job
 from ._serde import structure
 from ._watch import JobWatcher, Watch
@@ -334,11 +334,6 @@ async def _select(client: AirbyteClient, selection: Selection) -> list[SyncTarge
     return list({t.connection_id: t for t in targets}.values())
 
 
-def _check_positive(name: str, value: float | None) -> None:
-    if value is not None and not (value > 0 and math.isfinite(value)):
-        raise InvalidArgumentError(f"{name} must be a positive number, got {value!r}")
-
-
 @attrs.define(eq=False)
 class _Flight:
     """A sync in progress: the job, and whether this batch started it."""
@@ -409,17 +404,19 @@ class Orchestrator:
         progress_interval: float | None = None,
         log_tail: int = 0,
     ) -> None:
-        for name, value in (("max_running", max_running), ("max_triggers", max_triggers)):
-            if not isinstance(value, int) or value < 1:
-                raise InvalidArgumentError(f"{name} must be a whole number >= 1, got {value!r}")
-        _check_positive("poll_interval", poll_interval)
-        _check_positive("max_poll_interval", max_poll_interval)
-        _check_positive("sync_timeout", sync_timeout)
-        _check_positive("timeout", timeout)
-        _check_positive("cancel_grace", cancel_grace)
-        _check_positive("progress_interval", progress_interval)
-        if not isinstance(log_tail, int) or log_tail < 0:
-            raise InvalidArgumentError(f"log_tail must be a whole number >= 0, got {log_tail!r}")
+        whole("max_running", max_running, minimum=1)
+        whole("max_triggers", max_triggers, minimum=1)
+        whole("log_tail", log_tail, minimum=0)
+        seconds("poll_interval", poll_interval)
+        seconds("max_poll_interval", max_poll_interval)
+        seconds("cancel_grace", cancel_grace)
+        for name, optional in (
+            ("sync_timeout", sync_timeout),
+            ("timeout", timeout),
+            ("progress_interval", progress_interval),
+        ):
+            if optional is not None:
+                seconds(name, optional)
         if progress_interval is not None and on_event is None:
             raise InvalidArgumentError("progress_interval needs on_event= to report to")
         if max_poll_interval < poll_interval:
