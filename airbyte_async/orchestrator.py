@@ -353,7 +353,7 @@ class _Batch:
     triggers: anyio.CapacityLimiter
     results: dict[str, SyncResult] = attrs.field(factory=dict)
     flights: dict[str, _Flight] = attrs.field(factory=dict)
-    #: Connections whose trigger is in flight, with the server time it was sent at.
+    #: Connections whose trigger is in flight: their job may exist before its id comes back.
     triggering: dict[str, SyncTarget] = attrs.field(factory=dict)
     stopping: bool = False
     finished: bool = False
@@ -496,7 +496,6 @@ class Orchestrator:
                 if not batch.finished:
                     tg.cancel_scope.cancel()
         self.polls = watcher.polls
-        self._last_watcher = watcher
 
     async def _run_batch(self, batch: _Batch) -> None:
         pending = iter(batch.targets)
@@ -546,8 +545,11 @@ class Orchestrator:
                 batch.triggering[target.connection_id] = target
                 try:
                     job = await self.client.connections.sync(connection_id=target.connection_id)
-                finally:
+                except AirbyteError:
                     batch.triggering.pop(target.connection_id, None)
+                    raise
+                # Not on cancellation: the entry tells _abandon to look for the job.
+                batch.triggering.pop(target.connection_id, None)
                 return job, False
         except SyncAlreadyRunningError as e:
             if self.on_running is OnRunning.SKIP:

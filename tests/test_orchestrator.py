@@ -441,3 +441,16 @@ async def test_live_progress_stops_quietly_where_the_server_lacks_it(start: Star
     assert all(r.ok for r in results)
     assert not [e for e in events if e.kind is EventKind.PROGRESS]
     assert emu.stats().requests_by_route.get("/v1/connections/sync_progress", 0) <= 2
+
+
+async def test_jobs_of_triggers_cut_short_are_found_and_cancelled(start: Start) -> None:
+    """Cancelled while its triggers wait for answers: the jobs they started are cancelled too."""
+    emu, client = await start(connections=3, trigger_latency=1.0, sync_duration=(60, 60))
+    orchestrator = _orchestrator(client)
+    with pytest.raises(TimeoutError), anyio.fail_after(0.3):
+        await orchestrator.run(emu.connection_ids)
+
+    statuses = emu.stats().job_statuses
+    assert len(statuses) == 3
+    assert set(statuses.values()) == {"cancelled"}
+    assert all(r.cancel_requested for r in orchestrator.results.values())
