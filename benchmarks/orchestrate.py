@@ -93,11 +93,11 @@ async def baseline(url: str, max_running: int) -> int:
 
 
 async def orchestrator(url: str, max_running: int) -> int:
-    """airbyte-async: every active connection of every workspace."""
+    """airbyte-async with its defaults: every active connection of every workspace."""
     from airbyte_async import AirbyteClient, NoAuth, Orchestrator, Selection
 
     async with AirbyteClient(url, auth=NoAuth(), env={}, timeout=300) as client:
-        results = await Orchestrator(client, max_running=max_running, max_triggers=50).run(
+        results = await Orchestrator(client, max_running=max_running).run(
             Selection(all_workspaces=True)
         )
         return len(results)
