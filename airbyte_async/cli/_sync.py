@@ -12,6 +12,7 @@ from typing import Any, TextIO
 import anyio
 
 from .._client import AirbyteClient
+from ..errors import InvalidArgumentError
 from ..orchestrator import (
     EventKind,
     OnRunning,
@@ -219,6 +220,8 @@ async def run_batch(
 async def _command(args: argparse.Namespace, interrupt: Interrupt) -> int:
     targets: Selection | Sequence[str]
     if args.connection:
+        if args.name:
+            raise InvalidArgumentError("--name filters --workspace or --all, not --connection")
         targets = args.connection
     else:
         targets = Selection(
