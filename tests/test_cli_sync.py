@@ -170,3 +170,28 @@ def test_after_sigkill_a_rerun_adopts_the_running_jobs_without_duplicates(emulat
     assert {r["outcome"] for r in results} == {"succeeded"}
     runs = _stats(emulator)["jobs_by_connection"]
     assert sorted(len(ids) for ids in runs.values()) == [1] * 6
+
+
+@pytest.mark.emulator_flags(
+    "--connections", "2", "--sync-duration", "0.05", "0.1", "--auth", "basic:ops:Pw-9f3Kq7Lz"
+)
+def test_no_secret_reaches_the_cli_output_even_verbose(emulator: str) -> None:
+    """-v, JSON, tables and a failed login: the password and its base64 never show."""
+    import base64
+
+    secret = "Pw-9f3Kq7Lz"
+    encoded = base64.b64encode(f"ops:{secret}".encode()).decode()
+    login = ["--url", emulator, "--username", "ops", "--password", secret]
+    runs = [
+        _cli("-v", "sync", "--all", "--json", *login),
+        _cli("-v", "sources", "list", "--json", *login),
+        _cli("-v", "connections", "list", *login),
+        _cli("-v", "workspaces", "list", *login[:-1], secret + "x"),
+        _cli("sync", "--all", "--url", emulator.replace("http://", f"http://ops:{secret}@")),
+    ]
+
+    assert [r.returncode for r in runs] == [0, 0, 0, 2, 0]
+    for r in runs:
+        for text in (r.stdout, r.stderr):
+            assert secret not in text
+            assert encoded not in text
