@@ -509,10 +509,13 @@ class Orchestrator:
                         if self.progress_interval is not None:
                             tg.start_soon(self._report_progress, batch, self.progress_interval)
                         async with anyio.create_task_group() as workers:
-                            for _ in range(min(self.max_running, len(batch.targets))):
+                            for n in range(min(self.max_running, len(batch.targets))):
                                 workers.start_soon(
                                     self._worker, batch, pending, workers.cancel_scope
                                 )
+                                if n % self.max_triggers == self.max_triggers - 1:
+                                    # Let the first triggers leave before spawning the rest.
+                                    await anyio.lowlevel.checkpoint()
                         tg.cancel_scope.cancel()
                 if scope.cancelled_caught:
                     await self._abandon(batch, pending, Outcome.TIMED_OUT, "the batch timed out")
