@@ -70,7 +70,7 @@ class JobWatcher:
     """
 
     client: AirbyteClient
-    min_interval: float = 0.1
+    min_interval: float = 0.09
     max_interval: float = 30.0
     completions_per_poll: float = 12.0
     overlap: float = 0.1

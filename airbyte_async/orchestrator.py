@@ -392,7 +392,7 @@ class Orchestrator:
         *,
         max_running: int = 50,
         max_triggers: int = 10,
-        poll_interval: float = 0.1,
+        poll_interval: float = 0.09,
         max_poll_interval: float = 30.0,
         sync_timeout: float | None = None,
         timeout: float | None = None,
