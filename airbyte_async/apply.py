@@ -81,7 +81,7 @@ import os
 import re
 import tomllib
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
@@ -98,6 +98,7 @@ from .models import (
     DestinationDefinition,
     DestinationSyncMode,
     EnsureAction,
+    Ensured,
     NamespaceDefinition,
     NonBreakingChangesPreference,
     ScheduleData,
@@ -136,6 +137,7 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=enum.Enum)
+_A = TypeVar("_A", Source, Destination)
 
 _SHOWN = 60
 
@@ -995,53 +997,53 @@ class _Run:
                 self.catalogs[source_id] = f"failed: {reason}"
         return self.catalogs[source_id]
 
-    async def execute(self) -> Plan:
-        """Ensure every object, in order, and say what was done."""
-        items: list[PlanItem] = []
-        source_ids: dict[str, str] = {}
-        refreshed: set[str] = set()
-        for actor in self.spec.sources:
-            definition = self.source_definitions[actor.name]
-            ensured = await self.client.sources.ensure(
+    async def _ensure_actors(
+        self,
+        kind: str,
+        actors: Sequence[ActorSpec],
+        definitions: Mapping[str, SourceDefinition | DestinationDefinition],
+        ensure: Callable[..., Awaitable[Ensured[_A]]],
+        id_of: Callable[[_A], str],
+        items: list[PlanItem],
+    ) -> tuple[dict[str, str], set[str]]:
+        """Ensure each source or destination; their ids by name, and the ids that changed."""
+        ids: dict[str, str] = {}
+        changed: set[str] = set()
+        for actor in actors:
+            definition = definitions[actor.name]
+            ensured = await ensure(
                 workspace_id=self.workspace_id,
                 name=actor.name,
                 definition_id=definition.definition_id,
                 configuration=actor.configuration,
             )
-            source_ids[actor.name] = ensured.value.source_id
+            ident = ids[actor.name] = id_of(ensured.value)
             if ensured.changed:
-                refreshed.add(ensured.value.source_id)
+                changed.add(ident)
             items.append(
-                _done(
-                    "source",
-                    actor.name,
-                    definition.name,
-                    ensured.action,
-                    ensured.value.source_id,
-                    ensured.changes,
-                )
+                _done(kind, actor.name, definition.name, ensured.action, ident, ensured.changes)
             )
-        destination_ids: dict[str, str] = {}
-        for actor in self.spec.destinations:
-            dest_definition = self.destination_definitions[actor.name]
-            ensured_destination = await self.client.destinations.ensure(
-                workspace_id=self.workspace_id,
-                name=actor.name,
-                definition_id=dest_definition.definition_id,
-                configuration=actor.configuration,
-            )
-            ident = ensured_destination.value.destination_id
-            destination_ids[actor.name] = ident
-            items.append(
-                _done(
-                    "destination",
-                    actor.name,
-                    dest_definition.name,
-                    ensured_destination.action,
-                    ident,
-                    ensured_destination.changes,
-                )
-            )
+        return ids, changed
+
+    async def execute(self) -> Plan:
+        """Ensure every object, in order, and say what was done."""
+        items: list[PlanItem] = []
+        source_ids, refreshed = await self._ensure_actors(
+            "source",
+            self.spec.sources,
+            self.source_definitions,
+            self.client.sources.ensure,
+            lambda source: source.source_id,
+            items,
+        )
+        destination_ids, _ = await self._ensure_actors(
+            "destination",
+            self.spec.destinations,
+            self.destination_definitions,
+            self.client.destinations.ensure,
+            lambda destination: destination.destination_id,
+            items,
+        )
         for i, connection in enumerate(self.spec.connections):
             source_id = source_ids[connection.source]
             wanted, problems = await self._wanted(
