@@ -28,7 +28,7 @@ from .models import Job
 if TYPE_CHECKING:
     from ._client import AirbyteClient
 
-__all__ = ["JobWatcher", "Watch"]
+__all__ = ["JobWatcher", "Watch", "poll_pace"]
 
 log = logging.getLogger("airbyte_async")
 
@@ -55,12 +55,13 @@ class JobWatcher:
     """
     Polls for many jobs at once; :meth:`run` polls until cancelled.
 
-    The pace follows what is in flight, within *min_interval* and *max_interval* seconds and
-    with ±10 % jitter: one poll per *completions_per_poll* jobs expected to end (from the rate
-    at which they ended lately), and no later than a tenth of the oldest watched job's age (a
-    job that has run for ten minutes is unlikely to end within the next second; one that has
-    run for a second may). So a batch of short syncs is polled often while it frees slots, and
-    a few long syncs are polled rarely.
+    The pace follows what is in flight (:func:`poll_pace`, with ±10 % jitter): one poll per
+    *completions_per_poll* jobs expected to end, from the rate at which they ended over the
+    last few seconds (or since they began to end, so a wave of ends is caught as it starts),
+    and no later than a tenth of the oldest watched job's age (a job that has run for ten
+    minutes is unlikely to end within the next second; one that has run for a second may). So
+    a batch of short syncs is polled often while it frees slots, a few long syncs are polled
+    rarely, and the last jobs of a batch are not left waiting for ends that cannot come.
 
     Each poll asks for what changed since the previous poll began, by the server's clock
     (:class:`~airbyte_async._throttle.ServerClock`), less *overlap* seconds, and never from
@@ -85,6 +86,8 @@ class JobWatcher:
     _wake: anyio.Event = attrs.field(init=False, factory=anyio.Event)
     _since: float | None = attrs.field(init=False, default=None)
     _ended: collections.deque[float] = attrs.field(init=False, factory=collections.deque)
+    #: When the ends now counted began: a rate that has just ramped up is not averaged down.
+    _ends_from: float = attrs.field(init=False, default=0.0)
     _newest_stamp: float = attrs.field(init=False, default=0.0)
     _failures: int = attrs.field(init=False, default=0)
     _rng: random.Random = attrs.field(init=False, factory=random.Random)
@@ -110,17 +113,22 @@ class JobWatcher:
         return len(self._watches)
 
     def interval(self) -> float:
-        """Seconds until the next poll, from the recent end rate and the oldest job's age."""
+        """Seconds until the next poll: :func:`poll_pace` with ±10 % jitter."""
         now = time.monotonic()
         ended = self._ended
         while ended and ended[0] < now - _RATE_WINDOW:
             ended.popleft()
         # Dicts keep insertion order, so the first watch is the oldest still watched.
         oldest = next(iter(self._watches.values()), None)
-        pace = (now - oldest.registered) / 10 if oldest is not None else self.max_interval
-        if ended:
-            pace = min(pace, self.completions_per_poll * _RATE_WINDOW / len(ended))
-        base = min(self.max_interval, max(self.min_interval, pace))
+        base = poll_pace(
+            oldest_age=None if oldest is None else now - oldest.registered,
+            ended=len(ended),
+            ended_over=min(_RATE_WINDOW, now - self._ends_from),
+            watched=len(self._watches),
+            completions_per_poll=self.completions_per_poll,
+            min_interval=self.min_interval,
+            max_interval=self.max_interval,
+        )
         return base * self._rng.uniform(0.9, 1.1)
 
     async def run(self) -> None:
@@ -226,7 +234,10 @@ class JobWatcher:
             self.on_change(watch)
         if job.status.is_terminal:
             self._watches.pop(job.id, None)
-            self._ended.append(time.monotonic())
+            now = time.monotonic()
+            if not self._ended:
+                self._ends_from = now
+            self._ended.append(now)
             watch.done.set()
 
     def _fail_all(self, error: AirbyteError) -> None:
@@ -234,6 +245,32 @@ class JobWatcher:
             watch.error = error
             watch.done.set()
         self._watches.clear()
+
+
+def poll_pace(
+    *,
+    oldest_age: float | None,
+    ended: int,
+    ended_over: float,
+    watched: int,
+    completions_per_poll: float,
+    min_interval: float,
+    max_interval: float,
+) -> float:
+    """
+    Seconds between polls, within *min_interval* and *max_interval*.
+
+    - No later than a tenth of the oldest watched job's age (*oldest_age*, None when none is).
+    - While jobs end (*ended* of them over the last *ended_over* seconds), one poll per
+      *completions_per_poll* ends expected at that rate.
+    - Near a batch's end, one poll per quarter of the *watched* jobs left, if that is fewer:
+      the batch waits for its last job.
+    """
+    pace = max_interval if oldest_age is None else oldest_age / 10
+    if ended:
+        per_poll = min(completions_per_poll, max(1.0, watched / 4))
+        pace = min(pace, per_poll * max(ended_over, min_interval) / ended)
+    return min(max_interval, max(min_interval, pace))
 
 
 def _iso(epoch: float) -> str:

@@ -931,3 +931,33 @@ async def test_a_listing_after_a_change_shows_the_change(
     names = {c["connectionId"]: c["name"] for c in second["connections"]}
     assert names[cid] == "renamed"
     assert first["connections"][1] == second["connections"][1]
+
+
+async def test_a_listed_connection_is_the_one_get_returns(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Each listed connection, catalog included, equals what connections/get answers for it."""
+    emu = await airbyte_emulator_factory(connections=3, workspaces=1)
+    listed = await call(http, emu, "connections/list", {"workspaceId": emu.workspace_ids[0]})
+    for connection in listed.json["connections"]:
+        body = {"connectionId": connection["connectionId"]}
+        assert (await call(http, emu, "connections/get", body)).json == connection
+
+
+async def test_a_changed_catalog_shows_in_the_next_listing(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Connections share their catalog's encoding until one of them gets a catalog of its own."""
+    emu = await airbyte_emulator_factory(connections=2, workspaces=1)
+    wid, cid = emu.workspace_ids[0], emu.connection_ids[0]
+    first = (await call(http, emu, "connections/list", {"workspaceId": wid})).json["connections"]
+    catalog = first[0]["syncCatalog"]
+    catalog["streams"] = catalog["streams"][:1]
+    update = {"connectionId": cid, "syncCatalog": catalog}
+    assert (await call(http, emu, "connections/update", update)).status == 200
+    second = (await call(http, emu, "connections/list", {"workspaceId": wid})).json["connections"]
+
+    by_id = {c["connectionId"]: c for c in second}
+    assert len(by_id[cid]["syncCatalog"]["streams"]) == 1
+    assert by_id[emu.connection_ids[1]]["syncCatalog"] == first[1]["syncCatalog"]
+    assert len(first[1]["syncCatalog"]["streams"]) > 1

@@ -22,6 +22,7 @@ from airbyte_async import (
     Selection,
     SyncEvent,
 )
+from airbyte_async._watch import JobWatcher
 from airbyte_async.testing import Emulator
 
 pytestmark = pytest.mark.anyio
@@ -130,6 +131,26 @@ async def test_poll_requests_scale_with_workspaces_not_jobs(start: Start) -> Non
     await orchestrator.run(Selection(all_workspaces=True))
 
     assert emu.stats().requests_by_route["/v1/jobs/list_for_workspaces"] == orchestrator.polls
+
+
+async def test_long_syncs_are_polled_by_their_age_not_at_the_fastest_pace(start: Start) -> None:
+    """Four 1.5 s syncs are polled about 30 times, not the 75 that 0.02 s polls would cost."""
+    emu, client = await start(connections=4, sync_duration=(1.5, 1.6))
+    orchestrator = _orchestrator(client, max_poll_interval=30.0)
+    results = await orchestrator.run(emu.connection_ids)
+
+    assert all(r.ok for r in results)
+    assert 10 <= orchestrator.polls <= 45
+
+
+async def test_poll_intervals_are_jittered_by_a_tenth(start: Start) -> None:
+    """At a fixed pace of 1 s, the watcher's intervals vary between 0.9 and 1.1 s."""
+    _, client = await start(connections=1)
+    watcher = JobWatcher(client, min_interval=1.0, max_interval=1.0)
+    intervals = [watcher.interval() for _ in range(200)]
+
+    assert all(0.9 <= i <= 1.1 for i in intervals)
+    assert max(intervals) - min(intervals) > 0.1
 
 
 async def test_servers_without_batch_listing_are_polled_per_job(start: Start) -> None:

@@ -138,6 +138,7 @@ class Api:
     trigger_latency: float = 0.0
     base_url: str = ""
     _encoded: dict[str, tuple[Connection, bytes]] = attrs.field(init=False, factory=dict)
+    _catalogs: dict[int, tuple[Mapping[str, Any], bytes]] = attrs.field(init=False, factory=dict)
 
     @property
     def now(self) -> float:
@@ -586,12 +587,21 @@ class Api:
         for c in connections:
             cached = self._encoded.get(c.connection_id)
             if cached is None or cached[0] is not c:
-                cached = self._encoded[c.connection_id] = (
-                    c,
-                    json.dumps(render.connection(c, self.version)).encode(),
-                )
+                cached = self._encoded[c.connection_id] = (c, self._encode_connection(c))
             parts.append(cached[1])
         return Reply(raw=b'{"connections": [' + b", ".join(parts) + b"]}")
+
+    def _encode_connection(self, c: Connection) -> bytes:
+        # Seeded connections share one catalog object (catalogs are replaced, never edited in
+        # place), so its JSON, most of a connection's, is encoded once and spliced in.
+        body = render.connection(c, self.version)
+        catalog = body.pop("syncCatalog")
+        known = self._catalogs.get(id(catalog))
+        if known is None or known[0] is not catalog:
+            if len(self._catalogs) >= 256:
+                self._catalogs.clear()
+            known = self._catalogs[id(catalog)] = (catalog, json.dumps(catalog).encode())
+        return json.dumps(body).encode()[:-1] + b', "syncCatalog": ' + known[1] + b"}"
 
     @route("/v1/connections/create")
     async def connections_create(self, body: Body) -> Reply:
