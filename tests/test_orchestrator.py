@@ -310,6 +310,20 @@ async def test_events_report_trigger_changes_and_end(start: Start) -> None:
         assert (EventKind.FINISHED, cid) in kinds
 
 
+@pytest.mark.parametrize("hook", [False, True])
+async def test_without_an_event_hook_polls_fetch_final_jobs_only(start: Start, hook: bool) -> None:
+    """Polls filter on final statuses unless a hook wants every change, so unused it is free."""
+    emu, client = await start(connections=3, sync_duration=(0.1, 0.2), record_requests=True)
+    events: list[SyncEvent] = []
+    await _orchestrator(client, on_event=events.append if hook else None).run(emu.connection_ids)
+
+    polls = [r.body for r in emu.requests if r.route == "/v1/jobs/list_for_workspaces"]
+    assert polls
+    final = sorted(["succeeded", "failed", "cancelled"])
+    assert all(body.get("statuses") == (None if hook else final) for body in polls)
+    assert bool(events) is hook
+
+
 async def test_stream_yields_each_result_when_it_is_final(start: Start) -> None:
     """stream(): a quick sync's result arrives before a slow one's, not at the end."""
     emu, client = await start(connections=2)
