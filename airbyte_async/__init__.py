@@ -27,6 +27,7 @@ from .errors import (
     RequestTimeoutError,
     ResponseValidationError,
     ServerError,
+    SpecError,
     SyncAlreadyRunningError,
     TransportError,
     UnprocessableEntityError,
@@ -137,6 +138,7 @@ __all__ = [
     "SyncAlreadyRunningError",
     "RateLimitError",
     "ServerError",
+    "SpecError",
     "ResponseValidationError",
     # models
     "Health",

@@ -88,7 +88,13 @@ import attrs
 
 from ._secrets import SECRET_MASK, is_secret_key, redacted_repr
 from .catalog import StreamSelection, select_streams
-from .errors import AirbyteError, InvalidArgumentError, LookupFailedError, NotFoundError
+from .errors import (
+    AirbyteError,
+    InvalidArgumentError,
+    LookupFailedError,
+    NotFoundError,
+    SpecError,
+)
 from .models import (
     BasicSchedule,
     Catalog,
@@ -140,21 +146,6 @@ E = TypeVar("E", bound=enum.Enum)
 _A = TypeVar("_A", Source, Destination)
 
 _SHOWN = 60
-
-
-class SpecError(InvalidArgumentError):
-    """
-    A pipeline file that cannot be applied: invalid, or naming what the server does not have
-    (a definition, a stream), or whose source cannot be discovered.
-
-    *problems* lists each one as ``"key.path: what is wrong"``; *origin* names the file.
-    """
-
-    def __init__(self, problems: Iterable[str], *, origin: str = "") -> None:
-        self.problems = tuple(problems)
-        self.origin = origin
-        prefix = f"{origin}: " if origin else ""
-        super().__init__("\n".join(prefix + p for p in self.problems))
 
 
 # -- the file, read -------------------------------------------------------------------------

@@ -5,6 +5,7 @@ Every exception airbyte-async raises on purpose, in one tree.
 
     AirbyteError                      catch-all for this package
     ├── InvalidArgumentError          our input is wrong; no request sent (also a ValueError)
+    │   └── SpecError                 a pipeline file that cannot be applied; .problems .origin
     ├── LookupFailedError             a find-by-name found nothing, or too much (a LookupError)
     │   ├── NoMatchError
     │   └── AmbiguousMatchError
@@ -36,7 +37,7 @@ import email.utils
 import math
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC
 from http import HTTPStatus
 from typing import Any
@@ -44,6 +45,7 @@ from typing import Any
 __all__ = [
     "AirbyteError",
     "InvalidArgumentError",
+    "SpecError",
     "LookupFailedError",
     "NoMatchError",
     "AmbiguousMatchError",
@@ -75,6 +77,21 @@ class AirbyteError(Exception):
 
 class InvalidArgumentError(AirbyteError, ValueError):
     """An argument given to airbyte-async is wrong; no request was sent."""
+
+
+class SpecError(InvalidArgumentError):
+    """
+    A pipeline file that cannot be applied: invalid, or naming what the server does not have
+    (a definition, a stream), or whose source cannot be discovered.
+
+    *problems* lists each one as ``"key.path: what is wrong"``; *origin* names the file.
+    """
+
+    def __init__(self, problems: Iterable[str], *, origin: str = "") -> None:
+        self.problems = tuple(problems)
+        self.origin = origin
+        prefix = f"{origin}: " if origin else ""
+        super().__init__("\n".join(prefix + p for p in self.problems))
 
 
 class LookupFailedError(AirbyteError, LookupError):

@@ -239,18 +239,23 @@ async def test_a_token_is_renewed_before_it_expires(airbyte_emulator_factory: Fa
     assert requests_to(emu, READ) == 2
 
 
-async def test_a_401_refreshes_the_token_once_and_replays_the_call(
-    airbyte_emulator_factory: Factory,
+@pytest.mark.parametrize("revoked", [1, 2])
+async def test_each_401_refreshes_the_token_and_replays_the_call(
+    airbyte_emulator_factory: Factory, revoked: int
 ) -> None:
-    """A token that dies early costs one 401, one token request and one replay."""
+    """
+    A token that dies early costs a 401, a token request and a replay; when the fresh token
+    dies too (revoked while its replay was on its way), once more, and the call succeeds.
+    """
     emu = await app_server(
-        airbyte_emulator_factory, faults=[{"kind": "token_expiry", "route": READ, "times": 1}]
+        airbyte_emulator_factory,
+        faults=[{"kind": "token_expiry", "route": READ, "times": revoked}],
     )
     async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
         await read(client)
 
-    assert emu.stats().tokens_minted == 2
-    assert requests_to(emu, READ) == 2
+    assert emu.stats().tokens_minted == 1 + revoked
+    assert requests_to(emu, READ) == 1 + revoked
 
 
 async def test_a_token_rejected_twice_is_an_authentication_error(

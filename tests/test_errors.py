@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from airbyte_async import errors
 from airbyte_async.errors import (
     AirbyteError,
     APIError,
@@ -263,3 +264,14 @@ def test_api_errors_are_picklable_enough_to_cross_processes() -> None:
 
     assert isinstance(copy, NotFoundError)
     assert (copy.status, copy.error_id, str(copy)) == (404, ERROR_ID, str(error))
+
+
+def test_every_public_error_is_in_the_tree_the_module_docstring_draws() -> None:
+    """Each exception errors.py exports derives from AirbyteError and is drawn in its docstring."""
+    exported = [getattr(errors, name) for name in errors.__all__]
+    classes = [c for c in exported if isinstance(c, type)]
+    assert errors.SpecError in classes
+    for cls in classes:
+        assert issubclass(cls, errors.AirbyteError)
+        assert f" {cls.__name__} " in errors.__doc__ or f"── {cls.__name__}" in errors.__doc__
+    assert issubclass(errors.SpecError, errors.InvalidArgumentError)
