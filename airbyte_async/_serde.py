@@ -7,7 +7,7 @@ The one cattrs converter: every rule of the Config API's wire format lives here.
   (``sourceDefinitionId`` / ``destinationDefinitionId``). All of it is decided in
   :func:`wire_name`, used by the hook factories.
 - Times are epoch seconds on the wire and aware UTC :class:`~datetime.datetime` in the models;
-  :data:`~airbyte_async.models.common.IsoDateTime` fields travel as ISO-8601 strings.
+  :data:`~airbyte_async.models._common.IsoDateTime` fields travel as ISO-8601 strings.
 - Reading is tolerant of what it does not use (unknown keys are ignored, unknown enum values are
   kept) and strict about what it does: a missing or mistyped known key is a
   :class:`~airbyte_async.errors.ResponseValidationError` naming the route and the path of the bad
@@ -15,7 +15,7 @@ The one cattrs converter: every rule of the Config API's wire format lives here.
 - Writing is minimal: fields left at their default (None, mostly) are not sent.
 - Opaque JSON (connector configuration, JSON schemas) passes through as the very same object.
 - Large parts rarely needed (a connection's catalog, logs) are kept as
-  :class:`~airbyte_async.models.common.Deferred` raw JSON and read on first use.
+  :class:`~airbyte_async.models.Deferred` raw JSON and read on first use.
 
 Hooks are generated once per class by cattrs and cached; nothing reflects per call.
 """
@@ -54,7 +54,7 @@ from .models import (
     SourceDefinition,
 )
 from .models import _wire as w
-from .models.common import Deferred, IsoDateTime, JsonObject, OpenEnum
+from .models._common import Deferred, IsoDateTime, JsonObject, OpenEnum
 
 __all__ = ["structure", "unstructure", "wire_name"]
 
@@ -497,7 +497,7 @@ def structure(data: Any, cls: type[T], *, route: str = "") -> T:
     Raises :class:`~airbyte_async.errors.ResponseValidationError` (and nothing else) when *data*
     does not fit: its message names *route* and the JSON path of each bad field (never a value,
     so no secret leaks into it), and the cattrs error is its ``__cause__``. Parts kept as
-    :class:`~airbyte_async.models.common.Deferred` raise the same way when first read.
+    :class:`~airbyte_async.models.Deferred` raise the same way when first read.
     """
     token = _ROUTE.set(route)
     try:

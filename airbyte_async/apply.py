@@ -105,6 +105,7 @@ from .models import (
     DestinationSyncMode,
     EnsureAction,
     Ensured,
+    JsonObject,
     NamespaceDefinition,
     NonBreakingChangesPreference,
     ScheduleData,
@@ -114,7 +115,6 @@ from .models import (
     SyncMode,
     TimeUnit,
 )
-from .models.common import JsonObject
 from .resources._diff import (
     ABSENT,
     ConnectionWanted,

@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import emulator_process, emulator_stats, print_table
 
-from airbyte_async import AirbyteClient, NoAuth, Orchestrator, Selection
+from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async.orchestrator import Orchestrator, Selection
 
 
 def _client(url: str) -> AirbyteClient:

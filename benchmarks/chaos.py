@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import print_table
 
-from airbyte_async import AirbyteClient, ClientCredentials, Orchestrator, Outcome, Selection
+from airbyte_async import AirbyteClient, ClientCredentials
+from airbyte_async.orchestrator import Orchestrator, Outcome, Selection
 from airbyte_async.testing import Emulator, RequireClientCredentials
 
 #: The faults of a bad day, with the share of requests each one hits.

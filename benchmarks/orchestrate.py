@@ -94,7 +94,8 @@ async def baseline(url: str, max_running: int) -> int:
 
 async def orchestrator(url: str, max_running: int) -> int:
     """airbyte-async with its defaults: every active connection of every workspace."""
-    from airbyte_async import AirbyteClient, NoAuth, Orchestrator, Selection
+    from airbyte_async import AirbyteClient, NoAuth
+    from airbyte_async.orchestrator import Orchestrator, Selection
 
     async with AirbyteClient(url, auth=NoAuth(), env={}, timeout=300) as client:
         results = await Orchestrator(client, max_running=max_running).run(

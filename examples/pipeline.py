@@ -30,18 +30,15 @@ import anyio
 
 from airbyte_async import (
     AirbyteClient,
-    BasicSchedule,
     Connection,
     DestinationSyncMode,
     Job,
     JobStatus,
-    ScheduleData,
-    ScheduleType,
     SyncAlreadyRunningError,
     SyncMode,
-    TimeUnit,
 )
 from airbyte_async.catalog import StreamSelection, select_streams
+from airbyte_async.models import BasicSchedule, ScheduleData, ScheduleType, TimeUnit
 from airbyte_async.testing import Emulator
 
 SOURCE = "shop-postgres"

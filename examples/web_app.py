@@ -16,13 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from airbyte_async import (
-    AirbyteClient,
-    AirbyteError,
-    Job,
-    NotFoundError,
-    SyncAlreadyRunningError,
-)
+from airbyte_async import AirbyteClient, AirbyteError, Job, NotFoundError, SyncAlreadyRunningError
 
 CLIENT = web.AppKey("airbyte_client", AirbyteClient)
 

@@ -9,7 +9,8 @@ import pytest
 
 import airbyte_async.apply
 from airbyte_async import AirbyteClient
-from airbyte_async.apply import Plan, SpecError, apply, load, loads, plan
+from airbyte_async.apply import Plan, apply, load, loads, plan
+from airbyte_async.errors import SpecError
 from airbyte_async.models import (
     ConnectionStatus,
     DestinationSyncMode,

@@ -10,13 +10,7 @@ import anyio
 import pytest
 from client_support import client_for, requests_to
 
-from airbyte_async import (
-    AirbyteClient,
-    BasicAuth,
-    BearerToken,
-    ClientCredentials,
-    RetryBudget,
-)
+from airbyte_async import AirbyteClient, BasicAuth, BearerToken, ClientCredentials, RetryBudget
 from airbyte_async._auth import token_lifetime
 from airbyte_async.errors import AuthenticationError, InvalidArgumentError, ServerError
 from airbyte_async.testing import (

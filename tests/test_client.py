@@ -13,7 +13,6 @@ from airbyte_async import (
     BasicAuth,
     BearerToken,
     ClientCredentials,
-    Health,
     NoAuth,
     RetryPolicy,
 )
@@ -24,6 +23,7 @@ from airbyte_async.errors import (
     InvalidArgumentError,
     RequestTimeoutError,
 )
+from airbyte_async.models import Health
 from airbyte_async.testing import pytest_plugin
 
 airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory

@@ -14,20 +14,18 @@ import datetime as dt
 import pytest
 import spec_conformance as sc
 
-from airbyte_async import (
-    AirbyteClient,
+from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async.catalog import StreamSelection, select_streams
+from airbyte_async.models import (
     ConnectionStatus,
     DestinationSyncMode,
     JobStatus,
-    NoAuth,
-    Orchestrator,
     Schedule,
     ScheduleType,
-    Selection,
     SyncMode,
     TimeUnit,
 )
-from airbyte_async.catalog import StreamSelection, select_streams
+from airbyte_async.orchestrator import Orchestrator, Selection
 from airbyte_async.testing import Emulator
 
 pytestmark = pytest.mark.anyio

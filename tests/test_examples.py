@@ -19,7 +19,9 @@ import anyio.to_thread
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from airbyte_async import AirbyteClient, BasicAuth, EnsureAction, JobStatus, Outcome
+from airbyte_async import AirbyteClient, BasicAuth
+from airbyte_async.models import EnsureAction, JobStatus
+from airbyte_async.orchestrator import Outcome
 from airbyte_async.testing import Emulator, RequireBasic, RequireClientCredentials
 
 pytestmark = pytest.mark.anyio

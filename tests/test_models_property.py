@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from airbyte_async import models
 from airbyte_async._serde import structure, unstructure
 from airbyte_async.errors import ResponseValidationError
+from airbyte_async.models import Deferred
 from airbyte_async.models import _wire as w
-from airbyte_async.models.common import Deferred
 
 PAYLOADS = Path(__file__).parent / "payloads"
 

@@ -9,20 +9,18 @@ from typing import Any
 import anyio
 import pytest
 
-from airbyte_async import (
-    AirbyteClient,
-    ConnectionStatus,
+from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async._watch import JobWatcher
+from airbyte_async.errors import InvalidArgumentError, NoMatchError
+from airbyte_async.models import ConnectionStatus
+from airbyte_async.orchestrator import (
     EventKind,
-    InvalidArgumentError,
-    NoAuth,
-    NoMatchError,
     OnRunning,
     Orchestrator,
     Outcome,
     Selection,
     SyncEvent,
 )
-from airbyte_async._watch import JobWatcher
 from airbyte_async.testing import Emulator
 
 pytestmark = pytest.mark.anyio

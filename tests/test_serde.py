@@ -46,7 +46,7 @@ from airbyte_async.models import (
     Workspace,
 )
 from airbyte_async.models import _wire as w
-from airbyte_async.models.common import IsoDateTime
+from airbyte_async.models._common import IsoDateTime
 
 PAYLOADS = Path(__file__).parent / "payloads"
 

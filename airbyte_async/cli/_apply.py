@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from ..apply import Plan, SpecError, apply, load
-from ..errors import AirbyteError
+from ..apply import Plan, apply, load
+from ..errors import AirbyteError, SpecError
 from ._app import (
     EXIT_INTERRUPTED,
     EXIT_OK,

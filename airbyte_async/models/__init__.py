@@ -3,12 +3,12 @@ The typed models airbyte-async returns: frozen attrs classes with snake_case nam
 
 The wire format (camelCase, epoch seconds, the API's odd keys) lives in
 :mod:`airbyte_async._serde` only. Enums keep values they do not know (see
-:class:`~airbyte_async.models.common.OpenEnum`). Large, rarely used parts (catalogs, logs,
-per-stream counters) are read on first use (see :class:`~airbyte_async.models.common.Deferred`).
+:class:`~airbyte_async.models.OpenEnum`). Large, rarely used parts (catalogs, logs,
+per-stream counters) are read on first use (see :class:`~airbyte_async.models.Deferred`).
 """
 
-from .actors import Actor, ActorStatus, CheckResult, CheckStatus
-from .catalog import (
+from ._actors import Actor, ActorStatus, CheckResult, CheckStatus
+from ._catalog import (
     Catalog,
     DestinationSyncMode,
     SelectedField,
@@ -17,8 +17,8 @@ from .catalog import (
     StreamConfig,
     SyncMode,
 )
-from .common import Deferred, JsonObject, OpenEnum, StreamDescriptor
-from .connections import (
+from ._common import Deferred, JsonObject, OpenEnum, StreamDescriptor
+from ._connections import (
     BasicSchedule,
     Connection,
     ConnectionStatus,
@@ -33,16 +33,16 @@ from .connections import (
     TimeUnit,
     describe_schedule,
 )
-from .definitions import (
+from ._definitions import (
     DefinitionSpecification,
     DestinationDefinition,
     ReleaseStage,
     SourceDefinition,
     SupportLevel,
 )
-from .destinations import Destination
-from .ensured import EnsureAction, Ensured
-from .jobs import (
+from ._destinations import Destination
+from ._ensured import EnsureAction, Ensured
+from ._jobs import (
     Attempt,
     AttemptLogs,
     AttemptStats,
@@ -60,8 +60,8 @@ from .jobs import (
     StreamStats,
     SynchronousJob,
 )
-from .sources import DiscoveredSchema, Source
-from .workspaces import Health, InstanceConfiguration, Workspace
+from ._sources import DiscoveredSchema, Source
+from ._workspaces import Health, InstanceConfiguration, Workspace
 
 __all__ = [
     # workspaces and the server

@@ -13,9 +13,9 @@ import enum
 
 import attrs
 
-from .catalog import Catalog
-from .common import IsoDateTime, JsonObject
-from .connections import (
+from ._catalog import Catalog
+from ._common import IsoDateTime, JsonObject
+from ._connections import (
     Connection,
     ConnectionStatus,
     NamespaceDefinition,
@@ -23,11 +23,11 @@ from .connections import (
     ScheduleData,
     ScheduleType,
 )
-from .definitions import DestinationDefinition, SourceDefinition
-from .destinations import Destination
-from .jobs import JobStatus, JobType
-from .sources import Source
-from .workspaces import Workspace
+from ._definitions import DestinationDefinition, SourceDefinition
+from ._destinations import Destination
+from ._jobs import JobStatus, JobType
+from ._sources import Source
+from ._workspaces import Workspace
 
 # -- generic ----------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ import attrs
 from .._secrets import SECRET_MASK
 from ..errors import AmbiguousMatchError
 from ..models import (
+    Actor,
     Catalog,
     Connection,
     ConnectionStatus,
@@ -32,7 +33,6 @@ from ..models import (
     SyncMode,
     describe_schedule,
 )
-from ..models.actors import Actor
 
 __all__ = [
     "ABSENT",

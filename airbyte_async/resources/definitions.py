@@ -11,7 +11,7 @@ import attrs
 from ..errors import AmbiguousMatchError, NoMatchError
 from ..models import DefinitionSpecification, DestinationDefinition, SourceDefinition
 from ..models import _wire as w
-from ..models.definitions import _Definition
+from ..models._definitions import _Definition
 from ._base import Request
 from ._call import call
 

@@ -11,7 +11,7 @@ import attrs
 from ..errors import InvalidArgumentError
 from ..models import Job, JobPage, JobStatus, JobType
 from ..models import _wire as w
-from ..models.common import IsoDateTime
+from ..models._common import IsoDateTime
 from ._base import Request
 from ._call import call
 

@@ -9,8 +9,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import assert_type
 
-from airbyte_async import (
-    AirbyteClient,
+from airbyte_async import AirbyteClient
+from airbyte_async.apply import (
+    ActorSpec,
+    Change,
+    ConnectionSpec,
+    Plan,
+    PlanItem,
+    Spec,
+    StreamSpec,
+    apply,
+    load,
+    loads,
+    plan,
+)
+from airbyte_async.errors import SpecError
+from airbyte_async.models import (
     Attempt,
     Catalog,
     Connection,
@@ -25,22 +39,8 @@ from airbyte_async import (
     ScheduleType,
     Source,
     TimeUnit,
+    describe_schedule,
 )
-from airbyte_async.apply import (
-    ActorSpec,
-    Change,
-    ConnectionSpec,
-    Plan,
-    PlanItem,
-    Spec,
-    SpecError,
-    StreamSpec,
-    apply,
-    load,
-    loads,
-    plan,
-)
-from airbyte_async.models import describe_schedule
 
 
 async def ensure(client: AirbyteClient, catalog: Catalog) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import attrs
 
-from .actors import Actor
-from .catalog import Catalog
-from .jobs import FailureReason, SynchronousJob
+from ._actors import Actor
+from ._catalog import Catalog
+from ._jobs import FailureReason, SynchronousJob
 
 __all__ = ["DiscoveredSchema", "Source"]
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import attrs
 
-from .catalog import DestinationSyncMode
-from .common import JsonObject, OpenEnum
+from ._catalog import DestinationSyncMode
+from ._common import JsonObject, OpenEnum
 
 __all__ = [
     "DefinitionSpecification",

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import attrs
 
-from .catalog import Catalog
-from .common import Deferred, OpenEnum, resolved
-from .jobs import JobType
+from ._catalog import Catalog
+from ._common import Deferred, OpenEnum, resolved
+from ._jobs import JobType
 
 __all__ = [
     "BasicSchedule",
@@ -116,7 +116,7 @@ class Connection:
     *schedule* is the legacy form, present for basic schedules only; *schedule_type* and
     *schedule_data* are authoritative. *workspace_id* and *created_at* are absent on old servers.
     :attr:`sync_catalog` is read from the answer on first use (see
-    :class:`~airbyte_async.models.common.Deferred`).
+    :class:`~airbyte_async.models.Deferred`).
     """
 
     connection_id: str

@@ -7,8 +7,8 @@ from datetime import datetime
 import attrs
 
 from .._secrets import redacted_repr
-from .common import JsonObject, OpenEnum
-from .jobs import SynchronousJob
+from ._common import JsonObject, OpenEnum
+from ._jobs import SynchronousJob
 
 __all__ = ["ActorStatus", "CheckResult", "CheckStatus"]
 

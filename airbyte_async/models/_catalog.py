@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import attrs
 
-from .common import JsonObject, OpenEnum
+from ._common import JsonObject, OpenEnum
 
 __all__ = [
     "Catalog",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from .actors import Actor
+from ._actors import Actor
 
 __all__ = ["Destination"]
 

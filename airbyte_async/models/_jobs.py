@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import attrs
 
 from ..errors import NoMatchError
-from .common import Deferred, JsonObject, OpenEnum, StreamDescriptor, resolved
+from ._common import Deferred, JsonObject, OpenEnum, StreamDescriptor, resolved
 
 __all__ = [
     "Attempt",
