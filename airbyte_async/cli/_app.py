@@ -1,4 +1,4 @@
-"""Argument parsing, credentials, exit codes and Ctrl-C for every subcommand."""
+"""The ``airbyte-async`` command: its parser, logging, signals and exit status."""
 
 from __future__ import annotations
 
@@ -6,24 +6,17 @@ import argparse
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TextIO
 
 import anyio
 
-from .._auth import Auth, BasicAuth, BearerToken, ClientCredentials
-from .._client import AirbyteClient
-from ..errors import AirbyteError, InvalidArgumentError
+from ..errors import AirbyteError
+from ..testing import _cli as emulator_cli
+from . import _apply, _demo, _resources, _sync
+from ._common import EXIT_INTERRUPTED, EXIT_OK, Command, Interrupt, report_error
 
-__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "Interrupt", "main"]
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
-Command = Callable[[argparse.Namespace, "Interrupt"], Awaitable[int]]
+__all__ = ["main"]
 
 _EPILOG = """\
 examples:
@@ -43,81 +36,7 @@ the server from --url, else AIRBYTE_URL.
 """
 
 
-class Interrupt:
-    """
-    Ctrl-C (SIGINT) and SIGTERM, turned into the cancellation of one scope.
-
-    A command wraps the work that a signal should stop in :meth:`scope`; the signal cancels it,
-    the command finishes (its cleanup shielded) and reports, and the process exits with 130.
-    """
-
-    def __init__(self) -> None:
-        self.received = False
-        self._scopes: list[anyio.CancelScope] = []
-
-    @contextmanager
-    def scope(self) -> Iterator[anyio.CancelScope]:
-        """A cancel scope that the next signal cancels."""
-        with anyio.CancelScope() as scope:
-            self._scopes.append(scope)
-            try:
-                yield scope
-            finally:
-                self._scopes.remove(scope)
-
-    def fire(self, fallback: anyio.CancelScope) -> None:
-        """Cancel the innermost registered scope, or *fallback* when there is none."""
-        self.received = True
-        (self._scopes[-1] if self._scopes else fallback).cancel()
-
-
-def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--url`` and the credential flags every client command takes."""
-    group = parser.add_argument_group("server")
-    group.add_argument("--url", help="Airbyte URL (default: $AIRBYTE_URL)")
-    group.add_argument("--username", help="basic auth user (default: $AIRBYTE_USERNAME)")
-    group.add_argument("--password", help="basic auth password (default: $AIRBYTE_PASSWORD)")
-    group.add_argument("--token", help="bearer token (default: $AIRBYTE_TOKEN)")
-    group.add_argument("--client-id", help="application client id (default: $AIRBYTE_CLIENT_ID)")
-    group.add_argument(
-        "--client-secret", help="application client secret (default: $AIRBYTE_CLIENT_SECRET)"
-    )
-    group.add_argument(
-        "--request-timeout", type=float, default=60.0, help="seconds per HTTP request"
-    )
-
-
-def client_from_args(args: argparse.Namespace, **options: object) -> AirbyteClient:
-    """An :class:`AirbyteClient` from the flags, the environment filling what they leave out."""
-    kinds = [
-        kind
-        for kind, present in (
-            ("--username/--password", bool(args.username or args.password)),
-            ("--token", bool(args.token)),
-            ("--client-id/--client-secret", bool(args.client_id or args.client_secret)),
-        )
-        if present
-    ]
-    if len(kinds) > 1:
-        raise InvalidArgumentError(f"give one kind of credentials, not {' and '.join(kinds)}")
-    auth: Auth | None = None
-    if args.token:
-        auth = BearerToken(args.token)
-    elif args.client_id or args.client_secret:
-        if not (args.client_id and args.client_secret):
-            raise InvalidArgumentError("--client-id and --client-secret go together")
-        auth = ClientCredentials(args.client_id, args.client_secret)
-    elif args.username or args.password:
-        if not args.username:
-            raise InvalidArgumentError("--password needs --username")
-        auth = BasicAuth(args.username, args.password or "")
-    return AirbyteClient(args.url, auth=auth, timeout=args.request_timeout, **options)  # type: ignore[arg-type]
-
-
 def _parser() -> argparse.ArgumentParser:
-    from ..testing import _cli as emulator_cli
-    from . import _apply, _demo, _resources, _sync
-
     parser = argparse.ArgumentParser(
         prog="airbyte-async",
         description="Drive Airbyte from the command line: sync many connections at once.",
@@ -143,8 +62,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _emulator(args: argparse.Namespace, interrupt: Interrupt) -> int:
-    from ..testing import _cli as emulator_cli
-
     with interrupt.scope():
         return await emulator_cli.run(args)
     return EXIT_OK
@@ -179,12 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         error = _first(raised)
         if isinstance(error, KeyboardInterrupt):
             return EXIT_INTERRUPTED
-        if isinstance(error, InvalidArgumentError):
-            print(f"airbyte-async: {error}", file=sys.stderr)
-            return EXIT_USAGE
         if isinstance(error, AirbyteError):
-            print(f"airbyte-async: {type(error).__name__}: {error}", file=sys.stderr)
-            return EXIT_USAGE
+            return report_error(error)
         raise
 
 

@@ -8,15 +8,15 @@ from typing import Any
 
 from ..apply import Plan, apply, load
 from ..errors import AirbyteError, SpecError
-from ._app import (
+from ._common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     Interrupt,
     add_connection_arguments,
     client_from_args,
+    report_error,
 )
-from ._resources import report_error
 
 __all__ = ["register"]
 

@@ -11,7 +11,7 @@ from ..catalog import StreamSelection, select_streams
 from ..models import DestinationSyncMode, Schedule, SyncMode, TimeUnit
 from ..orchestrator import Selection
 from ..testing import Emulator
-from ._app import EXIT_FAILED, EXIT_OK, Interrupt
+from ._common import EXIT_FAILED, EXIT_OK, Interrupt
 from ._sync import run_batch
 
 __all__ = ["register"]

@@ -17,34 +17,23 @@ from datetime import datetime
 from typing import Any
 
 from .._client import AirbyteClient
-from ..errors import AirbyteError, InvalidArgumentError
+from ..errors import AirbyteError
 from ..models import Attempt, Connection, Destination, Job, JobType, Source, Workspace
-from ._app import (
+from ._common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
-    EXIT_USAGE,
     Command,
     Interrupt,
     add_connection_arguments,
     client_from_args,
+    report_error,
 )
 
-__all__ = ["register", "report_error", "run_with_client"]
+__all__ = ["register", "run_with_client"]
 
 Action = Callable[[argparse.Namespace, AirbyteClient], Awaitable[None]]
 
 _RAW = argparse.RawDescriptionHelpFormatter
-
-
-def report_error(error: AirbyteError) -> int:
-    """Print *error* to stderr as the command line does everywhere; the exit status (2)."""
-    text = (
-        str(error)
-        if isinstance(error, InvalidArgumentError)
-        else f"{type(error).__name__}: {error}"
-    )
-    print(f"airbyte-async: {text}", file=sys.stderr)
-    return EXIT_USAGE
 
 
 def run_with_client(action: Action) -> Command:

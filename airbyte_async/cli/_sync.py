@@ -23,7 +23,7 @@ from ..orchestrator import (
     SyncResult,
     summarize,
 )
-from ._app import EXIT_FAILED, EXIT_OK, Interrupt, add_connection_arguments, client_from_args
+from ._common import EXIT_FAILED, EXIT_OK, Interrupt, add_connection_arguments, client_from_args
 
 __all__ = ["Progress", "print_summary", "register", "run_batch"]
 
