@@ -1,12 +1,14 @@
-"""Checks of the numbers callers pass in: each failure is an InvalidArgumentError naming it."""
+"""Checks of the numbers and ids callers give: each failure is an InvalidArgumentError naming it."""
 
 from __future__ import annotations
 
 import math
+import uuid
+from typing import TypeGuard
 
 from .errors import InvalidArgumentError
 
-__all__ = ["seconds", "whole"]
+__all__ = ["is_uuid", "seconds", "uuid_id", "whole"]
 
 
 def seconds(name: str, value: object) -> float:
@@ -24,4 +26,22 @@ def whole(name: str, value: object, *, minimum: int) -> int:
     """*value* when it is a whole number (not a bool) of at least *minimum*."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise InvalidArgumentError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    return value
+
+
+def is_uuid(value: object) -> TypeGuard[str]:
+    """True when *value* is a string in the form of a UUID, as every Airbyte id is."""
+    if not isinstance(value, str):
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def uuid_id(name: str, value: object) -> str:
+    """*value* when it is an id in the form of a UUID."""
+    if not is_uuid(value):
+        raise InvalidArgumentError(f"{name} must be a UUID, got {value!r}")
     return value

@@ -56,7 +56,7 @@ from .models import (
 from .models import _wire as w
 from .models._common import Deferred, IsoDateTime, JsonObject, OpenEnum
 
-__all__ = ["structure", "unstructure", "wire_name"]
+__all__ = ["iso", "structure", "unstructure", "wire_name"]
 
 T = TypeVar("T")
 
@@ -448,7 +448,8 @@ def _unstructure_factory(cls: Any) -> Callable[[Any], dict[str, Any]]:
     return unstructure_job
 
 
-def _unstructure_iso(value: datetime) -> str:
+def iso(value: datetime) -> str:
+    """*value* as ISO-8601 text, the form the API and this package's JSON output use."""
     return value.isoformat()
 
 
@@ -476,7 +477,7 @@ _converter.register_structure_hook(date, _structure_date)
 _converter.register_structure_hook(IsoDateTime, _structure_iso)
 _converter.register_unstructure_hook(datetime, _unstructure_epoch)
 _converter.register_unstructure_hook(date, date.isoformat)
-_converter.register_unstructure_hook(IsoDateTime, _unstructure_iso)
+_converter.register_unstructure_hook(IsoDateTime, iso)
 _converter.register_structure_hook_func(_is_json_object, _structure_object)
 _converter.register_unstructure_hook_func(_is_json_object, _identity)
 _converter.register_unstructure_hook(enum.Enum, _unstructure_enum)

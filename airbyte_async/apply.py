@@ -80,12 +80,12 @@ import json
 import os
 import re
 import tomllib
-import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from ._checks import is_uuid
 from ._secrets import SECRET_MASK, is_secret_key, redacted_repr
 from .catalog import StreamSelection, select_streams
 from .errors import (
@@ -261,7 +261,7 @@ class _Reader:
             doc, "", required=(), optional=("workspace", "sources", "destinations", "connections")
         )
         workspace = self.string(doc, "workspace", "")
-        if workspace is not None and not _is_uuid(workspace):
+        if workspace is not None and not is_uuid(workspace):
             self.problem("workspace", f"not a workspace id (a UUID): {workspace!r}")
         sources = self.actors(doc, "sources")
         destinations = self.actors(doc, "destinations")
@@ -576,14 +576,6 @@ def _kind(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
 # -- the plan -------------------------------------------------------------------------------
 
 
@@ -826,7 +818,7 @@ class _Run:
             else self.client.destination_definitions
         )
         try:
-            if _is_uuid(wanted):
+            if is_uuid(wanted):
                 return await definitions.get(definition_id=wanted)
             return await definitions.find(wanted, workspace_id=self.workspace_id)
         except NotFoundError:

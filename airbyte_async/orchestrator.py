@@ -23,7 +23,6 @@ import enum
 import fnmatch
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -32,7 +31,7 @@ import anyio
 import attrs
 from anyio.streams.memory import MemoryObjectSendStream
 
-from ._checks import seconds, whole
+from ._checks import seconds, uuid_id, whole
 from ._reconcile import find_running_job
 from ._serde import structure
 from ._watch import JobWatcher, Watch
@@ -205,7 +204,7 @@ class Selection:
         if self.workspace_id is not None and self.all_workspaces:
             raise InvalidArgumentError("pass workspace_id= or all_workspaces=True, not both")
         if self.workspace_id is not None:
-            _check_uuid("workspace id", self.workspace_id)
+            uuid_id("workspace id", self.workspace_id)
 
     def matches(self, connection: Connection) -> bool:
         """True when *connection* belongs to the selection (its workspace is not checked)."""
@@ -215,13 +214,6 @@ class Selection:
         if not self.include_inactive and status is not ConnectionStatus.ACTIVE:
             return False
         return self.name_glob is None or fnmatch.fnmatchcase(name, self.name_glob)
-
-
-def _check_uuid(what: str, value: str) -> None:
-    try:
-        uuid.UUID(value)
-    except (ValueError, TypeError, AttributeError):
-        raise InvalidArgumentError(f"{what} must be a UUID, got {value!r}") from None
 
 
 def _target(connection: Connection) -> SyncTarget:
@@ -249,10 +241,10 @@ async def resolve_targets(
     given: dict[str, SyncTarget | None] = {}
     for item in connections:
         if isinstance(item, SyncTarget):
-            _check_uuid("connection id", item.connection_id)
+            uuid_id("connection id", item.connection_id)
             given.setdefault(item.connection_id, item)
         elif isinstance(item, str):
-            _check_uuid("connection id", item)
+            uuid_id("connection id", item)
             given.setdefault(item, None)
         else:
             raise InvalidArgumentError(f"not a connection id: {item!r}")

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -179,7 +180,7 @@ def test_jobs_list(run: Callable[..., tuple[int, str, str]], served: Served) -> 
 
 
 def test_jobs_get(run: Callable[..., tuple[int, str, str]], served: Served) -> None:
-    """A failed job: its attempts and its failure, readable and as JSON."""
+    """A failed job: its attempts and its failure, readable and as JSON (times as ISO text)."""
     job_id = served.finished_job(outcome="failed", duration=0.01)
 
     code, out, _ = run("jobs", "get", str(job_id))
@@ -191,6 +192,8 @@ def test_jobs_get(run: Callable[..., tuple[int, str, str]], served: Served) -> N
     [job] = json_lines(out)
     assert (job["job_id"], job["status"]) == (job_id, "failed")
     assert job["attempts"][0]["failures"]
+    created, ended = (datetime.fromisoformat(job[key]) for key in ("created_at", "ended_at"))
+    assert ended >= created
 
 
 def test_jobs_cancel(run: Callable[..., tuple[int, str, str]], served: Served) -> None:

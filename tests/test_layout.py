@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,26 @@ KNOWN_CYCLES = [
         "airbyte_async.resources.connections",
     }
 ]
+
+
+# camelCase belongs to the wire layer and the emulator, which speak the API's own names.
+WIRE_LAYER = {"_serde.py", "models/_wire.py"}
+EMULATOR = "testing/"
+# Not yet clean. The integrator removes each entry once the fix is merged:
+CAMEL_CASE_PENDING = {
+    # engineer watch: the watcher, the orchestrator and reconcile build bodies by hand; on watch's
+    # branch they go through the resources, and reconcile moves to resources/ (where it still
+    # sends {"connectionId": ...} by hand, hence the fourth entry).
+    "_watch.py",
+    "orchestrator.py",
+    "_reconcile.py",
+    "resources/_reconcile.py",
+    # The keys of the server's error bodies (errorId, validationErrors, propertyPath), read where
+    # the error is made. Engineer public is adding problem bodies there; after that merge the body
+    # reading can move into the wire layer.
+    "errors.py",
+}
+CAMEL_CASE = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+")
 
 
 def module_name(path: Path) -> str:
@@ -119,4 +140,48 @@ def test_a_cycle_is_found() -> None:
 def test_no_import_cycle_in_the_package() -> None:
     """No module of airbyte_async imports itself through others, TYPE_CHECKING imports included."""
     found = [cycle for cycle in cycles(import_graph()) if cycle not in KNOWN_CYCLES]
+    assert found == []
+
+
+def docstrings(tree: ast.AST) -> set[int]:
+    """The ids of the string nodes that are docstrings in *tree*."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+def camel_case_words(path: Path) -> Iterator[tuple[int, str]]:
+    """The line and word of each camelCase word in a string literal (not a docstring) of *path*."""
+    tree = ast.parse(path.read_text(), str(path))
+    skip = docstrings(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+            for word in re.split(r"[^A-Za-z0-9_]+", node.value):
+                if CAMEL_CASE.fullmatch(word):
+                    yield node.lineno, word
+
+
+def test_camel_case_words_are_found() -> None:
+    """The scan finds a wire key alone or inside a text, and passes snake_case and prose."""
+    words = [
+        word
+        for text in ["connectionId", "$.jobInfo.id", "sync_catalog", "A sync is running", "HTTP"]
+        for word in re.split(r"[^A-Za-z0-9_]+", text)
+        if CAMEL_CASE.fullmatch(word)
+    ]
+    assert words == ["connectionId", "jobInfo"]
+
+
+def test_no_camel_case_outside_the_wire_layer() -> None:
+    """No string literal in airbyte_async has a camelCase word, but the wire layer and emulator."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        if relative in WIRE_LAYER | CAMEL_CASE_PENDING or relative.startswith(EMULATOR):
+            continue
+        found += [f"{relative}:{line}: {word}" for line, word in camel_case_words(path)]
     assert found == []

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from .._client import AirbyteClient
+from .._serde import iso
 from ..errors import AirbyteError
 from ..models import Attempt, Connection, Destination, Job, JobType, Source, Workspace
 from ._common import (
@@ -63,7 +64,7 @@ def run_with_client(action: Action) -> Command:
 
 
 def _json_line(obj: dict[str, Any]) -> None:
-    print(json.dumps(obj), flush=True)
+    print(json.dumps(obj, default=iso), flush=True)
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, empty: str) -> None:
@@ -78,10 +79,6 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, empty: str)
 
 def _time(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else "-"
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
 
 
 def _count(n: int | None) -> str:
@@ -116,9 +113,9 @@ def _job_json(job: Job) -> dict[str, Any]:
         "job_type": str(job.job_type),
         "connection_id": job.connection_id,
         "status": str(job.status),
-        "created_at": _iso(job.created_at),
-        "updated_at": _iso(job.updated_at),
-        "ended_at": _iso(end),
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
+        "ended_at": end,
         "duration_s": (end - job.created_at).total_seconds() if end is not None else None,
         "attempts": len(job.attempts),
         "records_synced": job.records_synced,
@@ -131,8 +128,8 @@ def _attempt_json(attempt: Attempt) -> dict[str, Any]:
     return {
         "attempt": attempt.id,
         "status": str(attempt.status),
-        "created_at": _iso(attempt.created_at),
-        "ended_at": _iso(attempt.ended_at),
+        "created_at": attempt.created_at,
+        "ended_at": attempt.ended_at,
         "records": attempt.records,
         "bytes": attempt.bytes,
         "failures": [f.describe() for f in attempt.failures],
