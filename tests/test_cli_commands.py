@@ -298,6 +298,7 @@ def test_help_shows_examples(command: tuple[str, ...], capsys: pytest.CaptureFix
     assert f"airbyte-async {' '.join(command)}" in out
 
 
+@pytest.mark.slow
 def test_ctrl_c_exits_with_130(served: Served, tmp_path: Path) -> None:
     """SIGINT while a command waits on the server: exit status 130, promptly."""
     slow = [Fault(kind="latency", route="workspaces/*", delay=30)]

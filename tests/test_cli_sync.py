@@ -14,6 +14,9 @@ from typing import Any
 
 import pytest
 
+# Real processes (the CLI and an emulator) for every test: run by `pytest -m slow` (CI does).
+pytestmark = pytest.mark.slow
+
 
 def _emulator(*flags: str) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(

@@ -51,6 +51,7 @@ async def test_invalid_settings_exit_with_2(capsys: pytest.CaptureFixture[str]) 
     assert "hunter2" not in captured.err
 
 
+@pytest.mark.slow
 async def test_the_cli_prints_its_url_first_and_serves_until_terminated() -> None:
     """`python -m airbyte_async.testing` prints the URL, serves with auth and faults, stops."""
     faults = json.dumps([{"kind": "error", "route": "connections/sync", "status": 503, "times": 1}])

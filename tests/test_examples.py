@@ -97,6 +97,7 @@ async def test_the_pipeline_example_joins_a_running_sync(
     assert job.status is JobStatus.SUCCEEDED
 
 
+@pytest.mark.slow
 async def test_the_pipeline_example_runs_on_its_own(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -136,6 +137,7 @@ async def test_the_bulk_sync_example(capsys: pytest.CaptureFixture[str]) -> None
 # -- examples/test_with_emulator.py ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_emulator_test_module_passes() -> None:
     """test_with_emulator.py passes under pytest, as a user would run it."""
     # Hypothesis' plugin only slows the start here: the module does not use it.
