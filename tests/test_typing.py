@@ -6,9 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# A mypy process: 5 to 10 s from a cold cache, as on a fresh clone. `pytest -m slow` runs it.
+@pytest.mark.slow
 def test_the_typing_tests_pass_mypy_strict() -> None:
     """mypy --strict tests/typing reports no issue."""
     done = subprocess.run(
