@@ -111,10 +111,11 @@ def test_a_pipeline_file_reads_into_a_spec() -> None:
     assert source.configuration["password"] == "pg-secret-value"
     assert source.secret_paths == {"configuration.password"}
     [connection] = spec.connections
-    assert connection.schedule_type is ScheduleType.BASIC
-    assert connection.schedule_data is not None and connection.schedule_data.basic_schedule
-    assert connection.schedule_data.basic_schedule.time_unit is TimeUnit.HOURS
-    assert connection.status is ConnectionStatus.ACTIVE
+    assert connection.settings.schedule_type is ScheduleType.BASIC
+    assert connection.settings.schedule_data is not None
+    assert connection.settings.schedule_data.basic_schedule is not None
+    assert connection.settings.schedule_data.basic_schedule.time_unit is TimeUnit.HOURS
+    assert connection.settings.status is ConnectionStatus.ACTIVE
     orders = connection.streams[1]
     assert (orders.name, orders.sync_mode, orders.cursor_field) == (
         "orders",
@@ -286,16 +287,19 @@ streams = [{ name = "a" }]
     spec = loads(text, env={})
     cron, manual = spec.connections
 
-    assert cron.schedule_type is ScheduleType.CRON
-    assert cron.schedule_data is not None and cron.schedule_data.cron is not None
-    assert cron.schedule_data.cron.cron_time_zone == "UTC"
+    assert cron.settings.schedule_type is ScheduleType.CRON
+    assert cron.settings.schedule_data is not None and cron.settings.schedule_data.cron is not None
+    assert cron.settings.schedule_data.cron.cron_time_zone == "UTC"
     assert [s.primary_key for s in cron.streams] == [
         (("id",),),
         (("id",), ("day",)),
         (("data", "id"),),
     ]
     assert cron.streams[2].cursor_field == ("data", "at")
-    assert (manual.schedule_type, manual.schedule_data) == (ScheduleType.MANUAL, None)
+    assert (manual.settings.schedule_type, manual.settings.schedule_data) == (
+        ScheduleType.MANUAL,
+        None,
+    )
 
 
 # -- planning and applying ------------------------------------------------------------------

@@ -22,7 +22,7 @@ from airbyte_async.models import (
     SyncMode,
     TimeUnit,
 )
-from airbyte_async.resources._diff import ABSENT, Difference, json_differences
+from airbyte_async._diff import ABSENT, Difference, json_differences
 from airbyte_async.testing import Emulator
 
 pytest_plugins = ["resource_fixtures"]
