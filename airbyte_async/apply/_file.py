@@ -102,7 +102,7 @@ def is_plan(text: str) -> bool:
 def loads_plan(text: str, *, env: Mapping[str, str] | None = None, origin: str = "") -> Plan:
     """
     The plan saved in *text*, its environment references resolved from *env* (default
-    ``os.environ``). Raises :class:`~airbyte_async.errors.SpecError` naming each key of a
+    ``os.environ``); *origin* (the plan file) replaces the spec file's name in its messages. Raises :class:`~airbyte_async.errors.SpecError` naming each key of a
     malformed plan or each variable not set, and
     :class:`~airbyte_async.errors.StalePlanError` when a variable's value is not the planned one.
     """
@@ -132,7 +132,7 @@ def loads_plan(text: str, *, env: Mapping[str, str] | None = None, origin: str =
         raise SpecError(unset, origin=origin)
     if changed:
         raise StalePlanError(changed, origin=origin)
-    return attrs.evolve(plan, items=tuple(items), origin=plan.origin or origin)
+    return attrs.evolve(plan, items=tuple(items), origin=origin or plan.origin)
 
 
 def load_plan(path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None) -> Plan:
