@@ -495,8 +495,10 @@ async def test_a_source_of_another_definition_under_the_name_is_refused(
 
 # -- plans executed as shown ----------------------------------------------------------------
 
-CHANGED = PIPELINE.replace('s3_bucket_path = "shop"', 's3_bucket_path = "shop-v2"').replace(
-    'unit = "hours"', 'unit = "days"'
+CHANGED = (
+    PIPELINE.replace('s3_bucket_path = "shop"', 's3_bucket_path = "shop-v2"')
+    .replace('unit = "hours"', 'unit = "days"')
+    .replace('"orders"\nsync_mode = "incremental"', '"orders"\nsync_mode = "full_refresh"')
 )
 
 
@@ -534,6 +536,10 @@ async def test_a_saved_plan_is_applied_as_shown(client: AirbyteClient, emu: Emul
     ]
     connection = await client.connections.get(connection_id=done.items[2].id or "")
     assert connection.schedule_description == "every 6 days"
+    modes = {
+        s.stream.name: s.config.sync_mode for s in connection.sync_catalog.selected if s.config
+    }
+    assert modes == {"customers": SyncMode.INCREMENTAL, "orders": SyncMode.FULL_REFRESH}
 
 
 async def test_a_stale_plan_is_refused_with_nothing_written(

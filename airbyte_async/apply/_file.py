@@ -102,9 +102,11 @@ def is_plan(text: str) -> bool:
 def loads_plan(text: str, *, env: Mapping[str, str] | None = None, origin: str = "") -> Plan:
     """
     The plan saved in *text*, its environment references resolved from *env* (default
-    ``os.environ``); *origin* (the plan file) replaces the spec file's name in its messages. Raises :class:`~airbyte_async.errors.SpecError` naming each key of a
-    malformed plan or each variable not set, and
-    :class:`~airbyte_async.errors.StalePlanError` when a variable's value is not the planned one.
+    ``os.environ``); *origin* (the plan file) replaces the spec file's name in its messages.
+
+    Raises :class:`~airbyte_async.errors.SpecError` naming each key of a malformed plan or each
+    variable not set, and :class:`~airbyte_async.errors.StalePlanError` when a variable's value
+    is not the one the plan was made with.
     """
     try:
         data = json.loads(text)
