@@ -228,6 +228,8 @@ class _Runner:
     current: Mapping[tuple[str, str], Source | Destination | Connection]
     #: Ids by kind and name, filled in as objects are created.
     ids: dict[tuple[str, str], str] = attrs.field(init=False)
+    #: Catalogs discovered after their source was written, by source id.
+    catalogs: dict[str, Catalog | str] = attrs.field(factory=dict)
 
     def __attrs_post_init__(self) -> None:
         self.ids = {(i.kind, i.name): i.id for i in self.planned.items if i.id is not None}
@@ -242,25 +244,19 @@ class _Runner:
         return await self.connection(item, write)
 
     async def actor(self, item: PlanItem, write: ActorWrite) -> str:
-        client, workspace_id = self.client, self.planned.workspace_id
+        client = self.client
         written: Source | Destination
-        if item.kind == "source" and item.id is None:
-            written = await client.sources.create(
-                workspace_id=workspace_id,
+        if item.id is None:
+            actors = client.sources if item.kind == "source" else client.destinations
+            written = await actors.create(
+                workspace_id=self.planned.workspace_id,
                 name=item.name,
                 definition_id=write.definition_id,
                 configuration=write.configuration,
             )
         elif item.kind == "source":
             written = await client.sources.update(
-                source_id=item.id or "", name=item.name, configuration=write.configuration
-            )
-        elif item.id is None:
-            written = await client.destinations.create(
-                workspace_id=workspace_id,
-                name=item.name,
-                definition_id=write.definition_id,
-                configuration=write.configuration,
+                source_id=item.id, name=item.name, configuration=write.configuration
             )
         else:
             written = await client.destinations.update(
@@ -299,8 +295,10 @@ class _Runner:
         return attrs.evolve(item, action=EnsureAction.UPDATED, changes=changes)
 
     async def catalog(self, item: PlanItem, write: ConnectionWrite, source_id: str) -> Catalog:
-        """The streams of *write*, selected from its source's catalog discovered now."""
-        found = await _discover(self.client, source_id, fresh=True)
+        """The streams of *write*, selected from its source's catalog as discovered now."""
+        found = self.catalogs.get(source_id)
+        if found is None:
+            found = self.catalogs[source_id] = await _discover(self.client, source_id, fresh=True)
         catalog, problems = selected_catalog(
             found, write.streams or (), where=item.where, source=write.source
         )
