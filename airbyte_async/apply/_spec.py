@@ -1,6 +1,12 @@
 """
 Pipeline files read and checked: :func:`load` and :func:`loads` make a :class:`Spec` or raise a
 :class:`~airbyte_async.errors.SpecError` listing every problem at its key.
+
+The file's shape is declared as attrs classes (the tables below, and :class:`StreamSpec`) and
+checked by a cattrs converter of its own, whose hooks word each problem for people
+(``unknown value 'incrementl' (expected one of: ...)``); the cattrs errors are then turned
+into ``"key.path: problem"`` lines. What cattrs cannot see is checked after: names declared
+twice, connections naming what the file does not declare, environment references.
 """
 
 from __future__ import annotations
@@ -10,10 +16,18 @@ import enum
 import os
 import tomllib
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NewType
 
 import attrs
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
 
 from .._secrets import redacted_repr
 from ..catalog import StreamSelection
@@ -34,11 +48,6 @@ from ..models import (
 from ..models.common import JsonObject
 
 __all__ = ["ActorSpec", "ConnectionSpec", "Spec", "StreamSpec", "is_uuid", "load", "loads"]
-
-E = TypeVar("E", bound=enum.Enum)
-
-
-# -- the file, read -------------------------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True)
@@ -136,8 +145,245 @@ def loads(text: str, *, env: Mapping[str, str] | None = None, origin: str = "") 
     return spec
 
 
+# -- the file's shape -------------------------------------------------------------------------
+
+
+class _Problem(ValueError):
+    """A value that does not fit; its message is what the reader is shown at the key."""
+
+
+#: A non-empty string where any string will do (``prefix`` may be empty).
+_AnyText = NewType("_AnyText", str)
+#: A whole number above 0.
+_Count = NewType("_Count", int)
+#: A connector's configuration, as is.
+_Table = NewType("_Table", dict[str, Any])
+#: The streams of a connection: a non-empty array of tables.
+_Streams = NewType("_Streams", tuple[StreamSpec, ...])
+#: A ``[[section]]``: an array of tables, read one by one afterwards.
+_Tables = NewType("_Tables", tuple[dict[str, Any], ...])
+
+
+@attrs.frozen(kw_only=True)
+class _Document:
+    workspace: str | None = None
+    sources: _Tables = _Tables(())
+    destinations: _Tables = _Tables(())
+    connections: _Tables = _Tables(())
+
+
+@attrs.frozen(kw_only=True)
+class _ActorTable:
+    name: str
+    definition: str
+    configuration: _Table
+
+
+@attrs.frozen(kw_only=True)
+class _Every:
+    every: _Count
+    unit: TimeUnit
+
+
+@attrs.frozen(kw_only=True)
+class _Cron:
+    cron: str
+    timezone: str = "UTC"
+
+
+_MANUAL = ConnectionSettings(schedule_type=ScheduleType.MANUAL)
+
+
+@attrs.frozen(kw_only=True)
+class _ConnectionTable:
+    name: str
+    source: str
+    destination: str
+    streams: _Streams
+    #: The schedule, as the settings that carry it.
+    schedule: ConnectionSettings = _MANUAL
+    status: ConnectionStatus = ConnectionStatus.ACTIVE
+    namespace_definition: NamespaceDefinition | None = None
+    non_breaking_changes_preference: NonBreakingChangesPreference | None = None
+    namespace_format: str | None = None
+    prefix: _AnyText | None = None
+
+    def spec(self) -> ConnectionSpec:
+        settings = attrs.evolve(
+            self.schedule,
+            status=self.status,
+            namespace_definition=self.namespace_definition,
+            namespace_format=self.namespace_format,
+            prefix=self.prefix,
+            non_breaking_changes_preference=self.non_breaking_changes_preference,
+        )
+        return ConnectionSpec(
+            name=self.name,
+            source=self.source,
+            destination=self.destination,
+            streams=self.streams,
+            settings=settings,
+        )
+
+
+def _kind(value: Any) -> str:
+    names = {str: "a string", bool: "a boolean", int: "an integer", float: "a number"}
+    names |= {dict: "a table", list: "an array"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _text(value: Any, _: Any) -> str:
+    if isinstance(value, str) and value.strip():
+        return value
+    raise _Problem(f"must be a non-empty string, got {_kind(value)}")
+
+
+def _any_text(value: Any, _: Any) -> str:
+    if isinstance(value, str):
+        return value
+    raise _Problem(f"must be a string, got {_kind(value)}")
+
+
+def _count(value: Any, _: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise _Problem(f"must be a whole number above 0, got {value!r}")
+
+
+def _names(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, list) and value and all(isinstance(p, str) and p for p in value):
+        return tuple(value)
+    return None
+
+
+def _path(value: Any, _: Any) -> tuple[str, ...]:
+    path = (value,) if isinstance(value, str) and value else _names(value)
+    if path is None:
+        raise _Problem("must be a field name or a path (an array of field names)")
+    return path
+
+
+def _key(value: Any, _: Any) -> tuple[tuple[str, ...], ...]:
+    parts = [value] if isinstance(value, str) else value
+    if isinstance(parts, list) and parts:
+        key = [(p,) if isinstance(p, str) and p else _names(p) for p in parts]
+        if all(k is not None for k in key):
+            return tuple(k for k in key if k is not None)
+    raise _Problem("must be a field name, a list of field names, or a list of paths")
+
+
+def _table(value: Any, _: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    raise _Problem(f"must be a table, got {_kind(value)}")
+
+
+def _tables(value: Any, _: Any) -> tuple[dict[str, Any], ...]:
+    if isinstance(value, list) and all(isinstance(t, dict) for t in value):
+        return tuple(value)
+    raise _Problem("must be an array of tables ([[{key}]])")
+
+
+def _streams(value: Any, _: Any) -> tuple[StreamSpec, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(t, dict) for t in value):
+        raise _Problem("must be a non-empty array of tables, one per stream")
+    return _converter.structure(value, tuple[StreamSpec, ...])
+
+
+def _choice(cls: type[enum.Enum]) -> Callable[[Any, Any], Any]:
+    known = [str(m.value) for m in cls]
+
+    def structure_choice(value: Any, _: Any) -> Any:
+        if isinstance(value, str) and value in known:
+            return cls(value)
+        shown = repr(value) if isinstance(value, str) else _kind(value)
+        raise _Problem(f"unknown value {shown} (expected one of: {', '.join(known)})")
+
+    return structure_choice
+
+
+def _status(value: Any, _: Any) -> ConnectionStatus:
+    status = _choice(ConnectionStatus)(value, ConnectionStatus)
+    if status not in (ConnectionStatus.ACTIVE, ConnectionStatus.INACTIVE):
+        raise _Problem(f"must be 'active' or 'inactive', not {status.value!r}")
+    return ConnectionStatus(status)
+
+
+def _schedule(value: Any, _: Any) -> ConnectionSettings:
+    if value == "manual":
+        return _MANUAL
+    if isinstance(value, dict) and "every" in value:
+        every = _converter.structure(value, _Every)
+        basic = BasicSchedule(time_unit=every.unit, units=every.every)
+        data = ScheduleData(basic_schedule=basic)
+        return ConnectionSettings(schedule_type=ScheduleType.BASIC, schedule_data=data)
+    if isinstance(value, dict) and "cron" in value:
+        cron = _converter.structure(value, _Cron)
+        data = ScheduleData(
+            cron=CronSchedule(cron_expression=cron.cron, cron_time_zone=cron.timezone)
+        )
+        return ConnectionSettings(schedule_type=ScheduleType.CRON, schedule_data=data)
+    raise _Problem(
+        'must be "manual", { every = N, unit = "hours" } or { cron = "...", timezone = "UTC" }'
+    )
+
+
+_converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
+_converter.register_structure_hook(str, _text)
+_converter.register_structure_hook(_AnyText, _any_text)
+_converter.register_structure_hook(_Count, _count)
+# StreamSpec's cursor (a field name or a path) and primary key (a field name, a list of field
+# names or a list of paths): the only tuples of strings in a file.
+_converter.register_structure_hook_func(lambda t: t == tuple[str, ...], _path)
+_converter.register_structure_hook_func(lambda t: t == tuple[tuple[str, ...], ...], _key)
+_converter.register_structure_hook(_Table, _table)
+_converter.register_structure_hook(_Tables, _tables)
+_converter.register_structure_hook(_Streams, _streams)
+for _choices in (SyncMode, DestinationSyncMode, NamespaceDefinition, TimeUnit):
+    _converter.register_structure_hook(_choices, _choice(_choices))
+_converter.register_structure_hook(
+    NonBreakingChangesPreference, _choice(NonBreakingChangesPreference)
+)
+_converter.register_structure_hook(ConnectionStatus, _status)
+_converter.register_structure_hook(ConnectionSettings, _schedule)
+
+
+def _problems(error: BaseException, path: str) -> Iterator[str]:
+    """``"path: problem"`` for each error cattrs found under *path*."""
+    if isinstance(error, ClassValidationError):
+        for sub in error.exceptions:
+            if isinstance(sub, ForbiddenExtraKeysError):
+                yield from _problems(sub, path)
+                continue
+            field = next(n for n in sub.__notes__ if isinstance(n, AttributeValidationNote))
+            yield from _problems(sub, f"{path}.{field.name}" if path else field.name)
+    elif isinstance(error, IterableValidationError):
+        for sub in error.exceptions:
+            item = next(n for n in sub.__notes__ if isinstance(n, IterableValidationNote))
+            yield from _problems(sub, f"{path}[{item.index}]")
+    elif isinstance(error, ForbiddenExtraKeysError):
+        allowed = {a.name for a in attrs.fields(error.cl)}
+        for key in sorted(error.extra_fields):
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else f"expected: {', '.join(sorted(allowed))}"
+            )
+            yield f"{path}.{key}: unknown key ({hint})" if path else f"{key}: unknown key ({hint})"
+    elif isinstance(error, KeyError):
+        yield f"{path}: missing"
+    elif isinstance(error, _Problem):
+        yield f"{path}: {str(error).replace('{key}', path.rsplit('.', 1)[-1])}"
+    else:
+        yield f"{path}: invalid value ({type(error).__name__})"
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
 class _Reader:
-    """Checks a decoded TOML document, collecting every problem with the path of its key."""
+    """Reads a decoded TOML document table by table, collecting every problem at its key."""
 
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = env
@@ -146,117 +392,56 @@ class _Reader:
         #: that a connection naming one is not reported as well.
         self.declared: dict[str, list[str]] = {"sources": [], "destinations": []}
 
-    def problem(self, path: str, message: str) -> None:
-        self.problems.append(f"{path}: {message}")
+    def structure(self, value: Any, cls: type[Any], path: str) -> Any:
+        """*value* as a *cls*, or None with its problems noted."""
+        try:
+            return _converter.structure(value, cls)
+        except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError) as e:
+            self.problems.extend(_problems(e, path))
+        return None
 
-    def document(self, doc: dict[str, Any], origin: str) -> Spec:
-        self.keys(
-            doc, "", required=(), optional=("workspace", "sources", "destinations", "connections")
-        )
-        workspace = self.string(doc, "workspace", "")
+    def document(self, raw: dict[str, Any], origin: str) -> Spec:
+        doc = self.structure(raw, _Document, "")
+        workspace = doc.workspace if doc is not None else None
         if workspace is not None and not is_uuid(workspace):
-            self.problem("workspace", f"not a workspace id (a UUID): {workspace!r}")
-        sources = self.actors(doc, "sources")
-        destinations = self.actors(doc, "destinations")
-        connections = tuple(
-            self.connection(table, f"connections[{i}]")
-            for i, table in enumerate(self.tables(doc, "connections"))
-        )
-        self.references(sources, destinations, connections)
+            self.problems.append(f"workspace: not a workspace id (a UUID): {workspace!r}")
+        sources = self.actors(raw, "sources")
+        destinations = self.actors(raw, "destinations")
+        connections = [
+            self.structure(table, _ConnectionTable, f"connections[{i}]")
+            for i, table in enumerate(_sections(raw, "connections"))
+        ]
+        read = self.references(connections)
         return Spec(
             sources=sources,
             destinations=destinations,
-            connections=tuple(c for c in connections if c is not None),
+            connections=read,
             workspace_id=workspace,
             origin=origin,
         )
 
-    # -- building blocks
-
-    def keys(
-        self,
-        table: Mapping[str, Any],
-        path: str,
-        *,
-        required: Sequence[str],
-        optional: Sequence[str],
-    ) -> None:
-        dot = f"{path}." if path else ""
-        for key in required:
-            if key not in table:
-                self.problem(f"{dot}{key}", "missing")
-        allowed = {*required, *optional}
-        for key in table:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1)
-                hint = (
-                    f"did you mean {close[0]!r}?"
-                    if close
-                    else f"expected: {', '.join(sorted(allowed))}"
-                )
-                self.problem(f"{dot}{key}", f"unknown key ({hint})")
-
-    def tables(self, doc: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
-        value = doc.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
-            self.problem(key, f"must be an array of tables ([[{key}]])")
-            return []
-        return value
-
-    def string(self, table: Mapping[str, Any], key: str, path: str) -> str | None:
-        """The non-empty string at *key*, None when absent (``keys`` reports it if required)."""
-        value = table.get(key)
-        where = f"{path}.{key}" if path else key
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.problem(where, f"must be a non-empty string, got {_kind(value)}")
-            return None
-        return value
-
-    def choice(self, table: Mapping[str, Any], key: str, path: str, cls: type[E]) -> E | None:
-        value = table.get(key)
-        if value is None:
-            return None
-        known = [str(m.value) for m in cls]
-        if not isinstance(value, str) or value not in known:
-            shown = repr(value) if isinstance(value, str) else _kind(value)
-            self.problem(
-                f"{path}.{key}", f"unknown value {shown} (expected one of: {', '.join(known)})"
-            )
-            return None
-        return cls(value)
-
-    # -- sources and destinations
-
-    def actors(self, doc: Mapping[str, Any], key: str) -> tuple[ActorSpec, ...]:
+    def actors(self, raw: Mapping[str, Any], key: str) -> tuple[ActorSpec, ...]:
         found: list[ActorSpec] = []
-        seen: set[str] = set()
-        for i, table in enumerate(self.tables(doc, key)):
+        for i, table in enumerate(_sections(raw, key)):
             path = f"{key}[{i}]"
-            self.keys(table, path, required=("name", "definition", "configuration"), optional=())
-            name = self.string(table, "name", path)
-            definition = self.string(table, "definition", path)
-            configuration = table.get("configuration")
-            if configuration is not None and not isinstance(configuration, dict):
-                self.problem(
-                    f"{path}.configuration", f"must be a table, got {_kind(configuration)}"
-                )
-                configuration = None
-            if name is not None and name in seen:
-                self.problem(f"{path}.name", f"{name!r} is declared twice in {key}")
-            if name is not None:
-                seen.add(name)
+            actor = self.structure(table, _ActorTable, path)
+            name = table.get("name")
+            if isinstance(name, str) and name.strip():
+                if name in self.declared[key]:
+                    self.problems.append(f"{path}.name: {name!r} is declared twice in {key}")
                 self.declared[key].append(name)
+            configuration = table.get("configuration")
+            if not isinstance(configuration, dict):
+                continue
             secrets: dict[str, str] = {}
             resolved = self.resolve(
-                configuration or {}, f"{path}.configuration", "configuration", secrets
+                configuration, f"{path}.configuration", "configuration", secrets
             )
-            if name is not None and definition is not None and configuration is not None:
+            if actor is not None:
                 found.append(
                     ActorSpec(
-                        name=name,
-                        definition=definition,
+                        name=actor.name,
+                        definition=actor.definition,
                         configuration=resolved,
                         env_names=secrets,
                     )
@@ -272,7 +457,7 @@ class _Reader:
             if list(value) == ["env"] and isinstance(value["env"], str):
                 name = value["env"]
                 if name not in self.env:
-                    self.problem(path, f"environment variable {name} is not set")
+                    self.problems.append(f"{path}: environment variable {name} is not set")
                     return None
                 secrets[inner] = name
                 return self.env[name]
@@ -286,189 +471,50 @@ class _Reader:
             ]
         if isinstance(value, str | int | float | bool):
             return value
-        self.problem(path, f"{_kind(value)} is not a JSON value")
+        self.problems.append(f"{path}: {_kind(value)} is not a JSON value")
         return None
 
-    # -- connections
-
-    def connection(self, table: dict[str, Any], path: str) -> ConnectionSpec | None:
-        self.keys(
-            table,
-            path,
-            required=("name", "source", "destination", "streams"),
-            optional=(
-                "schedule",
-                "status",
-                "namespace_definition",
-                "namespace_format",
-                "prefix",
-                "non_breaking_changes_preference",
-            ),
-        )
-        before = len(self.problems)
-        name = self.string(table, "name", path)
-        source = self.string(table, "source", path)
-        destination = self.string(table, "destination", path)
-        streams = self.streams(table.get("streams"), f"{path}.streams")
-        schedule_type, schedule_data = self.schedule(table.get("schedule"), f"{path}.schedule")
-        status = self.choice(table, "status", path, ConnectionStatus)
-        if status is not None and status not in (
-            ConnectionStatus.ACTIVE,
-            ConnectionStatus.INACTIVE,
-        ):
-            self.problem(f"{path}.status", f"must be 'active' or 'inactive', not {status.value!r}")
-        namespace = self.choice(table, "namespace_definition", path, NamespaceDefinition)
-        preference = self.choice(
-            table, "non_breaking_changes_preference", path, NonBreakingChangesPreference
-        )
-        namespace_format = self.string(table, "namespace_format", path)
-        prefix = table.get("prefix")
-        if prefix is not None and not isinstance(prefix, str):
-            self.problem(f"{path}.prefix", f"must be a string, got {_kind(prefix)}")
-        if len(self.problems) > before or name is None or source is None or destination is None:
-            return None
-        settings = ConnectionSettings(
-            schedule_type=schedule_type,
-            schedule_data=schedule_data,
-            status=status or ConnectionStatus.ACTIVE,
-            namespace_definition=namespace,
-            namespace_format=namespace_format,
-            prefix=prefix,
-            non_breaking_changes_preference=preference,
-        )
-        return ConnectionSpec(
-            name=name, source=source, destination=destination, streams=streams, settings=settings
-        )
-
-    def streams(self, value: Any, path: str) -> tuple[StreamSpec, ...]:
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not value or not all(isinstance(t, dict) for t in value):
-            self.problem(path, "must be a non-empty array of tables, one per stream")
-            return ()
-        found: list[StreamSpec] = []
+    def references(self, connections: list[_ConnectionTable | None]) -> tuple[ConnectionSpec, ...]:
+        """The connections read, each checked against the names declared."""
         seen: set[str] = set()
-        for i, table in enumerate(value):
-            where = f"{path}[{i}]"
-            self.keys(
-                table,
-                where,
-                required=("name",),
-                optional=("sync_mode", "destination_sync_mode", "cursor_field", "primary_key"),
-            )
-            name = self.string(table, "name", where)
-            if name is not None and name in seen:
-                self.problem(f"{where}.name", f"stream {name!r} is listed twice")
-            if name is not None:
-                seen.add(name)
-            spec = StreamSpec(
-                name=name or "",
-                sync_mode=self.choice(table, "sync_mode", where, SyncMode),
-                destination_sync_mode=self.choice(
-                    table, "destination_sync_mode", where, DestinationSyncMode
-                ),
-                cursor_field=self.cursor(table.get("cursor_field"), f"{where}.cursor_field"),
-                primary_key=self.primary_key(table.get("primary_key"), f"{where}.primary_key"),
-            )
-            found.append(spec)
-        return tuple(found)
-
-    def cursor(self, value: Any, path: str) -> tuple[str, ...] | None:
-        if value is None:
-            return None
-        if isinstance(value, str) and value:
-            return (value,)
-        if isinstance(value, list) and value and all(isinstance(p, str) and p for p in value):
-            return tuple(value)
-        self.problem(path, "must be a field name or a path (an array of field names)")
-        return None
-
-    def primary_key(self, value: Any, path: str) -> tuple[tuple[str, ...], ...] | None:
-        if value is None:
-            return None
-        parts = [value] if isinstance(value, str) else value
-        key: list[tuple[str, ...]] = []
-        if isinstance(parts, list) and parts:
-            for part in parts:
-                if isinstance(part, str) and part:
-                    key.append((part,))
-                elif (
-                    isinstance(part, list) and part and all(isinstance(p, str) and p for p in part)
-                ):
-                    key.append(tuple(part))
-                else:
-                    break
-            else:
-                return tuple(key)
-        self.problem(path, "must be a field name, a list of field names, or a list of paths")
-        return None
-
-    def schedule(self, value: Any, path: str) -> tuple[ScheduleType, ScheduleData | None]:
-        manual = (ScheduleType.MANUAL, None)
-        if value is None or value == "manual":
-            return manual
-        if isinstance(value, dict) and "every" in value:
-            self.keys(value, path, required=("every", "unit"), optional=())
-            every, unit = value.get("every"), value.get("unit")
-            units = [str(u.value) for u in TimeUnit]
-            if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-                self.problem(f"{path}.every", f"must be a whole number above 0, got {every!r}")
-            elif unit not in units:
-                shown = repr(unit) if isinstance(unit, str) else _kind(unit)
-                self.problem(
-                    f"{path}.unit", f"unknown value {shown} (expected one of: {', '.join(units)})"
-                )
-            else:
-                basic = BasicSchedule(time_unit=TimeUnit(unit), units=every)
-                return ScheduleType.BASIC, ScheduleData(basic_schedule=basic)
-            return manual
-        if isinstance(value, dict) and "cron" in value:
-            self.keys(value, path, required=("cron",), optional=("timezone",))
-            cron = self.string(value, "cron", path)
-            timezone = self.string(value, "timezone", path) or "UTC"
-            if cron is None:
-                return manual
-            data = ScheduleData(cron=CronSchedule(cron_expression=cron, cron_time_zone=timezone))
-            return ScheduleType.CRON, data
-        self.problem(
-            path,
-            'must be "manual", { every = N, unit = "hours" } or { cron = "...", timezone = "UTC" }',
-        )
-        return manual
-
-    def references(
-        self,
-        sources: Sequence[ActorSpec],
-        destinations: Sequence[ActorSpec],
-        connections: Sequence[ConnectionSpec | None],
-    ) -> None:
-        source_names = self.declared["sources"]
-        destination_names = self.declared["destinations"]
-        seen: set[str] = set()
+        read: list[ConnectionSpec] = []
         for i, connection in enumerate(connections):
             if connection is None:
                 continue
             path = f"connections[{i}]"
+            problems = len(self.problems)
+            streams = [s.name for s in connection.streams]
+            for j, name in enumerate(streams):
+                if name in streams[:j]:
+                    self.problems.append(
+                        f"{path}.streams[{j}].name: stream {name!r} is listed twice"
+                    )
             if connection.name in seen:
-                self.problem(
-                    f"{path}.name", f"{connection.name!r} is declared twice in connections"
+                self.problems.append(
+                    f"{path}.name: {connection.name!r} is declared twice in connections"
                 )
             seen.add(connection.name)
-            for key, name, names in (
-                ("source", connection.source, source_names),
-                ("destination", connection.destination, destination_names),
+            for key, name in (
+                ("source", connection.source),
+                ("destination", connection.destination),
             ):
+                names = self.declared[f"{key}s"]
                 if name not in names:
                     listed = ", ".join(names) or "none"
-                    self.problem(
-                        f"{path}.{key}", f"no {key} named {name!r} in this file ({key}s: {listed})"
+                    self.problems.append(
+                        f"{path}.{key}: no {key} named {name!r} in this file ({key}s: {listed})"
                     )
+            if len(self.problems) == problems:
+                read.append(connection.spec())
+        return tuple(read)
 
 
-def _kind(value: Any) -> str:
-    names = {str: "a string", bool: "a boolean", int: "an integer", float: "a number"}
-    names |= {dict: "a table", list: "an array"}
-    return names.get(type(value), type(value).__name__)
+def _sections(raw: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
+    """The tables of ``[[key]]``; none when it is not an array of tables (a problem noted)."""
+    value = raw.get(key, [])
+    if isinstance(value, list) and all(isinstance(t, dict) for t in value):
+        return value
+    return []
 
 
 def is_uuid(value: str) -> bool:
