@@ -152,7 +152,7 @@ class _Problem(ValueError):
     """A value that does not fit; its message is what the reader is shown at the key."""
 
 
-#: A non-empty string where any string will do (``prefix`` may be empty).
+#: Any string, the empty one too (``prefix``); a plain ``str`` must not be empty.
 _AnyText = NewType("_AnyText", str)
 #: A whole number above 0.
 _Count = NewType("_Count", int)
