@@ -716,3 +716,28 @@ def test_apply_refuses_a_stale_plan_with_exit_2(
         "plan.json: sources[0]: the source 'shop-postgres' changed since the plan was made" in err
     )
     assert writes(emu) == []
+
+
+def test_plan_help_shows_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    """plan --help ends with examples of itself, saving with -o among them."""
+    with pytest.raises(SystemExit) as exited:
+        main(["plan", "--help"])
+
+    assert exited.value.code == 0
+    assert "airbyte-async plan pipeline.toml -o plan.json" in capsys.readouterr().out
+
+
+def test_a_plan_that_cannot_be_written_is_exit_2(
+    shell: tuple[Emulator, Callable[..., tuple[int, str, str]]],
+) -> None:
+    """plan -o into a missing folder: the plan is shown, the error names the path, exit 2."""
+    _, run = shell
+
+    code, out, err = run("plan", "pipeline.toml", "-o", "missing/plan.json")
+
+    assert code == 2
+    assert "plan: 3 to create" in out
+    assert (
+        err
+        == "airbyte-async: missing/plan.json: cannot write the plan: No such file or directory\n"
+    )

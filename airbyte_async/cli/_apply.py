@@ -117,18 +117,22 @@ async def _plan_command(args: argparse.Namespace, interrupt: Interrupt) -> int:
             with interrupt.scope():
                 planned = await plan(client, spec, workspace_id=args.workspace)
                 print(planned.render(), flush=True)
-                if args.output:
-                    save_plan(planned, args.output)
-                    print(f"plan saved to {args.output}: airbyte-async apply {args.output}")
-                return EXIT_OK
+                return _save(planned, args.output) if args.output else EXIT_OK
             return EXIT_INTERRUPTED
     except SpecError as e:
         return _report_problems(e)
-    except OSError as e:
-        print(f"airbyte-async: {args.output}: cannot write the plan: {e.strerror}", file=sys.stderr)
-        return EXIT_USAGE
     except AirbyteError as e:
         return report_error(e)
+
+
+def _save(planned: Plan, path: str) -> int:
+    try:
+        save_plan(planned, path)
+    except OSError as e:
+        print(f"airbyte-async: {path}: cannot write the plan: {e.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"plan saved to {path}: airbyte-async apply {path}")
+    return EXIT_OK
 
 
 async def _apply_command(args: argparse.Namespace, interrupt: Interrupt) -> int:
