@@ -6,6 +6,7 @@ Every exception airbyte-async raises on purpose, in one tree.
     AirbyteError                      catch-all for this package
     ├── InvalidArgumentError          our input is wrong; no request sent (also a ValueError)
     │   └── SpecError                 a pipeline file that cannot be applied; .problems .origin
+    │       └── StalePlanError        a saved plan whose objects changed on the server since
     ├── LookupFailedError             a find-by-name found nothing, or too much (a LookupError)
     │   ├── NoMatchError
     │   └── AmbiguousMatchError
@@ -46,6 +47,7 @@ __all__ = [
     "AirbyteError",
     "InvalidArgumentError",
     "SpecError",
+    "StalePlanError",
     "LookupFailedError",
     "NoMatchError",
     "AmbiguousMatchError",
@@ -92,6 +94,14 @@ class SpecError(InvalidArgumentError):
         self.origin = origin
         prefix = f"{origin}: " if origin else ""
         super().__init__("\n".join(prefix + p for p in self.problems))
+
+
+class StalePlanError(SpecError):
+    """
+    A saved plan refused before any write: an object it read has changed on the server since
+    it was made, or a value it takes from the environment is not the one it was made with.
+    *problems* names each one; plan again.
+    """
 
 
 class LookupFailedError(AirbyteError, LookupError):

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
+import anyio.from_thread
 import pytest
 
 import airbyte_async.apply
 from airbyte_async import AirbyteClient
-from airbyte_async.apply import Plan, apply, load, loads, plan
-from airbyte_async.errors import SpecError
+from airbyte_async.apply import (
+    Plan,
+    apply,
+    dumps_plan,
+    execute,
+    load,
+    loads,
+    loads_plan,
+    make_plan,
+    plan,
+    read_snapshot,
+)
+from airbyte_async.cli import main
+from airbyte_async.errors import SpecError, StalePlanError
 from airbyte_async.models import (
     ConnectionStatus,
     DestinationSyncMode,
@@ -112,10 +127,11 @@ def test_a_pipeline_file_reads_into_a_spec() -> None:
     assert source.configuration["password"] == "pg-secret-value"
     assert source.secret_paths == {"configuration.password"}
     [connection] = spec.connections
-    assert connection.schedule_type is ScheduleType.BASIC
-    assert connection.schedule_data is not None and connection.schedule_data.basic_schedule
-    assert connection.schedule_data.basic_schedule.time_unit is TimeUnit.HOURS
-    assert connection.status is ConnectionStatus.ACTIVE
+    assert connection.settings.schedule_type is ScheduleType.BASIC
+    assert connection.settings.schedule_data is not None
+    assert connection.settings.schedule_data.basic_schedule is not None
+    assert connection.settings.schedule_data.basic_schedule.time_unit is TimeUnit.HOURS
+    assert connection.settings.status is ConnectionStatus.ACTIVE
     orders = connection.streams[1]
     assert (orders.name, orders.sync_mode, orders.cursor_field) == (
         "orders",
@@ -287,16 +303,19 @@ streams = [{ name = "a" }]
     spec = loads(text, env={})
     cron, manual = spec.connections
 
-    assert cron.schedule_type is ScheduleType.CRON
-    assert cron.schedule_data is not None and cron.schedule_data.cron is not None
-    assert cron.schedule_data.cron.cron_time_zone == "UTC"
+    assert cron.settings.schedule_type is ScheduleType.CRON
+    assert cron.settings.schedule_data is not None and cron.settings.schedule_data.cron is not None
+    assert cron.settings.schedule_data.cron.cron_time_zone == "UTC"
     assert [s.primary_key for s in cron.streams] == [
         (("id",),),
         (("id",), ("day",)),
         (("data", "id"),),
     ]
     assert cron.streams[2].cursor_field == ("data", "at")
-    assert (manual.schedule_type, manual.schedule_data) == (ScheduleType.MANUAL, None)
+    assert (manual.settings.schedule_type, manual.settings.schedule_data) == (
+        ScheduleType.MANUAL,
+        None,
+    )
 
 
 # -- planning and applying ------------------------------------------------------------------
@@ -472,3 +491,253 @@ async def test_a_source_of_another_definition_under_the_name_is_refused(
     with pytest.raises(SpecError, match=r"sources\[0\]\.definition: the source 'shop-postgres'"):
         await apply(client, loads(text, env=ENV))
     assert writes(emu) == []
+
+
+# -- plans executed as shown ----------------------------------------------------------------
+
+CHANGED = (
+    PIPELINE.replace('s3_bucket_path = "shop"', 's3_bucket_path = "shop-v2"')
+    .replace('unit = "hours"', 'unit = "days"')
+    .replace('"orders"\nsync_mode = "incremental"', '"orders"\nsync_mode = "full_refresh"')
+)
+
+
+def reads(emu: Emulator, route: str) -> int:
+    """How many requests the emulator received on *route*."""
+    return sum(1 for r in emu.requests if r.route == f"/v1/{route}")
+
+
+async def test_the_planner_sends_no_request(client: AirbyteClient, emu: Emulator) -> None:
+    """make_plan works from the snapshot alone: no request, and the same plan every time."""
+    await apply(client, loads(PIPELINE, env=ENV))
+    spec = loads(CHANGED, env=ENV)
+    snapshot = await read_snapshot(client, spec)
+    emu.reset_stats()
+
+    first, second = make_plan(spec, snapshot), make_plan(spec, snapshot)
+
+    assert emu.requests == []
+    assert first == second
+    assert first.summary() == "0 to create, 2 to update, 1 unchanged"
+
+
+async def test_a_saved_plan_is_applied_as_shown(client: AirbyteClient, emu: Emulator) -> None:
+    """A plan saved, read back and executed: exactly its updates are sent, and it says so."""
+    await apply(client, loads(PIPELINE, env=ENV))
+    shown = await plan(client, loads(CHANGED, env=ENV))
+    saved = loads_plan(dumps_plan(shown), env=ENV)
+    emu.reset_stats()
+
+    done = await execute(client, saved)
+
+    assert writes(emu) == ["destinations/update", "connections/update"]
+    assert [(i.kind, i.action, i.changes) for i in done.items] == [
+        (i.kind, i.action, i.changes) for i in shown.items
+    ]
+    connection = await client.connections.get(connection_id=done.items[2].id or "")
+    assert connection.schedule_description == "every 6 days"
+    modes = {
+        s.stream.name: s.config.sync_mode for s in connection.sync_catalog.selected if s.config
+    }
+    assert modes == {"customers": SyncMode.INCREMENTAL, "orders": SyncMode.FULL_REFRESH}
+
+
+async def test_a_stale_plan_is_refused_with_nothing_written(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """The destination changed on the server after planning: StalePlanError, no write."""
+    await apply(client, loads(PIPELINE, env=ENV))
+    saved = loads_plan(dumps_plan(await plan(client, loads(CHANGED, env=ENV))), env=ENV)
+    [lake] = [d async for d in client.destinations.list(workspace_id=saved.workspace_id)]
+    await client.destinations.update(
+        destination_id=lake.destination_id,
+        configuration={**lake.configuration, "s3_bucket_path": "x"},
+    )
+    emu.reset_stats()
+
+    with pytest.raises(StalePlanError) as caught:
+        await execute(client, saved)
+
+    assert caught.value.problems[0] == (
+        "destinations[0]: the destination 'lake' changed since the plan was made"
+    )
+    assert writes(emu) == []
+
+
+async def test_a_plan_to_create_is_stale_once_the_object_exists(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """Someone created the source the plan creates: refused rather than a second one made."""
+    planned = await plan(client, loads(PIPELINE, env=ENV))
+    await apply(client, loads(PIPELINE.split("[[destinations]]")[0], env=ENV))
+    emu.reset_stats()
+
+    with pytest.raises(StalePlanError, match=r"sources\[0\]: the source 'shop-postgres' changed"):
+        await execute(client, planned)
+    assert writes(emu) == []
+
+
+async def test_apply_executes_exactly_what_it_showed(client: AirbyteClient, emu: Emulator) -> None:
+    """apply: one write per changed item shown; objects listed twice (plan, check), not per item."""
+    await apply(client, loads(PIPELINE, env=ENV))
+    emu.reset_stats()
+    shown: list[Plan] = []
+
+    await apply(client, loads(CHANGED, env=ENV), on_plan=shown.append)
+
+    changed = [f"{i.kind}s/update" for i in shown[0].items if i.changed]
+    assert writes(emu) == changed == ["destinations/update", "connections/update"]
+    assert [reads(emu, f"{k}/list") for k in ("sources", "destinations", "connections")] == [
+        2,
+        2,
+        2,
+    ]
+    assert reads(emu, "sources/discover_schema") == 1
+
+
+async def test_a_saved_plan_holds_no_secret(client: AirbyteClient) -> None:
+    """Values from the environment are saved as the variable's name, never in clear."""
+    text = dumps_plan(await plan(client, loads(PIPELINE, env=ENV)))
+
+    assert not any(value in text for value in ENV.values())
+    source = json.loads(text)["plan"]["items"][0]["write"]["configuration"]
+    assert source["password"]["env"] == "PG_PASSWORD"
+
+
+async def test_a_secret_written_in_the_file_is_not_saved(client: AirbyteClient) -> None:
+    """A literal under a secret-looking key: the plan can be shown but not saved."""
+    text = PIPELINE.replace('username = "reader"', 'username = "reader"\ntunnel_password = "pw"')
+    planned = await plan(client, loads(text, env=ENV))
+
+    with pytest.raises(SpecError) as caught:
+        dumps_plan(planned)
+
+    [problem] = caught.value.problems
+    assert problem.startswith("sources[0].configuration.tunnel_password: a secret written")
+
+
+async def test_another_secret_value_makes_a_saved_plan_stale(client: AirbyteClient) -> None:
+    """Read back with another value in PG_PASSWORD: StalePlanError at the key."""
+    text = dumps_plan(await plan(client, loads(PIPELINE, env=ENV)))
+
+    with pytest.raises(StalePlanError) as caught:
+        loads_plan(text, env={**ENV, "PG_PASSWORD": "another"})
+
+    assert caught.value.problems == (
+        "sources[0].configuration.password: PG_PASSWORD is not the value the plan was made with",
+    )
+
+
+async def test_a_malformed_saved_plan_names_the_key(client: AirbyteClient) -> None:
+    """A saved plan with an item's kind missing: SpecError pointing at that key."""
+    data = json.loads(dumps_plan(await plan(client, loads(PIPELINE, env=ENV))))
+    del data["plan"]["items"][1]["kind"]
+
+    with pytest.raises(SpecError) as caught:
+        loads_plan(json.dumps(data), env=ENV)
+
+    assert caught.value.problems == ("required field missing @ plan.items[1].kind",)
+
+
+async def test_the_snapshot_is_read_once(client: AirbyteClient, emu: Emulator) -> None:
+    """read_snapshot: each kind listed once, each source discovered once, nothing written."""
+    await read_snapshot(client, loads(PIPELINE, env=ENV))
+
+    assert [reads(emu, f"{k}/list") for k in ("sources", "destinations", "connections")] == [
+        1,
+        1,
+        1,
+    ]
+    assert writes(emu) == []
+
+
+# -- from a shell ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def shell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[tuple[Emulator, Callable[..., tuple[int, str, str]]]]:
+    """An emulator served from a thread, and ``run(*argv)``: main's status, stdout, stderr."""
+    for name in [n for n in os.environ if n.startswith("AIRBYTE_")]:
+        monkeypatch.delenv(name)
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / "pipeline.toml").write_text(PIPELINE)
+    monkeypatch.chdir(tmp_path)
+    emulator = Emulator(record_requests=True, host="127.0.0.1", port=0)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    with (
+        anyio.from_thread.start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(emulator),
+    ):
+        monkeypatch.setenv("AIRBYTE_URL", emulator.url)
+        yield emulator, run
+
+
+def test_plan_saves_and_apply_executes_it(
+    shell: tuple[Emulator, Callable[..., tuple[int, str, str]]],
+) -> None:
+    """plan -o writes a plan without secrets; apply PLAN.json creates what it showed."""
+    emu, run = shell
+    code, shown, _ = run("plan", "pipeline.toml", "-o", "plan.json")
+    assert code == 0
+    assert not any(value in Path("plan.json").read_text() for value in ENV.values())
+    assert writes(emu) == []
+
+    code, out, _ = run("apply", "plan.json")
+
+    assert code == 0
+    assert out.startswith(shown.splitlines()[0])
+    assert "plan: 3 to create, 0 to update, 0 unchanged" in out
+    assert out.rstrip().endswith("applied: 3 created, 0 updated, 0 unchanged")
+    assert writes(emu) == ["sources/create", "destinations/create", "connections/create"]
+
+
+def test_apply_refuses_a_stale_plan_with_exit_2(
+    shell: tuple[Emulator, Callable[..., tuple[int, str, str]]],
+) -> None:
+    """A plan made before another apply changed its objects: exit 2, nothing written."""
+    emu, run = shell
+    assert run("plan", "pipeline.toml", "-o", "plan.json")[0] == 0
+    assert run("apply", "pipeline.toml")[0] == 0
+    emu.reset_stats()
+
+    code, _, err = run("apply", "plan.json")
+
+    assert code == 2
+    assert (
+        "plan.json: sources[0]: the source 'shop-postgres' changed since the plan was made" in err
+    )
+    assert writes(emu) == []
+
+
+def test_plan_help_shows_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    """plan --help ends with examples of itself, saving with -o among them."""
+    with pytest.raises(SystemExit) as exited:
+        main(["plan", "--help"])
+
+    assert exited.value.code == 0
+    assert "airbyte-async plan pipeline.toml -o plan.json" in capsys.readouterr().out
+
+
+def test_a_plan_that_cannot_be_written_is_exit_2(
+    shell: tuple[Emulator, Callable[..., tuple[int, str, str]]],
+) -> None:
+    """plan -o into a missing folder: the plan is shown, the error names the path, exit 2."""
+    _, run = shell
+
+    code, out, err = run("plan", "pipeline.toml", "-o", "missing/plan.json")
+
+    assert code == 2
+    assert "plan: 3 to create" in out
+    assert (
+        err
+        == "airbyte-async: missing/plan.json: cannot write the plan: No such file or directory\n"
+    )

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import pytest
 from resource_support import bodies
 
 from airbyte_async import AirbyteClient
+from airbyte_async._diff import ABSENT, Difference, json_differences
 from airbyte_async.catalog import StreamSelection, select_streams
 from airbyte_async.errors import AmbiguousMatchError, InvalidArgumentError, NoMatchError
 from airbyte_async.models import (
     BasicSchedule,
     Catalog,
+    ConnectionSettings,
+    ConnectionSettingsArgs,
     ConnectionStatus,
     CronSchedule,
     DestinationSyncMode,
@@ -22,7 +26,6 @@ from airbyte_async.models import (
     SyncMode,
     TimeUnit,
 )
-from airbyte_async.resources._diff import ABSENT, Difference, json_differences
 from airbyte_async.testing import Emulator
 
 pytest_plugins = ["resource_fixtures"]
@@ -442,3 +445,34 @@ async def test_find_connection_by_name_and_ends(api: AirbyteClient, workspace_id
         await api.connections.find(
             workspace_id=workspace_id, name="shop-to-lake", destination_id=source_id
         )
+
+
+# -- one settings type ------------------------------------------------------------------------
+
+
+def test_the_keyword_form_names_exactly_the_settings() -> None:
+    """ConnectionSettingsArgs (the keyword arguments) has the fields of ConnectionSettings."""
+    fields = [f.name for f in attrs.fields(ConnectionSettings)]
+
+    assert list(ConnectionSettingsArgs.__annotations__) == fields
+
+
+async def test_settings_as_an_object_or_as_keywords_send_the_same(
+    api: AirbyteClient, emu: Emulator, workspace_id: str
+) -> None:
+    """ensure with settings=ConnectionSettings(...) writes what the same keywords write."""
+    source_id, destination_id, catalog = await pipeline(api, workspace_id)
+    chosen = {"sync_catalog": incremental(catalog, "orders"), "schedule_data": EVERY_6_HOURS}
+    await ensure_connection(api, workspace_id, source_id, destination_id, **chosen)
+    [by_keywords] = bodies(emu, "connections/create")
+    await api.connections.delete(
+        connection_id=(
+            await api.connections.find(workspace_id=workspace_id, name="shop-to-lake")
+        ).connection_id
+    )
+
+    await ensure_connection(
+        api, workspace_id, source_id, destination_id, settings=ConnectionSettings(**chosen)
+    )
+
+    assert bodies(emu, "connections/create")[1] == by_keywords

@@ -1,12 +1,24 @@
-"""``airbyte-async apply FILE``: make a workspace match a pipeline file (:mod:`..apply`)."""
+"""
+``airbyte-async plan FILE [-o PLAN.json]`` and ``airbyte-async apply FILE|PLAN.json``: make a
+workspace match a pipeline file (:mod:`..apply`), at once or through a saved plan.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
-from ..apply import Plan, apply, load
+from ..apply import (
+    Plan,
+    execute,
+    is_plan,
+    loads,
+    loads_plan,
+    plan,
+    save_plan,
+)
 from ..errors import AirbyteError, SpecError
 from ._common import (
     EXIT_INTERRUPTED,
@@ -20,64 +32,143 @@ from ._common import (
 
 __all__ = ["register"]
 
-_EXAMPLES = """\
+_APPLY_EXAMPLES = """\
 examples:
   airbyte-async apply pipeline.toml --dry-run
   PG_PASSWORD=... airbyte-async apply pipeline.toml --workspace <workspace-id>
+  PG_PASSWORD=... airbyte-async apply plan.json
 
 The plan is printed first: + to create, ~ to update (each change listed, secrets masked),
-= unchanged. Nothing is ever deleted. A second run changes nothing.
+= unchanged. Nothing is ever deleted. A second run changes nothing. A saved plan (from
+airbyte-async plan -o) is executed as it was shown, or refused (exit status 2, nothing written)
+when an object it read has changed since.
+"""
+
+_PLAN_EXAMPLES = """\
+examples:
+  airbyte-async plan pipeline.toml
+  PG_PASSWORD=... airbyte-async plan pipeline.toml -o plan.json
+
+A saved plan holds no secret: values from the environment are saved as the variable's name
+(and a salted hash, so that apply refuses another value). Secrets written in the file itself
+must move to the environment first.
 """
 
 
 def register(sub: Any) -> None:
-    """Add the ``apply`` subcommand."""
-    parser = sub.add_parser(
-        "apply",
-        help="create or update sources, destinations and connections from a TOML file",
+    """Add the ``plan`` and ``apply`` subcommands."""
+    planner = sub.add_parser(
+        "plan",
+        help="show (and save) what apply would do with a TOML file",
         description=(
-            "Make a workspace match a pipeline file: print the plan, then create what is "
-            "missing and update what differs. Exit status: 0 when done, 2 for an invalid file "
-            "or any error (each problem on stderr, pointing at its key), 130 after Ctrl-C."
+            "Print what applying a pipeline file would change; with -o, also save that plan for "
+            "'airbyte-async apply PLAN.json'. Exit status: 0 when done, 2 for an invalid file or "
+            "any error (each problem on stderr, pointing at its key), 130 after Ctrl-C."
         ),
-        epilog=_EXAMPLES,
+        epilog=_PLAN_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("file", metavar="FILE", help="the pipeline file (TOML)")
-    parser.add_argument("--dry-run", action="store_true", help="print the plan and stop there")
+    planner.add_argument("file", metavar="FILE", help="the pipeline file (TOML)")
+    planner.add_argument("-o", "--output", metavar="PLAN", help="save the plan (JSON) here")
+    _add_workspace(planner)
+    add_connection_arguments(planner)
+    planner.set_defaults(func=_plan_command)
+
+    applier = sub.add_parser(
+        "apply",
+        help="create or update sources, destinations and connections from a TOML file or plan",
+        description=(
+            "Make a workspace match a pipeline file: print the plan, then create what is "
+            "missing and update what differs. Given a saved plan, execute it as it was shown. "
+            "Exit status: 0 when done, 2 for an invalid file, a stale plan or any error (each "
+            "problem on stderr, pointing at its key), 130 after Ctrl-C."
+        ),
+        epilog=_APPLY_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    applier.add_argument(
+        "file", metavar="FILE", help="the pipeline file (TOML) or a saved plan (JSON)"
+    )
+    applier.add_argument("--dry-run", action="store_true", help="print the plan and stop there")
+    _add_workspace(applier)
+    add_connection_arguments(applier)
+    applier.set_defaults(func=_apply_command)
+
+
+def _add_workspace(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workspace", metavar="ID", help="the workspace (default: the file's, else the server's)"
     )
-    add_connection_arguments(parser)
-    parser.set_defaults(func=_command)
 
 
-def _print_plan(plan: Plan) -> None:
-    print(plan.render(), flush=True)
-
-
-async def _command(args: argparse.Namespace, interrupt: Interrupt) -> int:
+def _read(path: str) -> str:
     try:
-        spec = load(args.file)
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise SpecError([f"cannot read the file: {reason}"], origin=path) from None
+
+
+async def _plan_command(args: argparse.Namespace, interrupt: Interrupt) -> int:
+    try:
+        spec = loads(_read(args.file), origin=args.file)
         async with client_from_args(args) as client:
             with interrupt.scope():
-                done = await apply(
-                    client,
-                    spec,
-                    workspace_id=args.workspace,
-                    dry_run=args.dry_run,
-                    on_plan=_print_plan,
-                )
+                planned = await plan(client, spec, workspace_id=args.workspace)
+                print(planned.render(), flush=True)
+                return _save(planned, args.output) if args.output else EXIT_OK
+            return EXIT_INTERRUPTED
+    except SpecError as e:
+        return _report_problems(e)
+    except AirbyteError as e:
+        return report_error(e)
+
+
+def _save(planned: Plan, path: str) -> int:
+    try:
+        save_plan(planned, path)
+    except OSError as e:
+        print(f"airbyte-async: {path}: cannot write the plan: {e.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"plan saved to {path}: airbyte-async apply {path}")
+    return EXIT_OK
+
+
+async def _apply_command(args: argparse.Namespace, interrupt: Interrupt) -> int:
+    try:
+        text = _read(args.file)
+        saved = _saved_plan(text, args.file, args.workspace) if is_plan(text) else None
+        spec = loads(text, origin=args.file) if saved is None else None
+        async with client_from_args(args) as client:
+            with interrupt.scope():
+                planned = saved
+                if spec is not None:
+                    planned = await plan(client, spec, workspace_id=args.workspace)
+                assert planned is not None
+                print(planned.render(), flush=True)
+                done = planned if args.dry_run else await execute(client, planned)
                 _report(done, dry_run=args.dry_run)
                 return EXIT_OK
             return EXIT_INTERRUPTED
     except SpecError as e:
-        prefix = f"{e.origin}: " if e.origin else ""
-        for problem in e.problems:
-            print(f"airbyte-async: {prefix}{problem}", file=sys.stderr)
-        return EXIT_USAGE
+        return _report_problems(e)
     except AirbyteError as e:
         return report_error(e)
+
+
+def _saved_plan(text: str, origin: str, workspace_id: str | None) -> Plan:
+    saved = loads_plan(text, origin=origin)
+    if workspace_id not in (None, saved.workspace_id):
+        problem = f"the plan is for workspace {saved.workspace_id}, not {workspace_id}"
+        raise SpecError([problem], origin=origin)
+    return saved
+
+
+def _report_problems(error: SpecError) -> int:
+    prefix = f"{error.origin}: " if error.origin else ""
+    for problem in error.problems:
+        print(f"airbyte-async: {prefix}{problem}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def _report(done: Plan, *, dry_run: bool) -> None:

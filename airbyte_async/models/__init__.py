@@ -21,6 +21,8 @@ from ._common import Deferred, JsonObject, OpenEnum, StreamDescriptor
 from ._connections import (
     BasicSchedule,
     Connection,
+    ConnectionSettings,
+    ConnectionSettingsArgs,
     ConnectionStatus,
     CronSchedule,
     NamespaceDefinition,
@@ -93,6 +95,8 @@ __all__ = [
     # connections
     "BasicSchedule",
     "Connection",
+    "ConnectionSettings",
+    "ConnectionSettingsArgs",
     "ConnectionStatus",
     "CronSchedule",
     "NamespaceDefinition",

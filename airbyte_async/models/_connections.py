@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict
 
 import attrs
 
@@ -13,6 +14,8 @@ from ._jobs import JobType
 __all__ = [
     "BasicSchedule",
     "Connection",
+    "ConnectionSettings",
+    "ConnectionSettingsArgs",
     "ConnectionStatus",
     "CronSchedule",
     "NamespaceDefinition",
@@ -106,6 +109,40 @@ class ScheduleData:
 
     basic_schedule: BasicSchedule | None = None
     cron: CronSchedule | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ConnectionSettings:
+    """
+    The settings of a connection that create, update and ensure take, and a plan holds: the
+    streams to sync (*sync_catalog*), the schedule, the status, where streams land, and what
+    to do on a non-breaking schema change.
+
+    None leaves a setting out: create uses the server's default (an active, manual
+    connection), update and ensure leave it as it is. Only what is set goes on the wire.
+    """
+
+    sync_catalog: Catalog | None = None
+    schedule_type: ScheduleType | None = None
+    schedule_data: ScheduleData | None = None
+    status: ConnectionStatus | None = None
+    namespace_definition: NamespaceDefinition | None = None
+    namespace_format: str | None = None
+    prefix: str | None = None
+    non_breaking_changes_preference: NonBreakingChangesPreference | None = None
+
+
+class ConnectionSettingsArgs(TypedDict, total=False):
+    """:class:`ConnectionSettings` as keyword arguments (``**settings`` of the resource methods)."""
+
+    sync_catalog: Catalog | None
+    schedule_type: ScheduleType | None
+    schedule_data: ScheduleData | None
+    status: ConnectionStatus | None
+    namespace_definition: NamespaceDefinition | None
+    namespace_format: str | None
+    prefix: str | None
+    non_breaking_changes_preference: NonBreakingChangesPreference | None
 
 
 @attrs.frozen(kw_only=True)

@@ -13,16 +13,8 @@ import enum
 
 import attrs
 
-from ._catalog import Catalog
 from ._common import IsoDateTime, JsonObject
-from ._connections import (
-    Connection,
-    ConnectionStatus,
-    NamespaceDefinition,
-    NonBreakingChangesPreference,
-    ScheduleData,
-    ScheduleType,
-)
+from ._connections import Connection, ConnectionSettings
 from ._definitions import DestinationDefinition, SourceDefinition
 from ._destinations import Destination
 from ._jobs import JobStatus, JobType
@@ -206,30 +198,18 @@ class ConnectionIdBody:
 
 
 @attrs.frozen(kw_only=True)
-class ConnectionFields:
-    """What create and update share; update sends only what is set."""
-
-    name: str | None = None
-    sync_catalog: Catalog | None = None
-    schedule_type: ScheduleType | None = None
-    schedule_data: ScheduleData | None = None
-    namespace_definition: NamespaceDefinition | None = None
-    namespace_format: str | None = None
-    prefix: str | None = None
-    non_breaking_changes_preference: NonBreakingChangesPreference | None = None
-
-
-@attrs.frozen(kw_only=True)
-class ConnectionCreate(ConnectionFields):
+class ConnectionCreate(ConnectionSettings):
     source_id: str
     destination_id: str
-    status: ConnectionStatus
+    name: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class ConnectionUpdate(ConnectionFields):
+class ConnectionUpdate(ConnectionSettings):
+    """A patch: only what is set is sent."""
+
     connection_id: str
-    status: ConnectionStatus | None = None
+    name: str | None = None
 
 
 @attrs.frozen(kw_only=True)

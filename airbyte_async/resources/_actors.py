@@ -7,12 +7,12 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from .._diff import actor_differences, only_match
 from ..errors import InvalidArgumentError, NoMatchError
 from ..models import CheckResult, Destination, EnsureAction, Ensured, Source
 from ..models import _wire as w
 from ._base import Request
 from ._call import call, call_no_content
-from ._diff import actor_differences, only_match
 
 __all__ = ["DESTINATION", "SOURCE", "Actors"]
 

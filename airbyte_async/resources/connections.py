@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Any, Unpack
 
 import attrs
 
+from .._diff import changed_settings, connection_differences, only_match
 from .._reconcile import trigger_exactly_once
 from .._serde import structure, unstructure
 from .._throttle import ServerClock
 from ..errors import InvalidArgumentError, NoMatchError
 from ..models import (
     BasicSchedule,
-    Catalog,
     Connection,
+    ConnectionSettings,
+    ConnectionSettingsArgs,
     ConnectionStatus,
     EnsureAction,
     Ensured,
     Job,
     JobType,
-    NamespaceDefinition,
-    NonBreakingChangesPreference,
     Schedule,
     ScheduleData,
     ScheduleType,
@@ -31,7 +31,6 @@ from ..models import (
 from ..models import _wire as w
 from ._base import Request
 from ._call import call, call_no_content
-from ._diff import ConnectionWanted, connection_differences, only_match
 from .jobs import Jobs
 
 __all__ = ["Connections"]
@@ -57,37 +56,24 @@ class Connections:
         source_id: str,
         destination_id: str,
         name: str | None = None,
-        sync_catalog: Catalog | None = None,
         schedule: Schedule | None = None,
-        schedule_type: ScheduleType | None = None,
-        schedule_data: ScheduleData | None = None,
-        status: ConnectionStatus = ConnectionStatus.ACTIVE,
-        namespace_definition: NamespaceDefinition | None = None,
-        namespace_format: str | None = None,
-        prefix: str | None = None,
-        non_breaking_changes_preference: NonBreakingChangesPreference | None = None,
+        settings: ConnectionSettings | None = None,
+        **fields: Unpack[ConnectionSettingsArgs],
     ) -> Connection:
         """
-        Create a connection from *source_id* to *destination_id*.
+        Create a connection from *source_id* to *destination_id* with *settings*, or with the
+        same settings given as keyword arguments (these win over *settings*).
 
         Give the schedule either as a legacy *schedule* or as *schedule_type* / *schedule_data*
-        (no schedule at all: manual). Without *sync_catalog* the server stores an empty catalog:
-        build one with :func:`airbyte_async.catalog.select_streams`. Raises
-        :class:`~airbyte_async.errors.InvalidArgumentError` for an inconsistent schedule.
+        (no schedule at all: manual); no status: active. Without *sync_catalog* the server
+        stores an empty catalog: build one with :func:`airbyte_async.catalog.select_streams`.
+        Raises :class:`~airbyte_async.errors.InvalidArgumentError` for an inconsistent schedule.
         """
-        schedule_type, schedule_data = _schedule(schedule, schedule_type, schedule_data)
+        wanted = _settings(schedule, settings, fields)
+        if wanted.status is None:
+            wanted = attrs.evolve(wanted, status=ConnectionStatus.ACTIVE)
         body = w.ConnectionCreate(
-            source_id=source_id,
-            destination_id=destination_id,
-            status=status,
-            name=name,
-            sync_catalog=sync_catalog,
-            schedule_type=schedule_type,
-            schedule_data=schedule_data,
-            namespace_definition=namespace_definition,
-            namespace_format=namespace_format,
-            prefix=prefix,
-            non_breaking_changes_preference=non_breaking_changes_preference,
+            source_id=source_id, destination_id=destination_id, name=name, **_fields(wanted)
         )
         return await call(self._request, "connections/create", body, Connection, idempotent=False)
 
@@ -132,59 +118,36 @@ class Connections:
         source_id: str,
         destination_id: str,
         name: str,
-        sync_catalog: Catalog | None = None,
         schedule: Schedule | None = None,
-        schedule_type: ScheduleType | None = None,
-        schedule_data: ScheduleData | None = None,
-        status: ConnectionStatus | None = None,
-        namespace_definition: NamespaceDefinition | None = None,
-        namespace_format: str | None = None,
-        prefix: str | None = None,
-        non_breaking_changes_preference: NonBreakingChangesPreference | None = None,
+        settings: ConnectionSettings | None = None,
+        **fields: Unpack[ConnectionSettingsArgs],
     ) -> Ensured[Connection]:
         """
         Make sure a connection named *name* runs from *source_id* to *destination_id* with
-        these settings; the result says whether it was created, updated or left unchanged.
+        these settings (as for :meth:`create`); the result says whether it was created, updated
+        or left unchanged.
 
         The connection is looked up by workspace, source, destination and name. Settings left
         None are used on creation as :meth:`create` uses them (an absent *status* is active)
         and left alone on an existing connection. Of *sync_catalog*, what counts is the
         selected streams and their sync mode, destination sync mode, cursor (incremental
         streams) and primary key (deduplicating modes): a new stream discovered in the source
-        changes nothing. An update sends only what
-        differs. Raises :class:`~airbyte_async.errors.AmbiguousMatchError` when several
-        connections match, :class:`~airbyte_async.errors.InvalidArgumentError` for an
-        inconsistent schedule.
+        changes nothing. An update sends only what differs. Raises
+        :class:`~airbyte_async.errors.AmbiguousMatchError` when several connections match,
+        :class:`~airbyte_async.errors.InvalidArgumentError` for an inconsistent schedule.
         """
-        schedule_type, schedule_data = _schedule(schedule, schedule_type, schedule_data)
-        wanted = ConnectionWanted(
-            sync_catalog=sync_catalog,
-            schedule_type=schedule_type,
-            schedule_data=schedule_data,
-            status=status,
-            namespace_definition=namespace_definition,
-            namespace_format=namespace_format,
-            prefix=prefix,
-            non_breaking_changes_preference=non_breaking_changes_preference,
-        )
+        wanted = _settings(schedule, settings, fields)
         current = await self._named(workspace_id, name, source_id, destination_id)
         if current is None:
             created = await self.create(
-                source_id=source_id,
-                destination_id=destination_id,
-                name=name,
-                status=status or ConnectionStatus.ACTIVE,
-                **_settings(wanted, _ALL_SETTINGS),
+                source_id=source_id, destination_id=destination_id, name=name, settings=wanted
             )
             return Ensured(action=EnsureAction.CREATED, value=created)
         differences = connection_differences(current, wanted)
         if not differences:
             return Ensured(action=EnsureAction.UNCHANGED, value=current)
-        changed = {_setting_of(d.path) for d in differences}
         updated = await self.update(
-            connection_id=current.connection_id,
-            status=status if "status" in changed else None,
-            **_settings(wanted, changed),
+            connection_id=current.connection_id, settings=changed_settings(wanted, differences)
         )
         changes = tuple(d.path for d in differences)
         return Ensured(action=EnsureAction.UPDATED, value=updated, changes=changes)
@@ -207,35 +170,19 @@ class Connections:
         *,
         connection_id: str,
         name: str | None = None,
-        status: ConnectionStatus | None = None,
-        sync_catalog: Catalog | None = None,
         schedule: Schedule | None = None,
-        schedule_type: ScheduleType | None = None,
-        schedule_data: ScheduleData | None = None,
-        namespace_definition: NamespaceDefinition | None = None,
-        namespace_format: str | None = None,
-        prefix: str | None = None,
-        non_breaking_changes_preference: NonBreakingChangesPreference | None = None,
+        settings: ConnectionSettings | None = None,
+        **fields: Unpack[ConnectionSettingsArgs],
     ) -> Connection:
         """
-        Change what is given and nothing else (a patch); returns the updated connection.
+        Change what is given (in *settings* or as keyword arguments) and nothing else (a
+        patch); returns the updated connection.
 
         A legacy *schedule* becomes a basic *schedule_type* / *schedule_data*. Raises
         :class:`~airbyte_async.errors.InvalidArgumentError` for an inconsistent schedule.
         """
-        schedule_type, schedule_data = _schedule(schedule, schedule_type, schedule_data)
-        body = w.ConnectionUpdate(
-            connection_id=connection_id,
-            status=status,
-            name=name,
-            sync_catalog=sync_catalog,
-            schedule_type=schedule_type,
-            schedule_data=schedule_data,
-            namespace_definition=namespace_definition,
-            namespace_format=namespace_format,
-            prefix=prefix,
-            non_breaking_changes_preference=non_breaking_changes_preference,
-        )
+        wanted = _settings(schedule, settings, fields)
+        body = w.ConnectionUpdate(connection_id=connection_id, name=name, **_fields(wanted))
         return await call(self._request, "connections/update", body, Connection, idempotent=False)
 
     async def delete(self, *, connection_id: str) -> None:
@@ -301,31 +248,18 @@ class Connections:
         )
 
 
-_ALL_SETTINGS = frozenset(
-    {
-        "sync_catalog",
-        "schedule",
-        "namespace_definition",
-        "namespace_format",
-        "prefix",
-        "non_breaking_changes_preference",
-    }
-)
+def _settings(
+    legacy: Schedule | None, settings: ConnectionSettings | None, fields: ConnectionSettingsArgs
+) -> ConnectionSettings:
+    """One settings object from what a method was given, its schedule checked."""
+    wanted = attrs.evolve(settings or ConnectionSettings(), **fields)
+    schedule_type, schedule_data = _schedule(legacy, wanted.schedule_type, wanted.schedule_data)
+    return attrs.evolve(wanted, schedule_type=schedule_type, schedule_data=schedule_data)
 
 
-def _setting_of(path: str) -> str:
-    """The ``ensure`` setting a difference's *path* belongs to."""
-    return "sync_catalog" if path.startswith("streams[") else path
-
-
-def _settings(wanted: ConnectionWanted, names: Collection[str]) -> dict[str, Any]:
-    """The keyword arguments of create or update for the settings *names*."""
-    chosen: dict[str, Any] = {
-        name: getattr(wanted, name) for name in names if name in _ALL_SETTINGS - {"schedule"}
-    }
-    if "schedule" in names:
-        chosen |= {"schedule_type": wanted.schedule_type, "schedule_data": wanted.schedule_data}
-    return chosen
+def _fields(settings: ConnectionSettings) -> dict[str, Any]:
+    """*settings* as keyword arguments of a wire body that extends it."""
+    return attrs.asdict(settings, recurse=False)
 
 
 def _schedule(

@@ -1,8 +1,9 @@
 """
-What differs between the object the server has and the one wanted: the core of ``ensure``.
+What differs between the object the server has and the one wanted: the core of ``ensure``
+and of :mod:`airbyte_async.apply`'s planner.
 
-Pure functions, no I/O: the resources' ``ensure`` methods and :mod:`airbyte_async.apply` share
-them, so a plan and its execution decide alike. A :class:`Difference` holds both values, for a
+Pure functions, no I/O: the resources' ``ensure`` methods and the planner share them, so both
+decide alike. A :class:`Difference` holds both values, for a
 plan to show (masked); ``Ensured.changes`` keeps only the paths.
 
 Equality is the server's: a value the server masks (``"**********"``) equals whatever was
@@ -17,17 +18,13 @@ from typing import Any, TypeVar
 
 import attrs
 
-from .._secrets import SECRET_MASK
-from ..errors import AmbiguousMatchError
-from ..models import (
+from ._secrets import SECRET_MASK
+from .errors import AmbiguousMatchError
+from .models import (
     Actor,
     Catalog,
     Connection,
-    ConnectionStatus,
-    NamespaceDefinition,
-    NonBreakingChangesPreference,
-    ScheduleData,
-    ScheduleType,
+    ConnectionSettings,
     StreamAndConfig,
     StreamConfig,
     SyncMode,
@@ -36,10 +33,11 @@ from ..models import (
 
 __all__ = [
     "ABSENT",
-    "ConnectionWanted",
     "Difference",
     "actor_differences",
+    "changed_settings",
     "connection_differences",
+    "json_differences",
     "only_match",
     "stream_key",
 ]
@@ -119,20 +117,6 @@ def actor_differences(current: Actor, configuration: Mapping[str, Any]) -> list[
     return list(json_differences(dict(configuration), current.configuration, "configuration"))
 
 
-@attrs.frozen(kw_only=True)
-class ConnectionWanted:
-    """The settings ``ensure`` manages on a connection; None leaves a setting as it is."""
-
-    sync_catalog: Catalog | None = None
-    schedule_type: ScheduleType | None = None
-    schedule_data: ScheduleData | None = None
-    status: ConnectionStatus | None = None
-    namespace_definition: NamespaceDefinition | None = None
-    namespace_format: str | None = None
-    prefix: str | None = None
-    non_breaking_changes_preference: NonBreakingChangesPreference | None = None
-
-
 def stream_key(entry: StreamAndConfig) -> str:
     """``namespace.name``, or the name alone for a stream without namespace."""
     stream = entry.stream
@@ -170,8 +154,8 @@ def _catalog_differences(wanted: Catalog, current: Catalog) -> Iterator[Differen
                 yield Difference(f"streams[{name}].{field}", before, after)
 
 
-def connection_differences(current: Connection, wanted: ConnectionWanted) -> list[Difference]:
-    """How *current* differs from *wanted*, for the settings *wanted* manages."""
+def connection_differences(current: Connection, wanted: ConnectionSettings) -> list[Difference]:
+    """How *current* differs from *wanted*, for the settings *wanted* sets (not None)."""
     found: list[Difference] = []
     if wanted.schedule_type is not None:
         have = describe_schedule(*current.effective_schedule)
@@ -192,3 +176,22 @@ def connection_differences(current: Connection, wanted: ConnectionWanted) -> lis
         if after is not None and after != before:
             found.append(Difference(field, before, after))
     return found
+
+
+def changed_settings(
+    wanted: ConnectionSettings, differences: Sequence[Difference]
+) -> ConnectionSettings:
+    """
+    The part of *wanted* that *differences* (from :func:`connection_differences`) touch: what an
+    update sends. A changed schedule sends type and data together.
+    """
+    changed = {_setting_of(d.path) for d in differences}
+    if "schedule" in changed:
+        changed |= {"schedule_type", "schedule_data"}
+    kept = {f.name: getattr(wanted, f.name) for f in attrs.fields(ConnectionSettings)}
+    return ConnectionSettings(**{k: v for k, v in kept.items() if k in changed})
+
+
+def _setting_of(path: str) -> str:
+    """The setting a difference's *path* belongs to."""
+    return "sync_catalog" if path.startswith("streams[") else path

@@ -1,0 +1,225 @@
+"""
+Plans saved as JSON (``airbyte-async plan FILE -o PLAN.json``) and read back to be executed.
+
+A saved plan never holds a secret in clear. A configuration value read from the environment
+is saved as ``{"env": "NAME", "scrypt": "<salt>:<hash>"}``: reading the plan takes the value
+from the environment again and refuses it when its hash differs from the planned one. A value
+under a secret-looking key written in the pipeline file itself cannot be saved at all (it
+would have no other place to come from). The rest of the format: see
+:func:`dumps_plan`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import cattrs
+
+from .._secrets import SECRET_MASK, is_secret_key
+from .._serde import structure, unstructure
+from ..errors import AirbyteError, SpecError, StalePlanError
+from ..models import ConnectionSettings
+from ._plan import ActorWrite, ConnectionWrite, Plan
+
+__all__ = ["FORMAT", "dumps_plan", "is_plan", "load_plan", "loads_plan", "save_plan"]
+
+#: The value of a saved plan's ``format`` key.
+FORMAT = "airbyte-async-plan/1"
+
+_converter = cattrs.Converter(forbid_extra_keys=True)
+_converter.register_unstructure_hook(ConnectionSettings, unstructure)
+_converter.register_structure_hook(ConnectionSettings, lambda v, t: structure(v, t, route="plan"))
+
+
+def _structure_write(value: Any, _: Any) -> ActorWrite | ConnectionWrite | None:
+    if value is None:
+        return None
+    if isinstance(value, dict) and "definition_id" in value:
+        return _converter.structure(value, ActorWrite)
+    return _converter.structure(value, ConnectionWrite)
+
+
+_converter.register_structure_hook(ActorWrite | ConnectionWrite | None, _structure_write)
+_converter.register_unstructure_hook(
+    ActorWrite,
+    lambda write: {"definition_id": write.definition_id, "configuration": write.configuration},
+)
+
+
+@attrs.frozen(kw_only=True)
+class _Saved:
+    format: str
+    plan: Plan
+
+
+def dumps_plan(plan: Plan) -> str:
+    """
+    *plan* as JSON text: ``{"format": FORMAT, "plan": {...}}``, the plan holding
+    ``workspace_id``, ``origin`` and ``items``. Each item has ``kind``, ``name``, ``action``
+    (``created``, ``updated``, ``unchanged``), ``detail``, ``id``, ``changes`` (as shown),
+    ``note``, ``where`` (its key in the spec), ``fingerprint`` (``sha256:...`` of the object as
+    planned, or ``absent``) and ``write``: None, or for a source or destination its
+    ``definition_id`` and ``configuration``, or for a connection its ``source`` and
+    ``destination`` names, its ``settings`` (in the API's wire form, as sent) and ``streams``
+    (selections made when the source is written, or None).
+
+    Raises :class:`~airbyte_async.errors.SpecError` at each secret written in the pipeline
+    file rather than read from the environment.
+    """
+    problems: list[str] = []
+    items = []
+    for item in plan.items:
+        write = item.write
+        if isinstance(write, ActorWrite):
+            configuration = _saved(write, item.where, problems)
+            write = attrs.evolve(write, configuration=configuration)
+        items.append(attrs.evolve(item, write=write))
+    if problems:
+        raise SpecError(problems, origin=plan.origin)
+    saved = _Saved(format=FORMAT, plan=attrs.evolve(plan, items=tuple(items)))
+    return json.dumps(_converter.unstructure(saved), indent=2) + "\n"
+
+
+def save_plan(plan: Plan, path: str | os.PathLike[str]) -> None:
+    """Write *plan* to *path* as :func:`dumps_plan` makes it."""
+    text = dumps_plan(plan)
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
+def is_plan(text: str) -> bool:
+    """True when *text* looks like a saved plan rather than a pipeline file (TOML)."""
+    return text.lstrip().startswith("{")
+
+
+def loads_plan(text: str, *, env: Mapping[str, str] | None = None, origin: str = "") -> Plan:
+    """
+    The plan saved in *text*, its environment references resolved from *env* (default
+    ``os.environ``); *origin* (the plan file) replaces the spec file's name in its messages.
+
+    Raises :class:`~airbyte_async.errors.SpecError` naming each key of a malformed plan or each
+    variable not set, and :class:`~airbyte_async.errors.StalePlanError` when a variable's value
+    is not the one the plan was made with.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise SpecError([f"invalid JSON: {e}"], origin=origin) from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise SpecError([f"format: not a saved plan (expected {FORMAT!r})"], origin=origin)
+    try:
+        plan = _converter.structure(data, _Saved).plan
+    except (cattrs.BaseValidationError, AirbyteError, TypeError, ValueError) as e:
+        raise SpecError(_validation_problems(e), origin=origin) from None
+    environment = os.environ if env is None else env
+    unset: list[str] = []
+    changed: list[str] = []
+    items = []
+    for item in plan.items:
+        write = item.write
+        if isinstance(write, ActorWrite):
+            resolver = _Resolver(environment, item.where, unset, changed)
+            configuration = resolver.resolve(write.configuration, "configuration")
+            names = resolver.names
+            write = attrs.evolve(write, configuration=configuration, env_names=names)
+        items.append(attrs.evolve(item, write=write))
+    if unset:
+        raise SpecError(unset, origin=origin)
+    if changed:
+        raise StalePlanError(changed, origin=origin)
+    return attrs.evolve(plan, items=tuple(items), origin=origin or plan.origin)
+
+
+def load_plan(path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None) -> Plan:
+    """:func:`loads_plan` of the file at *path*."""
+    origin = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise SpecError([f"cannot read the file: {reason}"], origin=origin) from None
+    return loads_plan(text, env=env, origin=origin)
+
+
+def _validation_problems(error: Exception) -> list[str]:
+    if isinstance(error, cattrs.BaseValidationError):
+        return [
+            message.replace(" @ $.plan", " @ plan") for message in cattrs.transform_error(error)
+        ]
+    return [f"plan: {error}"]
+
+
+def _saved(write: ActorWrite, where: str, problems: list[str]) -> Any:
+    """*write*'s configuration with its environment values as references to their variables."""
+
+    def walk(value: Any, path: str) -> Any:
+        name = write.env_names.get(path)
+        if name is not None:
+            return {"env": name, "scrypt": _hash(str(value))}
+        if isinstance(value, dict):
+            return {k: walk(v, f"{path}.{k}") for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        key = path.rsplit(".", 1)[-1]
+        if is_secret_key(key) and value not in (None, SECRET_MASK) and not isinstance(value, bool):
+            problems.append(
+                f"{where}.{path}: a secret written in the file cannot be saved in a plan; "
+                'read it from the environment ({ env = "NAME" })'
+            )
+        return value
+
+    return walk(write.configuration, "configuration")
+
+
+@attrs.define
+class _Resolver:
+    """Replaces the environment references of one item's configuration, noting problems."""
+
+    env: Mapping[str, str]
+    where: str
+    unset: list[str]
+    changed: list[str]
+    #: The paths of the values resolved, and their variables.
+    names: dict[str, str] = attrs.field(factory=dict)
+
+    def resolve(self, value: Any, path: str) -> Any:
+        if isinstance(value, dict) and set(value) == {"env", "scrypt"}:
+            name = str(value["env"])
+            self.names[path] = name
+            if name not in self.env:
+                self.unset.append(f"{self.where}.{path}: environment variable {name} is not set")
+                return None
+            if not _matches(self.env[name], str(value["scrypt"])):
+                self.changed.append(
+                    f"{self.where}.{path}: {name} is not the value the plan was made with"
+                )
+            return self.env[name]
+        if isinstance(value, dict):
+            return {k: self.resolve(v, f"{path}.{k}") for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return value
+
+
+# scrypt, salted per value: a slow hash, since secrets such as passwords are often guessable.
+def _hash(value: str, salt: bytes | None = None) -> str:
+    salt = secrets.token_bytes(16) if salt is None else salt
+    digest = hashlib.scrypt(value.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    return f"{salt.hex()}:{digest.hex()}"
+
+
+def _matches(value: str, saved: str) -> bool:
+    salt, _, _ = saved.partition(":")
+    try:
+        expected = _hash(value, bytes.fromhex(salt))
+    except ValueError:
+        return False
+    return hmac.compare_digest(expected, saved)

@@ -1,0 +1,502 @@
+"""
+The pure half of apply: a :class:`~._spec.Spec` and a :class:`Snapshot` of the server in, a
+:class:`Plan` out (:func:`make_plan`), and plans rendered for people. No I/O here.
+
+Each :class:`PlanItem` carries what its execution sends (:class:`ActorWrite`,
+:class:`ConnectionWrite`) and the *fingerprint* of the object as the planner saw it, so a runner
+can check that nothing moved and then do exactly that, deciding nothing of its own. The one
+thing a plan cannot know is the catalog of a source it creates or updates: such a connection's
+streams are selected (:func:`selected_catalog`) once the source is written, and the item says so
+in its *note*.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from .._diff import (
+    ABSENT,
+    Difference,
+    actor_differences,
+    changed_settings,
+    connection_differences,
+    only_match,
+)
+from .._secrets import SECRET_MASK, is_secret_key, redacted_repr
+from .._serde import unstructure
+from ..catalog import StreamSelection, select_streams
+from ..errors import AirbyteError, InvalidArgumentError, SpecError
+from ..models import (
+    Catalog,
+    Connection,
+    ConnectionSettings,
+    Destination,
+    DestinationDefinition,
+    EnsureAction,
+    JsonObject,
+    Source,
+    SourceDefinition,
+)
+from ._spec import ActorSpec, ConnectionSpec, Spec
+
+__all__ = [
+    "ABSENT_STATE",
+    "ActorWrite",
+    "Change",
+    "ConnectionWrite",
+    "Plan",
+    "PlanItem",
+    "Snapshot",
+    "actor_id",
+    "fingerprint",
+    "make_plan",
+    "selected_catalog",
+    "show_changes",
+]
+
+_SHOWN = 60
+
+#: The fingerprint of an object that does not exist.
+ABSENT_STATE = "absent"
+
+
+def fingerprint(found: Source | Destination | Connection | None) -> str:
+    """
+    ``sha256:...`` of what a plan relies on in *found*, or :data:`ABSENT_STATE`: equal
+    fingerprints mean nothing the plan read has moved.
+
+    A connection counts whole, in its wire form; a source or destination by id, name,
+    definition and configuration (secrets as the server masks them), not by the counters a
+    sync moves (``lastSync``, ``numConnections``).
+    """
+    if found is None:
+        return ABSENT_STATE
+    state: Any
+    if isinstance(found, Connection):
+        state = unstructure(found)
+    else:
+        state = [actor_id(found), found.name, found.definition_id, found.configuration]
+    text = json.dumps(state, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def actor_id(actor: Source | Destination) -> str:
+    """The id of a source or destination."""
+    return actor.source_id if isinstance(actor, Source) else actor.destination_id
+
+
+# -- what the planner reads -----------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Snapshot:
+    """
+    The server as the planner needs it, read once: the workspace's sources, destinations and
+    connections; the definitions the spec names (by the name of the spec's object); the
+    discovered catalogs of the sources its connections read (by source id, or why discovery
+    failed); and the *problems* reading found (definitions that do not resolve).
+    """
+
+    workspace_id: str
+    source_definitions: Mapping[str, SourceDefinition] = attrs.field(factory=dict)
+    destination_definitions: Mapping[str, DestinationDefinition] = attrs.field(factory=dict)
+    sources: tuple[Source, ...] = ()
+    destinations: tuple[Destination, ...] = ()
+    connections: tuple[Connection, ...] = ()
+    catalogs: Mapping[str, Catalog | str] = attrs.field(factory=dict)
+    problems: tuple[str, ...] = ()
+
+
+# -- the plan -------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Change:
+    """
+    One difference in a plan: at *path*, *before* on the server and *after* as declared, both
+    as display text with secrets masked (None when only the path is known).
+    """
+
+    path: str
+    before: str | None = None
+    after: str | None = None
+
+    def __str__(self) -> str:
+        if self.before is None or self.after is None:
+            return self.path
+        return f"{self.path}: {self.before} -> {self.after}"
+
+
+@attrs.frozen(kw_only=True)
+class ActorWrite:
+    """
+    What creating or updating a source or destination sends: the whole *configuration* (the
+    Config API replaces it). *env_names* maps the paths of values read from the environment
+    to their variables; a saved plan keeps those names, never the values.
+    """
+
+    definition_id: str
+    configuration: JsonObject = attrs.field(repr=redacted_repr)
+    env_names: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class ConnectionWrite:
+    """
+    What creating or updating a connection sends: *settings* (for an update, only what
+    differs) between the objects of the plan named *source* and *destination*.
+
+    When *streams* is set, the plan could not know the catalog: the source is written by an
+    earlier item, then discovered, and *streams* selected from it; an update then also sends
+    the catalog if its selected streams differ from the connection's.
+    """
+
+    source: str
+    destination: str
+    settings: ConnectionSettings
+    streams: tuple[StreamSelection, ...] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PlanItem:
+    """
+    What :func:`~airbyte_async.apply.apply` does, or did, to one object: *kind* is ``source``,
+    ``destination`` or ``connection``; *id* is the object's id when it exists (always, once
+    applied); *note* says what the plan cannot know yet.
+
+    *where* is the object's key in the spec (``connections[0]``); *fingerprint* is the
+    object's state when planned (see :func:`fingerprint`); *write* is what executing the item
+    sends, None when it sends nothing.
+    """
+
+    kind: str
+    name: str
+    action: EnsureAction
+    detail: str = ""
+    id: str | None = None
+    changes: tuple[Change, ...] = ()
+    note: str = ""
+    where: str = ""
+    fingerprint: str = ABSENT_STATE
+    write: ActorWrite | ConnectionWrite | None = attrs.field(default=None, repr=False)
+
+    @property
+    def changed(self) -> bool:
+        """True when the object is (or was) created or updated."""
+        return self.action is not EnsureAction.UNCHANGED
+
+
+@attrs.frozen(kw_only=True)
+class Plan:
+    """
+    What :func:`~airbyte_async.apply.apply` will do in workspace *workspace_id*, or, when
+    *applied*, what it did. *origin* names the spec file it was made from.
+    """
+
+    workspace_id: str
+    items: tuple[PlanItem, ...] = ()
+    applied: bool = False
+    origin: str = ""
+
+    def count(self, action: EnsureAction) -> int:
+        """How many objects *action* applies to."""
+        return sum(1 for item in self.items if item.action is action)
+
+    @property
+    def changes_anything(self) -> bool:
+        """False when every object is already as declared."""
+        return any(item.changed for item in self.items)
+
+    def summary(self) -> str:
+        """``"1 to create, 2 to update, 3 unchanged"``, or ``"1 created, ..."`` once applied."""
+        created, updated = ("created", "updated") if self.applied else ("to create", "to update")
+        return (
+            f"{self.count(EnsureAction.CREATED)} {created}, "
+            f"{self.count(EnsureAction.UPDATED)} {updated}, "
+            f"{self.count(EnsureAction.UNCHANGED)} unchanged"
+        )
+
+    def render(self) -> str:
+        """The plan as readable text, one line per object and one per change, secrets masked."""
+        marks = {EnsureAction.CREATED: "+", EnsureAction.UPDATED: "~", EnsureAction.UNCHANGED: "="}
+        verbs = _DONE if self.applied else _TO_DO
+        lines = [f"workspace {self.workspace_id}"]
+        for item in self.items:
+            title = f"{item.name} ({item.detail})" if item.detail else item.name
+            verb = verbs[item.action]
+            lines.append(f"  {marks[item.action]} {verb:<10} {item.kind:<12} {title}")
+            lines.extend(f"      {change}" for change in item.changes)
+            if item.note:
+                lines.append(f"      ({item.note})")
+        lines.append(f"{'applied' if self.applied else 'plan'}: {self.summary()}")
+        return "\n".join(lines)
+
+
+_TO_DO = {
+    EnsureAction.CREATED: "create",
+    EnsureAction.UPDATED: "update",
+    EnsureAction.UNCHANGED: "unchanged",
+}
+_DONE = {
+    EnsureAction.CREATED: "created",
+    EnsureAction.UPDATED: "updated",
+    EnsureAction.UNCHANGED: "unchanged",
+}
+
+_CREATED_SOURCE = "its streams are selected once its source is created"
+_FIXED_SOURCE = "its streams are checked once its source is updated"
+_UPDATED_SOURCE = "its streams are selected again once its source is updated"
+
+
+# -- display --------------------------------------------------------------------------------
+
+
+def _segments(path: str) -> list[str]:
+    return [p for p in re.split(r"[.\[\]]", path) if p and not p.isdigit()]
+
+
+def _secret(path: str, secret_paths: frozenset[str]) -> bool:
+    return path in secret_paths or any(is_secret_key(s) for s in _segments(path))
+
+
+def _masked_tree(value: Any, path: str, secret_paths: frozenset[str]) -> Any:
+    if _secret(path, secret_paths):
+        return SECRET_MASK
+    if isinstance(value, dict):
+        return {k: _masked_tree(v, f"{path}.{k}", secret_paths) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked_tree(v, f"{path}[{i}]", secret_paths) for i, v in enumerate(value)]
+    return value
+
+
+def _show(value: Any, path: str, secret_paths: frozenset[str]) -> str:
+    """A value for display: secrets masked, long values cut."""
+    if value is ABSENT:
+        return "(absent)"
+    if _secret(path, secret_paths):
+        return SECRET_MASK
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, tuple):
+        value = json.loads(json.dumps(value))
+    text = json.dumps(_masked_tree(value, path, secret_paths))
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
+def show_changes(
+    differences: Iterable[Difference], secret_paths: frozenset[str] = frozenset()
+) -> tuple[Change, ...]:
+    """*differences* as a plan shows them, secrets masked."""
+    return tuple(
+        Change(
+            path=d.path,
+            before=_show(d.before, d.path, secret_paths),
+            after=_show(d.after, d.path, secret_paths),
+        )
+        for d in differences
+    )
+
+
+# -- planning -------------------------------------------------------------------------------
+
+
+def selected_catalog(
+    found: Catalog | str, streams: Sequence[StreamSelection], *, where: str, source: str
+) -> tuple[Catalog | None, list[str]]:
+    """
+    *streams* selected from the catalog *found* (or why discovery failed) for the connection
+    at *where* reading *source*; or None and the problems, each at its key.
+    """
+    if isinstance(found, str):
+        return None, [f"{where}.source: discovering the streams of {source!r} {found}"]
+    problems = []
+    for i, selection in enumerate(streams):
+        try:
+            select_streams(found, selection)
+        except InvalidArgumentError as e:
+            problems.append(f"{where}.streams[{i}]: {e}")
+    if problems:
+        return None, problems
+    return select_streams(found, *streams), []
+
+
+def make_plan(spec: Spec, snapshot: Snapshot) -> Plan:
+    """
+    Decide, for every object of *spec*, whether it is to be created, updated or left alone,
+    from *snapshot* alone. Raises :class:`~airbyte_async.errors.SpecError` listing every
+    problem (the snapshot's first) when the spec cannot be applied to that server.
+    """
+    planner = _Planner(spec, snapshot, list(snapshot.problems))
+    items = planner.actors()
+    planner.fail_if_any()
+    items += [planner.connection(i, c) for i, c in enumerate(spec.connections)]
+    planner.fail_if_any()
+    return Plan(workspace_id=snapshot.workspace_id, items=tuple(items), origin=spec.origin)
+
+
+@attrs.define
+class _Planner:
+    spec: Spec
+    snapshot: Snapshot
+    problems: list[str]
+    #: The planned sources and destinations, by kind and name.
+    planned: dict[tuple[str, str], PlanItem] = attrs.field(factory=dict)
+
+    def fail_if_any(self) -> None:
+        if self.problems:
+            raise SpecError(self.problems, origin=self.spec.origin)
+
+    def actors(self) -> list[PlanItem]:
+        snapshot = self.snapshot
+        kinds: list[tuple[str, Sequence[ActorSpec], Mapping[str, Any], Sequence[Any]]] = [
+            ("source", self.spec.sources, snapshot.source_definitions, snapshot.sources),
+            (
+                "destination",
+                self.spec.destinations,
+                snapshot.destination_definitions,
+                snapshot.destinations,
+            ),
+        ]
+        for kind, actors, definitions, listed in kinds:
+            for i, actor in enumerate(actors):
+                item = self.actor(f"{kind}s[{i}]", kind, actor, definitions.get(actor.name), listed)
+                if item is not None:
+                    self.planned[kind, actor.name] = item
+        return list(self.planned.values())
+
+    def actor(
+        self,
+        where: str,
+        kind: str,
+        actor: ActorSpec,
+        definition: SourceDefinition | DestinationDefinition | None,
+        listed: Sequence[Source | Destination],
+    ) -> PlanItem | None:
+        matches = [a for a in listed if a.name == actor.name]
+        try:
+            current = only_match(
+                matches,
+                actor.name,
+                kind,
+                f"workspace {self.snapshot.workspace_id}",
+                [actor_id(a) for a in matches],
+            )
+        except AirbyteError as e:
+            self.problems.append(f"{where}.name: {e}")
+            return None
+        if definition is None:
+            return None
+        if current is not None and current.definition_id != definition.definition_id:
+            self.problems.append(
+                f"{where}.definition: the {kind} {actor.name!r} on the server uses "
+                f"{current.definition_name or current.definition_id}, not {definition.name}; "
+                "its definition cannot change: delete it or choose another name"
+            )
+            return None
+        write = ActorWrite(
+            definition_id=definition.definition_id,
+            configuration=actor.configuration,
+            env_names=actor.env_names,
+        )
+        item = PlanItem(
+            kind=kind,
+            name=actor.name,
+            action=EnsureAction.CREATED,
+            detail=definition.name,
+            where=where,
+            write=write,
+        )
+        if current is None:
+            return item
+        differences = actor_differences(current, actor.configuration)
+        return attrs.evolve(
+            item,
+            action=EnsureAction.UPDATED if differences else EnsureAction.UNCHANGED,
+            id=actor_id(current),
+            changes=show_changes(differences, actor.secret_paths),
+            fingerprint=fingerprint(current),
+            write=write if differences else None,
+        )
+
+    def connection(self, index: int, connection: ConnectionSpec) -> PlanItem:
+        where = f"connections[{index}]"
+        source = self.planned["source", connection.source]
+        destination = self.planned["destination", connection.destination]
+        streams = tuple(s.selection() for s in connection.streams)
+        # The catalog of a source this plan writes is known only once it is written.
+        deferred = source.action is not EnsureAction.UNCHANGED
+        catalog: Catalog | None = None
+        note = _CREATED_SOURCE if source.id is None else ""
+        if source.id is not None:
+            found = self.snapshot.catalogs.get(source.id, "failed: it was not discovered")
+            catalog, problems = selected_catalog(
+                found, streams, where=where, source=connection.source
+            )
+            if problems and not deferred:
+                self.problems.extend(problems)
+            elif deferred:
+                note = _FIXED_SOURCE if problems else _UPDATED_SOURCE
+        wanted = attrs.evolve(connection.settings, sync_catalog=catalog)
+        write = ConnectionWrite(
+            source=connection.source,
+            destination=connection.destination,
+            settings=wanted,
+            streams=streams if deferred else None,
+        )
+        item = PlanItem(
+            kind="connection",
+            name=connection.name,
+            action=EnsureAction.CREATED,
+            detail=f"{connection.source} -> {connection.destination}",
+            note=note,
+            where=where,
+            write=write,
+        )
+        current = self.current_connection(where, connection, source, destination)
+        if current is None:
+            return item
+        differences = connection_differences(current, wanted)
+        update = changed_settings(wanted, differences)
+        if deferred:
+            # The runner selects the streams afresh and sends them only if they differ.
+            update = attrs.evolve(update, sync_catalog=None)
+        changed = bool(differences) or (deferred and catalog is None)
+        return attrs.evolve(
+            item,
+            action=EnsureAction.UPDATED if changed else EnsureAction.UNCHANGED,
+            id=current.connection_id,
+            changes=show_changes(differences),
+            fingerprint=fingerprint(current),
+            write=attrs.evolve(write, settings=update) if changed or deferred else None,
+        )
+
+    def current_connection(
+        self, where: str, connection: ConnectionSpec, source: PlanItem, destination: PlanItem
+    ) -> Connection | None:
+        if source.id is None or destination.id is None:
+            return None
+        matches = [
+            c
+            for c in self.snapshot.connections
+            if c.name == connection.name
+            and c.source_id == source.id
+            and c.destination_id == destination.id
+        ]
+        try:
+            return only_match(
+                matches,
+                connection.name,
+                "connection",
+                f"workspace {self.snapshot.workspace_id}",
+                [c.connection_id for c in matches],
+            )
+        except AirbyteError as e:
+            self.problems.append(f"{where}.name: {e}")
+            return None

@@ -1,0 +1,308 @@
+"""
+The I/O half of apply: read a :class:`~._plan.Snapshot` of the server (:func:`read_snapshot`),
+and execute exactly a plan's items (:func:`execute`) once a fresh read shows that nothing the
+plan read has moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from .._checks import is_uuid
+from .._diff import connection_differences
+from ..errors import LookupFailedError, NotFoundError, SpecError, StalePlanError
+from ..models import (
+    Catalog,
+    Connection,
+    ConnectionSettings,
+    Destination,
+    DestinationDefinition,
+    EnsureAction,
+    Source,
+    SourceDefinition,
+)
+from ._plan import (
+    ActorWrite,
+    ConnectionWrite,
+    Plan,
+    PlanItem,
+    Snapshot,
+    actor_id,
+    fingerprint,
+    make_plan,
+    selected_catalog,
+    show_changes,
+)
+from ._spec import Spec
+
+if TYPE_CHECKING:
+    from .._client import AirbyteClient
+
+__all__ = ["apply", "execute", "plan", "read_snapshot"]
+
+
+async def read_snapshot(
+    client: AirbyteClient, spec: Spec, *, workspace_id: str | None = None
+) -> Snapshot:
+    """
+    Read what planning *spec* needs, once: the workspace (*workspace_id*, else the spec's,
+    else the server's default), the definitions it names, the workspace's sources,
+    destinations and connections, and the catalogs of the sources its connections read.
+    Definitions that do not resolve become the snapshot's problems.
+    """
+    chosen = workspace_id or spec.workspace_id
+    if chosen is None:
+        chosen = (await client.workspaces.default()).workspace_id
+    problems: list[str] = []
+    source_definitions: dict[str, SourceDefinition] = {}
+    destination_definitions: dict[str, DestinationDefinition] = {}
+    for i, actor in enumerate(spec.sources):
+        where = f"sources[{i}].definition"
+        found = await _definition(client, "source", actor.definition, where, chosen, problems)
+        if isinstance(found, SourceDefinition):
+            source_definitions[actor.name] = found
+    for i, actor in enumerate(spec.destinations):
+        where = f"destinations[{i}].definition"
+        found = await _definition(client, "destination", actor.definition, where, chosen, problems)
+        if isinstance(found, DestinationDefinition):
+            destination_definitions[actor.name] = found
+    sources, destinations, connections = await _listed(client, chosen, spec.connections != ())
+    catalogs: dict[str, Catalog | str] = {}
+    for connection in spec.connections:
+        named = [s for s in sources if s.name == connection.source]
+        if len(named) == 1 and named[0].source_id not in catalogs:
+            catalogs[named[0].source_id] = await _discover(client, named[0].source_id, fresh=False)
+    return Snapshot(
+        workspace_id=chosen,
+        source_definitions=source_definitions,
+        destination_definitions=destination_definitions,
+        sources=sources,
+        destinations=destinations,
+        connections=connections,
+        catalogs=catalogs,
+        problems=tuple(problems),
+    )
+
+
+async def _definition(
+    client: AirbyteClient, kind: str, wanted: str, where: str, workspace_id: str, problems: Any
+) -> SourceDefinition | DestinationDefinition | None:
+    definitions = client.source_definitions if kind == "source" else client.destination_definitions
+    try:
+        if is_uuid(wanted):
+            return await definitions.get(definition_id=wanted)
+        return await definitions.find(wanted, workspace_id=workspace_id)
+    except NotFoundError:
+        problems.append(f"{where}: no {kind} definition has the id {wanted}")
+    except LookupFailedError as e:
+        problems.append(f"{where}: {e}")
+    return None
+
+
+async def _listed(
+    client: AirbyteClient, workspace_id: str, with_connections: bool
+) -> tuple[tuple[Source, ...], tuple[Destination, ...], tuple[Connection, ...]]:
+    sources = tuple([s async for s in client.sources.list(workspace_id=workspace_id)])
+    destinations = tuple([d async for d in client.destinations.list(workspace_id=workspace_id)])
+    connections: tuple[Connection, ...] = ()
+    if with_connections:
+        connections = tuple([c async for c in client.connections.list(workspace_id=workspace_id)])
+    return sources, destinations, connections
+
+
+async def _discover(client: AirbyteClient, source_id: str, *, fresh: bool) -> Catalog | str:
+    """The source's discovered catalog, or why there is none."""
+    schema = await client.sources.discover_schema(source_id=source_id, disable_cache=fresh)
+    if schema.catalog is not None:
+        return schema.catalog
+    failure = schema.failure
+    return f"failed: {failure.describe() if failure is not None else 'no reason given'}"
+
+
+async def plan(client: AirbyteClient, spec: Spec, *, workspace_id: str | None = None) -> Plan:
+    """What :func:`apply` would do, without changing anything. Raises :class:`SpecError`."""
+    return make_plan(spec, await read_snapshot(client, spec, workspace_id=workspace_id))
+
+
+async def apply(
+    client: AirbyteClient,
+    spec: Spec,
+    *,
+    workspace_id: str | None = None,
+    dry_run: bool = False,
+    on_plan: Callable[[Plan], None] | None = None,
+) -> Plan:
+    """
+    Make the server match *spec*: plan, hand the plan to *on_plan*, then (unless *dry_run*)
+    :func:`execute` that very plan, and return what was done. A second run finds everything
+    unchanged.
+
+    *workspace_id* overrides the file's ``workspace``; without either, the server's default
+    workspace is used. Raises :class:`SpecError` (before changing anything) for definitions,
+    names or streams the server cannot resolve, :class:`~airbyte_async.errors.StalePlanError`
+    when the server changed between planning and executing, and the
+    :mod:`~airbyte_async.errors` tree for what the server refuses; objects written before such
+    an error stay as they are, and running again carries on from there.
+    """
+    planned = await plan(client, spec, workspace_id=workspace_id)
+    if on_plan is not None:
+        on_plan(planned)
+    if dry_run:
+        return planned
+    return await execute(client, planned)
+
+
+async def execute(client: AirbyteClient, planned: Plan) -> Plan:
+    """
+    Do exactly what *planned* says, item by item, and return it as done (*applied*, every
+    item with its id).
+
+    First the objects the plan read are read again: when any of them differs from its
+    fingerprint, :class:`~airbyte_async.errors.StalePlanError` names each and nothing is
+    written. Nothing is listed or compared afterwards, except the catalog of a connection
+    whose source the plan writes (its item's note says so). A catalog that cannot be selected
+    then raises :class:`SpecError`; items before it stay done.
+    """
+    if not planned.changes_anything:
+        return attrs.evolve(planned, applied=True)
+    current = await _reread(client, planned)
+    stale = [
+        f"{item.where}: the {item.kind} {item.name!r} changed since the plan was made"
+        for item in planned.items
+        if fingerprint(current.get((item.kind, item.name))) != item.fingerprint
+    ]
+    if stale:
+        raise StalePlanError([*stale, "nothing was written: plan again"], origin=planned.origin)
+    runner = _Runner(client, planned, current)
+    done = [await runner.run(item) for item in planned.items]
+    return attrs.evolve(planned, items=tuple(done), applied=True)
+
+
+async def _reread(
+    client: AirbyteClient, planned: Plan
+) -> dict[tuple[str, str], Source | Destination | Connection]:
+    """
+    The plan's objects as the server has them now, by kind and name, absent ones left out:
+    those the plan found by their id, the others by what would make them clash with what the
+    plan creates (a name; for a connection, also its ends).
+    """
+    with_connections = any(item.kind == "connection" for item in planned.items)
+    sources, destinations, connections = await _listed(
+        client, planned.workspace_id, with_connections
+    )
+    actors: dict[str, Sequence[Source | Destination]] = {
+        "source": sources,
+        "destination": destinations,
+    }
+    found: dict[tuple[str, str], Source | Destination | Connection] = {}
+    for item in planned.items:
+        matches: list[Source | Destination | Connection]
+        if item.kind == "connection" and item.id is not None:
+            matches = [c for c in connections if c.connection_id == item.id]
+        elif isinstance(item.write, ConnectionWrite):
+            ends = _ids(sources, item.write.source), _ids(destinations, item.write.destination)
+            matches = [
+                c
+                for c in connections
+                if c.name == item.name and c.source_id in ends[0] and c.destination_id in ends[1]
+            ]
+        elif item.id is not None:
+            matches = [a for a in actors[item.kind] if actor_id(a) == item.id]
+        else:
+            matches = [a for a in actors[item.kind] if a.name == item.name]
+        if matches:
+            found[item.kind, item.name] = matches[0]
+    return found
+
+
+def _ids(listed: Sequence[Source | Destination], name: str) -> set[str]:
+    return {actor_id(a) for a in listed if a.name == name}
+
+
+@attrs.define
+class _Runner:
+    client: AirbyteClient
+    planned: Plan
+    current: Mapping[tuple[str, str], Source | Destination | Connection]
+    #: Ids by kind and name, filled in as objects are created.
+    ids: dict[tuple[str, str], str] = attrs.field(init=False)
+    #: Catalogs discovered after their source was written, by source id.
+    catalogs: dict[str, Catalog | str] = attrs.field(factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        self.ids = {(i.kind, i.name): i.id for i in self.planned.items if i.id is not None}
+
+    async def run(self, item: PlanItem) -> PlanItem:
+        write = item.write
+        if write is None:
+            return item
+        if isinstance(write, ActorWrite):
+            ident = await self.actor(item, write)
+            return attrs.evolve(item, id=ident)
+        return await self.connection(item, write)
+
+    async def actor(self, item: PlanItem, write: ActorWrite) -> str:
+        client = self.client
+        written: Source | Destination
+        if item.id is None:
+            actors = client.sources if item.kind == "source" else client.destinations
+            written = await actors.create(
+                workspace_id=self.planned.workspace_id,
+                name=item.name,
+                definition_id=write.definition_id,
+                configuration=write.configuration,
+            )
+        elif item.kind == "source":
+            written = await client.sources.update(
+                source_id=item.id, name=item.name, configuration=write.configuration
+            )
+        else:
+            written = await client.destinations.update(
+                destination_id=item.id, name=item.name, configuration=write.configuration
+            )
+        ident = self.ids[item.kind, item.name] = actor_id(written)
+        return ident
+
+    async def connection(self, item: PlanItem, write: ConnectionWrite) -> PlanItem:
+        source_id = self.ids["source", write.source]
+        destination_id = self.ids["destination", write.destination]
+        settings, changes = write.settings, item.changes
+        if write.streams is not None:
+            catalog = await self.catalog(item, write, source_id)
+            if item.id is None:
+                settings = attrs.evolve(settings, sync_catalog=catalog)
+            else:
+                have = self.current[item.kind, item.name]
+                assert isinstance(have, Connection)
+                streams = connection_differences(have, ConnectionSettings(sync_catalog=catalog))
+                if streams:
+                    settings = attrs.evolve(settings, sync_catalog=catalog)
+                kept = tuple(c for c in changes if not c.path.startswith("streams["))
+                changes = kept + show_changes(streams)
+        if item.id is None:
+            created = await self.client.connections.create(
+                source_id=source_id,
+                destination_id=destination_id,
+                name=item.name,
+                settings=settings,
+            )
+            return attrs.evolve(item, id=created.connection_id)
+        if settings == ConnectionSettings():
+            return attrs.evolve(item, action=EnsureAction.UNCHANGED, changes=changes)
+        await self.client.connections.update(connection_id=item.id, settings=settings)
+        return attrs.evolve(item, action=EnsureAction.UPDATED, changes=changes)
+
+    async def catalog(self, item: PlanItem, write: ConnectionWrite, source_id: str) -> Catalog:
+        """The streams of *write*, selected from its source's catalog as discovered now."""
+        found = self.catalogs.get(source_id)
+        if found is None:
+            found = self.catalogs[source_id] = await _discover(self.client, source_id, fresh=True)
+        catalog, problems = selected_catalog(
+            found, write.streams or (), where=item.where, source=write.source
+        )
+        if catalog is None:
+            raise SpecError(problems, origin=self.planned.origin)
+        return catalog
