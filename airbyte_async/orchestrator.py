@@ -33,8 +33,6 @@ import attrs
 from anyio.streams.memory import MemoryObjectSendStream
 
 from ._checks import seconds, whole
-from ._reconcile import find_running_job
-from ._serde import structure
 from ._watch import JobWatcher, Watch
 from .errors import (
     AirbyteError,
@@ -45,8 +43,10 @@ from .errors import (
     SyncAlreadyRunningError,
 )
 from .models import Connection, ConnectionStatus, Job, JobStatus, JobType, SyncProgress
+from .resources._backend import ConfigBackend
 
 if TYPE_CHECKING:
+    from ._backend import SyncBackend
     from ._client import AirbyteClient
 
 __all__ = [
@@ -286,36 +286,6 @@ async def resolve_targets(
     return [target or known[cid] for cid, target in given.items()]
 
 
-@attrs.frozen(kw_only=True)
-class _Listed:
-    """What a batch needs of a listed connection."""
-
-    connection_id: str
-    name: str
-    status: ConnectionStatus
-    workspace_id: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class _Listing:
-    connections: tuple[_Listed, ...]
-
-
-def _without_catalog(obj: dict[str, Any]) -> dict[str, Any]:
-    # Catalogs make up most of a listing (thousands of connections: hundreds of MB decoded);
-    # dropped as each connection is decoded, they are never all held at once.
-    obj.pop("syncCatalog", None)
-    return obj
-
-
-async def _listed(client: AirbyteClient, workspace_id: str) -> tuple[_Listed, ...]:
-    route = "connections/list"
-    data = await client._request(
-        route, {"workspaceId": workspace_id}, idempotent=True, object_hook=_without_catalog
-    )
-    return structure(data, _Listing, route=route).connections
-
-
 async def _select(client: AirbyteClient, selection: Selection) -> list[SyncTarget]:
     if selection.workspace_id is not None:
         workspace_ids = [selection.workspace_id]
@@ -324,7 +294,8 @@ async def _select(client: AirbyteClient, selection: Selection) -> list[SyncTarge
     targets = [
         SyncTarget(conn.connection_id, conn.name, conn.workspace_id or wid)
         for wid in workspace_ids
-        for conn in await _listed(client, wid)
+        # Catalogs make up most of a listing: dropped as it is decoded, never all held at once.
+        async for conn in client.connections.list(workspace_id=wid, catalogs=False)
         if selection._wants(conn.name, conn.status)
     ]
     if not targets:
@@ -339,7 +310,7 @@ class _Flight:
     """A sync in progress: the job, and whether this batch started it."""
 
     target: SyncTarget
-    job_id: int
+    job: Job
     started_by_us: bool
 
 
@@ -403,6 +374,7 @@ class Orchestrator:
         on_event: Callable[[SyncEvent], None] | None = None,
         progress_interval: float | None = None,
         log_tail: int = 0,
+        backend: SyncBackend | None = None,
     ) -> None:
         whole("max_running", max_running, minimum=1)
         whole("max_triggers", max_triggers, minimum=1)
@@ -429,6 +401,8 @@ class Orchestrator:
                 f"on_running must be one of {choices}, got {on_running!r}"
             ) from None
         self.client = client
+        #: Where syncs are triggered, watched and cancelled: the client's Config API by default.
+        self.backend: SyncBackend = backend or ConfigBackend(client.connections, client.jobs)
         self.max_running = max_running
         self.max_triggers = max_triggers
         self.poll_interval = poll_interval
@@ -474,7 +448,7 @@ class Orchestrator:
         send, receive = anyio.create_memory_object_stream[SyncResult](len(targets))
         self.results = {}
         watcher = JobWatcher(
-            self.client,
+            self.backend,
             min_interval=self.poll_interval,
             max_interval=self.max_poll_interval,
             on_change=self._on_change if self.on_event is not None else None,
@@ -547,7 +521,7 @@ class Orchestrator:
             async with batch.triggers:
                 batch.triggering[target.connection_id] = target
                 try:
-                    job = await self.client.connections.sync(connection_id=target.connection_id)
+                    job = await self.backend.trigger(connection_id=target.connection_id)
                 except AirbyteError:
                     batch.triggering.pop(target.connection_id, None)
                     raise
@@ -562,10 +536,10 @@ class Orchestrator:
         except AirbyteError as e:
             return _result(target, Outcome.ERROR, error=str(e))
         try:
-            running = await find_running_job(self.client.jobs, target.connection_id, JobType.SYNC)
+            running = await self._running_job(target.connection_id)
             if running is None:  # it ended between the 409 and the look-up: trigger once more
                 async with batch.triggers:
-                    job = await self.client.connections.sync(connection_id=target.connection_id)
+                    job = await self.backend.trigger(connection_id=target.connection_id)
                 return job, False
         except AirbyteError as e:
             return _result(target, Outcome.ERROR, error=str(e))
@@ -579,7 +553,7 @@ class Orchestrator:
         job, attached = triggered
         self._targets_by_job[job.id] = target
         watch = batch.watcher.watch(job, target.workspace_id)
-        batch.flights[target.connection_id] = _Flight(target, job.id, not attached)
+        batch.flights[target.connection_id] = _Flight(target, job, not attached)
         if self.on_event is not None:
             self.on_event(SyncEvent(EventKind.TRIGGERED, target, job=job))
         # No finally: a cancelled batch leaves the flight registered for _abandon to cancel.
@@ -593,7 +567,7 @@ class Orchestrator:
         batch.watcher.unwatch(job.id)
         batch.flights.pop(target.connection_id, None)
         if timed_out:
-            return await self._give_up(target, job.id, attached, Outcome.TIMED_OUT)
+            return await self._give_up(target, job, attached, Outcome.TIMED_OUT)
         if watch.error is not None:
             return _result(target, Outcome.ERROR, job=watch.job, error=str(watch.error))
         result = _from_job(target, watch.job, attached=attached)
@@ -648,25 +622,34 @@ class Orchestrator:
         assert self.sync_timeout is not None
         return self.sync_timeout - (time.monotonic() - started)
 
+    async def _running_job(self, connection_id: str) -> Job | None:
+        """The connection's newest job that is not final, if any."""
+        jobs = await self.backend.jobs_since(connection_id=connection_id, job_type=JobType.SYNC)
+        return next((job for job in jobs if not job.status.is_terminal), None)
+
     async def _give_up(
-        self, target: SyncTarget, job_id: int, attached: bool, outcome: Outcome
+        self, target: SyncTarget, snapshot: Job, attached: bool, outcome: Outcome
     ) -> SyncResult:
         """Cancel a job this batch no longer waits for, and say how it ended."""
+        job_id = snapshot.id
         job: Job | None = None
         requested = False
         if self.cancel_on_abort and not attached:
             with anyio.move_on_after(self.cancel_grace, shield=True):
                 try:
-                    job = await self.client.jobs.cancel(job_id=job_id)
+                    job = await self.backend.cancel(job_id=job_id)
                     requested = True
                 except ConflictError:
                     # It ended between the last poll and the cancel: report how it really ended.
                     try:
-                        ended = await self.client.jobs.get(job_id=job_id)
+                        read = await self.backend.read_jobs(
+                            [snapshot], workspace_ids=_workspaces([target])
+                        )
                     except AirbyteError as e:
                         log.warning("could not read job %d after a refused cancel: %s", job_id, e)
                     else:
-                        return _from_job(target, ended, attached=attached)
+                        if job_id in read:
+                            return _from_job(target, read[job_id], attached=attached)
                 except AirbyteError as e:
                     log.warning("could not cancel job %d: %s", job_id, e)
         return _result(
@@ -690,7 +673,7 @@ class Orchestrator:
 
         async def give_up(f: _Flight) -> None:
             batch.results[f.target.connection_id] = await self._give_up(
-                f.target, f.job_id, not f.started_by_us, outcome
+                f.target, f.job, not f.started_by_us, outcome
             )
 
         async def settle(target: SyncTarget) -> None:
@@ -699,15 +682,13 @@ class Orchestrator:
             if self.cancel_on_abort:
                 with anyio.move_on_after(self.cancel_grace):
                     try:
-                        job = await find_running_job(
-                            self.client.jobs, target.connection_id, JobType.SYNC
-                        )
+                        job = await self._running_job(target.connection_id)
                     except AirbyteError as e:
                         log.warning("could not look for %s's job: %s", target.connection_id, e)
             if job is None:
                 batch.results[target.connection_id] = _result(target, outcome, error=why)
             else:
-                await give_up(_Flight(target, job.id, True))
+                await give_up(_Flight(target, job, True))
 
         with anyio.CancelScope(shield=True):
             async with anyio.create_task_group() as tg:
@@ -726,6 +707,10 @@ class Orchestrator:
         target = self._targets_by_job.get(watch.job.id)
         if target is not None:
             self.on_event(SyncEvent(EventKind.STATUS_CHANGED, target, job=watch.job))
+
+
+def _workspaces(targets: Iterable[SyncTarget]) -> set[str]:
+    return {t.workspace_id for t in targets if t.workspace_id is not None}
 
 
 def _result(

@@ -23,6 +23,7 @@ from airbyte_async import (
     SyncEvent,
 )
 from airbyte_async._watch import JobWatcher
+from airbyte_async.resources._backend import ConfigBackend
 from airbyte_async.testing import Emulator
 
 pytestmark = pytest.mark.anyio
@@ -146,7 +147,9 @@ async def test_long_syncs_are_polled_by_their_age_not_at_the_fastest_pace(start:
 async def test_poll_intervals_are_jittered_by_a_tenth(start: Start) -> None:
     """At a fixed pace of 1 s, the watcher's intervals vary between 0.9 and 1.1 s."""
     _, client = await start(connections=1)
-    watcher = JobWatcher(client, min_interval=1.0, max_interval=1.0)
+    watcher = JobWatcher(
+        ConfigBackend(client.connections, client.jobs), min_interval=1.0, max_interval=1.0
+    )
     intervals = [watcher.interval() for _ in range(200)]
 
     assert all(0.9 <= i <= 1.1 for i in intervals)
