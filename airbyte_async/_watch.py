@@ -14,6 +14,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import logging
+import math
 import random
 import time
 from collections.abc import Callable
@@ -60,11 +61,13 @@ class JobWatcher:
     a batch of short syncs is polled often while it frees slots, a few long syncs are polled
     rarely, and the last jobs of a batch are not left waiting for ends that cannot come.
 
-    Each poll asks for what changed since the previous poll began, by the server's clock
-    (:class:`~airbyte_async._throttle.ServerClock`), less *overlap* seconds, and never from
-    later than the newest ``updatedAt`` returned so far. Unless *all_statuses*, it asks for
-    final jobs only: watches then learn nothing of ``running``, and each poll carries half as
-    much. After *max_failures* polls in a row fail, every watch ends with the last error.
+    Each poll asks for what changed since the previous poll began, by the server's clock, less
+    *overlap* seconds, never from later than the newest update returned so far, and never from
+    later than the snapshot of a job registered since: a job whose snapshot is older than the
+    window (a trigger answer read late, a job adopted from a listing) is still seen to end.
+    Unless *all_statuses*, it asks for final jobs only: watches then learn nothing of
+    ``running``, and each poll carries half as much. After *max_failures* polls in a row fail,
+    every watch ends with the last error.
     """
 
     backend: SyncBackend
@@ -81,6 +84,8 @@ class JobWatcher:
     _watches: dict[int, Watch] = attrs.field(init=False, factory=dict)
     _wake: anyio.Event = attrs.field(init=False, factory=anyio.Event)
     _since: float | None = attrs.field(init=False, default=None)
+    #: The oldest snapshot registered since the current poll began: the next window starts there.
+    _reach_back: float = attrs.field(init=False, default=math.inf)
     _ended: collections.deque[float] = attrs.field(init=False, factory=collections.deque)
     #: When the ends now counted began: a rate that has just ramped up is not averaged down.
     _ends_from: float = attrs.field(init=False, default=0.0)
@@ -95,9 +100,12 @@ class JobWatcher:
             watch.done.set()
             return watch
         self._watches[job.id] = watch
-        if self._since is None:
-            # Later jobs change after the polls that follow, so the first job sets the start.
-            self._since = job.updated_at.timestamp() - self.overlap
+        # The snapshot may be older than the window (a late answer, an adopted job): the job
+        # may have ended before the window began. The next poll reaches back to the snapshot.
+        stamp = job.updated_at.timestamp() - self.overlap
+        self._reach_back = min(self._reach_back, stamp)
+        if self._since is None or stamp < self._since:
+            self._since = stamp
         self._wake.set()
         return watch
 
@@ -168,6 +176,7 @@ class JobWatcher:
 
     async def _poll_batch(self) -> None:
         assert self._since is not None, "the first watch sets the window"
+        self._reach_back = math.inf
         changed = await self.backend.changed_jobs(
             workspace_ids={w.workspace_id for w in self._watches.values() if w.workspace_id},
             since=_utc(self._since),
@@ -186,7 +195,7 @@ class JobWatcher:
             self._newest_stamp = max(self._newest_stamp, newest + 1)
         started = changed.started
         bound = min(started, self._newest_stamp) if self._newest_stamp else started
-        self._since = bound - self.overlap
+        self._since = min(bound - self.overlap, self._reach_back)
 
     async def _poll_each(self) -> None:
         watches = list(self._watches.values())

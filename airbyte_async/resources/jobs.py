@@ -202,10 +202,11 @@ class Jobs:
         page_size: int = 2000,
     ) -> tuple[JobChange, ...]:
         """
-        Every job of several workspaces (0.50 and later) updated since *updated_at_start*, oldest
-        change first, all pages, each as a light :class:`~airbyte_async._backend.JobChange`:
-        only the jobs a caller asks for in full are read into models, so a poll over thousands
-        of jobs stays cheap. A job seen twice while paging is kept once, as last seen.
+        Every job of *workspace_ids* (every workspace when empty; 0.50 and later) updated since
+        *updated_at_start*, oldest change first, all pages, each as a light
+        :class:`~airbyte_async._backend.JobChange`: only the jobs a caller asks for in full are
+        read into models, so a poll over thousands of jobs stays cheap. A job seen twice while
+        paging is kept once, as last seen.
         """
         route = "jobs/list_for_workspaces"
         margin = page_size // 10
@@ -221,8 +222,10 @@ class Jobs:
         changes: dict[int, JobChange] = {}
         offset = 0
         while True:
-            page = attrs.evolve(body, pagination=_pagination(page_size, offset))
-            data = await self._request(route, unstructure(page), idempotent=True)
+            page = unstructure(attrs.evolve(body, pagination=_pagination(page_size, offset)))
+            if not body.workspace_ids:
+                del page[_WORKSPACES_KEY]  # absent: every workspace
+            data = await self._request(route, page, idempotent=True)
             entries, total = _light_page(data, route)
             for entry in entries:
                 change = _change(entry, route)
@@ -239,6 +242,7 @@ _JOB_KEY = "job"
 _JOBS_KEY = "jobs"
 _ID_KEY, _STATUS_KEY, _UPDATED_KEY = (wire_name(Job, f) for f in ("id", "status", "updated_at"))
 _TOTAL_KEY = wire_name(JobPage, "total_count")
+_WORKSPACES_KEY = wire_name(w.JobListForWorkspacesBody, "workspace_ids")
 
 
 def _light_page(data: Any, route: str) -> tuple[list[Any], int | None]:
