@@ -12,8 +12,10 @@ Bounds, each named for what it limits:
 
 Polling costs a constant number of requests per cycle, however many jobs run (see
 :mod:`airbyte_async._watch`). When the batch deadline passes, the caller cancels (a deadline of
-its own, Ctrl-C), or *fail_fast* stops the batch, the jobs this batch started are cancelled on
-Airbyte in a shielded scope, and their results say so.
+its own, Ctrl-C), or *fail_fast* stops the batch, the jobs in flight are read once (one batch
+read) in a shielded scope: a job that ended is reported as it ended, and only a job this batch
+started that still runs is cancelled on Airbyte (which cancels whatever job the connection runs,
+whatever id is sent). The jobs of triggers cut short are found by the server's clock first.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import fnmatch
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +38,6 @@ from ._checks import seconds, whole
 from ._watch import JobWatcher, Watch
 from .errors import (
     AirbyteError,
-    ConflictError,
     InvalidArgumentError,
     NoMatchError,
     NotFoundError,
@@ -228,6 +229,11 @@ def _check_uuid(what: str, value: str) -> None:
 def _target(connection: Connection) -> SyncTarget:
     return SyncTarget(connection.connection_id, connection.name, connection.workspace_id)
 
+
+#: Cancels in flight at once when a batch is given up on (each may wait for its job to stop).
+_CANCELS_IN_FLIGHT = 10
+#: Cancels sent for one job at most, each after a read that shows it still running.
+_CANCEL_ROUNDS = 3
 
 #: Up to this many ids are resolved one ``connections/get`` each; more go through listings.
 _GET_EACH_LIMIT = 20
@@ -608,7 +614,9 @@ class Orchestrator:
         batch._watcher.unwatch(job.id)
         batch._flights.pop(target.connection_id, None)
         if timed_out:
-            return await self._give_up(target, job, attached, Outcome.TIMED_OUT)
+            flight = _Flight(target, job, not attached)
+            [result] = await self._settle([flight], [], Outcome.TIMED_OUT, "")
+            return result
         if watch.error is not None:
             return _result(target, Outcome.ERROR, job=watch.job, error=str(watch.error))
         result = _from_job(target, watch.job, attached=attached)
@@ -668,75 +676,110 @@ class Orchestrator:
         jobs = await self.backend.jobs_since(connection_id=connection_id, job_type=JobType.SYNC)
         return next((job for job in jobs if not job.status.is_terminal), None)
 
-    async def _give_up(
-        self, target: SyncTarget, snapshot: Job, attached: bool, outcome: Outcome
-    ) -> SyncResult:
-        """Cancel a job this batch no longer waits for, and say how it ended."""
-        job_id = snapshot.id
-        job: Job | None = None
-        requested = False
-        if self.cancel_on_abort and not attached:
-            with anyio.move_on_after(self.cancel_grace, shield=True):
+    async def _settle(
+        self,
+        flights: Sequence[_Flight],
+        triggering: Sequence[_Triggering],
+        outcome: Outcome,
+        why: str,
+    ) -> list[SyncResult]:
+        """
+        How each job the batch gives up on really stands, shielded, within *cancel_grace*.
+
+        The jobs of triggers cut short are looked for by the server's clock. Then every job is
+        read at once: one that ended is reported as it ended. Only a job this batch started
+        that the read shows still running is cancelled (with *cancel_on_abort*), since Airbyte
+        cancels whatever job the connection runs now, whatever id is sent; the cancel's answer
+        says how the job ended. An attached job is never cancelled.
+        """
+        settled: dict[str, SyncResult] = {}
+        flights = list(flights)
+        with anyio.move_on_after(self.cancel_grace, shield=True):
+            async with anyio.create_task_group() as tg:
+                for trigger in triggering:
+                    tg.start_soon(self._find_job, trigger, flights)
+            current: Mapping[int, Job] = {}
+            if flights:
                 try:
-                    job = await self.backend.cancel(job_id=job_id)
-                    requested = True
-                except ConflictError:
-                    # It ended between the last poll and the cancel: report how it really ended.
-                    try:
-                        read = await self.backend.read_jobs(
-                            [snapshot], workspace_ids=_workspaces([target])
-                        )
-                    except AirbyteError as e:
-                        log.warning("could not read job %d after a refused cancel: %s", job_id, e)
-                    else:
-                        if job_id in read:
-                            return _from_job(target, read[job_id], attached=attached)
+                    current = await self.backend.read_jobs(
+                        [f.job for f in flights],
+                        workspace_ids=_workspaces(f.target for f in flights),
+                    )
                 except AirbyteError as e:
-                    log.warning("could not cancel job %d: %s", job_id, e)
-        return _result(
-            target,
-            outcome,
-            job=job,
-            job_id=job_id,
-            attached=attached,
-            cancel_requested=requested,
-            error=f"gave up waiting for job {job_id}",
-        )
+                    log.warning("could not read the jobs given up on: %s", e)
+            cancels = anyio.CapacityLimiter(_CANCELS_IN_FLIGHT)
+
+            async def one(flight: _Flight) -> None:
+                now = current.get(flight.job.id)
+                key = flight.target.connection_id
+                if now is not None and now.status.is_terminal:
+                    settled[key] = _from_job(flight.target, now, attached=not flight.started_by_us)
+                elif now is not None and flight.started_by_us and self.cancel_on_abort:
+                    async with cancels:
+                        settled[key] = await self._cancel(flight, now, outcome)
+                else:
+                    settled[key] = _gave_up(flight, now, outcome)
+
+            async with anyio.create_task_group() as tg:
+                for flight in flights:
+                    tg.start_soon(one, flight)
+        return [
+            settled.get(f.target.connection_id) or _gave_up(f, None, outcome) for f in flights
+        ] + [
+            _result(t.target, outcome, error=why)
+            for t in triggering
+            if t.target.connection_id not in settled
+            and all(f.target is not t.target for f in flights)
+        ]
+
+    async def _find_job(self, trigger: _Triggering, flights: list[_Flight]) -> None:
+        """Add the job of a trigger cut short to *flights*, when the server has it."""
+        cid = trigger.target.connection_id
+        try:
+            jobs = await self.backend.jobs_since(connection_id=cid, began=trigger.began)
+        except AirbyteError as e:
+            log.warning("could not look for the job of %s's trigger: %s", cid, e)
+            return
+        if jobs:
+            flights.append(_Flight(trigger.target, jobs[0], started_by_us=True))
+
+    async def _cancel(self, flight: _Flight, now: Job, outcome: Outcome) -> SyncResult:
+        """
+        Cancel a running job this batch started, and report what the answer says. A failed
+        cancel is not replayed blindly: the job is read again, and cancelled again only if it
+        still runs.
+        """
+        job_id = flight.job.id
+        for round_ in range(_CANCEL_ROUNDS):
+            try:
+                answer = await self.backend.cancel(job_id=job_id)
+                break
+            except AirbyteError as e:
+                log.warning("could not cancel job %d: %s", job_id, e)
+                if round_ == _CANCEL_ROUNDS - 1:
+                    return _gave_up(flight, now, outcome)
+            try:
+                read = await self.backend.read_jobs(
+                    [flight.job], workspace_ids=_workspaces([flight.target])
+                )
+            except AirbyteError as e:
+                log.warning("could not read job %d after a failed cancel: %s", job_id, e)
+                return _gave_up(flight, now, outcome)
+            now = read.get(job_id, now)
+            if now.status.is_terminal:
+                return _cancelled(flight, now, outcome)
+        return _cancelled(flight, answer, outcome)
 
     async def _abandon(
         self, batch: Batch, pending: Iterator[SyncTarget], outcome: Outcome, why: str
     ) -> None:
-        """Cancel every job still in flight (shielded) and record the never-started ones."""
+        """Settle every job still in flight (see :meth:`_settle`), record the never-started."""
         flights = list(batch._flights.values())
         batch._flights.clear()
         triggering = list(batch._triggering.values())
         batch._triggering.clear()
-
-        async def give_up(f: _Flight) -> None:
-            batch.results[f.target.connection_id] = await self._give_up(
-                f.target, f.job, not f.started_by_us, outcome
-            )
-
-        async def settle(target: SyncTarget) -> None:
-            # Its trigger was cut short: the job may exist although its id never came back.
-            job = None
-            if self.cancel_on_abort:
-                with anyio.move_on_after(self.cancel_grace):
-                    try:
-                        job = await self._running_job(target.connection_id)
-                    except AirbyteError as e:
-                        log.warning("could not look for %s's job: %s", target.connection_id, e)
-            if job is None:
-                batch.results[target.connection_id] = _result(target, outcome, error=why)
-            else:
-                await give_up(_Flight(target, job, True))
-
-        with anyio.CancelScope(shield=True):
-            async with anyio.create_task_group() as tg:
-                for flight in flights:
-                    tg.start_soon(give_up, flight)
-                for trigger in triggering:
-                    tg.start_soon(settle, trigger.target)
+        for result in await self._settle(flights, triggering, outcome, why):
+            batch.results[result.connection_id] = result
         for target in pending:
             batch.results[target.connection_id] = _result(target, outcome, error=why)
         for target in batch.targets:
@@ -753,6 +796,28 @@ class Orchestrator:
                 on_event(SyncEvent(EventKind.STATUS_CHANGED, target, job=watch.job))
 
         return on_change
+
+
+def _gave_up(
+    flight: _Flight, job: Job | None, outcome: Outcome, *, cancel_requested: bool = False
+) -> SyncResult:
+    return _result(
+        flight.target,
+        outcome,
+        job=job,
+        job_id=flight.job.id,
+        attached=not flight.started_by_us,
+        cancel_requested=cancel_requested,
+        error=f"gave up waiting for job {flight.job.id}",
+    )
+
+
+def _cancelled(flight: _Flight, job: Job, outcome: Outcome) -> SyncResult:
+    """The result of a job the batch asked to cancel, from how the server then showed it."""
+    if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+        # It ended on its own before the cancel reached it.
+        return attrs.evolve(_from_job(flight.target, job, attached=False), cancel_requested=True)
+    return _gave_up(flight, job, outcome, cancel_requested=True)
 
 
 def _workspaces(targets: Iterable[SyncTarget]) -> set[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import anyio
 import pytest
@@ -10,8 +11,9 @@ import pytest
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async._watch import JobWatcher
 from airbyte_async.models import JobStatus
+from airbyte_async.orchestrator import Orchestrator, Outcome, SyncResult
 from airbyte_async.resources._backend import ConfigBackend
-from airbyte_async.testing import Emulator
+from airbyte_async.testing import Emulator, Fault
 
 pytestmark = pytest.mark.anyio
 
@@ -64,3 +66,58 @@ async def test_a_snapshot_older_than_the_window_still_sees_its_job_end(
     assert watch.job.id == stale.id
     assert watch.job.status is JobStatus.SUCCEEDED
     assert watch.job.records_synced == ended.records_synced
+
+
+async def _late_batch(
+    route: str, extra: list[Fault] | None = None, **options: Any
+) -> tuple[Emulator, list[SyncResult]]:
+    faults = [Fault(kind="late", route=route, rate=0.5, delay=0.3, max_delay=1.5), *(extra or [])]
+    options.setdefault("sync_duration", (0.05, 0.3))
+    async with (
+        Emulator(connections=16, faults=faults, seed=7, **options) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}) as client,
+    ):
+        orchestrator = Orchestrator(
+            client, max_running=8, poll_interval=0.05, max_poll_interval=0.2
+        )
+        # A lost job would hold the batch until this deadline: it fails the test.
+        with anyio.fail_after(30):
+            results = await orchestrator.run(emu.connection_ids)
+        for r in results:
+            assert r.job_id is not None
+            job = await client.jobs.get(job_id=r.job_id)
+            assert job.config_id == r.connection_id
+            assert (r.status, r.records_synced, r.bytes_synced) == (
+                job.status,
+                job.records_synced,
+                job.bytes_synced,
+            )
+    return emu, results
+
+
+async def test_late_trigger_answers_lose_no_job() -> None:
+    """Trigger answers delivered late (their jobs may have ended meanwhile): every sync is
+    reported with its own job and real outcome, none waits for the batch timeout."""
+    emu, results = await _late_batch("connections/sync")
+
+    assert emu.stats().faults_injected["late"] > 0
+    assert all(r.outcome is Outcome.SUCCEEDED for r in results)
+
+
+async def test_late_poll_answers_lose_no_job() -> None:
+    """Poll answers (jobs/list_for_workspaces) delivered late: every sync is still reported."""
+    emu, results = await _late_batch("jobs/list_for_workspaces")
+
+    assert emu.stats().faults_injected["late"] > 0
+    assert all(r.outcome is Outcome.SUCCEEDED for r in results)
+
+
+async def test_jobs_adopted_through_late_reconcile_listings_are_not_lost() -> None:
+    """Trigger answers lost (the job starts), and the reconcile listings that find the jobs
+    answer late: each adopted job is still seen to end, with its own outcome."""
+    lost = Fault(kind="reset_after", route="connections/sync", rate=0.5)
+    emu, results = await _late_batch("jobs/list", [lost])
+
+    injected = emu.stats().faults_injected
+    assert injected["late"] > 0 and injected["reset_after"] > 0
+    assert all(r.outcome is Outcome.SUCCEEDED for r in results)

@@ -70,9 +70,15 @@ class Jobs:
         return await call(self._request, "jobs/get_light", body, Job, idempotent=True)
 
     async def cancel(self, *, job_id: int) -> Job:
-        """Cancel the job; returns it as the server re-read it. Safe to repeat."""
+        """
+        Cancel the job; returns it as the server re-read it (its real status if it had ended).
+
+        Airbyte cancels the connection's *current* job, whatever id is sent (API-FACTS 6.3b):
+        send only the id of a job known to be running. For the same reason the call is not
+        replayed after an ambiguous failure: by then the connection may run a newer job.
+        """
         return await call(
-            self._request, "jobs/cancel", w.JobIdBody(id=job_id), Job, idempotent=True
+            self._request, "jobs/cancel", w.JobIdBody(id=job_id), Job, idempotent=False
         )
 
     async def wait(self, *, job_id: int, poll_interval: float = 2.0) -> Job:
