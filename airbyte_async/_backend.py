@@ -11,7 +11,7 @@ Times on this seam are the server's: a backend converts its own clock and stamps
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -19,7 +19,7 @@ import attrs
 
 from .models import Job, JobStatus, JobType
 
-__all__ = ["JobChange", "JobChanges", "SyncBackend"]
+__all__ = ["JobChange", "JobChanges", "SyncBackend", "workspaces_of"]
 
 
 @attrs.frozen
@@ -107,3 +107,9 @@ class SyncBackend(Protocol):
         server's clock (a few seconds early, never late).
         """
         ...
+
+
+def workspaces_of(workspace_ids: Iterable[str | None]) -> set[str]:
+    """The workspaces to search for jobs: empty (every workspace) when one is not known."""
+    found = set(workspace_ids)
+    return set() if None in found else {w for w in found if w is not None}

@@ -18,16 +18,13 @@ import math
 import random
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import anyio
 import attrs
 
+from ._backend import SyncBackend, workspaces_of
 from .errors import AirbyteError, NotFoundError
 from .models import Job
-
-if TYPE_CHECKING:
-    from ._backend import SyncBackend
 
 __all__ = ["JobWatcher", "Watch", "poll_pace"]
 
@@ -178,7 +175,7 @@ class JobWatcher:
         assert self._since is not None, "the first watch sets the window"
         self._reach_back = math.inf
         changed = await self.backend.changed_jobs(
-            workspace_ids={w.workspace_id for w in self._watches.values() if w.workspace_id},
+            workspace_ids=workspaces_of(w.workspace_id for w in self._watches.values()),
             since=_utc(self._since),
             final_only=not self.all_statuses,
         )
@@ -199,7 +196,7 @@ class JobWatcher:
 
     async def _poll_each(self) -> None:
         watches = list(self._watches.values())
-        workspaces = {w.workspace_id for w in watches if w.workspace_id}
+        workspaces = workspaces_of(w.workspace_id for w in watches)
         jobs = await self.backend.read_jobs([w.job for w in watches], workspace_ids=workspaces)
         for watch in watches:
             job = jobs.get(watch.job.id)

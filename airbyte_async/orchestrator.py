@@ -34,6 +34,7 @@ import anyio
 import attrs
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from ._backend import workspaces_of
 from ._checks import seconds, whole
 from ._watch import JobWatcher, Watch
 from .errors import (
@@ -821,7 +822,7 @@ def _cancelled(flight: _Flight, job: Job, outcome: Outcome) -> SyncResult:
 
 
 def _workspaces(targets: Iterable[SyncTarget]) -> set[str]:
-    return {t.workspace_id for t in targets if t.workspace_id is not None}
+    return workspaces_of(t.workspace_id for t in targets)
 
 
 def _result(
