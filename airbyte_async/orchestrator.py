@@ -381,8 +381,11 @@ class Orchestrator:
     running, and ``timed_out`` without a job for those never triggered). Both are optional:
     callers may also wrap a call in :func:`anyio.fail_after`, which cancels the jobs too, then
     raises. *cancel_on_abort* (default on) decides whether Airbyte jobs are cancelled when the
-    batch is given up on; the cancel requests get *cancel_grace* seconds, shielded from the
-    cancellation that caused them.
+    batch is given up on (only jobs it started that a read then shows running; a job that ended
+    is reported as it ended); reading and cancelling get *cancel_grace* seconds, shielded from
+    the cancellation that caused them. *backend* is where syncs are triggered, watched and
+    cancelled (:class:`~airbyte_async._backend.SyncBackend`): the client's Config API unless
+    given.
 
     *on_event*, when given, is called synchronously for every :class:`SyncEvent`; without it,
     polls ask for final jobs only. With *progress_interval*, the running syncs' live counters
