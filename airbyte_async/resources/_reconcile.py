@@ -24,7 +24,7 @@ import anyio
 import stamina
 
 from .._retry import never_reached_server
-from .._serde import structure
+from .._serde import structure, unstructure
 from .._throttle import ServerClock
 from ..errors import (
     AirbyteError,
@@ -36,6 +36,7 @@ from ..errors import (
     TransportError,
 )
 from ..models import Job, JobType
+from ..models import _wire as w
 from .jobs import Jobs
 
 if TYPE_CHECKING:
@@ -140,7 +141,7 @@ async def trigger_exactly_once(
     """
     if rounds < 1:
         raise InvalidArgumentError(f"rounds must be at least 1, got {rounds!r}")
-    body = {"connectionId": connection_id}
+    body = unstructure(w.ConnectionIdBody(connection_id=connection_id))
     # From the first attempt on: a job that attempt created may show up late.
     began = time.monotonic()
     may_have_started = False  # some attempt may have started a job
