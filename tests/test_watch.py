@@ -211,3 +211,27 @@ async def test_jobs_adopted_through_late_reconcile_listings_are_not_lost() -> No
     injected = emu.stats().faults_injected
     assert injected["late"] > 0 and injected["reset_after"] > 0
     assert all(r.outcome is Outcome.SUCCEEDED for r in results)
+
+
+async def test_an_attached_job_read_from_a_late_listing_is_not_lost() -> None:
+    """on_running=attach, and the listing that finds the running job answers late, after the job
+    ended: the adopted job is still seen to end, with its real outcome."""
+    async with (
+        Emulator(connections=2, sync_duration=(0.05, 0.1)) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}) as client,
+    ):
+        busy, other = emu.connection_ids
+        emu.set_sync_plan(busy, duration=0.3)
+        # The other job ends seconds after the busy one: the window moves past the busy end.
+        emu.set_sync_plan(other, duration=2.5)
+        running = await client.connections.sync(connection_id=busy)
+        emu.set_faults([{"kind": "late", "route": "jobs/list", "delay": 3.5}])
+        orchestrator = Orchestrator(client, poll_interval=0.05, max_poll_interval=0.2)
+        with anyio.fail_after(30):  # a lost job would hold the batch here
+            results = await orchestrator.run([busy, other])
+
+        assert emu.stats().faults_injected["late"] >= 1
+        first = results[0]
+        assert first.attached and first.job_id == running.id
+        assert first.outcome is Outcome.SUCCEEDED
+        assert emu.job_status(running.id) == "succeeded"
