@@ -1,12 +1,20 @@
 """
 Giving a batch up midway, every way a user can, and what is left running on Airbyte.
 
-Each row starts a fresh emulator (in its own process) with ``--connections`` long syncs and
-gives the batch up after ``--after`` seconds: by the orchestrator's own deadline, by the
-caller's ``anyio.fail_after``, by cancelling the task, by SIGINT to ``airbyte-async sync``, and
-by SIGKILL to it (which no program can clean up after) followed by a second run with
-``--on-running attach`` that adopts the jobs the killed run left and starts the rest. The table
-gives the jobs started, their statuses on the emulator at the end, and duplicated syncs.
+Each row starts a fresh emulator (in its own process) with ``--connections`` syncs of 1 to 6 s
+(triggers take ``--trigger-latency``, 0.3 s) and gives the batch up after ``--after`` seconds:
+by the orchestrator's own deadline, by the caller's ``anyio.fail_after``, by cancelling the task,
+by SIGINT to ``airbyte-async sync``, and by SIGKILL to it (which no program can clean up after)
+followed by a second run with ``--on-running attach`` that adopts the jobs the killed run left
+and starts the rest. So at the abort some syncs have just ended (often before any poll saw
+it), most run, and triggers are in flight. Meanwhile a "scheduler" starts a newer sync on each
+connection whose batch job has ended, as Airbyte's own schedule would: a cancel sent for an
+ended job would kill it (Airbyte cancels the connection's current job, API-FACTS 6.3b).
+
+The table gives the jobs started, their statuses on the emulator at the end, duplicated syncs,
+and the checks of every result against the server: outcome = the job's real status, job id =
+the connection's job (none missing where a job exists), records and bytes of succeeded jobs,
+and jobs cancelled that the batch did not ask to cancel (the scheduler's among them).
 
     python benchmarks/abort.py --connections 300 --max-running 100
 """
@@ -15,11 +23,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -30,40 +42,43 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import emulator_process, emulator_stats, print_table
 
 from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async.errors import AirbyteError
 from airbyte_async.orchestrator import Orchestrator, Selection
+
+Results = list[dict[str, Any]]
 
 
 def _client(url: str) -> AirbyteClient:
     return AirbyteClient(url, auth=NoAuth(), env={})
 
 
-async def _deadline(url: str, after: float, max_running: int) -> str:
+async def _deadline(url: str, after: float, max_running: int) -> tuple[str, Results]:
     async with _client(url) as client:
         orchestrator = Orchestrator(client, max_running=max_running, timeout=after)
         results = await orchestrator.run(Selection(all_workspaces=True))
-    return f"returned {len(results)} results"
+    return f"returned {len(results)} results", [r.to_json() for r in results]
 
 
-async def _fail_after(url: str, after: float, max_running: int) -> str:
+async def _fail_after(url: str, after: float, max_running: int) -> tuple[str, Results]:
     async with _client(url) as client:
+        orchestrator = Orchestrator(client, max_running=max_running)
+        what = "finished?"
         try:
             with anyio.fail_after(after):
-                await Orchestrator(client, max_running=max_running).run(
-                    Selection(all_workspaces=True)
-                )
+                await orchestrator.run(Selection(all_workspaces=True))
         except TimeoutError:
-            return "TimeoutError raised"
-    return "finished?"
+            what = "TimeoutError raised"
+    return what, [r.to_json() for r in orchestrator.results.values()]
 
 
-async def _cancel(url: str, after: float, max_running: int) -> str:
-    async with _client(url) as client, anyio.create_task_group() as tg:
-        tg.start_soon(
-            Orchestrator(client, max_running=max_running).run, Selection(all_workspaces=True)
-        )
-        await anyio.sleep(after)
-        tg.cancel_scope.cancel()
-    return "task cancelled"
+async def _cancel(url: str, after: float, max_running: int) -> tuple[str, Results]:
+    async with _client(url) as client:
+        orchestrator = Orchestrator(client, max_running=max_running)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(orchestrator.run, Selection(all_workspaces=True))
+            await anyio.sleep(after)
+            tg.cancel_scope.cancel()
+    return "task cancelled", [r.to_json() for r in orchestrator.results.values()]
 
 
 def _cli(url: str, max_running: int, *extra: str) -> subprocess.Popen[str]:
@@ -93,36 +108,136 @@ def _wait_for_jobs(url: str, count: int) -> None:
         time.sleep(0.05)
 
 
-def _sigint(url: str, after: float, max_running: int) -> str:
+def _lines(out: str) -> Results:
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def _sigint(url: str, after: float, max_running: int) -> tuple[str, Results]:
     proc = _cli(url, max_running)
-    _wait_for_jobs(url, max_running)
+    _wait_for_jobs(url, max_running // 2)
     time.sleep(max(0.0, after - 1))
+    GAVE_UP.set()
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=120)
-    return f"exit {proc.returncode}, {len(out.splitlines())} JSON lines"
+    return f"exit {proc.returncode}, {len(out.splitlines())} JSON lines", _lines(out)
 
 
-def _sigkill_then_attach(url: str, after: float, max_running: int) -> str:
+def _sigkill_then_attach(url: str, after: float, max_running: int) -> tuple[str, Results]:
     proc = _cli(url, max_running)
-    _wait_for_jobs(url, max_running)
+    _wait_for_jobs(url, max_running // 2)
     time.sleep(max(0.0, after - 1))
+    GAVE_UP.set()
     proc.kill()
     proc.communicate(timeout=30)
     second = _cli(url, max_running, "--on-running", "attach")
     out, _ = second.communicate(timeout=600)
-    attached = sum(1 for line in out.splitlines() if json.loads(line)["attached"])
-    return f"killed; rerun exit {second.returncode}, adopted {attached}"
+    results = _lines(out)
+    attached = sum(1 for r in results if r["attached"])
+    return f"killed; rerun exit {second.returncode}, adopted {attached}", results
 
 
-#: Each way of giving up, with the sync duration its emulator plays: the rerun after SIGKILL
-#: waits for its syncs to end, so they are short there.
-MODES: dict[str, tuple[Any, str]] = {
-    "orchestrator timeout=": (_deadline, "600"),
-    "anyio.fail_after": (_fail_after, "600"),
-    "task group cancelled": (_cancel, "600"),
-    "SIGINT to the CLI": (_sigint, "600"),
-    "SIGKILL, then rerun (attach)": (_sigkill_then_attach, "4"),
+MODES: dict[str, Any] = {
+    "orchestrator timeout=": _deadline,
+    "anyio.fail_after": _fail_after,
+    "task group cancelled": _cancel,
+    "SIGINT to the CLI": _sigint,
+    "SIGKILL, then rerun (attach)": _sigkill_then_attach,
 }
+
+
+#: Set by the CLI modes as they give up: the scheduler stops there.
+GAVE_UP = threading.Event()
+
+
+@contextmanager
+def _scheduler(url: str, until: float) -> Iterator[set[int]]:
+    """
+    Start a newer sync on each connection whose first job has ended, until monotonic *until*
+    or :data:`GAVE_UP`, as a schedule would, in a thread of its own; yield the ids of the jobs
+    it started.
+    """
+    started: set[int] = set()
+    stop = GAVE_UP
+    stop.clear()
+
+    async def run() -> None:
+        done: set[str] = set()
+
+        async def start(client: AirbyteClient, cid: str) -> None:
+            with suppress(AirbyteError):
+                started.add((await client.connections.sync(connection_id=cid)).id)
+
+        async with _client(url) as client, anyio.create_task_group() as tg:
+            while not stop.is_set() and time.monotonic() < until:
+                stats = await anyio.to_thread.run_sync(emulator_stats, url)
+                for cid, ids in stats["jobs_by_connection"].items():
+                    ended = stats["job_statuses"][str(ids[0])] in ("succeeded", "failed")
+                    if cid not in done and ended:
+                        done.add(cid)
+                        tg.start_soon(start, client, cid)
+                await anyio.sleep(0.05)
+
+    thread = threading.Thread(target=anyio.run, args=(run,))
+    thread.start()
+    try:
+        yield started
+    finally:
+        stop.set()
+        thread.join()
+
+
+async def _counts(url: str, job_ids: list[int]) -> dict[int, tuple[Any, Any]]:
+    """Each job's records and bytes as the server reads them."""
+    counts: dict[int, tuple[Any, Any]] = {}
+    async with _client(url) as client:
+        for job_id in job_ids:
+            job = await client.jobs.get(job_id=job_id)
+            counts[job_id] = (job.records_synced, job.bytes_synced)
+    return counts
+
+
+def _check(
+    results: Results, stats: dict[str, Any], scheduled: set[int], counts: dict[int, Any]
+) -> dict[str, int]:
+    """Every result against the server's ground truth; each count must be 0."""
+    real = {int(k): v for k, v in stats["job_statuses"].items()}
+    jobs = stats["jobs_by_connection"]
+    ours = {r["job_id"] for r in results if r["cancel_requested"]}
+    wrong_outcome = wrong_job = wrong_counts = 0
+    for r in results:
+        mine = [j for j in jobs.get(r["connection_id"], []) if j not in scheduled]
+        job_id, outcome = r["job_id"], r["outcome"]
+        if job_id is None:
+            wrong_job += bool(mine)  # a job exists, the result does not name it
+            continue
+        # A rerun may adopt the scheduler's job; nothing else may name it.
+        wrong_job += job_id not in mine and not (job_id in scheduled and r["attached"])
+        status = real.get(job_id)
+        if outcome in ("succeeded", "failed"):
+            wrong_outcome += status != outcome
+        elif outcome in ("cancelled", "timed_out"):
+            wrong_outcome += status in ("succeeded", "failed")
+        if outcome == "succeeded":
+            wrong_counts += counts.get(job_id) != (r["records_synced"], r["bytes_synced"])
+    return {
+        "outcome": wrong_outcome,
+        "job id": wrong_job,
+        "records/bytes": wrong_counts,
+        "cancelled, not asked": sum(
+            1 for j, s in real.items() if s == "cancelled" and j not in ours
+        ),
+        "scheduled cancelled": sum(1 for j in scheduled if real.get(j) == "cancelled"),
+    }
+
+
+def _overlapping(stats: dict[str, Any]) -> int:
+    """Duplicated syncs: jobs of one connection created while another of its jobs still ran."""
+    times = stats["job_times"]
+    duplicates = 0
+    for ids in stats["jobs_by_connection"].values():
+        spans = sorted(times[str(j)] for j in ids)
+        duplicates += sum(1 for a, b in itertools.pairwise(spans) if b[0] < a[1])
+    return duplicates
 
 
 def main() -> None:
@@ -130,39 +245,71 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--connections", type=int, default=300)
     parser.add_argument("--max-running", type=int, default=100)
-    parser.add_argument("--after", type=float, default=2.0, help="seconds before giving up")
+    parser.add_argument("--after", type=float, default=2.5, help="seconds before giving up")
+    parser.add_argument("--trigger-latency", type=float, default=0.3)
     args = parser.parse_args()
     rows = []
-    for name, (mode, duration) in MODES.items():
-        flags = ("--connections", str(args.connections), "--sync-duration", duration, duration)
+    for name, mode in MODES.items():
+        flags = (
+            *("--connections", str(args.connections), "--sync-duration", "1", "6"),
+            *("--trigger-latency", str(args.trigger_latency)),
+        )
         with emulator_process(*flags) as url:
             started = time.monotonic()
-            if asyncio.iscoroutinefunction(mode):
-                what = anyio.run(mode, url, args.after, args.max_running)
-            else:
-                what = mode(url, args.after, args.max_running)
+            # The CLI modes start later (a process of their own) and say when they give up.
+            until = started + (args.after if asyncio.iscoroutinefunction(mode) else 600)
+            with _scheduler(url, until) as scheduled:
+                if asyncio.iscoroutinefunction(mode):
+                    what, results = anyio.run(mode, url, args.after, args.max_running)
+                else:
+                    what, results = mode(url, args.after, args.max_running)
             elapsed = time.monotonic() - started
             stats = emulator_stats(url)
+            succeeded = [r["job_id"] for r in results if r["outcome"] == "succeeded"]
+            counts = anyio.run(_counts, url, succeeded)
+        checks = _check(results, stats, scheduled, counts)
         statuses = list(stats["job_statuses"].values())
-        runs = [len(ids) for ids in stats["jobs_by_connection"].values()]
         rows.append(
             [
                 name,
-                stats["jobs_created"],
+                stats["jobs_created"] - len(scheduled),
+                len(scheduled),
                 statuses.count("cancelled"),
-                statuses.count("succeeded"),
+                sum(
+                    1
+                    for r in results
+                    if r["outcome"] in ("succeeded", "failed")
+                    and r["cancel_requested"] is False
+                    and r["job_id"]
+                ),
                 sum(1 for s in statuses if s in ("running", "pending", "queued")),
-                sum(n - 1 for n in runs if n > 1),
+                _overlapping(stats),
+                sum(checks.values()),
+                checks["cancelled, not asked"] + checks["scheduled cancelled"],
                 elapsed,
                 what,
             ]
         )
+        print(f"{name}: {checks}", flush=True)
     print(
-        f"\n{args.connections} connections of 10-minute syncs, max_running={args.max_running}, "
+        f"\n{args.connections} connections of 1-6 s syncs, triggers of "
+        f"{args.trigger_latency:g} s, max_running={args.max_running}, "
         f"given up after {args.after:g} s\n"
     )
     print_table(
-        ["how", "jobs", "cancelled", "succeeded", "left running", "duplicates", "s", "caller saw"],
+        [
+            "how",
+            "jobs",
+            "scheduled",
+            "cancelled",
+            "ended",
+            "left running",
+            "duplicates",
+            "mismatches",
+            "wrongly cancelled",
+            "s",
+            "caller saw",
+        ],
         rows,
     )
 

@@ -6,10 +6,14 @@ truth.
 at the seeded rates below, 5xx answers, 429s with and without ``Retry-After``, latency, answers
 slower than the client's timeout, connections reset before and after the server acted, sync
 triggers whose answer is lost (the job starts, the client times out), HTML proxy pages,
-truncated JSON, tokens that expire (every 3 s) or are revoked, and server restarts. The run
-passes when every connection got exactly one job, every result's outcome matches its job's real
-final status, nothing raised, and the run ended. Prints a table of faults injected and the
-checks.
+truncated JSON, tokens that expire (every 3 s) or are revoked, server restarts, and answers
+delivered late but within the client's timeout (sync triggers, reconcile listings and polls,
+whose jobs may have ended before the answer is read). Triggers take 0.2 s, as on a quiet real
+server. The run passes when every connection got exactly one job and, connection by connection,
+its result names that job, its outcome is the job's real final status, and a succeeded job's
+records and bytes are the server's; when no job was cancelled that the batch did not start or
+that had already ended; nothing raised; and the run ended. Prints a table of faults injected and
+the checks.
 
     python benchmarks/chaos.py --connections 1000 --seed 1
 """
@@ -51,6 +55,16 @@ FAULTS: list[dict[str, Any]] = [
     {"kind": "truncated_json", "route": "*", "rate": 0.02},
     {"kind": "token_expiry", "route": "*", "rate": 0.003},
     {"kind": "restart", "every": 5.0, "downtime": 0.3},
+    # Within the 1 s client timeout, on top of the 0.2 s a trigger takes.
+    {"kind": "late", "route": "connections/sync", "rate": 0.05, "delay": 0.2, "max_delay": 0.6},
+    {"kind": "late", "route": "jobs/list", "rate": 0.05, "delay": 0.2, "max_delay": 0.7},
+    {
+        "kind": "late",
+        "route": "jobs/list_for_workspaces",
+        "rate": 0.05,
+        "delay": 0.2,
+        "max_delay": 0.7,
+    },
 ]
 
 _STATUS_OF = {
@@ -71,8 +85,10 @@ async def chaos(connections: int, seed: int, max_running: int) -> bool:
         seed=seed,
         sync_duration=(0.5, 2.0),
         failure_rate=0.1,
+        trigger_latency=0.2,
         auth=auth,
         faults=FAULTS,
+        record_requests=True,
     )
     started = time.monotonic()
     raised: BaseException | None = None
@@ -90,10 +106,14 @@ async def chaos(connections: int, seed: int, max_running: int) -> bool:
                 results = await orchestrator.run(Selection(all_workspaces=True))
             except Exception as e:  # the check below reports it; the run must not raise
                 raised = e
-        emulator.set_faults(None)
-        stats = emulator.stats()
-        real = {job_id: emulator.job_status(job_id) for job_id in stats.job_statuses}
-    elapsed = time.monotonic() - started
+            elapsed = time.monotonic() - started
+            emulator.set_faults(None)
+            stats = emulator.stats()
+            real = {job_id: emulator.job_status(job_id) for job_id in stats.job_statuses}
+            counts = await _counts(client, [r.job_id for r in results if r.ok and r.job_id])
+        cancels = [
+            r.body["id"] for r in emulator.requests if r.route == "/v1/jobs/cancel" and r.body
+        ]
 
     jobs = stats.jobs_by_connection
     duplicates = sum(len(ids) - 1 for ids in jobs.values() if len(ids) > 1)
@@ -101,6 +121,17 @@ async def chaos(connections: int, seed: int, max_running: int) -> bool:
     mismatched = [
         r for r in results if r.job_id is None or _STATUS_OF.get(r.outcome) != real.get(r.job_id)
     ]
+    wrong_job = [r for r in results if r.job_id not in jobs.get(r.connection_id, [])]
+    wrong_counts = [
+        r
+        for r in results
+        if r.ok and r.job_id and counts.get(r.job_id) != (r.records_synced, r.bytes_synced)
+    ]
+    ours = {r.job_id for r in results if r.cancel_requested and not r.attached}
+    cancelled_not_ours = [
+        j for j, status in real.items() if status == "cancelled" and j not in ours
+    ]
+    cancels_of_ended = [j for j in cancels if real.get(j) != "cancelled"]
     print(f"\n{connections} connections, seed {seed}, {elapsed:.1f} s, client timeout 1 s\n")
     print_table(
         ["fault", "injected"],
@@ -117,6 +148,10 @@ async def chaos(connections: int, seed: int, max_running: int) -> bool:
         ("duplicated syncs", duplicates, 0),
         ("missed syncs", missed, 0),
         ("outcome != job's real status", len(mismatched), 0),
+        ("job id != the connection's job", len(wrong_job), 0),
+        ("records or bytes != the server's", len(wrong_counts), 0),
+        ("jobs cancelled the batch did not start", len(cancelled_not_ours), 0),
+        ("cancels sent for jobs that had ended", len(cancels_of_ended), 0),
         ("unhandled exception", repr(raised) if raised else "none", "none"),
     ]
     print_table(
@@ -127,6 +162,22 @@ async def chaos(connections: int, seed: int, max_running: int) -> bool:
     for r in mismatched[:5]:
         print(f"  mismatch: {r.connection_id} job {r.job_id} {r.outcome} {r.error}")
     return all(got == want for _, got, want in checks)
+
+
+async def _counts(client: AirbyteClient, job_ids: list[int]) -> dict[int, tuple[Any, Any]]:
+    """Each job's records and bytes as the server reads them (faults off)."""
+    counts: dict[int, tuple[Any, Any]] = {}
+    readers = anyio.CapacityLimiter(20)
+
+    async def one(job_id: int) -> None:
+        async with readers:
+            job = await client.jobs.get(job_id=job_id)
+        counts[job_id] = (job.records_synced, job.bytes_synced)
+
+    async with anyio.create_task_group() as tg:
+        for job_id in job_ids:
+            tg.start_soon(one, job_id)
+    return counts
 
 
 def main() -> None:

@@ -11,16 +11,7 @@ import airbyte_async
 
 PACKAGE = Path(airbyte_async.__file__).parent
 
-# The one cycle still here: _reconcile -> resources -> resources.connections -> _reconcile.
-# Engineer watch moves _reconcile to resources/_reconcile.py, which removes it; the integrator
-# deletes this exception after that merge.
-KNOWN_CYCLES = [
-    {
-        "airbyte_async._reconcile",
-        "airbyte_async.resources",
-        "airbyte_async.resources.connections",
-    }
-]
+KNOWN_CYCLES: list[set[str]] = []
 
 
 # camelCase belongs to the wire layer and the emulator, which speak the API's own names.
@@ -28,13 +19,6 @@ WIRE_LAYER = {"_serde.py", "models/_wire.py"}
 EMULATOR = "testing/"
 # Not yet clean. The integrator removes each entry once the fix is merged:
 CAMEL_CASE_PENDING = {
-    # engineer watch: the watcher, the orchestrator and reconcile build bodies by hand; on watch's
-    # branch they go through the resources, and reconcile moves to resources/ (where it still
-    # sends {"connectionId": ...} by hand, hence the fourth entry).
-    "_watch.py",
-    "orchestrator.py",
-    "_reconcile.py",
-    "resources/_reconcile.py",
     # The keys of the server's error bodies (errorId, validationErrors, propertyPath), read where
     # the error is made. Engineer public is adding problem bodies there; after that merge the body
     # reading can move into the wire layer.

@@ -21,6 +21,7 @@ from airbyte_async.orchestrator import (
     Selection,
     SyncEvent,
 )
+from airbyte_async.resources._backend import ConfigBackend
 from airbyte_async.testing import Emulator
 
 pytestmark = pytest.mark.anyio
@@ -144,7 +145,9 @@ async def test_long_syncs_are_polled_by_their_age_not_at_the_fastest_pace(start:
 async def test_poll_intervals_are_jittered_by_a_tenth(start: Start) -> None:
     """At a fixed pace of 1 s, the watcher's intervals vary between 0.9 and 1.1 s."""
     _, client = await start(connections=1)
-    watcher = JobWatcher(client, min_interval=1.0, max_interval=1.0)
+    watcher = JobWatcher(
+        ConfigBackend(client.connections, client.jobs), min_interval=1.0, max_interval=1.0
+    )
     intervals = [watcher.interval() for _ in range(200)]
 
     assert all(0.9 <= i <= 1.1 for i in intervals)
@@ -487,3 +490,165 @@ async def test_jobs_of_triggers_cut_short_are_found_and_cancelled(start: Start) 
     assert len(statuses) == 3
     assert set(statuses.values()) == {"cancelled"}
     assert all(r.cancel_requested for r in orchestrator.results.values())
+
+
+async def test_two_concurrent_batches_on_one_orchestrator_are_independent(start: Start) -> None:
+    """Two run() calls at once on one orchestrator, 20 connections each: each returns exactly
+    its own connections, in order, with the job the server ran for each and its counts."""
+    emu, client = await start(connections=40)
+    orchestrator = _orchestrator(client, max_running=10, max_triggers=5)
+    first, second = emu.connection_ids[:20], emu.connection_ids[20:]
+    answers: dict[str, list[Any]] = {}
+
+    async def run(name: str, ids: list[str]) -> None:
+        answers[name] = await orchestrator.run(ids)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(run, "first", first)
+        tg.start_soon(run, "second", second)
+
+    for name, ids in (("first", first), ("second", second)):
+        results = answers[name]
+        assert [r.connection_id for r in results] == ids
+        for r in results:
+            assert r.ok and r.job_id is not None
+            job = await client.jobs.get(job_id=r.job_id)
+            assert job.config_id == r.connection_id
+            assert (r.records_synced, r.bytes_synced) == (job.records_synced, job.bytes_synced)
+
+
+async def test_each_batch_reports_its_own_state(start: Start) -> None:
+    """Two streamed batches at once: each batch object holds its own targets, results and
+    polls (together, every listing the server served), and the orchestrator's trigger bound."""
+    emu, client = await start(connections=10)
+    orchestrator = _orchestrator(client, max_triggers=3)
+    batches: dict[int, Any] = {}
+
+    async def stream(n: int, ids: list[str]) -> None:
+        async with orchestrator.stream(ids) as batch:
+            batches[n] = batch
+            async for _ in batch:
+                pass
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(stream, 0, emu.connection_ids[:4])
+        tg.start_soon(stream, 1, emu.connection_ids[4:])
+
+    assert [t.connection_id for t in batches[0].targets] == emu.connection_ids[:4]
+    assert list(batches[1].results) == emu.connection_ids[4:]
+    assert all(r.ok for b in batches.values() for r in b.results.values())
+    listings = emu.stats().requests_by_route["/v1/jobs/list_for_workspaces"]
+    assert batches[0].polls + batches[1].polls == listings
+    assert batches[0].trigger_limit == batches[1].trigger_limit == 3
+
+
+async def _until(done: Callable[[], bool]) -> None:
+    for _ in range(500):
+        if done():
+            return
+        await anyio.sleep(0.02)
+    raise AssertionError("waited ten seconds in vain")
+
+
+def _first_job_status(emu: Emulator, cid: str) -> str | None:
+    jobs = emu.stats().jobs_by_connection.get(cid)
+    return emu.job_status(jobs[0]) if jobs else None
+
+
+async def test_a_stale_cancel_never_cancels_a_newer_job(start: Start) -> None:
+    """A job ended unseen, then its connection started a newer sync (someone else's): when the
+    batch gives up, the ended job is reported as it ended and the newer job keeps running."""
+    emu, client = await start(connections=2)
+    ended, slow = emu.connection_ids
+    emu.set_sync_plan(ended, duration=0.05)
+    emu.set_sync_plan(slow, duration=60)
+    orchestrator = Orchestrator(client, poll_interval=30.0, max_poll_interval=30.0)
+    newer = 0
+
+    async def run() -> None:
+        await orchestrator.run([ended, slow])
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(run)
+        await _until(lambda: _first_job_status(emu, ended) == "succeeded")
+        emu.set_sync_plan(ended, duration=60)
+        newer = (await client.connections.sync(connection_id=ended)).id
+        tg.cancel_scope.cancel()
+
+    first, second = orchestrator.results.values()
+    assert first.outcome is Outcome.SUCCEEDED and not first.cancel_requested
+    assert first.job_id == emu.stats().jobs_by_connection[ended][0] != newer
+    assert emu.job_status(newer) == "running"
+    assert second.outcome is Outcome.CANCELLED and second.cancel_requested
+    assert emu.job_status(second.job_id or 0) == "cancelled"
+
+
+async def test_a_trigger_in_flight_whose_job_ended_is_reported_not_cancelled(start: Start) -> None:
+    """A trigger whose answer is late when the batch is given up: its job is found by the
+    server's clock and reported with its id and real status; a job that ended is not cancelled."""
+    emu, client = await start(
+        connections=1,
+        sync_duration=(0.05, 0.05),
+        faults=[{"kind": "late", "route": "connections/sync", "delay": 30}],
+    )
+    (cid,) = emu.connection_ids
+    orchestrator = _orchestrator(client)
+    with pytest.raises(TimeoutError), anyio.fail_after(1.5):
+        await orchestrator.run([cid])
+
+    (result,) = orchestrator.results.values()
+    (job_id,) = emu.stats().jobs_by_connection[cid]
+    assert result.job_id == job_id and result.outcome is Outcome.SUCCEEDED
+    assert not result.cancel_requested and result.records_synced
+    assert emu.stats().requests_by_route.get("/v1/jobs/cancel", 0) == 0
+
+
+async def test_a_job_that_ends_before_its_cancel_reports_its_real_outcome(start: Start) -> None:
+    """A job running when the batch gives up but ended when the cancel arrives: the cancel's
+    answer is read, and the result carries its real outcome, records and bytes."""
+    emu, client = await start(
+        connections=1,
+        sync_duration=(0.8, 0.8),
+        faults=[{"kind": "latency", "route": "jobs/cancel", "delay": 1.0}],
+    )
+    (cid,) = emu.connection_ids
+    results = await _orchestrator(client, timeout=0.5).run([cid])
+
+    (result,) = results
+    job = await client.jobs.get(job_id=result.job_id or 0)
+    assert result.outcome is Outcome.SUCCEEDED and result.cancel_requested
+    assert (result.records_synced, result.bytes_synced) == (job.records_synced, job.bytes_synced)
+    assert result.records_synced
+
+
+async def test_an_attached_job_is_never_cancelled(start: Start) -> None:
+    """on_running=attach and the batch times out: the adopted job keeps running on Airbyte."""
+    emu, client = await start(connections=1)
+    (cid,) = emu.connection_ids
+    emu.set_sync_plan(cid, duration=60)
+    running = (await client.connections.sync(connection_id=cid)).id
+    results = await _orchestrator(client, timeout=0.5).run([cid])
+
+    (result,) = results
+    assert result.job_id == running and result.attached
+    assert result.outcome is Outcome.TIMED_OUT and not result.cancel_requested
+    assert emu.job_status(running) == "running"
+
+
+@pytest.mark.parametrize(("fault", "cancels"), [("error", 2), ("reset_after", 1)])
+async def test_a_failed_cancel_is_resent_only_while_the_job_still_runs(
+    start: Start, fault: str, cancels: int
+) -> None:
+    """A cancel that fails is never replayed blindly: the job is read, and cancelled again only
+    if it still runs (a 500 that did nothing: twice; a lost answer after acting: once)."""
+    emu, client = await start(
+        connections=1,
+        sync_duration=(60, 60),
+        faults=[{"kind": fault, "route": "jobs/cancel", "times": 1}],
+    )
+    (cid,) = emu.connection_ids
+    (result,) = await _orchestrator(client, timeout=0.5).run([cid])
+
+    assert result.outcome is Outcome.TIMED_OUT and result.cancel_requested
+    assert emu.job_status(result.job_id or 0) == "cancelled"
+    assert emu.stats().requests_by_route["/v1/jobs/cancel"] == cancels

@@ -11,7 +11,6 @@ import pytest
 from client_support import client_for
 
 from airbyte_async import AirbyteClient, Auth, BasicAuth, BearerToken, ClientCredentials
-from airbyte_async._reconcile import trigger_exactly_once
 from airbyte_async._secrets import SECRET_MASK, redact
 from airbyte_async.catalog import select_streams
 from airbyte_async.errors import (
@@ -22,6 +21,7 @@ from airbyte_async.errors import (
     UnprocessableEntityError,
 )
 from airbyte_async.models import Destination, JobType, Source
+from airbyte_async.resources._reconcile import trigger_exactly_once
 from airbyte_async.testing import (
     RequireBasic,
     RequireBearer,

@@ -1,0 +1,237 @@
+"""
+The orchestrator's seam on the Config API (light listings, batch reads), and a watcher that never
+loses a job: snapshots older than its window, late answers at every point.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import pytest
+
+from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async._watch import JobWatcher
+from airbyte_async.models import JobStatus
+from airbyte_async.orchestrator import Orchestrator, Outcome, SyncResult
+from airbyte_async.resources._backend import ConfigBackend
+from airbyte_async.testing import Emulator, Fault
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    async with Emulator(connections=4, sync_duration=(0.05, 0.1)) as emu:
+        yield emu
+
+
+@pytest.fixture
+async def client(emu: Emulator) -> AsyncIterator[AirbyteClient]:
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        yield client
+
+
+def _backend(client: AirbyteClient) -> ConfigBackend:
+    return ConfigBackend(client.connections, client.jobs)
+
+
+async def _ended(client: AirbyteClient, job_id: int) -> None:
+    with anyio.fail_after(10):
+        await client.jobs.wait(job_id=job_id, poll_interval=0.02)
+
+
+async def test_changed_jobs_project_lightly_and_read_in_full(
+    emu: Emulator, client: AirbyteClient
+) -> None:
+    """changed_jobs lists each changed job once, and a change reads as the job jobs/get gives."""
+    backend = _backend(client)
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+    jobs = [await backend.trigger(connection_id=cid) for cid in emu.connection_ids]
+    for job in jobs:
+        await _ended(client, job.id)
+
+    changed = await backend.changed_jobs(workspace_ids=emu.workspace_ids, since=since)
+
+    assert sorted(c.id for c in changed.changes) == sorted(j.id for j in jobs)
+    for change in changed.changes:
+        full = await client.jobs.get(job_id=change.id)
+        assert change.status == full.status == change.job().status
+        assert change.job().records_synced == full.records_synced
+
+
+async def test_changed_jobs_pages_overlap_without_repeating(
+    emu: Emulator, client: AirbyteClient
+) -> None:
+    """With pages of two, every job of several pages is listed exactly once."""
+    backend = ConfigBackend(client.connections, client.jobs, page_size=2)
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+    jobs = [await backend.trigger(connection_id=cid) for cid in emu.connection_ids]
+
+    changed = await backend.changed_jobs(workspace_ids=emu.workspace_ids, since=since)
+
+    assert sorted(c.id for c in changed.changes) == sorted(j.id for j in jobs)
+
+
+async def test_read_jobs_turns_stale_snapshots_into_current_jobs(
+    emu: Emulator, client: AirbyteClient
+) -> None:
+    """read_jobs answers the jobs' current state from their trigger snapshots, in one listing."""
+    backend = _backend(client)
+    snapshots = [await backend.trigger(connection_id=cid) for cid in emu.connection_ids]
+    for job in snapshots:
+        await _ended(client, job.id)
+    emu.reset_stats()
+
+    read = await backend.read_jobs(snapshots, workspace_ids=emu.workspace_ids)
+
+    assert {j.id for j in snapshots} == set(read)
+    assert all(job.status is JobStatus.SUCCEEDED for job in read.values())
+    assert emu.stats().requests_by_route == {"/v1/jobs/list_for_workspaces": 1}
+
+
+async def test_read_jobs_reads_each_job_on_0_40() -> None:
+    """On 0.40, without jobs/list_for_workspaces, read_jobs reads each job instead."""
+    async with (
+        Emulator(airbyte_version="0.40", connections=3, sync_duration=(0.05, 0.05)) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}) as client,
+    ):
+        backend = _backend(client)
+        snapshots = [await backend.trigger(connection_id=cid) for cid in emu.connection_ids]
+        for job in snapshots:
+            await _ended(client, job.id)
+
+        read = await backend.read_jobs(snapshots, workspace_ids=emu.workspace_ids)
+
+    assert {j.id for j in snapshots} == set(read)
+    assert all(job.status is JobStatus.SUCCEEDED and job.attempts for job in read.values())
+
+
+async def test_listing_connections_without_catalogs(emu: Emulator, client: AirbyteClient) -> None:
+    """connections.list(catalogs=False) lists the same connections, with empty catalogs."""
+    wid = emu.workspace_ids[0]
+    full = [c async for c in client.connections.list(workspace_id=wid)]
+    light = [c async for c in client.connections.list(workspace_id=wid, catalogs=False)]
+
+    assert [c.connection_id for c in light] == [c.connection_id for c in full]
+    assert all(c.sync_catalog.streams for c in full)
+    assert not any(c.sync_catalog.streams for c in light)
+
+
+async def test_a_snapshot_older_than_the_window_still_sees_its_job_end(
+    emu: Emulator, client: AirbyteClient
+) -> None:
+    """A job that ended before the watcher's window began, registered with its old snapshot
+    (a trigger answer read late), is still reported with its end."""
+    stale_cid, busy_cid, later_cid = emu.connection_ids[:3]
+    backend = ConfigBackend(client.connections, client.jobs)
+    stale = await backend.trigger(connection_id=stale_cid)
+    with anyio.fail_after(10):
+        ended = await client.jobs.wait(job_id=stale.id, poll_interval=0.02)
+    assert ended.ended_at is not None
+    emu.set_sync_plan(busy_cid, duration=60)
+    emu.set_sync_plan(later_cid, duration=2.5)
+    watcher = JobWatcher(backend, min_interval=0.02, max_interval=0.05)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(watcher.run)
+        watcher.watch(await backend.trigger(connection_id=busy_cid), None)
+        later = watcher.watch(await backend.trigger(connection_id=later_cid), None)
+        with anyio.fail_after(10):
+            await later.done.wait()
+        # The window now starts a second or more after the stale job's end.
+        horizon = ended.updated_at.timestamp() + 1
+        for _ in range(200):
+            if watcher._since is not None and watcher._since > horizon:
+                break
+            await anyio.sleep(0.05)
+        assert watcher._since is not None and watcher._since > horizon
+        watch = watcher.watch(stale, None)
+        with anyio.fail_after(10):
+            await watch.done.wait()
+        tg.cancel_scope.cancel()
+
+    assert watch.job.id == stale.id
+    assert watch.job.status is JobStatus.SUCCEEDED
+    assert watch.job.records_synced == ended.records_synced
+
+
+async def _late_batch(
+    route: str, extra: list[Fault] | None = None, **options: Any
+) -> tuple[Emulator, list[SyncResult]]:
+    faults = [Fault(kind="late", route=route, rate=0.5, delay=0.3, max_delay=1.5), *(extra or [])]
+    options.setdefault("sync_duration", (0.05, 0.3))
+    async with (
+        Emulator(connections=16, faults=faults, seed=7, **options) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}) as client,
+    ):
+        orchestrator = Orchestrator(
+            client, max_running=8, poll_interval=0.05, max_poll_interval=0.2
+        )
+        # A lost job would hold the batch until this deadline: it fails the test.
+        with anyio.fail_after(30):
+            results = await orchestrator.run(emu.connection_ids)
+        for r in results:
+            assert r.job_id is not None
+            job = await client.jobs.get(job_id=r.job_id)
+            assert job.config_id == r.connection_id
+            assert (r.status, r.records_synced, r.bytes_synced) == (
+                job.status,
+                job.records_synced,
+                job.bytes_synced,
+            )
+    return emu, results
+
+
+async def test_late_trigger_answers_lose_no_job() -> None:
+    """Trigger answers delivered late (their jobs may have ended meanwhile): every sync is
+    reported with its own job and real outcome, none waits for the batch timeout."""
+    emu, results = await _late_batch("connections/sync")
+
+    assert emu.stats().faults_injected["late"] > 0
+    assert all(r.outcome is Outcome.SUCCEEDED for r in results)
+
+
+async def test_late_poll_answers_lose_no_job() -> None:
+    """Poll answers (jobs/list_for_workspaces) delivered late: every sync is still reported."""
+    emu, results = await _late_batch("jobs/list_for_workspaces")
+
+    assert emu.stats().faults_injected["late"] > 0
+    assert all(r.outcome is Outcome.SUCCEEDED for r in results)
+
+
+async def test_jobs_adopted_through_late_reconcile_listings_are_not_lost() -> None:
+    """Trigger answers lost (the job starts), and the reconcile listings that find the jobs
+    answer late: each adopted job is still seen to end, with its own outcome."""
+    lost = Fault(kind="reset_after", route="connections/sync", rate=0.5)
+    emu, results = await _late_batch("jobs/list", [lost])
+
+    injected = emu.stats().faults_injected
+    assert injected["late"] > 0 and injected["reset_after"] > 0
+    assert all(r.outcome is Outcome.SUCCEEDED for r in results)
+
+
+async def test_an_attached_job_read_from_a_late_listing_is_not_lost() -> None:
+    """on_running=attach, and the listing that finds the running job answers late, after the job
+    ended: the adopted job is still seen to end, with its real outcome."""
+    async with (
+        Emulator(connections=2, sync_duration=(0.05, 0.1)) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}) as client,
+    ):
+        busy, other = emu.connection_ids
+        emu.set_sync_plan(busy, duration=0.3)
+        # The other job ends seconds after the busy one: the window moves past the busy end.
+        emu.set_sync_plan(other, duration=2.5)
+        running = await client.connections.sync(connection_id=busy)
+        emu.set_faults([{"kind": "late", "route": "jobs/list", "delay": 3.5}])
+        orchestrator = Orchestrator(client, poll_interval=0.05, max_poll_interval=0.2)
+        with anyio.fail_after(30):  # a lost job would hold the batch here
+            results = await orchestrator.run([busy, other])
+
+        assert emu.stats().faults_injected["late"] >= 1
+        first = results[0]
+        assert first.attached and first.job_id == running.id
+        assert first.outcome is Outcome.SUCCEEDED
+        assert emu.job_status(running.id) == "succeeded"
