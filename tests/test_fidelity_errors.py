@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import emulator_support
 import pytest
-from emulator_support import call, sync
+from emulator_support import call, only_actor, sync
 
 from airbyte_async.testing import Emulator, pytest_plugin
 from airbyte_async.testing._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS
@@ -271,8 +271,7 @@ async def test_an_update_that_breaks_the_spec_is_a_422_and_changes_nothing(
 ) -> None:
     """sources/update is validated as create is (2.3); the stored source stays as it was."""
     emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
-    wid = emu.workspace_ids[0]
-    [source] = (await call(http, emu, "sources/list", {"workspaceId": wid})).json["sources"]
+    source = await only_actor(http, emu, "source")
     body = {"sourceId": source["sourceId"], "name": "renamed", "connectionConfiguration": {}}
     assert_spec_refusal(version, await call(http, emu, "sources/update", body))
     again = await call(http, emu, "sources/get", {"sourceId": source["sourceId"]})
@@ -300,7 +299,6 @@ async def test_a_partial_update_is_checked_after_the_merge(
 ) -> None:
     """sources/partial_update validates the merged configuration (2.3): a wrong type is 422."""
     emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
-    wid = emu.workspace_ids[0]
-    [source] = (await call(http, emu, "sources/list", {"workspaceId": wid})).json["sources"]
+    source = await only_actor(http, emu, "source")
     body = {"sourceId": source["sourceId"], "connectionConfiguration": {"port": "5432"}}
     assert_spec_refusal(version, await call(http, emu, "sources/partial_update", body))
