@@ -10,10 +10,11 @@ import aiohttp
 import anyio
 import emulator_support
 import pytest
-from emulator_support import call, sync, wait_terminal
+from emulator_support import call, jobs_created, sync, wait_terminal
 
 from airbyte_async.testing import (
     Emulator,
+    ManualClock,
     RequireBasic,
     RequireBearer,
     RequireClientCredentials,
@@ -744,15 +745,18 @@ async def test_client_credentials_mint_tokens_that_expire(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
     """applications/token mints JWT-shaped tokens that work until they expire."""
-    auth = RequireClientCredentials("app", "s3cret", token_lifetime=0.1)
-    emu = await airbyte_emulator_factory(auth=auth)
+    auth = RequireClientCredentials("app", "s3cret", token_lifetime=900)
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(auth=auth, clock=clock)
     minted = await call(
         http, emu, "applications/token", {"client_id": "app", "client_secret": "s3cret"}
     )
     token = minted.json["access_token"]
     header = {"Authorization": f"Bearer {token}"}
     assert (await call(http, emu, "workspaces/list", headers=header)).status == 200
-    await anyio.sleep(0.15)
+    clock.advance(899)
+    assert (await call(http, emu, "workspaces/list", headers=header)).status == 200
+    clock.advance(2)
     assert (await call(http, emu, "workspaces/list", headers=header)).status == 401
     refused = await call(
         http, emu, "applications/token", {"client_id": "app", "client_secret": "x"}
@@ -887,3 +891,47 @@ async def test_a_changed_catalog_shows_in_the_next_listing(
     assert len(by_id[cid]["syncCatalog"]["streams"]) == 1
     assert by_id[emu.connection_ids[1]]["syncCatalog"] == first[1]["syncCatalog"]
     assert len(first[1]["syncCatalog"]["streams"]) > 1
+
+
+# -- the injectable clock --------------------------------------------------------------------
+
+
+async def test_a_manual_clock_drives_triggers_and_jobs(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    With a ManualClock, a trigger answers once the clock passes its latency and a job runs
+    and ends as the clock moves, with no real waiting.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        connections=1, clock=clock, trigger_latency=0.2, sync_duration=(600, 600)
+    )
+    cid = emu.connection_ids[0]
+    answers: list[dict[str, Any]] = []
+
+    async def trigger() -> None:
+        answers.append(await sync(http, emu, cid))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(trigger)
+        await jobs_created(emu, 1)
+        assert emu.job_status(1) == "pending"
+        assert not answers
+        clock.advance(0.2)
+    assert answers[0]["job"]["status"] == "running"
+    clock.advance(599.9)
+    assert emu.job_status(1) == "running"
+    clock.advance(0.1)
+    assert emu.job_status(1) == "succeeded"
+    final = (await call(http, emu, "jobs/get", {"id": 1})).json
+    assert final["attempts"][0]["attempt"]["endedAt"] == int(clock.now)
+
+
+def test_a_manual_clock_only_moves_forward() -> None:
+    """advance() refuses a negative step."""
+    clock = ManualClock(now=100.0)
+    clock.advance(5)
+    assert clock() == 105.0
+    with pytest.raises(ValueError, match="forward"):
+        clock.advance(-1)
