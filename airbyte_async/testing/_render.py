@@ -26,6 +26,8 @@ from ._state import (
 )
 
 __all__ = [
+    "CONNECTION_SETTINGS",
+    "WORKSPACE_SETTINGS",
     "actor",
     "check_result",
     "connection",
@@ -45,7 +47,8 @@ __all__ = [
 
 Json = dict[str, Any]
 
-_WORKSPACE_SETTINGS = (
+#: The optional WorkspaceRead fields a client sets and every version reads back.
+WORKSPACE_SETTINGS = (
     "email",
     "anonymousDataCollection",
     "news",
@@ -76,7 +79,7 @@ def workspace(ws: Workspace, version: str) -> Json:
         "feedbackDone": False,
         "webhookConfigs": [],
     }
-    body |= {k: ws.settings[k] for k in _WORKSPACE_SETTINGS if k in ws.settings}
+    body |= {k: ws.settings[k] for k in WORKSPACE_SETTINGS if k in ws.settings}
     if version == "head":
         body["tombstone"] = ws.tombstone
         if "dataplaneGroupId" in ws.settings:
@@ -257,7 +260,8 @@ def discover_result(
     return body
 
 
-_CONNECTION_SETTINGS: dict[str, frozenset[str]] = {
+#: The optional ConnectionRead fields a client sets, by the versions that read them back.
+CONNECTION_SETTINGS: dict[str, frozenset[str]] = {
     "common": frozenset(
         {
             "namespaceDefinition",
@@ -313,7 +317,7 @@ def connection(c: Connection, version: str) -> Json:
         body["created_at"] = _secs(c.created_at)
         body["backfillPreference"] = "disabled"
         body["workspaceId"] = c.workspace_id
-    allowed = _CONNECTION_SETTINGS["common"] | _CONNECTION_SETTINGS[version]
+    allowed = CONNECTION_SETTINGS["common"] | CONNECTION_SETTINGS[version]
     body |= {k: v for k, v in c.settings.items() if k in allowed}
     return body
 
