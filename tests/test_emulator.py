@@ -265,13 +265,14 @@ async def test_sync_progress_grows_while_the_job_runs(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
     """sync_progress reports counters for the running job that grow over time."""
-    emu = await airbyte_emulator_factory(airbyte_version="head", connections=1)
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(airbyte_version="head", connections=1, clock=clock)
     cid = emu.connection_ids[0]
     emu.set_sync_plan(cid, duration=2.0)
     job_id = (await sync(http, emu, cid))["job"]["id"]
-    await anyio.sleep(0.05)
+    clock.advance(0.5)
     first = (await call(http, emu, "connections/sync_progress", {"connectionId": cid})).json
-    await anyio.sleep(0.1)
+    clock.advance(0.5)
     second = (await call(http, emu, "connections/sync_progress", {"connectionId": cid})).json
     assert first["jobId"] == second["jobId"] == job_id
     assert 0 < first["recordsEmitted"] < second["recordsEmitted"]
@@ -358,11 +359,14 @@ async def test_list_for_workspaces_polls_by_update_time(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
     """Polling with updatedAtStart returns only jobs that changed since, per workspace."""
-    emu = await airbyte_emulator_factory(connections=4, workspaces=2, sync_duration=(0, 0))
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        connections=4, workspaces=2, sync_duration=(0, 0), clock=clock
+    )
     for cid in emu.connection_ids:
         await sync(http, emu, cid)
-    await anyio.sleep(0.05)
-    mark = iso(datetime.now(UTC).timestamp())
+    clock.advance(1)
+    mark = iso(clock.now)
     emu.set_sync_plan(emu.connection_ids[0], duration=30)
     fresh = (await sync(http, emu, emu.connection_ids[0]))["job"]["id"]
     body = {"configTypes": ["sync"], "updatedAtStart": mark}
