@@ -237,11 +237,11 @@ async def test_a_late_trigger_answer_shows_the_job_as_it_was_when_computed(
     assert emu.stats().faults_injected == {"late": 1}
 
 
-@pytest.mark.parametrize("route", ["jobs/get", "jobs/list"])
+@pytest.mark.parametrize("route", ["jobs/get", "jobs/list", "jobs/list_for_workspaces"])
 async def test_late_reads_are_stale_too(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, route: str
 ) -> None:
-    """A late jobs/get or jobs/list answer shows the job as it was when the request came."""
+    """A late jobs/get or job listing shows the job as it was when the request came (6.3b)."""
     emu = await airbyte_emulator_factory(connections=1, sync_duration=(0.3, 0.3))
     cid = emu.connection_ids[0]
     job_id = (await sync(http, emu, cid))["job"]["id"]
@@ -249,6 +249,7 @@ async def test_late_reads_are_stale_too(
     body = {"id": job_id} if route == "jobs/get" else {"configTypes": ["sync"], "configId": cid}
     answer = await call(http, emu, route, body)
     job = answer.json["job"] if route == "jobs/get" else answer.json["jobs"][0]["job"]
+    assert emu.stats().faults_injected == {"late": 1}
     assert job["status"] == "running"
     assert emu.job_status(job_id) == "succeeded"
 
