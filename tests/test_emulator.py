@@ -367,6 +367,7 @@ async def test_list_for_workspaces_polls_by_update_time(
         await sync(http, emu, cid)
     clock.advance(1)
     mark = iso(clock.now)
+    clock.advance(1)
     emu.set_sync_plan(emu.connection_ids[0], duration=30)
     fresh = (await sync(http, emu, emu.connection_ids[0]))["job"]["id"]
     body = {"configTypes": ["sync"], "updatedAtStart": mark}
