@@ -12,7 +12,7 @@ import pytest
 
 from airbyte_async.testing import Emulator
 
-__all__ = ["Answer", "call", "http", "jobs_created", "sync", "wait_terminal"]
+__all__ = ["Answer", "call", "http", "jobs_created", "only_actor", "sync", "wait_terminal"]
 
 
 @attrs.frozen
@@ -78,3 +78,11 @@ async def jobs_created(emu: Emulator, count: int) -> None:
             if emu.stats().jobs_created >= count:
                 return
             await anyio.sleep(0.01)
+
+
+async def only_actor(http: aiohttp.ClientSession, emu: Emulator, kind: str) -> dict[str, Any]:
+    """The first workspace's only source or destination (``kind``), as sources/list reads it."""
+    listed = await call(http, emu, f"{kind}s/list", {"workspaceId": emu.workspace_ids[0]})
+    actors: list[dict[str, Any]] = listed.json[f"{kind}s"]
+    assert len(actors) == 1
+    return actors[0]

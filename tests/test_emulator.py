@@ -10,10 +10,11 @@ import aiohttp
 import anyio
 import emulator_support
 import pytest
-from emulator_support import call, sync, wait_terminal
+from emulator_support import call, jobs_created, sync, wait_terminal
 
 from airbyte_async.testing import (
     Emulator,
+    ManualClock,
     RequireBasic,
     RequireBearer,
     RequireClientCredentials,
@@ -209,32 +210,6 @@ async def test_head_errors_carry_only_an_error_id(
     assert set(unknown_job.json) == {"errorId"}
 
 
-async def test_syncing_an_inactive_connection_is_a_500(
-    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
-) -> None:
-    """Only active connections sync; the real server answers 500."""
-    emu = await airbyte_emulator_factory(connections=1)
-    cid = emu.connection_ids[0]
-    await call(http, emu, "connections/update", {"connectionId": cid, "status": "inactive"})
-    answer = await call(http, emu, "connections/sync", {"connectionId": cid})
-    assert answer.status == 500
-    assert "Can only sync an active connection" in answer.json["message"]
-    assert emu.stats().jobs_created == 0
-
-
-async def test_unknown_ids(airbyte_emulator_factory: Factory, http: aiohttp.ClientSession) -> None:
-    """Unknown connections are 404; unknown jobs are the real server's 500."""
-    emu = await airbyte_emulator_factory()
-    answer = await call(http, emu, "connections/sync", {"connectionId": DEFAULT_ORG})
-    assert answer.status == 404
-    assert (
-        answer.json["message"] == f"Could not find configuration for STANDARD_SYNC: {DEFAULT_ORG}."
-    )
-    job = await call(http, emu, "jobs/get", {"id": 77})
-    assert job.status == 500
-    assert "Could not find job with id: 77" in job.json["message"]
-
-
 async def test_cancel_ends_a_running_job_and_rereads_a_finished_one(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
@@ -290,13 +265,14 @@ async def test_sync_progress_grows_while_the_job_runs(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
     """sync_progress reports counters for the running job that grow over time."""
-    emu = await airbyte_emulator_factory(airbyte_version="head", connections=1)
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(airbyte_version="head", connections=1, clock=clock)
     cid = emu.connection_ids[0]
     emu.set_sync_plan(cid, duration=2.0)
     job_id = (await sync(http, emu, cid))["job"]["id"]
-    await anyio.sleep(0.05)
+    clock.advance(0.5)
     first = (await call(http, emu, "connections/sync_progress", {"connectionId": cid})).json
-    await anyio.sleep(0.1)
+    clock.advance(0.5)
     second = (await call(http, emu, "connections/sync_progress", {"connectionId": cid})).json
     assert first["jobId"] == second["jobId"] == job_id
     assert 0 < first["recordsEmitted"] < second["recordsEmitted"]
@@ -325,7 +301,7 @@ async def test_jobs_get_has_no_aggregated_stats_but_lists_do(
 async def test_old_versions_lack_newer_routes_and_fields(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
-    """0.40 has no list_for_workspaces and no aggregatedStats, and requires configId."""
+    """0.40 has no list_for_workspaces and no aggregatedStats, and requires configId (400)."""
     emu = await airbyte_emulator_factory(
         airbyte_version="0.40", connections=1, sync_duration=(0, 0)
     )
@@ -334,7 +310,7 @@ async def test_old_versions_lack_newer_routes_and_fields(
     assert (
         await call(http, emu, "jobs/list_for_workspaces", {"configTypes": ["sync"]})
     ).status == 404
-    assert (await call(http, emu, "jobs/list", {"configTypes": ["sync"]})).status == 422
+    assert (await call(http, emu, "jobs/list", {"configTypes": ["sync"]})).status == 400
     listed = (await call(http, emu, "jobs/list", {"configTypes": ["sync"], "configId": cid})).json
     assert "aggregatedStats" not in listed["jobs"][0]["job"]
 
@@ -383,11 +359,15 @@ async def test_list_for_workspaces_polls_by_update_time(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
     """Polling with updatedAtStart returns only jobs that changed since, per workspace."""
-    emu = await airbyte_emulator_factory(connections=4, workspaces=2, sync_duration=(0, 0))
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        connections=4, workspaces=2, sync_duration=(0, 0), clock=clock
+    )
     for cid in emu.connection_ids:
         await sync(http, emu, cid)
-    await anyio.sleep(0.05)
-    mark = iso(datetime.now(UTC).timestamp())
+    clock.advance(1)
+    mark = iso(clock.now)
+    clock.advance(1)
     emu.set_sync_plan(emu.connection_ids[0], duration=30)
     fresh = (await sync(http, emu, emu.connection_ids[0]))["job"]["id"]
     body = {"configTypes": ["sync"], "updatedAtStart": mark}
@@ -666,7 +646,7 @@ async def test_workspace_routes_differ_by_version(
     assert len((await call(http, old, "workspaces/list")).json["workspaces"]) == 2
     head = await airbyte_emulator_factory(airbyte_version="head", workspaces=3)
     assert (await call(http, head, "workspaces/list")).status == 404
-    assert (await call(http, head, "workspaces/create", {"name": "x"})).status == 422
+    assert (await call(http, head, "workspaces/create", {"name": "x"})).status == 400
     made = await call(http, head, "workspaces/create", {"name": "x", "organizationId": DEFAULT_ORG})
     assert made.json["organizationId"] == DEFAULT_ORG
     paged = await call(
@@ -712,7 +692,10 @@ async def test_head_lists_sources_by_cursor(
 async def test_unknown_routes_and_methods(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
-    """An unknown route is a 404, a known route with the wrong method a 405, a bad body a 422."""
+    """
+    An unknown route is a 404, a known route with the wrong method a 405, an unreadable body a
+    422 and one without a required field a 400 (API-FACTS 6.2).
+    """
     emu = await airbyte_emulator_factory()
     assert (await call(http, emu, "nothing/here", {})).status == 404
     wrong = await call(http, emu, "jobs/get", method="GET")
@@ -721,7 +704,7 @@ async def test_unknown_routes_and_methods(
     async with http.post(emu.api_url + "/jobs/get", data=b"{oops") as response:
         assert response.status == 422
     missing = await call(http, emu, "jobs/get", {})
-    assert missing.status == 422
+    assert missing.status == 400
     assert missing.json["validationErrors"][0]["propertyPath"] == "$.id"
     wrong_type = await call(http, emu, "jobs/get", {"id": "seven"})
     assert wrong_type.status == 422
@@ -767,15 +750,18 @@ async def test_client_credentials_mint_tokens_that_expire(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
     """applications/token mints JWT-shaped tokens that work until they expire."""
-    auth = RequireClientCredentials("app", "s3cret", token_lifetime=0.1)
-    emu = await airbyte_emulator_factory(auth=auth)
+    auth = RequireClientCredentials("app", "s3cret", token_lifetime=900)
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(auth=auth, clock=clock)
     minted = await call(
         http, emu, "applications/token", {"client_id": "app", "client_secret": "s3cret"}
     )
     token = minted.json["access_token"]
     header = {"Authorization": f"Bearer {token}"}
     assert (await call(http, emu, "workspaces/list", headers=header)).status == 200
-    await anyio.sleep(0.15)
+    clock.advance(899)
+    assert (await call(http, emu, "workspaces/list", headers=header)).status == 200
+    clock.advance(2)
     assert (await call(http, emu, "workspaces/list", headers=header)).status == 401
     refused = await call(
         http, emu, "applications/token", {"client_id": "app", "client_secret": "x"}
@@ -910,3 +896,47 @@ async def test_a_changed_catalog_shows_in_the_next_listing(
     assert len(by_id[cid]["syncCatalog"]["streams"]) == 1
     assert by_id[emu.connection_ids[1]]["syncCatalog"] == first[1]["syncCatalog"]
     assert len(first[1]["syncCatalog"]["streams"]) > 1
+
+
+# -- the injectable clock --------------------------------------------------------------------
+
+
+async def test_a_manual_clock_drives_triggers_and_jobs(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    With a ManualClock, a trigger answers once the clock passes its latency and a job runs
+    and ends as the clock moves, with no real waiting.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        connections=1, clock=clock, trigger_latency=0.2, sync_duration=(600, 600)
+    )
+    cid = emu.connection_ids[0]
+    answers: list[dict[str, Any]] = []
+
+    async def trigger() -> None:
+        answers.append(await sync(http, emu, cid))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(trigger)
+        await jobs_created(emu, 1)
+        assert emu.job_status(1) == "pending"
+        assert not answers
+        clock.advance(0.2)
+    assert answers[0]["job"]["status"] == "running"
+    clock.advance(599.9)
+    assert emu.job_status(1) == "running"
+    clock.advance(0.1)
+    assert emu.job_status(1) == "succeeded"
+    final = (await call(http, emu, "jobs/get", {"id": 1})).json
+    assert final["attempts"][0]["attempt"]["endedAt"] == int(clock.now)
+
+
+def test_a_manual_clock_only_moves_forward() -> None:
+    """advance() refuses a negative step."""
+    clock = ManualClock(now=100.0)
+    clock.advance(5)
+    assert clock() == 105.0
+    with pytest.raises(ValueError, match="forward"):
+        clock.advance(-1)

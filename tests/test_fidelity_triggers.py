@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 import aiohttp
 import anyio
@@ -16,7 +17,7 @@ import emulator_support
 import pytest
 from emulator_support import call, jobs_created, sync, wait_terminal
 
-from airbyte_async.testing import Emulator, Fault, pytest_plugin
+from airbyte_async.testing import Emulator, Fault, ManualClock, pytest_plugin
 from airbyte_async.testing._cli import _emulator, add_arguments
 from airbyte_async.testing._load import Overloaded, TriggerLoad
 
@@ -81,7 +82,8 @@ async def test_the_job_exists_pending_before_its_trigger_answers(
     The job is created when the trigger arrives and listed as pending while the trigger is
     still waiting for it to run (6.3b: the workflow creates the job, then the call returns).
     """
-    emu = await airbyte_emulator_factory(connections=1, trigger_latency=1.0)
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(connections=1, clock=clock, trigger_latency=0.2)
     cid = emu.connection_ids[0]
     answered = anyio.Event()
 
@@ -101,18 +103,21 @@ async def test_the_job_exists_pending_before_its_trigger_answers(
         assert not answered.is_set()
         assert jobs[0]["job"]["status"] == "pending"
         assert jobs[0]["attempts"] == []
+        clock.advance(0.2)
 
 
 async def test_a_second_trigger_while_the_first_waits_is_a_409(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
     """A trigger during another's wait meets the running workflow: 409 (API-FACTS 6.3)."""
-    emu = await airbyte_emulator_factory(connections=1, trigger_latency=0.5)
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(connections=1, clock=clock, trigger_latency=0.2)
     cid = emu.connection_ids[0]
     async with anyio.create_task_group() as tg:
         tg.start_soon(sync, http, emu, cid)
         await jobs_created(emu, 1)
         busy = await call(http, emu, "connections/sync", {"connectionId": cid})
+        clock.advance(0.2)
     assert busy.status == 409
     assert busy.json["message"] == f"A sync is already running for: {cid}"
     assert emu.stats().jobs_created == 1
@@ -217,6 +222,31 @@ async def test_cancel_on_a_deleted_connection_is_a_500(
 # -- late answers ----------------------------------------------------------------------------
 
 
+async def late_call(
+    http: aiohttp.ClientSession, emu: Emulator, clock: ManualClock, route: str, body: Any
+) -> emulator_support.Answer:
+    """
+    Send *route* while a ``late`` fault holds its answer, and move *clock* a minute on once the
+    server has computed that answer (it yields only in the fault's wait): the answer reaches
+    the client a minute stale.
+    """
+    seen = emu.stats().total_requests
+    async with anyio.create_task_group() as tg:
+        answers: list[emulator_support.Answer] = []
+
+        async def send() -> None:
+            answers.append(await call(http, emu, route, body))
+
+        tg.start_soon(send)
+        with anyio.fail_after(5):
+            while True:
+                if emu.stats().total_requests > seen:
+                    break
+                await anyio.sleep(0.01)
+        clock.advance(60)
+    return answers[0]
+
+
 @VERSIONS
 async def test_a_late_trigger_answer_shows_the_job_as_it_was_when_computed(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
@@ -225,30 +255,35 @@ async def test_a_late_trigger_answer_shows_the_job_as_it_was_when_computed(
     A trigger answer that arrives late is still a 200 whose snapshot is as old as the request:
     the job shows running though it ended before the client read it (6.3b, last point).
     """
+    clock = ManualClock()
     emu = await airbyte_emulator_factory(
         airbyte_version=version,
         connections=1,
-        sync_duration=(0.05, 0.05),
-        faults=[Fault(kind="late", route="connections/sync", delay=0.5)],
+        clock=clock,
+        sync_duration=(10, 10),
+        faults=[Fault(kind="late", route="connections/sync", delay=0.3)],
     )
-    info = await sync(http, emu, emu.connection_ids[0])
+    body = {"connectionId": emu.connection_ids[0]}
+    info = (await late_call(http, emu, clock, "connections/sync", body)).json
     assert info["job"]["status"] == "running"
     assert emu.job_status(info["job"]["id"]) == "succeeded"
     assert emu.stats().faults_injected == {"late": 1}
 
 
-@pytest.mark.parametrize("route", ["jobs/get", "jobs/list"])
+@pytest.mark.parametrize("route", ["jobs/get", "jobs/list", "jobs/list_for_workspaces"])
 async def test_late_reads_are_stale_too(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, route: str
 ) -> None:
-    """A late jobs/get or jobs/list answer shows the job as it was when the request came."""
-    emu = await airbyte_emulator_factory(connections=1, sync_duration=(0.3, 0.3))
+    """A late jobs/get or job listing shows the job as it was when the request came (6.3b)."""
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(connections=1, clock=clock, sync_duration=(10, 10))
     cid = emu.connection_ids[0]
     job_id = (await sync(http, emu, cid))["job"]["id"]
-    emu.faults = [Fault(kind="late", route=route, delay=0.6)]
+    emu.faults = [Fault(kind="late", route=route, delay=0.3)]
     body = {"id": job_id} if route == "jobs/get" else {"configTypes": ["sync"], "configId": cid}
-    answer = await call(http, emu, route, body)
+    answer = await late_call(http, emu, clock, route, body)
     job = answer.json["job"] if route == "jobs/get" else answer.json["jobs"][0]["job"]
+    assert emu.stats().faults_injected == {"late": 1}
     assert job["status"] == "running"
     assert emu.job_status(job_id) == "succeeded"
 
@@ -303,8 +338,13 @@ async def test_triggers_past_the_overload_bound_get_503_and_create_no_job(
     With trigger_overload=2, a third trigger in flight is answered 503 at once and creates no
     job; the stats count it and show the triggers in flight over time.
     """
+    clock = ManualClock()
     emu = await airbyte_emulator_factory(
-        connections=3, trigger_latency=0.5, trigger_overload=2, sync_duration=(30, 30)
+        connections=3,
+        clock=clock,
+        trigger_latency=0.5,
+        trigger_overload=2,
+        sync_duration=(30, 30),
     )
     answers: dict[str, int] = {}
 
@@ -316,6 +356,7 @@ async def test_triggers_past_the_overload_bound_get_503_and_create_no_job(
             tg.start_soon(trigger, cid)
         await jobs_created(emu, 2)
         third = await call(http, emu, "connections/sync", {"connectionId": emu.connection_ids[2]})
+        clock.advance(0.5)
     assert third.status == 503
     assert third.headers["Content-Type"].startswith("text/html")
     assert "Retry-After" not in third.headers

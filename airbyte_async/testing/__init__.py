@@ -3,9 +3,13 @@ An Airbyte Config API emulator for tests, benchmarks and demos.
 
 ``async with Emulator(connections=100) as emu:`` serves an in-memory Airbyte on
 ``emu.url`` (the API is under ``/api/v1``); ``emu.stats()`` tells what really happened.
+Triggers answer once their job runs, after ``trigger_latency`` (0.2 s by default), which grows
+with the load past ``trigger_capacity``; past ``trigger_overload`` they get 503 (see
+``_load``). ``clock=ManualClock()`` lets a test move time by hand.
 """
 
 from ._auth import RequireBasic, RequireBearer, RequireClientCredentials
+from ._clock import ManualClock
 from ._faults import Fault, FaultKind, parse_faults
 from ._server import VERSIONS, Emulator, serve
 from ._stats import EmulatorStats, RecordedRequest
@@ -22,4 +26,5 @@ __all__ = [
     "Fault",
     "FaultKind",
     "parse_faults",
+    "ManualClock",
 ]

@@ -3,7 +3,8 @@ The aiohttp application: recording, fault injection, auth, routing and validatio
 
 Every request under ``/api`` passes one middleware that counts and records it, then may meet a
 fault; the catch-all handler then checks credentials, finds the route for the running version,
-validates the body (422 when it does not fit) and calls the route's handler. ``/_emulator/*``
+validates the body (422 when it cannot be read as the schema's types, 400 when a required field
+is missing) and calls the route's handler. ``/_emulator/*``
 serves the ground truth and is never faulted, authenticated or counted.
 """
 
@@ -23,12 +24,12 @@ import attrs
 from aiohttp import web
 
 from ._auth import RequireBasic, RequireBearer, RequireClientCredentials
-from ._errors import ApiError, error_body, invalid_input
+from ._errors import ApiError, error_body, invalid_input, unreadable
 from ._faults import Fault, FaultInjector
 from ._load import Overloaded
 from ._routes import Api, Route, check_route
 from ._stats import RecordedRequest
-from ._validate import problems, request_shape
+from ._validate import MISSING, problems, request_shape
 
 __all__ = ["Http", "abort", "reset_transport", "route_key"]
 
@@ -319,11 +320,15 @@ class Http:
         if shape is None:
             return {}
         if not incoming.raw:
-            raise invalid_input([("$", "Required request body is missing")])
+            raise invalid_input([("$", MISSING)])
         body = incoming.body
         if body is None:
-            raise invalid_input([("$", "Malformed JSON")])
-        if wrong := problems(shape, body):
+            raise unreadable([("$", "not a JSON document")], parse=True)
+        wrong = problems(shape, body)
+        # Jackson maps the body before bean validation checks it: a type error wins.
+        if mistyped := [p for p in wrong if p[1] != MISSING]:
+            raise unreadable(mistyped)
+        if wrong:
             raise invalid_input(wrong)
         assert isinstance(body, dict)
         return body

@@ -22,6 +22,7 @@ from . import _render as render
 from ._app import Http, reset_transport
 from ._auth import AuthPolicy, RequireBasic, RequireBearer, RequireClientCredentials, TokenMinter
 from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS
+from ._clock import Clock, WallClock
 from ._errors import ApiError
 from ._faults import Fault, FaultInjector, as_faults
 from ._load import TriggerLoad
@@ -106,7 +107,8 @@ class Emulator:
     pending, as head's capacity-bound path does. Jobs run for a seeded uniform draw from
     *sync_duration* and fail at *failure_rate*. *auth* is None (open) or a ``Require*``
     policy. *faults* are :class:`Fault` objects or their JSON dicts. *log_format* picks head's
-    attempt logs.
+    attempt logs. *clock* is what the server reads as now and waits on (a ``ManualClock`` lets
+    a test move time by hand).
 
     Raises ValueError for an unknown *airbyte_version* or an impossible setting.
     """
@@ -131,6 +133,7 @@ class Emulator:
     host: str = "127.0.0.1"
     port: int = attrs.field(default=0, validator=_check_port)
     log_format: Literal["structured", "formatted"] = "structured"
+    clock: Clock = attrs.field(factory=WallClock)
 
     _state: State = attrs.field(init=False)
     _observer: Observer = attrs.field(init=False)
@@ -162,13 +165,14 @@ class Emulator:
             sync_duration=self.sync_duration,
             pending_duration=self.pending_duration,
             failure_rate=self.failure_rate,
+            clock=self.clock,
         )
         self._observer = Observer(self.record_requests, self._state.clock())
         self._injector = FaultInjector(self.seed)
         self._injector.replace(self._initial_faults)
         minter = None
         if isinstance(self.auth, RequireClientCredentials):
-            minter = TokenMinter(self.auth.token_lifetime)
+            minter = TokenMinter(self.auth.token_lifetime, clock=self.clock)
         self._api = Api(
             state=self._state,
             version=self.airbyte_version,
@@ -176,6 +180,7 @@ class Emulator:
             log_format=self.log_format,
             auth=self.auth,
             minter=minter,
+            clock=self.clock,
             load=TriggerLoad(
                 latency=self.trigger_latency,
                 capacity=self.trigger_capacity,

@@ -48,8 +48,9 @@ class EmulatorStats:
     max_concurrent_jobs: int
     jobs_by_connection: Mapping[str, list[int]]
     job_statuses: Mapping[int, str]
-    #: Each job's planned life in seconds (creation to its drawn end), in creation order: what
-    #: an ideal client's schedule is computed from.
+    #: Each job's planned life in seconds (creation, when its trigger arrived, to its drawn end:
+    #: the trigger's wait, any pending time, then the run), in creation order: what an ideal
+    #: client's schedule is computed from.
     job_durations: Mapping[int, float]
     #: Each job's creation and final instants (epoch seconds, not rounded), in creation order.
     job_times: Mapping[int, tuple[float, float]]

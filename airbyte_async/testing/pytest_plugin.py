@@ -3,8 +3,9 @@ pytest fixtures for code that talks to Airbyte: a running :class:`Emulator` per 
 
 Registered as the ``airbyte_async`` pytest plugin. The fixtures are async: run the tests with
 the anyio plugin (``pytest.mark.anyio``) on the asyncio backend. Their emulators answer triggers
-after :data:`TEST_TRIGGER_LATENCY` unless told otherwise, to keep suites quick; pass
-``trigger_latency=`` where a test depends on it.
+after :data:`TEST_TRIGGER_LATENCY` unless told otherwise, to keep suites quick (at once on a
+``ManualClock``, whose waits end only when the test advances it); pass ``trigger_latency=``
+where a test depends on it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from ._clock import ManualClock
 from ._server import Emulator
 
 __all__ = [
@@ -44,7 +46,9 @@ async def airbyte_emulator_factory() -> AsyncIterator[EmulatorFactory]:
     async with AsyncExitStack() as stack:
 
         async def start(**kwargs: Any) -> Emulator:
-            kwargs.setdefault("trigger_latency", TEST_TRIGGER_LATENCY)
+            # On a manual clock a trigger waits until the test advances it: none by default.
+            manual = isinstance(kwargs.get("clock"), ManualClock)
+            kwargs.setdefault("trigger_latency", 0.0 if manual else TEST_TRIGGER_LATENCY)
             return await stack.enter_async_context(Emulator(**kwargs))
 
         yield start
