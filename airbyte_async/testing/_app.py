@@ -25,6 +25,8 @@ from aiohttp import web
 from ._auth import RequireBasic, RequireBearer, RequireClientCredentials
 from ._errors import ApiError, error_body, invalid_input
 from ._faults import Fault, FaultInjector
+from ._public_routes import PREFIX as PUBLIC_PREFIX
+from ._public_routes import PublicApi, public_route_key
 from ._routes import Api, Route, check_route
 from ._stats import RecordedRequest
 from ._validate import problems, request_shape
@@ -67,7 +69,8 @@ def _nginx_page(status: int, reason: str) -> str:
 def route_key(path: str) -> str:
     """The spec path for a request path: ``/api/v1/jobs/get/`` becomes ``/v1/jobs/get``."""
     key = path.removeprefix("/api") if path.startswith("/api/") else path
-    return key.rstrip("/") or "/"
+    key = key.rstrip("/") or "/"
+    return public_route_key(key) if key.startswith(PUBLIC_PREFIX + "/") else key
 
 
 def reset_transport(transport: asyncio.Transport | None) -> None:
@@ -117,6 +120,9 @@ class Http:
     reset_stats: Callable[[], None]
     #: Bumped by every restart; a request that outlives one does not act.
     generation: int = 0
+    public: PublicApi = attrs.field(
+        init=False, default=attrs.Factory(lambda self: PublicApi(self.api), takes_self=True)
+    )
 
     @property
     def version(self) -> str:
@@ -243,6 +249,10 @@ class Http:
             denied = self._authenticate(request, route_path)
             if denied is not None:
                 return denied
+        if found is None and route_path.startswith(PUBLIC_PREFIX) and self.version == "head":
+            answer = await self.public.handle(request, incoming.raw, incoming.body)
+            if answer is not None:
+                return answer
         if found is None:
             return _micronaut_error(404, "Not Found", "Page Not Found", request.path)
         if request.method != found.method:
