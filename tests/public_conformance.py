@@ -56,14 +56,15 @@ def operation(
     """The spec path matching *path*, its operation for *method* (None when it has none) and
     its parameters (path-level and operation-level)."""
     path = path.rstrip("/") or "/"
-    for name, item in spec.doc["paths"].items():
-        if name == path or ("{" in name and _template(name).match(path)):
-            op = item.get(method.lower())
-            if op is None:
-                return name, None, []
-            params = [*item.get("parameters", ()), *op.get("parameters", ())]
+    paths = spec.doc["paths"]
+    # An exact path wins over a template (/applications/token over /applications/{id}).
+    names = [path] if path in paths else [n for n in paths if "{" in n and _template(n).match(path)]
+    for name in names:
+        op = paths[name].get(method.lower())
+        if op is not None:
+            params = [*paths[name].get("parameters", ()), *op.get("parameters", ())]
             return name, op, params
-    return path, None, []
+    return (names[0] if names else path), None, []
 
 
 def _param_problems(

@@ -84,6 +84,7 @@ async def _until_ended(d: Driver, job_id: int) -> dict[str, Any]:
 
 async def _exercise(d: Driver) -> None:
     """Every public route the emulator serves, with good and bad calls."""
+    assert await d.call("GET", "/health") is None
     workspaces = await d.call("GET", "/workspaces", query=[("limit", "1")])
     wid = workspaces["data"][0]["workspaceId"]
     await d.call("GET", f"/workspaces/{wid}")
@@ -282,11 +283,13 @@ async def test_job_response_times_follow_the_mapper(session: aiohttp.ClientSessi
 
 async def test_public_routes_take_application_tokens(session: aiohttp.ClientSession) -> None:
     """With client credentials required, a public route answers 401 without a token and 200
-    with one from ``POST /api/public/v1/applications/token`` (``expires_in`` 900; API-FACTS 1.2)."""
+    with one from ``POST /api/public/v1/applications/token`` (``expires_in`` 900; API-FACTS 1.2);
+    ``GET /health`` needs none (public-api-head.yaml: ``security: []``)."""
     auth = RequireClientCredentials("app", "s3cret")
     async with Emulator(airbyte_version="head", connections=1, auth=auth) as emu:
         d = Driver(emu, session)
         await d.call("GET", "/connections", expect=401)
+        assert await d.call("GET", "/health") is None
         token = await d.call(
             "POST",
             "/applications/token",

@@ -26,7 +26,7 @@ from ._auth import RequireBasic, RequireBearer, RequireClientCredentials
 from ._errors import ApiError, error_body, invalid_input
 from ._faults import Fault, FaultInjector
 from ._public_routes import PREFIX as PUBLIC_PREFIX
-from ._public_routes import PublicApi, public_route_key
+from ._public_routes import PublicApi, is_open, public_route_key
 from ._routes import Api, Route, check_route
 from ._stats import RecordedRequest
 from ._validate import problems, request_shape
@@ -245,7 +245,7 @@ class Http:
         incoming = _INCOMING.get()
         route_path = incoming.route
         found = check_route(route_path, self.version)
-        if not (found is not None and found.public):
+        if not (found is not None and found.public) and not is_open(route_path):
             denied = self._authenticate(request, route_path)
             if denied is not None:
                 return denied

@@ -40,7 +40,7 @@ from ._validate import (
     problems,
 )
 
-__all__ = ["PREFIX", "PublicApi", "Problem", "public_route_key"]
+__all__ = ["PREFIX", "PublicApi", "Problem", "is_open", "public_route_key"]
 
 PREFIX = "/public/v1"
 _ERRORS = "https://reference.airbyte.com/reference/errors"
@@ -128,6 +128,8 @@ class PublicRoute:
     pattern: re.Pattern[str]
     handler: Handler
     status: int = 200
+    #: Served without credentials (``security: []``).
+    open: bool = False
 
 
 #: Every emulated public route, in registration order.
@@ -138,11 +140,11 @@ def _pattern(path: str) -> re.Pattern[str]:
     return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
 
 
-def public(method: str, path: str, *, status: int = 200) -> Callable[[H], H]:
+def public(method: str, path: str, *, status: int = 200, open: bool = False) -> Callable[[H], H]:
     """Register the decorated handler for *method* on *path* (relative to ``/public/v1``)."""
 
     def register(handler: H) -> H:
-        PUBLIC_ROUTES.append(PublicRoute(method, path, _pattern(path), handler, status))
+        PUBLIC_ROUTES.append(PublicRoute(method, path, _pattern(path), handler, status, open))
         return handler
 
     return register
@@ -156,6 +158,11 @@ def _match(path: str) -> tuple[list[PublicRoute], dict[str, str]]:
             found.append(candidate)
             params = m.groupdict()
     return found, params
+
+
+def is_open(route: str) -> bool:
+    """True for a public route served without credentials (its spec path, as the key gives)."""
+    return any(PREFIX + r.path == route and r.open for r in PUBLIC_ROUTES)
 
 
 def public_route_key(route: str) -> str:
@@ -251,6 +258,17 @@ _SYNC_MODES = {
     ("incremental", "soft_delete"): "incremental_soft_delete",
 }
 _CONFIG_MODES = {public: pair for pair, public in _SYNC_MODES.items()}
+# The pairs ConnectionReadMapper names when it reads a connection; others get no syncMode.
+_READ_MODES = {
+    pair: _SYNC_MODES[pair]
+    for pair in (
+        ("full_refresh", "overwrite"),
+        ("full_refresh", "append"),
+        ("full_refresh", "overwrite_dedup"),
+        ("incremental", "append"),
+        ("incremental", "append_dedup"),
+    )
+}
 _NAMESPACES = {"source": "source", "destination": "destination", "customformat": "custom_format"}
 _CONFIG_NAMESPACES = {v: k for k, v in _NAMESPACES.items()}
 _PREFERENCES = {
@@ -263,17 +281,17 @@ _CONFIG_PREFERENCES = {v: k for k, v in _PREFERENCES.items()}
 
 
 def _configurations(catalog: Mapping[str, Any]) -> Json:
+    """Every stream of the catalog, selected or not and without its namespace, with the joined
+    sync mode where one of the five known pairs fits (``ConnectionReadMapper``)."""
     streams = []
     for pair in catalog.get("streams", ()):
         stream, config = pair.get("stream") or {}, pair.get("config") or {}
-        if not config.get("selected", True):
-            continue
         entry: Json = {"name": stream["name"]}
-        if stream.get("namespace") is not None:
-            entry["namespace"] = stream["namespace"]
-        mode = (config.get("syncMode"), config.get("destinationSyncMode"))
-        if mode in _SYNC_MODES:
-            entry["syncMode"] = _SYNC_MODES[mode]
+        mode = _READ_MODES.get(
+            (str(config.get("syncMode")), str(config.get("destinationSyncMode")))
+        )
+        if mode is not None:
+            entry["syncMode"] = mode
         entry["cursorField"] = list(config.get("cursorField") or [])
         entry["primaryKey"] = [list(k) for k in config.get("primaryKey") or []]
         streams.append(entry)
@@ -281,12 +299,14 @@ def _configurations(catalog: Mapping[str, Any]) -> Json:
 
 
 def _schedule(c: Connection) -> Json:
+    """A ConnectionScheduleResponse: a cron expression carries its time zone after a space, a
+    basic schedule reads ``Every 6 HOURS`` (``ConnectionReadMapper``)."""
     data = c.schedule_data or {}
     body: Json = {"scheduleType": c.schedule_type}
-    if c.schedule_type == "cron" and (cron := data.get("cron")):
-        body["cronExpression"] = cron["cronExpression"]
+    if cron := data.get("cron"):
+        body["cronExpression"] = f"{cron['cronExpression']} {cron['cronTimeZone']}"
     if c.schedule_type == "basic" and (basic := data.get("basicSchedule")):
-        body["basicTiming"] = f"Every {basic['units']} {basic['timeUnit']}"
+        body["basicTiming"] = f"Every {basic['units']} {str(basic['timeUnit']).upper()}"
     return body
 
 
@@ -480,8 +500,8 @@ class PublicApi:
             return _problem_response(problem)
         except ApiError as error:
             return _problem_response(_from_config_error(error))
-        if chosen.status == 204:
-            return web.Response(status=204)
+        if answer is None:
+            return web.Response(status=chosen.status)
         return web.Response(
             body=json.dumps(answer).encode(), status=chosen.status, content_type="application/json"
         )
@@ -511,6 +531,10 @@ class PublicApi:
         page = _Page.of(call.query)
         joined = None if wanted is None else ",".join(wanted)
         return self._list(route, page.cut(found), page, {"workspaceIds": joined})
+
+    @public("GET", "/health", open=True)
+    async def health(self, call: Call) -> None:
+        """200 with no body, to anyone (``getHealthCheck``, ``security: []``)."""
 
     # -- workspaces ----------------------------------------------------------------------------
 
