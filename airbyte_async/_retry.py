@@ -7,7 +7,7 @@ The policy in one screen:
   refused the request) is retried for every operation.
 - A failure the server may have acted on (timeout, lost connection, 500/502/503/504, a 2xx body
   that is not JSON) is retried only for operations declared idempotent. Triggering a sync is not;
-  :mod:`airbyte_async._reconcile` handles it instead.
+  :mod:`airbyte_async.resources._reconcile` handles it instead.
 - Every other answer (400, 401, 403, 404, 409, 422, 423, ...) is final.
 - A failure to get an access token means the call itself never left. The token request is
   retried like a read, except that a 500 from it is final: Airbyte answers wrong credentials

@@ -1,11 +1,12 @@
 """
 Watching many jobs at once, with a constant number of requests per poll cycle.
 
-One :class:`JobWatcher` polls ``jobs/list_for_workspaces`` for every job changed since the newest
-``updatedAt`` the server has returned (the server's clock, less an overlap), page by page, and
-wakes the watches whose job reached a terminal status. The answer carries attempts and stats, so
-a finished job needs no further request. Servers without that route (0.40) are detected on the
-first poll and watched with one ``jobs/get_light`` per job instead.
+One :class:`JobWatcher` asks its :class:`~airbyte_async._backend.SyncBackend` for every job
+changed since the newest update the server has returned (the server's clock, less an overlap),
+and wakes the watches whose job reached a terminal status. On the Config API that is one
+``jobs/list_for_workspaces`` listing (all pages) whose answer carries attempts and stats, so a
+finished job needs no further request. Servers without that route (0.40) are detected on the
+first poll and their jobs read with :meth:`~airbyte_async._backend.SyncBackend.read_jobs`.
 """
 
 from __future__ import annotations
@@ -13,27 +14,25 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import logging
+import math
 import random
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anyio
 import attrs
 
-from ._serde import structure
 from .errors import AirbyteError, NotFoundError
 from .models import Job
 
 if TYPE_CHECKING:
-    from ._client import AirbyteClient
+    from ._backend import SyncBackend
 
 __all__ = ["JobWatcher", "Watch", "poll_pace"]
 
 log = logging.getLogger("airbyte_async")
 
-_TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
-_ROUTE = "jobs/list_for_workspaces"
 #: Seconds of recent job ends the poll pace is computed from.
 _RATE_WINDOW = 3.0
 
@@ -44,7 +43,6 @@ class Watch:
 
     job: Job
     workspace_id: str | None
-    status: str
     registered: float
     done: anyio.Event = attrs.field(factory=anyio.Event)
     error: AirbyteError | None = None
@@ -63,19 +61,20 @@ class JobWatcher:
     a batch of short syncs is polled often while it frees slots, a few long syncs are polled
     rarely, and the last jobs of a batch are not left waiting for ends that cannot come.
 
-    Each poll asks for what changed since the previous poll began, by the server's clock
-    (:class:`~airbyte_async._throttle.ServerClock`), less *overlap* seconds, and never from
-    later than the newest ``updatedAt`` returned so far. Unless *all_statuses*, it asks for
-    final jobs only: watches then learn nothing of ``running``, and each poll carries half as
-    much. After *max_failures* polls in a row fail, every watch ends with the last error.
+    Each poll asks for what changed since the previous poll began, by the server's clock, less
+    *overlap* seconds, never from later than the newest update returned so far, and never from
+    later than the snapshot of a job registered since: a job whose snapshot is older than the
+    window (a trigger answer read late, a job adopted from a listing) is still seen to end.
+    Unless *all_statuses*, it asks for final jobs only: watches then learn nothing of
+    ``running``, and each poll carries half as much. After *max_failures* polls in a row fail,
+    every watch ends with the last error.
     """
 
-    client: AirbyteClient
+    backend: SyncBackend
     min_interval: float = 0.09
     max_interval: float = 30.0
     completions_per_poll: float = 12.0
     overlap: float = 0.1
-    page_size: int = 2000
     max_failures: int = 10
     all_statuses: bool = False
     on_change: Callable[[Watch], None] | None = None
@@ -85,6 +84,8 @@ class JobWatcher:
     _watches: dict[int, Watch] = attrs.field(init=False, factory=dict)
     _wake: anyio.Event = attrs.field(init=False, factory=anyio.Event)
     _since: float | None = attrs.field(init=False, default=None)
+    #: The oldest snapshot registered since the current poll began: the next window starts there.
+    _reach_back: float = attrs.field(init=False, default=math.inf)
     _ended: collections.deque[float] = attrs.field(init=False, factory=collections.deque)
     #: When the ends now counted began: a rate that has just ramped up is not averaged down.
     _ends_from: float = attrs.field(init=False, default=0.0)
@@ -94,14 +95,17 @@ class JobWatcher:
 
     def watch(self, job: Job, workspace_id: str | None) -> Watch:
         """Start watching *job*; the returned watch's ``done`` is set when it is final."""
-        watch = Watch(job, workspace_id, str(job.status.value), time.monotonic())
-        if watch.status in _TERMINAL:
+        watch = Watch(job, workspace_id, time.monotonic())
+        if job.status.is_terminal:
             watch.done.set()
             return watch
         self._watches[job.id] = watch
-        if self._since is None:
-            # Later jobs change after the polls that follow, so the first job sets the start.
-            self._since = job.updated_at.timestamp() - self.overlap
+        # The snapshot may be older than the window (a late answer, an adopted job): the job
+        # may have ended before the window began. The next poll reaches back to the snapshot.
+        stamp = job.updated_at.timestamp() - self.overlap
+        self._reach_back = min(self._reach_back, stamp)
+        if self._since is None or stamp < self._since:
+            self._since = stamp
         self._wake.set()
         return watch
 
@@ -163,7 +167,7 @@ class JobWatcher:
             except NotFoundError:
                 if self.batch_mode:
                     raise
-                log.info("%s is missing on this server: polling each job instead", _ROUTE)
+                log.info("this server cannot list jobs by workspace: reading each job instead")
                 self.batch_mode = False
             else:
                 self.batch_mode = True
@@ -171,65 +175,39 @@ class JobWatcher:
         await self._poll_each()
 
     async def _poll_batch(self) -> None:
-        started = self.client.server_clock.now()
-        since = self._since if self._since is not None else started - self.overlap
-        workspaces = sorted({w.workspace_id for w in self._watches.values() if w.workspace_id})
-        body: dict[str, Any] = {
-            "configTypes": ["sync"],
-            "updatedAtStart": _iso(since),
-            "orderByField": "updatedAt",
-            "orderByMethod": "ASC",
-        }
-        if workspaces:
-            body["workspaceIds"] = workspaces
-        if not self.all_statuses:
-            body["statuses"] = sorted(_TERMINAL)
+        assert self._since is not None, "the first watch sets the window"
+        self._reach_back = math.inf
+        changed = await self.backend.changed_jobs(
+            workspace_ids={w.workspace_id for w in self._watches.values() if w.workspace_id},
+            since=_utc(self._since),
+            final_only=not self.all_statuses,
+        )
         newest = 0.0
-        offset = 0
-        while True:
-            body["pagination"] = {"pageSize": self.page_size, "rowOffset": offset}
-            # Raw JSON on purpose: only jobs whose status changed are structured into models.
-            page = await self.client.request(_ROUTE, body, idempotent=True)
-            entries = page.get("jobs") or []
-            self.entries_read += len(entries)
-            for entry in entries:
-                job = entry.get("job") or {}
-                updated = job.get("updatedAt")
-                if isinstance(updated, int | float) and updated > newest:
-                    newest = updated
-                watch = self._watches.get(job.get("id"))  # type: ignore[arg-type]
-                if watch is not None and job.get("status") != watch.status:
-                    self._update(watch, entry)
-            offset += len(entries)
-            total = page.get("totalJobCount")
-            if len(entries) < self.page_size or (isinstance(total, int) and offset >= total):
-                break
+        self.entries_read += len(changed.changes)
+        for change in changed.changes:
+            newest = max(newest, change.updated_at)
+            watch = self._watches.get(change.id)
+            if watch is not None and change.status != watch.job.status:
+                self._apply(watch, change.job())
         # Stamps are whole seconds: the newest one read proves the server's clock had reached it,
         # not passed the next second. A job that moved while we paged is after `started`.
         if newest:
             self._newest_stamp = max(self._newest_stamp, newest + 1)
+        started = changed.started
         bound = min(started, self._newest_stamp) if self._newest_stamp else started
-        self._since = bound - self.overlap
+        self._since = min(bound - self.overlap, self._reach_back)
 
     async def _poll_each(self) -> None:
-        async def one(watch: Watch) -> None:
-            light = await self.client.jobs.get_light(job_id=watch.job.id)
-            if light.status.value == watch.status:
-                return
-            if light.status.is_terminal:
-                light = await self.client.jobs.get(job_id=watch.job.id)
-            self._apply(watch, light)
-
-        async with anyio.create_task_group() as tg:
-            for watch in list(self._watches.values()):
-                tg.start_soon(one, watch)
-
-    def _update(self, watch: Watch, entry: Any) -> None:
-        self._apply(watch, structure(entry, Job, route=_ROUTE))
+        watches = list(self._watches.values())
+        workspaces = {w.workspace_id for w in watches if w.workspace_id}
+        jobs = await self.backend.read_jobs([w.job for w in watches], workspace_ids=workspaces)
+        for watch in watches:
+            job = jobs.get(watch.job.id)
+            if job is not None and job.status != watch.job.status:
+                self._apply(watch, job)
 
     def _apply(self, watch: Watch, job: Job) -> None:
         watch.job = job
-        watch.status = str(job.status.value)
         if self.on_change is not None:
             self.on_change(watch)
         if job.status.is_terminal:
@@ -273,5 +251,5 @@ def poll_pace(
     return min(max_interval, max(min_interval, pace))
 
 
-def _iso(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds")
+def _utc(epoch: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC)

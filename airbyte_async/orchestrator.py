@@ -30,11 +30,9 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 import attrs
-from anyio.streams.memory import MemoryObjectSendStream
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._checks import seconds, whole
-from ._reconcile import find_running_job
-from ._serde import structure
 from ._watch import JobWatcher, Watch
 from .errors import (
     AirbyteError,
@@ -45,11 +43,14 @@ from .errors import (
     SyncAlreadyRunningError,
 )
 from .models import Connection, ConnectionStatus, Job, JobStatus, JobType, SyncProgress
+from .resources._backend import ConfigBackend
 
 if TYPE_CHECKING:
+    from ._backend import SyncBackend
     from ._client import AirbyteClient
 
 __all__ = [
+    "Batch",
     "EventKind",
     "OnRunning",
     "Orchestrator",
@@ -286,36 +287,6 @@ async def resolve_targets(
     return [target or known[cid] for cid, target in given.items()]
 
 
-@attrs.frozen(kw_only=True)
-class _Listed:
-    """What a batch needs of a listed connection."""
-
-    connection_id: str
-    name: str
-    status: ConnectionStatus
-    workspace_id: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class _Listing:
-    connections: tuple[_Listed, ...]
-
-
-def _without_catalog(obj: dict[str, Any]) -> dict[str, Any]:
-    # Catalogs make up most of a listing (thousands of connections: hundreds of MB decoded);
-    # dropped as each connection is decoded, they are never all held at once.
-    obj.pop("syncCatalog", None)
-    return obj
-
-
-async def _listed(client: AirbyteClient, workspace_id: str) -> tuple[_Listed, ...]:
-    route = "connections/list"
-    data = await client._request(
-        route, {"workspaceId": workspace_id}, idempotent=True, object_hook=_without_catalog
-    )
-    return structure(data, _Listing, route=route).connections
-
-
 async def _select(client: AirbyteClient, selection: Selection) -> list[SyncTarget]:
     if selection.workspace_id is not None:
         workspace_ids = [selection.workspace_id]
@@ -324,7 +295,8 @@ async def _select(client: AirbyteClient, selection: Selection) -> list[SyncTarge
     targets = [
         SyncTarget(conn.connection_id, conn.name, conn.workspace_id or wid)
         for wid in workspace_ids
-        for conn in await _listed(client, wid)
+        # Catalogs make up most of a listing: dropped as it is decoded, never all held at once.
+        async for conn in client.connections.list(workspace_id=wid, catalogs=False)
         if selection._wants(conn.name, conn.status)
     ]
     if not targets:
@@ -339,26 +311,54 @@ class _Flight:
     """A sync in progress: the job, and whether this batch started it."""
 
     target: SyncTarget
-    job_id: int
+    job: Job
     started_by_us: bool
 
 
+@attrs.frozen
+class _Triggering:
+    """A trigger in flight, and when it was sent (:func:`time.monotonic`)."""
+
+    target: SyncTarget
+    began: float
+
+
 @attrs.define(eq=False)
-class _Batch:
-    """The mutable state of one batch run."""
+class Batch:
+    """
+    One batch run: its own targets, results, polls and bounds, whatever else the orchestrator
+    runs at the same time. :meth:`Orchestrator.stream` yields it; iterate it for each result
+    as soon as it is final. *results* is kept up to date while the batch runs (and stays
+    readable after it was cancelled), in the order of *targets* once it ends.
+    """
 
     targets: list[SyncTarget]
-    watcher: JobWatcher
-    send: MemoryObjectSendStream[SyncResult]
-    triggers: anyio.CapacityLimiter
+    _watcher: JobWatcher = attrs.field(alias="watcher")
+    _send: MemoryObjectSendStream[SyncResult] = attrs.field(alias="send")
+    _receive: MemoryObjectReceiveStream[SyncResult] = attrs.field(alias="receive")
+    _triggers: anyio.CapacityLimiter = attrs.field(alias="triggers")
     results: dict[str, SyncResult] = attrs.field(factory=dict)
-    flights: dict[str, _Flight] = attrs.field(factory=dict)
+    _flights: dict[str, _Flight] = attrs.field(factory=dict, init=False)
     #: Connections whose trigger is in flight: their job may exist before its id comes back.
-    triggering: dict[str, SyncTarget] = attrs.field(factory=dict)
-    stopping: bool = False
-    finished: bool = False
+    _triggering: dict[str, _Triggering] = attrs.field(factory=dict, init=False)
+    _targets_by_job: dict[int, SyncTarget] = attrs.field(factory=dict, alias="targets_by_job")
+    _stopping: bool = attrs.field(default=False, init=False)
+    _finished: bool = attrs.field(default=False, init=False)
 
-    def ordered(self) -> None:
+    @property
+    def polls(self) -> int:
+        """Poll cycles so far."""
+        return self._watcher.polls
+
+    @property
+    def trigger_limit(self) -> int:
+        """How many triggers may be in flight at once."""
+        return int(self._triggers.total_tokens)
+
+    def __aiter__(self) -> AsyncIterator[SyncResult]:
+        return self._receive.__aiter__()
+
+    def _ordered(self) -> None:
         """Put the results in the order the targets were given."""
         ordered = {t.connection_id: self.results[t.connection_id] for t in self.targets}
         self.results.clear()
@@ -403,6 +403,7 @@ class Orchestrator:
         on_event: Callable[[SyncEvent], None] | None = None,
         progress_interval: float | None = None,
         log_tail: int = 0,
+        backend: SyncBackend | None = None,
     ) -> None:
         whole("max_running", max_running, minimum=1)
         whole("max_triggers", max_triggers, minimum=1)
@@ -429,6 +430,8 @@ class Orchestrator:
                 f"on_running must be one of {choices}, got {on_running!r}"
             ) from None
         self.client = client
+        #: Where syncs are triggered, watched and cancelled: the client's Config API by default.
+        self.backend: SyncBackend = backend or ConfigBackend(client.connections, client.jobs)
         self.max_running = max_running
         self.max_triggers = max_triggers
         self.poll_interval = poll_interval
@@ -441,71 +444,80 @@ class Orchestrator:
         self.on_event = on_event
         self.progress_interval = progress_interval
         self.log_tail = log_tail
-        #: Results of the latest batch by connection id, kept up to date while it runs, so
-        #: that they can be read after the batch was cancelled.
-        self.results: dict[str, SyncResult] = {}
-        #: The connections of the latest batch, resolved and de-duplicated.
-        self.targets: list[SyncTarget] = []
-        #: Poll cycles of the latest batch.
-        self.polls = 0
-        self._targets_by_job: dict[int, SyncTarget] = {}
+        self._latest: Batch | None = None
+
+    @property
+    def results(self) -> dict[str, SyncResult]:
+        """The results of the batch started last (see :attr:`Batch.results`)."""
+        return self._latest.results if self._latest is not None else {}
+
+    @property
+    def targets(self) -> list[SyncTarget]:
+        """The connections of the batch started last, resolved and de-duplicated."""
+        return self._latest.targets if self._latest is not None else []
+
+    @property
+    def polls(self) -> int:
+        """Poll cycles of the batch started last."""
+        return self._latest.polls if self._latest is not None else 0
 
     async def run(self, connections: Selection | Iterable[str | SyncTarget]) -> list[SyncResult]:
         """Sync every connection and return all results, in the order the targets were given."""
-        async with self.stream(connections) as results:
-            async for _ in results:
+        async with self.stream(connections) as batch:
+            async for _ in batch:
                 pass
-        return list(self.results.values())
+        return list(batch.results.values())
 
     @asynccontextmanager
     async def stream(
         self, connections: Selection | Iterable[str | SyncTarget]
-    ) -> AsyncIterator[AsyncIterator[SyncResult]]:
+    ) -> AsyncIterator[Batch]:
         """
-        Run a batch and yield each result as soon as it is final::
+        Run a batch and yield it; iterate it for each result as soon as it is final::
 
-            async with orchestrator.stream(ids) as results:
-                async for result in results:
+            async with orchestrator.stream(ids) as batch:
+                async for result in batch:
                     ...
 
         Leaving the block early gives the batch up (its jobs are cancelled, see the class).
+        Batches run at the same time on one orchestrator share nothing but its settings.
         """
-        targets = self.targets = await resolve_targets(self.client, connections)
+        targets = await resolve_targets(self.client, connections)
         send, receive = anyio.create_memory_object_stream[SyncResult](len(targets))
-        self.results = {}
+        targets_by_job: dict[int, SyncTarget] = {}
         watcher = JobWatcher(
-            self.client,
+            self.backend,
             min_interval=self.poll_interval,
             max_interval=self.max_poll_interval,
-            on_change=self._on_change if self.on_event is not None else None,
+            on_change=self._on_change(targets_by_job) if self.on_event is not None else None,
             all_statuses=self.on_event is not None,
         )
-        batch = _Batch(
+        batch = Batch(
             targets=targets,
             watcher=watcher,
             send=send,
+            receive=receive,
             triggers=anyio.CapacityLimiter(self.max_triggers),
-            results=self.results,
+            targets_by_job=targets_by_job,
         )
-        self._targets_by_job = {}
+        self._latest = batch
         async with anyio.create_task_group() as tg, receive:
             tg.start_soon(self._run_batch, batch)
             try:
-                yield receive
+                yield batch
             finally:
-                if not batch.finished:
+                if not batch._finished:
                     tg.cancel_scope.cancel()
-        self.polls = watcher.polls
 
-    async def _run_batch(self, batch: _Batch) -> None:
+    async def _run_batch(self, batch: Batch) -> None:
         pending = iter(batch.targets)
         try:
-            async with batch.send:
+            async with batch._send:
                 with anyio.CancelScope() as scope:
                     if self.timeout is not None:
                         scope.deadline = anyio.current_time() + self.timeout
                     async with anyio.create_task_group() as tg:
-                        tg.start_soon(batch.watcher.run)
+                        tg.start_soon(batch._watcher.run)
                         if self.progress_interval is not None:
                             tg.start_soon(self._report_progress, batch, self.progress_interval)
                         async with anyio.create_task_group() as workers:
@@ -519,41 +531,32 @@ class Orchestrator:
                         tg.cancel_scope.cancel()
                 if scope.cancelled_caught:
                     await self._abandon(batch, pending, Outcome.TIMED_OUT, "the batch timed out")
-                elif batch.stopping:
+                elif batch._stopping:
                     await self._abandon(batch, pending, Outcome.CANCELLED, "stopped by fail_fast")
-                batch.ordered()
+                batch._ordered()
         except anyio.get_cancelled_exc_class():
             await self._abandon(batch, pending, Outcome.CANCELLED, "the batch was cancelled")
             raise
         finally:
-            batch.finished = True
+            batch._finished = True
 
     async def _worker(
-        self, batch: _Batch, pending: Iterator[SyncTarget], workers: anyio.CancelScope
+        self, batch: Batch, pending: Iterator[SyncTarget], workers: anyio.CancelScope
     ) -> None:
         for target in pending:
             result = await self._sync_one(batch, target)
             batch.results[result.connection_id] = result
-            batch.send.send_nowait(result)
+            batch._send.send_nowait(result)
             if self.on_event is not None:
                 self.on_event(SyncEvent(EventKind.FINISHED, target, result=result))
-            if self.fail_fast and not result.ok and not batch.stopping:
-                batch.stopping = True
+            if self.fail_fast and not result.ok and not batch._stopping:
+                batch._stopping = True
                 workers.cancel()
 
-    async def _trigger(self, batch: _Batch, target: SyncTarget) -> tuple[Job, bool] | SyncResult:
+    async def _trigger(self, batch: Batch, target: SyncTarget) -> tuple[Job, bool] | SyncResult:
         """The job to watch and whether it was adopted, or the result when there is none."""
         try:
-            async with batch.triggers:
-                batch.triggering[target.connection_id] = target
-                try:
-                    job = await self.client.connections.sync(connection_id=target.connection_id)
-                except AirbyteError:
-                    batch.triggering.pop(target.connection_id, None)
-                    raise
-                # Not on cancellation: the entry tells _abandon to look for the job.
-                batch.triggering.pop(target.connection_id, None)
-                return job, False
+            return await self._send_trigger(batch, target), False
         except SyncAlreadyRunningError as e:
             if self.on_running is OnRunning.SKIP:
                 return _result(target, Outcome.ALREADY_RUNNING, error=str(e))
@@ -562,24 +565,36 @@ class Orchestrator:
         except AirbyteError as e:
             return _result(target, Outcome.ERROR, error=str(e))
         try:
-            running = await find_running_job(self.client.jobs, target.connection_id, JobType.SYNC)
+            running = await self._running_job(target.connection_id)
             if running is None:  # it ended between the 409 and the look-up: trigger once more
-                async with batch.triggers:
-                    job = await self.client.connections.sync(connection_id=target.connection_id)
-                return job, False
+                return await self._send_trigger(batch, target), False
         except AirbyteError as e:
             return _result(target, Outcome.ERROR, error=str(e))
         return running, True
 
-    async def _sync_one(self, batch: _Batch, target: SyncTarget) -> SyncResult:
+    async def _send_trigger(self, batch: Batch, target: SyncTarget) -> Job:
+        """Trigger *target*'s sync within the batch's bound on triggers in flight."""
+        async with batch._triggers:
+            cid = target.connection_id
+            batch._triggering[cid] = _Triggering(target, time.monotonic())
+            try:
+                job = await self.backend.trigger(connection_id=cid)
+            except AirbyteError:
+                batch._triggering.pop(cid, None)
+                raise
+            # Not on cancellation: the entry tells _abandon to look for the job.
+            batch._triggering.pop(cid, None)
+            return job
+
+    async def _sync_one(self, batch: Batch, target: SyncTarget) -> SyncResult:
         started = time.monotonic()
         triggered = await self._trigger(batch, target)
         if isinstance(triggered, SyncResult):
             return triggered
         job, attached = triggered
-        self._targets_by_job[job.id] = target
-        watch = batch.watcher.watch(job, target.workspace_id)
-        batch.flights[target.connection_id] = _Flight(target, job.id, not attached)
+        batch._targets_by_job[job.id] = target
+        watch = batch._watcher.watch(job, target.workspace_id)
+        batch._flights[target.connection_id] = _Flight(target, job, not attached)
         if self.on_event is not None:
             self.on_event(SyncEvent(EventKind.TRIGGERED, target, job=job))
         # No finally: a cancelled batch leaves the flight registered for _abandon to cancel.
@@ -590,10 +605,10 @@ class Orchestrator:
             with anyio.move_on_after(self._remaining(started)) as scope:
                 await watch.done.wait()
             timed_out = scope.cancelled_caught
-        batch.watcher.unwatch(job.id)
-        batch.flights.pop(target.connection_id, None)
+        batch._watcher.unwatch(job.id)
+        batch._flights.pop(target.connection_id, None)
         if timed_out:
-            return await self._give_up(target, job.id, attached, Outcome.TIMED_OUT)
+            return await self._give_up(target, job, attached, Outcome.TIMED_OUT)
         if watch.error is not None:
             return _result(target, Outcome.ERROR, job=watch.job, error=str(watch.error))
         result = _from_job(target, watch.job, attached=attached)
@@ -610,7 +625,7 @@ class Orchestrator:
         logs = job.attempts[-1].logs if job.attempts else None
         return tuple(logs.lines[-self.log_tail :]) if logs is not None else ()
 
-    async def _report_progress(self, batch: _Batch, interval: float) -> None:
+    async def _report_progress(self, batch: Batch, interval: float) -> None:
         """Read live counters of the running syncs, each once per *interval*, until cancelled."""
         assert self.on_event is not None
         on_event = self.on_event
@@ -630,7 +645,7 @@ class Orchestrator:
                 except AirbyteError as e:
                     log.debug("no progress for %s: %s", flight.target.connection_id, e)
                     return True
-            if flight.target.connection_id in batch.flights:
+            if flight.target.connection_id in batch._flights:
                 on_event(SyncEvent(EventKind.PROGRESS, flight.target, progress=progress))
             return True
 
@@ -639,7 +654,7 @@ class Orchestrator:
             await anyio.sleep(interval)
             found: list[bool] = []
             async with anyio.create_task_group() as tg:
-                for flight in list(batch.flights.values()):
+                for flight in list(batch._flights.values()):
                     tg.start_soon(one, flight, found)
             # A 404 for every connection: this server has no sync_progress.
             supported = not found or any(found)
@@ -648,25 +663,34 @@ class Orchestrator:
         assert self.sync_timeout is not None
         return self.sync_timeout - (time.monotonic() - started)
 
+    async def _running_job(self, connection_id: str) -> Job | None:
+        """The connection's newest job that is not final, if any."""
+        jobs = await self.backend.jobs_since(connection_id=connection_id, job_type=JobType.SYNC)
+        return next((job for job in jobs if not job.status.is_terminal), None)
+
     async def _give_up(
-        self, target: SyncTarget, job_id: int, attached: bool, outcome: Outcome
+        self, target: SyncTarget, snapshot: Job, attached: bool, outcome: Outcome
     ) -> SyncResult:
         """Cancel a job this batch no longer waits for, and say how it ended."""
+        job_id = snapshot.id
         job: Job | None = None
         requested = False
         if self.cancel_on_abort and not attached:
             with anyio.move_on_after(self.cancel_grace, shield=True):
                 try:
-                    job = await self.client.jobs.cancel(job_id=job_id)
+                    job = await self.backend.cancel(job_id=job_id)
                     requested = True
                 except ConflictError:
                     # It ended between the last poll and the cancel: report how it really ended.
                     try:
-                        ended = await self.client.jobs.get(job_id=job_id)
+                        read = await self.backend.read_jobs(
+                            [snapshot], workspace_ids=_workspaces([target])
+                        )
                     except AirbyteError as e:
                         log.warning("could not read job %d after a refused cancel: %s", job_id, e)
                     else:
-                        return _from_job(target, ended, attached=attached)
+                        if job_id in read:
+                            return _from_job(target, read[job_id], attached=attached)
                 except AirbyteError as e:
                     log.warning("could not cancel job %d: %s", job_id, e)
         return _result(
@@ -680,17 +704,17 @@ class Orchestrator:
         )
 
     async def _abandon(
-        self, batch: _Batch, pending: Iterator[SyncTarget], outcome: Outcome, why: str
+        self, batch: Batch, pending: Iterator[SyncTarget], outcome: Outcome, why: str
     ) -> None:
         """Cancel every job still in flight (shielded) and record the never-started ones."""
-        flights = list(batch.flights.values())
-        batch.flights.clear()
-        triggering = list(batch.triggering.values())
-        batch.triggering.clear()
+        flights = list(batch._flights.values())
+        batch._flights.clear()
+        triggering = list(batch._triggering.values())
+        batch._triggering.clear()
 
         async def give_up(f: _Flight) -> None:
             batch.results[f.target.connection_id] = await self._give_up(
-                f.target, f.job_id, not f.started_by_us, outcome
+                f.target, f.job, not f.started_by_us, outcome
             )
 
         async def settle(target: SyncTarget) -> None:
@@ -699,33 +723,40 @@ class Orchestrator:
             if self.cancel_on_abort:
                 with anyio.move_on_after(self.cancel_grace):
                     try:
-                        job = await find_running_job(
-                            self.client.jobs, target.connection_id, JobType.SYNC
-                        )
+                        job = await self._running_job(target.connection_id)
                     except AirbyteError as e:
                         log.warning("could not look for %s's job: %s", target.connection_id, e)
             if job is None:
                 batch.results[target.connection_id] = _result(target, outcome, error=why)
             else:
-                await give_up(_Flight(target, job.id, True))
+                await give_up(_Flight(target, job, True))
 
         with anyio.CancelScope(shield=True):
             async with anyio.create_task_group() as tg:
                 for flight in flights:
                     tg.start_soon(give_up, flight)
-                for target in triggering:
-                    tg.start_soon(settle, target)
+                for trigger in triggering:
+                    tg.start_soon(settle, trigger.target)
         for target in pending:
             batch.results[target.connection_id] = _result(target, outcome, error=why)
         for target in batch.targets:
             batch.results.setdefault(target.connection_id, _result(target, outcome, error=why))
-        batch.ordered()
+        batch._ordered()
 
-    def _on_change(self, watch: Watch) -> None:
+    def _on_change(self, targets_by_job: dict[int, SyncTarget]) -> Callable[[Watch], None]:
         assert self.on_event is not None
-        target = self._targets_by_job.get(watch.job.id)
-        if target is not None:
-            self.on_event(SyncEvent(EventKind.STATUS_CHANGED, target, job=watch.job))
+        on_event = self.on_event
+
+        def on_change(watch: Watch) -> None:
+            target = targets_by_job.get(watch.job.id)
+            if target is not None:
+                on_event(SyncEvent(EventKind.STATUS_CHANGED, target, job=watch.job))
+
+        return on_change
+
+
+def _workspaces(targets: Iterable[SyncTarget]) -> set[str]:
+    return {t.workspace_id for t in targets if t.workspace_id is not None}
 
 
 def _result(

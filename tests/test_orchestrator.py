@@ -23,6 +23,7 @@ from airbyte_async import (
     SyncEvent,
 )
 from airbyte_async._watch import JobWatcher
+from airbyte_async.resources._backend import ConfigBackend
 from airbyte_async.testing import Emulator
 
 pytestmark = pytest.mark.anyio
@@ -146,7 +147,9 @@ async def test_long_syncs_are_polled_by_their_age_not_at_the_fastest_pace(start:
 async def test_poll_intervals_are_jittered_by_a_tenth(start: Start) -> None:
     """At a fixed pace of 1 s, the watcher's intervals vary between 0.9 and 1.1 s."""
     _, client = await start(connections=1)
-    watcher = JobWatcher(client, min_interval=1.0, max_interval=1.0)
+    watcher = JobWatcher(
+        ConfigBackend(client.connections, client.jobs), min_interval=1.0, max_interval=1.0
+    )
     intervals = [watcher.interval() for _ in range(200)]
 
     assert all(0.9 <= i <= 1.1 for i in intervals)
@@ -489,3 +492,53 @@ async def test_jobs_of_triggers_cut_short_are_found_and_cancelled(start: Start) 
     assert len(statuses) == 3
     assert set(statuses.values()) == {"cancelled"}
     assert all(r.cancel_requested for r in orchestrator.results.values())
+
+
+async def test_two_concurrent_batches_on_one_orchestrator_are_independent(start: Start) -> None:
+    """Two run() calls at once on one orchestrator, 20 connections each: each returns exactly
+    its own connections, in order, with the job the server ran for each and its counts."""
+    emu, client = await start(connections=40)
+    orchestrator = _orchestrator(client, max_running=10, max_triggers=5)
+    first, second = emu.connection_ids[:20], emu.connection_ids[20:]
+    answers: dict[str, list[Any]] = {}
+
+    async def run(name: str, ids: list[str]) -> None:
+        answers[name] = await orchestrator.run(ids)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(run, "first", first)
+        tg.start_soon(run, "second", second)
+
+    for name, ids in (("first", first), ("second", second)):
+        results = answers[name]
+        assert [r.connection_id for r in results] == ids
+        for r in results:
+            assert r.ok and r.job_id is not None
+            job = await client.jobs.get(job_id=r.job_id)
+            assert job.config_id == r.connection_id
+            assert (r.records_synced, r.bytes_synced) == (job.records_synced, job.bytes_synced)
+
+
+async def test_each_batch_reports_its_own_state(start: Start) -> None:
+    """Two streamed batches at once: each batch object holds its own targets, results and
+    polls (together, every listing the server served), and the orchestrator's trigger bound."""
+    emu, client = await start(connections=10)
+    orchestrator = _orchestrator(client, max_triggers=3)
+    batches: dict[int, Any] = {}
+
+    async def stream(n: int, ids: list[str]) -> None:
+        async with orchestrator.stream(ids) as batch:
+            batches[n] = batch
+            async for _ in batch:
+                pass
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(stream, 0, emu.connection_ids[:4])
+        tg.start_soon(stream, 1, emu.connection_ids[4:])
+
+    assert [t.connection_id for t in batches[0].targets] == emu.connection_ids[:4]
+    assert list(batches[1].results) == emu.connection_ids[4:]
+    assert all(r.ok for b in batches.values() for r in b.results.values())
+    listings = emu.stats().requests_by_route["/v1/jobs/list_for_workspaces"]
+    assert batches[0].polls + batches[1].polls == listings
+    assert batches[0].trigger_limit == batches[1].trigger_limit == 3

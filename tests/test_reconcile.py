@@ -11,7 +11,6 @@ import stamina
 from client_support import SkewedClock, UnsetClock, client_for, requests_to
 
 from airbyte_async import AirbyteClient, Job, JobType, RetryPolicy
-from airbyte_async._reconcile import trigger_exactly_once
 from airbyte_async._throttle import ServerClock
 from airbyte_async.errors import (
     InvalidArgumentError,
@@ -20,6 +19,7 @@ from airbyte_async.errors import (
     ServerError,
     SyncAlreadyRunningError,
 )
+from airbyte_async.resources._reconcile import trigger_exactly_once
 from airbyte_async.testing import Emulator, pytest_plugin
 
 airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory

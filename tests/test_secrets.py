@@ -20,7 +20,6 @@ from airbyte_async import (
     JobType,
     Source,
 )
-from airbyte_async._reconcile import trigger_exactly_once
 from airbyte_async._secrets import SECRET_MASK, redact
 from airbyte_async.catalog import select_streams
 from airbyte_async.errors import (
@@ -30,6 +29,7 @@ from airbyte_async.errors import (
     NotFoundError,
     UnprocessableEntityError,
 )
+from airbyte_async.resources._reconcile import trigger_exactly_once
 from airbyte_async.testing import (
     RequireBasic,
     RequireBearer,

@@ -14,6 +14,7 @@ import anyio
 from .._client import AirbyteClient
 from ..errors import InvalidArgumentError
 from ..orchestrator import (
+    Batch,
     EventKind,
     OnRunning,
     Orchestrator,
@@ -196,17 +197,18 @@ async def run_batch(
         client, on_event=progress.on_event if progress is not None else None, **options
     )
     printed: set[str] = set()
+    batch: Batch | None = None
     with interrupt.scope():
-        async with orchestrator.stream(targets) as stream, anyio.create_task_group() as tg:
+        async with orchestrator.stream(targets) as batch, anyio.create_task_group() as tg:
             if progress is not None:
-                progress.total = len(orchestrator.targets)
+                progress.total = len(batch.targets)
                 tg.start_soon(progress.draw)
-            async for result in stream:
+            async for result in batch:
                 if as_json:
                     printed.add(result.connection_id)
                     print(json.dumps(result.to_json()), flush=True)
             tg.cancel_scope.cancel()
-    final = list(orchestrator.results.values())
+    final = list(batch.results.values()) if batch is not None else []
     if as_json:
         # After Ctrl-C or a deadline: the results the stream had not delivered yet.
         for result in final:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 __all__ = ["Request"]
@@ -16,8 +16,9 @@ class Request(Protocol):
     spec declares for routes such as ``source_definitions/list``. *idempotent* declares whether the
     call may be replayed after an ambiguous failure (timeout, reset, 5xx); a non-idempotent call is
     replayed only when it provably never reached the server. *method* is ``"GET"`` only for the
-    few routes the spec serves that way (``health``, ``instance_configuration``). Raises the
-    :mod:`airbyte_async.errors` tree.
+    few routes the spec serves that way (``health``, ``instance_configuration``). *object_hook*,
+    when given, sees each JSON object as it is decoded (to drop what a caller never reads).
+    Raises the :mod:`airbyte_async.errors` tree.
     """
 
     async def __call__(
@@ -27,4 +28,5 @@ class Request(Protocol):
         *,
         idempotent: bool,
         method: str = "POST",
+        object_hook: Callable[[dict[str, Any]], Any] | None = None,
     ) -> Any: ...

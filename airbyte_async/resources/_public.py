@@ -29,8 +29,8 @@ from typing import Any, NoReturn, Protocol, TypeVar
 
 import attrs
 
-from .._reconcile import trigger_exactly_once
 from .._serde import structure, unstructure
+from .._transport import ObjectHook
 from ..errors import ConflictError, InvalidArgumentError, NoMatchError, UnsupportedOperationError
 from ..models import (
     AttemptStats,
@@ -65,6 +65,7 @@ from ..models import _public_wire as pw
 from ..models.connections import BasicSchedule
 from ._actors import Actors
 from ._base import Request
+from ._reconcile import trigger_exactly_once
 from .connections import Connections, _schedule
 from .destinations import Destinations
 from .jobs import DEFAULT_PAGE_SIZE, Jobs, _iso, _job_types, _order
@@ -124,6 +125,7 @@ def config_only() -> Request:
         *,
         idempotent: bool,
         method: str = "POST",
+        object_hook: ObjectHook | None = None,
     ) -> Any:
         unsupported(
             route,
@@ -258,6 +260,7 @@ _MODES: dict[str, tuple[SyncMode, DestinationSyncMode]] = {
 _PUBLIC_MODES = {pair: name for name, pair in _MODES.items()}
 _NAMESPACES = {"custom_format": NamespaceDefinition.CUSTOM_FORMAT}
 _PREFERENCES = {"disable_connection": NonBreakingChangesPreference.DISABLE}
+_NONE = pw.StreamConfigurations()
 _CRON_ZONE = re.compile(r"[A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)*")
 _BASIC = re.compile(r"^Every (\d+) (\w+)$")
 
@@ -723,11 +726,12 @@ class PublicConnections(Connections):
         path = f"connections/{connection_id}"
         return connection_of(await _read(self._api, path, pw.ConnectionResponse))
 
-    async def list(self, *, workspace_id: str) -> AsyncIterator[Connection]:
-        """Every connection of *workspace_id* that is not deleted, over all pages."""
+    async def list(self, *, workspace_id: str, catalogs: bool = True) -> AsyncIterator[Connection]:
+        """Every connection of *workspace_id* that is not deleted, over all pages; without
+        *catalogs*, ``sync_catalog`` is left empty."""
         query = [("workspaceIds", workspace_id)]
         async for found in _pages(self._api, "connections", pw.ConnectionsResponse, query):
-            yield connection_of(found)
+            yield connection_of(found if catalogs else attrs.evolve(found, configurations=_NONE))
 
     async def update(
         self,
@@ -771,6 +775,7 @@ class PublicConnections(Connections):
             *,
             idempotent: bool,
             method: str = "POST",
+            object_hook: ObjectHook | None = None,
         ) -> Job:
             return await jobs.trigger(connection_id=connection_id, job_type=job_type)
 

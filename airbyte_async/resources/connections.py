@@ -7,8 +7,7 @@ from typing import Any
 
 import attrs
 
-from .._reconcile import trigger_exactly_once
-from .._serde import structure, unstructure
+from .._serde import structure, unstructure, wire_name
 from .._throttle import ServerClock
 from ..errors import InvalidArgumentError, NoMatchError
 from ..models import (
@@ -32,6 +31,7 @@ from ..models import _wire as w
 from ._base import Request
 from ._call import call, call_no_content
 from ._diff import ConnectionWanted, connection_differences, only_match
+from ._reconcile import trigger_exactly_once
 from .jobs import Jobs
 
 __all__ = ["Connections"]
@@ -96,12 +96,20 @@ class Connections:
         body = w.ConnectionIdBody(connection_id=connection_id)
         return await call(self._request, "connections/get", body, Connection, idempotent=True)
 
-    async def list(self, *, workspace_id: str) -> AsyncIterator[Connection]:
-        """Every connection of *workspace_id* that is not deleted (one call on every server)."""
-        body = w.WorkspaceIdBody(workspace_id=workspace_id)
-        page = await call(
-            self._request, "connections/list", body, w.ConnectionList, idempotent=True
-        )
+    async def list(self, *, workspace_id: str, catalogs: bool = True) -> AsyncIterator[Connection]:
+        """
+        Every connection of *workspace_id* that is not deleted (one call on every server).
+
+        Without *catalogs*, each catalog is dropped as the answer is decoded and
+        ``sync_catalog`` is empty: thousands of connections then cost little memory.
+        """
+        route = "connections/list"
+        body = unstructure(w.WorkspaceIdBody(workspace_id=workspace_id))
+        if catalogs:
+            data = await self._request(route, body, idempotent=True)
+        else:
+            data = await self._request(route, body, idempotent=True, object_hook=_without_catalog)
+        page = structure(data, w.ConnectionList, route=route)
         for connection in page.connections:
             yield connection
 
@@ -249,7 +257,7 @@ class Connections:
 
         Triggering is not idempotent: after a failure that leaves open whether the server acted
         (timeout, lost connection, 5xx), the connection's new job is looked up and adopted
-        instead of triggering again (see :mod:`airbyte_async._reconcile`). Raises
+        instead of triggering again (see :mod:`airbyte_async.resources._reconcile`). Raises
         :class:`~airbyte_async.errors.SyncAlreadyRunningError` when a job was already running.
         """
         return await self._trigger("connections/sync", connection_id, JobType.SYNC)
@@ -299,6 +307,14 @@ class Connections:
             connection_id=connection_id,
             job_type=job_type,
         )
+
+
+_CATALOG_KEY = wire_name(Connection, "sync_catalog")
+
+
+def _without_catalog(obj: dict[str, Any]) -> dict[str, Any]:
+    obj.pop(_CATALOG_KEY, None)
+    return obj
 
 
 _ALL_SETTINGS = frozenset(

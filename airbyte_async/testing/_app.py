@@ -25,6 +25,7 @@ from aiohttp import web
 from ._auth import RequireBasic, RequireBearer, RequireClientCredentials
 from ._errors import ApiError, error_body, invalid_input
 from ._faults import Fault, FaultInjector
+from ._load import Overloaded
 from ._public_routes import PREFIX as PUBLIC_PREFIX
 from ._public_routes import PublicApi, is_open, public_route_key
 from ._routes import Api, Route, check_route
@@ -35,7 +36,7 @@ __all__ = ["Http", "abort", "reset_transport", "route_key"]
 
 _REQUEST_FAULTS = frozenset(
     {"error", "proxy_error", "rate_limit", "latency", "slow", "reset_before", "reset_after"}
-    | {"hang_after", "truncated_json"}
+    | {"hang_after", "truncated_json", "late"}
 )
 
 _NGINX_401 = (
@@ -183,7 +184,7 @@ class Http:
                 return early
         response = await handler(request)
         if fault is not None:
-            return await self._after(request, fault, response)
+            return await self._after(request, fault, response, generation)
         return response
 
     async def _before(
@@ -215,16 +216,21 @@ class Http:
             abort(request)
             return web.Response()
         if kind in ("latency", "slow"):
-            await anyio.sleep(fault.delay or 0.0)
+            await anyio.sleep(self.injector.delay(fault))
             if self.generation != generation or (kind == "slow" and _gone(request)):
                 abort(request)
                 return web.Response()
         return None
 
     async def _after(
-        self, request: web.Request, fault: Fault, response: web.StreamResponse
+        self, request: web.Request, fault: Fault, response: web.StreamResponse, generation: int
     ) -> web.StreamResponse:
-        if fault.kind == "reset_after":
+        if fault.kind == "late":
+            # The answer was computed before the wait: it reaches the client as old as that.
+            await anyio.sleep(self.injector.delay(fault))
+            if self.generation != generation or _gone(request):
+                abort(request)
+        elif fault.kind == "reset_after":
             abort(request)
         elif fault.kind == "hang_after":
             with anyio.move_on_after(3600.0 if fault.delay is None else fault.delay):
@@ -268,6 +274,9 @@ class Http:
             reply = await found.handler(self.api, body)
         except ApiError as error:
             return _json(error_body(error, self.version), error.status)
+        except Overloaded:
+            page = _nginx_page(503, "Service Temporarily Unavailable")
+            return web.Response(text=page, status=503, content_type="text/html")
         if reply.status == 204:
             return web.Response(status=204)
         if reply.raw is not None:

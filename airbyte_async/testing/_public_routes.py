@@ -27,6 +27,7 @@ from multidict import MultiMapping
 from . import _render as render
 from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS, ConnectorDefinition, mask_secrets
 from ._errors import ApiError
+from ._load import Overloaded
 from ._routes import Api
 from ._state import Actor, Connection, Job, JobQuery, Workspace
 from ._validate import (
@@ -803,15 +804,26 @@ class PublicApi:
             raise unprocessable("Refreshes are not supported in the public API")
         config_type = "sync" if job_type == "sync" else "reset_connection"
         observer = self.api.observer
-        observer.sync_started()
+        in_flight = observer.sync_started(self._now)
         try:
-            created = self.api.state.trigger(connection.connection_id, config_type)
+            # The public API answers once the job exists, not once it runs (returnAfterJobId,
+            # API-FACTS 6.3): the load model delays the job's start, not the answer.
+            latency = self.api.load.admit(in_flight)
+            created = self.api.state.trigger(connection.connection_id, config_type, latency=latency)
+        except Overloaded:
+            observer.triggers_rejected += 1
+            raise Problem(
+                503,
+                _ERRORS,
+                "service-unavailable",
+                "The server is currently unable to handle the request.",
+            ) from None
         except ApiError as error:
             if error.status == 409:
                 raise try_again_later(error.message) from None
             raise
         finally:
-            observer.sync_finished()
+            observer.sync_finished(self._now)
         return job_response(created, self._now)
 
     @public("GET", "/jobs/{jobId}")

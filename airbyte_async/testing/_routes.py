@@ -20,6 +20,7 @@ from . import _render as render
 from ._auth import AuthPolicy, RequireClientCredentials, TokenMinter
 from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS, unreachable_host
 from ._errors import ApiError, bad_config, internal, not_found
+from ._load import Overloaded, TriggerLoad
 from ._state import DEFAULT_ORGANIZATION_ID, Actor, Connection, JobQuery, State
 from ._stats import Observer
 from ._validate import parse_datetime
@@ -135,7 +136,7 @@ class Api:
     log_format: str = "structured"
     auth: AuthPolicy | None = None
     minter: TokenMinter | None = None
-    trigger_latency: float = 0.0
+    load: TriggerLoad = attrs.field(factory=TriggerLoad)
     base_url: str = ""
     _encoded: dict[str, tuple[Connection, bytes]] = attrs.field(init=False, factory=dict)
     _catalogs: dict[int, tuple[Mapping[str, Any], bytes]] = attrs.field(init=False, factory=dict)
@@ -712,23 +713,34 @@ class Api:
         return True
 
     async def _trigger(self, body: Body, config_type: str) -> Reply:
-        self.observer.sync_started()
+        in_flight = self.observer.sync_started(self.now)
         try:
-            created = self.state.trigger(body["connectionId"], config_type)
-            # The real server answers once the workflow runs the job (API-FACTS 6.3).
-            await anyio.sleep(self.trigger_latency)
-            return Reply(render.job_info(created, self.version, self.now, self.log_format))
+            try:
+                latency = self.load.admit(in_flight)
+            except Overloaded:
+                self.observer.triggers_rejected += 1
+                raise
+            created = self.state.trigger(body["connectionId"], config_type, latency=latency)
+            # The real server answers once the workflow runs the job (API-FACTS 6.3b): the
+            # snapshot is taken then, never earlier than the job's start.
+            await anyio.sleep(latency)
+            answered_at = max(self.now, created.created_at + latency)
+            current = self.state.job(created.job_id)
+            return Reply(render.job_info(current, self.version, answered_at, self.log_format))
         finally:
-            self.observer.sync_finished()
+            self.observer.sync_finished(self.now)
 
     @route("/v1/connections/sync")
     async def connections_sync(self, body: Body) -> Reply:
-        """JobInfoRead of a new sync job; 409 while one runs, 500 for an inactive connection."""
+        """
+        JobInfoRead of a new sync job, answered once it runs; 409 while one runs, 500 for an
+        inactive connection, 503 past the load model's overload bound.
+        """
         return await self._trigger(body, "sync")
 
     @route("/v1/connections/reset")
     async def connections_reset(self, body: Body) -> Reply:
-        """JobInfoRead of a new reset job; 409 while a job runs."""
+        """JobInfoRead of a new reset job, answered once it runs; 409 while a job runs."""
         return await self._trigger(body, "reset_connection")
 
     @route("/v1/connections/status", SINCE_050)
@@ -771,7 +783,10 @@ class Api:
 
     @route("/v1/jobs/cancel")
     async def jobs_cancel(self, body: Body) -> Reply:
-        """JobInfoRead of the cancelled job; 409 when it already ended."""
+        """
+        Always 200: the connection's current job is cancelled, whatever id was sent, and the
+        requested job is read again (API-FACTS 6.3b); 500 for a deleted connection.
+        """
         cancelled = self.state.cancel(body["id"])
         return Reply(render.job_info(cancelled, self.version, self.now, self.log_format))
 

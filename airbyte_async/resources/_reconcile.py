@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import stamina
 
-from ._retry import never_reached_server
-from ._serde import structure
-from ._throttle import ServerClock
-from .errors import (
+from .._retry import never_reached_server
+from .._serde import structure
+from .._throttle import ServerClock
+from ..errors import (
     AirbyteError,
     InvalidArgumentError,
     RateLimitError,
@@ -36,13 +36,13 @@ from .errors import (
     SyncAlreadyRunningError,
     TransportError,
 )
-from .models import Job, JobType
+from ..models import Job, JobType
+from .jobs import Jobs
 
 if TYPE_CHECKING:
-    from .resources import Jobs
-    from .resources._base import Request
+    from ._base import Request
 
-__all__ = ["find_running_job", "is_ambiguous", "trigger_exactly_once"]
+__all__ = ["find_running_job", "is_ambiguous", "jobs_since", "trigger_exactly_once"]
 
 log = logging.getLogger("airbyte_async")
 
@@ -72,15 +72,28 @@ async def find_running_job(jobs: Jobs, connection_id: str, job_type: JobType) ->
     return max(running, key=lambda job: job.id) if running else None
 
 
+async def jobs_since(
+    jobs: Jobs, clock: ServerClock, connection_id: str, job_type: JobType, began: float | None
+) -> list[Job]:
+    """
+    The connection's newest jobs, newest first; with *began* (a :func:`time.monotonic`
+    reading), only those created since that moment by the server's clock, a little early.
+    """
+    page = await jobs.list_page(connection_id=connection_id, job_types=(job_type,), page_size=_PAGE)
+    newest = sorted(page.jobs, key=lambda job: job.id, reverse=True)
+    if began is None:
+        return newest
+    # After the listing: its answer's Date has just updated the clock.
+    since = clock.now() - (time.monotonic() - began) - _SKEW
+    return [job for job in newest if job.created_at.timestamp() >= since]
+
+
 async def _job_since(
     jobs: Jobs, clock: ServerClock, connection_id: str, job_type: JobType, began: float
 ) -> Job | None:
     """The connection's newest job created since the attempt that began at monotonic *began*."""
-    page = await jobs.list_page(connection_id=connection_id, job_types=(job_type,), page_size=_PAGE)
-    # After the listing: its answer's Date has just updated the clock.
-    since = clock.now() - (time.monotonic() - began) - _SKEW
-    mine = [job for job in page.jobs if job.created_at.timestamp() >= since]
-    return max(mine, key=lambda job: job.id) if mine else None
+    mine = await jobs_since(jobs, clock, connection_id, job_type, began)
+    return mine[0] if mine else None
 
 
 def _pause(round_: int) -> float:

@@ -1,0 +1,109 @@
+"""
+The seam between the orchestration layer and an Airbyte API.
+
+The orchestrator, its job watcher and the abort path need five operations, no more:
+trigger, list the jobs that changed, read jobs, cancel, and find a connection's recent jobs.
+:class:`SyncBackend` names them; the Config API resources implement it
+(:class:`airbyte_async.resources._backend.ConfigBackend`), and a second API plugs in here.
+
+Times on this seam are the server's: a backend converts its own clock and stamps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from datetime import datetime
+from typing import Protocol
+
+import attrs
+
+from .models import Job, JobStatus, JobType
+
+__all__ = ["JobChange", "JobChanges", "SyncBackend"]
+
+
+@attrs.frozen
+class JobChange:
+    """
+    One listed job, projected to what tells whether it matters; :meth:`job` reads the rest.
+
+    *updated_at* is the job's last change in epoch seconds (the server's stamps are whole
+    seconds). Reading the full job costs a model structuring, so callers do it only for the
+    jobs they watch.
+    """
+
+    id: int
+    status: JobStatus
+    updated_at: float
+    _read: Callable[[], Job] = attrs.field(repr=False, eq=False)
+
+    def job(self) -> Job:
+        """The job in full, as the listing sent it (attempts and their stats included)."""
+        return self._read()
+
+
+@attrs.frozen
+class JobChanges:
+    """
+    The jobs that changed since a time, and *started*: the server's clock (epoch seconds) when
+    the listing began, so a job that changed while it was paged is after *started*.
+    """
+
+    changes: tuple[JobChange, ...]
+    started: float
+
+
+class SyncBackend(Protocol):
+    """
+    What the orchestration layer asks of an API.
+
+    Every method raises the :mod:`airbyte_async.errors` tree. A backend that cannot list the
+    jobs of several workspaces at once raises :class:`~airbyte_async.errors.NotFoundError`
+    from :meth:`changed_jobs`, and the watcher reads its jobs with :meth:`read_jobs` instead.
+    """
+
+    async def trigger(self, *, connection_id: str, job_type: JobType = JobType.SYNC) -> Job:
+        """
+        Start a sync (or a reset, *job_type* ``reset_connection``) and return its job as the
+        answer describes it, starting at most one job however the call fails. Raises
+        :class:`~airbyte_async.errors.SyncAlreadyRunningError` when a job was already running.
+        """
+        ...
+
+    async def changed_jobs(
+        self, *, workspace_ids: Collection[str], since: datetime, final_only: bool = False
+    ) -> JobChanges:
+        """
+        Every sync job of *workspace_ids* (every workspace when empty) updated at or after
+        *since*, all pages, oldest change first; with *final_only*, final jobs only.
+        """
+        ...
+
+    async def read_jobs(
+        self, snapshots: Collection[Job], *, workspace_ids: Collection[str]
+    ) -> Mapping[int, Job]:
+        """
+        The jobs of *snapshots* as they are now, read in one go where the API allows it, by
+        id. *workspace_ids* are where they live; each snapshot's ``updated_at`` bounds the
+        search. A job the server no longer has is missing from the answer.
+        """
+        ...
+
+    async def cancel(self, *, job_id: int) -> Job:
+        """
+        Ask the server to cancel *job_id*, and return the job as the server answers.
+
+        The Config API cancels the connection's *current* job whatever id is sent, and answers
+        with the requested job re-read (API-FACTS 6.3b): only send the id of a job known to run.
+        """
+        ...
+
+    async def jobs_since(
+        self, *, connection_id: str, job_type: JobType = JobType.SYNC, began: float | None = None
+    ) -> list[Job]:
+        """
+        The connection's newest jobs of *job_type*, newest first. With *began*, a
+        :func:`time.monotonic` reading, only those created since that moment, judged by the
+        server's clock (a few seconds early, never late).
+        """
+        ...

@@ -1,0 +1,110 @@
+"""The Config API behind :class:`~airbyte_async._backend.SyncBackend`: connections and jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping
+
+import anyio
+import attrs
+
+from .._backend import JobChanges
+from ..errors import NotFoundError
+from ..models import Job, JobStatus, JobType
+from ._reconcile import jobs_since
+from .connections import Connections
+from .jobs import Jobs
+
+__all__ = ["ConfigBackend"]
+
+_FINAL = (JobStatus.CANCELLED, JobStatus.FAILED, JobStatus.SUCCEEDED)
+#: Jobs read at once, one request each, where the server cannot list several workspaces.
+_READS_IN_FLIGHT = 10
+
+
+@attrs.define
+class ConfigBackend:
+    """
+    :class:`~airbyte_async._backend.SyncBackend` over the Config API resources.
+
+    On 0.40, which lacks ``jobs/list_for_workspaces``, :meth:`read_jobs` reads each job
+    (``jobs/get_light``, then ``jobs/get`` once it is final); the first 404 is remembered.
+    """
+
+    connections: Connections
+    jobs: Jobs
+    page_size: int = 2000
+    _lists_workspaces: bool | None = attrs.field(init=False, default=None)
+
+    async def trigger(self, *, connection_id: str, job_type: JobType = JobType.SYNC) -> Job:
+        """See :meth:`SyncBackend.trigger <airbyte_async._backend.SyncBackend.trigger>`."""
+        if job_type == JobType.RESET_CONNECTION:
+            return await self.connections.reset(connection_id=connection_id)
+        return await self.connections.sync(connection_id=connection_id)
+
+    async def changed_jobs(
+        self, *, workspace_ids: Collection[str], since: dt.datetime, final_only: bool = False
+    ) -> JobChanges:
+        """See :meth:`airbyte_async._backend.SyncBackend.changed_jobs`."""
+        started = self.connections.clock.now()
+        try:
+            changes = await self.jobs.list_changes(
+                workspace_ids=sorted(workspace_ids),
+                updated_at_start=since,
+                statuses=_FINAL if final_only else None,
+                page_size=self.page_size,
+            )
+        except NotFoundError:
+            if not self._lists_workspaces:
+                self._lists_workspaces = False
+            raise
+        self._lists_workspaces = True
+        return JobChanges(changes, started)
+
+    async def read_jobs(
+        self, snapshots: Collection[Job], *, workspace_ids: Collection[str]
+    ) -> Mapping[int, Job]:
+        """See :meth:`SyncBackend.read_jobs <airbyte_async._backend.SyncBackend.read_jobs>`."""
+        if not snapshots:
+            return {}
+        if self._lists_workspaces is not False:
+            # Stamps are whole seconds, rounded down: a second earlier covers every snapshot.
+            oldest = min(job.updated_at for job in snapshots) - dt.timedelta(seconds=1)
+            try:
+                listed = await self.changed_jobs(workspace_ids=workspace_ids, since=oldest)
+            except NotFoundError:
+                if self._lists_workspaces:
+                    raise
+            else:
+                wanted = {job.id for job in snapshots}
+                return {c.id: c.job() for c in listed.changes if c.id in wanted}
+        return await self._read_each(snapshots)
+
+    async def _read_each(self, snapshots: Collection[Job]) -> dict[int, Job]:
+        found: dict[int, Job] = {}
+        limiter = anyio.CapacityLimiter(_READS_IN_FLIGHT)
+
+        async def one(job_id: int) -> None:
+            async with limiter:
+                try:
+                    job = await self.jobs.get_light(job_id=job_id)
+                    if job.status.is_terminal:
+                        job = await self.jobs.get(job_id=job_id)
+                except NotFoundError:
+                    return
+            found[job_id] = job
+
+        async with anyio.create_task_group() as tg:
+            for job in snapshots:
+                tg.start_soon(one, job.id)
+        return found
+
+    async def cancel(self, *, job_id: int) -> Job:
+        """See :meth:`SyncBackend.cancel <airbyte_async._backend.SyncBackend.cancel>`."""
+        return await self.jobs.cancel(job_id=job_id)
+
+    async def jobs_since(
+        self, *, connection_id: str, job_type: JobType = JobType.SYNC, began: float | None = None
+    ) -> list[Job]:
+        """See :meth:`SyncBackend.jobs_since <airbyte_async._backend.SyncBackend.jobs_since>`."""
+        return await jobs_since(self.jobs, self.connections.clock, connection_id, job_type, began)
