@@ -22,6 +22,7 @@ from yarl import URL
 
 from . import _transport
 from ._auth import Auth, BasicAuth, BearerToken, ClientCredentials, NoAuth
+from ._backend import SyncBackend
 from ._checks import seconds, whole
 from ._retry import TOKEN_ROUTE, RetryBudget, RetryPolicy, decide, is_retryable
 from ._serde import structure
@@ -42,6 +43,7 @@ from .resources import (
     Sources,
     Workspaces,
 )
+from .resources._backend import ConfigBackend
 from .resources._public import (
     PublicConnections,
     PublicDestinations,
@@ -50,6 +52,7 @@ from .resources._public import (
     PublicWorkspaces,
     config_only,
 )
+from .resources._public_backend import PublicBackend
 
 __all__ = ["APIS", "AirbyteClient", "ApiRoots", "auth_from_env", "normalize_url", "resolve_url"]
 
@@ -354,6 +357,13 @@ class AirbyteClient:
         jobs = PublicJobs(refuse, api=call)
         self.jobs = jobs
         self.connections = PublicConnections(refuse, clock=self._clock, api=call, jobs=jobs)
+
+    def sync_backend(self) -> SyncBackend:
+        """What the orchestrator drives: this client's API behind the
+        :class:`~airbyte_async._backend.SyncBackend` seam."""
+        if isinstance(self.connections, PublicConnections) and isinstance(self.jobs, PublicJobs):
+            return PublicBackend(self.connections, self.jobs)
+        return ConfigBackend(self.connections, self.jobs)
 
     @property
     def server_clock(self) -> ServerClock:

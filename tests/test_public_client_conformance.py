@@ -30,6 +30,7 @@ from airbyte_async.models import (
     ScheduleType,
     SyncMode,
 )
+from airbyte_async.orchestrator import Orchestrator, Selection
 from airbyte_async.testing import Emulator, RequireClientCredentials
 
 pytestmark = pytest.mark.anyio
@@ -83,7 +84,8 @@ class Recorder:
 
 
 async def _every_operation(client: AirbyteClient, emu: Emulator) -> None:
-    """Each public operation at least once, the way a pipeline would call them."""
+    """Each public operation at least once, the way a pipeline would call them, and the
+    orchestrator on the public backend."""
     await client.health()
     workspace = await client.workspaces.default()
     wid = workspace.workspace_id
@@ -148,6 +150,9 @@ async def _every_operation(client: AirbyteClient, emu: Emulator) -> None:
     reset = await client.connections.reset(connection_id=cid)
     await client.jobs.wait(job_id=reset.id, poll_interval=0.01)
     await client.connections.update(connection_id=cid, status=ConnectionStatus.INACTIVE)
+    await Orchestrator(client, poll_interval=0.01, max_poll_interval=0.05).run(
+        Selection(all_workspaces=True, name_glob="conn-*")
+    )
     await client.connections.delete(connection_id=cid)
     await client.sources.delete(source_id=source.source_id)
     await client.destinations.delete(destination_id=destination.destination_id)

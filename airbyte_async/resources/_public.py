@@ -25,10 +25,12 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, NoReturn, Protocol, TypeVar
 
 import attrs
 
+from .._backend import JobChange
 from .._serde import structure, unstructure
 from .._transport import ObjectHook
 from ..errors import ConflictError, InvalidArgumentError, NoMatchError, UnsupportedOperationError
@@ -583,6 +585,43 @@ class PublicJobs(Jobs):
             return await self.get(job_id=job_id)
         return job_of(structure(data, pw.JobResponse, route="jobs"))
 
+    async def list_changes(
+        self,
+        *,
+        workspace_ids: Iterable[str],
+        updated_at_start: datetime,
+        statuses: Iterable[JobStatus] | None = None,
+        job_types: Iterable[JobType] = (JobType.SYNC,),
+        page_size: int = 2000,
+    ) -> tuple[JobChange, ...]:
+        """
+        Every job of *workspace_ids* (every workspace when empty) updated since
+        *updated_at_start*, oldest change first, all pages (of at most 100), as
+        :class:`~airbyte_async._backend.JobChange`. Pages overlap by a tenth, so that a job
+        updated while paging is not skipped; one seen twice is kept as last seen.
+        """
+        size = min(page_size, MAX_PAGE)
+        wanted = None if statuses is None else frozenset(statuses)
+        query = self._filters(
+            [("workspaceIds", w) for w in workspace_ids], job_types, wanted, updated_at_start
+        )
+        query.append(("orderBy", "updatedAt|ASC"))
+        types = _job_types(job_types)
+        changes: dict[int, JobChange] = {}
+        offset = 0
+        while True:
+            paged = [*query, ("limit", str(size)), ("offset", str(offset))]
+            page = await _read(self._api, "jobs", pw.JobsResponse, paged)
+            for job in map(job_of, page.data):
+                if job.job_type in types and (wanted is None or job.status in wanted):
+                    changes.pop(job.id, None)
+                    changes[job.id] = JobChange(
+                        job.id, job.status, job.updated_at.timestamp(), partial(_same, job)
+                    )
+            if len(page.data) < size or not page.next:
+                return tuple(changes.values())
+            offset += len(page.data) - size // 10
+
     async def logs(self, *, job_id: int, attempt: int | None = None) -> tuple[str, ...]:
         """Not on the public API: its jobs have no attempts."""
         unsupported("jobs/get (logs)", "read logs in the Airbyte UI or with api='config'")
@@ -635,6 +674,23 @@ class PublicJobs(Jobs):
             query, job_types, statuses, updated_at_start, page_size, row_offset, order_by
         )
 
+    @staticmethod
+    def _filters(
+        query: list[tuple[str, str]],
+        job_types: Iterable[JobType],
+        wanted: frozenset[JobStatus] | None,
+        updated_after: datetime | None,
+    ) -> list[tuple[str, str]]:
+        """*query* with the filters the server can apply: one job type, one status."""
+        public_types = {_PUBLIC_JOB_TYPES.get(t) for t in _job_types(job_types)}
+        if len(public_types) == 1 and None not in public_types:
+            query.append(("jobType", str(public_types.pop())))
+        if wanted is not None and len(wanted) == 1:
+            query.append(("status", str(next(iter(wanted)))))
+        if updated_after is not None:
+            query.append(("updatedAtStart", _instant("updated_after", updated_after)))
+        return query
+
     async def _page(
         self,
         query: list[tuple[str, str]],
@@ -651,13 +707,7 @@ class PublicJobs(Jobs):
             )
         types = _job_types(job_types)
         wanted = None if statuses is None else frozenset(statuses)
-        public_types = {_PUBLIC_JOB_TYPES.get(t) for t in types}
-        if len(public_types) == 1 and None not in public_types:
-            query.append(("jobType", str(public_types.pop())))
-        if wanted is not None and len(wanted) == 1:
-            query.append(("status", str(next(iter(wanted)))))
-        if updated_after is not None:
-            query.append(("updatedAtStart", _instant("updated_after", updated_after)))
+        query = self._filters(query, types, wanted, updated_after)
         if order_by is not None:
             field, method = _order(order_by)
             query.append(("orderBy", f"{_camel(str(field))}|{method}"))
@@ -670,6 +720,10 @@ class PublicJobs(Jobs):
         )
         more = bool(page.next) and len(page.data) == page_size
         return JobPage(jobs=kept, total_count=row_offset + len(page.data) + (1 if more else 0))
+
+
+def _same(job: Job) -> Job:
+    return job
 
 
 def _instant(name: str, when: datetime) -> str:
