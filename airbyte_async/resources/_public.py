@@ -13,9 +13,8 @@ The public API differs in ways callers see (public-api-head.yaml, API-FACTS 7):
 - jobs carry no attempts, logs or per-stream counts; ``rowsSynced``/``bytesSynced`` become
   :attr:`Job.aggregated_stats`, and :attr:`Job.updated_at` is the start plus ``duration``;
 - a job list filters by one status: several are filtered here, on pages the server cut;
-- a connection lists every stream of its catalog without saying which are selected
-  (``ConnectionReadMapper``): those streams read as ``selected=None``; schedules are manual or
-  cron (a cron in UTC unless the server names a zone);
+- a connection lists its selected streams only (the server stores no others), without their
+  namespaces; schedules are manual or cron (a cron in UTC unless the server names a zone);
 - ``DELETE /jobs/{id}`` refuses a job that is not running (409): :meth:`PublicJobs.cancel`
   then reads the job and returns it as it ended.
 """
@@ -276,6 +275,7 @@ def _catalog_of(configurations: pw.StreamConfigurations) -> Catalog:
         config = StreamConfig(
             sync_mode=sync,
             destination_sync_mode=write,
+            selected=True,
             cursor_field=s.cursor_field,
             primary_key=s.primary_key,
         )

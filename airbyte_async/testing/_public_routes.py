@@ -282,11 +282,14 @@ _CONFIG_PREFERENCES = {v: k for k, v in _PREFERENCES.items()}
 
 
 def _configurations(catalog: Mapping[str, Any]) -> Json:
-    """Every stream of the catalog, selected or not and without its namespace, with the joined
-    sync mode where one of the five known pairs fits (``ConnectionReadMapper``)."""
+    """The catalog's streams as ``ConnectionReadMapper`` lists them: the server stores the
+    selected streams only (``CatalogConverter.toConfiguredInternal``), each without its
+    namespace, with the joined sync mode where one of the five known pairs fits."""
     streams = []
     for pair in catalog.get("streams", ()):
         stream, config = pair.get("stream") or {}, pair.get("config") or {}
+        if not config.get("selected", True):
+            continue
         entry: Json = {"name": stream["name"]}
         mode = _READ_MODES.get(
             (str(config.get("syncMode")), str(config.get("destinationSyncMode")))
