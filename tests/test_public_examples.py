@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 from test_examples import example
 
 from airbyte_async import AirbyteClient
 from airbyte_async.models import JobStatus, ScheduleType
-from airbyte_async.testing import Emulator
+from airbyte_async.orchestrator import Outcome
+from airbyte_async.testing import Emulator, RequireClientCredentials
 
 pytestmark = pytest.mark.anyio
 
@@ -60,3 +65,29 @@ async def test_the_pipeline_example_main_takes_airbyte_api(
     out = capsys.readouterr().out
     assert "(public API:" in out
     assert re.search(r"sync job 1: succeeded, \d+ records, \d+ bytes", out)
+
+
+def _quickstart() -> str:
+    """The Python block of the README's Cloud quickstart."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    part = text[text.index("### Cloud quickstart") : text.index("### Choosing the API")]
+    return part.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+async def test_the_readme_cloud_quickstart_runs() -> None:
+    """The README's Cloud quickstart, pointed at a head emulator wanting client credentials:
+    every connection synced once through the public API."""
+    policy = RequireClientCredentials("app-id", "app-secret")
+    async with Emulator(airbyte_version="head", connections=3, auth=policy) as emu:
+        code = _quickstart().replace("https://api.airbyte.com/v1", emu.url + "/api/public/v1")
+        namespace: dict[str, Any] = {"client_id": "app-id", "client_secret": "app-secret"}
+        compiled = compile(
+            code, "README.md quickstart", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        )
+        result = eval(compiled, namespace)
+        if inspect.iscoroutine(result):
+            await result
+        stats = emu.stats()
+    assert [r.outcome for r in namespace["results"]] == [Outcome.SUCCEEDED] * 3
+    assert all(route.startswith("/public/v1/") for route in stats.requests_by_route)
+    assert stats.requests_by_route["/public/v1/applications/token"] == 1
