@@ -10,12 +10,16 @@ after them check what only the public API shows: how it polls, and exactly-once 
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import aiohttp
 import pytest
+import stamina
 from test_orchestrator import (  # noqa: F401  (collected again with this module's fixture)
     Start,
     _orchestrator,
@@ -46,6 +50,17 @@ from airbyte_async.resources._public_backend import PublicBackend
 from airbyte_async.testing import Emulator, Fault
 
 pytestmark = pytest.mark.anyio
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _benchmark(name: str) -> ModuleType:
+    """Import ``benchmarks/<name>.py`` (which finds its helpers beside it)."""
+    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture
@@ -100,9 +115,9 @@ async def test_exactly_once_under_faults(start: Start) -> None:
     """Lost trigger answers, 5xx and resets on ``POST /jobs`` and on polls: every connection
     gets exactly one job, and every outcome is the job's real status."""
     faults = [
-        Fault(kind="reset_after", route="/public/v1/jobs", rate=0.3),
-        Fault(kind="error", route="/public/v1/jobs", rate=0.15, status=502),
-        Fault(kind="reset_before", route="/public/v1/jobs", rate=0.1),
+        Fault(kind="reset_after", route="/public/v1/jobs", rate=0.2),
+        Fault(kind="error", route="/public/v1/jobs", rate=0.1, status=502),
+        Fault(kind="reset_before", route="/public/v1/jobs", rate=0.05),
     ]
     emu, client = await start(connections=20, faults=faults, seed=7)
     results = await _orchestrator(client).run(emu.connection_ids)
@@ -113,3 +128,13 @@ async def test_exactly_once_under_faults(start: Start) -> None:
     for r in results:
         assert r.job_id is not None
         assert str(r.status) == stats.job_statuses[r.job_id]
+
+
+async def test_the_chaos_run_holds_on_the_public_api() -> None:
+    """``benchmarks/chaos.py --api public`` at a small scale: under every fault kind (token
+    expiry and restarts included) each connection gets one job and each outcome is its job's
+    real status."""
+    chaos = _benchmark("chaos")
+    # As the script runs: retries and reconcile rounds wait, so restarts are waited out.
+    with stamina.set_testing(False):
+        assert await chaos.chaos(60, 1, 30, "public")
