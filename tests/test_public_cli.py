@@ -9,10 +9,16 @@ The command line on the public REST API: ``--api`` on every command that talks t
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from test_cli_commands import Served, json_lines, run, served  # noqa: F401
+from test_cli_sync import (  # noqa: F401  (collected again here, on the public API)
+    _emulator,
+    _stats,
+    test_after_sigkill_a_rerun_adopts_the_running_jobs_without_duplicates,
+    test_sync_json_prints_one_object_per_connection_and_nothing_else,
+)
 
 from airbyte_async.cli._app import _parser
 
@@ -24,6 +30,26 @@ NO_SERVER = {"demo", "emulator"}
 def emulator_version() -> str:
     """The public API is served by head emulators."""
     return "head"
+
+
+@pytest.fixture
+def emulator(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """For the tests taken from test_cli_sync: a head emulator process with the flags of their
+    ``emulator_flags`` marker, and ``AIRBYTE_API=public`` for the commands they run; at the
+    end, every request it saw was a public API one."""
+    marker = request.node.get_closest_marker("emulator_flags")
+    flags = marker.args if marker else ("--connections", "4", "--sync-duration", "0.05", "0.1")
+    monkeypatch.setenv("AIRBYTE_API", "public")
+    proc, url = _emulator(*flags, "--airbyte-version", "head")
+    try:
+        yield url
+        routes = _stats(url)["requests_by_route"]
+        assert routes and all(route.startswith("/public/v1/") for route in routes), routes
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def _public_only(served: Served) -> dict[str, int]:
