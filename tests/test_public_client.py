@@ -20,7 +20,17 @@ from airbyte_async.errors import (
     UnsupportedOperationError,
     error_for,
 )
-from airbyte_async.models import ConnectionStatus, JobStatus, ScheduleType
+from airbyte_async.models import (
+    ConnectionStatus,
+    CronSchedule,
+    JobStatus,
+    NamespaceDefinition,
+    NonBreakingChangesPreference,
+    Schedule,
+    ScheduleData,
+    ScheduleType,
+    TimeUnit,
+)
 from airbyte_async.resources import Connections, Destinations, Jobs, Sources, Workspaces
 from airbyte_async.resources._public import (
     PublicConnections,
@@ -318,3 +328,34 @@ async def test_client_credentials_use_the_public_token_route() -> None:
     assert by_route["/public/v1/applications/token"] == 1
     assert "/v1/applications/token" not in by_route
     assert auth.refreshes == 1
+
+
+async def test_settings_the_public_api_spells_differently_read_back_as_sent(
+    emu: Emulator,
+) -> None:
+    """A custom namespace format, a disabling schema-change preference and a cron schedule go
+    out as the public API spells them (``custom_format``, ``disable_connection``, no time
+    zone) and read back as the same models; the cron's zone comes back after the expression
+    (ConnectionReadMapper)."""
+    cron = CronSchedule(cron_expression="0 0 */6 * * ?", cron_time_zone="UTC")
+    async with public_client(emu) as client:
+        existing = await client.connections.get(connection_id=emu.connection_ids[0])
+        created = await client.connections.create(
+            source_id=existing.source_id,
+            destination_id=existing.destination_id,
+            name="spelled",
+            namespace_definition=NamespaceDefinition.CUSTOM_FORMAT,
+            namespace_format="${SOURCE_NAMESPACE}_raw",
+            non_breaking_changes_preference=NonBreakingChangesPreference.DISABLE,
+            schedule_data=ScheduleData(cron=cron),
+        )
+        read = await client.connections.get(connection_id=created.connection_id)
+        with pytest.raises(InvalidArgumentError, match="cron"):
+            await client.connections.update(
+                connection_id=created.connection_id,
+                schedule=Schedule(units=6, time_unit=TimeUnit.HOURS),
+            )
+    assert read.namespace_definition is NamespaceDefinition.CUSTOM_FORMAT
+    assert read.namespace_format == "${SOURCE_NAMESPACE}_raw"
+    assert read.non_breaking_changes_preference is NonBreakingChangesPreference.DISABLE
+    assert read.effective_schedule == (ScheduleType.CRON, ScheduleData(cron=cron))

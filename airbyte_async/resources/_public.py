@@ -63,6 +63,7 @@ from ..models import (
     Workspace,
 )
 from ..models import _public_wire as pw
+from ..models.common import OpenEnum
 from ..models.connections import BasicSchedule
 from ._actors import Actors
 from ._base import Request
@@ -84,6 +85,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+E = TypeVar("E", bound=OpenEnum)
 A = TypeVar("A", Source, Destination)
 
 #: The largest ``limit`` the public API takes.
@@ -149,9 +152,11 @@ async def _write(api: PublicCall, method: str, path: str, body: object, cls: typ
     return structure(data, cls, route=path)
 
 
-class _Page(Protocol[T]):  # type: ignore[misc]
+class _Page(Protocol[T_co]):
+    """A list answer: ``{data, next, previous}``."""
+
     @property
-    def data(self) -> tuple[T, ...]: ...
+    def data(self) -> tuple[T_co, ...]: ...
 
     @property
     def next(self) -> str | None: ...
@@ -259,11 +264,26 @@ _MODES: dict[str, tuple[SyncMode, DestinationSyncMode]] = {
     )
 }
 _PUBLIC_MODES = {pair: name for name, pair in _MODES.items()}
-_NAMESPACES = {"custom_format": NamespaceDefinition.CUSTOM_FORMAT}
-_PREFERENCES = {"disable_connection": NonBreakingChangesPreference.DISABLE}
+# The public API's names for values it spells differently.
+_NAMESPACES: dict[str, NamespaceDefinition] = {"custom_format": NamespaceDefinition.CUSTOM_FORMAT}
+_PREFERENCES: dict[str, NonBreakingChangesPreference] = {
+    "disable_connection": NonBreakingChangesPreference.DISABLE
+}
 _NONE = pw.StreamConfigurations()
 _CRON_ZONE = re.compile(r"[A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)*")
 _BASIC = re.compile(r"^Every (\d+) (\w+)$")
+
+
+def _read_enum(value: str | None, cls: type[E], renamed: Mapping[str, E]) -> E | None:
+    """*value* as a *cls*, where the public API names it differently as *renamed* says."""
+    return None if value is None else renamed.get(value) or cls(value)
+
+
+def _write_enum(value: OpenEnum | None, renamed: Mapping[str, OpenEnum]) -> str | None:
+    """*value* under the public API's name for it."""
+    if value is None:
+        return None
+    return next((public for public, ours in renamed.items() if ours is value), str(value))
 
 
 def _catalog_of(configurations: pw.StreamConfigurations) -> Catalog:
@@ -315,14 +335,12 @@ def connection_of(r: pw.ConnectionResponse) -> Connection:
         workspace_id=r.workspace_id,
         schedule_type=schedule_type,
         schedule_data=schedule_data,
-        namespace_definition=None
-        if namespace is None
-        else _NAMESPACES.get(namespace) or NamespaceDefinition(namespace),
+        namespace_definition=_read_enum(namespace, NamespaceDefinition, _NAMESPACES),
         namespace_format=r.namespace_format,
         prefix=r.prefix,
-        non_breaking_changes_preference=None
-        if preference is None
-        else _PREFERENCES.get(preference) or NonBreakingChangesPreference(preference),
+        non_breaking_changes_preference=_read_enum(
+            preference, NonBreakingChangesPreference, _PREFERENCES
+        ),
         created_at=r.created_at,
         status_reason=r.status_reason,
     )
@@ -378,25 +396,16 @@ def _connection_fields(
     prefix: str | None,
     non_breaking_changes_preference: NonBreakingChangesPreference | None,
 ) -> dict[str, Any]:
-    namespace = namespace_definition
     preference = non_breaking_changes_preference
     return {
         "name": name,
         "status": status,
         "configurations": None if sync_catalog is None else _configurations_for(sync_catalog),
         "schedule": _public_schedule(*schedule),
-        "namespace_definition": None
-        if namespace is None
-        else "custom_format"
-        if namespace is NamespaceDefinition.CUSTOM_FORMAT
-        else str(namespace),
+        "namespace_definition": _write_enum(namespace_definition, _NAMESPACES),
         "namespace_format": namespace_format,
         "prefix": prefix,
-        "non_breaking_schema_updates_behavior": None
-        if preference is None
-        else "disable_connection"
-        if preference is NonBreakingChangesPreference.DISABLE
-        else str(preference),
+        "non_breaking_schema_updates_behavior": _write_enum(preference, _PREFERENCES),
     }
 
 
