@@ -143,7 +143,7 @@ def check_request(
 
 
 def _undeclared_but_real(method: str, name: str, op: Mapping[str, Any], status: int) -> bool:
-    if status == 500:
+    if status >= 500:
         return True
     if status == 401:
         return op.get("security") != []

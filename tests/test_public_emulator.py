@@ -304,13 +304,15 @@ async def test_public_routes_take_application_tokens(session: aiohttp.ClientSess
 
 
 async def test_faults_and_stats_cover_public_routes(session: aiohttp.ClientSession) -> None:
-    """Fault rules match public routes by spec path, and stats count requests per spec path
+    """Fault rules match public routes by spec path, an injected 5xx comes as the public API's
+    ``unexpected-problem`` (API-FACTS 6.4), and stats count requests per spec path
     (``/public/v1/jobs/{jobId}``), so one job's reads are one route (issue 12)."""
     fault = Fault(kind="error", route="/public/v1/jobs", status=503, times=1)
     async with Emulator(airbyte_version="head", connections=1, faults=[fault]) as emu:
         d = Driver(emu, session)
         cid = emu.connection_ids[0]
-        await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid}, expect=503)
+        body = {"jobType": "sync", "connectionId": cid}
+        problem = await d.call("POST", "/jobs", body, expect=503)
         job = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
         await d.call("GET", f"/jobs/{job['jobId']}")
         await d.call("GET", f"/jobs/{job['jobId']}")
@@ -319,3 +321,4 @@ async def test_faults_and_stats_cover_public_routes(session: aiohttp.ClientSessi
     assert stats.requests_by_route["/public/v1/jobs/{jobId}"] == 2
     assert stats.faults_injected == {"error": 1}
     assert stats.jobs_by_connection == {cid: [job["jobId"]]}
+    assert problem["title"] == "unexpected-problem" and problem["status"] == 503

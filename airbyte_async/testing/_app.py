@@ -27,7 +27,7 @@ from ._errors import ApiError, error_body, invalid_input
 from ._faults import Fault, FaultInjector
 from ._load import Overloaded
 from ._public_routes import PREFIX as PUBLIC_PREFIX
-from ._public_routes import PublicApi, is_open, public_route_key
+from ._public_routes import PublicApi, is_open, public_route_key, unexpected_problem
 from ._routes import Api, Route, check_route
 from ._stats import RecordedRequest
 from ._validate import problems, request_shape
@@ -198,6 +198,8 @@ class Http:
                 exception_class="java.lang.RuntimeException",
                 known=False,
             )
+            if request.path.startswith("/api" + PUBLIC_PREFIX + "/"):
+                return unexpected_problem(error.status, error.message)
             return _json(error_body(error, self.version), error.status)
         if kind == "proxy_error":
             status = fault.status or 502

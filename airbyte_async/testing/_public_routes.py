@@ -41,7 +41,14 @@ from ._validate import (
     problems,
 )
 
-__all__ = ["PREFIX", "PublicApi", "Problem", "is_open", "public_route_key"]
+__all__ = [
+    "PREFIX",
+    "Problem",
+    "PublicApi",
+    "is_open",
+    "public_route_key",
+    "unexpected_problem",
+]
 
 PREFIX = "/public/v1"
 _ERRORS = "https://reference.airbyte.com/reference/errors"
@@ -918,6 +925,13 @@ def _actor_routes(kind: str) -> None:
 
 _actor_routes("source")
 _actor_routes("destination")
+
+
+def unexpected_problem(status: int, message: str) -> web.Response:
+    """A 5xx ``UnexpectedProblem`` answer, as the public API sends for an uncaught error."""
+    detail = "An unexpected problem has occurred."
+    problem = Problem(status, _ERRORS, "unexpected-problem", detail, {"message": message})
+    return _problem_response(problem)
 
 
 def _from_config_error(error: ApiError) -> Problem:
