@@ -11,7 +11,7 @@ Statuses the spec does not declare but the real server sends (API-FACTS 6.3, 6.4
 auth applies; 400 for a query or body the server cannot read; 404 on a path that names an id;
 409 on ``POST /jobs`` (``try-again-later``, ``state-conflict``) and ``DELETE /jobs/{jobId}``
 ("Job is not currently running"); 422 on ``POST /jobs`` (refresh) and on bodies a connector
-specification rejects; 500 anywhere. Every error body must be an RFC 9457 problem.
+specification rejects; 5xx anywhere. Every error body must be an RFC 9457 problem.
 """
 
 from __future__ import annotations
