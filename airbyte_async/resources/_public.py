@@ -586,12 +586,19 @@ class PublicJobs(Jobs):
     async def cancel(self, *, job_id: int) -> Job:
         """
         Cancel the job (``DELETE /jobs/{jobId}``). The server refuses a job that is not running
-        (409): it ended, and it is returned as it ended.
+        (409): it ended, and it is returned as it ended. Safe to repeat.
         """
         try:
-            data = await self._api("DELETE", f"jobs/{job_id}", idempotent=True)
+            return await self.cancel_running(job_id=job_id)
         except ConflictError:
             return await self.get(job_id=job_id)
+
+    async def cancel_running(self, *, job_id: int) -> Job:
+        """
+        Cancel the job (``DELETE /jobs/{jobId}``) and return it as the server answers; raises
+        :class:`~airbyte_async.errors.ConflictError` when it is not running any more.
+        """
+        data = await self._api("DELETE", f"jobs/{job_id}", idempotent=True)
         return job_of(structure(data, pw.JobResponse, route="jobs"))
 
     async def list_changes(
