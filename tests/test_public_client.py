@@ -359,3 +359,11 @@ async def test_settings_the_public_api_spells_differently_read_back_as_sent(
     assert read.namespace_format == "${SOURCE_NAMESPACE}_raw"
     assert read.non_breaking_changes_preference is NonBreakingChangesPreference.DISABLE
     assert read.effective_schedule == (ScheduleType.CRON, ScheduleData(cron=cron))
+
+
+async def test_the_escape_hatch_calls_the_public_api(emu: Emulator) -> None:
+    """``client.request`` on the public API sends to its root with the method given."""
+    async with public_client(emu) as client:
+        listed = await client.request("workspaces", method="GET", idempotent=True)
+    assert [w["workspaceId"] for w in listed["data"]] == emu.workspace_ids
+    assert dict(emu.stats().requests_by_route) == {"/public/v1/workspaces": 1}
