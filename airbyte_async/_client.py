@@ -11,16 +11,18 @@ import os
 import random
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
 import aiohttp
+import attrs
 import stamina
 from yarl import URL
 
 from . import _transport
 from ._auth import Auth, BasicAuth, BearerToken, ClientCredentials, NoAuth
+from ._backend import SyncBackend
 from ._checks import seconds, whole
 from ._retry import TOKEN_ROUTE, RetryBudget, RetryPolicy, decide, is_retryable
 from ._serde import structure
@@ -41,8 +43,24 @@ from .resources import (
     Sources,
     Workspaces,
 )
+from .resources._backend import ConfigBackend
+from .resources._public import (
+    PublicConnections,
+    PublicDestinations,
+    PublicJobs,
+    PublicSources,
+    PublicWorkspaces,
+    config_only,
+)
+from .resources._public_backend import PublicBackend
 
-__all__ = ["AirbyteClient", "auth_from_env", "normalize_url"]
+__all__ = ["APIS", "AirbyteClient", "ApiRoots", "auth_from_env", "normalize_url", "resolve_url"]
+
+#: The values of ``api=`` and ``AIRBYTE_API``.
+APIS = ("auto", "config", "public")
+
+#: The host of Airbyte Cloud's public API, which serves no Config API.
+CLOUD_API_HOST = "api.airbyte.com"
 
 log = logging.getLogger("airbyte_async")
 
@@ -64,6 +82,32 @@ def _safe(url: str) -> str:
     return _CREDENTIALS_IN_URL.sub("//***@", url)
 
 
+_EXPECTED = "the Airbyte URL must look like http(s)://host[:port][/api[/v1]]"
+
+
+def _parse(url: object) -> tuple[URL, list[str], BasicAuth | None]:
+    """*url*'s root (no path, no credentials), its path segments and its credentials."""
+    if not isinstance(url, str):
+        raise InvalidArgumentError(f"the Airbyte URL must be a str, got {type(url).__name__}")
+    try:
+        parsed = URL(url.strip())
+        port = parsed.port
+    except (TypeError, ValueError) as e:
+        raise InvalidArgumentError(f"{_EXPECTED}, got {_safe(url)!r} ({e})") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host or port is None:
+        raise InvalidArgumentError(f"{_EXPECTED}, got {_safe(url)!r}")
+    if parsed.query_string or parsed.fragment:
+        raise InvalidArgumentError(f"the Airbyte URL takes no query or fragment: {_safe(url)!r}")
+    creds = BasicAuth(parsed.user, parsed.password or "") if parsed.user else None
+    segments = [s for s in parsed.path.split("/") if s]
+    root = parsed.with_user(None).with_password(None).with_query(None).with_fragment(None)
+    return root.with_path("/"), segments, creds
+
+
+def _under(root: URL, segments: list[str], *tail: str) -> URL:
+    return root.with_path("/" + "".join(f"{s}/" for s in [*segments, *tail]))
+
+
 def normalize_url(url: str) -> tuple[URL, BasicAuth | None]:
     """
     The ``.../api/v1/`` root for *url*, plus basic credentials if the URL carried any.
@@ -74,29 +118,79 @@ def normalize_url(url: str) -> tuple[URL, BasicAuth | None]:
     port, a query or fragment, a path reaching past ``/api/v1``); the message never shows a
     password.
     """
-    if not isinstance(url, str):
-        raise InvalidArgumentError(f"the Airbyte URL must be a str, got {type(url).__name__}")
-    expected = "the Airbyte URL must look like http(s)://host[:port][/api[/v1]]"
-    try:
-        parsed = URL(url.strip())
-        port = parsed.port
-    except (TypeError, ValueError) as e:
-        raise InvalidArgumentError(f"{expected}, got {_safe(url)!r} ({e})") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host or port is None:
-        raise InvalidArgumentError(f"{expected}, got {_safe(url)!r}")
-    if parsed.query_string or parsed.fragment:
-        raise InvalidArgumentError(f"the Airbyte URL takes no query or fragment: {_safe(url)!r}")
-    creds = BasicAuth(parsed.user, parsed.password or "") if parsed.user else None
-    segments = [s for s in parsed.path.split("/") if s]
+    root, segments, creds = _parse(url)
     if segments[-2:] == ["api", "v1"]:
         segments = segments[:-2]
     elif segments[-1:] == ["api"]:
         segments = segments[:-1]
     if "api" in segments:
-        raise InvalidArgumentError(f"{expected} (the client adds the routes), got {_safe(url)!r}")
-    path = "/" + "".join(f"{s}/" for s in segments) + "api/v1/"
-    root = parsed.with_user(None).with_password(None).with_query(None).with_fragment(None)
-    return root.with_path(path), creds
+        raise InvalidArgumentError(f"{_EXPECTED} (the client adds the routes), got {_safe(url)!r}")
+    return _under(root, segments, "api", "v1"), creds
+
+
+@attrs.frozen
+class ApiRoots:
+    """
+    Where each API lives for one URL: the Config API's ``.../api/v1/`` root (None on Airbyte
+    Cloud, which does not offer it), the public API's root, and the API the URL itself names
+    (None for a bare host).
+    """
+
+    config: URL | None
+    public: URL
+    named: str | None
+    credentials: BasicAuth | None
+
+
+def resolve_url(url: str) -> ApiRoots:
+    """
+    Both API roots for *url*.
+
+    Besides the Config API forms of :func:`normalize_url`, accepts the public API's:
+    ``https://api.airbyte.com[/v1]`` (Cloud: public only) and ``http(s)://host[:port][/prefix]
+    /api/public/v1``. Raises :class:`InvalidArgumentError` for anything else.
+    """
+    root, segments, creds = _parse(url)
+    if root.host == CLOUD_API_HOST:
+        if segments not in ([], ["v1"]):
+            raise InvalidArgumentError(
+                f"Airbyte Cloud's API is https://{CLOUD_API_HOST}/v1, got {_safe(url)!r}"
+            )
+        return ApiRoots(None, _under(root, [], "v1"), "public", creds)
+    named = None
+    if segments[-3:] == ["api", "public", "v1"]:
+        segments, named = segments[:-3], "public"
+    elif segments[-2:] == ["api", "v1"]:
+        segments, named = segments[:-2], "config"
+    elif segments[-1:] == ["api"]:
+        segments = segments[:-1]
+    if "api" in segments:
+        raise InvalidArgumentError(f"{_EXPECTED} (the client adds the routes), got {_safe(url)!r}")
+    config = _under(root, segments, "api", "v1")
+    return ApiRoots(config, _under(root, segments, "api", "public", "v1"), named, creds)
+
+
+def choose_api(api: object, roots: ApiRoots) -> str:
+    """
+    ``"config"`` or ``"public"`` for ``api=`` *api*: ``"auto"`` takes the API the URL names
+    (the public API on Airbyte Cloud), else the Config API, which every self-managed server
+    serves. Raises :class:`InvalidArgumentError` for an unknown value, or for the Config API
+    where the URL leaves none.
+    """
+    if api not in APIS:
+        raise InvalidArgumentError(f"api must be one of {', '.join(APIS)}, got {api!r}")
+    chosen = str(roots.named or "config") if api == "auto" else str(api)
+    if chosen == "config" and (roots.config is None or roots.named == "public"):
+        raise InvalidArgumentError(
+            "this URL serves the public API only: use api='public' (or 'auto'), or give the "
+            "server's own URL for the Config API"
+        )
+    if chosen == "public" and roots.named == "config":
+        raise InvalidArgumentError(
+            "this URL names the Config API (/api/v1): give the bare host or .../api/public/v1 "
+            "for api='public'"
+        )
+    return chosen
 
 
 def auth_from_env(env: Mapping[str, str]) -> Auth | None:
@@ -149,9 +243,16 @@ def _check_auth(auth: object) -> Auth:
 
 class AirbyteClient:
     """
-    Async client for Airbyte's Config API. Use it as ``async with AirbyteClient(url) as client``.
+    Async client for Airbyte. Use it as ``async with AirbyteClient(url) as client``.
 
-    *url* defaults to ``AIRBYTE_URL`` (see :func:`normalize_url`). Credentials come from *auth*,
+    It speaks the Config API (``/api/v1``) or the public REST API (``https://api.airbyte.com/v1``,
+    ``/api/public/v1``), as *api* says: ``"config"``, ``"public"``, or ``"auto"`` (the default,
+    else ``AIRBYTE_API``): the API the URL names, the public one on Airbyte Cloud, else the
+    Config API (see :func:`choose_api`; :attr:`api` tells the choice). The resources are the same
+    on both; an operation the public API lacks raises
+    :class:`~airbyte_async.errors.UnsupportedOperationError` without sending anything.
+
+    *url* defaults to ``AIRBYTE_URL`` (see :func:`resolve_url`). Credentials come from *auth*,
     else from the URL's user and password, else from what the ``AIRBYTE_*`` variables name
     (:func:`auth_from_env`), else none; pass :class:`NoAuth` to ignore the environment. *env*
     replaces ``os.environ`` for all of this.
@@ -168,6 +269,14 @@ class AirbyteClient:
     requests included. Bad settings raise :class:`InvalidArgumentError` here, before any request.
     """
 
+    workspaces: Workspaces
+    source_definitions: SourceDefinitions
+    destination_definitions: DestinationDefinitions
+    sources: Sources
+    destinations: Destinations
+    connections: Connections
+    jobs: Jobs
+
     def __init__(
         self,
         url: str | None = None,
@@ -181,6 +290,7 @@ class AirbyteClient:
         retry_budget: RetryBudget | None = None,
         rate_limit: float | None = None,
         env: Mapping[str, str] | None = None,
+        api: str | None = None,
     ) -> None:
         env = os.environ if env is None else env
         url = url or env.get("AIRBYTE_URL")
@@ -199,7 +309,12 @@ class AirbyteClient:
             raise InvalidArgumentError(
                 f"session must be an aiohttp.ClientSession, got {type(session).__name__}"
             )
-        self.base_url, url_creds = normalize_url(url)
+        roots = resolve_url(url)
+        #: ``"config"`` or ``"public"``: the API this client speaks.
+        self.api = choose_api(api or env.get("AIRBYTE_API") or "auto", roots)
+        url_creds = roots.credentials
+        self.base_url = roots.config if roots.config is not None else roots.public
+        self.public_url = roots.public
         if auth is not None and url_creds is not None:
             raise InvalidArgumentError("credentials are both in the URL and in auth=: give one")
         self.auth: Auth = _check_auth(auth or url_creds or auth_from_env(env) or NoAuth())
@@ -219,13 +334,36 @@ class AirbyteClient:
         self._token_url: URL | None = None
         self._rng = random.Random()
 
-        self.workspaces = Workspaces(self._request)
-        self.source_definitions = SourceDefinitions(self._request)
-        self.destination_definitions = DestinationDefinitions(self._request)
-        self.sources = Sources(self._request)
-        self.destinations = Destinations(self._request)
-        self.connections = Connections(self._request, clock=self._clock)
-        self.jobs = Jobs(self._request)
+        if self.api == "public":
+            self._public_resources()
+        else:
+            self.workspaces = Workspaces(self._request)
+            self.source_definitions = SourceDefinitions(self._request)
+            self.destination_definitions = DestinationDefinitions(self._request)
+            self.sources = Sources(self._request)
+            self.destinations = Destinations(self._request)
+            self.connections = Connections(self._request, clock=self._clock)
+            self.jobs = Jobs(self._request)
+
+    def _public_resources(self) -> None:
+        """The resources on the public API; what only the Config API has refuses to send."""
+        refuse = config_only()
+        call = self._public_request
+        self.workspaces = PublicWorkspaces(refuse, api=call)
+        self.source_definitions = SourceDefinitions(refuse)
+        self.destination_definitions = DestinationDefinitions(refuse)
+        self.sources = PublicSources(refuse, api=call)
+        self.destinations = PublicDestinations(refuse, api=call)
+        jobs = PublicJobs(refuse, api=call)
+        self.jobs = jobs
+        self.connections = PublicConnections(refuse, clock=self._clock, api=call, jobs=jobs)
+
+    def sync_backend(self) -> SyncBackend:
+        """What the orchestrator drives: this client's API behind the
+        :class:`~airbyte_async._backend.SyncBackend` seam."""
+        if isinstance(self.connections, PublicConnections) and isinstance(self.jobs, PublicJobs):
+            return PublicBackend(self.connections, self.jobs)
+        return ConfigBackend(self.connections, self.jobs)
 
     @property
     def server_clock(self) -> ServerClock:
@@ -233,7 +371,11 @@ class AirbyteClient:
         return self._clock
 
     def __repr__(self) -> str:
-        return f"AirbyteClient({self._base!r}, auth={self.auth!r}, state={self._state.value})"
+        base = self._base if self.api == "config" else str(self.public_url)
+        return (
+            f"AirbyteClient({base!r}, api={self.api!r}, auth={self.auth!r}, "
+            f"state={self._state.value})"
+        )
 
     async def __aenter__(self) -> Self:
         if self._state is _State.CLOSED:
@@ -269,7 +411,11 @@ class AirbyteClient:
         self._state = _State.CLOSED
 
     async def health(self) -> Health:
-        """The server's health check (``GET /api/v1/health``)."""
+        """The server's health check (``GET /api/v1/health``; the public API's ``GET /health``,
+        whose empty 200 means available)."""
+        if self.api == "public":
+            await self._public_request("GET", "health", idempotent=True)
+            return Health(available=True)
         data = await self._request("health", None, idempotent=True, method="GET")
         return structure(data, Health, route="health")
 
@@ -282,10 +428,11 @@ class AirbyteClient:
         method: str = "POST",
     ) -> Any:
         """
-        Call any Config API route and return its decoded JSON (None for an empty answer): the
-        escape hatch for routes not modelled yet. *route* is relative to ``/api/v1``
-        (``"connections/status"``); *body* None sends no body. Retries follow the same policy
-        as modelled calls; declare *idempotent* only for calls that are safe to replay.
+        Call any route of the API in use and return its decoded JSON (None for an empty
+        answer): the escape hatch for routes not modelled yet. *route* is relative to
+        ``/api/v1`` (``"connections/status"``), or to the public API's root
+        (``"workspaces/<id>"``, with *method*); *body* None sends no body. Retries follow the
+        same policy as modelled calls; declare *idempotent* only for calls that are safe to replay.
 
         Raises :class:`InvalidArgumentError` for a route, method or body that cannot be sent,
         before any request, and the :mod:`~airbyte_async.errors` tree for what the server says.
@@ -302,7 +449,28 @@ class AirbyteClient:
             raise InvalidArgumentError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
         if body is not None and not isinstance(body, Mapping):
             raise InvalidArgumentError(f"body must be a mapping or None, got {type(body).__name__}")
+        if self.api == "public":
+            return await self._public_request(method, route, body=body, idempotent=idempotent)
         return await self._request(route, body, idempotent=idempotent, method=method)
+
+    async def _public_request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Sequence[tuple[str, str]] = (),
+        body: Mapping[str, Any] | None = None,
+        idempotent: bool,
+    ) -> Any:
+        """One public API call (see :class:`~airbyte_async.resources._public.PublicCall`)."""
+        url = URL(str(self.public_url) + path)
+        if query:
+            url = url.with_query(list(query))
+        try:
+            payload = None if body is None else json.dumps(body, allow_nan=False).encode()
+        except (TypeError, ValueError) as e:
+            raise InvalidArgumentError(f"the body for {path} is not JSON: {e}") from None
+        return await self._call(method, url, path, payload, idempotent=idempotent)
 
     def _url(self, route: str) -> URL:
         url = self._urls.get(route)
@@ -485,6 +653,8 @@ class AirbyteClient:
             candidates = [url if url.is_absolute() else root.join(url)]
         elif self._token_url is not None:
             candidates = [self._token_url]
+        elif self.api == "public":
+            candidates = [self.public_url.join(URL("applications/token"))]
         else:
             prefix = self.base_url.path[: -len("api/v1/")]
             candidates = [root.with_path(prefix + route) for route in _TOKEN_ROUTES]

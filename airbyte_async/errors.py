@@ -7,6 +7,7 @@ Every exception airbyte-async raises on purpose, in one tree.
     ├── InvalidArgumentError          our input is wrong; no request sent (also a ValueError)
     │   └── SpecError                 a pipeline file that cannot be applied; .problems .origin
     │       └── StalePlanError        a saved plan whose objects changed on the server since
+    ├── UnsupportedOperationError     the API in use lacks the operation; no request sent
     ├── LookupFailedError             a find-by-name found nothing, or too much (a LookupError)
     │   ├── NoMatchError
     │   └── AmbiguousMatchError
@@ -48,6 +49,7 @@ __all__ = [
     "InvalidArgumentError",
     "SpecError",
     "StalePlanError",
+    "UnsupportedOperationError",
     "LookupFailedError",
     "NoMatchError",
     "AmbiguousMatchError",
@@ -101,6 +103,13 @@ class StalePlanError(SpecError):
     A saved plan refused before any write: an object it read has changed on the server since
     it was made, or a value it takes from the environment is not the one it was made with.
     *problems* names each one; plan again.
+    """
+
+
+class UnsupportedOperationError(AirbyteError):
+    """
+    The API this client speaks (the Config API or the public REST API) has no such operation;
+    nothing was sent. The message names the alternative.
     """
 
 
@@ -302,12 +311,13 @@ def _message_of(body: Any, status: int) -> tuple[str, str | None]:
     if isinstance(body, Mapping):
         error_id = body.get("errorId")
         data = body.get("data")
-        message = (
-            _text(body.get("message"))
-            or _text(body.get("detail"))
-            or (_text(data.get("message")) if isinstance(data, Mapping) else None)
-            or _text(body.get("title"))
-        )
+        specific = _text(data.get("message")) if isinstance(data, Mapping) else None
+        detail = _text(body.get("detail"))
+        if _is_problem(body):
+            # A problem's detail is its type's stock sentence; data.message says what happened.
+            message = specific or detail or _text(body.get("title"))
+        else:
+            message = _text(body.get("message")) or detail or specific or _text(body.get("title"))
         validation = body.get("validationErrors")
         if isinstance(validation, list) and validation:
             parts = [
@@ -324,6 +334,19 @@ def _message_of(body: Any, status: int) -> tuple[str, str | None]:
         squashed = " ".join(page.split())
         return (squashed[:200] or _reason(status)), None
     return _reason(status), None
+
+
+def _is_problem(body: Mapping[str, Any]) -> bool:
+    """An RFC 9457 problem (the public API's errors, API-FACTS 6.4)."""
+    return isinstance(body.get("type"), str) and isinstance(body.get("title"), str)
+
+
+def _try_again_later(body: Any) -> bool:
+    """The public API's 409 for a trigger while a job runs (``TryAgainLaterConflictProblem``)."""
+    if not isinstance(body, Mapping) or not _is_problem(body):
+        return False
+    kind: str = body["type"]
+    return body["title"] == "try-again-later" or kind.endswith("#try-again-later")
 
 
 def _running_match(message: str, body: Any) -> re.Match[str] | None:
@@ -355,13 +378,14 @@ def error_for(
     Map a non-2xx answer to its exception, without raising it.
 
     *body* is the decoded JSON, or the text when it was not JSON. A 409 whose message (or
-    problem ``data.message``) says "A sync is already running" becomes
-    :class:`SyncAlreadyRunningError`; every 5xx a :class:`ServerError`; statuses without a
-    class of their own a plain :class:`APIError`. Pure: no I/O.
+    problem ``data.message``) says "A sync is already running", or that is the public API's
+    ``try-again-later`` problem, becomes :class:`SyncAlreadyRunningError`; every 5xx a
+    :class:`ServerError`; statuses without a class of their own a plain :class:`APIError`.
+    Pure: no I/O.
     """
     message, error_id = _message_of(body, status)
     cls: type[APIError]
-    if status == 409 and _running_match(message, body):
+    if status == 409 and (_running_match(message, body) or _try_again_later(body)):
         cls = SyncAlreadyRunningError
     elif status >= 500:
         cls = ServerError

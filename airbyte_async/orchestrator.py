@@ -44,7 +44,6 @@ from .errors import (
     SyncAlreadyRunningError,
 )
 from .models import Connection, ConnectionStatus, Job, JobStatus, JobType, SyncProgress
-from .resources._backend import ConfigBackend
 
 if TYPE_CHECKING:
     from ._backend import SyncBackend
@@ -432,8 +431,8 @@ class Orchestrator:
                 f"on_running must be one of {choices}, got {on_running!r}"
             ) from None
         self.client = client
-        #: Where syncs are triggered, watched and cancelled: the client's Config API by default.
-        self.backend: SyncBackend = backend or ConfigBackend(client.connections, client.jobs)
+        #: Where syncs are triggered, watched and cancelled: the client's API by default.
+        self.backend: SyncBackend = backend or client.sync_backend()
         self.max_running = max_running
         self.max_triggers = max_triggers
         self.poll_interval = poll_interval

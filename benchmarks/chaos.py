@@ -16,6 +16,11 @@ that had already ended; nothing raised; and the run ended. Prints a table of fau
 the checks.
 
     python benchmarks/chaos.py --connections 1000 --seed 1
+    python benchmarks/chaos.py --connections 1000 --seed 1 --api public
+
+With ``--api public`` the client speaks the public REST API to a head emulator, and the faults
+of the trigger and job routes hit ``/public/v1/jobs`` (``POST`` triggers and ``GET`` polls alike)
+and ``/public/v1/jobs/{jobId}``.
 """
 
 from __future__ import annotations
@@ -67,6 +72,25 @@ FAULTS: list[dict[str, Any]] = [
     },
 ]
 
+#: The public API's routes for the Config API's ones the faults name.
+_PUBLIC_ROUTES = {
+    "connections/sync": "/public/v1/jobs",
+    "jobs/list": "/public/v1/jobs",
+    "jobs/list_for_workspaces": "/public/v1/jobs",
+    "jobs/*": "/public/v1/jobs*",
+}
+
+
+def faults_for(api: str) -> list[dict[str, Any]]:
+    """:data:`FAULTS`, aimed at the routes of *api* (``"config"`` or ``"public"``)."""
+    if api == "config":
+        return FAULTS
+    return [
+        {**f, "route": _PUBLIC_ROUTES.get(f["route"], f["route"])} if "route" in f else f
+        for f in FAULTS
+    ]
+
+
 _STATUS_OF = {
     Outcome.SUCCEEDED: "succeeded",
     Outcome.FAILED: "failed",
@@ -75,11 +99,12 @@ _STATUS_OF = {
 }
 
 
-async def chaos(connections: int, seed: int, max_running: int) -> bool:
+async def chaos(connections: int, seed: int, max_running: int, api: str = "config") -> bool:
     """Run the batch under faults; print the tables; True when every check holds."""
     # Tokens live 3 s: the client renews them many times during the run, as over a long day.
     auth = RequireClientCredentials("chaos-client", "chaos-secret", token_lifetime=3.0)
     emulator = Emulator(
+        airbyte_version="head" if api == "public" else "0.50",
         connections=connections,
         workspaces=3,
         seed=seed,
@@ -87,7 +112,7 @@ async def chaos(connections: int, seed: int, max_running: int) -> bool:
         failure_rate=0.1,
         trigger_latency=0.2,
         auth=auth,
-        faults=FAULTS,
+        faults=faults_for(api),
         record_requests=True,
     )
     started = time.monotonic()
@@ -99,6 +124,7 @@ async def chaos(connections: int, seed: int, max_running: int) -> bool:
             auth=ClientCredentials("chaos-client", "chaos-secret"),
             timeout=1.0,
             env={},
+            api=api,
         )
         async with client:
             orchestrator = Orchestrator(client, max_running=max_running, max_triggers=20)
@@ -132,7 +158,10 @@ async def chaos(connections: int, seed: int, max_running: int) -> bool:
         j for j, status in real.items() if status == "cancelled" and j not in ours
     ]
     cancels_of_ended = [j for j in cancels if real.get(j) != "cancelled"]
-    print(f"\n{connections} connections, seed {seed}, {elapsed:.1f} s, client timeout 1 s\n")
+    print(
+        f"\n{connections} connections, {api} API, seed {seed}, {elapsed:.1f} s, "
+        "client timeout 1 s\n"
+    )
     print_table(
         ["fault", "injected"],
         [
@@ -186,10 +215,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--max-running", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--api", choices=["config", "public"], default="config")
     args = parser.parse_args()
     # stamina warns of every retry on its own logger; the checks below are the report here.
     logging.getLogger("stamina").addHandler(logging.NullHandler())
-    ok = anyio.run(chaos, args.connections, args.seed, args.max_running)
+    ok = anyio.run(chaos, args.connections, args.seed, args.max_running, args.api)
     sys.exit(0 if ok else 1)
 
 

@@ -13,6 +13,10 @@ from the first job's creation to the last job's end with the ideal, so it leaves
 
     python benchmarks/orchestrate.py --connections 2000 --max-running 500
     python benchmarks/orchestrate.py --connections 10000 --max-running 10000 --only orchestrator
+    python benchmarks/orchestrate.py --connections 2000 --max-running 500 --api public
+
+``--api public`` runs the orchestrator alone, on the public REST API of a head emulator (the
+baseline is a Config API client).
 """
 
 from __future__ import annotations
@@ -92,12 +96,12 @@ async def baseline(url: str, max_running: int) -> int:
         return len(results)
 
 
-async def orchestrator(url: str, max_running: int) -> int:
+async def orchestrator(url: str, max_running: int, api: str = "config") -> int:
     """airbyte-async with its defaults: every active connection of every workspace."""
     from airbyte_async import AirbyteClient, NoAuth
     from airbyte_async.orchestrator import Orchestrator, Selection
 
-    async with AirbyteClient(url, auth=NoAuth(), env={}, timeout=300) as client:
+    async with AirbyteClient(url, auth=NoAuth(), env={}, timeout=300, api=api) as client:
         results = await Orchestrator(client, max_running=max_running).run(
             Selection(all_workspaces=True)
         )
@@ -146,16 +150,18 @@ def warm_up() -> None:
     structure({**connection, "status": "active", "syncCatalog": {"streams": []}}, Connection)
 
 
-def contender_main(role: str, url: str, max_running: int) -> None:
+def contender_main(role: str, url: str, max_running: int, api: str = "config") -> None:
     """Run one contender in this process and print its JSON line (imports are not timed)."""
     import aiohttp  # noqa: F401
 
     if role == "orchestrator":
         warm_up()
-    work = baseline if role == "baseline" else orchestrator
     started = time.time()
     with measure() as m:
-        done = asyncio.run(work(url, max_running))
+        if role == "baseline":
+            done = asyncio.run(baseline(url, max_running))
+        else:
+            done = asyncio.run(orchestrator(url, max_running, api))
     print(json.dumps({"role": role, "results": done, "started": started, **m.as_dict()}))
 
 
@@ -169,18 +175,24 @@ def main() -> None:
     parser.add_argument("--only", choices=["baseline", "orchestrator"])
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--api", choices=["config", "public"], default="config")
     args = parser.parse_args()
     if args.role:
-        contender_main(args.role, args.url, args.max_running)
+        contender_main(args.role, args.url, args.max_running, args.api)
         return
 
     flags = ["--connections", str(args.connections), "--seed", str(args.seed)]
     flags += ["--sync-duration", *(str(d) for d in args.duration)]
     roles = [args.only] if args.only else ["baseline", "orchestrator"]
+    if args.api == "public":
+        flags += ["--airbyte-version", "head"]
+        roles = ["orchestrator"]
     rows = []
     for role in roles:
         with emulator_process(*flags) as url:
-            mine = run_contender(__file__, role, url, "--max-running", str(args.max_running))
+            mine = run_contender(
+                __file__, role, url, "--max-running", str(args.max_running), "--api", args.api
+            )
             stats = emulator_stats(url)
         durations = [stats["job_durations"][k] for k in sorted(stats["job_durations"], key=int)]
         ideal = ideal_makespan(durations, args.max_running)

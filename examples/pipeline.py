@@ -18,6 +18,15 @@ Against a real Airbyte::
     AIRBYTE_URL=http://localhost:8000 AIRBYTE_USERNAME=airbyte AIRBYTE_PASSWORD=password \\
     PG_HOST=db.internal PG_PASSWORD=... S3_ENDPOINT=http://minio:9000 \\
     S3_ACCESS_KEY_ID=... S3_SECRET_ACCESS_KEY=... python examples/pipeline.py
+
+On the public REST API (Airbyte Cloud, or ``AIRBYTE_API=public`` anywhere, the emulator
+included) the same script runs with three differences, each printed as it is met: connector
+definitions are not looked up by name (Airbyte's registry ids are used), the source and
+destination are not checked (the public API has no checks), and the schedule is a cron every
+6 hours (the public API takes no basic schedules)::
+
+    AIRBYTE_URL=https://api.airbyte.com/v1 AIRBYTE_CLIENT_ID=... AIRBYTE_CLIENT_SECRET=... \\
+    PG_PASSWORD=... S3_ACCESS_KEY_ID=... S3_SECRET_ACCESS_KEY=... python examples/pipeline.py
 """
 
 from __future__ import annotations
@@ -38,13 +47,19 @@ from airbyte_async import (
     SyncMode,
 )
 from airbyte_async.catalog import StreamSelection, select_streams
-from airbyte_async.models import BasicSchedule, ScheduleData, ScheduleType, TimeUnit
+from airbyte_async.models import BasicSchedule, CronSchedule, ScheduleData, TimeUnit
 from airbyte_async.testing import Emulator
 
 SOURCE = "shop-postgres"
 DESTINATION = "shop-lake"
 CONNECTION = "shop-postgres-to-lake"
 STREAMS = ("customers", "orders")
+
+#: Airbyte's registry ids of the Postgres source and the S3 destination, the same on every
+#: deployment that takes these connectors from the registry: what the public API is given, as
+#: it has no lookup of definitions by name.
+POSTGRES_DEFINITION_ID = "decd338e-5647-4c0b-adf4-da0e75f5a750"
+S3_DEFINITION_ID = "4816b78f-1489-44c1-9060-4b19d5fa9362"
 
 
 def _setting(env: Mapping[str, str], name: str, default: str | None) -> str:
@@ -89,37 +104,30 @@ async def ensure_pipeline(
 ) -> Connection:
     """The connection, with its source and destination, as declared here; prints each step."""
     workspace_id = (await client.workspaces.default()).workspace_id
-    # Definitions are found by name; their ids differ from one deployment to the next.
-    postgres = await client.source_definitions.find("Postgres", workspace_id=workspace_id)
-    s3 = await client.destination_definitions.find("S3", workspace_id=workspace_id)
+    postgres_id, s3_id = await definition_ids(client, workspace_id)
 
     source = await client.sources.ensure(
         workspace_id=workspace_id,
         name=SOURCE,
-        definition_id=postgres.definition_id,
+        definition_id=postgres_id,
         configuration=postgres_configuration(env, real=real),
     )
     destination = await client.destinations.ensure(
         workspace_id=workspace_id,
         name=DESTINATION,
-        definition_id=s3.definition_id,  # a *destination* definition's id
+        definition_id=s3_id,  # a *destination* definition's id
         configuration=s3_configuration(env, real=real),
     )
     print(f"source {SOURCE}: {source.action}; destination {DESTINATION}: {destination.action}")
 
     source_id, destination_id = source.value.source_id, destination.value.destination_id
-    checks = {
-        "source": await client.sources.check_connection(source_id=source_id),
-        "destination": await client.destinations.check_connection(destination_id=destination_id),
-    }
-    for what, check in checks.items():
-        if not check.succeeded:
-            raise SystemExit(f"the {what} check failed: {check.message}")
+    await check(client, source_id, destination_id)
 
     schema = await client.sources.discover_schema(source_id=source_id)
     if schema.catalog is None:
         reason = schema.failure.describe() if schema.failure else "no reason given"
         raise SystemExit(f"discovering the source's streams failed: {reason}")
+    schedule = every_six_hours(client)
     catalog = select_streams(
         schema.catalog,
         *(
@@ -138,12 +146,46 @@ async def ensure_pipeline(
         destination_id=destination_id,
         name=CONNECTION,
         sync_catalog=catalog,
-        schedule_type=ScheduleType.BASIC,
-        schedule_data=ScheduleData(basic_schedule=BasicSchedule(time_unit=TimeUnit.HOURS, units=6)),
+        schedule_data=schedule,  # basic or cron, as the data says
     )
     changed = f" ({', '.join(connection.changes)})" if connection.changes else ""
     print(f"connection {CONNECTION}: {connection.action}{changed}")
     return connection.value
+
+
+async def definition_ids(client: AirbyteClient, workspace_id: str) -> tuple[str, str]:
+    """The Postgres source's and the S3 destination's definition ids."""
+    if client.api == "public":
+        print("(public API: no definition lookup by name; using Airbyte's registry ids)")
+        return POSTGRES_DEFINITION_ID, S3_DEFINITION_ID
+    # Found by name: a deployment's own connectors have ids of their own.
+    postgres = await client.source_definitions.find("Postgres", workspace_id=workspace_id)
+    s3 = await client.destination_definitions.find("S3", workspace_id=workspace_id)
+    return postgres.definition_id, s3.definition_id
+
+
+async def check(client: AirbyteClient, source_id: str, destination_id: str) -> None:
+    """Check that the source and the destination can connect; stop when one cannot."""
+    if client.api == "public":
+        print("(public API: no connection checks; skipped)")
+        return
+    checks = {
+        "source": await client.sources.check_connection(source_id=source_id),
+        "destination": await client.destinations.check_connection(destination_id=destination_id),
+    }
+    for what, result in checks.items():
+        if not result.succeeded:
+            raise SystemExit(f"the {what} check failed: {result.message}")
+
+
+def every_six_hours(client: AirbyteClient) -> ScheduleData:
+    """Every 6 hours: a basic schedule, or a cron in UTC where basic ones are not taken."""
+    if client.api == "public":
+        print("(public API: no basic schedules; a cron every 6 hours, UTC)")
+        return ScheduleData(
+            cron=CronSchedule(cron_expression="0 0 */6 * * ?", cron_time_zone="UTC")
+        )
+    return ScheduleData(basic_schedule=BasicSchedule(time_unit=TimeUnit.HOURS, units=6))
 
 
 async def sync(client: AirbyteClient, connection_id: str, *, poll_interval: float) -> Job:
@@ -185,9 +227,12 @@ async def main() -> None:
         async with AirbyteClient() as client:  # URL and credentials from AIRBYTE_*
             await run(client)
         return
-    async with Emulator(sync_duration=(0.5, 1.5)) as emulator:
+    api = os.environ.get("AIRBYTE_API") or "auto"
+    # The emulator serves the public API as the newest servers do.
+    version = "head" if api == "public" else "0.50"
+    async with Emulator(airbyte_version=version, sync_duration=(0.5, 1.5)) as emulator:
         print(f"(no AIRBYTE_URL: using an embedded Airbyte emulator at {emulator.url})")
-        async with AirbyteClient(emulator.url, env={}) as client:
+        async with AirbyteClient(emulator.url, env={}, api=api) as client:
             await run(client, {}, real=False, poll_interval=0.2)
 
 

@@ -32,7 +32,8 @@ examples:
 
 credentials come from --username/--password, --token or --client-id/--client-secret, else from
 AIRBYTE_USERNAME/AIRBYTE_PASSWORD, AIRBYTE_TOKEN or AIRBYTE_CLIENT_ID/AIRBYTE_CLIENT_SECRET;
-the server from --url, else AIRBYTE_URL.
+the server from --url, else AIRBYTE_URL; the API from --api, else AIRBYTE_API, else the URL
+(https://api.airbyte.com/v1 and .../api/public/v1 speak the public REST API).
 """
 
 

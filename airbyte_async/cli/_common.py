@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import anyio
 
 from .._auth import Auth, BasicAuth, BearerToken, ClientCredentials
-from .._client import AirbyteClient
+from .._client import APIS, AirbyteClient
 from ..errors import AirbyteError, InvalidArgumentError
 
 __all__ = [
@@ -65,6 +65,12 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     """``--url`` and the credential flags every client command takes."""
     group = parser.add_argument_group("server")
     group.add_argument("--url", help="Airbyte URL (default: $AIRBYTE_URL)")
+    group.add_argument(
+        "--api",
+        choices=APIS,
+        help="the Config API or the public REST API (default: $AIRBYTE_API, else auto: the "
+        "public one for api.airbyte.com and .../api/public/v1 URLs)",
+    )
     group.add_argument("--username", help="basic auth user (default: $AIRBYTE_USERNAME)")
     group.add_argument("--password", help="basic auth password (default: $AIRBYTE_PASSWORD)")
     group.add_argument("--token", help="bearer token (default: $AIRBYTE_TOKEN)")
@@ -101,6 +107,7 @@ def client_from_args(args: argparse.Namespace, **options: object) -> AirbyteClie
         if not args.username:
             raise InvalidArgumentError("--password needs --username")
         auth = BasicAuth(args.username, args.password or "")
+    options.setdefault("api", args.api)
     return AirbyteClient(args.url, auth=auth, timeout=args.request_timeout, **options)  # type: ignore[arg-type]
 
 

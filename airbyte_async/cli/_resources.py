@@ -159,7 +159,7 @@ async def _workspaces_list(args: argparse.Namespace, client: AirbyteClient) -> N
             )
         found.append(workspace)
     if not args.json:
-        rows = [(w.workspace_id, w.name, w.slug) for w in found]
+        rows = [(w.workspace_id, w.name, w.slug or "") for w in found]
         _table(("ID", "NAME", "SLUG"), rows, empty="no workspaces")
 
 

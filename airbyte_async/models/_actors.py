@@ -34,7 +34,8 @@ class Actor:
 
     *configuration* is the connector configuration exactly as the server sent it; secrets come
     back masked by the server and are also hidden from ``repr``. *definition_id* and
-    *definition_name* name the connector definition.
+    *definition_name* name the connector definition; *connector_type* is the public REST API's
+    ``sourceType`` / ``destinationType`` (``"postgres"``), which the Config API does not send.
     """
 
     workspace_id: str
@@ -49,6 +50,7 @@ class Actor:
     last_sync: datetime | None = None
     is_version_override_applied: bool | None = None
     is_entitled: bool | None = None
+    connector_type: str | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -20,12 +20,13 @@ class Workspace:
     A workspace (``WorkspaceRead``).
 
     *organization_id* is set from 0.50 on (required on 1.x and later); *default_geography* exists
-    on 0.x and *dataplane_group_id* on recent servers.
+    on 0.x and *dataplane_group_id* on recent servers. Read from the public REST API, a
+    workspace has no *slug* and carries *data_residency* instead.
     """
 
     workspace_id: str
     name: str
-    slug: str
+    slug: str | None = None
     customer_id: str | None = None
     organization_id: str | None = None
     email: str | None = None
@@ -39,6 +40,7 @@ class Workspace:
     default_geography: str | None = None
     dataplane_group_id: str | None = None
     tombstone: bool | None = None
+    data_residency: str | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 import random
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import stamina
@@ -120,6 +121,7 @@ async def trigger_exactly_once(
     connection_id: str,
     job_type: JobType,
     rounds: int = 6,
+    read: Callable[[Any], Job] | None = None,
 ) -> Job:
     """
     Call *route* (``connections/sync`` or ``connections/reset``) so that at most one job starts,
@@ -138,6 +140,8 @@ async def trigger_exactly_once(
     trigger's error when it is not transient, and the last error when *rounds* rounds end
     without a job (with a note when a possible job could not be looked for). A 2xx answer that
     does not fit a job proves the job was started: it is looked up, never triggered again.
+    *read* turns the answer into the job (default: a Config API ``JobInfoRead``); the public
+    API's backend sends ``POST /jobs`` through *request* and reads its answer there.
     """
     if rounds < 1:
         raise InvalidArgumentError(f"rounds must be at least 1, got {rounds!r}")
@@ -170,7 +174,7 @@ async def trigger_exactly_once(
             log.info("no job from the uncertain %s for %s: triggering again", route, connection_id)
         try:
             data = await request(route, body, idempotent=False)
-            return structure(data, Job, route=route)
+            return structure(data, Job, route=route) if read is None else read(data)
         except SyncAlreadyRunningError:
             if not may_have_started:
                 raise

@@ -27,6 +27,8 @@ from ._auth import RequireBasic, RequireBearer, RequireClientCredentials
 from ._errors import ApiError, error_body, invalid_input, unreadable
 from ._faults import Fault, FaultInjector
 from ._load import Overloaded
+from ._public_routes import PREFIX as PUBLIC_PREFIX
+from ._public_routes import PublicApi, is_open, public_route_key, unexpected_problem
 from ._routes import Api, Route, check_route
 from ._stats import RecordedRequest
 from ._validate import MISSING, problems, request_shape
@@ -69,7 +71,8 @@ def _nginx_page(status: int, reason: str) -> str:
 def route_key(path: str) -> str:
     """The spec path for a request path: ``/api/v1/jobs/get/`` becomes ``/v1/jobs/get``."""
     key = path.removeprefix("/api") if path.startswith("/api/") else path
-    return key.rstrip("/") or "/"
+    key = key.rstrip("/") or "/"
+    return public_route_key(key) if key.startswith(PUBLIC_PREFIX + "/") else key
 
 
 def reset_transport(transport: asyncio.Transport | None) -> None:
@@ -119,6 +122,9 @@ class Http:
     reset_stats: Callable[[], None]
     #: Bumped by every restart; a request that outlives one does not act.
     generation: int = 0
+    public: PublicApi = attrs.field(
+        init=False, default=attrs.Factory(lambda self: PublicApi(self.api), takes_self=True)
+    )
 
     @property
     def version(self) -> str:
@@ -193,6 +199,8 @@ class Http:
                 exception_class="java.lang.RuntimeException",
                 known=False,
             )
+            if request.path.startswith("/api" + PUBLIC_PREFIX + "/"):
+                return unexpected_problem(error.status, error.message)
             return _json(error_body(error, self.version), error.status)
         if kind == "proxy_error":
             status = fault.status or 502
@@ -246,10 +254,14 @@ class Http:
         incoming = _INCOMING.get()
         route_path = incoming.route
         found = check_route(route_path, self.version)
-        if not (found is not None and found.public):
+        if not (found is not None and found.public) and not is_open(route_path):
             denied = self._authenticate(request, route_path)
             if denied is not None:
                 return denied
+        if found is None and route_path.startswith(PUBLIC_PREFIX) and self.version == "head":
+            answer = await self.public.handle(request, incoming.raw, incoming.body)
+            if answer is not None:
+                return answer
         if found is None:
             return _micronaut_error(404, "Not Found", "Page Not Found", request.path)
         if request.method != found.method:

@@ -1,0 +1,839 @@
+"""
+The resources on the public REST API (``https://api.airbyte.com/v1``, ``/api/public/v1``).
+
+Each class is the Config API resource of the same name with its wire details replaced: the
+methods both APIs have keep their signatures and models, so code written against
+``client.jobs`` runs on either. The Config API resource underneath is given a request callable
+that refuses every call with :class:`~airbyte_async.errors.UnsupportedOperationError`, so an
+operation only the Config API has can never send a request that would 404; the known ones
+say what to use instead.
+
+The public API differs in ways callers see (public-api-head.yaml, API-FACTS 7):
+
+- jobs carry no attempts, logs or per-stream counts; ``rowsSynced``/``bytesSynced`` become
+  :attr:`Job.aggregated_stats`, and :attr:`Job.updated_at` is the start plus ``duration``;
+- a job list filters by one status: several are filtered here, on pages the server cut;
+- a connection lists its selected streams only (the server stores no others), without their
+  namespaces; schedules are manual or cron (a cron in UTC unless the server names a zone);
+- ``DELETE /jobs/{id}`` refuses a job that is not running (409): :meth:`PublicJobs.cancel`
+  then reads the job and returns it as it ended.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, NoReturn, Protocol, TypeVar, Unpack
+
+import attrs
+
+from .._backend import JobChange
+from .._serde import structure, unstructure
+from .._transport import ObjectHook
+from ..errors import ConflictError, InvalidArgumentError, NoMatchError, UnsupportedOperationError
+from ..models import (
+    AttemptStats,
+    BasicSchedule,
+    Catalog,
+    CheckResult,
+    Connection,
+    ConnectionSettings,
+    ConnectionSettingsArgs,
+    ConnectionStatus,
+    CronSchedule,
+    Destination,
+    DestinationSyncMode,
+    DiscoveredSchema,
+    InstanceConfiguration,
+    Job,
+    JobPage,
+    JobStatus,
+    JobType,
+    NamespaceDefinition,
+    NonBreakingChangesPreference,
+    OpenEnum,
+    Schedule,
+    ScheduleData,
+    ScheduleType,
+    Source,
+    Stream,
+    StreamAndConfig,
+    StreamConfig,
+    SyncMode,
+    SyncProgress,
+    TimeUnit,
+    Workspace,
+)
+from ..models import _public_wire as pw
+from ._actors import Actors
+from ._base import Request
+from ._reconcile import trigger_exactly_once
+from .connections import Connections, _settings
+from .destinations import Destinations
+from .jobs import DEFAULT_PAGE_SIZE, Jobs, _iso, _job_types, _order
+from .sources import Sources
+from .workspaces import Workspaces
+
+__all__ = [
+    "PublicCall",
+    "PublicConnections",
+    "PublicDestinations",
+    "PublicJobs",
+    "PublicSources",
+    "PublicWorkspaces",
+    "config_only",
+]
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+E = TypeVar("E", bound=OpenEnum)
+A = TypeVar("A", Source, Destination)
+
+#: The largest ``limit`` the public API takes.
+MAX_PAGE = 100
+
+
+class PublicCall(Protocol):
+    """
+    Perform one public API call and return its decoded JSON (None for 204).
+
+    *path* is relative to the public API's root (``"jobs/7"``); *query* is sent as given
+    (repeated keys for arrays). *idempotent* as for the Config API's
+    :class:`~airbyte_async.resources._base.Request`.
+    """
+
+    async def __call__(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Sequence[tuple[str, str]] = (),
+        body: Mapping[str, Any] | None = None,
+        idempotent: bool,
+    ) -> Any: ...
+
+
+def unsupported(
+    operation: str, instead: str, *, why: str = "exists only on the Config API"
+) -> NoReturn:
+    """Raise :class:`UnsupportedOperationError` for *operation*, naming what to do *instead*."""
+    raise UnsupportedOperationError(f"{operation} {why}, not on the public REST API; {instead}")
+
+
+def config_only() -> Request:
+    """A Config API request callable that refuses every call without sending it."""
+
+    async def refuse(
+        route: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        idempotent: bool,
+        method: str = "POST",
+        object_hook: ObjectHook | None = None,
+    ) -> Any:
+        unsupported(
+            route,
+            "use AirbyteClient(api='config') against a self-managed server",
+            why="is a Config API route this client offers",
+        )
+
+    return refuse
+
+
+async def _read(
+    api: PublicCall, path: str, cls: type[T], query: Sequence[tuple[str, str]] = ()
+) -> T:
+    data = await api("GET", path, query=query, idempotent=True)
+    return structure(data, cls, route=path)
+
+
+async def _write(api: PublicCall, method: str, path: str, body: object, cls: type[T]) -> T:
+    data = await api(method, path, body=unstructure(body), idempotent=method != "POST")
+    return structure(data, cls, route=path)
+
+
+class _Page(Protocol[T_co]):
+    """A list answer: ``{data, next, previous}``."""
+
+    @property
+    def data(self) -> tuple[T_co, ...]: ...
+
+    @property
+    def next(self) -> str | None: ...
+
+
+async def _pages(
+    api: PublicCall,
+    path: str,
+    cls: type[_Page[T]],
+    query: Sequence[tuple[str, str]],
+    size: int = MAX_PAGE,
+) -> AsyncIterator[T]:
+    """Every item of a list, by ``limit``/``offset`` built here: the server's ``next`` link
+    drops most filters (``PaginationMapper``)."""
+    offset = 0
+    while True:
+        paged = [*query, ("limit", str(size)), ("offset", str(offset))]
+        page = await _read(api, path, cls, paged)
+        for item in page.data:
+            yield item
+        if not page.next or len(page.data) < size:
+            return
+        offset += len(page.data)
+
+
+# -- conversions ------------------------------------------------------------------------------
+
+_JOB_TYPES = {"sync": JobType.SYNC, "reset": JobType.RESET_CONNECTION}
+_PUBLIC_JOB_TYPES = {
+    JobType.SYNC: "sync",
+    JobType.RESET_CONNECTION: "reset",
+    JobType.CLEAR: "clear",
+}
+_DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$")
+
+
+def _duration(text: str | None) -> timedelta | None:
+    match = _DURATION.match(text or "")
+    if match is None:
+        return None
+    hours, minutes, secs = (float(g) if g else 0.0 for g in match.groups())
+    return timedelta(hours=hours, minutes=minutes, seconds=secs)
+
+
+def job_of(r: pw.JobResponse) -> Job:
+    """The :class:`Job` a JobResponse describes (no attempts: the public API has none)."""
+    created = r.start_time
+    elapsed = _duration(r.duration)
+    updated = r.last_updated_at or (created + elapsed if elapsed is not None else created)
+    stats = None
+    if r.rows_synced is not None or r.bytes_synced is not None:
+        stats = AttemptStats(records_committed=r.rows_synced, bytes_committed=r.bytes_synced)
+    return Job(
+        id=r.job_id,
+        job_type=_JOB_TYPES.get(r.job_type) or JobType(r.job_type),
+        config_id=r.connection_id,
+        status=r.status,
+        created_at=created,
+        updated_at=updated,
+        aggregated_stats=stats,
+    )
+
+
+def _workspace_of(r: pw.WorkspaceResponse) -> Workspace:
+    return Workspace(workspace_id=r.workspace_id, name=r.name, data_residency=r.data_residency)
+
+
+def _source_of(r: pw.SourceResponse) -> Source:
+    return Source(
+        source_id=r.source_id,
+        workspace_id=r.workspace_id,
+        name=r.name,
+        definition_id=r.definition_id,
+        configuration=r.configuration,
+        created_at=r.created_at,
+        connector_type=r.source_type,
+    )
+
+
+def _destination_of(r: pw.DestinationResponse) -> Destination:
+    return Destination(
+        destination_id=r.destination_id,
+        workspace_id=r.workspace_id,
+        name=r.name,
+        definition_id=r.definition_id,
+        configuration=r.configuration,
+        created_at=r.created_at,
+        connector_type=r.destination_type,
+    )
+
+
+# The public ConnectionSyncModeEnum and the (read, write) pair each stands for.
+_MODES: dict[str, tuple[SyncMode, DestinationSyncMode]] = {
+    f"{sync}_{public}": (SyncMode(sync), DestinationSyncMode(write))
+    for sync, public, write in (
+        ("full_refresh", "overwrite", "overwrite"),
+        ("full_refresh", "overwrite_deduped", "overwrite_dedup"),
+        ("full_refresh", "append", "append"),
+        ("full_refresh", "update", "update"),
+        ("full_refresh", "soft_delete", "soft_delete"),
+        ("incremental", "append", "append"),
+        ("incremental", "deduped_history", "append_dedup"),
+        ("incremental", "update", "update"),
+        ("incremental", "soft_delete", "soft_delete"),
+    )
+}
+_PUBLIC_MODES = {pair: name for name, pair in _MODES.items()}
+# The public API's names for values it spells differently.
+_NAMESPACES: dict[str, NamespaceDefinition] = {"custom_format": NamespaceDefinition.CUSTOM_FORMAT}
+_PREFERENCES: dict[str, NonBreakingChangesPreference] = {
+    "disable_connection": NonBreakingChangesPreference.DISABLE
+}
+_NONE = pw.StreamConfigurations()
+_CRON_ZONE = re.compile(r"[A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)*")
+_BASIC = re.compile(r"^Every (\d+) (\w+)$")
+
+
+def _read_enum(value: str | None, cls: type[E], renamed: Mapping[str, E]) -> E | None:
+    """*value* as a *cls*, where the public API names it differently as *renamed* says."""
+    return None if value is None else renamed.get(value) or cls(value)
+
+
+def _write_enum(value: OpenEnum | None, renamed: Mapping[str, OpenEnum]) -> str | None:
+    """*value* under the public API's name for it."""
+    if value is None:
+        return None
+    return next((public for public, ours in renamed.items() if ours is value), str(value))
+
+
+def _catalog_of(configurations: pw.StreamConfigurations) -> Catalog:
+    streams = []
+    for s in configurations.streams:
+        sync, write = _MODES.get(
+            s.sync_mode or "full_refresh_overwrite", _MODES["full_refresh_overwrite"]
+        )
+        config = StreamConfig(
+            sync_mode=sync,
+            destination_sync_mode=write,
+            selected=True,
+            cursor_field=s.cursor_field,
+            primary_key=s.primary_key,
+        )
+        streams.append(
+            StreamAndConfig(stream=Stream(name=s.name, namespace=s.namespace), config=config)
+        )
+    return Catalog(streams=tuple(streams))
+
+
+def _schedule_of(r: pw.ScheduleResponse) -> tuple[ScheduleType, ScheduleData | None]:
+    """A schedule read back: cron expressions carry their zone after the last space."""
+    if r.schedule_type == "cron" and r.cron_expression:
+        expression, zone = r.cron_expression, "UTC"
+        head, _, last = expression.rpartition(" ")
+        if len(expression.split()) >= 7 and _CRON_ZONE.fullmatch(last):
+            expression, zone = head, last
+        cron = CronSchedule(cron_expression=expression, cron_time_zone=zone)
+        return ScheduleType.CRON, ScheduleData(cron=cron)
+    if r.schedule_type == "basic" and (m := _BASIC.match(r.basic_timing or "")):
+        basic = BasicSchedule(units=int(m.group(1)), time_unit=TimeUnit(m.group(2).lower()))
+        return ScheduleType.BASIC, ScheduleData(basic_schedule=basic)
+    return ScheduleType(r.schedule_type), None
+
+
+def connection_of(r: pw.ConnectionResponse) -> Connection:
+    """The :class:`Connection` a ConnectionResponse describes."""
+    schedule_type, schedule_data = _schedule_of(r.schedule)
+    namespace = r.namespace_definition
+    preference = r.non_breaking_schema_updates_behavior
+    return Connection(
+        connection_id=r.connection_id,
+        name=r.name,
+        source_id=r.source_id,
+        destination_id=r.destination_id,
+        status=r.status,
+        sync_catalog=_catalog_of(r.configurations),
+        workspace_id=r.workspace_id,
+        schedule_type=schedule_type,
+        schedule_data=schedule_data,
+        namespace_definition=_read_enum(namespace, NamespaceDefinition, _NAMESPACES),
+        namespace_format=r.namespace_format,
+        prefix=r.prefix,
+        non_breaking_changes_preference=_read_enum(
+            preference, NonBreakingChangesPreference, _PREFERENCES
+        ),
+        created_at=r.created_at,
+        status_reason=r.status_reason,
+    )
+
+
+def _configurations_for(catalog: Catalog) -> pw.StreamConfigurations:
+    """The selected streams of *catalog*, as the public API names their modes."""
+    streams = []
+    for pair in catalog.selected:
+        config = pair.config
+        assert config is not None
+        mode = _PUBLIC_MODES.get((config.sync_mode, config.destination_sync_mode))
+        if mode is None:
+            raise InvalidArgumentError(
+                f"stream {pair.stream.name}: the public API has no mode for "
+                f"{config.sync_mode}/{config.destination_sync_mode}"
+            )
+        streams.append(
+            pw.StreamConfiguration(
+                name=pair.stream.name,
+                namespace=pair.stream.namespace,
+                sync_mode=mode,
+                cursor_field=config.cursor_field or None,
+                primary_key=config.primary_key or None,
+            )
+        )
+    return pw.StreamConfigurations(streams=tuple(streams))
+
+
+def _public_schedule(
+    schedule_type: ScheduleType | None, data: ScheduleData | None
+) -> pw.ScheduleRequest | None:
+    if schedule_type is None:
+        return None
+    if schedule_type is ScheduleType.MANUAL:
+        return pw.ScheduleRequest(schedule_type="manual")
+    if schedule_type is ScheduleType.CRON and data is not None and data.cron is not None:
+        if data.cron.cron_time_zone != "UTC":
+            raise InvalidArgumentError("the public API runs cron schedules in UTC only")
+        return pw.ScheduleRequest(schedule_type="cron", cron_expression=data.cron.cron_expression)
+    raise InvalidArgumentError(
+        "the public API takes manual or cron schedules, not basic ones: give a cron schedule"
+    )
+
+
+def _connection_fields(name: str | None, settings: ConnectionSettings) -> dict[str, Any]:
+    """The public API's connection fields for *name* and *settings* (None: left out)."""
+    catalog = settings.sync_catalog
+    return {
+        "name": name,
+        "status": settings.status,
+        "configurations": None if catalog is None else _configurations_for(catalog),
+        "schedule": _public_schedule(settings.schedule_type, settings.schedule_data),
+        "namespace_definition": _write_enum(settings.namespace_definition, _NAMESPACES),
+        "namespace_format": settings.namespace_format,
+        "prefix": settings.prefix,
+        "non_breaking_schema_updates_behavior": _write_enum(
+            settings.non_breaking_changes_preference, _PREFERENCES
+        ),
+    }
+
+
+# -- resources ---------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class PublicWorkspaces(Workspaces):
+    """Workspaces on the public API: get, list, and :meth:`default` (the first one listed)."""
+
+    _api: PublicCall = attrs.field(kw_only=True)
+
+    async def get(self, *, workspace_id: str) -> Workspace:
+        """The workspace *workspace_id*."""
+        return _workspace_of(
+            await _read(self._api, f"workspaces/{workspace_id}", pw.WorkspaceResponse)
+        )
+
+    async def list(self) -> AsyncIterator[Workspace]:
+        """Every workspace the credentials may see."""
+        async for found in _pages(self._api, "workspaces", pw.WorkspacesResponse, ()):
+            yield _workspace_of(found)
+
+    async def default(self) -> Workspace:
+        """The first workspace listed; :class:`~airbyte_async.errors.NoMatchError` if none."""
+        async for found in self.list():
+            return found
+        raise NoMatchError("no workspace found on the public API (GET /workspaces was empty)")
+
+    async def get_by_slug(self, *, slug: str) -> Workspace:
+        """Not on the public API: workspaces there have no slug."""
+        unsupported("workspaces/get_by_slug", "list the workspaces and match by name")
+
+    async def instance_configuration(self) -> InstanceConfiguration:
+        """Not on the public API."""
+        unsupported("instance_configuration", "use workspaces.default() for a workspace")
+
+
+class _PublicActors(Actors[A]):
+    """The public API's side of sources and destinations (mixed into both resources)."""
+
+    __slots__ = ()
+    _api: PublicCall
+
+    @property
+    def _answer(self) -> type[pw.SourceResponse] | type[pw.DestinationResponse]:
+        raise NotImplementedError
+
+    @property
+    def _listing(self) -> type[pw.SourcesResponse] | type[pw.DestinationsResponse]:
+        raise NotImplementedError
+
+    def _model(self, answer: Any) -> A:
+        raise NotImplementedError
+
+    async def create(
+        self, *, workspace_id: str, name: str, definition_id: str, configuration: Mapping[str, Any]
+    ) -> A:
+        """Create one from *definition_id* (``POST /sources`` or ``/destinations``)."""
+        body = pw.ActorCreateRequest(
+            name=name,
+            workspace_id=workspace_id,
+            configuration=dict(configuration),
+            definition_id=definition_id,
+        )
+        path = self._kind.route
+        return self._model(await _write(self._api, "POST", path, body, self._answer))
+
+    async def list(self, *, workspace_id: str) -> AsyncIterator[A]:
+        """Every one in *workspace_id*, over all pages."""
+        query = [(pw.WORKSPACE_IDS, workspace_id)]
+        async for found in _pages(self._api, self._kind.route, self._listing, query):
+            yield self._model(found)
+
+    async def _get(self, actor_id: str) -> A:
+        path = f"{self._kind.route}/{actor_id}"
+        return self._model(await _read(self._api, path, self._answer))
+
+    async def _update(
+        self, actor_id: str, name: str | None, configuration: Mapping[str, Any] | None
+    ) -> A:
+        """A new configuration replaces the old one (``PUT``); a new name alone is a ``PATCH``."""
+        path = f"{self._kind.route}/{actor_id}"
+        if configuration is None:
+            patch = pw.ActorPatchRequest(name=name)
+            return self._model(await _write(self._api, "PATCH", path, patch, self._answer))
+        if name is None:
+            name = (await self._get(actor_id)).name
+        put = pw.ActorPutRequest(name=name, configuration=dict(configuration))
+        return self._model(await _write(self._api, "PUT", path, put, self._answer))
+
+    async def _delete(self, actor_id: str) -> None:
+        await self._api("DELETE", f"{self._kind.route}/{actor_id}", idempotent=False)
+
+    async def _check(self, actor_id: str) -> CheckResult:
+        unsupported(f"{self._kind.route}/check_connection", "run a sync and read its job")
+
+
+@attrs.frozen
+class PublicSources(_PublicActors[Source], Sources):
+    """Sources on the public API; :meth:`discover_schema` reads ``GET /streams``."""
+
+    _api: PublicCall = attrs.field(kw_only=True)
+
+    @property
+    def _answer(self) -> type[pw.SourceResponse]:
+        return pw.SourceResponse
+
+    @property
+    def _listing(self) -> type[pw.SourcesResponse]:
+        return pw.SourcesResponse
+
+    def _model(self, answer: Any) -> Source:
+        return _source_of(answer)
+
+    async def discover_schema(
+        self, *, source_id: str, disable_cache: bool = False
+    ) -> DiscoveredSchema:
+        """
+        The source's streams (``GET /streams``): names, supported read modes, cursors and keys,
+        without JSON schemas and without stream configurations.
+        """
+        query = [(pw.SOURCE_ID, source_id)]
+        if disable_cache:
+            query.append((pw.IGNORE_CACHE, "true"))
+        data = await self._api("GET", "streams", query=query, idempotent=True)
+        found = structure(data, tuple[pw.StreamProperties, ...], route="streams")
+        streams = tuple(
+            StreamAndConfig(
+                stream=Stream(
+                    name=s.stream_name,
+                    namespace=s.streamnamespace,
+                    supported_sync_modes=tuple(
+                        dict.fromkeys(_MODES[m][0] for m in s.sync_modes if m in _MODES)
+                    ),
+                    source_defined_cursor=s.source_defined_cursor_field,
+                    default_cursor_field=s.default_cursor_field,
+                    source_defined_primary_key=s.source_defined_primary_key,
+                )
+            )
+            for s in found
+        )
+        return DiscoveredSchema(catalog=Catalog(streams=streams))
+
+
+@attrs.frozen
+class PublicDestinations(_PublicActors[Destination], Destinations):
+    """Destinations on the public API."""
+
+    _api: PublicCall = attrs.field(kw_only=True)
+
+    @property
+    def _answer(self) -> type[pw.DestinationResponse]:
+        return pw.DestinationResponse
+
+    @property
+    def _listing(self) -> type[pw.DestinationsResponse]:
+        return pw.DestinationsResponse
+
+    def _model(self, answer: Any) -> Destination:
+        return _destination_of(answer)
+
+
+@attrs.frozen
+class PublicJobs(Jobs):
+    """Jobs on the public API: get, list, cancel, wait. No attempts, hence no logs."""
+
+    _api: PublicCall = attrs.field(kw_only=True)
+
+    async def get(self, *, job_id: int) -> Job:
+        """The job *job_id* (``GET /jobs/{jobId}``)."""
+        return job_of(await _read(self._api, f"jobs/{job_id}", pw.JobResponse))
+
+    async def get_light(self, *, job_id: int) -> Job:
+        """The same as :meth:`get`: the public API's job is always the light one."""
+        return await self.get(job_id=job_id)
+
+    async def cancel(self, *, job_id: int) -> Job:
+        """
+        Cancel the job (``DELETE /jobs/{jobId}``). The server refuses a job that is not running
+        (409): it ended, and it is returned as it ended. Safe to repeat.
+        """
+        try:
+            return await self.cancel_running(job_id=job_id)
+        except ConflictError:
+            return await self.get(job_id=job_id)
+
+    async def cancel_running(self, *, job_id: int) -> Job:
+        """
+        Cancel the job (``DELETE /jobs/{jobId}``) and return it as the server answers; raises
+        :class:`~airbyte_async.errors.ConflictError` when it is not running any more.
+        """
+        data = await self._api("DELETE", f"jobs/{job_id}", idempotent=True)
+        return job_of(structure(data, pw.JobResponse, route="jobs"))
+
+    async def list_changes(
+        self,
+        *,
+        workspace_ids: Iterable[str],
+        updated_at_start: datetime,
+        statuses: Iterable[JobStatus] | None = None,
+        job_types: Iterable[JobType] = (JobType.SYNC,),
+        page_size: int = 2000,
+    ) -> tuple[JobChange, ...]:
+        """
+        Every job of *workspace_ids* (every workspace when empty) updated since
+        *updated_at_start*, oldest change first, all pages (of at most 100), as
+        :class:`~airbyte_async._backend.JobChange`. Pages overlap by a tenth, so that a job
+        updated while paging is not skipped; one seen twice is kept as last seen.
+        """
+        size = min(page_size, MAX_PAGE)
+        wanted = None if statuses is None else frozenset(statuses)
+        query = self._filters(
+            [(pw.WORKSPACE_IDS, w) for w in workspace_ids], job_types, wanted, updated_at_start
+        )
+        query.append((pw.ORDER_BY, pw.BY_UPDATE_ASCENDING))
+        types = _job_types(job_types)
+        changes: dict[int, JobChange] = {}
+        offset = 0
+        while True:
+            paged = [*query, ("limit", str(size)), ("offset", str(offset))]
+            page = await _read(self._api, "jobs", pw.JobsResponse, paged)
+            for job in map(job_of, page.data):
+                if job.job_type in types and (wanted is None or job.status in wanted):
+                    changes.pop(job.id, None)
+                    changes[job.id] = JobChange(
+                        job.id, job.status, job.updated_at.timestamp(), partial(_same, job)
+                    )
+            if len(page.data) < size or not page.next:
+                return tuple(changes.values())
+            offset += len(page.data) - size // 10
+
+    async def logs(self, *, job_id: int, attempt: int | None = None) -> tuple[str, ...]:
+        """Not on the public API: its jobs have no attempts."""
+        unsupported("jobs/get (logs)", "read logs in the Airbyte UI or with api='config'")
+
+    async def trigger(self, *, connection_id: str, job_type: JobType) -> Job:
+        """``POST /jobs`` once, with no retry: the caller settles an uncertain answer."""
+        kind = _PUBLIC_JOB_TYPES.get(job_type)
+        if kind is None:
+            raise InvalidArgumentError(f"the public API cannot start a {job_type} job")
+        body = pw.JobCreateRequest(job_type=kind, connection_id=connection_id)
+        return job_of(await _write(self._api, "POST", "jobs", body, pw.JobResponse))
+
+    async def list_page(
+        self,
+        *,
+        connection_id: str,
+        job_types: Iterable[JobType] = (JobType.SYNC,),
+        statuses: Iterable[JobStatus] | None = None,
+        created_after: datetime | None = None,
+        updated_after: datetime | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        row_offset: int = 0,
+        order_by: str | None = None,
+    ) -> JobPage:
+        """
+        One page of *connection_id*'s jobs (``GET /jobs?connectionId=``). The public API counts
+        no total: ``total_count`` says whether another page may follow.
+        """
+        query = [(pw.CONNECTION_ID, connection_id)]
+        if created_after is not None:
+            query.append((pw.CREATED_AT_START, _instant("created_after", created_after)))
+        return await self._page(
+            query, job_types, statuses, updated_after, page_size, row_offset, order_by
+        )
+
+    async def list_for_workspaces_page(
+        self,
+        *,
+        workspace_ids: Iterable[str],
+        statuses: Iterable[JobStatus] | None = None,
+        updated_at_start: datetime | None = None,
+        job_types: Iterable[JobType] = (JobType.SYNC,),
+        page_size: int = DEFAULT_PAGE_SIZE,
+        row_offset: int = 0,
+        order_by: str | None = None,
+    ) -> JobPage:
+        """One page of the jobs of several workspaces (``GET /jobs?workspaceIds=``)."""
+        query = [(pw.WORKSPACE_IDS, w) for w in workspace_ids]
+        return await self._page(
+            query, job_types, statuses, updated_at_start, page_size, row_offset, order_by
+        )
+
+    @staticmethod
+    def _filters(
+        query: list[tuple[str, str]],
+        job_types: Iterable[JobType],
+        wanted: frozenset[JobStatus] | None,
+        updated_after: datetime | None,
+    ) -> list[tuple[str, str]]:
+        """*query* with the filters the server can apply: one job type, one status."""
+        public_types = {_PUBLIC_JOB_TYPES.get(t) for t in _job_types(job_types)}
+        if len(public_types) == 1 and None not in public_types:
+            query.append((pw.JOB_TYPE, str(public_types.pop())))
+        if wanted is not None and len(wanted) == 1:
+            query.append(("status", str(next(iter(wanted)))))
+        if updated_after is not None:
+            query.append((pw.UPDATED_AT_START, _instant("updated_after", updated_after)))
+        return query
+
+    async def _page(
+        self,
+        query: list[tuple[str, str]],
+        job_types: Iterable[JobType],
+        statuses: Iterable[JobStatus] | None,
+        updated_after: datetime | None,
+        page_size: int,
+        row_offset: int,
+        order_by: str | None,
+    ) -> JobPage:
+        if not 1 <= page_size <= MAX_PAGE or row_offset < 0:
+            raise InvalidArgumentError(
+                f"page_size must be 1 to {MAX_PAGE} on the public API, row_offset at least 0"
+            )
+        types = _job_types(job_types)
+        wanted = None if statuses is None else frozenset(statuses)
+        query = self._filters(query, types, wanted, updated_after)
+        if order_by is not None:
+            field, method = _order(order_by)
+            query.append((pw.ORDER_BY, f"{_camel(str(field))}|{method}"))
+        query += [("limit", str(page_size)), ("offset", str(row_offset))]
+        page = await _read(self._api, "jobs", pw.JobsResponse, query)
+        jobs = [job_of(r) for r in page.data]
+        # Filters the server could not apply (several statuses or types) apply here.
+        kept = tuple(
+            j for j in jobs if j.job_type in types and (wanted is None or j.status in wanted)
+        )
+        more = bool(page.next) and len(page.data) == page_size
+        return JobPage(jobs=kept, total_count=row_offset + len(page.data) + (1 if more else 0))
+
+
+def _same(job: Job) -> Job:
+    return job
+
+
+def _instant(name: str, when: datetime) -> str:
+    checked = _iso(name, when)
+    assert checked is not None
+    return checked.isoformat()
+
+
+def _camel(field: str) -> str:
+    head, _, tail = field.partition("_")
+    return head + tail[:1].upper() + tail[1:]
+
+
+@attrs.frozen
+class PublicConnections(Connections):
+    """Connections on the public API: create, get, find, list, update, ensure, delete, sync
+    and reset (``POST /jobs``, started at most once)."""
+
+    _api: PublicCall = attrs.field(kw_only=True)
+    _jobs: PublicJobs = attrs.field(kw_only=True)
+
+    async def create(
+        self,
+        *,
+        source_id: str,
+        destination_id: str,
+        name: str | None = None,
+        schedule: Schedule | None = None,
+        settings: ConnectionSettings | None = None,
+        **fields: Unpack[ConnectionSettingsArgs],
+    ) -> Connection:
+        """Create a connection (``POST /connections``); schedules are manual or cron.
+        Without *sync_catalog* the server syncs every stream it discovers."""
+        wanted = _settings(schedule, settings, fields)
+        if wanted.status is None:
+            wanted = attrs.evolve(wanted, status=ConnectionStatus.ACTIVE)
+        sent = _connection_fields(name, wanted)
+        body = pw.ConnectionCreateRequest(
+            source_id=source_id, destination_id=destination_id, **sent
+        )
+        return connection_of(
+            await _write(self._api, "POST", "connections", body, pw.ConnectionResponse)
+        )
+
+    async def get(self, *, connection_id: str) -> Connection:
+        """The connection *connection_id*."""
+        path = f"connections/{connection_id}"
+        return connection_of(await _read(self._api, path, pw.ConnectionResponse))
+
+    async def list(self, *, workspace_id: str, catalogs: bool = True) -> AsyncIterator[Connection]:
+        """Every connection of *workspace_id* that is not deleted, over all pages; without
+        *catalogs*, ``sync_catalog`` is left empty."""
+        query = [(pw.WORKSPACE_IDS, workspace_id)]
+        async for found in _pages(self._api, "connections", pw.ConnectionsResponse, query):
+            yield connection_of(found if catalogs else attrs.evolve(found, configurations=_NONE))
+
+    async def update(
+        self,
+        *,
+        connection_id: str,
+        name: str | None = None,
+        schedule: Schedule | None = None,
+        settings: ConnectionSettings | None = None,
+        **fields: Unpack[ConnectionSettingsArgs],
+    ) -> Connection:
+        """Change what is given and nothing else (``PATCH /connections/{id}``)."""
+        sent = _connection_fields(name, _settings(schedule, settings, fields))
+        body = pw.ConnectionPatchRequest(**sent)
+        path = f"connections/{connection_id}"
+        return connection_of(await _write(self._api, "PATCH", path, body, pw.ConnectionResponse))
+
+    async def delete(self, *, connection_id: str) -> None:
+        """Delete the connection (``DELETE /connections/{id}``; it becomes ``deprecated``)."""
+        await self._api("DELETE", f"connections/{connection_id}", idempotent=False)
+
+    async def sync_progress(self, *, connection_id: str) -> SyncProgress:
+        """Not on the public API."""
+        unsupported("connections/sync_progress", "poll client.jobs.get() for rows and bytes")
+
+    async def _trigger(self, route: str, connection_id: str, job_type: JobType) -> Job:
+        jobs = self._jobs
+
+        async def send(
+            route: str,
+            body: Mapping[str, Any] | None = None,
+            *,
+            idempotent: bool,
+            method: str = "POST",
+            object_hook: ObjectHook | None = None,
+        ) -> Job:
+            return await jobs.trigger(connection_id=connection_id, job_type=job_type)
+
+        return await trigger_exactly_once(
+            send,
+            jobs,
+            self.clock,
+            route=route,
+            connection_id=connection_id,
+            job_type=job_type,
+            read=lambda job: job,
+        )

@@ -1,0 +1,958 @@
+"""
+The public REST API (``/api/public/v1``), over the same :class:`State` as the Config API routes.
+
+A job triggered here is the job ``jobs/list`` shows, and a connection created through either
+API is one object. Shapes follow public-api-head.yaml; errors are RFC 9457 problems
+(API-FACTS 6.4) as the real server's ``ConfigClientErrorHandler`` maps them (API-FACTS 6.3):
+a trigger while a job runs is a 409 ``try-again-later``, a cancel of a job that is not running
+a 409 ``state-conflict``. Lists page by ``limit``/``offset`` and name the next page in ``next``
+(an empty string when there is none), built as ``PaginationMapper`` does: only ``jobType`` and
+the workspace or connection filter are carried over, so a client must build its own pages to
+keep its other filters. The application-token route stays with the Config API routes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import attrs
+from aiohttp import web
+from multidict import MultiMapping
+
+from . import _render as render
+from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS, ConnectorDefinition, mask_secrets
+from ._errors import ApiError
+from ._load import Overloaded
+from ._routes import Api
+from ._state import Actor, Connection, Job, JobQuery, Workspace
+from ._validate import (
+    STR,
+    UUID,
+    Arr,
+    Enum,
+    Obj,
+    Shape,
+    parse_datetime,
+    problems,
+)
+
+__all__ = [
+    "PREFIX",
+    "Problem",
+    "PublicApi",
+    "is_open",
+    "public_route_key",
+    "unexpected_problem",
+]
+
+PREFIX = "/public/v1"
+_ERRORS = "https://reference.airbyte.com/reference/errors"
+
+Json = dict[str, Any]
+
+
+class Problem(Exception):
+    """An RFC 9457 problem answer (``BaseProblemFields``)."""
+
+    def __init__(
+        self, status: int, kind: str, title: str, detail: str, data: Json | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.kind = kind
+        self.title = title
+        self.detail = detail
+        self.data = data
+
+    def body(self) -> Json:
+        """The problem as JSON."""
+        body: Json = {
+            "status": self.status,
+            "type": self.kind,
+            "title": self.title,
+            "detail": self.detail,
+        }
+        if self.data is not None:
+            body["data"] = self.data
+        return body
+
+
+def bad_request(message: str) -> Problem:
+    """400 ``BadRequestProblem``."""
+    detail = "The request could not be understood by the server due to malformed syntax."
+    return Problem(400, f"{_ERRORS}#bad-request", "bad-request", detail, {"message": message})
+
+
+def not_found(resource_type: str, resource_id: object) -> Problem:
+    """404 ``ResourceNotFoundProblem``."""
+    data = {"resourceType": resource_type, "resourceId": str(resource_id)}
+    detail = "The requested resource could not be found."
+    return Problem(404, f"{_ERRORS}#resource-not-found", "resource-not-found", detail, data)
+
+
+def state_conflict(message: str) -> Problem:
+    """409 ``StateConflictProblem``."""
+    kind = f"{_ERRORS}#409-state-conflict"
+    return Problem(409, kind, "state-conflict", "State conflict", {"message": message})
+
+
+def try_again_later(message: str) -> Problem:
+    """409 ``TryAgainLaterConflictProblem``: a sync or reset of a connection whose job runs."""
+    kind = f"{_ERRORS}#try-again-later"
+    return Problem(409, kind, "try-again-later", "Please try again later.", {"message": message})
+
+
+def unprocessable(message: str) -> Problem:
+    """422 ``UnprocessableEntityProblem``."""
+    detail = "The body of the request was not understood"
+    kind = f"{_ERRORS}#unprocessable-entity"
+    return Problem(422, kind, "unprocessable-entity", detail, {"message": message})
+
+
+@attrs.frozen
+class Call:
+    """One request to a public route: its path parameters, query and JSON body."""
+
+    params: Mapping[str, str]
+    query: MultiMapping[str]
+    body: Any
+
+
+Handler = Callable[["PublicApi", Call], Awaitable[Any]]
+H = TypeVar("H", bound=Handler)
+
+
+@attrs.frozen
+class PublicRoute:
+    """A public route: method, spec path (``/jobs/{jobId}``), its matcher and handler."""
+
+    method: str
+    path: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    status: int = 200
+    #: Served without credentials (``security: []``).
+    open: bool = False
+
+
+#: Every emulated public route, in registration order.
+PUBLIC_ROUTES: list[PublicRoute] = []
+
+
+def _pattern(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
+
+
+def public(method: str, path: str, *, status: int = 200, open: bool = False) -> Callable[[H], H]:
+    """Register the decorated handler for *method* on *path* (relative to ``/public/v1``)."""
+
+    def register(handler: H) -> H:
+        PUBLIC_ROUTES.append(PublicRoute(method, path, _pattern(path), handler, status, open))
+        return handler
+
+    return register
+
+
+def _match(path: str) -> tuple[list[PublicRoute], dict[str, str]]:
+    found: list[PublicRoute] = []
+    params: dict[str, str] = {}
+    for candidate in PUBLIC_ROUTES:
+        if m := candidate.pattern.match(path):
+            found.append(candidate)
+            params = m.groupdict()
+    return found, params
+
+
+def is_open(route: str) -> bool:
+    """True for a public route served without credentials (its spec path, as the key gives)."""
+    return any(PREFIX + r.path == route and r.open for r in PUBLIC_ROUTES)
+
+
+def public_route_key(route: str) -> str:
+    """The spec path of a public request path: ``/public/v1/jobs/7`` becomes
+    ``/public/v1/jobs/{jobId}``, so that stats and fault globs see one route per operation."""
+    found, _ = _match(route.removeprefix(PREFIX))
+    return PREFIX + found[0].path if found else route
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+def _instant(moment: float) -> str:
+    """An epoch-second instant as Java's ``OffsetDateTime.toString`` prints it in UTC."""
+    when = datetime.fromtimestamp(int(moment), UTC)
+    text = when.strftime("%Y-%m-%dT%H:%M")
+    return text + (f":{when.second:02d}Z" if when.second else "Z")
+
+
+def _duration(seconds: int) -> str:
+    """Java's ``Duration.ofSeconds(n).toString()``: ``PT1H2M3S``, ``PT0S``."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    return text + (f"{secs}S" if secs or not (hours or minutes) else "")
+
+
+_TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
+_JOB_TYPES = {"sync": "sync", "reset_connection": "reset"}
+
+
+def job_response(j: Job, now: float) -> Json:
+    """A JobResponse, as ``JobResponseMapper`` builds it from a job with its attempts."""
+    status = j.status(now)
+    updated = int(j.updated_at(now))
+    body: Json = {
+        "jobId": j.job_id,
+        "status": status,
+        "jobType": _JOB_TYPES[j.config_type],
+        "startTime": _instant(j.created_at),
+        "connectionId": j.connection_id,
+    }
+    if status in _TERMINAL:
+        body["lastUpdatedAt"] = _instant(updated)
+    if status != "pending":
+        body["duration"] = _duration(updated - int(j.created_at))
+    if j.attempt_status(now) is not None:
+        counts = j.counts(now)
+        body["bytesSynced"] = counts.bytes_committed
+        body["rowsSynced"] = counts.records_committed
+    return body
+
+
+def _actor_type(d: ConnectorDefinition) -> str:
+    return d.docker_repository.rsplit("/", 1)[-1].removeprefix(f"{d.kind}-")
+
+
+def actor_response(a: Actor) -> Json:
+    """A SourceResponse or DestinationResponse, secrets masked."""
+    kind = a.definition.kind
+    return {
+        f"{kind}Id": a.actor_id,
+        "name": a.name,
+        f"{kind}Type": _actor_type(a.definition),
+        "definitionId": a.definition.definition_id,
+        "workspaceId": a.workspace_id,
+        "configuration": mask_secrets(dict(a.config), a.definition.secret_keys),
+        "createdAt": int(a.created_at),
+    }
+
+
+def workspace_response(w: Workspace) -> Json:
+    """A WorkspaceResponse."""
+    region = str(w.settings.get("defaultGeography", "auto"))
+    return {
+        "workspaceId": w.workspace_id,
+        "name": w.name,
+        "dataResidency": region,
+        "notifications": {},
+    }
+
+
+# Config API (syncMode, destinationSyncMode) and the public ConnectionSyncModeEnum.
+_SYNC_MODES = {
+    ("full_refresh", "overwrite"): "full_refresh_overwrite",
+    ("full_refresh", "overwrite_dedup"): "full_refresh_overwrite_deduped",
+    ("full_refresh", "append"): "full_refresh_append",
+    ("full_refresh", "update"): "full_refresh_update",
+    ("full_refresh", "soft_delete"): "full_refresh_soft_delete",
+    ("incremental", "append"): "incremental_append",
+    ("incremental", "append_dedup"): "incremental_deduped_history",
+    ("incremental", "update"): "incremental_update",
+    ("incremental", "soft_delete"): "incremental_soft_delete",
+}
+_CONFIG_MODES = {public: pair for pair, public in _SYNC_MODES.items()}
+# The pairs ConnectionReadMapper names when it reads a connection; others get no syncMode.
+_READ_MODES = {
+    pair: _SYNC_MODES[pair]
+    for pair in (
+        ("full_refresh", "overwrite"),
+        ("full_refresh", "append"),
+        ("full_refresh", "overwrite_dedup"),
+        ("incremental", "append"),
+        ("incremental", "append_dedup"),
+    )
+}
+_NAMESPACES = {"source": "source", "destination": "destination", "customformat": "custom_format"}
+_CONFIG_NAMESPACES = {v: k for k, v in _NAMESPACES.items()}
+_PREFERENCES = {
+    "ignore": "ignore",
+    "disable": "disable_connection",
+    "propagate_columns": "propagate_columns",
+    "propagate_fully": "propagate_fully",
+}
+_CONFIG_PREFERENCES = {v: k for k, v in _PREFERENCES.items()}
+
+
+def _configurations(catalog: Mapping[str, Any]) -> Json:
+    """The catalog's streams as ``ConnectionReadMapper`` lists them: the server stores the
+    selected streams only (``CatalogConverter.toConfiguredInternal``), each without its
+    namespace, with the joined sync mode where one of the five known pairs fits."""
+    streams = []
+    for pair in catalog.get("streams", ()):
+        stream, config = pair.get("stream") or {}, pair.get("config") or {}
+        if not config.get("selected", True):
+            continue
+        entry: Json = {"name": stream["name"]}
+        mode = _READ_MODES.get(
+            (str(config.get("syncMode")), str(config.get("destinationSyncMode")))
+        )
+        if mode is not None:
+            entry["syncMode"] = mode
+        entry["cursorField"] = list(config.get("cursorField") or [])
+        entry["primaryKey"] = [list(k) for k in config.get("primaryKey") or []]
+        streams.append(entry)
+    return {"streams": streams}
+
+
+def _schedule(c: Connection) -> Json:
+    """A ConnectionScheduleResponse: a cron expression carries its time zone after a space, a
+    basic schedule reads ``Every 6 HOURS`` (``ConnectionReadMapper``)."""
+    data = c.schedule_data or {}
+    body: Json = {"scheduleType": c.schedule_type}
+    if cron := data.get("cron"):
+        body["cronExpression"] = f"{cron['cronExpression']} {cron['cronTimeZone']}"
+    if c.schedule_type == "basic" and (basic := data.get("basicSchedule")):
+        body["basicTiming"] = f"Every {basic['units']} {str(basic['timeUnit']).upper()}"
+    return body
+
+
+def connection_response(c: Connection) -> Json:
+    """A ConnectionResponse."""
+    settings = c.settings
+    body: Json = {
+        "connectionId": c.connection_id,
+        "name": c.name,
+        "sourceId": c.source_id,
+        "destinationId": c.destination_id,
+        "workspaceId": c.workspace_id,
+        "status": c.status,
+        "schedule": _schedule(c),
+        "nonBreakingSchemaUpdatesBehavior": _PREFERENCES.get(
+            settings.get("nonBreakingChangesPreference", "ignore"), "ignore"
+        ),
+        "namespaceDefinition": _NAMESPACES.get(
+            settings.get("namespaceDefinition", "destination"), "destination"
+        ),
+        "configurations": _configurations(c.sync_catalog),
+        "createdAt": int(c.created_at),
+        "tags": [],
+    }
+    for key in ("namespaceFormat", "prefix"):
+        if settings.get(key) is not None:
+            body[key] = settings[key]
+    return body
+
+
+# -- request shapes ------------------------------------------------------------------------------
+
+_SCHEDULE = Obj(
+    {"scheduleType": Enum(frozenset({"manual", "cron"})), "cronExpression": STR},
+    frozenset({"scheduleType"}),
+)
+_STREAM = Obj(
+    {
+        "name": STR,
+        "namespace": STR,
+        "syncMode": Enum(frozenset(_CONFIG_MODES)),
+        "cursorField": Arr(STR),
+        "primaryKey": Arr(Arr(STR)),
+    },
+    frozenset({"name"}),
+)
+_CONNECTION_FIELDS: dict[str, Shape] = {
+    "name": STR,
+    "configurations": Obj({"streams": Arr(_STREAM)}),
+    "schedule": _SCHEDULE,
+    "namespaceDefinition": Enum(frozenset(_CONFIG_NAMESPACES)),
+    "namespaceFormat": STR,
+    "prefix": STR,
+    "nonBreakingSchemaUpdatesBehavior": Enum(frozenset(_CONFIG_PREFERENCES)),
+    "status": Enum(frozenset({"active", "inactive", "deprecated", "locked"})),
+}
+_SHAPES: dict[tuple[str, str], Obj] = {
+    ("POST", "/jobs"): Obj(
+        {"jobType": Enum(frozenset({"sync", "reset", "refresh", "clear"})), "connectionId": UUID},
+        frozenset({"jobType", "connectionId"}),
+    ),
+    ("POST", "/connections"): Obj(
+        {**_CONNECTION_FIELDS, "sourceId": UUID, "destinationId": UUID},
+        frozenset({"sourceId", "destinationId"}),
+    ),
+    ("PATCH", "/connections/{connectionId}"): Obj(_CONNECTION_FIELDS),
+}
+for _kind in ("source", "destination"):
+    _SHAPES[("POST", f"/{_kind}s")] = Obj(
+        {"name": STR, "workspaceId": UUID, "definitionId": UUID, "configuration": Obj()},
+        frozenset({"name", "workspaceId", "configuration"}),
+    )
+    _SHAPES[("PATCH", f"/{_kind}s/{{{_kind}Id}}")] = Obj({"name": STR, "configuration": Obj()})
+    _SHAPES[("PUT", f"/{_kind}s/{{{_kind}Id}}")] = Obj(
+        {"name": STR, "configuration": Obj()}, frozenset({"name", "configuration"})
+    )
+
+
+def _check_body(route: PublicRoute, raw: bytes, parsed: Any) -> Any:
+    shape = _SHAPES.get((route.method, route.path))
+    if shape is None:
+        return None
+    if not raw or parsed is None:
+        raise bad_request("Required request body is missing or is not JSON")
+    if wrong := problems(shape, parsed):
+        raise bad_request("; ".join(f"{path} {message}" for path, message in wrong))
+    return parsed
+
+
+# -- query parameters ----------------------------------------------------------------------------
+
+
+def _ids(query: MultiMapping[str], name: str) -> list[str] | None:
+    """An array parameter, repeated or comma-separated (``uuidListToQueryString``)."""
+    values = [v for raw in query.getall(name, ()) for v in raw.split(",") if v]
+    if not values:
+        return None
+    for value in values:
+        if problems(UUID, value):
+            raise bad_request(f"{name}: {value!r} is not a UUID")
+    return values
+
+
+def _int(query: MultiMapping[str], name: str, default: int, low: int, high: int) -> int:
+    text = query.get(name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise bad_request(f"{name} must be an integer") from None
+    if not low <= value <= high:
+        raise bad_request(f"{name} must be between {low} and {high}")
+    return value
+
+
+def _flag(query: MultiMapping[str], name: str) -> bool:
+    text = query.get(name, "false").lower()
+    if text not in ("true", "false"):
+        raise bad_request(f"{name} must be true or false")
+    return text == "true"
+
+
+def _when(query: MultiMapping[str], name: str) -> float | None:
+    text = query.get(name)
+    if text is None:
+        return None
+    parsed = parse_datetime(text)
+    if parsed is None:
+        raise bad_request(f"{name} must be an ISO-8601 date-time with an offset")
+    return parsed.timestamp()
+
+
+def _choice(query: MultiMapping[str], name: str, allowed: Iterable[str]) -> str | None:
+    text = query.get(name)
+    if text is not None and text not in allowed:
+        raise bad_request(f"{name} must be one of {sorted(allowed)}")
+    return text
+
+
+@attrs.frozen
+class _Page:
+    limit: int
+    offset: int
+
+    @classmethod
+    def of(cls, query: MultiMapping[str]) -> _Page:
+        return cls(_int(query, "limit", 20, 1, 100), _int(query, "offset", 0, 0, 2**31 - 1))
+
+    def cut(self, items: Sequence[Any]) -> list[Any]:
+        """This page of *items*."""
+        return list(items[self.offset : self.offset + self.limit])
+
+
+_ORDER = re.compile(r"^(\w+)\|(ASC|DESC)$")
+_JOB_STATUSES = ("pending", "queued", "running", "incomplete", "failed", "succeeded", "cancelled")
+
+
+# -- the routes ----------------------------------------------------------------------------------
+
+
+@attrs.define
+class PublicApi:
+    """The public routes, sharing the Config API routes' :class:`Api` and its state."""
+
+    api: Api
+
+    async def handle(self, request: web.Request, raw: bytes, parsed: Any) -> web.Response | None:
+        """Answer a request under ``/api/public/v1``; None when no public route has its path."""
+        path = request.path.removeprefix("/api").removeprefix(PREFIX).rstrip("/") or "/"
+        found, params = _match(path)
+        if not found:
+            return None
+        chosen = next((r for r in found if r.method == request.method), None)
+        if chosen is None:
+            allowed = ", ".join(r.method for r in found)
+            response = _problem_response(
+                Problem(
+                    405,
+                    f"{_ERRORS}#method-not-allowed",
+                    "method-not-allowed",
+                    f"Allowed: {allowed}",
+                )
+            )
+            response.headers["Allow"] = allowed
+            return response
+        try:
+            body = _check_body(chosen, raw, parsed)
+            answer = await chosen.handler(self, Call(params, request.query, body))
+        except Problem as problem:
+            return _problem_response(problem)
+        except ApiError as error:
+            return _problem_response(_from_config_error(error))
+        if answer is None:
+            return web.Response(status=chosen.status)
+        return web.Response(
+            body=json.dumps(answer).encode(), status=chosen.status, content_type="application/json"
+        )
+
+    @property
+    def _now(self) -> float:
+        return self.api.now
+
+    def _list(self, route: str, chosen: list[Any], page: _Page, carried: Mapping[str, Any]) -> Json:
+        """A ``{data, next, previous}`` page of *chosen* (the page's items), with the links
+        ``PaginationMapper`` builds."""
+        base = f"{self.api.base_url}/api{PREFIX}{route}?"
+        kept = [(k, v) for k, v in carried.items() if v is not None]
+        next_url = previous = ""
+        if chosen and len(chosen) >= page.limit:
+            next_url = base + urlencode(
+                [*kept, ("limit", page.limit), ("offset", page.offset + page.limit)]
+            )
+        if page.offset:
+            back = max(page.offset - page.limit, 0)
+            previous = base + urlencode([*kept, ("limit", page.limit), ("offset", back)])
+        return {"data": chosen, "next": next_url, "previous": previous}
+
+    def _workspace_page(
+        self, route: str, found: list[Json], call: Call, wanted: list[str] | None
+    ) -> Json:
+        page = _Page.of(call.query)
+        joined = None if wanted is None else ",".join(wanted)
+        return self._list(route, page.cut(found), page, {"workspaceIds": joined})
+
+    @public("GET", "/health", open=True)
+    async def health(self, call: Call) -> None:
+        """200 with no body, to anyone (``getHealthCheck``, ``security: []``)."""
+
+    # -- workspaces ----------------------------------------------------------------------------
+
+    @public("GET", "/workspaces")
+    async def workspaces_list(self, call: Call) -> Json:
+        """WorkspacesResponse: the named workspaces (all when none are named)."""
+        wanted = _ids(call.query, "workspaceIds")
+        deleted = _flag(call.query, "includeDeleted")
+        found = [
+            workspace_response(w)
+            for w in self.api.state.workspaces.values()
+            if (deleted or not w.tombstone) and (wanted is None or w.workspace_id in wanted)
+        ]
+        return self._workspace_page("/workspaces", found, call, wanted)
+
+    @public("GET", "/workspaces/{workspaceId}")
+    async def workspaces_get(self, call: Call) -> Json:
+        """WorkspaceResponse."""
+        return workspace_response(self._workspace(call.params["workspaceId"]))
+
+    def _workspace(self, workspace_id: str) -> Workspace:
+        found = self.api.state.workspaces.get(workspace_id)
+        if found is None or found.tombstone:
+            raise not_found("workspace", workspace_id)
+        return found
+
+    # -- sources and destinations --------------------------------------------------------------
+
+    def _actor(self, kind: str, actor_id: str) -> Actor:
+        found = self.api.state.actors_of(kind).get(actor_id)
+        if found is None or found.tombstone:
+            raise not_found(kind, actor_id)
+        return found
+
+    def _list_actors(self, kind: str, call: Call) -> Json:
+        wanted = _ids(call.query, "workspaceIds")
+        deleted = _flag(call.query, "includeDeleted")
+        found = [
+            actor_response(a)
+            for a in self.api.state.actors_of(kind).values()
+            if (deleted or not a.tombstone) and (wanted is None or a.workspace_id in wanted)
+        ]
+        return self._workspace_page(f"/{kind}s", found, call, wanted)
+
+    def _definition_for(self, kind: str, body: Json) -> str:
+        if body.get("definitionId"):
+            return str(body["definitionId"])
+        wanted = body["configuration"].get(f"{kind}Type")
+        table = SOURCE_DEFINITIONS if kind == "source" else DESTINATION_DEFINITIONS
+        for definition in table:
+            if wanted is not None and _actor_type(definition) == wanted:
+                return definition.definition_id
+        raise bad_request(f"One of configuration.{kind}Type or definitionId must be provided.")
+
+    def _create_actor(self, kind: str, call: Call) -> Json:
+        body = call.body
+        self._workspace(body["workspaceId"])
+        definition_id = self._definition_for(kind, body)
+        config = {k: v for k, v in body["configuration"].items() if k != f"{kind}Type"}
+        created = self.api.state.create_actor(
+            kind,
+            workspace_id=body["workspaceId"],
+            definition_id=definition_id,
+            name=body["name"],
+            config=config,
+        )
+        return actor_response(created)
+
+    def _update_actor(self, kind: str, call: Call, *, partial: bool) -> Json:
+        actor = self._actor(kind, call.params[f"{kind}Id"])
+        config = call.body.get("configuration")
+        if config is not None:
+            config = {k: v for k, v in config.items() if k != f"{kind}Type"}
+        updated = self.api.state.update_actor(
+            kind, actor.actor_id, name=call.body.get("name"), config=config, partial=partial
+        )
+        return actor_response(updated)
+
+    def _delete_actor(self, kind: str, call: Call) -> None:
+        actor = self._actor(kind, call.params[f"{kind}Id"])
+        self.api.state.delete_actor(kind, actor.actor_id)
+
+    # -- streams and connections ---------------------------------------------------------------
+
+    def _discovered(self, source: Actor) -> Json:
+        namespace = source.definition.namespace_key
+        value = source.config.get(namespace) if namespace else None
+        if isinstance(value, list):
+            value = value[0] if value else None
+        streams = self.api.state.discover(source)
+        return render.stream_catalog(streams, value, self.api.version)
+
+    @public("GET", "/streams")
+    async def streams(self, call: Call) -> list[Json]:
+        """StreamPropertiesResponse: what a discover of the source finds."""
+        source_id = call.query.get("sourceId")
+        if source_id is None:
+            raise bad_request("sourceId is required")
+        source = self._actor("source", source_id)
+        if (destination_id := call.query.get("destinationId")) is not None:
+            self._actor("destination", destination_id)
+        found = []
+        for pair in self._discovered(source)["streams"]:
+            stream = pair["stream"]
+            modes = [
+                public
+                for (sync, dest), public in _SYNC_MODES.items()
+                if sync in stream["supportedSyncModes"]
+                and dest in ("overwrite", "append", "append_dedup", "overwrite_dedup")
+            ]
+            entry: Json = {
+                "streamName": stream["name"],
+                "syncModes": modes,
+                "defaultCursorField": stream["defaultCursorField"],
+                "sourceDefinedCursorField": stream["sourceDefinedCursor"],
+                "sourceDefinedPrimaryKey": stream["sourceDefinedPrimaryKey"],
+                "propertyFields": [[k] for k in stream["jsonSchema"].get("properties", {})],
+            }
+            if stream.get("namespace") is not None:
+                entry["streamnamespace"] = stream["namespace"]
+            found.append(entry)
+        return found
+
+    def _catalog(
+        self, source: Actor, configurations: Json | None, current: Mapping[str, Any] | None
+    ) -> Mapping[str, Any]:
+        """The sync catalog *configurations* ask for: the named streams selected, the others
+        not; without configurations, *current* (or every stream as discovered)."""
+        if configurations is None or configurations.get("streams") is None:
+            return current if current is not None else self._discovered(source)
+        wanted = {s["name"]: s for s in configurations["streams"]}
+        catalog = self._discovered(source)
+        names = {p["stream"]["name"] for p in catalog["streams"]}
+        if unknown := sorted(set(wanted) - names):
+            raise bad_request(f"streams not found in the source: {', '.join(unknown)}")
+        for pair in catalog["streams"]:
+            stream, config = pair["stream"], pair["config"]
+            chosen = wanted.get(stream["name"])
+            config["selected"] = chosen is not None
+            if chosen is None:
+                continue
+            mode = chosen.get("syncMode", "full_refresh_overwrite")
+            sync, destination = _CONFIG_MODES[mode]
+            if sync not in stream["supportedSyncModes"]:
+                raise bad_request(f"stream {stream['name']} does not support {mode}")
+            config |= {"syncMode": sync, "destinationSyncMode": destination}
+            if chosen.get("cursorField"):
+                config["cursorField"] = chosen["cursorField"]
+            if chosen.get("primaryKey"):
+                config["primaryKey"] = chosen["primaryKey"]
+        return catalog
+
+    @staticmethod
+    def _schedule_of(body: Json) -> tuple[str, Json | None] | None:
+        schedule = body.get("schedule")
+        if schedule is None:
+            return None
+        if schedule["scheduleType"] == "manual":
+            return "manual", None
+        expression = schedule.get("cronExpression")
+        if not expression:
+            raise bad_request("a cron schedule needs a cronExpression")
+        return "cron", {"cron": {"cronExpression": expression, "cronTimeZone": "UTC"}}
+
+    @staticmethod
+    def _settings(body: Json) -> Json:
+        settings: Json = {}
+        if body.get("namespaceDefinition") is not None:
+            settings["namespaceDefinition"] = _CONFIG_NAMESPACES[body["namespaceDefinition"]]
+        if body.get("nonBreakingSchemaUpdatesBehavior") is not None:
+            preference = body["nonBreakingSchemaUpdatesBehavior"]
+            settings["nonBreakingChangesPreference"] = _CONFIG_PREFERENCES[preference]
+        for key in ("namespaceFormat", "prefix"):
+            if body.get(key) is not None:
+                settings[key] = body[key]
+        return settings
+
+    def _connection(self, connection_id: str) -> Connection:
+        found = self.api.state.connections.get(connection_id)
+        if found is None:
+            raise not_found("connection", connection_id)
+        return found
+
+    @public("GET", "/connections")
+    async def connections_list(self, call: Call) -> Json:
+        """ConnectionsResponse."""
+        wanted = _ids(call.query, "workspaceIds")
+        deleted = _flag(call.query, "includeDeleted")
+        found = [
+            connection_response(c)
+            for c in self.api.state.connections.values()
+            if (deleted or c.status != "deprecated")
+            and (wanted is None or c.workspace_id in wanted)
+        ]
+        return self._workspace_page("/connections", found, call, wanted)
+
+    @public("POST", "/connections")
+    async def connections_create(self, call: Call) -> Json:
+        """ConnectionResponse of a new connection (active unless told otherwise)."""
+        body = call.body
+        source = self._actor("source", body["sourceId"])
+        self._actor("destination", body["destinationId"])
+        schedule = self._schedule_of(body) or ("manual", None)
+        created = self.api.state.create_connection(
+            source_id=source.actor_id,
+            destination_id=body["destinationId"],
+            status=body.get("status") or "active",
+            name=body.get("name"),
+            sync_catalog=self._catalog(source, body.get("configurations"), None),
+            schedule_type=schedule[0],
+            schedule_data=schedule[1],
+            settings=self._settings(body),
+        )
+        return connection_response(created)
+
+    @public("GET", "/connections/{connectionId}")
+    async def connections_get(self, call: Call) -> Json:
+        """ConnectionResponse."""
+        return connection_response(self._connection(call.params["connectionId"]))
+
+    @public("PATCH", "/connections/{connectionId}")
+    async def connections_patch(self, call: Call) -> Json:
+        """ConnectionResponse after the changes given (schedule, status, streams, settings)."""
+        current = self._connection(call.params["connectionId"])
+        body = call.body
+        changes: Json = {}
+        if (schedule := self._schedule_of(body)) is not None:
+            changes |= {"schedule_type": schedule[0], "schedule_data": schedule[1]}
+        for key in ("name", "status"):
+            if body.get(key) is not None:
+                changes[key] = body[key]
+        if body.get("configurations") is not None:
+            source = self.api.state.actor("source", current.source_id)
+            changes["sync_catalog"] = self._catalog(
+                source, body["configurations"], current.sync_catalog
+            )
+        settings = {**current.settings, **self._settings(body)}
+        updated = attrs.evolve(current, settings=settings, **changes)
+        return connection_response(self.api.state.replace_connection(updated))
+
+    @public("DELETE", "/connections/{connectionId}", status=204)
+    async def connections_delete(self, call: Call) -> None:
+        """Mark the connection ``deprecated`` (cancelling its job); 204."""
+        self.api.state.delete_connection(
+            self._connection(call.params["connectionId"]).connection_id
+        )
+
+    # -- jobs ----------------------------------------------------------------------------------
+
+    def _job(self, text: str) -> Job:
+        try:
+            job_id = int(text)
+        except ValueError:
+            raise bad_request("jobId must be an integer") from None
+        try:
+            return self.api.state.job(job_id)
+        except ApiError:
+            raise not_found("job", job_id) from None
+
+    @public("POST", "/jobs")
+    async def jobs_create(self, call: Call) -> Json:
+        """JobResponse of a new sync or reset; 409 try-again-later while a job runs."""
+        job_type = call.body["jobType"]
+        connection = self._connection(call.body["connectionId"])
+        if job_type == "refresh":
+            raise unprocessable("Refreshes are not supported in the public API")
+        config_type = "sync" if job_type == "sync" else "reset_connection"
+        observer = self.api.observer
+        in_flight = observer.sync_started(self._now)
+        try:
+            # The public API answers once the job exists, not once it runs (returnAfterJobId,
+            # API-FACTS 6.3): the load model delays the job's start, not the answer.
+            latency = self.api.load.admit(in_flight)
+            created = self.api.state.trigger(connection.connection_id, config_type, latency=latency)
+        except Overloaded:
+            observer.triggers_rejected += 1
+            raise Problem(
+                503,
+                _ERRORS,
+                "service-unavailable",
+                "The server is currently unable to handle the request.",
+            ) from None
+        except ApiError as error:
+            if error.status == 409:
+                raise try_again_later(error.message) from None
+            raise
+        finally:
+            observer.sync_finished(self._now)
+        return job_response(created, self._now)
+
+    @public("GET", "/jobs/{jobId}")
+    async def jobs_get(self, call: Call) -> Json:
+        """JobResponse."""
+        return job_response(self._job(call.params["jobId"]), self._now)
+
+    @public("DELETE", "/jobs/{jobId}")
+    async def jobs_cancel(self, call: Call) -> Json:
+        """JobResponse of the cancelled job; 409 when it is not running any more."""
+        job = self._job(call.params["jobId"])
+        if job.is_terminal(self._now):
+            raise state_conflict("Job is not currently running")
+        return job_response(self.api.state.cancel(job.job_id), self._now)
+
+    @public("GET", "/jobs")
+    async def jobs_list(self, call: Call) -> Json:
+        """JobsResponse: filtered, ordered by ``orderBy`` (``createdAt|DESC`` by default)."""
+        query = call.query
+        page = _Page.of(query)
+        connection_id = query.get("connectionId")
+        if connection_id is not None:
+            self._connection(connection_id)
+        workspaces = _ids(query, "workspaceIds")
+        job_type = _choice(query, "jobType", ("sync", "reset", "refresh", "clear"))
+        status = _choice(query, "status", _JOB_STATUSES)
+        order = _ORDER.match(query.get("orderBy", "createdAt|DESC"))
+        if order is None or order.group(1) not in ("createdAt", "updatedAt"):
+            raise bad_request(
+                "orderBy must be createdAt|ASC, createdAt|DESC, updatedAt|ASC or updatedAt|DESC"
+            )
+        types = {"sync": {"sync"}, "reset": {"reset_connection"}, "clear": {"reset_connection"}}
+        found, _ = self.api.state.list_jobs(
+            JobQuery(
+                config_types=frozenset(types.get(job_type or "", {"sync", "reset_connection"})),
+                config_id=connection_id,
+                workspace_ids=None
+                if workspaces is None or connection_id
+                else frozenset(workspaces),
+                statuses=None if status is None else frozenset({status}),
+                created_start=_when(query, "createdAtStart"),
+                created_end=_when(query, "createdAtEnd"),
+                updated_start=_when(query, "updatedAtStart"),
+                updated_end=_when(query, "updatedAtEnd"),
+                order_by_updated=order.group(1) == "updatedAt",
+                descending=order.group(2) == "DESC",
+                offset=page.offset,
+                limit=page.limit,
+            )
+        )
+        now = self._now
+        carried: dict[str, Any] = {"jobType": job_type}
+        if connection_id is not None:
+            carried["connectionId"] = connection_id
+        elif workspaces is not None:
+            carried["workspaceIds"] = ",".join(workspaces)
+        return self._list("/jobs", [job_response(j, now) for j in found], page, carried)
+
+
+def _actor_routes(kind: str) -> None:
+    """Register the list, create, get, patch, put and delete routes of sources or destinations."""
+    many, one = f"/{kind}s", f"/{kind}s/{{{kind}Id}}"
+
+    async def listed(api: PublicApi, call: Call) -> Json:
+        return api._list_actors(kind, call)
+
+    async def create(api: PublicApi, call: Call) -> Json:
+        return api._create_actor(kind, call)
+
+    async def get(api: PublicApi, call: Call) -> Json:
+        return actor_response(api._actor(kind, call.params[f"{kind}Id"]))
+
+    async def patch(api: PublicApi, call: Call) -> Json:
+        return api._update_actor(kind, call, partial=True)
+
+    async def put(api: PublicApi, call: Call) -> Json:
+        return api._update_actor(kind, call, partial=False)
+
+    async def delete(api: PublicApi, call: Call) -> None:
+        api._delete_actor(kind, call)
+
+    public("GET", many)(listed)
+    public("POST", many)(create)
+    public("GET", one)(get)
+    public("PATCH", one)(patch)  # merges the configuration given into the stored one
+    public("PUT", one)(put)  # replaces the configuration
+    public("DELETE", one, status=204)(delete)  # and the actor's connections
+
+
+_actor_routes("source")
+_actor_routes("destination")
+
+
+def unexpected_problem(status: int, message: str) -> web.Response:
+    """A 5xx ``UnexpectedProblem`` answer, as the public API sends for an uncaught error."""
+    detail = "An unexpected problem has occurred."
+    problem = Problem(status, _ERRORS, "unexpected-problem", detail, {"message": message})
+    return _problem_response(problem)
+
+
+def _from_config_error(error: ApiError) -> Problem:
+    """The problem ``ConfigClientErrorHandler`` makes of a Config API error (API-FACTS 6.3)."""
+    if error.status == 404:
+        detail = "The requested resource could not be found."
+        kind = f"{_ERRORS}#resource-not-found"
+        return Problem(404, kind, "resource-not-found", detail, {"message": error.message})
+    if error.status == 409 or (error.status == 500 and "IllegalState" in error.exception_class):
+        return state_conflict(error.message)
+    if error.status == 422:
+        return unprocessable(error.message)
+    if error.status == 400:
+        return bad_request(error.message)
+    detail = "An unexpected problem has occurred."
+    return Problem(500, _ERRORS, "unexpected-problem", detail, {"message": error.message})
+
+
+def _problem_response(problem: Problem) -> web.Response:
+    return web.Response(
+        body=json.dumps(problem.body()).encode(),
+        status=problem.status,
+        content_type="application/problem+json",
+    )

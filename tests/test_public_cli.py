@@ -1,0 +1,126 @@
+"""
+The command line on the public REST API: ``--api`` on every command that talks to a server,
+``AIRBYTE_API``, and the issue's "done when" commands against the emulator's public API.
+"""
+
+# The fixtures ``run`` and ``served`` come from test_cli_commands; the tests name them.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator
+
+import pytest
+from test_cli_commands import Served, json_lines, run, served  # noqa: F401
+from test_cli_sync import (  # noqa: F401  (collected again here, on the public API)
+    _emulator,
+    _stats,
+    test_after_sigkill_a_rerun_adopts_the_running_jobs_without_duplicates,
+    test_sync_json_prints_one_object_per_connection_and_nothing_else,
+)
+
+from airbyte_async.cli._app import _parser
+
+Run = Callable[..., tuple[int, str, str]]
+NO_SERVER = {"demo", "emulator"}
+
+
+@pytest.fixture
+def emulator_version() -> str:
+    """The public API is served by head emulators."""
+    return "head"
+
+
+@pytest.fixture
+def emulator(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """For the tests taken from test_cli_sync: a head emulator process with the flags of their
+    ``emulator_flags`` marker, and ``AIRBYTE_API=public`` for the commands they run; at the
+    end, every request it saw was a public API one."""
+    marker = request.node.get_closest_marker("emulator_flags")
+    flags = marker.args if marker else ("--connections", "4", "--sync-duration", "0.05", "0.1")
+    monkeypatch.setenv("AIRBYTE_API", "public")
+    proc, url = _emulator(*flags, "--airbyte-version", "head")
+    try:
+        yield url
+        routes = _stats(url)["requests_by_route"]
+        assert routes and all(route.startswith("/public/v1/") for route in routes), routes
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def _public_only(served: Served) -> dict[str, int]:
+    by_route = dict(served.emulator.stats().requests_by_route)
+    assert by_route and all(route.startswith("/public/v1/") for route in by_route), by_route
+    return by_route
+
+
+def test_every_server_command_takes_api() -> None:
+    """Each subcommand that talks to a server (all but demo and emulator) has ``--api`` with
+    the choices auto, config and public (issue 12)."""
+    parser = _parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    leaves: list[argparse.ArgumentParser] = []
+    todo = [p for name, p in sub.choices.items() if name not in NO_SERVER]
+    while todo:
+        current = todo.pop()
+        nested = [a for a in current._actions if isinstance(a, argparse._SubParsersAction)]
+        if nested:
+            todo += list(nested[0].choices.values())
+        else:
+            leaves.append(current)
+    assert len(leaves) >= 10
+    for leaf in leaves:
+        api = [a for a in leaf._actions if "--api" in a.option_strings]
+        assert api, leaf.prog
+        assert list(api[0].choices or ()) == ["auto", "config", "public"], leaf.prog
+
+
+def test_connections_list_on_the_public_api(run: Run, served: Served) -> None:
+    """``connections list --api public --json`` lists the connections through the public API
+    only (issue 12, "done when")."""
+    code, out, err = run("connections", "list", "--api", "public", "--json")
+
+    assert code == 0, err
+    assert [c["connection_id"] for c in json_lines(out)] == served.emulator.connection_ids
+    _public_only(served)
+
+
+def test_sync_all_on_the_public_api(run: Run, served: Served) -> None:
+    """``sync --api public --all --json`` syncs every connection once through the public API
+    and reports each job's real status (issue 12, "done when")."""
+    code, out, err = run("sync", "--api", "public", "--all", "--json")
+
+    assert code == 0, err
+    results = json_lines(out)
+    stats = served.emulator.stats()
+    assert sorted(r["connection_id"] for r in results) == sorted(served.emulator.connection_ids)
+    for r in results:
+        assert r["outcome"] == "succeeded"
+        assert stats.job_statuses[r["job_id"]] == r["status"]
+    assert all(len(ids) == 1 for ids in stats.jobs_by_connection.values())
+    _public_only(served)
+
+
+def test_the_environment_chooses_the_public_api(
+    run: Run, served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``AIRBYTE_API=public`` does what ``--api public`` does."""
+    monkeypatch.setenv("AIRBYTE_API", "public")
+    code, _, err = run("workspaces", "list", "--json")
+
+    assert code == 0, err
+    assert _public_only(served) == {"/public/v1/workspaces": 1}
+
+
+def test_a_config_only_command_says_so_and_sends_nothing(run: Run, served: Served) -> None:
+    """``jobs logs`` on the public API stops with UnsupportedOperationError naming an
+    alternative, before any request."""
+    code, _, err = run("jobs", "logs", "1", "--api", "public")
+
+    assert code == 2
+    assert "UnsupportedOperationError" in err and "Config API" in err
+    assert served.emulator.stats().total_requests == 0

@@ -1,0 +1,369 @@
+"""
+The client on the public REST API: choosing it, its URLs, its credentials, its errors, the
+resources it serves and the ones it refuses, against the emulator's ``/api/public/v1``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from airbyte_async import AirbyteClient, ClientCredentials, NoAuth
+from airbyte_async._client import resolve_url
+from airbyte_async.errors import (
+    InvalidArgumentError,
+    NotFoundError,
+    SyncAlreadyRunningError,
+    UnsupportedOperationError,
+    error_for,
+)
+from airbyte_async.models import (
+    ConnectionStatus,
+    CronSchedule,
+    JobStatus,
+    NamespaceDefinition,
+    NonBreakingChangesPreference,
+    Schedule,
+    ScheduleData,
+    ScheduleType,
+    TimeUnit,
+)
+from airbyte_async.resources import Connections, Destinations, Jobs, Sources, Workspaces
+from airbyte_async.resources._public import (
+    PublicConnections,
+    PublicDestinations,
+    PublicJobs,
+    PublicSources,
+    PublicWorkspaces,
+)
+from airbyte_async.testing import Emulator, Fault, RequireClientCredentials
+
+pytestmark = pytest.mark.anyio
+
+PG = {"host": "db", "port": 5432, "database": "shop", "username": "u", "password": "p"}
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    """A head emulator with two connections, open to anyone."""
+    async with Emulator(airbyte_version="head", connections=2) as server:
+        yield server
+
+
+def public_client(emu: Emulator, **kwargs: Any) -> AirbyteClient:
+    """A client of the emulator's public API, ignoring the environment."""
+    kwargs.setdefault("auth", NoAuth())
+    return AirbyteClient(emu.url, api="public", env={}, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("url", "api", "chosen", "root"),
+    [
+        ("https://api.airbyte.com/v1", "auto", "public", "https://api.airbyte.com/v1/"),
+        ("https://api.airbyte.com", "auto", "public", "https://api.airbyte.com/v1/"),
+        ("http://host:8000/api/public/v1", "auto", "public", "http://host:8000/api/public/v1/"),
+        (
+            "http://host:8000/x/api/public/v1/",
+            "auto",
+            "public",
+            "http://host:8000/x/api/public/v1/",
+        ),
+        ("http://host:8000", "public", "public", "http://host:8000/api/public/v1/"),
+        ("http://host:8000", "auto", "config", "http://host:8000/api/v1/"),
+        ("http://host:8000/api/v1", "auto", "config", "http://host:8000/api/v1/"),
+    ],
+)
+def test_the_url_and_api_choose_the_root(url: str, api: str, chosen: str, root: str) -> None:
+    """Cloud's URL, ``/api/public/v1`` and the bare host lead to the public root; ``auto`` takes
+    the API the URL names, the public one on Cloud, else the Config API (issue 12)."""
+    client = AirbyteClient(url, api=api, auth=NoAuth(), env={})
+    assert client.api == chosen
+    assert str(client.public_url if chosen == "public" else client.base_url) == root
+
+
+def test_the_environment_chooses_the_api() -> None:
+    """``AIRBYTE_API=public`` chooses the public API when ``api=`` is not given."""
+    client = AirbyteClient("http://host:8000", auth=NoAuth(), env={"AIRBYTE_API": "public"})
+    assert client.api == "public"
+    assert isinstance(client.jobs, PublicJobs)
+
+
+@pytest.mark.parametrize(
+    ("url", "api"),
+    [
+        ("https://api.airbyte.com/v1", "config"),
+        ("http://host:8000/api/public/v1", "config"),
+        ("http://host:8000/api/v1", "public"),
+        ("http://host:8000", "graphql"),
+        ("https://api.airbyte.com/v2/jobs", "auto"),
+    ],
+)
+def test_impossible_choices_are_invalid_arguments(url: str, api: str) -> None:
+    """An unknown API, the Config API on a public-only URL, or a URL naming the other API is
+    refused before any request, saying what to do."""
+    with pytest.raises(InvalidArgumentError):
+        AirbyteClient(url, api=api, auth=NoAuth(), env={})
+
+
+def test_resolve_url_keeps_credentials_out_of_the_roots() -> None:
+    """user:password in a public URL become basic credentials and leave both roots."""
+    roots = resolve_url("http://u:p%40ss@host:8000/api/public/v1")
+    assert roots.credentials is not None and roots.credentials.password == "p@ss"
+    assert "p@ss" not in str(roots.public) and "p@ss" not in str(roots.config)
+
+
+def test_a_try_again_later_problem_is_sync_already_running() -> None:
+    """The public API's 409 ``try-again-later`` on ``POST /jobs`` maps to
+    SyncAlreadyRunningError, whose message is the problem's ``data.message`` (API-FACTS 6.3)."""
+    cid = "182a5f5f-4424-47f2-81c2-db42b056d7e2"
+    body = {
+        "status": 409,
+        "type": "https://reference.airbyte.com/reference/errors#try-again-later",
+        "title": "try-again-later",
+        "detail": "Please try again later.",
+        "data": {"message": f"A sync is already running for: {cid}"},
+    }
+    error = error_for(409, body, route="jobs")
+    assert isinstance(error, SyncAlreadyRunningError)
+    assert error.connection_id == cid
+    assert error.title == "try-again-later"
+    assert body["data"]["message"] in str(error)
+
+
+async def test_a_second_trigger_is_sync_already_running(emu: Emulator) -> None:
+    """``POST /jobs`` while the connection's job runs raises SyncAlreadyRunningError naming the
+    connection, and starts nothing (API-FACTS 6.3)."""
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=30.0)
+    async with public_client(emu) as client:
+        first = await client.connections.sync(connection_id=cid)
+        with pytest.raises(SyncAlreadyRunningError) as caught:
+            await client.connections.sync(connection_id=cid)
+        await client.jobs.cancel(job_id=first.id)
+    assert caught.value.connection_id == cid
+    assert emu.stats().jobs_by_connection == {cid: [first.id]}
+
+
+async def test_a_lost_trigger_answer_starts_one_job(emu: Emulator) -> None:
+    """A ``POST /jobs`` whose answer is lost after the job started is settled by listing the
+    connection's jobs since the attempt: the job is adopted, never started twice."""
+    cid = emu.connection_ids[0]
+    emu.set_faults([Fault(kind="reset_after", route="/public/v1/jobs", times=1)])
+    async with public_client(emu) as client:
+        job = await client.connections.sync(connection_id=cid)
+    assert emu.stats().jobs_by_connection == {cid: [job.id]}
+    assert emu.stats().faults_injected == {"reset_after": 1}
+
+
+async def test_cancel_of_an_ended_job_reports_how_it_ended(emu: Emulator) -> None:
+    """Cancelling a job that already ended gets the public API's 409; the client reads the job
+    and returns its real final status (API-FACTS 6.3b)."""
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=0.0, outcome="failed")
+    async with public_client(emu) as client:
+        job = await client.connections.sync(connection_id=cid)
+        ended = await client.jobs.wait(job_id=job.id, poll_interval=0.01)
+        cancelled = await client.jobs.cancel(job_id=job.id)
+    assert ended.status is JobStatus.FAILED
+    assert cancelled.status is JobStatus.FAILED
+
+
+async def test_cancel_of_a_running_job_cancels_it(emu: Emulator) -> None:
+    """``DELETE /jobs/{id}`` of a running job ends it as cancelled (public-api-head.yaml)."""
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=30.0)
+    async with public_client(emu) as client:
+        job = await client.connections.sync(connection_id=cid)
+        cancelled = await client.jobs.cancel(job_id=job.id)
+    assert cancelled.status is JobStatus.CANCELLED
+    assert emu.job_status(job.id) == "cancelled"
+
+
+async def test_jobs_read_the_same_models(emu: Emulator) -> None:
+    """A public JobResponse reads as a :class:`Job`: its type, connection, status, times, and
+    rows and bytes as the job's synced counts (JobResponseMapper)."""
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=0.0)
+    async with public_client(emu) as client:
+        started = await client.connections.sync(connection_id=cid)
+        job = await client.jobs.wait(job_id=started.id, poll_interval=0.01)
+        listed = [j async for j in client.jobs.list(connection_id=cid)]
+    assert job.connection_id == cid
+    assert job.status is JobStatus.SUCCEEDED
+    assert job.records_synced is not None and job.records_synced > 0
+    assert job.updated_at >= job.created_at
+    assert [j.id for j in listed] == [job.id]
+
+
+async def test_a_job_list_with_several_statuses_is_filtered_here(emu: Emulator) -> None:
+    """The public API filters jobs by one status; asked for several, the client asks for all
+    and keeps the ones wanted, on the same pages (public-api-head.yaml ``GET /jobs``)."""
+    first, second = emu.connection_ids
+    emu.set_sync_plan(first, duration=0.0)
+    emu.set_sync_plan(second, duration=30.0)
+    async with public_client(emu) as client:
+        done = await client.connections.sync(connection_id=first)
+        running = await client.connections.sync(connection_id=second)
+        await client.jobs.wait(job_id=done.id, poll_interval=0.01)
+        workspace = await client.workspaces.default()
+        final = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+        page = await client.jobs.list_for_workspaces_page(
+            workspace_ids=[workspace.workspace_id], statuses=final
+        )
+        await client.jobs.cancel(job_id=running.id)
+    assert [j.id for j in page.jobs] == [done.id]
+
+
+async def test_sources_destinations_and_connections(emu: Emulator) -> None:
+    """Sources and destinations are created, read, renamed, reconfigured, listed and deleted,
+    and a connection created, read and patched, all through the public API (issue 12)."""
+    async with public_client(emu) as client:
+        workspace = await client.workspaces.default()
+        wid = workspace.workspace_id
+        existing = await client.sources.get(
+            source_id=(await first_connection(client, wid)).source_id
+        )
+        source = await client.sources.create(
+            workspace_id=wid, name="pub", definition_id=existing.definition_id, configuration=PG
+        )
+        renamed = await client.sources.update(source_id=source.source_id, name="pub-2")
+        found = await client.sources.find(workspace_id=wid, name="pub-2")
+        schema = await client.sources.discover_schema(source_id=source.source_id)
+        assert schema.catalog is not None
+        destination = next([d async for d in client.destinations.list(workspace_id=wid)].__iter__())
+        connection = await client.connections.create(
+            source_id=source.source_id,
+            destination_id=destination.destination_id,
+            name="pub-conn",
+            status=ConnectionStatus.INACTIVE,
+        )
+        patched = await client.connections.update(
+            connection_id=connection.connection_id, status=ConnectionStatus.ACTIVE
+        )
+        await client.connections.delete(connection_id=connection.connection_id)
+        await client.sources.delete(source_id=source.source_id)
+        with pytest.raises(NotFoundError):
+            await client.sources.get(source_id=source.source_id)
+    assert renamed.name == "pub-2" and found.source_id == source.source_id
+    assert source.connector_type == "postgres"
+    assert connection.status is ConnectionStatus.INACTIVE
+    assert patched.status is ConnectionStatus.ACTIVE
+    assert patched.schedule_type is ScheduleType.MANUAL
+    assert {s.stream.name for s in patched.sync_catalog.streams} == set(schema.catalog.stream_names)
+
+
+async def first_connection(client: AirbyteClient, workspace_id: str) -> Any:
+    """The workspace's first connection."""
+    async for connection in client.connections.list(workspace_id=workspace_id):
+        return connection
+    raise AssertionError("no connection")
+
+
+CONFIG_ONLY: list[tuple[str, Callable[[AirbyteClient], Awaitable[Any]]]] = [
+    ("sources.check_connection", lambda c: c.sources.check_connection(source_id="x")),
+    (
+        "destinations.check_connection",
+        lambda c: c.destinations.check_connection(destination_id="x"),
+    ),
+    ("jobs.logs", lambda c: c.jobs.logs(job_id=1)),
+    ("connections.sync_progress", lambda c: c.connections.sync_progress(connection_id="x")),
+    ("workspaces.get_by_slug", lambda c: c.workspaces.get_by_slug(slug="x")),
+    ("workspaces.create", lambda c: c.workspaces.create(name="x")),
+    ("source_definitions.get", lambda c: c.source_definitions.get(definition_id="x")),
+]
+
+
+@pytest.mark.parametrize(("name", "operation"), CONFIG_ONLY, ids=[n for n, _ in CONFIG_ONLY])
+async def test_config_only_operations_send_nothing(
+    emu: Emulator, name: str, operation: Callable[[AirbyteClient], Awaitable[Any]]
+) -> None:
+    """An operation only the Config API has raises UnsupportedOperationError naming an
+    alternative, and sends no request that would 404 (issue 12)."""
+    async with public_client(emu) as client:
+        with pytest.raises(UnsupportedOperationError) as caught:
+            await operation(client)
+    assert "public REST API" in str(caught.value)
+    assert "; " in str(caught.value)
+    assert emu.stats().total_requests == 0
+
+
+@pytest.mark.parametrize(
+    ("config", "public"),
+    [
+        (Workspaces, PublicWorkspaces),
+        (Sources, PublicSources),
+        (Destinations, PublicDestinations),
+        (Connections, PublicConnections),
+        (Jobs, PublicJobs),
+    ],
+)
+def test_each_public_resource_keeps_the_config_signatures(config: type, public: type) -> None:
+    """Every operation the public resource implements takes the same arguments as the Config
+    API's, so code written for one runs on the other."""
+    own = {n for klass in public.__mro__ if klass not in config.__mro__ for n in vars(klass)}
+    compared = 0
+    for name in sorted(own):
+        base = getattr(config, name, None)
+        if name.startswith("_") or base is None or not callable(base):
+            continue
+        assert inspect.signature(getattr(public, name)) == inspect.signature(base), name
+        compared += 1
+    assert compared >= 2, f"{public.__name__} implements too little"
+
+
+async def test_client_credentials_use_the_public_token_route() -> None:
+    """ClientCredentials on the public API mint their token at
+    ``/api/public/v1/applications/token`` (``expires_in`` 900) and use it (API-FACTS 1.2)."""
+    policy = RequireClientCredentials("app", "s3cret")
+    async with Emulator(airbyte_version="head", connections=1, auth=policy) as emu:
+        auth = ClientCredentials("app", "s3cret")
+        async with AirbyteClient(emu.url, api="public", auth=auth, env={}) as client:
+            workspace = await client.workspaces.default()
+            listed = [c async for c in client.connections.list(workspace_id=workspace.workspace_id)]
+        by_route = emu.stats().requests_by_route
+    assert [c.connection_id for c in listed] == emu.connection_ids
+    assert by_route["/public/v1/applications/token"] == 1
+    assert "/v1/applications/token" not in by_route
+    assert auth.refreshes == 1
+
+
+async def test_settings_the_public_api_spells_differently_read_back_as_sent(
+    emu: Emulator,
+) -> None:
+    """A custom namespace format, a disabling schema-change preference and a cron schedule go
+    out as the public API spells them (``custom_format``, ``disable_connection``, no time
+    zone) and read back as the same models; the cron's zone comes back after the expression
+    (ConnectionReadMapper)."""
+    cron = CronSchedule(cron_expression="0 0 */6 * * ?", cron_time_zone="UTC")
+    async with public_client(emu) as client:
+        existing = await client.connections.get(connection_id=emu.connection_ids[0])
+        created = await client.connections.create(
+            source_id=existing.source_id,
+            destination_id=existing.destination_id,
+            name="spelled",
+            namespace_definition=NamespaceDefinition.CUSTOM_FORMAT,
+            namespace_format="${SOURCE_NAMESPACE}_raw",
+            non_breaking_changes_preference=NonBreakingChangesPreference.DISABLE,
+            schedule_data=ScheduleData(cron=cron),
+        )
+        read = await client.connections.get(connection_id=created.connection_id)
+        with pytest.raises(InvalidArgumentError, match="cron"):
+            await client.connections.update(
+                connection_id=created.connection_id,
+                schedule=Schedule(units=6, time_unit=TimeUnit.HOURS),
+            )
+    assert read.namespace_definition is NamespaceDefinition.CUSTOM_FORMAT
+    assert read.namespace_format == "${SOURCE_NAMESPACE}_raw"
+    assert read.non_breaking_changes_preference is NonBreakingChangesPreference.DISABLE
+    assert read.effective_schedule == (ScheduleType.CRON, ScheduleData(cron=cron))
+
+
+async def test_the_escape_hatch_calls_the_public_api(emu: Emulator) -> None:
+    """``client.request`` on the public API sends to its root with the method given."""
+    async with public_client(emu) as client:
+        listed = await client.request("workspaces", method="GET", idempotent=True)
+    assert [w["workspaceId"] for w in listed["data"]] == emu.workspace_ids
+    assert dict(emu.stats().requests_by_route) == {"/public/v1/workspaces": 1}

@@ -1,0 +1,324 @@
+"""
+The emulator's public REST API (``/api/public/v1``): what it answers, and that every route
+and answer fits public-api-head.yaml. Each request and response sent through :class:`Driver`
+is checked against the spec; the conformance test skips when ``../shared/airbyte`` is absent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import aiohttp
+import anyio
+import attrs
+import public_conformance as pc
+import pytest
+import spec_conformance as sc
+
+from airbyte_async.testing import Emulator, Fault, RequireClientCredentials
+from airbyte_async.testing._public_routes import PUBLIC_ROUTES
+
+pytestmark = pytest.mark.anyio
+
+PG = {"host": "db", "port": 5432, "database": "shop", "username": "u", "password": "p"}
+
+
+@attrs.define
+class Driver:
+    """Sends public API requests; checks each against the spec when one is loaded."""
+
+    emu: Emulator
+    session: aiohttp.ClientSession
+    spec: sc.Spec | None = None
+    headers: dict[str, str] = attrs.Factory(dict)
+    seen: set[tuple[str, str]] = attrs.Factory(set)
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        query: list[tuple[str, str]] | None = None,
+        expect: int = 200,
+        check_request: bool = True,
+    ) -> Any:
+        """One request; asserts its status and, with a spec, that both messages fit it."""
+        query = query or []
+        if self.spec is not None and check_request:
+            problems = pc.check_request(self.spec, method, path, query, body, body is not None)
+            assert problems == [], problems
+        url = f"{self.emu.url}/api/public/v1{path}"
+        kwargs: dict[str, Any] = {"params": query, "headers": self.headers}
+        if body is not None:
+            kwargs["json"] = body
+        async with self.session.request(method, url, **kwargs) as response:
+            text = await response.text()
+            status = response.status
+        parsed = json.loads(text) if text else None
+        assert status == expect, f"{method} {path}: {status} {text[:400]}"
+        if self.spec is not None:
+            assert pc.check_response(self.spec, method, path, status, parsed) == [], parsed
+            name, _, _ = pc.operation(self.spec, method, path)
+            self.seen.add((method, name))
+        return parsed
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """One client session per test."""
+    async with aiohttp.ClientSession() as s:
+        yield s
+
+
+async def _until_ended(d: Driver, job_id: int) -> dict[str, Any]:
+    while True:
+        job: dict[str, Any] = await d.call("GET", f"/jobs/{job_id}")
+        if job["status"] in ("succeeded", "failed", "cancelled"):
+            return job
+        await anyio.sleep(0.01)
+
+
+async def _exercise(d: Driver) -> None:
+    """Every public route the emulator serves, with good and bad calls."""
+    assert await d.call("GET", "/health") is None
+    workspaces = await d.call("GET", "/workspaces", query=[("limit", "1")])
+    wid = workspaces["data"][0]["workspaceId"]
+    await d.call("GET", f"/workspaces/{wid}")
+    await d.call("GET", f"/workspaces/{d.emu.connection_ids[0]}", expect=404)
+    await d.call("GET", "/workspaces", query=[("limit", "0")], expect=400, check_request=False)
+
+    source = await d.call(
+        "POST",
+        "/sources",
+        {"name": "pub-src", "workspaceId": wid, "configuration": {"sourceType": "postgres", **PG}},
+    )
+    sid = source["sourceId"]
+    await d.call("GET", f"/sources/{sid}")
+    await d.call("PATCH", f"/sources/{sid}", {"name": "pub-src-2"})
+    await d.call("PUT", f"/sources/{sid}", {"name": "pub-src-3", "configuration": PG})
+    await d.call("GET", "/sources", query=[("workspaceIds", wid), ("limit", "2")])
+    await d.call(
+        "POST", "/sources", {"name": "x", "workspaceId": wid, "configuration": {}}, expect=400
+    )
+    s3 = {
+        "destinationType": "s3",
+        "s3_bucket_name": "b",
+        "s3_bucket_path": "p",
+        "s3_bucket_region": "us-east-1",
+        "format": {"format_type": "Parquet"},
+    }
+    destination = await d.call(
+        "POST", "/destinations", {"name": "pub-dst", "workspaceId": wid, "configuration": s3}
+    )
+    did = destination["destinationId"]
+    await d.call("GET", f"/destinations/{did}")
+    await d.call("PATCH", f"/destinations/{did}", {"name": "pub-dst-2"})
+    s3.pop("destinationType")
+    await d.call("PUT", f"/destinations/{did}", {"name": "pub-dst-3", "configuration": s3})
+    await d.call("GET", "/destinations", query=[("workspaceIds", wid)])
+
+    streams = await d.call("GET", "/streams", query=[("sourceId", sid)])
+    assert {s["streamName"] for s in streams} >= {"customers"}
+    created = await d.call(
+        "POST",
+        "/connections",
+        {
+            "sourceId": sid,
+            "destinationId": did,
+            "name": "pub-conn",
+            "configurations": {
+                "streams": [{"name": "customers", "syncMode": "full_refresh_overwrite"}]
+            },
+            "schedule": {"scheduleType": "manual"},
+        },
+    )
+    cid = created["connectionId"]
+    await d.call("GET", f"/connections/{cid}")
+    await d.call(
+        "PATCH",
+        f"/connections/{cid}",
+        {"schedule": {"scheduleType": "cron", "cronExpression": "0 0 * * * ?"}, "status": "active"},
+    )
+    await d.call("GET", "/connections", query=[("workspaceIds", wid), ("includeDeleted", "true")])
+
+    d.emu.set_sync_plan(cid, duration=30.0)
+    job = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
+    await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid}, expect=409)
+    await d.call("POST", "/jobs", {"jobType": "refresh", "connectionId": cid}, expect=422)
+    await d.call("GET", f"/jobs/{job['jobId']}")
+    await d.call("GET", "/jobs/99999", expect=404)
+    await d.call("DELETE", f"/jobs/{job['jobId']}")
+    await d.call("DELETE", f"/jobs/{job['jobId']}", expect=409)
+    d.emu.set_sync_plan(cid, duration=0.0)
+    reset = await d.call("POST", "/jobs", {"jobType": "reset", "connectionId": cid})
+    await _until_ended(d, reset["jobId"])
+    await d.call(
+        "GET",
+        "/jobs",
+        query=[
+            ("workspaceIds", wid),
+            ("updatedAtStart", "2020-01-01T00:00:00Z"),
+            ("status", "succeeded"),
+            ("orderBy", "updatedAt|ASC"),
+            ("limit", "1"),
+            ("offset", "0"),
+        ],
+    )
+    await d.call("GET", "/jobs", query=[("connectionId", cid), ("jobType", "reset")])
+    await d.call("GET", "/jobs", query=[("orderBy", "name|UP")], expect=400, check_request=False)
+
+    await d.call("DELETE", f"/connections/{cid}", expect=204)
+    await d.call("DELETE", f"/sources/{sid}", expect=204)
+    await d.call("DELETE", f"/destinations/{did}", expect=204)
+    await d.call("GET", f"/sources/{sid}", expect=404)
+
+
+async def test_every_public_route_fits_the_public_spec(session: aiohttp.ClientSession) -> None:
+    """Every public route of the emulator, good calls and bad, answers as
+    public-api-head.yaml declares (statuses, shapes, RFC 9457 problems: API-FACTS 6.4)."""
+    spec = pc.load_public_spec()
+    async with Emulator(airbyte_version="head", connections=2) as emu:
+        d = Driver(emu, session, spec)
+        await _exercise(d)
+    served = {(r.method, r.path) for r in PUBLIC_ROUTES}
+    assert served - d.seen == set()
+
+
+async def test_jobs_are_shared_with_the_config_api(session: aiohttp.ClientSession) -> None:
+    """A job triggered by ``POST /jobs`` is the job the Config API's ``jobs/get`` reads, and a
+    Config API trigger blocks a public one (one state behind both APIs; issue 12)."""
+    async with Emulator(airbyte_version="head", connections=1) as emu:
+        d = Driver(emu, session)
+        cid = emu.connection_ids[0]
+        emu.set_sync_plan(cid, duration=30.0)
+        job = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
+        async with session.post(f"{emu.url}/api/v1/jobs/get", json={"id": job["jobId"]}) as r:
+            read = await r.json()
+        assert read["job"]["configId"] == cid
+        assert read["job"]["status"] in ("pending", "running")
+        await d.call("DELETE", f"/jobs/{job['jobId']}")
+        async with session.post(
+            f"{emu.url}/api/v1/connections/sync", json={"connectionId": cid}
+        ) as r:
+            config_job = (await r.json())["job"]["id"]
+        conflict = await d.call(
+            "POST", "/jobs", {"jobType": "sync", "connectionId": cid}, expect=409
+        )
+        assert conflict["title"] == "try-again-later"
+        assert conflict["data"]["message"] == f"A sync is already running for: {cid}"
+        assert (await d.call("GET", f"/jobs/{config_job}"))["status"] == "running"
+
+
+async def test_cancel_of_an_ended_job_is_a_conflict(session: aiohttp.ClientSession) -> None:
+    """``DELETE /jobs/{id}`` of a job that ended answers 409 ``state-conflict`` "Job is not
+    currently running" and leaves the job as it ended (API-FACTS 6.3, 6.3b)."""
+    async with Emulator(airbyte_version="head", connections=1) as emu:
+        d = Driver(emu, session)
+        cid = emu.connection_ids[0]
+        emu.set_sync_plan(cid, duration=0.0, outcome="failed")
+        job = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
+        ended = await _until_ended(d, job["jobId"])
+        refused = await d.call("DELETE", f"/jobs/{job['jobId']}", expect=409)
+        assert refused["title"] == "state-conflict"
+        assert refused["data"]["message"] == "Job is not currently running"
+        assert ended["status"] == "failed"
+        assert (await d.call("GET", f"/jobs/{job['jobId']}"))["status"] == "failed"
+
+
+async def test_job_list_filters_orders_and_pages(session: aiohttp.ClientSession) -> None:
+    """``GET /jobs`` filters by status and ``updatedAtStart``, orders by ``updatedAt|ASC`` and
+    pages by ``limit``/``offset``; ``next`` names the following page while a page is full, and
+    is empty after the last (API-FACTS 7; ``PaginationMapper``)."""
+    async with Emulator(airbyte_version="head", connections=5) as emu:
+        d = Driver(emu, session)
+        ids = []
+        for cid in emu.connection_ids:
+            emu.set_sync_plan(cid, duration=0.0)
+            ids.append(
+                (await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid}))["jobId"]
+            )
+        for job_id in ids:
+            await _until_ended(d, job_id)
+        filters = [("status", "succeeded"), ("updatedAtStart", "2020-01-01T00:00:00Z")]
+        filters.append(("orderBy", "updatedAt|ASC"))
+        seen: list[int] = []
+        pages = []
+        offset = 0
+        while True:
+            page = await d.call(
+                "GET", "/jobs", query=[*filters, ("limit", "2"), ("offset", str(offset))]
+            )
+            pages.append(page)
+            seen += [j["jobId"] for j in page["data"]]
+            if not page["next"]:
+                break
+            next_query = dict(parse_qsl(urlsplit(page["next"]).query))
+            assert next_query["limit"] == "2"
+            offset = int(next_query["offset"])
+        assert sorted(seen) == ids
+        assert [len(p["data"]) for p in pages] == [2, 2, 1]
+        running = await d.call("GET", "/jobs", query=[("status", "running")])
+        assert running["data"] == []
+
+
+async def test_job_response_times_follow_the_mapper(session: aiohttp.ClientSession) -> None:
+    """A JobResponse carries ``startTime`` as an ISO instant, an ISO-8601 ``duration`` once the
+    job is past pending, and ``lastUpdatedAt`` only once it is terminal (``JobResponseMapper``;
+    API-FACTS 7)."""
+    async with Emulator(airbyte_version="head", connections=1, trigger_latency=30.0) as emu:
+        d = Driver(emu, session)
+        cid = emu.connection_ids[0]
+        pending = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
+        cancelled = await d.call("DELETE", f"/jobs/{pending['jobId']}")
+    assert pending["status"] == "pending"
+    assert pending["startTime"].endswith("Z")
+    assert "duration" not in pending and "lastUpdatedAt" not in pending
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["lastUpdatedAt"].endswith("Z")
+    assert cancelled["duration"].startswith("PT")
+
+
+async def test_public_routes_take_application_tokens(session: aiohttp.ClientSession) -> None:
+    """With client credentials required, a public route answers 401 without a token and 200
+    with one from ``POST /api/public/v1/applications/token`` (``expires_in`` 900; API-FACTS 1.2);
+    ``GET /health`` needs none (public-api-head.yaml: ``security: []``)."""
+    auth = RequireClientCredentials("app", "s3cret")
+    async with Emulator(airbyte_version="head", connections=1, auth=auth) as emu:
+        d = Driver(emu, session)
+        await d.call("GET", "/connections", expect=401)
+        assert await d.call("GET", "/health") is None
+        token = await d.call(
+            "POST",
+            "/applications/token",
+            {"client_id": "app", "client_secret": "s3cret", "grant-type": "client_credentials"},
+        )
+        assert token["expires_in"] == 900
+        assert token["token_type"] == "Bearer"
+        d.headers["Authorization"] = f"Bearer {token['access_token']}"
+        listed = await d.call("GET", "/connections")
+        assert [c["connectionId"] for c in listed["data"]] == emu.connection_ids
+
+
+async def test_faults_and_stats_cover_public_routes(session: aiohttp.ClientSession) -> None:
+    """Fault rules match public routes by spec path, an injected 5xx comes as the public API's
+    ``unexpected-problem`` (API-FACTS 6.4), and stats count requests per spec path
+    (``/public/v1/jobs/{jobId}``), so one job's reads are one route (issue 12)."""
+    fault = Fault(kind="error", route="/public/v1/jobs", status=503, times=1)
+    async with Emulator(airbyte_version="head", connections=1, faults=[fault]) as emu:
+        d = Driver(emu, session)
+        cid = emu.connection_ids[0]
+        body = {"jobType": "sync", "connectionId": cid}
+        problem = await d.call("POST", "/jobs", body, expect=503)
+        job = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
+        await d.call("GET", f"/jobs/{job['jobId']}")
+        await d.call("GET", f"/jobs/{job['jobId']}")
+        stats = emu.stats()
+    assert stats.requests_by_route["/public/v1/jobs"] == 2
+    assert stats.requests_by_route["/public/v1/jobs/{jobId}"] == 2
+    assert stats.faults_injected == {"error": 1}
+    assert stats.jobs_by_connection == {cid: [job["jobId"]]}
+    assert problem["title"] == "unexpected-problem" and problem["status"] == 503

@@ -1,0 +1,141 @@
+"""
+The orchestrator on the public REST API.
+
+A representative set of the orchestrator's own tests (bounds, on_running policies, deadlines,
+cancel on abort, fail fast, events, streaming, selections, concurrent batches) is imported from
+``test_orchestrator`` and collected again here, where the ``start`` fixture gives them a client
+of the emulator's public API: the same tests, not copies, on the second backend. The tests
+after them check what only the public API shows: how it polls, and exactly-once under faults.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import aiohttp
+import pytest
+import stamina
+from test_orchestrator import (  # noqa: F401  (collected again with this module's fixture)
+    Start,
+    _orchestrator,
+    test_a_caller_deadline_cancels_the_jobs_then_raises,
+    test_a_job_that_ended_before_the_abort_keeps_its_real_outcome,
+    test_a_sync_past_its_deadline_is_timed_out_and_cancelled,
+    test_a_trigger_error_is_a_result,
+    test_attach_adopts_the_job_already_running,
+    test_cancel_on_abort_can_be_turned_off,
+    test_duplicate_ids_in_a_batch_are_synced_once,
+    test_events_report_trigger_changes_and_end,
+    test_fail_fast_stops_the_batch_at_the_first_failure,
+    test_fail_reports_an_error,
+    test_http_requests_in_flight_are_bounded_by_the_client_pool,
+    test_jobs_of_triggers_cut_short_are_found_and_cancelled,
+    test_leaving_the_stream_early_cancels_the_jobs_it_started,
+    test_max_running_is_never_exceeded_on_airbyte,
+    test_selection_by_workspace_and_name,
+    test_skip_reports_already_running,
+    test_stream_yields_each_result_when_it_is_final,
+    test_the_batch_deadline_cancels_what_it_started,
+    test_two_concurrent_batches_on_one_orchestrator_are_independent,
+)
+from test_public_client_conformance import Recorder
+
+from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async.orchestrator import Outcome
+from airbyte_async.resources._public_backend import PublicBackend
+from airbyte_async.testing import Emulator, Fault
+
+pytestmark = pytest.mark.anyio
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _benchmark(name: str) -> ModuleType:
+    """Import ``benchmarks/<name>.py`` (which finds its helpers beside it)."""
+    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+async def start() -> AsyncIterator[Start]:
+    """Starts a head emulator and a client of its public API; both stop at teardown."""
+    async with AsyncExitStack() as stack:
+
+        async def start(
+            *, max_connections: int = 100, **options: Any
+        ) -> tuple[Emulator, AirbyteClient]:
+            options.setdefault("sync_duration", (0.05, 0.15))
+            options.setdefault("airbyte_version", "head")
+            emu = await stack.enter_async_context(Emulator(**options))
+            client = AirbyteClient(
+                emu.url, api="public", auth=NoAuth(), env={}, max_connections=max_connections
+            )
+            await stack.enter_async_context(client)
+            return emu, client
+
+        yield start
+
+
+async def test_the_orchestrator_drives_the_public_backend(start: Start) -> None:
+    """On a public client the orchestrator's default backend is the public one (issue 12)."""
+    _, client = await start(connections=1)
+    assert isinstance(_orchestrator(client).backend, PublicBackend)
+
+
+async def test_polls_list_changed_jobs_in_one_request(start: Start) -> None:
+    """Each poll is one ``GET /jobs`` for the batch's workspaces, changed since the previous
+    poll, oldest change first; no job is read one by one (API-FACTS 7)."""
+    emu, _ = await start(connections=12, sync_duration=(0.1, 0.3))
+    recorder = Recorder("/api/public/v1")
+    async with (
+        aiohttp.ClientSession(trace_configs=[recorder.config()]) as session,
+        AirbyteClient(emu.url, api="public", auth=NoAuth(), env={}, session=session) as client,
+    ):
+        orchestrator = _orchestrator(client)
+        results = await orchestrator.run(emu.connection_ids)
+
+    assert {r.outcome for r in results} == {Outcome.SUCCEEDED}
+    polls = [dict(s.query) for s in recorder.sent if s.method == "GET" and s.path == "/jobs"]
+    assert len(polls) == orchestrator.polls
+    assert all(p["orderBy"] == "updatedAt|ASC" and "updatedAtStart" in p for p in polls)
+    assert all(p["workspaceIds"] == emu.workspace_ids[0] for p in polls)
+    assert not [s for s in recorder.sent if s.method == "GET" and s.path.startswith("/jobs/")]
+    triggers = [s for s in recorder.sent if s.method == "POST" and s.path == "/jobs"]
+    assert len(triggers) == 12
+
+
+async def test_exactly_once_under_faults(start: Start) -> None:
+    """Lost trigger answers, 5xx and resets on ``POST /jobs`` and on polls: every connection
+    gets exactly one job, and every outcome is the job's real status."""
+    faults = [
+        Fault(kind="reset_after", route="/public/v1/jobs", rate=0.2),
+        Fault(kind="error", route="/public/v1/jobs", rate=0.1, status=502),
+        Fault(kind="reset_before", route="/public/v1/jobs", rate=0.05),
+    ]
+    emu, client = await start(connections=20, faults=faults, seed=7)
+    results = await _orchestrator(client).run(emu.connection_ids)
+
+    stats = emu.stats()
+    assert sum(stats.faults_injected.values()) > 0
+    assert all(len(stats.jobs_by_connection[cid]) == 1 for cid in emu.connection_ids)
+    for r in results:
+        assert r.job_id is not None
+        assert str(r.status) == stats.job_statuses[r.job_id]
+
+
+async def test_the_chaos_run_holds_on_the_public_api() -> None:
+    """``benchmarks/chaos.py --api public`` at a small scale: under every fault kind (token
+    expiry and restarts included) each connection gets one job and each outcome is its job's
+    real status."""
+    chaos = _benchmark("chaos")
+    # As the script runs: retries and reconcile rounds wait, so restarts are waited out.
+    with stamina.set_testing(False):
+        assert await chaos.chaos(60, 1, 30, "public")
