@@ -7,7 +7,8 @@ connection, never tearing the batch down for one connection's failure (unless *f
 Bounds, each named for what it limits:
 
 - ``max_running``: syncs running on Airbyte at once (a worker per slot, each owning one sync);
-- ``max_triggers``: ``connections/sync`` calls in flight at once (they are slow under load);
+- ``max_triggers``: ``connections/sync`` calls in flight at once (they are slow under load), a
+  ceiling for the limit that adapts to the server's answers (:mod:`airbyte_async._limiter`);
 - HTTP requests in flight: the client's connection pool (``AirbyteClient(max_connections=...)``).
 
 Polling costs a constant number of requests per cycle, however many jobs run (see
@@ -33,6 +34,7 @@ import attrs
 from anyio.streams.memory import MemoryObjectSendStream
 
 from ._checks import seconds, whole
+from ._limiter import TriggerLimiter
 from ._reconcile import find_running_job
 from ._serde import structure
 from ._watch import JobWatcher, Watch
@@ -175,6 +177,8 @@ class SyncEvent:
     """
     What happened to one connection: its job was triggered, its status changed, it reported
     live counters (*progress*, only with ``progress_interval``), or it finished (*result*).
+    *trigger_limit* is the number of triggers allowed in flight when it was triggered or
+    finished.
     """
 
     kind: EventKind
@@ -182,6 +186,7 @@ class SyncEvent:
     job: Job | None = None
     result: SyncResult | None = None
     progress: SyncProgress | None = None
+    trigger_limit: int | None = None
 
 
 @attrs.frozen
@@ -350,7 +355,7 @@ class _Batch:
     targets: list[SyncTarget]
     watcher: JobWatcher
     send: MemoryObjectSendStream[SyncResult]
-    triggers: anyio.CapacityLimiter
+    triggers: TriggerLimiter
     results: dict[str, SyncResult] = attrs.field(factory=dict)
     flights: dict[str, _Flight] = attrs.field(factory=dict)
     #: Connections whose trigger is in flight: their job may exist before its id comes back.
@@ -384,6 +389,11 @@ class Orchestrator:
     request per running sync per interval, so keep it for small batches or long intervals.
     With *log_tail*, a failed sync's result carries the last *log_tail* lines of its log (one
     ``jobs/get`` with logs per failure).
+
+    Triggers in flight start at 16 and follow the server (:mod:`airbyte_async._limiter`): up
+    while their latency stays flat, down when it grows or the server answers 429, 502, 503 or
+    504, never above *max_triggers* (default: *max_running*). *adaptive_triggers* False holds
+    them at *max_triggers*.
     """
 
     def __init__(
@@ -391,7 +401,8 @@ class Orchestrator:
         client: AirbyteClient,
         *,
         max_running: int = 50,
-        max_triggers: int = 10,
+        max_triggers: int | None = None,
+        adaptive_triggers: bool = True,
         poll_interval: float = 0.09,
         max_poll_interval: float = 30.0,
         sync_timeout: float | None = None,
@@ -405,7 +416,8 @@ class Orchestrator:
         log_tail: int = 0,
     ) -> None:
         whole("max_running", max_running, minimum=1)
-        whole("max_triggers", max_triggers, minimum=1)
+        if max_triggers is not None:
+            whole("max_triggers", max_triggers, minimum=1)
         whole("log_tail", log_tail, minimum=0)
         seconds("poll_interval", poll_interval)
         seconds("max_poll_interval", max_poll_interval)
@@ -430,7 +442,9 @@ class Orchestrator:
             ) from None
         self.client = client
         self.max_running = max_running
-        self.max_triggers = max_triggers
+        self.max_triggers = max_running if max_triggers is None else max_triggers
+        self.adaptive_triggers = adaptive_triggers
+        self._triggers: TriggerLimiter | None = None
         self.poll_interval = poll_interval
         self.max_poll_interval = max_poll_interval
         self.sync_timeout = sync_timeout
@@ -449,6 +463,11 @@ class Orchestrator:
         #: Poll cycles of the latest batch.
         self.polls = 0
         self._targets_by_job: dict[int, SyncTarget] = {}
+
+    @property
+    def trigger_limit(self) -> int | None:
+        """Triggers allowed in flight now by the latest batch (None before the first)."""
+        return self._triggers.limit if self._triggers is not None else None
 
     async def run(self, connections: Selection | Iterable[str | SyncTarget]) -> list[SyncResult]:
         """Sync every connection and return all results, in the order the targets were given."""
@@ -484,10 +503,11 @@ class Orchestrator:
             targets=targets,
             watcher=watcher,
             send=send,
-            triggers=anyio.CapacityLimiter(self.max_triggers),
+            triggers=TriggerLimiter(self.max_triggers, adaptive=self.adaptive_triggers),
             results=self.results,
         )
         self._targets_by_job = {}
+        self._triggers = batch.triggers
         async with anyio.create_task_group() as tg, receive:
             tg.start_soon(self._run_batch, batch)
             try:
@@ -513,7 +533,7 @@ class Orchestrator:
                                 workers.start_soon(
                                     self._worker, batch, pending, workers.cancel_scope
                                 )
-                                if n % self.max_triggers == self.max_triggers - 1:
+                                if n % batch.triggers.limit == batch.triggers.limit - 1:
                                     # Let the first triggers leave before spawning the rest.
                                     await anyio.lowlevel.checkpoint()
                         tg.cancel_scope.cancel()
@@ -536,7 +556,10 @@ class Orchestrator:
             batch.results[result.connection_id] = result
             batch.send.send_nowait(result)
             if self.on_event is not None:
-                self.on_event(SyncEvent(EventKind.FINISHED, target, result=result))
+                limit = batch.triggers.limit
+                self.on_event(
+                    SyncEvent(EventKind.FINISHED, target, result=result, trigger_limit=limit)
+                )
             if self.fail_fast and not result.ok and not batch.stopping:
                 batch.stopping = True
                 workers.cancel()
@@ -581,7 +604,8 @@ class Orchestrator:
         watch = batch.watcher.watch(job, target.workspace_id)
         batch.flights[target.connection_id] = _Flight(target, job.id, not attached)
         if self.on_event is not None:
-            self.on_event(SyncEvent(EventKind.TRIGGERED, target, job=job))
+            limit = batch.triggers.limit
+            self.on_event(SyncEvent(EventKind.TRIGGERED, target, job=job, trigger_limit=limit))
         # No finally: a cancelled batch leaves the flight registered for _abandon to cancel.
         timed_out = False
         if self.sync_timeout is None:

@@ -1,0 +1,196 @@
+"""The adaptive trigger limit: its rules on a fake clock, then batches against the emulator."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+
+from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async._limiter import LimitRule
+from airbyte_async.cli._sync import Progress
+from airbyte_async.errors import InvalidArgumentError
+from airbyte_async.orchestrator import (
+    EventKind,
+    Orchestrator,
+    Outcome,
+    SyncEvent,
+    SyncResult,
+    SyncTarget,
+)
+from airbyte_async.testing import Emulator, Fault
+
+
+def _round_trip(
+    rule: LimitRule, start: float, latency: float, *, overloaded: bool = False
+) -> float:
+    """Every slot in use sends one trigger at *start*; returns when they all answered."""
+    for _ in range(rule.slots):
+        rule.sample(
+            started=start,
+            ended=start + latency,
+            in_flight=rule.slots,
+            overloaded=overloaded,
+        )
+    return start + latency
+
+
+def test_slow_start_doubles_the_limit_each_healthy_round_trip() -> None:
+    """With flat latency and every slot in use, the limit goes 16, 32, 64, 128."""
+    rule = LimitRule(1000)
+    now, seen = 0.0, [rule.slots]
+    for _ in range(3):
+        now = _round_trip(rule, now, 0.2)
+        seen.append(rule.slots)
+    assert seen == [16, 32, 64, 128]
+
+
+def test_an_overload_answer_halves_the_limit_once_per_round_trip() -> None:
+    """A round trip of 503s halves the limit once, not once per 503."""
+    rule = LimitRule(1000, initial=64)
+    _round_trip(rule, 0.0, 0.2, overloaded=True)
+    assert rule.slots == 32
+    assert not rule.slow_start
+
+
+def test_after_a_decrease_the_limit_grows_by_about_one_per_round_trip() -> None:
+    """Out of slow start, a healthy round trip adds one slot, not a doubling."""
+    rule = LimitRule(1000, initial=64)
+    now = _round_trip(rule, 0.0, 0.2, overloaded=True)
+    now = _round_trip(rule, now, 0.2)
+    assert rule.limit == pytest.approx(33, abs=0.1)
+    _round_trip(rule, now, 0.2)
+    assert rule.limit == pytest.approx(34, abs=0.1)
+
+
+def test_latency_grown_past_the_tolerance_lowers_the_limit() -> None:
+    """Triggers that take three times the baseline cut the limit to 0.8 of itself."""
+    rule = LimitRule(1000, initial=50)
+    now = _round_trip(rule, 0.0, 0.2)
+    assert rule.slots == 100
+    _round_trip(rule, now, 0.6)
+    assert rule.slots == 80
+    assert "latency" in rule.last_reason
+
+
+def test_latency_within_the_tolerance_lets_the_limit_grow() -> None:
+    """Triggers a little slower than the baseline (1.5 times) are no reason to back off."""
+    rule = LimitRule(1000, initial=20)
+    now = _round_trip(rule, 0.0, 0.2)
+    _round_trip(rule, now, 0.3)
+    assert rule.slots == 80
+
+
+def test_samples_started_before_a_decrease_are_not_judged() -> None:
+    """Answers to triggers sent before the limit went down neither lower nor raise it again."""
+    rule = LimitRule(1000, initial=40)
+    rule.sample(started=0.0, ended=1.0, in_flight=40, overloaded=True)
+    assert rule.slots == 20
+    rule.sample(started=0.5, ended=1.1, in_flight=40, overloaded=True)
+    rule.sample(started=0.5, ended=1.2, in_flight=40, overloaded=False)
+    assert rule.limit == 20
+
+
+def test_the_limit_stays_between_floor_and_ceiling() -> None:
+    """Healthy answers stop at the ceiling; a storm of 503s stops at one trigger in flight."""
+    rule = LimitRule(40)
+    now = 0.0
+    for _ in range(5):
+        now = _round_trip(rule, now, 0.1)
+    assert rule.slots == 40
+    for _ in range(10):
+        now = _round_trip(rule, now, 0.1, overloaded=True)
+    assert rule.slots == 1
+
+
+def test_an_unused_limit_does_not_grow() -> None:
+    """Answers while fewer than half the slots are in use teach nothing about more."""
+    rule = LimitRule(1000, initial=16)
+    for n in range(50):
+        rule.sample(started=n, ended=n + 0.2, in_flight=4, overloaded=False)
+    assert rule.slots == 16
+
+
+def test_the_baseline_forgets_lows_older_than_its_window() -> None:
+    """A server that became slower for good becomes the new baseline after the window."""
+    rule = LimitRule(1000, baseline_window=30.0)
+    rule.sample(started=0.0, ended=0.1, in_flight=1, overloaded=False)
+    rule.sample(started=40.0, ended=41.0, in_flight=1, overloaded=False)
+    assert rule.baseline == 1.0
+
+
+@pytest.mark.parametrize("ceiling", [0, -3, 2.5, True, "10"])
+def test_a_bad_ceiling_is_refused(ceiling: Any) -> None:
+    """A ceiling that is not a positive int raises InvalidArgumentError naming it."""
+    with pytest.raises(InvalidArgumentError, match="ceiling"):
+        LimitRule(ceiling)
+
+
+def test_the_status_line_shows_the_trigger_limit() -> None:
+    """The CLI's status line carries the limit the latest event reported."""
+    progress = Progress(total=3, stream=io.StringIO())
+    target = SyncTarget("c")
+    progress.on_event(SyncEvent(EventKind.TRIGGERED, target, trigger_limit=24))
+    assert progress.line().endswith("trigger limit 24")
+
+
+def _limits(events: list[SyncEvent]) -> list[int]:
+    return [e.trigger_limit for e in events if e.trigger_limit is not None]
+
+
+async def _batch(
+    emu: Emulator, faults: list[Fault], **options: Any
+) -> tuple[list[SyncResult], list[int], Orchestrator]:
+    """Sync every connection of *emu* with *faults* on; the results and the limits reported."""
+    emu.set_faults(faults)
+    events: list[SyncEvent] = []
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        orchestrator = Orchestrator(client, on_event=events.append, **options)
+        results = await orchestrator.run(emu.connection_ids)
+    return results, _limits(events), orchestrator
+
+
+_SLOW_503 = Fault(kind="error", route="connections/sync", status=503, times=30)
+
+
+@pytest.mark.anyio
+async def test_a_healthy_server_gets_more_triggers_than_the_start() -> None:
+    """With flat trigger latency the limit grows past its start of 16, up to max_running."""
+    async with Emulator(connections=300, trigger_latency=0.05, sync_duration=(0.3, 0.4)) as emu:
+        results, limits, orchestrator = await _batch(emu, [], max_running=300)
+        in_flight = emu.stats().max_in_flight_syncs
+
+    assert all(r.outcome is Outcome.SUCCEEDED for r in results)
+    assert max(limits) > 16
+    assert in_flight > 16
+    assert orchestrator.trigger_limit is not None and orchestrator.trigger_limit <= 300
+
+
+@pytest.mark.anyio
+async def test_503s_on_triggers_lower_the_limit_and_fail_no_sync() -> None:
+    """
+    The first 30 triggers answer 503 (the emulator creates no job for them): the limit drops
+    below its start, yet every connection ends with exactly one succeeded job.
+    """
+    async with Emulator(connections=60, trigger_latency=0.02, sync_duration=(0.05, 0.1)) as emu:
+        results, limits, _ = await _batch(emu, [_SLOW_503], max_running=60)
+        stats = emu.stats()
+
+    assert all(r.outcome is Outcome.SUCCEEDED for r in results)
+    assert min(limits) < 16
+    assert stats.faults_injected
+    assert all(len(stats.jobs_by_connection[cid]) == 1 for cid in emu.connection_ids)
+
+
+@pytest.mark.anyio
+async def test_fixed_triggers_hold_at_max_triggers() -> None:
+    """adaptive_triggers=False keeps the limit at max_triggers whatever the server says."""
+    async with Emulator(connections=40, trigger_latency=0.02, sync_duration=(0.05, 0.1)) as emu:
+        _, limits, _ = await _batch(
+            emu, [_SLOW_503], max_running=40, max_triggers=5, adaptive_triggers=False
+        )
+        in_flight = emu.stats().max_in_flight_syncs
+
+    assert set(limits) == {5}
+    assert in_flight <= 5
