@@ -162,7 +162,9 @@ class AirbyteClient:
     use outside ``async with`` and re-entry after exit raise :class:`RuntimeError`.
 
     *timeout* bounds one HTTP exchange and *connect_timeout* getting its connection;
-    *max_connections* caps the pool, hence the HTTP requests in flight. *retry* and
+    *max_connections* caps the pool, hence the HTTP requests in flight (1000 by default, so
+    that the pool is not what holds back an orchestrator's triggers, which take up to seconds
+    each; connections open only as needed, each a file descriptor). *retry* and
     *retry_budget* shape retries (see :mod:`airbyte_async._retry`; the budget is shared by every
     call of this client); *rate_limit* caps requests started per second, retries and token
     requests included. Bad settings raise :class:`InvalidArgumentError` here, before any request.
@@ -176,7 +178,7 @@ class AirbyteClient:
         session: aiohttp.ClientSession | None = None,
         timeout: float = 60.0,
         connect_timeout: float = 10.0,
-        max_connections: int = 100,
+        max_connections: int = 1000,
         retry: RetryPolicy | None = None,
         retry_budget: RetryBudget | None = None,
         rate_limit: float | None = None,

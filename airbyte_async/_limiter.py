@@ -18,6 +18,11 @@ multiplicative decrease (AIMD), as TCP does with its congestion window:
 - A healthy sample (not slow itself), while the limit was in use (at least half of it in
   flight when the sample started), adds 1 to the limit until the first decrease (slow start:
   the limit doubles every round trip), and 1/limit afterwards (about 1 per round trip).
+- Slow start is also clocked by time: the limit doubles every ``ramp_interval`` seconds as long
+  as no trigger in flight has waited longer than a healthy one would (the threshold above;
+  before the first answer, ``first_wait``). A trigger takes up to a second on a quiet server,
+  and doubling once per answer would leave it idle for five round trips on the way from 16 to
+  500; the clock stops at the first trigger that waits too long, and the first decrease ends it.
 - The limit stays between ``floor`` and ``ceiling`` (``max_triggers``, a hard bound).
 
 AIMD rather than a gradient limiter: its answer to a flood of 503s is simple to bound (each
@@ -75,6 +80,8 @@ class LimitRule:
     overload_factor: float = 0.5
     latency_factor: float = 0.8
     baseline_window: float = 30.0
+    ramp_interval: float = 0.1
+    first_wait: float = 1.0
     #: The limit in force, a float so that additive steps below 1 add up.
     limit: float = attrs.field(init=False)
     slow_start: bool = attrs.field(init=False, default=True)
@@ -86,6 +93,7 @@ class LimitRule:
         init=False, factory=collections.deque
     )
     _decreased_at: float = attrs.field(init=False, default=-math.inf)
+    _ramped_at: float = attrs.field(init=False, default=-math.inf)
 
     def __attrs_post_init__(self) -> None:
         self.floor = max(1, min(self.floor, self.ceiling))
@@ -121,12 +129,30 @@ class LimitRule:
         recent = self.recent
         recent = latency if recent is None else recent + self.smoothing * (latency - recent)
         self.recent = recent
-        queued = lows[0][1] * self.tolerance + self.slack
+        queued = self.slow_after()
         if recent > queued:
             self._decrease(ended, self.latency_factor, f"trigger latency grew to {recent:.2f} s")
         elif latency <= queued and 2 * in_flight >= self.limit:
             step = 1.0 if self.slow_start else 1.0 / self.limit
             self.limit = min(float(self.ceiling), self.limit + step)
+
+    def slow_after(self) -> float:
+        """Seconds after which a trigger is slower than a healthy one."""
+        if not self._lows:
+            return self.first_wait
+        return self._lows[0][1] * self.tolerance + self.slack
+
+    def tick(self, now: float, oldest: float | None) -> None:
+        """
+        Time-clocked slow start at *now*, the oldest trigger in flight having started at
+        *oldest* (None: none in flight): double the limit if a ramp interval has passed.
+        """
+        if not self.slow_start or now - self._ramped_at < self.ramp_interval:
+            return
+        if oldest is not None and now - oldest > self.slow_after():
+            return
+        self._ramped_at = now
+        self.limit = min(float(self.ceiling), self.limit * 2)
 
     def _decrease(self, now: float, factor: float, why: str) -> None:
         self.limit = max(float(self.floor), self.limit * factor)
@@ -169,14 +195,17 @@ class TriggerLimiter:
     Slots for triggers in flight: ``async with limiter:`` holds one for the trigger's duration.
 
     With *adaptive* (the default) the number of slots follows :class:`LimitRule`, never above
-    *ceiling*; without it, it is *ceiling*, fixed. A slot given up by cancellation teaches the
-    rule nothing. Raises :class:`~airbyte_async.errors.InvalidArgumentError` for a ceiling that
+    *ceiling*; without it, it is *ceiling*, fixed. :meth:`run` clocks the rule's slow start and
+    must run beside the slots' users. A slot given up by cancellation teaches the rule nothing.
+    Raises :class:`~airbyte_async.errors.InvalidArgumentError` for a ceiling that
     is not a positive int.
     """
 
     def __init__(self, ceiling: int, *, adaptive: bool = True, initial: int = 16) -> None:
         self.rule: LimitRule | None = LimitRule(ceiling, initial=initial) if adaptive else None
         self._slots = anyio.CapacityLimiter(self.rule.slots if self.rule else ceiling)
+        # Holders by age: the first is the oldest trigger in flight.
+        self._open: dict[_Probe, None] = {}
 
     @property
     def limit(self) -> int:
@@ -188,10 +217,27 @@ class TriggerLimiter:
         """Triggers in flight now."""
         return self._slots.borrowed_tokens
 
+    async def run(self) -> None:
+        """Clock the slow start until it ends (return) or the caller cancels."""
+        rule = self.rule
+        while rule is not None and rule.slow_start:
+            oldest = next(iter(self._open), None)
+            rule.tick(time.monotonic(), oldest.started if oldest is not None else None)
+            self._apply(rule)
+            await anyio.sleep(rule.ramp_interval)
+
+    def _apply(self, rule: LimitRule) -> None:
+        before = int(self._slots.total_tokens)
+        if rule.slots != before:
+            self._slots.total_tokens = rule.slots
+            if rule.slots < before:
+                log.debug("trigger limit %d -> %d: %s", before, rule.slots, rule.last_reason)
+
     async def __aenter__(self) -> None:
         await self._slots.acquire()
         probe = _Probe(time.monotonic(), self._slots.borrowed_tokens)
         probe.token = _probe.set(probe)
+        self._open[probe] = None
 
     async def __aexit__(
         self,
@@ -203,20 +249,17 @@ class TriggerLimiter:
         assert probe is not None
         assert probe.token is not None
         _probe.reset(probe.token)
+        del self._open[probe]
         try:
             rule = self.rule
             if rule is None or isinstance(exc, anyio.get_cancelled_exc_class()):
                 return
-            before = rule.slots
             rule.sample(
                 started=probe.started,
                 ended=time.monotonic(),
                 in_flight=probe.in_flight,
                 overloaded=probe.overloaded or _says_overloaded(exc),
             )
-            if rule.slots != before:
-                self._slots.total_tokens = rule.slots
-                if rule.slots < before:
-                    log.debug("trigger limit %d -> %d: %s", before, rule.slots, rule.last_reason)
+            self._apply(rule)
         finally:
             self._slots.release()

@@ -526,6 +526,7 @@ class Orchestrator:
                         scope.deadline = anyio.current_time() + self.timeout
                     async with anyio.create_task_group() as tg:
                         tg.start_soon(batch.watcher.run)
+                        tg.start_soon(batch.triggers.run)
                         if self.progress_interval is not None:
                             tg.start_soon(self._report_progress, batch, self.progress_interval)
                         async with anyio.create_task_group() as workers:

@@ -22,6 +22,7 @@ import asyncio
 import datetime as dt
 import heapq
 import json
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -40,18 +41,25 @@ from _harness import (
 TERMINAL = {"succeeded", "failed", "cancelled"}
 
 
-async def baseline(url: str, max_running: int) -> int:
-    """The least code that does the job: bounded triggers, then a batch poll every second."""
+async def baseline(url: str, max_running: int, max_triggers: int | None) -> dict[str, Any]:
+    """
+    The least code that does the job, with orjson: triggers unbounded (the running slots
+    only), one connection per request in flight, then a batch poll every second.
+    """
     import aiohttp
+    import orjson
 
     api = f"{url}/api/v1/"
     timeout = aiohttp.ClientTimeout(total=300)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    headers = {"Content-Type": "application/json"}
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
 
         async def post(route: str, body: dict[str, Any] | None = None) -> Any:
-            async with session.post(api + route, json=body) as answer:
+            data = orjson.dumps(body) if body is not None else None
+            async with session.post(api + route, data=data, headers=headers) as answer:
                 answer.raise_for_status()
-                return await answer.json()
+                return orjson.loads(await answer.read())
 
         workspaces = [w["workspaceId"] for w in (await post("workspaces/list"))["workspaces"]]
         connections = [
@@ -89,18 +97,35 @@ async def baseline(url: str, max_running: int) -> int:
         poller = asyncio.create_task(poll())
         results = await asyncio.gather(*(sync(cid) for cid in connections))
         poller.cancel()
-        return len(results)
+        bad = sum(r["job"]["status"] != "succeeded" for r in results)
+        return {"results": len(results), "not_succeeded": bad, "limits": []}
 
 
-async def orchestrator(url: str, max_running: int) -> int:
-    """airbyte-async with its defaults: every active connection of every workspace."""
-    from airbyte_async import AirbyteClient, NoAuth, Orchestrator, Selection
+async def orchestrator(url: str, max_running: int, max_triggers: int | None) -> dict[str, Any]:
+    """
+    airbyte-async with its defaults: every active connection of every workspace. The trigger
+    limit in force is sampled every half second.
+    """
+    from airbyte_async import AirbyteClient, NoAuth
+    from airbyte_async.orchestrator import Orchestrator, Selection
 
+    limits: list[tuple[float, int | None, int]] = []
     async with AirbyteClient(url, auth=NoAuth(), env={}, timeout=300) as client:
-        results = await Orchestrator(client, max_running=max_running).run(
-            Selection(all_workspaces=True)
-        )
-        return len(results)
+        batch = Orchestrator(client, max_running=max_running, max_triggers=max_triggers)
+
+        async def sample() -> None:
+            began = time.monotonic()
+            while True:
+                triggers = batch._triggers
+                in_flight = triggers.in_flight if triggers is not None else 0
+                limits.append((time.monotonic() - began, batch.trigger_limit, in_flight))
+                await asyncio.sleep(0.5)
+
+        sampler = asyncio.create_task(sample())
+        results = await batch.run(Selection(all_workspaces=True))
+        sampler.cancel()
+        bad = sum(not r.ok for r in results)
+        return {"results": len(results), "not_succeeded": bad, "limits": limits}
 
 
 def ideal_makespan(durations: list[float], slots: int) -> float:
@@ -145,95 +170,144 @@ def warm_up() -> None:
     structure({**connection, "status": "active", "syncCatalog": {"streams": []}}, Connection)
 
 
-def contender_main(role: str, url: str, max_running: int) -> None:
+def contender_main(role: str, url: str, max_running: int, max_triggers: int | None) -> None:
     """Run one contender in this process and print its JSON line (imports are not timed)."""
     import aiohttp  # noqa: F401
+    import orjson  # noqa: F401
 
     if role == "orchestrator":
         warm_up()
     work = baseline if role == "baseline" else orchestrator
     started = time.time()
     with measure() as m:
-        done = asyncio.run(work(url, max_running))
-    print(json.dumps({"role": role, "results": done, "started": started, **m.as_dict()}))
+        done = asyncio.run(work(url, max_running, max_triggers))
+    print(json.dumps({"role": role, "started": started, **done, **m.as_dict()}))
+
+
+COLUMNS = [
+    ("wall s", "wall"),
+    ("wall/ideal", "wall_ideal"),
+    ("to 1st sync s", "first"),
+    ("1st wave s", "wave"),
+    ("schedule/ideal", "schedule_ideal"),
+    ("cpu s", "cpu"),
+    ("cpu ms/job", "cpu_ms_job"),
+    ("rss MB", "rss"),
+    ("req/job", "req_job"),
+    ("max running", "max_running"),
+    ("refill ms", "refill_ms"),
+]
+
+
+def one_run(args: argparse.Namespace, role: str) -> dict[str, Any]:
+    """One contender against a fresh emulator; its figures and the emulator's ground truth."""
+    flags = ["--connections", str(args.connections), "--seed", str(args.seed)]
+    flags += ["--sync-duration", *(str(d) for d in args.duration)]
+    flags += ["--trigger-latency", str(args.trigger_latency), *args.emulator_flag]
+    extra = ["--max-running", str(args.max_running)]
+    if args.max_triggers is not None:
+        extra += ["--max-triggers", str(args.max_triggers)]
+    with emulator_process(*flags) as url:
+        mine = run_contender(__file__, role, url, *extra)
+        stats = emulator_stats(url)
+    durations = [stats["job_durations"][k] for k in sorted(stats["job_durations"], key=int)]
+    ideal = ideal_makespan(durations, args.max_running)
+    times = list(stats["job_times"].values())
+    first = min(t[0] for t in times)
+    runs = [len(ids) for ids in stats["jobs_by_connection"].values()]
+    n = args.connections
+    return {
+        "wall": mine["wall"],
+        "wall_ideal": mine["wall"] / ideal,
+        "first": first - mine["started"],
+        "wave": sorted(t[0] for t in times)[min(args.max_running, n) - 1] - first,
+        "schedule_ideal": (max(t[1] for t in times) - first) / ideal,
+        "cpu": mine["cpu"],
+        "cpu_ms_job": 1000 * mine["cpu"] / n,
+        "rss": mine["peak_rss_mb"],
+        "req_job": stats["total_requests"] / n,
+        "max_running": stats["max_concurrent_jobs"],
+        "refill_ms": 1000 * refill_delay(times, args.max_running),
+        "duplicates": sum(r - 1 for r in runs if r > 1),
+        "missed": n - len(runs),
+        "not_succeeded": mine["not_succeeded"],
+        "in_flight_syncs": stats["max_in_flight_syncs"],
+        "limits": mine["limits"],
+    }
+
+
+def spread(values: list[float]) -> str:
+    """min / median / max of *values*."""
+    ordered = sorted(values)
+    lo, mid, hi = ordered[0], statistics.median(ordered), ordered[-1]
+    return "/".join(_fmt(v) for v in (lo, mid, hi))
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
 
 
 def main() -> None:
-    """Parse arguments; as the parent, run each contender against a fresh emulator."""
+    """Parse arguments; as the parent, run the contenders in turn, each against a fresh emulator."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--connections", type=int, default=2000)
     parser.add_argument("--max-running", type=int, default=500)
+    parser.add_argument(
+        "--max-triggers", type=int, help="the orchestrator's ceiling (default: its own)"
+    )
     parser.add_argument("--duration", type=float, nargs=2, default=(2.0, 5.0))
+    parser.add_argument(
+        "--trigger-latency", type=float, default=0.2, help="seconds the emulator takes per trigger"
+    )
+    parser.add_argument(
+        "--emulator-flag",
+        action="append",
+        default=[],
+        metavar="FLAG",
+        help="pass one more flag to the emulator (repeat; e.g. --emulator-flag=--faults=...)",
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs of each contender")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", choices=["baseline", "orchestrator"])
+    parser.add_argument("--limits", action="store_true", help="print the trigger limit over time")
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.role:
-        contender_main(args.role, args.url, args.max_running)
+        contender_main(args.role, args.url, args.max_running, args.max_triggers)
         return
 
-    flags = ["--connections", str(args.connections), "--seed", str(args.seed)]
-    flags += ["--sync-duration", *(str(d) for d in args.duration)]
     roles = [args.only] if args.only else ["baseline", "orchestrator"]
-    rows = []
-    for role in roles:
-        with emulator_process(*flags) as url:
-            mine = run_contender(__file__, role, url, "--max-running", str(args.max_running))
-            stats = emulator_stats(url)
-        durations = [stats["job_durations"][k] for k in sorted(stats["job_durations"], key=int)]
-        ideal = ideal_makespan(durations, args.max_running)
-        times = list(stats["job_times"].values())
-        refill = refill_delay(times, args.max_running)
-        first = min(t[0] for t in times)
-        schedule = max(t[1] for t in times) - first
-        runs = [len(ids) for ids in stats["jobs_by_connection"].values()]
-        n = args.connections
-        rows.append(
-            [
-                role,
-                mine["wall"],
-                ideal,
-                mine["wall"] / ideal,
-                first - mine["started"],
-                schedule / ideal,
-                mine["cpu"],
-                1000 * mine["cpu"] / n,
-                mine["peak_rss_mb"],
-                stats["total_requests"],
-                stats["total_requests"] / n,
-                stats["max_concurrent_jobs"],
-                1000 * refill,
-                sum(r - 1 for r in runs if r > 1),
-                n - len(runs),
-            ]
-        )
+    runs: dict[str, list[dict[str, Any]]] = {role: [] for role in roles}
+    for _ in range(args.runs):
+        for role in roles:
+            runs[role].append(one_run(args, role))
     print(
         f"\n{args.connections} connections, max_running={args.max_running}, "
-        f"sync durations {args.duration[0]:g}-{args.duration[1]:g} s, seed {args.seed}\n"
+        f"sync durations {args.duration[0]:g}-{args.duration[1]:g} s, trigger latency "
+        f"{args.trigger_latency:g} s, {args.runs} runs, seed {args.seed}: min/median/max\n"
     )
+    rows = []
+    for role in roles:
+        done = runs[role]
+        rows.append(
+            [role]
+            + [spread([r[key] for r in done]) for _, key in COLUMNS]
+            + [sum(r[key] for r in done) for key in ("duplicates", "missed", "not_succeeded")]
+        )
     print_table(
-        [
-            "contender",
-            "wall s",
-            "ideal s",
-            "wall/ideal",
-            "to 1st sync s",
-            "schedule/ideal",
-            "cpu s",
-            "cpu ms/job",
-            "rss MB",
-            "requests",
-            "req/job",
-            "max running",
-            "refill ms",
-            "duplicates",
-            "missed",
-        ],
+        ["contender"] + [title for title, _ in COLUMNS] + ["duplicates", "missed", "not succeeded"],
         rows,
     )
-    if len(rows) == 2:
-        print(f"\norchestrator CPU / baseline CPU: {rows[1][6] / rows[0][6]:.2f}")
+    if len(roles) == 2:
+        pairs = list(zip(runs["baseline"], runs["orchestrator"], strict=True))
+        for what, key in (("CPU", "cpu"), ("wall", "wall"), ("peak RSS", "rss")):
+            ratio = spread([o[key] / b[key] for b, o in pairs])
+            print(f"orchestrator / baseline {what}, same run: {ratio}")
+    if args.limits and "orchestrator" in runs:
+        print("\ntrigger limit over time (last run): seconds, limit, triggers in flight")
+        for at, limit, in_flight in runs["orchestrator"][-1]["limits"]:
+            print(f"  {at:6.1f}  {limit}  {in_flight}")
 
 
 if __name__ == "__main__":

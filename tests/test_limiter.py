@@ -120,6 +120,26 @@ def test_the_baseline_forgets_lows_older_than_its_window() -> None:
     assert rule.baseline == 1.0
 
 
+def test_slow_start_doubles_by_the_clock_while_no_trigger_waits_too_long() -> None:
+    """Every ramp interval doubles the limit, until the oldest trigger waits past first_wait."""
+    rule = LimitRule(1000, ramp_interval=0.1, first_wait=1.0)
+    for at in (0.0, 0.1, 0.2):
+        rule.tick(at, oldest=0.0)
+    assert rule.slots == 128
+    rule.tick(1.5, oldest=0.0)
+    assert rule.slots == 128
+    rule.tick(1.6, oldest=1.0)
+    assert rule.slots == 256
+
+
+def test_the_clock_stops_at_the_first_decrease() -> None:
+    """After an overload answer the clock no longer raises the limit."""
+    rule = LimitRule(1000)
+    rule.sample(started=0.0, ended=0.05, in_flight=16, overloaded=True)
+    rule.tick(1.0, oldest=None)
+    assert rule.slots == 8
+
+
 @pytest.mark.parametrize("ceiling", [0, -3, 2.5, True, "10"])
 def test_a_bad_ceiling_is_refused(ceiling: Any) -> None:
     """A ceiling that is not a positive int raises InvalidArgumentError naming it."""
@@ -170,15 +190,16 @@ async def test_a_healthy_server_gets_more_triggers_than_the_start() -> None:
 @pytest.mark.anyio
 async def test_503s_on_triggers_lower_the_limit_and_fail_no_sync() -> None:
     """
-    The first 30 triggers answer 503 (the emulator creates no job for them): the limit drops
-    below its start, yet every connection ends with exactly one succeeded job.
+    The first 30 triggers answer 503 (the emulator creates no job for them): the limit goes
+    down for that reason, yet every connection ends with exactly one succeeded job.
     """
     async with Emulator(connections=60, trigger_latency=0.02, sync_duration=(0.05, 0.1)) as emu:
-        results, limits, _ = await _batch(emu, [_SLOW_503], max_running=60)
+        results, _, orchestrator = await _batch(emu, [_SLOW_503], max_running=60)
         stats = emu.stats()
 
     assert all(r.outcome is Outcome.SUCCEEDED for r in results)
-    assert min(limits) < 16
+    assert orchestrator._triggers is not None and orchestrator._triggers.rule is not None
+    assert orchestrator._triggers.rule.last_reason == "the server said it is overloaded"
     assert stats.faults_injected
     assert all(len(stats.jobs_by_connection[cid]) == 1 for cid in emu.connection_ids)
 
