@@ -16,13 +16,12 @@ from types import TracebackType
 from typing import Any, Self
 
 import aiohttp
-import stamina
 from yarl import URL
 
 from . import _transport
 from ._auth import Auth, BasicAuth, BearerToken, ClientCredentials, NoAuth
 from ._checks import seconds, whole
-from ._retry import TOKEN_ROUTE, RetryBudget, RetryPolicy, decide, is_retryable
+from ._retry import TOKEN_ROUTE, RetryBudget, RetryPolicy, is_retryable, retry_call
 from ._serde import structure
 from ._throttle import RateLimiter, ServerClock
 from ._transport import ObjectHook
@@ -349,7 +348,7 @@ class AirbyteClient:
         idempotent: bool,
         object_hook: ObjectHook | None = None,
     ) -> Any:
-        """One call: a first attempt, then retries as :func:`~._retry.decide` allows."""
+        """One call: a first attempt, then retries as :func:`~._retry.retry_call` allows."""
         started = time.monotonic()
         try:
             result = await self._exchange(
@@ -364,64 +363,8 @@ class AirbyteClient:
         except AirbyteError as exc:
             if not is_retryable(exc, idempotent=idempotent):
                 raise
-            result = await self._retry(
-                method, url, route, payload, idempotent, exc, started, object_hook
-            )
-        self.retry_budget.on_success()
-        return result
 
-    async def _retry(
-        self,
-        method: str,
-        url: URL,
-        route: str,
-        payload: bytes | None,
-        idempotent: bool,
-        first: AirbyteError,
-        started: float,
-        object_hook: ObjectHook | None,
-    ) -> Any:
-        retries = 0
-
-        def hook(exc: Exception) -> bool | float:
-            nonlocal retries
-            if not isinstance(exc, AirbyteError):
-                return False
-            decision = decide(
-                exc,
-                idempotent=idempotent,
-                retries_done=retries,
-                elapsed=time.monotonic() - started,
-                policy=self.retry,
-                budget=self.retry_budget,
-                rng=self._rng,
-            )
-            if not decision.retry:
-                log.debug("not retrying %s %s: %s; %s", method, route, decision.reason, exc)
-                return False
-            retries += 1
-            log.debug(
-                "retrying %s %s (retry %d) in %.2f s because %s: %s",
-                method,
-                route,
-                retries,
-                decision.wait,
-                decision.reason,
-                exc,
-            )
-            return decision.wait
-
-        pending: AirbyteError | None = first
-        # decide() enforces attempts and the deadline; stamina's own limits only back it up.
-        async for attempt in stamina.retry_context(
-            on=hook, attempts=self.retry.attempts, timeout=None
-        ):
-            with attempt:
-                if pending is not None:
-                    # Replays the first failure inside stamina, so its hook decides the first wait.
-                    exc, pending = pending, None
-                    raise exc
-                left = self.retry.total_timeout - (time.monotonic() - started)
+            async def again(left: float) -> Any:
                 return await self._exchange(
                     method,
                     url,
@@ -431,7 +374,19 @@ class AirbyteClient:
                     timeout=self._capped_timeout(left),
                     object_hook=object_hook,
                 )
-        raise AssertionError("unreachable")
+
+            result = await retry_call(
+                again,
+                exc,
+                what=f"{method} {route}",
+                idempotent=idempotent,
+                started=started,
+                policy=self.retry,
+                budget=self.retry_budget,
+                rng=self._rng,
+            )
+        self.retry_budget.on_success()
+        return result
 
     async def _exchange(
         self,

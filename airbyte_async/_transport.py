@@ -14,6 +14,7 @@ from typing import Any
 
 import aiohttp
 import attrs
+import orjson
 from yarl import URL
 
 from ._limiter import OVERLOAD_STATUSES, note_overload
@@ -92,6 +93,7 @@ def decode(response: Response, *, route: str, object_hook: ObjectHook | None = N
 
     *object_hook* sees every JSON object of a 2xx answer as it is decoded (see
     :func:`json.loads`); a caller that drops parts it does not need there never holds them all.
+    Without one, the answer is decoded by orjson, several times faster.
 
     A 2xx body that is not JSON raises :class:`ResponseValidationError` with
     ``malformed=True``: a proxy or a broken connection mangled it, and the server may have acted.
@@ -101,6 +103,8 @@ def decode(response: Response, *, route: str, object_hook: ObjectHook | None = N
         if not raw.strip():
             return None
         try:
+            if object_hook is None:
+                return orjson.loads(raw)
             return json.loads(raw, object_hook=object_hook)
         except ValueError as e:
             raise ResponseValidationError(
