@@ -14,7 +14,11 @@ multiplicative decrease (AIMD), as TCP does with its congestion window:
 - Overload halves the limit. *recent* above ``tolerance`` times the baseline plus ``slack``
   seconds (the server queues) multiplies it by 0.8. At most one decrease per round trip:
   samples that started before the last decrease tell of the load before it, so only the
-  baseline learns from them.
+  baseline learns from them, and the latency is judged again once ``settle`` samples have
+  come since.
+- A latency decrease that did not help (*recent* still at least ``helped`` times the latency
+  when the limit went down) says the server is slow for reasons of its own, not because of
+  these triggers: the baseline becomes *recent*, and the limit is not lowered further for it.
 - A healthy sample (not slow itself), while the limit was in use (at least half of it in
   flight when the sample started), adds 1 to the limit until the first decrease (slow start:
   the limit doubles every round trip), and 1/limit afterwards (about 1 per round trip).
@@ -80,7 +84,9 @@ class LimitRule:
     overload_factor: float = 0.5
     latency_factor: float = 0.8
     baseline_window: float = 30.0
-    ramp_interval: float = 0.1
+    settle: int = 5
+    helped: float = 0.9
+    ramp_interval: float = 0.05
     first_wait: float = 1.0
     #: The limit in force, a float so that additive steps below 1 add up.
     limit: float = attrs.field(init=False)
@@ -93,6 +99,9 @@ class LimitRule:
         init=False, factory=collections.deque
     )
     _decreased_at: float = attrs.field(init=False, default=-math.inf)
+    #: *recent* when the limit last went down for latency; None after any other change.
+    _slow_at_decrease: float | None = attrs.field(init=False, default=None)
+    _judged: int = attrs.field(init=False, default=0)
     _ramped_at: float = attrs.field(init=False, default=-math.inf)
 
     def __attrs_post_init__(self) -> None:
@@ -125,13 +134,25 @@ class LimitRule:
             return
         if overloaded:
             self._decrease(ended, self.overload_factor, "the server said it is overloaded")
+            self._slow_at_decrease = None
             return
         recent = self.recent
         recent = latency if recent is None else recent + self.smoothing * (latency - recent)
         self.recent = recent
+        self._judged += 1
         queued = self.slow_after()
         if recent > queued:
+            if self._judged < self.settle:
+                return
+            before = self._slow_at_decrease
+            if before is not None and recent >= before * self.helped:
+                lows.clear()
+                lows.append((ended, recent))
+                self._slow_at_decrease = None
+                return
             self._decrease(ended, self.latency_factor, f"trigger latency grew to {recent:.2f} s")
+            # The average lags a rising latency: the sample is the better "before".
+            self._slow_at_decrease = max(recent, latency)
         elif latency <= queued and 2 * in_flight >= self.limit:
             step = 1.0 if self.slow_start else 1.0 / self.limit
             self.limit = min(float(self.ceiling), self.limit + step)
@@ -158,6 +179,7 @@ class LimitRule:
         self.limit = max(float(self.floor), self.limit * factor)
         self.slow_start = False
         self.recent = None
+        self._judged = 0
         self._decreased_at = now
         self.last_reason = why
 

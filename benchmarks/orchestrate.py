@@ -43,8 +43,11 @@ TERMINAL = {"succeeded", "failed", "cancelled"}
 
 async def baseline(url: str, max_running: int, max_triggers: int | None) -> dict[str, Any]:
     """
-    The least code that does the job, with orjson: triggers unbounded (the running slots
-    only), one connection per request in flight, then a batch poll every second.
+    The least code that does the job, with orjson: triggers bounded only by the running slots
+    and aiohttp's default pool (100 connections), then a batch poll every second.
+
+    An unbounded pool is worse at 10,000 connections: ten thousand connects at once delay the
+    first trigger by seconds.
     """
     import aiohttp
     import orjson
@@ -52,8 +55,7 @@ async def baseline(url: str, max_running: int, max_triggers: int | None) -> dict
     api = f"{url}/api/v1/"
     timeout = aiohttp.ClientTimeout(total=300)
     headers = {"Content-Type": "application/json"}
-    connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+    async with aiohttp.ClientSession(timeout=timeout) as session:
 
         async def post(route: str, body: dict[str, Any] | None = None) -> Any:
             data = orjson.dumps(body) if body is not None else None

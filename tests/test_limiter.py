@@ -74,6 +74,26 @@ def test_latency_grown_past_the_tolerance_lowers_the_limit() -> None:
     assert "latency" in rule.last_reason
 
 
+def test_a_latency_decrease_that_did_not_help_makes_the_latency_the_new_baseline() -> None:
+    """Triggers as slow after a cut as before it: the server is slow of itself; no more cuts."""
+    rule = LimitRule(1000, initial=50)
+    now = _round_trip(rule, 0.0, 0.2)
+    now = _round_trip(rule, now, 0.6)
+    assert rule.slots == 80
+    _round_trip(rule, now, 0.6)
+    assert rule.slots >= 80
+    assert rule.baseline == pytest.approx(0.6, abs=0.01)
+
+
+def test_a_latency_decrease_that_helped_may_be_followed_by_another() -> None:
+    """Latency that fell after a cut but is still too high cuts the limit again."""
+    rule = LimitRule(1000, initial=50)
+    now = _round_trip(rule, 0.0, 0.2)
+    now = _round_trip(rule, now, 0.6)
+    _round_trip(rule, now, 0.5)
+    assert rule.slots == 64
+
+
 def test_latency_within_the_tolerance_lets_the_limit_grow() -> None:
     """Triggers a little slower than the baseline (1.5 times) are no reason to back off."""
     rule = LimitRule(1000, initial=20)
