@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 import anyio
-import attrs
+import emulator_support
 import pytest
+from emulator_support import call, jobs_created, sync, wait_terminal
 
 from airbyte_async.testing import (
     Emulator,
+    ManualClock,
     RequireBasic,
     RequireBearer,
     RequireClientCredentials,
@@ -27,65 +28,10 @@ pytestmark = pytest.mark.anyio
 airbyte_emulator = pytest_plugin.airbyte_emulator
 airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
 Factory = pytest_plugin.EmulatorFactory
+http = emulator_support.http
 
 DEFAULT_ORG = "00000000-0000-0000-0000-000000000000"
 PG = {"host": "db", "port": 5432, "database": "shop", "username": "u", "password": "hunter2"}
-
-
-@attrs.frozen
-class Answer:
-    """A response: status, headers, decoded JSON (or None) and raw text."""
-
-    status: int
-    headers: Any
-    json: Any
-    text: str
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    """A client session for raw requests."""
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-async def call(
-    http: aiohttp.ClientSession,
-    emu: Emulator,
-    route: str,
-    body: Any = None,
-    *,
-    method: str = "POST",
-    headers: dict[str, str] | None = None,
-) -> Answer:
-    """One request to ``/api/v1/<route>``."""
-    url = f"{emu.api_url}/{route}"
-    async with http.request(method, url, json=body, headers=headers) as response:
-        text = await response.text()
-        ctype = response.content_type
-        parsed = await response.json() if text and ctype == "application/json" else None
-        return Answer(response.status, response.headers, parsed, text)
-
-
-async def wait_terminal(http: aiohttp.ClientSession, emu: Emulator, job_id: int) -> list[str]:
-    """Poll ``jobs/get_light`` until the job ends; the distinct statuses seen, in order."""
-    seen: list[str] = []
-    with anyio.fail_after(5):
-        while True:
-            status = (await call(http, emu, "jobs/get_light", {"id": job_id})).json["job"]["status"]
-            if not seen or seen[-1] != status:
-                seen.append(status)
-            if status in ("succeeded", "failed", "cancelled"):
-                return seen
-            await anyio.sleep(0.01)
-
-
-async def sync(http: aiohttp.ClientSession, emu: Emulator, cid: str) -> dict[str, Any]:
-    """Trigger a sync; the JobInfoRead."""
-    answer = await call(http, emu, "connections/sync", {"connectionId": cid})
-    assert answer.status == 200, answer.text
-    result: dict[str, Any] = answer.json
-    return result
 
 
 def iso(moment: float) -> str:
@@ -264,36 +210,13 @@ async def test_head_errors_carry_only_an_error_id(
     assert set(unknown_job.json) == {"errorId"}
 
 
-async def test_syncing_an_inactive_connection_is_a_500(
+async def test_cancel_ends_a_running_job_and_rereads_a_finished_one(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
-    """Only active connections sync; the real server answers 500."""
-    emu = await airbyte_emulator_factory(connections=1)
-    cid = emu.connection_ids[0]
-    await call(http, emu, "connections/update", {"connectionId": cid, "status": "inactive"})
-    answer = await call(http, emu, "connections/sync", {"connectionId": cid})
-    assert answer.status == 500
-    assert "Can only sync an active connection" in answer.json["message"]
-    assert emu.stats().jobs_created == 0
-
-
-async def test_unknown_ids(airbyte_emulator_factory: Factory, http: aiohttp.ClientSession) -> None:
-    """Unknown connections are 404; unknown jobs are the real server's 500."""
-    emu = await airbyte_emulator_factory()
-    answer = await call(http, emu, "connections/sync", {"connectionId": DEFAULT_ORG})
-    assert answer.status == 404
-    assert (
-        answer.json["message"] == f"Could not find configuration for STANDARD_SYNC: {DEFAULT_ORG}."
-    )
-    job = await call(http, emu, "jobs/get", {"id": 77})
-    assert job.status == 500
-    assert "Could not find job with id: 77" in job.json["message"]
-
-
-async def test_cancel_ends_a_running_job_and_refuses_a_finished_one(
-    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
-) -> None:
-    """Cancelling a running job ends it with a manual_cancellation failure; twice is a 409."""
+    """
+    Cancelling a running job ends it with a manual_cancellation failure; a second cancel is a
+    200 that re-reads it (API-FACTS 6.3b).
+    """
     emu = await airbyte_emulator_factory(connections=1)
     cid = emu.connection_ids[0]
     emu.set_sync_plan(cid, duration=30)
@@ -305,7 +228,8 @@ async def test_cancel_ends_a_running_job_and_refuses_a_finished_one(
     assert attempt["status"] == "failed"
     assert attempt["failureSummary"]["failures"][0]["failureType"] == "manual_cancellation"
     again = await call(http, emu, "jobs/cancel", {"id": job_id})
-    assert again.status == 409
+    assert again.status == 200
+    assert again.json["job"]["status"] == "cancelled"
     assert emu.job_status(job_id) == "cancelled"
     assert (await sync(http, emu, cid))["job"]["id"] == job_id + 1
 
@@ -376,7 +300,7 @@ async def test_jobs_get_has_no_aggregated_stats_but_lists_do(
 async def test_old_versions_lack_newer_routes_and_fields(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
-    """0.40 has no list_for_workspaces and no aggregatedStats, and requires configId."""
+    """0.40 has no list_for_workspaces and no aggregatedStats, and requires configId (400)."""
     emu = await airbyte_emulator_factory(
         airbyte_version="0.40", connections=1, sync_duration=(0, 0)
     )
@@ -385,7 +309,7 @@ async def test_old_versions_lack_newer_routes_and_fields(
     assert (
         await call(http, emu, "jobs/list_for_workspaces", {"configTypes": ["sync"]})
     ).status == 404
-    assert (await call(http, emu, "jobs/list", {"configTypes": ["sync"]})).status == 422
+    assert (await call(http, emu, "jobs/list", {"configTypes": ["sync"]})).status == 400
     listed = (await call(http, emu, "jobs/list", {"configTypes": ["sync"], "configId": cid})).json
     assert "aggregatedStats" not in listed["jobs"][0]["job"]
 
@@ -717,7 +641,7 @@ async def test_workspace_routes_differ_by_version(
     assert len((await call(http, old, "workspaces/list")).json["workspaces"]) == 2
     head = await airbyte_emulator_factory(airbyte_version="head", workspaces=3)
     assert (await call(http, head, "workspaces/list")).status == 404
-    assert (await call(http, head, "workspaces/create", {"name": "x"})).status == 422
+    assert (await call(http, head, "workspaces/create", {"name": "x"})).status == 400
     made = await call(http, head, "workspaces/create", {"name": "x", "organizationId": DEFAULT_ORG})
     assert made.json["organizationId"] == DEFAULT_ORG
     paged = await call(
@@ -763,7 +687,10 @@ async def test_head_lists_sources_by_cursor(
 async def test_unknown_routes_and_methods(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
-    """An unknown route is a 404, a known route with the wrong method a 405, a bad body a 422."""
+    """
+    An unknown route is a 404, a known route with the wrong method a 405, an unreadable body a
+    422 and one without a required field a 400 (API-FACTS 6.2).
+    """
     emu = await airbyte_emulator_factory()
     assert (await call(http, emu, "nothing/here", {})).status == 404
     wrong = await call(http, emu, "jobs/get", method="GET")
@@ -772,7 +699,7 @@ async def test_unknown_routes_and_methods(
     async with http.post(emu.api_url + "/jobs/get", data=b"{oops") as response:
         assert response.status == 422
     missing = await call(http, emu, "jobs/get", {})
-    assert missing.status == 422
+    assert missing.status == 400
     assert missing.json["validationErrors"][0]["propertyPath"] == "$.id"
     wrong_type = await call(http, emu, "jobs/get", {"id": "seven"})
     assert wrong_type.status == 422
@@ -818,15 +745,18 @@ async def test_client_credentials_mint_tokens_that_expire(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
     """applications/token mints JWT-shaped tokens that work until they expire."""
-    auth = RequireClientCredentials("app", "s3cret", token_lifetime=0.1)
-    emu = await airbyte_emulator_factory(auth=auth)
+    auth = RequireClientCredentials("app", "s3cret", token_lifetime=900)
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(auth=auth, clock=clock)
     minted = await call(
         http, emu, "applications/token", {"client_id": "app", "client_secret": "s3cret"}
     )
     token = minted.json["access_token"]
     header = {"Authorization": f"Bearer {token}"}
     assert (await call(http, emu, "workspaces/list", headers=header)).status == 200
-    await anyio.sleep(0.15)
+    clock.advance(899)
+    assert (await call(http, emu, "workspaces/list", headers=header)).status == 200
+    clock.advance(2)
     assert (await call(http, emu, "workspaces/list", headers=header)).status == 401
     refused = await call(
         http, emu, "applications/token", {"client_id": "app", "client_secret": "x"}
@@ -961,3 +891,47 @@ async def test_a_changed_catalog_shows_in_the_next_listing(
     assert len(by_id[cid]["syncCatalog"]["streams"]) == 1
     assert by_id[emu.connection_ids[1]]["syncCatalog"] == first[1]["syncCatalog"]
     assert len(first[1]["syncCatalog"]["streams"]) > 1
+
+
+# -- the injectable clock --------------------------------------------------------------------
+
+
+async def test_a_manual_clock_drives_triggers_and_jobs(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    With a ManualClock, a trigger answers once the clock passes its latency and a job runs
+    and ends as the clock moves, with no real waiting.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        connections=1, clock=clock, trigger_latency=0.2, sync_duration=(600, 600)
+    )
+    cid = emu.connection_ids[0]
+    answers: list[dict[str, Any]] = []
+
+    async def trigger() -> None:
+        answers.append(await sync(http, emu, cid))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(trigger)
+        await jobs_created(emu, 1)
+        assert emu.job_status(1) == "pending"
+        assert not answers
+        clock.advance(0.2)
+    assert answers[0]["job"]["status"] == "running"
+    clock.advance(599.9)
+    assert emu.job_status(1) == "running"
+    clock.advance(0.1)
+    assert emu.job_status(1) == "succeeded"
+    final = (await call(http, emu, "jobs/get", {"id": 1})).json
+    assert final["attempts"][0]["attempt"]["endedAt"] == int(clock.now)
+
+
+def test_a_manual_clock_only_moves_forward() -> None:
+    """advance() refuses a negative step."""
+    clock = ManualClock(now=100.0)
+    clock.advance(5)
+    assert clock() == 105.0
+    with pytest.raises(ValueError, match="forward"):
+        clock.advance(-1)

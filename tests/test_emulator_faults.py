@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import anyio
+import emulator_support
 import pytest
 
 from airbyte_async.testing import (
@@ -24,13 +24,7 @@ airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
 Factory = pytest_plugin.EmulatorFactory
 
 SYNC = "connections/sync"
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    """A client session for raw requests."""
-    async with aiohttp.ClientSession() as session:
-        yield session
+http = emulator_support.http
 
 
 async def post(

@@ -6,6 +6,7 @@ An Airbyte Config API emulator for tests, benchmarks and demos.
 """
 
 from ._auth import RequireBasic, RequireBearer, RequireClientCredentials
+from ._clock import ManualClock
 from ._faults import Fault, FaultKind, parse_faults
 from ._server import VERSIONS, Emulator, serve
 from ._stats import EmulatorStats, RecordedRequest
@@ -22,4 +23,5 @@ __all__ = [
     "Fault",
     "FaultKind",
     "parse_faults",
+    "ManualClock",
 ]

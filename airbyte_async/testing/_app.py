@@ -3,7 +3,8 @@ The aiohttp application: recording, fault injection, auth, routing and validatio
 
 Every request under ``/api`` passes one middleware that counts and records it, then may meet a
 fault; the catch-all handler then checks credentials, finds the route for the running version,
-validates the body (422 when it does not fit) and calls the route's handler. ``/_emulator/*``
+validates the body (422 when it cannot be read as the schema's types, 400 when a required field
+is missing) and calls the route's handler. ``/_emulator/*``
 serves the ground truth and is never faulted, authenticated or counted.
 """
 
@@ -23,17 +24,18 @@ import attrs
 from aiohttp import web
 
 from ._auth import RequireBasic, RequireBearer, RequireClientCredentials
-from ._errors import ApiError, error_body, invalid_input
+from ._errors import ApiError, error_body, invalid_input, unreadable
 from ._faults import Fault, FaultInjector
+from ._load import Overloaded
 from ._routes import Api, Route, check_route
 from ._stats import RecordedRequest
-from ._validate import problems, request_shape
+from ._validate import MISSING, problems, request_shape
 
 __all__ = ["Http", "abort", "reset_transport", "route_key"]
 
 _REQUEST_FAULTS = frozenset(
     {"error", "proxy_error", "rate_limit", "latency", "slow", "reset_before", "reset_after"}
-    | {"hang_after", "truncated_json"}
+    | {"hang_after", "truncated_json", "late"}
 )
 
 _NGINX_401 = (
@@ -177,7 +179,7 @@ class Http:
                 return early
         response = await handler(request)
         if fault is not None:
-            return await self._after(request, fault, response)
+            return await self._after(request, fault, response, generation)
         return response
 
     async def _before(
@@ -209,16 +211,21 @@ class Http:
             abort(request)
             return web.Response()
         if kind in ("latency", "slow"):
-            await anyio.sleep(fault.delay or 0.0)
+            await anyio.sleep(self.injector.delay(fault))
             if self.generation != generation or (kind == "slow" and _gone(request)):
                 abort(request)
                 return web.Response()
         return None
 
     async def _after(
-        self, request: web.Request, fault: Fault, response: web.StreamResponse
+        self, request: web.Request, fault: Fault, response: web.StreamResponse, generation: int
     ) -> web.StreamResponse:
-        if fault.kind == "reset_after":
+        if fault.kind == "late":
+            # The answer was computed before the wait: it reaches the client as old as that.
+            await anyio.sleep(self.injector.delay(fault))
+            if self.generation != generation or _gone(request):
+                abort(request)
+        elif fault.kind == "reset_after":
             abort(request)
         elif fault.kind == "hang_after":
             with anyio.move_on_after(3600.0 if fault.delay is None else fault.delay):
@@ -258,6 +265,9 @@ class Http:
             reply = await found.handler(self.api, body)
         except ApiError as error:
             return _json(error_body(error, self.version), error.status)
+        except Overloaded:
+            page = _nginx_page(503, "Service Temporarily Unavailable")
+            return web.Response(text=page, status=503, content_type="text/html")
         if reply.status == 204:
             return web.Response(status=204)
         if reply.raw is not None:
@@ -310,11 +320,15 @@ class Http:
         if shape is None:
             return {}
         if not incoming.raw:
-            raise invalid_input([("$", "Required request body is missing")])
+            raise invalid_input([("$", MISSING)])
         body = incoming.body
         if body is None:
-            raise invalid_input([("$", "Malformed JSON")])
-        if wrong := problems(shape, body):
+            raise unreadable([("$", "not a JSON document")], parse=True)
+        wrong = problems(shape, body)
+        # Jackson maps the body before bean validation checks it: a type error wins.
+        if mistyped := [p for p in wrong if p[1] != MISSING]:
+            raise unreadable(mistyped)
+        if wrong:
             raise invalid_input(wrong)
         assert isinstance(body, dict)
         return body

@@ -16,6 +16,7 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Callable
 
 import attrs
 
@@ -125,13 +126,14 @@ class TokenMinter:
     """Mints HS256 JWT-shaped tokens and tells valid ones from expired, revoked or forged."""
 
     lifetime: float
+    clock: Callable[[], float] = time.time
     _key: bytes = attrs.field(factory=lambda: secrets.token_bytes(32), repr=False)
     _revoked: set[str] = attrs.field(factory=set, repr=False)
     minted: int = 0
 
     def mint(self, subject: str) -> str:
         """A new token for *subject*, expiring *lifetime* seconds from now."""
-        now = time.time()
+        now = self.clock()
         expires = now + self.lifetime
         claims = {
             "iss": "airbyte-emulator",
@@ -160,7 +162,7 @@ class TokenMinter:
             claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
         except (ValueError, binascii.Error):
             return False
-        return isinstance(claims, dict) and float(claims.get("exp", 0)) > time.time()
+        return isinstance(claims, dict) and float(claims.get("exp", 0)) > self.clock()
 
     def revoke(self, token: str) -> None:
         """Make *token* invalid from now on (an early expiry)."""

@@ -38,7 +38,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pending-duration", type=float, default=0.0, help="seconds pending")
     parser.add_argument("--failure-rate", type=float, default=0.0, help="share of syncs that fail")
     parser.add_argument(
-        "--trigger-latency", type=float, default=0.0, help="seconds connections/sync takes"
+        "--trigger-latency",
+        type=float,
+        default=0.2,
+        help="seconds connections/sync takes on a quiet server (default 0.2)",
+    )
+    parser.add_argument(
+        "--trigger-capacity",
+        type=int,
+        metavar="N",
+        help="triggers started at once at that latency; beyond, latency grows with the load",
+    )
+    parser.add_argument(
+        "--trigger-overload",
+        type=int,
+        metavar="N",
+        help="most triggers held at once; one more gets 503 and creates no job",
     )
     parser.add_argument(
         "--auth",
@@ -65,6 +80,8 @@ def _emulator(args: argparse.Namespace) -> Emulator:
         pending_duration=args.pending_duration,
         failure_rate=args.failure_rate,
         trigger_latency=args.trigger_latency,
+        trigger_capacity=args.trigger_capacity,
+        trigger_overload=args.trigger_overload,
         auth=auth,
         faults=parse_faults(args.faults) if args.faults else None,
         host=args.host,

@@ -23,6 +23,7 @@ __all__ = [
     "internal",
     "invalid_input",
     "not_found",
+    "unreadable",
 ]
 
 _ERRORS = "io.airbyte.commons.server.errors"
@@ -67,14 +68,34 @@ def not_found(config_type: str, config_id: object) -> ApiError:
 
 
 def invalid_input(errors: Sequence[tuple[str, str]]) -> ApiError:
-    """422 for a body that is not JSON or does not fit the route's request schema."""
+    """
+    400 for a body without a required field: bean validation's ConstraintViolationException,
+    turned into ``InvalidInputExceptionInfo`` by ``InvalidInputExceptionHandler`` (0.50, head)
+    or ``InvalidInputExceptionMapper`` (0.40); head sends only ``{errorId}`` (API-FACTS 6.2).
+    """
     return ApiError(
-        422,
+        400,
         "Some properties contained invalid input.",
-        exception_class="com.fasterxml.jackson.databind.exc.MismatchedInputException",
+        exception_class="javax.validation.ConstraintViolationException",
         known=False,
         validation_errors=errors,
     )
+
+
+def unreadable(errors: Sequence[tuple[str, str]], *, parse: bool = False) -> ApiError:
+    """
+    422 for a body Jackson cannot read: not JSON at all (*parse*, ``InvalidJsonExceptionHandler``)
+    or not of the schema's types (``InvalidJsonInputExceptionHandler``, e.g. a bad enum value).
+    0.x sends ``KnownExceptionInfo`` without ``validationErrors``; head only ``{errorId}``.
+    """
+    where = "; ".join(f"{path}: {text}" for path, text in errors)
+    if parse:
+        message = f"Invalid json. {where}"
+        exception_class = "com.fasterxml.jackson.core.JsonParseException"
+    else:
+        message = f"Invalid json input. {where}"
+        exception_class = "com.fasterxml.jackson.databind.exc.MismatchedInputException"
+    return ApiError(422, message, exception_class=exception_class, known=False)
 
 
 def bad_config(message: str) -> ApiError:
@@ -118,8 +139,9 @@ def error_body(error: ApiError, version: str) -> dict[str, Any]:
     if error.root_cause:
         body["rootCauseExceptionClassName"] = error.root_cause
         body["rootCauseExceptionStack"] = [f"{error.root_cause}: {error.message}"]
-    if error.status == 422 and not error.known:
+    if error.validation_errors:
         body["validationErrors"] = [
-            {"propertyPath": path, "message": text} for path, text in error.validation_errors
+            {"propertyPath": path, "message": text, "invalidValue": "null"}
+            for path, text in error.validation_errors
         ]
     return body

@@ -13,6 +13,12 @@ Kinds, and whether the server acted on the request:
 - ``rate_limit``: 429, with ``Retry-After`` when ``retry_after`` is set. Not acted.
 - ``latency``: wait ``delay`` seconds, then handle normally.
 - ``slow``: wait ``delay`` seconds before acting; if the client gave up meanwhile, do nothing.
+  Meant to run past the client's timeout.
+- ``late``: act and compute the answer now, then deliver it ``delay`` seconds later (a seeded
+  uniform draw up to ``max_delay`` when set), as a loaded server or a proxy would: the answer
+  is a 200 whose snapshot is as old as the request (a job it shows may have ended since). If
+  the client gave up meanwhile, the connection is reset. Meant to stay within the client's
+  timeout (API-FACTS 6.3b).
 - ``reset_before``: reset the connection without acting.
 - ``reset_after``: act (e.g. create the job), then reset the connection: the response is lost.
 - ``hang_after``: act, then hold the response for ``delay`` seconds (default one hour) or until
@@ -44,6 +50,7 @@ FaultKind = Literal[
     "rate_limit",
     "latency",
     "slow",
+    "late",
     "reset_before",
     "reset_after",
     "hang_after",
@@ -69,6 +76,7 @@ class Fault:
     status: int | None = None
     retry_after: float | None = None
     delay: float | None = None
+    max_delay: float | None = None
     every: float | None = None
     downtime: float = 0.0
     times: int | None = None
@@ -79,8 +87,10 @@ class Fault:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
         if kind == "error" and self.status is not None and not 500 <= self.status <= 599:
             raise ValueError("an error fault's status must be a 5xx")
-        if kind in ("latency", "slow") and (self.delay is None or self.delay < 0):
+        if kind in ("latency", "slow", "late") and (self.delay is None or self.delay < 0):
             raise ValueError(f"a {kind} fault needs a delay in seconds")
+        if self.max_delay is not None and (self.delay is None or self.max_delay < self.delay):
+            raise ValueError("max_delay needs a delay no greater than it")
         if kind == "restart" and (self.every is None or self.every <= 0):
             raise ValueError("a restart fault needs every=SECONDS")
         if self.times is not None and self.times < 0:
@@ -132,6 +142,7 @@ class _Rule:
     fault: Fault
     rng: random.Random
     remaining: int | None
+    delays: random.Random
 
 
 @attrs.define
@@ -145,7 +156,12 @@ class FaultInjector:
     def replace(self, faults: Sequence[Fault | Mapping[str, Any]] | None) -> None:
         """Install *faults*, with fresh RNGs and counters of remaining uses."""
         self._rules = [
-            _Rule(f, random.Random(f"faults-{self.seed}-{i}"), f.times)
+            _Rule(
+                f,
+                random.Random(f"faults-{self.seed}-{i}"),
+                f.times,
+                random.Random(f"delays-{self.seed}-{i}"),
+            )
             for i, f in enumerate(as_faults(faults))
         ]
 
@@ -153,6 +169,17 @@ class FaultInjector:
     def faults(self) -> list[Fault]:
         """The installed faults."""
         return [rule.fault for rule in self._rules]
+
+    def delay(self, fault: Fault) -> float:
+        """
+        Seconds *fault* holds a request: its ``delay``, or a seeded uniform draw between
+        ``delay`` and ``max_delay`` when that is set.
+        """
+        low = fault.delay or 0.0
+        if fault.max_delay is None:
+            return low
+        rule = next((r for r in self._rules if r.fault is fault), None)
+        return low if rule is None else rule.delays.uniform(low, fault.max_delay)
 
     def draw(self, route: str, kinds: frozenset[str]) -> Fault | None:
         """

@@ -8,7 +8,6 @@ integer timestamps, int64 job ids and UUID strings for other ids. Secrets are ma
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -27,6 +26,8 @@ from ._state import (
 )
 
 __all__ = [
+    "CONNECTION_SETTINGS",
+    "WORKSPACE_SETTINGS",
     "actor",
     "check_result",
     "connection",
@@ -46,7 +47,8 @@ __all__ = [
 
 Json = dict[str, Any]
 
-_WORKSPACE_SETTINGS = (
+#: The optional WorkspaceRead fields a client sets and every version reads back.
+WORKSPACE_SETTINGS = (
     "email",
     "anonymousDataCollection",
     "news",
@@ -77,7 +79,7 @@ def workspace(ws: Workspace, version: str) -> Json:
         "feedbackDone": False,
         "webhookConfigs": [],
     }
-    body |= {k: ws.settings[k] for k in _WORKSPACE_SETTINGS if k in ws.settings}
+    body |= {k: ws.settings[k] for k in WORKSPACE_SETTINGS if k in ws.settings}
     if version == "head":
         body["tombstone"] = ws.tombstone
         if "dataplaneGroupId" in ws.settings:
@@ -136,11 +138,11 @@ def synchronous_job(
     config_id: str | None,
     version: str,
     log_format: str,
+    now: float,
     *,
     failure: str | None = None,
 ) -> Json:
-    """A SynchronousJobRead for a check, discover or spec job that has just run."""
-    now = time.time()
+    """A SynchronousJobRead for a check, discover or spec job that has just run at *now*."""
     body: Json = {
         "id": str(uuid.uuid4()),
         "configType": config_type,
@@ -164,13 +166,13 @@ def synchronous_job(
     return body
 
 
-def definition_spec(d: ConnectorDefinition, version: str, log_format: str) -> Json:
+def definition_spec(d: ConnectorDefinition, version: str, log_format: str, now: float) -> Json:
     """A Source- or DestinationDefinitionSpecificationRead."""
     body: Json = {
         f"{d.kind}DefinitionId": d.definition_id,
         "documentationUrl": d.documentation_url,
         "connectionSpecification": d.spec,
-        "jobInfo": synchronous_job("get_spec", None, version, log_format),
+        "jobInfo": synchronous_job("get_spec", None, version, log_format, now),
     }
     if d.kind == "destination":
         body["supportedDestinationSyncModes"] = list(d.supported_sync_modes)
@@ -198,10 +200,10 @@ def actor(a: Actor, version: str, *, listing: Mapping[str, Any] | None = None) -
 
 
 def check_result(
-    kind: str, actor_id: str | None, version: str, log_format: str, error: str | None
+    kind: str, actor_id: str | None, version: str, log_format: str, error: str | None, now: float
 ) -> Json:
-    """A CheckConnectionRead; *error* is the reason a check failed."""
-    job_info = synchronous_job(f"check_connection_{kind}", actor_id, version, log_format)
+    """A CheckConnectionRead of a check run at *now*; *error* is the reason it failed."""
+    job_info = synchronous_job(f"check_connection_{kind}", actor_id, version, log_format, now)
     if error is None:
         return {"status": "succeeded", "jobInfo": job_info}
     return {"status": "failed", "message": error, "jobInfo": job_info}
@@ -239,11 +241,18 @@ def stream_catalog(streams: Sequence[StreamTemplate], namespace: str | None, ver
 
 
 def discover_result(
-    catalog: Json | None, source_id: str, version: str, log_format: str, error: str | None
+    catalog: Json | None,
+    source_id: str,
+    version: str,
+    log_format: str,
+    error: str | None,
+    now: float,
 ) -> Json:
-    """A SourceDiscoverSchemaRead; without a catalog when discovery failed."""
+    """A SourceDiscoverSchemaRead of a discovery run at *now*; no catalog when it failed."""
     body: Json = {
-        "jobInfo": synchronous_job("discover_schema", source_id, version, log_format, failure=error)
+        "jobInfo": synchronous_job(
+            "discover_schema", source_id, version, log_format, now, failure=error
+        )
     }
     if catalog is not None:
         body["catalog"] = catalog
@@ -251,7 +260,8 @@ def discover_result(
     return body
 
 
-_CONNECTION_SETTINGS: dict[str, frozenset[str]] = {
+#: The optional ConnectionRead fields a client sets, by the versions that read them back.
+CONNECTION_SETTINGS: dict[str, frozenset[str]] = {
     "common": frozenset(
         {
             "namespaceDefinition",
@@ -307,7 +317,7 @@ def connection(c: Connection, version: str) -> Json:
         body["created_at"] = _secs(c.created_at)
         body["backfillPreference"] = "disabled"
         body["workspaceId"] = c.workspace_id
-    allowed = _CONNECTION_SETTINGS["common"] | _CONNECTION_SETTINGS[version]
+    allowed = CONNECTION_SETTINGS["common"] | CONNECTION_SETTINGS[version]
     body |= {k: v for k, v in c.settings.items() if k in allowed}
     return body
 

@@ -22,8 +22,10 @@ from . import _render as render
 from ._app import Http, reset_transport
 from ._auth import AuthPolicy, RequireBasic, RequireBearer, RequireClientCredentials, TokenMinter
 from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS
+from ._clock import Clock, WallClock
 from ._errors import ApiError
 from ._faults import Fault, FaultInjector, as_faults
+from ._load import TriggerLoad
 from ._routes import Api
 from ._state import DEFAULT_ORGANIZATION_ID, State, SyncPlan
 from ._stats import EmulatorStats, Observer, RecordedRequest
@@ -94,11 +96,19 @@ class Emulator:
     An Airbyte Config API emulator: state in memory, served on *host*:*port* (0 = a free port).
 
     It pre-loads *workspaces* workspaces and *connections* active connections (``conn-00000``
-    ...), each with its own Postgres source and S3 destination, spread round-robin. Jobs last
-    pending for *pending_duration* seconds, then run for a seeded uniform draw from
-    *sync_duration*, and fail at *failure_rate*; ``connections/sync`` answers after
-    *trigger_latency* seconds. *auth* is None (open) or a ``Require*`` policy. *faults* are
-    :class:`Fault` objects or their JSON dicts. *log_format* picks head's attempt logs.
+    ...), each with its own Postgres source and S3 destination, spread round-robin.
+
+    ``connections/sync`` and ``connections/reset`` create the job at once and answer when it
+    runs, *trigger_latency* seconds later (0.2 by default, a quiet real server), with the job
+    ``running`` and its first attempt (API-FACTS 6.3b). *trigger_capacity* and
+    *trigger_overload* make that latency grow with the triggers in flight and turn away the
+    excess with 503 (see ``_load``). With *pending_duration*, the job then stays pending
+    (queued, then pending, on head) that long before it runs, and the trigger answers with it
+    pending, as head's capacity-bound path does. Jobs run for a seeded uniform draw from
+    *sync_duration* and fail at *failure_rate*. *auth* is None (open) or a ``Require*``
+    policy. *faults* are :class:`Fault` objects or their JSON dicts. *log_format* picks head's
+    attempt logs. *clock* is what the server reads as now and waits on (a ``ManualClock`` lets
+    a test move time by hand).
 
     Raises ValueError for an unknown *airbyte_version* or an impossible setting.
     """
@@ -112,7 +122,9 @@ class Emulator:
     )
     pending_duration: float = attrs.field(default=0.0, validator=_non_negative)
     failure_rate: float = attrs.field(default=0.0, validator=_check_rate)
-    trigger_latency: float = attrs.field(default=0.0, validator=_non_negative)
+    trigger_latency: float = attrs.field(default=0.2, validator=_non_negative)
+    trigger_capacity: int | None = None
+    trigger_overload: int | None = None
     auth: AuthPolicy | None = None
     record_requests: bool = False
     _initial_faults: Sequence[Fault | Mapping[str, Any]] | None = attrs.field(
@@ -121,6 +133,7 @@ class Emulator:
     host: str = "127.0.0.1"
     port: int = attrs.field(default=0, validator=_check_port)
     log_format: Literal["structured", "formatted"] = "structured"
+    clock: Clock = attrs.field(factory=WallClock)
 
     _state: State = attrs.field(init=False)
     _observer: Observer = attrs.field(init=False)
@@ -152,13 +165,14 @@ class Emulator:
             sync_duration=self.sync_duration,
             pending_duration=self.pending_duration,
             failure_rate=self.failure_rate,
+            clock=self.clock,
         )
         self._observer = Observer(self.record_requests, self._state.clock())
         self._injector = FaultInjector(self.seed)
         self._injector.replace(self._initial_faults)
         minter = None
         if isinstance(self.auth, RequireClientCredentials):
-            minter = TokenMinter(self.auth.token_lifetime)
+            minter = TokenMinter(self.auth.token_lifetime, clock=self.clock)
         self._api = Api(
             state=self._state,
             version=self.airbyte_version,
@@ -166,7 +180,12 @@ class Emulator:
             log_format=self.log_format,
             auth=self.auth,
             minter=minter,
-            trigger_latency=self.trigger_latency,
+            clock=self.clock,
+            load=TriggerLoad(
+                latency=self.trigger_latency,
+                capacity=self.trigger_capacity,
+                overload=self.trigger_overload,
+            ),
         )
         self._http = Http(self._api, self._injector, self._stats_json, self.reset_stats)
         self._preload()
@@ -334,6 +353,8 @@ class Emulator:
             restarts=self._observer.restarts,
             tokens_minted=minter.minted if minter is not None else 0,
             since=start,
+            triggers_rejected=self._observer.triggers_rejected,
+            trigger_timeline=tuple(self._observer.trigger_timeline),
         )
 
     def _stats_json(self) -> dict[str, Any]:

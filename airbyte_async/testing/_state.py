@@ -28,7 +28,7 @@ from ._catalog import (
     config_errors,
     merge_masked,
 )
-from ._errors import ApiError, bad_config, conflict, internal, not_found
+from ._errors import bad_config, conflict, internal, not_found
 
 __all__ = [
     "CANCELLED",
@@ -542,7 +542,7 @@ class State:
         """Mark the connection ``deprecated`` and cancel its running job."""
         connection = self.connection(connection_id)
         if (job := self.active_job(connection_id)) is not None:
-            self.cancel(job.job_id)
+            self._end(job)
         self.connections[connection_id] = attrs.evolve(connection, status="deprecated")
 
     def connections_in(self, workspace_ids: Iterable[str], *, deleted: bool) -> list[Connection]:
@@ -556,19 +556,22 @@ class State:
 
     # -- jobs --------------------------------------------------------------------------------
 
-    def trigger(self, connection_id: str, config_type: str = "sync") -> Job:
+    def trigger(
+        self, connection_id: str, config_type: str = "sync", *, latency: float = 0.0
+    ) -> Job:
         """
-        Start a sync (or reset) job: 404 for an unknown connection, 500 for a sync of a
-        connection that is not active, 409 while another job of the connection is running.
+        Start a sync (or reset) job that runs *latency* seconds from now (plus the pending
+        duration): 404 for an unknown connection, 500 for a sync of a connection that is not
+        active, 409 while another job of the connection is not terminal.
         """
         connection = self.connection(connection_id)
         if config_type == "sync" and connection.status != "active":
             raise internal("Can only sync an active connection")
         if self.active_job(connection_id) is not None:
             raise conflict(f"A sync is already running for: {connection_id}")
-        return self._add_job(connection, config_type)
+        return self._add_job(connection, config_type, latency)
 
-    def _add_job(self, connection: Connection, config_type: str) -> Job:
+    def _add_job(self, connection: Connection, config_type: str, latency: float) -> Job:
         rng = self._plans_rng
         duration = rng.uniform(*self.sync_duration)
         failed = rng.random() < self.failure_rate
@@ -585,10 +588,10 @@ class State:
         if config_type != "sync":
             outcome, records = "succeeded", 0
         now = self.clock()
-        running_at = now + self.pending_duration
+        running_at = now + latency + self.pending_duration
         queued_at = None
         if self.version == "head" and self.pending_duration > 0:
-            queued_at = now + self.pending_duration / 2
+            queued_at = now + latency + self.pending_duration / 2
         job = Job(
             job_id=len(self._jobs) + 1,
             config_type=config_type,
@@ -629,20 +632,28 @@ class State:
         return [self._jobs[i - 1] for i in self._jobs_by_connection.get(connection_id, ())]
 
     def cancel(self, job_id: int) -> Job:
-        """End a non-terminal job as cancelled; 409 when it already ended."""
+        """
+        ``jobs/cancel`` as the real server does it (API-FACTS 6.3b): the job only names its
+        connection, whose current job, if any, is cancelled, whatever id was sent; the
+        requested job is then read again. 500 for an unknown job or a deleted connection.
+        """
         job = self.job(job_id)
-        now = self.clock()
-        if job.is_terminal(now):
-            raise ApiError(
-                409,
-                f"Job is not currently running: {job_id}",
-                exception_class="io.airbyte.commons.server.errors.ConflictException",
+        connection = self.connection(job.connection_id)
+        if connection.status == "deprecated":
+            raise internal(
+                f"The connection manager workflow for connection {connection.connection_id} "
+                "is deleted, so no further operations cannot be performed on it."
             )
-        self._by_final.remove((job.final_at, job_id))
-        cancelled = attrs.evolve(job, cancelled_at=now)
-        self._jobs[job_id - 1] = cancelled
-        bisect.insort(self._by_final, (cancelled.final_at, job_id))
-        return cancelled
+        if (current := self.active_job(connection.connection_id)) is not None:
+            self._end(current)
+        return self.job(job_id)
+
+    def _end(self, job: Job) -> None:
+        """Cancel a job that is not terminal, now."""
+        self._by_final.remove((job.final_at, job.job_id))
+        cancelled = attrs.evolve(job, cancelled_at=self.clock())
+        self._jobs[job.job_id - 1] = cancelled
+        bisect.insort(self._by_final, (cancelled.final_at, job.job_id))
 
     def list_jobs(self, query: JobQuery) -> tuple[list[Job], int]:
         """The page of jobs matching *query*, and how many match in all."""

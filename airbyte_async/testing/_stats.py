@@ -36,7 +36,9 @@ class EmulatorStats:
     connection in one batch means a duplicate trigger; none means a miss); ``job_statuses``
     gives each of those jobs' status now; ``max_concurrent_jobs`` is the exact peak of jobs
     non-terminal at one instant; the ``max_in_flight_*`` peaks count HTTP requests and
-    ``connections/sync`` triggers being handled at once.
+    ``connections/sync`` triggers being handled at once; ``triggers_rejected`` counts triggers
+    answered 503 by the load model and ``trigger_timeline`` lists each change of the triggers in
+    flight as ``(epoch seconds, count after it)``, starting with the count at the window's start.
     """
 
     total_requests: int
@@ -55,6 +57,26 @@ class EmulatorStats:
     restarts: int
     tokens_minted: int
     since: float
+    triggers_rejected: int = 0
+    trigger_timeline: tuple[tuple[float, int], ...] = ()
+
+    def triggers_in_flight(self, bucket: float = 1.0) -> list[tuple[float, int]]:
+        """
+        The peak of triggers in flight per *bucket* seconds since the window's start, as
+        ``(seconds since the start, peak)``; each bucket carries the count it opened with.
+        """
+        if bucket <= 0:
+            raise ValueError("bucket must be positive")
+        peaks: list[tuple[float, int]] = []
+        current = 0
+        for moment, count in self.trigger_timeline:
+            index = int((moment - self.since) // bucket)
+            while len(peaks) <= index:
+                peaks.append((len(peaks) * bucket, current))
+            start, peak = peaks[index]
+            peaks[index] = (start, max(peak, count))
+            current = count
+        return peaks
 
     @property
     def jobs_created(self) -> int:
@@ -78,6 +100,8 @@ class EmulatorStats:
             "restarts": self.restarts,
             "tokens_minted": self.tokens_minted,
             "since": self.since,
+            "triggers_rejected": self.triggers_rejected,
+            "trigger_timeline": [list(point) for point in self.trigger_timeline],
         }
 
 
@@ -95,6 +119,12 @@ class Observer:
     syncs_in_flight: int = 0
     max_syncs_in_flight: int = 0
     restarts: int = 0
+    triggers_rejected: int = 0
+    trigger_timeline: list[tuple[float, int]] = attrs.field(factory=list)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.trigger_timeline:
+            self.trigger_timeline.append((self.window_start, 0))
 
     def request_started(self, record: RecordedRequest) -> None:
         """Count a request entering the server."""
@@ -109,14 +139,17 @@ class Observer:
         """Count a request leaving the server, answered or not."""
         self.in_flight -= 1
 
-    def sync_started(self) -> None:
-        """Count a ``connections/sync`` trigger being handled."""
+    def sync_started(self, now: float) -> int:
+        """Count a trigger (sync or reset) being handled; how many are, this one included."""
         self.syncs_in_flight += 1
         self.max_syncs_in_flight = max(self.max_syncs_in_flight, self.syncs_in_flight)
+        self.trigger_timeline.append((now, self.syncs_in_flight))
+        return self.syncs_in_flight
 
-    def sync_finished(self) -> None:
-        """Count a trigger done."""
+    def sync_finished(self, now: float) -> None:
+        """Count a trigger done, answered or turned away."""
         self.syncs_in_flight -= 1
+        self.trigger_timeline.append((now, self.syncs_in_flight))
 
     def reset(self, now: float) -> None:
         """Start a new window: counters and peaks restart from what is in flight now."""
@@ -127,3 +160,5 @@ class Observer:
         self.max_in_flight = self.in_flight
         self.max_syncs_in_flight = self.syncs_in_flight
         self.restarts = 0
+        self.triggers_rejected = 0
+        self.trigger_timeline = [(now, self.syncs_in_flight)]

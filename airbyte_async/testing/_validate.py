@@ -1,9 +1,13 @@
 """
-What each route accepts, per version, and the check that turns a bad body into a 422.
+What each route accepts, per version, and the check of a body against it.
 
-The shapes follow the request schemas of the three Config API specs: required fields, JSON
-types, UUID and date-time formats, and enum values. Like the real server (Jackson), unknown
-fields are ignored and ``null`` counts as absent; connector configurations are opaque objects.
+A body that is not of the right JSON types (a string for an integer, a bad enum value, a bad
+UUID) fails Jackson's mapping: 422 on the real server. One that maps but lacks a required field
+fails bean validation (``ConstraintViolationException``): 400. :data:`MISSING` marks the
+second kind. The shapes follow the request schemas of the three Config API specs: required
+fields, JSON types, UUID and date-time formats, and enum values. Like the real server
+(Jackson), unknown fields are ignored and ``null`` counts as absent; connector configurations
+are opaque objects.
 The strict, spec-driven check of what clients send lives in ``tests/spec_conformance.py``.
 """
 
@@ -16,7 +20,20 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Arr", "Enum", "Obj", "Scalar", "Shape", "parse_datetime", "problems", "request_shape"]
+__all__ = [
+    "MISSING",
+    "Arr",
+    "Enum",
+    "Obj",
+    "Scalar",
+    "Shape",
+    "parse_datetime",
+    "problems",
+    "request_shape",
+]
+
+#: The message of a required field that is absent or null (bean validation's ``@NotNull``).
+MISSING = "must not be null"
 
 
 @attrs.frozen
@@ -81,9 +98,7 @@ def problems(shape: Shape, value: Any, path: str = "$") -> list[tuple[str, str]]
         if not isinstance(value, dict):
             return [(path, "must be an object")]
         found = [
-            (f"{path}.{key}", "is missing but it is required")
-            for key in sorted(shape.required)
-            if value.get(key) is None
+            (f"{path}.{key}", MISSING) for key in sorted(shape.required) if value.get(key) is None
         ]
         for key, sub in shape.fields.items():
             if value.get(key) is not None:

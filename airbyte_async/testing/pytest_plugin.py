@@ -2,7 +2,9 @@
 pytest fixtures for code that talks to Airbyte: a running :class:`Emulator` per test.
 
 Registered as the ``airbyte_async`` pytest plugin. The fixtures are async: run the tests with
-the anyio plugin (``pytest.mark.anyio``) on the asyncio backend.
+the anyio plugin (``pytest.mark.anyio``) on the asyncio backend. Their emulators answer triggers
+after :data:`TEST_TRIGGER_LATENCY` unless told otherwise, to keep suites quick; pass
+``trigger_latency=`` where a test depends on it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,15 @@ import pytest
 
 from ._server import Emulator
 
-__all__ = ["EmulatorFactory", "airbyte_emulator", "airbyte_emulator_factory"]
+__all__ = [
+    "TEST_TRIGGER_LATENCY",
+    "EmulatorFactory",
+    "airbyte_emulator",
+    "airbyte_emulator_factory",
+]
+
+#: The fixtures' default ``trigger_latency``: still after the job is created, never at once.
+TEST_TRIGGER_LATENCY = 0.02
 
 #: Starts an emulator with the given keyword arguments (those of :class:`Emulator`).
 EmulatorFactory = Callable[..., Awaitable[Emulator]]
@@ -24,7 +34,7 @@ EmulatorFactory = Callable[..., Awaitable[Emulator]]
 @pytest.fixture
 async def airbyte_emulator() -> AsyncIterator[Emulator]:
     """A running emulator with default settings, stopped after the test."""
-    async with Emulator() as emulator:
+    async with Emulator(trigger_latency=TEST_TRIGGER_LATENCY) as emulator:
         yield emulator
 
 
@@ -34,6 +44,7 @@ async def airbyte_emulator_factory() -> AsyncIterator[EmulatorFactory]:
     async with AsyncExitStack() as stack:
 
         async def start(**kwargs: Any) -> Emulator:
+            kwargs.setdefault("trigger_latency", TEST_TRIGGER_LATENCY)
             return await stack.enter_async_context(Emulator(**kwargs))
 
         yield start

@@ -1,0 +1,46 @@
+"""
+Applications: the token routes of the Config API and of head's public API (API-FACTS 1).
+"""
+
+from __future__ import annotations
+
+from .._auth import RequireClientCredentials
+from .._errors import ApiError, internal
+from .core import SINCE_050, Api, Body, Reply, route
+
+
+def _mint(api: Api, client_id: object, client_secret: object, *, public: bool) -> str:
+    policy = api.auth
+    if (
+        not isinstance(policy, RequireClientCredentials)
+        or api.minter is None
+        or not policy.matches(client_id, client_secret)
+    ):
+        status = policy.reject_status if isinstance(policy, RequireClientCredentials) else 400
+        if public:
+            status = 400
+        message = "Invalid client id or token"
+        if status == 500:
+            raise internal(message, "java.lang.IllegalArgumentException")
+        raise ApiError(
+            status,
+            message,
+            exception_class="io.airbyte.commons.server.errors.BadRequestException",
+            known=status == 400,
+        )
+    return api.minter.mint(str(client_id))
+
+
+@route("/v1/applications/token", SINCE_050, public=True)
+async def applications_token(api: Api, body: Body) -> Reply:
+    """AccessToken for an application's client id and secret."""
+    token = _mint(api, body["client_id"], body["client_secret"], public=False)
+    return Reply({"access_token": token})
+
+
+@route("/public/v1/applications/token", ("head",), public=True)
+async def public_applications_token(api: Api, body: Body) -> Reply:
+    """PublicAccessTokenResponse (JSON or form body)."""
+    token = _mint(api, body.get("client_id"), body.get("client_secret"), public=True)
+    lifetime = api.minter.lifetime if api.minter is not None else 0.0
+    return Reply({"access_token": token, "token_type": "Bearer", "expires_in": int(lifetime)})

@@ -1,0 +1,244 @@
+"""
+Connections: CRUD with the real server's schedule rules, listings encoded once, and the
+triggers, which answer once their job runs (API-FACTS 2.5, 5, 6.3, 6.3b).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from .. import _render as render
+from .._errors import bad_config, internal
+from .._load import Overloaded
+from .._state import Connection
+from .actors import actor_matches
+from .core import SINCE_050, Api, Body, Reply, page, route
+
+# What a create or update may set: what any version reads back.
+_CONNECTION_SETTINGS = frozenset().union(*render.CONNECTION_SETTINGS.values())
+
+
+def _connection_reply(api: Api, connection: Connection) -> Reply:
+    return Reply(render.connection(connection, api.version))
+
+
+def _connection_list(api: Api, connections: Iterable[Connection]) -> Reply:
+    # Listings of thousands of connections repeat: each connection is encoded once, until
+    # it changes (a change makes a new Connection object).
+    parts = []
+    for c in connections:
+        cached = api.encoded.get(c.connection_id)
+        if cached is None or cached[0] is not c:
+            cached = api.encoded[c.connection_id] = (c, _encode_connection(api, c))
+        parts.append(cached[1])
+    return Reply(raw=b'{"connections": [' + b", ".join(parts) + b"]}")
+
+
+def _encode_connection(api: Api, c: Connection) -> bytes:
+    # Seeded connections share one catalog object (catalogs are replaced, never edited in
+    # place), so its JSON, most of a connection's, is encoded once and spliced in.
+    body = render.connection(c, api.version)
+    catalog = body.pop("syncCatalog")
+    known = api.catalogs.get(id(catalog))
+    if known is None or known[0] is not catalog:
+        if len(api.catalogs) >= 256:
+            api.catalogs.clear()
+        known = api.catalogs[id(catalog)] = (catalog, json.dumps(catalog).encode())
+    return json.dumps(body).encode()[:-1] + b', "syncCatalog": ' + known[1] + b"}"
+
+
+@route("/v1/connections/create")
+async def connections_create(api: Api, body: Body) -> Reply:
+    """ConnectionRead of a new connection; the schedule rules of the real server apply."""
+    schedule_type, schedule_data = _schedule(body, creating=True)
+    created = api.state.create_connection(
+        source_id=body["sourceId"],
+        destination_id=body["destinationId"],
+        status=body["status"],
+        name=body.get("name"),
+        sync_catalog=body.get("syncCatalog"),
+        schedule_type=schedule_type or "manual",
+        schedule_data=schedule_data,
+        settings={k: v for k, v in body.items() if k in _CONNECTION_SETTINGS},
+    )
+    return _connection_reply(api, created)
+
+
+@route("/v1/connections/get")
+async def connections_get(api: Api, body: Body) -> Reply:
+    """ConnectionRead (deleted connections read as ``deprecated``)."""
+    return _connection_reply(api, api.state.connection(body["connectionId"]))
+
+
+@route("/v1/connections/update")
+async def connections_update(api: Api, body: Body) -> Reply:
+    """Patch a connection; the legacy ``schedule`` is refused with a 500 as on the server."""
+    current = api.state.connection(body["connectionId"])
+    if body.get("schedule") is not None:
+        raise internal(
+            "ConnectionUpdate should only make changes to the schedule by setting "
+            "scheduleType and scheduleData. 'schedule' is no longer supported.",
+            "java.lang.IllegalArgumentException",
+        )
+    schedule_type, schedule_data = _schedule(body, creating=False)
+    changes: dict[str, Any] = {}
+    if schedule_type is not None:
+        changes |= {"schedule_type": schedule_type, "schedule_data": schedule_data}
+    for key, attribute in (
+        ("name", "name"),
+        ("status", "status"),
+        ("syncCatalog", "sync_catalog"),
+    ):
+        if body.get(key) is not None:
+            changes[attribute] = body[key]
+    settings = {
+        **current.settings,
+        **{k: v for k, v in body.items() if k in _CONNECTION_SETTINGS},
+    }
+    updated = attrs.evolve(current, settings=settings, **changes)
+    return _connection_reply(api, api.state.replace_connection(updated))
+
+
+@route("/v1/connections/delete")
+async def connections_delete(api: Api, body: Body) -> Reply:
+    """Mark a connection ``deprecated``; 204."""
+    api.state.delete_connection(body["connectionId"])
+    return Reply(None, 204)
+
+
+@route("/v1/connections/list")
+async def connections_list(api: Api, body: Body) -> Reply:
+    """The workspace's connections, without deleted ones."""
+    api.state.workspace(body["workspaceId"])
+    return _connection_list(api, api.state.connections_in([body["workspaceId"]], deleted=False))
+
+
+@route("/v1/connections/list_all")
+async def connections_list_all(api: Api, body: Body) -> Reply:
+    """The workspace's connections, deleted ones included."""
+    api.state.workspace(body["workspaceId"])
+    return _connection_list(api, api.state.connections_in([body["workspaceId"]], deleted=True))
+
+
+@route("/v1/connections/list_paginated", SINCE_050)
+async def connections_list_paginated(api: Api, body: Body) -> Reply:
+    """Connections of several workspaces, paged by offset (default 20)."""
+    found = api.state.connections_in(body["workspaceIds"], deleted=bool(body.get("includeDeleted")))
+    return _connection_list(api, page(found, body.get("pagination"), 20))
+
+
+@route("/v1/connections/search")
+async def connections_search(api: Api, body: Body) -> Reply:
+    """Live connections whose fields equal the ones given."""
+    found = [
+        c
+        for c in api.state.connections.values()
+        if c.status != "deprecated" and _connection_matches(api, c, body)
+    ]
+    return _connection_list(api, found)
+
+
+def _connection_matches(api: Api, c: Connection, search: Body) -> bool:
+    values = {
+        "connectionId": c.connection_id,
+        "name": c.name,
+        "sourceId": c.source_id,
+        "destinationId": c.destination_id,
+        "status": c.status,
+        "scheduleType": c.schedule_type,
+        "namespaceDefinition": c.settings.get("namespaceDefinition", "destination"),
+        "prefix": c.settings.get("prefix"),
+    }
+    for key, value in values.items():
+        if search.get(key) is not None and search[key] != value:
+            return False
+    for kind in ("source", "destination"):
+        sub = search.get(kind)
+        actor = api.state.actor(kind, c.source_id if kind == "source" else c.destination_id)
+        if isinstance(sub, dict) and not actor_matches(kind, actor, sub):
+            return False
+    return True
+
+
+async def _trigger(api: Api, body: Body, config_type: str) -> Reply:
+    in_flight = api.observer.sync_started(api.now)
+    try:
+        try:
+            latency = api.load.admit(in_flight)
+        except Overloaded:
+            api.observer.triggers_rejected += 1
+            raise
+        created = api.state.trigger(body["connectionId"], config_type, latency=latency)
+        # The real server answers once the workflow runs the job (API-FACTS 6.3b): the
+        # snapshot is taken then, never earlier than the job's start.
+        await api.clock.sleep(latency)
+        answered_at = max(api.now, created.created_at + latency)
+        current = api.state.job(created.job_id)
+        return Reply(render.job_info(current, api.version, answered_at, api.log_format))
+    finally:
+        api.observer.sync_finished(api.now)
+
+
+@route("/v1/connections/sync")
+async def connections_sync(api: Api, body: Body) -> Reply:
+    """
+    JobInfoRead of a new sync job, answered once it runs; 409 while one runs, 500 for an
+    inactive connection, 503 past the load model's overload bound.
+    """
+    return await _trigger(api, body, "sync")
+
+
+@route("/v1/connections/reset")
+async def connections_reset(api: Api, body: Body) -> Reply:
+    """JobInfoRead of a new reset job, answered once it runs; 409 while a job runs."""
+    return await _trigger(api, body, "reset_connection")
+
+
+@route("/v1/connections/status", SINCE_050)
+async def connections_status(api: Api, body: Body) -> Reply:
+    """A ConnectionStatusRead per connection; 404 for any unknown one."""
+    now = api.now
+    reads = []
+    for connection_id in body["connectionIds"]:
+        connection = api.state.connection(connection_id)
+        jobs = api.state.jobs_of(connection_id)
+        reads.append(render.connection_status(connection, jobs, api.version, now))
+    return Reply(reads)
+
+
+@route("/v1/connections/sync_progress", SINCE_050)
+async def connections_sync_progress(api: Api, body: Body) -> Reply:
+    """Live counters of the connection's running job."""
+    connection = api.state.connection(body["connectionId"])
+    active = api.state.active_job(connection.connection_id)
+    return Reply(render.sync_progress(connection, active, api.version, api.now))
+
+
+def _schedule(body: Body, *, creating: bool) -> tuple[str | None, dict[str, Any] | None]:
+    """The schedule type and data a create or update asks for, checked as the server does."""
+    legacy = body.get("schedule")
+    schedule_type = body.get("scheduleType")
+    data = body.get("scheduleData")
+    if creating and legacy is not None and schedule_type is not None:
+        raise bad_config("supply old or new schedule schema but not both")
+    if creating and legacy is not None:
+        return "basic", {
+            "basicSchedule": {"timeUnit": legacy["timeUnit"], "units": legacy["units"]}
+        }
+    if schedule_type is None:
+        return None, None
+    if schedule_type == "manual":
+        if data is not None and not creating:
+            raise bad_config("a manual schedule must not carry schedule data")
+        return "manual", None
+    if data is None:
+        raise bad_config("schedule data must be populated if schedule type is populated")
+    if schedule_type == "basic" and data.get("basicSchedule") is None:
+        raise bad_config("if schedule type is basic, then scheduleData.basic must be populated")
+    if schedule_type == "cron" and data.get("cron") is None:
+        raise bad_config("if schedule type is cron, then scheduleData.cron must be populated")
+    return schedule_type, data

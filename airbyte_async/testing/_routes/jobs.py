@@ -1,0 +1,94 @@
+"""
+Jobs: read, list, cancel (API-FACTS 2.6, 3, 4, 6.3b).
+"""
+
+from __future__ import annotations
+
+from .. import _render as render
+from .._errors import internal
+from .._state import JobQuery
+from .._validate import parse_datetime
+from .core import SINCE_050, Api, Body, Reply, route
+
+
+@route("/v1/jobs/get")
+async def jobs_get(api: Api, body: Body) -> Reply:
+    """JobInfoRead with logs; 500 for an unknown id, as on the real server."""
+    found = api.state.job(body["id"])
+    return Reply(render.job_info(found, api.version, api.now, api.log_format))
+
+
+@route("/v1/jobs/get_light")
+async def jobs_get_light(api: Api, body: Body) -> Reply:
+    """JobInfoLightRead."""
+    found = api.state.job(body["id"])
+    return Reply({"job": render.job(found, api.version, api.now)})
+
+
+@route("/v1/jobs/get_without_logs", SINCE_050)
+async def jobs_get_without_logs(api: Api, body: Body) -> Reply:
+    """JobInfoRead without logs."""
+    found = api.state.job(body["id"])
+    return Reply(render.job_info(found, api.version, api.now, api.log_format, logs=False))
+
+
+@route("/v1/jobs/cancel")
+async def jobs_cancel(api: Api, body: Body) -> Reply:
+    """
+    Always 200: the connection's current job is cancelled, whatever id was sent, and the
+    requested job is read again (API-FACTS 6.3b); 500 for a deleted connection.
+    """
+    cancelled = api.state.cancel(body["id"])
+    return Reply(render.job_info(cancelled, api.version, api.now, api.log_format))
+
+
+@route("/v1/jobs/get_last_replication_job")
+async def jobs_last_replication(api: Api, body: Body) -> Reply:
+    """JobOptionalRead: the newest job not cancelled, or ``{}``."""
+    found = api.state.last_replication_job(body["connectionId"])
+    return Reply({} if found is None else {"job": render.job(found, api.version, api.now)})
+
+
+async def _list_jobs(api: Api, body: Body, *, workspaces: bool) -> Reply:
+    if not body["configTypes"]:
+        raise internal("configTypes must not be empty")
+    pagination = body.get("pagination") or {}
+    workspace_ids = body.get("workspaceIds") if workspaces else None
+    query = JobQuery(
+        config_types=frozenset(body["configTypes"]),
+        config_id=body.get("configId"),
+        workspace_ids=None if workspace_ids is None else frozenset(workspace_ids),
+        statuses=frozenset(body["statuses"]) if body.get("statuses") else None,
+        created_start=_epoch(body.get("createdAtStart")),
+        created_end=_epoch(body.get("createdAtEnd")),
+        updated_start=_epoch(body.get("updatedAtStart")),
+        updated_end=_epoch(body.get("updatedAtEnd")),
+        order_by_updated=body.get("orderByField") == "updatedAt",
+        descending=body.get("orderByMethod", "DESC") == "DESC",
+        offset=pagination.get("rowOffset") or 0,
+        limit=pagination.get("pageSize") or 200,
+        including_job_id=body.get("includingJobId"),
+    )
+    page, total = api.state.list_jobs(query)
+    now = api.now
+    jobs = [render.job_with_attempts(j, api.version, now) for j in page]
+    return Reply({"jobs": jobs, "totalJobCount": total})
+
+
+@route("/v1/jobs/list")
+async def jobs_list(api: Api, body: Body) -> Reply:
+    """JobReadList, newest first by default, 200 a page."""
+    return await _list_jobs(api, body, workspaces=False)
+
+
+@route("/v1/jobs/list_for_workspaces", SINCE_050)
+async def jobs_list_for_workspaces(api: Api, body: Body) -> Reply:
+    """JobReadList across workspaces (all of them when ``workspaceIds`` is absent)."""
+    return await _list_jobs(api, body, workspaces=True)
+
+
+def _epoch(text: str | None) -> float | None:
+    if text is None:
+        return None
+    parsed = parse_datetime(text)
+    return None if parsed is None else parsed.timestamp()

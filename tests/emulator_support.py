@@ -1,0 +1,88 @@
+"""Raw HTTP helpers for emulator tests: one request, a sync, waiting for a job to end."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import anyio
+import attrs
+import pytest
+
+from airbyte_async.testing import Emulator
+
+__all__ = ["Answer", "call", "http", "jobs_created", "only_actor", "sync", "wait_terminal"]
+
+
+@attrs.frozen
+class Answer:
+    """A response: status, headers, decoded JSON (or None) and raw text."""
+
+    status: int
+    headers: Any
+    json: Any
+    text: str
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A client session for raw requests."""
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def call(
+    http: aiohttp.ClientSession,
+    emu: Emulator,
+    route: str,
+    body: Any = None,
+    *,
+    method: str = "POST",
+    headers: dict[str, str] | None = None,
+) -> Answer:
+    """One request to ``/api/v1/<route>``."""
+    url = f"{emu.api_url}/{route}"
+    async with http.request(method, url, json=body, headers=headers) as response:
+        text = await response.text()
+        ctype = response.content_type
+        parsed = await response.json() if text and ctype == "application/json" else None
+        return Answer(response.status, response.headers, parsed, text)
+
+
+async def wait_terminal(http: aiohttp.ClientSession, emu: Emulator, job_id: int) -> list[str]:
+    """Poll ``jobs/get_light`` until the job ends; the distinct statuses seen, in order."""
+    seen: list[str] = []
+    with anyio.fail_after(5):
+        while True:
+            status = (await call(http, emu, "jobs/get_light", {"id": job_id})).json["job"]["status"]
+            if not seen or seen[-1] != status:
+                seen.append(status)
+            if status in ("succeeded", "failed", "cancelled"):
+                return seen
+            await anyio.sleep(0.01)
+
+
+async def sync(http: aiohttp.ClientSession, emu: Emulator, cid: str) -> dict[str, Any]:
+    """Trigger a sync; the JobInfoRead."""
+    answer = await call(http, emu, "connections/sync", {"connectionId": cid})
+    assert answer.status == 200, answer.text
+    result: dict[str, Any] = answer.json
+    return result
+
+
+async def jobs_created(emu: Emulator, count: int) -> None:
+    """Wait until the emulator has created *count* jobs (ground truth, not the API)."""
+    with anyio.fail_after(5):
+        while True:
+            if emu.stats().jobs_created >= count:
+                return
+            await anyio.sleep(0.01)
+
+
+async def only_actor(http: aiohttp.ClientSession, emu: Emulator, kind: str) -> dict[str, Any]:
+    """The first workspace's only source or destination (``kind``), as sources/list reads it."""
+    listed = await call(http, emu, f"{kind}s/list", {"workspaceId": emu.workspace_ids[0]})
+    actors: list[dict[str, Any]] = listed.json[f"{kind}s"]
+    assert len(actors) == 1
+    return actors[0]

@@ -1,0 +1,327 @@
+"""
+Fidelity: the shapes and rules of API-FACTS sections 2 to 5 that the client reads, per version.
+
+Each test names its fact. Shapes the spec alone fixes are also checked route by route in
+``test_emulator_conformance.py``; these tests prove what a spec check cannot: defaults, where a
+value lives, what a route ignores, and what changes between versions.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import aiohttp
+import anyio
+import emulator_support
+import pytest
+from emulator_support import call, only_actor, sync, wait_terminal
+
+from airbyte_async.testing import pytest_plugin
+from airbyte_async.testing._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS
+
+pytestmark = pytest.mark.anyio
+
+airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
+Factory = pytest_plugin.EmulatorFactory
+http = emulator_support.http
+
+VERSIONS = pytest.mark.parametrize("version", ["0.40", "0.50", "head"])
+SINCE_050 = pytest.mark.parametrize("version", ["0.50", "head"])
+MASK = "**********"
+
+
+# -- 2.2 definitions --------------------------------------------------------------------------
+
+
+@VERSIONS
+async def test_definition_lists_ignore_a_body_and_cover_the_deployment(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    source_definitions/list has no request body: a workspaceId sent anyway is ignored and the
+    deployment's whole list comes back under sourceDefinitions; a SourceDefinitionRead has no
+    destinationDefinitionId (API-FACTS 2.2, 9a, 9f).
+    """
+    emu = await airbyte_emulator_factory(airbyte_version=version, workspaces=2)
+    plain = await call(http, emu, "source_definitions/list")
+    scoped = await call(http, emu, "source_definitions/list", {"workspaceId": emu.workspace_ids[1]})
+    assert plain.json == scoped.json
+    names = {d["name"] for d in plain.json["sourceDefinitions"]}
+    assert names == {d.name for d in SOURCE_DEFINITIONS}
+    assert all("destinationDefinitionId" not in d for d in plain.json["sourceDefinitions"])
+    destinations = (await call(http, emu, "destination_definitions/list")).json
+    assert len(destinations["destinationDefinitions"]) == len(DESTINATION_DEFINITIONS)
+
+
+@VERSIONS
+async def test_the_workspace_definition_list_needs_a_workspace(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """list_for_workspace takes {workspaceId} (required) and 404s an unknown one (2.2)."""
+    emu = await airbyte_emulator_factory(airbyte_version=version)
+    route = "source_definitions/list_for_workspace"
+    assert (await call(http, emu, route, {})).status == 400
+    unknown = {"workspaceId": "22222222-2222-4222-8222-222222222222"}
+    assert (await call(http, emu, route, unknown)).status == 404
+    found = await call(http, emu, route, {"workspaceId": emu.workspace_ids[0]})
+    assert found.json["sourceDefinitions"]
+
+
+# -- 0 and 2.3 actors --------------------------------------------------------------------------
+
+
+@VERSIONS
+async def test_secrets_come_back_masked_and_source_name_is_the_definitions(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    A source's airbyte_secret values read back as "**********" (API-FACTS 0, SECRETS_MASK) and
+    its sourceName is the definition's name (2.3).
+    """
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
+    source = await only_actor(http, emu, "source")
+    assert source["connectionConfiguration"]["password"] == MASK
+    assert source["connectionConfiguration"]["host"] == "postgres.emulator.internal"
+    assert source["sourceName"] == "Postgres"
+    assert (version == "head") == ("createdAt" in source)
+
+
+@VERSIONS
+async def test_check_connection_answers_with_job_info(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """CheckConnectionRead carries jobInfo (required), and status and message (2.3)."""
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
+    source = await only_actor(http, emu, "source")
+    check = (await call(http, emu, "sources/check_connection", source)).json
+    assert check["status"] == "succeeded"
+    assert {"id", "configType", "createdAt", "endedAt", "succeeded"} <= set(check["jobInfo"])
+
+
+# -- 2.5 connections ---------------------------------------------------------------------------
+
+
+async def _actors(http: aiohttp.ClientSession, emu: Any) -> tuple[str, str]:
+    source = await only_actor(http, emu, "source")
+    destination = await only_actor(http, emu, "destination")
+    return source["sourceId"], destination["destinationId"]
+
+
+@VERSIONS
+async def test_a_connection_created_without_a_catalog_has_an_empty_one(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """Without syncCatalog the connection is stored with an empty catalog (2.5,
+    ConnectionsHandler)."""
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
+    source_id, destination_id = await _actors(http, emu)
+    body = {"sourceId": source_id, "destinationId": destination_id, "status": "active"}
+    created = await call(http, emu, "connections/create", body)
+    assert created.status == 200
+    assert created.json["syncCatalog"] == {"streams": []}
+
+
+@VERSIONS
+async def test_the_legacy_schedule_reads_back_only_for_basic_schedules(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """ConnectionRead.schedule is filled for a basic schedule and absent for manual or cron
+    (API-FACTS 5, toLegacyConnectionSchedule)."""
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
+    source_id, destination_id = await _actors(http, emu)
+    base = {"sourceId": source_id, "destinationId": destination_id, "status": "active"}
+    basic = {"basicSchedule": {"timeUnit": "hours", "units": 6}}
+    cron = {"cron": {"cronExpression": "0 0 * * * ?", "cronTimeZone": "UTC"}}
+    made = {
+        kind: (await call(http, emu, "connections/create", {**base, **extra})).json
+        for kind, extra in (
+            ("basic", {"scheduleType": "basic", "scheduleData": basic}),
+            ("cron", {"scheduleType": "cron", "scheduleData": cron}),
+            ("manual", {"scheduleType": "manual"}),
+        )
+    }
+    assert made["basic"]["schedule"] == {"units": 6, "timeUnit": "hours"}
+    assert made["cron"].get("schedule") is None
+    assert made["manual"].get("schedule") is None
+    assert made["cron"]["scheduleType"] == "cron"
+
+
+@SINCE_050
+async def test_connection_status_is_a_json_array(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """connections/status answers a bare JSON array, one read per connection id (2.5)."""
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=2)
+    answer = await call(http, emu, "connections/status", {"connectionIds": emu.connection_ids})
+    assert isinstance(answer.json, list)
+    assert [s["connectionId"] for s in answer.json] == emu.connection_ids
+
+
+@SINCE_050
+async def test_paged_lists_default_to_twenty(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """*/list_paginated without a pageSize returns 20 (2.1, PaginationHelper)."""
+    emu = await airbyte_emulator_factory(airbyte_version=version, workspaces=25)
+    body = {"workspaceIds": emu.workspace_ids, "pagination": {}}
+    answer = await call(http, emu, "workspaces/list_paginated", body)
+    assert len(answer.json["workspaces"]) == 20
+
+
+# -- 3 job shapes ------------------------------------------------------------------------------
+
+
+@VERSIONS
+async def test_job_timestamps_are_epoch_seconds_and_ids_are_integers(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """JobRead and AttemptRead times are int64 epoch seconds; job ids are int64 (API-FACTS 0,
+    JobConverter)."""
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
+    info = await sync(http, emu, emu.connection_ids[0])
+    job, attempt = info["job"], info["attempts"][0]["attempt"]
+    assert isinstance(job["id"], int)
+    for value in (job["createdAt"], job["updatedAt"], attempt["createdAt"]):
+        assert isinstance(value, int)
+        assert abs(value - time.time()) < 60
+
+
+@VERSIONS
+async def test_jobs_get_wraps_attempts_with_their_logs(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    jobs/get is JobInfoRead {job, attempts[]}; each AttemptInfoRead wraps {attempt, logs}: a
+    LogRead {logLines} on 0.40 and 0.50, structured LogEvents with logType on head; the attempt
+    id is its number, 0 (API-FACTS 3).
+    """
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=1, sync_duration=(0, 0)
+    )
+    job_id = (await sync(http, emu, emu.connection_ids[0]))["job"]["id"]
+    await wait_terminal(http, emu, job_id)
+    info = (await call(http, emu, "jobs/get", {"id": job_id})).json
+    [entry] = info["attempts"]
+    assert entry["attempt"]["id"] == 0
+    if version == "head":
+        assert entry["logType"] == "structured"
+        assert entry["logs"]["events"]
+    else:
+        assert entry["logs"]["logLines"]
+
+
+@VERSIONS
+async def test_counts_live_per_attempt_and_only_lists_aggregate_them(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    Records and bytes are per attempt (recordsSynced, totalStats); job.aggregatedStats comes
+    only from jobs/list on 0.50 and head, never from jobs/get, and not on 0.40 (3, 9b).
+    """
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=1, sync_duration=(0, 0)
+    )
+    cid = emu.connection_ids[0]
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    await wait_terminal(http, emu, job_id)
+    got = (await call(http, emu, "jobs/get", {"id": job_id})).json
+    attempt = got["attempts"][0]["attempt"]
+    assert attempt["recordsSynced"] == attempt["totalStats"]["recordsCommitted"] > 0
+    assert "aggregatedStats" not in got["job"]
+    listed = await call(http, emu, "jobs/list", {"configTypes": ["sync"], "configId": cid})
+    job = listed.json["jobs"][0]["job"]
+    if version == "0.40":
+        assert "aggregatedStats" not in job
+    else:
+        assert job["aggregatedStats"]["recordsCommitted"] == attempt["recordsSynced"]
+
+
+@VERSIONS
+async def test_a_running_attempt_on_jobs_get_has_no_counts_yet(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """On jobs/get the counts come from the attempt's output, so a running attempt has none
+    (3, JobConverter.getAttemptRead)."""
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=1, sync_duration=(30, 30)
+    )
+    job_id = (await sync(http, emu, emu.connection_ids[0]))["job"]["id"]
+    attempt = (await call(http, emu, "jobs/get", {"id": job_id})).json["attempts"][0]
+    assert attempt["attempt"]["status"] == "running"
+    assert "recordsSynced" not in attempt["attempt"]
+
+
+@VERSIONS
+async def test_only_head_has_a_queued_status(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """JobStatus queued exists on head only; older versions go pending → running (3)."""
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=1, pending_duration=0.3, sync_duration=(0, 0)
+    )
+    job_id = (await sync(http, emu, emu.connection_ids[0]))["job"]["id"]
+    seen = await wait_terminal(http, emu, job_id)
+    assert ("queued" in seen) == (version == "head")
+
+
+# -- 4 jobs/list -------------------------------------------------------------------------------
+
+
+@VERSIONS
+async def test_job_list_elements_are_job_with_bare_attempts(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    JobReadList {jobs, totalJobCount}: each element is {job, attempts} with the id at
+    jobs[i].job.id and bare AttemptReads without logs (API-FACTS 4, 9c).
+    """
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=1, sync_duration=(0, 0)
+    )
+    cid = emu.connection_ids[0]
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    await wait_terminal(http, emu, job_id)
+    listed = (await call(http, emu, "jobs/list", {"configTypes": ["sync"], "configId": cid})).json
+    assert listed["totalJobCount"] == 1
+    [element] = listed["jobs"]
+    assert element["job"]["id"] == job_id
+    [attempt] = element["attempts"]
+    assert "attempt" not in attempt
+    assert "logs" not in attempt
+    assert attempt["status"] == "succeeded"
+
+
+@SINCE_050
+async def test_job_lists_page_by_two_hundred_and_count_them_all(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    Without pagination jobs/list returns 200 jobs, newest first, and totalJobCount counts every
+    match, ignoring the page (API-FACTS 4, JobHistoryHandler DEFAULT_PAGE_SIZE).
+    """
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=205, trigger_latency=0.0
+    )
+    async with anyio.create_task_group() as tg:
+        for cid in emu.connection_ids:
+            tg.start_soon(sync, http, emu, cid)
+    listed = (await call(http, emu, "jobs/list", {"configTypes": ["sync"]})).json
+    assert len(listed["jobs"]) == 200
+    assert listed["totalJobCount"] == 205
+    ids = [j["job"]["id"] for j in listed["jobs"]]
+    assert ids == sorted(ids, reverse=True)
+
+
+# -- 2.7 health --------------------------------------------------------------------------------
+
+
+@VERSIONS
+async def test_health_is_a_get_with_available(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """GET /v1/health answers HealthCheckRead {available: true}; POST is not its method
+    (2.7)."""
+    emu = await airbyte_emulator_factory(airbyte_version=version)
+    assert (await call(http, emu, "health", method="GET")).json == {"available": True}
+    assert (await call(http, emu, "health")).status == 405

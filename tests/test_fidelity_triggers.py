@@ -1,0 +1,359 @@
+"""
+Fidelity: triggers, cancels, late answers and the trigger load model (API-FACTS 6.3 and 6.3b).
+
+Each test names the fact it proves. The emulator must be at least as slow and as strict as the
+real server where a client's correctness rests on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import aiohttp
+import anyio
+import emulator_support
+import pytest
+from emulator_support import call, jobs_created, sync, wait_terminal
+
+from airbyte_async.testing import Emulator, Fault, pytest_plugin
+from airbyte_async.testing._cli import _emulator, add_arguments
+from airbyte_async.testing._load import Overloaded, TriggerLoad
+
+pytestmark = pytest.mark.anyio
+
+airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
+Factory = pytest_plugin.EmulatorFactory
+http = emulator_support.http
+
+VERSIONS = pytest.mark.parametrize("version", ["0.40", "0.50", "head"])
+
+
+async def ended(http: aiohttp.ClientSession, emu: Emulator, cid: str, outcome: str) -> int:
+    """Run one short job of *cid* to *outcome*; its id."""
+    emu.set_sync_plan(cid, duration=0.0, outcome=outcome)  # type: ignore[arg-type]
+    job_id: int = (await sync(http, emu, cid))["job"]["id"]
+    await wait_terminal(http, emu, job_id)
+    return job_id
+
+
+# -- triggers answer once the job runs -------------------------------------------------------
+
+
+@VERSIONS
+async def test_a_trigger_answers_with_the_job_running_and_its_first_attempt(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    connections/sync answers only once the job runs: status running, attempt 0 running
+    (API-FACTS 6.3b, TemporalClient.startNewManualSync waits for isWorkflowStateRunning).
+    """
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=1, trigger_latency=0.1
+    )
+    emu.set_sync_plan(emu.connection_ids[0], duration=30)
+    info = await sync(http, emu, emu.connection_ids[0])
+    assert info["job"]["status"] == "running"
+    [entry] = info["attempts"]
+    assert entry["attempt"]["id"] == 0
+    assert entry["attempt"]["status"] == "running"
+
+
+@VERSIONS
+async def test_a_reset_answers_with_the_job_running(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """connections/reset takes the same path as a sync and answers once it runs (6.3b)."""
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=1, trigger_latency=0.05, sync_duration=(30, 30)
+    )
+    answer = await call(http, emu, "connections/reset", {"connectionId": emu.connection_ids[0]})
+    assert answer.status == 200
+    assert answer.json["job"]["configType"] == "reset_connection"
+    assert answer.json["job"]["status"] == "running"
+    assert answer.json["attempts"][0]["attempt"]["status"] == "running"
+
+
+async def test_the_job_exists_pending_before_its_trigger_answers(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    The job is created when the trigger arrives and listed as pending while the trigger is
+    still waiting for it to run (6.3b: the workflow creates the job, then the call returns).
+    """
+    emu = await airbyte_emulator_factory(connections=1, trigger_latency=1.0)
+    cid = emu.connection_ids[0]
+    answered = anyio.Event()
+
+    async def trigger() -> None:
+        await sync(http, emu, cid)
+        answered.set()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(trigger)
+        listing = {"configTypes": ["sync"], "configId": cid}
+        with anyio.fail_after(5):
+            while True:
+                jobs = (await call(http, emu, "jobs/list", listing)).json["jobs"]
+                if jobs:
+                    break
+                await anyio.sleep(0.01)
+        assert not answered.is_set()
+        assert jobs[0]["job"]["status"] == "pending"
+        assert jobs[0]["attempts"] == []
+
+
+async def test_a_second_trigger_while_the_first_waits_is_a_409(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A trigger during another's wait meets the running workflow: 409 (API-FACTS 6.3)."""
+    emu = await airbyte_emulator_factory(connections=1, trigger_latency=0.5)
+    cid = emu.connection_ids[0]
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(sync, http, emu, cid)
+        await jobs_created(emu, 1)
+        busy = await call(http, emu, "connections/sync", {"connectionId": cid})
+    assert busy.status == 409
+    assert busy.json["message"] == f"A sync is already running for: {cid}"
+    assert emu.stats().jobs_created == 1
+
+
+def test_the_emulator_defaults_to_a_quiet_servers_trigger_latency() -> None:
+    """Out of the box a trigger takes 0.2 s, a quiet real server's hundreds of ms (6.3b)."""
+    assert Emulator().trigger_latency == 0.2
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert _emulator(parser.parse_args([])).trigger_latency == 0.2
+
+
+# -- jobs/cancel cancels the connection's current job ----------------------------------------
+
+
+@VERSIONS
+async def test_cancel_of_a_running_job_cancels_it(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """jobs/cancel of the running job: 200, the job re-read as cancelled (6.3b)."""
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=30)
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    answer = await call(http, emu, "jobs/cancel", {"id": job_id})
+    assert answer.status == 200
+    assert answer.json["job"]["id"] == job_id
+    assert answer.json["job"]["status"] == "cancelled"
+
+
+@VERSIONS
+@pytest.mark.parametrize("outcome", ["succeeded", "failed"])
+async def test_cancel_of_an_ended_job_is_a_200_with_its_real_status(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str, outcome: str
+) -> None:
+    """
+    Cancel of a job that already ended, with no newer job running: 200, and the body carries
+    its real final status; there is no 409 on the Config API (6.3b).
+    """
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
+    job_id = await ended(http, emu, emu.connection_ids[0], outcome)
+    answer = await call(http, emu, "jobs/cancel", {"id": job_id})
+    assert answer.status == 200
+    assert answer.json["job"]["status"] == outcome
+    assert emu.job_status(job_id) == outcome
+
+
+@VERSIONS
+async def test_a_stale_cancel_cancels_the_connections_newer_job(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    Cancel of an ended job while the connection runs a newer one: the newer job is
+    cancelled, and the answer shows the requested, ended job (6.3b, submitCancellationToWorker
+    reads the job only for its connection).
+    """
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
+    cid = emu.connection_ids[0]
+    old = await ended(http, emu, cid, "succeeded")
+    emu.set_sync_plan(cid, duration=30, outcome="succeeded")
+    newer = (await sync(http, emu, cid))["job"]["id"]
+    answer = await call(http, emu, "jobs/cancel", {"id": old})
+    assert answer.status == 200
+    assert answer.json["job"]["id"] == old
+    assert answer.json["job"]["status"] == "succeeded"
+    assert emu.job_status(newer) == "cancelled"
+
+
+async def test_cancel_leaves_other_connections_alone(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A cancel signals only the workflow of the job's own connection (6.3b)."""
+    emu = await airbyte_emulator_factory(connections=2, sync_duration=(30, 30))
+    first, second = emu.connection_ids
+    mine = (await sync(http, emu, first))["job"]["id"]
+    theirs = (await sync(http, emu, second))["job"]["id"]
+    await call(http, emu, "jobs/cancel", {"id": mine})
+    assert emu.job_status(theirs) == "running"
+
+
+@pytest.mark.parametrize(("version", "keys"), [("0.50", {"message"}), ("head", {"errorId"})])
+async def test_cancel_on_a_deleted_connection_is_a_500(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str, keys: set[str]
+) -> None:
+    """
+    Cancel of a job whose connection was deleted: the workflow is deleted, the failing reason
+    becomes an IllegalStateException, 500 (6.3b; SchedulerHandler.submitCancellationToWorker
+    `check(failingReason == null)`, DeletedWorkflowException's message).
+    """
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
+    cid = emu.connection_ids[0]
+    job_id = await ended(http, emu, cid, "succeeded")
+    await call(http, emu, "connections/delete", {"connectionId": cid})
+    answer = await call(http, emu, "jobs/cancel", {"id": job_id})
+    assert answer.status == 500
+    assert keys <= set(answer.json)
+    if version == "0.50":
+        assert f"workflow for connection {cid} is deleted" in answer.json["message"]
+
+
+# -- late answers ----------------------------------------------------------------------------
+
+
+@VERSIONS
+async def test_a_late_trigger_answer_shows_the_job_as_it_was_when_computed(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    A trigger answer that arrives late is still a 200 whose snapshot is as old as the request:
+    the job shows running though it ended before the client read it (6.3b, last point).
+    """
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version,
+        connections=1,
+        sync_duration=(0.05, 0.05),
+        faults=[Fault(kind="late", route="connections/sync", delay=0.5)],
+    )
+    info = await sync(http, emu, emu.connection_ids[0])
+    assert info["job"]["status"] == "running"
+    assert emu.job_status(info["job"]["id"]) == "succeeded"
+    assert emu.stats().faults_injected == {"late": 1}
+
+
+@pytest.mark.parametrize("route", ["jobs/get", "jobs/list"])
+async def test_late_reads_are_stale_too(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, route: str
+) -> None:
+    """A late jobs/get or jobs/list answer shows the job as it was when the request came."""
+    emu = await airbyte_emulator_factory(connections=1, sync_duration=(0.3, 0.3))
+    cid = emu.connection_ids[0]
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    emu.faults = [Fault(kind="late", route=route, delay=0.6)]
+    body = {"id": job_id} if route == "jobs/get" else {"configTypes": ["sync"], "configId": cid}
+    answer = await call(http, emu, route, body)
+    job = answer.json["job"] if route == "jobs/get" else answer.json["jobs"][0]["job"]
+    assert job["status"] == "running"
+    assert emu.job_status(job_id) == "succeeded"
+
+
+async def test_a_late_answer_after_the_client_gave_up_is_reset(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A late answer the client stopped waiting for is dropped; the job it made still exists."""
+    emu = await airbyte_emulator_factory(
+        connections=1, faults=[Fault(kind="late", route="connections/sync", delay=1.0)]
+    )
+    timeout = aiohttp.ClientTimeout(total=0.3)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        with pytest.raises(TimeoutError):
+            await call(session, emu, "connections/sync", {"connectionId": emu.connection_ids[0]})
+    assert emu.stats().jobs_created == 1
+
+
+def test_late_faults_take_a_seeded_delay_between_delay_and_max_delay() -> None:
+    """A late fault needs a delay; max_delay widens it into a draw and must not be below it."""
+    with pytest.raises(ValueError, match="delay"):
+        Fault(kind="late")
+    with pytest.raises(ValueError, match="max_delay"):
+        Fault(kind="late", delay=2.0, max_delay=1.0)
+    fault = Fault.from_dict({"kind": "late", "route": "*", "delay": 1.0, "max_delay": 5.0})
+    assert fault.to_dict() == {"kind": "late", "delay": 1.0, "max_delay": 5.0}
+    assert json.loads(json.dumps(fault.to_dict()))["max_delay"] == 5.0
+
+
+# -- the trigger load model (issue 10) -------------------------------------------------------
+
+
+def test_trigger_latency_grows_past_the_soft_capacity_and_overload_refuses() -> None:
+    """Up to capacity a trigger takes the base latency; n in flight past it take n/capacity
+    times that; past the overload bound a trigger is refused."""
+    load = TriggerLoad(latency=0.2, capacity=10, overload=30)
+    assert load.admit(1) == load.admit(10) == 0.2
+    assert load.admit(20) == pytest.approx(0.4)
+    assert load.admit(30) == pytest.approx(0.6)
+    with pytest.raises(Overloaded):
+        load.admit(31)
+    with pytest.raises(ValueError, match="trigger_overload"):
+        TriggerLoad(capacity=10, overload=5)
+    with pytest.raises(ValueError, match="capacity"):
+        TriggerLoad(capacity=0)
+
+
+async def test_triggers_past_the_overload_bound_get_503_and_create_no_job(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    With trigger_overload=2, a third trigger in flight is answered 503 at once and creates no
+    job; the stats count it and show the triggers in flight over time.
+    """
+    emu = await airbyte_emulator_factory(
+        connections=3, trigger_latency=0.5, trigger_overload=2, sync_duration=(30, 30)
+    )
+    answers: dict[str, int] = {}
+
+    async def trigger(cid: str) -> None:
+        answers[cid] = (await call(http, emu, "connections/sync", {"connectionId": cid})).status
+
+    async with anyio.create_task_group() as tg:
+        for cid in emu.connection_ids[:2]:
+            tg.start_soon(trigger, cid)
+        await jobs_created(emu, 2)
+        third = await call(http, emu, "connections/sync", {"connectionId": emu.connection_ids[2]})
+    assert third.status == 503
+    assert third.headers["Content-Type"].startswith("text/html")
+    assert "Retry-After" not in third.headers
+    assert list(answers.values()) == [200, 200]
+    stats = emu.stats()
+    assert stats.jobs_created == 2
+    assert emu.connection_ids[2] not in stats.jobs_by_connection
+    assert stats.triggers_rejected == 1
+    assert max(peak for _, peak in stats.triggers_in_flight(0.1)) == 3
+    assert stats.trigger_timeline[-1][1] == 0
+    served = stats.to_json()
+    assert served["triggers_rejected"] == 1
+    assert served["trigger_timeline"][-1][1] == 0
+
+
+async def test_triggers_past_the_soft_capacity_queue_behind_each_other(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    With trigger_capacity=1, of two triggers sent together the second's job starts a whole
+    latency later than the first's: the server starts at most capacity/latency jobs a second.
+    """
+    emu = await airbyte_emulator_factory(
+        connections=2, trigger_latency=0.3, trigger_capacity=1, sync_duration=(1, 1)
+    )
+    async with anyio.create_task_group() as tg:
+        for cid in emu.connection_ids:
+            tg.start_soon(sync, http, emu, cid)
+    stats = emu.stats()
+    assert stats.max_in_flight_syncs == 2
+    # A job's planned life runs from its creation, through the trigger's wait, to its end.
+    assert sorted(stats.job_durations.values()) == pytest.approx([1.3, 1.6])
+
+
+def test_the_cli_passes_the_load_model_on() -> None:
+    """The emulator CLI takes --trigger-capacity and --trigger-overload."""
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--trigger-capacity", "50", "--trigger-overload", "200"])
+    emulator = _emulator(args)
+    assert (emulator.trigger_capacity, emulator.trigger_overload) == (50, 200)
