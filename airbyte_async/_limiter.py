@@ -133,8 +133,7 @@ class LimitRule:
         if started < self._decreased_at:
             return
         if overloaded:
-            self._decrease(ended, self.overload_factor, "the server said it is overloaded")
-            self._slow_at_decrease = None
+            self.overloaded(started=started, now=ended)
             return
         recent = self.recent
         recent = latency if recent is None else recent + self.smoothing * (latency - recent)
@@ -156,6 +155,15 @@ class LimitRule:
         elif latency <= queued and 2 * in_flight >= self.limit:
             step = 1.0 if self.slow_start else 1.0 / self.limit
             self.limit = min(float(self.ceiling), self.limit + step)
+
+    def overloaded(self, *, started: float, now: float) -> None:
+        """
+        The server said at *now* that it is overloaded, to a trigger that started at *started*
+        (told at once, not when the trigger ends, which may be after retries).
+        """
+        if started >= self._decreased_at:
+            self._decrease(now, self.overload_factor, "the server said it is overloaded")
+            self._slow_at_decrease = None
 
     def slow_after(self) -> float:
         """Seconds after which a trigger is slower than a healthy one."""
@@ -188,6 +196,7 @@ class LimitRule:
 class _Probe:
     """What one slot's holder has seen; lives in a context variable while the slot is held."""
 
+    owner: TriggerLimiter
     started: float
     in_flight: int
     overloaded: bool = False
@@ -202,8 +211,9 @@ _probe: contextvars.ContextVar[_Probe | None] = contextvars.ContextVar(
 def note_overload() -> None:
     """Tell the trigger slot the current task holds, if any, that the server is overloaded."""
     probe = _probe.get()
-    if probe is not None:
+    if probe is not None and not probe.overloaded:
         probe.overloaded = True
+        probe.owner._overloaded(probe)
 
 
 def _says_overloaded(exc: BaseException | None) -> bool:
@@ -248,6 +258,11 @@ class TriggerLimiter:
             self._apply(rule)
             await anyio.sleep(rule.ramp_interval)
 
+    def _overloaded(self, probe: _Probe) -> None:
+        if self.rule is not None:
+            self.rule.overloaded(started=probe.started, now=time.monotonic())
+            self._apply(self.rule)
+
     def _apply(self, rule: LimitRule) -> None:
         before = int(self._slots.total_tokens)
         if rule.slots != before:
@@ -257,7 +272,7 @@ class TriggerLimiter:
 
     async def __aenter__(self) -> None:
         await self._slots.acquire()
-        probe = _Probe(time.monotonic(), self._slots.borrowed_tokens)
+        probe = _Probe(self, time.monotonic(), self._slots.borrowed_tokens)
         probe.token = _probe.set(probe)
         self._open[probe] = None
 
@@ -274,13 +289,15 @@ class TriggerLimiter:
         del self._open[probe]
         try:
             rule = self.rule
-            if rule is None or isinstance(exc, anyio.get_cancelled_exc_class()):
+            # An overload was told the rule when it came: the trigger's latency says no more.
+            cancelled = isinstance(exc, anyio.get_cancelled_exc_class())
+            if rule is None or cancelled or probe.overloaded:
                 return
             rule.sample(
                 started=probe.started,
                 ended=time.monotonic(),
                 in_flight=probe.in_flight,
-                overloaded=probe.overloaded or _says_overloaded(exc),
+                overloaded=_says_overloaded(exc),
             )
             self._apply(rule)
         finally:

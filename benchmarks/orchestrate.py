@@ -56,12 +56,20 @@ async def baseline(url: str, max_running: int, max_triggers: int | None) -> dict
     timeout = aiohttp.ClientTimeout(total=300)
     headers = {"Content-Type": "application/json"}
     async with aiohttp.ClientSession(timeout=timeout) as session:
+        rejected = 0
 
         async def post(route: str, body: dict[str, Any] | None = None) -> Any:
+            nonlocal rejected
             data = orjson.dumps(body) if body is not None else None
-            async with session.post(api + route, data=data, headers=headers) as answer:
-                answer.raise_for_status()
-                return orjson.loads(await answer.read())
+            while True:
+                async with session.post(api + route, data=data, headers=headers) as answer:
+                    if answer.status == 503 and route == "connections/sync":
+                        # The emulator's load model created no job: try again in a second.
+                        rejected += 1
+                    else:
+                        answer.raise_for_status()
+                        return orjson.loads(await answer.read())
+                await asyncio.sleep(1)
 
         workspaces = [w["workspaceId"] for w in (await post("workspaces/list"))["workspaces"]]
         connections = [
@@ -100,7 +108,7 @@ async def baseline(url: str, max_running: int, max_triggers: int | None) -> dict
         results = await asyncio.gather(*(sync(cid) for cid in connections))
         poller.cancel()
         bad = sum(r["job"]["status"] != "succeeded" for r in results)
-        return {"results": len(results), "not_succeeded": bad, "limits": []}
+        return {"results": len(results), "not_succeeded": bad, "limits": [], "rejected": rejected}
 
 
 async def orchestrator(url: str, max_running: int, max_triggers: int | None) -> dict[str, Any]:
@@ -111,16 +119,15 @@ async def orchestrator(url: str, max_running: int, max_triggers: int | None) -> 
     from airbyte_async import AirbyteClient, NoAuth
     from airbyte_async.orchestrator import Orchestrator, Selection
 
-    limits: list[tuple[float, int | None, int]] = []
+    limits: list[tuple[float, int | None, int]] = []  # (epoch seconds, limit, in flight)
     async with AirbyteClient(url, auth=NoAuth(), env={}, timeout=300) as client:
         batch = Orchestrator(client, max_running=max_running, max_triggers=max_triggers)
 
         async def sample() -> None:
-            began = time.monotonic()
             while True:
                 triggers = batch._triggers
                 in_flight = triggers.in_flight if triggers is not None else 0
-                limits.append((time.monotonic() - began, batch.trigger_limit, in_flight))
+                limits.append((time.time(), batch.trigger_limit, in_flight))
                 await asyncio.sleep(0.5)
 
         sampler = asyncio.create_task(sample())
@@ -201,6 +208,10 @@ COLUMNS = [
 ]
 
 
+#: Counts summed over the runs: what must stay at zero, and the 503s of the load model.
+TOTALS = ("duplicates", "missed", "not_succeeded", "rejected")
+
+
 def one_run(args: argparse.Namespace, role: str) -> dict[str, Any]:
     """One contender against a fresh emulator; its figures and the emulator's ground truth."""
     flags = ["--connections", str(args.connections), "--seed", str(args.seed)]
@@ -234,7 +245,9 @@ def one_run(args: argparse.Namespace, role: str) -> dict[str, Any]:
         "missed": n - len(runs),
         "not_succeeded": mine["not_succeeded"],
         "in_flight_syncs": stats["max_in_flight_syncs"],
+        "rejected": stats.get("triggers_rejected", 0),
         "limits": mine["limits"],
+        "timeline": stats.get("trigger_timeline", []),
     }
 
 
@@ -295,10 +308,10 @@ def main() -> None:
         rows.append(
             [role]
             + [spread([r[key] for r in done]) for _, key in COLUMNS]
-            + [sum(r[key] for r in done) for key in ("duplicates", "missed", "not_succeeded")]
+            + [sum(r[key] for r in done) for key in TOTALS]
         )
     print_table(
-        ["contender"] + [title for title, _ in COLUMNS] + ["duplicates", "missed", "not succeeded"],
+        ["contender"] + [title for title, _ in COLUMNS] + [k.replace("_", " ") for k in TOTALS],
         rows,
     )
     if len(roles) == 2:
@@ -307,9 +320,34 @@ def main() -> None:
             ratio = spread([o[key] / b[key] for b, o in pairs])
             print(f"orchestrator / baseline {what}, same run: {ratio}")
     if args.limits and "orchestrator" in runs:
-        print("\ntrigger limit over time (last run): seconds, limit, triggers in flight")
-        for at, limit, in_flight in runs["orchestrator"][-1]["limits"]:
-            print(f"  {at:6.1f}  {limit}  {in_flight}")
+        last = runs["orchestrator"][-1]
+        print("\ntrigger limit over time (last run)")
+        print_table(
+            ["s", "trigger limit", "in flight (client)", "in flight (server peak)"],
+            limit_table(last["limits"], last["timeline"]),
+        )
+
+
+def limit_table(
+    limits: list[list[Any]], timeline: list[list[float]]
+) -> list[tuple[float, int | None, int, int]]:
+    """
+    The client's limit and triggers in flight at each sample, beside the server's peak of
+    triggers in flight since the previous sample (from the emulator's timeline).
+    """
+    rows = []
+    began = limits[0][0]
+    events = iter(timeline)
+    current = peak = 0
+    pending = next(events, None)
+    for at, limit, in_flight in limits:
+        while pending is not None and pending[0] <= at:
+            current = int(pending[1])
+            peak = max(peak, current)
+            pending = next(events, None)
+        rows.append((round(at - began, 1), limit, in_flight, peak))
+        peak = current
+    return rows
 
 
 if __name__ == "__main__":
