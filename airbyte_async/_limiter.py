@@ -271,7 +271,13 @@ class TriggerLimiter:
                 log.debug("trigger limit %d -> %d: %s", before, rule.slots, rule.last_reason)
 
     async def __aenter__(self) -> None:
-        await self._slots.acquire()
+        # A cancelled caller must not go on to trigger: checked here, since a free slot is
+        # then taken without the loop turn acquire() makes (one per trigger adds up).
+        await anyio.lowlevel.checkpoint_if_cancelled()
+        try:
+            self._slots.acquire_nowait()
+        except anyio.WouldBlock:
+            await self._slots.acquire()
         probe = _Probe(self, time.monotonic(), self._slots.borrowed_tokens)
         probe.token = _probe.set(probe)
         self._open[probe] = None

@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import anyio
 import pytest
 
 from airbyte_async import AirbyteClient, NoAuth
-from airbyte_async._limiter import LimitRule
+from airbyte_async._limiter import LimitRule, TriggerLimiter
 from airbyte_async.cli._sync import Progress
 from airbyte_async.errors import InvalidArgumentError
 from airbyte_async.orchestrator import (
@@ -165,6 +166,19 @@ def test_a_bad_ceiling_is_refused(ceiling: Any) -> None:
     """A ceiling that is not a positive int raises InvalidArgumentError naming it."""
     with pytest.raises(InvalidArgumentError, match="ceiling"):
         LimitRule(ceiling)
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_caller_takes_no_slot() -> None:
+    """Entering a slot from a cancelled scope raises there: no trigger can follow."""
+    limiter = TriggerLimiter(4)
+    entered = False
+    with anyio.CancelScope() as scope:
+        scope.cancel()
+        async with limiter:
+            entered = True
+    assert not entered
+    assert limiter.in_flight == 0
 
 
 def test_the_status_line_shows_the_trigger_limit() -> None:
