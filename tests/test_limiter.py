@@ -7,6 +7,7 @@ from typing import Any
 
 import anyio
 import pytest
+import stamina
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async._limiter import LimitRule, TriggerLimiter
@@ -236,6 +237,32 @@ async def test_503s_on_triggers_lower_the_limit_and_fail_no_sync() -> None:
     assert orchestrator._triggers.rule.last_reason == "the server said it is overloaded"
     assert stats.faults_injected
     assert all(len(stats.jobs_by_connection[cid]) == 1 for cid in emu.connection_ids)
+
+
+@pytest.mark.anyio
+async def test_an_overloaded_server_sees_the_client_back_off_and_no_sync_fails() -> None:
+    """
+    A server that holds 20 triggers and answers 503 past them (the emulator's load model):
+    150 syncs all succeed, each with one job, the server turns away fewer triggers than half
+    the syncs, and the limit went down because the server said it was overloaded. The
+    client's real pauses between trigger rounds are part of backing off, so they are kept.
+    """
+    async with Emulator(
+        connections=150,
+        trigger_latency=0.05,
+        trigger_capacity=10,
+        trigger_overload=20,
+        sync_duration=(0.05, 0.1),
+    ) as emu:
+        with stamina.set_testing(False):
+            results, _, orchestrator = await _batch(emu, [], max_running=150)
+        stats = emu.stats()
+
+    assert all(r.outcome is Outcome.SUCCEEDED for r in results)
+    assert all(len(stats.jobs_by_connection[cid]) == 1 for cid in emu.connection_ids)
+    assert 0 < stats.triggers_rejected < 75
+    assert orchestrator._triggers is not None and orchestrator._triggers.rule is not None
+    assert orchestrator._triggers.rule.last_reason == "the server said it is overloaded"
 
 
 @pytest.mark.anyio
