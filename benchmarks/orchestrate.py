@@ -2,17 +2,28 @@
 Many syncs at once: the orchestrator against a hand-written raw-aiohttp baseline, same run.
 
 For each contender a fresh emulator (same seed, so the same durations in trigger order) serves
-N connections whose syncs last a seeded 2 to 5 s; the contender syncs all of them with at most
-``--max-running`` at once, in its own process. The table gives wall time and its ratio to the
-ideal schedule (every freed slot refilled at once, computed from the emulator's durations),
-client CPU seconds and per job, peak RSS, the HTTP requests the emulator saw and per job, and
-duplicated or missed syncs from the emulator's ground truth. "to 1st sync" is the time from the
-contender's start to the first job (listing the connections); "schedule/ideal" compares the span
-from the first job's creation to the last job's end with the ideal, so it leaves the listing out;
-"refill" is the mean time between a job's end and the start of the job taking its slot.
+N connections whose syncs last a seeded 2 to 5 s and whose triggers take ``--trigger-latency``
+seconds; the contender syncs all of them with at most ``--max-running`` at once, in its own
+process. Each of ``--runs`` runs has the baseline, then the orchestrator; the table gives the
+min/median/max over the runs, and the ratios are taken within each run.
 
-    python benchmarks/orchestrate.py --connections 2000 --max-running 500
-    python benchmarks/orchestrate.py --connections 10000 --max-running 10000 --only orchestrator
+Columns: wall time and its ratio to the ideal schedule (every freed slot refilled at once,
+computed from the emulator's durations); "to 1st sync", from the contender's start to the
+first job (listing the connections); "1st wave", from the first job to the job that fills the
+last slot (how long a healthy server is left part idle); "schedule/ideal", the span from the
+first job's creation to the last job's end against the ideal; client CPU seconds and per job;
+peak RSS; HTTP requests the emulator saw per job; "refill", the mean time between a job's end
+and the start of the job taking its slot; then duplicated, missed and failed syncs, and the
+triggers the emulator's load model turned away with 503 ("rejected"), summed over the runs.
+
+    python benchmarks/orchestrate.py --runs 3 --trigger-latency 0.2
+    python benchmarks/orchestrate.py --runs 3 --trigger-latency 1
+    python benchmarks/orchestrate.py --runs 3 --connections 10000 --max-running 10000
+    python benchmarks/orchestrate.py --runs 3 --limits \\
+        --emulator-flag=--trigger-capacity=50 --emulator-flag=--trigger-overload=80
+
+The last one overloads the emulator (50 triggers at full speed, 503 past 80) and prints the
+trigger limit over time beside the triggers the server held.
 """
 
 from __future__ import annotations
