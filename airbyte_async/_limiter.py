@@ -250,9 +250,9 @@ class TriggerLimiter:
         return self._slots.borrowed_tokens
 
     async def run(self) -> None:
-        """Clock the slow start until it ends (return) or the caller cancels."""
+        """Clock the slow start until it ends or reaches the ceiling, or the caller cancels."""
         rule = self.rule
-        while rule is not None and rule.slow_start:
+        while rule is not None and rule.slow_start and rule.slots < rule.ceiling:
             oldest = next(iter(self._open), None)
             rule.tick(time.monotonic(), oldest.started if oldest is not None else None)
             self._apply(rule)
