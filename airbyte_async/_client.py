@@ -17,14 +17,13 @@ from typing import Any, Self
 
 import aiohttp
 import attrs
-import stamina
 from yarl import URL
 
 from . import _transport
 from ._auth import Auth, BasicAuth, BearerToken, ClientCredentials, NoAuth
 from ._backend import SyncBackend
 from ._checks import seconds, whole
-from ._retry import TOKEN_ROUTE, RetryBudget, RetryPolicy, decide, is_retryable
+from ._retry import TOKEN_ROUTE, RetryBudget, RetryPolicy, is_retryable, retry_call
 from ._serde import structure
 from ._throttle import RateLimiter, ServerClock
 from ._transport import ObjectHook
@@ -263,7 +262,9 @@ class AirbyteClient:
     use outside ``async with`` and re-entry after exit raise :class:`RuntimeError`.
 
     *timeout* bounds one HTTP exchange and *connect_timeout* getting its connection;
-    *max_connections* caps the pool, hence the HTTP requests in flight. *retry* and
+    *max_connections* caps the pool, hence the HTTP requests in flight (1000 by default, so
+    that the pool is not what holds back an orchestrator's triggers, which take up to seconds
+    each; connections open only as needed, each a file descriptor). *retry* and
     *retry_budget* shape retries (see :mod:`airbyte_async._retry`; the budget is shared by every
     call of this client); *rate_limit* caps requests started per second, retries and token
     requests included. Bad settings raise :class:`InvalidArgumentError` here, before any request.
@@ -285,7 +286,7 @@ class AirbyteClient:
         session: aiohttp.ClientSession | None = None,
         timeout: float = 60.0,
         connect_timeout: float = 10.0,
-        max_connections: int = 100,
+        max_connections: int = 1000,
         retry: RetryPolicy | None = None,
         retry_budget: RetryBudget | None = None,
         rate_limit: float | None = None,
@@ -515,7 +516,7 @@ class AirbyteClient:
         idempotent: bool,
         object_hook: ObjectHook | None = None,
     ) -> Any:
-        """One call: a first attempt, then retries as :func:`~._retry.decide` allows."""
+        """One call: a first attempt, then retries as :func:`~._retry.retry_call` allows."""
         started = time.monotonic()
         try:
             result = await self._exchange(
@@ -530,64 +531,8 @@ class AirbyteClient:
         except AirbyteError as exc:
             if not is_retryable(exc, idempotent=idempotent):
                 raise
-            result = await self._retry(
-                method, url, route, payload, idempotent, exc, started, object_hook
-            )
-        self.retry_budget.on_success()
-        return result
 
-    async def _retry(
-        self,
-        method: str,
-        url: URL,
-        route: str,
-        payload: bytes | None,
-        idempotent: bool,
-        first: AirbyteError,
-        started: float,
-        object_hook: ObjectHook | None,
-    ) -> Any:
-        retries = 0
-
-        def hook(exc: Exception) -> bool | float:
-            nonlocal retries
-            if not isinstance(exc, AirbyteError):
-                return False
-            decision = decide(
-                exc,
-                idempotent=idempotent,
-                retries_done=retries,
-                elapsed=time.monotonic() - started,
-                policy=self.retry,
-                budget=self.retry_budget,
-                rng=self._rng,
-            )
-            if not decision.retry:
-                log.debug("not retrying %s %s: %s; %s", method, route, decision.reason, exc)
-                return False
-            retries += 1
-            log.debug(
-                "retrying %s %s (retry %d) in %.2f s because %s: %s",
-                method,
-                route,
-                retries,
-                decision.wait,
-                decision.reason,
-                exc,
-            )
-            return decision.wait
-
-        pending: AirbyteError | None = first
-        # decide() enforces attempts and the deadline; stamina's own limits only back it up.
-        async for attempt in stamina.retry_context(
-            on=hook, attempts=self.retry.attempts, timeout=None
-        ):
-            with attempt:
-                if pending is not None:
-                    # Replays the first failure inside stamina, so its hook decides the first wait.
-                    exc, pending = pending, None
-                    raise exc
-                left = self.retry.total_timeout - (time.monotonic() - started)
+            async def again(left: float) -> Any:
                 return await self._exchange(
                     method,
                     url,
@@ -597,7 +542,19 @@ class AirbyteClient:
                     timeout=self._capped_timeout(left),
                     object_hook=object_hook,
                 )
-        raise AssertionError("unreachable")
+
+            result = await retry_call(
+                again,
+                exc,
+                what=f"{method} {route}",
+                idempotent=idempotent,
+                started=started,
+                policy=self.retry,
+                budget=self.retry_budget,
+                rng=self._rng,
+            )
+        self.retry_budget.on_success()
+        return result
 
     async def _exchange(
         self,

@@ -1,5 +1,6 @@
 """
-What is retried, how long to wait, and how much retrying a client may do. Pure: no I/O.
+What is retried, how long to wait, how much retrying a client may do, and the one loop that
+applies it.
 
 The policy in one screen:
 
@@ -18,13 +19,25 @@ The policy in one screen:
   would end past :attr:`RetryPolicy.total_timeout`.
 - A client-wide :class:`RetryBudget` stops an outage from turning into a retry storm: each retry
   spends a token, each success refills a fraction of one.
+
+:func:`decide` (pure) is the only place that counts attempts, watches the deadline and spends
+the budget; :func:`retry_call` is the only loop that follows it. A first attempt never enters
+either: the caller makes it, and hands over only once it failed in a way :func:`is_retryable`
+allows. Waits are skipped in stamina's testing mode (``stamina.set_testing``), so a test suite
+that switches it on for its own code runs this client's retries without waiting too.
 """
 
 from __future__ import annotations
 
+import logging
 import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
+import anyio
 import attrs
+import stamina
 
 from .errors import (
     AirbyteError,
@@ -44,7 +57,12 @@ __all__ = [
     "decide",
     "is_retryable",
     "never_reached_server",
+    "retry_call",
 ]
+
+log = logging.getLogger("airbyte_async")
+
+T = TypeVar("T")
 
 #: The route that errors from fetching an access token carry.
 TOKEN_ROUTE = "applications/token"
@@ -200,3 +218,54 @@ def decide(
         return Decision(False, wait, "the client's retry budget is spent")
     why = "it never reached the server" if never_reached_server(exc) else "the call is idempotent"
     return Decision(True, wait, why)
+
+
+async def retry_call(
+    attempt: Callable[[float], Awaitable[T]],
+    first: AirbyteError,
+    *,
+    what: str,
+    idempotent: bool,
+    started: float,
+    policy: RetryPolicy,
+    budget: RetryBudget,
+    rng: random.Random,
+) -> T:
+    """
+    Retry a call whose first attempt, begun at monotonic *started*, failed with *first*, for as
+    long as :func:`decide` allows, and return what the first successful retry returns.
+
+    *attempt* makes one more attempt, given the seconds left of *policy*'s total timeout. Each
+    retry and each refusal is logged at DEBUG, naming *what* (``"POST jobs/get"``) and the
+    reason. Raises the last failure when a retry is refused.
+    """
+    exc, retries = first, 0
+    while True:
+        elapsed = time.monotonic() - started
+        decision = decide(
+            exc,
+            idempotent=idempotent,
+            retries_done=retries,
+            elapsed=elapsed,
+            policy=policy,
+            budget=budget,
+            rng=rng,
+        )
+        if not decision.retry:
+            log.debug("not retrying %s: %s; %s", what, decision.reason, exc)
+            raise exc
+        retries += 1
+        log.debug(
+            "retrying %s (retry %d) in %.2f s because %s: %s",
+            what,
+            retries,
+            decision.wait,
+            decision.reason,
+            exc,
+        )
+        if not stamina.is_testing():
+            await anyio.sleep(decision.wait)
+        try:
+            return await attempt(policy.total_timeout - (time.monotonic() - started))
+        except AirbyteError as e:
+            exc = e

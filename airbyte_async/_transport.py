@@ -14,8 +14,10 @@ from typing import Any
 
 import aiohttp
 import attrs
+import orjson
 from yarl import URL
 
+from ._limiter import OVERLOAD_STATUSES, note_overload
 from .errors import (
     ConnectError,
     ConnectionLostError,
@@ -57,7 +59,9 @@ async def send(
     Raises :class:`ConnectError` when the connection could not be made, or not within the
     connect timeout (the request never left), :class:`RequestTimeoutError` on any other timeout
     and :class:`ConnectionLostError` when the connection broke afterwards (both: the server may
-    have acted). Messages name the host and the route, never credentials.
+    have acted). Messages name the host and the route, never credentials. An answer that says
+    the server is overloaded, and a timeout, are told to the trigger slot the caller holds, if
+    any (:func:`~airbyte_async._limiter.note_overload`).
     """
     all_headers = {**_JSON_HEADERS, **headers} if body is not None else headers
     try:
@@ -65,12 +69,15 @@ async def send(
             method, url, data=body, headers=all_headers, timeout=timeout
         ) as resp:
             payload = await resp.read()
+            if resp.status in OVERLOAD_STATUSES:
+                note_overload()
             return Response(resp.status, resp.headers, payload)
     # A connect timeout is also a TimeoutError, but one from before anything was sent.
     except aiohttp.ConnectionTimeoutError as e:
         raise ConnectError(f"timed out connecting to {url.host}:{url.port}", route=route) from e
     # aiohttp's total timeout is a bare TimeoutError, not a ClientError: catch it before those.
     except TimeoutError as e:
+        note_overload()
         raise RequestTimeoutError("request timed out", route=route) from e
     except aiohttp.ClientConnectorError as e:
         raise ConnectError(f"cannot connect to {url.host}:{url.port}", route=route) from e
@@ -86,6 +93,7 @@ def decode(response: Response, *, route: str, object_hook: ObjectHook | None = N
 
     *object_hook* sees every JSON object of a 2xx answer as it is decoded (see
     :func:`json.loads`); a caller that drops parts it does not need there never holds them all.
+    Without one, the answer is decoded by orjson, several times faster.
 
     A 2xx body that is not JSON raises :class:`ResponseValidationError` with
     ``malformed=True``: a proxy or a broken connection mangled it, and the server may have acted.
@@ -95,6 +103,8 @@ def decode(response: Response, *, route: str, object_hook: ObjectHook | None = N
         if not raw.strip():
             return None
         try:
+            if object_hook is None:
+                return orjson.loads(raw)
             return json.loads(raw, object_hook=object_hook)
         except ValueError as e:
             raise ResponseValidationError(

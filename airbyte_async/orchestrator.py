@@ -7,7 +7,8 @@ connection, never tearing the batch down for one connection's failure (unless *f
 Bounds, each named for what it limits:
 
 - ``max_running``: syncs running on Airbyte at once (a worker per slot, each owning one sync);
-- ``max_triggers``: ``connections/sync`` calls in flight at once (they are slow under load);
+- ``max_triggers``: ``connections/sync`` calls in flight at once (they are slow under load), a
+  ceiling for the limit that adapts to the server's answers (:mod:`airbyte_async._limiter`);
 - HTTP requests in flight: the client's connection pool (``AirbyteClient(max_connections=...)``).
 
 Polling costs a constant number of requests per cycle, however many jobs run (see
@@ -35,6 +36,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from ._backend import workspaces_of
 from ._checks import seconds, uuid_id, whole
+from ._limiter import TriggerLimiter
 from ._watch import JobWatcher, Watch
 from .errors import (
     AirbyteError,
@@ -176,6 +178,8 @@ class SyncEvent:
     """
     What happened to one connection: its job was triggered, its status changed, it reported
     live counters (*progress*, only with ``progress_interval``), or it finished (*result*).
+    *trigger_limit* is the number of triggers allowed in flight when it was triggered or
+    finished.
     """
 
     kind: EventKind
@@ -183,6 +187,7 @@ class SyncEvent:
     job: Job | None = None
     result: SyncResult | None = None
     progress: SyncProgress | None = None
+    trigger_limit: int | None = None
 
 
 @attrs.frozen
@@ -334,7 +339,7 @@ class Batch:
     _watcher: JobWatcher = attrs.field(alias="watcher")
     _send: MemoryObjectSendStream[SyncResult] = attrs.field(alias="send")
     _receive: MemoryObjectReceiveStream[SyncResult] = attrs.field(alias="receive")
-    _triggers: anyio.CapacityLimiter = attrs.field(alias="triggers")
+    _triggers: TriggerLimiter = attrs.field(alias="triggers")
     results: dict[str, SyncResult] = attrs.field(factory=dict)
     _flights: dict[str, _Flight] = attrs.field(factory=dict, init=False)
     #: Connections whose trigger is in flight: their job may exist before its id comes back.
@@ -351,7 +356,12 @@ class Batch:
     @property
     def trigger_limit(self) -> int:
         """How many triggers may be in flight at once."""
-        return int(self._triggers.total_tokens)
+        return self._triggers.limit
+
+    @property
+    def triggers_in_flight(self) -> int:
+        """Triggers in flight now."""
+        return self._triggers.in_flight
 
     def __aiter__(self) -> AsyncIterator[SyncResult]:
         return self._receive.__aiter__()
@@ -385,6 +395,11 @@ class Orchestrator:
     request per running sync per interval, so keep it for small batches or long intervals.
     With *log_tail*, a failed sync's result carries the last *log_tail* lines of its log (one
     ``jobs/get`` with logs per failure).
+
+    Triggers in flight start at 16 and follow the server (:mod:`airbyte_async._limiter`): up
+    while their latency stays flat, down when it grows or the server answers 429, 502, 503 or
+    504, never above *max_triggers* (default: *max_running*). *adaptive_triggers* False holds
+    them at *max_triggers*.
     """
 
     def __init__(
@@ -392,7 +407,8 @@ class Orchestrator:
         client: AirbyteClient,
         *,
         max_running: int = 50,
-        max_triggers: int = 10,
+        max_triggers: int | None = None,
+        adaptive_triggers: bool = True,
         poll_interval: float = 0.09,
         max_poll_interval: float = 30.0,
         sync_timeout: float | None = None,
@@ -407,7 +423,8 @@ class Orchestrator:
         backend: SyncBackend | None = None,
     ) -> None:
         whole("max_running", max_running, minimum=1)
-        whole("max_triggers", max_triggers, minimum=1)
+        if max_triggers is not None:
+            whole("max_triggers", max_triggers, minimum=1)
         whole("log_tail", log_tail, minimum=0)
         seconds("poll_interval", poll_interval)
         seconds("max_poll_interval", max_poll_interval)
@@ -434,7 +451,8 @@ class Orchestrator:
         #: Where syncs are triggered, watched and cancelled: the client's API by default.
         self.backend: SyncBackend = backend or client.sync_backend()
         self.max_running = max_running
-        self.max_triggers = max_triggers
+        self.max_triggers = max_running if max_triggers is None else max_triggers
+        self.adaptive_triggers = adaptive_triggers
         self.poll_interval = poll_interval
         self.max_poll_interval = max_poll_interval
         self.sync_timeout = sync_timeout
@@ -461,6 +479,11 @@ class Orchestrator:
     def polls(self) -> int:
         """Poll cycles of the batch started last."""
         return self._latest.polls if self._latest is not None else 0
+
+    @property
+    def trigger_limit(self) -> int | None:
+        """Triggers allowed in flight now by the latest batch (None before the first)."""
+        return self._latest.trigger_limit if self._latest is not None else None
 
     async def run(self, connections: Selection | Iterable[str | SyncTarget]) -> list[SyncResult]:
         """Sync every connection and return all results, in the order the targets were given."""
@@ -498,7 +521,7 @@ class Orchestrator:
             watcher=watcher,
             send=send,
             receive=receive,
-            triggers=anyio.CapacityLimiter(self.max_triggers),
+            triggers=TriggerLimiter(self.max_triggers, adaptive=self.adaptive_triggers),
             targets_by_job=targets_by_job,
         )
         self._latest = batch
@@ -519,6 +542,7 @@ class Orchestrator:
                         scope.deadline = anyio.current_time() + self.timeout
                     async with anyio.create_task_group() as tg:
                         tg.start_soon(batch._watcher.run)
+                        tg.start_soon(batch._triggers.run)
                         if self.progress_interval is not None:
                             tg.start_soon(self._report_progress, batch, self.progress_interval)
                         async with anyio.create_task_group() as workers:
@@ -526,7 +550,7 @@ class Orchestrator:
                                 workers.start_soon(
                                     self._worker, batch, pending, workers.cancel_scope
                                 )
-                                if n % self.max_triggers == self.max_triggers - 1:
+                                if n % batch._triggers.limit == batch._triggers.limit - 1:
                                     # Let the first triggers leave before spawning the rest.
                                     await anyio.lowlevel.checkpoint()
                         tg.cancel_scope.cancel()
@@ -549,7 +573,10 @@ class Orchestrator:
             batch.results[result.connection_id] = result
             batch._send.send_nowait(result)
             if self.on_event is not None:
-                self.on_event(SyncEvent(EventKind.FINISHED, target, result=result))
+                limit = batch._triggers.limit
+                self.on_event(
+                    SyncEvent(EventKind.FINISHED, target, result=result, trigger_limit=limit)
+                )
             if self.fail_fast and not result.ok and not batch._stopping:
                 batch._stopping = True
                 workers.cancel()
@@ -597,7 +624,8 @@ class Orchestrator:
         watch = batch._watcher.watch(job, target.workspace_id)
         batch._flights[target.connection_id] = _Flight(target, job, not attached)
         if self.on_event is not None:
-            self.on_event(SyncEvent(EventKind.TRIGGERED, target, job=job))
+            limit = batch._triggers.limit
+            self.on_event(SyncEvent(EventKind.TRIGGERED, target, job=job, trigger_limit=limit))
         # No finally: a cancelled batch leaves the flight registered for _abandon to cancel.
         timed_out = False
         if self.sync_timeout is None:

@@ -2,18 +2,30 @@
 Many syncs at once: the orchestrator against a hand-written raw-aiohttp baseline, same run.
 
 For each contender a fresh emulator (same seed, so the same durations in trigger order) serves
-N connections whose syncs last a seeded 2 to 5 s; the contender syncs all of them with at most
-``--max-running`` at once, in its own process. The table gives wall time and its ratio to the
-ideal schedule (every freed slot refilled at once, computed from the emulator's durations),
-client CPU seconds and per job, peak RSS, the HTTP requests the emulator saw and per job, and
-duplicated or missed syncs from the emulator's ground truth. "to 1st sync" is the time from the
-contender's start to the first job (listing the connections); "schedule/ideal" compares the span
-from the first job's creation to the last job's end with the ideal, so it leaves the listing out;
-"refill" is the mean time between a job's end and the start of the job taking its slot.
+N connections whose syncs last a seeded 2 to 5 s and whose triggers take ``--trigger-latency``
+seconds; the contender syncs all of them with at most ``--max-running`` at once, in its own
+process. Each of ``--runs`` runs has the baseline, then the orchestrator; the table gives the
+min/median/max over the runs, and the ratios are taken within each run.
 
-    python benchmarks/orchestrate.py --connections 2000 --max-running 500
-    python benchmarks/orchestrate.py --connections 10000 --max-running 10000 --only orchestrator
-    python benchmarks/orchestrate.py --connections 2000 --max-running 500 --api public
+Columns: wall time and its ratio to the ideal schedule (every freed slot refilled at once,
+computed from the emulator's durations); "to 1st sync", from the contender's start to the
+first job (listing the connections); "1st wave", from the first job to the job that fills the
+last slot (how long a healthy server is left part idle); "schedule/ideal", the span from the
+first job's creation to the last job's end against the ideal; client CPU seconds and per job;
+peak RSS; HTTP requests the emulator saw per job; "refill", the mean time between a job's end
+and the start of the job taking its slot; then duplicated, missed and failed syncs, and the
+triggers the emulator's load model turned away with 503 ("rejected"), summed over the runs.
+
+    python benchmarks/orchestrate.py --runs 3 --trigger-latency 0.2
+    python benchmarks/orchestrate.py --runs 3 --trigger-latency 1
+    python benchmarks/orchestrate.py --runs 3 --connections 10000 --max-running 10000
+    python benchmarks/orchestrate.py --runs 3 --limits \\
+        --emulator-flag=--trigger-capacity=50 --emulator-flag=--trigger-overload=80
+
+The last one overloads the emulator (50 triggers at full speed, 503 past 80) and prints the
+trigger limit over time beside the triggers the server held.
+
+    python benchmarks/orchestrate.py --runs 3 --api public
 
 ``--api public`` runs the orchestrator alone, on the public REST API of a head emulator (the
 baseline is a Config API client).
@@ -26,6 +38,7 @@ import asyncio
 import datetime as dt
 import heapq
 import json
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -44,18 +57,35 @@ from _harness import (
 TERMINAL = {"succeeded", "failed", "cancelled"}
 
 
-async def baseline(url: str, max_running: int) -> int:
-    """The least code that does the job: bounded triggers, then a batch poll every second."""
+async def baseline(url: str, max_running: int, max_triggers: int | None) -> dict[str, Any]:
+    """
+    The least code that does the job, with orjson: triggers bounded only by the running slots
+    and aiohttp's default pool (100 connections), then a batch poll every second.
+
+    An unbounded pool is worse at 10,000 connections: ten thousand connects at once delay the
+    first trigger by seconds.
+    """
     import aiohttp
+    import orjson
 
     api = f"{url}/api/v1/"
     timeout = aiohttp.ClientTimeout(total=300)
+    headers = {"Content-Type": "application/json"}
     async with aiohttp.ClientSession(timeout=timeout) as session:
+        rejected = 0
 
         async def post(route: str, body: dict[str, Any] | None = None) -> Any:
-            async with session.post(api + route, json=body) as answer:
-                answer.raise_for_status()
-                return await answer.json()
+            nonlocal rejected
+            data = orjson.dumps(body) if body is not None else None
+            while True:
+                async with session.post(api + route, data=data, headers=headers) as answer:
+                    if answer.status == 503 and route == "connections/sync":
+                        # The emulator's load model created no job: try again in a second.
+                        rejected += 1
+                    else:
+                        answer.raise_for_status()
+                        return orjson.loads(await answer.read())
+                await asyncio.sleep(1)
 
         workspaces = [w["workspaceId"] for w in (await post("workspaces/list"))["workspaces"]]
         connections = [
@@ -93,19 +123,37 @@ async def baseline(url: str, max_running: int) -> int:
         poller = asyncio.create_task(poll())
         results = await asyncio.gather(*(sync(cid) for cid in connections))
         poller.cancel()
-        return len(results)
+        bad = sum(r["job"]["status"] != "succeeded" for r in results)
+        return {"results": len(results), "not_succeeded": bad, "limits": [], "rejected": rejected}
 
 
-async def orchestrator(url: str, max_running: int, api: str = "config") -> int:
-    """airbyte-async with its defaults: every active connection of every workspace."""
+async def orchestrator(
+    url: str, max_running: int, max_triggers: int | None, api: str = "config"
+) -> dict[str, Any]:
+    """
+    airbyte-async with its defaults: every active connection of every workspace. The trigger
+    limit in force is sampled every half second.
+    """
     from airbyte_async import AirbyteClient, NoAuth
     from airbyte_async.orchestrator import Orchestrator, Selection
 
+    limits: list[tuple[float, int | None, int]] = []  # (epoch seconds, limit, in flight)
     async with AirbyteClient(url, auth=NoAuth(), env={}, timeout=300, api=api) as client:
-        results = await Orchestrator(client, max_running=max_running).run(
-            Selection(all_workspaces=True)
-        )
-        return len(results)
+        orchestrator = Orchestrator(client, max_running=max_running, max_triggers=max_triggers)
+        async with orchestrator.stream(Selection(all_workspaces=True)) as batch:
+
+            async def sample() -> None:
+                while True:
+                    limits.append((time.time(), batch.trigger_limit, batch.triggers_in_flight))
+                    await asyncio.sleep(0.5)
+
+            sampler = asyncio.create_task(sample())
+            async for _ in batch:
+                pass
+            sampler.cancel()
+        results = list(batch.results.values())
+        bad = sum(not r.ok for r in results)
+        return {"results": len(results), "not_succeeded": bad, "limits": limits}
 
 
 def ideal_makespan(durations: list[float], slots: int) -> float:
@@ -150,103 +198,184 @@ def warm_up() -> None:
     structure({**connection, "status": "active", "syncCatalog": {"streams": []}}, Connection)
 
 
-def contender_main(role: str, url: str, max_running: int, api: str = "config") -> None:
+def contender_main(
+    role: str, url: str, max_running: int, max_triggers: int | None, api: str = "config"
+) -> None:
     """Run one contender in this process and print its JSON line (imports are not timed)."""
     import aiohttp  # noqa: F401
+    import orjson  # noqa: F401
 
     if role == "orchestrator":
         warm_up()
     started = time.time()
     with measure() as m:
         if role == "baseline":
-            done = asyncio.run(baseline(url, max_running))
+            done = asyncio.run(baseline(url, max_running, max_triggers))
         else:
-            done = asyncio.run(orchestrator(url, max_running, api))
-    print(json.dumps({"role": role, "results": done, "started": started, **m.as_dict()}))
+            done = asyncio.run(orchestrator(url, max_running, max_triggers, api))
+    print(json.dumps({"role": role, "started": started, **done, **m.as_dict()}))
+
+
+COLUMNS = [
+    ("wall s", "wall"),
+    ("wall/ideal", "wall_ideal"),
+    ("to 1st sync s", "first"),
+    ("1st wave s", "wave"),
+    ("schedule/ideal", "schedule_ideal"),
+    ("cpu s", "cpu"),
+    ("cpu ms/job", "cpu_ms_job"),
+    ("rss MB", "rss"),
+    ("req/job", "req_job"),
+    ("max running", "max_running"),
+    ("refill ms", "refill_ms"),
+]
+
+
+#: Counts summed over the runs: what must stay at zero, and the 503s of the load model.
+TOTALS = ("duplicates", "missed", "not_succeeded", "rejected")
+
+
+def one_run(args: argparse.Namespace, role: str) -> dict[str, Any]:
+    """One contender against a fresh emulator; its figures and the emulator's ground truth."""
+    flags = ["--connections", str(args.connections), "--seed", str(args.seed)]
+    flags += ["--sync-duration", *(str(d) for d in args.duration)]
+    flags += ["--trigger-latency", str(args.trigger_latency), *args.emulator_flag]
+    if args.api == "public":
+        flags += ["--airbyte-version", "head"]
+    extra = ["--max-running", str(args.max_running), "--api", args.api]
+    if args.max_triggers is not None:
+        extra += ["--max-triggers", str(args.max_triggers)]
+    with emulator_process(*flags) as url:
+        mine = run_contender(__file__, role, url, *extra)
+        stats = emulator_stats(url)
+    durations = [stats["job_durations"][k] for k in sorted(stats["job_durations"], key=int)]
+    ideal = ideal_makespan(durations, args.max_running)
+    times = list(stats["job_times"].values())
+    first = min(t[0] for t in times)
+    runs = [len(ids) for ids in stats["jobs_by_connection"].values()]
+    n = args.connections
+    return {
+        "wall": mine["wall"],
+        "wall_ideal": mine["wall"] / ideal,
+        "first": first - mine["started"],
+        "wave": sorted(t[0] for t in times)[min(args.max_running, n) - 1] - first,
+        "schedule_ideal": (max(t[1] for t in times) - first) / ideal,
+        "cpu": mine["cpu"],
+        "cpu_ms_job": 1000 * mine["cpu"] / n,
+        "rss": mine["peak_rss_mb"],
+        "req_job": stats["total_requests"] / n,
+        "max_running": stats["max_concurrent_jobs"],
+        "refill_ms": 1000 * refill_delay(times, args.max_running),
+        "duplicates": sum(r - 1 for r in runs if r > 1),
+        "missed": n - len(runs),
+        "not_succeeded": mine["not_succeeded"],
+        "in_flight_syncs": stats["max_in_flight_syncs"],
+        "rejected": stats.get("triggers_rejected", 0),
+        "limits": mine["limits"],
+        "timeline": stats.get("trigger_timeline", []),
+    }
+
+
+def spread(values: list[float]) -> str:
+    """min / median / max of *values*."""
+    ordered = sorted(values)
+    lo, mid, hi = ordered[0], statistics.median(ordered), ordered[-1]
+    return "/".join(_fmt(v) for v in (lo, mid, hi))
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
 
 
 def main() -> None:
-    """Parse arguments; as the parent, run each contender against a fresh emulator."""
+    """Parse arguments; as the parent, run the contenders in turn, each against a fresh emulator."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--connections", type=int, default=2000)
     parser.add_argument("--max-running", type=int, default=500)
+    parser.add_argument(
+        "--max-triggers", type=int, help="the orchestrator's ceiling (default: its own)"
+    )
     parser.add_argument("--duration", type=float, nargs=2, default=(2.0, 5.0))
+    parser.add_argument(
+        "--trigger-latency", type=float, default=0.2, help="seconds the emulator takes per trigger"
+    )
+    parser.add_argument(
+        "--emulator-flag",
+        action="append",
+        default=[],
+        metavar="FLAG",
+        help="pass one more flag to the emulator (repeat; e.g. --emulator-flag=--faults=...)",
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs of each contender")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", choices=["baseline", "orchestrator"])
+    parser.add_argument("--limits", action="store_true", help="print the trigger limit over time")
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--api", choices=["config", "public"], default="config")
     args = parser.parse_args()
     if args.role:
-        contender_main(args.role, args.url, args.max_running, args.api)
+        contender_main(args.role, args.url, args.max_running, args.max_triggers, args.api)
         return
 
-    flags = ["--connections", str(args.connections), "--seed", str(args.seed)]
-    flags += ["--sync-duration", *(str(d) for d in args.duration)]
     roles = [args.only] if args.only else ["baseline", "orchestrator"]
     if args.api == "public":
-        flags += ["--airbyte-version", "head"]
         roles = ["orchestrator"]
-    rows = []
-    for role in roles:
-        with emulator_process(*flags) as url:
-            mine = run_contender(
-                __file__, role, url, "--max-running", str(args.max_running), "--api", args.api
-            )
-            stats = emulator_stats(url)
-        durations = [stats["job_durations"][k] for k in sorted(stats["job_durations"], key=int)]
-        ideal = ideal_makespan(durations, args.max_running)
-        times = list(stats["job_times"].values())
-        refill = refill_delay(times, args.max_running)
-        first = min(t[0] for t in times)
-        schedule = max(t[1] for t in times) - first
-        runs = [len(ids) for ids in stats["jobs_by_connection"].values()]
-        n = args.connections
-        rows.append(
-            [
-                role,
-                mine["wall"],
-                ideal,
-                mine["wall"] / ideal,
-                first - mine["started"],
-                schedule / ideal,
-                mine["cpu"],
-                1000 * mine["cpu"] / n,
-                mine["peak_rss_mb"],
-                stats["total_requests"],
-                stats["total_requests"] / n,
-                stats["max_concurrent_jobs"],
-                1000 * refill,
-                sum(r - 1 for r in runs if r > 1),
-                n - len(runs),
-            ]
-        )
+    runs: dict[str, list[dict[str, Any]]] = {role: [] for role in roles}
+    for _ in range(args.runs):
+        for role in roles:
+            runs[role].append(one_run(args, role))
     print(
         f"\n{args.connections} connections, max_running={args.max_running}, "
-        f"sync durations {args.duration[0]:g}-{args.duration[1]:g} s, seed {args.seed}\n"
+        f"sync durations {args.duration[0]:g}-{args.duration[1]:g} s, trigger latency "
+        f"{args.trigger_latency:g} s, {args.runs} runs, seed {args.seed}: min/median/max\n"
     )
+    rows = []
+    for role in roles:
+        done = runs[role]
+        rows.append(
+            [role]
+            + [spread([r[key] for r in done]) for _, key in COLUMNS]
+            + [sum(r[key] for r in done) for key in TOTALS]
+        )
     print_table(
-        [
-            "contender",
-            "wall s",
-            "ideal s",
-            "wall/ideal",
-            "to 1st sync s",
-            "schedule/ideal",
-            "cpu s",
-            "cpu ms/job",
-            "rss MB",
-            "requests",
-            "req/job",
-            "max running",
-            "refill ms",
-            "duplicates",
-            "missed",
-        ],
+        ["contender"] + [title for title, _ in COLUMNS] + [k.replace("_", " ") for k in TOTALS],
         rows,
     )
-    if len(rows) == 2:
-        print(f"\norchestrator CPU / baseline CPU: {rows[1][6] / rows[0][6]:.2f}")
+    if len(roles) == 2:
+        pairs = list(zip(runs["baseline"], runs["orchestrator"], strict=True))
+        for what, key in (("CPU", "cpu"), ("wall", "wall"), ("peak RSS", "rss")):
+            ratio = spread([o[key] / b[key] for b, o in pairs])
+            print(f"orchestrator / baseline {what}, same run: {ratio}")
+    if args.limits and "orchestrator" in runs:
+        last = runs["orchestrator"][-1]
+        print("\ntrigger limit over time (last run)")
+        print_table(
+            ["s", "trigger limit", "in flight (client)", "in flight (server peak)"],
+            limit_table(last["limits"], last["timeline"]),
+        )
+
+
+def limit_table(
+    limits: list[list[Any]], timeline: list[list[float]]
+) -> list[tuple[float, int | None, int, int]]:
+    """
+    The client's limit and triggers in flight at each sample, beside the server's peak of
+    triggers in flight since the previous sample (from the emulator's timeline).
+    """
+    rows = []
+    began = limits[0][0]
+    events = iter(timeline)
+    current = peak = 0
+    pending = next(events, None)
+    for at, limit, in_flight in limits:
+        while pending is not None and pending[0] <= at:
+            current = int(pending[1])
+            peak = max(peak, current)
+            pending = next(events, None)
+        rows.append((round(at - began, 1), limit, in_flight, peak))
+        peak = current
+    return rows
 
 
 if __name__ == "__main__":

@@ -49,7 +49,16 @@ def register(sub: Any) -> None:
     which.add_argument("--all", action="store_true", help="every active connection")
     parser.add_argument("--name", metavar="GLOB", help="only connections whose name matches")
     parser.add_argument("--max-running", type=int, default=50, help="syncs running at once")
-    parser.add_argument("--max-triggers", type=int, default=10, help="sync triggers in flight")
+    parser.add_argument(
+        "--max-triggers",
+        type=int,
+        help="most sync triggers in flight (default: --max-running); the limit adapts below it",
+    )
+    parser.add_argument(
+        "--fixed-triggers",
+        action="store_true",
+        help="hold triggers in flight at --max-triggers instead of adapting to the server",
+    )
     parser.add_argument(
         "--poll-interval", type=float, default=0.5, help="shortest seconds between polls"
     )
@@ -102,9 +111,13 @@ class Progress:
         self.outcomes: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
         #: Records emitted so far by each running sync, from live progress events.
         self.moving: dict[str, int] = {}
+        #: Triggers allowed in flight, as the latest event told.
+        self.trigger_limit: int | None = None
 
     def on_event(self, event: SyncEvent) -> None:
         """Count one event."""
+        if event.trigger_limit is not None:
+            self.trigger_limit = event.trigger_limit
         if event.kind is EventKind.TRIGGERED:
             self.triggered += 1
         elif event.kind is EventKind.PROGRESS and event.progress is not None:
@@ -125,6 +138,8 @@ class Progress:
         )
         if self.moving:
             line += f", {_human(sum(self.moving.values()))} records moving"
+        if self.trigger_limit is not None:
+            line += f", trigger limit {self.trigger_limit}"
         return line
 
     async def draw(self) -> None:
@@ -229,7 +244,8 @@ async def _command(args: argparse.Namespace, interrupt: Interrupt) -> int:
         targets = Selection(
             workspace_id=args.workspace, all_workspaces=args.all, name_glob=args.name
         )
-    client = client_from_args(args, max_connections=max(10, args.max_triggers * 2))
+    max_triggers = args.max_running if args.max_triggers is None else args.max_triggers
+    client = client_from_args(args, max_connections=max(10, max_triggers + 20))
     async with client:
         return await run_batch(
             client,
@@ -238,6 +254,7 @@ async def _command(args: argparse.Namespace, interrupt: Interrupt) -> int:
             as_json=args.json,
             max_running=args.max_running,
             max_triggers=args.max_triggers,
+            adaptive_triggers=not args.fixed_triggers,
             poll_interval=args.poll_interval,
             max_poll_interval=max(30.0, args.poll_interval),
             timeout=args.timeout,

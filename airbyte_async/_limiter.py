@@ -1,0 +1,310 @@
+"""
+How many ``connections/sync`` calls may be in flight: a limit that follows the server.
+
+A trigger answers only once Airbyte runs the job (API-FACTS 6.3b): a few hundred milliseconds on
+a quiet server, seconds on a busy one. With a fixed bound, the batch starts at most
+``bound / latency`` syncs a second: too few on a healthy server, too many on an overloaded one.
+:class:`LimitRule` moves the bound with what the answers say, by additive increase and
+multiplicative decrease (AIMD), as TCP does with its congestion window:
+
+- Every trigger that ends is a *sample*: its latency, and whether the server said it was
+  overloaded on the way (a 429, 502, 503 or 504 on any request made for it, or a timeout).
+- The *baseline* is the lowest latency of the last ``baseline_window`` seconds: what the server
+  takes when nothing queues. *recent* is a moving average of the latencies.
+- Overload halves the limit. *recent* above ``tolerance`` times the baseline plus ``slack``
+  seconds (the server queues) multiplies it by 0.8. At most one decrease per round trip:
+  samples that started before the last decrease tell of the load before it, so only the
+  baseline learns from them, and the latency is judged again once ``settle`` samples have
+  come since.
+- A latency decrease that did not help (*recent* still at least ``helped`` times the latency
+  when the limit went down) says the server is slow for reasons of its own, not because of
+  these triggers: the baseline becomes *recent*, and the limit is not lowered further for it.
+- A healthy sample (not slow itself), while the limit was in use (at least half of it in
+  flight when the sample started), adds 1 to the limit until the first decrease (slow start:
+  the limit doubles every round trip), and 1/limit afterwards (about 1 per round trip).
+- Slow start is also clocked by time: the limit doubles every ``ramp_interval`` seconds as long
+  as no trigger in flight has waited longer than a healthy one would (the threshold above;
+  before the first answer, ``first_wait``). A trigger takes up to a second on a quiet server,
+  and doubling once per answer would leave it idle for five round trips on the way from 16 to
+  500; the clock stops at the first trigger that waits too long, and the first decrease ends it.
+- The limit stays between ``floor`` and ``ceiling`` (``max_triggers``, a hard bound).
+
+AIMD rather than a gradient limiter: its answer to a flood of 503s is simple to bound (each
+round trip with one halves the limit, whatever the latencies say), a healthy server costs only
+the slow start (log2(ceiling / initial) round trips), and it needs no tuning of a target queue.
+
+:class:`TriggerLimiter` applies the rule to an :class:`anyio.CapacityLimiter`. What the server
+answered inside a slot reaches it through :func:`note_overload`, which the transport calls;
+nothing is recorded outside a slot.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextvars
+import logging
+import math
+import time
+from types import TracebackType
+
+import anyio
+import attrs
+
+from .errors import InvalidArgumentError, RateLimitError, RequestTimeoutError, ServerError
+
+__all__ = ["OVERLOAD_STATUSES", "LimitRule", "TriggerLimiter", "note_overload"]
+
+log = logging.getLogger("airbyte_async")
+
+#: Statuses by which a server (or its proxy) says it has too much to do.
+OVERLOAD_STATUSES = frozenset({429, 502, 503, 504})
+
+
+def _check_ceiling(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgumentError(f"{attribute.name} must be an int of at least 1, got {value!r}")
+
+
+@attrs.define
+class LimitRule:
+    """
+    The limit's arithmetic, without I/O: fed samples, it says how many triggers may be in flight.
+
+    Times are seconds on any monotonic clock the caller chooses. See the module docstring for
+    the rules. Raises :class:`~airbyte_async.errors.InvalidArgumentError` for a ceiling that is
+    not a positive int.
+    """
+
+    ceiling: int = attrs.field(validator=_check_ceiling)
+    initial: int = 16
+    floor: int = 1
+    tolerance: float = 2.0
+    slack: float = 0.05
+    smoothing: float = 0.2
+    overload_factor: float = 0.5
+    latency_factor: float = 0.8
+    baseline_window: float = 30.0
+    settle: int = 5
+    helped: float = 0.9
+    ramp_interval: float = 0.05
+    first_wait: float = 1.0
+    #: The limit in force, a float so that additive steps below 1 add up.
+    limit: float = attrs.field(init=False)
+    slow_start: bool = attrs.field(init=False, default=True)
+    recent: float | None = attrs.field(init=False, default=None)
+    #: Why the limit last went down, for the log and events.
+    last_reason: str = attrs.field(init=False, default="")
+    # (ended, latency), latencies rising: the window's minimum is always first.
+    _lows: collections.deque[tuple[float, float]] = attrs.field(
+        init=False, factory=collections.deque
+    )
+    _decreased_at: float = attrs.field(init=False, default=-math.inf)
+    #: *recent* when the limit last went down for latency; None after any other change.
+    _slow_at_decrease: float | None = attrs.field(init=False, default=None)
+    _judged: int = attrs.field(init=False, default=0)
+    _ramped_at: float = attrs.field(init=False, default=-math.inf)
+
+    def __attrs_post_init__(self) -> None:
+        self.floor = max(1, min(self.floor, self.ceiling))
+        self.limit = float(max(self.floor, min(self.initial, self.ceiling)))
+
+    @property
+    def slots(self) -> int:
+        """The limit as a whole number of triggers in flight."""
+        return int(self.limit)
+
+    @property
+    def baseline(self) -> float | None:
+        """The lowest latency of the window, None before the first sample."""
+        return self._lows[0][1] if self._lows else None
+
+    def sample(self, *, started: float, ended: float, in_flight: int, overloaded: bool) -> None:
+        """
+        Learn from one trigger that ran from *started* to *ended* with *in_flight* triggers in
+        flight when it started (itself included); *overloaded* when the server said so.
+        """
+        latency = ended - started
+        lows = self._lows
+        while lows and lows[-1][1] >= latency:
+            lows.pop()
+        lows.append((ended, latency))
+        while lows[0][0] < ended - self.baseline_window:
+            lows.popleft()
+        if started < self._decreased_at:
+            return
+        if overloaded:
+            self.overloaded(started=started, now=ended)
+            return
+        recent = self.recent
+        recent = latency if recent is None else recent + self.smoothing * (latency - recent)
+        self.recent = recent
+        self._judged += 1
+        queued = self.slow_after()
+        if recent > queued:
+            if self._judged < self.settle:
+                return
+            before = self._slow_at_decrease
+            if before is not None and recent >= before * self.helped:
+                lows.clear()
+                lows.append((ended, recent))
+                self._slow_at_decrease = None
+                return
+            self._decrease(ended, self.latency_factor, f"trigger latency grew to {recent:.2f} s")
+            # The average lags a rising latency: the sample is the better "before".
+            self._slow_at_decrease = max(recent, latency)
+        elif latency <= queued and 2 * in_flight >= self.limit:
+            step = 1.0 if self.slow_start else 1.0 / self.limit
+            self.limit = min(float(self.ceiling), self.limit + step)
+
+    def overloaded(self, *, started: float, now: float) -> None:
+        """
+        The server said at *now* that it is overloaded, to a trigger that started at *started*
+        (told at once, not when the trigger ends, which may be after retries).
+        """
+        if started >= self._decreased_at:
+            self._decrease(now, self.overload_factor, "the server said it is overloaded")
+            self._slow_at_decrease = None
+
+    def slow_after(self) -> float:
+        """Seconds after which a trigger is slower than a healthy one."""
+        if not self._lows:
+            return self.first_wait
+        return self._lows[0][1] * self.tolerance + self.slack
+
+    def tick(self, now: float, oldest: float | None) -> None:
+        """
+        Time-clocked slow start at *now*, the oldest trigger in flight having started at
+        *oldest* (None: none in flight): double the limit if a ramp interval has passed.
+        """
+        if not self.slow_start or now - self._ramped_at < self.ramp_interval:
+            return
+        if oldest is not None and now - oldest > self.slow_after():
+            return
+        self._ramped_at = now
+        self.limit = min(float(self.ceiling), self.limit * 2)
+
+    def _decrease(self, now: float, factor: float, why: str) -> None:
+        self.limit = max(float(self.floor), self.limit * factor)
+        self.slow_start = False
+        self.recent = None
+        self._judged = 0
+        self._decreased_at = now
+        self.last_reason = why
+
+
+@attrs.define(eq=False)
+class _Probe:
+    """What one slot's holder has seen; lives in a context variable while the slot is held."""
+
+    owner: TriggerLimiter
+    started: float
+    in_flight: int
+    overloaded: bool = False
+    token: contextvars.Token[_Probe | None] | None = None
+
+
+_probe: contextvars.ContextVar[_Probe | None] = contextvars.ContextVar(
+    "airbyte_async_trigger_probe", default=None
+)
+
+
+def note_overload() -> None:
+    """Tell the trigger slot the current task holds, if any, that the server is overloaded."""
+    probe = _probe.get()
+    if probe is not None and not probe.overloaded:
+        probe.overloaded = True
+        probe.owner._overloaded(probe)
+
+
+def _says_overloaded(exc: BaseException | None) -> bool:
+    if isinstance(exc, RateLimitError | RequestTimeoutError):
+        return True
+    return isinstance(exc, ServerError) and exc.status in OVERLOAD_STATUSES
+
+
+class TriggerLimiter:
+    """
+    Slots for triggers in flight: ``async with limiter:`` holds one for the trigger's duration.
+
+    With *adaptive* (the default) the number of slots follows :class:`LimitRule`, never above
+    *ceiling*; without it, it is *ceiling*, fixed. :meth:`run` clocks the rule's slow start and
+    must run beside the slots' users. A slot given up by cancellation teaches the rule nothing.
+    Raises :class:`~airbyte_async.errors.InvalidArgumentError` for a ceiling that
+    is not a positive int.
+    """
+
+    def __init__(self, ceiling: int, *, adaptive: bool = True, initial: int = 16) -> None:
+        self.rule: LimitRule | None = LimitRule(ceiling, initial=initial) if adaptive else None
+        self._slots = anyio.CapacityLimiter(self.rule.slots if self.rule else ceiling)
+        # Holders by age: the first is the oldest trigger in flight.
+        self._open: dict[_Probe, None] = {}
+
+    @property
+    def limit(self) -> int:
+        """Triggers allowed in flight now."""
+        return int(self._slots.total_tokens)
+
+    @property
+    def in_flight(self) -> int:
+        """Triggers in flight now."""
+        return self._slots.borrowed_tokens
+
+    async def run(self) -> None:
+        """Clock the slow start until it ends or reaches the ceiling, or the caller cancels."""
+        rule = self.rule
+        while rule is not None and rule.slow_start and rule.slots < rule.ceiling:
+            oldest = next(iter(self._open), None)
+            rule.tick(time.monotonic(), oldest.started if oldest is not None else None)
+            self._apply(rule)
+            await anyio.sleep(rule.ramp_interval)
+
+    def _overloaded(self, probe: _Probe) -> None:
+        if self.rule is not None:
+            self.rule.overloaded(started=probe.started, now=time.monotonic())
+            self._apply(self.rule)
+
+    def _apply(self, rule: LimitRule) -> None:
+        before = int(self._slots.total_tokens)
+        if rule.slots != before:
+            self._slots.total_tokens = rule.slots
+            if rule.slots < before:
+                log.debug("trigger limit %d -> %d: %s", before, rule.slots, rule.last_reason)
+
+    async def __aenter__(self) -> None:
+        # A cancelled caller must not go on to trigger: checked here, since a free slot is
+        # then taken without the loop turn acquire() makes (one per trigger adds up).
+        await anyio.lowlevel.checkpoint_if_cancelled()
+        try:
+            self._slots.acquire_nowait()
+        except anyio.WouldBlock:
+            await self._slots.acquire()
+        probe = _Probe(self, time.monotonic(), self._slots.borrowed_tokens)
+        probe.token = _probe.set(probe)
+        self._open[probe] = None
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        probe = _probe.get()
+        assert probe is not None
+        assert probe.token is not None
+        _probe.reset(probe.token)
+        del self._open[probe]
+        try:
+            rule = self.rule
+            # An overload was told the rule when it came: the trigger's latency says no more.
+            cancelled = isinstance(exc, anyio.get_cancelled_exc_class())
+            if rule is None or cancelled or probe.overloaded:
+                return
+            rule.sample(
+                started=probe.started,
+                ended=time.monotonic(),
+                in_flight=probe.in_flight,
+                overloaded=_says_overloaded(exc),
+            )
+            self._apply(rule)
+        finally:
+            self._slots.release()

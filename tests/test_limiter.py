@@ -1,0 +1,289 @@
+"""The adaptive trigger limit: its rules on a fake clock, then batches against the emulator."""
+
+from __future__ import annotations
+
+import io
+import logging
+from typing import Any
+
+import anyio
+import pytest
+import stamina
+
+from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async._limiter import LimitRule, TriggerLimiter
+from airbyte_async.cli._sync import Progress
+from airbyte_async.errors import InvalidArgumentError
+from airbyte_async.orchestrator import (
+    EventKind,
+    Orchestrator,
+    Outcome,
+    SyncEvent,
+    SyncResult,
+    SyncTarget,
+)
+from airbyte_async.testing import Emulator, Fault
+
+
+def _round_trip(
+    rule: LimitRule, start: float, latency: float, *, overloaded: bool = False
+) -> float:
+    """Every slot in use sends one trigger at *start*; returns when they all answered."""
+    for _ in range(rule.slots):
+        rule.sample(
+            started=start,
+            ended=start + latency,
+            in_flight=rule.slots,
+            overloaded=overloaded,
+        )
+    return start + latency
+
+
+def test_slow_start_doubles_the_limit_each_healthy_round_trip() -> None:
+    """With flat latency and every slot in use, the limit goes 16, 32, 64, 128."""
+    rule = LimitRule(1000)
+    now, seen = 0.0, [rule.slots]
+    for _ in range(3):
+        now = _round_trip(rule, now, 0.2)
+        seen.append(rule.slots)
+    assert seen == [16, 32, 64, 128]
+
+
+def test_an_overload_answer_halves_the_limit_once_per_round_trip() -> None:
+    """A round trip of 503s halves the limit once, not once per 503."""
+    rule = LimitRule(1000, initial=64)
+    _round_trip(rule, 0.0, 0.2, overloaded=True)
+    assert rule.slots == 32
+    assert not rule.slow_start
+
+
+def test_after_a_decrease_the_limit_grows_by_about_one_per_round_trip() -> None:
+    """Out of slow start, a healthy round trip adds one slot, not a doubling."""
+    rule = LimitRule(1000, initial=64)
+    now = _round_trip(rule, 0.0, 0.2, overloaded=True)
+    now = _round_trip(rule, now, 0.2)
+    assert rule.limit == pytest.approx(33, abs=0.1)
+    _round_trip(rule, now, 0.2)
+    assert rule.limit == pytest.approx(34, abs=0.1)
+
+
+def test_latency_grown_past_the_tolerance_lowers_the_limit() -> None:
+    """Triggers that take three times the baseline cut the limit to 0.8 of itself."""
+    rule = LimitRule(1000, initial=50)
+    now = _round_trip(rule, 0.0, 0.2)
+    assert rule.slots == 100
+    _round_trip(rule, now, 0.6)
+    assert rule.slots == 80
+    assert "latency" in rule.last_reason
+
+
+def test_a_latency_decrease_that_did_not_help_makes_the_latency_the_new_baseline() -> None:
+    """Triggers as slow after a cut as before it: the server is slow of itself; no more cuts."""
+    rule = LimitRule(1000, initial=50)
+    now = _round_trip(rule, 0.0, 0.2)
+    now = _round_trip(rule, now, 0.6)
+    assert rule.slots == 80
+    _round_trip(rule, now, 0.6)
+    assert rule.slots >= 80
+    assert rule.baseline == pytest.approx(0.6, abs=0.01)
+
+
+def test_a_latency_decrease_that_helped_may_be_followed_by_another() -> None:
+    """Latency that fell after a cut but is still too high cuts the limit again."""
+    rule = LimitRule(1000, initial=50)
+    now = _round_trip(rule, 0.0, 0.2)
+    now = _round_trip(rule, now, 0.6)
+    _round_trip(rule, now, 0.5)
+    assert rule.slots == 64
+
+
+def test_latency_within_the_tolerance_lets_the_limit_grow() -> None:
+    """Triggers a little slower than the baseline (1.5 times) are no reason to back off."""
+    rule = LimitRule(1000, initial=20)
+    now = _round_trip(rule, 0.0, 0.2)
+    _round_trip(rule, now, 0.3)
+    assert rule.slots == 80
+
+
+def test_samples_started_before_a_decrease_are_not_judged() -> None:
+    """Answers to triggers sent before the limit went down neither lower nor raise it again."""
+    rule = LimitRule(1000, initial=40)
+    rule.sample(started=0.0, ended=1.0, in_flight=40, overloaded=True)
+    assert rule.slots == 20
+    rule.sample(started=0.5, ended=1.1, in_flight=40, overloaded=True)
+    rule.sample(started=0.5, ended=1.2, in_flight=40, overloaded=False)
+    assert rule.limit == 20
+
+
+def test_the_limit_stays_between_floor_and_ceiling() -> None:
+    """Healthy answers stop at the ceiling; a storm of 503s stops at one trigger in flight."""
+    rule = LimitRule(40)
+    now = 0.0
+    for _ in range(5):
+        now = _round_trip(rule, now, 0.1)
+    assert rule.slots == 40
+    for _ in range(10):
+        now = _round_trip(rule, now, 0.1, overloaded=True)
+    assert rule.slots == 1
+
+
+def test_an_unused_limit_does_not_grow() -> None:
+    """Answers while fewer than half the slots are in use teach nothing about more."""
+    rule = LimitRule(1000, initial=16)
+    for n in range(50):
+        rule.sample(started=n, ended=n + 0.2, in_flight=4, overloaded=False)
+    assert rule.slots == 16
+
+
+def test_the_baseline_forgets_lows_older_than_its_window() -> None:
+    """A server that became slower for good becomes the new baseline after the window."""
+    rule = LimitRule(1000, baseline_window=30.0)
+    rule.sample(started=0.0, ended=0.1, in_flight=1, overloaded=False)
+    rule.sample(started=40.0, ended=41.0, in_flight=1, overloaded=False)
+    assert rule.baseline == 1.0
+
+
+def test_slow_start_doubles_by_the_clock_while_no_trigger_waits_too_long() -> None:
+    """Every ramp interval doubles the limit, until the oldest trigger waits past first_wait."""
+    rule = LimitRule(1000, ramp_interval=0.1, first_wait=1.0)
+    for at in (0.0, 0.1, 0.2):
+        rule.tick(at, oldest=0.0)
+    assert rule.slots == 128
+    rule.tick(1.5, oldest=0.0)
+    assert rule.slots == 128
+    rule.tick(1.6, oldest=1.0)
+    assert rule.slots == 256
+
+
+def test_the_clock_stops_at_the_first_decrease() -> None:
+    """After an overload answer the clock no longer raises the limit."""
+    rule = LimitRule(1000)
+    rule.sample(started=0.0, ended=0.05, in_flight=16, overloaded=True)
+    rule.tick(1.0, oldest=None)
+    assert rule.slots == 8
+
+
+@pytest.mark.parametrize("ceiling", [0, -3, 2.5, True, "10"])
+def test_a_bad_ceiling_is_refused(ceiling: Any) -> None:
+    """A ceiling that is not a positive int raises InvalidArgumentError naming it."""
+    with pytest.raises(InvalidArgumentError, match="ceiling"):
+        LimitRule(ceiling)
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_caller_takes_no_slot() -> None:
+    """Entering a slot from a cancelled scope raises there: no trigger can follow."""
+    limiter = TriggerLimiter(4)
+    entered = False
+    with anyio.CancelScope() as scope:
+        scope.cancel()
+        async with limiter:
+            entered = True
+    assert not entered
+    assert limiter.in_flight == 0
+
+
+def test_the_status_line_shows_the_trigger_limit() -> None:
+    """The CLI's status line carries the limit the latest event reported."""
+    progress = Progress(total=3, stream=io.StringIO())
+    target = SyncTarget("c")
+    progress.on_event(SyncEvent(EventKind.TRIGGERED, target, trigger_limit=24))
+    assert progress.line().endswith("trigger limit 24")
+
+
+def _limits(events: list[SyncEvent]) -> list[int]:
+    return [e.trigger_limit for e in events if e.trigger_limit is not None]
+
+
+async def _batch(
+    emu: Emulator, faults: list[Fault], **options: Any
+) -> tuple[list[SyncResult], list[int], Orchestrator]:
+    """Sync every connection of *emu* with *faults* on; the results and the limits reported."""
+    emu.set_faults(faults)
+    events: list[SyncEvent] = []
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        orchestrator = Orchestrator(client, on_event=events.append, **options)
+        results = await orchestrator.run(emu.connection_ids)
+    return results, _limits(events), orchestrator
+
+
+def _last_reason(orchestrator: Orchestrator) -> str | None:
+    """Why the latest batch's trigger limit last went down."""
+    batch = orchestrator._latest
+    assert batch is not None and batch._triggers.rule is not None
+    return batch._triggers.rule.last_reason
+
+
+_SLOW_503 = Fault(kind="error", route="connections/sync", status=503, times=30)
+
+
+@pytest.mark.anyio
+async def test_a_healthy_server_gets_more_triggers_than_the_start() -> None:
+    """With flat trigger latency the limit grows past its start of 16, up to max_running."""
+    async with Emulator(connections=300, trigger_latency=0.05, sync_duration=(0.3, 0.4)) as emu:
+        results, limits, orchestrator = await _batch(emu, [], max_running=300)
+        in_flight = emu.stats().max_in_flight_syncs
+
+    assert all(r.outcome is Outcome.SUCCEEDED for r in results)
+    assert max(limits) > 16
+    assert in_flight > 16
+    assert orchestrator.trigger_limit is not None and orchestrator.trigger_limit <= 300
+
+
+@pytest.mark.anyio
+async def test_503s_on_triggers_lower_the_limit_and_fail_no_sync() -> None:
+    """
+    The first 30 triggers answer 503 (the emulator creates no job for them): the limit goes
+    down for that reason, yet every connection ends with exactly one succeeded job.
+    """
+    async with Emulator(connections=60, trigger_latency=0.02, sync_duration=(0.05, 0.1)) as emu:
+        results, _, orchestrator = await _batch(emu, [_SLOW_503], max_running=60)
+        stats = emu.stats()
+
+    assert all(r.outcome is Outcome.SUCCEEDED for r in results)
+    assert _last_reason(orchestrator) == "the server said it is overloaded"
+    assert stats.faults_injected
+    assert all(len(stats.jobs_by_connection[cid]) == 1 for cid in emu.connection_ids)
+
+
+@pytest.mark.anyio
+async def test_an_overloaded_server_sees_the_client_back_off_and_no_sync_fails(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """
+    A server that holds 20 triggers and answers 503 past them (the emulator's load model):
+    150 syncs all succeed, each with one job, the server turns away fewer triggers than half
+    the syncs, and the limit went down at least once because the server said it was
+    overloaded (it may also go down for latency). The
+    client's real pauses between trigger rounds are part of backing off, so they are kept.
+    """
+    async with Emulator(
+        connections=150,
+        trigger_latency=0.05,
+        trigger_capacity=10,
+        trigger_overload=20,
+        sync_duration=(0.05, 0.1),
+    ) as emu:
+        caplog.set_level(logging.DEBUG, logger="airbyte_async")
+        with stamina.set_testing(False):
+            results, _, _ = await _batch(emu, [], max_running=150)
+        stats = emu.stats()
+
+    assert all(r.outcome is Outcome.SUCCEEDED for r in results)
+    assert all(len(stats.jobs_by_connection[cid]) == 1 for cid in emu.connection_ids)
+    assert 0 < stats.triggers_rejected < 75
+    reasons = [r.getMessage() for r in caplog.records if r.getMessage().startswith("trigger limit")]
+    assert any(m.endswith("the server said it is overloaded") for m in reasons)
+
+
+@pytest.mark.anyio
+async def test_fixed_triggers_hold_at_max_triggers() -> None:
+    """adaptive_triggers=False keeps the limit at max_triggers whatever the server says."""
+    async with Emulator(connections=40, trigger_latency=0.02, sync_duration=(0.05, 0.1)) as emu:
+        _, limits, _ = await _batch(
+            emu, [_SLOW_503], max_running=40, max_triggers=5, adaptive_triggers=False
+        )
+        in_flight = emu.stats().max_in_flight_syncs
+
+    assert set(limits) == {5}
+    assert in_flight <= 5
