@@ -208,6 +208,26 @@ def test_jobs_cancel(run: Callable[..., tuple[int, str, str]], served: Served) -
     assert served.emulator.job_status(job.id) == "cancelled"
 
 
+def test_jobs_cancel_of_an_ended_job_leaves_the_newer_one_running(
+    run: Callable[..., tuple[int, str, str]], served: Served
+) -> None:
+    """
+    Cancelling a job that already ended sends no cancel: on Airbyte it would stop the
+    connection's newer job (API-FACTS 6.3b), and that one keeps running.
+    """
+    ended = served.finished_job()
+    connection_id = served.emulator.connection_ids[0]
+    served.emulator.set_sync_plan(connection_id, duration=60)
+    newer = served.call(lambda c: c.connections.sync(connection_id=connection_id))
+
+    code, out, err = run("jobs", "cancel", str(ended), "--json")
+
+    assert code == 0
+    assert json_lines(out)[0]["status"] == "succeeded"
+    assert "nothing cancelled" in err
+    assert served.emulator.job_status(newer.id) == "running"
+
+
 def test_jobs_logs(run: Callable[..., tuple[int, str, str]], served: Served) -> None:
     """The last attempt's lines; --attempt picks one; --json gives objects with each line."""
     job_id = served.finished_job()

@@ -311,7 +311,13 @@ async def _jobs_get(args: argparse.Namespace, client: AirbyteClient) -> None:
 
 
 async def _jobs_cancel(args: argparse.Namespace, client: AirbyteClient) -> None:
-    job = await client.jobs.cancel(job_id=args.job_id)
+    # Airbyte cancels the connection's current job whatever id it is sent (API-FACTS 6.3b):
+    # the id of a job that ended would stop the connection's next sync.
+    job = await client.jobs.get_light(job_id=args.job_id)
+    if job.status.is_terminal:
+        print(f"job {job.id} had already ended ({job.status}): nothing cancelled", file=sys.stderr)
+    else:
+        job = await client.jobs.cancel(job_id=args.job_id)
     if args.json:
         _json_line(_job_json(job))
     else:
