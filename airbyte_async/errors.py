@@ -37,12 +37,17 @@ from __future__ import annotations
 
 import email.utils
 import math
-import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC
-from http import HTTPStatus
 from typing import Any
+
+from ._error_bodies import (
+    is_try_again_later,
+    message_of,
+    problem_field,
+    running_match,
+)
 
 __all__ = [
     "AirbyteError",
@@ -71,8 +76,6 @@ __all__ = [
     "error_for",
     "parse_retry_after",
 ]
-
-_MAX_MESSAGE = 500
 
 
 class AirbyteError(Exception):
@@ -185,7 +188,7 @@ class APIError(AirbyteError):
         self.headers: Mapping[str, str] = dict(headers or {})
         text = f"{status} on {route}: {message}" if route else f"{status}: {message}"
         if error_id:
-            text += f" (errorId {error_id})"
+            text += f" (error id {error_id})"
         super().__init__(text)
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -199,12 +202,12 @@ class APIError(AirbyteError):
     @property
     def title(self) -> str | None:
         """An RFC 9457 problem's ``title`` (public API errors), else None."""
-        return _problem_field(self.body, "title")
+        return problem_field(self.body, "title")
 
     @property
     def detail(self) -> str | None:
         """An RFC 9457 problem's ``detail``, else None."""
-        return _problem_field(self.body, "detail")
+        return problem_field(self.body, "detail")
 
     @property
     def retry_after(self) -> float | None:
@@ -251,7 +254,7 @@ class SyncAlreadyRunningError(ConflictError):
     @property
     def connection_id(self) -> str | None:
         """The connection named in the server's message, when it names one."""
-        match = _running_match(self.message, self.body)
+        match = running_match(self.message, self.body)
         return match.group(1) if match else None
 
 
@@ -274,10 +277,6 @@ class ResponseValidationError(AirbyteError):
         self.malformed = malformed
 
 
-_RUNNING_RE = re.compile(r"sync is already running for:?\s*([0-9a-fA-F-]{36})?", re.IGNORECASE)
-_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>]*>")
-
 _BY_STATUS: dict[int, type[APIError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -289,82 +288,6 @@ _BY_STATUS: dict[int, type[APIError]] = {
     423: ConflictError,
     429: RateLimitError,
 }
-
-
-def _problem_field(body: Any, key: str) -> str | None:
-    value = body.get(key) if isinstance(body, Mapping) else None
-    return value if isinstance(value, str) and value else None
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
-
-
-def _message_of(body: Any, status: int) -> tuple[str, str | None]:
-    """
-    The server's message and errorId, from whichever body shape it sent: 0.x
-    ``{message, exceptionClassName, ...}`` (422 with ``validationErrors``), 2.x ``{errorId}`` or
-    ``{message, errorId}``, RFC 9457 problems (``detail``, ``title``, ``data.message``), or the
-    text of a proxy's HTML page. Validation errors contribute their paths and messages, never
-    their ``invalidValue`` (it may be a secret).
-    """
-    if isinstance(body, Mapping):
-        error_id = body.get("errorId")
-        data = body.get("data")
-        specific = _text(data.get("message")) if isinstance(data, Mapping) else None
-        detail = _text(body.get("detail"))
-        if _is_problem(body):
-            # A problem's detail is its type's stock sentence; data.message says what happened.
-            message = specific or detail or _text(body.get("title"))
-        else:
-            message = _text(body.get("message")) or detail or specific or _text(body.get("title"))
-        validation = body.get("validationErrors")
-        if isinstance(validation, list) and validation:
-            parts = [
-                f"{v.get('propertyPath', '?')}: {v.get('message', 'invalid')}"
-                for v in validation
-                if isinstance(v, Mapping)
-            ]
-            message = f"{message or 'invalid input'} ({'; '.join(parts)})"
-        text = message or _reason(status)
-        return text[:_MAX_MESSAGE], str(error_id) if error_id else None
-    if isinstance(body, str) and body.strip():
-        title = _HTML_TITLE.search(body)
-        page = title.group(1) if title else _TAG.sub(" ", body)
-        squashed = " ".join(page.split())
-        return (squashed[:200] or _reason(status)), None
-    return _reason(status), None
-
-
-def _is_problem(body: Mapping[str, Any]) -> bool:
-    """An RFC 9457 problem (the public API's errors, API-FACTS 6.4)."""
-    return isinstance(body.get("type"), str) and isinstance(body.get("title"), str)
-
-
-def _try_again_later(body: Any) -> bool:
-    """The public API's 409 for a trigger while a job runs (``TryAgainLaterConflictProblem``)."""
-    if not isinstance(body, Mapping) or not _is_problem(body):
-        return False
-    kind: str = body["type"]
-    return body["title"] == "try-again-later" or kind.endswith("#try-again-later")
-
-
-def _running_match(message: str, body: Any) -> re.Match[str] | None:
-    texts: list[Any] = [message]
-    if isinstance(body, Mapping):
-        data = body.get("data")
-        texts += [body.get("detail"), data.get("message") if isinstance(data, Mapping) else None]
-    for text in texts:
-        if isinstance(text, str) and (match := _RUNNING_RE.search(text)):
-            return match
-    return None
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "HTTP error"
 
 
 def error_for(
@@ -383,9 +306,9 @@ def error_for(
     :class:`ServerError`; statuses without a class of their own a plain :class:`APIError`.
     Pure: no I/O.
     """
-    message, error_id = _message_of(body, status)
+    message, error_id = message_of(body, status)
     cls: type[APIError]
-    if status == 409 and (_running_match(message, body) or _try_again_later(body)):
+    if status == 409 and (running_match(message, body) or is_try_again_later(body)):
         cls = SyncAlreadyRunningError
     elif status >= 500:
         cls = ServerError

@@ -1,0 +1,110 @@
+"""
+Reading the server's error bodies: every shape Airbyte (or a proxy in front of it) answers an
+error with, and the only place their field names are spelled.
+
+- Config API 0.x: ``{message, exceptionClassName, exceptionStack, ...}``; a 400 or 422 with
+  ``validationErrors`` (API-FACTS 6.1, 6.2).
+- Config API 2.x: ``{errorId}`` or ``{message, errorId}`` (API-FACTS 6.2).
+- The public REST API: RFC 9457 problems (API-FACTS 6.4).
+- A proxy's HTML page, or any text.
+
+Pure functions over decoded JSON (or text); :mod:`airbyte_async.errors` builds its exceptions
+from them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+__all__ = [
+    "is_problem",
+    "is_try_again_later",
+    "message_of",
+    "problem_field",
+    "reason",
+    "running_match",
+]
+
+_MAX_MESSAGE = 500
+_RUNNING_RE = re.compile(r"sync is already running for:?\s*([0-9a-fA-F-]{36})?", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def problem_field(body: Any, key: str) -> str | None:
+    value = body.get(key) if isinstance(body, Mapping) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def message_of(body: Any, status: int) -> tuple[str, str | None]:
+    """
+    The server's message and errorId, from whichever body shape it sent: 0.x
+    ``{message, exceptionClassName, ...}`` (422 with ``validationErrors``), 2.x ``{errorId}`` or
+    ``{message, errorId}``, RFC 9457 problems (``detail``, ``title``, ``data.message``), or the
+    text of a proxy's HTML page. Validation errors contribute their paths and messages, never
+    their ``invalidValue`` (it may be a secret).
+    """
+    if isinstance(body, Mapping):
+        error_id = body.get("errorId")
+        data = body.get("data")
+        specific = _text(data.get("message")) if isinstance(data, Mapping) else None
+        detail = _text(body.get("detail"))
+        if is_problem(body):
+            # A problem's detail is its type's stock sentence; data.message says what happened.
+            message = specific or detail or _text(body.get("title"))
+        else:
+            message = _text(body.get("message")) or detail or specific or _text(body.get("title"))
+        validation = body.get("validationErrors")
+        if isinstance(validation, list) and validation:
+            parts = [
+                f"{v.get('propertyPath', '?')}: {v.get('message', 'invalid')}"
+                for v in validation
+                if isinstance(v, Mapping)
+            ]
+            message = f"{message or 'invalid input'} ({'; '.join(parts)})"
+        text = message or reason(status)
+        return text[:_MAX_MESSAGE], str(error_id) if error_id else None
+    if isinstance(body, str) and body.strip():
+        title = _HTML_TITLE.search(body)
+        page = title.group(1) if title else _TAG.sub(" ", body)
+        squashed = " ".join(page.split())
+        return (squashed[:200] or reason(status)), None
+    return reason(status), None
+
+
+def is_problem(body: Mapping[str, Any]) -> bool:
+    """An RFC 9457 problem (the public API's errors, API-FACTS 6.4)."""
+    return isinstance(body.get("type"), str) and isinstance(body.get("title"), str)
+
+
+def is_try_again_later(body: Any) -> bool:
+    """The public API's 409 for a trigger while a job runs (``TryAgainLaterConflictProblem``)."""
+    if not isinstance(body, Mapping) or not is_problem(body):
+        return False
+    kind: str = body["type"]
+    return body["title"] == "try-again-later" or kind.endswith("#try-again-later")
+
+
+def running_match(message: str, body: Any) -> re.Match[str] | None:
+    texts: list[Any] = [message]
+    if isinstance(body, Mapping):
+        data = body.get("data")
+        texts += [body.get("detail"), data.get("message") if isinstance(data, Mapping) else None]
+    for text in texts:
+        if isinstance(text, str) and (match := _RUNNING_RE.search(text)):
+            return match
+    return None
+
+
+def reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "HTTP error"
