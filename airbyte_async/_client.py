@@ -313,7 +313,8 @@ class AirbyteClient:
                 f"session must be an aiohttp.ClientSession, got {type(session).__name__}"
             )
         roots = resolve_url(url)
-        #: ``"config"`` or ``"public"``: the API this client speaks.
+        #: ``"config"`` or ``"public"``: the API this client speaks (for a bare host with
+        #: ``api="auto"``, the Config API until the server says otherwise; see ``_probe``).
         self.api = choose_api(api or env.get("AIRBYTE_API") or "auto", roots)
         # A bare host with api="auto": the server decides (see _probe), on entry.
         self._unsettled = (api or env.get("AIRBYTE_API") or "auto") == "auto" and not roots.named
@@ -339,6 +340,8 @@ class AirbyteClient:
         self._token_url: URL | None = None
         self._rng = random.Random()
         self._settling = anyio.Lock()
+        self._probes = 0
+        self._silence: AirbyteError | None = None
 
         if self.api == "public":
             self._public_resources()
@@ -404,10 +407,16 @@ class AirbyteClient:
 
     async def _settle(self, *, raise_no_answer: bool) -> None:
         """Choose the API of a bare host with api="auto" (see :mod:`._probe`): one attempt per
-        route on entry, else a call's retries, raising what kept the server from answering."""
+        route on entry, else a call's retries, raising what kept the server from answering.
+        Calls that waited for another call's probe get its error rather than probe again."""
+        probes = self._probes
         async with self._settling:
             if not self._unsettled:
                 return
+            if raise_no_answer and self._probes != probes and self._silence is not None:
+                raise self._silence
+            self._probes += 1
+            self._silence = None
 
             async def ask(url: URL) -> object:
                 if raise_no_answer:
@@ -419,9 +428,13 @@ class AirbyteClient:
                 )
 
             public_health = URL(str(self.public_url) + "health")
-            chosen = await _probe.choose(
-                ask, self._url("health"), public_health, raise_no_answer=raise_no_answer
-            )
+            try:
+                chosen = await _probe.choose(
+                    ask, self._url("health"), public_health, raise_no_answer=raise_no_answer
+                )
+            except AirbyteError as e:
+                self._silence = e
+                raise
             if chosen is None:
                 log.debug("api=auto: no answer yet from the health routes; asking again later")
                 return

@@ -7,8 +7,8 @@ Why a probe of the health routes, and when:
 - Both APIs have a health route that Airbyte serves without credentials: ``GET /api/v1/health``
   (API-FACTS 1.1 and 2.7, ``security: []``) and ``GET /api/public/v1/health`` (public-api-head.yaml
   ``/health``, ``security: []``). Asking them changes nothing on the server and costs one small
-  GET; the Config API's is asked first because every self-managed version has it, while the
-  public API exists only on 1.x and later.
+  GET; the Config API's is asked first because every self-managed version has it, while only
+  recent ones serve the public API too (issue 12: self-managed 1.x/2.x).
 - The probe runs once, when the client is entered, not lazily per resource: the resources a
   client hands out are those of one API, so the choice must be made before the first of them
   is used. Basic or bearer credentials go along (a proxy in front of Airbyte may guard the
@@ -28,10 +28,12 @@ The rule (:func:`choose`):
   Entering the client does not fail; the client stays unsettled on the Config API and asks
   again before its next request, with its credentials and the retry policy of a call; if that
   gets no answer either, the call raises what kept the server silent (a ``ConnectError``, say)
-  and sends nothing else. The first answer that says which API settles it for the rest of the
-  session; no answer is ever taken as one. A resource taken before the server turned out to
-  serve only the public API raises ``UnsupportedOperationError`` rather than send a Config API
-  request that would 404: take it from the client again.
+  and sends nothing else; calls that queued behind that probe raise the same error rather than
+  each spend a call's retries on one of their own. The first answer that says which API
+  settles it for the rest of the session; no answer is ever taken as one. A resource taken
+  before the server turned out to serve only the public API raises
+  ``UnsupportedOperationError`` rather than send a Config API request that would 404: take it
+  from the client again.
 """
 
 from __future__ import annotations

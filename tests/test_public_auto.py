@@ -12,10 +12,10 @@ import pytest
 from client_support import closed_port
 from test_cli_commands import Served, json_lines, run  # noqa: F401
 
-from airbyte_async import AirbyteClient, ClientCredentials, NoAuth
-from airbyte_async.errors import ConnectError, UnsupportedOperationError
+from airbyte_async import AirbyteClient, ClientCredentials, NoAuth, RetryPolicy
+from airbyte_async.errors import ConnectError, ServerError, UnsupportedOperationError
 from airbyte_async.resources._public import PublicConnections, PublicJobs
-from airbyte_async.testing import Emulator, RequireClientCredentials
+from airbyte_async.testing import Emulator, Fault, RequireClientCredentials
 
 pytestmark = pytest.mark.anyio
 
@@ -129,6 +129,32 @@ async def test_no_answer_on_a_call_raises_what_kept_the_server_silent() -> None:
             assert (await client.health()).available
             assert client.api == "config"
             assert _health_probes(emu) == (2, 0)
+
+
+async def test_calls_waiting_on_a_silent_probe_share_its_error() -> None:
+    """Calls that queue behind a lazy probe that gets no answer raise that probe's error
+    instead of each probing again with a full set of retries."""
+    silent = Fault(kind="error", route=CONFIG_HEALTH, status=503)
+    policy = RetryPolicy(attempts=3)
+    async with (
+        Emulator(airbyte_version="head", faults=[silent]) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, retry=policy) as client,
+    ):
+        assert _health_probes(emu) == (1, 0)
+        refused = 0
+
+        async def call() -> None:
+            nonlocal refused
+            with pytest.raises(ServerError):
+                await client.jobs.get(job_id=1)
+            refused += 1
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(3):
+                tg.start_soon(call)
+        assert refused == 3
+        assert _health_probes(emu) == (1 + 3, 0)
+        assert client.api == "config"
 
 
 async def test_a_resource_taken_before_the_switch_refuses_to_send() -> None:
