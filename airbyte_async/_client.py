@@ -16,10 +16,11 @@ from types import TracebackType
 from typing import Any, Self
 
 import aiohttp
+import anyio
 import attrs
 from yarl import URL
 
-from . import _transport
+from . import _probe, _transport
 from ._auth import Auth, BasicAuth, BearerToken, ClientCredentials, NoAuth
 from ._backend import SyncBackend
 from ._checks import seconds, whole
@@ -31,6 +32,7 @@ from .errors import (
     AirbyteError,
     InvalidArgumentError,
     NotFoundError,
+    UnsupportedOperationError,
 )
 from .models import Health
 from .resources import (
@@ -172,9 +174,9 @@ def resolve_url(url: str) -> ApiRoots:
 def choose_api(api: object, roots: ApiRoots) -> str:
     """
     ``"config"`` or ``"public"`` for ``api=`` *api*: ``"auto"`` takes the API the URL names
-    (the public API on Airbyte Cloud), else the Config API, which every self-managed server
-    serves. Raises :class:`InvalidArgumentError` for an unknown value, or for the Config API
-    where the URL leaves none.
+    (the public API on Airbyte Cloud), else the Config API until the server says otherwise
+    (see :mod:`~airbyte_async._probe`). Raises :class:`InvalidArgumentError` for an unknown
+    value, or for the Config API where the URL leaves none.
     """
     if api not in APIS:
         raise InvalidArgumentError(f"api must be one of {', '.join(APIS)}, got {api!r}")
@@ -246,8 +248,9 @@ class AirbyteClient:
 
     It speaks the Config API (``/api/v1``) or the public REST API (``https://api.airbyte.com/v1``,
     ``/api/public/v1``), as *api* says: ``"config"``, ``"public"``, or ``"auto"`` (the default,
-    else ``AIRBYTE_API``): the API the URL names, the public one on Airbyte Cloud, else the
-    Config API (see :func:`choose_api`; :attr:`api` tells the choice). The resources are the same
+    else ``AIRBYTE_API``): the API the URL names, the public one on Airbyte Cloud, else, for a
+    bare host, the one its health routes answer to, asked once on entry (see
+    :mod:`~airbyte_async._probe`; :attr:`api` tells the choice). The resources are the same
     on both; an operation the public API lacks raises
     :class:`~airbyte_async.errors.UnsupportedOperationError` without sending anything.
 
@@ -311,8 +314,11 @@ class AirbyteClient:
                 f"session must be an aiohttp.ClientSession, got {type(session).__name__}"
             )
         roots = resolve_url(url)
-        #: ``"config"`` or ``"public"``: the API this client speaks.
+        #: ``"config"`` or ``"public"``: the API this client speaks (for a bare host with
+        #: ``api="auto"``, the Config API until the server says otherwise; see ``_probe``).
         self.api = choose_api(api or env.get("AIRBYTE_API") or "auto", roots)
+        # A bare host with api="auto": the server decides (see _probe), on entry.
+        self._unsettled = (api or env.get("AIRBYTE_API") or "auto") == "auto" and not roots.named
         url_creds = roots.credentials
         self.base_url = roots.config if roots.config is not None else roots.public
         self.public_url = roots.public
@@ -334,6 +340,9 @@ class AirbyteClient:
         self._urls: dict[str, URL] = {}
         self._token_url: URL | None = None
         self._rng = random.Random()
+        self._settling = anyio.Lock()
+        self._probes = 0
+        self._silence: AirbyteError | None = None
 
         if self.api == "public":
             self._public_resources()
@@ -393,7 +402,48 @@ class AirbyteClient:
         elif self._session.closed:
             raise RuntimeError("the session lent to this AirbyteClient is closed")
         self._state = _State.OPEN
+        if self._unsettled:
+            await self._settle(raise_no_answer=False)
         return self
+
+    async def _settle(self, *, raise_no_answer: bool) -> None:
+        """Choose the API of a bare host with api="auto" (see :mod:`._probe`): one attempt per
+        route on entry, else a call's retries, raising what kept the server from answering.
+        Calls that waited for another call's probe get its error rather than probe again."""
+        probes = self._probes
+        async with self._settling:
+            if not self._unsettled:
+                return
+            if raise_no_answer and self._probes != probes and self._silence is not None:
+                raise self._silence
+            self._probes += 1
+            self._silence = None
+
+            async def ask(url: URL) -> object:
+                if raise_no_answer:
+                    return await self._call("GET", url, "health", None, idempotent=True)
+                # The health routes are open: no token is fetched just to ask them.
+                free = not isinstance(self.auth, ClientCredentials)
+                return await self._exchange(
+                    "GET", url, "health", None, authenticated=free, timeout=self._first_timeout
+                )
+
+            public_health = URL(str(self.public_url) + "health")
+            try:
+                chosen = await _probe.choose(
+                    ask, self._url("health"), public_health, raise_no_answer=raise_no_answer
+                )
+            except AirbyteError as e:
+                self._silence = e
+                raise
+            if chosen is None:
+                log.debug("api=auto: no answer yet from the health routes; asking again later")
+                return
+            log.debug("api=auto: the server answers to the %s API", chosen)
+            self._unsettled = False
+            if chosen == "public":
+                self.api = "public"
+                self._public_resources()
 
     async def __aexit__(
         self,
@@ -414,6 +464,8 @@ class AirbyteClient:
     async def health(self) -> Health:
         """The server's health check (``GET /api/v1/health``; the public API's ``GET /health``,
         whose empty 200 means available)."""
+        if self._unsettled:
+            await self._settle(raise_no_answer=True)
         if self.api == "public":
             await self._public_request("GET", "health", idempotent=True)
             return Health(available=True)
@@ -450,6 +502,8 @@ class AirbyteClient:
             raise InvalidArgumentError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
         if body is not None and not isinstance(body, Mapping):
             raise InvalidArgumentError(f"body must be a mapping or None, got {type(body).__name__}")
+        if self._unsettled:
+            await self._settle(raise_no_answer=True)
         if self.api == "public":
             return await self._public_request(method, route, body=body, idempotent=idempotent)
         return await self._request(route, body, idempotent=idempotent, method=method)
@@ -494,6 +548,13 @@ class AirbyteClient:
         method: str = "POST",
         object_hook: ObjectHook | None = None,
     ) -> Any:
+        if self._unsettled:
+            await self._settle(raise_no_answer=True)
+        if self.api != "config":
+            raise UnsupportedOperationError(
+                f"the server at {self.public_url} answers only to the public API, which this "
+                "client speaks since it found out: take the resource from the client again"
+            )
         try:
             payload = (
                 None

@@ -14,8 +14,10 @@ from airbyte_async.testing import Emulator
 
 
 def client_for(emu: Emulator, **kwargs: Any) -> AirbyteClient:
-    """A client on *emu*, reading nothing from the environment (no credentials unless given)."""
+    """A client on *emu*, reading nothing from the environment (no credentials unless given),
+    on the Config API unless *api* says otherwise: named, so that entering it sends nothing."""
     kwargs.setdefault("auth", NoAuth())
+    kwargs.setdefault("api", "config")
     return AirbyteClient(emu.url, env={}, **kwargs)
 
 

@@ -6,6 +6,7 @@ is checked against the spec; the conformance test skips when ``../shared/airbyte
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 import spec_conformance as sc
 
 from airbyte_async.testing import Emulator, Fault, RequireClientCredentials
+from airbyte_async.testing._cli import _emulator, add_arguments
 from airbyte_async.testing._public_routes import PUBLIC_ROUTES
 
 pytestmark = pytest.mark.anyio
@@ -322,3 +324,49 @@ async def test_faults_and_stats_cover_public_routes(session: aiohttp.ClientSessi
     assert stats.faults_injected == {"error": 1}
     assert stats.jobs_by_connection == {cid: [job["jobId"]]}
     assert problem["title"] == "unexpected-problem" and problem["status"] == 503
+
+
+async def _status(session: aiohttp.ClientSession, url: str, method: str = "GET") -> int:
+    async with session.request(method, url, json={} if method == "POST" else None) as response:
+        return response.status
+
+
+@pytest.mark.parametrize(("version", "public"), [("0.40", 404), ("0.50", 404), ("head", 200)])
+async def test_health_routes_per_version(
+    session: aiohttp.ClientSession, version: str, public: int
+) -> None:
+    """Every version answers the Config API's ``GET /api/v1/health`` (API-FACTS 2.7); only head
+    serves the public API, so only head answers ``GET /api/public/v1/health``
+    (public-api-head.yaml ``/health``): older versions answer it 404."""
+    async with Emulator(airbyte_version=version) as emu:
+        assert await _status(session, f"{emu.url}/api/v1/health") == 200
+        assert await _status(session, f"{emu.url}/api/public/v1/health") == public
+
+
+async def test_a_server_without_the_config_api(session: aiohttp.ClientSession) -> None:
+    """With ``config_api=False`` every Config API route answers 404 while the public API, its
+    health and its token route work, as behind an ingress that routes only ``/api/public`` to
+    airbyte-server (airbytehq/airbyte ``docs/deploying-airbyte/integrations/ingress.md``)."""
+    async with Emulator(airbyte_version="head", connections=1, config_api=False) as emu:
+        assert await _status(session, f"{emu.url}/api/v1/health") == 404
+        assert await _status(session, f"{emu.url}/api/v1/connections/list", "POST") == 404
+        assert await _status(session, f"{emu.url}/api/public/v1/health") == 200
+        assert await _status(session, f"{emu.url}/api/public/v1/connections") == 200
+        token = f"{emu.url}/api/public/v1/applications/token"
+        assert await _status(session, token, "POST") != 404
+
+
+async def test_the_emulator_command_takes_no_config_api(session: aiohttp.ClientSession) -> None:
+    """``airbyte-async emulator --no-config-api`` builds the public-only server above."""
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--airbyte-version", "head", "--no-config-api"])
+    async with _emulator(args) as emu:
+        assert await _status(session, f"{emu.url}/api/v1/health") == 404
+        assert await _status(session, f"{emu.url}/api/public/v1/health") == 200
+
+
+def test_only_head_can_do_without_the_config_api() -> None:
+    """``config_api=False`` needs the public API, which only head serves: a ValueError."""
+    with pytest.raises(ValueError, match="head"):
+        Emulator(airbyte_version="0.50", config_api=False)

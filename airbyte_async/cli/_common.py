@@ -69,7 +69,7 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
         "--api",
         choices=APIS,
         help="the Config API or the public REST API (default: $AIRBYTE_API, else auto: the "
-        "public one for api.airbyte.com and .../api/public/v1 URLs)",
+        "one the URL names, else the one a bare host's health routes answer to)",
     )
     group.add_argument("--username", help="basic auth user (default: $AIRBYTE_USERNAME)")
     group.add_argument("--password", help="basic auth password (default: $AIRBYTE_PASSWORD)")

@@ -122,6 +122,8 @@ class Http:
     reset_stats: Callable[[], None]
     #: Bumped by every restart; a request that outlives one does not act.
     generation: int = 0
+    #: False: the Config API's routes are not there (an ingress's 404), only the public API's.
+    config_api: bool = True
     public: PublicApi = attrs.field(
         init=False, default=attrs.Factory(lambda self: PublicApi(self.api), takes_self=True)
     )
@@ -253,6 +255,11 @@ class Http:
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         incoming = _INCOMING.get()
         route_path = incoming.route
+        if not self.config_api and not route_path.startswith(PUBLIC_PREFIX):
+            # Not routed to Airbyte at all: the ingress answers, before any credential check.
+            return web.Response(
+                text=_nginx_page(404, "Not Found"), status=404, content_type="text/html"
+            )
         found = check_route(route_path, self.version)
         if not (found is not None and found.public) and not is_open(route_path):
             denied = self._authenticate(request, route_path)

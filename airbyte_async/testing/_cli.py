@@ -65,6 +65,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--faults", metavar="JSON", help="a fault object or a list of them")
     parser.add_argument("--log-format", choices=("structured", "formatted"), default="structured")
+    parser.add_argument(
+        "--no-config-api",
+        dest="config_api",
+        action="store_false",
+        help="serve the public API alone (head only): every Config API route answers 404",
+    )
 
 
 def _emulator(args: argparse.Namespace) -> Emulator:
@@ -87,6 +93,7 @@ def _emulator(args: argparse.Namespace) -> Emulator:
         host=args.host,
         port=args.port,
         log_format=args.log_format,
+        config_api=args.config_api,
     )
 
 

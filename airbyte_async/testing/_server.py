@@ -108,7 +108,10 @@ class Emulator:
     *sync_duration* and fail at *failure_rate*. *auth* is None (open) or a ``Require*``
     policy. *faults* are :class:`Fault` objects or their JSON dicts. *log_format* picks head's
     attempt logs. *clock* is what the server reads as now and waits on (a ``ManualClock`` lets
-    a test move time by hand).
+    a test move time by hand). *config_api* False serves the public API alone (head only): every
+    Config API route answers 404, credentials or not, as on a deployment whose ingress routes
+    only ``/api/public`` to airbyte-server (airbytehq/airbyte
+    ``docs/deploying-airbyte/integrations/ingress.md``).
 
     Raises ValueError for an unknown *airbyte_version* or an impossible setting.
     """
@@ -134,6 +137,7 @@ class Emulator:
     port: int = attrs.field(default=0, validator=_check_port)
     log_format: Literal["structured", "formatted"] = "structured"
     clock: Clock = attrs.field(factory=WallClock)
+    config_api: bool = True
 
     _state: State = attrs.field(init=False)
     _observer: Observer = attrs.field(init=False)
@@ -156,6 +160,10 @@ class Emulator:
         ):
             raise TypeError(
                 "auth must be None, RequireBasic, RequireBearer or RequireClientCredentials"
+            )
+        if not self.config_api and self.airbyte_version != "head":
+            raise ValueError(
+                "only head serves the public API, so only head can do without the Config API"
             )
         if isinstance(self.auth, RequireClientCredentials) and self.airbyte_version == "0.40":
             raise ValueError("Airbyte 0.40 has no applications/token route for client credentials")
@@ -187,7 +195,13 @@ class Emulator:
                 overload=self.trigger_overload,
             ),
         )
-        self._http = Http(self._api, self._injector, self._stats_json, self.reset_stats)
+        self._http = Http(
+            self._api,
+            self._injector,
+            self._stats_json,
+            self.reset_stats,
+            config_api=self.config_api,
+        )
         self._preload()
 
     def _preload(self) -> None:
