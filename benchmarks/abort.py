@@ -49,7 +49,7 @@ Results = list[dict[str, Any]]
 
 
 def _client(url: str) -> AirbyteClient:
-    return AirbyteClient(url, auth=NoAuth(), env={})
+    return AirbyteClient(url, auth=NoAuth(), env={}, api="config")
 
 
 async def _deadline(url: str, after: float, max_running: int) -> tuple[str, Results]:

@@ -60,7 +60,7 @@ async def _client(url: str, calls: int, concurrency: int, op: str, arg: Any) -> 
     from airbyte_async import AirbyteClient, NoAuth
 
     limit = asyncio.Semaphore(concurrency)
-    async with AirbyteClient(url, auth=NoAuth(), env={}) as client:
+    async with AirbyteClient(url, auth=NoAuth(), env={}, api="config") as client:
 
         async def one() -> None:
             async with limit:
