@@ -18,13 +18,16 @@ from airbyte_async.models import JobStatus
 from airbyte_async.orchestrator import Orchestrator, Outcome, SyncResult
 from airbyte_async.resources._backend import ConfigBackend
 from airbyte_async.testing import Emulator, Fault
+from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
 async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(connections=4, sync_duration=(0.05, 0.1)) as emu:
+    async with Emulator(
+        connections=4, sync_duration=(0.05, 0.1), trigger_latency=TEST_TRIGGER_LATENCY
+    ) as emu:
         yield emu
 
 
