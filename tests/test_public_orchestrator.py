@@ -133,6 +133,7 @@ async def test_exactly_once_under_faults(start: Start) -> None:
         assert str(r.status) == stats.job_statuses[r.job_id]
 
 
+@pytest.mark.slow
 async def test_the_chaos_run_holds_on_the_public_api() -> None:
     """``benchmarks/chaos.py --api public`` at a small scale: under every fault kind (token
     expiry and restarts included) each connection gets one job and each outcome is its job's
