@@ -48,7 +48,7 @@ from test_public_client_conformance import Recorder
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.orchestrator import Outcome
 from airbyte_async.resources._public_backend import PublicBackend
-from airbyte_async.testing import Emulator, Fault
+from airbyte_async.testing import Emulator, Fault, ManualClock
 from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
@@ -74,7 +74,8 @@ async def start() -> AsyncIterator[Start]:
             *, max_connections: int = 100, **options: Any
         ) -> tuple[Emulator, AirbyteClient]:
             options.setdefault("sync_duration", (0.05, 0.15))
-            options.setdefault("trigger_latency", TEST_TRIGGER_LATENCY)
+            manual = isinstance(options.get("clock"), ManualClock)
+            options.setdefault("trigger_latency", 0.0 if manual else TEST_TRIGGER_LATENCY)
             options.setdefault("airbyte_version", "head")
             emu = await stack.enter_async_context(Emulator(**options))
             client = AirbyteClient(
