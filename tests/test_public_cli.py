@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from test_cli_commands import Served, json_lines, run, served  # noqa: F401
-from test_cli_sync import (  # collected again here, on the public API
+from test_cli_sync import (
     _emulator,
     _stats,
     test_after_sigkill_a_rerun_adopts_the_running_jobs_without_duplicates,
@@ -22,12 +22,10 @@ from test_cli_sync import (  # collected again here, on the public API
 
 from airbyte_async.cli._app import _parser
 
-# Real CLI and emulator processes: slow, as in test_cli_sync (whose module mark stays there).
-for _end_to_end in (
-    test_after_sigkill_a_rerun_adopts_the_running_jobs_without_duplicates,
-    test_sync_json_prints_one_object_per_connection_and_nothing_else,
-):
-    pytest.mark.slow(_end_to_end)
+# Real CLI and emulator processes: end-to-end, so slow (their module marks them; a module's
+# mark does not travel with an imported function).
+pytest.mark.slow(test_after_sigkill_a_rerun_adopts_the_running_jobs_without_duplicates)
+pytest.mark.slow(test_sync_json_prints_one_object_per_connection_and_nothing_else)
 
 Run = Callable[..., tuple[int, str, str]]
 NO_SERVER = {"demo", "emulator"}
