@@ -15,6 +15,7 @@ import pytest
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.testing import Emulator
+from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 
 VERSIONS = ["0.50", "head"]
 
@@ -33,8 +34,13 @@ def emulator_options() -> dict[str, Any]:
 
 @pytest.fixture
 async def emu(version: str, emulator_options: dict[str, Any]) -> AsyncIterator[Emulator]:
-    """A running emulator that records requests and finishes syncs quickly."""
-    options = {"sync_duration": (0.01, 0.02), "record_requests": True, **emulator_options}
+    """A running emulator that records requests and finishes syncs and triggers quickly."""
+    options = {
+        "sync_duration": (0.01, 0.02),
+        "trigger_latency": TEST_TRIGGER_LATENCY,
+        "record_requests": True,
+        **emulator_options,
+    }
     async with Emulator(airbyte_version=version, **options) as emulator:
         yield emulator
 

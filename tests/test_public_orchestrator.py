@@ -48,7 +48,8 @@ from test_public_client_conformance import Recorder
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.orchestrator import Outcome
 from airbyte_async.resources._public_backend import PublicBackend
-from airbyte_async.testing import Emulator, Fault
+from airbyte_async.testing import Emulator, Fault, ManualClock
+from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
 
@@ -73,6 +74,8 @@ async def start() -> AsyncIterator[Start]:
             *, max_connections: int = 100, **options: Any
         ) -> tuple[Emulator, AirbyteClient]:
             options.setdefault("sync_duration", (0.05, 0.15))
+            manual = isinstance(options.get("clock"), ManualClock)
+            options.setdefault("trigger_latency", 0.0 if manual else TEST_TRIGGER_LATENCY)
             options.setdefault("airbyte_version", "head")
             emu = await stack.enter_async_context(Emulator(**options))
             client = AirbyteClient(
@@ -131,6 +134,7 @@ async def test_exactly_once_under_faults(start: Start) -> None:
         assert str(r.status) == stats.job_statuses[r.job_id]
 
 
+@pytest.mark.slow
 async def test_the_chaos_run_holds_on_the_public_api() -> None:
     """``benchmarks/chaos.py --api public`` at a small scale: under every fault kind (token
     expiry and restarts included) each connection gets one job and each outcome is its job's

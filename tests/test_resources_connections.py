@@ -204,6 +204,8 @@ async def test_delete(api: AirbyteClient, emu: Emulator, workspace_id: str) -> N
 async def test_sync_returns_the_new_job(api: AirbyteClient, emu: Emulator) -> None:
     """connections/sync gives a sync job of this connection."""
     connection_id = emu.connection_ids[0]
+    # Long enough that the job still runs when the answer arrives on a busy machine.
+    emu.set_sync_plan(connection_id, duration=60)
 
     job = await api.connections.sync(connection_id=connection_id)
 

@@ -18,13 +18,16 @@ from airbyte_async.models import JobStatus
 from airbyte_async.orchestrator import Orchestrator, Outcome, SyncResult
 from airbyte_async.resources._backend import ConfigBackend
 from airbyte_async.testing import Emulator, Fault
+from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
 async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(connections=4, sync_duration=(0.05, 0.1)) as emu:
+    async with Emulator(
+        connections=4, sync_duration=(0.05, 0.1), trigger_latency=TEST_TRIGGER_LATENCY
+    ) as emu:
         yield emu
 
 
@@ -68,6 +71,9 @@ async def test_changed_jobs_pages_overlap_without_repeating(
     """With pages of two, every job of several pages is listed exactly once."""
     backend = ConfigBackend(client.connections, client.jobs, page_size=2)
     since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+    # The jobs run on while the pages are read: none moves from one page to another.
+    for cid in emu.connection_ids:
+        emu.set_sync_plan(cid, duration=60)
     jobs = [await backend.trigger(connection_id=cid) for cid in emu.connection_ids]
 
     changed = await backend.changed_jobs(workspace_ids=emu.workspace_ids, since=since)
