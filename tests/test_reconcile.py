@@ -9,6 +9,7 @@ import anyio
 import pytest
 import stamina
 from client_support import SkewedClock, UnsetClock, client_for, requests_to
+from yarl import URL
 
 from airbyte_async import AirbyteClient, RetryPolicy
 from airbyte_async._throttle import ServerClock
@@ -118,6 +119,20 @@ async def test_a_429_is_retried_without_looking_for_a_job(
     assert requests_to(emu, "jobs/list") == 0
 
 
+async def _until_refused(emu: Emulator) -> None:
+    """Return once the emulator refuses new connections (its restart has begun)."""
+    url = URL(emu.url)
+    assert url.host is not None and url.port is not None
+    with anyio.fail_after(5):
+        while True:
+            try:
+                stream = await anyio.connect_tcp(url.host, url.port)
+            except OSError:
+                return
+            await stream.aclose()
+            await anyio.sleep(0.005)
+
+
 async def test_connect_errors_while_the_server_restarts_are_retried(
     airbyte_emulator_factory: Factory, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -127,8 +142,8 @@ async def test_connect_errors_while_the_server_restarts_are_retried(
     policy = RetryPolicy(attempts=20, initial_wait=0.05, max_wait=0.1)
     with stamina.set_testing(False):
         async with client_for(emu, retry=policy) as client, anyio.create_task_group() as tg:
-            tg.start_soon(lambda: emu.restart(downtime=0.3))
-            await anyio.sleep(0.05)
+            tg.start_soon(lambda: emu.restart(downtime=0.5))
+            await _until_refused(emu)
             job = await trigger(client, emu.connection_ids[0])
 
     assert jobs_of(emu) == [job.id]

@@ -370,9 +370,9 @@ async def test_a_retry_that_never_reached_the_server_says_so(
 
 @pytest.mark.anyio
 async def test_rate_limit_spaces_requests(airbyte_emulator_factory: Factory) -> None:
-    """At 10 requests/s, five concurrent 20 ms calls never overlap at the server."""
+    """At 5 requests/s, five concurrent 20 ms calls never overlap at the server."""
     emu = await airbyte_emulator_factory(faults=[{"kind": "latency", "delay": 0.02}])
-    async with client_for(emu, rate_limit=10) as client, anyio.create_task_group() as tg:
+    async with client_for(emu, rate_limit=5) as client, anyio.create_task_group() as tg:
         for _ in range(5):
             tg.start_soon(client.health)
 
