@@ -57,8 +57,9 @@ class JobWatcher:
     minutes is unlikely to end within the next second; one that has run for a second may). So
     a batch of short syncs is polled often while it frees slots, a few long syncs are polled
     rarely, and the last jobs of a batch are not left waiting for ends that cannot come.
-    Once no sync *waiting* for a slot is left (the orchestrator keeps the count), an end frees
-    nothing: polls then come per quarter of the jobs left, not per two dozen ends.
+    Once no sync is *waiting* for a slot (the orchestrator keeps the count), an end frees none
+    that is wanted: a poll then waits for a quarter of the jobs left to end, even when that is
+    more than *completions_per_poll*.
     Polls are a large share of the client's CPU: two dozen ends per poll halve them against
     one per dozen, and at 250 ends a second still poll every tenth of a second.
 
