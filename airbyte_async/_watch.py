@@ -57,6 +57,11 @@ class JobWatcher:
     minutes is unlikely to end within the next second; one that has run for a second may). So
     a batch of short syncs is polled often while it frees slots, a few long syncs are polled
     rarely, and the last jobs of a batch are not left waiting for ends that cannot come.
+    Once no sync is *waiting* for a slot (the orchestrator keeps the count), an end frees none
+    that is wanted: a poll then waits for a quarter of the jobs left to end, even when that is
+    more than *completions_per_poll*.
+    Polls are a large share of the client's CPU: two dozen ends per poll halve them against
+    one per dozen, and at 250 ends a second still poll every tenth of a second.
 
     Each poll asks for what changed since the previous poll began, by the server's clock, less
     *overlap* seconds, never from later than the newest update returned so far, and never from
@@ -70,10 +75,12 @@ class JobWatcher:
     backend: SyncBackend
     min_interval: float = 0.09
     max_interval: float = 30.0
-    completions_per_poll: float = 12.0
+    completions_per_poll: float = 24.0
     overlap: float = 0.1
     max_failures: int = 10
     all_statuses: bool = False
+    #: Syncs not yet triggered that wait for a slot an end would free.
+    waiting: int = 0
     on_change: Callable[[Watch], None] | None = None
     polls: int = attrs.field(init=False, default=0)
     entries_read: int = attrs.field(init=False, default=0)
@@ -126,6 +133,7 @@ class JobWatcher:
             ended=len(ended),
             ended_over=min(_RATE_WINDOW, now - self._ends_from),
             watched=len(self._watches),
+            waiting=self.waiting,
             completions_per_poll=self.completions_per_poll,
             min_interval=self.min_interval,
             max_interval=self.max_interval,
@@ -228,6 +236,7 @@ def poll_pace(
     ended: int,
     ended_over: float,
     watched: int,
+    waiting: int,
     completions_per_poll: float,
     min_interval: float,
     max_interval: float,
@@ -240,10 +249,15 @@ def poll_pace(
       *completions_per_poll* ends expected at that rate.
     - Near a batch's end, one poll per quarter of the *watched* jobs left, if that is fewer:
       the batch waits for its last job.
+    - With no sync *waiting* for a slot, one poll per quarter of the jobs left even if that is
+      more: an end frees no slot that is wanted, and only the last end decides when the batch
+      is done.
     """
     pace = max_interval if oldest_age is None else oldest_age / 10
     if ended:
-        per_poll = min(completions_per_poll, max(1.0, watched / 4))
+        per_poll = max(1.0, watched / 4)
+        if waiting:
+            per_poll = min(completions_per_poll, per_poll)
         pace = min(pace, per_poll * max(ended_over, min_interval) / ended)
     return min(max_interval, max(min_interval, pace))
 

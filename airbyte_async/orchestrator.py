@@ -516,6 +516,7 @@ class Orchestrator:
             on_change=self._on_change(targets_by_job) if self.on_event is not None else None,
             all_statuses=self.on_event is not None,
         )
+        watcher.waiting = len(targets)
         batch = Batch(
             targets=targets,
             watcher=watcher,
@@ -569,6 +570,7 @@ class Orchestrator:
         self, batch: Batch, pending: Iterator[SyncTarget], workers: anyio.CancelScope
     ) -> None:
         for target in pending:
+            batch._watcher.waiting -= 1
             result = await self._sync_one(batch, target)
             batch.results[result.connection_id] = result
             batch._send.send_nowait(result)

@@ -199,20 +199,37 @@ def warm_up() -> None:
 
 
 def contender_main(
-    role: str, url: str, max_running: int, max_triggers: int | None, api: str = "config"
+    role: str,
+    url: str,
+    max_running: int,
+    max_triggers: int | None,
+    api: str = "config",
+    profile: str | None = None,
 ) -> None:
-    """Run one contender in this process and print its JSON line (imports are not timed)."""
+    """
+    Run one contender in this process and print its JSON line (imports are not timed). With
+    *profile*, the timed region runs under cProfile and its stats go to that file.
+    """
+    import cProfile
+
     import aiohttp  # noqa: F401
     import orjson  # noqa: F401
 
     if role == "orchestrator":
         warm_up()
+    profiler = cProfile.Profile(time.process_time) if profile else None
     started = time.time()
     with measure() as m:
+        if profiler:
+            profiler.enable()
         if role == "baseline":
             done = asyncio.run(baseline(url, max_running, max_triggers))
         else:
             done = asyncio.run(orchestrator(url, max_running, max_triggers, api))
+        if profiler:
+            profiler.disable()
+    if profiler and profile:
+        profiler.dump_stats(f"{profile}.{role}")
     print(json.dumps({"role": role, "started": started, **done, **m.as_dict()}))
 
 
@@ -245,6 +262,8 @@ def one_run(args: argparse.Namespace, role: str) -> dict[str, Any]:
     extra = ["--max-running", str(args.max_running), "--api", args.api]
     if args.max_triggers is not None:
         extra += ["--max-triggers", str(args.max_triggers)]
+    if args.profile:
+        extra += ["--profile", args.profile]
     with emulator_process(*flags) as url:
         mine = run_contender(__file__, role, url, *extra)
         stats = emulator_stats(url)
@@ -310,12 +329,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", choices=["baseline", "orchestrator"])
     parser.add_argument("--limits", action="store_true", help="print the trigger limit over time")
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="run each contender under cProfile (CPU time) and dump its stats to FILE.ROLE",
+    )
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--api", choices=["config", "public"], default="config")
     args = parser.parse_args()
     if args.role:
-        contender_main(args.role, args.url, args.max_running, args.max_triggers, args.api)
+        contender_main(
+            args.role, args.url, args.max_running, args.max_triggers, args.api, args.profile
+        )
         return
 
     roles = [args.only] if args.only else ["baseline", "orchestrator"]

@@ -13,6 +13,7 @@ DEFAULTS: dict[str, Any] = {
     "ended": 0,
     "ended_over": 3.0,
     "watched": 500,
+    "waiting": 1000,
     "completions_per_poll": 12.0,
     "min_interval": 0.09,
     "max_interval": 30.0,
@@ -64,6 +65,16 @@ def test_the_last_job_is_polled_per_expected_end() -> None:
     """With one job left, a poll comes per end expected, never faster than min_interval."""
     assert pace(ended=6, ended_over=3.0, watched=1) == pytest.approx(0.5)
     assert pace(ended=60, ended_over=3.0, watched=1) == pytest.approx(0.09)
+
+
+def test_with_no_sync_waiting_a_poll_waits_for_a_quarter_of_the_jobs_left() -> None:
+    """With 500 jobs left, 20 ending per second and none waiting for a slot: every 6.25 s."""
+    assert pace(ended=60, ended_over=3.0, waiting=0, oldest_age=600.0) == pytest.approx(6.25)
+
+
+def test_with_no_sync_waiting_the_last_job_is_still_polled_per_expected_end() -> None:
+    """With one job left and none waiting, a poll still comes per end expected."""
+    assert pace(ended=6, ended_over=3.0, watched=1, waiting=0) == pytest.approx(0.5)
 
 
 def test_the_age_rule_bounds_a_slow_rate() -> None:
