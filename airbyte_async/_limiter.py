@@ -11,8 +11,13 @@ multiplicative decrease (AIMD), as TCP does with its congestion window:
   overloaded on the way (a 429, 502, 503 or 504 on any request made for it, or a timeout).
 - The *baseline* is the lowest latency of the last ``baseline_window`` seconds: what the server
   takes when nothing queues. *recent* is a moving average of the latencies.
-- Overload halves the limit. *recent* above ``tolerance`` times the baseline plus ``slack``
-  seconds (the server queues) multiplies it by 0.8. At most one decrease per round trip:
+- Overload halves the limit, once it is a real share of what the server answers: at least
+  ``overload_min`` of the last ``max(overload_window, limit)`` triggers, and ``overload_share``
+  of them, were told so. A server or proxy that fails a few requests at random (a 502 here, a
+  429 there) is not asking for fewer triggers, and halving for each would starve the batch;
+  one that sheds load refuses many at once. *recent* above ``tolerance`` times the baseline
+  plus ``slack`` seconds (the server queues) multiplies it by 0.8. At most one decrease per
+  round trip:
   samples that started before the last decrease tell of the load before it, so only the
   baseline learns from them, and the latency is judged again once ``settle`` samples have
   come since.
@@ -52,7 +57,7 @@ import attrs
 
 from .errors import InvalidArgumentError, RateLimitError, RequestTimeoutError, ServerError
 
-__all__ = ["OVERLOAD_STATUSES", "LimitRule", "TriggerLimiter", "note_overload"]
+__all__ = ["OVERLOAD_STATUSES", "LimitRule", "TriggerLimiter", "note_overload", "note_request"]
 
 log = logging.getLogger("airbyte_async")
 
@@ -88,6 +93,9 @@ class LimitRule:
     helped: float = 0.9
     ramp_interval: float = 0.05
     first_wait: float = 1.0
+    overload_min: int = 4
+    overload_share: float = 0.35
+    overload_window: int = 50
     #: The limit in force, a float so that additive steps below 1 add up.
     limit: float = attrs.field(init=False)
     slow_start: bool = attrs.field(init=False, default=True)
@@ -99,6 +107,8 @@ class LimitRule:
         init=False, factory=collections.deque
     )
     _decreased_at: float = attrs.field(init=False, default=-math.inf)
+    #: Whether each trigger judged since the last decrease was told of overload, newest last.
+    _told: collections.deque[bool] = attrs.field(init=False, factory=collections.deque)
     #: *recent* when the limit last went down for latency; None after any other change.
     _slow_at_decrease: float | None = attrs.field(init=False, default=None)
     _judged: int = attrs.field(init=False, default=0)
@@ -118,11 +128,26 @@ class LimitRule:
         """The lowest latency of the window, None before the first sample."""
         return self._lows[0][1] if self._lows else None
 
-    def sample(self, *, started: float, ended: float, in_flight: int, overloaded: bool) -> None:
+    def sample(
+        self,
+        *,
+        started: float,
+        ended: float,
+        in_flight: int,
+        overloaded: bool,
+        clean: bool = True,
+    ) -> None:
         """
         Learn from one trigger that ran from *started* to *ended* with *in_flight* triggers in
-        flight when it started (itself included); *overloaded* when the server said so.
+        flight when it started (itself included); *overloaded* when the server said so. A
+        trigger that was not *clean* (it took more than its one request: a retry, a look for
+        its job, a token) counts for the share of overload answers, but its time measures our
+        retries, not the server, so the latency rules do not see it.
         """
+        if not clean and not overloaded:
+            if started >= self._decreased_at:
+                self._tell(overloaded=False)
+            return
         latency = ended - started
         lows = self._lows
         while lows and lows[-1][1] >= latency:
@@ -135,6 +160,7 @@ class LimitRule:
         if overloaded:
             self.overloaded(started=started, now=ended)
             return
+        self._tell(overloaded=False)
         recent = self.recent
         recent = latency if recent is None else recent + self.smoothing * (latency - recent)
         self.recent = recent
@@ -161,9 +187,20 @@ class LimitRule:
         The server said at *now* that it is overloaded, to a trigger that started at *started*
         (told at once, not when the trigger ends, which may be after retries).
         """
-        if started >= self._decreased_at:
+        if started < self._decreased_at:
+            return
+        self._tell(overloaded=True)
+        told = self._told
+        overloads = sum(told)
+        if overloads >= self.overload_min and overloads >= self.overload_share * len(told):
             self._decrease(now, self.overload_factor, "the server said it is overloaded")
             self._slow_at_decrease = None
+
+    def _tell(self, *, overloaded: bool) -> None:
+        told = self._told
+        told.append(overloaded)
+        while len(told) > max(self.overload_window, self.slots):
+            told.popleft()
 
     def slow_after(self) -> float:
         """Seconds after which a trigger is slower than a healthy one."""
@@ -189,6 +226,7 @@ class LimitRule:
         self.recent = None
         self._judged = 0
         self._decreased_at = now
+        self._told.clear()
         self.last_reason = why
 
 
@@ -200,12 +238,20 @@ class _Probe:
     started: float
     in_flight: int
     overloaded: bool = False
+    requests: int = 0
     token: contextvars.Token[_Probe | None] | None = None
 
 
 _probe: contextvars.ContextVar[_Probe | None] = contextvars.ContextVar(
     "airbyte_async_trigger_probe", default=None
 )
+
+
+def note_request() -> None:
+    """Tell the trigger slot the current task holds, if any, that it sends one more request."""
+    probe = _probe.get()
+    if probe is not None:
+        probe.requests += 1
 
 
 def note_overload() -> None:
@@ -304,6 +350,7 @@ class TriggerLimiter:
                 ended=time.monotonic(),
                 in_flight=probe.in_flight,
                 overloaded=_says_overloaded(exc),
+                clean=probe.requests == 1,
             )
             self._apply(rule)
         finally:

@@ -17,7 +17,7 @@ import attrs
 import orjson
 from yarl import URL
 
-from ._limiter import OVERLOAD_STATUSES, note_overload
+from ._limiter import OVERLOAD_STATUSES, note_overload, note_request
 from .errors import (
     ConnectError,
     ConnectionLostError,
@@ -64,6 +64,7 @@ async def send(
     any (:func:`~airbyte_async._limiter.note_overload`).
     """
     all_headers = {**_JSON_HEADERS, **headers} if body is not None else headers
+    note_request()
     try:
         async with session.request(
             method, url, data=body, headers=all_headers, timeout=timeout

@@ -108,7 +108,8 @@ def test_latency_within_the_tolerance_lets_the_limit_grow() -> None:
 def test_samples_started_before_a_decrease_are_not_judged() -> None:
     """Answers to triggers sent before the limit went down neither lower nor raise it again."""
     rule = LimitRule(1000, initial=40)
-    rule.sample(started=0.0, ended=1.0, in_flight=40, overloaded=True)
+    for _ in range(rule.overload_min):
+        rule.sample(started=0.0, ended=1.0, in_flight=40, overloaded=True)
     assert rule.slots == 20
     rule.sample(started=0.5, ended=1.1, in_flight=40, overloaded=True)
     rule.sample(started=0.5, ended=1.2, in_flight=40, overloaded=False)
@@ -158,9 +159,40 @@ def test_slow_start_doubles_by_the_clock_while_no_trigger_waits_too_long() -> No
 def test_the_clock_stops_at_the_first_decrease() -> None:
     """After an overload answer the clock no longer raises the limit."""
     rule = LimitRule(1000)
-    rule.sample(started=0.0, ended=0.05, in_flight=16, overloaded=True)
+    for _ in range(rule.overload_min):
+        rule.sample(started=0.0, ended=0.05, in_flight=16, overloaded=True)
     rule.tick(1.0, oldest=None)
     assert rule.slots == 8
+
+
+def test_a_trigger_that_took_more_than_one_request_does_not_feed_the_latency_rules() -> None:
+    """Retries and looks for a job make a trigger slow on our side: such samples, however
+    long, never lower the limit; the same latencies from clean triggers do."""
+    rule = LimitRule(1000, initial=20)
+    for n in range(20):
+        rule.sample(started=n * 0.01, ended=n * 0.01 + 0.05, in_flight=20, overloaded=False)
+    for n in range(20, 60):
+        rule.sample(
+            started=n * 0.01, ended=n * 0.01 + 2.0, in_flight=20, overloaded=False, clean=False
+        )
+    assert rule.last_reason == ""
+
+    for n in range(60, 100):
+        rule.sample(started=n * 0.01, ended=n * 0.01 + 2.0, in_flight=20, overloaded=False)
+    assert rule.last_reason.startswith("trigger latency grew")
+
+
+def test_overload_told_to_a_few_triggers_at_random_does_not_lower_the_limit() -> None:
+    """One trigger in ten told of overload (a flaky proxy, not a server shedding load): the
+    limit keeps growing; one in two halves it."""
+    rule = LimitRule(1000, initial=20)
+    for n in range(200):
+        rule.sample(started=n * 0.01, ended=n * 0.01 + 0.05, in_flight=20, overloaded=n % 10 == 0)
+    assert rule.slots > 20 and rule.last_reason == ""
+
+    for n in range(200, 400):
+        rule.sample(started=n * 0.01, ended=n * 0.01 + 0.05, in_flight=20, overloaded=n % 2 == 0)
+    assert rule.last_reason == "the server said it is overloaded"
 
 
 @pytest.mark.parametrize("ceiling", [0, -3, 2.5, True, "10"])
