@@ -2,7 +2,8 @@
 The seam between the orchestration layer and an Airbyte API.
 
 The orchestrator, its job watcher and the abort path need five operations, no more:
-trigger, list the jobs that changed, read jobs, cancel, and find a connection's recent jobs.
+trigger, list the jobs that changed, read jobs, cancel, and find a connection's recent jobs;
+and the server's clock, which every window on the server's stamps is reckoned in.
 :class:`SyncBackend` names them; the Config API resources implement it
 (:class:`airbyte_async.resources._backend.ConfigBackend`), and a second API plugs in here.
 
@@ -61,6 +62,13 @@ class SyncBackend(Protocol):
     jobs of several workspaces at once raises :class:`~airbyte_async.errors.NotFoundError`
     from :meth:`changed_jobs`, and the watcher reads its jobs with :meth:`read_jobs` instead.
     """
+
+    def server_now(self) -> float | None:
+        """
+        The server's clock now, in epoch seconds, never ahead of it (it may lag by a second
+        and the latency of an answer); None until an answer has told it.
+        """
+        ...
 
     async def trigger(self, *, connection_id: str, job_type: JobType = JobType.SYNC) -> Job:
         """

@@ -63,6 +63,9 @@ APIS = ("auto", "config", "public")
 #: The host of Airbyte Cloud's public API, which serves no Config API.
 CLOUD_API_HOST = "api.airbyte.com"
 
+#: Request bodies as compact JSON; NaN and infinities are refused, as JSON has none.
+_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+
 log = logging.getLogger("airbyte_async")
 
 _TOKEN_ROUTES = ("api/v1/applications/token", "api/public/v1/applications/token")
@@ -522,7 +525,7 @@ class AirbyteClient:
         if query:
             url = url.with_query(list(query))
         try:
-            payload = None if body is None else json.dumps(body, allow_nan=False).encode()
+            payload = None if body is None else _encode(body).encode()
         except (TypeError, ValueError) as e:
             raise InvalidArgumentError(f"the body for {path} is not JSON: {e}") from None
         return await self._call(method, url, path, payload, idempotent=idempotent)
@@ -556,11 +559,7 @@ class AirbyteClient:
                 "client speaks since it found out: take the resource from the client again"
             )
         try:
-            payload = (
-                None
-                if body is None
-                else json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
-            )
+            payload = None if body is None else _encode(body).encode()
         except (TypeError, ValueError) as e:
             raise InvalidArgumentError(f"the body for {route} is not JSON: {e}") from None
         return await self._call(

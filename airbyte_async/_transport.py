@@ -101,7 +101,7 @@ def decode(response: Response, *, route: str, object_hook: ObjectHook | None = N
     """
     status, raw = response.status, response.body
     if 200 <= status < 300:
-        if not raw.strip():
+        if not raw or raw.isspace():
             return None
         try:
             if object_hook is None:

@@ -86,6 +86,10 @@ class JobWatcher:
     entries_read: int = attrs.field(init=False, default=0)
     batch_mode: bool | None = attrs.field(init=False, default=None)
     _watches: dict[int, Watch] = attrs.field(init=False, factory=dict)
+    #: How many watches each workspace has (None: a job whose workspace is not known).
+    _workspaces: collections.Counter[str | None] = attrs.field(
+        init=False, factory=collections.Counter
+    )
     _wake: anyio.Event = attrs.field(init=False, factory=anyio.Event)
     _since: float | None = attrs.field(init=False, default=None)
     #: The oldest snapshot registered since the current poll began: the next window starts there.
@@ -97,16 +101,28 @@ class JobWatcher:
     _failures: int = attrs.field(init=False, default=0)
     _rng: random.Random = attrs.field(init=False, factory=random.Random)
 
-    def watch(self, job: Job, workspace_id: str | None) -> Watch:
-        """Start watching *job*; the returned watch's ``done`` is set when it is final."""
+    def watch(self, job: Job, workspace_id: str | None, *, live_at: float | None = None) -> Watch:
+        """
+        Start watching *job*; the returned watch's ``done`` is set when it is final.
+
+        *live_at* is a time on the server's clock (epoch seconds) when the job had surely not
+        ended yet, such as when the request that started it was sent: the next poll reaches
+        back to it, or to the snapshot's ``updated_at`` when that is later or *live_at* unknown.
+        """
         watch = Watch(job, workspace_id, time.monotonic())
         if job.status.is_terminal:
             watch.done.set()
             return watch
+        self._forget(job.id)
+        self._workspaces[workspace_id] += 1
         self._watches[job.id] = watch
         # The snapshot may be older than the window (a late answer, an adopted job): the job
-        # may have ended before the window began. The next poll reaches back to the snapshot.
-        stamp = job.updated_at.timestamp() - self.overlap
+        # may have ended before the window began, so the next poll reaches back. Stamps are
+        # whole seconds, rounded down: a trigger's send time is often the closer bound.
+        stamp = job.updated_at.timestamp()
+        if live_at is not None and live_at > stamp:
+            stamp = live_at
+        stamp -= self.overlap
         self._reach_back = min(self._reach_back, stamp)
         if self._since is None or stamp < self._since:
             self._since = stamp
@@ -115,7 +131,16 @@ class JobWatcher:
 
     def unwatch(self, job_id: int) -> None:
         """Stop watching a job (its watch is left as it is)."""
-        self._watches.pop(job_id, None)
+        self._forget(job_id)
+
+    def _forget(self, job_id: int) -> None:
+        watch = self._watches.pop(job_id, None)
+        if watch is not None:
+            left = self._workspaces[watch.workspace_id] - 1
+            if left:
+                self._workspaces[watch.workspace_id] = left
+            else:
+                del self._workspaces[watch.workspace_id]
 
     def __len__(self) -> int:
         return len(self._watches)
@@ -183,7 +208,7 @@ class JobWatcher:
         assert self._since is not None, "the first watch sets the window"
         self._reach_back = math.inf
         changed = await self.backend.changed_jobs(
-            workspace_ids=workspaces_of(w.workspace_id for w in self._watches.values()),
+            workspace_ids=workspaces_of(self._workspaces),
             since=_utc(self._since),
             final_only=not self.all_statuses,
         )
@@ -216,7 +241,7 @@ class JobWatcher:
         if self.on_change is not None:
             self.on_change(watch)
         if job.status.is_terminal:
-            self._watches.pop(job.id, None)
+            self._forget(job.id)
             now = time.monotonic()
             if not self._ended:
                 self._ends_from = now
@@ -228,6 +253,7 @@ class JobWatcher:
             watch.error = error
             watch.done.set()
         self._watches.clear()
+        self._workspaces.clear()
 
 
 def poll_pace(

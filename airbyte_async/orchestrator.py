@@ -583,10 +583,15 @@ class Orchestrator:
                 batch._stopping = True
                 workers.cancel()
 
-    async def _trigger(self, batch: Batch, target: SyncTarget) -> tuple[Job, bool] | SyncResult:
-        """The job to watch and whether it was adopted, or the result when there is none."""
+    async def _trigger(
+        self, batch: Batch, target: SyncTarget
+    ) -> tuple[Job, float | None, bool] | SyncResult:
+        """
+        The job to watch, when it was surely still running (see :meth:`JobWatcher.watch`) and
+        whether it was adopted; or the result when there is none.
+        """
         try:
-            return await self._send_trigger(batch, target), False
+            return *await self._send_trigger(batch, target), False
         except SyncAlreadyRunningError as e:
             if self.on_running is OnRunning.SKIP:
                 return _result(target, Outcome.ALREADY_RUNNING, error=str(e))
@@ -597,16 +602,20 @@ class Orchestrator:
         try:
             running = await self._running_job(target.connection_id)
             if running is None:  # it ended between the 409 and the look-up: trigger once more
-                return await self._send_trigger(batch, target), False
+                return *await self._send_trigger(batch, target), False
         except AirbyteError as e:
             return _result(target, Outcome.ERROR, error=str(e))
-        return running, True
+        return running, None, True
 
-    async def _send_trigger(self, batch: Batch, target: SyncTarget) -> Job:
-        """Trigger *target*'s sync within the batch's bound on triggers in flight."""
+    async def _send_trigger(self, batch: Batch, target: SyncTarget) -> tuple[Job, float | None]:
+        """
+        Trigger *target*'s sync within the batch's bound on triggers in flight; the job, and
+        the server's time when the request was sent (the job cannot have ended before).
+        """
         async with batch._triggers:
             cid = target.connection_id
             batch._triggering[cid] = _Triggering(target, time.monotonic())
+            sent = self.backend.server_now()
             try:
                 job = await self.backend.trigger(connection_id=cid)
             except AirbyteError:
@@ -614,16 +623,16 @@ class Orchestrator:
                 raise
             # Not on cancellation: the entry tells _abandon to look for the job.
             batch._triggering.pop(cid, None)
-            return job
+            return job, sent
 
     async def _sync_one(self, batch: Batch, target: SyncTarget) -> SyncResult:
         started = time.monotonic()
         triggered = await self._trigger(batch, target)
         if isinstance(triggered, SyncResult):
             return triggered
-        job, attached = triggered
+        job, live_at, attached = triggered
         batch._targets_by_job[job.id] = target
-        watch = batch._watcher.watch(job, target.workspace_id)
+        watch = batch._watcher.watch(job, target.workspace_id, live_at=live_at)
         batch._flights[target.connection_id] = _Flight(target, job, not attached)
         if self.on_event is not None:
             limit = batch._triggers.limit

@@ -36,6 +36,11 @@ class ConfigBackend:
     page_size: int = 2000
     _lists_workspaces: bool | None = attrs.field(init=False, default=None)
 
+    def server_now(self) -> float | None:
+        """See :meth:`SyncBackend.server_now <airbyte_async._backend.SyncBackend.server_now>`."""
+        clock = self.connections.clock
+        return clock.now() if clock.observed else None
+
     async def trigger(self, *, connection_id: str, job_type: JobType = JobType.SYNC) -> Job:
         """See :meth:`SyncBackend.trigger <airbyte_async._backend.SyncBackend.trigger>`."""
         if job_type == JobType.RESET_CONNECTION:
