@@ -28,7 +28,7 @@ from . import _render as render
 from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS, ConnectorDefinition, mask_secrets
 from ._errors import ApiError
 from ._load import Overloaded
-from ._routes import Api
+from ._routes import Api, cancel
 from ._state import Actor, Connection, Job, JobQuery, Workspace
 from ._validate import (
     STR,
@@ -843,11 +843,14 @@ class PublicApi:
 
     @public("DELETE", "/jobs/{jobId}")
     async def jobs_cancel(self, call: Call) -> Json:
-        """JobResponse of the cancelled job; 409 when it is not running any more."""
+        """
+        JobResponse of the cancelled job, once it stopped (the Config API's cancel, API-FACTS
+        6.3b); 409 when it is not running any more.
+        """
         job = self._job(call.params["jobId"])
         if job.is_terminal(self._now):
             raise state_conflict("Job is not currently running")
-        return job_response(self.api.state.cancel(job.job_id), self._now)
+        return job_response(await cancel(self.api, job.job_id), self._now)
 
     @public("GET", "/jobs")
     async def jobs_list(self, call: Call) -> Json:

@@ -102,7 +102,10 @@ class Emulator:
     runs, *trigger_latency* seconds later (0.2 by default, a quiet real server), with the job
     ``running`` and its first attempt (API-FACTS 6.3b). *trigger_capacity* and
     *trigger_overload* make that latency grow with the triggers in flight and turn away the
-    excess with 503 (see ``_load``). With *pending_duration*, the job then stays pending
+    excess with 503 (see ``_load``). ``jobs/cancel`` (and the public ``DELETE /jobs/{jobId}``)
+    answers once the job has stopped, *cancel_latency* seconds later (0.2 by default), as the
+    real call waits while the connection's workflow still runs (API-FACTS 6.3b); the job runs
+    until then. With *pending_duration*, the job then stays pending
     (queued, then pending, on head) that long before it runs, and the trigger answers with it
     pending, as head's capacity-bound path does. Jobs run for a seeded uniform draw from
     *sync_duration* and fail at *failure_rate*. *auth* is None (open) or a ``Require*``
@@ -128,6 +131,7 @@ class Emulator:
     trigger_latency: float = attrs.field(default=0.2, validator=_non_negative)
     trigger_capacity: int | None = None
     trigger_overload: int | None = None
+    cancel_latency: float = attrs.field(default=0.2, validator=_non_negative)
     auth: AuthPolicy | None = None
     record_requests: bool = False
     _initial_faults: Sequence[Fault | Mapping[str, Any]] | None = attrs.field(
@@ -194,6 +198,7 @@ class Emulator:
                 capacity=self.trigger_capacity,
                 overload=self.trigger_overload,
             ),
+            cancel_latency=self.cancel_latency,
         )
         self._http = Http(
             self._api,
@@ -369,6 +374,7 @@ class Emulator:
             since=start,
             triggers_rejected=self._observer.triggers_rejected,
             trigger_timeline=tuple(self._observer.trigger_timeline),
+            max_in_flight_cancels=self._observer.max_cancels_in_flight,
         )
 
     def _stats_json(self) -> dict[str, Any]:

@@ -631,11 +631,14 @@ class State:
         """The connection's jobs, oldest first."""
         return [self._jobs[i - 1] for i in self._jobs_by_connection.get(connection_id, ())]
 
-    def cancel(self, job_id: int) -> Job:
+    def cancel(self, job_id: int, *, latency: float = 0.0) -> float:
         """
         ``jobs/cancel`` as the real server does it (API-FACTS 6.3b): the job only names its
-        connection, whose current job, if any, is cancelled, whatever id was sent; the
-        requested job is then read again. 500 for an unknown job or a deleted connection.
+        connection, whose current job, if any, is cancelled, whatever id was sent. The
+        cancellation takes *latency* seconds to stop the job (unless it ends first); until
+        then it still runs. Returns when the connection's workflow stops running (now when it
+        runs no job), the moment the real call reads the requested job again. 500 for an
+        unknown job or a deleted connection.
         """
         job = self.job(job_id)
         connection = self.connection(job.connection_id)
@@ -644,14 +647,19 @@ class State:
                 f"The connection manager workflow for connection {connection.connection_id} "
                 "is deleted, so no further operations cannot be performed on it."
             )
-        if (current := self.active_job(connection.connection_id)) is not None:
-            self._end(current)
-        return self.job(job_id)
+        current = self.active_job(connection.connection_id)
+        if current is None:
+            return self.clock()
+        self._end(current, self.clock() + latency)
+        return self._jobs[current.job_id - 1].final_at
 
-    def _end(self, job: Job) -> None:
-        """Cancel a job that is not terminal, now."""
+    def _end(self, job: Job, at: float | None = None) -> None:
+        """Cancel a job that is not terminal at *at* (now by default), unless it ends first."""
+        at = self.clock() if at is None else at
+        if at >= job.final_at:
+            return
         self._by_final.remove((job.final_at, job.job_id))
-        cancelled = attrs.evolve(job, cancelled_at=self.clock())
+        cancelled = attrs.evolve(job, cancelled_at=at)
         self._jobs[job.job_id - 1] = cancelled
         bisect.insort(self._by_final, (cancelled.final_at, job.job_id))
 

@@ -67,6 +67,8 @@ class Api:
     auth: AuthPolicy | None = None
     minter: TokenMinter | None = None
     load: TriggerLoad = attrs.field(factory=TriggerLoad)
+    #: Seconds a cancel takes to stop its job, as the real call waits for it (API-FACTS 6.3b).
+    cancel_latency: float = 0.2
     clock: Clock = attrs.field(factory=WallClock)
     base_url: str = ""
     #: Encoded connections by id, and encoded catalogs by object id (see ``connections``).
