@@ -2,7 +2,8 @@
 Giving a batch up midway, every way a user can, and what is left running on Airbyte.
 
 Each row starts a fresh emulator (in its own process) with ``--connections`` syncs of 1 to 6 s
-(triggers take ``--trigger-latency``, 0.3 s) and gives the batch up after ``--after`` seconds:
+(triggers take ``--trigger-latency``, 0.3 s, and a cancel ``--cancel-latency``, 0.2 s, to stop
+its job) and gives the batch up after ``--after`` seconds:
 by the orchestrator's own deadline, by the caller's ``anyio.fail_after``, by cancelling the task,
 by SIGINT to ``airbyte-async sync``, and by SIGKILL to it (which no program can clean up after)
 followed by a second run with ``--on-running attach`` that adopts the jobs the killed run left
@@ -14,7 +15,9 @@ ended job would kill it (Airbyte cancels the connection's current job, API-FACTS
 The table gives the jobs started, their statuses on the emulator at the end, duplicated syncs,
 and the checks of every result against the server: outcome = the job's real status, job id =
 the connection's job (none missing where a job exists), records and bytes of succeeded jobs,
-and jobs cancelled that the batch did not ask to cancel (the scheduler's among them).
+and jobs cancelled that the batch did not ask to cancel (the scheduler's among them). "s" is
+the time from the start to the caller's return, "cancels" the most cancels the server held at
+once.
 
     python benchmarks/abort.py --connections 300 --max-running 100
 """
@@ -247,12 +250,14 @@ def main() -> None:
     parser.add_argument("--max-running", type=int, default=100)
     parser.add_argument("--after", type=float, default=2.5, help="seconds before giving up")
     parser.add_argument("--trigger-latency", type=float, default=0.3)
+    parser.add_argument("--cancel-latency", type=float, default=0.2)
     args = parser.parse_args()
     rows = []
     for name, mode in MODES.items():
         flags = (
             *("--connections", str(args.connections), "--sync-duration", "1", "6"),
             *("--trigger-latency", str(args.trigger_latency)),
+            *("--cancel-latency", str(args.cancel_latency)),
         )
         with emulator_process(*flags) as url:
             started = time.monotonic()
@@ -287,13 +292,15 @@ def main() -> None:
                 sum(checks.values()),
                 checks["cancelled, not asked"] + checks["scheduled cancelled"],
                 elapsed,
+                stats["max_in_flight_cancels"],
                 what,
             ]
         )
         print(f"{name}: {checks}", flush=True)
     print(
         f"\n{args.connections} connections of 1-6 s syncs, triggers of "
-        f"{args.trigger_latency:g} s, max_running={args.max_running}, "
+        f"{args.trigger_latency:g} s, cancels of {args.cancel_latency:g} s, "
+        f"max_running={args.max_running}, "
         f"given up after {args.after:g} s\n"
     )
     print_table(
@@ -308,6 +315,7 @@ def main() -> None:
             "mismatches",
             "wrongly cancelled",
             "s",
+            "cancels",
             "caller saw",
         ],
         rows,

@@ -375,6 +375,7 @@ class Emulator:
             triggers_rejected=self._observer.triggers_rejected,
             trigger_timeline=tuple(self._observer.trigger_timeline),
             max_in_flight_cancels=self._observer.max_cancels_in_flight,
+            cancels_in_flight=self._observer.cancels_in_flight,
         )
 
     def _stats_json(self) -> dict[str, Any]:

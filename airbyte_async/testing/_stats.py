@@ -63,6 +63,8 @@ class EmulatorStats:
     triggers_rejected: int = 0
     trigger_timeline: tuple[tuple[float, int], ...] = ()
     max_in_flight_cancels: int = 0
+    #: Cancels being handled when the snapshot was taken.
+    cancels_in_flight: int = 0
 
     def triggers_in_flight(self, bucket: float = 1.0) -> list[tuple[float, int]]:
         """
@@ -107,6 +109,7 @@ class EmulatorStats:
             "triggers_rejected": self.triggers_rejected,
             "trigger_timeline": [list(point) for point in self.trigger_timeline],
             "max_in_flight_cancels": self.max_in_flight_cancels,
+            "cancels_in_flight": self.cancels_in_flight,
         }
 
 
