@@ -171,6 +171,7 @@ class Http:
             except ValueError:
                 parsed = None
         _INCOMING.set(_Incoming(route, raw, parsed))
+        self.api.catch_up()
         observer = self.api.observer
         observer.request_started(RecordedRequest(request.method, route, parsed, bool(raw)))
         try:

@@ -62,6 +62,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds jobs/cancel takes to stop a running job and answer (default 0.2)",
     )
     parser.add_argument(
+        "--scheduler",
+        action="store_true",
+        help="start the syncs of connections on a basic schedule, as Airbyte's scheduler does",
+    )
+    parser.add_argument(
         "--auth",
         metavar="SPEC",
         help="basic:USER:PASS, bearer:TOKEN or credentials:ID:SECRET (default: no auth)",
@@ -95,6 +100,7 @@ def _emulator(args: argparse.Namespace) -> Emulator:
         trigger_capacity=args.trigger_capacity,
         trigger_overload=args.trigger_overload,
         cancel_latency=args.cancel_latency,
+        scheduler=args.scheduler,
         auth=auth,
         faults=parse_faults(args.faults) if args.faults else None,
         host=args.host,

@@ -105,7 +105,9 @@ class Emulator:
     excess with 503 (see ``_load``). ``jobs/cancel`` (and the public ``DELETE /jobs/{jobId}``)
     answers once the job has stopped, *cancel_latency* seconds later (0.2 by default), as the
     real call waits while the connection's workflow still runs (API-FACTS 6.3b); the job runs
-    until then. With *pending_duration*, the job then stays pending
+    until then. With *scheduler*, connections on a ``basic`` schedule get their syncs started
+    as Airbyte's scheduler starts them (see ``_schedule``; off by default, so a test sees only
+    the jobs it started). With *pending_duration*, the job then stays pending
     (queued, then pending, on head) that long before it runs, and the trigger answers with it
     pending, as head's capacity-bound path does. Jobs run for a seeded uniform draw from
     *sync_duration* and fail at *failure_rate*. *auth* is None (open) or a ``Require*``
@@ -132,6 +134,7 @@ class Emulator:
     trigger_capacity: int | None = None
     trigger_overload: int | None = None
     cancel_latency: float = attrs.field(default=0.2, validator=_non_negative)
+    scheduler: bool = False
     auth: AuthPolicy | None = None
     record_requests: bool = False
     _initial_faults: Sequence[Fault | Mapping[str, Any]] | None = attrs.field(
@@ -199,6 +202,7 @@ class Emulator:
                 overload=self.trigger_overload,
             ),
             cancel_latency=self.cancel_latency,
+            scheduler=self.scheduler,
         )
         self._http = Http(
             self._api,
@@ -343,6 +347,7 @@ class Emulator:
 
     def job_status(self, job_id: int) -> str:
         """The job's status now. Raises KeyError for an unknown id."""
+        self._api.catch_up()
         try:
             job = self._state.job(job_id)
         except ApiError:
@@ -351,6 +356,7 @@ class Emulator:
 
     def stats(self) -> EmulatorStats:
         """What happened since the start or the last :meth:`reset_stats`."""
+        self._api.catch_up()
         start = self._observer.window_start
         now = self._state.clock()
         jobs = self._state.jobs_since(start)
