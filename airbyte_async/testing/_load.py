@@ -1,9 +1,10 @@
 """
-The trigger load model: how long ``connections/sync`` and ``connections/reset`` take, and when
-the server turns them away.
+The trigger load model: how long ``connections/sync`` and ``connections/reset`` take to start
+their job, and when the server turns them away.
 
-A real trigger answers only once the job runs (API-FACTS 6.3b): a few hundred milliseconds on a
-quiet server, seconds on a busy one. The emulator models that with three settings:
+A real sync trigger answers only once the job runs (API-FACTS 6.3b): a few hundred milliseconds
+on a quiet server, seconds on a busy one. (A reset, and the public API's ``POST /jobs``, answer
+once the job exists; it runs that much later.) The emulator models that with three settings:
 
 - ``trigger_latency`` (seconds, default 0.2): how long one trigger takes on a quiet server.
 - ``trigger_capacity`` (triggers, default None = unbounded): how many triggers the server

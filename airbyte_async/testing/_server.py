@@ -98,9 +98,10 @@ class Emulator:
     It pre-loads *workspaces* workspaces and *connections* active connections (``conn-00000``
     ...), each with its own Postgres source and S3 destination, spread round-robin.
 
-    ``connections/sync`` and ``connections/reset`` create the job at once and answer when it
-    runs, *trigger_latency* seconds later (0.2 by default, a quiet real server), with the job
-    ``running`` and its first attempt (API-FACTS 6.3b). *trigger_capacity* and
+    ``connections/sync`` creates the job at once and answers when it runs, *trigger_latency*
+    seconds later (0.2 by default, a quiet real server), with the job ``running`` and its first
+    attempt (API-FACTS 6.3b); ``connections/reset`` and the public ``POST /jobs`` answer once
+    the job exists, pending, and it runs as late. *trigger_capacity* and
     *trigger_overload* make that latency grow with the triggers in flight and turn away the
     excess with 503 (see ``_load``). ``jobs/cancel`` (and the public ``DELETE /jobs/{jobId}``)
     answers once the job has stopped, *cancel_latency* seconds later (0.2 by default), as the
