@@ -17,6 +17,8 @@ its own, Ctrl-C), or *fail_fast* stops the batch, the jobs in flight are read on
 read) in a shielded scope: a job that ended is reported as it ended, and only a job this batch
 started that still runs is cancelled on Airbyte (which cancels whatever job the connection runs,
 whatever id is sent). The jobs of triggers cut short are found by the server's clock first.
+A cancel answers only once its job stopped, so up to 25 are sent at once, as many as Airbyte's
+scheduler executor runs by default.
 """
 
 from __future__ import annotations
