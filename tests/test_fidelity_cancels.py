@@ -216,3 +216,41 @@ def test_the_emulator_defaults_to_a_quiet_servers_cancel_latency() -> None:
     assert _emulator(parser.parse_args(["--cancel-latency", "1.5"])).cancel_latency == 1.5
     with pytest.raises(ValueError, match="cancel_latency"):
         Emulator(cancel_latency=-1)
+
+
+async def test_cancels_share_the_schedulers_capacity_with_triggers(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    With the load model's capacity, a cancel held beside others takes longer, as triggers do:
+    airbyte-server runs ``connections/sync`` and ``jobs/cancel`` on one scheduler executor
+    (``@ExecuteOn(AirbyteTaskExecutors.SCHEDULER)``, 25 threads by default; API-FACTS 6.3b).
+    Two cancels past a capacity of one: the first stops its job after 0.2 s, the second after
+    0.4 s.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        connections=2, clock=clock, cancel_latency=0.2, trigger_capacity=1, sync_duration=(60, 60)
+    )
+    jobs = [(await sync(http, emu, cid))["job"]["id"] for cid in emu.connection_ids]
+    answered: list[int] = []
+    first = anyio.Event()
+
+    async def cancel(job_id: int) -> None:
+        await call(http, emu, "jobs/cancel", {"id": job_id})
+        answered.append(job_id)
+        first.set()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(cancel, jobs[0])
+        await cancels_held(emu, 1)
+        tg.start_soon(cancel, jobs[1])
+        await cancels_held(emu, 2)
+        clock.advance(0.25)
+        with anyio.fail_after(5):
+            await first.wait()
+        assert answered == [jobs[0]]
+        assert emu.job_status(jobs[1]) == "running"
+        clock.advance(0.2)
+    assert answered == jobs
+    assert [emu.job_status(j) for j in jobs] == ["cancelled", "cancelled"]

@@ -819,7 +819,7 @@ class PublicApi:
         try:
             # The public API answers once the job exists, not once it runs (returnAfterJobId,
             # API-FACTS 6.3): the load model delays the job's start, not the answer.
-            latency = self.api.load.admit(in_flight)
+            latency = self.api.load.admit(in_flight, cancels=observer.cancels_in_flight)
             created = self.api.state.trigger(connection.connection_id, config_type, latency=latency)
         except Overloaded:
             observer.triggers_rejected += 1

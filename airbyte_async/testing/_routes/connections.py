@@ -168,7 +168,7 @@ async def _trigger(api: Api, body: Body, config_type: str, *, until_running: boo
     in_flight = api.observer.sync_started(api.now)
     try:
         try:
-            latency = api.load.admit(in_flight)
+            latency = api.load.admit(in_flight, cancels=api.observer.cancels_in_flight)
         except Overloaded:
             api.observer.triggers_rejected += 1
             raise
