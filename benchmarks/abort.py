@@ -2,7 +2,8 @@
 Giving a batch up midway, every way a user can, and what is left running on Airbyte.
 
 Each row starts a fresh emulator (in its own process) with ``--connections`` syncs of 1 to 6 s
-(triggers take ``--trigger-latency``, 0.3 s) and gives the batch up after ``--after`` seconds:
+(triggers take ``--trigger-latency``, 0.3 s, and a cancel ``--cancel-latency``, 0.2 s, to stop
+its job) and gives the batch up after ``--after`` seconds:
 by the orchestrator's own deadline, by the caller's ``anyio.fail_after``, by cancelling the task,
 by SIGINT to ``airbyte-async sync``, and by SIGKILL to it (which no program can clean up after)
 followed by a second run with ``--on-running attach`` that adopts the jobs the killed run left
@@ -14,9 +15,15 @@ ended job would kill it (Airbyte cancels the connection's current job, API-FACTS
 The table gives the jobs started, their statuses on the emulator at the end, duplicated syncs,
 and the checks of every result against the server: outcome = the job's real status, job id =
 the connection's job (none missing where a job exists), records and bytes of succeeded jobs,
-and jobs cancelled that the batch did not ask to cancel (the scheduler's among them).
+and jobs cancelled that the batch did not ask to cancel (the scheduler's among them). "s" is
+the time from the start to the caller's return, "cancels" the most cancels the server held at
+once.
 
     python benchmarks/abort.py --connections 300 --max-running 100
+    python benchmarks/abort.py --api public
+
+The scheduler and the checks read the Config API, which a head emulator serves beside the
+public one.
 """
 
 from __future__ import annotations
@@ -48,19 +55,19 @@ from airbyte_async.orchestrator import Orchestrator, Selection
 Results = list[dict[str, Any]]
 
 
-def _client(url: str) -> AirbyteClient:
-    return AirbyteClient(url, auth=NoAuth(), env={}, api="config")
+def _client(url: str, api: str = "config") -> AirbyteClient:
+    return AirbyteClient(url, auth=NoAuth(), env={}, api=api)
 
 
-async def _deadline(url: str, after: float, max_running: int) -> tuple[str, Results]:
-    async with _client(url) as client:
+async def _deadline(url: str, after: float, max_running: int, api: str) -> tuple[str, Results]:
+    async with _client(url, api) as client:
         orchestrator = Orchestrator(client, max_running=max_running, timeout=after)
         results = await orchestrator.run(Selection(all_workspaces=True))
     return f"returned {len(results)} results", [r.to_json() for r in results]
 
 
-async def _fail_after(url: str, after: float, max_running: int) -> tuple[str, Results]:
-    async with _client(url) as client:
+async def _fail_after(url: str, after: float, max_running: int, api: str) -> tuple[str, Results]:
+    async with _client(url, api) as client:
         orchestrator = Orchestrator(client, max_running=max_running)
         what = "finished?"
         try:
@@ -71,8 +78,8 @@ async def _fail_after(url: str, after: float, max_running: int) -> tuple[str, Re
     return what, [r.to_json() for r in orchestrator.results.values()]
 
 
-async def _cancel(url: str, after: float, max_running: int) -> tuple[str, Results]:
-    async with _client(url) as client:
+async def _cancel(url: str, after: float, max_running: int, api: str) -> tuple[str, Results]:
+    async with _client(url, api) as client:
         orchestrator = Orchestrator(client, max_running=max_running)
         async with anyio.create_task_group() as tg:
             tg.start_soon(orchestrator.run, Selection(all_workspaces=True))
@@ -81,7 +88,7 @@ async def _cancel(url: str, after: float, max_running: int) -> tuple[str, Result
     return "task cancelled", [r.to_json() for r in orchestrator.results.values()]
 
 
-def _cli(url: str, max_running: int, *extra: str) -> subprocess.Popen[str]:
+def _cli(url: str, max_running: int, api: str, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
             sys.executable,
@@ -94,6 +101,8 @@ def _cli(url: str, max_running: int, *extra: str) -> subprocess.Popen[str]:
             url,
             "--max-running",
             str(max_running),
+            "--api",
+            api,
             *extra,
         ],
         stdout=subprocess.PIPE,
@@ -112,8 +121,8 @@ def _lines(out: str) -> Results:
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
-def _sigint(url: str, after: float, max_running: int) -> tuple[str, Results]:
-    proc = _cli(url, max_running)
+def _sigint(url: str, after: float, max_running: int, api: str) -> tuple[str, Results]:
+    proc = _cli(url, max_running, api)
     _wait_for_jobs(url, max_running // 2)
     time.sleep(max(0.0, after - 1))
     GAVE_UP.set()
@@ -122,14 +131,14 @@ def _sigint(url: str, after: float, max_running: int) -> tuple[str, Results]:
     return f"exit {proc.returncode}, {len(out.splitlines())} JSON lines", _lines(out)
 
 
-def _sigkill_then_attach(url: str, after: float, max_running: int) -> tuple[str, Results]:
-    proc = _cli(url, max_running)
+def _sigkill_then_attach(url: str, after: float, max_running: int, api: str) -> tuple[str, Results]:
+    proc = _cli(url, max_running, api)
     _wait_for_jobs(url, max_running // 2)
     time.sleep(max(0.0, after - 1))
     GAVE_UP.set()
     proc.kill()
     proc.communicate(timeout=30)
-    second = _cli(url, max_running, "--on-running", "attach")
+    second = _cli(url, max_running, api, "--on-running", "attach")
     out, _ = second.communicate(timeout=600)
     results = _lines(out)
     attached = sum(1 for r in results if r["attached"])
@@ -247,12 +256,21 @@ def main() -> None:
     parser.add_argument("--max-running", type=int, default=100)
     parser.add_argument("--after", type=float, default=2.5, help="seconds before giving up")
     parser.add_argument("--trigger-latency", type=float, default=0.3)
+    parser.add_argument("--cancel-latency", type=float, default=0.2)
+    parser.add_argument(
+        "--api",
+        choices=["config", "public"],
+        default="config",
+        help="the API the batch speaks (public: a head emulator, DELETE /jobs/{id} to cancel)",
+    )
     args = parser.parse_args()
     rows = []
     for name, mode in MODES.items():
         flags = (
             *("--connections", str(args.connections), "--sync-duration", "1", "6"),
             *("--trigger-latency", str(args.trigger_latency)),
+            *("--cancel-latency", str(args.cancel_latency)),
+            *(("--airbyte-version", "head") if args.api == "public" else ()),
         )
         with emulator_process(*flags) as url:
             started = time.monotonic()
@@ -260,9 +278,9 @@ def main() -> None:
             until = started + (args.after if asyncio.iscoroutinefunction(mode) else 600)
             with _scheduler(url, until) as scheduled:
                 if asyncio.iscoroutinefunction(mode):
-                    what, results = anyio.run(mode, url, args.after, args.max_running)
+                    what, results = anyio.run(mode, url, args.after, args.max_running, args.api)
                 else:
-                    what, results = mode(url, args.after, args.max_running)
+                    what, results = mode(url, args.after, args.max_running, args.api)
             elapsed = time.monotonic() - started
             stats = emulator_stats(url)
             succeeded = [r["job_id"] for r in results if r["outcome"] == "succeeded"]
@@ -287,13 +305,15 @@ def main() -> None:
                 sum(checks.values()),
                 checks["cancelled, not asked"] + checks["scheduled cancelled"],
                 elapsed,
+                stats["max_in_flight_cancels"],
                 what,
             ]
         )
         print(f"{name}: {checks}", flush=True)
     print(
-        f"\n{args.connections} connections of 1-6 s syncs, triggers of "
-        f"{args.trigger_latency:g} s, max_running={args.max_running}, "
+        f"\n{args.api} API, {args.connections} connections of 1-6 s syncs, triggers of "
+        f"{args.trigger_latency:g} s, cancels of {args.cancel_latency:g} s, "
+        f"max_running={args.max_running}, "
         f"given up after {args.after:g} s\n"
     )
     print_table(
@@ -308,6 +328,7 @@ def main() -> None:
             "mismatches",
             "wrongly cancelled",
             "s",
+            "cancels",
             "caller saw",
         ],
         rows,

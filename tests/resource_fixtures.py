@@ -15,7 +15,7 @@ import pytest
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.testing import Emulator
-from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
+from airbyte_async.testing.pytest_plugin import TEST_CANCEL_LATENCY, TEST_TRIGGER_LATENCY
 
 VERSIONS = ["0.50", "head"]
 
@@ -38,6 +38,7 @@ async def emu(version: str, emulator_options: dict[str, Any]) -> AsyncIterator[E
     options = {
         "sync_duration": (0.01, 0.02),
         "trigger_latency": TEST_TRIGGER_LATENCY,
+        "cancel_latency": TEST_CANCEL_LATENCY,
         "record_requests": True,
         **emulator_options,
     }

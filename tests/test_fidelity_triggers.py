@@ -61,18 +61,25 @@ async def test_a_trigger_answers_with_the_job_running_and_its_first_attempt(
 
 
 @VERSIONS
-async def test_a_reset_answers_with_the_job_running(
+async def test_a_reset_answers_once_its_job_exists(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
 ) -> None:
-    """connections/reset takes the same path as a sync and answers once it runs (6.3b)."""
+    """
+    connections/reset answers as soon as the workflow shows a new job id, the job still
+    pending and without attempts: ``TemporalClient.resetConnection`` loops on ``getNewJobId``,
+    not on ``isWorkflowStateRunning`` as a sync does (airbytehq/airbyte-platform
+    ``airbyte-commons-temporal/.../TemporalClient.kt``; the same loop in the 0.x Java
+    ``TemporalClient``). On a clock that never moves, the job never runs.
+    """
     emu = await airbyte_emulator_factory(
-        airbyte_version=version, connections=1, trigger_latency=0.05, sync_duration=(30, 30)
+        airbyte_version=version, connections=1, clock=ManualClock(), trigger_latency=0.2
     )
-    answer = await call(http, emu, "connections/reset", {"connectionId": emu.connection_ids[0]})
+    with anyio.fail_after(5):
+        answer = await call(http, emu, "connections/reset", {"connectionId": emu.connection_ids[0]})
     assert answer.status == 200
     assert answer.json["job"]["configType"] == "reset_connection"
-    assert answer.json["job"]["status"] == "running"
-    assert answer.json["attempts"][0]["attempt"]["status"] == "running"
+    assert answer.json["job"]["status"] == "pending"
+    assert answer.json["attempts"] == []
 
 
 async def test_the_job_exists_pending_before_its_trigger_answers(

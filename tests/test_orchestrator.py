@@ -24,7 +24,7 @@ from airbyte_async.orchestrator import (
 from airbyte_async.resources._backend import ConfigBackend
 from airbyte_async.resources._public_backend import PublicBackend
 from airbyte_async.testing import Emulator, ManualClock
-from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
+from airbyte_async.testing.pytest_plugin import TEST_CANCEL_LATENCY, TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
 
@@ -42,6 +42,7 @@ async def start() -> AsyncIterator[Start]:
             options.setdefault("sync_duration", (0.05, 0.15))
             manual = isinstance(options.get("clock"), ManualClock)
             options.setdefault("trigger_latency", 0.0 if manual else TEST_TRIGGER_LATENCY)
+            options.setdefault("cancel_latency", 0.0 if manual else TEST_CANCEL_LATENCY)
             emu = await stack.enter_async_context(Emulator(**options))
             client = await stack.enter_async_context(
                 AirbyteClient(emu.url, auth=NoAuth(), env={}, max_connections=max_connections)

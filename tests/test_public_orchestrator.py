@@ -49,7 +49,7 @@ from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.orchestrator import Outcome
 from airbyte_async.resources._public_backend import PublicBackend
 from airbyte_async.testing import Emulator, Fault, ManualClock
-from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
+from airbyte_async.testing.pytest_plugin import TEST_CANCEL_LATENCY, TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
 
@@ -76,6 +76,7 @@ async def start() -> AsyncIterator[Start]:
             options.setdefault("sync_duration", (0.05, 0.15))
             manual = isinstance(options.get("clock"), ManualClock)
             options.setdefault("trigger_latency", 0.0 if manual else TEST_TRIGGER_LATENCY)
+            options.setdefault("cancel_latency", 0.0 if manual else TEST_CANCEL_LATENCY)
             options.setdefault("airbyte_version", "head")
             emu = await stack.enter_async_context(Emulator(**options))
             client = AirbyteClient(

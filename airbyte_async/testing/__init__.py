@@ -5,7 +5,8 @@ An Airbyte Config API emulator for tests, benchmarks and demos.
 ``emu.url`` (the API is under ``/api/v1``); ``emu.stats()`` tells what really happened.
 Triggers answer once their job runs, after ``trigger_latency`` (0.2 s by default), which grows
 with the load past ``trigger_capacity``; past ``trigger_overload`` they get 503 (see
-``_load``). ``clock=ManualClock()`` lets a test move time by hand.
+``_load``). Cancels answer once their job stopped, after ``cancel_latency`` (0.2 s).
+``clock=ManualClock()`` lets a test move time by hand.
 """
 
 from ._auth import RequireBasic, RequireBearer, RequireClientCredentials

@@ -28,7 +28,13 @@ from ._errors import ApiError, error_body, invalid_input, unreadable
 from ._faults import Fault, FaultInjector
 from ._load import Overloaded
 from ._public_routes import PREFIX as PUBLIC_PREFIX
-from ._public_routes import PublicApi, is_open, public_route_key, unexpected_problem
+from ._public_routes import (
+    PublicApi,
+    invalid_api_key,
+    is_open,
+    public_route_key,
+    unexpected_problem,
+)
 from ._routes import Api, Route, check_route
 from ._stats import RecordedRequest
 from ._validate import MISSING, problems, request_shape
@@ -165,6 +171,7 @@ class Http:
             except ValueError:
                 parsed = None
         _INCOMING.set(_Incoming(route, raw, parsed))
+        self.api.catch_up()
         observer = self.api.observer
         observer.request_started(RecordedRequest(request.method, route, parsed, bool(raw)))
         try:
@@ -316,6 +323,8 @@ class Http:
             ok = self._token_ok(header, route)
         if ok:
             return None
+        if route.startswith(PUBLIC_PREFIX + "/") and self.version == "head":
+            return invalid_api_key()
         return web.Response(status=401, headers={"WWW-Authenticate": "Bearer"})
 
     def _token_ok(self, header: str | None, route: str) -> bool:

@@ -56,6 +56,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="most triggers held at once; one more gets 503 and creates no job",
     )
     parser.add_argument(
+        "--cancel-latency",
+        type=float,
+        default=0.2,
+        help="seconds jobs/cancel takes to stop a running job and answer (default 0.2)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        action="store_true",
+        help="start the syncs of connections on a basic schedule, as Airbyte's scheduler does",
+    )
+    parser.add_argument(
         "--auth",
         metavar="SPEC",
         help="basic:USER:PASS, bearer:TOKEN or credentials:ID:SECRET (default: no auth)",
@@ -88,6 +99,8 @@ def _emulator(args: argparse.Namespace) -> Emulator:
         trigger_latency=args.trigger_latency,
         trigger_capacity=args.trigger_capacity,
         trigger_overload=args.trigger_overload,
+        cancel_latency=args.cancel_latency,
+        scheduler=args.scheduler,
         auth=auth,
         faults=parse_faults(args.faults) if args.faults else None,
         host=args.host,

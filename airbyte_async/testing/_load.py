@@ -1,15 +1,22 @@
 """
-The trigger load model: how long ``connections/sync`` and ``connections/reset`` take, and when
-the server turns them away.
+The trigger load model: how long ``connections/sync`` and ``connections/reset`` take to start
+their job, and when the server turns them away.
 
-A real trigger answers only once the job runs (API-FACTS 6.3b): a few hundred milliseconds on a
-quiet server, seconds on a busy one. The emulator models that with three settings:
+A real sync trigger answers only once the job runs (API-FACTS 6.3b): a few hundred milliseconds
+on a quiet server, seconds on a busy one. (A reset, and the public API's ``POST /jobs``, answer
+once the job exists; it runs that much later.) The emulator models that with three settings:
 
 - ``trigger_latency`` (seconds, default 0.2): how long one trigger takes on a quiet server.
-- ``trigger_capacity`` (triggers, default None = unbounded): how many triggers the server
+- ``trigger_capacity`` (calls, default None = unbounded): how many triggers the server
   starts at once at that latency. With *n* triggers in flight beyond it, a new one takes
   ``trigger_latency * n / trigger_capacity``: the server starts at most
   ``trigger_capacity / trigger_latency`` jobs a second, and whatever comes faster queues.
+  Cancels share it: airbyte-server runs ``connections/sync``, ``connections/reset`` and
+  ``jobs/cancel`` on one scheduler executor, a fixed pool of 25 threads by default
+  (airbytehq/airbyte-platform ``ConnectionApiController``, ``JobsApiController``:
+  ``@ExecuteOn(AirbyteTaskExecutors.SCHEDULER)``; ``airbyte-server/src/main/resources/
+  application.yml``: ``SCHEDULER_TASK_EXECUTOR_THREADS:25``), so the *n* counts the cancels
+  waiting for their job to stop too, and a cancel's ``cancel_latency`` stretches the same way.
 - ``trigger_overload`` (triggers, default None = never): the most triggers the server holds at
   once. One more is answered 503 (an ingress's HTML page, no ``Retry-After``) at once, and no
   job is created.
@@ -52,13 +59,18 @@ class TriggerLoad:
         if capacity is not None and overload is not None and overload < capacity:
             raise ValueError("trigger_overload must not be below trigger_capacity")
 
-    def admit(self, in_flight: int) -> float:
+    def admit(self, in_flight: int, *, cancels: int = 0) -> float:
         """
-        Seconds a trigger takes when *in_flight* triggers (itself included) are being handled;
-        raises :class:`Overloaded` past the overload bound.
+        Seconds a trigger takes when *in_flight* triggers (itself included) and *cancels*
+        cancels are being handled; raises :class:`Overloaded` past the overload bound (of
+        triggers).
         """
         if self.overload is not None and in_flight > self.overload:
             raise Overloaded
-        if self.capacity is None or in_flight <= self.capacity:
-            return self.latency
-        return self.latency * in_flight / self.capacity
+        return self.latency * self.stretch(in_flight + cancels)
+
+    def stretch(self, held: int) -> float:
+        """How many times slower than on a quiet server a call is with *held* scheduler calls."""
+        if self.capacity is None or held <= self.capacity:
+            return 1.0
+        return held / self.capacity

@@ -28,7 +28,7 @@ from . import _render as render
 from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS, ConnectorDefinition, mask_secrets
 from ._errors import ApiError
 from ._load import Overloaded
-from ._routes import Api
+from ._routes import Api, cancel
 from ._state import Actor, Connection, Job, JobQuery, Workspace
 from ._validate import (
     STR,
@@ -45,6 +45,7 @@ __all__ = [
     "PREFIX",
     "Problem",
     "PublicApi",
+    "invalid_api_key",
     "is_open",
     "public_route_key",
     "unexpected_problem",
@@ -818,7 +819,7 @@ class PublicApi:
         try:
             # The public API answers once the job exists, not once it runs (returnAfterJobId,
             # API-FACTS 6.3): the load model delays the job's start, not the answer.
-            latency = self.api.load.admit(in_flight)
+            latency = self.api.load.admit(in_flight, cancels=observer.cancels_in_flight)
             created = self.api.state.trigger(connection.connection_id, config_type, latency=latency)
         except Overloaded:
             observer.triggers_rejected += 1
@@ -843,11 +844,14 @@ class PublicApi:
 
     @public("DELETE", "/jobs/{jobId}")
     async def jobs_cancel(self, call: Call) -> Json:
-        """JobResponse of the cancelled job; 409 when it is not running any more."""
+        """
+        JobResponse of the cancelled job, once it stopped (the Config API's cancel, API-FACTS
+        6.3b); 409 when it is not running any more.
+        """
         job = self._job(call.params["jobId"])
         if job.is_terminal(self._now):
             raise state_conflict("Job is not currently running")
-        return job_response(self.api.state.cancel(job.job_id), self._now)
+        return job_response(await cancel(self.api, job.job_id), self._now)
 
     @public("GET", "/jobs")
     async def jobs_list(self, call: Call) -> Json:
@@ -925,6 +929,19 @@ def _actor_routes(kind: str) -> None:
 
 _actor_routes("source")
 _actor_routes("destination")
+
+
+def invalid_api_key() -> web.Response:
+    """
+    401 ``InvalidApiKeyProblemResponse``: a public route called without valid credentials
+    (API-FACTS 6.4; airbytehq/airbyte-platform ``airbyte-api/problems-api/src/main/openapi/
+    api-problems.yaml``, whose defaults give the type, title and detail).
+    """
+    detail = "The API key in the Authorization header is invalid."
+    problem = Problem(401, f"{_ERRORS}#invalid-api-key", "invalid-api-key", detail)
+    response = _problem_response(problem)
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 def unexpected_problem(status: int, message: str) -> web.Response:

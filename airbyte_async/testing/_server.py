@@ -98,11 +98,17 @@ class Emulator:
     It pre-loads *workspaces* workspaces and *connections* active connections (``conn-00000``
     ...), each with its own Postgres source and S3 destination, spread round-robin.
 
-    ``connections/sync`` and ``connections/reset`` create the job at once and answer when it
-    runs, *trigger_latency* seconds later (0.2 by default, a quiet real server), with the job
-    ``running`` and its first attempt (API-FACTS 6.3b). *trigger_capacity* and
+    ``connections/sync`` creates the job at once and answers when it runs, *trigger_latency*
+    seconds later (0.2 by default, a quiet real server), with the job ``running`` and its first
+    attempt (API-FACTS 6.3b); ``connections/reset`` and the public ``POST /jobs`` answer once
+    the job exists, pending, and it runs as late. *trigger_capacity* and
     *trigger_overload* make that latency grow with the triggers in flight and turn away the
-    excess with 503 (see ``_load``). With *pending_duration*, the job then stays pending
+    excess with 503 (see ``_load``). ``jobs/cancel`` (and the public ``DELETE /jobs/{jobId}``)
+    answers once the job has stopped, *cancel_latency* seconds later (0.2 by default), as the
+    real call waits while the connection's workflow still runs (API-FACTS 6.3b); the job runs
+    until then. With *scheduler*, connections on a ``basic`` schedule get their syncs started
+    as Airbyte's scheduler starts them (see ``_schedule``; off by default, so a test sees only
+    the jobs it started). With *pending_duration*, the job then stays pending
     (queued, then pending, on head) that long before it runs, and the trigger answers with it
     pending, as head's capacity-bound path does. Jobs run for a seeded uniform draw from
     *sync_duration* and fail at *failure_rate*. *auth* is None (open) or a ``Require*``
@@ -128,6 +134,8 @@ class Emulator:
     trigger_latency: float = attrs.field(default=0.2, validator=_non_negative)
     trigger_capacity: int | None = None
     trigger_overload: int | None = None
+    cancel_latency: float = attrs.field(default=0.2, validator=_non_negative)
+    scheduler: bool = False
     auth: AuthPolicy | None = None
     record_requests: bool = False
     _initial_faults: Sequence[Fault | Mapping[str, Any]] | None = attrs.field(
@@ -194,6 +202,8 @@ class Emulator:
                 capacity=self.trigger_capacity,
                 overload=self.trigger_overload,
             ),
+            cancel_latency=self.cancel_latency,
+            scheduler=self.scheduler,
         )
         self._http = Http(
             self._api,
@@ -338,6 +348,7 @@ class Emulator:
 
     def job_status(self, job_id: int) -> str:
         """The job's status now. Raises KeyError for an unknown id."""
+        self._api.catch_up()
         try:
             job = self._state.job(job_id)
         except ApiError:
@@ -346,6 +357,7 @@ class Emulator:
 
     def stats(self) -> EmulatorStats:
         """What happened since the start or the last :meth:`reset_stats`."""
+        self._api.catch_up()
         start = self._observer.window_start
         now = self._state.clock()
         jobs = self._state.jobs_since(start)
@@ -369,6 +381,8 @@ class Emulator:
             since=start,
             triggers_rejected=self._observer.triggers_rejected,
             trigger_timeline=tuple(self._observer.trigger_timeline),
+            max_in_flight_cancels=self._observer.max_cancels_in_flight,
+            cancels_in_flight=self._observer.cancels_in_flight,
         )
 
     def _stats_json(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ cancellation changes a job afterwards. Invalid operations raise
 from __future__ import annotations
 
 import bisect
+import heapq
 import random
 import re
 import time
@@ -29,6 +30,7 @@ from ._catalog import (
     merge_masked,
 )
 from ._errors import bad_config, conflict, internal, not_found
+from ._schedule import basic_interval, next_start
 
 __all__ = [
     "CANCELLED",
@@ -327,6 +329,8 @@ class State:
     _jobs: list[Job] = attrs.field(factory=list)
     _jobs_by_connection: dict[str, list[int]] = attrs.field(factory=dict)
     _by_final: list[tuple[float, int]] = attrs.field(factory=list)
+    #: When each connection's basic schedule (or its activation) took effect, by id.
+    _scheduled_since: dict[str, float] = attrs.field(factory=dict)
     _ids: random.Random = attrs.field(init=False)
     _plans_rng: random.Random = attrs.field(init=False)
     window_start: float = attrs.field(init=False, default=0.0)
@@ -524,6 +528,7 @@ class State:
             settings=dict(settings or {}),
         )
         self.connections[connection.connection_id] = connection
+        self._note_schedule(connection, None)
         return connection
 
     def connection(self, connection_id: str) -> Connection:
@@ -535,8 +540,19 @@ class State:
 
     def replace_connection(self, connection: Connection) -> Connection:
         """Store an updated connection."""
+        old = self.connections.get(connection.connection_id)
         self.connections[connection.connection_id] = connection
+        self._note_schedule(connection, old)
         return connection
+
+    def _note_schedule(self, new: Connection, old: Connection | None) -> None:
+        """Restart the scheduler's clock of *new* when its schedule or status changed."""
+        cid = new.connection_id
+        schedule = (new.status, new.schedule_type, new.schedule_data)
+        if basic_interval(*schedule) is None:
+            self._scheduled_since.pop(cid, None)
+        elif old is None or (old.status, old.schedule_type, old.schedule_data) != schedule:
+            self._scheduled_since[cid] = self.clock()
 
     def delete_connection(self, connection_id: str) -> None:
         """Mark the connection ``deprecated`` and cancel its running job."""
@@ -571,7 +587,36 @@ class State:
             raise conflict(f"A sync is already running for: {connection_id}")
         return self._add_job(connection, config_type, latency)
 
-    def _add_job(self, connection: Connection, config_type: str, latency: float) -> Job:
+    def run_schedules(self, *, latency: float) -> None:
+        """
+        Create every job the scheduler started by now (see ``_schedule``), each at the instant
+        it was due and running *latency* later, all in time order.
+        """
+        now = self.clock()
+        due: list[tuple[float, str]] = []
+        for cid in self._scheduled_since:
+            if (at := self._scheduled_start(cid)) is not None and at <= now:
+                heapq.heappush(due, (at, cid))
+        while due:
+            at, cid = heapq.heappop(due)
+            self._add_job(self.connections[cid], "sync", latency, at=at)
+            if (at := self._scheduled_start(cid)) is not None and at <= now:
+                heapq.heappush(due, (at, cid))
+
+    def _scheduled_start(self, connection_id: str) -> float | None:
+        c = self.connections[connection_id]
+        interval = basic_interval(c.status, c.schedule_type, c.schedule_data)
+        if interval is None:
+            return None
+        ids = self._jobs_by_connection.get(connection_id)
+        latest = self._jobs[ids[-1] - 1].final_at if ids else None
+        last = self.last_replication_job(connection_id)
+        started = None if last is None else last.running_at
+        return next_start(interval, self._scheduled_since[connection_id], started, latest)
+
+    def _add_job(
+        self, connection: Connection, config_type: str, latency: float, *, at: float | None = None
+    ) -> Job:
         rng = self._plans_rng
         duration = rng.uniform(*self.sync_duration)
         failed = rng.random() < self.failure_rate
@@ -587,7 +632,7 @@ class State:
             outcome = plan.outcome
         if config_type != "sync":
             outcome, records = "succeeded", 0
-        now = self.clock()
+        now = self.clock() if at is None else at
         running_at = now + latency + self.pending_duration
         queued_at = None
         if self.version == "head" and self.pending_duration > 0:
@@ -631,11 +676,14 @@ class State:
         """The connection's jobs, oldest first."""
         return [self._jobs[i - 1] for i in self._jobs_by_connection.get(connection_id, ())]
 
-    def cancel(self, job_id: int) -> Job:
+    def cancel(self, job_id: int, *, latency: float = 0.0) -> float:
         """
         ``jobs/cancel`` as the real server does it (API-FACTS 6.3b): the job only names its
-        connection, whose current job, if any, is cancelled, whatever id was sent; the
-        requested job is then read again. 500 for an unknown job or a deleted connection.
+        connection, whose current job, if any, is cancelled, whatever id was sent. The
+        cancellation takes *latency* seconds to stop the job (unless it ends first); until
+        then it still runs. Returns when the connection's workflow stops running (now when it
+        runs no job), the moment the real call reads the requested job again. 500 for an
+        unknown job or a deleted connection.
         """
         job = self.job(job_id)
         connection = self.connection(job.connection_id)
@@ -644,14 +692,19 @@ class State:
                 f"The connection manager workflow for connection {connection.connection_id} "
                 "is deleted, so no further operations cannot be performed on it."
             )
-        if (current := self.active_job(connection.connection_id)) is not None:
-            self._end(current)
-        return self.job(job_id)
+        current = self.active_job(connection.connection_id)
+        if current is None:
+            return self.clock()
+        self._end(current, self.clock() + latency)
+        return self._jobs[current.job_id - 1].final_at
 
-    def _end(self, job: Job) -> None:
-        """Cancel a job that is not terminal, now."""
+    def _end(self, job: Job, at: float | None = None) -> None:
+        """Cancel a job that is not terminal at *at* (now by default), unless it ends first."""
+        at = self.clock() if at is None else at
+        if at >= job.final_at:
+            return
         self._by_final.remove((job.final_at, job.job_id))
-        cancelled = attrs.evolve(job, cancelled_at=self.clock())
+        cancelled = attrs.evolve(job, cancelled_at=at)
         self._jobs[job.job_id - 1] = cancelled
         bisect.insort(self._by_final, (cancelled.final_at, job.job_id))
 

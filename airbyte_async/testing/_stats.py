@@ -36,7 +36,9 @@ class EmulatorStats:
     connection in one batch means a duplicate trigger; none means a miss); ``job_statuses``
     gives each of those jobs' status now; ``max_concurrent_jobs`` is the exact peak of jobs
     non-terminal at one instant; the ``max_in_flight_*`` peaks count HTTP requests and
-    ``connections/sync`` triggers being handled at once; ``triggers_rejected`` counts triggers
+    ``connections/sync`` triggers being handled at once, ``max_in_flight_cancels`` the cancels
+    (``jobs/cancel``, the public ``DELETE /jobs/{jobId}``) waiting for their job to stop at
+    once; ``triggers_rejected`` counts triggers
     answered 503 by the load model and ``trigger_timeline`` lists each change of the triggers in
     flight as ``(epoch seconds, count after it)``, starting with the count at the window's start.
     """
@@ -60,6 +62,9 @@ class EmulatorStats:
     since: float
     triggers_rejected: int = 0
     trigger_timeline: tuple[tuple[float, int], ...] = ()
+    max_in_flight_cancels: int = 0
+    #: Cancels being handled when the snapshot was taken.
+    cancels_in_flight: int = 0
 
     def triggers_in_flight(self, bucket: float = 1.0) -> list[tuple[float, int]]:
         """
@@ -103,6 +108,8 @@ class EmulatorStats:
             "since": self.since,
             "triggers_rejected": self.triggers_rejected,
             "trigger_timeline": [list(point) for point in self.trigger_timeline],
+            "max_in_flight_cancels": self.max_in_flight_cancels,
+            "cancels_in_flight": self.cancels_in_flight,
         }
 
 
@@ -119,6 +126,8 @@ class Observer:
     max_in_flight: int = 0
     syncs_in_flight: int = 0
     max_syncs_in_flight: int = 0
+    cancels_in_flight: int = 0
+    max_cancels_in_flight: int = 0
     restarts: int = 0
     triggers_rejected: int = 0
     trigger_timeline: list[tuple[float, int]] = attrs.field(factory=list)
@@ -152,6 +161,15 @@ class Observer:
         self.syncs_in_flight -= 1
         self.trigger_timeline.append((now, self.syncs_in_flight))
 
+    def cancel_started(self) -> None:
+        """Count a cancel being handled."""
+        self.cancels_in_flight += 1
+        self.max_cancels_in_flight = max(self.max_cancels_in_flight, self.cancels_in_flight)
+
+    def cancel_finished(self) -> None:
+        """Count a cancel answered (or failed)."""
+        self.cancels_in_flight -= 1
+
     def reset(self, now: float) -> None:
         """Start a new window: counters and peaks restart from what is in flight now."""
         self.window_start = now
@@ -160,6 +178,7 @@ class Observer:
         self.by_route.clear()
         self.max_in_flight = self.in_flight
         self.max_syncs_in_flight = self.syncs_in_flight
+        self.max_cancels_in_flight = self.cancels_in_flight
         self.restarts = 0
         self.triggers_rejected = 0
         self.trigger_timeline = [(now, self.syncs_in_flight)]

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from . import actors, applications, connections, definitions, instance, jobs, workspaces
 from .core import ROUTES, Api, Reply, Route, add, check_route, route
+from .jobs import cancel
 
-__all__ = ["ROUTES", "Api", "Reply", "Route", "add", "check_route", "route"]
+__all__ = ["ROUTES", "Api", "Reply", "Route", "add", "cancel", "check_route", "route"]
 
 _AREAS = (actors, applications, connections, definitions, instance, jobs, workspaces)

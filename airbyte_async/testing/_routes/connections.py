@@ -164,15 +164,17 @@ def _connection_matches(api: Api, c: Connection, search: Body) -> bool:
     return True
 
 
-async def _trigger(api: Api, body: Body, config_type: str) -> Reply:
+async def _trigger(api: Api, body: Body, config_type: str, *, until_running: bool) -> Reply:
     in_flight = api.observer.sync_started(api.now)
     try:
         try:
-            latency = api.load.admit(in_flight)
+            latency = api.load.admit(in_flight, cancels=api.observer.cancels_in_flight)
         except Overloaded:
             api.observer.triggers_rejected += 1
             raise
         created = api.state.trigger(body["connectionId"], config_type, latency=latency)
+        if not until_running:
+            return Reply(render.job_info(created, api.version, api.now, api.log_format))
         # The real server answers once the workflow runs the job (API-FACTS 6.3b): the
         # snapshot is taken then, never earlier than the job's start.
         await api.clock.sleep(latency)
@@ -189,13 +191,19 @@ async def connections_sync(api: Api, body: Body) -> Reply:
     JobInfoRead of a new sync job, answered once it runs; 409 while one runs, 500 for an
     inactive connection, 503 past the load model's overload bound.
     """
-    return await _trigger(api, body, "sync")
+    return await _trigger(api, body, "sync", until_running=True)
 
 
 @route("/v1/connections/reset")
 async def connections_reset(api: Api, body: Body) -> Reply:
-    """JobInfoRead of a new reset job, answered once it runs; 409 while a job runs."""
-    return await _trigger(api, body, "reset_connection")
+    """
+    JobInfoRead of a new reset job, answered once the job exists, still pending (it runs
+    after the trigger latency); 409 while a job runs. Unlike a sync, the real call waits only
+    for a new job id: ``TemporalClient.resetConnection`` signals the workflow, then loops on
+    ``getNewJobId`` (airbytehq/airbyte-platform ``airbyte-commons-temporal``, the same in the
+    0.x Java ``TemporalClient``).
+    """
+    return await _trigger(api, body, "reset_connection", until_running=False)
 
 
 @route("/v1/connections/status", SINCE_050)

@@ -67,6 +67,10 @@ class Api:
     auth: AuthPolicy | None = None
     minter: TokenMinter | None = None
     load: TriggerLoad = attrs.field(factory=TriggerLoad)
+    #: Seconds a cancel takes to stop its job, as the real call waits for it (API-FACTS 6.3b).
+    cancel_latency: float = 0.2
+    #: Start the jobs of basic schedules, as Airbyte's scheduler does (see ``_schedule``).
+    scheduler: bool = False
     clock: Clock = attrs.field(factory=WallClock)
     base_url: str = ""
     #: Encoded connections by id, and encoded catalogs by object id (see ``connections``).
@@ -77,6 +81,11 @@ class Api:
     def now(self) -> float:
         """The clock's reading."""
         return self.clock()
+
+    def catch_up(self) -> None:
+        """With *scheduler*, create the scheduled jobs due by now; before any request acts."""
+        if self.scheduler:
+            self.state.run_schedules(latency=self.load.latency)
 
 
 Handler = Callable[[Api, Body], Awaitable[Reply]]

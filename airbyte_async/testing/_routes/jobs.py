@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .. import _render as render
 from .._errors import internal
-from .._state import JobQuery
+from .._state import Job, JobQuery
 from .._validate import parse_datetime
 from .core import SINCE_050, Api, Body, Reply, route
 
@@ -32,13 +32,34 @@ async def jobs_get_without_logs(api: Api, body: Body) -> Reply:
     return Reply(render.job_info(found, api.version, api.now, api.log_format, logs=False))
 
 
+async def cancel(api: Api, job_id: int) -> Job:
+    """
+    Cancel as ``SchedulerHandler.cancelJob`` does (API-FACTS 6.3b): signal the job's
+    connection, wait while its workflow still runs (its current job stops *cancel_latency*
+    seconds later, unless it ends first, and later past the load model's capacity, which
+    triggers and cancels share), then read the requested job again. The Config API's
+    ``jobs/cancel`` and the public ``DELETE /jobs/{jobId}`` both go through it.
+    """
+    observer = api.observer
+    observer.cancel_started()
+    try:
+        held = observer.syncs_in_flight + observer.cancels_in_flight
+        latency = api.cancel_latency * api.load.stretch(held)
+        stops_at = api.state.cancel(job_id, latency=latency)
+        await api.clock.sleep(max(0.0, stops_at - api.now))
+        return api.state.job(job_id)
+    finally:
+        observer.cancel_finished()
+
+
 @route("/v1/jobs/cancel")
 async def jobs_cancel(api: Api, body: Body) -> Reply:
     """
-    Always 200: the connection's current job is cancelled, whatever id was sent, and the
-    requested job is read again (API-FACTS 6.3b); 500 for a deleted connection.
+    Always 200, once the job stopped: the connection's current job is cancelled, whatever id
+    was sent, and the requested job is read again (API-FACTS 6.3b); 500 for a deleted
+    connection.
     """
-    cancelled = api.state.cancel(body["id"])
+    cancelled = await cancel(api, body["id"])
     return Reply(render.job_info(cancelled, api.version, api.now, api.log_format))
 
 

@@ -1,0 +1,256 @@
+"""
+Fidelity: a cancel takes time, on both APIs, and the public trigger does not wait for its job
+to run (API-FACTS 6.3 and 6.3b).
+
+``SchedulerHandler.cancelJob`` signals the connection's workflow, then waits while the workflow
+still reports running (``TemporalClient.startNewCancellation``: ``Thread.sleep`` of
+``DELAY_BETWEEN_QUERY_MS`` while ``isWorkflowStateRunning``) before it reads the requested job
+again. The public ``DELETE /jobs/{jobId}`` goes through the same call (``JobService.cancelJob``).
+The tests move a :class:`ManualClock` by hand, so none of them measures time.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import anyio
+import emulator_support
+import pytest
+from emulator_support import Answer, call, sync
+
+from airbyte_async.testing import Emulator, ManualClock, pytest_plugin
+from airbyte_async.testing._cli import _emulator, add_arguments
+
+pytestmark = pytest.mark.anyio
+
+airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
+Factory = pytest_plugin.EmulatorFactory
+http = emulator_support.http
+
+
+async def public(
+    http: aiohttp.ClientSession, emu: Emulator, method: str, path: str, body: Any = None
+) -> Answer:
+    """One request to ``/api/public/v1<path>``."""
+    url = f"{emu.url}/api/public/v1{path}"
+    async with http.request(method, url, json=body) as response:
+        text = await response.text()
+        parsed = await response.json(content_type=None) if text else None
+        return Answer(response.status, response.headers, parsed, text)
+
+
+async def cancels_held(emu: Emulator, count: int) -> None:
+    """Wait until the emulator holds *count* cancels at once (ground truth, not the API)."""
+    with anyio.fail_after(5):
+        while True:
+            if emu.stats().max_in_flight_cancels >= count:
+                return
+            await anyio.sleep(0.01)
+
+
+async def while_waiting(
+    emu: Emulator, send: Callable[[], Awaitable[Answer]], during: Callable[[], Awaitable[None]]
+) -> Answer:
+    """
+    Send a cancel with *send*; once the emulator holds it, run *during* (the cancel has not
+    answered yet), then move the clock past the cancel latency; the cancel's answer.
+    """
+    clock = emu.clock
+    assert isinstance(clock, ManualClock)
+    answers: list[Answer] = []
+
+    async def cancel() -> None:
+        answers.append(await send())
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(cancel)
+        await cancels_held(emu, 1)
+        await during()
+        assert answers == []
+        clock.advance(emu.cancel_latency)
+    return answers[0]
+
+
+async def running_job(http: aiohttp.ClientSession, emu: Emulator) -> tuple[str, int]:
+    """A connection of *emu* and the id of its running 60 s job."""
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=60)
+    return cid, (await sync(http, emu, cid))["job"]["id"]
+
+
+@pytest.mark.parametrize("version", ["0.40", "0.50", "head"])
+async def test_a_cancel_answers_once_its_job_stopped_and_the_job_runs_until_then(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    jobs/cancel answers only once the workflow stops running, with the job cancelled; while it
+    waits, the job still reads running and a trigger meets the running workflow: 409 (API-FACTS
+    6.3b, ``TemporalClient.startNewCancellation`` loops while ``isWorkflowStateRunning``; 6.3).
+    """
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=1, clock=ManualClock(), cancel_latency=0.2
+    )
+    cid, job_id = await running_job(http, emu)
+
+    async def during() -> None:
+        read = await call(http, emu, "jobs/get", {"id": job_id})
+        assert read.json["job"]["status"] == "running"
+        again = await call(http, emu, "connections/sync", {"connectionId": cid})
+        assert again.status == 409
+
+    answer = await while_waiting(
+        emu, lambda: call(http, emu, "jobs/cancel", {"id": job_id}), during
+    )
+    assert answer.status == 200
+    assert answer.json["job"]["status"] == "cancelled"
+    assert emu.job_status(job_id) == "cancelled"
+
+
+async def test_a_job_that_ends_while_its_cancel_waits_keeps_its_outcome(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    A job that ends on its own before the cancel stops it is not cancelled: the answer (the
+    job re-read once the workflow stopped running) carries its real status (API-FACTS 6.3b).
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(connections=1, clock=clock, cancel_latency=0.2)
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=0.1, outcome="failed")
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+
+    async def during() -> None:
+        pass
+
+    answer = await while_waiting(
+        emu, lambda: call(http, emu, "jobs/cancel", {"id": job_id}), during
+    )
+    assert answer.json["job"]["status"] == "failed"
+    assert emu.job_status(job_id) == "failed"
+
+
+async def test_a_second_cancel_waits_for_the_first_ones_stop(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    A cancel sent while another one waits does not push the stop back: both answer once the
+    workflow stopped, with the job cancelled (API-FACTS 6.3b: each call waits while the
+    workflow still runs).
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(connections=1, clock=clock, cancel_latency=0.2)
+    _, job_id = await running_job(http, emu)
+    answers: list[Answer] = []
+
+    async def cancel() -> None:
+        answers.append(await call(http, emu, "jobs/cancel", {"id": job_id}))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(cancel)
+        await cancels_held(emu, 1)
+        clock.advance(0.1)
+        tg.start_soon(cancel)
+        await cancels_held(emu, 2)
+        assert answers == []
+        # Past the first cancel's stop (0.2 s), short of a stop the second would set (0.3 s).
+        clock.advance(0.15)
+    assert [a.json["job"]["status"] for a in answers] == ["cancelled", "cancelled"]
+
+
+async def test_the_public_cancel_takes_the_same_wait(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    ``DELETE /jobs/{jobId}`` goes through the same cancellation (``JobService.cancelJob`` calls
+    ``SchedulerHandler.cancelJob``; API-FACTS 6.3b, 7): it answers once the job stopped, and
+    the job reads running until then.
+    """
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head", connections=1, clock=ManualClock(), cancel_latency=0.2
+    )
+    _, job_id = await running_job(http, emu)
+
+    async def during() -> None:
+        read = await public(http, emu, "GET", f"/jobs/{job_id}")
+        assert read.json["status"] == "running"
+
+    answer = await while_waiting(
+        emu, lambda: public(http, emu, "DELETE", f"/jobs/{job_id}"), during
+    )
+    assert answer.status == 200
+    assert answer.json["status"] == "cancelled"
+
+
+async def test_the_public_trigger_answers_once_the_job_exists(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    ``POST /jobs`` (sync) answers as soon as the job exists, pending, without waiting for it
+    to run: the public API passes ``returnAfterJobId = true`` and
+    ``TemporalClient.startNewManualSyncAndWaitForJobId`` returns once the workflow exposes the
+    new job id (API-FACTS 6.3, last point). On a clock that never moves, the job never runs.
+    """
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head", connections=1, clock=ManualClock(), trigger_latency=0.2
+    )
+    body = {"jobType": "sync", "connectionId": emu.connection_ids[0]}
+    with anyio.fail_after(5):
+        answer = await public(http, emu, "POST", "/jobs", body)
+    assert answer.status == 200
+    assert answer.json["status"] == "pending"
+    assert emu.job_status(answer.json["jobId"]) == "pending"
+
+
+def test_the_emulator_defaults_to_a_quiet_servers_cancel_latency() -> None:
+    """
+    Out of the box a cancel takes 0.2 s to stop its job, like a trigger to start one on a
+    quiet server (API-FACTS 6.3b); ``--cancel-latency`` sets it.
+    """
+    assert Emulator().cancel_latency == 0.2
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert _emulator(parser.parse_args([])).cancel_latency == 0.2
+    assert _emulator(parser.parse_args(["--cancel-latency", "1.5"])).cancel_latency == 1.5
+    with pytest.raises(ValueError, match="cancel_latency"):
+        Emulator(cancel_latency=-1)
+
+
+async def test_cancels_share_the_schedulers_capacity_with_triggers(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    With the load model's capacity, a cancel held beside others takes longer, as triggers do:
+    airbyte-server runs ``connections/sync`` and ``jobs/cancel`` on one scheduler executor
+    (``@ExecuteOn(AirbyteTaskExecutors.SCHEDULER)``, 25 threads by default; API-FACTS 6.3b).
+    Two cancels past a capacity of one: the first stops its job after 0.2 s, the second after
+    0.4 s.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        connections=2, clock=clock, cancel_latency=0.2, trigger_capacity=1, sync_duration=(60, 60)
+    )
+    jobs = [(await sync(http, emu, cid))["job"]["id"] for cid in emu.connection_ids]
+    answered: list[int] = []
+    first = anyio.Event()
+
+    async def cancel(job_id: int) -> None:
+        await call(http, emu, "jobs/cancel", {"id": job_id})
+        answered.append(job_id)
+        first.set()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(cancel, jobs[0])
+        await cancels_held(emu, 1)
+        tg.start_soon(cancel, jobs[1])
+        await cancels_held(emu, 2)
+        clock.advance(0.25)
+        with anyio.fail_after(5):
+            await first.wait()
+        assert answered == [jobs[0]]
+        assert emu.job_status(jobs[1]) == "running"
+        clock.advance(0.2)
+    assert answered == jobs
+    assert [emu.job_status(j) for j in jobs] == ["cancelled", "cancelled"]

@@ -1,0 +1,83 @@
+"""
+The orchestrator's give-up path against cancels that take time, as on Airbyte (API-FACTS 6.3b:
+``jobs/cancel`` answers once the job stopped). The emulator runs on a :class:`ManualClock`, so
+a cancel is held until the test moves the clock: how many the server holds at once is counted,
+never timed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import anyio
+import pytest
+
+from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async.orchestrator import _CANCELS_IN_FLIGHT, Orchestrator, Outcome
+from airbyte_async.testing import Emulator, ManualClock
+
+pytestmark = pytest.mark.anyio
+
+#: More running jobs than cancels the orchestrator sends at once.
+JOBS = 2 * _CANCELS_IN_FLIGHT + 10
+
+
+async def _until(done: Callable[[], bool]) -> None:
+    """Wait until *done* holds (ten seconds at most)."""
+    with anyio.fail_after(10):
+        while True:
+            if done():
+                return
+            await anyio.sleep(0.02)
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_give_up_cancels_its_running_jobs_concurrently_and_bounded(api: str) -> None:
+    """
+    Given up with many running jobs, the batch sends its cancels side by side, as many at once
+    as its bound and never more, so the cleanup takes a few cancel latencies rather than one
+    per job; every job ends cancelled.
+    """
+    clock = ManualClock()
+    emulator = Emulator(
+        airbyte_version="head" if api == "public" else "0.50",
+        connections=JOBS,
+        clock=clock,
+        trigger_latency=0.0,
+        cancel_latency=1.0,
+        sync_duration=(600, 600),
+    )
+    async with emulator as emu:
+        client = AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api)
+        async with client:
+            orchestrator = Orchestrator(client, max_running=JOBS, poll_interval=0.05)
+            gave_up = anyio.Event()
+            async with anyio.create_task_group() as tg:
+                scope = anyio.CancelScope()
+
+                async def run() -> None:
+                    with scope:
+                        await orchestrator.run(emu.connection_ids)
+                    gave_up.set()
+
+                tg.start_soon(run)
+                await _until(lambda: emu.stats().jobs_created == JOBS)
+                scope.cancel()
+                await _until(lambda: emu.stats().cancels_in_flight == _CANCELS_IN_FLIGHT)
+                # A move of the clock past the latency answers every cancel the server holds:
+                # one round per wave of cancels sent side by side, one per job if sent in turn.
+                rounds = 0
+                with anyio.fail_after(20):
+                    while not gave_up.is_set():
+                        if emu.stats().cancels_in_flight:
+                            clock.advance(1.0)
+                            rounds += 1
+                        await anyio.sleep(0.02)
+
+    stats = emu.stats()
+    assert stats.max_in_flight_cancels == _CANCELS_IN_FLIGHT
+    assert rounds < JOBS / 4
+    assert set(stats.job_statuses.values()) == {"cancelled"}
+    results = orchestrator.results.values()
+    assert len(results) == JOBS
+    assert all(r.cancel_requested and r.outcome is Outcome.CANCELLED for r in results)
