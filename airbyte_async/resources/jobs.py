@@ -259,20 +259,31 @@ def _light_page(data: Any, route: str) -> tuple[list[Any], int | None]:
     return entries, total if isinstance(total, int) else None
 
 
+_STATUSES = JobStatus._value2member_map_
+
+
 def _change(entry: Any, route: str) -> JobChange:
-    job = entry.get(_JOB_KEY) if isinstance(entry, dict) else None
-    if not isinstance(job, dict):
+    # Runs for every job of every poll: exact class checks, and known statuses by lookup.
+    job = entry.get(_JOB_KEY) if entry.__class__ is dict else None
+    if job.__class__ is not dict:
         raise ResponseValidationError(
             f"$.{_JOBS_KEY}[].{_JOB_KEY}: expected an object", route=route
         )
     job_id, status, updated = job.get(_ID_KEY), job.get(_STATUS_KEY), job.get(_UPDATED_KEY)
-    if not (
-        isinstance(job_id, int) and isinstance(status, str) and isinstance(updated, int | float)
-    ):
+    if not (job_id.__class__ is int and status.__class__ is str and updated.__class__ in _NUMBERS):
         raise ResponseValidationError(
             f"$.{_JOBS_KEY}[].{_JOB_KEY}: expected an id, a status and an update time", route=route
         )
-    return JobChange(job_id, JobStatus(status), float(updated), partial(_full, entry, route))
+    known = _STATUSES.get(status)
+    return JobChange(
+        job_id,
+        JobStatus(status) if known is None else known,  # type: ignore[arg-type]
+        float(updated),
+        partial(_full, entry, route),
+    )
+
+
+_NUMBERS = (int, float)
 
 
 def _full(entry: Any, route: str) -> Job:

@@ -1,0 +1,74 @@
+"""How a poll reads each listed job: three fields checked, the rest only for the jobs wanted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from test_bad_input import Serve, odd_server  # noqa: F401 (a fixture)
+
+from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async.errors import ResponseValidationError
+from airbyte_async.models import JobStatus
+
+pytestmark = pytest.mark.anyio
+
+_SINCE = dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+
+
+def _entry(**job: Any) -> dict[str, Any]:
+    fields = {"id": 7, "configType": "sync", "configId": "c", "createdAt": 1, "updatedAt": 2}
+    return {"job": {**fields, "status": "succeeded", **job}, "attempts": []}
+
+
+async def _changes(url: str) -> Any:
+    async with AirbyteClient(url, auth=NoAuth(), env={}, api="config") as client:
+        return await client.jobs.list_changes(workspace_ids=["w"], updated_at_start=_SINCE)
+
+
+async def test_a_status_this_library_does_not_know_is_kept_and_not_final(
+    odd_server: Serve,  # noqa: F811
+) -> None:
+    """A listed job whose status is new to this library keeps it, and is not final."""
+    url = await odd_server({"jobs": [_entry(status="paused_for_review")], "totalJobCount": 1})
+
+    [change] = await _changes(url)
+
+    assert change.status == "paused_for_review"
+    assert not change.status.is_terminal
+    assert change.job().status == "paused_for_review"
+
+
+async def test_a_known_status_is_the_enum_member(odd_server: Serve) -> None:  # noqa: F811
+    """A listed job's known status is the JobStatus member itself, stamped in seconds."""
+    url = await odd_server({"jobs": [_entry(status="cancelled", updatedAt=5)]})
+
+    [change] = await _changes(url)
+
+    assert change.status is JobStatus.CANCELLED
+    assert (change.id, change.updated_at) == (7, 5.0)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        _entry(id="7"),
+        _entry(id=True),
+        _entry(status=3),
+        _entry(updatedAt="2026-12-02"),
+        {"attempts": []},
+        {"job": [1]},
+        "job",
+    ],
+)
+async def test_a_listed_job_without_an_id_status_and_time_is_refused(
+    odd_server: Serve,  # noqa: F811
+    entry: Any,
+) -> None:
+    """A listed job whose id, status or update time is missing or of the wrong type raises
+    ResponseValidationError naming where, never a TypeError or AttributeError."""
+    url = await odd_server({"jobs": [entry]})
+
+    with pytest.raises(ResponseValidationError, match=r"\$\.jobs\[\]\.job"):
+        await _changes(url)
