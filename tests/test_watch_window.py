@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -70,3 +71,18 @@ async def test_the_earliest_registration_bounds_the_window(watcher: JobWatcher) 
     watcher.watch(_running(2), None, live_at=_STAMP.timestamp() + 0.3)
 
     assert watcher._since == pytest.approx(_STAMP.timestamp() + 0.2)
+
+
+async def test_the_server_time_is_unknown_until_an_answer_tells_it() -> None:
+    """ConfigBackend.server_now is None before any answer, then never ahead of the server's
+    clock (the emulator's is this machine's): a trigger's send time can only err early."""
+    async with (
+        Emulator(connections=1) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api="config") as client,
+    ):
+        backend = ConfigBackend(client.connections, client.jobs)
+        assert backend.server_now() is None
+        await client.health()
+        now = backend.server_now()
+        assert now is not None
+        assert now <= time.time()
