@@ -325,3 +325,23 @@ async def test_health_is_a_get_with_available(
     emu = await airbyte_emulator_factory(airbyte_version=version)
     assert (await call(http, emu, "health", method="GET")).json == {"available": True}
     assert (await call(http, emu, "health")).status == 405
+
+
+@SINCE_050
+async def test_jobs_of_several_workspaces_count_only_the_page(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    jobs/list_for_workspaces answers totalJobCount as the length of the page it returns, not
+    the number of matches (JobHistoryHandler.listJobsForWorkspaces: totalJobCount(jobs.size()),
+    in 0.50 and head): a client cannot page by it.
+    """
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=5, trigger_latency=0)
+    for cid in emu.connection_ids:
+        await sync(http, emu, cid)
+    body = {"configTypes": ["sync"], "pagination": {"pageSize": 2, "rowOffset": 0}}
+    first = (await call(http, emu, "jobs/list_for_workspaces", body)).json
+    assert (len(first["jobs"]), first["totalJobCount"]) == (2, 2)
+    body["pagination"] = {"pageSize": 2, "rowOffset": 4}
+    last = (await call(http, emu, "jobs/list_for_workspaces", body)).json
+    assert (len(last["jobs"]), last["totalJobCount"]) == (1, 1)

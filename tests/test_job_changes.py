@@ -11,6 +11,7 @@ from test_bad_input import Serve, odd_server  # noqa: F401 (a fixture)
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.errors import ResponseValidationError
 from airbyte_async.models import JobStatus
+from airbyte_async.testing import Emulator
 
 pytestmark = pytest.mark.anyio
 
@@ -72,3 +73,21 @@ async def test_a_listed_job_without_an_id_status_and_time_is_refused(
 
     with pytest.raises(ResponseValidationError, match=r"\$\.jobs\[\]\.job"):
         await _changes(url)
+
+
+async def test_listing_the_jobs_of_workspaces_reads_every_page() -> None:
+    """Every changed job is listed however many pages it takes, though the server counts
+    only the page in totalJobCount (API-FACTS: JobHistoryHandler.listJobsForWorkspaces)."""
+    async with (
+        Emulator(connections=5, sync_duration=(0, 0), trigger_latency=0) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api="config") as client,
+    ):
+        ids = {(await client.connections.sync(connection_id=c)).id for c in emu.connection_ids}
+        workspaces = [w.workspace_id async for w in client.workspaces.list()]
+        changes = await client.jobs.list_changes(
+            workspace_ids=workspaces, updated_at_start=_SINCE, page_size=2
+        )
+        listed = client.jobs.list_for_workspaces(workspace_ids=workspaces, page_size=2)
+
+        assert {c.id for c in changes} == ids
+        assert {job.id async for job in listed} == ids

@@ -450,7 +450,10 @@ def _sum_known(values: Iterable[int | None]) -> int | None:
 
 @attrs.frozen(kw_only=True)
 class JobPage:
-    """One page of a jobs list; *total_count* counts all matching jobs, ignoring paging."""
+    """
+    One page of a jobs list. On ``jobs/list`` *total_count* counts all matching jobs,
+    ignoring paging; ``jobs/list_for_workspaces`` counts only the page (as Airbyte does).
+    """
 
     jobs: tuple[Job, ...]
     total_count: int

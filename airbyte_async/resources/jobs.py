@@ -158,7 +158,10 @@ class Jobs:
         row_offset: int = 0,
         order_by: str | None = None,
     ) -> JobPage:
-        """One page of the jobs of several workspaces (0.50 and later)."""
+        """
+        One page of the jobs of several workspaces (0.50 and later). The server counts only
+        this page in ``total_count``: a page shorter than *page_size* is the last.
+        """
         field, method = _order(order_by)
         body = w.JobListForWorkspacesBody(
             workspace_ids=tuple(workspace_ids),
@@ -196,7 +199,8 @@ class Jobs:
                 order_by=order_by,
             )
 
-        return _all_pages(page, page_size)
+        # totalJobCount counts the page only on this route (JobHistoryHandler).
+        return _all_pages(page, page_size, counted=False)
 
     async def list_changes(
         self,
@@ -232,12 +236,13 @@ class Jobs:
             if not body.workspace_ids:
                 del page[_WORKSPACES_KEY]  # absent: every workspace
             data = await self._request(route, page, idempotent=True)
-            entries, total = _light_page(data, route)
+            entries = _light_page(data, route)
             for entry in entries:
                 change = _change(entry, route)
                 changes.pop(change.id, None)
                 changes[change.id] = change
-            if len(entries) < page_size or (total is not None and offset + len(entries) >= total):
+            # totalJobCount counts this page only, here (JobHistoryHandler): a short page ends.
+            if len(entries) < page_size:
                 return tuple(changes.values())
             # Pages overlap a little: a job updated while we page moves to the end, and the
             # jobs after it move up by one.
@@ -247,16 +252,14 @@ class Jobs:
 _JOB_KEY = "job"
 _JOBS_KEY = "jobs"
 _ID_KEY, _STATUS_KEY, _UPDATED_KEY = (wire_name(Job, f) for f in ("id", "status", "updated_at"))
-_TOTAL_KEY = wire_name(JobPage, "total_count")
 _WORKSPACES_KEY = wire_name(w.JobListForWorkspacesBody, "workspace_ids")
 
 
-def _light_page(data: Any, route: str) -> tuple[list[Any], int | None]:
+def _light_page(data: Any, route: str) -> list[Any]:
     entries = data.get(_JOBS_KEY) if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise ResponseValidationError(f"$.{_JOBS_KEY}: expected an array", route=route)
-    total = data.get(_TOTAL_KEY)
-    return entries, total if isinstance(total, int) else None
+    return entries
 
 
 _STATUSES = JobStatus._value2member_map_
@@ -291,8 +294,9 @@ def _full(entry: Any, route: str) -> Job:
 
 
 async def _all_pages(
-    page: Callable[[int], Awaitable[JobPage]], page_size: int
+    page: Callable[[int], Awaitable[JobPage]], page_size: int, *, counted: bool = True
 ) -> AsyncIterator[Job]:
+    """Every job of every page; *counted*: the page's total_count counts all matches."""
     # Jobs created while paging shift later pages by one: skip what was already yielded.
     seen: set[int] = set()
     offset = 0
@@ -303,7 +307,7 @@ async def _all_pages(
                 seen.add(job.id)
                 yield job
         offset += len(current.jobs)
-        if len(current.jobs) < page_size or offset >= current.total_count:
+        if len(current.jobs) < page_size or (counted and offset >= current.total_count):
             return
 
 

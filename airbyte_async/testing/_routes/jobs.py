@@ -93,6 +93,10 @@ async def _list_jobs(api: Api, body: Body, *, workspaces: bool) -> Reply:
     page, total = api.state.list_jobs(query)
     now = api.now
     jobs = [render.job_with_attempts(j, api.version, now) for j in page]
+    if workspaces:
+        # JobHistoryHandler.listJobsForWorkspaces answers totalJobCount(jobs.size()): the
+        # page's length, not the matches (0.50 and head alike).
+        total = len(page)
     return Reply({"jobs": jobs, "totalJobCount": total})
 
 
@@ -104,7 +108,10 @@ async def jobs_list(api: Api, body: Body) -> Reply:
 
 @route("/v1/jobs/list_for_workspaces", SINCE_050)
 async def jobs_list_for_workspaces(api: Api, body: Body) -> Reply:
-    """JobReadList across workspaces (all of them when ``workspaceIds`` is absent)."""
+    """
+    JobReadList across workspaces (all of them when ``workspaceIds`` is absent); its
+    ``totalJobCount`` is the page's length, as on Airbyte.
+    """
     return await _list_jobs(api, body, workspaces=True)
 
 
