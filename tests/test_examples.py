@@ -142,7 +142,7 @@ def test_the_emulator_test_module_passes() -> None:
     """test_with_emulator.py passes under pytest, as a user would run it."""
     # Hypothesis' plugin only slows the start here: the module does not use it.
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    command += ["-p", "no:hypothesispytest", "-n", "0"]
+    command += ["-p", "no:_hypothesis_pytestplugin", "-n", "0"]
     command.append(str(EXAMPLES / "test_with_emulator.py"))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
