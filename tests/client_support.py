@@ -1,4 +1,4 @@
-"""Helpers for the client tests: a client on an emulator, a closed port, a skewed server clock."""
+"""Helpers for the client tests: a client on an emulator, a closed port, skewed and fast clocks."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import socket
 import time
 from typing import Any
 
+import anyio
 import attrs
 
 from airbyte_async import AirbyteClient, NoAuth
@@ -59,3 +60,23 @@ class UnsetClock(ServerClock):
     def now(self) -> float:
         """The skewed local clock until *inner* has observed the server, then *inner*."""
         return self.inner.now() if self.inner.observed else time.time() + self.local_skew
+
+
+@attrs.frozen
+class FastClock:
+    """
+    An emulator clock that runs *rate* times faster than real time from when it is made:
+    server seconds (job durations, trigger waits, ``Date``) pass in a fraction of a second,
+    while the client and the network (faults' delays) keep real time.
+    """
+
+    rate: float
+    start: float = attrs.field(factory=time.time)
+
+    def __call__(self) -> float:
+        """Now on this clock, in epoch seconds."""
+        return self.start + (time.time() - self.start) * self.rate
+
+    async def sleep(self, seconds: float) -> None:
+        """Return once *seconds* have passed on this clock."""
+        await anyio.sleep(seconds / self.rate)

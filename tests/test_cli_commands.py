@@ -24,6 +24,7 @@ import pytest
 from airbyte_async import AirbyteClient
 from airbyte_async.cli import main
 from airbyte_async.testing import Emulator, Fault
+from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 
 ROOT = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
@@ -69,6 +70,7 @@ def emulator_version() -> str:
 def served(emulator_version: str) -> Iterator[Served]:
     """An emulator (two connections, quick syncs) on 127.0.0.1, port 0, in a thread."""
     emulator = Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY,
         airbyte_version=emulator_version,
         connections=2,
         sync_duration=(0.01, 0.02),

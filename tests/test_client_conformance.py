@@ -27,6 +27,7 @@ from airbyte_async.models import (
 )
 from airbyte_async.orchestrator import Orchestrator, Selection
 from airbyte_async.testing import Emulator
+from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
 
@@ -143,6 +144,7 @@ async def test_every_request_the_client_sends_fits_the_spec(version: str) -> Non
     spec = sc.load_spec(SPECS[version])
     async with (
         Emulator(
+            trigger_latency=TEST_TRIGGER_LATENCY,
             airbyte_version=version,
             connections=3,
             sync_duration=(0.02, 0.05),

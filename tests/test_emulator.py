@@ -933,6 +933,25 @@ async def test_a_manual_clock_drives_triggers_and_jobs(
     assert final["attempts"][0]["attempt"]["endedAt"] == int(clock.now)
 
 
+async def test_the_date_header_reads_the_emulator_clock(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    Every answer carries a ``Date`` (RFC 9110 section 6.6.1: a server with a clock sends one;
+    Airbyte's Micronaut stamps each response with its ``HttpDateHeader``, RFC 1123, whole
+    seconds) read from the emulator's clock, not the host's, error answers too.
+    """
+    clock = ManualClock(now=1_000_000_000.75)
+    emu = await airbyte_emulator_factory(connections=1, clock=clock)
+    first = await call(http, emu, "workspaces/list", {})
+    clock.advance(3600)
+    failed = await call(http, emu, "jobs/get", {"id": 404})
+
+    assert first.headers["Date"] == "Sun, 09 Sep 2001 01:46:40 GMT"
+    assert failed.status >= 400
+    assert failed.headers["Date"] == "Sun, 09 Sep 2001 02:46:40 GMT"
+
+
 def test_a_manual_clock_only_moves_forward() -> None:
     """advance() refuses a negative step."""
     clock = ManualClock(now=100.0)

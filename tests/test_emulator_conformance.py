@@ -14,6 +14,7 @@ import spec_conformance as sc
 
 from airbyte_async.testing import Emulator, RequireClientCredentials
 from airbyte_async.testing._routes import ROUTES
+from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
 
@@ -242,7 +243,9 @@ async def test_every_route_answers_as_its_spec_declares(
 ) -> None:
     """Each route the emulator serves in a version gets requests and answers that fit that spec."""
     spec = sc.load_spec(version)
-    async with Emulator(airbyte_version=version, record_requests=True) as emu:
+    async with Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version=version, record_requests=True
+    ) as emu:
         driver = Driver(emu, session, spec)
         await _exercise(driver, version)
         for record in emu.requests:

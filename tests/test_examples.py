@@ -23,6 +23,7 @@ from airbyte_async import AirbyteClient, BasicAuth
 from airbyte_async.models import EnsureAction, JobStatus
 from airbyte_async.orchestrator import Outcome
 from airbyte_async.testing import Emulator, RequireBasic, RequireClientCredentials
+from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
 
@@ -42,7 +43,7 @@ def example(name: str) -> ModuleType:
 @pytest.fixture
 async def emulator() -> AsyncIterator[Emulator]:
     """An emulator whose syncs take a few milliseconds."""
-    async with Emulator(sync_duration=(0.01, 0.02)) as emu:
+    async with Emulator(trigger_latency=TEST_TRIGGER_LATENCY, sync_duration=(0.01, 0.02)) as emu:
         yield emu
 
 
@@ -122,7 +123,13 @@ async def test_the_bulk_sync_example(capsys: pytest.CaptureFixture[str]) -> None
     """bulk_sync.py: one result per connection, printed as they come, and an exit status."""
     bulk = example("bulk_sync")
     async with (
-        Emulator(connections=6, sync_duration=(0.01, 0.05), failure_rate=0.5, seed=2) as emu,
+        Emulator(
+            trigger_latency=TEST_TRIGGER_LATENCY,
+            connections=6,
+            sync_duration=(0.01, 0.05),
+            failure_rate=0.5,
+            seed=2,
+        ) as emu,
         AirbyteClient(emu.url, env={}) as client,
     ):
         results = await bulk.sync_workspace(client, emu.workspace_ids[0], max_running=3)
@@ -142,7 +149,7 @@ def test_the_emulator_test_module_passes() -> None:
     """test_with_emulator.py passes under pytest, as a user would run it."""
     # Hypothesis' plugin only slows the start here: the module does not use it.
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    command += ["-p", "no:hypothesispytest", "-n", "0"]
+    command += ["-p", "no:_hypothesis_pytestplugin", "-n", "0"]
     command.append(str(EXAMPLES / "test_with_emulator.py"))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

@@ -25,6 +25,7 @@ from airbyte_async.models import (
     StreamDescriptor,
 )
 from airbyte_async.testing import Emulator
+from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
 
@@ -45,7 +46,11 @@ async def logs_on(version: str, **options: Any) -> tuple[str, ...]:
     """The log lines of a finished sync on an emulator of *version*."""
     async with (
         Emulator(
-            airbyte_version=version, connections=1, sync_duration=(0.01, 0.02), **options
+            trigger_latency=TEST_TRIGGER_LATENCY,
+            airbyte_version=version,
+            connections=1,
+            sync_duration=(0.01, 0.02),
+            **options,
         ) as emu,
         AirbyteClient(emu.url, env={}) as client,
     ):
@@ -81,7 +86,9 @@ async def test_head_with_formatted_logs() -> None:
 async def test_an_attempt_by_number_and_a_missing_one() -> None:
     """attempt=0 is the first attempt; a number the job lacks raises NoMatchError."""
     async with (
-        Emulator(connections=1, sync_duration=(0.01, 0.02)) as emu,
+        Emulator(
+            trigger_latency=TEST_TRIGGER_LATENCY, connections=1, sync_duration=(0.01, 0.02)
+        ) as emu,
         AirbyteClient(emu.url, env={}) as client,
     ):
         job = await finished_job(emu, client)
@@ -96,7 +103,7 @@ async def test_an_attempt_by_number_and_a_missing_one() -> None:
 async def test_a_job_without_attempts_has_no_logs() -> None:
     """A pending job has no attempt yet: no lines, no error."""
     async with (
-        Emulator(connections=1, pending_duration=60) as emu,
+        Emulator(trigger_latency=TEST_TRIGGER_LATENCY, connections=1, pending_duration=60) as emu,
         AirbyteClient(emu.url, env={}) as client,
     ):
         job = await client.connections.sync(connection_id=emu.connection_ids[0])
@@ -108,7 +115,7 @@ async def test_a_job_without_attempts_has_no_logs() -> None:
 async def test_failures_of_a_failed_job_read_as_lines() -> None:
     """A failed sync: one readable line per failure, naming the attempt."""
     async with (
-        Emulator(connections=1) as emu,
+        Emulator(trigger_latency=TEST_TRIGGER_LATENCY, connections=1) as emu,
         AirbyteClient(emu.url, env={}) as client,
     ):
         job = await finished_job(emu, client, outcome="failed", duration=0.01)
@@ -122,7 +129,9 @@ async def test_failures_of_a_failed_job_read_as_lines() -> None:
 async def test_a_succeeded_job_describes_no_failures() -> None:
     """A succeeded sync has no failures to describe."""
     async with (
-        Emulator(connections=1, sync_duration=(0.01, 0.02)) as emu,
+        Emulator(
+            trigger_latency=TEST_TRIGGER_LATENCY, connections=1, sync_duration=(0.01, 0.02)
+        ) as emu,
         AirbyteClient(emu.url, env={}) as client,
     ):
         job = await finished_job(emu, client)

@@ -71,12 +71,25 @@ def _check(data: Any, cls: type) -> None:
     _read_deferred(result)
 
 
+def _depths(thorough: int) -> list[Any]:
+    """Examples per case: a sixth of *thorough* in the quick suite, all of them under -m slow."""
+    return [
+        pytest.param(thorough // 6, id="quick"),
+        pytest.param(thorough, id="thorough", marks=pytest.mark.slow),
+    ]
+
+
+@pytest.mark.parametrize("examples", _depths(60))
 @pytest.mark.parametrize("cls", MODELS, ids=lambda cls: cls.__name__)
-@settings(max_examples=60, deadline=None)
-@given(data=json_values)
-def test_arbitrary_json_gives_a_model_or_a_validation_error(cls: type, data: Any) -> None:
+def test_arbitrary_json_gives_a_model_or_a_validation_error(cls: type, examples: int) -> None:
     """Random JSON: a model or ResponseValidationError, never another exception."""
-    _check(data, cls)
+
+    @settings(max_examples=examples, deadline=None)
+    @given(data=json_values)
+    def check(data: Any) -> None:
+        _check(data, cls)
+
+    check()
 
 
 SAMPLES = {
@@ -111,16 +124,19 @@ def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
     return value
 
 
+@pytest.mark.parametrize("examples", _depths(80))
 @pytest.mark.parametrize("name", sorted(SAMPLES))
-@settings(max_examples=80, deadline=None)
-@given(choice=st.data(), new=json_values)
-def test_one_corrupted_value_gives_a_model_or_a_validation_error(
-    name: str, choice: st.DataObject, new: Any
-) -> None:
+def test_one_corrupted_value_gives_a_model_or_a_validation_error(name: str, examples: int) -> None:
     """A real payload with any one value replaced by random JSON: still model-or-error."""
     data = json.loads((PAYLOADS / f"{name}.json").read_text())
-    path = choice.draw(st.sampled_from(_paths(data)))
-    _check(_replace(copy.deepcopy(data), path, new), SAMPLES[name])
+    paths = st.sampled_from(_paths(data))
+
+    @settings(max_examples=examples, deadline=None)
+    @given(path=paths, new=json_values)
+    def check(path: tuple[Any, ...], new: Any) -> None:
+        _check(_replace(copy.deepcopy(data), path, new), SAMPLES[name])
+
+    check()
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))

@@ -631,7 +631,7 @@ async def test_a_trigger_in_flight_whose_job_ended_is_reported_not_cancelled(sta
     )
     (cid,) = emu.connection_ids
     orchestrator = _orchestrator(client)
-    with pytest.raises(TimeoutError), anyio.fail_after(1.5):
+    with pytest.raises(TimeoutError), anyio.fail_after(0.6):
         await orchestrator.run([cid])
 
     (result,) = orchestrator.results.values()

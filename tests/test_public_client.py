@@ -40,6 +40,7 @@ from airbyte_async.resources._public import (
     PublicWorkspaces,
 )
 from airbyte_async.testing import Emulator, Fault, RequireClientCredentials
+from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
 
@@ -49,7 +50,9 @@ PG = {"host": "db", "port": 5432, "database": "shop", "username": "u", "password
 @pytest.fixture
 async def emu() -> AsyncIterator[Emulator]:
     """A head emulator with two connections, open to anyone."""
-    async with Emulator(airbyte_version="head", connections=2) as server:
+    async with Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", connections=2
+    ) as server:
         yield server
 
 
@@ -318,7 +321,9 @@ async def test_client_credentials_use_the_public_token_route() -> None:
     """ClientCredentials on the public API mint their token at
     ``/api/public/v1/applications/token`` (``expires_in`` 900) and use it (API-FACTS 1.2)."""
     policy = RequireClientCredentials("app", "s3cret")
-    async with Emulator(airbyte_version="head", connections=1, auth=policy) as emu:
+    async with Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", connections=1, auth=policy
+    ) as emu:
         auth = ClientCredentials("app", "s3cret")
         async with AirbyteClient(emu.url, api="public", auth=auth, env={}) as client:
             workspace = await client.workspaces.default()

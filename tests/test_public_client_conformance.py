@@ -32,6 +32,7 @@ from airbyte_async.models import (
 )
 from airbyte_async.orchestrator import Orchestrator, Selection
 from airbyte_async.testing import Emulator, RequireClientCredentials
+from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
 
@@ -166,7 +167,11 @@ async def test_every_request_the_public_client_sends_fits_the_spec() -> None:
     recorder = Recorder("/api/public/v1")
     async with (
         Emulator(
-            airbyte_version="head", connections=2, sync_duration=(0.02, 0.05), auth=policy
+            trigger_latency=TEST_TRIGGER_LATENCY,
+            airbyte_version="head",
+            connections=2,
+            sync_duration=(0.02, 0.05),
+            auth=policy,
         ) as emu,
         aiohttp.ClientSession(trace_configs=[recorder.config()]) as session,
         AirbyteClient(

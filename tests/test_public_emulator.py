@@ -22,6 +22,7 @@ import spec_conformance as sc
 from airbyte_async.testing import Emulator, Fault, RequireClientCredentials
 from airbyte_async.testing._cli import _emulator, add_arguments
 from airbyte_async.testing._public_routes import PUBLIC_ROUTES
+from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
 
@@ -183,7 +184,9 @@ async def test_every_public_route_fits_the_public_spec(session: aiohttp.ClientSe
     """Every public route of the emulator, good calls and bad, answers as
     public-api-head.yaml declares (statuses, shapes, RFC 9457 problems: API-FACTS 6.4)."""
     spec = pc.load_public_spec()
-    async with Emulator(airbyte_version="head", connections=2) as emu:
+    async with Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", connections=2
+    ) as emu:
         d = Driver(emu, session, spec)
         await _exercise(d)
     served = {(r.method, r.path) for r in PUBLIC_ROUTES}
@@ -193,7 +196,9 @@ async def test_every_public_route_fits_the_public_spec(session: aiohttp.ClientSe
 async def test_jobs_are_shared_with_the_config_api(session: aiohttp.ClientSession) -> None:
     """A job triggered by ``POST /jobs`` is the job the Config API's ``jobs/get`` reads, and a
     Config API trigger blocks a public one (one state behind both APIs; issue 12)."""
-    async with Emulator(airbyte_version="head", connections=1) as emu:
+    async with Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", connections=1
+    ) as emu:
         d = Driver(emu, session)
         cid = emu.connection_ids[0]
         emu.set_sync_plan(cid, duration=30.0)
@@ -218,7 +223,9 @@ async def test_jobs_are_shared_with_the_config_api(session: aiohttp.ClientSessio
 async def test_cancel_of_an_ended_job_is_a_conflict(session: aiohttp.ClientSession) -> None:
     """``DELETE /jobs/{id}`` of a job that ended answers 409 ``state-conflict`` "Job is not
     currently running" and leaves the job as it ended (API-FACTS 6.3, 6.3b)."""
-    async with Emulator(airbyte_version="head", connections=1) as emu:
+    async with Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", connections=1
+    ) as emu:
         d = Driver(emu, session)
         cid = emu.connection_ids[0]
         emu.set_sync_plan(cid, duration=0.0, outcome="failed")
@@ -235,7 +242,9 @@ async def test_job_list_filters_orders_and_pages(session: aiohttp.ClientSession)
     """``GET /jobs`` filters by status and ``updatedAtStart``, orders by ``updatedAt|ASC`` and
     pages by ``limit``/``offset``; ``next`` names the following page while a page is full, and
     is empty after the last (API-FACTS 7; ``PaginationMapper``)."""
-    async with Emulator(airbyte_version="head", connections=5) as emu:
+    async with Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", connections=5
+    ) as emu:
         d = Driver(emu, session)
         ids = []
         for cid in emu.connection_ids:

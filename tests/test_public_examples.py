@@ -15,6 +15,7 @@ from airbyte_async import AirbyteClient
 from airbyte_async.models import JobStatus, ScheduleType
 from airbyte_async.orchestrator import Outcome
 from airbyte_async.testing import Emulator, RequireClientCredentials
+from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
 
@@ -26,7 +27,9 @@ async def test_the_pipeline_example_runs_twice_on_the_public_api(
     each thing the public API lacks (definition lookup, checks, basic schedules)."""
     pipeline = example("pipeline")
     async with (
-        Emulator(airbyte_version="head", sync_duration=(0.02, 0.05)) as emu,
+        Emulator(
+            trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", sync_duration=(0.02, 0.05)
+        ) as emu,
         AirbyteClient(emu.url, env={}, api="public") as client,
     ):
         first = await pipeline.run(client, {}, real=False, poll_interval=0.01)

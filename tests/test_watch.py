@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
-from typing import Any
 
 import anyio
 import pytest
+from client_support import FastClock, client_for
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async._watch import JobWatcher
@@ -22,6 +22,10 @@ from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
 
+#: How much faster than real time the emulator's clock runs where a test needs server seconds
+#: to pass (stamps and ``Date`` are whole seconds); a fault's delay stays real time.
+RATE = 10.0
+
 
 @pytest.fixture
 async def emu() -> AsyncIterator[Emulator]:
@@ -32,8 +36,21 @@ async def emu() -> AsyncIterator[Emulator]:
 
 
 @pytest.fixture
+async def fast_emu() -> AsyncIterator[Emulator]:
+    """Three connections on a clock :data:`RATE` times faster than real time."""
+    async with Emulator(connections=3, sync_duration=(0.05, 0.1), clock=FastClock(RATE)) as emu:
+        yield emu
+
+
+@pytest.fixture
 async def client(emu: Emulator) -> AsyncIterator[AirbyteClient]:
     async with AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        yield client
+
+
+@pytest.fixture
+async def fast_client(fast_emu: Emulator) -> AsyncIterator[AirbyteClient]:
+    async with client_for(fast_emu) as client:
         yield client
 
 
@@ -127,10 +144,11 @@ async def test_listing_connections_without_catalogs(emu: Emulator, client: Airby
 
 
 async def test_a_snapshot_older_than_the_window_still_sees_its_job_end(
-    emu: Emulator, client: AirbyteClient
+    fast_emu: Emulator, fast_client: AirbyteClient
 ) -> None:
     """A job that ended before the watcher's window began, registered with its old snapshot
     (a trigger answer read late), is still reported with its end."""
+    emu, client = fast_emu, fast_client
     stale_cid, busy_cid, later_cid = emu.connection_ids[:3]
     backend = ConfigBackend(client.connections, client.jobs)
     stale = await backend.trigger(connection_id=stale_cid)
@@ -165,12 +183,22 @@ async def test_a_snapshot_older_than_the_window_still_sees_its_job_end(
 
 
 async def _late_batch(
-    route: str, extra: list[Fault] | None = None, **options: Any
+    route: str, extra: list[Fault] | None = None, *, rate: float = RATE
 ) -> tuple[Emulator, list[SyncResult]]:
-    faults = [Fault(kind="late", route=route, rate=0.5, delay=0.3, max_delay=1.5), *(extra or [])]
-    options.setdefault("sync_duration", (0.05, 0.3))
+    # In real time as on a wall clock: syncs of 0.05 to 0.3 s and answers late by a poll or
+    # more. On a clock `rate` times faster, a late answer spans seconds of the server's time, so
+    # the watcher's window moves past jobs that end meanwhile.
+    delay, max_delay = (0.15, 0.5) if rate > 1 else (0.3, 1.5)
+    late = Fault(kind="late", route=route, rate=0.5, delay=delay, max_delay=max_delay)
+    faults = [late, *(extra or [])]
     async with (
-        Emulator(connections=16, faults=faults, seed=7, **options) as emu,
+        Emulator(
+            connections=16,
+            faults=faults,
+            seed=7,
+            sync_duration=(0.05 * rate, 0.3 * rate),
+            clock=FastClock(rate),
+        ) as emu,
         AirbyteClient(emu.url, auth=NoAuth(), env={}) as client,
     ):
         orchestrator = Orchestrator(
@@ -212,7 +240,9 @@ async def test_jobs_adopted_through_late_reconcile_listings_are_not_lost() -> No
     """Trigger answers lost (the job starts), and the reconcile listings that find the jobs
     answer late: each adopted job is still seen to end, with its own outcome."""
     lost = Fault(kind="reset_after", route="connections/sync", rate=0.5)
-    emu, results = await _late_batch("jobs/list", [lost])
+    # Real time: the reconcile listing counts the client's elapsed time against the server's
+    # clock, and only a clock at the client's pace keeps the two in step.
+    emu, results = await _late_batch("jobs/list", [lost], rate=1.0)
 
     injected = emu.stats().faults_injected
     assert injected["late"] > 0 and injected["reset_after"] > 0
@@ -222,8 +252,9 @@ async def test_jobs_adopted_through_late_reconcile_listings_are_not_lost() -> No
 async def test_an_attached_job_read_from_a_late_listing_is_not_lost() -> None:
     """on_running=attach, and the listing that finds the running job answers late, after the job
     ended: the adopted job is still seen to end, with its real outcome."""
+    clock = FastClock(RATE)
     async with (
-        Emulator(connections=2, sync_duration=(0.05, 0.1)) as emu,
+        Emulator(connections=2, sync_duration=(0.05, 0.1), clock=clock) as emu,
         AirbyteClient(emu.url, auth=NoAuth(), env={}) as client,
     ):
         busy, other = emu.connection_ids
@@ -231,7 +262,7 @@ async def test_an_attached_job_read_from_a_late_listing_is_not_lost() -> None:
         # The other job ends seconds after the busy one: the window moves past the busy end.
         emu.set_sync_plan(other, duration=2.5)
         running = await client.connections.sync(connection_id=busy)
-        emu.set_faults([{"kind": "late", "route": "jobs/list", "delay": 3.5}])
+        emu.set_faults([{"kind": "late", "route": "jobs/list", "delay": 3.5 / RATE}])
         orchestrator = Orchestrator(client, poll_interval=0.05, max_poll_interval=0.2)
         with anyio.fail_after(30):  # a lost job would hold the batch here
             results = await orchestrator.run([busy, other])

@@ -11,6 +11,7 @@ serves the ground truth and is never faulted, authenticated or counted.
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
 import socket
 import struct
@@ -133,6 +134,8 @@ class Http:
     public: PublicApi = attrs.field(
         init=False, default=attrs.Factory(lambda self: PublicApi(self.api), takes_self=True)
     )
+    #: The ``Date`` of the current second on the emulator's clock, and that second.
+    _date: tuple[int, str] = attrs.field(init=False, default=(-1, ""))
 
     @property
     def version(self) -> str:
@@ -142,10 +145,18 @@ class Http:
     def app(self) -> web.Application:
         """A fresh application serving this emulator."""
         app = web.Application(middlewares=[self._middleware], client_max_size=16 * 2**20)
+        app.on_response_prepare.append(self._stamp_date)
         app.router.add_get("/_emulator/stats", self._stats)
         app.router.add_post("/_emulator/reset_stats", self._reset_stats)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         return app
+
+    async def _stamp_date(self, request: web.Request, response: web.StreamResponse) -> None:
+        # aiohttp would stamp real time: the emulator's answers tell its own clock.
+        second = int(self.api.clock())
+        if second != self._date[0]:
+            self._date = (second, email.utils.formatdate(second, usegmt=True))
+        response.headers["Date"] = self._date[1]
 
     async def _stats(self, request: web.Request) -> web.Response:
         return _json(self.stats())

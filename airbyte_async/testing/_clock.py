@@ -1,6 +1,6 @@
 """
 The emulator's one clock: what ``_state``, ``_auth``, ``_render`` and the routes read as *now*,
-and how the routes wait (a trigger's latency).
+what every answer's ``Date`` header says, and how the routes wait (a trigger's latency).
 
 :class:`WallClock` is real time. :class:`ManualClock` moves only when a test calls
 :meth:`ManualClock.advance`: job transitions, token expiry and trigger waits follow it, so a
