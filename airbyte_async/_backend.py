@@ -79,11 +79,17 @@ class SyncBackend(Protocol):
         ...
 
     async def changed_jobs(
-        self, *, workspace_ids: Collection[str], since: datetime, final_only: bool = False
+        self,
+        *,
+        workspace_ids: Collection[str],
+        since: datetime,
+        final_only: bool = False,
+        created_since: datetime | None = None,
     ) -> JobChanges:
         """
         Every sync job of *workspace_ids* (every workspace when empty) updated at or after
-        *since*, all pages, oldest change first; with *final_only*, final jobs only.
+        *since*, all pages, oldest change first; with *final_only*, final jobs only; with
+        *created_since*, only the jobs created at or after it.
         """
         ...
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 import anyio
 import attrs
 
-from ._backend import SyncBackend, workspaces_of
+from ._backend import JobChanges, SyncBackend, workspaces_of
 from .errors import AirbyteError, NotFoundError
 from .models import Job
 
@@ -60,15 +60,19 @@ class JobWatcher:
     Once no sync is *waiting* for a slot (the orchestrator keeps the count), an end frees none
     that is wanted: a poll then waits for a quarter of the jobs left to end, even when that is
     more than *completions_per_poll*.
-    A poll re-reads only the ends since the previous one began (less *overlap*, and back to the
-    send time of triggers answered since), so it costs little more than its request: sixteen
-    ends per poll keep a freed slot waiting about a twentieth of a second at 150 ends a second.
+    A poll re-reads only the ends since the previous one began (less *overlap*), so it costs
+    little more than its request: sixteen ends per poll keep a freed slot waiting about a
+    twentieth of a second at 150 ends a second.
 
     Each poll asks for what changed since the previous poll began, by the server's clock, less
-    *overlap* seconds, never from later than the newest update returned so far, and never from
-    later than the snapshot of a job registered since: a job whose snapshot is older than the
-    window (a trigger answer read late, a job adopted from a listing) is still seen to end.
-    Unless *all_statuses*, it asks for final jobs only: watches then learn nothing of
+    *overlap* seconds, and never from later than the newest update returned so far. A job whose
+    snapshot is older than that window (a trigger answer read late, a job adopted from a
+    listing) may have ended before the window began: it is a *suspect*. At most every
+    *suspect_interval* seconds, a second listing asks for the jobs created since the oldest
+    suspect could have been, that changed since its snapshot: suspects are still seen to end,
+    and the main window never reaches back for them (a trigger's answer comes a round trip
+    after its job began, so nearly every job would pull every window back that far).
+    Unless *all_statuses*, both ask for final jobs only: watches then learn nothing of
     ``running``, and each poll carries half as much. After *max_failures* polls in a row fail,
     every watch ends with the last error.
     """
@@ -78,6 +82,7 @@ class JobWatcher:
     max_interval: float = 30.0
     completions_per_poll: float = 16.0
     overlap: float = 0.1
+    suspect_interval: float = 1.0
     max_failures: int = 10
     all_statuses: bool = False
     #: Syncs not yet triggered that wait for a slot an end would free.
@@ -93,8 +98,11 @@ class JobWatcher:
     )
     _wake: anyio.Event = attrs.field(init=False, factory=anyio.Event)
     _since: float | None = attrs.field(init=False, default=None)
-    #: The oldest snapshot registered since the current poll began: the next window starts there.
-    _reach_back: float = attrs.field(init=False, default=math.inf)
+    #: For the suspects not looked for yet: the earliest each may have changed and been
+    #: created (server clock), and when the last look began (monotonic).
+    _suspect_updated: float = attrs.field(init=False, default=math.inf)
+    _suspect_created: float = attrs.field(init=False, default=math.inf)
+    _suspects_looked_at: float = attrs.field(init=False, default=-math.inf)
     _ended: collections.deque[float] = attrs.field(init=False, factory=collections.deque)
     #: When the ends now counted began: a rate that has just ramped up is not averaged down.
     _ends_from: float = attrs.field(init=False, default=0.0)
@@ -107,8 +115,10 @@ class JobWatcher:
         Start watching *job*; the returned watch's ``done`` is set when it is final.
 
         *live_at* is a time on the server's clock (epoch seconds) when the job had surely not
-        ended yet, such as when the request that started it was sent: the next poll reaches
-        back to it, or to the snapshot's ``updated_at`` when that is later or *live_at* unknown.
+        ended, nor even been created, yet, such as when the request that started it was sent.
+        The job may have ended since then, or since its snapshot's ``updated_at`` when that is
+        later or *live_at* unknown; if that is before the window, it is a suspect (see the
+        class).
         """
         watch = Watch(job, workspace_id, time.monotonic())
         if job.status.is_terminal:
@@ -117,16 +127,17 @@ class JobWatcher:
         self._forget(job.id)
         self._workspaces[workspace_id] += 1
         self._watches[job.id] = watch
-        # The snapshot may be older than the window (a late answer, an adopted job): the job
-        # may have ended before the window began, so the next poll reaches back. Stamps are
-        # whole seconds, rounded down: a trigger's send time is often the closer bound.
-        stamp = job.updated_at.timestamp()
-        if live_at is not None and live_at > stamp:
-            stamp = live_at
+        # Stamps are whole seconds, rounded down: a trigger's send time is often the closer
+        # bound of when the job may have ended, and of when it was created.
+        stamp, created = job.updated_at.timestamp(), job.created_at.timestamp()
+        if live_at is not None:
+            stamp, created = max(stamp, live_at), max(created, live_at)
         stamp -= self.overlap
-        self._reach_back = min(self._reach_back, stamp)
-        if self._since is None or stamp < self._since:
+        if self._since is None:
             self._since = stamp
+        elif stamp < self._since:
+            self._suspect_updated = min(self._suspect_updated, stamp)
+            self._suspect_created = min(self._suspect_created, created - self.overlap)
         self._wake.set()
         return watch
 
@@ -207,12 +218,43 @@ class JobWatcher:
 
     async def _poll_batch(self) -> None:
         assert self._since is not None, "the first watch sets the window"
-        self._reach_back = math.inf
-        changed = await self.backend.changed_jobs(
+        changed = await self._changed(since=self._since)
+        newest = self._take(changed)
+        # Stamps are whole seconds: the newest one read proves the server's clock had reached it,
+        # not passed the next second. A job that moved while we paged is after `started`.
+        if newest:
+            self._newest_stamp = max(self._newest_stamp, newest + 1)
+        started = changed.started
+        bound = min(started, self._newest_stamp) if self._newest_stamp else started
+        self._since = bound - self.overlap
+        if (
+            self._suspect_updated < math.inf
+            and time.monotonic() - self._suspects_looked_at >= self.suspect_interval
+        ):
+            await self._look_for_suspects()
+
+    async def _look_for_suspects(self) -> None:
+        # Suspects registered while this look is on its way wait for the next one.
+        updated, created = self._suspect_updated, self._suspect_created
+        self._suspect_updated = self._suspect_created = math.inf
+        self._suspects_looked_at = time.monotonic()
+        try:
+            self._take(await self._changed(since=updated, created_since=created))
+        except BaseException:
+            self._suspect_updated = min(self._suspect_updated, updated)
+            self._suspect_created = min(self._suspect_created, created)
+            raise
+
+    async def _changed(self, *, since: float, created_since: float | None = None) -> JobChanges:
+        return await self.backend.changed_jobs(
             workspace_ids=workspaces_of(self._workspaces),
-            since=_utc(self._since),
+            since=_utc(since),
             final_only=not self.all_statuses,
+            created_since=None if created_since is None else _utc(created_since),
         )
+
+    def _take(self, changed: JobChanges) -> float:
+        """Apply what a listing says of the watched jobs; the newest stamp it holds."""
         newest = 0.0
         self.entries_read += len(changed.changes)
         for change in changed.changes:
@@ -220,13 +262,7 @@ class JobWatcher:
             watch = self._watches.get(change.id)
             if watch is not None and change.status != watch.job.status:
                 self._apply(watch, change.job())
-        # Stamps are whole seconds: the newest one read proves the server's clock had reached it,
-        # not passed the next second. A job that moved while we paged is after `started`.
-        if newest:
-            self._newest_stamp = max(self._newest_stamp, newest + 1)
-        started = changed.started
-        bound = min(started, self._newest_stamp) if self._newest_stamp else started
-        self._since = min(bound - self.overlap, self._reach_back)
+        return newest
 
     async def _poll_each(self) -> None:
         watches = list(self._watches.values())

@@ -220,6 +220,26 @@ async def test_a_job_list_with_several_statuses_is_filtered_here(emu: Emulator) 
     assert [j.id for j in page.jobs] == [done.id]
 
 
+async def test_a_filtered_job_listing_pages_past_pages_it_shortened(emu: Emulator) -> None:
+    """Every job with one of several statuses is listed: pages are counted in the server's
+    rows, so a page the client's own filter shortened does not end the listing
+    (public-api-head.yaml ``GET /jobs``, one status a request)."""
+    cid = emu.connection_ids[0]
+    failed = set()
+    async with public_client(emu) as client:
+        for n in range(6):
+            emu.set_sync_plan(cid, duration=0.0, outcome="failed" if n % 2 else "succeeded")
+            started = await client.connections.sync(connection_id=cid)
+            ended = await client.jobs.wait(job_id=started.id, poll_interval=0.01)
+            if ended.status is JobStatus.FAILED:
+                failed.add(ended.id)
+        wanted = (JobStatus.FAILED, JobStatus.CANCELLED)
+        listed = client.jobs.list(connection_id=cid, statuses=wanted, page_size=2)
+        found = [job.id async for job in listed]
+    assert len(failed) == 3
+    assert sorted(found) == sorted(failed)
+
+
 async def test_sources_destinations_and_connections(emu: Emulator) -> None:
     """Sources and destinations are created, read, renamed, reconfigured, listed and deleted,
     and a connection created, read and patched, all through the public API (issue 12)."""

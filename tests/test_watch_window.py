@@ -12,7 +12,7 @@ from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async._watch import JobWatcher
 from airbyte_async.models import Job, JobStatus, JobType
 from airbyte_async.resources._backend import ConfigBackend
-from airbyte_async.testing import Emulator
+from airbyte_async.testing import Emulator, ManualClock
 
 pytestmark = pytest.mark.anyio
 
@@ -65,12 +65,52 @@ async def test_without_a_send_time_the_stamp_bounds_the_window(watcher: JobWatch
     assert watcher._since == pytest.approx(_STAMP.timestamp() - 0.1)
 
 
-async def test_the_earliest_registration_bounds_the_window(watcher: JobWatcher) -> None:
-    """Of several jobs registered before a poll, the one that may have ended first wins."""
-    watcher.watch(_running(1), None, live_at=_STAMP.timestamp() + 0.8)
-    watcher.watch(_running(2), None, live_at=_STAMP.timestamp() + 0.3)
+async def test_a_job_that_may_have_ended_before_the_window_is_a_suspect(
+    watcher: JobWatcher,
+) -> None:
+    """A job registered once the window has moved past the time it may have ended from does
+    not pull the window back: it is looked for by when it may have been created and
+    changed, the earliest of the suspects winning."""
+    watcher.watch(_running(1), None, live_at=_STAMP.timestamp() + 5)
+    watcher.watch(_running(2), None, live_at=_STAMP.timestamp() + 0.8)
+    watcher.watch(_running(3), None, live_at=_STAMP.timestamp() + 0.3)
 
-    assert watcher._since == pytest.approx(_STAMP.timestamp() + 0.2)
+    assert watcher._since == pytest.approx(_STAMP.timestamp() + 4.9)
+    assert watcher._suspect_updated == pytest.approx(_STAMP.timestamp() + 0.2)
+    assert watcher._suspect_created == pytest.approx(_STAMP.timestamp() + 0.2)
+
+
+async def test_a_suspect_is_seen_to_end_and_the_window_moves_on() -> None:
+    """A job that ended before the watcher's window began, registered late with its old
+    snapshot, is reported as it ended by the suspects' listing, and the window does not move
+    back for it."""
+    clock = ManualClock()
+    async with (
+        Emulator(connections=2, sync_duration=(0.05, 0.05), trigger_latency=0, clock=clock) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api="config") as client,
+    ):
+        backend = ConfigBackend(client.connections, client.jobs)
+        late, busy = emu.connection_ids
+        emu.set_sync_plan(busy, duration=600)
+        stale = await backend.trigger(connection_id=late)
+        sent = backend.server_now()
+        clock.advance(6)
+        ended = await client.jobs.get(job_id=stale.id)
+        watcher = JobWatcher(backend, suspect_interval=0)
+        watcher.watch(await backend.trigger(connection_id=busy), None)
+        await watcher.poll()
+        window = watcher._since
+        assert window is not None and window > ended.updated_at.timestamp() + 1
+
+        watch = watcher.watch(stale, None, live_at=sent)
+        await watcher.poll()
+
+        assert watch.done.is_set()
+        assert (watch.job.status, watch.job.records_synced) == (
+            JobStatus.SUCCEEDED,
+            ended.records_synced,
+        )
+        assert watcher._since is not None and watcher._since >= window
 
 
 async def test_the_server_time_is_unknown_until_an_answer_tells_it() -> None:

@@ -48,7 +48,12 @@ class ConfigBackend:
         return await self.connections.sync(connection_id=connection_id)
 
     async def changed_jobs(
-        self, *, workspace_ids: Collection[str], since: dt.datetime, final_only: bool = False
+        self,
+        *,
+        workspace_ids: Collection[str],
+        since: dt.datetime,
+        final_only: bool = False,
+        created_since: dt.datetime | None = None,
     ) -> JobChanges:
         """See :meth:`airbyte_async._backend.SyncBackend.changed_jobs`."""
         started = self.connections.clock.now()
@@ -58,6 +63,7 @@ class ConfigBackend:
                 updated_at_start=since,
                 statuses=_FINAL if final_only else None,
                 page_size=self.page_size,
+                created_at_start=created_since,
             )
         except NotFoundError:
             if not self._lists_workspaces:

@@ -605,10 +605,12 @@ class PublicJobs(Jobs):
         statuses: Iterable[JobStatus] | None = None,
         job_types: Iterable[JobType] = (JobType.SYNC,),
         page_size: int = 2000,
+        created_at_start: datetime | None = None,
     ) -> tuple[JobChange, ...]:
         """
         Every job of *workspace_ids* (every workspace when empty) updated since
-        *updated_at_start*, oldest change first, all pages (of at most 100), as
+        *updated_at_start* (and created since *created_at_start*, when given), oldest change
+        first, all pages (of at most 100), as
         :class:`~airbyte_async._backend.JobChange`. Pages overlap by a tenth, so that a job
         updated while paging is not skipped; one seen twice is kept as last seen.
         """
@@ -617,6 +619,8 @@ class PublicJobs(Jobs):
         query = self._filters(
             [(pw.WORKSPACE_IDS, w) for w in workspace_ids], job_types, wanted, updated_at_start
         )
+        if created_at_start is not None:
+            query.append((pw.CREATED_AT_START, _instant("created_at_start", created_at_start)))
         query.append((pw.ORDER_BY, pw.BY_UPDATE_ASCENDING))
         types = _job_types(job_types)
         changes: dict[int, JobChange] = {}
@@ -703,9 +707,66 @@ class PublicJobs(Jobs):
             query.append((pw.UPDATED_AT_START, _instant("updated_after", updated_after)))
         return query
 
+    def list(
+        self,
+        *,
+        connection_id: str,
+        job_types: Iterable[JobType] = (JobType.SYNC,),
+        statuses: Iterable[JobStatus] | None = None,
+        created_after: datetime | None = None,
+        updated_after: datetime | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        order_by: str | None = None,
+    ) -> AsyncIterator[Job]:
+        """Every matching job of *connection_id*, page by page (``GET /jobs?connectionId=``)."""
+        query = [(pw.CONNECTION_ID, connection_id)]
+        if created_after is not None:
+            query.append((pw.CREATED_AT_START, _instant("created_after", created_after)))
+        return self._every(query, job_types, statuses, updated_after, page_size, order_by)
+
+    def list_for_workspaces(
+        self,
+        *,
+        workspace_ids: Iterable[str],
+        statuses: Iterable[JobStatus] | None = None,
+        updated_at_start: datetime | None = None,
+        job_types: Iterable[JobType] = (JobType.SYNC,),
+        page_size: int = DEFAULT_PAGE_SIZE,
+        order_by: str | None = None,
+    ) -> AsyncIterator[Job]:
+        """Every matching job of several workspaces, page by page (``GET /jobs?workspaceIds=``)."""
+        query = [(pw.WORKSPACE_IDS, w) for w in workspace_ids]
+        return self._every(query, job_types, statuses, updated_at_start, page_size, order_by)
+
+    async def _every(
+        self,
+        query: Sequence[tuple[str, str]],
+        job_types: Iterable[JobType],
+        statuses: Iterable[JobStatus] | None,
+        updated_after: datetime | None,
+        page_size: int,
+        order_by: str | None,
+    ) -> AsyncIterator[Job]:
+        # Pages are counted in the server's rows: the filters applied here shorten a page
+        # without ending the listing.
+        types, wanted = tuple(job_types), None if statuses is None else tuple(statuses)
+        seen: set[int] = set()
+        offset = 0
+        while True:
+            kept, rows, more = await self._fetch(
+                query, types, wanted, updated_after, page_size, offset, order_by
+            )
+            for job in kept:
+                if job.id not in seen:
+                    seen.add(job.id)
+                    yield job
+            if not more:
+                return
+            offset += rows
+
     async def _page(
         self,
-        query: list[tuple[str, str]],
+        query: Sequence[tuple[str, str]],
         job_types: Iterable[JobType],
         statuses: Iterable[JobStatus] | None,
         updated_after: datetime | None,
@@ -713,13 +774,30 @@ class PublicJobs(Jobs):
         row_offset: int,
         order_by: str | None,
     ) -> JobPage:
+        kept, rows, more = await self._fetch(
+            query, job_types, statuses, updated_after, page_size, row_offset, order_by
+        )
+        return JobPage(jobs=kept, total_count=row_offset + rows + (1 if more else 0))
+
+    async def _fetch(
+        self,
+        query: Sequence[tuple[str, str]],
+        job_types: Iterable[JobType],
+        statuses: Iterable[JobStatus] | None,
+        updated_after: datetime | None,
+        page_size: int,
+        row_offset: int,
+        order_by: str | None,
+    ) -> tuple[tuple[Job, ...], int, bool]:
+        """One page: the jobs that pass every filter, the rows the server sent, and whether
+        another page may follow."""
         if not 1 <= page_size <= MAX_PAGE or row_offset < 0:
             raise InvalidArgumentError(
                 f"page_size must be 1 to {MAX_PAGE} on the public API, row_offset at least 0"
             )
         types = _job_types(job_types)
         wanted = None if statuses is None else frozenset(statuses)
-        query = self._filters(query, types, wanted, updated_after)
+        query = self._filters([*query], types, wanted, updated_after)
         if order_by is not None:
             field, method = _order(order_by)
             query.append((pw.ORDER_BY, f"{_camel(str(field))}|{method}"))
@@ -731,7 +809,7 @@ class PublicJobs(Jobs):
             j for j in jobs if j.job_type in types and (wanted is None or j.status in wanted)
         )
         more = bool(page.next) and len(page.data) == page_size
-        return JobPage(jobs=kept, total_count=row_offset + len(page.data) + (1 if more else 0))
+        return kept, len(page.data), more
 
 
 def _same(job: Job) -> Job:

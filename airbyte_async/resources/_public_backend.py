@@ -53,7 +53,12 @@ class PublicBackend(ConfigBackend):
     _last_listing: float = attrs.field(init=False, default=-math.inf)
 
     async def changed_jobs(
-        self, *, workspace_ids: Collection[str], since: dt.datetime, final_only: bool = False
+        self,
+        *,
+        workspace_ids: Collection[str],
+        since: dt.datetime,
+        final_only: bool = False,
+        created_since: dt.datetime | None = None,
     ) -> JobChanges:
         """See :meth:`airbyte_async._backend.SyncBackend.changed_jobs`; waits first when the
         previous listing began less than *min_interval* seconds ago."""
@@ -62,7 +67,10 @@ class PublicBackend(ConfigBackend):
             await anyio.sleep(wait)
         self._last_listing = time.monotonic()
         return await super().changed_jobs(
-            workspace_ids=workspace_ids, since=since, final_only=final_only
+            workspace_ids=workspace_ids,
+            since=since,
+            final_only=final_only,
+            created_since=created_since,
         )
 
     async def cancel(self, *, job_id: int) -> Job:

@@ -210,10 +210,12 @@ class Jobs:
         statuses: Iterable[JobStatus] | None = None,
         job_types: Iterable[JobType] = (JobType.SYNC,),
         page_size: int = 2000,
+        created_at_start: datetime | None = None,
     ) -> tuple[JobChange, ...]:
         """
         Every job of *workspace_ids* (every workspace when empty; 0.50 and later) updated since
-        *updated_at_start*, oldest change first, all pages, each as a light
+        *updated_at_start* (and created since *created_at_start*, when given), oldest change
+        first, all pages, each as a light
         :class:`~airbyte_async._backend.JobChange`: only the jobs a caller asks for in full are
         read into models, so a poll over thousands of jobs stays cheap. A job seen twice while
         paging is kept once, as last seen.
@@ -226,6 +228,7 @@ class Jobs:
             pagination=_pagination(page_size, 0),
             statuses=None if statuses is None else tuple(statuses),
             updated_at_start=_iso("updated_at_start", updated_at_start),
+            created_at_start=_iso("created_at_start", created_at_start),
             order_by_field=w.OrderField.UPDATED_AT,
             order_by_method=w.OrderMethod.ASC,
         )
