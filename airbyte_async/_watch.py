@@ -88,6 +88,7 @@ class JobWatcher:
     #: Syncs not yet triggered that wait for a slot an end would free.
     waiting: int = 0
     on_change: Callable[[Watch], None] | None = None
+    #: Listings (or rounds of reads) made so far, the suspects' included.
     polls: int = attrs.field(init=False, default=0)
     entries_read: int = attrs.field(init=False, default=0)
     batch_mode: bool | None = attrs.field(init=False, default=None)
@@ -238,6 +239,7 @@ class JobWatcher:
         updated, created = self._suspect_updated, self._suspect_created
         self._suspect_updated = self._suspect_created = math.inf
         self._suspects_looked_at = time.monotonic()
+        self.polls += 1
         try:
             self._take(await self._changed(since=updated, created_since=created))
         except BaseException:

@@ -355,7 +355,7 @@ class Batch:
 
     @property
     def polls(self) -> int:
-        """Poll cycles so far."""
+        """Listings made to watch the jobs so far (rounds of reads on 0.40)."""
         return self._watcher.polls
 
     @property
@@ -482,7 +482,7 @@ class Orchestrator:
 
     @property
     def polls(self) -> int:
-        """Poll cycles of the batch started last."""
+        """Listings made to watch the jobs of the batch started last (see :attr:`Batch.polls`)."""
         return self._latest.polls if self._latest is not None else 0
 
     @property
