@@ -669,9 +669,10 @@ class PublicJobs(Jobs):
         query = [(pw.CONNECTION_ID, connection_id)]
         if created_after is not None:
             query.append((pw.CREATED_AT_START, _instant("created_after", created_after)))
-        return await self._page(
+        fetched = await self._fetch(
             query, job_types, statuses, updated_after, page_size, row_offset, order_by
         )
+        return _job_page(row_offset, *fetched)
 
     async def list_for_workspaces_page(
         self,
@@ -686,9 +687,10 @@ class PublicJobs(Jobs):
     ) -> JobPage:
         """One page of the jobs of several workspaces (``GET /jobs?workspaceIds=``)."""
         query = [(pw.WORKSPACE_IDS, w) for w in workspace_ids]
-        return await self._page(
+        fetched = await self._fetch(
             query, job_types, statuses, updated_at_start, page_size, row_offset, order_by
         )
+        return _job_page(row_offset, *fetched)
 
     @staticmethod
     def _filters(
@@ -764,21 +766,6 @@ class PublicJobs(Jobs):
                 return
             offset += rows
 
-    async def _page(
-        self,
-        query: Sequence[tuple[str, str]],
-        job_types: Iterable[JobType],
-        statuses: Iterable[JobStatus] | None,
-        updated_after: datetime | None,
-        page_size: int,
-        row_offset: int,
-        order_by: str | None,
-    ) -> JobPage:
-        kept, rows, more = await self._fetch(
-            query, job_types, statuses, updated_after, page_size, row_offset, order_by
-        )
-        return JobPage(jobs=kept, total_count=row_offset + rows + (1 if more else 0))
-
     async def _fetch(
         self,
         query: Sequence[tuple[str, str]],
@@ -810,6 +797,11 @@ class PublicJobs(Jobs):
         )
         more = bool(page.next) and len(page.data) == page_size
         return kept, len(page.data), more
+
+
+def _job_page(row_offset: int, kept: tuple[Job, ...], rows: int, more: bool) -> JobPage:
+    """A page of the public API as a :class:`JobPage`: *total_count* tells whether more follow."""
+    return JobPage(jobs=kept, total_count=row_offset + rows + (1 if more else 0))
 
 
 def _same(job: Job) -> Job:
