@@ -258,9 +258,11 @@ async def test_an_attached_job_read_from_a_late_listing_is_not_lost() -> None:
         AirbyteClient(emu.url, auth=NoAuth(), env={}) as client,
     ):
         busy, other = emu.connection_ids
-        emu.set_sync_plan(busy, duration=0.3)
+        # Still running when the orchestrator triggers it (a tenth of a real second on), ended
+        # before the late listing that finds it answers.
+        emu.set_sync_plan(busy, duration=2.0)
         # The other job ends seconds after the busy one: the window moves past the busy end.
-        emu.set_sync_plan(other, duration=2.5)
+        emu.set_sync_plan(other, duration=5.0)
         running = await client.connections.sync(connection_id=busy)
         emu.set_faults([{"kind": "late", "route": "jobs/list", "delay": 3.5 / RATE}])
         orchestrator = Orchestrator(client, poll_interval=0.05, max_poll_interval=0.2)
