@@ -73,9 +73,18 @@ async def sync(http: aiohttp.ClientSession, emu: Emulator, cid: str) -> dict[str
 
 async def jobs_created(emu: Emulator, count: int) -> None:
     """Wait until the emulator has created *count* jobs (ground truth, not the API)."""
+    await _stat_reaches(emu, "jobs_created", count)
+
+
+async def cancels_held(emu: Emulator, count: int) -> None:
+    """Wait until the emulator holds *count* cancels at once (ground truth, not the API)."""
+    await _stat_reaches(emu, "max_in_flight_cancels", count)
+
+
+async def _stat_reaches(emu: Emulator, name: str, count: int) -> None:
     with anyio.fail_after(5):
         while True:
-            if emu.stats().jobs_created >= count:
+            if getattr(emu.stats(), name) >= count:
                 return
             await anyio.sleep(0.01)
 

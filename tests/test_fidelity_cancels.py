@@ -19,7 +19,7 @@ import aiohttp
 import anyio
 import emulator_support
 import pytest
-from emulator_support import Answer, call, sync
+from emulator_support import Answer, call, cancels_held, sync
 
 from airbyte_async.testing import Emulator, ManualClock, pytest_plugin
 from airbyte_async.testing._cli import _emulator, add_arguments
@@ -40,15 +40,6 @@ async def public(
         text = await response.text()
         parsed = await response.json(content_type=None) if text else None
         return Answer(response.status, response.headers, parsed, text)
-
-
-async def cancels_held(emu: Emulator, count: int) -> None:
-    """Wait until the emulator holds *count* cancels at once (ground truth, not the API)."""
-    with anyio.fail_after(5):
-        while True:
-            if emu.stats().max_in_flight_cancels >= count:
-                return
-            await anyio.sleep(0.01)
 
 
 async def while_waiting(

@@ -8,6 +8,7 @@ value lives, what a route ignores, and what changes between versions.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -17,7 +18,7 @@ import emulator_support
 import pytest
 from emulator_support import call, only_actor, sync, wait_terminal
 
-from airbyte_async.testing import pytest_plugin
+from airbyte_async.testing import ManualClock, pytest_plugin
 from airbyte_async.testing._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS
 
 pytestmark = pytest.mark.anyio
@@ -345,3 +346,39 @@ async def test_jobs_of_several_workspaces_count_only_the_page(
     body["pagination"] = {"pageSize": 2, "rowOffset": 4}
     last = (await call(http, emu, "jobs/list_for_workspaces", body)).json
     assert (len(last["jobs"]), last["totalJobCount"]) == (1, 1)
+
+
+@SINCE_050
+async def test_jobs_of_several_workspaces_filter_by_creation_and_update_at_once(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    jobs/list_for_workspaces applies createdAtStart and updatedAtStart together, with the
+    final statuses asked for (JobHistoryHandler.listJobsForWorkspaces passes the created and
+    updated ranges and the statuses to listJobsLight): the watcher's look for suspects relies
+    on it.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=2, trigger_latency=0, clock=clock
+    )
+    first, second = emu.connection_ids
+    emu.set_sync_plan(first, duration=1)
+    emu.set_sync_plan(second, duration=1)
+    old = (await sync(http, emu, first))["job"]
+    clock.advance(10)
+    new = (await sync(http, emu, second))["job"]
+    clock.advance(5)
+
+    def iso(epoch: float) -> str:
+        return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat()
+
+    async def listed(**body: Any) -> list[int]:
+        full = {"configTypes": ["sync"], "statuses": ["succeeded", "failed", "cancelled"], **body}
+        answer = (await call(http, emu, "jobs/list_for_workspaces", full)).json
+        return [j["job"]["id"] for j in answer["jobs"]]
+
+    start = old["createdAt"]
+    assert sorted(await listed(updatedAtStart=iso(start))) == sorted([old["id"], new["id"]])
+    assert await listed(updatedAtStart=iso(start), createdAtStart=iso(start + 5)) == [new["id"]]
+    assert await listed(updatedAtStart=iso(start + 13), createdAtStart=iso(start)) == []
