@@ -43,6 +43,8 @@ class Watch:
     registered: float
     done: anyio.Event = attrs.field(factory=anyio.Event)
     error: AirbyteError | None = None
+    #: When the job was last read by itself (:func:`time.monotonic`), if ever.
+    rechecked: float | None = None
 
 
 @attrs.define(eq=False)
@@ -75,6 +77,12 @@ class JobWatcher:
     Unless *all_statuses*, both ask for final jobs only: watches then learn nothing of
     ``running``, and each poll carries half as much. After *max_failures* polls in a row fail,
     every watch ends with the last error.
+
+    A listing by update time misses an end that the server stamps earlier than it shows it
+    (Airbyte takes the time before the transaction that writes the status commits), by more
+    than *overlap*. So no end is lost for good, a job watched for *recheck_after* seconds is
+    read by itself, and again each *recheck_after* seconds while it runs: at most
+    *recheck_limit* jobs, the longest unread first, at most every *recheck_interval* seconds.
     """
 
     backend: SyncBackend
@@ -83,6 +91,9 @@ class JobWatcher:
     completions_per_poll: float = 16.0
     overlap: float = 0.1
     suspect_interval: float = 1.0
+    recheck_after: float = 60.0
+    recheck_interval: float = 10.0
+    recheck_limit: int = 25
     max_failures: int = 10
     all_statuses: bool = False
     #: Syncs not yet triggered that wait for a slot an end would free.
@@ -104,6 +115,7 @@ class JobWatcher:
     _suspect_updated: float = attrs.field(init=False, default=math.inf)
     _suspect_created: float = attrs.field(init=False, default=math.inf)
     _suspects_looked_at: float = attrs.field(init=False, default=-math.inf)
+    _rechecked_at: float = attrs.field(init=False, default=-math.inf)
     _ended: collections.deque[float] = attrs.field(init=False, factory=collections.deque)
     #: When the ends now counted began: a rate that has just ramped up is not averaged down.
     _ends_from: float = attrs.field(init=False, default=0.0)
@@ -233,6 +245,38 @@ class JobWatcher:
             and time.monotonic() - self._suspects_looked_at >= self.suspect_interval
         ):
             await self._look_for_suspects()
+        if time.monotonic() - self._rechecked_at >= self.recheck_interval:
+            await self._recheck()
+
+    async def _recheck(self) -> None:
+        now = self._rechecked_at = time.monotonic()
+        due = [
+            w
+            for w in self._watches.values()
+            if now - (w.registered if w.rechecked is None else w.rechecked) >= self.recheck_after
+        ]
+        if not due:
+            return
+        due.sort(key=lambda w: w.registered if w.rechecked is None else w.rechecked)
+        due = due[: self.recheck_limit]
+        for watch in due:
+            watch.rechecked = now
+        self.polls += 1
+        workspaces = workspaces_of(w.workspace_id for w in due)
+        jobs = await self.backend.read_jobs(
+            [w.job for w in due], workspace_ids=workspaces, each=True
+        )
+        for watch in due:
+            job = jobs.get(watch.job.id)
+            if job is None or job.status == watch.job.status or job.id not in self._watches:
+                continue
+            if job.status.is_terminal:
+                log.warning(
+                    "job %d had ended unseen by the listings (the server stamped its end "
+                    "earlier than it showed it): found by reading it",
+                    job.id,
+                )
+            self._apply(watch, job)
 
     async def _look_for_suspects(self) -> None:
         # Suspects registered while this look is on its way wait for the next one.

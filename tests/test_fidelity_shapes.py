@@ -382,3 +382,44 @@ async def test_jobs_of_several_workspaces_filter_by_creation_and_update_at_once(
     assert sorted(await listed(updatedAtStart=iso(start))) == sorted([old["id"], new["id"]])
     assert await listed(updatedAtStart=iso(start), createdAtStart=iso(start + 5)) == [new["id"]]
     assert await listed(updatedAtStart=iso(start + 13), createdAtStart=iso(start)) == []
+
+
+async def test_an_end_stamped_before_it_is_committed_is_missed_by_a_later_window(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    With a commit lag, reads see a job's end only that long after it, stamped with the moment
+    it happened: DefaultJobPersistence reads ``timeSupplier`` before the
+    ``jobDatabase.transaction`` that writes the status commits. A listing by update time that
+    starts after the stamp but before the commit misses the end, and so does every later
+    window; the job read by itself shows it.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        connections=1, trigger_latency=0, commit_lag=2.0, clock=clock
+    )
+    [cid] = emu.connection_ids
+    emu.set_sync_plan(cid, duration=1)
+    began = clock.now
+    job = (await sync(http, emu, cid))["job"]
+    final = ["succeeded", "failed", "cancelled"]
+
+    async def listed(since: float) -> list[int]:
+        start = dt.datetime.fromtimestamp(since, dt.UTC).isoformat()
+        body = {"configTypes": ["sync"], "statuses": final, "updatedAtStart": start}
+        answer = (await call(http, emu, "jobs/list_for_workspaces", body)).json
+        return [j["job"]["id"] for j in answer["jobs"]]
+
+    async def status() -> str:
+        answer = await call(http, emu, "jobs/get_light", {"id": job["id"]})
+        return str(answer.json["job"]["status"])
+
+    clock.advance(1.5)  # ended at +1, not committed yet
+    assert await status() == "running"
+    assert await listed(began) == []
+    clock.advance(2)  # committed at +3
+    assert await status() == "succeeded"
+    assert await listed(began) == [job["id"]]
+    answer = await call(http, emu, "jobs/get", {"id": job["id"]})
+    assert answer.json["job"]["updatedAt"] == int(began + 1)
+    assert await listed(began + 1.5) == []

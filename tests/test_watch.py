@@ -274,3 +274,30 @@ async def test_an_attached_job_read_from_a_late_listing_is_not_lost() -> None:
         assert first.attached and first.job_id == running.id
         assert first.outcome is Outcome.SUCCEEDED
         assert emu.job_status(running.id) == "succeeded"
+
+
+async def test_an_end_no_listing_shows_is_found_by_reading_the_job() -> None:
+    """
+    When the server shows an end later than it stamps it, by more than the overlap (a commit
+    lag), every listing window misses it; the watch still ends with the job's outcome, found
+    by reading the job by itself once it has been watched *recheck_after* seconds.
+    """
+    lagging = Emulator(connections=3, sync_duration=(0.1, 0.2), trigger_latency=0, commit_lag=1.0)
+    async with lagging as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        backend = _backend(client)
+        watcher = JobWatcher(
+            backend, min_interval=0.02, max_interval=0.05, recheck_after=1.5, recheck_interval=0.1
+        )
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(watcher.run)
+            watches = [
+                watcher.watch(await backend.trigger(connection_id=cid), emu.workspace_ids[0])
+                for cid in emu.connection_ids
+            ]
+            with anyio.fail_after(10):
+                for watch in watches:
+                    await watch.done.wait()
+            tg.cancel_scope.cancel()
+
+    assert [w.job.status for w in watches] == [JobStatus.SUCCEEDED] * 3
+    assert all(w.rechecked is not None for w in watches)

@@ -73,12 +73,12 @@ class ConfigBackend:
         return JobChanges(changes, started)
 
     async def read_jobs(
-        self, snapshots: Collection[Job], *, workspace_ids: Collection[str]
+        self, snapshots: Collection[Job], *, workspace_ids: Collection[str], each: bool = False
     ) -> Mapping[int, Job]:
         """See :meth:`SyncBackend.read_jobs <airbyte_async._backend.SyncBackend.read_jobs>`."""
         if not snapshots:
             return {}
-        if self._lists_workspaces is not False:
+        if not each and self._lists_workspaces is not False:
             # Stamps are whole seconds, rounded down: a second earlier covers every snapshot.
             oldest = min(job.updated_at for job in snapshots) - dt.timedelta(seconds=1)
             try:

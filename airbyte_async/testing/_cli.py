@@ -38,6 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pending-duration", type=float, default=0.0, help="seconds pending")
     parser.add_argument("--failure-rate", type=float, default=0.0, help="share of syncs that fail")
     parser.add_argument(
+        "--commit-lag",
+        type=float,
+        default=0.0,
+        help="seconds before reads see a job's end, stamped when it happened",
+    )
+    parser.add_argument(
         "--trigger-latency",
         type=float,
         default=0.2,
@@ -96,6 +102,7 @@ def _emulator(args: argparse.Namespace) -> Emulator:
         sync_duration=tuple(args.sync_duration),
         pending_duration=args.pending_duration,
         failure_rate=args.failure_rate,
+        commit_lag=args.commit_lag,
         trigger_latency=args.trigger_latency,
         trigger_capacity=args.trigger_capacity,
         trigger_overload=args.trigger_overload,

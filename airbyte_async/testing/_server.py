@@ -111,7 +111,11 @@ class Emulator:
     the jobs it started). With *pending_duration*, the job then stays pending
     (queued, then pending, on head) that long before it runs, and the trigger answers with it
     pending, as head's capacity-bound path does. Jobs run for a seeded uniform draw from
-    *sync_duration* and fail at *failure_rate*. *auth* is None (open) or a ``Require*``
+    *sync_duration* and fail at *failure_rate*. With *commit_lag*, reads see a job's end only
+    that many seconds after it, though it is stamped with the moment it happened, as when
+    Airbyte takes the time before the transaction that writes the status commits
+    (``DefaultJobPersistence`` reads ``timeSupplier`` before ``jobDatabase.transaction``): a
+    listing by update time can then miss the end for good. *auth* is None (open) or a ``Require*``
     policy. *faults* are :class:`Fault` objects or their JSON dicts. *log_format* picks head's
     attempt logs. *clock* is what the server reads as now and waits on (a ``ManualClock`` lets
     a test move time by hand). *config_api* False serves the public API alone (head only): every
@@ -131,6 +135,7 @@ class Emulator:
     )
     pending_duration: float = attrs.field(default=0.0, validator=_non_negative)
     failure_rate: float = attrs.field(default=0.0, validator=_check_rate)
+    commit_lag: float = attrs.field(default=0.0, validator=_non_negative)
     trigger_latency: float = attrs.field(default=0.2, validator=_non_negative)
     trigger_capacity: int | None = None
     trigger_overload: int | None = None
@@ -182,6 +187,7 @@ class Emulator:
             pending_duration=self.pending_duration,
             failure_rate=self.failure_rate,
             clock=self.clock,
+            commit_lag=self.commit_lag,
         )
         self._observer = Observer(self.record_requests, self._state.clock())
         self._injector = FaultInjector(self.seed)

@@ -214,6 +214,8 @@ class Job:
     fail_fraction: float
     failure: Failure | None
     cancelled_at: float | None = None
+    #: Seconds after *final_at* before reads see the end, stamped *final_at* all the same.
+    commit_lag: float = 0.0
 
     @property
     def final_at(self) -> float:
@@ -223,24 +225,24 @@ class Job:
         return self.ends_at
 
     def status(self, now: float) -> str:
-        """The JobStatus at *now*."""
-        if self.cancelled_at is not None and now >= self.cancelled_at:
-            return "cancelled"
-        if now >= self.ends_at:
-            return self.outcome
-        if now >= self.running_at:
+        """The JobStatus reads see at *now* (the end only *commit_lag* after it happened)."""
+        if self.is_terminal(now):
+            return "cancelled" if self.cancelled_at is not None else self.outcome
+        moment = min(now, self.final_at)
+        if moment >= self.running_at:
             return "running"
-        if self.queued_at is not None and now >= self.queued_at:
+        if self.queued_at is not None and moment >= self.queued_at:
             return "queued"
         return "pending"
 
     def is_terminal(self, now: float) -> bool:
-        """True once the job succeeded, failed or was cancelled."""
-        return now >= self.final_at
+        """True once reads see the job succeeded, failed or cancelled."""
+        return now >= self.final_at + self.commit_lag
 
     def updated_at(self, now: float) -> float:
-        """The latest transition at or before *now*."""
-        passed = [self.created_at, self.queued_at, self.running_at, self.final_at]
+        """The latest transition reads see at *now*."""
+        final = self.final_at if self.is_terminal(now) else None
+        passed = [self.created_at, self.queued_at, self.running_at, final]
         return max(t for t in passed if t is not None and t <= now)
 
     def attempt_status(self, now: float) -> str | None:
@@ -321,6 +323,7 @@ class State:
     pending_duration: float = 0.0
     failure_rate: float = 0.0
     clock: Callable[[], float] = time.time
+    commit_lag: float = 0.0
     workspaces: dict[str, Workspace] = attrs.field(factory=dict)
     sources: dict[str, Actor] = attrs.field(factory=dict)
     destinations: dict[str, Actor] = attrs.field(factory=dict)
@@ -652,6 +655,7 @@ class State:
             bytes_per_record=bytes_per_record,
             fail_fraction=fail_fraction,
             failure=failure if outcome == "failed" else None,
+            commit_lag=self.commit_lag,
         )
         self._jobs.append(job)
         self._jobs_by_connection.setdefault(connection.connection_id, []).append(job.job_id)

@@ -1,0 +1,56 @@
+"""The orchestrator against a server whose clock is far from the client's."""
+
+from __future__ import annotations
+
+import time
+
+import anyio
+import attrs
+import pytest
+
+from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async.orchestrator import Orchestrator, Outcome, Selection
+from airbyte_async.testing import Emulator
+from airbyte_async.testing.pytest_plugin import TEST_CANCEL_LATENCY, TEST_TRIGGER_LATENCY
+
+pytestmark = pytest.mark.anyio
+
+
+@attrs.frozen
+class _OffsetClock:
+    """Real time, *offset* seconds off (the server's clock; ``Date`` follows it)."""
+
+    offset: float
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    async def sleep(self, seconds: float) -> None:
+        await anyio.sleep(seconds)
+
+
+@pytest.mark.parametrize("offset", [-3600.0, 3600.0])
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_server_clock_an_hour_off_the_clients_loses_no_sync(
+    offset: float, api: str
+) -> None:
+    """Windows and bounds are reckoned on the server's clock: with it an hour behind or ahead
+    of the client's, every sync of a batch is seen to end, once."""
+    options = {"airbyte_version": "head"} if api == "public" else {}
+    async with (
+        Emulator(
+            connections=12,
+            sync_duration=(0.1, 0.4),
+            trigger_latency=TEST_TRIGGER_LATENCY,
+            cancel_latency=TEST_CANCEL_LATENCY,
+            clock=_OffsetClock(offset),
+            **options,
+        ) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client,
+    ):
+        with anyio.fail_after(30):
+            results = await Orchestrator(client, max_running=4).run(Selection(all_workspaces=True))
+
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 12
+    truth = emu.stats().jobs_by_connection
+    assert all(len(truth[cid]) == 1 for cid in emu.connection_ids)
