@@ -80,9 +80,13 @@ class JobWatcher:
 
     A listing by update time misses an end that the server stamps earlier than it shows it
     (Airbyte takes the time before the transaction that writes the status commits), by more
-    than *overlap*. So no end is lost for good, a job watched for *recheck_after* seconds is
-    read by itself, and again each *recheck_after* seconds while it runs: at most
-    *recheck_limit* jobs, the longest unread first, at most every *recheck_interval* seconds.
+    than *overlap*. So no end is lost for good, a job watched for twice as long as the longest
+    watch that ended so far (at least *recheck_min*, at most *recheck_after* seconds) is read
+    by itself, and again as long after while it runs: at most *recheck_limit* jobs, the longest
+    unread first, at most every *recheck_interval* seconds. An end found that way shows that
+    the server hides ends for longer than *overlap*: the overlap grows fourfold (to a second at
+    least, *max_overlap* at most), and every watched job becomes a suspect, so the ends missed
+    meanwhile are found by one listing rather than one by one.
     """
 
     backend: SyncBackend
@@ -91,9 +95,11 @@ class JobWatcher:
     completions_per_poll: float = 16.0
     overlap: float = 0.1
     suspect_interval: float = 1.0
+    recheck_min: float = 10.0
     recheck_after: float = 60.0
     recheck_interval: float = 10.0
     recheck_limit: int = 25
+    max_overlap: float = 10.0
     max_failures: int = 10
     all_statuses: bool = False
     #: Syncs not yet triggered that wait for a slot an end would free.
@@ -116,6 +122,8 @@ class JobWatcher:
     _suspect_created: float = attrs.field(init=False, default=math.inf)
     _suspects_looked_at: float = attrs.field(init=False, default=-math.inf)
     _rechecked_at: float = attrs.field(init=False, default=-math.inf)
+    #: The longest a watch lasted until its end was seen (:func:`time.monotonic` seconds).
+    _longest: float = attrs.field(init=False, default=0.0)
     _ended: collections.deque[float] = attrs.field(init=False, factory=collections.deque)
     #: When the ends now counted began: a rate that has just ramped up is not averaged down.
     _ends_from: float = attrs.field(init=False, default=0.0)
@@ -250,10 +258,11 @@ class JobWatcher:
 
     async def _recheck(self) -> None:
         now = self._rechecked_at = time.monotonic()
+        age = min(self.recheck_after, max(self.recheck_min, 2 * self._longest))
         due = [
             w
             for w in self._watches.values()
-            if now - (w.registered if w.rechecked is None else w.rechecked) >= self.recheck_after
+            if now - (w.registered if w.rechecked is None else w.rechecked) >= age
         ]
         if not due:
             return
@@ -266,17 +275,35 @@ class JobWatcher:
         jobs = await self.backend.read_jobs(
             [w.job for w in due], workspace_ids=workspaces, each=True
         )
+        hidden = []
+        longest = self._longest  # a watch this late says nothing of how long syncs take
         for watch in due:
             job = jobs.get(watch.job.id)
             if job is None or job.status == watch.job.status or job.id not in self._watches:
                 continue
             if job.status.is_terminal:
-                log.warning(
-                    "job %d had ended unseen by the listings (the server stamped its end "
-                    "earlier than it showed it): found by reading it",
-                    job.id,
-                )
+                hidden.append(job.id)
             self._apply(watch, job)
+        self._longest = longest
+        if hidden:
+            self._widen(hidden)
+
+    def _widen(self, hidden: list[int]) -> None:
+        before = self.overlap
+        self.overlap = min(self.max_overlap, max(1.0, 4 * before))
+        log.warning(
+            "jobs %s had ended unseen by the listings (the server stamps an end before it "
+            "shows it): windows now overlap by %.1f s (%.1f s before)",
+            ", ".join(map(str, hidden)),
+            self.overlap,
+            before,
+        )
+        for watch in self._watches.values():
+            updated = watch.job.updated_at.timestamp() - self.overlap
+            created = watch.job.created_at.timestamp() - self.overlap
+            self._suspect_updated = min(self._suspect_updated, updated)
+            self._suspect_created = min(self._suspect_created, created)
+        self._suspects_looked_at = -math.inf
 
     async def _look_for_suspects(self) -> None:
         # Suspects registered while this look is on its way wait for the next one.
@@ -326,6 +353,7 @@ class JobWatcher:
         if job.status.is_terminal:
             self._forget(job.id)
             now = time.monotonic()
+            self._longest = max(self._longest, now - watch.registered)
             if not self._ended:
                 self._ends_from = now
             self._ended.append(now)
