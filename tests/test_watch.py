@@ -287,6 +287,18 @@ async def test_an_attached_job_read_from_a_late_listing_is_not_lost() -> None:
         assert emu.job_status(running.id) == "succeeded"
 
 
+def _rechecking(backend: ConfigBackend, *, after: float) -> JobWatcher:
+    """A quick watcher that reads a job by itself once it has been watched *after* seconds."""
+    return JobWatcher(
+        backend,
+        min_interval=0.02,
+        max_interval=0.05,
+        recheck_min=after,
+        recheck_after=after,
+        recheck_interval=0.1,
+    )
+
+
 async def test_an_end_no_listing_shows_is_found_by_reading_the_job() -> None:
     """
     When the server shows an end later than it stamps it, by more than the overlap (a commit
@@ -297,14 +309,7 @@ async def test_an_end_no_listing_shows_is_found_by_reading_the_job() -> None:
     async with lagging as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
         await _clock_settled(client)
         backend = _backend(client)
-        watcher = JobWatcher(
-            backend,
-            min_interval=0.02,
-            max_interval=0.05,
-            recheck_min=1.5,
-            recheck_after=1.5,
-            recheck_interval=0.1,
-        )
+        watcher = _rechecking(backend, after=1.5)
         async with anyio.create_task_group() as tg:
             tg.start_soon(watcher.run)
             watches = [
@@ -333,14 +338,7 @@ async def test_an_end_found_by_reading_widens_the_windows_for_the_ends_missed_si
             emu.set_sync_plan(cid, duration=0.15)
         await _clock_settled(client)
         backend = _backend(client)
-        watcher = JobWatcher(
-            backend,
-            min_interval=0.02,
-            max_interval=0.05,
-            recheck_min=2.0,
-            recheck_after=2.0,
-            recheck_interval=0.1,
-        )
+        watcher = _rechecking(backend, after=2.0)
         workspace = emu.workspace_ids[0]
         async with anyio.create_task_group() as tg:
             tg.start_soon(watcher.run)
