@@ -13,6 +13,7 @@ import pytest
 from client_support import FastClock, client_for
 
 from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async._backend import SyncBackend
 from airbyte_async._watch import JobWatcher
 from airbyte_async.models import JobStatus
 from airbyte_async.orchestrator import Orchestrator, Outcome, SyncResult
@@ -287,7 +288,7 @@ async def test_an_attached_job_read_from_a_late_listing_is_not_lost() -> None:
         assert emu.job_status(running.id) == "succeeded"
 
 
-def _rechecking(backend: ConfigBackend, *, after: float) -> JobWatcher:
+def _rechecking(backend: SyncBackend, *, after: float) -> JobWatcher:
     """A quick watcher that reads a job by itself once it has been watched *after* seconds."""
     return JobWatcher(
         backend,
@@ -299,16 +300,23 @@ def _rechecking(backend: ConfigBackend, *, after: float) -> JobWatcher:
     )
 
 
-async def test_an_end_no_listing_shows_is_found_by_reading_the_job() -> None:
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_an_end_no_listing_shows_is_found_by_reading_the_job(api: str) -> None:
     """
     When the server shows an end later than it stamps it, by more than the overlap (a commit
     lag), every listing window misses it; the watch still ends with the job's outcome, found
     by reading the job by itself once it has been watched *recheck_after* seconds.
     """
-    lagging = Emulator(connections=3, sync_duration=(0.1, 0.2), trigger_latency=0, commit_lag=1.0)
-    async with lagging as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+    lagging = Emulator(
+        airbyte_version="head",
+        connections=3,
+        sync_duration=(0.1, 0.2),
+        trigger_latency=0,
+        commit_lag=1.0,
+    )
+    async with lagging as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
         await _clock_settled(client)
-        backend = _backend(client)
+        backend = client.sync_backend()
         watcher = _rechecking(backend, after=1.5)
         async with anyio.create_task_group() as tg:
             tg.start_soon(watcher.run)
