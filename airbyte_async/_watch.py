@@ -281,7 +281,9 @@ class JobWatcher:
             job = jobs.get(watch.job.id)
             if job is None or job.status == watch.job.status or job.id not in self._watches:
                 continue
-            if job.status.is_terminal:
+            # An end stamped (whole seconds) before the window is one the listings hid; a later
+            # one may just have come after the last listing began.
+            if job.status.is_terminal and job.updated_at.timestamp() + 1 <= (self._since or 0):
                 hidden.append(job.id)
             self._apply(watch, job)
         self._longest = longest

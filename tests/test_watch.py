@@ -362,3 +362,21 @@ async def test_an_end_found_by_reading_widens_the_windows_for_the_ends_missed_si
     assert late.rechecked is None
     assert late.job.status is JobStatus.SUCCEEDED
     assert watcher.overlap >= 1.0
+
+
+async def test_an_end_read_after_the_window_began_does_not_widen_it(emu: Emulator) -> None:
+    """A job read by itself that ended after the listings' window began may simply have ended
+    since the last listing: it is taken, and the overlap stays as it was."""
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        backend = client.sync_backend()
+        watcher = _rechecking(backend, after=0.2)
+        watch = watcher.watch(
+            await backend.trigger(connection_id=emu.connection_ids[0]), emu.workspace_ids[0]
+        )
+        await _ended(client, watch.job.id)
+        await anyio.sleep(0.2)
+        await watcher._recheck()
+
+    assert watch.job.status is JobStatus.SUCCEEDED
+    assert watch.rechecked is not None
+    assert watcher.overlap == 0.1
