@@ -70,7 +70,8 @@ def _check_ceiling(_: object, attribute: attrs.Attribute[int], value: int) -> No
         raise InvalidArgumentError(f"{attribute.name} must be an int of at least 1, got {value!r}")
 
 
-@attrs.define
+# Its state changes with every trigger: no validator runs on assignment (the ceiling's runs once).
+@attrs.define(on_setattr=attrs.setters.NO_OP)
 class LimitRule:
     """
     The limit's arithmetic, without I/O: fed samples, it says how many triggers may be in flight.

@@ -368,8 +368,25 @@ class Batch:
         """Triggers in flight now."""
         return self._triggers.in_flight
 
-    def __aiter__(self) -> AsyncIterator[SyncResult]:
-        return self._receive.__aiter__()
+    def __aiter__(self) -> Batch:
+        return self
+
+    async def __anext__(self) -> SyncResult:
+        """The next result as soon as it is final; the end of the batch stops the iteration."""
+        try:
+            result = self._receive.receive_nowait()
+        except anyio.WouldBlock:
+            try:
+                return await self._receive.receive()
+            except anyio.EndOfStream:
+                raise StopAsyncIteration from None
+        except anyio.EndOfStream:
+            raise StopAsyncIteration from None
+        # Results come in bursts (one listing ends many syncs): one that is ready is taken
+        # without a turn of the event loop each, which adds up, but still where a cancelled
+        # caller stops.
+        await anyio.lowlevel.checkpoint_if_cancelled()
+        return result
 
     def _ordered(self) -> None:
         """Put the results in the order the targets were given."""

@@ -366,6 +366,37 @@ async def test_stream_yields_each_result_when_it_is_final(start: Start) -> None:
     assert order == [quick, slow]
 
 
+async def test_results_ready_together_are_taken_without_a_loop_turn_each(start: Start) -> None:
+    """Iterating a batch whose results are all in takes them all before any other task runs."""
+    emu, client = await start(connections=5)
+    async with _orchestrator(client).stream(emu.connection_ids) as batch:
+        await _until(lambda: batch._finished)
+        others_ran = anyio.Event()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(_set, others_ran)
+            taken = [result async for result in batch]
+            assert not others_ran.is_set()
+    assert sorted(r.connection_id for r in taken) == sorted(emu.connection_ids)
+
+
+async def test_a_cancelled_consumer_stops_at_a_ready_result(start: Start) -> None:
+    """A result that is ready is still a place where a cancelled caller stops."""
+    emu, client = await start(connections=3)
+    taken = []
+    async with _orchestrator(client).stream(emu.connection_ids) as batch:
+        await _until(lambda: batch._finished)
+        with anyio.CancelScope() as scope:
+            scope.cancel()
+            async for result in batch:
+                taken.append(result)
+    assert scope.cancelled_caught
+    assert taken == []
+
+
+async def _set(event: anyio.Event) -> None:
+    event.set()
+
+
 async def test_selection_by_workspace_and_name(start: Start) -> None:
     """A Selection takes the active connections of a workspace whose names match the glob."""
     emu, client = await start(connections=20, workspaces=2)
