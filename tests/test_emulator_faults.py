@@ -268,6 +268,37 @@ async def test_restart_with_downtime_refuses_connections_meanwhile(
     assert (await post(http, emu, "workspaces/get", ws))[0] == 200
 
 
+async def test_faults_switched_off_during_a_restart_leave_the_server_up(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Faults switched off while a scheduled restart refuses connections: the restart still
+    ends, and the server answers again once its downtime is over."""
+    emu = await airbyte_emulator_factory(
+        faults=[{"kind": "restart", "every": 0.05, "downtime": 0.3}]
+    )
+    with anyio.fail_after(5):
+        while emu.stats().restarts == 0:  # noqa: ASYNC110 (polling the ground truth)
+            await anyio.sleep(0.005)
+    emu.set_faults(None)
+    await anyio.sleep(0.4)
+    ws = {"workspaceId": emu.workspace_ids[0]}
+    assert (await post(http, emu, "workspaces/get", ws))[0] == 200
+
+
+async def test_a_restart_cancelled_in_its_downtime_still_brings_the_server_back(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A restart is all or nothing: cancelling it while it refuses connections does not leave
+    the server down."""
+    emu = await airbyte_emulator_factory()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(lambda: emu.restart(downtime=0.3))
+        await anyio.sleep(0.1)
+        tg.cancel_scope.cancel()
+    ws = {"workspaceId": emu.workspace_ids[0]}
+    assert (await post(http, emu, "workspaces/get", ws))[0] == 200
+
+
 async def test_scheduled_restarts_happen(airbyte_emulator_factory: Factory) -> None:
     """A restart fault restarts the server on its seeded schedule."""
     emu = await airbyte_emulator_factory(faults=[{"kind": "restart", "every": 0.05}])

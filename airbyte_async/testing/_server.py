@@ -422,22 +422,24 @@ class Emulator:
         """
         Restart the server as a crash would: every open connection is reset, requests in
         flight do not act after it, and for *downtime* seconds new connections are refused.
-        State is kept.
+        State is kept. A restart is not cut short: cancelled (faults switched off, the emulator
+        stopped), it still ends with the server listening.
         """
         runner = self._runner
         if runner is None or self._site is None:
             raise RuntimeError("the Emulator is not running")
         self._http.generation += 1
         self._observer.restarts += 1
-        if downtime > 0:
-            await self._site.stop()
-        if runner.server is not None:
-            for connection in runner.server.connections:
-                reset_transport(connection.transport)
-        if downtime > 0:
-            await anyio.sleep(downtime)
-            self._site = web.TCPSite(runner, self.host, self._bound_port, reuse_address=True)
-            await self._site.start()
+        with anyio.CancelScope(shield=True):
+            if downtime > 0:
+                await self._site.stop()
+            if runner.server is not None:
+                for connection in runner.server.connections:
+                    reset_transport(connection.transport)
+            if downtime > 0:
+                await anyio.sleep(downtime)
+                self._site = web.TCPSite(runner, self.host, self._bound_port, reuse_address=True)
+                await self._site.start()
 
     async def _scheduled_restarts(self) -> None:
         schedules = self._injector.restart_faults()
