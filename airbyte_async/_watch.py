@@ -45,6 +45,9 @@ class Watch:
     error: AirbyteError | None = None
     #: When the job was last read by itself (:func:`time.monotonic`), if ever.
     rechecked: float | None = None
+    #: Where the listings' window began when the watch began (server clock): every end since
+    #: is in some listing's window.
+    window: float = -math.inf
 
 
 @attrs.define(eq=False)
@@ -86,7 +89,11 @@ class JobWatcher:
     unread first, at most every *recheck_interval* seconds. An end found that way shows that
     the server hides ends for longer than *overlap*: the overlap grows fourfold (to a second at
     least, *max_overlap* at most), and every watched job becomes a suspect, so the ends missed
-    meanwhile are found by one listing rather than one by one.
+    meanwhile are found by one listing rather than one by one. For *lag_watch* seconds after
+    that, every watched job stays a suspect (looked for by creation time, once every
+    *suspect_interval*, among the ends of the last *max_overlap* seconds): an end that the
+    wider windows still hid is found within a second or two, not after another recheck, and
+    grows the overlap again.
     """
 
     backend: SyncBackend
@@ -100,6 +107,7 @@ class JobWatcher:
     recheck_interval: float = 10.0
     recheck_limit: int = 25
     max_overlap: float = 10.0
+    lag_watch: float = 30.0
     max_failures: int = 10
     all_statuses: bool = False
     #: Syncs not yet triggered that wait for a slot an end would free.
@@ -122,6 +130,8 @@ class JobWatcher:
     _suspect_created: float = attrs.field(init=False, default=math.inf)
     _suspects_looked_at: float = attrs.field(init=False, default=-math.inf)
     _rechecked_at: float = attrs.field(init=False, default=-math.inf)
+    #: Until when every watched job is a suspect (monotonic), after the overlap grew.
+    _lagging_until: float = attrs.field(init=False, default=-math.inf)
     #: The longest a watch lasted until its end was seen (:func:`time.monotonic` seconds).
     _longest: float = attrs.field(init=False, default=0.0)
     _ended: collections.deque[float] = attrs.field(init=False, factory=collections.deque)
@@ -156,7 +166,8 @@ class JobWatcher:
         stamp -= self.overlap
         if self._since is None:
             self._since = stamp
-        elif stamp < self._since:
+        watch.window = self._since
+        if stamp < self._since:
             self._suspect_updated = min(self._suspect_updated, stamp)
             self._suspect_created = min(self._suspect_created, created - self.overlap)
         self._wake.set()
@@ -248,11 +259,12 @@ class JobWatcher:
         started = changed.started
         bound = min(started, self._newest_stamp) if self._newest_stamp else started
         self._since = bound - self.overlap
-        if (
-            self._suspect_updated < math.inf
-            and time.monotonic() - self._suspects_looked_at >= self.suspect_interval
-        ):
-            await self._look_for_suspects()
+        now = time.monotonic()
+        if now - self._suspects_looked_at >= self.suspect_interval:
+            if now < self._lagging_until:
+                self._suspect_all(reach=self.max_overlap)
+            if self._suspect_updated < math.inf:
+                await self._look_for_suspects()
         if time.monotonic() - self._rechecked_at >= self.recheck_interval:
             await self._recheck()
 
@@ -300,12 +312,19 @@ class JobWatcher:
             self.overlap,
             before,
         )
+        self._lagging_until = time.monotonic() + self.lag_watch
+        self._suspect_all()
+        self._suspects_looked_at = -math.inf
+
+    def _suspect_all(self, *, reach: float | None = None) -> None:
+        """Make every watched job a suspect; with *reach*, look only at the ends of the last
+        *reach* seconds before the window (which a commit lag hides at most)."""
+        floor = -math.inf if reach is None or self._since is None else self._since - reach
         for watch in self._watches.values():
-            updated = watch.job.updated_at.timestamp() - self.overlap
+            updated = max(floor, watch.job.updated_at.timestamp() - self.overlap)
             created = watch.job.created_at.timestamp() - self.overlap
             self._suspect_updated = min(self._suspect_updated, updated)
             self._suspect_created = min(self._suspect_created, created)
-        self._suspects_looked_at = -math.inf
 
     async def _look_for_suspects(self) -> None:
         # Suspects registered while this look is on its way wait for the next one.
@@ -313,12 +332,34 @@ class JobWatcher:
         self._suspect_updated = self._suspect_created = math.inf
         self._suspects_looked_at = time.monotonic()
         self.polls += 1
+        window = self._since
         try:
-            self._take(await self._changed(since=updated, created_since=created))
+            changed = await self._changed(since=updated, created_since=created)
         except BaseException:
             self._suspect_updated = min(self._suspect_updated, updated)
             self._suspect_created = min(self._suspect_created, created)
             raise
+        hidden = [] if window is None else self._hidden(changed, window)
+        self._take(changed)
+        if hidden:
+            self._widen(hidden)
+
+    def _hidden(self, changed: JobChanges, window: float) -> list[int]:
+        """
+        The watched jobs whose end *changed* shows, stamped (whole seconds) after their watch
+        began and before *window*: some listing's window held the stamp, and none showed it.
+        """
+        hidden = []
+        for change in changed.changes:
+            watch = self._watches.get(change.id)
+            if (
+                watch is not None
+                and change.status.is_terminal
+                and watch.window <= change.updated_at
+                and change.updated_at + 1 <= window
+            ):
+                hidden.append(change.id)
+        return hidden
 
     async def _changed(self, *, since: float, created_since: float | None = None) -> JobChanges:
         return await self.backend.changed_jobs(

@@ -300,6 +300,15 @@ def _rechecking(backend: SyncBackend, *, after: float) -> JobWatcher:
     )
 
 
+async def _lagging(
+    client: AirbyteClient, emu: Emulator, *, after: float
+) -> tuple[ConfigBackend, JobWatcher, str]:
+    """A settled clock, then a Config API backend, a rechecking watcher and the workspace."""
+    await _clock_settled(client)
+    backend = _backend(client)
+    return backend, _rechecking(backend, after=after), emu.workspace_ids[0]
+
+
 @pytest.mark.parametrize("api", ["config", "public"])
 async def test_an_end_no_listing_shows_is_found_by_reading_the_job(api: str) -> None:
     """
@@ -344,10 +353,7 @@ async def test_an_end_found_by_reading_widens_the_windows_for_the_ends_missed_si
         first, second = emu.connection_ids
         for cid in emu.connection_ids:
             emu.set_sync_plan(cid, duration=0.15)
-        await _clock_settled(client)
-        backend = _backend(client)
-        watcher = _rechecking(backend, after=2.0)
-        workspace = emu.workspace_ids[0]
+        backend, watcher, workspace = await _lagging(client, emu, after=2.0)
         async with anyio.create_task_group() as tg:
             tg.start_soon(watcher.run)
             early = watcher.watch(await backend.trigger(connection_id=first), workspace)
@@ -362,6 +368,69 @@ async def test_an_end_found_by_reading_widens_the_windows_for_the_ends_missed_si
     assert late.rechecked is None
     assert late.job.status is JobStatus.SUCCEEDED
     assert watcher.overlap >= 1.0
+
+
+@pytest.mark.slow
+async def test_a_lag_longer_than_the_widened_overlap_is_found_by_a_listing() -> None:
+    """
+    After the overlap grew, a later end that the wider windows still hide (a commit lag above
+    a second) is found within seconds by a listing by creation time, not by reading the job,
+    and the overlap grows again.
+    """
+    lagging = Emulator(connections=2, trigger_latency=0, commit_lag=2.5)
+    async with lagging as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        first, second = emu.connection_ids
+        emu.set_sync_plan(first, duration=0.15)
+        # Long enough that its end is stamped after its watch began, whatever the fraction of
+        # the second (stamps are whole seconds).
+        emu.set_sync_plan(second, duration=1.2)
+        backend, watcher, workspace = await _lagging(client, emu, after=1.0)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(watcher.run)
+            early = watcher.watch(await backend.trigger(connection_id=first), workspace)
+            with anyio.fail_after(10):
+                await early.done.wait()
+            assert watcher.overlap == 1.0
+            # From here on, only a listing can find an end.
+            watcher.recheck_min = watcher.recheck_after = 600.0
+            late = watcher.watch(await backend.trigger(connection_id=second), workspace)
+            with anyio.fail_after(10):
+                await late.done.wait()
+            tg.cancel_scope.cancel()
+
+    assert early.rechecked is not None
+    assert late.rechecked is None
+    assert late.job.status is JobStatus.SUCCEEDED
+    assert watcher.overlap == 4.0
+
+
+async def test_a_suspect_that_ended_before_its_watch_began_does_not_widen(emu: Emulator) -> None:
+    """A job whose snapshot is old (a trigger answer read late) and that ended before its watch
+    began, before the listings' window, is found by the suspects' listing; it says nothing of a
+    commit lag, and the overlap stays as it was."""
+    busy, stale_cid, later = emu.connection_ids[:3]
+    emu.set_sync_plan(busy, duration=5.0)
+    workspace = emu.workspace_ids[0]
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        backend = client.sync_backend()
+        watcher = JobWatcher(backend, min_interval=0.02, max_interval=0.05)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(watcher.run)
+            watcher.watch(await backend.trigger(connection_id=busy), workspace)
+            stale = await backend.trigger(connection_id=stale_cid)
+            await _ended(client, stale.id)
+            # An end seconds later moves the window past the stale end's second.
+            await anyio.sleep(1.5)
+            pusher = watcher.watch(await backend.trigger(connection_id=later), workspace)
+            with anyio.fail_after(5):
+                await pusher.done.wait()
+            watch = watcher.watch(stale, workspace)
+            with anyio.fail_after(5):
+                await watch.done.wait()
+            tg.cancel_scope.cancel()
+
+    assert watch.job.status is JobStatus.SUCCEEDED
+    assert watcher.overlap == 0.1
 
 
 async def test_an_end_read_after_the_window_began_does_not_widen_it(emu: Emulator) -> None:
