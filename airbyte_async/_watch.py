@@ -24,7 +24,7 @@ import attrs
 
 from ._backend import JobChanges, SyncBackend, workspaces_of
 from .errors import AirbyteError, NotFoundError
-from .models import Job
+from .models import Job, JobStatus
 
 __all__ = ["JobWatcher", "Watch", "poll_pace"]
 
@@ -293,9 +293,7 @@ class JobWatcher:
             job = jobs.get(watch.job.id)
             if job is None or job.status == watch.job.status or job.id not in self._watches:
                 continue
-            # An end stamped (whole seconds) before the window is one the listings hid; a later
-            # one may just have come after the last listing began.
-            if job.status.is_terminal and job.updated_at.timestamp() + 1 <= (self._since or 0):
+            if _hid(watch, job.status, job.updated_at.timestamp(), self._since):
                 hidden.append(job.id)
             self._apply(watch, job)
         self._longest = longest
@@ -339,27 +337,15 @@ class JobWatcher:
             self._suspect_updated = min(self._suspect_updated, updated)
             self._suspect_created = min(self._suspect_created, created)
             raise
-        hidden = [] if window is None else self._hidden(changed, window)
+        hidden = [
+            change.id
+            for change in changed.changes
+            if (watch := self._watches.get(change.id)) is not None
+            and _hid(watch, change.status, change.updated_at, window)
+        ]
         self._take(changed)
         if hidden:
             self._widen(hidden)
-
-    def _hidden(self, changed: JobChanges, window: float) -> list[int]:
-        """
-        The watched jobs whose end *changed* shows, stamped (whole seconds) after their watch
-        began and before *window*: some listing's window held the stamp, and none showed it.
-        """
-        hidden = []
-        for change in changed.changes:
-            watch = self._watches.get(change.id)
-            if (
-                watch is not None
-                and change.status.is_terminal
-                and watch.window <= change.updated_at
-                and change.updated_at + 1 <= window
-            ):
-                hidden.append(change.id)
-        return hidden
 
     async def _changed(self, *, since: float, created_since: float | None = None) -> JobChanges:
         return await self.backend.changed_jobs(
@@ -408,6 +394,18 @@ class JobWatcher:
             watch.done.set()
         self._watches.clear()
         self._workspaces.clear()
+
+
+def _hid(watch: Watch, status: JobStatus, stamp: float, window: float | None) -> bool:
+    """
+    Whether an end stamped at *stamp* (whole seconds, rounded down) was hidden from the
+    listings: stamped after *watch* began and before the current *window*, so some listing's
+    window held it and none showed it. An end from before the watch began, or in the current
+    window (it may have come after the last listing began), proves nothing.
+    """
+    return (
+        status.is_terminal and window is not None and watch.window <= stamp and stamp + 1 <= window
+    )
 
 
 def poll_pace(
