@@ -236,6 +236,12 @@ def _target(connection: Connection) -> SyncTarget:
 _CANCELS_IN_FLIGHT = 25
 #: Cancels sent for one job at most, each after a read that shows it still running.
 _CANCEL_ROUNDS = 3
+#: Seconds without a cut-short trigger's job turning up after which the others are no longer
+#: looked for (see Orchestrator._find_job), and the pauses between looks: the first, and the
+#: longest.
+_FIND_PATIENCE = 5.0
+_FIND_FIRST_PAUSE = 0.25
+_FIND_MAX_PAUSE = 2.0
 
 #: Up to this many ids are resolved one ``connections/get`` each; more go through listings.
 _GET_EACH_LIMIT = 20
@@ -332,6 +338,17 @@ class _Triggering:
 
 
 @attrs.define(eq=False)
+class _Lookout:
+    """
+    The search for the jobs of triggers cut short: a bound on its look-ups in flight, and
+    when the latest job turned up (:func:`time.monotonic`).
+    """
+
+    lookups: anyio.CapacityLimiter
+    last_found: float
+
+
+@attrs.define(eq=False)
 class Batch:
     """
     One batch run: its own targets, results, polls and bounds, whatever else the orchestrator
@@ -405,10 +422,11 @@ class Orchestrator:
     callers may also wrap a call in :func:`anyio.fail_after`, which cancels the jobs too, then
     raises. *cancel_on_abort* (default on) decides whether Airbyte jobs are cancelled when the
     batch is given up on (only jobs it started that a read then shows running; a job that ended
-    is reported as it ended); reading and cancelling get *cancel_grace* seconds, shielded from
-    the cancellation that caused them. *backend* is where syncs are triggered, watched and
-    cancelled (:class:`~airbyte_async._backend.SyncBackend`): the client's Config API unless
-    given.
+    is reported as it ended; the jobs of triggers cut short are looked for until they stop
+    turning up, since a server that queues triggers starts them later); reading and cancelling
+    get *cancel_grace* seconds, shielded from the cancellation that caused them. *backend* is
+    where syncs are triggered, watched and cancelled
+    (:class:`~airbyte_async._backend.SyncBackend`): the client's Config API unless given.
 
     *on_event*, when given, is called synchronously for every :class:`SyncEvent`; without it,
     polls ask for final jobs only. With *progress_interval*, the running syncs' live counters
@@ -742,18 +760,16 @@ class Orchestrator:
         """
         How each job the batch gives up on really stands, shielded, within *cancel_grace*.
 
-        The jobs of triggers cut short are looked for by the server's clock. Then every job is
-        read at once: one that ended is reported as it ended. Only a job this batch started
-        that the read shows still running is cancelled (with *cancel_on_abort*), since Airbyte
-        cancels whatever job the connection runs now, whatever id is sent; the cancel's answer
-        says how the job ended. An attached job is never cancelled.
+        Every job is read at once: one that ended is reported as it ended. Only a job this
+        batch started that the read shows still running is cancelled (with
+        *cancel_on_abort*), since Airbyte cancels whatever job the connection runs now,
+        whatever id is sent; the cancel's answer says how the job ended. An attached job is
+        never cancelled. The jobs of triggers cut short are looked for by the server's clock
+        (see :meth:`_find_job`), and each one found is settled the same way.
         """
         settled: dict[str, SyncResult] = {}
         flights = list(flights)
         with anyio.move_on_after(self.cancel_grace, shield=True):
-            async with anyio.create_task_group() as tg:
-                for trigger in triggering:
-                    tg.start_soon(self._find_job, trigger, flights)
             current: Mapping[int, Job] = {}
             if flights:
                 try:
@@ -764,9 +780,9 @@ class Orchestrator:
                 except AirbyteError as e:
                     log.warning("could not read the jobs given up on: %s", e)
             cancels = anyio.CapacityLimiter(_CANCELS_IN_FLIGHT)
+            lookout = _Lookout(anyio.CapacityLimiter(_CANCELS_IN_FLIGHT), time.monotonic())
 
-            async def one(flight: _Flight) -> None:
-                now = current.get(flight.job.id)
+            async def one(flight: _Flight, now: Job | None) -> None:
                 key = flight.target.connection_id
                 if now is not None and now.status.is_terminal:
                     settled[key] = _from_job(flight.target, now, attached=not flight.started_by_us)
@@ -776,9 +792,18 @@ class Orchestrator:
                 else:
                     settled[key] = _gave_up(flight, now, outcome)
 
+            async def find(trigger: _Triggering) -> None:
+                job = await self._find_job(trigger, lookout)
+                if job is not None:
+                    flight = _Flight(trigger.target, job, started_by_us=True)
+                    flights.append(flight)
+                    await one(flight, job)
+
             async with anyio.create_task_group() as tg:
-                for flight in flights:
-                    tg.start_soon(one, flight)
+                for flight in list(flights):
+                    tg.start_soon(one, flight, current.get(flight.job.id))
+                for trigger in triggering:
+                    tg.start_soon(find, trigger)
         return [
             settled.get(f.target.connection_id) or _gave_up(f, None, outcome) for f in flights
         ] + [
@@ -788,16 +813,37 @@ class Orchestrator:
             and all(f.target is not t.target for f in flights)
         ]
 
-    async def _find_job(self, trigger: _Triggering, flights: list[_Flight]) -> None:
-        """Add the job of a trigger cut short to *flights*, when the server has it."""
+    async def _find_job(self, trigger: _Triggering, lookout: _Lookout) -> Job | None:
+        """
+        The job of a trigger cut short, if the server has it or makes it soon.
+
+        A server that queues triggers for its scheduler threads creates the job only when it
+        gets to the request, whether or not the client still waits for the answer, and works
+        through the queue in order. So the job is looked for again, less often each time,
+        until no cut-short trigger's job has turned up for :data:`_FIND_PATIENCE` seconds
+        (within the caller's *cancel_grace*).
+        """
         cid = trigger.target.connection_id
-        try:
-            jobs = await self.backend.jobs_since(connection_id=cid, began=trigger.began)
-        except AirbyteError as e:
-            log.warning("could not look for the job of %s's trigger: %s", cid, e)
-            return
-        if jobs:
-            flights.append(_Flight(trigger.target, jobs[0], started_by_us=True))
+        pause = _FIND_FIRST_PAUSE
+        while True:
+            try:
+                async with lookout.lookups:
+                    jobs = await self.backend.jobs_since(connection_id=cid, began=trigger.began)
+            except AirbyteError as e:
+                log.warning("could not look for the job of %s's trigger: %s", cid, e)
+                jobs = []
+            if jobs:
+                lookout.last_found = time.monotonic()
+                return jobs[0]
+            if time.monotonic() + pause > lookout.last_found + _FIND_PATIENCE:
+                log.warning(
+                    "no job found for %s's trigger cut short: if the server still acts on "
+                    "it, that sync runs on",
+                    cid,
+                )
+                return None
+            await anyio.sleep(pause)
+            pause = min(2 * pause, _FIND_MAX_PAUSE)
 
     async def _cancel(self, flight: _Flight, now: Job, outcome: Outcome) -> SyncResult:
         """

@@ -3,7 +3,8 @@ Giving a batch up midway, every way a user can, and what is left running on Airb
 
 Each row starts a fresh emulator (in its own process) with ``--connections`` syncs of 1 to 6 s
 (triggers take ``--trigger-latency``, 0.3 s, and a cancel ``--cancel-latency``, 0.2 s, to stop
-its job) and gives the batch up after ``--after`` seconds:
+its job, on ``--trigger-capacity`` scheduler threads, 25 as on Airbyte, that triggers and
+cancels wait for) and gives the batch up after ``--after`` seconds:
 by the orchestrator's own deadline, by the caller's ``anyio.fail_after``, by cancelling the task,
 by SIGINT to ``airbyte-async sync``, and by SIGKILL to it (which no program can clean up after)
 followed by a second run with ``--on-running attach`` that adopts the jobs the killed run left
@@ -11,6 +12,10 @@ and starts the rest. So at the abort some syncs have just ended (often before an
 it), most run, and triggers are in flight. Meanwhile a "scheduler" starts a newer sync on each
 connection whose batch job has ended, as Airbyte's own schedule would: a cancel sent for an
 ended job would kill it (Airbyte cancels the connection's current job, API-FACTS 6.3b).
+
+A trigger still waiting for a thread at the abort has created no job yet, and creates it later
+whether or not its client still waits. So the statuses are read ``--settle`` seconds after the
+caller's return, and "ours left running" counts the batch's jobs still running then.
 
 The table gives the jobs started, their statuses on the emulator at the end, duplicated syncs,
 and the checks of every result against the server: outcome = the job's real status, job id =
@@ -154,6 +159,8 @@ MODES: dict[str, Any] = {
 }
 
 
+_LIVE = ("running", "pending", "queued", "incomplete")
+
 #: Set by the CLI modes as they give up: the scheduler stops there.
 GAVE_UP = threading.Event()
 
@@ -258,6 +265,12 @@ def main() -> None:
     parser.add_argument("--trigger-latency", type=float, default=0.3)
     parser.add_argument("--cancel-latency", type=float, default=0.2)
     parser.add_argument(
+        "--trigger-capacity", type=int, default=25, help="the emulator's scheduler threads"
+    )
+    parser.add_argument(
+        "--settle", type=float, default=3.0, help="seconds after the return the jobs are read"
+    )
+    parser.add_argument(
         "--api",
         choices=["config", "public"],
         default="config",
@@ -270,6 +283,7 @@ def main() -> None:
             *("--connections", str(args.connections), "--sync-duration", "1", "6"),
             *("--trigger-latency", str(args.trigger_latency)),
             *("--cancel-latency", str(args.cancel_latency)),
+            *("--trigger-capacity", str(args.trigger_capacity)),
             *(("--airbyte-version", "head") if args.api == "public" else ()),
         )
         with emulator_process(*flags) as url:
@@ -282,6 +296,7 @@ def main() -> None:
                 else:
                     what, results = mode(url, args.after, args.max_running, args.api)
             elapsed = time.monotonic() - started
+            time.sleep(args.settle)
             stats = emulator_stats(url)
             succeeded = [r["job_id"] for r in results if r["outcome"] == "succeeded"]
             counts = anyio.run(_counts, url, succeeded)
@@ -300,7 +315,12 @@ def main() -> None:
                     and r["cancel_requested"] is False
                     and r["job_id"]
                 ),
-                sum(1 for s in statuses if s in ("running", "pending", "queued")),
+                sum(
+                    1
+                    for j, s in stats["job_statuses"].items()
+                    if s in _LIVE and int(j) not in scheduled
+                ),
+                sum(1 for s in statuses if s in _LIVE),
                 _overlapping(stats),
                 sum(checks.values()),
                 checks["cancelled, not asked"] + checks["scheduled cancelled"],
@@ -313,6 +333,7 @@ def main() -> None:
     print(
         f"\n{args.api} API, {args.connections} connections of 1-6 s syncs, triggers of "
         f"{args.trigger_latency:g} s, cancels of {args.cancel_latency:g} s, "
+        f"{args.trigger_capacity} scheduler threads, "
         f"max_running={args.max_running}, "
         f"given up after {args.after:g} s\n"
     )
@@ -323,6 +344,7 @@ def main() -> None:
             "scheduled",
             "cancelled",
             "ended",
+            "ours left running",
             "left running",
             "duplicates",
             "mismatches",

@@ -76,6 +76,11 @@ async def jobs_created(emu: Emulator, count: int) -> None:
     await _stat_reaches(emu, "jobs_created", count)
 
 
+async def triggers_held(emu: Emulator, count: int) -> None:
+    """Wait until the emulator holds *count* triggers at once (ground truth, not the API)."""
+    await _stat_reaches(emu, "max_in_flight_syncs", count)
+
+
 async def cancels_held(emu: Emulator, count: int) -> None:
     """Wait until the emulator holds *count* cancels at once (ground truth, not the API)."""
     await _stat_reaches(emu, "max_in_flight_cancels", count)

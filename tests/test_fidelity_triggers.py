@@ -15,11 +15,11 @@ import aiohttp
 import anyio
 import emulator_support
 import pytest
-from emulator_support import call, jobs_created, sync, wait_terminal
+from emulator_support import call, jobs_created, sync, triggers_held, wait_terminal
 
 from airbyte_async.testing import Emulator, Fault, ManualClock, pytest_plugin
 from airbyte_async.testing._cli import _emulator, add_arguments
-from airbyte_async.testing._load import Overloaded, TriggerLoad
+from airbyte_async.testing._load import Overloaded, SchedulerThreads, TriggerLoad
 
 pytestmark = pytest.mark.anyio
 
@@ -323,19 +323,93 @@ def test_late_faults_take_a_seeded_delay_between_delay_and_max_delay() -> None:
 # -- the trigger load model (issue 10) -------------------------------------------------------
 
 
-def test_trigger_latency_grows_past_the_soft_capacity_and_overload_refuses() -> None:
-    """Up to capacity a trigger takes the base latency; n in flight past it take n/capacity
-    times that; past the overload bound a trigger is refused."""
+def test_the_overload_bound_refuses_the_trigger_past_it() -> None:
+    """A trigger past trigger_overload is refused; the bound may not be below the threads."""
     load = TriggerLoad(latency=0.2, capacity=10, overload=30)
-    assert load.admit(1) == load.admit(10) == 0.2
-    assert load.admit(20) == pytest.approx(0.4)
-    assert load.admit(30) == pytest.approx(0.6)
+    load.admit(30)
     with pytest.raises(Overloaded):
         load.admit(31)
     with pytest.raises(ValueError, match="trigger_overload"):
         TriggerLoad(capacity=10, overload=5)
     with pytest.raises(ValueError, match="capacity"):
         TriggerLoad(capacity=0)
+
+
+async def test_calls_take_the_scheduler_threads_first_come_first_served() -> None:
+    """
+    Two threads, five calls: two run at once, the others wait and get a thread in the order
+    they came; one that gives up while waiting takes none.
+    """
+    threads = SchedulerThreads(2)
+    order: list[int] = []
+    gate = anyio.Event()
+
+    async def one(n: int) -> None:
+        async with threads.thread():
+            order.append(n)
+            await gate.wait()
+
+    async with anyio.create_task_group() as tg:
+        for n in range(4):
+            tg.start_soon(one, n)
+            await anyio.wait_all_tasks_blocked()
+        with anyio.move_on_after(0.01):
+            await one(99)  # gives up while waiting
+        assert order == [0, 1] and threads.waiting == 2
+        gate.set()
+    assert order == [0, 1, 2, 3]
+    assert threads.waiting == 0
+
+
+async def test_a_trigger_waiting_for_a_scheduler_thread_has_created_no_job(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    With one scheduler thread, a second trigger creates its job only once the first has
+    answered: ``connections/sync`` runs on the scheduler executor
+    (``@ExecuteOn(AirbyteTaskExecutors.SCHEDULER)``, 25 threads by default), and
+    ``TemporalClient.startNewManualSync`` signals the workflow only there (API-FACTS 6.3b).
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        connections=2, clock=clock, trigger_latency=0.5, trigger_capacity=1, sync_duration=(30, 30)
+    )
+    first, second = emu.connection_ids
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(sync, http, emu, first)
+        await jobs_created(emu, 1)
+        tg.start_soon(sync, http, emu, second)
+        await triggers_held(emu, 2)
+        assert second not in emu.stats().jobs_by_connection
+        clock.advance(0.5)  # the first answers; its thread goes to the second
+        await jobs_created(emu, 2)
+        clock.advance(0.5)
+    assert emu.stats().jobs_created == 2
+
+
+async def test_a_trigger_whose_client_hung_up_still_starts_its_job(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    A trigger that waited for a scheduler thread while its client gave up still starts its
+    job once it has one: the server works on a call it took whether or not anyone still
+    listens, so a client that gives up on a trigger must look for its job later too.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        connections=2, clock=clock, trigger_latency=0.5, trigger_capacity=1, sync_duration=(30, 30)
+    )
+    first, second = emu.connection_ids
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(sync, http, emu, first)
+        await jobs_created(emu, 1)
+        with anyio.move_on_after(0.2):
+            await sync(http, emu, second)  # hangs up while it waits for the thread
+        assert second not in emu.stats().jobs_by_connection
+        clock.advance(0.5)
+        await jobs_created(emu, 2)
+        clock.advance(0.5)
+    assert len(emu.stats().jobs_by_connection[second]) == 1
 
 
 async def test_triggers_past_the_overload_bound_get_503_and_create_no_job(
@@ -394,8 +468,11 @@ async def test_triggers_past_the_soft_capacity_queue_behind_each_other(
             tg.start_soon(sync, http, emu, cid)
     stats = emu.stats()
     assert stats.max_in_flight_syncs == 2
-    # A job's planned life runs from its creation, through the trigger's wait, to its end.
-    assert sorted(stats.job_durations.values()) == pytest.approx([1.3, 1.6])
+    # Each job's life runs from its creation, through its trigger's latency, to its end; the
+    # second is created once the first trigger's thread is free.
+    assert sorted(stats.job_durations.values()) == pytest.approx([1.3, 1.3], abs=0.05)
+    starts = sorted(start for start, _ in stats.job_times.values())
+    assert starts[1] - starts[0] == pytest.approx(0.3, abs=0.1)
 
 
 def test_the_cli_passes_the_load_model_on() -> None:

@@ -561,6 +561,40 @@ async def test_jobs_of_triggers_cut_short_are_found_and_cancelled(start: Start) 
     assert all(r.cancel_requested for r in orchestrator.results.values())
 
 
+@pytest.mark.parametrize("version", ["0.50", "head"])
+async def test_jobs_that_triggers_cut_short_start_later_are_cancelled_too(
+    start: Start, version: str
+) -> None:
+    """
+    Cancelled while two of its triggers wait for one of the server's scheduler threads: the
+    server still starts their jobs once it gets to them, after the batch looked, and the
+    batch keeps looking until it finds and cancels them. No job is left running.
+    """
+    emu, client = await start(
+        airbyte_version=version,
+        connections=3,
+        trigger_latency=0.3,
+        trigger_capacity=1,
+        cancel_latency=0.05,
+        sync_duration=(60, 60),
+    )
+    orchestrator = _orchestrator(client, max_triggers=3)
+
+    async def run() -> None:
+        await orchestrator.run(emu.connection_ids)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(run)
+        await _until(lambda: emu.stats().max_in_flight_syncs == 3)
+        assert emu.stats().jobs_created == 1
+        tg.cancel_scope.cancel()
+
+    statuses = emu.stats().job_statuses
+    assert len(statuses) == 3
+    assert set(statuses.values()) == {"cancelled"}
+    assert all(r.cancel_requested for r in orchestrator.results.values())
+
+
 async def test_two_concurrent_batches_on_one_orchestrator_are_independent(start: Start) -> None:
     """Two run() calls at once on one orchestrator, 20 connections each: each returns exactly
     its own connections, in order, with the job the server ran for each and its counts."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 import anyio
 import pytest
 import stamina
 from client_support import SkewedClock, UnsetClock, client_for, requests_to
+from emulator_support import jobs_created
 from yarl import URL
 
 from airbyte_async import AirbyteClient, RetryPolicy
@@ -104,6 +106,33 @@ async def test_an_ambiguous_failure_without_a_job_triggers_once_more(
     assert jobs_of(emu) == [job.id]
     assert requests_to(emu, SYNC) == 2
     assert requests_to(emu, "jobs/list") == 1
+
+
+async def test_a_trigger_that_timed_out_waiting_for_a_scheduler_thread_starts_one_job(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """
+    One scheduler thread, busy with another connection's trigger: the trigger times out while
+    it waits, so no job is listed yet and it is sent again; the first request then starts the
+    job after the client gave up on it, and the second finds it (409, or a later listing).
+    One job, adopted (the emulator's scheduler threads, see ``_load``).
+    """
+    emu = await airbyte_emulator_factory(
+        connections=2, trigger_latency=0.4, trigger_capacity=1, sync_duration=(60, 60)
+    )
+    busy, mine = emu.connection_ids
+    async with (
+        client_for(emu, timeout=0.25) as client,
+        client_for(emu) as other,
+        anyio.create_task_group() as tg,
+    ):
+        tg.start_soon(partial(other.connections.sync, connection_id=busy))
+        await jobs_created(emu, 1)
+        with stamina.set_testing(True):
+            job = await trigger(client, mine)
+
+    assert emu.stats().jobs_by_connection[mine] == [job.id]
+    assert requests_to(emu, SYNC) >= 3
 
 
 async def test_a_429_is_retried_without_looking_for_a_job(

@@ -53,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--trigger-capacity",
         type=int,
         metavar="N",
-        help="triggers started at once at that latency; beyond, latency grows with the load",
+        help="scheduler threads (Airbyte: 25): triggers and cancels beyond wait, doing nothing",
     )
     parser.add_argument(
         "--trigger-overload",

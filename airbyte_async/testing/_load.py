@@ -6,20 +6,22 @@ A real sync trigger answers only once the job runs (API-FACTS 6.3b): a few hundr
 on a quiet server, seconds on a busy one. (A reset, and the public API's ``POST /jobs``, answer
 once the job exists; it runs that much later.) The emulator models that with three settings:
 
-- ``trigger_latency`` (seconds, default 0.2): how long one trigger takes on a quiet server.
-- ``trigger_capacity`` (calls, default None = unbounded): how many triggers the server
-  starts at once at that latency. With *n* triggers in flight beyond it, a new one takes
-  ``trigger_latency * n / trigger_capacity``: the server starts at most
-  ``trigger_capacity / trigger_latency`` jobs a second, and whatever comes faster queues.
-  Cancels share it: airbyte-server runs ``connections/sync``, ``connections/reset`` and
-  ``jobs/cancel`` on one scheduler executor, a fixed pool of 25 threads by default
-  (airbytehq/airbyte-platform ``ConnectionApiController``, ``JobsApiController``:
-  ``@ExecuteOn(AirbyteTaskExecutors.SCHEDULER)``; ``airbyte-server/src/main/resources/
-  application.yml``: ``SCHEDULER_TASK_EXECUTOR_THREADS:25``), so the *n* counts the cancels
-  waiting for their job to stop too, and a cancel's ``cancel_latency`` stretches the same way.
+- ``trigger_latency`` (seconds, default 0.2): how long a trigger takes to start its job once the
+  server works on it.
+- ``trigger_capacity`` (threads, default None = as many as asked): airbyte-server runs
+  ``connections/sync``, ``connections/reset`` and ``jobs/cancel`` on one scheduler executor, a
+  fixed pool of 25 threads by default (airbytehq/airbyte-platform ``ConnectionApiController``,
+  ``JobsApiController``: ``@ExecuteOn(AirbyteTaskExecutors.SCHEDULER)``;
+  ``airbyte-server/src/main/resources/application.yml``: ``SCHEDULER_TASK_EXECUTOR_THREADS:25``).
+  A call waits, first come first served, for one of these :class:`SchedulerThreads`; until it
+  has one it has done nothing: ``TemporalClient.startNewManualSync`` checks for a running sync
+  and signals the connection's workflow only on that thread, so a waiting trigger has created
+  no job and may still get a 409. The server starts at most ``trigger_capacity /
+  trigger_latency`` jobs a second, and whatever comes faster queues. Once taken, the call runs
+  to its end whether or not its client still listens.
 - ``trigger_overload`` (triggers, default None = never): the most triggers the server holds at
-  once. One more is answered 503 (an ingress's HTML page, no ``Retry-After``) at once, and no
-  job is created.
+  once, waiting or running. One more is answered 503 (an ingress's HTML page, no
+  ``Retry-After``) at once, and no job is created.
 
 The stats count what a benchmark needs: ``max_in_flight_syncs``, ``triggers_rejected`` (the
 503s) and ``trigger_timeline``, each change of the triggers in flight as ``(time, count)``;
@@ -28,11 +30,15 @@ The stats count what a benchmark needs: ``max_in_flight_syncs``, ``triggers_reje
 
 from __future__ import annotations
 
+import collections
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 import attrs
 
-__all__ = ["Overloaded", "TriggerLoad"]
+__all__ = ["Overloaded", "SchedulerThreads", "TriggerLoad"]
 
 
 class Overloaded(Exception):
@@ -46,7 +52,7 @@ def _positive_or_none(_: object, attribute: attrs.Attribute[Any], value: int | N
 
 @attrs.frozen(kw_only=True)
 class TriggerLoad:
-    """The latency and admission of a trigger, given how many are in flight with it."""
+    """A trigger's latency, the scheduler's threads, and the bound past which triggers get 503."""
 
     latency: float = 0.2
     capacity: int | None = attrs.field(default=None, validator=_positive_or_none)
@@ -59,18 +65,58 @@ class TriggerLoad:
         if capacity is not None and overload is not None and overload < capacity:
             raise ValueError("trigger_overload must not be below trigger_capacity")
 
-    def admit(self, in_flight: int, *, cancels: int = 0) -> float:
-        """
-        Seconds a trigger takes when *in_flight* triggers (itself included) and *cancels*
-        cancels are being handled; raises :class:`Overloaded` past the overload bound (of
-        triggers).
-        """
+    def admit(self, in_flight: int) -> None:
+        """Raise :class:`Overloaded` when *in_flight* triggers (this one included) are too many."""
         if self.overload is not None and in_flight > self.overload:
             raise Overloaded
-        return self.latency * self.stretch(in_flight + cancels)
 
-    def stretch(self, held: int) -> float:
-        """How many times slower than on a quiet server a call is with *held* scheduler calls."""
-        if self.capacity is None or held <= self.capacity:
-            return 1.0
-        return held / self.capacity
+
+@attrs.define
+class SchedulerThreads:
+    """
+    The scheduler executor's threads: *capacity* of them (None: one for every call), taken in
+    the order the calls came.
+    """
+
+    capacity: int | None
+    _busy: int = attrs.field(init=False, default=0)
+    _waiting: collections.deque[anyio.Event] = attrs.field(init=False, factory=collections.deque)
+
+    @property
+    def waiting(self) -> int:
+        """Calls waiting for a thread."""
+        return len(self._waiting)
+
+    @contextlib.asynccontextmanager
+    async def thread(self) -> AsyncIterator[None]:
+        """Hold one thread for the block, after waiting for it behind the calls before."""
+        await self._take()
+        try:
+            yield
+        finally:
+            self._give_back()
+
+    async def _take(self) -> None:
+        if self.capacity is None:
+            return
+        if self._busy < self.capacity and not self._waiting:
+            self._busy += 1
+            return
+        turn = anyio.Event()
+        self._waiting.append(turn)
+        try:
+            await turn.wait()
+        except BaseException:
+            if turn.is_set():  # handed a thread while being cancelled: pass it on
+                self._give_back()
+            else:
+                self._waiting.remove(turn)
+            raise
+
+    def _give_back(self) -> None:
+        if self.capacity is None:
+            return
+        if self._waiting:
+            self._waiting.popleft().set()  # the thread goes to the next call as it is
+        else:
+            self._busy -= 1

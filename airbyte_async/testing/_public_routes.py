@@ -818,9 +818,12 @@ class PublicApi:
         in_flight = observer.sync_started(self._now)
         try:
             # The public API answers once the job exists, not once it runs (returnAfterJobId,
-            # API-FACTS 6.3): the load model delays the job's start, not the answer.
-            latency = self.api.load.admit(in_flight, cancels=observer.cancels_in_flight)
-            created = self.api.state.trigger(connection.connection_id, config_type, latency=latency)
+            # API-FACTS 6.3): a scheduler thread is held only to create it.
+            self.api.load.admit(in_flight)
+            async with self.api.threads.thread():
+                created = self.api.state.trigger(
+                    connection.connection_id, config_type, latency=self.api.load.latency
+                )
         except Overloaded:
             observer.triggers_rejected += 1
             raise Problem(

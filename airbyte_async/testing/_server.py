@@ -101,9 +101,10 @@ class Emulator:
     ``connections/sync`` creates the job at once and answers when it runs, *trigger_latency*
     seconds later (0.2 by default, a quiet real server), with the job ``running`` and its first
     attempt (API-FACTS 6.3b); ``connections/reset`` and the public ``POST /jobs`` answer once
-    the job exists, pending, and it runs as late. *trigger_capacity* and
-    *trigger_overload* make that latency grow with the triggers in flight and turn away the
-    excess with 503 (see ``_load``). ``jobs/cancel`` (and the public ``DELETE /jobs/{jobId}``)
+    the job exists, pending, and it runs as late. With *trigger_capacity*, triggers and cancels
+    wait, first come first served, for one of that many scheduler threads (Airbyte has 25),
+    and a trigger that waits has created no job yet; *trigger_overload* turns the triggers past
+    it away with 503 (see ``_load``). ``jobs/cancel`` (and the public ``DELETE /jobs/{jobId}``)
     answers once the job has stopped, *cancel_latency* seconds later (0.2 by default), as the
     real call waits while the connection's workflow still runs (API-FACTS 6.3b); the job runs
     until then. With *scheduler*, connections on a ``basic`` schedule get their syncs started

@@ -168,19 +168,22 @@ async def _trigger(api: Api, body: Body, config_type: str, *, until_running: boo
     in_flight = api.observer.sync_started(api.now)
     try:
         try:
-            latency = api.load.admit(in_flight, cancels=api.observer.cancels_in_flight)
+            api.load.admit(in_flight)
         except Overloaded:
             api.observer.triggers_rejected += 1
             raise
-        created = api.state.trigger(body["connectionId"], config_type, latency=latency)
-        if not until_running:
-            return Reply(render.job_info(created, api.version, api.now, api.log_format))
-        # The real server answers once the workflow runs the job (API-FACTS 6.3b): the
-        # snapshot is taken then, never earlier than the job's start.
-        await api.clock.sleep(latency)
-        answered_at = max(api.now, created.created_at + latency)
-        current = api.state.job(created.job_id)
-        return Reply(render.job_info(current, api.version, answered_at, api.log_format))
+        # Nothing happens until a scheduler thread takes the call (see _load): no job, no 409.
+        async with api.threads.thread():
+            latency = api.load.latency
+            created = api.state.trigger(body["connectionId"], config_type, latency=latency)
+            if not until_running:
+                return Reply(render.job_info(created, api.version, api.now, api.log_format))
+            # The real server answers once the workflow runs the job (API-FACTS 6.3b): the
+            # snapshot is taken then, never earlier than the job's start.
+            await api.clock.sleep(latency)
+            answered_at = max(api.now, created.created_at + latency)
+            current = api.state.job(created.job_id)
+            return Reply(render.job_info(current, api.version, answered_at, api.log_format))
     finally:
         api.observer.sync_finished(api.now)
 

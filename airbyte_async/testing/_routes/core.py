@@ -17,7 +17,7 @@ import attrs
 
 from .._auth import AuthPolicy, TokenMinter
 from .._clock import Clock, WallClock
-from .._load import TriggerLoad
+from .._load import SchedulerThreads, TriggerLoad
 from .._state import Connection, State
 from .._stats import Observer
 
@@ -67,6 +67,10 @@ class Api:
     auth: AuthPolicy | None = None
     minter: TokenMinter | None = None
     load: TriggerLoad = attrs.field(factory=TriggerLoad)
+    #: The scheduler executor's threads, which triggers and cancels wait for (see ``_load``).
+    threads: SchedulerThreads = attrs.field(
+        default=attrs.Factory(lambda api: SchedulerThreads(api.load.capacity), takes_self=True)
+    )
     #: Seconds a cancel takes to stop its job, as the real call waits for it (API-FACTS 6.3b).
     cancel_latency: float = 0.2
     #: Start the jobs of basic schedules, as Airbyte's scheduler does (see ``_schedule``).

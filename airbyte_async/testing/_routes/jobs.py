@@ -34,20 +34,19 @@ async def jobs_get_without_logs(api: Api, body: Body) -> Reply:
 
 async def cancel(api: Api, job_id: int) -> Job:
     """
-    Cancel as ``SchedulerHandler.cancelJob`` does (API-FACTS 6.3b): signal the job's
-    connection, wait while its workflow still runs (its current job stops *cancel_latency*
-    seconds later, unless it ends first, and later past the load model's capacity, which
-    triggers and cancels share), then read the requested job again. The Config API's
-    ``jobs/cancel`` and the public ``DELETE /jobs/{jobId}`` both go through it.
+    Cancel as ``SchedulerHandler.cancelJob`` does (API-FACTS 6.3b): on a scheduler thread,
+    which triggers wait for too (see ``_load``), signal the job's connection and wait while its
+    workflow still runs (its current job stops *cancel_latency* seconds later, unless it ends
+    first), then read the requested job again. The Config API's ``jobs/cancel`` and the
+    public ``DELETE /jobs/{jobId}`` both go through it.
     """
     observer = api.observer
     observer.cancel_started()
     try:
-        held = observer.syncs_in_flight + observer.cancels_in_flight
-        latency = api.cancel_latency * api.load.stretch(held)
-        stops_at = api.state.cancel(job_id, latency=latency)
-        await api.clock.sleep(max(0.0, stops_at - api.now))
-        return api.state.job(job_id)
+        async with api.threads.thread():
+            stops_at = api.state.cancel(job_id, latency=api.cancel_latency)
+            await api.clock.sleep(max(0.0, stops_at - api.now))
+            return api.state.job(job_id)
     finally:
         observer.cancel_finished()
 
