@@ -8,7 +8,9 @@ real server where a client's correctness rests on it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -361,6 +363,25 @@ async def test_calls_take_the_scheduler_threads_first_come_first_served() -> Non
     assert threads.waiting == 0
 
 
+@contextlib.asynccontextmanager
+async def _thread_taken(
+    factory: Factory, http: aiohttp.ClientSession
+) -> AsyncIterator[tuple[Emulator, ManualClock]]:
+    """
+    Two connections and one scheduler thread, which the first one's trigger (0.5 s, on a
+    clock moved by hand) holds when the block begins; every trigger answers after it.
+    """
+    clock = ManualClock()
+    emu = await factory(
+        connections=2, clock=clock, trigger_latency=0.5, trigger_capacity=1, sync_duration=(30, 30)
+    )
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(sync, http, emu, emu.connection_ids[0])
+        await jobs_created(emu, 1)
+        yield emu, clock
+        clock.advance(1.0)
+
+
 async def test_a_trigger_waiting_for_a_scheduler_thread_has_created_no_job(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
@@ -370,20 +391,17 @@ async def test_a_trigger_waiting_for_a_scheduler_thread_has_created_no_job(
     (``@ExecuteOn(AirbyteTaskExecutors.SCHEDULER)``, 25 threads by default), and
     ``TemporalClient.startNewManualSync`` signals the workflow only there (API-FACTS 6.3b).
     """
-    clock = ManualClock()
-    emu = await airbyte_emulator_factory(
-        connections=2, clock=clock, trigger_latency=0.5, trigger_capacity=1, sync_duration=(30, 30)
-    )
-    first, second = emu.connection_ids
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(sync, http, emu, first)
-        await jobs_created(emu, 1)
+    async with (
+        _thread_taken(airbyte_emulator_factory, http) as (emu, clock),
+        anyio.create_task_group() as tg,
+    ):
+        second = emu.connection_ids[1]
         tg.start_soon(sync, http, emu, second)
         await triggers_held(emu, 2)
         assert second not in emu.stats().jobs_by_connection
         clock.advance(0.5)  # the first answers; its thread goes to the second
         await jobs_created(emu, 2)
-        clock.advance(0.5)
+        clock.advance(0.5)  # the second answers
     assert emu.stats().jobs_created == 2
 
 
@@ -395,20 +413,13 @@ async def test_a_trigger_whose_client_hung_up_still_starts_its_job(
     job once it has one: the server works on a call it took whether or not anyone still
     listens, so a client that gives up on a trigger must look for its job later too.
     """
-    clock = ManualClock()
-    emu = await airbyte_emulator_factory(
-        connections=2, clock=clock, trigger_latency=0.5, trigger_capacity=1, sync_duration=(30, 30)
-    )
-    first, second = emu.connection_ids
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(sync, http, emu, first)
-        await jobs_created(emu, 1)
+    async with _thread_taken(airbyte_emulator_factory, http) as (emu, clock):
+        second = emu.connection_ids[1]
         with anyio.move_on_after(0.2):
             await sync(http, emu, second)  # hangs up while it waits for the thread
         assert second not in emu.stats().jobs_by_connection
         clock.advance(0.5)
         await jobs_created(emu, 2)
-        clock.advance(0.5)
     assert len(emu.stats().jobs_by_connection[second]) == 1
 
 
