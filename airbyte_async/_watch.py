@@ -83,17 +83,20 @@ class JobWatcher:
 
     A listing by update time misses an end that the server stamps earlier than it shows it
     (Airbyte takes the time before the transaction that writes the status commits), by more
-    than *overlap*. So no end is lost for good, a job watched for twice as long as the longest
-    watch that ended so far (at least *recheck_min*, at most *recheck_after* seconds) is read
-    by itself, and again as long after while it runs: at most *recheck_limit* jobs, the longest
-    unread first, at most every *recheck_interval* seconds. An end found that way shows that
-    the server hides ends for longer than *overlap*: the overlap grows fourfold (to a second at
-    least, *max_overlap* at most), and every watched job becomes a suspect, so the ends missed
-    meanwhile are found by one listing rather than one by one. For *lag_watch* seconds after
-    that, every watched job stays a suspect (looked for by creation time, once every
-    *suspect_interval*, among the ends of the last *max_overlap* seconds): an end that the
-    wider windows still hid is found within a second or two, not after another recheck, and
-    grows the overlap again.
+    than *overlap*. Such a lag is looked for: every *probe_min* seconds at first, the suspects'
+    listing also reaches back *probe_reach* seconds (four times the overlap, once it is wider)
+    before the window for every watched job. An end it finds there that no listing showed,
+    although a window held it, proves the lag. The probe comes half as often each time it could
+    judge (it held ends old enough to have been shown) and found none, down to once every
+    *probe_max* seconds. So no end is lost for good, a job watched for twice as long as the
+    longest watch that ended so far (at least *recheck_min*, at most *recheck_after* seconds)
+    is also read by itself, and again as long after while it runs: at most *recheck_limit*
+    jobs, the longest unread first, at most every *recheck_interval* seconds. An end found
+    either way makes the overlap grow fourfold (to a second at least, *max_overlap* at most),
+    makes every watched job a suspect, so that the ends missed meanwhile are found by one
+    listing rather than one by one, and brings the probe back to every *probe_min* seconds, to
+    check the wider windows soon. Only an end stamped after the windows last grew is taken as
+    proof that they are still too narrow.
     """
 
     backend: SyncBackend
@@ -107,7 +110,9 @@ class JobWatcher:
     recheck_interval: float = 10.0
     recheck_limit: int = 25
     max_overlap: float = 10.0
-    lag_watch: float = 30.0
+    probe_min: float = 1.0
+    probe_max: float = 8.0
+    probe_reach: float = 2.0
     max_failures: int = 10
     all_statuses: bool = False
     #: Syncs not yet triggered that wait for a slot an end would free.
@@ -130,8 +135,12 @@ class JobWatcher:
     _suspect_created: float = attrs.field(init=False, default=math.inf)
     _suspects_looked_at: float = attrs.field(init=False, default=-math.inf)
     _rechecked_at: float = attrs.field(init=False, default=-math.inf)
-    #: Until when every watched job is a suspect (monotonic), after the overlap grew.
-    _lagging_until: float = attrs.field(init=False, default=-math.inf)
+    #: When the last probe for a commit lag began (monotonic), and the wait before the next.
+    _probed_at: float = attrs.field(init=False, default=-math.inf)
+    _probe_every: float = attrs.field(init=False, default=0.0)
+    #: Ends stamped before this (server clock) do not prove the windows still too narrow:
+    #: they were hidden from the windows before the overlap last grew.
+    _evidence_from: float = attrs.field(init=False, default=-math.inf)
     #: The longest a watch lasted until its end was seen (:func:`time.monotonic` seconds).
     _longest: float = attrs.field(init=False, default=0.0)
     _ended: collections.deque[float] = attrs.field(init=False, factory=collections.deque)
@@ -166,6 +175,7 @@ class JobWatcher:
         stamp -= self.overlap
         if self._since is None:
             self._since = stamp
+            self._probed_at, self._probe_every = time.monotonic(), self.probe_min
         watch.window = self._since
         if stamp < self._since:
             self._suspect_updated = min(self._suspect_updated, stamp)
@@ -261,10 +271,14 @@ class JobWatcher:
         self._since = bound - self.overlap
         now = time.monotonic()
         if now - self._suspects_looked_at >= self.suspect_interval:
-            if now < self._lagging_until:
-                self._suspect_all(reach=self.max_overlap)
-            if self._suspect_updated < math.inf:
-                await self._look_for_suspects()
+            probing = now - self._probed_at >= self._probe_every
+            if probing:
+                self._probed_at = now
+                self._suspect_all(
+                    reach=min(self.max_overlap, max(self.probe_reach, 4 * self.overlap))
+                )
+            if self._suspect_updated < math.inf and await self._look_for_suspects() and probing:
+                self._probe_every = min(self.probe_max, 2 * self._probe_every)
         if time.monotonic() - self._rechecked_at >= self.recheck_interval:
             await self._recheck()
 
@@ -293,7 +307,7 @@ class JobWatcher:
             job = jobs.get(watch.job.id)
             if job is None or job.status == watch.job.status or job.id not in self._watches:
                 continue
-            if _hid(watch, job.status, job.updated_at.timestamp(), self._since):
+            if self._hid(watch, job.status, job.updated_at.timestamp(), self._since):
                 hidden.append(job.id)
             self._apply(watch, job)
         self._longest = longest
@@ -310,7 +324,9 @@ class JobWatcher:
             self.overlap,
             before,
         )
-        self._lagging_until = time.monotonic() + self.lag_watch
+        assert self._since is not None, "the first watch sets the window"
+        self._evidence_from = self._since
+        self._probed_at, self._probe_every = time.monotonic(), self.probe_min
         self._suspect_all()
         self._suspects_looked_at = -math.inf
 
@@ -324,7 +340,11 @@ class JobWatcher:
             self._suspect_updated = min(self._suspect_updated, updated)
             self._suspect_created = min(self._suspect_created, created)
 
-    async def _look_for_suspects(self) -> None:
+    async def _look_for_suspects(self) -> bool:
+        """
+        One listing for the suspects; True when it held an end old enough to have been shown
+        by an earlier listing and none of them had been hidden.
+        """
         # Suspects registered while this look is on its way wait for the next one.
         updated, created = self._suspect_updated, self._suspect_created
         self._suspect_updated = self._suspect_created = math.inf
@@ -341,11 +361,13 @@ class JobWatcher:
             change.id
             for change in changed.changes
             if (watch := self._watches.get(change.id)) is not None
-            and _hid(watch, change.status, change.updated_at, window)
+            and self._hid(watch, change.status, change.updated_at, window)
         ]
         self._take(changed)
         if hidden:
             self._widen(hidden)
+            return False
+        return window is not None and any(c.updated_at + 1 <= window for c in changed.changes)
 
     async def _changed(self, *, since: float, created_since: float | None = None) -> JobChanges:
         return await self.backend.changed_jobs(
@@ -388,24 +410,23 @@ class JobWatcher:
             self._ended.append(now)
             watch.done.set()
 
+    def _hid(self, watch: Watch, status: JobStatus, stamp: float, window: float | None) -> bool:
+        """
+        Whether an end stamped at *stamp* (whole seconds, rounded down) was hidden from the
+        listings: stamped after *watch* began and before the current *window*, so some
+        listing's window held it and none showed it. An end from before the watch began, or in
+        the current window (it may have come after the last listing began), proves nothing;
+        nor does one from before the windows last grew.
+        """
+        since = max(watch.window, self._evidence_from)
+        return status.is_terminal and window is not None and since <= stamp and stamp + 1 <= window
+
     def _fail_all(self, error: AirbyteError) -> None:
         for watch in self._watches.values():
             watch.error = error
             watch.done.set()
         self._watches.clear()
         self._workspaces.clear()
-
-
-def _hid(watch: Watch, status: JobStatus, stamp: float, window: float | None) -> bool:
-    """
-    Whether an end stamped at *stamp* (whole seconds, rounded down) was hidden from the
-    listings: stamped after *watch* began and before the current *window*, so some listing's
-    window held it and none showed it. An end from before the watch began, or in the current
-    window (it may have come after the last listing began), proves nothing.
-    """
-    return (
-        status.is_terminal and window is not None and watch.window <= stamp and stamp + 1 <= window
-    )
 
 
 def poll_pace(

@@ -14,7 +14,7 @@ from client_support import FastClock, client_for
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async._backend import SyncBackend
-from airbyte_async._watch import JobWatcher
+from airbyte_async._watch import JobWatcher, Watch
 from airbyte_async.models import JobStatus
 from airbyte_async.orchestrator import Orchestrator, Outcome, SyncResult
 from airbyte_async.resources._backend import ConfigBackend
@@ -288,8 +288,11 @@ async def test_an_attached_job_read_from_a_late_listing_is_not_lost() -> None:
         assert emu.job_status(running.id) == "succeeded"
 
 
-def _rechecking(backend: SyncBackend, *, after: float) -> JobWatcher:
-    """A quick watcher that reads a job by itself once it has been watched *after* seconds."""
+def _rechecking(backend: SyncBackend, *, after: float, probe: float = 600.0) -> JobWatcher:
+    """
+    A quick watcher that reads a job by itself once it has been watched *after* seconds, and
+    probes for a commit lag every *probe* seconds (by default: not within a test).
+    """
     return JobWatcher(
         backend,
         min_interval=0.02,
@@ -297,16 +300,38 @@ def _rechecking(backend: SyncBackend, *, after: float) -> JobWatcher:
         recheck_min=after,
         recheck_after=after,
         recheck_interval=0.1,
+        probe_min=probe,
     )
 
 
 async def _lagging(
-    client: AirbyteClient, emu: Emulator, *, after: float
+    client: AirbyteClient, emu: Emulator, *, after: float, probe: float = 600.0
 ) -> tuple[ConfigBackend, JobWatcher, str]:
     """A settled clock, then a Config API backend, a rechecking watcher and the workspace."""
     await _clock_settled(client)
     backend = _backend(client)
-    return backend, _rechecking(backend, after=after), emu.workspace_ids[0]
+    return backend, _rechecking(backend, after=after, probe=probe), emu.workspace_ids[0]
+
+
+async def _two_apart(
+    watcher: JobWatcher,
+    backend: SyncBackend,
+    workspace: str,
+    connections: tuple[str, str],
+    *,
+    gap: float,
+) -> tuple[Watch, Watch]:
+    """Run *watcher* while two syncs are triggered *gap* seconds apart, until both ended."""
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(watcher.run)
+        first = watcher.watch(await backend.trigger(connection_id=connections[0]), workspace)
+        await anyio.sleep(gap)
+        second = watcher.watch(await backend.trigger(connection_id=connections[1]), workspace)
+        with anyio.fail_after(10):
+            await first.done.wait()
+            await second.done.wait()
+        tg.cancel_scope.cancel()
+    return first, second
 
 
 @pytest.mark.parametrize("api", ["config", "public"])
@@ -354,15 +379,7 @@ async def test_an_end_found_by_reading_widens_the_windows_for_the_ends_missed_si
         for cid in emu.connection_ids:
             emu.set_sync_plan(cid, duration=0.15)
         backend, watcher, workspace = await _lagging(client, emu, after=2.0)
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(watcher.run)
-            early = watcher.watch(await backend.trigger(connection_id=first), workspace)
-            await anyio.sleep(1.0)
-            late = watcher.watch(await backend.trigger(connection_id=second), workspace)
-            with anyio.fail_after(10):
-                await early.done.wait()
-                await late.done.wait()
-            tg.cancel_scope.cancel()
+        early, late = await _two_apart(watcher, backend, workspace, (first, second), gap=1.0)
 
     assert early.rechecked is not None
     assert late.rechecked is None
@@ -374,8 +391,9 @@ async def test_an_end_found_by_reading_widens_the_windows_for_the_ends_missed_si
 async def test_a_lag_longer_than_the_widened_overlap_is_found_by_a_listing() -> None:
     """
     After the overlap grew, a later end that the wider windows still hide (a commit lag above
-    a second) is found within seconds by a listing by creation time, not by reading the job,
-    and the overlap grows again.
+    a second) is found within seconds by the lag probe's listing, which reaches back four
+    times the overlap, not by reading the job, and the overlap grows again. (The first end,
+    hidden longer than the probe reaches at first, is found by reading the job.)
     """
     lagging = Emulator(connections=2, trigger_latency=0, commit_lag=2.5)
     async with lagging as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
@@ -384,7 +402,7 @@ async def test_a_lag_longer_than_the_widened_overlap_is_found_by_a_listing() -> 
         # Long enough that its end is stamped after its watch began, whatever the fraction of
         # the second (stamps are whole seconds).
         emu.set_sync_plan(second, duration=1.2)
-        backend, watcher, workspace = await _lagging(client, emu, after=1.0)
+        backend, watcher, workspace = await _lagging(client, emu, after=1.0, probe=1.0)
         async with anyio.create_task_group() as tg:
             tg.start_soon(watcher.run)
             early = watcher.watch(await backend.trigger(connection_id=first), workspace)
@@ -402,6 +420,96 @@ async def test_a_lag_longer_than_the_widened_overlap_is_found_by_a_listing() -> 
     assert late.rechecked is None
     assert late.job.status is JobStatus.SUCCEEDED
     assert watcher.overlap == 4.0
+
+
+def _probing(backend: SyncBackend, *, every: float) -> JobWatcher:
+    """A quick watcher that never reads a job by itself (only a listing can find an end) and
+    probes for a commit lag every *every* seconds at first."""
+    return JobWatcher(
+        backend,
+        min_interval=0.02,
+        max_interval=0.05,
+        recheck_min=600.0,
+        recheck_after=600.0,
+        suspect_interval=min(every, 1.0),
+        probe_min=every,
+    )
+
+
+async def test_a_commit_lag_is_found_by_the_probe_without_reading_any_job() -> None:
+    """
+    An end that the server shows later than it stamps it, by more than the overlap, is
+    hidden from every listing window; the lag probe, a listing that reaches back seconds
+    before the window, finds it within seconds, and the windows widen.
+    """
+    lagging = Emulator(connections=1, trigger_latency=0, commit_lag=0.5)
+    async with lagging as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        emu.set_sync_plan(emu.connection_ids[0], duration=0.15)
+        await _clock_settled(client)
+        backend = _backend(client)
+        # Late enough that the end, a second old by then, can be judged (stamps are whole
+        # seconds): a probe that finds it younger takes it as a plain end.
+        watcher = _probing(backend, every=2.0)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(watcher.run)
+            watch = watcher.watch(
+                await backend.trigger(connection_id=emu.connection_ids[0]), emu.workspace_ids[0]
+            )
+            with anyio.fail_after(5):
+                await watch.done.wait()
+            tg.cancel_scope.cancel()
+
+    assert watch.job.status is JobStatus.SUCCEEDED
+    assert watch.rechecked is None
+    assert watcher.overlap == 1.0
+
+
+@pytest.mark.slow
+async def test_ends_hidden_before_the_windows_grew_do_not_widen_them_again() -> None:
+    """
+    Once a hidden end has widened the windows, the listing of every watched job finds the
+    other ends the narrow windows hid; they were hidden by the old overlap, say nothing of the
+    new one, and the overlap grows only once.
+    """
+    lagging = Emulator(connections=2, trigger_latency=0, commit_lag=0.5)
+    async with lagging as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        early, late = emu.connection_ids
+        for cid in emu.connection_ids:
+            emu.set_sync_plan(cid, duration=0.15)
+        await _clock_settled(client)
+        backend = _backend(client)
+        # The first probe, 4 s in, reaches back 2 s: it finds the late end, not the early one.
+        watcher = _probing(backend, every=4.0)
+        workspace = emu.workspace_ids[0]
+        first, second = await _two_apart(watcher, backend, workspace, (early, late), gap=2.0)
+
+    assert [first.job.status, second.job.status] == [JobStatus.SUCCEEDED] * 2
+    assert first.rechecked is None and second.rechecked is None
+    assert watcher.overlap == 1.0
+
+
+async def test_a_probe_that_finds_every_end_shown_comes_half_as_often(emu: Emulator) -> None:
+    """With no lag, a probe that could judge (it held ends old enough to have been shown)
+    finds none hidden: the next comes twice as late, and the windows stay as they were."""
+    busy, *quick = emu.connection_ids
+    emu.set_sync_plan(busy, duration=4.0)
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        backend = _backend(client)
+        watcher = _probing(backend, every=0.2)
+        workspace = emu.workspace_ids[0]
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(watcher.run)
+            long_one = watcher.watch(await backend.trigger(connection_id=busy), workspace)
+            # Ends a second or more apart move the window on (stamps are whole seconds).
+            for cid in quick:
+                watcher.watch(await backend.trigger(connection_id=cid), workspace)
+                await anyio.sleep(1.2)
+            with anyio.fail_after(10):
+                await long_one.done.wait()
+            tg.cancel_scope.cancel()
+
+    assert watcher._probe_every >= 0.4
+    assert watcher.overlap == 0.1
 
 
 async def test_a_suspect_that_ended_before_its_watch_began_does_not_widen(emu: Emulator) -> None:
