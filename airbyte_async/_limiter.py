@@ -31,7 +31,9 @@ multiplicative decrease (AIMD), as TCP does with its congestion window:
   as no trigger in flight has waited longer than a healthy one would (the threshold above;
   before the first answer, ``first_wait``). A trigger takes up to a second on a quiet server,
   and doubling once per answer would leave it idle for five round trips on the way from 16 to
-  500; the clock stops at the first trigger that waits too long, and the first decrease ends it.
+  500; the clock stops at the first trigger that waits too long or is told of overload, and
+  the first decrease ends it. A tick that comes late (more than two intervals after the last)
+  does not double: the event loop lags, and so do the answers that could stop the clock.
 - The limit stays between ``floor`` and ``ceiling`` (``max_triggers``, a hard bound).
 
 AIMD rather than a gradient limiter: its answer to a flood of 503s is simple to bound (each
@@ -114,6 +116,7 @@ class LimitRule:
     _slow_at_decrease: float | None = attrs.field(init=False, default=None)
     _judged: int = attrs.field(init=False, default=0)
     _ramped_at: float = attrs.field(init=False, default=-math.inf)
+    _ticked_at: float = attrs.field(init=False, default=math.inf)
 
     def __attrs_post_init__(self) -> None:
         self.floor = max(1, min(self.floor, self.ceiling))
@@ -214,9 +217,14 @@ class LimitRule:
         Time-clocked slow start at *now*, the oldest trigger in flight having started at
         *oldest* (None: none in flight): double the limit if a ramp interval has passed.
         """
+        late = now - self._ticked_at > 2 * self.ramp_interval
+        self._ticked_at = now
         if not self.slow_start or now - self._ramped_at < self.ramp_interval:
             return
         if oldest is not None and now - oldest > self.slow_after():
+            return
+        # A refusal, or a tick that came late (the event loop lags, and answers with it).
+        if late or any(self._told):
             return
         self._ramped_at = now
         self.limit = min(float(self.ceiling), self.limit * 2)

@@ -156,6 +156,26 @@ def test_slow_start_doubles_by_the_clock_while_no_trigger_waits_too_long() -> No
     assert rule.slots == 256
 
 
+def test_a_refusal_stops_the_clock() -> None:
+    """One trigger told of overload, too few to lower the limit, stops the clock's doubling."""
+    rule = LimitRule(1000, ramp_interval=0.1)
+    rule.tick(0.0, oldest=0.0)
+    rule.overloaded(started=0.0, now=0.05)
+    rule.tick(0.1, oldest=0.0)
+    assert rule.slots == 32
+
+
+def test_a_late_tick_does_not_double() -> None:
+    """A tick more than two intervals after the last (the event loop lags, and the answers
+    that could stop the clock with it) leaves the limit; the next one in time doubles it."""
+    rule = LimitRule(1000, ramp_interval=0.1)
+    rule.tick(0.0, oldest=0.0)
+    rule.tick(0.5, oldest=0.4)
+    assert rule.slots == 32
+    rule.tick(0.6, oldest=0.5)
+    assert rule.slots == 64
+
+
 def test_the_clock_stops_at_the_first_decrease() -> None:
     """After an overload answer the clock no longer raises the limit."""
     rule = LimitRule(1000)
