@@ -83,9 +83,10 @@ class JobWatcher:
 
     A listing by update time misses an end that the server stamps earlier than it shows it
     (Airbyte takes the time before the transaction that writes the status commits), by more
-    than *overlap*. Such a lag is looked for: every *probe_min* seconds at first, the suspects'
-    listing also reaches back *probe_reach* seconds (four times the overlap, once it is wider)
-    before the window for every watched job. An end it finds there that no listing showed,
+    than *overlap*. Such a lag is looked for: every *probe_min* seconds at first (and no more
+    often than the suspects' listing, which carries the probe), that listing also reaches
+    back *probe_reach* seconds (four times the overlap, once it is wider) before the window
+    for every watched job. An end it finds there that no listing showed,
     although a window held it, proves the lag. The probe comes half as often each time it could
     judge (it held ends old enough to have been shown) and found none, down to once every
     *probe_max* seconds. So no end is lost for good, a job watched for twice as long as the
