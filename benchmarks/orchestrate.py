@@ -155,18 +155,25 @@ async def baseline(
 
 
 async def orchestrator(
-    url: str, max_running: int, max_triggers: int | None, api: str = "config"
+    url: str,
+    max_running: int,
+    max_triggers: int | None,
+    api: str = "config",
+    poll_interval: float | None = None,
 ) -> dict[str, Any]:
     """
-    airbyte-async with its defaults: every active connection of every workspace. The trigger
-    limit in force is sampled every half second.
+    airbyte-async with its defaults (or *poll_interval*): every active connection of every
+    workspace. The trigger limit in force is sampled every half second.
     """
     from airbyte_async import AirbyteClient, NoAuth
     from airbyte_async.orchestrator import Orchestrator, Selection
 
     limits: list[tuple[float, int | None, int]] = []  # (epoch seconds, limit, in flight)
     async with AirbyteClient(url, auth=NoAuth(), env={}, timeout=300, api=api) as client:
-        orchestrator = Orchestrator(client, max_running=max_running, max_triggers=max_triggers)
+        tuning = {} if poll_interval is None else {"poll_interval": poll_interval}
+        orchestrator = Orchestrator(
+            client, max_running=max_running, max_triggers=max_triggers, **tuning
+        )
         async with orchestrator.stream(Selection(all_workspaces=True)) as batch:
 
             async def sample() -> None:
@@ -235,6 +242,7 @@ def contender_main(
     max_triggers: int | None,
     api: str = "config",
     profile: str | None = None,
+    poll_interval: float | None = None,
 ) -> None:
     """
     Run one contender in this process and print its JSON line (imports are not timed). With
@@ -255,7 +263,7 @@ def contender_main(
         if role in BASELINES:
             done = asyncio.run(baseline(url, max_running, max_triggers, style=role))
         else:
-            done = asyncio.run(orchestrator(url, max_running, max_triggers, api))
+            done = asyncio.run(orchestrator(url, max_running, max_triggers, api, poll_interval))
         if profiler:
             profiler.disable()
     if profiler and profile:
@@ -294,6 +302,8 @@ def one_run(args: argparse.Namespace, role: str) -> dict[str, Any]:
         extra += ["--max-triggers", str(args.max_triggers)]
     if args.profile:
         extra += ["--profile", args.profile]
+    if args.poll_interval is not None:
+        extra += ["--poll-interval", str(args.poll_interval)]
     with emulator_process(*flags) as url:
         mine = run_contender(__file__, role, url, *extra)
         stats = emulator_stats(url)
@@ -344,6 +354,11 @@ def main() -> None:
     parser.add_argument(
         "--max-triggers", type=int, help="the orchestrator's ceiling (default: its own)"
     )
+    parser.add_argument(
+        "--poll-interval",
+        type=float,
+        help="the orchestrator's shortest seconds between polls (default: its own)",
+    )
     parser.add_argument("--duration", type=float, nargs=2, default=(2.0, 5.0))
     parser.add_argument(
         "--trigger-latency", type=float, default=0.2, help="seconds the emulator takes per trigger"
@@ -370,7 +385,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.role:
         contender_main(
-            args.role, args.url, args.max_running, args.max_triggers, args.api, args.profile
+            args.role,
+            args.url,
+            args.max_running,
+            args.max_triggers,
+            args.api,
+            args.profile,
+            args.poll_interval,
         )
         return
 
