@@ -8,23 +8,26 @@ one JSON line with what it measured of itself (wall seconds, CPU seconds, peak R
 
 from __future__ import annotations
 
+import asyncio
 import json
 import resource
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 __all__ = [
     "Measured",
+    "count_loop_turns",
     "emulator_process",
     "emulator_stats",
     "measure",
     "print_table",
     "run_contender",
+    "wakeup_cost",
 ]
 
 
@@ -79,6 +82,46 @@ class Measured:
 def measure() -> Measured:
     """Measure a block: ``with measure() as m: ...``, then ``m.wall``, ``m.cpu``."""
     return Measured()
+
+
+def count_loop_turns() -> Callable[[], int]:
+    """
+    Count the turns of every asyncio event loop of this process from now on; returns a
+    function that reads the count.
+
+    A turn is one pass of the loop: wait for sockets or timers, then run what is ready. On a
+    virtual machine a turn that waited costs CPU even when it runs nothing (see
+    :func:`wakeup_cost`), so a contender's CPU follows its turns as well as its work. The
+    count wraps a private method of asyncio's base loop, in the contender's process only; every
+    contender pays the same small price for it.
+    """
+    loop_class = asyncio.base_events.BaseEventLoop
+    run_once = loop_class._run_once  # type: ignore[attr-defined]
+    turns = 0
+
+    def counted(self: asyncio.AbstractEventLoop) -> None:
+        nonlocal turns
+        turns += 1
+        run_once(self)
+
+    loop_class._run_once = counted  # type: ignore[attr-defined]
+    return lambda: turns
+
+
+def wakeup_cost(gap: float, wakeups: int) -> float:
+    """
+    Microseconds of this process's CPU per event-loop wakeup that runs nothing, after *gap*
+    seconds asleep (the mean of *wakeups* of them): what each turn costs on this machine
+    before any work.
+    """
+
+    async def sleep_often() -> float:
+        began = time.process_time()
+        for _ in range(wakeups):
+            await asyncio.sleep(gap)
+        return time.process_time() - began
+
+    return 1e6 * asyncio.run(sleep_often()) / wakeups
 
 
 def run_contender(script: str, role: str, url: str, *args: str) -> dict[str, Any]:

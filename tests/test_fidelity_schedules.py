@@ -1,6 +1,9 @@
 """
-Fidelity: syncs that Airbyte's scheduler starts for connections on a ``basic`` schedule
-(API-FACTS 5; ``ConfigFetchActivityImpl.getTimeToWait``, see ``airbyte_async.testing._schedule``).
+Fidelity: syncs that Airbyte's scheduler starts for connections on a ``basic`` or ``cron``
+schedule (API-FACTS 5; ``ConfigFetchActivityImpl.getTimeToWait``, see
+``airbyte_async.testing._schedule``), and the cron checks of ``connections/create`` and
+``connections/update`` (``ConnectionScheduleHelper``, see ``airbyte_async.testing._routes.
+connections``).
 
 Off unless ``Emulator(scheduler=True)``. The emulator runs on a :class:`ManualClock`: moving it
 an hour produces that hour's scheduled jobs, each created at the instant it was due.
@@ -9,6 +12,7 @@ an hour produces that hour's scheduled jobs, each created at the instant it was 
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -26,21 +30,45 @@ Factory = pytest_plugin.EmulatorFactory
 http = emulator_support.http
 
 HOURLY = {"basicSchedule": {"timeUnit": "hours", "units": 1}}
+#: 2027-01-15T08:16:40Z: sixteen minutes and forty seconds past a full hour.
+T0 = 1_800_001_000.0
+#: The full hours after T0.
+H9, H10, H11, H12, H13 = (1_800_000_000 + h * 3_600 for h in range(1, 6))
+
+
+async def update_schedule(
+    http: aiohttp.ClientSession, emu: Emulator, cid: str, kind: str, data: Any
+) -> emulator_support.Answer:
+    """``connections/update`` setting *cid*'s schedule to *kind* with *data*; the answer."""
+    current = (await call(http, emu, "connections/get", {"connectionId": cid})).json
+    body = {
+        "connectionId": cid,
+        "status": current["status"],
+        "syncCatalog": current["syncCatalog"],
+        "scheduleType": kind,
+        "scheduleData": data,
+    }
+    return await call(http, emu, "connections/update", body)
 
 
 async def scheduled(
     http: aiohttp.ClientSession, emu: Emulator, cid: str, data: Any = HOURLY
 ) -> None:
     """Put connection *cid* on a basic schedule through ``connections/update``."""
-    current = (await call(http, emu, "connections/get", {"connectionId": cid})).json
-    body = {
-        "connectionId": cid,
-        "status": current["status"],
-        "syncCatalog": current["syncCatalog"],
-        "scheduleType": "basic",
-        "scheduleData": data,
-    }
-    answer = await call(http, emu, "connections/update", body)
+    answer = await update_schedule(http, emu, cid, "basic", data)
+    assert answer.status == 200, answer.text
+
+
+def cron(expression: str, zone: str = "UTC") -> dict[str, Any]:
+    """The ``scheduleData`` of a cron schedule."""
+    return {"cron": {"cronExpression": expression, "cronTimeZone": zone}}
+
+
+async def on_cron(
+    http: aiohttp.ClientSession, emu: Emulator, cid: str, expression: str, zone: str = "UTC"
+) -> None:
+    """Put connection *cid* on a cron schedule through ``connections/update``."""
+    answer = await update_schedule(http, emu, cid, "cron", cron(expression, zone))
     assert answer.status == 200, answer.text
 
 
@@ -151,3 +179,261 @@ async def test_the_scheduler_is_off_unless_asked_for(
     add_arguments(parser)
     assert _emulator(parser.parse_args([])).scheduler is False
     assert _emulator(parser.parse_args(["--scheduler"])).scheduler is True
+
+
+# -- cron schedules ---------------------------------------------------------------------------
+
+
+async def test_a_cron_schedule_waits_for_its_next_fire_then_starts_a_job_at_each(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    A connection put on an hourly cron gets no job at once: its first job starts at the first
+    fire strictly after the schedule was set, then one at each fire
+    (``getTimeToWaitFromScheduleType``, cron branch: without a previous job the earliest run is
+    now, and the wait lasts until ``CronExpression.getNextValidTimeAfter``).
+    """
+    clock = ManualClock(now=T0)
+    emu = await airbyte_emulator_factory(
+        connections=1, clock=clock, scheduler=True, sync_duration=(600, 600)
+    )
+    cid = emu.connection_ids[0]
+    await on_cron(http, emu, cid, "0 0 * * * ?")
+    assert await created(http, emu, cid) == []
+    clock.advance(H9 - T0 - 1)
+    assert await created(http, emu, cid) == []
+    clock.advance(1)
+    assert await created(http, emu, cid) == [H9]
+    clock.advance(H11 - H9)
+    assert await created(http, emu, cid) == [H9, H10, H11]
+
+
+async def test_a_cron_schedule_fires_on_the_wall_clock_of_its_time_zone(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    Daily 09:00 in Europe/Paris starts at 08:00 UTC before the spring change of 2027-03-28 and
+    at 07:00 UTC from that day on (the expression gets ``setTimeZone`` with
+    ``DateTimeZone.forID(cronTimeZone)``).
+    """
+    clock = ManualClock(now=datetime(2027, 3, 26, 12, tzinfo=UTC).timestamp())
+    emu = await airbyte_emulator_factory(
+        connections=1, clock=clock, scheduler=True, sync_duration=(600, 600)
+    )
+    cid = emu.connection_ids[0]
+    await on_cron(http, emu, cid, "0 0 9 * * ?", "Europe/Paris")
+    clock.advance(3 * 86_400)
+    started = [datetime.fromtimestamp(at, UTC) for at in await created(http, emu, cid)]
+    assert started == [
+        datetime(2027, 3, 27, 8, tzinfo=UTC),
+        datetime(2027, 3, 28, 7, tzinfo=UTC),
+        datetime(2027, 3, 29, 7, tzinfo=UTC),
+    ]
+
+
+async def test_a_fire_that_passes_while_a_job_runs_is_not_made_up(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    One job at a time, and no catch-up: a 90-minute job started at 09:00 hides the 10:00 fire,
+    and the next job starts at 11:00, the first fire after it ended (the workflow asks
+    ``getTimeToWait`` only once its job is over, and the earliest run is then now).
+    """
+    clock = ManualClock(now=T0)
+    emu = await airbyte_emulator_factory(
+        connections=1, clock=clock, scheduler=True, sync_duration=(5_400, 5_400)
+    )
+    cid = emu.connection_ids[0]
+    await on_cron(http, emu, cid, "0 0 * * * ?")
+    clock.advance(H13 - T0)
+    assert await created(http, emu, cid) == [H9, H11, H13]
+
+
+@pytest.mark.parametrize(("before", "scheduled_jobs"), [(30, [H10]), (120, [H9, H10])])
+async def test_a_job_started_within_a_minute_of_a_fire_takes_its_place(
+    airbyte_emulator_factory: Factory,
+    http: aiohttp.ClientSession,
+    before: int,
+    scheduled_jobs: list[int],
+) -> None:
+    """
+    The next cron job waits for the first fire at least 60 s after the previous replication
+    job started (``MIN_CRON_INTERVAL_SECONDS``): a manual sync 30 s before 09:00 takes that
+    fire's place, one 120 s before leaves it be.
+    """
+    clock = ManualClock(now=T0)
+    emu = await airbyte_emulator_factory(
+        connections=1, clock=clock, scheduler=True, sync_duration=(10, 10)
+    )
+    cid = emu.connection_ids[0]
+    await on_cron(http, emu, cid, "0 0 * * * ?")
+    clock.advance(H9 - before - T0)
+    await sync(http, emu, cid)
+    clock.advance(H10 - (H9 - before))
+    assert await created(http, emu, cid) == [H9 - before, *scheduled_jobs]
+
+
+async def test_changing_the_expression_counts_from_the_change(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    A connection moved from an hourly cron to ``0 45 * * * ?`` at 08:30 gets its next job at
+    08:45 (``connectionUpdated`` makes the waiting workflow ask ``getTimeToWait`` again).
+    """
+    clock = ManualClock(now=T0)
+    emu = await airbyte_emulator_factory(
+        connections=1, clock=clock, scheduler=True, sync_duration=(60, 60)
+    )
+    cid = emu.connection_ids[0]
+    await on_cron(http, emu, cid, "0 0 * * * ?")
+    clock.advance(H9 - 1_800 - T0)
+    await on_cron(http, emu, cid, "0 45 * * * ?")
+    clock.advance(899)
+    assert await created(http, emu, cid) == []
+    clock.advance(1 + 3_600)
+    assert await created(http, emu, cid) == [H9 - 900, H9 + 2_700]
+
+
+@pytest.mark.parametrize("case", ["inactive", "unreadable"])
+async def test_an_inactive_or_unreadable_cron_schedule_starts_nothing(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, case: str
+) -> None:
+    """
+    An inactive cron connection waits a hundred years (``getTimeToWaitFromScheduleType``), and
+    an expression that cannot be read (0.50 stores it unchecked, see below) starts nothing:
+    Airbyte's activity turns its ``ParseException`` into a ``DateTimeException``.
+    """
+    clock = ManualClock(now=T0)
+    emu = await airbyte_emulator_factory(connections=1, clock=clock, scheduler=True)
+    cid = emu.connection_ids[0]
+    if case == "inactive":
+        await on_cron(http, emu, cid, "0 0 * * * ?")
+        off = await call(
+            http, emu, "connections/update", {"connectionId": cid, "status": "inactive"}
+        )
+        assert off.json["status"] == "inactive"
+    else:
+        await on_cron(http, emu, cid, "0 0 * * *")
+    clock.advance(7 * 86_400)
+    assert await created(http, emu, cid) == []
+    assert (await call(http, emu, "connections/get", {"connectionId": cid})).status == 200
+
+
+# -- cron checks on connections/create and connections/update ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "0 0 * * *",  # five fields: a Unix cron, not a Quartz one
+        "0 0 12 * * MON",  # day-of-month and day-of-week both given
+        "0 0 25 * * ?",  # hour out of range
+        "*/30 * * * * ?",  # twice a minute (CronExpressionHelper.validateCronExpression)
+    ],
+)
+async def test_head_refuses_an_invalid_expression_with_a_400_problem(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, expression: str
+) -> None:
+    """
+    Head answers an expression that cron-utils or Quartz refuses, or one firing more than once
+    a minute, with 400 ``CronValidationInvalidExpressionProblem`` (``ConnectionScheduleHelper.kt
+    validateCronFrequency``; status, type, title and detail from ``api-problems.yaml``).
+    """
+    emu = await airbyte_emulator_factory(connections=1, airbyte_version="head")
+    cid = emu.connection_ids[0]
+    answer = await update_schedule(http, emu, cid, "cron", cron(expression))
+    assert answer.status == 400
+    assert answer.json == {
+        "status": 400,
+        "type": "error:cron-validation/invalid-expression",
+        "title": "Invalid cron expression",
+        "detail": "The cron expression is invalid",
+        "data": {"cronExpression": expression},
+    }
+    body = (await call(http, emu, "connections/get", {"connectionId": cid})).json
+    assert body["scheduleType"] == "manual"
+
+
+@pytest.mark.parametrize("zone", ["Etc/UTC", "etc/GMT+5", "Mars/Olympus"])
+async def test_head_refuses_an_etc_or_unknown_time_zone_with_a_400_problem(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, zone: str
+) -> None:
+    """
+    Head answers a zone starting with "etc" (any case) or one Joda cannot read with 400
+    ``CronValidationInvalidTimezoneProblem`` (``ConnectionScheduleHelper.kt
+    validateCronExpressionAndTimezone``).
+    """
+    emu = await airbyte_emulator_factory(connections=1, airbyte_version="head")
+    cid = emu.connection_ids[0]
+    answer = await update_schedule(http, emu, cid, "cron", cron("0 0 * * * ?", zone))
+    assert answer.status == 400
+    assert answer.json["type"] == "error:cron-validation/invalid-timezone"
+    assert answer.json["title"] == "Invalid cron timezone"
+    assert answer.json["data"] == {"connectionId": cid, "cronTimezone": zone}
+
+
+async def test_head_refuses_a_cron_schedule_without_its_cron_block(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    Head answers ``scheduleType: cron`` whose ``scheduleData`` has no ``cron`` with 400
+    ``CronValidationMissingCronProblem`` (API-FACTS 5; ``ConnectionScheduleHelper.kt``).
+    """
+    emu = await airbyte_emulator_factory(connections=1, airbyte_version="head")
+    answer = await update_schedule(http, emu, emu.connection_ids[0], "cron", {})
+    assert answer.status == 400
+    assert answer.json["type"] == "error:cron-validation/missing-cron-data"
+
+
+async def test_head_accepts_names_in_any_case_and_keeps_the_expression_as_sent(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A valid Quartz expression in lower case is stored and read back as it was sent."""
+    emu = await airbyte_emulator_factory(connections=1, airbyte_version="head")
+    cid = emu.connection_ids[0]
+    data = cron("0 0 9 ? * mon-fri", "Europe/Paris")
+    answer = await update_schedule(http, emu, cid, "cron", data)
+    assert answer.status == 200, answer.text
+    assert answer.json["scheduleData"] == data
+
+
+@pytest.mark.parametrize(
+    ("expression", "zone", "fault"),
+    [
+        ("0 0 * * *", "UTC", "invalid cron expression"),
+        ("0 0 * * * ?", "Mars/Olympus", "invalid cron timezone"),
+        ("0 0 * * *", "Etc/UTC", "Etc/ timezones are unsupported"),
+    ],
+)
+async def test_040_refuses_an_invalid_cron_with_a_422(
+    airbyte_emulator_factory: Factory,
+    http: aiohttp.ClientSession,
+    expression: str,
+    zone: str,
+    fault: str,
+) -> None:
+    """
+    0.40 throws ``JsonValidationException`` for an Etc/ zone, then an unknown zone, then a bad
+    expression, which ``ApiHelper.execute`` answers with 422 and a prefixed message
+    (airbytehq/airbyte ``ConnectionScheduleHelper.java``, ``ApiHelper.java``).
+    """
+    emu = await airbyte_emulator_factory(connections=1, airbyte_version="0.40")
+    cid = emu.connection_ids[0]
+    answer = await update_schedule(http, emu, cid, "cron", cron(expression, zone))
+    assert answer.status == 422
+    assert answer.json["message"] == (
+        f"The provided configuration does not fulfill the specification. Errors: {fault}"
+    )
+
+
+async def test_050_stores_a_cron_unchecked(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    0.50 takes an invalid expression as it is: which cron check v0.50.56 shipped, and so its
+    status, was not found (see ``airbyte_async.testing._routes.connections``).
+    """
+    emu = await airbyte_emulator_factory(connections=1, airbyte_version="0.50")
+    cid = emu.connection_ids[0]
+    answer = await update_schedule(http, emu, cid, "cron", cron("0 0 * * *", "Mars/Olympus"))
+    assert answer.status == 200, answer.text

@@ -70,7 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scheduler",
         action="store_true",
-        help="start the syncs of connections on a basic schedule, as Airbyte's scheduler does",
+        help="start the syncs of connections on a basic or cron schedule, as Airbyte does",
     )
     parser.add_argument(
         "--auth",

@@ -4,14 +4,15 @@ Error answers, in each version's body shape.
 Handlers raise :class:`ApiError`; the app renders it with :func:`error_body` for the running
 version. 0.x bodies carry ``message``, ``exceptionClassName`` and a short ``exceptionStack``;
 head (v2.0.0+) sends ``{"errorId"}`` alone for not-found, malformed input and uncaught errors,
-and ``{"message", "errorId"}`` for known exceptions such as 409 (API-FACTS 6.2). Messages name
-ids and keys, never configuration values.
+and ``{"message", "errorId"}`` for known exceptions such as 409 (API-FACTS 6.2), and a
+problem exception's RFC 9457 body as it is. Messages name ids and keys, never configuration
+values.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "bad_config",
     "bad_request",
     "conflict",
+    "cron_problem",
     "error_body",
     "internal",
     "invalid_input",
@@ -34,7 +36,8 @@ class ApiError(Exception):
     A failed API call: its status, message and the Java exception the real server would name.
 
     *known* marks the real server's ``KnownException`` family, whose message head still sends;
-    *validation_errors* are ``(propertyPath, message)`` pairs for malformed input.
+    *validation_errors* are ``(propertyPath, message)`` pairs for malformed input; *problem* is
+    the whole body of a problem exception (head's ``AbstractThrowableProblemHandler``).
     """
 
     def __init__(
@@ -46,6 +49,7 @@ class ApiError(Exception):
         known: bool = True,
         root_cause: str | None = None,
         validation_errors: Sequence[tuple[str, str]] = (),
+        problem: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -54,6 +58,7 @@ class ApiError(Exception):
         self.known = known
         self.root_cause = root_cause
         self.validation_errors = tuple(validation_errors)
+        self.problem = problem
 
 
 def not_found(config_type: str, config_id: object) -> ApiError:
@@ -113,6 +118,26 @@ def bad_request(message: str) -> ApiError:
     return ApiError(400, message, exception_class=f"{_ERRORS}.BadRequestException")
 
 
+def cron_problem(
+    name: str, kind: str, title: str, detail: str, data: Mapping[str, Any] | None = None
+) -> ApiError:
+    """
+    400 ``CronValidation<name>Problem`` (head): its body is the problem, type
+    ``error:cron-validation/<kind>``, with *title*, *detail* and *data* as ``api-problems.yaml``
+    declares them (airbytehq/airbyte-platform ``airbyte-api/problems-api``).
+    """
+    body: dict[str, Any] = {
+        "status": 400,
+        "type": f"error:cron-validation/{kind}",
+        "title": title,
+        "detail": detail,
+    }
+    if data is not None:
+        body["data"] = dict(data)
+    exception_class = f"io.airbyte.api.problems.throwable.generated.CronValidation{name}Problem"
+    return ApiError(400, detail, exception_class=exception_class, known=False, problem=body)
+
+
 def internal(message: str, exception_class: str = "java.lang.IllegalStateException") -> ApiError:
     """500 for an exception the real server does not map (``UncaughtExceptionHandler``)."""
     return ApiError(500, message, exception_class=exception_class, known=False)
@@ -120,6 +145,8 @@ def internal(message: str, exception_class: str = "java.lang.IllegalStateExcepti
 
 def error_body(error: ApiError, version: str) -> dict[str, Any]:
     """The JSON body the real server of *version* sends for *error*."""
+    if error.problem is not None:
+        return dict(error.problem)
     error_id = str(uuid.uuid4())
     if version == "head":
         if error.known:

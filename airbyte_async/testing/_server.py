@@ -107,9 +107,9 @@ class Emulator:
     it away with 503 (see ``_load``). ``jobs/cancel`` (and the public ``DELETE /jobs/{jobId}``)
     answers once the job has stopped, *cancel_latency* seconds later (0.2 by default), as the
     real call waits while the connection's workflow still runs (API-FACTS 6.3b); the job runs
-    until then. With *scheduler*, connections on a ``basic`` schedule get their syncs started
-    as Airbyte's scheduler starts them (see ``_schedule``; off by default, so a test sees only
-    the jobs it started). With *pending_duration*, the job then stays pending
+    until then. With *scheduler*, connections on a ``basic`` or ``cron`` schedule get their
+    syncs started as Airbyte's scheduler starts them (see ``_schedule``; off by default, so a
+    test sees only the jobs it started). With *pending_duration*, the job then stays pending
     (queued, then pending, on head) that long before it runs, and the trigger answers with it
     pending, as head's capacity-bound path does. Jobs run for a seeded uniform draw from
     *sync_duration* and fail at *failure_rate*. With *commit_lag*, reads see a job's end only

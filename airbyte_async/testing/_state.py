@@ -30,7 +30,7 @@ from ._catalog import (
     merge_masked,
 )
 from ._errors import bad_config, conflict, internal, not_found
-from ._schedule import basic_interval, next_start
+from ._schedule import basic_interval, cron_schedule, next_cron_start, next_start, starts_jobs
 
 __all__ = [
     "CANCELLED",
@@ -332,7 +332,7 @@ class State:
     _jobs: list[Job] = attrs.field(factory=list)
     _jobs_by_connection: dict[str, list[int]] = attrs.field(factory=dict)
     _by_final: list[tuple[float, int]] = attrs.field(factory=list)
-    #: When each connection's basic schedule (or its activation) took effect, by id.
+    #: When each connection's basic or cron schedule (or its activation) took effect, by id.
     _scheduled_since: dict[str, float] = attrs.field(factory=dict)
     _ids: random.Random = attrs.field(init=False)
     _plans_rng: random.Random = attrs.field(init=False)
@@ -552,7 +552,7 @@ class State:
         """Restart the scheduler's clock of *new* when its schedule or status changed."""
         cid = new.connection_id
         schedule = (new.status, new.schedule_type, new.schedule_data)
-        if basic_interval(*schedule) is None:
+        if not starts_jobs(*schedule):
             self._scheduled_since.pop(cid, None)
         elif old is None or (old.status, old.schedule_type, old.schedule_data) != schedule:
             self._scheduled_since[cid] = self.clock()
@@ -608,14 +608,19 @@ class State:
 
     def _scheduled_start(self, connection_id: str) -> float | None:
         c = self.connections[connection_id]
-        interval = basic_interval(c.status, c.schedule_type, c.schedule_data)
-        if interval is None:
+        schedule = (c.status, c.schedule_type, c.schedule_data)
+        interval = basic_interval(*schedule)
+        cron = cron_schedule(*schedule)
+        if interval is None and cron is None:
             return None
         ids = self._jobs_by_connection.get(connection_id)
         latest = self._jobs[ids[-1] - 1].final_at if ids else None
         last = self.last_replication_job(connection_id)
         started = None if last is None else last.running_at
-        return next_start(interval, self._scheduled_since[connection_id], started, latest)
+        since = self._scheduled_since[connection_id]
+        if interval is not None:
+            return next_start(interval, since, started, latest)
+        return None if cron is None else next_cron_start(*cron, since, started, latest)
 
     def _add_job(
         self, connection: Connection, config_type: str, latency: float, *, at: float | None = None

@@ -1,18 +1,38 @@
 """
 Connections: CRUD with the real server's schedule rules, listings encoded once, and the
 triggers, which answer once their job runs (API-FACTS 2.5, 5, 6.3, 6.3b).
+
+A cron schedule is checked as ``ConnectionScheduleHelper.populateSyncFromScheduleTypeAndData``
+checks it (airbytehq/airbyte-platform ``airbyte-commons-server/.../handlers/helpers/
+ConnectionScheduleHelper.kt`` at HEAD; airbytehq/airbyte ``airbyte-commons-server/.../
+ConnectionScheduleHelper.java`` for 0.40):
+
+- head answers 400 with the ``CronValidation*Problem`` body (``api-problems.yaml``): no cron
+  block is ``missing-cron-data``; an expression cron-utils or Quartz refuses, or one that fires
+  more than once a minute over its next three fires (``CronExpressionHelper``), is
+  ``invalid-expression``; a zone starting with ``etc`` (any case) or one Joda cannot read is
+  ``invalid-timezone``. The sub-hour check runs only without ``SubOneHourSyncSchedules``, on by
+  default: not modelled.
+- 0.40 throws ``JsonValidationException`` ("Etc/ timezones are unsupported", "invalid cron
+  timezone", "invalid cron expression", checked in that order), which ``ApiHelper.execute``
+  turns into 422 ``BadObjectSchemaKnownException``, its message prefixed "The provided
+  configuration does not fulfill the specification. Errors: ".
+- 0.50 is left unchecked: v0.50.56 (2024-02-26) falls between the two helpers above, and which
+  of them it shipped, hence its status, was not found.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from itertools import pairwise
 from typing import Any
 
 import attrs
 
 from .. import _render as render
-from .._errors import bad_config, internal
+from .._cron import CronError, CronExpression, parse, time_zone
+from .._errors import bad_config, cron_problem, internal
 from .._load import Overloaded
 from .._state import Connection
 from .actors import actor_matches
@@ -54,7 +74,7 @@ def _encode_connection(api: Api, c: Connection) -> bytes:
 @route("/v1/connections/create")
 async def connections_create(api: Api, body: Body) -> Reply:
     """ConnectionRead of a new connection; the schedule rules of the real server apply."""
-    schedule_type, schedule_data = _schedule(body, creating=True)
+    schedule_type, schedule_data = _schedule(api, body, connection_id=None)
     created = api.state.create_connection(
         source_id=body["sourceId"],
         destination_id=body["destinationId"],
@@ -84,7 +104,7 @@ async def connections_update(api: Api, body: Body) -> Reply:
             "scheduleType and scheduleData. 'schedule' is no longer supported.",
             "java.lang.IllegalArgumentException",
         )
-    schedule_type, schedule_data = _schedule(body, creating=False)
+    schedule_type, schedule_data = _schedule(api, body, connection_id=current.connection_id)
     changes: dict[str, Any] = {}
     if schedule_type is not None:
         changes |= {"schedule_type": schedule_type, "schedule_data": schedule_data}
@@ -229,8 +249,14 @@ async def connections_sync_progress(api: Api, body: Body) -> Reply:
     return Reply(render.sync_progress(connection, active, api.version, api.now))
 
 
-def _schedule(body: Body, *, creating: bool) -> tuple[str | None, dict[str, Any] | None]:
-    """The schedule type and data a create or update asks for, checked as the server does."""
+def _schedule(
+    api: Api, body: Body, *, connection_id: str | None
+) -> tuple[str | None, dict[str, Any] | None]:
+    """
+    The schedule type and data a create (*connection_id* None) or an update asks for, checked
+    as the server does.
+    """
+    creating = connection_id is None
     legacy = body.get("schedule")
     schedule_type = body.get("scheduleType")
     data = body.get("scheduleData")
@@ -250,6 +276,79 @@ def _schedule(body: Body, *, creating: bool) -> tuple[str | None, dict[str, Any]
         raise bad_config("schedule data must be populated if schedule type is populated")
     if schedule_type == "basic" and data.get("basicSchedule") is None:
         raise bad_config("if schedule type is basic, then scheduleData.basic must be populated")
-    if schedule_type == "cron" and data.get("cron") is None:
-        raise bad_config("if schedule type is cron, then scheduleData.cron must be populated")
+    if schedule_type == "cron":
+        _check_cron(api, data.get("cron"), connection_id)
     return schedule_type, data
+
+
+_JSON_VALIDATION = "The provided configuration does not fulfill the specification. Errors: "
+
+
+def _check_cron(api: Api, cron: dict[str, Any] | None, connection_id: str | None) -> None:
+    """Refuse a cron block as the served version does (see the module docstring)."""
+    if cron is None:
+        if api.version == "head":
+            raise cron_problem(
+                "MissingCron",
+                "missing-cron-data",
+                "Cron data is missing",
+                "If schedule type is cron, scheduleData.cron must be provided.",
+            )
+        raise bad_config("if schedule type is cron, then scheduleData.cron must be populated")
+    expression, zone = cron["cronExpression"], cron["cronTimeZone"]
+    if api.version == "head":
+        _check_cron_head(api, expression, zone, connection_id)
+    elif api.version == "0.40":
+        if zone.lower().startswith("etc"):
+            raise bad_config(_JSON_VALIDATION + "Etc/ timezones are unsupported")
+        try:
+            time_zone(zone)
+        except CronError:
+            raise bad_config(_JSON_VALIDATION + "invalid cron timezone") from None
+        try:
+            parse(expression)
+        except CronError:
+            raise bad_config(_JSON_VALIDATION + "invalid cron expression") from None
+
+
+def _check_cron_head(api: Api, expression: str, zone: str, connection_id: str | None) -> None:
+    invalid_expression = cron_problem(
+        "InvalidExpression",
+        "invalid-expression",
+        "Invalid cron expression",
+        "The cron expression is invalid",
+        {"cronExpression": expression},
+    )
+    try:
+        parsed = parse(expression)
+    except CronError:
+        raise invalid_expression from None
+    if _fires_within_a_minute(parsed, api.now):
+        raise invalid_expression
+    zone_data = {"cronTimezone": zone}
+    if connection_id is not None:
+        zone_data = {"connectionId": connection_id, **zone_data}
+    invalid_zone = cron_problem(
+        "InvalidTimezone",
+        "invalid-timezone",
+        "Invalid cron timezone",
+        "The specified cron timezone is invalid",
+        zone_data,
+    )
+    if zone.lower().startswith("etc"):
+        raise invalid_zone
+    try:
+        time_zone(zone)
+    except CronError:
+        raise invalid_zone from None
+
+
+def _fires_within_a_minute(expression: CronExpression, now: float) -> bool:
+    """Whether two of the next three fires after *now* (UTC) are less than 60 s apart."""
+    fires: list[float] = []
+    after: float | None = now
+    while after is not None and len(fires) < 3:
+        after = expression.next_after(after, time_zone("UTC"))
+        if after is not None:
+            fires.append(after)
+    return any(later - earlier < 60 for earlier, later in pairwise(fires))

@@ -73,7 +73,7 @@ class Api:
     )
     #: Seconds a cancel takes to stop its job, as the real call waits for it (API-FACTS 6.3b).
     cancel_latency: float = 0.2
-    #: Start the jobs of basic schedules, as Airbyte's scheduler does (see ``_schedule``).
+    #: Start the jobs of basic and cron schedules, as Airbyte's scheduler does (see ``_schedule``).
     scheduler: bool = False
     clock: Clock = attrs.field(factory=WallClock)
     base_url: str = ""
