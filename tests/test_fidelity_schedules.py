@@ -6,7 +6,10 @@ schedule (API-FACTS 5; ``ConfigFetchActivityImpl.getTimeToWait``, see
 connections``).
 
 Off unless ``Emulator(scheduler=True)``. The emulator runs on a :class:`ManualClock`: moving it
-an hour produces that hour's scheduled jobs, each created at the instant it was due.
+an hour produces that hour's scheduled jobs, each created at the instant it was due. Tests
+without ``airbyte_version`` run 0.50's rules; where head's differ (which job counts as the
+previous one, and whether a basic interval counts from its start or its creation), a test
+names both.
 """
 
 from __future__ import annotations
@@ -30,10 +33,26 @@ Factory = pytest_plugin.EmulatorFactory
 http = emulator_support.http
 
 HOURLY = {"basicSchedule": {"timeUnit": "hours", "units": 1}}
+#: 2027-01-15T08:00:00Z, and an hour later.
+T_START, H1 = 1_800_000_000, 1_800_003_600
 #: 2027-01-15T08:16:40Z: sixteen minutes and forty seconds past a full hour.
 T0 = 1_800_001_000.0
 #: The full hours after T0.
 H9, H10, H11, H12, H13 = (1_800_000_000 + h * 3_600 for h in range(1, 6))
+
+
+async def scheduler_on(
+    factory: Factory, now: float, *, duration: float | None = None, **options: Any
+) -> tuple[Emulator, ManualClock, str]:
+    """
+    An emulator of one connection with its scheduler on, on a manual clock at *now*, its syncs
+    lasting *duration* seconds when given: the emulator, the clock and the connection's id.
+    """
+    clock = ManualClock(now=now)
+    if duration is not None:
+        options["sync_duration"] = (duration, duration)
+    emu = await factory(connections=1, clock=clock, scheduler=True, **options)
+    return emu, clock, emu.connection_ids[0]
 
 
 async def update_schedule(
@@ -101,6 +120,82 @@ async def test_a_basic_schedule_starts_at_once_then_every_interval_from_the_last
     assert await created(http, emu, manual) == []
 
 
+# -- what each version counts a basic interval from ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("version", "counted_from"),
+    [("0.40", T_START + 300), ("0.50", T_START + 300), ("head", T_START)],
+)
+async def test_a_basic_interval_counts_from_the_start_before_head_and_the_creation_on_head(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str, counted_from: int
+) -> None:
+    """
+    With jobs pending five minutes, 0.40 and 0.50 start the next hourly job an hour after the
+    previous one started (``ConfigFetchActivityImpl.java`` at ``0daa0d2``: ``startedAt``, else
+    ``createdAt``), head an hour after it was created (``ConfigFetchActivityImpl.kt`` at
+    ``20c1603``: ``prevRunStart = previousJobOptional.job!!.createdAt``).
+    """
+    emu, clock, cid = await scheduler_on(
+        airbyte_emulator_factory,
+        T_START,
+        duration=600,
+        airbyte_version=version,
+        pending_duration=300,
+    )
+    await scheduled(http, emu, cid)
+    clock.advance(counted_from + 3_600 - T_START - 1)
+    assert await created(http, emu, cid) == [T_START]
+    clock.advance(1)
+    assert await created(http, emu, cid) == [T_START, counted_from + 3_600]
+
+
+@pytest.mark.parametrize(
+    ("version", "second"), [("0.40", T_START + 100), ("0.50", T_START + 100), ("head", H1)]
+)
+async def test_a_cancelled_scheduled_job_counts_only_on_head(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str, second: int
+) -> None:
+    """
+    A scheduled job cancelled 100 s in is no previous job for 0.40 and 0.50, which then start
+    the next at once (``getLastReplicationJob`` skips ``cancelled``), but it is for head, which
+    waits the hour out (``getLastReplicationJobWithCancel``: "make sure that we don't
+    immediately start a new job after a cancel", config.yaml).
+    """
+    emu, clock, cid = await scheduler_on(
+        airbyte_emulator_factory, T_START, duration=600, airbyte_version=version
+    )
+    await scheduled(http, emu, cid)
+    clock.advance(100)
+    listed = await call(http, emu, "jobs/list", {"configTypes": ["sync"], "configId": cid})
+    stopped = await call(http, emu, "jobs/cancel", {"id": listed.json["jobs"][0]["job"]["id"]})
+    assert stopped.json["job"]["status"] == "cancelled"
+    clock.advance(H1 - T_START - 100)
+    assert await created(http, emu, cid) == [T_START, second]
+
+
+@pytest.mark.parametrize(("version", "third"), [("0.50", H1 + 1_800), ("head", H1)])
+async def test_on_head_a_manual_sync_leaves_a_basic_schedule_be(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str, third: int
+) -> None:
+    """
+    A manual sync half an hour in moves 0.50's next hourly job to an hour after it, but not
+    head's: head counts only jobs its scheduler started (``is_scheduled = true`` in
+    ``DefaultJobPersistence.getLastReplicationJobWithCancel``; a manual trigger sets
+    ``isSkipScheduling``, and the job is created with ``isScheduled`` false).
+    """
+    emu, clock, cid = await scheduler_on(
+        airbyte_emulator_factory, T_START, duration=600, airbyte_version=version
+    )
+    await scheduled(http, emu, cid)
+    clock.advance(1_800)
+    await sync(http, emu, cid)
+    clock.advance(third - T_START - 1_800 - 1)
+    assert await created(http, emu, cid) == [T_START, T_START + 1_800]
+    clock.advance(1)
+    assert await created(http, emu, cid) == [T_START, T_START + 1_800, third]
+
+
 async def test_a_job_longer_than_the_interval_delays_the_next_one_to_its_end(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
@@ -108,11 +203,7 @@ async def test_a_job_longer_than_the_interval_delays_the_next_one_to_its_end(
     The workflow runs one job at a time: when a job outlasts the interval, the next starts as
     it ends (``getTimeToWait`` answers ``max(0, ...)`` once the job is over).
     """
-    clock = ManualClock(now=1_800_000_000.0)
-    emu = await airbyte_emulator_factory(
-        connections=1, clock=clock, scheduler=True, sync_duration=(5_400, 5_400)
-    )
-    cid = emu.connection_ids[0]
+    emu, clock, cid = await scheduler_on(airbyte_emulator_factory, 1_800_000_000.0, duration=5_400)
     await scheduled(http, emu, cid)
     clock.advance(3 * 3_600)
     assert await created(http, emu, cid) == [1_800_000_000, 1_800_005_400, 1_800_010_800]
@@ -122,14 +213,11 @@ async def test_a_manual_sync_moves_the_schedule_and_a_scheduled_job_blocks_a_tri
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
     """
-    The next scheduled job counts from the last replication job, a manual one included, and a
-    trigger while the scheduled job runs meets the running workflow: 409 (API-FACTS 6.3).
+    Before head (0.50 here) the next scheduled job counts from the last replication job, a
+    manual one included (``getLastReplicationJob``), and a trigger while the scheduled job runs
+    meets the running workflow: 409 (API-FACTS 6.3).
     """
-    clock = ManualClock(now=1_800_000_000.0)
-    emu = await airbyte_emulator_factory(
-        connections=1, clock=clock, scheduler=True, sync_duration=(600, 600)
-    )
-    cid = emu.connection_ids[0]
+    emu, clock, cid = await scheduler_on(airbyte_emulator_factory, 1_800_000_000.0, duration=600)
     await scheduled(http, emu, cid)
     busy = await call(http, emu, "connections/sync", {"connectionId": cid})
     assert busy.status == 409
@@ -193,11 +281,7 @@ async def test_a_cron_schedule_waits_for_its_next_fire_then_starts_a_job_at_each
     (``getTimeToWaitFromScheduleType``, cron branch: without a previous job the earliest run is
     now, and the wait lasts until ``CronExpression.getNextValidTimeAfter``).
     """
-    clock = ManualClock(now=T0)
-    emu = await airbyte_emulator_factory(
-        connections=1, clock=clock, scheduler=True, sync_duration=(600, 600)
-    )
-    cid = emu.connection_ids[0]
+    emu, clock, cid = await scheduler_on(airbyte_emulator_factory, T0, duration=600)
     await on_cron(http, emu, cid, "0 0 * * * ?")
     assert await created(http, emu, cid) == []
     clock.advance(H9 - T0 - 1)
@@ -216,11 +300,9 @@ async def test_a_cron_schedule_fires_on_the_wall_clock_of_its_time_zone(
     at 07:00 UTC from that day on (the expression gets ``setTimeZone`` with
     ``DateTimeZone.forID(cronTimeZone)``).
     """
-    clock = ManualClock(now=datetime(2027, 3, 26, 12, tzinfo=UTC).timestamp())
-    emu = await airbyte_emulator_factory(
-        connections=1, clock=clock, scheduler=True, sync_duration=(600, 600)
+    emu, clock, cid = await scheduler_on(
+        airbyte_emulator_factory, datetime(2027, 3, 26, 12, tzinfo=UTC).timestamp(), duration=600
     )
-    cid = emu.connection_ids[0]
     await on_cron(http, emu, cid, "0 0 9 * * ?", "Europe/Paris")
     clock.advance(3 * 86_400)
     started = [datetime.fromtimestamp(at, UTC) for at in await created(http, emu, cid)]
@@ -239,38 +321,70 @@ async def test_a_fire_that_passes_while_a_job_runs_is_not_made_up(
     and the next job starts at 11:00, the first fire after it ended (the workflow asks
     ``getTimeToWait`` only once its job is over, and the earliest run is then now).
     """
-    clock = ManualClock(now=T0)
-    emu = await airbyte_emulator_factory(
-        connections=1, clock=clock, scheduler=True, sync_duration=(5_400, 5_400)
-    )
-    cid = emu.connection_ids[0]
+    emu, clock, cid = await scheduler_on(airbyte_emulator_factory, T0, duration=5_400)
     await on_cron(http, emu, cid, "0 0 * * * ?")
     clock.advance(H13 - T0)
     assert await created(http, emu, cid) == [H9, H11, H13]
 
 
-@pytest.mark.parametrize(("before", "scheduled_jobs"), [(30, [H10]), (120, [H9, H10])])
-async def test_a_job_started_within_a_minute_of_a_fire_takes_its_place(
+@pytest.mark.parametrize(
+    ("version", "before", "scheduled_jobs"),
+    [
+        ("0.50", 30, [H10]),
+        ("0.50", 120, [H9, H10]),
+        ("head", 30, [H9, H10]),
+        ("head", 120, [H9, H10]),
+    ],
+)
+async def test_a_manual_sync_within_a_minute_of_a_fire_takes_its_place_before_head(
     airbyte_emulator_factory: Factory,
     http: aiohttp.ClientSession,
+    version: str,
     before: int,
     scheduled_jobs: list[int],
 ) -> None:
     """
-    The next cron job waits for the first fire at least 60 s after the previous replication
-    job started (``MIN_CRON_INTERVAL_SECONDS``): a manual sync 30 s before 09:00 takes that
-    fire's place, one 120 s before leaves it be.
+    The next cron job waits for the first fire at least 60 s after the previous job started
+    (``MIN_CRON_INTERVAL_SECONDS``). On 0.50 a manual sync is that job
+    (``getLastReplicationJob``): one 30 s before 09:00 takes that fire's place, one 120 s
+    before leaves it be. Head counts only jobs its scheduler started
+    (``getLastReplicationJobWithCancel``, ``is_scheduled = true``), so 09:00 fires either way.
     """
-    clock = ManualClock(now=T0)
-    emu = await airbyte_emulator_factory(
-        connections=1, clock=clock, scheduler=True, sync_duration=(10, 10)
+    emu, clock, cid = await scheduler_on(
+        airbyte_emulator_factory, T0, duration=10, airbyte_version=version
     )
-    cid = emu.connection_ids[0]
     await on_cron(http, emu, cid, "0 0 * * * ?")
     clock.advance(H9 - before - T0)
     await sync(http, emu, cid)
     clock.advance(H10 - (H9 - before))
     assert await created(http, emu, cid) == [H9 - before, *scheduled_jobs]
+
+
+@pytest.mark.parametrize(("version", "second"), [("0.50", int(T0) + 80), ("head", int(T0) + 140)])
+async def test_a_cron_job_cancelled_in_its_first_minute_holds_off_the_next_fire_on_head(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str, second: int
+) -> None:
+    """
+    An every-minute cron starts a job at 08:17:00, cancelled at 08:17:05. 0.50 forgets it
+    (``getLastReplicationJob`` skips ``cancelled``) and starts the next at 08:18:00, the first
+    fire after now; head still counts it (``getLastReplicationJobWithCancel``), so the next
+    must be after its start plus 60 s: 08:19:00 (``ConfigFetchActivityImpl.kt`` at
+    ``20c1603``, ``earliestNextRun``).
+    """
+    emu, clock, cid = await scheduler_on(
+        airbyte_emulator_factory, T0, duration=30, airbyte_version=version
+    )
+    await on_cron(http, emu, cid, "0 * * * * ?")
+    clock.advance(25)
+    [first] = await created(http, emu, cid)
+    assert first == T0 + 20
+    listed = await call(http, emu, "jobs/list", {"configTypes": ["sync"], "configId": cid})
+    stopped = await call(http, emu, "jobs/cancel", {"id": listed.json["jobs"][0]["job"]["id"]})
+    assert stopped.json["job"]["status"] == "cancelled"
+    clock.advance(second - T0 - 25 - 1)
+    assert await created(http, emu, cid) == [T0 + 20]
+    clock.advance(1)
+    assert await created(http, emu, cid) == [T0 + 20, second]
 
 
 async def test_changing_the_expression_counts_from_the_change(
@@ -280,11 +394,7 @@ async def test_changing_the_expression_counts_from_the_change(
     A connection moved from an hourly cron to ``0 45 * * * ?`` at 08:30 gets its next job at
     08:45 (``connectionUpdated`` makes the waiting workflow ask ``getTimeToWait`` again).
     """
-    clock = ManualClock(now=T0)
-    emu = await airbyte_emulator_factory(
-        connections=1, clock=clock, scheduler=True, sync_duration=(60, 60)
-    )
-    cid = emu.connection_ids[0]
+    emu, clock, cid = await scheduler_on(airbyte_emulator_factory, T0, duration=60)
     await on_cron(http, emu, cid, "0 0 * * * ?")
     clock.advance(H9 - 1_800 - T0)
     await on_cron(http, emu, cid, "0 45 * * * ?")

@@ -30,7 +30,14 @@ from ._catalog import (
     merge_masked,
 )
 from ._errors import bad_config, conflict, internal, not_found
-from ._schedule import basic_interval, cron_schedule, next_cron_start, next_start, starts_jobs
+from ._schedule import (
+    basic_interval,
+    cron_schedule,
+    next_cron_start,
+    next_start,
+    rules,
+    starts_jobs,
+)
 
 __all__ = [
     "CANCELLED",
@@ -197,6 +204,7 @@ class Job:
     """
     A sync or reset job with its life decided up front: queued at *queued_at* (head only),
     running from *running_at*, ending at *ends_at* with *outcome*, unless cancelled first.
+    *scheduled* marks a job Airbyte's scheduler started (``is_scheduled``), not a trigger.
     """
 
     job_id: int
@@ -216,6 +224,7 @@ class Job:
     cancelled_at: float | None = None
     #: Seconds after *final_at* before reads see the end, stamped *final_at* all the same.
     commit_lag: float = 0.0
+    scheduled: bool = False
 
     @property
     def final_at(self) -> float:
@@ -223,6 +232,12 @@ class Job:
         if self.cancelled_at is not None and self.cancelled_at < self.ends_at:
             return self.cancelled_at
         return self.ends_at
+
+    @property
+    def started_or_created(self) -> float:
+        """Its ``startedAt``, else (cancelled before it ran) its ``createdAt``."""
+        never_ran = self.cancelled_at is not None and self.cancelled_at <= self.running_at
+        return self.created_at if never_ran else self.running_at
 
     def status(self, now: float) -> str:
         """The JobStatus reads see at *now* (the end only *commit_lag* after it happened)."""
@@ -602,7 +617,7 @@ class State:
                 heapq.heappush(due, (at, cid))
         while due:
             at, cid = heapq.heappop(due)
-            self._add_job(self.connections[cid], "sync", latency, at=at)
+            self._add_job(self.connections[cid], "sync", latency, at=at, scheduled=True)
             if (at := self._scheduled_start(cid)) is not None and at <= now:
                 heapq.heappush(due, (at, cid))
 
@@ -615,15 +630,35 @@ class State:
             return None
         ids = self._jobs_by_connection.get(connection_id)
         latest = self._jobs[ids[-1] - 1].final_at if ids else None
-        last = self.last_replication_job(connection_id)
-        started = None if last is None else last.running_at
+        version_rules = rules(self.version)
+        if version_rules.scheduled_with_cancel:
+            last = self._last_scheduled_job(connection_id)
+        else:
+            last = self.last_replication_job(connection_id)
         since = self._scheduled_since[connection_id]
         if interval is not None:
-            return next_start(interval, since, started, latest)
+            if last is None:
+                counted_from = None
+            elif version_rules.basic_from_creation:
+                counted_from = last.created_at
+            else:
+                counted_from = last.started_or_created
+            return next_start(interval, since, counted_from, latest)
+        started = None if last is None else last.started_or_created
         return None if cron is None else next_cron_start(*cron, since, started, latest)
 
+    def _last_scheduled_job(self, connection_id: str) -> Job | None:
+        """The connection's newest job the scheduler started, cancelled or not."""
+        return next((j for j in reversed(self.jobs_of(connection_id)) if j.scheduled), None)
+
     def _add_job(
-        self, connection: Connection, config_type: str, latency: float, *, at: float | None = None
+        self,
+        connection: Connection,
+        config_type: str,
+        latency: float,
+        *,
+        at: float | None = None,
+        scheduled: bool = False,
     ) -> Job:
         rng = self._plans_rng
         duration = rng.uniform(*self.sync_duration)
@@ -661,6 +696,7 @@ class State:
             fail_fraction=fail_fraction,
             failure=failure if outcome == "failed" else None,
             commit_lag=self.commit_lag,
+            scheduled=scheduled,
         )
         self._jobs.append(job)
         self._jobs_by_connection.setdefault(connection.connection_id, []).append(job.job_id)
