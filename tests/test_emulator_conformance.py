@@ -213,6 +213,8 @@ async def _exercise(d: Driver, version: str) -> None:
     else:
         await d.call("jobs/list", {"configTypes": ["sync"]}, expect=400, check_request=False)
     await d.call("jobs/get_last_replication_job", {"connectionId": cid})
+    if version == "head":
+        await d.call("jobs/get_last_replication_job_with_cancel", {"connectionId": cid})
     await d.call("jobs/cancel", {"id": job["id"]})
     await d.call("jobs/cancel", {"id": job["id"]})  # an ended job: 200, re-read (6.3b)
     await d.call("jobs/get", {"id": job["id"]})

@@ -174,6 +174,45 @@ async def test_a_cancelled_scheduled_job_counts_only_on_head(
     assert await created(http, emu, cid) == [T_START, second]
 
 
+async def test_head_names_the_scheduled_job_it_counts_from_cancelled_or_not(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    Head's ``jobs/get_last_replication_job_with_cancel`` answers the newest job the scheduler
+    started, cancelled or not, and no manual sync; ``get_last_replication_job`` the newest job
+    not cancelled, however started (config-api-head.yaml; ``DefaultJobPersistence``).
+    """
+    emu, clock, cid = await scheduler_on(
+        airbyte_emulator_factory, T_START, duration=600, airbyte_version="head"
+    )
+    body = {"connectionId": cid}
+    route = "jobs/get_last_replication_job_with_cancel"
+    assert (await call(http, emu, route, body)).json == {}
+    await scheduled(http, emu, cid)
+    clock.advance(1)
+    [entry] = (await call(http, emu, "jobs/list", {"configTypes": ["sync"], "configId": cid})).json[
+        "jobs"
+    ]
+    first = entry["job"]["id"]
+    await call(http, emu, "jobs/cancel", {"id": first})
+    assert (await call(http, emu, route, body)).json["job"]["id"] == first
+    assert (await call(http, emu, "jobs/get_last_replication_job", body)).json == {}
+    manual = (await sync(http, emu, cid))["job"]["id"]
+    assert (await call(http, emu, route, body)).json["job"]["id"] == first
+    last = (await call(http, emu, "jobs/get_last_replication_job", body)).json
+    assert last["job"]["id"] == manual
+
+
+async def test_before_head_there_is_no_route_for_the_scheduled_job(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """0.50 has no ``jobs/get_last_replication_job_with_cancel`` (config-api-0.50.yaml): 404."""
+    emu = await airbyte_emulator_factory(connections=1)
+    body = {"connectionId": emu.connection_ids[0]}
+    answer = await call(http, emu, "jobs/get_last_replication_job_with_cancel", body)
+    assert answer.status == 404
+
+
 @pytest.mark.parametrize(("version", "third"), [("0.50", H1 + 1_800), ("head", H1)])
 async def test_on_head_a_manual_sync_leaves_a_basic_schedule_be(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str, third: int

@@ -45,9 +45,10 @@ import math
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
+
+import attrs
 
 __all__ = [
     "CronError",
@@ -77,7 +78,7 @@ class CronError(ValueError):
     """A cron expression or time zone that Airbyte's scheduler cannot read; the message says why."""
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class _Field:
     name: str
     low: int
@@ -171,7 +172,7 @@ def _quartz_weekday(day: date) -> int:
     return (day.weekday() + 1) % 7 + 1
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class DaysOfMonth:
     """
     A day-of-month rule: the listed *days*, or with *last* the month's last day less
@@ -196,7 +197,7 @@ class DaysOfMonth:
         return day.day == target
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class DaysOfWeek:
     """
     A day-of-week rule in Quartz's numbers (Sunday 1): the listed *days*, or only the last of
@@ -216,7 +217,7 @@ class DaysOfWeek:
         return self.nth == 0 or (day.day - 1) // 7 + 1 == self.nth
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class CronExpression:
     """
     A parsed expression (see the module docstring): sorted seconds, minutes and hours, the

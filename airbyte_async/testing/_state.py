@@ -632,7 +632,7 @@ class State:
         latest = self._jobs[ids[-1] - 1].final_at if ids else None
         version_rules = rules(self.version)
         if version_rules.scheduled_with_cancel:
-            last = self._last_scheduled_job(connection_id)
+            last = self.last_scheduled_job(connection_id)
         else:
             last = self.last_replication_job(connection_id)
         since = self._scheduled_since[connection_id]
@@ -647,7 +647,7 @@ class State:
         started = None if last is None else last.started_or_created
         return None if cron is None else next_cron_start(*cron, since, started, latest)
 
-    def _last_scheduled_job(self, connection_id: str) -> Job | None:
+    def last_scheduled_job(self, connection_id: str) -> Job | None:
         """The connection's newest job the scheduler started, cancelled or not."""
         return next((j for j in reversed(self.jobs_of(connection_id)) if j.scheduled), None)
 

@@ -448,6 +448,8 @@ def _all_shapes(version: str) -> dict[str, Obj]:
         shapes["jobs/list_for_workspaces"] = _job_list(version, workspaces=True)
         shapes["applications/token"] = _obj({"client_id": STR, "client_secret": STR})
     shapes["jobs/get_last_replication_job"] = _obj({"connectionId": UUID})
+    if version == "head":
+        shapes["jobs/get_last_replication_job_with_cancel"] = _obj({"connectionId": UUID})
     return shapes
 
 

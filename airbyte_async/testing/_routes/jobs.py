@@ -69,6 +69,17 @@ async def jobs_last_replication(api: Api, body: Body) -> Reply:
     return Reply({} if found is None else {"job": render.job(found, api.version, api.now)})
 
 
+@route("/v1/jobs/get_last_replication_job_with_cancel", ("head",))
+async def jobs_last_scheduled(api: Api, body: Body) -> Reply:
+    """
+    JobOptionalRead: the newest job Airbyte's scheduler started, cancelled or not, or ``{}``;
+    a manual sync is none (``DefaultJobPersistence.getLastReplicationJobWithCancel``, see
+    ``_schedule``).
+    """
+    found = api.state.last_scheduled_job(body["connectionId"])
+    return Reply({} if found is None else {"job": render.job(found, api.version, api.now)})
+
+
 async def _list_jobs(api: Api, body: Body, *, workspaces: bool) -> Reply:
     if not body["configTypes"]:
         raise internal("configTypes must not be empty")
