@@ -379,7 +379,12 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=3, help="runs of each contender")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--only", choices=[*BASELINES, "orchestrator"])
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[*BASELINES, "orchestrator"],
+        help="run only this contender (repeat for several)",
+    )
     parser.add_argument("--limits", action="store_true", help="print the trigger limit over time")
     parser.add_argument(
         "--profile",
@@ -402,7 +407,7 @@ def main() -> None:
         )
         return
 
-    roles = [args.only] if args.only else [*BASELINES, "orchestrator"]
+    roles = [r for r in (*BASELINES, "orchestrator") if not args.only or r in args.only]
     if args.api == "public":
         roles = ["orchestrator"]
     runs: dict[str, list[dict[str, Any]]] = {role: [] for role in roles}
