@@ -21,6 +21,7 @@ from airbyte_async.errors import (
     error_for,
 )
 from airbyte_async.models import (
+    Connection,
     ConnectionStatus,
     CronSchedule,
     JobStatus,
@@ -355,6 +356,14 @@ async def test_client_credentials_use_the_public_token_route() -> None:
     assert auth.refreshes == 1
 
 
+async def connection_beside(client: AirbyteClient, emu: Emulator, **settings: Any) -> Connection:
+    """A new connection between the source and destination of the emulator's first one."""
+    existing = await client.connections.get(connection_id=emu.connection_ids[0])
+    return await client.connections.create(
+        source_id=existing.source_id, destination_id=existing.destination_id, **settings
+    )
+
+
 async def test_settings_the_public_api_spells_differently_read_back_as_sent(
     emu: Emulator,
 ) -> None:
@@ -364,10 +373,9 @@ async def test_settings_the_public_api_spells_differently_read_back_as_sent(
     (ConnectionReadMapper)."""
     cron = CronSchedule(cron_expression="0 0 */6 * * ?", cron_time_zone="UTC")
     async with public_client(emu) as client:
-        existing = await client.connections.get(connection_id=emu.connection_ids[0])
-        created = await client.connections.create(
-            source_id=existing.source_id,
-            destination_id=existing.destination_id,
+        created = await connection_beside(
+            client,
+            emu,
             name="spelled",
             namespace_definition=NamespaceDefinition.CUSTOM_FORMAT,
             namespace_format="${SOURCE_NAMESPACE}_raw",
@@ -384,6 +392,25 @@ async def test_settings_the_public_api_spells_differently_read_back_as_sent(
     assert read.namespace_format == "${SOURCE_NAMESPACE}_raw"
     assert read.non_breaking_changes_preference is NonBreakingChangesPreference.DISABLE
     assert read.effective_schedule == (ScheduleType.CRON, ScheduleData(cron=cron))
+
+
+async def test_a_cron_connection_goes_back_to_manual(emu: Emulator) -> None:
+    """
+    ``update(schedule_type=MANUAL)`` takes a cron connection back to manual, although Airbyte
+    drops a schedule sent without a cronExpression (AirbyteCatalogHelper.
+    normalizeCronExpression): the client sends one, which a manual schedule ignores.
+    """
+    cron = CronSchedule(cron_expression="0 0 */6 * * ?", cron_time_zone="UTC")
+    async with public_client(emu) as client:
+        created = await connection_beside(
+            client, emu, name="back-to-manual", schedule_data=ScheduleData(cron=cron)
+        )
+        await client.connections.update(
+            connection_id=created.connection_id, schedule_type=ScheduleType.MANUAL
+        )
+        read = await client.connections.get(connection_id=created.connection_id)
+    assert created.schedule_type is ScheduleType.CRON
+    assert read.effective_schedule == (ScheduleType.MANUAL, None)
 
 
 async def test_the_escape_hatch_calls_the_public_api(emu: Emulator) -> None:

@@ -372,13 +372,21 @@ def _configurations_for(catalog: Catalog) -> pw.StreamConfigurations:
     return pw.StreamConfigurations(streams=tuple(streams))
 
 
+#: Sent beside a manual schedule, which Airbyte then ignores: see _public_schedule.
+_IGNORED_CRON = "0 0 0 * * ?"
+
+
 def _public_schedule(
     schedule_type: ScheduleType | None, data: ScheduleData | None
 ) -> pw.ScheduleRequest | None:
     if schedule_type is None:
         return None
     if schedule_type is ScheduleType.MANUAL:
-        return pw.ScheduleRequest(schedule_type="manual")
+        # Airbyte drops a schedule that has no cronExpression before it reads the type
+        # (AirbyteCatalogHelper.normalizeCronExpression), so a bare "manual" would leave a cron
+        # schedule in place. For manual, the expression is neither checked nor stored
+        # (validateCronConfiguration, ConnectionUpdateMapper).
+        return pw.ScheduleRequest(schedule_type="manual", cron_expression=_IGNORED_CRON)
     if schedule_type is ScheduleType.CRON and data is not None and data.cron is not None:
         if data.cron.cron_time_zone != "UTC":
             raise InvalidArgumentError("the public API runs cron schedules in UTC only")

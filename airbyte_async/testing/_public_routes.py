@@ -26,6 +26,7 @@ from multidict import MultiMapping
 
 from . import _render as render
 from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS, ConnectorDefinition, mask_secrets
+from ._cron import CronError, parse
 from ._errors import ApiError
 from ._load import Overloaded
 from ._routes import Api, cancel
@@ -350,6 +351,41 @@ def connection_response(c: Connection) -> Json:
 
 
 # -- request shapes ------------------------------------------------------------------------------
+
+_QUARTZ_FORMAT = (
+    "https://www.quartz-scheduler.org/documentation/quartz-2.3.0/tutorials/crontrigger.html"
+)
+
+
+def _checked_cron(sent: str) -> str:
+    """
+    The expression *sent* as a public create or patch stores it, checked as
+    ``AirbyteCatalogHelper.validateCronConfiguration`` checks it (400 ``BadRequestProblem``s).
+
+    An expression ending in ``UTC`` loses every ``UTC`` in it, then surrounding blanks; any other
+    zone stays in, to be read as a field and refused. What cron-utils cannot read is "not valid.
+    Error: ...", the error text being this emulator's own (:func:`parse`, which also refuses
+    what Quartz would). The seconds field must then be a plain number, and so must the minutes
+    of an expression with a year: the rule counts cron-utils' fields, so six fields firing every
+    minute pass. The messages quote the expression as sent.
+    """
+    expression = sent.replace("UTC", "").strip() if sent.endswith("UTC") else sent
+    try:
+        parse(expression)
+    except CronError as error:
+        raise bad_request(
+            f"The cron expression {sent} is not valid. Error: {error}. Please check the cron "
+            f"expression format at {_QUARTZ_FORMAT}"
+        ) from None
+    fields = expression.split()
+    fixed = fields[:2] if len(fields) == 7 else fields[:1]
+    if not all(f.isascii() and f.isdigit() for f in fixed):
+        raise bad_request(
+            f"The cron expression {sent} is not valid or is less than the one hour minimum. "
+            "The seconds and minutes values cannot be `*`."
+        )
+    return expression
+
 
 _SCHEDULE = Obj(
     {"scheduleType": Enum(frozenset({"manual", "cron"})), "cronExpression": STR},
@@ -701,15 +737,37 @@ class PublicApi:
 
     @staticmethod
     def _schedule_of(body: Json) -> tuple[str, Json | None] | None:
+        """
+        The schedule type and data a create or a patch asks for; None leaves the schedule as
+        it is (a create then makes a manual connection).
+
+        As ``ConnectionsController`` does it (airbytehq/airbyte-platform ``airbyte-server/.../
+        publicapi/``), before it looks up the source, destination or connection: a cron
+        schedule without ``cronExpression`` is a 400 ``BadRequestProblem``, and its expression
+        goes through :func:`_checked_cron`. ``AirbyteCatalogHelper.normalizeCronExpression``
+        then drops a schedule whose ``cronExpression`` is absent, so a manual one only takes
+        effect with some ``cronExpression`` beside it (not checked): ``{"scheduleType":
+        "manual"}`` alone leaves a patched connection on its schedule. The mappers store a
+        cron schedule in UTC, whatever the expression says, and a manual one without data
+        (``ConnectionCreateMapper``, ``ConnectionUpdateMapper``; ``ConnectionScheduleHelper``).
+
+        The Config API's cron checks run next, in ``ConnectionsHandler``, but cannot refuse
+        what passed here: the zone is UTC and a fixed second fires at most once a minute. Were
+        they to, a create would answer 500 ``UnexpectedProblem``
+        (``ConfigClientErrorHandler.handleCreateConnectionError``) and a patch their 400
+        ``CronValidation*Problem``. The role check that comes first is not modelled.
+        """
         schedule = body.get("schedule")
         if schedule is None:
             return None
-        if schedule["scheduleType"] == "manual":
+        kind, sent = schedule["scheduleType"], schedule.get("cronExpression")
+        if sent is None:
+            if kind == "cron":
+                raise bad_request("Missing cron expression in the schedule.")
+            return None
+        if kind == "manual":
             return "manual", None
-        expression = schedule.get("cronExpression")
-        if not expression:
-            raise bad_request("a cron schedule needs a cronExpression")
-        return "cron", {"cron": {"cronExpression": expression, "cronTimeZone": "UTC"}}
+        return "cron", {"cron": {"cronExpression": _checked_cron(sent), "cronTimeZone": "UTC"}}
 
     @staticmethod
     def _settings(body: Json) -> Json:
@@ -747,9 +805,9 @@ class PublicApi:
     async def connections_create(self, call: Call) -> Json:
         """ConnectionResponse of a new connection (active unless told otherwise)."""
         body = call.body
+        schedule = self._schedule_of(body) or ("manual", None)
         source = self._actor("source", body["sourceId"])
         self._actor("destination", body["destinationId"])
-        schedule = self._schedule_of(body) or ("manual", None)
         created = self.api.state.create_connection(
             source_id=source.actor_id,
             destination_id=body["destinationId"],
@@ -770,10 +828,11 @@ class PublicApi:
     @public("PATCH", "/connections/{connectionId}")
     async def connections_patch(self, call: Call) -> Json:
         """ConnectionResponse after the changes given (schedule, status, streams, settings)."""
-        current = self._connection(call.params["connectionId"])
         body = call.body
+        schedule = self._schedule_of(body)
+        current = self._connection(call.params["connectionId"])
         changes: Json = {}
-        if (schedule := self._schedule_of(body)) is not None:
+        if schedule is not None:
             changes |= {"schedule_type": schedule[0], "schedule_data": schedule[1]}
         for key in ("name", "status"):
             if body.get(key) is not None:
