@@ -9,6 +9,7 @@ import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import attrs
 import pytest
 
 from airbyte_async import AirbyteClient, ClientCredentials, NoAuth
@@ -21,6 +22,7 @@ from airbyte_async.errors import (
     error_for,
 )
 from airbyte_async.models import (
+    Catalog,
     Connection,
     ConnectionStatus,
     CronSchedule,
@@ -30,6 +32,8 @@ from airbyte_async.models import (
     Schedule,
     ScheduleData,
     ScheduleType,
+    SelectedField,
+    StreamAndConfig,
     TimeUnit,
 )
 from airbyte_async.resources import Connections, Destinations, Jobs, Sources, Workspaces
@@ -411,6 +415,48 @@ async def test_a_cron_connection_goes_back_to_manual(emu: Emulator) -> None:
         read = await client.connections.get(connection_id=created.connection_id)
     assert created.schedule_type is ScheduleType.CRON
     assert read.effective_schedule == (ScheduleType.MANUAL, None)
+
+
+async def test_field_selection_and_mappers_survive_a_catalog_sent_and_read_back(
+    emu: Emulator,
+) -> None:
+    """
+    A stream's selected fields and mappers go out with the catalog and read back; an update
+    that sends the catalog read keeps them. Airbyte fills what a stream leaves out from the
+    discovered stream, not from the connection (AirbyteCatalogHelper.
+    toAirbyteStreamConfiguration), so a catalog sent without them would sync every field.
+    """
+    mapper = {"type": "hashing", "mapperConfiguration": {"targetField": "id", "method": "MD5"}}
+    async with (
+        public_client(emu) as client,
+        AirbyteClient(emu.url, api="config", auth=NoAuth(), env={}) as config_client,
+    ):
+        existing = await client.connections.get(connection_id=emu.connection_ids[0])
+        schema = await config_client.sources.discover_schema(source_id=existing.source_id)
+        assert schema.catalog is not None
+        first = schema.catalog.streams[0]
+        assert first.config is not None and first.stream.json_schema is not None
+        kept = tuple(SelectedField(field_path=(f,)) for f in first.stream.json_schema["properties"])
+        picked = kept[:1]
+        config = attrs.evolve(
+            first.config, field_selection_enabled=True, selected_fields=picked, mappers=(mapper,)
+        )
+        catalog = Catalog(streams=(StreamAndConfig(stream=first.stream, config=config),))
+        created = await connection_beside(client, emu, name="fields", sync_catalog=catalog)
+        read = await client.connections.get(connection_id=created.connection_id)
+        await client.connections.update(
+            connection_id=created.connection_id, sync_catalog=read.sync_catalog
+        )
+        again = await client.connections.get(connection_id=created.connection_id)
+        plain = await client.connections.get(connection_id=emu.connection_ids[0])
+    for connection in (read, again):
+        (stream,) = connection.sync_catalog.streams
+        assert stream.config is not None
+        assert stream.config.selected_fields == picked
+        assert stream.config.field_selection_enabled is True
+        assert stream.config.mappers == (mapper,)
+    assert len(kept) > 1
+    assert all(s.config and s.config.selected_fields is None for s in plain.sync_catalog.streams)
 
 
 async def test_the_escape_hatch_calls_the_public_api(emu: Emulator) -> None:

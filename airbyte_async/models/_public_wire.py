@@ -13,6 +13,7 @@ from datetime import datetime
 
 import attrs
 
+from ._catalog import SelectedField
 from ._common import IsoDateTime, JsonObject
 from ._connections import ConnectionStatus
 from ._jobs import JobStatus
@@ -101,13 +102,18 @@ class DestinationsResponse:
 @attrs.frozen(kw_only=True)
 class StreamConfiguration:
     """One stream of a connection; *sync_mode* joins the read and write modes
-    (``incremental_deduped_history``)."""
+    (``incremental_deduped_history``). What a request leaves out comes from the discovered
+    stream, not from the connection (``AirbyteCatalogHelper.toAirbyteStreamConfiguration``)."""
 
     name: str
     namespace: str | None = None
     sync_mode: str | None = None
     cursor_field: tuple[str, ...] | None = None
     primary_key: tuple[tuple[str, ...], ...] | None = None
+    selected_fields: tuple[SelectedField, ...] | None = None
+    mappers: tuple[JsonObject, ...] | None = None
+    include_files: bool | None = None
+    destination_object_name: str | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -294,12 +294,18 @@ def _catalog_of(configurations: pw.StreamConfigurations) -> Catalog:
         sync, write = _MODES.get(
             s.sync_mode or "full_refresh_overwrite", _MODES["full_refresh_overwrite"]
         )
+        # An empty selectedFields reads back for a stream syncing every field
+        # (airbytehq/airbyte-api-python-sdk#116); sent back, it would be refused.
+        fields = s.selected_fields or None
         config = StreamConfig(
             sync_mode=sync,
             destination_sync_mode=write,
             selected=True,
             cursor_field=s.cursor_field,
             primary_key=s.primary_key,
+            field_selection_enabled=True if fields else None,
+            selected_fields=fields,
+            mappers=s.mappers,
         )
         streams.append(
             StreamAndConfig(stream=Stream(name=s.name, namespace=s.namespace), config=config)
@@ -349,7 +355,14 @@ def connection_of(r: pw.ConnectionResponse) -> Connection:
 
 
 def _configurations_for(catalog: Catalog) -> pw.StreamConfigurations:
-    """The selected streams of *catalog*, as the public API names their modes."""
+    """
+    The selected streams of *catalog*, as the public API names their modes.
+
+    Each stream carries its field selection, mappers, ``include_files`` and
+    ``destination_object_name``: what a stream leaves out, Airbyte takes from the discovered
+    stream, not from the connection, so a catalog sent without them would sync every field and
+    drop the mappers (``AirbyteCatalogHelper.toAirbyteStreamConfiguration``).
+    """
     streams = []
     for pair in catalog.selected:
         config = pair.config
@@ -367,6 +380,10 @@ def _configurations_for(catalog: Catalog) -> pw.StreamConfigurations:
                 sync_mode=mode,
                 cursor_field=config.cursor_field or None,
                 primary_key=config.primary_key or None,
+                selected_fields=config.selected_fields if config.field_selection_enabled else None,
+                mappers=config.mappers,
+                include_files=config.include_files,
+                destination_object_name=config.destination_object_name,
             )
         )
     return pw.StreamConfigurations(streams=tuple(streams))

@@ -32,6 +32,7 @@ from ._load import Overloaded
 from ._routes import Api, cancel
 from ._state import Actor, Connection, Job, JobQuery, Workspace
 from ._validate import (
+    BOOL,
     STR,
     UUID,
     Arr,
@@ -307,6 +308,9 @@ def _configurations(catalog: Mapping[str, Any]) -> Json:
             entry["syncMode"] = mode
         entry["cursorField"] = list(config.get("cursorField") or [])
         entry["primaryKey"] = [list(k) for k in config.get("primaryKey") or []]
+        entry["selectedFields"] = list(config.get("selectedFields") or [])
+        if config.get("mappers") is not None:
+            entry["mappers"] = list(config["mappers"])
         streams.append(entry)
     return {"streams": streams}
 
@@ -387,6 +391,35 @@ def _checked_cron(sent: str) -> str:
     return expression
 
 
+def _check_field_selection(stream: Mapping[str, Any], selected: Sequence[Json]) -> None:
+    """
+    Refuse a field selection as ``AirbyteCatalogHelper.validateFieldSelection`` does (400
+    ``BadRequestProblem``s): none, an empty or nested path, a field twice, or one the stream
+    lacks. Its checks that key and cursor fields are among those selected are not modelled.
+    """
+    name = stream["name"]
+    known = list(stream.get("jsonSchema", {}).get("properties", {}))
+    listed = f"[{', '.join(known)}]"  # as Kotlin prints a list
+    if not selected:
+        raise bad_request(
+            f"No fields selected for stream {name}. The list of valid field names includes: "
+            f"{listed}."
+        )
+    paths = [list(s.get("fieldPath") or []) for s in selected]
+    if not all(paths):
+        raise bad_request(f"Selected field path cannot be empty for stream:  {name}.")
+    if any(len(path) > 1 for path in paths):
+        raise bad_request(f"Nested field selection not supported for stream {name}.")
+    fields = [path[0] for path in paths]
+    if len(set(fields)) != len(fields):
+        raise bad_request(f"Duplicate fields selected in configuration for stream: {name}.")
+    if not set(fields) <= set(known):
+        raise bad_request(
+            f"Invalid fields selected for stream {name}. The list of valid field names "
+            f"includes: {listed}."
+        )
+
+
 _SCHEDULE = Obj(
     {"scheduleType": Enum(frozenset({"manual", "cron"})), "cronExpression": STR},
     frozenset({"scheduleType"}),
@@ -398,6 +431,15 @@ _STREAM = Obj(
         "syncMode": Enum(frozenset(_CONFIG_MODES)),
         "cursorField": Arr(STR),
         "primaryKey": Arr(Arr(STR)),
+        "selectedFields": Arr(Obj({"fieldPath": Arr(STR)})),
+        "mappers": Arr(
+            Obj(
+                {"id": UUID, "type": STR, "mapperConfiguration": Obj()},
+                frozenset({"type", "mapperConfiguration"}),
+            )
+        ),
+        "includeFiles": BOOL,
+        "destinationObjectName": STR,
     },
     frozenset({"name"}),
 )
@@ -733,6 +775,15 @@ class PublicApi:
                 config["cursorField"] = chosen["cursorField"]
             if chosen.get("primaryKey"):
                 config["primaryKey"] = chosen["primaryKey"]
+            if chosen.get("selectedFields") is not None:
+                _check_field_selection(stream, chosen["selectedFields"])
+                config |= {
+                    "fieldSelectionEnabled": True,
+                    "selectedFields": chosen["selectedFields"],
+                }
+            for key in ("mappers", "includeFiles", "destinationObjectName"):
+                if chosen.get(key) is not None:
+                    config[key] = chosen[key]
         return catalog
 
     @staticmethod
