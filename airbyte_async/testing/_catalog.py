@@ -208,6 +208,14 @@ _DB_STREAMS = (
     ),
 )
 
+# A MySQL table without a primary key: its stream has no source-defined key, so a deduped
+# mode needs one sent (AirbyteCatalogHelper.validatePrimaryKey).
+_KEYLESS_STREAM = StreamTemplate(
+    "audit_log",
+    {"event": "string", "detail": "string", "logged_at": "timestamp"},
+    primary_key=(),
+)
+
 _FAKER_STREAMS = tuple(
     StreamTemplate(
         name,
@@ -272,7 +280,7 @@ SOURCE_DEFINITIONS: tuple[ConnectorDefinition, ...] = (
         documentation_url="https://docs.airbyte.com/integrations/sources/mysql",
         source_type="database",
         spec=_spec(["host", "port", "database", "username"], dict(_DB_PROPERTIES)),
-        streams=_DB_STREAMS,
+        streams=(*_DB_STREAMS, _KEYLESS_STREAM),
         namespace_key="database",
     ),
     ConnectorDefinition(

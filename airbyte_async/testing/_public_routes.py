@@ -391,21 +391,99 @@ def _checked_cron(sent: str) -> str:
     return expression
 
 
-def _check_field_selection(stream: Mapping[str, Any], selected: Sequence[Json]) -> None:
+# -- stream configurations, as AirbyteCatalogHelper checks and maps them -----------------------
+#
+# airbytehq/airbyte-platform @6768a528, airbyte-server/.../publicapi/helpers/
+# AirbyteCatalogHelper.kt: getValidConfiguredStreams takes each stream sent in turn: it finds
+# the discovered stream, validateStreamConfig checks it (validateFieldSelection, the mode,
+# validateCursorField, validatePrimaryKey), toAirbyteStreamConfiguration maps it, then a second
+# entry for the same stream is refused. Every refusal is a 400 BadRequestProblem.
+
+_STREAM_PROPERTIES = "https://reference.airbyte.com/reference/getstreamproperties"
+# The modes whose selected fields must hold the key, and those that need a cursor.
+_KEYED_MODES = frozenset(
+    {
+        "incremental_deduped_history",
+        "full_refresh_overwrite_deduped",
+        "incremental_update",
+        "full_refresh_update",
+    }
+)
+_INCREMENTAL_MODES = frozenset(
+    {
+        "incremental_deduped_history",
+        "incremental_append",
+        "incremental_update",
+        "incremental_soft_delete",
+    }
+)
+
+
+def _kotlin(value: Any) -> str:
+    """*value* as Kotlin prints it: lists (nested too) as ``[[id], [updated_at]]``, null."""
+    if isinstance(value, list | tuple):
+        return f"[{', '.join(_kotlin(v) for v in value)}]"
+    return "null" if value is None else str(value)
+
+
+def _stream_fields(schema: Mapping[str, Any]) -> list[list[str]]:
+    """Every field path of a JSON schema, each nested one after its parent
+    (``getStreamFields``): the cursors and key parts a stream accepts."""
+    found: list[list[str]] = []
+    for name, nested in (schema.get("properties") or {}).items():
+        found.append([name])
+        if isinstance(nested, Mapping):
+            found += [[name, *path] for path in _stream_fields(nested)]
+    return found
+
+
+def _selected_cursor(stream: Mapping[str, Any], chosen: Json) -> list[str]:
+    """``selectCursorField``: the source's cursor when it defines one, else the one sent, else
+    the source's default."""
+    if not stream.get("sourceDefinedCursor") and chosen.get("cursorField"):
+        return list(chosen["cursorField"])
+    return list(stream.get("defaultCursorField") or [])
+
+
+def _selected_key(stream: Mapping[str, Any], chosen: Json) -> list[list[str]]:
+    """``selectPrimaryKey``: the source's key when it defines one, else the one sent."""
+    return [
+        list(k) for k in stream.get("sourceDefinedPrimaryKey") or chosen.get("primaryKey") or []
+    ]
+
+
+def _find_stream(catalog: Mapping[str, Any], name: str, namespace: str | None) -> Json:
+    """The discovered stream and config a stream sent names
+    (``findAndValidateCatalogStreamAndConfiguration``): by name, else by name and namespace."""
+    named = [p for p in catalog["streams"] if p["stream"]["name"] == name]
+    if len(named) != 1:
+        named = [p for p in named if p["stream"].get("namespace") == namespace]
+    if len(named) == 1:
+        return dict(named[0])
+    found = "Multiple streams found" if named else "No streams found"
+    raise bad_request(
+        f"{found} with name [{name}] and namespace [{_kotlin(namespace)}]. Please call the "
+        f"{_STREAM_PROPERTIES} endpoint to see the valid stream name and namespace combinations."
+    )
+
+
+def _check_field_selection(stream: Mapping[str, Any], chosen: Json) -> None:
     """
-    Refuse a field selection as ``AirbyteCatalogHelper.validateFieldSelection`` does (400
-    ``BadRequestProblem``s): none, an empty or nested path, a field twice, or one the stream
-    lacks. Its checks that key and cursor fields are among those selected are not modelled.
+    Refuse a field selection as ``validateFieldSelection`` does: none, an empty or nested
+    path, a field twice, one the stream lacks, and (for the modes that need them) a selection
+    without the key's or the cursor's top-level field, as :func:`_selected_key` and
+    :func:`_selected_cursor` choose them.
     """
+    if chosen.get("selectedFields") is None:
+        return
     name = stream["name"]
     known = list(stream.get("jsonSchema", {}).get("properties", {}))
-    listed = f"[{', '.join(known)}]"  # as Kotlin prints a list
-    if not selected:
+    if not chosen["selectedFields"]:
         raise bad_request(
             f"No fields selected for stream {name}. The list of valid field names includes: "
-            f"{listed}."
+            f"{_kotlin(known)}."
         )
-    paths = [list(s.get("fieldPath") or []) for s in selected]
+    paths = [list(s.get("fieldPath") or []) for s in chosen["selectedFields"]]
     if not all(paths):
         raise bad_request(f"Selected field path cannot be empty for stream:  {name}.")
     if any(len(path) > 1 for path in paths):
@@ -416,8 +494,130 @@ def _check_field_selection(stream: Mapping[str, Any], selected: Sequence[Json]) 
     if not set(fields) <= set(known):
         raise bad_request(
             f"Invalid fields selected for stream {name}. The list of valid field names "
-            f"includes: {listed}."
+            f"includes: {_kotlin(known)}."
         )
+    mode = chosen.get("syncMode")
+    key_fields = {part[0] for part in _selected_key(stream, chosen) if part}
+    if mode in _KEYED_MODES and not key_fields <= set(fields):
+        raise bad_request(
+            f"Primary key fields are not selected properly for stream: {name}. Please include "
+            "primary key(s) in the configuration for this stream."
+        )
+    cursor = _selected_cursor(stream, chosen)
+    if mode in _INCREMENTAL_MODES and cursor and cursor[0] not in fields:
+        raise bad_request(
+            f"Cursor field is not selected properly for stream: {name}. Please include the "
+            "cursor field in selected fields for this stream."
+        )
+
+
+def _valid_modes(stream: Mapping[str, Any], destination_modes: Iterable[str]) -> list[str]:
+    """``validCombinedSyncModes``: each pair of a read mode the stream supports and a write
+    mode the destination supports that ``ConnectionReadMapper`` names (five pairs)."""
+    pairs = [(s, d) for s in stream["supportedSyncModes"] for d in destination_modes]
+    return list(dict.fromkeys(_READ_MODES[p] for p in pairs if p in _READ_MODES))
+
+
+def _check_cursor(sent: list[str] | None, stream: Mapping[str, Any]) -> None:
+    """``validateCursorField``: a source-defined cursor must not be replaced; else the cursor
+    sent must be a field of the stream, and one must be sent when the source has no default."""
+    name, default = stream["name"], stream.get("defaultCursorField") or []
+    if stream.get("sourceDefinedCursor"):
+        if sent and set(sent) != set(default):
+            raise bad_request(
+                f"Cursor Field {_kotlin(sent)} is already defined by source for stream: {name}. "
+                "Do not include a cursor field configuration for this stream."
+            )
+    elif sent:
+        valid = _stream_fields(stream.get("jsonSchema") or {})
+        if list(sent) not in valid:
+            raise bad_request(
+                f"Invalid cursor field for stream: {name}. The list of valid cursor fields "
+                f"include: {_kotlin(valid)}."
+            )
+    elif not default:
+        raise bad_request(
+            f"No default cursor field for stream: {name}. Please include a cursor field "
+            "configuration for this stream."
+        )
+
+
+def _check_key(sent: list[list[str]] | None, stream: Mapping[str, Any]) -> None:
+    """``validatePrimaryKey``: a source-defined key must not be replaced; without one a key
+    must be sent, each part a field of the stream, named once."""
+    name, defined = stream["name"], stream.get("sourceDefinedPrimaryKey") or []
+    if defined and sent and [list(k) for k in sent] != defined:
+        raise bad_request(
+            f"Primary key for stream: {name} is already pre-defined. Please remove the "
+            f"primaryKey or provide the value as {_kotlin(defined)}."
+        )
+    if not defined and not sent:
+        raise bad_request(
+            f"No default primary key for stream: {name}. Please include a primary key "
+            "configuration for this stream."
+        )
+    valid = _stream_fields(stream.get("jsonSchema") or {})
+    for part in sent or []:
+        if list(part) not in valid:
+            raise bad_request(
+                f"Invalid primary key for stream: {name}. The list of valid primary keys "
+                f"fields: {_kotlin(valid)}."
+            )
+        if len(set(part)) != len(part):
+            raise bad_request(
+                f"Duplicate primary key detected for stream: {name}, please don't provide the "
+                f"same column more than once. Key: {_kotlin(sent)}"
+            )
+
+
+def _check_stream(
+    chosen: Json, destination_modes: Iterable[str], stream: Mapping[str, Any]
+) -> None:
+    """
+    ``validateStreamConfig``: the field selection; then, for a mode other than
+    ``full_refresh_overwrite`` (the default), that the stream and the destination support
+    it, with the cursor checked for incremental modes and the key for the deduped one.
+
+    The list of valid modes is printed from a Kotlin ``HashSet`` of enums, whose order varies
+    from one server run to the next; here it is in the order the pairs are tried.
+    """
+    _check_field_selection(stream, chosen)
+    mode = chosen.get("syncMode")
+    if mode is None or mode == "full_refresh_overwrite":
+        return
+    valid = _valid_modes(stream, destination_modes)
+    if mode not in valid:
+        raise bad_request(
+            f"Cannot set sync mode to {mode} for stream {chosen['name']}. Valid sync modes are: "
+            f"{_kotlin(valid)}"
+        )
+    if mode in ("incremental_append", "incremental_deduped_history"):
+        _check_cursor(chosen.get("cursorField"), stream)
+    if mode in ("incremental_deduped_history", "full_refresh_update", "incremental_update"):
+        _check_key(chosen.get("primaryKey"), stream)
+
+
+def _configure(pair: Mapping[str, Any], chosen: Json) -> Json:
+    """
+    The config ``toAirbyteStreamConfiguration`` stores for *chosen*: incremental modes take
+    the cursor :func:`_selected_cursor` picks, the keyed and incremental ones the key
+    :func:`_selected_key` picks; the others keep the discovered cursor and key, whatever was
+    sent. What the stream leaves out (fields, mappers, files, table name) stays as discovered.
+    """
+    stream, config = pair["stream"], dict(pair["config"])
+    mode = chosen.get("syncMode") or "full_refresh_overwrite"
+    sync, destination = _CONFIG_MODES[mode]
+    config |= {"selected": True, "syncMode": sync, "destinationSyncMode": destination}
+    if mode in _INCREMENTAL_MODES:
+        config["cursorField"] = _selected_cursor(stream, chosen)
+    if mode in _INCREMENTAL_MODES or mode in _KEYED_MODES:
+        config["primaryKey"] = _selected_key(stream, chosen)
+    if chosen.get("selectedFields") is not None:
+        config |= {"fieldSelectionEnabled": True, "selectedFields": chosen["selectedFields"]}
+    for key in ("mappers", "includeFiles", "destinationObjectName"):
+        if chosen.get(key) is not None:
+            config[key] = chosen[key]
+    return config
 
 
 _SCHEDULE = Obj(
@@ -749,41 +949,41 @@ class PublicApi:
         return found
 
     def _catalog(
-        self, source: Actor, configurations: Json | None, current: Mapping[str, Any] | None
+        self,
+        source: Actor,
+        destination: Actor,
+        configurations: Json | None,
+        current: Mapping[str, Any] | None,
     ) -> Mapping[str, Any]:
-        """The sync catalog *configurations* ask for: the named streams selected, the others
-        not; without configurations, *current* (or every stream as discovered)."""
-        if configurations is None or configurations.get("streams") is None:
+        """
+        The sync catalog *configurations* ask for: the streams named, each checked and mapped
+        in turn as ``getValidConfiguredStreams`` does (see :func:`_check_stream`,
+        :func:`_configure`), selected; the others not. Without streams (none or an empty
+        list, ``hasStreamConfigurations``), *current*, or on a create every stream as
+        discovered, which is full refresh and overwrite.
+        """
+        if configurations is None or not configurations.get("streams"):
             return current if current is not None else self._discovered(source)
-        wanted = {s["name"]: s for s in configurations["streams"]}
         catalog = self._discovered(source)
-        names = {p["stream"]["name"] for p in catalog["streams"]}
-        if unknown := sorted(set(wanted) - names):
-            raise bad_request(f"streams not found in the source: {', '.join(unknown)}")
+        modes = destination.definition.supported_sync_modes
+        configured: dict[str, Json] = {}
+        seen: set[tuple[str, str | None]] = set()
+        for chosen in configurations["streams"]:
+            name, namespace = chosen["name"], chosen.get("namespace")
+            pair = _find_stream(catalog, name, namespace)
+            _check_stream(chosen, modes, pair["stream"])
+            configured[pair["stream"]["name"]] = _configure(pair, chosen)
+            if (name, namespace) in seen:
+                raise bad_request(
+                    f"Duplicate stream found in configuration for stream name [{name}] in "
+                    f"namespace [{_kotlin(namespace)}]."
+                )
+            seen.add((name, namespace))
         for pair in catalog["streams"]:
-            stream, config = pair["stream"], pair["config"]
-            chosen = wanted.get(stream["name"])
-            config["selected"] = chosen is not None
-            if chosen is None:
-                continue
-            mode = chosen.get("syncMode", "full_refresh_overwrite")
-            sync, destination = _CONFIG_MODES[mode]
-            if sync not in stream["supportedSyncModes"]:
-                raise bad_request(f"stream {stream['name']} does not support {mode}")
-            config |= {"syncMode": sync, "destinationSyncMode": destination}
-            if chosen.get("cursorField"):
-                config["cursorField"] = chosen["cursorField"]
-            if chosen.get("primaryKey"):
-                config["primaryKey"] = chosen["primaryKey"]
-            if chosen.get("selectedFields") is not None:
-                _check_field_selection(stream, chosen["selectedFields"])
-                config |= {
-                    "fieldSelectionEnabled": True,
-                    "selectedFields": chosen["selectedFields"],
-                }
-            for key in ("mappers", "includeFiles", "destinationObjectName"):
-                if chosen.get(key) is not None:
-                    config[key] = chosen[key]
+            pair["config"] = configured.get(pair["stream"]["name"]) or {
+                **pair["config"],
+                "selected": False,
+            }
         return catalog
 
     @staticmethod
@@ -857,14 +1057,14 @@ class PublicApi:
         """ConnectionResponse of a new connection (active unless told otherwise)."""
         body = call.body
         schedule = self._schedule_of(body) or ("manual", None)
+        destination = self._actor("destination", body["destinationId"])
         source = self._actor("source", body["sourceId"])
-        self._actor("destination", body["destinationId"])
         created = self.api.state.create_connection(
             source_id=source.actor_id,
-            destination_id=body["destinationId"],
+            destination_id=destination.actor_id,
             status=body.get("status") or "active",
             name=body.get("name"),
-            sync_catalog=self._catalog(source, body.get("configurations"), None),
+            sync_catalog=self._catalog(source, destination, body.get("configurations"), None),
             schedule_type=schedule[0],
             schedule_data=schedule[1],
             settings=self._settings(body),
@@ -890,8 +1090,9 @@ class PublicApi:
                 changes[key] = body[key]
         if body.get("configurations") is not None:
             source = self.api.state.actor("source", current.source_id)
+            destination = self.api.state.actor("destination", current.destination_id)
             changes["sync_catalog"] = self._catalog(
-                source, body["configurations"], current.sync_catalog
+                source, destination, body["configurations"], current.sync_catalog
             )
         settings = {**current.settings, **self._settings(body)}
         updated = attrs.evolve(current, settings=settings, **changes)
