@@ -26,6 +26,7 @@ from airbyte_async.models import (
     Connection,
     ConnectionStatus,
     CronSchedule,
+    DestinationSyncMode,
     JobStatus,
     NamespaceDefinition,
     NonBreakingChangesPreference,
@@ -34,8 +35,10 @@ from airbyte_async.models import (
     ScheduleType,
     SelectedField,
     StreamAndConfig,
+    SyncMode,
     TimeUnit,
 )
+from airbyte_async.models import _public_wire as pw
 from airbyte_async.resources import Connections, Destinations, Jobs, Sources, Workspaces
 from airbyte_async.resources._public import (
     PublicConnections,
@@ -43,6 +46,8 @@ from airbyte_async.resources._public import (
     PublicJobs,
     PublicSources,
     PublicWorkspaces,
+    _catalog_of,
+    _configurations_for,
 )
 from airbyte_async.testing import Emulator, Fault, RequireClientCredentials
 from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
@@ -457,6 +462,54 @@ async def test_field_selection_and_mappers_survive_a_catalog_sent_and_read_back(
         assert stream.config.mappers == (mapper,)
     assert len(kept) > 1
     assert all(s.config and s.config.selected_fields is None for s in plain.sync_catalog.streams)
+
+
+async def test_a_stream_whose_mode_the_server_does_not_name_is_not_written_back_as_a_full_refresh(
+    emu: Emulator,
+) -> None:
+    """
+    A stream in incremental/update mode (set through the Config API) reads back from the
+    public API with no ``syncMode``, as ConnectionReadMapper names five modes only: its modes
+    read as ``unreported``, and writing that catalog back is refused before any request
+    rather than sent as a full refresh overwrite.
+    """
+    async with (
+        public_client(emu) as client,
+        AirbyteClient(emu.url, api="config", auth=NoAuth(), env={}) as config_client,
+    ):
+        cid = emu.connection_ids[0]
+        before = await config_client.connections.get(connection_id=cid)
+        first, *rest = before.sync_catalog.streams
+        assert first.config is not None
+        update = attrs.evolve(
+            first.config,
+            sync_mode=SyncMode.INCREMENTAL,
+            destination_sync_mode=DestinationSyncMode("update"),
+            cursor_field=("updated_at",),
+            primary_key=(("id",),),
+        )
+        catalog = Catalog(streams=(attrs.evolve(first, config=update), *rest))
+        await config_client.connections.update(connection_id=cid, sync_catalog=catalog)
+        read = await client.connections.get(connection_id=cid)
+        with pytest.raises(InvalidArgumentError, match="did not say its sync mode"):
+            await client.connections.update(connection_id=cid, sync_catalog=read.sync_catalog)
+        after = await config_client.connections.get(connection_id=cid)
+    [stream] = [s for s in read.sync_catalog.streams if s.stream.name == first.stream.name]
+    assert stream.config is not None
+    assert stream.config.sync_mode == "unreported"
+    [kept] = [s for s in after.sync_catalog.streams if s.stream.name == first.stream.name]
+    assert kept.config is not None and kept.config.destination_sync_mode == "update"
+
+
+def test_a_public_mode_this_client_does_not_know_is_written_back_as_read() -> None:
+    """A ``syncMode`` newer than this client reads as itself, and goes back unchanged."""
+    sent = pw.StreamConfigurations(
+        streams=(pw.StreamConfiguration(name="s", sync_mode="incremental_someday"),)
+    )
+    catalog = _catalog_of(sent)
+    [stream] = catalog.streams
+    assert stream.config is not None and not stream.config.sync_mode.is_known
+    assert _configurations_for(catalog).streams[0].sync_mode == "incremental_someday"
 
 
 async def test_the_escape_hatch_calls_the_public_api(emu: Emulator) -> None:

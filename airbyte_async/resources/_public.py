@@ -288,12 +288,28 @@ def _write_enum(value: OpenEnum | None, renamed: Mapping[str, OpenEnum]) -> str 
     return next((public for public, ours in renamed.items() if ours is value), str(value))
 
 
+#: What a stream's modes read as when the server names none: older releases name only five of
+#: the nine (ConnectionReadMapper.syncModesToConnectionSyncModeEnum).
+_UNREPORTED = "unreported"
+
+
+def _modes_of(public: str | None) -> tuple[SyncMode, DestinationSyncMode]:
+    """
+    The read and write modes a public ``syncMode`` stands for. One this client does not know
+    stays as sent, in both; none at all reads as ``unreported``. Neither is guessed, so a
+    catalog read back cannot turn a stream into a full refresh when it is written.
+    """
+    known = _MODES.get(public) if public is not None else None
+    if known is not None:
+        return known
+    raw = public or _UNREPORTED
+    return SyncMode(raw), DestinationSyncMode(raw)
+
+
 def _catalog_of(configurations: pw.StreamConfigurations) -> Catalog:
     streams = []
     for s in configurations.streams:
-        sync, write = _MODES.get(
-            s.sync_mode or "full_refresh_overwrite", _MODES["full_refresh_overwrite"]
-        )
+        sync, write = _modes_of(s.sync_mode)
         # An empty selectedFields reads back for a stream syncing every field
         # (airbytehq/airbyte-api-python-sdk#116); sent back, it would be refused.
         fields = s.selected_fields or None
@@ -368,6 +384,15 @@ def _configurations_for(catalog: Catalog) -> pw.StreamConfigurations:
         config = pair.config
         assert config is not None
         mode = _PUBLIC_MODES.get((config.sync_mode, config.destination_sync_mode))
+        if config.sync_mode == _UNREPORTED:
+            raise InvalidArgumentError(
+                f"stream {pair.stream.name}: the server did not say its sync mode when the "
+                "connection was read (older Airbyte releases name only five of the public "
+                "API's modes); set the stream's sync_mode and destination_sync_mode first"
+            )
+        sync, write = config.sync_mode, config.destination_sync_mode
+        if mode is None and not sync.is_known and str(sync) == str(write):
+            mode = str(sync)  # a public mode read that this client does not know, as read
         if mode is None:
             raise InvalidArgumentError(
                 f"stream {pair.stream.name}: the public API has no mode for "
