@@ -383,20 +383,19 @@ def _configurations_for(catalog: Catalog) -> pw.StreamConfigurations:
     for pair in catalog.selected:
         config = pair.config
         assert config is not None
-        mode = _PUBLIC_MODES.get((config.sync_mode, config.destination_sync_mode))
-        if config.sync_mode == _UNREPORTED:
+        sync, write = config.sync_mode, config.destination_sync_mode
+        if sync == _UNREPORTED:
             raise InvalidArgumentError(
                 f"stream {pair.stream.name}: the server did not say its sync mode when the "
                 "connection was read (older Airbyte releases name only five of the public "
                 "API's modes); set the stream's sync_mode and destination_sync_mode first"
             )
-        sync, write = config.sync_mode, config.destination_sync_mode
+        mode = _PUBLIC_MODES.get((sync, write))
         if mode is None and not sync.is_known and str(sync) == str(write):
             mode = str(sync)  # a public mode read that this client does not know, as read
         if mode is None:
             raise InvalidArgumentError(
-                f"stream {pair.stream.name}: the public API has no mode for "
-                f"{config.sync_mode}/{config.destination_sync_mode}"
+                f"stream {pair.stream.name}: the public API has no mode for {sync}/{write}"
             )
         streams.append(
             pw.StreamConfiguration(
