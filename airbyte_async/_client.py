@@ -63,9 +63,6 @@ APIS = ("auto", "config", "public")
 #: The host of Airbyte Cloud's public API, which serves no Config API.
 CLOUD_API_HOST = "api.airbyte.com"
 
-#: Request bodies as compact JSON; NaN and infinities are refused, as JSON has none.
-_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
-
 log = logging.getLogger("airbyte_async")
 
 _TOKEN_ROUTES = ("api/v1/applications/token", "api/public/v1/applications/token")
@@ -336,6 +333,8 @@ class AirbyteClient:
         # The first attempt's timeout, cut once here to the call's total time if that is less.
         self._first_timeout = self._capped_timeout(self.retry.total_timeout)
         self._max_connections = max_connections
+        #: A slot per HTTP request in flight, as many as the pool has connections (set on entry).
+        self._requests: anyio.CapacityLimiter | None = None
         self._session = session
         self._owns_session = False
         self._state = _State.UNOPENED
@@ -379,6 +378,18 @@ class AirbyteClient:
         return ConfigBackend(self.connections, self.jobs)
 
     @property
+    def max_connections(self) -> int | None:
+        """
+        HTTP requests this client has in flight at once, at most: the size of its pool (a lent
+        session's, once entered); None for a lent pool without a limit. Requests beyond it
+        wait for a free connection before their timeouts start.
+        """
+        if self._owns_session or self._session is None:
+            return self._max_connections
+        limit = self._session.connector.limit if self._session.connector is not None else 0
+        return limit or None
+
+    @property
     def server_clock(self) -> ServerClock:
         """The server's clock as this client's answers tell it (shared with its resources)."""
         return self._clock
@@ -404,6 +415,8 @@ class AirbyteClient:
             self._owns_session = True
         elif self._session.closed:
             raise RuntimeError("the session lent to this AirbyteClient is closed")
+        pool = self.max_connections
+        self._requests = anyio.CapacityLimiter(pool) if pool is not None else None
         self._state = _State.OPEN
         if self._unsettled:
             await self._settle(raise_no_answer=False)
@@ -525,7 +538,7 @@ class AirbyteClient:
         if query:
             url = url.with_query(list(query))
         try:
-            payload = None if body is None else _encode(body).encode()
+            payload = None if body is None else _transport.encode(body)
         except (TypeError, ValueError) as e:
             raise InvalidArgumentError(f"the body for {path} is not JSON: {e}") from None
         return await self._call(method, url, path, payload, idempotent=idempotent)
@@ -559,7 +572,7 @@ class AirbyteClient:
                 "client speaks since it found out: take the resource from the client again"
             )
         try:
-            payload = None if body is None else _encode(body).encode()
+            payload = None if body is None else _transport.encode(body)
         except (TypeError, ValueError) as e:
             raise InvalidArgumentError(f"the body for {route} is not JSON: {e}") from None
         return await self._call(
@@ -637,15 +650,7 @@ class AirbyteClient:
         for tries in range(3):
             if self._rate is not None:
                 await self._rate.wait()
-            response = await _transport.send(
-                session,
-                method,
-                url,
-                route=route,
-                body=payload,
-                headers=headers,
-                timeout=timeout,
-            )
+            response = await self._send(session, method, url, route, payload, headers, timeout)
             self._clock.observe(response.headers.get("Date"))
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s %s -> %d", method, route, response.status)
@@ -655,6 +660,39 @@ class AirbyteClient:
                 continue
             return _transport.decode(response, route=route, object_hook=object_hook)
         raise AssertionError("unreachable")
+
+    async def _send(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: URL,
+        route: str,
+        payload: bytes | None,
+        headers: Mapping[str, str],
+        timeout: aiohttp.ClientTimeout,
+    ) -> _transport.Response:
+        """
+        One request, once a connection of the pool is free: aiohttp counts the wait for one
+        against the connect timeout, and a wait behind this client's own requests is neither
+        a slow server nor a reason to retry.
+        """
+        slots = self._requests
+        if slots is None:
+            return await _transport.send(
+                session, method, url, route=route, body=payload, headers=headers, timeout=timeout
+            )
+        borrower = object()
+        try:
+            # Without the loop turn acquire() takes even when a slot is free.
+            slots.acquire_on_behalf_of_nowait(borrower)
+        except anyio.WouldBlock:
+            await slots.acquire_on_behalf_of(borrower)
+        try:
+            return await _transport.send(
+                session, method, url, route=route, body=payload, headers=headers, timeout=timeout
+            )
+        finally:
+            slots.release_on_behalf_of(borrower)
 
     async def _fetch_token(self, body: Mapping[str, str], token_url: str | None) -> Any:
         """

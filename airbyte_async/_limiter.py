@@ -351,7 +351,7 @@ class TriggerLimiter:
         try:
             rule = self.rule
             # An overload was told the rule when it came: the trigger's latency says no more.
-            cancelled = isinstance(exc, anyio.get_cancelled_exc_class())
+            cancelled = exc is not None and isinstance(exc, anyio.get_cancelled_exc_class())
             if rule is None or cancelled or probe.overloaded:
                 return
             rule.sample(

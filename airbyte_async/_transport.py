@@ -3,7 +3,8 @@ One HTTP exchange, and nothing else: the only module that knows aiohttp's except
 
 :func:`send` performs one request and returns a :class:`Response`, or raises a
 :class:`~airbyte_async.errors.TransportError` that says whether the server may have acted.
-:func:`decode` turns a response into JSON or the matching :mod:`~airbyte_async.errors` exception.
+:func:`decode` turns a response into JSON or the matching :mod:`~airbyte_async.errors` exception;
+:func:`encode` turns a request body into JSON.
 """
 
 from __future__ import annotations
@@ -26,7 +27,32 @@ from .errors import (
     error_for,
 )
 
-__all__ = ["ObjectHook", "Response", "decode", "send"]
+__all__ = ["ObjectHook", "Response", "decode", "encode", "send"]
+
+#: The standard library's encoder, strict where orjson is lenient: it refuses NaN and the
+#: infinities (orjson writes null), and writes integers beyond 64 bits and keys that are not
+#: strings (orjson refuses them).
+_strict = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+#: Types orjson would write that the standard library refuses: refused here too.
+_ORJSON_OPTIONS = (
+    orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+
+
+def encode(body: Any) -> bytes:
+    """
+    *body* as compact JSON, as the standard library writes it. Raises :class:`TypeError` or
+    :class:`ValueError` for what JSON cannot hold, NaN and the infinities included.
+    """
+    try:
+        raw = orjson.dumps(body, option=_ORJSON_OPTIONS)
+    except TypeError:
+        return _strict(body).encode()
+    # orjson writes NaN and the infinities as null: a body with a null is checked again.
+    return _strict(body).encode() if b"null" in raw else raw
+
 
 #: Called with each decoded JSON object; returns what stands for it.
 ObjectHook = Callable[[dict[str, Any]], Any]

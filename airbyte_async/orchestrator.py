@@ -243,6 +243,10 @@ _FIND_PATIENCE = 5.0
 _FIND_FIRST_PAUSE = 0.25
 _FIND_MAX_PAUSE = 2.0
 
+#: Connections of the client's pool that triggers leave to the rest of a batch's requests
+#: (polls, look-ups, progress reads, cancels), or a quarter of a small pool.
+_RESERVED_CONNECTIONS = 16
+
 #: Up to this many ids are resolved one ``connections/get`` each; more go through listings.
 _GET_EACH_LIMIT = 20
 
@@ -439,7 +443,8 @@ class Orchestrator:
     Triggers in flight start at 16 and follow the server (:mod:`airbyte_async._limiter`): up
     while their latency stays flat, down when it grows or the server answers 429, 502, 503 or
     504, never above *max_triggers* (default: *max_running*). *adaptive_triggers* False holds
-    them at *max_triggers*.
+    them at *max_triggers*. Either way they leave 16 of the client's connections (a quarter of
+    a smaller pool, see ``AirbyteClient(max_connections=...)``) to the polls and cancels.
     """
 
     def __init__(
@@ -562,7 +567,7 @@ class Orchestrator:
             watcher=watcher,
             send=send,
             receive=receive,
-            triggers=TriggerLimiter(self.max_triggers, adaptive=self.adaptive_triggers),
+            triggers=TriggerLimiter(self._trigger_ceiling(), adaptive=self.adaptive_triggers),
             targets_by_job=targets_by_job,
         )
         self._latest = batch
@@ -573,6 +578,27 @@ class Orchestrator:
             finally:
                 if not batch._finished:
                     tg.cancel_scope.cancel()
+
+    def _trigger_ceiling(self) -> int:
+        """
+        *max_triggers*, less what the client's pool must keep for the polls, look-ups and
+        cancels: a trigger past that would only wait for a connection, and the polls that
+        free slots behind it.
+        """
+        pool = self.client.max_connections
+        if pool is None:
+            return self.max_triggers
+        room = max(1, pool - min(_RESERVED_CONNECTIONS, pool // 4))
+        if room < self.max_triggers:
+            log.info(
+                "triggers in flight capped at %d, below max_triggers=%d: the client has %d "
+                "connections (max_connections=)",
+                room,
+                self.max_triggers,
+                pool,
+            )
+            return room
+        return self.max_triggers
 
     async def _run_batch(self, batch: Batch) -> None:
         pending = iter(batch.targets)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+import anyio
 import pytest
 from client_support import client_for, closed_port, requests_to
 
@@ -264,6 +265,46 @@ async def test_a_slow_answer_is_a_request_timeout(
             await client.health()
 
     assert caught.value.maybe_processed
+
+
+@pytest.mark.anyio
+async def test_requests_past_the_pool_wait_for_a_connection_not_for_a_timeout(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """
+    With one connection, three calls whose answers take longer than connect_timeout all
+    succeed, one after the other, without a retry: aiohttp would count the wait for the pool
+    as connecting and time it out.
+    """
+    emu = await airbyte_emulator_factory(faults=[{"kind": "late", "route": "health", "delay": 0.3}])
+    async with client_for(emu, max_connections=1, connect_timeout=0.1, retry=ONE_TRY) as client:
+        assert client.max_connections == 1
+        healths = [None, None, None]
+
+        async def one(n: int) -> None:
+            healths[n] = await client.health()
+
+        async with anyio.create_task_group() as tg:
+            for n in range(3):
+                tg.start_soon(one, n)
+
+    assert healths == [Health(available=True)] * 3
+    assert emu.stats().max_in_flight_requests == 1
+
+
+@pytest.mark.anyio
+async def test_a_lent_session_bounds_requests_by_its_own_pool(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """max_connections reads the lent session's pool once entered; None for an unbounded one."""
+    emu = await airbyte_emulator_factory()
+    bounded = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=7))
+    async with bounded, client_for(emu, session=bounded) as client:
+        assert client.max_connections == 7
+    unbounded = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+    async with unbounded, client_for(emu, session=unbounded) as client:
+        assert client.max_connections is None
+        await client.health()
 
 
 @pytest.mark.anyio

@@ -115,6 +115,20 @@ async def test_http_requests_in_flight_are_bounded_by_the_client_pool(start: Sta
     assert emu.stats().max_in_flight_requests <= 2
 
 
+async def test_triggers_leave_connections_of_the_pool_to_the_polls(start: Start) -> None:
+    """
+    With a pool of 8 and 20 triggers allowed, at most 6 are in flight: a quarter of a small
+    pool is left to the polls, which would otherwise wait behind the triggers for a connection.
+    """
+    emu, client = await start(connections=20, trigger_latency=0.2, max_connections=8)
+    orchestrator = _orchestrator(client, max_running=20, max_triggers=20, adaptive_triggers=False)
+    results = await orchestrator.run(emu.connection_ids)
+
+    assert orchestrator.trigger_limit == 6
+    assert emu.stats().max_in_flight_syncs == 6
+    assert all(r.ok for r in results)
+
+
 async def test_one_poll_cycle_costs_one_request_not_one_per_job(start: Start) -> None:
     """Watching 40 jobs at once costs one jobs/list_for_workspaces per poll and no jobs/get."""
     emu, client = await start(connections=40, workspaces=1, sync_duration=(0.2, 0.3))
