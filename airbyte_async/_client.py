@@ -264,10 +264,11 @@ class AirbyteClient:
     yours; *timeout* and *connect_timeout* still apply per request). A client is entered once:
     use outside ``async with`` and re-entry after exit raise :class:`RuntimeError`.
 
-    *timeout* bounds one HTTP exchange and *connect_timeout* getting its connection;
-    *max_connections* caps the pool, hence the HTTP requests in flight (1000 by default, so
-    that the pool is not what holds back an orchestrator's triggers, which take up to seconds
-    each; connections open only as needed, each a file descriptor). *retry* and
+    *timeout* bounds one HTTP exchange and *connect_timeout* getting its connection, both from
+    when a connection of the pool is free for it; *max_connections* caps the pool, hence the
+    HTTP requests in flight (1000 by default, so that the pool is not what holds back an
+    orchestrator's triggers, which take up to seconds each; connections open only as needed,
+    each a file descriptor). *retry* and
     *retry_budget* shape retries (see :mod:`airbyte_async._retry`; the budget is shared by every
     call of this client); *rate_limit* caps requests started per second, retries and token
     requests included. Bad settings raise :class:`InvalidArgumentError` here, before any request.
