@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import enum
-import json
 import logging
 import os
 import random
@@ -677,23 +676,20 @@ class AirbyteClient:
         against the connect timeout, and a wait behind this client's own requests is neither
         a slow server nor a reason to retry.
         """
-        slots = self._requests
-        if slots is None:
-            return await _transport.send(
-                session, method, url, route=route, body=payload, headers=headers, timeout=timeout
-            )
-        borrower = object()
-        try:
-            # Without the loop turn acquire() takes even when a slot is free.
-            slots.acquire_on_behalf_of_nowait(borrower)
-        except anyio.WouldBlock:
-            await slots.acquire_on_behalf_of(borrower)
+        slots, borrower = self._requests, object()
+        if slots is not None:
+            try:
+                # Without the loop turn acquire() takes even when a slot is free.
+                slots.acquire_on_behalf_of_nowait(borrower)
+            except anyio.WouldBlock:
+                await slots.acquire_on_behalf_of(borrower)
         try:
             return await _transport.send(
                 session, method, url, route=route, body=payload, headers=headers, timeout=timeout
             )
         finally:
-            slots.release_on_behalf_of(borrower)
+            if slots is not None:
+                slots.release_on_behalf_of(borrower)
 
     async def _fetch_token(self, body: Mapping[str, str], token_url: str | None) -> Any:
         """
@@ -702,7 +698,7 @@ class AirbyteClient:
         one found is remembered. One attempt: the call that needs the token retries as a whole
         (see :mod:`~._retry`), so that retries do not nest.
         """
-        payload = json.dumps(body).encode()
+        payload = _transport.encode(body)
         root = self.base_url.with_path("/")
         if token_url is not None:
             url = URL(token_url)
