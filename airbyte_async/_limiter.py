@@ -18,9 +18,10 @@ multiplicative decrease (AIMD), as TCP does with its congestion window:
   one that sheds load refuses many at once. *recent* above ``tolerance`` times the baseline
   plus ``slack`` seconds (the server queues) multiplies it by 0.8. At most one decrease per
   round trip:
-  samples that started before the last decrease tell of the load before it, so only the
-  baseline learns from them, and the latency is judged again once ``settle`` samples have
-  come since.
+  samples that started before the last decrease (or with more triggers in flight than the
+  limit now allows: a slot freed just before a cut may be taken in the same loop turn) tell
+  of the load before it, so only the baseline learns from them, and the latency is judged
+  again once ``settle`` samples have come since.
 - A latency decrease that did not help (*recent* still at least ``helped`` times the latency
   when the limit went down) says the server is slow for reasons of its own, not because of
   these triggers: the baseline becomes *recent*, and the limit is not lowered further for it.
@@ -148,8 +149,9 @@ class LimitRule:
         its job, a token) counts for the share of overload answers, but its time measures our
         retries, not the server, so the latency rules do not see it.
         """
+        before_cut = self._before_cut(started, in_flight)
         if not clean and not overloaded:
-            if started >= self._decreased_at:
+            if not before_cut:
                 self._tell(overloaded=False)
             return
         latency = ended - started
@@ -159,10 +161,10 @@ class LimitRule:
         lows.append((ended, latency))
         while lows[0][0] < ended - self.baseline_window:
             lows.popleft()
-        if started < self._decreased_at:
+        if before_cut:
             return
         if overloaded:
-            self.overloaded(started=started, now=ended)
+            self.overloaded(started=started, now=ended, in_flight=in_flight)
             return
         self._tell(overloaded=False)
         recent = self.recent
@@ -186,12 +188,13 @@ class LimitRule:
             step = 1.0 if self.slow_start else 1.0 / self.limit
             self.limit = min(float(self.ceiling), self.limit + step)
 
-    def overloaded(self, *, started: float, now: float) -> None:
+    def overloaded(self, *, started: float, now: float, in_flight: int = 0) -> None:
         """
         The server said at *now* that it is overloaded, to a trigger that started at *started*
-        (told at once, not when the trigger ends, which may be after retries).
+        with *in_flight* in flight (told at once, not when the trigger ends, which may be after
+        retries).
         """
-        if started < self._decreased_at:
+        if self._before_cut(started, in_flight):
             return
         self._tell(overloaded=True)
         told = self._told
@@ -199,6 +202,12 @@ class LimitRule:
         if overloads >= self.overload_min and overloads >= self.overload_share * len(told):
             self._decrease(now, self.overload_factor, "the server said it is overloaded")
             self._slow_at_decrease = None
+
+    def _before_cut(self, started: float, in_flight: int) -> bool:
+        # A slot freed just before a cut may be taken just after it, in the same loop turn: a
+        # trigger that started with more in flight than the limit now allows got its slot
+        # under the old limit.
+        return started < self._decreased_at or in_flight > self.slots
 
     def _tell(self, *, overloaded: bool) -> None:
         told = self._told
@@ -293,6 +302,8 @@ class TriggerLimiter:
         self._slots = anyio.CapacityLimiter(self.rule.slots if self.rule else ceiling)
         # Holders by age: the first is the oldest trigger in flight.
         self._open: dict[_Probe, None] = {}
+        #: Seconds the latest trigger answered took (0 before the first answer).
+        self.latency = 0.0
 
     @property
     def limit(self) -> int:
@@ -315,7 +326,9 @@ class TriggerLimiter:
 
     def _overloaded(self, probe: _Probe) -> None:
         if self.rule is not None:
-            self.rule.overloaded(started=probe.started, now=time.monotonic())
+            self.rule.overloaded(
+                started=probe.started, now=time.monotonic(), in_flight=probe.in_flight
+            )
             self._apply(self.rule)
 
     def _apply(self, rule: LimitRule) -> None:
@@ -352,6 +365,8 @@ class TriggerLimiter:
             rule = self.rule
             # An overload was told the rule when it came: the trigger's latency says no more.
             cancelled = exc is not None and isinstance(exc, anyio.get_cancelled_exc_class())
+            if exc is None:
+                self.latency = time.monotonic() - probe.started
             if rule is None or cancelled or probe.overloaded:
                 return
             rule.sample(

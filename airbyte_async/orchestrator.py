@@ -237,8 +237,8 @@ _CANCELS_IN_FLIGHT = 25
 #: Cancels sent for one job at most, each after a read that shows it still running.
 _CANCEL_ROUNDS = 3
 #: Seconds without a cut-short trigger's job turning up after which the others are no longer
-#: looked for (see Orchestrator._find_job), and the pauses between looks: the first, and the
-#: longest.
+#: looked for (see Orchestrator._find_job), at the least: twice what triggers were taking
+#: when the batch gave up, if more. Then the pauses between looks: the first, and the longest.
 _FIND_PATIENCE = 5.0
 _FIND_FIRST_PAUSE = 0.25
 _FIND_MAX_PAUSE = 2.0
@@ -350,6 +350,8 @@ class _Lookout:
 
     lookups: anyio.CapacityLimiter
     last_found: float
+    #: Seconds after *last_found* with no job turning up that end the search.
+    patience: float = _FIND_PATIENCE
 
 
 @attrs.define(eq=False)
@@ -782,9 +784,11 @@ class Orchestrator:
         triggering: Sequence[_Triggering],
         outcome: Outcome,
         why: str,
+        latency: float = 0.0,
     ) -> list[SyncResult]:
         """
-        How each job the batch gives up on really stands, shielded, within *cancel_grace*.
+        How each job the batch gives up on really stands, shielded, within *cancel_grace*;
+        *latency* is what the latest trigger answered took.
 
         Every job is read at once: one that ended is reported as it ended. Only a job this
         batch started that the read shows still running is cancelled (with
@@ -806,7 +810,13 @@ class Orchestrator:
                 except AirbyteError as e:
                     log.warning("could not read the jobs given up on: %s", e)
             cancels = anyio.CapacityLimiter(_CANCELS_IN_FLIGHT)
-            lookout = _Lookout(anyio.CapacityLimiter(_CANCELS_IN_FLIGHT), time.monotonic())
+            now = time.monotonic()
+            # A server that queues triggers took *latency* to answer one, and has held the
+            # oldest cut short for as long: reaching the last may take twice that.
+            waited = max([latency, *(now - t.began for t in triggering)])
+            lookout = _Lookout(
+                anyio.CapacityLimiter(_CANCELS_IN_FLIGHT), now, max(_FIND_PATIENCE, 2 * waited)
+            )
 
             async def one(flight: _Flight, now: Job | None) -> None:
                 key = flight.target.connection_id
@@ -846,8 +856,8 @@ class Orchestrator:
         A server that queues triggers for its scheduler threads creates the job only when it
         gets to the request, whether or not the client still waits for the answer, and works
         through the queue in order. So the job is looked for again, less often each time,
-        until no cut-short trigger's job has turned up for :data:`_FIND_PATIENCE` seconds
-        (within the caller's *cancel_grace*).
+        until no cut-short trigger's job has turned up for the lookout's patience (within the
+        caller's *cancel_grace*).
         """
         cid = trigger.target.connection_id
         pause = _FIND_FIRST_PAUSE
@@ -861,7 +871,7 @@ class Orchestrator:
             if jobs:
                 lookout.last_found = time.monotonic()
                 return jobs[0]
-            if time.monotonic() + pause > lookout.last_found + _FIND_PATIENCE:
+            if time.monotonic() + pause > lookout.last_found + lookout.patience:
                 log.warning(
                     "no job found for %s's trigger cut short: if the server still acts on "
                     "it, that sync runs on",
@@ -906,7 +916,8 @@ class Orchestrator:
         batch._flights.clear()
         triggering = list(batch._triggering.values())
         batch._triggering.clear()
-        for result in await self._settle(flights, triggering, outcome, why):
+        latency = batch._triggers.latency
+        for result in await self._settle(flights, triggering, outcome, why, latency):
             batch.results[result.connection_id] = result
         for target in pending:
             batch.results[target.connection_id] = _result(target, outcome, error=why)

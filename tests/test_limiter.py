@@ -215,6 +215,21 @@ def test_overload_told_to_a_few_triggers_at_random_does_not_lower_the_limit() ->
     assert rule.last_reason == "the server said it is overloaded"
 
 
+def test_a_slot_taken_under_the_old_limit_is_not_judged_after_a_cut() -> None:
+    """A trigger that started just after a cut, with more in flight than the new limit
+    allows, got its slot before the cut (in the same loop turn): its latency neither counts
+    as the cut's effect nor cuts again."""
+    rule = LimitRule(1000, initial=50)
+    now = _round_trip(rule, 0.0, 0.2)
+    _round_trip(rule, now, 0.6)
+    assert rule.slots == 80
+    cut_at = now + 0.6
+    for _ in range(20):
+        rule.sample(started=cut_at, ended=cut_at + 2.0, in_flight=99, overloaded=False)
+    assert rule.slots == 80
+    assert rule.baseline == pytest.approx(0.2)
+
+
 @pytest.mark.parametrize("ceiling", [0, -3, 2.5, True, "10"])
 def test_a_bad_ceiling_is_refused(ceiling: Any) -> None:
     """A ceiling that is not a positive int raises InvalidArgumentError naming it."""

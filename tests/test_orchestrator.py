@@ -609,6 +609,37 @@ async def test_jobs_that_triggers_cut_short_start_later_are_cancelled_too(
     assert all(r.cancel_requested for r in orchestrator.results.values())
 
 
+@pytest.mark.slow
+async def test_a_trigger_queued_past_the_default_patience_is_still_found(start: Start) -> None:
+    """
+    One scheduler thread that takes 6 s per trigger (API-FACTS 6.3b: a trigger answers once
+    its job runs, seconds on a busy server) gets to the third trigger 6 s after the batch,
+    cancelled at the first answer, found the second job: longer than the 5 s the search waits
+    at the least. The search waits twice what the answered trigger took, so it finds and
+    cancels the third job too. No job is left running.
+    """
+    emu, client = await start(
+        connections=3,
+        trigger_latency=6.0,
+        trigger_capacity=1,
+        cancel_latency=0.05,
+        sync_duration=(60, 60),
+    )
+    orchestrator = _orchestrator(client, max_triggers=3)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(orchestrator.run, emu.connection_ids)
+        # The thread starts the second job as it answers the first trigger.
+        await _until(lambda: emu.stats().jobs_created == 2)
+        await anyio.sleep(0.3)
+        tg.cancel_scope.cancel()
+
+    statuses = emu.stats().job_statuses
+    assert len(statuses) == 3
+    assert set(statuses.values()) == {"cancelled"}
+    assert all(r.cancel_requested for r in orchestrator.results.values())
+
+
 async def test_two_concurrent_batches_on_one_orchestrator_are_independent(start: Start) -> None:
     """Two run() calls at once on one orchestrator, 20 connections each: each returns exactly
     its own connections, in order, with the job the server ran for each and its counts."""
