@@ -9,8 +9,11 @@ multiplicative decrease (AIMD), as TCP does with its congestion window:
 
 - Every trigger that ends is a *sample*: its latency, and whether the server said it was
   overloaded on the way (a 429, 502, 503 or 504 on any request made for it, or a timeout).
-- The *baseline* is the lowest latency of the last ``baseline_window`` seconds: what the server
-  takes when nothing queues. *recent* is a moving average of the latencies.
+- The *baseline* is the lowest latency of the last ``baseline_window`` seconds (five minutes):
+  what the server takes when nothing queues. The window is long because a server these
+  triggers keep busy shows no unqueued latency: a shorter one took the queue for the floor
+  and let the limit climb again. A floor that rose for good is learned sooner, by a decrease
+  that did not help (below). *recent* is a moving average of the latencies.
 - Overload halves the limit, once it is a real share of what the server answers: at least
   ``overload_min`` of the last ``max(overload_window, limit)`` triggers, and ``overload_share``
   of them, were told so. A server or proxy that fails a few requests at random (a 502 here, a
@@ -20,11 +23,16 @@ multiplicative decrease (AIMD), as TCP does with its congestion window:
   round trip:
   samples that started before the last decrease (or with more triggers in flight than the
   limit now allows: a slot freed just before a cut may be taken in the same loop turn) tell
-  of the load before it, so only the baseline learns from them, and the latency is judged
-  again once ``settle`` samples have come since.
-- A latency decrease that did not help (*recent* still at least ``helped`` times the latency
-  when the limit went down) says the server is slow for reasons of its own, not because of
-  these triggers: the baseline becomes *recent*, and the limit is not lowered further for it.
+  of the load before it, so only the baseline, and the latency the decrease is judged
+  against, learn from them; the latency is judged again once ``settle`` samples have come
+  since.
+- A latency decrease that did not help (*recent* still at least ``helped`` times the slowest
+  trigger sent before it, those answered after it included) says the server is slow for
+  reasons of its own, not because of these triggers: the decrease is undone, the baseline
+  becomes *recent*, and the limit is not lowered for it. Airbyte works triggers on a fixed
+  pool of threads (25 by default), first come first served: past what the pool takes, the
+  latency grows with the triggers in flight, and a decrease made while that queue still grew
+  must be judged against the queue it left, not against the first slow answers.
 - A healthy sample (not slow itself), while the limit was in use (at least half of it in
   flight when the sample started), adds 1 to the limit until the first decrease (slow start:
   the limit doubles every round trip), and 1/limit afterwards (about 1 per round trip).
@@ -92,7 +100,7 @@ class LimitRule:
     smoothing: float = 0.2
     overload_factor: float = 0.5
     latency_factor: float = 0.8
-    baseline_window: float = 30.0
+    baseline_window: float = 300.0
     settle: int = 5
     helped: float = 0.9
     ramp_interval: float = 0.05
@@ -113,8 +121,11 @@ class LimitRule:
     _decreased_at: float = attrs.field(init=False, default=-math.inf)
     #: Whether each trigger judged since the last decrease was told of overload, newest last.
     _told: collections.deque[bool] = attrs.field(init=False, factory=collections.deque)
-    #: *recent* when the limit last went down for latency; None after any other change.
+    #: The slowest trigger sent before the limit last went down for latency; None after any
+    #: other change.
     _slow_at_decrease: float | None = attrs.field(init=False, default=None)
+    #: The limit before the last cut for latency, restored if the cut did not help.
+    _limit_before_cut: float = attrs.field(init=False, default=0.0)
     _judged: int = attrs.field(init=False, default=0)
     _ramped_at: float = attrs.field(init=False, default=-math.inf)
     _ticked_at: float = attrs.field(init=False, default=math.inf)
@@ -162,6 +173,9 @@ class LimitRule:
         while lows[0][0] < ended - self.baseline_window:
             lows.popleft()
         if before_cut:
+            # Sent before the cut: the queue the cut is judged against.
+            if self._slow_at_decrease is not None:
+                self._slow_at_decrease = max(self._slow_at_decrease, latency)
             return
         if overloaded:
             self.overloaded(started=started, now=ended, in_flight=in_flight)
@@ -179,8 +193,10 @@ class LimitRule:
             if before is not None and recent >= before * self.helped:
                 lows.clear()
                 lows.append((ended, recent))
+                self.limit = max(self.limit, self._limit_before_cut)
                 self._slow_at_decrease = None
                 return
+            self._limit_before_cut = self.limit
             self._decrease(ended, self.latency_factor, f"trigger latency grew to {recent:.2f} s")
             # The average lags a rising latency: the sample is the better "before".
             self._slow_at_decrease = max(recent, latency)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
 import io
 import logging
+import statistics
 from typing import Any
 
 import anyio
@@ -213,6 +215,92 @@ def test_overload_told_to_a_few_triggers_at_random_does_not_lower_the_limit() ->
     for n in range(200, 400):
         rule.sample(started=n * 0.01, ended=n * 0.01 + 0.05, in_flight=20, overloaded=n % 2 == 0)
     assert rule.last_reason == "the server said it is overloaded"
+
+
+def _thread_pool(
+    rule: LimitRule, *, threads: int, service: float, seconds: float
+) -> tuple[int, float]:
+    """
+    Run *rule* for *seconds* against a server that works triggers on *threads* threads, first
+    come first served, *service* seconds each (Airbyte's scheduler pool), with syncs always
+    waiting; the limit at the end and the mean latency of the last 50 triggers.
+    """
+    free = [0.0] * threads
+    in_flight: list[tuple[float, float, int]] = []  # (ends, started, in flight at the start)
+    latencies: list[float] = []
+    now, next_tick = 0.0, 0.0
+    while now < seconds:
+        while len(in_flight) < rule.slots:
+            begins = max(now, heapq.heappop(free))
+            heapq.heappush(free, begins + service)
+            # Sent a hair before whatever happens at `now`, as a trigger sent in the same turn.
+            heapq.heappush(in_flight, (begins + service, now - 1e-9, len(in_flight) + 1))
+        ends, started, count = in_flight[0]
+        if next_tick <= ends:
+            now = next_tick
+            rule.tick(now, min(s for _, s, _ in in_flight))
+            next_tick += rule.ramp_interval
+        else:
+            heapq.heappop(in_flight)
+            now = ends
+            rule.sample(started=started, ended=ends, in_flight=count, overloaded=False)
+            latencies.append(ends - started)
+    return rule.slots, statistics.mean(latencies[-50:])
+
+
+def test_against_a_pool_of_threads_the_limit_comes_down_to_what_the_pool_takes() -> None:
+    """
+    25 threads of 0.2 s (Airbyte's default pool) start 125 jobs a second and need 25
+    triggers in flight. A slow start that overshoots leaves hundreds queued there; cut by cut
+    the limit comes down to a few dozen, and a trigger waits well under a second again.
+    """
+    limit, latency = _thread_pool(LimitRule(3000), threads=25, service=0.2, seconds=120)
+    assert 25 <= limit <= 100
+    assert latency < 1.0
+
+
+def test_a_server_with_threads_to_spare_gets_the_ceiling() -> None:
+    """With a thread for every trigger (2 s each), the limit reaches max_triggers."""
+    limit, latency = _thread_pool(LimitRule(3000), threads=10_000, service=2.0, seconds=10)
+    assert limit == 3000
+    assert latency == pytest.approx(2.0)
+
+
+def test_a_cut_that_did_not_help_is_undone() -> None:
+    """Triggers as slow after a cut as before it: the limit goes back to where it was."""
+    rule = LimitRule(1000, initial=50)
+    now = _round_trip(rule, 0.0, 0.2)
+    now = _round_trip(rule, now, 0.6)
+    assert rule.slots == 80
+    _round_trip(rule, now, 0.6)
+    assert rule.slots == 100
+
+
+def test_a_cut_is_judged_against_the_slowest_trigger_sent_before_it() -> None:
+    """
+    A cut made early, while the queue still grew, is judged against the triggers sent before
+    it that answered later and slower: ones that answer faster than those made it help, and
+    the next cut follows.
+    """
+    rule = LimitRule(1000, initial=50)
+    now = _round_trip(rule, 0.0, 0.2)
+    for _ in range(5):
+        rule.sample(started=now, ended=now + 0.6, in_flight=100, overloaded=False)
+    assert rule.slots == 80
+    for _ in range(20):
+        rule.sample(started=now, ended=now + 8.0, in_flight=100, overloaded=False)
+    later = now + 8.0
+    for _ in range(5):
+        rule.sample(started=later, ended=later + 6.0, in_flight=80, overloaded=False)
+    assert rule.slots == 64
+
+
+def test_the_baseline_outlasts_a_long_busy_spell() -> None:
+    """A server kept busy for a minute shows no unqueued latency: the quiet one is kept."""
+    rule = LimitRule(1000)
+    rule.sample(started=0.0, ended=0.2, in_flight=1, overloaded=False)
+    rule.sample(started=60.0, ended=63.0, in_flight=1, overloaded=False)
+    assert rule.baseline == pytest.approx(0.2)
 
 
 def test_a_slot_taken_under_the_old_limit_is_not_judged_after_a_cut() -> None:
