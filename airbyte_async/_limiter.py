@@ -13,29 +13,38 @@ multiplicative decrease (AIMD), as TCP does with its congestion window:
   what the server takes when nothing queues. The window is long because a server these
   triggers keep busy shows no unqueued latency: a shorter one took the queue for the floor
   and let the limit climb again. A floor that rose for good is learned sooner, by a decrease
-  that did not help (below). *recent* is a moving average of the latencies.
+  that did not help (below).
+- *standing* is the lowest latency of the last ``window`` (16) triggers: a queue at the
+  server slows every trigger, while a server that takes 0.2 to 1 s at random (it polls the
+  workflow until the job runs), or a fault that holds one trigger in twenty, still answers
+  some fast. A moving average took both for a queue, and cut the limit to a few triggers.
 - Overload halves the limit, once it is a real share of what the server answers: at least
   ``overload_min`` of the last ``max(overload_window, limit)`` triggers, and ``overload_share``
   of them, were told so. A server or proxy that fails a few requests at random (a 502 here, a
   429 there) is not asking for fewer triggers, and halving for each would starve the batch;
-  one that sheds load refuses many at once. *recent* above ``tolerance`` times the baseline
+  one that sheds load refuses many at once. *standing* above ``tolerance`` times the baseline
   plus ``slack`` seconds (the server queues) multiplies it by 0.8. At most one decrease per
   round trip:
   samples that started before the last decrease (or with more triggers in flight than the
   limit now allows: a slot freed just before a cut may be taken in the same loop turn) tell
   of the load before it, so only the baseline, and the latency the decrease is judged
-  against, learn from them; the latency is judged again once ``settle`` samples have come
+  against, learn from them; the latency is judged again once ``window`` samples have come
   since.
-- A latency decrease that did not help (*recent* still at least ``helped`` times the slowest
-  trigger sent before it, those answered after it included) says the server is slow for
-  reasons of its own, not because of these triggers: the decrease is undone, the baseline
-  becomes *recent*, and the limit is not lowered for it. Airbyte works triggers on a fixed
-  pool of threads (25 by default), first come first served: past what the pool takes, the
-  latency grows with the triggers in flight, and a decrease made while that queue still grew
-  must be judged against the queue it left, not against the first slow answers.
-- A healthy sample (not slow itself), while the limit was in use (at least half of it in
-  flight when the sample started), adds 1 to the limit until the first decrease (slow start:
-  the limit doubles every round trip), and 1/limit afterwards (about 1 per round trip).
+- A latency decrease that did not help (*standing* still at least ``helped`` times what it
+  was before) says the server is slow for reasons of its own, not because of these triggers:
+  the decrease is undone, *standing* becomes the baseline's floor for a baseline window,
+  and the limit is not lowered for it. What it was before is *standing* when the cut was
+  made, unless the server answers first come first served: Airbyte works triggers on a fixed
+  pool of threads (25 by default), and past what the pool takes the latency grows with the
+  triggers in flight; a cut made while that queue still grew must be judged against the
+  queue it left, which the triggers sent before it show when they answer after it and before
+  those sent after it (at most ``fifo_share`` of them answer later). Where answers
+  interleave, those sent before a cut that answer after it are only the slowest of their
+  time.
+- A healthy sample (neither it nor *standing* slow), while the limit was in use (at least
+  half of it in flight when the sample started), adds 1 to the limit until the first
+  decrease (slow start: the limit doubles every round trip), and 1/limit afterwards (about 1
+  per round trip).
 - Slow start is also clocked by time: the limit doubles every ``ramp_interval`` seconds as long
   as no trigger in flight has waited longer than a healthy one would (the threshold above;
   before the first answer, ``first_wait``). A trigger takes up to a second on a quiet server,
@@ -60,6 +69,7 @@ import collections
 import contextvars
 import logging
 import math
+import statistics
 import time
 from types import TracebackType
 
@@ -97,12 +107,12 @@ class LimitRule:
     floor: int = 1
     tolerance: float = 2.0
     slack: float = 0.05
-    smoothing: float = 0.2
+    window: int = 16
     overload_factor: float = 0.5
     latency_factor: float = 0.8
     baseline_window: float = 300.0
-    settle: int = 5
     helped: float = 0.9
+    fifo_share: float = 0.25
     ramp_interval: float = 0.05
     first_wait: float = 1.0
     overload_min: int = 4
@@ -111,7 +121,8 @@ class LimitRule:
     #: The limit in force, a float so that additive steps below 1 add up.
     limit: float = attrs.field(init=False)
     slow_start: bool = attrs.field(init=False, default=True)
-    recent: float | None = attrs.field(init=False, default=None)
+    #: The lowest latency of the last *window* triggers judged since the last decrease.
+    standing: float | None = attrs.field(init=False, default=None)
     #: Why the limit last went down, for the log and events.
     last_reason: str = attrs.field(init=False, default="")
     # (ended, latency), latencies rising: the window's minimum is always first.
@@ -121,12 +132,22 @@ class LimitRule:
     _decreased_at: float = attrs.field(init=False, default=-math.inf)
     #: Whether each trigger judged since the last decrease was told of overload, newest last.
     _told: collections.deque[bool] = attrs.field(init=False, factory=collections.deque)
-    #: The slowest trigger sent before the limit last went down for latency; None after any
-    #: other change.
-    _slow_at_decrease: float | None = attrs.field(init=False, default=None)
+    #: Latencies of the triggers judged since the last decrease, newest last (*window* at most).
+    _latest: collections.deque[float] = attrs.field(init=False, factory=collections.deque)
+    #: *standing* when the limit last went down for latency; None after any other change.
+    _before_cut_latency: float | None = attrs.field(init=False, default=None)
+    #: Latencies of the last *window* triggers sent before the cut and answered after it, but
+    #: before any sent after it; how many answered before and after the first sent after it
+    #: (see :meth:`_cut_helped`).
+    _stragglers: collections.deque[float] = attrs.field(init=False, factory=collections.deque)
+    _stragglers_first: int = attrs.field(init=False, default=0)
+    _stragglers_late: int = attrs.field(init=False, default=0)
     #: The limit before the last cut for latency, restored if the cut did not help.
     _limit_before_cut: float = attrs.field(init=False, default=0.0)
-    _judged: int = attrs.field(init=False, default=0)
+    #: A latency a cut proved the server's own, and until when (the samples' clock) it stands
+    #: as the baseline's floor.
+    _own_latency: float = attrs.field(init=False, default=0.0)
+    _own_until: float = attrs.field(init=False, default=-math.inf)
     _ramped_at: float = attrs.field(init=False, default=-math.inf)
     _ticked_at: float = attrs.field(init=False, default=math.inf)
 
@@ -141,8 +162,11 @@ class LimitRule:
 
     @property
     def baseline(self) -> float | None:
-        """The lowest latency of the window, None before the first sample."""
-        return self._lows[0][1] if self._lows else None
+        """
+        The lowest latency of the baseline window, or the latency a cut that did not help
+        proved the server's own when that is higher; None before the first sample.
+        """
+        return max(self._lows[0][1], self._own_latency) if self._lows else None
 
     def sample(
         self,
@@ -172,37 +196,59 @@ class LimitRule:
         lows.append((ended, latency))
         while lows[0][0] < ended - self.baseline_window:
             lows.popleft()
+        if ended > self._own_until:
+            self._own_latency = 0.0
         if before_cut:
             # Sent before the cut: the queue the cut is judged against.
-            if self._slow_at_decrease is not None:
-                self._slow_at_decrease = max(self._slow_at_decrease, latency)
+            if self._before_cut_latency is not None:
+                if self._latest:
+                    self._stragglers_late += 1
+                else:
+                    self._stragglers_first += 1
+                    _push(self._stragglers, latency, self.window)
             return
         if overloaded:
             self.overloaded(started=started, now=ended, in_flight=in_flight)
             return
         self._tell(overloaded=False)
-        recent = self.recent
-        recent = latency if recent is None else recent + self.smoothing * (latency - recent)
-        self.recent = recent
-        self._judged += 1
+        latest = self._latest
+        _push(latest, latency, self.window)
+        standing = self.standing = min(latest)
         queued = self.slow_after()
-        if recent > queued:
-            if self._judged < self.settle:
-                return
-            before = self._slow_at_decrease
-            if before is not None and recent >= before * self.helped:
-                lows.clear()
-                lows.append((ended, recent))
-                self.limit = max(self.limit, self._limit_before_cut)
-                self._slow_at_decrease = None
-                return
-            self._limit_before_cut = self.limit
-            self._decrease(ended, self.latency_factor, f"trigger latency grew to {recent:.2f} s")
-            # The average lags a rising latency: the sample is the better "before".
-            self._slow_at_decrease = max(recent, latency)
-        elif latency <= queued and 2 * in_flight >= self.limit:
-            step = 1.0 if self.slow_start else 1.0 / self.limit
-            self.limit = min(float(self.ceiling), self.limit + step)
+        if standing <= queued:
+            if latency <= queued and 2 * in_flight >= self.limit:
+                step = 1.0 if self.slow_start else 1.0 / self.limit
+                self.limit = min(float(self.ceiling), self.limit + step)
+            return
+        if len(latest) < self.window:
+            return
+        if not self._cut_helped(standing):
+            self._own_latency, self._own_until = standing, ended + self.baseline_window
+            self.limit = max(self.limit, self._limit_before_cut)
+            self._before_cut_latency = None
+            latest.clear()
+            return
+        self._limit_before_cut = self.limit
+        self._decrease(ended, self.latency_factor, f"trigger latency grew to {standing:.2f} s")
+        self._before_cut_latency = standing
+
+    def _cut_helped(self, standing: float) -> bool:
+        """
+        Whether the last cut for latency (if it was the last decrease) brought *standing*
+        below ``helped`` times the latency before it.
+
+        That latency is *standing* when the cut was made, unless the server answers first come
+        first served: then every trigger sent before the cut answers before any sent after it,
+        and the last of them (their median) show the queue the cut left, which a cut made
+        while the queue still grew did not see. Where answers interleave, those that answered
+        after the cut are only the slowest of their time, and say nothing of a queue.
+        """
+        before = self._before_cut_latency
+        if before is None:
+            return True
+        if self._stragglers and self._stragglers_late <= self.fifo_share * self._stragglers_first:
+            before = max(before, statistics.median(self._stragglers))
+        return standing < before * self.helped
 
     def overloaded(self, *, started: float, now: float, in_flight: int = 0) -> None:
         """
@@ -217,7 +263,7 @@ class LimitRule:
         overloads = sum(told)
         if overloads >= self.overload_min and overloads >= self.overload_share * len(told):
             self._decrease(now, self.overload_factor, "the server said it is overloaded")
-            self._slow_at_decrease = None
+            self._before_cut_latency = None
 
     def _before_cut(self, started: float, in_flight: int) -> bool:
         # A slot freed just before a cut may be taken just after it, in the same loop turn: a
@@ -233,9 +279,10 @@ class LimitRule:
 
     def slow_after(self) -> float:
         """Seconds after which a trigger is slower than a healthy one."""
-        if not self._lows:
+        baseline = self.baseline
+        if baseline is None:
             return self.first_wait
-        return self._lows[0][1] * self.tolerance + self.slack
+        return baseline * self.tolerance + self.slack
 
     def tick(self, now: float, oldest: float | None) -> None:
         """
@@ -257,11 +304,19 @@ class LimitRule:
     def _decrease(self, now: float, factor: float, why: str) -> None:
         self.limit = max(float(self.floor), self.limit * factor)
         self.slow_start = False
-        self.recent = None
-        self._judged = 0
+        self.standing = None
+        self._latest.clear()
+        self._stragglers.clear()
+        self._stragglers_first = self._stragglers_late = 0
         self._decreased_at = now
         self._told.clear()
         self.last_reason = why
+
+
+def _push(queue: collections.deque[float], value: float, size: int) -> None:
+    queue.append(value)
+    if len(queue) > size:
+        queue.popleft()
 
 
 @attrs.define(eq=False)
