@@ -14,10 +14,12 @@ multiplicative decrease (AIMD), as TCP does with its congestion window:
   triggers keep busy shows no unqueued latency: a shorter one took the queue for the floor
   and let the limit climb again. A floor that rose for good is learned sooner, by a decrease
   that did not help (below).
-- *standing* is the lowest latency of the last ``window`` (16) triggers: a queue at the
-  server slows every trigger, while a server that takes 0.2 to 1 s at random (it polls the
-  workflow until the job runs), or a fault that holds one trigger in twenty, still answers
-  some fast. A moving average took both for a queue, and cut the limit to a few triggers.
+- *standing* is the lowest latency of the last :meth:`~LimitRule.window_size` triggers
+  (``window``, 16, or a quarter of the limit when that is more: a quarter of a round trip's
+  answers). A queue at the server slows every trigger, while a server that takes 0.2 to 1 s
+  at random (it waits for the workflow to run the job), or a fault that holds one trigger in
+  twenty, still answers some fast. A moving average took both for a queue and cut the limit
+  to a few triggers; so did a window of 16 when hundreds answered each second.
 - Overload halves the limit, once it is a real share of what the server answers: at least
   ``overload_min`` of the last ``max(overload_window, limit)`` triggers, and ``overload_share``
   of them, were told so. A server or proxy that fails a few requests at random (a 502 here, a
@@ -28,19 +30,23 @@ multiplicative decrease (AIMD), as TCP does with its congestion window:
   samples that started before the last decrease (or with more triggers in flight than the
   limit now allows: a slot freed just before a cut may be taken in the same loop turn) tell
   of the load before it, so only the baseline, and the latency the decrease is judged
-  against, learn from them; the latency is judged again once ``window`` samples have come
+  against, learn from them; the latency is judged again once a window of samples has come
   since.
-- A latency decrease that did not help (*standing* still at least ``helped`` times what it
-  was before) says the server is slow for reasons of its own, not because of these triggers:
-  the decrease is undone, *standing* becomes the baseline's floor for a baseline window,
-  and the limit is not lowered for it. What it was before is *standing* when the cut was
-  made, unless the server answers first come first served: Airbyte works triggers on a fixed
-  pool of threads (25 by default), and past what the pool takes the latency grows with the
+- A cut for latency is judged when the window after it is full and still slow (a healthy
+  *standing* ends its judgement: it helped). Latency below ``helped`` times what it was
+  before: it helped, and the next cut follows. At least ``unchanged`` times it: the server
+  is slow for reasons of its own, not because of these triggers; the cut is undone and
+  *standing* becomes the baseline's floor for a baseline window. In between, the change is
+  within the noise (a cut near what the server takes changes little): the limit is held and
+  judged again on a fresh window, and the queue's latency does not become a floor from which
+  the limit would climb. What the latency was before is *standing* when the cut was made,
+  unless the server answers first come first served: Airbyte works triggers on a fixed pool
+  of threads (25 by default), and past what the pool takes the latency grows with the
   triggers in flight; a cut made while that queue still grew must be judged against the
   queue it left, which the triggers sent before it show when they answer after it and before
-  those sent after it (at most ``fifo_share`` of them answer later). Where answers
-  interleave, those sent before a cut that answer after it are only the slowest of their
-  time.
+  those sent after it (at most ``fifo_share`` of them answer later): their mean and the
+  window's compare. Where answers interleave, those sent before a cut that answer after it
+  are only the slowest of their time.
 - A healthy sample (neither it nor *standing* slow), while the limit was in use (at least
   half of it in flight when the sample started), adds 1 to the limit until the first
   decrease (slow start: the limit doubles every round trip), and 1/limit afterwards (about 1
@@ -69,7 +75,6 @@ import collections
 import contextvars
 import logging
 import math
-import statistics
 import time
 from types import TracebackType
 
@@ -108,10 +113,12 @@ class LimitRule:
     tolerance: float = 2.0
     slack: float = 0.05
     window: int = 16
+    window_share: float = 0.25
     overload_factor: float = 0.5
     latency_factor: float = 0.8
     baseline_window: float = 300.0
     helped: float = 0.9
+    unchanged: float = 0.97
     fifo_share: float = 0.25
     ramp_interval: float = 0.05
     first_wait: float = 1.0
@@ -132,14 +139,15 @@ class LimitRule:
     _decreased_at: float = attrs.field(init=False, default=-math.inf)
     #: Whether each trigger judged since the last decrease was told of overload, newest last.
     _told: collections.deque[bool] = attrs.field(init=False, factory=collections.deque)
-    #: Latencies of the triggers judged since the last decrease, newest last (*window* at most).
-    _latest: collections.deque[float] = attrs.field(init=False, factory=collections.deque)
-    #: *standing* when the limit last went down for latency; None after any other change.
+    #: The triggers judged since the last decrease (the last :meth:`window_size` of them).
+    _latest: _Recent = attrs.field(init=False, factory=lambda: _Recent())
+    #: *standing* when the limit last went down for latency; None once that cut is judged,
+    #: or after any other change.
     _before_cut_latency: float | None = attrs.field(init=False, default=None)
     #: Latencies of the last *window* triggers sent before the cut and answered after it, but
     #: before any sent after it; how many answered before and after the first sent after it
     #: (see :meth:`_cut_helped`).
-    _stragglers: collections.deque[float] = attrs.field(init=False, factory=collections.deque)
+    _stragglers: _Recent = attrs.field(init=False, factory=lambda: _Recent())
     _stragglers_first: int = attrs.field(init=False, default=0)
     _stragglers_late: int = attrs.field(init=False, default=0)
     #: The limit before the last cut for latency, restored if the cut did not help.
@@ -205,50 +213,58 @@ class LimitRule:
                     self._stragglers_late += 1
                 else:
                     self._stragglers_first += 1
-                    _push(self._stragglers, latency, self.window)
+                    self._stragglers.push(latency, self.window_size())
             return
         if overloaded:
             self.overloaded(started=started, now=ended, in_flight=in_flight)
             return
         self._tell(overloaded=False)
         latest = self._latest
-        _push(latest, latency, self.window)
-        standing = self.standing = min(latest)
+        latest.push(latency, self.window_size())
+        standing = self.standing = latest.low
         queued = self.slow_after()
         if standing <= queued:
+            # Healthy again: the last cut did what it was for, and is not judged any more.
+            self._before_cut_latency = None
             if latency <= queued and 2 * in_flight >= self.limit:
                 step = 1.0 if self.slow_start else 1.0 / self.limit
                 self.limit = min(float(self.ceiling), self.limit + step)
             return
-        if len(latest) < self.window:
+        if len(latest) < self.window_size():
             return
-        if not self._cut_helped(standing):
+        change = self._change_since_cut(standing)
+        if change >= self.unchanged:
             self._own_latency, self._own_until = standing, ended + self.baseline_window
             self.limit = max(self.limit, self._limit_before_cut)
             self._before_cut_latency = None
+            latest.clear()
+            return
+        if change >= self.helped:
+            # It helped a little, or not at all within the noise: hold, and judge afresh.
             latest.clear()
             return
         self._limit_before_cut = self.limit
         self._decrease(ended, self.latency_factor, f"trigger latency grew to {standing:.2f} s")
         self._before_cut_latency = standing
 
-    def _cut_helped(self, standing: float) -> bool:
+    def _change_since_cut(self, standing: float) -> float:
         """
-        Whether the last cut for latency (if it was the last decrease) brought *standing*
-        below ``helped`` times the latency before it.
+        The latency now over the latency before the last cut for latency, if that was the
+        last decrease (else 0: nothing to judge).
 
         That latency is *standing* when the cut was made, unless the server answers first come
         first served: then every trigger sent before the cut answers before any sent after it,
-        and the last of them (their median) show the queue the cut left, which a cut made
-        while the queue still grew did not see. Where answers interleave, those that answered
-        after the cut are only the slowest of their time, and say nothing of a queue.
+        and the last of them show the queue the cut left, which a cut made while the queue
+        still grew did not see; the means of those and of the last *window* compare. Where
+        answers interleave, those sent before the cut that answered after it are only the
+        slowest of their time, and say nothing of a queue.
         """
         before = self._before_cut_latency
         if before is None:
-            return True
+            return 0.0
         if self._stragglers and self._stragglers_late <= self.fifo_share * self._stragglers_first:
-            before = max(before, statistics.median(self._stragglers))
-        return standing < before * self.helped
+            return self._latest.mean / self._stragglers.mean
+        return standing / before
 
     def overloaded(self, *, started: float, now: float, in_flight: int = 0) -> None:
         """
@@ -276,6 +292,12 @@ class LimitRule:
         told.append(overloaded)
         while len(told) > max(self.overload_window, self.slots):
             told.popleft()
+
+    def window_size(self) -> int:
+        """Triggers *standing* is the lowest latency of: ``window``, or ``window_share`` of
+        the limit when that is more (a round trip's answers, not a few of them, must all be slow
+        for a queue)."""
+        return max(self.window, int(self.slots * self.window_share))
 
     def slow_after(self) -> float:
         """Seconds after which a trigger is slower than a healthy one."""
@@ -313,10 +335,49 @@ class LimitRule:
         self.last_reason = why
 
 
-def _push(queue: collections.deque[float], value: float, size: int) -> None:
-    queue.append(value)
-    if len(queue) > size:
-        queue.popleft()
+@attrs.define
+class _Recent:
+    """The last latencies pushed: how many, their mean and their minimum, each in O(1)."""
+
+    _values: collections.deque[float] = attrs.field(factory=collections.deque)
+    _total: float = 0.0
+    # (index, latency), latencies rising: the window's minimum is always first.
+    _lows: collections.deque[tuple[int, float]] = attrs.field(factory=collections.deque)
+    _pushed: int = 0
+
+    def push(self, latency: float, size: int) -> None:
+        """Add *latency*, keeping the last *size* (at least one)."""
+        values, lows = self._values, self._lows
+        values.append(latency)
+        self._total += latency
+        while len(values) > max(1, size):
+            self._total -= values.popleft()
+        index = self._pushed
+        self._pushed += 1
+        while lows and lows[-1][1] >= latency:
+            lows.pop()
+        lows.append((index, latency))
+        while lows[0][0] < self._pushed - len(values):
+            lows.popleft()
+
+    @property
+    def low(self) -> float:
+        """The lowest latency kept (there must be one)."""
+        return self._lows[0][1]
+
+    @property
+    def mean(self) -> float:
+        """The mean of the latencies kept (there must be one)."""
+        return self._total / len(self._values)
+
+    def clear(self) -> None:
+        """Forget every latency."""
+        self._values.clear()
+        self._lows.clear()
+        self._total = 0.0
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 @attrs.define(eq=False)
