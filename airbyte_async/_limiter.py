@@ -15,11 +15,13 @@ multiplicative decrease (AIMD), as TCP does with its congestion window:
   and let the limit climb again. A floor that rose for good is learned sooner, by a decrease
   that did not help (below).
 - *standing* is the lowest latency of the last :meth:`~LimitRule.window_size` triggers
-  (``window``, 16, or a quarter of the limit when that is more: a quarter of a round trip's
+  (``window``, 32, or a quarter of the limit when that is more: a quarter of a round trip's
   answers). A queue at the server slows every trigger, while a server that takes 0.2 to 1 s
-  at random (it waits for the workflow to run the job), or a fault that holds one trigger in
-  twenty, still answers some fast. A moving average took both for a queue and cut the limit
-  to a few triggers; so did a window of 16 when hundreds answered each second.
+  at random (it waits for the workflow to run the job), a network that adds up to 0.8 s to
+  triggers the public API answers in 10 ms, or a fault that holds one trigger in twenty,
+  still answers some fast. A moving average took all of them for a queue and cut the limit
+  to a few triggers; so did a window of 16 when hundreds answered each second, and a slack
+  of 50 ms over a 10 ms baseline.
 - Overload halves the limit, once it is a real share of what the server answers: at least
   ``overload_min`` of the last ``max(overload_window, limit)`` triggers, and ``overload_share``
   of them, were told so. A server or proxy that fails a few requests at random (a 502 here, a
@@ -111,8 +113,8 @@ class LimitRule:
     initial: int = 16
     floor: int = 1
     tolerance: float = 2.0
-    slack: float = 0.05
-    window: int = 16
+    slack: float = 0.1
+    window: int = 32
     window_share: float = 0.25
     overload_factor: float = 0.5
     latency_factor: float = 0.8

@@ -335,6 +335,22 @@ async def test_faults_and_stats_cover_public_routes(session: aiohttp.ClientSessi
     assert problem["title"] == "unexpected-problem" and problem["status"] == 503
 
 
+async def test_a_fault_with_a_method_spares_the_other_methods_of_its_route(
+    session: aiohttp.ClientSession,
+) -> None:
+    """A fault for ``GET`` on ``/public/v1/jobs`` fails the listings and not the triggers that
+    share the path."""
+    fault = Fault(kind="error", route="/public/v1/jobs", method="get", status=503)
+    async with Emulator(airbyte_version="head", connections=1, faults=[fault]) as emu:
+        d = Driver(emu, session)
+        cid = emu.connection_ids[0]
+        job = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
+        await d.call("GET", "/jobs", expect=503)
+        stats = emu.stats()
+    assert stats.jobs_by_connection == {cid: [job["jobId"]]}
+    assert stats.faults_injected == {"error": 1}
+
+
 async def _status(session: aiohttp.ClientSession, url: str, method: str = "GET") -> int:
     async with session.request(method, url, json={} if method == "POST" else None) as response:
         return response.status

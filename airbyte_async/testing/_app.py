@@ -197,7 +197,7 @@ class Http:
         route: str,
     ) -> web.StreamResponse:
         generation = self.generation
-        fault = self.injector.draw(route, _REQUEST_FAULTS)
+        fault = self.injector.draw(route, _REQUEST_FAULTS, request.method)
         if fault is not None:
             self.injector.record(fault.kind)
             early = await self._before(request, fault, generation)

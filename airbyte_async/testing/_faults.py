@@ -66,12 +66,19 @@ def _rate(_: object, attribute: attrs.Attribute[float], value: float) -> None:
         raise ValueError(f"{attribute.name} must be between 0 and 1")
 
 
+def _upper(method: str | None) -> str | None:
+    return None if method is None else method.upper()
+
+
 @attrs.frozen(kw_only=True)
 class Fault:
     """One fault rule. See the module docstring for the kinds and their fields."""
 
     kind: FaultKind = attrs.field()
     route: str = "*"
+    #: The HTTP method it applies to (None: every method), e.g. ``GET`` for the public API's
+    #: ``/jobs`` listings and not its ``POST /jobs`` triggers.
+    method: str | None = attrs.field(default=None, converter=_upper)
     rate: float = attrs.field(default=1.0, validator=_rate)
     status: int | None = None
     retry_after: float | None = None
@@ -104,8 +111,13 @@ class Fault:
             raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
         return cls(**data)
 
-    def applies_to(self, route: str) -> bool:
-        """True when *route* (a spec path such as ``/v1/jobs/get``) matches this fault's glob."""
+    def applies_to(self, route: str, method: str | None = None) -> bool:
+        """
+        True when *route* (a spec path such as ``/v1/jobs/get``) matches this fault's glob, and
+        *method* its method, when it names one.
+        """
+        if self.method is not None and method is not None and method.upper() != self.method:
+            return False
         pattern = self.route
         if pattern != "*" and not pattern.startswith("/"):
             pattern = "/v1/" + pattern
@@ -181,14 +193,14 @@ class FaultInjector:
         rule = next((r for r in self._rules if r.fault is fault), None)
         return low if rule is None else rule.delays.uniform(low, fault.max_delay)
 
-    def draw(self, route: str, kinds: frozenset[str]) -> Fault | None:
+    def draw(self, route: str, kinds: frozenset[str], method: str | None = None) -> Fault | None:
         """
         The fault to apply to a request for *route*, among *kinds*, or None. Every matching
         rule draws, so one rule's outcome does not shift another's sequence.
         """
         chosen = None
         for rule in self._rules:
-            if rule.fault.kind not in kinds or not rule.fault.applies_to(route):
+            if rule.fault.kind not in kinds or not rule.fault.applies_to(route, method):
                 continue
             fires = rule.rng.random() < rule.fault.rate
             if fires and chosen is None and rule.remaining != 0:
