@@ -261,7 +261,8 @@ async def resolve_targets(
     workspaces come from ``connections/get`` for a few ids, or from one listing per workspace
     for many. An id the server does not know is kept (its sync will report the error). An
     empty result raises :class:`InvalidArgumentError` (nothing given) or
-    :class:`NoMatchError` (a selection that matched nothing).
+    :class:`NoMatchError` (a selection that matched nothing); a look-up that fails, its own
+    :class:`~airbyte_async.errors.AirbyteError`.
     """
     if isinstance(connections, Selection):
         return await _select(client, connections)
@@ -287,11 +288,15 @@ async def resolve_targets(
                 known[conn.connection_id] = _target(conn)
     still = [cid for cid in missing if cid not in known]
 
+    failed: list[AirbyteError] = []
+
     async def get_one(cid: str) -> None:
         try:
             known[cid] = _target(await client.connections.get(connection_id=cid))
         except NotFoundError:
             known[cid] = SyncTarget(cid)
+        except AirbyteError as e:
+            failed.append(e)
 
     limiter = anyio.CapacityLimiter(10)
 
@@ -302,6 +307,9 @@ async def resolve_targets(
     async with anyio.create_task_group() as tg:
         for cid in still:
             tg.start_soon(bounded, cid)
+    if failed:
+        # As itself, not in a task group's exception group: callers catch AirbyteError.
+        raise failed[0]
     return [target or known[cid] for cid, target in given.items()]
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async._watch import JobWatcher
-from airbyte_async.errors import InvalidArgumentError, NoMatchError
+from airbyte_async.errors import InvalidArgumentError, NoMatchError, ServerError
 from airbyte_async.models import ConnectionStatus
 from airbyte_async.orchestrator import (
     EventKind,
@@ -20,10 +20,12 @@ from airbyte_async.orchestrator import (
     Outcome,
     Selection,
     SyncEvent,
+    SyncTarget,
+    resolve_targets,
 )
 from airbyte_async.resources._backend import ConfigBackend
 from airbyte_async.resources._public_backend import PublicBackend
-from airbyte_async.testing import Emulator, ManualClock
+from airbyte_async.testing import Emulator, Fault, ManualClock
 from airbyte_async.testing.pytest_plugin import TEST_CANCEL_LATENCY, TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
@@ -186,6 +188,31 @@ async def test_servers_without_batch_listing_are_polled_per_job(start: Start) ->
     assert all(r.ok and r.records_synced for r in results)
     assert by_route.get("/v1/jobs/list_for_workspaces", 0) <= 1
     assert by_route["/v1/jobs/get_light"] >= 5
+
+
+async def test_polls_that_fail_past_their_retries_are_counted_not_raised(start: Start) -> None:
+    """
+    On 0.40, where jobs are polled one by one, 40 answers of 500 to ``jobs/get_light`` (more
+    than its retries) make failed polls, which the watcher counts and outlives: every sync
+    still succeeds, and no exception group escapes the batch.
+    """
+    fault = Fault(kind="error", route="jobs/get_light", status=500, times=40)
+    emu, client = await start(airbyte_version="0.40", connections=5, faults=[fault])
+    results = await _orchestrator(client).run(emu.connection_ids)
+
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 5
+    assert emu.stats().faults_injected == {"error": 40}
+
+
+async def test_a_failed_look_up_of_given_ids_raises_the_error_itself(start: Start) -> None:
+    """Ids the listing did not name are read one by one; a read that fails past its retries
+    raises its own error, not an exception group."""
+    fault = Fault(kind="error", route="connections/get", status=500)
+    emu, client = await start(connections=2, faults=[fault])
+    targets = [SyncTarget(cid) for cid in emu.connection_ids]
+
+    with pytest.raises(ServerError):
+        await resolve_targets(client, targets)
 
 
 async def test_head_servers_with_queued_jobs_work(start: Start) -> None:

@@ -9,7 +9,7 @@ import anyio
 import attrs
 
 from .._backend import JobChanges
-from ..errors import NotFoundError
+from ..errors import AirbyteError, NotFoundError
 from ..models import Job, JobStatus, JobType
 from ._reconcile import jobs_since
 from .connections import Connections
@@ -92,7 +92,13 @@ class ConfigBackend:
         return await self._read_each(snapshots)
 
     async def _read_each(self, snapshots: Collection[Job]) -> dict[int, Job]:
+        """
+        Each job by itself, some at once. A job the server does not know is left out, and so
+        is one whose read failed, unless every read failed: then the first error is raised, as
+        itself (not in a group), for the caller to count a failed poll.
+        """
         found: dict[int, Job] = {}
+        failed: list[AirbyteError] = []
         limiter = anyio.CapacityLimiter(_READS_IN_FLIGHT)
 
         async def one(job_id: int) -> None:
@@ -103,11 +109,16 @@ class ConfigBackend:
                         job = await self.jobs.get(job_id=job_id)
                 except NotFoundError:
                     return
+                except AirbyteError as e:
+                    failed.append(e)
+                    return
             found[job_id] = job
 
         async with anyio.create_task_group() as tg:
             for job in snapshots:
                 tg.start_soon(one, job.id)
+        if failed and not found:
+            raise failed[0]
         return found
 
     async def cancel(self, *, job_id: int) -> Job:
