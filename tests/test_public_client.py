@@ -17,6 +17,7 @@ from airbyte_async._client import resolve_url
 from airbyte_async.errors import (
     InvalidArgumentError,
     NotFoundError,
+    ServerError,
     SyncAlreadyRunningError,
     UnsupportedOperationError,
     error_for,
@@ -41,6 +42,7 @@ from airbyte_async.models import (
 from airbyte_async.models import _public_wire as pw
 from airbyte_async.resources import Connections, Destinations, Jobs, Sources, Workspaces
 from airbyte_async.resources._public import (
+    PAGES_AT_ONCE,
     PublicConnections,
     PublicDestinations,
     PublicJobs,
@@ -518,3 +520,42 @@ async def test_the_escape_hatch_calls_the_public_api(emu: Emulator) -> None:
         listed = await client.request("workspaces", method="GET", idempotent=True)
     assert [w["workspaceId"] for w in listed["data"]] == emu.workspace_ids
     assert dict(emu.stats().requests_by_route) == {"/public/v1/workspaces": 1}
+
+
+async def test_a_long_list_is_read_in_order_several_pages_at_once() -> None:
+    """
+    250 connections: the first page, then pages at offsets 100 to 400 at once (three of them
+    past the end: one short page and two empty ones); every connection once, in the server's
+    order, in five requests rather than three one after another.
+    """
+    async with (
+        Emulator(airbyte_version="head", connections=250) as emu,
+        public_client(emu) as client,
+    ):
+        wid = emu.workspace_ids[0]
+        listed = [c.connection_id async for c in client.connections.list(workspace_id=wid)]
+        requests = emu.stats().requests_by_route["/public/v1/connections"]
+
+    assert listed == emu.connection_ids
+    assert requests == 1 + PAGES_AT_ONCE
+
+
+async def test_a_page_that_fails_raises_after_the_pages_before_it() -> None:
+    """A 500 on every page past the first (beyond its retries): the first page's items come,
+    then the error itself, not an exception group."""
+    fault = Fault(kind="error", route="/public/v1/connections", status=500)
+    listed: list[str] = []
+    async with (
+        Emulator(airbyte_version="head", connections=150) as emu,
+        public_client(emu) as client,
+    ):
+
+        async def collect() -> None:
+            async for connection in client.connections.list(workspace_id=emu.workspace_ids[0]):
+                listed.append(connection.connection_id)
+                emu.set_faults([fault])
+
+        with pytest.raises(ServerError):
+            await collect()
+
+    assert listed == emu.connection_ids[:100]

@@ -22,17 +22,24 @@ The public API differs in ways callers see (public-api-head.yaml, API-FACTS 7):
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, NoReturn, Protocol, TypeVar, Unpack
 
+import anyio
 import attrs
 
 from .._backend import JobChange
 from .._serde import structure, unstructure
 from .._transport import ObjectHook
-from ..errors import ConflictError, InvalidArgumentError, NoMatchError, UnsupportedOperationError
+from ..errors import (
+    AirbyteError,
+    ConflictError,
+    InvalidArgumentError,
+    NoMatchError,
+    UnsupportedOperationError,
+)
 from ..models import (
     AttemptStats,
     BasicSchedule,
@@ -164,6 +171,10 @@ class _Page(Protocol[T_co]):
     def next(self) -> str | None: ...
 
 
+#: Pages of a list read at once once it runs past its first page.
+PAGES_AT_ONCE = 4
+
+
 async def _pages(
     api: PublicCall,
     path: str,
@@ -171,17 +182,48 @@ async def _pages(
     query: Sequence[tuple[str, str]],
     size: int = MAX_PAGE,
 ) -> AsyncIterator[T]:
-    """Every item of a list, by ``limit``/``offset`` built here: the server's ``next`` link
-    drops most filters (``PaginationMapper``)."""
+    """
+    Every item of a list, in order, by ``limit``/``offset`` built here: the server's ``next``
+    link drops most filters (``PaginationMapper``). A list longer than its first page is read
+    :data:`PAGES_AT_ONCE` pages at a time (pages of 100 read one after another kept 2,000
+    connections a second or more from their first sync); the batch that passes its end costs
+    a few requests more. A page that fails raises its error once the pages before it are
+    yielded.
+    """
+
+    async def read(offset: int) -> _Page[T]:
+        return await _read(api, path, cls, [*query, ("limit", str(size)), ("offset", str(offset))])
+
+    batch: list[_Page[T] | AirbyteError] = [await read(0)]
     offset = 0
     while True:
-        paged = [*query, ("limit", str(size)), ("offset", str(offset))]
-        page = await _read(api, path, cls, paged)
-        for item in page.data:
-            yield item
-        if not page.next or len(page.data) < size:
-            return
-        offset += len(page.data)
+        for page in batch:
+            if isinstance(page, AirbyteError):
+                raise page
+            for item in page.data:
+                yield item
+            if not page.next or len(page.data) < size:
+                return
+            offset += len(page.data)
+        batch = await _read_all(read, [offset + n * size for n in range(PAGES_AT_ONCE)])
+
+
+async def _read_all(
+    read: Callable[[int], Awaitable[_Page[T]]], offsets: Sequence[int]
+) -> list[_Page[T] | AirbyteError]:
+    """Each offset's page, read at once; a read that failed stands as its error, in place."""
+    pages: list[_Page[T] | AirbyteError | None] = [None] * len(offsets)
+
+    async def one(index: int) -> None:
+        try:
+            pages[index] = await read(offsets[index])
+        except AirbyteError as e:
+            pages[index] = e
+
+    async with anyio.create_task_group() as tg:
+        for index in range(len(offsets)):
+            tg.start_soon(one, index)
+    return [page for page in pages if page is not None]
 
 
 # -- conversions ------------------------------------------------------------------------------
