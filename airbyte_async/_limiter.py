@@ -130,7 +130,8 @@ class LimitRule:
     #: The limit in force, a float so that additive steps below 1 add up.
     limit: float = attrs.field(init=False)
     slow_start: bool = attrs.field(init=False, default=True)
-    #: The lowest latency of the last *window* triggers judged since the last decrease.
+    #: The lowest latency of the last :meth:`window_size` triggers judged since the last
+    #: decrease.
     standing: float | None = attrs.field(init=False, default=None)
     #: Why the limit last went down, for the log and events.
     last_reason: str = attrs.field(init=False, default="")
@@ -146,9 +147,9 @@ class LimitRule:
     #: *standing* when the limit last went down for latency; None once that cut is judged,
     #: or after any other change.
     _before_cut_latency: float | None = attrs.field(init=False, default=None)
-    #: Latencies of the last *window* triggers sent before the cut and answered after it, but
+    #: The last :meth:`window_size` triggers sent before the cut and answered after it, but
     #: before any sent after it; how many answered before and after the first sent after it
-    #: (see :meth:`_cut_helped`).
+    #: (see :meth:`_change_since_cut`).
     _stragglers: _Recent = attrs.field(init=False, factory=lambda: _Recent())
     _stragglers_first: int = attrs.field(init=False, default=0)
     _stragglers_late: int = attrs.field(init=False, default=0)
@@ -257,7 +258,7 @@ class LimitRule:
         That latency is *standing* when the cut was made, unless the server answers first come
         first served: then every trigger sent before the cut answers before any sent after it,
         and the last of them show the queue the cut left, which a cut made while the queue
-        still grew did not see; the means of those and of the last *window* compare. Where
+        still grew did not see; the means of those and of the window compare. Where
         answers interleave, those sent before the cut that answered after it are only the
         slowest of their time, and say nothing of a queue.
         """
