@@ -336,3 +336,10 @@ async def test_ground_truth_stats_endpoint_is_never_faulted(
         stats = await response.json()
     assert stats["faults_injected"] == {"error": 1}
     assert stats["requests_by_route"] == {"/v1/workspaces/list": 1}
+
+
+@pytest.mark.parametrize("method", [5, "", "GET /jobs"])
+def test_a_fault_method_that_is_not_an_http_method_is_refused(method: object) -> None:
+    """A fault's method is a method name; anything else says so."""
+    with pytest.raises(ValueError, match="HTTP method"):
+        Fault.from_dict({"kind": "error", "method": method})

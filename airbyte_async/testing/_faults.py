@@ -66,8 +66,12 @@ def _rate(_: object, attribute: attrs.Attribute[float], value: float) -> None:
         raise ValueError(f"{attribute.name} must be between 0 and 1")
 
 
-def _upper(method: str | None) -> str | None:
-    return None if method is None else method.upper()
+def _upper(method: object) -> str | None:
+    if method is None:
+        return None
+    if not isinstance(method, str) or not method.isalpha():
+        raise ValueError(f"a fault's method must be an HTTP method such as GET, got {method!r}")
+    return method.upper()
 
 
 @attrs.frozen(kw_only=True)
