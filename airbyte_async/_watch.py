@@ -33,6 +33,9 @@ log = logging.getLogger("airbyte_async")
 #: Seconds of recent job ends the poll pace is computed from.
 _RATE_WINDOW = 3.0
 
+#: Job ids a warning names at most: a lag that hides hundreds of ends is one line, not a page.
+_IDS_SHOWN = 10
+
 
 @attrs.define(eq=False)
 class Watch:
@@ -318,10 +321,13 @@ class JobWatcher:
     def _widen(self, hidden: list[int]) -> None:
         before = self.overlap
         self.overlap = min(self.max_overlap, max(1.0, 4 * before))
+        shown = ", ".join(map(str, hidden[:_IDS_SHOWN]))
+        if len(hidden) > _IDS_SHOWN:
+            shown += f" and {len(hidden) - _IDS_SHOWN} more"
         log.warning(
             "jobs %s had ended unseen by the listings (the server stamps an end before it "
             "shows it): windows now overlap by %.1f s (%.1f s before)",
-            ", ".join(map(str, hidden)),
+            shown,
             self.overlap,
             before,
         )

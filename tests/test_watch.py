@@ -557,3 +557,18 @@ async def test_an_end_read_after_the_window_began_does_not_widen_it(emu: Emulato
     assert watch.job.status is JobStatus.SUCCEEDED
     assert watch.rechecked is not None
     assert watcher.overlap == 0.1
+
+
+async def test_a_lag_warning_names_ten_jobs_and_counts_the_rest(
+    client: AirbyteClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Hundreds of hidden ends make one short warning line, not a page of job ids."""
+    watcher = JobWatcher(_backend(client))
+    watcher._since = 0.0
+    with caplog.at_level("WARNING", logger="airbyte_async"):
+        watcher._widen(list(range(100, 140)))
+
+    (record,) = caplog.records
+    message = record.getMessage()
+    assert message.startswith("jobs 100, 101, 102, 103, 104, 105, 106, 107, 108, 109 and 30 more")
+    assert "110" not in message
