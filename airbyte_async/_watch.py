@@ -23,6 +23,7 @@ import anyio
 import attrs
 
 from ._backend import JobChanges, SyncBackend, workspaces_of
+from ._retry import is_retryable
 from .errors import AirbyteError, NotFoundError
 from .models import Job, JobStatus
 
@@ -32,6 +33,10 @@ log = logging.getLogger("airbyte_async")
 
 #: Seconds of recent job ends the poll pace is computed from.
 _RATE_WINDOW = 3.0
+
+#: The longest pause between polls that fail in a row: a server back from a restart is seen
+#: within seconds, and one request every ten seconds costs a server that is away nothing.
+_OUTAGE_MAX_PAUSE = 10.0
 
 #: Job ids a warning names at most: a lag that hides hundreds of ends is one line, not a page.
 _IDS_SHOWN = 10
@@ -81,8 +86,15 @@ class JobWatcher:
     and the main window never reaches back for them (a trigger's answer comes a round trip
     after its job began, so nearly every job would pull every window back that far).
     Unless *all_statuses*, both ask for final jobs only: watches then learn nothing of
-    ``running``, and each poll carries half as much. After *max_failures* polls in a row fail,
-    every watch ends with the last error.
+    ``running``, and each poll carries half as much.
+
+    Jobs run on while the server's API is away (a restart, an upgrade): polls that fail on
+    errors that may pass (the network, a 5xx that is retried, 429) are waited out for up to
+    *max_outage* seconds from the first failure in the row, each failed poll followed by a
+    longer pause (half a second, doubling up to ten seconds); the first listing after it
+    covers every end it hid. Polls that fail otherwise (a 401, a 422) end every watch with the
+    last error once *max_failures* have failed in a row, as do polls still failing after
+    *max_outage*.
 
     A listing by update time misses an end that the server stamps earlier than it shows it
     (Airbyte takes the time before the transaction that writes the status commits), by more
@@ -118,6 +130,7 @@ class JobWatcher:
     probe_max: float = 8.0
     probe_reach: float = 2.0
     max_failures: int = 10
+    max_outage: float = 600.0
     all_statuses: bool = False
     #: Syncs not yet triggered that wait for a slot an end would free.
     waiting: int = 0
@@ -152,6 +165,8 @@ class JobWatcher:
     _ends_from: float = attrs.field(init=False, default=0.0)
     _newest_stamp: float = attrs.field(init=False, default=0.0)
     _failures: int = attrs.field(init=False, default=0)
+    #: When the polls failing in a row began to fail (:func:`time.monotonic`).
+    _failing_since: float = attrs.field(init=False, default=0.0)
     _rng: random.Random = attrs.field(init=False, factory=random.Random)
 
     def watch(self, job: Job, workspace_id: str | None, *, live_at: float | None = None) -> Watch:
@@ -232,19 +247,38 @@ class JobWatcher:
                 await self._wake.wait()
                 last = time.monotonic()
             # The interval runs from the previous poll's start: a slow answer is not added to it.
-            await anyio.sleep(max(0.0, last + self.interval() - time.monotonic()))
+            pause = max(self.interval(), self._backoff())
+            await anyio.sleep(max(0.0, last + pause - time.monotonic()))
             if not self._watches:
                 continue
             last = time.monotonic()
             try:
                 await self.poll()
             except AirbyteError as e:
-                self._failures += 1
-                log.warning("polling jobs failed (%d in a row): %s", self._failures, e)
-                if self._failures >= self.max_failures:
-                    self._fail_all(e)
+                self._failed(e, last)
             else:
                 self._failures = 0
+
+    def _failed(self, error: AirbyteError, began: float) -> None:
+        """Count a failed poll that began at *began*; end every watch if it is time to give up."""
+        self._failures += 1
+        if self._failures == 1:
+            self._failing_since = began
+        failing = time.monotonic() - self._failing_since
+        log.warning(
+            "polling jobs failed (%d in a row, for %.0f s): %s", self._failures, failing, error
+        )
+        if failing >= self.max_outage or (
+            self._failures >= self.max_failures and not is_retryable(error, idempotent=True)
+        ):
+            self._fail_all(error)
+
+    def _backoff(self) -> float:
+        """The least pause before the next poll after failed ones: none after a success."""
+        if not self._failures:
+            return 0.0
+        pause = min(_OUTAGE_MAX_PAUSE, 0.5 * 2.0 ** min(self._failures - 1, 16))
+        return pause * self._rng.uniform(0.75, 1.0)
 
     async def poll(self) -> None:
         """One poll cycle over every watched job."""

@@ -450,6 +450,10 @@ class Orchestrator:
     With *log_tail*, a failed sync's result carries the last *log_tail* lines of its log (one
     ``jobs/get`` with logs per failure).
 
+    A server that is away for a while (a restart, an upgrade) does not fail the syncs it runs:
+    failed polls are waited out for up to ten minutes (see
+    :class:`~airbyte_async._watch.JobWatcher`), within *timeout* and *sync_timeout*.
+
     Triggers in flight start at 16 and follow the server (:mod:`airbyte_async._limiter`): up
     while their latency stays flat, down when it grows or the server answers 429, 502, 503 or
     504, never above *max_triggers* (default: *max_running*). *adaptive_triggers* False holds

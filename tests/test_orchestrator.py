@@ -204,6 +204,36 @@ async def test_polls_that_fail_past_their_retries_are_counted_not_raised(start: 
     assert emu.stats().faults_injected == {"error": 40}
 
 
+async def test_syncs_outlive_a_server_restart_longer_than_ten_failed_polls(start: Start) -> None:
+    """
+    The server's API restarts while its syncs run and refuses connections for three seconds,
+    long enough for more than ten polls to fail (their retries take no time here): the
+    watcher waits it out, and every sync ends as the server says, not as an error.
+    """
+    emu, client = await start(connections=3, sync_duration=(1.0, 1.5))
+    triggered: list[SyncEvent] = []
+    watched = anyio.Event()
+
+    def on_event(event: SyncEvent) -> None:
+        if event.kind is EventKind.TRIGGERED:
+            triggered.append(event)
+            if len(triggered) == 3:
+                watched.set()
+
+    async with anyio.create_task_group() as tg:
+
+        async def restart_once_every_job_is_watched() -> None:
+            with anyio.fail_after(10):
+                await watched.wait()
+            await emu.restart(downtime=3.0)
+
+        tg.start_soon(restart_once_every_job_is_watched)
+        results = await _orchestrator(client, on_event=on_event).run(emu.connection_ids)
+
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 3
+    assert emu.stats().restarts == 1
+
+
 async def test_a_failed_look_up_of_given_ids_raises_the_error_itself(start: Start) -> None:
     """Ids the listing did not name are read one by one; a read that fails past its retries
     raises its own error, not an exception group."""

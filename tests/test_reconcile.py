@@ -265,7 +265,10 @@ async def test_rounds_of_ambiguous_failures_without_a_job_end_in_the_last_error(
 
 
 async def test_a_failed_listing_never_triggers_again(airbyte_emulator_factory: Factory) -> None:
-    """If the jobs cannot be listed, the trigger's own error is raised with a note; no retry."""
+    """
+    If the jobs cannot be listed within the patience, the trigger's own error is raised with
+    a note; no retry.
+    """
     emu = await one_connection(
         airbyte_emulator_factory,
         {"kind": "hang_after", "times": 1},
@@ -278,11 +281,55 @@ async def test_a_failed_listing_never_triggers_again(airbyte_emulator_factory: F
     )
     async with client_for(emu, timeout=0.25) as client:
         with pytest.raises(RequestTimeoutError) as caught:
-            await trigger(client, emu.connection_ids[0])
+            await trigger(client, emu.connection_ids[0], settle_patience=0.5)
 
     assert requests_to(emu, SYNC) == 1
     assert len(jobs_of(emu)) == 1
     assert any("could not check whether it started a job" in n for n in caught.value.__notes__)
+
+
+async def test_a_job_hidden_by_an_outage_longer_than_the_rounds_is_still_found(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """
+    The trigger's answer is lost and the listings fail for longer than its rounds (a server
+    restarting): it keeps looking, within its patience, and adopts the job once a listing
+    answers, instead of leaving its caller to guess.
+    """
+    emu = await one_connection(airbyte_emulator_factory)
+    emu.set_faults(
+        [
+            {"kind": "hang_after", "route": SYNC, "times": 1},
+            {"kind": "error", "status": 503, "route": "jobs/list", "times": 8},
+        ]
+    )
+    async with client_for(emu, timeout=0.25) as client:
+        job = await trigger(client, emu.connection_ids[0], rounds=2)
+
+    assert jobs_of(emu) == [job.id]
+    assert requests_to(emu, SYNC) == 1
+
+
+async def test_past_its_rounds_a_trigger_only_looks(airbyte_emulator_factory: Factory) -> None:
+    """
+    Rounds past *rounds* settle the last attempt and never send the trigger again: a listing
+    that finds no job then ends the call with the trigger's error, with no note (no job
+    started).
+    """
+    emu = await one_connection(airbyte_emulator_factory, {"kind": "error", "status": 502})
+    emu.set_faults(
+        [
+            {"kind": "error", "status": 502, "route": SYNC},
+            {"kind": "error", "status": 503, "route": "jobs/list", "times": 3},
+        ]
+    )
+    async with client_for(emu) as client:
+        with pytest.raises(ServerError) as caught:
+            await trigger(client, emu.connection_ids[0], rounds=1)
+
+    assert jobs_of(emu) == []
+    assert requests_to(emu, SYNC) == 1
+    assert not getattr(caught.value, "__notes__", [])
 
 
 async def test_a_final_error_is_raised_without_looking_for_a_job(

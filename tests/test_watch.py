@@ -15,6 +15,7 @@ from client_support import FastClock, client_for
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async._backend import SyncBackend
 from airbyte_async._watch import JobWatcher, Watch
+from airbyte_async.errors import APIError
 from airbyte_async.models import JobStatus
 from airbyte_async.orchestrator import Orchestrator, Outcome, SyncResult
 from airbyte_async.resources._backend import ConfigBackend
@@ -572,3 +573,43 @@ async def test_a_lag_warning_names_ten_jobs_and_counts_the_rest(
     message = record.getMessage()
     assert message.startswith("jobs 100, 101, 102, 103, 104, 105, 106, 107, 108, 109 and 30 more")
     assert "110" not in message
+
+
+async def _watch_through(emu: Emulator, client: AirbyteClient, watcher: JobWatcher) -> Watch:
+    """Trigger the emulator's first connection and watch its job until the watch is done."""
+    backend = watcher.backend
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(watcher.run)
+        job = await backend.trigger(connection_id=emu.connection_ids[0])
+        watch = watcher.watch(job, emu.workspace_ids[0])
+        with anyio.fail_after(10):
+            await watch.done.wait()
+        tg.cancel_scope.cancel()
+    return watch
+
+
+async def test_polls_failing_on_an_error_that_will_not_pass_end_the_watches(
+    emu: Emulator, client: AirbyteClient
+) -> None:
+    """A listing that answers 501 (not retried) ends every watch after *max_failures* polls."""
+    emu.set_faults([{"kind": "error", "status": 501, "route": "jobs/list_for_workspaces"}])
+    watcher = JobWatcher(_backend(client), min_interval=0.01, max_failures=3)
+    watch = await _watch_through(emu, client, watcher)
+
+    assert isinstance(watch.error, APIError) and watch.error.status == 501
+    assert watch.job.status is JobStatus.RUNNING
+    assert emu.stats().requests_by_route["/v1/jobs/list_for_workspaces"] == 3
+
+
+async def test_an_outage_past_max_outage_ends_the_watches(
+    emu: Emulator, client: AirbyteClient
+) -> None:
+    """Polls failing on errors that may pass are waited out only for *max_outage* seconds."""
+    emu.set_faults([{"kind": "error", "status": 503, "route": "jobs/list_for_workspaces"}])
+    watcher = JobWatcher(_backend(client), min_interval=0.01, max_failures=1, max_outage=1.0)
+    began = anyio.current_time()
+    watch = await _watch_through(emu, client, watcher)
+
+    assert isinstance(watch.error, APIError) and watch.error.status == 503
+    assert anyio.current_time() - began >= 1.0
+    assert watcher.polls >= 3

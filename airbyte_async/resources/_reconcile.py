@@ -54,6 +54,12 @@ _SKEW = 2.0
 #: How many of the connection's newest jobs are looked at.
 _PAGE = 10
 
+#: Seconds from the first attempt during which a trigger that may have started a job keeps
+#: looking for it, past its rounds, while the look fails on errors that may pass: giving up
+#: then would leave the caller to guess, and a guess that triggers again may start a second
+#: sync. Long enough for a server restart or upgrade.
+SETTLE_PATIENCE = 300.0
+
 
 def is_ambiguous(exc: BaseException) -> bool:
     """True when *exc* leaves open whether the server acted on the request."""
@@ -122,6 +128,7 @@ async def trigger_exactly_once(
     job_type: JobType,
     rounds: int = 6,
     read: Callable[[Any], Job] | None = None,
+    settle_patience: float = SETTLE_PATIENCE,
 ) -> Job:
     """
     Call *route* (``connections/sync`` or ``connections/reset``) so that at most one job starts,
@@ -131,7 +138,9 @@ async def trigger_exactly_once(
     failure that may have started a job, the next rounds look for that job (and adopt it)
     until a listing succeeds, and only a listing that finds none lets the trigger go again.
     Rounds after a transient failure (the network, 5xx, 429, on the trigger or the listing)
-    wait a little longer each time, so that a server restart is waited out, not hammered.
+    wait a little longer each time (up to eight seconds), so that a server restart is waited
+    out, not hammered. While an attempt's job has not been looked for, rounds that only look
+    for it go on past *rounds*, for up to *settle_patience* seconds from the first attempt.
 
     *clock* is the client's :class:`~airbyte_async._throttle.ServerClock`, which every answer
     (the listing's included) updates. Raises
@@ -152,9 +161,11 @@ async def trigger_exactly_once(
     unsettled = False  # ...and it has not been looked for since
     started = False  # an attempt certainly started one
     last: AirbyteError | None = None
-    for round_ in range(rounds):
+    round_ = 0
+    while round_ < rounds or (unsettled and time.monotonic() - began < settle_patience):
         if round_:
             await anyio.sleep(_pause(round_))
+        round_ += 1
         if unsettled:
             try:
                 job = await _job_since(jobs, clock, connection_id, job_type, began)
@@ -169,7 +180,8 @@ async def trigger_exactly_once(
                 log.info("adopted job %d created by an uncertain %s", job.id, route)
                 return job
             unsettled = False
-            if started:
+            # Past its rounds, a round only looks: it never triggers again.
+            if started or round_ > rounds:
                 break
             log.info("no job from the uncertain %s for %s: triggering again", route, connection_id)
         try:
