@@ -204,8 +204,10 @@ class Connections:
 
         Triggering is not idempotent: after a failure that leaves open whether the server acted
         (timeout, lost connection, 5xx), the connection's new job is looked up and adopted
-        instead of triggering again (see :mod:`airbyte_async.resources._reconcile`). Raises
-        :class:`~airbyte_async.errors.SyncAlreadyRunningError` when a job was already running.
+        instead of triggering again (see :mod:`airbyte_async.resources._reconcile`); while the
+        server cannot be asked (a restart), it is asked again for up to five minutes before the
+        call gives up. Raises :class:`~airbyte_async.errors.SyncAlreadyRunningError` when a job
+        was already running.
         """
         return await self._trigger("connections/sync", connection_id, JobType.SYNC)
 
