@@ -9,13 +9,14 @@ from typing import Any
 import anyio
 import pytest
 import stamina
-from client_support import SkewedClock, UnsetClock, client_for, requests_to
+from client_support import SkewedClock, UnsetClock, client_for, closed_port, requests_to
 from emulator_support import jobs_created
 from yarl import URL
 
-from airbyte_async import AirbyteClient, RetryPolicy
+from airbyte_async import AirbyteClient, NoAuth, RetryPolicy
 from airbyte_async._throttle import ServerClock
 from airbyte_async.errors import (
+    ConnectError,
     InvalidArgumentError,
     NotFoundError,
     RequestTimeoutError,
@@ -308,6 +309,54 @@ async def test_a_job_hidden_by_an_outage_longer_than_the_rounds_is_still_found(
 
     assert jobs_of(emu) == [job.id]
     assert requests_to(emu, SYNC) == 1
+
+
+async def test_looks_the_server_could_not_answer_use_up_no_round(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """
+    A trigger lost before the server acted, then looks that fail for longer than the rounds
+    (a restart): once a look answers that no job exists, the trigger is sent once more and
+    its job returned, instead of the lost attempt's error.
+    """
+    emu = await one_connection(airbyte_emulator_factory)
+    emu.set_faults(
+        [
+            {"kind": "reset_before", "route": SYNC, "times": 1},
+            {"kind": "error", "status": 503, "route": "jobs/list", "times": 15},
+        ]
+    )
+    async with client_for(emu) as client:
+        job = await trigger(client, emu.connection_ids[0], rounds=2)
+
+    assert jobs_of(emu) == [job.id]
+    assert requests_to(emu, SYNC) == 2
+
+
+async def test_a_trigger_that_cannot_reach_a_server_that_answered_before_waits_it_out(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """
+    The server restarts and refuses connections for longer than the trigger's rounds take:
+    attempts that never reached it use up no round, and the trigger starts its one job once
+    the server is back.
+    """
+    emu = await one_connection(airbyte_emulator_factory)
+    async with client_for(emu) as client, anyio.create_task_group() as tg:
+        await client.health()
+        tg.start_soon(partial(emu.restart, downtime=1.0))
+        await anyio.sleep(0.05)
+        job = await trigger(client, emu.connection_ids[0], rounds=2)
+
+    assert jobs_of(emu) == [job.id]
+
+
+async def test_a_server_never_reached_is_given_up_after_the_rounds() -> None:
+    """A server that never answered (a wrong address, say) gets *rounds* rounds, no patience."""
+    client = AirbyteClient(f"http://127.0.0.1:{closed_port()}", auth=NoAuth(), env={}, api="config")
+    async with client:
+        with anyio.fail_after(5), pytest.raises(ConnectError):
+            await trigger(client, "00000000-0000-4000-8000-000000000000", rounds=2)
 
 
 async def test_past_its_rounds_a_trigger_only_looks(airbyte_emulator_factory: Factory) -> None:

@@ -139,8 +139,10 @@ async def trigger_exactly_once(
     until a listing succeeds, and only a listing that finds none lets the trigger go again.
     Rounds after a transient failure (the network, 5xx, 429, on the trigger or the listing)
     wait a little longer each time (up to eight seconds), so that a server restart is waited
-    out, not hammered. While an attempt's job has not been looked for, rounds that only look
-    for it go on past *rounds*, for up to *settle_patience* seconds from the first attempt.
+    out, not hammered. For *settle_patience* seconds from the first attempt, a look that
+    fails so, and a trigger that never reached a server which had answered before, use up no
+    round, and rounds that only look for an attempt's job go on past *rounds*: a server
+    restart ends with the job found, or the trigger sent once more.
 
     *clock* is the client's :class:`~airbyte_async._throttle.ServerClock`, which every answer
     (the listing's included) updates. Raises
@@ -161,10 +163,12 @@ async def trigger_exactly_once(
     unsettled = False  # ...and it has not been looked for since
     started = False  # an attempt certainly started one
     last: AirbyteError | None = None
-    round_ = 0
+    tries = 0  # every round, for the pause before the next
+    round_ = 0  # the rounds that count: all but looks the server could not answer in time
     while round_ < rounds or (unsettled and time.monotonic() - began < settle_patience):
-        if round_:
-            await anyio.sleep(_pause(round_))
+        if tries:
+            await anyio.sleep(_pause(tries))
+        tries += 1
         round_ += 1
         if unsettled:
             try:
@@ -175,6 +179,8 @@ async def trigger_exactly_once(
                     last.add_note(f"could not check whether it started a job: {err}")
                     raise last from err
                 log.info("looking for the job of an uncertain %s failed: %s", route, err)
+                if time.monotonic() - began < settle_patience:
+                    round_ -= 1  # a server that is away (a restart) uses up no round
                 continue
             if job is not None:
                 log.info("adopted job %d created by an uncertain %s", job.id, route)
@@ -205,6 +211,10 @@ async def trigger_exactly_once(
                 log.info("%s for %s failed uncertainly (%s)", route, connection_id, e)
                 may_have_started = unsettled = True
                 started = started or certain
+            elif clock.observed and time.monotonic() - began < settle_patience:
+                # It never reached a server that has answered before: away (a restart), and
+                # this attempt did nothing. (A server never reached may be a wrong address.)
+                round_ -= 1
     assert last is not None
     if unsettled:
         last.add_note("could not check whether it started a job")
