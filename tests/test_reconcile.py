@@ -56,6 +56,19 @@ async def one_connection(factory: Factory, *faults: dict[str, Any], **kwargs: An
     return await factory(faults=[{"route": SYNC, **f} for f in faults], **options)
 
 
+async def lost_trigger_then_failing_looks(factory: Factory, lost: str, failures: int) -> Emulator:
+    """One connection whose first trigger is lost by the fault *lost*, and whose first
+    *failures* job listings answer 503 (the client retries each listing five times)."""
+    emu = await one_connection(factory)
+    emu.set_faults(
+        [
+            {"kind": lost, "route": SYNC, "times": 1},
+            {"kind": "error", "status": 503, "route": "jobs/list", "times": failures},
+        ]
+    )
+    return emu
+
+
 def jobs_of(emu: Emulator) -> list[int]:
     """The ids of the jobs the emulator created for its one connection (the ground truth)."""
     return list(emu.stats().jobs_by_connection.get(emu.connection_ids[0], []))
@@ -297,13 +310,7 @@ async def test_a_job_hidden_by_an_outage_longer_than_the_rounds_is_still_found(
     restarting): it keeps looking, within its patience, and adopts the job once a listing
     answers, instead of leaving its caller to guess.
     """
-    emu = await one_connection(airbyte_emulator_factory)
-    emu.set_faults(
-        [
-            {"kind": "hang_after", "route": SYNC, "times": 1},
-            {"kind": "error", "status": 503, "route": "jobs/list", "times": 8},
-        ]
-    )
+    emu = await lost_trigger_then_failing_looks(airbyte_emulator_factory, "hang_after", 8)
     async with client_for(emu, timeout=0.25) as client:
         job = await trigger(client, emu.connection_ids[0], rounds=2)
 
@@ -319,13 +326,7 @@ async def test_looks_the_server_could_not_answer_use_up_no_round(
     (a restart): once a look answers that no job exists, the trigger is sent once more and
     its job returned, instead of the lost attempt's error.
     """
-    emu = await one_connection(airbyte_emulator_factory)
-    emu.set_faults(
-        [
-            {"kind": "reset_before", "route": SYNC, "times": 1},
-            {"kind": "error", "status": 503, "route": "jobs/list", "times": 15},
-        ]
-    )
+    emu = await lost_trigger_then_failing_looks(airbyte_emulator_factory, "reset_before", 15)
     async with client_for(emu) as client:
         job = await trigger(client, emu.connection_ids[0], rounds=2)
 
