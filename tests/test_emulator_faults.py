@@ -268,6 +268,26 @@ async def test_restart_with_downtime_refuses_connections_meanwhile(
     assert (await post(http, emu, "workspaces/get", ws))[0] == 200
 
 
+async def test_a_sync_runs_on_and_ends_while_the_api_is_down(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    A restart stops the API, not the syncs: they run in workload pods of their own, apart from
+    the server (docs.airbyte.com/understanding-airbyte/jobs; ``airbyte-server`` and
+    ``airbyte-worker`` are separate services). A sync due to end during the downtime is read
+    afterwards as it ended, stamped within the downtime.
+    """
+    emu, body = await one_connection(airbyte_emulator_factory, trigger_latency=0.0)
+    emu.set_sync_plan(body["connectionId"], duration=0.3)
+    status, _, _, started = await post(http, emu, SYNC, body)
+    assert status == 200
+    await emu.restart(downtime=1.5)
+    _, _, _, read = await post(http, emu, "jobs/get", {"id": started["job"]["id"]})
+
+    assert read["job"]["status"] == "succeeded"
+    assert read["job"]["updatedAt"] <= started["job"]["createdAt"] + 1
+
+
 async def test_faults_switched_off_during_a_restart_leave_the_server_up(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
