@@ -129,6 +129,9 @@ class Http:
     reset_stats: Callable[[], None]
     #: Bumped by every restart; a request that outlives one does not act.
     generation: int = 0
+    #: True while a restart's downtime lasts: a request on a connection that slipped through
+    #: (accepted as the server went down) has its connection reset, as a dead server's would.
+    down: bool = False
     #: False: the Config API's routes are not there (an ingress's 404), only the public API's.
     config_api: bool = True
     public: PublicApi = attrs.field(
@@ -173,6 +176,9 @@ class Http:
     ) -> web.StreamResponse:
         if request.path.startswith("/_emulator/"):
             return await handler(request)
+        if self.down:
+            abort(request)
+            return web.Response()
         route = route_key(request.path)
         raw = await request.read()
         parsed: Any = None

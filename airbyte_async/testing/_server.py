@@ -433,12 +433,16 @@ class Emulator:
         self._observer.restarts += 1
         with anyio.CancelScope(shield=True):
             if downtime > 0:
+                self._http.down = True
                 await self._site.stop()
             if runner.server is not None:
                 for connection in runner.server.connections:
                     reset_transport(connection.transport)
             if downtime > 0:
-                await anyio.sleep(downtime)
+                try:
+                    await anyio.sleep(downtime)
+                finally:
+                    self._http.down = False
                 self._site = web.TCPSite(runner, self.host, self._bound_port, reuse_address=True)
                 await self._site.start()
 
