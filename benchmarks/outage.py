@@ -3,11 +3,13 @@ Server outages in the middle of a batch: what each sync's result says once the s
 
 Each row runs a batch against a fresh emulator (in this process) whose API restarts and
 refuses connections for ``downtime`` seconds, ``at`` seconds after the batch began, as a
-restart or an upgrade of Airbyte's server would; the syncs keep running meanwhile, as they do
-on Airbyte, whose syncs run apart from its server. Syncs take a seeded 2 to 5 s, triggers
-0.2 s. The table gives the batch's time, its outcomes, and the checks against the emulator's
-ground truth: duplicated syncs, connections never synced, and results whose outcome is not
-the job's real status (an ``error`` result for a job that ran counts there).
+restart or an upgrade of Airbyte's server would (or, for "proxy 502s", whose every answer is
+a proxy's 502 meanwhile, as nginx answers while the server behind it restarts); the syncs
+keep running meanwhile, as they do on Airbyte, whose syncs run apart from its server. Syncs
+take a seeded 2 to 5 s, triggers 0.2 s. The table gives the batch's time, its outcomes, and
+the checks against the emulator's ground truth: duplicated syncs, connections never synced,
+and results whose outcome is not the job's real status (an ``error`` result for a job that
+ran counts there).
 
     python benchmarks/outage.py
     python benchmarks/outage.py --scenario "mid batch"
@@ -52,12 +54,15 @@ class Scenario:
     max_running: int
     at: float
     downtime: float
+    #: "restart": connections refused; "proxy": a proxy in front answers 502 to everything.
+    kind: str = "restart"
 
 
 SCENARIOS = (
     Scenario("first wave", "config", 400, 400, 0.3, 30.0),
     Scenario("mid batch", "config", 300, 100, 3.0, 60.0),
     Scenario("public API", "public", 300, 300, 0.5, 30.0),
+    Scenario("proxy 502s", "config", 300, 100, 3.0, 30.0, kind="proxy"),
 )
 
 
@@ -80,7 +85,12 @@ async def run(scenario: Scenario, seed: int) -> dict[str, Any]:
 
             async def outage() -> None:
                 await anyio.sleep(scenario.at)
-                await emulator.restart(downtime=scenario.downtime)
+                if scenario.kind == "restart":
+                    await emulator.restart(downtime=scenario.downtime)
+                    return
+                emulator.set_faults([{"kind": "proxy_error", "status": 502}])
+                await anyio.sleep(scenario.downtime)
+                emulator.set_faults(None)
 
             tg.start_soon(outage)
             results = await orchestrator.run(Selection(all_workspaces=True))
