@@ -19,6 +19,9 @@ The policy in one screen:
   would end past :attr:`RetryPolicy.total_timeout`.
 - A client-wide :class:`RetryBudget` stops an outage from turning into a retry storm: each retry
   spends a token, each success refills a fraction of one.
+- Past one call, reads that wait for jobs (a job's :meth:`~airbyte_async.resources.jobs.Jobs.wait`,
+  the orchestrator's polls) wait out an :class:`Outage`: the jobs run on while the server's API
+  is away, so failures that may pass are tried again for up to ten minutes.
 
 :func:`decide` (pure) is the only place that counts attempts, watches the deadline and spends
 the budget; :func:`retry_call` is the only loop that follows it. A first attempt never enters
@@ -52,6 +55,7 @@ from .errors import (
 __all__ = [
     "TOKEN_ROUTE",
     "Decision",
+    "Outage",
     "RetryBudget",
     "RetryPolicy",
     "decide",
@@ -178,6 +182,54 @@ class RetryBudget:
         """Give back part of a token after a successful call."""
         if self.tokens < self.capacity:
             self.tokens = min(self.capacity, self.tokens + self.refill)
+
+
+#: Seconds a wait for jobs outlasts reads failing in a row on errors that may pass.
+MAX_OUTAGE = 600.0
+#: The longest pause between such reads: a server back from a restart is seen within seconds,
+#: and one request every ten seconds costs a server that is away nothing.
+_OUTAGE_MAX_PAUSE = 10.0
+
+
+@attrs.define
+class Outage:
+    """
+    Reads of jobs failing in a row while the server's API is away (a restart, an upgrade):
+    how long they have failed, and how long to pause before the next one (half a second,
+    doubling up to ten seconds, jittered). :meth:`over` once they have failed for *limit*
+    seconds from the start of the first failed read.
+    """
+
+    limit: float = MAX_OUTAGE
+    failures: int = attrs.field(init=False, default=0)
+    _since: float = attrs.field(init=False, default=0.0)
+    _rng: random.Random = attrs.field(init=False, factory=random.Random)
+
+    def failed(self, began: float) -> None:
+        """Count a read that began at monotonic *began* and failed."""
+        self.failures += 1
+        if self.failures == 1:
+            self._since = began
+
+    def ended(self) -> None:
+        """A read succeeded: the outage, if any, is over."""
+        self.failures = 0
+
+    @property
+    def lasted(self) -> float:
+        """Seconds since the first failed read of the row began (0 when none failed)."""
+        return time.monotonic() - self._since if self.failures else 0.0
+
+    def over(self) -> bool:
+        """True once the reads have failed for *limit* seconds."""
+        return bool(self.failures) and self.lasted >= self.limit
+
+    def pause(self) -> float:
+        """The least pause before the next read: none when the last one succeeded."""
+        if not self.failures:
+            return 0.0
+        pause = min(_OUTAGE_MAX_PAUSE, 0.5 * 2.0 ** min(self.failures - 1, 16))
+        return pause * self._rng.uniform(0.75, 1.0)
 
 
 @attrs.frozen

@@ -23,7 +23,7 @@ import anyio
 import attrs
 
 from ._backend import JobChanges, SyncBackend, workspaces_of
-from ._retry import is_retryable
+from ._retry import MAX_OUTAGE, Outage, is_retryable
 from .errors import AirbyteError, NotFoundError
 from .models import Job, JobStatus
 
@@ -33,10 +33,6 @@ log = logging.getLogger("airbyte_async")
 
 #: Seconds of recent job ends the poll pace is computed from.
 _RATE_WINDOW = 3.0
-
-#: The longest pause between polls that fail in a row: a server back from a restart is seen
-#: within seconds, and one request every ten seconds costs a server that is away nothing.
-_OUTAGE_MAX_PAUSE = 10.0
 
 #: Job ids a warning names at most: a lag that hides hundreds of ends is one line, not a page.
 _IDS_SHOWN = 10
@@ -130,7 +126,7 @@ class JobWatcher:
     probe_max: float = 8.0
     probe_reach: float = 2.0
     max_failures: int = 10
-    max_outage: float = 600.0
+    max_outage: float = MAX_OUTAGE
     all_statuses: bool = False
     #: Syncs not yet triggered that wait for a slot an end would free.
     waiting: int = 0
@@ -164,9 +160,7 @@ class JobWatcher:
     #: When the ends now counted began: a rate that has just ramped up is not averaged down.
     _ends_from: float = attrs.field(init=False, default=0.0)
     _newest_stamp: float = attrs.field(init=False, default=0.0)
-    _failures: int = attrs.field(init=False, default=0)
-    #: When the polls failing in a row began to fail (:func:`time.monotonic`).
-    _failing_since: float = attrs.field(init=False, default=0.0)
+    _outage: Outage = attrs.field(init=False, factory=Outage)
     _rng: random.Random = attrs.field(init=False, factory=random.Random)
 
     def watch(self, job: Job, workspace_id: str | None, *, live_at: float | None = None) -> Watch:
@@ -247,7 +241,7 @@ class JobWatcher:
                 await self._wake.wait()
                 last = time.monotonic()
             # The interval runs from the previous poll's start: a slow answer is not added to it.
-            pause = max(self.interval(), self._backoff())
+            pause = max(self.interval(), self._outage.pause())
             await anyio.sleep(max(0.0, last + pause - time.monotonic()))
             if not self._watches:
                 continue
@@ -257,28 +251,22 @@ class JobWatcher:
             except AirbyteError as e:
                 self._failed(e, last)
             else:
-                self._failures = 0
+                self._outage.ended()
 
     def _failed(self, error: AirbyteError, began: float) -> None:
         """Count a failed poll that began at *began*; end every watch if it is time to give up."""
-        self._failures += 1
-        if self._failures == 1:
-            self._failing_since = began
-        failing = time.monotonic() - self._failing_since
+        outage = self._outage
+        outage.failed(began)
         log.warning(
-            "polling jobs failed (%d in a row, for %.0f s): %s", self._failures, failing, error
+            "polling jobs failed (%d in a row, for %.0f s): %s",
+            outage.failures,
+            outage.lasted,
+            error,
         )
-        if failing >= self.max_outage or (
-            self._failures >= self.max_failures and not is_retryable(error, idempotent=True)
+        if outage.lasted >= self.max_outage or (
+            outage.failures >= self.max_failures and not is_retryable(error, idempotent=True)
         ):
             self._fail_all(error)
-
-    def _backoff(self) -> float:
-        """The least pause before the next poll after failed ones: none after a success."""
-        if not self._failures:
-            return 0.0
-        pause = min(_OUTAGE_MAX_PAUSE, 0.5 * 2.0 ** min(self._failures - 1, 16))
-        return pause * self._rng.uniform(0.75, 1.0)
 
     async def poll(self) -> None:
         """One poll cycle over every watched job."""

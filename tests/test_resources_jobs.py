@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 import anyio
 import pytest
 from resource_support import bodies, sent
 
 from airbyte_async import AirbyteClient
-from airbyte_async.errors import InvalidArgumentError
+from airbyte_async.errors import InvalidArgumentError, ServerError
 from airbyte_async.models import Job, JobStatus, JobType
 from airbyte_async.testing import Emulator
 
@@ -68,6 +69,34 @@ async def test_wait_polls_light_then_reads_the_full_job(api: AirbyteClient, emu:
     assert len(sent(emu, "jobs/get")) == 1
     assert len(sent(emu, "jobs/get_light")) >= 1
     assert done.attempts
+
+
+async def test_wait_outlives_a_server_restart(api: AirbyteClient, emu: Emulator) -> None:
+    """
+    The server's API restarts while the job runs and refuses connections for longer than a
+    read's retries take: wait waits it out and returns the job as it ended.
+    """
+    connection_id = emu.connection_ids[0]
+    emu.set_sync_plan(connection_id, duration=0.5)
+    job = await api.connections.sync(connection_id=connection_id)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(partial(emu.restart, downtime=2.0))
+        with anyio.fail_after(20):
+            done = await api.jobs.wait(job_id=job.id, poll_interval=0.01)
+
+    assert done.status is JobStatus.SUCCEEDED
+    assert emu.stats().restarts == 1
+
+
+async def test_wait_raises_an_error_that_will_not_pass_at_once(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """A read answered 501 (not retried) ends wait with that error, without waiting."""
+    job = await api.connections.sync(connection_id=emu.connection_ids[0])
+    emu.set_faults([{"kind": "error", "status": 501, "route": "/v1/jobs/get_light"}])
+    with anyio.fail_after(2), pytest.raises(ServerError):
+        await api.jobs.wait(job_id=job.id, poll_interval=0.01)
+    assert len(sent(emu, "jobs/get_light")) == 1
 
 
 async def test_cancel_returns_the_cancelled_job(api: AirbyteClient, emu: Emulator) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from typing import Any
 
 import anyio
@@ -11,7 +12,13 @@ import pytest
 from client_support import client_for, requests_to
 
 from airbyte_async import RetryBudget, RetryPolicy
-from airbyte_async._retry import TOKEN_ROUTE, decide, is_retryable, never_reached_server
+from airbyte_async._retry import (
+    TOKEN_ROUTE,
+    Outage,
+    decide,
+    is_retryable,
+    never_reached_server,
+)
 from airbyte_async._throttle import RateLimiter
 from airbyte_async.errors import (
     AirbyteError,
@@ -392,3 +399,30 @@ async def test_without_a_rate_limit_the_same_calls_overlap(
             tg.start_soon(client.health)
 
     assert emu.stats().max_in_flight_requests == 5
+
+
+def test_an_outage_pauses_longer_after_each_failure_up_to_ten_seconds() -> None:
+    """Half a second after the first failed read, doubling to ten (jittered down by at most a
+    quarter); none once a read succeeds."""
+    outage = Outage()
+    pauses = []
+    for _ in range(8):
+        outage.failed(time.monotonic())
+        pauses.append(outage.pause())
+    bounds = [0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0]
+    assert all(0.75 * b <= p <= b for p, b in zip(pauses, bounds, strict=True))
+    outage.ended()
+    assert outage.pause() == 0.0
+    assert outage.lasted == 0.0
+
+
+def test_an_outage_is_over_once_its_reads_failed_for_its_limit() -> None:
+    """Counted from the start of the first failed read of the row, not from the last."""
+    outage = Outage(limit=5.0)
+    outage.failed(time.monotonic() - 4.0)
+    assert not outage.over()
+    outage.failed(time.monotonic())
+    assert not outage.over()
+    outage.ended()
+    outage.failed(time.monotonic() - 6.0)
+    assert outage.over()

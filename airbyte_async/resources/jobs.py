@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import datetime
 from functools import partial
@@ -11,8 +13,9 @@ import anyio
 import attrs
 
 from .._backend import JobChange
+from .._retry import Outage, is_retryable
 from .._serde import structure, unstructure, wire_name
-from ..errors import InvalidArgumentError, ResponseValidationError
+from ..errors import AirbyteError, InvalidArgumentError, ResponseValidationError
 from ..models import Job, JobPage, JobStatus, JobType
 from ..models import _wire as w
 from ..models._common import IsoDateTime
@@ -20,6 +23,8 @@ from ._base import Request
 from ._call import call
 
 __all__ = ["Jobs"]
+
+log = logging.getLogger("airbyte_async")
 
 DEFAULT_PAGE_SIZE = 100
 
@@ -85,12 +90,28 @@ class Jobs:
         """
         Poll until the job is final and return it in full; a failed job is returned, not raised.
 
-        Takes no timeout: wrap the call in :func:`anyio.fail_after` to bound it.
+        Takes no timeout: wrap the call in :func:`anyio.fail_after` to bound it. The job runs on
+        while the server's API is away (a restart, an upgrade): reads that fail on errors that
+        may pass (the network, a 5xx that is retried, 429) are tried again, after pauses
+        growing to ten seconds, for up to ten minutes from the first failure in a row
+        (:class:`~airbyte_async._retry.Outage`); then, and on any other error, the error is
+        raised.
         """
+        outage = Outage()
         while True:
-            light = await self.get_light(job_id=job_id)
-            if light.status.is_terminal:
-                return await self.get(job_id=job_id)
+            began = time.monotonic()
+            try:
+                light = await self.get_light(job_id=job_id)
+                if light.status.is_terminal:
+                    return await self.get(job_id=job_id)
+            except AirbyteError as e:
+                outage.failed(began)
+                if not is_retryable(e, idempotent=True) or outage.over():
+                    raise
+                log.warning("reading job %d failed (%d in a row): %s", job_id, outage.failures, e)
+                await anyio.sleep(outage.pause())
+                continue
+            outage.ended()
             await anyio.sleep(poll_interval)
 
     async def list_page(
