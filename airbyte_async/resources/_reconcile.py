@@ -54,10 +54,11 @@ _SKEW = 2.0
 #: How many of the connection's newest jobs are looked at.
 _PAGE = 10
 
-#: Seconds from the first attempt during which a trigger that may have started a job keeps
-#: looking for it, past its rounds, while the look fails on errors that may pass: giving up
-#: then would leave the caller to guess, and a guess that triggers again may start a second
-#: sync. Long enough for a server restart or upgrade.
+#: Seconds from the first attempt during which a server that is away uses up no round: a
+#: trigger that may have started a job keeps looking for it, past its rounds, while the look
+#: fails on errors that may pass (giving up then would leave the caller to guess, and a guess
+#: that triggers again may start a second sync), and one that never reached a server which
+#: had answered before is sent again. Long enough for a server restart or upgrade.
 SETTLE_PATIENCE = 300.0
 
 
