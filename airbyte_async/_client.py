@@ -419,7 +419,12 @@ class AirbyteClient:
         self._requests = anyio.CapacityLimiter(pool) if pool is not None else None
         self._state = _State.OPEN
         if self._unsettled:
-            await self._settle(raise_no_answer=False)
+            try:
+                await self._settle(raise_no_answer=False)
+            except BaseException:
+                # __aexit__ will not run: close what was opened here (cancelled or not).
+                await self.aclose()
+                raise
         return self
 
     async def _settle(self, *, raise_no_answer: bool) -> None:
@@ -472,7 +477,8 @@ class AirbyteClient:
     async def aclose(self) -> None:
         """Close the session if this client created it; a lent session is left open."""
         if self._owns_session and self._session is not None:
-            await self._session.close()
+            with anyio.CancelScope(shield=True):
+                await self._session.close()
         self._session = None
         self._owns_session = False
         self._state = _State.CLOSED

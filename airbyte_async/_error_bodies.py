@@ -20,6 +20,7 @@ from http import HTTPStatus
 from typing import Any
 
 __all__ = [
+    "known_server_failure",
     "is_problem",
     "is_try_again_later",
     "message_of",
@@ -101,6 +102,21 @@ def running_match(message: str, body: Any) -> re.Match[str] | None:
         if isinstance(text, str) and (match := _RUNNING_RE.search(text)):
             return match
     return None
+
+
+#: 500s whose 0.x message says what is wrong with the request: no retry can cure them
+#: (API-FACTS 6.2, "Other notable runtime cases"). 2.x bodies carry no message.
+_KNOWN_500 = (
+    # DefaultJobPersistence.getJob's RuntimeException for an unknown job id.
+    (re.compile(r"Could not find job with id"), "not_found"),
+    # SchedulerHandler.submitManualSyncToWorker's check(status == ACTIVE).
+    (re.compile(r"Can only sync an active connection"), "conflict"),
+)
+
+
+def known_server_failure(message: str) -> str | None:
+    """``"not_found"`` or ``"conflict"`` for a 5xx message that names a lasting cause."""
+    return next((kind for pattern, kind in _KNOWN_500 if pattern.search(message)), None)
 
 
 def reason(status: int) -> str:

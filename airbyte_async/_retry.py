@@ -7,9 +7,10 @@ The policy in one screen:
 - A failure the server never saw (:class:`~airbyte_async.errors.ConnectError`, or a 429 that
   refused the request) is retried for every operation.
 - A failure the server may have acted on (timeout, lost connection, 500/502/503/504, a 2xx body
-  that is not JSON) is retried only for operations declared idempotent. Triggering a sync is not;
+  that is not JSON), and a 408 or 425 (the server, or a proxy, gave up on the request early), is
+  retried only for operations declared idempotent. Triggering a sync is not;
   :mod:`airbyte_async.resources._reconcile` handles it instead.
-- Every other answer (400, 401, 403, 404, 409, 422, 423, ...) is final.
+- Every other answer (400, 401, 403, 404, 409, 422, 423, 501, ...) is final.
 - A failure to get an access token means the call itself never left. The token request is
   retried like a read, except that a 500 from it is final: Airbyte answers wrong credentials
   with 400, 401 or 500.
@@ -73,6 +74,8 @@ TOKEN_ROUTE = "applications/token"
 
 _RETRYABLE_5XX = frozenset({500, 502, 503, 504})
 _RETRYABLE_TOKEN_5XX = frozenset({502, 503, 504})
+#: Request Timeout and Too Early: the request was given up on before it was handled.
+_RETRYABLE_4XX = frozenset({408, 425})
 
 
 def _from_token_request(exc: BaseException) -> bool:
@@ -97,6 +100,8 @@ def _may_pass(exc: BaseException, statuses: frozenset[int]) -> bool:
         return True
     if isinstance(exc, ServerError):
         return exc.status in statuses
+    if isinstance(exc, APIError):
+        return exc.status in _RETRYABLE_4XX
     return isinstance(exc, ResponseValidationError) and exc.malformed
 
 

@@ -92,8 +92,9 @@ async def send(
     all_headers = {**_JSON_HEADERS, **headers} if body is not None else headers
     note_request()
     try:
+        # raise_for_status: a lent session may raise on its own; the status is read here.
         async with session.request(
-            method, url, data=body, headers=all_headers, timeout=timeout
+            method, url, data=body, headers=all_headers, timeout=timeout, raise_for_status=False
         ) as resp:
             payload = await resp.read()
             if resp.status in OVERLOAD_STATUSES:

@@ -20,8 +20,8 @@ Every exception airbyte-async raises on purpose, in one tree.
     │   │   └── UnprocessableEntityError   422: the body did not fit the server's schema
     │   ├── AuthenticationError       401 (after any token refresh), or a rejected token request
     │   ├── PermissionDeniedError     403
-    │   ├── NotFoundError             404, 410
-    │   ├── ConflictError             409, 423
+    │   ├── NotFoundError             404, 410; a 500 "Could not find job with id" (0.x)
+    │   ├── ConflictError             409, 423; a 500 "Can only sync an active connection"
     │   │   └── SyncAlreadyRunningError   409 "A sync is already running for: <id>"
     │   ├── RateLimitError            429; .retry_after in seconds when the server sent one
     │   └── ServerError               5xx
@@ -44,6 +44,7 @@ from typing import Any
 
 from ._error_bodies import (
     is_try_again_later,
+    known_server_failure,
     message_of,
     problem_field,
     running_match,
@@ -302,16 +303,19 @@ def error_for(
 
     *body* is the decoded JSON, or the text when it was not JSON. A 409 whose message (or
     problem ``data.message``) says "A sync is already running", or that is the public API's
-    ``try-again-later`` problem, becomes :class:`SyncAlreadyRunningError`; every 5xx a
-    :class:`ServerError`; statuses without a class of their own a plain :class:`APIError`.
-    Pure: no I/O.
+    ``try-again-later`` problem, becomes :class:`SyncAlreadyRunningError`; a 5xx a
+    :class:`ServerError`, unless its message names a cause that lasts (0.x servers: an unknown
+    job id is a :class:`NotFoundError`, a sync of an inactive connection a
+    :class:`ConflictError`, as the public API answers them); statuses without a class of their
+    own a plain :class:`APIError`. Pure: no I/O.
     """
     message, error_id = message_of(body, status)
     cls: type[APIError]
     if status == 409 and (running_match(message, body) or is_try_again_later(body)):
         cls = SyncAlreadyRunningError
     elif status >= 500:
-        cls = ServerError
+        known = known_server_failure(message)
+        cls = NotFoundError if known == "not_found" else ConflictError if known else ServerError
     else:
         cls = _BY_STATUS.get(status, APIError)
     return cls(status, message, route=route, error_id=error_id, body=body, headers=headers)

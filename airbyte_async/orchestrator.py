@@ -81,7 +81,12 @@ class Outcome(enum.StrEnum):
 
 
 class OnRunning(enum.StrEnum):
-    """What to do when a connection already has a sync running (Airbyte answers 409)."""
+    """
+    What to do when a connection already has a sync running (Airbyte answers 409): *attach*
+    adopts the running sync as this batch's (while a reset runs instead, the sync is triggered
+    once it ended), *skip* reports ``already_running`` with the running sync's job, *fail*
+    reports ``error``.
+    """
 
     ATTACH = "attach"
     SKIP = "skip"
@@ -328,7 +333,8 @@ async def _select(client: AirbyteClient, selection: Selection) -> list[SyncTarge
     if not targets:
         where = selection.workspace_id or "any workspace"
         glob = f" named like {selection.name_glob!r}" if selection.name_glob else ""
-        raise NoMatchError(f"no active connection{glob} in {where}")
+        kind = "connection" if selection.include_inactive else "active connection"
+        raise NoMatchError(f"no {kind}{glob} in {where}")
     return list({t.connection_id: t for t in targets}.values())
 
 
@@ -673,15 +679,22 @@ class Orchestrator:
         try:
             return *await self._send_trigger(batch, target), False
         except SyncAlreadyRunningError as e:
-            if self.on_running is OnRunning.SKIP:
-                return _result(target, Outcome.ALREADY_RUNNING, error=str(e))
             if self.on_running is OnRunning.FAIL:
                 return _result(target, Outcome.ERROR, error=str(e))
+            refused = e
         except AirbyteError as e:
             return _result(target, Outcome.ERROR, error=str(e))
+        cid = target.connection_id
         try:
-            running = await self._running_job(target.connection_id)
-            if running is None:  # it ended between the 409 and the look-up: trigger once more
+            running = await self._running_job(cid, JobType.SYNC)
+            if self.on_running is OnRunning.SKIP:
+                return _result(target, Outcome.ALREADY_RUNNING, job=running, error=str(refused))
+            if running is None:
+                # A reset runs (Airbyte refuses a sync meanwhile), or the sync ended between
+                # the 409 and the look-up: sync once the connection is free.
+                reset = await self._running_job(cid, JobType.RESET_CONNECTION)
+                if reset is not None:
+                    await self._outlast(reset, target)
                 return *await self._send_trigger(batch, target), False
         except AirbyteError as e:
             return _result(target, Outcome.ERROR, error=str(e))
@@ -785,10 +798,24 @@ class Orchestrator:
         assert self.sync_timeout is not None
         return self.sync_timeout - (time.monotonic() - started)
 
-    async def _running_job(self, connection_id: str) -> Job | None:
-        """The connection's newest job that is not final, if any."""
-        jobs = await self.backend.jobs_since(connection_id=connection_id, job_type=JobType.SYNC)
+    async def _running_job(self, connection_id: str, job_type: JobType) -> Job | None:
+        """The connection's newest job of *job_type* that is not final, if any."""
+        jobs = await self.backend.jobs_since(connection_id=connection_id, job_type=job_type)
         return next((job for job in jobs if not job.status.is_terminal), None)
+
+    async def _outlast(self, job: Job, target: SyncTarget) -> None:
+        """Wait until *job* (not ours, not watched) is final: a read every 1 s, up to 10 s."""
+        log.info(
+            "%s runs job %d (%s): syncing once it ends", target.connection_id, job.id, job.job_type
+        )
+        workspaces = _workspaces([target])
+        pause = 1.0
+        current: Job | None = job
+        while current is not None and not current.status.is_terminal:
+            await anyio.sleep(pause)
+            pause = min(10.0, 2 * pause)
+            found = await self.backend.read_jobs([job], workspace_ids=workspaces, each=True)
+            current = found.get(job.id)
 
     async def _settle(
         self,

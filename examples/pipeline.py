@@ -42,8 +42,7 @@ from airbyte_async import (
     Connection,
     DestinationSyncMode,
     Job,
-    JobStatus,
-    SyncAlreadyRunningError,
+    Orchestrator,
     SyncMode,
 )
 from airbyte_async.catalog import StreamSelection, select_streams
@@ -159,8 +158,8 @@ async def definition_ids(client: AirbyteClient, workspace_id: str) -> tuple[str,
         print("(public API: no definition lookup by name; using Airbyte's registry ids)")
         return POSTGRES_DEFINITION_ID, S3_DEFINITION_ID
     # Found by name: a deployment's own connectors have ids of their own.
-    postgres = await client.source_definitions.find("Postgres", workspace_id=workspace_id)
-    s3 = await client.destination_definitions.find("S3", workspace_id=workspace_id)
+    postgres = await client.source_definitions.find(name="Postgres", workspace_id=workspace_id)
+    s3 = await client.destination_definitions.find(name="S3", workspace_id=workspace_id)
     return postgres.definition_id, s3.definition_id
 
 
@@ -189,18 +188,17 @@ def every_six_hours(client: AirbyteClient) -> ScheduleData:
 
 
 async def sync(client: AirbyteClient, connection_id: str, *, poll_interval: float) -> Job:
-    """Start a sync, or join the one already running, and wait for it to end."""
-    try:
-        job = await client.connections.sync(connection_id=connection_id)
-    except SyncAlreadyRunningError:
-        # The schedule (or a colleague) started one first: wait for that one instead.
-        running = (JobStatus.PENDING, JobStatus.RUNNING, JobStatus.INCOMPLETE)
-        found = await anext(client.jobs.list(connection_id=connection_id, statuses=running), None)
-        # It may have ended between the two calls: then start one after all.
-        job = found or await client.connections.sync(connection_id=connection_id)
-    # A deadline is the caller's business: wait for an hour at most.
-    with anyio.fail_after(3600):
-        return await client.jobs.wait(job_id=job.id, poll_interval=poll_interval)
+    """
+    Sync once, or join the sync already running (a schedule's, a colleague's), and return the
+    finished job. The orchestrator waits for it, even for one connection: when the hour runs
+    out, or this task is cancelled, it cancels the job on Airbyte too rather than leave it
+    running.
+    """
+    orchestrator = Orchestrator(client, sync_timeout=3600, poll_interval=poll_interval)
+    [result] = await orchestrator.run([connection_id])
+    if result.job_id is None:
+        raise SystemExit(f"no sync ran: {result.error}")
+    return await client.jobs.get(job_id=result.job_id)
 
 
 async def run(

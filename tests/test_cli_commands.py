@@ -193,7 +193,8 @@ def test_jobs_get(run: Callable[..., tuple[int, str, str]], served: Served) -> N
     code, out, _ = run("jobs", "get", str(job_id), "--json")
     [job] = json_lines(out)
     assert (job["job_id"], job["status"]) == (job_id, "failed")
-    assert job["attempts"][0]["failures"]
+    assert job["attempts"] == len(job["attempt_details"]) == 1
+    assert job["attempt_details"][0]["failures"]
     created, ended = (datetime.fromisoformat(job[key]) for key in ("created_at", "ended_at"))
     assert ended >= created
 
@@ -284,15 +285,16 @@ def test_no_url_is_a_usage_error(
     code, _, err = run("workspaces", "list")
 
     assert code == 2
-    assert "no Airbyte URL" in err
+    assert "no Airbyte URL: pass --url or set AIRBYTE_URL" in err
 
 
-def test_a_server_error_is_reported(run: Callable[..., tuple[int, str, str]]) -> None:
-    """An unknown job id (the server answers 500): the error on stderr, exit status 2."""
+def test_an_api_error_is_reported(run: Callable[..., tuple[int, str, str]]) -> None:
+    """An unknown job id (0.x answers 500, saying so): the error on stderr, exit status 2."""
     code, out, err = run("jobs", "get", "999999")
 
     assert (code, out) == (2, "")
-    assert err.startswith("airbyte-async: ServerError: 500 on jobs/get")
+    assert err.startswith("airbyte-async: NotFoundError: 500 on jobs/get")
+    assert "Could not find job with id: 999999" in err
 
 
 @pytest.mark.parametrize(

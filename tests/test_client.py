@@ -22,6 +22,7 @@ from airbyte_async.errors import (
     ConnectError,
     ConnectionLostError,
     InvalidArgumentError,
+    NotFoundError,
     RequestTimeoutError,
 )
 from airbyte_async.models import Health
@@ -192,6 +193,25 @@ async def test_the_client_closes_the_session_it_created(airbyte_emulator_factory
 
 
 @pytest.mark.anyio
+async def test_a_client_cancelled_while_entering_closes_its_session(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A bare host's entry asks its health route (api="auto"); cancelled during that request,
+    the client closes the session it opened, as __aexit__ would have."""
+    slow = {"kind": "latency", "route": "health", "delay": 5.0}
+    emu = await airbyte_emulator_factory(faults=[slow])
+    client = AirbyteClient(emu.url, env={})
+    with anyio.move_on_after(0.3) as scope:
+        async with client:
+            pass
+
+    assert scope.cancelled_caught
+    assert client._session is None
+    with pytest.raises(RuntimeError, match="cannot be reopened"):
+        await client.__aenter__()
+
+
+@pytest.mark.anyio
 async def test_a_lent_session_stays_open(airbyte_emulator_factory: Factory) -> None:
     """A session passed in is used and left open for its owner."""
     emu = await airbyte_emulator_factory()
@@ -201,6 +221,24 @@ async def test_a_lent_session_stays_open(airbyte_emulator_factory: Factory) -> N
 
         assert not session.closed
     assert requests_to(emu, "health") == 1
+
+
+@pytest.mark.anyio
+async def test_a_lent_session_that_raises_for_status_still_gives_typed_errors(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A shared session made with raise_for_status=True: a 404 is still NotFoundError, sent
+    once (not a lost connection, retried)."""
+    emu = await airbyte_emulator_factory()
+    missing = "00000000-0000-4000-8000-000000000000"
+    async with (
+        aiohttp.ClientSession(raise_for_status=True) as session,
+        client_for(emu, session=session) as client,
+    ):
+        with pytest.raises(NotFoundError):
+            await client.connections.get(connection_id=missing)
+
+    assert requests_to(emu, "connections/get") == 1
 
 
 @pytest.mark.anyio

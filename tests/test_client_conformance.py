@@ -46,8 +46,8 @@ async def _every_operation(client: AirbyteClient, emu: Emulator) -> None:
 
     _ = [d async for d in client.source_definitions.list()]
     _ = [d async for d in client.destination_definitions.list()]
-    postgres = await client.source_definitions.find("Postgres", workspace_id=wid)
-    s3 = await client.destination_definitions.find("S3", workspace_id=wid)
+    postgres = await client.source_definitions.find(name="Postgres", workspace_id=wid)
+    s3 = await client.destination_definitions.find(name="S3", workspace_id=wid)
     await client.source_definitions.get(definition_id=postgres.definition_id)
     await client.destination_definitions.get(definition_id=s3.definition_id)
 

@@ -355,6 +355,30 @@ async def test_jobs_list_filters_orders_and_pages(
     assert bad_date.status == 422
 
 
+async def test_jobs_list_on_0_40_ignores_filters_and_order(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """0.40's jobs/list has no statuses, dates or order (API-FACTS 4 and 8): all jobs, newest
+    first, whatever of them a body carries (Jackson drops unknown fields)."""
+    emu = await airbyte_emulator_factory(airbyte_version="0.40", connections=1)
+    cid = emu.connection_ids[0]
+    for _ in range(3):
+        await wait_terminal(http, emu, (await sync(http, emu, cid))["job"]["id"])
+    body = {
+        "configTypes": ["sync"],
+        "configId": cid,
+        "statuses": ["failed"],
+        "createdAtStart": iso(9_999_999_999),
+        "orderByField": "createdAt",
+        "orderByMethod": "ASC",
+    }
+
+    answer = await call(http, emu, "jobs/list", body)
+
+    assert [j["job"]["id"] for j in answer.json["jobs"]] == [3, 2, 1]
+    assert answer.json["totalJobCount"] == 3
+
+
 async def test_list_for_workspaces_polls_by_update_time(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
@@ -715,10 +739,12 @@ async def test_unknown_routes_and_methods(
 # -- auth ------------------------------------------------------------------------------------
 
 
-async def test_basic_auth_is_required_except_for_health(
+async def test_basic_auth_is_required_on_every_route(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
-    """Without the right basic credentials the proxy answers 401; health stays open."""
+    """Without the right basic credentials the proxy answers 401, on health and the token
+    route too: docker-compose's nginx has ``auth_basic`` on ``location /`` with no exception
+    (airbyte-proxy/nginx-auth.conf.template; API-FACTS 0)."""
     emu = await airbyte_emulator_factory(auth=RequireBasic("airbyte", "password"))
     denied = await call(http, emu, "workspaces/list")
     assert denied.status == 401
@@ -731,7 +757,11 @@ async def test_basic_auth_is_required_except_for_health(
     assert (
         await call(http, emu, "workspaces/list", headers={"Authorization": right})
     ).status == 200
-    assert (await call(http, emu, "health", method="GET")).status == 200
+    assert (await call(http, emu, "health", method="GET")).status == 401
+    token = {"client_id": "x", "client_secret": "y"}
+    assert (await call(http, emu, "applications/token", token)).status == 401
+    healthy = await call(http, emu, "health", method="GET", headers={"Authorization": right})
+    assert healthy.status == 200
 
 
 async def test_bearer_auth_checks_the_token(

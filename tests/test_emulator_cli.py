@@ -72,44 +72,54 @@ async def test_the_cli_prints_its_url_first_and_serves_until_terminated() -> Non
     ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     async with await anyio.open_process(command, env=env) as process:
-        assert process.stdout is not None
-        assert process.stderr is not None
-        with anyio.fail_after(20):
-            first = b""
-            while not first.endswith(b"\n"):
-                first += await process.stdout.receive(1)
-        url = first.decode().strip()
-        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
-        auth = {"Authorization": "Basic " + base64.b64encode(b"airbyte:hunter2").decode()}
-        async with aiohttp.ClientSession() as http:
-            async with http.get(url + "/api/v1/health") as response:
-                assert response.status == 200
-            body = {"organizationId": "00000000-0000-0000-0000-000000000000"}
-            route = url + "/api/v1/workspaces/list_by_organization_id"
-            async with http.post(route, json=body) as response:
-                assert response.status == 401
-            async with http.post(route, json=body, headers=auth) as response:
-                workspace_id = (await response.json())["workspaces"][0]["workspaceId"]
-            async with http.post(
-                url + "/api/v1/connections/list", json={"workspaceId": workspace_id}, headers=auth
-            ) as response:
-                connection_id = (await response.json())["connections"][0]["connectionId"]
-            sync = url + "/api/v1/connections/sync"
-            statuses = []
-            for _ in range(2):
-                async with http.post(
-                    sync, json={"connectionId": connection_id}, headers=auth
-                ) as response:
-                    statuses.append(response.status)
-            assert statuses == [503, 200]
-        process.send_signal(signal.SIGTERM)
-        with anyio.fail_after(10):
-            assert await process.wait() == 0
-        rest = b""
-        async for chunk in process.stdout:
-            rest += chunk
-        errors = b""
-        async for chunk in process.stderr:
-            errors += chunk
+        try:
+            rest, errors = await _serve_then_stop(process)
+        except BaseException:
+            process.kill()  # else closing the process would wait for it forever
+            raise
     assert rest == b""
     assert b"hunter2" not in errors
+
+
+async def _serve_then_stop(process: anyio.abc.Process) -> tuple[bytes, bytes]:
+    """Check what the emulator in *process* serves, stop it; what it printed after its URL."""
+    assert process.stdout is not None
+    assert process.stderr is not None
+    with anyio.fail_after(20):
+        first = b""
+        while not first.endswith(b"\n"):
+            first += await process.stdout.receive(1)
+    url = first.decode().strip()
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+    auth = {"Authorization": "Basic " + base64.b64encode(b"airbyte:hunter2").decode()}
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url + "/api/v1/health") as response:
+            assert response.status == 401  # nginx guards every path
+        async with http.get(url + "/api/v1/health", headers=auth) as response:
+            assert response.status == 200
+        body = {"organizationId": "00000000-0000-0000-0000-000000000000"}
+        route = url + "/api/v1/workspaces/list_by_organization_id"
+        async with http.post(route, json=body) as response:
+            assert response.status == 401
+        async with http.post(route, json=body, headers=auth) as response:
+            workspace_id = (await response.json())["workspaces"][0]["workspaceId"]
+        async with http.post(
+            url + "/api/v1/connections/list", json={"workspaceId": workspace_id}, headers=auth
+        ) as response:
+            connection_id = (await response.json())["connections"][0]["connectionId"]
+        sync = url + "/api/v1/connections/sync"
+        statuses = []
+        for _ in range(2):
+            async with http.post(sync, json={"connectionId": connection_id}, headers=auth) as r:
+                statuses.append(r.status)
+        assert statuses == [503, 200]
+    process.send_signal(signal.SIGTERM)
+    with anyio.fail_after(10):
+        assert await process.wait() == 0
+    rest = b""
+    async for chunk in process.stdout:
+        rest += chunk
+    errors = b""
+    async for chunk in process.stderr:
+        errors += chunk
+    return rest, errors

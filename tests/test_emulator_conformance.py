@@ -196,7 +196,6 @@ async def _exercise(d: Driver, version: str) -> None:
     d.emu.set_sync_plan(cid, duration=30.0)
     job = (await d.call("connections/sync", {"connectionId": cid}))["job"]
     await d.call("connections/sync", {"connectionId": cid}, expect=409)
-    await d.call("connections/reset", {"connectionId": cid}, expect=409)
     await d.call("jobs/get", {"id": job["id"]})
     await d.call("jobs/get", {"id": 10_000}, expect=500)
     await d.call("jobs/get_light", {"id": job["id"]})

@@ -59,7 +59,7 @@ def emulator_options() -> dict[str, Any]:
 
 async def ensure_source(api: AirbyteClient, workspace_id: str, **config: Any) -> Any:
     """ensure a Postgres source named shop-db with PG updated by *config*."""
-    postgres = await api.source_definitions.find("Postgres")
+    postgres = await api.source_definitions.find(name="Postgres")
     return await api.sources.ensure(
         workspace_id=workspace_id,
         name="shop-db",
@@ -70,7 +70,7 @@ async def ensure_source(api: AirbyteClient, workspace_id: str, **config: Any) ->
 
 async def ensure_destination(api: AirbyteClient, workspace_id: str, **config: Any) -> Any:
     """ensure an S3 destination named lake with S3 updated by *config*."""
-    s3 = await api.destination_definitions.find("S3")
+    s3 = await api.destination_definitions.find(name="S3")
     return await api.destinations.ensure(
         workspace_id=workspace_id,
         name="lake",
@@ -166,7 +166,7 @@ async def test_a_structure_change_is_updated(api: AirbyteClient, workspace_id: s
     await ensure_destination(api, workspace_id)
     wanted = {k: v for k, v in S3.items() if k != "s3_endpoint"}
     wanted["format"] = {"format_type": "JSONL"}
-    s3 = await api.destination_definitions.find("S3")
+    s3 = await api.destination_definitions.find(name="S3")
 
     again = await api.destinations.ensure(
         workspace_id=workspace_id, name="lake", definition_id=s3.definition_id, configuration=wanted
@@ -192,7 +192,7 @@ async def test_several_sources_with_the_name_are_ambiguous(
     api: AirbyteClient, workspace_id: str
 ) -> None:
     """Two sources share the name: AmbiguousMatchError naming both ids, nothing changed."""
-    postgres = await api.source_definitions.find("Postgres")
+    postgres = await api.source_definitions.find(name="Postgres")
     ids = [
         (
             await api.sources.create(
@@ -217,7 +217,7 @@ async def test_another_definition_under_the_name_is_refused(
 ) -> None:
     """A source of another connector holds the name: InvalidArgumentError, nothing changed."""
     await ensure_source(api, workspace_id)
-    mysql = await api.source_definitions.find("MySQL")
+    mysql = await api.source_definitions.find(name="MySQL")
 
     with pytest.raises(InvalidArgumentError, match="cannot change"):
         await api.sources.ensure(
@@ -403,7 +403,7 @@ async def test_the_name_between_other_ends_is_another_connection(
     """Same name, another destination: not a match, so a second connection is created."""
     source_id, destination_id, _ = await pipeline(api, workspace_id)
     first = await ensure_connection(api, workspace_id, source_id, destination_id)
-    postgres = await api.destination_definitions.find("Postgres")
+    postgres = await api.destination_definitions.find(name="Postgres")
     other = await api.destinations.create(
         workspace_id=workspace_id,
         name="warehouse",

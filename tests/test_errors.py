@@ -197,6 +197,25 @@ def test_other_conflicts_are_not_sync_already_running() -> None:
     assert type(error) is ConflictError
 
 
+@pytest.mark.parametrize(
+    ("message", "cls"),
+    [
+        ("Internal Server Error: Could not find job with id: 99", NotFoundError),
+        ("Internal Server Error: Can only sync an active connection", ConflictError),
+        ("Internal Server Error: Connection refused", ServerError),
+    ],
+)
+def test_a_500_that_names_a_lasting_cause_is_classed_by_it(
+    message: str, cls: type[APIError]
+) -> None:
+    """0.x 500s for an unknown job or an inactive connection are what the public API calls
+    them (API-FACTS 6.2): not server failures a retry could cure."""
+    error = error_for(500, {"message": message, "exceptionClassName": "x"}, route="jobs/get")
+
+    assert type(error) is cls
+    assert error.status == 500
+
+
 def test_problem_title_and_detail_are_exposed() -> None:
     """RFC 9457 problems keep their title and detail as attributes."""
     error = error_for(409, TABLE[8][1])

@@ -242,7 +242,7 @@ async def test_every_python_block_of_the_guide_runs(
         urls = {
             "http://localhost:8000": local.url,
             "https://api.airbyte.com/v1/applications/token": cloud.api_url + "/applications/token",
-            "https://cloud.airbyte.com": cloud.url,
+            "https://api.airbyte.com/v1": cloud.url + "/api/public/v1",
         }
         auth = BasicAuth("airbyte", "password")
         async with AirbyteClient(local.url, auth=auth, env={}) as client:

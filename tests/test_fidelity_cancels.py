@@ -19,7 +19,7 @@ import aiohttp
 import anyio
 import emulator_support
 import pytest
-from emulator_support import Answer, call, cancels_held, sync
+from emulator_support import Answer, call, cancels_held, sync, triggers_held
 
 from airbyte_async.testing import Emulator, ManualClock, pytest_plugin
 from airbyte_async.testing._cli import _emulator, add_arguments
@@ -43,11 +43,15 @@ async def public(
 
 
 async def while_waiting(
-    emu: Emulator, send: Callable[[], Awaitable[Answer]], during: Callable[[], Awaitable[None]]
+    emu: Emulator,
+    send: Callable[[], Awaitable[Answer]],
+    during: Callable[[], Awaitable[None]],
+    held: Callable[[Emulator, int], Awaitable[None]] = cancels_held,
 ) -> Answer:
     """
-    Send a cancel with *send*; once the emulator holds it, run *during* (the cancel has not
-    answered yet), then move the clock past the cancel latency; the cancel's answer.
+    Send a cancel (or what else *held* waits for the emulator to hold) with *send*; once the
+    emulator holds it, run *during* (it has not answered yet), then move the clock past the
+    cancel latency; its answer.
     """
     clock = emu.clock
     assert isinstance(clock, ManualClock)
@@ -58,7 +62,7 @@ async def while_waiting(
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(cancel)
-        await cancels_held(emu, 1)
+        await held(emu, 1)
         await during()
         assert answers == []
         clock.advance(emu.cancel_latency)
@@ -245,3 +249,84 @@ async def test_cancels_share_the_schedulers_capacity_with_triggers(
         clock.advance(0.2)
     assert answered == jobs
     assert [emu.job_status(j) for j in jobs] == ["cancelled", "cancelled"]
+
+
+async def reset_while_running(
+    emu: Emulator, send: Callable[[], Awaitable[Answer]], sync_id: int
+) -> Answer:
+    """
+    Send a reset with *send* while job *sync_id* runs; check that it has not answered and the
+    sync still runs until the cancel latency has passed; the reset's answer.
+    """
+    emu.reset_stats()
+
+    async def during() -> None:
+        assert emu.job_status(sync_id) == "running"
+
+    answer = await while_waiting(emu, send, during, held=triggers_held)
+    assert emu.job_status(sync_id) == "cancelled"
+    return answer
+
+
+@pytest.mark.parametrize("version", ["0.40", "0.50", "head"])
+async def test_a_reset_while_a_sync_runs_cancels_the_sync_and_answers_once_it_stopped(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    connections/reset checks for no running job, unlike a sync (no 409): the workflow's
+    ``resetConnection`` signal cancels the job that runs (``ConnectionManagerWorkflowImpl``:
+    ``setCancelledForReset(true)``, ``cancellableSyncWorkflow.cancel()``), and
+    ``TemporalClient.resetConnection`` answers once the workflow's job id changed: after the
+    sync stopped, with the new reset job (airbytehq/airbyte-platform; the same in the 0.x
+    Java code).
+    """
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=1, clock=ManualClock(), cancel_latency=0.2
+    )
+    cid, sync_id = await running_job(http, emu)
+
+    answer = await reset_while_running(
+        emu, lambda: call(http, emu, "connections/reset", {"connectionId": cid}), sync_id
+    )
+
+    assert answer.status == 200
+    assert answer.json["job"]["configType"] == "reset_connection"
+    assert answer.json["job"]["id"] > sync_id
+
+
+async def test_a_public_reset_while_a_sync_runs_cancels_the_sync_too(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """``POST /jobs`` with jobType reset goes through the same reset (``JobService``)."""
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head", connections=1, clock=ManualClock(), cancel_latency=0.2
+    )
+    cid, sync_id = await running_job(http, emu)
+    body = {"jobType": "reset", "connectionId": cid}
+
+    answer = await reset_while_running(
+        emu, lambda: public(http, emu, "POST", "/jobs", body), sync_id
+    )
+
+    assert answer.status == 200
+    assert answer.json["jobType"] == "reset"
+    assert answer.json["jobId"] > sync_id
+
+
+@pytest.mark.parametrize("version", ["0.50", "head"])
+async def test_a_reset_of_a_deleted_connection_is_a_500(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    A deleted connection's workflow refuses the reset signal (``DeletedWorkflowException``),
+    whose failing reason is no known conflict: ``IllegalStateException``, 500 (API-FACTS 6.3,
+    ``SchedulerHandler.readJobFromResult``).
+    """
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
+    cid = emu.connection_ids[0]
+    await call(http, emu, "connections/delete", {"connectionId": cid})
+
+    answer = await call(http, emu, "connections/reset", {"connectionId": cid})
+
+    assert answer.status == 500
+    assert emu.stats().jobs_created == 0

@@ -298,8 +298,24 @@ async def test_skip_reports_already_running(start: Start) -> None:
     results = await _orchestrator(client, on_running="skip").run(emu.connection_ids)
 
     assert results[0].outcome is Outcome.ALREADY_RUNNING
+    assert (results[0].job_id, results[0].attached) == (running, False)
     assert results[1].outcome is Outcome.SUCCEEDED
     assert emu.stats().jobs_by_connection[cid] == [running]
+
+
+async def test_attach_syncs_once_a_running_reset_ended(start: Start) -> None:
+    """on_running=attach while a reset runs (Airbyte refuses the sync, 409): the sync is
+    triggered once the reset ended, not reported as an error, and the reset is not adopted."""
+    emu, client = await start(connections=1)
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=0.3)
+    reset = await client.connections.reset(connection_id=cid)
+
+    [result] = await _orchestrator(client, on_running=OnRunning.ATTACH).run([cid])
+
+    assert (result.outcome, result.attached) == (Outcome.SUCCEEDED, False)
+    assert result.job_id != reset.id
+    assert emu.stats().jobs_by_connection[cid] == [reset.id, result.job_id]
 
 
 async def test_fail_reports_an_error(start: Start) -> None:
@@ -485,6 +501,20 @@ async def test_a_selection_matching_nothing_is_an_error(start: Start) -> None:
         await _orchestrator(client).run(
             Selection(all_workspaces=True, name_glob="nothing-like-this*")
         )
+
+
+@pytest.mark.parametrize(
+    ("include_inactive", "message"),
+    [(False, "no active connection named"), (True, "no connection named")],
+)
+async def test_an_empty_selection_says_which_connections_it_took(
+    start: Start, include_inactive: bool, message: str
+) -> None:
+    """The error names active connections only when inactive ones were left out."""
+    _emu, client = await start(connections=1)
+    selection = Selection(all_workspaces=True, name_glob="zz", include_inactive=include_inactive)
+    with pytest.raises(NoMatchError, match=message):
+        await _orchestrator(client).run(selection)
 
 
 @pytest.mark.parametrize(

@@ -559,3 +559,37 @@ async def test_a_page_that_fails_raises_after_the_pages_before_it() -> None:
             await collect()
 
     assert listed == emu.connection_ids[:100]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c, other: c.connections.delete(connection_id=f"../sources/{other}"),
+        lambda c, other: c.connections.get(connection_id=f"{other}/../../workspaces"),
+        lambda c, other: c.sources.delete(source_id="../connections/x"),
+        lambda c, other: c.jobs.cancel(job_id="1/../../connections"),
+    ],
+    ids=["delete", "get", "source", "job"],
+)
+async def test_an_id_that_is_not_one_never_reaches_a_path(
+    call: Callable[[AirbyteClient, str], Awaitable[Any]],
+) -> None:
+    """Ids go into the public API's paths: one that is not a UUID (a job's: a whole number)
+    is refused before any request, so it cannot name another object to delete."""
+    async with (
+        Emulator(
+            trigger_latency=TEST_TRIGGER_LATENCY,
+            airbyte_version="head",
+            connections=1,
+            record_requests=True,
+        ) as server,
+        public_client(server) as client,
+    ):
+        source_id = (
+            await anext(client.sources.list(workspace_id=server.workspace_ids[0]))
+        ).source_id
+        before = len(server.requests)
+        with pytest.raises(InvalidArgumentError, match="must be"):
+            await call(client, source_id)
+        assert len(server.requests) == before
+        assert (await client.sources.get(source_id=source_id)).source_id == source_id

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -193,16 +194,25 @@ async def test_every_public_route_fits_the_public_spec(session: aiohttp.ClientSe
     assert served - d.seen == set()
 
 
-async def test_jobs_are_shared_with_the_config_api(session: aiohttp.ClientSession) -> None:
-    """A job triggered by ``POST /jobs`` is the job the Config API's ``jobs/get`` reads, and a
-    Config API trigger blocks a public one (one state behind both APIs; issue 12)."""
+@asynccontextmanager
+async def long_sync(
+    session: aiohttp.ClientSession,
+) -> AsyncIterator[tuple[Emulator, Driver, dict[str, Any]]]:
+    """A head emulator with one connection whose 30 s sync ``POST /jobs`` has just started."""
     async with Emulator(
         trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", connections=1
     ) as emu:
         d = Driver(emu, session)
         cid = emu.connection_ids[0]
         emu.set_sync_plan(cid, duration=30.0)
-        job = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
+        yield emu, d, await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
+
+
+async def test_jobs_are_shared_with_the_config_api(session: aiohttp.ClientSession) -> None:
+    """A job triggered by ``POST /jobs`` is the job the Config API's ``jobs/get`` reads, and a
+    Config API trigger blocks a public one (one state behind both APIs; issue 12)."""
+    async with long_sync(session) as (emu, d, job):
+        cid = emu.connection_ids[0]
         async with session.post(f"{emu.url}/api/v1/jobs/get", json={"id": job["jobId"]}) as r:
             read = await r.json()
         assert read["job"]["configId"] == cid
@@ -274,6 +284,41 @@ async def test_job_list_filters_orders_and_pages(session: aiohttp.ClientSession)
         assert [len(p["data"]) for p in pages] == [2, 2, 1]
         running = await d.call("GET", "/jobs", query=[("status", "running")])
         assert running["data"] == []
+
+
+async def test_rows_and_bytes_come_only_with_read_jobs(session: aiohttp.ClientSession) -> None:
+    """``rowsSynced``/``bytesSynced`` come from ``aggregatedStats`` (API-FACTS 3, item 4): a
+    read job has them, the cancel's answer (``getJobInfoRead``, no aggregated stats) does
+    not."""
+    async with long_sync(session) as (_, d, job):
+        for _ in range(500):
+            read = await d.call("GET", f"/jobs/{job['jobId']}")
+            if read["status"] == "running":
+                break
+            await anyio.sleep(0.01)
+        cancelled = await d.call("DELETE", f"/jobs/{job['jobId']}")
+    assert {"rowsSynced", "bytesSynced"} <= set(read)
+    assert cancelled["status"] == "cancelled"
+    assert not {"rowsSynced", "bytesSynced"} & set(cancelled)
+
+
+async def test_job_list_by_type_takes_each_type_as_its_own(
+    session: aiohttp.ClientSession,
+) -> None:
+    """``jobType=refresh`` and ``clear`` name their own config types (``JobService``
+    ``getJobConfigTypes``), not syncs or resets: here, none."""
+    async with Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", connections=1
+    ) as emu:
+        d = Driver(emu, session)
+        cid = emu.connection_ids[0]
+        await d.call("POST", "/jobs", {"jobType": "reset", "connectionId": cid})
+        listed = {
+            kind: await d.call("GET", "/jobs", query=[("jobType", kind)])
+            for kind in ("reset", "refresh", "clear")
+        }
+    assert [j["jobType"] for j in listed["reset"]["data"]] == ["reset"]
+    assert listed["refresh"]["data"] == listed["clear"]["data"] == []
 
 
 async def test_job_response_times_follow_the_mapper(session: aiohttp.ClientSession) -> None:

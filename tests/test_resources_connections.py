@@ -8,7 +8,7 @@ from resource_support import bodies, sent
 
 from airbyte_async import AirbyteClient
 from airbyte_async.catalog import select_streams
-from airbyte_async.errors import InvalidArgumentError, SyncAlreadyRunningError
+from airbyte_async.errors import ConflictError, InvalidArgumentError, SyncAlreadyRunningError
 from airbyte_async.models import (
     BasicSchedule,
     Catalog,
@@ -224,6 +224,22 @@ async def test_sync_while_running_is_a_conflict(api: AirbyteClient, emu: Emulato
         await api.connections.sync(connection_id=connection_id)
 
     assert len(sent(emu, "connections/sync")) == 2
+
+
+async def test_sync_of_an_inactive_connection_is_a_conflict_without_retries(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """Airbyte answers 500 to a sync of an inactive connection (API-FACTS 6.2): it raises
+    ConflictError after one trigger, 0.x by its message, head (no message) by one read of the
+    connection, not after rounds of triggers."""
+    connection_id = emu.connection_ids[0]
+    await api.connections.update(connection_id=connection_id, status=ConnectionStatus.INACTIVE)
+
+    with pytest.raises(ConflictError, match="active connection"):
+        await api.connections.sync(connection_id=connection_id)
+
+    assert len(sent(emu, "connections/sync")) == 1
+    assert emu.stats().jobs_created == 0
 
 
 async def test_reset_returns_a_reset_job(api: AirbyteClient, emu: Emulator) -> None:

@@ -47,7 +47,7 @@ async def test_list_for_workspace_sends_the_workspace(
 
 async def test_get_by_id(api: AirbyteClient) -> None:
     """get returns the definition named by its id."""
-    postgres = await api.source_definitions.find("Postgres")
+    postgres = await api.source_definitions.find(name="Postgres")
 
     fetched = await api.source_definitions.get(definition_id=postgres.definition_id)
 
@@ -63,23 +63,23 @@ async def test_get_unknown_is_not_found(api: AirbyteClient) -> None:
 
 async def test_find_is_case_insensitive(api: AirbyteClient) -> None:
     """find('postgres') finds Postgres."""
-    assert (await api.source_definitions.find("postgres")).name == "Postgres"
+    assert (await api.source_definitions.find(name="postgres")).name == "Postgres"
 
 
 async def test_find_prefers_an_exact_name(api: AirbyteClient) -> None:
     """'s3' matches S3 exactly, and S3 Glue only as a substring: S3 wins."""
-    assert (await api.destination_definitions.find("s3")).name == "S3"
+    assert (await api.destination_definitions.find(name="s3")).name == "S3"
 
 
 async def test_find_accepts_a_unique_substring(api: AirbyteClient) -> None:
     """A part of one name is enough when no other name contains it."""
-    assert (await api.source_definitions.find("faker")).name == "Sample Data (Faker)"
+    assert (await api.source_definitions.find(name="faker")).name == "Sample Data (Faker)"
 
 
 async def test_find_several_substring_matches_is_ambiguous(api: AirbyteClient) -> None:
     """Several names containing the text, none equal: AmbiguousMatchError listing them."""
     with pytest.raises(AmbiguousMatchError) as caught:
-        await api.destination_definitions.find("s")
+        await api.destination_definitions.find(name="s")
 
     assert {"S3", "S3 Glue"} <= set(caught.value.candidates)
 
@@ -87,7 +87,7 @@ async def test_find_several_substring_matches_is_ambiguous(api: AirbyteClient) -
 async def test_find_nothing_suggests_close_names(api: AirbyteClient) -> None:
     """No match: NoMatchError with the close names as candidates."""
     with pytest.raises(NoMatchError, match="close: Postgres") as caught:
-        await api.source_definitions.find("Postgress")
+        await api.source_definitions.find(name="Postgress")
 
     assert caught.value.candidates == ("Postgres",)
 
@@ -96,7 +96,7 @@ async def test_find_in_a_workspace_uses_its_list(
     api: AirbyteClient, emu: Emulator, workspace_id: str
 ) -> None:
     """find(workspace_id=...) searches the workspace's definitions."""
-    await api.source_definitions.find("mysql", workspace_id=workspace_id)
+    await api.source_definitions.find(name="mysql", workspace_id=workspace_id)
 
     assert len(sent(emu, "source_definitions/list_for_workspace")) == 1
     assert sent(emu, "source_definitions/list") == []
@@ -104,7 +104,7 @@ async def test_find_in_a_workspace_uses_its_list(
 
 async def test_source_specification(api: AirbyteClient, workspace_id: str) -> None:
     """The connector's configuration schema, untouched."""
-    postgres = await api.source_definitions.find("postgres")
+    postgres = await api.source_definitions.find(name="postgres")
 
     spec = await api.source_definitions.get_specification(
         definition_id=postgres.definition_id, workspace_id=workspace_id
@@ -118,7 +118,7 @@ async def test_destination_specification_lists_sync_modes(
     api: AirbyteClient, workspace_id: str
 ) -> None:
     """Destination specifications say which destination sync modes they support."""
-    s3 = await api.destination_definitions.find("s3")
+    s3 = await api.destination_definitions.find(name="s3")
 
     spec = await api.destination_definitions.get_specification(
         definition_id=s3.definition_id, workspace_id=workspace_id

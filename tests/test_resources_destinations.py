@@ -16,7 +16,7 @@ pytestmark = pytest.mark.anyio
 
 async def create(api: AirbyteClient, workspace_id: str, bucket: str = "lake") -> Destination:
     """A new S3 destination in the workspace."""
-    s3 = await api.destination_definitions.find("s3")
+    s3 = await api.destination_definitions.find(name="s3")
     return await api.destinations.create(
         workspace_id=workspace_id,
         name="lake",

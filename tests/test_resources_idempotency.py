@@ -160,7 +160,7 @@ CALLS: list[tuple[str, Call, bool]] = [
     ),
     ("jobs/get", lambda r: Jobs(r).get(job_id=1), True),
     ("jobs/get_light", lambda r: Jobs(r).get_light(job_id=1), True),
-    ("jobs/cancel", lambda r: Jobs(r).cancel(job_id=1), False),
+    ("jobs/cancel", lambda r: Jobs(r).cancel(job_id=1, unless_ended=False), False),
     ("jobs/list", lambda r: Jobs(r).list_page(connection_id="c"), True),
     (
         "jobs/list_for_workspaces",

@@ -10,7 +10,7 @@ import pytest
 from resource_support import bodies, sent
 
 from airbyte_async import AirbyteClient
-from airbyte_async.errors import InvalidArgumentError, ServerError
+from airbyte_async.errors import InvalidArgumentError, NotFoundError, ServerError
 from airbyte_async.models import Job, JobStatus, JobType
 from airbyte_async.testing import Emulator
 
@@ -97,6 +97,35 @@ async def test_wait_raises_an_error_that_will_not_pass_at_once(
     with anyio.fail_after(2), pytest.raises(ServerError):
         await api.jobs.wait(job_id=job.id, poll_interval=0.01)
     assert len(sent(emu, "jobs/get_light")) == 1
+
+
+@pytest.mark.parametrize("version", ["0.50"])
+async def test_wait_for_an_unknown_job_raises_not_found_at_once(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """0.x answers an unknown job id with a 500 that says so: NotFoundError, one read, no
+    outage waited out."""
+    with anyio.fail_after(2), pytest.raises(NotFoundError, match="Could not find job"):
+        await api.jobs.wait(job_id=999, poll_interval=0.01)
+    assert len(sent(emu, "jobs/get_light")) == 1
+
+
+async def test_cancel_of_an_ended_job_leaves_the_connections_newer_job_alone(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """Airbyte would cancel whatever job the connection runs now (API-FACTS 6.3b): cancel
+    reads the job first and sends nothing for one that ended, which it returns as it ended."""
+    connection_id = emu.connection_ids[0]
+    [ended] = await finished_syncs(api, connection_id, 1)
+    emu.set_sync_plan(connection_id, duration=30.0)
+    newer = await api.connections.sync(connection_id=connection_id)
+
+    answer = await api.jobs.cancel(job_id=ended.id)
+
+    assert (answer.id, answer.status) == (ended.id, JobStatus.SUCCEEDED)
+    assert answer.attempts
+    assert sent(emu, "jobs/cancel") == []
+    assert emu.job_status(newer.id) == "running"
 
 
 async def test_cancel_returns_the_cancelled_job(api: AirbyteClient, emu: Emulator) -> None:
@@ -191,6 +220,41 @@ async def test_list_on_0_40_sends_the_required_config_id(api: AirbyteClient, emu
 
     assert listed == [jobs[1].id, jobs[0].id]
     assert bodies(emu, "jobs/list")[0]["configId"] == emu.connection_ids[0]
+
+
+@pytest.mark.parametrize("version", ["0.40"])
+async def test_list_filters_hold_on_0_40_which_ignores_them(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """0.40 answers every job whatever the filters (API-FACTS 8): list checks them itself."""
+    connection_id = emu.connection_ids[0]
+    await finished_syncs(api, connection_id, 1)
+    emu.set_sync_plan(connection_id, outcome="failed", duration=0.01)
+    [failed] = await finished_syncs(api, connection_id, 1)
+
+    page = await api.jobs.list_page(connection_id=connection_id, statuses=[JobStatus.FAILED])
+    listed = api.jobs.list(connection_id=connection_id, statuses=[JobStatus.FAILED])
+    later = api.jobs.list(
+        connection_id=connection_id, created_after=datetime(2100, 1, 1, tzinfo=UTC)
+    )
+
+    assert len(page.jobs) == 2
+    assert [j.id async for j in listed] == [failed.id]
+    assert [j.id async for j in later] == []
+
+
+@pytest.mark.parametrize("version", ["0.40"])
+async def test_list_keeps_a_job_stamped_in_the_second_its_bound_falls_in(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """Stamps are whole seconds: list's own check keeps a job stamped in the bound's second
+    (it may have been created after the bound, and the server would then keep it)."""
+    [done] = await finished_syncs(api, emu.connection_ids[0], 1)
+    bound = datetime.fromtimestamp(done.created_at.timestamp() + 0.5, UTC)
+
+    listed = api.jobs.list(connection_id=emu.connection_ids[0], created_after=bound)
+
+    assert [j.id async for j in listed] == [done.id]
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ CONFIG = {
 
 async def create(api: AirbyteClient, workspace_id: str, **config: Any) -> Source:
     """A new Postgres source in the workspace."""
-    postgres = await api.source_definitions.find("postgres")
+    postgres = await api.source_definitions.find(name="postgres")
     return await api.sources.create(
         workspace_id=workspace_id,
         name="app-db",

@@ -54,6 +54,8 @@ POLICY: list[tuple[str, AirbyteError, bool, bool]] = [
     ("503", api(503), True, False),
     ("504", api(504), True, False),
     ("501", api(501), False, False),
+    ("408", api(408), True, False),
+    ("425", api(425), True, False),
     ("2xx not JSON", ResponseValidationError("x", malformed=True), True, False),
     ("2xx wrong shape", ResponseValidationError("x"), False, False),
     *[(str(s), api(s), False, False) for s in (400, 401, 403, 404, 409, 410, 422, 423)],
@@ -195,6 +197,7 @@ def test_rate_limiter_hands_out_slots_one_interval_apart() -> None:
 AMBIGUOUS_FAULTS = [
     {"kind": "error", "status": 500},
     {"kind": "error", "status": 502},
+    {"kind": "proxy_error", "status": 408},
     {"kind": "error", "status": 503},
     {"kind": "error", "status": 504},
     {"kind": "proxy_error", "status": 502},

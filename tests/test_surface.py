@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 from types import ModuleType
 
 import pytest
 
 import airbyte_async
-from airbyte_async import errors, models
+from airbyte_async import errors, models, resources
+from airbyte_async.resources import _public
 
 # The top level re-exports a few models and errors (see its __all__); that is their only other path.
 TOP_LEVEL = "airbyte_async"
@@ -81,3 +83,26 @@ def test_each_error_has_one_public_path(cls: type) -> None:
     # now; the integrator removes this line once apply's __all__ no longer re-exports errors.
     paths.discard("airbyte_async.apply")
     assert paths == expected
+
+
+def resource_methods() -> list[object]:
+    """Every public method of every resource class, on both APIs, named for its test id."""
+    classes = [getattr(resources, n) for n in resources.__all__]
+    classes += [getattr(_public, n) for n in _public.__all__ if n.startswith("Public")]
+    return [
+        pytest.param(f"{cls.__name__}.{name}", member, id=f"{cls.__name__}.{name}")
+        for cls in classes
+        if isinstance(cls, type)
+        for name, member in inspect.getmembers(cls, inspect.isfunction)
+        if not name.startswith("_")
+    ]
+
+
+@pytest.mark.parametrize(("name", "method"), resource_methods())
+def test_resource_methods_take_keyword_arguments_only(name: str, method: object) -> None:
+    """README: resource methods take keyword arguments only, on either API."""
+    assert callable(method)
+    parameters = list(inspect.signature(method).parameters.values())[1:]
+    keyword = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.VAR_KEYWORD)
+    positional = [p.name for p in parameters if p.kind not in keyword]
+    assert positional == [], f"{name} takes {positional} by position"

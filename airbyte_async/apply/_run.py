@@ -94,7 +94,7 @@ async def _definition(
     try:
         if is_uuid(wanted):
             return await definitions.get(definition_id=wanted)
-        return await definitions.find(wanted, workspace_id=workspace_id)
+        return await definitions.find(name=wanted, workspace_id=workspace_id)
     except NotFoundError:
         problems.append(f"{where}: no {kind} definition has the id {wanted}")
     except LookupFailedError as e:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 
 import anyio
@@ -107,6 +108,10 @@ def client_from_args(args: argparse.Namespace, **options: object) -> AirbyteClie
         if not args.username:
             raise InvalidArgumentError("--password needs --username")
         auth = BasicAuth(args.username, args.password or "")
+    env = options.get("env")
+    environ: Mapping[str, str] = env if isinstance(env, Mapping) else os.environ
+    if not (args.url or environ.get("AIRBYTE_URL")):
+        raise InvalidArgumentError("no Airbyte URL: pass --url or set AIRBYTE_URL")
     options.setdefault("api", args.api)
     return AirbyteClient(args.url, auth=auth, timeout=args.request_timeout, **options)  # type: ignore[arg-type]
 

@@ -39,8 +39,8 @@ async def set_up_pipeline(client: AirbyteClient) -> int:
     """Postgres source to S3 Parquet destination, customers and orders incremental, synced once."""
     workspace = await client.workspaces.default()
     wid = workspace.workspace_id
-    postgres = await client.source_definitions.find("Postgres", workspace_id=wid)
-    s3 = await client.destination_definitions.find("S3", workspace_id=wid)
+    postgres = await client.source_definitions.find(name="Postgres", workspace_id=wid)
+    s3 = await client.destination_definitions.find(name="S3", workspace_id=wid)
     print(f"workspace {workspace.name}: source {postgres.name!r}, destination {s3.name!r}")
 
     source = await client.sources.create(

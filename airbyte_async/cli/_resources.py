@@ -305,7 +305,8 @@ def _indent(rows: Iterable[Sequence[str]]) -> list[Sequence[str]]:
 async def _jobs_get(args: argparse.Namespace, client: AirbyteClient) -> None:
     job = await client.jobs.get(job_id=args.job_id)
     if args.json:
-        _json_line({**_job_json(job), "attempts": [_attempt_json(a) for a in job.attempts]})
+        details = [_attempt_json(a) for a in job.attempts]
+        _json_line({**_job_json(job), "attempt_details": details})
     else:
         _print_job(job)
 
@@ -316,8 +317,9 @@ async def _jobs_cancel(args: argparse.Namespace, client: AirbyteClient) -> None:
     job = await client.jobs.get_light(job_id=args.job_id)
     if job.status.is_terminal:
         print(f"job {job.id} had already ended ({job.status}): nothing cancelled", file=sys.stderr)
+        job = await client.jobs.get(job_id=args.job_id)
     else:
-        job = await client.jobs.cancel(job_id=args.job_id)
+        job = await client.jobs.cancel(job_id=args.job_id, unless_ended=False)
     if args.json:
         _json_line(_job_json(job))
     else:

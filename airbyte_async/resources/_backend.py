@@ -123,7 +123,8 @@ class ConfigBackend:
 
     async def cancel(self, *, job_id: int) -> Job:
         """See :meth:`SyncBackend.cancel <airbyte_async._backend.SyncBackend.cancel>`."""
-        return await self.jobs.cancel(job_id=job_id)
+        # The orchestrator reads a job just before it cancels it (see SyncBackend.cancel).
+        return await self.jobs.cancel(job_id=job_id, unless_ended=False)
 
     async def jobs_since(
         self, *, connection_id: str, job_type: JobType = JobType.SYNC, began: float | None = None

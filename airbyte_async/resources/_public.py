@@ -31,6 +31,7 @@ import anyio
 import attrs
 
 from .._backend import JobChange
+from .._checks import uuid_id, whole
 from .._serde import structure, unstructure
 from .._transport import ObjectHook
 from ..errors import (
@@ -496,6 +497,19 @@ def _connection_fields(name: str | None, settings: ConnectionSettings) -> dict[s
     }
 
 
+def _path(collection: str, name: str, object_id: object) -> str:
+    """
+    The path of one object, ``connections/<id>``. The id must be a UUID, as every Airbyte id
+    but a job's is: any other text could name another path (``../sources/<id>``).
+    """
+    return f"{collection}/{uuid_id(name, object_id)}"
+
+
+def _job_path(job_id: object) -> str:
+    """``jobs/<id>``, for a job id that is a whole number."""
+    return f"jobs/{whole('job_id', job_id, minimum=0)}"
+
+
 # -- resources ---------------------------------------------------------------------------------
 
 
@@ -508,7 +522,9 @@ class PublicWorkspaces(Workspaces):
     async def get(self, *, workspace_id: str) -> Workspace:
         """The workspace *workspace_id*."""
         return _workspace_of(
-            await _read(self._api, f"workspaces/{workspace_id}", pw.WorkspaceResponse)
+            await _read(
+                self._api, _path("workspaces", "workspace_id", workspace_id), pw.WorkspaceResponse
+            )
         )
 
     async def list(self) -> AsyncIterator[Workspace]:
@@ -568,14 +584,14 @@ class _PublicActors(Actors[A]):
             yield self._model(found)
 
     async def _get(self, actor_id: str) -> A:
-        path = f"{self._kind.route}/{actor_id}"
+        path = _path(self._kind.route, f"{self._kind.noun}_id", actor_id)
         return self._model(await _read(self._api, path, self._answer))
 
     async def _update(
         self, actor_id: str, name: str | None, configuration: Mapping[str, Any] | None
     ) -> A:
         """A new configuration replaces the old one (``PUT``); a new name alone is a ``PATCH``."""
-        path = f"{self._kind.route}/{actor_id}"
+        path = _path(self._kind.route, f"{self._kind.noun}_id", actor_id)
         if configuration is None:
             patch = pw.ActorPatchRequest(name=name)
             return self._model(await _write(self._api, "PATCH", path, patch, self._answer))
@@ -585,7 +601,9 @@ class _PublicActors(Actors[A]):
         return self._model(await _write(self._api, "PUT", path, put, self._answer))
 
     async def _delete(self, actor_id: str) -> None:
-        await self._api("DELETE", f"{self._kind.route}/{actor_id}", idempotent=False)
+        await self._api(
+            "DELETE", _path(self._kind.route, f"{self._kind.noun}_id", actor_id), idempotent=False
+        )
 
     async def _check(self, actor_id: str) -> CheckResult:
         unsupported(f"{self._kind.route}/check_connection", "run a sync and read its job")
@@ -664,16 +682,17 @@ class PublicJobs(Jobs):
 
     async def get(self, *, job_id: int) -> Job:
         """The job *job_id* (``GET /jobs/{jobId}``)."""
-        return job_of(await _read(self._api, f"jobs/{job_id}", pw.JobResponse))
+        return job_of(await _read(self._api, _job_path(job_id), pw.JobResponse))
 
     async def get_light(self, *, job_id: int) -> Job:
         """The same as :meth:`get`: the public API's job is always the light one."""
         return await self.get(job_id=job_id)
 
-    async def cancel(self, *, job_id: int) -> Job:
+    async def cancel(self, *, job_id: int, unless_ended: bool = True) -> Job:
         """
         Cancel the job (``DELETE /jobs/{jobId}``). The server refuses a job that is not running
-        (409): it ended, and it is returned as it ended. Safe to repeat.
+        (409): it ended, and it is returned as it ended. Safe to repeat, so it is retried like
+        a read. *unless_ended* is the Config API's (this server checks by itself).
         """
         try:
             return await self.cancel_running(job_id=job_id)
@@ -685,7 +704,7 @@ class PublicJobs(Jobs):
         Cancel the job (``DELETE /jobs/{jobId}``) and return it as the server answers; raises
         :class:`~airbyte_async.errors.ConflictError` when it is not running any more.
         """
-        data = await self._api("DELETE", f"jobs/{job_id}", idempotent=True)
+        data = await self._api("DELETE", _job_path(job_id), idempotent=True)
         return job_of(structure(data, pw.JobResponse, route="jobs"))
 
     async def list_changes(
@@ -731,7 +750,10 @@ class PublicJobs(Jobs):
 
     async def logs(self, *, job_id: int, attempt: int | None = None) -> tuple[str, ...]:
         """Not on the public API: its jobs have no attempts."""
-        unsupported("jobs/get (logs)", "read logs in the Airbyte UI or with api='config'")
+        unsupported(
+            "jobs/get (logs)",
+            "read logs in the Airbyte UI, or with the Config API (api='config'; --api config)",
+        )
 
     async def trigger(self, *, connection_id: str, job_type: JobType) -> Job:
         """``POST /jobs`` once, with no retry: the caller settles an uncertain answer."""
@@ -943,7 +965,7 @@ class PublicConnections(Connections):
 
     async def get(self, *, connection_id: str) -> Connection:
         """The connection *connection_id*."""
-        path = f"connections/{connection_id}"
+        path = _path("connections", "connection_id", connection_id)
         return connection_of(await _read(self._api, path, pw.ConnectionResponse))
 
     async def list(self, *, workspace_id: str, catalogs: bool = True) -> AsyncIterator[Connection]:
@@ -965,12 +987,14 @@ class PublicConnections(Connections):
         """Change what is given and nothing else (``PATCH /connections/{id}``)."""
         sent = _connection_fields(name, _settings(schedule, settings, fields))
         body = pw.ConnectionPatchRequest(**sent)
-        path = f"connections/{connection_id}"
+        path = _path("connections", "connection_id", connection_id)
         return connection_of(await _write(self._api, "PATCH", path, body, pw.ConnectionResponse))
 
     async def delete(self, *, connection_id: str) -> None:
         """Delete the connection (``DELETE /connections/{id}``; it becomes ``deprecated``)."""
-        await self._api("DELETE", f"connections/{connection_id}", idempotent=False)
+        await self._api(
+            "DELETE", _path("connections", "connection_id", connection_id), idempotent=False
+        )
 
     async def sync_progress(self, *, connection_id: str) -> SyncProgress:
         """Not on the public API."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -130,6 +130,7 @@ async def trigger_exactly_once(
     rounds: int = 6,
     read: Callable[[Any], Job] | None = None,
     settle_patience: float = SETTLE_PATIENCE,
+    explain: Callable[[ServerError], Awaitable[None]] | None = None,
 ) -> Job:
     """
     Call *route* (``connections/sync`` or ``connections/reset``) so that at most one job starts,
@@ -153,7 +154,10 @@ async def trigger_exactly_once(
     without a job (with a note when a possible job could not be looked for). A 2xx answer that
     does not fit a job proves the job was started: it is looked up, never triggered again.
     *read* turns the answer into the job (default: a Config API ``JobInfoRead``); the public
-    API's backend sends ``POST /jobs`` through *request* and reads its answer there.
+    API's backend sends ``POST /jobs`` through *request* and reads its answer there. *explain*
+    is awaited when a server error started no job, before the trigger goes again: it raises
+    when the error has a lasting cause (the server's body may not say, see
+    :func:`~airbyte_async.errors.error_for`).
     """
     if rounds < 1:
         raise InvalidArgumentError(f"rounds must be at least 1, got {rounds!r}")
@@ -190,6 +194,8 @@ async def trigger_exactly_once(
             # Past its rounds, a round only looks: it never triggers again.
             if started or round_ > rounds:
                 break
+            if explain is not None and isinstance(last, ServerError):
+                await explain(last)
             log.info("no job from the uncertain %s for %s: triggering again", route, connection_id)
         try:
             data = await request(route, body, idempotent=False)

@@ -10,7 +10,7 @@ import attrs
 from .._diff import changed_settings, connection_differences, only_match
 from .._serde import structure, unstructure, wire_name
 from .._throttle import ServerClock
-from ..errors import InvalidArgumentError, NoMatchError
+from ..errors import AirbyteError, ConflictError, InvalidArgumentError, NoMatchError, ServerError
 from ..models import (
     BasicSchedule,
     Connection,
@@ -215,6 +215,10 @@ class Connections:
         """
         Start a reset (clear the destination's data and state) and return its job; at most one
         job starts, as for :meth:`sync`.
+
+        Unlike a sync, a reset is not refused while a job runs: Airbyte cancels the running
+        sync, then answers with the reset's job once it stopped. To keep a running sync, check
+        first (``jobs.list(connection_id=..., statuses=[JobStatus.RUNNING])``).
         """
         return await self._trigger("connections/reset", connection_id, JobType.RESET_CONNECTION)
 
@@ -248,6 +252,9 @@ class Connections:
         )
 
     async def _trigger(self, route: str, connection_id: str, job_type: JobType) -> Job:
+        async def explain(error: ServerError) -> None:
+            await self._refused_if_inactive(connection_id, error)
+
         return await trigger_exactly_once(
             self._request,
             Jobs(self._request),
@@ -255,7 +262,27 @@ class Connections:
             route=route,
             connection_id=connection_id,
             job_type=job_type,
+            explain=explain if job_type is JobType.SYNC else None,
         )
+
+    async def _refused_if_inactive(self, connection_id: str, error: ServerError) -> None:
+        """
+        After a 500 on a sync trigger that started no job: Airbyte syncs only active
+        connections and answers 500 otherwise, whose 2.x body says nothing (API-FACTS 6.2).
+        Raise :class:`~airbyte_async.errors.ConflictError` when that is why; else nothing.
+        """
+        try:
+            status = (await self.get(connection_id=connection_id)).status
+        except AirbyteError:
+            return
+        if status is not ConnectionStatus.ACTIVE:
+            raise ConflictError(
+                error.status,
+                f"Can only sync an active connection: {connection_id} is {status}",
+                route=error.route,
+                error_id=error.error_id,
+                body=error.body,
+            )
 
 
 def _settings(

@@ -74,7 +74,7 @@ class _Definitions(Generic[D]):
         body = self._kind.id_body(definition_id=definition_id)
         return await call(self._request, route, body, self._kind.model, idempotent=True)
 
-    async def find(self, name: str, *, workspace_id: str | None = None) -> D:
+    async def find(self, *, name: str, workspace_id: str | None = None) -> D:
         """
         The definition called *name*, compared case-insensitively.
 

@@ -41,10 +41,12 @@ class Jobs:
     """
     Jobs: get, list, cancel, read their logs, and wait for one to finish.
 
-    List filters are sent only when given: 0.40 servers know none of them (only *connection_id*,
-    which is always sent because 0.40 requires it). *order_by* is ``"created_at"``,
-    ``"updated_at"``, or either with a leading ``-`` for descending; servers default to newest
-    created first. Times must be timezone-aware.
+    List filters are sent only when given. 0.40 servers know none of them (only *connection_id*,
+    which is always sent because 0.40 requires it) and answer every job: :meth:`list` applies
+    *statuses*, *created_after* and *updated_after* to what comes back as well, so they hold on
+    every version, while :meth:`list_page` gives the page as the server sent it. *order_by* is
+    ``"created_at"``, ``"updated_at"``, or either with a leading ``-`` for descending; servers
+    default to newest created first, and 0.40 always does. Times must be timezone-aware.
     """
 
     _request: Request
@@ -74,14 +76,20 @@ class Jobs:
         body = w.JobIdBody(id=job_id)
         return await call(self._request, "jobs/get_light", body, Job, idempotent=True)
 
-    async def cancel(self, *, job_id: int) -> Job:
+    async def cancel(self, *, job_id: int, unless_ended: bool = True) -> Job:
         """
-        Cancel the job; returns it as the server re-read it (its real status if it had ended).
+        Cancel the job if it still runs; returns it as the server re-read it, or as it ended.
 
         Airbyte cancels the connection's *current* job, whatever id is sent (API-FACTS 6.3b):
-        send only the id of a job known to be running. For the same reason the call is not
+        the id of a job that ended would stop the connection's next sync. So the job is read
+        first (``jobs/get_light``), and a job that ended is returned as it ended (``jobs/get``)
+        with nothing cancelled; only a read that a new job could follow within the same
+        instant is left to chance. *unless_ended* False sends the cancel without that read,
+        for a caller that has just read the job itself. For the same reason the cancel is not
         replayed after an ambiguous failure: by then the connection may run a newer job.
         """
+        if unless_ended and (await self.get_light(job_id=job_id)).status.is_terminal:
+            return await self.get(job_id=job_id)
         return await call(
             self._request, "jobs/cancel", w.JobIdBody(id=job_id), Job, idempotent=False
         )
@@ -151,8 +159,16 @@ class Jobs:
         page_size: int = DEFAULT_PAGE_SIZE,
         order_by: str | None = None,
     ) -> AsyncIterator[Job]:
-        """Every matching job of *connection_id*, page by page (see :meth:`list_page`)."""
+        """
+        Every matching job of *connection_id*, page by page (see :meth:`list_page`); the
+        filters are checked here too, for servers that ignore them (0.40).
+        """
         job_types = tuple(job_types)
+        wanted = _Wanted(
+            None if statuses is None else frozenset(statuses),
+            _epoch("created_after", created_after),
+            _epoch("updated_after", updated_after),
+        )
 
         def page(offset: int) -> Awaitable[JobPage]:
             return self.list_page(
@@ -166,7 +182,7 @@ class Jobs:
                 order_by=order_by,
             )
 
-        return _all_pages(page, page_size)
+        return wanted.only(_all_pages(page, page_size))
 
     async def list_for_workspaces_page(
         self,
@@ -333,6 +349,34 @@ async def _all_pages(
         offset += len(current.jobs)
         if len(current.jobs) < page_size or (counted and offset >= current.total_count):
             return
+
+
+@attrs.frozen
+class _Wanted:
+    """What :meth:`Jobs.list` asked the server to filter by, checked again on its answer."""
+
+    statuses: frozenset[JobStatus] | None
+    created_after: float | None
+    updated_after: float | None
+
+    def __call__(self, job: Job) -> bool:
+        # Stamps are whole seconds, rounded down: a job stamped in the second a bound falls in
+        # may be after it, and is kept, as the server (which compares exact times) keeps it.
+        return (
+            (self.statuses is None or job.status in self.statuses)
+            and (self.created_after is None or job.created_at.timestamp() + 1 > self.created_after)
+            and (self.updated_after is None or job.updated_at.timestamp() + 1 > self.updated_after)
+        )
+
+    async def only(self, jobs: AsyncIterator[Job]) -> AsyncIterator[Job]:
+        async for job in jobs:
+            if self(job):
+                yield job
+
+
+def _epoch(name: str, when: datetime | None) -> float | None:
+    _iso(name, when)  # the same checks as the request's
+    return None if when is None else when.timestamp()
 
 
 def _job_types(job_types: Iterable[JobType]) -> tuple[JobType, ...]:

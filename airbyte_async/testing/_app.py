@@ -285,7 +285,11 @@ class Http:
                 text=_nginx_page(404, "Not Found"), status=404, content_type="text/html"
             )
         found = check_route(route_path, self.version)
-        if not (found is not None and found.public) and not is_open(route_path):
+        # Airbyte leaves some routes open (health, the token route); docker-compose's nginx
+        # proxy asks for basic credentials on every path (airbyte-proxy/nginx-auth.conf.template
+        # has auth_basic on "location /", no exception; API-FACTS 0).
+        open_route = (found is not None and found.public) or is_open(route_path)
+        if not open_route or isinstance(self.api.auth, RequireBasic):
             denied = self._authenticate(request, route_path)
             if denied is not None:
                 return denied

@@ -29,7 +29,7 @@ from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS, ConnectorDefi
 from ._cron import CronError, parse
 from ._errors import ApiError
 from ._load import Overloaded
-from ._routes import Api, cancel
+from ._routes import Api, cancel, stop_for_reset
 from ._state import Actor, Connection, Job, JobQuery, Workspace
 from ._validate import (
     BOOL,
@@ -205,8 +205,13 @@ _TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 _JOB_TYPES = {"sync": "sync", "reset_connection": "reset"}
 
 
-def job_response(j: Job, now: float) -> Json:
-    """A JobResponse, as ``JobResponseMapper`` builds it from a job with its attempts."""
+def job_response(j: Job, now: float, *, stats: bool = True) -> Json:
+    """
+    A JobResponse, as ``JobResponseMapper`` builds it from a job with its attempts. Rows and
+    bytes come from the job's ``aggregatedStats`` (API-FACTS 3, item 4), which the trigger's
+    and the cancel's ``JobInfoRead`` lack (``JobConverter.getJobRead`` never sets them):
+    without *stats*, they are left out.
+    """
     status = j.status(now)
     updated = int(j.updated_at(now))
     body: Json = {
@@ -220,7 +225,7 @@ def job_response(j: Job, now: float) -> Json:
         body["lastUpdatedAt"] = _instant(updated)
     if status != "pending":
         body["duration"] = _duration(updated - int(j.created_at))
-    if j.attempt_status(now) is not None:
+    if stats and j.attempt_status(now) is not None:
         counts = j.counts(now)
         body["bytesSynced"] = counts.bytes_committed
         body["rowsSynced"] = counts.records_committed
@@ -1119,7 +1124,10 @@ class PublicApi:
 
     @public("POST", "/jobs")
     async def jobs_create(self, call: Call) -> Json:
-        """JobResponse of a new sync or reset; 409 try-again-later while a job runs."""
+        """
+        JobResponse of a new sync or reset; a sync while a job runs is a 409 try-again-later,
+        a reset cancels that job first (as the Config API's, see ``connections_reset``).
+        """
         job_type = call.body["jobType"]
         connection = self._connection(call.body["connectionId"])
         if job_type == "refresh":
@@ -1132,6 +1140,8 @@ class PublicApi:
             # API-FACTS 6.3): a scheduler thread is held only to create it.
             self.api.load.admit(in_flight)
             async with self.api.threads.thread():
+                if config_type == "reset_connection":
+                    await stop_for_reset(self.api, connection.connection_id)
                 created = self.api.state.trigger(
                     connection.connection_id, config_type, latency=self.api.load.latency
                 )
@@ -1149,7 +1159,7 @@ class PublicApi:
             raise
         finally:
             observer.sync_finished(self._now)
-        return job_response(created, self._now)
+        return job_response(created, self._now, stats=False)
 
     @public("GET", "/jobs/{jobId}")
     async def jobs_get(self, call: Call) -> Json:
@@ -1165,7 +1175,7 @@ class PublicApi:
         job = self._job(call.params["jobId"])
         if job.is_terminal(self._now):
             raise state_conflict("Job is not currently running")
-        return job_response(await cancel(self.api, job.job_id), self._now)
+        return job_response(await cancel(self.api, job.job_id), self._now, stats=False)
 
     @public("GET", "/jobs")
     async def jobs_list(self, call: Call) -> Json:
@@ -1183,10 +1193,14 @@ class PublicApi:
             raise bad_request(
                 "orderBy must be createdAt|ASC, createdAt|DESC, updatedAt|ASC or updatedAt|DESC"
             )
-        types = {"sync": {"sync"}, "reset": {"reset_connection"}, "clear": {"reset_connection"}}
+        # JobService.getJobConfigTypes: each type its own (the emulator makes no refresh or
+        # clear jobs).
+        types = {"sync": {"sync"}, "reset": {"reset_connection"}, "clear": {"clear"}}
         found, _ = self.api.state.list_jobs(
             JobQuery(
-                config_types=frozenset(types.get(job_type or "", {"sync", "reset_connection"})),
+                config_types=frozenset(
+                    types.get(job_type, {job_type}) if job_type else {"sync", "reset_connection"}
+                ),
                 config_id=connection_id,
                 workspace_ids=None
                 if workspaces is None or connection_id

@@ -721,27 +721,32 @@ class State:
         """The connection's jobs, oldest first."""
         return [self._jobs[i - 1] for i in self._jobs_by_connection.get(connection_id, ())]
 
-    def cancel(self, job_id: int, *, latency: float = 0.0) -> float:
+    def stop_current(self, connection_id: str, latency: float = 0.0) -> float:
         """
-        ``jobs/cancel`` as the real server does it (API-FACTS 6.3b): the job only names its
-        connection, whose current job, if any, is cancelled, whatever id was sent. The
-        cancellation takes *latency* seconds to stop the job (unless it ends first); until
-        then it still runs. Returns when the connection's workflow stops running (now when it
-        runs no job), the moment the real call reads the requested job again. 500 for an
-        unknown job or a deleted connection.
+        Signal the connection's workflow to cancel its job that has not ended, if any (a
+        cancel, a reset): the job stops *latency* seconds from now, unless it ends first, and
+        runs until then. Returns when the workflow stops running (now when it runs no job).
+        404 for an unknown connection, 500 for a deleted one (its workflow is gone).
         """
-        job = self.job(job_id)
-        connection = self.connection(job.connection_id)
+        connection = self.connection(connection_id)
         if connection.status == "deprecated":
             raise internal(
-                f"The connection manager workflow for connection {connection.connection_id} "
+                f"The connection manager workflow for connection {connection_id} "
                 "is deleted, so no further operations cannot be performed on it."
             )
-        current = self.active_job(connection.connection_id)
+        current = self.active_job(connection_id)
         if current is None:
             return self.clock()
         self._end(current, self.clock() + latency)
         return self._jobs[current.job_id - 1].final_at
+
+    def cancel(self, job_id: int, *, latency: float = 0.0) -> float:
+        """
+        ``jobs/cancel`` as the real server does it (API-FACTS 6.3b): the job only names its
+        connection, whose current job, if any, is cancelled, whatever id was sent (see
+        :meth:`stop_current`). 500 for an unknown job or a deleted connection.
+        """
+        return self.stop_current(self.job(job_id).connection_id, latency)
 
     def _end(self, job: Job, at: float | None = None) -> None:
         """Cancel a job that is not terminal at *at* (now by default), unless it ends first."""

@@ -16,9 +16,20 @@ module that registers its handlers with :func:`route` and is imported here. HTTP
 from __future__ import annotations
 
 from . import actors, applications, connections, definitions, instance, jobs, workspaces
+from .connections import stop_for_reset
 from .core import ROUTES, Api, Reply, Route, add, check_route, route
 from .jobs import cancel
 
-__all__ = ["ROUTES", "Api", "Reply", "Route", "add", "cancel", "check_route", "route"]
+__all__ = [
+    "ROUTES",
+    "Api",
+    "Reply",
+    "Route",
+    "add",
+    "cancel",
+    "check_route",
+    "route",
+    "stop_for_reset",
+]
 
 _AREAS = (actors, applications, connections, definitions, instance, jobs, workspaces)

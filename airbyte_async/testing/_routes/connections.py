@@ -184,6 +184,15 @@ def _connection_matches(api: Api, c: Connection, search: Body) -> bool:
     return True
 
 
+async def stop_for_reset(api: Api, connection_id: str) -> None:
+    """
+    A reset's first step (see :func:`connections_reset`): cancel the connection's running job
+    and wait until it stopped.
+    """
+    stops_at = api.state.stop_current(connection_id, api.cancel_latency)
+    await api.clock.sleep(max(0.0, stops_at - api.now))
+
+
 async def _trigger(api: Api, body: Body, config_type: str, *, until_running: bool) -> Reply:
     in_flight = api.observer.sync_started(api.now)
     try:
@@ -194,6 +203,8 @@ async def _trigger(api: Api, body: Body, config_type: str, *, until_running: boo
             raise
         # Nothing happens until a scheduler thread takes the call (see _load): no job, no 409.
         async with api.threads.thread():
+            if config_type == "reset_connection":
+                await stop_for_reset(api, body["connectionId"])
             latency = api.load.latency
             created = api.state.trigger(body["connectionId"], config_type, latency=latency)
             if not until_running:
@@ -221,10 +232,14 @@ async def connections_sync(api: Api, body: Body) -> Reply:
 async def connections_reset(api: Api, body: Body) -> Reply:
     """
     JobInfoRead of a new reset job, answered once the job exists, still pending (it runs
-    after the trigger latency); 409 while a job runs. Unlike a sync, the real call waits only
-    for a new job id: ``TemporalClient.resetConnection`` signals the workflow, then loops on
-    ``getNewJobId`` (airbytehq/airbyte-platform ``airbyte-commons-temporal``, the same in the
-    0.x Java ``TemporalClient``).
+    after the trigger latency). Unlike a sync, the real call waits only for a new job id:
+    ``TemporalClient.resetConnection`` signals the workflow, then loops until the workflow's
+    job id changes (airbytehq/airbyte-platform ``airbyte-commons-temporal``, the same in the
+    0.x Java ``TemporalClient``). It checks for no running job: the workflow's
+    ``resetConnection`` signal cancels the job that runs (``setCancelledForReset``,
+    ``ConnectionManagerWorkflowImpl``), so a reset while a sync runs answers once that sync
+    stopped, cancelled. A deleted connection's workflow fails it (``DeletedWorkflowException``,
+    not a known conflict): 500.
     """
     return await _trigger(api, body, "reset_connection", until_running=False)
 

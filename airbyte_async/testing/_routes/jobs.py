@@ -85,6 +85,10 @@ async def _list_jobs(api: Api, body: Body, *, workspaces: bool) -> Reply:
         raise internal("configTypes must not be empty")
     pagination = body.get("pagination") or {}
     workspace_ids = body.get("workspaceIds") if workspaces else None
+    if api.version == "0.40":
+        # 0.40's JobListRequestBody has no filters and no order (API-FACTS 4, 8): Jackson drops
+        # them, and every job comes newest first.
+        body = {k: body[k] for k in ("configTypes", "configId", "includingJobId") if k in body}
     query = JobQuery(
         config_types=frozenset(body["configTypes"]),
         config_id=body.get("configId"),
