@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 import logging
 import math
@@ -22,6 +23,7 @@ import attrs
 from yarl import URL
 
 from .errors import (
+    AirbyteError,
     APIError,
     AuthenticationError,
     InvalidArgumentError,
@@ -123,8 +125,9 @@ class BearerToken:
     """
     A fixed bearer token (Airbyte Cloud, or a token minted elsewhere).
 
-    Raises :class:`~airbyte_async.errors.InvalidArgumentError` for an empty token or one that
-    cannot travel in a header.
+    Raises :class:`~airbyte_async.errors.InvalidArgumentError` for an empty token, one that
+    cannot travel in a header, or a whole header value (``"Bearer eyJ..."``: pass the token
+    alone).
     """
 
     token: str = attrs.field(repr=_hidden)
@@ -132,6 +135,10 @@ class BearerToken:
 
     def __attrs_post_init__(self) -> None:
         _text("BearerToken token", self.token)
+        if self.token[:7].lower() == "bearer ":
+            raise InvalidArgumentError(
+                "BearerToken takes the token alone, not a header value starting with 'Bearer '"
+            )
         object.__setattr__(self, "_header", {"Authorization": f"Bearer {self.token}"})
 
     async def headers(self, fetch_token: TokenFetcher) -> Mapping[str, str]:
@@ -252,7 +259,7 @@ class ClientCredentials:
                 if not self._valid():
                     if self._generation != seen and self._failure is not None:
                         # The refresh this task waited for failed: share its outcome.
-                        raise self._failure
+                        raise _borrowed(self._failure)
                     await self._mint(fetch_token)
         return {"Authorization": f"Bearer {self._token}"}
 
@@ -294,6 +301,18 @@ class ClientCredentials:
                 "the token answer's access_token cannot be sent in a header", route=_TOKEN_ROUTE
             )
         return token
+
+
+def _borrowed(failure: Exception) -> Exception:
+    """
+    A copy of another task's *failure* for a task that waited for it: a traceback of its own
+    (one shared object would gather every waiter's frames), and marked as sending nothing.
+    """
+    borrowed = copy.copy(failure)
+    borrowed.__cause__ = failure.__cause__
+    if isinstance(borrowed, AirbyteError):
+        borrowed._borrowed = True
+    return borrowed
 
 
 def _refused(e: Exception) -> TypeGuard[APIError]:

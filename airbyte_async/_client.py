@@ -53,6 +53,7 @@ from .resources._public import (
     config_only,
 )
 from .resources._public_backend import PublicBackend
+from .resources._reconcile import KnownJobs
 
 __all__ = ["APIS", "AirbyteClient", "ApiRoots", "auth_from_env", "normalize_url", "resolve_url"]
 
@@ -328,10 +329,12 @@ class AirbyteClient:
         self.retry = retry or RetryPolicy()
         self.retry_budget = retry_budget or RetryBudget()
         self._clock = ServerClock()
+        self._known_jobs = KnownJobs()
         self._rate = RateLimiter(rate_limit) if rate_limit is not None else None
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=connect_timeout)
         # The first attempt's timeout, cut once here to the call's total time if that is less.
-        self._first_timeout = self._capped_timeout(self.retry.total_timeout)
+        # Not cut to retry.total_timeout, which bounds the retries: timeout= is the user's word.
+        self._first_timeout = self._timeout
         self._max_connections = max_connections
         #: A slot per HTTP request in flight, as many as the pool has connections (set on entry).
         self._requests: anyio.CapacityLimiter | None = None
@@ -354,7 +357,9 @@ class AirbyteClient:
             self.destination_definitions = DestinationDefinitions(self._request)
             self.sources = Sources(self._request)
             self.destinations = Destinations(self._request)
-            self.connections = Connections(self._request, clock=self._clock)
+            self.connections = Connections(
+                self._request, clock=self._clock, known_jobs=self._known_jobs
+            )
             self.jobs = Jobs(self._request)
 
     def _public_resources(self) -> None:
@@ -368,7 +373,9 @@ class AirbyteClient:
         self.destinations = PublicDestinations(refuse, api=call)
         jobs = PublicJobs(refuse, api=call)
         self.jobs = jobs
-        self.connections = PublicConnections(refuse, clock=self._clock, api=call, jobs=jobs)
+        self.connections = PublicConnections(
+            refuse, clock=self._clock, known_jobs=self._known_jobs, api=call, jobs=jobs
+        )
 
     def sync_backend(self) -> SyncBackend:
         """What the orchestrator drives: this client's API behind the

@@ -129,11 +129,12 @@ class RetryPolicy:
     """
     How one call is retried.
 
-    *attempts* counts the first try; *total_timeout* bounds a call with all its retries and
-    waits (seconds): no retry starts that could not begin before it, and a retried request's own
-    timeout is cut to what is left. Backoff before retry *n* (1-based) is uniform in
-    ``[0, min(max_wait, initial_wait * 2**(n-1))]`` (full jitter); an answer with ``Retry-After``
-    waits what it asks, up to *max_retry_after*. Raises
+    *attempts* counts the first try; *total_timeout* bounds a call's retries and waits
+    (seconds from the start of the call): no retry starts that could not begin before it, and a
+    retried request's own timeout is cut to what is left. The first attempt has the client's
+    whole ``timeout``, which may be longer (a large schema's discovery). Backoff before retry
+    *n* (1-based) is uniform in ``[0, min(max_wait, initial_wait * 2**(n-1))]`` (full jitter);
+    an answer with ``Retry-After`` waits what it asks, up to *max_retry_after*. Raises
     :class:`~airbyte_async.errors.InvalidArgumentError` for a value out of range.
     """
 
@@ -261,7 +262,8 @@ def decide(
 
     *retries_done* counts the retries already made and *elapsed* the seconds since the first
     attempt began. Checks, in order: the policy for *exc*, the attempts left, the deadline, and
-    last the budget, which is spent only when the answer is yes.
+    last the budget, which is spent only when the answer is yes, and not for a failure this
+    call only waited for (another task's token request).
     """
     if not is_retryable(exc, idempotent=idempotent):
         kind = "idempotent" if idempotent else "non-idempotent"
@@ -271,7 +273,7 @@ def decide(
     wait = policy.backoff(retries_done + 1, exc, rng)
     if elapsed + wait >= policy.total_timeout:
         return Decision(False, wait, f"waiting {wait:.2f} s would pass the total timeout")
-    if not budget.try_spend():
+    if not exc._borrowed and not budget.try_spend():
         return Decision(False, wait, "the client's retry budget is spent")
     why = "it never reached the server" if never_reached_server(exc) else "the call is idempotent"
     return Decision(True, wait, why)

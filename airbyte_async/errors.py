@@ -82,6 +82,10 @@ __all__ = [
 class AirbyteError(Exception):
     """Base class of every error this package raises on purpose."""
 
+    #: True on a copy raised in a task that waited for another task's request (a token
+    #: refresh) and sent nothing itself: a retry after it costs the server no extra load.
+    _borrowed: bool = False
+
 
 class InvalidArgumentError(AirbyteError, ValueError):
     """An argument given to airbyte-async is wrong; no request was sent."""

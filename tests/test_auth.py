@@ -186,6 +186,25 @@ async def test_concurrent_callers_share_one_failed_token_request(
 
     assert len(errors) == 50
     assert token_requests(emu) == 1
+    assert len({id(e) for e in errors}) == 50  # each its own object, with its own traceback
+
+
+async def test_one_failed_token_request_costs_the_retry_budget_one_token(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """Two hundred calls wait for a token whose request gets a 503: they all retry and succeed;
+    only the task that sent the request spends the budget (capacity 50), not every waiter."""
+    emu = await app_server(
+        airbyte_emulator_factory,
+        faults=[{"kind": "error", "status": 503, "route": "applications/token", "times": 1}],
+    )
+    auth = ClientCredentials(APP_ID, APP_SECRET)
+    async with client_for(emu, auth=auth) as client, anyio.create_task_group() as tg:
+        for _ in range(200):
+            tg.start_soon(read, client)
+
+    assert requests_to(emu, READ) == 200
+    assert token_requests(emu) == 2
 
 
 async def test_fifty_calls_on_an_expired_token_make_one_token_request(
@@ -375,3 +394,12 @@ def test_client_credentials_refuse_bad_settings(kwargs: dict[str, Any]) -> None:
     """Empty ids, unusable token URLs, zero lifetimes and header injection are refused."""
     with pytest.raises(InvalidArgumentError):
         ClientCredentials(**kwargs)
+
+
+@pytest.mark.parametrize("value", ["Bearer tok-123", "bearer tok-123"])
+def test_a_bearer_token_given_as_a_header_value_is_refused(value: str) -> None:
+    """A whole header value would be sent as ``Bearer Bearer ...``: refused, without echoing
+    the token."""
+    with pytest.raises(InvalidArgumentError, match="the token alone") as caught:
+        BearerToken(value)
+    assert "tok-123" not in str(caught.value)

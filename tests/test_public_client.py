@@ -173,6 +173,23 @@ async def test_a_lost_trigger_answer_starts_one_job(emu: Emulator) -> None:
     assert emu.stats().faults_injected == {"reset_after": 1}
 
 
+async def test_a_job_this_client_saw_start_is_never_taken_for_a_lost_triggers(
+    emu: Emulator,
+) -> None:
+    """Cancel a sync, sync again at once, and that trigger fails before reaching Airbyte (a
+    proxy's 502): the cancelled job, created within the look's clock margin, is not adopted;
+    the trigger goes again and a new job runs."""
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=30.0)
+    async with public_client(emu) as client:
+        first = await client.connections.sync(connection_id=cid)
+        await client.jobs.cancel(job_id=first.id)
+        emu.set_faults([Fault(kind="proxy_error", route="/public/v1/jobs", status=502, times=1)])
+        second = await client.connections.sync(connection_id=cid)
+    assert second.id != first.id
+    assert emu.stats().jobs_by_connection == {cid: [first.id, second.id]}
+
+
 async def test_cancel_of_an_ended_job_reports_how_it_ended(emu: Emulator) -> None:
     """Cancelling a job that already ended gets the public API's 409; the client reads the job
     and returns its real final status (API-FACTS 6.3b)."""

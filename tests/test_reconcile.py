@@ -122,6 +122,23 @@ async def test_an_ambiguous_failure_without_a_job_triggers_once_more(
     assert requests_to(emu, "jobs/list") == 1
 
 
+@pytest.mark.parametrize("version", ["0.50", "head"])
+async def test_a_job_this_client_saw_start_is_never_taken_for_a_lost_triggers(
+    airbyte_emulator_factory: Factory, version: str
+) -> None:
+    """Sync, cancel, sync again at once, and the trigger gets a proxy's 502: the cancelled job
+    (created within the look's clock margin) is not adopted; one more trigger starts a job."""
+    emu = await one_connection(airbyte_emulator_factory, airbyte_version=version)
+    cid = emu.connection_ids[0]
+    async with client_for(emu) as client:
+        first = await client.connections.sync(connection_id=cid)
+        await client.jobs.cancel(job_id=first.id)
+        emu.set_faults([{"kind": "proxy_error", "status": 502, "route": SYNC, "times": 1}])
+        second = await client.connections.sync(connection_id=cid)
+
+    assert jobs_of(emu) == [first.id, second.id]
+
+
 async def test_a_trigger_that_timed_out_waiting_for_a_scheduler_thread_starts_one_job(
     airbyte_emulator_factory: Factory,
 ) -> None:

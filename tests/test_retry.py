@@ -267,6 +267,22 @@ async def test_a_non_idempotent_call_is_retried_after_a_429(
 
 
 @pytest.mark.anyio
+async def test_the_first_attempt_has_the_whole_request_timeout(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """timeout= above total_timeout: a read answered after 1 s (a slow discovery, say) is
+    waited for, not cut at the retries' bound of 0.5 s."""
+    slow = {"kind": "latency", "route": "connections/get", "delay": 1.0}
+    emu = await airbyte_emulator_factory(connections=1, faults=[slow])
+    policy = RetryPolicy(total_timeout=0.5)
+    async with client_for(emu, timeout=3.0, retry=policy) as client:
+        connection = await client.connections.get(connection_id=emu.connection_ids[0])
+
+    assert connection.connection_id == emu.connection_ids[0]
+    assert requests_to(emu, "connections/get") == 1
+
+
+@pytest.mark.anyio
 async def test_other_4xx_answers_are_never_retried(airbyte_emulator_factory: Factory) -> None:
     """A 404 on a read and a 422 on a write are final after one request each."""
     emu = await airbyte_emulator_factory(connections=1)

@@ -80,7 +80,7 @@ from ._base import Request
 from ._reconcile import trigger_exactly_once
 from .connections import Connections, _settings
 from .destinations import Destinations
-from .jobs import DEFAULT_PAGE_SIZE, Jobs, _iso, _job_types, _order
+from .jobs import DEFAULT_PAGE_SIZE, Jobs, _iso, _job_types, _order, _statuses
 from .sources import Sources
 from .workspaces import Workspaces
 
@@ -725,7 +725,7 @@ class PublicJobs(Jobs):
         updated while paging is not skipped; one seen twice is kept as last seen.
         """
         size = min(page_size, MAX_PAGE)
-        wanted = None if statuses is None else frozenset(statuses)
+        wanted = None if statuses is None else frozenset(_statuses(statuses) or ())
         query = self._filters(
             [(pw.WORKSPACE_IDS, w) for w in workspace_ids], job_types, wanted, updated_at_start
         )
@@ -896,7 +896,7 @@ class PublicJobs(Jobs):
                 f"page_size must be 1 to {MAX_PAGE} on the public API, row_offset at least 0"
             )
         types = _job_types(job_types)
-        wanted = None if statuses is None else frozenset(statuses)
+        wanted = None if statuses is None else frozenset(_statuses(statuses) or ())
         query = self._filters([*query], types, wanted, updated_after)
         if order_by is not None:
             field, method = _order(order_by)
@@ -1021,4 +1021,5 @@ class PublicConnections(Connections):
             connection_id=connection_id,
             job_type=job_type,
             read=lambda job: job,
+            known=self.known_jobs,
         )

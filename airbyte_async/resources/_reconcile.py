@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
+import attrs
 import stamina
 
 from .._retry import never_reached_server
@@ -43,7 +44,7 @@ from .jobs import Jobs
 if TYPE_CHECKING:
     from ._base import Request
 
-__all__ = ["find_running_job", "is_ambiguous", "jobs_since", "trigger_exactly_once"]
+__all__ = ["KnownJobs", "find_running_job", "is_ambiguous", "jobs_since", "trigger_exactly_once"]
 
 log = logging.getLogger("airbyte_async")
 
@@ -97,11 +98,34 @@ async def jobs_since(
 
 
 async def _job_since(
-    jobs: Jobs, clock: ServerClock, connection_id: str, job_type: JobType, began: float
+    jobs: Jobs, clock: ServerClock, connection_id: str, job_type: JobType, began: float, floor: int
 ) -> Job | None:
-    """The connection's newest job created since the attempt that began at monotonic *began*."""
+    """
+    The connection's newest job created since the attempt that began at monotonic *began*,
+    and newer than job *floor* (the newest this client had seen started before it).
+    """
     mine = await jobs_since(jobs, clock, connection_id, job_type, began)
-    return mine[0] if mine else None
+    return next((job for job in mine if job.id > floor), None)
+
+
+@attrs.define
+class KnownJobs:
+    """
+    The newest job a client has seen a trigger start, per connection. A lost trigger answer
+    cannot have named that job or an older one, although one created in the seconds before
+    the attempt falls in the window a look allows for clock error (cancel, then sync again).
+    """
+
+    _newest: dict[str, int] = attrs.field(factory=dict)
+
+    def note(self, connection_id: str, job_id: int) -> None:
+        """Remember *job_id* as started for *connection_id*, if newer than what is known."""
+        if job_id > self._newest.get(connection_id, 0):
+            self._newest[connection_id] = job_id
+
+    def newest(self, connection_id: str) -> int:
+        """The newest job id known for *connection_id*, 0 when none is."""
+        return self._newest.get(connection_id, 0)
 
 
 def _pause(round_: int) -> float:
@@ -131,6 +155,7 @@ async def trigger_exactly_once(
     read: Callable[[Any], Job] | None = None,
     settle_patience: float = SETTLE_PATIENCE,
     explain: Callable[[ServerError], Awaitable[None]] | None = None,
+    known: KnownJobs | None = None,
 ) -> Job:
     """
     Call *route* (``connections/sync`` or ``connections/reset``) so that at most one job starts,
@@ -157,8 +182,42 @@ async def trigger_exactly_once(
     API's backend sends ``POST /jobs`` through *request* and reads its answer there. *explain*
     is awaited when a server error started no job, before the trigger goes again: it raises
     when the error has a lasting cause (the server's body may not say, see
-    :func:`~airbyte_async.errors.error_for`).
+    :func:`~airbyte_async.errors.error_for`). *known* (the client's :class:`KnownJobs`) keeps
+    a job this client saw started before from being taken for the attempt's, and learns the
+    job returned.
     """
+    known = KnownJobs() if known is None else known
+    job = await _trigger(
+        request,
+        jobs,
+        clock,
+        route=route,
+        connection_id=connection_id,
+        job_type=job_type,
+        rounds=rounds,
+        read=read,
+        settle_patience=settle_patience,
+        explain=explain,
+        floor=known.newest(connection_id),
+    )
+    known.note(connection_id, job.id)
+    return job
+
+
+async def _trigger(
+    request: Request,
+    jobs: Jobs,
+    clock: ServerClock,
+    *,
+    route: str,
+    connection_id: str,
+    job_type: JobType,
+    rounds: int,
+    read: Callable[[Any], Job] | None,
+    settle_patience: float,
+    explain: Callable[[ServerError], Awaitable[None]] | None,
+    floor: int,
+) -> Job:
     if rounds < 1:
         raise InvalidArgumentError(f"rounds must be at least 1, got {rounds!r}")
     body = unstructure(w.ConnectionIdBody(connection_id=connection_id))
@@ -177,7 +236,7 @@ async def trigger_exactly_once(
         round_ += 1
         if unsettled:
             try:
-                job = await _job_since(jobs, clock, connection_id, job_type, began)
+                job = await _job_since(jobs, clock, connection_id, job_type, began, floor)
             except AirbyteError as err:
                 assert last is not None
                 if not _transient(err):
@@ -204,7 +263,7 @@ async def trigger_exactly_once(
             if not may_have_started:
                 raise
             job = await find_running_job(jobs, connection_id, job_type)
-            if job is None:
+            if job is None or job.id <= floor:  # one this client saw start before: not ours
                 raise
             log.info("adopted running job %d for %s after an uncertain trigger", job.id, route)
             return job

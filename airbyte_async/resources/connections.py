@@ -30,7 +30,7 @@ from ..models import (
 from ..models import _wire as w
 from ._base import Request
 from ._call import call, call_no_content
-from ._reconcile import trigger_exactly_once
+from ._reconcile import KnownJobs, trigger_exactly_once
 from .jobs import Jobs
 
 __all__ = ["Connections"]
@@ -49,6 +49,8 @@ class Connections:
     _request: Request
     #: The server's clock, which tells which jobs a lost trigger answer may have named.
     clock: ServerClock = attrs.field(factory=ServerClock, kw_only=True)
+    #: The jobs this client saw triggers start, which a lost trigger answer cannot have named.
+    known_jobs: KnownJobs = attrs.field(factory=KnownJobs, kw_only=True)
 
     async def create(
         self,
@@ -263,6 +265,7 @@ class Connections:
             connection_id=connection_id,
             job_type=job_type,
             explain=explain if job_type is JobType.SYNC else None,
+            known=self.known_jobs,
         )
 
     async def _refused_if_inactive(self, connection_id: str, error: ServerError) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import attrs
@@ -27,6 +28,8 @@ __all__ = ["Jobs"]
 log = logging.getLogger("airbyte_async")
 
 DEFAULT_PAGE_SIZE = 100
+
+E = TypeVar("E", bound=enum.Enum)
 
 _ORDER = {
     "created_at": (w.OrderField.CREATED_AT, w.OrderMethod.ASC),
@@ -140,7 +143,7 @@ class Jobs:
             config_id=connection_id,
             config_types=_job_types(job_types),
             pagination=_pagination(page_size, row_offset),
-            statuses=None if statuses is None else tuple(statuses),
+            statuses=_statuses(statuses),
             created_at_start=_iso("created_after", created_after),
             updated_at_start=_iso("updated_after", updated_after),
             order_by_field=field,
@@ -165,7 +168,7 @@ class Jobs:
         """
         job_types = tuple(job_types)
         wanted = _Wanted(
-            None if statuses is None else frozenset(statuses),
+            None if statuses is None else frozenset(_statuses(statuses) or ()),
             _epoch("created_after", created_after),
             _epoch("updated_after", updated_after),
         )
@@ -204,7 +207,7 @@ class Jobs:
             workspace_ids=tuple(workspace_ids),
             config_types=_job_types(job_types),
             pagination=_pagination(page_size, row_offset),
-            statuses=None if statuses is None else tuple(statuses),
+            statuses=_statuses(statuses),
             updated_at_start=_iso("updated_at_start", updated_at_start),
             order_by_field=field,
             order_by_method=method,
@@ -263,7 +266,7 @@ class Jobs:
             workspace_ids=tuple(workspace_ids),
             config_types=_job_types(job_types),
             pagination=_pagination(page_size, 0),
-            statuses=None if statuses is None else tuple(statuses),
+            statuses=_statuses(statuses),
             updated_at_start=_iso("updated_at_start", updated_at_start),
             created_at_start=_iso("created_at_start", created_at_start),
             order_by_field=w.OrderField.UPDATED_AT,
@@ -380,10 +383,24 @@ def _epoch(name: str, when: datetime | None) -> float | None:
 
 
 def _job_types(job_types: Iterable[JobType]) -> tuple[JobType, ...]:
-    types = tuple(job_types)
+    types = _members("job_types", job_types, JobType)
     if not types:
         raise InvalidArgumentError("job_types must name at least one job type")
     return types
+
+
+def _statuses(statuses: Iterable[JobStatus] | None) -> tuple[JobStatus, ...] | None:
+    return None if statuses is None else _members("statuses", statuses, JobStatus)
+
+
+def _members(name: str, values: Iterable[Any], enum: type[E]) -> tuple[E, ...]:
+    """*values* as members of *enum* (their values as strings are taken too)."""
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise InvalidArgumentError(f"{name} must be a list of {enum.__name__}, got {values!r}")
+    try:
+        return tuple(v if isinstance(v, enum) else enum(v) for v in values)
+    except ValueError as e:
+        raise InvalidArgumentError(f"{name}: {e}") from None
 
 
 def _pagination(page_size: int, row_offset: int) -> w.Pagination:
@@ -395,6 +412,8 @@ def _pagination(page_size: int, row_offset: int) -> w.Pagination:
 def _iso(name: str, when: datetime | None) -> IsoDateTime | None:
     if when is None:
         return None
+    if not isinstance(when, datetime):
+        raise InvalidArgumentError(f"{name} must be a datetime, got {when!r}")
     if when.tzinfo is None or when.utcoffset() is None:
         raise InvalidArgumentError(f"{name} must be timezone-aware, got {when.isoformat()}")
     return IsoDateTime(when)
