@@ -118,10 +118,11 @@ class KnownJobs:
 
     _newest: dict[str, int] = attrs.field(factory=dict)
 
-    def note(self, connection_id: str, job_id: int) -> None:
-        """Remember *job_id* as started for *connection_id*, if newer than what is known."""
-        if job_id > self._newest.get(connection_id, 0):
-            self._newest[connection_id] = job_id
+    def noted(self, connection_id: str, job: Job) -> Job:
+        """Remember *job* as started for *connection_id*, if newer than what is known; *job*."""
+        if job.id > self._newest.get(connection_id, 0):
+            self._newest[connection_id] = job.id
+        return job
 
     def newest(self, connection_id: str) -> int:
         """The newest job id known for *connection_id*, 0 when none is."""
@@ -187,37 +188,7 @@ async def trigger_exactly_once(
     job returned.
     """
     known = KnownJobs() if known is None else known
-    job = await _trigger(
-        request,
-        jobs,
-        clock,
-        route=route,
-        connection_id=connection_id,
-        job_type=job_type,
-        rounds=rounds,
-        read=read,
-        settle_patience=settle_patience,
-        explain=explain,
-        floor=known.newest(connection_id),
-    )
-    known.note(connection_id, job.id)
-    return job
-
-
-async def _trigger(
-    request: Request,
-    jobs: Jobs,
-    clock: ServerClock,
-    *,
-    route: str,
-    connection_id: str,
-    job_type: JobType,
-    rounds: int,
-    read: Callable[[Any], Job] | None,
-    settle_patience: float,
-    explain: Callable[[ServerError], Awaitable[None]] | None,
-    floor: int,
-) -> Job:
+    floor = known.newest(connection_id)
     if rounds < 1:
         raise InvalidArgumentError(f"rounds must be at least 1, got {rounds!r}")
     body = unstructure(w.ConnectionIdBody(connection_id=connection_id))
@@ -248,7 +219,7 @@ async def _trigger(
                 continue
             if job is not None:
                 log.info("adopted job %d created by an uncertain %s", job.id, route)
-                return job
+                return known.noted(connection_id, job)
             unsettled = False
             # Past its rounds, a round only looks: it never triggers again.
             if started or round_ > rounds:
@@ -258,7 +229,8 @@ async def _trigger(
             log.info("no job from the uncertain %s for %s: triggering again", route, connection_id)
         try:
             data = await request(route, body, idempotent=False)
-            return structure(data, Job, route=route) if read is None else read(data)
+            job = structure(data, Job, route=route) if read is None else read(data)
+            return known.noted(connection_id, job)
         except SyncAlreadyRunningError:
             if not may_have_started:
                 raise
@@ -266,7 +238,7 @@ async def _trigger(
             if job is None or job.id <= floor:  # one this client saw start before: not ours
                 raise
             log.info("adopted running job %d for %s after an uncertain trigger", job.id, route)
-            return job
+            return known.noted(connection_id, job)
         except AirbyteError as e:
             # A 2xx with the wrong shape: the job exists, only its description was unreadable.
             certain = isinstance(e, ResponseValidationError) and not e.malformed
