@@ -15,7 +15,7 @@ import aiohttp
 import anyio
 import pytest
 
-from airbyte_async.testing._cli import add_arguments, run
+from airbyte_async.testing._cli import _emulator, add_arguments, run
 
 pytestmark = pytest.mark.anyio
 
@@ -38,6 +38,13 @@ def test_flags_have_the_documented_defaults() -> None:
     assert args.faults is None
     custom = parse("--sync-duration", "1", "2", "--failure-rate", "0.5", "--seed", "4")
     assert (custom.sync_duration, custom.failure_rate, custom.seed) == ([1.0, 2.0], 0.5, 4)
+
+
+def test_the_cli_passes_retried_attempts_on() -> None:
+    """--attempts and --retry-backoff reach the emulator (default: one attempt, 10 s)."""
+    assert (_emulator(parse()).attempts, _emulator(parse()).retry_backoff) == (1, 10.0)
+    emulator = _emulator(parse("--attempts", "5", "--retry-backoff", "0.5"))
+    assert (emulator.attempts, emulator.retry_backoff) == (5, 0.5)
 
 
 async def test_invalid_settings_exit_with_2(capsys: pytest.CaptureFixture[str]) -> None:

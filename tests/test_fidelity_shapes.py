@@ -423,3 +423,74 @@ async def test_an_end_stamped_before_it_is_committed_is_missed_by_a_later_window
     answer = await call(http, emu, "jobs/get", {"id": job["id"]})
     assert answer.json["job"]["updatedAt"] == int(began + 1)
     assert await listed(began + 1.5) == []
+
+
+# -- 3 attempts: a failed attempt is retried ------------------------------------------------
+
+
+@VERSIONS
+async def test_a_failed_attempt_leaves_the_job_incomplete_until_the_next_one_runs(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    Airbyte retries a failed attempt: the job is ``incomplete`` between two (API-FACTS 3,
+    JobStatus: "an attempt failed and the job may retry", INCOMPLETE -> RUNNING), and ends
+    failed only after its last attempt; each attempt is listed with its id (the attempt
+    number) and its failure (``SYNC_JOB_RETRIES_COMPLETE_FAILURES_*`` set how many and how
+    far apart).
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=1, clock=clock, retry_backoff=1.0
+    )
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=2.0, outcome="failed", failed_attempts=2)
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    seen = []
+    # Attempts at [0, 2), [3, 5) and [6, 8); incomplete between; the job fails at 8.
+    for step in (0.5, 2.0, 1.0, 2.0, 1.0, 2.0):
+        clock.advance(step)
+        seen.append(emu.job_status(job_id))
+    info = (await call(http, emu, "jobs/get", {"id": job_id})).json
+
+    assert seen == ["running", "incomplete", "running", "incomplete", "running", "failed"]
+    attempts = [entry["attempt"] for entry in info["attempts"]]
+    assert [a["id"] for a in attempts] == [0, 1, 2]
+    assert [a["status"] for a in attempts] == ["failed", "failed", "failed"]
+    assert all(a["failureSummary"]["failures"] for a in attempts)
+    assert [a["endedAt"] - a["createdAt"] for a in attempts] == [2, 2, 2]
+
+
+async def test_a_sync_that_passes_on_its_second_attempt_succeeds_with_two_attempts(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A failed attempt then a good one: the job succeeds, the first attempt failed with a
+    passing error and synced nothing, the second carries the records."""
+    emu = await airbyte_emulator_factory(connections=1, retry_backoff=0.05)
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=0.05, outcome="succeeded", failed_attempts=1)
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+
+    statuses = await wait_terminal(http, emu, job_id)
+    info = (await call(http, emu, "jobs/get", {"id": job_id})).json
+
+    assert statuses[-1] == "succeeded"
+    first, second = (entry["attempt"] for entry in info["attempts"])
+    assert (first["status"], second["status"]) == ("failed", "succeeded")
+    assert first["recordsSynced"] == 0
+    assert first["failureSummary"]["failures"][0]["failureType"] == "transient_error"
+    assert second["recordsSynced"] > 0
+
+
+async def test_failing_syncs_make_the_attempts_the_emulator_is_given(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """attempts=2 with every sync failing: each failed job has two attempts, both failed."""
+    emu = await airbyte_emulator_factory(
+        connections=1, failure_rate=1.0, attempts=2, retry_backoff=0.4, sync_duration=(0.05, 0.05)
+    )
+    job_id = (await sync(http, emu, emu.connection_ids[0]))["job"]["id"]
+
+    assert "incomplete" in await wait_terminal(http, emu, job_id)
+    info = (await call(http, emu, "jobs/get", {"id": job_id})).json
+    assert [entry["attempt"]["status"] for entry in info["attempts"]] == ["failed", "failed"]

@@ -12,7 +12,7 @@ import pytest
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async._watch import JobWatcher
 from airbyte_async.errors import InvalidArgumentError, NoMatchError, ServerError
-from airbyte_async.models import ConnectionStatus
+from airbyte_async.models import ConnectionStatus, JobStatus
 from airbyte_async.orchestrator import (
     EventKind,
     OnRunning,
@@ -39,7 +39,7 @@ async def start() -> AsyncIterator[Start]:
     async with AsyncExitStack() as stack:
 
         async def start(
-            *, max_connections: int = 100, **options: Any
+            *, max_connections: int = 100, api: str = "auto", **options: Any
         ) -> tuple[Emulator, AirbyteClient]:
             options.setdefault("sync_duration", (0.05, 0.15))
             manual = isinstance(options.get("clock"), ManualClock)
@@ -47,7 +47,9 @@ async def start() -> AsyncIterator[Start]:
             options.setdefault("cancel_latency", 0.0 if manual else TEST_CANCEL_LATENCY)
             emu = await stack.enter_async_context(Emulator(**options))
             client = await stack.enter_async_context(
-                AirbyteClient(emu.url, auth=NoAuth(), env={}, max_connections=max_connections)
+                AirbyteClient(
+                    emu.url, auth=NoAuth(), env={}, max_connections=max_connections, api=api
+                )
             )
             return emu, client
 
@@ -386,6 +388,32 @@ async def test_a_failed_sync_is_a_result_and_the_others_go_on(start: Start) -> N
     assert [r.outcome for r in results].count(Outcome.SUCCEEDED) == 3
     failed = results[2]
     assert failed.outcome is Outcome.FAILED and failed.failure_reason
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_retried_attempts_are_waited_for_and_counted(start: Start, api: str) -> None:
+    """Airbyte retries failed attempts (the job incomplete between them): a sync that passes
+    on its second attempt succeeds with its records; one whose three attempts fail is failed
+    (on the Config API: with three attempts and the last one's reason); incomplete ends
+    neither, and shows in the events."""
+    emu, client = await start(airbyte_version="head", connections=2, retry_backoff=0.4, api=api)
+    flaky, broken = emu.connection_ids
+    emu.set_sync_plan(flaky, duration=0.1, outcome="succeeded", failed_attempts=1)
+    emu.set_sync_plan(broken, duration=0.1, outcome="failed", failed_attempts=2)
+    statuses: list[JobStatus] = []
+
+    def seen(event: SyncEvent) -> None:
+        if event.kind is EventKind.STATUS_CHANGED and event.job is not None:
+            statuses.append(event.job.status)
+
+    results = await _orchestrator(client, on_event=seen).run(emu.connection_ids)
+
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED, Outcome.FAILED]
+    assert results[0].records_synced
+    if api == "config":  # the public API has no attempts, nor failure reasons
+        assert [r.attempts for r in results] == [2, 3]
+        assert results[1].failure_reason
+    assert JobStatus.INCOMPLETE in statuses
 
 
 async def test_a_trigger_error_is_a_result(start: Start) -> None:

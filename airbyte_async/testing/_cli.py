@@ -38,6 +38,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pending-duration", type=float, default=0.0, help="seconds pending")
     parser.add_argument("--failure-rate", type=float, default=0.0, help="share of syncs that fail")
     parser.add_argument(
+        "--attempts", type=int, default=1, help="attempts a failing sync makes (Airbyte: up to 5)"
+    )
+    parser.add_argument(
+        "--retry-backoff",
+        type=float,
+        default=10.0,
+        help="seconds a job stays incomplete between two attempts",
+    )
+    parser.add_argument(
         "--commit-lag",
         type=float,
         default=0.0,
@@ -103,6 +112,8 @@ def _emulator(args: argparse.Namespace) -> Emulator:
         pending_duration=args.pending_duration,
         failure_rate=args.failure_rate,
         commit_lag=args.commit_lag,
+        attempts=args.attempts,
+        retry_backoff=args.retry_backoff,
         trigger_latency=args.trigger_latency,
         trigger_capacity=args.trigger_capacity,
         trigger_overload=args.trigger_overload,

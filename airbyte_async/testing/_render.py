@@ -350,21 +350,28 @@ def _stats(counts: Counts, version: str, *, hydrated: bool) -> Json:
     return stats
 
 
-def _attempt(j: Job, version: str, now: float, *, hydrated: bool) -> Json | None:
-    status = j.attempt_status(now)
-    if status is None:
-        return None
-    ended = j.final_at if j.is_terminal(now) else None
+def _attempts(j: Job, version: str, now: float, *, hydrated: bool) -> list[Json]:
+    """The AttemptReads of every attempt started by *now*, the first first."""
+    return [
+        _attempt(j, index, version, now, hydrated=hydrated) for index in range(j.attempts_at(now))
+    ]
+
+
+def _attempt(j: Job, index: int, version: str, now: float, *, hydrated: bool) -> Json:
+    status = j.attempt_status(now, index)
+    started = j.attempt_start(index)
+    ended = j.attempt_ended(now, index)
     body: Json = {
-        "id": 0,
+        "id": index,
         "status": status,
-        "createdAt": _secs(j.running_at),
-        "updatedAt": _secs(ended if ended is not None else j.running_at),
+        "createdAt": _secs(started),
+        "updatedAt": _secs(ended if ended is not None else started),
     }
     if ended is not None:
         body["endedAt"] = _secs(ended)
     if j.config_type == "sync" and (ended is not None or hydrated):
-        counts = j.counts(now)
+        # The attempts that failed before the last one synced nothing.
+        counts = j.counts(now) if index == j.retries else Counts()
         body["recordsSynced"] = counts.records_committed
         body["bytesSynced"] = counts.bytes_committed
         body["totalStats"] = _stats(counts, version, hydrated=hydrated)
@@ -376,8 +383,9 @@ def _attempt(j: Job, version: str, now: float, *, hydrated: bool) -> Json | None
             }
             for (name, ns), part in zip(j.streams, counts.split(len(j.streams)), strict=True)
         ]
-    if (failure := j.attempt_failure(now)) is not None:
-        body["failureSummary"] = {"failures": [failure_reason(failure, j.final_at)]}
+    if (failure := j.attempt_failure(now, index)) is not None:
+        moment = ended if ended is not None else j.final_at
+        body["failureSummary"] = {"failures": [failure_reason(failure, moment)]}
     return body
 
 
@@ -411,10 +419,11 @@ def job(j: Job, version: str, now: float, *, aggregated: bool = False) -> Json:
     return body
 
 
-def _attempt_logs(j: Job, now: float) -> list[tuple[float, str]]:
-    lines = [(j.running_at, f"Starting attempt 0 of job {j.job_id}")]
-    if j.is_terminal(now):
-        lines.append((j.final_at, f"Attempt 0 of job {j.job_id} ended: {j.status(now)}"))
+def _attempt_logs(j: Job, index: int, now: float) -> list[tuple[float, str]]:
+    lines = [(j.attempt_start(index), f"Starting attempt {index} of job {j.job_id}")]
+    if (ended := j.attempt_ended(now, index)) is not None:
+        status = j.attempt_status(now, index)
+        lines.append((ended, f"Attempt {index} of job {j.job_id} ended: {status}"))
     return lines
 
 
@@ -424,11 +433,10 @@ def job_info(j: Job, version: str, now: float, log_format: str, *, logs: bool = 
     them, and with re-hydrated stats, for ``jobs/get_without_logs``.
     """
     attempts = []
-    attempt = _attempt(j, version, now, hydrated=not logs)
-    if attempt is not None:
+    for index, attempt in enumerate(_attempts(j, version, now, hydrated=not logs)):
         entry: Json = {"attempt": attempt}
         if logs:
-            entry |= _logs(version, log_format, _attempt_logs(j, now))
+            entry |= _logs(version, log_format, _attempt_logs(j, index, now))
         attempts.append(entry)
     aggregated = not logs and version == "head"
     return {"job": job(j, version, now, aggregated=aggregated), "attempts": attempts}
@@ -436,10 +444,9 @@ def job_info(j: Job, version: str, now: float, log_format: str, *, logs: bool = 
 
 def job_with_attempts(j: Job, version: str, now: float) -> Json:
     """A JobWithAttemptsRead, as ``jobs/list`` returns: live stats, bare attempts, no logs."""
-    attempt = _attempt(j, version, now, hydrated=True)
     return {
         "job": job(j, version, now, aggregated=True),
-        "attempts": [] if attempt is None else [attempt],
+        "attempts": _attempts(j, version, now, hydrated=True),
     }
 
 

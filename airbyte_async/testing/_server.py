@@ -64,6 +64,11 @@ def _non_negative(_: object, attribute: attrs.Attribute[Any], value: float) -> N
         raise ValueError(f"{attribute.name} must not be negative")
 
 
+def _positive_int(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{attribute.name} must be a whole number of at least 1")
+
+
 def _check_version(_: object, __: object, value: str) -> None:
     if value not in VERSIONS:
         raise ValueError(f"airbyte_version must be one of {', '.join(VERSIONS)}, not {value!r}")
@@ -112,9 +117,13 @@ class Emulator:
     test sees only the jobs it started). With *pending_duration*, the job then stays pending
     (queued, then pending, on head) that long before it runs, and the trigger answers with it
     pending, as head's capacity-bound path does. Jobs run for a seeded uniform draw from
-    *sync_duration* and fail at *failure_rate*. With *commit_lag*, reads see a job's end only
-    that many seconds after it, though it is stamped with the moment it happened, as when
-    Airbyte takes the time before the transaction that writes the status commits
+    *sync_duration* and fail at *failure_rate*; a failing sync makes *attempts* attempts, as
+    Airbyte retries a failed attempt (by default up to 5 in a row that synced nothing, with a
+    backoff from 10 s: ``SYNC_JOB_RETRIES_COMPLETE_FAILURES_*``), each as long as the drawn
+    duration, the job ``incomplete`` for *retry_backoff* seconds between two. With
+    *commit_lag*, reads see a job's end only that many seconds after it, though it is stamped
+    with the moment it happened, as when Airbyte takes the time before the transaction that
+    writes the status commits
     (``DefaultJobPersistence`` reads ``timeSupplier`` before ``jobDatabase.transaction``): a
     listing by update time can then miss the end for good. *auth* is None (open) or a ``Require*``
     policy. *faults* are :class:`Fault` objects or their JSON dicts. *log_format* picks head's
@@ -137,6 +146,8 @@ class Emulator:
     pending_duration: float = attrs.field(default=0.0, validator=_non_negative)
     failure_rate: float = attrs.field(default=0.0, validator=_check_rate)
     commit_lag: float = attrs.field(default=0.0, validator=_non_negative)
+    attempts: int = attrs.field(default=1, validator=_positive_int)
+    retry_backoff: float = attrs.field(default=10.0, validator=_non_negative)
     trigger_latency: float = attrs.field(default=0.2, validator=_non_negative)
     trigger_capacity: int | None = None
     trigger_overload: int | None = None
@@ -189,6 +200,8 @@ class Emulator:
             failure_rate=self.failure_rate,
             clock=self.clock,
             commit_lag=self.commit_lag,
+            attempts=self.attempts,
+            retry_backoff=self.retry_backoff,
         )
         self._observer = Observer(self.record_requests, self._state.clock())
         self._injector = FaultInjector(self.seed)
@@ -337,10 +350,13 @@ class Emulator:
         *,
         duration: float | None = None,
         outcome: Literal["succeeded", "failed"] | None = None,
+        failed_attempts: int | None = None,
     ) -> None:
         """
-        Fix the duration and/or outcome of the connection's future jobs; with neither, go
-        back to seeded draws. Raises KeyError for an unknown connection.
+        Fix the duration (of each attempt), the outcome and/or the attempts that fail before
+        the last one of the connection's future syncs (``failed_attempts=1, outcome=
+        "succeeded"``: a sync that Airbyte retries once); with none, go back to seeded draws.
+        Raises KeyError for an unknown connection.
         """
         if connection_id not in self._state.connections:
             raise KeyError(connection_id)
@@ -348,10 +364,12 @@ class Emulator:
             raise ValueError("duration must not be negative")
         if outcome not in (None, "succeeded", "failed"):
             raise ValueError("outcome must be 'succeeded' or 'failed'")
-        if duration is None and outcome is None:
+        if failed_attempts is not None and failed_attempts < 0:
+            raise ValueError("failed_attempts must not be negative")
+        if duration is None and outcome is None and failed_attempts is None:
             self._state.plans.pop(connection_id, None)
         else:
-            self._state.plans[connection_id] = SyncPlan(duration, outcome)
+            self._state.plans[connection_id] = SyncPlan(duration, outcome, failed_attempts)
 
     def job_status(self, job_id: int) -> str:
         """The job's status now. Raises KeyError for an unknown id."""

@@ -124,6 +124,8 @@ class SyncPlan:
 
     duration: float | None = None
     outcome: Outcome | None = None
+    #: Attempts that fail before the last one (which has the outcome); None: the default.
+    failed_attempts: int | None = None
 
 
 @attrs.frozen
@@ -166,6 +168,15 @@ _FAILURES = (
         "java.lang.RuntimeException: Source process exited with non-zero exit code 1",
         True,
     ),
+)
+
+#: Why an attempt failed before a later one succeeded.
+_TRANSIENT = Failure(
+    "source",
+    "transient_error",
+    "Airbyte could not read from the source: the connection was reset. Retrying.",
+    "java.net.SocketException: Connection reset",
+    True,
 )
 
 CANCELLED = Failure(
@@ -225,6 +236,29 @@ class Job:
     #: Seconds after *final_at* before reads see the end, stamped *final_at* all the same.
     commit_lag: float = 0.0
     scheduled: bool = False
+    #: Attempts that fail (having synced nothing) before the last one, which has *outcome*;
+    #: between two, the job is ``incomplete`` for *retry_gap* seconds (Airbyte's backoff).
+    retries: int = 0
+    retry_gap: float = 0.0
+
+    @property
+    def attempt_span(self) -> float:
+        """How long each attempt runs: the running time shared out among them."""
+        return (self.ends_at - self.running_at - self.retries * self.retry_gap) / (self.retries + 1)
+
+    def attempt_start(self, index: int) -> float:
+        """When attempt *index* (from 0) starts."""
+        return self.running_at + index * (self.attempt_span + self.retry_gap)
+
+    def attempts_at(self, now: float) -> int:
+        """How many attempts reads see started at *now* (none when cancelled before any)."""
+        moment = min(now, self.final_at)
+        if moment < self.running_at or (
+            self.cancelled_at is not None and self.cancelled_at <= self.running_at
+        ):
+            return 0
+        step = self.attempt_span + self.retry_gap
+        return min(self.retries, int((moment - self.running_at) // step) if step > 0 else 0) + 1
 
     @property
     def final_at(self) -> float:
@@ -245,7 +279,9 @@ class Job:
             return "cancelled" if self.cancelled_at is not None else self.outcome
         moment = min(now, self.final_at)
         if moment >= self.running_at:
-            return "running"
+            last = self.attempts_at(now) - 1
+            between = moment >= self.attempt_start(last) + self.attempt_span
+            return "incomplete" if last < self.retries and between else "running"
         if self.queued_at is not None and moment >= self.queued_at:
             return "queued"
         return "pending"
@@ -260,27 +296,51 @@ class Job:
         passed = [self.created_at, self.queued_at, self.running_at, final]
         return max(t for t in passed if t is not None and t <= now)
 
-    def attempt_status(self, now: float) -> str | None:
-        """The AttemptStatus of the one attempt at *now*; None before it starts."""
-        never_ran = self.cancelled_at is not None and self.cancelled_at <= self.running_at
-        if now < self.running_at or never_ran:
+    def attempt_status(self, now: float, index: int | None = None) -> str | None:
+        """
+        The AttemptStatus of attempt *index* (the latest by default) at *now*; None before it
+        starts. An attempt before the last one failed once it ended.
+        """
+        started = self.attempts_at(now)
+        index = started - 1 if index is None else index
+        if index < 0 or index >= started:
             return None
         status = self.status(now)
+        if index < started - 1 or status == "incomplete":
+            return "failed"
         return {"running": "running", "succeeded": "succeeded"}.get(status, "failed")
 
-    def attempt_failure(self, now: float) -> Failure | None:
-        """Why the attempt failed, once it has."""
-        if self.attempt_status(now) != "failed":
+    def attempt_failure(self, now: float, index: int | None = None) -> Failure | None:
+        """Why attempt *index* (the latest by default) failed, once it has."""
+        if self.attempt_status(now, index) != "failed":
             return None
-        return CANCELLED if self.status(now) == "cancelled" else self.failure
+        last = index is None or index == self.attempts_at(now) - 1
+        if last and self.status(now) == "cancelled":
+            return CANCELLED
+        # A job that fails in the end failed the same way each time; one that succeeds in the
+        # end met a passing error first.
+        return self.failure if self.outcome == "failed" and self.failure else _TRANSIENT
+
+    def attempt_ended(self, now: float, index: int) -> float | None:
+        """When attempt *index* ended, as reads see it at *now*; None while it runs."""
+        if index < self.attempts_at(now) - 1:
+            return self.attempt_start(index) + self.attempt_span
+        if self.is_terminal(now):
+            return self.final_at
+        end = self.attempt_start(index) + self.attempt_span
+        return end if index < self.retries and now >= end else None
 
     def counts(self, now: float) -> Counts:
-        """Records and bytes moved by *now*: growing while running, fixed once terminal."""
-        if self.config_type != "sync" or now < self.running_at:
+        """
+        Records and bytes moved by *now* in the last attempt (the failed ones before it synced
+        nothing): growing while it runs, fixed once terminal.
+        """
+        first = self.attempt_start(self.retries)
+        if self.config_type != "sync" or now < first:
             return Counts()
         moment = min(now, self.final_at)
-        span = self.ends_at - self.running_at
-        progress = 1.0 if span <= 0 else min(1.0, max(0.0, (moment - self.running_at) / span))
+        span = self.ends_at - first
+        progress = 1.0 if span <= 0 else min(1.0, max(0.0, (moment - first) / span))
         done = moment >= self.ends_at and self.outcome == "succeeded"
         if self.outcome == "failed":
             progress *= self.fail_fraction
@@ -339,6 +399,9 @@ class State:
     failure_rate: float = 0.0
     clock: Callable[[], float] = time.time
     commit_lag: float = 0.0
+    #: Attempts a failing sync makes, and the seconds between two (see ``Job.retries``).
+    attempts: int = 1
+    retry_backoff: float = 10.0
     workspaces: dict[str, Workspace] = attrs.field(factory=dict)
     sources: dict[str, Actor] = attrs.field(factory=dict)
     destinations: dict[str, Actor] = attrs.field(factory=dict)
@@ -673,8 +736,12 @@ class State:
         outcome: Outcome = "failed" if failed else "succeeded"
         if plan.outcome is not None:
             outcome = plan.outcome
+        retries = self.attempts - 1 if outcome == "failed" else 0
+        if plan.failed_attempts is not None:
+            retries = plan.failed_attempts
         if config_type != "sync":
-            outcome, records = "succeeded", 0
+            outcome, records, retries = "succeeded", 0, 0
+        gap = self.retry_backoff if retries else 0.0
         now = self.clock() if at is None else at
         running_at = now + latency + self.pending_duration
         queued_at = None
@@ -689,7 +756,7 @@ class State:
             created_at=now,
             queued_at=queued_at,
             running_at=running_at,
-            ends_at=running_at + duration,
+            ends_at=running_at + (retries + 1) * duration + retries * gap,
             outcome=outcome,
             records=records,
             bytes_per_record=bytes_per_record,
@@ -697,6 +764,8 @@ class State:
             failure=failure if outcome == "failed" else None,
             commit_lag=self.commit_lag,
             scheduled=scheduled,
+            retries=retries,
+            retry_gap=gap,
         )
         self._jobs.append(job)
         self._jobs_by_connection.setdefault(connection.connection_id, []).append(job.job_id)
