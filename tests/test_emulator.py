@@ -873,13 +873,38 @@ async def test_job_plans_are_reproducible_for_a_seed(
 async def test_including_job_id_widens_the_page(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
-    """includingJobId returns enough of the list to include that job."""
+    """
+    includingJobId returns whole pages from the first, one more than the jobs created since
+    that job fill, and nothing for a job it does not find (``DefaultJobPersistence.
+    listJobsIncludingId``: ``(countIncludingJob / pagesize + 1) * pagesize``; spec: "an empty
+    list if this job ... cannot be found").
+    """
     emu = await airbyte_emulator_factory(connections=5, sync_duration=(0, 0))
     for cid in emu.connection_ids:
         await sync(http, emu, cid)
-    body = {"configTypes": ["sync"], "pagination": {"pageSize": 1}, "includingJobId": 2}
-    listed = (await call(http, emu, "jobs/list", body)).json
-    assert [j["job"]["id"] for j in listed["jobs"]] == [5, 4, 3, 2]
+
+    async def listed(**body: Any) -> list[int]:
+        answer = await call(http, emu, "jobs/list", {"configTypes": ["sync"], **body})
+        return [j["job"]["id"] for j in answer.json["jobs"]]
+
+    assert await listed(pagination={"pageSize": 2}, includingJobId=4) == [5, 4, 3, 2]
+    assert await listed(pagination={"pageSize": 1}, includingJobId=2) == [5, 4, 3, 2, 1]
+    assert await listed(pagination={"pageSize": 2}, includingJobId=99) == []
+
+
+async def test_a_page_of_nothing_is_a_page_of_nothing(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """pageSize 0 is sent to the database as LIMIT 0 (only an absent size means 200), and a
+    negative size fails there: 500 (``JobHistoryHandler``, API-FACTS 4)."""
+    emu = await airbyte_emulator_factory(connections=2, sync_duration=(0, 0))
+    for cid in emu.connection_ids:
+        await sync(http, emu, cid)
+    empty = {"configTypes": ["sync"], "pagination": {"pageSize": 0}}
+    negative = {"configTypes": ["sync"], "pagination": {"pageSize": -1}}
+
+    assert (await call(http, emu, "jobs/list", empty)).json["jobs"] == []
+    assert (await call(http, emu, "jobs/list", negative)).status == 500
 
 
 async def test_a_listing_after_a_change_shows_the_change(

@@ -843,14 +843,23 @@ class State:
             matched.sort(key=lambda j: (j.updated_at(now), j.job_id), reverse=query.descending)
         else:
             matched.sort(key=lambda j: (j.created_at, j.job_id), reverse=query.descending)
-        limit = query.limit
         if query.including_job_id is not None:
-            position = next(
-                (i for i, j in enumerate(matched) if j.job_id == query.including_job_id), None
-            )
-            if position is not None:
-                limit = max(limit, position + 1 - query.offset)
-        return matched[query.offset : query.offset + limit], len(matched)
+            return self._including(query, candidates), len(matched)
+        return matched[query.offset : query.offset + query.limit], len(matched)
+
+    def _including(self, query: JobQuery, candidates: Iterable[Job]) -> list[Job]:
+        """
+        ``DefaultJobPersistence.listJobsIncludingId``: nothing when the job is not one of these
+        types (and connection); else the newest jobs, from the first, in whole pages, one page
+        more than the jobs created since that job take; other filters and the offset unused.
+        """
+        kinds = [j for j in candidates if j.config_type in query.config_types]
+        kinds.sort(key=lambda j: (j.created_at, j.job_id), reverse=True)
+        found = next((j for j in kinds if j.job_id == query.including_job_id), None)
+        if found is None:
+            return []
+        since = sum(1 for j in kinds if j.created_at >= found.created_at)
+        return kinds[: (since // query.limit + 1) * query.limit]
 
     def last_replication_job(self, connection_id: str) -> Job | None:
         """The connection's newest sync or reset job that was not cancelled."""

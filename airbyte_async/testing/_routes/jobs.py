@@ -100,8 +100,8 @@ async def _list_jobs(api: Api, body: Body, *, workspaces: bool) -> Reply:
         updated_end=_epoch(body.get("updatedAtEnd")),
         order_by_updated=body.get("orderByField") == "updatedAt",
         descending=body.get("orderByMethod", "DESC") == "DESC",
-        offset=pagination.get("rowOffset") or 0,
-        limit=pagination.get("pageSize") or 200,
+        offset=_bound(pagination.get("rowOffset"), 0),
+        limit=_bound(pagination.get("pageSize"), 200),
         including_job_id=body.get("includingJobId"),
     )
     page, total = api.state.list_jobs(query)
@@ -127,6 +127,18 @@ async def jobs_list_for_workspaces(api: Api, body: Body) -> Reply:
     ``totalJobCount`` is the page's length, as on Airbyte.
     """
     return await _list_jobs(api, body, workspaces=True)
+
+
+def _bound(sent: int | None, default: int) -> int:
+    """
+    A page size or row offset as ``JobHistoryHandler`` uses it: the default when absent, else
+    as sent (0 is a page of nothing), and a negative one fails in the database: 500.
+    """
+    if sent is None:
+        return default
+    if sent < 0:
+        raise internal(f"ERROR: LIMIT/OFFSET must not be negative: {sent}")
+    return sent
 
 
 def _epoch(text: str | None) -> float | None:
