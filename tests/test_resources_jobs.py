@@ -110,6 +110,32 @@ async def test_wait_for_an_unknown_job_raises_not_found_at_once(
     assert len(sent(emu, "jobs/get_light")) == 1
 
 
+@pytest.mark.parametrize("version", ["head"])
+async def test_wait_for_an_unknown_job_on_2x_raises_not_found_soon(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """2.x answers the read of an unknown job with a bare 500 (API-FACTS 6.2): after two failed
+    reads, wait asks jobs/list for the pages including that job, and none means no such job
+    (NotFoundError), not an outage to wait out for ten minutes."""
+    with anyio.fail_after(10), pytest.raises(NotFoundError, match="there is no job 999"):
+        await api.jobs.wait(job_id=999, poll_interval=0.01)
+    assert [b.get("includingJobId") for b in bodies(emu, "jobs/list")] == [999]
+
+
+async def test_wait_keeps_waiting_for_a_job_that_exists_while_its_reads_fail(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """Reads of an existing job answered 500 twice over (ten requests): the job is listed, so
+    wait goes on and returns it once reads work again."""
+    job = await api.connections.sync(connection_id=emu.connection_ids[0])
+    emu.set_faults([{"kind": "error", "status": 500, "route": "/v1/jobs/get_light", "times": 10}])
+
+    with anyio.fail_after(10):
+        done = await api.jobs.wait(job_id=job.id, poll_interval=0.01)
+
+    assert (done.id, done.status) == (job.id, JobStatus.SUCCEEDED)
+
+
 async def test_cancel_of_an_ended_job_leaves_the_connections_newer_job_alone(
     api: AirbyteClient, emu: Emulator
 ) -> None:

@@ -264,5 +264,14 @@ class JobListBody(JobFilter):
 
 
 @attrs.frozen(kw_only=True)
+class JobIncludingBody:
+    """jobs/list asked for the pages that include one job (0.50 and later: no configId)."""
+
+    config_types: tuple[JobType, ...]
+    including_job_id: int
+    pagination: Pagination
+
+
+@attrs.frozen(kw_only=True)
 class JobListForWorkspacesBody(JobFilter):
     workspace_ids: tuple[str, ...]

@@ -16,7 +16,14 @@ import attrs
 from .._backend import JobChange
 from .._retry import Outage, is_retryable
 from .._serde import structure, unstructure, wire_name
-from ..errors import AirbyteError, InvalidArgumentError, ResponseValidationError
+from ..errors import (
+    AirbyteError,
+    APIError,
+    InvalidArgumentError,
+    NotFoundError,
+    ResponseValidationError,
+    ServerError,
+)
 from ..models import Job, JobPage, JobStatus, JobType
 from ..models import _wire as w
 from ..models._common import IsoDateTime
@@ -28,6 +35,9 @@ __all__ = ["Jobs"]
 log = logging.getLogger("airbyte_async")
 
 DEFAULT_PAGE_SIZE = 100
+
+#: Failed reads in a row after which wait asks whether the job exists at all.
+_LOOK_AFTER = 2
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -119,11 +129,34 @@ class Jobs:
                 outage.failed(began)
                 if not is_retryable(e, idempotent=True) or outage.over():
                     raise
+                if outage.failures == _LOOK_AFTER and await self._missing(job_id, e):
+                    raise NotFoundError(
+                        e.status if isinstance(e, APIError) else 404,
+                        f"there is no job {job_id} (the server answers its reads with errors)",
+                        route="jobs/get_light",
+                    ) from e
                 log.warning("reading job %d failed (%d in a row): %s", job_id, outage.failures, e)
                 await anyio.sleep(outage.pause())
                 continue
             outage.ended()
             await anyio.sleep(poll_interval)
+
+    async def _missing(self, job_id: int, error: AirbyteError) -> bool:
+        """
+        True when the server, answering, lists no job *job_id*: 2.x answers the read of an
+        unknown job with a bare 500 (API-FACTS 6.2), which looks like a server in trouble.
+        ``includingJobId`` lists nothing for a job that does not exist (spec, JobListRequestBody).
+        """
+        if not isinstance(error, ServerError):
+            return False
+        body = w.JobIncludingBody(
+            config_types=tuple(JobType), including_job_id=job_id, pagination=_pagination(1, 0)
+        )
+        try:
+            page = await call(self._request, "jobs/list", body, JobPage, idempotent=True)
+        except AirbyteError:
+            return False  # an old server (configId required), or one really in trouble
+        return not page.jobs
 
     async def list_page(
         self,
