@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -139,6 +140,26 @@ async def test_the_bulk_sync_example(capsys: pytest.CaptureFixture[str]) -> None
     assert outcomes <= {Outcome.SUCCEEDED, Outcome.FAILED}
     assert bulk.summarize(results) == (0 if outcomes == {Outcome.SUCCEEDED} else 1)
     assert len(capsys.readouterr().out.splitlines()) == 6 + 1
+
+
+# -- examples/orchestrator_task.py ----------------------------------------------------------
+
+
+async def test_the_orchestrator_task_returns_results_or_fails_the_task() -> None:
+    """orchestrator_task.py, called as a blocking task (in a worker thread): all synced, a list
+    of JSON-ready results; one failed, SyncsFailed naming it, with every result."""
+    task = example("orchestrator_task")
+    async with Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY, connections=2, sync_duration=(0.01, 0.05)
+    ) as emu:
+        run = partial(task.sync_connections, emu.connection_ids, url=emu.url, env={})
+        done = await anyio.to_thread.run_sync(run)
+        emu.set_sync_plan(emu.connection_ids[1], outcome="failed")
+        with pytest.raises(task.SyncsFailed, match="1 of 2 syncs did not succeed: conn-00001") as e:
+            await anyio.to_thread.run_sync(run)
+
+    assert [r["outcome"] for r in done] == ["succeeded", "succeeded"]
+    assert [r.outcome for r in e.value.results] == [Outcome.SUCCEEDED, Outcome.FAILED]
 
 
 # -- examples/test_with_emulator.py ---------------------------------------------------------
