@@ -162,6 +162,37 @@ async def test_the_orchestrator_task_returns_results_or_fails_the_task() -> None
     assert [r.outcome for r in e.value.results] == [Outcome.SUCCEEDED, Outcome.FAILED]
 
 
+_TIMED_OUT_TASK = """
+import signal, sys
+sys.path.insert(0, sys.argv[2])
+from orchestrator_task import sync_connections
+
+def timeout(*_):  # as Airflow's execution_timeout does: an exception in the main thread
+    raise TimeoutError("execution_timeout")
+
+signal.signal(signal.SIGALRM, timeout)
+signal.setitimer(signal.ITIMER_REAL, 1.5)
+try:
+    sync_connections(sys.argv[3:], url=sys.argv[1], env={})
+except TimeoutError:
+    print("timed out")
+"""
+
+
+@pytest.mark.slow
+async def test_the_orchestrator_task_cancels_its_jobs_when_the_task_times_out() -> None:
+    """orchestrator_task.py stopped by an exception its worker raises mid-wait (Airflow's
+    execution_timeout): the jobs it started are cancelled in Airbyte before it returns."""
+    async with Emulator(connections=2, sync_duration=(60, 60)) as emu:
+        command = [sys.executable, "-c", _TIMED_OUT_TASK, emu.url, str(EXAMPLES)]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        done = await anyio.run_process([*command, *emu.connection_ids], env=env, check=False)
+        stats = emu.stats()
+
+    assert done.stdout.decode().strip() == "timed out", done.stderr.decode()
+    assert sorted(stats.job_statuses.values()) == ["cancelled", "cancelled"]
+
+
 # -- examples/test_with_emulator.py ---------------------------------------------------------
 
 
