@@ -24,6 +24,7 @@ from airbyte_async.errors import (
     SyncAlreadyRunningError,
 )
 from airbyte_async.models import Job, JobType
+from airbyte_async.resources import _reconcile
 from airbyte_async.resources._reconcile import trigger_exactly_once
 from airbyte_async.testing import Emulator, pytest_plugin
 
@@ -105,7 +106,6 @@ async def test_a_lost_answer_adopts_the_job_the_trigger_created(
         {"kind": "proxy_error", "status": 502},
         {"kind": "proxy_error", "status": 504},
         {"kind": "reset_before"},
-        {"kind": "slow", "delay": 1.0},
     ],
     ids=ids,
 )
@@ -144,12 +144,13 @@ async def test_a_trigger_that_timed_out_waiting_for_a_scheduler_thread_starts_on
 ) -> None:
     """
     One scheduler thread, busy with another connection's trigger: the trigger times out while
-    it waits, so no job is listed yet and it is sent again; the first request then starts the
-    job after the client gave up on it, and the second finds it (409, or a later listing).
-    One job, adopted (the emulator's scheduler threads, see ``_load``).
+    it waits, and no job is listed yet. It is not sent again while it may still act: it starts
+    its job after the client gave up on it, and the job is found and adopted. Sent again at
+    once, it would have queued behind the first and, the first job being short, started a
+    second sync (the emulator's scheduler threads, see ``_load``).
     """
     emu = await airbyte_emulator_factory(
-        connections=2, trigger_latency=0.4, trigger_capacity=1, sync_duration=(60, 60)
+        connections=2, trigger_latency=0.4, trigger_capacity=1, sync_duration=(0, 0)
     )
     busy, mine = emu.connection_ids
     async with (
@@ -163,7 +164,26 @@ async def test_a_trigger_that_timed_out_waiting_for_a_scheduler_thread_starts_on
             job = await trigger(client, mine)
 
     assert emu.stats().jobs_by_connection[mine] == [job.id]
-    assert requests_to(emu, SYNC) >= 3
+    assert requests_to(emu, SYNC) == 2  # the other connection's and this one's, once
+
+
+async def test_a_timed_out_trigger_that_never_acts_is_sent_again_after_the_hold(
+    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trigger that timed out and never acts (a slow request dropped): looked for until the
+    hold has passed (here 1 s, at least twice the 0.25 s waited), then sent again, once."""
+    monkeypatch.setattr(_reconcile, "_HOLD", 1.0)
+    monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.2)
+    emu = await one_connection(airbyte_emulator_factory, {"kind": "slow", "delay": 1.0, "times": 1})
+    async with client_for(emu, timeout=0.25) as client:
+        began = anyio.current_time()
+        job = await trigger(client, emu.connection_ids[0])
+        took = anyio.current_time() - began
+
+    assert jobs_of(emu) == [job.id]
+    assert requests_to(emu, SYNC) == 2
+    assert requests_to(emu, "jobs/list") >= 3
+    assert took >= 1.0
 
 
 async def test_a_429_is_retried_without_looking_for_a_job(

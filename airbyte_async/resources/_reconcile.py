@@ -32,6 +32,7 @@ from ..errors import (
     AirbyteError,
     InvalidArgumentError,
     RateLimitError,
+    RequestTimeoutError,
     ResponseValidationError,
     ServerError,
     SyncAlreadyRunningError,
@@ -61,6 +62,15 @@ _PAGE = 10
 #: that triggers again may start a second sync), and one that never reached a server which
 #: had answered before is sent again. Long enough for a server restart or upgrade.
 SETTLE_PATIENCE = 300.0
+
+
+#: Seconds from a trigger that timed out (its server may still be working on it: queued behind
+#: others for a scheduler thread, or on a replica that is slow) before it is sent again, at the
+#: least, or twice what it was waited for: meanwhile its job is looked for every
+#: _HOLD_PAUSE seconds. Sent again at once, it could overtake the first, and once the first
+#: one's turn came, after the new job ended, start a second sync.
+_HOLD = 30.0
+_HOLD_PAUSE = 2.0
 
 
 def is_ambiguous(exc: BaseException) -> bool:
@@ -200,9 +210,11 @@ async def trigger_exactly_once(
     last: AirbyteError | None = None
     tries = 0  # every round, for the pause before the next
     round_ = 0  # the rounds that count: all but looks the server could not answer in time
+    resend_after = began  # no trigger goes again before this (see _HOLD)
     while round_ < rounds or (unsettled and time.monotonic() - began < settle_patience):
         if tries:
-            await anyio.sleep(_pause(tries))
+            hold = resend_after - time.monotonic()
+            await anyio.sleep(min(_HOLD_PAUSE, hold) if hold > 0 else _pause(tries))
         tries += 1
         round_ += 1
         if unsettled:
@@ -220,6 +232,9 @@ async def trigger_exactly_once(
             if job is not None:
                 log.info("adopted job %d created by an uncertain %s", job.id, route)
                 return known.noted(connection_id, job)
+            if time.monotonic() < resend_after and not started:
+                round_ -= 1  # a timed-out trigger may still act: look again, do not resend
+                continue
             unsettled = False
             # Past its rounds, a round only looks: it never triggers again.
             if started or round_ > rounds:
@@ -227,6 +242,7 @@ async def trigger_exactly_once(
             if explain is not None and isinstance(last, ServerError):
                 await explain(last)
             log.info("no job from the uncertain %s for %s: triggering again", route, connection_id)
+        sent = time.monotonic()
         try:
             data = await request(route, body, idempotent=False)
             job = structure(data, Job, route=route) if read is None else read(data)
@@ -249,6 +265,9 @@ async def trigger_exactly_once(
                 log.info("%s for %s failed uncertainly (%s)", route, connection_id, e)
                 may_have_started = unsettled = True
                 started = started or certain
+                if isinstance(e, RequestTimeoutError):
+                    waited = time.monotonic() - sent
+                    resend_after = min(began + settle_patience, sent + max(_HOLD, 2 * waited))
             elif clock.observed and time.monotonic() - began < settle_patience:
                 # It never reached a server that has answered before: away (a restart), and
                 # this attempt did nothing. (A server never reached may be a wrong address.)
