@@ -39,6 +39,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from ._backend import workspaces_of
 from ._checks import seconds, uuid_id, whole
 from ._limiter import TriggerLimiter
+from ._retry import Outage, is_retryable
 from ._watch import JobWatcher, Watch
 from .errors import (
     AirbyteError,
@@ -842,10 +843,7 @@ class Orchestrator:
             current: Mapping[int, Job] = {}
             if flights:
                 try:
-                    current = await self.backend.read_jobs(
-                        [f.job for f in flights],
-                        workspace_ids=_workspaces(f.target for f in flights),
-                    )
+                    current = await self._read_through(flights)
                 except AirbyteError as e:
                     log.warning("could not read the jobs given up on: %s", e)
             cancels = anyio.CapacityLimiter(_CANCELS_IN_FLIGHT)
@@ -936,9 +934,7 @@ class Orchestrator:
                 if round_ == _CANCEL_ROUNDS - 1:
                     return _gave_up(flight, now, outcome)
             try:
-                read = await self.backend.read_jobs(
-                    [flight.job], workspace_ids=_workspaces([flight.target])
-                )
+                read = await self._read_through([flight])
             except AirbyteError as e:
                 log.warning("could not read job %d after a failed cancel: %s", job_id, e)
                 return _gave_up(flight, now, outcome)
@@ -946,6 +942,31 @@ class Orchestrator:
             if now.status.is_terminal:
                 return _cancelled(flight, now, outcome)
         return _cancelled(flight, answer, outcome)
+
+    async def _read_through(self, flights: Sequence[_Flight]) -> Mapping[int, Job]:
+        """
+        The jobs of *flights* as they are now, read through an outage: a job given up on
+        runs on while the server's API is away (a restart), and must be read before it is
+        cancelled. Failures that may pass are tried again after the pauses of
+        :class:`~airbyte_async._retry.Outage`, each job read by itself after the first (a
+        listing that keeps failing does not hide them); the caller's *cancel_grace* bounds it.
+        Any other failure is raised.
+        """
+        snapshots = [f.job for f in flights]
+        workspaces = _workspaces(f.target for f in flights)
+        outage = Outage()
+        while True:
+            began = time.monotonic()
+            try:
+                return await self.backend.read_jobs(
+                    snapshots, workspace_ids=workspaces, each=bool(outage.failures)
+                )
+            except AirbyteError as e:
+                outage.failed(began)
+                if not is_retryable(e, idempotent=True):
+                    raise
+                log.warning("reading %d jobs given up on failed, trying again: %s", len(flights), e)
+            await anyio.sleep(outage.pause())
 
     async def _abandon(
         self, batch: Batch, pending: Iterator[SyncTarget], outcome: Outcome, why: str

@@ -81,3 +81,29 @@ async def test_a_give_up_cancels_its_running_jobs_concurrently_and_bounded(api: 
     results = orchestrator.results.values()
     assert len(results) == JOBS
     assert all(r.cancel_requested and r.outcome is Outcome.CANCELLED for r in results)
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_jobs_given_up_on_during_an_outage_are_cancelled_once_it_ends(api: str) -> None:
+    """
+    The batch's deadline passes while the server restarts for longer than a read's retries:
+    its jobs run on meanwhile, so the reads before their cancels are tried again through the
+    outage (within cancel_grace), and every job ends cancelled, not left running.
+    """
+    emulator = Emulator(
+        airbyte_version="head" if api == "public" else "0.50",
+        connections=5,
+        trigger_latency=0.0,
+        cancel_latency=0.05,
+        sync_duration=(600, 600),
+    )
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
+        orchestrator = Orchestrator(client, timeout=1.0, poll_interval=0.05)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(orchestrator.run, emu.connection_ids)
+            await _until(lambda: emu.stats().jobs_created == 5)
+            await emu.restart(downtime=6.0)
+
+    assert set(emu.stats().job_statuses.values()) == {"cancelled"}
+    results = orchestrator.results.values()
+    assert all(r.cancel_requested and r.outcome is Outcome.TIMED_OUT for r in results)
