@@ -246,6 +246,8 @@ _CANCEL_ROUNDS = 3
 #: looked for (see Orchestrator._find_job), at the least: twice what triggers were taking
 #: when the batch gave up, if more. Then the pauses between looks: the first, and the longest.
 _FIND_PATIENCE = 5.0
+#: Seconds after which a job read before its cancel waited for a slot is read again.
+_STALE_READ = 1.0
 _FIND_FIRST_PAUSE = 0.25
 _FIND_MAX_PAUSE = 2.0
 
@@ -860,8 +862,17 @@ class Orchestrator:
                 if now is not None and now.status.is_terminal:
                     settled[key] = _from_job(flight.target, now, attached=not flight.started_by_us)
                 elif now is not None and flight.started_by_us and self.cancel_on_abort:
+                    read_at = time.monotonic()
                     async with cancels:
-                        settled[key] = await self._cancel(flight, now, outcome)
+                        if time.monotonic() - read_at > _STALE_READ:
+                            # Waited for a slot: the job may have ended since, and the
+                            # connection started another (a schedule's), which the cancel
+                            # would stop.
+                            now = (await self._read_through([flight])).get(flight.job.id, now)
+                        if now.status.is_terminal:
+                            settled[key] = _from_job(flight.target, now, attached=False)
+                        else:
+                            settled[key] = await self._cancel(flight, now, outcome)
                 else:
                     settled[key] = _gave_up(flight, now, outcome)
 
@@ -878,7 +889,8 @@ class Orchestrator:
                 for trigger in triggering:
                     tg.start_soon(find, trigger)
         return [
-            settled.get(f.target.connection_id) or _gave_up(f, None, outcome) for f in flights
+            settled.get(f.target.connection_id) or _gave_up(f, None, outcome, grace=True)
+            for f in flights
         ] + [
             _result(t.target, outcome, error=why)
             for t in triggering
@@ -941,7 +953,22 @@ class Orchestrator:
             now = read.get(job_id, now)
             if now.status.is_terminal:
                 return _cancelled(flight, now, outcome)
-        return _cancelled(flight, answer, outcome)
+        return _cancelled(flight, await self._final(flight, answer), outcome)
+
+    async def _final(self, flight: _Flight, answer: Job) -> Job:
+        """
+        The job as it ended, from a cancel's *answer*. The cancel answers once the job stopped,
+        but a server that commits an end late (see :class:`JobWatcher`) may still show it
+        running: it is read again, a little later each time, until it shows how it ended (a
+        job that finished on its own is not reported as cancelled), for a few seconds at most.
+        """
+        job, pause = answer, _FIND_FIRST_PAUSE
+        until = time.monotonic() + _FIND_PATIENCE
+        while not job.status.is_terminal and time.monotonic() + pause < until:
+            await anyio.sleep(pause)
+            pause = min(2 * pause, _FIND_MAX_PAUSE)
+            job = (await self._read_through([flight])).get(job.id, job)
+        return job
 
     async def _read_through(self, flights: Sequence[_Flight]) -> Mapping[int, Job]:
         """
@@ -998,8 +1025,16 @@ class Orchestrator:
 
 
 def _gave_up(
-    flight: _Flight, job: Job | None, outcome: Outcome, *, cancel_requested: bool = False
+    flight: _Flight,
+    job: Job | None,
+    outcome: Outcome,
+    *,
+    cancel_requested: bool = False,
+    grace: bool = False,
 ) -> SyncResult:
+    why = f"gave up waiting for job {flight.job.id}"
+    if grace:
+        why += ": cancel_grace ran out before it was read and cancelled; it may still run"
     return _result(
         flight.target,
         outcome,
@@ -1007,7 +1042,7 @@ def _gave_up(
         job_id=flight.job.id,
         attached=not flight.started_by_us,
         cancel_requested=cancel_requested,
-        error=f"gave up waiting for job {flight.job.id}",
+        error=why,
     )
 
 

@@ -107,3 +107,25 @@ async def test_jobs_given_up_on_during_an_outage_are_cancelled_once_it_ends(api:
     assert set(emu.stats().job_statuses.values()) == {"cancelled"}
     results = orchestrator.results.values()
     assert all(r.cancel_requested and r.outcome is Outcome.TIMED_OUT for r in results)
+
+
+async def test_a_job_that_ended_unseen_before_its_cancel_is_reported_as_it_ended() -> None:
+    """
+    The batch times out just after a job ended on its own, an end the server shows only a
+    second later (commit lag): the read and the cancel's answer still say running, so the
+    job is read again until it shows its end, and it is reported succeeded, not timed out.
+    """
+    emulator = Emulator(
+        connections=1,
+        trigger_latency=0.0,
+        cancel_latency=0.05,
+        commit_lag=2.0,
+        sync_duration=(0.6, 0.6),
+    )
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        [result] = await Orchestrator(client, timeout=1.2, poll_interval=0.05).run(
+            emu.connection_ids
+        )
+
+    assert (result.outcome, result.cancel_requested) == (Outcome.SUCCEEDED, True)
+    assert set(emu.stats().job_statuses.values()) == {"succeeded"}

@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 
 import anyio
+import attrs
 import pytest
 from client_support import FastClock, client_for
 
@@ -126,6 +127,24 @@ async def test_read_jobs_turns_stale_snapshots_into_current_jobs(
     assert {j.id for j in snapshots} == set(read)
     assert all(job.status is JobStatus.SUCCEEDED for job in read.values())
     assert emu.stats().requests_by_route == {"/v1/jobs/list_for_workspaces": 1}
+
+
+async def test_read_jobs_reads_by_itself_a_job_the_listing_missed(
+    emu: Emulator, client: AirbyteClient
+) -> None:
+    """A job the listing does not show (paging skipped it while jobs moved; here a snapshot
+    stamped later than its job's last change) is read by itself, not left out."""
+    backend = _backend(client)
+    snapshots = [await backend.trigger(connection_id=cid) for cid in emu.connection_ids]
+    for job in snapshots:
+        await _ended(client, job.id)
+    ahead = attrs.evolve(snapshots[0], updated_at=snapshots[0].updated_at + dt.timedelta(hours=1))
+    emu.reset_stats()
+
+    read = await backend.read_jobs([ahead], workspace_ids=emu.workspace_ids)
+
+    assert read[ahead.id].status is JobStatus.SUCCEEDED
+    assert emu.stats().requests_by_route["/v1/jobs/get_light"] == 1
 
 
 async def test_read_jobs_reads_each_job_on_0_40() -> None:

@@ -88,7 +88,13 @@ class ConfigBackend:
                     raise
             else:
                 wanted = {job.id for job in snapshots}
-                return {c.id: c.job() for c in listed.changes if c.id in wanted}
+                found = {c.id: c.job() for c in listed.changes if c.id in wanted}
+                # Paging by offset over a listing that changes under it can skip a job (one
+                # that moved while pages were read): the few the listing missed, read each.
+                missed = [job for job in snapshots if job.id not in found]
+                if missed:
+                    found |= await self._read_each(missed)
+                return found
         return await self._read_each(snapshots)
 
     async def _read_each(self, snapshots: Collection[Job]) -> dict[int, Job]:
