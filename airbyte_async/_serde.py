@@ -461,8 +461,10 @@ def _identity(value: Any) -> Any:
     return value
 
 
-def _unstructure_enum(value: enum.Enum) -> Any:
-    return value._value_
+def _unstructure_enum(value: enum.Enum | str) -> Any:
+    # A member's value; a caller's plain string ("inactive") goes as it is, for the server
+    # to take or refuse (422), as it would the member.
+    return value._value_ if isinstance(value, enum.Enum) else value
 
 
 # Registered in order from general to special: later registrations win.

@@ -8,7 +8,12 @@ from resource_support import bodies, sent
 
 from airbyte_async import AirbyteClient
 from airbyte_async.catalog import select_streams
-from airbyte_async.errors import ConflictError, InvalidArgumentError, SyncAlreadyRunningError
+from airbyte_async.errors import (
+    ConflictError,
+    InvalidArgumentError,
+    SyncAlreadyRunningError,
+    UnprocessableEntityError,
+)
 from airbyte_async.models import (
     BasicSchedule,
     Catalog,
@@ -144,6 +149,20 @@ async def test_update_sends_only_what_changes(api: AirbyteClient, emu: Emulator)
 
     assert updated.name == "renamed"
     assert bodies(emu, "connections/update") == [{"connectionId": connection_id, "name": "renamed"}]
+
+
+async def test_update_takes_an_enum_value_as_a_plain_string(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """status="inactive" is sent as ConnectionStatus.INACTIVE would be; a value the server does
+    not know is its typed 422, not an AttributeError."""
+    connection_id = emu.connection_ids[0]
+
+    updated = await api.connections.update(connection_id=connection_id, status="inactive")  # type: ignore[arg-type]
+
+    assert updated.status is ConnectionStatus.INACTIVE
+    with pytest.raises(UnprocessableEntityError):
+        await api.connections.update(connection_id=connection_id, status="sleeping")  # type: ignore[arg-type]
 
 
 async def test_update_turns_a_legacy_schedule_into_schedule_data(
