@@ -594,13 +594,19 @@ class Orchestrator:
             targets_by_job=targets_by_job,
         )
         self._latest = batch
-        async with anyio.create_task_group() as tg, receive:
-            tg.start_soon(self._run_batch, batch)
-            try:
-                yield batch
-            finally:
-                if not batch._finished:
-                    tg.cancel_scope.cancel()
+        try:
+            async with anyio.create_task_group() as tg, receive:
+                tg.start_soon(self._run_batch, batch)
+                try:
+                    yield batch
+                finally:
+                    if not batch._finished:
+                        tg.cancel_scope.cancel()
+        except BaseExceptionGroup as group:
+            # The task group wraps what the caller's block raised: hand it back as it was.
+            if len(group.exceptions) == 1:
+                raise group.exceptions[0] from None
+            raise
 
     def _trigger_ceiling(self) -> int:
         """

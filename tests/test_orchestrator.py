@@ -624,6 +624,24 @@ async def test_leaving_the_stream_early_cancels_the_jobs_it_started(start: Start
     assert sorted(statuses.values()) == ["cancelled", "cancelled", "succeeded"]
 
 
+async def test_an_error_raised_in_the_stream_block_comes_out_as_itself(start: Start) -> None:
+    """A ValueError raised inside ``async with stream()`` reaches the caller as a ValueError
+    (not wrapped in an exception group), once the batch's jobs are cancelled."""
+    emu, client = await start(connections=2)
+    for cid in emu.connection_ids:
+        emu.set_sync_plan(cid, duration=30)
+
+    async def fail_inside() -> None:
+        async with _orchestrator(client).stream(emu.connection_ids):
+            await _until(lambda: emu.stats().jobs_created == 2)
+            raise ValueError("mine")
+
+    with pytest.raises(ValueError, match="mine"):
+        await fail_inside()
+
+    assert sorted(emu.stats().job_statuses.values()) == ["cancelled", "cancelled"]
+
+
 async def test_failed_results_carry_the_log_tail_when_asked(start: Start) -> None:
     """log_tail=5: a failed sync's result ends with the last five lines of its log."""
     emu, client = await start(connections=2)
