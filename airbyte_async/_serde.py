@@ -44,17 +44,25 @@ from .errors import ResponseValidationError
 from .models import (
     Actor,
     Attempt,
+    AttemptLogs,
+    AttemptStats,
+    AttemptStatus,
     Catalog,
     Connection,
     Destination,
     DestinationDefinition,
+    FailureSummary,
     Job,
     JobPage,
+    JobStatus,
+    JobType,
     Source,
     SourceDefinition,
+    StreamAttemptStats,
+    StreamStats,
 )
 from .models import _wire as w
-from .models._common import Deferred, IsoDateTime, JsonObject, OpenEnum
+from .models._common import Deferred, IsoDateTime, JsonObject, OpenEnum, StreamDescriptor
 
 __all__ = ["iso", "structure", "unstructure", "wire_name"]
 
@@ -378,7 +386,13 @@ def _unstructure_deferred(value: Any, *, model: Any) -> Any:
 def _structure_factory(cls: Any) -> Callable[[Any, Any], Any]:
     generated = make_dict_structure_fn(cls, _converter, **_renames(cls))
     if cls is Job:
-        return _envelope(generated, "job", frozenset({"attempts"}), required=True)
+        general = _envelope(generated, "job", frozenset({"attempts"}), required=True)
+
+        def structure_job(value: Any, _: Any) -> Job:
+            job = _read_job(value, _ROUTE.get())
+            return job if job is not None else general(value, cls)
+
+        return structure_job
     if cls is Attempt:
         return _envelope(generated, "attempt", frozenset({"logs"}), required=False, logs=True)
 
@@ -429,6 +443,139 @@ def _envelope(
             raise _rehome(exc, key, siblings) from None
 
     return structure_enveloped
+
+
+# -- jobs, the fast way -----------------------------------------------------------------------
+#
+# A batch reads two jobs per sync (the trigger's answer, the final listing), tens of thousands
+# in all: the generated hooks spend most of that time calling a hook per field. The readers
+# below take the usual shape straight-line and give up (None) on anything else, which the
+# generated hooks then read, or explain in their error; tests check that both agree.
+
+_JOB_STATUSES: dict[Any, JobStatus] = JobStatus._value2member_map_  # type: ignore[assignment]
+_JOB_TYPES: dict[Any, JobType] = JobType._value2member_map_  # type: ignore[assignment]
+_ATTEMPT_STATUSES: dict[Any, AttemptStatus] = AttemptStatus._value2member_map_  # type: ignore[assignment]
+_STATS_KEYS = tuple((a.name, wire_name(AttemptStats, a.name)) for a in attrs.fields(AttemptStats))
+
+
+class _Unusual(Exception):
+    """Raised inside the fast readers: leave this one to the generated hooks."""
+
+
+def _fast_epoch(value: Any) -> datetime:
+    if value.__class__ is int:
+        cached = _EPOCHS.get(value)
+        if cached is not None:
+            return cached
+    return _structure_epoch(value, datetime)
+
+
+def _fast_optional_epoch(value: Any) -> datetime | None:
+    return None if value is None else _fast_epoch(value)
+
+
+def _fast_stats(value: Any) -> AttemptStats | None:
+    if value is None:
+        return None
+    if value.__class__ is not dict:
+        raise _Unusual
+    counts = {}
+    for name, key in _STATS_KEYS:
+        count = value.get(key)
+        if count is not None:
+            if count.__class__ is not int:
+                raise _Unusual
+            counts[name] = count
+    return AttemptStats(**counts)
+
+
+def _fast_deferred(value: Any, model: Any, key: str, route: str) -> Any:
+    if value.__class__ is not list:
+        raise _Unusual
+    return Deferred(value, partial(_read_deferred, model, route, key))
+
+
+def _fast_attempt(value: Any, route: str) -> Attempt:
+    if value.__class__ is not dict:
+        raise _Unusual
+    inner = value.get("attempt")
+    if inner is None:
+        fields, logs = value, value.get("logs")
+    elif inner.__class__ is dict:
+        fields = inner
+        logs = value["logs"] if "logs" in value else inner.get("logs")
+        log_type = value.get("logType")
+        if log_type is not None and logs.__class__ is dict:
+            logs = {**logs, "logType": log_type}
+    else:
+        raise _Unusual
+    number, summary = fields["id"], fields.get("failureSummary")
+    records, size = fields.get("recordsSynced"), fields.get("bytesSynced")
+    if number.__class__ is not int or not (
+        (records is None or records.__class__ is int) and (size is None or size.__class__ is int)
+    ):
+        raise _Unusual
+    extra: dict[str, Any] = {}
+    if "streamStats" in fields:
+        extra["stream_stats"] = _fast_deferred(
+            fields["streamStats"], tuple[StreamAttemptStats, ...], "streamStats", route
+        )
+    if logs is not None:
+        if logs.__class__ is not dict:
+            raise _Unusual
+        extra["logs"] = Deferred(logs, partial(_read_deferred, AttemptLogs, route, "logs"))
+    return Attempt(
+        id=number,
+        status=_ATTEMPT_STATUSES[fields["status"]],
+        created_at=_fast_epoch(fields["createdAt"]),
+        updated_at=_fast_epoch(fields["updatedAt"]),
+        ended_at=_fast_optional_epoch(fields.get("endedAt")),
+        records_synced=records,
+        bytes_synced=size,
+        total_stats=_fast_stats(fields.get("totalStats")),
+        failure_summary=None if summary is None else _converter.structure(summary, FailureSummary),
+        **extra,
+    )
+
+
+def _read_job(value: Any, route: str) -> Job | None:
+    """*value* (``{"job": {...}, "attempts": [...]}``) as a Job, or None when it is unusual."""
+    try:
+        fields = value["job"]
+        number, config_id = fields["id"], fields["configId"]
+        if number.__class__ is not int or config_id.__class__ is not str:
+            return None
+        attempts = value["attempts"] if "attempts" in value else fields.get("attempts", ())
+        extra: dict[str, Any] = {}
+        for key, name, model in _JOB_DEFERRED:
+            if key in fields:
+                extra[name] = _fast_deferred(fields[key], model, key, route)
+        return Job(
+            id=number,
+            job_type=_JOB_TYPES[fields["configType"]],
+            config_id=config_id,
+            status=_JOB_STATUSES[fields["status"]],
+            created_at=_fast_epoch(fields["createdAt"]),
+            updated_at=_fast_epoch(fields["updatedAt"]),
+            started_at=_fast_optional_epoch(fields.get("startedAt")),
+            attempts=tuple([_fast_attempt(a, route) for a in attempts])
+            if attempts.__class__ is list or attempts == ()
+            else _unusual(),
+            aggregated_stats=_fast_stats(fields.get("aggregatedStats")),
+            **extra,
+        )
+    except Exception:
+        return None
+
+
+_JOB_DEFERRED = (
+    ("streamAggregatedStats", "stream_aggregated_stats", tuple[StreamStats, ...]),
+    ("enabledStreams", "enabled_streams", tuple[StreamDescriptor, ...]),
+)
+
+
+def _unusual() -> Any:
+    raise _Unusual
 
 
 def _unstructure_factory(cls: Any) -> Callable[[Any], dict[str, Any]]:

@@ -11,6 +11,7 @@ import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from payload_support import depths, json_values, paths, replace
 
 from airbyte_async import models
 from airbyte_async._serde import structure, unstructure
@@ -31,19 +32,6 @@ MODELS = sorted(
         w.ConnectionList,
     },
     key=lambda cls: cls.__name__,
-)
-
-# Keys the models read, so that random objects reach past the top level now and then.
-WIRE_KEYS = ["job", "attempts", "attempt", "logs", "id", "status", "createdAt", "streams", "name"]
-
-scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
-json_values = st.recursive(
-    scalars,
-    lambda children: (
-        st.lists(children, max_size=4)
-        | st.dictionaries(st.sampled_from(WIRE_KEYS) | st.text(max_size=8), children, max_size=5)
-    ),
-    max_leaves=25,
 )
 
 
@@ -71,15 +59,7 @@ def _check(data: Any, cls: type) -> None:
     _read_deferred(result)
 
 
-def _depths(thorough: int) -> list[Any]:
-    """Examples per case: a sixth of *thorough* in the quick suite, all of them under -m slow."""
-    return [
-        pytest.param(thorough // 6, id="quick"),
-        pytest.param(thorough, id="thorough", marks=pytest.mark.slow),
-    ]
-
-
-@pytest.mark.parametrize("examples", _depths(60))
+@pytest.mark.parametrize("examples", depths(60))
 @pytest.mark.parametrize("cls", MODELS, ids=lambda cls: cls.__name__)
 def test_arbitrary_json_gives_a_model_or_a_validation_error(cls: type, examples: int) -> None:
     """Random JSON: a model or ResponseValidationError, never another exception."""
@@ -106,35 +86,17 @@ SAMPLES = {
 }
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, child in value.items():
-            found += _paths(child, (*prefix, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            found += _paths(child, (*prefix, index))
-    return found
-
-
-def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
-    if not path:
-        return new
-    value[path[0]] = _replace(value[path[0]], path[1:], new)
-    return value
-
-
-@pytest.mark.parametrize("examples", _depths(80))
+@pytest.mark.parametrize("examples", depths(80))
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_one_corrupted_value_gives_a_model_or_a_validation_error(name: str, examples: int) -> None:
     """A real payload with any one value replaced by random JSON: still model-or-error."""
     data = json.loads((PAYLOADS / f"{name}.json").read_text())
-    paths = st.sampled_from(_paths(data))
+    where = st.sampled_from(paths(data))
 
     @settings(max_examples=examples, deadline=None)
-    @given(path=paths, new=json_values)
+    @given(path=where, new=json_values)
     def check(path: tuple[Any, ...], new: Any) -> None:
-        _check(_replace(copy.deepcopy(data), path, new), SAMPLES[name])
+        _check(replace(copy.deepcopy(data), path, new), SAMPLES[name])
 
     check()
 
