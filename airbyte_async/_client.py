@@ -419,6 +419,9 @@ class AirbyteClient:
                 connector=aiohttp.TCPConnector(limit=self._max_connections),
                 timeout=self._timeout,
             )
+            # aiohttp sends a PUT or DELETE again, unasked, when a kept-alive connection breaks
+            # under it: whether a call may go twice is the retry policy's to say (_retry).
+            self._session._retry_connection = False
             self._owns_session = True
         elif self._session.closed:
             raise RuntimeError("the session lent to this AirbyteClient is closed")

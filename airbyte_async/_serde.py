@@ -300,14 +300,6 @@ def _optional_hook(t: Any) -> Callable[[Any, Any], Any]:
 def _tuple_hook(t: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
     elem = get_args(t)[0]
     hook = _converter.get_structure_hook(elem)
-    if elem is str:
-        # Log lines come by the thousand: check the element type inline, without a call each.
-        def structure_strings(value: Any, _: Any) -> tuple[Any, ...]:
-            if value.__class__ is list and all(e.__class__ is str for e in value):
-                return tuple(value)
-            return structure_tuple(value, t)
-
-        return structure_strings
 
     def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
         if value.__class__ is not list:
@@ -328,6 +320,15 @@ def _tuple_hook(t: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
                 ]
                 errors.append(exc)
         raise IterableValidationError("while structuring an array", errors, t)
+
+    if elem is str:
+        # Log lines come by the thousand: check the element type inline, without a call each.
+        def structure_strings(value: Any, _: Any) -> tuple[Any, ...]:
+            if value.__class__ is list and all(e.__class__ is str for e in value):
+                return tuple(value)
+            return structure_tuple(value, t)
+
+        return structure_strings
 
     return structure_tuple
 

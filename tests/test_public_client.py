@@ -15,6 +15,7 @@ import pytest
 from airbyte_async import AirbyteClient, ClientCredentials, NoAuth
 from airbyte_async._client import resolve_url
 from airbyte_async.errors import (
+    ConnectionLostError,
     InvalidArgumentError,
     NotFoundError,
     ServerError,
@@ -610,3 +611,40 @@ async def test_an_id_that_is_not_one_never_reaches_a_path(
             await call(client, source_id)
         assert len(server.requests) == before
         assert (await client.sources.get(source_id=source_id)).source_id == source_id
+
+
+WRITES: dict[str, Callable[[AirbyteClient, Connection], Awaitable[Any]]] = {
+    "PUT source": lambda c, conn: c.sources.update(
+        source_id=conn.source_id, name="s", configuration={**PG, "port": 1}
+    ),
+    "PATCH source": lambda c, conn: c.sources.update(source_id=conn.source_id, name="renamed"),
+    "PATCH connection": lambda c, conn: c.connections.update(
+        connection_id=conn.connection_id, name="renamed"
+    ),
+    "DELETE connection": lambda c, conn: c.connections.delete(connection_id=conn.connection_id),
+}
+
+
+@pytest.mark.parametrize("fault", ["reset_after", "error"])
+@pytest.mark.parametrize("write", sorted(WRITES))
+async def test_an_update_or_delete_whose_answer_is_lost_is_sent_once(
+    write: str, fault: str
+) -> None:
+    """A PUT, PATCH or DELETE that may have acted (the connection reset after it was sent, a
+    503) is not sent again, by the retry policy or by aiohttp on a kept-alive connection: a
+    replay would undo a change made meanwhile (README, "What is retried")."""
+    method = write.split()[0]
+    async with Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY,
+        airbyte_version="head",
+        connections=1,
+        record_requests=True,
+    ) as emu:
+        async with public_client(emu, timeout=5) as client:
+            # Read first: the write then goes on a kept-alive connection.
+            conn = await client.connections.get(connection_id=emu.connection_ids[0])
+            status = {"status": 503} if fault == "error" else {}
+            emu.set_faults([Fault(kind=fault, method=method, times=1, **status)])
+            with pytest.raises((ServerError, ConnectionLostError)):
+                await WRITES[write](client, conn)
+        assert [r.method for r in emu.requests].count(method) == 1

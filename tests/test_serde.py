@@ -39,6 +39,7 @@ from airbyte_async.models import (
     ScheduleType,
     Source,
     SourceDefinition,
+    Stream,
     SupportLevel,
     SyncMode,
     SyncProgress,
@@ -584,6 +585,18 @@ def test_bad_shapes_name_route_and_path(mutate: Any, path: str) -> None:
     assert path in str(caught.value)
     assert caught.value.route == "jobs/get"
     assert isinstance(caught.value.__cause__, cattrs.BaseValidationError | TypeError)
+
+
+@pytest.mark.parametrize(
+    ("value", "says"), [(None, "got null"), (["a", 1], "[1]: expected a string")]
+)
+def test_a_bad_array_of_strings_names_its_path(value: Any, says: str) -> None:
+    """A string-array field that is not one: the error names the field and what it expected."""
+    with pytest.raises(ResponseValidationError, match=r"\$\.defaultCursorField") as caught:
+        structure({"name": "users", "defaultCursorField": value}, Stream, route="r")
+
+    assert says in str(caught.value)
+    assert "NameError" not in str(caught.value)
 
 
 @pytest.mark.parametrize("data", [None, [], "job", 3, True])

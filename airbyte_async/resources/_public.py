@@ -158,7 +158,9 @@ async def _read(
 
 
 async def _write(api: PublicCall, method: str, path: str, body: object, cls: type[T]) -> T:
-    data = await api(method, path, body=unstructure(body), idempotent=method != "POST")
+    # A replayed PUT or PATCH is harmless alone, but undoes a change made meanwhile: like the
+    # Config API's updates, none is sent again after an answer that may not have come.
+    data = await api(method, path, body=unstructure(body), idempotent=False)
     return structure(data, cls, route=path)
 
 
