@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import uuid
-from typing import TypeGuard
+from collections.abc import Mapping
+from typing import Any, TypeGuard
 
 from .errors import InvalidArgumentError
 
-__all__ = ["is_uuid", "seconds", "uuid_id", "whole"]
+__all__ = ["is_uuid", "json_object", "seconds", "uuid_id", "whole"]
 
 
 def seconds(name: str, value: object) -> float:
@@ -45,3 +46,15 @@ def uuid_id(name: str, value: object) -> str:
     if not is_uuid(value):
         raise InvalidArgumentError(f"{name} must be a UUID, got {value!r}")
     return value
+
+
+def json_object(name: str, value: object) -> dict[str, Any]:
+    """
+    A shallow copy of *value* when it is a mapping (a connector's configuration, say). The
+    error names its type only: a configuration holds secrets.
+    """
+    if not isinstance(value, Mapping):
+        raise InvalidArgumentError(
+            f"{name} must be a mapping (a JSON object), got {type(value).__name__}"
+        )
+    return dict(value)

@@ -172,6 +172,65 @@ async def test_resource_arguments_are_checked_before_sending(emu: Emulator) -> N
     assert emu.stats().total_requests == 0
 
 
+WS = "00000000-0000-4000-8000-000000000001"
+PG_DEF = "decd338e-5647-4c0b-adf4-da0e75f5a750"
+SID = "00000000-0000-4000-8000-000000000002"
+BAD_ARGUMENTS: dict[str, tuple[Callable[[AirbyteClient], Awaitable[Any]], str]] = {
+    "a configuration that is text": (
+        lambda c: c.sources.create(
+            workspace_id=WS, name="s", definition_id=PG_DEF, configuration="password=x"
+        ),
+        "configuration must be a mapping",
+    ),
+    "no configuration": (
+        lambda c: c.destinations.create(
+            workspace_id=WS, name="d", definition_id=PG_DEF, configuration=None
+        ),
+        "configuration must be a mapping",
+    ),
+    "an ensure with a list for a configuration": (
+        lambda c: c.sources.ensure(
+            workspace_id=WS, name="s", definition_id=PG_DEF, configuration=[("password", "x")]
+        ),
+        "configuration must be a mapping",
+    ),
+    "an update with a list for a configuration": (
+        lambda c: c.sources.update(source_id=SID, configuration=[("password", "x")]),
+        "configuration must be a mapping",
+    ),
+    "a catalog that is a dict": (
+        lambda c: c.connections.create(source_id=SID, destination_id=SID, sync_catalog={}),
+        "sync_catalog must be a Catalog",
+    ),
+    "a misspelt setting": (
+        lambda c: c.connections.create(source_id=SID, destination_id=SID, scheduel_type="cron"),
+        "no connection setting scheduel_type",
+    ),
+    "settings that are a dict": (
+        lambda c: c.connections.update(connection_id=SID, settings={"status": "inactive"}),
+        "settings must be a ConnectionSettings",
+    ),
+}
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+@pytest.mark.parametrize("case", sorted(BAD_ARGUMENTS))
+async def test_setup_arguments_of_the_wrong_kind_are_refused_before_sending(
+    airbyte_emulator_factory: Factory, case: str, api: str
+) -> None:
+    """A configuration that is no mapping, a catalog or settings that are plain dicts, a
+    misspelt setting: InvalidArgumentError saying what is wrong, and never a secret's value;
+    the server sees nothing."""
+    emu = await airbyte_emulator_factory(airbyte_version="head")
+    call, says = BAD_ARGUMENTS[case]
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
+        with pytest.raises(InvalidArgumentError, match=says) as caught:
+            await call(client)
+
+    assert "password" not in str(caught.value)
+    assert emu.stats().total_requests == 0
+
+
 # -- malformed answers ---------------------------------------------------------------------------
 
 Serve = Callable[..., Awaitable[str]]

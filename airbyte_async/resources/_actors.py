@@ -7,6 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from .._checks import json_object
 from .._diff import actor_differences, only_match
 from ..errors import InvalidArgumentError, NoMatchError
 from ..models import CheckResult, Destination, EnsureAction, Ensured, Source
@@ -82,7 +83,7 @@ class Actors(Generic[A]):
             workspace_id=workspace_id,
             name=name,
             definition_id=definition_id,
-            configuration=dict(configuration),
+            configuration=json_object("configuration", configuration),
         )
         route = f"{self._kind.route}/create"
         return await call(self._request, route, body, self._kind.model, idempotent=False)
@@ -140,6 +141,7 @@ class Actors(Generic[A]):
         and :class:`~airbyte_async.errors.InvalidArgumentError` when the one found uses another
         connector definition (the API cannot change that: delete it or choose another name).
         """
+        configuration = json_object("configuration", configuration)
         current = await self._named(workspace_id, name)
         if current is None:
             created = await self.create(
@@ -181,6 +183,8 @@ class Actors(Generic[A]):
         What is left None is read from the server first. Masked secrets (``"**********"``) sent
         back keep their stored values server-side.
         """
+        if configuration is not None:
+            configuration = json_object("configuration", configuration)
         if name is None or configuration is None:
             # The Config API replaces the whole object: fill in what the caller left unchanged.
             current = await self._get(actor_id)

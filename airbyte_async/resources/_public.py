@@ -31,7 +31,7 @@ import anyio
 import attrs
 
 from .._backend import JobChange
-from .._checks import uuid_id, whole
+from .._checks import json_object, uuid_id, whole
 from .._serde import structure, unstructure
 from .._transport import ObjectHook
 from ..errors import (
@@ -573,7 +573,7 @@ class _PublicActors(Actors[A]):
         body = pw.ActorCreateRequest(
             name=name,
             workspace_id=workspace_id,
-            configuration=dict(configuration),
+            configuration=json_object("configuration", configuration),
             definition_id=definition_id,
         )
         path = self._kind.route
@@ -597,9 +597,10 @@ class _PublicActors(Actors[A]):
         if configuration is None:
             patch = pw.ActorPatchRequest(name=name)
             return self._model(await _write(self._api, "PATCH", path, patch, self._answer))
+        configuration = json_object("configuration", configuration)
         if name is None:
             name = (await self._get(actor_id)).name
-        put = pw.ActorPutRequest(name=name, configuration=dict(configuration))
+        put = pw.ActorPutRequest(name=name, configuration=configuration)
         return self._model(await _write(self._api, "PUT", path, put, self._answer))
 
     async def _delete(self, actor_id: str) -> None:
@@ -635,7 +636,7 @@ class PublicSources(_PublicActors[Source], Sources):
         The source's streams (``GET /streams``): names, supported read modes, cursors and keys,
         without JSON schemas and without stream configurations.
         """
-        query = [(pw.SOURCE_ID, source_id)]
+        query = [(pw.SOURCE_ID, uuid_id("source_id", source_id))]
         if disable_cache:
             query.append((pw.IGNORE_CACHE, "true"))
         data = await self._api("GET", "streams", query=query, idempotent=True)

@@ -13,6 +13,7 @@ from .._throttle import ServerClock
 from ..errors import AirbyteError, ConflictError, InvalidArgumentError, NoMatchError, ServerError
 from ..models import (
     BasicSchedule,
+    Catalog,
     Connection,
     ConnectionSettings,
     ConnectionSettingsArgs,
@@ -292,6 +293,22 @@ def _settings(
     legacy: Schedule | None, settings: ConnectionSettings | None, fields: ConnectionSettingsArgs
 ) -> ConnectionSettings:
     """One settings object from what a method was given, its schedule checked."""
+    if settings is not None and not isinstance(settings, ConnectionSettings):
+        raise InvalidArgumentError(
+            f"settings must be a ConnectionSettings, got {type(settings).__name__}"
+        )
+    unknown = sorted(set(fields) - set(ConnectionSettingsArgs.__annotations__))
+    if unknown:
+        known = ", ".join(ConnectionSettingsArgs.__annotations__)
+        raise InvalidArgumentError(
+            f"no connection setting {', '.join(unknown)} (there are {known})"
+        )
+    catalog = fields.get("sync_catalog")
+    if catalog is not None and not isinstance(catalog, Catalog):
+        raise InvalidArgumentError(
+            "sync_catalog must be a Catalog (a discovered schema's, or one built of "
+            f"StreamAndConfig), got {type(catalog).__name__}"
+        )
     wanted = attrs.evolve(settings or ConnectionSettings(), **fields)
     schedule_type, schedule_data = _schedule(legacy, wanted.schedule_type, wanted.schedule_data)
     return attrs.evolve(wanted, schedule_type=schedule_type, schedule_data=schedule_data)
