@@ -4,23 +4,24 @@ What counts as a secret, and how it is hidden.
 Connector configuration travels to the server untouched; only its *display* (reprs, logs, error
 messages) goes through :func:`redact`. A value is secret when its key looks like one
 (``password``, ``secret_access_key``, ``api_key``, anything with "token" or "secret" in it, ...)
-or when it is Airbyte's own mask.
+or when it is Airbyte's own mask; the password of a URL (``postgres://user:password@host``) is
+hidden under any key, and so is a value a spec read from the environment.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
-__all__ = ["SECRET_MASK", "is_secret_key", "redact", "redacted_repr"]
+__all__ = ["SECRET_MASK", "is_secret_key", "is_secret_path", "masked", "redact", "redacted_repr"]
 
 SECRET_MASK = "**********"
 
 _SECRET_KEY = re.compile(
     r"(pass(word|wd|phrase)?|secret|token|api[_-]?key|apikey|private[_-]?key|credentials?"
     r"|access[_-]?key(_id)?|client[_-]?secret|auth(orization)?|session[_-]?key|pwd|jwt|cookie"
-    r"|tunnel_user_password|ssh_key|service_account|connection_string|dsn"
+    r"|tunnel_user_password|ssh_key|service_account|connection_string|dsn|jaas"
     r"|(client|ssl|tls|encryption|signing|hmac|master|account|storage|shared|sas)[_-]?key)",
     re.IGNORECASE,
 )
@@ -48,9 +49,38 @@ def redact(value: Any) -> Any:
         }
     if isinstance(value, list | tuple):
         return [redact(v) for v in value]
+    if isinstance(value, str) and "@" in value:
+        # A URL with a password in it (postgres://user:password@host), under any key.
+        return _URL_PASSWORD.sub(rf"\1{SECRET_MASK}@", value)
     return value
+
+
+_URL_PASSWORD = re.compile(r"(://[^/:@\s]*:)[^/@\s]+@")
 
 
 def redacted_repr(value: Any) -> str:
     """``repr`` of *value* with its secrets masked; for attrs ``field(repr=...)``."""
     return repr(redact(value))
+
+
+def _segments(path: str) -> list[str]:
+    return [p for p in re.split(r"[.\[\]]", path) if p and not p.isdigit()]
+
+
+def is_secret_path(path: str, secret_paths: Collection[str]) -> bool:
+    """
+    True for a value at *path* (``"configuration.tunnel.password"``) that must never be shown:
+    one of *secret_paths* (read from the environment, say), or under a secret-looking key.
+    """
+    return path in secret_paths or any(is_secret_key(s) for s in _segments(path))
+
+
+def masked(value: Any, path: str, secret_paths: Collection[str]) -> Any:
+    """A copy of *value*, found at *path*, with every secret (see :func:`is_secret_path`) masked."""
+    if is_secret_path(path, secret_paths):
+        return SECRET_MASK
+    if isinstance(value, Mapping):
+        return {k: masked(v, f"{path}.{k}", secret_paths) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [masked(v, f"{path}[{i}]", secret_paths) for i, v in enumerate(value)]
+    return value

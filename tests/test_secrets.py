@@ -12,6 +12,8 @@ from client_support import client_for
 
 from airbyte_async import AirbyteClient, Auth, BasicAuth, BearerToken, ClientCredentials
 from airbyte_async._secrets import SECRET_MASK, redact
+from airbyte_async.apply import loads
+from airbyte_async.apply._plan import ActorWrite
 from airbyte_async.catalog import select_streams
 from airbyte_async.errors import (
     AirbyteError,
@@ -244,3 +246,35 @@ def test_redact_masks_secret_keys_and_keeps_the_rest() -> None:
         "port": 5432,
     }
     assert config["password"] == DB_PASSWORD
+
+
+def test_a_password_in_a_url_is_hidden_under_any_key() -> None:
+    """A URL's password is masked whatever its key; the rest of the URL stays readable."""
+    shown = redact({"url": f"postgres://app:{DB_PASSWORD}@db.example.com:5432/shop"})
+
+    assert shown == {"url": f"postgres://app:{SECRET_MASK}@db.example.com:5432/shop"}
+
+
+def test_values_read_from_the_environment_never_show_in_a_spec_or_plan_repr() -> None:
+    """A value a spec file takes from the environment is masked in the repr of the spec and
+    of the write planned from it, even under a key that does not look secret (Kafka's
+    ``sasl_jaas_config`` under another name)."""
+    spec = loads(
+        """
+        [[sources]]
+        name = "events"
+        definition = "Kafka"
+        [sources.configuration]
+        bootstrap_servers = "b:9092"
+        protocol = { security_protocol = "SASL_SSL", login = { env = "LOGIN" } }
+        """,
+        env={"LOGIN": DB_PASSWORD},
+    )
+    [source] = spec.sources
+    write = ActorWrite(
+        definition_id=POSTGRES, configuration=source.configuration, env_names=source.env_names
+    )
+
+    assert leaks(repr(spec) + repr(source) + repr(write), SECRETS) == []
+    assert "b:9092" in repr(source) and "b:9092" in repr(write)
+    assert source.configuration["protocol"]["login"] == DB_PASSWORD

@@ -15,7 +15,6 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -29,7 +28,7 @@ from .._diff import (
     connection_differences,
     only_match,
 )
-from .._secrets import SECRET_MASK, is_secret_key, redacted_repr
+from .._secrets import SECRET_MASK, is_secret_path, masked
 from .._serde import unstructure
 from ..catalog import StreamSelection, select_streams
 from ..errors import AirbyteError, InvalidArgumentError, SpecError
@@ -134,7 +133,7 @@ class Change:
         return f"{self.path}: {self.before} -> {self.after}"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ActorWrite:
     """
     What creating or updating a source or destination sends: the whole *configuration* (the
@@ -143,8 +142,12 @@ class ActorWrite:
     """
 
     definition_id: str
-    configuration: JsonObject = attrs.field(repr=redacted_repr)
-    env_names: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    configuration: JsonObject
+    env_names: Mapping[str, str] = attrs.field(factory=dict)
+
+    def __repr__(self) -> str:
+        shown = masked(self.configuration, "configuration", frozenset(self.env_names))
+        return f"ActorWrite(definition_id={self.definition_id!r}, configuration={shown!r})"
 
 
 @attrs.frozen(kw_only=True)
@@ -258,35 +261,17 @@ _UPDATED_SOURCE = "its streams are selected again once its source is updated"
 # -- display --------------------------------------------------------------------------------
 
 
-def _segments(path: str) -> list[str]:
-    return [p for p in re.split(r"[.\[\]]", path) if p and not p.isdigit()]
-
-
-def _secret(path: str, secret_paths: frozenset[str]) -> bool:
-    return path in secret_paths or any(is_secret_key(s) for s in _segments(path))
-
-
-def _masked_tree(value: Any, path: str, secret_paths: frozenset[str]) -> Any:
-    if _secret(path, secret_paths):
-        return SECRET_MASK
-    if isinstance(value, dict):
-        return {k: _masked_tree(v, f"{path}.{k}", secret_paths) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_masked_tree(v, f"{path}[{i}]", secret_paths) for i, v in enumerate(value)]
-    return value
-
-
 def _show(value: Any, path: str, secret_paths: frozenset[str]) -> str:
     """A value for display: secrets masked, long values cut."""
     if value is ABSENT:
         return "(absent)"
-    if _secret(path, secret_paths):
+    if is_secret_path(path, secret_paths):
         return SECRET_MASK
     if isinstance(value, enum.Enum):
         value = value.value
     if isinstance(value, tuple):
         value = json.loads(json.dumps(value))
-    text = json.dumps(_masked_tree(value, path, secret_paths))
+    text = json.dumps(masked(value, path, secret_paths))
     return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
 
 

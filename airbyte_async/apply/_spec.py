@@ -29,7 +29,7 @@ from cattrs.errors import (
 )
 
 from .._checks import is_uuid
-from .._secrets import redacted_repr
+from .._secrets import masked
 from ..catalog import StreamSelection
 from ..errors import SpecError
 from ..models import (
@@ -50,7 +50,7 @@ from ..models import (
 __all__ = ["ActorSpec", "ConnectionSpec", "Spec", "StreamSpec", "load", "loads"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ActorSpec:
     """
     A source or destination as the file declares it.
@@ -62,13 +62,21 @@ class ActorSpec:
 
     name: str
     definition: str
-    configuration: JsonObject = attrs.field(repr=redacted_repr, hash=False)
-    env_names: Mapping[str, str] = attrs.field(factory=dict, repr=False, hash=False)
+    configuration: JsonObject = attrs.field(hash=False)
+    env_names: Mapping[str, str] = attrs.field(factory=dict, hash=False)
 
     @property
     def secret_paths(self) -> frozenset[str]:
         """The paths of the values read from the environment."""
         return frozenset(self.env_names)
+
+    def __repr__(self) -> str:
+        # Values read from the environment are masked wherever they sit, as secret keys are.
+        shown = masked(self.configuration, "configuration", self.secret_paths)
+        return (
+            f"ActorSpec(name={self.name!r}, definition={self.definition!r}, "
+            f"configuration={shown!r})"
+        )
 
 
 @attrs.frozen(kw_only=True)
