@@ -305,6 +305,22 @@ async def test_skip_reports_already_running(start: Start) -> None:
     assert emu.stats().jobs_by_connection[cid] == [running]
 
 
+async def test_skip_finds_the_running_job_behind_a_long_history(start: Start) -> None:
+    """A connection with more past jobs than a look reads (a page of 10): the running one is
+    still found, whatever order the server lists jobs in by default (the public API's is the
+    oldest first)."""
+    emu, client = await start(connections=1)
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=0.0)
+    for _ in range(12):
+        done = await client.connections.sync(connection_id=cid)
+        await client.jobs.wait(job_id=done.id, poll_interval=0.01)
+    running = await _running_job(emu, client, cid)
+    [result] = await _orchestrator(client, on_running="skip").run([cid])
+
+    assert (result.outcome, result.job_id) == (Outcome.ALREADY_RUNNING, running)
+
+
 async def test_attach_syncs_once_a_running_reset_ended(start: Start) -> None:
     """on_running=attach while a reset runs (Airbyte refuses the sync, 409): the sync is
     triggered once the reset ended, not reported as an error, and the reset is not adopted."""

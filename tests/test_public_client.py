@@ -174,6 +174,24 @@ async def test_a_lost_trigger_answer_starts_one_job(emu: Emulator) -> None:
     assert emu.stats().faults_injected == {"reset_after": 1}
 
 
+async def test_a_lost_trigger_answer_is_found_behind_a_long_history(emu: Emulator) -> None:
+    """The look for a lost ``POST /jobs``'s job asks for the newest jobs: the public API lists
+    the oldest first by default (``JobsHelper.orderByToFieldAndMethod``), and a page of a
+    connection with a long history would not hold the new job, which would be started again."""
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=0.0)
+    async with public_client(emu) as client:
+        for _ in range(12):
+            done = await client.connections.sync(connection_id=cid)
+            await client.jobs.wait(job_id=done.id, poll_interval=0.01)
+        emu.set_sync_plan(cid, duration=30.0)
+        emu.set_faults([Fault(kind="reset_after", route="/public/v1/jobs", times=1)])
+        job = await client.connections.sync(connection_id=cid)
+        await client.jobs.cancel(job_id=job.id)
+    assert len(emu.stats().jobs_by_connection[cid]) == 13
+    assert emu.stats().jobs_by_connection[cid][-1] == job.id
+
+
 async def test_a_job_this_client_saw_start_is_never_taken_for_a_lost_triggers(
     emu: Emulator,
 ) -> None:

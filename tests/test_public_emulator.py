@@ -440,3 +440,28 @@ def test_only_head_can_do_without_the_config_api() -> None:
     """``config_api=False`` needs the public API, which only head serves: a ValueError."""
     with pytest.raises(ValueError, match="head"):
         Emulator(airbyte_version="0.50", config_api=False)
+
+
+async def test_jobs_are_listed_oldest_first_unless_ordered(session: aiohttp.ClientSession) -> None:
+    """``GET /jobs`` without ``orderBy`` lists the oldest job first: the controller's
+    ``JobsHelper.orderByToFieldAndMethod`` defaults to ``createdAt|ASC`` (airbyte-platform);
+    ``createdAt|DESC`` lists the newest first."""
+    async with Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", connections=1
+    ) as emu:
+        d = Driver(emu, session)
+        cid = emu.connection_ids[0]
+        emu.set_sync_plan(cid, duration=0.0)
+        made = []
+        for _ in range(3):
+            job = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
+            await _until_ended(d, job["jobId"])
+            made.append(job["jobId"])
+        default = await d.call("GET", "/jobs", query=[("connectionId", cid), ("limit", "2")])
+        newest = await d.call(
+            "GET",
+            "/jobs",
+            query=[("connectionId", cid), ("limit", "2"), ("orderBy", "createdAt|DESC")],
+        )
+    assert [j["jobId"] for j in default["data"]] == made[:2]
+    assert [j["jobId"] for j in newest["data"]] == made[:0:-1]

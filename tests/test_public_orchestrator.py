@@ -38,6 +38,7 @@ from test_orchestrator import (  # noqa: F401  (collected again with this module
     test_leaving_the_stream_early_cancels_the_jobs_it_started,
     test_max_running_is_never_exceeded_on_airbyte,
     test_selection_by_workspace_and_name,
+    test_skip_finds_the_running_job_behind_a_long_history,
     test_skip_reports_already_running,
     test_stream_yields_each_result_when_it_is_final,
     test_the_batch_deadline_cancels_what_it_started,

@@ -29,6 +29,10 @@ JOB_TYPE = "jobType"
 ORDER_BY = "orderBy"
 #: ``orderBy`` for the oldest change first.
 BY_UPDATE_ASCENDING = "updatedAt|ASC"
+#: ``orderBy`` for the newest job first: the Config API's order, which callers of a job
+#: listing count on. The public API's own default is the oldest first
+#: (``JobsHelper.orderByToFieldAndMethod``): a page would hold a connection's oldest jobs.
+BY_CREATION_DESCENDING = "createdAt|DESC"
 
 # -- answers ----------------------------------------------------------------------------------
 

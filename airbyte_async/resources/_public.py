@@ -779,8 +779,9 @@ class PublicJobs(Jobs):
         order_by: str | None = None,
     ) -> JobPage:
         """
-        One page of *connection_id*'s jobs (``GET /jobs?connectionId=``). The public API counts
-        no total: ``total_count`` says whether another page may follow.
+        One page of *connection_id*'s jobs (``GET /jobs?connectionId=``), newest first unless
+        *order_by* says otherwise, as on the Config API. The public API counts no total:
+        ``total_count`` says whether another page may follow.
         """
         query = [(pw.CONNECTION_ID, connection_id)]
         if created_after is not None:
@@ -901,7 +902,9 @@ class PublicJobs(Jobs):
         types = _job_types(job_types)
         wanted = None if statuses is None else frozenset(_statuses(statuses) or ())
         query = self._filters([*query], types, wanted, updated_after)
-        if order_by is not None:
+        if order_by is None:
+            query.append((pw.ORDER_BY, pw.BY_CREATION_DESCENDING))
+        else:
             field, method = _order(order_by)
             query.append((pw.ORDER_BY, f"{_camel(str(field))}|{method}"))
         query += [("limit", str(page_size)), ("offset", str(row_offset))]

@@ -1179,7 +1179,10 @@ class PublicApi:
 
     @public("GET", "/jobs")
     async def jobs_list(self, call: Call) -> Json:
-        """JobsResponse: filtered, ordered by ``orderBy`` (``createdAt|DESC`` by default)."""
+        """
+        JobsResponse: filtered, ordered by ``orderBy``; the oldest first by default
+        (``JobsHelper.orderByToFieldAndMethod`` defaults to ``createdAt|ASC``).
+        """
         query = call.query
         page = _Page.of(query)
         connection_id = query.get("connectionId")
@@ -1188,7 +1191,7 @@ class PublicApi:
         workspaces = _ids(query, "workspaceIds")
         job_type = _choice(query, "jobType", ("sync", "reset", "refresh", "clear"))
         status = _choice(query, "status", _JOB_STATUSES)
-        order = _ORDER.match(query.get("orderBy", "createdAt|DESC"))
+        order = _ORDER.match(query.get("orderBy", "createdAt|ASC"))
         if order is None or order.group(1) not in ("createdAt", "updatedAt"):
             raise bad_request(
                 "orderBy must be createdAt|ASC, createdAt|DESC, updatedAt|ASC or updatedAt|DESC"
