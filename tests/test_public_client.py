@@ -5,10 +5,13 @@ resources it serves and the ones it refuses, against the emulator's ``/api/publi
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import anyio
 import attrs
 import pytest
 
@@ -666,3 +669,29 @@ async def test_an_update_or_delete_whose_answer_is_lost_is_sent_once(
             with pytest.raises((ServerError, ConnectionLostError)):
                 await WRITES[write](client, conn)
         assert [r.method for r in emu.requests].count(method) == 1
+
+
+async def test_a_listing_of_changes_misses_no_end_while_jobs_end_under_its_pages() -> None:
+    """Every job that had ended before ``list_changes`` began is in its answer, although
+    jobs end while its pages are read (0.2 s each): paged oldest change first, each end
+    moved the rows after it into pages already read, and skipped one."""
+    slow = Fault(kind="latency", route="/public/v1/jobs", method="GET", delay=0.2)
+    async with (
+        Emulator(airbyte_version="head", connections=300, seed=4, sync_duration=(0.5, 4.0)) as emu,
+        public_client(emu, max_connections=300) as client,
+    ):
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=2)
+        async with anyio.create_task_group() as tg:
+            for cid in emu.connection_ids:
+                tg.start_soon(functools.partial(client.connections.sync, connection_id=cid))
+        await anyio.sleep(1.5)
+        emu.set_faults([slow])
+        jobs = [j for ids in emu.stats().jobs_by_connection.values() for j in ids]
+        ended = {j for j in jobs if emu.job_status(j) in ("succeeded", "failed")}
+        changes = await client.jobs.list_changes(
+            workspace_ids=emu.workspace_ids,
+            updated_at_start=since,
+            statuses=[JobStatus.SUCCEEDED, JobStatus.FAILED],
+        )
+    assert len(ended) > 100
+    assert ended <= {c.id for c in changes}

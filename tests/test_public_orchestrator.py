@@ -97,7 +97,8 @@ async def test_the_orchestrator_drives_the_public_backend(start: Start) -> None:
 
 async def test_polls_list_changed_jobs_in_one_request(start: Start) -> None:
     """Each poll is one ``GET /jobs`` for the batch's workspaces, changed since the previous
-    poll, oldest change first; no job is read one by one (API-FACTS 7)."""
+    poll, newest change first (see PublicJobs.list_changes); no job is read one by one
+    (API-FACTS 7)."""
     emu, _ = await start(connections=12, sync_duration=(0.1, 0.3))
     recorder = Recorder("/api/public/v1")
     async with (
@@ -110,7 +111,7 @@ async def test_polls_list_changed_jobs_in_one_request(start: Start) -> None:
     assert {r.outcome for r in results} == {Outcome.SUCCEEDED}
     polls = [dict(s.query) for s in recorder.sent if s.method == "GET" and s.path == "/jobs"]
     assert len(polls) == orchestrator.polls
-    assert all(p["orderBy"] == "updatedAt|ASC" and "updatedAtStart" in p for p in polls)
+    assert all(p["orderBy"] == "updatedAt|DESC" and "updatedAtStart" in p for p in polls)
     assert all(p["workspaceIds"] == emu.workspace_ids[0] for p in polls)
     assert not [s for s in recorder.sent if s.method == "GET" and s.path.startswith("/jobs/")]
     triggers = [s for s in recorder.sent if s.method == "POST" and s.path == "/jobs"]

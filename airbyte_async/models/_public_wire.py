@@ -27,8 +27,8 @@ CREATED_AT_START = "createdAtStart"
 UPDATED_AT_START = "updatedAtStart"
 JOB_TYPE = "jobType"
 ORDER_BY = "orderBy"
-#: ``orderBy`` for the oldest change first.
-BY_UPDATE_ASCENDING = "updatedAt|ASC"
+#: ``orderBy`` for the newest change first.
+BY_UPDATE_DESCENDING = "updatedAt|DESC"
 #: ``orderBy`` for the newest job first: the Config API's order, which callers of a job
 #: listing count on. The public API's own default is the oldest first
 #: (``JobsHelper.orderByToFieldAndMethod``): a page would hold a connection's oldest jobs.

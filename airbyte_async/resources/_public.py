@@ -723,9 +723,13 @@ class PublicJobs(Jobs):
         """
         Every job of *workspace_ids* (every workspace when empty) updated since
         *updated_at_start* (and created since *created_at_start*, when given), oldest change
-        first, all pages (of at most 100), as
-        :class:`~airbyte_async._backend.JobChange`. Pages overlap by a tenth, so that a job
-        updated while paging is not skipped; one seen twice is kept as last seen.
+        first, all pages (of at most 100), as :class:`~airbyte_async._backend.JobChange`.
+
+        Pages are read newest change first: a job updated while the pages are read moves to
+        the front, so the rows after it shift to later pages, where they are read again, never
+        skipped (oldest first, they would shift into pages already read). A job seen twice is
+        kept as last updated; one updated after the first page was read may be missed here and
+        is read by the next listing, whose window starts before this one's first page.
         """
         size = min(page_size, MAX_PAGE)
         wanted = None if statuses is None else frozenset(_statuses(statuses) or ())
@@ -734,7 +738,7 @@ class PublicJobs(Jobs):
         )
         if created_at_start is not None:
             query.append((pw.CREATED_AT_START, _instant("created_at_start", created_at_start)))
-        query.append((pw.ORDER_BY, pw.BY_UPDATE_ASCENDING))
+        query.append((pw.ORDER_BY, pw.BY_UPDATE_DESCENDING))
         types = _job_types(job_types)
         changes: dict[int, JobChange] = {}
         offset = 0
@@ -743,13 +747,13 @@ class PublicJobs(Jobs):
             page = await _read(self._api, "jobs", pw.JobsResponse, paged)
             for job in map(job_of, page.data):
                 if job.job_type in types and (wanted is None or job.status in wanted):
-                    changes.pop(job.id, None)
-                    changes[job.id] = JobChange(
-                        job.id, job.status, job.updated_at.timestamp(), partial(_same, job)
-                    )
+                    seen = changes.get(job.id)
+                    stamp = job.updated_at.timestamp()
+                    if seen is None or seen.updated_at <= stamp:
+                        changes[job.id] = JobChange(job.id, job.status, stamp, partial(_same, job))
             if len(page.data) < size or not page.next:
-                return tuple(changes.values())
-            offset += len(page.data) - size // 10
+                return tuple(sorted(changes.values(), key=lambda change: change.updated_at))
+            offset += len(page.data)
 
     async def logs(self, *, job_id: int, attempt: int | None = None) -> tuple[str, ...]:
         """Not on the public API: its jobs have no attempts."""

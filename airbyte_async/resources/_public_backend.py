@@ -3,7 +3,7 @@ The public REST API behind :class:`~airbyte_async._backend.SyncBackend`.
 
 It is the Config API's backend over the public resources, which carry the differences:
 
-- changed jobs: ``GET /jobs?workspaceIds=…&updatedAtStart=…&orderBy=updatedAt|ASC``, paged by
+- changed jobs: ``GET /jobs?workspaceIds=…&updatedAtStart=…&orderBy=updatedAt|DESC``, paged by
   ``limit``/``offset`` (:meth:`PublicJobs.list_changes`);
 - triggers: ``POST /jobs``, started at most once (:mod:`airbyte_async.resources._reconcile`);
 - a connection's recent jobs: ``GET /jobs?connectionId=…&createdAtStart=…`` (here);
