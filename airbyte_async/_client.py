@@ -662,17 +662,20 @@ class AirbyteClient:
         its way. Static credentials are never replayed.
         """
         session = self._open_session()
-        headers = await self.auth.headers(self._fetch_token) if authenticated else {}
+        headers: Mapping[str, str] = {}
         for tries in range(3):
-            if self._rate is not None:
+            # The token request takes no turn: the call that needs it already holds one.
+            if self._rate is not None and authenticated:
                 await self._rate.wait()
+            # After the wait for a turn, which can outlast a token.
+            if authenticated:
+                headers = await self.auth.headers(self._fetch_token)
             response = await self._send(session, method, url, route, payload, headers, timeout)
             self._clock.observe(response.headers.get("Date"))
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s %s -> %d", method, route, response.status)
             if response.status == 401 and authenticated and tries < 2 and self.auth.reject(headers):
                 log.debug("%s %s: 401, replaying with fresh credentials", method, route)
-                headers = await self.auth.headers(self._fetch_token)
                 continue
             return _transport.decode(response, route=route, object_hook=object_hook)
         raise AssertionError("unreachable")

@@ -253,6 +253,21 @@ async def test_a_token_is_renewed_before_it_expires(airbyte_emulator_factory: Fa
     assert requests_to(emu, READ) == 2
 
 
+async def test_calls_queued_by_the_rate_limit_past_a_tokens_life_are_sent_with_fresh_tokens(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """Twelve calls at four a second on 1 s tokens: each takes its token once its turn has
+    come, so none is sent with an expired one (no 401, no replay)."""
+    emu = await app_server(airbyte_emulator_factory, token_lifetime=1.0)
+    auth = ClientCredentials(APP_ID, APP_SECRET)
+    async with client_for(emu, auth=auth, rate_limit=4) as client, anyio.create_task_group() as tg:
+        for _ in range(12):
+            tg.start_soon(read, client)
+
+    assert requests_to(emu, READ) == 12
+    assert emu.stats().tokens_minted >= 2
+
+
 @pytest.mark.parametrize("revoked", [1, 2])
 async def test_each_401_refreshes_the_token_and_replays_the_call(
     airbyte_emulator_factory: Factory, revoked: int
