@@ -22,6 +22,7 @@ from airbyte_async.errors import (
     RequestTimeoutError,
     ServerError,
     SyncAlreadyRunningError,
+    error_for,
 )
 from airbyte_async.models import Job, JobType
 from airbyte_async.resources import _reconcile
@@ -486,3 +487,17 @@ async def test_resets_in_a_row_are_each_settled_before_triggering_again(
     assert jobs_of(emu) == [job.id]
     assert requests_to(emu, SYNC) == 4
     assert requests_to(emu, "jobs/list") == 3
+
+
+@pytest.mark.parametrize(("asked", "least"), [("3", 3.0), ("600", 60.0), (None, 0.0)])
+def test_a_round_after_a_429_waits_what_its_retry_after_asked(
+    asked: str | None, least: float
+) -> None:
+    """Between rounds, as between a call's attempts, a 429's ``Retry-After`` is obeyed (up to
+    a minute); without one, the round's own pause (a second or less in round 2) applies."""
+    headers = {} if asked is None else {"Retry-After": asked}
+    refused = error_for(429, {"message": "slow down"}, route="jobs", headers=headers)
+    with stamina.set_testing(False):
+        pauses = [_reconcile._pause(2, refused) for _ in range(20)]
+
+    assert all(least <= pause <= max(least, 1.0) for pause in pauses)

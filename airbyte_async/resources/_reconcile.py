@@ -139,12 +139,20 @@ class KnownJobs:
         return self._newest.get(connection_id, 0)
 
 
-def _pause(round_: int) -> float:
-    """Seconds to wait before round *round_* (1-based): long enough for a restart to pass."""
+def _pause(round_: int, last: AirbyteError | None = None) -> float:
+    """
+    Seconds to wait before round *round_* (1-based): long enough for a restart to pass, and
+    at least what a 429 (*last*) asked with ``Retry-After``, as between a call's attempts.
+    """
     if bool(stamina.is_testing()):
         return 0.0
     pause: float = min(8.0, 0.5 * 2 ** (round_ - 1)) * random.uniform(0.5, 1.0)
-    return pause
+    asked = last.retry_after if isinstance(last, RateLimitError) else None
+    return pause if asked is None else max(pause, min(asked, _MAX_RETRY_AFTER))
+
+
+#: The longest Retry-After obeyed between rounds (RetryPolicy's default bound).
+_MAX_RETRY_AFTER = 60.0
 
 
 def _transient(exc: BaseException) -> bool:
@@ -214,7 +222,7 @@ async def trigger_exactly_once(
     while round_ < rounds or (unsettled and time.monotonic() - began < settle_patience):
         if tries:
             hold = resend_after - time.monotonic()
-            await anyio.sleep(min(_HOLD_PAUSE, hold) if hold > 0 else _pause(tries))
+            await anyio.sleep(min(_HOLD_PAUSE, hold) if hold > 0 else _pause(tries, last))
         tries += 1
         round_ += 1
         if unsettled:
