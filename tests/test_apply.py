@@ -741,3 +741,59 @@ def test_a_plan_that_cannot_be_written_is_exit_2(
         err
         == "airbyte-async: missing/plan.json: cannot write the plan: No such file or directory\n"
     )
+
+
+# -- the public API --------------------------------------------------------------------------
+
+POSTGRES_ID = "decd338e-5647-4c0b-adf4-da0e75f5a750"
+S3_ID = "4816b78f-1489-44c1-9060-4b19d5fa9362"
+CRON = '{ cron = "0 0 */6 * * ?" }'
+
+
+async def test_apply_works_on_the_public_api_with_definition_ids() -> None:
+    """On the public API (Airbyte Cloud), which has no connector definitions to read, a file
+    naming definitions by id is applied as on the Config API, and a second run is a no-op."""
+    text = PIPELINE.replace('"Postgres"', f'"{POSTGRES_ID}"').replace('"S3"', f'"{S3_ID}"')
+    spec = loads(text.replace('{ every = 6, unit = "hours" }', CRON), env=ENV)
+    async with (
+        Emulator(airbyte_version="head") as emu,
+        AirbyteClient(emu.url, api="public", env={}) as client,
+    ):
+        first = await apply(client, spec)
+        again = await apply(client, spec)
+        connection = await client.connections.get(connection_id=first.items[2].id or "")
+
+    assert first.summary() == "3 created, 0 updated, 0 unchanged"
+    assert not again.changes_anything
+    assert {s.stream.name for s in connection.sync_catalog.selected} == {"customers", "orders"}
+
+
+async def test_a_definition_named_on_the_public_api_asks_for_its_id() -> None:
+    """A definition given by name on the public API: a SpecError at its key that says to
+    give the id, before any write."""
+    async with (
+        Emulator(airbyte_version="head") as emu,
+        AirbyteClient(emu.url, api="public", env={}) as client,
+    ):
+        with pytest.raises(SpecError) as caught:
+            await plan(
+                client, loads(PIPELINE.replace('{ every = 6, unit = "hours" }', CRON), env=ENV)
+            )
+
+    assert caught.value.problems[0].startswith("sources[0].definition: the public API cannot")
+    assert "(a UUID)" in caught.value.problems[0]
+
+
+async def test_an_every_n_schedule_on_the_public_api_is_a_problem_before_any_write() -> None:
+    """The public API takes cron schedules only: an every-N one is reported at its key when
+    planning, not found out once the sources exist."""
+    text = PIPELINE.replace('"Postgres"', f'"{POSTGRES_ID}"').replace('"S3"', f'"{S3_ID}"')
+    async with (
+        Emulator(airbyte_version="head", record_requests=True) as emu,
+        AirbyteClient(emu.url, api="public", env={}) as client,
+    ):
+        with pytest.raises(SpecError) as caught:
+            await apply(client, loads(text, env=ENV))
+
+    assert caught.value.problems[0].startswith("connections[0].schedule: the public API takes")
+    assert [r for r in emu.requests if r.method != "GET"] == []

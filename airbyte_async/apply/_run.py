@@ -21,6 +21,7 @@ from ..models import (
     Destination,
     DestinationDefinition,
     EnsureAction,
+    ScheduleType,
     Source,
     SourceDefinition,
 )
@@ -57,6 +58,13 @@ async def read_snapshot(
     if chosen is None:
         chosen = (await client.workspaces.default()).workspace_id
     problems: list[str] = []
+    if client.api == "public":
+        problems += [
+            f"connections[{i}].schedule: the public API takes cron schedules, not "
+            'every-N ones: give schedule = { cron = "..." }'
+            for i, connection in enumerate(spec.connections)
+            if connection.settings.schedule_type is ScheduleType.BASIC
+        ]
     source_definitions: dict[str, SourceDefinition] = {}
     destination_definitions: dict[str, DestinationDefinition] = {}
     for i, actor in enumerate(spec.sources):
@@ -90,6 +98,16 @@ async def read_snapshot(
 async def _definition(
     client: AirbyteClient, kind: str, wanted: str, where: str, workspace_id: str, problems: Any
 ) -> SourceDefinition | DestinationDefinition | None:
+    if client.api == "public":
+        # The public API has no connector definitions to read: an id is taken as it is.
+        if not is_uuid(wanted):
+            problems.append(
+                f"{where}: the public API cannot look definitions up by name; give the "
+                f"definition's id (a UUID) instead of {wanted!r}"
+            )
+            return None
+        model = SourceDefinition if kind == "source" else DestinationDefinition
+        return model(definition_id=wanted, name=wanted, docker_repository="", docker_image_tag="")
     definitions = client.source_definitions if kind == "source" else client.destination_definitions
     try:
         if is_uuid(wanted):
