@@ -134,6 +134,19 @@ def _selected(catalog: Catalog) -> dict[str, StreamConfig]:
 
 def _catalog_differences(wanted: Catalog, current: Catalog) -> Iterator[Difference]:
     want, have = _selected(wanted), _selected(current)
+    # Public API releases read a connection's streams back without their namespace
+    # (ConnectionReadMapper): such a stream is the wanted one of its name, when only one is.
+    by_name: dict[str, set[str]] = {}
+    for entry in wanted.streams:
+        if stream_key(entry) in want:
+            by_name.setdefault(entry.stream.name, set()).add(stream_key(entry))
+    for entry in current.streams:
+        name = entry.stream.name
+        keys = by_name.get(name, set())
+        if entry.stream.namespace is None and name in have and name not in want and len(keys) == 1:
+            [key] = keys
+            if key not in have:
+                have[key] = have.pop(name)
     for name in sorted(want.keys() - have.keys()):
         yield Difference(f"streams[{name}]", "not synced", "synced")
     for name in sorted(have.keys() - want.keys()):

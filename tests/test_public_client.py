@@ -17,6 +17,7 @@ import pytest
 
 from airbyte_async import AirbyteClient, ClientCredentials, NoAuth
 from airbyte_async._client import resolve_url
+from airbyte_async.catalog import select_streams
 from airbyte_async.errors import (
     ConnectionLostError,
     InvalidArgumentError,
@@ -32,6 +33,7 @@ from airbyte_async.models import (
     ConnectionStatus,
     CronSchedule,
     DestinationSyncMode,
+    EnsureAction,
     JobStatus,
     NamespaceDefinition,
     NonBreakingChangesPreference,
@@ -695,3 +697,38 @@ async def test_a_listing_of_changes_misses_no_end_while_jobs_end_under_its_pages
         )
     assert len(ended) > 100
     assert ended <= {c.id for c in changes}
+
+
+async def test_ensure_of_a_connection_over_namespaced_streams_settles() -> None:
+    """A source whose streams have a namespace (MySQL's database): the public API reads a
+    connection's streams back without it (ConnectionReadMapper), and ensure still finds the
+    second call unchanged and sends no PATCH."""
+    mysql, postgres = "435bb9a5-7887-4809-aa58-28c27df0d7ad", "25c5221d-dce2-4163-ade9-739ef790f503"
+    async with Emulator(airbyte_version="head", record_requests=True) as emu:
+        async with public_client(emu) as client:
+            wid = (await client.workspaces.default()).workspace_id
+            source = await client.sources.create(
+                workspace_id=wid, name="s", definition_id=mysql, configuration={**PG, "port": 3306}
+            )
+            destination = await client.destinations.create(
+                workspace_id=wid,
+                name="d",
+                definition_id=postgres,
+                configuration={**PG, "schema": "public"},
+            )
+            found = (await client.sources.discover_schema(source_id=source.source_id)).catalog
+            assert found is not None and found.streams[0].stream.namespace
+            catalog = select_streams(found, "customers")
+            ensured = [
+                await client.connections.ensure(
+                    workspace_id=wid,
+                    source_id=source.source_id,
+                    destination_id=destination.destination_id,
+                    name="c",
+                    sync_catalog=catalog,
+                )
+                for _ in range(2)
+            ]
+        patches = [r for r in emu.requests if r.method == "PATCH"]
+    assert [e.action for e in ensured] == [EnsureAction.CREATED, EnsureAction.UNCHANGED]
+    assert patches == []
