@@ -47,6 +47,7 @@ from .errors import (
     NoMatchError,
     NotFoundError,
     SyncAlreadyRunningError,
+    UnsupportedOperationError,
 )
 from .models import Connection, ConnectionStatus, Job, JobStatus, JobType, SyncProgress
 
@@ -198,13 +199,25 @@ class SyncEvent:
     trigger_limit: int | None = None
 
 
+def _tag_names(value: object) -> frozenset[str]:
+    names = (value,) if isinstance(value, str) else value
+    if isinstance(names, Iterable):
+        names = tuple(names)
+        if all(isinstance(t, str) and t for t in names):
+            return frozenset(names)
+    raise InvalidArgumentError(f"tags must be tag names or ids (strings), got {value!r}")
+
+
 @attrs.frozen
 class Selection:
     """
-    Connections chosen by where they live and what they are called.
+    Connections chosen by where they live, what they are called and how they are tagged.
 
     *workspace_id* names one workspace, or *all_workspaces* takes every one. *name_glob*
-    (``fnmatch``, case-sensitive) filters by connection name. Only ``active`` connections are
+    (``fnmatch``, case-sensitive) filters by connection name. *tags* (names or ids; one string
+    is one tag) keeps the connections that carry any of them; a server that reports no tags
+    (older releases) makes the selection raise
+    :class:`~airbyte_async.errors.UnsupportedOperationError`. Only ``active`` connections are
     taken unless *include_inactive*.
     """
 
@@ -212,6 +225,7 @@ class Selection:
     all_workspaces: bool = False
     name_glob: str | None = None
     include_inactive: bool = False
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=_tag_names)
 
     def __attrs_post_init__(self) -> None:
         if (self.workspace_id is None) == (not self.all_workspaces) and not self.all_workspaces:
@@ -223,12 +237,13 @@ class Selection:
 
     def matches(self, connection: Connection) -> bool:
         """True when *connection* belongs to the selection (its workspace is not checked)."""
-        return self._wants(connection.name, connection.status)
-
-    def _wants(self, name: str, status: ConnectionStatus) -> bool:
-        if not self.include_inactive and status is not ConnectionStatus.ACTIVE:
+        if not self.include_inactive and connection.status is not ConnectionStatus.ACTIVE:
             return False
-        return self.name_glob is None or fnmatch.fnmatchcase(name, self.name_glob)
+        if self.tags and not any(
+            t.name in self.tags or t.tag_id in self.tags for t in connection.tags or ()
+        ):
+            return False
+        return self.name_glob is None or fnmatch.fnmatchcase(connection.name, self.name_glob)
 
 
 def _target(connection: Connection) -> SyncTarget:
@@ -326,18 +341,25 @@ async def _select(client: AirbyteClient, selection: Selection) -> list[SyncTarge
         workspace_ids = [selection.workspace_id]
     else:
         workspace_ids = [w.workspace_id async for w in client.workspaces.list()]
-    targets = [
-        SyncTarget(conn.connection_id, conn.name, conn.workspace_id or wid)
-        for wid in workspace_ids
+    targets: list[SyncTarget] = []
+    untagged = True  # no connection listed says what tags it has
+    for wid in workspace_ids:
         # Catalogs make up most of a listing: dropped as it is decoded, never all held at once.
-        async for conn in client.connections.list(workspace_id=wid, catalogs=False)
-        if selection._wants(conn.name, conn.status)
-    ]
+        async for conn in client.connections.list(workspace_id=wid, catalogs=False):
+            untagged = untagged and conn.tags is None
+            if selection.matches(conn):
+                targets.append(SyncTarget(conn.connection_id, conn.name, conn.workspace_id or wid))
     if not targets:
+        if selection.tags and untagged:
+            raise UnsupportedOperationError(
+                "this server does not report connections' tags (older Airbyte releases have "
+                "none): select by workspace and name instead"
+            )
         where = selection.workspace_id or "any workspace"
         glob = f" named like {selection.name_glob!r}" if selection.name_glob else ""
+        tagged = f" tagged {' or '.join(sorted(selection.tags))}" if selection.tags else ""
         kind = "connection" if selection.include_inactive else "active connection"
-        raise NoMatchError(f"no {kind}{glob} in {where}")
+        raise NoMatchError(f"no {kind}{glob}{tagged} in {where}")
     return list({t.connection_id: t for t in targets}.values())
 
 

@@ -110,8 +110,25 @@ def test_sync_with_the_url_from_the_environment(emulator: str) -> None:
             "--url",
             "http://127.0.0.1:9",
         ],
+        [
+            "sync",
+            "--connection",
+            "6f1c7a52-5d6e-4a49-9a0e-5f3f3c1d2b10",
+            "--tag",
+            "nightly",
+            "--url",
+            "http://127.0.0.1:9",
+        ],
     ],
-    ids=["bad-id", "bad-limit", "bad-url", "unreachable", "no-selection", "name-with-ids"],
+    ids=[
+        "bad-id",
+        "bad-limit",
+        "bad-url",
+        "unreachable",
+        "no-selection",
+        "name-with-ids",
+        "tag-with-ids",
+    ],
 )
 def test_usage_and_connection_errors_exit_2(args: list[str]) -> None:
     """Bad ids, limits, URLs, an unreachable server and missing flags exit 2 with a message."""

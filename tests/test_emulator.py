@@ -1014,3 +1014,27 @@ def test_a_manual_clock_only_moves_forward() -> None:
     assert clock() == 105.0
     with pytest.raises(ValueError, match="forward"):
         clock.advance(-1)
+
+
+@pytest.mark.parametrize("version", ["0.50", "head"])
+async def test_tags_read_back_where_the_version_has_them(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """A tagged connection reads with ``tags``, each a ``Tag`` (tagId, workspaceId, name,
+    color; config-api-head ConnectionRead), one tag per name in a workspace; 0.50's
+    ConnectionRead has no tags."""
+    emu = await airbyte_emulator_factory(connections=2, airbyte_version=version)
+    first, second = emu.connection_ids
+    emu.tag_connection(first, "nightly", "finance")
+    emu.tag_connection(second, "nightly")
+    read = [
+        (await call(http, emu, "connections/get", {"connectionId": cid})).json
+        for cid in (first, second)
+    ]
+    if version == "0.50":
+        assert all("tags" not in r for r in read)
+        return
+    assert [t["name"] for t in read[0]["tags"]] == ["nightly", "finance"]
+    assert read[1]["tags"] == [read[0]["tags"][0]]
+    assert set(read[0]["tags"][0]) == {"tagId", "workspaceId", "name", "color"}
+    assert read[0]["tags"][0]["workspaceId"] == read[0]["workspaceId"]

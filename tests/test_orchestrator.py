@@ -11,7 +11,12 @@ import pytest
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async._watch import JobWatcher
-from airbyte_async.errors import InvalidArgumentError, NoMatchError, ServerError
+from airbyte_async.errors import (
+    InvalidArgumentError,
+    NoMatchError,
+    ServerError,
+    UnsupportedOperationError,
+)
 from airbyte_async.models import ConnectionStatus, JobStatus
 from airbyte_async.orchestrator import (
     EventKind,
@@ -538,6 +543,39 @@ async def test_selection_by_workspace_and_name(start: Start) -> None:
     assert names == ["conn-00001", "conn-00003", "conn-00005", "conn-00007", "conn-00009"]
 
 
+@pytest.mark.parametrize(
+    ("tags", "synced"),
+    [("nightly", [0, 1]), (["nightly", "hourly"], [0, 1, 2]), (["weekly"], [])],
+)
+async def test_selection_by_tag(start: Start, tags: str | list[str], synced: list[int]) -> None:
+    """A Selection by tags takes the connections carrying any of them, by name (tags set in
+    Airbyte's UI; ConnectionRead.tags, ConnectionResponse.tags); none is a NoMatchError
+    naming the tags."""
+    emu, client = await start(connections=4, airbyte_version="head")
+    ids = emu.connection_ids
+    emu.tag_connection(ids[0], "nightly")
+    emu.tag_connection(ids[1], "nightly", "finance")
+    emu.tag_connection(ids[2], "hourly")
+    selection = Selection(all_workspaces=True, tags=tags)
+    if not synced:
+        with pytest.raises(NoMatchError, match="tagged weekly"):
+            await _orchestrator(client).run(selection)
+        return
+    results = await _orchestrator(client).run(selection)
+
+    assert sorted(r.connection_id for r in results) == sorted(ids[i] for i in synced)
+    assert sorted(emu.stats().jobs_by_connection) == sorted(ids[i] for i in synced)
+
+
+async def test_a_selection_by_tag_on_a_server_without_tags_says_so(start: Start) -> None:
+    """On a server whose connections carry no tags (0.50), a Selection by tag raises
+    UnsupportedOperationError rather than finding nothing, and starts nothing."""
+    emu, client = await start(connections=2, airbyte_version="0.50")
+    with pytest.raises(UnsupportedOperationError, match="tags"):
+        await _orchestrator(client).run(Selection(all_workspaces=True, tags="nightly"))
+    assert emu.stats().jobs_by_connection == {}
+
+
 async def test_a_selection_matching_nothing_is_an_error(start: Start) -> None:
     """An empty selection raises NoMatchError naming what was looked for."""
     _emu, client = await start(connections=2)
@@ -606,6 +644,15 @@ def test_selection_needs_a_scope() -> None:
         Selection()
     with pytest.raises(InvalidArgumentError):
         Selection(workspace_id="not-a-uuid")
+
+
+@pytest.mark.parametrize("tags", [[1], 7, [""], None])
+def test_selection_tags_must_be_strings(tags: object) -> None:
+    """Tags that are not non-empty strings are refused; one string is one tag."""
+    with pytest.raises(InvalidArgumentError, match="tags"):
+        Selection(all_workspaces=True, tags=tags)  # type: ignore[arg-type]
+    assert Selection(all_workspaces=True, tags="nightly").tags == {"nightly"}
+    assert Selection(all_workspaces=True, tags=(t for t in ["a", "b"])).tags == {"a", "b"}
 
 
 async def test_a_job_that_ended_before_the_abort_keeps_its_real_outcome(start: Start) -> None:

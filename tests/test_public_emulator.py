@@ -195,15 +195,22 @@ async def test_every_public_route_fits_the_public_spec(session: aiohttp.ClientSe
 
 
 @asynccontextmanager
+async def one_connection(
+    session: aiohttp.ClientSession,
+) -> AsyncIterator[tuple[Emulator, Driver, str]]:
+    """A head emulator with one connection, a driver of its public API, and the connection."""
+    async with Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", connections=1
+    ) as emu:
+        yield emu, Driver(emu, session), emu.connection_ids[0]
+
+
+@asynccontextmanager
 async def long_sync(
     session: aiohttp.ClientSession,
 ) -> AsyncIterator[tuple[Emulator, Driver, dict[str, Any]]]:
     """A head emulator with one connection whose 30 s sync ``POST /jobs`` has just started."""
-    async with Emulator(
-        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", connections=1
-    ) as emu:
-        d = Driver(emu, session)
-        cid = emu.connection_ids[0]
+    async with one_connection(session) as (emu, d, cid):
         emu.set_sync_plan(cid, duration=30.0)
         yield emu, d, await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
 
@@ -233,11 +240,7 @@ async def test_jobs_are_shared_with_the_config_api(session: aiohttp.ClientSessio
 async def test_cancel_of_an_ended_job_is_a_conflict(session: aiohttp.ClientSession) -> None:
     """``DELETE /jobs/{id}`` of a job that ended answers 409 ``state-conflict`` "Job is not
     currently running" and leaves the job as it ended (API-FACTS 6.3, 6.3b)."""
-    async with Emulator(
-        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", connections=1
-    ) as emu:
-        d = Driver(emu, session)
-        cid = emu.connection_ids[0]
+    async with one_connection(session) as (emu, d, cid):
         emu.set_sync_plan(cid, duration=0.0, outcome="failed")
         job = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
         ended = await _until_ended(d, job["jobId"])
@@ -307,11 +310,7 @@ async def test_job_list_by_type_takes_each_type_as_its_own(
 ) -> None:
     """``jobType=refresh`` and ``clear`` name their own config types (``JobService``
     ``getJobConfigTypes``), not syncs or resets: here, none."""
-    async with Emulator(
-        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", connections=1
-    ) as emu:
-        d = Driver(emu, session)
-        cid = emu.connection_ids[0]
+    async with one_connection(session) as (_emu, d, cid):
         await d.call("POST", "/jobs", {"jobType": "reset", "connectionId": cid})
         listed = {
             kind: await d.call("GET", "/jobs", query=[("jobType", kind)])
@@ -446,11 +445,7 @@ async def test_jobs_are_listed_oldest_first_unless_ordered(session: aiohttp.Clie
     """``GET /jobs`` without ``orderBy`` lists the oldest job first: the controller's
     ``JobsHelper.orderByToFieldAndMethod`` defaults to ``createdAt|ASC`` (airbyte-platform);
     ``createdAt|DESC`` lists the newest first."""
-    async with Emulator(
-        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", connections=1
-    ) as emu:
-        d = Driver(emu, session)
-        cid = emu.connection_ids[0]
+    async with one_connection(session) as (emu, d, cid):
         emu.set_sync_plan(cid, duration=0.0)
         made = []
         for _ in range(3):

@@ -37,6 +37,7 @@ from test_orchestrator import (  # noqa: F401  (collected again with this module
     test_jobs_of_triggers_cut_short_are_found_and_cancelled,
     test_leaving_the_stream_early_cancels_the_jobs_it_started,
     test_max_running_is_never_exceeded_on_airbyte,
+    test_selection_by_tag,
     test_selection_by_workspace_and_name,
     test_skip_finds_the_running_job_behind_a_long_history,
     test_skip_reports_already_running,

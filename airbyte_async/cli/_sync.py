@@ -48,6 +48,13 @@ def register(sub: Any) -> None:
     which.add_argument("--workspace", metavar="ID", help="every active connection of a workspace")
     which.add_argument("--all", action="store_true", help="every active connection")
     parser.add_argument("--name", metavar="GLOB", help="only connections whose name matches")
+    parser.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="only connections tagged so, by name or id (repeatable: any of them)",
+    )
     parser.add_argument("--max-running", type=int, default=50, help="syncs running at once")
     parser.add_argument(
         "--max-triggers",
@@ -237,12 +244,17 @@ async def run_batch(
 async def _command(args: argparse.Namespace, interrupt: Interrupt) -> int:
     targets: Selection | Sequence[str]
     if args.connection:
-        if args.name:
-            raise InvalidArgumentError("--name filters --workspace or --all, not --connection")
+        if args.name or args.tag:
+            raise InvalidArgumentError(
+                "--name and --tag filter --workspace or --all, not --connection"
+            )
         targets = args.connection
     else:
         targets = Selection(
-            workspace_id=args.workspace, all_workspaces=args.all, name_glob=args.name
+            workspace_id=args.workspace,
+            all_workspaces=args.all,
+            name_glob=args.name,
+            tags=args.tag,
         )
     max_triggers = args.max_running if args.max_triggers is None else args.max_triggers
     client = client_from_args(args, max_connections=max(10, max_triggers + 20))

@@ -32,6 +32,7 @@ from ._connections import (
     ScheduleType,
     StreamProgress,
     SyncProgress,
+    Tag,
     TimeUnit,
     describe_schedule,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "ScheduleType",
     "StreamProgress",
     "SyncProgress",
+    "Tag",
     "TimeUnit",
     "describe_schedule",
     # ensure

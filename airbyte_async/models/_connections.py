@@ -25,6 +25,7 @@ __all__ = [
     "ScheduleType",
     "StreamProgress",
     "SyncProgress",
+    "Tag",
     "TimeUnit",
     "describe_schedule",
 ]
@@ -112,6 +113,16 @@ class ScheduleData:
 
 
 @attrs.frozen(kw_only=True)
+class Tag:
+    """A tag of a workspace, set on connections to group them (``Tag``, recent servers)."""
+
+    tag_id: str
+    name: str
+    workspace_id: str | None = None
+    color: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class ConnectionSettings:
     """
     The settings of a connection that create, update and ensure take, and a plan holds: the
@@ -181,6 +192,8 @@ class Connection:
     geography: str | None = None
     dataplane_group_id: str | None = None
     created_at: datetime | None = None
+    #: The connection's tags; None from a server that does not report any (before tags came).
+    tags: tuple[Tag, ...] | None = None
 
     @property
     def sync_catalog(self) -> Catalog:

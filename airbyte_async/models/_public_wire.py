@@ -15,7 +15,7 @@ import attrs
 
 from ._catalog import SelectedField
 from ._common import IsoDateTime, JsonObject
-from ._connections import ConnectionStatus
+from ._connections import ConnectionStatus, Tag
 from ._jobs import JobStatus
 
 # The public API's query parameters: their camelCase names live here, with the bodies'.
@@ -148,6 +148,7 @@ class ConnectionResponse:
     prefix: str | None = None
     created_at: datetime | None = None
     status_reason: str | None = None
+    tags: tuple[Tag, ...] | None = None
 
 
 @attrs.frozen(kw_only=True)

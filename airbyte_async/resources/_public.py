@@ -412,6 +412,7 @@ def connection_of(r: pw.ConnectionResponse) -> Connection:
         ),
         created_at=r.created_at,
         status_reason=r.status_reason,
+        tags=r.tags,
     )
 
 

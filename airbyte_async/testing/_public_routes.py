@@ -351,7 +351,7 @@ def connection_response(c: Connection) -> Json:
         ),
         "configurations": _configurations(c.sync_catalog),
         "createdAt": int(c.created_at),
-        "tags": [],
+        "tags": list(settings.get("tags", ())),
     }
     for key in ("namespaceFormat", "prefix"):
         if settings.get(key) is not None:

@@ -371,6 +371,18 @@ class Emulator:
         else:
             self._state.plans[connection_id] = SyncPlan(duration, outcome, failed_attempts)
 
+    def tag_connection(self, connection_id: str, *names: str) -> None:
+        """
+        Tag the connection with each of *names* (tags of its workspace, created when new), as
+        Airbyte's UI does. Servers since tags came report them (the emulator's ``head``; the
+        Config API's ``ConnectionRead.tags``, the public API's ``ConnectionResponse.tags``).
+        Raises KeyError for an unknown connection.
+        """
+        if connection_id not in self._state.connections:
+            raise KeyError(connection_id)
+        for name in names:
+            self._state.tag(connection_id, name)
+
     def job_status(self, job_id: int) -> str:
         """The job's status now. Raises KeyError for an unknown id."""
         self._api.catch_up()

@@ -619,6 +619,31 @@ class State:
             raise not_found("STANDARD_SYNC", connection_id)
         return found
 
+    def tag(self, connection_id: str, name: str) -> None:
+        """
+        Set the tag *name* of the connection's workspace on it, creating the tag (a ``Tag``:
+        tagId, workspaceId, name, color) when the workspace has none of that name.
+        """
+        connection = self.connection(connection_id)
+        workspace = connection.workspace_id
+        known = [
+            t
+            for c in self.connections.values()
+            if c.workspace_id == workspace
+            for t in c.settings.get("tags", ())
+        ]
+        tag = next((t for t in known if t["name"] == name), None)
+        if tag is None:
+            tag = {
+                "tagId": self.new_id(),
+                "workspaceId": workspace,
+                "name": name,
+                "color": "#4f46e5",
+            }
+        tags = [t for t in connection.settings.get("tags", ()) if t["tagId"] != tag["tagId"]]
+        settings = {**connection.settings, "tags": [*tags, tag]}
+        self.replace_connection(attrs.evolve(connection, settings=settings))
+
     def replace_connection(self, connection: Connection) -> Connection:
         """Store an updated connection."""
         old = self.connections.get(connection.connection_id)
