@@ -85,6 +85,9 @@ class AirbyteError(Exception):
     #: True on a copy raised in a task that waited for another task's request (a token
     #: refresh) and sent nothing itself: a retry after it costs the server no extra load.
     _borrowed: bool = False
+    #: True on the error of a sync or reset trigger that may have started a job no look could
+    #: find (its note says so): a sync may be running although the call failed.
+    job_may_exist: bool = False
 
 
 class InvalidArgumentError(AirbyteError, ValueError):

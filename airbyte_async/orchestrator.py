@@ -146,6 +146,11 @@ class SyncResult:
     cancel_requested: bool = False
     #: The last lines of the failed attempt's log, when the batch was asked for them.
     log_tail: tuple[str, ...] = ()
+    #: True when a sync may still be running on Airbyte for this connection: the batch let go
+    #: of its job before seeing it end (an attached or skipped job, ``cancel_on_abort=False``,
+    #: a cancel not made in time), or of a trigger cut short whose job it did not find. The
+    #: outcome says why the batch let go (``cancelled``: the batch was).
+    left_running: bool = False
 
     @property
     def ok(self) -> bool:
@@ -178,6 +183,7 @@ class SyncResult:
             "error": self.error,
             "attached": self.attached,
             "cancel_requested": self.cancel_requested,
+            "left_running": self.left_running,
             "log_tail": list(self.log_tail),
         }
 
@@ -261,6 +267,8 @@ _CANCEL_ROUNDS = 3
 #: looked for (see Orchestrator._find_job), at the least: twice what triggers were taking
 #: when the batch gave up, if more. Then the pauses between looks: the first, and the longest.
 _FIND_PATIENCE = 5.0
+#: What a result says of a trigger cut short whose job was not found.
+_UNFOUND = "its trigger was sent but its job was not found in time; a sync may still run"
 #: Seconds after which a job read before its cancel waited for a slot is read again.
 _STALE_READ = 1.0
 _FIND_FIRST_PAUSE = 0.25
@@ -414,6 +422,8 @@ class Batch:
     _targets_by_job: dict[int, SyncTarget] = attrs.field(factory=dict, alias="targets_by_job")
     _stopping: bool = attrs.field(default=False, init=False)
     _finished: bool = attrs.field(default=False, init=False)
+    #: The shielded scope of the reads and cancels of the jobs given up on, while they run.
+    _cleanup: anyio.CancelScope | None = attrs.field(default=None, init=False)
 
     @property
     def polls(self) -> int:
@@ -449,6 +459,17 @@ class Batch:
         # caller stops.
         await anyio.lowlevel.checkpoint_if_cancelled()
         return result
+
+    def stop_cleanup(self) -> bool:
+        """
+        Stop the reads and cancels of the jobs this batch is giving up on (which may take up
+        to ``cancel_grace`` while the server is away): the jobs not settled yet are reported
+        as possibly still running. True when a cleanup was running.
+        """
+        if self._cleanup is None:
+            return False
+        self._cleanup.cancel()
+        return True
 
     def _ordered(self) -> None:
         """Put the results in the order the targets were given."""
@@ -714,7 +735,7 @@ class Orchestrator:
                 return _result(target, Outcome.ERROR, error=str(e))
             refused = e
         except AirbyteError as e:
-            return _result(target, Outcome.ERROR, error=str(e))
+            return _result(target, Outcome.ERROR, error=str(e), left_running=e.job_may_exist)
         cid = target.connection_id
         try:
             running = await self._running_job(cid, JobType.SYNC)
@@ -855,10 +876,12 @@ class Orchestrator:
         outcome: Outcome,
         why: str,
         latency: float = 0.0,
+        batch: Batch | None = None,
     ) -> list[SyncResult]:
         """
-        How each job the batch gives up on really stands, shielded, within *cancel_grace*;
-        *latency* is what the latest trigger answered took.
+        How each job the batch gives up on really stands, shielded, within *cancel_grace*
+        (or until :meth:`Batch.stop_cleanup` of *batch*); *latency* is what the latest trigger
+        answered took.
 
         Every job is read at once: one that ended is reported as it ended. Only a job this
         batch started that the read shows still running is cancelled (with
@@ -869,7 +892,9 @@ class Orchestrator:
         """
         settled: dict[str, SyncResult] = {}
         flights = list(flights)
-        with anyio.move_on_after(self.cancel_grace, shield=True):
+        with anyio.move_on_after(self.cancel_grace, shield=True) as cleanup:
+            if batch is not None:
+                batch._cleanup = cleanup
             current: Mapping[int, Job] = {}
             if flights:
                 try:
@@ -916,11 +941,13 @@ class Orchestrator:
                     tg.start_soon(one, flight, current.get(flight.job.id))
                 for trigger in triggering:
                     tg.start_soon(find, trigger)
+        if batch is not None:
+            batch._cleanup = None
         return [
             settled.get(f.target.connection_id) or _gave_up(f, None, outcome, grace=True)
             for f in flights
         ] + [
-            _result(t.target, outcome, error=why)
+            _result(t.target, outcome, error=f"{why}: {_UNFOUND}", left_running=True)
             for t in triggering
             if t.target.connection_id not in settled
             and all(f.target is not t.target for f in flights)
@@ -1032,7 +1059,7 @@ class Orchestrator:
         triggering = list(batch._triggering.values())
         batch._triggering.clear()
         latency = batch._triggers.latency
-        for result in await self._settle(flights, triggering, outcome, why, latency):
+        for result in await self._settle(flights, triggering, outcome, why, latency, batch):
             batch.results[result.connection_id] = result
         for target in pending:
             batch.results[target.connection_id] = _result(target, outcome, error=why)
@@ -1062,7 +1089,10 @@ def _gave_up(
 ) -> SyncResult:
     why = f"gave up waiting for job {flight.job.id}"
     if grace:
-        why += ": cancel_grace ran out before it was read and cancelled; it may still run"
+        why += (
+            ": the cleanup ended (cancel_grace, or stopped) before it was read and cancelled; "
+            "it may still run"
+        )
     return _result(
         flight.target,
         outcome,
@@ -1095,7 +1125,9 @@ def _result(
     attached: bool = False,
     cancel_requested: bool = False,
     error: str | None = None,
+    left_running: bool | None = None,
 ) -> SyncResult:
+    """A result; *left_running* defaults to whether a job is known and not seen ended."""
     if job is None:
         return SyncResult(
             target.connection_id,
@@ -1105,13 +1137,15 @@ def _result(
             attached=attached,
             cancel_requested=cancel_requested,
             error=error,
+            left_running=job_id is not None if left_running is None else left_running,
         )
-    return attrs.evolve(
+    result = attrs.evolve(
         _from_job(target, job, attached=attached),
         outcome=outcome,
         cancel_requested=cancel_requested,
         error=error,
     )
+    return result if left_running is None else attrs.evolve(result, left_running=left_running)
 
 
 def _from_job(target: SyncTarget, job: Job, *, attached: bool) -> SyncResult:
@@ -1128,6 +1162,7 @@ def _from_job(target: SyncTarget, job: Job, *, attached: bool) -> SyncResult:
         ended_at=job.ended_at,
         failure_reason=job.failure_reason,
         attached=attached,
+        left_running=not job.status.is_terminal,
     )
 
 

@@ -139,26 +139,95 @@ def test_usage_and_connection_errors_exit_2(args: list[str]) -> None:
     assert done.stdout == ""
 
 
-@pytest.mark.emulator_flags("--connections", "3", "--sync-duration", "60", "60")
-def test_ctrl_c_cancels_the_started_jobs_and_exits_130(emulator: str) -> None:
-    """SIGINT during a batch: every job it started is cancelled on Airbyte, then exit 130."""
+def _sync_until_started(url: str, *flags: str, jobs: int = 3) -> subprocess.Popen[str]:
+    """``sync --all --json`` in the background, once the emulator has *jobs* jobs."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "airbyte_async", "sync", "--all", "--json", "--url", emulator],
+        [sys.executable, "-m", "airbyte_async", "sync", "--all", "--json", "--url", url, *flags],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     deadline = time.monotonic() + 30
-    while _stats(emulator)["jobs_created"] < 3 and time.monotonic() < deadline:
+    while _stats(url)["jobs_created"] < jobs and time.monotonic() < deadline:
         time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
+    return proc
+
+
+@pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.emulator_flags("--connections", "3", "--sync-duration", "60", "60")
+def test_a_signal_cancels_the_started_jobs_and_exits_128_plus_its_number(
+    emulator: str, sent: signal.Signals, code: int
+) -> None:
+    """Ctrl-C or SIGTERM during a batch: the CLI says it is stopping, every job it started is
+    cancelled on Airbyte, then it exits 128 + the signal's number, as a shell reports it."""
+    proc = _sync_until_started(emulator)
+    proc.send_signal(sent)
     out, err = proc.communicate(timeout=60)
 
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
+    assert "stopping: cancelling the jobs this run started" in err
     statuses = _stats(emulator)["job_statuses"]
     assert sorted(statuses.values()) == ["cancelled"] * 3
     outcomes = [json.loads(line)["outcome"] for line in out.splitlines()]
     assert outcomes == ["cancelled"] * 3
+
+
+def test_a_second_ctrl_c_stops_waiting_for_a_server_that_is_away() -> None:
+    """Ctrl-C while the server does not answer (stopped): the cancels wait for it; a second
+    Ctrl-C stops waiting, and each job is reported as possibly still running."""
+    server, url = _emulator("--connections", "3", "--sync-duration", "60", "60")
+    try:
+        proc = _sync_until_started(url)
+        server.send_signal(signal.SIGSTOP)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        server.send_signal(signal.SIGCONT)
+        server.terminate()
+        server.wait(timeout=10)
+        if server.stdout is not None:
+            server.stdout.close()
+
+    assert proc.returncode == 130, err
+    assert "no longer waiting" in err
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r["left_running"] for r in results] == [True] * 3
+    assert all("may still run" in r["error"] for r in results)
+
+
+@pytest.mark.emulator_flags("--connections", "3", "--sync-duration", "60", "60")
+def test_no_cancel_reports_the_jobs_left_running(emulator: str) -> None:
+    """With --no-cancel, Ctrl-C leaves the jobs running, and the results say so."""
+    proc = _sync_until_started(emulator, "--no-cancel")
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+
+    assert proc.returncode == 130, err
+    assert "leaving the jobs this run started running" in err
+    assert sorted(_stats(emulator)["job_statuses"].values()) == ["running"] * 3
+    assert [json.loads(line)["left_running"] for line in out.splitlines()] == [True] * 3
+
+
+@pytest.mark.emulator_flags("--connections", "4", "--sync-duration", "0.05", "30")
+def test_a_reader_that_goes_away_stops_the_batch_quietly(emulator: str) -> None:
+    """``sync --json | head -1``: once the reader is gone the batch stops as after Ctrl-C
+    (its jobs cancelled), with one line on stderr, no traceback, and exit 141 (SIGPIPE's)."""
+    done = subprocess.run(
+        f"{sys.executable} -m airbyte_async sync --all --json --url {emulator} | head -1;"
+        " exit ${PIPESTATUS[0]}",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 141, done.stderr
+    assert len(done.stdout.splitlines()) == 1
+    assert "stdout closed" in done.stderr and "Traceback" not in done.stderr
+    assert "running" not in _stats(emulator)["job_statuses"].values()
 
 
 def test_demo_runs_and_reports(tmp_path: Any) -> None:

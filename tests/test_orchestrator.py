@@ -374,6 +374,7 @@ async def test_the_batch_deadline_cancels_what_it_started(start: Start) -> None:
     assert len(started) == 2 and all(r.cancel_requested for r in started)
     assert all(emu.job_status(r.job_id or 0) == "cancelled" for r in started)
     assert emu.stats().jobs_created == 2
+    assert not any(r.left_running for r in results)
 
 
 async def test_a_caller_deadline_cancels_the_jobs_then_raises(start: Start) -> None:
@@ -398,6 +399,7 @@ async def test_cancel_on_abort_can_be_turned_off(start: Start) -> None:
 
     assert all(not r.cancel_requested for r in results)
     assert set(emu.stats().job_statuses.values()) <= {"running", "pending"}
+    assert all(r.left_running for r in results)
 
 
 async def test_a_failed_sync_is_a_result_and_the_others_go_on(start: Start) -> None:

@@ -338,6 +338,7 @@ async def test_a_failed_listing_never_triggers_again(airbyte_emulator_factory: F
     assert requests_to(emu, SYNC) == 1
     assert len(jobs_of(emu)) == 1
     assert any("could not check whether it started a job" in n for n in caught.value.__notes__)
+    assert caught.value.job_may_exist
 
 
 async def test_a_job_hidden_by_an_outage_longer_than_the_rounds_is_still_found(

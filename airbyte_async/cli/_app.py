@@ -75,15 +75,15 @@ async def _main(command: Command, args: argparse.Namespace) -> int:
 
         async def on_signal() -> None:
             with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-                async for _ in signals:
-                    interrupt.fire(tg.cancel_scope)
+                async for received in signals:
+                    interrupt.fire(tg.cancel_scope, received)
 
         tg.start_soon(on_signal)
         try:
             code = await command(args, interrupt)
         finally:
             tg.cancel_scope.cancel()
-    return EXIT_INTERRUPTED if interrupt.received else code
+    return interrupt.exit_code if interrupt.received else code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

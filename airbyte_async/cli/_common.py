@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from .._client import APIS, AirbyteClient
 from ..errors import AirbyteError, InvalidArgumentError
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
@@ -24,12 +26,15 @@ __all__ = [
     "add_connection_arguments",
     "client_from_args",
     "report_error",
+    "silence_stdout",
 ]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+#: 128 + SIGPIPE: what a shell reports for a writer whose reader went away.
+EXIT_BROKEN_PIPE = 141
 
 Command = Callable[[argparse.Namespace, "Interrupt"], Awaitable[int]]
 
@@ -39,27 +44,57 @@ class Interrupt:
     Ctrl-C (SIGINT) and SIGTERM, turned into the cancellation of one scope.
 
     A command wraps the work that a signal should stop in :meth:`scope`; the signal cancels it,
-    the command finishes (its cleanup shielded) and reports, and the process exits with 130.
+    the command finishes (its cleanup shielded) and reports, and the process exits with 128
+    plus the signal's number (130 for Ctrl-C, 143 for SIGTERM). A scope may say what stopping
+    does, and take a way to hurry: a second signal calls it.
     """
 
     def __init__(self) -> None:
         self.received = False
-        self._scopes: list[anyio.CancelScope] = []
+        self.signal_number = signal.SIGINT.value
+        self._scopes: list[tuple[anyio.CancelScope, str | None, Callable[[], None] | None]] = []
+
+    @property
+    def exit_code(self) -> int:
+        """128 plus the number of the first signal received."""
+        return 128 + self.signal_number
 
     @contextmanager
-    def scope(self) -> Iterator[anyio.CancelScope]:
-        """A cancel scope that the next signal cancels."""
+    def scope(
+        self, *, stopping: str | None = None, hurry: Callable[[], None] | None = None
+    ) -> Iterator[anyio.CancelScope]:
+        """
+        A cancel scope that the next signal cancels, printing *stopping* (what the command
+        does on its way out); a signal after that calls *hurry*.
+        """
         with anyio.CancelScope() as scope:
-            self._scopes.append(scope)
+            entry = (scope, stopping, hurry)
+            self._scopes.append(entry)
             try:
                 yield scope
             finally:
-                self._scopes.remove(scope)
+                self._scopes.remove(entry)
 
-    def fire(self, fallback: anyio.CancelScope) -> None:
-        """Cancel the innermost registered scope, or *fallback* when there is none."""
-        self.received = True
-        (self._scopes[-1] if self._scopes else fallback).cancel()
+    def fire(self, fallback: anyio.CancelScope, signal_number: int = signal.SIGINT) -> None:
+        """Cancel the innermost registered scope, or *fallback* when there is none; on a
+        repeated signal, hurry that scope's cleanup."""
+        if not self._scopes:
+            self._note(signal_number)
+            fallback.cancel()
+            return
+        scope, stopping, hurry = self._scopes[-1]
+        if not self.received:
+            self._note(signal_number)
+            if stopping is not None:
+                print(f"airbyte-async: stopping: {stopping}", file=sys.stderr, flush=True)
+            scope.cancel()
+        elif hurry is not None:
+            hurry()
+
+    def _note(self, signal_number: int) -> None:
+        if not self.received:
+            self.received = True
+            self.signal_number = int(signal_number)
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
@@ -125,3 +160,8 @@ def report_error(error: AirbyteError) -> int:
     )
     print(f"airbyte-async: {text}", file=sys.stderr)
     return EXIT_USAGE
+
+
+def silence_stdout() -> None:
+    """Send what is still written to stdout nowhere: its reader went away (``| head``)."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
@@ -28,6 +27,7 @@ from ._common import (
     add_connection_arguments,
     client_from_args,
     report_error,
+    silence_stdout,
 )
 
 __all__ = ["register", "run_with_client"]
@@ -54,7 +54,7 @@ def run_with_client(action: Action) -> Command:
             return report_error(e)
         except BrokenPipeError:
             # The reader went away (``| head``): stop quietly, as shell tools do.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            silence_stdout()
             return EXIT_OK
 
     return command

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 import anyio
+import attrs
 
 from .._client import AirbyteClient
 from ..errors import InvalidArgumentError
@@ -24,7 +25,15 @@ from ..orchestrator import (
     SyncResult,
     summarize,
 )
-from ._common import EXIT_FAILED, EXIT_OK, Interrupt, add_connection_arguments, client_from_args
+from ._common import (
+    EXIT_BROKEN_PIPE,
+    EXIT_FAILED,
+    EXIT_OK,
+    Interrupt,
+    add_connection_arguments,
+    client_from_args,
+    silence_stdout,
+)
 
 __all__ = ["Progress", "print_summary", "register", "run_batch"]
 
@@ -174,16 +183,29 @@ def _human(n: float | None) -> str:
 
 
 def print_summary(
-    results: Sequence[SyncResult], elapsed: float, out: TextIO = sys.stdout, limit: int = 20
+    results: Sequence[SyncResult],
+    elapsed: float,
+    out: TextIO = sys.stdout,
+    limit: int = 20,
+    *,
+    gap: bool = True,
 ) -> None:
-    """A readable summary: counts per outcome, totals, and the syncs that did not succeed."""
+    """
+    A readable summary: counts per outcome, the jobs left running, totals, and the syncs that
+    did not succeed; after a blank line when *gap* (below a progress line).
+    """
     counts = summarize(results)
     records = sum(r.records_synced or 0 for r in results)
     volume = sum(r.bytes_synced or 0 for r in results)
-    print(f"\n{len(results)} connections in {elapsed:.1f} s", file=out)
+    print(f"{chr(10) if gap else ''}{len(results)} connections in {elapsed:.1f} s", file=out)
     for outcome, count in counts.items():
         if count:
             print(f"  {outcome.value:<16} {count:>7}", file=out)
+    running = sum(r.left_running for r in results)
+    if running:
+        print(
+            f"  {'left running':<16} {running:>7}   (their jobs may still run on Airbyte)", file=out
+        )
     print(f"  records synced   {_human(records):>7}   bytes synced {_human(volume)}", file=out)
     bad = [r for r in results if not r.ok]
     if not bad:
@@ -219,8 +241,24 @@ async def run_batch(
         client, on_event=progress.on_event if progress is not None else None, **options
     )
     printed: set[str] = set()
+    lines = _Lines()
     batch: Batch | None = None
-    with interrupt.scope():
+    cancels = options.get("cancel_on_abort", True)
+    stopping = (
+        "cancelling the jobs this run started (Ctrl-C again to stop waiting for that)"
+        if cancels
+        else "leaving the jobs this run started running"
+    )
+
+    def hurry() -> None:
+        if batch is not None and batch.stop_cleanup():
+            print(
+                "airbyte-async: no longer waiting: jobs not cancelled yet may still run",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    with interrupt.scope(stopping=stopping, hurry=hurry) as scope:
         async with orchestrator.stream(targets) as batch, anyio.create_task_group() as tg:
             if progress is not None:
                 progress.total = len(batch.targets)
@@ -228,17 +266,42 @@ async def run_batch(
             async for result in batch:
                 if as_json:
                     printed.add(result.connection_id)
-                    print(json.dumps(result.to_json()), flush=True)
+                    if not lines.emit(json.dumps(result.to_json())):
+                        # The reader went away (``| head``): stop as a signal would.
+                        print(f"airbyte-async: stdout closed: {stopping}", file=sys.stderr)
+                        scope.cancel()
             tg.cancel_scope.cancel()
     final = list(batch.results.values()) if batch is not None else []
     if as_json:
         # After Ctrl-C or a deadline: the results the stream had not delivered yet.
         for result in final:
             if result.connection_id not in printed:
-                print(json.dumps(result.to_json()), flush=True)
+                lines.emit(json.dumps(result.to_json()))
     else:
-        print_summary(final, time.monotonic() - started)
+        print_summary(
+            final, time.monotonic() - started, gap=progress is not None and progress.enabled
+        )
+    if lines.gone:
+        return EXIT_BROKEN_PIPE
     return EXIT_OK if final and all(r.ok for r in final) else EXIT_FAILED
+
+
+@attrs.define
+class _Lines:
+    """Lines on stdout, until its reader goes away (``| head``); then nothing is written."""
+
+    gone: bool = False
+
+    def emit(self, line: str) -> bool:
+        """Print *line*; False once the reader has gone."""
+        if self.gone:
+            return False
+        try:
+            print(line, flush=True)
+        except BrokenPipeError:
+            self.gone = True
+            silence_stdout()
+        return not self.gone
 
 
 async def _command(args: argparse.Namespace, interrupt: Interrupt) -> int:

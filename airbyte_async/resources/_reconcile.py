@@ -232,6 +232,7 @@ async def trigger_exactly_once(
                 assert last is not None
                 if not _transient(err):
                     last.add_note(f"could not check whether it started a job: {err}")
+                    last.job_may_exist = True
                     raise last from err
                 log.info("looking for the job of an uncertain %s failed: %s", route, err)
                 if time.monotonic() - began < settle_patience:
@@ -283,4 +284,5 @@ async def trigger_exactly_once(
     assert last is not None
     if unsettled:
         last.add_note("could not check whether it started a job")
+        last.job_may_exist = True
     raise last
