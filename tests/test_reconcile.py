@@ -502,3 +502,27 @@ def test_a_round_after_a_429_waits_what_its_retry_after_asked(
         pauses = [_reconcile._pause(2, refused) for _ in range(20)]
 
     assert all(least <= pause <= max(least, 1.0) for pause in pauses)
+
+
+@pytest.mark.parametrize(
+    "lost", [{"kind": "proxy_error", "status": 502}, {"kind": "reset_before"}], ids=ids
+)
+async def test_a_sync_someone_else_started_before_an_uncertain_trigger_is_not_adopted(
+    airbyte_emulator_factory: Factory, lost: dict[str, Any]
+) -> None:
+    """Another client's sync runs; this client's trigger fails uncertainly, the look finds no
+    job since it, the trigger goes again and gets 409. The running job was created before the
+    attempt, so it is someone else's: SyncAlreadyRunningError (README: a 409 on the first
+    real answer), not a job this call started."""
+    emu = await one_connection(airbyte_emulator_factory)
+    cid = emu.connection_ids[0]
+    async with client_for(emu) as other:
+        foreign = await other.connections.sync(connection_id=cid)
+    # Past the look's margin for clock error (_SKEW, and a Date header in whole seconds).
+    await anyio.sleep(_reconcile._SKEW + 1.5)
+    emu.set_faults([{"route": SYNC, "times": 1, **lost}])
+    async with client_for(emu) as client:
+        with pytest.raises(SyncAlreadyRunningError):
+            await trigger(client, cid)
+
+    assert jobs_of(emu) == [foreign.id]

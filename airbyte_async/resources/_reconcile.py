@@ -103,8 +103,12 @@ async def jobs_since(
     if began is None:
         return newest
     # After the listing: its answer's Date has just updated the clock.
-    since = clock.now() - (time.monotonic() - began) - _SKEW
-    return [job for job in newest if job.created_at.timestamp() >= since]
+    return [job for job in newest if _created_since(job, clock, began)]
+
+
+def _created_since(job: Job, clock: ServerClock, began: float) -> bool:
+    """Whether *job* was created since monotonic *began*, by the server's clock, a little early."""
+    return job.created_at.timestamp() >= clock.now() - (time.monotonic() - began) - _SKEW
 
 
 async def _job_since(
@@ -260,7 +264,9 @@ async def trigger_exactly_once(
             if not may_have_started:
                 raise
             job = await find_running_job(jobs, connection_id, job_type)
-            if job is None or job.id <= floor:  # one this client saw start before: not ours
+            # Not ours: one this client saw start before, or one created before the first
+            # attempt (someone else's, which the look since that attempt rightly passed over).
+            if job is None or job.id <= floor or not _created_since(job, clock, began):
                 raise
             log.info("adopted running job %d for %s after an uncertain trigger", job.id, route)
             return known.noted(connection_id, job)
