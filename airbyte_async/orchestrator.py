@@ -920,8 +920,14 @@ class Orchestrator:
                         if time.monotonic() - read_at > _STALE_READ:
                             # Waited for a slot: the job may have ended since, and the
                             # connection started another (a schedule's), which the cancel
-                            # would stop.
-                            now = (await self._read_through([flight])).get(flight.job.id, now)
+                            # would stop. Unread, it is not cancelled.
+                            try:
+                                again = await self._read_through([flight])
+                            except AirbyteError as e:
+                                log.warning("could not read job %d again: %s", flight.job.id, e)
+                                settled[key] = _gave_up(flight, now, outcome)
+                                return
+                            now = again.get(flight.job.id, now)
                         if now.status.is_terminal:
                             settled[key] = _from_job(flight.target, now, attached=False)
                         else:
@@ -1022,7 +1028,11 @@ class Orchestrator:
         while not job.status.is_terminal and time.monotonic() + pause < until:
             await anyio.sleep(pause)
             pause = min(2 * pause, _FIND_MAX_PAUSE)
-            job = (await self._read_through([flight])).get(job.id, job)
+            try:
+                job = (await self._read_through([flight])).get(job.id, job)
+            except AirbyteError as e:
+                log.warning("could not read job %d after its cancel: %s", job.id, e)
+                break
         return job
 
     async def _read_through(self, flights: Sequence[_Flight]) -> Mapping[int, Job]:

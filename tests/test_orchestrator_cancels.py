@@ -129,3 +129,41 @@ async def test_a_job_that_ended_unseen_before_its_cancel_is_reported_as_it_ended
 
     assert (result.outcome, result.cancel_requested) == (Outcome.SUCCEEDED, True)
     assert set(emu.stats().job_statuses.values()) == {"succeeded"}
+
+
+@pytest.mark.parametrize("version", ["0.40", "0.50"])
+async def test_reads_that_fail_for_good_after_the_cancels_leave_results_not_a_crash(
+    version: str,
+) -> None:
+    """
+    Given up on, the batch cancels its jobs; the cancels answer with the jobs still shown
+    running (an end committed late, API-FACTS 6.3b), and every read that follows fails with
+    an error that does not pass (501). The run still returns a result per connection, each
+    saying its job may still run, instead of raising.
+    """
+    emulator = Emulator(
+        airbyte_version=version,
+        connections=3,
+        sync_duration=(60, 60),
+        commit_lag=5.0,
+        faults=[{"kind": "latency", "route": "jobs/cancel", "delay": 0.5}],
+    )
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        orchestrator = Orchestrator(client, timeout=1.0)
+        async with anyio.create_task_group() as tg:
+
+            async def break_reads_once_cancels_arrive() -> None:
+                await _until(lambda: emu.stats().requests_by_route.get("/v1/jobs/cancel", 0) > 0)
+                emu.set_faults(
+                    [
+                        {"kind": "latency", "route": "jobs/cancel", "delay": 0.5},
+                        {"kind": "error", "status": 501, "route": "jobs/list*"},
+                        {"kind": "error", "status": 501, "route": "jobs/get*"},
+                    ]
+                )
+
+            tg.start_soon(break_reads_once_cancels_arrive)
+            results = await orchestrator.run(emu.connection_ids)
+
+    assert [r.outcome for r in results] == [Outcome.TIMED_OUT] * 3
+    assert all(r.cancel_requested and r.left_running for r in results)
