@@ -998,3 +998,21 @@ async def test_a_failed_cancel_is_resent_only_while_the_job_still_runs(
     assert result.outcome is Outcome.TIMED_OUT and result.cancel_requested
     assert emu.job_status(result.job_id or 0) == "cancelled"
     assert emu.stats().requests_by_route["/v1/jobs/cancel"] == cancels
+
+
+@pytest.mark.slow
+async def test_triggers_queued_by_the_server_longer_than_half_a_minute_sync_once() -> None:
+    """One scheduler thread, 2 s per trigger, twenty triggers sent at once with a 5 s client
+    timeout: the last waits about 40 s in the server's queue, long after its request timed
+    out, and the server still runs it (API-FACTS 6.3b). None is sent again meanwhile, so each
+    connection syncs once (a 30 s hold resent the last few, which then synced twice)."""
+    server = Emulator(
+        connections=20, trigger_capacity=1, trigger_latency=2.0, sync_duration=(0.1, 0.2)
+    )
+    async with server as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}, timeout=5) as client:
+        results = await _orchestrator(
+            client, max_running=20, max_triggers=20, adaptive_triggers=False
+        ).run(emu.connection_ids)
+
+    assert all(r.ok for r in results)
+    assert all(len(jobs) == 1 for jobs in emu.stats().jobs_by_connection.values())

@@ -256,7 +256,7 @@ async def test_409_on_a_retry_for_a_job_the_clock_cannot_place_is_not_taken(
     async with client_for(emu, timeout=0.25) as client:
         clock = SkewedClock(inner=client.server_clock, skew=3600.0)
         with pytest.raises(SyncAlreadyRunningError):
-            await trigger(client, emu.connection_ids[0], clock)
+            await trigger(client, emu.connection_ids[0], clock, settle_patience=1.0)
 
     assert len(jobs_of(emu)) == 1
     assert requests_to(emu, SYNC) == 2

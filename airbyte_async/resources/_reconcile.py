@@ -64,13 +64,16 @@ _PAGE = 10
 SETTLE_PATIENCE = 300.0
 
 
-#: Seconds from a trigger that timed out (its server may still be working on it: queued behind
-#: others for a scheduler thread, or on a replica that is slow) before it is sent again, at the
-#: least, or twice what it was waited for: meanwhile its job is looked for every
-#: _HOLD_PAUSE seconds. Sent again at once, it could overtake the first, and once the first
-#: one's turn came, after the new job ended, start a second sync.
-_HOLD = 30.0
+#: Seconds from a trigger that timed out before it is sent again, at the least, or twice what
+#: it was waited for, within the settle patience: its server is up but still working on it
+#: (queued behind others for a scheduler thread, which works through the queue whether or not
+#: the client still waits, or on a replica that is slow). Meanwhile its job is looked for,
+#: _HOLD_PAUSE seconds after the attempt, then less often, up to _HOLD_MAX_PAUSE. Sent again
+#: while the first still waits its turn, it would start a second sync once that turn came
+#: (a hold of 30 s let queues of a minute or two do so: 17 of 80 connections synced twice).
+_HOLD = SETTLE_PATIENCE
 _HOLD_PAUSE = 2.0
+_HOLD_MAX_PAUSE = 15.0
 
 
 def is_ambiguous(exc: BaseException) -> bool:
@@ -223,10 +226,16 @@ async def trigger_exactly_once(
     tries = 0  # every round, for the pause before the next
     round_ = 0  # the rounds that count: all but looks the server could not answer in time
     resend_after = began  # no trigger goes again before this (see _HOLD)
+    held = 0  # looks made while a timed-out trigger is held
     while round_ < rounds or (unsettled and time.monotonic() - began < settle_patience):
         if tries:
             hold = resend_after - time.monotonic()
-            await anyio.sleep(min(_HOLD_PAUSE, hold) if hold > 0 else _pause(tries, last))
+            if hold > 0:
+                held += 1
+                pause = min(_HOLD_MAX_PAUSE, _HOLD_PAUSE * 2 ** (held - 1))
+                await anyio.sleep(min(pause, hold))
+            else:
+                await anyio.sleep(_pause(tries, last))
         tries += 1
         round_ += 1
         if unsettled:
