@@ -482,9 +482,13 @@ class Orchestrator:
     """
     Runs one sync for each of many connections; reusable for several batches.
 
-    *sync_timeout* bounds one connection's sync from its trigger (its job is cancelled and the
-    result is ``timed_out``); *timeout* bounds the whole batch (the same for every sync still
-    running, and ``timed_out`` without a job for those never triggered). Both are optional:
+    *sync_timeout* bounds one connection's sync from the sending of its trigger (its job is
+    cancelled and the result is ``timed_out``); the trigger itself is waited for, so that its
+    job is known and can be cancelled: one that answers after the deadline has its job
+    cancelled at once (a trigger that timed out is held while its job is looked for, up to
+    five minutes, see :mod:`airbyte_async.resources._reconcile`). *timeout* bounds the whole
+    batch (the same for every sync still running, and ``timed_out`` without a job for those
+    never triggered). Both are optional:
     callers may also wrap a call in :func:`anyio.fail_after`, which cancels the jobs too, then
     raises. *cancel_on_abort* (default on) decides whether Airbyte jobs are cancelled when the
     batch is given up on (only jobs it started that a read then shows running; a job that ended
