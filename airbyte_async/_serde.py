@@ -230,7 +230,7 @@ def _structure_epoch(value: Any, _: Any) -> datetime:
     if value.__class__ is int:
         cached = _EPOCHS.get(value)
         if cached is None:
-            if len(_EPOCHS) > 100_000:
+            if len(_EPOCHS) > 20_000:
                 _EPOCHS.clear()
             cached = _EPOCHS[value] = datetime.fromtimestamp(value, UTC)
         return cached

@@ -579,6 +579,9 @@ class Orchestrator:
         self.progress_interval = progress_interval
         self.log_tail = log_tail
         self._latest: Batch | None = None
+        #: The widest listing overlap a batch's watcher learned (a server that commits ends
+        #: late, see JobWatcher): the next batches start from it instead of learning it again.
+        self._overlap = 0.0
 
     @property
     def results(self) -> dict[str, SyncResult]:
@@ -632,6 +635,7 @@ class Orchestrator:
             all_statuses=self.on_event is not None,
         )
         watcher.waiting = len(targets)
+        watcher.overlap = max(watcher.overlap, self._overlap)
         batch = Batch(
             targets=targets,
             watcher=watcher,
@@ -707,6 +711,7 @@ class Orchestrator:
             raise
         finally:
             batch._finished = True
+            self._overlap = max(self._overlap, batch._watcher.overlap)
 
     async def _worker(
         self, batch: Batch, pending: Iterator[SyncTarget], workers: anyio.CancelScope

@@ -1016,3 +1016,22 @@ async def test_triggers_queued_by_the_server_longer_than_half_a_minute_sync_once
 
     assert all(r.ok for r in results)
     assert all(len(jobs) == 1 for jobs in emu.stats().jobs_by_connection.values())
+
+
+async def test_a_commit_lag_learned_by_one_batch_is_kept_for_the_next(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A server that commits ends late (commit lag): the first batch on an orchestrator finds
+    it out (and warns once its windows widen); the batches after start from the wider windows,
+    without finding it out, or warning, again."""
+    lagging = Emulator(connections=6, trigger_latency=0, commit_lag=1.0, sync_duration=(0.2, 0.6))
+    async with lagging as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        orchestrator = _orchestrator(client)
+        first = await orchestrator.run(emu.connection_ids)
+        warned = [r for r in caplog.records if "ended unseen" in r.getMessage()]
+        caplog.clear()
+        second = await orchestrator.run(emu.connection_ids)
+
+    assert all(r.ok for r in first + second)
+    assert warned
+    assert not [r for r in caplog.records if "ended unseen" in r.getMessage()]
