@@ -94,14 +94,20 @@ class SyncBackend(Protocol):
         ...
 
     async def read_jobs(
-        self, snapshots: Collection[Job], *, workspace_ids: Collection[str], each: bool = False
+        self,
+        snapshots: Collection[Job],
+        *,
+        workspace_ids: Collection[str],
+        each: bool = False,
+        on_read: Callable[[Job], None] | None = None,
     ) -> Mapping[int, Job]:
         """
         The jobs of *snapshots* as they are now, read in one go where the API allows it, by
         id. *workspace_ids* are where they live; each snapshot's ``updated_at`` bounds the
         search. With *each*, every job is read by itself (for a few old snapshots, where one
         listing would carry every job changed since). A job the server no longer has is
-        missing from the answer.
+        missing from the answer. *on_read*, if given, sees each job read by itself as soon as
+        it is read (one slow read then holds up no other).
         """
         ...
 

@@ -420,11 +420,17 @@ class JobWatcher:
     async def _poll_each(self) -> None:
         watches = list(self._watches.values())
         workspaces = workspaces_of(w.workspace_id for w in watches)
-        jobs = await self.backend.read_jobs([w.job for w in watches], workspace_ids=workspaces)
-        for watch in watches:
-            job = jobs.get(watch.job.id)
-            if job is not None and job.status != watch.job.status:
-                self._apply(watch, job)
+        # Each job applied as soon as it is read: one slow read holds up no other's end.
+        jobs = await self.backend.read_jobs(
+            [w.job for w in watches], workspace_ids=workspaces, on_read=self._read_one
+        )
+        for job in jobs.values():
+            self._read_one(job)
+
+    def _read_one(self, job: Job) -> None:
+        watch = self._watches.get(job.id)
+        if watch is not None and job.status != watch.job.status:
+            self._apply(watch, job)
 
     def _apply(self, watch: Watch, job: Job) -> None:
         watch.job = job

@@ -17,7 +17,7 @@ from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async._backend import SyncBackend
 from airbyte_async._watch import JobWatcher, Watch
 from airbyte_async.errors import APIError
-from airbyte_async.models import JobStatus
+from airbyte_async.models import Job, JobStatus
 from airbyte_async.orchestrator import Orchestrator, Outcome, SyncResult
 from airbyte_async.resources._backend import ConfigBackend
 from airbyte_async.testing import Emulator, Fault
@@ -632,3 +632,31 @@ async def test_an_outage_past_max_outage_ends_the_watches(
     assert isinstance(watch.error, APIError) and watch.error.status == 503
     assert anyio.current_time() - began >= 1.0
     assert watcher.polls >= 3
+
+
+async def test_jobs_read_each_are_seen_as_each_read_answers() -> None:
+    """Reading jobs one by one (0.40 has no listing by workspace), a read answered 30 s late
+    holds up no other: each job is handed on as soon as its read answers, so a poll applies
+    the ends it found while the slow read still waits."""
+    server = Emulator(airbyte_version="0.40", connections=3, sync_duration=(0.05, 0.05))
+    async with server as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        backend = ConfigBackend(client.connections, client.jobs)
+        jobs = [await backend.trigger(connection_id=cid) for cid in emu.connection_ids]
+        await anyio.sleep(0.3)
+        emu.set_faults([{"kind": "late", "route": "jobs/get_light", "delay": 30.0, "times": 1}])
+        seen: list[int] = []
+        with anyio.move_on_after(10) as waited:
+            async with anyio.create_task_group() as tg:
+
+                async def read() -> None:
+                    await backend.read_jobs(jobs, workspace_ids=[], each=True, on_read=seen_one)
+
+                def seen_one(job: Job) -> None:
+                    seen.append(job.id)
+                    if len(seen) == 2:
+                        tg.cancel_scope.cancel()
+
+                tg.start_soon(read)
+
+    assert not waited.cancelled_caught
+    assert sorted(seen) == sorted(j.id for j in jobs[1:])

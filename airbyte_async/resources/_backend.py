@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import anyio
 import attrs
@@ -73,7 +73,12 @@ class ConfigBackend:
         return JobChanges(changes, started)
 
     async def read_jobs(
-        self, snapshots: Collection[Job], *, workspace_ids: Collection[str], each: bool = False
+        self,
+        snapshots: Collection[Job],
+        *,
+        workspace_ids: Collection[str],
+        each: bool = False,
+        on_read: Callable[[Job], None] | None = None,
     ) -> Mapping[int, Job]:
         """See :meth:`SyncBackend.read_jobs <airbyte_async._backend.SyncBackend.read_jobs>`."""
         if not snapshots:
@@ -93,11 +98,13 @@ class ConfigBackend:
                 # that moved while pages were read): the few the listing missed, read each.
                 missed = [job for job in snapshots if job.id not in found]
                 if missed:
-                    found |= await self._read_each(missed)
+                    found |= await self._read_each(missed, on_read)
                 return found
-        return await self._read_each(snapshots)
+        return await self._read_each(snapshots, on_read)
 
-    async def _read_each(self, snapshots: Collection[Job]) -> dict[int, Job]:
+    async def _read_each(
+        self, snapshots: Collection[Job], on_read: Callable[[Job], None] | None = None
+    ) -> dict[int, Job]:
         """
         Each job by itself, some at once. A job the server does not know is left out, and so
         is one whose read failed, unless every read failed: then the first error is raised, as
@@ -119,6 +126,8 @@ class ConfigBackend:
                     failed.append(e)
                     return
             found[job_id] = job
+            if on_read is not None:
+                on_read(job)
 
         async with anyio.create_task_group() as tg:
             for job in snapshots:
