@@ -206,7 +206,8 @@ def test_no_cancel_reports_the_jobs_left_running(emulator: str) -> None:
 
     assert proc.returncode == 130, err
     assert "leaving the jobs this run started running" in err
-    assert sorted(_stats(emulator)["job_statuses"].values()) == ["running"] * 3
+    statuses = list(_stats(emulator)["job_statuses"].values())
+    assert len(statuses) == 3 and set(statuses) <= {"pending", "running"}
     assert [json.loads(line)["left_running"] for line in out.splitlines()] == [True] * 3
 
 
