@@ -54,6 +54,7 @@ from .errors import (
 )
 
 __all__ = [
+    "MAX_RETRY_AFTER",
     "TOKEN_ROUTE",
     "Decision",
     "Outage",
@@ -124,6 +125,11 @@ def _at_least_one(_: object, attribute: attrs.Attribute[int], value: int) -> Non
         raise InvalidArgumentError(f"{attribute.name} must be an int of at least 1, got {value!r}")
 
 
+#: The longest ``Retry-After`` obeyed by default (a server asking for more is waited for that
+#: long at most).
+MAX_RETRY_AFTER = 60.0
+
+
 @attrs.frozen
 class RetryPolicy:
     """
@@ -142,7 +148,7 @@ class RetryPolicy:
     total_timeout: float = attrs.field(default=120.0, validator=_positive)
     initial_wait: float = attrs.field(default=0.25, validator=_positive)
     max_wait: float = attrs.field(default=10.0, validator=_positive)
-    max_retry_after: float = attrs.field(default=60.0, validator=_positive)
+    max_retry_after: float = attrs.field(default=MAX_RETRY_AFTER, validator=_positive)
 
     def backoff(self, retry_number: int, exc: BaseException, rng: random.Random) -> float:
         """Seconds to wait before retry number *retry_number* (1-based) after *exc*."""

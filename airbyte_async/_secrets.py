@@ -38,21 +38,7 @@ def redact(value: Any) -> Any:
 
     Lists and nested objects are walked; *value* itself is never modified.
     """
-    if isinstance(value, Mapping):
-        return {
-            k: (
-                SECRET_MASK
-                if isinstance(k, str) and is_secret_key(k) and v is not None
-                else redact(v)
-            )
-            for k, v in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return [redact(v) for v in value]
-    if isinstance(value, str) and "@" in value:
-        # A URL with a password in it (postgres://user:password@host), under any key.
-        return _URL_PASSWORD.sub(rf"\1{SECRET_MASK}@", value)
-    return value
+    return masked(value, "", ())
 
 
 _URL_PASSWORD = re.compile(r"(://[^/:@\s]*:)[^/@\s]+@")
@@ -76,11 +62,17 @@ def is_secret_path(path: str, secret_paths: Collection[str]) -> bool:
 
 
 def masked(value: Any, path: str, secret_paths: Collection[str]) -> Any:
-    """A copy of *value*, found at *path*, with every secret (see :func:`is_secret_path`) masked."""
-    if is_secret_path(path, secret_paths):
+    """
+    A copy of *value*, found at *path*, with every secret (see :func:`is_secret_path`) masked
+    (a null stays null: it hides nothing), and the password of any URL in it.
+    """
+    if value is not None and is_secret_path(path, secret_paths):
         return SECRET_MASK
     if isinstance(value, Mapping):
         return {k: masked(v, f"{path}.{k}", secret_paths) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [masked(v, f"{path}[{i}]", secret_paths) for i, v in enumerate(value)]
+    if isinstance(value, str) and "@" in value:
+        # A URL with a password in it (postgres://user:password@host), under any key.
+        return _URL_PASSWORD.sub(rf"\1{SECRET_MASK}@", value)
     return value

@@ -197,7 +197,9 @@ def print_summary(
     counts = summarize(results)
     records = sum(r.records_synced or 0 for r in results)
     volume = sum(r.bytes_synced or 0 for r in results)
-    print(f"{chr(10) if gap else ''}{len(results)} connections in {elapsed:.1f} s", file=out)
+    if gap:
+        print(file=out)
+    print(f"{len(results)} connections in {elapsed:.1f} s", file=out)
     for outcome, count in counts.items():
         if count:
             print(f"  {outcome.value:<16} {count:>7}", file=out)
@@ -266,7 +268,7 @@ async def run_batch(
             async for result in batch:
                 if as_json:
                     printed.add(result.connection_id)
-                    if not lines.emit(json.dumps(result.to_json())):
+                    if not lines.emit(json.dumps(result.to_json())) and not scope.cancel_called:
                         # The reader went away (``| head``): stop as a signal would.
                         print(f"airbyte-async: stdout closed: {stopping}", file=sys.stderr)
                         scope.cancel()

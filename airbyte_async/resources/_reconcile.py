@@ -25,7 +25,7 @@ import anyio
 import attrs
 import stamina
 
-from .._retry import never_reached_server
+from .._retry import MAX_RETRY_AFTER, never_reached_server
 from .._serde import structure, unstructure
 from .._throttle import ServerClock
 from ..errors import (
@@ -64,8 +64,8 @@ _PAGE = 10
 SETTLE_PATIENCE = 300.0
 
 
-#: Seconds from a trigger that timed out before it is sent again, at the least, or twice what
-#: it was waited for, within the settle patience: its server is up but still working on it
+#: Seconds from a trigger that timed out before it is sent again (within the settle patience,
+#: so the whole of it): its server is up but still working on it
 #: (queued behind others for a scheduler thread, which works through the queue whether or not
 #: the client still waits, or on a replica that is slow). Meanwhile its job is looked for,
 #: _HOLD_PAUSE seconds after the attempt, then less often, up to _HOLD_MAX_PAUSE. Sent again
@@ -155,11 +155,7 @@ def _pause(round_: int, last: AirbyteError | None = None) -> float:
         return 0.0
     pause: float = min(8.0, 0.5 * 2 ** (round_ - 1)) * random.uniform(0.5, 1.0)
     asked = last.retry_after if isinstance(last, RateLimitError) else None
-    return pause if asked is None else max(pause, min(asked, _MAX_RETRY_AFTER))
-
-
-#: The longest Retry-After obeyed between rounds (RetryPolicy's default bound).
-_MAX_RETRY_AFTER = 60.0
+    return pause if asked is None else max(pause, min(asked, MAX_RETRY_AFTER))
 
 
 def _transient(exc: BaseException) -> bool:
