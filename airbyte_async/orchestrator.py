@@ -39,10 +39,11 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from ._backend import workspaces_of
 from ._checks import seconds, uuid_id, whole
 from ._limiter import TriggerLimiter
-from ._retry import Outage, is_retryable
+from ._retry import MAX_OUTAGE, Outage, is_retryable
 from ._watch import JobWatcher, Watch
 from .errors import (
     AirbyteError,
+    ConnectError,
     InvalidArgumentError,
     NoMatchError,
     NotFoundError,
@@ -508,7 +509,9 @@ class Orchestrator:
 
     A server that is away for a while (a restart, an upgrade) does not fail the syncs it runs:
     failed polls are waited out for up to ten minutes (see
-    :class:`~airbyte_async._watch.JobWatcher`), within *timeout* and *sync_timeout*.
+    :class:`~airbyte_async._watch.JobWatcher`), within *timeout* and *sync_timeout*; so is
+    the listing of the connections a batch starts with, once the server has answered this
+    client (a server never reached fails the batch at once).
 
     Triggers in flight start at 16 and follow the server (:mod:`airbyte_async._limiter`): up
     while their latency stays flat, down when it grows or the server answers 429, 502, 503 or
@@ -624,7 +627,7 @@ class Orchestrator:
         Leaving the block early gives the batch up (its jobs are cancelled, see the class).
         Batches run at the same time on one orchestrator share nothing but its settings.
         """
-        targets = await resolve_targets(self.client, connections)
+        targets = await self._resolve(connections)
         send, receive = anyio.create_memory_object_stream[SyncResult](len(targets))
         targets_by_job: dict[int, SyncTarget] = {}
         watcher = JobWatcher(
@@ -658,6 +661,39 @@ class Orchestrator:
             if len(group.exceptions) == 1:
                 raise group.exceptions[0] from None
             raise
+
+    async def _resolve(
+        self, connections: Selection | Iterable[str | SyncTarget]
+    ) -> list[SyncTarget]:
+        """
+        :func:`resolve_targets`, waiting out an outage as the polls do: failures that may pass
+        are tried again after the pauses of :class:`~airbyte_async._retry.Outage`, for up to
+        ten minutes (*timeout*, when shorter). A server this client has never reached is
+        not waited for: that is more likely a wrong address than a restart.
+        """
+        limit = MAX_OUTAGE if self.timeout is None else min(MAX_OUTAGE, self.timeout)
+        outage = Outage(limit=limit)
+        while True:
+            began = time.monotonic()
+            try:
+                return await resolve_targets(self.client, connections)
+            except AirbyteError as e:
+                never_reached = (
+                    isinstance(e, ConnectError) and not self.client.server_clock.observed
+                )
+                if never_reached or not is_retryable(e, idempotent=True):
+                    raise
+                outage.failed(began)
+                if outage.over():
+                    raise
+                log.warning(
+                    "listing the connections to sync failed (%d in a row, for %.0f s), "
+                    "trying again: %s",
+                    outage.failures,
+                    outage.lasted,
+                    e,
+                )
+            await anyio.sleep(outage.pause())
 
     def _trigger_ceiling(self) -> int:
         """

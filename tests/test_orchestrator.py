@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async._watch import JobWatcher
 from airbyte_async.errors import (
+    ConnectError,
     InvalidArgumentError,
     NoMatchError,
     ServerError,
@@ -239,6 +241,42 @@ async def test_syncs_outlive_a_server_restart_longer_than_ten_failed_polls(start
 
     assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 3
     assert emu.stats().restarts == 1
+
+
+async def test_a_batch_started_during_an_outage_waits_for_its_connections(start: Start) -> None:
+    """
+    The connections' listing answers 503 twelve times in a row, more than two calls' retries:
+    the batch waits the outage out, as its polls would, then syncs every connection once.
+    """
+    fault = Fault(kind="error", route="connections/list", status=503, times=12)
+    emu, client = await start(connections=3, faults=[fault])
+
+    with anyio.fail_after(30):
+        results = await _orchestrator(client).run(Selection(all_workspaces=True))
+
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 3
+    assert emu.stats().faults_injected == {"error": 12}
+    assert all(len(ids) == 1 for ids in emu.stats().jobs_by_connection.values())
+
+
+async def test_a_batch_outage_longer_than_its_timeout_raises_the_last_error(start: Start) -> None:
+    """A listing that keeps failing is waited for no longer than the batch's *timeout*."""
+    fault = Fault(kind="error", route="connections/list", status=503)
+    emu, client = await start(connections=2, faults=[fault])
+
+    with anyio.fail_after(30), pytest.raises(ServerError):
+        await _orchestrator(client, timeout=1.0).run(Selection(all_workspaces=True))
+    assert emu.stats().jobs_by_connection == {}
+
+
+async def test_a_server_never_reached_fails_the_batch_at_once() -> None:
+    """Connections refused by a server that never answered: a wrong address, not waited for."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    async with AirbyteClient(f"http://127.0.0.1:{port}", auth=NoAuth(), env={}) as client:
+        with anyio.fail_after(30), pytest.raises(ConnectError):
+            await _orchestrator(client).run(Selection(all_workspaces=True))
 
 
 async def test_a_failed_look_up_of_given_ids_raises_the_error_itself(start: Start) -> None:
