@@ -434,3 +434,28 @@ def test_apply_an_invalid_file(
         f"airbyte-async: {pipeline}: connections[0].streams[0].sync_mode: unknown value "
         "'incrementl' (expected one of: full_refresh, incremental)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "loads_emulator"),
+    [
+        (["workspaces", "list", "--url", "http://127.0.0.1:9"], False),
+        (["-v", "sync", "--url", "http://127.0.0.1:9", "--all"], False),
+        (["emulator", "--port", "-1"], True),
+    ],
+)
+def test_only_the_emulator_commands_load_the_emulator(
+    argv: list[str], loads_emulator: bool
+) -> None:
+    """The emulator is a third of the start-up: a command that does not serve it does not
+    import it (run in a fresh interpreter, which nothing else has made import it)."""
+    script = (
+        "import sys\n"
+        "from airbyte_async.cli import main\n"
+        f"main({argv!r})\n"
+        "print('airbyte_async.testing' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.stdout.strip().splitlines()[-1] == str(loads_emulator), done.stderr

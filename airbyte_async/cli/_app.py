@@ -12,7 +12,6 @@ from typing import TextIO
 import anyio
 
 from ..errors import AirbyteError
-from ..testing import _cli as emulator_cli
 from . import _apply, _demo, _resources, _sync
 from ._common import EXIT_INTERRUPTED, EXIT_OK, Command, Interrupt, report_error
 
@@ -37,7 +36,12 @@ the server from --url, else AIRBYTE_URL; the API from --api, else AIRBYTE_API, e
 """
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """
+    The command line's parser. The emulator's flags are added only when *command* is
+    ``emulator``: they come with the emulator itself, a third of the start-up of any other
+    command.
+    """
     parser = argparse.ArgumentParser(
         prog="airbyte-async",
         description="Drive Airbyte from the command line: sync many connections at once.",
@@ -57,12 +61,17 @@ def _parser() -> argparse.ArgumentParser:
         help="serve the embedded Airbyte emulator (prints its URL first)",
         description="Serve the embedded Airbyte emulator until Ctrl-C.",
     )
-    emulator_cli.add_arguments(emulator)
+    if command == "emulator":
+        from ..testing import _cli as emulator_cli
+
+        emulator_cli.add_arguments(emulator)
     emulator.set_defaults(func=_emulator)
     return parser
 
 
 async def _emulator(args: argparse.Namespace, interrupt: Interrupt) -> int:
+    from ..testing import _cli as emulator_cli
+
     with interrupt.scope():
         return await emulator_cli.run(args)
     return EXIT_OK
@@ -88,8 +97,10 @@ async def _main(command: Command, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0, 1, 2 or 130)."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    # The only options before the command are flags: the first other word names it.
+    parser = _parser(next((w for w in words if not w.startswith("-")), None))
+    args = parser.parse_args(words)
     _configure_logging(verbose=args.verbose)
     try:
         return anyio.run(_main, args.func, args)

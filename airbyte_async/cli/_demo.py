@@ -10,7 +10,6 @@ from .._client import AirbyteClient
 from ..catalog import StreamSelection, select_streams
 from ..models import DestinationSyncMode, Schedule, SyncMode, TimeUnit
 from ..orchestrator import Selection
-from ..testing import Emulator
 from ._common import EXIT_FAILED, EXIT_OK, Interrupt
 from ._sync import run_batch
 
@@ -111,6 +110,8 @@ async def set_up_pipeline(client: AirbyteClient) -> int:
 
 
 async def _command(args: argparse.Namespace, interrupt: Interrupt) -> int:
+    from ..testing import Emulator  # the emulator's weight only for the commands that serve it
+
     emulator = Emulator(
         airbyte_version=args.airbyte_version,
         workspaces=3,
