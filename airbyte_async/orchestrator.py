@@ -47,6 +47,7 @@ from .errors import (
     InvalidArgumentError,
     NoMatchError,
     NotFoundError,
+    RequestTimeoutError,
     SyncAlreadyRunningError,
     UnsupportedOperationError,
 )
@@ -669,7 +670,8 @@ class Orchestrator:
         :func:`resolve_targets`, waiting out an outage as the polls do: failures that may pass
         are tried again after the pauses of :class:`~airbyte_async._retry.Outage`, for up to
         ten minutes (*timeout*, when shorter). A server this client has never reached is
-        not waited for: that is more likely a wrong address than a restart.
+        not waited for (more likely a wrong address than a restart), nor a listing that
+        outlasts the client's timeout.
         """
         limit = MAX_OUTAGE if self.timeout is None else min(MAX_OUTAGE, self.timeout)
         outage = Outage(limit=limit)
@@ -681,7 +683,10 @@ class Orchestrator:
                 never_reached = (
                     isinstance(e, ConnectError) and not self.client.server_clock.observed
                 )
-                if never_reached or not is_retryable(e, idempotent=True):
+                # A listing slower than the client's timeout is no outage: waiting on would
+                # only ask for it again and again (the call's own retries did).
+                slow = isinstance(e, RequestTimeoutError)
+                if never_reached or slow or not is_retryable(e, idempotent=True):
                     raise
                 outage.failed(began)
                 if outage.over():

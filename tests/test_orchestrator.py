@@ -16,6 +16,7 @@ from airbyte_async.errors import (
     ConnectError,
     InvalidArgumentError,
     NoMatchError,
+    RequestTimeoutError,
     ServerError,
     UnsupportedOperationError,
 )
@@ -267,6 +268,16 @@ async def test_a_batch_outage_longer_than_its_timeout_raises_the_last_error(star
     with anyio.fail_after(30), pytest.raises(ServerError):
         await _orchestrator(client, timeout=1.0).run(Selection(all_workspaces=True))
     assert emu.stats().jobs_by_connection == {}
+
+
+async def test_a_listing_slower_than_the_client_timeout_is_not_waited_out(start: Start) -> None:
+    """A listing that outlasts the client's timeout is a slow server, not an outage: the batch
+    raises once the call's own retries are spent, instead of asking again for ten minutes."""
+    fault = Fault(kind="slow", route="connections/list", delay=2.0)
+    emu, _ = await start(connections=2, faults=[fault])
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}, timeout=0.3) as client:
+        with anyio.fail_after(20), pytest.raises(RequestTimeoutError):
+            await _orchestrator(client).run(Selection(all_workspaces=True))
 
 
 async def test_a_server_never_reached_fails_the_batch_at_once() -> None:
