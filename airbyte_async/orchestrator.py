@@ -673,6 +673,8 @@ class Orchestrator:
         not waited for (more likely a wrong address than a restart), nor a listing that
         outlasts the client's timeout.
         """
+        if not isinstance(connections, Selection):
+            connections = list(connections)  # an iterator is read once, and may be asked again
         limit = MAX_OUTAGE if self.timeout is None else min(MAX_OUTAGE, self.timeout)
         outage = Outage(limit=limit)
         while True:

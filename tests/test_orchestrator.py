@@ -260,6 +260,20 @@ async def test_a_batch_started_during_an_outage_waits_for_its_connections(start:
     assert all(len(ids) == 1 for ids in emu.stats().jobs_by_connection.values())
 
 
+async def test_ids_given_by_an_iterator_are_looked_up_again_after_an_outage(start: Start) -> None:
+    """Ids from a generator, whose look-ups all fail past their retries at first (five
+    attempts each): the look-ups are made again for the same ids, and every connection syncs
+    once."""
+    fault = Fault(kind="error", route="connections/get", status=503, times=15)
+    emu, client = await start(connections=3, faults=[fault])
+
+    with anyio.fail_after(30):
+        results = await _orchestrator(client).run(cid for cid in emu.connection_ids)
+
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 3
+    assert all(len(ids) == 1 for ids in emu.stats().jobs_by_connection.values())
+
+
 async def test_a_batch_outage_longer_than_its_timeout_raises_the_last_error(start: Start) -> None:
     """A listing that keeps failing is waited for no longer than the batch's *timeout*."""
     fault = Fault(kind="error", route="connections/list", status=503)
