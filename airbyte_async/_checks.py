@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
+
+import attrs
 
 from .errors import InvalidArgumentError
 
-__all__ = ["is_uuid", "json_object", "seconds", "uuid_id", "whole"]
+__all__ = ["ids_field", "is_uuid", "json_object", "seconds", "uuid_field", "uuid_id", "whole"]
 
 
 def seconds(name: str, value: object) -> float:
@@ -58,3 +60,30 @@ def json_object(name: str, value: object) -> dict[str, Any]:
             f"{name} must be a mapping (a JSON object), got {type(value).__name__}"
         )
     return dict(value)
+
+
+#: An attrs validator.
+Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def uuid_field(name: str | None = None, *, optional: bool = False) -> Validator:
+    """
+    A validator for a request body's id field: a UUID (None too when *optional*), checked
+    before anything is sent. *name* is what the caller called it (default: the field's name).
+    """
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not (optional and value is None):
+            uuid_id(name or attribute.name, value)
+
+    return check
+
+
+def ids_field(name: str) -> Validator:
+    """A validator for a request body's tuple of ids: each a UUID."""
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        for item in value if isinstance(value, tuple) else (value,):
+            uuid_id(name, item)
+
+    return check

@@ -58,7 +58,7 @@ async def read_job(request: web.Request) -> web.Response:
     except NotFoundError as e:
         raise web.HTTPNotFound(text=f"no job {job_id}") from e
     except AirbyteError as e:
-        # Airbyte answers an unknown job id with a 500 (a ServerError), not a 404.
+        # Anything else Airbyte could not answer (an outage past the retries, a 5xx).
         raise web.HTTPBadGateway(text=f"Airbyte: {e}") from e
     return web.json_response(job_json(job))
 

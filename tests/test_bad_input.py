@@ -22,6 +22,14 @@ from airbyte_async import (
 from airbyte_async.errors import InvalidArgumentError, ResponseValidationError
 from airbyte_async.testing import Emulator, pytest_plugin
 
+#: Ids in the form the client checks for (every Airbyte id is a UUID).
+W = "00000000-0000-4000-8000-00000000000a"
+X = "00000000-0000-4000-8000-00000000000b"
+S = "00000000-0000-4000-8000-00000000000c"
+D = "00000000-0000-4000-8000-00000000000d"
+C = "00000000-0000-4000-8000-00000000000e"
+
+
 airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
 Factory = pytest_plugin.EmulatorFactory
 
@@ -231,6 +239,52 @@ async def test_setup_arguments_of_the_wrong_kind_are_refused_before_sending(
     assert emu.stats().total_requests == 0
 
 
+BAD_IDS: dict[str, tuple[Callable[[AirbyteClient], Awaitable[Any]], str]] = {
+    "a sync of a connection id that is no UUID": (
+        lambda c: c.connections.sync(connection_id="conn-1"),
+        "connection_id must be a UUID",
+    ),
+    "a job id that is text": (lambda c: c.jobs.get(job_id="12"), "job_id must be a whole number"),
+    "a negative job id": (lambda c: c.jobs.cancel(job_id=-1), "job_id must be a whole number"),
+    "a source id that is no UUID": (lambda c: c.sources.get(source_id="s"), "source_id"),
+    "a workspace id that is no UUID": (
+        lambda c: c.connections.list(workspace_id="default").__anext__(),
+        "workspace_id must be a UUID",
+    ),
+    "a source to create in a workspace that is no UUID": (
+        lambda c: c.sources.create(
+            workspace_id="default", name="s", definition_id=PG_DEF, configuration={}
+        ),
+        "workspace_id must be a UUID",
+    ),
+    "a connection between ids that are no UUIDs": (
+        lambda c: c.connections.create(source_id=SID, destination_id="d"),
+        "destination_id must be a UUID",
+    ),
+    "the jobs of a connection id that is no UUID": (
+        lambda c: c.jobs.list_page(connection_id="c"),
+        "connection_id must be a UUID",
+    ),
+}
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+@pytest.mark.parametrize("case", sorted(BAD_IDS))
+async def test_ids_that_cannot_be_airbytes_are_refused_before_sending(
+    airbyte_emulator_factory: Factory, case: str, api: str
+) -> None:
+    """Every Airbyte id is a UUID and every job id a whole number: anything else is an
+    InvalidArgumentError naming the argument, on either API, and the server sees nothing
+    (it would answer 404, 400 or 422 depending on the route and the version)."""
+    emu = await airbyte_emulator_factory(airbyte_version="head")
+    call, says = BAD_IDS[case]
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
+        with pytest.raises(InvalidArgumentError, match=says):
+            await call(client)
+
+    assert emu.stats().total_requests == 0
+
+
 # -- malformed answers ---------------------------------------------------------------------------
 
 Serve = Callable[..., Awaitable[str]]
@@ -265,10 +319,10 @@ ODD_BODIES = [{}, [], "text", 42, None, {"job": "not an object"}, {"available": 
 CALLS: dict[str, Callable[[AirbyteClient], Awaitable[Any]]] = {
     "health": lambda c: c.health(),
     "jobs.get": lambda c: c.jobs.get(job_id=1),
-    "connections.get": lambda c: c.connections.get(connection_id="c"),
-    "sources.get": lambda c: c.sources.get(source_id="s"),
-    "workspaces.get": lambda c: c.workspaces.get(workspace_id="w"),
-    "jobs.list_page": lambda c: c.jobs.list_page(connection_id="c"),
+    "connections.get": lambda c: c.connections.get(connection_id=C),
+    "sources.get": lambda c: c.sources.get(source_id=S),
+    "workspaces.get": lambda c: c.workspaces.get(workspace_id=W),
+    "jobs.list_page": lambda c: c.jobs.list_page(connection_id=C),
 }
 
 

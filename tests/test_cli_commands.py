@@ -459,3 +459,13 @@ def test_only_the_emulator_commands_load_the_emulator(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
     )
     assert done.stdout.strip().splitlines()[-1] == str(loads_emulator), done.stderr
+
+
+def test_sync_help_ends_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    """``sync --help`` shows examples, as every command's help does."""
+    with pytest.raises(SystemExit) as exited:
+        main(["sync", "--help"])
+
+    assert exited.value.code == 0
+    help_text = capsys.readouterr().out
+    assert "\nexamples:\n  airbyte-async sync " in help_text

@@ -13,6 +13,14 @@ from airbyte_async.errors import ResponseValidationError
 from airbyte_async.models import JobStatus
 from airbyte_async.testing import Emulator
 
+#: Ids in the form the client checks for (every Airbyte id is a UUID).
+W = "00000000-0000-4000-8000-00000000000a"
+X = "00000000-0000-4000-8000-00000000000b"
+S = "00000000-0000-4000-8000-00000000000c"
+D = "00000000-0000-4000-8000-00000000000d"
+C = "00000000-0000-4000-8000-00000000000e"
+
+
 pytestmark = pytest.mark.anyio
 
 _SINCE = dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
@@ -25,7 +33,7 @@ def _entry(**job: Any) -> dict[str, Any]:
 
 async def _changes(url: str) -> Any:
     async with AirbyteClient(url, auth=NoAuth(), env={}, api="config") as client:
-        return await client.jobs.list_changes(workspace_ids=["w"], updated_at_start=_SINCE)
+        return await client.jobs.list_changes(workspace_ids=[W], updated_at_start=_SINCE)
 
 
 async def test_a_status_this_library_does_not_know_is_kept_and_not_final(

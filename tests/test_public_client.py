@@ -338,17 +338,20 @@ async def first_connection(client: AirbyteClient, workspace_id: str) -> Any:
     raise AssertionError("no connection")
 
 
+#: An id in the form the client checks for.
+ANY_ID = "00000000-0000-4000-8000-00000000000a"
+
 CONFIG_ONLY: list[tuple[str, Callable[[AirbyteClient], Awaitable[Any]]]] = [
-    ("sources.check_connection", lambda c: c.sources.check_connection(source_id="x")),
+    ("sources.check_connection", lambda c: c.sources.check_connection(source_id=ANY_ID)),
     (
         "destinations.check_connection",
-        lambda c: c.destinations.check_connection(destination_id="x"),
+        lambda c: c.destinations.check_connection(destination_id=ANY_ID),
     ),
     ("jobs.logs", lambda c: c.jobs.logs(job_id=1)),
-    ("connections.sync_progress", lambda c: c.connections.sync_progress(connection_id="x")),
+    ("connections.sync_progress", lambda c: c.connections.sync_progress(connection_id=ANY_ID)),
     ("workspaces.get_by_slug", lambda c: c.workspaces.get_by_slug(slug="x")),
     ("workspaces.create", lambda c: c.workspaces.create(name="x")),
-    ("source_definitions.get", lambda c: c.source_definitions.get(definition_id="x")),
+    ("source_definitions.get", lambda c: c.source_definitions.get(definition_id=ANY_ID)),
 ]
 
 

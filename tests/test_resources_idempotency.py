@@ -18,6 +18,14 @@ from airbyte_async.resources import (
     Workspaces,
 )
 
+#: Ids in the form the client checks for (every Airbyte id is a UUID).
+W = "00000000-0000-4000-8000-00000000000a"
+X = "00000000-0000-4000-8000-00000000000b"
+S = "00000000-0000-4000-8000-00000000000c"
+D = "00000000-0000-4000-8000-00000000000d"
+C = "00000000-0000-4000-8000-00000000000e"
+
+
 pytestmark = pytest.mark.anyio
 
 WORKSPACE = {"workspaceId": "w", "name": "n", "slug": "s"}
@@ -92,79 +100,77 @@ async def drain(iterator: Any) -> list[Any]:
 Call = Callable[[Recorder], Awaitable[Any]]
 
 CALLS: list[tuple[str, Call, bool]] = [
-    ("workspaces/get", lambda r: Workspaces(r).get(workspace_id="w"), True),
+    ("workspaces/get", lambda r: Workspaces(r).get(workspace_id=W), True),
     ("workspaces/get_by_slug", lambda r: Workspaces(r).get_by_slug(slug="s"), True),
     ("workspaces/create", lambda r: Workspaces(r).create(name="n"), False),
     ("workspaces/list", lambda r: drain(Workspaces(r).list()), True),
     ("source_definitions/list", lambda r: drain(SourceDefinitions(r).list()), True),
     (
         "source_definitions/list_for_workspace",
-        lambda r: drain(SourceDefinitions(r).list_for_workspace(workspace_id="w")),
+        lambda r: drain(SourceDefinitions(r).list_for_workspace(workspace_id=W)),
         True,
     ),
-    ("source_definitions/get", lambda r: SourceDefinitions(r).get(definition_id="x"), True),
+    ("source_definitions/get", lambda r: SourceDefinitions(r).get(definition_id=X), True),
     (
         "source_definition_specifications/get",
-        lambda r: SourceDefinitions(r).get_specification(definition_id="x", workspace_id="w"),
+        lambda r: SourceDefinitions(r).get_specification(definition_id=X, workspace_id=W),
         True,
     ),
     (
         "destination_definitions/get",
-        lambda r: DestinationDefinitions(r).get(definition_id="x"),
+        lambda r: DestinationDefinitions(r).get(definition_id=X),
         True,
     ),
     (
         "sources/create",
-        lambda r: Sources(r).create(
-            workspace_id="w", name="n", definition_id="x", configuration={}
-        ),
+        lambda r: Sources(r).create(workspace_id=W, name="n", definition_id=X, configuration={}),
         False,
     ),
-    ("sources/get", lambda r: Sources(r).get(source_id="s"), True),
-    ("sources/list", lambda r: drain(Sources(r).list(workspace_id="w")), True),
+    ("sources/get", lambda r: Sources(r).get(source_id=S), True),
+    ("sources/list", lambda r: drain(Sources(r).list(workspace_id=W)), True),
     (
         "sources/update",
-        lambda r: Sources(r).update(source_id="s", name="n", configuration={}),
+        lambda r: Sources(r).update(source_id=S, name="n", configuration={}),
         False,
     ),
-    ("sources/delete", lambda r: Sources(r).delete(source_id="s"), False),
-    ("sources/check_connection", lambda r: Sources(r).check_connection(source_id="s"), True),
-    ("sources/discover_schema", lambda r: Sources(r).discover_schema(source_id="s"), True),
-    ("destinations/get", lambda r: Destinations(r).get(destination_id="d"), True),
+    ("sources/delete", lambda r: Sources(r).delete(source_id=S), False),
+    ("sources/check_connection", lambda r: Sources(r).check_connection(source_id=S), True),
+    ("sources/discover_schema", lambda r: Sources(r).discover_schema(source_id=S), True),
+    ("destinations/get", lambda r: Destinations(r).get(destination_id=D), True),
     (
         "destinations/update",
-        lambda r: Destinations(r).update(destination_id="d", name="n", configuration={}),
+        lambda r: Destinations(r).update(destination_id=D, name="n", configuration={}),
         False,
     ),
-    ("destinations/delete", lambda r: Destinations(r).delete(destination_id="d"), False),
+    ("destinations/delete", lambda r: Destinations(r).delete(destination_id=D), False),
     (
         "destinations/check_connection",
-        lambda r: Destinations(r).check_connection(destination_id="d"),
+        lambda r: Destinations(r).check_connection(destination_id=D),
         True,
     ),
     (
         "connections/create",
-        lambda r: Connections(r).create(source_id="s", destination_id="d"),
+        lambda r: Connections(r).create(source_id=S, destination_id=D),
         False,
     ),
-    ("connections/get", lambda r: Connections(r).get(connection_id="c"), True),
-    ("connections/list", lambda r: drain(Connections(r).list(workspace_id="w")), True),
-    ("connections/update", lambda r: Connections(r).update(connection_id="c", name="n"), False),
-    ("connections/delete", lambda r: Connections(r).delete(connection_id="c"), False),
-    ("connections/sync", lambda r: Connections(r).sync(connection_id="c"), False),
-    ("connections/reset", lambda r: Connections(r).reset(connection_id="c"), False),
+    ("connections/get", lambda r: Connections(r).get(connection_id=C), True),
+    ("connections/list", lambda r: drain(Connections(r).list(workspace_id=W)), True),
+    ("connections/update", lambda r: Connections(r).update(connection_id=C, name="n"), False),
+    ("connections/delete", lambda r: Connections(r).delete(connection_id=C), False),
+    ("connections/sync", lambda r: Connections(r).sync(connection_id=C), False),
+    ("connections/reset", lambda r: Connections(r).reset(connection_id=C), False),
     (
         "connections/sync_progress",
-        lambda r: Connections(r).sync_progress(connection_id="c"),
+        lambda r: Connections(r).sync_progress(connection_id=C),
         True,
     ),
     ("jobs/get", lambda r: Jobs(r).get(job_id=1), True),
     ("jobs/get_light", lambda r: Jobs(r).get_light(job_id=1), True),
     ("jobs/cancel", lambda r: Jobs(r).cancel(job_id=1, unless_ended=False), False),
-    ("jobs/list", lambda r: Jobs(r).list_page(connection_id="c"), True),
+    ("jobs/list", lambda r: Jobs(r).list_page(connection_id=C), True),
     (
         "jobs/list_for_workspaces",
-        lambda r: Jobs(r).list_for_workspaces_page(workspace_ids=["w"]),
+        lambda r: Jobs(r).list_for_workspaces_page(workspace_ids=[W]),
         True,
     ),
 ]

@@ -49,6 +49,15 @@ from airbyte_async.models import (
 from airbyte_async.models import _wire as w
 from airbyte_async.models._common import IsoDateTime
 
+#: Ids in the form the client checks for (every Airbyte id is a UUID).
+W = "00000000-0000-4000-8000-00000000000a"
+X = "00000000-0000-4000-8000-00000000000b"
+S = "00000000-0000-4000-8000-00000000000c"
+D = "00000000-0000-4000-8000-00000000000d"
+C = "00000000-0000-4000-8000-00000000000e"
+ORG = "00000000-0000-4000-8000-00000000000f"
+
+
 PAYLOADS = Path(__file__).parent / "payloads"
 
 
@@ -257,7 +266,7 @@ def test_iso_filters_are_written_as_iso_strings() -> None:
     berlin = timezone(timedelta(hours=1))
     body = w.JobListBody(
         config_types=(JobType.SYNC,),
-        config_id="c",
+        config_id=C,
         created_at_start=IsoDateTime(datetime(2024, 1, 1, 12, tzinfo=berlin)),
     )
 
@@ -630,28 +639,28 @@ def test_bad_enum_type_is_a_validation_error() -> None:
 
 def test_update_body_carries_only_what_was_set() -> None:
     """A patch writes connectionId and the changed fields, nothing else."""
-    body = w.ConnectionUpdate(connection_id="c", name="renamed")
+    body = w.ConnectionUpdate(connection_id=C, name="renamed")
 
-    assert unstructure(body) == {"connectionId": "c", "name": "renamed"}
+    assert unstructure(body) == {"connectionId": C, "name": "renamed"}
 
 
 def test_create_body_always_carries_status() -> None:
     """status is required by the server: written even at its usual value."""
-    body = w.ConnectionCreate(source_id="s", destination_id="d", status=ConnectionStatus.ACTIVE)
+    body = w.ConnectionCreate(source_id=S, destination_id=D, status=ConnectionStatus.ACTIVE)
 
-    assert unstructure(body) == {"sourceId": "s", "destinationId": "d", "status": "active"}
+    assert unstructure(body) == {"sourceId": S, "destinationId": D, "status": "active"}
 
 
 def test_schedule_data_written_in_camel_case() -> None:
     """scheduleType and scheduleData with camelCase inside."""
     body = w.ConnectionUpdate(
-        connection_id="c",
+        connection_id=C,
         schedule_type=ScheduleType.BASIC,
         schedule_data=ScheduleData(basic_schedule=BasicSchedule(time_unit=TimeUnit.HOURS, units=6)),
     )
 
     assert unstructure(body) == {
-        "connectionId": "c",
+        "connectionId": C,
         "scheduleType": "basic",
         "scheduleData": {"basicSchedule": {"timeUnit": "hours", "units": 6}},
     }
@@ -660,37 +669,37 @@ def test_schedule_data_written_in_camel_case() -> None:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        (w.DiscoverSchemaBody(source_id="s"), {"sourceId": "s"}),
+        (w.DiscoverSchemaBody(source_id=S), {"sourceId": S}),
         (
-            w.DiscoverSchemaBody(source_id="s", disable_cache=True),
-            {"sourceId": "s", "disable_cache": True},
+            w.DiscoverSchemaBody(source_id=S, disable_cache=True),
+            {"sourceId": S, "disable_cache": True},
         ),
-        (w.SourceIdBody(actor_id="s"), {"sourceId": "s"}),
-        (w.DestinationIdBody(actor_id="d"), {"destinationId": "d"}),
+        (w.SourceIdBody(actor_id=S), {"sourceId": S}),
+        (w.DestinationIdBody(actor_id=D), {"destinationId": D}),
         (
-            w.DestinationCreate(workspace_id="ws", name="n", definition_id="dd", configuration={}),
+            w.DestinationCreate(workspace_id=W, name="n", definition_id=X, configuration={}),
             {
-                "workspaceId": "ws",
+                "workspaceId": W,
                 "name": "n",
-                "destinationDefinitionId": "dd",
+                "destinationDefinitionId": X,
                 "connectionConfiguration": {},
             },
         ),
-        (w.SourceDefinitionIdBody(definition_id="x"), {"sourceDefinitionId": "x"}),
+        (w.SourceDefinitionIdBody(definition_id=X), {"sourceDefinitionId": X}),
         (
-            w.DestinationDefinitionSpecBody(definition_id="x", workspace_id="ws"),
-            {"destinationDefinitionId": "x", "workspaceId": "ws"},
+            w.DestinationDefinitionSpecBody(definition_id=X, workspace_id=W),
+            {"destinationDefinitionId": X, "workspaceId": W},
         ),
-        (w.ActorListBody(workspace_id="ws"), {"workspaceId": "ws"}),
+        (w.ActorListBody(workspace_id=W), {"workspaceId": W}),
         (
-            w.JobListBody(config_types=(JobType.SYNC,), config_id="c"),
-            {"configTypes": ["sync"], "configId": "c"},
+            w.JobListBody(config_types=(JobType.SYNC,), config_id=C),
+            {"configTypes": ["sync"], "configId": C},
         ),
         (
             w.WorkspacesByOrganization(
-                organization_id="o", pagination=w.Pagination(page_size=10, row_offset=0)
+                organization_id=ORG, pagination=w.Pagination(page_size=10, row_offset=0)
             ),
-            {"organizationId": "o", "pagination": {"pageSize": 10, "rowOffset": 0}},
+            {"organizationId": ORG, "pagination": {"pageSize": 10, "rowOffset": 0}},
         ),
     ],
 )
@@ -702,7 +711,7 @@ def test_bodies_use_the_apis_keys(body: object, expected: dict[str, Any]) -> Non
 def test_configuration_in_a_body_is_the_callers_object() -> None:
     """The configuration sent is the very object given, keys untouched."""
     config = {"snake_case_key": {"nestedKey": [1, 2]}, "password": "s3cret"}
-    body = w.SourceCreate(workspace_id="w", name="n", definition_id="d", configuration=config)
+    body = w.SourceCreate(workspace_id=W, name="n", definition_id=D, configuration=config)
 
     assert unstructure(body)["connectionConfiguration"] is config
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -38,17 +39,29 @@ from ._common import (
 __all__ = ["Progress", "print_summary", "register", "run_batch"]
 
 
+_EXAMPLES = """\
+examples:
+  airbyte-async sync --url http://localhost:8000 --workspace <workspace-id> --max-running 20
+  airbyte-async sync --all --name 'prod-*' --tag nightly --json
+  AIRBYTE_URL=http://localhost:8000 airbyte-async sync --connection <id> --connection <id>
+  airbyte-async sync --all --timeout 3600 --no-cancel
+"""
+
+
 def register(sub: Any) -> None:
     """Add the ``sync`` subcommand."""
     parser = sub.add_parser(
         "sync",
         help="sync many connections at once and wait for them",
-        description=(
+        description=textwrap.fill(
             "Trigger one sync per connection, watch them all with batch polling, and report one "
             "result per connection. Exit status: 0 when every sync succeeded, 1 when any did "
             "not, 2 on a usage or connection error, 130 after Ctrl-C (jobs started are "
-            "cancelled first)."
+            "cancelled first).",
+            width=79,
         ),
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument(

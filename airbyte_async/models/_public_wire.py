@@ -13,6 +13,7 @@ from datetime import datetime
 
 import attrs
 
+from .._checks import uuid_field
 from ._catalog import SelectedField
 from ._common import IsoDateTime, JsonObject
 from ._connections import ConnectionStatus, Tag
@@ -173,15 +174,15 @@ class StreamProperties:
 @attrs.frozen(kw_only=True)
 class JobCreateRequest:
     job_type: str
-    connection_id: str
+    connection_id: str = attrs.field(validator=uuid_field())
 
 
 @attrs.frozen(kw_only=True)
 class ActorCreateRequest:
     name: str
-    workspace_id: str
+    workspace_id: str = attrs.field(validator=uuid_field())
     configuration: JsonObject
-    definition_id: str | None = None
+    definition_id: str | None = attrs.field(default=None, validator=uuid_field(optional=True))
 
 
 @attrs.frozen(kw_only=True)
@@ -218,5 +219,5 @@ class ConnectionPatchRequest:
 
 @attrs.frozen(kw_only=True)
 class ConnectionCreateRequest(ConnectionPatchRequest):
-    source_id: str
-    destination_id: str
+    source_id: str = attrs.field(validator=uuid_field())
+    destination_id: str = attrs.field(validator=uuid_field())

@@ -13,6 +13,7 @@ import enum
 
 import attrs
 
+from .._checks import ids_field, uuid_field, whole
 from ._common import IsoDateTime, JsonObject
 from ._connections import Connection, ConnectionSettings
 from ._definitions import DestinationDefinition, SourceDefinition
@@ -37,7 +38,7 @@ class Pagination:
 
 @attrs.frozen(kw_only=True)
 class WorkspaceIdBody:
-    workspace_id: str
+    workspace_id: str = attrs.field(validator=uuid_field())
 
 
 @attrs.frozen(kw_only=True)
@@ -48,13 +49,13 @@ class SlugBody:
 @attrs.frozen(kw_only=True)
 class WorkspaceCreate:
     name: str
-    organization_id: str | None = None
+    organization_id: str | None = attrs.field(default=None, validator=uuid_field(optional=True))
     email: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class WorkspacesByOrganization:
-    organization_id: str
+    organization_id: str = attrs.field(validator=uuid_field())
     pagination: Pagination | None = None
 
 
@@ -68,7 +69,7 @@ class WorkspaceList:
 
 @attrs.frozen(kw_only=True)
 class DefinitionIdBody:
-    definition_id: str
+    definition_id: str = attrs.field(validator=uuid_field())
 
 
 @attrs.frozen(kw_only=True)
@@ -83,8 +84,8 @@ class DestinationDefinitionIdBody(DefinitionIdBody):
 
 @attrs.frozen(kw_only=True)
 class DefinitionSpecBody:
-    definition_id: str
-    workspace_id: str
+    definition_id: str = attrs.field(validator=uuid_field())
+    workspace_id: str = attrs.field(validator=uuid_field())
 
 
 @attrs.frozen(kw_only=True)
@@ -112,24 +113,24 @@ class DestinationDefinitionList:
 
 @attrs.frozen(kw_only=True)
 class ActorIdBody:
-    actor_id: str
+    actor_id: str = attrs.field(validator=uuid_field("the source or destination id"))
 
 
 @attrs.frozen(kw_only=True)
 class SourceIdBody(ActorIdBody):
-    pass
+    actor_id: str = attrs.field(validator=uuid_field("source_id"))
 
 
 @attrs.frozen(kw_only=True)
 class DestinationIdBody(ActorIdBody):
-    pass
+    actor_id: str = attrs.field(validator=uuid_field("destination_id"))
 
 
 @attrs.frozen(kw_only=True)
 class ActorCreate:
-    workspace_id: str
+    workspace_id: str = attrs.field(validator=uuid_field())
     name: str
-    definition_id: str
+    definition_id: str = attrs.field(validator=uuid_field())
     configuration: JsonObject = attrs.field(repr=False)
 
 
@@ -145,26 +146,26 @@ class DestinationCreate(ActorCreate):
 
 @attrs.frozen(kw_only=True)
 class ActorUpdate:
-    actor_id: str
+    actor_id: str = attrs.field(validator=uuid_field("the source or destination id"))
     name: str
     configuration: JsonObject = attrs.field(repr=False)
 
 
 @attrs.frozen(kw_only=True)
 class SourceUpdate(ActorUpdate):
-    pass
+    actor_id: str = attrs.field(validator=uuid_field("source_id"))
 
 
 @attrs.frozen(kw_only=True)
 class DestinationUpdate(ActorUpdate):
-    pass
+    actor_id: str = attrs.field(validator=uuid_field("destination_id"))
 
 
 @attrs.frozen(kw_only=True)
 class ActorListBody:
     """``sources/list`` and ``destinations/list``; recent servers page by *cursor* (an actor id)."""
 
-    workspace_id: str
+    workspace_id: str = attrs.field(validator=uuid_field())
     cursor: str | None = None
     page_size: int | None = None
 
@@ -185,7 +186,7 @@ class DestinationList:
 
 @attrs.frozen(kw_only=True)
 class DiscoverSchemaBody:
-    source_id: str
+    source_id: str = attrs.field(validator=uuid_field())
     disable_cache: bool = False
 
 
@@ -194,13 +195,13 @@ class DiscoverSchemaBody:
 
 @attrs.frozen(kw_only=True)
 class ConnectionIdBody:
-    connection_id: str
+    connection_id: str = attrs.field(validator=uuid_field())
 
 
 @attrs.frozen(kw_only=True)
 class ConnectionCreate(ConnectionSettings):
-    source_id: str
-    destination_id: str
+    source_id: str = attrs.field(validator=uuid_field())
+    destination_id: str = attrs.field(validator=uuid_field())
     name: str | None = None
 
 
@@ -208,7 +209,7 @@ class ConnectionCreate(ConnectionSettings):
 class ConnectionUpdate(ConnectionSettings):
     """A patch: only what is set is sent."""
 
-    connection_id: str
+    connection_id: str = attrs.field(validator=uuid_field())
     name: str | None = None
 
 
@@ -242,7 +243,7 @@ class OrderMethod(enum.StrEnum):
 
 @attrs.frozen(kw_only=True)
 class JobIdBody:
-    id: int
+    id: int = attrs.field(validator=lambda _, __, value: whole("job_id", value, minimum=0))
 
 
 @attrs.frozen(kw_only=True)
@@ -260,7 +261,7 @@ class JobFilter:
 
 @attrs.frozen(kw_only=True)
 class JobListBody(JobFilter):
-    config_id: str
+    config_id: str = attrs.field(validator=uuid_field("connection_id"))
 
 
 @attrs.frozen(kw_only=True)
@@ -274,4 +275,4 @@ class JobIncludingBody:
 
 @attrs.frozen(kw_only=True)
 class JobListForWorkspacesBody(JobFilter):
-    workspace_ids: tuple[str, ...]
+    workspace_ids: tuple[str, ...] = attrs.field(validator=ids_field("workspace id"))

@@ -582,7 +582,7 @@ class _PublicActors(Actors[A]):
 
     async def list(self, *, workspace_id: str) -> AsyncIterator[A]:
         """Every one in *workspace_id*, over all pages."""
-        query = [(pw.WORKSPACE_IDS, workspace_id)]
+        query = [(pw.WORKSPACE_IDS, uuid_id("workspace_id", workspace_id))]
         async for found in _pages(self._api, self._kind.route, self._listing, query):
             yield self._model(found)
 
@@ -735,7 +735,10 @@ class PublicJobs(Jobs):
         size = min(page_size, MAX_PAGE)
         wanted = None if statuses is None else frozenset(_statuses(statuses) or ())
         query = self._filters(
-            [(pw.WORKSPACE_IDS, w) for w in workspace_ids], job_types, wanted, updated_at_start
+            [(pw.WORKSPACE_IDS, uuid_id("workspace id", w)) for w in workspace_ids],
+            job_types,
+            wanted,
+            updated_at_start,
         )
         if created_at_start is not None:
             query.append((pw.CREATED_AT_START, _instant("created_at_start", created_at_start)))
@@ -788,7 +791,7 @@ class PublicJobs(Jobs):
         *order_by* says otherwise, as on the Config API. The public API counts no total:
         ``total_count`` says whether another page may follow.
         """
-        query = [(pw.CONNECTION_ID, connection_id)]
+        query = [(pw.CONNECTION_ID, uuid_id("connection_id", connection_id))]
         if created_after is not None:
             query.append((pw.CREATED_AT_START, _instant("created_after", created_after)))
         fetched = await self._fetch(
@@ -808,7 +811,7 @@ class PublicJobs(Jobs):
         order_by: str | None = None,
     ) -> JobPage:
         """One page of the jobs of several workspaces (``GET /jobs?workspaceIds=``)."""
-        query = [(pw.WORKSPACE_IDS, w) for w in workspace_ids]
+        query = [(pw.WORKSPACE_IDS, uuid_id("workspace id", w)) for w in workspace_ids]
         fetched = await self._fetch(
             query, job_types, statuses, updated_at_start, page_size, row_offset, order_by
         )
@@ -843,7 +846,7 @@ class PublicJobs(Jobs):
         order_by: str | None = None,
     ) -> AsyncIterator[Job]:
         """Every matching job of *connection_id*, page by page (``GET /jobs?connectionId=``)."""
-        query = [(pw.CONNECTION_ID, connection_id)]
+        query = [(pw.CONNECTION_ID, uuid_id("connection_id", connection_id))]
         if created_after is not None:
             query.append((pw.CREATED_AT_START, _instant("created_after", created_after)))
         return self._every(query, job_types, statuses, updated_after, page_size, order_by)
@@ -859,7 +862,7 @@ class PublicJobs(Jobs):
         order_by: str | None = None,
     ) -> AsyncIterator[Job]:
         """Every matching job of several workspaces, page by page (``GET /jobs?workspaceIds=``)."""
-        query = [(pw.WORKSPACE_IDS, w) for w in workspace_ids]
+        query = [(pw.WORKSPACE_IDS, uuid_id("workspace id", w)) for w in workspace_ids]
         return self._every(query, job_types, statuses, updated_at_start, page_size, order_by)
 
     async def _every(
@@ -982,7 +985,7 @@ class PublicConnections(Connections):
     async def list(self, *, workspace_id: str, catalogs: bool = True) -> AsyncIterator[Connection]:
         """Every connection of *workspace_id* that is not deleted, over all pages; without
         *catalogs*, ``sync_catalog`` is left empty."""
-        query = [(pw.WORKSPACE_IDS, workspace_id)]
+        query = [(pw.WORKSPACE_IDS, uuid_id("workspace_id", workspace_id))]
         async for found in _pages(self._api, "connections", pw.ConnectionsResponse, query):
             yield connection_of(found if catalogs else attrs.evolve(found, configurations=_NONE))
 
