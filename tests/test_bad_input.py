@@ -218,28 +218,6 @@ BAD_ARGUMENTS: dict[str, tuple[Callable[[AirbyteClient], Awaitable[Any]], str]] 
         lambda c: c.connections.update(connection_id=SID, settings={"status": "inactive"}),
         "settings must be a ConnectionSettings",
     ),
-}
-
-
-@pytest.mark.parametrize("api", ["config", "public"])
-@pytest.mark.parametrize("case", sorted(BAD_ARGUMENTS))
-async def test_setup_arguments_of_the_wrong_kind_are_refused_before_sending(
-    airbyte_emulator_factory: Factory, case: str, api: str
-) -> None:
-    """A configuration that is no mapping, a catalog or settings that are plain dicts, a
-    misspelt setting: InvalidArgumentError saying what is wrong, and never a secret's value;
-    the server sees nothing."""
-    emu = await airbyte_emulator_factory(airbyte_version="head")
-    call, says = BAD_ARGUMENTS[case]
-    async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
-        with pytest.raises(InvalidArgumentError, match=says) as caught:
-            await call(client)
-
-    assert "password" not in str(caught.value)
-    assert emu.stats().total_requests == 0
-
-
-BAD_IDS: dict[str, tuple[Callable[[AirbyteClient], Awaitable[Any]], str]] = {
     "a sync of a connection id that is no UUID": (
         lambda c: c.connections.sync(connection_id="conn-1"),
         "connection_id must be a UUID",
@@ -269,19 +247,22 @@ BAD_IDS: dict[str, tuple[Callable[[AirbyteClient], Awaitable[Any]], str]] = {
 
 
 @pytest.mark.parametrize("api", ["config", "public"])
-@pytest.mark.parametrize("case", sorted(BAD_IDS))
-async def test_ids_that_cannot_be_airbytes_are_refused_before_sending(
+@pytest.mark.parametrize("case", sorted(BAD_ARGUMENTS))
+async def test_arguments_of_the_wrong_kind_are_refused_before_sending(
     airbyte_emulator_factory: Factory, case: str, api: str
 ) -> None:
-    """Every Airbyte id is a UUID and every job id a whole number: anything else is an
-    InvalidArgumentError naming the argument, on either API, and the server sees nothing
-    (it would answer 404, 400 or 422 depending on the route and the version)."""
+    """A configuration that is no mapping, a catalog or settings that are plain dicts, a
+    misspelt setting, an id that cannot be Airbyte's (every Airbyte id is a UUID and every job
+    id a whole number; the server would answer 404, 400 or 422 depending on the route and the
+    version): InvalidArgumentError saying what is wrong, and never a secret's value; the
+    server sees nothing."""
     emu = await airbyte_emulator_factory(airbyte_version="head")
-    call, says = BAD_IDS[case]
+    call, says = BAD_ARGUMENTS[case]
     async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
-        with pytest.raises(InvalidArgumentError, match=says):
+        with pytest.raises(InvalidArgumentError, match=says) as caught:
             await call(client)
 
+    assert "password" not in str(caught.value)
     assert emu.stats().total_requests == 0
 
 
