@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
@@ -32,10 +33,18 @@ def whole(name: str, value: object, *, minimum: int) -> int:
     return value
 
 
+#: The form Airbyte writes ids in; others that :class:`uuid.UUID` reads are checked by it.
+_CANONICAL_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+
+
 def is_uuid(value: object) -> TypeGuard[str]:
     """True when *value* is a string in the form of a UUID, as every Airbyte id is."""
     if not isinstance(value, str):
         return False
+    if _CANONICAL_UUID.fullmatch(value):
+        return True
     try:
         uuid.UUID(value)
     except ValueError:

@@ -366,9 +366,24 @@ def _defer(model: Any, key: str) -> Callable[[Any, Any], Any]:
             return None
         if value.__class__ is not json_type:
             raise _WireTypeError(expected, value)
-        return Deferred(value, partial(_read_deferred, model, _ROUTE.get(), key))
+        return Deferred(value, _deferred_reader(model, _ROUTE.get(), key))
 
     return defer
+
+
+#: One reader per part and route, shared by the Deferreds that read it (a poll makes
+#: thousands): (model, route, key) -> reader. Routes can hold ids: emptied when full.
+_READERS: dict[tuple[Any, str, str], Callable[[Any], Any]] = {}
+_READERS_KEPT = 256
+
+
+def _deferred_reader(model: Any, route: str, key: str) -> Callable[[Any], Any]:
+    reader = _READERS.get((model, route, key))
+    if reader is None:
+        if len(_READERS) >= _READERS_KEPT:
+            _READERS.clear()
+        reader = _READERS[model, route, key] = partial(_read_deferred, model, route, key)
+    return reader
 
 
 def _read_deferred(model: type[T], route: str, key: str, raw: Any) -> T:
@@ -456,7 +471,7 @@ def _envelope(
 _JOB_STATUSES: dict[Any, JobStatus] = JobStatus._value2member_map_  # type: ignore[assignment]
 _JOB_TYPES: dict[Any, JobType] = JobType._value2member_map_  # type: ignore[assignment]
 _ATTEMPT_STATUSES: dict[Any, AttemptStatus] = AttemptStatus._value2member_map_  # type: ignore[assignment]
-_STATS_KEYS = tuple((a.name, wire_name(AttemptStats, a.name)) for a in attrs.fields(AttemptStats))
+_STATS_NAMES = {wire_name(AttemptStats, a.name): a.name for a in attrs.fields(AttemptStats)}
 
 
 class _Unusual(Exception):
@@ -481,9 +496,9 @@ def _fast_stats(value: Any) -> AttemptStats | None:
     if value.__class__ is not dict:
         raise _Unusual
     counts = {}
-    for name, key in _STATS_KEYS:
-        count = value.get(key)
-        if count is not None:
+    for key, count in value.items():
+        name = _STATS_NAMES.get(key)
+        if name is not None and count is not None:
             if count.__class__ is not int:
                 raise _Unusual
             counts[name] = count
@@ -493,7 +508,7 @@ def _fast_stats(value: Any) -> AttemptStats | None:
 def _fast_deferred(value: Any, model: Any, key: str, route: str) -> Any:
     if value.__class__ is not list:
         raise _Unusual
-    return Deferred(value, partial(_read_deferred, model, route, key))
+    return Deferred(value, _deferred_reader(model, route, key))
 
 
 def _fast_attempt(value: Any, route: str) -> Attempt:

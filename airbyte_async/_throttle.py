@@ -62,11 +62,15 @@ class ServerClock:
     """
 
     offset: float = 0.0
+    #: Whether an answer carried a ``Date`` this clock could read.
     observed: bool = False
+    #: Whether the server has answered at all (a proxy may drop ``Date``): it was reached.
+    answered: bool = False
     _last: str | None = attrs.field(init=False, default=None, repr=False)
 
     def observe(self, date_header: str | None) -> None:
         """Update the estimate from one answer's ``Date`` header (cheap when unchanged)."""
+        self.answered = True
         if date_header is None or date_header == self._last:
             return
         self._last = date_header

@@ -683,7 +683,7 @@ class Orchestrator:
                 return await resolve_targets(self.client, connections)
             except AirbyteError as e:
                 never_reached = (
-                    isinstance(e, ConnectError) and not self.client.server_clock.observed
+                    isinstance(e, ConnectError) and not self.client.server_clock.answered
                 )
                 # A listing slower than the client's timeout is no outage: waiting on would
                 # only ask for it again and again (the call's own retries did).

@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import aiohttp.web
 import anyio
 import attrs
 import pytest
 
 from airbyte_async.testing import Emulator
+from airbyte_async.testing._app import Http
 
 __all__ = ["Answer", "call", "http", "jobs_created", "only_actor", "sync", "wait_terminal"]
 
@@ -100,3 +102,13 @@ async def only_actor(http: aiohttp.ClientSession, emu: Emulator, kind: str) -> d
     actors: list[dict[str, Any]] = listed.json[f"{kind}s"]
     assert len(actors) == 1
     return actors[0]
+
+
+def drop_date_headers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Emulators started from now on answer without a Date header, as behind a proxy that
+    drops it."""
+
+    async def no_date(self: Http, request: aiohttp.web.Request, response: Any) -> None:
+        response.headers.popall("Date", None)
+
+    monkeypatch.setattr(Http, "_stamp_date", no_date)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from airbyte_async import (
     RetryBudget,
     RetryPolicy,
 )
+from airbyte_async._checks import is_uuid
 from airbyte_async.errors import InvalidArgumentError, ResponseValidationError
 from airbyte_async.testing import Emulator, pytest_plugin
 
@@ -342,3 +344,31 @@ async def test_a_token_answer_without_a_usable_token_is_a_response_validation_er
     async with AirbyteClient(url, auth=ClientCredentials("id", "secret"), env={}) as client:
         with pytest.raises(ResponseValidationError, match="access_token"):
             await client.health()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "670af3de-c1ba-4f18-8b20-be5cf31d787b",
+        "670AF3DE-C1BA-4F18-8B20-BE5CF31D787B",
+        "{670af3de-c1ba-4f18-8b20-be5cf31d787b}",
+        "urn:uuid:670af3de-c1ba-4f18-8b20-be5cf31d787b",
+        "670af3dec1ba4f188b20be5cf31d787b",
+        "670af3de-c1ba-4f18-8b20-be5cf31d787",
+        "670af3de-c1ba-4f18-8b20-be5cf31d787bb",
+        "670af3de-c1ba-4f18-8b20-be5cf31d787g",
+        "670af3de-c1ba-4f18-8b20-be5cf31d787b\n",
+        "670af3dec-1ba-4f18-8b20-be5cf31d787b",
+        "",
+    ],
+)
+def test_an_id_is_taken_in_the_forms_python_reads_as_a_uuid_and_no_other(text: str) -> None:
+    """The quick check of the usual form neither narrows nor widens what uuid.UUID reads."""
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        readable = False
+    else:
+        readable = True
+
+    assert is_uuid(text) is readable

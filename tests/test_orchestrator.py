@@ -9,6 +9,7 @@ from typing import Any
 
 import anyio
 import pytest
+from emulator_support import drop_date_headers
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async._watch import JobWatcher
@@ -302,6 +303,26 @@ async def test_a_server_never_reached_fails_the_batch_at_once() -> None:
     async with AirbyteClient(f"http://127.0.0.1:{port}", auth=NoAuth(), env={}) as client:
         with anyio.fail_after(30), pytest.raises(ConnectError):
             await _orchestrator(client).run(Selection(all_workspaces=True))
+
+
+async def test_a_server_that_sends_no_date_is_still_waited_for_once_it_answered(
+    start: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Answers without a Date header (a proxy may drop it) still prove the server was reached:
+    a restart just as the batch starts is waited out, not taken for a wrong address."""
+    drop_date_headers(monkeypatch)
+    emu, client = await start(connections=3)
+    assert [w async for w in client.workspaces.list()]
+    assert not client.server_clock.observed
+
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(lambda: emu.restart(downtime=1.5))
+            await anyio.sleep(0.2)
+            results = await _orchestrator(client).run(Selection(all_workspaces=True))
+
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 3
+    assert emu.stats().restarts == 1
 
 
 async def test_a_failed_look_up_of_given_ids_raises_the_error_itself(start: Start) -> None:

@@ -137,3 +137,16 @@ def test_the_fast_reader_agrees_or_steps_aside(name: str, examples: int) -> None
             _same(fast, slow)
 
     check()
+
+
+def test_a_part_read_later_names_its_route_however_many_routes_were_read() -> None:
+    """Readers are shared per route, and a client reading routes with ids keeps few of them."""
+    broken = copy.deepcopy(FULL)
+    broken["job"]["enabledStreams"] = [{"name": 5}]
+    for n in range(3 * _serde._READERS_KEPT):
+        job = structure(broken, Job, route=f"jobs/{n}")
+    assert len(_serde._READERS) <= _serde._READERS_KEPT
+
+    with pytest.raises(ResponseValidationError) as caught:
+        _ = job.enabled_streams
+    assert caught.value.route == f"jobs/{3 * _serde._READERS_KEPT - 1}"

@@ -288,7 +288,7 @@ async def trigger_exactly_once(
                 if isinstance(e, RequestTimeoutError):
                     waited = time.monotonic() - sent
                     resend_after = min(began + settle_patience, sent + max(_HOLD, 2 * waited))
-            elif clock.observed and time.monotonic() - began < settle_patience:
+            elif clock.answered and time.monotonic() - began < settle_patience:
                 # It never reached a server that has answered before: away (a restart), and
                 # this attempt did nothing. (A server never reached may be a wrong address.)
                 round_ -= 1
