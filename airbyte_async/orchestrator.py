@@ -174,6 +174,7 @@ class SyncResult:
             "connection_name": self.connection_name,
             "job_id": self.job_id,
             "outcome": self.outcome.value,
+            "ok": self.ok,
             "status": self.status.value if self.status is not None else None,
             "records_synced": self.records_synced,
             "bytes_synced": self.bytes_synced,

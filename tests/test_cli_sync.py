@@ -70,6 +70,7 @@ def test_sync_json_prints_one_object_per_connection_and_nothing_else(emulator: s
     for r in results:
         assert {"connection_id", "job_id", "outcome", "records_synced", "bytes_synced"} <= set(r)
         assert r["outcome"] == "succeeded"
+        assert r["ok"] is True
         assert r["duration_s"] is not None
 
 

@@ -29,6 +29,7 @@ from airbyte_async.orchestrator import (
     Outcome,
     Selection,
     SyncEvent,
+    SyncResult,
     SyncTarget,
     resolve_targets,
 )
@@ -1119,3 +1120,11 @@ async def test_a_commit_lag_learned_by_one_batch_is_kept_for_the_next(
     assert all(r.ok for r in first + second)
     assert warned
     assert not [r for r in caplog.records if "ended unseen" in r.getMessage()]
+
+
+@pytest.mark.parametrize("outcome", list(Outcome))
+def test_a_results_json_says_whether_it_succeeded(outcome: Outcome) -> None:
+    """``ok`` in the JSON (the CLI's --json lines) is the result's ``ok``: succeeded only."""
+    result = SyncResult("00000000-0000-4000-8000-000000000000", outcome)
+
+    assert result.to_json()["ok"] is (outcome is Outcome.SUCCEEDED)
