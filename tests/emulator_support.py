@@ -14,7 +14,16 @@ import pytest
 from airbyte_async.testing import Emulator
 from airbyte_async.testing._app import Http
 
-__all__ = ["Answer", "call", "http", "jobs_created", "only_actor", "sync", "wait_terminal"]
+__all__ = [
+    "Answer",
+    "call",
+    "drop_date_headers",
+    "http",
+    "jobs_created",
+    "only_actor",
+    "sync",
+    "wait_terminal",
+]
 
 
 @attrs.frozen
