@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import itertools
 import logging
 import math
 import random
@@ -76,11 +77,15 @@ class JobWatcher:
     Each poll asks for what changed since the previous poll began, by the server's clock, less
     *overlap* seconds, and never from later than the newest update returned so far. A job whose
     snapshot is older than that window (a trigger answer read late, a job adopted from a
-    listing) may have ended before the window began: it is a *suspect*. At most every
-    *suspect_interval* seconds, a second listing asks for the jobs created since the oldest
-    suspect could have been, that changed since its snapshot: suspects are still seen to end,
-    and the main window never reaches back for them (a trigger's answer comes a round trip
-    after its job began, so nearly every job would pull every window back that far).
+    listing) may have ended before the window began. The listings of the last *remember*
+    seconds are remembered (their windows and the ids of the ends they showed of jobs not
+    watched then): a job that may have ended only since the oldest of them began, and whose
+    end none of them showed, ends in the next listing's window. Any other is a *suspect*. At
+    most every *suspect_interval* seconds, a second listing asks for the jobs created since
+    the oldest suspect could have been, that changed since its snapshot: suspects are still
+    seen to end, and the main window never reaches back for them (a trigger's answer comes a
+    round trip after its job began, so nearly every job would pull every window back that
+    far, and without the memory nearly every job would be a suspect).
     Unless *all_statuses*, both ask for final jobs only: watches then learn nothing of
     ``running``, and each poll carries half as much.
 
@@ -117,6 +122,7 @@ class JobWatcher:
     completions_per_poll: float = 16.0
     overlap: float = 0.1
     suspect_interval: float = 1.0
+    remember: float = 10.0
     recheck_min: float = 10.0
     recheck_after: float = 60.0
     recheck_interval: float = 10.0
@@ -147,6 +153,13 @@ class JobWatcher:
     _suspect_updated: float = attrs.field(init=False, default=math.inf)
     _suspect_created: float = attrs.field(init=False, default=math.inf)
     _suspects_looked_at: float = attrs.field(init=False, default=-math.inf)
+    #: The main listings of the last *remember* seconds, oldest first: when each was read
+    #: (monotonic) and where its window began (server clock). Their windows follow on.
+    _listings: collections.deque[tuple[float, float]] = attrs.field(
+        init=False, factory=collections.deque
+    )
+    #: The ends those listings showed of jobs not watched then: job id -> when read.
+    _unwatched_ends: dict[int, float] = attrs.field(init=False, factory=dict)
     _rechecked_at: float = attrs.field(init=False, default=-math.inf)
     #: When the last probe for a commit lag began (monotonic), and the wait before the next.
     _probed_at: float = attrs.field(init=False, default=-math.inf)
@@ -190,7 +203,9 @@ class JobWatcher:
             self._since = stamp
             self._probed_at, self._probe_every = time.monotonic(), self.probe_min
         watch.window = self._since
-        if stamp < self._since:
+        if stamp < self._since and (
+            not self._listings or stamp < self._listings[0][1] or job.id in self._unwatched_ends
+        ):
             self._suspect_updated = min(self._suspect_updated, stamp)
             self._suspect_created = min(self._suspect_created, created - self.overlap)
         self._wake.set()
@@ -286,7 +301,9 @@ class JobWatcher:
 
     async def _poll_batch(self) -> None:
         assert self._since is not None, "the first watch sets the window"
-        changed = await self._changed(since=self._since)
+        since = self._since
+        changed = await self._changed(since=since)
+        self._remember(since)
         newest = self._take(changed)
         # Stamps are whole seconds: the newest one read proves the server's clock had reached it,
         # not passed the next second. A job that moved while we paged is after `started`.
@@ -407,15 +424,42 @@ class JobWatcher:
         )
 
     def _take(self, changed: JobChanges) -> float:
-        """Apply what a listing says of the watched jobs; the newest stamp it holds."""
+        """
+        Apply what a listing says of the watched jobs, and remember the ends it shows of
+        others; the newest stamp it holds.
+        """
         newest = 0.0
         self.entries_read += len(changed.changes)
+        now = time.monotonic()
+        unwatched = self._unwatched_ends
         for change in changed.changes:
             newest = max(newest, change.updated_at)
             watch = self._watches.get(change.id)
-            if watch is not None and change.status != watch.job.status:
-                self._apply(watch, change.job())
+            if watch is not None:
+                if change.status != watch.job.status:
+                    self._apply(watch, change.job())
+            elif change.status.is_terminal:
+                # Re-inserted: the dict stays in the order the ends were read.
+                unwatched.pop(change.id, None)
+                unwatched[change.id] = now
         return newest
+
+    def _remember(self, since: float) -> None:
+        """
+        Remember a main listing whose window began at *since*, before its ends are taken (so
+        that a listing is forgotten no later than the ends it showed); forget the old ones.
+        """
+        now = time.monotonic()
+        listings, unwatched = self._listings, self._unwatched_ends
+        listings.append((now, since))
+        cutoff = now - self.remember
+        while listings and listings[0][0] < cutoff:
+            listings.popleft()
+        stale = [
+            job_id for job_id, _ in itertools.takewhile(lambda e: e[1] < cutoff, unwatched.items())
+        ]
+        for job_id in stale:
+            del unwatched[job_id]
 
     async def _poll_each(self) -> None:
         watches = list(self._watches.values())

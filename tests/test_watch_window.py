@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections.abc import AsyncIterator
 
@@ -126,3 +127,86 @@ async def test_the_server_time_is_unknown_until_an_answer_tells_it() -> None:
         now = backend.server_now()
         assert now is not None
         assert now <= time.time()
+
+
+async def test_a_late_job_that_may_have_ended_only_within_the_remembered_listings_is_no_suspect(
+    watcher: JobWatcher,
+) -> None:
+    """A job registered after the window moved on, which may have ended only since the
+    oldest listing remembered began, and whose end no listing showed, ends in the next
+    listing's window: it is not looked for."""
+    watcher.watch(_running(1), None, live_at=_STAMP.timestamp() + 5)
+    await watcher.poll()
+    assert watcher._since is not None and watcher._since > _STAMP.timestamp() + 6
+
+    watcher.watch(_running(2), None, live_at=_STAMP.timestamp() + 5.5)
+
+    assert watcher._suspect_updated == math.inf
+
+
+async def test_a_late_job_that_may_have_ended_before_the_remembered_listings_is_a_suspect(
+    watcher: JobWatcher,
+) -> None:
+    """A job registered late that may have ended before the oldest remembered listing's
+    window began is a suspect."""
+    watcher.watch(_running(1), None, live_at=_STAMP.timestamp() + 5)
+    await watcher.poll()
+
+    watcher.watch(_running(2), None, live_at=_STAMP.timestamp() + 4)
+
+    assert watcher._suspect_updated == pytest.approx(_STAMP.timestamp() + 3.9)
+
+
+@pytest.mark.parametrize(("remember", "suspect"), [(0.0, True), (10.0, False)])
+async def test_listings_older_than_remember_are_forgotten(remember: float, suspect: bool) -> None:
+    """Once the listings that held a late job's possible end are forgotten (*remember*
+    seconds after they were read), the job is a suspect again; until then it is not."""
+    clock = ManualClock()
+    async with (
+        Emulator(connections=1, clock=clock) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api="config") as client,
+    ):
+        await client.health()
+        watcher = JobWatcher(ConfigBackend(client.connections, client.jobs), remember=remember)
+        began = clock.now
+        watcher.watch(_running(1), None, live_at=began)
+        await watcher.poll()
+        clock.advance(5)
+        for _ in range(3):  # the first answer after the advance moves the client's clock
+            await watcher.poll()
+        assert watcher._listings[-1][1] > began + 3
+
+        watcher.watch(_running(2), None, live_at=began + 1)
+
+        assert (watcher._suspect_updated < math.inf) is suspect
+
+
+async def test_a_late_job_whose_end_a_remembered_listing_showed_is_a_suspect_and_ends() -> None:
+    """A job whose end a listing showed before the job was watched (its trigger's answer came
+    late) is a suspect, though the listings since it may have ended are remembered, and the
+    suspects' listing reports it as it ended."""
+    clock = ManualClock()
+    async with (
+        Emulator(connections=2, trigger_latency=0, clock=clock) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api="config") as client,
+    ):
+        backend = ConfigBackend(client.connections, client.jobs)
+        quick, busy = emu.connection_ids
+        emu.set_sync_plan(quick, duration=0.5)
+        emu.set_sync_plan(busy, duration=600)
+        await client.health()
+        sent = backend.server_now()
+        assert sent is not None
+        early = await backend.trigger(connection_id=quick)
+        watcher = JobWatcher(backend, suspect_interval=0)
+        watcher.watch(await backend.trigger(connection_id=busy), None, live_at=sent)
+        clock.advance(2)
+        await watcher.poll()
+        assert early.id in watcher._unwatched_ends
+
+        watch = watcher.watch(early, None, live_at=sent)
+        assert watcher._suspect_updated < math.inf
+        await watcher.poll()
+
+        assert watch.done.is_set()
+        assert watch.job.status is JobStatus.SUCCEEDED
