@@ -502,10 +502,13 @@ class Orchestrator:
     (:class:`~airbyte_async._backend.SyncBackend`): the client's Config API unless given.
 
     *on_event*, when given, is called synchronously for every :class:`SyncEvent`; without it,
-    polls ask for final jobs only. With *progress_interval*, the running syncs' live counters
-    are read from ``connections/sync_progress`` (where the server has it), every running
-    connection once per interval, four at a time, and reported as ``progress`` events: one
-    request per running sync per interval, so keep it for small batches or long intervals.
+    polls ask for final jobs only. An exception it raises (or a signal handler raises while a
+    task of the batch runs) stops the batch as a cancellation does, every result not final
+    being ``error``, and then reaches the caller as itself. With *progress_interval*, the
+    running syncs' live counters are read from ``connections/sync_progress`` (where the server
+    has it), every running connection once per interval, four at a time, and reported as
+    ``progress`` events: one request per running sync per interval, so keep it for small
+    batches or long intervals.
     With *log_tail*, a failed sync's result carries the last *log_tail* lines of its log (one
     ``jobs/get`` with logs per failure).
 
@@ -659,9 +662,11 @@ class Orchestrator:
                     if not batch._finished:
                         tg.cancel_scope.cancel()
         except BaseExceptionGroup as group:
-            # The task group wraps what the caller's block raised: hand it back as it was.
-            if len(group.exceptions) == 1:
-                raise group.exceptions[0] from None
+            # The task groups wrap what the caller's block or a task of the batch raised: hand
+            # it back as it was.
+            failure = _sole(group)
+            if failure is not group:
+                raise failure from None
             raise
 
     async def _resolve(
@@ -752,6 +757,13 @@ class Orchestrator:
                 batch._ordered()
         except anyio.get_cancelled_exc_class():
             await self._abandon(batch, pending, Outcome.CANCELLED, "the batch was cancelled")
+            raise
+        except BaseException as e:
+            # One of the batch's tasks raised: a callback, or what a signal handler raised in
+            # whichever task ran then (Airflow's execution_timeout does).
+            failure = _sole(e)
+            why = f"the batch stopped on {type(failure).__name__}: {failure}"
+            await self._abandon(batch, pending, Outcome.ERROR, why)
             raise
         finally:
             batch._finished = True
@@ -1140,6 +1152,13 @@ class Orchestrator:
                 on_event(SyncEvent(EventKind.STATUS_CHANGED, target, job=watch.job))
 
         return on_change
+
+
+def _sole(exc: BaseException) -> BaseException:
+    """*exc*, or the one exception the exception groups nested in it hold."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return exc
 
 
 def _gave_up(

@@ -167,14 +167,17 @@ import signal, sys
 sys.path.insert(0, sys.argv[2])
 from orchestrator_task import sync_connections
 
-def timeout(*_):  # as Airflow's execution_timeout does: an exception in the main thread
-    raise TimeoutError("execution_timeout")
+class AirflowTaskTimeout(BaseException):  # as Airflow 2 has it: not an Exception
+    pass
+
+def timeout(*_):  # as execution_timeout does: raised in whatever the main thread runs
+    raise AirflowTaskTimeout("execution_timeout")
 
 signal.signal(signal.SIGALRM, timeout)
-signal.setitimer(signal.ITIMER_REAL, 1.5)
+signal.setitimer(signal.ITIMER_REAL, float(sys.argv[3]))
 try:
-    sync_connections(sys.argv[3:], url=sys.argv[1], env={})
-except TimeoutError:
+    sync_connections(sys.argv[4:], url=sys.argv[1], env={})
+except AirflowTaskTimeout:
     print("timed out")
 """
 
@@ -184,7 +187,7 @@ async def test_the_orchestrator_task_cancels_its_jobs_when_the_task_times_out() 
     """orchestrator_task.py stopped by an exception its worker raises mid-wait (Airflow's
     execution_timeout): the jobs it started are cancelled in Airbyte before it returns."""
     async with Emulator(connections=2, sync_duration=(60, 60)) as emu:
-        command = [sys.executable, "-c", _TIMED_OUT_TASK, emu.url, str(EXAMPLES)]
+        command = [sys.executable, "-c", _TIMED_OUT_TASK, emu.url, str(EXAMPLES), "1.5"]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         done = await anyio.run_process([*command, *emu.connection_ids], env=env, check=False)
         stats = emu.stats()

@@ -1128,3 +1128,35 @@ def test_a_results_json_says_whether_it_succeeded(outcome: Outcome) -> None:
     result = SyncResult("00000000-0000-4000-8000-000000000000", outcome)
 
     assert result.to_json()["ok"] is (outcome is Outcome.SUCCEEDED)
+
+
+@pytest.mark.parametrize(
+    "kind", [EventKind.TRIGGERED, EventKind.STATUS_CHANGED, EventKind.PROGRESS]
+)
+async def test_an_error_raised_in_a_task_of_the_batch_cancels_its_jobs_and_comes_out_as_itself(
+    start: Start, kind: EventKind
+) -> None:
+    """An exception raised in one of the batch's own tasks (here an on_event callback, called
+    by a worker, the watcher or the progress reader; or an exception a signal handler raises,
+    as Airflow's execution_timeout does, in whatever task runs then) reaches the caller as
+    itself, once the jobs the batch started are cancelled."""
+    emu, client = await start(connections=3)
+    short, *long = emu.connection_ids
+    emu.set_sync_plan(short, duration=0.3)
+    for cid in long:
+        emu.set_sync_plan(cid, duration=30)
+    triggered, raised = 0, False
+
+    def on_event(event: SyncEvent) -> None:
+        nonlocal triggered, raised
+        triggered += event.kind is EventKind.TRIGGERED
+        if event.kind is kind and triggered == 3 and not raised:
+            raised = True
+            raise RuntimeError("boom")
+
+    orchestrator = _orchestrator(client, on_event=on_event, progress_interval=0.05)
+    with pytest.raises(RuntimeError, match="boom"):
+        await orchestrator.run(emu.connection_ids)
+
+    assert [_first_job_status(emu, cid) for cid in long] == ["cancelled", "cancelled"]
+    assert {orchestrator.results[cid].outcome for cid in long} == {Outcome.ERROR}
