@@ -9,6 +9,7 @@ one JSON line with what it measured of itself (wall seconds, CPU seconds, peak R
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import resource
 import subprocess
@@ -61,9 +62,16 @@ def emulator_stats(url: str) -> dict[str, Any]:
 
 
 class Measured:
-    """Wall time, CPU time and peak RSS of the current process around a block."""
+    """
+    Wall time, CPU time and peak RSS of the current process around a block; of the CPU time,
+    the system's share and the cyclic garbage collector's (timed by :data:`gc.callbacks`).
+    """
 
     def __enter__(self) -> Measured:
+        self.gc = 0.0
+        self._gc_began = 0.0
+        gc.callbacks.append(self._on_gc)
+        self._sys = resource.getrusage(resource.RUSAGE_SELF).ru_stime
         self._wall = time.perf_counter()
         self._cpu = time.process_time()
         return self
@@ -71,12 +79,27 @@ class Measured:
     def __exit__(self, *exc: object) -> None:
         self.wall = time.perf_counter() - self._wall
         self.cpu = time.process_time() - self._cpu
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        gc.callbacks.remove(self._on_gc)
+        self.sys = usage.ru_stime - self._sys
         # Linux reports kilobytes.
-        self.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.peak_rss_mb = usage.ru_maxrss / 1024
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_began = time.process_time()
+        else:
+            self.gc += time.process_time() - self._gc_began
 
     def as_dict(self) -> dict[str, float]:
         """The figures as a JSON-ready dict."""
-        return {"wall": self.wall, "cpu": self.cpu, "peak_rss_mb": self.peak_rss_mb}
+        return {
+            "wall": self.wall,
+            "cpu": self.cpu,
+            "sys": self.sys,
+            "gc": self.gc,
+            "peak_rss_mb": self.peak_rss_mb,
+        }
 
 
 def measure() -> Measured:

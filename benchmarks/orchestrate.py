@@ -16,12 +16,15 @@ Columns: wall time and its ratio to the ideal schedule (every freed slot refille
 computed from the emulator's durations); "to 1st sync", from the contender's start to the
 first job (listing the connections); "1st wave", from the first job to the job that fills the
 last slot (how long a healthy server is left part idle); "schedule/ideal", the span from the
-first job's creation to the last job's end against the ideal; client CPU seconds and per job;
-"loop turns", the passes of the contender's event loop (on a virtual machine each costs CPU
-of its own: the header gives what an empty one costs there); peak RSS; HTTP requests the
-emulator saw per job; "refill", the mean time between a job's end and the start of the job
-taking its slot; then duplicated, missed and failed syncs, and the triggers the emulator's
-load model turned away with 503 ("rejected"), summed over the runs.
+first job's creation to the last job's end against the ideal; client CPU seconds and per job,
+and of those seconds the cyclic garbage collector's and the system's; "loop turns", the
+passes of the contender's event loop (on a virtual machine each costs CPU of its own: the
+header gives what an empty one costs there); peak RSS; HTTP requests the emulator saw per
+job; "refill", the mean time between a job's end and the start of the job taking its slot;
+then duplicated, missed and failed syncs, and the triggers the emulator's load model turned
+away with 503 ("rejected"), summed over the runs. Below the table, the orchestrator's CPU,
+wall and peak RSS over each raw client's in the same run, and its CPU over theirs outside
+the collector.
 
     python benchmarks/orchestrate.py --runs 3 --trigger-latency 0.2
     python benchmarks/orchestrate.py --runs 3 --trigger-latency 1
@@ -284,6 +287,8 @@ COLUMNS = [
     ("schedule/ideal", "schedule_ideal"),
     ("cpu s", "cpu"),
     ("cpu ms/job", "cpu_ms_job"),
+    ("of it gc s", "gc"),
+    ("of it sys s", "sys"),
     ("loop turns", "turns"),
     ("rss MB", "rss"),
     ("req/job", "req_job"),
@@ -327,6 +332,8 @@ def one_run(args: argparse.Namespace, role: str) -> dict[str, Any]:
         "schedule_ideal": (max(t[1] for t in times) - first) / ideal,
         "cpu": mine["cpu"],
         "cpu_ms_job": 1000 * mine["cpu"] / n,
+        "gc": mine["gc"],
+        "sys": mine["sys"],
         "turns": mine["turns"],
         "rss": mine["peak_rss_mb"],
         "req_job": stats["total_requests"] / n,
@@ -441,6 +448,8 @@ def main() -> None:
         for what, key in (("CPU", "cpu"), ("wall", "wall"), ("peak RSS", "rss")):
             ratio = spread([o[key] / b[key] for b, o in pairs])
             print(f"orchestrator / {raw} {what}, same run: {ratio}")
+        outside = spread([(o["cpu"] - o["gc"]) / (b["cpu"] - b["gc"]) for b, o in pairs])
+        print(f"orchestrator / {raw} CPU outside the garbage collector, same run: {outside}")
     if args.limits and "orchestrator" in runs:
         last = runs["orchestrator"][-1]
         print("\ntrigger limit over time (last run)")
