@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import gc
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 
-HARNESS = Path(__file__).resolve().parents[1] / "benchmarks" / "_harness.py"
+from script_support import load_benchmark
 
 
 def _harness() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("benchmark_harness", HARNESS)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("_harness")
 
 
 def test_collections_inside_the_block_count_towards_its_gc_time() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
 import inspect
 import os
 import re
@@ -19,6 +18,7 @@ import anyio
 import anyio.to_thread
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from script_support import load_script
 
 from airbyte_async import AirbyteClient, BasicAuth
 from airbyte_async.models import EnsureAction, JobStatus
@@ -34,11 +34,7 @@ EXAMPLES = ROOT / "examples"
 
 def example(name: str) -> ModuleType:
     """Import ``examples/<name>.py`` as a module."""
-    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(EXAMPLES / f"{name}.py", f"example_{name}")
 
 
 @pytest.fixture

@@ -10,16 +10,14 @@ after them check what only the public API shows: how it polls, and exactly-once 
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import aiohttp
 import pytest
 import stamina
+from script_support import load_benchmark
 from test_orchestrator import (  # noqa: F401  (collected again with this module's fixture)
     Start,
     _orchestrator,
@@ -54,17 +52,6 @@ from airbyte_async.testing import Emulator, Fault, ManualClock
 from airbyte_async.testing.pytest_plugin import TEST_CANCEL_LATENCY, TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
-
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
-
-def _benchmark(name: str) -> ModuleType:
-    """Import ``benchmarks/<name>.py`` (which finds its helpers beside it)."""
-    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", BENCHMARKS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
@@ -143,7 +130,7 @@ async def test_the_chaos_run_holds_on_the_public_api() -> None:
     """``benchmarks/chaos.py --api public`` at a small scale: under every fault kind (token
     expiry and restarts included) each connection gets one job and each outcome is its job's
     real status."""
-    chaos = _benchmark("chaos")
+    chaos = load_benchmark("chaos")
     # As the script runs: retries and reconcile rounds wait, so restarts are waited out.
     with stamina.set_testing(False):
         assert await chaos.chaos(60, 1, 30, "public")
