@@ -275,7 +275,9 @@ class ClientCredentials:
         try:
             answer = await fetch_token(body, self.token_url)
             token = self._read(answer)
-        except Exception as e:
+        # The server's failures only: what else interrupts a mint (a signal handler's
+        # exception) is the interrupted task's alone, and its waiters mint again.
+        except AirbyteError as e:
             self._failure = _refusal(e) if _refused(e) else e
             if self._failure is e:
                 raise

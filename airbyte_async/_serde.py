@@ -37,6 +37,7 @@ from cattrs.errors import (
     ClassValidationError,
     IterableValidationError,
     IterableValidationNote,
+    StructureHandlerNotFoundError,
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
@@ -148,6 +149,44 @@ def _json_type(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+#: What reading data that does not fit raises, directly or gathered in cattrs' groups.
+#: Anything else came from elsewhere while a read ran, such as a signal handler (a SIGALRM
+#: timeout that raises TimeoutError, as timeout decorators do): it must reach the caller as
+#: itself, not as a ResponseValidationError, nor be swallowed by a fast path that gives up.
+_DATA_ERRORS = (
+    LookupError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    ArithmeticError,
+    StructureHandlerNotFoundError,
+)
+
+
+def _foreign(exc: BaseException) -> BaseException | None:
+    """The exception in *exc* (itself, or one gathered in a group) not of _DATA_ERRORS."""
+    if isinstance(exc, BaseExceptionGroup):
+        return next(filter(None, map(_foreign, exc.exceptions)), None)
+    return None if isinstance(exc, _DATA_ERRORS) else exc
+
+
+def _raise_foreign(exc: BaseException) -> None:
+    """Raise the foreign exception in *exc*, if any, without the notes cattrs added to it."""
+    found = _foreign(exc)
+    if found is None:
+        return
+    notes = getattr(found, "__notes__", None)
+    if notes is not None:
+        kept = [
+            n for n in notes if not isinstance(n, AttributeValidationNote | IterableValidationNote)
+        ]
+        if kept:
+            found.__notes__ = kept
+        else:
+            del found.__notes__
+    raise found
+
+
 def _note_of(exc: BaseException, kind: type[str]) -> Any:
     return next((n for n in getattr(exc, "__notes__", ()) if isinstance(n, kind)), None)
 
@@ -232,11 +271,19 @@ def _structure_epoch(value: Any, _: Any) -> datetime:
         if cached is None:
             if len(_EPOCHS) > 20_000:
                 _EPOCHS.clear()
-            cached = _EPOCHS[value] = datetime.fromtimestamp(value, UTC)
+            cached = _EPOCHS[value] = _from_epoch(value)
         return cached
     if value.__class__ is float:
-        return datetime.fromtimestamp(value, UTC)
+        return _from_epoch(value)
     raise _WireTypeError("epoch seconds", value)
+
+
+def _from_epoch(value: float) -> datetime:
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except OSError as e:
+        # Some platforms' C library refuses dates far off so (Windows: before 1970).
+        raise ValueError("epoch seconds out of range") from e
 
 
 def _structure_iso(value: Any, _: Any) -> datetime:
@@ -306,8 +353,8 @@ def _tuple_hook(t: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
             raise _WireTypeError("an array", value)
         try:
             return tuple([hook(e, elem) for e in value])
-        except Exception:
-            pass
+        except Exception as exc:
+            _raise_foreign(exc)
         # Slow path, only on failure: find the bad elements for the error path.
         errors = []
         for index, e in enumerate(value):
@@ -390,6 +437,7 @@ def _read_deferred(model: type[T], route: str, key: str, raw: Any) -> T:
     try:
         return _converter.structure(raw, model)
     except Exception as exc:
+        _raise_foreign(exc)
         raise ResponseValidationError(_describe(exc, model, f"$..{key}"), route=route) from exc
 
 
@@ -474,7 +522,7 @@ _ATTEMPT_STATUSES: dict[Any, AttemptStatus] = AttemptStatus._value2member_map_  
 _STATS_NAMES = {wire_name(AttemptStats, a.name): a.name for a in attrs.fields(AttemptStats)}
 
 
-class _Unusual(Exception):
+class _Unusual(ValueError):
     """Raised inside the fast readers: leave this one to the generated hooks."""
 
 
@@ -580,7 +628,8 @@ def _read_job(value: Any, route: str) -> Job | None:
             aggregated_stats=_fast_stats(fields.get("aggregatedStats")),
             **extra,
         )
-    except Exception:
+    except Exception as exc:
+        _raise_foreign(exc)
         return None
 
 
@@ -669,6 +718,7 @@ def structure(data: Any, cls: type[T], *, route: str = "") -> T:
     try:
         return _converter.structure(data, cls)
     except Exception as exc:
+        _raise_foreign(exc)
         raise ResponseValidationError(_describe(exc, cls), route=route) from exc
     finally:
         _ROUTE.reset(token)

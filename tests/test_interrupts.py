@@ -1,0 +1,161 @@
+"""
+An exception raised from outside while the client works (a signal handler's) reaches the
+caller as itself: reading an answer never turns it into a ResponseValidationError nor
+swallows it, and a token request it interrupts is no failure for the calls waiting on it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from types import FrameType
+from typing import Any
+
+import anyio
+import pytest
+from client_support import client_for
+
+from airbyte_async import AirbyteClient, ClientCredentials
+from airbyte_async._serde import structure
+from airbyte_async.models import Connection, Job
+from airbyte_async.models._wire import ConnectionList
+from airbyte_async.testing import Emulator, RequireClientCredentials, pytest_plugin
+
+pytest_plugins = ["resource_fixtures"]
+airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
+
+
+class Alarm(Exception):
+    """Stands for what a signal handler raises: no data could cause it."""
+
+
+@contextmanager
+def raised_in(function: str) -> Iterator[None]:
+    """
+    Raise :class:`Alarm` at the first line run in the function whose qualified name is
+    *function*, as a signal handler's exception lands in whatever the main thread runs then.
+    """
+    fired: list[str] = []
+
+    def on_line(frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "line" and not fired:
+            fired.append(frame.f_code.co_name)
+            raise Alarm("the alarm went off")
+        return on_line
+
+    def on_call(frame: FrameType, event: str, arg: Any) -> Any:
+        return on_line if frame.f_code.co_qualname == function and not fired else None
+
+    previous = sys.gettrace()
+    sys.settrace(on_call)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
+    assert fired, f"{function} never ran"
+
+
+STAMP = {"createdAt": 1_700_000_000, "updatedAt": 1_700_000_100}
+ATTEMPT = {"id": 0, "status": "succeeded", **STAMP, "streamStats": [], "totalStats": {}}
+JOB = {
+    "job": {"id": 7, "configType": "sync", "configId": "c", "status": "succeeded", **STAMP},
+    "attempts": [{"attempt": ATTEMPT}],
+}
+CONNECTION = {
+    "connectionId": "c",
+    "name": "n",
+    "sourceId": "s",
+    "destinationId": "d",
+    "status": "active",
+    "syncCatalog": {"streams": []},
+}
+
+
+def test_the_fast_job_reader_does_not_swallow_it() -> None:
+    """An exception raised inside the fast job reader is not taken for an unusual job."""
+    with raised_in("_fast_attempt"), pytest.raises(Alarm):
+        structure(JOB, Job, route="jobs/get")
+
+
+def test_a_generated_hook_does_not_turn_it_into_a_validation_error() -> None:
+    """Raised inside a cattrs hook (which gathers errors), it is raised alone, as itself."""
+    with raised_in("structure_Connection"), pytest.raises(Alarm) as raised:
+        structure(CONNECTION, Connection, route="connections/get")
+    assert not hasattr(raised.value, "__notes__")  # cattrs' notes on where it was are removed
+
+
+def test_the_fast_array_reader_does_not_swallow_it() -> None:
+    """Raised while an array's elements are read, it is not retried element by element."""
+    with raised_in("structure_Connection"), pytest.raises(Alarm):
+        structure({"connections": [CONNECTION, CONNECTION]}, ConnectionList)
+
+
+def test_a_deferred_part_does_not_turn_it_into_a_validation_error() -> None:
+    """A part read when first used (an attempt's stream stats) raises it as itself too."""
+    stats = [{"streamName": "users", "stats": {"recordsEmitted": 1}}]
+    job = structure({**JOB, "attempts": [{"attempt": {**ATTEMPT, "streamStats": stats}}]}, Job)
+    with raised_in("structure_StreamAttemptStats"), pytest.raises(Alarm):
+        _ = job.attempts[0].stream_stats
+
+
+def test_malformed_data_still_raises_a_validation_error() -> None:
+    """Data that does not fit is still a ResponseValidationError (the other side of the line)."""
+    from airbyte_async.errors import ResponseValidationError
+
+    with pytest.raises(ResponseValidationError, match=r"\$\.connectionId: missing"):
+        structure({k: v for k, v in CONNECTION.items() if k != "connectionId"}, Connection)
+
+
+def test_an_epoch_the_platform_refuses_is_malformed_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the C library refuses a date (Windows, before 1970: OSError), the job does not fit."""
+    from airbyte_async import _serde
+    from airbyte_async.errors import ResponseValidationError
+
+    class Refusing(datetime):
+        @classmethod
+        def fromtimestamp(cls, *args: Any, **kwargs: Any) -> Refusing:
+            raise OSError(22, "Invalid argument")
+
+    monkeypatch.setattr(_serde, "datetime", Refusing)
+    job = {**JOB["job"], "createdAt": -86_399}
+    with pytest.raises(ResponseValidationError, match=r"createdAt: invalid value"):
+        structure({**JOB, "job": job}, Job)
+
+
+@pytest.mark.anyio
+async def test_a_call_raises_it_as_itself(api: AirbyteClient, emu: Emulator) -> None:
+    """Over HTTP: a read interrupted so fails the call with that exception, not retried."""
+    job = await api.connections.sync(connection_id=emu.connection_ids[0])
+    with raised_in("_fast_attempt"), pytest.raises(Alarm):
+        await api.jobs.get(job_id=job.id)
+
+
+@pytest.mark.anyio
+async def test_an_interrupted_token_request_is_not_shared_with_its_waiters(
+    airbyte_emulator_factory: pytest_plugin.EmulatorFactory,
+) -> None:
+    """A call waiting on a token request that was interrupted mints its own, and succeeds."""
+    app, secret = "app-7f3c", "client-secret-9b1e4d"
+    policy = RequireClientCredentials(app, secret)
+    emu = await airbyte_emulator_factory(auth=policy, airbyte_version="head")
+    interrupted: list[Alarm] = []
+    answered: list[object] = []
+    async with client_for(emu, auth=ClientCredentials(app, secret)) as client:
+
+        async def call() -> None:
+            try:
+                answered.append(
+                    await client.request("source_definitions/list", None, idempotent=True)
+                )
+            except Alarm as e:
+                interrupted.append(e)
+
+        with raised_in("ClientCredentials._read"):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(call)
+                tg.start_soon(call)
+
+    assert len(interrupted) == 1
+    assert len(answered) == 1
