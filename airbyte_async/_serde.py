@@ -171,10 +171,15 @@ def _foreign(exc: BaseException) -> BaseException | None:
 
 
 def _raise_foreign(exc: BaseException) -> None:
-    """Raise the foreign exception in *exc*, if any, without the notes cattrs added to it."""
+    """
+    Raise the foreign exception in *exc*, if any, as it came: without the notes cattrs added
+    to it, nor the group it was gathered in as its shown context.
+    """
     found = _foreign(exc)
     if found is None:
         return
+    if found is not exc:
+        found.__suppress_context__ = True
     notes = getattr(found, "__notes__", None)
     if notes is not None:
         kept = [

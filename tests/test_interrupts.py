@@ -80,10 +80,11 @@ def test_the_fast_job_reader_does_not_swallow_it() -> None:
 
 
 def test_a_generated_hook_does_not_turn_it_into_a_validation_error() -> None:
-    """Raised inside a cattrs hook (which gathers errors), it is raised alone, as itself."""
-    with raised_in("structure_Connection"), pytest.raises(Alarm) as raised:
+    """Raised while cattrs reads a field (it gathers the fields' errors), it is raised alone."""
+    with raised_in("_structure_str"), pytest.raises(Alarm) as raised:
         structure(CONNECTION, Connection, route="connections/get")
     assert not hasattr(raised.value, "__notes__")  # cattrs' notes on where it was are removed
+    assert raised.value.__suppress_context__  # and so is the group it was gathered in
 
 
 def test_the_fast_array_reader_does_not_swallow_it() -> None:
