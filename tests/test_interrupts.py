@@ -21,6 +21,7 @@ from airbyte_async import AirbyteClient, ClientCredentials
 from airbyte_async._serde import structure
 from airbyte_async.models import Connection, Job
 from airbyte_async.models._wire import ConnectionList
+from airbyte_async.orchestrator import Orchestrator
 from airbyte_async.testing import Emulator, RequireClientCredentials, pytest_plugin
 
 pytest_plugins = ["resource_fixtures"]
@@ -160,3 +161,20 @@ async def test_an_interrupted_token_request_is_not_shared_with_its_waiters(
 
     assert len(interrupted) == 1
     assert len(answered) == 1
+
+
+@pytest.mark.anyio
+async def test_a_batch_stops_on_it_and_cancels_the_job_whose_answer_it_interrupted(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """Raised while a trigger's answer is read, it stops the batch and reaches the caller as
+    itself (not a malformed answer whose job is adopted), once the job the trigger started is
+    cancelled."""
+    [cid] = emu.connection_ids[:1]
+    emu.set_sync_plan(cid, duration=30)
+
+    with raised_in("_fast_attempt"), pytest.raises(Alarm):
+        await Orchestrator(api).run([cid])
+
+    [job_id] = emu.stats().jobs_by_connection[cid]
+    assert emu.job_status(job_id) == "cancelled"
