@@ -10,6 +10,7 @@ One HTTP exchange, and nothing else: the only module that knows aiohttp's except
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -85,12 +86,14 @@ async def send(
     Raises :class:`ConnectError` when the connection could not be made, or not within the
     connect timeout (the request never left), :class:`RequestTimeoutError` on any other timeout
     and :class:`ConnectionLostError` when the connection broke afterwards (both: the server may
-    have acted). Messages name the host and the route, never credentials. An answer that says
-    the server is overloaded, and a timeout, are told to the trigger slot the caller holds, if
-    any (:func:`~airbyte_async._limiter.note_overload`).
+    have acted). Messages name the host and the route, never credentials. A TimeoutError that is
+    not the request's own (a signal handler raised it while the request ran) passes as itself.
+    An answer that says the server is overloaded, and a timeout, are told to the trigger slot
+    the caller holds, if any (:func:`~airbyte_async._limiter.note_overload`).
     """
     all_headers = {**_JSON_HEADERS, **headers} if body is not None else headers
     note_request()
+    began = time.monotonic()
     try:
         # raise_for_status: a lent session may raise on its own; the status is read here.
         async with session.request(
@@ -105,6 +108,8 @@ async def send(
         raise ConnectError(f"timed out connecting to {url.host}:{url.port}", route=route) from e
     # aiohttp's total timeout is a bare TimeoutError, not a ClientError: catch it before those.
     except TimeoutError as e:
+        if not _timed_out(e, began, timeout):
+            raise  # not this request's: a signal handler's (a SIGALRM timeout), the caller's
         note_overload()
         raise RequestTimeoutError("request timed out", route=route) from e
     except aiohttp.ClientConnectorError as e:
@@ -113,6 +118,18 @@ async def send(
         raise ConnectionLostError(f"connection lost: {type(e).__name__}", route=route) from e
     except OSError as e:
         raise ConnectionLostError(f"connection lost: {type(e).__name__}", route=route) from e
+
+
+def _timed_out(error: TimeoutError, began: float, timeout: aiohttp.ClientTimeout) -> bool:
+    """Whether *error* is the request's own timeout: aiohttp's timer never fires early."""
+    if isinstance(error, aiohttp.ServerTimeoutError):
+        return True
+    total = timeout.total
+    return total is not None and time.monotonic() - began >= total - _TIMER_SLACK
+
+
+#: How much earlier than its deadline asyncio may run a timer (its clock's resolution), with room.
+_TIMER_SLACK = 0.01
 
 
 def decode(response: Response, *, route: str, object_hook: ObjectHook | None = None) -> Any:

@@ -33,17 +33,17 @@ class Alarm(Exception):
 
 
 @contextmanager
-def raised_in(function: str) -> Iterator[None]:
+def raised_in(function: str, alarm: Exception | None = None) -> Iterator[None]:
     """
-    Raise :class:`Alarm` at the first line run in the function whose qualified name is
-    *function*, as a signal handler's exception lands in whatever the main thread runs then.
+    Raise *alarm* (an :class:`Alarm`) at the first line run in the function whose qualified
+    name is *function*, as a signal handler's exception lands in whatever the main thread runs.
     """
     fired: list[str] = []
 
     def on_line(frame: FrameType, event: str, arg: Any) -> Any:
         if event == "line" and not fired:
             fired.append(frame.f_code.co_name)
-            raise Alarm("the alarm went off")
+            raise Alarm("the alarm went off") if alarm is None else alarm
         return on_line
 
     def on_call(frame: FrameType, event: str, arg: Any) -> Any:
@@ -178,3 +178,33 @@ async def test_a_batch_stops_on_it_and_cancels_the_job_whose_answer_it_interrupt
 
     [job_id] = emu.stats().jobs_by_connection[cid]
     assert emu.job_status(job_id) == "cancelled"
+
+
+@pytest.mark.anyio
+async def test_a_timeout_error_not_of_the_request_is_not_a_request_timeout(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """A TimeoutError raised while a request runs, long before its own timeout could fire (a
+    SIGALRM timeout's), is the caller's: not a RequestTimeoutError that a retry swallows."""
+    alarm = TimeoutError("the alarm went off")
+    job = await api.connections.sync(connection_id=emu.connection_ids[0])
+    with raised_in("ClientRequest.send", alarm), pytest.raises(TimeoutError) as raised:
+        await api.jobs.get(job_id=job.id)
+    assert raised.value is alarm
+
+
+@pytest.mark.anyio
+async def test_a_request_that_outlasts_its_timeout_is_still_a_request_timeout(
+    emu: Emulator,
+) -> None:
+    """The other side: a request whose answer comes after the client's timeout is a
+    RequestTimeoutError (API-FACTS 6.3b: a trigger answers once its job runs)."""
+    from airbyte_async import NoAuth
+    from airbyte_async.errors import RequestTimeoutError
+
+    emu.set_faults([{"kind": "latency", "route": "jobs/list", "rate": 1.0, "delay": 0.5}])
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}, timeout=0.2) as client:
+        with pytest.raises(RequestTimeoutError):
+            await client.request(
+                "jobs/list", {"configTypes": ["sync"], "configId": "x"}, idempotent=False
+            )
