@@ -1,7 +1,8 @@
 """
 An exception raised from outside while the client works (a signal handler's) reaches the
 caller as itself: reading an answer never turns it into a ResponseValidationError nor
-swallows it, and a token request it interrupts is no failure for the calls waiting on it.
+swallows it, a TimeoutError is no request timeout before one could fire, a batch stops on it,
+and a token request it interrupts is no failure for the calls waiting on it.
 """
 
 from __future__ import annotations
