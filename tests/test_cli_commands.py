@@ -6,6 +6,7 @@ runs in the test's thread as it would in a shell.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,7 +24,8 @@ import anyio.from_thread
 import pytest
 
 from airbyte_async import AirbyteClient
-from airbyte_async.cli import main
+from airbyte_async.cli import _sync, main
+from airbyte_async.resources import _reconcile
 from airbyte_async.testing import Emulator, Fault
 from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 
@@ -469,3 +472,31 @@ def test_sync_help_ends_with_examples(capsys: pytest.CaptureFixture[str]) -> Non
     assert exited.value.code == 0
     help_text = capsys.readouterr().out
     assert "\nexamples:\n  airbyte-async sync " in help_text
+
+
+# -- sync ---------------------------------------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_sync_tells_of_a_held_trigger_on_its_status_line_and_in_a_warning(
+    run: Callable[..., tuple[int, str, str]], served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trigger that timed out is held while its job is looked for (here 1 s, not five
+    minutes): the status line counts it as triggering and a warning says why it waits."""
+    monkeypatch.setattr(_reconcile, "_HOLD", 1.0)
+    monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.2)
+    terminal = _Terminal()
+    monkeypatch.setattr(_sync, "Progress", partial(_sync.Progress, stream=terminal))
+    slow = Fault(kind="slow", route="connections/sync", delay=1.0, times=1)
+    served.portal.call(served.emulator.set_faults, [slow])
+
+    code, _, err = run("sync", "--all", "--request-timeout", "0.25")
+
+    assert code == 0, err
+    assert "timed out and no job has appeared yet" in err
+    assert ", 1 triggering" in terminal.getvalue()
+    assert "triggering" not in terminal.getvalue().rsplit("\r", 1)[-1]  # the last line

@@ -423,6 +423,16 @@ def test_the_status_line_shows_the_trigger_limit() -> None:
     assert progress.line().endswith("trigger limit 24")
 
 
+def test_the_status_line_shows_triggers_in_flight_only_while_there_are_some() -> None:
+    """A trigger held for minutes (its job looked for) shows as triggering, not as nothing."""
+    progress = Progress(total=3, stream=io.StringIO())
+    in_flight = [1]
+    progress.triggering = lambda: in_flight[0]
+    assert ", 1 triggering" in progress.line()
+    in_flight[0] = 0
+    assert "triggering" not in progress.line()
+
+
 def _limits(events: list[SyncEvent]) -> list[int]:
     return [e.trigger_limit for e in events if e.trigger_limit is not None]
 

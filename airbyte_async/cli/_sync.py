@@ -7,7 +7,7 @@ import json
 import sys
 import textwrap
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 import anyio
@@ -142,6 +142,8 @@ class Progress:
         self.moving: dict[str, int] = {}
         #: Triggers allowed in flight, as the latest event told.
         self.trigger_limit: int | None = None
+        #: Reads the triggers in flight now (a held trigger among them), once the batch runs.
+        self.triggering: Callable[[], int] | None = None
 
     def on_event(self, event: SyncEvent) -> None:
         """Count one event."""
@@ -167,6 +169,8 @@ class Progress:
         )
         if self.moving:
             line += f", {_human(sum(self.moving.values()))} records moving"
+        if triggering := self.triggering() if self.triggering is not None else 0:
+            line += f", {triggering} triggering"
         if self.trigger_limit is not None:
             line += f", trigger limit {self.trigger_limit}"
         return line
@@ -277,6 +281,8 @@ async def run_batch(
         async with orchestrator.stream(targets) as batch, anyio.create_task_group() as tg:
             if progress is not None:
                 progress.total = len(batch.targets)
+                running: Batch = batch
+                progress.triggering = lambda: running.triggers_in_flight
                 tg.start_soon(progress.draw)
             async for result in batch:
                 if as_json:

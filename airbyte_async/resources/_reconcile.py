@@ -158,6 +158,18 @@ def _pause(round_: int, last: AirbyteError | None = None) -> float:
     return pause if asked is None else max(pause, min(asked, MAX_RETRY_AFTER))
 
 
+def _say_held(route: str, connection_id: str, left: float) -> None:
+    # A hold is long and quiet: without a word, a batch waiting on it looks hung.
+    log.warning(
+        "%s for %s timed out and no job has appeared yet: the server may still be working on "
+        "it, so it is looked for, and sent again only if none appears within %.0f s (sent "
+        "sooner, it could start a second sync)",
+        route,
+        connection_id,
+        left,
+    )
+
+
 def _transient(exc: BaseException) -> bool:
     """A failure that waiting may cure: the network, the server's health, its rate limit."""
     return isinstance(exc, TransportError | ServerError | RateLimitError) or (
@@ -223,6 +235,7 @@ async def trigger_exactly_once(
     round_ = 0  # the rounds that count: all but looks the server could not answer in time
     resend_after = began  # no trigger goes again before this (see _HOLD)
     held = 0  # looks made while a timed-out trigger is held
+    warned = False  # ...and whether the caller was told
     while round_ < rounds or (unsettled and time.monotonic() - began < settle_patience):
         if tries:
             hold = resend_after - time.monotonic()
@@ -251,6 +264,9 @@ async def trigger_exactly_once(
                 log.info("adopted job %d created by an uncertain %s", job.id, route)
                 return known.noted(connection_id, job)
             if time.monotonic() < resend_after and not started:
+                if not warned:
+                    warned = True
+                    _say_held(route, connection_id, resend_after - time.monotonic())
                 round_ -= 1  # a timed-out trigger may still act: look again, do not resend
                 continue
             unsettled = False
@@ -259,7 +275,12 @@ async def trigger_exactly_once(
                 break
             if explain is not None and isinstance(last, ServerError):
                 await explain(last)
-            log.info("no job from the uncertain %s for %s: triggering again", route, connection_id)
+            log.log(
+                logging.WARNING if held else logging.INFO,
+                "no job from the uncertain %s for %s: triggering again",
+                route,
+                connection_id,
+            )
         sent = time.monotonic()
         try:
             data = await request(route, body, idempotent=False)
