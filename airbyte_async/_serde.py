@@ -23,6 +23,7 @@ Hooks are generated once per class by cattrs and cached; nothing reflects per ca
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
@@ -65,9 +66,11 @@ from .models import (
 from .models import _wire as w
 from .models._common import Deferred, IsoDateTime, JsonObject, OpenEnum, StreamDescriptor
 
-__all__ = ["iso", "structure", "unstructure", "wire_name"]
+__all__ = ["iso", "job_status", "structure", "unstructure", "wire_name"]
 
 T = TypeVar("T")
+
+log = logging.getLogger("airbyte_async")
 
 _MAX_PROBLEMS = 5
 
@@ -314,6 +317,35 @@ def _structure_open_enum(value: Any, cls: Any) -> Any:
     if value.__class__ is str:
         member = cls._value2member_map_.get(value)
         return member if member is not None else cls(value)
+    raise _WireTypeError("a string", value)
+
+
+#: The job statuses this process has warned of, each once.
+_UNKNOWN_STATUSES_TOLD: set[str] = set()
+
+
+def job_status(value: str) -> JobStatus:
+    """
+    *value* (a string from the wire) as a :class:`JobStatus`. A status this library does not
+    know is kept, read as not final, and logged at WARNING once per value and process: a job
+    that ends in it would be waited for until a deadline, and the log says why.
+    """
+    status = _JOB_STATUSES.get(value)
+    if status is not None:
+        return status
+    if value not in _UNKNOWN_STATUSES_TOLD:
+        _UNKNOWN_STATUSES_TOLD.add(value)
+        log.warning(
+            "Airbyte answered the job status %r, which this version of airbyte-async does not "
+            "know: it is taken as not final, so a job in it is waited for",
+            value,
+        )
+    return JobStatus(value)
+
+
+def _structure_job_status(value: Any, _: Any) -> JobStatus:
+    if value.__class__ is str:
+        return job_status(value)
     raise _WireTypeError("a string", value)
 
 
@@ -691,6 +723,7 @@ _converter.register_structure_hook(float, _structure_float)
 _converter.register_structure_hook(bool, _structure_bool)
 # More specific than str in a StrEnum's MRO, so enums do not fall to the str hook.
 _converter.register_structure_hook(OpenEnum, _structure_open_enum)
+_converter.register_structure_hook(JobStatus, _structure_job_status)
 _converter.register_structure_hook(datetime, _structure_epoch)
 _converter.register_structure_hook(date, _structure_date)
 _converter.register_structure_hook(IsoDateTime, _structure_iso)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import pickle
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import cattrs
 import pytest
 
+from airbyte_async import _serde
 from airbyte_async._serde import structure, unstructure, wire_name
 from airbyte_async.errors import ResponseValidationError
 from airbyte_async.models import (
@@ -48,6 +50,7 @@ from airbyte_async.models import (
 )
 from airbyte_async.models import _wire as w
 from airbyte_async.models._common import IsoDateTime
+from airbyte_async.resources.jobs import _change
 
 #: Ids in the form the client checks for (every Airbyte id is a UUID).
 W = "00000000-0000-4000-8000-00000000000a"
@@ -227,6 +230,29 @@ def test_unknown_enum_values_are_kept() -> None:
     assert not job.status.is_terminal
     assert job.job_type == "replicate_everything"
     assert job.connection_id is None
+
+
+def test_an_unknown_job_status_is_told_once_however_it_is_read(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A job status this library does not know is waited on as not final: a WARNING says so,
+    once per value, whether a full job or a poll's light listing brought it."""
+    monkeypatch.setattr(_serde, "_UNKNOWN_STATUSES_TOLD", set())
+    caplog.set_level(logging.WARNING, logger="airbyte_async")
+    data = payload("job_get_head")
+    data["job"]["status"] = "paused_for_maintenance"
+
+    structure(data, Job)
+    structure(data, Job)
+    change = _change(data, "jobs/list_for_workspaces")
+    data["job"]["status"] = "succeeded"
+    structure(data, Job)
+
+    told = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert change.status == "paused_for_maintenance" and not change.status.is_terminal
+    assert len(told) == 1, told
+    assert "job status 'paused_for_maintenance'" in told[0]
+    assert "taken as not final" in told[0]
 
 
 def test_unknown_enum_values_round_trip() -> None:

@@ -15,7 +15,7 @@ import attrs
 
 from .._backend import JobChange
 from .._retry import Outage, is_retryable
-from .._serde import structure, unstructure, wire_name
+from .._serde import job_status, structure, unstructure, wire_name
 from ..errors import (
     AirbyteError,
     APIError,
@@ -356,7 +356,7 @@ def _change(entry: Any, route: str) -> JobChange:
     known = _STATUSES.get(status)
     return JobChange(
         job_id,
-        JobStatus(status) if known is None else known,  # type: ignore[arg-type]
+        job_status(status) if known is None else known,  # type: ignore[arg-type]
         float(updated),
         partial(_full, entry, route),
     )
