@@ -320,8 +320,10 @@ def _structure_open_enum(value: Any, cls: Any) -> Any:
     raise _WireTypeError("a string", value)
 
 
-#: The job statuses this process has warned of, each once.
+#: The job statuses this process has warned of, each once (a server that makes up a new one
+#: for every job is told of no further than this many).
 _UNKNOWN_STATUSES_TOLD: set[str] = set()
+_UNKNOWN_STATUSES_MAX = 32
 
 
 def job_status(value: str) -> JobStatus:
@@ -333,12 +335,12 @@ def job_status(value: str) -> JobStatus:
     status = _JOB_STATUSES.get(value)
     if status is not None:
         return status
-    if value not in _UNKNOWN_STATUSES_TOLD:
+    if value not in _UNKNOWN_STATUSES_TOLD and len(_UNKNOWN_STATUSES_TOLD) < _UNKNOWN_STATUSES_MAX:
         _UNKNOWN_STATUSES_TOLD.add(value)
         log.warning(
             "Airbyte answered the job status %r, which this version of airbyte-async does not "
             "know: it is taken as not final, so a job in it is waited for",
-            value,
+            value[:80],
         )
     return JobStatus(value)
 
