@@ -193,23 +193,29 @@ async def test_a_held_trigger_says_so_once_and_again_when_it_is_sent_again(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A hold is told at WARNING when the first look finds no job (with how long it may last),
-    not at every look, and so is the trigger sent again after it: a batch waiting on a held
-    trigger does not look hung."""
+    not at every look, and so is the trigger sent again after it, but not a later resend after
+    an ordinary failure (here a 502): a batch waiting on a held trigger does not look hung."""
     monkeypatch.setattr(_reconcile, "_HOLD", 1.0)
     monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.2)
     caplog.set_level(logging.WARNING, logger="airbyte_async")
-    emu = await one_connection(airbyte_emulator_factory, {"kind": "slow", "delay": 1.0, "times": 1})
+    emu = await one_connection(
+        airbyte_emulator_factory,
+        {"kind": "slow", "delay": 1.0, "times": 1},
+        {"kind": "error", "status": 502, "times": 1},
+    )
     connection_id = emu.connection_ids[0]
     async with client_for(emu, timeout=0.25) as client:
-        await trigger(client, connection_id)
+        with stamina.set_testing(True):
+            await trigger(client, connection_id)
 
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert requests_to(emu, "jobs/list") >= 3  # several looks, one word
+    assert requests_to(emu, SYNC) == 3  # timed out, 502, answered
+    assert requests_to(emu, "jobs/list") >= 4  # several looks, one word
     assert len(warnings) == 2, warnings
     held, again = warnings
-    assert f"{SYNC} for {connection_id} timed out and no job has appeared yet" in held
+    assert f"the sync trigger for {connection_id} timed out and no job has appeared yet" in held
     assert "sent again only if none appears within 1 s" in held
-    assert again == f"no job from the uncertain {SYNC} for {connection_id}: triggering again"
+    assert again == f"no job from the held sync trigger for {connection_id}: triggering again"
 
 
 async def test_a_429_is_retried_without_looking_for_a_job(

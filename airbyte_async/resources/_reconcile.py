@@ -158,16 +158,28 @@ def _pause(round_: int, last: AirbyteError | None = None) -> float:
     return pause if asked is None else max(pause, min(asked, MAX_RETRY_AFTER))
 
 
-def _say_held(route: str, connection_id: str, left: float) -> None:
-    # A hold is long and quiet: without a word, a batch waiting on it looks hung.
+def _say_held(job_type: JobType, connection_id: str, left: float) -> None:
+    # A hold is long and quiet: without a word, a batch waiting on it looks hung. Named by the
+    # job it starts: the public API's trigger is not the route the caller passed.
     log.warning(
-        "%s for %s timed out and no job has appeared yet: the server may still be working on "
-        "it, so it is looked for, and sent again only if none appears within %.0f s (sent "
-        "sooner, it could start a second sync)",
-        route,
+        "the %s trigger for %s timed out and no job has appeared yet: the server may still be "
+        "working on it, so it is looked for, and sent again only if none appears within %.0f s "
+        "(sent sooner, it could start a second sync)",
+        _TRIGGERS.get(job_type, job_type.value),
         connection_id,
         left,
     )
+
+
+def _say_sent_again(job_type: JobType, connection_id: str) -> None:
+    log.warning(
+        "no job from the held %s trigger for %s: triggering again",
+        _TRIGGERS.get(job_type, job_type.value),
+        connection_id,
+    )
+
+
+_TRIGGERS = {JobType.SYNC: "sync", JobType.RESET_CONNECTION: "reset"}
 
 
 def _transient(exc: BaseException) -> bool:
@@ -235,7 +247,7 @@ async def trigger_exactly_once(
     round_ = 0  # the rounds that count: all but looks the server could not answer in time
     resend_after = began  # no trigger goes again before this (see _HOLD)
     held = 0  # looks made while a timed-out trigger is held
-    warned = False  # ...and whether the caller was told
+    warned = False  # whether the caller was told of the current hold
     while round_ < rounds or (unsettled and time.monotonic() - began < settle_patience):
         if tries:
             hold = resend_after - time.monotonic()
@@ -266,7 +278,7 @@ async def trigger_exactly_once(
             if time.monotonic() < resend_after and not started:
                 if not warned:
                     warned = True
-                    _say_held(route, connection_id, resend_after - time.monotonic())
+                    _say_held(job_type, connection_id, resend_after - time.monotonic())
                 round_ -= 1  # a timed-out trigger may still act: look again, do not resend
                 continue
             unsettled = False
@@ -275,12 +287,13 @@ async def trigger_exactly_once(
                 break
             if explain is not None and isinstance(last, ServerError):
                 await explain(last)
-            log.log(
-                logging.WARNING if held else logging.INFO,
-                "no job from the uncertain %s for %s: triggering again",
-                route,
-                connection_id,
-            )
+            if warned:
+                warned = False  # told once per hold
+                _say_sent_again(job_type, connection_id)
+            else:
+                log.info(
+                    "no job from the uncertain %s for %s: triggering again", route, connection_id
+                )
         sent = time.monotonic()
         try:
             data = await request(route, body, idempotent=False)
