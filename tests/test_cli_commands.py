@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -25,6 +26,7 @@ import pytest
 
 from airbyte_async import AirbyteClient
 from airbyte_async.cli import _sync, main
+from airbyte_async.cli._app import _configure_logging
 from airbyte_async.resources import _reconcile
 from airbyte_async.testing import Emulator, Fault
 from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
@@ -500,3 +502,19 @@ def test_sync_tells_of_a_held_trigger_on_its_status_line_and_in_a_warning(
     assert "timed out and no job has appeared yet" in err
     assert ", 1 triggering" in terminal.getvalue()
     assert "triggering" not in terminal.getvalue().rsplit("\r", 1)[-1]  # the last line
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_a_warning_overwrites_the_status_line_on_a_terminal_only(
+    terminal: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a terminal a warning starts by erasing the line (the status line, drawn again
+    below it); into a file or a pipe it is the bare text."""
+    stream = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    _configure_logging(verbose=False)
+
+    logging.getLogger("airbyte_async").warning("the server is slow")
+
+    expected = "airbyte-async: WARNING the server is slow\n"
+    assert stream.getvalue() == ("\r\x1b[K" + expected if terminal else expected)

@@ -13,7 +13,7 @@ import anyio
 
 from ..errors import AirbyteError
 from . import _apply, _demo, _resources, _sync
-from ._common import EXIT_INTERRUPTED, EXIT_OK, Command, Interrupt, report_error
+from ._common import EXIT_INTERRUPTED, EXIT_OK, Command, Interrupt, fresh_line, report_error
 
 __all__ = ["main"]
 
@@ -114,7 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever ``sys.stderr`` is when a record comes, not when it was made."""
+    """
+    Writes to whatever ``sys.stderr`` is when a record comes, not when it was made; on a
+    terminal, over the status line that ``sync`` may be drawing there (it is drawn again
+    below), not after it.
+    """
 
     @property
     def stream(self) -> TextIO:
@@ -123,6 +127,9 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     @stream.setter
     def stream(self, _: TextIO) -> None:
         pass
+
+    def format(self, record: logging.LogRecord) -> str:
+        return fresh_line(self.stream) + super().format(record)
 
 
 def _configure_logging(*, verbose: bool) -> None:

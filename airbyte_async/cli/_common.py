@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import TextIO
 
 import anyio
 
@@ -25,8 +26,10 @@ __all__ = [
     "Interrupt",
     "add_connection_arguments",
     "client_from_args",
+    "fresh_line",
     "report_error",
     "silence_stdout",
+    "tell",
 ]
 
 EXIT_OK = 0
@@ -86,7 +89,7 @@ class Interrupt:
         if not self.received:
             self._note(signal_number)
             if stopping is not None:
-                print(f"airbyte-async: stopping: {stopping}", file=sys.stderr, flush=True)
+                tell(f"stopping: {stopping}")
             scope.cancel()
         elif hurry is not None:
             hurry()
@@ -149,6 +152,23 @@ def client_from_args(args: argparse.Namespace, **options: object) -> AirbyteClie
         raise InvalidArgumentError("no Airbyte URL: pass --url or set AIRBYTE_URL")
     options.setdefault("api", args.api)
     return AirbyteClient(args.url, auth=auth, timeout=args.request_timeout, **options)  # type: ignore[arg-type]
+
+
+def fresh_line(stream: TextIO) -> str:
+    """
+    What to write before a message on *stream*: on a terminal, back to the start of the line
+    and erase it (``sync``'s status line, which is drawn again below); elsewhere nothing.
+    """
+    try:
+        terminal = stream.isatty()
+    except (AttributeError, ValueError):  # a stand-in without it, a closed stream
+        terminal = False
+    return "\r\x1b[K" if terminal else ""
+
+
+def tell(text: str) -> None:
+    """Say *text* on stderr, on a line of its own, as the command line says what it does."""
+    print(f"{fresh_line(sys.stderr)}airbyte-async: {text}", file=sys.stderr, flush=True)
 
 
 def report_error(error: AirbyteError) -> int:

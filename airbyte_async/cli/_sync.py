@@ -34,6 +34,7 @@ from ._common import (
     add_connection_arguments,
     client_from_args,
     silence_stdout,
+    tell,
 )
 
 __all__ = ["Progress", "print_summary", "register", "run_batch"]
@@ -271,11 +272,7 @@ async def run_batch(
 
     def hurry() -> None:
         if batch is not None and batch.stop_cleanup():
-            print(
-                "airbyte-async: no longer waiting: jobs not cancelled yet may still run",
-                file=sys.stderr,
-                flush=True,
-            )
+            tell("no longer waiting: jobs not cancelled yet may still run")
 
     with interrupt.scope(stopping=stopping, hurry=hurry) as scope:
         async with orchestrator.stream(targets) as batch, anyio.create_task_group() as tg:
@@ -289,7 +286,7 @@ async def run_batch(
                     printed.add(result.connection_id)
                     if not lines.emit(json.dumps(result.to_json())) and not scope.cancel_called:
                         # The reader went away (``| head``): stop as a signal would.
-                        print(f"airbyte-async: stdout closed: {stopping}", file=sys.stderr)
+                        tell(f"stdout closed: {stopping}")
                         scope.cancel()
             tg.cancel_scope.cancel()
     final = list(batch.results.values()) if batch is not None else []
