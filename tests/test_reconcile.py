@@ -140,6 +140,30 @@ async def test_a_job_this_client_saw_start_is_never_taken_for_a_lost_triggers(
     assert jobs_of(emu) == [first.id, second.id]
 
 
+async def _two_connections_one_thread(
+    factory: Factory, *, trigger_latency: float
+) -> tuple[Emulator, str]:
+    """An emulator with one scheduler thread and two connections; the second one's id."""
+    emu = await factory(
+        connections=2, trigger_latency=trigger_latency, trigger_capacity=1, sync_duration=(0, 0)
+    )
+    return emu, emu.connection_ids[1]
+
+
+async def _trigger_behind_the_other(emu: Emulator, connection_id: str) -> Job:
+    """Trigger *connection_id* (timeout 0.25 s) while the other connection's trigger holds the
+    only scheduler thread."""
+    busy = next(cid for cid in emu.connection_ids if cid != connection_id)
+    async with (
+        client_for(emu, timeout=0.25) as client,
+        client_for(emu) as other,
+        anyio.create_task_group() as tg,
+    ):
+        tg.start_soon(partial(other.connections.sync, connection_id=busy))
+        await jobs_created(emu, 1)
+        return await trigger(client, connection_id)
+
+
 async def test_a_trigger_that_timed_out_waiting_for_a_scheduler_thread_starts_one_job(
     airbyte_emulator_factory: Factory,
 ) -> None:
@@ -150,22 +174,31 @@ async def test_a_trigger_that_timed_out_waiting_for_a_scheduler_thread_starts_on
     once, it would have queued behind the first and, the first job being short, started a
     second sync (the emulator's scheduler threads, see ``_load``).
     """
-    emu = await airbyte_emulator_factory(
-        connections=2, trigger_latency=0.4, trigger_capacity=1, sync_duration=(0, 0)
-    )
-    busy, mine = emu.connection_ids
-    async with (
-        client_for(emu, timeout=0.25) as client,
-        client_for(emu) as other,
-        anyio.create_task_group() as tg,
-    ):
-        tg.start_soon(partial(other.connections.sync, connection_id=busy))
-        await jobs_created(emu, 1)
-        with stamina.set_testing(True):
-            job = await trigger(client, mine)
+    emu, mine = await _two_connections_one_thread(airbyte_emulator_factory, trigger_latency=0.4)
+    with stamina.set_testing(True):
+        job = await _trigger_behind_the_other(emu, mine)
 
     assert emu.stats().jobs_by_connection[mine] == [job.id]
     assert requests_to(emu, SYNC) == 2  # the other connection's and this one's, once
+
+
+async def test_a_held_trigger_whose_job_turns_up_says_so(
+    airbyte_emulator_factory: Factory,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The job of a held trigger that turns up after the hold was told is told too (it was
+    queued behind another connection's trigger for the one scheduler thread), then adopted."""
+    monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.05)
+    caplog.set_level(logging.WARNING, logger="airbyte_async")
+    emu, mine = await _two_connections_one_thread(airbyte_emulator_factory, trigger_latency=1.0)
+    job = await _trigger_behind_the_other(emu, mine)
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert emu.stats().jobs_by_connection[mine] == [job.id]
+    assert len(warnings) == 2, warnings
+    assert f"the sync trigger for {mine} timed out and no job has appeared yet" in warnings[0]
+    assert warnings[1] == f"job {job.id} of the held sync trigger for {mine} turned up: adopted"
 
 
 async def test_a_timed_out_trigger_that_never_acts_is_sent_again_after_the_hold(

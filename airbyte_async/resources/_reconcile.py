@@ -179,6 +179,15 @@ def _say_sent_again(job_type: JobType, connection_id: str) -> None:
     )
 
 
+def _say_found(job_type: JobType, connection_id: str, job_id: int) -> None:
+    log.warning(
+        "job %d of the held %s trigger for %s turned up: adopted",
+        job_id,
+        _TRIGGERS.get(job_type, job_type.value),
+        connection_id,
+    )
+
+
 _TRIGGERS = {JobType.SYNC: "sync", JobType.RESET_CONNECTION: "reset"}
 
 
@@ -273,7 +282,10 @@ async def trigger_exactly_once(
                     round_ -= 1  # a server that is away (a restart) uses up no round
                 continue
             if job is not None:
-                log.info("adopted job %d created by an uncertain %s", job.id, route)
+                if warned:
+                    _say_found(job_type, connection_id, job.id)
+                else:
+                    log.info("adopted job %d created by an uncertain %s", job.id, route)
                 return known.noted(connection_id, job)
             if time.monotonic() < resend_after and not started:
                 if not warned:
