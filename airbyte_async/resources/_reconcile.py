@@ -158,35 +158,20 @@ def _pause(round_: int, last: AirbyteError | None = None) -> float:
     return pause if asked is None else max(pause, min(asked, MAX_RETRY_AFTER))
 
 
-def _say_held(job_type: JobType, connection_id: str, left: float) -> None:
+def _say(message: str, job_type: JobType, connection_id: str, **more: object) -> None:
     # A hold is long and quiet: without a word, a batch waiting on it looks hung. Named by the
     # job it starts: the public API's trigger is not the route the caller passed.
-    log.warning(
-        "the %s trigger for %s timed out and no job has appeared yet: the server may still be "
-        "working on it, so it is looked for, and sent again only if none appears within %.0f s "
-        "(sent sooner, it could start a second sync)",
-        _TRIGGERS.get(job_type, job_type.value),
-        connection_id,
-        left,
-    )
+    trigger = _TRIGGERS.get(job_type, job_type.value)
+    log.warning(message, {"trigger": trigger, "connection": connection_id, **more})
 
 
-def _say_sent_again(job_type: JobType, connection_id: str) -> None:
-    log.warning(
-        "no job from the held %s trigger for %s: triggering again",
-        _TRIGGERS.get(job_type, job_type.value),
-        connection_id,
-    )
-
-
-def _say_found(job_type: JobType, connection_id: str, job_id: int) -> None:
-    log.warning(
-        "job %d of the held %s trigger for %s turned up: adopted",
-        job_id,
-        _TRIGGERS.get(job_type, job_type.value),
-        connection_id,
-    )
-
+_HELD = (
+    "the %(trigger)s trigger for %(connection)s timed out and no job has appeared yet: the "
+    "server may still be working on it, so it is looked for, and sent again only if none "
+    "appears within %(left).0f s (sent sooner, it could start a second sync)"
+)
+_FOUND = "job %(job)d of the held %(trigger)s trigger for %(connection)s turned up: adopted"
+_SENT_AGAIN = "no job from the held %(trigger)s trigger for %(connection)s: triggering again"
 
 _TRIGGERS = {JobType.SYNC: "sync", JobType.RESET_CONNECTION: "reset"}
 
@@ -283,14 +268,14 @@ async def trigger_exactly_once(
                 continue
             if job is not None:
                 if warned:
-                    _say_found(job_type, connection_id, job.id)
+                    _say(_FOUND, job_type, connection_id, job=job.id)
                 else:
                     log.info("adopted job %d created by an uncertain %s", job.id, route)
                 return known.noted(connection_id, job)
             if time.monotonic() < resend_after and not started:
                 if not warned:
                     warned = True
-                    _say_held(job_type, connection_id, resend_after - time.monotonic())
+                    _say(_HELD, job_type, connection_id, left=resend_after - time.monotonic())
                 round_ -= 1  # a timed-out trigger may still act: look again, do not resend
                 continue
             unsettled = False
@@ -301,7 +286,7 @@ async def trigger_exactly_once(
                 await explain(last)
             if warned:
                 warned = False  # told once per hold
-                _say_sent_again(job_type, connection_id)
+                _say(_SENT_AGAIN, job_type, connection_id)
             else:
                 log.info(
                     "no job from the uncertain %s for %s: triggering again", route, connection_id
