@@ -1,16 +1,18 @@
 """
 Many syncs at once: the orchestrator against a hand-written raw-aiohttp baseline, same run.
 
-For each contender a fresh emulator (same seed, so the same durations in trigger order) serves
-N connections whose syncs last a seeded 2 to 5 s and whose triggers take ``--trigger-latency``
-seconds; the contender syncs all of them with at most ``--max-running`` at once, in its own
-process. Each of ``--runs`` runs has two raw-aiohttp baselines, then the orchestrator; the
-table gives the min/median/max over the runs, and the ratios are taken within each run. The
-"baseline" polls as the issue's raw client did (every job updated in the last five seconds);
-"lean" asks only for final jobs with a two-second reach-back, the cheapest a raw client can
-poll, so its CPU is the floor; "brisk" is the lean client on the orchestrator's schedule (a
-pool as large as the running slots, a poll every 0.1 s), so the gap between it and the lean
-client is the price of that schedule, and what the orchestrator spends beyond it is its own.
+For each contender a fresh emulator (same seed, so the same durations in trigger order) serves N
+connections whose syncs last a seeded 2 to 5 s and whose triggers take ``--trigger-latency``
+seconds, as many at once as are sent (the issue's stand-in server; pass
+``--emulator-flag=--trigger-capacity=25`` for Airbyte's scheduler threads); the contender syncs
+all of them with at most ``--max-running`` at once, in its own process. Each of ``--runs`` runs
+has two raw-aiohttp baselines, then the orchestrator; the table gives the min/median/max over
+the runs, and the ratios are taken within each run. The "baseline" polls as the issue's raw
+client did (every job updated in the last five seconds); "lean" asks only for final jobs with a
+two-second reach-back, the cheapest a raw client can poll, so its CPU is the floor; "brisk" is
+the lean client on the orchestrator's schedule (a pool as large as the running slots, a poll
+every 0.1 s), so the gap between it and the lean client is the price of that schedule, and what
+the orchestrator spends beyond it is its own.
 
 Columns: wall time and its ratio to the ideal schedule (every freed slot refilled at once,
 computed from the emulator's durations); "to 1st sync", from the contender's start to the
@@ -305,7 +307,8 @@ def one_run(args: argparse.Namespace, role: str) -> dict[str, Any]:
     """One contender against a fresh emulator; its figures and the emulator's ground truth."""
     flags = ["--connections", str(args.connections), "--seed", str(args.seed)]
     flags += ["--sync-duration", *(str(d) for d in args.duration)]
-    flags += ["--trigger-latency", str(args.trigger_latency), *args.emulator_flag]
+    flags += ["--trigger-latency", str(args.trigger_latency), "--trigger-capacity", "0"]
+    flags += args.emulator_flag
     if args.api == "public":
         flags += ["--airbyte-version", "head"]
     extra = ["--max-running", str(args.max_running), "--api", args.api]

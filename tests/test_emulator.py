@@ -119,14 +119,28 @@ async def test_ids_are_reproducible_for_a_seed(airbyte_emulator_factory: Factory
 async def test_a_sync_goes_pending_running_succeeded(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
-    """A job is pending, then running, then succeeded, with its stats once finished."""
-    emu = await airbyte_emulator_factory(connections=1, pending_duration=0.2)
+    """
+    A job is pending, then running, then succeeded, with its stats once finished; before head,
+    the trigger answers only once it runs, with its first attempt (API-FACTS 6.3, 6.3b).
+    """
+    emu = await airbyte_emulator_factory(connections=1, pending_duration=0.3)
     cid = emu.connection_ids[0]
     emu.set_sync_plan(cid, duration=0.2, outcome="succeeded")
-    info = await sync(http, emu, cid)
-    assert info["job"]["status"] == "pending"
-    assert info["attempts"] == []
-    assert await wait_terminal(http, emu, info["job"]["id"]) == ["pending", "running", "succeeded"]
+    answers: list[dict[str, Any]] = []
+    async with anyio.create_task_group() as tg:
+
+        async def trigger() -> None:
+            answers.append(await sync(http, emu, cid))
+
+        tg.start_soon(trigger)
+        await jobs_created(emu, 1)
+        listed = await call(http, emu, "jobs/list", {"configTypes": ["sync"], "configId": cid})
+        assert listed.json["jobs"][0]["job"]["status"] == "pending"
+        assert not answers
+    [info] = answers
+    assert info["job"]["status"] == "running"
+    assert [a["attempt"]["status"] for a in info["attempts"]] == ["running"]
+    assert await wait_terminal(http, emu, info["job"]["id"]) == ["running", "succeeded"]
     final = (await call(http, emu, "jobs/get", {"id": info["job"]["id"]})).json
     attempt = final["attempts"][0]["attempt"]
     assert attempt["id"] == 0
@@ -136,6 +150,17 @@ async def test_a_sync_goes_pending_running_succeeded(
     assert "failureSummary" not in attempt
     assert final["attempts"][0]["logs"]["logLines"]
     assert "aggregatedStats" not in final["job"]
+
+
+async def test_head_answers_a_sync_while_its_job_waits_for_capacity(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Head's capacity-bound path answers as soon as the job exists: pending, no attempt
+    (API-FACTS 6.3, startNewManualSyncAndWaitForJobId)."""
+    emu = await airbyte_emulator_factory(airbyte_version="head", connections=1, pending_duration=30)
+    info = await sync(http, emu, emu.connection_ids[0])
+    assert info["job"]["status"] == "pending"
+    assert info["attempts"] == []
 
 
 async def test_head_jobs_pass_through_queued(
@@ -238,7 +263,7 @@ async def test_cancelling_a_pending_job_leaves_no_attempt(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
     """A job cancelled before it ran has no attempts."""
-    emu = await airbyte_emulator_factory(connections=1, pending_duration=30)
+    emu = await airbyte_emulator_factory(airbyte_version="head", connections=1, pending_duration=30)
     job_id = (await sync(http, emu, emu.connection_ids[0]))["job"]["id"]
     cancelled = (await call(http, emu, "jobs/cancel", {"id": job_id})).json
     assert cancelled["job"]["status"] == "cancelled"
@@ -1038,3 +1063,15 @@ async def test_tags_read_back_where_the_version_has_them(
     assert read[1]["tags"] == [read[0]["tags"][0]]
     assert set(read[0]["tags"][0]) == {"tagId", "workspaceId", "name", "color"}
     assert read[0]["tags"][0]["workspaceId"] == read[0]["workspaceId"]
+
+
+async def test_head_lists_an_untagged_connection_with_empty_tags(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Head's ConnectionRead always carries ``tags``, empty when there are none
+    (ApiPojoConverters.internalToConnectionRead maps ``standardSync.tags`` to a list)."""
+    emu = await airbyte_emulator_factory(connections=1, airbyte_version="head")
+    body = {"workspaceId": emu.workspace_ids[0]}
+    [listed] = (await call(http, emu, "connections/list", body)).json["connections"]
+    got = (await call(http, emu, "connections/get", {"connectionId": listed["connectionId"]})).json
+    assert listed["tags"] == got["tags"] == []

@@ -254,6 +254,26 @@ async def test_a_running_attempt_on_jobs_get_has_no_counts_yet(
 
 
 @VERSIONS
+async def test_a_running_attempt_in_a_listing_has_live_stats_but_no_legacy_counts(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """Lists re-hydrate totalStats from the stats table while the job runs, but recordsSynced
+    and bytesSynced come from the attempt's output, which a running attempt has not produced
+    yet (3, JobConverter.getAttemptRead, StatsAggregationHelper.hydrateWithStats)."""
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=1, sync_duration=(30, 30)
+    )
+    cid = emu.connection_ids[0]
+    await sync(http, emu, cid)
+    listed = await call(http, emu, "jobs/list", {"configTypes": ["sync"], "configId": cid})
+    attempt = listed.json["jobs"][0]["attempts"][0]
+    assert attempt["status"] == "running"
+    assert "totalStats" in attempt
+    assert "recordsSynced" not in attempt
+    assert "bytesSynced" not in attempt
+
+
+@VERSIONS
 async def test_only_head_has_a_queued_status(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
 ) -> None:

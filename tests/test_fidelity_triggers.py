@@ -326,13 +326,16 @@ def test_late_faults_take_a_seeded_delay_between_delay_and_max_delay() -> None:
 
 
 def test_the_overload_bound_refuses_the_trigger_past_it() -> None:
-    """A trigger past trigger_overload is refused; the bound may not be below the threads."""
+    """A trigger past trigger_overload is refused, whether or not the bound is below the
+    threads."""
     load = TriggerLoad(latency=0.2, capacity=10, overload=30)
     load.admit(30)
     with pytest.raises(Overloaded):
         load.admit(31)
-    with pytest.raises(ValueError, match="trigger_overload"):
-        TriggerLoad(capacity=10, overload=5)
+    below = TriggerLoad(capacity=25, overload=2)
+    below.admit(2)
+    with pytest.raises(Overloaded):
+        below.admit(3)
     with pytest.raises(ValueError, match="capacity"):
         TriggerLoad(capacity=0)
 
@@ -486,6 +489,30 @@ async def test_triggers_past_the_soft_capacity_queue_behind_each_other(
     assert starts[1] - starts[0] == pytest.approx(0.3, abs=0.1)
 
 
+async def test_by_default_the_server_works_on_25_triggers_at_once(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    Airbyte's scheduler executor has 25 threads (``SCHEDULER_TASK_EXECUTOR_THREADS:25``, see
+    ``_load``): of 26 triggers sent together, the 26th creates its job only once a thread is
+    free, a latency later.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        connections=26, clock=clock, trigger_latency=0.5, sync_duration=(30, 30)
+    )
+    assert emu.trigger_capacity == 25
+    async with anyio.create_task_group() as tg:
+        for cid in emu.connection_ids:
+            tg.start_soon(sync, http, emu, cid)
+        await jobs_created(emu, 25)
+        await triggers_held(emu, 26)
+        assert emu.stats().jobs_created == 25
+        clock.advance(0.5)
+        await jobs_created(emu, 26)
+        clock.advance(0.5)
+
+
 def test_the_cli_passes_the_load_model_on() -> None:
     """The emulator CLI takes --trigger-capacity and --trigger-overload."""
     parser = argparse.ArgumentParser()
@@ -493,3 +520,5 @@ def test_the_cli_passes_the_load_model_on() -> None:
     args = parser.parse_args(["--trigger-capacity", "50", "--trigger-overload", "200"])
     emulator = _emulator(args)
     assert (emulator.trigger_capacity, emulator.trigger_overload) == (50, 200)
+    assert _emulator(parser.parse_args([])).trigger_capacity == 25
+    assert _emulator(parser.parse_args(["--trigger-capacity", "0"])).trigger_capacity is None

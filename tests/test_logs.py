@@ -103,7 +103,12 @@ async def test_an_attempt_by_number_and_a_missing_one() -> None:
 async def test_a_job_without_attempts_has_no_logs() -> None:
     """A pending job has no attempt yet: no lines, no error."""
     async with (
-        Emulator(trigger_latency=TEST_TRIGGER_LATENCY, connections=1, pending_duration=60) as emu,
+        Emulator(
+            trigger_latency=TEST_TRIGGER_LATENCY,
+            airbyte_version="head",
+            connections=1,
+            pending_duration=60,
+        ) as emu,
         AirbyteClient(emu.url, env={}) as client,
     ):
         job = await client.connections.sync(connection_id=emu.connection_ids[0])

@@ -61,8 +61,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--trigger-capacity",
         type=int,
+        default=25,
         metavar="N",
-        help="scheduler threads (Airbyte: 25): triggers and cancels beyond wait, doing nothing",
+        help="scheduler threads, as on Airbyte (default 25; 0: one for every call): triggers "
+        "and cancels beyond wait, doing nothing",
     )
     parser.add_argument(
         "--trigger-overload",
@@ -115,7 +117,7 @@ def _emulator(args: argparse.Namespace) -> Emulator:
         attempts=args.attempts,
         retry_backoff=args.retry_backoff,
         trigger_latency=args.trigger_latency,
-        trigger_capacity=args.trigger_capacity,
+        trigger_capacity=args.trigger_capacity or None,
         trigger_overload=args.trigger_overload,
         cancel_latency=args.cancel_latency,
         scheduler=args.scheduler,

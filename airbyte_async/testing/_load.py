@@ -8,20 +8,22 @@ once the job exists; it runs that much later.) The emulator models that with thr
 
 - ``trigger_latency`` (seconds, default 0.2): how long a trigger takes to start its job once the
   server works on it.
-- ``trigger_capacity`` (threads, default None = as many as asked): airbyte-server runs
-  ``connections/sync``, ``connections/reset`` and ``jobs/cancel`` on one scheduler executor, a
-  fixed pool of 25 threads by default (airbytehq/airbyte-platform ``ConnectionApiController``,
-  ``JobsApiController``: ``@ExecuteOn(AirbyteTaskExecutors.SCHEDULER)``;
-  ``airbyte-server/src/main/resources/application.yml``: ``SCHEDULER_TASK_EXECUTOR_THREADS:25``).
-  A call waits, first come first served, for one of these :class:`SchedulerThreads`; until it
-  has one it has done nothing: ``TemporalClient.startNewManualSync`` checks for a running sync
-  and signals the connection's workflow only on that thread, so a waiting trigger has created
-  no job and may still get a 409. The server starts at most ``trigger_capacity /
-  trigger_latency`` jobs a second, and whatever comes faster queues. Once taken, the call runs
-  to its end whether or not its client still listens.
+- ``trigger_capacity`` (threads; by default Airbyte's 25, None = as many as asked):
+  airbyte-server runs ``connections/sync``, ``connections/reset`` and ``jobs/cancel`` on one
+  scheduler executor, a fixed pool of 25 threads by default (airbytehq/airbyte-platform
+  ``ConnectionApiController``, ``JobsApiController``:
+  ``@ExecuteOn(AirbyteTaskExecutors.SCHEDULER)``;
+  ``airbyte-server/src/main/resources/application.yml``:
+  ``SCHEDULER_TASK_EXECUTOR_THREADS:25``). A call waits, first come first served, for one of
+  these :class:`SchedulerThreads`; until it has one it has done nothing:
+  ``TemporalClient.startNewManualSync`` checks for a running sync and signals the connection's
+  workflow only on that thread, so a waiting trigger has created no job and may still get a 409.
+  The server starts at most ``trigger_capacity / trigger_latency`` jobs a second, and whatever
+  comes faster queues. Once taken, the call runs to its end whether or not its client still
+  listens.
 - ``trigger_overload`` (triggers, default None = never): the most triggers the server holds at
-  once, waiting or running. One more is answered 503 (an ingress's HTML page, no
-  ``Retry-After``) at once, and no job is created.
+  once, waiting or running; below ``trigger_capacity``, it is the bound that binds. One more is
+  answered 503 (an ingress's HTML page, no ``Retry-After``) at once, and no job is created.
 
 The stats count what a benchmark needs: ``max_in_flight_syncs``, ``triggers_rejected`` (the
 503s) and ``trigger_timeline``, each change of the triggers in flight as ``(time, count)``;
@@ -61,9 +63,6 @@ class TriggerLoad:
     def __attrs_post_init__(self) -> None:
         if self.latency < 0:
             raise ValueError("trigger_latency must not be negative")
-        capacity, overload = self.capacity, self.overload
-        if capacity is not None and overload is not None and overload < capacity:
-            raise ValueError("trigger_overload must not be below trigger_capacity")
 
     def admit(self, in_flight: int) -> None:
         """Raise :class:`Overloaded` when *in_flight* triggers (this one included) are too many."""

@@ -317,6 +317,9 @@ def connection(c: Connection, version: str) -> Json:
         body["created_at"] = _secs(c.created_at)
         body["backfillPreference"] = "disabled"
         body["workspaceId"] = c.workspace_id
+    if version == "head":
+        # Always a list, if empty (ApiPojoConverters.internalToConnectionRead maps the tags).
+        body["tags"] = []
     allowed = CONNECTION_SETTINGS["common"] | CONNECTION_SETTINGS[version]
     body |= {k: v for k, v in c.settings.items() if k in allowed}
     return body
@@ -372,8 +375,11 @@ def _attempt(j: Job, index: int, version: str, now: float, *, hydrated: bool) ->
     if j.config_type == "sync" and (ended is not None or hydrated):
         # The attempts that failed before the last one synced nothing.
         counts = j.counts(now) if index == j.retries else Counts()
-        body["recordsSynced"] = counts.records_committed
-        body["bytesSynced"] = counts.bytes_committed
+        # The legacy counts come from the attempt's output, which exists once it ended; lists
+        # re-hydrate only the stats (API-FACTS 3).
+        if ended is not None:
+            body["recordsSynced"] = counts.records_committed
+            body["bytesSynced"] = counts.bytes_committed
         body["totalStats"] = _stats(counts, version, hydrated=hydrated)
         body["streamStats"] = [
             {

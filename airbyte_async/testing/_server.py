@@ -106,20 +106,21 @@ class Emulator:
     ``connections/sync`` creates the job at once and answers when it runs, *trigger_latency*
     seconds later (0.2 by default, a quiet real server), with the job ``running`` and its first
     attempt (API-FACTS 6.3b); ``connections/reset`` and the public ``POST /jobs`` answer once
-    the job exists, pending, and it runs as late. With *trigger_capacity*, triggers and cancels
-    wait, first come first served, for one of that many scheduler threads (Airbyte has 25),
-    and a trigger that waits has created no job yet; *trigger_overload* turns the triggers past
-    it away with 503 (see ``_load``). ``jobs/cancel`` (and the public ``DELETE /jobs/{jobId}``)
-    answers once the job has stopped, *cancel_latency* seconds later (0.2 by default), as the
-    real call waits while the connection's workflow still runs (API-FACTS 6.3b); the job runs
-    until then. With *scheduler*, connections on a ``basic`` or ``cron`` schedule get their
-    syncs started as Airbyte's scheduler starts them (see ``_schedule``; off by default, so a
-    test sees only the jobs it started). With *pending_duration*, the job then stays pending
-    (queued, then pending, on head) that long before it runs, and the trigger answers with it
-    pending, as head's capacity-bound path does. Jobs run for a seeded uniform draw from
-    *sync_duration* and fail at *failure_rate*; a failing sync makes *attempts* attempts, as
-    Airbyte retries a failed attempt (by default up to 5 in a row that synced nothing, with a
-    backoff from 10 s: ``SYNC_JOB_RETRIES_COMPLETE_FAILURES_*``), each as long as the drawn
+    the job exists, pending, and it runs as late. Triggers and cancels wait, first come first
+    served, for one of *trigger_capacity* scheduler threads (25, as on Airbyte; None: one for
+    every call), and a trigger that waits has created no job yet; *trigger_overload* turns the
+    triggers past it away with 503 (see ``_load``). ``jobs/cancel`` (and the public ``DELETE
+    /jobs/{jobId}``) answers once the job has stopped, *cancel_latency* seconds later (0.2 by
+    default), as the real call waits while the connection's workflow still runs (API-FACTS
+    6.3b); the job runs until then. With *scheduler*, connections on a ``basic`` or ``cron``
+    schedule get their syncs started as Airbyte's scheduler starts them (see ``_schedule``; off
+    by default, so a test sees only the jobs it started). With *pending_duration*, the job then
+    stays pending (pending, then queued, on head) that long before it runs; head's sync trigger
+    answers with it pending, as head's capacity-bound path does, older versions' only once it
+    runs. Jobs run for a seeded uniform draw from *sync_duration* and fail at *failure_rate*; a
+    failing sync makes *attempts* attempts, as Airbyte retries a failed attempt (by default up
+    to 5 in a row that synced nothing, with a backoff from 10 s:
+    ``SYNC_JOB_RETRIES_COMPLETE_FAILURES_*``), each as long as the drawn
     duration, the job ``incomplete`` for *retry_backoff* seconds between two. With
     *commit_lag*, reads see a job's end only that many seconds after it, though it is stamped
     with the moment it happened, as when Airbyte takes the time before the transaction that
@@ -149,7 +150,7 @@ class Emulator:
     attempts: int = attrs.field(default=1, validator=_positive_int)
     retry_backoff: float = attrs.field(default=10.0, validator=_non_negative)
     trigger_latency: float = attrs.field(default=0.2, validator=_non_negative)
-    trigger_capacity: int | None = None
+    trigger_capacity: int | None = 25
     trigger_overload: int | None = None
     cancel_latency: float = attrs.field(default=0.2, validator=_non_negative)
     scheduler: bool = False

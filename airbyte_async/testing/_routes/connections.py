@@ -210,7 +210,11 @@ async def _trigger(api: Api, body: Body, config_type: str, *, until_running: boo
             if not until_running:
                 return Reply(render.job_info(created, api.version, api.now, api.log_format))
             # The real server answers once the workflow runs the job (API-FACTS 6.3b): the
-            # snapshot is taken then, never earlier than the job's start.
+            # snapshot is taken then, never earlier than the job's start. Only head has the
+            # path that answers while the job still waits for capacity (6.3): before it, a
+            # pending job holds the answer back.
+            if api.version != "head":
+                latency += api.state.pending_duration
             await api.clock.sleep(latency)
             answered_at = max(api.now, created.created_at + latency)
             current = api.state.job(created.job_id)
