@@ -28,7 +28,7 @@ from airbyte_async import AirbyteClient
 from airbyte_async.cli import _sync, main
 from airbyte_async.cli._app import _configure_logging
 from airbyte_async.resources import _reconcile
-from airbyte_async.testing import Emulator, Fault
+from airbyte_async.testing import Emulator, Fault, RequireBasic, RequireClientCredentials
 from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -345,6 +345,74 @@ def test_ctrl_c_exits_with_130(served: Served, tmp_path: Path) -> None:
             time.sleep(0.02)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 130
+
+
+# -- credentials --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def guarded(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[object], str]]:
+    """``guarded(auth)``: the URL of an emulator that requires *auth*; no AIRBYTE_* set."""
+    for name in [n for n in os.environ if n.startswith("AIRBYTE_")]:
+        monkeypatch.delenv(name)
+    with anyio.from_thread.start_blocking_portal() as portal:
+        opened: list[Any] = []
+
+        def start(auth: object) -> str:
+            emulator = Emulator(
+                airbyte_version="head",
+                auth=auth,
+                host="127.0.0.1",
+                port=0,  # type: ignore[arg-type]
+            )
+            opened.append(portal.wrap_async_context_manager(emulator))
+            opened[-1].__enter__()
+            return emulator.url
+
+        try:
+            yield start
+        finally:
+            for context in reversed(opened):
+                context.__exit__(None, None, None)
+
+
+def test_a_username_flag_takes_its_password_from_the_environment(
+    guarded: Callable[[object], str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--username with AIRBYTE_PASSWORD set: the pair is the flag's user and the variable's
+    password, as the flags' help says ($AIRBYTE_PASSWORD is --password's default)."""
+    url = guarded(RequireBasic("ops", "pw-from-env"))
+    monkeypatch.setenv("AIRBYTE_PASSWORD", "pw-from-env")
+
+    assert main(["workspaces", "list", "--url", url, "--username", "ops"]) == 0, capsys.readouterr()
+
+
+def test_a_client_id_flag_takes_its_secret_from_the_environment(
+    guarded: Callable[[object], str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--client-id with AIRBYTE_CLIENT_SECRET set: the secret comes from the variable."""
+    url = guarded(RequireClientCredentials("app-1", "secret-from-env"))
+    monkeypatch.setenv("AIRBYTE_CLIENT_SECRET", "secret-from-env")
+
+    code = main(["workspaces", "list", "--url", url, "--client-id", "app-1"])
+    assert code == 0, capsys.readouterr()
+
+
+def test_half_a_pair_of_credentials_is_a_usage_error_naming_both_places(
+    guarded: Callable[[object], str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--username with no password anywhere: exit 2 before any request, naming the flag and
+    the variable (an empty password would only earn a 401)."""
+    url = guarded(RequireBasic("ops", "pw"))
+
+    assert main(["workspaces", "list", "--url", url, "--username", "ops"]) == 2
+    err = capsys.readouterr().err
+    assert "--password" in err and "AIRBYTE_PASSWORD" in err
+    assert "401" not in err
 
 
 # -- apply --------------------------------------------------------------------------------------

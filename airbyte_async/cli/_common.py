@@ -135,23 +135,35 @@ def client_from_args(args: argparse.Namespace, **options: object) -> AirbyteClie
     ]
     if len(kinds) > 1:
         raise InvalidArgumentError(f"give one kind of credentials, not {' and '.join(kinds)}")
+    env = options.get("env")
+    environ: Mapping[str, str] = env if isinstance(env, Mapping) else os.environ
     auth: Auth | None = None
     if args.token:
         auth = BearerToken(args.token)
     elif args.client_id or args.client_secret:
-        if not (args.client_id and args.client_secret):
-            raise InvalidArgumentError("--client-id and --client-secret go together")
-        auth = ClientCredentials(args.client_id, args.client_secret)
+        client_id = _flag_or_env(args.client_id, "--client-id", "AIRBYTE_CLIENT_ID", environ)
+        secret = _flag_or_env(
+            args.client_secret, "--client-secret", "AIRBYTE_CLIENT_SECRET", environ
+        )
+        auth = ClientCredentials(client_id, secret)
     elif args.username or args.password:
-        if not args.username:
-            raise InvalidArgumentError("--password needs --username")
-        auth = BasicAuth(args.username, args.password or "")
-    env = options.get("env")
-    environ: Mapping[str, str] = env if isinstance(env, Mapping) else os.environ
+        username = _flag_or_env(args.username, "--username", "AIRBYTE_USERNAME", environ)
+        auth = BasicAuth(
+            username, _flag_or_env(args.password, "--password", "AIRBYTE_PASSWORD", environ)
+        )
     if not (args.url or environ.get("AIRBYTE_URL")):
         raise InvalidArgumentError("no Airbyte URL: pass --url or set AIRBYTE_URL")
     options.setdefault("api", args.api)
     return AirbyteClient(args.url, auth=auth, timeout=args.request_timeout, **options)  # type: ignore[arg-type]
+
+
+def _flag_or_env(value: str | None, flag: str, variable: str, environ: Mapping[str, str]) -> str:
+    """The half of a pair of credentials given by *flag*, else by *variable* (set, if empty)."""
+    if value is not None:
+        return value
+    if variable in environ:
+        return environ[variable]
+    raise InvalidArgumentError(f"credentials need {flag} or {variable} too")
 
 
 def fresh_line(stream: TextIO) -> str:
