@@ -234,6 +234,10 @@ def test_invalid_toml_is_reported_with_its_position() -> None:
             ('schedule = { every = 6, unit = "hours" }', 'status = "deprecated"'),
             "connections[0].status: must be 'active' or 'inactive'",
         ),
+        (
+            ('schedule = { every = 6, unit = "hours" }', 'status = "paused"'),
+            "connections[0].status: must be 'active' or 'inactive', not 'paused'",
+        ),
     ],
 )
 def test_problems_point_at_the_offending_key(edit: tuple[str, str], expected: str) -> None:
@@ -264,6 +268,18 @@ def test_every_problem_is_reported_at_once() -> None:
     assert [p.split(":")[0] for p in problems(text)] == [
         "destinations[0].definition",
         "connections[0].streams[0].sync_mode",
+    ]
+
+
+def test_a_connection_with_a_problem_still_has_its_source_checked() -> None:
+    """A misspelt sync mode and an undeclared source in one connection: both, at once."""
+    text = PIPELINE.replace('source = "shop-postgres"', 'source = "shop"', 1).replace(
+        'sync_mode = "incremental"', 'sync_mode = "sometimes"', 1
+    )
+
+    assert [p.split(":")[0] for p in problems(text)] == [
+        "connections[0].streams[0].sync_mode",
+        "connections[0].source",
     ]
 
 

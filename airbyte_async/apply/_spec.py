@@ -311,10 +311,10 @@ def _choice(cls: type[enum.Enum]) -> Callable[[Any, Any], Any]:
 
 
 def _status(value: Any, _: Any) -> ConnectionStatus:
-    status = _choice(ConnectionStatus)(value, ConnectionStatus)
-    if status not in (ConnectionStatus.ACTIVE, ConnectionStatus.INACTIVE):
-        raise _Problem(f"must be 'active' or 'inactive', not {status.value!r}")
-    return ConnectionStatus(status)
+    if value in (ConnectionStatus.ACTIVE.value, ConnectionStatus.INACTIVE.value):
+        return ConnectionStatus(value)
+    shown = repr(value) if isinstance(value, str) else _kind(value)
+    raise _Problem(f"must be 'active' or 'inactive', not {shown}")
 
 
 def _schedule(value: Any, _: Any) -> ConnectionSettings:
@@ -415,11 +415,12 @@ class _Reader:
             self.problems.append(f"workspace: not a workspace id (a UUID): {workspace!r}")
         sources = self.actors(raw, "sources")
         destinations = self.actors(raw, "destinations")
+        tables = _sections(raw, "connections")
         connections = [
             self.structure(table, _ConnectionTable, f"connections[{i}]")
-            for i, table in enumerate(_sections(raw, "connections"))
+            for i, table in enumerate(tables)
         ]
-        read = self.references(connections)
+        read = self.references(connections, tables)
         return Spec(
             sources=sources,
             destinations=destinations,
@@ -482,14 +483,21 @@ class _Reader:
         self.problems.append(f"{path}: {_kind(value)} is not a JSON value")
         return None
 
-    def references(self, connections: list[_ConnectionTable | None]) -> tuple[ConnectionSpec, ...]:
-        """The connections read, each checked against the names declared."""
+    def references(
+        self, connections: list[_ConnectionTable | None], tables: list[dict[str, Any]]
+    ) -> tuple[ConnectionSpec, ...]:
+        """
+        The connections read, each checked against the names declared; those that could not
+        be read (*tables* holds them as written) are checked for what names they give.
+        """
         seen: set[str] = set()
         read: list[ConnectionSpec] = []
         for i, connection in enumerate(connections):
-            if connection is None:
-                continue
             path = f"connections[{i}]"
+            if connection is None:
+                written = {key: tables[i].get(key) for key in ("source", "destination")}
+                self.declared_names(path, {k: v for k, v in written.items() if isinstance(v, str)})
+                continue
             problems = len(self.problems)
             streams = [s.name for s in connection.streams]
             for j, name in enumerate(streams):
@@ -502,19 +510,21 @@ class _Reader:
                     f"{path}.name: {connection.name!r} is declared twice in connections"
                 )
             seen.add(connection.name)
-            for key, name in (
-                ("source", connection.source),
-                ("destination", connection.destination),
-            ):
-                names = self.declared[f"{key}s"]
-                if name not in names:
-                    listed = ", ".join(names) or "none"
-                    self.problems.append(
-                        f"{path}.{key}: no {key} named {name!r} in this file ({key}s: {listed})"
-                    )
+            given = {"source": connection.source, "destination": connection.destination}
+            self.declared_names(path, given)
             if len(self.problems) == problems:
                 read.append(connection.spec())
         return tuple(read)
+
+    def declared_names(self, path: str, given: Mapping[str, str]) -> None:
+        """Note each ``source`` or ``destination`` in *given* that this file does not declare."""
+        for key, name in given.items():
+            names = self.declared[f"{key}s"]
+            if name not in names:
+                listed = ", ".join(names) or "none"
+                self.problems.append(
+                    f"{path}.{key}: no {key} named {name!r} in this file ({key}s: {listed})"
+                )
 
 
 def _sections(raw: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
