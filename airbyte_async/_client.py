@@ -468,7 +468,10 @@ class AirbyteClient:
                 self._silence = e
                 raise
             if chosen is None:
-                log.debug("api=auto: no answer yet from the health routes; asking again later")
+                log.debug(
+                    "api=auto: the health routes did not say which API (no answer, or an "
+                    "error such as a 401); asking again before the next call"
+                )
                 return
             log.debug("api=auto: the server answers to the %s API", chosen)
             self._unsettled = False

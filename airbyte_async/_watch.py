@@ -364,8 +364,9 @@ class JobWatcher:
         if len(hidden) > _IDS_SHOWN:
             shown += f" and {len(hidden) - _IDS_SHOWN} more"
         log.warning(
-            "jobs %s had ended unseen by the listings (the server stamps an end before it "
+            "%s %s had ended unseen by the listings (the server stamps an end before it "
             "shows it): windows now overlap by %.1f s (%.1f s before)",
+            "job" if len(hidden) == 1 else "jobs",
             shown,
             self.overlap,
             before,

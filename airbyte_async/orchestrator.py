@@ -300,6 +300,11 @@ async def resolve_targets(
     """
     if isinstance(connections, Selection):
         return await _select(client, connections)
+    if isinstance(connections, str | SyncTarget):
+        raise InvalidArgumentError(
+            f"connections must be a list of ids or targets (or a Selection), got one: "
+            f"{connections!r}; pass [it]"
+        )
     given: dict[str, SyncTarget | None] = {}
     for item in connections:
         if isinstance(item, SyncTarget):
@@ -679,7 +684,7 @@ class Orchestrator:
         not waited for (more likely a wrong address than a restart), nor a listing that
         outlasts the client's timeout.
         """
-        if not isinstance(connections, Selection):
+        if not isinstance(connections, Selection | str | SyncTarget):
             connections = list(connections)  # an iterator is read once, and may be asked again
         limit = MAX_OUTAGE if self.timeout is None else min(MAX_OUTAGE, self.timeout)
         outage = Outage(limit=limit)

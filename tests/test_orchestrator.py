@@ -663,6 +663,17 @@ async def test_a_selection_by_tag_on_a_server_without_tags_says_so(start: Start)
     assert emu.stats().jobs_by_connection == {}
 
 
+async def test_a_selection_by_tag_on_head_with_no_tag_set_yet_matches_nothing(
+    start: Start,
+) -> None:
+    """Head lists every connection's tags, an empty list when it has none: a Selection by
+    tag there is a NoMatchError (the tag is not used yet), not a server without tags."""
+    emu, client = await start(connections=2, airbyte_version="head")
+    with pytest.raises(NoMatchError, match="tagged nightly"):
+        await _orchestrator(client).run(Selection(all_workspaces=True, tags="nightly"))
+    assert emu.stats().jobs_by_connection == {}
+
+
 async def test_a_selection_matching_nothing_is_an_error(start: Start) -> None:
     """An empty selection raises NoMatchError naming what was looked for."""
     _emu, client = await start(connections=2)
@@ -699,6 +710,17 @@ async def test_bad_connection_lists_fail_before_any_request(
     emu.reset_stats()
     with pytest.raises(InvalidArgumentError):
         await _orchestrator(client).run(connections)
+    assert emu.stats().total_requests == 0
+
+
+async def test_one_id_in_place_of_a_list_is_named_as_such(start: Start) -> None:
+    """A bare id string (iterable, one character at a time) raises InvalidArgumentError that
+    says a list is wanted, not that its first character is no UUID; nothing is sent."""
+    emu, client = await start(connections=1)
+    emu.reset_stats()
+    with pytest.raises(InvalidArgumentError, match="list of ids") as raised:
+        await _orchestrator(client).run(emu.connection_ids[0])  # type: ignore[arg-type]
+    assert emu.connection_ids[0] in str(raised.value)
     assert emu.stats().total_requests == 0
 
 

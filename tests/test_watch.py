@@ -387,11 +387,13 @@ async def test_an_end_no_listing_shows_is_found_by_reading_the_job(api: str) -> 
     assert any(w.rechecked is not None for w in watches)
 
 
-async def test_an_end_found_by_reading_widens_the_windows_for_the_ends_missed_since() -> None:
+async def test_an_end_found_by_reading_widens_the_windows_for_the_ends_missed_since(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     """
     Once an end is found by reading the job, the windows overlap by a second at least and
     every watched job is looked for: a job whose end was hidden after that first one is found
-    by a listing, before its own time to be read comes.
+    by a listing, before its own time to be read comes. A warning names the job found so.
     """
     lagging = Emulator(connections=2, trigger_latency=0, commit_lag=0.5)
     async with lagging as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
@@ -399,12 +401,15 @@ async def test_an_end_found_by_reading_widens_the_windows_for_the_ends_missed_si
         for cid in emu.connection_ids:
             emu.set_sync_plan(cid, duration=0.15)
         backend, watcher, workspace = await _lagging(client, emu, after=2.0)
-        early, late = await _two_apart(watcher, backend, workspace, (first, second), gap=1.0)
+        with caplog.at_level("WARNING", logger="airbyte_async"):
+            early, late = await _two_apart(watcher, backend, workspace, (first, second), gap=1.0)
 
     assert early.rechecked is not None
     assert late.rechecked is None
     assert late.job.status is JobStatus.SUCCEEDED
     assert watcher.overlap >= 1.0
+    told = [r.getMessage() for r in caplog.records if "unseen" in r.getMessage()]
+    assert told[0].startswith(f"job {early.job.id} had ended unseen by the listings")
 
 
 @pytest.mark.slow
