@@ -142,6 +142,8 @@ def decode(response: Response, *, route: str, object_hook: ObjectHook | None = N
 
     A 2xx body that is not JSON raises :class:`ResponseValidationError` with
     ``malformed=True``: a proxy or a broken connection mangled it, and the server may have acted.
+    The error says where the body stops being JSON, and holds no part of it (a token
+    endpoint's cut-off answer is a token's first half).
     """
     status, raw = response.status, response.body
     if 200 <= status < 300:
@@ -152,11 +154,15 @@ def decode(response: Response, *, route: str, object_hook: ObjectHook | None = N
                 return orjson.loads(raw)
             return json.loads(raw, object_hook=object_hook)
         except ValueError as e:
-            raise ResponseValidationError(
-                f"the server answered {status} with a body that is not JSON",
-                route=route,
-                malformed=True,
-            ) from e
+            where = e.pos if isinstance(e, json.JSONDecodeError) else None
+        # Raised out here, so not even as the context: the decoder's error keeps the whole
+        # body (JSONDecodeError.doc).
+        at = f" (from character {where} of {len(raw)})" if where is not None else ""
+        raise ResponseValidationError(
+            f"the server answered {status} with a body that is not JSON{at}",
+            route=route,
+            malformed=True,
+        )
     try:
         body: Any = json.loads(raw) if raw.strip() else None
     except ValueError:

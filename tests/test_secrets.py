@@ -192,6 +192,36 @@ async def test_a_whole_pipeline_with_debug_logging_leaks_no_secret(
         assert leaks(str(error) + repr(error) + repr(error.args), secrets) == []
 
 
+@pytest.mark.anyio
+async def test_a_cut_off_token_answer_leaves_no_part_of_it_on_the_error(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A token endpoint's 200 cut off mid-token: the error raised, and every exception behind
+    it (cause or context), holds nothing of the body, which is half a token."""
+    auth = RequireClientCredentials(CLIENT_ID, CLIENT_SECRET)
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head",
+        auth=auth,
+        faults=[{"kind": "truncated_json", "route": "/public/v1/applications/token"}],
+    )
+    async with AirbyteClient(
+        emu.url, api="public", auth=ClientCredentials(CLIENT_ID, CLIENT_SECRET), env={}
+    ) as client:
+        with pytest.raises(AirbyteError) as raised:
+            await client.workspaces.default()
+
+    chain: list[BaseException] = []
+    error: BaseException | None = raised.value
+    while error is not None and len(chain) < 10:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    assert "not JSON" in str(raised.value)
+    for link in chain:
+        shown = repr(link) + str(link) + repr(vars(link)) + repr(getattr(link, "doc", ""))
+        assert "access_token" not in shown
+        assert CLIENT_SECRET not in shown
+
+
 def test_models_with_configuration_hide_their_secrets() -> None:
     """repr() of a Source and a Destination masks every secret-keyed value, however nested."""
     source = Source(
