@@ -591,6 +591,7 @@ class Orchestrator:
         self.on_event = on_event
         self.progress_interval = progress_interval
         self.log_tail = log_tail
+        self._told_no_logs = False
         self._latest: Batch | None = None
         #: The widest listing overlap a batch's watcher learned (a server that commits ends
         #: late, see JobWatcher): the next batches start from it instead of learning it again.
@@ -874,6 +875,11 @@ class Orchestrator:
         return result
 
     async def _log_tail(self, job_id: int) -> tuple[str, ...]:
+        if self.client.api == "public":
+            if not self._told_no_logs:
+                self._told_no_logs = True
+                log.warning("log_tail has no effect: the public API serves no job logs")
+            return ()
         try:
             job = await self.client.jobs.get(job_id=job_id)
         except AirbyteError as e:
@@ -887,6 +893,7 @@ class Orchestrator:
         assert self.on_event is not None
         on_event = self.on_event
         readers = anyio.CapacityLimiter(4)
+        told: list[bool] = []
 
         async def one(flight: _Flight, found: list[bool]) -> None:
             found.append(await read(flight))
@@ -898,6 +905,11 @@ class Orchestrator:
                         connection_id=flight.target.connection_id
                     )
                 except NotFoundError:
+                    return False
+                except UnsupportedOperationError as e:
+                    if not told:
+                        told.append(True)
+                        log.warning("no progress events: %s", e)
                     return False
                 except AirbyteError as e:
                     log.debug("no progress for %s: %s", flight.target.connection_id, e)

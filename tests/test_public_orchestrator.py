@@ -83,6 +83,26 @@ async def test_the_orchestrator_drives_the_public_backend(start: Start) -> None:
     assert isinstance(_orchestrator(client).backend, PublicBackend)
 
 
+async def test_config_api_only_options_say_once_that_they_do_nothing_here(
+    start: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    """log_tail and progress events need job logs and connections/sync_progress, which the
+    public API lacks: each says so once at WARNING, the progress reads stop, and the batch
+    runs as without them."""
+    emu, client = await start(connections=3, failure_rate=1.0, sync_duration=(0.3, 0.4))
+    events: list[Any] = []
+    orchestrator = _orchestrator(client, log_tail=5, progress_interval=0.05, on_event=events.append)
+    with caplog.at_level("WARNING", logger="airbyte_async"):
+        results = await orchestrator.run(emu.connection_ids)
+
+    assert {r.outcome for r in results} == {Outcome.FAILED}
+    assert all(r.log_tail == () for r in results)
+    told = [r.getMessage() for r in caplog.records]
+    assert sum("log_tail has no effect" in m for m in told) == 1
+    assert sum(m.startswith("no progress events:") for m in told) == 1
+    assert not [e for e in events if e.kind == "progress"]
+
+
 async def test_polls_list_changed_jobs_in_one_request(start: Start) -> None:
     """Each poll is one ``GET /jobs`` for the batch's workspaces, changed since the previous
     poll, newest change first (see PublicJobs.list_changes); no job is read one by one
