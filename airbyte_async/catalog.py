@@ -33,7 +33,45 @@ from .models import (
     SyncMode,
 )
 
-__all__ = ["StreamSelection", "select_streams"]
+__all__ = ["MODE_PAIRS", "StreamSelection", "modes_toward", "select_streams", "stream_name"]
+
+#: The pairs of read and write modes Airbyte knows (the public API names each one).
+MODE_PAIRS: tuple[tuple[SyncMode, DestinationSyncMode], ...] = tuple(
+    (SyncMode(read), DestinationSyncMode(write))
+    for read, write in (
+        ("full_refresh", "overwrite"),
+        ("full_refresh", "overwrite_dedup"),
+        ("full_refresh", "append"),
+        ("full_refresh", "update"),
+        ("full_refresh", "soft_delete"),
+        ("incremental", "append"),
+        ("incremental", "append_dedup"),
+        ("incremental", "update"),
+        ("incremental", "soft_delete"),
+    )
+)
+
+
+def modes_toward(
+    catalog: Catalog, writes: Sequence[DestinationSyncMode]
+) -> dict[str, tuple[tuple[SyncMode, DestinationSyncMode], ...]]:
+    """
+    Each stream's pairs of :data:`MODE_PAIRS` that it can read and a destination offering
+    *writes* can write, by :func:`stream_name`.
+    """
+    return {
+        stream_name(entry.stream): tuple(
+            (read, write)
+            for read, write in MODE_PAIRS
+            if read in entry.stream.supported_sync_modes and write in writes
+        )
+        for entry in catalog.streams
+    }
+
+
+def stream_name(stream: Stream) -> str:
+    """``namespace.name``, or ``name`` for a stream without a namespace."""
+    return f"{stream.namespace}.{stream.name}" if stream.namespace else stream.name
 
 
 def _key_tuple(value: Sequence[Sequence[str]] | None) -> tuple[tuple[str, ...], ...] | None:
@@ -91,20 +129,16 @@ def select_streams(catalog: Catalog, *selections: str | StreamSelection) -> Cata
     return Catalog(streams=tuple(streams))
 
 
-def _full_name(stream: Stream) -> str:
-    return f"{stream.namespace}.{stream.name}" if stream.namespace else stream.name
-
-
 def _find(catalog: Catalog, name: str) -> int:
-    exact = [i for i, s in enumerate(catalog.streams) if _full_name(s.stream) == name]
+    exact = [i for i, s in enumerate(catalog.streams) if stream_name(s.stream) == name]
     by_name = [i for i, s in enumerate(catalog.streams) if s.stream.name == name]
     found = exact or by_name
     if len(found) == 1:
         return found[0]
     if found:
-        names = ", ".join(_full_name(catalog.streams[i].stream) for i in found)
+        names = ", ".join(stream_name(catalog.streams[i].stream) for i in found)
         raise InvalidArgumentError(f"stream name {name!r} is ambiguous: use one of {names}")
-    available = ", ".join(sorted(_full_name(s.stream) for s in catalog.streams)) or "none"
+    available = ", ".join(sorted(stream_name(s.stream) for s in catalog.streams)) or "none"
     raise InvalidArgumentError(f"no stream {name!r} in the catalog; available: {available}")
 
 
@@ -120,7 +154,7 @@ def _base_config(entry: StreamAndConfig) -> StreamConfig:
 
 def _configure(entry: StreamAndConfig, choice: StreamSelection) -> StreamConfig:
     stream, base = entry.stream, _base_config(entry)
-    name = _full_name(stream)
+    name = stream_name(stream)
     sync_mode = choice.sync_mode or base.sync_mode
     if not sync_mode.is_known or (
         stream.supported_sync_modes and sync_mode not in stream.supported_sync_modes

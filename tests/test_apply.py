@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -94,6 +95,12 @@ def problems(text: str, env: dict[str, str] | None = None) -> list[str]:
     with pytest.raises(SpecError) as caught:
         loads(text, env=ENV if env is None else env)
     return list(caught.value.problems)
+
+
+def changes(emu: Emulator) -> list[str]:
+    """The writes the emulator received on either API, in order."""
+    public = [f"{r.method} {r.route}" for r in emu.requests if r.route.startswith("/public/")]
+    return writes(emu) + [w for w in public if not w.startswith("GET ")]
 
 
 def writes(emu: Emulator) -> list[str]:
@@ -813,3 +820,39 @@ async def test_an_every_n_schedule_on_the_public_api_is_a_problem_before_any_wri
 
     assert caught.value.problems[0].startswith("connections[0].schedule: the public API takes")
     assert [r for r in emu.requests if r.method != "GET"] == []
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_write_mode_the_destination_lacks_is_a_problem_before_any_write(
+    api: str,
+) -> None:
+    """
+    A stream asking an existing destination for a write mode it does not offer (S3 has no
+    append_dedup) is reported at its key when planning, with what the destination can take,
+    rather than refused by the server once the other objects are written (the public API's
+    ``GET /streams`` with a ``destinationId``; the Config API's destination definition
+    specification).
+    """
+    text = PIPELINE
+    if api == "public":
+        text = text.replace('"Postgres"', f'"{POSTGRES_ID}"').replace('"S3"', f'"{S3_ID}"')
+        text = text.replace('{ every = 6, unit = "hours" }', CRON)
+    async with (
+        Emulator(airbyte_version="head", record_requests=True) as emu,
+        AirbyteClient(emu.url, api=api, env={}) as client,  # type: ignore[arg-type]
+    ):
+        await apply(client, loads(text, env=ENV))
+        before = changes(emu)
+        last = text.rindex('destination_sync_mode = "append"')
+        deduped = text[:last] + 'destination_sync_mode = "append_dedup"\nprimary_key = "id"\n'
+        with pytest.raises(SpecError) as caught:
+            await plan(client, loads(deduped, env=ENV))
+
+    [problem] = caught.value.problems
+    assert re.match(
+        r"connections\[0\]\.streams\[1\]: destination 'lake' cannot take stream "
+        r"'(public\.)?orders' as incremental/append_dedup \(it can: ",
+        problem,
+    )
+    assert "incremental/append)" in problem or "incremental/append," in problem
+    assert changes(emu) == before

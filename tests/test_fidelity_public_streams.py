@@ -490,3 +490,42 @@ async def test_a_stream_sent_twice_is_refused(
         answer,
         "Duplicate stream found in configuration for stream name [customers] in namespace [null].",
     )
+
+
+@pytest.mark.parametrize(
+    ("destination", "modes"),
+    [
+        (None, None),
+        ("S3", ["full_refresh_append", "full_refresh_overwrite", "incremental_append"]),
+        (
+            "Postgres",
+            [
+                "full_refresh_append",
+                "full_refresh_overwrite",
+                "incremental_append",
+                "incremental_deduped_history",
+            ],
+        ),
+    ],
+)
+async def test_stream_properties_name_sync_modes_only_for_a_destination(
+    airbyte_emulator_factory: Factory,
+    http: aiohttp.ClientSession,
+    destination: str | None,
+    modes: list[str] | None,
+) -> None:
+    """
+    ``GET /streams`` names the sync modes only when asked with a ``destinationId``: the
+    stream's read modes paired with the destination's write modes, four pairs at most (S3 has
+    no append_dedup); without one, none (``StreamsController.getValidSyncModes`` returns null
+    for no destination modes).
+    """
+    emu = await airbyte_emulator_factory(connections=0, airbyte_version="head")
+    query = f"?sourceId={await actor(http, emu, 'source', 'Postgres')}"
+    if destination is not None:
+        query += f"&destinationId={await actor(http, emu, 'destination', destination)}"
+    answer = await public(http, emu, "GET", f"/streams{query}")
+
+    assert answer.status == 200, answer.text
+    customers = next(s for s in answer.json if s["streamName"] == "customers")
+    assert customers.get("syncModes") == modes

@@ -331,6 +331,30 @@ async def test_sources_destinations_and_connections(emu: Emulator) -> None:
     assert {s.stream.name for s in patched.sync_catalog.streams} == set(schema.catalog.stream_names)
 
 
+async def test_discovery_names_modes_only_toward_a_destination(emu: Emulator) -> None:
+    """``GET /streams`` names a stream's modes only for a destination: without one, neither
+    the read modes nor the pairs are known; with an S3 one, the pairs it allows (no
+    append_dedup) and the read modes they use (StreamsController.getValidSyncModes)."""
+    async with public_client(emu) as client:
+        wid = (await client.workspaces.default()).workspace_id
+        connection = await first_connection(client, wid)
+        plain = await client.sources.discover_schema(source_id=connection.source_id)
+        toward = await client.sources.discover_schema(
+            source_id=connection.source_id, destination_id=connection.destination_id
+        )
+
+    assert plain.sync_modes is None and plain.catalog is not None
+    assert all(entry.stream.supported_sync_modes == () for entry in plain.catalog.streams)
+    assert toward.sync_modes is not None and toward.catalog is not None
+    [orders] = [e.stream for e in toward.catalog.streams if e.stream.name == "orders"]
+    assert orders.supported_sync_modes == (SyncMode.FULL_REFRESH, SyncMode.INCREMENTAL)
+    assert toward.sync_modes["orders"] == (
+        (SyncMode.FULL_REFRESH, DestinationSyncMode.APPEND),
+        (SyncMode.FULL_REFRESH, DestinationSyncMode.OVERWRITE),
+        (SyncMode.INCREMENTAL, DestinationSyncMode.APPEND),
+    )
+
+
 async def first_connection(client: AirbyteClient, workspace_id: str) -> Any:
     """The workspace's first connection."""
     async for connection in client.connections.list(workspace_id=workspace_id):

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 from resource_support import bodies, sent
+from test_resources_destinations import create as create_destination
 
 from airbyte_async import AirbyteClient
 from airbyte_async.errors import NotFoundError, UnprocessableEntityError
-from airbyte_async.models import Source
+from airbyte_async.models import DestinationSyncMode, Source, SyncMode
 from airbyte_async.testing import Emulator, Fault
 
 pytest_plugins = ["resource_fixtures"]
@@ -188,6 +189,29 @@ async def test_discover_schema_returns_the_catalog(api: AirbyteClient, workspace
     assert schema.succeeded
     assert schema.catalog is not None
     assert "orders" in schema.catalog.stream_names
+
+
+async def test_discovery_toward_a_destination_pairs_read_and_write_modes(
+    api: AirbyteClient, workspace_id: str
+) -> None:
+    """With destination_id, each stream's allowed pairs: its read modes with the write modes
+    of the destination's definition specification (S3: append and overwrite)."""
+    source = await create(api, workspace_id)
+    destination = await create_destination(api, workspace_id)
+
+    plain = await api.sources.discover_schema(source_id=source.source_id)
+    schema = await api.sources.discover_schema(
+        source_id=source.source_id, destination_id=destination.destination_id
+    )
+
+    assert plain.sync_modes is None
+    assert schema.sync_modes is not None and schema.catalog is not None
+    [orders] = [name for name in schema.sync_modes if name.endswith("orders")]
+    assert schema.sync_modes[orders] == (
+        (SyncMode.FULL_REFRESH, DestinationSyncMode.OVERWRITE),
+        (SyncMode.FULL_REFRESH, DestinationSyncMode.APPEND),
+        (SyncMode.INCREMENTAL, DestinationSyncMode.APPEND),
+    )
 
 
 async def test_discover_schema_disable_cache_uses_the_snake_case_key(

@@ -30,7 +30,7 @@ from .._diff import (
 )
 from .._secrets import SECRET_MASK, is_secret_path, masked
 from .._serde import unstructure
-from ..catalog import StreamSelection, select_streams
+from ..catalog import StreamSelection, select_streams, stream_name
 from ..errors import AirbyteError, InvalidArgumentError, SpecError
 from ..models import (
     Catalog,
@@ -38,10 +38,12 @@ from ..models import (
     ConnectionSettings,
     Destination,
     DestinationDefinition,
+    DestinationSyncMode,
     EnsureAction,
     JsonObject,
     Source,
     SourceDefinition,
+    SyncMode,
 )
 from ._spec import ActorSpec, ConnectionSpec, Spec
 
@@ -110,6 +112,9 @@ class Snapshot:
     destinations: tuple[Destination, ...] = ()
     connections: tuple[Connection, ...] = ()
     catalogs: Mapping[str, Catalog | str] = attrs.field(factory=dict)
+    #: Per existing source and destination (their ids) a connection of the spec joins, each
+    #: stream's allowed pairs of read and write modes (see ``DiscoveredSchema.sync_modes``).
+    sync_modes: Mapping[tuple[str, str], ModesByStream] = attrs.field(factory=dict)
     problems: tuple[str, ...] = ()
 
 
@@ -292,12 +297,25 @@ def show_changes(
 # -- planning -------------------------------------------------------------------------------
 
 
+ModesByStream = Mapping[str, tuple[tuple[SyncMode, DestinationSyncMode], ...]]
+
+#: What the servers take whatever a destination offers: the public API checks no other pair.
+_ALWAYS = (SyncMode.FULL_REFRESH, DestinationSyncMode.OVERWRITE)
+
+
 def selected_catalog(
-    found: Catalog | str, streams: Sequence[StreamSelection], *, where: str, source: str
+    found: Catalog | str,
+    streams: Sequence[StreamSelection],
+    *,
+    where: str,
+    source: str,
+    modes: ModesByStream | None = None,
+    destination: str = "",
 ) -> tuple[Catalog | None, list[str]]:
     """
     *streams* selected from the catalog *found* (or why discovery failed) for the connection
-    at *where* reading *source*; or None and the problems, each at its key.
+    at *where* reading *source*; or None and the problems, each at its key. With *modes*
+    (toward *destination*), a stream's pair of read and write modes must be one of its own.
     """
     if isinstance(found, str):
         return None, [f"{where}.source: discovering the streams of {source!r} {found}"]
@@ -309,7 +327,41 @@ def selected_catalog(
             problems.append(f"{where}.streams[{i}]: {e}")
     if problems:
         return None, problems
-    return select_streams(found, *streams), []
+    catalog = select_streams(found, *streams)
+    if modes is not None:
+        problems = mode_problems(catalog, streams, modes, where=where, destination=destination)
+    return (None, problems) if problems else (catalog, [])
+
+
+def mode_problems(
+    catalog: Catalog,
+    streams: Sequence[StreamSelection],
+    modes: ModesByStream,
+    *,
+    where: str,
+    destination: str,
+) -> list[str]:
+    """
+    The streams of *catalog* selected by *streams* whose pair of read and write modes is not
+    among those *modes* allows them, each at its key.
+    """
+    problems = []
+    for i, selection in enumerate(streams):
+        for entry in catalog.streams:
+            stream, config = entry.stream, entry.config
+            name = stream_name(stream)
+            if config is None or selection.name not in (name, stream.name):
+                continue
+            pair = (config.sync_mode, config.destination_sync_mode)
+            allowed = modes.get(name)
+            if allowed is None or pair == _ALWAYS or pair in allowed:
+                continue
+            offered = ", ".join(f"{r}/{w}" for r, w in allowed) or "none"
+            problems.append(
+                f"{where}.streams[{i}]: destination {destination!r} cannot take stream "
+                f"{name!r} as {pair[0]}/{pair[1]} (it can: {offered})"
+            )
+    return problems
 
 
 def make_plan(spec: Spec, snapshot: Snapshot) -> Plan:
@@ -421,8 +473,16 @@ class _Planner:
         note = _CREATED_SOURCE if source.id is None else ""
         if source.id is not None:
             found = self.snapshot.catalogs.get(source.id, "failed: it was not discovered")
+            modes = None
+            if destination.id is not None:
+                modes = self.snapshot.sync_modes.get((source.id, destination.id))
             catalog, problems = selected_catalog(
-                found, streams, where=where, source=connection.source
+                found,
+                streams,
+                where=where,
+                source=connection.source,
+                modes=modes,
+                destination=connection.destination,
             )
             if problems and not deferred:
                 self.problems.extend(problems)

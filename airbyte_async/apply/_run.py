@@ -28,6 +28,7 @@ from ..models import (
 from ._plan import (
     ActorWrite,
     ConnectionWrite,
+    ModesByStream,
     Plan,
     PlanItem,
     Snapshot,
@@ -79,10 +80,20 @@ async def read_snapshot(
             destination_definitions[actor.name] = found
     sources, destinations, connections = await _listed(client, chosen, spec.connections != ())
     catalogs: dict[str, Catalog | str] = {}
+    sync_modes: dict[tuple[str, str], ModesByStream] = {}
     for connection in spec.connections:
         named = [s for s in sources if s.name == connection.source]
-        if len(named) == 1 and named[0].source_id not in catalogs:
-            catalogs[named[0].source_id] = await _discover(client, named[0].source_id, fresh=False)
+        into = [d for d in destinations if d.name == connection.destination]
+        if len(named) != 1:
+            continue
+        source_id = named[0].source_id
+        pair = (source_id, into[0].destination_id) if len(into) == 1 else None
+        if source_id in catalogs and (pair is None or pair in sync_modes):
+            continue
+        toward = pair[1] if pair is not None else None
+        catalogs[source_id], modes = await _discover(client, source_id, fresh=False, toward=toward)
+        if pair is not None and modes is not None:
+            sync_modes[pair] = modes
     return Snapshot(
         workspace_id=chosen,
         source_definitions=source_definitions,
@@ -91,6 +102,7 @@ async def read_snapshot(
         destinations=destinations,
         connections=connections,
         catalogs=catalogs,
+        sync_modes=sync_modes,
         problems=tuple(problems),
     )
 
@@ -131,13 +143,20 @@ async def _listed(
     return sources, destinations, connections
 
 
-async def _discover(client: AirbyteClient, source_id: str, *, fresh: bool) -> Catalog | str:
-    """The source's discovered catalog, or why there is none."""
-    schema = await client.sources.discover_schema(source_id=source_id, disable_cache=fresh)
+async def _discover(
+    client: AirbyteClient, source_id: str, *, fresh: bool, toward: str | None = None
+) -> tuple[Catalog | str, ModesByStream | None]:
+    """
+    The source's discovered catalog, or why there is none; and, *toward* a destination (its
+    id), what modes each stream may take there.
+    """
+    schema = await client.sources.discover_schema(
+        source_id=source_id, disable_cache=fresh, destination_id=toward
+    )
     if schema.catalog is not None:
-        return schema.catalog
+        return schema.catalog, schema.sync_modes
     failure = schema.failure
-    return f"failed: {failure.describe() if failure is not None else 'no reason given'}"
+    return f"failed: {failure.describe() if failure is not None else 'no reason given'}", None
 
 
 async def plan(client: AirbyteClient, spec: Spec, *, workspace_id: str | None = None) -> Plan:
@@ -317,7 +336,8 @@ class _Runner:
         """The streams of *write*, selected from its source's catalog as discovered now."""
         found = self.catalogs.get(source_id)
         if found is None:
-            found = self.catalogs[source_id] = await _discover(self.client, source_id, fresh=True)
+            found, _ = await _discover(self.client, source_id, fresh=True)
+            self.catalogs[source_id] = found
         catalog, problems = selected_catalog(
             found, write.streams or (), where=item.where, source=write.source
         )

@@ -23,6 +23,7 @@ from ._jobs import JobStatus
 WORKSPACE_IDS = "workspaceIds"
 SOURCE_ID = "sourceId"
 IGNORE_CACHE = "ignoreCache"
+DESTINATION_ID = "destinationId"
 CONNECTION_ID = "connectionId"
 CREATED_AT_START = "createdAtStart"
 UPDATED_AT_START = "updatedAtStart"

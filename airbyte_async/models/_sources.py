@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import attrs
 
 from ._actors import Actor
-from ._catalog import Catalog
+from ._catalog import Catalog, DestinationSyncMode, SyncMode
 from ._jobs import FailureReason, SynchronousJob
 
 __all__ = ["DiscoveredSchema", "Source"]
@@ -24,13 +26,18 @@ class DiscoveredSchema:
     The result of a schema discovery (``SourceDiscoverSchemaRead``).
 
     *catalog* is None when discovery failed: :attr:`succeeded` and :attr:`failure` say why.
-    A failed discovery is a value, not an exception.
+    A failed discovery is a value, not an exception. *sync_modes*, when discovery was asked
+    about a destination, gives each stream's allowed pairs of read and write modes toward it,
+    by the stream's name (``namespace.name`` when it has a namespace); None otherwise.
     """
 
     catalog: Catalog | None = None
     catalog_id: str | None = None
     breaking_change: bool | None = None
     job_info: SynchronousJob | None = attrs.field(default=None, repr=False)
+    sync_modes: Mapping[str, tuple[tuple[SyncMode, DestinationSyncMode], ...]] | None = attrs.field(
+        default=None, hash=False
+    )
 
     @property
     def succeeded(self) -> bool:

@@ -34,6 +34,7 @@ from .._backend import JobChange
 from .._checks import json_object, uuid_id, whole
 from .._serde import structure, unstructure
 from .._transport import ObjectHook
+from ..catalog import stream_name
 from ..errors import (
     AirbyteError,
     ConflictError,
@@ -631,13 +632,17 @@ class PublicSources(_PublicActors[Source], Sources):
         return _source_of(answer)
 
     async def discover_schema(
-        self, *, source_id: str, disable_cache: bool = False
+        self, *, source_id: str, disable_cache: bool = False, destination_id: str | None = None
     ) -> DiscoveredSchema:
         """
-        The source's streams (``GET /streams``): names, supported read modes, cursors and keys,
-        without JSON schemas and without stream configurations.
+        The source's streams (``GET /streams``): names, cursors and keys, without JSON schemas
+        and without stream configurations. The server names the modes only for a
+        *destination_id*: then ``sync_modes`` has each stream's allowed pairs toward it, and
+        each stream its read modes; without one, neither is known.
         """
         query = [(pw.SOURCE_ID, uuid_id("source_id", source_id))]
+        if destination_id is not None:
+            query.append((pw.DESTINATION_ID, uuid_id("destination_id", destination_id)))
         if disable_cache:
             query.append((pw.IGNORE_CACHE, "true"))
         data = await self._api("GET", "streams", query=query, idempotent=True)
@@ -657,7 +662,16 @@ class PublicSources(_PublicActors[Source], Sources):
             )
             for s in found
         )
-        return DiscoveredSchema(catalog=Catalog(streams=streams))
+        catalog = Catalog(streams=streams)
+        if destination_id is None:
+            return DiscoveredSchema(catalog=catalog)
+        modes = {
+            stream_name(entry.stream): tuple(
+                dict.fromkeys(_MODES[m] for m in s.sync_modes if m in _MODES)
+            )
+            for entry, s in zip(streams, found, strict=True)
+        }
+        return DiscoveredSchema(catalog=catalog, sync_modes=modes)
 
 
 @attrs.frozen

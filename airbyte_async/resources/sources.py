@@ -7,7 +7,8 @@ from typing import Any
 
 import attrs
 
-from ..models import CheckResult, DiscoveredSchema, Source
+from ..catalog import modes_toward
+from ..models import CheckResult, DefinitionSpecification, Destination, DiscoveredSchema, Source
 from ..models import _wire as w
 from ._actors import SOURCE, Actors, Kind
 from ._call import call
@@ -46,13 +47,38 @@ class Sources(Actors[Source]):
         return await self._check(source_id)
 
     async def discover_schema(
-        self, *, source_id: str, disable_cache: bool = False
+        self, *, source_id: str, disable_cache: bool = False, destination_id: str | None = None
     ) -> DiscoveredSchema:
         """
-        Discover the source's streams; *disable_cache* forces a fresh discovery.
+        Discover the source's streams; *disable_cache* forces a fresh discovery. With
+        *destination_id*, ``sync_modes`` also says which read and write modes each stream may
+        pair toward that destination: here the pairs of the stream's read modes and the write
+        modes the destination's definition offers (``supportedDestinationSyncModes``; two more
+        requests).
 
         A failed discovery is a result whose ``catalog`` is None, not an exception.
         """
         body = w.DiscoverSchemaBody(source_id=source_id, disable_cache=disable_cache)
         route = "sources/discover_schema"
-        return await call(self._request, route, body, DiscoveredSchema, idempotent=True)
+        schema = await call(self._request, route, body, DiscoveredSchema, idempotent=True)
+        if destination_id is None or schema.catalog is None:
+            return schema
+        destination = await call(
+            self._request,
+            "destinations/get",
+            w.DestinationIdBody(actor_id=destination_id),
+            Destination,
+            idempotent=True,
+        )
+        spec_body = w.DestinationDefinitionSpecBody(
+            definition_id=destination.definition_id, workspace_id=destination.workspace_id
+        )
+        spec = await call(
+            self._request,
+            "destination_definition_specifications/get",
+            spec_body,
+            DefinitionSpecification,
+            idempotent=True,
+        )
+        modes = modes_toward(schema.catalog, spec.supported_destination_sync_modes)
+        return attrs.evolve(schema, sync_modes=modes)

@@ -285,6 +285,13 @@ _READ_MODES = {
         ("incremental", "append_dedup"),
     )
 }
+# The pairs GET /streams names, in its order (StreamsController.getValidSyncModes).
+_STREAM_MODES = (
+    ("full_refresh", "append"),
+    ("full_refresh", "overwrite"),
+    ("incremental", "append"),
+    ("incremental", "append_dedup"),
+)
 _NAMESPACES = {"source": "source", "destination": "destination", "customformat": "custom_format"}
 _CONFIG_NAMESPACES = {v: k for k, v in _NAMESPACES.items()}
 _PREFERENCES = {
@@ -924,25 +931,30 @@ class PublicApi:
 
     @public("GET", "/streams")
     async def streams(self, call: Call) -> list[Json]:
-        """StreamPropertiesResponse: what a discover of the source finds."""
+        """
+        StreamPropertiesResponse: what a discover of the source finds. ``syncModes`` only with
+        a ``destinationId``: the pairs of the stream's read modes and the destination's write
+        modes that ``StreamsController.getValidSyncModes`` names (four at most); without one,
+        null, so not sent.
+        """
         source_id = call.query.get("sourceId")
         if source_id is None:
             raise bad_request("sourceId is required")
         source = self._actor("source", source_id)
+        writes: tuple[str, ...] = ()
         if (destination_id := call.query.get("destinationId")) is not None:
-            self._actor("destination", destination_id)
+            writes = self._actor("destination", destination_id).definition.supported_sync_modes
         found = []
         for pair in self._discovered(source)["streams"]:
             stream = pair["stream"]
-            modes = [
-                public
-                for (sync, dest), public in _SYNC_MODES.items()
-                if sync in stream["supportedSyncModes"]
-                and dest in ("overwrite", "append", "append_dedup", "overwrite_dedup")
-            ]
-            entry: Json = {
-                "streamName": stream["name"],
-                "syncModes": modes,
+            entry: Json = {"streamName": stream["name"]}
+            if writes:
+                entry["syncModes"] = [
+                    _SYNC_MODES[read, write]
+                    for read, write in _STREAM_MODES
+                    if read in stream["supportedSyncModes"] and write in writes
+                ]
+            entry |= {
                 "defaultCursorField": stream["defaultCursorField"],
                 "sourceDefinedCursorField": stream["sourceDefinedCursor"],
                 "sourceDefinedPrimaryKey": stream["sourceDefinedPrimaryKey"],
