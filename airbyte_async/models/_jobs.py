@@ -452,7 +452,9 @@ def _sum_known(values: Iterable[int | None]) -> int | None:
 class JobPage:
     """
     One page of a jobs list. On ``jobs/list`` *total_count* counts all matching jobs,
-    ignoring paging; ``jobs/list_for_workspaces`` counts only the page (as Airbyte does).
+    ignoring paging; ``jobs/list_for_workspaces`` counts only the page (as Airbyte does). The
+    public API counts no total: there it is the rows up to this page's end, plus one when
+    another page may follow, so compare it with the offset and the page, not with a count.
     """
 
     jobs: tuple[Job, ...]
