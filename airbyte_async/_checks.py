@@ -12,7 +12,16 @@ import attrs
 
 from .errors import InvalidArgumentError
 
-__all__ = ["ids_field", "is_uuid", "json_object", "seconds", "uuid_field", "uuid_id", "whole"]
+__all__ = [
+    "ids_field",
+    "is_uuid",
+    "json_object",
+    "seconds",
+    "text",
+    "uuid_field",
+    "uuid_id",
+    "whole",
+]
 
 
 def seconds(name: str, value: object) -> float:
@@ -56,6 +65,13 @@ def uuid_id(name: str, value: object) -> str:
     """*value* when it is an id in the form of a UUID."""
     if not is_uuid(value):
         raise InvalidArgumentError(f"{name} must be a UUID, got {value!r}")
+    return value
+
+
+def text(name: str, value: object) -> str:
+    """*value* when it is a string with more than blanks in it (a name)."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidArgumentError(f"{name} must be a non-empty string, got {value!r}")
     return value
 
 

@@ -74,12 +74,46 @@ def stream_name(stream: Stream) -> str:
     return f"{stream.namespace}.{stream.name}" if stream.namespace else stream.name
 
 
-def _key_tuple(value: Sequence[Sequence[str]] | None) -> tuple[tuple[str, ...], ...] | None:
-    return None if value is None else tuple(tuple(part) for part in value)
+def _key_tuple(
+    value: str | Sequence[str | Sequence[str]] | None,
+) -> tuple[tuple[str, ...], ...] | None:
+    # A string is one field, not its characters: "id", ["id", "day"], [["data", "id"]].
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return ((value,),)
+    return tuple(_field_path(part, "primary_key") for part in value)
 
 
-def _path_tuple(value: Sequence[str] | None) -> tuple[str, ...] | None:
-    return None if value is None else tuple(value)
+def _path_tuple(value: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    return None if value is None else _field_path(value, "cursor_field")
+
+
+def _field_path(value: str | Sequence[str], what: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    path = tuple(value)
+    if not path or not all(isinstance(part, str) for part in path):
+        raise InvalidArgumentError(f"{what} must name fields, got {value!r}")
+    return path
+
+
+def _sync_mode(value: SyncMode | str | None) -> SyncMode | None:
+    return None if value is None else SyncMode(_mode_name(value, "sync_mode"))
+
+
+def _destination_sync_mode(
+    value: DestinationSyncMode | str | None,
+) -> DestinationSyncMode | None:
+    return (
+        None if value is None else DestinationSyncMode(_mode_name(value, "destination_sync_mode"))
+    )
+
+
+def _mode_name(value: object, what: str) -> str:
+    if not isinstance(value, str):  # the enums are str enums too
+        raise InvalidArgumentError(f"{what} must be a mode's name, got {value!r}")
+    return value
 
 
 @attrs.frozen
@@ -88,12 +122,16 @@ class StreamSelection:
     One stream to sync and how; what is left None keeps the discovered default.
 
     *name* may be ``"namespace.name"`` when two streams share a name. *cursor_field* is a path
-    (``("updated_at",)``), *primary_key* a list of paths (``[("id",)]``).
+    (``("updated_at",)``; a string is one field), *primary_key* a list of paths
+    (``[("id",)]``; a string, or a list of strings, names fields). The modes may be given by
+    name (``"incremental"``).
     """
 
     name: str
-    sync_mode: SyncMode | None = attrs.field(default=None, kw_only=True)
-    destination_sync_mode: DestinationSyncMode | None = attrs.field(default=None, kw_only=True)
+    sync_mode: SyncMode | None = attrs.field(default=None, kw_only=True, converter=_sync_mode)
+    destination_sync_mode: DestinationSyncMode | None = attrs.field(
+        default=None, kw_only=True, converter=_destination_sync_mode
+    )
     cursor_field: tuple[str, ...] | None = attrs.field(
         default=None, kw_only=True, converter=_path_tuple
     )
@@ -112,8 +150,15 @@ def select_streams(catalog: Catalog, *selections: str | StreamSelection) -> Cata
     (the source's or one given), a cursor or primary key given where the source defines its own
     matches it, and deduplicating modes have a primary key.
     """
+    if not isinstance(catalog, Catalog):
+        hint = " (a discovery's is schema.catalog, None when it failed)"
+        raise InvalidArgumentError(f"select_streams takes a Catalog{hint}, got {catalog!r:.80}")
     wanted: dict[int, StreamSelection] = {}
     for selection in selections:
+        if not isinstance(selection, str | StreamSelection):
+            raise InvalidArgumentError(
+                f"streams are names or StreamSelections, one each, got {selection!r}"
+            )
         chosen = StreamSelection(selection) if isinstance(selection, str) else selection
         index = _find(catalog, chosen.name)
         if index in wanted:

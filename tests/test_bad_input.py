@@ -173,6 +173,26 @@ async def test_requests_that_cannot_be_sent_are_refused_before_sending(
     assert emu.stats().total_requests == 0
 
 
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [
+        (lambda c: c.jobs.logs(job_id=1, attempt="0"), "attempt must be a whole number"),
+        (lambda c: c.jobs.logs(job_id=1, attempt=-1), "attempt must be a whole number"),
+        (lambda c: c.source_definitions.find(name=None), "name must be a non-empty string"),
+    ],
+)
+async def test_config_api_arguments_are_checked_before_sending(
+    emu: Emulator, call: Callable[[AirbyteClient], Awaitable[Any]], says: str
+) -> None:
+    """An attempt number or a definition name of the wrong kind (Config API operations):
+    InvalidArgumentError before any request."""
+    async with client_for(emu) as client:
+        with pytest.raises(InvalidArgumentError, match=says):
+            await call(client)
+
+    assert emu.stats().total_requests == 0
+
+
 async def test_resource_arguments_are_checked_before_sending(emu: Emulator) -> None:
     """A resource's own checks (here an empty job type list) run before any request."""
     async with client_for(emu) as client:
@@ -244,6 +264,36 @@ BAD_ARGUMENTS: dict[str, tuple[Callable[[AirbyteClient], Awaitable[Any]], str]] 
     "the jobs of a connection id that is no UUID": (
         lambda c: c.jobs.list_page(connection_id="c"),
         "connection_id must be a UUID",
+    ),
+    "an ensure without a name": (
+        lambda c: c.connections.ensure(
+            workspace_id=WS, source_id=SID, destination_id=SID, name=None
+        ),
+        "name must be a non-empty string",
+    ),
+    "an ensure of a source of a definition id that is no UUID": (
+        lambda c: c.sources.ensure(workspace_id=WS, name="s", definition_id="pg", configuration={}),
+        "definition_id must be a UUID",
+    ),
+    "a find by no name": (
+        lambda c: c.destinations.find(workspace_id=WS, name=None),
+        "name must be a non-empty string",
+    ),
+    "a find of a connection to a destination that is no UUID": (
+        lambda c: c.connections.find(workspace_id=WS, name="c", destination_id=5),
+        "destination_id must be a UUID",
+    ),
+    "a discovery toward a destination that is no UUID": (
+        lambda c: c.sources.discover_schema(source_id=SID, destination_id="lake"),
+        "destination_id must be a UUID",
+    ),
+    "a wait that polls without a pause": (
+        lambda c: c.jobs.wait(job_id=1, poll_interval=0),
+        "poll_interval must be a number of seconds above 0",
+    ),
+    "the jobs of one workspace id alone": (
+        lambda c: c.jobs.list_for_workspaces(workspace_ids=WS).__anext__(),
+        "workspace_ids must be a list of ids, got one",
     ),
 }
 

@@ -199,3 +199,42 @@ def test_input_catalog_is_not_changed() -> None:
     select_streams(before, "countries")
 
     assert before == discovered()
+
+
+def test_a_string_names_one_field_and_modes_may_be_named() -> None:
+    """As in a pipeline file: a string cursor or key is one field (not its characters), a list
+    of strings a key of several fields, and modes may be given by name."""
+    selection = StreamSelection(
+        "public.users",
+        sync_mode="incremental",  # type: ignore[arg-type]
+        destination_sync_mode="append_dedup",  # type: ignore[arg-type]
+        cursor_field="updated_at",  # type: ignore[arg-type]
+        primary_key="id",  # type: ignore[arg-type]
+    )
+
+    config = config_of(select_streams(discovered(), selection), "public.users")
+
+    assert config.sync_mode is SyncMode.INCREMENTAL
+    assert config.destination_sync_mode is DestinationSyncMode.APPEND_DEDUP
+    assert config.cursor_field == ("updated_at",)
+    assert config.primary_key == (("id",),)
+    several = StreamSelection("countries", primary_key=["id", "day"])  # type: ignore[list-item]
+    assert several.primary_key == (("id",), ("day",))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: select_streams(None, "users"), r"takes a Catalog \(a discovery's is"),  # type: ignore[arg-type]
+        (lambda: select_streams(discovered(), ["users"]), "names or StreamSelections"),  # type: ignore[arg-type]
+        (lambda: StreamSelection("users", sync_mode=3), "sync_mode must be a mode's name"),  # type: ignore[arg-type]
+        (lambda: StreamSelection("users", cursor_field=[]), "cursor_field must name fields"),
+        (lambda: StreamSelection("users", primary_key=[[1]]), "primary_key must name fields"),  # type: ignore[list-item]
+    ],
+)
+def test_wrong_types_are_invalid_arguments(call: object, message: str) -> None:
+    """A wrong type where a catalog, a stream or a mode goes raises InvalidArgumentError
+    saying what is wanted (not an AttributeError from deep inside)."""
+    assert callable(call)
+    with pytest.raises(InvalidArgumentError, match=message):
+        call()

@@ -759,3 +759,26 @@ async def test_ensure_of_a_connection_over_namespaced_streams_settles() -> None:
         patches = [r for r in emu.requests if r.method == "PATCH"]
     assert [e.action for e in ensured] == [EnsureAction.CREATED, EnsureAction.UNCHANGED]
     assert patches == []
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+@pytest.mark.parametrize(
+    ("listing", "message"),
+    [
+        (lambda c, cid, wid: c.jobs.list(connection_id=cid, statuses="failed"), "statuses"),
+        (lambda c, cid, wid: c.jobs.list(connection_id=cid, job_types="sync"), "job_types"),
+        (lambda c, cid, wid: c.jobs.list_for_workspaces(workspace_ids=wid), "got one"),
+    ],
+)
+async def test_a_string_where_a_list_goes_is_refused_on_either_api(
+    emu: Emulator, api: str, listing: Callable[..., Any], message: str
+) -> None:
+    """One status, job type or workspace id given alone (a string) raises
+    InvalidArgumentError before any request, on both APIs, rather than being read letter by
+    letter (an empty listing on the public API, a 422 on the Config API)."""
+    async with AirbyteClient(emu.url, api=api, env={}) as client:  # type: ignore[arg-type]
+        wid = (await client.workspaces.default()).workspace_id
+        before = emu.stats().total_requests
+        with pytest.raises(InvalidArgumentError, match=message):
+            [job async for job in listing(client, emu.connection_ids[0], wid)]
+    assert emu.stats().total_requests == before

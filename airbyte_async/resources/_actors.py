@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from .._checks import json_object
+from .._checks import json_object, text, uuid_id
 from .._diff import actor_differences, only_match
 from ..errors import InvalidArgumentError, NoMatchError
 from ..models import CheckResult, Destination, EnsureAction, Ensured, Source
@@ -119,7 +119,7 @@ class Actors(Generic[A]):
         :class:`~airbyte_async.errors.AmbiguousMatchError` (with their ids) when several share
         the name.
         """
-        found = await self._named(workspace_id, name)
+        found = await self._named(uuid_id("workspace_id", workspace_id), text("name", name))
         if found is None:
             noun = self._kind.noun
             raise NoMatchError(f"no {noun} named {name!r} in workspace {workspace_id}")
@@ -142,7 +142,8 @@ class Actors(Generic[A]):
         connector definition (the API cannot change that: delete it or choose another name).
         """
         configuration = json_object("configuration", configuration)
-        current = await self._named(workspace_id, name)
+        uuid_id("definition_id", definition_id)
+        current = await self._named(uuid_id("workspace_id", workspace_id), text("name", name))
         if current is None:
             created = await self.create(
                 workspace_id=workspace_id,

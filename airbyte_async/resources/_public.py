@@ -81,7 +81,7 @@ from ._base import Request
 from ._reconcile import trigger_exactly_once
 from .connections import Connections, _settings
 from .destinations import Destinations
-from .jobs import DEFAULT_PAGE_SIZE, Jobs, _iso, _job_types, _order, _statuses
+from .jobs import DEFAULT_PAGE_SIZE, Jobs, _iso, _job_types, _order, _statuses, _workspace_ids
 from .sources import Sources
 from .workspaces import Workspaces
 
@@ -749,7 +749,7 @@ class PublicJobs(Jobs):
         size = min(page_size, MAX_PAGE)
         wanted = None if statuses is None else frozenset(_statuses(statuses) or ())
         query = self._filters(
-            [(pw.WORKSPACE_IDS, uuid_id("workspace id", w)) for w in workspace_ids],
+            [(pw.WORKSPACE_IDS, uuid_id("workspace id", w)) for w in _workspace_ids(workspace_ids)],
             job_types,
             wanted,
             updated_at_start,
@@ -825,7 +825,9 @@ class PublicJobs(Jobs):
         order_by: str | None = None,
     ) -> JobPage:
         """One page of the jobs of several workspaces (``GET /jobs?workspaceIds=``)."""
-        query = [(pw.WORKSPACE_IDS, uuid_id("workspace id", w)) for w in workspace_ids]
+        query = [
+            (pw.WORKSPACE_IDS, uuid_id("workspace id", w)) for w in _workspace_ids(workspace_ids)
+        ]
         fetched = await self._fetch(
             query, job_types, statuses, updated_at_start, page_size, row_offset, order_by
         )
@@ -876,7 +878,9 @@ class PublicJobs(Jobs):
         order_by: str | None = None,
     ) -> AsyncIterator[Job]:
         """Every matching job of several workspaces, page by page (``GET /jobs?workspaceIds=``)."""
-        query = [(pw.WORKSPACE_IDS, uuid_id("workspace id", w)) for w in workspace_ids]
+        query = [
+            (pw.WORKSPACE_IDS, uuid_id("workspace id", w)) for w in _workspace_ids(workspace_ids)
+        ]
         return self._every(query, job_types, statuses, updated_at_start, page_size, order_by)
 
     async def _every(
@@ -890,7 +894,7 @@ class PublicJobs(Jobs):
     ) -> AsyncIterator[Job]:
         # Pages are counted in the server's rows: the filters applied here shorten a page
         # without ending the listing.
-        types, wanted = tuple(job_types), None if statuses is None else tuple(statuses)
+        types, wanted = _job_types(job_types), _statuses(statuses)
         seen: set[int] = set()
         offset = 0
         while True:

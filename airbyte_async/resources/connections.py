@@ -7,6 +7,7 @@ from typing import Any, Unpack
 
 import attrs
 
+from .._checks import text, uuid_id
 from .._diff import changed_settings, connection_differences, only_match
 from .._serde import structure, unstructure, wire_name
 from .._throttle import ServerClock
@@ -148,6 +149,8 @@ class Connections:
         :class:`~airbyte_async.errors.InvalidArgumentError` for an inconsistent schedule.
         """
         wanted = _settings(schedule, settings, fields)
+        uuid_id("source_id", source_id)
+        uuid_id("destination_id", destination_id)
         current = await self._named(workspace_id, name, source_id, destination_id)
         if current is None:
             created = await self.create(
@@ -166,6 +169,11 @@ class Connections:
     async def _named(
         self, workspace_id: str, name: str, source_id: str | None, destination_id: str | None
     ) -> Connection | None:
+        uuid_id("workspace_id", workspace_id)
+        text("name", name)
+        for what, value in (("source_id", source_id), ("destination_id", destination_id)):
+            if value is not None:
+                uuid_id(what, value)
         matches = [
             c
             async for c in self.list(workspace_id=workspace_id)

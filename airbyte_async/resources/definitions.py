@@ -8,6 +8,7 @@ from typing import Generic, TypeVar, cast
 
 import attrs
 
+from .._checks import text
 from ..errors import AmbiguousMatchError, NoMatchError
 from ..models import DefinitionSpecification, DestinationDefinition, SourceDefinition
 from ..models import _wire as w
@@ -83,6 +84,7 @@ class _Definitions(Generic[D]):
         :class:`~airbyte_async.errors.NoMatchError` (with close names as candidates) when nothing
         matches, :class:`~airbyte_async.errors.AmbiguousMatchError` when several do.
         """
+        text("name", name)
         if workspace_id is None:
             definitions = await self._all(f"{self._kind.noun}_definitions/list", None)
         else:

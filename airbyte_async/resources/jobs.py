@@ -14,6 +14,7 @@ import anyio
 import attrs
 
 from .._backend import JobChange
+from .._checks import seconds, whole
 from .._retry import Outage, is_retryable
 from .._serde import job_status, structure, unstructure, wire_name
 from ..errors import (
@@ -80,6 +81,8 @@ class Jobs:
         the job has no attempt *attempt*. For the structured events themselves, read
         ``(await jobs.get(job_id=...)).attempt(n).logs``.
         """
+        if attempt is not None:
+            whole("attempt", attempt, minimum=0)
         chosen = (await self.get(job_id=job_id)).attempt(attempt)
         logs = chosen.logs if chosen is not None else None
         return logs.lines if logs is not None else ()
@@ -116,8 +119,9 @@ class Jobs:
         may pass (the network, a 5xx that is retried, 429) are tried again, after pauses
         growing to ten seconds, for up to ten minutes from the first failure in a row
         (:class:`~airbyte_async._retry.Outage`); then, and on any other error, the error is
-        raised.
+        raised. *poll_interval* is seconds above 0.
         """
+        seconds("poll_interval", poll_interval)
         outage = Outage()
         while True:
             began = time.monotonic()
@@ -199,7 +203,7 @@ class Jobs:
         Every matching job of *connection_id*, page by page (see :meth:`list_page`); the
         filters are checked here too, for servers that ignore them (0.40).
         """
-        job_types = tuple(job_types)
+        job_types = _job_types(job_types)
         wanted = _Wanted(
             None if statuses is None else frozenset(_statuses(statuses) or ()),
             _epoch("created_after", created_after),
@@ -237,7 +241,7 @@ class Jobs:
         """
         field, method = _order(order_by)
         body = w.JobListForWorkspacesBody(
-            workspace_ids=tuple(workspace_ids),
+            workspace_ids=_workspace_ids(workspace_ids),
             config_types=_job_types(job_types),
             pagination=_pagination(page_size, row_offset),
             statuses=_statuses(statuses),
@@ -259,7 +263,7 @@ class Jobs:
         order_by: str | None = None,
     ) -> AsyncIterator[Job]:
         """Every matching job of several workspaces, page by page."""
-        workspace_ids, job_types = tuple(workspace_ids), tuple(job_types)
+        workspace_ids, job_types = _workspace_ids(workspace_ids), _job_types(job_types)
 
         def page(offset: int) -> Awaitable[JobPage]:
             return self.list_for_workspaces_page(
@@ -296,7 +300,7 @@ class Jobs:
         route = "jobs/list_for_workspaces"
         margin = page_size // 10
         body = w.JobListForWorkspacesBody(
-            workspace_ids=tuple(workspace_ids),
+            workspace_ids=_workspace_ids(workspace_ids),
             config_types=_job_types(job_types),
             pagination=_pagination(page_size, 0),
             statuses=_statuses(statuses),
@@ -420,6 +424,13 @@ def _job_types(job_types: Iterable[JobType]) -> tuple[JobType, ...]:
     if not types:
         raise InvalidArgumentError("job_types must name at least one job type")
     return types
+
+
+def _workspace_ids(values: Iterable[str]) -> tuple[str, ...]:
+    """*values* as a tuple; one id given alone (a string) is refused, not read letter by letter."""
+    if isinstance(values, str):
+        raise InvalidArgumentError(f"workspace_ids must be a list of ids, got one: {values!r}")
+    return tuple(values)
 
 
 def _statuses(statuses: Iterable[JobStatus] | None) -> tuple[JobStatus, ...] | None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from .._checks import uuid_id
 from ..catalog import modes_toward
 from ..models import CheckResult, DefinitionSpecification, Destination, DiscoveredSchema, Source
 from ..models import _wire as w
@@ -58,6 +59,8 @@ class Sources(Actors[Source]):
 
         A failed discovery is a result whose ``catalog`` is None, not an exception.
         """
+        if destination_id is not None:
+            uuid_id("destination_id", destination_id)
         body = w.DiscoverSchemaBody(source_id=source_id, disable_cache=disable_cache)
         route = "sources/discover_schema"
         schema = await call(self._request, route, body, DiscoveredSchema, idempotent=True)
