@@ -297,6 +297,8 @@ class AirbyteClient:
         env: Mapping[str, str] | None = None,
         api: str | None = None,
     ) -> None:
+        if env is not None and not isinstance(env, Mapping):
+            raise InvalidArgumentError(f"env must be a mapping of names to values, got {env!r}")
         env = os.environ if env is None else env
         url = url or env.get("AIRBYTE_URL")
         if not url:

@@ -575,6 +575,8 @@ class Orchestrator:
             raise InvalidArgumentError(
                 f"on_running must be one of {choices}, got {on_running!r}"
             ) from None
+        if backend is None and not callable(getattr(client, "sync_backend", None)):
+            raise InvalidArgumentError(f"client must be an AirbyteClient, got {client!r}")
         self.client = client
         #: Where syncs are triggered, watched and cancelled: the client's API by default.
         self.backend: SyncBackend = backend or client.sync_backend()

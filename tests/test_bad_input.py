@@ -193,6 +193,27 @@ async def test_config_api_arguments_are_checked_before_sending(
     assert emu.stats().total_requests == 0
 
 
+async def test_the_wrong_object_in_place_of_a_client_spec_or_plan_is_named(
+    emu: Emulator,
+) -> None:
+    """A path where a Spec goes, None where a Plan or a client goes, text where the
+    environment goes: InvalidArgumentError saying what is wanted, before any request."""
+    from airbyte_async.apply import apply, execute
+    from airbyte_async.orchestrator import Orchestrator
+
+    with pytest.raises(InvalidArgumentError, match="env must be a mapping"):
+        AirbyteClient(emu.url, env="AIRBYTE_URL=x")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="client must be an AirbyteClient"):
+        Orchestrator(None)  # type: ignore[arg-type]
+    async with client_for(emu) as client:
+        with pytest.raises(InvalidArgumentError, match=r"spec must be a Spec \(load\(\)"):
+            await apply(client, "pipeline.toml")  # type: ignore[arg-type]
+        with pytest.raises(InvalidArgumentError, match="planned must be a Plan"):
+            await execute(client, None)  # type: ignore[arg-type]
+
+    assert emu.stats().total_requests == 0
+
+
 async def test_resource_arguments_are_checked_before_sending(emu: Emulator) -> None:
     """A resource's own checks (here an empty job type list) run before any request."""
     async with client_for(emu) as client:
@@ -290,6 +311,16 @@ BAD_ARGUMENTS: dict[str, tuple[Callable[[AirbyteClient], Awaitable[Any]], str]] 
     "a wait that polls without a pause": (
         lambda c: c.jobs.wait(job_id=1, poll_interval=0),
         "poll_interval must be a number of seconds above 0",
+    ),
+    "a schedule given as text": (
+        lambda c: c.connections.create(source_id=SID, destination_id=SID, schedule="daily"),
+        "schedule must be a Schedule, got str",
+    ),
+    "schedule data given as a dict": (
+        lambda c: c.connections.update(
+            connection_id=SID, schedule_type="cron", schedule_data={"cron": {}}
+        ),
+        "schedule_data must be a ScheduleData, got dict",
     ),
     "the jobs of one workspace id alone": (
         lambda c: c.jobs.list_for_workspaces(workspace_ids=WS).__anext__(),

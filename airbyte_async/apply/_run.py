@@ -13,7 +13,13 @@ import attrs
 
 from .._checks import is_uuid
 from .._diff import connection_differences
-from ..errors import LookupFailedError, NotFoundError, SpecError, StalePlanError
+from ..errors import (
+    InvalidArgumentError,
+    LookupFailedError,
+    NotFoundError,
+    SpecError,
+    StalePlanError,
+)
 from ..models import (
     Catalog,
     Connection,
@@ -55,6 +61,10 @@ async def read_snapshot(
     destinations and connections, and the catalogs of the sources its connections read.
     Definitions that do not resolve become the snapshot's problems.
     """
+    if not isinstance(spec, Spec):
+        raise InvalidArgumentError(
+            f"spec must be a Spec (load() reads one from a file), got {type(spec).__name__}"
+        )
     chosen = workspace_id or spec.workspace_id
     if chosen is None:
         chosen = (await client.workspaces.default()).workspace_id
@@ -203,6 +213,11 @@ async def execute(client: AirbyteClient, planned: Plan) -> Plan:
     whose source the plan writes (its item's note says so). A catalog that cannot be selected
     then raises :class:`SpecError`; items before it stay done.
     """
+    if not isinstance(planned, Plan):
+        raise InvalidArgumentError(
+            f"planned must be a Plan (plan() makes one, load_plan() reads one), "
+            f"got {type(planned).__name__}"
+        )
     if not planned.changes_anything:
         return attrs.evolve(planned, applied=True)
     current = await _reread(client, planned)

@@ -318,6 +318,14 @@ def _settings(
             f"StreamAndConfig), got {type(catalog).__name__}"
         )
     wanted = attrs.evolve(settings or ConnectionSettings(), **fields)
+    for name, given, model in (
+        ("schedule", legacy, Schedule),
+        ("schedule_data", wanted.schedule_data, ScheduleData),
+    ):
+        if given is not None and not isinstance(given, model):
+            raise InvalidArgumentError(
+                f"{name} must be a {model.__name__}, got {type(given).__name__}"
+            )
     schedule_type, schedule_data = _schedule(legacy, wanted.schedule_type, wanted.schedule_data)
     return attrs.evolve(wanted, schedule_type=schedule_type, schedule_data=schedule_data)
 
