@@ -64,6 +64,7 @@ __all__ = [
     "is_retryable",
     "never_reached_server",
     "retry_call",
+    "round_pause",
 ]
 
 log = logging.getLogger("airbyte_async")
@@ -128,6 +129,20 @@ def _at_least_one(_: object, attribute: attrs.Attribute[int], value: int) -> Non
 #: The longest ``Retry-After`` obeyed by default (a server asking for more is waited for that
 #: long at most).
 MAX_RETRY_AFTER = 60.0
+
+
+def round_pause(round_: int, last: AirbyteError | None = None) -> float:
+    """
+    Seconds to wait before round *round_* (1-based) of an operation that is not retried as a
+    call is (a trigger settled by looking for its job, a cancel read back before it goes
+    again): half a second, doubling up to eight, jittered; long enough for a restart to pass,
+    and at least what the last answer (*last*: a 429, a 503) asked with ``Retry-After``.
+    """
+    if bool(stamina.is_testing()):
+        return 0.0
+    pause: float = min(8.0, 0.5 * 2 ** (round_ - 1)) * random.uniform(0.5, 1.0)
+    asked = last.retry_after if isinstance(last, APIError) else None
+    return pause if asked is None else max(pause, min(asked, MAX_RETRY_AFTER))
 
 
 @attrs.frozen

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import fnmatch
+import itertools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
@@ -39,10 +40,11 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from ._backend import workspaces_of
 from ._checks import seconds, uuid_id, whole
 from ._limiter import TriggerLimiter
-from ._retry import MAX_OUTAGE, Outage, is_retryable
+from ._retry import MAX_OUTAGE, Outage, is_retryable, round_pause
 from ._watch import JobWatcher, Watch
 from .errors import (
     AirbyteError,
+    ConflictError,
     ConnectError,
     InvalidArgumentError,
     NoMatchError,
@@ -264,8 +266,6 @@ def _target(connection: Connection) -> SyncTarget:
 #: default): one after another, 500 cancels of 0.2 s would take 100 s; more than the pool at
 #: once would only queue on one server.
 _CANCELS_IN_FLIGHT = 25
-#: Cancels sent for one job at most, each after a read that shows it still running.
-_CANCEL_ROUNDS = 3
 #: Seconds without a cut-short trigger's job turning up after which the others are no longer
 #: looked for (see Orchestrator._find_job), at the least: twice what triggers were taking
 #: when the batch gave up, if more. Then the pauses between looks: the first, and the longest.
@@ -1015,6 +1015,10 @@ class Orchestrator:
                         if now.status.is_terminal:
                             settled[key] = _from_job(flight.target, now, attached=False)
                         else:
+                            # Stands if the cleanup's time ends while the cancel is under way.
+                            settled[key] = _gave_up(
+                                flight, now, outcome, cancel_requested=True, grace=True
+                            )
                             settled[key] = await self._cancel(flight, now, outcome)
                 else:
                     settled[key] = _gave_up(flight, now, outcome)
@@ -1078,27 +1082,42 @@ class Orchestrator:
     async def _cancel(self, flight: _Flight, now: Job, outcome: Outcome) -> SyncResult:
         """
         Cancel a running job this batch started, and report what the answer says. A failed
-        cancel is not replayed blindly: the job is read again, and cancelled again only if it
-        still runs.
+        cancel is not replayed blindly: after a pause that grows (see
+        :func:`~airbyte_async._retry.round_pause`: at least what a 429 or 503 asked), the job
+        is read again, and cancelled again only if that read, just made, shows it still
+        running (a cancel stops whatever the connection runs now); so on until the cleanup's
+        time (*cancel_grace*) is up. A failure that waiting cannot cure ends it at once.
         """
         job_id = flight.job.id
-        for round_ in range(_CANCEL_ROUNDS):
+        for round_ in itertools.count(1):
             try:
                 answer = await self.backend.cancel(job_id=job_id)
-                break
             except AirbyteError as e:
-                log.warning("could not cancel job %d: %s", job_id, e)
-                if round_ == _CANCEL_ROUNDS - 1:
-                    return _gave_up(flight, now, outcome)
-            try:
-                read = await self._read_through([flight])
-            except AirbyteError as e:
-                log.warning("could not read job %d after a failed cancel: %s", job_id, e)
-                return _gave_up(flight, now, outcome)
-            now = read.get(job_id, now)
+                refused: AirbyteError = e
+                (log.warning if round_ == 1 else log.debug)(
+                    "could not cancel job %d (try %d): %s", job_id, round_, e
+                )
+            else:
+                return _cancelled(flight, await self._final(flight, answer), outcome)
+            # A conflict (the public API's "not currently running") is a read that lags.
+            again = isinstance(refused, ConflictError) or is_retryable(refused, idempotent=True)
+            last = refused
+            while True:
+                if again:
+                    await anyio.sleep(round_pause(round_, last))
+                try:
+                    now = (await self._read_through([flight])).get(job_id, now)
+                    break
+                except AirbyteError as e:
+                    log.debug("could not read job %d after a failed cancel: %s", job_id, e)
+                    if not (again and is_retryable(e, idempotent=True)):
+                        return _gave_up(flight, now, outcome, cancel_requested=True)
+                    last = e
             if now.status.is_terminal:
                 return _cancelled(flight, now, outcome)
-        return _cancelled(flight, await self._final(flight, answer), outcome)
+            if not again:
+                return _gave_up(flight, now, outcome, cancel_requested=True)
+        raise AssertionError("unreachable")
 
     async def _final(self, flight: _Flight, answer: Job) -> Job:
         """

@@ -124,6 +124,25 @@ async def test_rate_limits_with_and_without_retry_after(
     assert "Retry-After" not in headers
 
 
+@pytest.mark.parametrize("kind", ["error", "proxy_error"])
+async def test_a_503_carries_retry_after_when_the_fault_sets_it(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, kind: str
+) -> None:
+    """A 503, from the server or a proxy in front of it, carries Retry-After when the fault
+    sets it (RFC 9110 allows it with 503; the client obeys it there as on a 429)."""
+    emu = await airbyte_emulator_factory(
+        faults=[
+            {"kind": kind, "route": "jobs/get", "status": 503, "retry_after": 4},
+            {"kind": kind, "route": "jobs/get_light", "status": 503},
+        ]
+    )
+    status, headers, _, _ = await post(http, emu, "jobs/get", {"id": 1})
+    assert (status, headers["Retry-After"]) == (503, "4")
+    status, headers, _, _ = await post(http, emu, "jobs/get_light", {"id": 1})
+    assert status == 503
+    assert "Retry-After" not in headers
+
+
 async def test_latency_delays_but_answers(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:

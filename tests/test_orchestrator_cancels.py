@@ -167,3 +167,43 @@ async def test_reads_that_fail_for_good_after_the_cancels_leave_results_not_a_cr
 
     assert [r.outcome for r in results] == [Outcome.TIMED_OUT] * 3
     assert all(r.cancel_requested and r.left_running for r in results)
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_cancels_that_time_out_are_sent_again_while_the_job_runs_within_the_grace(
+    api: str,
+) -> None:
+    """
+    Given up on, the batch's cancels reach a server too slow to act before the client's
+    timeout, four times in a row; each time the job is read, still running, and cancelled
+    again after a pause, until one acts within cancel_grace: the job ends cancelled, and the
+    result says the batch asked for it (three timed-out cancels ended the attempts before).
+    """
+    cancel = "jobs/cancel" if api == "config" else "/public/v1/jobs/*"
+    emulator = Emulator(
+        airbyte_version="head" if api == "public" else "0.50",
+        connections=1,
+        trigger_latency=0.0,
+        cancel_latency=0.05,
+        sync_duration=(600, 600),
+        faults=[
+            {
+                "kind": "slow",
+                "route": cancel,
+                "method": "DELETE" if api == "public" else None,
+                "delay": 1.5,
+                "times": 4,
+            },
+        ],
+    )
+    async with (
+        emulator as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api, timeout=1.0) as client,
+    ):
+        [result] = await Orchestrator(client, timeout=1.0, poll_interval=0.05).run(
+            emu.connection_ids
+        )
+
+    assert (result.outcome, result.cancel_requested) == (Outcome.TIMED_OUT, True)
+    assert not result.left_running
+    assert set(emu.stats().job_statuses.values()) == {"cancelled"}

@@ -14,6 +14,7 @@ from emulator_support import drop_date_headers, jobs_created
 from yarl import URL
 
 from airbyte_async import AirbyteClient, NoAuth, RetryPolicy
+from airbyte_async._retry import round_pause
 from airbyte_async._throttle import ServerClock
 from airbyte_async.errors import (
     ConnectError,
@@ -562,16 +563,18 @@ async def test_resets_in_a_row_are_each_settled_before_triggering_again(
     assert requests_to(emu, "jobs/list") == 3
 
 
+@pytest.mark.parametrize("status", [429, 503])
 @pytest.mark.parametrize(("asked", "least"), [("3", 3.0), ("600", 60.0), (None, 0.0)])
-def test_a_round_after_a_429_waits_what_its_retry_after_asked(
-    asked: str | None, least: float
+def test_a_round_after_a_429_or_503_waits_what_its_retry_after_asked(
+    asked: str | None, least: float, status: int
 ) -> None:
-    """Between rounds, as between a call's attempts, a 429's ``Retry-After`` is obeyed (up to
-    a minute); without one, the round's own pause (a second or less in round 2) applies."""
+    """Between rounds, as between a call's attempts, the ``Retry-After`` of a 429 or a 503 is
+    obeyed (up to a minute); without one, the round's own pause (a second or less in round 2)
+    applies."""
     headers = {} if asked is None else {"Retry-After": asked}
-    refused = error_for(429, {"message": "slow down"}, route="jobs", headers=headers)
+    refused = error_for(status, {"message": "slow down"}, route="jobs", headers=headers)
     with stamina.set_testing(False):
-        pauses = [_reconcile._pause(2, refused) for _ in range(20)]
+        pauses = [round_pause(2, refused) for _ in range(20)]
 
     assert all(least <= pause <= max(least, 1.0) for pause in pauses)
 

@@ -16,16 +16,14 @@ clock's skew cancels out, and ``Date``'s one-second steps only make the window s
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
 import attrs
-import stamina
 
-from .._retry import MAX_RETRY_AFTER, never_reached_server
+from .._retry import never_reached_server, round_pause
 from .._serde import structure, unstructure
 from .._throttle import ServerClock
 from ..errors import (
@@ -146,18 +144,6 @@ class KnownJobs:
         return self._newest.get(connection_id, 0)
 
 
-def _pause(round_: int, last: AirbyteError | None = None) -> float:
-    """
-    Seconds to wait before round *round_* (1-based): long enough for a restart to pass, and
-    at least what a 429 (*last*) asked with ``Retry-After``, as between a call's attempts.
-    """
-    if bool(stamina.is_testing()):
-        return 0.0
-    pause: float = min(8.0, 0.5 * 2 ** (round_ - 1)) * random.uniform(0.5, 1.0)
-    asked = last.retry_after if isinstance(last, RateLimitError) else None
-    return pause if asked is None else max(pause, min(asked, MAX_RETRY_AFTER))
-
-
 def _say(message: str, job_type: JobType, connection_id: str, **more: object) -> None:
     # A hold is long and quiet: without a word, a batch waiting on it looks hung. Named by the
     # job it starts: the public API's trigger is not the route the caller passed.
@@ -250,7 +236,7 @@ async def trigger_exactly_once(
                 pause = min(_HOLD_MAX_PAUSE, _HOLD_PAUSE * 2 ** (held - 1))
                 await anyio.sleep(min(pause, hold))
             else:
-                await anyio.sleep(_pause(tries, last))
+                await anyio.sleep(round_pause(tries, last))
         tries += 1
         round_ += 1
         if unsettled:

@@ -208,6 +208,8 @@ class Http:
             self.injector.record(fault.kind)
             early = await self._before(request, fault, generation)
             if early is not None:
+                if fault.retry_after is not None and early.status in (429, 503):
+                    early.headers["Retry-After"] = f"{fault.retry_after:g}"
                 return early
         response = await handler(request)
         if fault is not None:
@@ -237,10 +239,7 @@ class Http:
                 text=_nginx_page(status, reason), status=status, content_type="text/html"
             )
         if kind == "rate_limit":
-            headers = {}
-            if fault.retry_after is not None:
-                headers["Retry-After"] = f"{fault.retry_after:g}"
-            return _json({"message": "You are being rate limited."}, 429, headers)
+            return _json({"message": "You are being rate limited."}, 429)
         if kind == "reset_before":
             abort(request)
             return web.Response()

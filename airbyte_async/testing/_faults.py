@@ -10,7 +10,9 @@ Kinds, and whether the server acted on the request:
 
 - ``error``: a 5xx (``status``, default 500) with the version's JSON error body. Not acted.
 - ``proxy_error``: an HTML error page from a proxy (``status``, default 502). Not acted.
-- ``rate_limit``: 429, with ``Retry-After`` when ``retry_after`` is set. Not acted.
+- ``rate_limit``: 429. Not acted.
+
+A 429 or a 503 of these carries ``Retry-After`` when ``retry_after`` is set.
 - ``latency``: wait ``delay`` seconds, then handle normally.
 - ``slow``: wait ``delay`` seconds before acting; if the client gave up meanwhile, do nothing.
   Meant to run past the client's timeout.
