@@ -1094,7 +1094,9 @@ class Orchestrator:
                 answer = await self.backend.cancel(job_id=job_id)
             except AirbyteError as e:
                 refused: AirbyteError = e
-                (log.warning if round_ == 1 else log.debug)(
+                # A conflict is the race of a job ending as its cancel comes: read back below.
+                quiet = round_ > 1 or isinstance(e, ConflictError)
+                (log.debug if quiet else log.warning)(
                     "could not cancel job %d (try %d): %s", job_id, round_, e
                 )
             else:
