@@ -268,7 +268,8 @@ def _target(connection: Connection) -> SyncTarget:
 _CANCELS_IN_FLIGHT = 25
 #: Seconds without a cut-short trigger's job turning up after which the others are no longer
 #: looked for (see Orchestrator._find_job), at the least: twice what triggers were taking
-#: when the batch gave up, if more. Then the pauses between looks: the first, and the longest.
+#: when the batch gave up, if more (all of cancel_grace when none had answered yet). Then the
+#: pauses between looks: the first, and the longest.
 _FIND_PATIENCE = 5.0
 #: What a result says of a trigger cut short whose job was not found.
 _UNFOUND = "its trigger was sent but its job was not found in time; a sync may still run"
@@ -988,11 +989,11 @@ class Orchestrator:
             cancels = anyio.CapacityLimiter(_CANCELS_IN_FLIGHT)
             now = time.monotonic()
             # A server that queues triggers took *latency* to answer one, and has held the
-            # oldest cut short for as long: reaching the last may take twice that.
+            # oldest cut short for as long: reaching the last may take twice that. One that
+            # has answered no trigger yet may take any time: they are looked for all along.
             waited = max([latency, *(now - t.began for t in triggering)])
-            lookout = _Lookout(
-                anyio.CapacityLimiter(_CANCELS_IN_FLIGHT), now, max(_FIND_PATIENCE, 2 * waited)
-            )
+            patience = max(_FIND_PATIENCE, 2 * waited) if latency else self.cancel_grace
+            lookout = _Lookout(anyio.CapacityLimiter(_CANCELS_IN_FLIGHT), now, patience)
 
             async def one(flight: _Flight, now: Job | None) -> None:
                 key = flight.target.connection_id

@@ -207,3 +207,30 @@ async def test_cancels_that_time_out_are_sent_again_while_the_job_runs_within_th
     assert (result.outcome, result.cancel_requested) == (Outcome.TIMED_OUT, True)
     assert not result.left_running
     assert set(emu.stats().job_statuses.values()) == {"cancelled"}
+
+
+async def test_a_trigger_cut_short_before_any_answered_is_looked_for_within_the_grace() -> None:
+    """
+    The batch gives up before the server (slower than the usual patience of 5 s) has answered
+    any trigger: nothing tells how long it takes, so the cut-short trigger's job is looked for
+    within all of cancel_grace, found when the server makes it, and cancelled, not left
+    running.
+    """
+    emulator = Emulator(
+        connections=1,
+        trigger_latency=0.0,
+        cancel_latency=0.05,
+        sync_duration=(600, 600),
+        faults=[{"kind": "latency", "route": "connections/sync", "delay": 6.5}],
+    )
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        [result] = await Orchestrator(client, timeout=0.5, cancel_grace=15.0).run(
+            emu.connection_ids
+        )
+
+    assert (result.outcome, result.cancel_requested, result.left_running) == (
+        Outcome.TIMED_OUT,
+        True,
+        False,
+    )
+    assert set(emu.stats().job_statuses.values()) == {"cancelled"}
