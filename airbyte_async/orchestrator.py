@@ -245,6 +245,8 @@ class Selection:
             raise InvalidArgumentError("pass workspace_id= or all_workspaces=True, not both")
         if self.workspace_id is not None:
             uuid_id("workspace id", self.workspace_id)
+        if self.name_glob is not None and not isinstance(self.name_glob, str):
+            raise InvalidArgumentError(f"name_glob must be a string, got {self.name_glob!r}")
 
     def matches(self, connection: Connection) -> bool:
         """True when *connection* belongs to the selection (its workspace is not checked)."""
@@ -567,6 +569,8 @@ class Orchestrator:
                 seconds(name, optional)
         if progress_interval is not None and on_event is None:
             raise InvalidArgumentError("progress_interval needs on_event= to report to")
+        if on_event is not None and not callable(on_event):
+            raise InvalidArgumentError(f"on_event must be callable, got {on_event!r}")
         if max_poll_interval < poll_interval:
             raise InvalidArgumentError("max_poll_interval must not be below poll_interval")
         try:

@@ -738,6 +738,7 @@ async def test_one_id_in_place_of_a_list_is_named_as_such(start: Start) -> None:
         {"log_tail": -1},
         {"progress_interval": 0},
         {"progress_interval": 1.0},
+        {"on_event": 5},
     ],
 )
 async def test_bad_options_are_refused(start: Start, options: dict[str, Any]) -> None:
@@ -753,6 +754,8 @@ def test_selection_needs_a_scope() -> None:
         Selection()
     with pytest.raises(InvalidArgumentError):
         Selection(workspace_id="not-a-uuid")
+    with pytest.raises(InvalidArgumentError, match="name_glob must be a string"):
+        Selection(all_workspaces=True, name_glob=5)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("tags", [[1], 7, [""], None])
