@@ -114,12 +114,15 @@ async def test_wait_for_an_unknown_job_raises_not_found_at_once(
 async def test_wait_for_an_unknown_job_on_2x_raises_not_found_soon(
     api: AirbyteClient, emu: Emulator
 ) -> None:
-    """2.x answers the read of an unknown job with a bare 500 (API-FACTS 6.2): after two failed
-    reads, wait asks jobs/list for the pages including that job, and none means no such job
-    (NotFoundError), not an outage to wait out for ten minutes."""
+    """2.x answers the read of an unknown job with a bare 500 (API-FACTS 6.2): once the read's
+    retries are spent, jobs/list is asked for the pages including that job, and none means no
+    such job (NotFoundError), not an outage to wait out for ten minutes; jobs.get says the
+    same."""
     with anyio.fail_after(10), pytest.raises(NotFoundError, match="there is no job 999"):
         await api.jobs.wait(job_id=999, poll_interval=0.01)
     assert [b.get("includingJobId") for b in bodies(emu, "jobs/list")] == [999]
+    with anyio.fail_after(10), pytest.raises(NotFoundError, match="there is no job 999"):
+        await api.jobs.get(job_id=999)
 
 
 async def test_wait_keeps_waiting_for_a_job_that_exists_while_its_reads_fail(

@@ -19,7 +19,6 @@ from .._retry import Outage, is_retryable
 from .._serde import job_status, structure, unstructure, wire_name
 from ..errors import (
     AirbyteError,
-    APIError,
     InvalidArgumentError,
     NotFoundError,
     ResponseValidationError,
@@ -36,9 +35,6 @@ __all__ = ["Jobs"]
 log = logging.getLogger("airbyte_async")
 
 DEFAULT_PAGE_SIZE = 100
-
-#: Failed reads in a row after which wait asks whether the job exists at all.
-_LOOK_AFTER = 2
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -66,8 +62,12 @@ class Jobs:
     _request: Request
 
     async def get(self, *, job_id: int) -> Job:
-        """The job *job_id* with its attempts and their logs."""
-        return await call(self._request, "jobs/get", w.JobIdBody(id=job_id), Job, idempotent=True)
+        """
+        The job *job_id* with its attempts and their logs. Raises
+        :class:`~airbyte_async.errors.NotFoundError` for a job that does not exist, on every
+        version (see :meth:`_read`).
+        """
+        return await self._read("jobs/get", job_id)
 
     async def logs(self, *, job_id: int, attempt: int | None = None) -> tuple[str, ...]:
         """
@@ -89,8 +89,22 @@ class Jobs:
 
     async def get_light(self, *, job_id: int) -> Job:
         """The job *job_id* without attempts: cheap enough to poll."""
-        body = w.JobIdBody(id=job_id)
-        return await call(self._request, "jobs/get_light", body, Job, idempotent=True)
+        return await self._read("jobs/get_light", job_id)
+
+    async def _read(self, route: str, job_id: int) -> Job:
+        """
+        The job read by *route*. Servers answer the read of a job that does not exist with a
+        500 (API-FACTS 6.2; on 2.x a bare ``{errorId}``): after the call's retries, a listing
+        says whether the job exists, and :class:`~airbyte_async.errors.NotFoundError` is
+        raised when it does not.
+        """
+        try:
+            return await call(self._request, route, w.JobIdBody(id=job_id), Job, idempotent=True)
+        except ServerError as e:
+            # Only the read's own 500: not a 502 of a proxy, nor a health probe's error.
+            if e.route == route and e.status == 500 and await self._missing(job_id, e):
+                raise NotFoundError(e.status, f"there is no job {job_id}", route=route) from e
+            raise
 
     async def cancel(self, *, job_id: int, unless_ended: bool = True) -> Job:
         """
@@ -133,12 +147,6 @@ class Jobs:
                 outage.failed(began)
                 if not is_retryable(e, idempotent=True) or outage.over():
                     raise
-                if outage.failures == _LOOK_AFTER and await self._missing(job_id, e):
-                    raise NotFoundError(
-                        e.status if isinstance(e, APIError) else 404,
-                        f"there is no job {job_id} (the server answers its reads with errors)",
-                        route="jobs/get_light",
-                    ) from e
                 log.warning("reading job %d failed (%d in a row): %s", job_id, outage.failures, e)
                 await anyio.sleep(outage.pause())
                 continue
