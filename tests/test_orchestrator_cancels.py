@@ -8,6 +8,7 @@ never timed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import anyio
 import pytest
@@ -83,6 +84,18 @@ async def test_a_give_up_cancels_its_running_jobs_concurrently_and_bounded(api: 
     assert all(r.cancel_requested and r.outcome is Outcome.CANCELLED for r in results)
 
 
+def _long_syncs(api: str, connections: int, **options: Any) -> Emulator:
+    """An emulator of *api*'s version whose syncs run ten minutes, triggers and cancels quick."""
+    return Emulator(
+        airbyte_version="head" if api == "public" else "0.50",
+        connections=connections,
+        trigger_latency=0.0,
+        cancel_latency=0.05,
+        sync_duration=(600, 600),
+        **options,
+    )
+
+
 @pytest.mark.parametrize("api", ["config", "public"])
 async def test_jobs_given_up_on_during_an_outage_are_cancelled_once_it_ends(api: str) -> None:
     """
@@ -90,13 +103,7 @@ async def test_jobs_given_up_on_during_an_outage_are_cancelled_once_it_ends(api:
     its jobs run on meanwhile, so the reads before their cancels are tried again through the
     outage (within cancel_grace), and every job ends cancelled, not left running.
     """
-    emulator = Emulator(
-        airbyte_version="head" if api == "public" else "0.50",
-        connections=5,
-        trigger_latency=0.0,
-        cancel_latency=0.05,
-        sync_duration=(600, 600),
-    )
+    emulator = _long_syncs(api, 5)
     async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
         orchestrator = Orchestrator(client, timeout=1.0, poll_interval=0.05)
         async with anyio.create_task_group() as tg:
@@ -180,21 +187,9 @@ async def test_cancels_that_time_out_are_sent_again_while_the_job_runs_within_th
     result says the batch asked for it (three timed-out cancels ended the attempts before).
     """
     cancel = "jobs/cancel" if api == "config" else "/public/v1/jobs/*"
-    emulator = Emulator(
-        airbyte_version="head" if api == "public" else "0.50",
-        connections=1,
-        trigger_latency=0.0,
-        cancel_latency=0.05,
-        sync_duration=(600, 600),
-        faults=[
-            {
-                "kind": "slow",
-                "route": cancel,
-                "method": "DELETE" if api == "public" else None,
-                "delay": 1.5,
-                "times": 4,
-            },
-        ],
+    slow = {"kind": "slow", "route": cancel, "delay": 1.5, "times": 4}
+    emulator = _long_syncs(
+        api, 1, faults=[{**slow, "method": "DELETE" if api == "public" else None}]
     )
     async with (
         emulator as emu,
