@@ -121,11 +121,15 @@ def test_the_environment_chooses_the_public_api(
     assert _public_only(served) == {"/public/v1/workspaces": 1}
 
 
-def test_a_config_only_command_says_so_and_sends_nothing(run: Run, served: Served) -> None:
-    """``jobs logs`` on the public API stops with UnsupportedOperationError naming an
-    alternative, before any request."""
-    code, _, err = run("jobs", "logs", "1", "--api", "public")
+@pytest.mark.parametrize("form", [(), ("--json",)], ids=["text", "json"])
+def test_a_config_only_command_says_so_and_sends_nothing(
+    run: Run, served: Served, form: tuple[str, ...]
+) -> None:
+    """``jobs logs`` on the public API, as text or JSON lines, stops with
+    UnsupportedOperationError naming an alternative, before any request (the JSON form printed
+    nothing and exited 0)."""
+    code, out, err = run("jobs", "logs", "1", "--api", "public", *form)
 
-    assert code == 2
+    assert (code, out) == (2, "")
     assert "UnsupportedOperationError" in err and "Config API" in err
     assert served.emulator.stats().total_requests == 0

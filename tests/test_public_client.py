@@ -228,14 +228,23 @@ async def test_cancel_of_an_ended_job_reports_how_it_ended(emu: Emulator) -> Non
 
 
 async def test_cancel_of_a_running_job_cancels_it(emu: Emulator) -> None:
-    """``DELETE /jobs/{id}`` of a running job ends it as cancelled (public-api-head.yaml)."""
+    """``DELETE /jobs/{id}`` of a running job ends it as cancelled (public-api-head.yaml); its
+    answer has no rows or bytes (API-FACTS 3), so the job is read back: the counts are the
+    server's."""
     cid = emu.connection_ids[0]
     emu.set_sync_plan(cid, duration=30.0)
     async with public_client(emu) as client:
         job = await client.connections.sync(connection_id=cid)
+        await anyio.sleep(0.2)  # some rows synced
         cancelled = await client.jobs.cancel(job_id=job.id)
+        read = await client.jobs.get(job_id=job.id)
     assert cancelled.status is JobStatus.CANCELLED
     assert emu.job_status(job.id) == "cancelled"
+    assert cancelled.records_synced is not None
+    assert (cancelled.records_synced, cancelled.bytes_synced) == (
+        read.records_synced,
+        read.bytes_synced,
+    )
 
 
 async def test_jobs_read_the_same_models(emu: Emulator) -> None:

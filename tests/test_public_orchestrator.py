@@ -15,6 +15,7 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 import aiohttp
+import anyio
 import pytest
 import stamina
 from script_support import load_benchmark
@@ -154,3 +155,20 @@ async def test_the_chaos_run_holds_on_the_public_api() -> None:
     # As the script runs: retries and reconcile rounds wait, so restarts are waited out.
     with stamina.set_testing(False):
         assert await chaos.chaos(60, 1, 30, "public")
+
+
+async def test_the_reads_of_a_batch_given_up_on_wait_for_no_polling_pace(start: Start) -> None:
+    """The public backend spaces the watcher's listings (min_interval), not the reads of the
+    jobs a batch gives up on: those go at once, so that a second Ctrl-C right after the first
+    does not find the cancels still waiting for the pace (they were never sent)."""
+    emu, client = await start(connections=1, sync_duration=(600, 600))
+    backend = client.sync_backend()
+    assert isinstance(backend, PublicBackend)
+    backend.min_interval = 3600.0
+    job = await backend.trigger(connection_id=emu.connection_ids[0])
+    await backend.changed_jobs(workspace_ids=emu.workspace_ids, since=job.created_at)
+
+    with anyio.fail_after(10):
+        read = await backend.read_jobs([job], workspace_ids=emu.workspace_ids)
+
+    assert not read[job.id].status.is_terminal

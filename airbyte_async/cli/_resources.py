@@ -327,7 +327,8 @@ async def _jobs_cancel(args: argparse.Namespace, client: AirbyteClient) -> None:
 
 
 async def _jobs_logs(args: argparse.Namespace, client: AirbyteClient) -> None:
-    if not args.json:
+    # The public API has no logs: jobs.logs says so, with --json too.
+    if not args.json or client.api == "public":
         for line in await client.jobs.logs(job_id=args.job_id, attempt=args.attempt):
             print(line)
         return

@@ -21,6 +21,7 @@ The public API differs in ways callers see (public-api-head.yaml, API-FACTS 7):
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -94,6 +95,8 @@ __all__ = [
     "PublicWorkspaces",
     "config_only",
 ]
+
+log = logging.getLogger("airbyte_async")
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -719,11 +722,19 @@ class PublicJobs(Jobs):
 
     async def cancel_running(self, *, job_id: int) -> Job:
         """
-        Cancel the job (``DELETE /jobs/{jobId}``) and return it as the server answers; raises
-        :class:`~airbyte_async.errors.ConflictError` when it is not running any more.
+        Cancel the job (``DELETE /jobs/{jobId}``) and return it as it ended; raises
+        :class:`~airbyte_async.errors.ConflictError` when it is not running any more. The
+        cancel's answer carries no rows or bytes (API-FACTS 3): the job is read back for them,
+        and the answer returned as it is when that read fails or still shows it running.
         """
         data = await self._api("DELETE", _job_path(job_id), idempotent=True)
-        return job_of(structure(data, pw.JobResponse, route="jobs"))
+        answer = job_of(structure(data, pw.JobResponse, route="jobs"))
+        try:
+            ended = await self.get(job_id=job_id)
+        except AirbyteError as e:
+            log.debug("job %d was cancelled; reading its counts failed: %s", job_id, e)
+            return answer
+        return ended if ended.status.is_terminal else answer
 
     async def list_changes(
         self,

@@ -10,11 +10,12 @@ It is the Config API's backend over the public resources, which carry the differ
 - cancel: ``DELETE /jobs/{id}``, whose 409 (the job is not running any more) comes back as
   :class:`~airbyte_async.errors.ConflictError`, which the orchestrator reads as "it ended":
   it reads the job and reports how it really ended;
-- listings start *min_interval* seconds apart at least. The public API pages 100 jobs at most
-  and cannot filter final jobs (one status only), and its stamps are whole seconds, so each
-  listing reads every change of the last second or more: at a few hundred changes a second,
-  ten listings a second cost five pages each, two cost about as much each. With 2,000 syncs of
-  2 to 5 s, 500 at a time (``benchmarks/orchestrate.py --api public``), this takes a batch from
+- the watcher's listings start *min_interval* seconds apart at least (not the reads of
+  :meth:`read_jobs`: a batch given up on reads its jobs at once). The public API pages 100 jobs
+  at most and cannot filter final jobs (one status only), and its stamps are whole seconds, so
+  each listing reads every change of the last second or more: at a few hundred changes a second,
+  ten listings a second cost five pages each, two cost about as much each. With 2,000 syncs of 2
+  to 5 s, 500 at a time (``benchmarks/orchestrate.py --api public``), this takes a batch from
   1.21 to 1.08 requests per job, for 5 % more wall time, on the emulator.
 """
 
