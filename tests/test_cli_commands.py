@@ -586,3 +586,21 @@ def test_a_warning_overwrites_the_status_line_on_a_terminal_only(
 
     expected = "airbyte-async: WARNING the server is slow\n"
     assert stream.getvalue() == ("\r\x1b[K" + expected if terminal else expected)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-v", "sync", "--all"],
+        ["sync", "--all", "-v"],
+        ["jobs", "list", "--connection", "c", "--verbose"],
+        ["-v", "jobs", "list", "--connection", "c"],
+    ],
+)
+def test_verbose_goes_before_or_after_the_command(argv: list[str]) -> None:
+    """-v is taken before the command, as the help shows, and after it or its subcommand, as
+    operators append it."""
+    from airbyte_async.cli._app import _parser
+
+    assert _parser(argv[0] if argv[0] != "-v" else argv[1]).parse_args(argv).verbose is True
+    assert _parser("sync").parse_args(["sync", "--all"]).verbose is False

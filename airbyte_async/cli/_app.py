@@ -36,6 +36,9 @@ the server from --url, else AIRBYTE_URL; the API from --api, else AIRBYTE_API, e
 """
 
 
+_VERBOSE = "log every request and retry to stderr"
+
+
 def _parser(command: str | None = None) -> argparse.ArgumentParser:
     """
     The command line's parser. The emulator's flags are added only when *command* is
@@ -48,9 +51,7 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "-v", "--verbose", action="store_true", help="log every request and retry to stderr"
-    )
+    parser.add_argument("-v", "--verbose", action="store_true", help=_VERBOSE)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _sync.register(sub)
     _apply.register(sub)
@@ -66,7 +67,19 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
 
         emulator_cli.add_arguments(emulator)
     emulator.set_defaults(func=_emulator)
+    _verbose_after(sub)
     return parser
+
+
+def _verbose_after(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``-v`` after each command and subcommand too; SUPPRESS keeps one given before them."""
+    for command in sub.choices.values():
+        command.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=_VERBOSE
+        )
+        for action in command._subparsers._group_actions if command._subparsers else ():
+            if isinstance(action, argparse._SubParsersAction):
+                _verbose_after(action)
 
 
 async def _emulator(args: argparse.Namespace, interrupt: Interrupt) -> int:

@@ -57,8 +57,8 @@ def register(sub: Any) -> None:
         description=textwrap.fill(
             "Trigger one sync per connection, watch them all with batch polling, and report one "
             "result per connection. Exit status: 0 when every sync succeeded, 1 when any did "
-            "not, 2 on a usage or connection error, 130 after Ctrl-C (jobs started are "
-            "cancelled first).",
+            "not, 2 on a usage or connection error, 130 after Ctrl-C, 143 after SIGTERM and "
+            "141 when stdout is closed (jobs started are cancelled first in all three).",
             width=79,
         ),
         epilog=_EXAMPLES,
