@@ -265,7 +265,8 @@ async def run_batch(
     batch: Batch | None = None
     cancels = options.get("cancel_on_abort", True)
     stopping = (
-        "cancelling the jobs this run started (Ctrl-C again to stop waiting for that)"
+        "cancelling the jobs this run started (Ctrl-C, or the same signal, again to stop waiting "
+        "for that)"
         if cancels
         else "leaving the jobs this run started running"
     )
