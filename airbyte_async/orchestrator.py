@@ -585,6 +585,8 @@ class Orchestrator:
         self.client = client
         #: Where syncs are triggered, watched and cancelled: the client's API by default.
         self.backend: SyncBackend = backend or client.sync_backend()
+        #: The client's jobs resource the default backend was made of (None: a backend given).
+        self._backend_of: object | None = None if backend is not None else client.jobs
         self.max_running = max_running
         self.max_triggers = max_running if max_triggers is None else max_triggers
         self.adaptive_triggers = adaptive_triggers
@@ -646,6 +648,10 @@ class Orchestrator:
         Batches run at the same time on one orchestrator share nothing but its settings.
         """
         targets = await self._resolve(connections)
+        if self._backend_of is not None and self._backend_of is not self.client.jobs:
+            # The client has settled on the other API since (api="auto", a server away then).
+            self.backend = self.client.sync_backend()
+            self._backend_of = self.client.jobs
         send, receive = anyio.create_memory_object_stream[SyncResult](len(targets))
         targets_by_job: dict[int, SyncTarget] = {}
         watcher = JobWatcher(
@@ -697,9 +703,15 @@ class Orchestrator:
         limit = MAX_OUTAGE if self.timeout is None else min(MAX_OUTAGE, self.timeout)
         outage = Outage(limit=limit)
         while True:
-            began = time.monotonic()
+            began, resources = time.monotonic(), self.client.jobs
             try:
                 return await resolve_targets(self.client, connections)
+            except UnsupportedOperationError:
+                if self.client.jobs is resources:
+                    raise
+                # The client settled on the other API meanwhile (api="auto"): its resources
+                # taken before refused; ask again with the new ones.
+                continue
             except AirbyteError as e:
                 never_reached = (
                     isinstance(e, ConnectError) and not self.client.server_clock.answered

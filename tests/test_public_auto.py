@@ -14,6 +14,7 @@ from test_cli_commands import Served, json_lines, run  # noqa: F401
 
 from airbyte_async import AirbyteClient, ClientCredentials, NoAuth, RetryPolicy
 from airbyte_async.errors import ConnectError, ServerError, UnsupportedOperationError
+from airbyte_async.orchestrator import Orchestrator, Outcome
 from airbyte_async.resources._public import PublicConnections, PublicJobs
 from airbyte_async.testing import Emulator, Fault, RequireClientCredentials
 
@@ -199,3 +200,20 @@ def test_the_cli_auto_takes_what_the_server_answers_to(
     routes = served.emulator.stats().requests_by_route
     assert routes[CONFIG_HEALTH] == 1 and routes[PUBLIC_HEALTH] == 1
     assert all(r.startswith("/public/v1/") for r in routes if r != CONFIG_HEALTH), routes
+
+
+async def test_an_orchestrator_made_before_the_switch_follows_the_client() -> None:
+    """An orchestrator made while the server was away (api="auto", nothing settled) drives
+    the API the client settles on once the server answers, here the public API alone: its
+    syncs succeed, rather than each failing on a Config API backend taken too early."""
+    port = closed_port()
+    async with AirbyteClient(f"http://127.0.0.1:{port}", auth=NoAuth(), env={}) as client:
+        orchestrator = Orchestrator(client, poll_interval=0.05)
+        async with Emulator(
+            airbyte_version="head", port=port, config_api=False, connections=3
+        ) as emu:
+            results = await orchestrator.run(emu.connection_ids)
+            again = await orchestrator.run(emu.connection_ids)
+
+    assert client.api == "public"
+    assert [r.outcome for r in results + again] == [Outcome.SUCCEEDED] * 6
