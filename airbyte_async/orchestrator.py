@@ -1054,15 +1054,25 @@ class Orchestrator:
                     tg.start_soon(find, trigger)
         if batch is not None:
             batch._cleanup = None
-        return [
-            settled.get(f.target.connection_id) or _gave_up(f, None, outcome, grace=True)
-            for f in flights
-        ] + [
+        unfound = [
             _result(t.target, outcome, error=f"{why}: {_UNFOUND}", left_running=True)
             for t in triggering
             if t.target.connection_id not in settled
             and all(f.target is not t.target for f in flights)
         ]
+        if unfound:
+            # One line for them all: a batch given up on early may have hundreds.
+            log.warning(
+                "no job found for %d trigger%s cut short (%s): if the server still acts on "
+                "them, those syncs run on",
+                len(unfound),
+                "" if len(unfound) == 1 else "s",
+                _some(r.connection_id for r in unfound),
+            )
+        return [
+            settled.get(f.target.connection_id) or _gave_up(f, None, outcome, grace=True)
+            for f in flights
+        ] + unfound
 
     async def _find_job(self, trigger: _Triggering, lookout: _Lookout) -> Job | None:
         """
@@ -1087,11 +1097,7 @@ class Orchestrator:
                 lookout.last_found = time.monotonic()
                 return jobs[0]
             if time.monotonic() + pause > lookout.last_found + lookout.patience:
-                log.warning(
-                    "no job found for %s's trigger cut short: if the server still acts on "
-                    "it, that sync runs on",
-                    cid,
-                )
+                log.info("no job found for %s's trigger cut short", cid)
                 return None
             await anyio.sleep(pause)
             pause = min(2 * pause, _FIND_MAX_PAUSE)
@@ -1209,6 +1215,13 @@ class Orchestrator:
                 on_event(SyncEvent(EventKind.STATUS_CHANGED, target, job=watch.job))
 
         return on_change
+
+
+def _some(names: Iterable[str], shown: int = 5) -> str:
+    """The first *shown* of *names*, and how many more."""
+    listed = list(names)
+    more = len(listed) - shown
+    return ", ".join(listed[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def _sole(exc: BaseException) -> BaseException:

@@ -229,3 +229,29 @@ async def test_a_trigger_cut_short_before_any_answered_is_looked_for_within_the_
         False,
     )
     assert set(emu.stats().job_statuses.values()) == {"cancelled"}
+
+
+async def test_triggers_cut_short_whose_jobs_never_appear_are_told_in_one_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """
+    The batch gives up while its triggers wait on a server that drops them once their client
+    has gone: no job appears within cancel_grace, and each result says its sync may still run
+    (left_running); one WARNING names them all, not one per connection.
+    """
+    emulator = Emulator(
+        connections=3,
+        trigger_latency=0.0,
+        faults=[{"kind": "slow", "route": "connections/sync", "delay": 5.0}],
+    )
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        with caplog.at_level("WARNING", logger="airbyte_async"):
+            results = await Orchestrator(client, timeout=0.5, cancel_grace=1.5).run(
+                emu.connection_ids
+            )
+
+    assert all(r.left_running and r.job_id is None for r in results)
+    told = [r.getMessage() for r in caplog.records if "cut short" in r.getMessage()]
+    assert len(told) == 1
+    assert told[0].startswith("no job found for 3 triggers cut short (")
+    assert emu.stats().jobs_created == 0
