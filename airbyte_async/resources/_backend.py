@@ -56,22 +56,6 @@ class ConfigBackend:
         created_since: dt.datetime | None = None,
     ) -> JobChanges:
         """See :meth:`airbyte_async._backend.SyncBackend.changed_jobs`."""
-        return await self._listed_changes(
-            workspace_ids=workspace_ids,
-            since=since,
-            final_only=final_only,
-            created_since=created_since,
-        )
-
-    async def _listed_changes(
-        self,
-        *,
-        workspace_ids: Collection[str],
-        since: dt.datetime,
-        final_only: bool = False,
-        created_since: dt.datetime | None = None,
-    ) -> JobChanges:
-        # What changed_jobs lists; read_jobs lists here too, unpaced (see PublicBackend).
         started = self.connections.clock.now()
         try:
             changes = await self.jobs.list_changes(
@@ -103,7 +87,10 @@ class ConfigBackend:
             # Stamps are whole seconds, rounded down: a second earlier covers every snapshot.
             oldest = min(job.updated_at for job in snapshots) - dt.timedelta(seconds=1)
             try:
-                listed = await self._listed_changes(workspace_ids=workspace_ids, since=oldest)
+                # This class's listing, not a subclass's paced one (see PublicBackend).
+                listed = await ConfigBackend.changed_jobs(
+                    self, workspace_ids=workspace_ids, since=oldest
+                )
             except NotFoundError:
                 if self._lists_workspaces:
                     raise
