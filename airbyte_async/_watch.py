@@ -18,7 +18,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import anyio
 import attrs
@@ -28,7 +28,7 @@ from ._retry import MAX_OUTAGE, Outage, is_retryable
 from .errors import AirbyteError, NotFoundError
 from .models import Job, JobStatus
 
-__all__ = ["JobWatcher", "Watch", "poll_pace"]
+__all__ = ["JobWatcher", "Watch", "poll_pace", "some"]
 
 log = logging.getLogger("airbyte_async")
 
@@ -360,9 +360,7 @@ class JobWatcher:
     def _widen(self, hidden: list[int]) -> None:
         before = self.overlap
         self.overlap = min(self.max_overlap, max(1.0, 4 * before))
-        shown = ", ".join(map(str, hidden[:_IDS_SHOWN]))
-        if len(hidden) > _IDS_SHOWN:
-            shown += f" and {len(hidden) - _IDS_SHOWN} more"
+        shown = some(hidden, _IDS_SHOWN)
         log.warning(
             "%s %s had ended unseen by the listings (the server stamps an end before it "
             "shows it): windows now overlap by %.1f s (%.1f s before)",
@@ -507,6 +505,13 @@ class JobWatcher:
             watch.done.set()
         self._watches.clear()
         self._workspaces.clear()
+
+
+def some(items: Iterable[object], shown: int) -> str:
+    """The first *shown* of *items*, and how many more: a warning's list, not a page."""
+    listed = list(items)
+    more = len(listed) - shown
+    return ", ".join(map(str, listed[:shown])) + (f" and {more} more" if more > 0 else "")
 
 
 def poll_pace(

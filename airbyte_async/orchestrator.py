@@ -41,7 +41,7 @@ from ._backend import workspaces_of
 from ._checks import seconds, uuid_id, whole
 from ._limiter import TriggerLimiter
 from ._retry import MAX_OUTAGE, Outage, is_retryable, round_pause
-from ._watch import JobWatcher, Watch
+from ._watch import JobWatcher, Watch, some
 from .errors import (
     AirbyteError,
     ConflictError,
@@ -1067,7 +1067,7 @@ class Orchestrator:
                 "them, those syncs run on",
                 len(unfound),
                 "" if len(unfound) == 1 else "s",
-                _some(r.connection_id for r in unfound),
+                some((r.connection_id for r in unfound), 5),
             )
         return [
             settled.get(f.target.connection_id) or _gave_up(f, None, outcome, grace=True)
@@ -1215,13 +1215,6 @@ class Orchestrator:
                 on_event(SyncEvent(EventKind.STATUS_CHANGED, target, job=watch.job))
 
         return on_change
-
-
-def _some(names: Iterable[str], shown: int = 5) -> str:
-    """The first *shown* of *names*, and how many more."""
-    listed = list(names)
-    more = len(listed) - shown
-    return ", ".join(listed[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def _sole(exc: BaseException) -> BaseException:
