@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import os
 import random
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -348,6 +349,9 @@ class AirbyteClient:
         self._token_url: URL | None = None
         self._rng = random.Random()
         self._settling = anyio.Lock()
+        #: What :meth:`aclose` awaits before the session goes: each batch running on this
+        #: client gives itself up (see :meth:`_in_use`).
+        self._users: dict[object, Callable[[], Awaitable[None]]] = {}
         self._probes = 0
         self._silence: AirbyteError | None = None
 
@@ -490,9 +494,18 @@ class AirbyteClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the session if this client created it; a lent session is left open."""
-        if self._owns_session and self._session is not None:
-            with anyio.CancelScope(shield=True):
+        """
+        Close the session if this client created it; a lent session is left open.
+
+        An orchestrator's batch still running on this client (in a task its block does not
+        wait for) is given up first, as leaving its ``stream`` block would: the syncs it
+        started are cancelled while the session can still send the cancels.
+        """
+        with anyio.CancelScope(shield=True):
+            while self._users:
+                _, give_up = self._users.popitem()
+                await give_up()
+            if self._owns_session and self._session is not None:
                 await self._session.close()
         self._session = None
         self._owns_session = False
@@ -752,6 +765,16 @@ class AirbyteClient:
             self._token_url = url
             return answer
         raise AssertionError("unreachable")
+
+    @contextlib.contextmanager
+    def _in_use(self, give_up: Callable[[], Awaitable[None]]) -> Iterator[None]:
+        """While the block runs, :meth:`aclose` awaits *give_up* before the session goes."""
+        key = object()
+        self._users[key] = give_up
+        try:
+            yield
+        finally:
+            self._users.pop(key, None)
 
     def _open_session(self) -> aiohttp.ClientSession:
         if self._state is not _State.OPEN or self._session is None:

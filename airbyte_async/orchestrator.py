@@ -280,6 +280,10 @@ _STALE_READ = 1.0
 _FIND_FIRST_PAUSE = 0.25
 _FIND_MAX_PAUSE = 2.0
 
+#: Seconds beyond cancel_grace that a client closing under a batch waits for it to give up:
+#: the cleanup is bounded by cancel_grace, then the batch's tasks end.
+_GIVE_UP_SLACK = 5.0
+
 #: Connections of the client's pool that triggers leave to the rest of a batch's requests
 #: (polls, look-ups, progress reads, cancels), or a quarter of a small pool.
 _RESERVED_CONNECTIONS = 16
@@ -433,6 +437,9 @@ class Batch:
     _targets_by_job: dict[int, SyncTarget] = attrs.field(factory=dict, alias="targets_by_job")
     _stopping: bool = attrs.field(default=False, init=False)
     _finished: bool = attrs.field(default=False, init=False)
+    _ended: anyio.Event = attrs.field(factory=anyio.Event, init=False)
+    #: Why the batch was cancelled, for its results.
+    _why: str = attrs.field(default="the batch was cancelled", init=False)
     #: The shielded scope of the reads and cancels of the jobs given up on, while they run.
     _cleanup: anyio.CancelScope | None = attrs.field(default=None, init=False)
 
@@ -674,9 +681,21 @@ class Orchestrator:
         self._latest = batch
         try:
             async with anyio.create_task_group() as tg, receive:
+
+                async def give_up() -> None:
+                    log.warning(
+                        "the client was closed under a running batch: giving the batch up "
+                        "(close the client after the batch ends)"
+                    )
+                    batch._why = "the client was closed under the batch"
+                    tg.cancel_scope.cancel()
+                    with anyio.move_on_after(self.cancel_grace + _GIVE_UP_SLACK):
+                        await batch._ended.wait()
+
                 tg.start_soon(self._run_batch, batch)
                 try:
-                    yield batch
+                    with self.client._in_use(give_up):
+                        yield batch
                 finally:
                     if not batch._finished:
                         tg.cancel_scope.cancel()
@@ -781,7 +800,7 @@ class Orchestrator:
                     await self._abandon(batch, pending, Outcome.CANCELLED, "stopped by fail_fast")
                 batch._ordered()
         except anyio.get_cancelled_exc_class():
-            await self._abandon(batch, pending, Outcome.CANCELLED, "the batch was cancelled")
+            await self._abandon(batch, pending, Outcome.CANCELLED, batch._why)
             raise
         except BaseException as e:
             # One of the batch's tasks raised: a callback, or what a signal handler raised in
@@ -792,6 +811,7 @@ class Orchestrator:
             raise
         finally:
             batch._finished = True
+            batch._ended.set()
             self._overlap = max(self._overlap, batch._watcher.overlap)
 
     async def _worker(

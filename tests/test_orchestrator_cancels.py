@@ -255,3 +255,35 @@ async def test_triggers_cut_short_whose_jobs_never_appear_are_told_in_one_warnin
     assert len(told) == 1
     assert told[0].startswith("no job found for 3 triggers cut short (")
     assert emu.stats().jobs_created == 0
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_client_closed_under_a_running_batch_cancels_its_syncs_first(api: str) -> None:
+    """
+    A batch left running in a task of its own when its client closes is given up before the
+    session goes: the syncs it started are cancelled on the server, and the batch's results
+    say why, rather than its requests failing on a closed client with the jobs left running.
+    """
+    emulator = Emulator(
+        airbyte_version="head" if api == "public" else "0.50",
+        connections=5,
+        trigger_latency=0.0,
+        cancel_latency=0.02,
+        sync_duration=(600, 600),
+    )
+    async with emulator as emu, anyio.create_task_group() as tg:
+        results: list[Any] = []
+        async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
+            orchestrator = Orchestrator(client, poll_interval=0.05)
+
+            async def run() -> None:
+                results.extend(await orchestrator.run(emu.connection_ids))
+
+            tg.start_soon(run)
+            await _until(lambda: emu.stats().jobs_created == 5)
+        # The client has closed: the batch ended before it did.
+        assert len(results) == 5
+    assert {r.outcome for r in results} == {Outcome.CANCELLED}
+    assert all(r.cancel_requested for r in results)
+    jobs = [job for jobs in emu.stats().jobs_by_connection.values() for job in jobs]
+    assert {emu.job_status(job) for job in jobs} == {"cancelled"}
