@@ -8,6 +8,7 @@ rejected token so the replay mints a new one. No credential ever appears in a ``
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import copy
@@ -15,6 +16,7 @@ import json
 import logging
 import math
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, TypeGuard
 
@@ -224,7 +226,7 @@ class ClientCredentials:
     Rejected credentials raise :class:`~airbyte_async.errors.AuthenticationError` instead of
     looping; a token answer without a usable ``access_token`` raises
     :class:`~airbyte_async.errors.ResponseValidationError`. Keep one instance per server: it
-    holds that server's token.
+    holds that server's token (threads that each run their own event loop may share it).
     """
 
     client_id: str
@@ -234,7 +236,12 @@ class ClientCredentials:
     margin: float = 30.0
     _token: str | None = attrs.field(init=False, default=None, repr=False)
     _renew_at: float = attrs.field(init=False, default=0.0, repr=False)
-    _lock: anyio.Lock = attrs.field(init=False, factory=anyio.Lock, repr=False)
+    #: One lock per event loop: an instance shared by threads, each running its own loop
+    #: (workers of a scheduler, each task an ``asyncio.run``), must not wake one loop's waiter
+    #: from another loop's thread (it would sleep on).
+    _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.Lock] = attrs.field(
+        init=False, factory=weakref.WeakKeyDictionary, repr=False
+    )
     _generation: int = attrs.field(init=False, default=0, repr=False)
     _failure: Exception | None = attrs.field(init=False, default=None, repr=False)
     #: How many tokens were minted; tests and logs read it.
@@ -255,7 +262,11 @@ class ClientCredentials:
         """A bearer header with a valid token, minting one first when needed."""
         if not self._valid():
             seen = self._generation
-            async with self._lock:
+            loop = asyncio.get_running_loop()
+            lock = self._locks.get(loop)
+            if lock is None:
+                lock = self._locks[loop] = anyio.Lock()
+            async with lock:
                 if not self._valid():
                     if self._generation != seen and self._failure is not None:
                         # The refresh this task waited for failed: share its outcome.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import threading
 from typing import Any
 
 import anyio
@@ -15,6 +17,7 @@ from airbyte_async._auth import token_lifetime
 from airbyte_async.errors import AuthenticationError, InvalidArgumentError, ServerError
 from airbyte_async.testing import (
     Emulator,
+    Fault,
     RequireBasic,
     RequireBearer,
     RequireClientCredentials,
@@ -418,3 +421,33 @@ def test_a_bearer_token_given_as_a_header_value_is_refused(value: str) -> None:
     with pytest.raises(InvalidArgumentError, match="the token alone") as caught:
         BearerToken(value)
     assert "tok-123" not in str(caught.value)
+
+
+async def test_threads_each_with_its_own_loop_can_share_client_credentials(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """
+    One ClientCredentials shared by two threads, each running its own event loop (a
+    scheduler's workers, each task an ``asyncio.run``): the thread that waits while the other
+    mints gets its token too (it slept on, never woken, when one lock served every loop).
+    """
+    slow_token = Fault(kind="latency", route="applications/token", delay=0.5)
+    emu = await app_server(airbyte_emulator_factory, faults=[slow_token])
+    shared = ClientCredentials(APP_ID, APP_SECRET)
+    done: dict[str, bool] = {}
+
+    def task(name: str) -> None:
+        async def main() -> None:
+            async with AirbyteClient(emu.url, auth=shared, env={}, api="config") as client:
+                await read(client)
+
+        asyncio.run(main())
+        done[name] = True
+
+    threads = [threading.Thread(target=task, args=(name,), daemon=True) for name in "AB"]
+    for thread in threads:
+        thread.start()
+        await anyio.sleep(0.1)
+    for thread in threads:
+        await anyio.to_thread.run_sync(thread.join, 10)
+    assert done == {"A": True, "B": True}
