@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import enum
 import logging
@@ -352,6 +353,7 @@ class AirbyteClient:
         #: What :meth:`aclose` awaits before the session goes: each batch running on this
         #: client gives itself up (see :meth:`_in_use`).
         self._users: dict[object, Callable[[], Awaitable[None]]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._probes = 0
         self._silence: AirbyteError | None = None
 
@@ -419,6 +421,13 @@ class AirbyteClient:
             raise RuntimeError("an AirbyteClient cannot be reopened once closed; create a new one")
         if self._state is _State.OPEN:
             raise RuntimeError("this AirbyteClient is already open")
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError(
+                "AirbyteClient runs on asyncio (its HTTP is aiohttp's): under anyio, use the "
+                "asyncio backend"
+            ) from None
         if self._session is None:
             # Here, not in __init__: aiohttp binds the session to the running loop.
             self._session = aiohttp.ClientSession(
@@ -781,5 +790,10 @@ class AirbyteClient:
             raise RuntimeError(
                 "use the client inside `async with AirbyteClient(...) as client:`"
                 + (" (this one is closed)" if self._state is _State.CLOSED else "")
+            )
+        if asyncio.get_running_loop() is not self._loop:
+            raise RuntimeError(
+                "this AirbyteClient was opened in another event loop, whose connections it "
+                "holds: open one in each loop (each asyncio.run)"
             )
         return self._session

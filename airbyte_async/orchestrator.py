@@ -519,7 +519,8 @@ class Orchestrator:
     *on_event*, when given, is called synchronously for every :class:`SyncEvent`; without it,
     polls ask for final jobs only. An exception it raises (or a signal handler raises while a
     task of the batch runs) stops the batch as a cancellation does, every result not final
-    being ``error``, and then reaches the caller as itself. With *progress_interval*, the
+    being ``error``, and then reaches the caller as itself; one a signal handler raises in the
+    caller's own code cancels the batch, whose results not final are then ``cancelled``. With *progress_interval*, the
     running syncs' live counters are read from ``connections/sync_progress`` (where the server
     has it), every running connection once per interval, four at a time, and reported as
     ``progress`` events: one request per running sync per interval, so keep it for small
@@ -654,6 +655,7 @@ class Orchestrator:
         Leaving the block early gives the batch up (its jobs are cancelled, see the class).
         Batches run at the same time on one orchestrator share nothing but its settings.
         """
+        self.client._open_session()  # a clear error now, not one from each task
         targets = await self._resolve(connections)
         if self._backend_of is not None and self._backend_of is not self.client.jobs:
             # The client has settled on the other API since (api="auto", a server away then).
@@ -1013,6 +1015,42 @@ class Orchestrator:
         """
         settled: dict[str, SyncResult] = {}
         flights = list(flights)
+        try:
+            await self._settle_within_grace(flights, triggering, outcome, latency, batch, settled)
+        except BaseException:
+            # Interrupted (a second signal while the cleanup ran): what was settled stands,
+            # the rest is told as possibly still running, and the interruption goes on.
+            if batch is not None:
+                for result in _settled(flights, triggering, settled, outcome, why):
+                    batch.results[result.connection_id] = result
+            raise
+        finally:
+            if batch is not None:
+                batch._cleanup = None
+        results = _settled(flights, triggering, settled, outcome, why)
+        unfound = results[len(flights) :]
+        if unfound:
+            # One line for them all: a batch given up on early may have hundreds.
+            log.warning(
+                "no job found for %d trigger%s cut short (%s): if the server still acts on "
+                "them, those syncs run on",
+                len(unfound),
+                "" if len(unfound) == 1 else "s",
+                some((r.connection_id for r in unfound), 5),
+            )
+        return results
+
+    async def _settle_within_grace(
+        self,
+        flights: list[_Flight],
+        triggering: Sequence[_Triggering],
+        outcome: Outcome,
+        latency: float,
+        batch: Batch | None,
+        settled: dict[str, SyncResult],
+    ) -> None:
+        """The reads, cancels and look-ups of :meth:`_settle`, each result into *settled*; the
+        jobs found for *triggering* are added to *flights*."""
         with anyio.move_on_after(self.cancel_grace, shield=True) as cleanup:
             if batch is not None:
                 batch._cleanup = cleanup
@@ -1072,27 +1110,6 @@ class Orchestrator:
                     tg.start_soon(one, flight, current.get(flight.job.id))
                 for trigger in triggering:
                     tg.start_soon(find, trigger)
-        if batch is not None:
-            batch._cleanup = None
-        unfound = [
-            _result(t.target, outcome, error=f"{why}: {_UNFOUND}", left_running=True)
-            for t in triggering
-            if t.target.connection_id not in settled
-            and all(f.target is not t.target for f in flights)
-        ]
-        if unfound:
-            # One line for them all: a batch given up on early may have hundreds.
-            log.warning(
-                "no job found for %d trigger%s cut short (%s): if the server still acts on "
-                "them, those syncs run on",
-                len(unfound),
-                "" if len(unfound) == 1 else "s",
-                some((r.connection_id for r in unfound), 5),
-            )
-        return [
-            settled.get(f.target.connection_id) or _gave_up(f, None, outcome, grace=True)
-            for f in flights
-        ] + unfound
 
     async def _find_job(self, trigger: _Triggering, lookout: _Lookout) -> Job | None:
         """
@@ -1217,13 +1234,15 @@ class Orchestrator:
         triggering = list(batch._triggering.values())
         batch._triggering.clear()
         latency = batch._triggers.latency
-        for result in await self._settle(flights, triggering, outcome, why, latency, batch):
-            batch.results[result.connection_id] = result
-        for target in pending:
-            batch.results[target.connection_id] = _result(target, outcome, error=why)
-        for target in batch.targets:
-            batch.results.setdefault(target.connection_id, _result(target, outcome, error=why))
-        batch._ordered()
+        try:
+            for result in await self._settle(flights, triggering, outcome, why, latency, batch):
+                batch.results[result.connection_id] = result
+        finally:
+            for target in pending:
+                batch.results[target.connection_id] = _result(target, outcome, error=why)
+            for target in batch.targets:
+                batch.results.setdefault(target.connection_id, _result(target, outcome, error=why))
+            batch._ordered()
 
     def _on_change(self, targets_by_job: dict[int, SyncTarget]) -> Callable[[Watch], None]:
         assert self.on_event is not None
@@ -1242,6 +1261,30 @@ def _sole(exc: BaseException) -> BaseException:
     while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
         exc = exc.exceptions[0]
     return exc
+
+
+def _settled(
+    flights: Sequence[_Flight],
+    triggering: Sequence[_Triggering],
+    settled: Mapping[str, SyncResult],
+    outcome: Outcome,
+    why: str,
+) -> list[SyncResult]:
+    """
+    A result for each job given up on, then for each trigger cut short whose job was not
+    found: as *settled* says, else as possibly still running (the cleanup ended, or was
+    interrupted, before it knew).
+    """
+    ended = [
+        settled.get(f.target.connection_id) or _gave_up(f, None, outcome, grace=True)
+        for f in flights
+    ]
+    unfound = [
+        _result(t.target, outcome, error=f"{why}: {_UNFOUND}", left_running=True)
+        for t in triggering
+        if t.target.connection_id not in settled and all(f.target is not t.target for f in flights)
+    ]
+    return ended + unfound
 
 
 def _gave_up(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -286,6 +287,39 @@ async def test_a_closed_client_cannot_be_reopened(airbyte_emulator_factory: Fact
     with pytest.raises(RuntimeError, match="reopened"):
         async with client:
             pass
+
+
+@pytest.mark.anyio
+async def test_a_client_used_from_another_event_loop_says_so(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A call from an event loop other than the one the client was opened in (a scheduler's
+    next ``asyncio.run``) raises a RuntimeError that says so, not aiohttp's "Event loop is
+    closed" or a hang."""
+    emu = await airbyte_emulator_factory()
+    errors: list[BaseException] = []
+
+    def elsewhere(client: AirbyteClient) -> None:
+        try:
+            asyncio.run(client.health())
+        except BaseException as e:
+            errors.append(e)
+
+    async with client_for(emu) as client:
+        await anyio.to_thread.run_sync(elsewhere, client)
+        await client.health()  # still fine in its own loop
+
+    [error] = errors
+    assert isinstance(error, RuntimeError)
+    assert "another event loop" in str(error)
+
+
+def test_a_client_entered_outside_asyncio_says_it_runs_on_asyncio() -> None:
+    """Entered where no asyncio loop runs (trio, say), the client says what it needs."""
+    client = AirbyteClient("http://127.0.0.1:9", auth=NoAuth(), env={}, api="config")
+    entering = client.__aenter__()
+    with pytest.raises(RuntimeError, match="runs on asyncio"):
+        entering.send(None)
 
 
 # -- timeouts and transport errors --------------------------------------------------------------

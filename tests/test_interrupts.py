@@ -22,7 +22,7 @@ from airbyte_async import AirbyteClient, ClientCredentials
 from airbyte_async._serde import structure
 from airbyte_async.models import Connection, Job
 from airbyte_async.models._wire import ConnectionList
-from airbyte_async.orchestrator import Orchestrator
+from airbyte_async.orchestrator import EventKind, Orchestrator, SyncEvent
 from airbyte_async.testing import Emulator, RequireClientCredentials, pytest_plugin
 
 pytest_plugins = ["resource_fixtures"]
@@ -209,3 +209,42 @@ async def test_a_request_that_outlasts_its_timeout_is_still_a_request_timeout(
             await client.request(
                 "jobs/list", {"configTypes": ["sync"], "configId": "x"}, idempotent=False
             )
+
+
+@pytest.mark.anyio
+async def test_a_cleanup_it_interrupts_still_leaves_a_result_for_every_connection(
+    airbyte_emulator_factory: Any,
+) -> None:
+    """Raised in the cleanup of a batch given up on (a second Ctrl-C), it reaches the caller,
+    and the batch's results still name every connection: the jobs not known to have stopped
+    as possibly still running, the never-triggered as such."""
+    emu = await airbyte_emulator_factory(
+        connections=6, sync_duration=(60, 60), trigger_latency=0.0, cancel_latency=0.02
+    )
+    scope = anyio.CancelScope()
+    triggered: list[SyncEvent] = []
+
+    def on_event(event: SyncEvent) -> None:
+        if event.kind is EventKind.TRIGGERED:
+            triggered.append(event)
+            if len(triggered) == 4:
+                scope.cancel()  # give up once the four slots run
+
+    async with AirbyteClient(emu.url, env={}) as client:
+        orchestrator = Orchestrator(client, max_running=4, on_event=on_event)
+
+        async def run_until_given_up() -> None:
+            with scope:
+                await orchestrator.run(emu.connection_ids)
+
+        with raised_in("Orchestrator._cancel"), pytest.raises(Alarm):
+            await run_until_given_up()
+
+    results = orchestrator.results
+    assert list(results) == emu.connection_ids
+    started = [r for r in results.values() if r.job_id is not None]
+    assert len(started) == 4
+    assert all(r.left_running for r in started)
+    assert [r.error for r in results.values() if r.job_id is None] == 2 * [
+        "the batch was cancelled"
+    ]
