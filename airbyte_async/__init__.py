@@ -1,5 +1,6 @@
 """
-airbyte-async: an asyncio client for Airbyte's Config API, and an orchestrator for many syncs.
+airbyte-async: an asyncio client for Airbyte's Config API and public REST API, and an
+orchestrator for many syncs.
 
 Start with :class:`AirbyteClient` (``async with AirbyteClient(url) as client``) and, for many
 connections at once, :class:`Orchestrator`. This namespace holds what nearly every script needs;

@@ -25,7 +25,14 @@ from . import _probe, _transport
 from ._auth import Auth, BasicAuth, BearerToken, ClientCredentials, NoAuth
 from ._backend import SyncBackend
 from ._checks import seconds, whole
-from ._retry import TOKEN_ROUTE, RetryBudget, RetryPolicy, is_retryable, retry_call
+from ._retry import (
+    TOKEN_ROUTE,
+    RetryBudget,
+    RetryPolicy,
+    is_retryable,
+    log_first_refusal,
+    retry_call,
+)
 from ._serde import structure
 from ._throttle import RateLimiter, ServerClock
 from ._transport import ObjectHook
@@ -646,6 +653,8 @@ class AirbyteClient:
             )
         except AirbyteError as exc:
             if not is_retryable(exc, idempotent=idempotent):
+                if log.isEnabledFor(logging.DEBUG):
+                    log_first_refusal(f"{method} {route}", exc, idempotent=idempotent)
                 raise
 
             async def again(left: float) -> Any:

@@ -268,6 +268,15 @@ class Decision:
     reason: str
 
 
+def _not_retryable(idempotent: bool) -> str:
+    return f"not retryable for a {'idempotent' if idempotent else 'non-idempotent'} call"
+
+
+def log_first_refusal(what: str, exc: AirbyteError, *, idempotent: bool) -> None:
+    """Log, as :func:`retry_call` does, that a call's first failure gets no retry."""
+    log.debug("not retrying %s: %s; %s", what, _not_retryable(idempotent), exc)
+
+
 def decide(
     exc: AirbyteError,
     *,
@@ -287,8 +296,7 @@ def decide(
     call only waited for (another task's token request).
     """
     if not is_retryable(exc, idempotent=idempotent):
-        kind = "idempotent" if idempotent else "non-idempotent"
-        return Decision(False, 0.0, f"not retryable for a {kind} call")
+        return Decision(False, 0.0, _not_retryable(idempotent))
     if retries_done + 1 >= policy.attempts:
         return Decision(False, 0.0, f"all {policy.attempts} attempts made")
     wait = policy.backoff(retries_done + 1, exc, rng)

@@ -518,13 +518,13 @@ class Orchestrator:
 
     *on_event*, when given, is called synchronously for every :class:`SyncEvent`; without it,
     polls ask for final jobs only. An exception it raises (or a signal handler raises while a
-    task of the batch runs) stops the batch as a cancellation does, every result not final
-    being ``error``, and then reaches the caller as itself; one a signal handler raises in the
-    caller's own code cancels the batch, whose results not final are then ``cancelled``. With *progress_interval*, the
-    running syncs' live counters are read from ``connections/sync_progress`` (where the server
-    has it), every running connection once per interval, four at a time, and reported as
-    ``progress`` events: one request per running sync per interval, so keep it for small
-    batches or long intervals.
+    task of the batch runs) stops the batch as a cancellation does, every result not final being
+    ``error``, and then reaches the caller as itself; one a signal handler raises in the
+    caller's own code cancels the batch, whose results not final are then ``cancelled``. With
+    *progress_interval*, the running syncs' live counters are read from
+    ``connections/sync_progress`` (where the server has it), every running connection once per
+    interval, four at a time, and reported as ``progress`` events: one request per running sync
+    per interval, so keep it for small batches or long intervals.
     With *log_tail*, a failed sync's result carries the last *log_tail* lines of its log (one
     ``jobs/get`` with logs per failure).
 

@@ -379,6 +379,26 @@ async def test_every_retry_is_logged_at_debug_with_its_reason(
 
 
 @pytest.mark.anyio
+async def test_a_first_failure_not_retried_is_logged_at_debug_with_its_reason(
+    airbyte_emulator_factory: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 503 on a create (non-idempotent) gets no retry, and a DEBUG line says why."""
+    caplog.set_level(logging.DEBUG, logger="airbyte_async")
+    emu = await airbyte_emulator_factory(
+        faults=[{"kind": "error", "status": 503, "route": "workspaces/create", "times": 1}]
+    )
+    async with client_for(emu) as client:
+        with pytest.raises(ServerError):
+            await client.workspaces.create(name="analytics")
+
+    [refusal] = [r for r in caplog.records if r.getMessage().startswith("not retrying")]
+    assert refusal.levelno == logging.DEBUG
+    assert refusal.getMessage().startswith(
+        "not retrying POST workspaces/create: not retryable for a non-idempotent call; 503"
+    )
+
+
+@pytest.mark.anyio
 async def test_a_retry_that_never_reached_the_server_says_so(
     airbyte_emulator_factory: Factory, caplog: pytest.LogCaptureFixture
 ) -> None:

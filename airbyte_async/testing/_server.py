@@ -98,7 +98,8 @@ def _check_port(_: object, __: object, value: int) -> None:
 @attrs.define(kw_only=True)
 class Emulator:
     """
-    An Airbyte Config API emulator: state in memory, served on *host*:*port* (0 = a free port).
+    An Airbyte emulator (the Config API, and head's public API): state in memory, served on
+    *host*:*port* (0 = a free port).
 
     It pre-loads *workspaces* workspaces and *connections* active connections (``conn-00000``
     ...), each with its own Postgres source and S3 destination, spread round-robin.
@@ -134,7 +135,8 @@ class Emulator:
     only ``/api/public`` to airbyte-server (airbytehq/airbyte
     ``docs/deploying-airbyte/integrations/ingress.md``).
 
-    Raises ValueError for an unknown *airbyte_version* or an impossible setting.
+    Raises ValueError for an unknown *airbyte_version* or an impossible setting, TypeError for
+    an *auth* that is no policy.
     """
 
     airbyte_version: str = attrs.field(default="0.50", validator=_check_version)
