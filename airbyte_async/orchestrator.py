@@ -28,6 +28,7 @@ import enum
 import fnmatch
 import itertools
 import logging
+import math
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -46,6 +47,7 @@ from .errors import (
     AirbyteError,
     ConflictError,
     ConnectError,
+    ConnectionLostError,
     InvalidArgumentError,
     NoMatchError,
     NotFoundError,
@@ -395,12 +397,16 @@ class _Flight:
     started_by_us: bool
 
 
-@attrs.frozen
+@attrs.define(eq=False)
 class _Triggering:
-    """A trigger in flight, and when it was sent (:func:`time.monotonic`)."""
+    """
+    A trigger in flight, when it was sent (:func:`time.monotonic`), and the shielded scope
+    it waits for its answer in (see :meth:`Orchestrator._send_trigger`).
+    """
 
     target: SyncTarget
     began: float
+    scope: anyio.CancelScope
 
 
 @attrs.define(eq=False)
@@ -440,6 +446,10 @@ class Batch:
     _ended: anyio.Event = attrs.field(factory=anyio.Event, init=False)
     #: Why the batch was cancelled, for its results.
     _why: str = attrs.field(default="the batch was cancelled", init=False)
+    #: Until when (anyio's clock) triggers on their way may still answer, and when the batch
+    #: was given up on: set on a give-up.
+    _answers_until: float = attrs.field(default=math.inf, init=False)
+    _given_up_at: float | None = attrs.field(default=None, init=False)
     #: The shielded scope of the reads and cancels of the jobs given up on, while they run.
     _cleanup: anyio.CancelScope | None = attrs.field(default=None, init=False)
 
@@ -480,14 +490,30 @@ class Batch:
 
     def stop_cleanup(self) -> bool:
         """
-        Stop the reads and cancels of the jobs this batch is giving up on (which may take up
-        to ``cancel_grace`` while the server is away): the jobs not settled yet are reported
-        as possibly still running. True when a cleanup was running.
+        Stop the waits for triggers' answers, and the reads and cancels of the jobs, of this
+        batch giving up (which may take up to ``cancel_grace`` while the server is away): the
+        jobs not settled yet are reported as possibly still running. True when a cleanup was
+        running.
         """
+        self._answers_until = -math.inf
+        heard = [entry.scope for entry in self._triggering.values()]
+        for scope in heard:
+            scope.cancel()
         if self._cleanup is None:
-            return False
+            return bool(heard)
         self._cleanup.cancel()
         return True
+
+    def _hear_out(self, seconds: float) -> None:
+        """Give the triggers on their way *seconds* more to answer, then cut them short."""
+        now = anyio.current_time()
+        if self._given_up_at is None:
+            self._given_up_at = now
+        until = now + seconds
+        if until < self._answers_until:
+            self._answers_until = until
+            for entry in self._triggering.values():
+                entry.scope.deadline = min(entry.scope.deadline, until)
 
     def _ordered(self) -> None:
         """Put the results in the order the targets were given."""
@@ -510,9 +536,10 @@ class Orchestrator:
     callers may also wrap a call in :func:`anyio.fail_after`, which cancels the jobs too, then
     raises. *cancel_on_abort* (default on) decides whether Airbyte jobs are cancelled when the
     batch is given up on (only jobs it started that a read then shows running; a job that ended
-    is reported as it ended; the jobs of triggers cut short are looked for until they stop
-    turning up, since a server that queues triggers starts them later); reading and cancelling
-    get *cancel_grace* seconds, shielded from the cancellation that caused them. *backend* is
+    is reported as it ended; triggers on their way are heard out for a while, and the jobs of
+    those still unanswered are looked for until they stop turning up, since a server that
+    queues triggers starts them later); hearing out, reading and cancelling get *cancel_grace*
+    seconds, shielded from the cancellation that caused them. *backend* is
     where syncs are triggered, watched and cancelled
     (:class:`~airbyte_async._backend.SyncBackend`): the client's Config API unless given.
 
@@ -785,6 +812,7 @@ class Orchestrator:
                     async with anyio.create_task_group() as tg:
                         tg.start_soon(batch._watcher.run)
                         tg.start_soon(batch._triggers.run)
+                        tg.start_soon(self._hear_out_on_give_up, batch)
                         if self.progress_interval is not None:
                             tg.start_soon(self._report_progress, batch, self.progress_interval)
                         async with anyio.create_task_group() as workers:
@@ -831,7 +859,25 @@ class Orchestrator:
                 )
             if self.fail_fast and not result.ok and not batch._stopping:
                 batch._stopping = True
+                batch._hear_out(self._answer_patience(batch))
                 workers.cancel()
+
+    async def _hear_out_on_give_up(self, batch: Batch) -> None:
+        """Once the batch is given up on (this task is cancelled with it), give the triggers
+        on their way time to answer (see :meth:`_answer_patience`)."""
+        try:
+            await anyio.sleep_forever()
+        finally:
+            batch._hear_out(self._answer_patience(batch))
+
+    def _answer_patience(self, batch: Batch) -> float:
+        """
+        How long triggers on their way are heard out once the batch is given up on: twice what
+        the latest answer took, at least five seconds, within *cancel_grace*. A server that
+        holds them longer (a queue for its scheduler threads, a clock that stopped) has their
+        jobs looked for instead, within what is left of *cancel_grace*.
+        """
+        return min(self.cancel_grace, max(_FIND_PATIENCE, 2 * batch._triggers.latency))
 
     async def _trigger(
         self, batch: Batch, target: SyncTarget
@@ -871,14 +917,24 @@ class Orchestrator:
         """
         async with batch._triggers:
             cid = target.connection_id
-            batch._triggering[cid] = _Triggering(target, time.monotonic())
+            # Shielded: a batch given up on hears the answer out, until cancel_grace after the
+            # give-up. It alone tells whether the trigger started a job: a 409 means a sync
+            # someone else started still runs, one a look-up by time (Airbyte stamps jobs in
+            # whole seconds) could take for the trigger's own, and cancel.
+            answered = anyio.CancelScope(shield=True, deadline=batch._answers_until)
+            batch._triggering[cid] = _Triggering(target, time.monotonic(), answered)
             sent = self.backend.server_now()
-            try:
-                job = await self.backend.trigger(connection_id=cid)
-            except AirbyteError:
-                batch._triggering.pop(cid, None)
-                raise
-            # Not on cancellation: the entry tells _abandon to look for the job.
+            with answered:
+                try:
+                    job = await self.backend.trigger(connection_id=cid)
+                except AirbyteError:
+                    batch._triggering.pop(cid, None)
+                    raise
+            if answered.cancelled_caught:
+                # Not heard out in time: the give-up goes on, and its entry tells _abandon to
+                # look for the job.
+                await anyio.lowlevel.checkpoint()
+                raise ConnectionLostError("gave up waiting for the trigger's answer")
             batch._triggering.pop(cid, None)
             return job, sent
 
@@ -1051,7 +1107,10 @@ class Orchestrator:
     ) -> None:
         """The reads, cancels and look-ups of :meth:`_settle`, each result into *settled*; the
         jobs found for *triggering* are added to *flights*."""
-        with anyio.move_on_after(self.cancel_grace, shield=True) as cleanup:
+        # The triggers heard out took part of the grace.
+        began = batch._given_up_at if batch is not None else None
+        deadline = (anyio.current_time() if began is None else began) + self.cancel_grace
+        with anyio.CancelScope(deadline=deadline, shield=True) as cleanup:
             if batch is not None:
                 batch._cleanup = cleanup
             current: Mapping[int, Job] = {}

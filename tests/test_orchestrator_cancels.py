@@ -287,3 +287,41 @@ async def test_a_client_closed_under_a_running_batch_cancels_its_syncs_first(api
     assert all(r.cancel_requested for r in results)
     jobs = [job for jobs in emu.stats().jobs_by_connection.values() for job in jobs]
     assert {emu.job_status(job) for job in jobs} == {"cancelled"}
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_trigger_cut_short_is_heard_out_and_a_job_it_did_not_start_is_not_cancelled(
+    api: str,
+) -> None:
+    """
+    A batch given up on while a trigger waits for the server's one scheduler thread hears
+    that trigger's answer out (within cancel_grace): a 409, because a sync someone else started
+    a second before still runs, leaves that sync running. A look-up by time (Airbyte stamps
+    jobs in whole seconds) took it for the trigger's own and cancelled it.
+    """
+    emulator = Emulator(
+        airbyte_version="head" if api == "public" else "0.50",
+        connections=2,
+        trigger_latency=1.0,
+        trigger_capacity=1,
+        cancel_latency=0.02,
+        sync_duration=(600, 600),
+    )
+    async with emulator as emu:
+        first, busy = emu.connection_ids
+        async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as someone_else:
+            theirs = await someone_else.connections.sync(connection_id=busy)
+        async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
+            orchestrator = Orchestrator(client)
+            # The first trigger holds the thread for a second; the second waits behind it.
+            with anyio.move_on_after(0.3):
+                await orchestrator.run([first, busy])
+        results = orchestrator.results
+
+    assert emu.job_status(theirs.id) in {"pending", "running"}
+    assert emu.stats().jobs_by_connection[busy] == [theirs.id]
+    assert results[busy].outcome is Outcome.CANCELLED
+    assert not results[busy].cancel_requested
+    [ours] = emu.stats().jobs_by_connection[first]
+    assert emu.job_status(ours) == "cancelled"
+    assert results[first].cancel_requested
