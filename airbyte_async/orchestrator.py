@@ -450,6 +450,8 @@ class Batch:
     #: was given up on: set on a give-up.
     _answers_until: float = attrs.field(default=math.inf, init=False)
     _given_up_at: float | None = attrs.field(default=None, init=False)
+    #: Whether :meth:`stop_cleanup` was called: a cleanup not begun yet ends as it begins.
+    _hurried: bool = attrs.field(default=False, init=False)
     #: The shielded scope of the reads and cancels of the jobs given up on, while they run.
     _cleanup: anyio.CancelScope | None = attrs.field(default=None, init=False)
 
@@ -492,16 +494,17 @@ class Batch:
         """
         Stop the waits for triggers' answers, and the reads and cancels of the jobs, of this
         batch giving up (which may take up to ``cancel_grace`` while the server is away): the
-        jobs not settled yet are reported as possibly still running. True when a cleanup was
-        running.
+        jobs not settled yet are reported as possibly still running. True when the batch was
+        giving up.
         """
+        if self._given_up_at is None:
+            return False
         self._answers_until = -math.inf
-        heard = [entry.scope for entry in self._triggering.values()]
-        for scope in heard:
-            scope.cancel()
-        if self._cleanup is None:
-            return bool(heard)
-        self._cleanup.cancel()
+        self._hurried = True
+        for entry in self._triggering.values():
+            entry.scope.cancel()
+        if self._cleanup is not None:
+            self._cleanup.cancel()
         return True
 
     def _hear_out(self, seconds: float) -> None:
@@ -1113,6 +1116,8 @@ class Orchestrator:
         with anyio.CancelScope(deadline=deadline, shield=True) as cleanup:
             if batch is not None:
                 batch._cleanup = cleanup
+                if batch._hurried:
+                    cleanup.cancel()
             current: Mapping[int, Job] = {}
             if flights:
                 try:

@@ -325,3 +325,29 @@ async def test_a_trigger_cut_short_is_heard_out_and_a_job_it_did_not_start_is_no
     [ours] = emu.stats().jobs_by_connection[first]
     assert emu.job_status(ours) == "cancelled"
     assert results[first].cancel_requested
+
+
+async def test_stop_cleanup_while_triggers_are_heard_out_ends_the_give_up_there() -> None:
+    """
+    Stopped while the triggers on their way are heard out (a second Ctrl-C), the give-up waits
+    no longer, neither for their answers nor to look for and cancel their jobs: those
+    connections are reported as possibly running a sync.
+    """
+    clock = ManualClock()  # never moved: the triggers' answers never come
+    emulator = Emulator(connections=2, clock=clock, trigger_latency=1.0, sync_duration=(60, 60))
+    stopped: list[bool] = []
+    async with (
+        emulator as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api="config") as client,
+    ):
+        orchestrator = Orchestrator(client)
+        with anyio.fail_after(10):  # not the hear-out's 5 s plus the look-ups' 25
+            async with orchestrator.stream(emu.connection_ids) as batch:
+                await _until(lambda: emu.stats().jobs_created == 2)
+                stopped.append(batch.stop_cleanup())  # not giving up yet: nothing to stop
+                batch._hear_out(orchestrator.cancel_grace)  # as a give-up does, first
+                stopped.append(batch.stop_cleanup())
+    assert stopped == [False, True]
+    results = list(orchestrator.results.values())
+    assert [r.left_running for r in results] == [True, True]
+    assert not any(r.cancel_requested for r in results)
