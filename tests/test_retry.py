@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
 import pytest
 from client_support import client_for, requests_to
 
-from airbyte_async import RetryBudget, RetryPolicy
+from airbyte_async import AirbyteClient, RetryBudget, RetryPolicy
 from airbyte_async._retry import (
     TOKEN_ROUTE,
     Outage,
@@ -359,19 +360,30 @@ async def test_without_a_budget_every_call_spends_all_its_attempts(
     assert requests_to(emu, "health") == 200
 
 
+async def _logged(
+    factory: Factory,
+    caplog: pytest.LogCaptureFixture,
+    fault: dict[str, Any],
+    call: Callable[[AirbyteClient], Awaitable[object]],
+    prefix: str,
+) -> list[logging.LogRecord]:
+    """The client's log records that start with *prefix* while *call* meets *fault*."""
+    caplog.set_level(logging.DEBUG, logger="airbyte_async")
+    emu = await factory(faults=[fault])
+    async with client_for(emu) as client:
+        await call(client)
+    return [r for r in caplog.records if r.getMessage().startswith(prefix)]
+
+
 @pytest.mark.anyio
 async def test_every_retry_is_logged_at_debug_with_its_reason(
     airbyte_emulator_factory: Factory, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Two 503s then success: two DEBUG lines naming the route, the reason and the error."""
-    caplog.set_level(logging.DEBUG, logger="airbyte_async")
-    emu = await airbyte_emulator_factory(
-        faults=[{"kind": "error", "status": 503, "route": "health", "times": 2}]
+    fault = {"kind": "error", "status": 503, "route": "health", "times": 2}
+    retries = await _logged(
+        airbyte_emulator_factory, caplog, fault, lambda client: client.health(), "retrying"
     )
-    async with client_for(emu) as client:
-        await client.health()
-
-    retries = [r for r in caplog.records if r.getMessage().startswith("retrying")]
     assert [r.levelno for r in retries] == [logging.DEBUG, logging.DEBUG]
     assert "retrying GET health (retry 1)" in retries[0].getMessage()
     assert "because the call is idempotent: 503 on health" in retries[0].getMessage()
@@ -383,15 +395,13 @@ async def test_a_first_failure_not_retried_is_logged_at_debug_with_its_reason(
     airbyte_emulator_factory: Factory, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A 503 on a create (non-idempotent) gets no retry, and a DEBUG line says why."""
-    caplog.set_level(logging.DEBUG, logger="airbyte_async")
-    emu = await airbyte_emulator_factory(
-        faults=[{"kind": "error", "status": 503, "route": "workspaces/create", "times": 1}]
-    )
-    async with client_for(emu) as client:
+    fault = {"kind": "error", "status": 503, "route": "workspaces/create", "times": 1}
+
+    async def create(client: AirbyteClient) -> None:
         with pytest.raises(ServerError):
             await client.workspaces.create(name="analytics")
 
-    [refusal] = [r for r in caplog.records if r.getMessage().startswith("not retrying")]
+    [refusal] = await _logged(airbyte_emulator_factory, caplog, fault, create, "not retrying")
     assert refusal.levelno == logging.DEBUG
     assert refusal.getMessage().startswith(
         "not retrying POST workspaces/create: not retryable for a non-idempotent call; 503"
