@@ -289,7 +289,11 @@ class ClientCredentials:
         # The server's failures only: what else interrupts a mint (a signal handler's
         # exception) is the interrupted task's alone, and its waiters mint again.
         except AirbyteError as e:
-            self._failure = _refusal(e) if _refused(e) else e
+            # A 500 may refuse the credentials (API-FACTS 1.1), but for ones that have minted
+            # a token it is more likely the server's own failure, which may pass.
+            passing = isinstance(e, APIError) and e.status == 500 and self.refreshes > 0
+            e._server_fault = passing
+            self._failure = _refusal(e) if _refused(e) and not passing else e
             if self._failure is e:
                 raise
             raise self._failure from e

@@ -277,10 +277,11 @@ class AirbyteClient:
     when a connection of the pool is free for it; *max_connections* caps the pool, hence the
     HTTP requests in flight (1000 by default, so that the pool is not what holds back an
     orchestrator's triggers, which take up to seconds each; connections open only as needed,
-    each a file descriptor). *retry* and
-    *retry_budget* shape retries (see :mod:`airbyte_async._retry`; the budget is shared by every
-    call of this client); *rate_limit* caps requests started per second, retries and token
-    requests included. Bad settings raise :class:`InvalidArgumentError` here, before any request.
+    each a file descriptor). *retry* and *retry_budget* shape retries (see
+    :mod:`airbyte_async._retry`; the budget is shared by every call of this client);
+    *rate_limit* caps requests started per second, retries included (a token request goes out in
+    the turn of the call that needs it). Bad settings raise :class:`InvalidArgumentError` here,
+    before any request.
     """
 
     workspaces: Workspaces

@@ -110,7 +110,7 @@ def _may_pass(exc: BaseException, statuses: frozenset[int]) -> bool:
 def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
     """Whether the policy allows another attempt of an operation after *exc*."""
     if _from_token_request(exc):
-        return _may_pass(exc, _RETRYABLE_TOKEN_5XX)
+        return getattr(exc, "_server_fault", False) or _may_pass(exc, _RETRYABLE_TOKEN_5XX)
     if never_reached_server(exc):
         return True
     return idempotent and _may_pass(exc, _RETRYABLE_5XX)

@@ -88,6 +88,9 @@ class AirbyteError(Exception):
     #: True on the error of a sync or reset trigger that may have started a job no look could
     #: find (its note says so): a sync may be running although the call failed.
     job_may_exist: bool = False
+    #: True on a token request's 500 for credentials that have minted a token before: more
+    #: likely the server's own failure than a refusal, so it is retried like a 502.
+    _server_fault: bool = False
 
 
 class InvalidArgumentError(AirbyteError, ValueError):
@@ -241,7 +244,8 @@ class UnprocessableEntityError(BadRequestError):
 
 
 class AuthenticationError(APIError):
-    """401: the credentials were rejected (after one token refresh, when tokens are in use)."""
+    """401: the credentials were rejected (after up to two token refreshes, when tokens are in
+    use)."""
 
 
 class PermissionDeniedError(APIError):

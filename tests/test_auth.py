@@ -10,11 +10,17 @@ from typing import Any
 
 import anyio
 import pytest
+from aiohttp import web
 from client_support import client_for, requests_to
 
 from airbyte_async import AirbyteClient, BasicAuth, BearerToken, ClientCredentials, RetryBudget
 from airbyte_async._auth import token_lifetime
-from airbyte_async.errors import AuthenticationError, InvalidArgumentError, ServerError
+from airbyte_async.errors import (
+    AuthenticationError,
+    InvalidArgumentError,
+    ResponseValidationError,
+    ServerError,
+)
 from airbyte_async.testing import (
     Emulator,
     Fault,
@@ -451,3 +457,54 @@ async def test_threads_each_with_its_own_loop_can_share_client_credentials(
     for thread in threads:
         await anyio.to_thread.run_sync(thread.join, 10)
     assert done == {"A": True, "B": True}
+
+
+async def test_a_500_from_the_token_route_after_a_token_was_minted_is_retried(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """
+    Once the credentials have minted a token, a 500 from the token route is the server's own
+    failure, retried like a 502: the call succeeds, not an AuthenticationError that blames the
+    client id and secret (a 500 before any token is still read as a refusal, API-FACTS 1.1).
+    """
+    emu = await app_server(airbyte_emulator_factory)
+    async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
+        await read(client)
+        emu.set_faults(
+            [
+                {"kind": "token_expiry", "route": READ, "times": 1},
+                {"kind": "error", "status": 500, "route": "applications/token", "times": 1},
+            ]
+        )
+        await read(client)
+
+    assert emu.stats().tokens_minted == 2
+
+
+async def test_a_token_answer_without_a_token_is_no_sync_that_may_have_started(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A 200 from the token endpoint without an access_token fails a sync trigger, which was
+    never sent: nothing says a job may exist."""
+    emu = await airbyte_emulator_factory(airbyte_version="0.50", connections=1)
+
+    async def tokenless(request: web.Request) -> web.Response:
+        return web.json_response({"token_type": "Bearer"})
+
+    app = web.Application()
+    app.router.add_post("/token", tokenless)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    auth = ClientCredentials(APP_ID, APP_SECRET, token_url=f"http://127.0.0.1:{port}/token")
+    try:
+        async with client_for(emu, auth=auth) as client:
+            with pytest.raises(ResponseValidationError) as raised:
+                await client.connections.sync(connection_id=emu.connection_ids[0])
+    finally:
+        await runner.cleanup()
+
+    assert not raised.value.job_may_exist
+    assert requests_to(emu, "connections/sync") == 0

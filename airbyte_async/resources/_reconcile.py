@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import attrs
 
-from .._retry import never_reached_server, round_pause
+from .._retry import TOKEN_ROUTE, never_reached_server, round_pause
 from .._serde import structure, unstructure
 from .._throttle import ServerClock
 from ..errors import (
@@ -294,7 +294,12 @@ async def trigger_exactly_once(
             return known.noted(connection_id, job)
         except AirbyteError as e:
             # A 2xx with the wrong shape: the job exists, only its description was unreadable.
-            certain = isinstance(e, ResponseValidationError) and not e.malformed
+            # (Not a token answer's: the trigger was never sent.)
+            certain = (
+                isinstance(e, ResponseValidationError)
+                and not e.malformed
+                and e.route != TOKEN_ROUTE
+            )
             if not (certain or _transient(e)):
                 raise
             last = e
