@@ -75,6 +75,10 @@ CLOUD_API_HOST = "api.airbyte.com"
 log = logging.getLogger("airbyte_async")
 
 _TOKEN_ROUTES = ("api/v1/applications/token", "api/public/v1/applications/token")
+#: Where the credentials this package ships keep their secrets (a password, a static or minted
+#: token, a client secret); values shorter than _SHORTEST are not looked for in messages.
+_AUTH_SECRETS = ("password", "token", "client_secret", "_token")
+_SHORTEST = 4
 
 
 class _State(enum.Enum):
@@ -714,7 +718,9 @@ class AirbyteClient:
             if response.status == 401 and authenticated and tries < 2 and self.auth.reject(headers):
                 log.debug("%s %s: 401, replaying with fresh credentials", method, route)
                 continue
-            return _transport.decode(response, route=route, object_hook=object_hook)
+            return _transport.decode(
+                response, route=route, object_hook=object_hook, secrets=self._secrets
+            )
         raise AssertionError("unreachable")
 
     async def _send(
@@ -784,6 +790,11 @@ class AirbyteClient:
             self._token_url = url
             return answer
         raise AssertionError("unreachable")
+
+    def _secrets(self) -> list[str]:
+        """What this client holds that a server's error message must not echo."""
+        held = (getattr(self.auth, name, None) for name in _AUTH_SECRETS)
+        return [value for value in held if isinstance(value, str) and len(value) >= _SHORTEST]
 
     @contextlib.contextmanager
     def _in_use(self, give_up: Callable[[], Awaitable[None]]) -> Iterator[None]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import aiohttp
@@ -132,7 +132,13 @@ def _timed_out(error: TimeoutError, began: float, timeout: aiohttp.ClientTimeout
 _TIMER_SLACK = 0.01
 
 
-def decode(response: Response, *, route: str, object_hook: ObjectHook | None = None) -> Any:
+def decode(
+    response: Response,
+    *,
+    route: str,
+    object_hook: ObjectHook | None = None,
+    secrets: Callable[[], Iterable[str]] | None = None,
+) -> Any:
     """
     The JSON of a 2xx answer (None when empty), or raise the error the status maps to.
 
@@ -167,4 +173,5 @@ def decode(response: Response, *, route: str, object_hook: ObjectHook | None = N
         body: Any = json.loads(raw) if raw.strip() else None
     except ValueError:
         body = raw.decode("utf-8", "replace")
-    raise error_for(status, body, route=route, headers=response.headers)
+    hide = tuple(secrets()) if secrets is not None else ()
+    raise error_for(status, body, route=route, headers=response.headers, hide=hide)

@@ -49,6 +49,7 @@ from ._error_bodies import (
     problem_field,
     running_match,
 )
+from ._secrets import SECRET_MASK as _MASK
 
 __all__ = [
     "AirbyteError",
@@ -308,6 +309,7 @@ def error_for(
     *,
     route: str = "",
     headers: Mapping[str, str] | None = None,
+    hide: Iterable[str] = (),
 ) -> APIError:
     """
     Map a non-2xx answer to its exception, without raising it.
@@ -318,9 +320,13 @@ def error_for(
     :class:`ServerError`, unless its message names a cause that lasts (0.x servers: an unknown
     job id is a :class:`NotFoundError`, a sync of an inactive connection a
     :class:`ConflictError`, as the public API answers them); statuses without a class of their
-    own a plain :class:`APIError`. Pure: no I/O.
+    own a plain :class:`APIError`. Each of *hide* (the caller's own secrets) that the server
+    echoes in its message is masked there. Pure: no I/O.
     """
     message, error_id = message_of(body, status)
+    for secret in hide:
+        if secret and secret in message:
+            message = message.replace(secret, _MASK)
     cls: type[APIError]
     if status == 409 and (running_match(message, body) or is_try_again_later(body)):
         cls = SyncAlreadyRunningError

@@ -6,6 +6,8 @@ import asyncio
 import base64
 import json
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -481,30 +483,51 @@ async def test_a_500_from_the_token_route_after_a_token_was_minted_is_retried(
     assert emu.stats().tokens_minted == 2
 
 
+@asynccontextmanager
+async def token_endpoint(answer: web.Response) -> AsyncIterator[str]:
+    """A token endpoint of its own on 127.0.0.1 that gives every request *answer*; its URL."""
+
+    async def token(request: web.Request) -> web.Response:
+        return answer
+
+    app = web.Application()
+    app.router.add_post("/token", token)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/token"
+    finally:
+        await runner.cleanup()
+
+
 async def test_a_token_answer_without_a_token_is_no_sync_that_may_have_started(
     airbyte_emulator_factory: Factory,
 ) -> None:
     """A 200 from the token endpoint without an access_token fails a sync trigger, which was
     never sent: nothing says a job may exist."""
     emu = await airbyte_emulator_factory(airbyte_version="0.50", connections=1)
-
-    async def tokenless(request: web.Request) -> web.Response:
-        return web.json_response({"token_type": "Bearer"})
-
-    app = web.Application()
-    app.router.add_post("/token", tokenless)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    auth = ClientCredentials(APP_ID, APP_SECRET, token_url=f"http://127.0.0.1:{port}/token")
-    try:
+    async with token_endpoint(web.json_response({"token_type": "Bearer"})) as url:
+        auth = ClientCredentials(APP_ID, APP_SECRET, token_url=url)
         async with client_for(emu, auth=auth) as client:
             with pytest.raises(ResponseValidationError) as raised:
                 await client.connections.sync(connection_id=emu.connection_ids[0])
-    finally:
-        await runner.cleanup()
 
     assert not raised.value.job_may_exist
     assert requests_to(emu, "connections/sync") == 0
+
+
+async def test_a_secret_the_server_echoes_in_its_refusal_is_masked(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A refusal whose message quotes the client secret back says it masked."""
+    emu = await airbyte_emulator_factory()
+    echo = {"message": f"Invalid client id or token: {APP_SECRET}"}
+    async with token_endpoint(web.json_response(echo, status=400)) as url:
+        auth = ClientCredentials(APP_ID, APP_SECRET, token_url=url)
+        async with client_for(emu, auth=auth) as client:
+            with pytest.raises(AuthenticationError) as raised:
+                await read(client)
+
+    assert APP_SECRET not in str(raised.value)
+    assert "Invalid client id or token: **********" in str(raised.value)
