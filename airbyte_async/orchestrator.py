@@ -38,13 +38,15 @@ import anyio
 import attrs
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from ._auth import ClientCredentials
 from ._backend import workspaces_of
 from ._checks import seconds, uuid_id, whole
 from ._limiter import TriggerLimiter
-from ._retry import MAX_OUTAGE, Outage, is_retryable, round_pause
+from ._retry import MAX_OUTAGE, TOKEN_ROUTE, Outage, is_retryable, round_pause
 from ._watch import JobWatcher, Watch, some
 from .errors import (
     AirbyteError,
+    AuthenticationError,
     ConflictError,
     ConnectError,
     ConnectionLostError,
@@ -450,6 +452,8 @@ class Batch:
     #: was given up on: set on a give-up.
     _answers_until: float = attrs.field(default=math.inf, init=False)
     _given_up_at: float | None = attrs.field(default=None, init=False)
+    #: The refusal of the client's credentials that stopped the batch's triggers, if any.
+    _refused: AuthenticationError | None = attrs.field(default=None, init=False)
     #: Whether :meth:`stop_cleanup` was called: a cleanup not begun yet ends as it begins.
     _hurried: bool = attrs.field(default=False, init=False)
     #: The shielded scope of the reads and cancels of the jobs given up on, while they run.
@@ -896,6 +900,7 @@ class Orchestrator:
                 return _result(target, Outcome.ERROR, error=str(e))
             refused = e
         except AirbyteError as e:
+            self._note_refusal(batch, e)
             return _result(target, Outcome.ERROR, error=str(e), left_running=e.job_may_exist)
         cid = target.connection_id
         try:
@@ -913,12 +918,32 @@ class Orchestrator:
             return _result(target, Outcome.ERROR, error=str(e))
         return running, None, True
 
+    def _note_refusal(self, batch: Batch, error: AirbyteError) -> None:
+        """
+        After a trigger failed on *error*: when it refused the credentials themselves (a
+        token request refused, or a 401 for credentials that cannot be renewed), the batch
+        sends no more triggers, which could only fail the same way.
+        """
+        if batch._refused is not None or not isinstance(error, AuthenticationError):
+            return
+        if error.route != TOKEN_ROUTE and isinstance(self.client.auth, ClientCredentials):
+            return  # a 401 for a minted token: the next call mints another
+        batch._refused = error
+        log.error("the server refused this client's credentials: no more syncs are triggered")
+
     async def _send_trigger(self, batch: Batch, target: SyncTarget) -> tuple[Job, float | None]:
         """
         Trigger *target*'s sync within the batch's bound on triggers in flight; the job, and
         the server's time when the request was sent (the job cannot have ended before).
         """
         async with batch._triggers:
+            refused = batch._refused
+            if refused is not None:
+                raise AuthenticationError(
+                    refused.status,
+                    f"not sent: the credentials were refused earlier ({refused.message})",
+                    route=refused.route,
+                )
             cid = target.connection_id
             # Shielded: a batch given up on hears the answer out, until cancel_grace after the
             # give-up. It alone tells whether the trigger started a job: a 409 means a sync

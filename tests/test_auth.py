@@ -531,3 +531,18 @@ async def test_a_secret_the_server_echoes_in_its_refusal_is_masked(
 
     assert APP_SECRET not in str(raised.value)
     assert "Invalid client id or token: **********" in str(raised.value)
+
+
+async def test_the_emulator_takes_other_credentials_from_set_auth(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """After ``set_auth``, as after a password change, the old credentials get 401 and the
+    new ones pass; tokens minted before are no longer valid."""
+    emu = await app_server(airbyte_emulator_factory)
+    async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
+        await read(client)
+        emu.set_auth(RequireBasic("airbyte", "new-password"))
+        with pytest.raises(AuthenticationError):
+            await read(client)
+    async with client_for(emu, auth=BasicAuth("airbyte", "new-password")) as client:
+        await read(client)

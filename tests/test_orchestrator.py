@@ -9,9 +9,10 @@ from typing import Any
 
 import anyio
 import pytest
+from client_support import requests_to
 from emulator_support import drop_date_headers
 
-from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async import AirbyteClient, BearerToken, NoAuth
 from airbyte_async._watch import JobWatcher
 from airbyte_async.errors import (
     ConnectError,
@@ -35,7 +36,7 @@ from airbyte_async.orchestrator import (
 )
 from airbyte_async.resources._backend import ConfigBackend
 from airbyte_async.resources._public_backend import PublicBackend
-from airbyte_async.testing import Emulator, Fault, ManualClock
+from airbyte_async.testing import Emulator, Fault, ManualClock, RequireBearer
 from airbyte_async.testing.pytest_plugin import TEST_CANCEL_LATENCY, TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
@@ -1185,3 +1186,30 @@ async def test_an_error_raised_in_a_task_of_the_batch_cancels_its_jobs_and_comes
 
     assert [_first_job_status(emu, cid) for cid in long] == ["cancelled", "cancelled"]
     assert {orchestrator.results[cid].outcome for cid in long} == {Outcome.ERROR}
+
+
+async def test_credentials_refused_mid_batch_stop_its_triggers() -> None:
+    """
+    A token revoked while a batch runs (static credentials, which no replay renews): the
+    first trigger refused with 401 stops the batch's triggers, and the connections after it
+    fail without a request, rather than sending every trigger to be refused in turn.
+    """
+    emulator = Emulator(
+        connections=6, auth=RequireBearer("tok-1"), trigger_latency=0.0, sync_duration=(0.05, 0.1)
+    )
+
+    def revoke_after_the_first(event: SyncEvent) -> None:
+        if event.kind is EventKind.FINISHED:
+            emu.set_auth(RequireBearer("tok-2"))
+
+    async with (
+        emulator as emu,
+        AirbyteClient(emu.url, auth=BearerToken("tok-1"), env={}, api="config") as client,
+    ):
+        orchestrator = _orchestrator(client, max_running=1, on_event=revoke_after_the_first)
+        results = await orchestrator.run(emu.connection_ids)
+
+    assert requests_to(emu, "connections/sync") == 2
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] + 5 * [Outcome.ERROR]
+    assert "401" in (results[1].error or "")
+    assert all("not sent" in (r.error or "") for r in results[2:])

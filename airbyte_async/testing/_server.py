@@ -183,18 +183,11 @@ class Emulator:
             raise ValueError("connections need at least one workspace")
         if self.log_format not in ("structured", "formatted"):
             raise ValueError("log_format must be 'structured' or 'formatted'")
-        if self.auth is not None and not isinstance(
-            self.auth, RequireBasic | RequireBearer | RequireClientCredentials
-        ):
-            raise TypeError(
-                "auth must be None, RequireBasic, RequireBearer or RequireClientCredentials"
-            )
+        _check_auth(self.auth)
         if not self.config_api and self.airbyte_version != "head":
             raise ValueError(
                 "only head serves the public API, so only head can do without the Config API"
             )
-        if isinstance(self.auth, RequireClientCredentials) and self.airbyte_version == "0.40":
-            raise ValueError("Airbyte 0.40 has no applications/token route for client credentials")
         self._state = State(
             version=self.airbyte_version,
             seed=self.seed,
@@ -209,9 +202,7 @@ class Emulator:
         self._observer = Observer(self.record_requests, self._state.clock())
         self._injector = FaultInjector(self.seed)
         self._injector.replace(self._initial_faults)
-        minter = None
-        if isinstance(self.auth, RequireClientCredentials):
-            minter = TokenMinter(self.auth.token_lifetime, clock=self.clock)
+        minter = self._minter_for(self.auth)
         self._api = Api(
             state=self._state,
             version=self.airbyte_version,
@@ -444,6 +435,25 @@ class Emulator:
     def faults(self, faults: Sequence[Fault | Mapping[str, Any]] | None) -> None:
         self.set_faults(faults)
 
+    def set_auth(self, auth: AuthPolicy | None) -> None:
+        """
+        Accept other credentials from now on, as after a password change or a revoked token
+        or application: requests with the old ones get 401, and tokens minted before are no
+        longer valid. Raises as the *auth* option does.
+        """
+        self._minter_for(auth)  # checks it
+        self.auth = auth
+        self._api.auth = auth
+        self._api.minter = self._minter_for(auth)
+
+    def _minter_for(self, auth: AuthPolicy | None) -> TokenMinter | None:
+        _check_auth(auth)
+        if not isinstance(auth, RequireClientCredentials):
+            return None
+        if self.airbyte_version == "0.40":
+            raise ValueError("Airbyte 0.40 has no applications/token route for client credentials")
+        return TokenMinter(auth.token_lifetime, clock=self.clock)
+
     def set_faults(self, faults: Sequence[Fault | Mapping[str, Any]] | None) -> None:
         """Replace the active faults (seeded afresh); None or [] switches them off."""
         self._injector.replace(as_faults(faults))
@@ -509,3 +519,13 @@ async def serve(emulator: Emulator, *, on_ready: Callable[[str], None] | None = 
                 on_ready(emulator.url)
             async for _ in signals:
                 return
+
+
+def _check_auth(auth: object) -> None:
+    """Raise TypeError for an *auth* that is no policy."""
+    if auth is not None and not isinstance(
+        auth, RequireBasic | RequireBearer | RequireClientCredentials
+    ):
+        raise TypeError(
+            "auth must be None, RequireBasic, RequireBearer or RequireClientCredentials"
+        )
