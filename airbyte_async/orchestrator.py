@@ -920,9 +920,9 @@ class Orchestrator:
 
     def _note_refusal(self, batch: Batch, error: AirbyteError) -> None:
         """
-        After a trigger failed on *error*: when it refused the credentials themselves (a
-        token request refused, or a 401 for credentials that cannot be renewed), the batch
-        sends no more triggers, which could only fail the same way.
+        After a trigger, or the polls, failed on *error*: when it refused the credentials
+        themselves (a token request refused, or a 401 for credentials that cannot be renewed),
+        the batch sends no more triggers, which could only fail the same way.
         """
         if batch._refused is not None or not isinstance(error, AuthenticationError):
             return
@@ -941,8 +941,7 @@ class Orchestrator:
             if refused is not None:
                 raise AuthenticationError(
                     refused.status,
-                    f"not sent: the credentials were refused earlier ({refused.message})",
-                    route=refused.route,
+                    f"not triggered: the credentials were refused earlier in the batch ({refused})",
                 )
             cid = target.connection_id
             # Shielded: a batch given up on hears the answer out, until cancel_grace after the
@@ -993,6 +992,7 @@ class Orchestrator:
             [result] = await self._settle([flight], [], Outcome.TIMED_OUT, "")
             return result
         if watch.error is not None:
+            self._note_refusal(batch, watch.error)  # the polls' 401: no more triggers either
             return _result(target, Outcome.ERROR, job=watch.job, error=str(watch.error))
         result = _from_job(target, watch.job, attached=attached)
         if self.log_tail and result.outcome is Outcome.FAILED:
