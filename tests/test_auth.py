@@ -536,8 +536,9 @@ async def test_a_secret_the_server_echoes_in_its_refusal_is_masked(
 async def test_the_emulator_takes_other_credentials_from_set_auth(
     airbyte_emulator_factory: Factory,
 ) -> None:
-    """After ``set_auth``, as after a password change, the old credentials get 401 and the
-    new ones pass; tokens minted before are no longer valid."""
+    """After ``set_auth``, as after a password change, the old credentials get 401 (API-FACTS
+    0 and 1.1: a rejected credential is a 401) and the new ones pass; tokens minted before are
+    no longer valid."""
     emu = await app_server(airbyte_emulator_factory)
     async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
         await read(client)

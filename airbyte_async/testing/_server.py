@@ -441,10 +441,10 @@ class Emulator:
         or application: requests with the old ones get 401, and tokens minted before are no
         longer valid. Raises as the *auth* option does.
         """
-        self._minter_for(auth)  # checks it
+        minter = self._minter_for(auth)  # raises first, for a wrong *auth*
         self.auth = auth
         self._api.auth = auth
-        self._api.minter = self._minter_for(auth)
+        self._api.minter = minter
 
     def _minter_for(self, auth: AuthPolicy | None) -> TokenMinter | None:
         _check_auth(auth)
