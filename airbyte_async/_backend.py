@@ -115,8 +115,9 @@ class SyncBackend(Protocol):
         """
         Ask the server to cancel *job_id*, and return the job as the server answers.
 
-        The Config API cancels the connection's *current* job whatever id is sent, and answers
-        with the requested job re-read (API-FACTS 6.3b): only send the id of a job known to run.
+        Airbyte cancels the connection's *current* job whatever id is sent, and answers with
+        the requested job re-read (API-FACTS 6.3b; the public API's ``DELETE /jobs/{id}`` runs
+        the same code): only send the id of a job known to run, and never replay it.
         """
         ...
 

@@ -1215,3 +1215,33 @@ async def test_credentials_refused_mid_batch_stop_its_triggers() -> None:
     assert all(
         "not triggered: the credentials were refused" in (r.error or "") for r in results[2:]
     )
+
+
+@pytest.mark.slow
+async def test_polls_refused_mid_batch_stop_its_triggers() -> None:
+    """
+    Static credentials revoked while the batch's first sync runs: once its polls have been
+    refused (401, which no replay renews; API-FACTS 1.1) ten times in a row, about 50 s of
+    outage pauses, the batch sends no more triggers.
+    """
+    emulator = Emulator(
+        connections=3, auth=RequireBearer("tok-1"), trigger_latency=0.0, sync_duration=(2, 2)
+    )
+
+    def revoke_once_triggered(event: SyncEvent) -> None:
+        if event.kind is EventKind.TRIGGERED:
+            emu.set_auth(RequireBearer("tok-2"))
+
+    async with (
+        emulator as emu,
+        AirbyteClient(emu.url, auth=BearerToken("tok-1"), env={}, api="config") as client,
+    ):
+        orchestrator = _orchestrator(client, max_running=1, on_event=revoke_once_triggered)
+        results = await orchestrator.run(emu.connection_ids)
+
+    assert requests_to(emu, "connections/sync") == 1
+    assert [r.outcome for r in results] == 3 * [Outcome.ERROR]
+    assert "401" in (results[0].error or "")
+    assert all(
+        "not triggered: the credentials were refused" in (r.error or "") for r in results[1:]
+    )

@@ -214,17 +214,43 @@ async def test_a_job_this_client_saw_start_is_never_taken_for_a_lost_triggers(
     assert emu.stats().jobs_by_connection == {cid: [first.id, second.id]}
 
 
-async def test_cancel_of_an_ended_job_reports_how_it_ended(emu: Emulator) -> None:
-    """Cancelling a job that already ended gets the public API's 409; the client reads the job
-    and returns its real final status (API-FACTS 6.3b)."""
+async def test_cancel_of_an_ended_job_reports_how_it_ended_and_stops_nothing(
+    emu: Emulator,
+) -> None:
+    """
+    Cancelling a job that already ended, while the connection runs a newer one, returns the
+    old job's real final status and leaves the newer job running: ``DELETE /jobs/{id}`` would
+    cancel it (airbytehq/airbyte-platform ``JobServiceImpl.cancelJob``; API-FACTS 6.3b), so
+    the job is read first.
+    """
     cid = emu.connection_ids[0]
     emu.set_sync_plan(cid, duration=0.0, outcome="failed")
     async with public_client(emu) as client:
         job = await client.connections.sync(connection_id=cid)
         ended = await client.jobs.wait(job_id=job.id, poll_interval=0.01)
+        emu.set_sync_plan(cid, duration=30.0)
+        newer = await client.connections.sync(connection_id=cid)
         cancelled = await client.jobs.cancel(job_id=job.id)
     assert ended.status is JobStatus.FAILED
     assert cancelled.status is JobStatus.FAILED
+    assert emu.job_status(newer.id) in ("pending", "running")
+
+
+async def test_a_cancel_that_fails_ambiguously_is_not_sent_again(emu: Emulator) -> None:
+    """
+    A ``DELETE /jobs/{id}`` answered by a proxy's 502 may have reached Airbyte, and a replay
+    could cancel the connection's next job: it is raised, not retried.
+    """
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=30.0)
+    async with public_client(emu) as client:
+        job = await client.connections.sync(connection_id=cid)
+        emu.set_faults(
+            [Fault(kind="proxy_error", route="/public/v1/jobs/*", method="DELETE", status=502)]
+        )
+        with pytest.raises(ServerError):
+            await client.jobs.cancel(job_id=job.id)
+    assert emu.stats().faults_injected == {"proxy_error": 1}
 
 
 async def test_cancel_of_a_running_job_cancels_it(emu: Emulator) -> None:

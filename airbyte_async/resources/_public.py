@@ -15,8 +15,9 @@ The public API differs in ways callers see (public-api-head.yaml, API-FACTS 7):
 - a job list filters by one status: several are filtered here, on pages the server cut;
 - a connection lists its selected streams only (the server stores no others), without their
   namespaces; schedules are manual or cron (a cron in UTC unless the server names a zone);
-- ``DELETE /jobs/{id}`` refuses a job that is not running (409): :meth:`PublicJobs.cancel`
-  then reads the job and returns it as it ended.
+- ``DELETE /jobs/{id}`` cancels as the Config API's ``jobs/cancel`` does, the connection's
+  current job whatever id is sent: :meth:`PublicJobs.cancel` reads the job first, and a job
+  that ended is returned as it ended.
 """
 
 from __future__ import annotations
@@ -711,10 +712,21 @@ class PublicJobs(Jobs):
 
     async def cancel(self, *, job_id: int, unless_ended: bool = True) -> Job:
         """
-        Cancel the job (``DELETE /jobs/{jobId}``). The server refuses a job that is not running
-        (409): it ended, and it is returned as it ended. Safe to repeat, so it is retried like
-        a read. *unless_ended* is the Config API's (this server checks by itself).
+        Cancel the job if it still runs (``DELETE /jobs/{jobId}``); returns it as it ended.
+
+        The public API cancels as the Config API does, through the same server call: the
+        connection's *current* job, whatever id is sent, and a 200 for a job that ended
+        (airbytehq/airbyte-platform ``JobServiceImpl.cancelJob``; API-FACTS 6.3b). So the job
+        is read first, and a job that ended is returned as it ended with nothing cancelled;
+        *unless_ended* False sends the cancel without that read, for a caller that has just
+        read the job itself. Nor is the cancel replayed after an ambiguous failure: by then
+        the connection may run a newer job. A 409 (a server that refuses an ended job) is
+        answered with the job read again.
         """
+        if unless_ended:
+            job = await self.get(job_id=job_id)
+            if job.status.is_terminal:
+                return job
         try:
             return await self.cancel_running(job_id=job_id)
         except ConflictError:
@@ -722,12 +734,13 @@ class PublicJobs(Jobs):
 
     async def cancel_running(self, *, job_id: int) -> Job:
         """
-        Cancel the job (``DELETE /jobs/{jobId}``) and return it as it ended; raises
-        :class:`~airbyte_async.errors.ConflictError` when it is not running any more. The
-        cancel's answer carries no rows or bytes (API-FACTS 3): the job is read back for them,
-        and the answer returned as it is when that read fails or still shows it running.
+        Cancel the job (``DELETE /jobs/{jobId}``), which the caller has just read running, and
+        return it as it ended; never replayed after an ambiguous failure (see :meth:`cancel`).
+        The cancel's answer carries no rows or bytes (API-FACTS 3): the job is read back for
+        them, and the answer returned as it is when that read fails or still shows it running.
+        Raises :class:`~airbyte_async.errors.ConflictError` when the server refuses it.
         """
-        data = await self._api("DELETE", _job_path(job_id), idempotent=True)
+        data = await self._api("DELETE", _job_path(job_id), idempotent=False)
         answer = job_of(structure(data, pw.JobResponse, route="jobs"))
         try:
             ended = await self.get(job_id=job_id)

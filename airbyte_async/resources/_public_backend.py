@@ -7,9 +7,10 @@ It is the Config API's backend over the public resources, which carry the differ
   ``limit``/``offset`` (:meth:`PublicJobs.list_changes`);
 - triggers: ``POST /jobs``, started at most once (:mod:`airbyte_async.resources._reconcile`);
 - a connection's recent jobs: ``GET /jobs?connectionId=…&createdAtStart=…`` (here);
-- cancel: ``DELETE /jobs/{id}``, whose 409 (the job is not running any more) comes back as
-  :class:`~airbyte_async.errors.ConflictError`, which the orchestrator reads as "it ended":
-  it reads the job and reports how it really ended;
+- cancel: ``DELETE /jobs/{id}``, which stops the connection's current job whatever id is
+  sent (as the Config API's ``jobs/cancel``), so it is sent only for a job just read running
+  and never replayed; a 409 comes back as :class:`~airbyte_async.errors.ConflictError`, which
+  the orchestrator answers by reading the job again;
 - the watcher's listings start *min_interval* seconds apart at least (not the reads of
   :meth:`read_jobs`: a batch given up on reads its jobs at once). The public API pages 100 jobs
   at most and cannot filter final jobs (one status only), and its stamps are whole seconds, so
@@ -76,7 +77,7 @@ class PublicBackend(ConfigBackend):
 
     async def cancel(self, *, job_id: int) -> Job:
         """See :meth:`SyncBackend.cancel <airbyte_async._backend.SyncBackend.cancel>`; raises
-        :class:`~airbyte_async.errors.ConflictError` for a job that is not running."""
+        :class:`~airbyte_async.errors.ConflictError` when the server refuses the cancel."""
         assert isinstance(self.jobs, PublicJobs)
         return await self.jobs.cancel_running(job_id=job_id)
 
