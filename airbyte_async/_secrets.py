@@ -27,9 +27,50 @@ _SECRET_KEY = re.compile(
 )
 
 
+#: Keys that end in "key" but name a column or a field, not a credential.
+_FIELD_KEYS = frozenset(
+    {
+        "primary_key",
+        "cursor_key",
+        "partition_key",
+        "sort_key",
+        "sorting_key",
+        "cluster_key",
+        "clustering_key",
+        "distribution_key",
+        "dist_key",
+        "foreign_key",
+        "unique_key",
+        "hash_key",
+        "range_key",
+        "row_key",
+        "dedup_key",
+        "dedupe_key",
+        "join_key",
+        "group_key",
+        "grouping_key",
+        "object_key",
+        "s3_key",
+        "file_key",
+        "path_key",
+        "record_key",
+        "message_key",
+    }
+)
+#: ... and keys that choose how to authenticate (``auth_type = "OAuth"``), which say no secret.
+_NAMES_NOT_SECRETS = _FIELD_KEYS | {"auth_type", "auth_method"}
+
+
 def is_secret_key(key: str) -> bool:
-    """True when a configuration key names a value that must never be shown."""
-    return bool(_SECRET_KEY.search(key))
+    """
+    True when a configuration key names a value that must never be shown: it looks like a
+    password, a token or a secret, or it names a key (``openai_key``, ``pineconeKey``: what
+    vector stores and AI services call their credentials) that is not a column's or a field's.
+    """
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower().replace("-", "_")
+    if snake in _NAMES_NOT_SECRETS:
+        return False
+    return bool(_SECRET_KEY.search(key)) or snake == "key" or snake.endswith("_key")
 
 
 def redact(value: Any) -> Any:

@@ -639,6 +639,30 @@ async def test_a_secret_written_in_the_file_is_not_saved(client: AirbyteClient) 
     assert problem.startswith("sources[0].configuration.tunnel_password: a secret written")
 
 
+async def test_a_secret_the_plan_masks_under_a_plain_key_is_not_saved(
+    client: AirbyteClient,
+) -> None:
+    """
+    What the plan shows masked, a literal under a secret-looking parent and a URL's password,
+    cannot be saved either; an option selector (``auth_type``) beside them can.
+    """
+    text = PIPELINE.replace(
+        'username = "reader"',
+        'username = "reader"\n'
+        'replica_url = "postgres://reader:hunter2@replica/shop"\n'
+        'credentials = { auth_type = "static", value = "s3Secret" }',
+    )
+    planned = await plan(client, loads(text, env=ENV))
+
+    with pytest.raises(SpecError) as caught:
+        dumps_plan(planned)
+
+    assert [p.split(":")[0] for p in caught.value.problems] == [
+        "sources[0].configuration.replica_url",
+        "sources[0].configuration.credentials.value",
+    ]
+
+
 async def test_another_secret_value_makes_a_saved_plan_stale(client: AirbyteClient) -> None:
     """Read back with another value in PG_PASSWORD: StalePlanError at the key."""
     text = dumps_plan(await plan(client, loads(PIPELINE, env=ENV)))

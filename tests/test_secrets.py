@@ -278,6 +278,27 @@ def test_redact_masks_secret_keys_and_keeps_the_rest() -> None:
     assert config["password"] == DB_PASSWORD
 
 
+def test_keys_that_name_a_credential_are_secret_and_column_keys_are_not() -> None:
+    """
+    Vector stores and AI services call their credentials ``<service>_key`` (Airbyte's vector
+    destinations mark ``openai_key``, ``cohere_key`` and ``pinecone_key`` ``airbyte_secret``):
+    masked, in either case of spelling; a primary or partition key names columns: shown.
+    """
+    config = {
+        "embedding": {"openai_key": API_KEY, "cohereKey": API_KEY},
+        "pinecone_key": API_KEY,
+        "primary_key": "id",
+        "partitionKey": "day",
+    }
+
+    assert redact(config) == {
+        "embedding": {"openai_key": SECRET_MASK, "cohereKey": SECRET_MASK},
+        "pinecone_key": SECRET_MASK,
+        "primary_key": "id",
+        "partitionKey": "day",
+    }
+
+
 def test_a_password_in_a_url_is_hidden_under_any_key() -> None:
     """A URL's password is masked whatever its key; the rest of the URL stays readable."""
     shown = redact({"url": f"postgres://app:{DB_PASSWORD}@db.example.com:5432/shop"})

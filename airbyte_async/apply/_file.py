@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 import attrs
 import cattrs
 
-from .._secrets import SECRET_MASK, is_secret_key
+from .._secrets import SECRET_MASK, is_secret_key, is_secret_path, masked
 from .._serde import structure, unstructure
 from ..errors import AirbyteError, SpecError, StalePlanError
 from ..models import ConnectionSettings
@@ -168,8 +169,7 @@ def _saved(write: ActorWrite, where: str, problems: list[str]) -> Any:
             return {k: walk(v, f"{path}.{k}") for k, v in value.items()}
         if isinstance(value, list):
             return [walk(v, f"{path}[{i}]") for i, v in enumerate(value)]
-        key = path.rsplit(".", 1)[-1]
-        if is_secret_key(key) and value not in (None, SECRET_MASK) and not isinstance(value, bool):
+        if _secret_in_clear(path, value):
             problems.append(
                 f"{where}.{path}: a secret written in the file cannot be saved in a plan; "
                 'read it from the environment ({ env = "NAME" })'
@@ -177,6 +177,27 @@ def _saved(write: ActorWrite, where: str, problems: list[str]) -> Any:
         return value
 
     return walk(write.configuration, "configuration")
+
+
+#: Keys that choose one of a connector's options (``auth_type = "OAuth"``): not secret, even
+#: under a secret-looking key (``credentials``).
+_SELECTORS = frozenset(
+    {"auth_type", "auth_method", "option_title", "credentials_title", "type", "kind", "method"}
+)
+
+
+def _secret_in_clear(path: str, value: Any) -> bool:
+    """
+    Whether a value written in the file, at *path*, is one a plan shows masked (see
+    :func:`~airbyte_async._secrets.masked`): under a secret-looking key anywhere on its path
+    (an option selector aside), or a URL with a password. Airbyte's mask is no secret.
+    """
+    if value is None or value == SECRET_MASK or isinstance(value, bool):
+        return False
+    key = [part for part in re.split(r"[.\[\]]", path) if part and not part.isdigit()][-1]
+    if is_secret_key(key) or (key not in _SELECTORS and is_secret_path(path, ())):
+        return True
+    return isinstance(value, str) and masked(value, "", ()) != value  # a URL's password
 
 
 @attrs.define
