@@ -82,6 +82,8 @@ def _key_tuple(
         return None
     if isinstance(value, str):
         return ((value,),)
+    if not isinstance(value, Sequence):
+        raise InvalidArgumentError(f"primary_key must name fields, got {value!r}")
     return tuple(_field_path(part, "primary_key") for part in value)
 
 
@@ -92,6 +94,8 @@ def _path_tuple(value: str | Sequence[str] | None) -> tuple[str, ...] | None:
 def _field_path(value: str | Sequence[str], what: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
+    if not isinstance(value, Sequence):
+        raise InvalidArgumentError(f"{what} must name fields, got {value!r}")
     path = tuple(value)
     if not path or not all(isinstance(part, str) for part in path):
         raise InvalidArgumentError(f"{what} must name fields, got {value!r}")
@@ -108,6 +112,11 @@ def _destination_sync_mode(
     return (
         None if value is None else DestinationSyncMode(_mode_name(value, "destination_sync_mode"))
     )
+
+
+def _stream_name(value: object) -> None:
+    if not isinstance(value, str) or not value:
+        raise InvalidArgumentError(f"a stream's name must be a non-empty string, got {value!r}")
 
 
 def _mode_name(value: object, what: str) -> str:
@@ -127,7 +136,7 @@ class StreamSelection:
     name (``"incremental"``).
     """
 
-    name: str
+    name: str = attrs.field(validator=lambda _, __, name: _stream_name(name))
     sync_mode: SyncMode | None = attrs.field(default=None, kw_only=True, converter=_sync_mode)
     destination_sync_mode: DestinationSyncMode | None = attrs.field(
         default=None, kw_only=True, converter=_destination_sync_mode
@@ -238,6 +247,8 @@ def _cursor(
                 f"; it cannot be {'.'.join(given)!r}"
             )
         return stream.default_cursor_field or configured
+    if given is not None:
+        _check_declared(stream, name, given, "cursor_field")
     cursor = given or configured or stream.default_cursor_field or None
     if sync_mode is SyncMode.INCREMENTAL and not cursor:
         raise InvalidArgumentError(
@@ -259,6 +270,8 @@ def _primary_key(
             f"stream {name!r} defines its own primary key {_keys(defined)}; "
             f"it cannot be {_keys(given)}"
         )
+    for path in given or ():
+        _check_declared(stream, name, path, "primary_key")
     key = defined or given or base.primary_key or None
     if mode.needs_primary_key and not key:
         raise InvalidArgumentError(
@@ -266,6 +279,24 @@ def _primary_key(
             " give primary_key"
         )
     return key
+
+
+def _check_declared(stream: Stream, name: str, path: tuple[str, ...], what: str) -> None:
+    """Refuse a field *path* that the stream's JSON schema does not declare (a schema, or a
+    level of it, that lists no properties is taken on trust)."""
+    schema: object = stream.json_schema
+    for depth, field in enumerate(path):
+        properties = schema.get("properties") if isinstance(schema, dict) else None
+        if not isinstance(properties, dict) or not properties:
+            return
+        if field not in properties:
+            fields = sorted(properties)
+            shown = ", ".join(fields[:12]) + (", ..." if len(fields) > 12 else "")
+            raise InvalidArgumentError(
+                f"stream {name!r} has no field {'.'.join(path[: depth + 1])!r} for its {what}"
+                f" (its fields: {shown})"
+            )
+        schema = properties[field]
 
 
 def _keys(key: tuple[tuple[str, ...], ...]) -> str:

@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio.from_thread
 import pytest
@@ -26,7 +27,7 @@ from airbyte_async.apply import (
     read_snapshot,
 )
 from airbyte_async.cli import main
-from airbyte_async.errors import SpecError, StalePlanError
+from airbyte_async.errors import ConnectionLostError, SpecError, StalePlanError
 from airbyte_async.models import (
     ConnectionStatus,
     DestinationSyncMode,
@@ -244,6 +245,18 @@ def test_invalid_toml_is_reported_with_its_position() -> None:
         (
             ('schedule = { every = 6, unit = "hours" }', 'status = "paused"'),
             "connections[0].status: must be 'active' or 'inactive', not 'paused'",
+        ),
+        (
+            ('{ every = 6, unit = "hours" }', '{ cron = "not a cron" }'),
+            "connections[0].schedule: a cron expression has 6 or 7 fields",
+        ),
+        (
+            ('{ every = 6, unit = "hours" }', '{ cron = "0 0 25 * * ?" }'),
+            "connections[0].schedule: hours",
+        ),
+        (
+            ('{ every = 6, unit = "hours" }', '{ cron = "0 0 6 * * ?", timezone = "Mars/Base" }'),
+            "connections[0].schedule: unknown time zone 'Mars/Base'",
         ),
     ],
 )
@@ -503,6 +516,20 @@ async def test_the_workspace_comes_from_the_argument(client: AirbyteClient) -> N
 _ORG = "00000000-0000-0000-0000-000000000000"
 
 
+async def test_a_workspace_the_server_lacks_is_a_problem_before_any_write(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """A file naming a workspace the server does not have: a SpecError at its key, with the
+    id, from the first request (``workspaces/get``), not a 404 once sources are listed."""
+    missing = "9e0c6a6e-0000-4000-8000-000000000000"
+    emu.reset_stats()
+    with pytest.raises(SpecError) as caught:
+        await apply(client, loads(f'workspace = "{missing}"\n' + PIPELINE, env=ENV))
+
+    assert caught.value.problems == (f"workspace: no workspace {missing} on this server",)
+    assert [r.route for r in emu.requests] == ["/v1/workspaces/get"]
+
+
 async def test_a_source_of_another_definition_under_the_name_is_refused(
     client: AirbyteClient, emu: Emulator
 ) -> None:
@@ -618,6 +645,43 @@ async def test_apply_executes_exactly_what_it_showed(client: AirbyteClient, emu:
     assert reads(emu, "sources/discover_schema") == 1
 
 
+async def test_a_run_stopped_by_a_lost_answer_says_what_it_wrote(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """The destination's create is answered by a reset: the error's notes name the source
+    written before it and say that the destination may have been created (it was)."""
+    emu.set_faults([{"kind": "reset_after", "route": "destinations/create", "times": 1}])
+
+    with pytest.raises(ConnectionLostError) as caught:
+        await apply(client, loads(PIPELINE, env=ENV))
+
+    workspace = await client.workspaces.default()
+    [source] = [s async for s in client.sources.list(workspace_id=workspace.workspace_id)]
+    assert caught.value.__notes__ == [
+        f"written before it: created source shop-postgres ({source.source_id})",
+        "the destination 'lake' may have been created (its answer was lost): plan again to see",
+    ]
+    assert writes(emu) == ["sources/create", "destinations/create"]
+
+
+async def test_the_stream_problems_of_every_new_connection_come_together(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """Two connections of a source the plan creates, each naming a stream it lacks: both are
+    reported at once, once the source exists, and no connection is written."""
+    second = PIPELINE[PIPELINE.index("[[connections]]") :].replace("shop-to-lake", "shop-to-lake-2")
+    text = (PIPELINE + second).replace('name = "orders"', 'name = "ordres"')
+
+    with pytest.raises(SpecError) as caught:
+        await apply(client, loads(text, env=ENV))
+
+    assert [p.split(":")[0] for p in caught.value.problems] == [
+        "connections[0].streams[1]",
+        "connections[1].streams[1]",
+    ]
+    assert writes(emu) == ["sources/create", "destinations/create"]
+
+
 async def test_a_saved_plan_holds_no_secret(client: AirbyteClient) -> None:
     """Values from the environment are saved as the variable's name, never in clear."""
     text = dumps_plan(await plan(client, loads(PIPELINE, env=ENV)))
@@ -705,7 +769,8 @@ async def test_the_snapshot_is_read_once(client: AirbyteClient, emu: Emulator) -
 def shell(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Iterator[tuple[Emulator, Callable[..., tuple[int, str, str]]]]:
-    """An emulator served from a thread, and ``run(*argv)``: main's status, stdout, stderr."""
+    """An emulator served from a thread, and ``run(*argv)``: main's status, stdout, stderr
+    (``run(*argv, faults=[...])`` sets the emulator's faults first)."""
     for name in [n for n in os.environ if n.startswith("AIRBYTE_")]:
         monkeypatch.delenv(name)
     for name, value in ENV.items():
@@ -714,7 +779,9 @@ def shell(
     monkeypatch.chdir(tmp_path)
     emulator = Emulator(record_requests=True, host="127.0.0.1", port=0)
 
-    def run(*argv: str) -> tuple[int, str, str]:
+    def run(*argv: str, faults: list[dict[str, Any]] | None = None) -> tuple[int, str, str]:
+        if faults is not None:
+            portal.call(emulator.set_faults, faults)
         capsys.readouterr()
         code = main(list(argv))
         out, err = capsys.readouterr()
@@ -763,6 +830,26 @@ def test_apply_refuses_a_stale_plan_with_exit_2(
         "plan.json: sources[0]: the source 'shop-postgres' changed since the plan was made" in err
     )
     assert writes(emu) == []
+
+
+def test_apply_stopped_partway_prints_what_it_wrote(
+    shell: tuple[Emulator, Callable[..., tuple[int, str, str]]],
+) -> None:
+    """The destination's create answered by a reset: stderr names the error, the source
+    written before it and the destination that may exist; exit 2."""
+    _, run = shell
+    lost = {"kind": "reset_after", "route": "destinations/create", "times": 1}
+
+    code, _, err = run("apply", "pipeline.toml", faults=[lost])
+
+    assert code == 2
+    lines = err.splitlines()
+    assert lines[0].startswith("airbyte-async: ConnectionLostError: ")
+    assert lines[1].startswith("airbyte-async: written before it: created source shop-postgres (")
+    assert lines[2] == (
+        "airbyte-async: the destination 'lake' may have been created (its answer was lost): "
+        "plan again to see"
+    )
 
 
 def test_plan_help_shows_examples(capsys: pytest.CaptureFixture[str]) -> None:
@@ -843,6 +930,27 @@ async def test_an_every_n_schedule_on_the_public_api_is_a_problem_before_any_wri
             await apply(client, loads(text, env=ENV))
 
     assert caught.value.problems[0].startswith("connections[0].schedule: the public API takes")
+    assert [r for r in emu.requests if r.method != "GET"] == []
+
+
+async def test_a_cron_in_another_zone_on_the_public_api_is_a_problem_before_any_write() -> None:
+    """The public API runs crons in UTC only: a file's zone is reported at its key when
+    planning, not found out once the sources exist."""
+    text = PIPELINE.replace('"Postgres"', f'"{POSTGRES_ID}"').replace('"S3"', f'"{S3_ID}"')
+    zoned = '{ cron = "0 0 6 * * ?", timezone = "Europe/Berlin" }'
+    async with (
+        Emulator(airbyte_version="head", record_requests=True) as emu,
+        AirbyteClient(emu.url, api="public", env={}) as client,
+    ):
+        with pytest.raises(SpecError) as caught:
+            await apply(
+                client, loads(text.replace('{ every = 6, unit = "hours" }', zoned), env=ENV)
+            )
+
+    assert caught.value.problems == (
+        "connections[0].schedule: the public API runs cron schedules in UTC only, not "
+        "Europe/Berlin: give the expression in UTC",
+    )
     assert [r for r in emu.requests if r.method != "GET"] == []
 
 

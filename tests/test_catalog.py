@@ -19,7 +19,15 @@ def discovered() -> Catalog:
                     "stream": {
                         "name": "users",
                         "namespace": "public",
-                        "jsonSchema": {"type": "object"},
+                        "jsonSchema": {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "email": {"type": "string"},
+                                "updated_at": {"type": "string"},
+                                "data": {"type": "object", "properties": {"id": {}}},
+                            },
+                        },
                         "supportedSyncModes": ["full_refresh", "incremental"],
                         "sourceDefinedCursor": False,
                         "defaultCursorField": [],
@@ -173,6 +181,14 @@ def test_result_writes_as_a_sync_catalog() -> None:
             "needs a primary key",
         ),
         (
+            StreamSelection("public.users", sync_mode="incremental", cursor_field="updated"),  # type: ignore[arg-type]
+            r"has no field 'updated' for its cursor_field \(its fields: data, email, id, upd",
+        ),
+        (
+            StreamSelection("public.users", cursor_field=["data", "at"]),
+            "has no field 'data.at' for its cursor_field",
+        ),
+        (
             StreamSelection("countries", destination_sync_mode=DestinationSyncMode("mirror")),
             "unknown destination sync mode mirror",
         ),
@@ -230,6 +246,10 @@ def test_a_string_names_one_field_and_modes_may_be_named() -> None:
         (lambda: StreamSelection("users", sync_mode=3), "sync_mode must be a mode's name"),  # type: ignore[arg-type]
         (lambda: StreamSelection("users", cursor_field=[]), "cursor_field must name fields"),
         (lambda: StreamSelection("users", primary_key=[[1]]), "primary_key must name fields"),  # type: ignore[list-item]
+        (lambda: StreamSelection("users", primary_key=5), "primary_key must name fields"),  # type: ignore[arg-type]
+        (lambda: StreamSelection("users", primary_key=[5]), "primary_key must name fields"),  # type: ignore[list-item]
+        (lambda: StreamSelection("users", cursor_field=5), "cursor_field must name fields"),  # type: ignore[arg-type]
+        (lambda: StreamSelection(5), "a stream's name must be a non-empty string"),  # type: ignore[arg-type]
     ],
 )
 def test_wrong_types_are_invalid_arguments(call: object, message: str) -> None:

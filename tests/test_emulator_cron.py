@@ -13,7 +13,7 @@ from itertools import pairwise
 
 import pytest
 
-from airbyte_async.testing._cron import CronError, next_fire, parse, time_zone
+from airbyte_async._cron import CronError, next_fire, parse, time_zone
 
 
 def fires(expression: str, start: str, zone: str = "UTC", count: int = 4) -> list[str]:

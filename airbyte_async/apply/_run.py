@@ -13,7 +13,9 @@ import attrs
 
 from .._checks import is_uuid
 from .._diff import connection_differences
+from .._retry import is_retryable
 from ..errors import (
+    AirbyteError,
     InvalidArgumentError,
     LookupFailedError,
     NotFoundError,
@@ -68,6 +70,13 @@ async def read_snapshot(
     chosen = workspace_id or spec.workspace_id
     if chosen is None:
         chosen = (await client.workspaces.default()).workspace_id
+    else:
+        try:
+            await client.workspaces.get(workspace_id=chosen)
+        except NotFoundError:
+            where = "workspace_id" if workspace_id else "workspace"
+            problem = f"{where}: no workspace {chosen} on this server"
+            raise SpecError([problem], origin=spec.origin) from None
     problems: list[str] = []
     if client.api == "public":
         problems += [
@@ -75,6 +84,12 @@ async def read_snapshot(
             'every-N ones: give schedule = { cron = "..." }'
             for i, connection in enumerate(spec.connections)
             if connection.settings.schedule_type is ScheduleType.BASIC
+        ]
+        problems += [
+            f"connections[{i}].schedule: the public API runs cron schedules in UTC only, "
+            f"not {zone}: give the expression in UTC"
+            for i, connection in enumerate(spec.connections)
+            if (zone := _cron_zone(connection.settings)) not in (None, "UTC")
         ]
     source_definitions: dict[str, SourceDefinition] = {}
     destination_definitions: dict[str, DestinationDefinition] = {}
@@ -115,6 +130,11 @@ async def read_snapshot(
         sync_modes=sync_modes,
         problems=tuple(problems),
     )
+
+
+def _cron_zone(settings: ConnectionSettings) -> str | None:
+    data = settings.schedule_data
+    return data.cron.cron_time_zone if data is not None and data.cron is not None else None
 
 
 async def _definition(
@@ -210,8 +230,10 @@ async def execute(client: AirbyteClient, planned: Plan) -> Plan:
     First the objects the plan read are read again: when any of them differs from its
     fingerprint, :class:`~airbyte_async.errors.StalePlanError` names each and nothing is
     written. Nothing is listed or compared afterwards, except the catalog of a connection
-    whose source the plan writes (its item's note says so). A catalog that cannot be selected
-    then raises :class:`SpecError`; items before it stay done.
+    whose source the plan writes (its item's note says so): before the first connection is
+    written, every such catalog is selected, and their problems raise one :class:`SpecError`.
+    Items before a failure stay done: the error's notes (``__notes__``) name what was written,
+    and the item that may have been written too when its answer was lost.
     """
     if not isinstance(planned, Plan):
         raise InvalidArgumentError(
@@ -229,8 +251,32 @@ async def execute(client: AirbyteClient, planned: Plan) -> Plan:
     if stale:
         raise StalePlanError([*stale, "nothing was written: plan again"], origin=planned.origin)
     runner = _Runner(client, planned, current)
-    done = [await runner.run(item) for item in planned.items]
+    done: list[PlanItem] = []
+    for index, item in enumerate(planned.items):
+        try:
+            if item.kind == "connection" and (not done or done[-1].kind != "connection"):
+                await runner.select_catalogs(planned.items[index:])
+            done.append(await runner.run(item))
+        except AirbyteError as e:
+            for note in _written_before(done, item, e):
+                e.add_note(note)
+            raise
     return attrs.evolve(planned, items=tuple(done), applied=True)
+
+
+def _written_before(done: Sequence[PlanItem], failed: PlanItem, error: AirbyteError) -> list[str]:
+    """What an apply that stopped on *error* at *failed* had written: the error's notes."""
+    written = [f"{i.action} {i.kind} {i.name} ({i.id})" for i in done if i.changed]
+    lines = ["written before it: " + ("; ".join(written) if written else "nothing")]
+    # What a replay-safe call would be retried on and a write is not: it may have been done.
+    ambiguous = is_retryable(error, idempotent=True) and not is_retryable(error, idempotent=False)
+    if failed.write is not None and ambiguous:
+        verb = "created" if failed.id is None else "updated"
+        lines.append(
+            f"the {failed.kind} {failed.name!r} may have been {verb} (its answer was lost): "
+            "plan again to see"
+        )
+    return lines
 
 
 async def _reread(
@@ -283,6 +329,8 @@ class _Runner:
     ids: dict[tuple[str, str], str] = attrs.field(init=False)
     #: Catalogs discovered after their source was written, by source id.
     catalogs: dict[str, Catalog | str] = attrs.field(factory=dict)
+    #: The streams selected for each connection, by name.
+    selected: dict[str, Catalog] = attrs.field(factory=dict)
 
     def __attrs_post_init__(self) -> None:
         self.ids = {(i.kind, i.name): i.id for i in self.planned.items if i.id is not None}
@@ -347,8 +395,28 @@ class _Runner:
         await self.client.connections.update(connection_id=item.id, settings=settings)
         return attrs.evolve(item, action=EnsureAction.UPDATED, changes=changes)
 
+    async def select_catalogs(self, items: Sequence[PlanItem]) -> None:
+        """
+        Before the first connection is written: select the streams of every connection among
+        *items* that takes them from its source's catalog as discovered now, and raise
+        :class:`SpecError` with all their problems at once, rather than one per run.
+        """
+        problems: list[str] = []
+        for item in items:
+            write = item.write
+            if isinstance(write, ConnectionWrite) and write.streams is not None:
+                try:
+                    await self.catalog(item, write, self.ids["source", write.source])
+                except SpecError as e:
+                    problems += e.problems
+        if problems:
+            raise SpecError(problems, origin=self.planned.origin)
+
     async def catalog(self, item: PlanItem, write: ConnectionWrite, source_id: str) -> Catalog:
         """The streams of *write*, selected from its source's catalog as discovered now."""
+        selected = self.selected.get(item.name)
+        if selected is not None:
+            return selected
         found = self.catalogs.get(source_id)
         if found is None:
             found, _ = await _discover(self.client, source_id, fresh=True)
@@ -358,4 +426,5 @@ class _Runner:
         )
         if catalog is None:
             raise SpecError(problems, origin=self.planned.origin)
+        self.selected[item.name] = catalog
         return catalog

@@ -15,6 +15,7 @@ import difflib
 import enum
 import os
 import tomllib
+import zoneinfo
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NewType
 
@@ -29,6 +30,7 @@ from cattrs.errors import (
 )
 
 from .._checks import is_uuid
+from .._cron import CronError, parse, time_zone
 from .._secrets import masked
 from ..catalog import StreamSelection
 from ..errors import SpecError
@@ -327,6 +329,7 @@ def _schedule(value: Any, _: Any) -> ConnectionSettings:
         return ConnectionSettings(schedule_type=ScheduleType.BASIC, schedule_data=data)
     if isinstance(value, dict) and "cron" in value:
         cron = _converter.structure(value, _Cron)
+        _check_cron(cron)
         data = ScheduleData(
             cron=CronSchedule(cron_expression=cron.cron, cron_time_zone=cron.timezone)
         )
@@ -334,6 +337,20 @@ def _schedule(value: Any, _: Any) -> ConnectionSettings:
     raise _Problem(
         'must be "manual", { every = N, unit = "hours" } or { cron = "...", timezone = "UTC" }'
     )
+
+
+def _check_cron(cron: _Cron) -> None:
+    """Refuse an expression Quartz cannot read, or a zone no time-zone database names (when
+    this machine has one: without it, no name could be checked)."""
+    try:
+        parse(cron.cron)
+    except CronError as e:
+        raise _Problem(str(e)) from None
+    try:
+        time_zone(cron.timezone)
+    except CronError as e:
+        if zoneinfo.available_timezones():
+            raise _Problem(f"{e} (an IANA name such as Europe/Paris, or UTC)") from None
 
 
 _converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)

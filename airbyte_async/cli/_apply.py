@@ -168,6 +168,8 @@ def _report_problems(error: SpecError) -> int:
     prefix = f"{error.origin}: " if error.origin else ""
     for problem in error.problems:
         print(f"airbyte-async: {prefix}{problem}", file=sys.stderr)
+    for note in getattr(error, "__notes__", ()):
+        print(f"airbyte-async: {note}", file=sys.stderr)
     return EXIT_USAGE
 
 

@@ -191,6 +191,8 @@ def report_error(error: AirbyteError) -> int:
         else f"{type(error).__name__}: {error}"
     )
     print(f"airbyte-async: {text}", file=sys.stderr)
+    for note in getattr(error, "__notes__", ()):
+        print(f"airbyte-async: {note}", file=sys.stderr)
     return EXIT_USAGE
 
 

@@ -24,9 +24,9 @@ import attrs
 from aiohttp import web
 from multidict import MultiMapping
 
+from .._cron import CronError, parse
 from . import _render as render
 from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS, ConnectorDefinition, mask_secrets
-from ._cron import CronError, parse
 from ._errors import ApiError
 from ._load import Overloaded
 from ._routes import Api, cancel, stop_for_reset

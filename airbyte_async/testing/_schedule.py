@@ -76,7 +76,7 @@ from typing import Any
 
 import attrs
 
-from ._cron import CronError, next_fire, parse, time_zone
+from .._cron import CronError, next_fire, parse, time_zone
 
 __all__ = [
     "MIN_CRON_INTERVAL",

@@ -30,8 +30,8 @@ from typing import Any
 
 import attrs
 
+from ..._cron import CronError, CronExpression, parse, time_zone
 from .. import _render as render
-from .._cron import CronError, CronExpression, parse, time_zone
 from .._errors import bad_config, cron_problem, internal
 from .._load import Overloaded
 from .._state import Connection

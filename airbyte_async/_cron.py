@@ -1,6 +1,7 @@
 """
-Quartz cron expressions, which Airbyte's scheduler reads with ``org.quartz.CronExpression``
-(see ``_schedule``): parsing, and the next instant an expression fires in a time zone.
+Quartz cron expressions, which Airbyte's scheduler reads with ``org.quartz.CronExpression``:
+parsing (a pipeline file's schedules are checked before any write), and the next instant an
+expression fires in a time zone (the emulator's scheduler, ``testing._schedule``).
 
 An expression has six or seven fields, separated by spaces or tabs: seconds (0-59), minutes
 (0-59), hours (0-23), day-of-month (1-31), month (1-12 or JAN-DEC), day-of-week (1-7 or
