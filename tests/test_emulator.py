@@ -419,12 +419,32 @@ async def test_list_for_workspaces_polls_by_update_time(
     clock.advance(1)
     emu.set_sync_plan(emu.connection_ids[0], duration=30)
     fresh = (await sync(http, emu, emu.connection_ids[0]))["job"]["id"]
-    body = {"configTypes": ["sync"], "updatedAtStart": mark}
+    every = list(emu.workspace_ids)
+    body = {"configTypes": ["sync"], "workspaceIds": every, "updatedAtStart": mark}
     changed = (await call(http, emu, "jobs/list_for_workspaces", body)).json
     assert [j["job"]["id"] for j in changed["jobs"]] == [fresh]
     first_ws = {"configTypes": ["sync"], "workspaceIds": [emu.workspace_ids[0]]}
     in_first = (await call(http, emu, "jobs/list_for_workspaces", first_ws)).json
     assert in_first["totalJobCount"] == 3
+
+
+async def test_list_for_workspaces_needs_its_workspaces(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    ``jobs/list_for_workspaces`` without ``workspaceIds`` is a 500, and with none matches
+    nothing: ``JobHistoryHandler.listJobsForWorkspaces`` hands the list to ``listJobsLight``,
+    which filters ``ACTOR.WORKSPACE_ID.in(workspaceIds)`` (airbytehq/airbyte-platform).
+    """
+    emu = await airbyte_emulator_factory(connections=1, sync_duration=(0, 0))
+    await sync(http, emu, emu.connection_ids[0])
+
+    absent = await call(http, emu, "jobs/list_for_workspaces", {"configTypes": ["sync"]})
+    empty = {"configTypes": ["sync"], "workspaceIds": []}
+    none = (await call(http, emu, "jobs/list_for_workspaces", empty)).json
+
+    assert absent.status == 500
+    assert none["jobs"] == []
 
 
 async def test_last_replication_job_skips_cancelled_ones(

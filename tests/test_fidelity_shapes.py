@@ -360,7 +360,11 @@ async def test_jobs_of_several_workspaces_count_only_the_page(
     emu = await airbyte_emulator_factory(airbyte_version=version, connections=5, trigger_latency=0)
     for cid in emu.connection_ids:
         await sync(http, emu, cid)
-    body = {"configTypes": ["sync"], "pagination": {"pageSize": 2, "rowOffset": 0}}
+    body = {
+        "configTypes": ["sync"],
+        "workspaceIds": list(emu.workspace_ids),
+        "pagination": {"pageSize": 2, "rowOffset": 0},
+    }
     first = (await call(http, emu, "jobs/list_for_workspaces", body)).json
     assert (len(first["jobs"]), first["totalJobCount"]) == (2, 2)
     body["pagination"] = {"pageSize": 2, "rowOffset": 4}
@@ -394,7 +398,12 @@ async def test_jobs_of_several_workspaces_filter_by_creation_and_update_at_once(
         return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat()
 
     async def listed(**body: Any) -> list[int]:
-        full = {"configTypes": ["sync"], "statuses": ["succeeded", "failed", "cancelled"], **body}
+        full = {
+            "configTypes": ["sync"],
+            "workspaceIds": list(emu.workspace_ids),
+            "statuses": ["succeeded", "failed", "cancelled"],
+            **body,
+        }
         answer = (await call(http, emu, "jobs/list_for_workspaces", full)).json
         return [j["job"]["id"] for j in answer["jobs"]]
 
@@ -426,7 +435,12 @@ async def test_an_end_stamped_before_it_is_committed_is_missed_by_a_later_window
 
     async def listed(since: float) -> list[int]:
         start = dt.datetime.fromtimestamp(since, dt.UTC).isoformat()
-        body = {"configTypes": ["sync"], "statuses": final, "updatedAtStart": start}
+        body = {
+            "configTypes": ["sync"],
+            "workspaceIds": list(emu.workspace_ids),
+            "statuses": final,
+            "updatedAtStart": start,
+        }
         answer = (await call(http, emu, "jobs/list_for_workspaces", body)).json
         return [j["job"]["id"] for j in answer["jobs"]]
 

@@ -290,6 +290,8 @@ async def test_late_reads_are_stale_too(
     job_id = (await sync(http, emu, cid))["job"]["id"]
     emu.faults = [Fault(kind="late", route=route, delay=0.3)]
     body = {"id": job_id} if route == "jobs/get" else {"configTypes": ["sync"], "configId": cid}
+    if route == "jobs/list_for_workspaces":
+        body["workspaceIds"] = list(emu.workspace_ids)
     answer = await late_call(http, emu, clock, route, body)
     job = answer.json["job"] if route == "jobs/get" else answer.json["jobs"][0]["job"]
     assert emu.stats().faults_injected == {"late": 1}

@@ -325,6 +325,22 @@ async def test_list_for_workspaces_page(
     assert body["updatedAtStart"] == "2000-01-01T00:00:00+00:00"
 
 
+async def test_changes_of_every_workspace_name_the_workspaces(
+    api: AirbyteClient, emu: Emulator, workspace_id: str
+) -> None:
+    """list_changes with no workspace lists the workspaces and names them: Airbyte's route
+    fails without ``workspaceIds`` and matches nothing with none (see the emulator's test)."""
+    await finished_syncs(api, emu.connection_ids[0], 1)
+
+    changes = await api.jobs.list_changes(
+        workspace_ids=[], updated_at_start=datetime(2000, 1, 1, tzinfo=UTC)
+    )
+
+    assert len(changes) == 1
+    [body] = bodies(emu, "jobs/list_for_workspaces")
+    assert body["workspaceIds"] == [workspace_id]
+
+
 async def test_list_for_workspaces_reads_every_page(
     api: AirbyteClient, emu: Emulator, workspace_id: str
 ) -> None:

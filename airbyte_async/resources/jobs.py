@@ -29,6 +29,7 @@ from ..models import _wire as w
 from ..models._common import IsoDateTime
 from ._base import Request
 from ._call import call
+from .workspaces import Workspaces
 
 __all__ = ["Jobs"]
 
@@ -298,7 +299,8 @@ class Jobs:
         created_at_start: datetime | None = None,
     ) -> tuple[JobChange, ...]:
         """
-        Every job of *workspace_ids* (every workspace when empty; 0.50 and later) updated since
+        Every job of *workspace_ids* (every workspace when empty, listed first: Airbyte's
+        route takes no "every workspace"; 0.50 and later) updated since
         *updated_at_start* (and created since *created_at_start*, when given), oldest change
         first, all pages, each as a light
         :class:`~airbyte_async._backend.JobChange`: only the jobs a caller asks for in full are
@@ -307,8 +309,15 @@ class Jobs:
         """
         route = "jobs/list_for_workspaces"
         margin = page_size // 10
+        workspace_ids = _workspace_ids(workspace_ids)
+        if not workspace_ids:
+            # Absent, the server fails (a null it does not check), and [] matches nothing.
+            listed = Workspaces(self._request).list()
+            workspace_ids = tuple([workspace.workspace_id async for workspace in listed])
+            if not workspace_ids:
+                return ()
         body = w.JobListForWorkspacesBody(
-            workspace_ids=_workspace_ids(workspace_ids),
+            workspace_ids=workspace_ids,
             config_types=_job_types(job_types),
             pagination=_pagination(page_size, 0),
             statuses=_statuses(statuses),
@@ -321,8 +330,6 @@ class Jobs:
         offset = 0
         while True:
             page = unstructure(attrs.evolve(body, pagination=_pagination(page_size, offset)))
-            if not body.workspace_ids:
-                del page[_WORKSPACES_KEY]  # absent: every workspace
             data = await self._request(route, page, idempotent=True)
             entries = _light_page(data, route)
             for entry in entries:
@@ -340,7 +347,6 @@ class Jobs:
 _JOB_KEY = "job"
 _JOBS_KEY = "jobs"
 _ID_KEY, _STATUS_KEY, _UPDATED_KEY = (wire_name(Job, f) for f in ("id", "status", "updated_at"))
-_WORKSPACES_KEY = wire_name(w.JobListForWorkspacesBody, "workspace_ids")
 
 
 def _light_page(data: Any, route: str) -> list[Any]:

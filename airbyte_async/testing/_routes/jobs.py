@@ -123,9 +123,17 @@ async def jobs_list(api: Api, body: Body) -> Reply:
 @route("/v1/jobs/list_for_workspaces", SINCE_050)
 async def jobs_list_for_workspaces(api: Api, body: Body) -> Reply:
     """
-    JobReadList across workspaces (all of them when ``workspaceIds`` is absent); its
-    ``totalJobCount`` is the page's length, as on Airbyte.
+    JobReadList across the workspaces named; its ``totalJobCount`` is the page's length, as on
+    Airbyte. No ``workspaceIds`` is a 500: ``JobHistoryHandler.listJobsForWorkspaces`` hands
+    the request's list to ``listJobsLight``, whose query filters
+    ``ACTOR.WORKSPACE_ID.in(workspaceIds)`` with no case for a null (airbytehq/airbyte-platform
+    ``JobHistoryHandler.kt``, ``DefaultJobPersistence``); an empty list matches nothing.
     """
+    if body.get("workspaceIds") is None:
+        raise internal(
+            "Parameter specified as non-null is null: parameter workspaceIds",
+            "java.lang.NullPointerException",
+        )
     return await _list_jobs(api, body, workspaces=True)
 
 
