@@ -47,11 +47,12 @@ async def while_waiting(
     send: Callable[[], Awaitable[Answer]],
     during: Callable[[], Awaitable[None]],
     held: Callable[[Emulator, int], Awaitable[None]] = cancels_held,
+    advance: float | None = None,
 ) -> Answer:
     """
     Send a cancel (or what else *held* waits for the emulator to hold) with *send*; once the
     emulator holds it, run *during* (it has not answered yet), then move the clock past the
-    cancel latency; its answer.
+    cancel latency (or *advance* seconds); its answer.
     """
     clock = emu.clock
     assert isinstance(clock, ManualClock)
@@ -65,7 +66,7 @@ async def while_waiting(
         await held(emu, 1)
         await during()
         assert answers == []
-        clock.advance(emu.cancel_latency)
+        clock.advance(emu.cancel_latency if advance is None else advance)
     return answers[0]
 
 
@@ -186,14 +187,28 @@ async def test_the_public_trigger_answers_once_the_job_exists(
     ``POST /jobs`` (sync) answers as soon as the job exists, pending, without waiting for it
     to run: the public API passes ``returnAfterJobId = true`` and
     ``TemporalClient.startNewManualSyncAndWaitForJobId`` returns once the workflow exposes the
-    new job id (API-FACTS 6.3, last point). On a clock that never moves, the job never runs.
+    new job id (API-FACTS 6.3, last point), which it creates some activities after the signal
+    (``ConnectionManagerWorkflowImpl``): half the trigger latency here, the other half before
+    the job runs.
     """
+    clock = ManualClock()
     emu = await airbyte_emulator_factory(
-        airbyte_version="head", connections=1, clock=ManualClock(), trigger_latency=0.2
+        airbyte_version="head", connections=1, clock=clock, trigger_latency=0.2
     )
     body = {"jobType": "sync", "connectionId": emu.connection_ids[0]}
-    with anyio.fail_after(5):
-        answer = await public(http, emu, "POST", "/jobs", body)
+
+    async def no_job_yet() -> None:
+        clock.advance(0.09)
+        await anyio.sleep(0.05)
+        assert emu.stats().jobs_created == 0
+
+    answer = await while_waiting(
+        emu,
+        lambda: public(http, emu, "POST", "/jobs", body),
+        no_job_yet,
+        held=triggers_held,
+        advance=0.02,
+    )
     assert answer.status == 200
     assert answer.json["status"] == "pending"
     assert emu.job_status(answer.json["jobId"]) == "pending"

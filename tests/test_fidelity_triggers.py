@@ -17,7 +17,7 @@ import aiohttp
 import anyio
 import emulator_support
 import pytest
-from emulator_support import call, jobs_created, sync, triggers_held, wait_terminal
+from emulator_support import Answer, call, jobs_created, sync, triggers_held, wait_terminal
 
 from airbyte_async.testing import Emulator, Fault, ManualClock, pytest_plugin
 from airbyte_async.testing._cli import _emulator, add_arguments
@@ -71,13 +71,28 @@ async def test_a_reset_answers_once_its_job_exists(
     pending and without attempts: ``TemporalClient.resetConnection`` loops on ``getNewJobId``,
     not on ``isWorkflowStateRunning`` as a sync does (airbytehq/airbyte-platform
     ``airbyte-commons-temporal/.../TemporalClient.kt``; the same loop in the 0.x Java
-    ``TemporalClient``). On a clock that never moves, the job never runs.
+    ``TemporalClient``). The workflow creates the job some activities after the signal
+    (``ConnectionManagerWorkflowImpl``): nothing answers, and no job exists, before half the
+    trigger latency has passed.
     """
+    clock = ManualClock()
     emu = await airbyte_emulator_factory(
-        airbyte_version=version, connections=1, clock=ManualClock(), trigger_latency=0.2
+        airbyte_version=version, connections=1, clock=clock, trigger_latency=0.2
     )
-    with anyio.fail_after(5):
-        answer = await call(http, emu, "connections/reset", {"connectionId": emu.connection_ids[0]})
+    answers: list[Answer] = []
+
+    async def reset() -> None:
+        body = {"connectionId": emu.connection_ids[0]}
+        answers.append(await call(http, emu, "connections/reset", body))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(reset)
+        await triggers_held(emu, 1)
+        clock.advance(0.09)
+        await anyio.sleep(0.05)
+        assert (answers, emu.stats().jobs_created) == ([], 0)
+        clock.advance(0.02)
+    [answer] = answers
     assert answer.status == 200
     assert answer.json["job"]["configType"] == "reset_connection"
     assert answer.json["job"]["status"] == "pending"

@@ -863,20 +863,24 @@ async def test_live_progress_stops_quietly_where_the_server_lacks_it(start: Star
 
 async def test_jobs_of_triggers_cut_short_are_found_and_cancelled(start: Start) -> None:
     """Cancelled while its triggers wait for answers: the jobs they started are cancelled too."""
-    # On a clock that never moves the trigger answers never come: the jobs exist, their
-    # triggers are still in flight when the batch is cancelled, however busy the machine.
+    # The clock stands still until the batch is cancelled, so the triggers are in flight
+    # then, however busy the machine; it moves once the batch hears them out.
+    clock = ManualClock()
     emu, client = await start(
-        connections=3, clock=ManualClock(), trigger_latency=1.0, sync_duration=(60, 60)
+        connections=3, clock=clock, trigger_latency=1.0, sync_duration=(60, 60)
     )
     orchestrator = _orchestrator(client)
+    batch = anyio.CancelScope()
 
     async def run() -> None:
-        await orchestrator.run(emu.connection_ids)
+        with batch:
+            await orchestrator.run(emu.connection_ids)
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(run)
-        await _until(lambda: emu.stats().jobs_created == 3)
-        tg.cancel_scope.cancel()
+        await _until(lambda: emu.stats().max_in_flight_syncs == 3)
+        batch.cancel()
+        clock.advance(1.0)
 
     statuses = emu.stats().job_statuses
     assert len(statuses) == 3

@@ -29,7 +29,7 @@ from . import _render as render
 from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS, ConnectorDefinition, mask_secrets
 from ._errors import ApiError
 from ._load import Overloaded
-from ._routes import Api, cancel, stop_for_reset
+from ._routes import Api, cancel, create_job, stop_for_reset
 from ._state import Actor, Connection, Job, JobQuery, Workspace
 from ._validate import (
     BOOL,
@@ -1149,13 +1149,13 @@ class PublicApi:
         in_flight = observer.sync_started(self._now)
         try:
             # The public API answers once the job exists, not once it runs (returnAfterJobId,
-            # API-FACTS 6.3): a scheduler thread is held only to create it.
+            # API-FACTS 6.3): a scheduler thread is held until the workflow creates it.
             self.api.load.admit(in_flight)
             async with self.api.threads.thread():
                 if config_type == "reset_connection":
                     await stop_for_reset(self.api, connection.connection_id)
-                created = self.api.state.trigger(
-                    connection.connection_id, config_type, latency=self.api.load.latency
+                created = await create_job(
+                    self.api, connection.connection_id, config_type, self.api.load.latency
                 )
         except Overloaded:
             observer.triggers_rejected += 1

@@ -686,12 +686,18 @@ class State:
         duration): 404 for an unknown connection, 500 for a sync of a connection that is not
         active, 409 while another job of the connection is not terminal.
         """
+        connection = self.check_trigger(connection_id, config_type)
+        return self._add_job(connection, config_type, latency)
+
+    def check_trigger(self, connection_id: str, config_type: str = "sync") -> Connection:
+        """The connection, when a trigger of *config_type* may start a job on it now: 404
+        for an unknown connection, 500 for a sync of one not active, 409 while a job runs."""
         connection = self.connection(connection_id)
         if config_type == "sync" and connection.status != "active":
             raise internal("Can only sync an active connection")
         if self.active_job(connection_id) is not None:
             raise conflict(f"A sync is already running for: {connection_id}")
-        return self._add_job(connection, config_type, latency)
+        return connection
 
     def run_schedules(self, *, latency: float) -> None:
         """

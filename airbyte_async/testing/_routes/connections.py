@@ -34,7 +34,7 @@ from ..._cron import CronError, CronExpression, parse, time_zone
 from .. import _render as render
 from .._errors import bad_config, cron_problem, internal
 from .._load import Overloaded
-from .._state import Connection
+from .._state import Connection, Job
 from .actors import actor_matches
 from .core import SINCE_050, Api, Body, Reply, page, route
 
@@ -206,9 +206,10 @@ async def _trigger(api: Api, body: Body, config_type: str, *, until_running: boo
             if config_type == "reset_connection":
                 await stop_for_reset(api, body["connectionId"])
             latency = api.load.latency
-            created = api.state.trigger(body["connectionId"], config_type, latency=latency)
             if not until_running:
+                created = await create_job(api, body["connectionId"], config_type, latency)
                 return Reply(render.job_info(created, api.version, api.now, api.log_format))
+            created = api.state.trigger(body["connectionId"], config_type, latency=latency)
             # The real server answers once the workflow runs the job (API-FACTS 6.3b): the
             # snapshot is taken then, never earlier than the job's start. Only head has the
             # path that answers while the job still waits for capacity (6.3): before it, a
@@ -221,6 +222,24 @@ async def _trigger(api: Api, body: Body, config_type: str, *, until_running: boo
             return Reply(render.job_info(current, api.version, answered_at, api.log_format))
     finally:
         api.observer.sync_finished(api.now)
+
+
+#: The share of a trigger's latency that passes before its job exists. After the trigger's
+#: signal, Airbyte's workflow runs a few activities (the retry state, feature flags), then
+#: ``getOrCreateJobId`` (the job exists), then more (the attempt, the job's start) before it
+#: reports running (``ConnectionManagerWorkflowImpl``, airbytehq/airbyte-platform): about half.
+CREATED_SHARE = 0.5
+
+
+async def create_job(api: Api, connection_id: str, config_type: str, latency: float) -> Job:
+    """
+    The job a trigger that answers once its job exists (a reset, the public API's sync) gets:
+    created *latency* times :data:`CREATED_SHARE` seconds from now, running *latency* from now.
+    The connection is checked (404, 500, 409) when the request comes and again then.
+    """
+    api.state.check_trigger(connection_id, config_type)
+    await api.clock.sleep(latency * CREATED_SHARE)
+    return api.state.trigger(connection_id, config_type, latency=latency * (1 - CREATED_SHARE))
 
 
 @route("/v1/connections/sync")
