@@ -1192,60 +1192,43 @@ async def test_an_error_raised_in_a_task_of_the_batch_cancels_its_jobs_and_comes
     assert {orchestrator.results[cid].outcome for cid in long} == {Outcome.ERROR}
 
 
-async def test_credentials_refused_mid_batch_stop_its_triggers() -> None:
+@pytest.mark.parametrize(
+    ("revoke_on", "refused_at"),
+    [
+        pytest.param(EventKind.FINISHED, 1, id="a-trigger-refused"),
+        pytest.param(EventKind.TRIGGERED, 0, id="polls-refused", marks=pytest.mark.slow),
+    ],
+)
+async def test_credentials_refused_mid_batch_stop_its_triggers(
+    revoke_on: EventKind, refused_at: int
+) -> None:
     """
-    A token revoked while a batch runs (static credentials, which no replay renews): the
-    first trigger refused with 401 stops the batch's triggers, and the connections after it
-    fail without a request, rather than sending every trigger to be refused in turn.
+    A token revoked while a batch runs (static credentials, which no replay renews; API-FACTS
+    1.1): once a trigger is refused with 401 (revoked after the first sync ended), or the polls
+    are, ten times in a row, about 50 s of outage pauses (revoked while the first sync runs),
+    the batch sends no more triggers: the connections after it fail without a request, rather
+    than each trigger being sent to be refused in turn.
     """
     emulator = Emulator(
-        connections=6, auth=RequireBearer("tok-1"), trigger_latency=0.0, sync_duration=(0.05, 0.1)
+        connections=6, auth=RequireBearer("tok-1"), trigger_latency=0.0, sync_duration=(2, 2)
     )
 
-    def revoke_after_the_first(event: SyncEvent) -> None:
-        if event.kind is EventKind.FINISHED:
+    def revoke(event: SyncEvent) -> None:
+        if event.kind is revoke_on:
             emu.set_auth(RequireBearer("tok-2"))
 
     async with (
         emulator as emu,
         AirbyteClient(emu.url, auth=BearerToken("tok-1"), env={}, api="config") as client,
     ):
-        orchestrator = _orchestrator(client, max_running=1, on_event=revoke_after_the_first)
+        orchestrator = _orchestrator(client, max_running=1, on_event=revoke)
         results = await orchestrator.run(emu.connection_ids)
 
-    assert requests_to(emu, "connections/sync") == 2
-    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] + 5 * [Outcome.ERROR]
-    assert "401" in (results[1].error or "")
+    assert requests_to(emu, "connections/sync") == refused_at + 1
+    outcomes = [Outcome.SUCCEEDED] * refused_at + [Outcome.ERROR] * (6 - refused_at)
+    assert [r.outcome for r in results] == outcomes
+    assert "401" in (results[refused_at].error or "")
     assert all(
-        "not triggered: the credentials were refused" in (r.error or "") for r in results[2:]
-    )
-
-
-@pytest.mark.slow
-async def test_polls_refused_mid_batch_stop_its_triggers() -> None:
-    """
-    Static credentials revoked while the batch's first sync runs: once its polls have been
-    refused (401, which no replay renews; API-FACTS 1.1) ten times in a row, about 50 s of
-    outage pauses, the batch sends no more triggers.
-    """
-    emulator = Emulator(
-        connections=3, auth=RequireBearer("tok-1"), trigger_latency=0.0, sync_duration=(2, 2)
-    )
-
-    def revoke_once_triggered(event: SyncEvent) -> None:
-        if event.kind is EventKind.TRIGGERED:
-            emu.set_auth(RequireBearer("tok-2"))
-
-    async with (
-        emulator as emu,
-        AirbyteClient(emu.url, auth=BearerToken("tok-1"), env={}, api="config") as client,
-    ):
-        orchestrator = _orchestrator(client, max_running=1, on_event=revoke_once_triggered)
-        results = await orchestrator.run(emu.connection_ids)
-
-    assert requests_to(emu, "connections/sync") == 1
-    assert [r.outcome for r in results] == 3 * [Outcome.ERROR]
-    assert "401" in (results[0].error or "")
-    assert all(
-        "not triggered: the credentials were refused" in (r.error or "") for r in results[1:]
+        "not triggered: the credentials were refused" in (r.error or "")
+        for r in results[refused_at + 1 :]
     )
