@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import email.utils
 import math
 import time
@@ -62,6 +63,12 @@ class ServerClock:
     """
 
     offset: float = 0.0
+    #: Seconds by which ``Date`` runs ahead of the clock that stamps jobs, at most (see
+    #: :meth:`note_stamp`); subtracted by :meth:`now`.
+    stamp_lead: float = 0.0
+    _leads: collections.deque[float] = attrs.field(
+        init=False, factory=lambda: collections.deque(maxlen=8), repr=False
+    )
     #: Whether an answer carried a ``Date`` this clock could read.
     observed: bool = False
     #: Whether the server has answered at all (a proxy may drop ``Date``): it was reached.
@@ -83,6 +90,22 @@ class ServerClock:
         self.offset = parsed.timestamp() - time.time()
         self.observed = True
 
+    def note_stamp(self, stamp: float) -> None:
+        """
+        Learn from a job stamp the server has just made (a trigger's answer: the job it
+        created, or made run, as it answered) how far ``Date`` runs ahead of the stamps: a
+        proxy in front of Airbyte answers with its own host's time (nginx does), which may
+        drift. ``Date`` less the stamp is the lead, give or take the second each of them is
+        rounded down by, and more when the answer was slow: the least of the last eight is
+        taken, so a slow answer or two does not count. Up to a second, rounding explains it
+        and nothing is subtracted; beyond, a second more than it is, so that :meth:`now`
+        still never leads the stamps and windows reaching back by it still reach the jobs.
+        """
+        self._leads.append(time.time() + self.offset - stamp)
+        least = min(self._leads)
+        self.stamp_lead = least + 1.0 if least > 1.0 else 0.0
+
     def now(self) -> float:
-        """The server's current time in epoch seconds (the local clock until observed)."""
-        return time.time() + self.offset
+        """The server's current time in epoch seconds (the local clock until observed), by
+        the clock that stamps its jobs (see :meth:`note_stamp`)."""
+        return time.time() + self.offset - self.stamp_lead

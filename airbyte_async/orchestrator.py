@@ -949,8 +949,8 @@ class Orchestrator:
             # someone else started still runs, one a look-up by time (Airbyte stamps jobs in
             # whole seconds) could take for the trigger's own, and cancel.
             answered = anyio.CancelScope(shield=True, deadline=batch._answers_until)
-            batch._triggering[cid] = _Triggering(target, time.monotonic(), answered)
-            sent = self.backend.server_now()
+            began = time.monotonic()
+            batch._triggering[cid] = _Triggering(target, began, answered)
             with answered:
                 try:
                     job = await self.backend.trigger(connection_id=cid)
@@ -963,7 +963,10 @@ class Orchestrator:
                 await anyio.lowlevel.checkpoint()
                 raise ConnectionLostError("gave up waiting for the trigger's answer")
             batch._triggering.pop(cid, None)
-            return job, sent
+            # Reckoned once answered: the answer's Date and job stamps place the server's clock
+            # (see ServerClock.note_stamp), which the sending could not yet know.
+            now = self.backend.server_now()
+            return job, None if now is None else now - (time.monotonic() - began)
 
     async def _sync_one(self, batch: Batch, target: SyncTarget) -> SyncResult:
         started = time.monotonic()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -1050,6 +1051,26 @@ async def test_the_date_header_reads_the_emulator_clock(
     assert first.headers["Date"] == "Sun, 09 Sep 2001 01:46:40 GMT"
     assert failed.status >= 400
     assert failed.headers["Date"] == "Sun, 09 Sep 2001 02:46:40 GMT"
+
+
+async def test_a_date_lead_puts_the_date_header_ahead_of_the_job_stamps(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    With *date_lead*, ``Date`` runs that far ahead of the clock that stamps jobs, as behind a
+    proxy whose host clock drifts: nginx answers with its own ``Date``, not the upstream's
+    (``proxy_pass_header``: "nginx does not pass the header fields Date, Server...").
+    """
+    clock = ManualClock(now=1_000_000_000.75)
+    emu = await airbyte_emulator_factory(
+        connections=1, clock=clock, trigger_latency=0, date_lead=90
+    )
+    answer = await call(http, emu, "connections/sync", {"connectionId": emu.connection_ids[0]})
+
+    assert answer.headers["Date"] == "Sun, 09 Sep 2001 01:48:10 GMT"
+    assert answer.json["job"]["createdAt"] == 1_000_000_000
+    with pytest.raises(ValueError, match="date_lead"):
+        Emulator(date_lead=math.inf)
 
 
 def test_a_manual_clock_only_moves_forward() -> None:

@@ -54,3 +54,30 @@ async def test_a_server_clock_an_hour_off_the_clients_loses_no_sync(
     assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 12
     truth = emu.stats().jobs_by_connection
     assert all(len(truth[cid]) == 1 for cid in emu.connection_ids)
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_date_far_ahead_of_the_job_stamps_still_lets_listings_see_the_ends(
+    api: str,
+) -> None:
+    """
+    A proxy's ``Date`` two minutes ahead of the clock that stamps jobs: the lead learnt from
+    the trigger answers places the listings' windows on the stamps' clock, so every end is
+    seen in a listing, none found only by reading its job alone.
+    """
+    async with (
+        Emulator(
+            airbyte_version="head",
+            connections=12,
+            sync_duration=(0.1, 0.4),
+            trigger_latency=TEST_TRIGGER_LATENCY,
+            date_lead=120.0,
+        ) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client,
+    ):
+        with anyio.fail_after(60):
+            results = await Orchestrator(client, max_running=4).run(emu.connection_ids)
+
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 12
+    by_route = emu.stats().requests_by_route
+    assert by_route.get("/v1/jobs/get", 0) + by_route.get("/public/v1/jobs/{jobId}", 0) == 0

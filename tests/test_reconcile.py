@@ -601,3 +601,25 @@ async def test_a_sync_someone_else_started_before_an_uncertain_trigger_is_not_ad
             await trigger(client, cid)
 
     assert jobs_of(emu) == [foreign.id]
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_date_ahead_of_the_job_stamps_is_learnt_from_trigger_answers(
+    airbyte_emulator_factory: Factory, api: str
+) -> None:
+    """
+    A proxy whose clock runs 5 s ahead answers with its own ``Date`` (nginx does): the answer
+    of an earlier trigger tells how far ``Date`` leads the job stamps, so a later trigger whose
+    answer is lost still finds the job it started, and nothing syncs twice.
+    """
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head", connections=2, sync_duration=(60, 60), date_lead=5.0
+    )
+    first, second = emu.connection_ids
+    route = SYNC if api == "config" else "/public/v1/jobs"
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
+        await client.connections.sync(connection_id=first)
+        emu.set_faults([{"kind": "reset_after", "route": route, "method": "POST", "times": 1}])
+        job = await client.connections.sync(connection_id=second)
+
+    assert emu.stats().jobs_by_connection[second] == [job.id]

@@ -281,6 +281,7 @@ async def trigger_exactly_once(
         try:
             data = await request(route, body, idempotent=False)
             job = structure(data, Job, route=route) if read is None else read(data)
+            clock.note_stamp(job.updated_at.timestamp())
             return known.noted(connection_id, job)
         except SyncAlreadyRunningError:
             if not may_have_started:

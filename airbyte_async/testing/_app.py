@@ -134,6 +134,8 @@ class Http:
     down: bool = False
     #: False: the Config API's routes are not there (an ingress's 404), only the public API's.
     config_api: bool = True
+    #: Seconds the ``Date`` header runs ahead of the clock that stamps jobs (see ``Emulator``).
+    date_lead: float = 0.0
     public: PublicApi = attrs.field(
         init=False, default=attrs.Factory(lambda self: PublicApi(self.api), takes_self=True)
     )
@@ -156,7 +158,7 @@ class Http:
 
     async def _stamp_date(self, request: web.Request, response: web.StreamResponse) -> None:
         # aiohttp would stamp real time: the emulator's answers tell its own clock.
-        second = int(self.api.clock())
+        second = int(self.api.clock() + self.date_lead)
         if second != self._date[0]:
             self._date = (second, email.utils.formatdate(second, usegmt=True))
         response.headers["Date"] = self._date[1]

@@ -79,6 +79,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds jobs/cancel takes to stop a running job and answer (default 0.2)",
     )
     parser.add_argument(
+        "--date-lead",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="put the Date header this far ahead of the job stamps, as a drifting proxy does",
+    )
+    parser.add_argument(
         "--scheduler",
         action="store_true",
         help="start the syncs of connections on a basic or cron schedule, as Airbyte does",
@@ -127,6 +134,7 @@ def _emulator(args: argparse.Namespace) -> Emulator:
         port=args.port,
         log_format=args.log_format,
         config_api=args.config_api,
+        date_lead=args.date_lead,
     )
 
 

@@ -7,6 +7,7 @@ in the same task). :func:`serve` runs one until the process is told to stop.
 
 from __future__ import annotations
 
+import math
 import random
 import signal
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -62,6 +63,11 @@ def _s3_config(path: str) -> dict[str, Any]:
 def _non_negative(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if value < 0:
         raise ValueError(f"{attribute.name} must not be negative")
+
+
+def _finite(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{attribute.name} must be a finite number of seconds")
 
 
 def _positive_int(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
@@ -133,7 +139,10 @@ class Emulator:
     a test move time by hand). *config_api* False serves the public API alone (head only): every
     Config API route answers 404, credentials or not, as on a deployment whose ingress routes
     only ``/api/public`` to airbyte-server (airbytehq/airbyte
-    ``docs/deploying-airbyte/integrations/ingress.md``).
+    ``docs/deploying-airbyte/integrations/ingress.md``). *date_lead* puts the ``Date`` header
+    that many seconds ahead of the clock that stamps jobs (negative: behind), as a proxy in
+    front of Airbyte whose host clock drifts does: nginx answers with its own ``Date``, not the
+    server's (its ``proxy_pass_header`` documentation: ``Date`` is not passed by default).
 
     Raises ValueError for an unknown *airbyte_version* or an impossible setting, TypeError for
     an *auth* that is no policy.
@@ -166,6 +175,7 @@ class Emulator:
     log_format: Literal["structured", "formatted"] = "structured"
     clock: Clock = attrs.field(factory=WallClock)
     config_api: bool = True
+    date_lead: float = attrs.field(default=0.0, validator=_finite)
 
     _state: State = attrs.field(init=False)
     _observer: Observer = attrs.field(init=False)
@@ -225,6 +235,7 @@ class Emulator:
             self._stats_json,
             self.reset_stats,
             config_api=self.config_api,
+            date_lead=self.date_lead,
         )
         self._preload()
 
