@@ -888,10 +888,11 @@ class Orchestrator:
 
     async def _trigger(
         self, batch: Batch, target: SyncTarget
-    ) -> tuple[Job, float | None, bool] | SyncResult:
+    ) -> tuple[Job, float | None, float, bool] | SyncResult:
         """
-        The job to watch, when it was surely still running (see :meth:`JobWatcher.watch`) and
-        whether it was adopted; or the result when there is none.
+        The job to watch, when it was surely still running (see :meth:`JobWatcher.watch`),
+        when (:func:`time.monotonic`) its sync began for *sync_timeout* (its trigger's sending,
+        or its adoption), and whether it was adopted; or the result when there is none.
         """
         try:
             return *await self._send_trigger(batch, target), False
@@ -916,7 +917,7 @@ class Orchestrator:
                 return *await self._send_trigger(batch, target), False
         except AirbyteError as e:
             return _result(target, Outcome.ERROR, error=str(e))
-        return running, None, True
+        return running, None, time.monotonic(), True
 
     def _note_refusal(self, batch: Batch, error: AirbyteError) -> None:
         """
@@ -931,10 +932,13 @@ class Orchestrator:
         batch._refused = error
         log.error("the server refused this client's credentials: no more syncs are triggered")
 
-    async def _send_trigger(self, batch: Batch, target: SyncTarget) -> tuple[Job, float | None]:
+    async def _send_trigger(
+        self, batch: Batch, target: SyncTarget
+    ) -> tuple[Job, float | None, float]:
         """
-        Trigger *target*'s sync within the batch's bound on triggers in flight; the job, and
-        the server's time when the request was sent (the job cannot have ended before).
+        Trigger *target*'s sync within the batch's bound on triggers in flight; the job, the
+        server's time when the request was sent (the job cannot have ended before), and that
+        moment by :func:`time.monotonic`.
         """
         async with batch._triggers:
             refused = batch._refused
@@ -966,14 +970,13 @@ class Orchestrator:
             # Reckoned once answered: the answer's Date and job stamps place the server's clock
             # (see ServerClock.note_stamp), which the sending could not yet know.
             now = self.backend.server_now()
-            return job, None if now is None else now - (time.monotonic() - began)
+            return job, None if now is None else now - (time.monotonic() - began), began
 
     async def _sync_one(self, batch: Batch, target: SyncTarget) -> SyncResult:
-        started = time.monotonic()
         triggered = await self._trigger(batch, target)
         if isinstance(triggered, SyncResult):
             return triggered
-        job, live_at, attached = triggered
+        job, live_at, started, attached = triggered
         batch._targets_by_job[job.id] = target
         watch = batch._watcher.watch(job, target.workspace_id, live_at=live_at)
         batch._flights[target.connection_id] = _Flight(target, job, not attached)

@@ -27,6 +27,7 @@ import pytest
 from airbyte_async import AirbyteClient
 from airbyte_async.cli import _sync, main
 from airbyte_async.cli._app import _configure_logging
+from airbyte_async.orchestrator import Outcome, SyncResult
 from airbyte_async.resources import _reconcile
 from airbyte_async.testing import Emulator, Fault, RequireBasic, RequireClientCredentials
 from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
@@ -570,6 +571,39 @@ def test_sync_tells_of_a_held_trigger_on_its_status_line_and_in_a_warning(
     assert "timed out and no job has appeared yet" in err
     assert ", 1 triggering" in terminal.getvalue()
     assert "triggering" not in terminal.getvalue().rsplit("\r", 1)[-1]  # the last line
+
+
+def test_sync_json_into_a_file_keeps_the_status_line_on_the_terminal(
+    run: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``sync --json > out.jsonl`` from a terminal: the JSON lines go to the file, and the
+    status line is drawn on stderr, the terminal, all the same."""
+    terminal = _Terminal()
+    monkeypatch.setattr(_sync, "Progress", partial(_sync.Progress, stream=terminal))
+
+    code, out, _ = run("sync", "--all", "--json")
+
+    assert code == 0
+    assert all(json.loads(line)["ok"] for line in out.splitlines())
+    assert " done, " in terminal.getvalue()
+
+
+def test_the_summary_says_what_became_of_the_syncs_given_up_on() -> None:
+    """Cancelled syncs are told apart: a job stopped, one never started, one left running
+    (not cancelled in time, or not this run's)."""
+    results = [
+        SyncResult("a", Outcome.CANCELLED, job_id=1, cancel_requested=True),
+        SyncResult("b", Outcome.CANCELLED),
+        SyncResult("c", Outcome.CANCELLED, job_id=3, attached=True, left_running=True),
+        SyncResult("d", Outcome.SUCCEEDED, job_id=4),
+    ]
+    out = io.StringIO()
+
+    _sync.print_summary(results, 1.0, out)
+
+    assert "  cancelled              3   (1 job stopped, 1 never started, 1 left running)\n" in (
+        out.getvalue()
+    )
 
 
 @pytest.mark.parametrize("terminal", [True, False])

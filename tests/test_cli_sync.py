@@ -232,6 +232,66 @@ def test_a_reader_that_goes_away_stops_the_batch_quietly(emulator: str) -> None:
     assert "running" not in _stats(emulator)["job_statuses"].values()
 
 
+@pytest.mark.emulator_flags("--connections", "3", "--sync-duration", "60", "60")
+def test_a_closed_terminal_cancels_the_started_jobs_and_exits_129(emulator: str) -> None:
+    """SIGHUP (the terminal closed, an ssh session dropped) during a batch: the jobs it
+    started are cancelled, as on SIGTERM, and it exits 129, with nothing said to the gone
+    terminal."""
+    proc = _sync_until_started(emulator)
+    proc.send_signal(signal.SIGHUP)
+    out, err = proc.communicate(timeout=60)
+
+    assert proc.returncode == 129
+    assert (out, err) == ("", "")
+    assert sorted(_stats(emulator)["job_statuses"].values()) == ["cancelled"] * 3
+
+
+def test_a_summary_for_a_reader_that_went_away_exits_141_quietly(emulator: str) -> None:
+    """``sync | true``: the summary finds its reader gone; no traceback, exit 141."""
+    done = subprocess.run(
+        f"{sys.executable} -m airbyte_async sync --all --url {emulator} | true;"
+        " exit ${PIPESTATUS[0]}",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 141, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_live_progress_is_checked_off_a_terminal_too(emulator: str) -> None:
+    """``--live-progress -1`` with stderr piped (cron, CI): refused as on a terminal, exit 2,
+    before any sync."""
+    done = _cli("sync", "--all", "--url", emulator, "--live-progress", "-1")
+
+    assert done.returncode == 2
+    assert "--live-progress must be a number of seconds above 0" in done.stderr
+    assert _stats(emulator)["jobs_created"] == 0
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (
+            ["--airbyte-version", "9.9"],
+            "--airbyte-version must be one of 0.40, 0.50, head, got '9.9'",
+        ),
+        (["--connections", "-1"], "--connections must be a whole number >= 1, got -1"),
+        (["--max-running", "0"], "--max-running must be a whole number >= 1, got 0"),
+    ],
+)
+def test_demo_refuses_bad_flags_in_one_line(flags: list[str], message: str) -> None:
+    """demo with a flag out of range: one line, exit 2, no traceback, nothing set up."""
+    done = _cli("demo", *flags)
+
+    assert done.returncode == 2
+    assert done.stderr == f"airbyte-async: {message}\n"
+    assert done.stdout == ""
+
+
 def test_demo_runs_and_reports(tmp_path: Any) -> None:
     """The demo sets up a pipeline, syncs a batch on its own emulator and exits 0."""
     done = _cli("demo", "--connections", "30", "--max-running", "10")

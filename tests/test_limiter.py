@@ -433,6 +433,18 @@ def test_the_status_line_shows_triggers_in_flight_only_while_there_are_some() ->
     assert "triggering" not in progress.line()
 
 
+def test_the_status_line_fits_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal narrower than the line, it is cut to fit: a line that wrapped would be
+    redrawn over its last row only, leaving a row behind at every redraw."""
+    monkeypatch.setenv("COLUMNS", "40")
+    progress = Progress(total=300, stream=io.StringIO())
+    progress.on_event(SyncEvent(EventKind.TRIGGERED, SyncTarget("c"), trigger_limit=240))
+
+    assert len(progress.line()) > 40
+    assert len(progress.fitted()) == 39
+    assert progress.fitted().endswith("…")
+
+
 def _limits(events: list[SyncEvent]) -> list[int]:
     return [e.trigger_limit for e in events if e.trigger_limit is not None]
 

@@ -450,6 +450,22 @@ async def test_a_sync_past_its_deadline_is_timed_out_and_cancelled(start: Start)
     assert emu.job_status(results[1].job_id or 0) == "cancelled"
 
 
+async def test_sync_timeout_counts_from_the_sending_of_the_trigger(start: Start) -> None:
+    """
+    sync_timeout bounds a sync from the sending of its trigger, not the wait for a trigger
+    slot before it: ten syncs of about 0.8 s each from their sending, one trigger of 0.5 s in
+    flight at a time, the last sent some 4.5 s after the batch began, all succeed within 3 s.
+    """
+    emu, client = await start(connections=10, trigger_latency=0.5, sync_duration=(0.2, 0.2))
+    orchestrator = _orchestrator(
+        client, max_running=10, max_triggers=1, adaptive_triggers=False, sync_timeout=3.0
+    )
+
+    results = await orchestrator.run(emu.connection_ids)
+
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 10
+
+
 async def test_the_batch_deadline_cancels_what_it_started(start: Start) -> None:
     """timeout: running jobs are cancelled and every unfinished connection is timed_out."""
     emu, client = await start(connections=6, sync_duration=(30, 30))

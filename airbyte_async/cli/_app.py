@@ -13,7 +13,15 @@ import anyio
 
 from ..errors import AirbyteError
 from . import _apply, _demo, _resources, _sync
-from ._common import EXIT_INTERRUPTED, EXIT_OK, Command, Interrupt, fresh_line, report_error
+from ._common import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    Command,
+    Interrupt,
+    fresh_line,
+    report_error,
+    silence_stdout,
+)
 
 __all__ = ["main"]
 
@@ -90,14 +98,22 @@ async def _emulator(args: argparse.Namespace, interrupt: Interrupt) -> int:
     return EXIT_OK
 
 
+_HANGUP = getattr(signal, "SIGHUP", None)  # not on Windows
+_STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM) + ((_HANGUP,) if _HANGUP is not None else ())
+
+
 async def _main(command: Command, args: argparse.Namespace) -> int:
     interrupt = Interrupt()
     code = EXIT_OK
     async with anyio.create_task_group() as tg:
 
         async def on_signal() -> None:
-            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            with anyio.open_signal_receiver(*_STOPPING_SIGNALS) as signals:
                 async for received in signals:
+                    if received == _HANGUP:
+                        # The terminal is gone (closed, an ssh session dropped): what is still
+                        # said would fail on it, so it goes nowhere; the run stops as on SIGTERM.
+                        silence_stdout(stderr=True)
                     interrupt.fire(tg.cancel_scope, received)
 
         tg.start_soon(on_signal)
@@ -109,7 +125,8 @@ async def _main(command: Command, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0, 1, 2 or 130)."""
+    """Run the command line; returns the exit status (0, 1, 2, or 128 plus a signal's number:
+    130 after Ctrl-C, 143 after SIGTERM, 129 after SIGHUP)."""
     words = sys.argv[1:] if argv is None else list(argv)
     # The only options before the command are flags: the first other word names it.
     parser = _parser(next((w for w in words if not w.startswith("-")), None))

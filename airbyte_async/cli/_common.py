@@ -44,12 +44,12 @@ Command = Callable[[argparse.Namespace, "Interrupt"], Awaitable[int]]
 
 class Interrupt:
     """
-    Ctrl-C (SIGINT) and SIGTERM, turned into the cancellation of one scope.
+    Ctrl-C (SIGINT), SIGTERM and SIGHUP, turned into the cancellation of one scope.
 
     A command wraps the work that a signal should stop in :meth:`scope`; the signal cancels it,
     the command finishes (its cleanup shielded) and reports, and the process exits with 128
-    plus the signal's number (130 for Ctrl-C, 143 for SIGTERM). A scope may say what stopping
-    does, and take a way to hurry: a second signal calls it.
+    plus the signal's number (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP). A scope may
+    say what stopping does, and take a way to hurry: a second signal calls it.
     """
 
     def __init__(self) -> None:
@@ -196,6 +196,11 @@ def report_error(error: AirbyteError) -> int:
     return EXIT_USAGE
 
 
-def silence_stdout() -> None:
-    """Send what is still written to stdout nowhere: its reader went away (``| head``)."""
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+def silence_stdout(*, stderr: bool = False) -> None:
+    """Send what is still written to stdout (and stderr) nowhere: its reader went away
+    (``| head``; a terminal closed)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    if stderr:
+        os.dup2(devnull, sys.stderr.fileno())
+    os.close(devnull)

@@ -6,8 +6,10 @@ import argparse
 import time
 from typing import Any
 
+from .._checks import whole
 from .._client import AirbyteClient
 from ..catalog import StreamSelection, select_streams
+from ..errors import InvalidArgumentError
 from ..models import DestinationSyncMode, Schedule, SyncMode, TimeUnit
 from ..orchestrator import Selection
 from ._common import EXIT_FAILED, EXIT_OK, Interrupt
@@ -110,8 +112,14 @@ async def set_up_pipeline(client: AirbyteClient) -> int:
 
 
 async def _command(args: argparse.Namespace, interrupt: Interrupt) -> int:
-    from ..testing import Emulator  # the emulator's weight only for the commands that serve it
+    from ..testing import VERSIONS, Emulator  # its weight only for the commands that serve it
 
+    whole("--connections", args.connections, minimum=1)
+    whole("--max-running", args.max_running, minimum=1)
+    if args.airbyte_version not in VERSIONS:
+        raise InvalidArgumentError(
+            f"--airbyte-version must be one of {', '.join(VERSIONS)}, got {args.airbyte_version!r}"
+        )
     emulator = Emulator(
         airbyte_version=args.airbyte_version,
         workspaces=3,

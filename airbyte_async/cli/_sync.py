@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import textwrap
 import time
@@ -13,6 +14,7 @@ from typing import Any, TextIO
 import anyio
 import attrs
 
+from .._checks import seconds
 from .._client import AirbyteClient
 from ..errors import InvalidArgumentError
 from ..orchestrator import (
@@ -57,8 +59,9 @@ def register(sub: Any) -> None:
         description=textwrap.fill(
             "Trigger one sync per connection, watch them all with batch polling, and report one "
             "result per connection. Exit status: 0 when every sync succeeded, 1 when any did "
-            "not, 2 on a usage or connection error, 130 after Ctrl-C, 143 after SIGTERM and "
-            "141 when stdout is closed (jobs started are cancelled first in all three).",
+            "not, 2 on a usage or connection error, 130 after Ctrl-C, 143 after SIGTERM, 129 "
+            "after SIGHUP and 141 when stdout is closed (jobs started are cancelled first in "
+            "all four).",
             width=79,
         ),
         epilog=_EXAMPLES,
@@ -128,13 +131,16 @@ class Progress:
     """
     Counts for a live status line, fed by the orchestrator's events.
 
-    Draws on *stream* (stderr) at most five times a second, and only when it is a terminal.
+    Draws on *stream* (stderr) at most five times a second, and only when it is a terminal
+    that *beside* (stdout, when JSON lines go there) does not write to.
     """
 
-    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
+    def __init__(
+        self, total: int, stream: TextIO = sys.stderr, beside: TextIO | None = None
+    ) -> None:
         self.total = total
         self.stream = stream
-        self.enabled = stream.isatty()
+        self.enabled = stream.isatty() and not (beside is not None and beside.isatty())
         self.started = time.monotonic()
         self.triggered = 0
         self.done = 0
@@ -176,18 +182,41 @@ class Progress:
             line += f", trigger limit {self.trigger_limit}"
         return line
 
+    def fitted(self) -> str:
+        """The status line cut to the terminal's width: a line that wrapped would be redrawn
+        over its last row only, and every redraw would leave a row behind."""
+        width = shutil.get_terminal_size().columns
+        line = self.line()
+        return line if len(line) < width else line[: max(width - 2, 0)] + "…"
+
     async def draw(self) -> None:
         """Redraw the line until cancelled."""
         if not self.enabled:
             return
         try:
             while True:
-                self.stream.write("\r" + self.line() + "\x1b[K")
+                self.stream.write("\r" + self.fitted() + "\x1b[K")
                 self.stream.flush()
                 await anyio.sleep(0.2)
         finally:
-            self.stream.write("\r" + self.line() + "\x1b[K\n")
+            self.stream.write("\r" + self.fitted() + "\x1b[K\n")
             self.stream.flush()
+
+
+_GIVEN_UP = (Outcome.CANCELLED, Outcome.TIMED_OUT)
+
+
+def _given_up(results: Sequence[SyncResult], outcome: Outcome) -> str:
+    """What became of the syncs given up on with *outcome*: a job the run stopped, one never
+    started, one left running (not cancelled in time, not asked to be, or not this run's)."""
+    given_up = [r for r in results if r.outcome is outcome]
+    parts = (
+        ("job stopped", sum(r.job_id is not None and not r.left_running for r in given_up)),
+        ("never started", sum(r.job_id is None and not r.left_running for r in given_up)),
+        ("left running", sum(r.left_running for r in given_up)),
+    )
+    shown = [f"{count} {what}" for what, count in parts if count]
+    return f"   ({', '.join(shown)})" if shown else ""
 
 
 def _human(n: float | None) -> str:
@@ -220,7 +249,8 @@ def print_summary(
     print(f"{len(results)} connections in {elapsed:.1f} s", file=out)
     for outcome, count in counts.items():
         if count:
-            print(f"  {outcome.value:<16} {count:>7}", file=out)
+            detail = _given_up(results, outcome) if outcome in _GIVEN_UP else ""
+            print(f"  {outcome.value:<16} {count:>7}{detail}", file=out)
     running = sum(r.left_running for r in results)
     if running:
         print(
@@ -253,13 +283,13 @@ async def run_batch(
 ) -> int:
     """Run the batch with a progress line or JSON lines, print the end, return the exit code."""
     started = time.monotonic()
-    progress: Progress | None = None if as_json else Progress(total=0)
-    if progress is None or not progress.enabled:
+    progress = Progress(total=0, beside=sys.stdout if as_json else None)
+    interval = options.get("progress_interval")
+    if interval is not None and not progress.enabled:
+        seconds("--live-progress", interval)  # refused as on a terminal
         # Live counters are only ever shown on a terminal's status line.
         options["progress_interval"] = None
-    orchestrator = Orchestrator(
-        client, on_event=progress.on_event if progress is not None else None, **options
-    )
+    orchestrator = Orchestrator(client, on_event=progress.on_event, **options)
     printed: set[str] = set()
     lines = _Lines()
     batch: Batch | None = None
@@ -277,11 +307,10 @@ async def run_batch(
 
     with interrupt.scope(stopping=stopping, hurry=hurry) as scope:
         async with orchestrator.stream(targets) as batch, anyio.create_task_group() as tg:
-            if progress is not None:
-                progress.total = len(batch.targets)
-                running: Batch = batch
-                progress.triggering = lambda: running.triggers_in_flight
-                tg.start_soon(progress.draw)
+            progress.total = len(batch.targets)
+            running: Batch = batch
+            progress.triggering = lambda: running.triggers_in_flight
+            tg.start_soon(progress.draw)
             async for result in batch:
                 if as_json:
                     printed.add(result.connection_id)
@@ -297,9 +326,12 @@ async def run_batch(
             if result.connection_id not in printed:
                 lines.emit(json.dumps(result.to_json()))
     else:
-        print_summary(
-            final, time.monotonic() - started, gap=progress is not None and progress.enabled
-        )
+        try:
+            print_summary(final, time.monotonic() - started, gap=progress.enabled)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            lines.gone = True
+            silence_stdout()
     if lines.gone:
         return EXIT_BROKEN_PIPE
     return EXIT_OK if final and all(r.ok for r in final) else EXIT_FAILED
