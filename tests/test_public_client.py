@@ -527,6 +527,29 @@ async def test_a_cron_connection_goes_back_to_manual(emu: Emulator) -> None:
     assert read.effective_schedule == (ScheduleType.MANUAL, None)
 
 
+async def test_a_schedule_type_given_by_its_value_works_as_on_the_config_api(
+    emu: Emulator,
+) -> None:
+    """``schedule_type="cron"`` or ``"manual"`` (the value, not the member) is taken as the
+    member is, as on the Config API: not refused as "not basic ones"."""
+    cron = CronSchedule(cron_expression="0 0 */6 * * ?", cron_time_zone="UTC")
+    async with public_client(emu) as client:
+        created = await connection_beside(client, emu, name="by-value")
+        await client.connections.update(
+            connection_id=created.connection_id,
+            schedule_type="cron",  # type: ignore[arg-type]
+            schedule_data=ScheduleData(cron=cron),
+        )
+        as_cron = await client.connections.get(connection_id=created.connection_id)
+        await client.connections.update(
+            connection_id=created.connection_id,
+            schedule_type="manual",  # type: ignore[arg-type]
+        )
+        as_manual = await client.connections.get(connection_id=created.connection_id)
+    assert as_cron.effective_schedule == (ScheduleType.CRON, ScheduleData(cron=cron))
+    assert as_manual.effective_schedule == (ScheduleType.MANUAL, None)
+
+
 async def test_field_selection_and_mappers_survive_a_catalog_sent_and_read_back(
     emu: Emulator,
 ) -> None:

@@ -283,6 +283,17 @@ async def test_sync_progress_of_a_running_sync(api: AirbyteClient, emu: Emulator
     assert progress.records_emitted >= sum(s.records_emitted or 0 for s in progress.streams) > 0
 
 
+async def test_sync_progress_without_a_running_sync_knows_no_counts(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """No sync runs: 0.50 lists no stream (an empty array), head none either; the totals
+    are unknown (None) on both, not zero records."""
+    progress = await api.connections.sync_progress(connection_id=emu.connection_ids[0])
+
+    assert progress.streams == ()
+    assert (progress.records_emitted, progress.records_committed) == (None, None)
+
+
 async def test_created_at_is_read(api: AirbyteClient, emu: Emulator) -> None:
     """ConnectionRead's snake_case created_at becomes an aware datetime."""
     connection = await api.connections.get(connection_id=emu.connection_ids[0])

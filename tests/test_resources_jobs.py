@@ -228,6 +228,27 @@ async def test_list_filters_are_sent_as_the_api_spells_them(
     assert (body["orderByField"], body["orderByMethod"]) == ("updatedAt", "DESC")
 
 
+@pytest.mark.parametrize("version", ["0.40", "0.50", "head"])
+async def test_list_keeps_the_order_asked_for_on_every_version(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """order_by holds on every version: 0.40's JobListRequestBody has no order fields and
+    lists newest first (config-api-0.40.yaml JobListRequestBody; API-FACTS 4), so the jobs
+    are put in order on the client too."""
+    connection_id = emu.connection_ids[0]
+    made = [job.id for job in await finished_syncs(api, connection_id, 3)]
+
+    oldest_first = [
+        j.id async for j in api.jobs.list(connection_id=connection_id, order_by="created_at")
+    ]
+    newest_first = [
+        j.id async for j in api.jobs.list(connection_id=connection_id, order_by="-created_at")
+    ]
+
+    assert oldest_first == made
+    assert newest_first == made[::-1]
+
+
 async def test_list_filters_by_status(api: AirbyteClient, emu: Emulator) -> None:
     """Only failed jobs, when asked."""
     connection_id = emu.connection_ids[0]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any, Unpack
+from collections.abc import AsyncIterator, Iterable
+from typing import Any, TypeVar, Unpack
 
 import attrs
 
@@ -23,6 +23,8 @@ from ..models import (
     Ensured,
     Job,
     JobType,
+    NamespaceDefinition,
+    NonBreakingChangesPreference,
     Schedule,
     ScheduleData,
     ScheduleType,
@@ -30,6 +32,7 @@ from ..models import (
     SyncProgress,
 )
 from ..models import _wire as w
+from ..models._common import OpenEnum
 from ._base import Request
 from ._call import call, call_no_content
 from ._reconcile import KnownJobs, trigger_exactly_once
@@ -237,8 +240,9 @@ class Connections:
         """
         Live counters of the running sync (0.50 and later).
 
-        0.50 answers per stream only: there the totals are the streams' sums and *job_id* is
-        None; its counters are records extracted (emitted) and loaded (committed).
+        0.50 answers per stream only: there the totals are the streams' sums (None, unknown,
+        when it lists no stream: no sync runs) and *job_id* is None; its counters are records
+        extracted (emitted) and loaded (committed).
         """
         route = "connections/sync_progress"
         body = unstructure(w.ConnectionIdBody(connection_id=connection_id))
@@ -257,8 +261,8 @@ class Connections:
         )
         return SyncProgress(
             connection_id=connection_id,
-            records_emitted=sum(s.records_emitted or 0 for s in streams),
-            records_committed=sum(s.records_committed or 0 for s in streams),
+            records_emitted=_total(s.records_emitted for s in streams),
+            records_committed=_total(s.records_committed for s in streams),
             streams=streams,
         )
 
@@ -318,6 +322,12 @@ def _settings(
             f"StreamAndConfig), got {type(catalog).__name__}"
         )
     wanted = attrs.evolve(settings or ConnectionSettings(), **fields)
+    members: dict[str, Any] = {
+        name: _member(name, getattr(wanted, name), enum)
+        for name, enum in _ENUM_SETTINGS.items()
+        if getattr(wanted, name) is not None
+    }
+    wanted = attrs.evolve(wanted, **members)
     for name, given, model in (
         ("schedule", legacy, Schedule),
         ("schedule_data", wanted.schedule_data, ScheduleData),
@@ -331,6 +341,32 @@ def _settings(
 
 
 _CATALOG_KEY = wire_name(Connection, "sync_catalog")
+
+
+E = TypeVar("E", bound=OpenEnum)
+
+_ENUM_SETTINGS: dict[str, type[OpenEnum]] = {
+    "schedule_type": ScheduleType,
+    "status": ConnectionStatus,
+    "namespace_definition": NamespaceDefinition,
+    "non_breaking_changes_preference": NonBreakingChangesPreference,
+}
+
+
+def _member(name: str, value: object, enum: type[E]) -> E:
+    """*value* (a member or its value: ``"cron"``) as a member of *enum*; a value this client
+    does not know goes as it is, for the server to judge (a newer one may take it)."""
+    member = enum(value) if isinstance(value, str) else value
+    if not isinstance(member, enum):
+        known = ", ".join(m.value for m in enum)
+        raise InvalidArgumentError(f"{name} must be one of {known}, got {value!r}")
+    return member
+
+
+def _total(counts: Iterable[int | None]) -> int | None:
+    """The sum of the counts known; None when none is."""
+    known = [count for count in counts if count is not None]
+    return sum(known) if known else None
 
 
 def _without_catalog(obj: dict[str, Any]) -> dict[str, Any]:

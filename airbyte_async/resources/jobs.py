@@ -210,7 +210,9 @@ class Jobs:
     ) -> AsyncIterator[Job]:
         """
         Every matching job of *connection_id*, page by page (see :meth:`list_page`); the
-        filters are checked here too, for servers that ignore them (0.40).
+        filters are checked here too, for servers that ignore them (0.40), and with
+        *order_by* the jobs are all read, then put in that order here too (0.40 lists newest
+        first whatever is asked).
         """
         job_types = _job_types(job_types)
         wanted = _Wanted(
@@ -231,7 +233,8 @@ class Jobs:
                 order_by=order_by,
             )
 
-        return wanted.only(_all_pages(page, page_size))
+        jobs = wanted.only(_all_pages(page, page_size))
+        return jobs if order_by is None else _sorted(jobs, order_by)
 
     async def list_for_workspaces_page(
         self,
@@ -475,6 +478,16 @@ def _iso(name: str, when: datetime | None) -> IsoDateTime | None:
     if when.tzinfo is None or when.utcoffset() is None:
         raise InvalidArgumentError(f"{name} must be timezone-aware, got {when.isoformat()}")
     return IsoDateTime(when)
+
+
+async def _sorted(jobs: AsyncIterator[Job], order_by: str) -> AsyncIterator[Job]:
+    """*jobs* in the order *order_by* names (see :data:`_ORDER`), ties by job id."""
+    field, method = _ORDER[order_by]
+    stamp = "created_at" if field is w.OrderField.CREATED_AT else "updated_at"
+    found = [job async for job in jobs]
+    found.sort(key=lambda job: (getattr(job, stamp), job.id), reverse=method is w.OrderMethod.DESC)
+    for job in found:
+        yield job
 
 
 def _order(order_by: str | None) -> tuple[w.OrderField | None, w.OrderMethod | None]:
