@@ -292,6 +292,64 @@ def test_demo_refuses_bad_flags_in_one_line(flags: list[str], message: str) -> N
     assert done.stdout == ""
 
 
+_PIPELINE = """
+[[sources]]
+name = "shop"
+definition = "Postgres"
+[sources.configuration]
+host = "db"
+port = 5432
+database = "shop"
+username = "reader"
+password = { env = "PG_PASSWORD" }
+
+[[destinations]]
+name = "lake"
+definition = "S3"
+[destinations.configuration]
+s3_bucket_name = "lake"
+s3_bucket_path = "shop"
+s3_bucket_region = "us-east-1"
+format = { format_type = "Parquet" }
+"""
+
+
+def test_apply_stopped_by_ctrl_c_has_said_what_it_wrote(tmp_path: Any) -> None:
+    """Ctrl-C while apply writes its second object: the first was told as it was written,
+    the one in flight is named as possibly written, and it exits 130."""
+    slow = '{"kind": "slow", "route": "destinations/create", "delay": 30}'
+    server, url = _emulator("--faults", slow)
+    (tmp_path / "pipeline.toml").write_text(_PIPELINE)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "airbyte_async", "apply", "pipeline.toml", "--url", url],
+            cwd=tmp_path,
+            env={**os.environ, "PG_PASSWORD": "pw"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while (
+            _stats(url)["requests_by_route"].get("/v1/destinations/create", 0) == 0
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        if server.stdout is not None:
+            server.stdout.close()
+
+    assert proc.returncode == 130, err
+    assert "\ncreated source shop (" in out
+    assert "the destination 'lake' may have been created" in err
+    assert "plan again to see what is left" in err
+    assert "Traceback" not in err
+
+
 def test_demo_runs_and_reports(tmp_path: Any) -> None:
     """The demo sets up a pipeline, syncs a batch on its own emulator and exits 0."""
     done = _cli("demo", "--connections", "30", "--max-running", "10")

@@ -222,10 +222,13 @@ async def apply(
     return await execute(client, planned)
 
 
-async def execute(client: AirbyteClient, planned: Plan) -> Plan:
+async def execute(
+    client: AirbyteClient, planned: Plan, *, on_done: Callable[[PlanItem], None] | None = None
+) -> Plan:
     """
     Do exactly what *planned* says, item by item, and return it as done (*applied*, every
-    item with its id).
+    item with its id). *on_done* hears of each item as soon as it is done (written or not),
+    so that a caller interrupted partway knows what was written.
 
     First the objects the plan read are read again: when any of them differs from its
     fingerprint, :class:`~airbyte_async.errors.StalePlanError` names each and nothing is
@@ -257,6 +260,8 @@ async def execute(client: AirbyteClient, planned: Plan) -> Plan:
             if item.kind == "connection" and (not done or done[-1].kind != "connection"):
                 await runner.select_catalogs(planned.items[index:])
             done.append(await runner.run(item))
+            if on_done is not None:
+                on_done(done[-1])
         except AirbyteError as e:
             for note in _written_before(done, item, e):
                 e.add_note(note)

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..apply import (
     Plan,
+    PlanItem,
     execute,
     is_plan,
     loads,
@@ -28,6 +31,7 @@ from ._common import (
     add_connection_arguments,
     client_from_args,
     report_error,
+    tell,
 )
 
 __all__ = ["register"]
@@ -140,15 +144,20 @@ async def _apply_command(args: argparse.Namespace, interrupt: Interrupt) -> int:
         saved = _saved_plan(text, args.file, args.workspace) if is_plan(text) else None
         spec = loads(text, origin=args.file) if saved is None else None
         async with client_from_args(args) as client:
+            written: list[PlanItem] = []
+            planned: Plan | None = saved
             with interrupt.scope():
-                planned = saved
                 if spec is not None:
                     planned = await plan(client, spec, workspace_id=args.workspace)
                 assert planned is not None
                 print(planned.render(), flush=True)
-                done = planned if args.dry_run else await execute(client, planned)
+                done = planned
+                if not args.dry_run:
+                    done = await execute(client, planned, on_done=partial(_written, written))
                 _report(done, dry_run=args.dry_run)
                 return EXIT_OK
+            if planned is not None and not args.dry_run:
+                _interrupted(planned, written)
             return EXIT_INTERRUPTED
     except SpecError as e:
         return _report_problems(e)
@@ -173,13 +182,27 @@ def _report_problems(error: SpecError) -> int:
     return EXIT_USAGE
 
 
+def _written(written: list[PlanItem], item: PlanItem) -> None:
+    """Say at once what an item wrote (a run stopped later has said it already)."""
+    written.append(item)
+    if item.changed:
+        print(f"{item.action} {item.kind} {item.name} ({item.id})", flush=True)
+
+
+def _interrupted(planned: Plan, written: Sequence[PlanItem]) -> None:
+    """After a signal: the item that was being written may have been, and the rest were not."""
+    if len(written) < len(planned.items):
+        item = planned.items[len(written)]
+        if item.changed:
+            verb = "created" if item.id is None else "updated"
+            tell(f"stopped before the end: the {item.kind} {item.name!r} may have been {verb}")
+    tell("plan again to see what is left")
+
+
 def _report(done: Plan, *, dry_run: bool) -> None:
     if dry_run:
         print("dry run: nothing was changed")
     elif not done.changes_anything:
         print("nothing to do: everything is as declared")
     else:
-        for item in done.items:
-            if item.changed:
-                print(f"{item.action} {item.kind} {item.name} ({item.id})")
         print(f"applied: {done.summary()}")
