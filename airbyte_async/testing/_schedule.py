@@ -65,8 +65,7 @@ when the connection changes (``connectionUpdated``), so a job never starts befor
 one ended or before the schedule was set. Not modelled: the scheduling jitter behind
 ``AddSchedulingJitter`` and the noise for a few listed workspaces, and retries after a failure
 (``fromFailure`` backoff). A stored expression or time zone the emulator cannot evaluate (the
-public API and version 0.50 store them unchecked) starts no job; Airbyte's activity fails and
-retries there.
+public API stores them unchecked) starts no job; Airbyte's activity fails and retries there.
 """
 
 from __future__ import annotations
