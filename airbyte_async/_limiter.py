@@ -8,7 +8,10 @@ a quiet server, seconds on a busy one. With a fixed bound, the batch starts at m
 multiplicative decrease (AIMD), as TCP does with its congestion window:
 
 - Every trigger that ends is a *sample*: its latency, and whether the server said it was
-  overloaded on the way (a 429, 502, 503 or 504 on any request made for it, or a timeout).
+  overloaded on the way (a 429, 502, 503 or 504 on any request made for it). A trigger that
+  times out is a sample then, of the timeout's length: a server slower than the client's
+  timeout may still act on every trigger (its jobs are found, see ``_reconcile``), and taking
+  that for overload halved the limit to one trigger for good.
 - The *baseline* is the lowest latency of the last ``baseline_window`` seconds (five minutes):
   what the server takes when nothing queues. The window is long because a server these
   triggers keep busy shows no unqueued latency: a shorter one took the queue for the floor
@@ -83,9 +86,16 @@ from types import TracebackType
 import anyio
 import attrs
 
-from .errors import InvalidArgumentError, RateLimitError, RequestTimeoutError, ServerError
+from .errors import InvalidArgumentError, RateLimitError, ServerError
 
-__all__ = ["OVERLOAD_STATUSES", "LimitRule", "TriggerLimiter", "note_overload", "note_request"]
+__all__ = [
+    "OVERLOAD_STATUSES",
+    "LimitRule",
+    "TriggerLimiter",
+    "note_overload",
+    "note_request",
+    "note_timeout",
+]
 
 log = logging.getLogger("airbyte_async")
 
@@ -391,6 +401,8 @@ class _Probe:
     started: float
     in_flight: int
     overloaded: bool = False
+    #: Whether the trigger's request timed out, its sample taken then.
+    timed_out: bool = False
     requests: int = 0
     token: contextvars.Token[_Probe | None] | None = None
 
@@ -415,8 +427,16 @@ def note_overload() -> None:
         probe.owner._overloaded(probe)
 
 
+def note_timeout() -> None:
+    """Tell the trigger slot the current task holds, if any, that its request timed out."""
+    probe = _probe.get()
+    if probe is not None and not (probe.overloaded or probe.timed_out):
+        probe.timed_out = True
+        probe.owner._timed_out(probe)
+
+
 def _says_overloaded(exc: BaseException | None) -> bool:
-    if isinstance(exc, RateLimitError | RequestTimeoutError):
+    if isinstance(exc, RateLimitError):
         return True
     return isinstance(exc, ServerError) and exc.status in OVERLOAD_STATUSES
 
@@ -458,6 +478,14 @@ class TriggerLimiter:
             rule.tick(time.monotonic(), oldest.started if oldest is not None else None)
             self._apply(rule)
             await anyio.sleep(rule.ramp_interval)
+
+    def _timed_out(self, probe: _Probe) -> None:
+        if self.rule is not None:
+            now = time.monotonic()
+            self.rule.sample(
+                started=probe.started, ended=now, in_flight=probe.in_flight, overloaded=False
+            )
+            self._apply(self.rule)
 
     def _overloaded(self, probe: _Probe) -> None:
         if self.rule is not None:
@@ -502,7 +530,7 @@ class TriggerLimiter:
             cancelled = exc is not None and isinstance(exc, anyio.get_cancelled_exc_class())
             if exc is None:
                 self.latency = time.monotonic() - probe.started
-            if rule is None or cancelled or probe.overloaded:
+            if rule is None or cancelled or probe.overloaded or probe.timed_out:
                 return
             rule.sample(
                 started=probe.started,

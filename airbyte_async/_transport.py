@@ -19,7 +19,7 @@ import attrs
 import orjson
 from yarl import URL
 
-from ._limiter import OVERLOAD_STATUSES, note_overload, note_request
+from ._limiter import OVERLOAD_STATUSES, note_overload, note_request, note_timeout
 from .errors import (
     ConnectError,
     ConnectionLostError,
@@ -89,7 +89,8 @@ async def send(
     have acted). Messages name the host and the route, never credentials. A TimeoutError that is
     not the request's own (a signal handler raised it while the request ran) passes as itself.
     An answer that says the server is overloaded, and a timeout, are told to the trigger slot
-    the caller holds, if any (:func:`~airbyte_async._limiter.note_overload`).
+    the caller holds, if any (:func:`~airbyte_async._limiter.note_overload`,
+    :func:`~airbyte_async._limiter.note_timeout`).
     """
     all_headers = {**_JSON_HEADERS, **headers} if body is not None else headers
     note_request()
@@ -110,7 +111,7 @@ async def send(
     except TimeoutError as e:
         if not _timed_out(e, began, timeout):
             raise  # not this request's: a signal handler's (a SIGALRM timeout), the caller's
-        note_overload()
+        note_timeout()
         raise RequestTimeoutError("request timed out", route=route) from e
     except aiohttp.ClientConnectorError as e:
         raise ConnectError(f"cannot connect to {url.host}:{url.port}", route=route) from e

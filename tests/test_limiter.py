@@ -25,6 +25,7 @@ from airbyte_async.orchestrator import (
     SyncResult,
     SyncTarget,
 )
+from airbyte_async.resources import _reconcile
 from airbyte_async.testing import Emulator, Fault
 
 
@@ -498,6 +499,29 @@ async def test_triggers_slower_at_random_do_not_cut_the_limit_to_a_few() -> None
 
     assert all(r.outcome is Outcome.SUCCEEDED for r in results)
     assert min(limits[len(limits) // 2 :]) >= 32
+
+
+@pytest.mark.anyio
+async def test_triggers_slower_than_the_client_timeout_do_not_cut_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """
+    Every trigger outlasts the client's timeout, and every one starts its job (found by the
+    look after it): the server is slow, not shedding load, so the limit is not cut (taking
+    timeouts for overload halved it down to one trigger at a time, for good).
+    """
+    monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.2)
+    async with Emulator(connections=24, trigger_latency=0.6, sync_duration=(0.1, 0.2)) as emu:
+        events: list[SyncEvent] = []
+        async with AirbyteClient(emu.url, auth=NoAuth(), env={}, timeout=0.3) as client:
+            results = await Orchestrator(client, on_event=events.append, max_running=24).run(
+                emu.connection_ids
+            )
+        jobs = emu.stats().jobs_by_connection
+
+    assert all(r.outcome is Outcome.SUCCEEDED for r in results)
+    assert all(len(jobs[cid]) == 1 for cid in emu.connection_ids)
+    assert min(_limits(events)) >= 16
 
 
 @pytest.mark.anyio
