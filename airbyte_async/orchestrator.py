@@ -1058,6 +1058,11 @@ class Orchestrator:
                     tg.start_soon(one, flight, found)
             # A 404 for every connection: this server has no sync_progress.
             supported = not found or any(found)
+            if not supported and not told:
+                log.warning(
+                    "no progress events: connections/sync_progress answered 404 for every "
+                    "running sync (it is there from Airbyte 0.50 on)"
+                )
 
     def _remaining(self, started: float) -> float:
         assert self.sync_timeout is not None

@@ -864,16 +864,22 @@ async def test_live_progress_reports_records_of_running_syncs(start: Start, vers
     assert any(p is not None and (p.records_emitted or 0) > 0 for p in progress)
 
 
-async def test_live_progress_stops_quietly_where_the_server_lacks_it(start: Start) -> None:
-    """On 0.40 (no connections/sync_progress) the batch succeeds and reports no progress."""
+async def test_live_progress_stops_with_one_warning_where_the_server_lacks_it(
+    start: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On 0.40 (no connections/sync_progress) the batch succeeds, reports no progress, and
+    one warning says why."""
     emu, client = await start(airbyte_version="0.40", connections=2, sync_duration=(0.4, 0.5))
     events: list[SyncEvent] = []
-    results = await _orchestrator(client, on_event=events.append, progress_interval=0.05).run(
-        emu.connection_ids
-    )
+    with caplog.at_level("WARNING", logger="airbyte_async"):
+        results = await _orchestrator(client, on_event=events.append, progress_interval=0.05).run(
+            emu.connection_ids
+        )
 
     assert all(r.ok for r in results)
     assert not [e for e in events if e.kind is EventKind.PROGRESS]
+    told = [r.getMessage() for r in caplog.records if "no progress events" in r.getMessage()]
+    assert len(told) == 1 and "from Airbyte 0.50 on" in told[0]
     assert emu.stats().requests_by_route.get("/v1/connections/sync_progress", 0) <= 2
 
 

@@ -249,6 +249,30 @@ async def test_list_keeps_the_order_asked_for_on_every_version(
     assert newest_first == made[::-1]
 
 
+@pytest.mark.parametrize("version", ["0.50"])
+async def test_a_server_without_the_queued_status_is_asked_again_without_it(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """0.50 knows no ``queued`` (API-FACTS 3: absent in 2.0 and before) and refuses it in a
+    filter (422): none of its jobs is queued, so the page is asked again without it."""
+    connection_id = emu.connection_ids[0]
+    emu.set_sync_plan(connection_id, duration=30.0)
+    running = await api.connections.sync(connection_id=connection_id)
+
+    page = await api.jobs.list_page(
+        connection_id=connection_id, statuses=[JobStatus.RUNNING, JobStatus.QUEUED]
+    )
+    only_queued = await api.jobs.list_page(connection_id=connection_id, statuses=[JobStatus.QUEUED])
+
+    assert [j.id for j in page.jobs] == [running.id]
+    assert only_queued.jobs == ()
+    assert [b.get("statuses") for b in bodies(emu, "jobs/list")] == [
+        ["running", "queued"],
+        ["running"],
+        ["queued"],
+    ]
+
+
 async def test_list_filters_by_status(api: AirbyteClient, emu: Emulator) -> None:
     """Only failed jobs, when asked."""
     connection_id = emu.connection_ids[0]

@@ -19,6 +19,7 @@ from .._retry import Outage, is_retryable
 from .._serde import job_status, structure, unstructure, wire_name
 from ..errors import (
     AirbyteError,
+    BadRequestError,
     InvalidArgumentError,
     NotFoundError,
     ResponseValidationError,
@@ -154,6 +155,23 @@ class Jobs:
             outage.ended()
             await anyio.sleep(poll_interval)
 
+    async def _page(self, route: str, body: w.JobListBody | w.JobListForWorkspacesBody) -> JobPage:
+        """
+        One page of a listing. A server older than the ``queued`` status (2.0 and before,
+        API-FACTS 3) refuses it in a filter: none of its jobs is queued, so the page is asked
+        again without it (and is empty when only ``queued`` was asked for).
+        """
+        try:
+            return await call(self._request, route, body, JobPage, idempotent=True)
+        except BadRequestError:
+            if body.statuses is None or JobStatus.QUEUED not in body.statuses:
+                raise
+        rest = tuple(s for s in body.statuses if s is not JobStatus.QUEUED)
+        if not rest:
+            return JobPage(jobs=(), total_count=0)
+        without = attrs.evolve(body, statuses=rest)
+        return await call(self._request, route, without, JobPage, idempotent=True)
+
     async def _missing(self, job_id: int, error: AirbyteError) -> bool:
         """
         True when the server, answering, lists no job *job_id*: 2.x answers the read of an
@@ -195,7 +213,7 @@ class Jobs:
             order_by_field=field,
             order_by_method=method,
         )
-        return await call(self._request, "jobs/list", body, JobPage, idempotent=True)
+        return await self._page("jobs/list", body)
 
     def list(
         self,
@@ -261,8 +279,7 @@ class Jobs:
             order_by_field=field,
             order_by_method=method,
         )
-        route = "jobs/list_for_workspaces"
-        return await call(self._request, route, body, JobPage, idempotent=True)
+        return await self._page("jobs/list_for_workspaces", body)
 
     def list_for_workspaces(
         self,
