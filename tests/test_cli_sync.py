@@ -350,6 +350,30 @@ def test_apply_stopped_by_ctrl_c_has_said_what_it_wrote(tmp_path: Any) -> None:
     assert "Traceback" not in err
 
 
+@pytest.mark.emulator_flags("--connections", "400", "--sync-duration", "0.05", "0.1")
+def test_a_slow_reader_does_not_hold_the_batch_up(emulator: str) -> None:
+    """``sync --json | (sleep 20; cat)``: the pipe fills after a hundred lines or so, yet the
+    batch goes on meanwhile (writing on the event loop held every trigger and poll until the
+    reader came), and every line reaches the reader in the end."""
+    proc = subprocess.Popen(
+        f"{sys.executable} -m airbyte_async sync --all --json --max-running 100 --url {emulator}"
+        " | (sleep 20; wc -l)",
+        shell=True,
+        executable="/bin/bash",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 18
+    while _stats(emulator)["jobs_created"] < 400 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    created = _stats(emulator)["jobs_created"]
+    out, err = proc.communicate(timeout=120)
+
+    assert created == 400, err
+    assert out.strip() == "400"
+
+
 def test_demo_runs_and_reports(tmp_path: Any) -> None:
     """The demo sets up a pipeline, syncs a batch on its own emulator and exits 0."""
     done = _cli("demo", "--connections", "30", "--max-running", "10")

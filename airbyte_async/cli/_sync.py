@@ -7,6 +7,7 @@ import json
 import shutil
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
@@ -314,7 +315,10 @@ async def run_batch(
             async for result in batch:
                 if as_json:
                     printed.add(result.connection_id)
-                    if not lines.emit(json.dumps(result.to_json())) and not scope.cancel_called:
+                    if (
+                        not await lines.emit(json.dumps(result.to_json()))
+                        and not scope.cancel_called
+                    ):
                         # The reader went away (``| head``): stop as a signal would.
                         tell(f"stdout closed: {stopping}")
                         scope.cancel()
@@ -324,7 +328,7 @@ async def run_batch(
         # After Ctrl-C or a deadline: the results the stream had not delivered yet.
         for result in final:
             if result.connection_id not in printed:
-                lines.emit(json.dumps(result.to_json()))
+                await lines.emit(json.dumps(result.to_json()))
     else:
         try:
             print_summary(final, time.monotonic() - started, gap=progress.enabled)
@@ -339,20 +343,34 @@ async def run_batch(
 
 @attrs.define
 class _Lines:
-    """Lines on stdout, until its reader goes away (``| head``); then nothing is written."""
+    """
+    Lines on stdout, until its reader goes away (``| head``); then nothing is written.
+
+    Each is written from a worker thread, in order: a reader slower than the batch (``|
+    less``, a loop that posts each line) fills the pipe and blocks the write, which on the
+    event loop froze every trigger and poll, and a Ctrl-C until the reader caught up.
+    """
 
     gone: bool = False
+    _order: threading.Lock = attrs.field(factory=threading.Lock)
 
-    def emit(self, line: str) -> bool:
-        """Print *line*; False once the reader has gone."""
+    async def emit(self, line: str) -> bool:
+        """Print *line*; False once the reader has gone. Cancelled, the write goes on."""
         if self.gone:
             return False
-        try:
-            print(line, flush=True)
-        except BrokenPipeError:
-            self.gone = True
-            silence_stdout()
+        await anyio.to_thread.run_sync(self._write, line, abandon_on_cancel=True)
         return not self.gone
+
+    def _write(self, line: str) -> None:
+        with self._order:
+            if self.gone:
+                return
+            try:
+                sys.stdout.write(line + "\n")
+                sys.stdout.flush()
+            except BrokenPipeError:
+                self.gone = True
+                silence_stdout()
 
 
 async def _command(args: argparse.Namespace, interrupt: Interrupt) -> int:
