@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import anyio
 import anyio.from_thread
 import pytest
+from pipeline_support import PIPELINE
 
 from airbyte_async import AirbyteClient
 from airbyte_async.cli import _sync, main
@@ -417,39 +418,6 @@ def test_half_a_pair_of_credentials_is_a_usage_error_naming_both_places(
 
 
 # -- apply --------------------------------------------------------------------------------------
-
-PIPELINE = """
-[[sources]]
-name = "shop"
-definition = "Postgres"
-[sources.configuration]
-host = "db.internal"
-port = 5432
-database = "shop"
-username = "reader"
-password = { env = "PG_PASSWORD" }
-
-[[destinations]]
-name = "lake"
-definition = "S3"
-[destinations.configuration]
-s3_bucket_name = "lake"
-s3_bucket_path = "shop"
-s3_bucket_region = "us-east-1"
-format = { format_type = "Parquet" }
-
-[[connections]]
-name = "shop-to-lake"
-source = "shop"
-destination = "lake"
-schedule = { every = 6, unit = "hours" }
-
-[[connections.streams]]
-name = "orders"
-sync_mode = "incremental"
-cursor_field = "updated_at"
-destination_sync_mode = "append"
-"""
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pipeline_support import PIPELINE
 
 # Real processes (the CLI and an emulator) for every test: run by `pytest -m slow` (CI does).
 pytestmark = pytest.mark.slow
@@ -28,6 +29,14 @@ def _emulator(*flags: str) -> tuple[subprocess.Popen[str], str]:
     return proc, proc.stdout.readline().strip()
 
 
+def _stop(server: subprocess.Popen[str]) -> None:
+    """Stop an emulator process and close its pipe."""
+    server.terminate()
+    server.wait(timeout=10)
+    if server.stdout is not None:
+        server.stdout.close()
+
+
 @pytest.fixture
 def emulator(request: pytest.FixtureRequest) -> Iterator[str]:
     """An emulator process with the flags the test's ``emulator_flags`` marker gives."""
@@ -37,10 +46,7 @@ def emulator(request: pytest.FixtureRequest) -> Iterator[str]:
     try:
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        _stop(proc)
 
 
 def _stats(url: str) -> dict[str, Any]:
@@ -140,6 +146,18 @@ def test_usage_and_connection_errors_exit_2(args: list[str]) -> None:
     assert done.stdout == ""
 
 
+def _piped(command: str, reader: str) -> subprocess.CompletedProcess[str]:
+    """``airbyte-async COMMAND | READER`` in bash; the status is the command's, not the reader's."""
+    return subprocess.run(
+        f"{sys.executable} -m airbyte_async {command} | {reader}; exit ${{PIPESTATUS[0]}}",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def _sync_until_started(url: str, *flags: str, jobs: int = 3) -> subprocess.Popen[str]:
     """``sync --all --json`` in the background, once the emulator has *jobs* jobs."""
     proc = subprocess.Popen(
@@ -186,10 +204,7 @@ def test_a_second_ctrl_c_stops_waiting_for_a_server_that_is_away() -> None:
         out, err = proc.communicate(timeout=60)
     finally:
         server.send_signal(signal.SIGCONT)
-        server.terminate()
-        server.wait(timeout=10)
-        if server.stdout is not None:
-            server.stdout.close()
+        _stop(server)
 
     assert proc.returncode == 130, err
     assert "no longer waiting" in err
@@ -216,15 +231,7 @@ def test_no_cancel_reports_the_jobs_left_running(emulator: str) -> None:
 def test_a_reader_that_goes_away_stops_the_batch_quietly(emulator: str) -> None:
     """``sync --json | head -1``: once the reader is gone the batch stops as after Ctrl-C
     (its jobs cancelled), with one line on stderr, no traceback, and exit 141 (SIGPIPE's)."""
-    done = subprocess.run(
-        f"{sys.executable} -m airbyte_async sync --all --json --url {emulator} | head -1;"
-        " exit ${PIPESTATUS[0]}",
-        shell=True,
-        executable="/bin/bash",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _piped(f"sync --all --json --url {emulator}", "head -1")
 
     assert done.returncode == 141, done.stderr
     assert len(done.stdout.splitlines()) == 1
@@ -248,15 +255,7 @@ def test_a_closed_terminal_cancels_the_started_jobs_and_exits_129(emulator: str)
 
 def test_a_summary_for_a_reader_that_went_away_exits_141_quietly(emulator: str) -> None:
     """``sync | true``: the summary finds its reader gone; no traceback, exit 141."""
-    done = subprocess.run(
-        f"{sys.executable} -m airbyte_async sync --all --url {emulator} | true;"
-        " exit ${PIPESTATUS[0]}",
-        shell=True,
-        executable="/bin/bash",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _piped(f"sync --all --url {emulator}", "true")
 
     assert done.returncode == 141, done.stderr
     assert "Traceback" not in done.stderr
@@ -292,34 +291,12 @@ def test_demo_refuses_bad_flags_in_one_line(flags: list[str], message: str) -> N
     assert done.stdout == ""
 
 
-_PIPELINE = """
-[[sources]]
-name = "shop"
-definition = "Postgres"
-[sources.configuration]
-host = "db"
-port = 5432
-database = "shop"
-username = "reader"
-password = { env = "PG_PASSWORD" }
-
-[[destinations]]
-name = "lake"
-definition = "S3"
-[destinations.configuration]
-s3_bucket_name = "lake"
-s3_bucket_path = "shop"
-s3_bucket_region = "us-east-1"
-format = { format_type = "Parquet" }
-"""
-
-
 def test_apply_stopped_by_ctrl_c_has_said_what_it_wrote(tmp_path: Any) -> None:
     """Ctrl-C while apply writes its second object: the first was told as it was written,
     the one in flight is named as possibly written, and it exits 130."""
     slow = '{"kind": "slow", "route": "destinations/create", "delay": 30}'
     server, url = _emulator("--faults", slow)
-    (tmp_path / "pipeline.toml").write_text(_PIPELINE)
+    (tmp_path / "pipeline.toml").write_text(PIPELINE)
     try:
         proc = subprocess.Popen(
             [sys.executable, "-m", "airbyte_async", "apply", "pipeline.toml", "--url", url],
@@ -338,10 +315,7 @@ def test_apply_stopped_by_ctrl_c_has_said_what_it_wrote(tmp_path: Any) -> None:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
-        if server.stdout is not None:
-            server.stdout.close()
+        _stop(server)
 
     assert proc.returncode == 130, err
     assert "\ncreated source shop (" in out
