@@ -24,7 +24,7 @@ from yarl import URL
 from . import _probe, _transport
 from ._auth import Auth, BasicAuth, BearerToken, ClientCredentials, NoAuth
 from ._backend import SyncBackend
-from ._checks import seconds, whole
+from ._checks import is_uuid, seconds, whole
 from ._retry import (
     TOKEN_ROUTE,
     RetryBudget,
@@ -182,6 +182,17 @@ def resolve_url(url: str) -> ApiRoots:
         raise InvalidArgumentError(f"{_EXPECTED} (the client adds the routes), got {_safe(url)!r}")
     config = _under(root, segments, "api", "v1")
     return ApiRoots(config, _under(root, segments, "api", "public", "v1"), named, creds)
+
+
+def _name_the_ids(error: NotFoundError, body: Mapping[str, Any] | None) -> None:
+    """
+    Make *error* say which ids the request named, when the server said nothing: Airbyte 2.x
+    answers a 404 with an error id only (API-FACTS 6.2), where 0.x named the missing object.
+    """
+    ids = [f"{key} {value}" for key, value in (body or {}).items() if is_uuid(value)]
+    if error.message != "Not Found" or not ids:
+        return
+    error._reword(f"Not Found: the server has no object for one of {', '.join(ids)}")
 
 
 def choose_api(api: object, roots: ApiRoots) -> str:
@@ -630,9 +641,18 @@ class AirbyteClient:
             payload = None if body is None else _transport.encode(body)
         except (TypeError, ValueError) as e:
             raise InvalidArgumentError(f"the body for {route} is not JSON: {e}") from None
-        return await self._call(
-            method, self._url(route), route, payload, idempotent=idempotent, object_hook=object_hook
-        )
+        try:
+            return await self._call(
+                method,
+                self._url(route),
+                route,
+                payload,
+                idempotent=idempotent,
+                object_hook=object_hook,
+            )
+        except NotFoundError as e:
+            _name_the_ids(e, body)
+            raise
 
     async def _call(
         self,

@@ -198,10 +198,17 @@ class APIError(AirbyteError):
         self.error_id = error_id
         self.body = body
         self.headers: Mapping[str, str] = dict(headers or {})
-        text = f"{status} on {route}: {message}" if route else f"{status}: {message}"
-        if error_id:
-            text += f" (error id {error_id})"
-        super().__init__(text)
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        route, message = self.route, self.message
+        text = f"{self.status} on {route}: {message}" if route else f"{self.status}: {message}"
+        return text + (f" (error id {self.error_id})" if self.error_id else "")
+
+    def _reword(self, message: str) -> None:
+        """Say *message* in place of the server's (what it said says too little)."""
+        self.message = message
+        self.args = (self._text(),)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Exception pickles its args alone; ours are keyword-only.

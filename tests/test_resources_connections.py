@@ -11,6 +11,7 @@ from airbyte_async.catalog import select_streams
 from airbyte_async.errors import (
     ConflictError,
     InvalidArgumentError,
+    NotFoundError,
     SyncAlreadyRunningError,
     UnprocessableEntityError,
 )
@@ -259,6 +260,21 @@ async def test_sync_of_an_inactive_connection_is_a_conflict_without_retries(
 
     assert len(sent(emu, "connections/sync")) == 1
     assert emu.stats().jobs_created == 0
+
+
+async def test_a_404_says_which_id_the_server_did_not_have(
+    api: AirbyteClient, emu: Emulator, version: str
+) -> None:
+    """A sync of a connection the server lacks: 0.50 names it in its message; 2.x answers a
+    404 with an error id only (API-FACTS 6.2), so the error names the id the request sent."""
+    missing = "00000000-0000-0000-0000-000000000000"
+
+    with pytest.raises(NotFoundError) as caught:
+        await api.connections.sync(connection_id=missing)
+
+    assert missing in str(caught.value)
+    if version == "head":
+        assert f"no object for one of connectionId {missing}" in caught.value.message
 
 
 async def test_reset_returns_a_reset_job(api: AirbyteClient, emu: Emulator) -> None:
