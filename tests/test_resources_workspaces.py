@@ -8,7 +8,7 @@ import pytest
 from resource_support import DEFAULT_ORGANIZATION, sent
 
 from airbyte_async import AirbyteClient
-from airbyte_async.errors import NoMatchError, NotFoundError
+from airbyte_async.errors import BadRequestError, NoMatchError, NotFoundError
 from airbyte_async.testing import Emulator
 
 pytest_plugins = ["resource_fixtures"]
@@ -45,6 +45,18 @@ async def test_create_sends_name_and_organization(api: AirbyteClient, emu: Emula
         "name": "Analytics",
         "organizationId": DEFAULT_ORGANIZATION,
     }
+
+
+@pytest.mark.parametrize("version", ["head"])
+async def test_create_without_an_organization_on_2x_says_what_is_missing(
+    api: AirbyteClient,
+) -> None:
+    """Head requires organizationId (API-FACTS 2.1) and its 400 says only "Bad Request" (6.2):
+    the error says the organization is missing, and where the instance's default is."""
+    with pytest.raises(BadRequestError, match="need organization_id") as caught:
+        await api.workspaces.create(name="Analytics")
+
+    assert caught.value.status == 400
 
 
 @pytest.mark.parametrize("version", ["0.40", "0.50"])

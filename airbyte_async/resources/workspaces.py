@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import attrs
 
 from .._serde import structure
-from ..errors import NoMatchError, NotFoundError
+from ..errors import BadRequestError, NoMatchError, NotFoundError
 from ..models import InstanceConfiguration, Workspace
 from ..models import _wire as w
 from ._base import Request
@@ -50,9 +50,20 @@ class Workspaces:
     async def create(
         self, *, name: str, organization_id: str | None = None, email: str | None = None
     ) -> Workspace:
-        """Create a workspace. Servers from 1.x on require *organization_id*."""
+        """
+        Create a workspace. Servers from 1.x on require *organization_id*: without it, their
+        bare 400 (2.x says no more than "Bad Request") says so.
+        """
         body = w.WorkspaceCreate(name=name, organization_id=organization_id, email=email)
-        return await call(self._request, "workspaces/create", body, Workspace, idempotent=False)
+        try:
+            return await call(self._request, "workspaces/create", body, Workspace, idempotent=False)
+        except BadRequestError as e:
+            if organization_id is None and e.status == 400 and e.message == "Bad Request":
+                e._reword(
+                    "Bad Request: servers from 1.x on need organization_id (the instance's "
+                    "default: instance_configuration().default_organization_id)"
+                )
+            raise
 
     async def list(self) -> AsyncIterator[Workspace]:
         """
