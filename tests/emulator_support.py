@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -57,7 +59,11 @@ async def call(
     async with http.request(method, url, json=body, headers=headers) as response:
         text = await response.text()
         ctype = response.content_type
-        parsed = await response.json() if text and ctype == "application/json" else None
+        parsed = None
+        if text and ctype == "application/json":
+            # Airbyte labels some bodies JSON that are not (its "Object not found." 404).
+            with contextlib.suppress(ValueError):
+                parsed = json.loads(text)
         return Answer(response.status, response.headers, parsed, text)
 
 

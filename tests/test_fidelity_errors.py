@@ -161,6 +161,26 @@ async def test_a_body_that_is_not_json_is_a_422(
 # -- the other statuses a client meets --------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("version", "route"),
+    [("0.40", "connections/sync_progress"), ("0.50", "no/such_route"), ("head", "workspaces/list")],
+)
+async def test_a_route_the_version_lacks_is_the_not_found_controllers_404(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str, route: str
+) -> None:
+    """
+    A path no controller serves gets NotFoundController's global 404: the bare text "Object not
+    found." labelled application/json, no object body (airbytehq/airbyte
+    airbyte-server/src/main/java/io/airbyte/server/apis/NotFoundController.java, 0.40 line;
+    airbyte-platform HEAD airbyte-server/.../apis/controllers/NotFoundController.kt).
+    """
+    emu = await airbyte_emulator_factory(airbyte_version=version)
+    answer = await call(http, emu, route, {"connectionId": UNKNOWN})
+    assert answer.status == 404
+    assert answer.headers["Content-Type"].startswith("application/json")
+    assert answer.text == "Object not found."
+
+
 @VERSIONS
 async def test_an_unknown_connection_is_a_404(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str

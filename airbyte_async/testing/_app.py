@@ -110,6 +110,17 @@ def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -
     )
 
 
+def _route_not_found() -> web.Response:
+    """
+    Airbyte's answer for a path no controller serves, on every version emulated:
+    ``NotFoundController``'s global 404 handler, whose body is the bare text "Object not found."
+    labelled JSON (airbytehq/airbyte ``airbyte-server/.../server/apis/NotFoundController.java``
+    of the 0.40 line; airbytehq/airbyte-platform HEAD
+    ``.../apis/controllers/NotFoundController.kt``).
+    """
+    return web.Response(body=b"Object not found.", status=404, content_type="application/json")
+
+
 def _micronaut_error(status: int, reason: str, detail: str, path: str) -> web.Response:
     body = {
         "message": reason,
@@ -299,7 +310,7 @@ class Http:
             if answer is not None:
                 return answer
         if found is None:
-            return _micronaut_error(404, "Not Found", "Page Not Found", request.path)
+            return _route_not_found()
         if request.method != found.method:
             detail = (
                 f"Method [{request.method}] not allowed for URI [{request.path}]. "
