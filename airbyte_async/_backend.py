@@ -59,8 +59,9 @@ class SyncBackend(Protocol):
     What the orchestration layer asks of an API.
 
     Every method raises the :mod:`airbyte_async.errors` tree. A backend that cannot list the
-    jobs of several workspaces at once raises :class:`~airbyte_async.errors.NotFoundError`
-    from :meth:`changed_jobs`, and the watcher reads its jobs with :meth:`read_jobs` instead.
+    jobs of several workspaces at once raises
+    :class:`~airbyte_async.errors.UnsupportedOperationError` from :meth:`changed_jobs`, and the
+    watcher reads its jobs with :meth:`read_jobs` instead.
     """
 
     def server_now(self) -> float | None:

@@ -25,6 +25,7 @@ from . import _probe, _transport
 from ._auth import Auth, BasicAuth, BearerToken, ClientCredentials, NoAuth
 from ._backend import SyncBackend
 from ._checks import is_uuid, seconds, whole
+from ._error_bodies import is_object_404
 from ._retry import (
     TOKEN_ROUTE,
     RetryBudget,
@@ -36,6 +37,7 @@ from ._retry import (
 from ._serde import structure
 from ._throttle import RateLimiter, ServerClock
 from ._transport import ObjectHook
+from ._versions import route_missing
 from .errors import (
     AirbyteError,
     InvalidArgumentError,
@@ -570,7 +572,9 @@ class AirbyteClient:
         same policy as modelled calls; declare *idempotent* only for calls that are safe to replay.
 
         Raises :class:`InvalidArgumentError` for a route, method or body that cannot be sent,
-        before any request, and the :mod:`~airbyte_async.errors` tree for what the server says.
+        before any request, and the :mod:`~airbyte_async.errors` tree for what the server says:
+        :class:`UnsupportedOperationError` when it has no such route (a 404 for the route, not
+        for an id).
         """
         if (
             not isinstance(route, str)
@@ -588,7 +592,9 @@ class AirbyteClient:
             await self._settle(raise_no_answer=True)
         if self.api == "public":
             return await self._public_request(method, route, body=body, idempotent=idempotent)
-        return await self._request(route, body, idempotent=idempotent, method=method)
+        return await self._request(
+            route, body, idempotent=idempotent, method=method, modelled=False
+        )
 
     async def _public_request(
         self,
@@ -629,7 +635,13 @@ class AirbyteClient:
         idempotent: bool,
         method: str = "POST",
         object_hook: ObjectHook | None = None,
+        modelled: bool = True,
     ) -> Any:
+        """
+        One Config API call. A 404 for the route itself (not for an id) raises
+        :class:`UnsupportedOperationError` (see :mod:`._versions`); *modelled* False for a
+        route given to :meth:`request`, which the client knows nothing of.
+        """
         if self._unsettled:
             await self._settle(raise_no_answer=True)
         if self.api != "config":
@@ -651,6 +663,9 @@ class AirbyteClient:
                 object_hook=object_hook,
             )
         except NotFoundError as e:
+            if not is_object_404(e.body):
+                base = str(self.base_url)
+                raise route_missing(route, e, base_url=base, modelled=modelled) from e
             _name_the_ids(e, body)
             raise
 

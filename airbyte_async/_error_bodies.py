@@ -21,6 +21,7 @@ from typing import Any
 
 __all__ = [
     "known_server_failure",
+    "is_object_404",
     "is_problem",
     "is_try_again_later",
     "message_of",
@@ -78,6 +79,15 @@ def message_of(body: Any, status: int) -> tuple[str, str | None]:
         squashed = " ".join(page.split())
         return (squashed[:200] or reason(status)), None
     return reason(status), None
+
+
+def is_object_404(body: Any) -> bool:
+    """
+    Whether a Config API 404's *body* is Airbyte's answer about an id: a JSON object naming the
+    exception (0.x) or carrying an error id (2.x; API-FACTS 6.2). NotFoundController's bare
+    "Object not found." for a path no controller serves is not, nor is a proxy's page.
+    """
+    return isinstance(body, Mapping) and ("exceptionClassName" in body or "errorId" in body)
 
 
 def is_problem(body: Mapping[str, Any]) -> bool:

@@ -25,7 +25,7 @@ import attrs
 
 from ._backend import JobChanges, SyncBackend, workspaces_of
 from ._retry import MAX_OUTAGE, Outage, is_retryable
-from .errors import AirbyteError, NotFoundError
+from .errors import AirbyteError, UnsupportedOperationError
 from .models import Job, JobStatus
 
 __all__ = ["JobWatcher", "Watch", "poll_pace", "some"]
@@ -289,7 +289,7 @@ class JobWatcher:
         if self.batch_mode is not False:
             try:
                 await self._poll_batch()
-            except NotFoundError:
+            except UnsupportedOperationError:
                 if self.batch_mode:
                     raise
                 log.info("this server cannot list jobs by workspace: reading each job instead")

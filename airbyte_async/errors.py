@@ -7,7 +7,7 @@ Every exception airbyte-async raises on purpose, in one tree.
     ├── InvalidArgumentError          our input is wrong; no request sent (also a ValueError)
     │   └── SpecError                 a pipeline file that cannot be applied; .problems .origin
     │       └── StalePlanError        a saved plan whose objects changed on the server since
-    ├── UnsupportedOperationError     the API in use lacks the operation; no request sent
+    ├── UnsupportedOperationError     the API or server in use lacks the operation
     ├── LookupFailedError             a find-by-name found nothing, or too much (a LookupError)
     │   ├── NoMatchError
     │   └── AmbiguousMatchError
@@ -123,8 +123,10 @@ class StalePlanError(SpecError):
 
 class UnsupportedOperationError(AirbyteError):
     """
-    The API this client speaks (the Config API or the public REST API) has no such operation;
-    nothing was sent. The message names the alternative.
+    The API this client speaks (the Config API or the public REST API) has no such operation,
+    and nothing was sent; or the server answered that it has no route for it (an Airbyte
+    version without it, or a URL that is not the Config API's), a 404 that is then the
+    ``__cause__``. The message names the alternative, or the versions that have the route.
     """
 
 

@@ -879,7 +879,7 @@ async def test_live_progress_stops_with_one_warning_where_the_server_lacks_it(
     assert all(r.ok for r in results)
     assert not [e for e in events if e.kind is EventKind.PROGRESS]
     told = [r.getMessage() for r in caplog.records if "no progress events" in r.getMessage()]
-    assert len(told) == 1 and "from Airbyte 0.50 on" in told[0]
+    assert len(told) == 1 and "Airbyte serves it from 0.50 on" in told[0]
     assert emu.stats().requests_by_route.get("/v1/connections/sync_progress", 0) <= 2
 
 

@@ -9,7 +9,7 @@ import anyio
 import attrs
 
 from .._backend import JobChanges
-from ..errors import AirbyteError, NotFoundError
+from ..errors import AirbyteError, NotFoundError, UnsupportedOperationError
 from ..models import Job, JobStatus, JobType
 from ._reconcile import jobs_since
 from .connections import Connections
@@ -28,7 +28,8 @@ class ConfigBackend:
     :class:`~airbyte_async._backend.SyncBackend` over the Config API resources.
 
     On 0.40, which lacks ``jobs/list_for_workspaces``, :meth:`read_jobs` reads each job
-    (``jobs/get_light``, then ``jobs/get`` once it is final); the first 404 is remembered.
+    (``jobs/get_light``, then ``jobs/get`` once it is final); the first answer that the route
+    is missing is remembered.
     """
 
     connections: Connections
@@ -65,7 +66,7 @@ class ConfigBackend:
                 page_size=self.page_size,
                 created_at_start=created_since,
             )
-        except NotFoundError:
+        except UnsupportedOperationError:
             if not self._lists_workspaces:
                 self._lists_workspaces = False
             raise
@@ -91,7 +92,7 @@ class ConfigBackend:
                 listed = await ConfigBackend.changed_jobs(
                     self, workspace_ids=workspace_ids, since=oldest
                 )
-            except NotFoundError:
+            except UnsupportedOperationError:
                 if self._lists_workspaces:
                     raise
             else:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import attrs
 
 from .._serde import structure
-from ..errors import BadRequestError, NoMatchError, NotFoundError
+from ..errors import BadRequestError, NoMatchError, UnsupportedOperationError
 from ..models import InstanceConfiguration, Workspace
 from ..models import _wire as w
 from ._base import Request
@@ -97,7 +97,7 @@ class Workspaces:
         tried.append("workspaces/list: " + ("no workspaces" if listed is not None else "no route"))
         try:
             config = await self.instance_configuration()
-        except NotFoundError:
+        except UnsupportedOperationError:
             tried.append("instance_configuration: no route")
             config = InstanceConfiguration()
         if config.default_organization_id is None:
@@ -127,7 +127,7 @@ class Workspaces:
             page = await call(
                 self._request, "workspaces/list", None, w.WorkspaceList, idempotent=True
             )
-        except NotFoundError:
+        except UnsupportedOperationError:
             self._probe.list_route_gone = True
             return None
         return page.workspaces

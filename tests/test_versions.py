@@ -1,0 +1,63 @@
+"""
+One client across Airbyte versions: a route the server lacks is told from an id it lacks.
+
+Airbyte answers a path no controller serves with NotFoundController's 404, the bare text
+"Object not found." (airbytehq/airbyte airbyte-server/.../server/apis/NotFoundController.java,
+0.40 line; airbyte-platform HEAD .../apis/controllers/NotFoundController.kt), and an unknown id
+with a JSON object (API-FACTS 6.2). Which versions serve which route: the three Config API specs
+and API-FACTS 8.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from airbyte_async import AirbyteClient
+from airbyte_async.errors import NotFoundError, UnsupportedOperationError
+
+pytest_plugins = ["resource_fixtures"]
+
+pytestmark = pytest.mark.anyio
+
+UNKNOWN = "11111111-1111-4111-8111-111111111111"
+
+
+@pytest.mark.parametrize("version", ["0.40"])
+async def test_an_operation_0_40_lacks_is_unsupported_naming_the_route_and_version(
+    api: AirbyteClient, workspace_id: str
+) -> None:
+    """connections/sync_progress is not in config-api-0.40.yaml: the error names the route and
+    the version that brought it, and keeps the 404 as its cause."""
+    with pytest.raises(UnsupportedOperationError) as caught:
+        await api.connections.sync_progress(connection_id=UNKNOWN)
+
+    message = str(caught.value)
+    assert "connections/sync_progress" in message
+    assert "from 0.50 on" in message
+    assert isinstance(caught.value.__cause__, NotFoundError)
+
+
+@pytest.mark.parametrize("version", ["0.40", "0.50", "head"])
+async def test_an_id_that_names_nothing_stays_not_found(api: AirbyteClient) -> None:
+    """An unknown connection on a route every version serves is a NotFoundError, as before."""
+    with pytest.raises(NotFoundError):
+        await api.connections.get(connection_id=UNKNOWN)
+
+
+@pytest.mark.parametrize("version", ["head"])
+async def test_a_route_removed_since_names_the_version_that_removed_it(
+    api: AirbyteClient,
+) -> None:
+    """workspaces/list went in v1.7.0 (API-FACTS 2.1): asked by hand on head, the error says so."""
+    with pytest.raises(UnsupportedOperationError, match=r"removed it in 1\.7"):
+        await api.request("workspaces/list", idempotent=True)
+
+
+@pytest.mark.parametrize("version", ["0.50"])
+async def test_an_unknown_route_given_by_hand_says_the_server_has_no_such_route(
+    api: AirbyteClient,
+) -> None:
+    """A route the client does not model: the server has no such route (the client cannot
+    know which version would have it)."""
+    with pytest.raises(UnsupportedOperationError, match="no route connections/nope"):
+        await api.request("connections/nope", {"connectionId": UNKNOWN})
