@@ -73,6 +73,8 @@ APIS = ("auto", "config", "public")
 
 #: The host of Airbyte Cloud's public API, which serves no Config API.
 CLOUD_API_HOST = "api.airbyte.com"
+#: Where Airbyte Cloud serves the Config API (config-api-head.yaml ``servers``; API-FACTS 0, 6).
+CLOUD_CONFIG_URL = "https://cloud.airbyte.com/api/v1"
 
 log = logging.getLogger("airbyte_async")
 
@@ -124,6 +126,15 @@ def _under(root: URL, segments: list[str], *tail: str) -> URL:
     return root.with_path("/" + "".join(f"{s}/" for s in [*segments, *tail]))
 
 
+def _past_the_root(url: str, root: URL, segments: list[str]) -> InvalidArgumentError:
+    """The error for *url*, whose path goes on past an ``api`` segment: what to pass instead."""
+    server = str(_under(root, segments[: segments.index("api")])).rstrip("/")
+    return InvalidArgumentError(
+        f"the Airbyte URL goes past the API's root, got {_safe(url)!r}: the client adds /api/v1 "
+        f"(or /api/public/v1) and each route itself; pass {server}"
+    )
+
+
 def normalize_url(url: str) -> tuple[URL, BasicAuth | None]:
     """
     The ``.../api/v1/`` root for *url*, plus basic credentials if the URL carried any.
@@ -140,7 +151,7 @@ def normalize_url(url: str) -> tuple[URL, BasicAuth | None]:
     elif segments[-1:] == ["api"]:
         segments = segments[:-1]
     if "api" in segments:
-        raise InvalidArgumentError(f"{_EXPECTED} (the client adds the routes), got {_safe(url)!r}")
+        raise _past_the_root(url, root, segments)
     return _under(root, segments, "api", "v1"), creds
 
 
@@ -170,7 +181,8 @@ def resolve_url(url: str) -> ApiRoots:
     if root.host == CLOUD_API_HOST:
         if segments not in ([], ["v1"]):
             raise InvalidArgumentError(
-                f"Airbyte Cloud's API is https://{CLOUD_API_HOST}/v1, got {_safe(url)!r}"
+                f"Airbyte Cloud's public API is https://{CLOUD_API_HOST}/v1 and its Config API "
+                f"{CLOUD_CONFIG_URL}, got {_safe(url)!r}"
             )
         return ApiRoots(None, _under(root, [], "v1"), "public", creds)
     named = None
@@ -181,7 +193,7 @@ def resolve_url(url: str) -> ApiRoots:
     elif segments[-1:] == ["api"]:
         segments = segments[:-1]
     if "api" in segments:
-        raise InvalidArgumentError(f"{_EXPECTED} (the client adds the routes), got {_safe(url)!r}")
+        raise _past_the_root(url, root, segments)
     config = _under(root, segments, "api", "v1")
     return ApiRoots(config, _under(root, segments, "api", "public", "v1"), named, creds)
 
@@ -207,15 +219,21 @@ def choose_api(api: object, roots: ApiRoots) -> str:
     if api not in APIS:
         raise InvalidArgumentError(f"api must be one of {', '.join(APIS)}, got {api!r}")
     chosen = str(roots.named or "config") if api == "auto" else str(api)
-    if chosen == "config" and (roots.config is None or roots.named == "public"):
+    if chosen == "config" and roots.config is None:
         raise InvalidArgumentError(
-            "this URL serves the public API only: use api='public' (or 'auto'), or give the "
-            "server's own URL for the Config API"
+            f"https://{CLOUD_API_HOST} is Airbyte Cloud's public API, which has no Config API: "
+            f"for api='config' pass {CLOUD_CONFIG_URL}, or use api='public'"
+        )
+    server = str(roots.config)[: -len("api/v1/")].rstrip("/")
+    if chosen == "config" and roots.named == "public":
+        raise InvalidArgumentError(
+            f"this URL names the public API (/api/public/v1): for api='config' pass {server} "
+            f"or {str(roots.config).rstrip('/')}, or use api='public'"
         )
     if chosen == "public" and roots.named == "config":
         raise InvalidArgumentError(
-            "this URL names the Config API (/api/v1): give the bare host or .../api/public/v1 "
-            "for api='public'"
+            f"this URL names the Config API (/api/v1): for api='public' pass {server} or "
+            f"{str(roots.public).rstrip('/')}, or use api='config'"
         )
     return chosen
 

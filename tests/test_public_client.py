@@ -129,6 +129,27 @@ def test_impossible_choices_are_invalid_arguments(url: str, api: str) -> None:
         AirbyteClient(url, api=api, auth=NoAuth(), env={})
 
 
+@pytest.mark.parametrize(
+    ("url", "api", "passed"),
+    [
+        ("http://u:secret@host:8000/api/public/v1", "config", "pass http://host:8000 or "),
+        ("http://host:8000/api/v1", "public", "pass http://host:8000 or "),
+        ("https://api.airbyte.com/v1", "config", "pass https://cloud.airbyte.com/api/v1"),
+        ("http://host:8000/api/v1/api/v1", "config", "pass http://host:8000"),
+        ("http://host:8000/pre/api/v1/jobs/get", "auto", "pass http://host:8000/pre"),
+    ],
+)
+def test_a_url_for_the_other_api_says_what_to_pass(url: str, api: str, passed: str) -> None:
+    """A URL naming the other API, Cloud's public URL for the Config API (which Cloud serves at
+    cloud.airbyte.com/api: config-api-head.yaml servers; API-FACTS 0) or a URL with the routes
+    already in it: the refusal names the URL to pass instead, and never a password."""
+    with pytest.raises(InvalidArgumentError) as caught:
+        AirbyteClient(url, api=api, auth=None, env={})
+
+    assert passed in str(caught.value)
+    assert "secret" not in str(caught.value)
+
+
 def test_resolve_url_keeps_credentials_out_of_the_roots() -> None:
     """user:password in a public URL become basic credentials and leave both roots."""
     roots = resolve_url("http://u:p%40ss@host:8000/api/public/v1")

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from airbyte_async import AirbyteClient
+from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.errors import NotFoundError, UnsupportedOperationError
+from airbyte_async.testing import Emulator
 
 pytest_plugins = ["resource_fixtures"]
 
@@ -61,3 +62,31 @@ async def test_an_unknown_route_given_by_hand_says_the_server_has_no_such_route(
     know which version would have it)."""
     with pytest.raises(UnsupportedOperationError, match="no route connections/nope"):
         await api.request("connections/nope", {"connectionId": UNKNOWN})
+
+
+@pytest.mark.parametrize("version", ["0.50"])
+async def test_a_url_that_is_not_the_config_apis_is_named_on_the_first_answer(
+    emu: Emulator,
+) -> None:
+    """A path the URL alone cannot rule out (the standalone API server's /v1, given for the
+    Config API) is found out on the first answer: a route every version serves is missing, so
+    the error says the URL is not the Config API's and what to pass."""
+    async with AirbyteClient(emu.url + "/v1", api="config", auth=NoAuth(), env={}) as client:
+        with pytest.raises(UnsupportedOperationError) as caught:
+            await client.connections.get(connection_id=UNKNOWN)
+
+    message = str(caught.value)
+    assert f"nothing at {emu.url}/v1/api/v1/ serves connections/get" in message
+    assert "pass the server's own" in message
+
+
+async def test_a_proxys_404_page_for_the_config_api_is_not_an_ids_404() -> None:
+    """Where an ingress routes only /api/public to Airbyte, its HTML 404 for a Config API route
+    (airbytehq/airbyte docs/deploying-airbyte/integrations/ingress.md) says the Config API is
+    not at that URL, not that the connection does not exist."""
+    async with (
+        Emulator(airbyte_version="head", config_api=False) as emu,
+        AirbyteClient(emu.url, api="config", auth=NoAuth(), env={}) as client,
+    ):
+        with pytest.raises(UnsupportedOperationError, match="not the URL of Airbyte's Config"):
+            await client.connections.get(connection_id=UNKNOWN)
