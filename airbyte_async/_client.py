@@ -40,6 +40,7 @@ from ._transport import ObjectHook
 from ._versions import route_missing
 from .errors import (
     AirbyteError,
+    BadRequestError,
     InvalidArgumentError,
     NotFoundError,
     UnsupportedOperationError,
@@ -207,6 +208,25 @@ def _name_the_ids(error: NotFoundError, body: Mapping[str, Any] | None) -> None:
     if error.message != "Not Found" or not ids:
         return
     error._reword(f"Not Found: the server has no object for one of {', '.join(ids)}")
+
+
+def _explain_bare_400(error: BadRequestError, body: Mapping[str, Any] | None) -> None:
+    """
+    Make a 2.x bare 400 ("Bad Request" and an error id) say what it means: Airbyte sends it
+    only when bean validation refuses the body, a field the route requires being absent or
+    null (API-FACTS 6.2, InvalidInputExceptionHandler); and what of that the request shows.
+    """
+    if type(error) is not BadRequestError or error.message != "Bad Request" or not error.error_id:
+        return
+    if body is None:
+        shown = "; the request sent no body"
+    else:
+        nulls = sorted(key for key, value in body.items() if value is None)
+        shown = f"; the body's null fields: {', '.join(nulls)}" if nulls else ""
+    error._reword(
+        "Bad Request: a field the route requires is missing or null (Airbyte 2.x says no more)"
+        + shown
+    )
 
 
 def choose_api(api: object, roots: ApiRoots) -> str:
@@ -610,9 +630,13 @@ class AirbyteClient:
             await self._settle(raise_no_answer=True)
         if self.api == "public":
             return await self._public_request(method, route, body=body, idempotent=idempotent)
-        return await self._request(
-            route, body, idempotent=idempotent, method=method, modelled=False
-        )
+        try:
+            return await self._request(
+                route, body, idempotent=idempotent, method=method, modelled=False
+            )
+        except BadRequestError as e:
+            _explain_bare_400(e, body)
+            raise
 
     async def _public_request(
         self,

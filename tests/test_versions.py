@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from airbyte_async import AirbyteClient, NoAuth
-from airbyte_async.errors import NotFoundError, UnsupportedOperationError
+from airbyte_async.errors import BadRequestError, NotFoundError, UnsupportedOperationError
 from airbyte_async.testing import Emulator
 
 pytest_plugins = ["resource_fixtures"]
@@ -90,3 +90,22 @@ async def test_a_proxys_404_page_for_the_config_api_is_not_an_ids_404() -> None:
     ):
         with pytest.raises(UnsupportedOperationError, match="not the URL of Airbyte's Config"):
             await client.connections.get(connection_id=UNKNOWN)
+
+
+@pytest.mark.parametrize("version", ["head"])
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [(None, "the request sent no body"), ({"connectionId": None}, "null fields: connectionId")],
+)
+async def test_a_bare_400_to_a_route_given_by_hand_says_what_the_request_shows(
+    api: AirbyteClient, body: dict[str, None] | None, shown: str
+) -> None:
+    """2.x answers a body that fails bean validation with 400 {errorId} alone (API-FACTS 6.2,
+    InvalidInputExceptionHandler): the error says a required field is missing or null, and
+    names what of that the request shows."""
+    with pytest.raises(BadRequestError) as caught:
+        await api.request("connections/get", body)
+
+    assert "a field the route requires is missing or null" in str(caught.value)
+    assert shown in str(caught.value)
+    assert caught.value.error_id is not None
