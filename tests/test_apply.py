@@ -988,3 +988,63 @@ async def test_a_write_mode_the_destination_lacks_is_a_problem_before_any_write(
     )
     assert "incremental/append)" in problem or "incremental/append," in problem
     assert changes(emu) == before
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_cursor_the_stream_lacks_is_a_problem_before_any_write(api: str) -> None:
+    """
+    A cursor_field the stream does not have is reported at its key when planning, with the
+    stream's fields, on either API: the public API's ``GET /streams`` names them
+    (``propertyFields``, public-api-head.yaml ``StreamProperties``) where the Config API sends
+    the JSON schema.
+    """
+    text = PIPELINE
+    if api == "public":
+        text = text.replace('"Postgres"', f'"{POSTGRES_ID}"').replace('"S3"', f'"{S3_ID}"')
+        text = text.replace('{ every = 6, unit = "hours" }', CRON)
+    async with (
+        Emulator(airbyte_version="head", record_requests=True) as emu,
+        AirbyteClient(emu.url, api=api, env={}) as client,  # type: ignore[arg-type]
+    ):
+        await apply(client, loads(text, env=ENV))
+        before = changes(emu)
+        last = text.rindex('cursor_field = "updated_at"')
+        wrong = text[:last] + 'cursor_field = "updated"' + text[last + 27 :]
+        with pytest.raises(SpecError) as caught:
+            await apply(client, loads(wrong, env=ENV))
+
+    [problem] = caught.value.problems
+    assert re.fullmatch(
+        r"connections\[0\]\.streams\[1\]: stream '(public\.)?orders' has no field 'updated' "
+        r"for its cursor_field \(its fields: amount, customer_id, id, status, updated_at\)",
+        problem,
+    )
+    assert changes(emu) == before
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_primary_key_the_stream_lacks_is_a_problem_before_any_write(api: str) -> None:
+    """A primary_key part that a stream without a key of its own (MySQL's audit_log) does
+    not have: the same, on either API."""
+    mysql = "435bb9a5-7887-4809-aa58-28c27df0d7ad"
+    text = PIPELINE.replace('"Postgres"', '"MySQL"')
+    if api == "public":
+        text = text.replace('"MySQL"', f'"{mysql}"').replace('"S3"', f'"{S3_ID}"')
+        text = text.replace('{ every = 6, unit = "hours" }', CRON)
+    async with (
+        Emulator(airbyte_version="head", record_requests=True) as emu,
+        AirbyteClient(emu.url, api=api, env={}) as client,  # type: ignore[arg-type]
+    ):
+        await apply(client, loads(text, env=ENV))
+        before = changes(emu)
+        keyed = (
+            text + '\n[[connections.streams]]\nname = "audit_log"\nprimary_key = ["event", "day"]\n'
+        )
+        with pytest.raises(SpecError) as caught:
+            await apply(client, loads(keyed, env=ENV))
+
+    assert caught.value.problems == (
+        "connections[0].streams[2]: stream 'shop.audit_log' has no field 'day' for its "
+        "primary_key (its fields: detail, event, logged_at)",
+    )
+    assert changes(emu) == before

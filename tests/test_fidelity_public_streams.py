@@ -529,3 +529,24 @@ async def test_stream_properties_name_sync_modes_only_for_a_destination(
     assert answer.status == 200, answer.text
     customers = next(s for s in answer.json if s["streamName"] == "customers")
     assert customers.get("syncModes") == modes
+
+
+async def test_stream_properties_name_fields_cursors_and_keys(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    ``GET /streams`` answers, per stream, every field path of its JSON schema
+    (``propertyFields``), whether the source defines the cursor, its default cursor and its
+    source-defined primary key (public-api-head.yaml ``StreamProperties``;
+    ``StreamsController.getStreamProperties`` and ``getStreamFields``).
+    """
+    emu = await airbyte_emulator_factory(connections=0, airbyte_version="head")
+    query = f"?sourceId={await actor(http, emu, 'source', 'Sample Data (Faker)')}"
+    answer = await public(http, emu, "GET", f"/streams{query}")
+
+    assert answer.status == 200, answer.text
+    users = next(s for s in answer.json if s["streamName"] == "users")
+    assert users["propertyFields"] == [["id"], ["created_at"], ["updated_at"], ["name"], ["email"]]
+    assert users["sourceDefinedCursorField"] is True
+    assert users["defaultCursorField"] == ["updated_at"]
+    assert users["sourceDefinedPrimaryKey"] == [["id"]]

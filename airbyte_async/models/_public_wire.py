@@ -167,6 +167,7 @@ class StreamProperties:
     default_cursor_field: tuple[str, ...] = ()
     source_defined_cursor_field: bool | None = None
     source_defined_primary_key: tuple[tuple[str, ...], ...] = ()
+    property_fields: tuple[tuple[str, ...], ...] = ()
 
 
 # -- requests ---------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ from ..models import (
     JobPage,
     JobStatus,
     JobType,
+    JsonObject,
     NamespaceDefinition,
     NonBreakingChangesPreference,
     OpenEnum,
@@ -639,8 +640,10 @@ class PublicSources(_PublicActors[Source], Sources):
         self, *, source_id: str, disable_cache: bool = False, destination_id: str | None = None
     ) -> DiscoveredSchema:
         """
-        The source's streams (``GET /streams``): names, cursors and keys, without JSON schemas
-        and without stream configurations. The server names the modes only for a
+        The source's streams (``GET /streams``): names, cursors and keys, and without stream
+        configurations. A stream's *json_schema* holds only the names of its fields, nested
+        ones too (``propertyFields``), so that cursors and primary keys are checked against
+        them; no types. The server names the modes only for a
         *destination_id*: then ``sync_modes`` has each stream's allowed pairs toward it, and
         each stream its read modes; without one, neither is known.
         """
@@ -662,6 +665,7 @@ class PublicSources(_PublicActors[Source], Sources):
                     source_defined_cursor=s.source_defined_cursor_field,
                     default_cursor_field=s.default_cursor_field,
                     source_defined_primary_key=s.source_defined_primary_key,
+                    json_schema=_fields_schema(s.property_fields),
                 )
             )
             for s in found
@@ -676,6 +680,19 @@ class PublicSources(_PublicActors[Source], Sources):
             for entry, s in zip(streams, found, strict=True)
         }
         return DiscoveredSchema(catalog=catalog, sync_modes=modes)
+
+
+def _fields_schema(paths: Sequence[Sequence[str]]) -> JsonObject | None:
+    """A JSON schema that declares the fields *paths* (``[["data"], ["data", "id"]]``) and
+    nothing else, or None for no fields (an older server sends none)."""
+    if not paths:
+        return None
+    schema: JsonObject = {"type": "object", "properties": {}}
+    for path in paths:
+        level: dict[str, Any] = schema
+        for field in path:
+            level = level.setdefault("properties", {}).setdefault(field, {})
+    return schema
 
 
 @attrs.frozen

@@ -935,7 +935,8 @@ class PublicApi:
         StreamPropertiesResponse: what a discover of the source finds. ``syncModes`` only with
         a ``destinationId``: the pairs of the stream's read modes and the destination's write
         modes that ``StreamsController.getValidSyncModes`` names (four at most); without one,
-        null, so not sent.
+        null, so not sent. ``propertyFields``: every field path of the stream's JSON schema,
+        nested ones too (``StreamsController.getStreamFields``).
         """
         source_id = call.query.get("sourceId")
         if source_id is None:
@@ -958,7 +959,7 @@ class PublicApi:
                 "defaultCursorField": stream["defaultCursorField"],
                 "sourceDefinedCursorField": stream["sourceDefinedCursor"],
                 "sourceDefinedPrimaryKey": stream["sourceDefinedPrimaryKey"],
-                "propertyFields": [[k] for k in stream["jsonSchema"].get("properties", {})],
+                "propertyFields": _stream_fields(stream["jsonSchema"]),
             }
             if stream.get("namespace") is not None:
                 entry["streamnamespace"] = stream["namespace"]
