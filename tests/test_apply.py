@@ -15,6 +15,7 @@ import pytest
 import airbyte_async.apply
 from airbyte_async import AirbyteClient
 from airbyte_async.apply import (
+    ActorWrite,
     Plan,
     apply,
     dumps_plan,
@@ -190,6 +191,67 @@ def test_a_missing_environment_variable_is_named() -> None:
     assert found == [
         "sources[0].configuration.password: environment variable PG_PASSWORD is not set"
     ]
+
+
+def with_setting(line: str) -> str:
+    """PIPELINE with *line* added to its source's configuration."""
+    return PIPELINE.replace('username = "reader"', f'username = "reader"\n{line}')
+
+
+def test_a_reference_s_default_is_taken_when_its_variable_is_not_set() -> None:
+    """``{ env = "NAME", default = ... }``: the variable's value when set, else the default."""
+    text = with_setting('sslmode = { env = "PG_SSLMODE", default = "require" }')
+
+    unset = loads(text, env=ENV).sources[0]
+    given = loads(text, env={**ENV, "PG_SSLMODE": "verify-full"}).sources[0]
+
+    assert unset.configuration["sslmode"] == "require"
+    assert "configuration.sslmode" not in unset.secret_paths
+    assert given.configuration["sslmode"] == "verify-full"
+    assert "configuration.sslmode" in given.secret_paths
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        (
+            "schema = { env = 5 }",
+            "sources[0].configuration.schema.env: must name an environment variable "
+            "(a non-empty string), got an integer",
+        ),
+        (
+            'schema = { env = "" }',
+            "sources[0].configuration.schema.env: must name an environment variable "
+            "(a non-empty string), got ''",
+        ),
+        (
+            'schema = { env = "PG_SCHEMA", defualt = "public" }',
+            "sources[0].configuration.schema.defualt: unknown key beside env (did you mean "
+            "'default'? an environment reference takes env and default only; to send a table "
+            "with an env key as it is, write { literal = { ... } })",
+        ),
+        (
+            'schema = { env = "PG_SCHEMA", default = ["public"] }',
+            "sources[0].configuration.schema.default: must be a string, a number or a boolean, "
+            "got an array",
+        ),
+    ],
+)
+def test_a_malformed_environment_reference_is_a_problem_at_its_key(line: str, problem: str) -> None:
+    """A table with an ``env`` key that is not a well-formed reference is reported at its
+    key, not sent to the server as configuration."""
+    assert problems(with_setting(line)) == [problem]
+
+
+async def test_a_literal_table_is_sent_as_written(client: AirbyteClient, emu: Emulator) -> None:
+    """``{ literal = ... }`` sends what it holds as written: a connector's own table whose
+    only key is ``env`` reaches the server, no variable read."""
+    text = with_setting('options = { literal = { env = "prod" } }')
+
+    done = await apply(client, loads(text, env=ENV))
+
+    source = await client.sources.get(source_id=done.items[0].id or "")
+    assert source.configuration["options"] == {"env": "prod"}
 
 
 def test_an_unknown_enum_value_points_at_its_key() -> None:
@@ -725,6 +787,50 @@ async def test_a_secret_the_plan_masks_under_a_plain_key_is_not_saved(
         "sources[0].configuration.replica_url",
         "sources[0].configuration.credentials.value",
     ]
+
+
+async def test_a_saved_plan_keeps_a_literal_table_literal(client: AirbyteClient) -> None:
+    """A configuration table with an ``env`` key, sent as written, is read back from a saved
+    plan as that table, not as a reference."""
+    text = with_setting('options = { literal = { env = "prod" } }')
+
+    saved = loads_plan(dumps_plan(await plan(client, loads(text, env=ENV))), env=ENV)
+
+    write = saved.items[0].write
+    assert isinstance(write, ActorWrite)
+    assert write.configuration["options"] == {"env": "prod"}
+
+
+async def test_a_default_taken_then_its_variable_set_makes_a_saved_plan_stale(
+    client: AirbyteClient,
+) -> None:
+    """A plan made with a variable unset saves the default it took, and is refused once the
+    variable is set: it would no longer send what the environment says."""
+    text = with_setting('sslmode = { env = "PG_SSLMODE", default = "require" }')
+    saved = dumps_plan(await plan(client, loads(text, env=ENV)))
+
+    source = json.loads(saved)["plan"]["items"][0]["write"]["configuration"]
+    assert source["sslmode"] == {"env": "PG_SSLMODE", "default": "require"}
+    write = loads_plan(saved, env=ENV).items[0].write
+    assert isinstance(write, ActorWrite) and write.configuration["sslmode"] == "require"
+    with pytest.raises(StalePlanError) as caught:
+        loads_plan(saved, env={**ENV, "PG_SSLMODE": "disable"})
+    assert caught.value.problems == (
+        "sources[0].configuration.sslmode: PG_SSLMODE is set now; the plan was made with it "
+        "unset, taking its default",
+    )
+
+
+async def test_a_secret_default_is_not_saved(client: AirbyteClient) -> None:
+    """A default under a secret-looking key is a secret written in the file: not saved."""
+    text = with_setting('tunnel_password = { env = "TUNNEL_PW", default = "pw" }')
+    planned = await plan(client, loads(text, env=ENV))
+
+    with pytest.raises(SpecError) as caught:
+        dumps_plan(planned)
+
+    [problem] = caught.value.problems
+    assert problem.startswith("sources[0].configuration.tunnel_password: a secret written")
 
 
 async def test_another_secret_value_makes_a_saved_plan_stale(client: AirbyteClient) -> None:

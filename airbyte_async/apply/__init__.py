@@ -58,9 +58,13 @@ Rules:
   given as *workspace_id* (``--workspace``), else in the file's ``workspace``, else in the
   server's default workspace. What is missing is created, what differs is updated, what
   matches is left alone. Nothing is ever deleted.
-- A table of exactly one key ``env`` anywhere in a configuration stands for the value of that
-  environment variable; a missing variable is an error naming it. Values from the environment
-  are never shown, nor are values under secret-looking keys or that the server masks.
+- ``{ env = "NAME" }`` anywhere in a configuration stands for the value of that environment
+  variable; a missing variable is an error naming it. ``{ env = "NAME", default = "value" }``
+  takes the default (a string, number or boolean) when NAME is not set. Any other table with
+  an ``env`` key is an error at its key; ``{ literal = ... }`` sends what it holds as written
+  (``{ literal = { env = "prod" } }`` for a connector's own ``env`` key). Values from the
+  environment are never shown, nor are values under secret-looking keys or that the server
+  masks.
 - Streams: ``sync_mode`` is ``full_refresh`` or ``incremental``; ``destination_sync_mode`` one
   of :class:`~airbyte_async.models.DestinationSyncMode`; ``cursor_field`` a field name or a
   path (``["data", "updated_at"]``); ``primary_key`` a field name, a list of field names (a

@@ -3,10 +3,13 @@ Plans saved as JSON (``airbyte-async plan FILE -o PLAN.json``) and read back to 
 
 A saved plan never holds a secret in clear. A configuration value read from the environment
 is saved as ``{"env": "NAME", "scrypt": "<salt>:<hash>"}``: reading the plan takes the value
-from the environment again and refuses it when its hash differs from the planned one. A value
-under a secret-looking key written in the pipeline file itself cannot be saved at all (it
-would have no other place to come from). The rest of the format: see
-:func:`dumps_plan`.
+from the environment again and refuses it when its hash differs from the planned one. A
+default taken for a variable that was not set is saved as ``{"env": "NAME", "default": ...}``,
+and refused when NAME is set by then. A value under a secret-looking key written in the
+pipeline file itself (a default too) cannot be saved at all (it would have no other place to
+come from). A table of the configuration that would read as one of these (one with an
+``env`` key, or only a ``literal`` one) is saved as ``{"literal": {...}}``. The rest of the
+format: see :func:`dumps_plan`.
 """
 
 from __future__ import annotations
@@ -128,8 +131,12 @@ def loads_plan(text: str, *, env: Mapping[str, str] | None = None, origin: str =
         if isinstance(write, ActorWrite):
             resolver = _Resolver(environment, item.where, unset, changed)
             configuration = resolver.resolve(write.configuration, "configuration")
-            names = resolver.names
-            write = attrs.evolve(write, configuration=configuration, env_names=names)
+            write = attrs.evolve(
+                write,
+                configuration=configuration,
+                env_names=resolver.names,
+                env_defaults=resolver.defaults,
+            )
         items.append(attrs.evolve(item, write=write))
     if unset:
         raise SpecError(unset, origin=origin)
@@ -165,18 +172,30 @@ def _saved(write: ActorWrite, where: str, problems: list[str]) -> Any:
         name = write.env_names.get(path)
         if name is not None:
             return {"env": name, "scrypt": _hash(str(value))}
+        unset = write.env_defaults.get(path)
+        if unset is not None:
+            check(value, path)
+            return {"env": unset, "default": value}
         if isinstance(value, dict):
-            return {k: walk(v, f"{path}.{k}") for k, v in value.items()}
+            table = {k: walk(v, f"{path}.{k}") for k, v in value.items()}
+            return {"literal": table} if _looks_like_reference(value) else table
         if isinstance(value, list):
             return [walk(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        check(value, path)
+        return value
+
+    def check(value: Any, path: str) -> None:
         if _secret_in_clear(path, value):
             problems.append(
                 f"{where}.{path}: a secret written in the file cannot be saved in a plan; "
                 'read it from the environment ({ env = "NAME" })'
             )
-        return value
 
     return walk(write.configuration, "configuration")
+
+
+def _looks_like_reference(table: Mapping[str, Any]) -> bool:
+    return "env" in table or list(table) == ["literal"]
 
 
 #: Keys that choose one of a connector's options (``auth_type = "OAuth"``): not secret, even
@@ -210,8 +229,23 @@ class _Resolver:
     changed: list[str]
     #: The paths of the values resolved, and their variables.
     names: dict[str, str] = attrs.field(factory=dict)
+    #: The paths of the defaults taken, and their variables (not set).
+    defaults: dict[str, str] = attrs.field(factory=dict)
 
     def resolve(self, value: Any, path: str) -> Any:
+        if isinstance(value, dict) and list(value) == ["literal"]:
+            table = value["literal"]
+            if isinstance(table, dict):
+                return {k: self.resolve(v, f"{path}.{k}") for k, v in table.items()}
+        if isinstance(value, dict) and set(value) == {"env", "default"}:
+            name = str(value["env"])
+            self.defaults[path] = name
+            if name in self.env:
+                self.changed.append(
+                    f"{self.where}.{path}: {name} is set now; the plan was made with it unset, "
+                    "taking its default"
+                )
+            return value["default"]
         if isinstance(value, dict) and set(value) == {"env", "scrypt"}:
             name = str(value["env"])
             self.names[path] = name

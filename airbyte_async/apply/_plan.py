@@ -143,12 +143,14 @@ class ActorWrite:
     """
     What creating or updating a source or destination sends: the whole *configuration* (the
     Config API replaces it). *env_names* maps the paths of values read from the environment
-    to their variables; a saved plan keeps those names, never the values.
+    to their variables; a saved plan keeps those names, never the values. *env_defaults* maps
+    the paths of defaults taken for variables not set to those variables.
     """
 
     definition_id: str
     configuration: JsonObject
     env_names: Mapping[str, str] = attrs.field(factory=dict)
+    env_defaults: Mapping[str, str] = attrs.field(factory=dict)
 
     def __repr__(self) -> str:
         shown = masked(self.configuration, "configuration", frozenset(self.env_names))
@@ -441,6 +443,7 @@ class _Planner:
             definition_id=definition.definition_id,
             configuration=actor.configuration,
             env_names=actor.env_names,
+            env_defaults=actor.env_defaults,
         )
         item = PlanItem(
             kind=kind,

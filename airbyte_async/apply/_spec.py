@@ -7,6 +7,12 @@ checked by a cattrs converter of its own, whose hooks word each problem for peop
 (``unknown value 'incrementl' (expected one of: ...)``); the cattrs errors are then turned
 into ``"key.path: problem"`` lines. What cattrs cannot see is checked after: names declared
 twice, connections naming what the file does not declare, environment references.
+
+In a connector's configuration, any table with an ``env`` key is an environment reference:
+``{ env = "NAME" }``, or ``{ env = "NAME", default = "value" }`` (the default is sent when
+NAME is not set); anything else there is a problem. ``{ literal = X }`` sends X as written,
+so that a configuration can hold a table of its own with an ``env`` key (or a ``literal``
+one).
 """
 
 from __future__ import annotations
@@ -59,13 +65,15 @@ class ActorSpec:
 
     *configuration* has its environment references resolved; *env_names* maps where those
     values went (``"configuration.password"``) to the variables they came from, so that they
-    are never shown nor saved.
+    are never shown nor saved. *env_defaults* maps where a reference's default was taken to
+    its variable, which was not set: a default is written in the file, and shown as such.
     """
 
     name: str
     definition: str
     configuration: JsonObject = attrs.field(hash=False)
     env_names: Mapping[str, str] = attrs.field(factory=dict, hash=False)
+    env_defaults: Mapping[str, str] = attrs.field(factory=dict, hash=False)
 
     @property
     def secret_paths(self) -> frozenset[str]:
@@ -407,6 +415,15 @@ def _problems(error: BaseException, path: str) -> Iterator[str]:
 # -- reading --------------------------------------------------------------------------------
 
 
+@attrs.define
+class _Found:
+    """The environment references of one configuration, by path: the variables whose values
+    were read (*secrets*), and those not set whose default was taken (*defaults*)."""
+
+    secrets: dict[str, str] = attrs.field(factory=dict)
+    defaults: dict[str, str] = attrs.field(factory=dict)
+
+
 class _Reader:
     """Reads a decoded TOML document table by table, collecting every problem at its key."""
 
@@ -459,9 +476,9 @@ class _Reader:
             configuration = table.get("configuration")
             if not isinstance(configuration, dict):
                 continue
-            secrets: dict[str, str] = {}
+            references = _Found()
             resolved = self.resolve(
-                configuration, f"{path}.configuration", "configuration", secrets
+                configuration, f"{path}.configuration", "configuration", references
             )
             if actor is not None:
                 found.append(
@@ -469,32 +486,75 @@ class _Reader:
                         name=actor.name,
                         definition=actor.definition,
                         configuration=resolved,
-                        env_names=secrets,
+                        env_names=references.secrets,
+                        env_defaults=references.defaults,
                     )
                 )
         return tuple(found)
 
-    def resolve(self, value: Any, path: str, inner: str, secrets: dict[str, str]) -> Any:
+    def resolve(self, value: Any, path: str, inner: str, found: _Found) -> Any:
         """
-        *value* with every ``{ env = "NAME" }`` replaced, noting ``secrets[inner] = NAME``;
+        *value* with every environment reference replaced by its value (see
+        :meth:`reference`) and every ``{ literal = ... }`` by what it holds, as written;
         *inner* is the path for display.
         """
         if isinstance(value, dict):
-            if list(value) == ["env"] and isinstance(value["env"], str):
-                name = value["env"]
-                if name not in self.env:
-                    self.problems.append(f"{path}: environment variable {name} is not set")
-                    return None
-                secrets[inner] = name
-                return self.env[name]
+            if list(value) == ["literal"]:
+                return self.literal(value["literal"], f"{path}.literal")
+            if "env" in value:
+                return self.reference(value, path, inner, found)
             return {
-                k: self.resolve(v, f"{path}.{k}", f"{inner}.{k}", secrets) for k, v in value.items()
+                k: self.resolve(v, f"{path}.{k}", f"{inner}.{k}", found) for k, v in value.items()
             }
         if isinstance(value, list):
             return [
-                self.resolve(v, f"{path}[{i}]", f"{inner}[{i}]", secrets)
-                for i, v in enumerate(value)
+                self.resolve(v, f"{path}[{i}]", f"{inner}[{i}]", found) for i, v in enumerate(value)
             ]
+        return self.literal(value, path)
+
+    def reference(self, table: dict[str, Any], path: str, inner: str, found: _Found) -> Any:
+        """
+        The value of ``{ env = "NAME" }``, noting ``found.secrets[inner] = NAME``; with
+        ``default = ...``, the default when NAME is not set (a value written in the file),
+        noting ``found.defaults[inner] = NAME``. A malformed reference is a problem at its key.
+        """
+        problems = len(self.problems)
+        name = table["env"]
+        if not isinstance(name, str) or not name:
+            got = repr(name) if isinstance(name, str) else _kind(name)
+            self.problems.append(
+                f"{path}.env: must name an environment variable (a non-empty string), got {got}"
+            )
+        for key in sorted(set(table) - {"env", "default"}):
+            close = difflib.get_close_matches(key, ["default"], n=1)
+            hint = "did you mean 'default'? " if close else ""
+            self.problems.append(
+                f"{path}.{key}: unknown key beside env ({hint}an environment reference takes "
+                "env and default only; to send a table with an env key as it is, write "
+                "{ literal = { ... } })"
+            )
+        default = table.get("default")
+        if default is not None and not isinstance(default, str | int | float | bool):
+            self.problems.append(
+                f"{path}.default: must be a string, a number or a boolean, got {_kind(default)}"
+            )
+        if len(self.problems) > problems:
+            return None
+        if name in self.env:
+            found.secrets[inner] = name
+            return self.env[name]
+        if default is not None:
+            found.defaults[inner] = name
+            return default
+        self.problems.append(f"{path}: environment variable {name} is not set")
+        return None
+
+    def literal(self, value: Any, path: str) -> Any:
+        """*value* as written, checked to be JSON (TOML's dates and times are not)."""
+        if isinstance(value, dict):
+            return {k: self.literal(v, f"{path}.{k}") for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.literal(v, f"{path}[{i}]") for i, v in enumerate(value)]
         if isinstance(value, str | int | float | bool):
             return value
         self.problems.append(f"{path}: {_kind(value)} is not a JSON value")
