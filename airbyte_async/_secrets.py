@@ -5,7 +5,8 @@ Connector configuration travels to the server untouched; only its *display* (rep
 messages) goes through :func:`redact`. A value is secret when its key looks like one
 (``password``, ``secret_access_key``, ``api_key``, anything with "token" or "secret" in it, ...)
 or when it is Airbyte's own mask; the password of a URL (``postgres://user:password@host``) is
-hidden under any key, and so is a value a spec read from the environment.
+hidden under any key, and so is a value a spec read from the environment or a field the
+connector's specification flags ``airbyte_secret`` (:func:`flagged_paths`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,16 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
-__all__ = ["SECRET_MASK", "is_secret_key", "is_secret_path", "masked", "redact", "redacted_repr"]
+__all__ = [
+    "SECRET_MASK",
+    "flagged_paths",
+    "is_flagged",
+    "is_secret_key",
+    "is_secret_path",
+    "masked",
+    "redact",
+    "redacted_repr",
+]
 
 SECRET_MASK = "**********"
 
@@ -94,12 +104,50 @@ def _segments(path: str) -> list[str]:
     return [p for p in re.split(r"[.\[\]]", path) if p and not p.isdigit()]
 
 
+_INDEX = re.compile(r"\[\d+\]")
+
+
 def is_secret_path(path: str, secret_paths: Collection[str]) -> bool:
     """
     True for a value at *path* (``"configuration.tunnel.password"``) that must never be shown:
-    one of *secret_paths* (read from the environment, say), or under a secret-looking key.
+    one of *secret_paths* (read from the environment, say; ``[]`` there stands for any list
+    index), or under a secret-looking key.
     """
-    return path in secret_paths or any(is_secret_key(s) for s in _segments(path))
+    return (
+        path in secret_paths
+        or _INDEX.sub("[]", path) in secret_paths
+        or any(is_secret_key(s) for s in _segments(path))
+    )
+
+
+def is_flagged(path: str, flagged: Collection[str]) -> bool:
+    """True when *path*, or a field it lies under, is one of *flagged* (see
+    :func:`flagged_paths`)."""
+    general = _INDEX.sub("[]", path)
+    cuts = [i for i, c in enumerate(general) if c in ".["] + [len(general)]
+    return any(general[:i] in flagged for i in cuts)
+
+
+def flagged_paths(schema: Any, path: str = "configuration") -> frozenset[str]:
+    """
+    The paths under *path* of the fields a connector specification (its
+    ``connectionSpecification``, a JSON schema) flags ``"airbyte_secret": true``, in every
+    ``oneOf``/``anyOf``/``allOf`` option and list item (``[]``), for :func:`is_secret_path`.
+    """
+    found: set[str] = set()
+    if not isinstance(schema, Mapping):
+        return frozenset()
+    properties = schema.get("properties")
+    for key, field in (properties if isinstance(properties, Mapping) else {}).items():
+        if isinstance(field, Mapping) and field.get("airbyte_secret") is True:
+            found.add(f"{path}.{key}")
+        found |= flagged_paths(field, f"{path}.{key}")
+    for combinator in ("oneOf", "anyOf", "allOf"):
+        options = schema.get(combinator)
+        for option in options if isinstance(options, list) else ():
+            found |= flagged_paths(option, path)
+    found |= flagged_paths(schema.get("items"), f"{path}[]")
+    return frozenset(found)
 
 
 def masked(value: Any, path: str, secret_paths: Collection[str]) -> Any:

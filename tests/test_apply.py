@@ -503,6 +503,47 @@ async def test_a_plan_never_shows_a_secret(client: AirbyteClient) -> None:
         assert secret not in rendered
 
 
+CERTIFICATE = "-----BEGIN CERTIFICATE-----MIIDdzCCAl+gAwIBAgIE"
+VERIFY_CA = f'ssl_mode = {{ mode = "verify-ca", ca_certificate = "{CERTIFICATE}" }}'
+
+
+async def test_a_plan_masks_what_the_connector_s_specification_flags_secret(
+    client: AirbyteClient,
+) -> None:
+    """
+    A field the definition's specification flags ``airbyte_secret`` is masked in a plan's
+    changes and its writes' reprs, though its name looks like no secret (Postgres's
+    ``ssl_mode.ca_certificate``, airbytehq/airbyte source-postgres ``spec.json``; read with
+    ``source_definition_specifications/get``).
+    """
+    await apply(client, loads(PIPELINE, env=ENV))
+
+    planned = await plan(client, loads(with_setting(VERIFY_CA), env=ENV))
+
+    assert CERTIFICATE not in planned.render()
+    assert CERTIFICATE not in repr(planned)
+    assert CERTIFICATE not in repr(planned.items[0].write)
+    assert (
+        'configuration.ssl_mode: (absent) -> {"mode": "verify-ca", "ca_certificate": "**********"}'
+        in planned.render()
+    )
+
+
+async def test_a_field_the_specification_flags_secret_is_not_saved(
+    client: AirbyteClient,
+) -> None:
+    """Written in the file, a field the specification flags secret cannot be saved in a plan,
+    whether the source is created or updated."""
+    planned = await plan(client, loads(with_setting(VERIFY_CA), env=ENV))
+
+    with pytest.raises(SpecError) as caught:
+        dumps_plan(planned)
+
+    [problem] = caught.value.problems
+    assert problem.startswith("sources[0].configuration.ssl_mode.ca_certificate: a secret written")
+    assert CERTIFICATE not in str(caught.value)
+
+
 async def test_an_unknown_definition_is_a_spec_error(client: AirbyteClient) -> None:
     """A definition no one has: SpecError at its key, with the close names."""
     text = PIPELINE.replace('definition = "Postgres"', 'definition = "Postgress"')

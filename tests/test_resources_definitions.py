@@ -114,6 +114,40 @@ async def test_source_specification(api: AirbyteClient, workspace_id: str) -> No
     assert "host" in spec.connection_specification["properties"]
 
 
+async def test_a_specification_flags_secrets_a_name_does_not_reveal(
+    api: AirbyteClient, workspace_id: str
+) -> None:
+    """
+    Postgres's ``ssl_mode`` options flag ``ca_certificate`` and ``client_certificate``
+    ``airbyte_secret`` (airbytehq/airbyte source-postgres ``spec.json``), though neither
+    name looks secret; a source read back has them masked.
+    """
+    postgres = await api.source_definitions.find(name="postgres")
+    spec = await api.source_definitions.get_specification(
+        definition_id=postgres.definition_id, workspace_id=workspace_id
+    )
+    configuration = {
+        "host": "db",
+        "port": 5432,
+        "database": "shop",
+        "username": "u",
+        "ssl_mode": {"mode": "verify-ca", "ca_certificate": "-----BEGIN CERTIFICATE-----"},
+    }
+    source = await api.sources.create(
+        workspace_id=workspace_id,
+        name="pg",
+        definition_id=postgres.definition_id,
+        configuration=configuration,
+    )
+
+    assert spec.connection_specification is not None
+    options = spec.connection_specification["properties"]["ssl_mode"]["oneOf"]
+    verify_ca = next(o for o in options if o["title"] == "verify-ca")["properties"]
+    assert verify_ca["ca_certificate"]["airbyte_secret"] is True
+    assert verify_ca["client_certificate"]["airbyte_secret"] is True
+    assert source.configuration["ssl_mode"]["ca_certificate"] == "**********"
+
+
 async def test_destination_specification_lists_sync_modes(
     api: AirbyteClient, workspace_id: str
 ) -> None:

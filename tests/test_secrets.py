@@ -11,7 +11,7 @@ import pytest
 from client_support import client_for
 
 from airbyte_async import AirbyteClient, Auth, BasicAuth, BearerToken, ClientCredentials
-from airbyte_async._secrets import SECRET_MASK, redact
+from airbyte_async._secrets import SECRET_MASK, flagged_paths, is_flagged, is_secret_path, redact
 from airbyte_async.apply import loads
 from airbyte_async.apply._plan import ActorWrite
 from airbyte_async.catalog import select_streams
@@ -329,3 +329,28 @@ def test_values_read_from_the_environment_never_show_in_a_spec_or_plan_repr() ->
     assert leaks(repr(spec) + repr(source) + repr(write), SECRETS) == []
     assert "b:9092" in repr(source) and "b:9092" in repr(write)
     assert source.configuration["protocol"]["login"] == DB_PASSWORD
+
+
+def test_flagged_paths_follow_options_and_list_items() -> None:
+    """A specification's airbyte_secret fields, in oneOf options and list items, as paths;
+    is_flagged then holds for them, at any index, and for what lies under them."""
+    schema = {
+        "properties": {
+            "host": {"type": "string"},
+            "tunnel": {"oneOf": [{"properties": {"ssh_cert": {"airbyte_secret": True}}}]},
+            "replicas": {"items": {"properties": {"cert": {"airbyte_secret": True}}}},
+            "blob": {"type": "object", "airbyte_secret": True},
+        }
+    }
+
+    flagged = flagged_paths(schema)
+
+    assert flagged == {
+        "configuration.tunnel.ssh_cert",
+        "configuration.replicas[].cert",
+        "configuration.blob",
+    }
+    assert is_flagged("configuration.replicas[3].cert", flagged)
+    assert is_flagged("configuration.blob.inner", flagged)
+    assert not is_flagged("configuration.host", flagged)
+    assert is_secret_path("configuration.replicas[0].cert", flagged)

@@ -26,7 +26,7 @@ from typing import Any
 import attrs
 import cattrs
 
-from .._secrets import SECRET_MASK, is_secret_key, is_secret_path, masked
+from .._secrets import SECRET_MASK, is_flagged, is_secret_key, is_secret_path, masked
 from .._serde import structure, unstructure
 from ..errors import AirbyteError, SpecError, StalePlanError
 from ..models import ConnectionSettings
@@ -185,7 +185,7 @@ def _saved(write: ActorWrite, where: str, problems: list[str]) -> Any:
         return value
 
     def check(value: Any, path: str) -> None:
-        if _secret_in_clear(path, value):
+        if _secret_in_clear(path, value, write.secret_fields):
             problems.append(
                 f"{where}.{path}: a secret written in the file cannot be saved in a plan; "
                 'read it from the environment ({ env = "NAME" })'
@@ -205,14 +205,17 @@ _SELECTORS = frozenset(
 )
 
 
-def _secret_in_clear(path: str, value: Any) -> bool:
+def _secret_in_clear(path: str, value: Any, flagged: frozenset[str]) -> bool:
     """
     Whether a value written in the file, at *path*, is one a plan shows masked (see
-    :func:`~airbyte_async._secrets.masked`): under a secret-looking key anywhere on its path
-    (an option selector aside), or a URL with a password. Airbyte's mask is no secret.
+    :func:`~airbyte_async._secrets.masked`): a field the connector's specification flags
+    (*flagged*), under a secret-looking key anywhere on its path (an option selector aside),
+    or a URL with a password. Airbyte's mask is no secret.
     """
     if value is None or value == SECRET_MASK or isinstance(value, bool):
         return False
+    if is_flagged(path, flagged):
+        return True
     key = [part for part in re.split(r"[.\[\]]", path) if part and not part.isdigit()][-1]
     if is_secret_key(key) or (key not in _SELECTORS and is_secret_path(path, ())):
         return True

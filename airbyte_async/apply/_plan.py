@@ -115,6 +115,9 @@ class Snapshot:
     #: Per existing source and destination (their ids) a connection of the spec joins, each
     #: stream's allowed pairs of read and write modes (see ``DiscoveredSchema.sync_modes``).
     sync_modes: Mapping[tuple[str, str], ModesByStream] = attrs.field(factory=dict)
+    #: Per definition (its id), the paths of the configuration fields its specification flags
+    #: ``airbyte_secret`` (see :func:`~airbyte_async._secrets.flagged_paths`).
+    secret_fields: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
     problems: tuple[str, ...] = ()
 
 
@@ -144,16 +147,23 @@ class ActorWrite:
     What creating or updating a source or destination sends: the whole *configuration* (the
     Config API replaces it). *env_names* maps the paths of values read from the environment
     to their variables; a saved plan keeps those names, never the values. *env_defaults* maps
-    the paths of defaults taken for variables not set to those variables.
+    the paths of defaults taken for variables not set to those variables. *secret_fields* are
+    the paths the connector's specification flags secret, masked as the env values are.
     """
 
     definition_id: str
     configuration: JsonObject
     env_names: Mapping[str, str] = attrs.field(factory=dict)
     env_defaults: Mapping[str, str] = attrs.field(factory=dict)
+    secret_fields: frozenset[str] = frozenset()
+
+    @property
+    def secret_paths(self) -> frozenset[str]:
+        """The paths never shown beyond the name rules: env values and flagged fields."""
+        return frozenset(self.env_names) | self.secret_fields
 
     def __repr__(self) -> str:
-        shown = masked(self.configuration, "configuration", frozenset(self.env_names))
+        shown = masked(self.configuration, "configuration", self.secret_paths)
         return f"ActorWrite(definition_id={self.definition_id!r}, configuration={shown!r})"
 
 
@@ -444,6 +454,7 @@ class _Planner:
             configuration=actor.configuration,
             env_names=actor.env_names,
             env_defaults=actor.env_defaults,
+            secret_fields=self.snapshot.secret_fields.get(definition.definition_id, frozenset()),
         )
         item = PlanItem(
             kind=kind,
@@ -460,7 +471,7 @@ class _Planner:
             item,
             action=EnsureAction.UPDATED if differences else EnsureAction.UNCHANGED,
             id=actor_id(current),
-            changes=show_changes(differences, actor.secret_paths),
+            changes=show_changes(differences, write.secret_paths),
             fingerprint=fingerprint(current),
             write=write if differences else None,
         )

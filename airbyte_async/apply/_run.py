@@ -14,6 +14,7 @@ import attrs
 from .._checks import is_uuid
 from .._diff import connection_differences
 from .._retry import is_retryable
+from .._secrets import flagged_paths
 from ..errors import (
     AirbyteError,
     InvalidArgumentError,
@@ -59,7 +60,8 @@ async def read_snapshot(
 ) -> Snapshot:
     """
     Read what planning *spec* needs, once: the workspace (*workspace_id*, else the spec's,
-    else the server's default), the definitions it names, the workspace's sources,
+    else the server's default), the definitions it names (on the Config API, with the fields
+    their specifications flag secret), the workspace's sources,
     destinations and connections, and the catalogs of the sources its connections read.
     Definitions that do not resolve become the snapshot's problems.
     """
@@ -103,6 +105,14 @@ async def read_snapshot(
         found = await _definition(client, "destination", actor.definition, where, chosen, problems)
         if isinstance(found, DestinationDefinition):
             destination_definitions[actor.name] = found
+    secret_fields: dict[str, frozenset[str]] = {}
+    if client.api == "config":
+        # The public API has no specifications to read: its plans go by key names alone.
+        wanted = [("source", d.definition_id) for d in source_definitions.values()]
+        wanted += [("destination", d.definition_id) for d in destination_definitions.values()]
+        for kind, definition_id in wanted:
+            if definition_id not in secret_fields:
+                secret_fields[definition_id] = await _flagged(client, kind, definition_id, chosen)
     sources, destinations, connections = await _listed(client, chosen, spec.connections != ())
     catalogs: dict[str, Catalog | str] = {}
     sync_modes: dict[tuple[str, str], ModesByStream] = {}
@@ -128,6 +138,7 @@ async def read_snapshot(
         connections=connections,
         catalogs=catalogs,
         sync_modes=sync_modes,
+        secret_fields=secret_fields,
         problems=tuple(problems),
     )
 
@@ -160,6 +171,17 @@ async def _definition(
     except LookupFailedError as e:
         problems.append(f"{where}: {e}")
     return None
+
+
+async def _flagged(
+    client: AirbyteClient, kind: str, definition_id: str, workspace_id: str
+) -> frozenset[str]:
+    """The configuration paths the specification of a *kind* definition flags secret."""
+    definitions = client.source_definitions if kind == "source" else client.destination_definitions
+    specification = await definitions.get_specification(
+        definition_id=definition_id, workspace_id=workspace_id
+    )
+    return flagged_paths(specification.connection_specification)
 
 
 async def _listed(

@@ -251,6 +251,36 @@ _S3_PROPERTIES: dict[str, Any] = {
     "file_name_pattern": _string("File Name Pattern"),
 }
 
+
+def _certificates(mode: str) -> dict[str, Any]:
+    return {
+        "title": mode,
+        "required": ["mode", "ca_certificate"],
+        "properties": {
+            "mode": {"type": "string", "const": mode},
+            "ca_certificate": {**_secret("CA certificate"), "multiline": True},
+            "client_certificate": {**_secret("Client Certificate"), "multiline": True},
+            "client_key": {**_secret("Client Key"), "multiline": True},
+            "client_key_password": _secret("Client key password"),
+        },
+    }
+
+
+# source-postgres's spec.json: the verify modes' certificates are airbyte_secret, though
+# "ca_certificate" looks like no secret by its name.
+_POSTGRES_SSL_MODES: dict[str, Any] = {
+    "type": "object",
+    "title": "SSL Modes",
+    "oneOf": [
+        *(
+            {"title": mode, "required": ["mode"], "properties": {"mode": {"const": mode}}}
+            for mode in ("disable", "allow", "prefer", "require")
+        ),
+        _certificates("verify-ca"),
+        _certificates("verify-full"),
+    ],
+}
+
 SOURCE_DEFINITIONS: tuple[ConnectorDefinition, ...] = (
     ConnectorDefinition(
         kind="source",
@@ -265,7 +295,7 @@ SOURCE_DEFINITIONS: tuple[ConnectorDefinition, ...] = (
             {
                 **_DB_PROPERTIES,
                 "schemas": {"type": "array", "items": {"type": "string"}, "title": "Schemas"},
-                "ssl_mode": {"type": "object", "title": "SSL Modes"},
+                "ssl_mode": _POSTGRES_SSL_MODES,
                 "replication_method": {"type": "object", "title": "Update Method"},
             },
         ),
