@@ -13,10 +13,12 @@ Bounds, each named for what it limits:
 
 Polling costs a constant number of requests per cycle, however many jobs run (see
 :mod:`airbyte_async._watch`). When the batch deadline passes, the caller cancels (a deadline of
-its own, Ctrl-C), or *fail_fast* stops the batch, the jobs in flight are read once (one batch
+its own, Ctrl-C), or *fail_fast* stops the batch, the jobs in flight are read at once (one batch
 read) in a shielded scope: a job that ended is reported as it ended, and only a job this batch
 started that still runs is cancelled on Airbyte (which cancels whatever job the connection runs,
-whatever id is sent). The jobs of triggers cut short are found by the server's clock first.
+whatever id is sent). Meanwhile the triggers on their way are heard out, and the job each
+answer names is settled as it comes; the jobs of triggers cut short are found by the server's
+clock first.
 A cancel answers only once its job stopped, so up to 25 are sent at once, as many as Airbyte's
 scheduler executor runs by default.
 """
@@ -403,12 +405,30 @@ class _Flight:
 class _Triggering:
     """
     A trigger in flight, when it was sent (:func:`time.monotonic`), and the shielded scope
-    it waits for its answer in (see :meth:`Orchestrator._send_trigger`).
+    it waits for its answer in (see :meth:`Orchestrator._send_trigger`); once it is done, what
+    it came to: the job its answer names, the error it was refused with, or None (cut short).
     """
 
     target: SyncTarget
     began: float
     scope: anyio.CancelScope
+    answer: Job | AirbyteError | None = None
+    done: bool = False
+    #: Made only for a give-up's cleanup that waits for the answer (see heard_out).
+    _heard: anyio.Event | None = None
+
+    def finish(self) -> None:
+        """Mark the trigger done (its *answer* set, if any) and wake whoever waits for it."""
+        self.done = True
+        if self._heard is not None:
+            self._heard.set()
+
+    async def heard_out(self) -> None:
+        """Return once the trigger is done (answered, refused or cut short)."""
+        if not self.done:
+            if self._heard is None:
+                self._heard = anyio.Event()
+            await self._heard.wait()
 
 
 @attrs.define(eq=False)
@@ -422,6 +442,86 @@ class _Lookout:
     last_found: float
     #: Seconds after *last_found* with no job turning up that end the search.
     patience: float = _FIND_PATIENCE
+
+
+@attrs.frozen
+class _Left:
+    """
+    How a cleanup left one job given up on: as last read (None: never read), whether the batch
+    asked Airbyte to cancel it, and whether the cleanup ended before it knew (*grace*). Told as
+    a result once the batch's outcome is known: a give-up's cleanup begins before it is.
+    """
+
+    flight: _Flight
+    job: Job | None
+    cancel_requested: bool = False
+    grace: bool = False
+
+    def result(self, outcome: Outcome) -> SyncResult:
+        """
+        The job's result: as it ended, unless the batch's cancel ended it or it was not seen
+        to end (then *outcome*, the batch's).
+        """
+        flight, job = self.flight, self.job
+        if job is not None and (
+            job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+            or (job.status.is_terminal and not self.cancel_requested)
+        ):
+            ended = _from_job(flight.target, job, attached=not flight.started_by_us)
+            return attrs.evolve(ended, cancel_requested=self.cancel_requested)
+        return _gave_up(
+            flight, job, outcome, cancel_requested=self.cancel_requested, grace=self.grace
+        )
+
+
+@attrs.define(eq=False)
+class _Cleanup:
+    """
+    The reads, cancels and look-ups of the jobs a batch gives up on: the jobs it took on
+    (*flights*, joined by the jobs of *triggering* as they are known), the triggers on their
+    way it took on, and how it left each job, by connection.
+    """
+
+    flights: list[_Flight]
+    triggering: list[_Triggering]
+    left: dict[str, _Left] = attrs.field(factory=dict)
+    #: Connections whose trigger was refused while heard out: their workers report the error.
+    refused: set[str] = attrs.field(factory=set)
+
+    def took(self) -> set[str]:
+        """The connections it took on."""
+        return {f.target.connection_id for f in self.flights} | {
+            t.target.connection_id for t in self.triggering
+        }
+
+    def results(self, outcome: Outcome, why: str) -> list[SyncResult]:
+        """
+        A result for each job taken on, then for each trigger cut short whose job was not
+        found: as the cleanup left it, else as possibly still running (the cleanup ended, or
+        was interrupted, before it knew). The triggers whose jobs were not found are told in
+        one warning: a batch given up on early may have hundreds.
+        """
+        ended = [
+            left.result(outcome)
+            if (left := self.left.get(f.target.connection_id)) is not None
+            else _gave_up(f, None, outcome, grace=True)
+            for f in self.flights
+        ]
+        known = {f.target.connection_id for f in self.flights} | self.refused
+        unfound = [
+            _result(t.target, outcome, error=f"{why}: {_UNFOUND}", left_running=True)
+            for t in self.triggering
+            if t.target.connection_id not in known
+        ]
+        if unfound:
+            log.warning(
+                "no job found for %d trigger%s cut short (%s): if the server still acts on "
+                "them, those syncs run on",
+                len(unfound),
+                "" if len(unfound) == 1 else "s",
+                some((r.connection_id for r in unfound), 5),
+            )
+        return ended + unfound
 
 
 @attrs.define(eq=False)
@@ -458,6 +558,12 @@ class Batch:
     _hurried: bool = attrs.field(default=False, init=False)
     #: The shielded scope of the reads and cancels of the jobs given up on, while they run.
     _cleanup: anyio.CancelScope | None = attrs.field(default=None, init=False)
+    #: Set on a give-up: the cleanup begins then, while triggers on their way are heard out.
+    _giving_up: anyio.Event = attrs.field(factory=anyio.Event, init=False)
+    #: The cleanup begun at the give-up, for the results (see Orchestrator._abandon), and
+    #: what interrupted it (a second signal), raised once the results are told.
+    _early: _Cleanup | None = attrs.field(default=None, init=False)
+    _interrupted: BaseException | None = attrs.field(default=None, init=False)
 
     @property
     def polls(self) -> int:
@@ -516,6 +622,7 @@ class Batch:
         now = anyio.current_time()
         if self._given_up_at is None:
             self._given_up_at = now
+            self._giving_up.set()
         until = now + seconds
         if until < self._answers_until:
             self._answers_until = until
@@ -542,11 +649,12 @@ class Orchestrator:
     never triggered). Both are optional:
     callers may also wrap a call in :func:`anyio.fail_after`, which cancels the jobs too, then
     raises. *cancel_on_abort* (default on) decides whether Airbyte jobs are cancelled when the
-    batch is given up on (only jobs it started that a read then shows running; a job that ended
-    is reported as it ended; triggers on their way are heard out for a while, and the jobs of
-    those still unanswered are looked for until they stop turning up, since a server that
-    queues triggers starts them later); hearing out, reading and cancelling get *cancel_grace*
-    seconds, shielded from the cancellation that caused them. *backend* is
+    batch is given up on (only jobs it started that a read, made at once, shows running; a job
+    that ended is reported as it ended; triggers on their way are heard out meanwhile for a
+    while, the job each answer names settled as it comes, and the jobs of those still
+    unanswered are looked for until they stop turning up, since a server that queues triggers
+    starts them later); hearing out, reading and cancelling get *cancel_grace*
+    seconds from the give-up, shielded from the cancellation that caused them. *backend* is
     where syncs are triggered, watched and cancelled
     (:class:`~airbyte_async._backend.SyncBackend`): the client's Config API unless given.
 
@@ -870,12 +978,26 @@ class Orchestrator:
                 workers.cancel()
 
     async def _hear_out_on_give_up(self, batch: Batch) -> None:
-        """Once the batch is given up on (this task is cancelled with it), give the triggers
-        on their way time to answer (see :meth:`_answer_patience`)."""
+        """
+        Once the batch is given up on (this task is cancelled with it, or *fail_fast* says so),
+        give the triggers on their way time to answer (see :meth:`_answer_patience`), and
+        settle the jobs in flight at once (see :meth:`_settle`): the jobs known to run are
+        cancelled without waiting for those answers, the job each answer names as it comes.
+        """
         try:
-            await anyio.sleep_forever()
+            await batch._giving_up.wait()
         finally:
             batch._hear_out(self._answer_patience(batch))
+            if batch._flights or batch._triggering:
+                early = _Cleanup(list(batch._flights.values()), list(batch._triggering.values()))
+                batch._early = early
+                try:
+                    await self._settle_within_grace(early, batch)
+                except anyio.get_cancelled_exc_class():
+                    raise
+                except BaseException as e:
+                    # It ends the cleanup, not the give-up, whose cause the results tell.
+                    batch._interrupted = e
 
     def _answer_patience(self, batch: Batch) -> float:
         """
@@ -954,19 +1076,24 @@ class Orchestrator:
             # whole seconds) could take for the trigger's own, and cancel.
             answered = anyio.CancelScope(shield=True, deadline=batch._answers_until)
             began = time.monotonic()
-            batch._triggering[cid] = _Triggering(target, began, answered)
-            with answered:
-                try:
-                    job = await self.backend.trigger(connection_id=cid)
-                except AirbyteError:
-                    batch._triggering.pop(cid, None)
-                    raise
-            if answered.cancelled_caught:
-                # Not heard out in time: the give-up goes on, and its entry tells _abandon to
-                # look for the job.
-                await anyio.lowlevel.checkpoint()
-                raise ConnectionLostError("gave up waiting for the trigger's answer")
-            batch._triggering.pop(cid, None)
+            entry = batch._triggering[cid] = _Triggering(target, began, answered)
+            try:
+                with answered:
+                    try:
+                        job = await self.backend.trigger(connection_id=cid)
+                    except AirbyteError as e:
+                        batch._triggering.pop(cid, None)
+                        entry.answer = e
+                        raise
+                if answered.cancelled_caught:
+                    # Not heard out in time: the give-up goes on, and its entry tells the
+                    # cleanup to look for the job.
+                    await anyio.lowlevel.checkpoint()
+                    raise ConnectionLostError("gave up waiting for the trigger's answer")
+                batch._triggering.pop(cid, None)
+                entry.answer = job
+            finally:
+                entry.finish()
             # Reckoned once answered: the answer's Date and job stamps place the server's clock
             # (see ServerClock.note_stamp), which the sending could not yet know.
             now = self.backend.server_now()
@@ -1093,123 +1220,130 @@ class Orchestrator:
         triggering: Sequence[_Triggering],
         outcome: Outcome,
         why: str,
-        latency: float = 0.0,
         batch: Batch | None = None,
     ) -> list[SyncResult]:
         """
         How each job the batch gives up on really stands, shielded, within *cancel_grace*
-        (or until :meth:`Batch.stop_cleanup` of *batch*); *latency* is what the latest trigger
-        answered took.
-
-        Every job is read at once: one that ended is reported as it ended. Only a job this
-        batch started that the read shows still running is cancelled (with
-        *cancel_on_abort*), since Airbyte cancels whatever job the connection runs now,
-        whatever id is sent; the cancel's answer says how the job ended. An attached job is
-        never cancelled. The jobs of triggers cut short are looked for by the server's clock
-        (see :meth:`_find_job`), and each one found is settled the same way.
+        from the give-up of *batch* (or until its :meth:`Batch.stop_cleanup`); see
+        :meth:`_settle_within_grace`. Interrupted (a second signal while it ran), what was
+        settled stands, the rest is told as possibly still running, and the interruption goes
+        on.
         """
-        settled: dict[str, SyncResult] = {}
-        flights = list(flights)
+        cleanup = _Cleanup(list(flights), list(triggering))
         try:
-            await self._settle_within_grace(flights, triggering, outcome, latency, batch, settled)
+            await self._settle_within_grace(cleanup, batch)
         except BaseException:
-            # Interrupted (a second signal while the cleanup ran): what was settled stands,
-            # the rest is told as possibly still running, and the interruption goes on.
             if batch is not None:
-                for result in _settled(flights, triggering, settled, outcome, why):
+                for result in cleanup.results(outcome, why):
                     batch.results[result.connection_id] = result
             raise
+        return cleanup.results(outcome, why)
+
+    async def _settle_within_grace(self, cleanup: _Cleanup, batch: Batch | None) -> None:
+        """
+        The reads, cancels and look-ups of *cleanup*, each job's end into ``cleanup.left``.
+
+        The jobs in flight are read at once: one that ended is reported as it ended. Only a
+        job this batch started that the read shows still running is cancelled (with
+        *cancel_on_abort*), since Airbyte cancels whatever job the connection runs now,
+        whatever id is sent; the cancel's answer says how the job ended. An attached job is
+        never cancelled. Meanwhile each trigger on its way is heard out (within what
+        :meth:`Batch._hear_out` allows): the job its answer names is read and settled as it
+        comes, a refusal (a 409: a sync someone else started) leaves nothing to settle, and
+        the job of one cut short is looked for by the server's clock (see :meth:`_find_job`),
+        each one found settled the same way. Each job is cancelled at most once (a cancel
+        that failed is sent again only as :meth:`_cancel` says).
+        """
+        began = batch._given_up_at if batch is not None else None
+        # The grace runs from the give-up: the triggers heard out take part of it.
+        deadline = (anyio.current_time() if began is None else began) + self.cancel_grace
+        try:
+            with anyio.CancelScope(deadline=deadline, shield=True) as scope:
+                if batch is not None:
+                    batch._cleanup = scope
+                    if batch._hurried:
+                        scope.cancel()
+                await self._clean_up(cleanup, batch)
         finally:
             if batch is not None:
                 batch._cleanup = None
-        results = _settled(flights, triggering, settled, outcome, why)
-        unfound = results[len(flights) :]
-        if unfound:
-            # One line for them all: a batch given up on early may have hundreds.
-            log.warning(
-                "no job found for %d trigger%s cut short (%s): if the server still acts on "
-                "them, those syncs run on",
-                len(unfound),
-                "" if len(unfound) == 1 else "s",
-                some((r.connection_id for r in unfound), 5),
-            )
-        return results
 
-    async def _settle_within_grace(
-        self,
-        flights: list[_Flight],
-        triggering: Sequence[_Triggering],
-        outcome: Outcome,
-        latency: float,
-        batch: Batch | None,
-        settled: dict[str, SyncResult],
-    ) -> None:
-        """The reads, cancels and look-ups of :meth:`_settle`, each result into *settled*; the
-        jobs found for *triggering* are added to *flights*."""
-        # The triggers heard out took part of the grace.
-        began = batch._given_up_at if batch is not None else None
-        deadline = (anyio.current_time() if began is None else began) + self.cancel_grace
-        with anyio.CancelScope(deadline=deadline, shield=True) as cleanup:
-            if batch is not None:
-                batch._cleanup = cleanup
-                if batch._hurried:
-                    cleanup.cancel()
+    async def _clean_up(self, cleanup: _Cleanup, batch: Batch | None) -> None:
+        left = cleanup.left
+        cancels = anyio.CapacityLimiter(_CANCELS_IN_FLIGHT)
+        lookout: _Lookout | None = None
+
+        def look_out() -> _Lookout:
+            # A server that queues triggers took *latency* to answer one, and has held the
+            # oldest cut short for as long: reaching the last may take twice that. One that
+            # has answered no trigger yet may take any time: they are looked for all along.
+            nonlocal lookout
+            if lookout is None:
+                now = time.monotonic()
+                latency = batch._triggers.latency if batch is not None else 0.0
+                unanswered = [t for t in cleanup.triggering if t.answer is None]
+                waited = max([latency, *(now - t.began for t in unanswered)])
+                patience = max(_FIND_PATIENCE, 2 * waited) if latency else self.cancel_grace
+                lookout = _Lookout(anyio.CapacityLimiter(_CANCELS_IN_FLIGHT), now, patience)
+            return lookout
+
+        async def one(flight: _Flight, now: Job | None, read_at: float) -> None:
+            key = flight.target.connection_id
+            if now is not None and now.status.is_terminal:
+                left[key] = _Left(flight, now)
+            elif now is not None and flight.started_by_us and self.cancel_on_abort:
+                async with cancels:
+                    if time.monotonic() - read_at > _STALE_READ:
+                        # Read a while ago (or not at all): the job may have ended since, and
+                        # the connection started another (a schedule's), which the cancel
+                        # would stop. Unread, it is not cancelled.
+                        try:
+                            again = await self._read_through([flight])
+                        except AirbyteError as e:
+                            log.warning("could not read job %d again: %s", flight.job.id, e)
+                            left[key] = _Left(flight, now)
+                            return
+                        now = again.get(flight.job.id, now)
+                    if now.status.is_terminal:
+                        left[key] = _Left(flight, now)
+                    else:
+                        # Stands if the cleanup's time ends while the cancel is under way.
+                        left[key] = _Left(flight, now, cancel_requested=True, grace=True)
+                        left[key] = await self._cancel(flight, now)
+            else:
+                left[key] = _Left(flight, now)
+
+        async def hear(trigger: _Triggering) -> None:
+            await trigger.heard_out()
+            job: Job | None
+            if isinstance(trigger.answer, AirbyteError):
+                cleanup.refused.add(trigger.target.connection_id)
+                return
+            if trigger.answer is None:
+                job = await self._find_job(trigger, look_out())
+                read_at = time.monotonic()
+            else:
+                # An answer is no read: it may be as old as its request (a loaded server or
+                # proxy delivers it late), its job ended since.
+                job, read_at = trigger.answer, -math.inf
+            if job is not None:
+                flight = _Flight(trigger.target, job, started_by_us=True)
+                cleanup.flights.append(flight)
+                await one(flight, job, read_at)
+
+        flights = list(cleanup.flights)
+        async with anyio.create_task_group() as tg:
+            for trigger in cleanup.triggering:
+                tg.start_soon(hear, trigger)
             current: Mapping[int, Job] = {}
             if flights:
                 try:
                     current = await self._read_through(flights)
                 except AirbyteError as e:
                     log.warning("could not read the jobs given up on: %s", e)
-            cancels = anyio.CapacityLimiter(_CANCELS_IN_FLIGHT)
-            now = time.monotonic()
-            # A server that queues triggers took *latency* to answer one, and has held the
-            # oldest cut short for as long: reaching the last may take twice that. One that
-            # has answered no trigger yet may take any time: they are looked for all along.
-            waited = max([latency, *(now - t.began for t in triggering)])
-            patience = max(_FIND_PATIENCE, 2 * waited) if latency else self.cancel_grace
-            lookout = _Lookout(anyio.CapacityLimiter(_CANCELS_IN_FLIGHT), now, patience)
-
-            async def one(flight: _Flight, now: Job | None) -> None:
-                key = flight.target.connection_id
-                if now is not None and now.status.is_terminal:
-                    settled[key] = _from_job(flight.target, now, attached=not flight.started_by_us)
-                elif now is not None and flight.started_by_us and self.cancel_on_abort:
-                    read_at = time.monotonic()
-                    async with cancels:
-                        if time.monotonic() - read_at > _STALE_READ:
-                            # Waited for a slot: the job may have ended since, and the
-                            # connection started another (a schedule's), which the cancel
-                            # would stop. Unread, it is not cancelled.
-                            try:
-                                again = await self._read_through([flight])
-                            except AirbyteError as e:
-                                log.warning("could not read job %d again: %s", flight.job.id, e)
-                                settled[key] = _gave_up(flight, now, outcome)
-                                return
-                            now = again.get(flight.job.id, now)
-                        if now.status.is_terminal:
-                            settled[key] = _from_job(flight.target, now, attached=False)
-                        else:
-                            # Stands if the cleanup's time ends while the cancel is under way.
-                            settled[key] = _gave_up(
-                                flight, now, outcome, cancel_requested=True, grace=True
-                            )
-                            settled[key] = await self._cancel(flight, now, outcome)
-                else:
-                    settled[key] = _gave_up(flight, now, outcome)
-
-            async def find(trigger: _Triggering) -> None:
-                job = await self._find_job(trigger, lookout)
-                if job is not None:
-                    flight = _Flight(trigger.target, job, started_by_us=True)
-                    flights.append(flight)
-                    await one(flight, job)
-
-            async with anyio.create_task_group() as tg:
-                for flight in list(flights):
-                    tg.start_soon(one, flight, current.get(flight.job.id))
-                for trigger in triggering:
-                    tg.start_soon(find, trigger)
+            read_at = time.monotonic()
+            for flight in flights:
+                tg.start_soon(one, flight, current.get(flight.job.id), read_at)
 
     async def _find_job(self, trigger: _Triggering, lookout: _Lookout) -> Job | None:
         """
@@ -1239,9 +1373,9 @@ class Orchestrator:
             await anyio.sleep(pause)
             pause = min(2 * pause, _FIND_MAX_PAUSE)
 
-    async def _cancel(self, flight: _Flight, now: Job, outcome: Outcome) -> SyncResult:
+    async def _cancel(self, flight: _Flight, now: Job) -> _Left:
         """
-        Cancel a running job this batch started, and report what the answer says. A failed
+        Cancel a running job this batch started, and tell how the answer left it. A failed
         cancel is not replayed blindly: after a pause that grows (see
         :func:`~airbyte_async._retry.round_pause`: at least what a 429 or 503 asked), the job
         is read again, and cancelled again only if that read, just made, shows it still
@@ -1260,7 +1394,7 @@ class Orchestrator:
                     "could not cancel job %d (try %d): %s", job_id, round_, e
                 )
             else:
-                return _cancelled(flight, await self._final(flight, answer), outcome)
+                return _Left(flight, await self._final(flight, answer), cancel_requested=True)
             # A conflict (the public API's "not currently running") is a read that lags.
             again = isinstance(refused, ConflictError) or is_retryable(refused, idempotent=True)
             last = refused
@@ -1273,12 +1407,10 @@ class Orchestrator:
                 except AirbyteError as e:
                     log.debug("could not read job %d after a failed cancel: %s", job_id, e)
                     if not (again and is_retryable(e, idempotent=True)):
-                        return _gave_up(flight, now, outcome, cancel_requested=True)
+                        return _Left(flight, now, cancel_requested=True)
                     last = e
-            if now.status.is_terminal:
-                return _cancelled(flight, now, outcome)
-            if not again:
-                return _gave_up(flight, now, outcome, cancel_requested=True)
+            if now.status.is_terminal or not again:
+                return _Left(flight, now, cancel_requested=True)
         raise AssertionError("unreachable")
 
     async def _final(self, flight: _Flight, answer: Job) -> Job:
@@ -1328,21 +1460,33 @@ class Orchestrator:
     async def _abandon(
         self, batch: Batch, pending: Iterator[SyncTarget], outcome: Outcome, why: str
     ) -> None:
-        """Settle every job still in flight (see :meth:`_settle`), record the never-started."""
-        flights = list(batch._flights.values())
+        """
+        Tell every job the batch gave up on as its cleanup left it (see :meth:`_settle`):
+        the cleanup begun at the give-up, then whatever it did not take on, settled now;
+        record the never-started. What interrupted the cleanup is raised then.
+        """
+        early, batch._early = batch._early, None
+        took = early.took() if early is not None else set()
+        flights = [f for f in batch._flights.values() if f.target.connection_id not in took]
         batch._flights.clear()
-        triggering = list(batch._triggering.values())
+        triggering = [t for t in batch._triggering.values() if t.target.connection_id not in took]
         batch._triggering.clear()
-        latency = batch._triggers.latency
         try:
-            for result in await self._settle(flights, triggering, outcome, why, latency, batch):
-                batch.results[result.connection_id] = result
+            if early is not None:
+                for result in early.results(outcome, why):
+                    batch.results[result.connection_id] = result
+            if flights or triggering:
+                for result in await self._settle(flights, triggering, outcome, why, batch):
+                    batch.results[result.connection_id] = result
         finally:
             for target in pending:
                 batch.results[target.connection_id] = _result(target, outcome, error=why)
             for target in batch.targets:
                 batch.results.setdefault(target.connection_id, _result(target, outcome, error=why))
             batch._ordered()
+        interrupted, batch._interrupted = batch._interrupted, None
+        if interrupted is not None:
+            raise interrupted
 
     def _on_change(self, targets_by_job: dict[int, SyncTarget]) -> Callable[[Watch], None]:
         assert self.on_event is not None
@@ -1361,30 +1505,6 @@ def _sole(exc: BaseException) -> BaseException:
     while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
         exc = exc.exceptions[0]
     return exc
-
-
-def _settled(
-    flights: Sequence[_Flight],
-    triggering: Sequence[_Triggering],
-    settled: Mapping[str, SyncResult],
-    outcome: Outcome,
-    why: str,
-) -> list[SyncResult]:
-    """
-    A result for each job given up on, then for each trigger cut short whose job was not
-    found: as *settled* says, else as possibly still running (the cleanup ended, or was
-    interrupted, before it knew).
-    """
-    ended = [
-        settled.get(f.target.connection_id) or _gave_up(f, None, outcome, grace=True)
-        for f in flights
-    ]
-    unfound = [
-        _result(t.target, outcome, error=f"{why}: {_UNFOUND}", left_running=True)
-        for t in triggering
-        if t.target.connection_id not in settled and all(f.target is not t.target for f in flights)
-    ]
-    return ended + unfound
 
 
 def _gave_up(
@@ -1410,14 +1530,6 @@ def _gave_up(
         cancel_requested=cancel_requested,
         error=why,
     )
-
-
-def _cancelled(flight: _Flight, job: Job, outcome: Outcome) -> SyncResult:
-    """The result of a job the batch asked to cancel, from how the server then showed it."""
-    if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
-        # It ended on its own before the cancel reached it.
-        return attrs.evolve(_from_job(flight.target, job, attached=False), cancel_requested=True)
-    return _gave_up(flight, job, outcome, cancel_requested=True)
 
 
 def _workspaces(targets: Iterable[SyncTarget]) -> set[str]:

@@ -14,7 +14,14 @@ import anyio
 import pytest
 
 from airbyte_async import AirbyteClient, NoAuth
-from airbyte_async.orchestrator import _CANCELS_IN_FLIGHT, Orchestrator, Outcome
+from airbyte_async.orchestrator import (
+    _CANCELS_IN_FLIGHT,
+    Batch,
+    EventKind,
+    Orchestrator,
+    Outcome,
+    SyncEvent,
+)
 from airbyte_async.testing import Emulator, ManualClock
 
 pytestmark = pytest.mark.anyio
@@ -351,3 +358,210 @@ async def test_stop_cleanup_while_triggers_are_heard_out_ends_the_give_up_there(
     results = list(orchestrator.results.values())
     assert [r.left_running for r in results] == [True, True]
     assert not any(r.cancel_requested for r in results)
+
+
+def _held_triggers(api: str, connections: int, clock: ManualClock, **options: Any) -> Emulator:
+    """
+    An emulator of *api*'s version whose triggers answer only when *clock* is moved a second
+    (cancels at once, syncs of ten minutes): a trigger is on its way for as long as the test
+    wants, however busy the machine.
+    """
+    return Emulator(
+        airbyte_version="head" if api == "public" else "0.50",
+        connections=connections,
+        clock=clock,
+        trigger_latency=1.0,
+        cancel_latency=0.0,
+        sync_duration=(600, 600),
+        record_requests=True,
+        **options,
+    )
+
+
+def _held(emu: Emulator) -> int:
+    """Triggers the server holds now (each waits for the clock from its arrival on)."""
+    return emu.stats().trigger_timeline[-1][1]
+
+
+def _job_ids(emu: Emulator) -> list[int]:
+    return [job for jobs in emu.stats().jobs_by_connection.values() for job in jobs]
+
+
+def _cancels(emu: Emulator) -> int:
+    """Cancels the emulator received (the public API's are DELETEs of ``/jobs/{jobId}``)."""
+    return sum(
+        r.route == "/v1/jobs/cancel" or (r.method == "DELETE" and r.route.endswith("/{jobId}"))
+        for r in emu.requests
+    )
+
+
+class _Run:
+    """A batch run in a task of its own, in a scope the test cancels to give it up."""
+
+    def __init__(self, orchestrator: Orchestrator, ids: list[str]) -> None:
+        self.orchestrator, self.ids = orchestrator, ids
+        self.scope = anyio.CancelScope()
+        self.batches: list[Batch] = []
+        #: The job of each connection whose trigger answered.
+        self.triggered: dict[str, int] = {}
+        orchestrator.on_event = self.note
+
+    def note(self, event: SyncEvent) -> None:
+        if event.kind is EventKind.TRIGGERED and event.job is not None:
+            self.triggered[event.target.connection_id] = event.job.id
+
+    async def __call__(self) -> None:
+        with self.scope:
+            async with self.orchestrator.stream(self.ids) as batch:
+                self.batches.append(batch)
+                async for _ in batch:
+                    pass
+
+    def in_flight(self) -> int:
+        """Triggers on their way (none before the batch began)."""
+        return self.batches[0].triggers_in_flight if self.batches else 0
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_running_jobs_are_cancelled_at_the_give_up_while_slow_triggers_are_heard_out(
+    api: str,
+) -> None:
+    """
+    Given up on while two of its jobs run and a third trigger is still on its way, the batch
+    cancels the two running jobs at once, not once the trigger is heard out; the trigger's job
+    is cancelled when its answer comes. Each job is cancelled once, none triggered twice.
+    """
+    clock = ManualClock()
+    emulator = _held_triggers(api, 3, clock)
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
+        orchestrator = Orchestrator(
+            client, max_triggers=2, adaptive_triggers=False, poll_interval=0.05
+        )
+        run = _Run(orchestrator, emu.connection_ids)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            await _until(lambda: _held(emu) == 2)
+            clock.advance(1.0)  # the first two answer, the third is sent
+            await _until(lambda: len(run.triggered) == 2 and _held(emu) == 1)
+            run.scope.cancel()
+            await _until(
+                lambda: all(emu.job_status(j) == "cancelled" for j in run.triggered.values())
+            )
+            still_heard_out = run.in_flight()
+            clock.advance(1.0)  # the third answers
+
+    assert still_heard_out == 1
+    assert [emu.job_status(job) for job in _job_ids(emu)] == ["cancelled"] * 3
+    assert _cancels(emu) == 3
+    results = list(orchestrator.results.values())
+    assert [(r.outcome, r.cancel_requested, r.left_running) for r in results] == [
+        (Outcome.CANCELLED, True, False)
+    ] * 3
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_trigger_answering_after_the_give_up_has_its_job_cancelled_as_it_answers(
+    api: str,
+) -> None:
+    """
+    Given up on while three triggers wait on a server with two scheduler threads, the batch
+    hears them out: the two answered first have their jobs cancelled as their answers come,
+    while the third, which waited for a thread, is still on its way; its job is cancelled
+    when it answers in turn.
+    """
+    clock = ManualClock()
+    emulator = _held_triggers(api, 3, clock, trigger_capacity=2)
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
+        orchestrator = Orchestrator(
+            client, max_triggers=3, adaptive_triggers=False, poll_interval=0.05
+        )
+        run = _Run(orchestrator, emu.connection_ids)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            await _until(lambda: emu.stats().max_in_flight_syncs == 3)
+            run.scope.cancel()
+            clock.advance(1.0)  # two answer; the third gets a thread
+            await _until(lambda: len(run.triggered) == 2)
+            await _until(
+                lambda: all(emu.job_status(j) == "cancelled" for j in run.triggered.values())
+            )
+            still_heard_out = run.in_flight()
+            clock.advance(1.0)  # the third answers
+
+    assert still_heard_out == 1
+    assert [emu.job_status(job) for job in _job_ids(emu)] == ["cancelled"] * 3
+    assert _cancels(emu) == 3
+    results = list(orchestrator.results.values())
+    assert [(r.outcome, r.cancel_requested, r.left_running) for r in results] == [
+        (Outcome.CANCELLED, True, False)
+    ] * 3
+
+
+async def test_fail_fast_cancels_the_running_jobs_at_once_while_a_trigger_is_heard_out() -> None:
+    """
+    A sync fails under fail_fast while another runs and a third trigger is on its way: the
+    running job is cancelled at once, not once the trigger is heard out, and the trigger's job
+    when its answer comes; the failed sync is reported failed, the other two stopped. (The
+    Config API's trigger answers once its job runs, API-FACTS 6.3b: the third is still held
+    when the first sync fails. On head's public API it answers as the others' jobs start.)
+    """
+    clock = ManualClock()
+    emulator = _held_triggers("config", 3, clock)
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        failing, running, slow = emu.connection_ids
+        emu.set_sync_plan(failing, duration=0.5, outcome="failed")
+        orchestrator = Orchestrator(
+            client, max_triggers=2, adaptive_triggers=False, poll_interval=0.05, fail_fast=True
+        )
+        run = _Run(orchestrator, emu.connection_ids)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            await _until(lambda: _held(emu) == 2)
+            clock.advance(1.0)  # the first two answer and run, the third is sent
+            await _until(lambda: len(run.triggered) == 2 and _held(emu) == 1)
+            clock.advance(0.5)  # the failing sync fails; the third trigger is still held
+            await _until(lambda: emu.job_status(run.triggered[running]) == "cancelled")
+            still_heard_out = run.in_flight()
+            clock.advance(0.5)  # the third answers
+
+    assert still_heard_out == 1
+    results = orchestrator.results
+    assert results[failing].outcome is Outcome.FAILED
+    for cid in (running, slow):
+        assert (results[cid].outcome, results[cid].cancel_requested) == (Outcome.CANCELLED, True)
+        assert emu.job_status(results[cid].job_id or 0) == "cancelled"
+    assert _cancels(emu) == 2
+
+
+async def test_an_answer_heard_out_is_read_before_its_job_is_cancelled() -> None:
+    """
+    Given up on while a trigger's answer is on its way late (a loaded proxy: the answer is as
+    old as the request), the answer's job has ended meanwhile and someone else has started a
+    sync on the connection. The answer is read again before its cancel: the job is reported as
+    it ended and the other sync is not cancelled (API-FACTS 6.3b: ``jobs/cancel`` stops the
+    connection's current job, whatever id is sent).
+    """
+    late = {"kind": "late", "route": "connections/sync", "delay": 3.0, "times": 1}
+    emulator = Emulator(
+        connections=1, trigger_latency=0.0, sync_duration=(0.05, 0.05), faults=[late]
+    )
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        [cid] = emu.connection_ids
+        orchestrator = Orchestrator(client, poll_interval=0.05)
+        run = _Run(orchestrator, [cid])
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            await _until(lambda: emu.stats().jobs_created == 1)
+            run.scope.cancel()
+            [ours] = _job_ids(emu)
+            await _until(lambda: emu.job_status(ours) == "succeeded")
+            emu.set_sync_plan(cid, duration=600)
+            theirs = (await client.connections.sync(connection_id=cid)).id
+
+    [result] = orchestrator.results.values()
+    assert (result.outcome, result.job_id, result.cancel_requested) == (
+        Outcome.SUCCEEDED,
+        ours,
+        False,
+    )
+    assert emu.job_status(theirs) == "running"
