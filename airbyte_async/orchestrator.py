@@ -544,6 +544,8 @@ class Batch:
     _triggering: dict[str, _Triggering] = attrs.field(factory=dict, init=False)
     _targets_by_job: dict[int, SyncTarget] = attrs.field(factory=dict, alias="targets_by_job")
     _stopping: bool = attrs.field(default=False, init=False)
+    #: Every worker is done with every target: the end of the batch gives nothing up.
+    _completed: bool = attrs.field(default=False, init=False)
     _finished: bool = attrs.field(default=False, init=False)
     _ended: anyio.Event = attrs.field(factory=anyio.Event, init=False)
     #: Why the batch was cancelled, for its results.
@@ -938,6 +940,7 @@ class Orchestrator:
                                 if n % batch._triggers.limit == batch._triggers.limit - 1:
                                     # Let the first triggers leave before spawning the rest.
                                     await anyio.lowlevel.checkpoint()
+                        batch._completed = not batch._stopping
                         tg.cancel_scope.cancel()
                 if scope.cancelled_caught:
                     await self._abandon(batch, pending, Outcome.TIMED_OUT, "the batch timed out")
@@ -987,17 +990,21 @@ class Orchestrator:
         try:
             await batch._giving_up.wait()
         finally:
-            batch._hear_out(self._answer_patience(batch))
-            if batch._flights or batch._triggering:
-                early = _Cleanup(list(batch._flights.values()), list(batch._triggering.values()))
-                batch._early = early
-                try:
-                    await self._settle_within_grace(early, batch)
-                except anyio.get_cancelled_exc_class():
-                    raise
-                except BaseException as e:
-                    # It ends the cleanup, not the give-up, whose cause the results tell.
-                    batch._interrupted = e
+            if not batch._completed:
+                await self._give_up_now(batch)
+
+    async def _give_up_now(self, batch: Batch) -> None:
+        batch._hear_out(self._answer_patience(batch))
+        if batch._flights or batch._triggering:
+            early = _Cleanup(list(batch._flights.values()), list(batch._triggering.values()))
+            batch._early = early
+            try:
+                await self._settle_within_grace(early, batch)
+            except anyio.get_cancelled_exc_class():
+                raise
+            except BaseException as e:
+                # It ends the cleanup, not the give-up, whose cause the results tell.
+                batch._interrupted = e
 
     def _answer_patience(self, batch: Batch) -> float:
         """

@@ -565,3 +565,18 @@ async def test_an_answer_heard_out_is_read_before_its_job_is_cancelled() -> None
         False,
     )
     assert emu.job_status(theirs) == "running"
+
+
+async def test_stop_cleanup_after_a_batch_that_ended_by_itself_says_nothing_was_given_up() -> None:
+    """A batch whose syncs all ended gave nothing up: stop_cleanup() afterwards says False."""
+    async with (
+        Emulator(connections=2, trigger_latency=0.0, sync_duration=(0.1, 0.1)) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api="config") as client,
+    ):
+        orchestrator = Orchestrator(client)
+        with anyio.fail_after(10):
+            async with orchestrator.stream(emu.connection_ids) as batch:
+                async for _ in batch:
+                    pass
+    assert [r.outcome for r in orchestrator.results.values()] == [Outcome.SUCCEEDED] * 2
+    assert batch.stop_cleanup() is False
