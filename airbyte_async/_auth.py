@@ -215,7 +215,8 @@ class ClientCredentials:
     """
     An application's client id and secret, exchanged for short-lived bearer tokens.
 
-    The token comes from ``applications/token`` with a JSON body: the Config API's
+    The token comes from ``applications/token`` with a JSON body (``client_id``,
+    ``client_secret`` and ``grant_type: client_credentials``): the Config API's
     ``/api/v1/applications/token``, else ``/api/public/v1/applications/token``, or *token_url*
     when given (an absolute URL, or a path from the server's root). One refresh runs at a time
     however many tasks need it, and tasks that waited for a refresh that failed get its error
@@ -281,7 +282,12 @@ class ClientCredentials:
         return True
 
     async def _mint(self, fetch_token: TokenFetcher) -> None:
-        body = {"client_id": self.client_id, "client_secret": self.client_secret}
+        # grant_type: public-api-head.yaml requires it; the Config API ignores unknown keys.
+        body = {
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "grant_type": "client_credentials",
+        }
         self._generation += 1
         try:
             answer = await fetch_token(body, self.token_url)

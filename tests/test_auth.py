@@ -124,14 +124,17 @@ async def test_wrong_bearer_token_is_an_authentication_error(
 async def test_a_token_is_minted_once_from_the_config_api_route_with_a_json_body(
     airbyte_emulator_factory: Factory,
 ) -> None:
-    """/api/v1/applications/token gets {client_id, client_secret} as JSON; the token is reused."""
+    """/api/v1/applications/token gets {client_id, client_secret, grant_type} as JSON (Airbyte's
+    mapper ignores keys it does not know: ``MoreMappers.configure`` turns off
+    FAIL_ON_UNKNOWN_PROPERTIES); the token is reused."""
     emu = await app_server(airbyte_emulator_factory)
     async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
         for _ in range(3):
             await read(client)
 
     [request] = [r for r in emu.requests if r.route == TOKEN]
-    assert request.body == {"client_id": APP_ID, "client_secret": APP_SECRET}
+    grant = {"grant_type": "client_credentials"}
+    assert request.body == {"client_id": APP_ID, "client_secret": APP_SECRET} | grant
     assert emu.stats().tokens_minted == 1
     assert requests_to(emu, READ) == 3
 
@@ -145,6 +148,21 @@ async def test_a_configured_token_url_is_used(airbyte_emulator_factory: Factory)
 
     assert emu.stats().requests_by_route.get(PUBLIC_TOKEN) == 1
     assert TOKEN not in emu.stats().requests_by_route
+
+
+async def test_the_public_token_request_carries_the_grant_type(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """The public API's token request sends ``grant_type: client_credentials``, which
+    public-api-head.yaml:3562 requires (``ApplicationTokenRequestWithGrant``): the token is
+    minted and the call goes through."""
+    emu = await app_server(airbyte_emulator_factory, connections=1)
+    async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET), api="public") as client:
+        await client.connections.get(connection_id=emu.connection_ids[0])
+
+    [request] = [r for r in emu.requests if r.route == PUBLIC_TOKEN]
+    assert request.body["grant_type"] == "client_credentials"
+    assert emu.stats().tokens_minted == 1
 
 
 async def test_without_a_config_api_token_route_the_public_one_is_tried_then_explained(

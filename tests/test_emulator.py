@@ -866,7 +866,7 @@ async def test_the_public_token_route_takes_a_form(
     """Head's /api/public/v1/applications/token accepts a form body and says how long it lives."""
     auth = RequireClientCredentials("app", "s3cret", token_lifetime=60)
     emu = await airbyte_emulator_factory(airbyte_version="head", auth=auth)
-    form = {"client_id": "app", "client_secret": "s3cret", "grant-type": "client_credentials"}
+    form = {"client_id": "app", "client_secret": "s3cret", "grant_type": "client_credentials"}
     async with http.post(emu.url + "/api/public/v1/applications/token", data=form) as response:
         answer = await response.json()
     assert answer["token_type"] == "Bearer"

@@ -357,13 +357,32 @@ async def test_public_routes_take_application_tokens(session: aiohttp.ClientSess
         token = await d.call(
             "POST",
             "/applications/token",
-            {"client_id": "app", "client_secret": "s3cret", "grant-type": "client_credentials"},
+            {"client_id": "app", "client_secret": "s3cret", "grant_type": "client_credentials"},
         )
         assert token["expires_in"] == 900
         assert token["token_type"] == "Bearer"
         d.headers["Authorization"] = f"Bearer {token['access_token']}"
         listed = await d.call("GET", "/connections")
         assert [c["connectionId"] for c in listed["data"]] == emu.connection_ids
+
+
+async def test_the_public_token_route_requires_the_grant_type(
+    session: aiohttp.ClientSession,
+) -> None:
+    """``POST /applications/token`` without ``grant_type``, or with another grant, is a 400
+    naming it, the right credentials notwithstanding: public-api-head.yaml:3562 lists
+    ``grant_type`` as required in ``ApplicationTokenRequestWithGrant`` (API-FACTS 1.2)."""
+    auth = RequireClientCredentials("app", "s3cret")
+    credentials = {"client_id": "app", "client_secret": "s3cret"}
+    url = "/api/public/v1/applications/token"
+    async with Emulator(airbyte_version="head", auth=auth) as emu:
+        for grant in ({}, {"grant-type": "client_credentials"}, {"grant_type": "password"}):
+            async with session.post(emu.url + url, json=credentials | grant) as response:
+                assert response.status == 400, grant
+                assert "grant_type" in await response.text()
+        granted = credentials | {"grant_type": "client_credentials"}
+        async with session.post(emu.url + url, json=granted) as response:
+            assert response.status == 200
 
 
 async def test_faults_and_stats_cover_public_routes(session: aiohttp.ClientSession) -> None:
