@@ -48,6 +48,7 @@ from ._retry import MAX_OUTAGE, TOKEN_ROUTE, Outage, is_retryable, round_pause
 from ._watch import JobWatcher, Watch, some
 from .errors import (
     AirbyteError,
+    APIError,
     AuthenticationError,
     ConflictError,
     ConnectError,
@@ -56,7 +57,9 @@ from .errors import (
     NoMatchError,
     NotFoundError,
     RequestTimeoutError,
+    ResponseValidationError,
     SyncAlreadyRunningError,
+    TransportError,
     UnsupportedOperationError,
 )
 from .models import Connection, ConnectionStatus, Job, JobStatus, JobType, SyncProgress
@@ -554,8 +557,9 @@ class Batch:
     #: was given up on: set on a give-up.
     _answers_until: float = attrs.field(default=math.inf, init=False)
     _given_up_at: float | None = attrs.field(default=None, init=False)
-    #: The refusal of the client's credentials that stopped the batch's triggers, if any.
-    _refused: AuthenticationError | None = attrs.field(default=None, init=False)
+    #: What stopped the batch's triggers, if anything: the client's credentials refused, or
+    #: no access token to be had (the token endpoint down past a trigger's retries).
+    _refused: AirbyteError | None = attrs.field(default=None, init=False)
     #: Whether :meth:`stop_cleanup` was called: a cleanup not begun yet ends as it begins.
     _hurried: bool = attrs.field(default=False, init=False)
     #: The shielded scope of the reads and cancels of the jobs given up on, while they run.
@@ -677,6 +681,14 @@ class Orchestrator:
     :class:`~airbyte_async._watch.JobWatcher`), within *timeout* and *sync_timeout*; so is
     the listing of the connections a batch starts with, once the server has answered this
     client (a server never reached fails the batch at once).
+
+    Syncs need an access token when the client holds
+    :class:`~airbyte_async.ClientCredentials`. Credentials the token endpoint refuses, and a
+    token endpoint that still fails once a trigger's own retries (with backoff) are spent,
+    stop the batch's triggers: that trigger's result is ``error`` with the token request's
+    error, and those not sent yet are ``error`` "not triggered" without a request, rather
+    than each trigger waiting in turn for what could only fail the same way. No trigger that
+    could not get a token was sent, so none may have started a sync.
 
     Triggers in flight start at 16 and follow the server (:mod:`airbyte_async._limiter`): up
     while their latency stays flat, down when it grows or the server answers 429, 502, 503 or
@@ -1052,14 +1064,21 @@ class Orchestrator:
         """
         After a trigger, or the polls, failed on *error*: when it refused the credentials
         themselves (a token request refused, or a 401 for credentials that cannot be renewed),
-        the batch sends no more triggers, which could only fail the same way.
+        or no access token could be had, the batch sends no more triggers, which could only
+        fail the same way.
         """
-        if batch._refused is not None or not isinstance(error, AuthenticationError):
+        if batch._refused is not None:
             return
-        if error.route != TOKEN_ROUTE and isinstance(self.client.auth, ClientCredentials):
-            return  # a 401 for a minted token: the next call mints another
+        tokenless = getattr(error, "route", None) == TOKEN_ROUTE
+        if isinstance(error, AuthenticationError):
+            if not tokenless and isinstance(self.client.auth, ClientCredentials):
+                return  # a 401 for a minted token: the next call mints another
+            log.error("the server refused this client's credentials: no more syncs are triggered")
+        elif tokenless:
+            log.error("no access token could be had (%s): no more syncs are triggered", error)
+        else:
+            return
         batch._refused = error
-        log.error("the server refused this client's credentials: no more syncs are triggered")
 
     async def _send_trigger(
         self, batch: Batch, target: SyncTarget
@@ -1070,12 +1089,8 @@ class Orchestrator:
         moment by :func:`time.monotonic`.
         """
         async with batch._triggers:
-            refused = batch._refused
-            if refused is not None:
-                raise AuthenticationError(
-                    refused.status,
-                    f"not triggered: the credentials were refused earlier in the batch ({refused})",
-                )
+            if batch._refused is not None:
+                raise _not_triggered(batch._refused)
             cid = target.connection_id
             # Shielded: a batch given up on hears the answer out, until cancel_grace after the
             # give-up. It alone tells whether the trigger started a job: a 409 means a sync
@@ -1505,6 +1520,20 @@ class Orchestrator:
                 on_event(SyncEvent(EventKind.STATUS_CHANGED, target, job=watch.job))
 
         return on_change
+
+
+def _not_triggered(refused: AirbyteError) -> AirbyteError:
+    """The error of a trigger not sent because of *refused*, earlier in the batch: its kind."""
+    if isinstance(refused, AuthenticationError):
+        why = "the credentials were refused"
+    else:
+        why = "no access token could be had"
+    text = f"not triggered: {why} earlier in the batch ({refused})"
+    if isinstance(refused, APIError):
+        return type(refused)(refused.status, text)
+    if isinstance(refused, TransportError | ResponseValidationError):
+        return type(refused)(text)
+    return AirbyteError(text)
 
 
 def _sole(exc: BaseException) -> BaseException:

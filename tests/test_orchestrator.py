@@ -12,7 +12,7 @@ import pytest
 from client_support import requests_to
 from emulator_support import drop_date_headers
 
-from airbyte_async import AirbyteClient, BearerToken, NoAuth
+from airbyte_async import AirbyteClient, BearerToken, ClientCredentials, NoAuth
 from airbyte_async._watch import JobWatcher
 from airbyte_async.errors import (
     ConnectError,
@@ -36,7 +36,13 @@ from airbyte_async.orchestrator import (
 )
 from airbyte_async.resources._backend import ConfigBackend
 from airbyte_async.resources._public_backend import PublicBackend
-from airbyte_async.testing import Emulator, Fault, ManualClock, RequireBearer
+from airbyte_async.testing import (
+    Emulator,
+    Fault,
+    ManualClock,
+    RequireBearer,
+    RequireClientCredentials,
+)
 from airbyte_async.testing.pytest_plugin import TEST_CANCEL_LATENCY, TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
@@ -1212,6 +1218,68 @@ async def test_an_error_raised_in_a_task_of_the_batch_cancels_its_jobs_and_comes
 
     assert [_first_job_status(emu, cid) for cid in long] == ["cancelled", "cancelled"]
     assert {orchestrator.results[cid].outcome for cid in long} == {Outcome.ERROR}
+
+
+@pytest.mark.parametrize(
+    ("fault", "first_error"),
+    [
+        pytest.param(
+            Fault(kind="error", status=503, route="applications/token"), "503 on", id="503"
+        ),
+        pytest.param(
+            Fault(kind="slow", delay=30.0, route="applications/token"),
+            "timed out",
+            id="timeout",
+        ),
+    ],
+)
+async def test_a_token_endpoint_that_stays_down_stops_the_batch_s_triggers(
+    fault: Fault, first_error: str
+) -> None:
+    """
+    The token endpoint answers 503, or not in time, throughout: the triggers that tried end
+    ``error`` with its failure once their rounds are spent (a timeout at once, after the
+    call's own retries), and the rest are ``not triggered`` without a request; no trigger was
+    sent, so none may have started a sync. (They were held for five minutes each before, as
+    for a server that is away, with nothing said.)
+    """
+    policy = RequireClientCredentials("app", "s3cret")
+    emulator = Emulator(connections=6, auth=policy, faults=[fault], trigger_latency=0.0)
+    auth = ClientCredentials("app", "s3cret")
+    async with (
+        emulator as emu,
+        AirbyteClient(emu.url, auth=auth, env={}, api="config", timeout=0.3) as client,
+    ):
+        orchestrator = _orchestrator(client, max_running=2, timeout=20)
+        [workspace] = emu.workspace_ids
+        targets = [SyncTarget(cid, workspace_id=workspace) for cid in emu.connection_ids]
+        results = await orchestrator.run(targets)
+
+    assert requests_to(emu, "connections/sync") == 0
+    assert {r.outcome for r in results} == {Outcome.ERROR}
+    assert not any(r.left_running for r in results)
+    assert first_error in (results[0].error or "")
+    assert "not triggered: no access token could be had" in (results[-1].error or "")
+
+
+async def test_wrong_client_credentials_fail_the_batch_at_once_naming_no_secret() -> None:
+    """Client credentials the token endpoint refuses (401, as Keycloak does; API-FACTS 1.1):
+    one token request, no trigger, every result ``error`` saying to check the id and secret,
+    without the secret."""
+    policy = RequireClientCredentials("app", "s3cret", reject_status=401)
+    auth = ClientCredentials("app", "wrong-secret-1234")
+    async with (
+        Emulator(connections=4, auth=policy, trigger_latency=0.0) as emu,
+        AirbyteClient(emu.url, auth=auth, env={}, api="config") as client,
+    ):
+        [workspace] = emu.workspace_ids
+        targets = [SyncTarget(cid, workspace_id=workspace) for cid in emu.connection_ids]
+        results = await _orchestrator(client, max_running=2).run(targets)
+
+    assert emu.stats().requests_by_route == {"/v1/applications/token": 1}
+    assert {r.outcome for r in results} == {Outcome.ERROR}
+    assert all("check the client id and secret" in (r.error or "") for r in results)
+    assert not any("wrong-secret-1234" in (r.error or "") for r in results)
 
 
 @pytest.mark.parametrize(

@@ -204,13 +204,15 @@ async def trigger_exactly_once(
     trigger's error when it is not transient, and the last error when *rounds* rounds end
     without a job (with a note when a possible job could not be looked for). A 2xx answer that
     does not fit a job proves the job was started: it is looked up, never triggered again.
-    *read* turns the answer into the job (default: a Config API ``JobInfoRead``); the public
-    API's backend sends ``POST /jobs`` through *request* and reads its answer there. *explain*
-    is awaited when a server error started no job, before the trigger goes again: it raises
-    when the error has a lasting cause (the server's body may not say, see
-    :func:`~airbyte_async.errors.error_for`). *known* (the client's :class:`KnownJobs`) keeps
-    a job this client saw started before from being taken for the attempt's, and learns the
-    job returned.
+    A trigger that could not get an access token was never sent: a failure that may pass
+    uses up rounds as any other (a token request that timed out is raised at once), never the
+    patience of a server that is away. *read* turns the answer into the job (default: a
+    Config API ``JobInfoRead``); the public API's backend sends ``POST /jobs`` through
+    *request* and reads its answer there. *explain* is awaited when a server error started
+    no job, before the trigger goes again: it raises when the error has a lasting cause (the
+    server's body may not say, see :func:`~airbyte_async.errors.error_for`). *known* (the
+    client's :class:`KnownJobs`) keeps a job this client saw started before from being taken
+    for the attempt's, and learns the job returned.
     """
     known = KnownJobs() if known is None else known
     floor = known.newest(connection_id)
@@ -294,6 +296,16 @@ async def trigger_exactly_once(
             log.info("adopted running job %d for %s after an uncertain trigger", job.id, route)
             return known.noted(connection_id, job)
         except AirbyteError as e:
+            if getattr(e, "route", None) == TOKEN_ROUTE:
+                # No token, so this attempt never left. A token endpoint that is down gets the
+                # rounds and their pauses, not a restart's patience (a batch would wait minutes
+                # per trigger, unsaid); one that times out has had the call's retries, each
+                # the client's whole timeout, already.
+                if isinstance(e, RequestTimeoutError) or not _transient(e):
+                    raise
+                log.info("no access token for the %s of %s: %s", route, connection_id, e)
+                last = e
+                continue
             # A 2xx with the wrong shape: the job exists, only its description was unreadable.
             # (Not a token answer's: the trigger was never sent.)
             certain = (
