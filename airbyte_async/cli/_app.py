@@ -128,11 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0, 1, 2, or 128 plus a signal's number:
     130 after Ctrl-C, 143 after SIGTERM, 129 after SIGHUP)."""
     words = sys.argv[1:] if argv is None else list(argv)
-    # The only options before the command are flags: the first other word names it.
-    parser = _parser(next((w for w in words if not w.startswith("-")), None))
-    args = parser.parse_args(words)
-    _configure_logging(verbose=args.verbose)
     try:
+        # The only options before the command are flags: the first other word names it.
+        parser = _parser(next((w for w in words if not w.startswith("-")), None))
+        args = parser.parse_args(words)
+        _configure_logging(verbose=args.verbose)
         return anyio.run(_main, args.func, args)
     except BaseException as raised:  # sorted out below; re-raised when not ours
         error = _first(raised)
