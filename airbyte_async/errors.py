@@ -20,7 +20,7 @@ Every exception airbyte-async raises on purpose, in one tree.
     │   │   └── UnprocessableEntityError   422: the body did not fit the server's schema
     │   ├── AuthenticationError       401 (after any token refresh), or a rejected token request
     │   ├── PermissionDeniedError     403
-    │   ├── NotFoundError             404, 410; a 500 "Could not find job with id" (0.x)
+    │   ├── NotFoundError             404, 410; an unknown job's 500 (Config API), 403 (public)
     │   ├── ConflictError             409, 423; a 500 "Can only sync an active connection"
     │   │   └── SyncAlreadyRunningError   409 "A sync is already running for: <id>"
     │   ├── RateLimitError            429; .retry_after in seconds when the server sent one

@@ -861,3 +861,18 @@ async def test_a_string_where_a_list_goes_is_refused_on_either_api(
         with pytest.raises(InvalidArgumentError, match=message):
             [job async for job in listing(client, emu.connection_ids[0], wid)]
     assert emu.stats().total_requests == before
+
+
+@pytest.mark.parametrize("operation", ["get", "cancel", "cancel_running"])
+async def test_a_job_that_does_not_exist_is_a_not_found_error_naming_it(
+    emu: Emulator, operation: str
+) -> None:
+    """Reading or cancelling job 987654, which does not exist, raises NotFoundError naming
+    it: Airbyte answers 403, as for a job of a workspace the credentials may not touch
+    (``JobsController`` checks the role before it reads the job; see the emulator's test)."""
+    async with public_client(emu) as client:
+        with pytest.raises(NotFoundError, match="there is no job 987654") as raised:
+            await getattr(client.jobs, operation)(job_id=987654)
+
+    assert raised.value.status == 403
+    assert "WORKSPACE_" in str(raised.value)

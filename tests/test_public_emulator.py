@@ -154,7 +154,7 @@ async def _exercise(d: Driver) -> None:
     await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid}, expect=409)
     await d.call("POST", "/jobs", {"jobType": "refresh", "connectionId": cid}, expect=422)
     await d.call("GET", f"/jobs/{job['jobId']}")
-    await d.call("GET", "/jobs/99999", expect=404)
+    await d.call("GET", "/jobs/99999", expect=403)
     await d.call("DELETE", f"/jobs/{job['jobId']}")
     await d.call("DELETE", f"/jobs/{job['jobId']}")
     d.emu.set_sync_plan(cid, duration=0.0)
@@ -364,6 +364,24 @@ async def test_public_routes_take_application_tokens(session: aiohttp.ClientSess
         d.headers["Authorization"] = f"Bearer {token['access_token']}"
         listed = await d.call("GET", "/connections")
         assert [c["connectionId"] for c in listed["data"]] == emu.connection_ids
+
+
+@pytest.mark.parametrize(("method", "role"), [("GET", "READER"), ("DELETE", "RUNNER")])
+async def test_a_job_that_does_not_exist_is_forbidden_not_missing(
+    session: aiohttp.ClientSession, method: str, role: str
+) -> None:
+    """``GET``/``DELETE /jobs/{jobId}`` for a job id that names nothing answer 403
+    ``forbidden``, as a job of another workspace would: airbytehq/airbyte-platform
+    ``JobsController`` calls ``RoleResolver...requireRole(WORKSPACE_READER / _RUNNER)`` before
+    it reads the job, ``WorkspaceHelper.getWorkspaceForJobId`` fails on the unknown id
+    (``DefaultJobPersistence.getJob``: "Could not find job with id"), and ``RoleResolver.roles``
+    answers no role on any exception, so the ForbiddenProblem comes first."""
+    async with Emulator(airbyte_version="head", connections=1) as emu:
+        d = Driver(emu, session)
+        problem = await d.call(method, "/jobs/987654", expect=403)
+
+    assert problem["type"] == "https://reference.airbyte.com/reference/errors#forbidden"
+    assert f"WORKSPACE_{role} permissions" in problem["data"]["message"]
 
 
 async def test_the_public_token_route_requires_the_grant_type(

@@ -42,6 +42,8 @@ from ..errors import (
     ConflictError,
     InvalidArgumentError,
     NoMatchError,
+    NotFoundError,
+    PermissionDeniedError,
     UnsupportedOperationError,
 )
 from ..models import (
@@ -519,6 +521,26 @@ def _job_path(job_id: object) -> str:
     return f"jobs/{whole('job_id', job_id, minimum=0)}"
 
 
+async def _on_job(api: PublicCall, method: str, job_id: int, *, idempotent: bool) -> Any:
+    """
+    *method* on ``/jobs/<job_id>``. A job that does not exist is a 403 on Airbyte, as for a
+    job the credentials may not touch (the role check that runs first finds no workspace for
+    it: ``JobsController``, ``RoleResolver.roles``), and a 404 elsewhere: either way a
+    :class:`~airbyte_async.errors.NotFoundError` naming the job.
+    """
+    path = _job_path(job_id)
+    try:
+        return await api(method, path, idempotent=idempotent)
+    except NotFoundError as e:
+        raise NotFoundError(e.status, f"there is no job {job_id}", route=path) from e
+    except PermissionDeniedError as e:
+        message = (
+            f"there is no job {job_id}, or these credentials may not access its workspace "
+            f"(Airbyte answers 403 for both: {e.message})"
+        )
+        raise NotFoundError(e.status, message, route=path) from e
+
+
 # -- resources ---------------------------------------------------------------------------------
 
 
@@ -720,8 +742,13 @@ class PublicJobs(Jobs):
     _api: PublicCall = attrs.field(kw_only=True)
 
     async def get(self, *, job_id: int) -> Job:
-        """The job *job_id* (``GET /jobs/{jobId}``)."""
-        return job_of(await _read(self._api, _job_path(job_id), pw.JobResponse))
+        """
+        The job *job_id* (``GET /jobs/{jobId}``). Raises
+        :class:`~airbyte_async.errors.NotFoundError` naming it when there is none (see
+        :func:`_on_job`).
+        """
+        data = await _on_job(self._api, "GET", job_id, idempotent=True)
+        return job_of(structure(data, pw.JobResponse, route=_job_path(job_id)))
 
     async def get_light(self, *, job_id: int) -> Job:
         """The same as :meth:`get`: the public API's job is always the light one."""
@@ -757,7 +784,7 @@ class PublicJobs(Jobs):
         them, and the answer returned as it is when that read fails or still shows it running.
         Raises :class:`~airbyte_async.errors.ConflictError` when the server refuses it.
         """
-        data = await self._api("DELETE", _job_path(job_id), idempotent=False)
+        data = await _on_job(self._api, "DELETE", job_id, idempotent=False)
         answer = job_of(structure(data, pw.JobResponse, route="jobs"))
         try:
             ended = await self.get(job_id=job_id)

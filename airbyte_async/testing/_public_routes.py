@@ -98,6 +98,13 @@ def not_found(resource_type: str, resource_id: object) -> Problem:
     return Problem(404, f"{_ERRORS}#resource-not-found", "resource-not-found", detail, data)
 
 
+def forbidden(role: str) -> Problem:
+    """403 ``ForbiddenProblem`` of ``RoleResolver.requireRole`` (api-problems.yaml)."""
+    message = f"Caller does not have the required {role} permissions to access the resource(s)."
+    kind = f"{_ERRORS}#forbidden"
+    return Problem(403, kind, "forbidden", "The request is forbidden.", {"message": message})
+
+
 def state_conflict(message: str) -> Problem:
     """409 ``StateConflictProblem``."""
     kind = f"{_ERRORS}#409-state-conflict"
@@ -1125,7 +1132,15 @@ class PublicApi:
 
     # -- jobs ----------------------------------------------------------------------------------
 
-    def _job(self, text: str) -> Job:
+    def _job(self, text: str, role: str) -> Job:
+        """
+        The job *text* names. One that does not exist is a 403 for the *role* the route
+        requires, not a 404: ``JobsController`` checks the role first, and ``RoleResolver``
+        finds no workspace for the job (``WorkspaceHelper.getWorkspaceForJobId``: the
+        RuntimeException "Could not find job with id" of ``DefaultJobPersistence.getJob``
+        escapes its cache unwrapped), so it grants no role at all (airbytehq/airbyte-platform
+        ``RoleResolver.roles``, which answers an empty set on any exception).
+        """
         try:
             job_id = int(text)
         except ValueError:
@@ -1133,7 +1148,7 @@ class PublicApi:
         try:
             return self.api.state.job(job_id)
         except ApiError:
-            raise not_found("job", job_id) from None
+            raise forbidden(role) from None
 
     @public("POST", "/jobs")
     async def jobs_create(self, call: Call) -> Json:
@@ -1177,7 +1192,7 @@ class PublicApi:
     @public("GET", "/jobs/{jobId}")
     async def jobs_get(self, call: Call) -> Json:
         """JobResponse."""
-        return job_response(self._job(call.params["jobId"]), self._now)
+        return job_response(self._job(call.params["jobId"], "WORKSPACE_READER"), self._now)
 
     @public("DELETE", "/jobs/{jobId}")
     async def jobs_cancel(self, call: Call) -> Json:
@@ -1189,7 +1204,7 @@ class PublicApi:
         job that ended answers 200 as it ended, and the connection's newer job, if one runs,
         is cancelled.
         """
-        job = self._job(call.params["jobId"])
+        job = self._job(call.params["jobId"], "WORKSPACE_RUNNER")
         return job_response(await cancel(self.api, job.job_id), self._now, stats=False)
 
     @public("GET", "/jobs")
