@@ -245,6 +245,8 @@ class ClientCredentials:
     )
     _generation: int = attrs.field(init=False, default=0, repr=False)
     _failure: Exception | None = attrs.field(init=False, default=None, repr=False)
+    #: When a failing token endpoint was last warned of (:func:`time.monotonic`).
+    _warned_at: float = attrs.field(init=False, default=-math.inf, repr=False)
     #: How many tokens were minted; tests and logs read it.
     refreshes: int = attrs.field(init=False, default=0)
 
@@ -301,6 +303,7 @@ class ClientCredentials:
             e._server_fault = passing
             self._failure = _refusal(e) if _refused(e) and not passing else e
             if self._failure is e:
+                self._warn(e)
                 raise
             raise self._failure from e
         self._failure = None
@@ -311,6 +314,17 @@ class ClientCredentials:
         self._renew_at = time.monotonic() + lifetime - min(self.margin, lifetime / 4)
         self.refreshes += 1
         log.debug("minted an access token valid for %.1f s", lifetime)
+
+    def _warn(self, failure: AirbyteError) -> None:
+        # A failure that may pass (a server restarting): callers wait and mint again, each
+        # quietly; said here once a minute, so that a long wait is not a silent one.
+        now = time.monotonic()
+        if now - self._warned_at >= _WARN_EVERY:
+            self._warned_at = now
+            log.warning(
+                "the token request failed (%s): requests that need a token wait and retry",
+                failure,
+            )
 
     @staticmethod
     def _read(answer: Any) -> str:
@@ -324,6 +338,10 @@ class ClientCredentials:
                 "the token answer's access_token cannot be sent in a header", route=_TOKEN_ROUTE
             )
         return token
+
+
+#: Seconds between warnings of a token endpoint that keeps failing.
+_WARN_EVERY = 60.0
 
 
 def _borrowed(failure: Exception) -> Exception:

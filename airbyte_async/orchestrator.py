@@ -684,11 +684,11 @@ class Orchestrator:
 
     Syncs need an access token when the client holds
     :class:`~airbyte_async.ClientCredentials`. Credentials the token endpoint refuses, and a
-    token endpoint that still fails once a trigger's own retries (with backoff) are spent,
-    stop the batch's triggers: that trigger's result is ``error`` with the token request's
-    error, and those not sent yet are ``error`` "not triggered" without a request, rather
-    than each trigger waiting in turn for what could only fail the same way. No trigger that
-    could not get a token was sent, so none may have started a sync.
+    token endpoint that still fails once a trigger has waited it out (five minutes, as for a
+    server restart), stop the batch's triggers: that trigger's result is ``error`` with the
+    token request's error, and those not sent yet are ``error`` "not triggered" without a
+    request, rather than each trigger waiting in turn for what could only fail the same way.
+    No trigger that could not get a token was sent, so none may have started a sync.
 
     Triggers in flight start at 16 and follow the server (:mod:`airbyte_async._limiter`): up
     while their latency stays flat, down when it grows or the server answers 429, 502, 503 or

@@ -34,6 +34,7 @@ from airbyte_async.orchestrator import (
     SyncTarget,
     resolve_targets,
 )
+from airbyte_async.resources import _reconcile
 from airbyte_async.resources._backend import ConfigBackend
 from airbyte_async.resources._public_backend import PublicBackend
 from airbyte_async.testing import (
@@ -1234,15 +1235,15 @@ async def test_an_error_raised_in_a_task_of_the_batch_cancels_its_jobs_and_comes
     ],
 )
 async def test_a_token_endpoint_that_stays_down_stops_the_batch_s_triggers(
-    fault: Fault, first_error: str
+    fault: Fault, first_error: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """
-    The token endpoint answers 503, or not in time, throughout: the triggers that tried end
-    ``error`` with its failure once their rounds are spent (a timeout at once, after the
-    call's own retries), and the rest are ``not triggered`` without a request; no trigger was
-    sent, so none may have started a sync. (They were held for five minutes each before, as
-    for a server that is away, with nothing said.)
+    The token endpoint answers 503, or not in time, throughout: the triggers of the first wave
+    wait it out (the patience of a server restarting, shortened here) and end ``error`` with
+    its failure; the rest are ``not triggered`` without a request, rather than each wave
+    waiting it out again; no trigger was sent, so none may have started a sync.
     """
+    monkeypatch.setattr(_reconcile, "_TOKEN_PATIENCE", 2.0)
     policy = RequireClientCredentials("app", "s3cret")
     emulator = Emulator(connections=6, auth=policy, faults=[fault], trigger_latency=0.0)
     auth = ClientCredentials("app", "s3cret")
@@ -1250,7 +1251,7 @@ async def test_a_token_endpoint_that_stays_down_stops_the_batch_s_triggers(
         emulator as emu,
         AirbyteClient(emu.url, auth=auth, env={}, api="config", timeout=0.3) as client,
     ):
-        orchestrator = _orchestrator(client, max_running=2, timeout=20)
+        orchestrator = _orchestrator(client, max_running=2, timeout=60)
         [workspace] = emu.workspace_ids
         targets = [SyncTarget(cid, workspace_id=workspace) for cid in emu.connection_ids]
         results = await orchestrator.run(targets)
@@ -1259,7 +1260,36 @@ async def test_a_token_endpoint_that_stays_down_stops_the_batch_s_triggers(
     assert {r.outcome for r in results} == {Outcome.ERROR}
     assert not any(r.left_running for r in results)
     assert first_error in (results[0].error or "")
-    assert "not triggered: no access token could be had" in (results[-1].error or "")
+    not_sent = [r for r in results if "not triggered: no access token" in (r.error or "")]
+    assert len(not_sent) == 4
+
+
+async def test_a_token_endpoint_that_comes_back_within_the_patience_loses_no_sync(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """
+    The token endpoint fails its first five requests (a server restarting): the triggers wait
+    it out, warning once that they do and naming no secret, and every sync runs once.
+    """
+    policy = RequireClientCredentials("app", "s3cret")
+    fault = Fault(kind="error", status=503, route="applications/token", times=5)
+    emulator = Emulator(connections=6, auth=policy, faults=[fault], trigger_latency=0.0)
+    auth = ClientCredentials("app", "s3cret")
+    async with (
+        emulator as emu,
+        AirbyteClient(emu.url, auth=auth, env={}, api="config") as client,
+    ):
+        orchestrator = _orchestrator(client, max_running=2, timeout=120)
+        [workspace] = emu.workspace_ids
+        targets = [SyncTarget(cid, workspace_id=workspace) for cid in emu.connection_ids]
+        results = await orchestrator.run(targets)
+        runs = emu.stats().jobs_by_connection
+
+    assert {r.outcome for r in results} == {Outcome.SUCCEEDED}
+    assert sorted(len(jobs) for jobs in runs.values()) == [1] * 6
+    warned = [r.getMessage() for r in caplog.records if "token request failed" in r.getMessage()]
+    assert len(warned) == 1
+    assert "s3cret" not in caplog.text
 
 
 async def test_wrong_client_credentials_fail_the_batch_at_once_naming_no_secret() -> None:

@@ -70,6 +70,10 @@ SETTLE_PATIENCE = 300.0
 #: while the first still waits its turn, it would start a second sync once that turn came
 #: (a hold of 30 s let queues of a minute or two do so: 17 of 80 connections synced twice).
 _HOLD = SETTLE_PATIENCE
+
+#: Seconds from a trigger's first attempt during which a token endpoint that fails on errors
+#: that may pass is waited out (see :func:`trigger_exactly_once`): a server restart's.
+_TOKEN_PATIENCE = SETTLE_PATIENCE
 _HOLD_PAUSE = 2.0
 _HOLD_MAX_PAUSE = 15.0
 
@@ -204,9 +208,9 @@ async def trigger_exactly_once(
     trigger's error when it is not transient, and the last error when *rounds* rounds end
     without a job (with a note when a possible job could not be looked for). A 2xx answer that
     does not fit a job proves the job was started: it is looked up, never triggered again.
-    A trigger that could not get an access token was never sent: a failure that may pass
-    uses up rounds as any other (a token request that timed out is raised at once), never the
-    patience of a server that is away. *read* turns the answer into the job (default: a
+    A trigger that could not get an access token was never sent: a token endpoint failing on
+    errors that may pass is waited out, as a server that is away, for five minutes from the
+    first attempt, then its error is raised. *read* turns the answer into the job (default: a
     Config API ``JobInfoRead``); the public API's backend sends ``POST /jobs`` through
     *request* and reads its answer there. *explain* is awaited when a server error started
     no job, before the trigger goes again: it raises when the error has a lasting cause (the
@@ -297,13 +301,14 @@ async def trigger_exactly_once(
             return known.noted(connection_id, job)
         except AirbyteError as e:
             if getattr(e, "route", None) == TOKEN_ROUTE:
-                # No token, so this attempt never left. A token endpoint that is down gets the
-                # rounds and their pauses, not a restart's patience (a batch would wait minutes
-                # per trigger, unsaid); one that times out has had the call's retries, each
-                # the client's whole timeout, already.
-                if isinstance(e, RequestTimeoutError) or not _transient(e):
+                # No token, so this attempt never left. A token endpoint that is away (a
+                # restart) is waited out, using up no round, for _TOKEN_PATIENCE from the
+                # first attempt; past it the failure is raised (the orchestrator then stops
+                # its batch's triggers, so a batch waits this out once, not once per wave).
+                if not _transient(e) or time.monotonic() - began >= _TOKEN_PATIENCE:
                     raise
                 log.info("no access token for the %s of %s: %s", route, connection_id, e)
+                round_ -= 1
                 last = e
                 continue
             # A 2xx with the wrong shape: the job exists, only its description was unreadable.
