@@ -897,6 +897,51 @@ async def test_a_malformed_saved_plan_names_the_key(client: AirbyteClient) -> No
     assert caught.value.problems == ("required field missing @ plan.items[1].kind",)
 
 
+async def test_a_plan_is_saved_in_format_2(client: AirbyteClient) -> None:
+    """
+    A saved plan says ``airbyte-async-plan/2``: its ``{"env", "default"}`` and ``{"literal"}``
+    values would be sent as configuration by a reader of ``/1``, which refuses other formats.
+    """
+    text = with_setting('sslmode = { env = "PG_SSLMODE", default = "require" }')
+
+    saved = json.loads(dumps_plan(await plan(client, loads(text, env=ENV))))
+
+    assert saved["format"] == "airbyte-async-plan/2"
+
+
+async def test_a_plan_saved_in_format_1_is_still_executed(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """A plan saved as ``airbyte-async-plan/1`` (by the previous version) is read and
+    executed as it was shown."""
+    data = json.loads(dumps_plan(await plan(client, loads(PIPELINE, env=ENV))))
+    data["format"] = "airbyte-async-plan/1"
+
+    done = await execute(client, loads_plan(json.dumps(data), env=ENV))
+
+    assert done.summary() == "3 created, 0 updated, 0 unchanged"
+    assert writes(emu) == ["sources/create", "destinations/create", "connections/create"]
+
+
+@pytest.mark.parametrize("format_", ["airbyte-async-plan/3", 2])
+async def test_a_plan_of_a_format_not_read_says_which_are(
+    client: AirbyteClient, format_: object
+) -> None:
+    """A saved plan of another format (a later version's): SpecError naming the formats this
+    version reads, before anything is resolved or written."""
+    data = json.loads(dumps_plan(await plan(client, loads(PIPELINE, env=ENV))))
+    data["format"] = format_
+
+    with pytest.raises(SpecError) as caught:
+        loads_plan(json.dumps(data), env=ENV)
+
+    assert caught.value.problems == (
+        f"format: {format_!r} is not a format this version of airbyte-async reads "
+        "(airbyte-async-plan/1 or airbyte-async-plan/2): apply it with the version that saved "
+        "it, or plan again",
+    )
+
+
 async def test_the_snapshot_is_read_once(client: AirbyteClient, emu: Emulator) -> None:
     """read_snapshot: each kind listed once, each source discovered once, nothing written."""
     await read_snapshot(client, loads(PIPELINE, env=ENV))

@@ -32,10 +32,13 @@ from ..errors import AirbyteError, SpecError, StalePlanError
 from ..models import ConnectionSettings
 from ._plan import ActorWrite, ConnectionWrite, Plan
 
-__all__ = ["FORMAT", "dumps_plan", "is_plan", "load_plan", "loads_plan", "save_plan"]
+__all__ = ["FORMAT", "READS", "dumps_plan", "is_plan", "load_plan", "loads_plan", "save_plan"]
 
-#: The value of a saved plan's ``format`` key.
-FORMAT = "airbyte-async-plan/1"
+#: The value of a saved plan's ``format`` key. ``/2`` added the ``{"env", "default"}`` and
+#: ``{"literal"}`` forms of a configuration value, which a ``/1`` reader would send as they are.
+FORMAT = "airbyte-async-plan/2"
+#: The formats :func:`loads_plan` reads.
+READS = ("airbyte-async-plan/1", FORMAT)
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
 _converter.register_unstructure_hook(ConnectionSettings, unstructure)
@@ -109,15 +112,22 @@ def loads_plan(text: str, *, env: Mapping[str, str] | None = None, origin: str =
     ``os.environ``); *origin* (the plan file) replaces the spec file's name in its messages.
 
     Raises :class:`~airbyte_async.errors.SpecError` naming each key of a malformed plan or each
-    variable not set, and :class:`~airbyte_async.errors.StalePlanError` when a variable's value
-    is not the one the plan was made with.
+    variable not set, or saying which formats (:data:`READS`) this version reads, and
+    :class:`~airbyte_async.errors.StalePlanError` when a variable's value is not the one the
+    plan was made with.
     """
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise SpecError([f"invalid JSON: {e}"], origin=origin) from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise SpecError([f"format: not a saved plan (expected {FORMAT!r})"], origin=origin)
+    if not isinstance(data, dict) or "format" not in data:
+        raise SpecError([f"format: missing: not a saved plan (expected {FORMAT!r})"], origin=origin)
+    if data["format"] not in READS:
+        problem = (
+            f"format: {data['format']!r} is not a format this version of airbyte-async reads "
+            f"({' or '.join(READS)}): apply it with the version that saved it, or plan again"
+        )
+        raise SpecError([problem], origin=origin)
     try:
         plan = _converter.structure(data, _Saved).plan
     except (cattrs.BaseValidationError, AirbyteError, TypeError, ValueError) as e:
