@@ -27,6 +27,7 @@ from airbyte_async.apply import (
     plan,
     read_snapshot,
 )
+from airbyte_async.apply._types import declared_types
 from airbyte_async.cli import main
 from airbyte_async.errors import ConnectionLostError, SpecError, StalePlanError
 from airbyte_async.models import (
@@ -198,6 +199,11 @@ def with_setting(line: str) -> str:
     return PIPELINE.replace('username = "reader"', f'username = "reader"\n{line}')
 
 
+def with_port(value: str) -> str:
+    """PIPELINE with its source's port given as *value* (TOML)."""
+    return PIPELINE.replace("port = 5432", f"port = {value}")
+
+
 def test_a_reference_s_default_is_taken_when_its_variable_is_not_set() -> None:
     """``{ env = "NAME", default = ... }``: the variable's value when set, else the default."""
     text = with_setting('sslmode = { env = "PG_SSLMODE", default = "require" }')
@@ -227,13 +233,23 @@ def test_a_reference_s_default_is_taken_when_its_variable_is_not_set() -> None:
         (
             'schema = { env = "PG_SCHEMA", defualt = "public" }',
             "sources[0].configuration.schema.defualt: unknown key beside env (did you mean "
-            "'default'? an environment reference takes env and default only; to send a table "
-            "with an env key as it is, write { literal = { ... } })",
+            "'default'? an environment reference takes env, default and type only; to send a "
+            "table with an env key as it is, write { literal = { ... } })",
         ),
         (
             'schema = { env = "PG_SCHEMA", default = ["public"] }',
             "sources[0].configuration.schema.default: must be a string, a number or a boolean, "
             "got an array",
+        ),
+        (
+            'timeout = { env = "PG_TIMEOUT", type = "int" }',
+            "sources[0].configuration.timeout.type: unknown value 'int' (expected one of: string, "
+            "integer, number, boolean)",
+        ),
+        (
+            'timeout = { env = "PG_TIMEOUT", type = "integer", default = "30" }',
+            "sources[0].configuration.timeout.default: must be an integer (type = 'integer'), "
+            "got a string",
         ),
     ],
 )
@@ -1240,3 +1256,182 @@ async def test_a_primary_key_the_stream_lacks_is_a_problem_before_any_write(api:
         "primary_key (its fields: detail, event, logged_at)",
     )
     assert changes(emu) == before
+
+
+# -- values from the environment, typed -----------------------------------------------------
+
+
+async def test_a_value_from_the_environment_takes_the_type_the_specification_declares(
+    client: AirbyteClient,
+) -> None:
+    """
+    On the Config API, ``port = { env = "PG_PORT" }`` is sent as the integer the Postgres
+    specification declares (source_definition_specifications/get), not as the string the
+    environment holds, which the server refuses (API-FACTS: 422 "does not fulfill the
+    specification"); a second run finds it unchanged.
+    """
+    spec = loads(with_port('{ env = "PG_PORT" }'), env={**ENV, "PG_PORT": "5432"})
+
+    done = await apply(client, spec)
+    again = await plan(client, spec)
+
+    source = await client.sources.get(source_id=done.items[0].id or "")
+    assert source.configuration["port"] == 5432
+    assert not again.changes_anything
+
+
+async def test_a_value_not_of_the_declared_type_is_a_problem_at_its_key(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """
+    A variable whose text is not of the type the specification declares is a SpecError at
+    its key naming the variable, before any write, and never showing the value.
+    """
+    spec = loads(with_port('{ env = "PG_PORT" }'), env={**ENV, "PG_PORT": "5432/tcp"})
+
+    with pytest.raises(SpecError) as caught:
+        await apply(client, spec)
+
+    assert caught.value.problems == (
+        "sources[0].configuration.port: PG_PORT does not hold an integer, the type the Postgres "
+        'specification declares (to send it as text, write { env = "PG_PORT", type = "string" })',
+    )
+    assert "5432/tcp" not in str(caught.value)
+    assert writes(emu) == []
+
+
+async def test_a_reference_s_type_converts_its_value_on_the_public_api() -> None:
+    """
+    On the public API, which serves no specifications, ``{ env = "PG_PORT", type = "integer" }``
+    sends the integer the server's validation wants (API-FACTS: 422 "does not fulfill the
+    specification" otherwise).
+    """
+    text = with_port('{ env = "PG_PORT", type = "integer" }').replace(
+        '"Postgres"', f'"{POSTGRES_ID}"'
+    )
+    text = text.replace('"S3"', f'"{S3_ID}"').replace('{ every = 6, unit = "hours" }', CRON)
+    spec = loads(text, env={**ENV, "PG_PORT": "5432"})
+    async with (
+        Emulator(airbyte_version="head") as emu,
+        AirbyteClient(emu.url, api="public", env={}) as client,
+    ):
+        done = await apply(client, spec)
+        source = await client.sources.get(source_id=done.items[0].id or "")
+
+    assert source.configuration["port"] == 5432
+
+
+@pytest.mark.parametrize(
+    ("kind", "given", "sent"),
+    [
+        ("integer", " 42 ", 42),
+        ("integer", "-7", -7),
+        ("number", "2.5", 2.5),
+        ("number", "3", 3),
+        ("number", "1e3", 1000.0),
+        ("boolean", "TRUE", True),
+        ("boolean", "false", False),
+        ("string", "007", "007"),
+    ],
+)
+def test_a_reference_s_type_converts_the_variable_s_text(kind: str, given: str, sent: Any) -> None:
+    """``type = ...`` turns the variable's text into that JSON type."""
+    text = with_setting(f'value = {{ env = "VALUE", type = "{kind}" }}')
+
+    [source] = loads(text, env={**ENV, "VALUE": given}).sources
+
+    assert source.configuration["value"] == sent
+    assert type(source.configuration["value"]) is type(sent)
+
+
+@pytest.mark.parametrize(
+    ("kind", "given"),
+    [
+        ("integer", "4.0"),
+        ("integer", "1_000"),
+        ("number", "nan"),
+        ("number", "inf"),
+        ("boolean", "yes"),
+        ("boolean", "1"),
+    ],
+)
+def test_a_variable_not_of_its_reference_s_type_is_a_problem_at_its_key(
+    kind: str, given: str
+) -> None:
+    """Text that does not read as the reference's type: a problem at its key naming the
+    variable and the type, not the value."""
+    text = with_setting(f'value = {{ env = "VALUE", type = "{kind}" }}')
+
+    [problem] = problems(text, env={**ENV, "VALUE": given})
+
+    assert problem.startswith("sources[0].configuration.value: VALUE does not hold ")
+    assert problem.endswith(f"(type = {kind!r})")
+    assert given not in problem
+
+
+async def test_a_saved_plan_converts_a_value_from_the_environment_as_planned(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """
+    A value from the environment converted by the specification's type is saved with that
+    type, read again from the environment and converted alike, so the saved plan sends the
+    integer it showed.
+    """
+    spec = loads(with_port('{ env = "PG_PORT" }'), env={**ENV, "PG_PORT": "5432"})
+    saved = dumps_plan(await plan(client, spec))
+
+    port = json.loads(saved)["plan"]["items"][0]["write"]["configuration"]["port"]
+    assert set(port) == {"env", "scrypt", "type"}
+    assert port["type"] == "integer"
+    done = await execute(client, loads_plan(saved, env={**ENV, "PG_PORT": "5432"}))
+    source = await client.sources.get(source_id=done.items[0].id or "")
+    assert source.configuration["port"] == 5432
+
+
+@pytest.mark.parametrize("now", ["5433", "port"])
+async def test_a_typed_variable_that_changed_makes_a_saved_plan_stale(
+    client: AirbyteClient, now: str
+) -> None:
+    """A typed variable holding another value, or one not of its type, when a saved plan is
+    read back: StalePlanError at its key."""
+    spec = loads(with_port('{ env = "PG_PORT" }'), env={**ENV, "PG_PORT": "5432"})
+    saved = dumps_plan(await plan(client, spec))
+
+    with pytest.raises(StalePlanError) as caught:
+        loads_plan(saved, env={**ENV, "PG_PORT": now})
+
+    assert caught.value.problems == (
+        "sources[0].configuration.port: PG_PORT is not the value the plan was made with",
+    )
+
+
+def test_the_types_a_specification_declares_are_read_where_they_are_unambiguous() -> None:
+    """
+    declared_types: a nullable integer is an integer, list items and oneOf options are looked
+    into (the SSH tunnel options database connectors share, ``ssh-tunnel-spec.json``, each
+    declare ``tunnel_port`` an integer), integer beside number is a number, and a field that
+    is a string anywhere is left out (its text is sent as is).
+    """
+    schema = {
+        "properties": {
+            "port": {"type": ["null", "integer"]},
+            "ids": {"type": "array", "items": {"type": "integer"}},
+            "ratio": {"anyOf": [{"type": "integer"}, {"type": "number"}]},
+            "flag": {"type": "boolean"},
+            "mixed": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
+            "tunnel_method": {
+                "oneOf": [
+                    {"properties": {"tunnel_port": {"type": "integer"}}},
+                    {"properties": {"tunnel_port": {"type": "integer"}}},
+                ]
+            },
+        }
+    }
+
+    assert declared_types(schema) == {
+        "configuration.port": "integer",
+        "configuration.ids[]": "integer",
+        "configuration.ratio": "number",
+        "configuration.flag": "boolean",
+        "configuration.tunnel_method.tunnel_port": "integer",
+    }

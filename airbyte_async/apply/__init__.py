@@ -60,7 +60,10 @@ Rules:
   matches is left alone. Nothing is ever deleted.
 - ``{ env = "NAME" }`` anywhere in a configuration stands for the value of that environment
   variable; a missing variable is an error naming it. ``{ env = "NAME", default = "value" }``
-  takes the default (a string, number or boolean) when NAME is not set. Any other table with
+  takes the default (a string, number or boolean) when NAME is not set. A value from the
+  environment is sent as ``type = "integer"`` (``number``, ``boolean``, ``string``) says, else
+  on the Config API as the connector's specification declares its field, else as text; text
+  not of its type is an error at its key. Any other table with
   an ``env`` key is an error at its key; ``{ literal = ... }`` sends what it holds as written
   (``{ literal = { env = "prod" } }`` for a connector's own ``env`` key). Values from the
   environment are never shown, nor are values under secret-looking keys or that the server
@@ -81,7 +84,8 @@ How it is built: :mod:`._spec` reads files into a :class:`Spec`; :mod:`._run` re
 once into a :class:`Snapshot`; :mod:`._plan` turns both into a :class:`Plan` without I/O, each
 item carrying what it will send and a fingerprint of what it read; :func:`execute` re-reads
 those objects, refuses with :class:`~airbyte_async.errors.StalePlanError` when any moved, and
-then sends exactly the items' writes; :mod:`._file` saves plans without their secrets.
+then sends exactly the items' writes; :mod:`._file` saves plans without their secrets;
+:mod:`._types` gives values from the environment the types their fields take.
 """
 
 from ..errors import SpecError, StalePlanError

@@ -7,9 +7,12 @@ from the environment again and refuses it when its hash differs from the planned
 default taken for a variable that was not set is saved as ``{"env": "NAME", "default": ...}``,
 and refused when NAME is set by then. A value under a secret-looking key written in the
 pipeline file itself (a default too) cannot be saved at all (it would have no other place to
-come from). A table of the configuration that would read as one of these (one with an
-``env`` key, or only a ``literal`` one) is saved as ``{"literal": {...}}``. The rest of the
-format: see :func:`dumps_plan`.
+come from). A value from the environment sent as another type than text (``type = "integer"``,
+or the type the connector's specification declares) is saved with that type,
+``{"env": "PG_PORT", "scrypt": "...", "type": "integer"}``, converted alike when read back,
+and hashed as sent (as JSON when not a string). A table of the configuration that would read
+as one of these (one with an ``env`` key, or only a ``literal`` one) is saved as
+``{"literal": {...}}``. The rest of the format: see :func:`dumps_plan`.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from .._serde import structure, unstructure
 from ..errors import AirbyteError, SpecError, StalePlanError
 from ..models import ConnectionSettings
 from ._plan import ActorWrite, ConnectionWrite, Plan
+from ._types import TYPES, convert, hashed_text
 
 __all__ = ["FORMAT", "READS", "dumps_plan", "is_plan", "load_plan", "loads_plan", "save_plan"]
 
@@ -133,19 +137,21 @@ def loads_plan(text: str, *, env: Mapping[str, str] | None = None, origin: str =
     except (cattrs.BaseValidationError, AirbyteError, TypeError, ValueError) as e:
         raise SpecError(_validation_problems(e), origin=origin) from None
     environment = os.environ if env is None else env
+    typed = data["format"] != "airbyte-async-plan/1"
     unset: list[str] = []
     changed: list[str] = []
     items = []
     for item in plan.items:
         write = item.write
         if isinstance(write, ActorWrite):
-            resolver = _Resolver(environment, item.where, unset, changed)
+            resolver = _Resolver(environment, item.where, unset, changed, typed=typed)
             configuration = resolver.resolve(write.configuration, "configuration")
             write = attrs.evolve(
                 write,
                 configuration=configuration,
                 env_names=resolver.names,
                 env_defaults=resolver.defaults,
+                env_types=resolver.types,
             )
         items.append(attrs.evolve(item, write=write))
     if unset:
@@ -181,7 +187,9 @@ def _saved(write: ActorWrite, where: str, problems: list[str]) -> Any:
     def walk(value: Any, path: str) -> Any:
         name = write.env_names.get(path)
         if name is not None:
-            return {"env": name, "scrypt": _hash(str(value))}
+            saved = {"env": name, "scrypt": _hash(hashed_text(value))}
+            kind = write.env_types.get(path, "string")
+            return saved if kind == "string" else {**saved, "type": kind}
         unset = write.env_defaults.get(path)
         if unset is not None:
             check(value, path)
@@ -244,6 +252,10 @@ class _Resolver:
     names: dict[str, str] = attrs.field(factory=dict)
     #: The paths of the defaults taken, and their variables (not set).
     defaults: dict[str, str] = attrs.field(factory=dict)
+    #: The paths of the values resolved that are sent converted, and their types.
+    types: dict[str, str] = attrs.field(factory=dict)
+    #: Whether ``{"env", "scrypt", "type"}`` is a reference (not in format ``/1``).
+    typed: bool = True
 
     def resolve(self, value: Any, path: str) -> Any:
         if isinstance(value, dict) and list(value) == ["literal"]:
@@ -259,21 +271,38 @@ class _Resolver:
                     "taking its default"
                 )
             return value["default"]
-        if isinstance(value, dict) and set(value) == {"env", "scrypt"}:
-            name = str(value["env"])
-            self.names[path] = name
-            if name not in self.env:
-                self.unset.append(f"{self.where}.{path}: environment variable {name} is not set")
-                return None
-            if not _matches(self.env[name], str(value["scrypt"])):
-                self.changed.append(
-                    f"{self.where}.{path}: {name} is not the value the plan was made with"
-                )
-            return self.env[name]
+        keys = set(value) if isinstance(value, dict) else set()
+        if keys == {"env", "scrypt"} or (self.typed and keys == {"env", "scrypt", "type"}):
+            return self.variable(value, path)
         if isinstance(value, dict):
             return {k: self.resolve(v, f"{path}.{k}") for k, v in value.items()}
         if isinstance(value, list):
             return [self.resolve(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return value
+
+    def variable(self, saved: Mapping[str, Any], path: str) -> Any:
+        """
+        The value of the variable *saved* names, converted to its saved type as it was when
+        planning, and checked against its saved hash.
+        """
+        name, kind = str(saved["env"]), saved.get("type", "string")
+        self.names[path] = name
+        if name not in self.env:
+            self.unset.append(f"{self.where}.{path}: environment variable {name} is not set")
+            return None
+        if kind not in TYPES:
+            self.unset.append(f"{self.where}.{path}.type: unknown type {kind!r}")
+            return None
+        if kind != "string":
+            self.types[path] = kind
+        try:
+            value = convert(self.env[name], kind)
+        except ValueError:
+            value = None
+        if value is None or not _matches(hashed_text(value), str(saved["scrypt"])):
+            self.changed.append(
+                f"{self.where}.{path}: {name} is not the value the plan was made with"
+            )
         return value
 
 

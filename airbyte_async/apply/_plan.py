@@ -46,6 +46,7 @@ from ..models import (
     SyncMode,
 )
 from ._spec import ActorSpec, ConnectionSpec, Spec
+from ._types import convert, declared_type
 
 __all__ = [
     "ABSENT_STATE",
@@ -118,6 +119,9 @@ class Snapshot:
     #: Per definition (its id), the paths of the configuration fields its specification flags
     #: ``airbyte_secret`` (see :func:`~airbyte_async._secrets.flagged_paths`).
     secret_fields: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
+    #: Per definition (its id), the paths of the configuration fields its specification
+    #: declares an integer, a number or a boolean (see :func:`~._types.declared_types`).
+    field_types: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
     problems: tuple[str, ...] = ()
 
 
@@ -147,14 +151,17 @@ class ActorWrite:
     What creating or updating a source or destination sends: the whole *configuration* (the
     Config API replaces it). *env_names* maps the paths of values read from the environment
     to their variables; a saved plan keeps those names, never the values. *env_defaults* maps
-    the paths of defaults taken for variables not set to those variables. *secret_fields* are
-    the paths the connector's specification flags secret, masked as the env values are.
+    the paths of defaults taken for variables not set to those variables. *env_types* maps the
+    paths of values from the environment sent as another type than text (an integer, a number,
+    a boolean) to that type, which a saved plan keeps to convert them alike. *secret_fields*
+    are the paths the connector's specification flags secret, masked as the env values are.
     """
 
     definition_id: str
     configuration: JsonObject
     env_names: Mapping[str, str] = attrs.field(factory=dict)
     env_defaults: Mapping[str, str] = attrs.field(factory=dict)
+    env_types: Mapping[str, str] = attrs.field(factory=dict)
     secret_fields: frozenset[str] = frozenset()
 
     @property
@@ -449,11 +456,18 @@ class _Planner:
                 "its definition cannot change: delete it or choose another name"
             )
             return None
+        declared = self.snapshot.field_types.get(definition.definition_id, {})
+        typed = _Typed(actor, declared, f"{where}.", definition.name)
+        configuration = typed.convert(actor.configuration, "configuration")
+        if typed.problems:
+            self.problems.extend(typed.problems)
+            return None
         write = ActorWrite(
             definition_id=definition.definition_id,
-            configuration=actor.configuration,
+            configuration=configuration,
             env_names=actor.env_names,
             env_defaults=actor.env_defaults,
+            env_types=typed.types,
             secret_fields=self.snapshot.secret_fields.get(definition.definition_id, frozenset()),
         )
         item = PlanItem(
@@ -466,7 +480,7 @@ class _Planner:
         )
         if current is None:
             return item
-        differences = actor_differences(current, actor.configuration)
+        differences = actor_differences(current, configuration)
         return attrs.evolve(
             item,
             action=EnsureAction.UPDATED if differences else EnsureAction.UNCHANGED,
@@ -558,4 +572,49 @@ class _Planner:
             )
         except AirbyteError as e:
             self.problems.append(f"{where}.name: {e}")
+            return None
+
+
+@attrs.define
+class _Typed:
+    """
+    Converts the values *actor* read from the environment to the types their references name
+    or, failing that, the connector's specification declares (*declared*), noting the types
+    sent (*types*) and the values that are not of theirs (*problems*, each at *prefix* and its
+    path).
+    """
+
+    actor: ActorSpec
+    declared: Mapping[str, str]
+    prefix: str
+    connector: str
+    types: dict[str, str] = attrs.field(factory=dict)
+    problems: list[str] = attrs.field(factory=list)
+
+    def convert(self, value: Any, path: str) -> Any:
+        name = self.actor.env_names.get(path)
+        if name is not None:
+            return self.read(value, path, name)
+        if isinstance(value, dict):
+            return {k: self.convert(v, f"{path}.{k}") for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.convert(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return value
+
+    def read(self, value: Any, path: str, name: str) -> Any:
+        named = self.actor.env_types.get(path)
+        if named is not None:
+            self.types[path] = named  # converted when the file was read
+            return value
+        kind = declared_type(path, self.declared)
+        if kind is None or not isinstance(value, str):
+            return value
+        self.types[path] = kind
+        try:
+            return convert(value, kind)
+        except ValueError as e:
+            self.problems.append(
+                f"{self.prefix}{path}: {name} {e}, the type the {self.connector} specification "
+                f'declares (to send it as text, write {{ env = "{name}", type = "string" }})'
+            )
             return None

@@ -48,6 +48,7 @@ from ._plan import (
     show_changes,
 )
 from ._spec import Spec
+from ._types import declared_types
 
 if TYPE_CHECKING:
     from .._client import AirbyteClient
@@ -61,7 +62,7 @@ async def read_snapshot(
     """
     Read what planning *spec* needs, once: the workspace (*workspace_id*, else the spec's,
     else the server's default), the definitions it names (on the Config API, with the fields
-    their specifications flag secret), the workspace's sources,
+    their specifications flag secret and the types they declare), the workspace's sources,
     destinations and connections, and the catalogs of the sources its connections read.
     Definitions that do not resolve become the snapshot's problems.
     """
@@ -106,13 +107,17 @@ async def read_snapshot(
         if isinstance(found, DestinationDefinition):
             destination_definitions[actor.name] = found
     secret_fields: dict[str, frozenset[str]] = {}
+    field_types: dict[str, Mapping[str, str]] = {}
     if client.api == "config":
-        # The public API has no specifications to read: its plans go by key names alone.
+        # The public API has no specifications to read: its plans go by key names alone, and
+        # its values from the environment by the types their references name.
         wanted = [("source", d.definition_id) for d in source_definitions.values()]
         wanted += [("destination", d.definition_id) for d in destination_definitions.values()]
         for kind, definition_id in wanted:
             if definition_id not in secret_fields:
-                secret_fields[definition_id] = await _flagged(client, kind, definition_id, chosen)
+                schema = await _specification(client, kind, definition_id, chosen)
+                secret_fields[definition_id] = flagged_paths(schema)
+                field_types[definition_id] = declared_types(schema)
     sources, destinations, connections = await _listed(client, chosen, spec.connections != ())
     catalogs: dict[str, Catalog | str] = {}
     sync_modes: dict[tuple[str, str], ModesByStream] = {}
@@ -139,6 +144,7 @@ async def read_snapshot(
         catalogs=catalogs,
         sync_modes=sync_modes,
         secret_fields=secret_fields,
+        field_types=field_types,
         problems=tuple(problems),
     )
 
@@ -173,15 +179,15 @@ async def _definition(
     return None
 
 
-async def _flagged(
+async def _specification(
     client: AirbyteClient, kind: str, definition_id: str, workspace_id: str
-) -> frozenset[str]:
-    """The configuration paths the specification of a *kind* definition flags secret."""
+) -> Any:
+    """The configuration's JSON schema in the specification of a *kind* definition."""
     definitions = client.source_definitions if kind == "source" else client.destination_definitions
     specification = await definitions.get_specification(
         definition_id=definition_id, workspace_id=workspace_id
     )
-    return flagged_paths(specification.connection_specification)
+    return specification.connection_specification
 
 
 async def _listed(

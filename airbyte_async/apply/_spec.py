@@ -10,9 +10,9 @@ twice, connections naming what the file does not declare, environment references
 
 In a connector's configuration, any table with an ``env`` key is an environment reference:
 ``{ env = "NAME" }``, or ``{ env = "NAME", default = "value" }`` (the default is sent when
-NAME is not set); anything else there is a problem. ``{ literal = X }`` sends X as written,
-so that a configuration can hold a table of its own with an ``env`` key (or a ``literal``
-one).
+NAME is not set), each also taking ``type = "integer"`` (see :mod:`._types`); anything else
+there is a problem. ``{ literal = X }`` sends X as written, so that a configuration can hold a
+table of its own with an ``env`` key (or a ``literal`` one).
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ from ..models import (
     SyncMode,
     TimeUnit,
 )
+from ._types import TYPES, convert, described, fits
 
 __all__ = ["ActorSpec", "ConnectionSpec", "Spec", "StreamSpec", "load", "loads"]
 
@@ -67,6 +68,8 @@ class ActorSpec:
     values went (``"configuration.password"``) to the variables they came from, so that they
     are never shown nor saved. *env_defaults* maps where a reference's default was taken to
     its variable, which was not set: a default is written in the file, and shown as such.
+    *env_types* maps the paths of values read from the environment whose reference names a
+    type (``type = "integer"``) to that type; those values are converted already.
     """
 
     name: str
@@ -74,6 +77,7 @@ class ActorSpec:
     configuration: JsonObject = attrs.field(hash=False)
     env_names: Mapping[str, str] = attrs.field(factory=dict, hash=False)
     env_defaults: Mapping[str, str] = attrs.field(factory=dict, hash=False)
+    env_types: Mapping[str, str] = attrs.field(factory=dict, hash=False)
 
     @property
     def secret_paths(self) -> frozenset[str]:
@@ -422,6 +426,8 @@ class _Found:
 
     secrets: dict[str, str] = attrs.field(factory=dict)
     defaults: dict[str, str] = attrs.field(factory=dict)
+    #: The types the references name, by path (of values read from the environment).
+    types: dict[str, str] = attrs.field(factory=dict)
 
 
 class _Reader:
@@ -488,6 +494,7 @@ class _Reader:
                         configuration=resolved,
                         env_names=references.secrets,
                         env_defaults=references.defaults,
+                        env_types=references.types,
                     )
                 )
         return tuple(found)
@@ -515,8 +522,11 @@ class _Reader:
     def reference(self, table: dict[str, Any], path: str, inner: str, found: _Found) -> Any:
         """
         The value of ``{ env = "NAME" }``, noting ``found.secrets[inner] = NAME``; with
-        ``default = ...``, the default when NAME is not set (a value written in the file),
-        noting ``found.defaults[inner] = NAME``. A malformed reference is a problem at its key.
+        ``type = "integer"`` (or ``number``, ``boolean``, ``string``), that value converted
+        (see :func:`~._types.convert`), noting ``found.types[inner]``; with ``default = ...``,
+        the default when NAME is not set (a value written in the file, of that type), noting
+        ``found.defaults[inner] = NAME``. A malformed reference, or a value that is not of its
+        type, is a problem at its key.
         """
         problems = len(self.problems)
         name = table["env"]
@@ -525,24 +535,42 @@ class _Reader:
             self.problems.append(
                 f"{path}.env: must name an environment variable (a non-empty string), got {got}"
             )
-        for key in sorted(set(table) - {"env", "default"}):
-            close = difflib.get_close_matches(key, ["default"], n=1)
-            hint = "did you mean 'default'? " if close else ""
+        for key in sorted(set(table) - {"env", "default", "type"}):
+            close = difflib.get_close_matches(key, ["default", "type"], n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
             self.problems.append(
                 f"{path}.{key}: unknown key beside env ({hint}an environment reference takes "
-                "env and default only; to send a table with an env key as it is, write "
+                "env, default and type only; to send a table with an env key as it is, write "
                 "{ literal = { ... } })"
             )
+        kind = table.get("type")
+        if kind is not None and kind not in TYPES:
+            shown = repr(kind) if isinstance(kind, str) else _kind(kind)
+            self.problems.append(
+                f"{path}.type: unknown value {shown} (expected one of: {', '.join(TYPES)})"
+            )
+            kind = None
         default = table.get("default")
         if default is not None and not isinstance(default, str | int | float | bool):
             self.problems.append(
                 f"{path}.default: must be a string, a number or a boolean, got {_kind(default)}"
             )
+        elif default is not None and kind is not None and not fits(default, kind):
+            self.problems.append(
+                f"{path}.default: must be {described(kind)} (type = {kind!r}), got {_kind(default)}"
+            )
         if len(self.problems) > problems:
             return None
         if name in self.env:
             found.secrets[inner] = name
-            return self.env[name]
+            if kind is None:
+                return self.env[name]
+            found.types[inner] = kind
+            try:
+                return convert(self.env[name], kind)
+            except ValueError as e:
+                self.problems.append(f"{path}: {name} {e} (type = {kind!r})")
+                return None
         if default is not None:
             found.defaults[inner] = name
             return default
