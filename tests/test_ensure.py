@@ -146,6 +146,26 @@ async def test_a_masked_secret_counts_as_equal(
     assert bodies(emu, "sources/update") == []
 
 
+async def test_ensure_shows_no_value_of_a_field_the_specification_flags_secret(
+    api: AirbyteClient, workspace_id: str
+) -> None:
+    """
+    ensure needs no specification to hide a flagged field whose name looks like no secret
+    (Postgres's ``ssl_mode.ca_certificate``): its result is the server's answer, which masks
+    it (API-FACTS: secrets come back as ``"**********"``), and its changes are paths only.
+    """
+    certificate = "-----BEGIN CERTIFICATE-----MIIDdzCCAl+gAwIBAgIE"
+    verify_ca = {"mode": "verify-ca", "ca_certificate": certificate}
+
+    created = await ensure_source(api, workspace_id, ssl_mode=verify_ca)
+    updated = await ensure_source(api, workspace_id, ssl_mode=verify_ca, port=6432)
+
+    assert updated.changes == ("configuration.port",)
+    for ensured in (created, updated):
+        assert ensured.value.configuration["ssl_mode"]["ca_certificate"] == "**********"
+        assert certificate not in repr(ensured)
+
+
 async def test_a_changed_value_is_updated(
     api: AirbyteClient, emu: Emulator, workspace_id: str
 ) -> None:
