@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import stamina
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "airbyte"
+SHARED = Path(
+    os.environ.get("AIRBYTE_ASYNC_SPECS")
+    or Path(__file__).resolve().parents[2] / "shared" / "airbyte"
+)
 
 
 @pytest.fixture

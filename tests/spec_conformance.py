@@ -24,6 +24,7 @@ response fields the real server leaves out when it has no value are listed in
 from __future__ import annotations
 
 import functools
+import os
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -44,7 +45,12 @@ __all__ = [
     "normalize_route",
 ]
 
-SPEC_DIR = Path(__file__).resolve().parents[2] / "shared" / "airbyte"
+#: ``../shared/airbyte`` beside the repository, or the folder ``AIRBYTE_ASYNC_SPECS`` names (a
+#: checkout elsewhere, such as a git worktree).
+SPEC_DIR = Path(
+    os.environ.get("AIRBYTE_ASYNC_SPECS")
+    or Path(__file__).resolve().parents[2] / "shared" / "airbyte"
+)
 
 _FILES = {
     "0.40": "config-api-0.40.yaml",
