@@ -6,6 +6,7 @@ import json
 import os
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -1092,11 +1093,31 @@ S3_ID = "4816b78f-1489-44c1-9060-4b19d5fa9362"
 CRON = '{ cron = "0 0 */6 * * ?" }'
 
 
+@asynccontextmanager
+async def applied(api: str, text: str) -> AsyncIterator[tuple[Emulator, AirbyteClient]]:
+    """A head emulator recording requests, a client of *api* on it, and *text* applied there."""
+    async with (
+        Emulator(airbyte_version="head", record_requests=True) as emu,
+        AirbyteClient(emu.url, api=api, env={}) as client,  # type: ignore[arg-type]
+    ):
+        await apply(client, loads(text, env=ENV))
+        yield emu, client
+
+
+def for_api(
+    api: str, text: str = PIPELINE, *, source: str = "Postgres", source_id: str = POSTGRES_ID
+) -> str:
+    """*text* as the public API takes it (definitions by id, a cron) when *api* is public."""
+    if api != "public":
+        return text
+    text = text.replace(f'"{source}"', f'"{source_id}"').replace('"S3"', f'"{S3_ID}"')
+    return text.replace('{ every = 6, unit = "hours" }', CRON)
+
+
 async def test_apply_works_on_the_public_api_with_definition_ids() -> None:
     """On the public API (Airbyte Cloud), which has no connector definitions to read, a file
     naming definitions by id is applied as on the Config API, and a second run is a no-op."""
-    text = PIPELINE.replace('"Postgres"', f'"{POSTGRES_ID}"').replace('"S3"', f'"{S3_ID}"')
-    spec = loads(text.replace('{ every = 6, unit = "hours" }', CRON), env=ENV)
+    spec = loads(for_api("public"), env=ENV)
     async with (
         Emulator(airbyte_version="head") as emu,
         AirbyteClient(emu.url, api="public", env={}) as client,
@@ -1173,15 +1194,8 @@ async def test_a_write_mode_the_destination_lacks_is_a_problem_before_any_write(
     ``GET /streams`` with a ``destinationId``; the Config API's destination definition
     specification).
     """
-    text = PIPELINE
-    if api == "public":
-        text = text.replace('"Postgres"', f'"{POSTGRES_ID}"').replace('"S3"', f'"{S3_ID}"')
-        text = text.replace('{ every = 6, unit = "hours" }', CRON)
-    async with (
-        Emulator(airbyte_version="head", record_requests=True) as emu,
-        AirbyteClient(emu.url, api=api, env={}) as client,  # type: ignore[arg-type]
-    ):
-        await apply(client, loads(text, env=ENV))
+    text = for_api(api)
+    async with applied(api, text) as (emu, client):
         before = changes(emu)
         last = text.rindex('destination_sync_mode = "append"')
         deduped = text[:last] + 'destination_sync_mode = "append_dedup"\nprimary_key = "id"\n'
@@ -1206,15 +1220,8 @@ async def test_a_cursor_the_stream_lacks_is_a_problem_before_any_write(api: str)
     (``propertyFields``, public-api-head.yaml ``StreamProperties``) where the Config API sends
     the JSON schema.
     """
-    text = PIPELINE
-    if api == "public":
-        text = text.replace('"Postgres"', f'"{POSTGRES_ID}"').replace('"S3"', f'"{S3_ID}"')
-        text = text.replace('{ every = 6, unit = "hours" }', CRON)
-    async with (
-        Emulator(airbyte_version="head", record_requests=True) as emu,
-        AirbyteClient(emu.url, api=api, env={}) as client,  # type: ignore[arg-type]
-    ):
-        await apply(client, loads(text, env=ENV))
+    text = for_api(api)
+    async with applied(api, text) as (emu, client):
         before = changes(emu)
         last = text.rindex('cursor_field = "updated_at"')
         wrong = text[:last] + 'cursor_field = "updated"' + text[last + 27 :]
@@ -1235,15 +1242,8 @@ async def test_a_primary_key_the_stream_lacks_is_a_problem_before_any_write(api:
     """A primary_key part that a stream without a key of its own (MySQL's audit_log) does
     not have: the same, on either API."""
     mysql = "435bb9a5-7887-4809-aa58-28c27df0d7ad"
-    text = PIPELINE.replace('"Postgres"', '"MySQL"')
-    if api == "public":
-        text = text.replace('"MySQL"', f'"{mysql}"').replace('"S3"', f'"{S3_ID}"')
-        text = text.replace('{ every = 6, unit = "hours" }', CRON)
-    async with (
-        Emulator(airbyte_version="head", record_requests=True) as emu,
-        AirbyteClient(emu.url, api=api, env={}) as client,  # type: ignore[arg-type]
-    ):
-        await apply(client, loads(text, env=ENV))
+    text = for_api(api, PIPELINE.replace('"Postgres"', '"MySQL"'), source="MySQL", source_id=mysql)
+    async with applied(api, text) as (emu, client):
         before = changes(emu)
         keyed = (
             text + '\n[[connections.streams]]\nname = "audit_log"\nprimary_key = ["event", "day"]\n'

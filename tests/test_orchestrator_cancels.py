@@ -444,19 +444,11 @@ async def test_running_jobs_are_cancelled_at_the_give_up_while_slow_triggers_are
             clock.advance(1.0)  # the first two answer, the third is sent
             await _until(lambda: len(run.triggered) == 2 and _held(emu) == 1)
             run.scope.cancel()
-            await _until(
-                lambda: all(emu.job_status(j) == "cancelled" for j in run.triggered.values())
-            )
-            still_heard_out = run.in_flight()
+            still_heard_out = await _in_flight_once_triggered_jobs_are_cancelled(run, emu)
             clock.advance(1.0)  # the third answers
 
     assert still_heard_out == 1
-    assert [emu.job_status(job) for job in _job_ids(emu)] == ["cancelled"] * 3
-    assert _cancels(emu) == 3
-    results = list(orchestrator.results.values())
-    assert [(r.outcome, r.cancel_requested, r.left_running) for r in results] == [
-        (Outcome.CANCELLED, True, False)
-    ] * 3
+    _each_cancelled_once(emu, orchestrator, 3)
 
 
 @pytest.mark.parametrize("api", ["config", "public"])
@@ -482,19 +474,11 @@ async def test_a_trigger_answering_after_the_give_up_has_its_job_cancelled_as_it
             run.scope.cancel()
             clock.advance(1.0)  # two answer; the third gets a thread
             await _until(lambda: len(run.triggered) == 2)
-            await _until(
-                lambda: all(emu.job_status(j) == "cancelled" for j in run.triggered.values())
-            )
-            still_heard_out = run.in_flight()
+            still_heard_out = await _in_flight_once_triggered_jobs_are_cancelled(run, emu)
             clock.advance(1.0)  # the third answers
 
     assert still_heard_out == 1
-    assert [emu.job_status(job) for job in _job_ids(emu)] == ["cancelled"] * 3
-    assert _cancels(emu) == 3
-    results = list(orchestrator.results.values())
-    assert [(r.outcome, r.cancel_requested, r.left_running) for r in results] == [
-        (Outcome.CANCELLED, True, False)
-    ] * 3
+    _each_cancelled_once(emu, orchestrator, 3)
 
 
 async def test_fail_fast_cancels_the_running_jobs_at_once_while_a_trigger_is_heard_out() -> None:
@@ -580,3 +564,19 @@ async def test_stop_cleanup_after_a_batch_that_ended_by_itself_says_nothing_was_
                     pass
     assert [r.outcome for r in orchestrator.results.values()] == [Outcome.SUCCEEDED] * 2
     assert batch.stop_cleanup() is False
+
+
+def _each_cancelled_once(emu: Emulator, orchestrator: Orchestrator, jobs: int) -> None:
+    """The batch's *jobs* jobs all ended cancelled, by one cancel each, and say so."""
+    assert [emu.job_status(job) for job in _job_ids(emu)] == ["cancelled"] * jobs
+    assert _cancels(emu) == jobs
+    results = list(orchestrator.results.values())
+    assert [(r.outcome, r.cancel_requested, r.left_running) for r in results] == [
+        (Outcome.CANCELLED, True, False)
+    ] * jobs
+
+
+async def _in_flight_once_triggered_jobs_are_cancelled(run: _Run, emu: Emulator) -> int:
+    """Wait until every job *run* saw triggered is cancelled; the triggers still in flight."""
+    await _until(lambda: all(emu.job_status(j) == "cancelled" for j in run.triggered.values()))
+    return run.in_flight()
