@@ -71,6 +71,9 @@ def message_of(body: Any, status: int) -> tuple[str, str | None]:
                 if isinstance(v, Mapping)
             ]
             message = f"{message or 'invalid input'} ({'; '.join(parts)})"
+        if message is None and error_id and status == 422:
+            # 2.x (API-FACTS 6.2): the body could not be read into the route's types.
+            message = f"{reason(status)}: {_UNREADABLE}"
         text = message or reason(status)
         return text[:_MAX_MESSAGE], str(error_id) if error_id else None
     if isinstance(body, str) and body.strip():
@@ -79,6 +82,14 @@ def message_of(body: Any, status: int) -> tuple[str, str | None]:
         squashed = " ".join(page.split())
         return (squashed[:200] or reason(status)), None
     return reason(status), None
+
+
+#: What Airbyte 2.x's bare 422 means: InvalidJsonExceptionHandler or
+#: InvalidJsonInputExceptionHandler (a JsonParseException or JsonMappingException).
+_UNREADABLE = (
+    "the server could not read the body into the route's types (Airbyte 2.x says no more): "
+    "a value of the wrong type, or an enum value this server's release does not know"
+)
 
 
 def is_object_404(body: Any) -> bool:

@@ -13,7 +13,12 @@ from __future__ import annotations
 import pytest
 
 from airbyte_async import AirbyteClient, NoAuth
-from airbyte_async.errors import BadRequestError, NotFoundError, UnsupportedOperationError
+from airbyte_async.errors import (
+    BadRequestError,
+    NotFoundError,
+    UnprocessableEntityError,
+    UnsupportedOperationError,
+)
 from airbyte_async.testing import Emulator
 
 pytest_plugins = ["resource_fixtures"]
@@ -108,4 +113,18 @@ async def test_a_bare_400_to_a_route_given_by_hand_says_what_the_request_shows(
 
     assert "a field the route requires is missing or null" in str(caught.value)
     assert shown in str(caught.value)
+    assert caught.value.error_id is not None
+
+
+@pytest.mark.parametrize("version", ["head"])
+async def test_a_bare_422_says_the_body_could_not_be_read_into_the_route_s_types(
+    api: AirbyteClient,
+) -> None:
+    """2.x answers a value it cannot map (an enum value it does not know) with 422 {errorId}
+    alone (API-FACTS 6.2, InvalidJsonInputExceptionHandler): the error says what that means."""
+    with pytest.raises(UnprocessableEntityError) as caught:
+        await api.request("jobs/list", {"configTypes": ["nope"], "configId": UNKNOWN})
+
+    assert "could not read the body into the route's types" in str(caught.value)
+    assert "an enum value this server's release does not know" in str(caught.value)
     assert caught.value.error_id is not None
