@@ -1184,8 +1184,6 @@ class Orchestrator:
                     progress = await self.client.connections.sync_progress(
                         connection_id=flight.target.connection_id
                     )
-                except NotFoundError:
-                    return False
                 except UnsupportedOperationError as e:
                     if not told:
                         told.append(True)
@@ -1205,13 +1203,8 @@ class Orchestrator:
             async with anyio.create_task_group() as tg:
                 for flight in list(batch._flights.values()):
                     tg.start_soon(one, flight, found)
-            # A 404 for every connection: this server has no sync_progress.
+            # Unsupported for every connection: this server has no sync_progress.
             supported = not found or any(found)
-            if not supported and not told:
-                log.warning(
-                    "no progress events: connections/sync_progress answered 404 for every "
-                    "running sync (it is there from Airbyte 0.50 on)"
-                )
 
     def _remaining(self, started: float) -> float:
         assert self.sync_timeout is not None
