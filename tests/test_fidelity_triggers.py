@@ -488,22 +488,30 @@ async def test_triggers_past_the_soft_capacity_queue_behind_each_other(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
     """
-    With trigger_capacity=1, of two triggers sent together the second's job starts a whole
-    latency later than the first's: the server starts at most capacity/latency jobs a second.
+    With trigger_capacity=1, of two triggers sent together the second's job is created only
+    once the first trigger's thread is free, a whole latency later: the server starts at most
+    capacity/latency jobs a second. Each job's life runs from its creation, through its
+    trigger's latency, to its end.
     """
+    clock = ManualClock()
     emu = await airbyte_emulator_factory(
-        connections=2, trigger_latency=0.3, trigger_capacity=1, sync_duration=(1, 1)
+        connections=2, clock=clock, trigger_latency=0.3, trigger_capacity=1, sync_duration=(1, 1)
     )
     async with anyio.create_task_group() as tg:
         for cid in emu.connection_ids:
             tg.start_soon(sync, http, emu, cid)
+        await triggers_held(emu, 2)
+        await jobs_created(emu, 1)
+        assert emu.stats().jobs_created == 1
+        clock.advance(0.3)  # the first answers; its thread takes the second
+        await jobs_created(emu, 2)
+        clock.advance(0.3)  # the second answers
+    clock.advance(2.0)  # both syncs end
     stats = emu.stats()
     assert stats.max_in_flight_syncs == 2
-    # Each job's life runs from its creation, through its trigger's latency, to its end; the
-    # second is created once the first trigger's thread is free.
-    assert sorted(stats.job_durations.values()) == pytest.approx([1.3, 1.3], abs=0.05)
+    assert sorted(stats.job_durations.values()) == pytest.approx([1.3, 1.3])
     starts = sorted(start for start, _ in stats.job_times.values())
-    assert starts[1] - starts[0] == pytest.approx(0.3, abs=0.1)
+    assert starts[1] - starts[0] == pytest.approx(0.3)
 
 
 async def test_by_default_the_server_works_on_25_triggers_at_once(
