@@ -313,6 +313,130 @@ async def test_a_destination_of_the_wrong_types_is_a_422(
     assert_spec_refusal(version, await call(http, emu, "destinations/create", body))
 
 
+PG_OK = {"host": "db", "port": 5432, "database": "shop", "username": "reader"}
+S3_OK = {
+    "s3_bucket_name": "lake",
+    "s3_bucket_path": "shop",
+    "s3_bucket_region": "us-east-1",
+    "format": {"format_type": "Parquet"},
+}
+
+
+def _destination(emu: Emulator, config: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "workspaceId": emu.workspace_ids[0],
+        "name": "s3",
+        "destinationDefinitionId": DESTINATION_DEFINITIONS[0].definition_id,
+        "connectionConfiguration": config,
+    }
+
+
+#: Configurations the real connectors' spec.json refuse below the top level, and the error the
+#: server's validator (networknt, JsonSchemaValidator.ensure) gives for each.
+NESTED_FAULTS = [
+    pytest.param(
+        "source",
+        {**PG_OK, "ssl_mode": {"mode": "verify-ca"}},
+        "$.ssl_mode: required property 'ca_certificate' not found",
+        id="oneOf option's required field (source-postgres ssl_mode)",
+    ),
+    pytest.param(
+        "source",
+        {**PG_OK, "ssl_mode": {"mode": "verify_ca", "ca_certificate": "-----BEGIN"}},
+        "$.ssl_mode: must be valid to one and only one schema, but 0 are valid",
+        id="no oneOf option (source-postgres ssl_mode)",
+    ),
+    pytest.param(
+        "source",
+        {**PG_OK, "replication_method": {"method": "CDC", "replication_slot": "slot"}},
+        "$.replication_method: required property 'publication' not found",
+        id="CDC without a publication (source-postgres replication_method)",
+    ),
+    pytest.param(
+        "source",
+        {**PG_OK, "schemas": ["public", 5]},
+        "$.schemas[1]: integer found, string expected",
+        id="array item type (source-postgres schemas)",
+    ),
+    pytest.param(
+        "destination",
+        {**S3_OK, "s3_bucket_region": "us-east-7"},
+        "$.s3_bucket_region: does not have a value in the enumeration [, us-east-1,",
+        id="enum (destination-s3 s3_bucket_region)",
+    ),
+    pytest.param(
+        "destination",
+        {**S3_OK, "format": {"format_type": "CSV"}},
+        "$.format: required property 'flattening' not found",
+        id="CSV without flattening (destination-s3 format)",
+    ),
+    pytest.param(
+        "destination",
+        {**S3_OK, "format": {"format_type": "Parquet", "block_size_mb": "128"}},
+        "$.format.block_size_mb: string found, integer expected",
+        id="type inside an option (destination-s3 Parquet)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "config", "error"), NESTED_FAULTS)
+async def test_a_configuration_wrong_below_the_top_level_is_a_422(
+    airbyte_emulator_factory: Factory,
+    http: aiohttp.ClientSession,
+    kind: str,
+    config: dict[str, Any],
+    error: str,
+) -> None:
+    """
+    The server validates the whole configuration against the connectionSpecification (JSON
+    schema draft 7: nested objects, list items, enums, oneOf options; API-FACTS 2.3, 6.2;
+    airbyte-platform JsonSchemaValidator.ensure): 422 naming the path, and nothing created.
+    """
+    emu = await airbyte_emulator_factory()
+    body = _source(emu, config) if kind == "source" else _destination(emu, config)
+    answer = await call(http, emu, f"{kind}s/create", body)
+    assert_spec_refusal("0.50", answer)
+    assert error in answer.json["message"]
+    listed = await call(http, emu, f"{kind}s/list", {"workspaceId": emu.workspace_ids[0]})
+    assert listed.json[f"{kind}s"] == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "config"),
+    [
+        ("source", {**PG_OK, "ssl_mode": {"mode": "verify-full", "ca_certificate": "-----"}}),
+        ("source", {**PG_OK, "replication_method": {"method": "Standard"}, "extra": 1}),
+        (
+            "destination",
+            {**S3_OK, "format": {"format_type": "Avro", "compression_codec": {"codec": "snappy"}}},
+        ),
+        ("destination", {**S3_OK, "format": {"format_type": "CSV", "flattening": "No flattening"}}),
+    ],
+)
+async def test_a_configuration_that_fits_one_option_is_accepted(
+    airbyte_emulator_factory: Factory,
+    http: aiohttp.ClientSession,
+    kind: str,
+    config: dict[str, Any],
+) -> None:
+    """A value fitting exactly one oneOf option, and keys the spec does not name, pass."""
+    emu = await airbyte_emulator_factory()
+    body = _source(emu, config) if kind == "source" else _destination(emu, config)
+    answer = await call(http, emu, f"{kind}s/create", body)
+    assert answer.status == 200, answer.text
+
+
+async def test_a_nested_refusal_never_shows_the_value(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """The 422 names paths, types and the spec's values, never a secret's value."""
+    emu = await airbyte_emulator_factory()
+    config = {**PG_OK, "ssl_mode": {"mode": "verify-ca", "ca_certificate": ["secret-pem"]}}
+    answer = await call(http, emu, "sources/create", _source(emu, config))
+    assert "$.ssl_mode.ca_certificate: array found, string expected" in answer.json["message"]
+    assert "secret-pem" not in answer.text
+
+
 @pytest.mark.parametrize("version", ["0.50", "head"])
 async def test_a_partial_update_is_checked_after_the_merge(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str

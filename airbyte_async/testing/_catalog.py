@@ -3,7 +3,8 @@ The connector definitions the emulator knows, with their specs and discoverable 
 
 Ids are stable across runs and versions (modelled on the public connector registry), so tests
 can name them. Only the parts of each connector spec that the emulator uses are here: which
-keys are required, their JSON types, and which are ``airbyte_secret``.
+keys are required, their JSON types, their enums and ``oneOf`` options, and which are
+``airbyte_secret``, as the connectors' ``spec.json`` in airbytehq/airbyte declare them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import attrs
+
+from .._schema import Mismatch, mismatches
 
 __all__ = [
     "DESTINATION_DEFINITIONS",
@@ -114,44 +117,29 @@ def merge_masked(new: Any, old: Any) -> Any:
     return new
 
 
-_JSON_TYPES: dict[str, type | tuple[type, ...]] = {
-    "string": str,
-    "integer": int,
-    "number": (int, float),
-    "boolean": bool,
-    "object": dict,
-    "array": list,
-}
-
-
 def config_errors(config: Mapping[str, Any], spec: Mapping[str, Any]) -> list[str]:
     """
-    What makes *config* fail the connector spec: missing required keys and top-level values of
-    the wrong JSON type. Messages name keys and types, never values (they may be secrets).
+    What makes *config* fail the connector spec, as the server's validator words it
+    (networknt, airbyte-platform ``JsonSchemaValidator.ensure``): wrong JSON types, missing
+    required keys, values outside an ``enum`` or ``const``, ``oneOf`` options none of which
+    fits, in nested objects and list items too. Messages name keys, types and the spec's
+    values, never the configuration's (they may be secrets).
     """
-    errors = [
-        f"$: required property '{key}' not found"
-        for key in spec.get("required", ())
-        if config.get(key) is None
-    ]
-    for key, prop in spec.get("properties", {}).items():
-        value = config.get(key)
-        expected = prop.get("type")
-        if value is None or not isinstance(expected, str) or expected not in _JSON_TYPES:
-            continue
-        wrong = not isinstance(value, _JSON_TYPES[expected]) or (
-            isinstance(value, bool) and expected in ("integer", "number")
-        )
-        if wrong:
-            errors.append(f"$.{key}: {_json_type(value)} found, {expected} expected")
-    return errors
+    return [_message(m) for m in mismatches(config, spec)]
 
 
-def _json_type(value: Any) -> str:
-    for name, kind in _JSON_TYPES.items():
-        if isinstance(value, kind) and not (isinstance(value, bool) and name != "boolean"):
-            return name
-    return "null"
+def _message(mismatch: Mismatch) -> str:
+    path, expected = mismatch.path, mismatch.expected
+    if mismatch.rule == "type":
+        wanted = expected[0] if len(expected) == 1 else f"[{', '.join(expected)}]"
+        return f"{path}: {mismatch.found} found, {wanted} expected"
+    if mismatch.rule == "required":
+        return f"{path}: required property '{mismatch.field}' not found"
+    if mismatch.rule == "enum":
+        return f"{path}: does not have a value in the enumeration [{', '.join(map(str, expected))}]"
+    if mismatch.rule == "const":
+        return f"{path}: must be the constant value '{expected[0]}'"
+    return f"{path}: must be valid to one and only one schema, but 0 are valid"
 
 
 def unreachable_host(config: Mapping[str, Any], secret_keys: frozenset[str]) -> str | None:
@@ -239,17 +227,132 @@ _DB_PROPERTIES: dict[str, Any] = {
     "jdbc_url_params": _string("JDBC URL Parameters (Advanced)"),
 }
 
+
+def _option(title: str, selector: str, value: str, **properties: Any) -> dict[str, Any]:
+    """A ``oneOf`` option told apart by *selector* = *value* (an enum of one, as S3's are)."""
+    required = [selector, *properties.pop("required", ())]
+    fixed = {"type": "string", "enum": [value], "default": value}
+    return {"title": title, "required": required, "properties": {selector: fixed, **properties}}
+
+
+def _integer(title: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "integer", "title": title, **extra}
+
+
+def _compression(extension: str) -> dict[str, Any]:
+    options = [_option(t, "compression_type", t) for t in ("No Compression", "GZIP")]
+    return {"type": "object", "title": f"Compression ({extension})", "oneOf": options}
+
+
+_AVRO_CODECS = [
+    _option("No Compression", "codec", "no compression"),
+    _option(
+        "Deflate",
+        "codec",
+        "Deflate",
+        required=["compression_level"],
+        compression_level=_integer("Deflate Level", default=0, minimum=0, maximum=9),
+    ),
+    _option("bzip2", "codec", "bzip2"),
+    _option(
+        "xz",
+        "codec",
+        "xz",
+        required=["compression_level"],
+        compression_level=_integer("Compression Level", default=6, minimum=0, maximum=9),
+    ),
+    _option(
+        "zstandard",
+        "codec",
+        "zstandard",
+        required=["compression_level"],
+        compression_level=_integer("Compression Level", default=3, minimum=-5, maximum=22),
+        include_checksum={"type": "boolean", "title": "Include Checksum", "default": False},
+    ),
+    _option("snappy", "codec", "snappy"),
+]
+
+# destination-s3's spec.json (airbytehq/airbyte, commit 12338a5): the output format is one of
+# four options told apart by format_type; CSV requires flattening, Avro a compression codec.
+_S3_FORMATS: dict[str, Any] = {
+    "type": "object",
+    "title": "Output Format",
+    "oneOf": [
+        _option(
+            "Avro: Apache Avro",
+            "format_type",
+            "Avro",
+            required=["compression_codec"],
+            compression_codec={
+                "type": "object",
+                "title": "Compression Codec",
+                "oneOf": _AVRO_CODECS,
+            },
+        ),
+        _option(
+            "CSV: Comma-Separated Values",
+            "format_type",
+            "CSV",
+            required=["flattening"],
+            flattening=_string(
+                "Normalization (Flattening)",
+                default="No flattening",
+                enum=["No flattening", "Root level flattening"],
+            ),
+            compression=_compression(".csv.gz"),
+        ),
+        _option(
+            "JSON Lines: Newline-delimited JSON",
+            "format_type",
+            "JSONL",
+            compression=_compression(".jsonl.gz"),
+        ),
+        _option(
+            "Parquet: Columnar Storage",
+            "format_type",
+            "Parquet",
+            compression_codec=_string(
+                "Compression Codec",
+                default="UNCOMPRESSED",
+                enum=["UNCOMPRESSED", "SNAPPY", "GZIP", "LZO", "BROTLI", "LZ4", "ZSTD"],
+            ),
+            block_size_mb=_integer("Block Size (Row Group Size) (MB)", default=128),
+            max_padding_size_mb=_integer("Max Padding Size (MB)", default=8),
+            page_size_kb=_integer("Page Size (KB)", default=1024),
+            dictionary_page_size_kb=_integer("Dictionary Page Size (KB)", default=1024),
+            dictionary_encoding={
+                "type": "boolean",
+                "title": "Dictionary Encoding",
+                "default": True,
+            },
+        ),
+    ],
+}
+
+_S3_REGIONS = [
+    "",
+    *("us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1"),
+    *("ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1"),
+    *("ap-southeast-2", "ca-central-1", "cn-north-1", "cn-northwest-1", "eu-central-1"),
+    *("eu-north-1", "eu-south-1", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1"),
+    *("me-south-1", "us-gov-east-1", "us-gov-west-1"),
+]
+
 _S3_PROPERTIES: dict[str, Any] = {
     "access_key_id": _secret("S3 Key ID"),
     "secret_access_key": _secret("S3 Access Key"),
     "s3_bucket_name": _string("S3 Bucket Name"),
     "s3_bucket_path": _string("S3 Bucket Path"),
-    "s3_bucket_region": _string("S3 Bucket Region", default=""),
-    "format": {"type": "object", "title": "Output Format"},
+    "s3_bucket_region": _string("S3 Bucket Region", default="", enum=_S3_REGIONS),
+    "format": _S3_FORMATS,
     "s3_endpoint": _string("Endpoint", default="", description="For MinIO and other S3 APIs"),
     "s3_path_format": _string("S3 Path Format"),
     "file_name_pattern": _string("File Name Pattern"),
 }
+
+
+def _const(value: str) -> dict[str, Any]:
+    return {"type": "string", "const": value}
 
 
 def _certificates(mode: str) -> dict[str, Any]:
@@ -257,7 +360,7 @@ def _certificates(mode: str) -> dict[str, Any]:
         "title": mode,
         "required": ["mode", "ca_certificate"],
         "properties": {
-            "mode": {"type": "string", "const": mode},
+            "mode": _const(mode),
             "ca_certificate": {**_secret("CA certificate"), "multiline": True},
             "client_certificate": {**_secret("Client Certificate"), "multiline": True},
             "client_key": {**_secret("Client Key"), "multiline": True},
@@ -273,11 +376,39 @@ _POSTGRES_SSL_MODES: dict[str, Any] = {
     "title": "SSL Modes",
     "oneOf": [
         *(
-            {"title": mode, "required": ["mode"], "properties": {"mode": {"const": mode}}}
+            {"title": mode, "required": ["mode"], "properties": {"mode": _const(mode)}}
             for mode in ("disable", "allow", "prefer", "require")
         ),
         _certificates("verify-ca"),
         _certificates("verify-full"),
+    ],
+}
+
+
+# source-postgres's spec.json (airbytehq/airbyte, commit 035bb71): CDC needs a replication
+# slot and a publication.
+_POSTGRES_REPLICATION: dict[str, Any] = {
+    "type": "object",
+    "title": "Replication Method",
+    "oneOf": [
+        {"title": "Standard", "required": ["method"], "properties": {"method": _const("Standard")}},
+        {
+            "title": "Logical Replication (CDC)",
+            "required": ["method", "replication_slot", "publication"],
+            "additionalProperties": True,
+            "properties": {
+                "method": _const("CDC"),
+                "plugin": _string("Plugin", enum=["pgoutput"], default="pgoutput"),
+                "replication_slot": _string("Replication Slot"),
+                "publication": _string("Publication"),
+                "initial_waiting_seconds": _integer("Initial Waiting Time in Seconds", default=300),
+                "lsn_commit_behaviour": _string(
+                    "LSN commit behaviour",
+                    enum=["While reading Data", "After loading Data in the destination"],
+                    default="After loading Data in the destination",
+                ),
+            },
+        },
     ],
 }
 
@@ -296,7 +427,7 @@ SOURCE_DEFINITIONS: tuple[ConnectorDefinition, ...] = (
                 **_DB_PROPERTIES,
                 "schemas": {"type": "array", "items": {"type": "string"}, "title": "Schemas"},
                 "ssl_mode": _POSTGRES_SSL_MODES,
-                "replication_method": {"type": "object", "title": "Update Method"},
+                "replication_method": _POSTGRES_REPLICATION,
             },
         ),
         streams=_DB_STREAMS,

@@ -1,0 +1,95 @@
+"""The configuration check against a connector specification's JSON schema (_schema.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from airbyte_async._schema import Mismatch, mismatches
+
+SSL = {
+    "type": "object",
+    "oneOf": [
+        {"title": "disable", "properties": {"mode": {"const": "disable"}}, "required": ["mode"]},
+        {
+            "title": "verify-ca",
+            "required": ["mode", "ca_certificate"],
+            "properties": {"mode": {"const": "verify-ca"}, "ca_certificate": {"type": "string"}},
+        },
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "found"),
+    [
+        ({"type": ["string", "null"]}, None, []),
+        (
+            {"type": ["string", "null"]},
+            5,
+            [Mismatch(path="$", rule="type", expected=("string", "null"), found="integer")],
+        ),
+        ({"type": "number"}, 5, []),
+        ({"type": "integer"}, 5.0, []),
+        (
+            {"type": "integer"},
+            True,
+            [Mismatch(path="$", rule="type", expected=("integer",), found="boolean")],
+        ),
+        ({"enum": [1, 2]}, True, [Mismatch(path="$", rule="enum", expected=(1, 2))]),
+        ({"enum": [1, 2]}, 2.0, []),
+        ({"const": "a"}, "b", [Mismatch(path="$", rule="const", expected=("a",))]),
+        (
+            {"required": ["host"], "properties": {}},
+            {},
+            [Mismatch(path="$", rule="required", field="host")],
+        ),
+        ({"additionalProperties": False}, {"any": 1}, []),
+        ({"type": "object"}, {"any": {"thing": [1]}}, []),
+        (
+            {"type": "array", "items": {"type": "object", "required": ["name"]}},
+            [{"name": "a"}, {}],
+            [Mismatch(path="$[1]", rule="required", field="name")],
+        ),
+        (
+            {"allOf": [{"type": "string"}, {"enum": ["a"]}]},
+            "b",
+            [Mismatch(path="$", rule="enum", expected=("a",))],
+        ),
+        ({"anyOf": [{"type": "string"}, {"type": "integer"}]}, 3, []),
+        (
+            {"anyOf": [{"type": "string", "title": "Text"}, {"type": "integer"}]},
+            [],
+            [Mismatch(path="$", rule="options", expected=("Text", "option 2"))],
+        ),
+        (SSL, {"mode": "disable"}, []),
+        (
+            SSL,
+            {"mode": "verify-ca"},
+            [Mismatch(path="$", rule="required", field="ca_certificate", option="verify-ca")],
+        ),
+        (
+            SSL,
+            {"mode": "verify_ca"},
+            [
+                Mismatch(
+                    path="$", rule="options", expected=("disable", "verify-ca"), selector="mode"
+                )
+            ],
+        ),
+        ({"type": "string"}, "x", []),
+        ("not a schema", 5, []),
+    ],
+)
+def test_mismatches(schema: Any, value: Any, found: list[Mismatch]) -> None:
+    """Each JSON Schema rule of the subset, as draft 7 reads it (1.0 is an integer, true is not 1),
+    and what the subset leaves alone (additionalProperties, an object with no properties)."""
+    assert mismatches(value, schema) == found
+
+
+def test_a_value_the_caller_passes_is_not_checked() -> None:
+    """*passes* lets a value through as it is (a masked secret)."""
+    schema = {"properties": {"port": {"type": "integer"}}}
+
+    assert mismatches({"port": "**********"}, schema, passes=lambda _, v: v == "**********") == []
