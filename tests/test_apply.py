@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio.from_thread
+import attrs
 import pytest
 
 import airbyte_async.apply
@@ -1435,3 +1436,190 @@ def test_the_types_a_specification_declares_are_read_where_they_are_unambiguous(
         "configuration.flag": "boolean",
         "configuration.tunnel_method.tunnel_port": "integer",
     }
+
+
+# -- configurations against their connector's specification ---------------------------------
+
+SECOND_DESTINATION = """
+[[destinations]]
+name = "archive"
+definition = "S3"
+[destinations.configuration]
+s3_bucket_name = 5
+s3_bucket_path = "shop"
+s3_bucket_region = "us-east-1"
+format = { format_type = "Parquet" }
+"""
+
+
+async def test_a_configuration_the_specification_refuses_is_caught_before_any_write(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """
+    A second destination whose s3_bucket_name is an integer: a SpecError at its key before
+    anything is written, where the server would refuse it (422, API-FACTS 2.4) after the
+    source and the first destination were written.
+    """
+    text = PIPELINE.replace("[[connections]]", SECOND_DESTINATION + "\n[[connections]]", 1)
+
+    with pytest.raises(SpecError) as caught:
+        await apply(client, loads(text, env=ENV))
+
+    assert caught.value.problems == (
+        "destinations[1].configuration.s3_bucket_name: the S3 specification wants a string, "
+        "not an integer",
+    )
+    assert writes(emu) == []
+
+
+REGIONS = (
+    '"", "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", '
+    '"ap-south-1", ... (26 in all)'
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (
+            "port = 5432",
+            'port = "5432"',
+            "sources[0].configuration.port: the Postgres specification wants an integer, "
+            "not a string",
+        ),
+        (
+            'host = "db.internal"',
+            "",
+            "sources[0].configuration.host: missing; the Postgres specification requires it",
+        ),
+        (
+            's3_bucket_region = "us-east-1"',
+            's3_bucket_region = "us-east-7"',
+            "destinations[0].configuration.s3_bucket_region: the S3 specification allows only "
+            + REGIONS,
+        ),
+        (
+            'username = "reader"',
+            'username = "reader"\nssl_mode = { mode = "verify_ca" }',
+            "sources[0].configuration.ssl_mode: fits none of the options the Postgres "
+            "specification offers: disable, allow, prefer, require, verify-ca, verify-full "
+            "(told apart by mode)",
+        ),
+        (
+            'username = "reader"',
+            'username = "reader"\nssl_mode = { mode = "verify-ca" }',
+            "sources[0].configuration.ssl_mode.ca_certificate: missing; the Postgres "
+            "specification (its 'verify-ca' option) requires it",
+        ),
+        (
+            'format = { format_type = "Parquet" }',
+            'format = { format_type = "Parquet", block_size_mb = "128" }',
+            "destinations[0].configuration.format.block_size_mb: the S3 specification (its "
+            "'Parquet' option) wants an integer, not a string",
+        ),
+        (
+            'format = { format_type = "Parquet" }',
+            'format = { format_type = "Parquet", compression_codec = "snappy" }',
+            "destinations[0].configuration.format.compression_codec: the S3 specification (its "
+            '\'Parquet\' option) allows only "UNCOMPRESSED", "SNAPPY", "GZIP", "LZO", "BROTLI", '
+            '"LZ4", "ZSTD"',
+        ),
+        (
+            'username = "reader"',
+            'username = "reader"\nschemas = ["public", 5]',
+            "sources[0].configuration.schemas[1]: the Postgres specification wants a string, "
+            "not an integer",
+        ),
+    ],
+)
+async def test_a_configuration_is_checked_against_its_specification(
+    client: AirbyteClient, emu: Emulator, old: str, new: str, problem: str
+) -> None:
+    """
+    Types, required fields, enum values, oneOf options (the option a value's selector picks,
+    or all of them named when it picks none), nested objects and list items are checked
+    against the connectionSpecification (source-postgres, destination-s3 spec.json), each
+    problem at its key naming what the specification wants, before any write.
+    """
+    text = PIPELINE.replace(old, new, 1)
+
+    with pytest.raises(SpecError) as caught:
+        await apply(client, loads(text, env=ENV))
+
+    assert caught.value.problems == (problem,)
+    assert writes(emu) == []
+
+
+async def test_every_configuration_problem_is_reported_together(client: AirbyteClient) -> None:
+    """Problems in a source and a destination come in one SpecError, in file order."""
+    text = PIPELINE.replace("port = 5432", 'port = "5432"').replace(
+        's3_bucket_region = "us-east-1"', 's3_bucket_region = "mars"'
+    )
+
+    with pytest.raises(SpecError) as caught:
+        await plan(client, loads(text, env=ENV))
+
+    assert [p.split(":")[0] for p in caught.value.problems] == [
+        "sources[0].configuration.port",
+        "destinations[0].configuration.s3_bucket_region",
+    ]
+
+
+async def test_a_value_from_the_environment_is_checked_after_its_conversion(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """
+    ``{ env = ..., type = "integer" }`` for a field the specification wants a string: the
+    converted integer is refused at its key, and the value (from the environment, so a
+    possible secret) is never shown.
+    """
+    text = PIPELINE.replace(
+        'password = { env = "PG_PASSWORD" }', 'password = { env = "PG_PIN", type = "integer" }'
+    )
+
+    with pytest.raises(SpecError) as caught:
+        await apply(client, loads(text, env={**ENV, "PG_PIN": "918273"}))
+
+    assert caught.value.problems == (
+        "sources[0].configuration.password: the Postgres specification wants a string, "
+        "not an integer",
+    )
+    assert "918273" not in str(caught.value)
+    assert writes(emu) == []
+
+
+async def test_a_value_not_of_its_declared_type_is_reported_once(client: AirbyteClient) -> None:
+    """A variable that holds no integer for port: the conversion's problem, not a second one."""
+    spec = loads(with_port('{ env = "PG_PORT" }'), env={**ENV, "PG_PORT": "eighty"})
+
+    with pytest.raises(SpecError) as caught:
+        await plan(client, spec)
+
+    assert len(caught.value.problems) == 1
+    assert "PG_PORT does not hold an integer" in caught.value.problems[0]
+
+
+async def test_a_value_the_server_masks_and_unspecified_keys_pass(client: AirbyteClient) -> None:
+    """
+    The mask the server sends for a secret (``**********``) passes whatever the field's type
+    (the server keeps the stored value on update), and keys or objects the specification
+    leaves open (additionalProperties, an object with no properties) pass.
+    """
+    spec = loads(PIPELINE, env=ENV)
+    snapshot = await read_snapshot(client, spec)
+    [source] = spec.sources
+    schema = {
+        "type": "object",
+        "required": ["pin"],
+        "properties": {
+            "pin": {"type": "integer", "airbyte_secret": True},
+            "options": {"type": "object"},
+        },
+    }
+    configuration = {"pin": "**********", "options": {"any": [1, "two"]}, "extra": True}
+    definition_id = snapshot.source_definitions[source.name].definition_id
+    masked_spec = attrs.evolve(spec, sources=(attrs.evolve(source, configuration=configuration),))
+
+    made = make_plan(masked_spec, attrs.evolve(snapshot, schemas={definition_id: schema}))
+
+    assert made.items[0].action is EnsureAction.CREATED

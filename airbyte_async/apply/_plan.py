@@ -28,6 +28,7 @@ from .._diff import (
     connection_differences,
     only_match,
 )
+from .._schema import Mismatch, mismatches
 from .._secrets import SECRET_MASK, is_secret_path, masked
 from .._serde import unstructure
 from ..catalog import StreamSelection, select_streams, stream_name
@@ -46,7 +47,7 @@ from ..models import (
     SyncMode,
 )
 from ._spec import ActorSpec, ConnectionSpec, Spec
-from ._types import convert, declared_type
+from ._types import convert, declared_type, described
 
 __all__ = [
     "ABSENT_STATE",
@@ -122,6 +123,9 @@ class Snapshot:
     #: Per definition (its id), the paths of the configuration fields its specification
     #: declares an integer, a number or a boolean (see :func:`~._types.declared_types`).
     field_types: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
+    #: Per definition (its id), its specification's JSON schema of the configuration (its
+    #: ``connectionSpecification``), which every configuration of the spec must fit.
+    schemas: Mapping[str, Any] = attrs.field(factory=dict)
     problems: tuple[str, ...] = ()
 
 
@@ -459,8 +463,13 @@ class _Planner:
         declared = self.snapshot.field_types.get(definition.definition_id, {})
         typed = _Typed(actor, declared, f"{where}.", definition.name)
         configuration = typed.convert(actor.configuration, "configuration")
-        if typed.problems:
-            self.problems.extend(typed.problems)
+        schema = self.snapshot.schemas.get(definition.definition_id)
+        unfit = [
+            f"{where}.{m.where}: {_unfit(m, definition.name)}"
+            for m in mismatches(configuration, schema, "configuration", passes=typed.passes)
+        ]
+        if typed.problems or unfit:
+            self.problems.extend(typed.problems + unfit)
             return None
         write = ActorWrite(
             definition_id=definition.definition_id,
@@ -590,6 +599,13 @@ class _Typed:
     connector: str
     types: dict[str, str] = attrs.field(factory=dict)
     problems: list[str] = attrs.field(factory=list)
+    #: The paths of the values that are not of their type (already among *problems*).
+    failed: set[str] = attrs.field(factory=set)
+
+    def passes(self, path: str, value: Any) -> bool:
+        """Whether the specification check takes the value at *path* as it is: a value the
+        server masks, or one already reported."""
+        return value == SECRET_MASK or path in self.failed
 
     def convert(self, value: Any, path: str) -> Any:
         name = self.actor.env_names.get(path)
@@ -613,8 +629,39 @@ class _Typed:
         try:
             return convert(value, kind)
         except ValueError as e:
+            self.failed.add(path)
             self.problems.append(
                 f"{self.prefix}{path}: {name} {e}, the type the {self.connector} specification "
                 f'declares (to send it as text, write {{ env = "{name}", type = "string" }})'
             )
             return None
+
+
+_SHOWN_VALUES = 8
+
+
+def _unfit(mismatch: Mismatch, connector: str) -> str:
+    """What *connector*'s specification wants where *mismatch* lies, never the value given."""
+    spec = f"the {connector} specification"
+    if mismatch.option:
+        spec += f" (its {mismatch.option!r} option)"
+    expected = mismatch.expected
+    if mismatch.rule == "type":
+        wanted = " or ".join(_a(kind) for kind in expected)
+        return f"{spec} wants {wanted}, not {_a(mismatch.found)}"
+    if mismatch.rule == "required":
+        return f"missing; {spec} requires it"
+    if mismatch.rule in ("enum", "const"):
+        shown = ", ".join(json.dumps(v) for v in expected[:_SHOWN_VALUES])
+        if len(expected) > _SHOWN_VALUES:
+            shown += f", ... ({len(expected)} in all)"
+        return f"{spec} allows only {shown}"
+    names = ", ".join(mismatch.expected)
+    by = f" (told apart by {mismatch.selector})" if mismatch.selector else ""
+    return f"fits none of the options {spec} offers: {names}{by}"
+
+
+def _a(kind: str) -> str:
+    if kind in ("string", "integer", "number", "boolean"):
+        return described(kind)
+    return {"object": "an object", "array": "an array", "null": "null"}.get(kind, kind)

@@ -61,9 +61,10 @@ async def read_snapshot(
 ) -> Snapshot:
     """
     Read what planning *spec* needs, once: the workspace (*workspace_id*, else the spec's,
-    else the server's default), the definitions it names (on the Config API, with the fields
-    their specifications flag secret and the types they declare), the workspace's sources,
-    destinations and connections, and the catalogs of the sources its connections read.
+    else the server's default), the definitions it names (on the Config API, with their
+    specifications: the fields they flag secret, the types they declare, and the schema every
+    configuration is checked against), the workspace's sources, destinations and
+    connections, and the catalogs of the sources its connections read.
     Definitions that do not resolve become the snapshot's problems.
     """
     if not isinstance(spec, Spec):
@@ -108,6 +109,7 @@ async def read_snapshot(
             destination_definitions[actor.name] = found
     secret_fields: dict[str, frozenset[str]] = {}
     field_types: dict[str, Mapping[str, str]] = {}
+    schemas: dict[str, Any] = {}
     if client.api == "config":
         # The public API has no specifications to read: its plans go by key names alone, and
         # its values from the environment by the types their references name.
@@ -118,6 +120,7 @@ async def read_snapshot(
                 schema = await _specification(client, kind, definition_id, chosen)
                 secret_fields[definition_id] = flagged_paths(schema)
                 field_types[definition_id] = declared_types(schema)
+                schemas[definition_id] = schema
     sources, destinations, connections = await _listed(client, chosen, spec.connections != ())
     catalogs: dict[str, Catalog | str] = {}
     sync_modes: dict[tuple[str, str], ModesByStream] = {}
@@ -145,6 +148,7 @@ async def read_snapshot(
         sync_modes=sync_modes,
         secret_fields=secret_fields,
         field_types=field_types,
+        schemas=schemas,
         problems=tuple(problems),
     )
 
