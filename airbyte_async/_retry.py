@@ -12,8 +12,9 @@ The policy in one screen:
   :mod:`airbyte_async.resources._reconcile` handles it instead.
 - Every other answer (400, 401, 403, 404, 409, 422, 423, 501, ...) is final.
 - A failure to get an access token means the call itself never left. The token request is
-  retried like a read, except that a 500 from it is final: Airbyte answers wrong credentials
-  with 400, 401 or 500.
+  retried like a read, except that a 500 from it is final until these credentials have minted
+  a token (Airbyte answers wrong credentials with 400, 401 or 500; see
+  :class:`~airbyte_async._auth.ClientCredentials`).
 - The wait is capped exponential backoff with full jitter, unless the server sent
   ``Retry-After`` (seconds or an HTTP date), which is honoured up to a cap.
 - A call stops retrying after :attr:`RetryPolicy.attempts` attempts, and before a wait that
