@@ -2,18 +2,20 @@
 A connector configuration checked against its specification's JSON schema (the
 ``connectionSpecification``), for the part of JSON Schema (draft 7) that Airbyte's server
 validator refuses and people get wrong: ``type`` (a list of types too), ``required``,
-``enum``, ``const``, ``properties``, ``items``, ``allOf``, ``anyOf`` and ``oneOf``.
+``enum``, ``const``, ``minimum``, ``maximum``, ``properties``, ``items``, ``allOf``, ``anyOf``
+and ``oneOf``.
 
 Airbyte validates a configuration on every create and update (``JsonSchemaValidator.ensure``,
 networknt, draft 7 by default) and refuses it with 422 ``BadObjectSchemaKnownException``
 (API-FACTS 2.3, 6.2). Where this subset cannot tell, a value passes: keys no ``properties``
-name, keywords outside the subset (``pattern``, ``minimum``, ``additionalProperties``), a
+name, keywords outside the subset (``pattern``, ``additionalProperties``, ``minItems``), a
 value that fits more than one ``oneOf`` option. A :class:`Mismatch` carries types, field
 names and the specification's own values, never the value checked.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -31,6 +33,7 @@ class Mismatch:
     - ``type``: *expected* the types the schema allows, *found* the value's JSON type;
     - ``required``: the field *field* is missing from the object at *path*;
     - ``enum``/``const``: *expected* the values the schema allows;
+    - ``minimum``/``maximum``: a number beyond the bound *expected* holds;
     - ``options``: the value fits none of the ``oneOf``/``anyOf`` options, *expected* their
       names (the value of the property that tells them apart, *selector*, else their title).
 
@@ -105,6 +108,11 @@ class _Checker:
             return [Mismatch(path=path, rule="enum", expected=tuple(allowed))]
         if "const" in schema and not _same(value, schema["const"]):
             return [Mismatch(path=path, rule="const", expected=(schema["const"],))]
+        if json_type(value) in ("integer", "number"):
+            for rule, beyond in (("minimum", operator.lt), ("maximum", operator.gt)):
+                bound: Any = schema.get(rule)
+                if json_type(bound) in ("integer", "number") and beyond(value, bound):
+                    return [Mismatch(path=path, rule=rule, expected=(bound,))]
         found: list[Mismatch] = []
         if isinstance(value, Mapping):
             found += self.fields(value, schema, path)

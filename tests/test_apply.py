@@ -1493,6 +1493,12 @@ REGIONS = (
             "sources[0].configuration.host: missing; the Postgres specification requires it",
         ),
         (
+            "port = 5432",
+            "port = 70000",
+            "sources[0].configuration.port: the Postgres specification wants a number no "
+            "greater than 65536",
+        ),
+        (
             's3_bucket_region = "us-east-1"',
             's3_bucket_region = "us-east-7"',
             "destinations[0].configuration.s3_bucket_region: the S3 specification allows only "

@@ -359,6 +359,24 @@ NESTED_FAULTS = [
         id="array item type (source-postgres schemas)",
     ),
     pytest.param(
+        "source",
+        {**PG_OK, "port": 70000},
+        "$.port: must have a maximum value of 65536",
+        id="maximum (source-postgres port)",
+    ),
+    pytest.param(
+        "destination",
+        {
+            **S3_OK,
+            "format": {
+                "format_type": "Avro",
+                "compression_codec": {"codec": "zstandard", "compression_level": 30},
+            },
+        },
+        "$.format.compression_codec.compression_level: must have a maximum value of 22",
+        id="maximum inside nested options (destination-s3 Avro zstandard)",
+    ),
+    pytest.param(
         "destination",
         {**S3_OK, "s3_bucket_region": "us-east-7"},
         "$.s3_bucket_region: does not have a value in the enumeration [, us-east-1,",

@@ -40,6 +40,10 @@ SSL = {
         ({"enum": [1, 2]}, True, [Mismatch(path="$", rule="enum", expected=(1, 2))]),
         ({"enum": [1, 2]}, 2.0, []),
         ({"const": "a"}, "b", [Mismatch(path="$", rule="const", expected=("a",))]),
+        ({"minimum": 0, "maximum": 65536}, 65536, []),
+        ({"maximum": 65536}, 70000, [Mismatch(path="$", rule="maximum", expected=(65536,))]),
+        ({"minimum": -5}, -5.5, [Mismatch(path="$", rule="minimum", expected=(-5,))]),
+        ({"minimum": 1}, "0", []),
         (
             {"required": ["host"], "properties": {}},
             {},

@@ -651,6 +651,10 @@ def _unfit(mismatch: Mismatch, connector: str) -> str:
         return f"{spec} wants {wanted}, not {_a(mismatch.found)}"
     if mismatch.rule == "required":
         return f"missing; {spec} requires it"
+    if mismatch.rule == "minimum":
+        return f"{spec} wants a number no less than {expected[0]}"
+    if mismatch.rule == "maximum":
+        return f"{spec} wants a number no greater than {expected[0]}"
     if mismatch.rule in ("enum", "const"):
         shown = ", ".join(json.dumps(v) for v in expected[:_SHOWN_VALUES])
         if len(expected) > _SHOWN_VALUES:

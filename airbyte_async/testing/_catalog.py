@@ -139,6 +139,10 @@ def _message(mismatch: Mismatch) -> str:
         return f"{path}: does not have a value in the enumeration [{', '.join(map(str, expected))}]"
     if mismatch.rule == "const":
         return f"{path}: must be the constant value '{expected[0]}'"
+    if mismatch.rule == "minimum":
+        return f"{path}: must have a minimum value of {expected[0]}"
+    if mismatch.rule == "maximum":
+        return f"{path}: must have a maximum value of {expected[0]}"
     return f"{path}: must be valid to one and only one schema, but 0 are valid"
 
 
