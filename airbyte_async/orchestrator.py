@@ -2,7 +2,9 @@
 Sync many connections at once: bounded, batch-polled, and cleaned up when given up on.
 
 :class:`Orchestrator` triggers one sync per connection and returns one :class:`SyncResult` per
-connection, never tearing the batch down for one connection's failure (unless *fail_fast*).
+connection, never tearing the batch down for one connection's failure (unless *fail_fast*). A
+retried task passes ``adopt_since`` to take on the syncs its first try started instead of
+starting them again (see :meth:`Orchestrator.stream`).
 
 Bounds, each named for what it limits:
 
@@ -112,6 +114,8 @@ class EventKind(enum.StrEnum):
     """What a :class:`SyncEvent` reports."""
 
     TRIGGERED = "triggered"
+    #: A sync a previous try started (``adopt_since``), taken on instead of a trigger.
+    ADOPTED = "adopted"
     STATUS_CHANGED = "status_changed"
     PROGRESS = "progress"
     FINISHED = "finished"
@@ -139,8 +143,10 @@ class SyncResult:
     The end of one connection's sync in a batch.
 
     *job_id* is None when no job was triggered or adopted. *attached* is True when the job was
-    already running and adopted rather than started; *cancel_requested* when the batch asked
-    Airbyte to cancel it. Times come from the job (the server's clock) when there is one.
+    already running and adopted rather than started (a 409, ``on_running=attach``); *adopted*
+    when it was a job created since the batch's ``adopt_since``, taken on with no trigger sent
+    (a previous try's); *cancel_requested* when the batch asked Airbyte to cancel it. Times come
+    from the job (the server's clock) when there is one.
     """
 
     connection_id: str
@@ -156,6 +162,7 @@ class SyncResult:
     failure_reason: str | None = None
     error: str | None = None
     attached: bool = False
+    adopted: bool = False
     cancel_requested: bool = False
     #: The last lines of the failed attempt's log, when the batch was asked for them.
     log_tail: tuple[str, ...] = ()
@@ -196,6 +203,7 @@ class SyncResult:
             "failure_reason": self.failure_reason,
             "error": self.error,
             "attached": self.attached,
+            "adopted": self.adopted,
             "cancel_requested": self.cancel_requested,
             "left_running": self.left_running,
             "log_tail": list(self.log_tail),
@@ -205,7 +213,8 @@ class SyncResult:
 @attrs.frozen
 class SyncEvent:
     """
-    What happened to one connection: its job was triggered, its status changed, it reported
+    What happened to one connection: its job was triggered (or *adopted*: a previous try's,
+    see ``adopt_since``), its status changed, it reported
     live counters (*progress*, only with ``progress_interval``), or it finished (*result*).
     *trigger_limit* is the number of triggers allowed in flight when it was triggered or
     finished.
@@ -299,6 +308,12 @@ _RESERVED_CONNECTIONS = 16
 
 #: Up to this many ids are resolved one ``connections/get`` each; more go through listings.
 _GET_EACH_LIMIT = 20
+
+#: Connections whose jobs are looked for at once where the server cannot list workspaces'.
+_LOOKS_IN_FLIGHT = 10
+#: Seconds that adopt_since may be past the server's clock as this client knows it: the
+#: estimate lags by up to a second, and a stamp is rounded down to one.
+_ADOPT_AHEAD = 2.0
 
 
 async def resolve_targets(
@@ -397,11 +412,15 @@ async def _select(client: AirbyteClient, selection: Selection) -> list[SyncTarge
 
 @attrs.define(eq=False)
 class _Flight:
-    """A sync in progress: the job, and whether this batch started it."""
+    """
+    A sync in progress: the job, and whether this batch started it (or *adopted* it: a
+    previous try's, which counts as started by this batch).
+    """
 
     target: SyncTarget
     job: Job
     started_by_us: bool
+    adopted: bool = False
 
 
 @attrs.define(eq=False)
@@ -470,7 +489,9 @@ class _Left:
             job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
             or (job.status.is_terminal and not self.cancel_requested)
         ):
-            ended = _from_job(flight.target, job, attached=not flight.started_by_us)
+            ended = _from_job(
+                flight.target, job, attached=not flight.started_by_us, adopted=flight.adopted
+            )
             return attrs.evolve(ended, cancel_requested=self.cancel_requested)
         return _gave_up(
             flight, job, outcome, cancel_requested=self.cancel_requested, grace=self.grace
@@ -546,6 +567,9 @@ class Batch:
     #: Connections whose trigger is in flight: their job may exist before its id comes back.
     _triggering: dict[str, _Triggering] = attrs.field(factory=dict, init=False)
     _targets_by_job: dict[int, SyncTarget] = attrs.field(factory=dict, alias="targets_by_job")
+    #: The jobs to adopt instead of triggering, by connection (see ``adopt_since``), until a
+    #: worker or a give-up takes them on.
+    _adopt: dict[str, _Flight] = attrs.field(factory=dict, alias="adopt")
     _stopping: bool = attrs.field(default=False, init=False)
     #: Every worker is done with every target: the end of the batch gives nothing up.
     _completed: bool = attrs.field(default=False, init=False)
@@ -623,6 +647,12 @@ class Batch:
             self._cleanup.cancel()
         return True
 
+    def _unclaimed(self) -> list[_Flight]:
+        """The adopted jobs no worker has taken on: a give-up settles them as its own."""
+        flights = list(self._adopt.values())
+        self._adopt.clear()
+        return flights
+
     def _hear_out(self, seconds: float) -> None:
         """Give the triggers on their way *seconds* more to answer, then cut them short."""
         now = anyio.current_time()
@@ -655,7 +685,8 @@ class Orchestrator:
     never triggered). Both are optional:
     callers may also wrap a call in :func:`anyio.fail_after`, which cancels the jobs too, then
     raises. *cancel_on_abort* (default on) decides whether Airbyte jobs are cancelled when the
-    batch is given up on (only jobs it started that a read, made at once, shows running; a job
+    batch is given up on (only jobs it started, or adopted from a previous try, that a read,
+    made at once, shows running; a job
     that ended is reported as it ended; triggers on their way are heard out meanwhile for a
     while, the job each answer names settled as it comes, and the jobs of those still
     unanswered are looked for until they stop turning up, since a server that queues triggers
@@ -790,16 +821,27 @@ class Orchestrator:
         """Triggers allowed in flight now by the latest batch (None before the first)."""
         return self._latest.trigger_limit if self._latest is not None else None
 
-    async def run(self, connections: Selection | Iterable[str | SyncTarget]) -> list[SyncResult]:
-        """Sync every connection and return all results, in the order the targets were given."""
-        async with self.stream(connections) as batch:
+    async def run(
+        self,
+        connections: Selection | Iterable[str | SyncTarget],
+        *,
+        adopt_since: dt.datetime | None = None,
+    ) -> list[SyncResult]:
+        """
+        Sync every connection and return all results, in the order the targets were given
+        (*adopt_since*: see :meth:`stream`).
+        """
+        async with self.stream(connections, adopt_since=adopt_since) as batch:
             async for _ in batch:
                 pass
         return list(batch.results.values())
 
     @asynccontextmanager
     async def stream(
-        self, connections: Selection | Iterable[str | SyncTarget]
+        self,
+        connections: Selection | Iterable[str | SyncTarget],
+        *,
+        adopt_since: dt.datetime | None = None,
     ) -> AsyncIterator[Batch]:
         """
         Run a batch and yield it; iterate it for each result as soon as it is final::
@@ -810,13 +852,34 @@ class Orchestrator:
 
         Leaving the block early gives the batch up (its jobs are cancelled, see the class).
         Batches run at the same time on one orchestrator share nothing but its settings.
+
+        *adopt_since* (an aware datetime, not in the future) is for a retry of a task that
+        ran a batch: a connection whose newest sync job was created at or after it (by the
+        server's clock, to the whole second: Airbyte stamps whole seconds) gets no trigger,
+        and that job is adopted as the batch's own, a previous try's: watched if it runs, and
+        cancelled when the batch gives up (with *cancel_on_abort*), reported as it ended if it
+        has; its result says ``adopted``. The others are triggered once, as without it. The
+        jobs are looked for once, before any trigger is sent: one listing of the targets'
+        workspaces (one ``jobs/list`` per connection, ten at a time, on Airbyte 0.40). A look
+        that fails raises its :class:`~airbyte_async.errors.AirbyteError`, no sync triggered.
+        A time too early adopts a sync someone else started since.
         """
+        if adopt_since is not None:
+            _aware("adopt_since", adopt_since)
         self.client._open_session()  # a clear error now, not one from each task
         targets = await self._resolve(connections)
         if self._backend_of is not None and self._backend_of is not self.client.jobs:
             # The client has settled on the other API since (api="auto", a server away then).
             self.backend = self.client.sync_backend()
             self._backend_of = self.client.jobs
+        adopt: dict[str, _Flight] = {}
+        if adopt_since is not None:
+            jobs = await self._adoptable(targets, adopt_since)
+            adopt = {
+                t.connection_id: _Flight(t, jobs[t.connection_id], True, True)
+                for t in targets
+                if t.connection_id in jobs
+            }
         send, receive = anyio.create_memory_object_stream[SyncResult](len(targets))
         targets_by_job: dict[int, SyncTarget] = {}
         watcher = JobWatcher(
@@ -835,6 +898,7 @@ class Orchestrator:
             receive=receive,
             triggers=TriggerLimiter(self._trigger_ceiling(), adaptive=self.adaptive_triggers),
             targets_by_job=targets_by_job,
+            adopt=adopt,
         )
         self._latest = batch
         try:
@@ -909,6 +973,74 @@ class Orchestrator:
                     e,
                 )
             await anyio.sleep(outage.pause())
+
+    async def _adoptable(self, targets: Sequence[SyncTarget], since: dt.datetime) -> dict[str, Job]:
+        """
+        The newest sync job of each of *targets* created at or after *since* (to the whole
+        second), by connection: one listing of their workspaces, or, where the server has
+        none (0.40), each connection's newest jobs. *since* past the server's clock now is an
+        :class:`InvalidArgumentError`.
+        """
+        now = self.backend.server_now()
+        now = time.time() if now is None else now
+        if since.timestamp() > now + _ADOPT_AHEAD:
+            raise InvalidArgumentError(
+                f"adopt_since is in the future ({since.isoformat()}; the server's clock reads "
+                f"{dt.datetime.fromtimestamp(now, dt.UTC).isoformat(timespec='seconds')}): "
+                "pass the first try's start time"
+            )
+        floor = dt.datetime.fromtimestamp(math.floor(since.timestamp()), dt.UTC)
+        wanted = {t.connection_id for t in targets}
+        try:
+            listed = await self.backend.changed_jobs(
+                workspace_ids=_workspaces(targets), since=floor, created_since=floor
+            )
+            jobs = [change.job() for change in listed.changes]
+        except UnsupportedOperationError:
+            jobs = await self._newest_jobs(wanted)
+        newest: dict[str, Job] = {}
+        for job in jobs:
+            cid = job.connection_id
+            if (
+                cid in wanted
+                and job.job_type is JobType.SYNC
+                and job.created_at >= floor
+                and (cid not in newest or job.id > newest[cid].id)
+            ):
+                newest[cid] = job
+        if newest:
+            log.info(
+                "adopting %d sync%s created since %s",
+                len(newest),
+                "" if len(newest) == 1 else "s",
+                floor.isoformat(),
+            )
+        return newest
+
+    async def _newest_jobs(self, connection_ids: Iterable[str]) -> list[Job]:
+        """Each connection's newest sync job, ten connections at a time; a connection the
+        server does not know has none. The first failure is raised as itself."""
+        found: list[Job] = []
+        failed: list[AirbyteError] = []
+        limiter = anyio.CapacityLimiter(_LOOKS_IN_FLIGHT)
+
+        async def one(cid: str) -> None:
+            async with limiter:
+                try:
+                    jobs = await self.backend.jobs_since(connection_id=cid)
+                except NotFoundError:
+                    return
+                except AirbyteError as e:
+                    failed.append(e)
+                    return
+            found.extend(jobs[:1])
+
+        async with anyio.create_task_group() as tg:
+            for cid in connection_ids:
+                tg.start_soon(one, cid)
+        if failed:
+            raise failed[0]
+        return found
 
     def _trigger_ceiling(self) -> int:
         """
@@ -1007,8 +1139,9 @@ class Orchestrator:
 
     async def _give_up_now(self, batch: Batch) -> None:
         batch._hear_out(self._answer_patience(batch))
-        if batch._flights or batch._triggering:
-            early = _Cleanup(list(batch._flights.values()), list(batch._triggering.values()))
+        flights = [*batch._flights.values(), *batch._unclaimed()]
+        if flights or batch._triggering:
+            early = _Cleanup(flights, list(batch._triggering.values()))
             batch._early = early
             try:
                 await self._settle_within_grace(early, batch)
@@ -1122,16 +1255,24 @@ class Orchestrator:
             return job, None if now is None else now - (time.monotonic() - began), began
 
     async def _sync_one(self, batch: Batch, target: SyncTarget) -> SyncResult:
-        triggered = await self._trigger(batch, target)
-        if isinstance(triggered, SyncResult):
-            return triggered
-        job, live_at, started, attached = triggered
+        previous = batch._adopt.pop(target.connection_id, None)
+        if previous is not None:
+            # A previous try's: no trigger (it would start a second sync); one that ended is
+            # done at once, as its watch is.
+            job, live_at, started, attached = previous.job, None, time.monotonic(), False
+        else:
+            triggered = await self._trigger(batch, target)
+            if isinstance(triggered, SyncResult):
+                return triggered
+            job, live_at, started, attached = triggered
+        adopted = previous is not None
         batch._targets_by_job[job.id] = target
         watch = batch._watcher.watch(job, target.workspace_id, live_at=live_at)
-        batch._flights[target.connection_id] = _Flight(target, job, not attached)
+        batch._flights[target.connection_id] = _Flight(target, job, not attached, adopted)
         if self.on_event is not None:
             limit = batch._triggers.limit
-            self.on_event(SyncEvent(EventKind.TRIGGERED, target, job=job, trigger_limit=limit))
+            kind = EventKind.ADOPTED if adopted else EventKind.TRIGGERED
+            self.on_event(SyncEvent(kind, target, job=job, trigger_limit=limit))
         # No finally: a cancelled batch leaves the flight registered for _abandon to cancel.
         timed_out = False
         if self.sync_timeout is None:
@@ -1143,13 +1284,15 @@ class Orchestrator:
         batch._watcher.unwatch(job.id)
         batch._flights.pop(target.connection_id, None)
         if timed_out:
-            flight = _Flight(target, job, not attached)
+            flight = _Flight(target, job, not attached, adopted)
             [result] = await self._settle([flight], [], Outcome.TIMED_OUT, "")
             return result
         if watch.error is not None:
             self._note_refusal(batch, watch.error)  # the polls' 401: no more triggers either
-            return _result(target, Outcome.ERROR, job=watch.job, error=str(watch.error))
-        result = _from_job(target, watch.job, attached=attached)
+            return _result(
+                target, Outcome.ERROR, job=watch.job, adopted=adopted, error=str(watch.error)
+            )
+        result = _from_job(target, watch.job, attached=attached, adopted=adopted)
         if self.log_tail and result.outcome is Outcome.FAILED:
             result = attrs.evolve(result, log_tail=await self._log_tail(job.id))
         return result
@@ -1483,6 +1626,7 @@ class Orchestrator:
         early, batch._early = batch._early, None
         took = early.took() if early is not None else set()
         flights = [f for f in batch._flights.values() if f.target.connection_id not in took]
+        flights += batch._unclaimed()
         batch._flights.clear()
         triggering = [t for t in batch._triggering.values() if t.target.connection_id not in took]
         batch._triggering.clear()
@@ -1495,7 +1639,8 @@ class Orchestrator:
                     batch.results[result.connection_id] = result
         finally:
             for target in pending:
-                batch.results[target.connection_id] = _result(target, outcome, error=why)
+                # An adopted job no worker took on has the cleanup's result.
+                batch.results.setdefault(target.connection_id, _result(target, outcome, error=why))
             for target in batch.targets:
                 batch.results.setdefault(target.connection_id, _result(target, outcome, error=why))
             batch._ordered()
@@ -1556,9 +1701,20 @@ def _gave_up(
         job=job,
         job_id=flight.job.id,
         attached=not flight.started_by_us,
+        adopted=flight.adopted,
         cancel_requested=cancel_requested,
         error=why,
     )
+
+
+def _aware(name: str, value: object) -> None:
+    """Refuse *value* unless it is an aware datetime (a naive one is in no known zone)."""
+    if not isinstance(value, dt.datetime):
+        raise InvalidArgumentError(f"{name} must be a datetime, got {value!r}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidArgumentError(
+            f"{name} must be an aware datetime (with a time zone), got the naive {value!r}"
+        )
 
 
 def _workspaces(targets: Iterable[SyncTarget]) -> set[str]:
@@ -1572,6 +1728,7 @@ def _result(
     job: Job | None = None,
     job_id: int | None = None,
     attached: bool = False,
+    adopted: bool = False,
     cancel_requested: bool = False,
     error: str | None = None,
     left_running: bool | None = None,
@@ -1584,12 +1741,13 @@ def _result(
             connection_name=target.name,
             job_id=job_id,
             attached=attached,
+            adopted=adopted,
             cancel_requested=cancel_requested,
             error=error,
             left_running=job_id is not None if left_running is None else left_running,
         )
     result = attrs.evolve(
-        _from_job(target, job, attached=attached),
+        _from_job(target, job, attached=attached, adopted=adopted),
         outcome=outcome,
         cancel_requested=cancel_requested,
         error=error,
@@ -1597,7 +1755,7 @@ def _result(
     return result if left_running is None else attrs.evolve(result, left_running=left_running)
 
 
-def _from_job(target: SyncTarget, job: Job, *, attached: bool) -> SyncResult:
+def _from_job(target: SyncTarget, job: Job, *, attached: bool, adopted: bool = False) -> SyncResult:
     return SyncResult(
         target.connection_id,
         _OUTCOME_OF.get(job.status, Outcome.ERROR),
@@ -1611,6 +1769,7 @@ def _from_job(target: SyncTarget, job: Job, *, attached: bool) -> SyncResult:
         ended_at=job.ended_at,
         failure_reason=job.failure_reason,
         attached=attached,
+        adopted=adopted,
         left_running=not job.status.is_terminal,
     )
 

@@ -1,0 +1,286 @@
+"""
+``adopt_since``: a retried task takes on the syncs its previous try started instead of
+starting duplicates (apache/airflow#72414, PEERS.md 3.1), on the Config API (0.50: one
+``jobs/list_for_workspaces``; 0.40: ``jobs/list`` per connection, API-FACTS 8) and the public API
+(``GET /jobs`` with ``createdAtStart``, API-FACTS 7).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import anyio
+import pytest
+from client_support import requests_to
+from test_orchestrator import Start, _orchestrator
+
+from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async.errors import InvalidArgumentError
+from airbyte_async.models import JobType
+from airbyte_async.orchestrator import EventKind, Orchestrator, Outcome, SyncEvent, SyncResult
+from airbyte_async.testing import Emulator, ManualClock
+from airbyte_async.testing.pytest_plugin import TEST_CANCEL_LATENCY, TEST_TRIGGER_LATENCY
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(params=["config", "public"])
+async def start(request: pytest.FixtureRequest) -> AsyncIterator[Start]:
+    """Starts an emulator and a client of its Config API (0.50) or public API (head)."""
+    api = request.param
+    async with AsyncExitStack() as stack:
+
+        async def start(
+            *, max_connections: int = 100, **options: Any
+        ) -> tuple[Emulator, AirbyteClient]:
+            options.setdefault("sync_duration", (0.05, 0.15))
+            manual = isinstance(options.get("clock"), ManualClock)
+            options.setdefault("trigger_latency", 0.0 if manual else TEST_TRIGGER_LATENCY)
+            options.setdefault("cancel_latency", 0.0 if manual else TEST_CANCEL_LATENCY)
+            if api == "public":
+                options.setdefault("airbyte_version", "head")
+            emu = await stack.enter_async_context(Emulator(**options))
+            client = AirbyteClient(
+                emu.url, api=api, auth=NoAuth(), env={}, max_connections=max_connections
+            )
+            await stack.enter_async_context(client)
+            return emu, client
+
+        yield start
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def _previous_try(client: AirbyteClient, emu: Emulator, cid: str, duration: float) -> int:
+    """The sync a previous try of the task started: its job id."""
+    emu.set_sync_plan(cid, duration=duration)
+    return (await client.connections.sync(connection_id=cid)).id
+
+
+async def _ended(client: AirbyteClient, job_id: int) -> None:
+    await client.jobs.wait(job_id=job_id, poll_interval=0.01)
+
+
+async def _run_advancing(
+    clock: ManualClock, orchestrator: Orchestrator, ids: list[str], **options: Any
+) -> list[SyncResult]:
+    """The batch's results, the emulator's clock moved on until it ends."""
+    results: list[SyncResult] = []
+
+    async def run() -> None:
+        results.extend(await orchestrator.run(ids, **options))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(run)
+        while not results:
+            await anyio.sleep(0.01)
+            clock.advance(0.05)
+    return results
+
+
+async def test_a_running_sync_since_adopt_since_is_adopted_not_triggered(start: Start) -> None:
+    """A sync the previous try started that still runs is watched to its end, with no trigger:
+    the result is that job's, adopted, and the connection has no second job."""
+    emu, client = await start(connections=1)
+    (cid,) = emu.connection_ids
+    since = _now()
+    running = await _previous_try(client, emu, cid, duration=0.5)
+    events: list[EventKind] = []
+
+    def seen(event: SyncEvent) -> None:
+        events.append(event.kind)
+
+    [result] = await _orchestrator(client, on_event=seen).run([cid], adopt_since=since)
+
+    assert (result.job_id, result.outcome, result.adopted) == (running, Outcome.SUCCEEDED, True)
+    assert not result.attached and result.to_json()["adopted"] is True
+    assert emu.stats().jobs_by_connection[cid] == [running]
+    assert EventKind.ADOPTED in events and EventKind.TRIGGERED not in events
+
+
+async def test_an_ended_sync_since_adopt_since_is_reported_as_it_ended(start: Start) -> None:
+    """A sync the previous try started that has ended (here failed) is the result at once,
+    with its real outcome, and nothing is triggered."""
+    emu, client = await start(connections=1)
+    (cid,) = emu.connection_ids
+    since = _now()
+    emu.set_sync_plan(cid, duration=0.0, outcome="failed")
+    ended = (await client.connections.sync(connection_id=cid)).id
+    await _ended(client, ended)
+
+    [result] = await _orchestrator(client).run([cid], adopt_since=since)
+
+    assert (result.job_id, result.outcome, result.adopted) == (ended, Outcome.FAILED, True)
+    assert not result.left_running
+    assert emu.stats().jobs_by_connection[cid] == [ended]
+
+
+async def test_a_sync_created_before_adopt_since_does_not_count(start: Start) -> None:
+    """A job created in an earlier second than adopt_since is someone else's: the connection
+    is triggered, once, and the result is not adopted."""
+    clock = ManualClock()
+    emu, client = await start(connections=1, clock=clock)
+    (cid,) = emu.connection_ids
+    old = await _previous_try(client, emu, cid, duration=0.0)
+    clock.advance(5)
+    await _ended(client, old)
+    emu.set_sync_plan(cid, duration=0.1)
+    since = dt.datetime.fromtimestamp(clock.now, dt.UTC)
+
+    [result] = await _run_advancing(clock, _orchestrator(client), [cid], adopt_since=since)
+
+    assert result.outcome is Outcome.SUCCEEDED and not result.adopted
+    assert emu.stats().jobs_by_connection[cid] == [old, result.job_id]
+
+
+async def test_a_sync_created_in_adopt_since_own_second_counts(start: Start) -> None:
+    """Airbyte stamps jobs in whole seconds: a job created earlier in adopt_since's own second
+    (stamped before adopt_since) is adopted."""
+    clock = ManualClock(now=1_900_000_000.2)
+    emu, client = await start(connections=1, clock=clock)
+    (cid,) = emu.connection_ids
+    job = await _previous_try(client, emu, cid, duration=0.0)
+    await _ended(client, job)
+    since = dt.datetime.fromtimestamp(clock.now + 0.7, dt.UTC)
+
+    [result] = await _run_advancing(clock, _orchestrator(client), [cid], adopt_since=since)
+
+    assert (result.job_id, result.adopted) == (job, True)
+    assert emu.stats().jobs_by_connection[cid] == [job]
+
+
+async def test_only_connections_without_such_a_sync_are_triggered(start: Start) -> None:
+    """Of three connections, the one whose previous try's sync exists is adopted, the two
+    others are triggered once each."""
+    emu, client = await start(connections=3)
+    first, *others = emu.connection_ids
+    since = _now()
+    running = await _previous_try(client, emu, first, duration=0.3)
+
+    results = await _orchestrator(client).run(emu.connection_ids, adopt_since=since)
+
+    assert [r.adopted for r in results] == [True, False, False]
+    assert all(r.ok for r in results) and results[0].job_id == running
+    jobs = emu.stats().jobs_by_connection
+    assert jobs[first] == [running] and all(len(jobs[cid]) == 1 for cid in others)
+
+
+async def test_a_give_up_cancels_an_adopted_running_sync(start: Start) -> None:
+    """An adopted sync is the batch's own (a previous try's): when the batch times out, it is
+    cancelled on Airbyte, unlike a sync attached on a 409."""
+    emu, client = await start(connections=1)
+    (cid,) = emu.connection_ids
+    since = _now()
+    running = await _previous_try(client, emu, cid, duration=60)
+
+    [result] = await _orchestrator(client, timeout=0.5).run([cid], adopt_since=since)
+
+    assert (result.job_id, result.adopted, result.cancel_requested) == (running, True, True)
+    assert result.outcome is Outcome.TIMED_OUT
+    assert emu.job_status(running) == "cancelled"
+
+
+async def test_a_give_up_cancels_an_adopted_sync_no_worker_reached(start: Start) -> None:
+    """With one sync at a time, the second adopted sync waits for a worker: the batch timing
+    out meanwhile cancels it too, and its result says so, not "never started"."""
+    emu, client = await start(connections=2)
+    since = _now()
+    running = [await _previous_try(client, emu, cid, duration=60) for cid in emu.connection_ids]
+
+    results = await _orchestrator(client, timeout=0.5, max_running=1).run(
+        emu.connection_ids, adopt_since=since
+    )
+
+    assert [(r.job_id, r.adopted, r.cancel_requested) for r in results] == [
+        (job, True, True) for job in running
+    ]
+    assert [emu.job_status(job) for job in running] == ["cancelled", "cancelled"]
+
+
+async def test_a_reset_since_adopt_since_does_not_count(start: Start) -> None:
+    """Only sync jobs are adopted: a reset created since adopt_since leaves the connection to
+    be triggered once."""
+    emu, client = await start(connections=1)
+    (cid,) = emu.connection_ids
+    since = _now()
+    emu.set_sync_plan(cid, duration=0.0)
+    reset = await client.connections.reset(connection_id=cid)
+    await _ended(client, reset.id)
+    assert reset.job_type is JobType.RESET_CONNECTION
+
+    [result] = await _orchestrator(client).run([cid], adopt_since=since)
+
+    assert result.ok and not result.adopted
+    assert emu.stats().jobs_by_connection[cid] == [reset.id, result.job_id]
+
+
+@pytest.mark.parametrize(
+    "since",
+    [
+        pytest.param(dt.datetime(2026, 1, 1, 12), id="naive"),
+        pytest.param(_now() + dt.timedelta(hours=1), id="future"),
+        pytest.param("2026-01-01T12:00:00+00:00", id="text"),
+    ],
+)
+async def test_adopt_since_naive_future_or_not_a_datetime_is_refused(
+    start: Start, since: Any
+) -> None:
+    """A naive datetime (no zone), a time past the server's clock, or a string is an
+    InvalidArgumentError, and no sync is triggered."""
+    emu, client = await start(connections=1)
+    (cid,) = emu.connection_ids
+
+    with pytest.raises(InvalidArgumentError, match="adopt_since"):
+        await _orchestrator(client).run([cid], adopt_since=since)
+
+    assert emu.stats().jobs_by_connection.get(cid, []) == []
+
+
+@asynccontextmanager
+async def _config(**options: Any) -> AsyncIterator[tuple[Emulator, AirbyteClient]]:
+    async with AsyncExitStack() as stack:
+        emu = await stack.enter_async_context(Emulator(sync_duration=(0.05, 0.1), **options))
+        client = AirbyteClient(emu.url, api="config", auth=NoAuth(), env={})
+        yield emu, await stack.enter_async_context(client)
+
+
+async def test_the_config_api_looks_once_with_one_listing_before_any_trigger() -> None:
+    """On 0.50, the previous try's syncs are found with one jobs/list_for_workspaces (created
+    since adopt_since), sent before the first trigger, and none like it after."""
+    async with _config(connections=4, record_requests=True) as (emu, client):
+        first = emu.connection_ids[0]
+        since = _now()
+        await _previous_try(client, emu, first, duration=0.2)
+        emu.reset_stats()
+        results = await _orchestrator(client).run(emu.connection_ids, adopt_since=since)
+
+    assert [r.adopted for r in results] == [True, False, False, False]
+    routes = [r.route for r in emu.requests]
+    looks = [
+        n
+        for n, r in enumerate(emu.requests)
+        if r.route == "/v1/jobs/list_for_workspaces" and "createdAtStart" in r.body
+    ]
+    assert len(looks) == 1 and looks[0] < routes.index("/v1/connections/sync")
+    assert "/v1/jobs/list" not in routes
+
+
+async def test_on_0_40_each_connection_is_looked_up_by_itself() -> None:
+    """Airbyte 0.40 has no jobs/list_for_workspaces (API-FACTS 8): each connection's newest
+    jobs are listed (jobs/list), and a running sync since adopt_since is adopted all the same."""
+    async with _config(connections=2, airbyte_version="0.40") as (emu, client):
+        first, second = emu.connection_ids
+        since = _now()
+        running = await _previous_try(client, emu, first, duration=0.3)
+        results = await _orchestrator(client).run([first, second], adopt_since=since)
+
+        assert [(r.adopted, r.ok) for r in results] == [(True, True), (False, True)]
+        assert results[0].job_id == running
+        jobs = emu.stats().jobs_by_connection
+        assert jobs[first] == [running] and len(jobs[second]) == 1
+        assert requests_to(emu, "jobs/list") >= 2
