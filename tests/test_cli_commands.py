@@ -556,6 +556,17 @@ def test_sync_json_into_a_file_keeps_the_status_line_on_the_terminal(
     assert " done, " in terminal.getvalue()
 
 
+def test_sync_prints_its_summary_on_stdout_as_it_is_when_the_run_ends(
+    run: Callable[..., tuple[int, str, str]],
+) -> None:
+    """The summary goes to ``sys.stdout`` as it is at the end of the run (one replaced by
+    ``redirect_stdout`` or a test's capture), not as it was when the module was imported."""
+    code, out, err = run("sync", "--all")
+
+    assert code == 0, err
+    assert "2 connections in " in out and "  succeeded              2" in out
+
+
 def test_the_summary_says_what_became_of_the_syncs_given_up_on() -> None:
     """Cancelled syncs are told apart: a job stopped, one never started, one left running
     (not cancelled in time, or not this run's)."""

@@ -233,15 +233,17 @@ def _human(n: float | None) -> str:
 def print_summary(
     results: Sequence[SyncResult],
     elapsed: float,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
     limit: int = 20,
     *,
     gap: bool = True,
 ) -> None:
     """
     A readable summary: counts per outcome, the jobs left running, totals, and the syncs that
-    did not succeed; after a blank line when *gap* (below a progress line).
+    did not succeed; after a blank line when *gap* (below a progress line). On *out*, else on
+    ``sys.stdout`` as it is when called (``contextlib.redirect_stdout`` applies).
     """
+    out = sys.stdout if out is None else out
     counts = summarize(results)
     records = sum(r.records_synced or 0 for r in results)
     volume = sum(r.bytes_synced or 0 for r in results)
