@@ -6,10 +6,12 @@ runs in the test's thread as it would in a shell.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -565,6 +567,82 @@ def test_sync_prints_its_summary_on_stdout_as_it_is_when_the_run_ends(
 
     assert code == 0, err
     assert "2 connections in " in out and "  succeeded              2" in out
+
+
+@pytest.mark.parametrize("form", ["iso", "relative"])
+def test_sync_adopt_since_adopts_the_first_try_s_sync_in_either_form(
+    run: Callable[..., tuple[int, str, str]],
+    served: Served,
+    monkeypatch: pytest.MonkeyPatch,
+    form: str,
+) -> None:
+    """``--adopt-since`` as an ISO 8601 time with an offset, or as ``-30m``: the sync the first
+    try started is adopted (no second job), the other connection triggered, and the status
+    line and the summary count the adopted one."""
+    given = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).astimezone(
+        dt.timezone(dt.timedelta(hours=2))
+    )
+    since = given.isoformat() if form == "iso" else "-30m"
+    first, second = served.emulator.connection_ids
+    job = served.finished_job()
+    terminal = _Terminal()
+    monkeypatch.setattr(_sync, "Progress", partial(_sync.Progress, stream=terminal))
+
+    code, out, err = run("sync", "--all", "--adopt-since", since)
+
+    assert code == 0, err
+    assert ", 1 adopted" in terminal.getvalue()
+    assert re.search(r"^  adopted +1 ", out, re.MULTILINE)
+    jobs = served.emulator.stats().jobs_by_connection
+    assert jobs[first] == [job] and len(jobs[second]) == 1
+
+
+def test_sync_adopt_since_json_says_which_result_was_adopted(
+    run: Callable[..., tuple[int, str, str]], served: Served
+) -> None:
+    """With --json, the adopted result carries ``"adopted": true`` and the first try's job."""
+    job = served.finished_job()
+
+    code, out, err = run("sync", "--all", "--json", "--adopt-since", "-1h")
+
+    assert code == 0, err
+    assert [(r["adopted"], r["job_id"] == job) for r in json_lines(out)] == [
+        (True, True),
+        (False, False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        ("2026-05-04T03:00:00", "has no offset"),
+        ("30m", "not a time"),
+        ("yesterday", "not a time"),
+    ],
+)
+def test_sync_adopt_since_refuses_a_time_without_offset_or_sign(
+    capsys: pytest.CaptureFixture[str], when: str, message: str
+) -> None:
+    """A time without offset (in no known zone), or a relative one without its minus, is a
+    usage error (exit 2) that says what is wrong, before any request."""
+    with pytest.raises(SystemExit) as exited:
+        main(["sync", "--all", "--url", "http://127.0.0.1:9", "--adopt-since", when])
+
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_adopt_since_parses_both_forms() -> None:
+    """``-2h`` is two hours before now; an ISO time keeps its offset; ``Z`` is UTC."""
+    before = dt.datetime.now(dt.UTC)
+    ago = _sync.parse_adopt_since("-2h")
+    after = dt.datetime.now(dt.UTC)
+
+    assert before - dt.timedelta(hours=2) <= ago <= after - dt.timedelta(hours=2)
+    assert _sync.parse_adopt_since("2026-05-04T05:00:00+02:00") == dt.datetime(
+        2026, 5, 4, 3, tzinfo=dt.UTC
+    )
+    assert _sync.parse_adopt_since("2026-05-04T03:00:00Z").utcoffset() == dt.timedelta(0)
 
 
 def test_the_summary_says_what_became_of_the_syncs_given_up_on() -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import re
 import shutil
 import sys
 import textwrap
@@ -40,7 +42,7 @@ from ._common import (
     tell,
 )
 
-__all__ = ["Progress", "print_summary", "register", "run_batch"]
+__all__ = ["Progress", "parse_adopt_since", "print_summary", "register", "run_batch"]
 
 
 _EXAMPLES = """\
@@ -49,7 +51,36 @@ examples:
   airbyte-async sync --all --name 'prod-*' --tag nightly --json
   AIRBYTE_URL=http://localhost:8000 airbyte-async sync --connection <id> --connection <id>
   airbyte-async sync --all --timeout 3600 --no-cancel
+  airbyte-async sync --all --adopt-since 2026-05-04T03:00:00+00:00   # a retry: adopt, not repeat
 """
+
+#: A time relative to now: a minus, a whole number, a unit.
+_AGO = re.compile(r"-(\d+)([smhd])")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_adopt_since(text: str) -> dt.datetime:
+    """
+    ``--adopt-since``: an ISO 8601 time with an offset (``Z`` or ``+02:00``), or one relative to
+    now (``-30m``, ``-2h``; ``s``, ``m``, ``h``, ``d``). Raises
+    :class:`argparse.ArgumentTypeError` for anything else, a time without offset among them.
+    """
+    ago = _AGO.fullmatch(text.strip())
+    if ago is not None:
+        delta = dt.timedelta(**{_UNITS[ago[2]]: int(ago[1])})
+        return dt.datetime.now(dt.UTC) - delta
+    try:
+        when = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a time: {text!r} (an ISO 8601 time with an offset, such as "
+            "2026-05-04T03:00:00+00:00, or one relative to now, such as -30m or -2h)"
+        ) from None
+    if when.utcoffset() is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has no offset: add one (Z, +00:00, +02:00) so the time is unambiguous"
+        )
+    return when
 
 
 def register(sub: Any) -> None:
@@ -104,6 +135,18 @@ def register(sub: Any) -> None:
         default=OnRunning.ATTACH.value,
         help="when a sync is already running: adopt it, skip it, or count it as an error",
     )
+    # argparse takes a word after an option for a value only if it does not start with "-", or
+    # looks like a negative number: "-30m" does too now (``--adopt-since -30m``).
+    parser._negative_number_matcher = re.compile(r"^-\d+$|^-\d*\.\d+$|^-\d+[smhd]$")
+    parser.add_argument(
+        "--adopt-since",
+        type=parse_adopt_since,
+        metavar="WHEN",
+        help="for a retry: a connection whose newest sync was created since WHEN (ISO 8601 "
+        "with an offset, or -30m, -2h) is not triggered; that sync, the first try's, is "
+        "watched (cancelled on give-up) or reported as it ended. Pass the first try's start; "
+        "an earlier time adopts syncs others started",
+    )
     parser.add_argument(
         "--no-cancel", action="store_true", help="leave jobs running when giving up on them"
     )
@@ -143,7 +186,10 @@ class Progress:
         self.stream = stream
         self.enabled = stream.isatty() and not (beside is not None and beside.isatty())
         self.started = time.monotonic()
+        #: Syncs triggered or adopted.
         self.triggered = 0
+        #: Syncs adopted (a previous try's, ``--adopt-since``), among *triggered*.
+        self.adopted = 0
         self.done = 0
         self.outcomes: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
         #: Records emitted so far by each running sync, from live progress events.
@@ -157,8 +203,9 @@ class Progress:
         """Count one event."""
         if event.trigger_limit is not None:
             self.trigger_limit = event.trigger_limit
-        if event.kind is EventKind.TRIGGERED:
+        if event.kind in (EventKind.TRIGGERED, EventKind.ADOPTED):
             self.triggered += 1
+            self.adopted += event.kind is EventKind.ADOPTED
         elif event.kind is EventKind.PROGRESS and event.progress is not None:
             self.moving[event.target.connection_id] = event.progress.records_emitted or 0
         elif event.kind is EventKind.FINISHED and event.result is not None:
@@ -175,6 +222,8 @@ class Progress:
             f"{max(running, 0)} running, {self.outcomes[Outcome.SUCCEEDED]} succeeded, "
             f"{failed} not"
         )
+        if self.adopted:
+            line += f", {self.adopted} adopted"
         if self.moving:
             line += f", {_human(sum(self.moving.values()))} records moving"
         if triggering := self.triggering() if self.triggering is not None else 0:
@@ -254,6 +303,12 @@ def print_summary(
         if count:
             detail = _given_up(results, outcome) if outcome in _GIVEN_UP else ""
             print(f"  {outcome.value:<16} {count:>7}{detail}", file=out)
+    adopted = sum(r.adopted for r in results)
+    if adopted:
+        print(
+            f"  {'adopted':<16} {adopted:>7}   (a previous try's syncs, not started again)",
+            file=out,
+        )
     running = sum(r.left_running for r in results)
     if running:
         print(
@@ -282,9 +337,13 @@ async def run_batch(
     interrupt: Interrupt,
     *,
     as_json: bool,
+    adopt_since: dt.datetime | None = None,
     **options: Any,
 ) -> int:
-    """Run the batch with a progress line or JSON lines, print the end, return the exit code."""
+    """
+    Run the batch (*adopt_since*: see :meth:`Orchestrator.stream`) with a progress line or
+    JSON lines, print the end, return the exit code.
+    """
     started = time.monotonic()
     progress = Progress(total=0, beside=sys.stdout if as_json else None)
     interval = options.get("progress_interval")
@@ -309,7 +368,10 @@ async def run_batch(
             tell("no longer waiting: jobs not cancelled yet may still run")
 
     with interrupt.scope(stopping=stopping, hurry=hurry) as scope:
-        async with orchestrator.stream(targets) as batch, anyio.create_task_group() as tg:
+        async with (
+            orchestrator.stream(targets, adopt_since=adopt_since) as batch,
+            anyio.create_task_group() as tg,
+        ):
             progress.total = len(batch.targets)
             running: Batch = batch
             progress.triggering = lambda: running.triggers_in_flight
@@ -398,6 +460,7 @@ async def _command(args: argparse.Namespace, interrupt: Interrupt) -> int:
             targets,
             interrupt,
             as_json=args.json,
+            adopt_since=args.adopt_since,
             max_running=args.max_running,
             max_triggers=args.max_triggers,
             adaptive_triggers=not args.fixed_triggers,
