@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import signal
@@ -375,6 +376,34 @@ def test_after_sigkill_a_rerun_adopts_the_running_jobs_without_duplicates(emulat
     results = [json.loads(line) for line in second.stdout.splitlines()]
     assert sum(r["attached"] for r in results) == 3
     assert {r["outcome"] for r in results} == {"succeeded"}
+    runs = _stats(emulator)["jobs_by_connection"]
+    assert sorted(len(ids) for ids in runs.values()) == [1] * 6
+
+
+@pytest.mark.emulator_flags("--connections", "6", "--sync-duration", "0.3", "0.5")
+def test_after_sigkill_a_retry_with_adopt_since_starts_no_sync_twice(emulator: str) -> None:
+    """Kill -9 midway, wait until the syncs it started have ended, and retry with
+    --adopt-since the first try's start: those syncs are adopted as they ended (attach alone
+    would sync them again), the others synced once; one job per connection."""
+    first_try = datetime.datetime.now(datetime.UTC).isoformat()
+    args = [sys.executable, "-m", "airbyte_async", "sync", "--all", "--json", "--url", emulator]
+    first = subprocess.Popen([*args, "--max-running", "3"], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while _stats(emulator)["jobs_created"] < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first.kill()
+    first.wait(timeout=10)
+    while not set(_stats(emulator)["job_statuses"].values()) <= {"succeeded", "failed"}:
+        assert time.monotonic() < deadline, "the first try's syncs did not end"
+        time.sleep(0.05)
+    started = _stats(emulator)["job_statuses"]
+
+    second = _cli("sync", "--all", "--json", "--url", emulator, "--adopt-since", first_try)
+
+    assert second.returncode == 0, second.stderr
+    results = [json.loads(line) for line in second.stdout.splitlines()]
+    adopted = {str(r["job_id"]) for r in results if r["adopted"]}
+    assert adopted == set(started)
     runs = _stats(emulator)["jobs_by_connection"]
     assert sorted(len(ids) for ids in runs.values()) == [1] * 6
 
