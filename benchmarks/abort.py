@@ -147,7 +147,7 @@ def _sigkill_then_attach(url: str, after: float, max_running: int, api: str) -> 
     out, _ = second.communicate(timeout=600)
     results = _lines(out)
     attached = sum(1 for r in results if r["attached"])
-    return f"killed; rerun exit {second.returncode}, adopted {attached}", results
+    return f"killed; rerun exit {second.returncode}, attached {attached}", results
 
 
 MODES: dict[str, Any] = {

@@ -133,7 +133,7 @@ def register(sub: Any) -> None:
         "--on-running",
         choices=[o.value for o in OnRunning],
         default=OnRunning.ATTACH.value,
-        help="when a sync is already running: adopt it, skip it, or count it as an error",
+        help="when a sync is already running: follow it, skip it, or count it as an error",
     )
     # argparse takes a word after an option for a value only if it does not start with "-", or
     # looks like a negative number: "-30m" does too now (``--adopt-since -30m``).
