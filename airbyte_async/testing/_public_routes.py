@@ -135,6 +135,7 @@ class Call:
 
 Handler = Callable[["PublicApi", Call], Awaitable[Any]]
 H = TypeVar("H", bound=Handler)
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -835,11 +836,17 @@ class PublicApi:
         return {"data": chosen, "next": next_url, "previous": previous}
 
     def _workspace_page(
-        self, route: str, found: list[Json], call: Call, wanted: list[str] | None
+        self,
+        route: str,
+        found: list[T],
+        render: Callable[[T], Json],
+        call: Call,
+        wanted: list[str] | None,
     ) -> Json:
         page = _Page.of(call.query)
         joined = None if wanted is None else ",".join(wanted)
-        return self._list(route, page.cut(found), page, {"workspaceIds": joined})
+        chosen = [render(item) for item in page.cut(found)]
+        return self._list(route, chosen, page, {"workspaceIds": joined})
 
     @public("GET", "/health", open=True)
     async def health(self, call: Call) -> None:
@@ -853,11 +860,11 @@ class PublicApi:
         wanted = _ids(call.query, "workspaceIds")
         deleted = _flag(call.query, "includeDeleted")
         found = [
-            workspace_response(w)
+            w
             for w in self.api.state.workspaces.values()
             if (deleted or not w.tombstone) and (wanted is None or w.workspace_id in wanted)
         ]
-        return self._workspace_page("/workspaces", found, call, wanted)
+        return self._workspace_page("/workspaces", found, workspace_response, call, wanted)
 
     @public("GET", "/workspaces/{workspaceId}")
     async def workspaces_get(self, call: Call) -> Json:
@@ -882,11 +889,11 @@ class PublicApi:
         wanted = _ids(call.query, "workspaceIds")
         deleted = _flag(call.query, "includeDeleted")
         found = [
-            actor_response(a)
+            a
             for a in self.api.state.actors_of(kind).values()
             if (deleted or not a.tombstone) and (wanted is None or a.workspace_id in wanted)
         ]
-        return self._workspace_page(f"/{kind}s", found, call, wanted)
+        return self._workspace_page(f"/{kind}s", found, actor_response, call, wanted)
 
     def _definition_for(self, kind: str, body: Json) -> str:
         if body.get("definitionId"):
@@ -1070,12 +1077,12 @@ class PublicApi:
         wanted = _ids(call.query, "workspaceIds")
         deleted = _flag(call.query, "includeDeleted")
         found = [
-            connection_response(c)
+            c
             for c in self.api.state.connections.values()
             if (deleted or c.status != "deprecated")
             and (wanted is None or c.workspace_id in wanted)
         ]
-        return self._workspace_page("/connections", found, call, wanted)
+        return self._workspace_page("/connections", found, connection_response, call, wanted)
 
     @public("POST", "/connections")
     async def connections_create(self, call: Call) -> Json:
