@@ -29,14 +29,16 @@ class JobChange:
     One listed job, projected to what tells whether it matters; :meth:`job` reads the rest.
 
     *updated_at* is the job's last change in epoch seconds (the server's stamps are whole
-    seconds). Reading the full job costs a model structuring, so callers do it only for the
-    jobs they watch.
+    seconds). *config_id* is the id of what the job ran for (a connection's, for a sync), when
+    the listing named it. Reading the full job costs a model structuring, so callers do it only
+    for the jobs they watch.
     """
 
     id: int
     status: JobStatus
     updated_at: float
     _read: Callable[[], Job] = attrs.field(repr=False, eq=False)
+    config_id: str | None = attrs.field(default=None, kw_only=True)
 
     def job(self) -> Job:
         """The job in full, as the listing sent it (attempts and their stats included)."""

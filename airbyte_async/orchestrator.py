@@ -995,7 +995,12 @@ class Orchestrator:
             listed = await self.backend.changed_jobs(
                 workspace_ids=_workspaces(targets), since=floor, created_since=floor
             )
-            jobs = [change.job() for change in listed.changes]
+            # Only the targets' jobs are read in full: a workspace may have many more.
+            jobs = [
+                change.job()
+                for change in listed.changes
+                if change.config_id is None or change.config_id in wanted
+            ]
         except UnsupportedOperationError:
             jobs = await self._newest_jobs(wanted)
         newest: dict[str, Job] = {}

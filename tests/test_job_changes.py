@@ -99,3 +99,19 @@ async def test_listing_the_jobs_of_workspaces_reads_every_page() -> None:
 
         assert {c.id for c in changes} == ids
         assert {job.id async for job in listed} == ids
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_listed_change_names_the_connection_its_job_ran_for(api: str) -> None:
+    """Each change carries its job's configId (the connection's id, for a sync), so a caller
+    picks a connection's jobs without reading every job in full."""
+    async with (
+        Emulator(airbyte_version="head", connections=3, sync_duration=(0, 0)) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client,  # type: ignore[arg-type]
+    ):
+        jobs = {(await client.connections.sync(connection_id=c)).id: c for c in emu.connection_ids}
+        changes = await client.sync_backend().changed_jobs(
+            workspace_ids=emu.workspace_ids, since=_SINCE
+        )
+
+    assert {c.id: c.config_id for c in changes.changes} == jobs

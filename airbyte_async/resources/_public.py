@@ -836,7 +836,9 @@ class PublicJobs(Jobs):
                     seen = changes.get(job.id)
                     stamp = job.updated_at.timestamp()
                     if seen is None or seen.updated_at <= stamp:
-                        changes[job.id] = JobChange(job.id, job.status, stamp, partial(_same, job))
+                        changes[job.id] = JobChange(
+                            job.id, job.status, stamp, partial(_same, job), config_id=job.config_id
+                        )
             if len(page.data) < size or not page.next:
                 return tuple(sorted(changes.values(), key=lambda change: change.updated_at))
             offset += len(page.data)

@@ -366,7 +366,9 @@ class Jobs:
 
 _JOB_KEY = "job"
 _JOBS_KEY = "jobs"
-_ID_KEY, _STATUS_KEY, _UPDATED_KEY = (wire_name(Job, f) for f in ("id", "status", "updated_at"))
+_ID_KEY, _STATUS_KEY, _UPDATED_KEY, _CONFIG_KEY = (
+    wire_name(Job, f) for f in ("id", "status", "updated_at", "config_id")
+)
 
 
 def _light_page(data: Any, route: str) -> list[Any]:
@@ -392,11 +394,13 @@ def _change(entry: Any, route: str) -> JobChange:
             f"$.{_JOBS_KEY}[].{_JOB_KEY}: expected an id, a status and an update time", route=route
         )
     known = _STATUSES.get(status)
+    config_id = job.get(_CONFIG_KEY)
     return JobChange(
         job_id,
         job_status(status) if known is None else known,  # type: ignore[arg-type]
         float(updated),
         partial(_full, entry, route),
+        config_id=config_id if config_id.__class__ is str else None,
     )
 
 
