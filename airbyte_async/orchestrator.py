@@ -34,9 +34,17 @@ import itertools
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import attrs
@@ -84,6 +92,8 @@ __all__ = [
 ]
 
 log = logging.getLogger("airbyte_async")
+
+_T = TypeVar("_T")
 
 
 class Outcome(enum.StrEnum):
@@ -861,7 +871,9 @@ class Orchestrator:
         has; its result says ``adopted``. The others are triggered once, as without it. The
         jobs are looked for once, before any trigger is sent: one listing of the targets'
         workspaces (one ``jobs/list`` per connection, ten at a time, on Airbyte 0.40). A look
-        that fails raises its :class:`~airbyte_async.errors.AirbyteError`, no sync triggered.
+        that fails on errors that may pass is tried again through an outage, as the listing of
+        the connections is; one that still fails raises its
+        :class:`~airbyte_async.errors.AirbyteError`, no sync triggered.
         A time too early adopts a sync someone else started since.
         """
         if adopt_since is not None:
@@ -874,7 +886,9 @@ class Orchestrator:
             self._backend_of = self.client.jobs
         adopt: dict[str, _Flight] = {}
         if adopt_since is not None:
-            jobs = await self._adoptable(targets, adopt_since)
+            jobs = await self._waited_out(
+                "looking for the syncs to adopt", lambda: self._adoptable(targets, adopt_since)
+            )
             adopt = {
                 t.connection_id: _Flight(t, jobs[t.connection_id], True, True)
                 for t in targets
@@ -932,21 +946,27 @@ class Orchestrator:
     async def _resolve(
         self, connections: Selection | Iterable[str | SyncTarget]
     ) -> list[SyncTarget]:
-        """
-        :func:`resolve_targets`, waiting out an outage as the polls do: failures that may pass
-        are tried again after the pauses of :class:`~airbyte_async._retry.Outage`, for up to
-        ten minutes (*timeout*, when shorter). A server this client has never reached is
-        not waited for (more likely a wrong address than a restart), nor a listing that
-        outlasts the client's timeout.
-        """
+        """:func:`resolve_targets`, waiting out an outage (see :meth:`_waited_out`)."""
         if not isinstance(connections, Selection | str | SyncTarget):
             connections = list(connections)  # an iterator is read once, and may be asked again
+        return await self._waited_out(
+            "listing the connections to sync", lambda: resolve_targets(self.client, connections)
+        )
+
+    async def _waited_out(self, what: str, call: Callable[[], Awaitable[_T]]) -> _T:
+        """
+        *call*'s answer, waiting out an outage as the polls do: failures that may pass are
+        tried again after the pauses of :class:`~airbyte_async._retry.Outage`, for up to ten
+        minutes (*timeout*, when shorter). A server this client has never reached is not
+        waited for (more likely a wrong address than a restart), nor a call that outlasts the
+        client's timeout. *what* names the call in the warnings.
+        """
         limit = MAX_OUTAGE if self.timeout is None else min(MAX_OUTAGE, self.timeout)
         outage = Outage(limit=limit)
         while True:
             began, resources = time.monotonic(), self.client.jobs
             try:
-                return await resolve_targets(self.client, connections)
+                return await call()
             except UnsupportedOperationError:
                 if self.client.jobs is resources:
                     raise
@@ -957,8 +977,8 @@ class Orchestrator:
                 never_reached = (
                     isinstance(e, ConnectError) and not self.client.server_clock.answered
                 )
-                # A listing slower than the client's timeout is no outage: waiting on would
-                # only ask for it again and again (the call's own retries did).
+                # A call slower than the client's timeout is no outage: waiting on would only
+                # ask for it again and again (the call's own retries did).
                 slow = isinstance(e, RequestTimeoutError)
                 if never_reached or slow or not is_retryable(e, idempotent=True):
                     raise
@@ -966,8 +986,8 @@ class Orchestrator:
                 if outage.over():
                     raise
                 log.warning(
-                    "listing the connections to sync failed (%d in a row, for %.0f s), "
-                    "trying again: %s",
+                    "%s failed (%d in a row, for %.0f s), trying again: %s",
+                    what,
                     outage.failures,
                     outage.lasted,
                     e,

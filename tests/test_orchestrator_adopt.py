@@ -21,7 +21,7 @@ from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.errors import InvalidArgumentError
 from airbyte_async.models import JobType
 from airbyte_async.orchestrator import EventKind, Orchestrator, Outcome, SyncEvent, SyncResult
-from airbyte_async.testing import Emulator, ManualClock
+from airbyte_async.testing import Emulator, Fault, ManualClock
 from airbyte_async.testing.pytest_plugin import TEST_CANCEL_LATENCY, TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
@@ -284,3 +284,22 @@ async def test_on_0_40_each_connection_is_looked_up_by_itself() -> None:
         jobs = emu.stats().jobs_by_connection
         assert jobs[first] == [running] and len(jobs[second]) == 1
         assert requests_to(emu, "jobs/list") >= 2
+
+
+async def test_the_look_for_syncs_to_adopt_waits_out_an_outage() -> None:
+    """The listing that looks for the previous try's syncs fails with 503 for longer than the
+    call's own retries (a server restarting): it is tried again after a pause, as the listing
+    of the connections is, and the sync is adopted, not triggered a second time."""
+    fault = Fault(kind="error", route="jobs/list_for_workspaces", status=503, times=7)
+    async with (
+        Emulator(connections=1, sync_duration=(0.05, 0.15)) as emu,
+        AirbyteClient(emu.url, api="config", auth=NoAuth(), env={}) as client,
+    ):
+        (cid,) = emu.connection_ids
+        since = _now()
+        running = await _previous_try(client, emu, cid, duration=0.5)
+        emu.set_faults([fault])
+        [result] = await _orchestrator(client).run([cid], adopt_since=since)
+
+    assert (result.job_id, result.adopted) == (running, True)
+    assert emu.stats().jobs_by_connection[cid] == [running]
