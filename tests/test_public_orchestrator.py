@@ -172,3 +172,36 @@ async def test_the_reads_of_a_batch_given_up_on_wait_for_no_polling_pace(start: 
         read = await backend.read_jobs([job], workspace_ids=emu.workspace_ids)
 
     assert not read[job.id].status.is_terminal
+
+
+async def test_a_probe_lists_final_jobs_by_status_after_many_jobs_started(start: Start) -> None:
+    """After a main listing that read many pages of jobs that had not ended, a listing of
+    final jobs that reaches back over it (the watcher's suspects and commit-lag probes, with
+    ``createdAtStart``) asks for each final status by itself (the public API filters one
+    ``status``: public-api-head.yaml, ``GET /jobs``; final is ``JobStatus.is_terminal``,
+    API-FACTS 4), one page each instead of five, and still returns the job that ended."""
+    emu, _ = await start(connections=9, sync_duration=(600, 600), cancel_latency=0.0)
+    recorder = Recorder("/api/public/v1")
+    async with (
+        aiohttp.ClientSession(trace_configs=[recorder.config()]) as session,
+        AirbyteClient(emu.url, api="public", auth=NoAuth(), env={}, session=session) as client,
+    ):
+        backend = client.sync_backend()
+        assert isinstance(backend, PublicBackend)
+        backend.page_size, backend.min_interval = 2, 0.0
+        jobs = [await backend.trigger(connection_id=c) for c in emu.connection_ids]
+        since = min(job.created_at for job in jobs)
+        main = await backend.changed_jobs(
+            workspace_ids=emu.workspace_ids, since=since, final_only=True
+        )
+        await backend.cancel(job_id=jobs[0].id)
+        assert (await client.jobs.get(job_id=jobs[0].id)).status == "cancelled"
+        sent = len(recorder.sent)
+        probe = await backend.changed_jobs(
+            workspace_ids=emu.workspace_ids, since=since, final_only=True, created_since=since
+        )
+
+    assert main.changes == ()
+    listings = [dict(s.query) for s in recorder.sent[sent:] if s.path == "/jobs"]
+    assert sorted(q["status"] for q in listings) == ["cancelled", "failed", "succeeded"]
+    assert [(c.id, c.status) for c in probe.changes] == [(jobs[0].id, "cancelled")]
