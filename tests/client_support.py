@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from contextlib import AsyncExitStack
 from typing import Any
 
 import anyio
@@ -11,7 +12,8 @@ import attrs
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async._throttle import ServerClock
-from airbyte_async.testing import Emulator
+from airbyte_async.testing import Emulator, ManualClock
+from airbyte_async.testing.pytest_plugin import TEST_CANCEL_LATENCY, TEST_TRIGGER_LATENCY
 
 
 def client_for(emu: Emulator, **kwargs: Any) -> AirbyteClient:
@@ -80,3 +82,22 @@ class FastClock:
     async def sleep(self, seconds: float) -> None:
         """Return once *seconds* have passed on this clock."""
         await anyio.sleep(seconds / self.rate)
+
+
+async def started(
+    stack: AsyncExitStack, *, api: str, max_connections: int = 100, **options: Any
+) -> tuple[Emulator, AirbyteClient]:
+    """
+    An emulator with *options* (short syncs, the tests' trigger and cancel latencies, none on a
+    ManualClock; head for the public API) and a client of *api* on it, both closed with *stack*.
+    """
+    options.setdefault("sync_duration", (0.05, 0.15))
+    manual = isinstance(options.get("clock"), ManualClock)
+    options.setdefault("trigger_latency", 0.0 if manual else TEST_TRIGGER_LATENCY)
+    options.setdefault("cancel_latency", 0.0 if manual else TEST_CANCEL_LATENCY)
+    if api == "public":
+        options.setdefault("airbyte_version", "head")
+    emu = await stack.enter_async_context(Emulator(**options))
+    client = AirbyteClient(emu.url, auth=NoAuth(), env={}, max_connections=max_connections, api=api)
+    await stack.enter_async_context(client)
+    return emu, client

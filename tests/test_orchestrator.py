@@ -9,7 +9,7 @@ from typing import Any
 
 import anyio
 import pytest
-from client_support import requests_to
+from client_support import requests_to, started
 from emulator_support import drop_date_headers
 
 from airbyte_async import AirbyteClient, BearerToken, ClientCredentials, NoAuth
@@ -44,7 +44,6 @@ from airbyte_async.testing import (
     RequireBearer,
     RequireClientCredentials,
 )
-from airbyte_async.testing.pytest_plugin import TEST_CANCEL_LATENCY, TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
 
@@ -56,20 +55,8 @@ async def start() -> AsyncIterator[Start]:
     """Starts an emulator with the given options and a client on it; both stop at teardown."""
     async with AsyncExitStack() as stack:
 
-        async def start(
-            *, max_connections: int = 100, api: str = "auto", **options: Any
-        ) -> tuple[Emulator, AirbyteClient]:
-            options.setdefault("sync_duration", (0.05, 0.15))
-            manual = isinstance(options.get("clock"), ManualClock)
-            options.setdefault("trigger_latency", 0.0 if manual else TEST_TRIGGER_LATENCY)
-            options.setdefault("cancel_latency", 0.0 if manual else TEST_CANCEL_LATENCY)
-            emu = await stack.enter_async_context(Emulator(**options))
-            client = await stack.enter_async_context(
-                AirbyteClient(
-                    emu.url, auth=NoAuth(), env={}, max_connections=max_connections, api=api
-                )
-            )
-            return emu, client
+        async def start(*, api: str = "auto", **options: Any) -> tuple[Emulator, AirbyteClient]:
+            return await started(stack, api=api, **options)
 
         yield start
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import anyio
 import pytest
-from client_support import requests_to
+from client_support import requests_to, started
 from test_orchestrator import Start, _orchestrator
 
 from airbyte_async import AirbyteClient, NoAuth
@@ -22,7 +22,6 @@ from airbyte_async.errors import InvalidArgumentError
 from airbyte_async.models import JobType
 from airbyte_async.orchestrator import EventKind, Orchestrator, Outcome, SyncEvent, SyncResult
 from airbyte_async.testing import Emulator, Fault, ManualClock
-from airbyte_async.testing.pytest_plugin import TEST_CANCEL_LATENCY, TEST_TRIGGER_LATENCY
 
 pytestmark = pytest.mark.anyio
 
@@ -33,21 +32,8 @@ async def start(request: pytest.FixtureRequest) -> AsyncIterator[Start]:
     api = request.param
     async with AsyncExitStack() as stack:
 
-        async def start(
-            *, max_connections: int = 100, **options: Any
-        ) -> tuple[Emulator, AirbyteClient]:
-            options.setdefault("sync_duration", (0.05, 0.15))
-            manual = isinstance(options.get("clock"), ManualClock)
-            options.setdefault("trigger_latency", 0.0 if manual else TEST_TRIGGER_LATENCY)
-            options.setdefault("cancel_latency", 0.0 if manual else TEST_CANCEL_LATENCY)
-            if api == "public":
-                options.setdefault("airbyte_version", "head")
-            emu = await stack.enter_async_context(Emulator(**options))
-            client = AirbyteClient(
-                emu.url, api=api, auth=NoAuth(), env={}, max_connections=max_connections
-            )
-            await stack.enter_async_context(client)
-            return emu, client
+        async def start(**options: Any) -> tuple[Emulator, AirbyteClient]:
+            return await started(stack, api=api, **options)
 
         yield start
 

@@ -18,6 +18,7 @@ import aiohttp
 import anyio
 import pytest
 import stamina
+from client_support import started
 from script_support import load_benchmark
 from test_orchestrator import (  # noqa: F401  (collected again with this module's fixture)
     Start,
@@ -49,8 +50,7 @@ from test_public_client_conformance import Recorder
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.orchestrator import Outcome
 from airbyte_async.resources._public_backend import PublicBackend
-from airbyte_async.testing import Emulator, Fault, ManualClock
-from airbyte_async.testing.pytest_plugin import TEST_CANCEL_LATENCY, TEST_TRIGGER_LATENCY
+from airbyte_async.testing import Emulator, Fault
 
 pytestmark = pytest.mark.anyio
 
@@ -60,20 +60,8 @@ async def start() -> AsyncIterator[Start]:
     """Starts a head emulator and a client of its public API; both stop at teardown."""
     async with AsyncExitStack() as stack:
 
-        async def start(
-            *, max_connections: int = 100, **options: Any
-        ) -> tuple[Emulator, AirbyteClient]:
-            options.setdefault("sync_duration", (0.05, 0.15))
-            manual = isinstance(options.get("clock"), ManualClock)
-            options.setdefault("trigger_latency", 0.0 if manual else TEST_TRIGGER_LATENCY)
-            options.setdefault("cancel_latency", 0.0 if manual else TEST_CANCEL_LATENCY)
-            options.setdefault("airbyte_version", "head")
-            emu = await stack.enter_async_context(Emulator(**options))
-            client = AirbyteClient(
-                emu.url, api="public", auth=NoAuth(), env={}, max_connections=max_connections
-            )
-            await stack.enter_async_context(client)
-            return emu, client
+        async def start(**options: Any) -> tuple[Emulator, AirbyteClient]:
+            return await started(stack, api="public", **options)
 
         yield start
 
