@@ -111,11 +111,12 @@ def is_secret_path(path: str, secret_paths: Collection[str]) -> bool:
     """
     True for a value at *path* (``"configuration.tunnel.password"``) that must never be shown:
     one of *secret_paths* (read from the environment, say; ``[]`` there stands for any list
-    index), or under a secret-looking key.
+    index) or under one (a table or list flagged secret as a whole), or under a secret-looking
+    key.
     """
     return (
         path in secret_paths
-        or _INDEX.sub("[]", path) in secret_paths
+        or is_flagged(path, secret_paths)
         or any(is_secret_key(s) for s in _segments(path))
     )
 

@@ -1295,7 +1295,7 @@ async def test_a_value_not_of_the_declared_type_is_a_problem_at_its_key(
 
     assert caught.value.problems == (
         "sources[0].configuration.port: PG_PORT does not hold an integer, the type the Postgres "
-        'specification declares (to send it as text, write { env = "PG_PORT", type = "string" })',
+        "specification declares, and the only one it takes there",
     )
     assert "5432/tcp" not in str(caught.value)
     assert writes(emu) == []

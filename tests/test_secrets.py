@@ -354,3 +354,14 @@ def test_flagged_paths_follow_options_and_list_items() -> None:
     assert is_flagged("configuration.blob.inner", flagged)
     assert not is_flagged("configuration.host", flagged)
     assert is_secret_path("configuration.replicas[0].cert", flagged)
+
+
+def test_a_value_inside_a_table_or_list_flagged_secret_as_a_whole_is_secret() -> None:
+    """A specification may flag a whole table or list airbyte_secret: every value in it is
+    secret too, so a diff of one of its fields shows no value."""
+    flagged = frozenset({"configuration.conn_info", "configuration.seeds"})
+
+    assert is_secret_path("configuration.conn_info.uri", flagged)
+    assert is_secret_path("configuration.seeds[0]", flagged)
+    assert not is_secret_path("configuration.conn_information", flagged)
+    assert not is_secret_path("configuration.host", flagged)

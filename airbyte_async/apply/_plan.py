@@ -632,7 +632,7 @@ class _Typed:
             self.failed.add(path)
             self.problems.append(
                 f"{self.prefix}{path}: {name} {e}, the type the {self.connector} specification "
-                f'declares (to send it as text, write {{ env = "{name}", type = "string" }})'
+                "declares, and the only one it takes there"
             )
             return None
 
