@@ -868,7 +868,10 @@ class Orchestrator:
         server's clock, to the whole second: Airbyte stamps whole seconds) gets no trigger,
         and that job is adopted as the batch's own, a previous try's: watched if it runs, and
         cancelled when the batch gives up (with *cancel_on_abort*), reported as it ended if it
-        has; its result says ``adopted``. The others are triggered once, as without it. The
+        succeeded; its result says ``adopted``. A newest job that failed or was cancelled (the
+        first try's failure, or its give-up) is not adopted: a retry runs that sync again. The
+        others are triggered once, as without it. Adopted jobs are taken on before the
+        triggers, so that those still running count against *max_running*. The
         jobs are looked for once, before any trigger is sent: one listing of the targets'
         workspaces (one ``jobs/list`` per connection, ten at a time, on Airbyte 0.40). A look
         that fails on errors that may pass is tried again through an outage, as the listing of
@@ -1033,6 +1036,12 @@ class Orchestrator:
                 and (cid not in newest or job.id > newest[cid].id)
             ):
                 newest[cid] = job
+        # A failed or cancelled sync is what a retry is for: it runs again.
+        newest = {
+            cid: job
+            for cid, job in newest.items()
+            if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED)
+        }
         if newest:
             log.info(
                 "adopting %d sync%s created since %s",
@@ -1089,7 +1098,8 @@ class Orchestrator:
         return self.max_triggers
 
     async def _run_batch(self, batch: Batch) -> None:
-        pending = iter(batch.targets)
+        # Adopted jobs first: those still running hold slots already.
+        pending = iter(sorted(batch.targets, key=lambda t: t.connection_id not in batch._adopt))
         try:
             async with batch._send:
                 with anyio.CancelScope() as scope:

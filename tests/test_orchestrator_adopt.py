@@ -89,21 +89,45 @@ async def test_a_running_sync_since_adopt_since_is_adopted_not_triggered(start: 
     assert EventKind.ADOPTED in events and EventKind.TRIGGERED not in events
 
 
-async def test_an_ended_sync_since_adopt_since_is_reported_as_it_ended(start: Start) -> None:
-    """A sync the previous try started that has ended (here failed) is the result at once,
-    with its real outcome, and nothing is triggered."""
+async def test_a_succeeded_sync_since_adopt_since_is_reported_as_it_ended(start: Start) -> None:
+    """A sync the previous try started that has succeeded is the result at once, and nothing
+    is triggered."""
     emu, client = await start(connections=1)
     (cid,) = emu.connection_ids
     since = _now()
-    emu.set_sync_plan(cid, duration=0.0, outcome="failed")
+    emu.set_sync_plan(cid, duration=0.0)
     ended = (await client.connections.sync(connection_id=cid)).id
     await _ended(client, ended)
 
     [result] = await _orchestrator(client).run([cid], adopt_since=since)
 
-    assert (result.job_id, result.outcome, result.adopted) == (ended, Outcome.FAILED, True)
+    assert (result.job_id, result.outcome, result.adopted) == (ended, Outcome.SUCCEEDED, True)
     assert not result.left_running
     assert emu.stats().jobs_by_connection[cid] == [ended]
+
+
+@pytest.mark.parametrize("outcome", ["failed", "cancelled"])
+async def test_a_failed_or_cancelled_sync_since_adopt_since_is_run_again(
+    start: Start, outcome: str
+) -> None:
+    """A retry is for the first try's failure (or its give-up, which cancelled the sync): a
+    newest sync that failed or was cancelled is not adopted, and the connection syncs again,
+    once."""
+    emu, client = await start(connections=1)
+    (cid,) = emu.connection_ids
+    since = _now()
+    emu.set_sync_plan(cid, duration=0.0 if outcome == "failed" else 30.0, outcome="failed")
+    first = (await client.connections.sync(connection_id=cid)).id
+    if outcome == "cancelled":
+        await client.jobs.cancel(job_id=first)
+    await _ended(client, first)
+    emu.set_sync_plan(cid, duration=0.0)
+
+    [result] = await _orchestrator(client).run([cid], adopt_since=since)
+
+    again = emu.stats().jobs_by_connection[cid]
+    assert len(again) == 2 and again[0] == first
+    assert (result.job_id, result.outcome, result.adopted) == (again[1], Outcome.SUCCEEDED, False)
 
 
 async def test_a_sync_created_before_adopt_since_does_not_count(start: Start) -> None:
@@ -289,3 +313,19 @@ async def test_the_look_for_syncs_to_adopt_waits_out_an_outage() -> None:
 
     assert (result.job_id, result.adopted) == (running, True)
     assert emu.stats().jobs_by_connection[cid] == [running]
+
+
+async def test_adopted_running_syncs_hold_slots_before_any_trigger(start: Start) -> None:
+    """The previous try's syncs that still run are taken on before any trigger, wherever they
+    are among the targets: the server never runs more than max_running syncs of the batch."""
+    emu, client = await start(connections=10)
+    ids = list(emu.connection_ids)
+    since = _now()
+    for cid in ids[-3:]:
+        await _previous_try(client, emu, cid, duration=0.5)
+
+    results = await _orchestrator(client, max_running=3).run(ids, adopt_since=since)
+
+    assert sum(r.adopted for r in results) == 3
+    assert {r.outcome for r in results} == {Outcome.SUCCEEDED}
+    assert emu.stats().max_concurrent_jobs == 3

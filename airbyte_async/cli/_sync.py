@@ -265,7 +265,11 @@ def _given_up(results: Sequence[SyncResult], outcome: Outcome) -> str:
         ("never started", sum(r.job_id is None and not r.left_running for r in given_up)),
         ("left running", sum(r.left_running for r in given_up)),
     )
-    shown = [f"{count} {what}" for what, count in parts if count]
+    shown = [
+        f"{count} {what.replace('job ', 'jobs ') if count > 1 else what}"
+        for what, count in parts
+        if count
+    ]
     return f"   ({', '.join(shown)})" if shown else ""
 
 
@@ -357,8 +361,8 @@ async def run_batch(
     batch: Batch | None = None
     cancels = options.get("cancel_on_abort", True)
     stopping = (
-        "cancelling the jobs this run started (Ctrl-C, or the same signal, again to stop waiting "
-        "for that)"
+        "cancelling the jobs this run started or adopted (Ctrl-C, or the same signal, again to "
+        "stop waiting for that)"
         if cancels
         else "leaving the jobs this run started running"
     )
