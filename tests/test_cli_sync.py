@@ -361,14 +361,8 @@ def test_demo_runs_and_reports(tmp_path: Any) -> None:
 
 @pytest.mark.emulator_flags("--connections", "6", "--sync-duration", "2", "2.5")
 def test_after_sigkill_a_rerun_adopts_the_running_jobs_without_duplicates(emulator: str) -> None:
-    """Kill -9 midway, run the same batch with attach: running jobs adopted, one job each."""
-    args = [sys.executable, "-m", "airbyte_async", "sync", "--all", "--json", "--url", emulator]
-    first = subprocess.Popen([*args, "--max-running", "3"], stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while _stats(emulator)["jobs_created"] < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    first.kill()
-    first.wait(timeout=10)
+    """Kill -9 midway, run the same batch with attach: running jobs followed, one job each."""
+    _killed_once_three_jobs_start(emulator)
 
     second = _cli("sync", "--all", "--json", "--url", emulator, "--on-running", "attach")
 
@@ -386,13 +380,7 @@ def test_after_sigkill_a_retry_with_adopt_since_starts_no_sync_twice(emulator: s
     --adopt-since the first try's start: those syncs are adopted as they ended (attach alone
     would sync them again), the others synced once; one job per connection."""
     first_try = datetime.datetime.now(datetime.UTC).isoformat()
-    args = [sys.executable, "-m", "airbyte_async", "sync", "--all", "--json", "--url", emulator]
-    first = subprocess.Popen([*args, "--max-running", "3"], stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while _stats(emulator)["jobs_created"] < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    first.kill()
-    first.wait(timeout=10)
+    deadline = _killed_once_three_jobs_start(emulator)
     while not set(_stats(emulator)["job_statuses"].values()) <= {"succeeded", "failed"}:
         assert time.monotonic() < deadline, "the first try's syncs did not end"
         time.sleep(0.05)
@@ -431,3 +419,16 @@ def test_no_secret_reaches_the_cli_output_even_verbose(emulator: str) -> None:
         for text in (r.stdout, r.stderr):
             assert secret not in text
             assert encoded not in text
+
+
+def _killed_once_three_jobs_start(emulator: str) -> float:
+    """Run ``sync --all --max-running 3`` and kill -9 it once three jobs exist; a deadline
+    (:func:`time.monotonic`) 30 s from the start for what the test waits for next."""
+    args = [sys.executable, "-m", "airbyte_async", "sync", "--all", "--json", "--url", emulator]
+    first = subprocess.Popen([*args, "--max-running", "3"], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while _stats(emulator)["jobs_created"] < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first.kill()
+    first.wait(timeout=10)
+    return deadline
