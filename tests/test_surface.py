@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
+import subprocess
+import sys
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -48,6 +52,72 @@ def test_the_top_level_has_at_most_40_names() -> None:
     assert len(set(names)) == len(names)
     for name in names:
         assert getattr(airbyte_async, name) is not None
+
+
+def type_checking_homes() -> dict[str, str]:
+    """Each name ``airbyte_async/__init__.py`` imports under ``if TYPE_CHECKING:`` (what type
+    checkers and IDEs see) and the dotted name of the module it imports it from."""
+    tree = ast.parse(Path(airbyte_async.__file__).read_text())
+    [block] = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+    ]
+    return {
+        alias.asname or alias.name: f"{TOP_LEVEL}.{node.module}"
+        for node in block.body
+        if isinstance(node, ast.ImportFrom) and node.level == 1
+        for alias in node.names
+    }
+
+
+def test_each_top_level_name_is_the_object_of_its_home_module() -> None:
+    """Every name of ``airbyte_async.__all__`` is imported for type checkers, and at run time it
+    is the very object its home module (the one type checkers are told) holds."""
+    homes = type_checking_homes()
+
+    assert sorted(homes) == sorted(airbyte_async.__all__)
+    for name, home in homes.items():
+        assert getattr(airbyte_async, name) is getattr(importlib.import_module(home), name), name
+
+
+def fresh_interpreter(script: str) -> str:
+    """What *script* prints when run in a new interpreter, which has imported nothing yet."""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_importing_the_package_imports_none_of_its_dependencies() -> None:
+    """``import airbyte_async`` alone imports neither aiohttp nor any other dependency: each name
+    is imported when first used, so the command line starts before the half second they take."""
+    script = (
+        "import sys, airbyte_async\n"
+        "print([m for m in ('aiohttp', 'attrs', 'cattrs', 'anyio', 'stamina', 'orjson')"
+        " if m in sys.modules])\n"
+    )
+
+    assert fresh_interpreter(script) == "[]"
+
+
+def test_the_modules_the_package_used_to_import_are_still_its_attributes() -> None:
+    """After a bare ``import airbyte_async``, ``airbyte_async.errors`` (and catalog, models,
+    orchestrator, resources) works as when importing the package imported them all; ``dir``
+    lists them with the names of ``__all__``."""
+    script = (
+        "import airbyte_async as a\n"
+        "print(a.errors.APIError.__name__, a.models.Job.__name__, a.catalog.__name__,"
+        " a.orchestrator.Orchestrator.__name__, a.resources.__name__)\n"
+        "print(set(a.__all__) | {'errors', 'models', 'catalog', 'orchestrator', 'resources'}"
+        " <= set(dir(a)))\n"
+    )
+
+    assert fresh_interpreter(script).splitlines() == [
+        "APIError Job airbyte_async.catalog Orchestrator airbyte_async.resources",
+        "True",
+    ]
 
 
 def test_the_models_package_has_only_private_submodules() -> None:
