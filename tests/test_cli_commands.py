@@ -351,6 +351,43 @@ def test_ctrl_c_exits_with_130(served: Served, tmp_path: Path) -> None:
         assert proc.wait(timeout=10) == 130
 
 
+#: A sitecustomize that sends its own process SIGINT when aiohttp is first looked for: a Ctrl-C
+#: that lands, every time, while the command line still imports what it runs on.
+CTRL_C_DURING_IMPORTS = """\
+import os, signal, sys
+
+
+class InterruptOnImport:
+    def find_spec(self, name, path=None, target=None):
+        if name == "aiohttp":
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+
+sys.meta_path.insert(0, InterruptOnImport())
+"""
+
+
+@pytest.mark.parametrize("entry", ["console script", "python -m"])
+def test_ctrl_c_during_the_imports_exits_with_130_and_one_line(entry: str, tmp_path: Path) -> None:
+    """SIGINT while ``airbyte-async`` (or ``python -m airbyte_async``) still imports aiohttp and
+    the rest: exit status 130 and one line on stderr, no traceback."""
+    script = Path(sys.executable).with_name("airbyte-async")
+    if entry == "console script" and not script.exists():
+        pytest.skip(f"the console script is not installed beside {sys.executable}")
+    (tmp_path / "sitecustomize.py").write_text(CTRL_C_DURING_IMPORTS)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    command = [sys.executable, "-m", "airbyte_async"] if entry == "python -m" else [str(script)]
+
+    done = subprocess.run(
+        [*command, "--help"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert (done.returncode, done.stdout) == (130, ""), done.stderr
+    assert done.stderr == "airbyte-async: interrupted while starting: nothing was done\n"
+
+
 # -- credentials --------------------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from ._common import (
     silence_stdout,
 )
 
-__all__ = ["main"]
+__all__ = ["run"]
 
 _EPILOG = """\
 examples:
@@ -124,9 +124,9 @@ async def _main(command: Command, args: argparse.Namespace) -> int:
     return interrupt.exit_code if interrupt.received else code
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0, 1, 2, or 128 plus a signal's number:
-    130 after Ctrl-C, 143 after SIGTERM, 129 after SIGHUP)."""
+def run(argv: Sequence[str] | None = None) -> int:
+    """:func:`airbyte_async.cli.main` once it has imported the command line: runs it and
+    returns the exit status."""
     words = sys.argv[1:] if argv is None else list(argv)
     try:
         # The only options before the command are flags: the first other word names it.
