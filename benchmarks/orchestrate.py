@@ -232,6 +232,9 @@ def warm_up() -> None:
     """
     import anyio._backends._asyncio  # noqa: F401
 
+    # The package imports its names on first use, so the contender's own import of them
+    # would fall in the timed region: import the client and the orchestrator here.
+    from airbyte_async import AirbyteClient, NoAuth, orchestrator  # noqa: F401
     from airbyte_async._serde import structure
     from airbyte_async.models import Connection, Job
 
