@@ -1301,6 +1301,53 @@ async def test_a_value_not_of_the_declared_type_is_a_problem_at_its_key(
     assert writes(emu) == []
 
 
+async def test_a_default_takes_the_type_the_specification_declares(
+    client: AirbyteClient,
+) -> None:
+    """
+    ``port = { env = "PG_PORT", default = "5432" }`` with PG_PORT unset sends the integer the
+    Postgres specification declares (source_definition_specifications/get), as the variable's
+    value would be; a second run finds it unchanged.
+    """
+    spec = loads(with_port('{ env = "PG_PORT", default = "5432" }'), env=ENV)
+
+    done = await apply(client, spec)
+    again = await plan(client, spec)
+
+    source = await client.sources.get(source_id=done.items[0].id or "")
+    assert source.configuration["port"] == 5432
+    assert not again.changes_anything
+
+
+async def test_a_default_not_of_the_declared_type_is_a_problem_at_its_key(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """A default whose text is not of the type the specification declares: one problem at its
+    key naming the variable, before any write."""
+    spec = loads(with_port('{ env = "PG_PORT", default = "eighty" }'), env=ENV)
+
+    with pytest.raises(SpecError) as caught:
+        await apply(client, spec)
+
+    assert caught.value.problems == (
+        "sources[0].configuration.port: the default of PG_PORT (not set) does not hold an "
+        "integer, the type the Postgres specification declares, and the only one it takes there",
+    )
+    assert writes(emu) == []
+
+
+async def test_a_saved_plan_sends_a_default_as_converted(client: AirbyteClient) -> None:
+    """A default converted to its declared type is saved converted, and sent so."""
+    spec = loads(with_port('{ env = "PG_PORT", default = "5432" }'), env=ENV)
+    saved = dumps_plan(await plan(client, spec))
+
+    port = json.loads(saved)["plan"]["items"][0]["write"]["configuration"]["port"]
+    assert port == {"env": "PG_PORT", "default": 5432}
+    done = await execute(client, loads_plan(saved, env=ENV))
+    source = await client.sources.get(source_id=done.items[0].id or "")
+    assert source.configuration["port"] == 5432
+
+
 async def test_a_reference_s_type_converts_its_value_on_the_public_api() -> None:
     """
     On the public API, which serves no specifications, ``{ env = "PG_PORT", type = "integer" }``

@@ -62,14 +62,14 @@ Rules:
   variable; a missing variable is an error naming it. ``{ env = "NAME", default = "value" }``
   takes the default (a string, number or boolean) when NAME is not set. A value from the
   environment is sent as ``type = "integer"`` (``number``, ``boolean``, ``string``) says, else
-  on the Config API as the connector's specification declares its field, else as text; text
-  not of its type is an error at its key. On the Config API each configuration must fit its
-  connector's specification (types, required fields, enum values, ``oneOf`` options), checked
-  before any write; the public API serves no specifications. Any other table with
-  an ``env`` key is an error at its key; ``{ literal = ... }`` sends what it holds as written
-  (``{ literal = { env = "prod" } }`` for a connector's own ``env`` key). Values from the
-  environment are never shown, nor are values under secret-looking keys or that the server
-  masks.
+  on the Config API as the connector's specification declares its field, else as text; a
+  default written as text is converted alike; text not of its type is an error at its key. On
+  the Config API each configuration must fit its connector's specification (types, required
+  fields, enum values, ``oneOf`` options), checked before any write; the public API serves no
+  specifications. Any other table with an ``env`` key is an error at its key;
+  ``{ literal = ... }`` sends what it holds as written (``{ literal = { env = "prod" } }`` for
+  a connector's own ``env`` key). Values from the environment are never shown, nor are values
+  under secret-looking keys or that the server masks.
 - Streams: ``sync_mode`` is ``full_refresh`` or ``incremental``; ``destination_sync_mode`` one
   of :class:`~airbyte_async.models.DestinationSyncMode`; ``cursor_field`` a field name or a
   path (``["data", "updated_at"]``); ``primary_key`` a field name, a list of field names (a

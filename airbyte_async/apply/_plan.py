@@ -590,7 +590,7 @@ class _Typed:
     Converts the values *actor* read from the environment to the types their references name
     or, failing that, the connector's specification declares (*declared*), noting the types
     sent (*types*) and the values that are not of theirs (*problems*, each at *prefix* and its
-    path).
+    path). A default taken for a variable not set is text converted alike.
     """
 
     actor: ActorSpec
@@ -611,6 +611,9 @@ class _Typed:
         name = self.actor.env_names.get(path)
         if name is not None:
             return self.read(value, path, name)
+        unset = self.actor.env_defaults.get(path)
+        if unset is not None:
+            return self.default(value, path, unset)
         if isinstance(value, dict):
             return {k: self.convert(v, f"{path}.{k}") for k, v in value.items()}
         if isinstance(value, list):
@@ -633,6 +636,21 @@ class _Typed:
             self.problems.append(
                 f"{self.prefix}{path}: {name} {e}, the type the {self.connector} specification "
                 "declares, and the only one it takes there"
+            )
+            return None
+
+    def default(self, value: Any, path: str, name: str) -> Any:
+        """The default taken for *name* (not set), text converted as the variable's would be."""
+        kind = declared_type(path, self.declared)
+        if kind is None or not isinstance(value, str):
+            return value
+        try:
+            return convert(value, kind)
+        except ValueError as e:
+            self.failed.add(path)
+            self.problems.append(
+                f"{self.prefix}{path}: the default of {name} (not set) {e}, the type the "
+                f"{self.connector} specification declares, and the only one it takes there"
             )
             return None
 
