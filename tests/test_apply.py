@@ -1238,6 +1238,43 @@ async def test_a_cursor_the_stream_lacks_is_a_problem_before_any_write(api: str)
     assert changes(emu) == before
 
 
+async def test_configuration_and_stream_problems_are_reported_together() -> None:
+    """
+    A destination configuration its specification refuses and a cursor its stream lacks (its
+    source on the server and unchanged): both problems in one SpecError, nothing written, not
+    the second only once the first is fixed.
+    """
+    async with applied("config", PIPELINE) as (emu, client):
+        before = changes(emu)
+        last = PIPELINE.rindex('cursor_field = "updated_at"')
+        wrong = PIPELINE[:last] + 'cursor_field = "updated"' + PIPELINE[last + 27 :]
+        wrong = wrong.replace('format_type = "Parquet"', 'format_type = "Parquett"')
+        with pytest.raises(SpecError) as caught:
+            await apply(client, loads(wrong, env=ENV))
+
+    assert [p.split(":")[0] for p in caught.value.problems] == [
+        "destinations[0].configuration.format",
+        "connections[0].streams[1]",
+    ]
+    assert changes(emu) == before
+
+
+async def test_a_stream_problem_is_reported_beside_a_problem_of_another_source() -> None:
+    """A second source whose definition does not resolve does not hide the stream problem of
+    a connection whose own source and destination are fine."""
+    async with applied("config", PIPELINE) as (_, client):
+        last = PIPELINE.rindex('cursor_field = "updated_at"')
+        wrong = PIPELINE[:last] + 'cursor_field = "updated"' + PIPELINE[last + 27 :]
+        wrong += '\n[[sources]]\nname = "other"\ndefinition = "Nope"\nconfiguration = {}\n'
+        with pytest.raises(SpecError) as caught:
+            await plan(client, loads(wrong, env=ENV))
+
+    assert [p.split(":")[0] for p in caught.value.problems] == [
+        "sources[1].definition",
+        "connections[0].streams[1]",
+    ]
+
+
 @pytest.mark.parametrize("api", ["config", "public"])
 async def test_a_primary_key_the_stream_lacks_is_a_problem_before_any_write(api: str) -> None:
     """A primary_key part that a stream without a key of its own (MySQL's audit_log) does

@@ -391,13 +391,16 @@ def make_plan(spec: Spec, snapshot: Snapshot) -> Plan:
     """
     Decide, for every object of *spec*, whether it is to be created, updated or left alone,
     from *snapshot* alone. Raises :class:`~airbyte_async.errors.SpecError` listing every
-    problem (the snapshot's first) when the spec cannot be applied to that server.
+    problem (the snapshot's first) when the spec cannot be applied to that server: those of
+    the sources and destinations, then those of the connections' streams, checked even when
+    other objects have problems; only a connection whose source has problems of its own is
+    not checked (the streams it reads depend on their fix).
     """
     planner = _Planner(spec, snapshot, list(snapshot.problems))
     items = planner.actors()
+    connections = [planner.connection(i, c) for i, c in enumerate(spec.connections)]
     planner.fail_if_any()
-    items += [planner.connection(i, c) for i, c in enumerate(spec.connections)]
-    planner.fail_if_any()
+    items += [item for item in connections if item is not None]
     return Plan(workspace_id=snapshot.workspace_id, items=tuple(items), origin=spec.origin)
 
 
@@ -408,6 +411,9 @@ class _Planner:
     problems: list[str]
     #: The planned sources and destinations, by kind and name.
     planned: dict[tuple[str, str], PlanItem] = attrs.field(factory=dict)
+    #: The ids of the sources and destinations found on the server, by kind and name, those
+    #: that could not be planned too.
+    found: dict[tuple[str, str], str] = attrs.field(factory=dict)
 
     def fail_if_any(self) -> None:
         if self.problems:
@@ -451,6 +457,8 @@ class _Planner:
         except AirbyteError as e:
             self.problems.append(f"{where}.name: {e}")
             return None
+        if current is not None:
+            self.found[kind, actor.name] = actor_id(current)
         if definition is None:
             return None
         if current is not None and current.definition_id != definition.definition_id:
@@ -499,10 +507,15 @@ class _Planner:
             write=write if differences else None,
         )
 
-    def connection(self, index: int, connection: ConnectionSpec) -> PlanItem:
+    def connection(self, index: int, connection: ConnectionSpec) -> PlanItem | None:
+        """The connection's item, or None when its source or destination has problems (its
+        streams checked all the same when its source has none)."""
         where = f"connections[{index}]"
-        source = self.planned["source", connection.source]
-        destination = self.planned["destination", connection.destination]
+        source = self.planned.get(("source", connection.source))
+        destination = self.planned.get(("destination", connection.destination))
+        if source is None:
+            return None
+        destination_id = self.found.get(("destination", connection.destination))
         streams = tuple(s.selection() for s in connection.streams)
         # The catalog of a source this plan writes is known only once it is written.
         deferred = source.action is not EnsureAction.UNCHANGED
@@ -511,8 +524,8 @@ class _Planner:
         if source.id is not None:
             found = self.snapshot.catalogs.get(source.id, "failed: it was not discovered")
             modes = None
-            if destination.id is not None:
-                modes = self.snapshot.sync_modes.get((source.id, destination.id))
+            if destination_id is not None:
+                modes = self.snapshot.sync_modes.get((source.id, destination_id))
             catalog, problems = selected_catalog(
                 found,
                 streams,
@@ -525,6 +538,8 @@ class _Planner:
                 self.problems.extend(problems)
             elif deferred:
                 note = _FIXED_SOURCE if problems else _UPDATED_SOURCE
+        if destination is None:
+            return None
         wanted = attrs.evolve(connection.settings, sync_catalog=catalog)
         write = ConnectionWrite(
             source=connection.source,
