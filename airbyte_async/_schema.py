@@ -6,7 +6,8 @@ validator refuses and people get wrong: ``type`` (a list of types too), ``requir
 and ``oneOf``.
 
 Airbyte validates a configuration on every create and update (``JsonSchemaValidator.ensure``,
-networknt, draft 7 by default) and refuses it with 422 ``BadObjectSchemaKnownException``
+networknt 1.4.0, the dialect its ``$schema`` names, draft 7 by default: ``5432.0`` is an
+integer, but not under draft 4) and refuses it with 422 ``BadObjectSchemaKnownException``
 (API-FACTS 2.3, 6.2). Where this subset cannot tell, a value passes: keys no ``properties``
 name, keywords outside the subset (``pattern``, ``additionalProperties``, ``minItems``), a
 value that fits more than one ``oneOf`` option. A :class:`Mismatch` carries types, field
@@ -86,7 +87,18 @@ def mismatches(
     path under *path*. *passes* says which values pass as they are (a masked secret). A schema
     that is not an object (no specification) is no constraint.
     """
-    return _Checker(passes or _never).check(value, schema, path)
+    return _Checker(passes or _never, _integral_is_integer(schema)).check(value, schema, path)
+
+
+def _integral_is_integer(schema: Any) -> bool:
+    """
+    Whether a number with no fraction (``5432.0``) counts as an integer under *schema*: from
+    draft 6 on, the dialect Airbyte takes from its ``$schema`` (draft 7 when there is none), not
+    under draft 4 (airbyte-platform ``JsonSchemaValidator.getSchemaValidator``; networknt
+    ``JsonNodeUtil.equalsToSchemaType``).
+    """
+    dialect = schema.get("$schema") if isinstance(schema, Mapping) else None
+    return not (isinstance(dialect, str) and "json-schema.org/draft-04" in dialect)
 
 
 def _never(path: str, value: Any) -> bool:
@@ -96,12 +108,13 @@ def _never(path: str, value: Any) -> bool:
 @attrs.frozen
 class _Checker:
     passes: Passes
+    integral_is_integer: bool
 
     def check(self, value: Any, schema: Any, path: str) -> list[Mismatch]:
         if not isinstance(schema, Mapping) or self.passes(path, value):
             return []
         wanted = _types(schema)
-        if wanted and not _fits(value, wanted):
+        if wanted and not _fits(value, wanted, integral_is_integer=self.integral_is_integer):
             return [Mismatch(path=path, rule="type", expected=wanted, found=json_type(value))]
         allowed = _listed(schema, "enum")
         if isinstance(schema.get("enum"), list) and not any(_same(value, v) for v in allowed):
@@ -172,12 +185,12 @@ def _types(schema: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(k for k in listed if isinstance(k, str))
 
 
-def _fits(value: Any, wanted: tuple[str, ...]) -> bool:
+def _fits(value: Any, wanted: tuple[str, ...], *, integral_is_integer: bool) -> bool:
     kind = json_type(value)
     if kind in wanted or (kind == "integer" and "number" in wanted):
         return True
-    # Draft 7 counts 2.0 an integer.
-    return kind == "number" and "integer" in wanted and float(value).is_integer()
+    integral = kind == "number" and float(value).is_integer()
+    return integral and integral_is_integer and "integer" in wanted
 
 
 def _same(value: Any, allowed: Any) -> bool:

@@ -559,6 +559,28 @@ async def test_configuration_errors_name_keys_not_values(
     assert "hunter2" not in answer.text
 
 
+async def test_an_integral_number_passes_as_an_integer_under_draft_7(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    ``port: 5432.0`` fits Postgres's ``type: integer`` (its specification says draft 7), as
+    Airbyte's validator takes it: networknt 1.4.0 ``JsonNodeUtil.equalsToSchemaType`` counts a
+    number that ``canConvertToExactIntegral`` an integer from draft 6 on (airbyte-platform
+    ``JsonSchemaValidator.getSchemaValidator`` picks the dialect from ``$schema``).
+    """
+    emu = await airbyte_emulator_factory()
+    body = {
+        "workspaceId": emu.workspace_ids[0],
+        "name": "pg",
+        "sourceDefinitionId": "decd338e-5647-4c0b-adf4-da0e75f5a750",
+        "connectionConfiguration": {**PG, "port": 5432.0},
+    }
+
+    answer = await call(http, emu, "sources/create", body)
+
+    assert answer.status == 200
+
+
 async def test_update_with_the_mask_keeps_the_secret(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:

@@ -97,3 +97,32 @@ def test_a_value_the_caller_passes_is_not_checked() -> None:
     schema = {"properties": {"port": {"type": "integer"}}}
 
     assert mismatches({"port": "**********"}, schema, passes=lambda _, v: v == "**********") == []
+
+
+DRAFT_04 = "http://json-schema.org/draft-04/schema#"
+
+
+@pytest.mark.parametrize(
+    ("dialect", "found"),
+    [
+        (None, []),
+        ("http://json-schema.org/draft-07/schema#", []),
+        ("http://json-schema.org/draft-06/schema#", []),
+        ("https://json-schema.org/draft/2020-12/schema", []),
+        (DRAFT_04, [Mismatch(path="$.port", rule="type", expected=("integer",), found="number")]),
+    ],
+)
+def test_an_integral_number_is_an_integer_from_draft_6_on(dialect: str | None, found: Any) -> None:
+    """
+    ``port = 5432.0`` fits ``type: integer`` as Airbyte's validator reads it: airbyte-platform's
+    ``JsonSchemaValidator.getSchemaValidator`` (airbyte-json-validation) picks the dialect from
+    the specification's ``$schema`` (draft 7 when there is none) with a default
+    ``SchemaValidatorsConfig`` (no ``typeLoose``), and networknt json-schema-validator 1.4.0's
+    ``JsonNodeUtil.equalsToSchemaType`` takes a number that ``canConvertToExactIntegral`` as an
+    integer only from draft 6 on: under draft 4 it is a number.
+    """
+    schema: dict[str, Any] = {"properties": {"port": {"type": "integer"}}}
+    if dialect is not None:
+        schema["$schema"] = dialect
+
+    assert mismatches({"port": 5432.0}, schema) == found
