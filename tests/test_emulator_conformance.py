@@ -143,6 +143,8 @@ async def _exercise(d: Driver, version: str) -> None:
     await d.call("sources/update", update)
     await d.call("sources/check_connection", {"sourceId": sid})
     discovered = await d.call("sources/discover_schema", {"sourceId": sid})
+    unsaved = {"sourceDefinitionId": defs["source"], "connectionConfiguration": pg}
+    await d.call("scheduler/sources/discover_schema", {**unsaved, "workspaceId": wid})
     await d.call("sources/search", {"workspaceId": wid})
     s3 = {
         "s3_bucket_name": "b",

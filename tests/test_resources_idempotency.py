@@ -54,6 +54,7 @@ ANSWERS: dict[str, Any] = {
     "sources/delete": None,
     "sources/check_connection": CHECK,
     "sources/discover_schema": {},
+    "scheduler/sources/discover_schema": {},
     "destinations/get": {**ACTOR, "destinationId": "d", "destinationDefinitionId": "x"},
     "destinations/update": {**ACTOR, "destinationId": "d", "destinationDefinitionId": "x"},
     "destinations/delete": None,
@@ -136,6 +137,13 @@ CALLS: list[tuple[str, Call, bool]] = [
     ("sources/delete", lambda r: Sources(r).delete(source_id=S), False),
     ("sources/check_connection", lambda r: Sources(r).check_connection(source_id=S), True),
     ("sources/discover_schema", lambda r: Sources(r).discover_schema(source_id=S), True),
+    (
+        "scheduler/sources/discover_schema",
+        lambda r: Sources(r).discover_configuration(
+            workspace_id=W, definition_id=X, configuration={}
+        ),
+        True,
+    ),
     ("destinations/get", lambda r: Destinations(r).get(destination_id=D), True),
     (
         "destinations/update",

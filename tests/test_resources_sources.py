@@ -191,6 +191,32 @@ async def test_discover_schema_returns_the_catalog(api: AirbyteClient, workspace
     assert "orders" in schema.catalog.stream_names
 
 
+async def test_a_configuration_is_discovered_without_a_source(
+    api: AirbyteClient, emu: Emulator, workspace_id: str
+) -> None:
+    """
+    discover_configuration sends a SourceCoreConfig to ``scheduler/sources/discover_schema``
+    (API-FACTS 2.7; airbyte-platform ``SchedulerHandler.discoverSchemaForSourceFromSourceCreate``
+    runs the discovery and stores no source) and gives the streams that configuration has.
+    """
+    postgres = await api.source_definitions.find(name="postgres")
+    before = [s async for s in api.sources.list(workspace_id=workspace_id)]
+
+    schema = await api.sources.discover_configuration(
+        workspace_id=workspace_id, definition_id=postgres.definition_id, configuration=CONFIG
+    )
+
+    assert schema.catalog is not None and "orders" in schema.catalog.stream_names
+    assert [s async for s in api.sources.list(workspace_id=workspace_id)] == before
+    assert bodies(emu, "scheduler/sources/discover_schema") == [
+        {
+            "workspaceId": workspace_id,
+            "sourceDefinitionId": postgres.definition_id,
+            "connectionConfiguration": CONFIG,
+        }
+    ]
+
+
 async def test_discovery_toward_a_destination_pairs_read_and_write_modes(
     api: AirbyteClient, workspace_id: str
 ) -> None:

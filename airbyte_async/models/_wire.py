@@ -190,6 +190,15 @@ class DiscoverSchemaBody:
     disable_cache: bool = False
 
 
+@attrs.frozen(kw_only=True)
+class SourceCoreConfig:
+    """A configuration run as a source's without storing one (``scheduler/sources/...``)."""
+
+    workspace_id: str = attrs.field(validator=uuid_field())
+    definition_id: str = attrs.field(validator=uuid_field())
+    configuration: JsonObject = attrs.field(repr=False)
+
+
 # -- connections ------------------------------------------------------------------------------
 
 

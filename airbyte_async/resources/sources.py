@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from .._checks import uuid_id
+from .._checks import json_object, uuid_id
 from ..catalog import modes_toward
 from ..models import CheckResult, DefinitionSpecification, Destination, DiscoveredSchema, Source
 from ..models import _wire as w
@@ -19,7 +19,8 @@ __all__ = ["Sources"]
 
 @attrs.frozen
 class Sources(Actors[Source]):
-    """Sources: create, get, find, list, update, ensure, delete, check, discover their schema."""
+    """Sources: create, get, find, list, update, ensure, delete, check, discover their schema
+    (or a configuration's)."""
 
     @property
     def _kind(self) -> Kind[Source]:
@@ -85,3 +86,22 @@ class Sources(Actors[Source]):
         )
         modes = modes_toward(schema.catalog, spec.supported_destination_sync_modes)
         return attrs.evolve(schema, sync_modes=modes)
+
+    async def discover_configuration(
+        self, *, workspace_id: str, definition_id: str, configuration: Mapping[str, Any]
+    ) -> DiscoveredSchema:
+        """
+        Discover the streams a source of *definition_id* with *configuration* would have,
+        without creating or changing one (``scheduler/sources/discover_schema``, API-FACTS
+        2.7). The server fills in no stored secret: a configuration holding the mask it sends
+        for one is discovered with the mask. Config API only.
+
+        A failed discovery is a result whose ``catalog`` is None, not an exception.
+        """
+        body = w.SourceCoreConfig(
+            workspace_id=workspace_id,
+            definition_id=definition_id,
+            configuration=json_object("configuration", configuration),
+        )
+        route = "scheduler/sources/discover_schema"
+        return await call(self._request, route, body, DiscoveredSchema, idempotent=True)

@@ -242,7 +242,7 @@ def stream_catalog(streams: Sequence[StreamTemplate], namespace: str | None, ver
 
 def discover_result(
     catalog: Json | None,
-    source_id: str,
+    source_id: str | None,
     version: str,
     log_format: str,
     error: str | None,

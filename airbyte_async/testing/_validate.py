@@ -447,6 +447,10 @@ def _all_shapes(version: str) -> dict[str, Obj]:
     if version != "0.40":
         shapes["jobs/list_for_workspaces"] = _job_list(version, workspaces=True)
         shapes["applications/token"] = _obj({"client_id": STR, "client_secret": STR})
+    shapes["scheduler/sources/discover_schema"] = _obj(
+        {"sourceDefinitionId": UUID, "connectionConfiguration": OPAQUE, "workspaceId": UUID},
+        {"sourceId": UUID},
+    )
     shapes["jobs/get_last_replication_job"] = _obj({"connectionId": UUID})
     if version == "head":
         shapes["jobs/get_last_replication_job_with_cancel"] = _obj({"connectionId": UUID})

@@ -175,13 +175,36 @@ async def search(kind: str, api: Api, body: Body) -> Reply:
 @route("/v1/sources/discover_schema")
 async def sources_discover(api: Api, body: Body) -> Reply:
     """SourceDiscoverSchemaRead; no catalog when the source is unreachable."""
-    source = api.state.actor("source", body["sourceId"])
+    return _discovered(api, api.state.actor("source", body["sourceId"]))
+
+
+@route("/v1/scheduler/sources/discover_schema")
+async def scheduler_discover(api: Api, body: Body) -> Reply:
+    """
+    SourceDiscoverSchemaRead of a configuration no source stores (API-FACTS 2.7): discovered
+    as is, no stored secret filled in for a mask, nothing created
+    (airbyte-platform ``SchedulerHandler.discoverSchemaForSourceFromSourceCreate``).
+    """
+    workspace_id = body["workspaceId"]
+    api.state.workspace(workspace_id)
+    definition = api.state.definition("source", body["sourceDefinitionId"])
+    unsaved = Actor(
+        actor_id="",
+        workspace_id=workspace_id,
+        definition=definition,
+        name="",
+        config=body["connectionConfiguration"],
+        created_at=api.now,
+    )
+    return _discovered(api, unsaved)
+
+
+def _discovered(api: Api, source: Actor) -> Reply:
     host = unreachable_host(source.config, source.definition.secret_keys)
+    config_id = source.actor_id or None
     if host is not None:
         error = f"Discovering schema failed: could not resolve host '{host}'"
-        reply = render.discover_result(
-            None, source.actor_id, api.version, api.log_format, error, api.now
-        )
+        reply = render.discover_result(None, config_id, api.version, api.log_format, error, api.now)
         return Reply(reply)
     namespace: str | None = "public"
     if source.definition.namespace_key:
@@ -190,7 +213,7 @@ async def sources_discover(api: Api, body: Body) -> Reply:
         namespace = None
     catalog = render.stream_catalog(api.state.discover(source), namespace, api.version)
     return Reply(
-        render.discover_result(catalog, source.actor_id, api.version, api.log_format, None, api.now)
+        render.discover_result(catalog, config_id, api.version, api.log_format, None, api.now)
     )
 
 
