@@ -602,12 +602,14 @@ async def test_a_failed_discovery_is_a_spec_error(client: AirbyteClient) -> None
 async def test_a_source_being_fixed_is_discovered_after_its_update(
     client: AirbyteClient,
 ) -> None:
-    """A source broken on the server and fixed in the file: its streams are checked later."""
+    """A source broken on the server and fixed in the file: its streams are checked in the
+    catalog of the fixed configuration, discovered before it is written."""
     spec = loads(PIPELINE, env=ENV)
-    await apply(client, spec)
-    broken = PIPELINE.replace('host = "db.internal"', 'host = "db.example.invalid"')
-    with pytest.raises(SpecError):
-        await apply(client, loads(broken, env=ENV))
+    first = await apply(client, spec)
+    source_id = first.items[0].id or ""
+    stored = (await client.sources.get(source_id=source_id)).configuration
+    broken = {**stored, "host": "db.example.invalid"}
+    await client.sources.update(source_id=source_id, configuration=broken)
     seen: list[Plan] = []
 
     done = await apply(client, spec, on_plan=seen.append)
@@ -789,7 +791,8 @@ async def test_the_stream_problems_of_every_new_connection_come_together(
     client: AirbyteClient, emu: Emulator
 ) -> None:
     """Two connections of a source the plan creates, each naming a stream it lacks: both are
-    reported at once, once the source exists, and no connection is written."""
+    reported at once, before anything is written (the configuration discovered unwritten,
+    ``scheduler/sources/discover_schema``, API-FACTS 2.7)."""
     second = PIPELINE[PIPELINE.index("[[connections]]") :].replace("shop-to-lake", "shop-to-lake-2")
     text = (PIPELINE + second).replace('name = "orders"', 'name = "ordres"')
 
@@ -800,7 +803,43 @@ async def test_the_stream_problems_of_every_new_connection_come_together(
         "connections[0].streams[1]",
         "connections[1].streams[1]",
     ]
-    assert writes(emu) == ["sources/create", "destinations/create"]
+    assert writes(emu) == []
+
+
+async def test_a_stream_problem_of_a_source_being_updated_comes_before_any_write(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """An existing source whose configuration changes, and a cursor its stream lacks in the
+    catalog of the new configuration: SpecError at the stream's key, the source not updated."""
+    await apply(client, loads(PIPELINE, env=ENV))
+    before = writes(emu)
+    last = PIPELINE.rindex('cursor_field = "updated_at"')
+    wrong = PIPELINE[:last] + 'cursor_field = "updated"' + PIPELINE[last + 27 :]
+    wrong = wrong.replace('database = "shop"', 'database = "shop_v2"')
+
+    with pytest.raises(SpecError) as caught:
+        await apply(client, loads(wrong, env=ENV))
+
+    [problem] = caught.value.problems
+    assert problem.startswith("connections[0].streams[1]: stream 'public.orders' has no field")
+    assert writes(emu) == before
+
+
+async def test_a_source_update_whose_discovery_fails_is_refused_before_any_write(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """A new configuration of a source that a connection reads, whose discovery fails (an
+    unresolvable host): SpecError saying so, nothing written."""
+    await apply(client, loads(PIPELINE, env=ENV))
+    before = writes(emu)
+    broken = PIPELINE.replace('host = "db.internal"', 'host = "db.example.invalid"')
+
+    with pytest.raises(SpecError) as caught:
+        await apply(client, loads(broken, env=ENV))
+
+    [problem] = caught.value.problems
+    assert problem.startswith("connections[0].source: discovering the streams of 'shop-postgres'")
+    assert writes(emu) == before
 
 
 async def test_a_saved_plan_holds_no_secret(client: AirbyteClient) -> None:

@@ -74,7 +74,8 @@ Rules:
   of :class:`~airbyte_async.models.DestinationSyncMode`; ``cursor_field`` a field name or a
   path (``["data", "updated_at"]``); ``primary_key`` a field name, a list of field names (a
   composite key) or a list of paths. What is left out keeps the discovered default; streams not
-  listed are not synced. Streams are checked against the source's discovered catalog.
+  listed are not synced. Streams are checked against the source's discovered catalog (on the
+  Config API, that of the configuration the plan sends, before anything is written).
 - Optional connection keys: ``namespace_definition`` (``source``, ``destination``,
   ``customformat``), ``namespace_format``, ``prefix``, ``non_breaking_changes_preference``.
 

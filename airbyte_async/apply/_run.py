@@ -14,7 +14,7 @@ import attrs
 from .._checks import is_uuid
 from .._diff import connection_differences
 from .._retry import is_retryable
-from .._secrets import flagged_paths
+from .._secrets import SECRET_MASK, flagged_paths
 from ..errors import (
     AirbyteError,
     InvalidArgumentError,
@@ -29,6 +29,7 @@ from ..models import (
     ConnectionSettings,
     Destination,
     DestinationDefinition,
+    DiscoveredSchema,
     EnsureAction,
     ScheduleType,
     Source,
@@ -215,15 +216,71 @@ async def _discover(
     schema = await client.sources.discover_schema(
         source_id=source_id, disable_cache=fresh, destination_id=toward
     )
+    return _catalog_or_why(schema), schema.sync_modes if schema.catalog is not None else None
+
+
+def _catalog_or_why(schema: DiscoveredSchema) -> Catalog | str:
     if schema.catalog is not None:
-        return schema.catalog, schema.sync_modes
+        return schema.catalog
     failure = schema.failure
-    return f"failed: {failure.describe() if failure is not None else 'no reason given'}", None
+    return f"failed: {failure.describe() if failure is not None else 'no reason given'}"
 
 
 async def plan(client: AirbyteClient, spec: Spec, *, workspace_id: str | None = None) -> Plan:
-    """What :func:`apply` would do, without changing anything. Raises :class:`SpecError`."""
-    return make_plan(spec, await read_snapshot(client, spec, workspace_id=workspace_id))
+    """
+    What :func:`apply` would do, without changing anything. Raises :class:`SpecError`.
+
+    On the Config API, the streams of a connection whose source the plan creates or updates
+    are checked too, against the catalog of the configuration the plan sends, discovered
+    without writing it (:meth:`~airbyte_async.resources.Sources.discover_configuration`). Not
+    where that configuration holds the mask the server sends for a secret (the discovery would
+    run with the mask), nor on the public API, which has no such discovery: there the streams
+    are checked once the source is written, before the first connection is.
+    """
+    planned = make_plan(spec, await read_snapshot(client, spec, workspace_id=workspace_id))
+    if client.api == "config":
+        await _check_unwritten_catalogs(client, planned)
+    return planned
+
+
+async def _check_unwritten_catalogs(client: AirbyteClient, planned: Plan) -> None:
+    """Raise :class:`SpecError` with the problems of every connection's streams in the
+    catalog of a source configuration *planned* writes, discovered unwritten."""
+    sources = {
+        item.name: item.write
+        for item in planned.items
+        if item.kind == "source" and isinstance(item.write, ActorWrite)
+    }
+    found: dict[str, Catalog | str] = {}
+    problems: list[str] = []
+    for item in planned.items:
+        write = item.write
+        if not isinstance(write, ConnectionWrite) or write.streams is None:
+            continue
+        source = sources.get(write.source)
+        if source is None or _holds_mask(source.configuration):
+            continue
+        if write.source not in found:
+            schema = await client.sources.discover_configuration(
+                workspace_id=planned.workspace_id,
+                definition_id=source.definition_id,
+                configuration=source.configuration,
+            )
+            found[write.source] = _catalog_or_why(schema)
+        _, more = selected_catalog(
+            found[write.source], write.streams, where=item.where, source=write.source
+        )
+        problems += more
+    if problems:
+        raise SpecError(problems, origin=planned.origin)
+
+
+def _holds_mask(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_mask(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_mask(v) for v in value)
+    return bool(value == SECRET_MASK)
 
 
 async def apply(
