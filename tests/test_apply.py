@@ -616,7 +616,7 @@ async def test_a_source_being_fixed_is_discovered_after_its_update(
 
     connection = seen[0].items[2]
     assert connection.action is EnsureAction.UPDATED
-    assert connection.note == "its streams are checked once its source is updated"
+    assert connection.note == "its streams are selected again once its source is updated"
     assert [i.action for i in done.items] == [
         EnsureAction.UPDATED,
         EnsureAction.UNCHANGED,
@@ -804,6 +804,17 @@ async def test_the_stream_problems_of_every_new_connection_come_together(
         "connections[1].streams[1]",
     ]
     assert writes(emu) == []
+
+
+async def test_a_source_the_plan_creates_is_discovered_once(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """The catalog discovered from the configuration before it is written selects the
+    connection's streams once it is: no second discovery (each takes minutes on Airbyte)."""
+    await apply(client, loads(PIPELINE, env=ENV))
+
+    assert reads(emu, "scheduler/sources/discover_schema") == 1
+    assert reads(emu, "sources/discover_schema") == 0
 
 
 async def test_a_stream_problem_of_a_source_being_updated_comes_before_any_write(

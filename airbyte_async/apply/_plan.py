@@ -54,6 +54,7 @@ __all__ = [
     "ActorWrite",
     "Change",
     "ConnectionWrite",
+    "FIXED_SOURCE",
     "Plan",
     "PlanItem",
     "Snapshot",
@@ -62,6 +63,7 @@ __all__ = [
     "make_plan",
     "selected_catalog",
     "show_changes",
+    "UPDATED_SOURCE",
 ]
 
 _SHOWN = 60
@@ -282,8 +284,8 @@ _DONE = {
 }
 
 _CREATED_SOURCE = "its streams are selected once its source is created"
-_FIXED_SOURCE = "its streams are checked once its source is updated"
-_UPDATED_SOURCE = "its streams are selected again once its source is updated"
+FIXED_SOURCE = "its streams are checked once its source is updated"
+UPDATED_SOURCE = "its streams are selected again once its source is updated"
 
 
 # -- display --------------------------------------------------------------------------------
@@ -537,7 +539,7 @@ class _Planner:
             if problems and not deferred:
                 self.problems.extend(problems)
             elif deferred:
-                note = _FIXED_SOURCE if problems else _UPDATED_SOURCE
+                note = FIXED_SOURCE if problems else UPDATED_SOURCE
         if destination is None:
             return None
         wanted = attrs.evolve(connection.settings, sync_catalog=catalog)

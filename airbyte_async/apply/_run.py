@@ -36,6 +36,8 @@ from ..models import (
     SourceDefinition,
 )
 from ._plan import (
+    FIXED_SOURCE,
+    UPDATED_SOURCE,
     ActorWrite,
     ConnectionWrite,
     ModesByStream,
@@ -237,15 +239,36 @@ async def plan(client: AirbyteClient, spec: Spec, *, workspace_id: str | None = 
     run with the mask), nor on the public API, which has no such discovery: there the streams
     are checked once the source is written, before the first connection is.
     """
-    planned = make_plan(spec, await read_snapshot(client, spec, workspace_id=workspace_id))
-    if client.api == "config":
-        await _check_unwritten_catalogs(client, planned)
+    planned, _ = await _planned(client, spec, workspace_id)
     return planned
 
 
-async def _check_unwritten_catalogs(client: AirbyteClient, planned: Plan) -> None:
-    """Raise :class:`SpecError` with the problems of every connection's streams in the
-    catalog of a source configuration *planned* writes, discovered unwritten."""
+async def _planned(
+    client: AirbyteClient, spec: Spec, workspace_id: str | None
+) -> tuple[Plan, dict[str, Catalog]]:
+    """:func:`plan`, and the catalogs it discovered unwritten, by source name."""
+    planned = make_plan(spec, await read_snapshot(client, spec, workspace_id=workspace_id))
+    if client.api != "config":
+        return planned, {}
+    discovered = await _check_unwritten_catalogs(client, planned)
+    # Checked already: no longer "checked once its source is updated".
+    items = tuple(
+        attrs.evolve(item, note=UPDATED_SOURCE)
+        if item.note == FIXED_SOURCE
+        and isinstance(item.write, ConnectionWrite)
+        and item.write.source in discovered
+        else item
+        for item in planned.items
+    )
+    return attrs.evolve(planned, items=items), discovered
+
+
+async def _check_unwritten_catalogs(client: AirbyteClient, planned: Plan) -> dict[str, Catalog]:
+    """
+    The catalog of each source configuration *planned* writes that a connection takes streams
+    from, discovered unwritten, by source name; raises :class:`SpecError` with the problems of
+    every such connection's streams in it.
+    """
     sources = {
         item.name: item.write
         for item in planned.items
@@ -273,6 +296,7 @@ async def _check_unwritten_catalogs(client: AirbyteClient, planned: Plan) -> Non
         problems += more
     if problems:
         raise SpecError(problems, origin=planned.origin)
+    return {name: c for name, c in found.items() if isinstance(c, Catalog)}
 
 
 def _holds_mask(value: Any) -> bool:
@@ -303,12 +327,12 @@ async def apply(
     :mod:`~airbyte_async.errors` tree for what the server refuses; objects written before such
     an error stay as they are, and running again carries on from there.
     """
-    planned = await plan(client, spec, workspace_id=workspace_id)
+    planned, discovered = await _planned(client, spec, workspace_id)
     if on_plan is not None:
         on_plan(planned)
     if dry_run:
         return planned
-    return await execute(client, planned)
+    return await _execute(client, planned, discovered)
 
 
 async def execute(
@@ -327,6 +351,19 @@ async def execute(
     Items before a failure stay done: the error's notes (``__notes__``) name what was written,
     and the item that may have been written too when its answer was lost.
     """
+    return await _execute(client, planned, {}, on_done=on_done)
+
+
+async def _execute(
+    client: AirbyteClient,
+    planned: Plan,
+    discovered: Mapping[str, Catalog],
+    *,
+    on_done: Callable[[PlanItem], None] | None = None,
+) -> Plan:
+    """:func:`execute`, taking the catalog of a source it writes from *discovered* (by source
+    name: discovered unwritten from the configuration written) rather than discovering it
+    again once written."""
     if not isinstance(planned, Plan):
         raise InvalidArgumentError(
             f"planned must be a Plan (plan() makes one, load_plan() reads one), "
@@ -342,7 +379,7 @@ async def execute(
     ]
     if stale:
         raise StalePlanError([*stale, "nothing was written: plan again"], origin=planned.origin)
-    runner = _Runner(client, planned, current)
+    runner = _Runner(client, planned, current, discovered)
     done: list[PlanItem] = []
     for index, item in enumerate(planned.items):
         try:
@@ -419,6 +456,8 @@ class _Runner:
     client: AirbyteClient
     planned: Plan
     current: Mapping[tuple[str, str], Source | Destination | Connection]
+    #: Catalogs of the configurations the plan writes, discovered unwritten, by source name.
+    discovered: Mapping[str, Catalog]
     #: Ids by kind and name, filled in as objects are created.
     ids: dict[tuple[str, str], str] = attrs.field(init=False)
     #: Catalogs discovered after their source was written, by source id.
@@ -512,6 +551,8 @@ class _Runner:
         if selected is not None:
             return selected
         found = self.catalogs.get(source_id)
+        if found is None:
+            found = self.discovered.get(write.source)
         if found is None:
             found, _ = await _discover(self.client, source_id, fresh=True)
             self.catalogs[source_id] = found
