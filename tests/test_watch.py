@@ -6,6 +6,7 @@ loses a job: snapshots older than its window, late answers at every point.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import AsyncIterator
 
 import anyio
@@ -665,3 +666,47 @@ async def test_jobs_read_each_are_seen_as_each_read_answers() -> None:
 
     assert not waited.cancelled_caught
     assert sorted(seen) == sorted(j.id for j in jobs[1:])
+
+
+def _failing_polls(emu: Emulator, polls: int) -> None:
+    """The next *polls* polls answer 503 past their retries (five attempts each in tests)."""
+    route = "jobs/list_for_workspaces"
+    emu.set_faults([{"kind": "error", "status": 503, "route": route, "times": 5 * polls}])
+
+
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+
+
+async def test_polls_failing_within_a_minute_warn_once_and_once_more_when_they_work_again(
+    emu: Emulator, client: AirbyteClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Three polls failing in a row make one warning, at the first, naming its error; the poll
+    that works again says how many failed and for how long, not one line per failed poll."""
+    _failing_polls(emu, 3)
+    watcher = JobWatcher(_backend(client), min_interval=0.01)
+    with caplog.at_level("WARNING", logger="airbyte_async"):
+        watch = await _watch_through(emu, client, watcher)
+
+    assert watch.job.status is JobStatus.SUCCEEDED
+    failed, worked = _warnings(caplog)
+    assert failed.startswith("polling jobs failed: ") and "503" in failed
+    assert re.fullmatch(r"polling jobs works again, after 3 failed polls for \d+\.\d s", worked)
+
+
+async def test_polls_still_failing_warn_every_seconds_later_count_those_failed_since(
+    emu: Emulator, client: AirbyteClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failed poll that begins *warn_every* seconds after the last warning warns again, with
+    how many polls failed since then: the first warns; the second (half a second later) is
+    counted; the third (a second after it) says two failed since."""
+    _failing_polls(emu, 3)
+    watcher = JobWatcher(_backend(client), min_interval=0.01, warn_every=0.9)
+    with caplog.at_level("WARNING", logger="airbyte_async"):
+        await _watch_through(emu, client, watcher)
+
+    failed, still, worked = _warnings(caplog)
+    assert failed.startswith("polling jobs failed: ")
+    assert still.startswith("polling jobs still fails: 2 polls failed since the last warning, 3 ")
+    assert "503" in still
+    assert worked.startswith("polling jobs works again, after 3 failed polls")
