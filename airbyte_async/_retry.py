@@ -214,8 +214,9 @@ class RetryBudget:
 
 #: Seconds a wait for jobs outlasts reads failing in a row on errors that may pass.
 MAX_OUTAGE = 600.0
-#: The longest pause between such reads: a server back from a restart is seen within seconds,
-#: and one request every ten seconds costs a server that is away nothing.
+#: The longest pause between such reads by default: a server back from a restart is seen within
+#: ten seconds, and one request every ten seconds for each job waited on costs a server that is
+#: away nothing.
 _OUTAGE_MAX_PAUSE = 10.0
 
 
@@ -224,11 +225,12 @@ class Outage:
     """
     Reads of jobs failing in a row while the server's API is away (a restart, an upgrade):
     how long they have failed, and how long to pause before the next one (half a second,
-    doubling up to ten seconds, jittered). :meth:`over` once they have failed for *limit*
-    seconds from the start of the first failed read.
+    doubling up to *max_pause* seconds, jittered down by at most a quarter). :meth:`over` once
+    they have failed for *limit* seconds from the start of the first failed read.
     """
 
     limit: float = MAX_OUTAGE
+    max_pause: float = _OUTAGE_MAX_PAUSE
     failures: int = attrs.field(init=False, default=0)
     _since: float = attrs.field(init=False, default=0.0)
     _rng: random.Random = attrs.field(init=False, factory=random.Random)
@@ -256,7 +258,7 @@ class Outage:
         """The least pause before the next read: none when the last one succeeded."""
         if not self.failures:
             return 0.0
-        pause = min(_OUTAGE_MAX_PAUSE, 0.5 * 2.0 ** min(self.failures - 1, 16))
+        pause = min(self.max_pause, 0.5 * 2.0 ** min(self.failures - 1, 16))
         return pause * self._rng.uniform(0.75, 1.0)
 
 

@@ -35,6 +35,10 @@ log = logging.getLogger("airbyte_async")
 #: Seconds of recent job ends the poll pace is computed from.
 _RATE_WINDOW = 3.0
 
+#: The longest pause after a failed poll: one request every two seconds, whatever the number of
+#: jobs watched, costs a server that is away nothing, and sees it back within seconds.
+_OUTAGE_MAX_PAUSE = 2.0
+
 #: Job ids a warning names at most: a lag that hides hundreds of ends is one line, not a page.
 _IDS_SHOWN = 10
 
@@ -92,10 +96,11 @@ class JobWatcher:
     Jobs run on while the server's API is away (a restart, an upgrade): polls that fail on
     errors that may pass (the network, a 5xx that is retried, 429) are waited out for up to
     *max_outage* seconds from the first failure in the row, each failed poll followed by a
-    longer pause (half a second, doubling up to ten seconds); the first listing after it
-    covers every end it hid. Polls that fail otherwise (a 401, a 422) end every watch with the
-    last error once *max_failures* have failed in a row, as do polls still failing after
-    *max_outage*.
+    longer pause (half a second, doubling up to two seconds, or *min_interval* if longer), not
+    by the pace, which counts on ends that the outage hides: the first poll after the server
+    is back comes within seconds, and its listing covers every end the outage hid. Polls that
+    fail otherwise (a 401, a 422) end every watch with the last error once *max_failures* have
+    failed in a row, as do polls still failing after *max_outage*.
     The first failed poll of a row is warned of at once, naming its error; later ones at most
     once every *warn_every* seconds, saying how many polls failed since the last warning; and
     the first poll that works again says so (also a warning, so that whoever saw the failures
@@ -178,7 +183,7 @@ class JobWatcher:
     #: When the ends now counted began: a rate that has just ramped up is not averaged down.
     _ends_from: float = attrs.field(init=False, default=0.0)
     _newest_stamp: float = attrs.field(init=False, default=0.0)
-    _outage: Outage = attrs.field(init=False, factory=Outage)
+    _outage: Outage = attrs.field(init=False, factory=lambda: Outage(max_pause=_OUTAGE_MAX_PAUSE))
     #: When failing polls were last warned of (monotonic), and how many failed since.
     _warned_at: float = attrs.field(init=False, default=-math.inf)
     _unwarned: int = attrs.field(init=False, default=0)
@@ -264,7 +269,11 @@ class JobWatcher:
                 await self._wake.wait()
                 last = time.monotonic()
             # The interval runs from the previous poll's start: a slow answer is not added to it.
-            pause = max(self.interval(), self._outage.pause())
+            # The pace of a failing watcher is stale (no end seen): its syncs ended on meanwhile.
+            if self._outage.failures:
+                pause = max(self.min_interval, self._outage.pause())
+            else:
+                pause = self.interval()
             await anyio.sleep(max(0.0, last + pause - time.monotonic()))
             if not self._watches:
                 continue

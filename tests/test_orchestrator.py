@@ -1312,7 +1312,7 @@ async def test_credentials_refused_mid_batch_stop_its_triggers(
     """
     A token revoked while a batch runs (static credentials, which no replay renews; API-FACTS
     1.1): once a trigger is refused with 401 (revoked after the first sync ended), or the polls
-    are, ten times in a row, about 50 s of outage pauses (revoked while the first sync runs),
+    are, ten times in a row, about 14 s of outage pauses (revoked while the first sync runs),
     the batch sends no more triggers: the connections after it fail without a request, rather
     than each trigger being sent to be refused in turn.
     """

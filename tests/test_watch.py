@@ -710,3 +710,32 @@ async def test_polls_still_failing_warn_every_seconds_later_count_those_failed_s
     assert still.startswith("polling jobs still fails: 2 polls failed since the last warning, 3 ")
     assert "503" in still
     assert worked.startswith("polling jobs works again, after 3 failed polls")
+
+
+async def test_a_failed_poll_is_followed_within_seconds_not_after_the_pace(
+    emu: Emulator, client: AirbyteClient
+) -> None:
+    """
+    A sync that has run for ten minutes is polled every 30 s while nothing ends (a tenth of its
+    age, at most *max_interval*). The server restarts and refuses connections for 1.5 s
+    meanwhile, and the sync ends during it: after each failed poll the next comes within two
+    seconds, so the end is seen within seconds of the server's return, not half a minute on.
+    """
+    backend = _backend(client)
+    watcher = JobWatcher(backend)
+    emu.set_sync_plan(emu.connection_ids[0], duration=0.5)
+    job = await backend.trigger(connection_id=emu.connection_ids[0])
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(lambda: emu.restart(downtime=1.5))
+        watch = watcher.watch(job, emu.workspace_ids[0])
+        tg.start_soon(watcher.run)
+        with anyio.fail_after(5):
+            while not watcher._outage.failures:  # noqa: ASYNC110 (the watcher has no event)
+                await anyio.sleep(0.01)
+        watch.registered -= 600
+        with anyio.fail_after(10):
+            await watch.done.wait()
+        tg.cancel_scope.cancel()
+
+    assert watch.job.status is JobStatus.SUCCEEDED
+    assert emu.stats().restarts == 1
