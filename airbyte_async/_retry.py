@@ -225,19 +225,24 @@ class Outage:
     """
     Reads of jobs failing in a row while the server's API is away (a restart, an upgrade):
     how long they have failed, and how long to pause before the next one (half a second,
-    doubling up to *max_pause* seconds, jittered down by at most a quarter). :meth:`over` once
-    they have failed for *limit* seconds from the start of the first failed read.
+    doubling up to *max_pause* seconds, jittered down by at most a quarter). After a 429 the
+    pause doubles up to ten seconds whatever *max_pause* (a server that is up asked for fewer
+    requests), and after an answer with ``Retry-After`` it is at least what that asks, up to
+    :data:`MAX_RETRY_AFTER`. :meth:`over` once they have failed for *limit* seconds from the
+    start of the first failed read.
     """
 
     limit: float = MAX_OUTAGE
     max_pause: float = _OUTAGE_MAX_PAUSE
     failures: int = attrs.field(init=False, default=0)
     _since: float = attrs.field(init=False, default=0.0)
+    _last: AirbyteError | None = attrs.field(init=False, default=None)
     _rng: random.Random = attrs.field(init=False, factory=random.Random)
 
-    def failed(self, began: float) -> None:
-        """Count a read that began at monotonic *began* and failed."""
+    def failed(self, began: float, error: AirbyteError | None = None) -> None:
+        """Count a read that began at monotonic *began* and failed (with *error*, if given)."""
         self.failures += 1
+        self._last = error
         if self.failures == 1:
             self._since = began
 
@@ -258,8 +263,11 @@ class Outage:
         """The least pause before the next read: none when the last one succeeded."""
         if not self.failures:
             return 0.0
-        pause = min(self.max_pause, 0.5 * 2.0 ** min(self.failures - 1, 16))
-        return pause * self._rng.uniform(0.75, 1.0)
+        last = self._last
+        cap = _OUTAGE_MAX_PAUSE if isinstance(last, RateLimitError) else self.max_pause
+        pause = min(cap, 0.5 * 2.0 ** min(self.failures - 1, 16)) * self._rng.uniform(0.75, 1.0)
+        asked = last.retry_after if isinstance(last, APIError) else None
+        return pause if asked is None else max(pause, min(asked, MAX_RETRY_AFTER))
 
 
 @attrs.frozen

@@ -96,11 +96,13 @@ class JobWatcher:
     Jobs run on while the server's API is away (a restart, an upgrade): polls that fail on
     errors that may pass (the network, a 5xx that is retried, 429) are waited out for up to
     *max_outage* seconds from the first failure in the row, each failed poll followed by a
-    longer pause (half a second, doubling up to two seconds, or *min_interval* if longer), not
-    by the pace, which counts on ends that the outage hides: the first poll after the server
-    is back comes within seconds, and its listing covers every end the outage hid. Polls that
-    fail otherwise (a 401, a 422) end every watch with the last error once *max_failures* have
-    failed in a row, as do polls still failing after *max_outage*.
+    longer pause (half a second, doubling up to two seconds, or *min_interval* if longer; up
+    to ten after a 429, and at least what ``Retry-After`` asks: see
+    :class:`~airbyte_async._retry.Outage`), not by the pace, which counts on ends that the
+    outage hides: the first poll after the server is back comes within seconds, and its
+    listing covers every end the outage hid. Polls that fail otherwise (a 401, a 422) end
+    every watch with the last error once *max_failures* have failed in a row, as do polls
+    still failing after *max_outage*.
     The first failed poll of a row is warned of at once, naming its error; later ones at most
     once every *warn_every* seconds, saying how many polls failed since the last warning; and
     the first poll that works again says so (also a warning, so that whoever saw the failures
@@ -288,7 +290,7 @@ class JobWatcher:
     def _failed(self, error: AirbyteError, began: float) -> None:
         """Count a failed poll that began at *began*; end every watch if it is time to give up."""
         outage = self._outage
-        outage.failed(began)
+        outage.failed(began, error)
         self._warn_failed(error, began)
         if outage.lasted >= self.max_outage or (
             outage.failures >= self.max_failures and not is_retryable(error, idempotent=True)

@@ -985,7 +985,7 @@ class Orchestrator:
                 slow = isinstance(e, RequestTimeoutError)
                 if never_reached or slow or not is_retryable(e, idempotent=True):
                     raise
-                outage.failed(began)
+                outage.failed(began, e)
                 if outage.over():
                     raise
                 log.warning(
@@ -1644,7 +1644,7 @@ class Orchestrator:
                     snapshots, workspace_ids=workspaces, each=bool(outage.failures)
                 )
             except AirbyteError as e:
-                outage.failed(began)
+                outage.failed(began, e)
                 if not is_retryable(e, idempotent=True):
                     raise
                 log.warning("reading %d jobs given up on failed, trying again: %s", len(flights), e)

@@ -465,6 +465,33 @@ def test_an_outage_pauses_longer_after_each_failure_up_to_ten_seconds() -> None:
     assert outage.lasted == 0.0
 
 
+@pytest.mark.parametrize(("asked", "least"), [("7", 7.0), ("3600", 60.0)])
+@pytest.mark.parametrize("status", [429, 503])
+def test_an_outage_pauses_at_least_what_retry_after_asks_up_to_a_minute(
+    status: int, asked: str, least: float
+) -> None:
+    """After a 429 or 503 with Retry-After, the pause is what it asks (a minute at most), even
+    where the pauses would otherwise stop at two seconds (the orchestrator's polls)."""
+    outage = Outage(max_pause=2.0)
+    outage.failed(time.monotonic(), api(status, **{"Retry-After": asked}))
+
+    assert outage.pause() == least
+
+
+def test_after_a_429_an_outage_pauses_up_to_ten_seconds_whatever_its_max_pause() -> None:
+    """A 429 without Retry-After (Airbyte's load shedding sends none: API-FACTS 7, "Rate
+    limiting and 429") comes from a server that is up and asks for fewer requests: the pauses
+    double to ten seconds, not to the two that see a restarted server back soon."""
+    outage = Outage(max_pause=2.0)
+    for _ in range(6):
+        outage.failed(time.monotonic(), api(429))
+    limited = outage.pause()
+    outage.failed(time.monotonic(), api(503))
+
+    assert 7.5 <= limited <= 10.0
+    assert outage.pause() <= 2.0
+
+
 def test_an_outage_is_over_once_its_reads_failed_for_its_limit() -> None:
     """Counted from the start of the first failed read of the row, not from the last."""
     outage = Outage(limit=5.0)

@@ -739,3 +739,24 @@ async def test_a_failed_poll_is_followed_within_seconds_not_after_the_pace(
 
     assert watch.job.status is JobStatus.SUCCEEDED
     assert emu.stats().restarts == 1
+
+
+async def test_a_poll_refused_with_retry_after_is_followed_no_sooner_than_it_asks(
+    emu: Emulator, client: AirbyteClient
+) -> None:
+    """A poll answered 429 with ``Retry-After: 30`` past its retries is followed by a pause of
+    30 s, not by the two seconds that see a restarted server back."""
+    route = "jobs/list_for_workspaces"
+    emu.set_faults([{"kind": "rate_limit", "route": route, "retry_after": 30, "times": 5}])
+    watcher = JobWatcher(_backend(client), min_interval=0.01)
+    backend = watcher.backend
+    job = await backend.trigger(connection_id=emu.connection_ids[0])
+    async with anyio.create_task_group() as tg:
+        watcher.watch(job, emu.workspace_ids[0])
+        tg.start_soon(watcher.run)
+        with anyio.fail_after(5):
+            while not watcher._outage.failures:  # noqa: ASYNC110 (the watcher has no event)
+                await anyio.sleep(0.01)
+        tg.cancel_scope.cancel()
+
+    assert watcher._outage.pause() == 30.0

@@ -133,9 +133,9 @@ class Jobs:
         Takes no timeout: wrap the call in :func:`anyio.fail_after` to bound it. The job runs on
         while the server's API is away (a restart, an upgrade): reads that fail on errors that
         may pass (the network, a 5xx that is retried, 429) are tried again, after pauses
-        growing to ten seconds, for up to ten minutes from the first failure in a row
-        (:class:`~airbyte_async._retry.Outage`); then, and on any other error, the error is
-        raised. *poll_interval* is seconds above 0.
+        growing to ten seconds (at least what ``Retry-After`` asks), for up to ten minutes
+        from the first failure in a row (:class:`~airbyte_async._retry.Outage`); then, and on
+        any other error, the error is raised. *poll_interval* is seconds above 0.
         """
         seconds("poll_interval", poll_interval)
         outage = Outage()
@@ -146,7 +146,7 @@ class Jobs:
                 if light.status.is_terminal:
                     return await self.get(job_id=job_id)
             except AirbyteError as e:
-                outage.failed(began)
+                outage.failed(began, e)
                 if not is_retryable(e, idempotent=True) or outage.over():
                     raise
                 log.warning("reading job %d failed (%d in a row): %s", job_id, outage.failures, e)
