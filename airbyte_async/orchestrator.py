@@ -835,7 +835,7 @@ class Orchestrator:
         self,
         connections: Selection | Iterable[str | SyncTarget],
         *,
-        adopt_since: dt.datetime | None = None,
+        adopt_since: dt.datetime | dt.timedelta | None = None,
     ) -> list[SyncResult]:
         """
         Sync every connection and return all results, in the order the targets were given
@@ -851,7 +851,7 @@ class Orchestrator:
         self,
         connections: Selection | Iterable[str | SyncTarget],
         *,
-        adopt_since: dt.datetime | None = None,
+        adopt_since: dt.datetime | dt.timedelta | None = None,
     ) -> AsyncIterator[Batch]:
         """
         Run a batch and yield it; iterate it for each result as soon as it is final::
@@ -878,9 +878,19 @@ class Orchestrator:
         the connections is; one that still fails raises its
         :class:`~airbyte_async.errors.AirbyteError`, no sync triggered.
         A time too early adopts a sync someone else started since.
+
+        *adopt_since* may also be a :class:`~datetime.timedelta`: that long before this call,
+        by the server's clock (its ``Date``, which the client has heard by the time it looks),
+        not this host's, whose error would move the window: a host 5 minutes ahead of the
+        server would miss the first try's syncs of those 5 minutes (or be refused, the time
+        in the server's future), one behind would adopt syncs started before the first try.
+        It reaches back up to a second more than asked (see
+        :meth:`~airbyte_async._backend.SyncBackend.server_now`); a server that sends no
+        ``Date`` leaves this host's clock.
         """
+        called = time.monotonic()
         if adopt_since is not None:
-            _aware("adopt_since", adopt_since)
+            _since("adopt_since", adopt_since)
         self.client._open_session()  # a clear error now, not one from each task
         targets = await self._resolve(connections)
         if self._backend_of is not None and self._backend_of is not self.client.jobs:
@@ -890,7 +900,8 @@ class Orchestrator:
         adopt: dict[str, _Flight] = {}
         if adopt_since is not None:
             jobs = await self._waited_out(
-                "looking for the syncs to adopt", lambda: self._adoptable(targets, adopt_since)
+                "looking for the syncs to adopt",
+                lambda: self._adoptable(targets, _resolved(adopt_since, self.backend, called)),
             )
             adopt = {
                 t.connection_id: _Flight(t, jobs[t.connection_id], True, True)
@@ -1740,6 +1751,33 @@ def _gave_up(
         cancel_requested=cancel_requested,
         error=why,
     )
+
+
+def _since(name: str, value: object) -> None:
+    """Refuse *value* unless it is an aware datetime or a timedelta not below zero."""
+    if isinstance(value, dt.timedelta):
+        if value < dt.timedelta(0):
+            raise InvalidArgumentError(
+                f"{name} as a timedelta is how long ago, not below zero: got {value!r}"
+            )
+        return
+    _aware(name, value)
+
+
+def _resolved(
+    since: dt.datetime | dt.timedelta, backend: SyncBackend, called: float
+) -> dt.datetime:
+    """
+    *since*, a timedelta being that long before monotonic *called* by the server's clock
+    (this host's when the server has not told it).
+    """
+    if isinstance(since, dt.datetime):
+        return since
+    now = backend.server_now()
+    if now is None:
+        log.warning("adopt_since is reckoned on this host's clock: the server sent no Date")
+        now = time.time()
+    return dt.datetime.fromtimestamp(now - (time.monotonic() - called), dt.UTC) - since
 
 
 def _aware(name: str, value: object) -> None:

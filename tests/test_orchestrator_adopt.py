@@ -8,6 +8,7 @@ starting duplicates (apache/airflow#72414, PEERS.md 3.1), on the Config API (0.5
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -18,6 +19,7 @@ from client_support import requests_to, started
 from test_orchestrator import Start, _orchestrator
 
 from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async.cli._sync import parse_adopt_since
 from airbyte_async.errors import InvalidArgumentError
 from airbyte_async.models import JobType
 from airbyte_async.orchestrator import EventKind, Orchestrator, Outcome, SyncEvent, SyncResult
@@ -235,13 +237,14 @@ async def test_a_reset_since_adopt_since_does_not_count(start: Start) -> None:
         pytest.param(dt.datetime(2026, 1, 1, 12), id="naive"),
         pytest.param(_now() + dt.timedelta(hours=1), id="future"),
         pytest.param("2026-01-01T12:00:00+00:00", id="text"),
+        pytest.param(-dt.timedelta(minutes=5), id="negative-timedelta"),
     ],
 )
 async def test_adopt_since_naive_future_or_not_a_datetime_is_refused(
     start: Start, since: Any
 ) -> None:
-    """A naive datetime (no zone), a time past the server's clock, or a string is an
-    InvalidArgumentError, and no sync is triggered."""
+    """A naive datetime (no zone), a time past the server's clock, a string, or a timedelta
+    below zero is an InvalidArgumentError, and no sync is triggered."""
     emu, client = await start(connections=1)
     (cid,) = emu.connection_ids
 
@@ -329,3 +332,32 @@ async def test_adopted_running_syncs_hold_slots_before_any_trigger(start: Start)
     assert sum(r.adopted for r in results) == 3
     assert {r.outcome for r in results} == {Outcome.SUCCEEDED}
     assert emu.stats().max_concurrent_jobs == 3
+
+
+@pytest.mark.parametrize(
+    ("skew", "age", "adopted"),
+    [
+        pytest.param(300.0, 180.0, True, id="client-5-min-ahead"),
+        pytest.param(-300.0, 360.0, False, id="client-5-min-behind"),
+    ],
+)
+async def test_a_relative_adopt_since_is_reckoned_on_the_servers_clock(
+    start: Start, skew: float, age: float, adopted: bool
+) -> None:
+    """``--adopt-since -4m`` means four minutes before now by the server's clock, which stamps
+    the jobs (its ``Date``): with the client's clock 5 minutes ahead, the sync the first try
+    started 3 minutes ago is still adopted, not started twice; 5 minutes behind, a sync
+    started 6 minutes ago is not adopted."""
+    clock = ManualClock(now=time.time() - skew - age)
+    emu, client = await start(connections=1, clock=clock)
+    (cid,) = emu.connection_ids
+    first = await _previous_try(client, emu, cid, duration=0.0)
+    clock.advance(age)
+    await _ended(client, first)
+    emu.set_sync_plan(cid, duration=0.1)
+    since = parse_adopt_since("-4m")
+
+    [result] = await _run_advancing(clock, _orchestrator(client), [cid], adopt_since=since)
+
+    assert result.ok and result.adopted is adopted
+    assert emu.stats().jobs_by_connection[cid] == [first] if adopted else [first, result.job_id]

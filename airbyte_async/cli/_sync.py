@@ -59,16 +59,16 @@ _AGO = re.compile(r"-(\d+)([smhd])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
-def parse_adopt_since(text: str) -> dt.datetime:
+def parse_adopt_since(text: str) -> dt.datetime | dt.timedelta:
     """
     ``--adopt-since``: an ISO 8601 time with an offset (``Z`` or ``+02:00``), or one relative to
-    now (``-30m``, ``-2h``; ``s``, ``m``, ``h``, ``d``). Raises
+    now (``-30m``, ``-2h``; ``s``, ``m``, ``h``, ``d``), returned as how long ago, for the
+    batch to reckon on the server's clock (see :meth:`Orchestrator.stream`). Raises
     :class:`argparse.ArgumentTypeError` for anything else, a time without offset among them.
     """
     ago = _AGO.fullmatch(text.strip())
     if ago is not None:
-        delta = dt.timedelta(**{_UNITS[ago[2]]: int(ago[1])})
-        return dt.datetime.now(dt.UTC) - delta
+        return dt.timedelta(**{_UNITS[ago[2]]: int(ago[1])})
     try:
         when = dt.datetime.fromisoformat(text.strip())
     except ValueError:
@@ -143,7 +143,8 @@ def register(sub: Any) -> None:
         type=parse_adopt_since,
         metavar="WHEN",
         help="for a retry: a connection whose newest sync was created since WHEN (ISO 8601 "
-        "with an offset, or -30m, -2h) is not triggered; that sync, the first try's, is "
+        "with an offset, or -30m, -2h by the server's clock) is not triggered; that sync, the "
+        "first try's, is "
         "watched (cancelled on give-up) or reported as it ended. Pass the first try's start; "
         "an earlier time adopts syncs others started",
     )
@@ -341,7 +342,7 @@ async def run_batch(
     interrupt: Interrupt,
     *,
     as_json: bool,
-    adopt_since: dt.datetime | None = None,
+    adopt_since: dt.datetime | dt.timedelta | None = None,
     **options: Any,
 ) -> int:
     """
