@@ -69,6 +69,10 @@ class ServerClock:
     _leads: collections.deque[float] = attrs.field(
         init=False, factory=lambda: collections.deque(maxlen=8), repr=False
     )
+    #: The same from listings (see :meth:`note_listed`), for as long as no trigger answered.
+    _listed: collections.deque[float] = attrs.field(
+        init=False, factory=lambda: collections.deque(maxlen=8), repr=False
+    )
     #: Whether an answer carried a ``Date`` this clock could read.
     observed: bool = False
     #: Whether the server has answered at all (a proxy may drop ``Date``): it was reached.
@@ -102,7 +106,25 @@ class ServerClock:
         still never leads the stamps and windows reaching back by it still reach the jobs.
         """
         self._leads.append(time.time() + self.offset - stamp)
-        least = min(self._leads)
+        self._settle(self._leads)
+
+    def note_listed(self, stamp: float) -> None:
+        """
+        Learn the same from the newest stamp of a job listing just read, until a trigger has
+        answered: a batch that adopts every sync sends none. Any stamp is at or before the
+        server's time, so ``Date`` less it bounds the lead from above as a trigger's stamp
+        does, and :meth:`now` still never leads the stamps; but the job may have changed long
+        before, and until a listing shows a change just after it happened (an end),
+        :meth:`now` lags by that much. Once triggers answer, they alone teach (as before
+        listings did): the listings' frequent and looser bounds neither push their eight out
+        nor move the windows of batches that trigger.
+        """
+        self._listed.append(time.time() + self.offset - stamp)
+        if not self._leads:
+            self._settle(self._listed)
+
+    def _settle(self, leads: collections.deque[float]) -> None:
+        least = min(leads)
         self.stamp_lead = least + 1.0 if least > 1.0 else 0.0
 
     def now(self) -> float:

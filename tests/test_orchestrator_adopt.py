@@ -361,3 +361,23 @@ async def test_a_relative_adopt_since_is_reckoned_on_the_servers_clock(
 
     assert result.ok and result.adopted is adopted
     assert emu.stats().jobs_by_connection[cid] == [first] if adopted else [first, result.job_id]
+
+
+async def test_a_batch_that_adopts_every_sync_learns_how_far_date_leads_the_job_stamps(
+    start: Start,
+) -> None:
+    """Behind a proxy whose ``Date`` runs 30 s ahead of the job stamps (nginx answers with its
+    own host's time), a retry that adopts every sync sends no trigger to learn that lead from:
+    the look's listing tells it instead, so the listings see the adopted syncs end, none of
+    them found only by reading its job alone (seconds later)."""
+    emu, client = await start(connections=3, date_lead=30.0)
+    since = _now()
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api=client.api) as first_try:
+        running = [await _previous_try(first_try, emu, cid, 0.5) for cid in emu.connection_ids]
+    emu.reset_stats()
+
+    results = await _orchestrator(client).run(emu.connection_ids, adopt_since=since)
+
+    assert [(r.job_id, r.adopted, r.ok) for r in results] == [(j, True, True) for j in running]
+    by_route = emu.stats().requests_by_route
+    assert by_route.get("/v1/jobs/get", 0) + by_route.get("/public/v1/jobs/{jobId}", 0) == 0

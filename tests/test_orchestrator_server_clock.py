@@ -9,6 +9,7 @@ import attrs
 import pytest
 
 from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async._throttle import ServerClock
 from airbyte_async.orchestrator import Orchestrator, Outcome, Selection
 from airbyte_async.testing import Emulator
 from airbyte_async.testing.pytest_plugin import TEST_CANCEL_LATENCY, TEST_TRIGGER_LATENCY
@@ -81,3 +82,31 @@ async def test_a_date_far_ahead_of_the_job_stamps_still_lets_listings_see_the_en
     assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 12
     by_route = emu.stats().requests_by_route
     assert by_route.get("/v1/jobs/get", 0) + by_route.get("/public/v1/jobs/{jobId}", 0) == 0
+
+
+def test_a_listed_stamp_bounds_the_date_lead_from_above(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A listing's newest stamp, however old, leaves the clock at or behind the job stamps'
+    clock (Date 30 s ahead of it here), lagging by the stamp's age; a listing showing a
+    change of the last second brings it within about a second."""
+    monkeypatch.setattr(time, "time", lambda: 1_000_000.0)
+    clock = ServerClock(offset=30.0)  # the stamps' clock reads 1_000_000 now
+
+    clock.note_listed(1_000_000.0 - 60)
+    assert 1_000_000 - 62 <= clock.now() <= 1_000_000
+    clock.note_listed(1_000_000.0)
+    assert 1_000_000 - 2 <= clock.now() <= 1_000_000
+
+
+def test_once_a_trigger_answered_listings_teach_the_clock_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A trigger's answer is the bound batches that trigger have always used: a listing read
+    after it leaves the clock as that answer set it."""
+    monkeypatch.setattr(time, "time", lambda: 1_000_000.0)
+    clock = ServerClock(offset=30.0)
+    clock.note_stamp(1_000_000.0 - 5)  # a slow answer
+    before = clock.now()
+
+    clock.note_listed(1_000_000.0)
+
+    assert clock.now() == before

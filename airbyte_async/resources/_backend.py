@@ -71,6 +71,8 @@ class ConfigBackend:
                 self._lists_workspaces = False
             raise
         self._lists_workspaces = True
+        if changes:
+            self.connections.clock.note_listed(max(c.updated_at for c in changes))
         return JobChanges(changes, started)
 
     async def read_jobs(
