@@ -580,6 +580,10 @@ class Batch:
     #: The jobs to adopt instead of triggering, by connection (see ``adopt_since``), until a
     #: worker or a give-up takes them on.
     _adopt: dict[str, _Flight] = attrs.field(factory=dict, alias="adopt")
+    #: When the batch times out (anyio's clock), and whether the look for the syncs to adopt
+    #: ended before that (a batch timed out during it triggers nothing).
+    _deadline: float = attrs.field(default=math.inf, alias="deadline")
+    _looked: bool = attrs.field(default=True, alias="looked")
     _stopping: bool = attrs.field(default=False, init=False)
     #: Every worker is done with every target: the end of the batch gives nothing up.
     _completed: bool = attrs.field(default=False, init=False)
@@ -692,7 +696,8 @@ class Orchestrator:
     cancelled at once (a trigger that timed out is held while its job is looked for, up to
     five minutes, see :mod:`airbyte_async.resources._reconcile`). *timeout* bounds the whole
     batch (the same for every sync still running, and ``timed_out`` without a job for those
-    never triggered). Both are optional:
+    never triggered), from the look for the syncs to adopt (``adopt_since``), when there is
+    one: a batch that times out during it triggers nothing. Both are optional:
     callers may also wrap a call in :func:`anyio.fail_after`, which cancels the jobs too, then
     raises. *cancel_on_abort* (default on) decides whether Airbyte jobs are cancelled when the
     batch is given up on (only jobs it started, or adopted from a previous try, that a read,
@@ -898,16 +903,20 @@ class Orchestrator:
             self.backend = self.client.sync_backend()
             self._backend_of = self.client.jobs
         adopt: dict[str, _Flight] = {}
+        deadline = math.inf if self.timeout is None else anyio.current_time() + self.timeout
+        looked = True
         if adopt_since is not None:
-            jobs = await self._waited_out(
-                "looking for the syncs to adopt",
-                lambda: self._adoptable(targets, _resolved(adopt_since, self.backend, called)),
-            )
-            adopt = {
-                t.connection_id: _Flight(t, jobs[t.connection_id], True, True)
-                for t in targets
-                if t.connection_id in jobs
-            }
+            with anyio.CancelScope(deadline=deadline) as look:
+                jobs = await self._waited_out(
+                    "looking for the syncs to adopt",
+                    lambda: self._adoptable(targets, _resolved(adopt_since, self.backend, called)),
+                )
+                adopt = {
+                    t.connection_id: _Flight(t, jobs[t.connection_id], True, True)
+                    for t in targets
+                    if t.connection_id in jobs
+                }
+            looked = not look.cancelled_caught
         send, receive = anyio.create_memory_object_stream[SyncResult](len(targets))
         targets_by_job: dict[int, SyncTarget] = {}
         watcher = JobWatcher(
@@ -927,6 +936,8 @@ class Orchestrator:
             triggers=TriggerLimiter(self._trigger_ceiling(), adaptive=self.adaptive_triggers),
             targets_by_job=targets_by_job,
             adopt=adopt,
+            deadline=deadline,
+            looked=looked,
         )
         self._latest = batch
         try:
@@ -1113,9 +1124,12 @@ class Orchestrator:
         pending = iter(sorted(batch.targets, key=lambda t: t.connection_id not in batch._adopt))
         try:
             async with batch._send:
-                with anyio.CancelScope() as scope:
-                    if self.timeout is not None:
-                        scope.deadline = anyio.current_time() + self.timeout
+                if not batch._looked:
+                    # The first try's syncs are not known: any trigger might be a second one.
+                    why = "the batch timed out looking for the syncs to adopt: none was triggered"
+                    await self._abandon(batch, pending, Outcome.TIMED_OUT, why)
+                    return
+                with anyio.CancelScope(deadline=batch._deadline) as scope:
                     async with anyio.create_task_group() as tg:
                         tg.start_soon(batch._watcher.run)
                         tg.start_soon(batch._triggers.run)

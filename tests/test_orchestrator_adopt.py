@@ -381,3 +381,22 @@ async def test_a_batch_that_adopts_every_sync_learns_how_far_date_leads_the_job_
     assert [(r.job_id, r.adopted, r.ok) for r in results] == [(j, True, True) for j in running]
     by_route = emu.stats().requests_by_route
     assert by_route.get("/v1/jobs/get", 0) + by_route.get("/public/v1/jobs/{jobId}", 0) == 0
+
+
+async def test_the_look_for_syncs_to_adopt_is_within_the_batch_timeout(start: Start) -> None:
+    """A server that holds the look's listing (here for a minute) holds the batch no longer
+    than its timeout: every result is timed_out, and no sync is triggered, since the look did
+    not say which connections the first try synced."""
+    emu, client = await start(connections=2)
+    since = _now()
+    slow = "jobs/list_for_workspaces" if client.api == "config" else "/public/v1/jobs"
+    emu.set_faults([Fault(kind="latency", route=slow, method=None, delay=60.0)])
+
+    with anyio.fail_after(30):
+        results = await _orchestrator(client, timeout=0.5).run(
+            emu.connection_ids, adopt_since=since
+        )
+
+    assert [(r.outcome, r.job_id) for r in results] == [(Outcome.TIMED_OUT, None)] * 2
+    assert "looking for the syncs to adopt" in (results[0].error or "")
+    assert emu.stats().jobs_by_connection == {}
