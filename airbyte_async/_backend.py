@@ -88,11 +88,13 @@ class SyncBackend(Protocol):
         since: datetime,
         final_only: bool = False,
         created_since: datetime | None = None,
+        job_types: Collection[JobType] = (JobType.SYNC,),
     ) -> JobChanges:
         """
-        Every sync job of *workspace_ids* (every workspace when empty) updated at or after
-        *since*, all pages, oldest change first; with *final_only*, final jobs only; with
-        *created_since*, only the jobs created at or after it.
+        Every sync job (every job of *job_types*) of *workspace_ids* (every workspace when
+        empty) updated at or after *since*, all pages, oldest change first; with
+        *final_only*, final jobs only; with *created_since*, only the jobs created at or after
+        it.
         """
         ...
 

@@ -51,7 +51,7 @@ import attrs
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._auth import ClientCredentials
-from ._backend import workspaces_of
+from ._backend import JobChanges, workspaces_of
 from ._checks import seconds, uuid_id, whole
 from ._limiter import TriggerLimiter
 from ._retry import MAX_OUTAGE, TOKEN_ROUTE, Outage, is_retryable, round_pause
@@ -70,6 +70,7 @@ from .errors import (
     ResponseValidationError,
     SyncAlreadyRunningError,
     TransportError,
+    UnprocessableEntityError,
     UnsupportedOperationError,
 )
 from .models import Connection, ConnectionStatus, Job, JobStatus, JobType, SyncProgress
@@ -321,6 +322,11 @@ _GET_EACH_LIMIT = 20
 
 #: Connections whose jobs are looked for at once where the server cannot list workspaces'.
 _LOOKS_IN_FLIGHT = 10
+#: Jobs after which a sync's data is gone (the webapp shows both as "Clearing",
+#: airbyte-platform ``isClearOrResetJob``): a sync they follow is run again, not adopted.
+_CLEARING = frozenset({JobType.RESET_CONNECTION, JobType.CLEAR})
+#: What the look for the syncs to adopt lists; clear last (the Config API has it from 0.63).
+_LOOKED_AT = (JobType.SYNC, JobType.RESET_CONNECTION, JobType.CLEAR)
 #: Seconds that adopt_since may be past the server's clock as this client knows it: the
 #: estimate lags by up to a second, and a stamp is rounded down to one.
 _ADOPT_AHEAD = 2.0
@@ -815,6 +821,8 @@ class Orchestrator:
         #: The widest listing overlap a batch's watcher learned (a server that commits ends
         #: late, see JobWatcher): the next batches start from it instead of learning it again.
         self._overlap = 0.0
+        #: Whether the server may list clear jobs (0.63 and later, and the public API).
+        self._lists_clears = True
 
     @property
     def results(self) -> dict[str, SyncResult]:
@@ -874,11 +882,15 @@ class Orchestrator:
         and that job is adopted as the batch's own, a previous try's: watched if it runs, and
         cancelled when the batch gives up (with *cancel_on_abort*), reported as it ended if it
         succeeded; its result says ``adopted``. A newest job that failed or was cancelled (the
-        first try's failure, or its give-up) is not adopted: a retry runs that sync again. The
+        first try's failure, or its give-up) is not adopted: a retry runs that sync again; so
+        is one followed by a reset or clear job (``reset_connection``, ``clear``), created
+        since, whatever became of it: the data it synced may be gone. The
         others are triggered once, as without it. Adopted jobs are taken on before the
         triggers, so that those still running count against *max_running*. The
         jobs are looked for once, before any trigger is sent: one listing of the targets'
-        workspaces (one ``jobs/list`` per connection, ten at a time, on Airbyte 0.40). A look
+        workspaces (two ``jobs/list`` per connection, its syncs and its resets, ten at a time, on
+        Airbyte 0.40; a server before 0.63, which has no clear jobs, refuses the first listing
+        that names them, and is asked again without). A look
         that fails on errors that may pass is tried again through an outage, as the listing of
         the connections is; one that still fails raises its
         :class:`~airbyte_async.errors.AirbyteError`, no sync triggered.
@@ -1037,9 +1049,7 @@ class Orchestrator:
         floor = dt.datetime.fromtimestamp(math.floor(since.timestamp()), dt.UTC)
         wanted = {t.connection_id for t in targets}
         try:
-            listed = await self.backend.changed_jobs(
-                workspace_ids=_workspaces(targets), since=floor, created_since=floor
-            )
+            listed = await self._listed_since(targets, floor)
             # Only the targets' jobs are read in full: a workspace may have many more.
             jobs = [
                 change.job()
@@ -1049,21 +1059,28 @@ class Orchestrator:
         except UnsupportedOperationError:
             jobs = await self._newest_jobs(wanted)
         newest: dict[str, Job] = {}
+        cleared: dict[str, int] = {}
         for job in jobs:
             cid = job.connection_id
-            if (
-                cid in wanted
-                and job.job_type is JobType.SYNC
-                and job.created_at >= floor
-                and (cid not in newest or job.id > newest[cid].id)
-            ):
+            if cid not in wanted or job.created_at < floor:
+                continue
+            if job.job_type is JobType.SYNC and (cid not in newest or job.id > newest[cid].id):
                 newest[cid] = job
-        # A failed or cancelled sync is what a retry is for: it runs again.
-        newest = {
-            cid: job
-            for cid, job in newest.items()
-            if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED)
-        }
+            elif job.job_type in _CLEARING:
+                cleared[cid] = max(job.id, cleared.get(cid, job.id))
+        for cid, job in list(newest.items()):
+            # A failed or cancelled sync is what a retry is for: it runs again; so is one whose
+            # data a reset or clear deleted since.
+            if job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+                del newest[cid]
+            elif cleared.get(cid, 0) > job.id:
+                log.info(
+                    "sync %d of %s is not adopted: job %d cleared its data since",
+                    job.id,
+                    cid,
+                    cleared[cid],
+                )
+                del newest[cid]
         if newest:
             log.info(
                 "adopting %d sync%s created since %s",
@@ -1073,9 +1090,29 @@ class Orchestrator:
             )
         return newest
 
+    async def _listed_since(self, targets: Sequence[SyncTarget], floor: dt.datetime) -> JobChanges:
+        """The sync, reset and clear jobs of *targets*' workspaces created since *floor*."""
+        workspaces = _workspaces(targets)
+        if self._lists_clears:
+            try:
+                return await self.backend.changed_jobs(
+                    workspace_ids=workspaces,
+                    since=floor,
+                    created_since=floor,
+                    job_types=_LOOKED_AT,
+                )
+            except UnprocessableEntityError:
+                # Before 0.63 the Config API has no clear jobs (API-FACTS 3), and a name it does
+                # not know is a 422 (6.2): there are none to look for.
+                self._lists_clears = False
+        return await self.backend.changed_jobs(
+            workspace_ids=workspaces, since=floor, created_since=floor, job_types=_LOOKED_AT[:-1]
+        )
+
     async def _newest_jobs(self, connection_ids: Iterable[str]) -> list[Job]:
-        """Each connection's newest sync job, ten connections at a time; a connection the
-        server does not know has none. The first failure is raised as itself."""
+        """Each connection's newest sync job and newest reset (0.40 has no clear jobs), ten
+        connections at a time; a connection the server does not know has none. The first
+        failure is raised as itself."""
         found: list[Job] = []
         failed: list[AirbyteError] = []
         limiter = anyio.CapacityLimiter(_LOOKS_IN_FLIGHT)
@@ -1084,12 +1121,15 @@ class Orchestrator:
             async with limiter:
                 try:
                     jobs = await self.backend.jobs_since(connection_id=cid)
+                    resets = await self.backend.jobs_since(
+                        connection_id=cid, job_type=JobType.RESET_CONNECTION
+                    )
                 except NotFoundError:
                     return
                 except AirbyteError as e:
                     failed.append(e)
                     return
-            found.extend(jobs[:1])
+            found.extend(jobs[:1] + resets[:1])
 
         async with anyio.create_task_group() as tg:
             for cid in connection_ids:

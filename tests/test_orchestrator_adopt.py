@@ -263,9 +263,13 @@ async def _config(**options: Any) -> AsyncIterator[tuple[Emulator, AirbyteClient
 
 
 async def test_the_config_api_looks_once_with_one_listing_before_any_trigger() -> None:
-    """On 0.50, the previous try's syncs are found with one jobs/list_for_workspaces (created
-    since adopt_since), sent before the first trigger, and none like it after."""
-    async with _config(connections=4, record_requests=True) as (emu, client):
+    """On head, the previous try's syncs (and resets and clears) are found with one
+    jobs/list_for_workspaces (created since adopt_since), sent before the first trigger, and
+    none like it after."""
+    async with _config(connections=4, record_requests=True, airbyte_version="head") as (
+        emu,
+        client,
+    ):
         first = emu.connection_ids[0]
         since = _now()
         await _previous_try(client, emu, first, duration=0.2)
@@ -400,3 +404,83 @@ async def test_the_look_for_syncs_to_adopt_is_within_the_batch_timeout(start: St
     assert [(r.outcome, r.job_id) for r in results] == [(Outcome.TIMED_OUT, None)] * 2
     assert "looking for the syncs to adopt" in (results[0].error or "")
     assert emu.stats().jobs_by_connection == {}
+
+
+async def test_a_reset_after_the_adopted_sync_makes_it_sync_again(start: Start) -> None:
+    """The first try's sync was followed by a reset (its data deleted since: the webapp counts
+    ``reset_connection`` and ``clear`` alike as clearing, airbyte-platform
+    ``isClearOrResetJob``): it is not adopted, and the connection syncs again, once."""
+    emu, client = await start(connections=1)
+    (cid,) = emu.connection_ids
+    since = _now()
+    first = await _previous_try(client, emu, cid, duration=0.0)
+    await _ended(client, first)
+    reset = await client.connections.reset(connection_id=cid)
+    await _ended(client, reset.id)
+
+    [result] = await _orchestrator(client).run([cid], adopt_since=since)
+
+    assert result.ok and not result.adopted
+    assert emu.stats().jobs_by_connection[cid] == [first, reset.id, result.job_id]
+
+
+async def test_a_reset_before_the_sync_since_adopt_since_leaves_it_adopted(start: Start) -> None:
+    """A reset that ran before the first try's sync (both since adopt_since) deleted nothing
+    that sync wrote: the sync is adopted, no second one started."""
+    emu, client = await start(connections=1)
+    (cid,) = emu.connection_ids
+    since = _now()
+    emu.set_sync_plan(cid, duration=0.0)
+    reset = await client.connections.reset(connection_id=cid)
+    await _ended(client, reset.id)
+    first = await _previous_try(client, emu, cid, duration=0.0)
+    await _ended(client, first)
+
+    [result] = await _orchestrator(client).run([cid], adopt_since=since)
+
+    assert (result.job_id, result.adopted) == (first, True)
+    assert emu.stats().jobs_by_connection[cid] == [reset.id, first]
+
+
+async def test_before_0_63_the_look_asks_again_without_clear_jobs_once() -> None:
+    """0.50 has no clear jobs and answers a listing that names them with 422 (API-FACTS 3,
+    6.2): the look asks again for syncs and resets, and a reset after the first try's sync
+    still has the connection sync again; the next batch asks without clear at once."""
+    async with _config(connections=1, record_requests=True, airbyte_version="0.50") as (
+        emu,
+        client,
+    ):
+        (cid,) = emu.connection_ids
+        since = _now()
+        first = await _previous_try(client, emu, cid, duration=0.0)
+        await _ended(client, first)
+        reset = await client.connections.reset(connection_id=cid)
+        await _ended(client, reset.id)
+        emu.set_sync_plan(cid, duration=0.0)
+        orchestrator = _orchestrator(client)
+        [result] = await orchestrator.run([cid], adopt_since=since)
+        [again] = await orchestrator.run([cid], adopt_since=since)
+
+    assert not result.adopted and (again.job_id, again.adopted) == (result.job_id, True)
+    looks = [
+        r.body["configTypes"]
+        for r in emu.requests
+        if r.route == "/v1/jobs/list_for_workspaces" and "reset_connection" in r.body["configTypes"]
+    ]
+    assert ["clear" in types for types in looks] == [True, False, False]
+
+
+async def test_on_0_40_a_reset_after_the_sync_is_found_by_its_own_listing() -> None:
+    """On 0.40 each connection's newest reset is listed too (jobs/list by configType): one
+    after the first try's sync has the connection sync again."""
+    async with _config(connections=1, airbyte_version="0.40") as (emu, client):
+        (cid,) = emu.connection_ids
+        since = _now()
+        first = await _previous_try(client, emu, cid, duration=0.0)
+        await _ended(client, first)
+        reset = await client.connections.reset(connection_id=cid)
+        await _ended(client, reset.id)
+        [result] = await _orchestrator(client).run([cid], adopt_since=since)
+
+    assert result.ok and not result.adopted
+    assert emu.stats().jobs_by_connection[cid] == [first, reset.id, result.job_id]

@@ -55,6 +55,7 @@ class ConfigBackend:
         since: dt.datetime,
         final_only: bool = False,
         created_since: dt.datetime | None = None,
+        job_types: Collection[JobType] = (JobType.SYNC,),
     ) -> JobChanges:
         """See :meth:`airbyte_async._backend.SyncBackend.changed_jobs`."""
         started = self.connections.clock.now()
@@ -65,6 +66,7 @@ class ConfigBackend:
                 statuses=_FINAL if final_only else None,
                 page_size=self.page_size,
                 created_at_start=created_since,
+                job_types=job_types,
             )
         except UnsupportedOperationError:
             if not self._lists_workspaces:

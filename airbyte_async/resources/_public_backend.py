@@ -85,6 +85,7 @@ class PublicBackend(ConfigBackend):
         since: dt.datetime,
         final_only: bool = False,
         created_since: dt.datetime | None = None,
+        job_types: Collection[JobType] = (JobType.SYNC,),
     ) -> JobChanges:
         """
         See :meth:`airbyte_async._backend.SyncBackend.changed_jobs`; waits first when the
@@ -100,9 +101,12 @@ class PublicBackend(ConfigBackend):
             await anyio.sleep(wait)
         self._last_listing = time.monotonic()
         if final_only and created_since is not None and self._by_status(since.timestamp()):
-            return await self._final_by_status(workspace_ids, since, created_since)
+            return await self._final_by_status(workspace_ids, since, created_since, job_types)
         listed = await super().changed_jobs(
-            workspace_ids=workspace_ids, since=since, created_since=created_since
+            workspace_ids=workspace_ids,
+            since=since,
+            created_since=created_since,
+            job_types=job_types,
         )
         finals = tuple(c for c in listed.changes if c.status.is_terminal)
         if created_since is None:
@@ -129,7 +133,11 @@ class PublicBackend(ConfigBackend):
         return whole // size + 1 > sum(n // size + 1 for n in finals)
 
     async def _final_by_status(
-        self, workspace_ids: Collection[str], since: dt.datetime, created_since: dt.datetime
+        self,
+        workspace_ids: Collection[str],
+        since: dt.datetime,
+        created_since: dt.datetime,
+        job_types: Collection[JobType],
     ) -> JobChanges:
         started = self.connections.clock.now()
         lists: list[tuple[JobChange, ...]] = []
@@ -142,6 +150,7 @@ class PublicBackend(ConfigBackend):
                     statuses=(status,),
                     page_size=self.page_size,
                     created_at_start=created_since,
+                    job_types=job_types,
                 )
             )
 
