@@ -330,6 +330,11 @@ _LOOKED_AT = (JobType.SYNC, JobType.RESET_CONNECTION, JobType.CLEAR)
 #: Seconds that adopt_since may be past the server's clock as this client knows it: the
 #: estimate lags by up to a second, and a stamp is rounded down to one.
 _ADOPT_AHEAD = 2.0
+#: Seconds further back that the look for a relative adopt_since lists, for a ``Date`` that runs
+#: ahead of the job stamps by a lead the client has not learned yet (a proxy's clock): the
+#: listing teaches the lead, and a lead beyond this may still miss the first try's syncs. A
+#: sync created up to this much before the window may be adopted instead (see _adoptable).
+_LEAD_MARGIN = 120.0
 
 
 async def resolve_targets(
@@ -903,7 +908,12 @@ class Orchestrator:
         in the server's future), one behind would adopt syncs started before the first try.
         It reaches back up to a second more than asked (see
         :meth:`~airbyte_async._backend.SyncBackend.server_now`); a server that sends no
-        ``Date`` leaves this host's clock.
+        ``Date`` leaves this host's clock. Behind a proxy whose ``Date`` runs ahead of the job
+        stamps by a lead this client has not learned yet (no trigger answered it), the look
+        lists two minutes further back and learns the lead from the stamps it lists: the
+        window may then start earlier than asked by up to the age of the newest job listed,
+        two minutes at most (a sync a little older adopted, rather than one started twice); a
+        lead beyond two minutes may still miss the first try's syncs.
         """
         called = time.monotonic()
         if adopt_since is not None:
@@ -921,7 +931,7 @@ class Orchestrator:
             with anyio.CancelScope(deadline=deadline) as look:
                 jobs = await self._waited_out(
                     "looking for the syncs to adopt",
-                    lambda: self._adoptable(targets, _resolved(adopt_since, self.backend, called)),
+                    lambda: self._adoptable(targets, adopt_since, called),
                 )
                 adopt = {
                     t.connection_id: _Flight(t, jobs[t.connection_id], True, True)
@@ -1031,13 +1041,29 @@ class Orchestrator:
                 )
             await anyio.sleep(outage.pause())
 
-    async def _adoptable(self, targets: Sequence[SyncTarget], since: dt.datetime) -> dict[str, Job]:
+    async def _adoptable(
+        self,
+        targets: Sequence[SyncTarget],
+        adopt_since: dt.datetime | dt.timedelta,
+        called: float,
+    ) -> dict[str, Job]:
         """
-        The newest sync job of each of *targets* created at or after *since* (to the whole
-        second), by connection: one listing of their workspaces, or, where the server has
-        none (0.40), each connection's newest jobs. *since* past the server's clock now is an
+        The newest sync job of each of *targets* created at or after *adopt_since* (to the
+        whole second; a timedelta: before monotonic *called*, by the server's clock), by
+        connection: one listing of their workspaces, or, where the server has none (0.40),
+        each connection's newest jobs. A time past the server's clock now is an
         :class:`InvalidArgumentError`.
+
+        A timedelta is reckoned again once the listing is read, which tells the clock how far
+        ``Date`` leads the job stamps at most (:meth:`ServerClock.note_listed
+        <airbyte_async._throttle.ServerClock.note_listed>`): a client that had not learned it
+        would start the window late by the lead, and start the first try's syncs again. The
+        listing reaches :data:`_LEAD_MARGIN` further back for that. The bound is the age of
+        the newest stamp listed, so the window may then start earlier than asked by up to
+        that age, within the margin: a sync a little older than asked adopted, rather than
+        a sync started twice.
         """
+        since = _resolved(adopt_since, self.backend, called)
         now = self.backend.server_now()
         now = time.time() if now is None else now
         if since.timestamp() > now + _ADOPT_AHEAD:
@@ -1046,10 +1072,11 @@ class Orchestrator:
                 f"{dt.datetime.fromtimestamp(now, dt.UTC).isoformat(timespec='seconds')}): "
                 "pass the first try's start time"
             )
-        floor = dt.datetime.fromtimestamp(math.floor(since.timestamp()), dt.UTC)
+        relative = isinstance(adopt_since, dt.timedelta)
+        reach = _second(since - dt.timedelta(seconds=_LEAD_MARGIN if relative else 0))
         wanted = {t.connection_id for t in targets}
         try:
-            listed = await self._listed_since(targets, floor)
+            listed = await self._listed_since(targets, reach)
             # Only the targets' jobs are read in full: a workspace may have many more.
             jobs = [
                 change.job()
@@ -1058,6 +1085,9 @@ class Orchestrator:
             ]
         except UnsupportedOperationError:
             jobs = await self._newest_jobs(wanted)
+        if relative:
+            since = max(_resolved(adopt_since, self.backend, called), reach)
+        floor = _second(since)
         newest: dict[str, Job] = {}
         cleared: dict[str, int] = {}
         for job in jobs:
@@ -1832,6 +1862,11 @@ def _resolved(
         log.warning("adopt_since is reckoned on this host's clock: the server sent no Date")
         now = time.time()
     return dt.datetime.fromtimestamp(now - (time.monotonic() - called), dt.UTC) - since
+
+
+def _second(moment: dt.datetime) -> dt.datetime:
+    """*moment* rounded down to its whole second, as Airbyte stamps jobs."""
+    return dt.datetime.fromtimestamp(math.floor(moment.timestamp()), dt.UTC)
 
 
 def _aware(name: str, value: object) -> None:

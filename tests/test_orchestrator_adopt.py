@@ -387,6 +387,38 @@ async def test_a_batch_that_adopts_every_sync_learns_how_far_date_leads_the_job_
     assert by_route.get("/v1/jobs/get", 0) + by_route.get("/public/v1/jobs/{jobId}", 0) == 0
 
 
+@pytest.mark.parametrize(
+    ("age", "adopted"),
+    [
+        pytest.param(20.0, True, id="within-the-window"),
+        pytest.param(200.0, False, id="long-before-it"),
+    ],
+)
+async def test_a_relative_adopt_since_behind_a_date_ahead_of_the_stamps_finds_the_first_try(
+    start: Start, age: float, adopted: bool
+) -> None:
+    """Behind a proxy whose ``Date`` runs 30 s ahead of the job stamps, a fresh client asked
+    to adopt the syncs of the last 25 s has learned no lead yet: the look reaches back further
+    and learns it from its own listing (ServerClock.note_listed), so the first try's sync of 20 s
+    ago is adopted, not started twice; one of 200 s ago, long before the window and its
+    margin, is still synced again."""
+    clock = ManualClock()
+    emu, client = await start(connections=1, clock=clock, date_lead=30.0)
+    (cid,) = emu.connection_ids
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api=client.api) as first_try:
+        first = await _previous_try(first_try, emu, cid, duration=0.0)
+        clock.advance(age)
+        await _ended(first_try, first)
+    emu.set_sync_plan(cid, duration=0.1)
+
+    [result] = await _run_advancing(
+        clock, _orchestrator(client), [cid], adopt_since=dt.timedelta(seconds=25)
+    )
+
+    assert result.ok and result.adopted is adopted
+    assert emu.stats().jobs_by_connection[cid] == [first] if adopted else [first, result.job_id]
+
+
 async def test_the_look_for_syncs_to_adopt_is_within_the_batch_timeout(start: Start) -> None:
     """A server that holds the look's listing (here for a minute) holds the batch no longer
     than its timeout: every result is timed_out, and no sync is triggered, since the look did
