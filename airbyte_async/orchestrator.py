@@ -352,23 +352,7 @@ async def resolve_targets(
     """
     if isinstance(connections, Selection):
         return await _select(client, connections)
-    if isinstance(connections, str | SyncTarget):
-        raise InvalidArgumentError(
-            f"connections must be a list of ids or targets (or a Selection), got one: "
-            f"{connections!r}; pass [it]"
-        )
-    given: dict[str, SyncTarget | None] = {}
-    for item in connections:
-        if isinstance(item, SyncTarget):
-            uuid_id("connection id", item.connection_id)
-            given.setdefault(item.connection_id, item)
-        elif isinstance(item, str):
-            uuid_id("connection id", item)
-            given.setdefault(item, None)
-        else:
-            raise InvalidArgumentError(f"not a connection id: {item!r}")
-    if not given:
-        raise InvalidArgumentError("no connections to sync: the list is empty")
+    given = _given(connections)
     missing = [
         cid for cid, target in given.items() if target is None or target.workspace_id is None
     ]
@@ -402,6 +386,31 @@ async def resolve_targets(
         # As itself, not in a task group's exception group: callers catch AirbyteError.
         raise failed[0]
     return [target or known[cid] for cid, target in given.items()]
+
+
+def _given(connections: Iterable[str | SyncTarget]) -> dict[str, SyncTarget | None]:
+    """
+    The connections given, checked and de-duplicated in order, each with its target when
+    one was given; :class:`InvalidArgumentError` for anything else, or for none.
+    """
+    if isinstance(connections, str | SyncTarget):
+        raise InvalidArgumentError(
+            f"connections must be a list of ids or targets (or a Selection), got one: "
+            f"{connections!r}; pass [it]"
+        )
+    given: dict[str, SyncTarget | None] = {}
+    for item in connections:
+        if isinstance(item, SyncTarget):
+            uuid_id("connection id", item.connection_id)
+            given.setdefault(item.connection_id, item)
+        elif isinstance(item, str):
+            uuid_id("connection id", item)
+            given.setdefault(item, None)
+        else:
+            raise InvalidArgumentError(f"not a connection id: {item!r}")
+    if not given:
+        raise InvalidArgumentError("no connections to sync: the list is empty")
+    return given
 
 
 async def _select(client: AirbyteClient, selection: Selection) -> list[SyncTarget]:
@@ -591,10 +600,11 @@ class Batch:
     #: The jobs to adopt instead of triggering, by connection (see ``adopt_since``), until a
     #: worker or a give-up takes them on.
     _adopt: dict[str, _Flight] = attrs.field(factory=dict, alias="adopt")
-    #: When the batch times out (anyio's clock), and whether the look for the syncs to adopt
-    #: ended before that (a batch timed out during it triggers nothing).
+    #: When the batch times out (anyio's clock), and why it triggers nothing, if it timed out
+    #: before it knew what to trigger (listing its connections, or looking for the syncs to
+    #: adopt).
     _deadline: float = attrs.field(default=math.inf, alias="deadline")
-    _looked: bool = attrs.field(default=True, alias="looked")
+    _unsent: str | None = attrs.field(default=None, alias="unsent")
     _stopping: bool = attrs.field(default=False, init=False)
     #: Every worker is done with every target: the end of the batch gives nothing up.
     _completed: bool = attrs.field(default=False, init=False)
@@ -707,8 +717,12 @@ class Orchestrator:
     cancelled at once (a trigger that timed out is held while its job is looked for, up to
     five minutes, see :mod:`airbyte_async.resources._reconcile`). *timeout* bounds the whole
     batch (the same for every sync still running, and ``timed_out`` without a job for those
-    never triggered), from the look for the syncs to adopt (``adopt_since``), when there is
-    one: a batch that times out during it triggers nothing. Both are optional:
+    never triggered) from the call, the listing of its connections and the look for the syncs
+    to adopt (``adopt_since``) included: a batch that times out before it knows what to
+    trigger (a server holding those calls) triggers nothing, each connection given
+    ``timed_out`` ("none was triggered"), or, for a :class:`Selection`, whose connections it
+    does not know, :class:`~airbyte_async.errors.RequestTimeoutError` is raised (a server
+    failing them until then raises its last error, as an outage does). Both are optional:
     callers may also wrap a call in :func:`anyio.fail_after`, which cancels the jobs too, then
     raises. *cancel_on_abort* (default on) decides whether Airbyte jobs are cancelled when the
     batch is given up on (only jobs it started, or adopted from a previous try, that a read,
@@ -916,29 +930,39 @@ class Orchestrator:
         lead beyond two minutes may still miss the first try's syncs.
         """
         called = time.monotonic()
+        deadline = math.inf if self.timeout is None else anyio.current_time() + self.timeout
         if adopt_since is not None:
             _since("adopt_since", adopt_since)
+        if not isinstance(connections, Selection | str | SyncTarget):
+            connections = list(connections)  # an iterator is read once, and may be asked again
         self.client._open_session()  # a clear error now, not one from each task
-        targets = await self._resolve(connections)
+        unsent: str | None = None
+        try:
+            targets = await self._resolve(connections, deadline)
+        except _OutOfTime:
+            targets = self._unlisted(connections)
+            unsent = "the batch timed out listing the connections to sync: none was triggered"
         if self._backend_of is not None and self._backend_of is not self.client.jobs:
             # The client has settled on the other API since (api="auto", a server away then).
             self.backend = self.client.sync_backend()
             self._backend_of = self.client.jobs
         adopt: dict[str, _Flight] = {}
-        deadline = math.inf if self.timeout is None else anyio.current_time() + self.timeout
-        looked = True
-        if adopt_since is not None:
-            with anyio.CancelScope(deadline=deadline) as look:
+        if adopt_since is not None and unsent is None:
+            try:
                 jobs = await self._waited_out(
                     "looking for the syncs to adopt",
                     lambda: self._adoptable(targets, adopt_since, called),
+                    deadline,
                 )
+            except _OutOfTime:
+                # The first try's syncs are not known: any trigger might be a second one.
+                unsent = "the batch timed out looking for the syncs to adopt: none was triggered"
+            else:
                 adopt = {
                     t.connection_id: _Flight(t, jobs[t.connection_id], True, True)
                     for t in targets
                     if t.connection_id in jobs
                 }
-            looked = not look.cancelled_caught
         send, receive = anyio.create_memory_object_stream[SyncResult](len(targets))
         targets_by_job: dict[int, SyncTarget] = {}
         watcher = JobWatcher(
@@ -959,7 +983,7 @@ class Orchestrator:
             targets_by_job=targets_by_job,
             adopt=adopt,
             deadline=deadline,
-            looked=looked,
+            unsent=unsent,
         )
         self._latest = batch
         try:
@@ -991,55 +1015,80 @@ class Orchestrator:
             raise
 
     async def _resolve(
-        self, connections: Selection | Iterable[str | SyncTarget]
+        self, connections: Selection | Iterable[str | SyncTarget], deadline: float
     ) -> list[SyncTarget]:
-        """:func:`resolve_targets`, waiting out an outage (see :meth:`_waited_out`)."""
-        if not isinstance(connections, Selection | str | SyncTarget):
-            connections = list(connections)  # an iterator is read once, and may be asked again
+        """:func:`resolve_targets`, waiting out an outage until *deadline* (see
+        :meth:`_waited_out`)."""
         return await self._waited_out(
-            "listing the connections to sync", lambda: resolve_targets(self.client, connections)
+            "listing the connections to sync",
+            lambda: resolve_targets(self.client, connections),
+            deadline,
         )
 
-    async def _waited_out(self, what: str, call: Callable[[], Awaitable[_T]]) -> _T:
+    def _unlisted(self, connections: Selection | Iterable[str | SyncTarget]) -> list[SyncTarget]:
+        """
+        The targets of a batch that timed out resolving *connections*: the ids as given (the
+        targets given, with what they say); for a *Selection*, which has none to report on,
+        :class:`~airbyte_async.errors.RequestTimeoutError`.
+        """
+        if isinstance(connections, Selection):
+            raise RequestTimeoutError(
+                f"the batch timed out (timeout={self.timeout:g} s) listing the connections to "
+                "sync: none was triggered"
+            )
+        return [target or SyncTarget(cid) for cid, target in _given(connections).items()]
+
+    async def _waited_out(
+        self, what: str, call: Callable[[], Awaitable[_T]], deadline: float = math.inf
+    ) -> _T:
         """
         *call*'s answer, waiting out an outage as the polls do: failures that may pass are
         tried again after the pauses of :class:`~airbyte_async._retry.Outage`, for up to ten
         minutes (*timeout*, when shorter). A server this client has never reached is not
         waited for (more likely a wrong address than a restart), nor a call that outlasts the
-        client's timeout. *what* names the call in the warnings.
+        client's timeout. *what* names the call in the warnings. At *deadline* (anyio's
+        clock) the call is given up on: the outage's last error is raised, or, when none
+        failed (a server that holds the call), :class:`_OutOfTime`.
         """
         limit = MAX_OUTAGE if self.timeout is None else min(MAX_OUTAGE, self.timeout)
         outage = Outage(limit=limit)
-        while True:
-            began, resources = time.monotonic(), self.client.jobs
-            try:
-                return await call()
-            except UnsupportedOperationError:
-                if self.client.jobs is resources:
-                    raise
-                # The client settled on the other API meanwhile (api="auto"): its resources
-                # taken before refused; ask again with the new ones.
-                continue
-            except AirbyteError as e:
-                never_reached = (
-                    isinstance(e, ConnectError) and not self.client.server_clock.answered
-                )
-                # A call slower than the client's timeout is no outage: waiting on would only
-                # ask for it again and again (the call's own retries did).
-                slow = isinstance(e, RequestTimeoutError)
-                if never_reached or slow or not is_retryable(e, idempotent=True):
-                    raise
-                outage.failed(began, e)
-                if outage.over():
-                    raise
-                log.warning(
-                    "%s failed (%d in a row, for %.0f s), trying again: %s",
-                    what,
-                    outage.failures,
-                    outage.lasted,
-                    e,
-                )
-            await anyio.sleep(outage.pause())
+        last: AirbyteError | None = None
+        with anyio.CancelScope(deadline=deadline) as scope:
+            while True:
+                began, resources = time.monotonic(), self.client.jobs
+                try:
+                    return await call()
+                except UnsupportedOperationError:
+                    if self.client.jobs is resources:
+                        raise
+                    # The client settled on the other API meanwhile (api="auto"): its
+                    # resources taken before refused; ask again with the new ones.
+                    continue
+                except AirbyteError as e:
+                    never_reached = (
+                        isinstance(e, ConnectError) and not self.client.server_clock.answered
+                    )
+                    # A call slower than the client's timeout is no outage: waiting on would
+                    # only ask for it again and again (the call's own retries did).
+                    slow = isinstance(e, RequestTimeoutError)
+                    if never_reached or slow or not is_retryable(e, idempotent=True):
+                        raise
+                    outage.failed(began, e)
+                    last = e
+                    if outage.over():
+                        raise
+                    log.warning(
+                        "%s failed (%d in a row, for %.0f s), trying again: %s",
+                        what,
+                        outage.failures,
+                        outage.lasted,
+                        e,
+                    )
+                await anyio.sleep(outage.pause())
+        assert scope.cancelled_caught
+        if last is not None:
+            raise last
+        raise _OutOfTime(what)
 
     async def _adoptable(
         self,
@@ -1194,10 +1243,8 @@ class Orchestrator:
         pending = iter(sorted(batch.targets, key=lambda t: t.connection_id not in batch._adopt))
         try:
             async with batch._send:
-                if not batch._looked:
-                    # The first try's syncs are not known: any trigger might be a second one.
-                    why = "the batch timed out looking for the syncs to adopt: none was triggered"
-                    await self._abandon(batch, pending, Outcome.TIMED_OUT, why)
+                if batch._unsent is not None:
+                    await self._abandon(batch, pending, Outcome.TIMED_OUT, batch._unsent)
                     return
                 with anyio.CancelScope(deadline=batch._deadline) as scope:
                     async with anyio.create_task_group() as tg:
@@ -1788,6 +1835,11 @@ class Orchestrator:
                 on_event(SyncEvent(EventKind.STATUS_CHANGED, target, job=watch.job))
 
         return on_change
+
+
+class _OutOfTime(Exception):
+    """The batch's deadline passed during a call it needed before any trigger (see
+    :meth:`Orchestrator._waited_out`); never raised to the caller."""
 
 
 def _not_triggered(refused: AirbyteError) -> AirbyteError:

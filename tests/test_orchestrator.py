@@ -473,6 +473,85 @@ async def test_the_batch_deadline_cancels_what_it_started(start: Start) -> None:
     assert not any(r.left_running for r in results)
 
 
+#: The routes of a connection's look-up and of the listing of a workspace's connections.
+_LOOKUPS = {
+    "config": ("connections/get", "connections/list"),
+    "public": ("/public/v1/connections/{connectionId}", "/public/v1/connections"),
+}
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_the_batch_timeout_covers_the_look_up_of_the_connections(
+    start: Start, api: str
+) -> None:
+    """A server that holds each connection's look-up (a minute here) holds the batch no longer
+    than its timeout: each id given is timed_out, saying that none was triggered, and no sync
+    starts."""
+    emu, client = await start(api=api, connections=2, airbyte_version="head")
+    held = Fault(
+        kind="latency",
+        route=_LOOKUPS[api][0],
+        method="GET" if api == "public" else None,
+        delay=60.0,
+    )
+    emu.set_faults([held])
+
+    with anyio.fail_after(30):
+        results = await _orchestrator(client, timeout=0.5).run(emu.connection_ids)
+
+    assert [(r.connection_id, r.outcome, r.job_id) for r in results] == [
+        (cid, Outcome.TIMED_OUT, None) for cid in emu.connection_ids
+    ]
+    assert all(
+        "listing the connections to sync: none was triggered" in (r.error or "") for r in results
+    )
+    assert emu.stats().jobs_by_connection == {}
+
+
+async def test_the_batch_timeout_covers_the_look_up_in_stream(start: Start) -> None:
+    """stream() too: the batch it yields, its look-ups held past its timeout, ends, and its
+    results hold each connection given once (a SyncTarget or an id), timed_out, in the order
+    given."""
+    emu, client = await start(connections=2)
+    emu.set_faults([Fault(kind="latency", route="connections/get", delay=60.0)])
+    first, second = emu.connection_ids
+
+    with anyio.fail_after(30):
+        async with _orchestrator(client, timeout=0.5).stream(
+            [SyncTarget(first, "orders"), second, first]
+        ) as batch:
+            async for _ in batch:
+                pass
+
+    assert [(r.connection_id, r.connection_name, r.outcome) for r in batch.results.values()] == [
+        (first, "orders", Outcome.TIMED_OUT),
+        (second, None, Outcome.TIMED_OUT),
+    ]
+    assert emu.stats().jobs_by_connection == {}
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_selection_whose_listing_outlasts_the_batch_timeout_raises(
+    start: Start, api: str
+) -> None:
+    """A Selection whose connections the server holds the listing of past the batch's timeout
+    has no connections to report on: RequestTimeoutError, saying nothing was triggered, and no
+    sync starts."""
+    emu, client = await start(api=api, connections=2, airbyte_version="head")
+    held = Fault(
+        kind="latency",
+        route=_LOOKUPS[api][1],
+        method="GET" if api == "public" else None,
+        delay=60.0,
+    )
+    emu.set_faults([held])
+
+    with anyio.fail_after(30), pytest.raises(RequestTimeoutError, match="none was triggered"):
+        await _orchestrator(client, timeout=0.5).run(Selection(all_workspaces=True))
+
+    assert emu.stats().jobs_by_connection == {}
+
+
 async def test_a_caller_deadline_cancels_the_jobs_then_raises(start: Start) -> None:
     """anyio.fail_after around run(): TimeoutError, and no job is left running on Airbyte."""
     emu, client = await start(connections=5, sync_duration=(30, 30))
