@@ -1800,6 +1800,7 @@ class Orchestrator:
         the cleanup begun at the give-up, then whatever it did not take on, settled now;
         record the never-started. What interrupted the cleanup is raised then.
         """
+        delivered = set(batch.results)
         early, batch._early = batch._early, None
         took = early.took() if early is not None else set()
         flights = [f for f in batch._flights.values() if f.target.connection_id not in took]
@@ -1821,6 +1822,7 @@ class Orchestrator:
             for target in batch.targets:
                 batch.results.setdefault(target.connection_id, _result(target, outcome, error=why))
             batch._ordered()
+            _deliver(batch, [r for c, r in batch.results.items() if c not in delivered])
         interrupted, batch._interrupted = batch._interrupted, None
         if interrupted is not None:
             raise interrupted
@@ -1835,6 +1837,17 @@ class Orchestrator:
                 on_event(SyncEvent(EventKind.STATUS_CHANGED, target, job=watch.job))
 
         return on_change
+
+
+def _deliver(batch: Batch, results: Iterable[SyncResult]) -> None:
+    """Hand *results* to whoever iterates *batch*, while it still can: a batch that gave up on
+    its own (its timeout, *fail_fast*) ends its iteration with them; one whose caller left the
+    block has no iteration to end."""
+    try:
+        for result in results:
+            batch._send.send_nowait(result)
+    except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+        pass
 
 
 class _OutOfTime(Exception):

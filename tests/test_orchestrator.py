@@ -509,9 +509,8 @@ async def test_the_batch_timeout_covers_the_look_up_of_the_connections(
 
 
 async def test_the_batch_timeout_covers_the_look_up_in_stream(start: Start) -> None:
-    """stream() too: the batch it yields, its look-ups held past its timeout, ends, and its
-    results hold each connection given once (a SyncTarget or an id), timed_out, in the order
-    given."""
+    """stream() too: the batch it yields, its look-ups held past its timeout, yields each
+    connection given once (a SyncTarget or an id), timed_out, in the order given, and ends."""
     emu, client = await start(connections=2)
     emu.set_faults([Fault(kind="latency", route="connections/get", delay=60.0)])
     first, second = emu.connection_ids
@@ -520,13 +519,13 @@ async def test_the_batch_timeout_covers_the_look_up_in_stream(start: Start) -> N
         async with _orchestrator(client, timeout=0.5).stream(
             [SyncTarget(first, "orders"), second, first]
         ) as batch:
-            async for _ in batch:
-                pass
+            yielded = [result async for result in batch]
 
-    assert [(r.connection_id, r.connection_name, r.outcome) for r in batch.results.values()] == [
+    assert [(r.connection_id, r.connection_name, r.outcome) for r in yielded] == [
         (first, "orders", Outcome.TIMED_OUT),
         (second, None, Outcome.TIMED_OUT),
     ]
+    assert yielded == list(batch.results.values())
     assert emu.stats().jobs_by_connection == {}
 
 
@@ -677,6 +676,44 @@ async def test_stream_yields_each_result_when_it_is_final(start: Start) -> None:
         async for result in results:
             order.append(result.connection_id)
     assert order == [quick, slow]
+
+
+async def test_stream_yields_the_results_of_a_batch_that_timed_out(start: Start) -> None:
+    """A batch that reaches its timeout yields the results it gave up on (the running sync
+    cancelled, the one never triggered) before its iteration ends, not only in results."""
+    emu, client = await start(connections=2)
+    for cid in emu.connection_ids:
+        emu.set_sync_plan(cid, duration=30.0)
+
+    with anyio.fail_after(30):
+        async with _orchestrator(client, timeout=0.5, max_running=1).stream(
+            emu.connection_ids
+        ) as batch:
+            yielded = [result async for result in batch]
+
+    assert sorted((r.connection_id, r.outcome) for r in yielded) == sorted(
+        (cid, Outcome.TIMED_OUT) for cid in emu.connection_ids
+    )
+    assert sorted(r.cancel_requested for r in yielded) == [False, True]
+
+
+async def test_stream_yields_the_results_fail_fast_gave_up_on(start: Start) -> None:
+    """fail_fast: after the first sync that fails, the iteration yields the syncs it stopped
+    (cancelled) too, then ends."""
+    emu, client = await start(connections=3)
+    failing, *others = emu.connection_ids
+    emu.set_sync_plan(failing, duration=0.05, outcome="failed")
+    for cid in others:
+        emu.set_sync_plan(cid, duration=30.0)
+
+    with anyio.fail_after(30):
+        async with _orchestrator(client, fail_fast=True).stream(emu.connection_ids) as batch:
+            yielded = {result.connection_id: result.outcome async for result in batch}
+
+    assert yielded == {
+        failing: Outcome.FAILED,
+        **dict.fromkeys(others, Outcome.CANCELLED),
+    }
 
 
 async def test_results_ready_together_are_taken_without_a_loop_turn_each(start: Start) -> None:
