@@ -6,6 +6,7 @@ import collections
 import email.utils
 import math
 import time
+from collections.abc import Callable
 from datetime import UTC
 
 import anyio
@@ -62,6 +63,8 @@ class ServerClock:
     against server timestamps must allow that much overlap.
     """
 
+    #: The local wall clock (epoch seconds; :func:`time.time`), for tests to set.
+    local: Callable[[], float] = attrs.field(default=time.time, kw_only=True, repr=False)
     offset: float = 0.0
     #: Seconds by which ``Date`` runs ahead of the clock that stamps jobs, at most (see
     #: :meth:`note_stamp`); subtracted by :meth:`now`.
@@ -91,7 +94,7 @@ class ServerClock:
             return
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
-        self.offset = parsed.timestamp() - time.time()
+        self.offset = parsed.timestamp() - self.local()
         self.observed = True
 
     def note_stamp(self, stamp: float) -> None:
@@ -105,7 +108,7 @@ class ServerClock:
         and nothing is subtracted; beyond, a second more than it is, so that :meth:`now`
         still never leads the stamps and windows reaching back by it still reach the jobs.
         """
-        self._leads.append(time.time() + self.offset - stamp)
+        self._leads.append(self.local() + self.offset - stamp)
         self._settle(self._leads)
 
     def note_listed(self, stamp: float) -> None:
@@ -119,7 +122,7 @@ class ServerClock:
         listings did): the listings' frequent and looser bounds neither push their eight out
         nor move the windows of batches that trigger.
         """
-        self._listed.append(time.time() + self.offset - stamp)
+        self._listed.append(self.local() + self.offset - stamp)
         if not self._leads:
             self._settle(self._listed)
 
@@ -130,4 +133,4 @@ class ServerClock:
     def now(self) -> float:
         """The server's current time in epoch seconds (the local clock until observed), by
         the clock that stamps its jobs (see :meth:`note_stamp`)."""
-        return time.time() + self.offset - self.stamp_lead
+        return self.local() + self.offset - self.stamp_lead
