@@ -68,8 +68,9 @@ class SyncBackend(Protocol):
 
     def server_now(self) -> float | None:
         """
-        The server's clock now, in epoch seconds, never ahead of it (it may lag by a second
-        and the latency of an answer); None until an answer has told it.
+        The server's clock now, in epoch seconds, never ahead of it (it lags by about the
+        latency of an answer once one came early in a second of the server's; by up to a
+        second more before); None until an answer has told it.
         """
         ...
 

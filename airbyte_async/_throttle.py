@@ -16,6 +16,13 @@ from .errors import InvalidArgumentError
 
 __all__ = ["RateLimiter", "ServerClock"]
 
+#: Seconds a ``Date`` observation counts toward :class:`ServerClock`'s estimate.
+_KEPT = 30.0
+#: How much faster than the server's the local clock may run (s/s): an observation's bound
+#: drops by this much a second as it ages, so that a server clock running slow cannot fall
+#: behind an old one. Twice the most ntpd slews a clock.
+_DRIFT = 1e-3
+
 
 @attrs.define
 class RateLimiter:
@@ -58,17 +65,31 @@ class ServerClock:
     """
     The server's wall clock, estimated from the ``Date`` header of its answers.
 
-    ``Date`` is whole seconds and stamped before the answer travels, so :meth:`now` errs early:
-    it may lag the server by up to a second plus the latency, never lead it. Code comparing
-    against server timestamps must allow that much overlap.
+    ``Date`` is whole seconds, rounded down, and stamped before the answer travels, so each
+    answer proves only that the server's clock had reached its ``Date`` when the answer was
+    received: the gap between the two, on the local monotonic clock, is a lower bound of the
+    server's offset. The largest such bound of the last 30 seconds is the estimate, lowered
+    by 0.1 % of its age (a server clock running that much slower than the local one does not
+    fall behind it). It comes within the latency of the truth once an answer has arrived early
+    in one of the server's seconds, and :meth:`now` never leads the server. Until then (the
+    first answers, or sparse ones), it may lag by up to a second plus the latency: code
+    comparing against server timestamps must allow that much overlap. A server clock stepped
+    forward is followed at its next new ``Date``, one stepped back once the bounds from before
+    the step are 30 seconds old; a step of the local wall clock changes nothing.
     """
 
-    #: The local wall clock (epoch seconds; :func:`time.time`), for tests to set.
-    local: Callable[[], float] = attrs.field(default=time.time, kw_only=True, repr=False)
-    offset: float = 0.0
+    #: The clock observations are timed on (seconds; :func:`time.monotonic`), for tests to set.
+    local: Callable[[], float] = attrs.field(default=time.monotonic, kw_only=True, repr=False)
+    #: Lower bounds of the offset (``Date`` less :attr:`local` on receipt, stored plus
+    #: ``_DRIFT`` times the receipt, so that subtracting ``_DRIFT`` times now ages them all),
+    #: each with its receipt time: in order of receipt, each bound below the one before it,
+    #: so the first is the estimate.
+    _bounds: collections.deque[tuple[float, float]] = attrs.field(
+        init=False, factory=collections.deque, repr=False
+    )
     #: Seconds by which ``Date`` runs ahead of the clock that stamps jobs, at most (see
     #: :meth:`note_stamp`); subtracted by :meth:`now`.
-    stamp_lead: float = 0.0
+    stamp_lead: float = attrs.field(init=False, default=0.0)
     _leads: collections.deque[float] = attrs.field(
         init=False, factory=lambda: collections.deque(maxlen=8), repr=False
     )
@@ -80,22 +101,45 @@ class ServerClock:
     observed: bool = False
     #: Whether the server has answered at all (a proxy may drop ``Date``): it was reached.
     answered: bool = False
+    #: The two newest ``Date`` values seen: a ``Date`` seen before proves less than it did then.
     _last: str | None = attrs.field(init=False, default=None, repr=False)
+    _before: str | None = attrs.field(init=False, default=None, repr=False)
 
     def observe(self, date_header: str | None) -> None:
-        """Update the estimate from one answer's ``Date`` header (cheap when unchanged)."""
+        """Update the estimate from one answer's ``Date`` header, just received (cheap when
+        it is one of the last two seen)."""
         self.answered = True
-        if date_header is None or date_header == self._last:
+        if date_header is None or date_header == self._last or date_header == self._before:
             return
-        self._last = date_header
+        received = self.local()
+        self._before, self._last = self._last, date_header
         try:
             parsed = email.utils.parsedate_to_datetime(date_header)
         except (TypeError, ValueError, IndexError):
             return
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
-        self.offset = parsed.timestamp() - self.local()
+        aged = parsed.timestamp() - received + _DRIFT * received
+        bounds = self._bounds
+        while bounds and bounds[-1][1] <= aged:
+            bounds.pop()
+        while bounds and bounds[0][0] < received - _KEPT:
+            bounds.popleft()
+        bounds.append((received, aged))
         self.observed = True
+
+    def _offset(self, at: float) -> float:
+        """Server time less :attr:`local` time *at*, by ``Date`` (the wall clock's until
+        observed)."""
+        if not self._bounds:
+            return time.time() - at
+        return self._bounds[0][1] - _DRIFT * at
+
+    @property
+    def offset(self) -> float:
+        """Seconds the server's ``Date`` runs ahead of this host's wall clock, as estimated."""
+        at = self.local()
+        return at + self._offset(at) - time.time()
 
     def note_stamp(self, stamp: float) -> None:
         """
@@ -108,7 +152,7 @@ class ServerClock:
         and nothing is subtracted; beyond, a second more than it is, so that :meth:`now`
         still never leads the stamps and windows reaching back by it still reach the jobs.
         """
-        self._leads.append(self.local() + self.offset - stamp)
+        self._leads.append(self._date() - stamp)
         self._settle(self._leads)
 
     def note_listed(self, stamp: float) -> None:
@@ -122,9 +166,14 @@ class ServerClock:
         listings did): the listings' frequent and looser bounds neither push their eight out
         nor move the windows of batches that trigger.
         """
-        self._listed.append(self.local() + self.offset - stamp)
+        self._listed.append(self._date() - stamp)
         if not self._leads:
             self._settle(self._listed)
+
+    def _date(self) -> float:
+        """The server's clock now by ``Date``, as estimated."""
+        at = self.local()
+        return at + self._offset(at)
 
     def _settle(self, leads: collections.deque[float]) -> None:
         least = min(leads)
@@ -132,5 +181,6 @@ class ServerClock:
 
     def now(self) -> float:
         """The server's current time in epoch seconds (the local clock until observed), by
-        the clock that stamps its jobs (see :meth:`note_stamp`)."""
-        return self.local() + self.offset - self.stamp_lead
+        the clock that stamps its jobs (see :meth:`note_stamp`); never ahead of ``Date``."""
+        at = self.local()
+        return at + self._offset(at) - self.stamp_lead

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import time
 
 import anyio
@@ -84,12 +85,19 @@ async def test_a_date_far_ahead_of_the_job_stamps_still_lets_listings_see_the_en
     assert by_route.get("/v1/jobs/get", 0) + by_route.get("/public/v1/jobs/{jobId}", 0) == 0
 
 
-def test_a_listed_stamp_bounds_the_date_lead_from_above(monkeypatch: pytest.MonkeyPatch) -> None:
+def _date_30_s_ahead() -> ServerClock:
+    """A clock that read a ``Date`` of 1_000_030 and that time does not move: the stamps'
+    clock reads 1_000_000 now."""
+    clock = ServerClock(local=lambda: 0.0)
+    clock.observe(email.utils.formatdate(1_000_030, usegmt=True))
+    return clock
+
+
+def test_a_listed_stamp_bounds_the_date_lead_from_above() -> None:
     """A listing's newest stamp, however old, leaves the clock at or behind the job stamps'
     clock (Date 30 s ahead of it here), lagging by the stamp's age; a listing showing a
     change of the last second brings it within about a second."""
-    monkeypatch.setattr(time, "time", lambda: 1_000_000.0)
-    clock = ServerClock(offset=30.0)  # the stamps' clock reads 1_000_000 now
+    clock = _date_30_s_ahead()
 
     clock.note_listed(1_000_000.0 - 60)
     assert 1_000_000 - 62 <= clock.now() <= 1_000_000
@@ -97,13 +105,10 @@ def test_a_listed_stamp_bounds_the_date_lead_from_above(monkeypatch: pytest.Monk
     assert 1_000_000 - 2 <= clock.now() <= 1_000_000
 
 
-def test_once_a_trigger_answered_listings_teach_the_clock_nothing(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_once_a_trigger_answered_listings_teach_the_clock_nothing() -> None:
     """A trigger's answer is the bound batches that trigger have always used: a listing read
     after it leaves the clock as that answer set it."""
-    monkeypatch.setattr(time, "time", lambda: 1_000_000.0)
-    clock = ServerClock(offset=30.0)
+    clock = _date_30_s_ahead()
     clock.note_stamp(1_000_000.0 - 5)  # a slow answer
     before = clock.now()
 

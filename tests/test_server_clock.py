@@ -1,0 +1,134 @@
+"""
+The client's estimate of the server's clock, on a local clock the tests move by hand.
+
+``Date`` is the server's clock rounded down to the whole second (RFC 9110 §6.6.1, "the date
+and time at which the message was originated"; aiohttp stamps it as the answer is prepared),
+so an answer received at local time *t* proves only that the server's clock had reached its
+``Date`` by then.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+
+import attrs
+from hypothesis import given
+from hypothesis import strategies as st
+
+from airbyte_async._throttle import ServerClock
+
+#: Where the server's clock stands when the local clock reads 0.
+BASE = 1_800_000_000.0
+#: Seconds an answer counts toward the estimate (ServerClock's docstring).
+KEPT = 30.0
+
+
+@attrs.define
+class Link:
+    """A server whose clock reads ``BASE + rate * local + step`` and a client's clock that
+    reads its answers, on a local clock moved by hand."""
+
+    rate: float = 1.0
+    step: float = 0.0
+    t: float = 0.0
+    clock: ServerClock = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.clock = ServerClock(local=lambda: self.t)
+
+    def server(self) -> float:
+        """The server's true time now."""
+        return BASE + self.rate * self.t + self.step
+
+    def answer(self, at: float, latency: float) -> None:
+        """An answer stamped at local time *at*, received *latency* seconds later."""
+        self.t = at
+        date = email.utils.formatdate(math.floor(self.server()), usegmt=True)
+        self.t = at + latency
+        self.clock.observe(date)
+
+
+def test_the_answer_earliest_in_its_second_sets_the_estimate_whichever_came_first() -> None:
+    """An answer stamped late in its second (sparse answers) does not pull the estimate back
+    from one stamped early in another, before or after it: it bounds the server's clock
+    lower."""
+    for order in ((0.9, 10.05), (10.05, 20.9)):
+        link = Link()
+        for at in order:
+            link.answer(at, latency=0.01)
+        # Early in its second, 10 ms on the wire: 0.06 s behind, less 0.1 % of its age.
+        age = link.t - (10.05 + 0.01)
+        assert math.isclose(link.server() - link.clock.now(), 0.06 + 1e-3 * age, abs_tol=1e-6)
+
+
+@given(
+    rate=st.floats(1 - 1e-3, 1 + 1e-3),
+    answers=st.lists(st.tuples(st.floats(0.0, 5.0), st.floats(0.0, 0.5)), min_size=1, max_size=60),
+)
+def test_the_estimate_never_leads_the_server(
+    rate: float, answers: list[tuple[float, float]]
+) -> None:
+    """Whatever the gaps between answers, their latencies and the order they arrive in, and
+    with the server's clock running up to 0.1 % slower or faster than the client's, the
+    estimate never reads later than the server's clock, nor more than a second and the
+    latency earlier."""
+    link = Link(rate=rate)
+    stamped = 0.0
+    sent = []
+    for gap, latency in answers:
+        stamped += gap
+        sent.append((stamped + latency, stamped, latency))
+    for _, at, latency in sorted(sent):
+        link.answer(at, latency)
+        now = link.clock.now()
+        assert now <= link.server() + 1e-6
+        assert now >= link.server() - 1.0 - rate * latency - 1e-6
+
+
+def test_a_server_clock_stepped_back_is_followed_once_the_older_answers_are_forgotten() -> None:
+    """A server clock set back by a minute leads the estimate only until the answers from
+    before the step are KEPT seconds old; from then on it is followed, within a second."""
+    link = Link()
+    link.answer(0.0, latency=0.01)
+    link.step = -60.0
+    for at in (0.25 + 0.5 * i for i in range(2 * int(KEPT) + 4)):
+        link.answer(at, latency=0.01)
+        assert (link.clock.now() > link.server()) is (at < KEPT)
+    assert link.server() - 1.0 < link.clock.now() <= link.server()
+
+
+@given(
+    answers=st.lists(st.tuples(st.floats(0.0, 3.0), st.floats(0.0, 0.5)), min_size=1, max_size=30)
+)
+def test_a_date_ahead_of_the_job_stamps_is_taken_off_once_a_trigger_answered(
+    answers: list[tuple[float, float]],
+) -> None:
+    """With ``Date`` 5 s ahead of the clock that stamps jobs (a proxy's host clock), each
+    trigger answer's job stamp (whole seconds) shows it: from the first, the estimate never
+    reads later than the stamps' clock, although answers early in their second move the
+    estimate of ``Date`` up since."""
+    link = Link(step=5.0)
+    at = 0.0
+    for gap, latency in answers:
+        at += gap
+        link.t = at
+        made = link.server() - 5.0
+        link.answer(at, latency)
+        link.clock.note_stamp(math.floor(made))
+        assert link.clock.now() <= link.server() - 5.0 + 1e-6
+
+
+def test_a_server_clock_stepped_forward_is_followed_at_its_next_date() -> None:
+    """A server clock set forward an hour, ``Date`` and job stamps alike, is followed from the
+    first answer after the step: the triggers' stamps noted before it do not hold the
+    estimate back."""
+    link = Link()
+    for at in (0.05, 1.05, 2.05):
+        link.t = at
+        made = link.server()
+        link.answer(at, latency=0.01)
+        link.clock.note_stamp(math.floor(made))
+    link.step = 3600.0
+    link.answer(3.05, latency=0.01)
+    assert link.server() - 0.1 < link.clock.now() <= link.server()
