@@ -18,6 +18,10 @@ __all__ = ["RateLimiter", "ServerClock"]
 
 #: Seconds a ``Date`` observation counts toward :class:`ServerClock`'s estimate.
 _KEPT = 30.0
+#: Seconds an answer may take from its ``Date`` to being read here (the network, a busy event
+#: loop): a ``Date`` older than the estimate by more (and its second) shows a server clock set
+#: back, and the bounds from before are dropped. Too small a margin only drops good bounds.
+_STEP_BACK_SLACK = 2.0
 #: How much faster than the server's the local clock may run (s/s): an observation's bound
 #: drops by this much a second as it ages, so that a server clock running slow cannot fall
 #: behind an old one. Twice the most ntpd slews a clock.
@@ -74,8 +78,10 @@ class ServerClock:
     in one of the server's seconds, and :meth:`now` never leads the server. Until then (the
     first answers, or sparse ones), it may lag by up to a second plus the latency: code
     comparing against server timestamps must allow that much overlap. A server clock stepped
-    forward is followed at its next new ``Date``, one stepped back once the bounds from before
-    the step are 30 seconds old; a step of the local wall clock changes nothing.
+    forward is followed at its next new ``Date``, as is one stepped back by more than three
+    seconds (a ``Date`` that old cannot be a late answer's); one stepped back by less once the
+    bounds from before the step are 30 seconds old. A step of the local wall clock changes
+    nothing.
     """
 
     #: The clock observations are timed on (seconds; :func:`time.monotonic`), for tests to set.
@@ -121,6 +127,10 @@ class ServerClock:
             parsed = parsed.replace(tzinfo=UTC)
         aged = parsed.timestamp() - received + _DRIFT * received
         bounds = self._bounds
+        if bounds and parsed.timestamp() + 1.0 + _STEP_BACK_SLACK < received + self._offset(
+            received
+        ):
+            bounds.clear()  # the server's clock was set back
         while bounds and bounds[-1][1] <= aged:
             bounds.pop()
         while bounds and bounds[0][0] < received - _KEPT:
