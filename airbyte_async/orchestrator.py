@@ -43,7 +43,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
@@ -1822,10 +1822,36 @@ class Orchestrator:
             for target in batch.targets:
                 batch.results.setdefault(target.connection_id, _result(target, outcome, error=why))
             batch._ordered()
-            _deliver(batch, [r for c, r in batch.results.items() if c not in delivered])
+            settled = [r for c, r in batch.results.items() if c not in delivered]
+            self._deliver(batch, settled, announce=outcome is not Outcome.ERROR)
         interrupted, batch._interrupted = batch._interrupted, None
         if interrupted is not None:
             raise interrupted
+
+    def _deliver(self, batch: Batch, results: Sequence[SyncResult], *, announce: bool) -> None:
+        """
+        Hand the results a give-up settled to whoever iterates *batch*, while it still can (a
+        batch that gave up on its own, its timeout or *fail_fast*, ends its iteration with
+        them; one whose caller left the block has none to end), and, when *announce*, tell
+        *on_event* of each (``finished``), as the batch's other ends were. Not after a failure
+        of the batch's own (*on_event* may be what raised): its error reaches the caller. The
+        first exception *on_event* raises here is raised once the cleanup is done.
+        """
+        targets = {t.connection_id: t for t in batch.targets}
+        for result in results:
+            with suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
+                batch._send.send_nowait(result)
+            target = targets.get(result.connection_id)
+            if not announce or self.on_event is None or target is None:
+                continue
+            event = SyncEvent(
+                EventKind.FINISHED, target, result=result, trigger_limit=batch._triggers.limit
+            )
+            try:
+                self.on_event(event)
+            except Exception as e:
+                if batch._interrupted is None:
+                    batch._interrupted = e
 
     def _on_change(self, targets_by_job: dict[int, SyncTarget]) -> Callable[[Watch], None]:
         assert self.on_event is not None
@@ -1837,17 +1863,6 @@ class Orchestrator:
                 on_event(SyncEvent(EventKind.STATUS_CHANGED, target, job=watch.job))
 
         return on_change
-
-
-def _deliver(batch: Batch, results: Iterable[SyncResult]) -> None:
-    """Hand *results* to whoever iterates *batch*, while it still can: a batch that gave up on
-    its own (its timeout, *fail_fast*) ends its iteration with them; one whose caller left the
-    block has no iteration to end."""
-    try:
-        for result in results:
-            batch._send.send_nowait(result)
-    except (anyio.ClosedResourceError, anyio.BrokenResourceError):
-        pass
 
 
 class _OutOfTime(Exception):

@@ -697,6 +697,33 @@ async def test_stream_yields_the_results_of_a_batch_that_timed_out(start: Start)
     assert sorted(r.cancel_requested for r in yielded) == [False, True]
 
 
+@pytest.mark.parametrize("how", ["timeout", "cancelled"])
+async def test_on_event_hears_finished_for_every_sync_a_give_up_settled(
+    start: Start, how: str
+) -> None:
+    """A batch given up on (its timeout, or its caller cancelled) tells on_event of each sync
+    it settled, as of the others: one finished event per connection, each with its result."""
+    emu, client = await start(connections=3)
+    quick, *slow = emu.connection_ids
+    emu.set_sync_plan(quick, duration=0.05)
+    for cid in slow:
+        emu.set_sync_plan(cid, duration=30.0)
+    events: list[SyncEvent] = []
+    options: dict[str, Any] = {"timeout": 1.0} if how == "timeout" else {}
+    orchestrator = _orchestrator(client, on_event=events.append, **options)
+
+    with anyio.fail_after(30), anyio.move_on_after(1.0 if how == "cancelled" else 60):
+        await orchestrator.run(emu.connection_ids)
+
+    finished = {
+        e.target.connection_id: e.result.outcome
+        for e in events
+        if e.kind is EventKind.FINISHED and e.result is not None
+    }
+    gave_up = Outcome.TIMED_OUT if how == "timeout" else Outcome.CANCELLED
+    assert finished == {quick: Outcome.SUCCEEDED, **dict.fromkeys(slow, gave_up)}
+
+
 async def test_stream_yields_the_results_fail_fast_gave_up_on(start: Start) -> None:
     """fail_fast: after the first sync that fails, the iteration yields the syncs it stopped
     (cancelled) too, then ends."""
