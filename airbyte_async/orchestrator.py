@@ -605,6 +605,10 @@ class Batch:
     #: adopt).
     _deadline: float = attrs.field(default=math.inf, alias="deadline")
     _unsent: str | None = attrs.field(default=None, alias="unsent")
+    #: The start of ``adopt_since``'s window, as the look reckoned it: a sync found running
+    #: (409) that was created since is the previous try's too, its trigger answered late.
+    _adopt_floor: dt.datetime | None = attrs.field(default=None, alias="adopt_floor")
+    _late_adopted: set[str] = attrs.field(factory=set, init=False)
     _stopping: bool = attrs.field(default=False, init=False)
     #: Every worker is done with every target: the end of the batch gives nothing up.
     _completed: bool = attrs.field(default=False, init=False)
@@ -912,7 +916,10 @@ class Orchestrator:
         that names them, and is asked again without). A look
         that fails on errors that may pass is tried again through an outage, as the listing of
         the connections is; one that still fails raises its
-        :class:`~airbyte_async.errors.AirbyteError`, no sync triggered.
+        :class:`~airbyte_async.errors.AirbyteError`, no sync triggered. A trigger of the
+        previous try's that the server acted on after the look shows as a trigger meeting a
+        running sync (409): one created since *adopt_since* is adopted too, whatever
+        *on_running*.
         A time too early adopts a sync someone else started since.
 
         *adopt_since* may also be a :class:`~datetime.timedelta`: that long before this call,
@@ -947,9 +954,10 @@ class Orchestrator:
             self.backend = self.client.sync_backend()
             self._backend_of = self.client.jobs
         adopt: dict[str, _Flight] = {}
+        adopt_floor: dt.datetime | None = None
         if adopt_since is not None and unsent is None:
             try:
-                jobs = await self._waited_out(
+                jobs, adopt_floor = await self._waited_out(
                     "looking for the syncs to adopt",
                     lambda: self._adoptable(targets, adopt_since, called),
                     deadline,
@@ -984,6 +992,7 @@ class Orchestrator:
             adopt=adopt,
             deadline=deadline,
             unsent=unsent,
+            adopt_floor=adopt_floor,
         )
         self._latest = batch
         try:
@@ -1095,13 +1104,13 @@ class Orchestrator:
         targets: Sequence[SyncTarget],
         adopt_since: dt.datetime | dt.timedelta,
         called: float,
-    ) -> dict[str, Job]:
+    ) -> tuple[dict[str, Job], dt.datetime]:
         """
         The newest sync job of each of *targets* created at or after *adopt_since* (to the
         whole second; a timedelta: before monotonic *called*, by the server's clock), by
         connection: one listing of their workspaces, or, where the server has none (0.40),
-        each connection's newest jobs. A time past the server's clock now is an
-        :class:`InvalidArgumentError`.
+        each connection's newest jobs; and the start of the window (whole seconds). A time
+        past the server's clock now is an :class:`InvalidArgumentError`.
 
         A timedelta is reckoned again once the listing is read, which tells the clock how far
         ``Date`` leads the job stamps at most (:meth:`ServerClock.note_listed
@@ -1167,7 +1176,7 @@ class Orchestrator:
                 "" if len(newest) == 1 else "s",
                 floor.isoformat(),
             )
-        return newest
+        return newest, floor
 
     async def _listed_since(self, targets: Sequence[SyncTarget], floor: dt.datetime) -> JobChanges:
         """The sync, reset and clear jobs of *targets*' workspaces created since *floor*."""
@@ -1348,7 +1357,7 @@ class Orchestrator:
         try:
             return *await self._send_trigger(batch, target), False
         except SyncAlreadyRunningError as e:
-            if self.on_running is OnRunning.FAIL:
+            if self.on_running is OnRunning.FAIL and batch._adopt_floor is None:
                 return _result(target, Outcome.ERROR, error=str(e))
             refused = e
         except AirbyteError as e:
@@ -1357,6 +1366,13 @@ class Orchestrator:
         cid = target.connection_id
         try:
             running = await self._running_job(cid, JobType.SYNC)
+            floor = batch._adopt_floor
+            if running is not None and floor is not None and running.created_at >= floor:
+                # The previous try's sync, its trigger answered after the look: adopted.
+                batch._late_adopted.add(cid)
+                return running, None, time.monotonic(), False
+            if self.on_running is OnRunning.FAIL:
+                return _result(target, Outcome.ERROR, error=str(refused))
             if self.on_running is OnRunning.SKIP:
                 return _result(target, Outcome.ALREADY_RUNNING, job=running, error=str(refused))
             if running is None:
@@ -1442,7 +1458,7 @@ class Orchestrator:
             if isinstance(triggered, SyncResult):
                 return triggered
             job, live_at, started, attached = triggered
-        adopted = previous is not None
+        adopted = previous is not None or target.connection_id in batch._late_adopted
         batch._targets_by_job[job.id] = target
         watch = batch._watcher.watch(job, target.workspace_id, live_at=live_at)
         batch._flights[target.connection_id] = _Flight(target, job, not attached, adopted)

@@ -16,7 +16,7 @@ from typing import Any
 import anyio
 import pytest
 from client_support import requests_to, started
-from test_orchestrator import Start, _orchestrator
+from test_orchestrator import Start, _orchestrator, _until
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.cli._sync import parse_adopt_since
@@ -516,3 +516,34 @@ async def test_on_0_40_a_reset_after_the_sync_is_found_by_its_own_listing() -> N
 
     assert result.ok and not result.adopted
     assert emu.stats().jobs_by_connection[cid] == [first, reset.id, result.job_id]
+
+
+async def test_a_previous_trys_sync_created_after_the_look_is_adopted_on_409(
+    start: Start,
+) -> None:
+    """A previous try's trigger the server acted on only after the look (queued behind its
+    scheduler threads): the batch's own trigger meets its running sync (409), created since
+    adopt_since, and adopts it rather than attaching, so the batch's give-up cancels it."""
+    emu, client = await start(connections=1, record_requests=True)
+    (cid,) = emu.connection_ids
+    emu.set_sync_plan(cid, duration=30.0)
+    route = "connections/sync" if client.api == "config" else "/public/v1/jobs"
+
+    def received() -> bool:
+        return any(r.method == "POST" and r.route.endswith(route) for r in emu.requests)
+
+    emu.set_faults([Fault(kind="latency", route=route, method="POST", delay=1.0, times=1)])
+    since = _now().replace(microsecond=0)
+
+    with anyio.fail_after(30):
+        async with _orchestrator(client, timeout=2.5).stream([cid], adopt_since=since) as batch:
+            await _until(received)
+            # The previous try's trigger, acted on now, while the batch's is held.
+            async with AirbyteClient(emu.url, env={}, api=client.api) as previous:
+                late = await previous.connections.sync(connection_id=cid)
+            [result] = [r async for r in batch]
+
+    assert (result.job_id, result.adopted, result.attached) == (late.id, True, False)
+    assert result.outcome is Outcome.TIMED_OUT and result.cancel_requested
+    assert emu.stats().jobs_by_connection == {cid: [late.id]}
+    assert (await client.jobs.get(job_id=late.id)).status.value == "cancelled"
