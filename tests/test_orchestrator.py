@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
 import anyio
+import attrs
 import pytest
 from client_support import requests_to, started
 from emulator_support import drop_date_headers
 
-from airbyte_async import AirbyteClient, BearerToken, ClientCredentials, NoAuth
+from airbyte_async import AirbyteClient, BearerToken, ClientCredentials, NoAuth, _watch
 from airbyte_async._watch import JobWatcher
 from airbyte_async.errors import (
     ConnectError,
@@ -211,13 +213,17 @@ async def test_polls_that_fail_past_their_retries_are_counted_not_raised(start: 
     assert emu.stats().faults_injected == {"error": 40}
 
 
-async def test_syncs_outlive_a_server_restart_longer_than_ten_failed_polls(start: Start) -> None:
+async def test_syncs_outlive_a_server_restart_longer_than_ten_failed_polls(
+    start: Start, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """
-    The server's API restarts while its syncs run and refuses connections for three seconds,
-    long enough for more than ten polls to fail (their retries take no time here): the
-    watcher waits it out, and every sync ends as the server says, not as an error.
+    The server's API restarts while its syncs run and refuses connections for 1.5 s; with the
+    pause after a failed poll cut to a tenth of a second (two seconds by default), more polls
+    fail in a row than the ten after which failures that will not pass end the watches: the
+    watcher waits the outage out, and every sync ends as the server says, not as an error.
     """
-    emu, client = await start(connections=3, sync_duration=(1.0, 1.5))
+    monkeypatch.setattr(_watch, "_OUTAGE_MAX_PAUSE", 0.1)
+    emu, client = await start(connections=3, sync_duration=(2.0, 2.5))
     triggered: list[SyncEvent] = []
     watched = anyio.Event()
 
@@ -232,13 +238,18 @@ async def test_syncs_outlive_a_server_restart_longer_than_ten_failed_polls(start
         async def restart_once_every_job_is_watched() -> None:
             with anyio.fail_after(10):
                 await watched.wait()
-            await emu.restart(downtime=3.0)
+            await emu.restart(downtime=1.5)
 
         tg.start_soon(restart_once_every_job_is_watched)
-        results = await _orchestrator(client, on_event=on_event).run(emu.connection_ids)
+        with caplog.at_level("WARNING", logger="airbyte_async"):
+            results = await _orchestrator(client, on_event=on_event).run(emu.connection_ids)
 
     assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 3
     assert emu.stats().restarts == 1
+    [worked] = [r.getMessage() for r in caplog.records if "works again" in r.getMessage()]
+    failed = re.search(r"after (\d+) failed polls", worked)
+    assert failed is not None
+    assert int(failed[1]) > attrs.fields(JobWatcher).max_failures.default == 10
 
 
 async def test_a_batch_started_during_an_outage_waits_for_its_connections(start: Start) -> None:
