@@ -35,6 +35,7 @@ that switches it on for its own code runs this client's retries without waiting 
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -56,9 +57,11 @@ from .errors import (
 
 __all__ = [
     "MAX_RETRY_AFTER",
+    "WARN_EVERY",
     "TOKEN_ROUTE",
     "Decision",
     "Outage",
+    "OutageLog",
     "RetryBudget",
     "RetryPolicy",
     "decide",
@@ -220,6 +223,78 @@ MAX_OUTAGE = 600.0
 _OUTAGE_MAX_PAUSE = 10.0
 
 
+#: Seconds between two warnings of an outage that goes on.
+WARN_EVERY = 60.0
+
+
+@attrs.define
+class OutageLog:
+    """
+    The warnings of tries that fail through an outage and are tried again, for one loop or
+    for several that read alike (every :meth:`~airbyte_async.resources.jobs.Jobs.wait` of a
+    client): the first failure is warned of at once, naming its error; later ones at most once
+    every *every* seconds, saying how many failed since the last warning; and the first try
+    that works again says so (a warning too, so that a log kept to warnings shows the outage's
+    end as well as its start), with how many failed and for how long. *what* names the tries
+    (``"polling jobs"``), *nouns* one of them and several (``("poll", "polls")``). A failure
+    of a try that began before the try that ended the outage began belongs to that outage, and
+    is not told.
+    """
+
+    what: str
+    nouns: tuple[str, str]
+    every: float = WARN_EVERY
+    failures: int = attrs.field(init=False, default=0)
+    _since: float = attrs.field(init=False, default=0.0)
+    _warned_at: float = attrs.field(init=False, default=-math.inf)
+    _unwarned: int = attrs.field(init=False, default=0)
+    _ended_by: float = attrs.field(init=False, default=-math.inf)
+
+    def failed(self, began: float, error: AirbyteError, *, about: str = "") -> None:
+        """Tell of a try that began at monotonic *began* and failed with *error*; *about*
+        names what it read, when the tries differ (``"job 12"``)."""
+        if began < self._ended_by:
+            return
+        self.failures += 1
+        self._unwarned += 1
+        where = f" ({about})" if about else ""
+        if self.failures == 1:
+            self._since = began
+            log.warning("%s failed%s, trying again: %s", self.what, where, error)
+        elif began - self._warned_at >= self.every:
+            log.warning(
+                "%s still fails: %d %s failed since the last warning, %d in all for %.1f s; "
+                "the last%s: %s",
+                self.what,
+                self._unwarned,
+                self._plural(self._unwarned),
+                self.failures,
+                time.monotonic() - self._since,
+                where,
+                error,
+            )
+        else:
+            return
+        self._warned_at, self._unwarned = began, 0
+
+    def worked(self, began: float) -> None:
+        """A try that began at monotonic *began* worked: the outage, if any, is over."""
+        if not self.failures or began < self._since:
+            return
+        log.warning(
+            "%s works again, after %d failed %s for %.1f s",
+            self.what,
+            self.failures,
+            self._plural(self.failures),
+            time.monotonic() - self._since,
+        )
+        self.failures, self._unwarned, self._warned_at = 0, 0, -math.inf
+        self._ended_by = began
+
+    def _plural(self, count: int) -> str:
+        return self.nouns[count != 1]
+
+
 @attrs.define
 class Outage:
     """
@@ -229,25 +304,32 @@ class Outage:
     pause doubles up to ten seconds whatever *max_pause* (a server that is up asked for fewer
     requests), and after an answer with ``Retry-After`` it is at least what that asks, up to
     :data:`MAX_RETRY_AFTER`. :meth:`over` once they have failed for *limit* seconds from the
-    start of the first failed read.
+    start of the first failed read. With *warnings*, failures and the end of the row are told
+    there (see :class:`OutageLog`).
     """
 
     limit: float = MAX_OUTAGE
     max_pause: float = _OUTAGE_MAX_PAUSE
+    warnings: OutageLog | None = None
     failures: int = attrs.field(init=False, default=0)
     _since: float = attrs.field(init=False, default=0.0)
     _last: AirbyteError | None = attrs.field(init=False, default=None)
     _rng: random.Random = attrs.field(init=False, factory=random.Random)
 
-    def failed(self, began: float, error: AirbyteError | None = None) -> None:
-        """Count a read that began at monotonic *began* and failed (with *error*, if given)."""
+    def failed(self, began: float, error: AirbyteError | None = None, *, about: str = "") -> None:
+        """Count a read that began at monotonic *began* and failed (with *error*, if given,
+        told to the warnings with *about*)."""
         self.failures += 1
         self._last = error
         if self.failures == 1:
             self._since = began
+        if self.warnings is not None and error is not None:
+            self.warnings.failed(began, error, about=about)
 
-    def ended(self) -> None:
-        """A read succeeded: the outage, if any, is over."""
+    def ended(self, began: float) -> None:
+        """A read begun at monotonic *began* succeeded: the outage, if any, is over."""
+        if self.failures and self.warnings is not None:
+            self.warnings.worked(began)
         self.failures = 0
 
     @property

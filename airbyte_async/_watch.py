@@ -24,7 +24,7 @@ import anyio
 import attrs
 
 from ._backend import JobChanges, SyncBackend, workspaces_of
-from ._retry import MAX_OUTAGE, Outage, is_retryable
+from ._retry import MAX_OUTAGE, WARN_EVERY, Outage, OutageLog, is_retryable
 from .errors import AirbyteError, UnsupportedOperationError
 from .models import Job, JobStatus
 
@@ -144,7 +144,7 @@ class JobWatcher:
     probe_reach: float = 2.0
     max_failures: int = 10
     max_outage: float = MAX_OUTAGE
-    warn_every: float = 60.0
+    warn_every: float = WARN_EVERY
     all_statuses: bool = False
     #: Syncs not yet triggered that wait for a slot an end would free.
     waiting: int = 0
@@ -185,10 +185,16 @@ class JobWatcher:
     #: When the ends now counted began: a rate that has just ramped up is not averaged down.
     _ends_from: float = attrs.field(init=False, default=0.0)
     _newest_stamp: float = attrs.field(init=False, default=0.0)
-    _outage: Outage = attrs.field(init=False, factory=lambda: Outage(max_pause=_OUTAGE_MAX_PAUSE))
-    #: When failing polls were last warned of (monotonic), and how many failed since.
-    _warned_at: float = attrs.field(init=False, default=-math.inf)
-    _unwarned: int = attrs.field(init=False, default=0)
+    _outage: Outage = attrs.field(
+        init=False,
+        default=attrs.Factory(
+            lambda self: Outage(
+                max_pause=_OUTAGE_MAX_PAUSE,
+                warnings=OutageLog("polling jobs", ("poll", "polls"), every=self.warn_every),
+            ),
+            takes_self=True,
+        ),
+    )
     _rng: random.Random = attrs.field(init=False, factory=random.Random)
 
     def watch(self, job: Job, workspace_id: str | None, *, live_at: float | None = None) -> Watch:
@@ -285,50 +291,16 @@ class JobWatcher:
             except AirbyteError as e:
                 self._failed(e, last)
             else:
-                self._worked()
+                self._outage.ended(last)
 
     def _failed(self, error: AirbyteError, began: float) -> None:
         """Count a failed poll that began at *began*; end every watch if it is time to give up."""
         outage = self._outage
         outage.failed(began, error)
-        self._warn_failed(error, began)
         if outage.lasted >= self.max_outage or (
             outage.failures >= self.max_failures and not is_retryable(error, idempotent=True)
         ):
             self._fail_all(error)
-
-    def _warn_failed(self, error: AirbyteError, began: float) -> None:
-        """Warn of the first failed poll of a row, then once every *warn_every* seconds."""
-        self._unwarned += 1
-        failures = self._outage.failures
-        if failures == 1:
-            log.warning("polling jobs failed: %s", error)
-        elif began - self._warned_at >= self.warn_every:
-            log.warning(
-                "polling jobs still fails: %d %s failed since the last warning, %d in a row "
-                "for %.1f s; the last: %s",
-                self._unwarned,
-                "poll" if self._unwarned == 1 else "polls",
-                failures,
-                self._outage.lasted,
-                error,
-            )
-        else:
-            return
-        self._warned_at, self._unwarned = began, 0
-
-    def _worked(self) -> None:
-        """A poll worked: end the outage, if any, saying so."""
-        outage = self._outage
-        if outage.failures:
-            log.warning(
-                "polling jobs works again, after %d failed %s for %.1f s",
-                outage.failures,
-                "poll" if outage.failures == 1 else "polls",
-                outage.lasted,
-            )
-            self._warned_at, self._unwarned = -math.inf, 0
-        outage.ended()
 
     async def poll(self) -> None:
         """One poll cycle over every watched job."""

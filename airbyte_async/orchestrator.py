@@ -54,7 +54,7 @@ from ._auth import ClientCredentials
 from ._backend import JobChanges, workspaces_of
 from ._checks import seconds, uuid_id, whole
 from ._limiter import TriggerLimiter
-from ._retry import MAX_OUTAGE, TOKEN_ROUTE, Outage, is_retryable, round_pause
+from ._retry import MAX_OUTAGE, TOKEN_ROUTE, Outage, OutageLog, is_retryable, round_pause
 from ._watch import JobWatcher, Watch, some
 from .errors import (
     AirbyteError,
@@ -1055,18 +1055,20 @@ class Orchestrator:
         tried again after the pauses of :class:`~airbyte_async._retry.Outage`, for up to ten
         minutes (*timeout*, when shorter). A server this client has never reached is not
         waited for (more likely a wrong address than a restart), nor a call that outlasts the
-        client's timeout. *what* names the call in the warnings. At *deadline* (anyio's
-        clock) the call is given up on: the outage's last error is raised, or, when none
-        failed (a server that holds the call), :class:`_OutOfTime`.
+        client's timeout. *what* names the call in the warnings: the first failure at once,
+        then at most once a minute, and the try that works again (see
+        :class:`~airbyte_async._retry.OutageLog`). At *deadline* (anyio's clock) the call is
+        given up on: the outage's last error is raised, or, when none failed (a server that
+        holds the call), :class:`_OutOfTime`.
         """
         limit = MAX_OUTAGE if self.timeout is None else min(MAX_OUTAGE, self.timeout)
-        outage = Outage(limit=limit)
+        outage = Outage(limit=limit, warnings=OutageLog(what, ("try", "tries")))
         last: AirbyteError | None = None
         with anyio.CancelScope(deadline=deadline) as scope:
             while True:
                 began, resources = time.monotonic(), self.client.jobs
                 try:
-                    return await call()
+                    answer = await call()
                 except UnsupportedOperationError:
                     if self.client.jobs is resources:
                         raise
@@ -1086,13 +1088,9 @@ class Orchestrator:
                     last = e
                     if outage.over():
                         raise
-                    log.warning(
-                        "%s failed (%d in a row, for %.0f s), trying again: %s",
-                        what,
-                        outage.failures,
-                        outage.lasted,
-                        e,
-                    )
+                else:
+                    outage.ended(began)
+                    return answer
                 await anyio.sleep(outage.pause())
         assert scope.cancelled_caught
         if last is not None:

@@ -268,6 +268,29 @@ async def test_a_batch_started_during_an_outage_waits_for_its_connections(start:
     assert all(len(ids) == 1 for ids in emu.stats().jobs_by_connection.values())
 
 
+async def test_a_listing_failing_through_an_outage_warns_at_first_and_when_it_works(
+    start: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    """
+    The connections' listing fails twice past its retries before it answers: one warning at
+    the first failure, naming its error, and one when it works again, saying how many tries
+    failed; not one line per failed try.
+    """
+    fault = Fault(kind="error", route="connections/list", status=503, times=12)
+    _, client = await start(connections=2, faults=[fault])
+
+    with anyio.fail_after(30), caplog.at_level("WARNING", logger="airbyte_async"):
+        await _orchestrator(client).run(Selection(all_workspaces=True))
+
+    failed, worked = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert failed.startswith("listing the connections to sync failed, trying again: ")
+    assert "503" in failed
+    assert re.fullmatch(
+        r"listing the connections to sync works again, after 2 failed tries for \d+\.\d s",
+        worked,
+    )
+
+
 async def test_ids_given_by_an_iterator_are_looked_up_again_after_an_outage(start: Start) -> None:
     """Ids from a generator, whose look-ups all fail past their retries at first (five
     attempts each): the look-ups are made again for the same ids, and every connection syncs

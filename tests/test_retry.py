@@ -460,7 +460,7 @@ def test_an_outage_pauses_longer_after_each_failure_up_to_ten_seconds() -> None:
         pauses.append(outage.pause())
     bounds = [0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0]
     assert all(0.75 * b <= p <= b for p, b in zip(pauses, bounds, strict=True))
-    outage.ended()
+    outage.ended(time.monotonic())
     assert outage.pause() == 0.0
     assert outage.lasted == 0.0
 
@@ -499,6 +499,6 @@ def test_an_outage_is_over_once_its_reads_failed_for_its_limit() -> None:
     assert not outage.over()
     outage.failed(time.monotonic())
     assert not outage.over()
-    outage.ended()
+    outage.ended(time.monotonic())
     outage.failed(time.monotonic() - 6.0)
     assert outage.over()

@@ -689,7 +689,7 @@ async def test_polls_failing_within_a_minute_warn_once_and_once_more_when_they_w
 
     assert watch.job.status is JobStatus.SUCCEEDED
     failed, worked = _warnings(caplog)
-    assert failed.startswith("polling jobs failed: ") and "503" in failed
+    assert failed.startswith("polling jobs failed, trying again: ") and "503" in failed
     assert re.fullmatch(r"polling jobs works again, after 3 failed polls for \d+\.\d s", worked)
 
 
@@ -705,7 +705,7 @@ async def test_polls_still_failing_warn_every_seconds_later_count_those_failed_s
         await _watch_through(emu, client, watcher)
 
     failed, still, worked = _warnings(caplog)
-    assert failed.startswith("polling jobs failed: ")
+    assert failed.startswith("polling jobs failed, trying again: ")
     assert still.startswith("polling jobs still fails: 2 polls failed since the last warning, 3 ")
     assert "503" in still
     assert worked.startswith("polling jobs works again, after 3 failed polls")

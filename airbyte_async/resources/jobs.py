@@ -152,7 +152,7 @@ class Jobs:
                 log.warning("reading job %d failed (%d in a row): %s", job_id, outage.failures, e)
                 await anyio.sleep(outage.pause())
                 continue
-            outage.ended()
+            outage.ended(began)
             await anyio.sleep(poll_interval)
 
     async def _page(self, route: str, body: w.JobListBody | w.JobListForWorkspacesBody) -> JobPage:
