@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from functools import partial
 
@@ -86,6 +87,39 @@ async def test_wait_outlives_a_server_restart(api: AirbyteClient, emu: Emulator)
 
     assert done.status is JobStatus.SUCCEEDED
     assert emu.stats().restarts == 1
+
+
+@pytest.mark.parametrize("emulator_options", [{"connections": 20}])
+async def test_waits_through_a_restart_warn_once_for_the_client_not_once_per_read(
+    api: AirbyteClient, emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """
+    Twenty waits read their jobs through a one-second restart, each failing about twice: the
+    client warns once at the first failure, naming the job and the error, and once when reads
+    work again, saying how many failed; not once per failed read of each job.
+    """
+    jobs = []
+    for connection_id in emu.connection_ids:
+        emu.set_sync_plan(connection_id, duration=2.0)
+        jobs.append(await api.connections.sync(connection_id=connection_id))
+    polled = len(sent(emu, "jobs/get_light"))
+    with anyio.fail_after(20), caplog.at_level("WARNING", logger="airbyte_async"):
+        async with anyio.create_task_group() as tg:
+            for job in jobs:
+                tg.start_soon(partial(api.jobs.wait, job_id=job.id, poll_interval=0.1))
+            while True:  # until every wait has read its job once
+                if len(sent(emu, "jobs/get_light")) >= polled + len(jobs):
+                    break
+                await anyio.sleep(0.01)
+            await emu.restart(downtime=1.0)
+
+    failed, worked = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert re.match(r"reading the jobs waited on failed \(job \d+\), trying again: ", failed)
+    assert "cannot connect" in failed
+    assert re.fullmatch(
+        r"reading the jobs waited on works again, after \d+ failed reads for \d+\.\d s", worked
+    )
+    assert set(emu.stats().job_statuses.values()) == {"succeeded"}
 
 
 async def test_wait_raises_an_error_that_will_not_pass_at_once(

@@ -16,6 +16,7 @@ from airbyte_async import AirbyteClient, RetryBudget, RetryPolicy
 from airbyte_async._retry import (
     TOKEN_ROUTE,
     Outage,
+    OutageLog,
     decide,
     is_retryable,
     never_reached_server,
@@ -490,6 +491,26 @@ def test_after_a_429_an_outage_pauses_up_to_ten_seconds_whatever_its_max_pause()
 
     assert 7.5 <= limited <= 10.0
     assert outage.pause() <= 2.0
+
+
+def test_a_failure_of_a_read_begun_before_the_one_that_worked_again_is_not_a_new_outage(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Waits sharing one OutageLog: a read begun during the outage that fails after another
+    read worked again is part of the outage that ended, not the first failure of a new one;
+    a read begun after that one is."""
+    warnings = OutageLog("reading the jobs waited on", ("read", "reads"))
+    began = time.monotonic()
+    with caplog.at_level("WARNING", logger="airbyte_async"):
+        warnings.failed(began, api(503), about="job 1")
+        warnings.worked(began + 2.0)
+        warnings.failed(began + 1.0, api(503), about="job 2")
+        warnings.failed(began + 3.0, api(503), about="job 3")
+
+    first, worked, again = [r.getMessage() for r in caplog.records]
+    assert first.startswith("reading the jobs waited on failed (job 1), trying again: ")
+    assert worked.startswith("reading the jobs waited on works again, after 1 failed read ")
+    assert again.startswith("reading the jobs waited on failed (job 3), trying again: ")
 
 
 def test_an_outage_is_over_once_its_reads_failed_for_its_limit() -> None:

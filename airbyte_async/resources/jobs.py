@@ -15,7 +15,7 @@ import attrs
 
 from .._backend import JobChange
 from .._checks import seconds, whole
-from .._retry import Outage, is_retryable
+from .._retry import Outage, OutageLog, is_retryable
 from .._serde import job_status, structure, unstructure, wire_name
 from ..errors import (
     AirbyteError,
@@ -62,6 +62,13 @@ class Jobs:
     """
 
     _request: Request
+    #: The warnings of every :meth:`wait` on this client's jobs: one outage, one story.
+    _waits: OutageLog = attrs.field(
+        init=False,
+        factory=lambda: OutageLog("reading the jobs waited on", ("read", "reads")),
+        eq=False,
+        repr=False,
+    )
 
     async def get(self, *, job_id: int) -> Job:
         """
@@ -136,9 +143,14 @@ class Jobs:
         growing to ten seconds (at least what ``Retry-After`` asks), for up to ten minutes
         from the first failure in a row (:class:`~airbyte_async._retry.Outage`); then, and on
         any other error, the error is raised. *poll_interval* is seconds above 0.
+
+        The waits of one client warn together (:class:`~airbyte_async._retry.OutageLog`): at
+        the first read that fails, naming its job; at most once a minute while reads fail,
+        counting those failed since; and when a read works again. Two hundred jobs waited on
+        through a restart make two lines, not two hundred per failed round.
         """
         seconds("poll_interval", poll_interval)
-        outage = Outage()
+        outage = Outage(warnings=self._waits)
         while True:
             began = time.monotonic()
             try:
@@ -146,10 +158,11 @@ class Jobs:
                 if light.status.is_terminal:
                     return await self.get(job_id=job_id)
             except AirbyteError as e:
-                outage.failed(began, e)
-                if not is_retryable(e, idempotent=True) or outage.over():
+                if not is_retryable(e, idempotent=True):
                     raise
-                log.warning("reading job %d failed (%d in a row): %s", job_id, outage.failures, e)
+                outage.failed(began, e, about=f"job {job_id}")
+                if outage.over():
+                    raise
                 await anyio.sleep(outage.pause())
                 continue
             outage.ended(began)
