@@ -846,6 +846,9 @@ class Orchestrator:
         self._overlap = 0.0
         #: Whether the server may list clear jobs (0.63 and later, and the public API).
         self._lists_clears = True
+        #: The warnings of every read of jobs given up on (one for each job, at the cleanup's
+        #: turns): an outage during a cleanup is told once, not once per job and read.
+        self._given_up_reads = OutageLog("reading the jobs given up on", ("read", "reads"))
 
     @property
     def results(self) -> dict[str, SyncResult]:
@@ -1788,22 +1791,26 @@ class Orchestrator:
         cancelled. Failures that may pass are tried again after the pauses of
         :class:`~airbyte_async._retry.Outage`, each job read by itself after the first (a
         listing that keeps failing does not hide them); the caller's *cancel_grace* bounds it.
-        Any other failure is raised.
+        Any other failure is raised. The reads of a cleanup warn together (see
+        :class:`~airbyte_async._retry.OutageLog`).
         """
         snapshots = [f.job for f in flights]
         workspaces = _workspaces(f.target for f in flights)
-        outage = Outage()
+        outage = Outage(warnings=self._given_up_reads)
+        about = f"job {snapshots[0].id}" if len(snapshots) == 1 else f"{len(snapshots)} jobs"
         while True:
             began = time.monotonic()
             try:
-                return await self.backend.read_jobs(
+                jobs = await self.backend.read_jobs(
                     snapshots, workspace_ids=workspaces, each=bool(outage.failures)
                 )
             except AirbyteError as e:
-                outage.failed(began, e)
                 if not is_retryable(e, idempotent=True):
                     raise
-                log.warning("reading %d jobs given up on failed, trying again: %s", len(flights), e)
+                outage.failed(began, e, about=about)
+            else:
+                outage.ended(began)
+                return jobs
             await anyio.sleep(outage.pause())
 
     async def _abandon(

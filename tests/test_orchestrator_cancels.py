@@ -7,6 +7,7 @@ never timed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -121,6 +122,34 @@ async def test_jobs_given_up_on_during_an_outage_are_cancelled_once_it_ends(api:
     assert set(emu.stats().job_statuses.values()) == {"cancelled"}
     results = orchestrator.results.values()
     assert all(r.cancel_requested and r.outcome is Outcome.TIMED_OUT for r in results)
+
+
+async def test_reads_of_jobs_given_up_on_through_an_outage_warn_at_first_and_when_they_work(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """
+    The batch's deadline passes while the server restarts for two seconds, so the read of its
+    jobs before their cancels fails twice: one warning at the first failure, naming its
+    error, and one when the read works again, not one per failed read.
+    """
+    emulator = _long_syncs("config", 5)
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        orchestrator = Orchestrator(client, timeout=1.0, poll_interval=0.05)
+        with caplog.at_level("WARNING", logger="airbyte_async"):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(orchestrator.run, emu.connection_ids)
+                await _until(lambda: emu.stats().jobs_created == 5)
+                await emu.restart(downtime=2.0)
+
+    told = [r.getMessage() for r in caplog.records if "given up on" in r.getMessage()]
+    failed, worked = told
+    assert failed.startswith("reading the jobs given up on failed (5 jobs), trying again: ")
+    assert "cannot connect" in failed
+    assert re.fullmatch(
+        r"reading the jobs given up on works again, after \d+ failed reads? for \d+\.\d s",
+        worked,
+    )
+    assert set(emu.stats().job_statuses.values()) == {"cancelled"}
 
 
 async def test_a_job_that_ended_unseen_before_its_cancel_is_reported_as_it_ended() -> None:
