@@ -33,6 +33,7 @@ from ._retry import (
     is_retryable,
     log_first_refusal,
     retry_call,
+    waiting_out,
 )
 from ._serde import structure
 from ._throttle import RateLimiter, ServerClock
@@ -721,7 +722,10 @@ class AirbyteClient:
         idempotent: bool,
         object_hook: ObjectHook | None = None,
     ) -> Any:
-        """One call: a first attempt, then retries as :func:`~._retry.retry_call` allows."""
+        """
+        One call: a first attempt, then retries as :func:`~._retry.retry_call` allows; none for
+        a read that waits out an outage already on (:meth:`~._retry.Outage.attempt`).
+        """
         started = time.monotonic()
         try:
             result = await self._exchange(
@@ -737,6 +741,11 @@ class AirbyteClient:
             if not is_retryable(exc, idempotent=idempotent):
                 if log.isEnabledFor(logging.DEBUG):
                     log_first_refusal(f"{method} {route}", exc, idempotent=idempotent)
+                raise
+            if waiting_out():
+                log.debug(
+                    "not retrying %s %s: its caller waits out an outage; %s", method, route, exc
+                )
                 raise
 
             async def again(left: float) -> Any:

@@ -23,7 +23,9 @@ The policy in one screen:
   spends a token, each success refills a fraction of one.
 - Past one call, reads that wait for jobs (a job's :meth:`~airbyte_async.resources.jobs.Jobs.wait`,
   the orchestrator's polls) wait out an :class:`Outage`: the jobs run on while the server's API
-  is away, so failures that may pass are tried again for up to ten minutes.
+  is away, so failures that may pass are tried again for up to ten minutes. Once a read has
+  failed, the next ones make one attempt each (:meth:`Outage.attempt`): the outage's pauses
+  are their retries, and the budget is left to the client's other calls.
 
 :func:`decide` (pure) is the only place that counts attempts, watches the deadline and spends
 the budget; :func:`retry_call` is the only loop that follows it. A first attempt never enters
@@ -34,11 +36,13 @@ that switches it on for its own code runs this client's retries without waiting 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from typing import TypeVar
 
 import anyio
@@ -69,6 +73,7 @@ __all__ = [
     "never_reached_server",
     "retry_call",
     "round_pause",
+    "waiting_out",
 ]
 
 log = logging.getLogger("airbyte_async")
@@ -223,6 +228,16 @@ MAX_OUTAGE = 600.0
 _OUTAGE_MAX_PAUSE = 10.0
 
 
+#: True inside :meth:`Outage.attempt` while its outage is on.
+_WAITING_OUT: ContextVar[bool] = ContextVar("airbyte_async_waiting_out", default=False)
+
+
+def waiting_out() -> bool:
+    """True for a call made by a read that waits out an outage already on (see
+    :meth:`Outage.attempt`): it makes one attempt, and spends nothing of the retry budget."""
+    return _WAITING_OUT.get()
+
+
 #: Seconds between two warnings of an outage that goes on.
 WARN_EVERY = 60.0
 
@@ -331,6 +346,21 @@ class Outage:
         if self.failures and self.warnings is not None:
             self.warnings.worked(began)
         self.failures = 0
+
+    @contextlib.contextmanager
+    def attempt(self) -> Iterator[None]:
+        """
+        The block of one read. While the outage is on (the last read failed), the calls made
+        in it (and in the tasks it starts) make one attempt each: the outage's pauses are their
+        retries, and the client's retry budget is left to its other calls, which would lose
+        their retries to reads failing for minutes. The first read of a row is retried within
+        its calls as any call is, so a blip is cured there.
+        """
+        token = _WAITING_OUT.set(bool(self.failures))
+        try:
+            yield
+        finally:
+            _WAITING_OUT.reset(token)
 
     @property
     def lasted(self) -> float:

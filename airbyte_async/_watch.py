@@ -100,7 +100,9 @@ class JobWatcher:
     to ten after a 429, and at least what ``Retry-After`` asks: see
     :class:`~airbyte_async._retry.Outage`), not by the pace, which counts on ends that the
     outage hides: the first poll after the server is back comes within seconds, and its
-    listing covers every end the outage hid. Polls that fail otherwise (a 401, a 422) end
+    listing covers every end the outage hid. Only the first failed poll of a row retries its
+    requests within the call; the later ones send each once, leaving the client's retry
+    budget to its other calls. Polls that fail otherwise (a 401, a 422) end
     every watch with the last error once *max_failures* have failed in a row, as do polls
     still failing after *max_outage*.
     The first failed poll of a row is warned of at once, naming its error; later ones at most
@@ -287,7 +289,8 @@ class JobWatcher:
                 continue
             last = time.monotonic()
             try:
-                await self.poll()
+                with self._outage.attempt():
+                    await self.poll()
             except AirbyteError as e:
                 self._failed(e, last)
             else:

@@ -1071,7 +1071,8 @@ class Orchestrator:
             while True:
                 began, resources = time.monotonic(), self.client.jobs
                 try:
-                    answer = await call()
+                    with outage.attempt():
+                        answer = await call()
                 except UnsupportedOperationError:
                     if self.client.jobs is resources:
                         raise
@@ -1801,9 +1802,10 @@ class Orchestrator:
         while True:
             began = time.monotonic()
             try:
-                jobs = await self.backend.read_jobs(
-                    snapshots, workspace_ids=workspaces, each=bool(outage.failures)
-                )
+                with outage.attempt():
+                    jobs = await self.backend.read_jobs(
+                        snapshots, workspace_ids=workspaces, each=bool(outage.failures)
+                    )
             except AirbyteError as e:
                 if not is_retryable(e, idempotent=True):
                     raise

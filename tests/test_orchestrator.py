@@ -14,7 +14,14 @@ import pytest
 from client_support import requests_to, started
 from emulator_support import drop_date_headers
 
-from airbyte_async import AirbyteClient, BearerToken, ClientCredentials, NoAuth, _watch
+from airbyte_async import (
+    AirbyteClient,
+    BearerToken,
+    ClientCredentials,
+    NoAuth,
+    RetryBudget,
+    _watch,
+)
 from airbyte_async._watch import JobWatcher
 from airbyte_async.errors import (
     ConnectError,
@@ -201,16 +208,17 @@ async def test_servers_without_batch_listing_are_polled_per_job(start: Start) ->
 
 async def test_polls_that_fail_past_their_retries_are_counted_not_raised(start: Start) -> None:
     """
-    On 0.40, where jobs are polled one by one, 40 answers of 500 to ``jobs/get_light`` (more
-    than its retries) make failed polls, which the watcher counts and outlives: every sync
-    still succeeds, and no exception group escapes the batch.
+    On 0.40, where jobs are polled one by one, 30 answers of 500 to ``jobs/get_light`` (the
+    first failed poll's five reads of five attempts each, then the next poll's five of one)
+    make failed polls, which the watcher counts and outlives: every sync still succeeds, and
+    no exception group escapes the batch.
     """
-    fault = Fault(kind="error", route="jobs/get_light", status=500, times=40)
+    fault = Fault(kind="error", route="jobs/get_light", status=500, times=30)
     emu, client = await start(airbyte_version="0.40", connections=5, faults=[fault])
     results = await _orchestrator(client).run(emu.connection_ids)
 
     assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 5
-    assert emu.stats().faults_injected == {"error": 40}
+    assert emu.stats().faults_injected == {"error": 30}
 
 
 async def test_syncs_outlive_a_server_restart_longer_than_ten_failed_polls(
@@ -252,19 +260,53 @@ async def test_syncs_outlive_a_server_restart_longer_than_ten_failed_polls(
     assert int(failed[1]) > attrs.fields(JobWatcher).max_failures.default == 10
 
 
+async def test_polls_failing_through_a_restart_leave_the_retry_budget_to_other_calls(
+    start: Start,
+) -> None:
+    """
+    A batch's polls fail through a 1.5 s restart, on a client whose retry budget holds eight
+    retries (a scaled-down 50: the default's polls spent it in ~25 s): only the first failed
+    poll is retried within itself, the later ones wait for the outage's pauses, so a read of
+    the user's that meets one 503 once the server is back is still retried, not failed.
+    """
+    emu, _ = await start(connections=3, sync_duration=(3.0, 3.5))
+    budget = RetryBudget(capacity=8)
+    client = AirbyteClient(emu.url, auth=NoAuth(), env={}, retry_budget=budget)
+    triggered: list[SyncEvent] = []
+    watched = anyio.Event()
+
+    def on_event(event: SyncEvent) -> None:
+        if event.kind is EventKind.TRIGGERED:
+            triggered.append(event)
+            if len(triggered) == 3:
+                watched.set()
+
+    async with client, anyio.create_task_group() as tg:
+        tg.start_soon(_orchestrator(client, on_event=on_event).run, emu.connection_ids)
+        with anyio.fail_after(10):
+            await watched.wait()
+        await emu.restart(downtime=1.5)
+        emu.set_faults([{"kind": "error", "status": 503, "route": "connections/get", "times": 1}])
+        connection = await client.connections.get(connection_id=emu.connection_ids[0])
+
+    assert connection.connection_id == emu.connection_ids[0]
+    assert emu.stats().faults_injected == {"error": 1}
+
+
 async def test_a_batch_started_during_an_outage_waits_for_its_connections(start: Start) -> None:
     """
-    The connections' listing answers 503 twelve times in a row, more than two calls' retries:
-    the batch waits the outage out, as its polls would, then syncs every connection once.
+    The connections' listing answers 503 seven times in a row, more than a call's retries
+    (the first try's five attempts, then two tries of one): the batch waits the outage out, as
+    its polls would, then syncs every connection once.
     """
-    fault = Fault(kind="error", route="connections/list", status=503, times=12)
+    fault = Fault(kind="error", route="connections/list", status=503, times=7)
     emu, client = await start(connections=3, faults=[fault])
 
     with anyio.fail_after(30):
         results = await _orchestrator(client).run(Selection(all_workspaces=True))
 
     assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 3
-    assert emu.stats().faults_injected == {"error": 12}
+    assert emu.stats().faults_injected == {"error": 7}
     assert all(len(ids) == 1 for ids in emu.stats().jobs_by_connection.values())
 
 
@@ -272,11 +314,11 @@ async def test_a_listing_failing_through_an_outage_warns_at_first_and_when_it_wo
     start: Start, caplog: pytest.LogCaptureFixture
 ) -> None:
     """
-    The connections' listing fails twice past its retries before it answers: one warning at
-    the first failure, naming its error, and one when it works again, saying how many tries
-    failed; not one line per failed try.
+    The connections' listing fails twice past its retries before it answers (the first try's
+    five attempts, the second's one): one warning at the first failure, naming its error, and
+    one when it works again, saying how many tries failed; not one line per failed try.
     """
-    fault = Fault(kind="error", route="connections/list", status=503, times=12)
+    fault = Fault(kind="error", route="connections/list", status=503, times=6)
     _, client = await start(connections=2, faults=[fault])
 
     with anyio.fail_after(30), caplog.at_level("WARNING", logger="airbyte_async"):

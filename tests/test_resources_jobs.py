@@ -10,7 +10,7 @@ import anyio
 import pytest
 from resource_support import bodies, sent
 
-from airbyte_async import AirbyteClient
+from airbyte_async import AirbyteClient, NoAuth, RetryBudget
 from airbyte_async.errors import InvalidArgumentError, NotFoundError, ServerError
 from airbyte_async.models import Job, JobStatus, JobType
 from airbyte_async.testing import Emulator
@@ -122,6 +122,30 @@ async def test_waits_through_a_restart_warn_once_for_the_client_not_once_per_rea
     assert set(emu.stats().job_statuses.values()) == {"succeeded"}
 
 
+async def test_a_wait_through_an_outage_leaves_the_retry_budget_to_other_calls(
+    emu: Emulator,
+) -> None:
+    """
+    A wait's reads answer 503 seven times in a row, on a client whose retry budget holds six
+    retries: the first failed read is retried within itself (four retries), the next reads
+    are one request each (the outage's pauses are their retries), so a read of the user's
+    that meets one 503 afterwards is still retried, not failed for want of budget.
+    """
+    connection_id = emu.connection_ids[0]
+    async with AirbyteClient(
+        emu.url, auth=NoAuth(), env={}, retry_budget=RetryBudget(capacity=6)
+    ) as client:
+        job = await client.connections.sync(connection_id=connection_id)
+        emu.set_faults([{"kind": "error", "status": 503, "route": "jobs/get_light", "times": 7}])
+        with anyio.fail_after(20):
+            await client.jobs.wait(job_id=job.id, poll_interval=0.01)
+        emu.set_faults([{"kind": "error", "status": 503, "route": "connections/get", "times": 1}])
+        connection = await client.connections.get(connection_id=connection_id)
+
+    assert connection.connection_id == connection_id
+    assert emu.stats().faults_injected == {"error": 8}
+
+
 async def test_wait_raises_an_error_that_will_not_pass_at_once(
     api: AirbyteClient, emu: Emulator
 ) -> None:
@@ -162,10 +186,11 @@ async def test_wait_for_an_unknown_job_on_2x_raises_not_found_soon(
 async def test_wait_keeps_waiting_for_a_job_that_exists_while_its_reads_fail(
     api: AirbyteClient, emu: Emulator
 ) -> None:
-    """Reads of an existing job answered 500 twice over (ten requests): the job is listed, so
-    wait goes on and returns it once reads work again."""
+    """Reads of an existing job answered 500 twice over (the first read's five attempts, then
+    the next read's one): the job is listed, so wait goes on and returns it once reads work
+    again."""
     job = await api.connections.sync(connection_id=emu.connection_ids[0])
-    emu.set_faults([{"kind": "error", "status": 500, "route": "/v1/jobs/get_light", "times": 10}])
+    emu.set_faults([{"kind": "error", "status": 500, "route": "/v1/jobs/get_light", "times": 6}])
 
     with anyio.fail_after(10):
         done = await api.jobs.wait(job_id=job.id, poll_interval=0.01)

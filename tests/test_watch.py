@@ -668,9 +668,10 @@ async def test_jobs_read_each_are_seen_as_each_read_answers() -> None:
 
 
 def _failing_polls(emu: Emulator, polls: int) -> None:
-    """The next *polls* polls answer 503 past their retries (five attempts each in tests)."""
+    """The next *polls* polls answer 503 past their retries: the first of the row makes five
+    attempts (the tests' stamina setting), the later ones one each (Outage.attempt)."""
     route = "jobs/list_for_workspaces"
-    emu.set_faults([{"kind": "error", "status": 503, "route": route, "times": 5 * polls}])
+    emu.set_faults([{"kind": "error", "status": 503, "route": route, "times": 5 + polls - 1}])
 
 
 def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -142,7 +142,9 @@ class Jobs:
         may pass (the network, a 5xx that is retried, 429) are tried again, after pauses
         growing to ten seconds (at least what ``Retry-After`` asks), for up to ten minutes
         from the first failure in a row (:class:`~airbyte_async._retry.Outage`); then, and on
-        any other error, the error is raised. *poll_interval* is seconds above 0.
+        any other error, the error is raised. After the first failed read, each read is one
+        request (the pauses are its retries): a wait spends at most a first call's retries of
+        the client's retry budget per outage. *poll_interval* is seconds above 0.
 
         The waits of one client warn together (:class:`~airbyte_async._retry.OutageLog`): at
         the first read that fails, naming its job; at most once a minute while reads fail,
@@ -154,9 +156,10 @@ class Jobs:
         while True:
             began = time.monotonic()
             try:
-                light = await self.get_light(job_id=job_id)
-                if light.status.is_terminal:
-                    return await self.get(job_id=job_id)
+                with outage.attempt():
+                    light = await self.get_light(job_id=job_id)
+                    if light.status.is_terminal:
+                        return await self.get(job_id=job_id)
             except AirbyteError as e:
                 if not is_retryable(e, idempotent=True):
                     raise
