@@ -420,6 +420,8 @@ class AirbyteClient:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._probes = 0
         self._silence: AirbyteError | None = None
+        #: Whether the Config API's health route has answered: the URL serves the Config API.
+        self._health_answered = False
 
         if self.api == "public":
             self._public_resources()
@@ -708,9 +710,31 @@ class AirbyteClient:
         except NotFoundError as e:
             if not is_object_404(e.body):
                 base = str(self.base_url)
-                raise route_missing(route, e, base_url=base, modelled=modelled) from e
+                gone = route_missing(route, e, base_url=base, modelled=modelled)
+                if not gone.wrong_url and await self._health_missing():
+                    gone = route_missing(
+                        route, e, base_url=base, modelled=modelled, health_missing=True
+                    )
+                raise gone from e
             _name_the_ids(e, body)
             raise
+
+    async def _health_missing(self) -> bool:
+        """
+        Whether ``health``, which every Airbyte version serves, is missing at this URL too (a
+        404 for the route): then a missing route says the URL is wrong, not which version the
+        server is. Asked until it answers once; any other failure says nothing of the URL.
+        """
+        if self._health_answered:
+            return False
+        try:
+            await self._call("GET", self._url("health"), "health", None, idempotent=True)
+        except NotFoundError as e:
+            return not is_object_404(e.body)
+        except AirbyteError:
+            return False
+        self._health_answered = True
+        return False
 
     async def _call(
         self,

@@ -8,7 +8,9 @@ object (0.x ``{message, exceptionClassName, ...}``, 2.x ``{errorId}``; API-FACTS
 tells a missing route from a missing object on every version (see
 :func:`~._error_bodies.is_object_404`). A missing route becomes
 :class:`~airbyte_async.errors.UnsupportedOperationError`; a missing object stays a
-:class:`~airbyte_async.errors.NotFoundError`.
+:class:`~airbyte_async.errors.NotFoundError`. A missing route says which version the server is
+only if the server is a Config API: where a route every version serves is missing too (the
+route itself, or ``health``, which the client then asks), the URL's path is at fault.
 """
 
 from __future__ import annotations
@@ -34,14 +36,33 @@ SERVED: dict[str, tuple[str | None, str | None]] = {
 
 
 def route_missing(
-    route: str, error: NotFoundError, *, base_url: str, modelled: bool
+    route: str,
+    error: NotFoundError,
+    *,
+    base_url: str,
+    modelled: bool,
+    health_missing: bool = False,
 ) -> UnsupportedOperationError:
     """
     The error for *route*, which the server at *base_url* answered with *error*, a 404 for the
-    route itself: the versions that serve it, for a route some lack; for a route every version
-    serves (*modelled*, not in :data:`SERVED`), that the URL is not a Config API's; else (a
-    route given to ``client.request``), that this server has no such route.
+    route itself. Where nothing at *base_url* serves the Config API (a route every version
+    serves: *route* itself, when *modelled* and not in :data:`SERVED`, or ``health``, found
+    missing too when *health_missing*), that the URL's path is wrong, with ``wrong_url`` set.
+    Else the versions that serve *route*, for a route some lack, or (a route given to
+    ``client.request``) that this server has no such route.
     """
+    answered = f"{error.status} {error.message!r}"
+    every = modelled and route not in SERVED
+    if every or health_missing:
+        routes = route if every else f"health, which every Airbyte version has, as for {route}"
+        if every:
+            routes += ", which every Airbyte version has"
+        missing = UnsupportedOperationError(
+            f"nothing at {base_url} serves the Config API (it answered {answered} for {routes}):"
+            " check the URL's path; pass the server's own, http(s)://host[:port] (or its /api/v1)"
+        )
+        missing.wrong_url = True
+        return missing
     if route in SERVED:
         since, until = SERVED[route]
         if since is not None:
@@ -49,14 +70,8 @@ def route_missing(
         else:
             why = f"Airbyte removed it in {until}, so this server is {until} or later"
         text = f"{route} is not on this server: {why}"
-    elif modelled:
-        text = (
-            f"nothing at {base_url} serves {route}, which every Airbyte version has: this is "
-            "not the URL of Airbyte's Config API; pass the server's own, http(s)://host[:port] "
-            "(or its /api/v1)"
-        )
     else:
         text = f"this server has no route {route}: check its spelling, and the version it needs"
     return UnsupportedOperationError(
-        f"{text} (it answered {error.status} {error.message!r} for the route, not for an id)"
+        f"{text} (it answered {answered} for the route, not for an id)"
     )

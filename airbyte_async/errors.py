@@ -129,6 +129,10 @@ class UnsupportedOperationError(AirbyteError):
     ``__cause__``. The message names the alternative, or the versions that have the route.
     """
 
+    #: True when nothing at the client's URL serves the Config API (a route every Airbyte
+    #: version serves is missing too): the URL is wrong, not the server's version.
+    wrong_url: bool = False
+
 
 class LookupFailedError(AirbyteError, LookupError):
     """A lookup by name found no match or several; *candidates* lists what exists."""

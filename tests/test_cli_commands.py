@@ -306,6 +306,24 @@ def test_an_api_error_is_reported(run: Callable[..., tuple[int, str, str]]) -> N
     assert "Could not find job with id: 999999" in err
 
 
+@pytest.mark.parametrize("emulator_version", ["head"])
+def test_sync_under_a_path_that_serves_nothing_says_to_check_the_path(
+    run: Callable[..., tuple[int, str, str]], served: Served
+) -> None:
+    """``sync --url <host>/foo --all``: one line saying nothing there serves the Config API (a
+    route every version has is missing too), not that the server's version lacks a route."""
+    code, out, err = run("sync", "--url", served.emulator.url + "/foo", "--all")
+
+    assert (code, out) == (2, "")
+    assert err.startswith(
+        f"airbyte-async: UnsupportedOperationError: nothing at {served.emulator.url}/foo/api/v1/"
+        " serves the Config API ("
+    )
+    assert "check the URL's path" in err
+    assert "is not on this server" not in err
+    assert err.count("\n") == 1
+
+
 @pytest.mark.parametrize(
     "command",
     [

@@ -81,8 +81,42 @@ async def test_a_url_that_is_not_the_config_apis_is_named_on_the_first_answer(
             await client.connections.get(connection_id=UNKNOWN)
 
     message = str(caught.value)
-    assert f"nothing at {emu.url}/v1/api/v1/ serves connections/get" in message
+    assert f"nothing at {emu.url}/v1/api/v1/ serves the Config API" in message
+    assert "for connections/get, which every Airbyte version has" in message
     assert "pass the server's own" in message
+    assert caught.value.wrong_url
+
+
+@pytest.mark.parametrize("version", ["0.40", "0.50", "head"])
+@pytest.mark.parametrize("call", ["default", "instance_configuration"])
+async def test_a_path_that_serves_nothing_is_named_not_taken_for_a_version(
+    emu: Emulator, call: str
+) -> None:
+    """Under a path prefix nothing serves, workspaces/list and instance_configuration (each
+    missing on some version) get NotFoundController's "Object not found." as health does,
+    which every version serves ([CFG-0.40], [CFG-0.50], [CFG] /v1/health): the error says the
+    URL's path is wrong, not that the server is 1.7+ or older than 0.50."""
+    async with AirbyteClient(emu.url + "/airbyte", api="config", auth=NoAuth(), env={}) as client:
+        with pytest.raises(UnsupportedOperationError) as caught:
+            await getattr(client.workspaces, call)()
+
+    message = str(caught.value)
+    assert message.startswith(f"nothing at {emu.url}/airbyte/api/v1/ serves the Config API (")
+    assert "answered 404 'Object not found.' for health, which every Airbyte version has" in message
+    assert "check the URL's path" in message
+    assert caught.value.wrong_url
+    assert isinstance(caught.value.__cause__, NotFoundError)
+
+
+@pytest.mark.parametrize("version", ["0.50"])
+async def test_a_route_given_by_hand_under_a_path_that_serves_nothing_names_the_path(
+    emu: Emulator,
+) -> None:
+    """client.request's missing route, where health is missing too: the URL's path is named
+    as the fault, not the route's spelling."""
+    async with AirbyteClient(emu.url + "/airbyte", api="config", auth=NoAuth(), env={}) as client:
+        with pytest.raises(UnsupportedOperationError, match="check the URL's path"):
+            await client.request("connections/status", {"connectionIds": [UNKNOWN]})
 
 
 async def test_a_proxys_404_page_for_the_config_api_is_not_an_ids_404() -> None:
@@ -93,7 +127,7 @@ async def test_a_proxys_404_page_for_the_config_api_is_not_an_ids_404() -> None:
         Emulator(airbyte_version="head", config_api=False) as emu,
         AirbyteClient(emu.url, api="config", auth=NoAuth(), env={}) as client,
     ):
-        with pytest.raises(UnsupportedOperationError, match="not the URL of Airbyte's Config"):
+        with pytest.raises(UnsupportedOperationError, match=r"serves the Config API .*URL's path"):
             await client.connections.get(connection_id=UNKNOWN)
 
 

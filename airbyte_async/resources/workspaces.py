@@ -97,7 +97,9 @@ class Workspaces:
         tried.append("workspaces/list: " + ("no workspaces" if listed is not None else "no route"))
         try:
             config = await self.instance_configuration()
-        except UnsupportedOperationError:
+        except UnsupportedOperationError as e:
+            if e.wrong_url:
+                raise
             tried.append("instance_configuration: no route")
             config = InstanceConfiguration()
         if config.default_organization_id is None:
@@ -127,7 +129,9 @@ class Workspaces:
             page = await call(
                 self._request, "workspaces/list", None, w.WorkspaceList, idempotent=True
             )
-        except UnsupportedOperationError:
+        except UnsupportedOperationError as e:
+            if e.wrong_url:
+                raise
             self._probe.list_route_gone = True
             return None
         return page.workspaces
