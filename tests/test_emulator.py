@@ -44,7 +44,7 @@ def iso(moment: float) -> str:
 
 
 def test_unknown_version_is_rejected() -> None:
-    """Only 0.40, 0.50 and head can be emulated."""
+    """A version the emulator does not play is refused."""
     with pytest.raises(ValueError, match="airbyte_version"):
         Emulator(airbyte_version="1.0")
 
@@ -1104,7 +1104,7 @@ def test_a_manual_clock_only_moves_forward() -> None:
         clock.advance(-1)
 
 
-@pytest.mark.parametrize("version", ["0.50", "head"])
+@pytest.mark.parametrize("version", ["0.50", "1.7", "2.0", "head"])
 async def test_tags_read_back_where_the_version_has_them(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
 ) -> None:

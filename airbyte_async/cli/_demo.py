@@ -31,7 +31,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--connections", type=int, default=300, help="connections to sync")
     parser.add_argument("--max-running", type=int, default=100, help="syncs running at once")
-    parser.add_argument("--airbyte-version", default="0.50", help="0.40, 0.50 or head")
+    parser.add_argument("--airbyte-version", default="0.50", help="0.40, 0.50, 1.7, 2.0 or head")
     parser.add_argument("--seed", type=int, default=7, help="seed of the emulator's outcomes")
     parser.set_defaults(func=_command)
 

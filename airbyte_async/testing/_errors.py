@@ -3,7 +3,7 @@ Error answers, in each version's body shape.
 
 Handlers raise :class:`ApiError`; the app renders it with :func:`error_body` for the running
 version. 0.x bodies carry ``message``, ``exceptionClassName`` and a short ``exceptionStack``;
-head (v2.0.0+) sends ``{"errorId"}`` alone for not-found, malformed input and uncaught errors,
+2.0 and later send ``{"errorId"}`` alone for not-found, malformed input and uncaught errors,
 and ``{"message", "errorId"}`` for known exceptions such as 409 (API-FACTS 6.2), and a
 problem exception's RFC 9457 body as it is. Messages name ids and keys, never configuration
 values.
@@ -14,6 +14,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from ._versions import since
 
 __all__ = [
     "ApiError",
@@ -148,7 +150,7 @@ def error_body(error: ApiError, version: str) -> dict[str, Any]:
     if error.problem is not None:
         return dict(error.problem)
     error_id = str(uuid.uuid4())
-    if version == "head":
+    if since(version, "2.0"):
         if error.known:
             return {"message": error.message, "errorId": error_id}
         return {"errorId": error_id}

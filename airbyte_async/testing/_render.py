@@ -24,6 +24,7 @@ from ._state import (
     Job,
     Workspace,
 )
+from ._versions import since
 
 __all__ = [
     "CONNECTION_SETTINGS",
@@ -80,7 +81,7 @@ def workspace(ws: Workspace, version: str) -> Json:
         "webhookConfigs": [],
     }
     body |= {k: ws.settings[k] for k in WORKSPACE_SETTINGS if k in ws.settings}
-    if version == "head":
+    if since(version, "1.7"):
         body["tombstone"] = ws.tombstone
         if "dataplaneGroupId" in ws.settings:
             body["dataplaneGroupId"] = ws.settings["dataplaneGroupId"]
@@ -106,7 +107,7 @@ def definition(d: ConnectorDefinition, version: str) -> Json:
     }
     if d.kind == "source" and d.source_type:
         body["sourceType"] = d.source_type
-    if d.kind == "destination" and version != "head":
+    if d.kind == "destination" and not since(version, "1.7"):
         body["supportsDbt"] = False
         body["normalizationConfig"] = {"supported": False}
     if version != "0.40":
@@ -117,7 +118,7 @@ def definition(d: ConnectorDefinition, version: str) -> Json:
 
 def _logs(version: str, log_format: str, lines: Sequence[tuple[float, str]]) -> Json:
     """``logType`` and ``logs`` for an attempt or synchronous job (both only on head)."""
-    if version != "head":
+    if not since(version, "1.7"):
         return {"logs": {"logLines": [_log_line(t, m) for t, m in lines]}}
     if log_format == "formatted":
         return {"logType": "formatted", "logs": {"logLines": [_log_line(t, m) for t, m in lines]}}
@@ -193,7 +194,7 @@ def actor(a: Actor, version: str, *, listing: Mapping[str, Any] | None = None) -
     if version != "0.40":
         body["isVersionOverrideApplied"] = False
         body["supportState"] = "supported"
-    if version == "head":
+    if since(version, "1.7"):
         body["createdAt"] = _secs(a.created_at)
         body |= listing or {}
     return body
@@ -225,7 +226,7 @@ def stream_catalog(streams: Sequence[StreamTemplate], namespace: str | None, ver
         }
         if namespace is not None:
             stream["namespace"] = namespace
-        if version == "head":
+        if since(version, "1.7"):
             stream["isResumable"] = s.incremental
         config: Json = {
             "syncMode": "full_refresh",
@@ -289,6 +290,11 @@ CONNECTION_SETTINGS: dict[str, frozenset[str]] = {
 }
 
 
+def _settings_of(version: str) -> str:
+    """The key of :data:`CONNECTION_SETTINGS` for *version*: 1.7 and 2.0 have head's."""
+    return "head" if since(version, "1.7") else version
+
+
 def connection(c: Connection, version: str) -> Json:
     """A ConnectionRead."""
     body: Json = {
@@ -310,17 +316,17 @@ def connection(c: Connection, version: str) -> Json:
         basic = c.schedule_data.get("basicSchedule")
         if c.schedule_type == "basic" and basic:
             body["schedule"] = {"units": basic["units"], "timeUnit": basic["timeUnit"]}
-    if version != "head":
+    if not since(version, "1.7"):
         body["geography"] = "auto"
     if version != "0.40":
         body["notifySchemaChangesByEmail"] = False
         body["created_at"] = _secs(c.created_at)
         body["backfillPreference"] = "disabled"
         body["workspaceId"] = c.workspace_id
-    if version == "head":
+    if since(version, "1.7"):
         # Always a list, if empty (ApiPojoConverters.internalToConnectionRead maps the tags).
         body["tags"] = []
-    allowed = CONNECTION_SETTINGS["common"] | CONNECTION_SETTINGS[version]
+    allowed = CONNECTION_SETTINGS["common"] | CONNECTION_SETTINGS[_settings_of(version)]
     body |= {k: v for k, v in c.settings.items() if k in allowed}
     return body
 
@@ -348,7 +354,7 @@ def _stats(counts: Counts, version: str, *, hydrated: bool) -> Json:
     # re-hydrate from the stats table, which has it (API-FACTS 3).
     if hydrated and version != "0.40":
         stats["bytesCommitted"] = counts.bytes_committed
-    if version == "head":
+    if since(version, "1.7"):
         stats["recordsRejected"] = 0
     return stats
 
@@ -420,7 +426,7 @@ def job(j: Job, version: str, now: float, *, aggregated: bool = False) -> Json:
             "recordsCommitted": counts.records_committed,
             "bytesCommitted": counts.bytes_committed,
         }
-        if version == "head":
+        if since(version, "1.7"):
             body["aggregatedStats"]["recordsRejected"] = 0
     return body
 
@@ -444,7 +450,7 @@ def job_info(j: Job, version: str, now: float, log_format: str, *, logs: bool = 
         if logs:
             entry |= _logs(version, log_format, _attempt_logs(j, index, now))
         attempts.append(entry)
-    aggregated = not logs and version == "head"
+    aggregated = not logs and since(version, "1.7")
     return {"job": job(j, version, now, aggregated=aggregated), "attempts": attempts}
 
 
@@ -479,7 +485,7 @@ def connection_status(c: Connection, jobs: Sequence[Job], version: str, now: flo
     if last is not None:
         body["lastSyncJobId"] = last.job_id
         body["lastSyncAttemptNumber"] = 0
-        if version == "head":
+        if since(version, "1.7"):
             body["lastSyncJobCreatedAt"] = _secs(last.created_at)
         if last.status(now) == "failed" and last.failure is not None:
             body["failureReason"] = failure_reason(last.failure, last.final_at)

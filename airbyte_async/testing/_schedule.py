@@ -76,6 +76,7 @@ from typing import Any
 import attrs
 
 from .._cron import CronError, next_fire, parse, time_zone
+from ._versions import since
 
 __all__ = [
     "MIN_CRON_INTERVAL",
@@ -122,8 +123,8 @@ _KOTLIN = Rules(scheduled_with_cancel=True, basic_from_creation=True)
 
 
 def rules(version: str) -> Rules:
-    """The scheduling rules of Airbyte *version* (``"0.40"``, ``"0.50"`` or ``"head"``)."""
-    return _KOTLIN if version == "head" else _JAVA
+    """The scheduling rules of Airbyte *version* (one of ``_versions.VERSIONS``)."""
+    return _KOTLIN if since(version, "1.7") else _JAVA
 
 
 def basic_interval(

@@ -30,11 +30,10 @@ from ._load import TriggerLoad
 from ._routes import Api
 from ._state import DEFAULT_ORGANIZATION_ID, State, SyncPlan
 from ._stats import EmulatorStats, Observer, RecordedRequest
+from ._versions import VERSIONS
 
 __all__ = ["VERSIONS", "Emulator", "serve"]
 
-#: The Config API versions the emulator can speak.
-VERSIONS = ("0.40", "0.50", "head")
 
 _PG_CONFIG: Mapping[str, Any] = {
     "host": "postgres.emulator.internal",

@@ -20,6 +20,8 @@ from typing import Any
 
 import attrs
 
+from ._versions import VERSIONS, since
+
 __all__ = [
     "MISSING",
     "Arr",
@@ -150,8 +152,10 @@ def _pagination() -> Obj:
 def _catalog(version: str) -> Obj:
     sync_mode = _enum("full_refresh", "incremental")
     destination_modes = ["append", "overwrite", "append_dedup"]
-    if version == "head":
-        destination_modes += ["overwrite_dedup", "update", "soft_delete"]
+    if since(version, "1.7"):
+        destination_modes.append("overwrite_dedup")
+    if since(version, "2.0"):
+        destination_modes += ["update", "soft_delete"]
     keys = Arr(Arr(STR))
     stream = _obj(
         {"name": STR},
@@ -207,7 +211,7 @@ def _connection_fields(version: str) -> dict[str, Shape]:
         "notifySchemaChanges": BOOL,
         "nonBreakingChangesPreference": _enum(*preferences),
     }
-    if version == "head":
+    if since(version, "1.7"):
         fields |= {"dataplaneGroupId": UUID, "destinationCatalogId": UUID, "tags": Arr(OPAQUE)}
         fields |= {"onDemandEnabled": BOOL}
     else:
@@ -228,8 +232,9 @@ def _job_list(version: str, *, workspaces: bool) -> Obj:
         "reset_connection",
     ]
     statuses = ["pending", "running", "incomplete", "failed", "succeeded", "cancelled"]
-    if version == "head":
+    if since(version, "1.7"):
         config_types += ["refresh", "clear"]
+    if version == "head":
         statuses.append("queued")
     required: dict[str, Shape] = {"configTypes": Arr(_enum(*config_types))}
     optional: dict[str, Shape] = {"pagination": _pagination()}
@@ -256,7 +261,7 @@ def _actor_shapes(kind: str, version: str) -> dict[str, Obj]:
     extra: dict[str, Shape] = {}
     if version != "0.40" and kind == "source":
         extra["secretId"] = STR
-    if version == "head":
+    if since(version, "1.7"):
         extra["resourceAllocation"] = OPAQUE
     shapes = {
         "create": _obj(
@@ -284,7 +289,7 @@ def _actor_shapes(kind: str, version: str) -> dict[str, Obj]:
             },
         ),
     }
-    if version == "head":
+    if since(version, "2.0"):
         shapes["list"] = _obj(
             {"workspaceId": UUID},
             {
@@ -314,7 +319,7 @@ def _actor_shapes(kind: str, version: str) -> dict[str, Obj]:
         discover: dict[str, Shape] = {"connectionId": UUID, "disable_cache": BOOL}
         if version == "0.50":
             discover["notifySchemaChange"] = BOOL
-        if version == "head":
+        if since(version, "1.7"):
             discover["priority"] = _enum("default", "high")
         shapes["discover_schema"] = _obj({"sourceId": UUID}, discover)
     return shapes
@@ -337,7 +342,7 @@ def _workspace_shapes(version: str) -> dict[str, Obj]:
         "displaySetupWizard": BOOL,
         "webhookConfigs": Arr(OPAQUE),
     }
-    if version == "head":
+    if since(version, "1.7"):
         settings["dataplaneGroupId"] = UUID
     else:
         settings["defaultGeography"] = _enum("auto", "us", "eu")
@@ -346,12 +351,12 @@ def _workspace_shapes(version: str) -> dict[str, Obj]:
     by_id = _obj({"workspaceId": UUID}, {} if version == "0.40" else {"includeTombstone": BOOL})
     create_required: dict[str, Shape] = {"name": STR}
     create_optional = dict(settings)
-    if version == "head":
+    if since(version, "1.7"):
         create_required["organizationId"] = UUID
     elif version == "0.50":
         create_optional["organizationId"] = UUID
     update: dict[str, Shape] = {**settings, "initialSetupComplete": BOOL}
-    if version == "head":
+    if since(version, "1.7"):
         update["name"] = STR
     shapes = {
         "get": by_id,
@@ -373,7 +378,7 @@ def _definition_shapes(kind: str, version: str) -> dict[str, Obj]:
     for_workspace: dict[str, Shape] = {}
     if version != "0.40":
         for_workspace["includeTombstone"] = BOOL
-    if version == "head":
+    if since(version, "2.0"):
         for_workspace["filterByUsed"] = BOOL
     with_workspace = _obj({definition_key: UUID, "workspaceId": UUID})
     return {
@@ -452,12 +457,12 @@ def _all_shapes(version: str) -> dict[str, Obj]:
         {"sourceId": UUID},
     )
     shapes["jobs/get_last_replication_job"] = _obj({"connectionId": UUID})
-    if version == "head":
+    if since(version, "1.7"):
         shapes["jobs/get_last_replication_job_with_cancel"] = _obj({"connectionId": UUID})
     return shapes
 
 
-_SHAPES: dict[str, dict[str, Obj]] = {v: _all_shapes(v) for v in ("0.40", "0.50", "head")}
+_SHAPES: dict[str, dict[str, Obj]] = {v: _all_shapes(v) for v in VERSIONS}
 
 
 def request_shape(route: str, version: str) -> Obj | None:

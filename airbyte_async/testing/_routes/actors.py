@@ -15,6 +15,7 @@ from .. import _render as render
 from .._catalog import unreachable_host
 from .._errors import not_found
 from .._state import Actor, Connection
+from .._versions import since
 from .core import SINCE_050, Api, Body, Reply, add, page, route
 
 __all__ = ["actor_matches"]
@@ -111,11 +112,11 @@ async def get(kind: str, api: Api, body: Body) -> Reply:
 
 
 async def list_in_workspace(kind: str, api: Api, body: Body) -> Reply:
-    """The workspace's live actors; cursor-paged and filtered on head."""
+    """The workspace's live actors; cursor-paged and filtered from 1.8 on (2.0, head)."""
     workspace_id = body["workspaceId"]
     api.state.workspace(workspace_id)
     actors = api.state.live_actors(kind, [workspace_id])
-    if api.version != "head":
+    if not since(api.version, "2.0"):
         return _actor_list(api, kind, actors)
     return _cursor_page(api, kind, actors, body)
 

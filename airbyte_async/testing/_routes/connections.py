@@ -38,6 +38,7 @@ from .. import _render as render
 from .._errors import bad_config, cron_problem, internal
 from .._load import Overloaded
 from .._state import Connection, Job
+from .._versions import since
 from .actors import actor_matches
 from .core import SINCE_050, Api, Body, Reply, page, route
 
@@ -328,7 +329,7 @@ _JSON_VALIDATION = "The provided configuration does not fulfill the specificatio
 def _check_cron(api: Api, cron: dict[str, Any] | None, connection_id: str | None) -> None:
     """Refuse a cron block as the served version does (see the module docstring)."""
     if cron is None:
-        if api.version == "head":
+        if since(api.version, "1.7"):
             raise cron_problem(
                 "MissingCron",
                 "missing-cron-data",

@@ -20,11 +20,13 @@ from .._clock import Clock, WallClock
 from .._load import SchedulerThreads, TriggerLoad
 from .._state import Connection, State
 from .._stats import Observer
+from .._versions import VERSIONS
 
 __all__ = [
     "ALL",
     "ROUTES",
     "SINCE_050",
+    "SINCE_17",
     "UNTIL_050",
     "Api",
     "Body",
@@ -37,8 +39,9 @@ __all__ = [
     "route",
 ]
 
-ALL = ("0.40", "0.50", "head")
-SINCE_050 = ("0.50", "head")
+ALL = VERSIONS
+SINCE_050 = VERSIONS[1:]
+SINCE_17 = VERSIONS[2:]
 UNTIL_050 = ("0.40", "0.50")
 
 Body = dict[str, Any]

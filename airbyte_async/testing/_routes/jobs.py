@@ -8,7 +8,7 @@ from .. import _render as render
 from .._errors import internal
 from .._state import Job, JobQuery
 from .._validate import parse_datetime
-from .core import SINCE_050, Api, Body, Reply, route
+from .core import SINCE_050, SINCE_17, Api, Body, Reply, route
 
 
 @route("/v1/jobs/get")
@@ -69,7 +69,7 @@ async def jobs_last_replication(api: Api, body: Body) -> Reply:
     return Reply({} if found is None else {"job": render.job(found, api.version, api.now)})
 
 
-@route("/v1/jobs/get_last_replication_job_with_cancel", ("head",))
+@route("/v1/jobs/get_last_replication_job_with_cancel", SINCE_17)
 async def jobs_last_scheduled(api: Api, body: Body) -> Reply:
     """
     JobOptionalRead: the newest job Airbyte's scheduler started, cancelled or not, or ``{}``;
