@@ -1,9 +1,9 @@
 """
 Fixtures for the resource tests: an emulator per server version and a client talking to it.
 
-Loaded with ``pytest_plugins = ["resource_fixtures"]``. ``version`` is parametrized over 0.50 and
-head; a test parametrizes ``version`` itself to pick others, and ``emulator_options`` to change
-the emulator's settings.
+Loaded with ``pytest_plugins = ["resource_fixtures"]``. ``version`` is parametrized over 0.50,
+1.7, 2.0 and head; a test parametrizes ``version`` itself to pick others, and
+``emulator_options`` to change the emulator's settings.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.testing import Emulator
 from airbyte_async.testing.pytest_plugin import TEST_CANCEL_LATENCY, TEST_TRIGGER_LATENCY
 
-VERSIONS = ["0.50", "head"]
+VERSIONS = ["0.50", "1.7", "2.0", "head"]
 
 
 @pytest.fixture(params=VERSIONS)

@@ -77,7 +77,7 @@ async def running_job(http: aiohttp.ClientSession, emu: Emulator) -> tuple[str, 
     return cid, (await sync(http, emu, cid))["job"]["id"]
 
 
-@pytest.mark.parametrize("version", ["0.40", "0.50", "head"])
+@pytest.mark.parametrize("version", ["0.40", "0.50", "1.7", "2.0", "head"])
 async def test_a_cancel_answers_once_its_job_stopped_and_the_job_runs_until_then(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
 ) -> None:
@@ -283,7 +283,7 @@ async def reset_while_running(
     return answer
 
 
-@pytest.mark.parametrize("version", ["0.40", "0.50", "head"])
+@pytest.mark.parametrize("version", ["0.40", "0.50", "1.7", "2.0", "head"])
 async def test_a_reset_while_a_sync_runs_cancels_the_sync_and_answers_once_it_stopped(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
 ) -> None:
@@ -328,7 +328,7 @@ async def test_a_public_reset_while_a_sync_runs_cancels_the_sync_too(
     assert answer.json["jobId"] > sync_id
 
 
-@pytest.mark.parametrize("version", ["0.50", "head"])
+@pytest.mark.parametrize("version", ["0.50", "1.7", "2.0", "head"])
 async def test_a_reset_of_a_deleted_connection_is_a_500(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
 ) -> None:

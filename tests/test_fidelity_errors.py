@@ -16,6 +16,7 @@ from emulator_support import call, only_actor, sync
 
 from airbyte_async.testing import Emulator, pytest_plugin
 from airbyte_async.testing._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS
+from airbyte_async.testing._versions import since
 
 pytestmark = pytest.mark.anyio
 
@@ -23,13 +24,13 @@ airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
 Factory = pytest_plugin.EmulatorFactory
 http = emulator_support.http
 
-VERSIONS = pytest.mark.parametrize("version", ["0.40", "0.50", "head"])
+VERSIONS = pytest.mark.parametrize("version", ["0.40", "0.50", "1.7", "2.0", "head"])
 UNKNOWN = "11111111-1111-4111-8111-111111111111"
 
 
 def assert_body(version: str, body: Any, exception_class: str, *, known: bool) -> None:
     """The version's error shape: 0.x with the Java class and a stack, head without either."""
-    if version == "head":
+    if since(version, "2.0"):
         assert set(body) == ({"message", "errorId"} if known else {"errorId"})
     else:
         assert body["exceptionClassName"].endswith(exception_class)
@@ -66,14 +67,14 @@ async def test_a_body_without_a_required_field_is_a_400(
     answer = await call(http, emu, route, body)
     assert answer.status == 400
     assert_body(version, answer.json, "ConstraintViolationException", known=False)
-    if version != "head":
+    if not since(version, "2.0"):
         assert answer.json["message"] == "Some properties contained invalid input."
         [error] = answer.json["validationErrors"]
         assert error["propertyPath"] == path
         assert error["message"] == "must not be null"
 
 
-@pytest.mark.parametrize("version", ["0.50", "head"])
+@pytest.mark.parametrize("version", ["0.50", "1.7", "2.0", "head"])
 async def test_jobs_list_without_config_types_is_a_400(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
 ) -> None:
@@ -128,7 +129,7 @@ async def test_a_body_of_the_wrong_types_is_a_422(
     answer = await call(http, emu, route, body)
     assert answer.status == 422
     assert_body(version, answer.json, "MismatchedInputException", known=False)
-    if version != "head":
+    if not since(version, "2.0"):
         assert answer.json["message"].startswith("Invalid json input.")
         assert "validationErrors" not in answer.json
 
@@ -154,7 +155,7 @@ async def test_a_body_that_is_not_json_is_a_422(
         status, body = response.status, await response.json()
     assert status == 422
     assert_body(version, body, "JsonParseException", known=False)
-    if version != "head":
+    if not since(version, "2.0"):
         assert body["message"].startswith("Invalid json.")
 
 
@@ -163,7 +164,12 @@ async def test_a_body_that_is_not_json_is_a_422(
 
 @pytest.mark.parametrize(
     ("version", "route"),
-    [("0.40", "connections/sync_progress"), ("0.50", "no/such_route"), ("head", "workspaces/list")],
+    [
+        ("0.40", "connections/sync_progress"),
+        ("0.50", "no/such_route"),
+        ("1.7", "workspaces/list"),
+        ("head", "workspaces/list"),
+    ],
 )
 async def test_a_route_the_version_lacks_is_the_not_found_controllers_404(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str, route: str
@@ -210,7 +216,7 @@ async def test_an_unknown_job_is_a_500(
     answer = await call(http, emu, "jobs/get", {"id": 4242})
     assert answer.status == 500
     assert_body(version, answer.json, "RuntimeException", known=False)
-    if version != "head":
+    if not since(version, "2.0"):
         assert "Could not find job with id: 4242" in answer.json["message"]
 
 
@@ -455,7 +461,7 @@ async def test_a_nested_refusal_never_shows_the_value(
     assert "secret-pem" not in answer.text
 
 
-@pytest.mark.parametrize("version", ["0.50", "head"])
+@pytest.mark.parametrize("version", ["0.50", "1.7", "2.0", "head"])
 async def test_a_partial_update_is_checked_after_the_merge(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
 ) -> None:

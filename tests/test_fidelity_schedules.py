@@ -470,7 +470,7 @@ async def test_an_inactive_cron_schedule_starts_nothing(
         "*/30 * * * * ?",  # twice a minute (CronExpressionHelper.validateCronExpression)
     ],
 )
-@pytest.mark.parametrize("version", ["0.50", "head"])
+@pytest.mark.parametrize("version", ["0.50", "1.7", "2.0", "head"])
 async def test_050_and_head_refuse_an_invalid_expression_with_a_400_problem(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, expression: str, version: str
 ) -> None:
@@ -496,7 +496,7 @@ async def test_050_and_head_refuse_an_invalid_expression_with_a_400_problem(
     assert body["scheduleType"] == "manual"
 
 
-@pytest.mark.parametrize("version", ["0.50", "head"])
+@pytest.mark.parametrize("version", ["0.50", "1.7", "2.0", "head"])
 @pytest.mark.parametrize("zone", ["Etc/UTC", "etc/GMT+5", "Mars/Olympus"])
 async def test_050_and_head_refuse_an_etc_or_unknown_time_zone_with_a_400_problem(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, zone: str, version: str

@@ -29,7 +29,7 @@ airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
 Factory = pytest_plugin.EmulatorFactory
 http = emulator_support.http
 
-VERSIONS = pytest.mark.parametrize("version", ["0.40", "0.50", "head"])
+VERSIONS = pytest.mark.parametrize("version", ["0.40", "0.50", "1.7", "2.0", "head"])
 
 
 async def ended(http: aiohttp.ClientSession, emu: Emulator, cid: str, outcome: str) -> int:
@@ -223,7 +223,10 @@ async def test_cancel_leaves_other_connections_alone(
     assert emu.job_status(theirs) == "running"
 
 
-@pytest.mark.parametrize(("version", "keys"), [("0.50", {"message"}), ("head", {"errorId"})])
+@pytest.mark.parametrize(
+    ("version", "keys"),
+    [("0.50", {"message"}), ("1.7", {"message"}), ("2.0", {"errorId"}), ("head", {"errorId"})],
+)
 async def test_cancel_on_a_deleted_connection_is_a_500(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str, keys: set[str]
 ) -> None:

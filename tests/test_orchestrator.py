@@ -1063,7 +1063,7 @@ async def test_failed_results_carry_the_log_tail_when_asked(start: Start) -> Non
     assert results[1].log_tail == ()
 
 
-@pytest.mark.parametrize("version", ["0.50", "head"])
+@pytest.mark.parametrize("version", ["0.50", "1.7", "2.0", "head"])
 async def test_live_progress_reports_records_of_running_syncs(start: Start, version: str) -> None:
     """progress_interval: running syncs report growing record counts through the event hook."""
     emu, client = await start(airbyte_version=version, connections=2, sync_duration=(0.6, 0.7))
@@ -1123,7 +1123,7 @@ async def test_jobs_of_triggers_cut_short_are_found_and_cancelled(start: Start) 
     assert all(r.cancel_requested for r in orchestrator.results.values())
 
 
-@pytest.mark.parametrize("version", ["0.50", "head"])
+@pytest.mark.parametrize("version", ["0.50", "1.7", "2.0", "head"])
 async def test_jobs_that_triggers_cut_short_start_later_are_cancelled_too(
     start: Start, version: str
 ) -> None:

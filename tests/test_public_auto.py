@@ -29,7 +29,7 @@ def _health_probes(emu: Emulator) -> tuple[int, int]:
     return routes.get(CONFIG_HEALTH, 0), routes.get(PUBLIC_HEALTH, 0)
 
 
-@pytest.mark.parametrize("version", ["0.40", "0.50", "head"])
+@pytest.mark.parametrize("version", ["0.40", "0.50", "1.7", "2.0", "head"])
 async def test_auto_picks_the_config_api_when_it_answers(version: str) -> None:
     """On a bare host whose ``/api/v1/health`` answers, auto speaks the Config API after one
     probe, and the public health is not asked."""

@@ -124,7 +124,7 @@ async def test_an_ambiguous_failure_without_a_job_triggers_once_more(
     assert requests_to(emu, "jobs/list") == 1
 
 
-@pytest.mark.parametrize("version", ["0.50", "head"])
+@pytest.mark.parametrize("version", ["0.50", "1.7", "2.0", "head"])
 async def test_a_job_this_client_saw_start_is_never_taken_for_a_lost_triggers(
     airbyte_emulator_factory: Factory, version: str
 ) -> None:

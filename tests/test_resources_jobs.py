@@ -287,7 +287,7 @@ async def test_list_filters_are_sent_as_the_api_spells_them(
     assert (body["orderByField"], body["orderByMethod"]) == ("updatedAt", "DESC")
 
 
-@pytest.mark.parametrize("version", ["0.40", "0.50", "head"])
+@pytest.mark.parametrize("version", ["0.40", "0.50", "1.7", "2.0", "head"])
 async def test_list_keeps_the_order_asked_for_on_every_version(
     api: AirbyteClient, emu: Emulator
 ) -> None:

@@ -12,6 +12,7 @@ from airbyte_async import AirbyteClient
 from airbyte_async.errors import NotFoundError, UnprocessableEntityError
 from airbyte_async.models import DestinationSyncMode, Source, SyncMode
 from airbyte_async.testing import Emulator, Fault
+from airbyte_async.testing._versions import since
 
 pytest_plugins = ["resource_fixtures"]
 pytestmark = pytest.mark.anyio
@@ -97,15 +98,16 @@ async def test_list_first_request_is_just_the_workspace(
 
 
 @pytest.mark.parametrize("emulator_options", [{"connections": 45}])
-async def test_list_follows_the_cursor_on_head(
+async def test_list_follows_the_cursor_from_1_8_on(
     api: AirbyteClient, emu: Emulator, version: str, workspace_id: str
 ) -> None:
-    """Head pages by cursor (the last id); 0.50 answers everything at once."""
+    """2.0 and head page by cursor (the last id; v1.8.0, API-FACTS 2.3); 0.50 and 1.7 answer
+    everything at once."""
     sources = [s async for s in api.sources.list(workspace_id=workspace_id)]
 
     assert len({s.source_id for s in sources}) == 45
     requests = bodies(emu, "sources/list")
-    if version == "head":
+    if since(version, "2.0"):
         assert [b.get("cursor") for b in requests] == [
             None,
             sources[19].source_id,

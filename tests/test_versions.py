@@ -43,7 +43,7 @@ async def test_an_operation_0_40_lacks_is_unsupported_naming_the_route_and_versi
     assert isinstance(caught.value.__cause__, NotFoundError)
 
 
-@pytest.mark.parametrize("version", ["0.40", "0.50", "head"])
+@pytest.mark.parametrize("version", ["0.40", "0.50", "1.7", "2.0", "head"])
 async def test_an_id_that_names_nothing_stays_not_found(api: AirbyteClient) -> None:
     """An unknown connection on a route every version serves is a NotFoundError, as before."""
     with pytest.raises(NotFoundError):
@@ -87,7 +87,7 @@ async def test_a_url_that_is_not_the_config_apis_is_named_on_the_first_answer(
     assert caught.value.wrong_url
 
 
-@pytest.mark.parametrize("version", ["0.40", "0.50", "head"])
+@pytest.mark.parametrize("version", ["0.40", "0.50", "1.7", "2.0", "head"])
 @pytest.mark.parametrize("call", ["default", "instance_configuration"])
 async def test_a_path_that_serves_nothing_is_named_not_taken_for_a_version(
     emu: Emulator, call: str
