@@ -505,19 +505,24 @@ async def test_changes_are_planned_then_applied(client: AirbyteClient, emu: Emul
 
 
 async def test_a_plan_never_shows_a_secret(client: AirbyteClient) -> None:
-    """A secret added from the environment, and one under a secret-looking key: masked."""
+    """A secret added from the environment (a field the specification flags), and one under a
+    secret-looking key: masked."""
     await apply(client, loads(PIPELINE, env=ENV))
     text = PIPELINE.replace(
         'username = "reader"',
-        'username = "reader"\njdbc_url_params = { env = "JDBC" }\ntunnel_password = "literal-pw"',
+        'username = "reader"\ntunnel_password = "literal-pw"\n'
+        'ssl_mode = { mode = "verify-ca", ca_certificate = { env = "PG_CA" } }',
     )
 
-    planned = await plan(client, loads(text, env={**ENV, "JDBC": "sslkey=abc"}))
+    planned = await plan(client, loads(text, env={**ENV, "PG_CA": "ca-from-env"}))
 
     rendered = planned.render()
-    assert "configuration.jdbc_url_params: (absent) -> **********" in rendered
     assert "configuration.tunnel_password: (absent) -> **********" in rendered
-    for secret in (*ENV.values(), "sslkey=abc", "literal-pw"):
+    assert (
+        'configuration.ssl_mode: (absent) -> {"mode": "verify-ca", "ca_certificate": "**********"}'
+        in rendered
+    )
+    for secret in (*ENV.values(), "ca-from-env", "literal-pw"):
         assert secret not in rendered
 
 

@@ -68,8 +68,9 @@ Rules:
   fields, enum values, ``oneOf`` options), checked before any write; the public API serves no
   specifications. Any other table with an ``env`` key is an error at its key;
   ``{ literal = ... }`` sends what it holds as written (``{ literal = { env = "prod" } }`` for
-  a connector's own ``env`` key). Values from the environment are never shown, nor are values
-  under secret-looking keys or that the server masks.
+  a connector's own ``env`` key). A plan never shows values under secret-looking keys, fields
+  the connector's specification flags secret, or values the server masks; a value from the
+  environment is shown or masked by the same rules (a changed port shows).
 - Streams: ``sync_mode`` is ``full_refresh`` or ``incremental``; ``destination_sync_mode`` one
   of :class:`~airbyte_async.models.DestinationSyncMode`; ``cursor_field`` a field name or a
   path (``["data", "updated_at"]``); ``primary_key`` a field name, a list of field names (a

@@ -292,7 +292,7 @@ UPDATED_SOURCE = "its streams are selected again once its source is updated"
 
 
 def _show(value: Any, path: str, secret_paths: frozenset[str]) -> str:
-    """A value for display: secrets masked, long values cut."""
+    """A value for display: secrets (see :func:`show_changes`) masked, long values cut."""
     if value is ABSENT:
         return "(absent)"
     if is_secret_path(path, secret_paths):
@@ -308,7 +308,11 @@ def _show(value: Any, path: str, secret_paths: frozenset[str]) -> str:
 def show_changes(
     differences: Iterable[Difference], secret_paths: frozenset[str] = frozenset()
 ) -> tuple[Change, ...]:
-    """*differences* as a plan shows them, secrets masked."""
+    """
+    *differences* as a plan shows them, secrets masked: values at or under *secret_paths*
+    (the fields a connector's specification flags secret), under secret-looking keys, URLs'
+    passwords. Where a value came from (the environment, the file) does not matter.
+    """
     return tuple(
         Change(
             path=d.path,
@@ -504,7 +508,7 @@ class _Planner:
             item,
             action=EnsureAction.UPDATED if differences else EnsureAction.UNCHANGED,
             id=actor_id(current),
-            changes=show_changes(differences, write.secret_paths),
+            changes=show_changes(differences, write.secret_fields),
             fingerprint=fingerprint(current),
             write=write if differences else None,
         )
