@@ -7,6 +7,7 @@ in the same task). :func:`serve` runs one until the process is told to stop.
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 import signal
@@ -386,6 +387,18 @@ class Emulator:
             raise KeyError(connection_id)
         for name in names:
             self._state.tag(connection_id, name)
+
+    def stored_configuration(self, actor_id: str) -> dict[str, Any]:
+        """
+        A copy of the configuration the emulator holds for the source or destination
+        *actor_id*, its secrets in clear: what Airbyte keeps in its secret store, and sends
+        masked in every answer. Raises KeyError for an unknown id.
+        """
+        for kind in ("source", "destination"):
+            actor = self._state.actors_of(kind).get(actor_id)
+            if actor is not None:
+                return copy.deepcopy(dict(actor.config))
+        raise KeyError(actor_id)
 
     def job_status(self, job_id: int) -> str:
         """The job's status now. Raises KeyError for an unknown id."""
