@@ -38,6 +38,7 @@ __all__ = [
     "changed_settings",
     "connection_differences",
     "json_differences",
+    "masked_paths",
     "only_match",
     "stream_key",
 ]
@@ -110,6 +111,24 @@ def json_differences(wanted: Any, current: Any, path: str) -> Iterator[Differenc
         return
     if not _same(wanted, current):
         yield Difference(path, current, wanted)
+
+
+def masked_paths(wanted: Any, current: Any, path: str) -> Iterator[str]:
+    """
+    The paths where *current* holds the server's mask and *wanted* another value: what
+    :func:`json_differences` cannot compare (the server never says what it holds there).
+    """
+    if _masked(wanted):
+        return
+    if _masked(current):
+        yield path
+    elif isinstance(wanted, Mapping) and isinstance(current, Mapping):
+        for key in wanted:
+            if key in current:
+                yield from masked_paths(wanted[key], current[key], f"{path}.{key}")
+    elif isinstance(wanted, list) and isinstance(current, list) and len(wanted) == len(current):
+        for index, (w, c) in enumerate(zip(wanted, current, strict=True)):
+            yield from masked_paths(w, c, f"{path}[{index}]")
 
 
 def actor_differences(current: Actor, configuration: Mapping[str, Any]) -> list[Difference]:

@@ -970,16 +970,34 @@ async def test_a_malformed_saved_plan_names_the_key(client: AirbyteClient) -> No
     assert caught.value.problems == ("required field missing @ plan.items[1].kind",)
 
 
-async def test_a_plan_is_saved_in_format_2(client: AirbyteClient) -> None:
+async def test_a_plan_is_saved_in_format_3(client: AirbyteClient) -> None:
     """
-    A saved plan says ``airbyte-async-plan/2``: its ``{"env", "default"}`` and ``{"literal"}``
-    values would be sent as configuration by a reader of ``/1``, which refuses other formats.
+    A saved plan says ``airbyte-async-plan/3``: its ``{"env", "default"}`` and ``{"literal"}``
+    values would be sent as configuration by a reader of ``/1``, and its items' ``uncompared``
+    secrets refused by one of ``/2``; both refuse other formats.
     """
     text = with_setting('sslmode = { env = "PG_SSLMODE", default = "require" }')
 
     saved = json.loads(dumps_plan(await plan(client, loads(text, env=ENV))))
 
-    assert saved["format"] == "airbyte-async-plan/2"
+    assert saved["format"] == "airbyte-async-plan/3"
+    assert saved["plan"]["items"][0]["uncompared"] == []
+
+
+async def test_a_plan_saved_in_format_2_is_still_executed(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """A plan saved as ``airbyte-async-plan/2`` (by the previous version: no ``uncompared``
+    in its items) is read and executed as it was shown."""
+    data = json.loads(dumps_plan(await plan(client, loads(PIPELINE, env=ENV))))
+    data["format"] = "airbyte-async-plan/2"
+    for item in data["plan"]["items"]:
+        del item["uncompared"]
+
+    done = await execute(client, loads_plan(json.dumps(data), env=ENV))
+
+    assert done.summary() == "3 created, 0 updated, 0 unchanged"
+    assert writes(emu) == ["sources/create", "destinations/create", "connections/create"]
 
 
 async def test_a_plan_saved_in_format_1_is_still_executed(
@@ -996,7 +1014,7 @@ async def test_a_plan_saved_in_format_1_is_still_executed(
     assert writes(emu) == ["sources/create", "destinations/create", "connections/create"]
 
 
-@pytest.mark.parametrize("format_", ["airbyte-async-plan/3", 2])
+@pytest.mark.parametrize("format_", ["airbyte-async-plan/4", 2])
 async def test_a_plan_of_a_format_not_read_says_which_are(
     client: AirbyteClient, format_: object
 ) -> None:
@@ -1010,8 +1028,8 @@ async def test_a_plan_of_a_format_not_read_says_which_are(
 
     assert caught.value.problems == (
         f"format: {format_!r} is not a format this version of airbyte-async reads "
-        "(airbyte-async-plan/1 or airbyte-async-plan/2): apply it with the version that saved "
-        "it, or plan again",
+        "(airbyte-async-plan/1 or airbyte-async-plan/2 or airbyte-async-plan/3): apply it with "
+        "the version that saved it, or plan again",
     )
 
 

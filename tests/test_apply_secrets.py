@@ -5,13 +5,17 @@ read): which values a plan shows, which it cannot compare, and sending them on r
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 
+import anyio.from_thread
 import pytest
 
 from airbyte_async import AirbyteClient
 from airbyte_async._secrets import SECRET_MASK
 from airbyte_async.apply import apply, loads, plan
+from airbyte_async.cli import main
 from airbyte_async.testing import Emulator
 
 pytestmark = pytest.mark.anyio
@@ -157,3 +161,97 @@ async def test_a_secret_from_the_environment_stays_masked(client: AirbyteClient)
 
     assert [str(c) for c in planned.items[0].changes] == [shown]
     assert "from-the-environment" not in planned.render()
+
+
+async def test_a_rotated_secret_is_not_noticed_but_the_plan_says_it_cannot_compare(
+    client: AirbyteClient,
+) -> None:
+    """
+    PG_PASSWORD rotated: the server masks what it holds, so the plan cannot tell and leaves
+    everything unchanged, but says per object how many secret values it could not compare
+    (the password; the S3 key id and secret).
+    """
+    planned = await plan(client, loads(for_api(client.api), env={**ENV, "PG_PASSWORD": "new"}))
+
+    assert not planned.changes_anything
+    assert planned.secrets_unsent == 3
+    assert planned.secret_warnings() == (
+        "source shop-postgres: 1 secret value cannot be compared (the server masks it)",
+        "destination lake: 2 secret values cannot be compared (the server masks them)",
+    )
+    rendered = planned.render()
+    assert "(secret values not compared, the server masks them: configuration.password)" in (
+        rendered
+    )
+    assert rendered.endswith("\n".join(planned.secret_warnings()))
+
+
+async def test_an_update_says_it_sends_the_secrets_it_cannot_compare(
+    client: AirbyteClient,
+) -> None:
+    """A source updated for its port sends its whole configuration, the password as declared:
+    the plan says so under it, and warns of nothing left unsent there."""
+    planned = await plan(client, loads(for_api(client.api), env={**ENV, "PG_PORT": "5433"}))
+
+    source = planned.items[0]
+    assert source.changed
+    assert source.secrets_note() == (
+        "secret values sent: the server masks them, so they cannot be compared: "
+        "configuration.password"
+    )
+    assert planned.secret_warnings() == (
+        "destination lake: 2 secret values cannot be compared (the server masks them)",
+    )
+
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def shell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[tuple[Emulator, Run]]:
+    """An emulator served from a thread, pipeline.toml (PIPELINE) in the working folder, ENV
+    set, and ``run(*argv, **env)``: main's status, stdout and stderr with *env* set too."""
+    for name in [n for n in os.environ if n.startswith("AIRBYTE_")]:
+        monkeypatch.delenv(name)
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / "pipeline.toml").write_text(PIPELINE)
+    monkeypatch.chdir(tmp_path)
+    emulator = Emulator(host="127.0.0.1", port=0)
+
+    def run(*argv: str, **env: str) -> tuple[int, str, str]:
+        with monkeypatch.context() as scoped:
+            for name, value in env.items():
+                scoped.setenv(name, value)
+            capsys.readouterr()
+            code = main(list(argv))
+            out, err = capsys.readouterr()
+        return code, out, err
+
+    with (
+        anyio.from_thread.start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(emulator),
+    ):
+        monkeypatch.setenv("AIRBYTE_URL", emulator.url)
+        yield emulator, run
+
+
+def test_apply_after_a_rotation_does_not_say_everything_is_as_declared(
+    shell: tuple[Emulator, Run],
+) -> None:
+    """The auditor's run: apply, then apply with PG_PASSWORD rotated. Exit 0 and nothing
+    written, but the last lines say which secret values could not be compared, per object."""
+    _, run = shell
+    assert run("apply", "pipeline.toml")[0] == 0
+
+    code, out, _ = run("apply", "pipeline.toml", PG_PASSWORD="new-pw")
+
+    assert code == 0
+    assert "everything is as declared\n" not in out
+    assert out.splitlines()[-3:] == [
+        "nothing to do: everything is as declared but for 3 secret values the server masks",
+        "source shop-postgres: 1 secret value cannot be compared (the server masks it)",
+        "destination lake: 2 secret values cannot be compared (the server masks them)",
+    ]

@@ -39,10 +39,11 @@ from ._types import TYPES, convert, hashed_text
 __all__ = ["FORMAT", "READS", "dumps_plan", "is_plan", "load_plan", "loads_plan", "save_plan"]
 
 #: The value of a saved plan's ``format`` key. ``/2`` added the ``{"env", "default"}`` and
-#: ``{"literal"}`` forms of a configuration value, which a ``/1`` reader would send as they are.
-FORMAT = "airbyte-async-plan/2"
+#: ``{"literal"}`` forms of a configuration value, which a ``/1`` reader would send as they are;
+#: ``/3`` an item's ``uncompared`` secrets, which a ``/2`` reader refuses as unknown keys.
+FORMAT = "airbyte-async-plan/3"
 #: The formats :func:`loads_plan` reads.
-READS = ("airbyte-async-plan/1", FORMAT)
+READS = ("airbyte-async-plan/1", "airbyte-async-plan/2", FORMAT)
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
 _converter.register_unstructure_hook(ConnectionSettings, unstructure)
@@ -76,7 +77,8 @@ def dumps_plan(plan: Plan) -> str:
     ``workspace_id``, ``origin`` and ``items``. Each item has ``kind``, ``name``, ``action``
     (``created``, ``updated``, ``unchanged``), ``detail``, ``id``, ``changes`` (as shown),
     ``note``, ``where`` (its key in the spec), ``fingerprint`` (``sha256:...`` of the object as
-    planned, or ``absent``) and ``write``: None, or for a source or destination its
+    planned, or ``absent``), ``uncompared`` (the paths of secret values the server masks) and
+    ``write``: None, or for a source or destination its
     ``definition_id`` and ``configuration``, or for a connection its ``source`` and
     ``destination`` names, its ``settings`` (in the API's wire form, as sent) and ``streams``
     (selections made when the source is written, or None).

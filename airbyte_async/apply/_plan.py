@@ -26,6 +26,7 @@ from .._diff import (
     actor_differences,
     changed_settings,
     connection_differences,
+    masked_paths,
     only_match,
 )
 from .._schema import Mismatch, mismatches
@@ -207,6 +208,10 @@ class PlanItem:
     *where* is the object's key in the spec (``connections[0]``); *fingerprint* is the
     object's state when planned (see :func:`fingerprint`); *write* is what executing the item
     sends, None when it sends nothing.
+
+    *uncompared* are the paths of the secret values declared for an existing source or
+    destination that the plan could not compare, the server masking them: an update sends
+    them as declared, an object left unchanged keeps what the server has, whatever that is.
     """
 
     kind: str
@@ -219,11 +224,26 @@ class PlanItem:
     where: str = ""
     fingerprint: str = ABSENT_STATE
     write: ActorWrite | ConnectionWrite | None = attrs.field(default=None, repr=False)
+    uncompared: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
         """True when the object is (or was) created or updated."""
         return self.action is not EnsureAction.UNCHANGED
+
+    @property
+    def secrets_unsent(self) -> int:
+        """How many secret values the server masks were left as the server has them."""
+        return 0 if self.changed else len(self.uncompared)
+
+    def secrets_note(self) -> str:
+        """What became of the secret values the plan could not compare, or ``""``."""
+        if not self.uncompared:
+            return ""
+        paths = ", ".join(self.uncompared)
+        if self.changed:
+            return f"secret values sent: the server masks them, so they cannot be compared: {paths}"
+        return f"secret values not compared, the server masks them: {paths}"
 
 
 @attrs.frozen(kw_only=True)
@@ -244,8 +264,24 @@ class Plan:
 
     @property
     def changes_anything(self) -> bool:
-        """False when every object is already as declared."""
+        """False when every object is already as declared, or may be (see
+        :attr:`secrets_unsent`)."""
         return any(item.changed for item in self.items)
+
+    @property
+    def secrets_unsent(self) -> int:
+        """How many declared secret values the plan could neither compare (the server masks
+        them) nor sends, in the objects it leaves unchanged: those may differ."""
+        return sum(item.secrets_unsent for item in self.items)
+
+    def secret_warnings(self) -> tuple[str, ...]:
+        """One line per object left unchanged with secret values that cannot be compared:
+        ``"source shop: 1 secret value cannot be compared (the server masks it)"``."""
+        return tuple(
+            f"{item.kind} {item.name}: {_unsent(item.secrets_unsent)}"
+            for item in self.items
+            if item.secrets_unsent
+        )
 
     def summary(self) -> str:
         """``"1 to create, 2 to update, 3 unchanged"``, or ``"1 created, ..."`` once applied."""
@@ -257,7 +293,10 @@ class Plan:
         )
 
     def render(self) -> str:
-        """The plan as readable text, one line per object and one per change, secrets masked."""
+        """
+        The plan as readable text, one line per object and one per change, secrets masked,
+        then the :meth:`secret_warnings`.
+        """
         marks = {EnsureAction.CREATED: "+", EnsureAction.UPDATED: "~", EnsureAction.UNCHANGED: "="}
         verbs = _DONE if self.applied else _TO_DO
         lines = [f"workspace {self.workspace_id}"]
@@ -266,10 +305,16 @@ class Plan:
             verb = verbs[item.action]
             lines.append(f"  {marks[item.action]} {verb:<10} {item.kind:<12} {title}")
             lines.extend(f"      {change}" for change in item.changes)
-            if item.note:
-                lines.append(f"      ({item.note})")
+            lines.extend(f"      ({note})" for note in (item.note, item.secrets_note()) if note)
         lines.append(f"{'applied' if self.applied else 'plan'}: {self.summary()}")
+        lines.extend(self.secret_warnings())
         return "\n".join(lines)
+
+
+def _unsent(count: int) -> str:
+    if count == 1:
+        return "1 secret value cannot be compared (the server masks it)"
+    return f"{count} secret values cannot be compared (the server masks them)"
 
 
 _TO_DO = {
@@ -511,6 +556,7 @@ class _Planner:
             changes=show_changes(differences, write.secret_fields),
             fingerprint=fingerprint(current),
             write=write if differences else None,
+            uncompared=tuple(masked_paths(configuration, current.configuration, "configuration")),
         )
 
     def connection(self, index: int, connection: ConnectionSpec) -> PlanItem | None:

@@ -200,9 +200,16 @@ def _interrupted(planned: Plan, written: Sequence[PlanItem]) -> None:
 
 
 def _report(done: Plan, *, dry_run: bool) -> None:
+    unsent = done.secrets_unsent
     if dry_run:
         print("dry run: nothing was changed")
+    elif not done.changes_anything and unsent:
+        values = "1 secret value" if unsent == 1 else f"{unsent} secret values"
+        print(f"nothing to do: everything is as declared but for {values} the server masks")
     elif not done.changes_anything:
         print("nothing to do: everything is as declared")
     else:
         print(f"applied: {done.summary()}")
+    if not dry_run:
+        for line in done.secret_warnings():
+            print(line)
