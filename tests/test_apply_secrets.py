@@ -14,8 +14,9 @@ import pytest
 
 from airbyte_async import AirbyteClient
 from airbyte_async._secrets import SECRET_MASK
-from airbyte_async.apply import apply, loads, plan
+from airbyte_async.apply import apply, dumps_plan, execute, loads, loads_plan, plan
 from airbyte_async.cli import main
+from airbyte_async.models import EnsureAction
 from airbyte_async.testing import Emulator
 
 pytestmark = pytest.mark.anyio
@@ -176,8 +177,10 @@ async def test_a_rotated_secret_is_not_noticed_but_the_plan_says_it_cannot_compa
     assert not planned.changes_anything
     assert planned.secrets_unsent == 3
     assert planned.secret_warnings() == (
-        "source shop-postgres: 1 secret value cannot be compared (the server masks it)",
-        "destination lake: 2 secret values cannot be compared (the server masks them)",
+        "source shop-postgres: 1 secret value cannot be compared (the server masks it): pass "
+        "--send-secrets to write it",
+        "destination lake: 2 secret values cannot be compared (the server masks them): pass "
+        "--send-secrets to write them",
     )
     rendered = planned.render()
     assert "(secret values not compared, the server masks them: configuration.password)" in (
@@ -200,8 +203,58 @@ async def test_an_update_says_it_sends_the_secrets_it_cannot_compare(
         "configuration.password"
     )
     assert planned.secret_warnings() == (
-        "destination lake: 2 secret values cannot be compared (the server masks them)",
+        "destination lake: 2 secret values cannot be compared (the server masks them): pass "
+        "--send-secrets to write them",
     )
+
+
+async def test_send_secrets_writes_a_rotated_secret(
+    server: tuple[Emulator, AirbyteClient],
+) -> None:
+    """
+    With send_secrets, the objects holding secret values the server masks are updated with
+    their configurations as declared: the rotated password is what the server stores now
+    (read from the emulator's store), and no secret shows in the plan.
+    """
+    emu, client = server
+    rotated = {**ENV, "PG_PASSWORD": "new-pw"}
+    shown: list[str] = []
+
+    done = await apply(
+        client,
+        loads(for_api(client.api), env=rotated),
+        send_secrets=True,
+        on_plan=lambda p: shown.append(p.render()),
+    )
+
+    assert done.summary() == "0 created, 2 updated, 1 unchanged"
+    assert done.secret_warnings() == ()
+    source = done.items[0]
+    assert source.secrets_note() == (
+        "secret values sent: the server masks them, so they cannot be compared: "
+        "configuration.password"
+    )
+    assert emu.stored_configuration(source.id or "")["password"] == "new-pw"
+    assert not any(value in shown[0] for value in rotated.values() if value != "5432")
+
+
+async def test_a_plan_saved_with_send_secrets_writes_them_from_the_environment(
+    server: tuple[Emulator, AirbyteClient],
+) -> None:
+    """
+    A plan made with send_secrets and saved holds the rotated password as its variable's name
+    and hash, never the value; executed later, it reads the variable again and writes it.
+    """
+    emu, client = server
+    rotated = {**ENV, "PG_PASSWORD": "new-pw"}
+    planned = await plan(client, loads(for_api(client.api), env=rotated), send_secrets=True)
+
+    text = dumps_plan(planned)
+    done = await execute(client, loads_plan(text, env=rotated))
+
+    assert "new-pw" not in text
+    assert done.count(EnsureAction.UPDATED) == 2
+    assert emu.stored_configuration(done.items[0].id or "")["password"] == "new-pw"
 
 
 Run = Callable[..., tuple[int, str, str]]
@@ -252,6 +305,47 @@ def test_apply_after_a_rotation_does_not_say_everything_is_as_declared(
     assert "everything is as declared\n" not in out
     assert out.splitlines()[-3:] == [
         "nothing to do: everything is as declared but for 3 secret values the server masks",
-        "source shop-postgres: 1 secret value cannot be compared (the server masks it)",
-        "destination lake: 2 secret values cannot be compared (the server masks them)",
+        "source shop-postgres: 1 secret value cannot be compared (the server masks it): pass "
+        "--send-secrets to write it",
+        "destination lake: 2 secret values cannot be compared (the server masks them): pass "
+        "--send-secrets to write them",
     ]
+
+
+def source_written(out: str) -> str:
+    """The id of the source apply's output says it created or updated."""
+    [line] = [x for x in out.splitlines() if x.startswith(("created source", "updated source"))]
+    return line.rsplit("(", 1)[1].rstrip(")")
+
+
+def test_apply_send_secrets_writes_the_rotated_secret(shell: tuple[Emulator, Run]) -> None:
+    """apply --send-secrets after the rotation: the source and destination are updated, the
+    rotated password is stored, and it is printed nowhere."""
+    emu, run = shell
+    assert run("apply", "pipeline.toml")[0] == 0
+
+    code, out, err = run("apply", "pipeline.toml", "--send-secrets", PG_PASSWORD="new-pw")
+
+    assert code == 0
+    assert out.rstrip().endswith("applied: 0 created, 2 updated, 1 unchanged")
+    assert "new-pw" not in out + err
+    assert emu.stored_configuration(source_written(out))["password"] == "new-pw"
+
+
+def test_a_saved_plan_made_without_send_secrets_refuses_the_flag(
+    shell: tuple[Emulator, Run],
+) -> None:
+    """apply PLAN --send-secrets on a plan made without it: exit 2 saying to plan again with
+    it (a saved plan is executed as it was made), the stored password untouched."""
+    emu, run = shell
+    source_id = source_written(run("apply", "pipeline.toml")[1])
+    assert run("plan", "pipeline.toml", "-o", "plan.json", PG_PASSWORD="new-pw")[0] == 0
+
+    code, _, err = run("apply", "plan.json", "--send-secrets", PG_PASSWORD="new-pw")
+
+    assert code == 2
+    assert err == (
+        "airbyte-async: plan.json: --send-secrets: the plan was made without it and is executed "
+        "as it was made: make it again with 'airbyte-async plan FILE --send-secrets -o PLAN'\n"
+    )
+    assert emu.stored_configuration(source_id)["password"] == ENV["PG_PASSWORD"]

@@ -516,7 +516,8 @@ def test_apply_twice(run: Callable[..., tuple[int, str, str]], pipeline: Path) -
     assert "plan: 0 to create, 0 to update, 3 unchanged" in again
     assert again.rstrip().endswith(
         "nothing to do: everything is as declared but for 1 secret value the server masks\n"
-        "source shop: 1 secret value cannot be compared (the server masks it)"
+        "source shop: 1 secret value cannot be compared (the server masks it): pass "
+        "--send-secrets to write it"
     )
     assert "do-not-print-me" not in out + err + again + err_again
 

@@ -250,13 +250,15 @@ class PlanItem:
 class Plan:
     """
     What :func:`~airbyte_async.apply.apply` will do in workspace *workspace_id*, or, when
-    *applied*, what it did. *origin* names the spec file it was made from.
+    *applied*, what it did. *origin* names the spec file it was made from; *send_secrets*
+    says it was made to send the secret values it cannot compare (see :func:`make_plan`).
     """
 
     workspace_id: str
     items: tuple[PlanItem, ...] = ()
     applied: bool = False
     origin: str = ""
+    send_secrets: bool = False
 
     def count(self, action: EnsureAction) -> int:
         """How many objects *action* applies to."""
@@ -276,7 +278,8 @@ class Plan:
 
     def secret_warnings(self) -> tuple[str, ...]:
         """One line per object left unchanged with secret values that cannot be compared:
-        ``"source shop: 1 secret value cannot be compared (the server masks it)"``."""
+        ``"source shop: 1 secret value cannot be compared (the server masks it): pass
+        --send-secrets to write it"`` (``send_secrets=True`` from Python)."""
         return tuple(
             f"{item.kind} {item.name}: {_unsent(item.secrets_unsent)}"
             for item in self.items
@@ -313,8 +316,14 @@ class Plan:
 
 def _unsent(count: int) -> str:
     if count == 1:
-        return "1 secret value cannot be compared (the server masks it)"
-    return f"{count} secret values cannot be compared (the server masks them)"
+        return (
+            "1 secret value cannot be compared (the server masks it): pass --send-secrets to "
+            "write it"
+        )
+    return (
+        f"{count} secret values cannot be compared (the server masks them): pass "
+        "--send-secrets to write them"
+    )
 
 
 _TO_DO = {
@@ -438,21 +447,29 @@ def mode_problems(
     return problems
 
 
-def make_plan(spec: Spec, snapshot: Snapshot) -> Plan:
+def make_plan(spec: Spec, snapshot: Snapshot, *, send_secrets: bool = False) -> Plan:
     """
     Decide, for every object of *spec*, whether it is to be created, updated or left alone,
-    from *snapshot* alone. Raises :class:`~airbyte_async.errors.SpecError` listing every
+    from *snapshot* alone. With *send_secrets*, an existing source or destination whose
+    declared secret values the server masks is updated with its configuration as declared,
+    secrets included, even when nothing else differs (else it is left alone, see
+    :attr:`PlanItem.uncompared`). Raises :class:`~airbyte_async.errors.SpecError` listing every
     problem (the snapshot's first) when the spec cannot be applied to that server: those of
     the sources and destinations, then those of the connections' streams, checked even when
     other objects have problems; only a connection whose source has problems of its own is
     not checked (the streams it reads depend on their fix).
     """
-    planner = _Planner(spec, snapshot, list(snapshot.problems))
+    planner = _Planner(spec, snapshot, list(snapshot.problems), send_secrets=send_secrets)
     items = planner.actors()
     connections = [planner.connection(i, c) for i, c in enumerate(spec.connections)]
     planner.fail_if_any()
     items += [item for item in connections if item is not None]
-    return Plan(workspace_id=snapshot.workspace_id, items=tuple(items), origin=spec.origin)
+    return Plan(
+        workspace_id=snapshot.workspace_id,
+        items=tuple(items),
+        origin=spec.origin,
+        send_secrets=send_secrets,
+    )
 
 
 @attrs.define
@@ -460,6 +477,7 @@ class _Planner:
     spec: Spec
     snapshot: Snapshot
     problems: list[str]
+    send_secrets: bool = attrs.field(default=False, kw_only=True)
     #: The planned sources and destinations, by kind and name.
     planned: dict[tuple[str, str], PlanItem] = attrs.field(factory=dict)
     #: The ids of the sources and destinations found on the server, by kind and name, those
@@ -549,14 +567,16 @@ class _Planner:
         if current is None:
             return item
         differences = actor_differences(current, configuration)
+        uncompared = tuple(masked_paths(configuration, current.configuration, "configuration"))
+        send = bool(differences) or (self.send_secrets and bool(uncompared))
         return attrs.evolve(
             item,
-            action=EnsureAction.UPDATED if differences else EnsureAction.UNCHANGED,
+            action=EnsureAction.UPDATED if send else EnsureAction.UNCHANGED,
             id=actor_id(current),
             changes=show_changes(differences, write.secret_fields),
             fingerprint=fingerprint(current),
-            write=write if differences else None,
-            uncompared=tuple(masked_paths(configuration, current.configuration, "configuration")),
+            write=write if send else None,
+            uncompared=uncompared,
         )
 
     def connection(self, index: int, connection: ConnectionSpec) -> PlanItem | None:

@@ -228,9 +228,20 @@ def _catalog_or_why(schema: DiscoveredSchema) -> Catalog | str:
     return f"failed: {failure.describe() if failure is not None else 'no reason given'}"
 
 
-async def plan(client: AirbyteClient, spec: Spec, *, workspace_id: str | None = None) -> Plan:
+async def plan(
+    client: AirbyteClient,
+    spec: Spec,
+    *,
+    workspace_id: str | None = None,
+    send_secrets: bool = False,
+) -> Plan:
     """
     What :func:`apply` would do, without changing anything. Raises :class:`SpecError`.
+
+    The server masks every secret it holds, so a plan cannot compare them: it leaves an object
+    alone when nothing else differs, and says how many it could not compare
+    (:meth:`Plan.secret_warnings`). With *send_secrets*, such an object is updated with its
+    configuration as declared, secrets included (:func:`make_plan`).
 
     On the Config API, the streams of a connection whose source the plan creates or updates
     are checked too, against the catalog of the configuration the plan sends, discovered
@@ -239,15 +250,16 @@ async def plan(client: AirbyteClient, spec: Spec, *, workspace_id: str | None = 
     run with the mask), nor on the public API, which has no such discovery: there the streams
     are checked once the source is written, before the first connection is.
     """
-    planned, _ = await _planned(client, spec, workspace_id)
+    planned, _ = await _planned(client, spec, workspace_id, send_secrets)
     return planned
 
 
 async def _planned(
-    client: AirbyteClient, spec: Spec, workspace_id: str | None
+    client: AirbyteClient, spec: Spec, workspace_id: str | None, send_secrets: bool
 ) -> tuple[Plan, dict[str, Catalog]]:
     """:func:`plan`, and the catalogs it discovered unwritten, by source name."""
-    planned = make_plan(spec, await read_snapshot(client, spec, workspace_id=workspace_id))
+    snapshot = await read_snapshot(client, spec, workspace_id=workspace_id)
+    planned = make_plan(spec, snapshot, send_secrets=send_secrets)
     if client.api != "config":
         return planned, {}
     discovered = await _check_unwritten_catalogs(client, planned)
@@ -313,6 +325,7 @@ async def apply(
     *,
     workspace_id: str | None = None,
     dry_run: bool = False,
+    send_secrets: bool = False,
     on_plan: Callable[[Plan], None] | None = None,
 ) -> Plan:
     """
@@ -321,13 +334,16 @@ async def apply(
     unchanged.
 
     *workspace_id* overrides the file's ``workspace``; without either, the server's default
-    workspace is used. Raises :class:`SpecError` (before changing anything) for definitions,
-    names or streams the server cannot resolve, :class:`~airbyte_async.errors.StalePlanError`
+    workspace is used. *send_secrets* writes the secret values the server masks (see
+    :func:`plan`): without it, a rotated password is not noticed, only counted.
+
+    Raises :class:`SpecError` (before changing anything) for definitions, names or streams the
+    server cannot resolve, :class:`~airbyte_async.errors.StalePlanError`
     when the server changed between planning and executing, and the
     :mod:`~airbyte_async.errors` tree for what the server refuses; objects written before such
     an error stay as they are, and running again carries on from there.
     """
-    planned, discovered = await _planned(client, spec, workspace_id)
+    planned, discovered = await _planned(client, spec, workspace_id, send_secrets)
     if on_plan is not None:
         on_plan(planned)
     if dry_run:

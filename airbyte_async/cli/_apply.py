@@ -46,12 +46,17 @@ The plan is printed first: + to create, ~ to update (each change listed, secrets
 = unchanged. Nothing is ever deleted. A second run changes nothing. A saved plan (from
 airbyte-async plan -o) is executed as it was shown, or refused (exit status 2, nothing written)
 when an object it read has changed since.
+
+The server masks every secret it holds, so a plan cannot compare them: it counts them per
+object instead. After rotating one (PG_PASSWORD=new-pw), --send-secrets writes the
+configurations holding such values as declared, secrets included.
 """
 
 _PLAN_EXAMPLES = """\
 examples:
   airbyte-async plan pipeline.toml
   PG_PASSWORD=... airbyte-async plan pipeline.toml -o plan.json
+  PG_PASSWORD=<rotated> airbyte-async plan pipeline.toml --send-secrets -o plan.json
 
 A saved plan holds no secret: values from the environment are saved as the variable's name
 (and a salted hash, so that apply refuses another value). Secrets written in the file itself
@@ -74,6 +79,7 @@ def register(sub: Any) -> None:
     )
     planner.add_argument("file", metavar="FILE", help="the pipeline file (TOML)")
     planner.add_argument("-o", "--output", metavar="PLAN", help="save the plan (JSON) here")
+    _add_send_secrets(planner)
     _add_workspace(planner)
     add_connection_arguments(planner)
     planner.set_defaults(func=_plan_command)
@@ -94,9 +100,21 @@ def register(sub: Any) -> None:
         "file", metavar="FILE", help="the pipeline file (TOML) or a saved plan (JSON)"
     )
     applier.add_argument("--dry-run", action="store_true", help="print the plan and stop there")
+    _add_send_secrets(applier)
     _add_workspace(applier)
     add_connection_arguments(applier)
     applier.set_defaults(func=_apply_command)
+
+
+def _add_send_secrets(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--send-secrets",
+        action="store_true",
+        help=(
+            "update each source and destination whose secrets the server masks with its "
+            "configuration as declared, secrets included (else they cannot be compared)"
+        ),
+    )
 
 
 def _add_workspace(parser: argparse.ArgumentParser) -> None:
@@ -118,7 +136,9 @@ async def _plan_command(args: argparse.Namespace, interrupt: Interrupt) -> int:
         spec = loads(_read(args.file), origin=args.file)
         async with client_from_args(args) as client:
             with interrupt.scope():
-                planned = await plan(client, spec, workspace_id=args.workspace)
+                planned = await plan(
+                    client, spec, workspace_id=args.workspace, send_secrets=args.send_secrets
+                )
                 print(planned.render(), flush=True)
                 return _save(planned, args.output) if args.output else EXIT_OK
             return EXIT_INTERRUPTED
@@ -141,14 +161,16 @@ def _save(planned: Plan, path: str) -> int:
 async def _apply_command(args: argparse.Namespace, interrupt: Interrupt) -> int:
     try:
         text = _read(args.file)
-        saved = _saved_plan(text, args.file, args.workspace) if is_plan(text) else None
+        saved = _saved_plan(text, args) if is_plan(text) else None
         spec = loads(text, origin=args.file) if saved is None else None
         async with client_from_args(args) as client:
             written: list[PlanItem] = []
             planned: Plan | None = saved
             with interrupt.scope():
                 if spec is not None:
-                    planned = await plan(client, spec, workspace_id=args.workspace)
+                    planned = await plan(
+                        client, spec, workspace_id=args.workspace, send_secrets=args.send_secrets
+                    )
                 assert planned is not None
                 print(planned.render(), flush=True)
                 done = planned
@@ -165,10 +187,17 @@ async def _apply_command(args: argparse.Namespace, interrupt: Interrupt) -> int:
         return report_error(e)
 
 
-def _saved_plan(text: str, origin: str, workspace_id: str | None) -> Plan:
+def _saved_plan(text: str, args: argparse.Namespace) -> Plan:
+    origin, workspace_id = args.file, args.workspace
     saved = loads_plan(text, origin=origin)
     if workspace_id not in (None, saved.workspace_id):
         problem = f"the plan is for workspace {saved.workspace_id}, not {workspace_id}"
+        raise SpecError([problem], origin=origin)
+    if args.send_secrets and not saved.send_secrets:
+        problem = (
+            "--send-secrets: the plan was made without it and is executed as it was made: "
+            "make it again with 'airbyte-async plan FILE --send-secrets -o PLAN'"
+        )
         raise SpecError([problem], origin=origin)
     return saved
 
