@@ -69,8 +69,9 @@ Rules:
   specifications. Any other table with an ``env`` key is an error at its key;
   ``{ literal = ... }`` sends what it holds as written (``{ literal = { env = "prod" } }`` for
   a connector's own ``env`` key). A plan never shows values under secret-looking keys, fields
-  the connector's specification flags secret, or values the server masks; a value from the
-  environment is shown or masked by the same rules (a changed port shows).
+  the connector's specification flags secret, or values the server masks; on the Config API a
+  value from the environment is shown or masked by the same rules (a changed port shows), on
+  the public API (no specifications) it is always masked.
 - Streams: ``sync_mode`` is ``full_refresh`` or ``incremental``; ``destination_sync_mode`` one
   of :class:`~airbyte_async.models.DestinationSyncMode`; ``cursor_field`` a field name or a
   path (``["data", "updated_at"]``); ``primary_key`` a field name, a list of field names (a

@@ -573,7 +573,14 @@ class _Planner:
             item,
             action=EnsureAction.UPDATED if send else EnsureAction.UNCHANGED,
             id=actor_id(current),
-            changes=show_changes(differences, write.secret_fields),
+            # Without the connector's specification (the public API serves none), a value
+            # from the environment may be a secret under a name the rules do not know.
+            changes=show_changes(
+                differences,
+                write.secret_fields
+                if definition.definition_id in self.snapshot.secret_fields
+                else write.secret_paths,
+            ),
             fingerprint=fingerprint(current),
             write=write if send else None,
             uncompared=uncompared,
