@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import anyio.from_thread
 import attrs
 import pytest
+from shell_support import Run, cli_shell
 
 import airbyte_async.apply
 from airbyte_async import AirbyteClient
@@ -1051,35 +1050,17 @@ async def test_the_snapshot_is_read_once(client: AirbyteClient, emu: Emulator) -
 @pytest.fixture
 def shell(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Iterator[tuple[Emulator, Callable[..., tuple[int, str, str]]]]:
+) -> Iterator[tuple[Emulator, Run]]:
     """An emulator served from a thread, and ``run(*argv)``: main's status, stdout, stderr
     (``run(*argv, faults=[...])`` sets the emulator's faults first)."""
-    for name in [n for n in os.environ if n.startswith("AIRBYTE_")]:
-        monkeypatch.delenv(name)
-    for name, value in ENV.items():
-        monkeypatch.setenv(name, value)
-    (tmp_path / "pipeline.toml").write_text(PIPELINE)
-    monkeypatch.chdir(tmp_path)
-    emulator = Emulator(record_requests=True, host="127.0.0.1", port=0)
-
-    def run(*argv: str, faults: list[dict[str, Any]] | None = None) -> tuple[int, str, str]:
-        if faults is not None:
-            portal.call(emulator.set_faults, faults)
-        capsys.readouterr()
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    with (
-        anyio.from_thread.start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(emulator),
-    ):
-        monkeypatch.setenv("AIRBYTE_URL", emulator.url)
-        yield emulator, run
+    with cli_shell(
+        tmp_path, monkeypatch, capsys, pipeline=PIPELINE, env=ENV, record_requests=True
+    ) as made:
+        yield made
 
 
 def test_plan_saves_and_apply_executes_it(
-    shell: tuple[Emulator, Callable[..., tuple[int, str, str]]],
+    shell: tuple[Emulator, Run],
 ) -> None:
     """plan -o writes a plan without secrets; apply PLAN.json creates what it showed."""
     emu, run = shell
@@ -1098,7 +1079,7 @@ def test_plan_saves_and_apply_executes_it(
 
 
 def test_apply_refuses_a_stale_plan_with_exit_2(
-    shell: tuple[Emulator, Callable[..., tuple[int, str, str]]],
+    shell: tuple[Emulator, Run],
 ) -> None:
     """A plan made before another apply changed its objects: exit 2, nothing written."""
     emu, run = shell
@@ -1116,7 +1097,7 @@ def test_apply_refuses_a_stale_plan_with_exit_2(
 
 
 def test_apply_stopped_partway_prints_what_it_wrote(
-    shell: tuple[Emulator, Callable[..., tuple[int, str, str]]],
+    shell: tuple[Emulator, Run],
 ) -> None:
     """The destination's create answered by a reset: stderr names the error, the source
     written before it and the destination that may exist; exit 2."""
@@ -1145,7 +1126,7 @@ def test_plan_help_shows_examples(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_a_plan_that_cannot_be_written_is_exit_2(
-    shell: tuple[Emulator, Callable[..., tuple[int, str, str]]],
+    shell: tuple[Emulator, Run],
 ) -> None:
     """plan -o into a missing folder: the plan is shown, the error names the path, exit 2."""
     _, run = shell

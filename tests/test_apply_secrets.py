@@ -5,17 +5,17 @@ read): which values a plan shows, which it cannot compare, and sending them on r
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import anyio.from_thread
 import pytest
+from shell_support import Run, cli_shell
+from test_apply import ENV as BASE_ENV
+from test_apply import PIPELINE as BASE
 
 from airbyte_async import AirbyteClient
 from airbyte_async._secrets import SECRET_MASK
 from airbyte_async.apply import apply, dumps_plan, execute, loads, loads_plan, plan
-from airbyte_async.cli import main
 from airbyte_async.models import EnsureAction
 from airbyte_async.testing import Emulator
 
@@ -24,48 +24,13 @@ pytestmark = pytest.mark.anyio
 POSTGRES_ID = "decd338e-5647-4c0b-adf4-da0e75f5a750"
 S3_ID = "4816b78f-1489-44c1-9060-4b19d5fa9362"
 
-#: README's example, its port, password and S3 keys read from the environment.
-PIPELINE = """
-[[sources]]
-name = "shop-postgres"
-definition = "Postgres"
-[sources.configuration]
-host = "db.internal"
-port = { env = "PG_PORT", type = "integer" }
-database = "shop"
-username = "reader"
-password = { env = "PG_PASSWORD" }
+#: test_apply's pipeline, its port read from the environment too and a schedule either API
+#: takes.
+PIPELINE = BASE.replace("port = 5432", 'port = { env = "PG_PORT", type = "integer" }').replace(
+    'schedule = { every = 6, unit = "hours" }', 'schedule = { cron = "0 0 */6 * * ?" }'
+)
 
-[[destinations]]
-name = "lake"
-definition = "S3"
-[destinations.configuration]
-s3_bucket_name = "lake"
-s3_bucket_path = "shop"
-s3_bucket_region = "us-east-1"
-access_key_id = { env = "S3_KEY_ID" }
-secret_access_key = { env = "S3_SECRET" }
-format = { format_type = "Parquet" }
-
-[[connections]]
-name = "shop-to-lake"
-source = "shop-postgres"
-destination = "lake"
-schedule = { cron = "0 0 */6 * * ?" }
-
-[[connections.streams]]
-name = "orders"
-sync_mode = "incremental"
-cursor_field = "updated_at"
-destination_sync_mode = "append"
-"""
-
-ENV = {
-    "PG_PORT": "5432",
-    "PG_PASSWORD": "pg-secret-value",
-    "S3_KEY_ID": "key-id-value",
-    "S3_SECRET": "s3-secret-value",
-}
+ENV = {**BASE_ENV, "PG_PORT": "5432"}
 
 
 def for_api(api: str) -> str:
@@ -260,38 +225,14 @@ async def test_a_plan_saved_with_send_secrets_writes_them_from_the_environment(
     assert emu.stored_configuration(done.items[0].id or "")["password"] == "new-pw"
 
 
-Run = Callable[..., tuple[int, str, str]]
-
-
 @pytest.fixture
 def shell(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Iterator[tuple[Emulator, Run]]:
     """An emulator served from a thread, pipeline.toml (PIPELINE) in the working folder, ENV
     set, and ``run(*argv, **env)``: main's status, stdout and stderr with *env* set too."""
-    for name in [n for n in os.environ if n.startswith("AIRBYTE_")]:
-        monkeypatch.delenv(name)
-    for name, value in ENV.items():
-        monkeypatch.setenv(name, value)
-    (tmp_path / "pipeline.toml").write_text(PIPELINE)
-    monkeypatch.chdir(tmp_path)
-    emulator = Emulator(host="127.0.0.1", port=0)
-
-    def run(*argv: str, **env: str) -> tuple[int, str, str]:
-        with monkeypatch.context() as scoped:
-            for name, value in env.items():
-                scoped.setenv(name, value)
-            capsys.readouterr()
-            code = main(list(argv))
-            out, err = capsys.readouterr()
-        return code, out, err
-
-    with (
-        anyio.from_thread.start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(emulator),
-    ):
-        monkeypatch.setenv("AIRBYTE_URL", emulator.url)
-        yield emulator, run
+    with cli_shell(tmp_path, monkeypatch, capsys, pipeline=PIPELINE, env=ENV) as made:
+        yield made
 
 
 def test_apply_after_a_rotation_does_not_say_everything_is_as_declared(

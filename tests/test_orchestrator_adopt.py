@@ -54,6 +54,15 @@ async def _ended(client: AirbyteClient, job_id: int) -> None:
     await client.jobs.wait(job_id=job_id, poll_interval=0.01)
 
 
+async def _synced_then_reset(client: AirbyteClient, emu: Emulator, cid: str) -> tuple[int, int]:
+    """A previous try's sync, ended, then a reset of the connection, ended: their job ids."""
+    first = await _previous_try(client, emu, cid, duration=0.0)
+    await _ended(client, first)
+    reset = await client.connections.reset(connection_id=cid)
+    await _ended(client, reset.id)
+    return first, reset.id
+
+
 async def _run_advancing(
     clock: ManualClock, orchestrator: Orchestrator, ids: list[str], **options: Any
 ) -> list[SyncResult]:
@@ -445,15 +454,12 @@ async def test_a_reset_after_the_adopted_sync_makes_it_sync_again(start: Start) 
     emu, client = await start(connections=1)
     (cid,) = emu.connection_ids
     since = _now()
-    first = await _previous_try(client, emu, cid, duration=0.0)
-    await _ended(client, first)
-    reset = await client.connections.reset(connection_id=cid)
-    await _ended(client, reset.id)
+    first, reset = await _synced_then_reset(client, emu, cid)
 
     [result] = await _orchestrator(client).run([cid], adopt_since=since)
 
     assert result.ok and not result.adopted
-    assert emu.stats().jobs_by_connection[cid] == [first, reset.id, result.job_id]
+    assert emu.stats().jobs_by_connection[cid] == [first, reset, result.job_id]
 
 
 async def test_a_reset_before_the_sync_since_adopt_since_leaves_it_adopted(start: Start) -> None:
@@ -508,14 +514,11 @@ async def test_on_0_40_a_reset_after_the_sync_is_found_by_its_own_listing() -> N
     async with _config(connections=1, airbyte_version="0.40") as (emu, client):
         (cid,) = emu.connection_ids
         since = _now()
-        first = await _previous_try(client, emu, cid, duration=0.0)
-        await _ended(client, first)
-        reset = await client.connections.reset(connection_id=cid)
-        await _ended(client, reset.id)
+        first, reset = await _synced_then_reset(client, emu, cid)
         [result] = await _orchestrator(client).run([cid], adopt_since=since)
 
     assert result.ok and not result.adopted
-    assert emu.stats().jobs_by_connection[cid] == [first, reset.id, result.job_id]
+    assert emu.stats().jobs_by_connection[cid] == [first, reset, result.job_id]
 
 
 async def test_a_previous_trys_sync_created_after_the_look_is_adopted_on_409(
