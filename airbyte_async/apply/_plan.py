@@ -723,28 +723,24 @@ class _Typed:
         if kind is None or not isinstance(value, str):
             return value
         self.types[path] = kind
-        try:
-            return convert(value, kind)
-        except ValueError as e:
-            self.failed.add(path)
-            self.problems.append(
-                f"{self.prefix}{path}: {name} {e}, the type the {self.connector} specification "
-                "declares, and the only one it takes there"
-            )
-            return None
+        return self._converted(value, path, kind, name)
 
     def default(self, value: Any, path: str, name: str) -> Any:
         """The default taken for *name* (not set), text converted as the variable's would be."""
         kind = declared_type(path, self.declared)
         if kind is None or not isinstance(value, str):
             return value
+        return self._converted(value, path, kind, f"the default of {name} (not set)")
+
+    def _converted(self, value: str, path: str, kind: str, what: str) -> Any:
+        """*value* as *kind*, or None with a problem at *path* naming *what* it is."""
         try:
             return convert(value, kind)
         except ValueError as e:
             self.failed.add(path)
             self.problems.append(
-                f"{self.prefix}{path}: the default of {name} (not set) {e}, the type the "
-                f"{self.connector} specification declares, and the only one it takes there"
+                f"{self.prefix}{path}: {what} {e}, the type the {self.connector} specification "
+                "declares, and the only one it takes there"
             )
             return None
 
