@@ -167,7 +167,8 @@ class SyncResult:
     status: JobStatus | None = None
     records_synced: int | None = None
     bytes_synced: int | None = None
-    attempts: int = 0
+    #: The attempts the job made; None when the API does not say (the public API).
+    attempts: int | None = 0
     started_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
     failure_reason: str | None = None
@@ -2029,7 +2030,7 @@ def _from_job(target: SyncTarget, job: Job, *, attached: bool, adopted: bool = F
         status=job.status,
         records_synced=job.records_synced,
         bytes_synced=job.bytes_synced,
-        attempts=len(job.attempts),
+        attempts=len(job.attempts) if job.attempts_reported else None,
         started_at=job.created_at,
         ended_at=job.ended_at,
         failure_reason=job.failure_reason,

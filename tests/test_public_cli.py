@@ -133,3 +133,36 @@ def test_a_config_only_command_says_so_and_sends_nothing(
     assert (code, out) == (2, "")
     assert "UnsupportedOperationError" in err and "Config API" in err
     assert served.emulator.stats().total_requests == 0
+
+
+def test_sync_says_the_public_api_does_not_report_why_a_sync_failed(
+    run: Run, served: Served
+) -> None:
+    """The summary's reason for a failed sync on the public API says that API does not report
+    why (its ``JobResponse`` has no failure details: public-api-head.yaml; API-FACTS 7), where
+    it was blank; the JSON line counts the attempts as unknown (``null``)."""
+    failing = served.emulator.connection_ids[0]
+    served.emulator.set_sync_plan(failing, outcome="failed")
+    code, out, err = run("sync", "--api", "public", "--connection", failing)
+
+    assert code == 1, err
+    [row] = [line for line in out.splitlines() if line.split()[:1] == ["conn-00000"]]
+    assert " ".join(row.split()[2:]) == "failed (the public API does not report why)"
+
+    code, out, err = run("sync", "--api", "public", "--connection", failing, "--json")
+    assert code == 1, err
+    [line] = json_lines(out)
+    assert (line["outcome"], line["attempts"], line["failure_reason"]) == ("failed", None, None)
+
+
+def test_jobs_get_json_counts_attempts_as_unknown_on_the_public_api(
+    run: Run, served: Served
+) -> None:
+    """``jobs get --json`` on the public API, whose ``JobResponse`` has no attempts
+    (public-api-head.yaml; API-FACTS 7), gives ``"attempts": null``, not 0."""
+    job_id = served.finished_job()
+    code, out, err = run("jobs", "get", str(job_id), "--api", "public", "--json")
+
+    assert code == 0, err
+    [job] = json_lines(out)
+    assert (job["job_id"], job["attempts"], job["attempt_details"]) == (job_id, None, [])

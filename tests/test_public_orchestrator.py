@@ -193,3 +193,18 @@ async def test_a_probe_lists_final_jobs_by_status_after_many_jobs_started(start:
     listings = [dict(s.query) for s in recorder.sent[sent:] if s.path == "/jobs"]
     assert sorted(q["status"] for q in listings) == ["cancelled", "failed", "succeeded"]
     assert [(c.id, c.status) for c in probe.changes] == [(jobs[0].id, "cancelled")]
+
+
+async def test_a_failed_sync_says_its_attempts_are_unknown_and_invents_no_reason(
+    start: Start,
+) -> None:
+    """The public API's ``JobResponse`` has no attempts and no failure details
+    (public-api-head.yaml ``JobResponse``; API-FACTS 7): a failed sync's result counts its
+    attempts as unknown (None, ``null`` in JSON), not 0, and gives no failure reason."""
+    emu, client = await start(connections=1)
+    emu.set_sync_plan(emu.connection_ids[0], outcome="failed")
+    [result] = await _orchestrator(client).run(emu.connection_ids)
+
+    assert result.outcome is Outcome.FAILED
+    assert result.attempts is None and result.to_json()["attempts"] is None
+    assert result.failure_reason is None

@@ -113,6 +113,8 @@ def test_the_full_payload_sets_every_field(monkeypatch: pytest.MonkeyPatch) -> N
     assert attempt.total_stats is not None
     for model, cls in ((job, Job), (attempt, Attempt), (attempt.total_stats, AttemptStats)):
         for field in attrs.fields(cls):
+            if (cls, field.name) == (Job, "attempts_reported"):
+                continue  # the public API's reader sets it; no Config API payload has it
             assert getattr(model, field.name) != field.default, f"{cls.__name__}.{field.name}"
 
 

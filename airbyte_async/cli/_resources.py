@@ -117,7 +117,7 @@ def _job_json(job: Job) -> dict[str, Any]:
         "updated_at": job.updated_at,
         "ended_at": end,
         "duration_s": (end - job.created_at).total_seconds() if end is not None else None,
-        "attempts": len(job.attempts),
+        "attempts": len(job.attempts) if job.attempts_reported else None,
         "records_synced": job.records_synced,
         "bytes_synced": job.bytes_synced,
         "failure_reason": job.failure_reason,

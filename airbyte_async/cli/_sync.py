@@ -291,11 +291,14 @@ def print_summary(
     limit: int = 20,
     *,
     gap: bool = True,
+    reasons_reported: bool = True,
 ) -> None:
     """
     A readable summary: counts per outcome, the jobs left running, totals, and the syncs that
-    did not succeed; after a blank line when *gap* (below a progress line). On *out*, else on
-    ``sys.stdout`` as it is when called (``contextlib.redirect_stdout`` applies).
+    did not succeed; after a blank line when *gap* (below a progress line). Without
+    *reasons_reported* (the public API, which says only that a job failed), a failed sync's
+    reason says so. On *out*, else on ``sys.stdout`` as it is when called
+    (``contextlib.redirect_stdout`` applies).
     """
     out = sys.stdout if out is None else out
     counts = summarize(results)
@@ -328,6 +331,8 @@ def print_summary(
     for r in bad[:limit]:
         name = (r.connection_name or r.connection_id)[:24]
         reason = (r.failure_reason or r.error or "")[:70]
+        if not reason and r.outcome is Outcome.FAILED and not reasons_reported:
+            reason = "(the public API does not report why)"
         job = str(r.job_id) if r.job_id is not None else "-"
         print(f"  {name:<24} {job:>8}  {r.outcome.value:<16} {reason}", file=out)
         for line in r.log_tail:
@@ -400,7 +405,12 @@ async def run_batch(
                 await lines.emit(json.dumps(result.to_json()))
     else:
         try:
-            print_summary(final, time.monotonic() - started, gap=progress.enabled)
+            print_summary(
+                final,
+                time.monotonic() - started,
+                gap=progress.enabled,
+                reasons_reported=client.api != "public",
+            )
             sys.stdout.flush()
         except BrokenPipeError:
             lines.gone = True

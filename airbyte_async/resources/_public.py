@@ -271,6 +271,7 @@ def job_of(r: pw.JobResponse) -> Job:
         status=r.status,
         created_at=created,
         updated_at=updated,
+        attempts_reported=False,
         aggregated_stats=stats,
     )
 
