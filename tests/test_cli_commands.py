@@ -474,6 +474,67 @@ def test_half_a_pair_of_credentials_is_a_usage_error_naming_both_places(
     assert "401" not in err
 
 
+def test_a_401_with_no_credentials_says_what_gives_some(
+    guarded: Callable[[object], str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``sync`` refused with a 401 when no credentials were given: after the
+    AuthenticationError, a line names every flag and variable the command reads credentials
+    from (see client_from_args and auth_from_env)."""
+    url = guarded(RequireBasic("ops", "pw"))
+
+    assert main(["sync", "--all", "--url", url]) == 2
+    first, hint = capsys.readouterr().err.splitlines()[-2:]
+    assert first.startswith("airbyte-async: AuthenticationError: 401")
+    assert hint.startswith("airbyte-async: no credentials were sent: pass --username/--password")
+    for name in (
+        "--token",
+        "--client-id/--client-secret",
+        "AIRBYTE_USERNAME/AIRBYTE_PASSWORD",
+        "AIRBYTE_TOKEN",
+        "AIRBYTE_CLIENT_ID/AIRBYTE_CLIENT_SECRET",
+    ):
+        assert name in hint
+
+
+@pytest.mark.parametrize(
+    ("flags", "variables", "source"),
+    [
+        (["--username", "ops", "--password", "wrong-pw-7"], {}, "--username/--password"),
+        (["--username", "ops"], {"AIRBYTE_PASSWORD": "wrong-pw-7"}, "--username/AIRBYTE_PASSWORD"),
+        (
+            [],
+            {"AIRBYTE_USERNAME": "ops", "AIRBYTE_PASSWORD": "wrong-pw-7"},
+            "AIRBYTE_USERNAME/AIRBYTE_PASSWORD",
+        ),
+        (["--url-credentials"], {}, "the user and password in --url"),
+    ],
+    ids=["flags", "flag-and-variable", "variables", "url"],
+)
+def test_a_401_names_where_the_refused_credentials_came_from_and_never_them(
+    guarded: Callable[[object], str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    flags: list[str],
+    variables: dict[str, str],
+    source: str,
+) -> None:
+    """``sync`` with wrong basic credentials: the line after the AuthenticationError names
+    the flags, variables or URL they came from, and the password appears nowhere."""
+    url = guarded(RequireBasic("ops", "pw"))
+    if flags == ["--url-credentials"]:
+        flags, url = [], url.replace("http://", "http://ops:wrong-pw-7@")
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+
+    assert main(["sync", "--all", "--url", url, *flags]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        f"airbyte-async: the server refused the credentials from {source}: check them, or "
+        "give another kind (see --help)"
+    )
+    assert "wrong-pw-7" not in err
+
+
 # -- apply --------------------------------------------------------------------------------------
 
 

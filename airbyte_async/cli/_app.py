@@ -128,6 +128,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     """:func:`airbyte_async.cli.main` once it has imported the command line: runs it and
     returns the exit status."""
     words = sys.argv[1:] if argv is None else list(argv)
+    args: argparse.Namespace | None = None
     try:
         # The only options before the command are flags: the first other word names it.
         parser = _parser(next((w for w in words if not w.startswith("-")), None))
@@ -139,7 +140,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         if isinstance(error, KeyboardInterrupt):
             return EXIT_INTERRUPTED
         if isinstance(error, AirbyteError):
-            return report_error(error)
+            return report_error(error, args)
         raise
 
 

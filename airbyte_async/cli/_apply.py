@@ -145,7 +145,7 @@ async def _plan_command(args: argparse.Namespace, interrupt: Interrupt) -> int:
     except SpecError as e:
         return _report_problems(e)
     except AirbyteError as e:
-        return report_error(e)
+        return report_error(e, args)
 
 
 def _save(planned: Plan, path: str) -> int:
@@ -184,7 +184,7 @@ async def _apply_command(args: argparse.Namespace, interrupt: Interrupt) -> int:
     except SpecError as e:
         return _report_problems(e)
     except AirbyteError as e:
-        return report_error(e)
+        return report_error(e, args)
 
 
 def _saved_plan(text: str, args: argparse.Namespace) -> Plan:

@@ -9,12 +9,13 @@ import sys
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TextIO
+from urllib.parse import urlsplit
 
 import anyio
 
 from .._auth import Auth, BasicAuth, BearerToken, ClientCredentials
 from .._client import APIS, AirbyteClient
-from ..errors import AirbyteError, InvalidArgumentError
+from ..errors import AirbyteError, AuthenticationError, InvalidArgumentError
 
 __all__ = [
     "EXIT_BROKEN_PIPE",
@@ -26,6 +27,7 @@ __all__ = [
     "Interrupt",
     "add_connection_arguments",
     "client_from_args",
+    "credentials_hint",
     "fresh_line",
     "report_error",
     "silence_stdout",
@@ -157,6 +159,51 @@ def client_from_args(args: argparse.Namespace, **options: object) -> AirbyteClie
     return AirbyteClient(args.url, auth=auth, timeout=args.request_timeout, **options)  # type: ignore[arg-type]
 
 
+#: Each kind of credentials the command line reads: its flags, then its variables.
+_KINDS = (
+    (("--token",), ("AIRBYTE_TOKEN",)),
+    (("--client-id", "--client-secret"), ("AIRBYTE_CLIENT_ID", "AIRBYTE_CLIENT_SECRET")),
+    (("--username", "--password"), ("AIRBYTE_USERNAME", "AIRBYTE_PASSWORD")),
+)
+
+
+def credentials_hint(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> str:
+    """
+    What to do after the server refused the credentials (a 401): where those came from (a
+    flag, the URL, a variable), or, when none were sent, what gives some. Never a value.
+    """
+    source = _credentials_source(args, environ)
+    if source is None:
+        return (
+            "no credentials were sent: pass --username/--password (basic auth), --token, or "
+            "--client-id/--client-secret (an application's), or set AIRBYTE_USERNAME/"
+            "AIRBYTE_PASSWORD, AIRBYTE_TOKEN or AIRBYTE_CLIENT_ID/AIRBYTE_CLIENT_SECRET"
+        )
+    return (
+        f"the server refused the credentials from {source}: check them, or give another kind "
+        "(see --help)"
+    )
+
+
+def _credentials_source(args: argparse.Namespace, environ: Mapping[str, str]) -> str | None:
+    """The flags, URL or variables the client took its credentials from (as client_from_args
+    and AirbyteClient pick them); None when it sent none."""
+    for flags, variables in _KINDS:
+        values = [getattr(args, flag[2:].replace("-", "_"), None) for flag in flags]
+        if any(values):
+            return "/".join(
+                flag if value is not None else variable
+                for flag, variable, value in zip(flags, variables, values, strict=True)
+            )
+    url_flag = "--url" if args.url else "AIRBYTE_URL"
+    if urlsplit(args.url or environ.get("AIRBYTE_URL", "")).username:
+        return f"the user and password in {url_flag}"
+    for _, variables in _KINDS:
+        if any(environ.get(variable) for variable in variables):
+            return "/".join(variables)
+    return None
+
+
 def _flag_or_env(value: str | None, flag: str, variable: str, environ: Mapping[str, str]) -> str:
     """The half of a pair of credentials given by *flag*, else by *variable* (set, if empty)."""
     if value is not None:
@@ -183,8 +230,12 @@ def tell(text: str) -> None:
     print(f"{fresh_line(sys.stderr)}airbyte-async: {text}", file=sys.stderr, flush=True)
 
 
-def report_error(error: AirbyteError) -> int:
-    """Print *error* to stderr as the command line does everywhere; the exit status (2)."""
+def report_error(error: AirbyteError, args: argparse.Namespace | None = None) -> int:
+    """
+    Print *error* to stderr as the command line does everywhere; the exit status (2). After
+    an :class:`~airbyte_async.errors.AuthenticationError`, the command's *args* say what to
+    pass (:func:`credentials_hint`).
+    """
     text = (
         str(error)
         if isinstance(error, InvalidArgumentError)
@@ -193,6 +244,8 @@ def report_error(error: AirbyteError) -> int:
     print(f"airbyte-async: {text}", file=sys.stderr)
     for note in getattr(error, "__notes__", ()):
         print(f"airbyte-async: {note}", file=sys.stderr)
+    if isinstance(error, AuthenticationError) and args is not None and hasattr(args, "token"):
+        print(f"airbyte-async: {credentials_hint(args)}", file=sys.stderr)
     return EXIT_USAGE
 
 

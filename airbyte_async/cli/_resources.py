@@ -51,7 +51,7 @@ def run_with_client(action: Action) -> Command:
                     return EXIT_OK
                 return EXIT_INTERRUPTED
         except AirbyteError as e:
-            return report_error(e)
+            return report_error(e, args)
         except BrokenPipeError:
             # The reader went away (``| head``): stop quietly, as shell tools do.
             silence_stdout()
