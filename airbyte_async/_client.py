@@ -211,6 +211,19 @@ def _name_the_ids(error: NotFoundError, body: Mapping[str, Any] | None) -> None:
     error._reword(f"Not Found: the server has no object for one of {', '.join(ids)}")
 
 
+def _name_the_sent_ids(error: NotFoundError, body: Mapping[str, Any] | None) -> None:
+    """
+    Make a public API 404 name the ids its body sent, when its message names none: the
+    ``ResourceNotFoundProblem`` says only "The requested resource could not be found."
+    (``POST /jobs`` for a connection that does not exist, say; API-FACTS 6.4).
+    """
+    ids = [(key, str(value)) for key, value in (body or {}).items() if is_uuid(value)]
+    if not ids or any(value in error.message for _, value in ids):
+        return
+    named = ", ".join(f"{key} {value}" for key, value in ids)
+    error._reword(f"{error.message.rstrip('.')}: the request named {named}")
+
+
 def _explain_bare_400(error: BadRequestError, body: Mapping[str, Any] | None) -> None:
     """
     Make a 2.x bare 400 ("Bad Request" and an error id) say what it means: Airbyte sends it
@@ -658,7 +671,11 @@ class AirbyteClient:
             payload = None if body is None else _transport.encode(body)
         except (TypeError, ValueError) as e:
             raise InvalidArgumentError(f"the body for {path} is not JSON: {e}") from None
-        return await self._call(method, url, path, payload, idempotent=idempotent)
+        try:
+            return await self._call(method, url, path, payload, idempotent=idempotent)
+        except NotFoundError as e:
+            _name_the_sent_ids(e, body)
+            raise
 
     def _url(self, route: str) -> URL:
         url = self._urls.get(route)

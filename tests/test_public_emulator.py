@@ -505,3 +505,18 @@ async def test_jobs_are_listed_oldest_first_unless_ordered(session: aiohttp.Clie
         )
     assert [j["jobId"] for j in default["data"]] == made[:2]
     assert [j["jobId"] for j in newest["data"]] == made[:0:-1]
+
+
+async def test_a_sync_of_an_unknown_connection_is_a_404_problem(
+    session: aiohttp.ClientSession,
+) -> None:
+    """``POST /jobs`` for a connection that does not exist answers 404
+    ``ResourceNotFoundProblem`` (API-FACTS 6.4; ``ConfigClientErrorHandler.handleSyncError``
+    maps ``ConfigNotFoundException`` to it), whose detail names no id."""
+    unknown = "7f3c1a2e-0000-4000-8000-000000000001"
+    async with one_connection(session) as (_, d, _):
+        problem = await d.call(
+            "POST", "/jobs", {"jobType": "sync", "connectionId": unknown}, expect=404
+        )
+    assert problem["title"] == "resource-not-found"
+    assert unknown not in problem["detail"]

@@ -48,6 +48,7 @@ from test_orchestrator import (  # noqa: F401  (collected again with this module
 from test_public_client_conformance import Recorder
 
 from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async.errors import NotFoundError
 from airbyte_async.orchestrator import Outcome
 from airbyte_async.resources._public_backend import PublicBackend
 from airbyte_async.testing import Emulator, Fault
@@ -208,3 +209,17 @@ async def test_a_failed_sync_says_its_attempts_are_unknown_and_invents_no_reason
     assert result.outcome is Outcome.FAILED
     assert result.attempts is None and result.to_json()["attempts"] is None
     assert result.failure_reason is None
+
+
+async def test_a_sync_of_an_unknown_connection_names_it(start: Start) -> None:
+    """The public API's 404 for ``POST /jobs`` names no id (its ResourceNotFoundProblem's
+    detail; see the emulator's test): the error names the connection id sent, as the Config
+    API's does (``_name_the_ids``)."""
+    _, client = await start(connections=1)
+    unknown = "7f3c1a2e-0000-4000-8000-000000000001"
+    [result] = await _orchestrator(client).run([unknown])
+
+    assert result.outcome is Outcome.ERROR
+    assert result.error is not None and f"connectionId {unknown}" in result.error
+    with pytest.raises(NotFoundError, match=f"connectionId {unknown}"):
+        await client.connections.sync(connection_id=unknown)
