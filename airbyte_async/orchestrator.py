@@ -1735,37 +1735,55 @@ class Orchestrator:
         is read again, and cancelled again only if that read, just made, shows it still
         running (a cancel stops whatever the connection runs now); so on until the cleanup's
         time (*cancel_grace*) is up. A failure that waiting cannot cure ends it at once.
+
+        A failed try is logged at INFO; one WARNING says the job may still run when the tries
+        end (or the cleanup's time does) with no cancel answered and the job not seen ended.
         """
         job_id = flight.job.id
-        for round_ in itertools.count(1):
-            try:
-                answer = await self.backend.cancel(job_id=job_id)
-            except AirbyteError as e:
-                refused: AirbyteError = e
-                # A conflict is the race of a job ending as its cancel comes: read back below.
-                quiet = round_ > 1 or isinstance(e, ConflictError)
-                (log.debug if quiet else log.warning)(
-                    "could not cancel job %d (try %d): %s", job_id, round_, e
-                )
-            else:
-                return _Left(flight, await self._final(flight, answer), cancel_requested=True)
-            # A conflict (the public API's "not currently running") is a read that lags.
-            again = isinstance(refused, ConflictError) or is_retryable(refused, idempotent=True)
-            last = refused
-            while True:
-                if again:
-                    await anyio.sleep(round_pause(round_, last))
+        failures: list[AirbyteError] = []
+        stopped = False
+        try:
+            for round_ in itertools.count(1):
                 try:
-                    now = (await self._read_through([flight])).get(job_id, now)
-                    break
+                    answer = await self.backend.cancel(job_id=job_id)
                 except AirbyteError as e:
-                    log.debug("could not read job %d after a failed cancel: %s", job_id, e)
-                    if not (again and is_retryable(e, idempotent=True)):
-                        return _Left(flight, now, cancel_requested=True)
-                    last = e
-            if now.status.is_terminal or not again:
-                return _Left(flight, now, cancel_requested=True)
-        raise AssertionError("unreachable")
+                    refused: AirbyteError = e
+                    failures.append(e)
+                    # A conflict is the race of a job ending as its cancel comes: read back below.
+                    quiet = round_ > 1 or isinstance(e, ConflictError)
+                    (log.debug if quiet else log.info)(
+                        "could not cancel job %d (try %d): %s", job_id, round_, e
+                    )
+                else:
+                    stopped = True
+                    return _Left(flight, await self._final(flight, answer), cancel_requested=True)
+                # A conflict (the public API's "not currently running") is a read that lags.
+                again = isinstance(refused, ConflictError) or is_retryable(refused, idempotent=True)
+                last = refused
+                while True:
+                    if again:
+                        await anyio.sleep(round_pause(round_, last))
+                    try:
+                        now = (await self._read_through([flight])).get(job_id, now)
+                        break
+                    except AirbyteError as e:
+                        log.debug("could not read job %d after a failed cancel: %s", job_id, e)
+                        if not (again and is_retryable(e, idempotent=True)):
+                            return _Left(flight, now, cancel_requested=True)
+                        last = e
+                stopped = now.status.is_terminal
+                if stopped or not again:
+                    return _Left(flight, now, cancel_requested=True)
+            raise AssertionError("unreachable")
+        finally:
+            if failures and not stopped:
+                log.warning(
+                    "job %d may still run: its cancel failed %d time%s, the last with %s",
+                    job_id,
+                    len(failures),
+                    "" if len(failures) == 1 else "s",
+                    failures[-1],
+                )
 
     async def _final(self, flight: _Flight, answer: Job) -> Job:
         """

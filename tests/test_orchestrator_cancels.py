@@ -13,6 +13,7 @@ from typing import Any
 
 import anyio
 import pytest
+import stamina
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.orchestrator import (
@@ -238,6 +239,74 @@ async def test_cancels_that_time_out_are_sent_again_while_the_job_runs_within_th
     assert (result.outcome, result.cancel_requested) == (Outcome.TIMED_OUT, True)
     assert not result.left_running
     assert set(emu.stats().job_statuses.values()) == {"cancelled"}
+
+
+def _cancel_fault(api: str, status: int, times: int) -> dict[str, Any]:
+    """A *status* answer to *api*'s cancel, *times* times."""
+    if api == "config":
+        return {"kind": "error", "route": "jobs/cancel", "status": status, "times": times}
+    route = "/public/v1/jobs/*"
+    return {"kind": "error", "route": route, "method": "DELETE", "status": status, "times": times}
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_cancel_that_works_on_its_second_try_leaves_no_warning(
+    api: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """
+    Given up on, a job whose first cancel gets a 502 is read, still running, and cancelled on
+    the next try: the failed try is told at INFO, and no WARNING leaves a reader of warnings
+    thinking the job may still run (one said "could not cancel job N (try 1)" and nothing
+    after).
+    """
+    emulator = _long_syncs(api, 1, faults=[_cancel_fault(api, 502, 1)])
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
+        with caplog.at_level("INFO", logger="airbyte_async"):
+            [result] = await Orchestrator(client, timeout=1.0, poll_interval=0.05).run(
+                emu.connection_ids
+            )
+
+    assert (result.outcome, result.cancel_requested, result.left_running) == (
+        Outcome.TIMED_OUT,
+        True,
+        False,
+    )
+    assert set(emu.stats().job_statuses.values()) == {"cancelled"}
+    told = [(r.levelname, r.getMessage()) for r in caplog.records if "cancel" in r.getMessage()]
+    assert [level for level, _ in told] == ["INFO"]
+    assert told[0][1].startswith(f"could not cancel job {result.job_id} (try 1): 502 on ")
+
+
+@pytest.mark.parametrize("status", [501, 502], ids=["refused-for-good", "until-the-grace"])
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_cancel_that_never_works_is_one_warning_that_the_job_may_still_run(
+    api: str, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """
+    Given up on, a job whose cancels fail for good (a 501, which waiting cannot cure: one
+    try) or until cancel_grace is up (502s, tried again after real pauses): one WARNING names
+    it, says it may still run, and how many cancels failed with what; the result says it may
+    still run (left_running).
+    """
+    emulator = _long_syncs(api, 1, faults=[_cancel_fault(api, status, 100)])
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
+        orchestrator = Orchestrator(client, timeout=1.0, poll_interval=0.05, cancel_grace=1.5)
+        with caplog.at_level("WARNING", logger="airbyte_async"), stamina.set_testing(False):
+            [result] = await orchestrator.run(emu.connection_ids)
+
+    assert (result.outcome, result.cancel_requested, result.left_running) == (
+        Outcome.TIMED_OUT,
+        True,
+        True,
+    )
+    [warning] = [r.getMessage() for r in caplog.records if "cancel" in r.getMessage()]
+    tries = "1 time" if status == 501 else r"\d+ times?"
+    assert re.fullmatch(
+        rf"job {result.job_id} may still run: its cancel failed {tries}, the last with "
+        rf"{status} on .*",
+        warning,
+    )
+    assert set(emu.stats().job_statuses.values()) == {"running"}
 
 
 async def test_a_trigger_cut_short_before_any_answered_is_looked_for_within_the_grace() -> None:
