@@ -44,12 +44,15 @@ async def test_get_has_attempts_and_logs(api: AirbyteClient, emu: Emulator) -> N
 
 
 async def test_get_light_has_no_attempts(api: AirbyteClient, emu: Emulator) -> None:
-    """jobs/get_light: the job alone."""
+    """jobs/get_light: the job alone (``JobInfoLightRead`` has no attempts), which says that it
+    does not report them: the job made one."""
     [done] = await finished_syncs(api, emu.connection_ids[0], 1)
 
     job = await api.jobs.get_light(job_id=done.id)
 
     assert (job.id, job.status, job.attempts) == (done.id, JobStatus.SUCCEEDED, ())
+    assert not job.attempts_reported
+    assert done.attempts_reported and done.attempts
 
 
 async def test_wait_returns_a_failed_job(api: AirbyteClient, emu: Emulator) -> None:

@@ -333,8 +333,9 @@ class Job:
     updated_at: datetime
     started_at: datetime | None = None
     attempts: tuple[Attempt, ...] = ()
-    #: False when the API that read the job reports no attempts (the public API's
-    #: ``JobResponse``): *attempts* is then empty however many the job made.
+    #: False when the answer that read the job reports no attempts (the public API's
+    #: ``JobResponse``, the Config API's ``jobs/get_light``): *attempts* is then empty however
+    #: many the job made.
     attempts_reported: bool = True
     aggregated_stats: AttemptStats | None = None
     _stream_aggregated_stats: tuple[StreamStats, ...] | Deferred[tuple[StreamStats, ...]] = (

@@ -97,8 +97,10 @@ class Jobs:
         return logs.lines if logs is not None else ()
 
     async def get_light(self, *, job_id: int) -> Job:
-        """The job *job_id* without attempts: cheap enough to poll."""
-        return await self._read("jobs/get_light", job_id)
+        """The job *job_id* without attempts (``attempts_reported`` False): cheap enough to
+        poll."""
+        job = await self._read("jobs/get_light", job_id)
+        return job if job.attempts else attrs.evolve(job, attempts_reported=False)
 
     async def _read(self, route: str, job_id: int) -> Job:
         """
