@@ -277,7 +277,7 @@ def test_live_progress_is_checked_off_a_terminal_too(emulator: str) -> None:
     [
         (
             ["--airbyte-version", "9.9"],
-            "--airbyte-version must be one of 0.40, 0.50, head, got '9.9'",
+            "--airbyte-version must be one of 0.40, 0.50, 1.7, 2.0, head, got '9.9'",
         ),
         (["--connections", "-1"], "--connections must be a whole number >= 1, got -1"),
         (["--max-running", "0"], "--max-running must be a whole number >= 1, got 0"),
