@@ -30,7 +30,7 @@ from airbyte_async.apply import (
 )
 from airbyte_async.apply._types import declared_types
 from airbyte_async.cli import main
-from airbyte_async.errors import ConnectionLostError, SpecError, StalePlanError
+from airbyte_async.errors import AirbyteError, ConnectionLostError, SpecError, StalePlanError
 from airbyte_async.models import (
     ConnectionStatus,
     DestinationSyncMode,
@@ -819,6 +819,37 @@ async def test_a_source_the_plan_creates_is_discovered_once(
 
     assert reads(emu, "scheduler/sources/discover_schema") == 1
     assert reads(emu, "sources/discover_schema") == 0
+
+
+async def test_a_plan_executed_as_it_was_made_discovers_no_source_again(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """plan(), then execute() (as the command line runs them): the plan keeps the catalogs it
+    discovered before any write, and the execution selects the streams from them."""
+    planned = await plan(client, loads(PIPELINE, env=ENV))
+
+    await execute(client, planned)
+
+    assert reads(emu, "scheduler/sources/discover_schema") == 1
+    assert reads(emu, "sources/discover_schema") == 0
+    assert "discovered" not in json.loads(dumps_plan(planned))["plan"]
+
+
+async def test_a_discovery_failing_after_the_writes_names_no_write_it_did_not_send(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """A saved plan discovers its new source once written: when that discovery fails, the
+    error's notes name the source and destination written, and do not say the connection,
+    never sent, may have been created."""
+    saved = dumps_plan(await plan(client, loads(PIPELINE, env=ENV)))
+    emu.set_faults([{"kind": "error", "route": "sources/discover_schema", "status": 500}])
+
+    with pytest.raises(AirbyteError) as caught:
+        await execute(client, loads_plan(saved, env=ENV))
+
+    assert writes(emu) == ["sources/create", "destinations/create"]
+    [note] = caught.value.__notes__
+    assert note.startswith("written before it: created source shop-postgres (")
 
 
 async def test_a_stream_problem_of_a_source_being_updated_comes_before_any_write(

@@ -28,6 +28,7 @@ from typing import Any
 
 import attrs
 import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from .._secrets import SECRET_MASK, is_flagged, is_secret_key, is_secret_path, masked
 from .._serde import structure, unstructure
@@ -62,6 +63,13 @@ _converter.register_structure_hook(ActorWrite | ConnectionWrite | None, _structu
 _converter.register_unstructure_hook(
     ActorWrite,
     lambda write: {"definition_id": write.definition_id, "configuration": write.configuration},
+)
+# Catalogs of minutes' discoveries, fit for the run that made them only.
+_converter.register_unstructure_hook(
+    Plan, make_dict_unstructure_fn(Plan, _converter, discovered=override(omit=True))
+)
+_converter.register_structure_hook(
+    Plan, make_dict_structure_fn(Plan, _converter, discovered=override(omit=True))
 )
 
 

@@ -259,6 +259,11 @@ class Plan:
     applied: bool = False
     origin: str = ""
     send_secrets: bool = False
+    #: The catalogs of the source configurations the plan writes, discovered before any write,
+    #: by source name (the Config API's :func:`~airbyte_async.apply.plan` fills it): executing
+    #: the plan selects streams from them rather than discovering each source again once it
+    #: is written. Not saved with the plan.
+    discovered: Mapping[str, Catalog] = attrs.field(factory=dict, eq=False, repr=False)
 
     def count(self, action: EnsureAction) -> int:
         """How many objects *action* applies to."""

@@ -6,7 +6,8 @@ plan read has moved.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -250,18 +251,10 @@ async def plan(
     run with the mask), nor on the public API, which has no such discovery: there the streams
     are checked once the source is written, before the first connection is.
     """
-    planned, _ = await _planned(client, spec, workspace_id, send_secrets)
-    return planned
-
-
-async def _planned(
-    client: AirbyteClient, spec: Spec, workspace_id: str | None, send_secrets: bool
-) -> tuple[Plan, dict[str, Catalog]]:
-    """:func:`plan`, and the catalogs it discovered unwritten, by source name."""
     snapshot = await read_snapshot(client, spec, workspace_id=workspace_id)
     planned = make_plan(spec, snapshot, send_secrets=send_secrets)
     if client.api != "config":
-        return planned, {}
+        return planned
     discovered = await _check_unwritten_catalogs(client, planned)
     # Checked already: no longer "checked once its source is updated".
     items = tuple(
@@ -272,7 +265,8 @@ async def _planned(
         else item
         for item in planned.items
     )
-    return attrs.evolve(planned, items=items), discovered
+    # Kept with the plan (not saved): executing it selects the streams from them.
+    return attrs.evolve(planned, items=items, discovered=discovered)
 
 
 async def _check_unwritten_catalogs(client: AirbyteClient, planned: Plan) -> dict[str, Catalog]:
@@ -343,12 +337,12 @@ async def apply(
     :mod:`~airbyte_async.errors` tree for what the server refuses; objects written before such
     an error stay as they are, and running again carries on from there.
     """
-    planned, discovered = await _planned(client, spec, workspace_id, send_secrets)
+    planned = await plan(client, spec, workspace_id=workspace_id, send_secrets=send_secrets)
     if on_plan is not None:
         on_plan(planned)
     if dry_run:
         return planned
-    return await _execute(client, planned, discovered)
+    return await execute(client, planned)
 
 
 async def execute(
@@ -367,19 +361,6 @@ async def execute(
     Items before a failure stay done: the error's notes (``__notes__``) name what was written,
     and the item that may have been written too when its answer was lost.
     """
-    return await _execute(client, planned, {}, on_done=on_done)
-
-
-async def _execute(
-    client: AirbyteClient,
-    planned: Plan,
-    discovered: Mapping[str, Catalog],
-    *,
-    on_done: Callable[[PlanItem], None] | None = None,
-) -> Plan:
-    """:func:`execute`, taking the catalog of a source it writes from *discovered* (by source
-    name: discovered unwritten from the configuration written) rather than discovering it
-    again once written."""
     if not isinstance(planned, Plan):
         raise InvalidArgumentError(
             f"planned must be a Plan (plan() makes one, load_plan() reads one), "
@@ -395,7 +376,7 @@ async def _execute(
     ]
     if stale:
         raise StalePlanError([*stale, "nothing was written: plan again"], origin=planned.origin)
-    runner = _Runner(client, planned, current, discovered)
+    runner = _Runner(client, planned, current, planned.discovered)
     done: list[PlanItem] = []
     for index, item in enumerate(planned.items):
         try:
@@ -405,19 +386,22 @@ async def _execute(
             if on_done is not None:
                 on_done(done[-1])
         except AirbyteError as e:
-            for note in _written_before(done, item, e):
+            for note in _written_before(done, item, e, sent=runner.sending is item):
                 e.add_note(note)
             raise
     return attrs.evolve(planned, items=tuple(done), applied=True)
 
 
-def _written_before(done: Sequence[PlanItem], failed: PlanItem, error: AirbyteError) -> list[str]:
-    """What an apply that stopped on *error* at *failed* had written: the error's notes."""
+def _written_before(
+    done: Sequence[PlanItem], failed: PlanItem, error: AirbyteError, *, sent: bool
+) -> list[str]:
+    """What an apply that stopped on *error* at *failed* had written (*sent*: on *failed*'s
+    own write, not a read before it): the error's notes."""
     written = [f"{i.action} {i.kind} {i.name} ({i.id})" for i in done if i.changed]
     lines = ["written before it: " + ("; ".join(written) if written else "nothing")]
     # What a replay-safe call would be retried on and a write is not: it may have been done.
     ambiguous = is_retryable(error, idempotent=True) and not is_retryable(error, idempotent=False)
-    if failed.write is not None and ambiguous:
+    if sent and ambiguous:
         verb = "created" if failed.id is None else "updated"
         lines.append(
             f"the {failed.kind} {failed.name!r} may have been {verb} (its answer was lost): "
@@ -480,6 +464,8 @@ class _Runner:
     catalogs: dict[str, Catalog | str] = attrs.field(factory=dict)
     #: The streams selected for each connection, by name.
     selected: dict[str, Catalog] = attrs.field(factory=dict)
+    #: The item whose write is on its way: an error then may leave it written.
+    sending: PlanItem | None = attrs.field(default=None, init=False)
 
     def __attrs_post_init__(self) -> None:
         self.ids = {(i.kind, i.name): i.id for i in self.planned.items if i.id is not None}
@@ -489,9 +475,17 @@ class _Runner:
         if write is None:
             return item
         if isinstance(write, ActorWrite):
-            ident = await self.actor(item, write)
+            with self._sending(item):
+                ident = await self.actor(item, write)
             return attrs.evolve(item, id=ident)
         return await self.connection(item, write)
+
+    @contextlib.contextmanager
+    def _sending(self, item: PlanItem) -> Iterator[None]:
+        # Left set when the write raises: the caller's notes tell whether it may be done.
+        self.sending = item
+        yield
+        self.sending = None
 
     async def actor(self, item: PlanItem, write: ActorWrite) -> str:
         client = self.client
@@ -532,16 +526,18 @@ class _Runner:
                 kept = tuple(c for c in changes if not c.path.startswith("streams["))
                 changes = kept + show_changes(streams)
         if item.id is None:
-            created = await self.client.connections.create(
-                source_id=source_id,
-                destination_id=destination_id,
-                name=item.name,
-                settings=settings,
-            )
+            with self._sending(item):
+                created = await self.client.connections.create(
+                    source_id=source_id,
+                    destination_id=destination_id,
+                    name=item.name,
+                    settings=settings,
+                )
             return attrs.evolve(item, id=created.connection_id)
         if settings == ConnectionSettings():
             return attrs.evolve(item, action=EnsureAction.UNCHANGED, changes=changes)
-        await self.client.connections.update(connection_id=item.id, settings=settings)
+        with self._sending(item):
+            await self.client.connections.update(connection_id=item.id, settings=settings)
         return attrs.evolve(item, action=EnsureAction.UPDATED, changes=changes)
 
     async def select_catalogs(self, items: Sequence[PlanItem]) -> None:
