@@ -331,11 +331,14 @@ _LOOKED_AT = (JobType.SYNC, JobType.RESET_CONNECTION, JobType.CLEAR)
 #: Seconds that adopt_since may be past the server's clock as this client knows it: the
 #: estimate lags by up to a second, and a stamp is rounded down to one.
 _ADOPT_AHEAD = 2.0
-#: Seconds further back that the look for a relative adopt_since lists, for a ``Date`` that runs
-#: ahead of the job stamps by a lead the client has not learned yet (a proxy's clock): the
-#: listing teaches the lead, and a lead beyond this may still miss the first try's syncs. A
-#: sync created up to this much before the window may be adopted instead (see _adoptable).
+#: Seconds further back, at most, that the look for a relative adopt_since lists, for a ``Date``
+#: that runs ahead of the job stamps by a lead the client has not learned yet (a proxy's
+#: clock): the listing teaches the lead, and a lead beyond this may still miss the first try's
+#: syncs. A sync created up to this much before the window may be adopted instead (see
+#: _adoptable). It reaches back only as far as ``Date`` leads this host's clock, and
+#: _LEAD_SLACK more (``Date`` is whole seconds): with no proxy, no further.
 _LEAD_MARGIN = 120.0
+_LEAD_SLACK = 2.0
 
 
 async def resolve_targets(
@@ -935,10 +938,12 @@ class Orchestrator:
         :meth:`~airbyte_async._backend.SyncBackend.server_now`); a server that sends no
         ``Date`` leaves this host's clock. Behind a proxy whose ``Date`` runs ahead of the job
         stamps by a lead this client has not learned yet (no trigger answered it), the look
-        lists two minutes further back and learns the lead from the stamps it lists: the
-        window may then start earlier than asked by up to the age of the newest job listed,
-        two minutes at most (a sync a little older adopted, rather than one started twice); a
-        lead beyond two minutes may still miss the first try's syncs.
+        lists further back by as much as ``Date`` runs ahead of this host's clock (two seconds
+        more, two minutes at most) and learns the lead from the stamps it lists: the window
+        may then start earlier than asked by up to the age of the newest job listed, within
+        that margin (a sync a little older adopted, rather than one started twice); a lead
+        beyond two minutes, or one this host's clock shares, may still miss the first try's
+        syncs.
         """
         called = time.monotonic()
         deadline = math.inf if self.timeout is None else anyio.current_time() + self.timeout
@@ -1119,10 +1124,12 @@ class Orchestrator:
         ``Date`` leads the job stamps at most (:meth:`ServerClock.note_listed
         <airbyte_async._throttle.ServerClock.note_listed>`): a client that had not learned it
         would start the window late by the lead, and start the first try's syncs again. The
-        listing reaches :data:`_LEAD_MARGIN` further back for that. The bound is the age of
-        the newest stamp listed, so the window may then start earlier than asked by up to
-        that age, within the margin: a sync a little older than asked adopted, rather than
-        a sync started twice.
+        listing reaches further back for that by as much as ``Date`` runs ahead of this host's
+        clock (a proxy's clock ahead shows so), two seconds more, :data:`_LEAD_MARGIN` at
+        most. The bound is the age of the newest stamp listed, so the window may then start
+        earlier than asked by up to that age, within the margin: a sync a little older than
+        asked adopted, rather than a sync started twice. With ``Date`` in step with this host's
+        clock, the margin is two seconds: no older sync is adopted.
         """
         since = _resolved(adopt_since, self.backend, called)
         now = self.backend.server_now()
@@ -1134,7 +1141,11 @@ class Orchestrator:
                 "pass the first try's start time"
             )
         relative = isinstance(adopt_since, dt.timedelta)
-        reach = _second(since - dt.timedelta(seconds=_LEAD_MARGIN if relative else 0))
+        margin = 0.0
+        if relative and self.client.server_clock.observed:
+            ahead = max(0.0, self.client.server_clock.offset)
+            margin = min(_LEAD_MARGIN, ahead + _LEAD_SLACK)
+        reach = _second(since - dt.timedelta(seconds=margin))
         wanted = {t.connection_id for t in targets}
         try:
             listed = await self._listed_since(targets, reach)

@@ -550,3 +550,25 @@ async def test_a_previous_trys_sync_created_after_the_look_is_adopted_on_409(
     assert result.outcome is Outcome.TIMED_OUT and result.cancel_requested
     assert emu.stats().jobs_by_connection == {cid: [late.id]}
     assert (await client.jobs.get(job_id=late.id)).status.value == "cancelled"
+
+
+@pytest.mark.slow
+async def test_a_relative_adopt_since_with_date_in_step_adopts_no_older_sync(
+    start: Start,
+) -> None:
+    """With the server's ``Date`` in step with this host's clock (no proxy ahead), a fresh
+    client's look for the syncs of the last 2 s reaches back no further than a second or two
+    more: a sync someone ran 6 s ago, ended, is not taken for the first try's, and the
+    connection syncs."""
+    emu, client = await start(connections=1)
+    (cid,) = emu.connection_ids
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api=client.api) as someone:
+        other = await _previous_try(someone, emu, cid, duration=0.0)
+        await _ended(someone, other)
+    await anyio.sleep(6.0)
+    emu.set_sync_plan(cid, duration=0.1)
+
+    [result] = await _orchestrator(client).run([cid], adopt_since=dt.timedelta(seconds=2))
+
+    assert result.ok and not result.adopted
+    assert emu.stats().jobs_by_connection[cid] == [other, result.job_id]
