@@ -7,8 +7,9 @@ decide alike. A :class:`Difference` holds both values, for a
 plan to show (masked); ``Ensured.changes`` keeps only the paths.
 
 Equality is the server's: a value the server masks (``"**********"``) equals whatever was
-given, because the server never says what it holds; a value missing on one side differs from
-any value on the other; ``True`` differs from ``1``.
+given, because the server never says what it holds (:func:`masked_paths` names such values,
+for ``Ensured.uncompared`` and a plan's items); a value missing on one side differs from any
+value on the other; ``True`` differs from ``1``.
 """
 
 from __future__ import annotations

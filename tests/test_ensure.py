@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import attrs
@@ -134,16 +135,98 @@ async def test_an_equal_source_is_left_alone(
     assert bodies(emu, "sources/update") == []
 
 
-async def test_a_masked_secret_counts_as_equal(
+async def test_a_masked_secret_is_not_rewritten_but_named_uncompared(
     api: AirbyteClient, emu: Emulator, workspace_id: str
 ) -> None:
-    """The server shows the password masked: a different password does not rewrite it."""
+    """
+    The server shows the password masked (API-FACTS §0): ensured again with another password,
+    the source is unchanged and nothing is sent, but the result names the password as a
+    secret value it could not compare, in apply's words.
+    """
     await ensure_source(api, workspace_id)
 
     again = await ensure_source(api, workspace_id, password="another-password")
 
-    assert again.action is EnsureAction.UNCHANGED
+    assert (again.action, again.changes) == (EnsureAction.UNCHANGED, ())
+    assert (again.uncompared, again.secrets_unsent) == (("configuration.password",), 1)
+    assert again.secrets_note() == (
+        "secret values not compared, the server masks them: configuration.password"
+    )
     assert bodies(emu, "sources/update") == []
+
+
+async def test_send_secrets_writes_a_rotated_password(
+    api: AirbyteClient, emu: Emulator, workspace_id: str
+) -> None:
+    """
+    send_secrets=True: a source whose only secret the server masks is updated with the
+    configuration as given, so a rotated password reaches the server's store, and the result
+    says the secret was sent.
+    """
+    first = await ensure_source(api, workspace_id)
+    postgres = await api.source_definitions.find(name="Postgres")
+
+    again = await api.sources.ensure(
+        workspace_id=workspace_id,
+        name="shop-db",
+        definition_id=postgres.definition_id,
+        configuration={**PG, "password": "rotated-password"},
+        send_secrets=True,
+    )
+
+    assert (again.action, again.changes) == (EnsureAction.UPDATED, ())
+    assert (again.uncompared, again.secrets_unsent) == (("configuration.password",), 0)
+    assert again.secrets_note().startswith("secret values sent: the server masks them")
+    assert emu.stored_configuration(first.value.source_id)["password"] == "rotated-password"
+    assert "rotated-password" not in repr(again)
+
+
+async def test_send_secrets_leaves_alone_what_has_no_secret_to_send(
+    api: AirbyteClient, emu: Emulator, workspace_id: str
+) -> None:
+    """send_secrets=True with a configuration that holds no secret: unchanged, nothing sent."""
+    postgres = await api.source_definitions.find(name="Postgres")
+    no_password = {k: v for k, v in PG.items() if k != "password"}
+    ensured = [
+        await api.sources.ensure(
+            workspace_id=workspace_id,
+            name="shop-db",
+            definition_id=postgres.definition_id,
+            configuration=no_password,
+            send_secrets=True,
+        )
+        for _ in range(2)
+    ]
+
+    assert [e.action for e in ensured] == [EnsureAction.CREATED, EnsureAction.UNCHANGED]
+    assert ensured[1].uncompared == ()
+    assert bodies(emu, "sources/update") == []
+
+
+async def test_an_update_for_another_change_sends_the_secrets_as_given(
+    api: AirbyteClient, emu: Emulator, workspace_id: str
+) -> None:
+    """
+    A destination updated for its changed bucket path is sent whole, its rotated key as
+    given: the result names the secret values it could not compare, as sent.
+    """
+    first = await ensure_destination(api, workspace_id)
+
+    again = await ensure_destination(
+        api, workspace_id, s3_bucket_path="orders", secret_access_key="rotated-key"
+    )
+
+    assert (again.action, again.changes) == (
+        EnsureAction.UPDATED,
+        ("configuration.s3_bucket_path",),
+    )
+    assert again.uncompared == (
+        "configuration.access_key_id",
+        "configuration.secret_access_key",
+    )
+    assert again.secrets_unsent == 0
+    stored = emu.stored_configuration(first.value.destination_id)
+    assert stored["secret_access_key"] == "rotated-key"
 
 
 async def test_ensure_shows_no_value_of_a_field_the_specification_flags_secret(
@@ -496,3 +579,31 @@ async def test_settings_as_an_object_or_as_keywords_send_the_same(
     )
 
     assert bodies(emu, "connections/create")[1] == by_keywords
+
+
+async def test_send_secrets_writes_a_rotated_password_on_the_public_api() -> None:
+    """
+    The public API masks secrets too (API-FACTS §0): ensure names the password it could not
+    compare, and with send_secrets=True replaces the source's configuration (PUT), so the
+    rotated password reaches the server's store.
+    """
+    postgres_id = "decd338e-5647-4c0b-adf4-da0e75f5a750"
+    async with (
+        Emulator(airbyte_version="head") as emu,
+        AirbyteClient(emu.url, api="public", env={}) as client,
+    ):
+        ensure = partial(
+            client.sources.ensure,
+            workspace_id=emu.workspace_ids[0],
+            name="shop-db",
+            definition_id=postgres_id,
+        )
+        first = await ensure(configuration=PG)
+        kept = await ensure(configuration={**PG, "password": "rotated-password"})
+        sent = await ensure(configuration={**PG, "password": "rotated-password"}, send_secrets=True)
+
+        stored = emu.stored_configuration(first.value.source_id)
+
+    assert (kept.action, kept.uncompared) == (EnsureAction.UNCHANGED, ("configuration.password",))
+    assert (sent.action, sent.uncompared) == (EnsureAction.UPDATED, ("configuration.password",))
+    assert stored["password"] == "rotated-password"

@@ -47,6 +47,7 @@ from ..models import (
     SourceDefinition,
     SyncMode,
 )
+from ..models._ensured import secrets_note
 from ._spec import ActorSpec, ConnectionSpec, Spec
 from ._types import convert, declared_type, described
 
@@ -238,12 +239,7 @@ class PlanItem:
 
     def secrets_note(self) -> str:
         """What became of the secret values the plan could not compare, or ``""``."""
-        if not self.uncompared:
-            return ""
-        paths = ", ".join(self.uncompared)
-        if self.changed:
-            return f"secret values sent: the server masks them, so they cannot be compared: {paths}"
-        return f"secret values not compared, the server masks them: {paths}"
+        return secrets_note(self.uncompared, sent=self.changed)
 
 
 @attrs.frozen(kw_only=True)

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from .._checks import json_object, text, uuid_id
-from .._diff import actor_differences, only_match
+from .._diff import actor_differences, masked_paths, only_match
 from ..errors import InvalidArgumentError, NoMatchError
 from ..models import CheckResult, Destination, EnsureAction, Ensured, Source
 from ..models import _wire as w
@@ -126,16 +126,25 @@ class Actors(Generic[A]):
         return found
 
     async def ensure(
-        self, *, workspace_id: str, name: str, definition_id: str, configuration: Mapping[str, Any]
+        self,
+        *,
+        workspace_id: str,
+        name: str,
+        definition_id: str,
+        configuration: Mapping[str, Any],
+        send_secrets: bool = False,
     ) -> Ensured[A]:
         """
         Make sure one named *name* exists in *workspace_id* with this *configuration*.
 
         Creates it when no one has the name, updates its configuration when it differs, and
-        otherwise leaves it alone; the result says which, and what changed. Secrets the server
-        returns masked (``"**********"``) count as equal to what is given, so running this twice
-        rewrites nothing. A secret changed only in value is therefore not noticed: pass it to
-        ``update`` to rotate it.
+        otherwise leaves it alone; the result says which, and what changed. The server returns
+        every secret masked (``"**********"``), so secret values cannot be compared: they are
+        not taken as differences (running this twice rewrites nothing), and the result names
+        them (:attr:`~airbyte_async.models.Ensured.uncompared`; a rotated password is among
+        them). With *send_secrets*, an existing one with such values is updated with
+        *configuration* as given, secrets included. An update for another difference sends
+        them as given in any case.
 
         Raises :class:`~airbyte_async.errors.AmbiguousMatchError` when several share the name,
         and :class:`~airbyte_async.errors.InvalidArgumentError` when the one found uses another
@@ -159,11 +168,14 @@ class Actors(Generic[A]):
                 "cannot change: delete it or choose another name"
             )
         differences = actor_differences(current, configuration)
-        if not differences:
-            return Ensured(action=EnsureAction.UNCHANGED, value=current)
+        uncompared = tuple(masked_paths(configuration, current.configuration, "configuration"))
+        if not differences and not (send_secrets and uncompared):
+            return Ensured(action=EnsureAction.UNCHANGED, value=current, uncompared=uncompared)
         updated = await self._update(self._kind.id_of(current), name, configuration)
         changes = tuple(d.path for d in differences)
-        return Ensured(action=EnsureAction.UPDATED, value=updated, changes=changes)
+        return Ensured(
+            action=EnsureAction.UPDATED, value=updated, changes=changes, uncompared=uncompared
+        )
 
     async def _named(self, workspace_id: str, name: str) -> A | None:
         matches = [a async for a in self.list(workspace_id=workspace_id) if a.name == name]

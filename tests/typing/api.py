@@ -53,8 +53,11 @@ async def ensure(client: AirbyteClient, catalog: Catalog) -> None:
     assert_type(source.value, Source)
     assert_type(source.changes, tuple[str, ...])
     assert_type(source.changed, bool)
+    assert_type(source.uncompared, tuple[str, ...])
+    assert_type(source.secrets_unsent, int)
+    assert_type(source.secrets_note(), str)
     destination = await client.destinations.ensure(
-        workspace_id="w", name="d", definition_id="d", configuration={}
+        workspace_id="w", name="d", definition_id="d", configuration={}, send_secrets=True
     )
     assert_type(destination, Ensured[Destination])
     connection = await client.connections.ensure(
