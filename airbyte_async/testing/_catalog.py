@@ -416,6 +416,52 @@ _POSTGRES_REPLICATION: dict[str, Any] = {
     ],
 }
 
+
+def _tunnel(title: str, method: str, secret: str, field: dict[str, Any]) -> dict[str, Any]:
+    """An SSH tunnel option: the jump server, its user, and the user's *secret* (*field*)."""
+    return {
+        "title": title,
+        "required": ["tunnel_method", "tunnel_host", "tunnel_port", "tunnel_user", secret],
+        "properties": {
+            "tunnel_method": _const(method),
+            "tunnel_host": _string("SSH Tunnel Jump Server Host", order=1),
+            "tunnel_port": _integer(
+                "SSH Connection Port", minimum=0, maximum=65536, default=22, order=2
+            ),
+            "tunnel_user": _string("SSH Login Username", order=3),
+            secret: {**field, "order": 4},
+        },
+    }
+
+
+# source-postgres's spec as the connector serves it, the CDK's SshHelpers adding its SSH
+# tunnel to spec.json's fields (airbytehq/airbyte, commit 09b2472,
+# src/test-integration/resources/expected_spec.json): the key and the password are
+# airbyte_secret.
+_SSH_TUNNEL: dict[str, Any] = {
+    "type": "object",
+    "title": "SSH Tunnel Method",
+    "oneOf": [
+        {
+            "title": "No Tunnel",
+            "required": ["tunnel_method"],
+            "properties": {"tunnel_method": _const("NO_TUNNEL")},
+        },
+        _tunnel(
+            "SSH Key Authentication",
+            "SSH_KEY_AUTH",
+            "ssh_key",
+            {**_secret("SSH Private Key"), "multiline": True},
+        ),
+        _tunnel(
+            "Password Authentication",
+            "SSH_PASSWORD_AUTH",
+            "tunnel_user_password",
+            _secret("Password"),
+        ),
+    ],
+}
+
 SOURCE_DEFINITIONS: tuple[ConnectorDefinition, ...] = (
     ConnectorDefinition(
         kind="source",
@@ -432,6 +478,7 @@ SOURCE_DEFINITIONS: tuple[ConnectorDefinition, ...] = (
                 "schemas": {"type": "array", "items": {"type": "string"}, "title": "Schemas"},
                 "ssl_mode": _POSTGRES_SSL_MODES,
                 "replication_method": _POSTGRES_REPLICATION,
+                "tunnel_method": _SSH_TUNNEL,
             },
         ),
         streams=_DB_STREAMS,
