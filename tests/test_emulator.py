@@ -21,7 +21,7 @@ from airbyte_async.testing import (
     RequireClientCredentials,
     pytest_plugin,
 )
-from airbyte_async.testing._catalog import SECRET_MASK, mask_secrets, merge_masked
+from airbyte_async.testing._catalog import SECRET_MASK, mask_secrets, merge_masked, secret_paths
 
 pytestmark = pytest.mark.anyio
 
@@ -532,10 +532,42 @@ async def test_recorded_requests_keep_method_route_and_body(
 def test_masked_secrets_keep_their_stored_values() -> None:
     """Sending the mask back keeps the stored secret; new values replace it."""
     stored = {"host": "db", "password": "hunter2", "tunnel": {"key": "k1"}}
-    masked = mask_secrets(stored, frozenset({"password", "key"}))
+    paths = (("password",), ("tunnel", "key"))
+    masked = mask_secrets(stored, paths)
     assert masked == {"host": "db", "password": SECRET_MASK, "tunnel": {"key": SECRET_MASK}}
-    assert merge_masked(masked, stored) == stored
-    assert merge_masked({**masked, "password": "new"}, stored)["password"] == "new"
+    assert merge_masked(masked, stored, paths) == stored
+    assert merge_masked({**masked, "password": "new"}, stored, paths)["password"] == "new"
+
+
+def test_secret_paths_follow_the_platforms_traversal() -> None:
+    """
+    The paths of flagged fields as airbyte-platform's ``JsonSchemas.traverseJsonSchema`` walks
+    a spec (``JsonSecretsProcessor.maskAllSecrets``): properties, each option of a ``oneOf``
+    at its object's own path, list items as None; the key ``airbyte_secret`` counts whatever
+    its value.
+    """
+    schema = {
+        "type": "object",
+        "properties": {
+            "token": {"type": "string", "airbyte_secret": True},
+            "auth": {
+                "type": "object",
+                "oneOf": [
+                    {"properties": {"key": {"type": "string", "airbyte_secret": True}}},
+                    {"properties": {"user": {"type": "string"}}},
+                ],
+            },
+            "keys": {
+                "type": "array",
+                "items": {"properties": {"value": {"type": "string", "airbyte_secret": False}}},
+            },
+        },
+    }
+
+    assert secret_paths(schema) == (("token",), ("auth", "key"), ("keys", None, "value"))
+    assert mask_secrets({"keys": [{"value": "a"}, {"other": "b"}]}, secret_paths(schema)) == {
+        "keys": [{"value": SECRET_MASK}, {"other": "b"}]
+    }
 
 
 def _tunnelled(tunnel: dict[str, Any], emu: Emulator) -> dict[str, Any]:
@@ -592,6 +624,59 @@ async def test_an_ssh_tunnels_key_or_password_is_read_back_masked(
             secret: SECRET_MASK,
         }
     assert emu.stored_configuration(created.json["sourceId"])["tunnel_method"] == tunnel
+
+
+async def test_a_key_named_like_a_secret_elsewhere_is_read_in_clear(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    Airbyte masks the paths its specification flags, not every key of a flagged name
+    (airbyte-platform ``JsonSecretsProcessor.maskAllSecrets``: ``airbyte_secret`` paths,
+    ``JsonPaths.replaceAtString``): a ``password`` in an object Postgres's specification does
+    not describe is read back as sent.
+    """
+    emu = await airbyte_emulator_factory()
+    body = {
+        "workspaceId": emu.workspace_ids[0],
+        "name": "pg",
+        "sourceDefinitionId": "decd338e-5647-4c0b-adf4-da0e75f5a750",
+        "connectionConfiguration": {**PG, "options": {"password": "not-flagged"}},
+    }
+
+    created = await call(http, emu, "sources/create", body)
+
+    configuration = created.json["connectionConfiguration"]
+    assert (configuration["password"], configuration["options"]) == (
+        SECRET_MASK,
+        {"password": "not-flagged"},
+    )
+
+
+async def test_an_update_takes_the_stored_secret_only_for_a_flagged_field(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    The mask sent back in a flagged field (the tunnel's ``ssh_key``) keeps the stored key; the
+    mask sent in a field the specification does not flag is stored as sent (airbyte-platform
+    ``JsonSecretsProcessor.copySecrets`` copies only ``airbyte_secret`` fields).
+    """
+    emu = await airbyte_emulator_factory()
+    body = _tunnelled(SSH_KEY, emu)
+    body["connectionConfiguration"]["options"] = {"password": "not-flagged"}
+    created = await call(http, emu, "sources/create", body)
+    source_id = created.json["sourceId"]
+    read = created.json["connectionConfiguration"]
+
+    update = {"sourceId": source_id, "name": "pg", "connectionConfiguration": read}
+    await call(http, emu, "sources/update", {**update})
+    after_read = emu.stored_configuration(source_id)
+    sent = {**read, "options": {"password": SECRET_MASK}}
+    await call(http, emu, "sources/update", {**update, "connectionConfiguration": sent})
+
+    assert after_read["tunnel_method"]["ssh_key"] == SSH_KEY["ssh_key"]
+    stored = emu.stored_configuration(source_id)
+    assert stored["tunnel_method"]["ssh_key"] == SSH_KEY["ssh_key"]
+    assert stored["options"] == {"password": SECRET_MASK}
 
 
 async def test_configuration_errors_name_keys_not_values(

@@ -21,15 +21,21 @@ __all__ = [
     "SECRET_MASK",
     "SOURCE_DEFINITIONS",
     "ConnectorDefinition",
+    "SecretPath",
     "StreamTemplate",
     "config_errors",
     "mask_secrets",
     "merge_masked",
+    "secret_paths",
     "unreachable_host",
 ]
 
 #: What the real server sends in place of every secret value.
 SECRET_MASK = "**********"
+
+#: Where a secret sits in a configuration: property names, None standing for every item of a
+#: list (airbyte-platform ``JsonSchemas.FieldNameOrList``).
+SecretPath = tuple[str | None, ...]
 
 ActorKind = Literal["source", "destination"]
 
@@ -73,48 +79,96 @@ class ConnectorDefinition:
     streams: tuple[StreamTemplate, ...] = ()
     namespace_key: str | None = None
     supported_sync_modes: tuple[str, ...] = ("append", "overwrite", "append_dedup")
-    #: Names of the spec's properties marked ``airbyte_secret``, at any depth.
-    secret_keys: frozenset[str] = attrs.field(init=False)
+    #: Where the spec's ``airbyte_secret`` fields sit (see :func:`secret_paths`).
+    secret_paths: tuple[SecretPath, ...] = attrs.field(init=False)
 
-    @secret_keys.default
-    def _find_secret_keys(self) -> frozenset[str]:
-        return frozenset(_secret_keys(self.spec))
-
-
-def _secret_keys(schema: Mapping[str, Any]) -> set[str]:
-    found: set[str] = set()
-    for key, prop in schema.get("properties", {}).items():
-        if prop.get("airbyte_secret"):
-            found.add(key)
-        found |= _secret_keys(prop)
-        for branch in prop.get("oneOf", ()):
-            found |= _secret_keys(branch)
-    return found
+    @secret_paths.default
+    def _find_secret_paths(self) -> tuple[SecretPath, ...]:
+        return secret_paths(self.spec)
 
 
-def mask_secrets(config: Any, secret_keys: frozenset[str]) -> Any:
-    """A copy of *config* with every value under a secret key replaced by the mask."""
-    if isinstance(config, dict):
-        return {
-            k: SECRET_MASK if k in secret_keys else mask_secrets(v, secret_keys)
-            for k, v in config.items()
-        }
-    if isinstance(config, list):
-        return [mask_secrets(v, secret_keys) for v in config]
+def secret_paths(schema: Mapping[str, Any]) -> tuple[SecretPath, ...]:
+    """
+    The paths of the fields *schema* flags ``airbyte_secret``, found as airbyte-platform finds
+    them (``JsonSecretsProcessor.maskAllSecrets`` over ``JsonSchemas.traverseJsonSchema``):
+    through an object's properties, or, when it has none, each option of its ``oneOf``,
+    ``allOf`` or ``anyOf`` at the object's own path; through a list's items. A node without
+    ``type`` is an object, or a string when it has an ``enum``.
+    """
+    found: list[SecretPath] = []
+
+    def walk(node: Mapping[str, Any], path: SecretPath) -> None:
+        # The platform looks for the key, whatever its value.
+        if "airbyte_secret" in node:
+            found.append(path)
+        kinds = node.get("type", "string" if "enum" in node else "object")
+        for kind in [kinds] if isinstance(kinds, str) else kinds:
+            if kind == "array" and isinstance(node.get("items"), Mapping):
+                walk(node["items"], (*path, None))
+            elif kind == "object" and isinstance(node.get("properties"), Mapping):
+                for key, child in node["properties"].items():
+                    walk(child, (*path, key))
+            elif kind == "object":
+                keyword = next((k for k in ("oneOf", "allOf", "anyOf") if k in node), None)
+                for option in node.get(keyword, ()) if keyword else ():
+                    walk(option, path)
+
+    walk(schema, ())
+    return tuple(dict.fromkeys(found))
+
+
+def _replace(value: Any, path: SecretPath) -> Any:
+    """*value* with what sits at *path* replaced by the mask; unchanged where nothing does."""
+    if not path:
+        return SECRET_MASK
+    head, rest = path[0], path[1:]
+    if head is None:
+        return [_replace(v, rest) for v in value] if isinstance(value, list) else value
+    if isinstance(value, dict) and head in value:
+        return {**value, head: _replace(value[head], rest)}
+    return value
+
+
+def mask_secrets(config: Any, paths: tuple[SecretPath, ...]) -> Any:
+    """
+    A copy of *config* with the value at each of *paths* (:func:`secret_paths`) replaced by
+    the mask, whatever its type, as Airbyte answers (``JsonPaths.replaceAtString``). A key
+    elsewhere that shares a secret's name is left as it is.
+    """
+    for path in paths:
+        config = _replace(config, path)
     return config
 
 
-def merge_masked(new: Any, old: Any) -> Any:
+def _at(value: Any, path: SecretPath) -> tuple[bool, Any]:
+    for head in path:
+        if not isinstance(value, dict) or head not in value:
+            return False, None
+        value = value[head]
+    return True, value
+
+
+def merge_masked(new: Any, old: Any, paths: tuple[SecretPath, ...]) -> Any:
     """
-    *new* with each masked value taken from *old* at the same place, as the real server does
-    when a client sends a read configuration back in an update.
+    *new* with each secret it sends masked, at one of *paths*, taken from *old* at the same
+    place, as the real server does when a client sends a read configuration back in an
+    update (``JsonSecretsProcessor.copySecrets``, through objects only). The mask sent in a
+    field that is not a secret is kept as sent.
     """
-    if new == SECRET_MASK and old is not None:
-        return old
-    if isinstance(new, dict):
-        previous = old if isinstance(old, dict) else {}
-        return {k: merge_masked(v, previous.get(k)) for k, v in new.items()}
+    for path in paths:
+        if None in path or not path:
+            continue
+        sent, value = _at(new, path)
+        had, stored = _at(old, path)
+        if sent and had and value == SECRET_MASK:
+            new = _put(new, path, stored)
     return new
+
+
+def _put(value: dict[str, Any], path: SecretPath, stored: Any) -> dict[str, Any]:
+    head, rest = path[0], path[1:]
+    assert isinstance(head, str)
+    return {**value, head: _put(value[head], rest, stored) if rest else stored}
 
 
 def config_errors(config: Mapping[str, Any], spec: Mapping[str, Any]) -> list[str]:
@@ -146,17 +200,20 @@ def _message(mismatch: Mismatch) -> str:
     return f"{path}: must be valid to one and only one schema, but 0 are valid"
 
 
-def unreachable_host(config: Mapping[str, Any], secret_keys: frozenset[str]) -> str | None:
+def unreachable_host(config: Mapping[str, Any], paths: tuple[SecretPath, ...]) -> str | None:
     """
     The first non-secret string value ending in ``.invalid`` (a TLD that never resolves, RFC
-    6761), which makes check and discover fail; None when there is none.
+    6761), which makes check and discover fail; None when there is none. *paths* are the
+    secrets' (:func:`secret_paths`).
     """
-    for key, value in config.items():
-        if key in secret_keys:
-            continue
+    return _invalid_host(mask_secrets(config, paths))
+
+
+def _invalid_host(config: Mapping[str, Any]) -> str | None:
+    for value in config.values():
         if isinstance(value, str) and value.rstrip("/").endswith(".invalid"):
             return value
-        if isinstance(value, dict) and (found := unreachable_host(value, secret_keys)):
+        if isinstance(value, dict) and (found := _invalid_host(value)):
             return found
     return None
 

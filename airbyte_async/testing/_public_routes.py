@@ -253,7 +253,7 @@ def actor_response(a: Actor) -> Json:
         f"{kind}Type": _actor_type(a.definition),
         "definitionId": a.definition.definition_id,
         "workspaceId": a.workspace_id,
-        "configuration": mask_secrets(dict(a.config), a.definition.secret_keys),
+        "configuration": mask_secrets(dict(a.config), a.definition.secret_paths),
         "createdAt": int(a.created_at),
     }
 

@@ -187,7 +187,7 @@ def actor(a: Actor, version: str, *, listing: Mapping[str, Any] | None = None) -
         f"{kind}DefinitionId": a.definition.definition_id,
         f"{kind}Id": a.actor_id,
         "workspaceId": a.workspace_id,
-        "connectionConfiguration": mask_secrets(dict(a.config), a.definition.secret_keys),
+        "connectionConfiguration": mask_secrets(dict(a.config), a.definition.secret_paths),
         "name": a.name,
         f"{kind}Name": a.definition.name,
     }

@@ -546,7 +546,7 @@ class State:
         actor = self.actor(kind, actor_id)
         new_config = dict(actor.config)
         if config is not None:
-            merged = merge_masked(dict(config), actor.config)
+            merged = merge_masked(dict(config), actor.config, actor.definition.secret_paths)
             new_config = {**new_config, **merged} if partial else merged
         _ensure_config(new_config, actor.definition)
         updated = attrs.evolve(actor, name=name or actor.name, config=new_config)

@@ -156,7 +156,7 @@ async def delete(kind: str, api: Api, body: Body) -> Reply:
 async def check_connection(kind: str, api: Api, body: Body) -> Reply:
     """CheckConnectionRead; fails for a host ending in ``.invalid``."""
     found = api.state.actor(kind, body[f"{kind}Id"])
-    host = unreachable_host(found.config, found.definition.secret_keys)
+    host = unreachable_host(found.config, found.definition.secret_paths)
     error = None
     if host is not None:
         error = (
@@ -201,7 +201,7 @@ async def scheduler_discover(api: Api, body: Body) -> Reply:
 
 
 def _discovered(api: Api, source: Actor) -> Reply:
-    host = unreachable_host(source.config, source.definition.secret_keys)
+    host = unreachable_host(source.config, source.definition.secret_paths)
     config_id = source.actor_id or None
     if host is not None:
         error = f"Discovering schema failed: could not resolve host '{host}'"
@@ -232,7 +232,7 @@ def actor_matches(kind: str, actor: Actor, search: Mapping[str, Any]) -> bool:
             return False
     wanted = search.get("connectionConfiguration")
     if isinstance(wanted, dict):
-        secret = actor.definition.secret_keys
+        secret = {path[0] for path in actor.definition.secret_paths if len(path) == 1}
         for key, value in wanted.items():
             if key not in secret and actor.config.get(key) != value:
                 return False
