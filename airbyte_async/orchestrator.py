@@ -498,6 +498,13 @@ class _Lookout:
     last_found: float
     #: Seconds after *last_found* with no job turning up that end the search.
     patience: float = _FIND_PATIENCE
+    #: How many triggers' jobs are being looked for.
+    looking: int = 0
+    #: The warnings of every failed look: an outage during the search is told once, not once
+    #: per look and connection.
+    failures: OutageLog = attrs.field(
+        factory=lambda: OutageLog("looking for the jobs of triggers cut short", ("look", "looks"))
+    )
 
 
 @attrs.frozen
@@ -1718,25 +1725,35 @@ class Orchestrator:
         gets to the request, whether or not the client still waits for the answer, and works
         through the queue in order. So the job is looked for again, less often each time,
         until no cut-short trigger's job has turned up for the lookout's patience (within the
-        caller's *cancel_grace*).
+        caller's *cancel_grace*). The failed looks of the search warn together (see
+        :class:`~airbyte_async._retry.OutageLog`).
         """
         cid = trigger.target.connection_id
         pause = _FIND_FIRST_PAUSE
-        while True:
-            try:
-                async with lookout.lookups:
-                    jobs = await self.backend.jobs_since(connection_id=cid, began=trigger.began)
-            except AirbyteError as e:
-                log.warning("could not look for the job of %s's trigger: %s", cid, e)
-                jobs = []
-            if jobs:
-                lookout.last_found = time.monotonic()
-                return jobs[0]
-            if time.monotonic() + pause > lookout.last_found + lookout.patience:
-                log.info("no job found for %s's trigger cut short", cid)
-                return None
-            await anyio.sleep(pause)
-            pause = min(2 * pause, _FIND_MAX_PAUSE)
+        lookout.looking += 1
+        try:
+            while True:
+                began = time.monotonic()
+                try:
+                    async with lookout.lookups:
+                        began = time.monotonic()
+                        jobs = await self.backend.jobs_since(connection_id=cid, began=trigger.began)
+                except AirbyteError as e:
+                    n = lookout.looking
+                    lookout.failures.failed(began, e, about=f"{n} trigger{'s' * (n != 1)}")
+                    jobs = []
+                else:
+                    lookout.failures.worked(began)
+                if jobs:
+                    lookout.last_found = time.monotonic()
+                    return jobs[0]
+                if time.monotonic() + pause > lookout.last_found + lookout.patience:
+                    log.info("no job found for %s's trigger cut short", cid)
+                    return None
+                await anyio.sleep(pause)
+                pause = min(2 * pause, _FIND_MAX_PAUSE)
+        finally:
+            lookout.looking -= 1
 
     async def _cancel(self, flight: _Flight, now: Job) -> _Left:
         """

@@ -362,6 +362,43 @@ async def test_triggers_cut_short_whose_jobs_never_appear_are_told_in_one_warnin
     assert emu.stats().jobs_created == 0
 
 
+async def test_looks_for_triggers_cut_short_through_an_outage_warn_at_first_and_when_they_work(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """
+    The batch gives up while 20 triggers wait on a server that drops them; heard out for five
+    seconds, they are cut short and their jobs looked for, and the server restarts as the
+    looks begin: the looks that fail through the outage are told in one warning at the first
+    failure, naming how many triggers are looked for, and one when looks work again, not one
+    per failed look and connection.
+    """
+    emulator = Emulator(
+        connections=20,
+        trigger_latency=0.0,
+        record_requests=True,
+        faults=[{"kind": "slow", "route": "connections/sync", "delay": 30.0}],
+    )
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        orchestrator = Orchestrator(client, timeout=0.5, cancel_grace=10.0)
+        with caplog.at_level("WARNING", logger="airbyte_async"):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(orchestrator.run, emu.connection_ids)
+                await _until(lambda: any(r.route == "/v1/jobs/list" for r in emu.requests))
+                await emu.restart(downtime=1.0)
+
+    told = [r.getMessage() for r in caplog.records if "look" in r.getMessage()]
+    failed, worked = told
+    assert failed.startswith(
+        "looking for the jobs of triggers cut short failed (20 triggers), trying again: "
+    )
+    assert "cannot connect" in failed
+    assert re.fullmatch(
+        r"looking for the jobs of triggers cut short works again, after \d+ failed looks? "
+        r"for \d+\.\d s",
+        worked,
+    )
+
+
 @pytest.mark.parametrize("api", ["config", "public"])
 async def test_a_client_closed_under_a_running_batch_cancels_its_syncs_first(api: str) -> None:
     """
