@@ -132,15 +132,17 @@ def is_flagged(path: str, flagged: Collection[str]) -> bool:
 def flagged_paths(schema: Any, path: str = "configuration") -> frozenset[str]:
     """
     The paths under *path* of the fields a connector specification (its
-    ``connectionSpecification``, a JSON schema) flags ``"airbyte_secret": true``, in every
+    ``connectionSpecification``, a JSON schema) flags ``airbyte_secret``, in every
     ``oneOf``/``anyOf``/``allOf`` option and list item (``[]``), for :func:`is_secret_path`.
+    A field that has the key at all counts, ``false`` included: Airbyte masks it so
+    (airbyte-platform ``JsonSecretsProcessor.maskAllSecrets`` looks for the key alone).
     """
     found: set[str] = set()
     if not isinstance(schema, Mapping):
         return frozenset()
     properties = schema.get("properties")
     for key, field in (properties if isinstance(properties, Mapping) else {}).items():
-        if isinstance(field, Mapping) and field.get("airbyte_secret") is True:
+        if isinstance(field, Mapping) and "airbyte_secret" in field:
             found.add(f"{path}.{key}")
         found |= flagged_paths(field, f"{path}.{key}")
     for combinator in ("oneOf", "anyOf", "allOf"):

@@ -356,6 +356,14 @@ def test_flagged_paths_follow_options_and_list_items() -> None:
     assert is_secret_path("configuration.replicas[0].cert", flagged)
 
 
+def test_a_field_whose_airbyte_secret_is_false_is_flagged_as_the_server_masks_it() -> None:
+    """Airbyte masks every field that has the airbyte_secret key, whatever its value
+    (airbyte-platform JsonSecretsProcessor.maskAllSecrets): so does the client."""
+    schema = {"properties": {"host": {"type": "string"}, "hint": {"airbyte_secret": False}}}
+
+    assert flagged_paths(schema) == {"configuration.hint"}
+
+
 def test_a_value_inside_a_table_or_list_flagged_secret_as_a_whole_is_secret() -> None:
     """A specification may flag a whole table or list airbyte_secret: every value in it is
     secret too, so a diff of one of its fields shows no value."""
