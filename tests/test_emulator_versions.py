@@ -135,3 +135,54 @@ async def test_1_x_has_what_came_by_0_63(
     bare = await call(http, emu, "workspaces/create", {"name": "w"})
     listed = await call(http, emu, "jobs/list", {"configTypes": ["refresh", "clear"]})
     assert (bare.status, listed.status) == (400, 200)
+
+
+async def _public(
+    http: aiohttp.ClientSession, emu: Emulator, method: str, path: str, body: object = None
+) -> tuple[int, dict[str, object]]:
+    """One request to ``/api/public/v1<path>``: the status and the JSON body."""
+    url = f"{emu.url}/api/public/v1{path}"
+    async with http.request(method, url, json=body) as response:
+        return response.status, await response.json(content_type=None)
+
+
+@pytest.mark.parametrize(
+    ("version", "answered"), [("1.7", "running"), ("2.0", "running"), ("head", "pending")]
+)
+async def test_a_public_sync_answers_once_its_job_runs_before_head(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str, answered: str
+) -> None:
+    """The public ``POST /jobs`` of a sync answers once the job exists on head
+    (``returnAfterJobId = true``, API-FACTS 6.3) but once it runs before: the 2025
+    ``JobsController.publicCreateJob`` calls ``JobService.sync(connectionId)``, which calls
+    ``SchedulerHandler.syncConnection`` (airbytehq/airbyte-platform ``ea59859a``,
+    ``4ab2909f``); a pending job holds that answer back, and is never queued."""
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=1, pending_duration=0.2
+    )
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=0.05)
+    status, job = await _public(
+        http, emu, "POST", "/jobs", {"jobType": "sync", "connectionId": cid}
+    )
+    seen = await wait_terminal(http, emu, int(str(job["jobId"])))
+
+    assert (status, job["status"]) == (200, answered)
+    assert ("queued" in seen) is (version == "head")
+
+
+@pytest.mark.parametrize(("version", "locked"), [("2.0", False), ("head", True)])
+async def test_public_connections_are_not_locked_before_head(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str, locked: bool
+) -> None:
+    """The public ``ConnectionStatusEnum`` maps onto the Config API's, whose ``locked`` came
+    after v2.0.0 (commit 37d38e81; API-FACTS 5): before head a ``PATCH`` naming it is a 400
+    bad-request problem, as for any value the enum lacks."""
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
+    cid = emu.connection_ids[0]
+    status, answer = await _public(http, emu, "PATCH", f"/connections/{cid}", {"status": "locked"})
+    if locked:
+        assert (status, answer["status"]) == (200, "locked")
+    else:
+        assert (status, answer["title"]) == (400, "bad-request")
+        assert "status" in str(answer["data"])

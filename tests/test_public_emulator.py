@@ -181,12 +181,16 @@ async def _exercise(d: Driver) -> None:
     await d.call("GET", f"/sources/{sid}", expect=404)
 
 
-async def test_every_public_route_fits_the_public_spec(session: aiohttp.ClientSession) -> None:
+@pytest.mark.parametrize("version", ["1.7", "2.0", "head"])
+async def test_every_public_route_fits_the_public_spec(
+    session: aiohttp.ClientSession, version: str
+) -> None:
     """Every public route of the emulator, good calls and bad, answers as
-    public-api-head.yaml declares (statuses, shapes, RFC 9457 problems: API-FACTS 6.4)."""
+    public-api-head.yaml declares (statuses, shapes, RFC 9457 problems: API-FACTS 6.4), on
+    every version that serves the public API."""
     spec = pc.load_public_spec()
     async with Emulator(
-        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", connections=2
+        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version=version, connections=2
     ) as emu:
         d = Driver(emu, session, spec)
         await _exercise(d)
@@ -445,23 +449,29 @@ async def _status(session: aiohttp.ClientSession, url: str, method: str = "GET")
         return response.status
 
 
-@pytest.mark.parametrize(("version", "public"), [("0.40", 404), ("0.50", 404), ("head", 200)])
+@pytest.mark.parametrize(
+    ("version", "public"), [("0.40", 404), ("0.50", 404), ("1.7", 200), ("2.0", 200), ("head", 200)]
+)
 async def test_health_routes_per_version(
     session: aiohttp.ClientSession, version: str, public: int
 ) -> None:
-    """Every version answers the Config API's ``GET /api/v1/health`` (API-FACTS 2.7); only head
-    serves the public API, so only head answers ``GET /api/public/v1/health``
-    (public-api-head.yaml ``/health``): older versions answer it 404."""
+    """Every version answers the Config API's ``GET /api/v1/health`` (API-FACTS 2.7); the
+    public API is served from 1.7 on (self-managed 1.0 on serves ``/api/public/v1``: API-FACTS
+    1.2 and 7, PEERS 3.5), so 1.7, 2.0 and head answer ``GET /api/public/v1/health``
+    (public-api-head.yaml ``/health``) and 0.x answers it 404."""
     async with Emulator(airbyte_version=version) as emu:
         assert await _status(session, f"{emu.url}/api/v1/health") == 200
         assert await _status(session, f"{emu.url}/api/public/v1/health") == public
 
 
-async def test_a_server_without_the_config_api(session: aiohttp.ClientSession) -> None:
+@pytest.mark.parametrize("version", ["1.7", "head"])
+async def test_a_server_without_the_config_api(
+    session: aiohttp.ClientSession, version: str
+) -> None:
     """With ``config_api=False`` every Config API route answers 404 while the public API, its
     health and its token route work, as behind an ingress that routes only ``/api/public`` to
     airbyte-server (airbytehq/airbyte ``docs/deploying-airbyte/integrations/ingress.md``)."""
-    async with Emulator(airbyte_version="head", connections=1, config_api=False) as emu:
+    async with Emulator(airbyte_version=version, connections=1, config_api=False) as emu:
         assert await _status(session, f"{emu.url}/api/v1/health") == 404
         assert await _status(session, f"{emu.url}/api/v1/connections/list", "POST") == 404
         assert await _status(session, f"{emu.url}/api/public/v1/health") == 200
@@ -480,9 +490,9 @@ async def test_the_emulator_command_takes_no_config_api(session: aiohttp.ClientS
         assert await _status(session, f"{emu.url}/api/public/v1/health") == 200
 
 
-def test_only_head_can_do_without_the_config_api() -> None:
-    """``config_api=False`` needs the public API, which only head serves: a ValueError."""
-    with pytest.raises(ValueError, match="head"):
+def test_only_a_version_with_the_public_api_can_do_without_the_config_api() -> None:
+    """``config_api=False`` needs the public API, which 0.x does not serve: a ValueError."""
+    with pytest.raises(ValueError, match=r"0\.50 serves no public API \(it came in 1\.7\)"):
         Emulator(airbyte_version="0.50", config_api=False)
 
 

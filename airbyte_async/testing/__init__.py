@@ -1,6 +1,6 @@
 """
-An Airbyte emulator (the Config API of 0.40, 0.50, 1.7, 2.0 and head, and head's public API)
-for tests, benchmarks and demos.
+An Airbyte emulator (the Config API of 0.40, 0.50, 1.7, 2.0 and head, and from 1.7 on the
+public API) for tests, benchmarks and demos.
 
 ``async with Emulator(connections=100) as emu:`` serves an in-memory Airbyte on
 ``emu.url`` (the API is under ``/api/v1``); ``emu.stats()`` tells what really happened.

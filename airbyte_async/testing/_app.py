@@ -39,6 +39,7 @@ from ._public_routes import (
 from ._routes import Api, Route, check_route
 from ._stats import RecordedRequest
 from ._validate import MISSING, problems, request_shape
+from ._versions import serves_public_api
 
 __all__ = ["Http", "abort", "reset_transport", "route_key"]
 
@@ -305,7 +306,8 @@ class Http:
             denied = self._authenticate(request, route_path)
             if denied is not None:
                 return denied
-        if found is None and route_path.startswith(PUBLIC_PREFIX) and self.version == "head":
+        public = route_path.startswith(PUBLIC_PREFIX) and serves_public_api(self.version)
+        if found is None and public:
             answer = await self.public.handle(request, incoming.raw, incoming.body)
             if answer is not None:
                 return answer
@@ -356,7 +358,7 @@ class Http:
             ok = self._token_ok(header, route)
         if ok:
             return None
-        if route.startswith(PUBLIC_PREFIX + "/") and self.version == "head":
+        if route.startswith(PUBLIC_PREFIX + "/") and serves_public_api(self.version):
             return invalid_api_key()
         return web.Response(status=401, headers={"WWW-Authenticate": "Bearer"})
 

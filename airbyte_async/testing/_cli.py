@@ -104,7 +104,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-config-api",
         dest="config_api",
         action="store_false",
-        help="serve the public API alone (head only): every Config API route answers 404",
+        help="serve the public API alone (1.7 on): every Config API route answers 404",
     )
 
 

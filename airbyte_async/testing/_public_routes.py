@@ -29,7 +29,7 @@ from . import _render as render
 from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS, ConnectorDefinition, mask_secrets
 from ._errors import ApiError
 from ._load import Overloaded
-from ._routes import Api, cancel, create_job, stop_for_reset
+from ._routes import Api, cancel, create_job, run_job, stop_for_reset
 from ._state import Actor, Connection, Job, JobQuery, Workspace
 from ._validate import (
     BOOL,
@@ -684,6 +684,18 @@ _SHAPES: dict[tuple[str, str], Obj] = {
     ),
     ("PATCH", "/connections/{connectionId}"): Obj(_CONNECTION_FIELDS),
 }
+# Before head, ConnectionStatus has no ``locked`` (37d38e81; API-FACTS 5).
+_CONNECTION_FIELDS_2_0 = {
+    **_CONNECTION_FIELDS,
+    "status": Enum(frozenset({"active", "inactive", "deprecated"})),
+}
+_SHAPES_2_0: dict[tuple[str, str], Obj] = {
+    ("POST", "/connections"): Obj(
+        {**_CONNECTION_FIELDS_2_0, "sourceId": UUID, "destinationId": UUID},
+        frozenset({"sourceId", "destinationId"}),
+    ),
+    ("PATCH", "/connections/{connectionId}"): Obj(_CONNECTION_FIELDS_2_0),
+}
 for _kind in ("source", "destination"):
     _SHAPES[("POST", f"/{_kind}s")] = Obj(
         {"name": STR, "workspaceId": UUID, "definitionId": UUID, "configuration": Obj()},
@@ -695,8 +707,10 @@ for _kind in ("source", "destination"):
     )
 
 
-def _check_body(route: PublicRoute, raw: bytes, parsed: Any) -> Any:
-    shape = _SHAPES.get((route.method, route.path))
+def _check_body(route: PublicRoute, raw: bytes, parsed: Any, version: str) -> Any:
+    key = (route.method, route.path)
+    shape = _SHAPES_2_0.get(key) if version != "head" else None
+    shape = shape or _SHAPES.get(key)
     if shape is None:
         return None
     if not raw or parsed is None:
@@ -804,7 +818,7 @@ class PublicApi:
             response.headers["Allow"] = allowed
             return response
         try:
-            body = _check_body(chosen, raw, parsed)
+            body = _check_body(chosen, raw, parsed, self.api.version)
             answer = await chosen.handler(self, Call(params, request.query, body))
         except Problem as problem:
             return _problem_response(problem)
@@ -1161,7 +1175,9 @@ class PublicApi:
     async def jobs_create(self, call: Call) -> Json:
         """
         JobResponse of a new sync or reset; a sync while a job runs is a 409 try-again-later,
-        a reset cancels that job first (as the Config API's, see ``connections_reset``).
+        a reset cancels that job first (as the Config API's, see ``connections_reset``). Head
+        answers once the job exists (``returnAfterJobId``, API-FACTS 6.3), older versions a
+        sync once it runs, as their Config API does (see ``_versions``).
         """
         job_type = call.body["jobType"]
         connection = self._connection(call.body["connectionId"])
@@ -1171,15 +1187,16 @@ class PublicApi:
         observer = self.api.observer
         in_flight = observer.sync_started(self._now)
         try:
-            # The public API answers once the job exists, not once it runs (returnAfterJobId,
-            # API-FACTS 6.3): a scheduler thread is held until the workflow creates it.
+            # A scheduler thread is held until the workflow creates the job (or runs it).
             self.api.load.admit(in_flight)
             async with self.api.threads.thread():
                 if config_type == "reset_connection":
                     await stop_for_reset(self.api, connection.connection_id)
-                created = await create_job(
-                    self.api, connection.connection_id, config_type, self.api.load.latency
-                )
+                latency = self.api.load.latency
+                if config_type == "sync" and self.api.version != "head":
+                    ran, answered_at = await run_job(self.api, connection.connection_id, latency)
+                    return job_response(ran, answered_at, stats=False)
+                created = await create_job(self.api, connection.connection_id, config_type, latency)
         except Overloaded:
             observer.triggers_rejected += 1
             raise Problem(

@@ -31,7 +31,7 @@ from ._load import TriggerLoad
 from ._routes import Api
 from ._state import DEFAULT_ORGANIZATION_ID, State, SyncPlan
 from ._stats import EmulatorStats, Observer, RecordedRequest
-from ._versions import VERSIONS
+from ._versions import PUBLIC_API_SINCE, VERSIONS, serves_public_api
 
 __all__ = ["VERSIONS", "Emulator", "serve"]
 
@@ -104,16 +104,17 @@ def _check_port(_: object, __: object, value: int) -> None:
 @attrs.define(kw_only=True)
 class Emulator:
     """
-    An Airbyte emulator (the Config API, and head's public API): state in memory, served on
-    *host*:*port* (0 = a free port).
+    An Airbyte emulator (the Config API, and from 1.7 on the public API): state in memory,
+    served on *host*:*port* (0 = a free port).
 
     It pre-loads *workspaces* workspaces and *connections* active connections (``conn-00000``
     ...), each with its own Postgres source and S3 destination, spread round-robin.
 
     ``connections/sync`` creates the job at once and answers when it runs, *trigger_latency*
     seconds later (0.2 by default, a quiet real server), with the job ``running`` and its first
-    attempt (API-FACTS 6.3b); ``connections/reset`` and the public ``POST /jobs`` answer once
-    the job exists, pending, and it runs as late. Triggers and cancels wait, first come first
+    attempt (API-FACTS 6.3b), and so does the public ``POST /jobs`` of a sync before head;
+    ``connections/reset``, the public reset and head's public sync answer once the job exists,
+    pending, and it runs as late. Triggers and cancels wait, first come first
     served, for one of *trigger_capacity* scheduler threads (25, as on Airbyte; None: one for
     every call), and a trigger that waits has created no job yet; *trigger_overload* turns the
     triggers past it away with 503 (see ``_load``). ``jobs/cancel`` (and the public ``DELETE
@@ -136,7 +137,7 @@ class Emulator:
     listing by update time can then miss the end for good. *auth* is None (open) or a ``Require*``
     policy. *faults* are :class:`Fault` objects or their JSON dicts. *log_format* picks head's
     attempt logs. *clock* is what the server reads as now and waits on (a ``ManualClock`` lets
-    a test move time by hand). *config_api* False serves the public API alone (head only): every
+    a test move time by hand). *config_api* False serves the public API alone (1.7 on): every
     Config API route answers 404, credentials or not, as on a deployment whose ingress routes
     only ``/api/public`` to airbyte-server (airbytehq/airbyte
     ``docs/deploying-airbyte/integrations/ingress.md``). *date_lead* puts the ``Date`` header
@@ -194,9 +195,10 @@ class Emulator:
         if self.log_format not in ("structured", "formatted"):
             raise ValueError("log_format must be 'structured' or 'formatted'")
         _check_auth(self.auth)
-        if not self.config_api and self.airbyte_version != "head":
+        if not self.config_api and not serves_public_api(self.airbyte_version):
             raise ValueError(
-                "only head serves the public API, so only head can do without the Config API"
+                f"{self.airbyte_version} serves no public API (it came in {PUBLIC_API_SINCE}), "
+                "so it cannot do without the Config API"
             )
         self._state = State(
             version=self.airbyte_version,
@@ -379,7 +381,7 @@ class Emulator:
     def tag_connection(self, connection_id: str, *names: str) -> None:
         """
         Tag the connection with each of *names* (tags of its workspace, created when new), as
-        Airbyte's UI does. Servers since tags came report them (the emulator's ``head``; the
+        Airbyte's UI does. Servers since tags came report them (the emulator's 1.7 on; the
         Config API's ``ConnectionRead.tags``, the public API's ``ConnectionResponse.tags``).
         Raises KeyError for an unknown connection.
         """

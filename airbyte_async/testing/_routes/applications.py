@@ -1,5 +1,5 @@
 """
-Applications: the token routes of the Config API and of head's public API (API-FACTS 1).
+Applications: the token routes of the Config API and, from 1.7 on, of the public API (API-FACTS 1).
 
 The public route requires ``grant_type: client_credentials``, as public-api-head.yaml's
 ``ApplicationTokenRequestWithGrant`` lists it under ``required`` (its property is misspelled
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .._auth import RequireClientCredentials
 from .._errors import ApiError, internal
-from .core import SINCE_050, Api, Body, Reply, route
+from .core import SINCE_050, SINCE_17, Api, Body, Reply, route
 
 
 def _mint(api: Api, client_id: object, client_secret: object, *, public: bool) -> str:
@@ -55,7 +55,7 @@ async def applications_token(api: Api, body: Body) -> Reply:
     return Reply({"access_token": token})
 
 
-@route("/public/v1/applications/token", ("head",), public=True)
+@route("/public/v1/applications/token", SINCE_17, public=True)
 async def public_applications_token(api: Api, body: Body) -> Reply:
     """PublicAccessTokenResponse (JSON or form body); 400 without the grant type."""
     if body.get("grant_type") != "client_credentials":

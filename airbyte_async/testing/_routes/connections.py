@@ -213,19 +213,27 @@ async def _trigger(api: Api, body: Body, config_type: str, *, until_running: boo
             if not until_running:
                 created = await create_job(api, body["connectionId"], config_type, latency)
                 return Reply(render.job_info(created, api.version, api.now, api.log_format))
-            created = api.state.trigger(body["connectionId"], config_type, latency=latency)
-            # The real server answers once the workflow runs the job (API-FACTS 6.3b): the
-            # snapshot is taken then, never earlier than the job's start. Only head has the
-            # path that answers while the job still waits for capacity (6.3): before it, a
-            # pending job holds the answer back.
-            if api.version != "head":
-                latency += api.state.pending_duration
-            await api.clock.sleep(latency)
-            answered_at = max(api.now, created.created_at + latency)
-            current = api.state.job(created.job_id)
+            current, answered_at = await run_job(api, body["connectionId"], latency)
             return Reply(render.job_info(current, api.version, answered_at, api.log_format))
     finally:
         api.observer.sync_finished(api.now)
+
+
+async def run_job(api: Api, connection_id: str, latency: float) -> tuple[Job, float]:
+    """
+    A new sync job as a trigger that answers once it runs sees it, *latency* from now, and
+    the moment of that answer. The connection is checked (404, 500, 409) first.
+    """
+    created = api.state.trigger(connection_id, "sync", latency=latency)
+    # The real server answers once the workflow runs the job (API-FACTS 6.3b): the
+    # snapshot is taken then, never earlier than the job's start. Only head has the
+    # path that answers while the job still waits for capacity (6.3): before it, a
+    # pending job holds the answer back.
+    if api.version != "head":
+        latency += api.state.pending_duration
+    await api.clock.sleep(latency)
+    answered_at = max(api.now, created.created_at + latency)
+    return api.state.job(created.job_id), answered_at
 
 
 #: The share of a trigger's latency that passes before its job exists. After the trigger's
