@@ -90,7 +90,12 @@ async def started(
     """
     An emulator with *options* (short syncs, the tests' trigger and cancel latencies, none on a
     ManualClock; head for the public API) and a client of *api* on it, both closed with *stack*.
+    *api* may name the version serving it after an ``@``: ``"public@2.0"`` is the public API of
+    a 2.0 emulator.
     """
+    api, _, version = api.partition("@")
+    if version:
+        options.setdefault("airbyte_version", version)
     options.setdefault("sync_duration", (0.05, 0.15))
     manual = isinstance(options.get("clock"), ManualClock)
     options.setdefault("trigger_latency", 0.0 if manual else TEST_TRIGGER_LATENCY)

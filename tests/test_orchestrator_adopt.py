@@ -28,9 +28,10 @@ from airbyte_async.testing import Emulator, Fault, ManualClock
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture(params=["config", "public"])
+@pytest.fixture(params=["config", "public", "public@2.0"])
 async def start(request: pytest.FixtureRequest) -> AsyncIterator[Start]:
-    """Starts an emulator and a client of its Config API (0.50) or public API (head)."""
+    """Starts an emulator and a client of its Config API (0.50) or public API (head, or 2.0,
+    whose sync answers once its job runs: ``testing._versions``)."""
     api = request.param
     async with AsyncExitStack() as stack:
 

@@ -779,6 +779,26 @@ async def test_an_update_or_delete_whose_answer_is_lost_is_sent_once(
         assert [r.method for r in emu.requests].count(method) == 1
 
 
+async def test_a_2_0_sync_whose_job_waits_for_a_worker_past_the_timeout_is_not_sent_again() -> None:
+    """On 2.0 a sync's ``POST /jobs`` answers only once its job runs (``testing._versions``):
+    when the job waits for a worker longer than the client's timeout, ``connections.sync``
+    returns that job, still pending, found among the connection's jobs, and the trigger is
+    sent once (README, "Public API quirks")."""
+    async with (
+        Emulator(
+            airbyte_version="2.0", connections=1, pending_duration=30.0, record_requests=True
+        ) as emu,
+        public_client(emu, timeout=0.5) as client,
+    ):
+        cid = emu.connection_ids[0]
+        job = await client.connections.sync(connection_id=cid)
+        sent = [(r.method, r.route) for r in emu.requests]
+        assert emu.stats().jobs_by_connection[cid] == [job.id]
+    assert job.status is JobStatus.PENDING
+    # The trigger, then the look that found its job.
+    assert sent == [("POST", "/public/v1/jobs"), ("GET", "/public/v1/jobs")]
+
+
 async def test_a_listing_of_changes_misses_no_end_while_jobs_end_under_its_pages() -> None:
     """Every job that had ended before ``list_changes`` began is in its answer, although
     jobs end while its pages are read (0.2 s each): paged oldest change first, each end

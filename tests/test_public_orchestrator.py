@@ -56,13 +56,15 @@ from airbyte_async.testing import Emulator, Fault
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-async def start() -> AsyncIterator[Start]:
-    """Starts a head emulator and a client of its public API; both stop at teardown."""
+@pytest.fixture(params=["head", "2.0"])
+async def start(request: pytest.FixtureRequest) -> AsyncIterator[Start]:
+    """Starts a head or 2.0 emulator (2.0 answers a sync once its job runs:
+    ``testing._versions``) and a client of its public API; both stop at teardown."""
+    version = request.param
     async with AsyncExitStack() as stack:
 
         async def start(**options: Any) -> tuple[Emulator, AirbyteClient]:
-            return await started(stack, api="public", **options)
+            return await started(stack, api=f"public@{version}", **options)
 
         yield start
 
