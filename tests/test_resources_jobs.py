@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from functools import partial
 
@@ -10,10 +11,16 @@ import anyio
 import pytest
 from resource_support import bodies, sent
 
-from airbyte_async import AirbyteClient, NoAuth, RetryBudget
-from airbyte_async.errors import InvalidArgumentError, NotFoundError, ServerError
+from airbyte_async import AirbyteClient, NoAuth, RetryBudget, RetryPolicy
+from airbyte_async.errors import (
+    ConnectError,
+    InvalidArgumentError,
+    NotFoundError,
+    ServerError,
+    TransportError,
+)
 from airbyte_async.models import Job, JobStatus, JobType
-from airbyte_async.testing import Emulator
+from airbyte_async.testing import Emulator, ManualClock
 
 pytest_plugins = ["resource_fixtures"]
 pytestmark = pytest.mark.anyio
@@ -123,6 +130,80 @@ async def test_waits_through_a_restart_warn_once_for_the_client_not_once_per_rea
         r"reading the jobs waited on works again, after \d+ failed reads for \d+\.\d s", worked
     )
     assert set(emu.stats().job_statuses.values()) == {"succeeded"}
+
+
+async def refused(read: Awaitable[object]) -> bool:
+    """Whether the server refused *read*'s connection: it is away."""
+    try:
+        await read
+    except ConnectError:
+        return True
+    except TransportError:  # a connection the restart reset
+        pass
+    return False
+
+
+async def waits_through_an_outage(
+    api: AirbyteClient, emu: Emulator, clock: ManualClock, connection_ids: list[str]
+) -> list[Job]:
+    """
+    Wait on a sync of each connection while the server restarts; the jobs end (the clock moves
+    past them) once it refuses connections, that is while it is away. The jobs waited on.
+    """
+    jobs = [await api.connections.sync(connection_id=c) for c in connection_ids]
+    polled, restarts = len(sent(emu, "jobs/get_light")), emu.stats().restarts
+    done: list[Job] = []
+
+    async def wait(job_id: int) -> None:
+        done.append(await api.jobs.wait(job_id=job_id, poll_interval=0.05))
+
+    async with anyio.create_task_group() as tg:
+        for job in jobs:
+            tg.start_soon(wait, job.id)
+        while True:  # until each wait has read its job running
+            if len(sent(emu, "jobs/get_light")) >= polled + len(jobs):
+                break
+            await anyio.sleep(0.01)
+        tg.start_soon(partial(emu.restart, downtime=1.0))
+        while True:  # until the server is away
+            if await refused(api.jobs.get_light(job_id=jobs[0].id)):
+                break
+            await anyio.sleep(0.01)
+        clock.advance(60)
+        assert {emu.job_status(j.id) for j in jobs} == {"succeeded"}
+    assert emu.stats().restarts == restarts + 1
+    return done
+
+
+@pytest.mark.parametrize("version", ["head"])
+@pytest.mark.parametrize(
+    "emulator_options",
+    [{"connections": 10, "clock": ManualClock(), "trigger_latency": 0.0, "cancel_latency": 0.0}],
+)
+async def test_waits_whose_jobs_end_during_an_outage_say_it_is_over_and_the_next_one_warns_anew(
+    emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """
+    Five waits read their jobs through a restart during which the jobs end, then five more
+    through a second restart: each outage is warned of when a read first fails and when reads
+    work again, though the read that works again finds the job ended and the wait returns
+    (the client's waits share one OutageLog, which must hear that a read worked).
+    """
+    assert isinstance(emu.clock, ManualClock)
+    # One attempt per read: the first failed read fails at once, not after its retries.
+    client = AirbyteClient(emu.url, auth=NoAuth(), env={}, retry=RetryPolicy(attempts=1))
+    async with client as api:
+        with anyio.fail_after(30), caplog.at_level("WARNING", logger="airbyte_async"):
+            for connection_ids in (emu.connection_ids[:5], emu.connection_ids[5:]):
+                done = await waits_through_an_outage(api, emu, emu.clock, connection_ids)
+                assert {j.status for j in done} == {JobStatus.SUCCEEDED}
+
+    told = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    failed = r"reading the jobs waited on failed \(job \d+\), trying again: .*cannot connect.*"
+    worked = r"reading the jobs waited on works again, after \d+ failed reads? for \d+\.\d s"
+    assert len(told) == 4, told
+    for pattern, message in zip([failed, worked] * 2, told, strict=True):
+        assert re.fullmatch(pattern, message), message
 
 
 async def test_a_wait_through_an_outage_leaves_the_retry_budget_to_other_calls(

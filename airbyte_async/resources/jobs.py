@@ -160,8 +160,7 @@ class Jobs:
             try:
                 with outage.attempt():
                     light = await self.get_light(job_id=job_id)
-                    if light.status.is_terminal:
-                        return await self.get(job_id=job_id)
+                    job = await self.get(job_id=job_id) if light.status.is_terminal else None
             except AirbyteError as e:
                 if not is_retryable(e, idempotent=True):
                     raise
@@ -170,7 +169,11 @@ class Jobs:
                     raise
                 await anyio.sleep(outage.pause())
                 continue
+            # Before returning too: the read that finds the job ended may be the one that
+            # tells the client's waits the outage is over.
             outage.ended(began)
+            if job is not None:
+                return job
             await anyio.sleep(poll_interval)
 
     async def _page(self, route: str, body: w.JobListBody | w.JobListForWorkspacesBody) -> JobPage:
