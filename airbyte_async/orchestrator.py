@@ -753,7 +753,9 @@ class Orchestrator:
     *on_event*, when given, is called synchronously for every :class:`SyncEvent`; without it,
     polls ask for final jobs only. An exception it raises (or a signal handler raises while a
     task of the batch runs) stops the batch as a cancellation does, every result not final being
-    ``error``, and then reaches the caller as itself; one a signal handler raises in the
+    ``error``, and then reaches the caller as itself (when it raised in several tasks at once,
+    for syncs that ended in the same poll, the first does, each other named in a note of its,
+    ``__notes__``, and dropped); one a signal handler raises in the
     caller's own code cancels the batch, whose results not final are then ``cancelled``. With
     *progress_interval*, the running syncs' live counters are read from
     ``connections/sync_progress`` (where the server has it), every running connection once per
@@ -1032,12 +1034,9 @@ class Orchestrator:
                     if not batch._finished:
                         tg.cancel_scope.cancel()
         except BaseExceptionGroup as group:
-            # The task groups wrap what the caller's block or a task of the batch raised: hand
-            # it back as it was.
-            failure = _sole(group)
-            if failure is not group:
-                raise failure from None
-            raise
+            # The task groups wrap what the caller's block or the batch's tasks raised: hand
+            # back the first as it was.
+            raise _unwrapped(group) from None
 
     async def _resolve(
         self, connections: Selection | Iterable[str | SyncTarget], deadline: float
@@ -1304,7 +1303,7 @@ class Orchestrator:
         except BaseException as e:
             # One of the batch's tasks raised: a callback, or what a signal handler raised in
             # whichever task ran then (Airflow's execution_timeout does).
-            failure = _sole(e)
+            failure = _first(e)
             why = f"the batch stopped on {type(failure).__name__}: {failure}"
             await self._abandon(batch, pending, Outcome.ERROR, why)
             raise
@@ -1954,11 +1953,40 @@ def _not_triggered(refused: AirbyteError) -> AirbyteError:
     return AirbyteError(text)
 
 
-def _sole(exc: BaseException) -> BaseException:
-    """*exc*, or the one exception the exception groups nested in it hold."""
-    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
-        exc = exc.exceptions[0]
-    return exc
+#: The most exceptions dropped from a group that are named, each in a note, on the one raised.
+_NOTED = 5
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    """The exceptions the exception groups nested in *exc* hold, in their order; or *exc*."""
+    if not isinstance(exc, BaseExceptionGroup):
+        return [exc]
+    return [leaf for inner in exc.exceptions for leaf in _leaves(inner)]
+
+
+def _first(exc: BaseException) -> BaseException:
+    """
+    *exc*, or the first exception the exception groups nested in it hold: the first that is
+    not an :class:`Exception` (KeyboardInterrupt, SystemExit) if any, so that none is masked.
+    """
+    leaves = _leaves(exc)
+    return next((e for e in leaves if not isinstance(e, Exception)), leaves[0])
+
+
+def _unwrapped(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """
+    :func:`_first` of *group*, each other exception it holds named in a note of its
+    (``__notes__``: type and message, up to :data:`_NOTED` of them, then how many more) and
+    dropped: several tasks of a batch can raise at once (*on_event* raising for two syncs that
+    ended in the same poll), and the caller gets one exception, not a group.
+    """
+    first = _first(group)
+    others = [e for e in _leaves(group) if e is not first]
+    for other in others[:_NOTED]:
+        first.add_note(f"also raised in the batch, and dropped: {type(other).__name__}: {other}")
+    if len(others) > _NOTED:
+        first.add_note(f"and {len(others) - _NOTED} more exceptions raised in the batch, dropped")
+    return first
 
 
 def _gave_up(

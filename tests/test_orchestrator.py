@@ -1427,6 +1427,55 @@ async def test_an_error_raised_in_a_task_of_the_batch_cancels_its_jobs_and_comes
     assert {orchestrator.results[cid].outcome for cid in long} == {Outcome.ERROR}
 
 
+def raising_twice_at_once(clock: ManualClock) -> Callable[[SyncEvent], None]:
+    """An on_event that, once both syncs of the batch are triggered, ends their jobs in the
+    same instant (one poll sees both end) and raises AttributeError naming each finished."""
+    triggered = 0
+
+    def on_event(event: SyncEvent) -> None:
+        nonlocal triggered
+        if event.kind is EventKind.TRIGGERED:
+            triggered += 1
+            if triggered == 2:
+                clock.advance(60)
+        elif event.kind is EventKind.FINISHED:
+            raise AttributeError(f"on_event failed on {event.target.connection_id}")
+
+    return on_event
+
+
+async def streamed(orchestrator: Orchestrator, connection_ids: list[str]) -> None:
+    """Iterate a stream of the batch to its end, as a caller's block does."""
+    async with orchestrator.stream(connection_ids) as batch:
+        async for _ in batch:
+            pass
+
+
+async def ran(orchestrator: Orchestrator, connection_ids: list[str]) -> None:
+    """Run the batch."""
+    await orchestrator.run(connection_ids)
+
+
+@pytest.mark.parametrize("way", [ran, streamed], ids=["run", "stream"])
+async def test_on_event_raising_for_two_syncs_at_once_reaches_the_caller_as_the_first(
+    start: Start, way: Callable[[Orchestrator, list[str]], Awaitable[None]]
+) -> None:
+    """Two syncs end in the same poll and on_event raises for each, in two tasks of the batch:
+    run, and the block of a stream, get the first exception as itself, not an ExceptionGroup
+    (README: on_event's exception "reaches the caller"); the second is named in its notes."""
+    clock = ManualClock()
+    emu, client = await start(connections=2, clock=clock, sync_duration=(60, 60))
+    orchestrator = _orchestrator(client, max_running=2, on_event=raising_twice_at_once(clock))
+
+    with pytest.raises(AttributeError, match=r"^on_event failed on ") as raised:
+        await way(orchestrator, emu.connection_ids)
+
+    [other] = set(emu.connection_ids) - {str(raised.value).rsplit(" ", 1)[1]}
+    assert raised.value.__notes__ == [
+        f"also raised in the batch, and dropped: AttributeError: on_event failed on {other}"
+    ]
+
+
 @pytest.mark.parametrize(
     ("fault", "first_error"),
     [
