@@ -256,6 +256,25 @@ def test_apply_after_a_rotation_does_not_say_everything_is_as_declared(
     ]
 
 
+@pytest.mark.parametrize("flags", [[], ["--dry-run"]])
+def test_apply_says_each_uncompared_secret_once_after_its_last_message(
+    shell: tuple[Emulator, Run], flags: list[str]
+) -> None:
+    """apply (or apply --dry-run) after a rotation: the plan's lines, then the last message,
+    then one line per object whose secret values could not be compared, each said once."""
+    _, run = shell
+    assert run("apply", "pipeline.toml")[0] == 0
+
+    code, out, _ = run("apply", "pipeline.toml", *flags, PG_PASSWORD="new-pw")
+
+    lines = out.splitlines()
+    warnings = [line for line in lines if "cannot be compared (the server masks" in line]
+    assert code == 0
+    assert len(warnings) == 2
+    assert lines[-2:] == warnings
+    assert lines[-3].startswith(("nothing to do: ", "dry run: "))
+
+
 def source_written(out: str) -> str:
     """The id of the source apply's output says it created or updated."""
     [line] = [x for x in out.splitlines() if x.startswith(("created source", "updated source"))]

@@ -296,10 +296,11 @@ class Plan:
             f"{self.count(EnsureAction.UNCHANGED)} unchanged"
         )
 
-    def render(self) -> str:
+    def render(self, *, warnings: bool = True) -> str:
         """
         The plan as readable text, one line per object and one per change, secrets masked,
-        then the :meth:`secret_warnings`.
+        then the :meth:`secret_warnings` (without them when not *warnings*: a caller that
+        prints them later, after its last message).
         """
         marks = {EnsureAction.CREATED: "+", EnsureAction.UPDATED: "~", EnsureAction.UNCHANGED: "="}
         verbs = _DONE if self.applied else _TO_DO
@@ -311,7 +312,8 @@ class Plan:
             lines.extend(f"      {change}" for change in item.changes)
             lines.extend(f"      ({note})" for note in (item.note, item.secrets_note()) if note)
         lines.append(f"{'applied' if self.applied else 'plan'}: {self.summary()}")
-        lines.extend(self.secret_warnings())
+        if warnings:
+            lines.extend(self.secret_warnings())
         return "\n".join(lines)
 
 

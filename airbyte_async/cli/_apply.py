@@ -172,7 +172,7 @@ async def _apply_command(args: argparse.Namespace, interrupt: Interrupt) -> int:
                         client, spec, workspace_id=args.workspace, send_secrets=args.send_secrets
                     )
                 assert planned is not None
-                print(planned.render(), flush=True)
+                print(planned.render(warnings=False), flush=True)
                 done = planned
                 if not args.dry_run:
                     done = await execute(client, planned, on_done=partial(_written, written))
@@ -229,6 +229,7 @@ def _interrupted(planned: Plan, written: Sequence[PlanItem]) -> None:
 
 
 def _report(done: Plan, *, dry_run: bool) -> None:
+    """The last message, then the objects whose secret values could not be compared."""
     unsent = done.secrets_unsent
     if dry_run:
         print("dry run: nothing was changed")
@@ -239,6 +240,5 @@ def _report(done: Plan, *, dry_run: bool) -> None:
         print("nothing to do: everything is as declared")
     else:
         print(f"applied: {done.summary()}")
-    if not dry_run:
-        for line in done.secret_warnings():
-            print(line)
+    for line in done.secret_warnings():
+        print(line)
