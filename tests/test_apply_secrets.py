@@ -275,6 +275,28 @@ def test_apply_says_each_uncompared_secret_once_after_its_last_message(
     assert lines[-3].startswith(("nothing to do: ", "dry run: "))
 
 
+def test_plan_o_with_a_secret_default_says_to_drop_the_default(
+    shell: tuple[Emulator, Run],
+) -> None:
+    """The auditor's run: a password read from PG_PASSWORD2, not set, with a default written in
+    the file. plan -o exits 2, saves nothing, and says the default is the problem (the
+    reference already reads the environment), never showing it."""
+    _, run = shell
+    text = Path("pipeline.toml").read_text()
+    declared = 'password = { env = "PG_PASSWORD2", default = "hunter2-default" }'
+    Path("pipeline.toml").write_text(text.replace('password = { env = "PG_PASSWORD" }', declared))
+
+    code, _, err = run("plan", "pipeline.toml", "-o", "plan.json")
+
+    assert code == 2
+    assert not Path("plan.json").exists()
+    assert err == (
+        "airbyte-async: pipeline.toml: sources[0].configuration.password: PG_PASSWORD2 is not "
+        "set, and its default is a secret written in the file, which cannot be saved in a plan: "
+        "set PG_PASSWORD2, or drop the default\n"
+    )
+
+
 def source_written(out: str) -> str:
     """The id of the source apply's output says it created or updated."""
     [line] = [x for x in out.splitlines() if x.startswith(("created source", "updated source"))]

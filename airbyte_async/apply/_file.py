@@ -202,7 +202,7 @@ def _saved(write: ActorWrite, where: str, problems: list[str]) -> Any:
             return saved if kind == "string" else {**saved, "type": kind}
         unset = write.env_defaults.get(path)
         if unset is not None:
-            check(value, path)
+            check(value, path, default_of=unset)
             return {"env": unset, "default": value}
         if isinstance(value, dict):
             table = {k: walk(v, f"{path}.{k}") for k, v in value.items()}
@@ -212,11 +212,19 @@ def _saved(write: ActorWrite, where: str, problems: list[str]) -> Any:
         check(value, path)
         return value
 
-    def check(value: Any, path: str) -> None:
-        if _secret_in_clear(path, value, write.secret_fields):
+    def check(value: Any, path: str, default_of: str | None = None) -> None:
+        if not _secret_in_clear(path, value, write.secret_fields):
+            return
+        if default_of is None:
             problems.append(
                 f"{where}.{path}: a secret written in the file cannot be saved in a plan; "
                 'read it from the environment ({ env = "NAME" })'
+            )
+        else:
+            problems.append(
+                f"{where}.{path}: {default_of} is not set, and its default is a secret written "
+                f"in the file, which cannot be saved in a plan: set {default_of}, or drop the "
+                "default"
             )
 
     return walk(write.configuration, "configuration")
