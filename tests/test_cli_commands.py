@@ -781,6 +781,45 @@ def test_the_summary_says_what_became_of_the_syncs_given_up_on() -> None:
     )
 
 
+_UNKNOWN = ("11111111-2222-3333-4444-555555555555", "11111111-2222-3333-4444-666666666666")
+
+
+def test_the_sync_summary_off_a_terminal_shows_whole_ids_and_reasons(
+    run: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Into a file or a CI log (stdout not a terminal, whatever COLUMNS says), each row of
+    syncs not succeeded holds the whole connection id and the whole reason, as --json has it
+    (here the server's 404 for a connection it does not know)."""
+    monkeypatch.setenv("COLUMNS", "60")
+    argv = ["sync", "--connection", _UNKNOWN[0], "--connection", _UNKNOWN[1]]
+    _, as_json, _ = run(*argv, "--json")
+    errors = {row["connection_id"]: row["error"] for row in json_lines(as_json)}
+
+    code, out, _ = run(*argv)
+
+    rows = out.split("not succeeded:\n")[1].splitlines()[1:]
+    assert code == 1
+    assert len(rows) == 2
+    for row, connection_id in zip(rows, _UNKNOWN, strict=True):
+        assert row.startswith(f"  {connection_id}  ")
+        assert row.endswith(f"  error            {errors[connection_id]}")
+
+
+def test_the_sync_summary_on_a_terminal_fits_its_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal the rows are cut to its width (COLUMNS here), an ellipsis where."""
+    monkeypatch.setenv("COLUMNS", "80")
+    reason = "404 on connections/sync: Could not find configuration for STANDARD_SYNC: " * 2
+    results = [SyncResult(_UNKNOWN[0], Outcome.ERROR, error=reason)]
+    out = _Terminal()
+
+    _sync.print_summary(results, 1.0, out)
+
+    [row] = out.getvalue().split("not succeeded:\n")[1].splitlines()[1:]
+    assert row.startswith(f"  {_UNKNOWN[0][:23]}…  ")
+    assert row.endswith("…")
+    assert len(row) == 79
+
+
 @pytest.mark.parametrize("terminal", [True, False])
 def test_a_warning_overwrites_the_status_line_on_a_terminal_only(
     terminal: bool, monkeypatch: pytest.MonkeyPatch

@@ -326,19 +326,45 @@ def print_summary(
     bad = [r for r in results if not r.ok]
     if not bad:
         return
+    shown = bad[:limit]
+    columns = _terminal_columns(out)
+    names = [r.connection_name or r.connection_id for r in shown]
+    if columns is None:
+        wide = max(24, *map(len, names))
+    else:
+        wide = 24
+        names = [_cut(name, wide) for name in names]
     print("\nnot succeeded:", file=out)
-    print(f"  {'connection':<24} {'job':>8}  {'outcome':<16} reason", file=out)
-    for r in bad[:limit]:
-        name = (r.connection_name or r.connection_id)[:24]
-        reason = (r.failure_reason or r.error or "")[:70]
+    print(f"  {'connection':<{wide}} {'job':>8}  {'outcome':<16} reason", file=out)
+    for r, name in zip(shown, names, strict=True):
+        # One row each: a reason's own line breaks would start rows of their own.
+        reason = " ".join((r.failure_reason or r.error or "").split())
         if not reason and r.outcome is Outcome.FAILED and not reasons_reported:
             reason = "(the public API does not report why)"
         job = str(r.job_id) if r.job_id is not None else "-"
-        print(f"  {name:<24} {job:>8}  {r.outcome.value:<16} {reason}", file=out)
+        row = f"  {name:<{wide}} {job:>8}  {r.outcome.value:<16} "
+        if columns is not None:
+            reason = _cut(reason, max(columns - 1 - len(row), 20))
+        print(row + reason, file=out)
         for line in r.log_tail:
             print(f"      | {line}", file=out)
     if len(bad) > limit:
         print(f"  ... and {len(bad) - limit} more", file=out)
+
+
+def _terminal_columns(out: TextIO) -> int | None:
+    """The width to fit when *out* is a terminal (``COLUMNS`` first); None elsewhere (a file,
+    a pipe, a CI log), where rows are written whole."""
+    try:
+        terminal = out.isatty()
+    except (AttributeError, ValueError):  # a stand-in without it, a closed stream
+        terminal = False
+    return shutil.get_terminal_size().columns if terminal else None
+
+
+def _cut(text: str, width: int) -> str:
+    """*text*, or its first *width* characters ending with an ellipsis."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 async def run_batch(
