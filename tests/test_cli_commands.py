@@ -406,6 +406,58 @@ def test_ctrl_c_during_the_imports_exits_with_130_and_one_line(entry: str, tmp_p
     assert done.stderr == "airbyte-async: interrupted while starting: nothing was done\n"
 
 
+#: A sitecustomize that sends its own process the signal SIGNAL when MODULE is first looked
+#: for: aiohttp while the command line still imports itself, anyio's asyncio backend once
+#: ``_app.run`` has parsed the command and starts its event loop (before the command runs).
+SIGNAL_DURING_IMPORT = """\
+import os, signal, sys
+
+
+class SignalOnImport:
+    def find_spec(self, name, path=None, target=None):
+        if name == "MODULE":
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGNAL)
+        return None
+
+
+sys.meta_path.insert(0, SignalOnImport())
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "sent"),
+    [
+        ("aiohttp", signal.SIGTERM),
+        ("anyio._backends._asyncio", signal.SIGINT),
+        ("anyio._backends._asyncio", signal.SIGTERM),
+    ],
+)
+def test_a_signal_before_the_command_starts_exits_with_128_plus_its_number_and_one_line(
+    module: str, sent: signal.Signals, tmp_path: Path
+) -> None:
+    """SIGTERM while ``airbyte-async`` imports itself, or Ctrl-C or SIGTERM once it starts its
+    event loop but before the command listens for signals: the same one line as a Ctrl-C
+    during the imports, no traceback, and 128 plus the signal's number (not a death by
+    SIGTERM, which a shell reports as 143 with no word from the program)."""
+    sitecustomize = SIGNAL_DURING_IMPORT.replace("MODULE", module).replace("SIGNAL", sent.name)
+    (tmp_path / "sitecustomize.py").write_text(sitecustomize)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    command = [sys.executable, "-m", "airbyte_async", "workspaces", "list"]
+
+    done = subprocess.run(
+        [*command, "--url", "http://127.0.0.1:9"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert (done.returncode, done.stdout) == (128 + sent, ""), done.stderr
+    assert done.stderr == "airbyte-async: interrupted while starting: nothing was done\n"
+
+
 # -- credentials --------------------------------------------------------------------------------
 
 

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from typing import TextIO
 
 import anyio
+from anyio.abc import TaskStatus
 
 from ..errors import AirbyteError
 from . import _apply, _demo, _resources, _sync
 from ._common import (
-    EXIT_INTERRUPTED,
     EXIT_OK,
     Command,
     Interrupt,
@@ -22,6 +22,7 @@ from ._common import (
     report_error,
     silence_stdout,
 )
+from ._starting import exit_status, interrupted_while_starting
 
 __all__ = ["run"]
 
@@ -102,13 +103,14 @@ _HANGUP = getattr(signal, "SIGHUP", None)  # not on Windows
 _STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM) + ((_HANGUP,) if _HANGUP is not None else ())
 
 
-async def _main(command: Command, args: argparse.Namespace) -> int:
-    interrupt = Interrupt()
+async def _main(command: Command, args: argparse.Namespace, interrupt: Interrupt) -> int:
     code = EXIT_OK
     async with anyio.create_task_group() as tg:
 
-        async def on_signal() -> None:
+        async def on_signal(*, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
             with anyio.open_signal_receiver(*_STOPPING_SIGNALS) as signals:
+                interrupt.listening = True
+                task_status.started()
                 async for received in signals:
                     if received == _HANGUP:
                         # The terminal is gone (closed, an ssh session dropped): what is still
@@ -116,7 +118,7 @@ async def _main(command: Command, args: argparse.Namespace) -> int:
                         silence_stdout(stderr=True)
                     interrupt.fire(tg.cancel_scope, received)
 
-        tg.start_soon(on_signal)
+        await tg.start(on_signal)
         try:
             code = await command(args, interrupt)
         finally:
@@ -129,16 +131,19 @@ def run(argv: Sequence[str] | None = None) -> int:
     returns the exit status."""
     words = sys.argv[1:] if argv is None else list(argv)
     args: argparse.Namespace | None = None
+    interrupt = Interrupt()
     try:
         # The only options before the command are flags: the first other word names it.
         parser = _parser(next((w for w in words if not w.startswith("-")), None))
         args = parser.parse_args(words)
         _configure_logging(verbose=args.verbose)
-        return anyio.run(_main, args.func, args)
+        return anyio.run(_main, args.func, args, interrupt)
     except BaseException as raised:  # sorted out below; re-raised when not ours
         error = _first(raised)
+        if isinstance(error, KeyboardInterrupt) and not interrupt.listening:
+            return interrupted_while_starting(error)
         if isinstance(error, KeyboardInterrupt):
-            return EXIT_INTERRUPTED
+            return exit_status(error)
         if isinstance(error, AirbyteError):
             return report_error(error, args)
         raise

@@ -55,6 +55,9 @@ class Interrupt:
     """
 
     def __init__(self) -> None:
+        #: Whether the signals come here yet: before, one stops the program before anything
+        #: was done.
+        self.listening = False
         self.received = False
         self.signal_number = signal.SIGINT.value
         self._scopes: list[tuple[anyio.CancelScope, str | None, Callable[[], None] | None]] = []
