@@ -38,7 +38,7 @@ from ._retry import (
 from ._serde import structure
 from ._throttle import RateLimiter, ServerClock
 from ._transport import ObjectHook
-from ._versions import route_missing
+from ._versions import public_path_missing, route_missing
 from .errors import (
     AirbyteError,
     BadRequestError,
@@ -435,6 +435,9 @@ class AirbyteClient:
         self._silence: AirbyteError | None = None
         #: Whether the Config API's health route has answered: the URL serves the Config API.
         self._health_answered = False
+        #: What the public API's health route said, once asked: True when it is missing too.
+        self._public_health_missing: bool | None = None
+        self._public_health_asked = anyio.Lock()
 
         if self.api == "public":
             self._public_resources()
@@ -674,8 +677,33 @@ class AirbyteClient:
         try:
             return await self._call(method, url, path, payload, idempotent=idempotent)
         except NotFoundError as e:
-            _name_the_sent_ids(e, body)
+            if isinstance(e.body, Mapping):
+                _name_the_sent_ids(e, body)
+            elif await self._public_health_is_missing(path):
+                raise public_path_missing(path, e, public_url=str(self.public_url)) from e
             raise
+
+    async def _public_health_is_missing(self, path: str) -> bool:
+        """
+        After a 404 for *path* itself (not a problem about an id: NotFoundController's bare
+        "Object not found.", or a proxy's page), whether the public API's ``health`` is missing
+        at this URL too: then the URL is wrong. Asked once per client, calls at the same time
+        waiting for that answer; a failure other than a 404 says nothing and is asked again.
+        """
+        if path == "health":
+            return True
+        async with self._public_health_asked:
+            if self._public_health_missing is None:
+                health = URL(str(self.public_url) + "health")
+                try:
+                    await self._call("GET", health, "health", None, idempotent=True)
+                except NotFoundError as e:
+                    self._public_health_missing = not isinstance(e.body, Mapping)
+                except AirbyteError:
+                    return False
+                else:
+                    self._public_health_missing = False
+            return self._public_health_missing
 
     def _url(self, route: str) -> URL:
         url = self._urls.get(route)

@@ -10,14 +10,15 @@ tells a missing route from a missing object on every version (see
 :class:`~airbyte_async.errors.UnsupportedOperationError`; a missing object stays a
 :class:`~airbyte_async.errors.NotFoundError`. A missing route says which version the server is
 only if the server is a Config API: where a route every version serves is missing too (the
-route itself, or ``health``, which the client then asks), the URL's path is at fault.
+route itself, or ``health``, which the client then asks), the URL's path is at fault. The same
+holds on the public API (:func:`public_path_missing`), whose ``health`` it has always served.
 """
 
 from __future__ import annotations
 
 from .errors import NotFoundError, UnsupportedOperationError
 
-__all__ = ["SERVED", "route_missing"]
+__all__ = ["SERVED", "public_path_missing", "route_missing"]
 
 #: Each route the resources call that some versions lack: the first version that serves it and
 #: the first that no longer does (None: open-ended). Read from config-api-0.40.yaml (v0.40.32),
@@ -57,12 +58,10 @@ def route_missing(
         routes = route if every else f"health, which every Airbyte version has, as for {route}"
         if every:
             routes += ", which every Airbyte version has"
-        missing = UnsupportedOperationError(
+        return _wrong_url(
             f"nothing at {base_url} serves the Config API (it answered {answered} for {routes}):"
             " check the URL's path; pass the server's own, http(s)://host[:port] (or its /api/v1)"
         )
-        missing.wrong_url = True
-        return missing
     if route in SERVED:
         since, until = SERVED[route]
         if since is not None:
@@ -75,3 +74,27 @@ def route_missing(
     return UnsupportedOperationError(
         f"{text} (it answered {answered} for the route, not for an id)"
     )
+
+
+def public_path_missing(
+    path: str, error: NotFoundError, *, public_url: str
+) -> UnsupportedOperationError:
+    """
+    The error for *path*, which the public API at *public_url* answered with *error*, a 404 for
+    the path itself, where its ``health`` (``getHealthCheck``, public-api-head.yaml) is missing
+    too: nothing at *public_url* serves the public API, with ``wrong_url`` set.
+    """
+    routes = "health, which the public API always has"
+    if path != "health":
+        routes += f", as for {path}"
+    return _wrong_url(
+        f"nothing at {public_url} serves Airbyte's public API (it answered {error.status} "
+        f"{error.message!r} for {routes}): check the URL's path; pass the server's own, "
+        "http(s)://host[:port] (or its /api/public/v1; Airbyte Cloud's is https://api.airbyte.com/v1)"
+    )
+
+
+def _wrong_url(text: str) -> UnsupportedOperationError:
+    missing = UnsupportedOperationError(text)
+    missing.wrong_url = True
+    return missing

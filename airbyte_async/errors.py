@@ -129,8 +129,9 @@ class UnsupportedOperationError(AirbyteError):
     ``__cause__``. The message names the alternative, or the versions that have the route.
     """
 
-    #: True when nothing at the client's URL serves the Config API (a route every Airbyte
-    #: version serves is missing too): the URL is wrong, not the server's version.
+    #: True when nothing at the client's URL serves the API in use (a route every Airbyte
+    #: version serves is missing too, such as ``health``): the URL is wrong, not the server's
+    #: version, nor the id sent.
     wrong_url: bool = False
 
 

@@ -166,3 +166,23 @@ def test_jobs_get_json_counts_attempts_as_unknown_on_the_public_api(
     assert code == 0, err
     [job] = json_lines(out)
     assert (job["job_id"], job["attempts"], job["attempt_details"]) == (job_id, None, [])
+
+
+def test_sync_under_a_path_that_serves_nothing_says_to_check_the_path(
+    run: Run, served: Served
+) -> None:
+    """``sync --api public --url <host>/prefix --connection <id>``: one line saying nothing
+    there serves the public API (its health is missing too), not a failed sync per connection
+    blamed on the connection's id."""
+    argv = ["sync", "--api", "public", "--url", served.emulator.url + "/prefix"]
+    for cid in served.emulator.connection_ids:
+        argv += ["--connection", cid]
+    code, out, err = run(*argv)
+
+    assert (code, out) == (2, "")
+    assert err.startswith(
+        f"airbyte-async: UnsupportedOperationError: nothing at {served.emulator.url}/prefix/api/"
+        "public/v1/ serves Airbyte's public API ("
+    )
+    assert "the request named" not in err
+    assert err.count("\n") == 1

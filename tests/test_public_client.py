@@ -896,3 +896,47 @@ async def test_a_job_that_does_not_exist_is_a_not_found_error_naming_it(
 
     assert raised.value.status == 403
     assert "WORKSPACE_" in str(raised.value)
+
+
+async def test_a_path_that_serves_nothing_is_named_not_the_workspace_or_an_id(
+    emu: Emulator,
+) -> None:
+    """Under a path prefix nothing serves, ``workspaces.default()`` gets NotFoundController's
+    bare "Object not found." (airbyte-platform ``.../apis/controllers/NotFoundController.kt``)
+    and so does the public API's ``GET /health``, which it always has (public-api-head.yaml
+    ``getHealthCheck``): the error says the URL's path is wrong, with ``wrong_url`` set."""
+    async with AirbyteClient(emu.url + "/prefix", api="public", auth=NoAuth(), env={}) as client:
+        with pytest.raises(UnsupportedOperationError) as raised:
+            await client.workspaces.default()
+
+    message = str(raised.value)
+    assert message.startswith(
+        f"nothing at {emu.url}/prefix/api/public/v1/ serves Airbyte's public API ("
+    )
+    assert "'Object not found.' for health, which the public API always has" in message
+    assert "check the URL's path" in message
+    assert raised.value.wrong_url
+    assert isinstance(raised.value.__cause__, NotFoundError)
+
+
+async def test_a_path_that_serves_nothing_asks_health_once(emu: Emulator) -> None:
+    """Every call under such a path says so, the public API's health asked by the first only."""
+    async with AirbyteClient(emu.url + "/prefix", api="public", auth=NoAuth(), env={}) as client:
+        for cid in emu.connection_ids:
+            with pytest.raises(UnsupportedOperationError, match="check the URL's path"):
+                await client.connections.sync(connection_id=cid)
+
+    assert emu.stats().requests_by_route["/prefix/api/public/v1/health"] == 1
+
+
+async def test_a_route_the_server_lacks_is_not_blamed_on_the_ids_sent(emu: Emulator) -> None:
+    """A 404 for a path the public API does not serve, at a URL whose health answers, stays
+    a NotFoundError that names no id of the body: the ids did not cause it."""
+    cid = emu.connection_ids[0]
+    async with public_client(emu) as client:
+        with pytest.raises(NotFoundError) as raised:
+            await client.request("syncs", {"connectionId": cid}, method="POST")
+
+    assert raised.value.message == "Object not found."
+    assert cid not in str(raised.value)
+    assert emu.stats().requests_by_route["/public/v1/health"] == 1

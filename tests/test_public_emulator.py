@@ -464,6 +464,20 @@ async def test_health_routes_per_version(
         assert await _status(session, f"{emu.url}/api/public/v1/health") == public
 
 
+async def test_a_public_path_no_controller_serves_is_the_not_found_controllers_404(
+    session: aiohttp.ClientSession,
+) -> None:
+    """A public API path nothing serves, under a prefix (its health too) or not, gets
+    NotFoundController's global 404, the bare text "Object not found." labelled JSON, not a
+    problem (airbyte-platform ``airbyte-server/.../apis/controllers/NotFoundController.kt``)."""
+    async with Emulator(airbyte_version="head") as emu:
+        for url in (f"{emu.url}/prefix/api/public/v1/health", f"{emu.url}/api/public/v1/syncs"):
+            async with session.get(url) as response:
+                assert response.status == 404
+                assert response.content_type == "application/json"
+                assert await response.text() == "Object not found."
+
+
 @pytest.mark.parametrize("version", ["1.7", "head"])
 async def test_a_server_without_the_config_api(
     session: aiohttp.ClientSession, version: str
