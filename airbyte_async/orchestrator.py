@@ -2,7 +2,9 @@
 Sync many connections at once: bounded, batch-polled, and cleaned up when given up on.
 
 :class:`Orchestrator` triggers one sync per connection and returns one :class:`SyncResult` per
-connection, never tearing the batch down for one connection's failure (unless *fail_fast*). A
+connection, never tearing the batch down for one connection's failure (unless *fail_fast*, or
+a trigger answered that nothing at the client's URL serves the API: the batch raises that
+:class:`~airbyte_async.errors.UnsupportedOperationError`, sending no more triggers). A
 retried task passes ``adopt_since`` to take on the syncs its first try started instead of
 starting them again (see :meth:`Orchestrator.stream`).
 
@@ -634,6 +636,9 @@ class Batch:
     #: What stopped the batch's triggers, if anything: the client's credentials refused, or
     #: no access token to be had (the token endpoint down past a trigger's retries).
     _refused: AirbyteError | None = attrs.field(default=None, init=False)
+    #: A trigger's answer that nothing at the client's URL serves the API: the batch stops
+    #: triggering, as with *fail_fast*, and raises it.
+    _wrong_url: UnsupportedOperationError | None = attrs.field(default=None, init=False)
     #: Whether :meth:`stop_cleanup` was called: a cleanup not begun yet ends as it begins.
     _hurried: bool = attrs.field(default=False, init=False)
     #: The shielded scope of the reads and cancels of the jobs given up on, while they run.
@@ -1295,7 +1300,10 @@ class Orchestrator:
                 if scope.cancelled_caught:
                     await self._abandon(batch, pending, Outcome.TIMED_OUT, "the batch timed out")
                 elif batch._stopping:
-                    await self._abandon(batch, pending, Outcome.CANCELLED, "stopped by fail_fast")
+                    why = "stopped by fail_fast"
+                    if batch._wrong_url is not None:
+                        why = "not triggered: nothing at the client's URL serves the API"
+                    await self._abandon(batch, pending, Outcome.CANCELLED, why)
                 batch._ordered()
         except anyio.get_cancelled_exc_class():
             await self._abandon(batch, pending, Outcome.CANCELLED, batch._why)
@@ -1311,6 +1319,8 @@ class Orchestrator:
             batch._finished = True
             batch._ended.set()
             self._overlap = max(self._overlap, batch._watcher.overlap)
+        if batch._wrong_url is not None:
+            raise batch._wrong_url
 
     async def _worker(
         self, batch: Batch, pending: Iterator[SyncTarget], workers: anyio.CancelScope
@@ -1325,7 +1335,8 @@ class Orchestrator:
                 self.on_event(
                     SyncEvent(EventKind.FINISHED, target, result=result, trigger_limit=limit)
                 )
-            if self.fail_fast and not result.ok and not batch._stopping:
+            failed_fast = self.fail_fast and not result.ok
+            if (failed_fast or batch._wrong_url is not None) and not batch._stopping:
                 batch._stopping = True
                 batch._hear_out(self._answer_patience(batch))
                 workers.cancel()
@@ -1437,6 +1448,8 @@ class Orchestrator:
         async with batch._triggers:
             if batch._refused is not None:
                 raise _not_triggered(batch._refused)
+            if batch._wrong_url is not None:
+                raise batch._wrong_url
             cid = target.connection_id
             # Shielded: a batch given up on hears the answer out, until cancel_grace after the
             # give-up. It alone tells whether the trigger started a job: a 409 means a sync
@@ -1452,6 +1465,9 @@ class Orchestrator:
                     except AirbyteError as e:
                         batch._triggering.pop(cid, None)
                         entry.answer = e
+                        if isinstance(e, UnsupportedOperationError) and e.wrong_url:
+                            # Before the slot is free: no trigger is sent after this answer.
+                            batch._wrong_url = batch._wrong_url or e
                         raise
                 if answered.cancelled_caught:
                     # Not heard out in time: the give-up goes on, and its entry tells the

@@ -1607,3 +1607,25 @@ async def test_credentials_refused_mid_batch_stop_its_triggers(
         "not triggered: the credentials were refused" in (r.error or "")
         for r in results[refused_at + 1 :]
     )
+
+
+@pytest.mark.parametrize(
+    ("api", "trigger"), [("config", "v1/connections/sync"), ("public", "public/v1/jobs")]
+)
+async def test_a_batch_under_a_path_that_serves_nothing_fails_once(api: str, trigger: str) -> None:
+    """200 targets (names and workspaces given, so nothing is looked up first) under a path
+    prefix nothing serves: the first trigger's answer that the URL serves no API (health
+    missing too, NotFoundController's "Object not found.") stops the triggers and the batch
+    raises it, instead of 200 results of 200 failed triggers."""
+    async with Emulator(airbyte_version="head", connections=1) as emu:
+        wid = emu.workspace_ids[0]
+        targets = [
+            SyncTarget(f"00000000-0000-4000-8000-{n:012d}", f"c{n}", wid) for n in range(200)
+        ]
+        async with AirbyteClient(emu.url + "/prefix", api=api, auth=NoAuth(), env={}) as client:
+            with pytest.raises(UnsupportedOperationError, match="check the URL's path") as raised:
+                await _orchestrator(client, max_triggers=5).run(targets)
+        sent = emu.stats().requests_by_route[f"/prefix/api/{trigger}"]
+
+    assert raised.value.wrong_url
+    assert sent <= 5
