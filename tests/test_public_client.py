@@ -940,3 +940,18 @@ async def test_a_route_the_server_lacks_is_not_blamed_on_the_ids_sent(emu: Emula
     assert raised.value.message == "Object not found."
     assert cid not in str(raised.value)
     assert emu.stats().requests_by_route["/public/v1/health"] == 1
+
+
+async def test_an_attempt_of_a_public_job_says_the_api_reports_none(emu: Emulator) -> None:
+    """``job.attempt(0)`` of a job read on the public API, which ended with attempts made,
+    says that API reports no attempts (its ``JobResponse`` has none: public-api-head.yaml),
+    not that the job has none yet."""
+    async with public_client(emu) as client:
+        job = await client.connections.sync(connection_id=emu.connection_ids[0])
+        with anyio.fail_after(10):
+            job = await client.jobs.wait(job_id=job.id, poll_interval=0.01)
+        assert job.status is JobStatus.SUCCEEDED and not job.attempts_reported
+        with pytest.raises(UnsupportedOperationError, match="the public API reports none") as e:
+            job.attempt(0)
+
+    assert "none yet" not in str(e.value)

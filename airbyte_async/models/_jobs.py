@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import attrs
 
-from ..errors import NoMatchError
+from ..errors import NoMatchError, UnsupportedOperationError
 from ._common import Deferred, JsonObject, OpenEnum, StreamDescriptor, resolved
 
 __all__ = [
@@ -402,13 +402,21 @@ class Job:
     def attempt(self, number: int | None = None) -> Attempt | None:
         """
         The attempt numbered *number* (the server's attempt id, from 0), or the last one when
-        *number* is None; None when the job has no attempt yet.
+        *number* is None; None when the job has no attempt yet, or its read reported none.
 
         Raises :class:`~airbyte_async.errors.NoMatchError` naming the attempts there are when
-        there is no attempt *number*.
+        there is no attempt *number*, and
+        :class:`~airbyte_async.errors.UnsupportedOperationError` for a *number* when the read
+        reported no attempts (:attr:`attempts_reported` False).
         """
         if number is None:
             return self.attempts[-1] if self.attempts else None
+        if not self.attempts_reported:
+            raise UnsupportedOperationError(
+                f"job {self.id}'s attempts are not known here: the public API reports none, "
+                "nor does the Config API's jobs/get_light; read the job with jobs.get on the "
+                "Config API (api='config'; --api config)"
+            )
         for attempt in self.attempts:
             if attempt.id == number:
                 return attempt
