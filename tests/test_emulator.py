@@ -791,6 +791,27 @@ async def test_check_and_discover_fail_for_an_unresolvable_host(
     assert failed["jobInfo"]["succeeded"] is False
 
 
+async def test_a_failed_discovery_is_the_sources_failure(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A failed discover_schema's failureReason names the source as its origin, never the
+    destination: discovery runs the source alone (airbyte-platform
+    ``airbyte-workers/.../commands/DiscoverCommand.kt`` labels the workload ActorType.SOURCE;
+    ``.../sync/WorkloadClient.kt`` gives a failed workload terminated by "source" the origin
+    SOURCE)."""
+    emu = await airbyte_emulator_factory(airbyte_version="head")
+    body = {
+        "workspaceId": emu.workspace_ids[0],
+        "name": "bad",
+        "sourceDefinitionId": "decd338e-5647-4c0b-adf4-da0e75f5a750",
+        "connectionConfiguration": {**PG, "host": "unreachable.invalid"},
+    }
+    source_id = (await call(http, emu, "sources/create", body)).json["sourceId"]
+    failed = (await call(http, emu, "sources/discover_schema", {"sourceId": source_id})).json
+
+    assert failed["jobInfo"]["failureReason"]["failureOrigin"] == "source"
+
+
 async def test_definitions_include_ambiguous_names(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:

@@ -158,7 +158,8 @@ def synchronous_job(
     body |= _logs(version, log_format, [(now, f"{config_type}: {message}")])
     if failure is not None and version != "0.40":
         body["failureReason"] = {
-            "failureOrigin": "source" if "source" in config_type else "destination",
+            # Only a destination's check runs the destination; discovery runs the source.
+            "failureOrigin": "destination" if config_type.endswith("_destination") else "source",
             "failureType": "config_error",
             "externalMessage": failure,
             "timestamp": int(now * 1000),
