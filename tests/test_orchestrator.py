@@ -232,14 +232,7 @@ async def test_syncs_outlive_a_server_restart_longer_than_ten_failed_polls(
     """
     monkeypatch.setattr(_watch, "_OUTAGE_MAX_PAUSE", 0.1)
     emu, client = await start(connections=3, sync_duration=(2.0, 2.5))
-    triggered: list[SyncEvent] = []
-    watched = anyio.Event()
-
-    def on_event(event: SyncEvent) -> None:
-        if event.kind is EventKind.TRIGGERED:
-            triggered.append(event)
-            if len(triggered) == 3:
-                watched.set()
+    on_event, watched = _once_triggered(3)
 
     async with anyio.create_task_group() as tg:
 
@@ -272,14 +265,7 @@ async def test_polls_failing_through_a_restart_leave_the_retry_budget_to_other_c
     emu, _ = await start(connections=3, sync_duration=(3.0, 3.5))
     budget = RetryBudget(capacity=8)
     client = AirbyteClient(emu.url, auth=NoAuth(), env={}, retry_budget=budget)
-    triggered: list[SyncEvent] = []
-    watched = anyio.Event()
-
-    def on_event(event: SyncEvent) -> None:
-        if event.kind is EventKind.TRIGGERED:
-            triggered.append(event)
-            if len(triggered) == 3:
-                watched.set()
+    on_event, watched = _once_triggered(3)
 
     async with client, anyio.create_task_group() as tg:
         tg.start_soon(_orchestrator(client, on_event=on_event).run, emu.connection_ids)
@@ -1236,6 +1222,21 @@ async def test_each_batch_reports_its_own_state(start: Start) -> None:
     listings = emu.stats().requests_by_route["/v1/jobs/list_for_workspaces"]
     assert batches[0].polls + batches[1].polls == listings
     assert batches[0].trigger_limit == batches[1].trigger_limit == 3
+
+
+def _once_triggered(count: int) -> tuple[Callable[[SyncEvent], None], anyio.Event]:
+    """An on_event callback, and the event it sets once *count* syncs were triggered."""
+    triggered = 0
+    watched = anyio.Event()
+
+    def on_event(event: SyncEvent) -> None:
+        nonlocal triggered
+        if event.kind is EventKind.TRIGGERED:
+            triggered += 1
+            if triggered == count:
+                watched.set()
+
+    return on_event, watched
 
 
 async def _until(done: Callable[[], bool]) -> None:
