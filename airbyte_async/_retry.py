@@ -43,7 +43,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import Self, TypeVar
 
 import anyio
 import attrs
@@ -254,6 +254,10 @@ class OutageLog:
     (``"polling jobs"``), *nouns* one of them and several (``("poll", "polls")``). A failure
     of a try that began before the try that ended the outage began belongs to that outage, and
     is not told.
+
+    The loops whose tries fail are counted (:meth:`joined`, :meth:`left`): when the last one
+    stops while failing (cancelled, or given up), no try is left to see the outage end, and it
+    is closed with a line at INFO, so that the next outage is warned of at its start.
     """
 
     what: str
@@ -264,6 +268,7 @@ class OutageLog:
     _warned_at: float = attrs.field(init=False, default=-math.inf)
     _unwarned: int = attrs.field(init=False, default=0)
     _ended_by: float = attrs.field(init=False, default=-math.inf)
+    _failing: int = attrs.field(init=False, default=0)
 
     def failed(self, began: float, error: AirbyteError, *, about: str = "") -> None:
         """Tell of a try that began at monotonic *began* and failed with *error*; *about*
@@ -303,8 +308,33 @@ class OutageLog:
             self._plural(self.failures),
             time.monotonic() - self._since,
         )
-        self.failures, self._unwarned, self._warned_at = 0, 0, -math.inf
+        self._reset()
         self._ended_by = began
+
+    def joined(self) -> None:
+        """A loop's tries began to fail: it counts among the failing until it :meth:`left`."""
+        self._failing += 1
+
+    def left(self) -> None:
+        """
+        A loop counted by :meth:`joined` stopped failing or stopped trying. When it was the
+        last, an outage still on was not seen to end: it is closed, told at INFO.
+        """
+        self._failing -= 1
+        if self._failing or not self.failures:
+            return
+        log.info(
+            "%s: the tries stopped before the outage was seen to end, after %d failed %s "
+            "for %.1f s",
+            self.what,
+            self.failures,
+            self._plural(self.failures),
+            time.monotonic() - self._since,
+        )
+        self._reset()
+
+    def _reset(self) -> None:
+        self.failures, self._unwarned, self._warned_at = 0, 0, -math.inf
 
     def _plural(self, count: int) -> str:
         return self.nouns[count != 1]
@@ -320,7 +350,8 @@ class Outage:
     requests), and after an answer with ``Retry-After`` it is at least what that asks, up to
     :data:`MAX_RETRY_AFTER`. :meth:`over` once they have failed for *limit* seconds from the
     start of the first failed read. With *warnings*, failures and the end of the row are told
-    there (see :class:`OutageLog`).
+    there (see :class:`OutageLog`); a loop that shares them reads within ``with outage:``, so
+    that leaving it while failing (cancelled, or raising) is told as well.
     """
 
     limit: float = MAX_OUTAGE
@@ -338,6 +369,8 @@ class Outage:
         self._last = error
         if self.failures == 1:
             self._since = began
+            if self.warnings is not None:
+                self.warnings.joined()
         if self.warnings is not None and error is not None:
             self.warnings.failed(began, error, about=about)
 
@@ -345,6 +378,16 @@ class Outage:
         """A read begun at monotonic *began* succeeded: the outage, if any, is over."""
         if self.failures and self.warnings is not None:
             self.warnings.worked(began)
+            self.warnings.left()
+        self.failures = 0
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """The reads stop: a loop still failing leaves the warnings (:meth:`OutageLog.left`)."""
+        if self.failures and self.warnings is not None:
+            self.warnings.left()
         self.failures = 0
 
     @contextlib.contextmanager

@@ -1859,23 +1859,23 @@ class Orchestrator:
         """
         snapshots = [f.job for f in flights]
         workspaces = _workspaces(f.target for f in flights)
-        outage = Outage(warnings=self._given_up_reads)
         about = f"job {snapshots[0].id}" if len(snapshots) == 1 else f"{len(snapshots)} jobs"
-        while True:
-            began = time.monotonic()
-            try:
-                with outage.attempt():
-                    jobs = await self.backend.read_jobs(
-                        snapshots, workspace_ids=workspaces, each=bool(outage.failures)
-                    )
-            except AirbyteError as e:
-                if not is_retryable(e, idempotent=True):
-                    raise
-                outage.failed(began, e, about=about)
-            else:
-                outage.ended(began)
-                return jobs
-            await anyio.sleep(outage.pause())
+        with Outage(warnings=self._given_up_reads) as outage:
+            while True:
+                began = time.monotonic()
+                try:
+                    with outage.attempt():
+                        jobs = await self.backend.read_jobs(
+                            snapshots, workspace_ids=workspaces, each=bool(outage.failures)
+                        )
+                except AirbyteError as e:
+                    if not is_retryable(e, idempotent=True):
+                        raise
+                    outage.failed(began, e, about=about)
+                else:
+                    outage.ended(began)
+                    return jobs
+                await anyio.sleep(outage.pause())
 
     async def _abandon(
         self, batch: Batch, pending: Iterator[SyncTarget], outcome: Outcome, why: str

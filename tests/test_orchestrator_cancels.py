@@ -153,6 +153,42 @@ async def test_reads_of_jobs_given_up_on_through_an_outage_warn_at_first_and_whe
     assert set(emu.stats().job_statuses.values()) == {"cancelled"}
 
 
+async def test_a_cleanup_cut_short_while_its_reads_fail_leaves_the_next_outage_warned_at_start(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """
+    A batch's cleanup ends (cancel_grace) while the reads of its jobs still fail through a
+    restart; a later batch of the same orchestrator gives up during a second, shorter restart:
+    its first failed read is warned of at once, and the read that works again counts that
+    outage's failures alone (the batches of one orchestrator share the reads' warnings).
+    """
+    emulator = _long_syncs("config", 10)
+    triggered: list[SyncEvent] = []
+
+    def on_event(event: SyncEvent) -> None:
+        if event.kind is EventKind.TRIGGERED:
+            triggered.append(event)
+
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        orchestrator = Orchestrator(
+            client, timeout=1.0, cancel_grace=3.0, poll_interval=0.05, on_event=on_event
+        )
+        with caplog.at_level("WARNING", logger="airbyte_async"):
+            for count, downtime in ((5, 7.0), (10, 1.5)):
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(orchestrator.run, emu.connection_ids[count - 5 : count])
+                    # Once each trigger is answered: a restart does not cut one short.
+                    await _until(lambda: len(triggered) == count)  # noqa: B023
+                    await emu.restart(downtime=downtime)
+
+    told = [r.getMessage() for r in caplog.records if "given up on" in r.getMessage()]
+    failed = r"reading the jobs given up on failed \(5 jobs\), trying again: .+"
+    worked = r"reading the jobs given up on works again, after \d+ failed reads? for \d+\.\d s"
+    assert len(told) == 3, told
+    for pattern, message in zip([failed, failed, worked], told, strict=True):
+        assert re.fullmatch(pattern, message), message
+
+
 async def test_a_job_that_ended_unseen_before_its_cancel_is_reported_as_it_ended() -> None:
     """
     The batch times out just after a job ended on its own, an end the server shows only a

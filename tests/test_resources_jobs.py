@@ -206,6 +206,65 @@ async def test_waits_whose_jobs_end_during_an_outage_say_it_is_over_and_the_next
         assert re.fullmatch(pattern, message), message
 
 
+def warned(caplog: pytest.LogCaptureFixture, pattern: str) -> bool:
+    """Whether a WARNING matching *pattern* was logged."""
+    return any(
+        r.levelname == "WARNING" and re.fullmatch(pattern, r.getMessage()) for r in caplog.records
+    )
+
+
+async def wait_through_a_restart_then_cut_short(
+    api: AirbyteClient, emu: Emulator, caplog: pytest.LogCaptureFixture, job_id: int, until: str
+) -> None:
+    """Wait on *job_id* while the server restarts, and cancel the wait once a warning
+    matching *until* is logged; returns once the server is back."""
+    scope = anyio.CancelScope()
+
+    async def wait() -> None:
+        with scope:
+            await api.jobs.wait(job_id=job_id, poll_interval=0.05)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(partial(emu.restart, downtime=1.0))
+        tg.start_soon(wait)
+        while True:  # until the warning is logged
+            if warned(caplog, until):
+                break
+            await anyio.sleep(0.01)
+        scope.cancel()
+
+
+@pytest.mark.parametrize("version", ["head"])
+async def test_a_wait_cancelled_during_an_outage_leaves_the_next_outage_warned_at_its_start(
+    emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """
+    A wait cancelled while its reads fail through a restart, no other wait reading then, does
+    not leave the client's waits in that outage: a wait through a second restart warns when
+    its first read fails, and when reads work again counts that outage's failures alone.
+    """
+    for connection_id in emu.connection_ids[:2]:
+        emu.set_sync_plan(connection_id, duration=60.0)
+    failed = r"reading the jobs waited on failed \(job {}\), trying again: .+"
+    worked = r"reading the jobs waited on works again, after \d+ failed reads? for \d+\.\d s"
+    client = AirbyteClient(emu.url, auth=NoAuth(), env={}, retry=RetryPolicy(attempts=1))
+    async with client as api:
+        with anyio.fail_after(30), caplog.at_level("WARNING", logger="airbyte_async"):
+            first = await api.connections.sync(connection_id=emu.connection_ids[0])
+            await wait_through_a_restart_then_cut_short(
+                api, emu, caplog, first.id, failed.format(first.id)
+            )
+            second = await api.connections.sync(connection_id=emu.connection_ids[1])
+            await wait_through_a_restart_then_cut_short(api, emu, caplog, second.id, worked)
+
+    told = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(told) == 3, told
+    for pattern, message in zip(
+        [failed.format(first.id), failed.format(second.id), worked], told, strict=True
+    ):
+        assert re.fullmatch(pattern, message), message
+
+
 async def test_a_wait_through_an_outage_leaves_the_retry_budget_to_other_calls(
     emu: Emulator,
 ) -> None:

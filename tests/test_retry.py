@@ -513,6 +513,32 @@ def test_a_failure_of_a_read_begun_before_the_one_that_worked_again_is_not_a_new
     assert again.startswith("reading the jobs waited on failed (job 3), trying again: ")
 
 
+def test_the_last_loop_leaving_while_failing_closes_the_outage_at_info(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two loops sharing one OutageLog fail; the first leaves (cancelled) and the outage goes
+    on for the other, its next failure not warned of; when it leaves too, still failing, one
+    INFO line says the outage was not seen to end, and the next failure is warned of as a new
+    outage's first."""
+    warnings = OutageLog("reading the jobs waited on", ("read", "reads"))
+    began = time.monotonic() - 10.0
+    with caplog.at_level("INFO", logger="airbyte_async"):
+        with Outage(warnings=warnings) as second:
+            with Outage(warnings=warnings) as first:
+                first.failed(began, api(503), about="job 1")
+                second.failed(began + 1.0, api(503), about="job 2")
+            second.failed(began + 2.0, api(503), about="job 2")
+        Outage(warnings=warnings).failed(began + 3.0, api(503), about="job 3")
+
+    told = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert [level for level, _ in told] == ["WARNING", "INFO", "WARNING"], told
+    assert told[1][1].startswith(
+        "reading the jobs waited on: the tries stopped before the outage was seen to end, "
+        "after 3 failed reads for "
+    )
+    assert told[2][1].startswith("reading the jobs waited on failed (job 3), trying again: ")
+
+
 def test_an_outage_is_over_once_its_reads_failed_for_its_limit() -> None:
     """Counted from the start of the first failed read of the row, not from the last."""
     outage = Outage(limit=5.0)

@@ -151,30 +151,32 @@ class Jobs:
         The waits of one client warn together (:class:`~airbyte_async._retry.OutageLog`): at
         the first read that fails, naming its job; at most once a minute while reads fail,
         counting those failed since; and when a read works again. Two hundred jobs waited on
-        through a restart make two lines, not two hundred per failed round.
+        through a restart make two lines, not two hundred per failed round. When the last wait
+        whose reads fail ends before one works (cancelled, or raising), the outage is closed
+        with a line at INFO, and the next one is warned of at its start.
         """
         seconds("poll_interval", poll_interval)
-        outage = Outage(warnings=self._waits)
-        while True:
-            began = time.monotonic()
-            try:
-                with outage.attempt():
-                    light = await self.get_light(job_id=job_id)
-                    job = await self.get(job_id=job_id) if light.status.is_terminal else None
-            except AirbyteError as e:
-                if not is_retryable(e, idempotent=True):
-                    raise
-                outage.failed(began, e, about=f"job {job_id}")
-                if outage.over():
-                    raise
-                await anyio.sleep(outage.pause())
-                continue
-            # Before returning too: the read that finds the job ended may be the one that
-            # tells the client's waits the outage is over.
-            outage.ended(began)
-            if job is not None:
-                return job
-            await anyio.sleep(poll_interval)
+        with Outage(warnings=self._waits) as outage:
+            while True:
+                began = time.monotonic()
+                try:
+                    with outage.attempt():
+                        light = await self.get_light(job_id=job_id)
+                        job = await self.get(job_id=job_id) if light.status.is_terminal else None
+                except AirbyteError as e:
+                    if not is_retryable(e, idempotent=True):
+                        raise
+                    outage.failed(began, e, about=f"job {job_id}")
+                    if outage.over():
+                        raise
+                    await anyio.sleep(outage.pause())
+                    continue
+                # Before returning too: the read that finds the job ended may be the one that
+                # tells the client's waits the outage is over.
+                outage.ended(began)
+                if job is not None:
+                    return job
+                await anyio.sleep(poll_interval)
 
     async def _page(self, route: str, body: w.JobListBody | w.JobListForWorkspacesBody) -> JobPage:
         """
