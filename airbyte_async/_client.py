@@ -435,8 +435,11 @@ class AirbyteClient:
         self._silence: AirbyteError | None = None
         #: Whether the Config API's health route has answered: the URL serves the Config API.
         self._health_answered = False
-        #: What the public API's health route said, once asked: True when it is missing too.
-        self._public_health_missing: bool | None = None
+        #: Whether the public API's health route has answered: the URL serves the public API.
+        self._public_health_answered = False
+        #: The public API's health asked so far, and what the latest ask said (True: missing).
+        self._public_health_asks = 0
+        self._public_health_missing = False
         self._public_health_asked = anyio.Lock()
 
         if self.api == "public":
@@ -687,23 +690,33 @@ class AirbyteClient:
         """
         After a 404 for *path* itself (not a problem about an id: NotFoundController's bare
         "Object not found.", or a proxy's page), whether the public API's ``health`` is missing
-        at this URL too: then the URL is wrong. Asked once per client, calls at the same time
-        waiting for that answer; a failure other than a 404 says nothing and is asked again.
+        at this URL too: then the URL is wrong. Asked until it answers once, as the Config
+        API's is (a proxy's 404 during a deploy is not kept); calls that find it being asked
+        wait for that answer, and share it. A failure other than a 404 says nothing.
         """
         if path == "health":
             return True
+        if self._public_health_answered:
+            return False
+        asks = self._public_health_asks
         async with self._public_health_asked:
-            if self._public_health_missing is None:
-                health = URL(str(self.public_url) + "health")
-                try:
-                    await self._call("GET", health, "health", None, idempotent=True)
-                except NotFoundError as e:
-                    self._public_health_missing = not isinstance(e.body, Mapping)
-                except AirbyteError:
-                    return False
-                else:
-                    self._public_health_missing = False
+            if self._public_health_asks == asks:
+                self._public_health_missing = await self._ask_public_health()
+                self._public_health_asks += 1
             return self._public_health_missing
+
+    async def _ask_public_health(self) -> bool:
+        """Whether the public API's ``health`` is missing (a 404 for the path) at this URL."""
+        try:
+            await self._call(
+                "GET", URL(str(self.public_url) + "health"), "health", None, idempotent=True
+            )
+        except NotFoundError as e:
+            return not isinstance(e.body, Mapping)
+        except AirbyteError:
+            return False
+        self._public_health_answered = True
+        return False
 
     def _url(self, route: str) -> URL:
         url = self._urls.get(route)

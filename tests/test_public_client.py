@@ -9,11 +9,14 @@ import datetime as dt
 import functools
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
+import aiohttp
 import anyio
 import attrs
 import pytest
+from aiohttp import web
 
 from airbyte_async import AirbyteClient, ClientCredentials, NoAuth
 from airbyte_async._client import resolve_url
@@ -919,12 +922,106 @@ async def test_a_path_that_serves_nothing_is_named_not_the_workspace_or_an_id(
     assert isinstance(raised.value.__cause__, NotFoundError)
 
 
-async def test_a_path_that_serves_nothing_asks_health_once(emu: Emulator) -> None:
-    """Every call under such a path says so, the public API's health asked by the first only."""
-    async with AirbyteClient(emu.url + "/prefix", api="public", auth=NoAuth(), env={}) as client:
-        for cid in emu.connection_ids:
+@attrs.define
+class DeployingProxy:
+    """
+    A reverse proxy on 127.0.0.1 in front of *upstream*, as an ingress is: while *deploying*,
+    it answers every request with its own HTML 404 page, as one whose backend is being
+    replaced does; *health_held* holds the public API's health answer until it is set.
+    """
+
+    upstream: str
+    deploying: bool = False
+    health_held: anyio.Event | None = None
+    url: str = ""
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Forward *request* upstream, or answer 404 while deploying."""
+        if self.health_held is not None and request.path.endswith("/public/v1/health"):
+            await self.health_held.wait()
+        if self.deploying:
+            return web.Response(status=404, text=NGINX_404, content_type="text/html")
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.request(
+                request.method,
+                self.upstream + request.path_qs,
+                headers=headers,
+                data=await request.read(),
+            ) as answer,
+        ):
+            return web.Response(
+                status=answer.status,
+                body=await answer.read(),
+                content_type=answer.content_type,
+            )
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[DeployingProxy]:
+        """Serve until the block ends; *url* is the proxy's."""
+        app = web.Application()
+        app.router.add_route("*", "/{path:.*}", self.handle)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        try:
+            yield self
+        finally:
+            await runner.cleanup()
+
+
+NGINX_404 = "<html><head><title>404 Not Found</title></head><body>nginx</body></html>"
+
+
+async def test_a_proxys_404s_during_a_deploy_do_not_make_the_url_wrong_after_it(
+    emu: Emulator,
+) -> None:
+    """
+    A proxy 404s every path while Airbyte is redeployed, the public API's health too: a call
+    then says the URL is wrong; once the deploy is over, a path the public API lacks is a
+    NotFoundError again, its health asked anew, not the wrong URL kept for the client's life.
+    """
+    cid = emu.connection_ids[0]
+    async with (
+        DeployingProxy(emu.url).running() as proxy,
+        AirbyteClient(proxy.url, api="public", auth=NoAuth(), env={}) as client,
+    ):
+        proxy.deploying = True
+        with pytest.raises(UnsupportedOperationError) as during:
+            await client.workspaces.default()
+        proxy.deploying = False
+        with pytest.raises(NotFoundError) as after:
+            await client.request("syncs", {"connectionId": cid}, method="POST")
+
+    assert during.value.wrong_url
+    assert after.value.message == "Object not found."
+    assert emu.stats().requests_by_route["/public/v1/health"] == 1
+
+
+async def test_a_path_that_serves_nothing_asks_health_once_for_calls_at_the_same_time(
+    emu: Emulator,
+) -> None:
+    """Every call under such a path says so; calls that meet it while the public API's health
+    is being asked wait for that answer, and it is asked once for all of them."""
+    async with DeployingProxy(emu.url + "/prefix").running() as proxy:
+        proxy.health_held = anyio.Event()
+        client = AirbyteClient(proxy.url, api="public", auth=NoAuth(), env={})
+
+        async def sync(cid: str) -> None:
             with pytest.raises(UnsupportedOperationError, match="check the URL's path"):
                 await client.connections.sync(connection_id=cid)
+
+        with anyio.fail_after(10):
+            async with client, anyio.create_task_group() as tg:
+                for cid in emu.connection_ids:
+                    tg.start_soon(sync, cid)
+                while True:  # until every sync's trigger got its 404
+                    if emu.stats().requests_by_route.get("/prefix/api/public/v1/jobs") == 2:
+                        break
+                    await anyio.sleep(0.01)
+                proxy.health_held.set()
 
     assert emu.stats().requests_by_route["/prefix/api/public/v1/health"] == 1
 
