@@ -153,6 +153,7 @@ async def test_reads_of_jobs_given_up_on_through_an_outage_warn_at_first_and_whe
     assert set(emu.stats().job_statuses.values()) == {"cancelled"}
 
 
+@pytest.mark.slow
 async def test_a_cleanup_cut_short_while_its_reads_fail_leaves_the_next_outage_warned_at_start(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
