@@ -550,13 +550,7 @@ async def test_the_batch_timeout_covers_the_look_up_of_the_connections(
     than its timeout: each id given is timed_out, saying that none was triggered, and no sync
     starts."""
     emu, client = await start(api=api, connections=2, airbyte_version="head")
-    held = Fault(
-        kind="latency",
-        route=_LOOKUPS[api][0],
-        method="GET" if api == "public" else None,
-        delay=60.0,
-    )
-    emu.set_faults([held])
+    _hold_for_a_minute(emu, api, _LOOKUPS[api][0])
 
     with anyio.fail_after(30):
         results = await _orchestrator(client, timeout=0.5).run(emu.connection_ids)
@@ -599,13 +593,7 @@ async def test_a_selection_whose_listing_outlasts_the_batch_timeout_raises(
     has no connections to report on: RequestTimeoutError, saying nothing was triggered, and no
     sync starts."""
     emu, client = await start(api=api, connections=2, airbyte_version="head")
-    held = Fault(
-        kind="latency",
-        route=_LOOKUPS[api][1],
-        method="GET" if api == "public" else None,
-        delay=60.0,
-    )
-    emu.set_faults([held])
+    _hold_for_a_minute(emu, api, _LOOKUPS[api][1])
 
     with anyio.fail_after(30), pytest.raises(RequestTimeoutError, match="none was triggered"):
         await _orchestrator(client, timeout=0.5).run(Selection(all_workspaces=True))
@@ -1237,6 +1225,12 @@ def _once_triggered(count: int) -> tuple[Callable[[SyncEvent], None], anyio.Even
                 watched.set()
 
     return on_event, watched
+
+
+def _hold_for_a_minute(emu: Emulator, api: str, route: str) -> None:
+    """Have *emu* hold every request to *route* (a GET on the public API) for a minute."""
+    method = "GET" if api == "public" else None
+    emu.set_faults([Fault(kind="latency", route=route, method=method, delay=60.0)])
 
 
 async def _until(done: Callable[[], bool]) -> None:
