@@ -1303,6 +1303,55 @@ async def test_a_write_mode_the_destination_lacks_is_a_problem_before_any_write(
     assert changes(emu) == before
 
 
+def _deduped(text: str) -> str:
+    """*text* with its last stream (orders) written append_dedup, which S3 does not offer."""
+    last = text.rindex('destination_sync_mode = "append"')
+    return text[:last] + 'destination_sync_mode = "append_dedup"\nprimary_key = "id"\n'
+
+
+async def test_a_write_mode_a_destination_to_create_lacks_is_a_problem_before_any_write() -> None:
+    """
+    On the Config API, a stream asking a destination the plan creates for a write mode its
+    definition does not offer (S3: append and overwrite) is reported when planning, nothing
+    written: the server would store the connection all the same (``ConnectionsHandler
+    .createConnection`` checks no write mode, airbyte-platform), leaving a first apply that
+    "works", syncs that fail, and a second apply that reports the problem.
+    """
+    async with (
+        Emulator(airbyte_version="head", record_requests=True) as emu,
+        AirbyteClient(emu.url, api="config", env={}) as client,
+    ):
+        with pytest.raises(SpecError) as caught:
+            await apply(client, loads(_deduped(PIPELINE), env=ENV))
+
+    [problem] = caught.value.problems
+    assert problem.startswith(
+        "connections[0].streams[1]: destination 'lake' cannot take stream 'public.orders' as "
+        "incremental/append_dedup (it can: "
+    )
+    assert changes(emu) == []
+
+
+async def test_a_write_mode_is_checked_when_the_plan_writes_the_source_too() -> None:
+    """
+    On the Config API, a stream's write mode is checked against an existing destination also
+    when the plan updates the connection's source (its catalog discovered from the new
+    configuration), nothing written.
+    """
+    async with applied("config", PIPELINE) as (emu, client):
+        before = changes(emu)
+        moved = _deduped(PIPELINE).replace('host = "db.internal"', 'host = "db2.internal"')
+        with pytest.raises(SpecError) as caught:
+            await apply(client, loads(moved, env=ENV))
+
+    [problem] = caught.value.problems
+    assert problem.startswith(
+        "connections[0].streams[1]: destination 'lake' cannot take stream 'public.orders' as "
+        "incremental/append_dedup (it can: "
+    )
+    assert changes(emu) == before
+
+
 @pytest.mark.parametrize("api", ["config", "public"])
 async def test_a_cursor_the_stream_lacks_is_a_problem_before_any_write(api: str) -> None:
     """

@@ -32,7 +32,7 @@ from .._diff import (
 from .._schema import Mismatch, mismatches
 from .._secrets import SECRET_MASK, is_secret_path, masked
 from .._serde import unstructure
-from ..catalog import StreamSelection, select_streams, stream_name
+from ..catalog import StreamSelection, modes_toward, select_streams, stream_name
 from ..errors import AirbyteError, InvalidArgumentError, SpecError
 from ..models import (
     Catalog,
@@ -63,6 +63,7 @@ __all__ = [
     "actor_id",
     "fingerprint",
     "make_plan",
+    "modes_for",
     "selected_catalog",
     "show_changes",
     "UPDATED_SOURCE",
@@ -121,6 +122,10 @@ class Snapshot:
     #: Per existing source and destination (their ids) a connection of the spec joins, each
     #: stream's allowed pairs of read and write modes (see ``DiscoveredSchema.sync_modes``).
     sync_modes: Mapping[tuple[str, str], ModesByStream] = attrs.field(factory=dict)
+    #: Per destination definition (its id), on the Config API, the write modes its
+    #: specification offers (``supportedDestinationSyncModes``): what a destination the plan
+    #: creates can take, which the server does not check when a connection is written.
+    write_modes: Mapping[str, tuple[DestinationSyncMode, ...]] = attrs.field(factory=dict)
     #: Per definition (its id), the paths of the configuration fields its specification flags
     #: ``airbyte_secret`` (see :func:`~airbyte_async._secrets.flagged_paths`).
     secret_fields: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
@@ -450,6 +455,23 @@ def mode_problems(
     return problems
 
 
+def modes_for(
+    snapshot: Snapshot, destination: str, catalog: Catalog | str, pair: tuple[str, str] | None
+) -> ModesByStream | None:
+    """
+    What each stream of *catalog* may pair toward the spec's *destination* (its name): as
+    read toward the existing destination when *pair* (source and destination ids) was, else
+    from the write modes its definition offers; None when neither is known.
+    """
+    if pair is not None and pair in snapshot.sync_modes:
+        return snapshot.sync_modes[pair]
+    definition = snapshot.destination_definitions.get(destination)
+    writes = snapshot.write_modes.get(definition.definition_id) if definition else None
+    if not writes or isinstance(catalog, str):
+        return None
+    return modes_toward(catalog, writes)
+
+
 def make_plan(spec: Spec, snapshot: Snapshot, *, send_secrets: bool = False) -> Plan:
     """
     Decide, for every object of *spec*, whether it is to be created, updated or left alone,
@@ -605,9 +627,8 @@ class _Planner:
         note = _CREATED_SOURCE if source.id is None else ""
         if source.id is not None:
             found = self.snapshot.catalogs.get(source.id, "failed: it was not discovered")
-            modes = None
-            if destination_id is not None:
-                modes = self.snapshot.sync_modes.get((source.id, destination_id))
+            pair = (source.id, destination_id) if destination_id is not None else None
+            modes = modes_for(self.snapshot, connection.destination, found, pair)
             catalog, problems = selected_catalog(
                 found,
                 streams,

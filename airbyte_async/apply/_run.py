@@ -28,8 +28,10 @@ from ..models import (
     Catalog,
     Connection,
     ConnectionSettings,
+    DefinitionSpecification,
     Destination,
     DestinationDefinition,
+    DestinationSyncMode,
     DiscoveredSchema,
     EnsureAction,
     ScheduleType,
@@ -48,6 +50,7 @@ from ._plan import (
     actor_id,
     fingerprint,
     make_plan,
+    modes_for,
     selected_catalog,
     show_changes,
 )
@@ -114,6 +117,7 @@ async def read_snapshot(
     secret_fields: dict[str, frozenset[str]] = {}
     field_types: dict[str, Mapping[str, str]] = {}
     schemas: dict[str, Any] = {}
+    write_modes: dict[str, tuple[DestinationSyncMode, ...]] = {}
     if client.api == "config":
         # The public API has no specifications to read: its plans go by key names alone, and
         # its values from the environment by the types their references name.
@@ -121,7 +125,9 @@ async def read_snapshot(
         wanted += [("destination", d.definition_id) for d in destination_definitions.values()]
         for kind, definition_id in wanted:
             if definition_id not in secret_fields:
-                schema = await _specification(client, kind, definition_id, chosen)
+                specification = await _specification(client, kind, definition_id, chosen)
+                schema = specification.connection_specification
+                write_modes[definition_id] = specification.supported_destination_sync_modes
                 secret_fields[definition_id] = flagged_paths(schema)
                 field_types[definition_id] = declared_types(schema)
                 schemas[definition_id] = schema
@@ -153,6 +159,7 @@ async def read_snapshot(
         secret_fields=secret_fields,
         field_types=field_types,
         schemas=schemas,
+        write_modes=write_modes,
         problems=tuple(problems),
     )
 
@@ -189,13 +196,12 @@ async def _definition(
 
 async def _specification(
     client: AirbyteClient, kind: str, definition_id: str, workspace_id: str
-) -> Any:
-    """The configuration's JSON schema in the specification of a *kind* definition."""
+) -> DefinitionSpecification:
+    """The specification of a *kind* definition."""
     definitions = client.source_definitions if kind == "source" else client.destination_definitions
-    specification = await definitions.get_specification(
+    return await definitions.get_specification(
         definition_id=definition_id, workspace_id=workspace_id
     )
-    return specification.connection_specification
 
 
 async def _listed(
@@ -255,7 +261,7 @@ async def plan(
     planned = make_plan(spec, snapshot, send_secrets=send_secrets)
     if client.api != "config":
         return planned
-    discovered = await _check_unwritten_catalogs(client, planned)
+    discovered = await _check_unwritten_catalogs(client, planned, snapshot)
     # Checked already: no longer "checked once its source is updated".
     items = tuple(
         attrs.evolve(item, note=UPDATED_SOURCE)
@@ -269,11 +275,14 @@ async def plan(
     return attrs.evolve(planned, items=items, discovered=discovered)
 
 
-async def _check_unwritten_catalogs(client: AirbyteClient, planned: Plan) -> dict[str, Catalog]:
+async def _check_unwritten_catalogs(
+    client: AirbyteClient, planned: Plan, snapshot: Snapshot
+) -> dict[str, Catalog]:
     """
     The catalog of each source configuration *planned* writes that a connection takes streams
     from, discovered unwritten, by source name; raises :class:`SpecError` with the problems of
-    every such connection's streams in it.
+    every such connection's streams in it, write modes the destination's definition does not
+    offer (in *snapshot*) included.
     """
     sources = {
         item.name: item.write
@@ -297,7 +306,12 @@ async def _check_unwritten_catalogs(client: AirbyteClient, planned: Plan) -> dic
             )
             found[write.source] = _catalog_or_why(schema)
         _, more = selected_catalog(
-            found[write.source], write.streams, where=item.where, source=write.source
+            found[write.source],
+            write.streams,
+            where=item.where,
+            source=write.source,
+            modes=modes_for(snapshot, write.destination, found[write.source], None),
+            destination=write.destination,
         )
         problems += more
     if problems:
