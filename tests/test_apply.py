@@ -31,7 +31,13 @@ from airbyte_async.apply import (
 )
 from airbyte_async.apply._types import declared_types
 from airbyte_async.cli import main
-from airbyte_async.errors import AirbyteError, ConnectionLostError, SpecError, StalePlanError
+from airbyte_async.errors import (
+    AirbyteError,
+    ConnectionLostError,
+    SpecError,
+    StalePlanError,
+    UnprocessableEntityError,
+)
 from airbyte_async.models import (
     ConnectionStatus,
     DestinationSyncMode,
@@ -849,8 +855,33 @@ async def test_a_discovery_failing_after_the_writes_names_no_write_it_did_not_se
         await execute(client, loads_plan(saved, env=ENV))
 
     assert writes(emu) == ["sources/create", "destinations/create"]
-    [note] = caught.value.__notes__
+    [note, stopped] = caught.value.__notes__
     assert note.startswith("written before it: created source shop-postgres (")
+    assert stopped == "the connection 'shop-to-lake' (connections[0]) was not created"
+
+
+async def test_a_write_the_server_refuses_is_named_with_its_key() -> None:
+    """
+    The public API refuses the second source's configuration with a 422 naming the route
+    alone ("422 on sources"): the error's notes say what was written before it and which of
+    the file's objects was refused, at its key, not written.
+    """
+    text = PIPELINE + (
+        '[[sources]]\nname = "crm"\ndefinition = "Postgres"\n[sources.configuration]\n'
+        'host = "crm.internal"\nport = "5432"\ndatabase = "crm"\nusername = "reader"\n'
+    )
+    async with (
+        Emulator(airbyte_version="head", record_requests=True) as emu,
+        AirbyteClient(emu.url, api="public", env={}) as client,  # type: ignore[arg-type]
+    ):
+        with pytest.raises(UnprocessableEntityError) as caught:
+            await apply(client, loads(for_api("public", text), env=ENV))
+        [source] = [s async for s in client.sources.list(workspace_id=emu.workspace_ids[0])]
+
+    assert caught.value.__notes__ == [
+        f"written before it: created source shop-postgres ({source.source_id})",
+        "the source 'crm' (sources[1]) was not created",
+    ]
 
 
 async def test_a_stream_problem_of_a_source_being_updated_comes_before_any_write(

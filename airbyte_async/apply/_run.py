@@ -410,17 +410,21 @@ def _written_before(
     done: Sequence[PlanItem], failed: PlanItem, error: AirbyteError, *, sent: bool
 ) -> list[str]:
     """What an apply that stopped on *error* at *failed* had written (*sent*: on *failed*'s
-    own write, not a read before it): the error's notes."""
+    own write, not a read before it), and the item it stopped at (a server's error names the
+    route, not which of the file's objects it refused): the error's notes."""
     written = [f"{i.action} {i.kind} {i.name} ({i.id})" for i in done if i.changed]
     lines = ["written before it: " + ("; ".join(written) if written else "nothing")]
     # What a replay-safe call would be retried on and a write is not: it may have been done.
     ambiguous = is_retryable(error, idempotent=True) and not is_retryable(error, idempotent=False)
+    verb = "created" if failed.id is None else "updated"
     if sent and ambiguous:
-        verb = "created" if failed.id is None else "updated"
         lines.append(
             f"the {failed.kind} {failed.name!r} may have been {verb} (its answer was lost): "
             "plan again to see"
         )
+    elif not isinstance(error, SpecError):
+        # A SpecError names each connection it stops, at its key, already.
+        lines.append(f"the {failed.kind} {failed.name!r} ({failed.where}) was not {verb}")
     return lines
 
 
