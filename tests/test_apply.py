@@ -355,6 +355,21 @@ def test_problems_point_at_the_offending_key(edit: tuple[str, str], expected: st
     assert problem.startswith(expected)
 
 
+def test_an_empty_name_is_called_empty() -> None:
+    """An empty name is reported as empty, not as "got a string" (which it is)."""
+    [problem] = problems(PIPELINE.replace('name = "shop-to-lake"', 'name = ""'))
+
+    assert problem == "connections[0].name: must be a non-empty string, got an empty string"
+
+
+def test_a_misspelt_schedule_key_is_named() -> None:
+    """A schedule table with a misspelt key says which key, and the one meant."""
+    [problem] = problems(PIPELINE.replace("every = 6", "evry = 6"))
+
+    assert problem.startswith('connections[0].schedule: must be "manual", ')
+    assert problem.endswith(": unknown key 'evry' (did you mean 'every'?)")
+
+
 def test_a_misspelt_key_gets_a_suggestion() -> None:
     """A misspelt key: unknown, with the key meant; and the one meant is missing."""
     text = PIPELINE.replace('definition = "Postgres"', 'defintion = "Postgres"')

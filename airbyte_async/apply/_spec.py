@@ -257,7 +257,8 @@ def _kind(value: Any) -> str:
 def _text(value: Any, _: Any) -> str:
     if isinstance(value, str) and value.strip():
         return value
-    raise _Problem(f"must be a non-empty string, got {_kind(value)}")
+    got = "an empty string" if isinstance(value, str) else _kind(value)
+    raise _Problem(f"must be a non-empty string, got {got}")
 
 
 def _any_text(value: Any, _: Any) -> str:
@@ -331,6 +332,9 @@ def _status(value: Any, _: Any) -> ConnectionStatus:
     raise _Problem(f"must be 'active' or 'inactive', not {shown}")
 
 
+_SCHEDULE_KEYS = frozenset({"every", "unit", "cron", "timezone"})
+
+
 def _schedule(value: Any, _: Any) -> ConnectionSettings:
     if value == "manual":
         return _MANUAL
@@ -346,9 +350,13 @@ def _schedule(value: Any, _: Any) -> ConnectionSettings:
             cron=CronSchedule(cron_expression=cron.cron, cron_time_zone=cron.timezone)
         )
         return ConnectionSettings(schedule_type=ScheduleType.CRON, schedule_data=data)
-    raise _Problem(
-        'must be "manual", { every = N, unit = "hours" } or { cron = "...", timezone = "UTC" }'
-    )
+    wanted = 'must be "manual", { every = N, unit = "hours" } or { cron = "...", timezone = "UTC" }'
+    unknown = sorted(set(value) - _SCHEDULE_KEYS) if isinstance(value, dict) else []
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], sorted(_SCHEDULE_KEYS), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        wanted += f": unknown key {unknown[0]!r}{hint}"
+    raise _Problem(wanted)
 
 
 def _check_cron(cron: _Cron) -> None:
