@@ -1899,3 +1899,29 @@ async def test_a_value_the_server_masks_and_unspecified_keys_pass(client: Airbyt
     made = make_plan(masked_spec, attrs.evolve(snapshot, schemas={definition_id: schema}))
 
     assert made.items[0].action is EnsureAction.CREATED
+
+
+def _copies(text: str, section: str, name: str, names: list[str]) -> str:
+    """The ``[[section]]`` table of *text* named *name* again under each of *names*."""
+    start = text.index(f"[[{section}]]\nname = {json.dumps(name)}")
+    end = text.index("\n[[", start + 1)
+    table = text[start:end]
+    return "".join(table.replace(json.dumps(name), json.dumps(n), 1) + "\n" for n in names)
+
+
+async def test_a_plan_lists_each_kind_of_definition_once(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """Three sources and two destinations naming their definitions: the plan reads each kind's
+    definitions once (``*_definitions/list_for_workspace``), not once per object (the
+    emulator's stats count requests per route)."""
+    text = PIPELINE + _copies(PIPELINE, "sources", "shop-postgres", ["crm", "billing"])
+    text += _copies(PIPELINE, "destinations", "lake", ["archive"])
+    emu.reset_stats()
+
+    planned = await plan(client, loads(text, env=ENV))
+
+    assert planned.count(EnsureAction.CREATED) == 6
+    counted = emu.stats().requests_by_route
+    assert counted["/v1/source_definitions/list_for_workspace"] == 1
+    assert counted["/v1/destination_definitions/list_for_workspace"] == 1

@@ -68,10 +68,11 @@ async def read_snapshot(
 ) -> Snapshot:
     """
     Read what planning *spec* needs, once: the workspace (*workspace_id*, else the spec's,
-    else the server's default), the definitions it names (on the Config API, with their
-    specifications: the fields they flag secret, the types they declare, and the schema every
-    configuration is checked against), the workspace's sources, destinations and
-    connections, and the catalogs of the sources its connections read.
+    else the server's default), the definitions it names (each once, those named by name from
+    one list per kind; on the Config API, with their specifications: the fields they flag
+    secret, the types they declare, and the schema every configuration is checked against),
+    the workspace's sources, destinations and connections, and the catalogs of the sources
+    its connections read.
     Definitions that do not resolve become the snapshot's problems.
     """
     if not isinstance(spec, Spec):
@@ -104,16 +105,19 @@ async def read_snapshot(
         ]
     source_definitions: dict[str, SourceDefinition] = {}
     destination_definitions: dict[str, DestinationDefinition] = {}
+    resolver = _Resolver(client, chosen)
     for i, actor in enumerate(spec.sources):
-        where = f"sources[{i}].definition"
-        found = await _definition(client, "source", actor.definition, where, chosen, problems)
+        found = await resolver.definition("source", actor.definition)
         if isinstance(found, SourceDefinition):
             source_definitions[actor.name] = found
+        elif isinstance(found, str):
+            problems.append(f"sources[{i}].definition: {found}")
     for i, actor in enumerate(spec.destinations):
-        where = f"destinations[{i}].definition"
-        found = await _definition(client, "destination", actor.definition, where, chosen, problems)
+        found = await resolver.definition("destination", actor.definition)
         if isinstance(found, DestinationDefinition):
             destination_definitions[actor.name] = found
+        elif isinstance(found, str):
+            problems.append(f"destinations[{i}].definition: {found}")
     secret_fields: dict[str, frozenset[str]] = {}
     field_types: dict[str, Mapping[str, str]] = {}
     schemas: dict[str, Any] = {}
@@ -169,29 +173,57 @@ def _cron_zone(settings: ConnectionSettings) -> str | None:
     return data.cron.cron_time_zone if data is not None and data.cron is not None else None
 
 
-async def _definition(
-    client: AirbyteClient, kind: str, wanted: str, where: str, workspace_id: str, problems: Any
-) -> SourceDefinition | DestinationDefinition | None:
-    if client.api == "public":
-        # The public API has no connector definitions to read: an id is taken as it is.
-        if not is_uuid(wanted):
-            problems.append(
-                f"{where}: the public API cannot look definitions up by name; give the "
-                f"definition's id (a UUID) instead of {wanted!r}"
+_Definition = SourceDefinition | DestinationDefinition
+
+
+@attrs.define
+class _Resolver:
+    """
+    The definitions a spec names, each looked up once however many of its objects name it;
+    those named by name from one list per kind (``*_definitions/list_for_workspace``).
+    """
+
+    client: AirbyteClient
+    workspace_id: str
+    #: What each kind's name or id resolved to: a definition, or why none.
+    resolved: dict[tuple[str, str], _Definition | str] = attrs.field(factory=dict)
+    #: The definitions of the workspace, by kind, once listed (of that kind's model).
+    listed: dict[str, Sequence[Any]] = attrs.field(factory=dict)
+
+    async def definition(self, kind: str, wanted: str) -> _Definition | str:
+        """The *kind* definition *wanted* (a name or an id), or why there is none."""
+        if (kind, wanted) not in self.resolved:
+            self.resolved[kind, wanted] = await self._resolve(kind, wanted)
+        return self.resolved[kind, wanted]
+
+    async def _resolve(self, kind: str, wanted: str) -> _Definition | str:
+        if self.client.api == "public":
+            # The public API has no connector definitions to read: an id is taken as it is.
+            if not is_uuid(wanted):
+                return (
+                    "the public API cannot look definitions up by name; give the "
+                    f"definition's id (a UUID) instead of {wanted!r}"
+                )
+            model = SourceDefinition if kind == "source" else DestinationDefinition
+            return model(
+                definition_id=wanted, name=wanted, docker_repository="", docker_image_tag=""
             )
-            return None
-        model = SourceDefinition if kind == "source" else DestinationDefinition
-        return model(definition_id=wanted, name=wanted, docker_repository="", docker_image_tag="")
-    definitions = client.source_definitions if kind == "source" else client.destination_definitions
-    try:
-        if is_uuid(wanted):
-            return await definitions.get(definition_id=wanted)
-        return await definitions.find(name=wanted, workspace_id=workspace_id)
-    except NotFoundError:
-        problems.append(f"{where}: no {kind} definition has the id {wanted}")
-    except LookupFailedError as e:
-        problems.append(f"{where}: {e}")
-    return None
+        client = self.client
+        definitions = (
+            client.source_definitions if kind == "source" else client.destination_definitions
+        )
+        try:
+            if is_uuid(wanted):
+                return await definitions.get(definition_id=wanted)
+            if kind not in self.listed:
+                self.listed[kind] = [
+                    d async for d in definitions.list_for_workspace(workspace_id=self.workspace_id)
+                ]
+            return definitions.pick(name=wanted, among=self.listed[kind])
+        except NotFoundError:
+            return f"no {kind} definition has the id {wanted}"
+        except LookupFailedError as e:
+            return str(e)
 
 
 async def _specification(

@@ -90,7 +90,16 @@ class _Definitions(Generic[D]):
         else:
             route = f"{self._kind.noun}_definitions/list_for_workspace"
             definitions = await self._all(route, w.WorkspaceIdBody(workspace_id=workspace_id))
-        return _pick(name, definitions, self._kind.noun)
+        return self.pick(name=name, among=definitions)
+
+    def pick(self, *, name: str, among: Sequence[D]) -> D:
+        """
+        The definition :meth:`find` would return for *name* among the definitions *among*
+        (read once with :meth:`list_for_workspace`, say, for many names), raising alike.
+        No request.
+        """
+        text("name", name)
+        return _pick(name, among, self._kind.noun)
 
     async def get_specification(
         self, *, definition_id: str, workspace_id: str
