@@ -1925,3 +1925,38 @@ async def test_a_plan_lists_each_kind_of_definition_once(
     counted = emu.stats().requests_by_route
     assert counted["/v1/source_definitions/list_for_workspace"] == 1
     assert counted["/v1/destination_definitions/list_for_workspace"] == 1
+
+
+@pytest.mark.parametrize("saved", [False, True])
+async def test_a_write_mode_is_checked_when_streams_are_selected_after_the_source_is_written(
+    saved: bool,
+) -> None:
+    """
+    On the Config API, a source update whose configuration holds the mask the server sends for
+    a secret (kept as stored) cannot be discovered before it is written, so its connection's
+    streams are selected once it is: a write mode the destination lacks (S3 has no
+    append_dedup) is then refused before the connection is written, applied at once or from a
+    saved plan, as the server would store it (``ConnectionsHandler.createConnection`` and
+    ``updateConnection`` check no write mode, airbyte-platform) and its syncs fail.
+    """
+    async with applied("config", PIPELINE) as (emu, client):
+        before = changes(emu)
+        moved = _deduped(PIPELINE).replace('host = "db.internal"', 'host = "db2.internal"')
+        spec = loads(moved.replace('{ env = "PG_PASSWORD" }', '"**********"'), env=ENV)
+        planned = await plan(client, spec)
+        assert planned.items[2].note == "its streams are checked once its source is updated"
+        if saved:
+            planned = loads_plan(dumps_plan(planned), env=ENV)
+        with pytest.raises(SpecError) as caught:
+            await execute(client, planned)
+        connection = await client.connections.get(connection_id=planned.items[2].id or "")
+
+    [problem] = caught.value.problems
+    assert problem.startswith(
+        "connections[0].streams[1]: destination 'lake' cannot take stream 'public.orders' as "
+        "incremental/append_dedup (it can: "
+    )
+    assert changes(emu) == [*before, "sources/update"]
+    assert {
+        s.config.destination_sync_mode for s in connection.sync_catalog.selected if s.config
+    } == {DestinationSyncMode.APPEND}

@@ -16,6 +16,7 @@ from .._checks import is_uuid
 from .._diff import connection_differences
 from .._retry import is_retryable
 from .._secrets import SECRET_MASK, flagged_paths
+from ..catalog import modes_toward
 from ..errors import (
     AirbyteError,
     InvalidArgumentError,
@@ -403,7 +404,9 @@ async def execute(
     fingerprint, :class:`~airbyte_async.errors.StalePlanError` names each and nothing is
     written. Nothing is listed or compared afterwards, except the catalog of a connection
     whose source the plan writes (its item's note says so): before the first connection is
-    written, every such catalog is selected, and their problems raise one :class:`SpecError`.
+    written, every such catalog is selected (on the Config API, one the plan did not discover
+    is checked against the write modes of the destination's definition too), and their
+    problems raise one :class:`SpecError`.
     Items before a failure stay done: the error's notes (``__notes__``) name what was written,
     and the item that may have been written too when its answer was lost.
     """
@@ -514,6 +517,8 @@ class _Runner:
     catalogs: dict[str, Catalog | str] = attrs.field(factory=dict)
     #: The streams selected for each connection, by name.
     selected: dict[str, Catalog] = attrs.field(factory=dict)
+    #: The write modes each destination's definition offers, by destination name.
+    offered: dict[str, tuple[DestinationSyncMode, ...]] = attrs.field(factory=dict)
     #: The item whose write is on its way: an error then may leave it written.
     sending: PlanItem | None = attrs.field(default=None, init=False)
 
@@ -608,20 +613,56 @@ class _Runner:
             raise SpecError(problems, origin=self.planned.origin)
 
     async def catalog(self, item: PlanItem, write: ConnectionWrite, source_id: str) -> Catalog:
-        """The streams of *write*, selected from its source's catalog as discovered now."""
+        """
+        The streams of *write*, selected from its source's catalog as discovered now. One the
+        plan did not discover (a saved plan's, or a configuration holding the server's mask)
+        was not checked against the write modes of *write*'s destination: on the Config API,
+        whose server stores a connection whatever modes its destination lacks, it is here.
+        """
         selected = self.selected.get(item.name)
         if selected is not None:
             return selected
-        found = self.catalogs.get(source_id)
+        found: Catalog | str | None = self.discovered.get(write.source)
+        modes: ModesByStream | None = None
         if found is None:
-            found = self.discovered.get(write.source)
-        if found is None:
-            found, _ = await _discover(self.client, source_id, fresh=True)
-            self.catalogs[source_id] = found
+            found = self.catalogs.get(source_id)
+            if found is None:
+                found, _ = await _discover(self.client, source_id, fresh=True)
+                self.catalogs[source_id] = found
+            if isinstance(found, Catalog) and self.client.api == "config":
+                offered = await self.write_modes(write.destination)
+                modes = modes_toward(found, offered) if offered else None
         catalog, problems = selected_catalog(
-            found, write.streams or (), where=item.where, source=write.source
+            found,
+            write.streams or (),
+            where=item.where,
+            source=write.source,
+            modes=modes,
+            destination=write.destination,
         )
         if catalog is None:
             raise SpecError(problems, origin=self.planned.origin)
         self.selected[item.name] = catalog
         return catalog
+
+    async def write_modes(self, destination: str) -> tuple[DestinationSyncMode, ...]:
+        """The write modes the definition of the plan's *destination* (its name) offers, read
+        once; none when its definition is not known."""
+        if destination not in self.offered:
+            definition_id = self._definition_id(destination)
+            self.offered[destination] = ()
+            if definition_id is not None:
+                specification = await _specification(
+                    self.client, "destination", definition_id, self.planned.workspace_id
+                )
+                self.offered[destination] = specification.supported_destination_sync_modes
+        return self.offered[destination]
+
+    def _definition_id(self, destination: str) -> str | None:
+        """The definition of the plan's *destination*: as written, else as read again."""
+        for item in self.planned.items:
+            written = item.kind == "destination" and item.name == destination
+            if written and isinstance(item.write, ActorWrite):
+                return item.write.definition_id
+        found = self.current.get(("destination", destination))
+        return found.definition_id if isinstance(found, Destination) else None
