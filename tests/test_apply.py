@@ -1960,3 +1960,126 @@ async def test_a_write_mode_is_checked_when_streams_are_selected_after_the_sourc
     assert {
         s.config.destination_sync_mode for s in connection.sync_catalog.selected if s.config
     } == {DestinationSyncMode.APPEND}
+
+
+# -- connections the file does not declare ----------------------------------------------------
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_connection_renamed_in_the_file_leaves_a_warning_about_the_old_one(
+    api: str,
+) -> None:
+    """
+    A connection renamed in the file is created anew and the old one, which joins the same
+    source and destination, is named as a warning (active: it syncs) that changes nothing: the
+    next apply is a no-op saying it again, until the old one is deleted.
+    """
+    text = for_api(api)
+    async with applied(api, text) as (emu, client):
+        [old] = [c async for c in client.connections.list(workspace_id=emu.workspace_ids[0])]
+        renamed = loads(text.replace('"shop-to-lake"', '"shop-to-lake-v2"'), env=ENV)
+        seen: list[Plan] = []
+
+        done = await apply(client, renamed, on_plan=seen.append)
+        before = changes(emu)
+        again = await apply(client, renamed)
+        unchanged = changes(emu) == before
+        await client.connections.delete(connection_id=old.connection_id)
+        after = await plan(client, renamed)
+
+    warning = (
+        f"connection 'shop-to-lake' ({old.connection_id}, active, {old.schedule_description}) "
+        "also joins source 'shop-postgres' to destination 'lake' and is not in the file: "
+        "renamed? apply does not delete it"
+    )
+    assert seen[0].items[2].action is EnsureAction.CREATED
+    assert seen[0].unlisted_connections == done.unlisted_connections == (warning,)
+    assert not again.changes_anything and unchanged
+    assert again.unlisted_connections == (warning,)
+    assert after.unlisted_connections == ()
+
+
+async def test_an_inactive_connection_not_in_the_file_is_named_inactive(
+    client: AirbyteClient,
+) -> None:
+    """The warning about a connection joining the file's objects says whether it syncs."""
+    done = await apply(client, loads(PIPELINE, env=ENV))
+    old = done.items[2].id or ""
+    await client.connections.update(connection_id=old, status=ConnectionStatus.INACTIVE)
+
+    planned = await plan(client, loads(PIPELINE.replace('"shop-to-lake"', '"v2"'), env=ENV))
+
+    assert planned.unlisted_connections == (
+        f"connection 'shop-to-lake' ({old}, inactive) also joins source 'shop-postgres' to "
+        "destination 'lake' and is not in the file: renamed? apply does not delete it",
+    )
+
+
+async def test_a_source_renamed_on_the_server_leaves_a_warning_about_its_connection(
+    client: AirbyteClient,
+) -> None:
+    """
+    A source renamed in the UI is created anew under its name in the file, with its
+    connection: the connection of that name on the server, which joins the renamed source to
+    the destination, is named as a warning (apply does not delete it).
+    """
+    spec = loads(PIPELINE, env=ENV)
+    first = await apply(client, spec)
+    await client.sources.update(source_id=first.items[0].id or "", name="shop-old")
+
+    planned = await plan(client, spec)
+
+    assert [i.action for i in planned.items] == [
+        EnsureAction.CREATED,
+        EnsureAction.UNCHANGED,
+        EnsureAction.CREATED,
+    ]
+    assert planned.unlisted_connections == (
+        f"connection 'shop-to-lake' ({first.items[2].id}, active, every 6 hours) joins source "
+        "'shop-old' to destination 'lake', not 'shop-postgres' to 'lake' as the file declares "
+        "it: renamed? apply creates another and does not delete this one",
+    )
+
+
+async def test_the_warnings_about_connections_are_not_saved_with_the_plan(
+    client: AirbyteClient,
+) -> None:
+    """A plan warning of a connection left by a rename is saved without the warning (shown
+    when it was made), in the keys a reader of format 3 takes."""
+    await apply(client, loads(PIPELINE, env=ENV))
+    planned = await plan(client, loads(PIPELINE.replace('"shop-to-lake"', '"v2"'), env=ENV))
+
+    text = dumps_plan(planned)
+
+    assert planned.unlisted_connections
+    assert set(json.loads(text)["plan"]) == {
+        "workspace_id",
+        "items",
+        "applied",
+        "origin",
+        "send_secrets",
+    }
+    assert loads_plan(text, env=ENV).unlisted_connections == ()
+
+
+def test_plan_and_apply_print_the_connections_the_file_does_not_declare(
+    shell: tuple[Emulator, Run],
+) -> None:
+    """plan ends its output with the warning about a connection left by a rename, and apply
+    prints it after its last message."""
+    _, run = shell
+    assert run("apply", "pipeline.toml")[0] == 0
+    Path("pipeline.toml").write_text(PIPELINE.replace('"shop-to-lake"', '"shop-to-lake-v2"'))
+
+    planned = run("plan", "pipeline.toml")
+    applied_ = run("apply", "pipeline.toml")
+
+    for code, out, _ in (planned, applied_):
+        assert code == 0
+        assert re.search(
+            r"\nconnection 'shop-to-lake' \([0-9a-f-]+, active, every 6 hours\) also joins "
+            r"source 'shop-postgres' to destination 'lake' and is not in the file: renamed\? "
+            r"apply does not delete it\n$",
+            out,
+        )
+    assert "applied: 1 created, 0 updated, 2 unchanged\n" in applied_[1]

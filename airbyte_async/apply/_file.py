@@ -64,12 +64,16 @@ _converter.register_unstructure_hook(
     ActorWrite,
     lambda write: {"definition_id": write.definition_id, "configuration": write.configuration},
 )
-# Catalogs of minutes' discoveries, fit for the run that made them only.
+# Catalogs of minutes' discoveries, fit for the run that made them only; warnings, shown when
+# the plan was made (and which a reader of format 3 would refuse as unknown keys).
+_UNSAVED = override(omit=True)
 _converter.register_unstructure_hook(
-    Plan, make_dict_unstructure_fn(Plan, _converter, discovered=override(omit=True))
+    Plan,
+    make_dict_unstructure_fn(Plan, _converter, discovered=_UNSAVED, unlisted_connections=_UNSAVED),
 )
 _converter.register_structure_hook(
-    Plan, make_dict_structure_fn(Plan, _converter, discovered=override(omit=True))
+    Plan,
+    make_dict_structure_fn(Plan, _converter, discovered=_UNSAVED, unlisted_connections=_UNSAVED),
 )
 
 

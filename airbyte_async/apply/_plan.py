@@ -38,6 +38,7 @@ from ..models import (
     Catalog,
     Connection,
     ConnectionSettings,
+    ConnectionStatus,
     Destination,
     DestinationDefinition,
     DestinationSyncMode,
@@ -265,6 +266,10 @@ class Plan:
     #: the plan selects streams from them rather than discovering each source again once it
     #: is written. Not saved with the plan.
     discovered: Mapping[str, Catalog] = attrs.field(factory=dict, eq=False, repr=False)
+    #: One warning per connection of the workspace, not deleted, that the file does not
+    #: declare and that a rename may have left behind, still syncing if active (see
+    #: :func:`make_plan`); it changes nothing. Not saved with the plan.
+    unlisted_connections: tuple[str, ...] = ()
 
     def count(self, action: EnsureAction) -> int:
         """How many objects *action* applies to."""
@@ -292,6 +297,10 @@ class Plan:
             if item.secrets_unsent
         )
 
+    def warnings(self) -> tuple[str, ...]:
+        """The :meth:`secret_warnings`, then the :attr:`unlisted_connections`."""
+        return self.secret_warnings() + self.unlisted_connections
+
     def summary(self) -> str:
         """``"1 to create, 2 to update, 3 unchanged"``, or ``"1 created, ..."`` once applied."""
         created, updated = ("created", "updated") if self.applied else ("to create", "to update")
@@ -304,8 +313,8 @@ class Plan:
     def render(self, *, warnings: bool = True) -> str:
         """
         The plan as readable text, one line per object and one per change, secrets masked,
-        then the :meth:`secret_warnings` (without them when not *warnings*: a caller that
-        prints them later, after its last message).
+        then the :meth:`warnings` (without them when not *warnings*: a caller that prints them
+        later, after its last message).
         """
         marks = {EnsureAction.CREATED: "+", EnsureAction.UPDATED: "~", EnsureAction.UNCHANGED: "="}
         verbs = _DONE if self.applied else _TO_DO
@@ -318,7 +327,7 @@ class Plan:
             lines.extend(f"      ({note})" for note in (item.note, item.secrets_note()) if note)
         lines.append(f"{'applied' if self.applied else 'plan'}: {self.summary()}")
         if warnings:
-            lines.extend(self.secret_warnings())
+            lines.extend(self.warnings())
         return "\n".join(lines)
 
 
@@ -483,6 +492,12 @@ def make_plan(spec: Spec, snapshot: Snapshot, *, send_secrets: bool = False) -> 
     the sources and destinations, then those of the connections' streams, checked even when
     other objects have problems; only a connection whose source has problems of its own is
     not checked (the streams it reads depend on their fix).
+
+    Objects are found by name, and nothing is deleted, so a rename leaves the old connection
+    syncing. When the spec declares connections, the plan's :attr:`Plan.unlisted_connections`
+    name each connection of the workspace the spec does not declare that joins a source and a
+    destination it declares (found by name, as the plan finds them), or that has the name of
+    a connection the plan creates (its source or destination renamed).
     """
     planner = _Planner(spec, snapshot, list(snapshot.problems), send_secrets=send_secrets)
     items = planner.actors()
@@ -494,6 +509,7 @@ def make_plan(spec: Spec, snapshot: Snapshot, *, send_secrets: bool = False) -> 
         items=tuple(items),
         origin=spec.origin,
         send_secrets=send_secrets,
+        unlisted_connections=planner.unlisted(items),
     )
 
 
@@ -677,6 +693,46 @@ class _Planner:
             write=attrs.evolve(write, settings=update) if changed or deferred else None,
         )
 
+    def unlisted(self, items: Sequence[PlanItem]) -> tuple[str, ...]:
+        """The warnings about the connections of the snapshot the spec does not declare (see
+        :func:`make_plan`)."""
+        snapshot = self.snapshot
+        declared = {(c.name, c.source, c.destination) for c in self.spec.connections}
+        pairs = {(c.source, c.destination) for c in self.spec.connections}
+        ends = {(kind, ident): name for (kind, name), ident in self.found.items()}
+        created = {
+            item.name: item.write
+            for item in items
+            if item.action is EnsureAction.CREATED and isinstance(item.write, ConnectionWrite)
+        }
+        names = {s.source_id: s.name for s in snapshot.sources}
+        names |= {d.destination_id: d.name for d in snapshot.destinations}
+        warnings = []
+        for found in snapshot.connections:
+            source = ends.get(("source", found.source_id))
+            destination = ends.get(("destination", found.destination_id))
+            if (found.name, source, destination) in declared:
+                continue
+            title = f"connection {found.name!r} ({found.connection_id}, {_state(found)})"
+            joins = (
+                f"source {names.get(found.source_id, found.source_id)!r} to destination "
+                f"{names.get(found.destination_id, found.destination_id)!r}"
+            )
+            wanted = created.get(found.name)
+            if wanted is not None:
+                warnings.append(
+                    f"{title} joins {joins}, not {wanted.source!r} to {wanted.destination!r} "
+                    "as the file declares it: renamed? apply creates another and does not "
+                    "delete this one"
+                )
+            elif source is not None and destination is not None:
+                also = "also joins" if (source, destination) in pairs else "joins"
+                warnings.append(
+                    f"{title} {also} {joins} and is not in the file: renamed? apply does not "
+                    "delete it"
+                )
+        return tuple(warnings)
+
     def current_connection(
         self, where: str, connection: ConnectionSpec, source: PlanItem, destination: PlanItem
     ) -> Connection | None:
@@ -767,6 +823,13 @@ class _Typed:
                 "declares, and the only one it takes there"
             )
             return None
+
+
+def _state(connection: Connection) -> str:
+    """``"active, every 6 hours"``: whether, and when, *connection* syncs; else its status."""
+    if connection.status is ConnectionStatus.ACTIVE:
+        return f"active, {connection.schedule_description}"
+    return str(connection.status)
 
 
 _SHOWN_VALUES = 8

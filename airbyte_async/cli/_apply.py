@@ -229,7 +229,8 @@ def _interrupted(planned: Plan, written: Sequence[PlanItem]) -> None:
 
 
 def _report(done: Plan, *, dry_run: bool) -> None:
-    """The last message, then the objects whose secret values could not be compared."""
+    """The last message, then the objects whose secret values could not be compared and the
+    connections a rename may have left behind."""
     unsent = done.secrets_unsent
     if dry_run:
         print("dry run: nothing was changed")
@@ -240,5 +241,5 @@ def _report(done: Plan, *, dry_run: bool) -> None:
         print("nothing to do: everything is as declared")
     else:
         print(f"applied: {done.summary()}")
-    for line in done.secret_warnings():
+    for line in done.warnings():
         print(line)
