@@ -89,7 +89,7 @@ async def test_find_nothing_suggests_close_names(api: AirbyteClient) -> None:
     with pytest.raises(NoMatchError, match="close: Postgres") as caught:
         await api.source_definitions.find(name="Postgress")
 
-    assert caught.value.candidates == ("Postgres",)
+    assert caught.value.candidates == ("Postgres", "Stripe")
 
 
 async def test_find_in_a_workspace_uses_its_list(

@@ -3,8 +3,9 @@ The connector definitions the emulator knows, with their specs and discoverable 
 
 Ids are stable across runs and versions (modelled on the public connector registry), so tests
 can name them. Only the parts of each connector spec that the emulator uses are here: which
-keys are required, their JSON types, their enums and ``oneOf`` options, and which are
-``airbyte_secret``, as the connectors' ``spec.json`` in airbytehq/airbyte declare them.
+keys are required, their JSON types, their enums, bounds, patterns and ``oneOf`` options, and
+which are ``airbyte_secret``, as the connectors' ``spec.json`` in airbytehq/airbyte declare
+them.
 """
 
 from __future__ import annotations
@@ -519,6 +520,34 @@ _SSH_TUNNEL: dict[str, Any] = {
     ],
 }
 
+_STRIPE_STREAMS = tuple(
+    StreamTemplate(
+        name,
+        {"id": "string", "created": "integer", **extra},
+        source_defined_cursor=True,
+        cursor=("created",),
+    )
+    for name, extra in (
+        ("charges", {"amount": "integer", "currency": "string", "status": "string"}),
+        ("customers", {"email": "string", "name": "string"}),
+    )
+)
+
+# source-stripe's spec.yaml (airbytehq/airbyte, commit 087613b): start_date must match a
+# pattern, the windows are bounded below.
+_STRIPE_PROPERTIES: dict[str, Any] = {
+    "account_id": _string("Account ID", order=0),
+    "client_secret": {**_secret("Secret Key"), "order": 1},
+    "start_date": _string(
+        "Replication Start Date",
+        pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$",
+        format="date-time",
+        order=2,
+    ),
+    "lookback_window_days": _integer("Lookback Window (Days)", default=0, minimum=0, order=3),
+    "slice_range": _integer("Data Sync Frequency (Days)", default=365, minimum=1, order=4),
+}
+
 SOURCE_DEFINITIONS: tuple[ConnectorDefinition, ...] = (
     ConnectorDefinition(
         kind="source",
@@ -532,7 +561,13 @@ SOURCE_DEFINITIONS: tuple[ConnectorDefinition, ...] = (
             ["host", "port", "database", "username"],
             {
                 **_DB_PROPERTIES,
-                "schemas": {"type": "array", "items": {"type": "string"}, "title": "Schemas"},
+                "schemas": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "minItems": 0,
+                    "uniqueItems": True,
+                    "title": "Schemas",
+                },
                 "ssl_mode": _POSTGRES_SSL_MODES,
                 "replication_method": _POSTGRES_REPLICATION,
                 "tunnel_method": _SSH_TUNNEL,
@@ -593,6 +628,17 @@ SOURCE_DEFINITIONS: tuple[ConnectorDefinition, ...] = (
                 "provider": {"type": "object", "title": "Storage Provider"},
             },
         ),
+    ),
+    ConnectorDefinition(
+        kind="source",
+        definition_id="e094cb9a-26de-4645-8761-65c0c425d1de",
+        name="Stripe",
+        docker_repository="airbyte/source-stripe",
+        docker_image_tag="5.9.1",
+        documentation_url="https://docs.airbyte.com/integrations/sources/stripe",
+        source_type="api",
+        spec=_spec(["client_secret", "account_id", "start_date"], _STRIPE_PROPERTIES),
+        streams=_STRIPE_STREAMS,
     ),
 )
 
