@@ -1,22 +1,39 @@
-"""
+r"""
 A connector configuration checked against its specification's JSON schema (the
-``connectionSpecification``), for the part of JSON Schema (draft 7) that Airbyte's server
-validator refuses and people get wrong: ``type`` (a list of types too), ``required``,
-``enum``, ``const``, ``minimum``, ``maximum``, ``properties``, ``items``, ``allOf``, ``anyOf``
-and ``oneOf``.
+``connectionSpecification``), for the keywords Airbyte's server validator refuses values by:
+``type`` (a list of types too), ``required``, ``enum``, ``const``, ``minimum``, ``maximum``,
+``exclusiveMinimum``, ``exclusiveMaximum``, ``multipleOf``, ``minLength``, ``maxLength``,
+``pattern``, ``minItems``, ``maxItems``, ``uniqueItems``, ``properties``,
+``additionalProperties`` (``false``, or a schema the other keys must fit), ``items``,
+``allOf``, ``anyOf`` and ``oneOf``.
 
 Airbyte validates a configuration on every create and update (``JsonSchemaValidator.ensure``,
-networknt 1.4.0, the dialect its ``$schema`` names, draft 7 by default: ``5432.0`` is an
-integer, but not under draft 4) and refuses it with 422 ``BadObjectSchemaKnownException``
-(API-FACTS 2.3, 6.2). Where this subset cannot tell, a value passes: keys no ``properties``
-name, keywords outside the subset (``pattern``, ``additionalProperties``, ``minItems``), a
-value that fits more than one ``oneOf`` option. A :class:`Mismatch` carries types, field
-names and the specification's own values, never the value checked.
+networknt 1.4.0, the dialect its ``$schema`` names, draft 7 by default) and refuses it with 422
+``BadObjectSchemaKnownException`` (API-FACTS 2.3, 6.2). Under draft 4, ``5432.0`` is no
+integer and ``exclusiveMinimum``/``exclusiveMaximum`` are booleans beside ``minimum`` and
+``maximum``; from draft 6 on they are numbers. A ``pattern`` is searched for, not matched
+whole, as ``java.util.regex`` ``Matcher.find`` does. A key starting with ``#`` is never an
+additional property (networknt skips such keys).
+
+Where this check cannot tell what the server does, a value passes: a wrong refusal would
+block a deploy the server takes. So pass keys no ``properties`` name (unless
+``additionalProperties`` forbids them), keywords not listed above (``format``,
+``patternProperties``' own schemas, ``propertyNames``, ``$ref``...), a value that fits more
+than one ``oneOf`` option, and a ``pattern`` Python's ``re`` cannot compile (Java syntax such
+as ``\p{L}``, ``\Q...\E``, ``[a-z&&[^e]]``) or may read otherwise than Java does (``\v``,
+``\Z``; ``\b`` against a non-ASCII value; a value holding a line break other than ``\n``,
+which ``$`` and ``.`` treat differently). A :class:`Mismatch` carries types, field names,
+counts and the specification's own values, never the value checked.
 """
 
 from __future__ import annotations
 
+import decimal
+import functools
+import json
 import operator
+import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -29,12 +46,22 @@ __all__ = ["Mismatch", "json_type", "mismatches"]
 class Mismatch:
     """
     One way a value fails its schema, at *path* (``configuration.ssl_mode``, ``[0]`` for list
-    items). *rule* is:
+    items). *rule* is the keyword it fails:
 
     - ``type``: *expected* the types the schema allows, *found* the value's JSON type;
     - ``required``: the field *field* is missing from the object at *path*;
     - ``enum``/``const``: *expected* the values the schema allows;
-    - ``minimum``/``maximum``: a number beyond the bound *expected* holds;
+    - ``minimum``/``maximum``, ``exclusiveMinimum``/``exclusiveMaximum``: a number beyond the
+      bound *expected* holds (the exclusive ones refuse the bound itself too);
+    - ``multipleOf``: a number that is no multiple of *expected*;
+    - ``minLength``/``maxLength``: a string of fewer or more characters (code points) than
+      *expected* holds;
+    - ``pattern``: a string in which the regular expression *expected* holds is not found;
+    - ``minItems``/``maxItems``: a list of fewer or more items than *expected* holds, *found*
+      its count;
+    - ``uniqueItems``: a list with equal items, *found* their indexes (``[0] and [2]``);
+    - ``additionalProperties``: the key *field* is none the object's ``properties`` name and
+      the schema allows no other, *expected* the names it has;
     - ``options``: the value fits none of the ``oneOf``/``anyOf`` options, *expected* their
       names (the value of the property that tells them apart, *selector*, else their title).
 
@@ -52,7 +79,8 @@ class Mismatch:
 
     @property
     def where(self) -> str:
-        """The path of the value in question: the missing field's own for ``required``."""
+        """The path of the value in question: the field's own for ``required`` and
+        ``additionalProperties``."""
         return f"{self.path}.{self.field}" if self.field else self.path
 
 
@@ -87,18 +115,20 @@ def mismatches(
     path under *path*. *passes* says which values pass as they are (a masked secret). A schema
     that is not an object (no specification) is no constraint.
     """
-    return _Checker(passes or _never, _integral_is_integer(schema)).check(value, schema, path)
+    return _Checker(passes or _never, _is_draft_4(schema)).check(value, schema, path)
 
 
-def _integral_is_integer(schema: Any) -> bool:
+def _is_draft_4(schema: Any) -> bool:
     """
-    Whether a number with no fraction (``5432.0``) counts as an integer under *schema*: from
-    draft 6 on, the dialect Airbyte takes from its ``$schema`` (draft 7 when there is none), not
-    under draft 4 (airbyte-platform ``JsonSchemaValidator.getSchemaValidator``; networknt
-    ``JsonNodeUtil.equalsToSchemaType``).
+    Whether Airbyte reads *schema* as draft 4, the dialect its ``$schema`` names (draft 7 when
+    there is none; airbyte-platform ``JsonSchemaValidator.getSchemaValidator``). Draft 4 takes a
+    number with no fraction (``5432.0``) for no integer (networknt
+    ``JsonNodeUtil.equalsToSchemaType``) and ``exclusiveMinimum``/``exclusiveMaximum`` as
+    booleans beside ``minimum``/``maximum`` (``MinimumValidator``, ``MaximumValidator``);
+    later drafts take them as bounds of their own (``ExclusiveMinimumValidator``, from V6).
     """
     dialect = schema.get("$schema") if isinstance(schema, Mapping) else None
-    return not (isinstance(dialect, str) and "json-schema.org/draft-04" in dialect)
+    return isinstance(dialect, str) and "json-schema.org/draft-04" in dialect
 
 
 def _never(path: str, value: Any) -> bool:
@@ -108,30 +138,37 @@ def _never(path: str, value: Any) -> bool:
 @attrs.frozen
 class _Checker:
     passes: Passes
-    integral_is_integer: bool
+    draft_4: bool
 
     def check(self, value: Any, schema: Any, path: str) -> list[Mismatch]:
         if not isinstance(schema, Mapping) or self.passes(path, value):
             return []
         wanted = _types(schema)
-        if wanted and not _fits(value, wanted, integral_is_integer=self.integral_is_integer):
+        if wanted and not _fits(value, wanted, integral_is_integer=not self.draft_4):
             return [Mismatch(path=path, rule="type", expected=wanted, found=json_type(value))]
         allowed = _listed(schema, "enum")
         if isinstance(schema.get("enum"), list) and not any(_same(value, v) for v in allowed):
             return [Mismatch(path=path, rule="enum", expected=tuple(allowed))]
         if "const" in schema and not _same(value, schema["const"]):
             return [Mismatch(path=path, rule="const", expected=(schema["const"],))]
-        if json_type(value) in ("integer", "number"):
-            for rule, beyond in (("minimum", operator.lt), ("maximum", operator.gt)):
-                bound: Any = schema.get(rule)
-                if json_type(bound) in ("integer", "number") and beyond(value, bound):
-                    return [Mismatch(path=path, rule=rule, expected=(bound,))]
+        broken = (
+            self.number(value, schema)
+            if _is_number(value)
+            else _text(value, schema)
+            if isinstance(value, str)
+            else None
+        )
+        if broken is not None:
+            rule, bound = broken
+            return [Mismatch(path=path, rule=rule, expected=(bound,))]
         found: list[Mismatch] = []
         if isinstance(value, Mapping):
             found += self.fields(value, schema, path)
-        items = schema.get("items")
-        if isinstance(value, list) and isinstance(items, Mapping):
-            for i, item in enumerate(value):
+            found += self.others(value, schema, path)
+        if isinstance(value, list):
+            found += self.sized(value, schema, path)
+            items = schema.get("items")
+            for i, item in enumerate(value if isinstance(items, Mapping) else ()):
                 found += self.check(item, items, f"{path}[{i}]")
         for option in _listed(schema, "allOf"):
             found += self.check(value, option, path)
@@ -140,6 +177,27 @@ class _Checker:
             if options:
                 found += self.options(value, options, path)
         return found
+
+    def number(self, value: float, schema: Mapping[str, Any]) -> tuple[str, Any] | None:
+        """The first of *schema*'s bounds the number *value* breaks, and the bound."""
+        for rule, beyond, exclusive in _BOUNDS:
+            bound: Any = schema.get(rule)
+            if _is_number(bound) and beyond(value, bound):
+                return rule, bound
+            limit: Any = self.exclusive(schema, rule, exclusive)
+            if _is_number(limit) and (beyond(value, limit) or value == limit):
+                return exclusive, limit
+        divisor: Any = schema.get("multipleOf")
+        if _is_number(divisor) and not _is_multiple(value, divisor):
+            return "multipleOf", divisor
+        return None
+
+    def exclusive(self, schema: Mapping[str, Any], rule: str, exclusive: str) -> Any:
+        """The exclusive bound: draft 4's *rule* when *exclusive* is ``true`` beside it, later
+        drafts' *exclusive* (a boolean there makes networknt fail the schema: no bound)."""
+        if self.draft_4:
+            return schema.get(rule) if schema.get(exclusive) is True else None
+        return schema.get(exclusive)
 
     def fields(
         self, value: Mapping[str, Any], schema: Mapping[str, Any], path: str
@@ -154,6 +212,48 @@ class _Checker:
         for key, field in (properties if isinstance(properties, Mapping) else {}).items():
             if key in value:
                 found += self.check(value[key], field, f"{path}.{key}")
+        return found
+
+    def others(
+        self, value: Mapping[str, Any], schema: Mapping[str, Any], path: str
+    ) -> list[Mismatch]:
+        """The keys of *value* neither ``properties`` nor ``patternProperties`` name, against
+        ``additionalProperties``: refused when it is ``false``, checked when it is a schema."""
+        others = schema.get("additionalProperties")
+        if others is not False and not isinstance(others, Mapping):
+            return []
+        properties = schema.get("properties")
+        names = tuple(properties) if isinstance(properties, Mapping) else ()
+        patterns = schema.get("patternProperties")
+        found: list[Mismatch] = []
+        for key, item in value.items():
+            if key in names or str(key).startswith("#") or _may_match_any(patterns, str(key)):
+                continue
+            if others is False:
+                found.append(
+                    Mismatch(path=path, rule="additionalProperties", field=key, expected=names)
+                )
+            else:
+                found += self.check(item, others, f"{path}.{key}")
+        return found
+
+    def sized(self, value: list[Any], schema: Mapping[str, Any], path: str) -> list[Mismatch]:
+        """*value* against ``minItems``, ``maxItems`` and ``uniqueItems``; items that pass as
+        they are (masked secrets) are never taken for equal."""
+        found = []
+        for rule, beyond in (("minItems", operator.lt), ("maxItems", operator.gt)):
+            bound = _whole(schema.get(rule))
+            if bound is not None and beyond(len(value), bound):
+                found.append(
+                    Mismatch(path=path, rule=rule, expected=(bound,), found=str(len(value)))
+                )
+        if schema.get("uniqueItems") is True:
+            compared = [
+                (i, item) for i, item in enumerate(value) if not self.passes(f"{path}[{i}]", item)
+            ]
+            if pair := _repeated(compared):
+                where = f"[{pair[0]}] and [{pair[1]}]"
+                found.append(Mismatch(path=path, rule="uniqueItems", found=where))
         return found
 
     def options(self, value: Any, options: Sequence[Any], path: str) -> list[Mismatch]:
@@ -177,6 +277,117 @@ class _Checker:
 def _listed(schema: Mapping[str, Any], key: str) -> list[Any]:
     found = schema.get(key)
     return found if isinstance(found, list) else []
+
+
+#: Each inclusive bound, how a number breaks it, and its exclusive keyword.
+_BOUNDS = (
+    ("minimum", operator.lt, "exclusiveMinimum"),
+    ("maximum", operator.gt, "exclusiveMaximum"),
+)
+
+
+def _is_number(value: Any) -> bool:
+    return json_type(value) in ("integer", "number")
+
+
+def _whole(bound: Any) -> int | None:
+    """*bound* as a count, when it is a whole number (networknt ``canConvertToExactIntegral``);
+    else None, no bound."""
+    if _is_number(bound) and float(bound).is_integer():
+        return int(bound)
+    return None
+
+
+#: Room for the exact quotient of any two doubles.
+_EXACT = decimal.Context(prec=1000)
+
+
+def _is_multiple(value: float, divisor: float) -> bool:
+    """
+    Whether *value* is a multiple of *divisor* as networknt's ``MultipleOfValidator`` finds:
+    both as ``BigDecimal.valueOf`` their double, the remainder exact (``0.3`` is a multiple of
+    ``0.1``). A divisor of 0 is no constraint; a value too large to tell passes.
+    """
+    try:
+        dividend, by = (decimal.Decimal(repr(float(n))) for n in (value, divisor))
+        return by == 0 or _EXACT.remainder(dividend, by) == 0
+    except (OverflowError, decimal.InvalidOperation):
+        return True
+
+
+def _text(value: str, schema: Mapping[str, Any]) -> tuple[str, Any] | None:
+    """The first of ``minLength``, ``maxLength`` and ``pattern`` the string *value* breaks,
+    and the specification's value for it."""
+    for rule, beyond in (("minLength", operator.lt), ("maxLength", operator.gt)):
+        bound = _whole(schema.get(rule))
+        if bound is not None and beyond(len(value), bound):
+            return rule, bound
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str) and _surely_misses(pattern, value):
+        return "pattern", pattern
+    return None
+
+
+#: Line breaks Java's ``$`` and ``.`` know as such and Python's do not.
+_JAVA_LINE_BREAKS = frozenset("\r\x85\u2028\u2029")
+
+
+def _surely_misses(pattern: str, text: str) -> bool:
+    """
+    Whether ``java.util.regex`` finds *pattern* nowhere in *text* (``Matcher.find``, what
+    networknt's ``JDKRegularExpression`` does): False when Python's ``re`` may read either
+    otherwise (:func:`_java_regex`).
+    """
+    compiled = _java_regex(pattern)
+    if compiled is None or not _JAVA_LINE_BREAKS.isdisjoint(text):
+        return False
+    regex, has_word_boundary = compiled
+    if has_word_boundary and not text.isascii():
+        return False
+    return regex.search(text) is None
+
+
+@functools.cache
+def _java_regex(pattern: str) -> tuple[re.Pattern[str], bool] | None:
+    r"""
+    *pattern* compiled to read as Java reads it, with ASCII classes (``\d``, ``\w``,
+    ``\s`` without ``UNICODE_CHARACTER_CLASS``), and whether it holds a word boundary, which
+    Java may draw elsewhere in non-ASCII text. None when Python cannot compile it (``\p{L}``,
+    ``\Q...\E``, ``(?<name>...)``) or reads it otherwise: ``\v`` (a class of vertical
+    spaces in Java), ``\Z`` (before a final line break in Java), a set operation or nested
+    class (``[a-z&&[^e]]``, which ``re`` warns of).
+    """
+    escaped = set(re.findall(r"\\(.)", pattern, re.DOTALL))
+    if escaped & {"v", "Z"}:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        try:
+            regex = re.compile(pattern, re.ASCII)
+        except (re.error, FutureWarning):
+            return None
+    return regex, bool(escaped & {"b", "B"})
+
+
+def _may_match_any(patterns: Any, key: str) -> bool:
+    """Whether a ``patternProperties`` pattern may match *key* (when unsure, it may)."""
+    listed = patterns if isinstance(patterns, Mapping) else {}
+    return any(not isinstance(p, str) or not _surely_misses(p, key) for p in listed)
+
+
+def _repeated(items: Sequence[tuple[int, Any]]) -> tuple[int, int] | None:
+    """
+    The indexes of the first two equal items, equal as Jackson's ``JsonNode.equals`` finds
+    (networknt ``UniqueItemsValidator``): ``1`` is not ``1.0`` nor ``true``, key order does not
+    count. None when they all differ.
+    """
+    seen: dict[str, int] = {}
+    for index, item in items:
+        text = json.dumps(item, sort_keys=True, default=repr)
+        if text in seen:
+            return seen[text], index
+        seen[text] = index
+    return None
 
 
 def _types(schema: Mapping[str, Any]) -> tuple[str, ...]:

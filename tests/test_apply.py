@@ -1806,6 +1806,12 @@ REGIONS = (
             "sources[0].configuration.schemas[1]: the Postgres specification wants a string, "
             "not an integer",
         ),
+        (
+            'username = "reader"',
+            'username = "reader"\nschemas = ["public", "sales", "public"]',
+            "sources[0].configuration.schemas: items [0] and [2] are the same; the Postgres "
+            "specification wants each item once",
+        ),
     ],
 )
 async def test_a_configuration_is_checked_against_its_specification(
@@ -1813,9 +1819,9 @@ async def test_a_configuration_is_checked_against_its_specification(
 ) -> None:
     """
     Types, required fields, enum values, oneOf options (the option a value's selector picks,
-    or all of them named when it picks none), nested objects and list items are checked
-    against the connectionSpecification (source-postgres, destination-s3 spec.json), each
-    problem at its key naming what the specification wants, before any write.
+    or all of them named when it picks none), unique list items, nested objects and list items
+    are checked against the connectionSpecification (source-postgres, destination-s3
+    spec.json), each problem at its key naming what the specification wants, before any write.
     """
     text = PIPELINE.replace(old, new, 1)
 
@@ -1823,6 +1829,42 @@ async def test_a_configuration_is_checked_against_its_specification(
         await apply(client, loads(text, env=ENV))
 
     assert caught.value.problems == (problem,)
+    assert writes(emu) == []
+
+
+STRIPE_SOURCE = """
+[[sources]]
+name = "billing"
+definition = "Stripe"
+[sources.configuration]
+account_id = "acct_1"
+client_secret = { env = "STRIPE_KEY" }
+start_date = { env = "STRIPE_START" }
+
+[[destinations]]"""
+
+
+async def test_a_value_the_specifications_pattern_does_not_find_is_caught_before_any_write(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """
+    A Stripe start_date (from the environment) that source-stripe's pattern does not find:
+    the plan names the key and the pattern, never the value, and nothing is written, where the
+    server would refuse the source with 422 (networknt PatternValidator; API-FACTS 2.3) after
+    the Postgres source was written.
+    """
+    text = PIPELINE.replace("\n[[destinations]]", STRIPE_SOURCE, 1)
+    env = {**ENV, "STRIPE_KEY": "sk_live_1", "STRIPE_START": "2017-01-25"}
+
+    with pytest.raises(SpecError) as caught:
+        await apply(client, loads(text, env=env))
+
+    assert caught.value.problems == (
+        "sources[1].configuration.start_date: does not match the pattern "
+        "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ that the Stripe "
+        "specification sets",
+    )
+    assert "2017-01-25" not in str(caught.value)
     assert writes(emu) == []
 
 
@@ -2083,3 +2125,67 @@ def test_plan_and_apply_print_the_connections_the_file_does_not_declare(
             out,
         )
     assert "applied: 1 created, 0 updated, 2 unchanged\n" in applied_[1]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        (
+            {"type": "string", "pattern": "^[a-z_]+$"},
+            "Shop-1",
+            "does not match the pattern ^[a-z_]+$ that the Postgres specification sets",
+        ),
+        ({"minLength": 1}, "", "the Postgres specification wants a string of at least 1 character"),
+        (
+            {"maxLength": 4},
+            "verbose",
+            "the Postgres specification wants a string of at most 4 characters",
+        ),
+        ({"minItems": 1}, [], "0 items; the Postgres specification wants at least 1"),
+        ({"maxItems": 2}, [1, 2, 3], "3 items; the Postgres specification wants at most 2"),
+        ({"exclusiveMinimum": 0}, 0, "the Postgres specification wants a number greater than 0"),
+        ({"exclusiveMaximum": 1}, 1, "the Postgres specification wants a number less than 1"),
+        ({"multipleOf": 5}, 12, "the Postgres specification wants a multiple of 5"),
+    ],
+)
+async def test_each_keyword_says_what_the_specification_wants(
+    client: AirbyteClient, field: dict[str, Any], value: Any, problem: str
+) -> None:
+    """Each keyword's problem at its key names the specification's bound or pattern."""
+    spec = loads(PIPELINE, env=ENV)
+    snapshot = await read_snapshot(client, spec)
+    [source] = spec.sources
+    schema = {"type": "object", "properties": {"setting": field}}
+    definition_id = snapshot.source_definitions[source.name].definition_id
+    changed = attrs.evolve(source, configuration={"setting": value})
+
+    with pytest.raises(SpecError) as caught:
+        make_plan(
+            attrs.evolve(spec, sources=(changed,)),
+            attrs.evolve(snapshot, schemas={definition_id: schema}),
+        )
+
+    assert caught.value.problems == (f"sources[0].configuration.setting: {problem}",)
+
+
+async def test_a_key_the_specification_does_not_allow_suggests_the_one_meant(
+    client: AirbyteClient,
+) -> None:
+    """additionalProperties false: an unknown key is refused, naming the closest known key."""
+    spec = loads(PIPELINE, env=ENV)
+    snapshot = await read_snapshot(client, spec)
+    [source] = spec.sources
+    schema = {"type": "object", "properties": {"host": {}}, "additionalProperties": False}
+    definition_id = snapshot.source_definitions[source.name].definition_id
+    changed = attrs.evolve(source, configuration={"host": "db", "hots": "db"})
+
+    with pytest.raises(SpecError) as caught:
+        make_plan(
+            attrs.evolve(spec, sources=(changed,)),
+            attrs.evolve(snapshot, schemas={definition_id: schema}),
+        )
+
+    assert caught.value.problems == (
+        "sources[0].configuration.hots: unknown key; the Postgres specification takes no other "
+        "keys than those it names (did you mean 'host'?)",
+    )

@@ -450,6 +450,65 @@ async def test_a_configuration_that_fits_one_option_is_accepted(
     assert answer.status == 200, answer.text
 
 
+STRIPE = next(d for d in SOURCE_DEFINITIONS if d.name == "Stripe")
+STRIPE_OK = {
+    "account_id": "acct_1",
+    "client_secret": "sk_live_1",
+    "start_date": "2017-01-25T00:00:00Z",
+}
+
+
+def _stripe(emu: Emulator, config: dict[str, Any]) -> dict[str, Any]:
+    return {**_source(emu, config), "sourceDefinitionId": STRIPE.definition_id}
+
+
+@pytest.mark.parametrize(
+    ("config", "error"),
+    [
+        pytest.param(
+            {**STRIPE_OK, "start_date": "2017-01-25"},
+            "$.start_date: does not match the regex pattern ^[0-9]{4}-[0-9]{2}-[0-9]{2}T",
+            id="pattern (source-stripe start_date; networknt PatternValidator, Matcher.find)",
+        ),
+        pytest.param(
+            {**PG_OK, "schemas": ["public", "sales", "public"]},
+            "$.schemas: must have only unique items in the array",
+            id="uniqueItems (source-postgres schemas; networknt UniqueItemsValidator)",
+        ),
+    ],
+)
+async def test_a_configuration_breaking_a_string_or_list_keyword_is_a_422(
+    airbyte_emulator_factory: Factory,
+    http: aiohttp.ClientSession,
+    config: dict[str, Any],
+    error: str,
+) -> None:
+    """
+    The server's validator (networknt 1.4.0 under draft 7, airbyte-platform
+    JsonSchemaValidator.ensure; API-FACTS 2.3, 6.2) refuses by pattern and uniqueItems as by
+    type: source-stripe's spec.yaml (commit 087613b) sets start_date's pattern,
+    source-postgres's spec.json (commit 035bb71) makes schemas uniqueItems. 422, nothing
+    created.
+    """
+    emu = await airbyte_emulator_factory()
+    body = _stripe(emu, config) if "account_id" in config else _source(emu, config)
+    answer = await call(http, emu, "sources/create", body)
+    assert_spec_refusal("0.50", answer)
+    assert error in answer.json["message"]
+    listed = await call(http, emu, "sources/list", {"workspaceId": emu.workspace_ids[0]})
+    assert listed.json["sources"] == []
+
+
+async def test_a_stripe_source_fitting_its_pattern_is_created(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A start_date the pattern finds, and an empty schemas list (minItems 0), pass."""
+    emu = await airbyte_emulator_factory()
+    for body in (_stripe(emu, STRIPE_OK), _source(emu, {**PG_OK, "schemas": []})):
+        answer = await call(http, emu, "sources/create", body)
+        assert answer.status == 200, answer.text
+
+
 async def test_a_nested_refusal_never_shows_the_value(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:

@@ -17,7 +17,11 @@ EMULATOR = "testing/"
 CAMEL_CASE = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+")
 #: JSON Schema's own keywords, which connector specifications use (_secrets.flagged_paths):
 #: the standard's words, not Airbyte's wire keys.
-JSON_SCHEMA_WORDS = {"oneOf", "anyOf", "allOf"}
+JSON_SCHEMA_WORDS = {
+    *("oneOf", "anyOf", "allOf", "additionalProperties", "patternProperties"),
+    *("exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength"),
+    *("minItems", "maxItems", "uniqueItems"),
+}
 
 
 def module_name(path: Path) -> str:

@@ -49,7 +49,6 @@ SSL = {
             {},
             [Mismatch(path="$", rule="required", field="host")],
         ),
-        ({"additionalProperties": False}, {"any": 1}, []),
         ({"type": "object"}, {"any": {"thing": [1]}}, []),
         (
             {"type": "array", "items": {"type": "object", "required": ["name"]}},
@@ -88,7 +87,7 @@ SSL = {
 )
 def test_mismatches(schema: Any, value: Any, found: list[Mismatch]) -> None:
     """Each JSON Schema rule of the subset, as draft 7 reads it (1.0 is an integer, true is not 1),
-    and what the subset leaves alone (additionalProperties, an object with no properties)."""
+    and what the subset leaves alone (an object with no properties)."""
     assert mismatches(value, schema) == found
 
 
@@ -126,3 +125,143 @@ def test_an_integral_number_is_an_integer_from_draft_6_on(dialect: str | None, f
         schema["$schema"] = dialect
 
     assert mismatches({"port": 5432.0}, schema) == found
+
+
+START_DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
+
+
+def one(rule: str, *expected: Any, path: str = "$", **fields: str) -> list[Mismatch]:
+    return [Mismatch(path=path, rule=rule, expected=expected, **fields)]
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "found"),
+    [
+        # networknt PatternValidator: java.util.regex Matcher.find, a search (regex.md:
+        # "matches() is not called as that attempts to match the whole string").
+        ({"pattern": START_DATE}, "2017-01-25T00:00:00Z", []),
+        ({"pattern": START_DATE}, "2017-01-25", one("pattern", START_DATE)),
+        ({"pattern": "[0-9]+"}, "port 5432 open", []),
+        ({"pattern": "^[0-9]+$"}, "5432 ", one("pattern", "^[0-9]+$")),
+        ({"pattern": "^[0-9]+$"}, 5432, []),
+        # Min/MaxLengthValidator: codePointCount; a bound that is no whole number is none.
+        ({"minLength": 1}, "", one("minLength", 1)),
+        ({"maxLength": 2}, "\U0001f600\U0001f600", []),
+        ({"maxLength": 2.0}, "abc", one("maxLength", 2)),
+        ({"maxLength": 2.5}, "abc", []),
+        ({"minLength": 3}, 12, []),
+        # Min/MaxItemsValidator: arrays only (no typeLoose in Airbyte's config).
+        ({"minItems": 1}, [], one("minItems", 1, found="0")),
+        ({"maxItems": 1}, ["a", "b"], one("maxItems", 1, found="2")),
+        ({"minItems": 2}, "ab", []),
+        # UniqueItemsValidator: a HashSet of JsonNode, equal as Jackson finds (1 is an IntNode,
+        # 1.0 a DoubleNode, objects equal whatever their key order).
+        ({"uniqueItems": True}, ["a", "b", "a"], one("uniqueItems", found="[0] and [2]")),
+        ({"uniqueItems": True}, [1, 1.0, True], []),
+        (
+            {"uniqueItems": True},
+            [{"a": 1, "b": 2}, {"b": 2, "a": 1}],
+            one("uniqueItems", found="[0] and [1]"),
+        ),
+        ({"uniqueItems": False}, ["a", "a"], []),
+        # ExclusiveMinimum/MaximumValidator (draft 6 on), MultipleOfValidator (BigDecimal).
+        ({"exclusiveMinimum": 0}, 0, one("exclusiveMinimum", 0)),
+        ({"exclusiveMinimum": 0}, 0.5, []),
+        ({"exclusiveMaximum": 10}, 10.0, one("exclusiveMaximum", 10)),
+        ({"minimum": 0, "exclusiveMinimum": True}, 0, []),
+        ({"multipleOf": 0.1}, 0.3, []),
+        ({"multipleOf": 0.1}, 0.35, one("multipleOf", 0.1)),
+        ({"multipleOf": 5}, 12, one("multipleOf", 5)),
+        ({"multipleOf": 0}, 12, []),
+        # AdditionalPropertiesValidator: keys neither properties nor patternProperties name,
+        # keys starting with # skipped.
+        (
+            {"properties": {"host": {}}, "additionalProperties": False},
+            {"host": "db", "hots": "db"},
+            one("additionalProperties", "host", field="hots"),
+        ),
+        ({"properties": {"host": {}}, "additionalProperties": False}, {"#note": 1}, []),
+        (
+            {"patternProperties": {"^x_": {}}, "additionalProperties": False},
+            {"x_tag": 1},
+            [],
+        ),
+        ({"patternProperties": {"\\p{L}": {}}, "additionalProperties": False}, {"k": 1}, []),
+        (
+            {"properties": {"host": {}}, "additionalProperties": {"type": "integer"}},
+            {"host": "db", "retries": "3"},
+            one("type", "integer", path="$.retries", found="string"),
+        ),
+        ({"additionalProperties": True}, {"any": 1}, []),
+    ],
+)
+def test_the_keywords_networknt_refuses_by(schema: Any, value: Any, found: list[Mismatch]) -> None:
+    """
+    pattern, minLength/maxLength, minItems/maxItems, uniqueItems, exclusiveMinimum/Maximum,
+    multipleOf and additionalProperties, as networknt json-schema-validator 1.4.0 applies them
+    under draft 7 (the validator classes named beside each group).
+    """
+    assert mismatches(value, schema) == found
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value"),
+    [
+        ("^\\p{Lu}", "abc"),  # a Unicode class re cannot compile
+        ("^a\\Qb\\E$", "x"),  # Java's quoting
+        ("^[a-z&&[^e]]+$", "e"),  # Java's class intersection: re reads literal & and [
+        ("^(?<name>x)$", "y"),  # Java's named group
+        ("^\\v$", "\n"),  # \v is every vertical space in Java, \x0b only in re
+        ("abc\\Z", "abc\n"),  # Java's \Z also matches before a final line break
+        ("^ab$", "ab\r"),  # Java's $ matches before a final \r; re's does not
+        ("^caf.\\b", "café"),  # a word boundary in non-ASCII text
+    ],
+)
+def test_a_pattern_python_may_read_otherwise_than_java_lets_the_value_pass(
+    pattern: str, value: str
+) -> None:
+    """Where re cannot compile a pattern, or may match otherwise than java.util.regex, the value
+    passes: never refuse what Airbyte may accept."""
+    assert mismatches(value, {"pattern": pattern}) == []
+
+
+def test_classes_are_ascii_as_in_java() -> None:
+    """\\d is [0-9] in Java without UNICODE_CHARACTER_CLASS, as under re.ASCII: an Arabic-Indic
+    digit is refused, a non-ASCII letter fits \\W."""
+    assert mismatches("\u0661", {"pattern": "^\\d$"}) == one("pattern", "^\\d$")
+    assert mismatches("é", {"pattern": "^\\W$"}) == []
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "found"),
+    [
+        ({"minimum": 0, "exclusiveMinimum": True}, 0, one("exclusiveMinimum", 0)),
+        ({"minimum": 0, "exclusiveMinimum": False}, 0, []),
+        ({"maximum": 10, "exclusiveMaximum": True}, 10.0, one("exclusiveMaximum", 10)),
+        ({"maximum": 10, "exclusiveMaximum": True}, 11, one("maximum", 10)),
+        ({"exclusiveMinimum": 0}, 0, []),
+    ],
+)
+def test_draft_4_exclusive_bounds_are_booleans_beside_minimum_and_maximum(
+    schema: dict[str, Any], value: Any, found: list[Mismatch]
+) -> None:
+    """
+    Under draft 4 networknt's MinimumValidator/MaximumValidator exclude the bound when a
+    boolean exclusiveMinimum/exclusiveMaximum is true beside it; a numeric one is no keyword of
+    draft 4 (ValidatorTypeCode: EXCLUSIVE_MINIMUM from V6).
+    """
+    assert mismatches(value, {**schema, "$schema": DRAFT_04}) == found
+
+
+def test_a_masked_secret_passes_the_string_and_list_keywords() -> None:
+    """The mask the server sends for a secret fails no pattern or length, and masked items are
+    never taken for equal (the server restores each one's stored value)."""
+    schema = {
+        "properties": {
+            "api_key": {"type": "string", "pattern": "^sk_", "minLength": 20},
+            "keys": {"type": "array", "uniqueItems": True, "items": {"type": "string"}},
+        }
+    }
+    masked = {"api_key": "**********", "keys": ["**********", "**********"]}
+
+    assert mismatches(masked, schema, passes=lambda _, v: v == "**********") == []

@@ -12,10 +12,11 @@ in its *note*.
 
 from __future__ import annotations
 
+import difflib
 import enum
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -834,30 +835,68 @@ def _state(connection: Connection) -> str:
 
 _SHOWN_VALUES = 8
 
+#: What a specification wants where a value breaks a bound, by the bound's keyword.
+_WANTS = {
+    "minimum": "a number no less than {0}",
+    "maximum": "a number no greater than {0}",
+    "exclusiveMinimum": "a number greater than {0}",
+    "exclusiveMaximum": "a number less than {0}",
+    "multipleOf": "a multiple of {0}",
+    "minLength": "a string of at least {0}",
+    "maxLength": "a string of at most {0}",
+}
+
 
 def _unfit(mismatch: Mismatch, connector: str) -> str:
     """What *connector*'s specification wants where *mismatch* lies, never the value given."""
     spec = f"the {connector} specification"
     if mismatch.option:
         spec += f" (its {mismatch.option!r} option)"
-    expected = mismatch.expected
-    if mismatch.rule == "type":
+    rule, expected = mismatch.rule, mismatch.expected
+    if rule == "type":
         wanted = " or ".join(_a(kind) for kind in expected)
         return f"{spec} wants {wanted}, not {_a(mismatch.found)}"
-    if mismatch.rule == "required":
+    if rule == "required":
         return f"missing; {spec} requires it"
-    if mismatch.rule == "minimum":
-        return f"{spec} wants a number no less than {expected[0]}"
-    if mismatch.rule == "maximum":
-        return f"{spec} wants a number no greater than {expected[0]}"
-    if mismatch.rule in ("enum", "const"):
-        shown = ", ".join(json.dumps(v) for v in expected[:_SHOWN_VALUES])
-        if len(expected) > _SHOWN_VALUES:
-            shown += f", ... ({len(expected)} in all)"
-        return f"{spec} allows only {shown}"
-    names = ", ".join(mismatch.expected)
+    if rule in ("minLength", "maxLength"):
+        return f"{spec} wants " + _WANTS[rule].format(_counted(expected[0], "character"))
+    if rule in _WANTS:
+        return f"{spec} wants " + _WANTS[rule].format(expected[0])
+    if rule == "pattern":
+        return f"does not match the pattern {expected[0]} that {spec} sets"
+    if rule in ("minItems", "maxItems"):
+        least = "at least" if rule == "minItems" else "at most"
+        return f"{_counted(int(mismatch.found), 'item')}; {spec} wants {least} {expected[0]}"
+    if rule == "uniqueItems":
+        return f"items {mismatch.found} are the same; {spec} wants each item once"
+    if rule == "additionalProperties":
+        return f"unknown key; {spec} takes no other keys than those it names " + _names(
+            mismatch.field, expected
+        )
+    if rule in ("enum", "const"):
+        return f"{spec} allows only {_shown(expected, json.dumps)}"
+    names = ", ".join(expected)
     by = f" (told apart by {mismatch.selector})" if mismatch.selector else ""
     return f"fits none of the options {spec} offers: {names}{by}"
+
+
+def _shown(values: Sequence[Any], show: Callable[[Any], str]) -> str:
+    shown = ", ".join(show(v) for v in values[:_SHOWN_VALUES])
+    if len(values) > _SHOWN_VALUES:
+        shown += f", ... ({len(values)} in all)"
+    return shown
+
+
+def _names(key: str, names: Sequence[str]) -> str:
+    """The name *key* may be a typo of, else the names a specification has."""
+    close = difflib.get_close_matches(key, names, n=1)
+    if close:
+        return f"(did you mean {close[0]!r}?)"
+    return f"({_shown(names, str)})" if names else "(it names none here)"
+
+
+def _counted(count: int, thing: str) -> str:
+    return f"{count} {thing}" + ("" if count == 1 else "s")
 
 
 def _a(kind: str) -> str:

@@ -175,29 +175,49 @@ def _put(value: dict[str, Any], path: SecretPath, stored: Any) -> dict[str, Any]
 def config_errors(config: Mapping[str, Any], spec: Mapping[str, Any]) -> list[str]:
     """
     What makes *config* fail the connector spec, as the server's validator words it
-    (networknt, airbyte-platform ``JsonSchemaValidator.ensure``): wrong JSON types, missing
-    required keys, values outside an ``enum`` or ``const``, ``oneOf`` options none of which
-    fits, in nested objects and list items too. Messages name keys, types and the spec's
+    (networknt 1.4.0 ``jsv-messages.properties``, airbyte-platform
+    ``JsonSchemaValidator.ensure``): the keywords :mod:`airbyte_async._schema` checks, in
+    nested objects and list items too. Messages name keys, types, counts and the spec's
     values, never the configuration's (they may be secrets).
     """
     return [_message(m) for m in mismatches(config, spec)]
 
 
+#: networknt's message for each keyword with one argument, the spec's value.
+_MESSAGES = {
+    "const": "must be the constant value '{0}'",
+    "minimum": "must have a minimum value of {0}",
+    "maximum": "must have a maximum value of {0}",
+    "exclusiveMinimum": "must have an exclusive minimum value of {0}",
+    "exclusiveMaximum": "must have an exclusive maximum value of {0}",
+    "multipleOf": "must be multiple of {0}",
+    "minLength": "must be at least {0} characters long",
+    "maxLength": "must be at most {0} characters long",
+    "pattern": "does not match the regex pattern {0}",
+}
+
+
 def _message(mismatch: Mismatch) -> str:
-    path, expected = mismatch.path, mismatch.expected
-    if mismatch.rule == "type":
+    path, expected, rule = mismatch.path, mismatch.expected, mismatch.rule
+    if rule == "type":
         wanted = expected[0] if len(expected) == 1 else f"[{', '.join(expected)}]"
         return f"{path}: {mismatch.found} found, {wanted} expected"
-    if mismatch.rule == "required":
+    if rule == "required":
         return f"{path}: required property '{mismatch.field}' not found"
-    if mismatch.rule == "enum":
+    if rule == "enum":
         return f"{path}: does not have a value in the enumeration [{', '.join(map(str, expected))}]"
-    if mismatch.rule == "const":
-        return f"{path}: must be the constant value '{expected[0]}'"
-    if mismatch.rule == "minimum":
-        return f"{path}: must have a minimum value of {expected[0]}"
-    if mismatch.rule == "maximum":
-        return f"{path}: must have a maximum value of {expected[0]}"
+    if rule in _MESSAGES:
+        return f"{path}: " + _MESSAGES[rule].format(expected[0])
+    if rule in ("minItems", "maxItems"):
+        least = "at least" if rule == "minItems" else "at most"
+        return f"{path}: must have {least} {expected[0]} items but found {mismatch.found}"
+    if rule == "uniqueItems":
+        return f"{path}: must have only unique items in the array"
+    if rule == "additionalProperties":
+        return (
+            f"{path}: property '{mismatch.field}' is not defined in the schema and the schema "
+            "does not allow additional properties"
+        )
     return f"{path}: must be valid to one and only one schema, but 0 are valid"
 
 
