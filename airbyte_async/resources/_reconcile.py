@@ -16,6 +16,7 @@ clock's skew cancels out, and ``Date``'s one-second steps only make the window s
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -158,7 +159,7 @@ def _say(message: str, job_type: JobType, connection_id: str, **more: object) ->
 _HELD = (
     "the %(trigger)s trigger for %(connection)s timed out and no job has appeared yet: the "
     "server may still be working on it, so it is looked for, and sent again only if none "
-    "appears within %(left).0f s (sent sooner, it could start a second sync)"
+    "appears within %(left)d s (sent sooner, it could start a second sync)"
 )
 _FOUND = "job %(job)d of the held %(trigger)s trigger for %(connection)s turned up: adopted"
 _SENT_AGAIN = "no job from the held %(trigger)s trigger for %(connection)s: triggering again"
@@ -267,7 +268,9 @@ async def trigger_exactly_once(
             if time.monotonic() < resend_after and not started:
                 if not warned:
                     warned = True
-                    _say(_HELD, job_type, connection_id, left=resend_after - time.monotonic())
+                    # Rounded up: "within 0 s" of a hold that has a moment left reads as none.
+                    left = max(1, math.ceil(resend_after - time.monotonic()))
+                    _say(_HELD, job_type, connection_id, left=left)
                 round_ -= 1  # a timed-out trigger may still act: look again, do not resend
                 continue
             unsettled = False
