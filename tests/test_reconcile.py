@@ -428,6 +428,35 @@ async def test_a_job_hidden_by_an_outage_longer_than_the_rounds_is_still_found(
     assert requests_to(emu, SYNC) == 1
 
 
+async def test_the_failed_looks_of_many_lost_triggers_are_told_as_one_outage(
+    airbyte_emulator_factory: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """
+    Ten triggers whose answers are lost, and whose looks fail for a while (a restart): the
+    failed looks are told twice for the whole client (the first, and the look that works
+    again), not once per failed look of each trigger, which made hundreds of lines of a log.
+    """
+    caplog.set_level(logging.INFO, logger="airbyte_async")
+    emu = await airbyte_emulator_factory(connections=10, sync_duration=(60, 60))
+    emu.set_faults(
+        [
+            {"kind": "reset_after", "route": SYNC},
+            {"kind": "error", "status": 503, "route": "jobs/list", "times": 150},
+        ]
+    )
+    async with client_for(emu) as client, anyio.create_task_group() as tg:
+        for cid in emu.connection_ids:
+            tg.start_soon(partial(client.connections.sync, connection_id=cid))
+
+    told = [r.getMessage() for r in caplog.records if "looking for the job" in r.getMessage()]
+    assert all(len(jobs) == 1 for jobs in emu.stats().jobs_by_connection.values())
+    assert len(emu.stats().jobs_by_connection) == 10
+    assert requests_to(emu, "jobs/list") > 150  # every trigger's look failed at least once
+    assert len(told) == 2, told
+    assert told[0].startswith("looking for the jobs of uncertain triggers failed (the ")
+    assert told[1].startswith("looking for the jobs of uncertain triggers works again, after ")
+
+
 async def test_looks_the_server_could_not_answer_use_up_no_round(
     airbyte_emulator_factory: Factory,
 ) -> None:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import attrs
 
-from .._retry import TOKEN_ROUTE, never_reached_server, round_pause
+from .._retry import TOKEN_ROUTE, Outage, OutageLog, never_reached_server, round_pause
 from .._serde import structure, unstructure
 from .._throttle import ServerClock
 from ..errors import (
@@ -137,6 +137,13 @@ class KnownJobs:
     """
 
     _newest: dict[str, int] = attrs.field(factory=dict)
+    #: The warnings of the looks for uncertain triggers' jobs on this client: the looks of a
+    #: hundred triggers cut short by a restart fail together, and are told as one outage.
+    looks: OutageLog = attrs.field(
+        factory=lambda: OutageLog("looking for the jobs of uncertain triggers", ("look", "looks")),
+        eq=False,
+        repr=False,
+    )
 
     def noted(self, connection_id: str, job: Job) -> Job:
         """Remember *job* as started for *connection_id*, if newer than what is known; *job*."""
@@ -200,7 +207,9 @@ async def trigger_exactly_once(
     out, not hammered. For *settle_patience* seconds from the first attempt, a look that
     fails so, and a trigger that never reached a server which had answered before, use up no
     round, and rounds that only look for an attempt's job go on past *rounds*: a server
-    restart ends with the job found, or the trigger sent once more.
+    restart ends with the job found, or the trigger sent once more. Failed looks are warned of
+    for all the client's triggers together (*known*'s ``looks``, an
+    :class:`~airbyte_async._retry.OutageLog`), not one line each.
 
     *clock* is the client's :class:`~airbyte_async._throttle.ServerClock`, which every answer
     (the listing's included) updates. Raises
@@ -235,108 +244,122 @@ async def trigger_exactly_once(
     resend_after = began  # no trigger goes again before this (see _HOLD)
     held = 0  # looks made while a timed-out trigger is held
     warned = False  # whether the caller was told of the current hold
-    while round_ < rounds or (unsettled and time.monotonic() - began < settle_patience):
-        if tries:
-            hold = resend_after - time.monotonic()
-            if hold > 0:
-                held += 1
-                pause = min(_HOLD_MAX_PAUSE, _HOLD_PAUSE * 2 ** (held - 1))
-                await anyio.sleep(min(pause, hold))
-            else:
-                await anyio.sleep(round_pause(tries, last))
-        tries += 1
-        round_ += 1
-        if unsettled:
-            try:
-                job = await _job_since(jobs, clock, connection_id, job_type, began, floor)
-            except AirbyteError as err:
-                assert last is not None
-                if not _transient(err):
-                    last.add_note(f"could not check whether it started a job: {err}")
-                    last.job_may_exist = True
-                    raise last from err
-                log.info("looking for the job of an uncertain %s failed: %s", route, err)
-                if time.monotonic() - began < settle_patience:
-                    round_ -= 1  # a server that is away (a restart) uses up no round
-                continue
-            if job is not None:
-                if warned:
-                    _say(_FOUND, job_type, connection_id, job=job.id)
+    # The looks of every trigger of this client fail together through an outage, and are told
+    # as one (see KnownJobs.looks). Made at the first look: a trigger answered at once (nearly
+    # every one) pays for none of it.
+    looks: Outage | None = None
+    try:
+        while round_ < rounds or (unsettled and time.monotonic() - began < settle_patience):
+            if tries:
+                hold = resend_after - time.monotonic()
+                if hold > 0:
+                    held += 1
+                    pause = min(_HOLD_MAX_PAUSE, _HOLD_PAUSE * 2 ** (held - 1))
+                    await anyio.sleep(min(pause, hold))
                 else:
-                    log.info("adopted job %d created by an uncertain %s", job.id, route)
+                    await anyio.sleep(round_pause(tries, last))
+            tries += 1
+            round_ += 1
+            if unsettled:
+                looked = time.monotonic()
+                if looks is None:
+                    looks = Outage(warnings=known.looks)
+                try:
+                    job = await _job_since(jobs, clock, connection_id, job_type, began, floor)
+                except AirbyteError as err:
+                    assert last is not None
+                    if not _transient(err):
+                        last.add_note(f"could not check whether it started a job: {err}")
+                        last.job_may_exist = True
+                        raise last from err
+                    looks.failed(looked, err, about=f"the {route} of {connection_id}")
+                    if time.monotonic() - began < settle_patience:
+                        round_ -= 1  # a server that is away (a restart) uses up no round
+                    continue
+                looks.ended(looked)
+                if job is not None:
+                    if warned:
+                        _say(_FOUND, job_type, connection_id, job=job.id)
+                    else:
+                        log.info("adopted job %d created by an uncertain %s", job.id, route)
+                    return known.noted(connection_id, job)
+                if time.monotonic() < resend_after and not started:
+                    if not warned:
+                        warned = True
+                        # Rounded up: "within 0 s" of a hold with a moment left reads as none.
+                        left = max(1, math.ceil(resend_after - time.monotonic()))
+                        _say(_HELD, job_type, connection_id, left=left)
+                    round_ -= 1  # a timed-out trigger may still act: look again, do not resend
+                    continue
+                unsettled = False
+                # Past its rounds, a round only looks: it never triggers again.
+                if started or round_ > rounds:
+                    break
+                if explain is not None and isinstance(last, ServerError):
+                    await explain(last)
+                if warned:
+                    warned = False  # told once per hold
+                    _say(_SENT_AGAIN, job_type, connection_id)
+                else:
+                    log.info(
+                        "no job from the uncertain %s for %s: triggering again",
+                        route,
+                        connection_id,
+                    )
+            sent = time.monotonic()
+            try:
+                data = await request(route, body, idempotent=False)
+                job = structure(data, Job, route=route) if read is None else read(data)
+                clock.note_stamp(job.updated_at.timestamp())
                 return known.noted(connection_id, job)
-            if time.monotonic() < resend_after and not started:
-                if not warned:
-                    warned = True
-                    # Rounded up: "within 0 s" of a hold that has a moment left reads as none.
-                    left = max(1, math.ceil(resend_after - time.monotonic()))
-                    _say(_HELD, job_type, connection_id, left=left)
-                round_ -= 1  # a timed-out trigger may still act: look again, do not resend
-                continue
-            unsettled = False
-            # Past its rounds, a round only looks: it never triggers again.
-            if started or round_ > rounds:
-                break
-            if explain is not None and isinstance(last, ServerError):
-                await explain(last)
-            if warned:
-                warned = False  # told once per hold
-                _say(_SENT_AGAIN, job_type, connection_id)
-            else:
-                log.info(
-                    "no job from the uncertain %s for %s: triggering again", route, connection_id
-                )
-        sent = time.monotonic()
-        try:
-            data = await request(route, body, idempotent=False)
-            job = structure(data, Job, route=route) if read is None else read(data)
-            clock.note_stamp(job.updated_at.timestamp())
-            return known.noted(connection_id, job)
-        except SyncAlreadyRunningError:
-            if not may_have_started:
-                raise
-            job = await find_running_job(jobs, connection_id, job_type)
-            # Not ours: one this client saw start before, or one created before the first
-            # attempt (someone else's, which the look since that attempt rightly passed over).
-            if job is None or job.id <= floor or not _created_since(job, clock, began):
-                raise
-            log.info("adopted running job %d for %s after an uncertain trigger", job.id, route)
-            return known.noted(connection_id, job)
-        except AirbyteError as e:
-            if getattr(e, "route", None) == TOKEN_ROUTE:
-                # No token, so this attempt never left. A token endpoint that is away (a
-                # restart) is waited out, using up no round, for _TOKEN_PATIENCE from the
-                # first attempt; past it the failure is raised (the orchestrator then stops
-                # its batch's triggers, so a batch waits this out once, not once per wave).
-                if not _transient(e) or time.monotonic() - began >= _TOKEN_PATIENCE:
+            except SyncAlreadyRunningError:
+                if not may_have_started:
                     raise
-                log.info("no access token for the %s of %s: %s", route, connection_id, e)
-                round_ -= 1
+                job = await find_running_job(jobs, connection_id, job_type)
+                # Not ours: one this client saw start before, or one created before the first
+                # attempt (someone else's, which the look since that attempt rightly passed over).
+                if job is None or job.id <= floor or not _created_since(job, clock, began):
+                    raise
+                log.info("adopted running job %d for %s after an uncertain trigger", job.id, route)
+                return known.noted(connection_id, job)
+            except AirbyteError as e:
+                if getattr(e, "route", None) == TOKEN_ROUTE:
+                    # No token, so this attempt never left. A token endpoint that is away (a
+                    # restart) is waited out, using up no round, for _TOKEN_PATIENCE from the
+                    # first attempt; past it the failure is raised (the orchestrator then stops
+                    # its batch's triggers, so a batch waits this out once, not once per wave).
+                    if not _transient(e) or time.monotonic() - began >= _TOKEN_PATIENCE:
+                        raise
+                    log.info("no access token for the %s of %s: %s", route, connection_id, e)
+                    round_ -= 1
+                    last = e
+                    continue
+                # A 2xx with the wrong shape: the job exists, only its description was unreadable.
+                # (Not a token answer's: the trigger was never sent.)
+                certain = (
+                    isinstance(e, ResponseValidationError)
+                    and not e.malformed
+                    and e.route != TOKEN_ROUTE
+                )
+                if not (certain or _transient(e)):
+                    raise
                 last = e
-                continue
-            # A 2xx with the wrong shape: the job exists, only its description was unreadable.
-            # (Not a token answer's: the trigger was never sent.)
-            certain = (
-                isinstance(e, ResponseValidationError)
-                and not e.malformed
-                and e.route != TOKEN_ROUTE
-            )
-            if not (certain or _transient(e)):
-                raise
-            last = e
-            if certain or is_ambiguous(e):
-                log.info("%s for %s failed uncertainly (%s)", route, connection_id, e)
-                may_have_started = unsettled = True
-                started = started or certain
-                if isinstance(e, RequestTimeoutError):
-                    waited = time.monotonic() - sent
-                    resend_after = min(began + settle_patience, sent + max(_HOLD, 2 * waited))
-            elif clock.answered and time.monotonic() - began < settle_patience:
-                # It never reached a server that has answered before: away (a restart), and
-                # this attempt did nothing. (A server never reached may be a wrong address.)
-                round_ -= 1
-    assert last is not None
-    if unsettled:
-        last.add_note("could not check whether it started a job")
-        last.job_may_exist = True
-    raise last
+                if certain or is_ambiguous(e):
+                    log.info("%s for %s failed uncertainly (%s)", route, connection_id, e)
+                    may_have_started = unsettled = True
+                    started = started or certain
+                    if isinstance(e, RequestTimeoutError):
+                        waited = time.monotonic() - sent
+                        resend_after = min(began + settle_patience, sent + max(_HOLD, 2 * waited))
+                elif clock.answered and time.monotonic() - began < settle_patience:
+                    # It never reached a server that has answered before: away (a restart), and
+                    # this attempt did nothing. (A server never reached may be a wrong address.)
+                    round_ -= 1
+        assert last is not None
+        if unsettled:
+            last.add_note("could not check whether it started a job")
+            last.job_may_exist = True
+        raise last
+    finally:
+        if looks is not None:
+            looks.__exit__()  # a loop still failing leaves the warnings
