@@ -522,10 +522,10 @@ class _Left:
     cancel_requested: bool = False
     grace: bool = False
 
-    def result(self, outcome: Outcome) -> SyncResult:
+    def result(self, outcome: Outcome, why: str) -> SyncResult:
         """
         The job's result: as it ended, unless the batch's cancel ended it or it was not seen
-        to end (then *outcome*, the batch's).
+        to end (then *outcome*, the batch's, and *why* it gave up).
         """
         flight, job = self.flight, self.job
         if job is not None and (
@@ -537,7 +537,7 @@ class _Left:
             )
             return attrs.evolve(ended, cancel_requested=self.cancel_requested)
         return _gave_up(
-            flight, job, outcome, cancel_requested=self.cancel_requested, grace=self.grace
+            flight, job, outcome, why, cancel_requested=self.cancel_requested, grace=self.grace
         )
 
 
@@ -569,9 +569,9 @@ class _Cleanup:
         one warning: a batch given up on early may have hundreds.
         """
         ended = [
-            left.result(outcome)
+            left.result(outcome, why)
             if (left := self.left.get(f.target.connection_id)) is not None
-            else _gave_up(f, None, outcome, grace=True)
+            else _gave_up(f, None, outcome, why, grace=True)
             for f in self.flights
         ]
         known = {f.target.connection_id for f in self.flights} | self.refused
@@ -629,6 +629,8 @@ class Batch:
     _ended: anyio.Event = attrs.field(factory=anyio.Event, init=False)
     #: Why the batch was cancelled, for its results.
     _why: str = attrs.field(default="the batch was cancelled", init=False)
+    #: Why *fail_fast* stopped the batch: the result that did, named.
+    _stopped_by: str = attrs.field(default="stopped by fail_fast", init=False)
     #: Until when (anyio's clock) triggers on their way may still answer, and when the batch
     #: was given up on: set on a give-up.
     _answers_until: float = attrs.field(default=math.inf, init=False)
@@ -1300,7 +1302,7 @@ class Orchestrator:
                 if scope.cancelled_caught:
                     await self._abandon(batch, pending, Outcome.TIMED_OUT, "the batch timed out")
                 elif batch._stopping:
-                    why = "stopped by fail_fast"
+                    why = batch._stopped_by
                     if batch._wrong_url is not None:
                         why = "not triggered: nothing at the client's URL serves the API"
                     await self._abandon(batch, pending, Outcome.CANCELLED, why)
@@ -1338,6 +1340,8 @@ class Orchestrator:
             failed_fast = self.fail_fast and not result.ok
             if (failed_fast or batch._wrong_url is not None) and not batch._stopping:
                 batch._stopping = True
+                label = result.connection_name or result.connection_id
+                batch._stopped_by = f"stopped by fail_fast ({label}: {result.outcome.value})"
                 batch._hear_out(self._answer_patience(batch))
                 workers.cancel()
 
@@ -2009,11 +2013,12 @@ def _gave_up(
     flight: _Flight,
     job: Job | None,
     outcome: Outcome,
+    reason: str,
     *,
     cancel_requested: bool = False,
     grace: bool = False,
 ) -> SyncResult:
-    why = f"gave up waiting for job {flight.job.id}"
+    why = f"{reason}: gave up waiting for job {flight.job.id}"
     if grace:
         why += (
             ": the cleanup ended (cancel_grace, or stopped) before it was read and cancelled; "

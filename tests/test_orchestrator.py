@@ -688,6 +688,22 @@ async def test_fail_fast_stops_the_batch_at_the_first_failure(start: Start) -> N
     assert "running" not in emu.stats().job_statuses.values()
 
 
+async def test_fail_fast_results_name_the_failure_that_stopped_the_batch(start: Start) -> None:
+    """fail_fast: each sync the batch stopped, the jobs it cancelled as well as the syncs it
+    never triggered, says in its error that fail_fast stopped it, and after whose failure."""
+    emu, client = await start(connections=6)
+    first = emu.connection_ids[0]
+    emu.set_sync_plan(first, duration=0.3, outcome="failed")
+    for cid in emu.connection_ids[1:]:
+        emu.set_sync_plan(cid, duration=30)
+    results = await _orchestrator(client, max_running=3, fail_fast=True).run(emu.connection_ids)
+
+    stopped = results[1:]
+    assert [r.job_id is not None for r in stopped] == [True, True, False, False, False]
+    label = results[0].connection_name or first
+    assert all(f"stopped by fail_fast ({label}: failed)" in (r.error or "") for r in stopped)
+
+
 async def test_events_report_trigger_changes_and_end(start: Start) -> None:
     """The event hook sees triggered, status changes and finished for every connection."""
     emu, client = await start(connections=3, sync_duration=(0.1, 0.2))

@@ -31,6 +31,7 @@ from test_orchestrator import (  # noqa: F401  (collected again with this module
     test_cancel_on_abort_can_be_turned_off,
     test_duplicate_ids_in_a_batch_are_synced_once,
     test_events_report_trigger_changes_and_end,
+    test_fail_fast_results_name_the_failure_that_stopped_the_batch,
     test_fail_fast_stops_the_batch_at_the_first_failure,
     test_fail_reports_an_error,
     test_http_requests_in_flight_are_bounded_by_the_client_pool,
