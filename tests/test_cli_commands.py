@@ -833,6 +833,37 @@ def test_the_summary_says_what_became_of_the_syncs_given_up_on() -> None:
     )
 
 
+def test_a_fail_fast_summary_lists_the_failure_that_stopped_the_batch_first(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--fail-fast on the public API, 25 syncs at once, the 25th failing first: the summary's
+    first row of syncs not succeeded is that failure, not one of the 24 it cancelled (which
+    fill its first 20 rows otherwise, the failure left among the "... and N more"), and the
+    cancelled rows say that fail-fast stopped them, after which failure."""
+    for name in [n for n in os.environ if n.startswith("AIRBYTE_")]:
+        monkeypatch.delenv(name)
+    emulator = Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", connections=25
+    )
+    with (
+        anyio.from_thread.start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(emulator),
+    ):
+        ids = emulator.connection_ids
+        for cid in ids[:-1]:
+            emulator.set_sync_plan(cid, duration=30)
+        emulator.set_sync_plan(ids[-1], duration=0.5, outcome="failed")
+        argv = ["sync", "--url", emulator.url, "--api", "public", "--all", "--fail-fast"]
+        code = main([*argv, "--max-running", "25"])
+        out = capsys.readouterr().out
+
+    rows = out.split("not succeeded:\n")[1].splitlines()[1:]
+    assert code == 1
+    name, _, outcome = rows[0].split()[:3]
+    assert (name, outcome) == ("conn-00024", "failed")
+    assert "stopped by fail_fast (conn-00024: failed)" in rows[1]
+
+
 _UNKNOWN = ("11111111-2222-3333-4444-555555555555", "11111111-2222-3333-4444-666666666666")
 
 

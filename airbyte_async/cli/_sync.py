@@ -255,6 +255,15 @@ class Progress:
 
 
 _GIVEN_UP = (Outcome.CANCELLED, Outcome.TIMED_OUT)
+#: The order of the rows of syncs not succeeded: those that ended on their own first.
+_ROW_ORDER = {
+    Outcome.FAILED: 0,
+    Outcome.ERROR: 1,
+    Outcome.TIMED_OUT: 2,
+    Outcome.ALREADY_RUNNING: 3,
+    Outcome.CANCELLED: 4,
+    Outcome.SUCCEEDED: 5,
+}
 
 
 def _given_up(results: Sequence[SyncResult], outcome: Outcome) -> str:
@@ -295,7 +304,8 @@ def print_summary(
 ) -> None:
     """
     A readable summary: counts per outcome, the jobs left running, totals, and the syncs that
-    did not succeed; after a blank line when *gap* (below a progress line). Without
+    did not succeed (failures and errors first, then the syncs given up on, each kind in the
+    order of *results*); after a blank line when *gap* (below a progress line). Without
     *reasons_reported* (the public API, which says only that a job failed), a failed sync's
     reason says so. On *out*, else on ``sys.stdout`` as it is when called
     (``contextlib.redirect_stdout`` applies).
@@ -323,7 +333,9 @@ def print_summary(
             f"  {'left running':<16} {running:>7}   (their jobs may still run on Airbyte)", file=out
         )
     print(f"  records synced   {_human(records):>7}   bytes synced {_human(volume)}", file=out)
-    bad = [r for r in results if not r.ok]
+    # The syncs' own ends first: a failure that stopped a --fail-fast batch must not hide
+    # among the "... and N more" behind the syncs it cancelled.
+    bad = sorted((r for r in results if not r.ok), key=lambda r: _ROW_ORDER[r.outcome])
     if not bad:
         return
     shown = bad[:limit]
