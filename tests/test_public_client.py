@@ -203,6 +203,24 @@ async def test_a_lost_trigger_answer_starts_one_job(emu: Emulator) -> None:
     assert emu.stats().faults_injected == {"reset_after": 1}
 
 
+async def test_an_uncertain_trigger_is_logged_as_the_public_route_it_sent(
+    emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A proxy's 502 on ``POST /jobs``, then the look for its job and the second trigger, are
+    logged as ``POST jobs``, the request sent, never as the Config API's
+    ``connections/sync``, which a public client does not call."""
+    cid = emu.connection_ids[0]
+    emu.set_faults([Fault(kind="proxy_error", route="/public/v1/jobs", method="POST", times=1)])
+    with caplog.at_level("INFO", logger="airbyte_async"):
+        async with public_client(emu) as client:
+            job = await client.connections.sync(connection_id=cid)
+
+    told = [r.getMessage() for r in caplog.records if cid in r.getMessage()]
+    assert emu.stats().jobs_by_connection == {cid: [job.id]}
+    assert any("failed uncertainly" in m for m in told)
+    assert all("POST jobs" in m and "connections/sync" not in m for m in told)
+
+
 async def test_a_lost_trigger_answer_is_found_behind_a_long_history(emu: Emulator) -> None:
     """The look for a lost ``POST /jobs``'s job asks for the newest jobs: the public API lists
     the oldest first by default (``JobsHelper.orderByToFieldAndMethod``), and a page of a

@@ -1116,11 +1116,13 @@ class PublicConnections(Connections):
         ) -> Job:
             return await jobs.trigger(connection_id=connection_id, job_type=job_type)
 
+        # Named in its logs as sent (the debug lines' "POST jobs"), not as the Config API's
+        # *route*, which this client never calls.
         return await trigger_exactly_once(
             send,
             jobs,
             self.clock,
-            route=route,
+            route="POST jobs",
             connection_id=connection_id,
             job_type=job_type,
             read=lambda job: job,
