@@ -435,7 +435,7 @@ class Decision:
 
 
 def _not_retryable(idempotent: bool) -> str:
-    return f"not retryable for a {'idempotent' if idempotent else 'non-idempotent'} call"
+    return f"not retryable for {'an idempotent' if idempotent else 'a non-idempotent'} call"
 
 
 def log_first_refusal(what: str, exc: AirbyteError, *, idempotent: bool) -> None:
