@@ -185,6 +185,10 @@ class SyncResult:
     #: a cancel not made in time), or of a trigger cut short whose job it did not find. The
     #: outcome says why the batch let go (``cancelled``: the batch was).
     left_running: bool = False
+    #: A job this batch's own trigger started that was a second sync of *job_id* (a previous
+    #: try's, adopted: see ``adopt_since``), and that the batch cancelled; *error* says so
+    #: when the cancel did not stop it (it ended first, or may still run).
+    duplicate_job_id: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -220,6 +224,7 @@ class SyncResult:
             "adopted": self.adopted,
             "cancel_requested": self.cancel_requested,
             "left_running": self.left_running,
+            "duplicate_job_id": self.duplicate_job_id,
             "log_tail": list(self.log_tail),
         }
 
@@ -541,6 +546,46 @@ class _Left:
         )
 
 
+@attrs.frozen
+class _Duplicate:
+    """
+    A job this batch's trigger started (*job_id*) while a previous try's sync of the
+    connection (*of*), whose trigger the server ran after the look, had already ended: a
+    second sync. *left* is how the cancel left the job: as it ended, or None when its end was
+    not seen (it may still run).
+    """
+
+    job_id: int
+    of: int
+    left: Job | None
+
+    @property
+    def stopped(self) -> bool:
+        """True when the cancel stopped the job."""
+        return self.left is not None and self.left.status is JobStatus.CANCELLED
+
+    def told(self, result: SyncResult) -> SyncResult:
+        """*result*, the earlier job's, saying what became of this batch's second sync."""
+        if result.job_id != self.of:
+            return result
+        result = attrs.evolve(result, duplicate_job_id=self.job_id)
+        if self.stopped:
+            return result
+        if self.left is not None and self.left.status.is_terminal:
+            what = f"it ended ({self.left.status}) before its cancel: the connection synced twice"
+        else:
+            what = "its cancel did not stop it in time: it may still run"
+        text = (
+            f"this try's job {self.job_id} is a second sync of job {self.of} (a previous try's, "
+            f"its trigger run by the server after the look for it); {what}"
+        )
+        return attrs.evolve(
+            result,
+            error=f"{result.error}; {text}" if result.error else text,
+            left_running=result.left_running or self.left is None,
+        )
+
+
 @attrs.define(eq=False)
 class _Cleanup:
     """
@@ -622,6 +667,17 @@ class Batch:
     #: (409) that was created since is the previous try's too, its trigger answered late.
     _adopt_floor: dt.datetime | None = attrs.field(default=None, alias="adopt_floor")
     _late_adopted: set[str] = attrs.field(factory=set, init=False)
+    #: The newest job id of each connection the look listed: a newer one appeared since.
+    _looked: dict[str, int] = attrs.field(factory=dict, alias="looked")
+    #: This batch's jobs found to be second syncs of a previous try's, by connection.
+    _duplicates: dict[str, _Duplicate] = attrs.field(factory=dict, init=False)
+    #: The warnings of the checks for them that fail: an outage is told once.
+    _check_failures: OutageLog = attrs.field(
+        factory=lambda: OutageLog(
+            "checking this try's syncs against a previous try's", ("check", "checks")
+        ),
+        init=False,
+    )
     _stopping: bool = attrs.field(default=False, init=False)
     #: Every worker is done with every target: the end of the batch gives nothing up.
     _completed: bool = attrs.field(default=False, init=False)
@@ -942,7 +998,14 @@ class Orchestrator:
         :class:`~airbyte_async.errors.AirbyteError`, no sync triggered. A trigger of the
         previous try's that the server acted on after the look shows as a trigger meeting a
         running sync (409): one created since *adopt_since* is adopted too, whatever
-        *on_running*.
+        *on_running*. One whose sync had ended by the time the batch's own trigger ran shows
+        as no 409: each sync the batch triggers is checked against one page of the
+        connection's newest syncs (only with *adopt_since*), and one that repeats a sync of
+        the previous try's is cancelled at once, that sync adopted instead, and the result
+        names the cancelled job (``duplicate_job_id``); one warning per batch tells them. Its
+        ``error`` says so when the cancel did not stop it (it ended first, or may still run:
+        ``left_running``). A previous try's trigger run after this batch's sync ended is seen
+        by no one.
         A time too early adopts a sync someone else started since.
 
         *adopt_since* may also be a :class:`~datetime.timedelta`: that long before this call,
@@ -980,9 +1043,10 @@ class Orchestrator:
             self._backend_of = self.client.jobs
         adopt: dict[str, _Flight] = {}
         adopt_floor: dt.datetime | None = None
+        looked: dict[str, int] = {}
         if adopt_since is not None and unsent is None:
             try:
-                jobs, adopt_floor = await self._waited_out(
+                jobs, adopt_floor, looked = await self._waited_out(
                     "looking for the syncs to adopt",
                     lambda: self._adoptable(targets, adopt_since, called),
                     deadline,
@@ -1018,6 +1082,7 @@ class Orchestrator:
             deadline=deadline,
             unsent=unsent,
             adopt_floor=adopt_floor,
+            looked=looked,
         )
         self._latest = batch
         try:
@@ -1125,13 +1190,14 @@ class Orchestrator:
         targets: Sequence[SyncTarget],
         adopt_since: dt.datetime | dt.timedelta,
         called: float,
-    ) -> tuple[dict[str, Job], dt.datetime]:
+    ) -> tuple[dict[str, Job], dt.datetime, dict[str, int]]:
         """
         The newest sync job of each of *targets* created at or after *adopt_since* (to the
         whole second; a timedelta: before monotonic *called*, by the server's clock), by
         connection: one listing of their workspaces, or, where the server has none (0.40),
-        each connection's newest jobs; and the start of the window (whole seconds). A time
-        past the server's clock now is an :class:`InvalidArgumentError`.
+        each connection's newest jobs; the start of the window (whole seconds); and the newest
+        job id listed of each connection (see :meth:`_second_sync`). A time past the server's
+        clock now is an :class:`InvalidArgumentError`.
 
         A timedelta is reckoned again once the listing is read, which tells the clock how far
         ``Date`` leads the job stamps at most (:meth:`ServerClock.note_listed
@@ -1175,8 +1241,11 @@ class Orchestrator:
         floor = _second(since)
         newest: dict[str, Job] = {}
         cleared: dict[str, int] = {}
+        seen: dict[str, int] = {}
         for job in jobs:
             cid = job.connection_id
+            if cid in wanted:
+                seen[cid] = max(job.id, seen.get(cid, job.id))
             if cid not in wanted or job.created_at < floor:
                 continue
             if job.job_type is JobType.SYNC and (cid not in newest or job.id > newest[cid].id):
@@ -1203,7 +1272,7 @@ class Orchestrator:
                 "" if len(newest) == 1 else "s",
                 floor.isoformat(),
             )
-        return newest, floor
+        return newest, floor, seen
 
     async def _listed_since(self, targets: Sequence[SyncTarget], floor: dt.datetime) -> JobChanges:
         """The sync, reset and clear jobs of *targets*' workspaces created since *floor*."""
@@ -1321,6 +1390,7 @@ class Orchestrator:
             batch._finished = True
             batch._ended.set()
             self._overlap = max(self._overlap, batch._watcher.overlap)
+            _tell_duplicates(batch._duplicates)
         if batch._wrong_url is not None:
             raise batch._wrong_url
 
@@ -1488,7 +1558,14 @@ class Orchestrator:
             return job, None if now is None else now - (time.monotonic() - began), began
 
     async def _sync_one(self, batch: Batch, target: SyncTarget) -> SyncResult:
-        previous = batch._adopt.pop(target.connection_id, None)
+        result = await self._sync(batch, target)
+        duplicate = batch._duplicates.get(target.connection_id)
+        return result if duplicate is None else duplicate.told(result)
+
+    async def _sync(self, batch: Batch, target: SyncTarget) -> SyncResult:
+        cid = target.connection_id
+        previous = batch._adopt.pop(cid, None)
+        earlier: Job | None = None
         if previous is not None:
             # A previous try's: no trigger (it would start a second sync); one that ended is
             # done at once, as its watch is.
@@ -1498,7 +1575,11 @@ class Orchestrator:
             if isinstance(triggered, SyncResult):
                 return triggered
             job, live_at, started, attached = triggered
-        adopted = previous is not None or target.connection_id in batch._late_adopted
+            if batch._adopt_floor is not None and not attached and cid not in batch._late_adopted:
+                earlier = await self._second_sync(batch, target, job)
+                if earlier is not None:
+                    job, live_at = earlier, None
+        adopted = previous is not None or cid in batch._late_adopted or earlier is not None
         batch._targets_by_job[job.id] = target
         watch = batch._watcher.watch(job, target.workspace_id, live_at=live_at)
         batch._flights[target.connection_id] = _Flight(target, job, not attached, adopted)
@@ -1529,6 +1610,95 @@ class Orchestrator:
         if self.log_tail and result.outcome is Outcome.FAILED:
             result = attrs.evolve(result, log_tail=await self._log_tail(job.id))
         return result
+
+    async def _second_sync(self, batch: Batch, target: SyncTarget, job: Job) -> Job | None:
+        """
+        The previous try's sync that *job*, this batch's, repeats, if any; *job* then cancelled.
+
+        Airbyte runs triggers on its scheduler executor (``@ExecuteOn(SCHEDULER)``, 25 threads
+        by default), and one queued there runs whether or not its client is still there: a
+        previous try's trigger may start its sync after the look for it, and this batch's
+        trigger, queued behind, start a second one once that ended (no 409 says so). One page
+        of the connection's newest syncs tells: a sync created since the adopt floor, newer
+        than what the look listed and older than *job*, that did not fail and was not
+        cancelled (as the look would have adopted it). *job* is then cancelled at once,
+        shielded, within *cancel_grace*, unless that page shows it ended (a cancel stops
+        whatever the connection runs); how it ended is kept in ``batch._duplicates``. A page
+        that cannot be read (through an outage) leaves *job* as it is.
+        """
+        cid = target.connection_id
+        floor = batch._adopt_floor
+        assert floor is not None
+        # Registered first: a give-up meanwhile cancels it as any job of the batch's.
+        batch._flights[cid] = _Flight(target, job, True)
+        listed = await self._newest_syncs(batch, cid)
+        seen = batch._looked.get(cid, 0)
+        earlier = max(
+            (j for j in listed if seen < j.id < job.id and j.created_at >= floor),
+            key=lambda j: j.id,
+            default=None,
+        )
+        if earlier is None or earlier.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+            return None
+        now = next((j for j in listed if j.id == job.id), job)
+        flight = _Flight(target, now, True)
+        # The earlier job is the batch's now: a give-up during the cancel reads it, not this.
+        batch._flights[cid] = _Flight(target, earlier, True, True)
+        left: Job | None = now
+        if not now.status.is_terminal:
+            left = await self._stop_second(batch, flight)
+        batch._duplicates[cid] = _Duplicate(job.id, earlier.id, left)
+        return earlier
+
+    async def _stop_second(self, batch: Batch, flight: _Flight) -> Job | None:
+        """
+        Cancel *flight*'s job, shielded, within *cancel_grace*, and how it ended (None: not
+        seen to end). The cancel waits for a scheduler thread behind the triggers queued
+        before it: a job that the polls see end meanwhile (a short sync) is not waited for.
+        """
+        cancelled: Job | None = None
+        watch = batch._watcher.watch(flight.job, flight.target.workspace_id)
+        with anyio.CancelScope(shield=True) as shield:
+            shield.deadline = anyio.current_time() + self.cancel_grace
+            async with anyio.create_task_group() as race:
+
+                async def cancel() -> None:
+                    nonlocal cancelled
+                    cancelled = (await self._cancel(flight, flight.job)).job
+                    race.cancel_scope.cancel()
+
+                race.start_soon(cancel)
+                await watch.done.wait()
+                race.cancel_scope.cancel()
+        batch._watcher.unwatch(flight.job.id)
+        for job in (cancelled, watch.job):
+            if job is not None and job.status.is_terminal:
+                return job
+        return None
+
+    async def _newest_syncs(self, batch: Batch, connection_id: str) -> list[Job]:
+        """One page of the connection's newest syncs, through an outage (none if it fails)."""
+        with Outage(warnings=batch._check_failures) as outage:
+            while True:
+                began = time.monotonic()
+                try:
+                    with outage.attempt():
+                        listed = await self.backend.jobs_since(connection_id=connection_id)
+                except AirbyteError as e:
+                    again = is_retryable(e, idempotent=True)
+                    if again:
+                        outage.failed(began, e, about=connection_id)
+                    if not again or outage.over():
+                        log.warning(
+                            "could not check whether the sync of %s is a second one: %s",
+                            connection_id,
+                            e,
+                        )
+                        return []
+                else:
+                    outage.ended(began)
+                    return listed
+                await anyio.sleep(outage.pause())
 
     async def _log_tail(self, job_id: int) -> tuple[str, ...]:
         if self.client.api == "public":
@@ -1910,6 +2080,9 @@ class Orchestrator:
                 batch.results.setdefault(target.connection_id, _result(target, outcome, error=why))
             for target in batch.targets:
                 batch.results.setdefault(target.connection_id, _result(target, outcome, error=why))
+            for cid, duplicate in batch._duplicates.items():
+                if cid not in delivered and cid in batch.results:
+                    batch.results[cid] = duplicate.told(batch.results[cid])
             batch._ordered()
             settled = [r for c, r in batch.results.items() if c not in delivered]
             self._deliver(batch, settled, announce=outcome is not Outcome.ERROR)
@@ -2033,6 +2206,27 @@ def _gave_up(
         adopted=flight.adopted,
         cancel_requested=cancel_requested,
         error=why,
+    )
+
+
+def _tell_duplicates(duplicates: Mapping[str, _Duplicate]) -> None:
+    """One warning for the second syncs a batch started, if any: how many, which, and how
+    many its cancels did not stop."""
+    if not duplicates:
+        return
+    pairs = [f"job {d.job_id} of job {d.of}" for d in duplicates.values()]
+    missed = [d.job_id for d in duplicates.values() if not d.stopped]
+    n = len(duplicates)
+    log.warning(
+        "%d sync%s triggered by this try repeated a previous try's (its trigger run by the server "
+        "after the look for it, adopt_since): %s; the previous try's adopted, this try's "
+        "cancelled%s",
+        n,
+        "" if n == 1 else "s",
+        some(pairs, 5),
+        f", but {len(missed)} not stopped (jobs {some(missed, 5)}): ended first, or may run on"
+        if missed
+        else "",
     )
 
 

@@ -1,0 +1,193 @@
+"""
+``adopt_since`` and a previous try's triggers that the server runs late: Airbyte runs
+``connections/sync`` and ``jobs/cancel`` on its scheduler executor
+(``@ExecuteOn(AirbyteTaskExecutors.SCHEDULER)`` in airbyte-platform's ConnectionApiController and
+JobsApiController, 25 threads by default; the emulator's ``trigger_capacity``), where a queued
+trigger still runs after its client is gone (``test_fidelity_triggers``). A previous try's
+trigger may so start its sync after the retry's look, and the retry's own trigger, queued
+behind it, start a second sync once the first ended, with no 409 to tell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from typing import Any
+
+import anyio
+import pytest
+from client_support import requests_to, started
+from test_orchestrator import Start, _orchestrator, _until
+
+from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async.orchestrator import Outcome, SyncResult
+from airbyte_async.testing import Emulator, Fault
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(params=["config", "public", "public@2.0"])
+async def start(request: pytest.FixtureRequest) -> AsyncIterator[Start]:
+    """Starts an emulator and a client of its Config API (0.50) or public API (head, or 2.0)."""
+    api = request.param
+    async with AsyncExitStack() as stack:
+
+        async def start(**options: Any) -> tuple[Emulator, AirbyteClient]:
+            return await started(stack, api=api, **options)
+
+        yield start
+
+
+async def _retry_meeting_a_late_trigger(
+    emu: Emulator,
+    client: AirbyteClient,
+    *,
+    second: float,
+    faults: tuple[Fault, ...] = (),
+    **options: Any,
+) -> tuple[SyncResult, int]:
+    """
+    A retry (adopt_since) of one connection whose own trigger the server holds while a
+    previous try's trigger, run late, starts a sync that ends at once; the retry's trigger then
+    starts a sync of *second* seconds (*faults* besides). The retry's result, and the previous
+    try's job.
+    """
+    (cid,) = emu.connection_ids
+    route = "connections/sync" if client.api == "config" else "/public/v1/jobs"
+
+    def received() -> bool:
+        return any(r.method == "POST" and r.route.endswith(route) for r in emu.requests)
+
+    held = Fault(kind="latency", route=route, method="POST", delay=1.5, times=1)
+    emu.set_faults([held, *faults])
+    emu.set_sync_plan(cid, duration=0.0)
+    since = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    with anyio.fail_after(30):
+        async with _orchestrator(client, **options).stream([cid], adopt_since=since) as batch:
+            await _until(received)
+            async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api=client.api) as previous:
+                late = await previous.connections.sync(connection_id=cid)
+                await previous.jobs.wait(job_id=late.id, poll_interval=0.01)
+            emu.set_sync_plan(cid, duration=second)
+            [result] = [r async for r in batch]
+    return result, late.id
+
+
+async def test_a_second_sync_after_a_late_trigger_is_cancelled_and_the_first_adopted(
+    start: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The retry's trigger starts a sync after the previous try's late one ended: that second
+    sync is cancelled on the server, the previous try's is the result (adopted, succeeded),
+    the result names the cancelled job, and one warning tells it."""
+    emu, client = await start(connections=1, record_requests=True)
+    (cid,) = emu.connection_ids
+
+    result, late = await _retry_meeting_a_late_trigger(emu, client, second=5.0)
+
+    [first, second] = emu.stats().jobs_by_connection[cid]
+    assert first == late
+    assert (emu.job_status(late), emu.job_status(second)) == ("succeeded", "cancelled")
+    assert (result.job_id, result.outcome, result.adopted) == (late, Outcome.SUCCEEDED, True)
+    assert (result.duplicate_job_id, result.error, result.left_running) == (second, None, False)
+    assert result.to_json()["duplicate_job_id"] == second
+    [warning] = [r for r in caplog.records if "repeated a previous try's" in r.getMessage()]
+    assert warning.levelno == logging.WARNING and f"job {second} of job {late}" in warning.message
+
+
+async def test_a_second_sync_that_ended_before_it_could_be_cancelled_is_told(
+    start: Start,
+) -> None:
+    """The retry's second sync ends at once, before its cancel could stop it: the result, the
+    previous try's job, says this try's job synced the connection a second time."""
+    emu, client = await start(connections=1, record_requests=True)
+    (cid,) = emu.connection_ids
+
+    result, late = await _retry_meeting_a_late_trigger(emu, client, second=0.0)
+
+    [_, second] = emu.stats().jobs_by_connection[cid]
+    assert (result.job_id, result.adopted) == (late, True)
+    assert result.duplicate_job_id == second
+    assert "synced twice" in (result.error or "") and f"job {second}" in (result.error or "")
+    assert emu.job_status(second) == "succeeded"
+
+
+async def test_a_second_sync_whose_cancel_fails_is_reported_left_running(start: Start) -> None:
+    """The cancel of the retry's second sync keeps failing (500) until cancel_grace: the result
+    says that job may still run (left_running), and names it."""
+    emu, client = await start(connections=1, record_requests=True)
+    (cid,) = emu.connection_ids
+    if client.api == "config":
+        failing = Fault(kind="error", route="jobs/cancel", status=500)
+    else:
+        failing = Fault(kind="error", route="/public/v1/jobs/{jobId}", method="DELETE", status=500)
+
+    result, late = await _retry_meeting_a_late_trigger(
+        emu, client, second=10.0, faults=(failing,), cancel_grace=1.0
+    )
+
+    [_, second] = emu.stats().jobs_by_connection[cid]
+    assert (result.job_id, result.left_running) == (late, True)
+    assert result.duplicate_job_id == second
+    assert "may still run" in (result.error or "")
+    assert emu.job_status(second) == "running"
+
+
+async def test_a_retry_right_after_a_try_cut_short_syncs_each_connection_once() -> None:
+    """
+    The audit's case in small: one scheduler thread (0.2 s a trigger), 10 connections; a first
+    try cancelled at its first job, whose cleanup (cancel_grace 0.5 s) leaves triggers queued
+    on the server, and a retry at once with adopt_since. The first try's triggers run after
+    the retry's look; the retry's, queued behind them, run once those syncs ended. No
+    connection ends with two succeeded syncs: each second one is cancelled, and the result is
+    the earlier job, adopted.
+    """
+    server = Emulator(
+        connections=10,
+        trigger_capacity=1,
+        trigger_latency=0.2,
+        cancel_latency=0.05,
+        sync_duration=(0.8, 0.8),
+    )
+    async with server as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        since = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        first_try = _orchestrator(
+            client, max_triggers=10, adaptive_triggers=False, cancel_grace=0.5
+        )
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(first_try.run, emu.connection_ids)
+            await _until(lambda: emu.stats().jobs_created >= 1)
+            tg.cancel_scope.cancel()
+        retry = _orchestrator(client, max_triggers=1, adaptive_triggers=False)
+        results = await retry.run(emu.connection_ids, adopt_since=since)
+        stats = emu.stats()
+
+    succeeded = {
+        cid: [j for j in jobs if stats.job_statuses[j] == "succeeded"]
+        for cid, jobs in stats.jobs_by_connection.items()
+    }
+    assert all(len(jobs) <= 1 for jobs in succeeded.values())
+    duplicates = [r for r in results if r.duplicate_job_id is not None]
+    assert duplicates
+    for r in duplicates:
+        assert r.ok and r.adopted and [r.job_id] == succeeded[r.connection_id]
+        assert stats.job_statuses[r.duplicate_job_id or 0] == "cancelled"
+
+
+@pytest.mark.parametrize("adopt", [True, False], ids=["adopt_since", "none"])
+async def test_only_a_batch_with_adopt_since_checks_each_triggered_sync(adopt: bool) -> None:
+    """With adopt_since, each connection the batch triggers costs one jobs/list page (none for
+    the adopted one); without it, no batch sends one (head lists workspaces' jobs otherwise)."""
+    options = {"connections": 3, "sync_duration": (0.05, 0.1), "airbyte_version": "head"}
+    async with Emulator(**options) as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        since = dt.datetime.now(dt.UTC)
+        job = await client.connections.sync(connection_id=emu.connection_ids[0])
+        await client.jobs.wait(job_id=job.id, poll_interval=0.01)
+        emu.reset_stats()
+        results = await _orchestrator(client).run(
+            emu.connection_ids, adopt_since=since if adopt else None
+        )
+
+    assert all(r.ok for r in results)
+    assert requests_to(emu, "jobs/list") == (2 if adopt else 0)
