@@ -864,6 +864,29 @@ def test_a_fail_fast_summary_lists_the_failure_that_stopped_the_batch_first(
     assert "stopped by fail_fast (conn-00024: failed)" in rows[1]
 
 
+def test_the_summary_tells_the_second_syncs_a_retry_cancelled_or_did_not_stop() -> None:
+    """A retry's jobs that repeated a previous try's sync (adopt_since) are counted and named,
+    cancelled or not; one not stopped is a row with its reason, though the adopted one
+    succeeded."""
+    why = "this try's job 14 is a second sync of job 9 (...); it ended (succeeded) before ..."
+    results = [
+        SyncResult("a", Outcome.SUCCEEDED, job_id=7, adopted=True, duplicate_job_id=12),
+        SyncResult("b", Outcome.SUCCEEDED, job_id=9, adopted=True, duplicate_job_id=14, error=why),
+        SyncResult("c", Outcome.SUCCEEDED, job_id=15),
+    ]
+    out = io.StringIO()
+
+    _sync.print_summary(results, 1.0, out)
+
+    text = out.getvalue()
+    assert re.search(
+        r"^  second syncs +2 .*1 cancelled, 1 not stopped; job 12 of job 7, job 14 ", text, re.M
+    )
+    assert "not succeeded (or a second sync not stopped):" in text
+    [row] = text.split("stopped):\n")[1].splitlines()[1:]
+    assert row.startswith("  b ") and row.endswith(why)
+
+
 _UNKNOWN = ("11111111-2222-3333-4444-555555555555", "11111111-2222-3333-4444-666666666666")
 
 

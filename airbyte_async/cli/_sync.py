@@ -327,6 +327,7 @@ def print_summary(
             f"  {'adopted':<16} {adopted:>7}   (a previous try's syncs, not started again)",
             file=out,
         )
+    _print_duplicates(results, out)
     running = sum(r.left_running for r in results)
     if running:
         print(
@@ -334,8 +335,12 @@ def print_summary(
         )
     print(f"  records synced   {_human(records):>7}   bytes synced {_human(volume)}", file=out)
     # The syncs' own ends first: a failure that stopped a --fail-fast batch must not hide
-    # among the "... and N more" behind the syncs it cancelled.
-    bad = sorted((r for r in results if not r.ok), key=lambda r: _ROW_ORDER[r.outcome])
+    # among the "... and N more" behind the syncs it cancelled. A second sync not stopped is
+    # told with its reason, although the adopted one succeeded.
+    bad = sorted(
+        (r for r in results if not r.ok or (r.duplicate_job_id is not None and r.error)),
+        key=lambda r: _ROW_ORDER[r.outcome],
+    )
     if not bad:
         return
     shown = bad[:limit]
@@ -346,7 +351,8 @@ def print_summary(
     else:
         wide = 24
         names = [_cut(name, wide) for name in names]
-    print("\nnot succeeded:", file=out)
+    twice = " (or a second sync not stopped)" if any(r.ok for r in bad) else ""
+    print(f"\nnot succeeded{twice}:", file=out)
     print(f"  {'connection':<{wide}} {'job':>8}  {'outcome':<16} reason", file=out)
     for r, name in zip(shown, names, strict=True):
         # One row each: a reason's own line breaks would start rows of their own.
@@ -362,6 +368,23 @@ def print_summary(
             print(f"      | {line}", file=out)
     if len(bad) > limit:
         print(f"  ... and {len(bad) - limit} more", file=out)
+
+
+def _print_duplicates(results: Sequence[SyncResult], out: TextIO) -> None:
+    """The summary's line for this run's jobs that repeated a previous try's sync (see
+    ``adopt_since``): how many were cancelled, how many not stopped, and which."""
+    repeated = [r for r in results if r.duplicate_job_id is not None]
+    if not repeated:
+        return
+    missed = sum(f"job {r.duplicate_job_id} is a second sync" in (r.error or "") for r in repeated)
+    parts = [f"{len(repeated) - missed} cancelled"] + [f"{missed} not stopped"] * bool(missed)
+    pairs = ", ".join(f"job {r.duplicate_job_id} of job {r.job_id}" for r in repeated[:5])
+    more = f" and {len(repeated) - 5} more" if len(repeated) > 5 else ""
+    print(
+        f"  {'second syncs':<16} {len(repeated):>7}   (this run's jobs that repeated a previous "
+        f"try's, adopted instead: {', '.join(parts)}; {pairs}{more})",
+        file=out,
+    )
 
 
 def _terminal_columns(out: TextIO) -> int | None:
