@@ -1031,6 +1031,27 @@ async def test_client_credentials_mint_tokens_that_expire(
     assert emu.stats().tokens_minted == 1
 
 
+async def test_the_stats_count_requests_accepted_with_an_older_token(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A token stays valid until it expires though a newer one was minted, and the stats count
+    the requests it carried after that: how a test sees a client use its token while renewing
+    it. Airbyte's application tokens are stateless JWTs that nothing revokes when another is
+    minted (``airbyte-data/.../impls/data/ApplicationServiceMicronautImpl.kt`` ``getToken``:
+    ``JwtTokenGenerator.generateToken`` with an ``exp``, nothing stored)."""
+    auth = RequireClientCredentials("app", "s3cret", token_lifetime=900)
+    emu = await airbyte_emulator_factory(auth=auth)
+    grant = {"client_id": "app", "client_secret": "s3cret"}
+    first = (await call(http, emu, "applications/token", grant)).json["access_token"]
+    old = {"Authorization": f"Bearer {first}"}
+    assert (await call(http, emu, "workspaces/list", headers=old)).status == 200
+    second = (await call(http, emu, "applications/token", grant)).json["access_token"]
+    new = {"Authorization": f"Bearer {second}"}
+    assert (await call(http, emu, "workspaces/list", headers=old)).status == 200
+    assert (await call(http, emu, "workspaces/list", headers=new)).status == 200
+    assert emu.stats().requests_on_older_tokens == 1
+
+
 async def test_rejected_credentials_can_be_a_401(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:

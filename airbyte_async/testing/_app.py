@@ -373,6 +373,7 @@ class Http:
             self.injector.record("token_expiry")
             minter.revoke(token)
             return False
+        minter.note_use(token)
         return True
 
     def _body(self, incoming: _Incoming, found: Route) -> dict[str, Any]:

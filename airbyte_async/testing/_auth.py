@@ -129,7 +129,12 @@ class TokenMinter:
     clock: Callable[[], float] = time.time
     _key: bytes = attrs.field(factory=lambda: secrets.token_bytes(32), repr=False)
     _revoked: set[str] = attrs.field(factory=set, repr=False)
+    #: Each token's place in the minting order (1 for the first).
+    _serials: dict[str, int] = attrs.field(factory=dict, repr=False)
     minted: int = 0
+    #: Requests accepted with a token older than the newest one minted: a client going on with
+    #: its token while it renews it (or several clients, each with its own).
+    older_token_uses: int = 0
 
     def mint(self, subject: str) -> str:
         """A new token for *subject*, expiring *lifetime* seconds from now."""
@@ -146,7 +151,9 @@ class TokenMinter:
         body = _b64(json.dumps(claims).encode())
         signature = _b64(hmac.new(self._key, f"{head}.{body}".encode(), hashlib.sha256).digest())
         self.minted += 1
-        return f"{head}.{body}.{signature}"
+        token = f"{head}.{body}.{signature}"
+        self._serials[token] = self.minted
+        return token
 
     def valid(self, token: str) -> bool:
         """True for a token this minter made that has neither expired nor been revoked."""
@@ -163,6 +170,11 @@ class TokenMinter:
         except (ValueError, binascii.Error):
             return False
         return isinstance(claims, dict) and float(claims.get("exp", 0)) > self.clock()
+
+    def note_use(self, token: str) -> None:
+        """Count a request accepted with *token* (a valid one)."""
+        if self._serials.get(token, self.minted) < self.minted:
+            self.older_token_uses += 1
 
     def revoke(self, token: str) -> None:
         """Make *token* invalid from now on (an early expiry)."""

@@ -439,6 +439,7 @@ class Emulator:
             trigger_timeline=tuple(self._observer.trigger_timeline),
             max_in_flight_cancels=self._observer.max_cancels_in_flight,
             cancels_in_flight=self._observer.cancels_in_flight,
+            requests_on_older_tokens=minter.older_token_uses if minter is not None else 0,
         )
 
     def _stats_json(self) -> dict[str, Any]:

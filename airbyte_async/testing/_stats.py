@@ -65,6 +65,9 @@ class EmulatorStats:
     max_in_flight_cancels: int = 0
     #: Cancels being handled when the snapshot was taken.
     cancels_in_flight: int = 0
+    #: Requests accepted with a minted token older than the newest one (since the start, as
+    #: ``tokens_minted``): a client using its current token while a renewal is under way.
+    requests_on_older_tokens: int = 0
 
     def triggers_in_flight(self, bucket: float = 1.0) -> list[tuple[float, int]]:
         """
@@ -110,6 +113,7 @@ class EmulatorStats:
             "trigger_timeline": [list(point) for point in self.trigger_timeline],
             "max_in_flight_cancels": self.max_in_flight_cancels,
             "cancels_in_flight": self.cancels_in_flight,
+            "requests_on_older_tokens": self.requests_on_older_tokens,
         }
 
 
