@@ -22,6 +22,7 @@ from typing import Any, Protocol, TypeGuard
 
 import anyio
 import attrs
+from anyio.abc import TaskGroup
 from yarl import URL
 
 from .errors import (
@@ -218,11 +219,24 @@ class ClientCredentials:
     The token comes from ``applications/token`` with a JSON body (``client_id``,
     ``client_secret`` and ``grant_type: client_credentials``): the Config API's
     ``/api/v1/applications/token``, else ``/api/public/v1/applications/token``, or *token_url*
-    when given (an absolute URL, or a path from the server's root). One refresh runs at a time
-    however many tasks need it, and tasks that waited for a refresh that failed get its error
-    rather than trying again. A token is renewed before it expires: after the shortest lifetime
-    its answer gives (JWT ``exp``, ``expires_in``), else after *default_lifetime*, less *margin*
-    seconds (a quarter of the lifetime when that is shorter); and once more after a 401.
+    when given (an absolute URL, or a path from the server's root).
+
+    A token is renewed before it expires: after the shortest lifetime its answer gives (JWT
+    ``exp``, ``expires_in``), else after *default_lifetime*, less *margin* seconds (a quarter of
+    the lifetime when that is shorter). The renewal runs in a task of the client's (see
+    :meth:`headers`) while calls go on with the current token until it expires; they wait for a
+    token only then, or after a 401 rejected the token (the call is then replayed). "Expires"
+    is the client's monotonic estimate, measured from when the token was asked for, less the
+    time a request may take to arrive: the last 5 seconds of the token's life (its last
+    twentieth when shorter; never more than *margin*). A renewal that fails while the token is
+    still good fails no call: it is tried again after a pause (1 s, doubling up to 30 s, at
+    most a quarter of the time left, at least what ``Retry-After`` asks), until the token
+    expires; each try is given half the time left at most. From then on the calls that need a
+    token ask for it themselves, and fail as any call whose token request fails.
+
+    One token request runs at a time however many tasks need it (one per event loop), and
+    tasks that waited for one that failed get its error rather than trying again; a task
+    cancelled while it asks leaves the next task to ask again.
 
     Rejected credentials raise :class:`~airbyte_async.errors.AuthenticationError` instead of
     looping; a token answer without a usable ``access_token`` raises
@@ -236,11 +250,16 @@ class ClientCredentials:
     default_lifetime: float = 150.0
     margin: float = 30.0
     _token: str | None = attrs.field(init=False, default=None, repr=False)
+    # The token's times, on time.monotonic(): when it is due for renewal; until when a request
+    # may carry it (the renewal's latest time too).
     _renew_at: float = attrs.field(init=False, default=0.0, repr=False)
-    #: One lock per event loop: an instance shared by threads, each running its own loop
-    #: (workers of a scheduler, each task an ``asyncio.run``), must not wake one loop's waiter
-    #: from another loop's thread (it would sleep on).
-    _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.Lock] = attrs.field(
+    _usable_until: float = attrs.field(init=False, default=0.0, repr=False)
+    #: Renewals failed in a row while the token was still good.
+    _renewals_failed: int = attrs.field(init=False, default=0, repr=False)
+    #: A lock and a renewal per event loop: an instance shared by threads, each running its
+    #: own loop (workers of a scheduler, each task an ``asyncio.run``), must not wake one
+    #: loop's waiter from another loop's thread (it would sleep on).
+    _loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _PerLoop] = attrs.field(
         init=False, factory=weakref.WeakKeyDictionary, repr=False
     )
     _generation: int = attrs.field(init=False, default=0, repr=False)
@@ -258,24 +277,83 @@ class ClientCredentials:
             if _seconds(value) is None or value < 0 or (name == "default_lifetime" and not value):
                 raise InvalidArgumentError(f"{name} must be a positive number of seconds")
 
-    def _valid(self) -> bool:
-        return self._token is not None and time.monotonic() < self._renew_at
+    def _usable(self) -> bool:
+        return self._token is not None and time.monotonic() < self._usable_until
 
-    async def headers(self, fetch_token: TokenFetcher) -> Mapping[str, str]:
-        """A bearer header with a valid token, minting one first when needed."""
-        if not self._valid():
-            seen = self._generation
-            loop = asyncio.get_running_loop()
-            lock = self._locks.get(loop)
-            if lock is None:
-                lock = self._locks[loop] = anyio.Lock()
-            async with lock:
-                if not self._valid():
-                    if self._generation != seen and self._failure is not None:
-                        # The refresh this task waited for failed: share its outcome.
-                        raise _borrowed(self._failure)
-                    await self._mint(fetch_token)
+    def _bearer(self) -> Mapping[str, str]:
         return {"Authorization": f"Bearer {self._token}"}
+
+    def _per_loop(self) -> _PerLoop:
+        loop = asyncio.get_running_loop()
+        here = self._loops.get(loop)
+        if here is None:
+            here = self._loops[loop] = _PerLoop()
+        return here
+
+    async def headers(
+        self, fetch_token: TokenFetcher, *, renewals: TaskGroup | None = None
+    ) -> Mapping[str, str]:
+        """
+        A bearer header with a token good for the next request. A token due for renewal is
+        renewed in a task of *renewals* (the client's task group), one at a time, while calls
+        go on with it; without *renewals*, it is renewed once it expires. A call waits for a
+        token only when there is none good (none yet, expired, or rejected by a 401).
+        """
+        if self._token is not None and time.monotonic() < self._renew_at:
+            return self._bearer()
+        here = self._per_loop()
+        if self._usable():
+            if renewals is not None and not here.renewing:
+                here.renewing = True
+                try:
+                    renewals.start_soon(self._renew, fetch_token, here)
+                except RuntimeError:  # the client is closing: its task group takes no more
+                    here.renewing = False
+            return self._bearer()
+        seen = self._generation
+        async with here.lock:
+            if not self._usable():
+                if self._generation != seen and self._failure is not None:
+                    # The refresh this task waited for failed: share its outcome.
+                    raise _borrowed(self._failure)
+                await self._mint(fetch_token)
+        return self._bearer()
+
+    async def _renew(self, fetch_token: TokenFetcher, here: _PerLoop) -> None:
+        """
+        Renew a token that is due but still good: the body of a background task, which raises
+        nothing. The token request is given half the time the token has left at most, so that
+        another fits before it expires. A failure puts the next renewal off while the token is
+        good (see the class docstring); after, the calls that need a token ask for it.
+        """
+        try:
+            async with here.lock:
+                left = self._usable_until - time.monotonic()
+                if self._token is None or left <= 0 or time.monotonic() < self._renew_at:
+                    return  # expired meanwhile (calls ask), or renewed (a 401's, another loop's)
+                with anyio.move_on_after(left / 2) as attempt:
+                    await self._mint(fetch_token)
+                if attempt.cancelled_caught and self._usable():
+                    self._put_off(None, f"no answer in {left / 2:.1f} s")
+        except AirbyteError as e:
+            if self._usable():
+                self._put_off(e.retry_after if isinstance(e, APIError) else None, e)
+        # Not an AirbyteError, a fault of this package's or of the client's state (closed):
+        # raised here, it would cancel the task that opened the client. The calls that need a
+        # token meet it when they ask.
+        except Exception as e:
+            log.warning("renewing the access token failed: %s: %s", type(e).__name__, e)
+        finally:
+            here.renewing = False
+
+    def _put_off(self, asked: float | None, failure: object) -> None:
+        """After a failed renewal of a token still good: the next one, in a pause."""
+        self._renewals_failed += 1
+        left = self._usable_until - time.monotonic()
+        pause = renewal_pause(self._renewals_failed, asked, left=left)
+        self._renew_at = time.monotonic() + pause
+        then = f"calls go on with the current token ({left:.1f} s left), renewed in"
+        self._warn(failure, f"{then} {pause:.1f} s")
 
     def reject(self, sent: Mapping[str, str]) -> bool:
         """Forget the token a 401 rejected, so that the replay mints a new one."""
@@ -290,7 +368,7 @@ class ClientCredentials:
             "client_secret": self.client_secret,
             "grant_type": "client_credentials",
         }
-        self._generation += 1
+        started, wall_started = time.monotonic(), time.time()
         try:
             answer = await fetch_token(body, self.token_url)
             token = self._read(answer)
@@ -302,29 +380,37 @@ class ClientCredentials:
             passing = isinstance(e, APIError) and e.status == 500 and self.refreshes > 0
             e._server_fault = passing
             self._failure = _refusal(e) if _refused(e) and not passing else e
+            # Counted when a request ends, not when it begins: the tasks that waited through a
+            # request share its failure; those of a request cut short (cancelled) ask again.
+            self._generation += 1
             if self._failure is e:
-                self._warn(e)
+                if not self._usable():
+                    self._warn(e, "requests that need a token wait and retry")
                 raise
             raise self._failure from e
-        self._failure = None
-        now = time.time()
-        lifetime = token_lifetime(token, answer.get("expires_in"), now=now)
+        # From when it was asked for: the answer may have been long on its way.
+        lifetime = token_lifetime(token, answer.get("expires_in"), now=wall_started)
         lifetime = self.default_lifetime if lifetime is None else lifetime
-        self._token = token
-        self._renew_at = time.monotonic() + lifetime - min(self.margin, lifetime / 4)
         self.refreshes += 1
+        self._generation += 1
+        self._failure = None
+        expires_at = started + lifetime
+        margin = min(self.margin, lifetime / 4)
+        self._token = token
+        self._renew_at = expires_at - margin
+        self._usable_until = expires_at - min(_FLIGHT, lifetime / 20, margin)
+        self._renewals_failed = 0
         log.debug("minted an access token valid for %.1f s", lifetime)
 
-    def _warn(self, failure: AirbyteError) -> None:
-        # A failure that may pass (a server restarting): callers wait and mint again, each
-        # quietly; said here once a minute, so that a long wait is not a silent one.
+    def _warn(self, failure: object, then: str) -> None:
+        # A failure that may pass (a server restarting): callers go on, or wait and mint again,
+        # each quietly; said here once a minute, so that a long wait is not a silent one.
         now = time.monotonic()
         if now - self._warned_at >= _WARN_EVERY:
             self._warned_at = now
-            log.warning(
-                "the token request failed (%s): requests that need a token wait and retry",
-                failure,
-            )
+            log.warning("the token request failed (%s): %s", failure, then)
+        else:
+            log.debug("the token request failed (%s): %s", failure, then)
 
     @staticmethod
     def _read(answer: Any) -> str:
@@ -340,8 +426,36 @@ class ClientCredentials:
         return token
 
 
+@attrs.define
+class _PerLoop:
+    """What :class:`ClientCredentials` keeps per event loop."""
+
+    #: Held by the task that asks for a token.
+    lock: anyio.Lock = attrs.field(factory=anyio.Lock)
+    #: Whether a background renewal has been started and has not ended.
+    renewing: bool = False
+
+
 #: Seconds between warnings of a token endpoint that keeps failing.
 _WARN_EVERY = 60.0
+#: The end of a token's life no request is sent in: time for the request to arrive.
+_FLIGHT = 5.0
+#: The pause after a first failed renewal of a token still good, and the longest.
+_RENEW_PAUSE = 1.0
+_RENEW_PAUSE_MAX = 30.0
+
+
+def renewal_pause(failures: int, asked: float | None, *, left: float) -> float:
+    """
+    Seconds to wait before renewing again a token still good for *left* seconds, after
+    *failures* renewals failed in a row, the last answered with ``Retry-After`` *asked* (None
+    without one): 1 s doubling up to 30 s, and no more than a quarter of *left*, so that more
+    tries fit; at least *asked*; never past *left*, when calls wait for a token anyway.
+    """
+    pause = min(_RENEW_PAUSE * 2.0 ** min(failures - 1, 16), _RENEW_PAUSE_MAX, left / 4)
+    if asked is not None:
+        pause = max(pause, asked)
+    return max(0.0, min(pause, left))
 
 
 def _borrowed(failure: Exception) -> Exception:

@@ -15,11 +15,21 @@ import pytest
 from aiohttp import web
 from client_support import client_for, requests_to
 
-from airbyte_async import AirbyteClient, BasicAuth, BearerToken, ClientCredentials, RetryBudget
-from airbyte_async._auth import token_lifetime
+from airbyte_async import (
+    AirbyteClient,
+    BasicAuth,
+    BearerToken,
+    ClientCredentials,
+    RetryBudget,
+    RetryPolicy,
+)
+from airbyte_async._auth import renewal_pause, token_lifetime
 from airbyte_async.errors import (
+    AirbyteError,
     AuthenticationError,
     InvalidArgumentError,
+    RateLimitError,
+    RequestTimeoutError,
     ResponseValidationError,
     ServerError,
 )
@@ -239,7 +249,7 @@ async def test_one_failed_token_request_costs_the_retry_budget_one_token(
 async def test_fifty_calls_on_an_expired_token_make_one_token_request(
     airbyte_emulator_factory: Factory,
 ) -> None:
-    """Once the token is due, fifty concurrent calls wait for a single refresh."""
+    """Once the token is due, fifty concurrent calls make a single token request."""
     # The new token is due 0.75 s after the refresh: time for the fifty calls on a busy machine.
     emu = await app_server(airbyte_emulator_factory, token_lifetime=1.0)
     async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
@@ -374,6 +384,245 @@ async def test_client_credentials_come_from_the_environment(
         await read(client)
 
     assert emu.stats().tokens_minted == 1
+
+
+# -- renewing a token that is still good -------------------------------------------------------
+
+#: A token's life in these tests: it is due for renewal after 1.5 s (less a quarter), and
+#: requests carry it until 1.9 s (less a twentieth); see ClientCredentials.
+SHORT = 2.0
+#: When a call after the first finds the token due.
+DUE = 1.52
+
+
+async def token_request_arrives(emu: Emulator, count: int) -> None:
+    """Wait until the emulator has received *count* token requests."""
+    with anyio.fail_after(5):
+        while True:
+            if token_requests(emu) >= count:
+                return
+            await anyio.sleep(0.005)
+
+
+async def read_until_it_fails(client: AirbyteClient) -> None:
+    """Read, again and again, until a read raises."""
+    while True:
+        await read(client)
+
+
+def reads_between_token_requests(emu: Emulator, first: int) -> int:
+    """Reads the emulator received after its *first*-th token request and before the next."""
+    seen = reads = 0
+    for request in emu.requests:
+        if request.route in (TOKEN, PUBLIC_TOKEN):
+            seen += 1
+        elif request.route == f"/v1/{READ}" and seen == first:
+            reads += 1
+    return reads
+
+
+async def test_calls_made_while_a_slow_renewal_runs_are_sent_with_the_current_token(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """Once the token is due, one call renews it; while the token endpoint takes a second to
+    answer, five more calls are answered with the current token (the emulator accepts them
+    after minting the new one), not held back until the renewal ends."""
+    emu = await app_server(airbyte_emulator_factory, token_lifetime=SHORT)
+    async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
+        await read(client)
+        await anyio.sleep(DUE)
+        emu.set_faults([{"kind": "late", "route": "applications/token", "delay": 1.0}])
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(read, client)
+            await token_request_arrives(emu, 2)
+            for _ in range(5):
+                await read(client)
+
+    assert emu.stats().requests_on_older_tokens == 5
+    assert emu.stats().tokens_minted == 2
+
+
+async def test_a_renewal_that_times_out_fails_no_call(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """The token endpoint answers a due token's renewal after the client's timeout: the calls
+    made meanwhile are sent with the current token (after that token request, before the next),
+    and once it expires a call asks for a token again and gets one."""
+    emu = await app_server(airbyte_emulator_factory, token_lifetime=SHORT)
+    auth = ClientCredentials(APP_ID, APP_SECRET)
+    async with client_for(emu, auth=auth, timeout=0.2) as client:
+        await read(client)
+        await anyio.sleep(DUE)
+        emu.set_faults([{"kind": "slow", "route": "applications/token", "delay": 1, "times": 1}])
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(read, client)
+            await token_request_arrives(emu, 2)
+            await read(client)
+            await read(client)
+        await anyio.sleep(0.5)
+        await read(client)
+
+    assert reads_between_token_requests(emu, 2) >= 2
+    assert token_requests(emu) == 3
+    assert emu.stats().tokens_minted == 2
+
+
+@pytest.mark.parametrize(
+    ("fault", "timeout", "error"),
+    [
+        ({"kind": "rate_limit", "retry_after": 0.05}, 60.0, RateLimitError),
+        ({"kind": "slow", "delay": 1.0}, 0.2, RequestTimeoutError),
+    ],
+    ids=["429-retry-after", "timeout"],
+)
+async def test_renewals_failing_until_the_token_expires_fail_calls_only_then(
+    airbyte_emulator_factory: Factory,
+    fault: dict[str, Any],
+    timeout: float,
+    error: type[AirbyteError],
+) -> None:
+    """While the renewals of a due token fail, calls are answered with it; once it expires, a
+    call fails with the token request's own typed error."""
+    emu = await app_server(airbyte_emulator_factory, token_lifetime=SHORT)
+    auth = ClientCredentials(APP_ID, APP_SECRET)
+    async with client_for(emu, auth=auth, timeout=timeout) as client:
+        await read(client)
+        await anyio.sleep(DUE)
+        emu.set_faults([fault | {"route": "applications/token"}])
+        with pytest.raises(error) as caught, anyio.fail_after(10):
+            await read_until_it_fails(client)
+
+    assert isinstance(caught.value, error)
+    assert caught.value.route == "applications/token"
+    assert reads_between_token_requests(emu, 2) >= 1
+    assert APP_SECRET not in str(caught.value)
+
+
+async def test_a_call_cancelled_after_it_found_the_token_due_does_not_cancel_the_renewal(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """The call that finds the token due is cancelled while the token endpoint is slow: the
+    renewal goes on for the other calls, which get its token without asking again."""
+    emu = await app_server(airbyte_emulator_factory, token_lifetime=SHORT)
+    async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
+        await read(client)
+        await anyio.sleep(DUE)
+        slow = {"kind": "late", "route": "applications/token", "delay": 0.1, "times": 1}
+        emu.set_faults([slow])
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(read, client)
+            await token_request_arrives(emu, 2)
+            tg.cancel_scope.cancel()
+        await anyio.sleep(0.5)
+        await read(client)
+
+    assert token_requests(emu) == 2
+    assert emu.stats().tokens_minted == 2
+
+
+async def test_a_call_cancelled_while_it_asks_for_a_token_leaves_the_others_to_ask(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A call asking for a token (the last request failed with a 503) is cancelled while the
+    token endpoint is slow: the call waiting for it asks again and succeeds, rather than fail
+    with the 503 of the request before (no retries here to hide it)."""
+    emu = await app_server(airbyte_emulator_factory)
+    auth = ClientCredentials(APP_ID, APP_SECRET)
+    async with client_for(emu, auth=auth, retry=RetryPolicy(attempts=1)) as client:
+        emu.set_faults([{"kind": "error", "status": 503, "route": "applications/token"}])
+        with pytest.raises(ServerError):
+            await read(client)
+        emu.set_faults([{"kind": "late", "route": "applications/token", "delay": 1.0}])
+        asking = anyio.CancelScope()
+
+        async def cancelled_read() -> None:
+            with asking:
+                await read(client)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(cancelled_read)
+            await token_request_arrives(emu, 2)
+            emu.set_faults([])
+            tg.start_soon(read, client)
+            await anyio.wait_all_tasks_blocked()
+            asking.cancel()
+
+    assert asking.cancelled_caught
+    assert token_requests(emu) == 3
+    assert requests_to(emu, READ) == 1
+
+
+async def test_leaving_the_client_cancels_a_renewal_under_way(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """The renewal is a task of the client's: leaving its block while the token endpoint has
+    not answered ends it, rather than wait for the answer (or leave it running)."""
+    emu = await app_server(airbyte_emulator_factory, token_lifetime=SHORT)
+    with anyio.fail_after(10):
+        async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
+            await read(client)
+            await anyio.sleep(DUE)
+            emu.set_faults([{"kind": "slow", "route": "applications/token", "delay": 30}])
+            await read(client)
+            await token_request_arrives(emu, 2)
+
+    assert requests_to(emu, READ) == 2
+
+
+async def test_a_client_is_closed_in_the_task_that_entered_it(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """aclose() in another task raises RuntimeError and closes nothing: the client's renewals
+    are tasks of the task that entered it."""
+    emu = await airbyte_emulator_factory()
+    client = client_for(emu)
+    await client.__aenter__()
+    errors: list[BaseException] = []
+
+    async def close() -> None:
+        try:
+            await client.aclose()
+        except RuntimeError as e:
+            errors.append(e)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(close)
+    await client.health()
+    await client.aclose()
+
+    [error] = errors
+    assert "the task that entered it" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("failures", "retry_after", "left", "expected"),
+    [
+        (1, None, 100.0, 1.0),
+        (3, None, 100.0, 4.0),
+        (9, None, 1000.0, 30.0),
+        (1, None, 2.0, 0.5),
+        (1, 7.0, 100.0, 7.0),
+        (4, 2.0, 100.0, 8.0),
+        (1, 7.0, 3.0, 3.0),
+        (2, None, -1.0, 0.0),
+    ],
+    ids=[
+        "first",
+        "doubling",
+        "capped",
+        "a-quarter-of-what-is-left",
+        "retry-after",
+        "backoff-longer",
+        "at-expiry",
+        "expired",
+    ],
+)
+def test_a_failed_renewal_is_tried_again_after_a_pause(
+    failures: int, retry_after: float | None, left: float, expected: float
+) -> None:
+    """1 s doubling up to 30 s and a quarter of the time left, at least what Retry-After asks,
+    never past the token's end."""
+    assert renewal_pause(failures, retry_after, left=left) == expected
 
 
 # -- token lifetimes (pure) --------------------------------------------------------------------
