@@ -236,7 +236,8 @@ class ClientCredentials:
 
     One token request runs at a time however many tasks need it (one per event loop), and
     tasks that waited for one that failed get its error rather than trying again; a task
-    cancelled while it asks leaves the next task to ask again.
+    cancelled while it asks leaves the next task to ask again. When two requests overlap (in
+    two event loops), the token that lives longer is kept.
 
     Rejected credentials raise :class:`~airbyte_async.errors.AuthenticationError` instead of
     looping; a token answer without a usable ``access_token`` raises
@@ -251,9 +252,10 @@ class ClientCredentials:
     margin: float = 30.0
     _token: str | None = attrs.field(init=False, default=None, repr=False)
     # The token's times, on time.monotonic(): when it is due for renewal; until when a request
-    # may carry it (the renewal's latest time too).
+    # may carry it (the renewal's latest time too); and when it expires, by the estimate.
     _renew_at: float = attrs.field(init=False, default=0.0, repr=False)
     _usable_until: float = attrs.field(init=False, default=0.0, repr=False)
+    _expires_at: float = attrs.field(init=False, default=-math.inf, repr=False)
     #: Renewals failed in a row while the token was still good.
     _renewals_failed: int = attrs.field(init=False, default=0, repr=False)
     #: A lock and a renewal per event loop: an instance shared by threads, each running its
@@ -395,8 +397,12 @@ class ClientCredentials:
         self._generation += 1
         self._failure = None
         expires_at = started + lifetime
+        if self._token is not None and expires_at < self._expires_at:
+            log.debug("kept the access token minted meanwhile, which lives longer")
+            return
         margin = min(self.margin, lifetime / 4)
         self._token = token
+        self._expires_at = expires_at
         self._renew_at = expires_at - margin
         self._usable_until = expires_at - min(_FLIGHT, lifetime / 20, margin)
         self._renewals_failed = 0

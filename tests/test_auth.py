@@ -594,6 +594,35 @@ async def test_a_client_is_closed_in_the_task_that_entered_it(
     assert "the task that entered it" in str(error)
 
 
+async def test_of_two_tokens_minted_at_once_the_newer_is_kept(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """Two threads, each with its own event loop, share credentials: the first's token request
+    is answered late, after the second's token came; the first thread then sends the second
+    token, not the older one it received (no request on an older token)."""
+    late = Fault(kind="late", route="applications/token", delay=0.5, times=1)
+    emu = await app_server(airbyte_emulator_factory, faults=[late])
+    shared = ClientCredentials(APP_ID, APP_SECRET)
+
+    def task() -> None:
+        async def main() -> None:
+            async with AirbyteClient(emu.url, auth=shared, env={}, api="config") as client:
+                await read(client)
+
+        asyncio.run(main())
+
+    threads = [threading.Thread(target=task, daemon=True) for _ in range(2)]
+    threads[0].start()
+    await token_request_arrives(emu, 1)
+    threads[1].start()
+    for thread in threads:
+        await anyio.to_thread.run_sync(thread.join, 10)
+
+    assert emu.stats().tokens_minted == 2
+    assert requests_to(emu, READ) == 2
+    assert emu.stats().requests_on_older_tokens == 0
+
+
 @pytest.mark.parametrize(
     ("failures", "retry_after", "left", "expected"),
     [
