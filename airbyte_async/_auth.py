@@ -223,9 +223,10 @@ class ClientCredentials:
 
     A token is renewed before it expires: after the shortest lifetime its answer gives (JWT
     ``exp``, ``expires_in``), else after *default_lifetime*, less *margin* seconds (a quarter of
-    the lifetime when that is shorter). The renewal runs in a task of the client's (see
-    :meth:`headers`) while calls go on with the current token until it expires; they wait for a
-    token only then, or after a 401 rejected the token (the call is then replayed). "Expires"
+    the lifetime when that is shorter). One call renews it (or a task of the batch the calls
+    belong to: see :meth:`headers`) while the others go on with the current token until it
+    expires; they wait for a token only then, or after a 401 rejected the token (the call is
+    then replayed). "Expires"
     is the client's monotonic estimate, measured from when the token was asked for, less the
     time a request may take to arrive: the last 5 seconds of the token's life (its last
     twentieth when shorter; never more than *margin*). A renewal that fails while the token is
@@ -297,21 +298,31 @@ class ClientCredentials:
     ) -> Mapping[str, str]:
         """
         A bearer header with a token good for the next request. A token due for renewal is
-        renewed in a task of *renewals* (the client's task group), one at a time, while calls
-        go on with it; without *renewals*, it is renewed once it expires. A call waits for a
-        token only when there is none good (none yet, expired, or rejected by a 401).
+        renewed one at a time, while the other calls go on with it: in a task of *renewals*
+        (the task group of an orchestrator's batch), or else by the call that found it due,
+        which goes on with the current token if the renewal fails. A call waits for a token
+        only when there is none good (none yet, expired, or rejected by a 401).
         """
         if self._token is not None and time.monotonic() < self._renew_at:
             return self._bearer()
         here = self._per_loop()
         if self._usable():
-            if renewals is not None and not here.renewing:
+            if not here.renewing:
                 here.renewing = True
-                try:
-                    renewals.start_soon(self._renew, fetch_token, here)
-                except RuntimeError:  # the client is closing: its task group takes no more
-                    here.renewing = False
-            return self._bearer()
+                if renewals is None:
+                    # This call renews, and goes on with the token it has if that fails; the
+                    # others do not wait.
+                    await self._renew(fetch_token, here)
+                    if self._usable():
+                        return self._bearer()
+                else:
+                    try:
+                        renewals.start_soon(self._renew, fetch_token, here)
+                    except RuntimeError:  # the batch is ending: its task group takes no more
+                        here.renewing = False
+                    return self._bearer()
+            else:
+                return self._bearer()
         seen = self._generation
         async with here.lock:
             if not self._usable():
@@ -323,10 +334,11 @@ class ClientCredentials:
 
     async def _renew(self, fetch_token: TokenFetcher, here: _PerLoop) -> None:
         """
-        Renew a token that is due but still good: the body of a background task, which raises
-        nothing. The token request is given half the time the token has left at most, so that
-        another fits before it expires. A failure puts the next renewal off while the token is
-        good (see the class docstring); after, the calls that need a token ask for it.
+        Renew a token that is due but still good, in a batch's task or in the call that found
+        it due; raises nothing but cancellation. The token request is given half the time the
+        token has left at most, so that another fits before it expires. A failure puts the
+        next renewal off while the token is good (see the class docstring); after, the calls
+        that need a token ask for it.
         """
         try:
             async with here.lock:
@@ -341,8 +353,8 @@ class ClientCredentials:
             if self._usable():
                 self._put_off(e.retry_after if isinstance(e, APIError) else None, e)
         # Not an AirbyteError, a fault of this package's or of the client's state (closed):
-        # raised here, it would cancel the task that opened the client. The calls that need a
-        # token meet it when they ask.
+        # raised here, it would stop the batch whose task renews. The calls that need a token
+        # meet it when they ask.
         except Exception as e:
             log.warning("renewing the access token failed: %s: %s", type(e).__name__, e)
         finally:

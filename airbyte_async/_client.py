@@ -339,10 +339,8 @@ class AirbyteClient:
 
     The client opens its own :class:`aiohttp.ClientSession` on entry and closes it on exit;
     pass *session* to lend one instead, which it uses but never closes (its pool is then
-    yours; *timeout* and *connect_timeout* still apply per request). A client is entered once,
-    and closed in the task that entered it (its token renewals run in a task group of that
-    task's): use outside ``async with``, re-entry after exit and :meth:`aclose` in another task
-    raise :class:`RuntimeError`.
+    yours; *timeout* and *connect_timeout* still apply per request). A client is entered once:
+    use outside ``async with`` and re-entry after exit raise :class:`RuntimeError`.
 
     *timeout* bounds one HTTP exchange and *connect_timeout* getting its connection, both from
     when a connection of the pool is free for it; *max_connections* caps the pool, hence the
@@ -423,10 +421,6 @@ class AirbyteClient:
         self._requests: anyio.CapacityLimiter | None = None
         self._session = session
         self._owns_session = False
-        #: Where ClientCredentials renews a token while calls go on with the current one: open
-        #: from entry to exit, in the task that entered the client.
-        self._renewals: anyio.abc.TaskGroup | None = None
-        self._host: asyncio.Task[Any] | None = None
         self._state = _State.UNOPENED
         self._base = str(self.base_url)
         self._urls: dict[str, URL] = {}
@@ -436,6 +430,9 @@ class AirbyteClient:
         #: What :meth:`aclose` awaits before the session goes: each batch running on this
         #: client gives itself up (see :meth:`_in_use`).
         self._users: dict[object, Callable[[], Awaitable[None]]] = {}
+        #: Task groups of batches running on this client, the newest last: a ClientCredentials
+        #: token due for renewal is renewed in a task of the newest while calls go on with it.
+        self._renewals: list[anyio.abc.TaskGroup] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._probes = 0
         self._silence: AirbyteError | None = None
@@ -533,9 +530,6 @@ class AirbyteClient:
             raise RuntimeError("the session lent to this AirbyteClient is closed")
         pool = self.max_connections
         self._requests = anyio.CapacityLimiter(pool) if pool is not None else None
-        renewals = anyio.create_task_group()
-        await renewals.__aenter__()
-        self._renewals, self._host = renewals, asyncio.current_task()
         self._state = _State.OPEN
         if self._unsettled:
             try:
@@ -598,37 +592,21 @@ class AirbyteClient:
 
     async def aclose(self) -> None:
         """
-        Close the session if this client created it; a lent session is left open. Call it in
-        the task that entered the client (``async with`` does): a token renewal under way is
-        a task of that one's (raises :class:`RuntimeError` in another task, closing nothing).
+        Close the session if this client created it; a lent session is left open.
 
         An orchestrator's batch still running on this client (in a task its block does not
         wait for) is given up first, as leaving its ``stream`` block would: the syncs it
         started are cancelled while the session can still send the cancels.
         """
-        renewals, self._renewals = self._renewals, None
-        if renewals is not None and asyncio.current_task() is not self._host:
-            self._renewals = renewals
-            raise RuntimeError(
-                "close an AirbyteClient in the task that entered it (as `async with` does)"
-            )
-        try:
-            with anyio.CancelScope(shield=True):
-                while self._users:
-                    _, give_up = self._users.popitem()
-                    await give_up()
-        finally:
-            try:
-                if renewals is not None:
-                    renewals.cancel_scope.cancel()
-                    await renewals.__aexit__(None, None, None)
-            finally:
-                with anyio.CancelScope(shield=True):
-                    if self._owns_session and self._session is not None:
-                        await self._session.close()
-                self._session = None
-                self._owns_session = False
-                self._state = _State.CLOSED
+        with anyio.CancelScope(shield=True):
+            while self._users:
+                _, give_up = self._users.popitem()
+                await give_up()
+            if self._owns_session and self._session is not None:
+                await self._session.close()
+        self._session = None
+        self._owns_session = False
+        self._state = _State.CLOSED
 
     async def health(self) -> Health:
         """The server's health check (``GET /api/v1/health``; the public API's ``GET /health``,
@@ -918,7 +896,8 @@ class AirbyteClient:
 
     async def _headers(self) -> Mapping[str, str]:
         if isinstance(self.auth, ClientCredentials):
-            return await self.auth.headers(self._fetch_token, renewals=self._renewals)
+            renewals = self._renewals[-1] if self._renewals else None
+            return await self.auth.headers(self._fetch_token, renewals=renewals)
         return await self.auth.headers(self._fetch_token)
 
     async def _send(
@@ -1003,6 +982,16 @@ class AirbyteClient:
             yield
         finally:
             self._users.pop(key, None)
+
+    @contextlib.contextmanager
+    def _renewing_in(self, group: anyio.abc.TaskGroup) -> Iterator[None]:
+        """While the block runs, a token due for renewal is renewed in a task of *group* (a
+        batch's), so that no call of the batch waits for it while the token is still good."""
+        self._renewals.append(group)
+        try:
+            yield
+        finally:
+            self._renewals.remove(group)
 
     def _open_session(self) -> aiohttp.ClientSession:
         if self._state is not _State.OPEN or self._session is None:

@@ -1358,14 +1358,15 @@ class Orchestrator:
                         tg.start_soon(self._hear_out_on_give_up, batch)
                         if self.progress_interval is not None:
                             tg.start_soon(self._report_progress, batch, self.progress_interval)
-                        async with anyio.create_task_group() as workers:
-                            for n in range(min(self.max_running, len(batch.targets))):
-                                workers.start_soon(
-                                    self._worker, batch, pending, workers.cancel_scope
-                                )
-                                if n % batch._triggers.limit == batch._triggers.limit - 1:
-                                    # Let the first triggers leave before spawning the rest.
-                                    await anyio.lowlevel.checkpoint()
+                        with self.client._renewing_in(tg):
+                            async with anyio.create_task_group() as workers:
+                                for n in range(min(self.max_running, len(batch.targets))):
+                                    workers.start_soon(
+                                        self._worker, batch, pending, workers.cancel_scope
+                                    )
+                                    if n % batch._triggers.limit == batch._triggers.limit - 1:
+                                        # Let the first triggers leave before spawning the rest.
+                                        await anyio.lowlevel.checkpoint()
                         batch._completed = not batch._stopping
                         tg.cancel_scope.cancel()
                 if scope.cancelled_caught:
