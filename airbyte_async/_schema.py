@@ -3,9 +3,9 @@ A connector configuration checked against its specification's JSON schema (the
 ``connectionSpecification``), for the keywords Airbyte's server validator refuses values by:
 ``type`` (a list of types too), ``required``, ``enum``, ``const``, ``minimum``, ``maximum``,
 ``exclusiveMinimum``, ``exclusiveMaximum``, ``multipleOf``, ``minLength``, ``maxLength``,
-``pattern``, ``minItems``, ``maxItems``, ``uniqueItems``, ``properties``,
-``additionalProperties`` (``false``, or a schema the other keys must fit), ``items``,
-``allOf``, ``anyOf`` and ``oneOf``.
+``pattern``, ``format`` (``date-time`` and ``date``), ``minItems``, ``maxItems``,
+``uniqueItems``, ``properties``, ``additionalProperties`` (``false``, or a schema the other keys
+must fit), ``items``, ``allOf``, ``anyOf`` and ``oneOf``.
 
 Airbyte validates a configuration on every create and update (``JsonSchemaValidator.ensure``,
 networknt 1.4.0, the dialect its ``$schema`` names, draft 7 by default) and refuses it with 422
@@ -13,17 +13,34 @@ networknt 1.4.0, the dialect its ``$schema`` names, draft 7 by default) and refu
 integer and ``exclusiveMinimum``/``exclusiveMaximum`` are booleans beside ``minimum`` and
 ``maximum``; from draft 6 on they are numbers. A ``pattern`` is searched for, not matched
 whole, as ``java.util.regex`` ``Matcher.find`` does. A key starting with ``#`` is never an
-additional property (networknt skips such keys).
+additional property (networknt skips such keys). ``format`` is asserted under drafts 4 to 7
+(Airbyte's default ``SchemaValidatorsConfig`` leaves it to the dialect), not under 2019-09 and
+2020-12: a ``date-time`` needs seconds and an offset (``2024-01-01`` and
+``2024-01-01T00:00:00`` are refused), a ``date`` is ``YYYY-MM-DD``, both a real day.
 
 Where this check cannot tell what the server does, a value passes: a wrong refusal would
 block a deploy the server takes. So pass keys no ``properties`` name (unless
-``additionalProperties`` forbids them), keywords not listed above (``format``,
-``patternProperties``' own schemas, ``propertyNames``, ``$ref``...), a value that fits more
-than one ``oneOf`` option, and a ``pattern`` Python's ``re`` cannot compile (Java syntax such
-as ``\p{L}``, ``\Q...\E``, ``[a-z&&[^e]]``) or may read otherwise than Java does (``\v``,
-``\Z``; ``\b`` against a non-ASCII value; a value holding a line break other than ``\n``,
-which ``$`` and ``.`` treat differently). A :class:`Mismatch` carries types, field names,
-counts and the specification's own values, never the value checked.
+``additionalProperties`` forbids them), a value that fits more than one ``oneOf`` option, and a
+``pattern`` Python's ``re`` cannot compile (Java syntax such as ``\p{L}``, ``\Q...\E``,
+``[a-z&&[^e]]``) or may read otherwise than Java does (``\v``, ``\Z``; ``\b`` against a
+non-ASCII value; a value holding a line break other than ``\n``, which ``$`` and ``.`` treat
+differently). These keywords are not checked, and why:
+
+- ``format`` other than ``date-time`` and ``date`` (``email``, ``uri``, ``hostname``,
+  ``ipv4``...): networknt checks them with rules of its own (an email parser ported from
+  Apache Commons, ``java.net.URI``) that could not be read at the 1.4.0 release, so they may
+  refuse otherwise than a Python rule would; a ``date-time`` with second 60 or an offset of
+  ``-00:00`` or beyond 18 hours passes for the same reason;
+- ``patternProperties``' own schemas, ``propertyNames``: keys would be matched with Java
+  regular expressions, with the doubts ``pattern`` has, for keywords connector specifications
+  hardly use;
+- ``minProperties``/``maxProperties``, ``dependencies``, ``if``/``then``/``else``, ``not``,
+  ``contains``: not used by the connector specifications read, so left until one does;
+- ``$ref``: networknt resolves it, but whether draft 7 also checks the keywords beside it
+  could not be read at 1.4.0; a ``$ref`` and its target are not followed.
+
+A :class:`Mismatch` carries types, field names, counts and the specification's own values,
+never the value checked.
 """
 
 from __future__ import annotations
@@ -57,6 +74,7 @@ class Mismatch:
     - ``minLength``/``maxLength``: a string of fewer or more characters (code points) than
       *expected* holds;
     - ``pattern``: a string in which the regular expression *expected* holds is not found;
+    - ``format``: a string that is no ``date-time`` or ``date``, the format *expected* holds;
     - ``minItems``/``maxItems``: a list of fewer or more items than *expected* holds, *found*
       its count;
     - ``uniqueItems``: a list with equal items, *found* their indexes (``[0] and [2]``);
@@ -115,7 +133,8 @@ def mismatches(
     path under *path*. *passes* says which values pass as they are (a masked secret). A schema
     that is not an object (no specification) is no constraint.
     """
-    return _Checker(passes or _never, _is_draft_4(schema)).check(value, schema, path)
+    checker = _Checker(passes or _never, _is_draft_4(schema), _asserts_format(schema))
+    return checker.check(value, schema, path)
 
 
 def _is_draft_4(schema: Any) -> bool:
@@ -131,6 +150,19 @@ def _is_draft_4(schema: Any) -> bool:
     return isinstance(dialect, str) and "json-schema.org/draft-04" in dialect
 
 
+def _asserts_format(schema: Any) -> bool:
+    """
+    Whether networknt asserts ``format`` under the dialect Airbyte reads *schema* in: under
+    drafts 4, 6 and 7 it does (``BaseFormatJsonValidator``: dialects before 2019-09 assert, and
+    ``SchemaValidatorsConfig``'s ``formatAssertionsEnabled`` is null, so the dialect decides);
+    under 2019-09 and 2020-12 ``format`` is an annotation unless the meta-schema's vocabulary
+    asks for assertions, which the standard ones do not.
+    """
+    dialect = schema.get("$schema") if isinstance(schema, Mapping) else None
+    later = ("json-schema.org/draft/2019-09", "json-schema.org/draft/2020-12")
+    return not (isinstance(dialect, str) and any(d in dialect for d in later))
+
+
 def _never(path: str, value: Any) -> bool:
     return False
 
@@ -139,6 +171,7 @@ def _never(path: str, value: Any) -> bool:
 class _Checker:
     passes: Passes
     draft_4: bool
+    asserts_format: bool
 
     def check(self, value: Any, schema: Any, path: str) -> list[Mismatch]:
         if not isinstance(schema, Mapping) or self.passes(path, value):
@@ -154,7 +187,7 @@ class _Checker:
         broken = (
             self.number(value, schema)
             if _is_number(value)
-            else _text(value, schema)
+            else self.text(value, schema)
             if isinstance(value, str)
             else None
         )
@@ -190,6 +223,21 @@ class _Checker:
         divisor: Any = schema.get("multipleOf")
         if _is_number(divisor) and not _is_multiple(value, divisor):
             return "multipleOf", divisor
+        return None
+
+    def text(self, value: str, schema: Mapping[str, Any]) -> tuple[str, Any] | None:
+        """The first of ``minLength``, ``maxLength``, ``pattern`` and ``format`` the string
+        *value* breaks, and the specification's value for it."""
+        for rule, beyond in (("minLength", operator.lt), ("maxLength", operator.gt)):
+            bound = _whole(schema.get(rule))
+            if bound is not None and beyond(len(value), bound):
+                return rule, bound
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str) and _surely_misses(pattern, value):
+            return "pattern", pattern
+        kind = schema.get("format")
+        if self.asserts_format and kind in _FORMATS and _FORMATS[kind](value) is False:
+            return "format", kind
         return None
 
     def exclusive(self, schema: Mapping[str, Any], rule: str, exclusive: str) -> Any:
@@ -315,19 +363,6 @@ def _is_multiple(value: float, divisor: float) -> bool:
         return True
 
 
-def _text(value: str, schema: Mapping[str, Any]) -> tuple[str, Any] | None:
-    """The first of ``minLength``, ``maxLength`` and ``pattern`` the string *value* breaks,
-    and the specification's value for it."""
-    for rule, beyond in (("minLength", operator.lt), ("maxLength", operator.gt)):
-        bound = _whole(schema.get(rule))
-        if bound is not None and beyond(len(value), bound):
-            return rule, bound
-    pattern = schema.get("pattern")
-    if isinstance(pattern, str) and _surely_misses(pattern, value):
-        return "pattern", pattern
-    return None
-
-
 #: Line breaks Java's ``$`` and ``.`` know as such and Python's do not.
 _JAVA_LINE_BREAKS = frozenset("\r\x85\u2028\u2029")
 
@@ -373,6 +408,62 @@ def _may_match_any(patterns: Any, key: str) -> bool:
     """Whether a ``patternProperties`` pattern may match *key* (when unsure, it may)."""
     listed = patterns if isinstance(patterns, Mapping) else {}
     return any(not isinstance(p, str) or not _surely_misses(p, key) for p in listed)
+
+
+#: RFC 3339's date-time as ethlo ITU's ``parseDateTime`` reads it: ``T``, ``t`` or a space
+#: between date and time, seconds required, 1 to 9 digits of fraction, an offset required.
+_DATE_TIME = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})"
+    r"(?:\.[0-9]{1,9})?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+_FULL_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+def _is_day(year: int, month: int, day: int) -> bool:
+    """Whether the proleptic Gregorian calendar has that day (year 0 a leap year, as in
+    ``java.time``)."""
+    if not 1 <= month <= 12:
+        return False
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    days = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1]
+    return 1 <= day <= days
+
+
+def _date_time(text: str) -> bool | None:
+    """
+    Whether *text* is a ``date-time`` as networknt's ``DateTimeValidator`` finds (ethlo ITU
+    ``parseDateTime``, then ``OffsetDateTime.of``): a plain date (``2024-01-01``) or a time
+    with no offset (``2024-01-01T00:00:00``) is none, nor is February 30 or hour 24. None,
+    cannot tell, for second 60 (a leap second, taken on some dates only) and offsets beyond
+    ``+18:00`` or ``-00:00`` (refused by some ITU versions).
+    """
+    found = _DATE_TIME.fullmatch(text)
+    if found is None:
+        return False
+    year, month, day, hour, minute, second = map(int, found.groups())
+    if not _is_day(year, month, day) or hour > 23 or minute > 59 or second > 60:
+        return False
+    offset = text[-6:]
+    if second == 60 or offset == "-00:00" or (offset[0] in "+-" and offset[1:3] >= "18"):
+        return None
+    return True
+
+
+def _date(text: str) -> bool | None:
+    """
+    Whether *text* is a ``date`` as networknt's ``DateFormat`` finds (``LocalDate.parse``,
+    ``ISO_LOCAL_DATE`` with its strict resolver, years 0 to 9999): ``2024-1-5``,
+    ``2024-02-30`` and a date-time are none. None, cannot tell, for a signed year.
+    """
+    found = _FULL_DATE.fullmatch(text)
+    if found is None:
+        return None if text[:1] in ("+", "-") else False
+    return _is_day(*map(int, found.groups()))
+
+
+#: The formats checked, each a test that says whether a string is one (None: cannot tell).
+#: Other formats pass (see the module docstring).
+_FORMATS: dict[str, Callable[[str], bool | None]] = {"date-time": _date_time, "date": _date}
 
 
 def _repeated(items: Sequence[tuple[int, Any]]) -> tuple[int, int] | None:

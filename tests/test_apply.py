@@ -1868,6 +1868,30 @@ async def test_a_value_the_specifications_pattern_does_not_find_is_caught_before
     assert writes(emu) == []
 
 
+async def test_a_start_date_on_no_calendar_day_is_caught_before_any_write(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """
+    A Stripe start_date that fits source-stripe's pattern but is no date-time (February 30):
+    the server would refuse the source with 422 (its spec.yaml sets ``format: date-time``,
+    which networknt 1.4.0 asserts under draft 7: BaseFormatJsonValidator, DateTimeValidator;
+    API-FACTS 2.3) after the Postgres source was written. The plan names the key and what the
+    specification wants, never the value, and nothing is written.
+    """
+    text = PIPELINE.replace("\n[[destinations]]", STRIPE_SOURCE, 1)
+    env = {**ENV, "STRIPE_KEY": "sk_live_1", "STRIPE_START": "2017-02-30T00:00:00Z"}
+
+    with pytest.raises(SpecError) as caught:
+        await apply(client, loads(text, env=env))
+
+    assert caught.value.problems == (
+        "sources[1].configuration.start_date: the Stripe specification wants an RFC 3339 "
+        "date-time with its offset, such as 2024-01-31T00:00:00Z",
+    )
+    assert "2017-02-30" not in str(caught.value)
+    assert writes(emu) == []
+
+
 async def test_every_configuration_problem_is_reported_together(client: AirbyteClient) -> None:
     """Problems in a source and a destination come in one SpecError, in file order."""
     text = PIPELINE.replace("port = 5432", 'port = "5432"').replace(
@@ -2146,6 +2170,11 @@ def test_plan_and_apply_print_the_connections_the_file_does_not_declare(
         ({"exclusiveMinimum": 0}, 0, "the Postgres specification wants a number greater than 0"),
         ({"exclusiveMaximum": 1}, 1, "the Postgres specification wants a number less than 1"),
         ({"multipleOf": 5}, 12, "the Postgres specification wants a multiple of 5"),
+        (
+            {"type": "string", "format": "date"},
+            "2024-01-31T00:00:00Z",
+            "the Postgres specification wants an RFC 3339 date, such as 2024-01-31",
+        ),
     ],
 )
 async def test_each_keyword_says_what_the_specification_wants(

@@ -471,6 +471,11 @@ def _stripe(emu: Emulator, config: dict[str, Any]) -> dict[str, Any]:
             id="pattern (source-stripe start_date; networknt PatternValidator, Matcher.find)",
         ),
         pytest.param(
+            {**STRIPE_OK, "start_date": "2017-02-30T00:00:00Z"},
+            "$.start_date: does not match the date-time pattern must be a valid RFC 3339 date-time",
+            id="format (source-stripe start_date is a date-time; networknt DateTimeValidator)",
+        ),
+        pytest.param(
             {**PG_OK, "schemas": ["public", "sales", "public"]},
             "$.schemas: must have only unique items in the array",
             id="uniqueItems (source-postgres schemas; networknt UniqueItemsValidator)",
@@ -485,8 +490,9 @@ async def test_a_configuration_breaking_a_string_or_list_keyword_is_a_422(
 ) -> None:
     """
     The server's validator (networknt 1.4.0 under draft 7, airbyte-platform
-    JsonSchemaValidator.ensure; API-FACTS 2.3, 6.2) refuses by pattern and uniqueItems as by
-    type: source-stripe's spec.yaml (commit 087613b) sets start_date's pattern,
+    JsonSchemaValidator.ensure; API-FACTS 2.3, 6.2) refuses by pattern, format and uniqueItems
+    as by type: source-stripe's spec.yaml (commit 087613b) sets start_date's pattern and
+    ``format: date-time`` (asserted under draft 7: networknt BaseFormatJsonValidator),
     source-postgres's spec.json (commit 035bb71) makes schemas uniqueItems. 422, nothing
     created.
     """

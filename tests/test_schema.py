@@ -265,3 +265,78 @@ def test_a_masked_secret_passes_the_string_and_list_keywords() -> None:
     masked = {"api_key": "**********", "keys": ["**********", "**********"]}
 
     assert mismatches(masked, schema, passes=lambda _, v: v == "**********") == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "found"),
+    [
+        # DateTimeValidator: ethlo ITU parseDateTime (RFC 3339), then OffsetDateTime.of.
+        ("date-time", "2017-01-25T00:00:00Z", []),
+        ("date-time", "2017-01-25t00:00:00.123456789+05:30", []),
+        ("date-time", "2017-01-25 00:00:00-08:00", []),
+        ("date-time", "2017-01-25", one("format", "date-time")),
+        ("date-time", "2017-01-25T00:00:00", one("format", "date-time")),
+        ("date-time", "2017-01-25T00:00Z", one("format", "date-time")),
+        ("date-time", "2017-01-25T00:00:00.Z", one("format", "date-time")),
+        ("date-time", "2017-01-25T00:00:00.1234567890Z", one("format", "date-time")),
+        ("date-time", "2017-02-30T00:00:00Z", one("format", "date-time")),
+        ("date-time", "2017-01-25T24:00:00Z", one("format", "date-time")),
+        ("date-time", "2017-01-25T00:00:00+0100", one("format", "date-time")),
+        ("date-time", "2017-01-25T00:00:00Z ", one("format", "date-time")),
+        ("date-time", "\u0662017-01-25T00:00:00Z", one("format", "date-time")),
+        ("date-time", "2016-12-31T23:59:60Z", []),  # a leap second: taken on some dates only
+        ("date-time", "2017-01-25T00:00:00-00:00", []),  # refused by some ITU versions only
+        ("date-time", 20170125, []),
+        # DateFormat: LocalDate.parse (ISO_LOCAL_DATE, strict), years 0 to 9999.
+        ("date", "2024-02-29", []),
+        ("date", "2023-02-29", one("format", "date")),
+        ("date", "2024-1-5", one("format", "date")),
+        ("date", "2024-01-31T00:00:00Z", one("format", "date")),
+        ("date", "+12024-01-31", []),
+        # Formats whose 1.4.0 rules could not be read pass.
+        ("email", "no at sign", []),
+        ("uri", "not a uri", []),
+    ],
+)
+def test_the_formats_networknt_asserts(kind: str, value: Any, found: list[Mismatch]) -> None:
+    """
+    ``format`` as networknt 1.4.0 asserts it under draft 7 (FormatValidator over
+    DateTimeValidator and DateFormat): a date-time needs seconds and an offset, a date is
+    YYYY-MM-DD, both a real day; where ITU's versions differ, or the format's rule is not known,
+    the value passes.
+    """
+    assert mismatches(value, {"format": kind}) == found
+
+
+REFUSED_START = one("format", "date-time", path="$.start_date")
+
+
+@pytest.mark.parametrize(
+    ("dialect", "found"),
+    [
+        (None, REFUSED_START),
+        (DRAFT_04, REFUSED_START),
+        ("http://json-schema.org/draft-06/schema#", REFUSED_START),
+        ("https://json-schema.org/draft/2019-09/schema", []),
+        ("https://json-schema.org/draft/2020-12/schema", []),
+    ],
+)
+def test_format_is_asserted_up_to_draft_7(dialect: str | None, found: Any) -> None:
+    """
+    networknt's BaseFormatJsonValidator asserts ``format`` for dialects before 2019-09 and,
+    from 2019-09 on, only where the meta-schema's vocabulary asks (the standard ones do not);
+    Airbyte's ``new SchemaValidatorsConfig()`` leaves formatAssertionsEnabled null, so the
+    dialect decides (airbyte-platform JsonSchemaValidator.getSchemaValidator).
+    """
+    schema: dict[str, Any] = {"properties": {"start_date": {"format": "date-time"}}}
+    if dialect is not None:
+        schema["$schema"] = dialect
+
+    assert mismatches({"start_date": "2017-01-25"}, schema) == found
+
+
+def test_a_masked_secret_passes_its_format() -> None:
+    """The server's mask for a secret date-time is no date-time, yet passes."""
+    schema = {"properties": {"since": {"type": "string", "format": "date-time"}}}
+
+    assert mismatches({"since": "**********"}, schema, passes=lambda _, v: v == "**********") == []

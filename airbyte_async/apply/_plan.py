@@ -847,6 +847,13 @@ _WANTS = {
 }
 
 
+#: What each format checked wants, with an example (the value given is never shown).
+_FORMATS = {
+    "date-time": "an RFC 3339 date-time with its offset, such as 2024-01-31T00:00:00Z",
+    "date": "an RFC 3339 date, such as 2024-01-31",
+}
+
+
 def _unfit(mismatch: Mismatch, connector: str) -> str:
     """What *connector*'s specification wants where *mismatch* lies, never the value given."""
     spec = f"the {connector} specification"
@@ -864,6 +871,8 @@ def _unfit(mismatch: Mismatch, connector: str) -> str:
         return f"{spec} wants " + _WANTS[rule].format(expected[0])
     if rule == "pattern":
         return f"does not match the pattern {expected[0]} that {spec} sets"
+    if rule == "format":
+        return f"{spec} wants {_FORMATS.get(expected[0], expected[0])}"
     if rule in ("minItems", "maxItems"):
         least = "at least" if rule == "minItems" else "at most"
         return f"{_counted(int(mismatch.found), 'item')}; {spec} wants {least} {expected[0]}"

@@ -208,6 +208,9 @@ def _message(mismatch: Mismatch) -> str:
         return f"{path}: does not have a value in the enumeration [{', '.join(map(str, expected))}]"
     if rule in _MESSAGES:
         return f"{path}: " + _MESSAGES[rule].format(expected[0])
+    if rule == "format":
+        rfc = {"date": "full-date"}.get(expected[0], expected[0])
+        return f"{path}: does not match the {expected[0]} pattern must be a valid RFC 3339 {rfc}"
     if rule in ("minItems", "maxItems"):
         least = "at least" if rule == "minItems" else "at most"
         return f"{path}: must have {least} {expected[0]} items but found {mismatch.found}"
