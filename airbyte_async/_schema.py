@@ -18,13 +18,14 @@ additional property (networknt skips such keys). ``format`` is asserted under dr
 2020-12: a ``date-time`` needs seconds and an offset (``2024-01-01`` and
 ``2024-01-01T00:00:00`` are refused), a ``date`` is ``YYYY-MM-DD``, both a real day.
 
-Where this check cannot tell what the server does, a value passes: a wrong refusal would
-block a deploy the server takes. So pass keys no ``properties`` name (unless
-``additionalProperties`` forbids them), a value that fits more than one ``oneOf`` option, and a
-``pattern`` Python's ``re`` cannot compile (Java syntax such as ``\p{L}``, ``\Q...\E``,
-``[a-z&&[^e]]``) or may read otherwise than Java does (``\v``, ``\Z``; ``\b`` against a
-non-ASCII value; a value holding a line break other than ``\n``, which ``$`` and ``.`` treat
-differently). These keywords are not checked, and why:
+Where this check cannot tell what the server does, a value passes: a wrong refusal would block
+a deploy the server takes. So pass keys no ``properties`` name (unless ``additionalProperties``
+forbids them), a value that fits more than one ``oneOf`` option unless two fit surely (fit with
+no masked secret, unread keyword or unsure pattern or format on the way: networknt refuses a
+value valid to several), and a ``pattern`` Python's ``re`` cannot compile (Java syntax such as
+``\p{L}``, ``\Q...\E``, ``[a-z&&[^e]]``) or may read otherwise than Java does (``\v``, ``\Z``;
+``\b`` against a non-ASCII value; a value holding a line break other than ``\n``, which ``$``
+and ``.`` treat differently). These keywords are not checked, and why:
 
 - ``format`` other than ``date-time`` and ``date`` (``email``, ``uri``, ``hostname``,
   ``ipv4``...): networknt checks them with rules of its own (an email parser ported from
@@ -82,6 +83,8 @@ class Mismatch:
       the schema allows no other, *expected* the names it has;
     - ``options``: the value fits none of the ``oneOf``/``anyOf`` options, *expected* their
       names (the value of the property that tells them apart, *selector*, else their title).
+    - ``oneOf``: the value surely fits several ``oneOf`` options, *expected* their names,
+      *found* their indexes (``0, 1``).
 
     *option* names the option of an enclosing ``oneOf``/``anyOf`` the problem lies in, when the
     value's *selector* chose one.
@@ -169,13 +172,35 @@ def _never(path: str, value: Any) -> bool:
 
 @attrs.frozen
 class _Checker:
+    """
+    Checks values against schemas, noting in *doubts* the paths where a value passed only
+    because this check cannot tell what networknt does (a masked secret, a keyword or pattern
+    it does not read): a value that fits with no doubt surely fits.
+    """
+
     passes: Passes
     draft_4: bool
     asserts_format: bool
+    doubts: list[str] = attrs.field(factory=list, eq=False)
+
+    def doubt(self, path: str) -> None:
+        self.doubts.append(path)
+
+    def passing(self, path: str, value: Any) -> bool:
+        """Whether *value* passes as it is (a masked secret): then it fits, but not surely."""
+        if self.passes(path, value):
+            self.doubt(path)
+            return True
+        return False
 
     def check(self, value: Any, schema: Any, path: str) -> list[Mismatch]:
-        if not isinstance(schema, Mapping) or self.passes(path, value):
+        if not isinstance(schema, Mapping) or self.passing(path, value):
+            if schema is not True and not isinstance(schema, Mapping):
+                self.doubt(path)  # no schema, or false, which nothing fits
             return []
+        items = schema.get("items", True)
+        if not _UNCHECKED.isdisjoint(schema) or not (items is True or isinstance(items, Mapping)):
+            self.doubt(path)  # a keyword not read, or items as a list of schemas or false
         wanted = _types(schema)
         if wanted and not _fits(value, wanted, integral_is_integer=not self.draft_4):
             return [Mismatch(path=path, rule="type", expected=wanted, found=json_type(value))]
@@ -200,7 +225,6 @@ class _Checker:
             found += self.others(value, schema, path)
         if isinstance(value, list):
             found += self.sized(value, schema, path)
-            items = schema.get("items")
             for i, item in enumerate(value if isinstance(items, Mapping) else ()):
                 found += self.check(item, items, f"{path}[{i}]")
         for option in _listed(schema, "allOf"):
@@ -208,7 +232,7 @@ class _Checker:
         for combinator in ("oneOf", "anyOf"):
             options = _listed(schema, combinator)
             if options:
-                found += self.options(value, options, path)
+                found += self.options(value, options, path, only_one=combinator == "oneOf")
         return found
 
     def number(self, value: float, schema: Mapping[str, Any]) -> tuple[str, Any] | None:
@@ -221,7 +245,10 @@ class _Checker:
             if _is_number(limit) and (beyond(value, limit) or value == limit):
                 return exclusive, limit
         divisor: Any = schema.get("multipleOf")
-        if _is_number(divisor) and not _is_multiple(value, divisor):
+        multiple = _is_multiple(value, divisor) if _is_number(divisor) else True
+        if multiple is None:
+            self.doubt("multipleOf")
+        if multiple is False:
             return "multipleOf", divisor
         return None
 
@@ -233,11 +260,15 @@ class _Checker:
             if bound is not None and beyond(len(value), bound):
                 return rule, bound
         pattern = schema.get("pattern")
-        if isinstance(pattern, str) and _surely_misses(pattern, value):
+        found = _finds(pattern, value) if isinstance(pattern, str) else True
+        if found is False:
             return "pattern", pattern
         kind = schema.get("format")
-        if self.asserts_format and kind in _FORMATS and _FORMATS[kind](value) is False:
+        fits = _FORMATS[kind](value) if kind in _FORMATS else None
+        if self.asserts_format and fits is False:
             return "format", kind
+        if found is None or (self.asserts_format and "format" in schema and fits is None):
+            self.doubt("text")
         return None
 
     def exclusive(self, schema: Mapping[str, Any], rule: str, exclusive: str) -> Any:
@@ -297,19 +328,43 @@ class _Checker:
                 )
         if schema.get("uniqueItems") is True:
             compared = [
-                (i, item) for i, item in enumerate(value) if not self.passes(f"{path}[{i}]", item)
+                (i, item) for i, item in enumerate(value) if not self.passing(f"{path}[{i}]", item)
             ]
             if pair := _repeated(compared):
                 where = f"[{pair[0]}] and [{pair[1]}]"
                 found.append(Mismatch(path=path, rule="uniqueItems", found=where))
         return found
 
-    def options(self, value: Any, options: Sequence[Any], path: str) -> list[Mismatch]:
-        results = [self.check(value, option, path) for option in options]
-        if any(not result for result in results):
-            return []
+    def options(
+        self, value: Any, options: Sequence[Any], path: str, *, only_one: bool
+    ) -> list[Mismatch]:
+        """
+        *value* against ``anyOf`` or (*only_one*) ``oneOf`` *options*: fitting none is refused,
+        naming the option its selector picks or all of them; fitting several ``oneOf`` options
+        is refused only when at least two fit surely (networknt ``OneOfValidator``: "but 2 are
+        valid"), never when a masked secret or an unread keyword made one fit.
+        """
+        tried = [self.trial(value, option, path) for option in options]
+        results = [result for result, _ in tried]
         selector = _selector(options)
         names = tuple(_option_name(option, selector, i) for i, option in enumerate(options))
+        fitting = [i for i, result in enumerate(results) if not result]
+        sure = [i for i in fitting if not tried[i][1]]
+        if only_one and len(sure) > 1:
+            indexes = ", ".join(map(str, sure))
+            return [
+                Mismatch(
+                    path=path,
+                    rule="oneOf",
+                    expected=tuple(names[i] for i in sure),
+                    found=indexes,
+                    selector=selector,
+                )
+            ]
+        if fitting:
+            if not sure or (only_one and len(fitting) > 1):
+                self.doubt(path)
+            return []
         if selector and isinstance(value, Mapping) and selector in value:
             chosen = [
                 i
@@ -320,6 +375,36 @@ class _Checker:
                 name = names[chosen[0]]
                 return [m if m.option else attrs.evolve(m, option=name) for m in results[chosen[0]]]
         return [Mismatch(path=path, rule="options", expected=names, selector=selector)]
+
+    def trial(self, value: Any, option: Any, path: str) -> tuple[list[Mismatch], list[str]]:
+        """How *value* fails *option*, and the doubts met on the way."""
+        checker = attrs.evolve(self, doubts=[])
+        return checker.check(value, option, path), checker.doubts
+
+
+#: Keywords networknt validates by that this check does not read: a value checked against a
+#: schema holding one fits it only maybe.
+_UNCHECKED = frozenset(
+    (
+        "$ref",
+        "$recursiveRef",
+        "$dynamicRef",
+        "not",
+        "if",
+        "dependencies",
+        "dependentRequired",
+        "dependentSchemas",
+        "propertyNames",
+        "patternProperties",
+        "minProperties",
+        "maxProperties",
+        "contains",
+        "additionalItems",
+        "prefixItems",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+    )
+)
 
 
 def _listed(schema: Mapping[str, Any], key: str) -> list[Any]:
@@ -350,36 +435,36 @@ def _whole(bound: Any) -> int | None:
 _EXACT = decimal.Context(prec=1000)
 
 
-def _is_multiple(value: float, divisor: float) -> bool:
+def _is_multiple(value: float, divisor: float) -> bool | None:
     """
     Whether *value* is a multiple of *divisor* as networknt's ``MultipleOfValidator`` finds:
     both as ``BigDecimal.valueOf`` their double, the remainder exact (``0.3`` is a multiple of
-    ``0.1``). A divisor of 0 is no constraint; a value too large to tell passes.
+    ``0.1``). A divisor of 0 is no constraint; None, cannot tell, for a value too large.
     """
     try:
         dividend, by = (decimal.Decimal(repr(float(n))) for n in (value, divisor))
         return by == 0 or _EXACT.remainder(dividend, by) == 0
     except (OverflowError, decimal.InvalidOperation):
-        return True
+        return None
 
 
 #: Line breaks Java's ``$`` and ``.`` know as such and Python's do not.
 _JAVA_LINE_BREAKS = frozenset("\r\x85\u2028\u2029")
 
 
-def _surely_misses(pattern: str, text: str) -> bool:
+def _finds(pattern: str, text: str) -> bool | None:
     """
-    Whether ``java.util.regex`` finds *pattern* nowhere in *text* (``Matcher.find``, what
-    networknt's ``JDKRegularExpression`` does): False when Python's ``re`` may read either
-    otherwise (:func:`_java_regex`).
+    Whether ``java.util.regex`` finds *pattern* in *text* (``Matcher.find``, what networknt's
+    ``JDKRegularExpression`` does): None when Python's ``re`` may read either otherwise
+    (:func:`_java_regex`).
     """
     compiled = _java_regex(pattern)
     if compiled is None or not _JAVA_LINE_BREAKS.isdisjoint(text):
-        return False
+        return None
     regex, has_word_boundary = compiled
     if has_word_boundary and not text.isascii():
-        return False
-    return regex.search(text) is None
+        return None
+    return regex.search(text) is not None
 
 
 @functools.cache
@@ -407,7 +492,7 @@ def _java_regex(pattern: str) -> tuple[re.Pattern[str], bool] | None:
 def _may_match_any(patterns: Any, key: str) -> bool:
     """Whether a ``patternProperties`` pattern may match *key* (when unsure, it may)."""
     listed = patterns if isinstance(patterns, Mapping) else {}
-    return any(not isinstance(p, str) or not _surely_misses(p, key) for p in listed)
+    return any(not isinstance(p, str) or _finds(p, key) is not False for p in listed)
 
 
 #: RFC 3339's date-time as ethlo ITU's ``parseDateTime`` reads it: ``T``, ``t`` or a space

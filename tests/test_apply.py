@@ -2175,6 +2175,17 @@ def test_plan_and_apply_print_the_connections_the_file_does_not_declare(
             "2024-01-31T00:00:00Z",
             "the Postgres specification wants an RFC 3339 date, such as 2024-01-31",
         ),
+        (
+            {
+                "oneOf": [
+                    {"title": "API key", "required": ["api_key"]},
+                    {"title": "Token", "required": ["token"]},
+                ]
+            },
+            {"api_key": "k", "token": "t"},
+            "fits more than one of the options the Postgres specification offers: API key, "
+            "Token; it takes one only",
+        ),
     ],
 )
 async def test_each_keyword_says_what_the_specification_wants(

@@ -21,6 +21,9 @@ JSON_SCHEMA_WORDS = {
     *("oneOf", "anyOf", "allOf", "additionalProperties", "patternProperties"),
     *("exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength"),
     *("minItems", "maxItems", "uniqueItems"),
+    *("recursiveRef", "dynamicRef", "dependentRequired", "dependentSchemas", "propertyNames"),
+    *("minProperties", "maxProperties", "additionalItems", "prefixItems"),
+    *("unevaluatedProperties", "unevaluatedItems"),
 }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from airbyte_async._schema import Mismatch, mismatches
+from airbyte_async.testing._catalog import config_errors
 
 SSL = {
     "type": "object",
@@ -340,3 +341,100 @@ def test_a_masked_secret_passes_its_format() -> None:
     schema = {"properties": {"since": {"type": "string", "format": "date-time"}}}
 
     assert mismatches({"since": "**********"}, schema, passes=lambda _, v: v == "**********") == []
+
+
+AUTH = {
+    "oneOf": [
+        {
+            "title": "API key",
+            "required": ["api_key"],
+            "properties": {"api_key": {"type": "string", "pattern": "^key_"}},
+        },
+        {
+            "title": "Token",
+            "required": ["token"],
+            "properties": {"token": {"type": "string"}},
+        },
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "found"),
+    [
+        (AUTH, {"api_key": "key_1"}, []),
+        (AUTH, {"token": "t"}, []),
+        (
+            AUTH,
+            {"api_key": "key_1", "token": "t"},
+            one("oneOf", "API key", "Token", found="0, 1"),
+        ),
+        ({"anyOf": AUTH["oneOf"]}, {"api_key": "key_1", "token": "t"}, []),
+        (
+            {"oneOf": [{"type": "integer"}, {"minimum": 0}, {"type": "string"}]},
+            1,
+            one("oneOf", "option 1", "option 2", found="0, 1"),
+        ),
+        # An option that fits only maybe (a keyword or pattern not read) is never counted.
+        ({"oneOf": [{"type": "integer"}, {"not": {"type": "string"}}]}, 1, []),
+        ({"oneOf": [{"type": "string"}, {"pattern": "^\\p{L}"}]}, "a", []),
+        ({"oneOf": [{"type": "string"}, {"format": "email"}]}, "a", []),
+        ({"oneOf": [{"type": "array"}, {"items": False}]}, [1], []),
+        # A nested oneOf fitting several makes its option fail.
+        (
+            {"oneOf": [{"oneOf": [{"type": "integer"}, {"minimum": 0}]}, {"type": "string"}]},
+            1,
+            [Mismatch(path="$", rule="options", expected=("option 1", "option 2"), selector="")],
+        ),
+    ],
+)
+def test_a_value_fitting_several_one_of_options_surely_is_refused(
+    schema: Any, value: Any, found: list[Mismatch]
+) -> None:
+    """
+    networknt's OneOfValidator refuses a value valid to more than one option ("must be valid to
+    one and only one schema, but 2 are valid with indexes '0, 1'"); anyOf takes it. Only options
+    the value surely fits count: one that fits by a keyword or pattern this check does not
+    read may fail on the server, and the value passes.
+    """
+    assert mismatches(value, schema) == found
+
+
+def test_a_masked_secret_never_makes_two_options_fit() -> None:
+    """
+    Options told apart only by a secret's pattern: the server's mask fits both here, but the
+    server checks the stored secret, which fits one; the value passes. Nor does the mask make
+    both fail.
+    """
+    schema = {
+        "oneOf": [
+            {"required": ["key"], "properties": {"key": {"type": "string", "pattern": "^sk_"}}},
+            {"required": ["key"], "properties": {"key": {"type": "string", "pattern": "^pk_"}}},
+        ]
+    }
+    masked = "**********"
+
+    assert mismatches({"key": masked}, schema, passes=lambda _, v: v == masked) == []
+    assert mismatches({"key": "sk_1"}, schema) == []
+    assert mismatches({"key": "xx"}, schema) == [
+        Mismatch(path="$", rule="options", expected=("option 1", "option 2"))
+    ]
+
+
+def test_the_emulator_words_a_value_fitting_several_options_as_networknt() -> None:
+    """
+    The emulator refuses a configuration fitting two oneOf options surely as the server's
+    validator does (networknt 1.4.0 OneOfValidator, message key oneOf.indexes with the count and
+    the options' indexes; API-FACTS 2.3, 6.2: 422), never showing the value. No emulated
+    connector has options a value can fit together (each has a selector), so this is the
+    emulator's check itself.
+    """
+    config = {"auth": {"api_key": "key_secret", "token": "secret-token"}}
+    spec = {"type": "object", "properties": {"auth": AUTH}}
+
+    errors = config_errors(config, spec)
+
+    assert errors == [
+        "$.auth: must be valid to one and only one schema, but 2 are valid with indexes '0, 1'"
+    ]
+    assert "secret" not in errors[0]

@@ -886,6 +886,8 @@ def _unfit(mismatch: Mismatch, connector: str) -> str:
         return f"{spec} allows only {_shown(expected, json.dumps)}"
     names = ", ".join(expected)
     by = f" (told apart by {mismatch.selector})" if mismatch.selector else ""
+    if rule == "oneOf":
+        return f"fits more than one of the options {spec} offers: {names}{by}; it takes one only"
     return f"fits none of the options {spec} offers: {names}{by}"
 
 

@@ -221,6 +221,12 @@ def _message(mismatch: Mismatch) -> str:
             f"{path}: property '{mismatch.field}' is not defined in the schema and the schema "
             "does not allow additional properties"
         )
+    if rule == "oneOf":
+        valid = len(expected)
+        return (
+            f"{path}: must be valid to one and only one schema, but {valid} are valid "
+            f"with indexes '{mismatch.found}'"
+        )
     return f"{path}: must be valid to one and only one schema, but 0 are valid"
 
 
