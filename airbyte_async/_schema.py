@@ -38,7 +38,8 @@ and ``.`` treat differently). These keywords are not checked, and why:
 - ``minProperties``/``maxProperties``, ``dependencies``, ``if``/``then``/``else``, ``not``,
   ``contains``: not used by the connector specifications read, so left until one does;
 - ``$ref``: networknt resolves it, but whether draft 7 also checks the keywords beside it
-  could not be read at 1.4.0; a ``$ref`` and its target are not followed.
+  could not be read at 1.4.0 (the draft says they are ignored); a schema holding a ``$ref``
+  is not checked at all, neither its target nor the keywords beside it.
 
 A :class:`Mismatch` carries types, field names, counts and the specification's own values,
 never the value checked.
@@ -197,6 +198,11 @@ class _Checker:
         if not isinstance(schema, Mapping) or self.passing(path, value):
             if schema is not True and not isinstance(schema, Mapping):
                 self.doubt(path)  # no schema, or false, which nothing fits
+            return []
+        if _REFS.intersection(schema):
+            # Draft 7 takes a $ref for the whole schema, the keywords beside it ignored: what
+            # they say may not count, and the target is not followed.
+            self.doubt(path)
             return []
         items = schema.get("items", True)
         if not _UNCHECKED.isdisjoint(schema) or not (items is True or isinstance(items, Mapping)):
@@ -384,6 +390,8 @@ class _Checker:
 
 #: Keywords networknt validates by that this check does not read: a value checked against a
 #: schema holding one fits it only maybe.
+#: References, not followed: a schema holding one is not checked at all.
+_REFS = frozenset(("$ref", "$recursiveRef", "$dynamicRef"))
 _UNCHECKED = frozenset(
     (
         "$ref",

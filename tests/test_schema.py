@@ -438,3 +438,11 @@ def test_the_emulator_words_a_value_fitting_several_options_as_networknt() -> No
         "$.auth: must be valid to one and only one schema, but 2 are valid with indexes '0, 1'"
     ]
     assert "secret" not in errors[0]
+
+
+def test_a_schema_with_a_ref_is_not_checked_beside_it() -> None:
+    """Draft 7 takes a $ref for the whole schema (the keywords beside it are ignored), and the
+    reference is not followed: nothing there refuses a value the server may take."""
+    schema = {"definitions": {"x": {}}, "$ref": "#/definitions/x", "type": "string"}
+
+    assert mismatches(5, schema) == []
