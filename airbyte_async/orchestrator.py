@@ -346,6 +346,9 @@ _ADOPT_AHEAD = 2.0
 #: _LEAD_SLACK more (``Date`` is whole seconds): with no proxy, no further.
 _LEAD_MARGIN = 120.0
 _LEAD_SLACK = 2.0
+#: Seconds between the probe's answer and the second look (see Orchestrator._probed): a
+#: trigger a scheduler thread took just before the probe may still be creating its job.
+_PROBE_SETTLE = 1.0
 
 
 async def resolve_targets(
@@ -669,6 +672,12 @@ class Batch:
     _late_adopted: set[str] = attrs.field(factory=set, init=False)
     #: The newest job id of each connection the look listed: a newer one appeared since.
     _looked: dict[str, int] = attrs.field(factory=dict, alias="looked")
+    #: The connection whose trigger goes first, alone, when the look left several to trigger
+    #: (see Orchestrator._probed); the others' triggers wait for *_probe_done*.
+    _probe: str | None = attrs.field(default=None, alias="probe")
+    #: The connections to trigger after the probe, which the look made again is for.
+    _after_probe: list[SyncTarget] = attrs.field(factory=list, alias="after_probe")
+    _probe_done: anyio.Event = attrs.field(factory=anyio.Event, init=False)
     #: This batch's jobs found to be second syncs of a previous try's, by connection.
     _duplicates: dict[str, _Duplicate] = attrs.field(factory=dict, init=False)
     #: The warnings of the checks for them that fail: an outage is told once.
@@ -989,7 +998,7 @@ class Orchestrator:
         since, whatever became of it: the data it synced may be gone. The
         others are triggered once, as without it. Adopted jobs are taken on before the
         triggers, so that those still running count against *max_running*. The
-        jobs are looked for once, before any trigger is sent: one listing of the targets'
+        jobs are looked for before any trigger is sent: one listing of the targets'
         workspaces (two ``jobs/list`` per connection, its syncs and its resets, ten at a time, on
         Airbyte 0.40; a server before 0.63, which has no clear jobs, refuses the first listing
         that names them, and is asked again without). A look
@@ -999,13 +1008,16 @@ class Orchestrator:
         previous try's that the server acted on after the look shows as a trigger meeting a
         running sync (409): one created since *adopt_since* is adopted too, whatever
         *on_running*. One whose sync had ended by the time the batch's own trigger ran shows
-        as no 409: each sync the batch triggers is checked against one page of the
-        connection's newest syncs (only with *adopt_since*), and one that repeats a sync of
-        the previous try's is cancelled at once, that sync adopted instead, and the result
-        names the cancelled job (``duplicate_job_id``); one warning per batch tells them. Its
-        ``error`` says so when the cancel did not stop it (it ended first, or may still run:
-        ``left_running``). A previous try's trigger run after this batch's sync ended is seen
-        by no one.
+        as no 409: so when the look left more than one connection to trigger, one trigger is
+        sent first, alone (a probe), and once it answered (the server's queue of triggers
+        is first come first served) the look is made again for the others, before their
+        triggers (see :meth:`_probed`). Besides, each sync the batch triggers is checked against
+        one page of the connection's newest syncs (only with *adopt_since*), and one that
+        repeats a sync of the previous try's is cancelled at once, that sync adopted instead,
+        and the result names the cancelled job (``duplicate_job_id``); one warning per batch
+        tells them. Its ``error`` says so when the cancel did not stop it (it ended first, or
+        may still run: ``left_running``). A previous try's trigger run after this batch's sync
+        ended is seen by no one.
         A time too early adopts a sync someone else started since.
 
         *adopt_since* may also be a :class:`~datetime.timedelta`: that long before this call,
@@ -1060,6 +1072,11 @@ class Orchestrator:
                     for t in targets
                     if t.connection_id in jobs
                 }
+        to_trigger = [t for t in targets if t.connection_id not in adopt]
+        probe: SyncTarget | None = None
+        after_probe: list[SyncTarget] = []
+        if adopt_floor is not None and len(to_trigger) > 1:
+            *after_probe, probe = to_trigger
         send, receive = anyio.create_memory_object_stream[SyncResult](len(targets))
         targets_by_job: dict[int, SyncTarget] = {}
         watcher = JobWatcher(
@@ -1083,6 +1100,8 @@ class Orchestrator:
             unsent=unsent,
             adopt_floor=adopt_floor,
             looked=looked,
+            probe=None if probe is None else probe.connection_id,
+            after_probe=after_probe,
         )
         self._latest = batch
         try:
@@ -1344,8 +1363,16 @@ class Orchestrator:
         return self.max_triggers
 
     async def _run_batch(self, batch: Batch) -> None:
-        # Adopted jobs first: those still running hold slots already.
-        pending = iter(sorted(batch.targets, key=lambda t: t.connection_id not in batch._adopt))
+        # Adopted jobs first: those still running hold slots already; then the probe.
+        pending = iter(
+            sorted(
+                batch.targets,
+                key=lambda t: (
+                    t.connection_id not in batch._adopt,
+                    t.connection_id != batch._probe,
+                ),
+            )
+        )
         try:
             async with batch._send:
                 if batch._unsent is not None:
@@ -1567,12 +1594,18 @@ class Orchestrator:
         cid = target.connection_id
         previous = batch._adopt.pop(cid, None)
         earlier: Job | None = None
+        if previous is None and batch._probe not in (None, cid):
+            await batch._probe_done.wait()
+            previous = batch._adopt.pop(cid, None)
         if previous is not None:
             # A previous try's: no trigger (it would start a second sync); one that ended is
             # done at once, as its watch is.
             job, live_at, started, attached = previous.job, None, time.monotonic(), False
         else:
-            triggered = await self._trigger(batch, target)
+            if cid == batch._probe:
+                triggered = await self._probed(batch, target)
+            else:
+                triggered = await self._trigger(batch, target)
             if isinstance(triggered, SyncResult):
                 return triggered
             job, live_at, started, attached = triggered
@@ -1611,6 +1644,61 @@ class Orchestrator:
         if self.log_tail and result.outcome is Outcome.FAILED:
             result = attrs.evolve(result, log_tail=await self._log_tail(job.id))
         return result
+
+    async def _probed(
+        self, batch: Batch, target: SyncTarget
+    ) -> tuple[Job, float | None, float, bool] | SyncResult:
+        """
+        :meth:`_trigger` for the probe, the one trigger a batch with ``adopt_since`` sends
+        before the others, then the look for the syncs to adopt made again for the connections
+        still to trigger; their triggers wait until then.
+
+        Airbyte runs triggers on its scheduler executor, a thread pool whose queue is first
+        come first served: once the probe is answered, every trigger queued before it (a
+        previous try's, run after that try died) has been taken by a thread. The look waits
+        :data:`_PROBE_SETTLE` more, for a trigger taken just before the probe that may still
+        be creating its job, and adopts what it finds, as the first look did. The probe is
+        the last connection to trigger: a previous try that triggered in the same order
+        reached it last, if at all, so its sync, if any, is the likeliest to run still (a 409:
+        adopted). A probe that failed (no answer from a thread), or a look that fails, leaves
+        the others to trigger as without the probe, each checked by :meth:`_second_sync`.
+        """
+        try:
+            triggered = await self._trigger(batch, target)
+            if isinstance(triggered, SyncResult):
+                if triggered.outcome is Outcome.ERROR:
+                    return triggered
+            else:
+                # Registered now: a give-up meanwhile cancels it as any job of the batch's.
+                job, _, _, attached = triggered
+                cid = target.connection_id
+                late = cid in batch._late_adopted
+                batch._flights[cid] = _Flight(target, job, not attached, late)
+            await anyio.sleep(_PROBE_SETTLE)
+            await self._look_again(batch)
+            return triggered
+        finally:
+            batch._probe_done.set()
+
+    async def _look_again(self, batch: Batch) -> None:
+        """The look of :meth:`_adoptable` for the connections still to trigger (all but the
+        adopted ones and the probe), its finds added to the jobs to adopt."""
+        floor = batch._adopt_floor
+        assert floor is not None
+        rest = batch._after_probe
+        try:
+            jobs, _, seen = await self._adoptable(rest, floor, time.monotonic())
+        except AirbyteError as e:
+            log.warning(
+                "could not look again for the syncs to adopt after the first trigger: %s", e
+            )
+            return
+        for target in rest:
+            cid = target.connection_id
+            if cid in seen:
+                batch._looked[cid] = max(seen[cid], batch._looked.get(cid, 0))
+            if cid in jobs:
+                batch._adopt[cid] = _Flight(target, jobs[cid], True, True)
 
     async def _second_sync(self, batch: Batch, target: SyncTarget, job: Job) -> Job | None:
         """

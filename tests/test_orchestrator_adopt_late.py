@@ -136,19 +136,20 @@ async def test_a_second_sync_whose_cancel_fails_is_reported_left_running(start: 
 
 async def test_a_retry_right_after_a_try_cut_short_syncs_each_connection_once() -> None:
     """
-    The audit's case in small: one scheduler thread (0.2 s a trigger), 10 connections; a first
-    try cancelled at its first job, whose cleanup (cancel_grace 0.5 s) leaves triggers queued
-    on the server, and a retry at once with adopt_since. The first try's triggers run after
-    the retry's look; the retry's, queued behind them, run once those syncs ended. No
-    connection ends with two succeeded syncs: each second one is cancelled, and the result is
-    the earlier job, adopted.
+    The audit's case in small: one scheduler thread (0.2 s a trigger), 10 connections whose
+    syncs last 0.3 s; a first try cancelled at its first job, whose cleanup (cancel_grace
+    0.5 s) leaves triggers queued on the server, and a retry at once with adopt_since. The
+    first try's triggers run after the retry's look, their syncs ending before the retry's
+    triggers, queued behind them, would run (and before a cancel would). The retry's probe,
+    answered once the queue before it was taken, lets its second look adopt them: no
+    connection syncs twice, and none gets a second sync started at all.
     """
     server = Emulator(
         connections=10,
         trigger_capacity=1,
         trigger_latency=0.2,
         cancel_latency=0.05,
-        sync_duration=(0.8, 0.8),
+        sync_duration=(0.3, 0.3),
     )
     async with server as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
         since = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -159,20 +160,36 @@ async def test_a_retry_right_after_a_try_cut_short_syncs_each_connection_once() 
             tg.start_soon(first_try.run, emu.connection_ids)
             await _until(lambda: emu.stats().jobs_created >= 1)
             tg.cancel_scope.cancel()
-        retry = _orchestrator(client, max_triggers=1, adaptive_triggers=False)
+        retry = _orchestrator(client, max_triggers=5, adaptive_triggers=False)
         results = await retry.run(emu.connection_ids, adopt_since=since)
         stats = emu.stats()
 
-    succeeded = {
-        cid: [j for j in jobs if stats.job_statuses[j] == "succeeded"]
-        for cid, jobs in stats.jobs_by_connection.items()
-    }
-    assert all(len(jobs) <= 1 for jobs in succeeded.values())
-    duplicates = [r for r in results if r.duplicate_job_id is not None]
-    assert duplicates
-    for r in duplicates:
-        assert r.ok and r.adopted and [r.job_id] == succeeded[r.connection_id]
-        assert stats.job_statuses[r.duplicate_job_id or 0] == "cancelled"
+    for jobs in stats.jobs_by_connection.values():
+        [succeeded] = [j for j in jobs if stats.job_statuses[j] == "succeeded"]
+        assert jobs[jobs.index(succeeded) + 1 :] == []  # no second sync started after it
+    assert all(r.ok and r.duplicate_job_id is None for r in results)
+
+
+@pytest.mark.parametrize("adopt", [True, False], ids=["adopt_since", "none"])
+async def test_only_a_batch_with_adopt_since_waits_for_its_first_trigger(adopt: bool) -> None:
+    """With adopt_since, a batch with several connections to trigger sends one trigger (the
+    last connection's), and the others only once it was answered: the server holds one trigger,
+    then none, then the rest. Without, it sends them all at once."""
+    options = {"connections": 3, "trigger_latency": 1.0, "trigger_capacity": None}
+    async with Emulator(**options, record_requests=True) as emu:
+        async with AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+            since = dt.datetime.now(dt.UTC) if adopt else None
+            results = await _orchestrator(client).run(emu.connection_ids, adopt_since=since)
+        stats = emu.stats()
+
+    assert all(r.ok and not r.adopted for r in results)
+    in_flight = [count for _, count in stats.trigger_timeline]
+    if adopt:
+        assert in_flight[:3] == [0, 1, 0] and max(in_flight) == 2
+        first = next(r for r in emu.requests if r.route.endswith("connections/sync"))
+        assert first.body["connectionId"] == emu.connection_ids[-1]
+    else:
+        assert max(in_flight) == 3
 
 
 @pytest.mark.parametrize("adopt", [True, False], ids=["adopt_since", "none"])
