@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
@@ -208,3 +209,43 @@ async def test_only_a_batch_with_adopt_since_checks_each_triggered_sync(adopt: b
 
     assert all(r.ok for r in results)
     assert requests_to(emu, "jobs/list") == (2 if adopt else 0)
+
+
+async def test_a_batch_given_up_while_it_looks_again_cancels_the_probes_sync() -> None:
+    """The batch is given up on while its second look (after the probe's answer) is held: the
+    probe's sync is cancelled and its result says so; no other connection was triggered."""
+    options = {"connections": 3, "sync_duration": (30.0, 30.0), "airbyte_version": "head"}
+    async with Emulator(**options, record_requests=True) as emu:
+        async with AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+            since = dt.datetime.now(dt.UTC)
+            looks = "jobs/list_for_workspaces"
+
+            def looked_twice() -> bool:
+                requests = emu.requests
+                return (
+                    sum(r.route.endswith(looks) and "createdAtStart" in r.body for r in requests)
+                    >= 2
+                )
+
+            async with _orchestrator(client).stream(emu.connection_ids, adopt_since=since) as b:
+                await _until(lambda: emu.stats().jobs_created == 1)
+                emu.set_faults([Fault(kind="latency", route=looks, delay=3.0, times=1)])
+                await _until(looked_twice)
+        stats = emu.stats()
+
+    [(probe, [job])] = stats.jobs_by_connection.items()
+    assert probe == emu.connection_ids[-1] and emu.job_status(job) == "cancelled"
+    assert (b.results[probe].outcome, b.results[probe].job_id) == (Outcome.CANCELLED, job)
+
+
+async def test_a_probe_that_fails_leaves_the_others_triggered() -> None:
+    """The probe's trigger fails (the last connection is unknown to the server: 404): the
+    batch triggers the other connections anyway, and the probe's result tells its error."""
+    options = {"connections": 2, "sync_duration": (0.05, 0.1), "airbyte_version": "head"}
+    async with Emulator(**options) as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        since = dt.datetime.now(dt.UTC)
+        ids = [*emu.connection_ids, str(uuid.uuid4())]
+        results = await _orchestrator(client).run(ids, adopt_since=since)
+
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED, Outcome.SUCCEEDED, Outcome.ERROR]
+    assert not any(r.adopted for r in results)
