@@ -30,6 +30,7 @@ from pipeline_support import PIPELINE
 from airbyte_async import AirbyteClient
 from airbyte_async.cli import _sync, main
 from airbyte_async.cli._app import _configure_logging
+from airbyte_async.cli._parser import build_parser, parse_adopt_since
 from airbyte_async.orchestrator import Outcome, SyncResult
 from airbyte_async.resources import _reconcile
 from airbyte_async.testing import Emulator, Fault, RequireBasic, RequireClientCredentials
@@ -390,7 +391,8 @@ sys.meta_path.insert(0, InterruptOnImport())
 @pytest.mark.parametrize("entry", ["console script", "python -m"])
 def test_ctrl_c_during_the_imports_exits_with_130_and_one_line(entry: str, tmp_path: Path) -> None:
     """SIGINT while ``airbyte-async`` (or ``python -m airbyte_async``) still imports aiohttp and
-    the rest: exit status 130 and one line on stderr, no traceback."""
+    the rest, once it has parsed a command that needs them: exit status 130 and one line on
+    stderr, no traceback."""
     script = Path(sys.executable).with_name("airbyte-async")
     if entry == "console script" and not script.exists():
         pytest.skip(f"the console script is not installed beside {sys.executable}")
@@ -399,7 +401,12 @@ def test_ctrl_c_during_the_imports_exits_with_130_and_one_line(entry: str, tmp_p
     command = [sys.executable, "-m", "airbyte_async"] if entry == "python -m" else [str(script)]
 
     done = subprocess.run(
-        [*command, "--help"], env=env, capture_output=True, text=True, timeout=60, check=False
+        [*command, "workspaces", "list", "--url", "http://127.0.0.1:9"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
     assert (done.returncode, done.stdout) == (130, ""), done.stderr
@@ -808,11 +815,11 @@ def test_sync_adopt_since_refuses_a_time_without_offset_or_sign(
 def test_adopt_since_parses_both_forms() -> None:
     """``-2h`` is two hours ago, for the batch to reckon on the server's clock; an ISO time
     keeps its offset; ``Z`` is UTC."""
-    assert _sync.parse_adopt_since("-2h") == dt.timedelta(hours=2)
-    assert _sync.parse_adopt_since("2026-05-04T05:00:00+02:00") == dt.datetime(
+    assert parse_adopt_since("-2h") == dt.timedelta(hours=2)
+    assert parse_adopt_since("2026-05-04T05:00:00+02:00") == dt.datetime(
         2026, 5, 4, 3, tzinfo=dt.UTC
     )
-    assert _sync.parse_adopt_since("2026-05-04T03:00:00Z").utcoffset() == dt.timedelta(0)
+    assert parse_adopt_since("2026-05-04T03:00:00Z").utcoffset() == dt.timedelta(0)
 
 
 def test_the_summary_says_what_became_of_the_syncs_given_up_on() -> None:
@@ -954,7 +961,5 @@ def test_a_warning_overwrites_the_status_line_on_a_terminal_only(
 def test_verbose_goes_before_or_after_the_command(argv: list[str]) -> None:
     """-v is taken before the command, as the help shows, and after it or its subcommand, as
     operators append it."""
-    from airbyte_async.cli._app import _parser
-
-    assert _parser(argv[0] if argv[0] != "-v" else argv[1]).parse_args(argv).verbose is True
-    assert _parser("sync").parse_args(["sync", "--all"]).verbose is False
+    assert build_parser().parse_args(argv).verbose is True
+    assert build_parser().parse_args(["sync", "--all"]).verbose is False

@@ -15,7 +15,8 @@ import aiohttp
 import anyio
 import pytest
 
-from airbyte_async.testing._cli import _emulator, add_arguments, run
+from airbyte_async.cli._parser import add_emulator_arguments
+from airbyte_async.testing._cli import _emulator, run
 
 pytestmark = pytest.mark.anyio
 
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def parse(*argv: str) -> argparse.Namespace:
     """The emulator flags parsed from *argv*."""
     parser = argparse.ArgumentParser()
-    add_arguments(parser)
+    add_emulator_arguments(parser)
     return parser.parse_args(argv)
 
 

@@ -21,8 +21,9 @@ import emulator_support
 import pytest
 from emulator_support import Answer, call, cancels_held, sync, triggers_held
 
+from airbyte_async.cli._parser import add_emulator_arguments
 from airbyte_async.testing import Emulator, ManualClock, pytest_plugin
-from airbyte_async.testing._cli import _emulator, add_arguments
+from airbyte_async.testing._cli import _emulator
 
 pytestmark = pytest.mark.anyio
 
@@ -221,7 +222,7 @@ def test_the_emulator_defaults_to_a_quiet_servers_cancel_latency() -> None:
     """
     assert Emulator().cancel_latency == 0.2
     parser = argparse.ArgumentParser()
-    add_arguments(parser)
+    add_emulator_arguments(parser)
     assert _emulator(parser.parse_args([])).cancel_latency == 0.2
     assert _emulator(parser.parse_args(["--cancel-latency", "1.5"])).cancel_latency == 1.5
     with pytest.raises(ValueError, match="cancel_latency"):

@@ -23,8 +23,9 @@ import emulator_support
 import pytest
 from emulator_support import call, sync
 
+from airbyte_async.cli._parser import add_emulator_arguments
 from airbyte_async.testing import Emulator, ManualClock, pytest_plugin
-from airbyte_async.testing._cli import _emulator, add_arguments
+from airbyte_async.testing._cli import _emulator
 
 pytestmark = pytest.mark.anyio
 
@@ -303,7 +304,7 @@ async def test_the_scheduler_is_off_unless_asked_for(
     assert emu.stats().jobs_created == 0
     assert Emulator().scheduler is False
     parser = argparse.ArgumentParser()
-    add_arguments(parser)
+    add_emulator_arguments(parser)
     assert _emulator(parser.parse_args([])).scheduler is False
     assert _emulator(parser.parse_args(["--scheduler"])).scheduler is True
 

@@ -19,8 +19,9 @@ import emulator_support
 import pytest
 from emulator_support import Answer, call, jobs_created, sync, triggers_held, wait_terminal
 
+from airbyte_async.cli._parser import add_emulator_arguments
 from airbyte_async.testing import Emulator, Fault, ManualClock, pytest_plugin
-from airbyte_async.testing._cli import _emulator, add_arguments
+from airbyte_async.testing._cli import _emulator
 from airbyte_async.testing._load import Overloaded, SchedulerThreads, TriggerLoad
 
 pytestmark = pytest.mark.anyio
@@ -151,7 +152,7 @@ def test_the_emulator_defaults_to_a_quiet_servers_trigger_latency() -> None:
     """Out of the box a trigger takes 0.2 s, a quiet real server's hundreds of ms (6.3b)."""
     assert Emulator().trigger_latency == 0.2
     parser = argparse.ArgumentParser()
-    add_arguments(parser)
+    add_emulator_arguments(parser)
     assert _emulator(parser.parse_args([])).trigger_latency == 0.2
 
 
@@ -544,7 +545,7 @@ async def test_by_default_the_server_works_on_25_triggers_at_once(
 def test_the_cli_passes_the_load_model_on() -> None:
     """The emulator CLI takes --trigger-capacity and --trigger-overload."""
     parser = argparse.ArgumentParser()
-    add_arguments(parser)
+    add_emulator_arguments(parser)
     args = parser.parse_args(["--trigger-capacity", "50", "--trigger-overload", "200"])
     emulator = _emulator(args)
     assert (emulator.trigger_capacity, emulator.trigger_overload) == (50, 200)

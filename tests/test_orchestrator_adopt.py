@@ -19,7 +19,7 @@ from client_support import requests_to, started
 from test_orchestrator import Start, _orchestrator, _until
 
 from airbyte_async import AirbyteClient, NoAuth
-from airbyte_async.cli._sync import parse_adopt_since
+from airbyte_async.cli._parser import parse_adopt_since
 from airbyte_async.errors import InvalidArgumentError
 from airbyte_async.models import JobType
 from airbyte_async.orchestrator import EventKind, Orchestrator, Outcome, SyncEvent, SyncResult

@@ -20,7 +20,7 @@ from test_cli_sync import (
     test_sync_json_prints_one_object_per_connection_and_nothing_else,
 )
 
-from airbyte_async.cli._app import _parser
+from airbyte_async.cli._parser import build_parser
 
 # Real CLI and emulator processes: end-to-end, so slow (their module marks them; a module's
 # mark does not travel with an imported function).
@@ -66,7 +66,7 @@ def _public_only(served: Served) -> dict[str, int]:
 def test_every_server_command_takes_api() -> None:
     """Each subcommand that talks to a server (all but demo and emulator) has ``--api`` with
     the choices auto, config and public (issue 12)."""
-    parser = _parser()
+    parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     leaves: list[argparse.ArgumentParser] = []
     todo = [p for name, p in sub.choices.items() if name not in NO_SERVER]

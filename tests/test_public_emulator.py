@@ -20,8 +20,9 @@ import public_conformance as pc
 import pytest
 import spec_conformance as sc
 
+from airbyte_async.cli._parser import add_emulator_arguments
 from airbyte_async.testing import Emulator, Fault, RequireClientCredentials
-from airbyte_async.testing._cli import _emulator, add_arguments
+from airbyte_async.testing._cli import _emulator
 from airbyte_async.testing._public_routes import PUBLIC_ROUTES
 from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 
@@ -497,7 +498,7 @@ async def test_a_server_without_the_config_api(
 async def test_the_emulator_command_takes_no_config_api(session: aiohttp.ClientSession) -> None:
     """``airbyte-async emulator --no-config-api`` builds the public-only server above."""
     parser = argparse.ArgumentParser()
-    add_arguments(parser)
+    add_emulator_arguments(parser)
     args = parser.parse_args(["--airbyte-version", "head", "--no-config-api"])
     async with _emulator(args) as emu:
         assert await _status(session, f"{emu.url}/api/v1/health") == 404

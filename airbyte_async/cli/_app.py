@@ -1,4 +1,7 @@
-"""The ``airbyte-async`` command: its parser, logging, signals and exit status."""
+"""
+The ``airbyte-async`` command once parsed: the chosen command's module (imported only now),
+logging, signals and the exit status.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,13 @@ import argparse
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from importlib import import_module
 from typing import TextIO
 
 import anyio
 from anyio.abc import TaskStatus
 
 from ..errors import AirbyteError
-from . import _apply, _demo, _resources, _sync
 from ._common import (
     EXIT_OK,
     Command,
@@ -22,82 +24,10 @@ from ._common import (
     report_error,
     silence_stdout,
 )
+from ._parser import RUNNERS
 from ._starting import exit_status, interrupted_while_starting
 
 __all__ = ["run"]
-
-_EPILOG = """\
-examples:
-  airbyte-async demo
-  airbyte-async sync --url http://localhost:8000 --workspace <workspace-id> --max-running 20
-  AIRBYTE_URL=http://localhost:8000 airbyte-async sync --connection <id> --connection <id> --json
-  airbyte-async emulator --port 0 --connections 500
-  airbyte-async apply pipeline.toml --dry-run
-  airbyte-async connections list --workspace <workspace-id> --json
-  airbyte-async jobs list --connection <connection-id>
-  airbyte-async jobs logs <job-id> --attempt 0
-  airbyte-async workspaces list
-
-credentials come from --username/--password, --token or --client-id/--client-secret, else from
-AIRBYTE_USERNAME/AIRBYTE_PASSWORD, AIRBYTE_TOKEN or AIRBYTE_CLIENT_ID/AIRBYTE_CLIENT_SECRET;
-the server from --url, else AIRBYTE_URL; the API from --api, else AIRBYTE_API, else the URL
-(https://api.airbyte.com/v1 and .../api/public/v1 speak the public REST API).
-"""
-
-
-_VERBOSE = "log every request and retry to stderr"
-
-
-def _parser(command: str | None = None) -> argparse.ArgumentParser:
-    """
-    The command line's parser. The emulator's flags are added only when *command* is
-    ``emulator``: they come with the emulator itself, a third of the start-up of any other
-    command.
-    """
-    parser = argparse.ArgumentParser(
-        prog="airbyte-async",
-        description="Drive Airbyte from the command line: sync many connections at once.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help=_VERBOSE)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    _sync.register(sub)
-    _apply.register(sub)
-    _resources.register(sub)
-    _demo.register(sub)
-    emulator = sub.add_parser(
-        "emulator",
-        help="serve the embedded Airbyte emulator (prints its URL first)",
-        description="Serve the embedded Airbyte emulator until Ctrl-C.",
-    )
-    if command == "emulator":
-        from ..testing import _cli as emulator_cli
-
-        emulator_cli.add_arguments(emulator)
-    emulator.set_defaults(func=_emulator)
-    _verbose_after(sub)
-    return parser
-
-
-def _verbose_after(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """``-v`` after each command and subcommand too; SUPPRESS keeps one given before them."""
-    for command in sub.choices.values():
-        command.add_argument(
-            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=_VERBOSE
-        )
-        for action in command._subparsers._group_actions if command._subparsers else ():
-            if isinstance(action, argparse._SubParsersAction):
-                _verbose_after(action)
-
-
-async def _emulator(args: argparse.Namespace, interrupt: Interrupt) -> int:
-    from ..testing import _cli as emulator_cli
-
-    with interrupt.scope():
-        return await emulator_cli.run(args)
-    return EXIT_OK
-
 
 _HANGUP = getattr(signal, "SIGHUP", None)  # not on Windows
 _STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM) + ((_HANGUP,) if _HANGUP is not None else ())
@@ -126,18 +56,14 @@ async def _main(command: Command, args: argparse.Namespace, interrupt: Interrupt
     return interrupt.exit_code if interrupt.received else code
 
 
-def run(argv: Sequence[str] | None = None) -> int:
-    """:func:`airbyte_async.cli.main` once it has imported the command line: runs it and
-    returns the exit status."""
-    words = sys.argv[1:] if argv is None else list(argv)
-    args: argparse.Namespace | None = None
+def run(args: argparse.Namespace) -> int:
+    """:func:`airbyte_async.cli.main` once it has parsed the command line (*args*): imports
+    the command's module, runs the command and returns the exit status."""
     interrupt = Interrupt()
     try:
-        # The only options before the command are flags: the first other word names it.
-        parser = _parser(next((w for w in words if not w.startswith("-")), None))
-        args = parser.parse_args(words)
+        command: Command = import_module(RUNNERS[args.command]).command
         _configure_logging(verbose=args.verbose)
-        return anyio.run(_main, args.func, args, interrupt)
+        return anyio.run(_main, command, args, interrupt)
     except BaseException as raised:  # sorted out below; re-raised when not ours
         error = _first(raised)
         if isinstance(error, KeyboardInterrupt) and not interrupt.listening:

@@ -10,7 +10,6 @@ import sys
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from ..apply import (
     Plan,
@@ -28,99 +27,19 @@ from ._common import (
     EXIT_OK,
     EXIT_USAGE,
     Interrupt,
-    add_connection_arguments,
     client_from_args,
     report_error,
     tell,
 )
 
-__all__ = ["register"]
-
-_APPLY_EXAMPLES = """\
-examples:
-  airbyte-async apply pipeline.toml --dry-run
-  PG_PASSWORD=... airbyte-async apply pipeline.toml --workspace <workspace-id>
-  PG_PASSWORD=... airbyte-async apply plan.json
-
-The plan is printed first: + to create, ~ to update (each change listed, secrets masked),
-= unchanged. Nothing is ever deleted. A second run changes nothing. A saved plan (from
-airbyte-async plan -o) is executed as it was shown, or refused (exit status 2, nothing written)
-when an object it read has changed since.
-
-The server masks every secret it holds, so a plan cannot compare them: it counts them per
-object instead. After rotating one (PG_PASSWORD=new-pw), --send-secrets writes the
-configurations holding such values as declared, secrets included.
-"""
-
-_PLAN_EXAMPLES = """\
-examples:
-  airbyte-async plan pipeline.toml
-  PG_PASSWORD=... airbyte-async plan pipeline.toml -o plan.json
-  PG_PASSWORD=<rotated> airbyte-async plan pipeline.toml --send-secrets -o plan.json
-
-A saved plan holds no secret: values from the environment are saved as the variable's name
-(and a salted hash, so that apply refuses another value). Secrets written in the file itself
-must move to the environment first.
-"""
+__all__ = ["command"]
 
 
-def register(sub: Any) -> None:
-    """Add the ``plan`` and ``apply`` subcommands."""
-    planner = sub.add_parser(
-        "plan",
-        help="show (and save) what apply would do with a TOML file",
-        description=(
-            "Print what applying a pipeline file would change; with -o, also save that plan for "
-            "'airbyte-async apply PLAN.json'. Exit status: 0 when done, 2 for an invalid file or "
-            "any error (each problem on stderr, pointing at its key), 130 after Ctrl-C."
-        ),
-        epilog=_PLAN_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    planner.add_argument("file", metavar="FILE", help="the pipeline file (TOML)")
-    planner.add_argument("-o", "--output", metavar="PLAN", help="save the plan (JSON) here")
-    _add_send_secrets(planner)
-    _add_workspace(planner)
-    add_connection_arguments(planner)
-    planner.set_defaults(func=_plan_command)
-
-    applier = sub.add_parser(
-        "apply",
-        help="create or update sources, destinations and connections from a TOML file or plan",
-        description=(
-            "Make a workspace match a pipeline file: print the plan, then create what is "
-            "missing and update what differs. Given a saved plan, execute it as it was shown. "
-            "Exit status: 0 when done, 2 for an invalid file, a stale plan or any error (each "
-            "problem on stderr, pointing at its key), 130 after Ctrl-C."
-        ),
-        epilog=_APPLY_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    applier.add_argument(
-        "file", metavar="FILE", help="the pipeline file (TOML) or a saved plan (JSON)"
-    )
-    applier.add_argument("--dry-run", action="store_true", help="print the plan and stop there")
-    _add_send_secrets(applier)
-    _add_workspace(applier)
-    add_connection_arguments(applier)
-    applier.set_defaults(func=_apply_command)
-
-
-def _add_send_secrets(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--send-secrets",
-        action="store_true",
-        help=(
-            "update each source and destination whose secrets the server masks with its "
-            "configuration as declared, secrets included (else they cannot be compared)"
-        ),
-    )
-
-
-def _add_workspace(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--workspace", metavar="ID", help="the workspace (default: the file's, else the server's)"
-    )
+async def command(args: argparse.Namespace, interrupt: Interrupt) -> int:
+    """Run ``airbyte-async plan`` or ``airbyte-async apply``; the exit status."""
+    if args.command == "plan":
+        return await _plan_command(args, interrupt)
+    return await _apply_command(args, interrupt)
 
 
 def _read(path: str) -> str:

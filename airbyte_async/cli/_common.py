@@ -1,4 +1,4 @@
-"""What every subcommand shares: exit codes, Ctrl-C, the server flags, the client they make."""
+"""What every command shares as it runs: exit codes, Ctrl-C, the client its flags make."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import anyio
 
 from .._auth import Auth, BasicAuth, BearerToken, ClientCredentials
-from .._client import APIS, AirbyteClient
+from .._client import AirbyteClient
 from ..errors import AirbyteError, AuthenticationError, InvalidArgumentError
 
 __all__ = [
@@ -25,7 +25,6 @@ __all__ = [
     "EXIT_USAGE",
     "Command",
     "Interrupt",
-    "add_connection_arguments",
     "client_from_args",
     "credentials_hint",
     "fresh_line",
@@ -103,28 +102,6 @@ class Interrupt:
         if not self.received:
             self.received = True
             self.signal_number = int(signal_number)
-
-
-def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--url`` and the credential flags every client command takes."""
-    group = parser.add_argument_group("server")
-    group.add_argument("--url", help="Airbyte URL (default: $AIRBYTE_URL)")
-    group.add_argument(
-        "--api",
-        choices=APIS,
-        help="the Config API or the public REST API (default: $AIRBYTE_API, else auto: the "
-        "one the URL names, else the one a bare host's health routes answer to)",
-    )
-    group.add_argument("--username", help="basic auth user (default: $AIRBYTE_USERNAME)")
-    group.add_argument("--password", help="basic auth password (default: $AIRBYTE_PASSWORD)")
-    group.add_argument("--token", help="bearer token (default: $AIRBYTE_TOKEN)")
-    group.add_argument("--client-id", help="application client id (default: $AIRBYTE_CLIENT_ID)")
-    group.add_argument(
-        "--client-secret", help="application client secret (default: $AIRBYTE_CLIENT_SECRET)"
-    )
-    group.add_argument(
-        "--request-timeout", type=float, default=60.0, help="seconds per HTTP request"
-    )
 
 
 def client_from_args(args: argparse.Namespace, **options: object) -> AirbyteClient:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import Any
 
 from .._checks import whole
 from .._client import AirbyteClient
@@ -15,25 +14,7 @@ from ..orchestrator import Selection
 from ._common import EXIT_FAILED, EXIT_OK, Interrupt
 from ._sync import run_batch
 
-__all__ = ["register"]
-
-
-def register(sub: Any) -> None:
-    """Add the ``demo`` subcommand."""
-    parser = sub.add_parser(
-        "demo",
-        help="run a pipeline and a few hundred syncs on the embedded emulator",
-        description=(
-            "Start the embedded Airbyte emulator, set up a Postgres to S3 pipeline on it from "
-            "scratch, sync it once, then sync every connection of the emulator at once with "
-            "bounded concurrency, and print what happened. Nothing leaves this machine."
-        ),
-    )
-    parser.add_argument("--connections", type=int, default=300, help="connections to sync")
-    parser.add_argument("--max-running", type=int, default=100, help="syncs running at once")
-    parser.add_argument("--airbyte-version", default="0.50", help="0.40, 0.50, 1.7, 2.0 or head")
-    parser.add_argument("--seed", type=int, default=7, help="seed of the emulator's outcomes")
-    parser.set_defaults(func=_command)
+__all__ = ["command"]
 
 
 async def set_up_pipeline(client: AirbyteClient) -> int:
@@ -111,7 +92,8 @@ async def set_up_pipeline(client: AirbyteClient) -> int:
     return EXIT_OK
 
 
-async def _command(args: argparse.Namespace, interrupt: Interrupt) -> int:
+async def command(args: argparse.Namespace, interrupt: Interrupt) -> int:
+    """Run ``airbyte-async demo`` on an emulator of its own; the exit status."""
     from ..testing import VERSIONS, Emulator  # its weight only for the commands that serve it
 
     whole("--connections", args.connections, minimum=1)

@@ -24,17 +24,14 @@ from ._common import (
     EXIT_OK,
     Command,
     Interrupt,
-    add_connection_arguments,
     client_from_args,
     report_error,
     silence_stdout,
 )
 
-__all__ = ["register", "run_with_client"]
+__all__ = ["command", "run_with_client"]
 
 Action = Callable[[argparse.Namespace, AirbyteClient], Awaitable[None]]
-
-_RAW = argparse.RawDescriptionHelpFormatter
 
 
 def run_with_client(action: Action) -> Command:
@@ -354,139 +351,19 @@ async def _jobs_logs(args: argparse.Namespace, client: AirbyteClient) -> None:
             _json_line({"attempt": attempt.id, "line": line})
 
 
-# -- the parsers ------------------------------------------------------------------------------
+#: What each resource command does, by ``(args.command, args.action)``.
+_ACTIONS: dict[tuple[str, str], Action] = {
+    ("workspaces", "list"): _workspaces_list,
+    ("sources", "list"): _actors_list,
+    ("destinations", "list"): _actors_list,
+    ("connections", "list"): _connections_list,
+    ("jobs", "list"): _jobs_list,
+    ("jobs", "get"): _jobs_get,
+    ("jobs", "cancel"): _jobs_cancel,
+    ("jobs", "logs"): _jobs_logs,
+}
 
 
-def _count_arg(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
-def _examples(*lines: str) -> str:
-    return "examples:\n" + "\n".join(f"  airbyte-async {line}" for line in lines)
-
-
-def _leaf(
-    group: Any,
-    name: str,
-    action: Action,
-    *,
-    help: str,
-    examples: Sequence[str],
-    workspace: bool = False,
-) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = group.add_parser(
-        name,
-        help=help,
-        description=help[:1].upper() + help[1:] + ".",
-        epilog=_examples(*examples),
-        formatter_class=_RAW,
-    )
-    if workspace:
-        parser.add_argument(
-            "--workspace", metavar="ID", help="the workspace (default: the server's default one)"
-        )
-    parser.add_argument(
-        "--json", action="store_true", help="one JSON object per line, and nothing else"
-    )
-    add_connection_arguments(parser)
-    parser.set_defaults(func=run_with_client(action))
-    return parser
-
-
-def _group(sub: Any, name: str, help: str, examples: Sequence[str]) -> Any:
-    parser = sub.add_parser(
-        name,
-        help=help,
-        description=help[:1].upper() + help[1:] + ".",
-        epilog=_examples(*examples),
-        formatter_class=_RAW,
-    )
-    return parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-
-
-_WORKSPACES = ("workspaces list", "workspaces list --json")
-_SOURCES = ("sources list", "sources list --workspace <workspace-id> --json")
-_DESTINATIONS = ("destinations list", "destinations list --workspace <workspace-id> --json")
-_CONNECTIONS = (
-    "connections list",
-    "connections list --workspace <workspace-id> --json | jq -r .connection_id",
-)
-_JOBS_LIST = (
-    "jobs list --connection <connection-id>",
-    "jobs list --connection <connection-id> --limit 5 --json",
-)
-_JOBS_GET = ("jobs get 1234", "jobs get 1234 --json")
-_JOBS_CANCEL = ("jobs cancel 1234",)
-_JOBS_LOGS = ("jobs logs 1234", "jobs logs 1234 --attempt 0", "jobs logs 1234 --json")
-
-
-def register(sub: Any) -> None:
-    """Add ``workspaces``, ``sources``, ``destinations``, ``connections`` and ``jobs``."""
-    workspaces = _group(sub, "workspaces", "list workspaces", _WORKSPACES)
-    _leaf(
-        workspaces,
-        "list",
-        _workspaces_list,
-        help="list the workspaces you can see",
-        examples=_WORKSPACES,
-    )
-
-    for kind, examples in (("source", _SOURCES), ("destination", _DESTINATIONS)):
-        group = _group(sub, f"{kind}s", f"list {kind}s", examples)
-        parser = _leaf(
-            group,
-            "list",
-            _actors_list,
-            help=f"list the {kind}s of a workspace",
-            examples=examples,
-            workspace=True,
-        )
-        parser.set_defaults(kind=kind)
-
-    connections = _group(sub, "connections", "list connections", _CONNECTIONS)
-    _leaf(
-        connections,
-        "list",
-        _connections_list,
-        help="list the connections of a workspace",
-        examples=_CONNECTIONS,
-        workspace=True,
-    )
-
-    jobs = _group(
-        sub,
-        "jobs",
-        "list, inspect and cancel jobs, and read their logs",
-        (*_JOBS_LIST, *_JOBS_GET, *_JOBS_CANCEL, *_JOBS_LOGS),
-    )
-    listing = _leaf(
-        jobs, "list", _jobs_list, help="list a connection's jobs, newest first", examples=_JOBS_LIST
-    )
-    listing.add_argument("--connection", metavar="ID", required=True, help="the connection")
-    listing.add_argument(
-        "--limit",
-        type=_count_arg,
-        default=20,
-        metavar="N",
-        help="show at most N jobs; 0 for all (default 20)",
-    )
-    get = _leaf(
-        jobs, "get", _jobs_get, help="show a job, its attempts and its failures", examples=_JOBS_GET
-    )
-    get.add_argument("job_id", metavar="JOB_ID", type=int)
-    cancel = _leaf(jobs, "cancel", _jobs_cancel, help="cancel a job", examples=_JOBS_CANCEL)
-    cancel.add_argument("job_id", metavar="JOB_ID", type=int)
-    logs = _leaf(
-        jobs,
-        "logs",
-        _jobs_logs,
-        help="print the log of a job's last attempt, or of another",
-        examples=_JOBS_LOGS,
-    )
-    logs.add_argument("job_id", metavar="JOB_ID", type=int)
-    logs.add_argument(
-        "--attempt", type=int, metavar="N", help="the attempt number (from 0; default: the last)"
-    )
+async def command(args: argparse.Namespace, interrupt: Interrupt) -> int:
+    """Run the resource command the flags name (``jobs get``, ...); the exit status."""
+    return await run_with_client(_ACTIONS[args.command, args.action])(args, interrupt)

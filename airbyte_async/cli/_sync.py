@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import re
 import shutil
 import sys
-import textwrap
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,7 +21,6 @@ from ..errors import InvalidArgumentError
 from ..orchestrator import (
     Batch,
     EventKind,
-    OnRunning,
     Orchestrator,
     Outcome,
     Selection,
@@ -36,140 +33,12 @@ from ._common import (
     EXIT_FAILED,
     EXIT_OK,
     Interrupt,
-    add_connection_arguments,
     client_from_args,
     silence_stdout,
     tell,
 )
 
-__all__ = ["Progress", "parse_adopt_since", "print_summary", "register", "run_batch"]
-
-
-_EXAMPLES = """\
-examples:
-  airbyte-async sync --url http://localhost:8000 --workspace <workspace-id> --max-running 20
-  airbyte-async sync --all --name 'prod-*' --tag nightly --json
-  AIRBYTE_URL=http://localhost:8000 airbyte-async sync --connection <id> --connection <id>
-  airbyte-async sync --all --timeout 3600 --no-cancel
-  airbyte-async sync --all --adopt-since 2026-05-04T03:00:00+00:00   # a retry: adopt, not repeat
-"""
-
-#: A time relative to now: a minus, a whole number, a unit.
-_AGO = re.compile(r"-(\d+)([smhd])")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-
-
-def parse_adopt_since(text: str) -> dt.datetime | dt.timedelta:
-    """
-    ``--adopt-since``: an ISO 8601 time with an offset (``Z`` or ``+02:00``), or one relative to
-    now (``-30m``, ``-2h``; ``s``, ``m``, ``h``, ``d``), returned as how long ago, for the
-    batch to reckon on the server's clock (see :meth:`Orchestrator.stream`). Raises
-    :class:`argparse.ArgumentTypeError` for anything else, a time without offset among them.
-    """
-    ago = _AGO.fullmatch(text.strip())
-    if ago is not None:
-        return dt.timedelta(**{_UNITS[ago[2]]: int(ago[1])})
-    try:
-        when = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not a time: {text!r} (an ISO 8601 time with an offset, such as "
-            "2026-05-04T03:00:00+00:00, or one relative to now, such as -30m or -2h)"
-        ) from None
-    if when.utcoffset() is None:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} has no offset: add one (Z, +00:00, +02:00) so the time is unambiguous"
-        )
-    return when
-
-
-def register(sub: Any) -> None:
-    """Add the ``sync`` subcommand."""
-    parser = sub.add_parser(
-        "sync",
-        help="sync many connections at once and wait for them",
-        description=textwrap.fill(
-            "Trigger one sync per connection, watch them all with batch polling, and report one "
-            "result per connection. Exit status: 0 when every sync succeeded, 1 when any did "
-            "not, 2 on a usage or connection error, 130 after Ctrl-C, 143 after SIGTERM, 129 "
-            "after SIGHUP and 141 when stdout is closed (jobs started are cancelled first in "
-            "all four).",
-            width=79,
-        ),
-        epilog=_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument(
-        "--connection", action="append", metavar="ID", help="a connection id (repeatable)"
-    )
-    which.add_argument("--workspace", metavar="ID", help="every active connection of a workspace")
-    which.add_argument("--all", action="store_true", help="every active connection")
-    parser.add_argument("--name", metavar="GLOB", help="only connections whose name matches")
-    parser.add_argument(
-        "--tag",
-        action="append",
-        default=[],
-        metavar="TAG",
-        help="only connections tagged so, by name or id (repeatable: any of them)",
-    )
-    parser.add_argument("--max-running", type=int, default=50, help="syncs running at once")
-    parser.add_argument(
-        "--max-triggers",
-        type=int,
-        help="most sync triggers in flight (default: --max-running); the limit adapts below it",
-    )
-    parser.add_argument(
-        "--fixed-triggers",
-        action="store_true",
-        help="hold triggers in flight at --max-triggers instead of adapting to the server",
-    )
-    parser.add_argument(
-        "--poll-interval", type=float, default=0.5, help="shortest seconds between polls"
-    )
-    parser.add_argument("--timeout", type=float, help="seconds for the whole batch")
-    parser.add_argument("--sync-timeout", type=float, help="seconds for each sync")
-    parser.add_argument(
-        "--on-running",
-        choices=[o.value for o in OnRunning],
-        default=OnRunning.ATTACH.value,
-        help="when a sync is already running: follow it, skip it, or count it as an error",
-    )
-    # argparse takes a word after an option for a value only if it does not start with "-", or
-    # looks like a negative number: "-30m" does too now (``--adopt-since -30m``).
-    parser._negative_number_matcher = re.compile(r"^-\d+$|^-\d*\.\d+$|^-\d+[smhd]$")
-    parser.add_argument(
-        "--adopt-since",
-        type=parse_adopt_since,
-        metavar="WHEN",
-        help="for a retry: a connection whose newest sync was created since WHEN (ISO 8601 "
-        "with an offset, or -30m, -2h by the server's clock) is not triggered; that sync, the "
-        "first try's, is "
-        "watched (cancelled on give-up) or reported as it ended. Pass the first try's start; "
-        "an earlier time adopts syncs others started",
-    )
-    parser.add_argument(
-        "--no-cancel", action="store_true", help="leave jobs running when giving up on them"
-    )
-    parser.add_argument("--fail-fast", action="store_true", help="stop at the first failure")
-    parser.add_argument(
-        "--log-tail",
-        type=int,
-        default=0,
-        metavar="N",
-        help="give failed syncs the last N lines of their log",
-    )
-    parser.add_argument(
-        "--live-progress",
-        type=float,
-        metavar="SECONDS",
-        help="read running syncs' record counts every SECONDS (one request per sync each time)",
-    )
-    parser.add_argument(
-        "--json", action="store_true", help="one JSON object per connection per line, only"
-    )
-    add_connection_arguments(parser)
-    parser.set_defaults(func=_command)
+__all__ = ["Progress", "command", "print_summary", "run_batch"]
 
 
 class Progress:
@@ -513,7 +382,8 @@ class _Lines:
                 silence_stdout()
 
 
-async def _command(args: argparse.Namespace, interrupt: Interrupt) -> int:
+async def command(args: argparse.Namespace, interrupt: Interrupt) -> int:
+    """Run ``airbyte-async sync``: one sync per connection the flags select; the exit status."""
     targets: Selection | Sequence[str]
     if args.connection:
         if args.name or args.tag:

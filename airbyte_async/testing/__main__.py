@@ -7,13 +7,14 @@ import sys
 
 import anyio
 
-from ._cli import add_arguments, run
+from ..cli._parser import add_emulator_arguments
+from ._cli import run
 
 
 def main() -> int:
     """Parse the flags and serve until stopped."""
     parser = argparse.ArgumentParser(prog="python -m airbyte_async.testing")
-    add_arguments(parser)
+    add_emulator_arguments(parser)
     return anyio.run(run, parser.parse_args())
 
 
