@@ -1633,7 +1633,9 @@ class Orchestrator:
         batch._flights.pop(target.connection_id, None)
         if timed_out:
             flight = _Flight(target, job, not attached, adopted)
-            [result] = await self._settle([flight], [], Outcome.TIMED_OUT, "")
+            [result] = await self._settle(
+                [flight], [], Outcome.TIMED_OUT, "its sync_timeout passed"
+            )
             return result
         if watch.error is not None:
             self._note_refusal(batch, watch.error)  # the polls' 401: no more triggers either
@@ -2281,7 +2283,12 @@ def _gave_up(
     grace: bool = False,
 ) -> SyncResult:
     why = f"{reason}: gave up waiting for job {flight.job.id}"
-    if grace:
+    if grace and cancel_requested:
+        why += (
+            ": its cancel was sent, and not answered before the cleanup ended (cancel_grace, "
+            "or stopped); it may still run"
+        )
+    elif grace:
         why += (
             ": the cleanup ended (cancel_grace, or stopped) before it was read and cancelled; "
             "it may still run"
