@@ -1429,7 +1429,10 @@ class Orchestrator:
             batch._watcher.waiting -= 1
             result = await self._sync_one(batch, target)
             batch.results[result.connection_id] = result
-            batch._send.send_nowait(result)
+            # A caller may have left the stream while this sync's own cleanup (its
+            # sync_timeout's cancel) ran shielded: the result stays in batch.results.
+            with suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
+                batch._send.send_nowait(result)
             if self.on_event is not None:
                 limit = batch._triggers.limit
                 self.on_event(

@@ -160,6 +160,48 @@ async def test_a_job_that_ends_by_itself_while_its_cancel_is_held_is_told_as_it_
     assert emu.job_status(result.job_id or 0) == "succeeded"
 
 
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_caller_cancelling_while_a_timed_out_sync_is_cancelled_gets_its_result(
+    api: str,
+) -> None:
+    """
+    The caller cancels the batch while the cancel of a sync past its sync_timeout is held by
+    the server: the batch ends in the caller's cancellation (not in an error about the
+    stream the caller left), and that sync's result stands, told as the timeout's cleanup
+    left it (timed out, a cancel sent, possibly still running).
+    """
+    clock = ManualClock()  # never moved: the cancel is never answered
+    emulator = Emulator(
+        airbyte_version="head" if api == "public" else "0.50",
+        connections=1,
+        clock=clock,
+        trigger_latency=0.0,
+        cancel_latency=2.0,
+        sync_duration=(600, 600),
+    )
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
+        orchestrator = Orchestrator(client, poll_interval=0.05, sync_timeout=0.3, cancel_grace=3.0)
+        scope = anyio.CancelScope()
+
+        async def run() -> None:
+            with scope:
+                await orchestrator.run(emu.connection_ids)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            await _until(lambda: emu.stats().cancels_in_flight == 1)
+            scope.cancel()
+
+    assert scope.cancelled_caught
+    [result] = orchestrator.results.values()
+    assert (result.outcome, result.status, result.cancel_requested, result.left_running) == (
+        Outcome.TIMED_OUT,
+        JobStatus.RUNNING,
+        True,
+        True,
+    )
+
+
 async def test_a_sync_past_its_sync_timeout_says_why_it_was_given_up() -> None:
     """A sync past its sync_timeout, cancelled, says why it was given up, as a batch's
     timeout does (not an empty reason)."""
