@@ -387,6 +387,39 @@ async def test_rounds_of_ambiguous_failures_without_a_job_end_in_the_last_error(
     assert requests_to(emu, SYNC) == 3
 
 
+async def test_triggers_an_overloaded_server_sheds_while_it_starts_others_are_sent_again(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """
+    A server that holds two triggers at most answers 503 to the rest (no job) while it starts
+    those two: each shed trigger, seeing others get their jobs, keeps trying past its one round
+    instead of failing its sync, and every connection gets exactly one job.
+    """
+    emu = await airbyte_emulator_factory(
+        connections=8,
+        sync_duration=(60, 60),
+        trigger_latency=0.1,
+        trigger_capacity=None,
+        trigger_overload=2,
+    )
+    jobs: dict[str, Job] = {}
+    with stamina.set_testing(False):  # real pauses: the others answer while one waits
+        async with client_for(emu) as client, anyio.create_task_group() as tg:
+
+            async def one(cid: str) -> None:
+                known = client.connections.known_jobs  # the client's, as in Connections.sync
+                jobs[cid] = await trigger(client, cid, rounds=1, known=known)
+
+            for cid in emu.connection_ids:
+                tg.start_soon(one, cid)
+
+    assert emu.stats().triggers_rejected > 0
+    by_connection = emu.stats().jobs_by_connection
+    assert {cid: [job.id] for cid, job in jobs.items()} == {
+        cid: list(by_connection[cid]) for cid in emu.connection_ids
+    }
+
+
 async def test_a_failed_listing_never_triggers_again(airbyte_emulator_factory: Factory) -> None:
     """
     If the jobs cannot be listed within the patience, the trigger's own error is raised with

@@ -137,6 +137,9 @@ class KnownJobs:
     """
 
     _newest: dict[str, int] = attrs.field(factory=dict)
+    #: When (:func:`time.monotonic`) a trigger of this client last had its job: a server that
+    #: starts others' while it sheds one is overloaded, not broken.
+    last_job_at: float = attrs.field(default=-math.inf, eq=False)
     #: The warnings of the looks for uncertain triggers' jobs on this client: the looks of a
     #: hundred triggers cut short by a restart fail together, and are told as one outage.
     looks: OutageLog = attrs.field(
@@ -149,6 +152,7 @@ class KnownJobs:
         """Remember *job* as started for *connection_id*, if newer than what is known; *job*."""
         if job.id > self._newest.get(connection_id, 0):
             self._newest[connection_id] = job.id
+        self.last_job_at = time.monotonic()
         return job
 
     def newest(self, connection_id: str) -> int:
@@ -181,6 +185,22 @@ def _transient(exc: BaseException) -> bool:
     )
 
 
+#: The answers of a server (or its proxy) that sheds load: see :func:`_shed`.
+_SHEDDING = frozenset({502, 503, 504})
+
+
+def _shed(error: AirbyteError | None, known: KnownJobs, sent: float) -> bool:
+    """
+    Whether *error*, the answer to an attempt sent at monotonic *sent* that the look showed
+    started no job, was load shed: a 502, 503 or 504 while other triggers of this client got
+    their jobs (since the attempt was sent). Such an attempt uses up no round within the
+    settle patience: an overloaded server (a bound on the triggers it holds, a proxy's queue)
+    refuses some triggers while it runs others, and giving up on one after its rounds failed
+    its sync for the client's own pressure. A server that starts none is counted as broken.
+    """
+    return isinstance(error, ServerError) and error.status in _SHEDDING and known.last_job_at > sent
+
+
 async def trigger_exactly_once(
     request: Request,
     jobs: Jobs,
@@ -207,7 +227,9 @@ async def trigger_exactly_once(
     out, not hammered. For *settle_patience* seconds from the first attempt, a look that
     fails so, and a trigger that never reached a server which had answered before, use up no
     round, and rounds that only look for an attempt's job go on past *rounds*: a server
-    restart ends with the job found, or the trigger sent once more. Failed looks are warned of
+    restart ends with the job found, or the trigger sent once more. So does a 502, 503 or 504
+    that the look shows started no job while other triggers of *known*'s client got theirs
+    (see :func:`_shed`): an overloaded server sheds some triggers. Failed looks are warned of
     for all the client's triggers together (*known*'s ``looks``, an
     :class:`~airbyte_async._retry.OutageLog`), not one line each.
 
@@ -235,6 +257,7 @@ async def trigger_exactly_once(
     body = unstructure(w.ConnectionIdBody(connection_id=connection_id))
     # From the first attempt on: a job that attempt created may show up late.
     began = time.monotonic()
+    sent = began  # when the latest attempt was sent
     may_have_started = False  # some attempt may have started a job
     unsettled = False  # ...and it has not been looked for since
     started = False  # an attempt certainly started one
@@ -292,6 +315,8 @@ async def trigger_exactly_once(
                     round_ -= 1  # a timed-out trigger may still act: look again, do not resend
                     continue
                 unsettled = False
+                if _shed(last, known, sent) and time.monotonic() - began < settle_patience:
+                    round_ -= 1
                 # Past its rounds, a round only looks: it never triggers again.
                 if started or round_ > rounds:
                     break
