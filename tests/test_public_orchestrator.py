@@ -166,6 +166,23 @@ async def test_the_reads_of_a_batch_given_up_on_wait_for_no_polling_pace(start: 
     assert not read[job.id].status.is_terminal
 
 
+async def test_a_job_read_by_itself_that_ended_takes_one_request(start: Start) -> None:
+    """A job that ended, read by itself (a batch given up on reads its jobs so after a failed
+    listing), costs one ``GET /jobs/{jobId}``: the public API's job is the same whole job
+    whichever read asks (``PublicJobs.get_light``), so a second read would only double the
+    requests a 429 storm can fail."""
+    emu, client = await start(connections=1, record_requests=True)
+    backend = client.sync_backend()
+    job = await backend.trigger(connection_id=emu.connection_ids[0])
+    ended = await client.jobs.wait(job_id=job.id, poll_interval=0.05)
+    emu.reset_stats()
+
+    read = await backend.read_jobs([job], workspace_ids=emu.workspace_ids, each=True)
+
+    assert read[job.id].records_synced == ended.records_synced
+    assert emu.stats().requests_by_route.get("/public/v1/jobs/{jobId}") == 1
+
+
 async def test_a_probe_lists_final_jobs_by_status_after_many_jobs_started(start: Start) -> None:
     """After a main listing that read many pages of jobs that had not ended, a listing of
     final jobs that reaches back over it (the watcher's suspects and commit-lag probes, with

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Collection, Mapping
+from typing import ClassVar
 
 import anyio
 import attrs
@@ -36,6 +37,9 @@ class ConfigBackend:
     jobs: Jobs
     page_size: int = 2000
     _lists_workspaces: bool | None = attrs.field(init=False, default=None)
+    #: Whether ``jobs.get_light`` answers the whole job (its rows and bytes): then a job that
+    #: ended is not read a second time for them.
+    light_is_whole: ClassVar[bool] = False
 
     def server_now(self) -> float | None:
         """See :meth:`SyncBackend.server_now <airbyte_async._backend.SyncBackend.server_now>`."""
@@ -126,7 +130,7 @@ class ConfigBackend:
             async with limiter:
                 try:
                     job = await self.jobs.get_light(job_id=job_id)
-                    if job.status.is_terminal:
+                    if job.status.is_terminal and not self.light_is_whole:
                         job = await self.jobs.get(job_id=job_id)
                 except NotFoundError:
                     return

@@ -34,6 +34,7 @@ import datetime as dt
 import math
 import time
 from collections.abc import Collection
+from typing import ClassVar
 
 import anyio
 import attrs
@@ -72,6 +73,8 @@ class PublicBackend(ConfigBackend):
     """:class:`~airbyte_async._backend.SyncBackend` over the public API resources."""
 
     page_size: int = MAX_PAGE
+    #: The public API's job is always whole (``PublicJobs.get_light`` is ``get``).
+    light_is_whole: ClassVar[bool] = True
     #: Seconds between the starts of two listings, at least (0: none).
     min_interval: float = 0.25
     _last_listing: float = attrs.field(init=False, default=-math.inf)
