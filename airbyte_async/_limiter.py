@@ -8,10 +8,14 @@ a quiet server, seconds on a busy one. With a fixed bound, the batch starts at m
 multiplicative decrease (AIMD), as TCP does with its congestion window:
 
 - Every trigger that ends is a *sample*: its latency, and whether the server said it was
-  overloaded on the way (a 429, 502, 503 or 504 on any request made for it). A trigger that
-  times out is a sample then, of the timeout's length: a server slower than the client's
-  timeout may still act on every trigger (its jobs are found, see ``_reconcile``), and taking
-  that for overload halved the limit to one trigger for good.
+  overloaded. Every answer that says so (a 429, 502, 503 or 504 on any request made for a
+  trigger) is a sample of its own when it comes: a refused trigger is looked for and sent again
+  inside its slot (``_reconcile``), and a server still full refuses it again; counted once per
+  slot, and only when the slot ended, two triggers past a server's bound went on being refused
+  for seconds while the answers of the others raised the limit. A trigger that times out is a
+  sample then, of the timeout's length: a server slower than the client's timeout may still
+  act on every trigger (its jobs are found, see ``_reconcile``), and taking that for overload
+  halved the limit to one trigger for good.
 - The *baseline* is the lowest latency of the last ``baseline_window`` seconds (five minutes):
   what the server takes when nothing queues. The window is long because a server these
   triggers keep busy shows no unqueued latency: a shorter one took the queue for the floor
@@ -26,17 +30,17 @@ multiplicative decrease (AIMD), as TCP does with its congestion window:
   to a few triggers; so did a window of 16 when hundreds answered each second, and a slack
   of 50 ms over a 10 ms baseline.
 - Overload halves the limit, once it is a real share of what the server answers: at least
-  ``overload_min`` of the last ``max(overload_window, limit)`` triggers, and ``overload_share``
-  of them, were told so. A server or proxy that fails a few requests at random (a 502 here, a
-  429 there) is not asking for fewer triggers, and halving for each would starve the batch;
-  one that sheds load refuses many at once. *standing* above ``tolerance`` times the baseline
-  plus ``slack`` seconds (the server queues) multiplies it by 0.8. At most one decrease per
-  round trip:
-  samples that started before the last decrease (or with more triggers in flight than the
-  limit now allows: a slot freed just before a cut may be taken in the same loop turn) tell
-  of the load before it, so only the baseline, and the latency the decrease is judged
-  against, learn from them; the latency is judged again once a window of samples has come
-  since.
+  ``overload_min`` of the last ``max(overload_window, limit)`` samples, and ``overload_share``
+  of them, were overload answers. A server or proxy that fails a few requests at random (a
+  502 here, a 429 there) is not asking for fewer triggers, and halving for each would starve
+  the batch; one that sheds load refuses many at once, and again when they are sent again.
+  *standing* above ``tolerance`` times the baseline plus ``slack`` seconds (the server
+  queues) multiplies it by 0.8. At most one decrease per round trip: samples of triggers
+  that started before the last decrease (or with more triggers in flight than the limit now
+  allows: a slot freed just before a cut may be taken in the same loop turn), their refusals
+  after it included, tell of the load before it, so only the baseline, and the latency the
+  decrease is judged against, learn from them; the latency is judged again once a window of
+  samples has come since.
 - A cut for latency is judged when the window after it is full and still slow (a healthy
   *standing* ends its judgement: it helped). Latency below ``helped`` times what it was
   before: it helped, and the next cut follows. At least ``unchanged`` times it: the server
@@ -150,7 +154,7 @@ class LimitRule:
         init=False, factory=collections.deque
     )
     _decreased_at: float = attrs.field(init=False, default=-math.inf)
-    #: Whether each trigger judged since the last decrease was told of overload, newest last.
+    #: Whether each sample judged since the last decrease was an overload answer, newest last.
     _told: collections.deque[bool] = attrs.field(init=False, factory=collections.deque)
     #: The triggers judged since the last decrease (the last :meth:`window_size` of them).
     _latest: _Recent = attrs.field(init=False, factory=lambda: _Recent())
@@ -282,8 +286,8 @@ class LimitRule:
     def overloaded(self, *, started: float, now: float, in_flight: int = 0) -> None:
         """
         The server said at *now* that it is overloaded, to a trigger that started at *started*
-        with *in_flight* in flight (told at once, not when the trigger ends, which may be after
-        retries).
+        with *in_flight* in flight: one sample, told at once, not when the trigger ends (which
+        may be after retries, each of them one more such answer).
         """
         if self._before_cut(started, in_flight):
             return
@@ -420,9 +424,12 @@ def note_request() -> None:
 
 
 def note_overload() -> None:
-    """Tell the trigger slot the current task holds, if any, that the server is overloaded."""
+    """
+    Tell the trigger slot the current task holds, if any, that the server answered that it is
+    overloaded: every such answer counts, a trigger's second refusal as much as its first.
+    """
     probe = _probe.get()
-    if probe is not None and not probe.overloaded:
+    if probe is not None:
         probe.overloaded = True
         probe.owner._overloaded(probe)
 
@@ -526,17 +533,20 @@ class TriggerLimiter:
         del self._open[probe]
         try:
             rule = self.rule
-            # An overload was told the rule when it came: the trigger's latency says no more.
             cancelled = exc is not None and isinstance(exc, anyio.get_cancelled_exc_class())
             if exc is None:
                 self.latency = time.monotonic() - probe.started
-            if rule is None or cancelled or probe.overloaded or probe.timed_out:
+            overloaded = _says_overloaded(exc)
+            # An overload answer was told the rule when it came, a timeout too: a trigger
+            # that ended on one says no more. One that ended otherwise after overload answers
+            # is a sample as well (not clean: it took more than one request).
+            if rule is None or cancelled or probe.timed_out or (overloaded and probe.overloaded):
                 return
             rule.sample(
                 started=probe.started,
                 ended=time.monotonic(),
                 in_flight=probe.in_flight,
-                overloaded=_says_overloaded(exc),
+                overloaded=overloaded,
                 clean=probe.requests == 1,
             )
             self._apply(rule)

@@ -14,7 +14,7 @@ import pytest
 import stamina
 
 from airbyte_async import AirbyteClient, NoAuth
-from airbyte_async._limiter import LimitRule, TriggerLimiter
+from airbyte_async._limiter import LimitRule, TriggerLimiter, note_overload
 from airbyte_async.cli._sync import Progress
 from airbyte_async.errors import InvalidArgumentError
 from airbyte_async.orchestrator import (
@@ -416,6 +416,24 @@ async def test_a_cancelled_caller_takes_no_slot() -> None:
     assert limiter.in_flight == 0
 
 
+@pytest.mark.anyio
+async def test_every_refusal_a_slot_gets_counts_when_it_comes() -> None:
+    """
+    A trigger refused (503) is looked for and sent again inside its slot, and refused again
+    while the server is still full: each refusal counts toward the overload share when it
+    comes, not the slot's first only. Four refusals halve the limit while the slot is held;
+    more in that slot, which started before the cut, do not cut again.
+    """
+    limiter = TriggerLimiter(1000)
+    async with limiter:
+        for _ in range(4):
+            note_overload()
+        assert limiter.limit == 8
+        for _ in range(8):
+            note_overload()
+    assert limiter.limit == 8
+
+
 def test_the_status_line_shows_the_trigger_limit() -> None:
     """The CLI's status line carries the limit the latest event reported."""
     progress = Progress(total=3, stream=io.StringIO())
@@ -570,6 +588,34 @@ async def test_an_overloaded_server_sees_the_client_back_off_and_no_sync_fails(
     reasons = [r.getMessage() for r in caplog.records if r.getMessage().startswith("trigger limit")]
     cut_for_overload = any(m.endswith("the server said it is overloaded") for m in reasons)
     assert cut_for_overload or stats.triggers_rejected == 0
+
+
+@pytest.mark.anyio
+async def test_a_server_full_before_any_trigger_answers_gets_the_limit_halved() -> None:
+    """
+    A server that holds 14 triggers (4 threads of 1.5 s each) turns away 2 of the first 16 at
+    once; their slots send them again after a look, and the server, still full, turns them
+    away again (the emulator's load model: an ingress's 503 past ``trigger_overload``). Those
+    refusals halve the limit before any trigger has answered (counted once per slot, two were
+    too few: the limit stayed at 16 while the server kept refusing), and every sync still
+    runs once.
+    """
+    async with Emulator(
+        connections=16,
+        trigger_latency=1.5,
+        trigger_capacity=4,
+        trigger_overload=14,
+        sync_duration=(0.05, 0.1),
+    ) as emu:
+        with stamina.set_testing(False):
+            results, limits, orchestrator = await _batch(emu, [], max_running=16)
+        stats = emu.stats()
+
+    assert all(r.outcome is Outcome.SUCCEEDED for r in results)
+    assert all(len(stats.jobs_by_connection[cid]) == 1 for cid in emu.connection_ids)
+    assert stats.triggers_rejected >= 4
+    assert limits[0] == 8
+    assert _last_reason(orchestrator) == "the server said it is overloaded"
 
 
 @pytest.mark.anyio
