@@ -64,7 +64,6 @@ from .errors import (
     AuthenticationError,
     ConflictError,
     ConnectError,
-    ConnectionLostError,
     InvalidArgumentError,
     NoMatchError,
     NotFoundError,
@@ -470,8 +469,9 @@ class _Flight:
 @attrs.define(eq=False)
 class _Triggering:
     """
-    A trigger in flight, when it was sent (:func:`time.monotonic`), and the shielded scope
-    it waits for its answer in (see :meth:`Orchestrator._send_trigger`); once it is done, what
+    A trigger in flight, when it was sent (:func:`time.monotonic`), and the scope it waits
+    for its answer in, shielded meanwhile (its worker's, see
+    :meth:`Orchestrator._send_trigger`); once it is done, what
     it came to: the job its answer names, the error it was refused with, or None (cut short).
     """
 
@@ -1425,26 +1425,29 @@ class Orchestrator:
     async def _worker(
         self, batch: Batch, pending: Iterator[SyncTarget], workers: anyio.CancelScope
     ) -> None:
-        for target in pending:
-            batch._watcher.waiting -= 1
-            result = await self._sync_one(batch, target)
-            batch.results[result.connection_id] = result
-            # A caller may have left the stream while this sync's own cleanup (its
-            # sync_timeout's cancel) ran shielded: the result stays in batch.results.
-            with suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
-                batch._send.send_nowait(result)
-            if self.on_event is not None:
-                limit = batch._triggers.limit
-                self.on_event(
-                    SyncEvent(EventKind.FINISHED, target, result=result, trigger_limit=limit)
-                )
-            failed_fast = self.fail_fast and not result.ok
-            if (failed_fast or batch._wrong_url is not None) and not batch._stopping:
-                batch._stopping = True
-                label = result.connection_name or result.connection_id
-                batch._stopped_by = f"stopped by fail_fast ({label}: {result.outcome.value})"
-                batch._hear_out(self._answer_patience(batch))
-                workers.cancel()
+        # One scope for all this worker's triggers, shielded while each is in flight (see
+        # _send_trigger): a scope of its own for each trigger cost several µs a sync.
+        with anyio.CancelScope() as hold:
+            for target in pending:
+                batch._watcher.waiting -= 1
+                result = await self._sync_one(batch, target, hold)
+                batch.results[result.connection_id] = result
+                # A caller may have left the stream while this sync's own cleanup (its
+                # sync_timeout's cancel) ran shielded: the result stays in batch.results.
+                with suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
+                    batch._send.send_nowait(result)
+                if self.on_event is not None:
+                    limit = batch._triggers.limit
+                    self.on_event(
+                        SyncEvent(EventKind.FINISHED, target, result=result, trigger_limit=limit)
+                    )
+                failed_fast = self.fail_fast and not result.ok
+                if (failed_fast or batch._wrong_url is not None) and not batch._stopping:
+                    batch._stopping = True
+                    label = result.connection_name or result.connection_id
+                    batch._stopped_by = f"stopped by fail_fast ({label}: {result.outcome.value})"
+                    batch._hear_out(self._answer_patience(batch))
+                    workers.cancel()
 
     async def _hear_out_on_give_up(self, batch: Batch) -> None:
         """
@@ -1483,7 +1486,7 @@ class Orchestrator:
         return min(self.cancel_grace, max(_FIND_PATIENCE, 2 * batch._triggers.latency))
 
     async def _trigger(
-        self, batch: Batch, target: SyncTarget
+        self, batch: Batch, target: SyncTarget, hold: anyio.CancelScope
     ) -> tuple[Job, float | None, float, bool] | SyncResult:
         """
         The job to watch, when it was surely still running (see :meth:`JobWatcher.watch`),
@@ -1491,7 +1494,7 @@ class Orchestrator:
         or its adoption), and whether it was adopted; or the result when there is none.
         """
         try:
-            return *await self._send_trigger(batch, target), False
+            return *await self._send_trigger(batch, target, hold), False
         except SyncAlreadyRunningError as e:
             if self.on_running is OnRunning.FAIL and batch._adopt_floor is None:
                 return _result(target, Outcome.ERROR, error=str(e))
@@ -1517,7 +1520,7 @@ class Orchestrator:
                 reset = await self._running_job(cid, JobType.RESET_CONNECTION)
                 if reset is not None:
                     await self._outlast(reset, target)
-                return *await self._send_trigger(batch, target), False
+                return *await self._send_trigger(batch, target, hold), False
         except AirbyteError as e:
             return _result(target, Outcome.ERROR, error=str(e))
         return running, None, time.monotonic(), True
@@ -1543,12 +1546,13 @@ class Orchestrator:
         batch._refused = error
 
     async def _send_trigger(
-        self, batch: Batch, target: SyncTarget
+        self, batch: Batch, target: SyncTarget, hold: anyio.CancelScope
     ) -> tuple[Job, float | None, float]:
         """
         Trigger *target*'s sync within the batch's bound on triggers in flight; the job, the
         server's time when the request was sent (the job cannot have ended before), and that
-        moment by :func:`time.monotonic`.
+        moment by :func:`time.monotonic`. *hold* is the worker's scope, which the trigger
+        shields (see below).
         """
         async with batch._triggers:
             if batch._refused is not None:
@@ -1559,41 +1563,41 @@ class Orchestrator:
             # Shielded: a batch given up on hears the answer out, until cancel_grace after the
             # give-up. It alone tells whether the trigger started a job: a 409 means a sync
             # someone else started still runs, one a look-up by time (Airbyte stamps jobs in
-            # whole seconds) could take for the trigger's own, and cancel.
-            answered = anyio.CancelScope(shield=True, deadline=batch._answers_until)
+            # whole seconds) could take for the trigger's own, and cancel. An answer not heard
+            # out in time cancels *hold*, which ends the worker (its batch is being given up
+            # on), and the entry left tells the cleanup to look for the job.
+            hold.shield = True
+            hold.deadline = batch._answers_until
             began = time.monotonic()
-            entry = batch._triggering[cid] = _Triggering(target, began, answered)
+            entry = batch._triggering[cid] = _Triggering(target, began, hold)
             try:
-                with answered:
-                    try:
-                        job = await self.backend.trigger(connection_id=cid)
-                    except AirbyteError as e:
-                        batch._triggering.pop(cid, None)
-                        entry.answer = e
-                        if isinstance(e, UnsupportedOperationError) and e.wrong_url:
-                            # Before the slot is free: no trigger is sent after this answer.
-                            batch._wrong_url = batch._wrong_url or e
-                        raise
-                if answered.cancelled_caught:
-                    # Not heard out in time: the give-up goes on, and its entry tells the
-                    # cleanup to look for the job.
-                    await anyio.lowlevel.checkpoint()
-                    raise ConnectionLostError("gave up waiting for the trigger's answer")
+                job = await self.backend.trigger(connection_id=cid)
+            except AirbyteError as e:
+                batch._triggering.pop(cid, None)
+                entry.answer = e
+                if isinstance(e, UnsupportedOperationError) and e.wrong_url:
+                    # Before the slot is free: no trigger is sent after this answer.
+                    batch._wrong_url = batch._wrong_url or e
+                raise
+            else:
                 batch._triggering.pop(cid, None)
                 entry.answer = job
             finally:
+                hold.shield = False
                 entry.finish()
             # Reckoned once answered: the answer's Date and job stamps place the server's clock
             # (see ServerClock.note_stamp), which the sending could not yet know.
             now = self.backend.server_now()
             return job, None if now is None else now - (time.monotonic() - began), began
 
-    async def _sync_one(self, batch: Batch, target: SyncTarget) -> SyncResult:
-        result = await self._sync(batch, target)
+    async def _sync_one(
+        self, batch: Batch, target: SyncTarget, hold: anyio.CancelScope
+    ) -> SyncResult:
+        result = await self._sync(batch, target, hold)
         duplicate = batch._duplicates.get(target.connection_id)
         return result if duplicate is None else duplicate.told(result)
 
-    async def _sync(self, batch: Batch, target: SyncTarget) -> SyncResult:
+    async def _sync(self, batch: Batch, target: SyncTarget, hold: anyio.CancelScope) -> SyncResult:
         cid = target.connection_id
         previous = batch._adopt.pop(cid, None)
         earlier: Job | None = None
@@ -1606,9 +1610,9 @@ class Orchestrator:
             job, live_at, started, attached = previous.job, None, time.monotonic(), False
         else:
             if cid == batch._probe:
-                triggered = await self._probed(batch, target)
+                triggered = await self._probed(batch, target, hold)
             else:
-                triggered = await self._trigger(batch, target)
+                triggered = await self._trigger(batch, target, hold)
             if isinstance(triggered, SyncResult):
                 return triggered
             job, live_at, started, attached = triggered
@@ -1651,7 +1655,7 @@ class Orchestrator:
         return result
 
     async def _probed(
-        self, batch: Batch, target: SyncTarget
+        self, batch: Batch, target: SyncTarget, hold: anyio.CancelScope
     ) -> tuple[Job, float | None, float, bool] | SyncResult:
         """
         :meth:`_trigger` for the probe, the one trigger a batch with ``adopt_since`` sends
@@ -1669,7 +1673,7 @@ class Orchestrator:
         the others to trigger as without the probe, each checked by :meth:`_second_sync`.
         """
         try:
-            triggered = await self._trigger(batch, target)
+            triggered = await self._trigger(batch, target, hold)
             if isinstance(triggered, SyncResult):
                 if triggered.outcome is Outcome.ERROR:
                     return triggered
