@@ -1364,15 +1364,16 @@ class Orchestrator:
 
     async def _run_batch(self, batch: Batch) -> None:
         # Adopted jobs first: those still running hold slots already; then the probe.
-        pending = iter(
-            sorted(
-                batch.targets,
+        ordered = batch.targets
+        if batch._adopt or batch._probe is not None:
+            ordered = sorted(
+                ordered,
                 key=lambda t: (
                     t.connection_id not in batch._adopt,
                     t.connection_id != batch._probe,
                 ),
             )
-        )
+        pending = iter(ordered)
         try:
             async with batch._send:
                 if batch._unsent is not None:
@@ -1430,7 +1431,10 @@ class Orchestrator:
         with anyio.CancelScope() as hold:
             for target in pending:
                 batch._watcher.waiting -= 1
-                result = await self._sync_one(batch, target, hold)
+                result = await self._sync(batch, target, hold)
+                duplicate = batch._duplicates.get(target.connection_id)
+                if duplicate is not None:
+                    result = duplicate.told(result)
                 batch.results[result.connection_id] = result
                 # A caller may have left the stream while this sync's own cleanup (its
                 # sync_timeout's cancel) ran shielded: the result stays in batch.results.
@@ -1589,13 +1593,6 @@ class Orchestrator:
             # (see ServerClock.note_stamp), which the sending could not yet know.
             now = self.backend.server_now()
             return job, None if now is None else now - (time.monotonic() - began), began
-
-    async def _sync_one(
-        self, batch: Batch, target: SyncTarget, hold: anyio.CancelScope
-    ) -> SyncResult:
-        result = await self._sync(batch, target, hold)
-        duplicate = batch._duplicates.get(target.connection_id)
-        return result if duplicate is None else duplicate.told(result)
 
     async def _sync(self, batch: Batch, target: SyncTarget, hold: anyio.CancelScope) -> SyncResult:
         cid = target.connection_id
