@@ -678,6 +678,12 @@ class Batch:
     #: The connections to trigger after the probe, which the look made again is for.
     _after_probe: list[SyncTarget] = attrs.field(factory=list, alias="after_probe")
     _probe_done: anyio.Event = attrs.field(factory=anyio.Event, init=False)
+    #: Whether the probe's trigger is on its way (a worker took it on).
+    _probe_sent: bool = attrs.field(default=False, init=False)
+    #: The job the first look adopted, by connection: the look made again checks it.
+    _first_adopted: dict[str, int] = attrs.field(factory=dict, alias="first_adopted")
+    #: Those whose adopted sync the look made again saw cancelled: they are triggered again.
+    _cancelled_adopted: set[str] = attrs.field(factory=set, init=False)
     #: This batch's jobs found to be second syncs of a previous try's, by connection.
     _duplicates: dict[str, _Duplicate] = attrs.field(factory=dict, init=False)
     #: The warnings of the checks for them that fail: an outage is told once.
@@ -1008,10 +1014,13 @@ class Orchestrator:
         previous try's that the server acted on after the look shows as a trigger meeting a
         running sync (409): one created since *adopt_since* is adopted too, whatever
         *on_running*. One whose sync had ended by the time the batch's own trigger ran shows
-        as no 409: so when the look left more than one connection to trigger, one trigger is
-        sent first, alone (a probe), and once it answered (the server's queue of triggers
-        is first come first served) the look is made again for the others, before their
-        triggers (see :meth:`_probed`). Besides, each sync the batch triggers is checked against
+        as no 409: so when the look left more than one connection to trigger (or one, besides
+        adopted syncs), one trigger is sent first, alone (a probe), and once it answered (the
+        server's queue of triggers is first come first served) the look is made again for the
+        others, before their triggers (see :meth:`_probed`). That look also re-checks the
+        syncs the first look adopted: one a previous try's late cancel stopped (it shows
+        cancelled) is triggered again as the others; one cancelled after it is reported
+        cancelled. Besides, each sync the batch triggers is checked against
         one page of the connection's newest syncs (only with *adopt_since*), and one that
         repeats a sync of the previous try's is cancelled at once, that sync adopted instead,
         and the result names the cancelled job (``duplicate_job_id``); one warning per batch
@@ -1058,7 +1067,7 @@ class Orchestrator:
         looked: dict[str, int] = {}
         if adopt_since is not None and unsent is None:
             try:
-                jobs, adopt_floor, looked = await self._waited_out(
+                jobs, adopt_floor, looked, _ = await self._waited_out(
                     "looking for the syncs to adopt",
                     lambda: self._adoptable(targets, adopt_since, called),
                     deadline,
@@ -1075,7 +1084,8 @@ class Orchestrator:
         to_trigger = [t for t in targets if t.connection_id not in adopt]
         probe: SyncTarget | None = None
         after_probe: list[SyncTarget] = []
-        if adopt_floor is not None and len(to_trigger) > 1:
+        if adopt_floor is not None and (len(to_trigger) > 1 or (to_trigger and adopt)):
+            # The look made again is for the others to trigger, and for the adopted syncs.
             *after_probe, probe = to_trigger
         send, receive = anyio.create_memory_object_stream[SyncResult](len(targets))
         targets_by_job: dict[int, SyncTarget] = {}
@@ -1102,6 +1112,7 @@ class Orchestrator:
             looked=looked,
             probe=None if probe is None else probe.connection_id,
             after_probe=after_probe,
+            first_adopted={cid: flight.job.id for cid, flight in adopt.items()},
         )
         self._latest = batch
         try:
@@ -1209,14 +1220,15 @@ class Orchestrator:
         targets: Sequence[SyncTarget],
         adopt_since: dt.datetime | dt.timedelta,
         called: float,
-    ) -> tuple[dict[str, Job], dt.datetime, dict[str, int]]:
+    ) -> tuple[dict[str, Job], dt.datetime, dict[str, int], dict[str, int]]:
         """
         The newest sync job of each of *targets* created at or after *adopt_since* (to the
         whole second; a timedelta: before monotonic *called*, by the server's clock), by
         connection: one listing of their workspaces, or, where the server has none (0.40),
-        each connection's newest jobs; the start of the window (whole seconds); and the newest
-        job id listed of each connection (see :meth:`_second_sync`). A time past the server's
-        clock now is an :class:`InvalidArgumentError`.
+        each connection's newest jobs; the start of the window (whole seconds); the newest
+        job id listed of each connection (see :meth:`_second_sync`); and the id of each
+        connection's newest sync in the window when it was cancelled (see :meth:`_look_again`).
+        A time past the server's clock now is an :class:`InvalidArgumentError`.
 
         A timedelta is reckoned again once the listing is read, which tells the clock how far
         ``Date`` leads the job stamps at most (:meth:`ServerClock.note_listed
@@ -1271,6 +1283,9 @@ class Orchestrator:
                 newest[cid] = job
             elif job.job_type in _CLEARING:
                 cleared[cid] = max(job.id, cleared.get(cid, job.id))
+        cancelled = {
+            cid: job.id for cid, job in newest.items() if job.status is JobStatus.CANCELLED
+        }
         for cid, job in list(newest.items()):
             # A failed or cancelled sync is what a retry is for: it runs again; so is one whose
             # data a reset or clear deleted since.
@@ -1291,7 +1306,7 @@ class Orchestrator:
                 "" if len(newest) == 1 else "s",
                 floor.isoformat(),
             )
-        return newest, floor, seen
+        return newest, floor, seen, cancelled
 
     async def _listed_since(self, targets: Sequence[SyncTarget], floor: dt.datetime) -> JobChanges:
         """The sync, reset and clear jobs of *targets*' workspaces created since *floor*."""
@@ -1594,11 +1609,13 @@ class Orchestrator:
             now = self.backend.server_now()
             return job, None if now is None else now - (time.monotonic() - began), began
 
-    async def _sync(self, batch: Batch, target: SyncTarget, hold: anyio.CancelScope) -> SyncResult:
+    async def _sync(
+        self, batch: Batch, target: SyncTarget, hold: anyio.CancelScope, *, again: bool = False
+    ) -> SyncResult:
         cid = target.connection_id
         previous = batch._adopt.pop(cid, None)
         earlier: Job | None = None
-        if previous is None and batch._probe not in (None, cid):
+        if previous is None and not again and batch._probe not in (None, cid):
             await batch._probe_done.wait()
             previous = batch._adopt.pop(cid, None)
         if previous is not None:
@@ -1646,6 +1663,18 @@ class Orchestrator:
             return _result(
                 target, Outcome.ERROR, job=watch.job, adopted=adopted, error=str(watch.error)
             )
+        if (
+            previous is not None
+            and watch.job.status is JobStatus.CANCELLED
+            and await self._cancelled_before_probe(batch, cid)
+        ):
+            log.info(
+                "sync %d of %s, adopted, was cancelled before this try's first trigger was "
+                "answered (a previous try's cancel, queued on the server): triggering it again",
+                job.id,
+                cid,
+            )
+            return await self._sync(batch, target, hold, again=True)
         result = _from_job(target, watch.job, attached=attached, adopted=adopted)
         if self.log_tail and result.outcome is Outcome.FAILED:
             result = attrs.evolve(result, log_tail=await self._log_tail(job.id))
@@ -1657,7 +1686,8 @@ class Orchestrator:
         """
         :meth:`_trigger` for the probe, the one trigger a batch with ``adopt_since`` sends
         before the others, then the look for the syncs to adopt made again for the connections
-        still to trigger; their triggers wait until then.
+        still to trigger, which re-checks the first look's adoptions too (see
+        :meth:`_look_again`); their triggers wait until then.
 
         Airbyte runs triggers on its scheduler executor, a thread pool whose queue is first
         come first served: once the probe is answered, every trigger queued before it (a
@@ -1667,8 +1697,10 @@ class Orchestrator:
         the last connection to trigger: a previous try that triggered in the same order
         reached it last, if at all, so its sync, if any, is the likeliest to run still (a 409:
         adopted). A probe that failed (no answer from a thread), or a look that fails, leaves
-        the others to trigger as without the probe, each checked by :meth:`_second_sync`.
+        the others to trigger as without the probe, each checked by :meth:`_second_sync`, and
+        the adopted syncs as adopted.
         """
+        batch._probe_sent = True
         try:
             triggered = await self._trigger(batch, target, hold)
             if isinstance(triggered, SyncResult):
@@ -1687,13 +1719,26 @@ class Orchestrator:
             batch._probe_done.set()
 
     async def _look_again(self, batch: Batch) -> None:
-        """The look of :meth:`_adoptable` for the connections still to trigger (all but the
-        adopted ones and the probe), its finds added to the jobs to adopt."""
+        """
+        The look of :meth:`_adoptable` for the connections still to trigger (all but the
+        adopted ones and the probe), its finds added to the jobs to adopt; and for those whose
+        sync the first look adopted, which it re-checks.
+
+        A previous try's cancels (its give-up's, timed out waiting on a busy scheduler) run
+        as late as its triggers, and stop syncs the first look adopted running. An adopted
+        sync this look shows cancelled (this batch cancels none before its give-up) is no
+        longer adopted: its connection is triggered as the others (see
+        :meth:`_cancelled_before_probe`). A sync cancelled after this look is not run again:
+        any cancel queued before the probe has run by then.
+        """
         floor = batch._adopt_floor
         assert floor is not None
         rest = batch._after_probe
+        adopted = [t for t in batch.targets if t.connection_id in batch._first_adopted]
         try:
-            jobs, _, seen = await self._adoptable(rest, floor, time.monotonic())
+            jobs, _, seen, cancelled = await self._adoptable(
+                [*rest, *adopted], floor, time.monotonic()
+            )
         except AirbyteError as e:
             log.warning(
                 "could not look again for the syncs to adopt after the first trigger: %s", e
@@ -1705,6 +1750,27 @@ class Orchestrator:
                 batch._looked[cid] = max(seen[cid], batch._looked.get(cid, 0))
             if cid in jobs:
                 batch._adopt[cid] = _Flight(target, jobs[cid], True, True)
+        for target in adopted:
+            cid = target.connection_id
+            if cancelled.get(cid) == batch._first_adopted[cid]:
+                batch._cancelled_adopted.add(cid)
+                # Not taken on by a worker yet: its worker triggers it.
+                batch._adopt.pop(cid, None)
+
+    async def _cancelled_before_probe(self, batch: Batch, connection_id: str) -> bool:
+        """
+        Whether the connection's adopted sync, which ended cancelled (not by this batch), is
+        to be triggered again: one the first look adopted that the look made again after the
+        probe (waited for here) saw cancelled, or that ended before the probe was on its way
+        (every worker held by adopted syncs), which leaves the window for a previous try's
+        queued cancel open as well.
+        """
+        if connection_id not in batch._first_adopted or batch._probe is None:
+            return False
+        if not batch._probe_sent:
+            return True
+        await batch._probe_done.wait()
+        return connection_id in batch._cancelled_adopted
 
     async def _second_sync(self, batch: Batch, target: SyncTarget, job: Job) -> Job | None:
         """
@@ -1719,7 +1785,9 @@ class Orchestrator:
         cancelled (as the look would have adopted it). *job* is then cancelled at once,
         shielded, within *cancel_grace*, unless that page shows it ended (a cancel stops
         whatever the connection runs); how it ended is kept in ``batch._duplicates``. A page
-        that cannot be read (through an outage) leaves *job* as it is.
+        that cannot be read (through an outage) leaves *job* as it is. The trigger of a
+        connection whose adopted sync a previous try's late cancel stopped (see
+        :meth:`_look_again`) is checked as well.
         """
         cid = target.connection_id
         floor = batch._adopt_floor

@@ -249,3 +249,74 @@ async def test_a_probe_that_fails_leaves_the_others_triggered() -> None:
 
     assert [r.outcome for r in results] == [Outcome.SUCCEEDED, Outcome.SUCCEEDED, Outcome.ERROR]
     assert not any(r.adopted for r in results)
+
+
+@pytest.mark.parametrize("api", ["config", "public", "public@2.0"])
+@pytest.mark.parametrize("max_running", [10, 2], ids=["workers-to-spare", "workers-held"])
+async def test_an_adopted_sync_a_previous_trys_queued_cancel_stops_is_triggered_again(
+    api: str, max_running: int
+) -> None:
+    """
+    The audit's case: one scheduler thread, so the cancels a first try's cleanup sends for its
+    syncs (cancel_grace 0.5 s) wait behind its own queued triggers, time out, and run after
+    the retry's first look has adopted those syncs, still running. The retry's second look,
+    after its probe was answered (first come first served: the cancels queued before it ran),
+    sees them cancelled (not by the retry): their connections are triggered again; so are
+    those whose cancel lands before the probe is sent, every worker (max_running 2) held by
+    adopted syncs. Every connection ends synced by the job its result names.
+    """
+    async with AsyncExitStack() as stack:
+        emu, client = await started(
+            stack,
+            api=api,
+            connections=6,
+            trigger_capacity=1,
+            trigger_latency=0.3,
+            cancel_latency=0.05,
+            sync_duration=(2.0, 2.0),
+        )
+        since = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        first_try = _orchestrator(client, max_triggers=6, adaptive_triggers=False, cancel_grace=0.5)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(first_try.run, emu.connection_ids)
+            await _until(lambda: emu.stats().jobs_created >= 2)
+            tg.cancel_scope.cancel()
+        retry = _orchestrator(
+            client, max_triggers=6, adaptive_triggers=False, max_running=max_running
+        )
+        with anyio.fail_after(60):
+            results = await retry.run(emu.connection_ids, adopt_since=since)
+        stats = emu.stats()
+
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 6
+    for result in results:
+        jobs = stats.jobs_by_connection[result.connection_id]
+        # A second sync _second_sync stopped may follow it (the previous try's late trigger).
+        assert [j for j in jobs if j != result.duplicate_job_id][-1] == result.job_id
+
+
+async def test_an_adopted_sync_cancelled_after_the_look_made_again_is_not_run_again(
+    start: Start,
+) -> None:
+    """An adopted sync someone cancels once the retry's probe was answered and its second look
+    made (the other connections triggered): its result is that cancel, and the connection is
+    not triggered again."""
+    emu, client = await start(connections=3)
+    adopted_cid = emu.connection_ids[0]
+    since = dt.datetime.now(dt.UTC)
+    emu.set_sync_plan(adopted_cid, duration=30.0)
+    adopted = (await client.connections.sync(connection_id=adopted_cid)).id
+    for cid in emu.connection_ids[1:]:
+        emu.set_sync_plan(cid, duration=0.05)
+
+    with anyio.fail_after(30):
+        async with _orchestrator(client).stream(emu.connection_ids, adopt_since=since) as batch:
+            await _until(lambda: emu.stats().jobs_created == 3)
+            await client.jobs.cancel(job_id=adopted)
+            results = {r.connection_id: r async for r in batch}
+
+    assert (results[adopted_cid].job_id, results[adopted_cid].outcome) == (
+        adopted,
+        Outcome.CANCELLED,
+    )
+    assert emu.stats().jobs_by_connection[adopted_cid] == [adopted]
