@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -106,3 +107,12 @@ async def started(
     client = AirbyteClient(emu.url, auth=NoAuth(), env={}, max_connections=max_connections, api=api)
     await stack.enter_async_context(client)
     return emu, client
+
+
+async def until(done: Callable[[], bool]) -> None:
+    """Wait until *done* holds, looking every 20 ms (ten seconds at most)."""
+    with anyio.fail_after(10):
+        while True:
+            if done():
+                return
+            await anyio.sleep(0.02)

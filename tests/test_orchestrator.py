@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import attrs
 import pytest
-from client_support import requests_to, started
+from client_support import requests_to, started, until
 from emulator_support import drop_date_headers
 
 from airbyte_async import (
@@ -429,7 +429,7 @@ async def test_attach_adopts_the_job_already_running(start: Start) -> None:
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(run)
-        await _until(lambda: len(started) == 3)
+        await until(lambda: len(started) == 3)
         while not results:
             clock.advance(0.05)
             await anyio.sleep(0.01)
@@ -813,7 +813,7 @@ async def test_results_ready_together_are_taken_without_a_loop_turn_each(start: 
     """Iterating a batch whose results are all in takes them all before any other task runs."""
     emu, client = await start(connections=5)
     async with _orchestrator(client).stream(emu.connection_ids) as batch:
-        await _until(lambda: batch._finished)
+        await until(lambda: batch._finished)
         others_ran = anyio.Event()
         async with anyio.create_task_group() as tg:
             tg.start_soon(_set, others_ran)
@@ -827,7 +827,7 @@ async def test_a_cancelled_consumer_stops_at_a_ready_result(start: Start) -> Non
     emu, client = await start(connections=3)
     taken = []
     async with _orchestrator(client).stream(emu.connection_ids) as batch:
-        await _until(lambda: batch._finished)
+        await until(lambda: batch._finished)
         with anyio.CancelScope() as scope:
             scope.cancel()
             async for result in batch:
@@ -1028,7 +1028,7 @@ async def test_an_error_raised_in_the_stream_block_comes_out_as_itself(start: St
 
     async def fail_inside() -> None:
         async with _orchestrator(client).stream(emu.connection_ids):
-            await _until(lambda: emu.stats().jobs_created == 2)
+            await until(lambda: emu.stats().jobs_created == 2)
             raise ValueError("mine")
 
     with pytest.raises(ValueError, match="mine"):
@@ -1103,7 +1103,7 @@ async def test_jobs_of_triggers_cut_short_are_found_and_cancelled(start: Start) 
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(run)
-        await _until(lambda: emu.stats().max_in_flight_syncs == 3)
+        await until(lambda: emu.stats().max_in_flight_syncs == 3)
         batch.cancel()
         clock.advance(1.0)
 
@@ -1137,7 +1137,7 @@ async def test_jobs_that_triggers_cut_short_start_later_are_cancelled_too(
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(run)
-        await _until(lambda: emu.stats().max_in_flight_syncs == 3)
+        await until(lambda: emu.stats().max_in_flight_syncs == 3)
         assert emu.stats().jobs_created == 1
         tg.cancel_scope.cancel()
 
@@ -1168,7 +1168,7 @@ async def test_a_trigger_queued_past_the_default_patience_is_still_found(start: 
     async with anyio.create_task_group() as tg:
         tg.start_soon(orchestrator.run, emu.connection_ids)
         # The thread starts the second job as it answers the first trigger.
-        await _until(lambda: emu.stats().jobs_created == 2)
+        await until(lambda: emu.stats().jobs_created == 2)
         await anyio.sleep(0.3)
         tg.cancel_scope.cancel()
 
@@ -1249,14 +1249,6 @@ def _hold_for_a_minute(emu: Emulator, api: str, route: str) -> None:
     emu.set_faults([Fault(kind="latency", route=route, method=method, delay=60.0)])
 
 
-async def _until(done: Callable[[], bool]) -> None:
-    for _ in range(500):
-        if done():
-            return
-        await anyio.sleep(0.02)
-    raise AssertionError("waited ten seconds in vain")
-
-
 def _first_job_status(emu: Emulator, cid: str) -> str | None:
     jobs = emu.stats().jobs_by_connection.get(cid)
     return emu.job_status(jobs[0]) if jobs else None
@@ -1277,7 +1269,7 @@ async def test_a_stale_cancel_never_cancels_a_newer_job(start: Start) -> None:
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(run)
-        await _until(lambda: _first_job_status(emu, ended) == "succeeded")
+        await until(lambda: _first_job_status(emu, ended) == "succeeded")
         emu.set_sync_plan(ended, duration=60)
         newer = (await client.connections.sync(connection_id=ended)).id
         tg.cancel_scope.cancel()

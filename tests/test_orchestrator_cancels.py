@@ -8,12 +8,12 @@ never timed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 import anyio
 import pytest
 import stamina
+from client_support import until
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.orchestrator import (
@@ -30,15 +30,6 @@ pytestmark = pytest.mark.anyio
 
 #: More running jobs than cancels the orchestrator sends at once.
 JOBS = 2 * _CANCELS_IN_FLIGHT + 10
-
-
-async def _until(done: Callable[[], bool]) -> None:
-    """Wait until *done* holds (ten seconds at most)."""
-    with anyio.fail_after(10):
-        while True:
-            if done():
-                return
-            await anyio.sleep(0.02)
 
 
 @pytest.mark.parametrize("api", ["config", "public"])
@@ -71,9 +62,9 @@ async def test_a_give_up_cancels_its_running_jobs_concurrently_and_bounded(api: 
                     gave_up.set()
 
                 tg.start_soon(run)
-                await _until(lambda: emu.stats().jobs_created == JOBS)
+                await until(lambda: emu.stats().jobs_created == JOBS)
                 scope.cancel()
-                await _until(lambda: emu.stats().cancels_in_flight == _CANCELS_IN_FLIGHT)
+                await until(lambda: emu.stats().cancels_in_flight == _CANCELS_IN_FLIGHT)
                 # A move of the clock past the latency answers every cancel the server holds:
                 # one round per wave of cancels sent side by side, one per job if sent in turn.
                 rounds = 0
@@ -117,7 +108,7 @@ async def test_jobs_given_up_on_during_an_outage_are_cancelled_once_it_ends(api:
         orchestrator = Orchestrator(client, timeout=1.0, poll_interval=0.05)
         async with anyio.create_task_group() as tg:
             tg.start_soon(orchestrator.run, emu.connection_ids)
-            await _until(lambda: emu.stats().jobs_created == 5)
+            await until(lambda: emu.stats().jobs_created == 5)
             await emu.restart(downtime=6.0)
 
     assert set(emu.stats().job_statuses.values()) == {"cancelled"}
@@ -139,7 +130,7 @@ async def test_reads_of_jobs_given_up_on_through_an_outage_warn_at_first_and_whe
         with caplog.at_level("WARNING", logger="airbyte_async"):
             async with anyio.create_task_group() as tg:
                 tg.start_soon(orchestrator.run, emu.connection_ids)
-                await _until(lambda: emu.stats().jobs_created == 5)
+                await until(lambda: emu.stats().jobs_created == 5)
                 await emu.restart(downtime=2.0)
 
     told = [r.getMessage() for r in caplog.records if "given up on" in r.getMessage()]
@@ -179,7 +170,7 @@ async def test_a_cleanup_cut_short_while_its_reads_fail_leaves_the_next_outage_w
                 async with anyio.create_task_group() as tg:
                     tg.start_soon(orchestrator.run, emu.connection_ids[count - 5 : count])
                     # Once each trigger is answered: a restart does not cut one short.
-                    await _until(lambda: len(triggered) == count)  # noqa: B023
+                    await until(lambda: len(triggered) == count)  # noqa: B023
                     await emu.restart(downtime=downtime)
 
     told = [r.getMessage() for r in caplog.records if "given up on" in r.getMessage()]
@@ -234,7 +225,7 @@ async def test_reads_that_fail_for_good_after_the_cancels_leave_results_not_a_cr
         async with anyio.create_task_group() as tg:
 
             async def break_reads_once_cancels_arrive() -> None:
-                await _until(lambda: emu.stats().requests_by_route.get("/v1/jobs/cancel", 0) > 0)
+                await until(lambda: emu.stats().requests_by_route.get("/v1/jobs/cancel", 0) > 0)
                 emu.set_faults(
                     [
                         {"kind": "latency", "route": "jobs/cancel", "delay": 0.5},
@@ -420,7 +411,7 @@ async def test_looks_for_triggers_cut_short_through_an_outage_warn_at_first_and_
         with caplog.at_level("WARNING", logger="airbyte_async"):
             async with anyio.create_task_group() as tg:
                 tg.start_soon(orchestrator.run, emu.connection_ids)
-                await _until(lambda: any(r.route == "/v1/jobs/list" for r in emu.requests))
+                await until(lambda: any(r.route == "/v1/jobs/list" for r in emu.requests))
                 await emu.restart(downtime=1.0)
 
     told = [r.getMessage() for r in caplog.records if "look" in r.getMessage()]
@@ -459,7 +450,7 @@ async def test_a_client_closed_under_a_running_batch_cancels_its_syncs_first(api
                 results.extend(await orchestrator.run(emu.connection_ids))
 
             tg.start_soon(run)
-            await _until(lambda: emu.stats().jobs_created == 5)
+            await until(lambda: emu.stats().jobs_created == 5)
         # The client has closed: the batch ended before it did.
         assert len(results) == 5
     assert {r.outcome for r in results} == {Outcome.CANCELLED}
@@ -522,7 +513,7 @@ async def test_stop_cleanup_while_triggers_are_heard_out_ends_the_give_up_there(
         orchestrator = Orchestrator(client)
         with anyio.fail_after(10):  # not the hear-out's 5 s plus the look-ups' 25
             async with orchestrator.stream(emu.connection_ids) as batch:
-                await _until(lambda: emu.stats().jobs_created == 2)
+                await until(lambda: emu.stats().jobs_created == 2)
                 stopped.append(batch.stop_cleanup())  # not giving up yet: nothing to stop
                 batch._hear_out(orchestrator.cancel_grace)  # as a give-up does, first
                 stopped.append(batch.stop_cleanup())
@@ -612,9 +603,9 @@ async def test_running_jobs_are_cancelled_at_the_give_up_while_slow_triggers_are
         run = _Run(orchestrator, emu.connection_ids)
         async with anyio.create_task_group() as tg:
             tg.start_soon(run)
-            await _until(lambda: _held(emu) == 2)
+            await until(lambda: _held(emu) == 2)
             clock.advance(1.0)  # the first two answer, the third is sent
-            await _until(lambda: len(run.triggered) == 2 and _held(emu) == 1)
+            await until(lambda: len(run.triggered) == 2 and _held(emu) == 1)
             run.scope.cancel()
             still_heard_out = await _in_flight_once_triggered_jobs_are_cancelled(run, emu)
             clock.advance(1.0)  # the third answers
@@ -642,10 +633,10 @@ async def test_a_trigger_answering_after_the_give_up_has_its_job_cancelled_as_it
         run = _Run(orchestrator, emu.connection_ids)
         async with anyio.create_task_group() as tg:
             tg.start_soon(run)
-            await _until(lambda: emu.stats().max_in_flight_syncs == 3)
+            await until(lambda: emu.stats().max_in_flight_syncs == 3)
             run.scope.cancel()
             clock.advance(1.0)  # two answer; the third gets a thread
-            await _until(lambda: len(run.triggered) == 2)
+            await until(lambda: len(run.triggered) == 2)
             still_heard_out = await _in_flight_once_triggered_jobs_are_cancelled(run, emu)
             clock.advance(1.0)  # the third answers
 
@@ -672,11 +663,11 @@ async def test_fail_fast_cancels_the_running_jobs_at_once_while_a_trigger_is_hea
         run = _Run(orchestrator, emu.connection_ids)
         async with anyio.create_task_group() as tg:
             tg.start_soon(run)
-            await _until(lambda: _held(emu) == 2)
+            await until(lambda: _held(emu) == 2)
             clock.advance(1.0)  # the first two answer and run, the third is sent
-            await _until(lambda: len(run.triggered) == 2 and _held(emu) == 1)
+            await until(lambda: len(run.triggered) == 2 and _held(emu) == 1)
             clock.advance(0.5)  # the failing sync fails; the third trigger is still held
-            await _until(lambda: emu.job_status(run.triggered[running]) == "cancelled")
+            await until(lambda: emu.job_status(run.triggered[running]) == "cancelled")
             still_heard_out = run.in_flight()
             clock.advance(0.5)  # the third answers
 
@@ -707,10 +698,10 @@ async def test_an_answer_heard_out_is_read_before_its_job_is_cancelled() -> None
         run = _Run(orchestrator, [cid])
         async with anyio.create_task_group() as tg:
             tg.start_soon(run)
-            await _until(lambda: emu.stats().jobs_created == 1)
+            await until(lambda: emu.stats().jobs_created == 1)
             run.scope.cancel()
             [ours] = _job_ids(emu)
-            await _until(lambda: emu.job_status(ours) == "succeeded")
+            await until(lambda: emu.job_status(ours) == "succeeded")
             emu.set_sync_plan(cid, duration=600)
             theirs = (await client.connections.sync(connection_id=cid)).id
 
@@ -750,5 +741,5 @@ def _each_cancelled_once(emu: Emulator, orchestrator: Orchestrator, jobs: int) -
 
 async def _in_flight_once_triggered_jobs_are_cancelled(run: _Run, emu: Emulator) -> int:
     """Wait until every job *run* saw triggered is cancelled; the triggers still in flight."""
-    await _until(lambda: all(emu.job_status(j) == "cancelled" for j in run.triggered.values()))
+    await until(lambda: all(emu.job_status(j) == "cancelled" for j in run.triggered.values()))
     return run.in_flight()

@@ -11,11 +11,11 @@ with the requested job read again; a job that ends by itself first is answered a
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import anyio
 import pytest
+from client_support import until
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.models import JobStatus
@@ -32,15 +32,6 @@ GIVE_UPS = {
     "fail_fast": Outcome.CANCELLED,
     "caller": Outcome.CANCELLED,
 }
-
-
-async def _until(done: Callable[[], bool]) -> None:
-    """Wait until *done* holds (ten seconds at most)."""
-    with anyio.fail_after(10):
-        while True:
-            if done():
-                return
-            await anyio.sleep(0.02)
 
 
 async def _given_up(
@@ -71,7 +62,7 @@ async def _given_up(
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(run)
-        await _until(lambda: emu.stats().jobs_created == len(ids))
+        await until(lambda: emu.stats().jobs_created == len(ids))
         if how == "caller":
             scope.cancel()
         elif how == "fail_fast":
@@ -145,7 +136,7 @@ async def test_a_job_that_ends_by_itself_while_its_cancel_is_held_is_told_as_it_
         async with anyio.create_task_group() as tg:
 
             async def end_the_sync_once_cancelled() -> None:
-                await _until(lambda: emu.stats().cancels_in_flight == 1)
+                await until(lambda: emu.stats().cancels_in_flight == 1)
                 clock.advance(started + 1.0 - clock())
 
             tg.start_soon(end_the_sync_once_cancelled)
@@ -189,7 +180,7 @@ async def test_a_caller_cancelling_while_a_timed_out_sync_is_cancelled_gets_its_
 
         async with anyio.create_task_group() as tg:
             tg.start_soon(run)
-            await _until(lambda: emu.stats().cancels_in_flight == 1)
+            await until(lambda: emu.stats().cancels_in_flight == 1)
             scope.cancel()
 
     assert scope.cancelled_caught
