@@ -15,8 +15,8 @@ from typing import Any
 
 import anyio
 import pytest
-from client_support import requests_to, started
-from test_orchestrator import Start, _orchestrator, _until
+from client_support import requests_to, started, until
+from test_orchestrator import Start, _orchestrator
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.cli._parser import parse_adopt_since
@@ -544,7 +544,7 @@ async def test_a_previous_trys_sync_created_after_the_look_is_adopted_on_409(
 
     with anyio.fail_after(30):
         async with _orchestrator(client, timeout=2.5).stream([cid], adopt_since=since) as batch:
-            await _until(received)
+            await until(received)
             # The previous try's trigger, acted on now, while the batch's is held.
             async with AirbyteClient(emu.url, env={}, api=client.api) as previous:
                 late = await previous.connections.sync(connection_id=cid)

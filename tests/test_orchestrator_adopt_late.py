@@ -19,8 +19,8 @@ from typing import Any
 
 import anyio
 import pytest
-from client_support import requests_to, started
-from test_orchestrator import Start, _orchestrator, _until
+from client_support import requests_to, started, until
+from test_orchestrator import Start, _orchestrator
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.orchestrator import Outcome, SyncResult
@@ -67,7 +67,7 @@ async def _retry_meeting_a_late_trigger(
     since = dt.datetime.now(dt.UTC).replace(microsecond=0)
     with anyio.fail_after(30):
         async with _orchestrator(client, **options).stream([cid], adopt_since=since) as batch:
-            await _until(received)
+            await until(received)
             async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api=client.api) as previous:
                 late = await previous.connections.sync(connection_id=cid)
                 await previous.jobs.wait(job_id=late.id, poll_interval=0.01)
@@ -159,7 +159,7 @@ async def test_a_retry_right_after_a_try_cut_short_syncs_each_connection_once() 
         )
         async with anyio.create_task_group() as tg:
             tg.start_soon(first_try.run, emu.connection_ids)
-            await _until(lambda: emu.stats().jobs_created >= 1)
+            await until(lambda: emu.stats().jobs_created >= 1)
             tg.cancel_scope.cancel()
         retry = _orchestrator(client, max_triggers=5, adaptive_triggers=False)
         results = await retry.run(emu.connection_ids, adopt_since=since)
@@ -228,9 +228,9 @@ async def test_a_batch_given_up_while_it_looks_again_cancels_the_probes_sync() -
                 )
 
             async with _orchestrator(client).stream(emu.connection_ids, adopt_since=since) as b:
-                await _until(lambda: emu.stats().jobs_created == 1)
+                await until(lambda: emu.stats().jobs_created == 1)
                 emu.set_faults([Fault(kind="latency", route=looks, delay=3.0, times=1)])
-                await _until(looked_twice)
+                await until(looked_twice)
         stats = emu.stats()
 
     [(probe, [job])] = stats.jobs_by_connection.items()
@@ -279,7 +279,7 @@ async def test_an_adopted_sync_a_previous_trys_queued_cancel_stops_is_triggered_
         first_try = _orchestrator(client, max_triggers=6, adaptive_triggers=False, cancel_grace=0.5)
         async with anyio.create_task_group() as tg:
             tg.start_soon(first_try.run, emu.connection_ids)
-            await _until(lambda: emu.stats().jobs_created >= 2)
+            await until(lambda: emu.stats().jobs_created >= 2)
             tg.cancel_scope.cancel()
         retry = _orchestrator(
             client, max_triggers=6, adaptive_triggers=False, max_running=max_running
@@ -311,7 +311,7 @@ async def test_an_adopted_sync_cancelled_after_the_look_made_again_is_not_run_ag
 
     with anyio.fail_after(30):
         async with _orchestrator(client).stream(emu.connection_ids, adopt_since=since) as batch:
-            await _until(lambda: emu.stats().jobs_created == 3)
+            await until(lambda: emu.stats().jobs_created == 3)
             await client.jobs.cancel(job_id=adopted)
             results = {r.connection_id: r async for r in batch}
 
