@@ -12,7 +12,7 @@ Times on this seam are the server's: a backend converts its own clock and stamps
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -142,3 +142,24 @@ def workspaces_of(workspace_ids: Iterable[str | None]) -> set[str]:
     """The workspaces to search for jobs: empty (every workspace) when one is not known."""
     found = set(workspace_ids)
     return set() if None in found else {w for w in found if w is not None}
+
+
+#: Seconds after an attempt within which a job that ended may have ended before the attempt
+#: reached the server: job stamps are whole seconds, and the server's clock is estimated.
+_ENDED_MARGIN = 2.0
+
+
+def own_job(since: Sequence[Job], sent: float) -> Job | None:
+    """
+    Of *since*, a connection's jobs listed as created since an attempt to trigger one (newest
+    first), the one the attempt created, if any did: the oldest. *sent* is when the attempt
+    was sent, by the server's clock (epoch seconds). A connection runs one job at a time and a
+    trigger that meets a running one is refused (API-FACTS 6.3), so a newer job is someone
+    else's, started once the attempt's own ended. The exception is an older job that ended
+    within a margin of the attempt: it may have ended before the attempt reached the server,
+    and a newer one is taken.
+    """
+    for job in reversed(since[1:]):
+        if not (job.status.is_terminal and job.updated_at.timestamp() < sent + _ENDED_MARGIN):
+            return job
+    return since[0] if since else None

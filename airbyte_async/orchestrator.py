@@ -53,7 +53,7 @@ import attrs
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._auth import ClientCredentials
-from ._backend import JobChanges, workspaces_of
+from ._backend import JobChanges, own_job, workspaces_of
 from ._checks import seconds, uuid_id, whole
 from ._limiter import TriggerLimiter
 from ._retry import MAX_OUTAGE, TOKEN_ROUTE, Outage, OutageLog, is_retryable, round_pause
@@ -2098,7 +2098,9 @@ class Orchestrator:
                     lookout.failures.worked(began)
                 if jobs:
                     lookout.last_found = time.monotonic()
-                    return jobs[0]
+                    # The listing's answer has told the server's clock.
+                    now = self.backend.server_now() or 0.0
+                    return own_job(jobs, now - (time.monotonic() - trigger.began))
                 if time.monotonic() + pause > lookout.last_found + lookout.patience:
                     log.info("no job found for %s's trigger cut short", cid)
                     return None

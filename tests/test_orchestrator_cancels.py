@@ -743,3 +743,37 @@ async def _in_flight_once_triggered_jobs_are_cancelled(run: _Run, emu: Emulator)
     """Wait until every job *run* saw triggered is cancelled; the triggers still in flight."""
     await until(lambda: all(emu.job_status(j) == "cancelled" for j in run.triggered.values()))
     return run.in_flight()
+
+
+async def test_a_trigger_cut_short_whose_job_ended_is_not_taken_for_a_later_one() -> None:
+    """
+    The batch gives up on a trigger whose answer never comes; by the time its job is looked
+    for, that job has ended and another client's sync runs. The look takes the trigger's own
+    job, the oldest since it was sent (a connection runs one job at a time, API-FACTS 6.3), and
+    the other client's sync is left alone.
+    """
+    emulator = Emulator(
+        connections=1,
+        trigger_latency=0.0,
+        sync_duration=(4.0, 4.0),
+        faults=[{"kind": "hang_after", "route": "connections/sync", "times": 1}],
+    )
+    async with (
+        emulator as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}) as client,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}) as other,
+    ):
+        [cid] = emu.connection_ids
+
+        async def sync_once_the_first_ended() -> None:
+            await until(lambda: bool(emu.stats().jobs_by_connection.get(cid)))
+            await other.jobs.wait(job_id=emu.stats().jobs_by_connection[cid][0], poll_interval=0.05)
+            await other.connections.sync(connection_id=cid)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(sync_once_the_first_ended)
+            [result] = await Orchestrator(client, timeout=0.5, cancel_grace=15.0).run([cid])
+
+    first, second = emu.stats().jobs_by_connection[cid]
+    assert result.job_id == first
+    assert emu.stats().job_statuses[second] != "cancelled"

@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 import pytest
 import stamina
-from client_support import SkewedClock, UnsetClock, client_for, closed_port, requests_to
+from client_support import SkewedClock, UnsetClock, client_for, closed_port, requests_to, until
 from emulator_support import drop_date_headers, jobs_created
 from yarl import URL
 
@@ -37,6 +37,7 @@ Factory = pytest_plugin.EmulatorFactory
 pytestmark = pytest.mark.anyio
 
 SYNC = "connections/sync"
+PUBLIC_JOBS = "/public/v1/jobs"
 
 
 async def trigger(
@@ -372,6 +373,51 @@ async def test_a_job_finished_just_before_the_attempt_is_not_adopted(
 
     assert jobs_of(emu) == [earlier.id, job.id]
     assert job.id != earlier.id
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_lost_answer_adopts_its_own_job_not_a_later_one_of_another_client(
+    airbyte_emulator_factory: Factory, api: str
+) -> None:
+    """
+    A trigger whose answer is lost, looked for only once its job ended and another client's
+    began, adopts the older job: a connection runs one job at a time, and a trigger that met a
+    running one is refused (API-FACTS 6.3), so the first job since the attempt is its own.
+    """
+    emu = await one_connection(
+        airbyte_emulator_factory, airbyte_version="head", sync_duration=(3.5, 3.5)
+    )
+    trigger_route, list_route = (SYNC, "jobs/list") if api == "config" else (PUBLIC_JOBS,) * 2
+    # The look waits until the trigger's job ended (3.5 s) and the other client's began.
+    emu.set_faults(
+        [
+            {"kind": "reset_after", "route": trigger_route, "method": "POST", "times": 1},
+            {
+                "kind": "latency",
+                "route": list_route,
+                "method": "GET" if api == "public" else "POST",
+                "delay": 4.5,
+                "times": 1,
+            },
+        ]
+    )
+    connection_id = emu.connection_ids[0]
+    async with (
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as other,
+    ):
+
+        async def sync_later() -> None:
+            await until(lambda: jobs_of(emu) != [])
+            await other.jobs.wait(job_id=jobs_of(emu)[0], poll_interval=0.05)
+            await other.connections.sync(connection_id=connection_id)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(sync_later)
+            job = await client.connections.sync(connection_id=connection_id)
+
+    first, _ = jobs_of(emu)
+    assert job.id == first
 
 
 async def test_rounds_of_ambiguous_failures_without_a_job_end_in_the_last_error(

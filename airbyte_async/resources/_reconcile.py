@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import attrs
 
+from .._backend import own_job
 from .._retry import TOKEN_ROUTE, Outage, OutageLog, never_reached_server, round_pause
 from .._serde import structure, unstructure
 from .._throttle import ServerClock
@@ -121,11 +122,13 @@ async def _job_since(
     jobs: Jobs, clock: ServerClock, connection_id: str, job_type: JobType, began: float, floor: int
 ) -> Job | None:
     """
-    The connection's newest job created since the attempt that began at monotonic *began*,
-    and newer than job *floor* (the newest this client had seen started before it).
+    The job the attempt that began at monotonic *began* created, if the server has it (see
+    :func:`~airbyte_async._backend.own_job`), among those newer than job *floor* (the newest
+    this client had seen started before it).
     """
-    mine = await jobs_since(jobs, clock, connection_id, job_type, began)
-    return next((job for job in mine if job.id > floor), None)
+    since = await jobs_since(jobs, clock, connection_id, job_type, began)
+    sent = clock.now() - (time.monotonic() - began)
+    return own_job([job for job in since if job.id > floor], sent)
 
 
 @attrs.define
