@@ -112,9 +112,9 @@ class Outcome(enum.StrEnum):
 class OnRunning(enum.StrEnum):
     """
     What to do when a connection already has a sync running (Airbyte answers 409): *attach*
-    adopts the running sync as this batch's (while a reset runs instead, the sync is triggered
-    once it ended), *skip* reports ``already_running`` with the running sync's job, *fail*
-    reports ``error``.
+    adopts the running sync as this batch's (while a reset or clear runs instead, the sync is
+    triggered once it ended), *skip* reports ``already_running`` with the running sync's job,
+    *fail* reports ``error``.
     """
 
     ATTACH = "attach"
@@ -1534,11 +1534,11 @@ class Orchestrator:
             if self.on_running is OnRunning.SKIP:
                 return _result(target, Outcome.ALREADY_RUNNING, job=running, error=str(refused))
             if running is None:
-                # A reset runs (Airbyte refuses a sync meanwhile), or the sync ended between
-                # the 409 and the look-up: sync once the connection is free.
-                reset = await self._running_job(cid, JobType.RESET_CONNECTION)
-                if reset is not None:
-                    await self._outlast(reset, target)
+                # A reset or clear runs (Airbyte refuses a sync meanwhile), or the sync ended
+                # between the 409 and the look-up: sync once the connection is free.
+                clearing = await self._running_clear(cid)
+                if clearing is not None:
+                    await self._outlast(clearing, target)
                 return *await self._send_trigger(batch, target, hold), False
         except AirbyteError as e:
             return _result(target, Outcome.ERROR, error=str(e))
@@ -1923,6 +1923,21 @@ class Orchestrator:
         """The connection's newest job of *job_type* that is not final, if any."""
         jobs = await self.backend.jobs_since(connection_id=connection_id, job_type=job_type)
         return next((job for job in jobs if not job.status.is_terminal), None)
+
+    async def _running_clear(self, connection_id: str) -> Job | None:
+        """
+        The connection's reset or clear job that is not final, if any: a sync is refused while
+        either runs. Before 0.63 there are no clear jobs (API-FACTS 3), and a listing that
+        names them is a 422 (6.2): it is not asked for again.
+        """
+        reset = await self._running_job(connection_id, JobType.RESET_CONNECTION)
+        if reset is not None or not self._lists_clears:
+            return reset
+        try:
+            return await self._running_job(connection_id, JobType.CLEAR)
+        except UnprocessableEntityError:
+            self._lists_clears = False
+            return None
 
     async def _outlast(self, job: Job, target: SyncTarget) -> None:
         """Wait until *job* (not ours, not watched) is final: a read every 1 s, up to 10 s."""

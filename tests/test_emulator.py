@@ -287,6 +287,28 @@ async def test_reset_creates_a_reset_job(
     ]
 
 
+async def test_clear_creates_a_clear_job_and_a_sync_meanwhile_is_refused(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Head's connections/clear (API-FACTS 2.5) creates a ``clear`` job (a JobConfigType from
+    0.63 on, API-FACTS 3) naming the streams it clears, and a sync while it runs is a 409, as
+    while any job of the connection runs (6.3)."""
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head", connections=1, sync_duration=(60, 60), trigger_latency=0.0
+    )
+    (cid,) = emu.connection_ids
+    info = (await call(http, emu, "connections/clear", {"connectionId": cid})).json
+    refused = await call(http, emu, "connections/sync", {"connectionId": cid})
+
+    assert info["job"]["configType"] == "clear"
+    assert [s["name"] for s in info["job"]["resetConfig"]["streamsToReset"]] == [
+        "customers",
+        "orders",
+        "products",
+    ]
+    assert refused.status == 409
+
+
 async def test_sync_progress_grows_while_the_job_runs(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:

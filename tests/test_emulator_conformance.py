@@ -231,6 +231,9 @@ async def _exercise(d: Driver, version: str) -> None:
         await d.call("connections/status", {"connectionIds": [cid]})
     reset = await d.call("connections/reset", {"connectionId": cid})
     assert reset["job"]["configType"] == "reset_connection"
+    if version == "head":
+        clear = await d.call("connections/clear", {"connectionId": cid})
+        assert clear["job"]["configType"] == "clear"
     await d.call("connections/update", {"connectionId": cid, "status": "inactive"})
     await d.call("connections/sync", {"connectionId": cid}, expect=500)
 

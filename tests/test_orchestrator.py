@@ -483,6 +483,23 @@ async def test_attach_syncs_once_a_running_reset_ended(start: Start) -> None:
     assert emu.stats().jobs_by_connection[cid] == [reset.id, result.job_id]
 
 
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_attach_syncs_once_a_running_clear_ended(start: Start, api: str) -> None:
+    """on_running=attach while a clear job runs (head's connections/clear, a ``clear`` job
+    from 0.63 on: API-FACTS 2.5, 3; a sync meanwhile is a 409, 6.3): the sync is triggered
+    once the clear ended, as after a reset, not reported as an error."""
+    emu, client = await start(connections=1, api=api, airbyte_version="head")
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=0.3)
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api="config") as other:
+        cleared = await other.request("connections/clear", {"connectionId": cid})
+
+    [result] = await _orchestrator(client, on_running=OnRunning.ATTACH).run([cid])
+
+    assert (result.outcome, result.attached, result.error) == (Outcome.SUCCEEDED, False, None)
+    assert emu.stats().jobs_by_connection[cid] == [cleared["job"]["id"], result.job_id]
+
+
 async def test_fail_reports_an_error(start: Start) -> None:
     """on_running=fail: the running connection's result is an error naming the conflict."""
     emu, client = await start(connections=2)

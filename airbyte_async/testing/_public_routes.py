@@ -210,7 +210,8 @@ def _duration(seconds: int) -> str:
 
 
 _TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
-_JOB_TYPES = {"sync": "sync", "reset_connection": "reset"}
+#: The public ``JobTypeEnum`` of each job type the emulator makes (API-FACTS 7).
+_JOB_TYPES = {"sync": "sync", "reset_connection": "reset", "clear": "clear"}
 
 
 def job_response(j: Job, now: float, *, stats: bool = True) -> Json:
@@ -1250,8 +1251,8 @@ class PublicApi:
             raise bad_request(
                 "orderBy must be createdAt|ASC, createdAt|DESC, updatedAt|ASC or updatedAt|DESC"
             )
-        # JobService.getJobConfigTypes: each type its own (the emulator makes no refresh or
-        # clear jobs).
+        # JobService.getJobConfigTypes: each type its own (the emulator makes no refresh jobs,
+        # and clear jobs only through the Config API's connections/clear).
         types = {"sync": {"sync"}, "reset": {"reset_connection"}, "clear": {"clear"}}
         found, _ = self.api.state.list_jobs(
             JobQuery(

@@ -415,7 +415,7 @@ def job(j: Job, version: str, now: float, *, aggregated: bool = False) -> Json:
     if now >= j.running_at and j.attempt_status(now) is not None:
         body["startedAt"] = _secs(j.running_at)
     streams = [{"name": n, **({"namespace": ns} if ns is not None else {})} for n, ns in j.streams]
-    if j.config_type == "reset_connection":
+    if j.config_type in ("reset_connection", "clear"):
         body["resetConfig"] = {"streamsToReset": streams}
     elif version != "0.40":
         body["enabledStreams"] = streams

@@ -422,6 +422,8 @@ def _connection_shapes(version: str) -> dict[str, Obj]:
             },
         ),
     }
+    if since(version, "1.7"):
+        shapes["clear"] = by_id
     if version != "0.40":
         shapes["status"] = _obj({"connectionIds": Arr(UUID)})
         shapes["sync_progress"] = by_id

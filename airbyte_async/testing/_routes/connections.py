@@ -40,7 +40,7 @@ from .._load import Overloaded
 from .._state import Connection, Job
 from .._versions import since
 from .actors import actor_matches
-from .core import SINCE_050, Api, Body, Reply, page, route
+from .core import SINCE_050, SINCE_17, Api, Body, Reply, page, route
 
 # What a create or update may set: what any version reads back.
 _CONNECTION_SETTINGS = frozenset().union(*render.CONNECTION_SETTINGS.values())
@@ -197,6 +197,10 @@ async def stop_for_reset(api: Api, connection_id: str) -> None:
     await api.clock.sleep(max(0.0, stops_at - api.now))
 
 
+#: The job types that delete a connection's data: a reset, and from 0.63 on a clear.
+_CLEARING = frozenset({"reset_connection", "clear"})
+
+
 async def _trigger(api: Api, body: Body, config_type: str, *, until_running: bool) -> Reply:
     in_flight = api.observer.sync_started(api.now)
     try:
@@ -207,7 +211,7 @@ async def _trigger(api: Api, body: Body, config_type: str, *, until_running: boo
             raise
         # Nothing happens until a scheduler thread takes the call (see _load): no job, no 409.
         async with api.threads.thread():
-            if config_type == "reset_connection":
+            if config_type in _CLEARING:
                 await stop_for_reset(api, body["connectionId"])
             latency = api.load.latency
             if not until_running:
@@ -277,6 +281,19 @@ async def connections_reset(api: Api, body: Body) -> Reply:
     not a known conflict): 500.
     """
     return await _trigger(api, body, "reset_connection", until_running=False)
+
+
+@route("/v1/connections/clear", SINCE_17)
+async def connections_clear(api: Api, body: Body) -> Reply:
+    """
+    JobInfoRead of a new ``clear`` job, answered as a reset is (see :func:`connections_reset`):
+    head's spec has the route ("Clear the data for the connection", API-FACTS 2.5) and the job
+    type (``JobConfigType`` ``clear``, in v0.63.0 on, API-FACTS 3); that its job is of that
+    type is inferred from the name (airbyte-platform's job tracking reads a ``clear`` job's
+    streams from its ``resetConfig``, as a reset's). A sync meanwhile is refused (409), as
+    while any job of the connection runs (API-FACTS 6.3).
+    """
+    return await _trigger(api, body, "clear", until_running=False)
 
 
 @route("/v1/connections/status", SINCE_050)
