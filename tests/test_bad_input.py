@@ -322,6 +322,10 @@ BAD_ARGUMENTS: dict[str, tuple[Callable[[AirbyteClient], Awaitable[Any]], str]] 
         ),
         "schedule_data must be a ScheduleData, got dict",
     ),
+    "jobs in an order there is none of": (
+        lambda c: c.jobs.list(connection_id=SID, order_by="newest").__anext__(),
+        "order_by must be one of created_at",
+    ),
     "the jobs of one workspace id alone": (
         lambda c: c.jobs.list_for_workspaces(workspace_ids=WS).__anext__(),
         "workspace_ids must be a list of ids, got one",
@@ -337,8 +341,8 @@ async def test_arguments_of_the_wrong_kind_are_refused_before_sending(
     """A configuration that is no mapping, a catalog or settings that are plain dicts, a
     misspelt setting, an id that cannot be Airbyte's (every Airbyte id is a UUID and every job
     id a whole number; the server would answer 404, 400 or 422 depending on the route and the
-    version): InvalidArgumentError saying what is wrong, and never a secret's value; the
-    server sees nothing."""
+    version), an order there is none of: InvalidArgumentError saying what is wrong, and never
+    a secret's value; the server sees nothing."""
     emu = await airbyte_emulator_factory(airbyte_version="head")
     call, says = BAD_ARGUMENTS[case]
     async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:

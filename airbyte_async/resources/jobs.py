@@ -256,6 +256,7 @@ class Jobs:
         first whatever is asked).
         """
         job_types = _job_types(job_types)
+        _order(order_by)
         wanted = _Wanted(
             None if statuses is None else frozenset(_statuses(statuses) or ()),
             _epoch("created_after", created_after),
@@ -526,7 +527,7 @@ def _iso(name: str, when: datetime | None) -> IsoDateTime | None:
 
 async def _sorted(jobs: AsyncIterator[Job], order_by: str) -> AsyncIterator[Job]:
     """*jobs* in the order *order_by* names (see :data:`_ORDER`), ties by job id."""
-    field, method = _ORDER[order_by]
+    field, method = _order(order_by)
     stamp = "created_at" if field is w.OrderField.CREATED_AT else "updated_at"
     found = [job async for job in jobs]
     found.sort(key=lambda job: (getattr(job, stamp), job.id), reverse=method is w.OrderMethod.DESC)
