@@ -179,13 +179,16 @@ async def test_requests_that_cannot_be_sent_are_refused_before_sending(
         (lambda c: c.jobs.logs(job_id=1, attempt="0"), "attempt must be a whole number"),
         (lambda c: c.jobs.logs(job_id=1, attempt=-1), "attempt must be a whole number"),
         (lambda c: c.source_definitions.find(name=None), "name must be a non-empty string"),
+        (lambda c: c.workspaces.create(name=None), "name must be a string, got None"),
+        (lambda c: c.workspaces.get_by_slug(slug=7), "slug must be a string, got 7"),
     ],
 )
 async def test_config_api_arguments_are_checked_before_sending(
     emu: Emulator, call: Callable[[AirbyteClient], Awaitable[Any]], says: str
 ) -> None:
-    """An attempt number or a definition name of the wrong kind (Config API operations):
-    InvalidArgumentError before any request."""
+    """An attempt number, a definition name, a workspace name or slug of the wrong kind (Config
+    API operations): InvalidArgumentError before any request (2.x would answer a missing name
+    with a bare 400, which workspaces.create would even take for a missing organization)."""
     async with client_for(emu) as client:
         with pytest.raises(InvalidArgumentError, match=says):
             await call(client)
@@ -326,6 +329,28 @@ BAD_ARGUMENTS: dict[str, tuple[Callable[[AirbyteClient], Awaitable[Any]], str]] 
         lambda c: c.jobs.list(connection_id=SID, order_by="newest").__anext__(),
         "order_by must be one of created_at",
     ),
+    "a source named by a number": (
+        lambda c: c.sources.create(
+            workspace_id=WS, name=5, definition_id=PG_DEF, configuration={"password": "x"}
+        ),
+        "name must be a string, got 5",
+    ),
+    "a destination renamed to a number": (
+        lambda c: c.destinations.update(destination_id=SID, name=5),
+        "name must be a string, got 5",
+    ),
+    "a source renamed to a number, reconfigured": (
+        lambda c: c.sources.update(source_id=SID, name=5, configuration={"password": "x"}),
+        "name must be a string, got 5",
+    ),
+    "a connection named by a number": (
+        lambda c: c.connections.create(source_id=SID, destination_id=SID, name=1),
+        "name must be a string, got 1",
+    ),
+    "a stream prefix that is a number": (
+        lambda c: c.connections.update(connection_id=SID, prefix=1),
+        "prefix must be a string, got 1",
+    ),
     "the jobs of one workspace id alone": (
         lambda c: c.jobs.list_for_workspaces(workspace_ids=WS).__anext__(),
         "workspace_ids must be a list of ids, got one",
@@ -341,8 +366,9 @@ async def test_arguments_of_the_wrong_kind_are_refused_before_sending(
     """A configuration that is no mapping, a catalog or settings that are plain dicts, a
     misspelt setting, an id that cannot be Airbyte's (every Airbyte id is a UUID and every job
     id a whole number; the server would answer 404, 400 or 422 depending on the route and the
-    version), an order there is none of: InvalidArgumentError saying what is wrong, and never
-    a secret's value; the server sees nothing."""
+    version), a name or prefix that is no string (2.x answers a bare 400 or 422), an order
+    there is none of: InvalidArgumentError saying what is wrong, and never a secret's value;
+    the server sees nothing."""
     emu = await airbyte_emulator_factory(airbyte_version="head")
     call, says = BAD_ARGUMENTS[case]
     async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import attrs
 
-from .._checks import uuid_field
+from .._checks import string_field, uuid_field
 from ._catalog import SelectedField
 from ._common import IsoDateTime, JsonObject
 from ._connections import ConnectionStatus, Tag
@@ -181,7 +181,7 @@ class JobCreateRequest:
 
 @attrs.frozen(kw_only=True)
 class ActorCreateRequest:
-    name: str
+    name: str = attrs.field(validator=string_field())
     workspace_id: str = attrs.field(validator=uuid_field())
     configuration: JsonObject
     definition_id: str | None = attrs.field(default=None, validator=uuid_field(optional=True))
@@ -189,13 +189,13 @@ class ActorCreateRequest:
 
 @attrs.frozen(kw_only=True)
 class ActorPatchRequest:
-    name: str | None = None
+    name: str | None = attrs.field(default=None, validator=string_field(optional=True))
     configuration: JsonObject | None = None
 
 
 @attrs.frozen(kw_only=True)
 class ActorPutRequest:
-    name: str
+    name: str = attrs.field(validator=string_field())
     configuration: JsonObject
 
 
@@ -209,7 +209,7 @@ class ScheduleRequest:
 class ConnectionPatchRequest:
     """What create and patch share; only what is set is sent."""
 
-    name: str | None = None
+    name: str | None = attrs.field(default=None, validator=string_field(optional=True))
     configurations: StreamConfigurations | None = None
     schedule: ScheduleRequest | None = None
     namespace_definition: str | None = None

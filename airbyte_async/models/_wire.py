@@ -13,7 +13,7 @@ import enum
 
 import attrs
 
-from .._checks import ids_field, uuid_field, whole
+from .._checks import ids_field, string_field, uuid_field, whole
 from ._common import IsoDateTime, JsonObject
 from ._connections import Connection, ConnectionSettings
 from ._definitions import DestinationDefinition, SourceDefinition
@@ -43,12 +43,12 @@ class WorkspaceIdBody:
 
 @attrs.frozen(kw_only=True)
 class SlugBody:
-    slug: str
+    slug: str = attrs.field(validator=string_field())
 
 
 @attrs.frozen(kw_only=True)
 class WorkspaceCreate:
-    name: str
+    name: str = attrs.field(validator=string_field())
     organization_id: str | None = attrs.field(default=None, validator=uuid_field(optional=True))
     email: str | None = None
 
@@ -129,7 +129,7 @@ class DestinationIdBody(ActorIdBody):
 @attrs.frozen(kw_only=True)
 class ActorCreate:
     workspace_id: str = attrs.field(validator=uuid_field())
-    name: str
+    name: str = attrs.field(validator=string_field())
     definition_id: str = attrs.field(validator=uuid_field())
     configuration: JsonObject = attrs.field(repr=False)
 
@@ -147,7 +147,7 @@ class DestinationCreate(ActorCreate):
 @attrs.frozen(kw_only=True)
 class ActorUpdate:
     actor_id: str = attrs.field(validator=uuid_field("the source or destination id"))
-    name: str
+    name: str = attrs.field(validator=string_field())
     configuration: JsonObject = attrs.field(repr=False)
 
 
@@ -211,7 +211,7 @@ class ConnectionIdBody:
 class ConnectionCreate(ConnectionSettings):
     source_id: str = attrs.field(validator=uuid_field())
     destination_id: str = attrs.field(validator=uuid_field())
-    name: str | None = None
+    name: str | None = attrs.field(default=None, validator=string_field(optional=True))
 
 
 @attrs.frozen(kw_only=True)
@@ -219,7 +219,7 @@ class ConnectionUpdate(ConnectionSettings):
     """A patch: only what is set is sent."""
 
     connection_id: str = attrs.field(validator=uuid_field())
-    name: str | None = None
+    name: str | None = attrs.field(default=None, validator=string_field(optional=True))
 
 
 @attrs.frozen(kw_only=True)

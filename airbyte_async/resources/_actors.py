@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from .._checks import json_object, text, uuid_id
+from .._checks import json_object, string, text, uuid_id
 from .._diff import actor_differences, masked_paths, only_match
 from ..errors import InvalidArgumentError, NoMatchError
 from ..models import CheckResult, Destination, EnsureAction, Ensured, Source
@@ -198,6 +198,8 @@ class Actors(Generic[A]):
         """
         if configuration is not None:
             configuration = json_object("configuration", configuration)
+        if name is not None:
+            string("name", name)
         if name is None or configuration is None:
             # The Config API replaces the whole object: fill in what the caller left unchanged.
             current = await self._get(actor_id)

@@ -322,6 +322,10 @@ def _settings(
             f"StreamAndConfig), got {type(catalog).__name__}"
         )
     wanted = attrs.evolve(settings or ConnectionSettings(), **fields)
+    for name in _TEXT_SETTINGS:
+        value = getattr(wanted, name)
+        if value is not None and not isinstance(value, str):
+            raise InvalidArgumentError(f"{name} must be a string, got {value!r}")
     members: dict[str, Any] = {
         name: _member(name, getattr(wanted, name), enum)
         for name, enum in _ENUM_SETTINGS.items()
@@ -341,6 +345,8 @@ def _settings(
 
 
 _CATALOG_KEY = wire_name(Connection, "sync_catalog")
+#: The settings that are text on the wire: another type gets a bare 422 from 2.x servers.
+_TEXT_SETTINGS = ("namespace_format", "prefix")
 
 
 E = TypeVar("E", bound=OpenEnum)
