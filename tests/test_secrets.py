@@ -244,6 +244,31 @@ def test_models_with_configuration_hide_their_secrets() -> None:
     assert source.configuration["password"] == DB_PASSWORD
 
 
+def test_request_bodies_and_answers_of_both_apis_never_show_a_configuration() -> None:
+    """repr() of every wire shape that carries a connector's configuration (the bodies sent to
+    create, replace or patch a source or destination on the Config API or the public API, and
+    the public API's answers) shows no secret: such a repr lands in logs and error reports
+    that show a failed call's local variables."""
+    from airbyte_async.models import _public_wire as pw
+    from airbyte_async.models import _wire as w
+
+    ids = {"workspace_id": UNKNOWN, "definition_id": POSTGRES}
+    shapes = [
+        w.SourceCreate(name="shop", configuration=SOURCE_CONFIG, **ids),
+        w.DestinationUpdate(actor_id=UNKNOWN, name="lake", configuration=DESTINATION_CONFIG),
+        w.SourceCoreConfig(configuration=SOURCE_CONFIG, **ids),
+        pw.ActorCreateRequest(name="shop", configuration=SOURCE_CONFIG, **ids),
+        pw.ActorPutRequest(name="shop", configuration=SOURCE_CONFIG),
+        pw.ActorPatchRequest(name="shop", configuration=DESTINATION_CONFIG),
+        pw.SourceResponse(source_id=UNKNOWN, name="shop", configuration=SOURCE_CONFIG, **ids),
+        pw.DestinationResponse(
+            destination_id=UNKNOWN, name="lake", configuration=DESTINATION_CONFIG, **ids
+        ),
+    ]
+
+    assert [type(s).__name__ for s in shapes if leaks(repr(s), SECRETS)] == []
+
+
 @pytest.mark.parametrize(
     "auth",
     [

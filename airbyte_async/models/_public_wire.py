@@ -14,6 +14,7 @@ from datetime import datetime
 import attrs
 
 from .._checks import string_field, uuid_field
+from .._secrets import redacted_repr
 from ._catalog import SelectedField
 from ._common import IsoDateTime, JsonObject
 from ._connections import ConnectionStatus, Tag
@@ -78,7 +79,7 @@ class SourceResponse:
     source_type: str | None = None
     definition_id: str
     workspace_id: str
-    configuration: JsonObject
+    configuration: JsonObject = attrs.field(repr=redacted_repr)
     created_at: datetime | None = None
 
 
@@ -95,7 +96,7 @@ class DestinationResponse:
     destination_type: str | None = None
     definition_id: str
     workspace_id: str
-    configuration: JsonObject
+    configuration: JsonObject = attrs.field(repr=redacted_repr)
     created_at: datetime | None = None
 
 
@@ -183,20 +184,20 @@ class JobCreateRequest:
 class ActorCreateRequest:
     name: str = attrs.field(validator=string_field())
     workspace_id: str = attrs.field(validator=uuid_field())
-    configuration: JsonObject
+    configuration: JsonObject = attrs.field(repr=False)
     definition_id: str | None = attrs.field(default=None, validator=uuid_field(optional=True))
 
 
 @attrs.frozen(kw_only=True)
 class ActorPatchRequest:
     name: str | None = attrs.field(default=None, validator=string_field(optional=True))
-    configuration: JsonObject | None = None
+    configuration: JsonObject | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen(kw_only=True)
 class ActorPutRequest:
     name: str = attrs.field(validator=string_field())
-    configuration: JsonObject
+    configuration: JsonObject = attrs.field(repr=False)
 
 
 @attrs.frozen(kw_only=True)
