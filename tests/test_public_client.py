@@ -592,6 +592,23 @@ async def test_a_schedule_type_given_by_its_value_works_as_on_the_config_api(
     assert as_manual.effective_schedule == (ScheduleType.MANUAL, None)
 
 
+async def test_a_schedule_type_the_public_api_has_no_form_for_is_refused_by_its_name(
+    emu: Emulator,
+) -> None:
+    """A schedule type that is neither manual nor cron nor basic (misspelt, or a newer
+    server's) is refused before any write, naming it and the types the public API takes: not
+    taken for a basic schedule, which the caller never gave."""
+    async with public_client(emu) as client:
+        created = await connection_beside(client, emu, name="odd-type")
+        with pytest.raises(InvalidArgumentError, match="manual or cron") as caught:
+            await client.connections.update(
+                connection_id=created.connection_id,
+                schedule_type="hourly",  # type: ignore[arg-type]
+            )
+    assert "'hourly'" in str(caught.value)
+    assert "basic" not in str(caught.value)
+
+
 async def test_field_selection_and_mappers_survive_a_catalog_sent_and_read_back(
     emu: Emulator,
 ) -> None:

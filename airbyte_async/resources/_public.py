@@ -487,8 +487,12 @@ def _public_schedule(
         if data.cron.cron_time_zone != "UTC":
             raise InvalidArgumentError("the public API runs cron schedules in UTC only")
         return pw.ScheduleRequest(schedule_type="cron", cron_expression=data.cron.cron_expression)
+    if schedule_type is ScheduleType.BASIC:
+        raise InvalidArgumentError(
+            "the public API takes manual or cron schedules, not basic ones: give a cron schedule"
+        )
     raise InvalidArgumentError(
-        "the public API takes manual or cron schedules, not basic ones: give a cron schedule"
+        f"the public API takes manual or cron schedules, got schedule_type {schedule_type.value!r}"
     )
 
 
