@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import fcntl
 import json
 import os
+import pty
 import signal
 import subprocess
 import sys
+import termios
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -167,10 +170,15 @@ def _sync_until_started(url: str, *flags: str, jobs: int = 3) -> subprocess.Pope
         stderr=subprocess.PIPE,
         text=True,
     )
+    _wait_for_jobs(url, jobs)
+    return proc
+
+
+def _wait_for_jobs(url: str, jobs: int) -> None:
+    """Until the emulator at *url* has created *jobs* jobs (30 s at most)."""
     deadline = time.monotonic() + 30
     while _stats(url)["jobs_created"] < jobs and time.monotonic() < deadline:
         time.sleep(0.05)
-    return proc
 
 
 @pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -240,17 +248,73 @@ def test_a_reader_that_goes_away_stops_the_batch_quietly(emulator: str) -> None:
     assert "running" not in _stats(emulator)["job_statuses"].values()
 
 
+def _take_the_terminal() -> None:
+    """In the child, a session leader: make its stdout, a pty, its controlling terminal, so
+    that the kernel sends it SIGHUP when the pty hangs up, as a closed terminal does."""
+    fcntl.ioctl(1, termios.TIOCSCTTY, 0)
+
+
+@pytest.mark.parametrize("stderr", ["terminal", "pipe"])
 @pytest.mark.emulator_flags("--connections", "3", "--sync-duration", "60", "60")
-def test_a_closed_terminal_cancels_the_started_jobs_and_exits_129(emulator: str) -> None:
-    """SIGHUP (the terminal closed, an ssh session dropped) during a batch: the jobs it
-    started are cancelled, as on SIGTERM, and it exits 129, with nothing said to the gone
-    terminal."""
+def test_a_closed_terminal_cancels_the_started_jobs_and_exits_129(
+    emulator: str, stderr: str
+) -> None:
+    """The terminal closes (its pty hangs up, the kernel sends SIGHUP) during a batch: the
+    jobs it started are cancelled, as on SIGTERM, and it exits 129; writing on, to the gone
+    terminal, does not fail it. A hung-up terminal is no terminal to ``isatty()`` (its ioctl
+    fails), yet it is not taken for a pipe to write to."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "airbyte_async", "sync", "--all", "--json", "--url", emulator],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave if stderr == "terminal" else subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_take_the_terminal,
+    )
+    os.close(slave)
+    _wait_for_jobs(emulator, 3)
+    os.close(master)
+    _, err = proc.communicate(timeout=60)
+
+    assert proc.returncode == 129, err
+    assert "Traceback" not in (err or "")
+    assert sorted(_stats(emulator)["job_statuses"].values()) == ["cancelled"] * 3
+
+
+@pytest.mark.emulator_flags("--connections", "3", "--sync-duration", "60", "60")
+def test_after_sighup_json_lines_still_reach_a_pipe(emulator: str) -> None:
+    """SIGHUP while ``sync --json`` writes to a pipe (an orchestrator reads it): the jobs are
+    cancelled, and the reader still gets one JSON line per connection with its outcome; the
+    process exits 129."""
     proc = _sync_until_started(emulator)
     proc.send_signal(signal.SIGHUP)
     out, err = proc.communicate(timeout=60)
 
-    assert proc.returncode == 129
-    assert (out, err) == ("", "")
+    assert proc.returncode == 129, err
+    assert "stopping: cancelling the jobs this run started" in err
+    assert "Traceback" not in err
+    assert [json.loads(line)["outcome"] for line in out.splitlines()] == ["cancelled"] * 3
+    assert sorted(_stats(emulator)["job_statuses"].values()) == ["cancelled"] * 3
+
+
+@pytest.mark.emulator_flags("--connections", "3", "--sync-duration", "60", "60")
+def test_after_sighup_a_pipe_whose_reader_went_too_is_no_failure(emulator: str) -> None:
+    """``sync --json 2>&1 | reader`` in a terminal that closes: the reader goes with it, so
+    what the CLI says after SIGHUP (stderr too) meets a closed pipe; the jobs are still
+    cancelled and it exits 129, not with a traceback."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "airbyte_async", "sync", "--all", "--json", "--url", emulator],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    _wait_for_jobs(emulator, 3)
+    assert proc.stdout is not None
+    proc.stdout.close()
+    proc.send_signal(signal.SIGHUP)
+
+    assert proc.wait(timeout=60) == 129
     assert sorted(_stats(emulator)["job_statuses"].values()) == ["cancelled"] * 3
 
 

@@ -22,7 +22,7 @@ from ._common import (
     Interrupt,
     fresh_line,
     report_error,
-    silence_stdout,
+    silence_terminals,
 )
 from ._parser import RUNNERS
 from ._starting import exit_status, interrupted_while_starting
@@ -44,8 +44,9 @@ async def _main(command: Command, args: argparse.Namespace, interrupt: Interrupt
                 async for received in signals:
                     if received == _HANGUP:
                         # The terminal is gone (closed, an ssh session dropped): what is still
-                        # said would fail on it, so it goes nowhere; the run stops as on SIGTERM.
-                        silence_stdout(stderr=True)
+                        # said to it would fail, so it goes nowhere; a pipe or a file still
+                        # gets it. The run stops as on SIGTERM.
+                        silence_terminals()
                     interrupt.fire(tg.cancel_scope, received)
 
         await tg.start(on_signal)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import stat
 import sys
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ __all__ = [
     "fresh_line",
     "report_error",
     "silence_stdout",
+    "silence_terminals",
     "tell",
 ]
 
@@ -206,8 +208,12 @@ def fresh_line(stream: TextIO) -> str:
 
 
 def tell(text: str) -> None:
-    """Say *text* on stderr, on a line of its own, as the command line says what it does."""
-    print(f"{fresh_line(sys.stderr)}airbyte-async: {text}", file=sys.stderr, flush=True)
+    """Say *text* on stderr, on a line of its own, as the command line says what it does;
+    nowhere once stderr's reader has gone."""
+    try:
+        print(f"{fresh_line(sys.stderr)}airbyte-async: {text}", file=sys.stderr, flush=True)
+    except BrokenPipeError:
+        _to_nowhere(sys.stderr)
 
 
 def report_error(error: AirbyteError, args: argparse.Namespace | None = None) -> int:
@@ -229,11 +235,32 @@ def report_error(error: AirbyteError, args: argparse.Namespace | None = None) ->
     return EXIT_USAGE
 
 
-def silence_stdout(*, stderr: bool = False) -> None:
-    """Send what is still written to stdout (and stderr) nowhere: its reader went away
-    (``| head``; a terminal closed)."""
+def silence_stdout() -> None:
+    """Send what is still written to stdout nowhere: its reader went away (``| head``)."""
+    _to_nowhere(sys.stdout)
+
+
+def silence_terminals() -> None:
+    """
+    After SIGHUP: send what is still written to stdout or stderr nowhere where that is a
+    terminal (it is gone); a pipe or a file still gets it (an orchestrator reading ``sync
+    --json``, a log).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            terminal = stat.S_ISCHR(os.fstat(stream.fileno()).st_mode)
+        except (OSError, ValueError):  # a stand-in without a descriptor, a closed stream
+            continue
+        # Not isatty(): on a terminal that hung up, its ioctl fails, as on a pipe. A character
+        # device is a terminal or /dev/null, where nothing is lost either.
+        if terminal:
+            _to_nowhere(stream)
+
+
+def _to_nowhere(stream: TextIO) -> None:
+    """Point *stream*'s descriptor at /dev/null."""
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    if stderr:
-        os.dup2(devnull, sys.stderr.fileno())
-    os.close(devnull)
+    try:
+        os.dup2(devnull, stream.fileno())
+    finally:
+        os.close(devnull)
