@@ -13,14 +13,14 @@ from collections.abc import AsyncIterator
 import anyio
 import attrs
 import pytest
-from client_support import FastClock, client_for
+from client_support import FastClock, client_for, requests_to, until
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async._backend import SyncBackend
 from airbyte_async._watch import JobWatcher, Watch
 from airbyte_async.errors import APIError
 from airbyte_async.models import Job, JobStatus
-from airbyte_async.orchestrator import Orchestrator, Outcome, SyncResult
+from airbyte_async.orchestrator import EventKind, Orchestrator, Outcome, SyncEvent, SyncResult
 from airbyte_async.resources._backend import ConfigBackend
 from airbyte_async.testing import Emulator, Fault
 from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
@@ -283,29 +283,68 @@ async def test_jobs_adopted_through_late_reconcile_listings_are_not_lost() -> No
 
 async def test_an_attached_job_read_from_a_late_listing_is_not_lost() -> None:
     """on_running=attach, and the listing that finds the running job answers late, after the job
-    ended: the adopted job is still seen to end, with its real outcome."""
-    clock = FastClock(RATE)
+    ended and the watcher's window moved past that end: the adopted job is still seen to end,
+    with its real outcome."""
+    # The busy job runs until the test ends it (a cancel), once the listing has found it: a job
+    # ending on its own clock could end before the orchestrator's trigger on a loaded machine.
+    # The late answer waits real seconds: ample for a cancel and two listings, which the test
+    # checks came first.
+    late = 2.0
     async with (
-        Emulator(connections=2, sync_duration=(0.05, 0.1), clock=clock) as emu,
+        Emulator(connections=2, clock=FastClock(RATE), record_requests=True) as emu,
         AirbyteClient(emu.url, auth=NoAuth(), env={}) as client,
     ):
         busy, other = emu.connection_ids
-        # Still running when the orchestrator triggers it (a tenth of a real second on), ended
-        # before the late listing that finds it answers.
-        emu.set_sync_plan(busy, duration=2.0)
-        # The other job ends seconds after the busy one: the window moves past the busy end.
-        emu.set_sync_plan(other, duration=5.0)
+        emu.set_sync_plan(busy, duration=3600.0)
+        # Keeps the watcher polling, and so its window moving, until the test ends it too.
+        emu.set_sync_plan(other, duration=3600.0)
         running = await client.connections.sync(connection_id=busy)
-        emu.set_faults([{"kind": "late", "route": "jobs/list", "delay": 3.5 / RATE}])
-        orchestrator = Orchestrator(client, poll_interval=0.05, max_poll_interval=0.2)
-        with anyio.fail_after(30):  # a lost job would hold the batch here
-            results = await orchestrator.run([busy, other])
+        emu.set_faults([{"kind": "late", "route": "jobs/list", "delay": late}])
+        watched: dict[str, int] = {}
+        found = anyio.Event()
 
-        assert emu.stats().faults_injected["late"] >= 1
-        first = results[0]
-        assert first.attached and first.job_id == running.id
-        assert first.outcome is Outcome.SUCCEEDED
-        assert emu.job_status(running.id) == "succeeded"
+        def on_event(event: SyncEvent) -> None:
+            if event.kind is EventKind.TRIGGERED and event.job is not None:
+                watched[event.target.connection_id] = event.job.id
+                if event.target.connection_id == busy:
+                    found.set()
+
+        orchestrator = Orchestrator(
+            client, poll_interval=0.05, max_poll_interval=0.2, on_event=on_event
+        )
+        results: list[SyncResult] = []
+        with anyio.fail_after(30):  # a lost job would hold the batch here
+            async with anyio.create_task_group() as tg:
+
+                async def run() -> None:
+                    results.extend(await orchestrator.run([busy, other]))
+
+                tg.start_soon(run)
+                # The listing has found the job running; its answer is on its way.
+                await until(lambda: emu.stats().faults_injected.get("late", 0) >= 1)
+                ended = await client.jobs.cancel(job_id=running.id)
+                await until(lambda: _windows_after(emu, ended.updated_at) >= 2)
+                assert not found.is_set(), "the late answer came before the window moved"
+                await found.wait()
+                await client.jobs.cancel(job_id=watched[other])
+
+    assert emu.stats().faults_injected["late"] == 1
+    first = results[0]
+    assert first.attached and first.job_id == running.id
+    assert first.outcome is Outcome.CANCELLED
+    assert emu.job_status(running.id) == "cancelled"
+    # Seen to end by a listing, not by the safety net that reads a job watched for ten seconds
+    # by itself.
+    assert requests_to(emu, "jobs/get") == 0
+
+
+def _windows_after(emu: Emulator, moment: dt.datetime) -> int:
+    """How many job listings *emu* received whose window began after *moment*."""
+    return sum(
+        r.route == "/v1/jobs/list_for_workspaces"
+        and dt.datetime.fromisoformat(r.body["updatedAtStart"]) > moment
+        for r in emu.requests
+    )
 
 
 def _rechecking(backend: SyncBackend, *, after: float, probe: float = 600.0) -> JobWatcher:
