@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,9 +49,48 @@ HEAVY = ["aiohttp", "anyio", "cattrs", "airbyte_async._client", "airbyte_async.o
 HEAVY += ["airbyte_async.testing", "airbyte_async.apply"]
 
 
+#: How Python 3.11 and 3.12 show a short option with a value; 3.13 on say the value once.
+_SAID_TWICE = re.compile(r"(?<!\S)(-\w) (\S+), (--[\w-]+) \2(?!\S)")
+
+
+def _layout_free(text: str) -> str:
+    """
+    A help without what argparse lays out otherwise from one Python version to the next: its
+    words in order, one space apart (the column where helps begin, and so where lines wrap,
+    moved in 3.13), and a short option's value said once (``-o, --output PLAN``, as 3.13 on
+    print it, not ``-o PLAN, --output PLAN``).
+    """
+    return " ".join(_SAID_TWICE.sub(r"\1, \3 \2", text).split())
+
+
+def _help(
+    command: tuple[str, ...], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """What ``airbyte-async [COMMAND...] --help`` prints at 80 columns."""
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit) as exited:
+        main([*command, "--help"])
+    assert exited.value.code == 0
+    return capsys.readouterr().out
+
+
+def _recorded(command: tuple[str, ...]) -> str:
+    return (HELP / f"{'_'.join(command) or 'airbyte-async'}.txt").read_text()
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "top")
+def test_each_help_says_what_was_recorded_on_every_python(
+    command: tuple[str, ...], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``airbyte-async [COMMAND...] --help`` says, word for word and in order, what the help
+    recorded in tests/cli_help/ says, on any Python: only argparse's layout is left out, so an
+    option, a command or a help lost or changed fails it."""
+    assert _layout_free(_help(command, capsys, monkeypatch)) == _layout_free(_recorded(command))
+
+
 @pytest.mark.skipif(
-    sys.version_info[:2] != (3, 11),
-    reason="recorded with Python 3.11's argparse; later versions lay options out otherwise",
+    sys.version_info[:2] not in ((3, 11), (3, 12)),
+    reason="recorded with the argparse of Python 3.11 (3.12 lays out alike, 3.13 does not)",
 )
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "top")
 def test_each_help_is_the_one_recorded_before_the_parser_moved(
@@ -59,13 +99,47 @@ def test_each_help_is_the_one_recorded_before_the_parser_moved(
     """``airbyte-async [COMMAND...] --help`` prints, to the character, what it printed when
     each command's module still built its own part of the parser (tests/cli_help/, written
     by that code at 80 columns)."""
-    monkeypatch.setenv("COLUMNS", "80")
-    with pytest.raises(SystemExit) as exited:
-        main([*command, "--help"])
+    assert _help(command, capsys, monkeypatch) == _recorded(command)
 
-    assert exited.value.code == 0
-    recorded = (HELP / f"{'_'.join(command) or 'airbyte-async'}.txt").read_text()
-    assert capsys.readouterr().out == recorded
+
+#: One help's lines as Python 3.11 (and 3.12) and 3.13 lay them out, at 80 columns.
+_LAID_OUT_BY_311 = """\
+positional arguments:
+  {sync,apply,destinations}
+    sync         sync many connections at once and wait for them
+    apply        create or update sources, destinations and connections from a
+                 TOML file or plan
+    destinations
+                 list destinations
+
+options:
+  -o PLAN, --output PLAN
+                        save the plan (JSON) here
+"""
+_LAID_OUT_BY_313 = """\
+positional arguments:
+  {sync,apply,destinations}
+    sync          sync many connections at once and wait for them
+    apply         create or update sources, destinations and connections from
+                  a TOML file or plan
+    destinations  list destinations
+
+options:
+  -o, --output PLAN     save the plan (JSON) here
+"""
+
+
+def test_the_layouts_of_python_3_11_and_3_13_say_the_same() -> None:
+    """The same help laid out by Python 3.11's argparse and by 3.13's says the same once its
+    layout is left out; without an option's help, or with a help under another option, it
+    does not."""
+    assert _layout_free(_LAID_OUT_BY_311) == _layout_free(_LAID_OUT_BY_313)
+    lost = _LAID_OUT_BY_313.replace("save the plan (JSON) here", "")
+    moved = _LAID_OUT_BY_313.replace("TOML file or plan", "").replace(
+        "here", "here TOML file or plan"
+    )
+    assert _layout_free(lost) != _layout_free(_LAID_OUT_BY_311)
+    assert _layout_free(moved) != _layout_free(_LAID_OUT_BY_311)
 
 
 def _modules_after(script: str) -> list[str]:
