@@ -423,7 +423,8 @@ def test_demo_runs_and_reports(tmp_path: Any) -> None:
     assert "0 duplicated syncs" in done.stdout
 
 
-@pytest.mark.emulator_flags("--connections", "6", "--sync-duration", "2", "2.5")
+# Jobs of 8 s: the rerun, a new interpreter on a loaded machine, must find them running.
+@pytest.mark.emulator_flags("--connections", "6", "--sync-duration", "8", "8")
 def test_after_sigkill_a_rerun_adopts_the_running_jobs_without_duplicates(emulator: str) -> None:
     """Kill -9 midway, run the same batch with attach: running jobs followed, one job each."""
     _killed_once_three_jobs_start(emulator)
