@@ -56,7 +56,15 @@ from ._auth import ClientCredentials
 from ._backend import JobChanges, own_job, workspaces_of
 from ._checks import seconds, uuid_id, whole
 from ._limiter import TriggerLimiter
-from ._retry import MAX_OUTAGE, TOKEN_ROUTE, Outage, OutageLog, is_retryable, round_pause
+from ._retry import (
+    MAX_OUTAGE,
+    MAX_RETRY_AFTER,
+    TOKEN_ROUTE,
+    Outage,
+    OutageLog,
+    is_retryable,
+    round_pause,
+)
 from ._watch import JobWatcher, Watch, some
 from .errors import (
     AirbyteError,
@@ -67,6 +75,7 @@ from .errors import (
     InvalidArgumentError,
     NoMatchError,
     NotFoundError,
+    RateLimitError,
     RequestTimeoutError,
     ResponseValidationError,
     SyncAlreadyRunningError,
@@ -313,6 +322,13 @@ _FIND_PATIENCE = 5.0
 _UNFOUND = "its trigger was sent but its job was not found in time; a sync may still run"
 #: Seconds after which a job read before its cancel waited for a slot is read again.
 _STALE_READ = 1.0
+#: Seconds before a cleanup's end at which its last read goes, when the pause after a failed
+#: read would end later (see _Reads).
+_LAST_READ_LEAD = 1.0
+#: Jobs read at once, each by itself, by a cleanup's round of reads; and the fewest a round
+#: lists rather than reads each by itself (a listing may take several pages).
+_READS_IN_FLIGHT = 10
+_LISTED_FROM = 3
 _FIND_FIRST_PAUSE = 0.25
 _FIND_MAX_PAUSE = 2.0
 
@@ -529,11 +545,15 @@ class _Left:
     job: Job | None
     cancel_requested: bool = False
     grace: bool = False
+    #: Why the job's rows and bytes are not known, when it ended before its cancel, whose
+    #: answer lacks them (the public API's), and no read of it worked since.
+    unknown_figures: str | None = None
 
     def result(self, outcome: Outcome, why: str) -> SyncResult:
         """
-        The job's result: as it ended, unless the batch's cancel ended it or it was not seen
-        to end (then *outcome*, the batch's, and *why* it gave up).
+        The job's result: as it ended (saying so when its rows and bytes are not known),
+        unless the batch's cancel ended it or it was not seen to end (then *outcome*, the
+        batch's, and *why* it gave up).
         """
         flight, job = self.flight, self.job
         if job is not None and (
@@ -543,7 +563,9 @@ class _Left:
             ended = _from_job(
                 flight.target, job, attached=not flight.started_by_us, adopted=flight.adopted
             )
-            return attrs.evolve(ended, cancel_requested=self.cancel_requested)
+            return attrs.evolve(
+                ended, cancel_requested=self.cancel_requested, error=self.unknown_figures
+            )
         return _gave_up(
             flight, job, outcome, why, cancel_requested=self.cancel_requested, grace=self.grace
         )
@@ -587,6 +609,181 @@ class _Duplicate:
             error=f"{result.error}; {text}" if result.error else text,
             left_running=result.left_running or self.left is None,
         )
+
+
+@attrs.define(eq=False)
+class _Ask:
+    """A read of one job asked of :class:`_Reads`, and its answer: the job (None: the server
+    does not have it), or a failure that waiting cannot cure."""
+
+    flight: _Flight
+    #: Read by itself: a listing that answered left it out (a job the server no longer has,
+    #: or one whose read of its own failed).
+    single: bool = False
+    job: Job | None = None
+    error: AirbyteError | None = None
+    done: anyio.Event = attrs.field(factory=anyio.Event)
+    #: Asks of the same job made before this one, not answered yet: answered with it.
+    earlier: list[_Ask] = attrs.field(factory=list)
+
+    def answer(self, job: Job | None = None, error: AirbyteError | None = None) -> None:
+        """Answer this ask and the earlier ones."""
+        for ask in (self, *self.earlier):
+            ask.job, ask.error = job, error
+            ask.done.set()
+
+
+@attrs.define(eq=False)
+class _Reads:
+    """
+    The reads of the jobs a cleanup settles, gathered in rounds: whoever needs a job as it is
+    now asks (:meth:`now`), and the asks made while a round is under way go together in the
+    next. A round of :data:`_LISTED_FROM` jobs or more reads them with one listing (with its
+    call's retries: one request for many jobs; on a server that has none, each job by itself,
+    as the backend does); fewer, each job the listing left out, and every job after a listing
+    failed otherwise than with a 429 (a listing too slow for the server) are read each by
+    itself, one attempt each once a round failed. A rate limit, being about requests, is
+    answered with one listing, not a read for each job: a round that failed is followed by one
+    pause for the whole cleanup (growing, at least what a ``Retry-After`` asks, see
+    :class:`~airbyte_async._retry.Outage`), not by a pause of each job's read on its own, and
+    the jobs whose reads failed are read in the next round; none is given up on before the
+    cleanup ends. A pause that would end past the cleanup's *deadline* (anyio's clock) ends
+    :data:`_LAST_READ_LEAD` seconds before it instead (not before a ``Retry-After``), so that
+    a last round goes while an answer can still count. Failed rounds warn together in
+    *warnings*.
+    """
+
+    backend: SyncBackend
+    deadline: float
+    warnings: OutageLog
+    _asked: dict[int, _Ask] = attrs.field(factory=dict, init=False)
+    _wake: anyio.Event = attrs.field(factory=anyio.Event, init=False)
+    #: The last listing failed otherwise than with a 429: the next round reads each job.
+    _listing_fails: bool = attrs.field(default=False, init=False)
+    _last_round: bool = attrs.field(default=False, init=False)
+
+    async def now(self, flight: _Flight) -> Job | None:
+        """
+        *flight*'s job as a read begun after this call shows it; None when the server does not
+        have it. Waits through failures that may pass (until the cleanup ends); raises one
+        that waiting cannot cure.
+        """
+        ask = self._asked.get(flight.job.id)
+        if ask is None:
+            ask = self._asked[flight.job.id] = _Ask(flight)
+            self._wake.set()
+        await ask.done.wait()
+        if ask.error is not None:
+            raise ask.error
+        return ask.job
+
+    async def serve(self) -> None:
+        """Read the jobs asked for, round after round, until cancelled."""
+        with Outage(warnings=self.warnings) as outage:
+            while True:
+                if not self._asked:
+                    self._wake = anyio.Event()
+                    await self._wake.wait()
+                    # The asks made at the same moment (the tasks started with this one's).
+                    await anyio.lowlevel.checkpoint()
+                asks, self._asked = self._asked, {}
+                began = time.monotonic()
+                failed = await self._round(list(asks.values()), outage)
+                log.debug(
+                    "a round of reads of %d job%s given up on: %s",
+                    len(asks),
+                    "" if len(asks) == 1 else "s",
+                    "worked" if failed is None else failed,
+                )
+                for ask in asks.values():
+                    if not ask.done.is_set():
+                        newer = self._asked.setdefault(ask.flight.job.id, ask)
+                        if newer is not ask:
+                            newer.earlier.append(ask)
+                            newer.single = newer.single or ask.single
+                if failed is None:
+                    outage.ended(began)
+                    continue
+                n = len(asks)
+                about = f"job {next(iter(asks))}" if n == 1 else f"{n} jobs"
+                outage.failed(began, failed, about=about)
+                await anyio.sleep(self._pause(outage, failed))
+
+    def _pause(self, outage: Outage, failed: AirbyteError) -> float:
+        pause = outage.pause()
+        now, last = anyio.current_time(), self.deadline - _LAST_READ_LEAD
+        if now + pause > last and not self._last_round:
+            self._last_round = True
+            asked = failed.retry_after if isinstance(failed, APIError) else None
+            pause = max(last - now, min(asked or 0.0, MAX_RETRY_AFTER), 0.0)
+        return pause
+
+    async def _round(self, asks: Sequence[_Ask], outage: Outage) -> AirbyteError | None:
+        """
+        One round: answers the asks it read, and those that failed for good; the rest are
+        read again. The last failure that may pass, if any.
+        """
+        listed = [a for a in asks if not a.single and not self._listing_fails]
+        if len(listed) < _LISTED_FROM:
+            listed = []
+        each = [a for a in asks if a not in listed]
+        failures: list[AirbyteError] = []
+        refusals: list[AirbyteError] = []
+
+        def failed(ask: _Ask, e: AirbyteError) -> None:
+            if is_retryable(e, idempotent=True):
+                failures.append(e)
+            else:
+                refusals.append(e)
+                ask.answer(error=e)
+
+        async def list_them() -> None:
+            snapshots = [a.flight.job for a in listed]
+            try:
+                found = await self.backend.read_jobs(
+                    snapshots, workspace_ids=_workspaces(a.flight.target for a in listed)
+                )
+            except AirbyteError as e:
+                self._listing_fails = not isinstance(e, RateLimitError)
+                for ask in listed:
+                    failed(ask, e)
+                return
+            for ask in listed:
+                job = found.get(ask.flight.job.id)
+                if job is not None:
+                    ask.answer(job)
+                else:
+                    ask.single = True
+
+        limiter = anyio.CapacityLimiter(_READS_IN_FLIGHT)
+
+        async def read_one(ask: _Ask) -> None:
+            job = ask.flight.job
+            async with limiter:
+                try:
+                    with outage.attempt():
+                        found = await self.backend.read_jobs(
+                            [job], workspace_ids=_workspaces([ask.flight.target]), each=True
+                        )
+                except AirbyteError as e:
+                    failed(ask, e)
+                    return
+            ask.answer(found.get(job.id))
+
+        async with anyio.create_task_group() as tg:
+            if listed:
+                tg.start_soon(list_them)
+            for ask in each:
+                tg.start_soon(read_one, ask)
+        if refusals:
+            n = len(refusals)
+            log.warning(
+                "could not read %d job%s given up on: %s", n, "" if n == 1 else "s", refusals[0]
+            )
+        if not failures:
+            self._listing_fails = False
+            return None
+        return failures[-1]
 
 
 @attrs.define(eq=False)
@@ -1823,11 +2020,14 @@ class Orchestrator:
         watch = batch._watcher.watch(flight.job, flight.target.workspace_id)
         with anyio.CancelScope(shield=True) as shield:
             shield.deadline = anyio.current_time() + self.cancel_grace
-            async with anyio.create_task_group() as race:
+            async with (
+                self._reading(shield.deadline) as reads,
+                anyio.create_task_group() as race,
+            ):
 
                 async def cancel() -> None:
                     nonlocal cancelled
-                    cancelled = (await self._cancel(flight, flight.job)).job
+                    cancelled = (await self._cancel(flight, flight.job, reads)).job
                     race.cancel_scope.cancel()
 
                 race.start_soon(cancel)
@@ -2002,12 +2202,24 @@ class Orchestrator:
                     batch._cleanup = scope
                     if batch._hurried:
                         scope.cancel()
-                await self._clean_up(cleanup, batch)
+                async with self._reading(deadline) as reads:
+                    await self._clean_up(cleanup, batch, reads)
         finally:
             if batch is not None:
                 batch._cleanup = None
 
-    async def _clean_up(self, cleanup: _Cleanup, batch: Batch | None) -> None:
+    @asynccontextmanager
+    async def _reading(self, deadline: float) -> AsyncIterator[_Reads]:
+        """The reads of a cleanup that ends at *deadline* (anyio's clock), served meanwhile."""
+        reads = _Reads(self.backend, deadline, self._given_up_reads)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(reads.serve)
+            try:
+                yield reads
+            finally:
+                tg.cancel_scope.cancel()
+
+    async def _clean_up(self, cleanup: _Cleanup, batch: Batch | None, reads: _Reads) -> None:
         left = cleanup.left
         cancels = anyio.CapacityLimiter(_CANCELS_IN_FLIGHT)
         lookout: _Lookout | None = None
@@ -2026,8 +2238,19 @@ class Orchestrator:
                 lookout = _Lookout(anyio.CapacityLimiter(_CANCELS_IN_FLIGHT), now, patience)
             return lookout
 
+        async def read(flight: _Flight, then: Job | None) -> Job | None:
+            # None: not read (the server does not have the job, or refused the read for good).
+            try:
+                return await reads.now(flight)
+            except AirbyteError as e:
+                log.debug("could not read job %d given up on: %s", flight.job.id, e)
+                return None
+
         async def one(flight: _Flight, now: Job | None, read_at: float) -> None:
             key = flight.target.connection_id
+            if now is None:
+                now = await read(flight, now)
+                read_at = time.monotonic()
             if now is not None and now.status.is_terminal:
                 left[key] = _Left(flight, now)
             elif now is not None and flight.started_by_us and self.cancel_on_abort:
@@ -2036,19 +2259,19 @@ class Orchestrator:
                         # Read a while ago (or not at all): the job may have ended since, and
                         # the connection started another (a schedule's), which the cancel
                         # would stop. Unread, it is not cancelled.
-                        try:
-                            again = await self._read_through([flight])
-                        except AirbyteError as e:
-                            log.warning("could not read job %d again: %s", flight.job.id, e)
+                        again = await read(flight, now)
+                        if again is None:
                             left[key] = _Left(flight, now)
                             return
-                        now = again.get(flight.job.id, now)
+                        now = again
                     if now.status.is_terminal:
                         left[key] = _Left(flight, now)
                     else:
                         # Stands if the cleanup's time ends while the cancel is under way.
                         left[key] = _Left(flight, now, cancel_requested=True, grace=True)
-                        left[key] = await self._cancel(flight, now)
+                        left[key] = await self._cancel(
+                            flight, now, reads, note=lambda told: left.__setitem__(key, told)
+                        )
             else:
                 left[key] = _Left(flight, now)
 
@@ -2074,15 +2297,9 @@ class Orchestrator:
         async with anyio.create_task_group() as tg:
             for trigger in cleanup.triggering:
                 tg.start_soon(hear, trigger)
-            current: Mapping[int, Job] = {}
-            if flights:
-                try:
-                    current = await self._read_through(flights)
-                except AirbyteError as e:
-                    log.warning("could not read the jobs given up on: %s", e)
-            read_at = time.monotonic()
+            # Read at once, in one round of reads (see _Reads).
             for flight in flights:
-                tg.start_soon(one, flight, current.get(flight.job.id), read_at)
+                tg.start_soon(one, flight, None, -math.inf)
 
     async def _find_job(self, trigger: _Triggering, lookout: _Lookout) -> Job | None:
         """
@@ -2124,14 +2341,23 @@ class Orchestrator:
         finally:
             lookout.looking -= 1
 
-    async def _cancel(self, flight: _Flight, now: Job) -> _Left:
+    async def _cancel(
+        self,
+        flight: _Flight,
+        now: Job,
+        reads: _Reads,
+        *,
+        note: Callable[[_Left], None] | None = None,
+    ) -> _Left:
         """
-        Cancel a running job this batch started, and tell how the answer left it. A failed
-        cancel is not replayed blindly: after a pause that grows (see
+        Cancel a running job this batch started, and tell how the answer left it (see
+        :meth:`_final`; *note* hears of each change meanwhile). A failed cancel is not
+        replayed blindly: after a pause that grows (see
         :func:`~airbyte_async._retry.round_pause`: at least what a 429 or 503 asked), the job
-        is read again, and cancelled again only if that read, just made, shows it still
-        running (a cancel stops whatever the connection runs now); so on until the cleanup's
-        time (*cancel_grace*) is up. A failure that waiting cannot cure ends it at once.
+        is read again (in *reads*' next round), and cancelled again only if that read, just
+        made, shows it still running (a cancel stops whatever the connection runs now); so on
+        until the cleanup's time (*cancel_grace*) is up. A failure that waiting cannot cure
+        ends it at once.
 
         A failed try is logged at INFO; one WARNING says the job may still run when the tries
         end (or the cleanup's time does) with no cancel answered and the job not seen ended.
@@ -2153,21 +2379,16 @@ class Orchestrator:
                     )
                 else:
                     stopped = True
-                    return _Left(flight, await self._final(flight, answer), cancel_requested=True)
+                    return await self._final(flight, answer, reads, note)
                 # A conflict (the public API's "not currently running") is a read that lags.
                 again = isinstance(refused, ConflictError) or is_retryable(refused, idempotent=True)
-                last = refused
-                while True:
-                    if again:
-                        await anyio.sleep(round_pause(round_, last))
-                    try:
-                        now = (await self._read_through([flight])).get(job_id, now)
-                        break
-                    except AirbyteError as e:
-                        log.debug("could not read job %d after a failed cancel: %s", job_id, e)
-                        if not (again and is_retryable(e, idempotent=True)):
-                            return _Left(flight, now, cancel_requested=True)
-                        last = e
+                if again:
+                    await anyio.sleep(round_pause(round_, refused))
+                try:
+                    now = await reads.now(flight) or now
+                except AirbyteError as e:
+                    log.debug("could not read job %d after a failed cancel: %s", job_id, e)
+                    return _Left(flight, now, cancel_requested=True)
                 stopped = now.status.is_terminal
                 if stopped or not again:
                     return _Left(flight, now, cancel_requested=True)
@@ -2182,54 +2403,54 @@ class Orchestrator:
                     failures[-1],
                 )
 
-    async def _final(self, flight: _Flight, answer: Job) -> Job:
+    async def _final(
+        self,
+        flight: _Flight,
+        answer: Job,
+        reads: _Reads,
+        note: Callable[[_Left], None] | None = None,
+    ) -> _Left:
         """
-        The job as it ended, from a cancel's *answer*. The cancel answers once the job stopped,
-        but a server that commits an end late (see :class:`JobWatcher`) may still show it
-        running: it is read again, a little later each time, until it shows how it ended (a
-        job that finished on its own is not reported as cancelled), for a few seconds at most.
+        How the job stands after a cancel's *answer*, told to *note* as it changes. The cancel
+        answers once the job stopped, but a server that commits an end late (see
+        :class:`JobWatcher`) may still show it running: it is read again, a little later each
+        time, until it shows how it ended (a job that finished on its own is not reported as
+        cancelled), for a few seconds at most. An answer that shows the job ended without its
+        rows and bytes (the public API's ``DELETE /jobs/{jobId}``, whose read back failed) is
+        followed by reads until one works, within the cleanup's time (a read may be sent
+        again); until then the result says they are not known.
         """
         job, pause = answer, _FIND_FIRST_PAUSE
         until = time.monotonic() + _FIND_PATIENCE
-        while not job.status.is_terminal and time.monotonic() + pause < until:
-            await anyio.sleep(pause)
-            pause = min(2 * pause, _FIND_MAX_PAUSE)
+        unknown = _UNKNOWN_FIGURES if _lacks_figures(job) else None
+        told = _Left(flight, job, cancel_requested=True, unknown_figures=unknown)
+        while not job.status.is_terminal or unknown is not None:
+            if note is not None:
+                note(told)
+            read: Job | None = None
             try:
-                job = (await self._read_through([flight])).get(job.id, job)
+                if job.status.is_terminal:
+                    read = await reads.now(flight)
+                elif time.monotonic() + pause < until:
+                    await anyio.sleep(pause)
+                    pause = min(2 * pause, _FIND_MAX_PAUSE)
+                    with anyio.move_on_after(until - time.monotonic()):
+                        read = await reads.now(flight)
+                else:
+                    break
             except AirbyteError as e:
                 log.warning("could not read job %d after its cancel: %s", job.id, e)
+                if unknown is not None:
+                    told = attrs.evolve(told, unknown_figures=f"{_UNKNOWN_FIGURES_AT}: {e}")
                 break
-        return job
-
-    async def _read_through(self, flights: Sequence[_Flight]) -> Mapping[int, Job]:
-        """
-        The jobs of *flights* as they are now, read through an outage: a job given up on
-        runs on while the server's API is away (a restart), and must be read before it is
-        cancelled. Failures that may pass are tried again after the pauses of
-        :class:`~airbyte_async._retry.Outage`, each job read by itself after the first (a
-        listing that keeps failing does not hide them); the caller's *cancel_grace* bounds it.
-        Any other failure is raised. The reads of a cleanup warn together (see
-        :class:`~airbyte_async._retry.OutageLog`).
-        """
-        snapshots = [f.job for f in flights]
-        workspaces = _workspaces(f.target for f in flights)
-        about = f"job {snapshots[0].id}" if len(snapshots) == 1 else f"{len(snapshots)} jobs"
-        with Outage(warnings=self._given_up_reads) as outage:
-            while True:
-                began = time.monotonic()
-                try:
-                    with outage.attempt():
-                        jobs = await self.backend.read_jobs(
-                            snapshots, workspace_ids=workspaces, each=bool(outage.failures)
-                        )
-                except AirbyteError as e:
-                    if not is_retryable(e, idempotent=True):
-                        raise
-                    outage.failed(began, e, about=about)
-                else:
-                    outage.ended(began)
-                    return jobs
-                await anyio.sleep(outage.pause())
+            if read is None:
+                if job.status.is_terminal:
+                    break
+                continue
+            if read.status.is_terminal or not job.status.is_terminal:
+                job, unknown = read, None
+            told = _Left(flight, job, cancel_requested=True, unknown_figures=unknown)
+        return told
 
     async def _abandon(
         self, batch: Batch, pending: Iterator[SyncTarget], outcome: Outcome, why: str
@@ -2455,6 +2676,22 @@ def _aware(name: str, value: object) -> None:
         raise InvalidArgumentError(
             f"{name} must be an aware datetime (with a time zone), got the naive {value!r}"
         )
+
+
+#: What a result says of a job that ended before its cancel, whose answer lacked its rows and
+#: bytes, when no read of it worked since (see Orchestrator._final).
+_UNKNOWN_FIGURES_AT = "its rows and bytes are not known: the reads after its cancel failed"
+_UNKNOWN_FIGURES = f"{_UNKNOWN_FIGURES_AT} until the cleanup ended (cancel_grace, or stopped)"
+
+
+def _lacks_figures(job: Job) -> bool:
+    """True for a job shown to have ended by itself (succeeded or failed, as its result will
+    tell) with neither its rows nor its bytes (a public cancel's answer: API-FACTS 3)."""
+    return (
+        job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+        and job.records_synced is None
+        and job.bytes_synced is None
+    )
 
 
 def _workspaces(targets: Iterable[SyncTarget]) -> set[str]:

@@ -11,6 +11,7 @@ with the requested job read again; a job that ends by itself first is answered a
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -19,7 +20,7 @@ from client_support import until
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.models import JobStatus
-from airbyte_async.orchestrator import Orchestrator, Outcome, SyncResult
+from airbyte_async.orchestrator import EventKind, Orchestrator, Outcome, SyncEvent, SyncResult
 from airbyte_async.testing import Emulator, ManualClock
 
 pytestmark = pytest.mark.anyio
@@ -209,3 +210,179 @@ async def test_a_sync_past_its_sync_timeout_says_why_it_was_given_up() -> None:
         False,
     )
     assert result.error == f"its sync_timeout passed: gave up waiting for job {result.job_id}"
+
+
+#: Each API's routes for the reads of jobs given up on: the listing of the batch's jobs
+#: (``jobs/list_for_workspaces``, ``GET /jobs?workspaceIds=...``), and the read of one job
+#: (``jobs/get_light``, ``GET /jobs/{jobId}``).
+_READ_ROUTES = {
+    "config": ({"route": "jobs/list_for_workspaces"}, {"route": "jobs/get_light"}),
+    "public": (
+        {"route": "/public/v1/jobs", "method": "GET"},
+        {"route": "/public/v1/jobs/*", "method": "GET"},
+    ),
+}
+
+
+async def _given_up_after_the_ends(
+    api: str,
+    faults: list[dict[str, Any]],
+    *,
+    meanwhile: Callable[[Emulator], Awaitable[None]] | None = None,
+    **options: Any,
+) -> tuple[list[SyncResult], dict[int, Any]]:
+    """
+    Six syncs of one second, all ended by the server's clock before any poll saw them (polls
+    a minute apart); *faults* are installed as the caller gives the batch up, and *meanwhile*
+    runs from then on. The results, and each job as the server has it once the faults are
+    lifted.
+    """
+    clock = ManualClock()
+    emulator = Emulator(
+        airbyte_version="head" if api == "public" else "0.50",
+        connections=6,
+        clock=clock,
+        trigger_latency=0.0,
+        cancel_latency=0.0,
+        sync_duration=(1.0, 1.0),
+    )
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
+        triggered: list[int] = []
+
+        def on_event(event: SyncEvent) -> None:
+            if event.kind is EventKind.TRIGGERED and event.job is not None:
+                triggered.append(event.job.id)
+
+        orchestrator = Orchestrator(
+            client, poll_interval=60.0, max_poll_interval=60.0, on_event=on_event, **options
+        )
+        scope = anyio.CancelScope()
+        async with anyio.create_task_group() as tg:
+
+            async def run() -> None:
+                with scope:
+                    await orchestrator.run(emu.connection_ids)
+
+            tg.start_soon(run)
+            await until(lambda: len(triggered) == 6)
+            clock.advance(1.0)
+            emu.set_faults(faults)
+            scope.cancel()
+            if meanwhile is not None:
+                tg.start_soon(meanwhile, emu)
+        emu.set_faults([])
+        jobs = {job_id: await client.jobs.get(job_id=job_id) for job_id in triggered}
+    return list(orchestrator.results.values()), jobs
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_jobs_that_ended_before_a_give_up_are_told_as_they_ended_through_a_429_storm(
+    api: str,
+) -> None:
+    """
+    Given up on just after its six jobs ended (unseen by any poll), while the server answers
+    the reads 429: the listing of the jobs fails its five attempts, then reads of one job each
+    fail, all six of them and then one more. A 429 refused the request, which a later one may
+    pass (API-FACTS 7: Airbyte's load shedding, no Retry-After): every job is read again within
+    cancel_grace and told as it ended, with its rows and bytes, none as possibly running (the
+    job whose read failed was told "gave up waiting", left running, while the others were read).
+    """
+    listing, one = _READ_ROUTES[api]
+    storm = [
+        {"kind": "rate_limit", "times": 5, **listing},
+        {"kind": "rate_limit", "times": 7, **one},
+    ]
+    results, jobs = await _given_up_after_the_ends(api, storm, cancel_grace=15.0)
+
+    assert [(r.outcome, r.left_running, r.error) for r in results] == [
+        (Outcome.SUCCEEDED, False, None)
+    ] * 6
+    for r in results:
+        job = jobs[r.job_id or 0]
+        assert (r.records_synced, r.bytes_synced) == (job.records_synced, job.bytes_synced)
+        assert r.records_synced is not None
+
+
+async def _ended_during_its_cancel(
+    faults: list[dict[str, Any]], **options: Any
+) -> tuple[SyncResult, int | None]:
+    """
+    On the public API, a sync the caller gives up on is cancelled and ends by itself (succeeded)
+    while the server holds the cancel; *faults* are installed as the cancel arrives. Its
+    result, and the rows the server says it synced.
+    """
+    clock = ManualClock()
+    async with (
+        _emulator("public", clock, "caller") as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api="public") as client,
+    ):
+        started = clock()
+        async with anyio.create_task_group() as tg:
+
+            async def end_the_sync_once_cancelled() -> None:
+                await until(lambda: emu.stats().cancels_in_flight == 1)
+                emu.set_faults(faults)
+                clock.advance(started + 1.0 - clock())
+
+            tg.start_soon(end_the_sync_once_cancelled)
+            result = await _given_up(emu, clock, client, "caller", **options)
+        emu.set_faults([])
+        job = await client.jobs.get(job_id=result.job_id or 0)
+    assert (job.status, result.status) == (JobStatus.SUCCEEDED, JobStatus.SUCCEEDED)
+    assert job.records_synced is not None
+    return result, job.records_synced
+
+
+async def test_a_job_that_ended_before_its_cancel_keeps_its_rows_though_a_read_failed() -> None:
+    """
+    The public ``DELETE /jobs/{jobId}`` answers a job that ended by itself first as it ended,
+    without its rows and bytes (API-FACTS 3: ``jobs/cancel`` answers ``getJobRead``, which sets
+    no aggregated stats, and ``rowsSynced`` comes from them); the read of the job that follows
+    fails its five attempts (500s). A GET may be sent again: it is, within cancel_grace, and the
+    result is the succeeded sync with its rows (it was succeeded without rows or bytes).
+    """
+    fails = {"kind": "error", "status": 500, "route": "/public/v1/jobs/*", "method": "GET"}
+    result, rows = await _ended_during_its_cancel([{**fails, "times": 5}])
+
+    assert (result.outcome, result.left_running, result.error) == (Outcome.SUCCEEDED, False, None)
+    assert (result.records_synced, result.bytes_synced is not None) == (rows, True)
+
+
+async def test_a_job_whose_rows_cannot_be_read_within_the_grace_says_they_are_unknown() -> None:
+    """
+    As above, but every read fails until cancel_grace ends (429s: API-FACTS 7): the result is
+    the succeeded sync the cancel's answer showed, and says that its rows and bytes are not
+    known, rather than leaving them out silently.
+    """
+    storm = {"kind": "rate_limit", "route": "/public/v1/jobs*", "method": "GET"}
+    result, _ = await _ended_during_its_cancel([storm], cancel_grace=3.0)
+
+    assert (result.outcome, result.left_running) == (Outcome.SUCCEEDED, False)
+    assert (result.records_synced, result.bytes_synced) == (None, None)
+    assert (result.error or "").endswith(
+        "its rows and bytes are not known: the reads after its cancel failed until the cleanup "
+        "ended (cancel_grace, or stopped)"
+    )
+
+
+@pytest.mark.slow
+async def test_a_last_read_goes_before_the_grace_ends_when_the_pause_would_pass_it() -> None:
+    """
+    Given up on just after its jobs ended, while every read is answered 429 (API-FACTS 7: no
+    Retry-After), the reads pause longer each time (up to ten seconds). The storm passes eight
+    seconds in, during a pause that would end past cancel_grace (eleven seconds): a last read
+    goes a second before the grace ends instead, and every job is told as it ended (the next
+    read came after the grace, and the jobs were told as possibly still running).
+    """
+    listing, one = _READ_ROUTES["config"]
+    storm = [{"kind": "rate_limit", **listing}, {"kind": "rate_limit", **one}]
+
+    async def lifted(emu: Emulator) -> None:
+        await anyio.sleep(8.0)
+        emu.set_faults([])
+
+    results, _ = await _given_up_after_the_ends(
+        "config", storm, cancel_grace=11.0, meanwhile=lifted
+    )
+
+    assert [(r.outcome, r.left_running) for r in results] == [(Outcome.SUCCEEDED, False)] * 6
