@@ -98,7 +98,8 @@ def test_each_help_is_the_one_recorded_before_the_parser_moved(
 ) -> None:
     """``airbyte-async [COMMAND...] --help`` prints, to the character, what it printed when
     each command's module still built its own part of the parser (tests/cli_help/, written
-    by that code at 80 columns)."""
+    by that code at 80 columns; sync, demo and emulator rewritten since, their defaults
+    named)."""
     assert _help(command, capsys, monkeypatch) == _recorded(command)
 
 

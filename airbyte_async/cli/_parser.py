@@ -195,7 +195,9 @@ def _add_sync(sub: Any) -> None:
         metavar="TAG",
         help="only connections tagged so, by name or id (repeatable: any of them)",
     )
-    parser.add_argument("--max-running", type=int, default=50, help="syncs running at once")
+    parser.add_argument(
+        "--max-running", type=int, default=50, help="syncs running at once (default 50)"
+    )
     parser.add_argument(
         "--max-triggers",
         type=int,
@@ -207,7 +209,10 @@ def _add_sync(sub: Any) -> None:
         help="hold triggers in flight at --max-triggers instead of adapting to the server",
     )
     parser.add_argument(
-        "--poll-interval", type=float, default=0.5, help="shortest seconds between polls"
+        "--poll-interval",
+        type=float,
+        default=0.5,
+        help="shortest seconds between polls (default 0.5)",
     )
     parser.add_argument("--timeout", type=float, help="seconds for the whole batch")
     parser.add_argument("--sync-timeout", type=float, help="seconds for each sync")
@@ -481,9 +486,15 @@ def _add_demo(sub: Any) -> None:
             "bounded concurrency, and print what happened. Nothing leaves this machine."
         ),
     )
-    parser.add_argument("--connections", type=int, default=300, help="connections to sync")
-    parser.add_argument("--max-running", type=int, default=100, help="syncs running at once")
-    parser.add_argument("--airbyte-version", default="0.50", help="0.40, 0.50, 1.7, 2.0 or head")
+    parser.add_argument(
+        "--connections", type=int, default=300, help="connections to sync (default 300)"
+    )
+    parser.add_argument(
+        "--max-running", type=int, default=100, help="syncs running at once (default 100)"
+    )
+    parser.add_argument(
+        "--airbyte-version", default="0.50", help="0.40, 0.50, 1.7, 2.0 or head (default 0.50)"
+    )
     parser.add_argument("--seed", type=int, default=7, help="seed of the emulator's outcomes")
 
 
@@ -492,7 +503,12 @@ def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
     airbyte_async.testing``)."""
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one")
-    parser.add_argument("--airbyte-version", choices=_EMULATED_VERSIONS, default="0.50")
+    parser.add_argument(
+        "--airbyte-version",
+        choices=_EMULATED_VERSIONS,
+        default="0.50",
+        help="the version whose routes, shapes and errors to serve (default 0.50)",
+    )
     parser.add_argument("--workspaces", type=int, default=1, help="workspaces to pre-load")
     parser.add_argument("--connections", type=int, default=0, help="connections to pre-load")
     parser.add_argument("--seed", type=int, default=0, help="seed for ids, durations, faults")
@@ -504,7 +520,12 @@ def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
         default=(0.05, 0.2),
         help="seconds a sync runs, drawn uniformly",
     )
-    parser.add_argument("--pending-duration", type=float, default=0.0, help="seconds pending")
+    parser.add_argument(
+        "--pending-duration",
+        type=float,
+        default=0.0,
+        help="seconds a job stays pending before it runs",
+    )
     parser.add_argument("--failure-rate", type=float, default=0.0, help="share of syncs that fail")
     parser.add_argument(
         "--attempts", type=int, default=1, help="attempts a failing sync makes (Airbyte: up to 5)"
@@ -565,10 +586,18 @@ def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
         help="basic:USER:PASS, bearer:TOKEN or credentials:ID:SECRET (default: no auth)",
     )
     parser.add_argument(
-        "--token-lifetime", type=float, default=900.0, help="seconds a minted token lives"
+        "--token-lifetime",
+        type=float,
+        default=900.0,
+        help="seconds a minted token lives (default 900)",
     )
     parser.add_argument("--faults", metavar="JSON", help="a fault object or a list of them")
-    parser.add_argument("--log-format", choices=("structured", "formatted"), default="structured")
+    parser.add_argument(
+        "--log-format",
+        choices=("structured", "formatted"),
+        default="structured",
+        help="head's attempt logs: structured events (the default) or formatted lines",
+    )
     parser.add_argument(
         "--no-config-api",
         dest="config_api",
