@@ -1001,6 +1001,13 @@ class Orchestrator:
     """
     Runs one sync for each of many connections; reusable for several batches.
 
+    At most *max_running* syncs run at once. *poll_interval* and *max_poll_interval* bound the
+    pause between two polls of the batch's jobs, in seconds (0.09 and 30.0 by default; the pace
+    between them follows the rate at which jobs end). *on_running* says what becomes of a sync
+    already running when the batch triggers it (a 409): ``attach`` (the default) follows it,
+    ``skip`` reports ``already_running``, ``fail`` reports ``error``. *fail_fast* stops the
+    batch at the first sync that does not succeed, as a give-up does.
+
     *sync_timeout* bounds one connection's sync from the sending of its trigger (its job is
     cancelled and the result is ``timed_out``); the trigger itself is waited for, so that its
     job is known and can be cancelled: one that answers after the deadline has its job

@@ -90,3 +90,29 @@ def test_every_export_has_a_docstring(name: str) -> None:
 def test_every_public_name_and_method_has_a_docstring() -> None:
     """No public module, name, method or property is left without a docstring."""
     assert sorted(set(undocumented())) == []
+
+
+def _constructors() -> list[type]:
+    from airbyte_async.testing import Emulator
+
+    return [airbyte_async.AirbyteClient, airbyte_async.Orchestrator, Emulator]
+
+
+@pytest.mark.parametrize("cls", _constructors(), ids=lambda cls: cls.__name__)
+def test_each_setting_of_the_main_classes_is_named_in_its_docstring(cls: type) -> None:
+    """Every parameter of AirbyteClient, Orchestrator and Emulator (but the orchestrator's
+    client) is named, as *name*, in the class docstring that ``help()`` shows."""
+    doc = inspect.getdoc(cls) or ""
+    names = [name for name in inspect.signature(cls).parameters if name != "client"]
+
+    assert [name for name in names if f"*{name}*" not in doc] == []
+
+
+def test_the_fault_docstring_names_every_kind() -> None:
+    """``help(Fault)`` lists each fault kind the emulator knows."""
+    from airbyte_async.testing import Fault
+    from airbyte_async.testing._faults import KINDS
+
+    doc = inspect.getdoc(Fault) or ""
+
+    assert [kind for kind in KINDS if f"``{kind}``" not in doc] == []

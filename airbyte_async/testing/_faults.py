@@ -78,7 +78,18 @@ def _upper(method: object) -> str | None:
 
 @attrs.frozen(kw_only=True)
 class Fault:
-    """One fault rule. See the module docstring for the kinds and their fields."""
+    """
+    One fault rule: a request whose route matches the glob *route* (``connections/sync``,
+    ``jobs/*``, ``*``) and, when given, the HTTP *method*, meets *kind* with probability *rate*
+    (a seeded draw), at most *times* times in all (None: no end). *status*, *retry_after*,
+    *delay*, *max_delay*, *every* and *downtime* are the settings some kinds read.
+
+    The kinds are ``error``, ``proxy_error``, ``rate_limit``, ``latency``, ``slow``, ``late``,
+    ``reset_before``, ``reset_after``, ``hang_after``, ``truncated_json``, ``token_expiry`` and
+    ``restart``: what each does, with its settings, and whether the server acted on the request,
+    is in the docstring of :mod:`airbyte_async.testing._faults`. Raises ValueError for an
+    unknown kind or a setting it lacks (a ``latency`` without *delay*, say).
+    """
 
     kind: FaultKind = attrs.field()
     route: str = "*"

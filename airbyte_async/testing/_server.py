@@ -109,6 +109,9 @@ class Emulator:
 
     It pre-loads *workspaces* workspaces and *connections* active connections (``conn-00000``
     ...), each with its own Postgres source and S3 destination, spread round-robin.
+    *airbyte_version* picks the routes, shapes and errors served (one of :data:`VERSIONS`).
+    *seed* seeds ids, durations, outcomes and faults: the same run twice gives the same
+    answers. With *record_requests*, every request is kept in :attr:`requests`.
 
     ``connections/sync`` creates the job at once and answers when it runs, *trigger_latency*
     seconds later (0.2 by default, a quiet real server), with the job ``running`` and its first
