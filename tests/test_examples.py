@@ -19,6 +19,7 @@ import anyio.to_thread
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from script_support import load_script
+from shell_support import cli_shell
 
 from airbyte_async import AirbyteClient, BasicAuth
 from airbyte_async.models import EnsureAction, JobStatus
@@ -324,3 +325,66 @@ async def _run_block(code: str, filename: str, namespace: dict[str, Any]) -> Non
 def test_ensure_actions_are_strings() -> None:
     """EnsureAction values print as the words the guide uses."""
     assert [str(a) for a in EnsureAction] == ["created", "updated", "unchanged"]
+
+
+def console_block(first_line: str) -> list[str]:
+    """The lines of the README's console block that starts with *first_line*, less that one."""
+    text = (ROOT / "README.md").read_text()
+    for language, code in (m.groups() for m in _FENCE.finditer(text)):
+        lines = code.splitlines()
+        if language == "console" and lines[0] == first_line:
+            return lines[1:]
+    raise AssertionError(f"no console block starting {first_line!r}")
+
+
+def test_the_guides_dry_run_prints_what_the_readme_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``apply pipeline.toml --dry-run`` on the guide's pipeline, applied once and then changed
+    as the README's block shows (bucket path, schedule), prints that block line for line."""
+    [toml] = [code for language, code in guide_blocks() if language == "toml"]
+    secrets = {"PG_PASSWORD": "pw", "S3_ACCESS_KEY_ID": "ak", "S3_SECRET_ACCESS_KEY": "sk"}
+    with cli_shell(tmp_path, monkeypatch, capsys, pipeline=toml, env=secrets) as (_, run):
+        assert run("apply", "pipeline.toml")[0] == 0
+        changed = toml.replace('s3_bucket_path = "shop"', 's3_bucket_path = "shop-v2"')
+        changed = changed.replace('{ every = 6, unit = "hours" }', '{ every = 1, unit = "days" }')
+        (tmp_path / "pipeline.toml").write_text(changed)
+        code, out, err = run("apply", "pipeline.toml", "--dry-run")
+
+    assert code == 0, err
+    assert (out + err).splitlines() == console_block(
+        "$ airbyte-async apply pipeline.toml --dry-run"
+    )
+
+
+def test_the_guides_apply_with_a_rotated_secret_prints_what_the_readme_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``PG_PASSWORD=new-pw airbyte-async apply pipeline.toml`` on the guide's pipeline, once it
+    was applied, prints the README's block: nothing to do, and the secrets it cannot compare."""
+    [toml] = [code for language, code in guide_blocks() if language == "toml"]
+    secrets = {"PG_PASSWORD": "pw", "S3_ACCESS_KEY_ID": "ak", "S3_SECRET_ACCESS_KEY": "sk"}
+    with cli_shell(tmp_path, monkeypatch, capsys, pipeline=toml, env=secrets) as (_, run):
+        assert run("apply", "pipeline.toml")[0] == 0
+        code, out, err = run("apply", "pipeline.toml", PG_PASSWORD="new-pw")
+
+    assert code == 0, err
+    shown = console_block("$ PG_PASSWORD=new-pw airbyte-async apply pipeline.toml")
+    assert (out + err).splitlines() == shown
+
+
+def test_the_guides_problems_are_reported_as_the_readme_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The guide's pipeline with PG_PASSWORD unset and a misspelt sync mode in its second
+    stream: ``apply`` reports both at their keys, as the README's block shows, exit status 2."""
+    [toml] = [code for language, code in guide_blocks() if language == "toml"]
+    head, orders = toml.split('name = "orders"\n')
+    toml = head + 'name = "orders"\n' + orders.replace('"incremental"', '"incrementl"', 1)
+    secrets = {"S3_ACCESS_KEY_ID": "ak", "S3_SECRET_ACCESS_KEY": "sk"}
+    monkeypatch.delenv("PG_PASSWORD", raising=False)
+    with cli_shell(tmp_path, monkeypatch, capsys, pipeline=toml, env=secrets) as (_, run):
+        code, out, err = run("apply", "pipeline.toml")
+
+    assert code == 2
+    assert (out + err).splitlines() == console_block("$ airbyte-async apply pipeline.toml")
