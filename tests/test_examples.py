@@ -388,3 +388,58 @@ def test_the_guides_problems_are_reported_as_the_readme_shows(
 
     assert code == 2
     assert (out + err).splitlines() == console_block("$ airbyte-async apply pipeline.toml")
+
+
+# -- the README outside its guide -----------------------------------------------------------
+
+
+def section(heading: str) -> str:
+    """The README's text from *heading* (a whole line) to the next heading of its level."""
+    text = (ROOT / "README.md").read_text()
+    start = text.index(f"\n{heading}\n") + 1
+    level = heading.split(" ", 1)[0]
+    end = text.find(f"\n{level} ", start + len(heading))
+    return text[start : end if end != -1 else len(text)]
+
+
+#: The README's sections outside the guide whose Python blocks a test runs.
+RUN_OUTSIDE_THE_GUIDE = ["## Quickstart", "### Cloud quickstart"]
+
+
+def test_every_python_block_of_the_readme_is_run_by_a_test() -> None:
+    """A Python block outside the guide is in a section that a test runs the blocks of."""
+    text = (ROOT / "README.md").read_text()
+    guide = text[text.index("<!-- guide:start -->") : text.index("<!-- guide:end -->")]
+    outside = text.replace(guide, "")
+    checked = "".join(section(heading) for heading in RUN_OUTSIDE_THE_GUIDE)
+    python = [m.group(2) for m in _FENCE.finditer(outside) if m.group(1) == "python"]
+
+    assert len(python) >= 2
+    assert [code for code in python if code not in checked] == []
+
+
+async def test_the_quickstart_syncs_every_connection_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Quickstart's Python block, with AIRBYTE_URL and a user and password in the
+    environment as its shell block sets them: one line per connection, each succeeded."""
+    [code] = [
+        m.group(2) for m in _FENCE.finditer(section("## Quickstart")) if m.group(1) == "python"
+    ]
+    for name in [n for n in os.environ if n.startswith("AIRBYTE_")]:
+        monkeypatch.delenv(name)
+    async with Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY,
+        connections=3,
+        sync_duration=(0.01, 0.02),
+        auth=RequireBasic("airbyte", "password"),
+    ) as emu:
+        monkeypatch.setenv("AIRBYTE_URL", emu.url)
+        monkeypatch.setenv("AIRBYTE_USERNAME", "airbyte")
+        monkeypatch.setenv("AIRBYTE_PASSWORD", "password")
+        await _run_block(code, "README.md quickstart", {})
+
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:2] for line in lines] == [
+        [f"conn-0000{i}", "succeeded"] for i in range(3)
+    ]
