@@ -1123,6 +1123,10 @@ async def test_jobs_of_triggers_cut_short_are_found_and_cancelled(start: Start) 
         await until(lambda: emu.stats().max_in_flight_syncs == 3)
         batch.cancel()
         clock.advance(1.0)
+        # Head's public trigger answers with its job pending, whose cancel Airbyte ignores
+        # until an attempt runs (ConnectionManagerWorkflowImpl.cancelJob): let them run.
+        await until(lambda: emu.stats().jobs_created == 3)
+        clock.advance(1.0)
 
     statuses = emu.stats().job_statuses
     assert len(statuses) == 3

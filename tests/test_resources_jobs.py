@@ -601,3 +601,24 @@ async def test_list_for_workspaces_reads_every_page(
 
     assert sorted(j.connection_id or "" for j in jobs) == sorted(emu.connection_ids)
     assert len(sent(emu, "jobs/list_for_workspaces")) == 2
+
+
+async def test_cancel_of_a_job_not_yet_running_waits_for_it_to_run_and_cancels_it() -> None:
+    """
+    Airbyte ignores a cancel while no attempt of the job runs (``ConnectionManagerWorkflowImpl
+    .cancelJob`` returns unless ``workflowState.isRunning``, set by ``reportJobStarting``), and
+    answers 200 with the job still pending: jobs.cancel of a job head's capacity-bound trigger
+    answered pending sends the cancel again once the job runs, and returns it cancelled.
+    """
+    emulator = Emulator(airbyte_version="head", connections=1, pending_duration=0.5)
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as api:
+        connection_id = emu.connection_ids[0]
+        emu.set_sync_plan(connection_id, duration=30.0)
+        job = await api.connections.sync(connection_id=connection_id)
+        assert job.status in (JobStatus.PENDING, JobStatus.QUEUED)
+
+        with anyio.fail_after(10):
+            cancelled = await api.jobs.cancel(job_id=job.id)
+
+    assert cancelled.status is JobStatus.CANCELLED
+    assert emu.job_status(job.id) == "cancelled"

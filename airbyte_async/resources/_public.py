@@ -86,7 +86,16 @@ from ._base import Request
 from ._reconcile import trigger_exactly_once
 from .connections import Connections, _settings
 from .destinations import Destinations
-from .jobs import DEFAULT_PAGE_SIZE, Jobs, _iso, _job_types, _order, _statuses, _workspace_ids
+from .jobs import (
+    DEFAULT_PAGE_SIZE,
+    Jobs,
+    _iso,
+    _job_types,
+    _order,
+    _statuses,
+    _workspace_ids,
+    cancel_heard,
+)
 from .sources import Sources
 from .workspaces import Workspaces
 
@@ -770,7 +779,9 @@ class PublicJobs(Jobs):
         *unless_ended* False sends the cancel without that read, for a caller that has just
         read the job itself. Nor is the cancel replayed after an ambiguous failure: by then
         the connection may run a newer job. A 409 (a server that refuses an ended job) is
-        answered with the job read again.
+        answered with the job read again. A cancel Airbyte ignores (no attempt of the job runs
+        yet) is sent again once one runs, as :meth:`Jobs.cancel
+        <airbyte_async.resources.jobs.Jobs.cancel>` does.
         """
         if unless_ended:
             job = await self.get(job_id=job_id)
@@ -789,8 +800,15 @@ class PublicJobs(Jobs):
         them, and the answer returned as it is when that read fails or still shows it running.
         Raises :class:`~airbyte_async.errors.ConflictError` when the server refuses it.
         """
-        data = await _on_job(self._api, "DELETE", job_id, idempotent=False)
-        answer = job_of(structure(data, pw.JobResponse, route="jobs"))
+
+        async def send() -> Job:
+            data = await _on_job(self._api, "DELETE", job_id, idempotent=False)
+            return job_of(structure(data, pw.JobResponse, route="jobs"))
+
+        async def status() -> JobStatus:
+            return (await self.get(job_id=job_id)).status
+
+        answer = await cancel_heard(send, status)
         try:
             ended = await self.get(job_id=job_id)
         except AirbyteError as e:

@@ -38,6 +38,38 @@ log = logging.getLogger("airbyte_async")
 
 DEFAULT_PAGE_SIZE = 100
 
+#: Statuses of a job no attempt of which runs: Airbyte ignores a cancel then (see
+#: :func:`cancel_heard`).
+NO_ATTEMPT_RUNS = frozenset({JobStatus.PENDING, JobStatus.QUEUED, JobStatus.INCOMPLETE})
+
+#: Seconds between the reads that wait for an attempt to run, at first and at most.
+_HEARD_FIRST_PAUSE = 0.25
+_HEARD_MAX_PAUSE = 2.0
+
+
+async def cancel_heard(
+    send: Callable[[], Awaitable[Job]], status: Callable[[], Awaitable[JobStatus]]
+) -> Job:
+    """
+    The answer of a cancel (*send*) that Airbyte heard. The connection's workflow ignores a
+    cancel while it does not report running, which it does only while an attempt runs
+    (airbytehq/airbyte-platform ``ConnectionManagerWorkflowImpl.cancelJob`` returns unless
+    ``workflowState.isRunning``, set by ``reportJobStarting``): the answer then shows the job
+    pending, queued or between two attempts, and it runs on. So the job's *status* is read
+    again, a little later each time, and the cancel sent again once an attempt runs; a job
+    that ended meanwhile is answered as a cancel of an ended job is (the answer is *send*'s
+    then too: Airbyte answers a cancel of an ended job with the job as it ended).
+    """
+    answer = await send()
+    pause = _HEARD_FIRST_PAUSE
+    while answer.status in NO_ATTEMPT_RUNS:
+        await anyio.sleep(pause)
+        pause = min(2 * pause, _HEARD_MAX_PAUSE)
+        if (await status()) not in NO_ATTEMPT_RUNS:
+            answer = await send()
+    return answer
+
+
 E = TypeVar("E", bound=enum.Enum)
 
 _ORDER = {
@@ -128,12 +160,23 @@ class Jobs:
         instant is left to chance. *unless_ended* False sends the cancel without that read,
         for a caller that has just read the job itself. For the same reason the cancel is not
         replayed after an ambiguous failure: by then the connection may run a newer job.
+
+        Airbyte ignores a cancel while no attempt of the job runs (pending, queued, or between
+        two attempts): the call then waits for one to run and cancels again (see
+        :func:`cancel_heard`), however long the job waits to run; wrap it in
+        :func:`anyio.fail_after` to bound that.
         """
         if unless_ended and (await self.get_light(job_id=job_id)).status.is_terminal:
             return await self.get(job_id=job_id)
-        return await call(
-            self._request, "jobs/cancel", w.JobIdBody(id=job_id), Job, idempotent=False
-        )
+
+        async def send() -> Job:
+            body = w.JobIdBody(id=job_id)
+            return await call(self._request, "jobs/cancel", body, Job, idempotent=False)
+
+        async def status() -> JobStatus:
+            return (await self.get_light(job_id=job_id)).status
+
+        return await cancel_heard(send, status)
 
     async def wait(self, *, job_id: int, poll_interval: float = 2.0) -> Job:
         """
