@@ -263,10 +263,13 @@ async def test_cancel_ends_a_running_job_and_rereads_a_finished_one(
 async def test_cancelling_a_pending_job_leaves_no_attempt(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
-    """A job cancelled before it ran has no attempts."""
+    """A job cancelled before it ran (a reset's cancel: the workflow's ``resetConnection``
+    signal cancels a job not yet running too, unlike ``cancelJob``) has no attempts."""
     emu = await airbyte_emulator_factory(airbyte_version="head", connections=1, pending_duration=30)
-    job_id = (await sync(http, emu, emu.connection_ids[0]))["job"]["id"]
-    cancelled = (await call(http, emu, "jobs/cancel", {"id": job_id})).json
+    cid = emu.connection_ids[0]
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    assert (await call(http, emu, "connections/reset", {"connectionId": cid})).status == 200
+    cancelled = (await call(http, emu, "jobs/get", {"id": job_id})).json
     assert cancelled["job"]["status"] == "cancelled"
     assert cancelled["attempts"] == []
 

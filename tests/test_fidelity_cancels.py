@@ -346,3 +346,110 @@ async def test_a_reset_of_a_deleted_connection_is_a_500(
 
     assert answer.status == 500
     assert emu.stats().jobs_created == 0
+
+
+# -- a cancel is heard only while an attempt runs ----------------------------------------------
+
+_NOT_RUNNING = """
+    The workflow ignores the cancel signal while it does not report running
+    (airbytehq/airbyte-platform ``ConnectionManagerWorkflowImpl.cancelJob``: ``if
+    (!workflowState.isRunning) { "Can't cancel a non-running sync" ; return }``), and it reports
+    running only from ``reportJobStarting``, after ``getOrCreateJobId`` and ``createAttempt``,
+    until the run continues as new (a fresh ``WorkflowState``), which it does after each job
+    and after each failed attempt, before the retry's backoff. ``startNewCancellation`` then
+    finds the workflow not running, and ``submitCancellationToWorker`` answers 200 with the job
+    re-read (API-FACTS 6.3b).
+"""
+
+
+async def test_a_cancel_of_a_job_not_yet_running_is_ignored_and_the_job_runs(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    jobs/cancel of a job that exists but has not started (pending, or queued on head) answers
+    200 at once with the job as it is, and the job then runs and ends as planned: not
+    cancelled.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head", connections=1, clock=clock, pending_duration=30
+    )
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=5, outcome="succeeded")
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+
+    answer = await call(http, emu, "jobs/cancel", {"id": job_id})
+
+    assert answer.status == 200
+    assert answer.json["job"]["status"] in ("pending", "queued")
+    clock.advance(30)
+    assert emu.job_status(job_id) == "running"
+    clock.advance(5)
+    assert emu.job_status(job_id) == "succeeded"
+
+
+test_a_cancel_of_a_job_not_yet_running_is_ignored_and_the_job_runs.__doc__ += _NOT_RUNNING
+
+
+async def test_a_public_cancel_of_a_job_not_yet_running_is_ignored_too(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    ``DELETE /jobs/{jobId}`` right after ``POST /jobs`` answered (the job pending: head's
+    public trigger answers once the job exists) leaves the job be: it runs once its trigger
+    latency has passed (``JobService.cancelJob`` is the Config API's cancel).
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head", connections=1, clock=clock, trigger_latency=0.2
+    )
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=5)
+    body = {"jobType": "sync", "connectionId": cid}
+    answers: list[Answer] = []
+
+    async def trigger() -> None:
+        answers.append(await public(http, emu, "POST", "/jobs", body))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(trigger)
+        await triggers_held(emu, 1)
+        clock.advance(0.1)
+    job_id = answers[0].json["jobId"]
+    assert answers[0].json["status"] == "pending"
+
+    answer = await public(http, emu, "DELETE", f"/jobs/{job_id}")
+
+    assert (answer.status, answer.json["status"]) == (200, "pending")
+    clock.advance(0.1)
+    assert emu.job_status(job_id) == "running"
+
+
+test_a_public_cancel_of_a_job_not_yet_running_is_ignored_too.__doc__ += _NOT_RUNNING
+
+
+async def test_a_cancel_between_two_attempts_is_ignored(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    jobs/cancel while a job waits out the backoff after a failed attempt (``incomplete``)
+    answers at once with it incomplete, and its next attempt runs all the same.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        connections=1, clock=clock, attempts=2, retry_backoff=10, failure_rate=1.0
+    )
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=1)
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    clock.advance(2)
+    assert emu.job_status(job_id) == "incomplete"
+
+    answer = await call(http, emu, "jobs/cancel", {"id": job_id})
+
+    assert (answer.status, answer.json["job"]["status"]) == (200, "incomplete")
+    clock.advance(9)
+    assert emu.job_status(job_id) == "running"
+
+
+test_a_cancel_between_two_attempts_is_ignored.__doc__ += _NOT_RUNNING

@@ -87,6 +87,16 @@ async def _until_ended(d: Driver, job_id: int) -> dict[str, Any]:
         await anyio.sleep(0.01)
 
 
+async def _until_running(d: Driver, job_id: int) -> dict[str, Any]:
+    """The job once it runs: only then does a cancel stop it (``cancelJob`` ignores a job whose
+    workflow does not report running yet)."""
+    while True:
+        job: dict[str, Any] = await d.call("GET", f"/jobs/{job_id}")
+        if job["status"] != "pending":
+            return job
+        await anyio.sleep(0.01)
+
+
 async def _exercise(d: Driver) -> None:
     """Every public route the emulator serves, with good and bad calls."""
     assert await d.call("GET", "/health") is None
@@ -214,10 +224,11 @@ async def one_connection(
 async def long_sync(
     session: aiohttp.ClientSession,
 ) -> AsyncIterator[tuple[Emulator, Driver, dict[str, Any]]]:
-    """A head emulator with one connection whose 30 s sync ``POST /jobs`` has just started."""
+    """A head emulator with one connection whose 30 s sync ``POST /jobs`` started, running."""
     async with one_connection(session) as (emu, d, cid):
         emu.set_sync_plan(cid, duration=30.0)
-        yield emu, d, await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
+        job = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
+        yield emu, d, await _until_running(d, job["jobId"])
 
 
 async def test_jobs_are_shared_with_the_config_api(session: aiohttp.ClientSession) -> None:
@@ -257,6 +268,7 @@ async def test_cancel_of_an_ended_job_cancels_the_connections_current_one(
         await _until_ended(d, old["jobId"])
         emu.set_sync_plan(cid, duration=30.0)
         new = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
+        await _until_running(d, new["jobId"])
 
         answer = await d.call("DELETE", f"/jobs/{old['jobId']}")
 
@@ -337,10 +349,10 @@ async def test_job_response_times_follow_the_mapper(session: aiohttp.ClientSessi
     """A JobResponse carries ``startTime`` as an ISO instant, an ISO-8601 ``duration`` once the
     job is past pending, and ``lastUpdatedAt`` only once it is terminal (``JobResponseMapper``;
     API-FACTS 7)."""
-    async with Emulator(airbyte_version="head", connections=1, trigger_latency=30.0) as emu:
-        d = Driver(emu, session)
-        cid = emu.connection_ids[0]
+    async with one_connection(session) as (emu, d, cid):
+        emu.set_sync_plan(cid, duration=30.0)
         pending = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
+        await _until_running(d, pending["jobId"])
         cancelled = await d.call("DELETE", f"/jobs/{pending['jobId']}")
     assert pending["status"] == "pending"
     assert pending["startTime"].endswith("Z")

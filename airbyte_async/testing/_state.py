@@ -286,6 +286,15 @@ class Job:
             return "queued"
         return "pending"
 
+    def workflow_running(self, now: float) -> bool:
+        """
+        True while Airbyte's connection workflow reports running for this job: while one of
+        its attempts runs (``reportJobStarting`` sets it once the attempt exists, and each run
+        continues as new, not running, after the job or a failed attempt ends), which is when
+        reads show it ``running``.
+        """
+        return self.status(now) == "running"
+
     def is_terminal(self, now: float) -> bool:
         """True once reads see the job succeeded, failed or cancelled."""
         return now >= self.final_at + self.commit_lag
@@ -821,12 +830,16 @@ class State:
         """The connection's jobs, oldest first."""
         return [self._jobs[i - 1] for i in self._jobs_by_connection.get(connection_id, ())]
 
-    def stop_current(self, connection_id: str, latency: float = 0.0) -> float:
+    def stop_current(
+        self, connection_id: str, latency: float = 0.0, *, only_running: bool = False
+    ) -> float:
         """
         Signal the connection's workflow to cancel its job that has not ended, if any (a
         cancel, a reset): the job stops *latency* seconds from now, unless it ends first, and
-        runs until then. Returns when the workflow stops running (now when it runs no job).
-        404 for an unknown connection, 500 for a deleted one (its workflow is gone).
+        runs until then. With *only_running* (a cancel), a job whose workflow does not report
+        running (see :meth:`Job.workflow_running`) is left be. Returns when the workflow stops
+        running (now when it runs no job). 404 for an unknown connection, 500 for a deleted
+        one (its workflow is gone).
         """
         connection = self.connection(connection_id)
         if connection.status == "deprecated":
@@ -835,7 +848,7 @@ class State:
                 "is deleted, so no further operations cannot be performed on it."
             )
         current = self.active_job(connection_id)
-        if current is None:
+        if current is None or (only_running and not current.workflow_running(self.clock())):
             return self.clock()
         self._end(current, self.clock() + latency)
         return self._jobs[current.job_id - 1].final_at
@@ -844,9 +857,12 @@ class State:
         """
         ``jobs/cancel`` as the real server does it (API-FACTS 6.3b): the job only names its
         connection, whose current job, if any, is cancelled, whatever id was sent (see
-        :meth:`stop_current`). 500 for an unknown job or a deleted connection.
+        :meth:`stop_current`), provided an attempt of it runs: the workflow ignores a cancel
+        while it does not report running (``ConnectionManagerWorkflowImpl.cancelJob``), so a
+        job pending, queued or between two attempts runs on. 500 for an unknown job or a
+        deleted connection.
         """
-        return self.stop_current(self.job(job_id).connection_id, latency)
+        return self.stop_current(self.job(job_id).connection_id, latency, only_running=True)
 
     def _end(self, job: Job, at: float | None = None) -> None:
         """Cancel a job that is not terminal at *at* (now by default), unless it ends first."""
