@@ -528,3 +528,39 @@ async def test_failing_syncs_make_the_attempts_the_emulator_is_given(
     assert "incomplete" in await wait_terminal(http, emu, job_id)
     info = (await call(http, emu, "jobs/get", {"id": job_id})).json
     assert [entry["attempt"]["status"] for entry in info["attempts"]] == ["failed", "failed"]
+
+
+async def test_a_jobs_update_time_moves_with_each_attempt(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    A job's ``updatedAt`` is its latest status change, attempts included: the end of a failed
+    attempt (the job turns ``incomplete``) and the start of the next (``running`` again), as
+    ``DefaultJobPersistence.failAttempt`` and ``createAttempt`` set ``jobs.updated_at`` through
+    ``updateJobStatus`` (airbytehq/airbyte-platform ``airbyte-persistence/job-persistence``). So
+    a listing by ``updatedAtStart`` (API-FACTS 4) made after the first attempt started finds the
+    job once it turned incomplete.
+    """
+    clock = ManualClock(now=1_800_000_000.0)
+    emu = await airbyte_emulator_factory(
+        connections=1, clock=clock, trigger_latency=0.0, retry_backoff=1.0
+    )
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=2.0, outcome="succeeded", failed_attempts=1)
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    started = 1_800_000_000
+    since = {
+        "configTypes": ["sync"],
+        "configId": cid,
+        "updatedAtStart": "2027-01-15T08:00:01Z",  # started + 1 s
+    }
+    updated = []
+    listed = []
+    # The first attempt runs [0, 2), the job is incomplete [2, 3), the second runs [3, 5).
+    for step in (0.5, 2.0, 1.0):
+        clock.advance(step)
+        updated.append((await call(http, emu, "jobs/get", {"id": job_id})).json["job"]["updatedAt"])
+        listed.append(len((await call(http, emu, "jobs/list", since)).json["jobs"]))
+
+    assert updated == [started, started + 2, started + 3]
+    assert listed == [0, 1, 1]

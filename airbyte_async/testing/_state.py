@@ -300,9 +300,17 @@ class Job:
         return now >= self.final_at + self.commit_lag
 
     def updated_at(self, now: float) -> float:
-        """The latest transition reads see at *now*."""
+        """
+        The latest transition reads see at *now*: each failed attempt's end (``incomplete``)
+        and each later attempt's start (``running``) count, as ``failAttempt`` and
+        ``createAttempt`` stamp ``jobs.updated_at`` (``DefaultJobPersistence``).
+        """
         final = self.final_at if self.is_terminal(now) else None
         passed = [self.created_at, self.queued_at, self.running_at, final]
+        for index in range(1, min(self.attempts_at(now), self.retries + 1)):
+            passed += [self.attempt_start(index) - self.retry_gap, self.attempt_start(index)]
+        if (last := self.attempts_at(now) - 1) < self.retries and self.status(now) == "incomplete":
+            passed.append(self.attempt_start(last) + self.attempt_span)
         return max(t for t in passed if t is not None and t <= now)
 
     def attempt_status(self, now: float, index: int | None = None) -> str | None:
