@@ -20,6 +20,7 @@ from airbyte_async.errors import (
     TransportError,
 )
 from airbyte_async.models import Job, JobStatus, JobType
+from airbyte_async.resources import jobs as jobs_module
 from airbyte_async.testing import Emulator, ManualClock
 
 pytest_plugins = ["resource_fixtures"]
@@ -622,3 +623,39 @@ async def test_cancel_of_a_job_not_yet_running_waits_for_it_to_run_and_cancels_i
 
     assert cancelled.status is JobStatus.CANCELLED
     assert emu.job_status(job.id) == "cancelled"
+
+
+async def test_a_pending_job_that_ends_before_its_cancel_is_heard_is_not_cancelled_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """
+    A cancel Airbyte ignored (the job pending) is not sent again once the job has ended by
+    itself: a cancel stops whatever job the connection runs now (API-FACTS 6.3b), here
+    another client's sync started meanwhile, which is left alone.
+    """
+    # The job is read again 1 s after the cancel: it ran and ended, and the other's runs.
+    monkeypatch.setattr(jobs_module, "_HEARD_FIRST_PAUSE", 1.0)
+    emulator = Emulator(airbyte_version="head", connections=1, pending_duration=0.3)
+    async with (
+        emulator as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}) as api,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}) as other,
+    ):
+        connection_id = emu.connection_ids[0]
+        emu.set_sync_plan(connection_id, duration=0.1)
+        job = await api.connections.sync(connection_id=connection_id)
+        assert job.status in (JobStatus.PENDING, JobStatus.QUEUED)
+        later: list[Job] = []
+
+        async def sync_once_it_ended() -> None:
+            await other.jobs.wait(job_id=job.id, poll_interval=0.02)
+            emu.set_sync_plan(connection_id, duration=30.0)
+            later.append(await other.connections.sync(connection_id=connection_id))
+
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(sync_once_it_ended)
+                answer = await api.jobs.cancel(job_id=job.id)
+
+        assert answer.status is JobStatus.SUCCEEDED
+        assert emu.job_status(later[0].id) != "cancelled"

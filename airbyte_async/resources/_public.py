@@ -805,10 +805,7 @@ class PublicJobs(Jobs):
             data = await _on_job(self._api, "DELETE", job_id, idempotent=False)
             return job_of(structure(data, pw.JobResponse, route="jobs"))
 
-        async def status() -> JobStatus:
-            return (await self.get(job_id=job_id)).status
-
-        answer = await cancel_heard(send, status)
+        answer = await cancel_heard(send, partial(self.get, job_id=job_id))
         try:
             ended = await self.get(job_id=job_id)
         except AirbyteError as e:

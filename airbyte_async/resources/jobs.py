@@ -48,24 +48,27 @@ _HEARD_MAX_PAUSE = 2.0
 
 
 async def cancel_heard(
-    send: Callable[[], Awaitable[Job]], status: Callable[[], Awaitable[JobStatus]]
+    send: Callable[[], Awaitable[Job]], read: Callable[[], Awaitable[Job]]
 ) -> Job:
     """
     The answer of a cancel (*send*) that Airbyte heard. The connection's workflow ignores a
     cancel while it does not report running, which it does only while an attempt runs
     (airbytehq/airbyte-platform ``ConnectionManagerWorkflowImpl.cancelJob`` returns unless
     ``workflowState.isRunning``, set by ``reportJobStarting``): the answer then shows the job
-    pending, queued or between two attempts, and it runs on. So the job's *status* is read
-    again, a little later each time, and the cancel sent again once an attempt runs; a job
-    that ended meanwhile is answered as a cancel of an ended job is (the answer is *send*'s
-    then too: Airbyte answers a cancel of an ended job with the job as it ended).
+    pending, queued or between two attempts, and it runs on. So the job is *read* again, a
+    little later each time, and the cancel sent again once an attempt runs. A job that ended
+    meanwhile is returned as read, and no cancel sent: a cancel stops whatever job the
+    connection runs now (API-FACTS 6.3b), maybe a newer one.
     """
     answer = await send()
     pause = _HEARD_FIRST_PAUSE
     while answer.status in NO_ATTEMPT_RUNS:
         await anyio.sleep(pause)
         pause = min(2 * pause, _HEARD_MAX_PAUSE)
-        if (await status()) not in NO_ATTEMPT_RUNS:
+        now = await read()
+        if now.status.is_terminal:
+            return now
+        if now.status not in NO_ATTEMPT_RUNS:
             answer = await send()
     return answer
 
@@ -173,10 +176,11 @@ class Jobs:
             body = w.JobIdBody(id=job_id)
             return await call(self._request, "jobs/cancel", body, Job, idempotent=False)
 
-        async def status() -> JobStatus:
-            return (await self.get_light(job_id=job_id)).status
+        async def read() -> Job:
+            light = await self.get_light(job_id=job_id)
+            return await self.get(job_id=job_id) if light.status.is_terminal else light
 
-        return await cancel_heard(send, status)
+        return await cancel_heard(send, read)
 
     async def wait(self, *, job_id: int, poll_interval: float = 2.0) -> Job:
         """
