@@ -11,6 +11,7 @@ first poll and their jobs read with :meth:`~airbyte_async._backend.SyncBackend.r
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import datetime as dt
 import itertools
@@ -28,7 +29,7 @@ from ._retry import MAX_OUTAGE, WARN_EVERY, Outage, OutageLog, is_retryable
 from .errors import AirbyteError, UnsupportedOperationError
 from .models import Job, JobStatus
 
-__all__ = ["JobWatcher", "Watch", "poll_pace", "some"]
+__all__ = ["Done", "JobWatcher", "Watch", "poll_pace", "some"]
 
 log = logging.getLogger("airbyte_async")
 
@@ -43,6 +44,63 @@ _OUTAGE_MAX_PAUSE = 2.0
 _IDS_SHOWN = 10
 
 
+class Done:
+    """
+    Set once, when a watched job is final; any number of tasks may wait for it, as for an
+    :class:`anyio.Event` (a wait for one already set is a checkpoint).
+
+    A batch makes one per sync, each waited on for the whole sync: a future per waiter and
+    nothing else, where :class:`anyio.Event` wraps an :class:`asyncio.Event`, its queue of
+    waiters and a coroutine more, every one of them kept until the sync ends and so carried
+    into the collector's oldest generation.
+    """
+
+    __slots__ = ("_set", "_waiters")
+
+    def __init__(self) -> None:
+        self._set = False
+        #: The one waiter's future, or a list of them when several wait.
+        self._waiters: asyncio.Future[None] | list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        """Whether :meth:`set` was called."""
+        return self._set
+
+    def set(self) -> None:
+        """Wake every waiter; later waits return at once."""
+        if self._set:
+            return
+        self._set = True
+        waiters, self._waiters = self._waiters, None
+        if waiters is None:
+            return
+        for waiter in waiters if isinstance(waiters, list) else (waiters,):
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def wait(self) -> None:
+        """Until :meth:`set` is called (a cancellation point either way)."""
+        if self._set:
+            await anyio.lowlevel.checkpoint()
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiters = self._waiters
+        if waiters is None:
+            self._waiters = waiter
+        elif isinstance(waiters, list):
+            waiters.append(waiter)
+        else:
+            self._waiters = [waiters, waiter]
+        try:
+            await waiter
+        finally:
+            waiters = self._waiters
+            if waiters is waiter:
+                self._waiters = None
+            elif isinstance(waiters, list) and waiter in waiters:
+                waiters.remove(waiter)
+
+
 @attrs.define(eq=False)
 class Watch:
     """One watched job: its latest known state, and an event set once it is final."""
@@ -50,7 +108,7 @@ class Watch:
     job: Job
     workspace_id: str | None
     registered: float
-    done: anyio.Event = attrs.field(factory=anyio.Event)
+    done: Done = attrs.field(factory=Done)
     error: AirbyteError | None = None
     #: When the job was last read by itself (:func:`time.monotonic`), if ever.
     rechecked: float | None = None
