@@ -1790,7 +1790,8 @@ class Orchestrator:
             # out in time cancels *hold*, which ends the worker (its batch is being given up
             # on), and the entry left tells the cleanup to look for the job.
             hold.shield = True
-            hold.deadline = batch._answers_until
+            if hold.deadline != batch._answers_until:  # anyio's setter costs a few calls
+                hold.deadline = batch._answers_until
             began = time.monotonic()
             entry = batch._triggering[cid] = _Triggering(target, began, hold)
             try:

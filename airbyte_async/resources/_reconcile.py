@@ -215,7 +215,7 @@ async def trigger_exactly_once(
     rounds: int = 6,
     read: Callable[[Any], Job] | None = None,
     settle_patience: float = SETTLE_PATIENCE,
-    explain: Callable[[ServerError], Awaitable[None]] | None = None,
+    explain: Callable[[str, ServerError], Awaitable[None]] | None = None,
     known: KnownJobs | None = None,
 ) -> Job:
     """
@@ -247,11 +247,11 @@ async def trigger_exactly_once(
     errors that may pass is waited out, as a server that is away, for five minutes from the
     first attempt, then its error is raised. *read* turns the answer into the job (default: a
     Config API ``JobInfoRead``); the public API's backend sends ``POST /jobs`` through
-    *request* and reads its answer there. *explain* is awaited when a server error started
-    no job, before the trigger goes again: it raises when the error has a lasting cause (the
-    server's body may not say, see :func:`~airbyte_async.errors.error_for`). *known* (the
-    client's :class:`KnownJobs`) keeps a job this client saw started before from being taken
-    for the attempt's, and learns the job returned.
+    *request* and reads its answer there. *explain* is awaited (with *connection_id*) when a
+    server error started no job, before the trigger goes again: it raises when the error has a
+    lasting cause (the server's body may not say, see :func:`~airbyte_async.errors.error_for`).
+    *known* (the client's :class:`KnownJobs`) keeps a job this client saw started before from
+    being taken for the attempt's, and learns the job returned.
     """
     known = KnownJobs() if known is None else known
     floor = known.newest(connection_id)
@@ -324,7 +324,7 @@ async def trigger_exactly_once(
                 if started or round_ > rounds:
                     break
                 if explain is not None and isinstance(last, ServerError):
-                    await explain(last)
+                    await explain(connection_id, last)
                 if warned:
                     warned = False  # told once per hold
                     _say(_SENT_AGAIN, job_type, connection_id)

@@ -56,6 +56,13 @@ class Connections:
     clock: ServerClock = attrs.field(factory=ServerClock, kw_only=True)
     #: The jobs this client saw triggers start, which a lost trigger answer cannot have named.
     known_jobs: KnownJobs = attrs.field(factory=KnownJobs, kw_only=True)
+    #: The jobs resource the triggers look for their jobs with: one, not one per trigger.
+    _jobs: Jobs = attrs.field(
+        init=False,
+        default=attrs.Factory(lambda self: Jobs(self._request), takes_self=True),
+        eq=False,
+        repr=False,
+    )
 
     async def create(
         self,
@@ -267,17 +274,14 @@ class Connections:
         )
 
     async def _trigger(self, route: str, connection_id: str, job_type: JobType) -> Job:
-        async def explain(error: ServerError) -> None:
-            await self._refused_if_inactive(connection_id, error)
-
         return await trigger_exactly_once(
             self._request,
-            Jobs(self._request),
+            self._jobs,
             self.clock,
             route=route,
             connection_id=connection_id,
             job_type=job_type,
-            explain=explain if job_type is JobType.SYNC else None,
+            explain=self._refused_if_inactive if job_type is JobType.SYNC else None,
             known=self.known_jobs,
         )
 
