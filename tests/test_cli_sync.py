@@ -59,6 +59,17 @@ def _stats(url: str) -> dict[str, Any]:
         return stats
 
 
+def _cancel_job(url: str, job_id: str) -> None:
+    """Cancel job *job_id* on the emulator at *url*, as another user would."""
+    request = urllib.request.Request(
+        f"{url}/api/v1/jobs/cancel",
+        data=json.dumps({"id": int(job_id)}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "airbyte_async", *args],
@@ -281,6 +292,36 @@ def test_a_closed_terminal_cancels_the_started_jobs_and_exits_129(
     assert proc.returncode == 129, err
     assert "Traceback" not in (err or "")
     assert sorted(_stats(emulator)["job_statuses"].values()) == ["cancelled"] * 3
+
+
+@pytest.mark.emulator_flags("--connections", "3", "--sync-duration", "60", "60")
+def test_a_terminal_gone_without_sighup_stops_the_batch_as_a_reader_gone(emulator: str) -> None:
+    """stdout a terminal that hangs up while the batch runs, the CLI not its session (run under
+    ``setsid``: no SIGHUP comes): the first line written meets EIO, and the batch stops as
+    when a pipe's reader goes (its jobs cancelled), with no traceback."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "airbyte_async", "sync", "--all", "--json", "--url", emulator],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    os.close(slave)
+    _wait_for_jobs(emulator, 3)
+    os.close(master)
+    deadline = time.monotonic() + 30
+    while "running" not in _stats(emulator)["job_statuses"].values():
+        assert time.monotonic() < deadline, "no job runs"
+        time.sleep(0.05)
+    [first, *_] = [k for k, v in _stats(emulator)["job_statuses"].items() if v == "running"]
+    _cancel_job(emulator, first)  # its result is a line to write
+    _, err = proc.communicate(timeout=60)
+
+    assert "Traceback" not in err
+    assert proc.returncode == 141, err
+    assert "running" not in _stats(emulator)["job_statuses"].values()
 
 
 @pytest.mark.emulator_flags("--connections", "3", "--sync-duration", "60", "60")

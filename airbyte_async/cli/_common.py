@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import stat
@@ -29,6 +30,7 @@ __all__ = [
     "client_from_args",
     "credentials_hint",
     "fresh_line",
+    "reader_gone",
     "report_error",
     "silence_stdout",
     "silence_terminals",
@@ -212,8 +214,17 @@ def tell(text: str) -> None:
     nowhere once stderr's reader has gone."""
     try:
         print(f"{fresh_line(sys.stderr)}airbyte-async: {text}", file=sys.stderr, flush=True)
-    except BrokenPipeError:
+    except OSError as e:
+        if not reader_gone(e):
+            raise
         _to_nowhere(sys.stderr)
+
+
+def reader_gone(error: OSError) -> bool:
+    """Whether a write failed with *error* because no one reads it any more: a pipe whose
+    reader went (EPIPE), or a terminal that hung up (EIO; SIGHUP, which says so first, does
+    not come to a process that the terminal does not control)."""
+    return isinstance(error, BrokenPipeError) or error.errno == errno.EIO
 
 
 def report_error(error: AirbyteError, args: argparse.Namespace | None = None) -> int:

@@ -25,6 +25,7 @@ from ._common import (
     Command,
     Interrupt,
     client_from_args,
+    reader_gone,
     report_error,
     silence_stdout,
 )
@@ -49,8 +50,11 @@ def run_with_client(action: Action) -> Command:
                 return EXIT_INTERRUPTED
         except AirbyteError as e:
             return report_error(e, args)
-        except BrokenPipeError:
-            # The reader went away (``| head``): stop quietly, as shell tools do.
+        except OSError as e:
+            if not reader_gone(e):
+                raise
+            # The reader went away (``| head``, a terminal hung up): stop quietly, as shell
+            # tools do.
             silence_stdout()
             return EXIT_OK
 

@@ -34,6 +34,7 @@ from ._common import (
     EXIT_OK,
     Interrupt,
     client_from_args,
+    reader_gone,
     silence_stdout,
     tell,
 )
@@ -342,7 +343,9 @@ async def run_batch(
                 reasons_reported=client.api != "public",
             )
             sys.stdout.flush()
-        except BrokenPipeError:
+        except OSError as e:
+            if not reader_gone(e):
+                raise
             lines.gone = True
             silence_stdout()
     if lines.gone:
@@ -377,7 +380,9 @@ class _Lines:
             try:
                 sys.stdout.write(line + "\n")
                 sys.stdout.flush()
-            except BrokenPipeError:
+            except OSError as e:
+                if not reader_gone(e):
+                    raise
                 self.gone = True
                 silence_stdout()
 
