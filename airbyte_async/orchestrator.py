@@ -2340,9 +2340,11 @@ class Orchestrator:
                     lookout.failures.worked(began)
                 if jobs:
                     lookout.last_found = time.monotonic()
-                    # The listing's answer has told the server's clock.
-                    now = self.backend.server_now() or 0.0
-                    return own_job(jobs, now - (time.monotonic() - trigger.began))
+                    # The listing's answer has told the server's clock; without it, no job
+                    # is known to have ended before the trigger, and the oldest is taken.
+                    now = self.backend.server_now()
+                    ago = time.monotonic() - trigger.began
+                    return own_job(jobs, -math.inf if now is None else now - ago)
                 if time.monotonic() + pause > lookout.last_found + lookout.patience:
                     log.info("no job found for %s's trigger cut short", cid)
                     return None
