@@ -38,7 +38,7 @@ from ._public_routes import (
 )
 from ._routes import Api, Route, check_route
 from ._stats import RecordedRequest
-from ._validate import MISSING, problems, request_shape
+from ._validate import MISSING, problems, read, request_shape
 from ._versions import serves_public_api
 
 __all__ = ["Http", "abort", "reset_transport", "route_key"]
@@ -395,7 +395,7 @@ class Http:
         if wrong:
             raise invalid_input(wrong)
         assert isinstance(body, dict)
-        return body
+        return dict(read(shape, body))
 
     @staticmethod
     def _token_form(incoming: _Incoming) -> dict[str, Any]:

@@ -35,12 +35,14 @@ from ._validate import (
     BOOL,
     STR,
     UUID,
+    UUID_TEXT,
     Arr,
     Enum,
     Obj,
     Shape,
     parse_datetime,
     problems,
+    read,
 )
 
 __all__ = [
@@ -676,7 +678,12 @@ _CONNECTION_FIELDS: dict[str, Shape] = {
 }
 _SHAPES: dict[tuple[str, str], Obj] = {
     ("POST", "/jobs"): Obj(
-        {"jobType": Enum(frozenset({"sync", "reset", "refresh", "clear"})), "connectionId": UUID},
+        # ``format: UUID`` (upper case) is no format openapi-generator knows: a String, which
+        # the controller reads with UUID.fromString.
+        {
+            "jobType": Enum(frozenset({"sync", "reset", "refresh", "clear"})),
+            "connectionId": UUID_TEXT,
+        },
         frozenset({"jobType", "connectionId"}),
     ),
     ("POST", "/connections"): Obj(
@@ -718,7 +725,7 @@ def _check_body(route: PublicRoute, raw: bytes, parsed: Any, version: str) -> An
         raise bad_request("Required request body is missing or is not JSON")
     if wrong := problems(shape, parsed):
         raise bad_request("; ".join(f"{path} {message}" for path, message in wrong))
-    return parsed
+    return read(shape, parsed)
 
 
 # -- query parameters ----------------------------------------------------------------------------
@@ -730,7 +737,7 @@ def _ids(query: MultiMapping[str], name: str) -> list[str] | None:
     if not values:
         return None
     for value in values:
-        if problems(UUID, value):
+        if problems(UUID_TEXT, value):
             raise bad_request(f"{name}: {value!r} is not a UUID")
     return values
 
