@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
@@ -13,6 +12,8 @@ import attrs
 from .errors import InvalidArgumentError
 
 __all__ = [
+    "INT_MAX",
+    "LONG_MAX",
     "ids_field",
     "is_uuid",
     "json_object",
@@ -37,30 +38,38 @@ def seconds(name: str, value: object) -> float:
     return float(value)
 
 
-def whole(name: str, value: object, *, minimum: int) -> int:
-    """*value* when it is a whole number (not a bool) of at least *minimum*."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InvalidArgumentError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+#: The largest whole numbers the server's ``Integer`` and ``Long`` fields hold (a spec's
+#: ``type: integer``, and with ``format: int64``): Jackson refuses a larger one with a 422.
+INT_MAX = 2**31 - 1
+LONG_MAX = 2**63 - 1
+
+
+def whole(name: str, value: object, *, minimum: int, maximum: int | None = None) -> int:
+    """*value* when it is a whole number (not a bool) of at least *minimum* and, when given, at
+    most *maximum*."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
+        wanted = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+        raise InvalidArgumentError(f"{name} must be a whole number {wanted}, got {value!r}")
     return value
 
 
-#: The form Airbyte writes ids in; others that :class:`uuid.UUID` reads are checked by it.
+#: The form Airbyte writes ids in, and the only one this library sends: the server's Jackson
+#: (``UUIDDeserializer``) refuses the others :class:`uuid.UUID` reads (braces, a URN, no
+#: hyphens, non-ASCII digits) with a 422.
 _CANONICAL_UUID = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
 
 
 def is_uuid(value: object) -> TypeGuard[str]:
-    """True when *value* is a string in the form of a UUID, as every Airbyte id is."""
-    if not isinstance(value, str):
-        return False
-    if _CANONICAL_UUID.fullmatch(value):
-        return True
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
+    """True when *value* is a string in the 36-character form of a UUID (either case), the
+    form every Airbyte id is written in."""
+    return isinstance(value, str) and _CANONICAL_UUID.fullmatch(value) is not None
 
 
 def uuid_id(name: str, value: object) -> str:

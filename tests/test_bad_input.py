@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -22,6 +21,7 @@ from airbyte_async import (
 )
 from airbyte_async._checks import is_uuid
 from airbyte_async.errors import InvalidArgumentError, ResponseValidationError
+from airbyte_async.models import BasicSchedule, Schedule, ScheduleData, TimeUnit
 from airbyte_async.testing import Emulator, pytest_plugin
 
 #: Ids in the form the client checks for (every Airbyte id is a UUID).
@@ -268,7 +268,40 @@ BAD_ARGUMENTS: dict[str, tuple[Callable[[AirbyteClient], Awaitable[Any]], str]] 
         lambda c: c.connections.sync(connection_id="conn-1"),
         "connection_id must be a UUID",
     ),
+    "a sync of a connection id in braces": (
+        lambda c: c.connections.sync(connection_id="{" + SID + "}"),
+        "connection_id must be a UUID",
+    ),
+    "a source id without hyphens": (
+        lambda c: c.sources.get(source_id=SID.replace("-", "")),
+        "source_id must be a UUID",
+    ),
     "a job id that is text": (lambda c: c.jobs.get(job_id="12"), "job_id must be a whole number"),
+    "a job id beyond a long": (
+        lambda c: c.jobs.get(job_id=2**63),
+        "job_id must be a whole number from 0 to 9223372036854775807",
+    ),
+    "a page of more jobs than an int counts": (
+        lambda c: c.jobs.list_page(connection_id=SID, page_size=2**31),
+        "page_size must be",
+    ),
+    "a basic schedule of more units than a long holds": (
+        lambda c: c.connections.create(
+            source_id=SID,
+            destination_id=SID,
+            schedule_type="basic",
+            schedule_data=ScheduleData(
+                basic_schedule=BasicSchedule(time_unit=TimeUnit.HOURS, units=2**63)
+            ),
+        ),
+        "units must be a whole number from",
+    ),
+    "a legacy schedule of units given as text": (
+        lambda c: c.connections.create(
+            source_id=SID, destination_id=SID, schedule=Schedule(units="6", time_unit="hours")
+        ),
+        "units must be a whole number from",
+    ),
     "a negative job id": (lambda c: c.jobs.cancel(job_id=-1), "job_id must be a whole number"),
     "a source id that is no UUID": (lambda c: c.sources.get(source_id="s"), "source_id"),
     "a workspace id that is no UUID": (
@@ -366,9 +399,11 @@ async def test_arguments_of_the_wrong_kind_are_refused_before_sending(
     """A configuration that is no mapping, a catalog or settings that are plain dicts, a
     misspelt setting, an id that cannot be Airbyte's (every Airbyte id is a UUID and every job
     id a whole number; the server would answer 404, 400 or 422 depending on the route and the
-    version), a name or prefix that is no string (2.x answers a bare 400 or 422), an order
-    there is none of: InvalidArgumentError saying what is wrong, and never a secret's value;
-    the server sees nothing."""
+    version), an id or a count the server's Jackson cannot read (a UUID not in its 36-character
+    form; a job id or schedule units beyond a Long, a page size beyond an Integer: 422, see
+    test_fidelity_request_formats.py), a name or prefix that is no string (2.x answers a bare
+    400 or 422), an order there is none of: InvalidArgumentError saying what is wrong, and
+    never a secret's value; the server sees nothing."""
     emu = await airbyte_emulator_factory(airbyte_version="head")
     call, says = BAD_ARGUMENTS[case]
     async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
@@ -458,28 +493,29 @@ async def test_a_token_answer_without_a_usable_token_is_a_response_validation_er
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "taken"),
     [
-        "670af3de-c1ba-4f18-8b20-be5cf31d787b",
-        "670AF3DE-C1BA-4F18-8B20-BE5CF31D787B",
-        "{670af3de-c1ba-4f18-8b20-be5cf31d787b}",
-        "urn:uuid:670af3de-c1ba-4f18-8b20-be5cf31d787b",
-        "670af3dec1ba4f188b20be5cf31d787b",
-        "670af3de-c1ba-4f18-8b20-be5cf31d787",
-        "670af3de-c1ba-4f18-8b20-be5cf31d787bb",
-        "670af3de-c1ba-4f18-8b20-be5cf31d787g",
-        "670af3de-c1ba-4f18-8b20-be5cf31d787b\n",
-        "670af3dec-1ba-4f18-8b20-be5cf31d787b",
-        "",
+        ("670af3de-c1ba-4f18-8b20-be5cf31d787b", True),
+        ("670AF3DE-C1BA-4F18-8B20-BE5CF31D787B", True),
+        ("{670af3de-c1ba-4f18-8b20-be5cf31d787b}", False),
+        ("urn:uuid:670af3de-c1ba-4f18-8b20-be5cf31d787b", False),
+        ("670af3dec1ba4f188b20be5cf31d787b", False),
+        ("670af3de-c1ba-4f18-8b20-be5cf31d787", False),
+        ("670af3de-c1ba-4f18-8b20-be5cf31d787bb", False),
+        ("670af3de-c1ba-4f18-8b20-be5cf31d787g", False),
+        ("670af3de-c1ba-4f18-8b20-be5cf31d787b\n", False),
+        ("670af3dec-1ba-4f18-8b20-be5cf31d787b", False),
+        (" 670af3de-c1ba-4f18-8b20-be5cf31d787b", False),
+        ("Zwrz3sG6TxiLIL5c8x14ew==", False),
+        ("670af3de-c1ba-4f18-8b20-be5cf31d787\u0663", False),
+        ("", False),
     ],
 )
-def test_an_id_is_taken_in_the_forms_python_reads_as_a_uuid_and_no_other(text: str) -> None:
-    """The quick check of the usual form neither narrows nor widens what uuid.UUID reads."""
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        readable = False
-    else:
-        readable = True
-
-    assert is_uuid(text) is readable
+def test_an_id_is_taken_in_the_36_character_form_alone(text: str, taken: bool) -> None:
+    """
+    An id is taken in the 36-character form, either case, the one Airbyte writes: the
+    server's Jackson refuses the others Python reads (braces, a URN, no hyphens: a 422, see
+    test_fidelity_request_formats.py), and the blank-padded or Base64 forms it takes are left
+    out too, since no Airbyte answer holds them.
+    """
+    assert is_uuid(text) is taken

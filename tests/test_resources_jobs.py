@@ -540,7 +540,7 @@ async def test_list_keeps_a_job_stamped_in_the_second_its_bound_falls_in(
         ({"created_after": datetime(2024, 5, 1)}, "timezone-aware"),
         ({"order_by": "name"}, "order_by must be one of"),
         ({"job_types": ()}, "at least one job type"),
-        ({"page_size": 0}, "page_size must be at least 1"),
+        ({"page_size": 0}, "page_size must be a whole number from 1"),
         ({"statuses": "running"}, "statuses must be a list of JobStatus"),
         ({"job_types": "sync"}, "job_types must be a list of JobType"),
         ({"created_after": "2024-05-01"}, "created_after must be a datetime"),

@@ -7,6 +7,7 @@ from typing import TypedDict
 
 import attrs
 
+from .._checks import LONG_MAX, whole
 from ._catalog import Catalog
 from ._common import Deferred, OpenEnum, resolved
 from ._jobs import JobType
@@ -82,18 +83,24 @@ class Schedule:
 
     Servers still report it for basic schedules and accept it on create; ``connections/update``
     rejects it, so airbyte-async always sends schedules as *schedule_type* + *schedule_data*.
+    *units* is a whole number a Long holds (int64 in the specs; the server's Jackson refuses
+    a larger one with a 422).
     """
 
-    units: int
+    units: int = attrs.field(validator=lambda _, __, value: _units(value))
     time_unit: TimeUnit
 
 
 @attrs.frozen(kw_only=True)
 class BasicSchedule:
-    """Every *units* *time_unit*."""
+    """Every *units* *time_unit*; *units* is a whole number a Long holds (int64)."""
 
     time_unit: TimeUnit
-    units: int
+    units: int = attrs.field(validator=lambda _, __, value: _units(value))
+
+
+def _units(value: object) -> None:
+    whole("units", value, minimum=-LONG_MAX - 1, maximum=LONG_MAX)
 
 
 @attrs.frozen(kw_only=True)

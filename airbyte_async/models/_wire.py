@@ -13,7 +13,7 @@ import enum
 
 import attrs
 
-from .._checks import ids_field, string_field, uuid_field, whole
+from .._checks import LONG_MAX, ids_field, string_field, uuid_field, whole
 from ._common import IsoDateTime, JsonObject
 from ._connections import Connection, ConnectionSettings
 from ._definitions import DestinationDefinition, SourceDefinition
@@ -252,7 +252,9 @@ class OrderMethod(enum.StrEnum):
 
 @attrs.frozen(kw_only=True)
 class JobIdBody:
-    id: int = attrs.field(validator=lambda _, __, value: whole("job_id", value, minimum=0))
+    id: int = attrs.field(
+        validator=lambda _, __, value: whole("job_id", value, minimum=0, maximum=LONG_MAX)
+    )
 
 
 @attrs.frozen(kw_only=True)

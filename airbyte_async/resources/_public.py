@@ -33,7 +33,7 @@ import anyio
 import attrs
 
 from .._backend import JobChange
-from .._checks import json_object, uuid_id, whole
+from .._checks import LONG_MAX, json_object, uuid_id, whole
 from .._serde import structure, unstructure
 from .._transport import ObjectHook
 from ..catalog import stream_name
@@ -531,8 +531,8 @@ def _path(collection: str, name: str, object_id: object) -> str:
 
 
 def _job_path(job_id: object) -> str:
-    """``jobs/<id>``, for a job id that is a whole number."""
-    return f"jobs/{whole('job_id', job_id, minimum=0)}"
+    """``jobs/<id>``, for a job id that is a whole number a Long holds (``JobId``, int64)."""
+    return f"jobs/{whole('job_id', job_id, minimum=0, maximum=LONG_MAX)}"
 
 
 async def _on_job(api: PublicCall, method: str, job_id: int, *, idempotent: bool) -> Any:

@@ -14,7 +14,7 @@ import anyio
 import attrs
 
 from .._backend import JobChange
-from .._checks import seconds, whole
+from .._checks import INT_MAX, seconds, whole
 from .._retry import Outage, OutageLog, is_retryable
 from .._serde import job_status, structure, unstructure, wire_name
 from ..errors import (
@@ -557,9 +557,11 @@ def _members(name: str, values: Iterable[Any], enum: type[E]) -> tuple[E, ...]:
 
 
 def _pagination(page_size: int, row_offset: int) -> w.Pagination:
-    if page_size < 1 or row_offset < 0:
-        raise InvalidArgumentError("page_size must be at least 1 and row_offset at least 0")
-    return w.Pagination(page_size=page_size, row_offset=row_offset)
+    """A page of the Config API, whose ``Pagination`` fields are Integers (no format: 32 bits)."""
+    return w.Pagination(
+        page_size=whole("page_size", page_size, minimum=1, maximum=INT_MAX),
+        row_offset=whole("row_offset", row_offset, minimum=0, maximum=INT_MAX),
+    )
 
 
 def _iso(name: str, when: datetime | None) -> IsoDateTime | None:
