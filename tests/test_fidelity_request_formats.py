@@ -201,3 +201,55 @@ async def test_numbers_at_the_edge_of_their_java_type_are_read(
 
     assert job.status == 500
     assert page.status == 200
+
+
+# -- date-times: OffsetDateTime, read with ISO_OFFSET_DATE_TIME ------------------------------
+
+#: Forms Python's datetime.fromisoformat reads that DateTimeFormatter.ISO_OFFSET_DATE_TIME does
+#: not (its javadoc: ISO_LOCAL_DATE 'T' HH:mm[:ss[.fraction of 0 to 9 digits]] and an offset).
+NOT_ISO_OFFSET = {
+    "a blank between date and time": "2024-01-01 00:00:00Z",
+    "the basic format": "20240101T000000Z",
+    "the hour alone": "2024-01-01T00Z",
+    "a week date": "2024-W01-1T00:00:00Z",
+    "a decimal comma": "2024-01-01T00:00:00,5Z",
+}
+
+
+@pytest.mark.parametrize("version", ["0.50", "2.0", "head"])
+@pytest.mark.parametrize("form", sorted(NOT_ISO_OFFSET))
+async def test_a_date_time_iso_offset_date_time_cannot_read_is_a_422(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str, form: str
+) -> None:
+    """
+    jobs/list's createdAtStart is an OffsetDateTime, which jackson-datatype-jsr310 reads with
+    DateTimeFormatter.ISO_OFFSET_DATE_TIME (InstantDeserializer.OFFSET_DATE_TIME): a blank for
+    the 'T', the basic format, an hour without minutes, a week date or a decimal comma fail the
+    mapping, a 422 (API-FACTS 6.2), where Python would read them.
+    """
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
+    body = {"configTypes": ["sync"], "configId": emu.connection_ids[0]}
+
+    answer = await call(http, emu, "jobs/list", body | {"createdAtStart": NOT_ISO_OFFSET[form]})
+
+    assert answer.status == 422
+
+
+@pytest.mark.parametrize("version", ["0.50", "head"])
+@pytest.mark.parametrize(
+    "sent", ["2024-01-01t00:00z", "2024-01-01T00:00:00.123456789+01:00", "2024-01-01T00:00+00"]
+)
+async def test_a_date_time_iso_offset_date_time_reads_is_taken(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str, sent: str
+) -> None:
+    """
+    ISO_OFFSET_DATE_TIME parses case-insensitively ('t', 'z'), takes up to nine digits of
+    fraction and no seconds, and Jackson reads an offset of "+00" as Z
+    (InstantDeserializer.replaceZeroOffsetAsZ): each is a page of jobs, not a 422.
+    """
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
+    body = {"configTypes": ["sync"], "configId": emu.connection_ids[0], "createdAtStart": sent}
+
+    answer = await call(http, emu, "jobs/list", body)
+
+    assert answer.status == 200

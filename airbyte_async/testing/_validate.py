@@ -18,7 +18,9 @@ checks of them:
 - ``type: integer``: an ``Integer`` (32 bits), or with ``format: int64`` a ``Long``; a whole
   number beyond either is a 422 (Jackson's ``InputCoercionException``, wrapped into a
   ``JsonMappingException`` by ``BeanDeserializerBase.wrapAndThrow``);
-- ``format: date-time``, an ``OffsetDateTime``.
+- ``format: date-time``, an ``OffsetDateTime``, which Jackson reads with
+  ``DateTimeFormatter.ISO_OFFSET_DATE_TIME`` (jackson-datatype-jsr310
+  ``InstantDeserializer.OFFSET_DATE_TIME``): :func:`read_datetime`.
 
 Like the real server, unknown fields are ignored and ``null`` counts as absent; connector
 configurations are opaque objects (checked against the connector's spec by the state). The
@@ -65,6 +67,7 @@ __all__ = [
     "parse_datetime",
     "problems",
     "read",
+    "read_datetime",
     "read_uuid",
     "request_shape",
 ]
@@ -209,7 +212,7 @@ def _scalar_problems(kind: str, value: Any, path: str) -> list[tuple[str, str]]:
     elif kind == "uuid-text":
         ok = _is_uuid(value)
     elif kind == "date-time":
-        ok = parse_datetime(value) is not None
+        ok = read_datetime(value) is not None
     else:
         ok = True
     return [] if ok else [(path, f"must be a {kind}")]
@@ -241,6 +244,30 @@ def read_uuid(text: str) -> uuid.UUID | None:
     if _UUID_24.fullmatch(trimmed):
         return uuid.UUID(bytes=base64.b64decode(trimmed))
     raise ValueError("UUID has to be represented by standard 36-char representation")
+
+
+#: ``DateTimeFormatter.ISO_OFFSET_DATE_TIME`` as its javadoc has it: ``ISO_LOCAL_DATE``, 'T',
+#: hours and minutes, seconds and a fraction of up to nine digits optional, an offset; parsed
+#: case-insensitively. Offsets without colons or minutes pass: Jackson reads "+00" and "+0000"
+#: as Z, and whether it mends others depends on its version.
+_ISO_OFFSET_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?"
+    r"(?:[Zz]|[+-][0-9]{2}(?::?[0-9]{2}(?::?[0-9]{2})?)?)"
+)
+
+
+def read_datetime(text: str) -> datetime | None:
+    """
+    The instant Jackson reads *text* as for an ``OffsetDateTime`` field: None for a form
+    ``ISO_OFFSET_DATE_TIME`` refuses though Python reads it (a blank for the 'T', the basic
+    format, an hour alone, a week date, a decimal comma), which the server answers with a 422.
+    Blanks around it are trimmed, as Jackson does. A string of digits, which Jackson takes for
+    epoch milliseconds, is None too (stricter than the server; no client sends one).
+    """
+    trimmed = _java_trim(text)
+    if not _ISO_OFFSET_DATE_TIME.fullmatch(trimmed):
+        return None
+    return parse_datetime(trimmed.upper())
 
 
 def _is_uuid(text: str) -> bool:

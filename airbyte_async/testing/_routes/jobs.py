@@ -7,7 +7,7 @@ from __future__ import annotations
 from .. import _render as render
 from .._errors import internal
 from .._state import Job, JobQuery
-from .._validate import parse_datetime
+from .._validate import read_datetime
 from .core import SINCE_050, SINCE_17, Api, Body, Reply, route
 
 
@@ -152,5 +152,5 @@ def _bound(sent: int | None, default: int) -> int:
 def _epoch(text: str | None) -> float | None:
     if text is None:
         return None
-    parsed = parse_datetime(text)
+    parsed = read_datetime(text)
     return None if parsed is None else parsed.timestamp()
