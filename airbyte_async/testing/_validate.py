@@ -176,8 +176,7 @@ def read(shape: Shape, value: Any) -> Any:
     if isinstance(shape, Arr) and isinstance(value, list):
         return [read(shape.items, item) for item in value]
     if shape == UUID and isinstance(value, str):
-        found = read_uuid(value)
-        return None if found is None else str(found)
+        return read_uuid(value)
     return value
 
 
@@ -230,19 +229,22 @@ def _java_trim(text: str) -> str:
     return text.strip("".join(map(chr, range(0x21))))
 
 
-def read_uuid(text: str) -> uuid.UUID | None:
+def read_uuid(text: str) -> str | None:
     """
-    The UUID Jackson reads *text* as (``FromStringDeserializer`` trims it; a blank one is
-    null; ``UUIDDeserializer`` takes the 36-character form, either case, or 24 characters of
-    Base64); ValueError for any other form, which the server refuses with a 422.
+    The UUID Jackson reads *text* as, in the lower-case form the server writes it in
+    (``FromStringDeserializer`` trims it; a blank one is null; ``UUIDDeserializer`` takes the
+    36-character form, either case, or 24 characters of Base64); ValueError for any other
+    form, which the server refuses with a 422.
     """
+    if _UUID_36.fullmatch(text):
+        return text.lower()
     trimmed = _java_trim(text)
     if not trimmed:
         return None
     if _UUID_36.fullmatch(trimmed):
-        return uuid.UUID(trimmed)
+        return trimmed.lower()
     if _UUID_24.fullmatch(trimmed):
-        return uuid.UUID(bytes=base64.b64decode(trimmed))
+        return str(uuid.UUID(bytes=base64.b64decode(trimmed)))
     raise ValueError("UUID has to be represented by standard 36-char representation")
 
 
