@@ -24,7 +24,8 @@ whatever id is sent). Meanwhile the triggers on their way are heard out, and the
 answer names is settled as it comes; the jobs of triggers cut short are found by the server's
 clock first.
 A cancel answers only once its job stopped, so up to 25 are sent at once, as many as Airbyte's
-scheduler executor runs by default.
+scheduler executor runs by default. The give-up's reads, cancels and results are
+:mod:`airbyte_async._giveup`'s.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import fnmatch
-import itertools
 import logging
 import math
 import time
@@ -46,36 +46,43 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import asynccontextmanager, suppress
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio
 import attrs
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._auth import ClientCredentials
-from ._backend import JobChanges, own_job, workspaces_of
+from ._backend import JobChanges
 from ._checks import seconds, uuid_id, whole
+from ._giveup import FIND_PATIENCE, Cleanup, GiveUp
 from ._limiter import TriggerLimiter
 from ._retry import (
     MAX_OUTAGE,
-    MAX_RETRY_AFTER,
     TOKEN_ROUTE,
     Outage,
     OutageLog,
     is_retryable,
-    round_pause,
+)
+from ._syncs import (
+    Flight,
+    Outcome,
+    SyncResult,
+    SyncTarget,
+    Triggering,
+    from_job,
+    sync_result,
+    target_workspaces,
 )
 from ._watch import JobWatcher, Watch, some
 from .errors import (
     AirbyteError,
     APIError,
     AuthenticationError,
-    ConflictError,
     ConnectError,
     InvalidArgumentError,
     NoMatchError,
     NotFoundError,
-    RateLimitError,
     RequestTimeoutError,
     ResponseValidationError,
     SyncAlreadyRunningError,
@@ -107,17 +114,6 @@ log = logging.getLogger("airbyte_async")
 _T = TypeVar("_T")
 
 
-class Outcome(enum.StrEnum):
-    """How one connection's sync ended, as far as the batch is concerned."""
-
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    TIMED_OUT = "timed_out"
-    ALREADY_RUNNING = "already_running"
-    ERROR = "error"
-
-
 class OnRunning(enum.StrEnum):
     """
     What to do when a connection already has a sync running (Airbyte answers 409): *attach*
@@ -140,101 +136,6 @@ class EventKind(enum.StrEnum):
     STATUS_CHANGED = "status_changed"
     PROGRESS = "progress"
     FINISHED = "finished"
-
-
-_OUTCOME_OF = {
-    JobStatus.SUCCEEDED: Outcome.SUCCEEDED,
-    JobStatus.FAILED: Outcome.FAILED,
-    JobStatus.CANCELLED: Outcome.CANCELLED,
-}
-
-
-@attrs.frozen
-class SyncTarget:
-    """A connection to sync, with what the batch needs to know of it."""
-
-    connection_id: str
-    name: str | None = None
-    workspace_id: str | None = None
-
-
-@attrs.frozen
-class SyncResult:
-    """
-    The end of one connection's sync in a batch.
-
-    *job_id* is None when no job was triggered or adopted. *attached* is True when the job was
-    already running and followed rather than started (a 409, ``on_running=attach``); *adopted*
-    when it was a job created since the batch's ``adopt_since``, taken on with no trigger sent
-    (a previous try's); *cancel_requested* when the batch asked Airbyte to cancel it. Times come
-    from the job (the server's clock) when there is one.
-    """
-
-    connection_id: str
-    outcome: Outcome
-    connection_name: str | None = None
-    job_id: int | None = None
-    status: JobStatus | None = None
-    records_synced: int | None = None
-    bytes_synced: int | None = None
-    #: The attempts the job made; None when the API does not say (the public API).
-    attempts: int | None = 0
-    started_at: dt.datetime | None = None
-    ended_at: dt.datetime | None = None
-    failure_reason: str | None = None
-    error: str | None = None
-    attached: bool = False
-    adopted: bool = False
-    cancel_requested: bool = False
-    #: The last lines of the failed attempt's log, when the batch was asked for them.
-    log_tail: tuple[str, ...] = ()
-    #: True when a sync may still be running on Airbyte for this connection: the batch let go
-    #: of its job before seeing it end (an attached or skipped job, ``cancel_on_abort=False``,
-    #: a cancel not made in time), or of a trigger cut short whose job it did not find. The
-    #: outcome says why the batch let go (``cancelled``: the batch was).
-    left_running: bool = False
-    #: A job this batch's own trigger started that was a second sync of *job_id* (a previous
-    #: try's, adopted: see ``adopt_since``), and that the batch cancelled; *error* says so
-    #: when the cancel did not stop it (it ended first, or may still run).
-    duplicate_job_id: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when the sync succeeded."""
-        return self.outcome is Outcome.SUCCEEDED
-
-    @property
-    def duration(self) -> dt.timedelta | None:
-        """From the job's creation to its end, when both are known."""
-        if self.started_at is None or self.ended_at is None:
-            return None
-        return self.ended_at - self.started_at
-
-    def to_json(self) -> dict[str, Any]:
-        """A flat JSON-ready dict (the CLI's ``--json`` lines)."""
-        duration = self.duration
-        return {
-            "connection_id": self.connection_id,
-            "connection_name": self.connection_name,
-            "job_id": self.job_id,
-            "outcome": self.outcome.value,
-            "ok": self.ok,
-            "status": self.status.value if self.status is not None else None,
-            "records_synced": self.records_synced,
-            "bytes_synced": self.bytes_synced,
-            "attempts": self.attempts,
-            "started_at": self.started_at.isoformat() if self.started_at else None,
-            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
-            "duration_s": duration.total_seconds() if duration is not None else None,
-            "failure_reason": self.failure_reason,
-            "error": self.error,
-            "attached": self.attached,
-            "adopted": self.adopted,
-            "cancel_requested": self.cancel_requested,
-            "left_running": self.left_running,
-            "duplicate_job_id": self.duplicate_job_id,
-            "log_tail": list(self.log_tail),
-        }
 
 
 @attrs.frozen
@@ -307,30 +208,6 @@ class Selection:
 def _target(connection: Connection) -> SyncTarget:
     return SyncTarget(connection.connection_id, connection.name, connection.workspace_id)
 
-
-#: Cancels in flight at once when a batch is given up on. Each holds a thread of Airbyte's
-#: scheduler executor until its job stops (``jobs/cancel`` runs there, a fixed pool of 25 by
-#: default): one after another, 500 cancels of 0.2 s would take 100 s; more than the pool at
-#: once would only queue on one server.
-_CANCELS_IN_FLIGHT = 25
-#: Seconds without a cut-short trigger's job turning up after which the others are no longer
-#: looked for (see Orchestrator._find_job), at the least: twice what triggers were taking
-#: when the batch gave up, if more (all of cancel_grace when none had answered yet). Then the
-#: pauses between looks: the first, and the longest.
-_FIND_PATIENCE = 5.0
-#: What a result says of a trigger cut short whose job was not found.
-_UNFOUND = "its trigger was sent but its job was not found in time; a sync may still run"
-#: Seconds after which a job read before its cancel waited for a slot is read again.
-_STALE_READ = 1.0
-#: Seconds before a cleanup's end at which its last read goes, when the pause after a failed
-#: read would end later (see _Reads).
-_LAST_READ_LEAD = 1.0
-#: Jobs read at once, each by itself, by a cleanup's round of reads; and the fewest a round
-#: lists rather than reads each by itself (a listing may take several pages).
-_READS_IN_FLIGHT = 10
-_LISTED_FROM = 3
-_FIND_FIRST_PAUSE = 0.25
-_FIND_MAX_PAUSE = 2.0
 
 #: Seconds beyond cancel_grace that a client closing under a batch waits for it to give up:
 #: the cleanup is bounded by cancel_grace, then the batch's tasks end.
@@ -469,108 +346,6 @@ async def _select(client: AirbyteClient, selection: Selection) -> list[SyncTarge
     return list({t.connection_id: t for t in targets}.values())
 
 
-@attrs.define(eq=False)
-class _Flight:
-    """
-    A sync in progress: the job, and whether this batch started it (or *adopted* it: a
-    previous try's, which counts as started by this batch).
-    """
-
-    target: SyncTarget
-    job: Job
-    started_by_us: bool
-    adopted: bool = False
-
-
-@attrs.define(eq=False)
-class _Triggering:
-    """
-    A trigger in flight, when it was sent (:func:`time.monotonic`), and the scope it waits
-    for its answer in, shielded meanwhile (its worker's, see
-    :meth:`Orchestrator._send_trigger`); once it is done, what
-    it came to: the job its answer names, the error it was refused with, or None (cut short).
-    """
-
-    target: SyncTarget
-    began: float
-    scope: anyio.CancelScope
-    answer: Job | AirbyteError | None = None
-    done: bool = False
-    #: Made only for a give-up's cleanup that waits for the answer (see heard_out).
-    _heard: anyio.Event | None = None
-
-    def finish(self) -> None:
-        """Mark the trigger done (its *answer* set, if any) and wake whoever waits for it."""
-        self.done = True
-        if self._heard is not None:
-            self._heard.set()
-
-    async def heard_out(self) -> None:
-        """Return once the trigger is done (answered, refused or cut short)."""
-        if not self.done:
-            if self._heard is None:
-                self._heard = anyio.Event()
-            await self._heard.wait()
-
-
-@attrs.define(eq=False)
-class _Lookout:
-    """
-    The search for the jobs of triggers cut short: a bound on its look-ups in flight, and
-    when the latest job turned up (:func:`time.monotonic`).
-    """
-
-    lookups: anyio.CapacityLimiter
-    last_found: float
-    #: Seconds after *last_found* with no job turning up that end the search.
-    patience: float = _FIND_PATIENCE
-    #: How many triggers' jobs are being looked for.
-    looking: int = 0
-    #: The warnings of every failed look: an outage during the search is told once, not once
-    #: per look and connection.
-    failures: OutageLog = attrs.field(
-        factory=lambda: OutageLog("looking for the jobs of triggers cut short", ("look", "looks"))
-    )
-
-
-@attrs.frozen
-class _Left:
-    """
-    How a cleanup left one job given up on: as last read (None: never read), whether the batch
-    asked Airbyte to cancel it, and whether the cleanup ended before it knew (*grace*). Told as
-    a result once the batch's outcome is known: a give-up's cleanup begins before it is.
-    """
-
-    flight: _Flight
-    job: Job | None
-    cancel_requested: bool = False
-    grace: bool = False
-    #: Why the job's rows and bytes are not known, when it ended before its cancel, whose
-    #: answer lacks them (the public API's), and no read of it worked since.
-    unknown_figures: str | None = None
-
-    def result(self, outcome: Outcome, why: str) -> SyncResult:
-        """
-        The job's result: as it ended (saying so when its rows and bytes are not known),
-        unless the batch's cancel ended it or it was not seen to end (then *outcome*, the
-        batch's, and *why* it gave up).
-        """
-        flight, job = self.flight, self.job
-        if job is not None and (
-            job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
-            or (job.status.is_terminal and not self.cancel_requested)
-        ):
-            ended = _from_job(
-                flight.target, job, attached=not flight.started_by_us, adopted=flight.adopted
-            )
-            return attrs.evolve(
-                ended, cancel_requested=self.cancel_requested, error=self.unknown_figures
-            )
-        return _gave_up(
-            flight, job, outcome, why, cancel_requested=self.cancel_requested, grace=self.grace
-        )
-
-
 @attrs.frozen
 class _Duplicate:
     """
@@ -612,231 +387,6 @@ class _Duplicate:
 
 
 @attrs.define(eq=False)
-class _Ask:
-    """A read of one job asked of :class:`_Reads`, and its answer: the job (None: the server
-    does not have it), or a failure that waiting cannot cure."""
-
-    flight: _Flight
-    #: Read by itself: a listing that answered left it out (a job the server no longer has,
-    #: or one whose read of its own failed).
-    single: bool = False
-    job: Job | None = None
-    error: AirbyteError | None = None
-    done: anyio.Event = attrs.field(factory=anyio.Event)
-    #: Asks of the same job made before this one, not answered yet: answered with it.
-    earlier: list[_Ask] = attrs.field(factory=list)
-
-    def answer(self, job: Job | None = None, error: AirbyteError | None = None) -> None:
-        """Answer this ask and the earlier ones."""
-        for ask in (self, *self.earlier):
-            ask.job, ask.error = job, error
-            ask.done.set()
-
-
-@attrs.define(eq=False)
-class _Reads:
-    """
-    The reads of the jobs a cleanup settles, gathered in rounds: whoever needs a job as it is
-    now asks (:meth:`now`), and the asks made while a round is under way go together in the
-    next. A round of :data:`_LISTED_FROM` jobs or more reads them with one listing (with its
-    call's retries: one request for many jobs; on a server that has none, each job by itself,
-    as the backend does); fewer, each job the listing left out, and every job after a listing
-    failed otherwise than with a 429 (a listing too slow for the server) are read each by
-    itself, one attempt each once a round failed. A rate limit, being about requests, is
-    answered with one listing, not a read for each job: a round that failed is followed by one
-    pause for the whole cleanup (growing, at least what a ``Retry-After`` asks, see
-    :class:`~airbyte_async._retry.Outage`), not by a pause of each job's read on its own, and
-    the jobs whose reads failed are read in the next round; none is given up on before the
-    cleanup ends. A pause that would end past the cleanup's *deadline* (anyio's clock) ends
-    :data:`_LAST_READ_LEAD` seconds before it instead (not before a ``Retry-After``), so that
-    a last round goes while an answer can still count. Failed rounds warn together in
-    *warnings*.
-    """
-
-    backend: SyncBackend
-    deadline: float
-    warnings: OutageLog
-    _asked: dict[int, _Ask] = attrs.field(factory=dict, init=False)
-    _wake: anyio.Event = attrs.field(factory=anyio.Event, init=False)
-    #: The last listing failed otherwise than with a 429: the next round reads each job.
-    _listing_fails: bool = attrs.field(default=False, init=False)
-    _last_round: bool = attrs.field(default=False, init=False)
-
-    async def now(self, flight: _Flight) -> Job | None:
-        """
-        *flight*'s job as a read begun after this call shows it; None when the server does not
-        have it. Waits through failures that may pass (until the cleanup ends); raises one
-        that waiting cannot cure.
-        """
-        ask = self._asked.get(flight.job.id)
-        if ask is None:
-            ask = self._asked[flight.job.id] = _Ask(flight)
-            self._wake.set()
-        await ask.done.wait()
-        if ask.error is not None:
-            raise ask.error
-        return ask.job
-
-    async def serve(self) -> None:
-        """Read the jobs asked for, round after round, until cancelled."""
-        with Outage(warnings=self.warnings) as outage:
-            while True:
-                if not self._asked:
-                    self._wake = anyio.Event()
-                    await self._wake.wait()
-                    # The asks made at the same moment (the tasks started with this one's).
-                    await anyio.lowlevel.checkpoint()
-                asks, self._asked = self._asked, {}
-                began = time.monotonic()
-                failed = await self._round(list(asks.values()), outage)
-                log.debug(
-                    "a round of reads of %d job%s given up on: %s",
-                    len(asks),
-                    "" if len(asks) == 1 else "s",
-                    "worked" if failed is None else failed,
-                )
-                for ask in asks.values():
-                    if not ask.done.is_set():
-                        newer = self._asked.setdefault(ask.flight.job.id, ask)
-                        if newer is not ask:
-                            newer.earlier.append(ask)
-                            newer.single = newer.single or ask.single
-                if failed is None:
-                    outage.ended(began)
-                    continue
-                n = len(asks)
-                about = f"job {next(iter(asks))}" if n == 1 else f"{n} jobs"
-                outage.failed(began, failed, about=about)
-                await anyio.sleep(self._pause(outage, failed))
-
-    def _pause(self, outage: Outage, failed: AirbyteError) -> float:
-        pause = outage.pause()
-        now, last = anyio.current_time(), self.deadline - _LAST_READ_LEAD
-        if now + pause > last and not self._last_round:
-            self._last_round = True
-            asked = failed.retry_after if isinstance(failed, APIError) else None
-            pause = max(last - now, min(asked or 0.0, MAX_RETRY_AFTER), 0.0)
-        return pause
-
-    async def _round(self, asks: Sequence[_Ask], outage: Outage) -> AirbyteError | None:
-        """
-        One round: answers the asks it read, and those that failed for good; the rest are
-        read again. The last failure that may pass, if any.
-        """
-        listed = [a for a in asks if not a.single and not self._listing_fails]
-        if len(listed) < _LISTED_FROM:
-            listed = []
-        each = [a for a in asks if a not in listed]
-        failures: list[AirbyteError] = []
-        refusals: list[AirbyteError] = []
-
-        def failed(ask: _Ask, e: AirbyteError) -> None:
-            if is_retryable(e, idempotent=True):
-                failures.append(e)
-            else:
-                refusals.append(e)
-                ask.answer(error=e)
-
-        async def list_them() -> None:
-            snapshots = [a.flight.job for a in listed]
-            try:
-                found = await self.backend.read_jobs(
-                    snapshots, workspace_ids=_workspaces(a.flight.target for a in listed)
-                )
-            except AirbyteError as e:
-                self._listing_fails = not isinstance(e, RateLimitError)
-                for ask in listed:
-                    failed(ask, e)
-                return
-            for ask in listed:
-                job = found.get(ask.flight.job.id)
-                if job is not None:
-                    ask.answer(job)
-                else:
-                    ask.single = True
-
-        limiter = anyio.CapacityLimiter(_READS_IN_FLIGHT)
-
-        async def read_one(ask: _Ask) -> None:
-            job = ask.flight.job
-            async with limiter:
-                try:
-                    with outage.attempt():
-                        found = await self.backend.read_jobs(
-                            [job], workspace_ids=_workspaces([ask.flight.target]), each=True
-                        )
-                except AirbyteError as e:
-                    failed(ask, e)
-                    return
-            ask.answer(found.get(job.id))
-
-        async with anyio.create_task_group() as tg:
-            if listed:
-                tg.start_soon(list_them)
-            for ask in each:
-                tg.start_soon(read_one, ask)
-        if refusals:
-            n = len(refusals)
-            log.warning(
-                "could not read %d job%s given up on: %s", n, "" if n == 1 else "s", refusals[0]
-            )
-        if not failures:
-            self._listing_fails = False
-            return None
-        return failures[-1]
-
-
-@attrs.define(eq=False)
-class _Cleanup:
-    """
-    The reads, cancels and look-ups of the jobs a batch gives up on: the jobs it took on
-    (*flights*, joined by the jobs of *triggering* as they are known), the triggers on their
-    way it took on, and how it left each job, by connection.
-    """
-
-    flights: list[_Flight]
-    triggering: list[_Triggering]
-    left: dict[str, _Left] = attrs.field(factory=dict)
-    #: Connections whose trigger was refused while heard out: their workers report the error.
-    refused: set[str] = attrs.field(factory=set)
-
-    def took(self) -> set[str]:
-        """The connections it took on."""
-        return {f.target.connection_id for f in self.flights} | {
-            t.target.connection_id for t in self.triggering
-        }
-
-    def results(self, outcome: Outcome, why: str) -> list[SyncResult]:
-        """
-        A result for each job taken on, then for each trigger cut short whose job was not
-        found: as the cleanup left it, else as possibly still running (the cleanup ended, or
-        was interrupted, before it knew). The triggers whose jobs were not found are told in
-        one warning: a batch given up on early may have hundreds.
-        """
-        ended = [
-            left.result(outcome, why)
-            if (left := self.left.get(f.target.connection_id)) is not None
-            else _gave_up(f, None, outcome, why, grace=True)
-            for f in self.flights
-        ]
-        known = {f.target.connection_id for f in self.flights} | self.refused
-        unfound = [
-            _result(t.target, outcome, error=f"{why}: {_UNFOUND}", left_running=True)
-            for t in self.triggering
-            if t.target.connection_id not in known
-        ]
-        if unfound:
-            log.warning(
-                "no job found for %d trigger%s cut short (%s): if the server still acts on "
-                "them, those syncs run on",
-                len(unfound),
-                "" if len(unfound) == 1 else "s",
-                some((r.connection_id for r in unfound), 5),
-            )
-        return ended + unfound
-
-
-@attrs.define(eq=False)
 class Batch:
     """
     One batch run: its own targets, results, polls and bounds, whatever else the orchestrator
@@ -851,13 +401,13 @@ class Batch:
     _receive: MemoryObjectReceiveStream[SyncResult] = attrs.field(alias="receive")
     _triggers: TriggerLimiter = attrs.field(alias="triggers")
     results: dict[str, SyncResult] = attrs.field(factory=dict)
-    _flights: dict[str, _Flight] = attrs.field(factory=dict, init=False)
+    _flights: dict[str, Flight] = attrs.field(factory=dict, init=False)
     #: Connections whose trigger is in flight: their job may exist before its id comes back.
-    _triggering: dict[str, _Triggering] = attrs.field(factory=dict, init=False)
+    _triggering: dict[str, Triggering] = attrs.field(factory=dict, init=False)
     _targets_by_job: dict[int, SyncTarget] = attrs.field(factory=dict, alias="targets_by_job")
     #: The jobs to adopt instead of triggering, by connection (see ``adopt_since``), until a
     #: worker or a give-up takes them on.
-    _adopt: dict[str, _Flight] = attrs.field(factory=dict, alias="adopt")
+    _adopt: dict[str, Flight] = attrs.field(factory=dict, alias="adopt")
     #: When the batch times out (anyio's clock), and why it triggers nothing, if it timed out
     #: before it knew what to trigger (listing its connections, or looking for the syncs to
     #: adopt).
@@ -917,7 +467,7 @@ class Batch:
     _giving_up: anyio.Event = attrs.field(factory=anyio.Event, init=False)
     #: The cleanup begun at the give-up, for the results (see Orchestrator._abandon), and
     #: what interrupted it (a second signal), raised once the results are told.
-    _early: _Cleanup | None = attrs.field(default=None, init=False)
+    _early: Cleanup | None = attrs.field(default=None, init=False)
     _interrupted: BaseException | None = attrs.field(default=None, init=False)
 
     @property
@@ -972,7 +522,7 @@ class Batch:
             self._cleanup.cancel()
         return True
 
-    def _unclaimed(self) -> list[_Flight]:
+    def _unclaimed(self) -> list[Flight]:
         """The adopted jobs no worker has taken on: a give-up settles them as its own."""
         flights = list(self._adopt.values())
         self._adopt.clear()
@@ -1266,7 +816,7 @@ class Orchestrator:
             # The client has settled on the other API since (api="auto", a server away then).
             self.backend = self.client.sync_backend()
             self._backend_of = self.client.jobs
-        adopt: dict[str, _Flight] = {}
+        adopt: dict[str, Flight] = {}
         adopt_floor: dt.datetime | None = None
         looked: dict[str, int] = {}
         if adopt_since is not None and unsent is None:
@@ -1281,7 +831,7 @@ class Orchestrator:
                 unsent = "the batch timed out looking for the syncs to adopt: none was triggered"
             else:
                 adopt = {
-                    t.connection_id: _Flight(t, jobs[t.connection_id], True, True)
+                    t.connection_id: Flight(t, jobs[t.connection_id], True, True)
                     for t in targets
                     if t.connection_id in jobs
                 }
@@ -1514,7 +1064,7 @@ class Orchestrator:
 
     async def _listed_since(self, targets: Sequence[SyncTarget], floor: dt.datetime) -> JobChanges:
         """The sync, reset and clear jobs of *targets*' workspaces created since *floor*."""
-        workspaces = _workspaces(targets)
+        workspaces = target_workspaces(targets)
         if self._lists_clears:
             try:
                 return await self.backend.changed_jobs(
@@ -1691,7 +1241,7 @@ class Orchestrator:
         batch._hear_out(self._answer_patience(batch))
         flights = [*batch._flights.values(), *batch._unclaimed()]
         if flights or batch._triggering:
-            early = _Cleanup(flights, list(batch._triggering.values()))
+            early = Cleanup(flights, list(batch._triggering.values()))
             batch._early = early
             try:
                 await self._settle_within_grace(early, batch)
@@ -1708,7 +1258,7 @@ class Orchestrator:
         holds them longer (a queue for its scheduler threads, a clock that stopped) has their
         jobs looked for instead, within what is left of *cancel_grace*.
         """
-        return min(self.cancel_grace, max(_FIND_PATIENCE, 2 * batch._triggers.latency))
+        return min(self.cancel_grace, max(FIND_PATIENCE, 2 * batch._triggers.latency))
 
     async def _trigger(
         self, batch: Batch, target: SyncTarget, hold: anyio.CancelScope
@@ -1722,11 +1272,11 @@ class Orchestrator:
             return *await self._send_trigger(batch, target, hold), False
         except SyncAlreadyRunningError as e:
             if self.on_running is OnRunning.FAIL and batch._adopt_floor is None:
-                return _result(target, Outcome.ERROR, error=str(e))
+                return sync_result(target, Outcome.ERROR, error=str(e))
             refused = e
         except AirbyteError as e:
             self._note_refusal(batch, e)
-            return _result(target, Outcome.ERROR, error=str(e), left_running=e.job_may_exist)
+            return sync_result(target, Outcome.ERROR, error=str(e), left_running=e.job_may_exist)
         cid = target.connection_id
         try:
             running = await self._running_job(cid, JobType.SYNC)
@@ -1736,9 +1286,9 @@ class Orchestrator:
                 batch._late_adopted.add(cid)
                 return running, None, time.monotonic(), False
             if self.on_running is OnRunning.FAIL:
-                return _result(target, Outcome.ERROR, error=str(refused))
+                return sync_result(target, Outcome.ERROR, error=str(refused))
             if self.on_running is OnRunning.SKIP:
-                return _result(target, Outcome.ALREADY_RUNNING, job=running, error=str(refused))
+                return sync_result(target, Outcome.ALREADY_RUNNING, job=running, error=str(refused))
             if running is None:
                 # A reset or clear runs (Airbyte refuses a sync meanwhile), or the sync ended
                 # between the 409 and the look-up: sync once the connection is free.
@@ -1747,7 +1297,7 @@ class Orchestrator:
                     await self._outlast(clearing, target)
                 return *await self._send_trigger(batch, target, hold), False
         except AirbyteError as e:
-            return _result(target, Outcome.ERROR, error=str(e))
+            return sync_result(target, Outcome.ERROR, error=str(e))
         return running, None, time.monotonic(), True
 
     def _note_refusal(self, batch: Batch, error: AirbyteError) -> None:
@@ -1795,7 +1345,7 @@ class Orchestrator:
             if hold.deadline != batch._answers_until:  # anyio's setter costs a few calls
                 hold.deadline = batch._answers_until
             began = time.monotonic()
-            entry = batch._triggering[cid] = _Triggering(target, began, hold)
+            entry = batch._triggering[cid] = Triggering(target, began, hold)
             try:
                 job = await self.backend.trigger(connection_id=cid)
             except AirbyteError as e:
@@ -1844,7 +1394,7 @@ class Orchestrator:
         adopted = previous is not None or cid in batch._late_adopted or earlier is not None
         batch._targets_by_job[job.id] = target
         watch = batch._watcher.watch(job, target.workspace_id, live_at=live_at)
-        batch._flights[target.connection_id] = _Flight(target, job, not attached, adopted)
+        batch._flights[target.connection_id] = Flight(target, job, not attached, adopted)
         if self.on_event is not None:
             limit = batch._triggers.limit
             kind = EventKind.ADOPTED if adopted else EventKind.TRIGGERED
@@ -1860,14 +1410,14 @@ class Orchestrator:
         batch._watcher.unwatch(job.id)
         batch._flights.pop(target.connection_id, None)
         if timed_out:
-            flight = _Flight(target, job, not attached, adopted)
+            flight = Flight(target, job, not attached, adopted)
             [result] = await self._settle(
                 [flight], [], Outcome.TIMED_OUT, "its sync_timeout passed"
             )
             return result
         if watch.error is not None:
             self._note_refusal(batch, watch.error)  # the polls' 401: no more triggers either
-            return _result(
+            return sync_result(
                 target, Outcome.ERROR, job=watch.job, adopted=adopted, error=str(watch.error)
             )
         if (
@@ -1882,7 +1432,7 @@ class Orchestrator:
                 cid,
             )
             return await self._sync(batch, target, hold, again=True)
-        result = _from_job(target, watch.job, attached=attached, adopted=adopted)
+        result = from_job(target, watch.job, attached=attached, adopted=adopted)
         if self.log_tail and result.outcome is Outcome.FAILED:
             result = attrs.evolve(result, log_tail=await self._log_tail(job.id))
         return result
@@ -1918,7 +1468,7 @@ class Orchestrator:
                 job, _, _, attached = triggered
                 cid = target.connection_id
                 late = cid in batch._late_adopted
-                batch._flights[cid] = _Flight(target, job, not attached, late)
+                batch._flights[cid] = Flight(target, job, not attached, late)
             await anyio.sleep(_PROBE_SETTLE)
             await self._look_again(batch)
             return triggered
@@ -1956,7 +1506,7 @@ class Orchestrator:
             if cid in seen:
                 batch._looked[cid] = max(seen[cid], batch._looked.get(cid, 0))
             if cid in jobs:
-                batch._adopt[cid] = _Flight(target, jobs[cid], True, True)
+                batch._adopt[cid] = Flight(target, jobs[cid], True, True)
         for target in adopted:
             cid = target.connection_id
             if cancelled.get(cid) == batch._first_adopted[cid]:
@@ -2000,7 +1550,7 @@ class Orchestrator:
         floor = batch._adopt_floor
         assert floor is not None
         # Registered first: a give-up meanwhile cancels it as any job of the batch's.
-        batch._flights[cid] = _Flight(target, job, True)
+        batch._flights[cid] = Flight(target, job, True)
         listed = await self._newest_syncs(batch, cid)
         seen = batch._looked.get(cid, 0)
         earlier = max(
@@ -2011,16 +1561,16 @@ class Orchestrator:
         if earlier is None or earlier.status in (JobStatus.FAILED, JobStatus.CANCELLED):
             return None
         now = next((j for j in listed if j.id == job.id), job)
-        flight = _Flight(target, now, True)
+        flight = Flight(target, now, True)
         # The earlier job is the batch's now: a give-up during the cancel reads it, not this.
-        batch._flights[cid] = _Flight(target, earlier, True, True)
+        batch._flights[cid] = Flight(target, earlier, True, True)
         left: Job | None = now
         if not now.status.is_terminal:
             left = await self._stop_second(batch, flight)
         batch._duplicates[cid] = _Duplicate(job.id, earlier.id, left)
         return earlier
 
-    async def _stop_second(self, batch: Batch, flight: _Flight) -> Job | None:
+    async def _stop_second(self, batch: Batch, flight: Flight) -> Job | None:
         """
         Cancel *flight*'s job, shielded, within *cancel_grace*, and how it ended (None: not
         seen to end). The cancel waits for a scheduler thread behind the triggers queued
@@ -2028,16 +1578,17 @@ class Orchestrator:
         """
         cancelled: Job | None = None
         watch = batch._watcher.watch(flight.job, flight.target.workspace_id)
+        give_up = self._give_up()
         with anyio.CancelScope(shield=True) as shield:
             shield.deadline = anyio.current_time() + self.cancel_grace
             async with (
-                self._reading(shield.deadline) as reads,
+                give_up.reading(shield.deadline) as reads,
                 anyio.create_task_group() as race,
             ):
 
                 async def cancel() -> None:
                     nonlocal cancelled
-                    cancelled = (await self._cancel(flight, flight.job, reads)).job
+                    cancelled = (await give_up.cancel(flight, flight.job, reads)).job
                     race.cancel_scope.cancel()
 
                 race.start_soon(cancel)
@@ -2094,10 +1645,10 @@ class Orchestrator:
         readers = anyio.CapacityLimiter(4)
         told: list[bool] = []
 
-        async def one(flight: _Flight, found: list[bool]) -> None:
+        async def one(flight: Flight, found: list[bool]) -> None:
             found.append(await read(flight))
 
-        async def read(flight: _Flight) -> bool:
+        async def read(flight: Flight) -> bool:
             async with readers:
                 try:
                     progress = await self.client.connections.sync_progress(
@@ -2154,7 +1705,7 @@ class Orchestrator:
         log.info(
             "%s runs job %d (%s): syncing once it ends", target.connection_id, job.id, job.job_type
         )
-        workspaces = _workspaces([target])
+        workspaces = target_workspaces([target])
         pause = 1.0
         current: Job | None = job
         while current is not None and not current.status.is_terminal:
@@ -2165,8 +1716,8 @@ class Orchestrator:
 
     async def _settle(
         self,
-        flights: Sequence[_Flight],
-        triggering: Sequence[_Triggering],
+        flights: Sequence[Flight],
+        triggering: Sequence[Triggering],
         outcome: Outcome,
         why: str,
         batch: Batch | None = None,
@@ -2178,7 +1729,7 @@ class Orchestrator:
         settled stands, the rest is told as possibly still running, and the interruption goes
         on.
         """
-        cleanup = _Cleanup(list(flights), list(triggering))
+        cleanup = Cleanup(list(flights), list(triggering))
         try:
             await self._settle_within_grace(cleanup, batch)
         except BaseException:
@@ -2188,20 +1739,12 @@ class Orchestrator:
             raise
         return cleanup.results(outcome, why)
 
-    async def _settle_within_grace(self, cleanup: _Cleanup, batch: Batch | None) -> None:
+    async def _settle_within_grace(self, cleanup: Cleanup, batch: Batch | None) -> None:
         """
-        The reads, cancels and look-ups of *cleanup*, each job's end into ``cleanup.left``.
-
-        The jobs in flight are read at once: one that ended is reported as it ended. Only a
-        job this batch started that the read shows still running is cancelled (with
-        *cancel_on_abort*), since Airbyte cancels whatever job the connection runs now,
-        whatever id is sent; the cancel's answer says how the job ended. An attached job is
-        never cancelled. Meanwhile each trigger on its way is heard out (within what
-        :meth:`Batch._hear_out` allows): the job its answer names is read and settled as it
-        comes, a refusal (a 409: a sync someone else started) leaves nothing to settle, and
-        the job of one cut short is looked for by the server's clock (see :meth:`_find_job`),
-        each one found settled the same way. Each job is cancelled at most once (a cancel
-        that failed is sent again only as :meth:`_cancel` says).
+        The reads, cancels and look-ups of *cleanup* (see :meth:`GiveUp.settle
+        <airbyte_async._giveup.GiveUp.settle>`), each job's end into ``cleanup.left``,
+        shielded, until *cancel_grace* after the give-up of *batch* (or its
+        :meth:`Batch.stop_cleanup`).
         """
         began = batch._given_up_at if batch is not None else None
         # The grace runs from the give-up: the triggers heard out take part of it.
@@ -2212,257 +1755,17 @@ class Orchestrator:
                     batch._cleanup = scope
                     if batch._hurried:
                         scope.cancel()
-                async with self._reading(deadline) as reads:
-                    await self._clean_up(cleanup, batch, reads)
+                give_up = self._give_up()
+                latency = batch._triggers.latency if batch is not None else 0.0
+                async with give_up.reading(deadline) as reads:
+                    await give_up.settle(cleanup, reads, latency=latency)
         finally:
             if batch is not None:
                 batch._cleanup = None
 
-    @asynccontextmanager
-    async def _reading(self, deadline: float) -> AsyncIterator[_Reads]:
-        """The reads of a cleanup that ends at *deadline* (anyio's clock), served meanwhile."""
-        reads = _Reads(self.backend, deadline, self._given_up_reads)
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(reads.serve)
-            try:
-                yield reads
-            finally:
-                tg.cancel_scope.cancel()
-
-    async def _clean_up(self, cleanup: _Cleanup, batch: Batch | None, reads: _Reads) -> None:
-        left = cleanup.left
-        cancels = anyio.CapacityLimiter(_CANCELS_IN_FLIGHT)
-        lookout: _Lookout | None = None
-
-        def look_out() -> _Lookout:
-            # A server that queues triggers took *latency* to answer one, and has held the
-            # oldest cut short for as long: reaching the last may take twice that. One that
-            # has answered no trigger yet may take any time: they are looked for all along.
-            nonlocal lookout
-            if lookout is None:
-                now = time.monotonic()
-                latency = batch._triggers.latency if batch is not None else 0.0
-                unanswered = [t for t in cleanup.triggering if t.answer is None]
-                waited = max([latency, *(now - t.began for t in unanswered)])
-                patience = max(_FIND_PATIENCE, 2 * waited) if latency else self.cancel_grace
-                lookout = _Lookout(anyio.CapacityLimiter(_CANCELS_IN_FLIGHT), now, patience)
-            return lookout
-
-        async def read(flight: _Flight, then: Job | None) -> Job | None:
-            # None: not read (the server does not have the job, or refused the read for good).
-            try:
-                return await reads.now(flight)
-            except AirbyteError as e:
-                log.debug("could not read job %d given up on: %s", flight.job.id, e)
-                return None
-
-        async def one(flight: _Flight, now: Job | None, read_at: float) -> None:
-            key = flight.target.connection_id
-            if now is None:
-                now = await read(flight, now)
-                read_at = time.monotonic()
-            if now is not None and now.status.is_terminal:
-                left[key] = _Left(flight, now)
-            elif now is not None and flight.started_by_us and self.cancel_on_abort:
-                async with cancels:
-                    if time.monotonic() - read_at > _STALE_READ:
-                        # Read a while ago (or not at all): the job may have ended since, and
-                        # the connection started another (a schedule's), which the cancel
-                        # would stop. Unread, it is not cancelled.
-                        again = await read(flight, now)
-                        if again is None:
-                            left[key] = _Left(flight, now)
-                            return
-                        now = again
-                    if now.status.is_terminal:
-                        left[key] = _Left(flight, now)
-                    else:
-                        # Stands if the cleanup's time ends while the cancel is under way.
-                        left[key] = _Left(flight, now, cancel_requested=True, grace=True)
-                        left[key] = await self._cancel(
-                            flight, now, reads, note=lambda told: left.__setitem__(key, told)
-                        )
-            else:
-                left[key] = _Left(flight, now)
-
-        async def hear(trigger: _Triggering) -> None:
-            await trigger.heard_out()
-            job: Job | None
-            if isinstance(trigger.answer, AirbyteError):
-                cleanup.refused.add(trigger.target.connection_id)
-                return
-            if trigger.answer is None:
-                job = await self._find_job(trigger, look_out())
-                read_at = time.monotonic()
-            else:
-                # An answer is no read: it may be as old as its request (a loaded server or
-                # proxy delivers it late), its job ended since.
-                job, read_at = trigger.answer, -math.inf
-            if job is not None:
-                flight = _Flight(trigger.target, job, started_by_us=True)
-                cleanup.flights.append(flight)
-                await one(flight, job, read_at)
-
-        flights = list(cleanup.flights)
-        async with anyio.create_task_group() as tg:
-            for trigger in cleanup.triggering:
-                tg.start_soon(hear, trigger)
-            # Read at once, in one round of reads (see _Reads).
-            for flight in flights:
-                tg.start_soon(one, flight, None, -math.inf)
-
-    async def _find_job(self, trigger: _Triggering, lookout: _Lookout) -> Job | None:
-        """
-        The job of a trigger cut short, if the server has it or makes it soon.
-
-        A server that queues triggers for its scheduler threads creates the job only when it
-        gets to the request, whether or not the client still waits for the answer, and works
-        through the queue in order. So the job is looked for again, less often each time,
-        until no cut-short trigger's job has turned up for the lookout's patience (within the
-        caller's *cancel_grace*). The failed looks of the search warn together (see
-        :class:`~airbyte_async._retry.OutageLog`).
-        """
-        cid = trigger.target.connection_id
-        pause = _FIND_FIRST_PAUSE
-        lookout.looking += 1
-        try:
-            while True:
-                began = time.monotonic()
-                try:
-                    async with lookout.lookups:
-                        began = time.monotonic()
-                        jobs = await self.backend.jobs_since(connection_id=cid, began=trigger.began)
-                except AirbyteError as e:
-                    n = lookout.looking
-                    lookout.failures.failed(began, e, about=f"{n} trigger{'s' * (n != 1)}")
-                    jobs = []
-                else:
-                    lookout.failures.worked(began)
-                if jobs:
-                    lookout.last_found = time.monotonic()
-                    # The listing's answer has told the server's clock; without it, no job
-                    # is known to have ended before the trigger, and the oldest is taken.
-                    now = self.backend.server_now()
-                    ago = time.monotonic() - trigger.began
-                    return own_job(jobs, -math.inf if now is None else now - ago)
-                if time.monotonic() + pause > lookout.last_found + lookout.patience:
-                    log.info("no job found for %s's trigger cut short", cid)
-                    return None
-                await anyio.sleep(pause)
-                pause = min(2 * pause, _FIND_MAX_PAUSE)
-        finally:
-            lookout.looking -= 1
-
-    async def _cancel(
-        self,
-        flight: _Flight,
-        now: Job,
-        reads: _Reads,
-        *,
-        note: Callable[[_Left], None] | None = None,
-    ) -> _Left:
-        """
-        Cancel a running job this batch started, and tell how the answer left it (see
-        :meth:`_final`; *note* hears of each change meanwhile). A failed cancel is not
-        replayed blindly: after a pause that grows (see
-        :func:`~airbyte_async._retry.round_pause`: at least what a 429 or 503 asked), the job
-        is read again (in *reads*' next round), and cancelled again only if that read, just
-        made, shows it still running (a cancel stops whatever the connection runs now); so on
-        until the cleanup's time (*cancel_grace*) is up. A failure that waiting cannot cure
-        ends it at once.
-
-        A failed try is logged at INFO; one WARNING says the job may still run when the tries
-        end (or the cleanup's time does) with no cancel answered and the job not seen ended.
-        """
-        job_id = flight.job.id
-        failures: list[AirbyteError] = []
-        stopped = False
-        try:
-            for round_ in itertools.count(1):
-                try:
-                    answer = await self.backend.cancel(job_id=job_id)
-                except AirbyteError as e:
-                    refused: AirbyteError = e
-                    failures.append(e)
-                    # A conflict is the race of a job ending as its cancel comes: read back below.
-                    quiet = round_ > 1 or isinstance(e, ConflictError)
-                    (log.debug if quiet else log.info)(
-                        "could not cancel job %d (try %d): %s", job_id, round_, e
-                    )
-                else:
-                    stopped = True
-                    return await self._final(flight, answer, reads, note)
-                # A conflict (the public API's "not currently running") is a read that lags.
-                again = isinstance(refused, ConflictError) or is_retryable(refused, idempotent=True)
-                if again:
-                    await anyio.sleep(round_pause(round_, refused))
-                try:
-                    now = await reads.now(flight) or now
-                except AirbyteError as e:
-                    log.debug("could not read job %d after a failed cancel: %s", job_id, e)
-                    return _Left(flight, now, cancel_requested=True)
-                stopped = now.status.is_terminal
-                if stopped or not again:
-                    return _Left(flight, now, cancel_requested=True)
-            raise AssertionError("unreachable")
-        finally:
-            if failures and not stopped:
-                log.warning(
-                    "job %d may still run: its cancel failed %d time%s, the last with %s",
-                    job_id,
-                    len(failures),
-                    "" if len(failures) == 1 else "s",
-                    failures[-1],
-                )
-
-    async def _final(
-        self,
-        flight: _Flight,
-        answer: Job,
-        reads: _Reads,
-        note: Callable[[_Left], None] | None = None,
-    ) -> _Left:
-        """
-        How the job stands after a cancel's *answer*, told to *note* as it changes. The cancel
-        answers once the job stopped, but a server that commits an end late (see
-        :class:`JobWatcher`) may still show it running: it is read again, a little later each
-        time, until it shows how it ended (a job that finished on its own is not reported as
-        cancelled), for a few seconds at most. An answer that shows the job ended without its
-        rows and bytes (the public API's ``DELETE /jobs/{jobId}``, whose read back failed) is
-        followed by reads until one works, within the cleanup's time (a read may be sent
-        again); until then the result says they are not known.
-        """
-        job, pause = answer, _FIND_FIRST_PAUSE
-        until = time.monotonic() + _FIND_PATIENCE
-        unknown = _UNKNOWN_FIGURES if _lacks_figures(job) else None
-        told = _Left(flight, job, cancel_requested=True, unknown_figures=unknown)
-        while not job.status.is_terminal or unknown is not None:
-            if note is not None:
-                note(told)
-            read: Job | None = None
-            try:
-                if job.status.is_terminal:
-                    read = await reads.now(flight)
-                elif time.monotonic() + pause < until:
-                    await anyio.sleep(pause)
-                    pause = min(2 * pause, _FIND_MAX_PAUSE)
-                    with anyio.move_on_after(until - time.monotonic()):
-                        read = await reads.now(flight)
-                else:
-                    break
-            except AirbyteError as e:
-                log.warning("could not read job %d after its cancel: %s", job.id, e)
-                if unknown is not None:
-                    told = attrs.evolve(told, unknown_figures=f"{_UNKNOWN_FIGURES_AT}: {e}")
-                break
-            if read is None:
-                if job.status.is_terminal:
-                    break
-                continue
-            if read.status.is_terminal or not job.status.is_terminal:
-                job, unknown = read, None
-            told = _Left(flight, job, cancel_requested=True, unknown_figures=unknown)
-        return told
+    def _give_up(self) -> GiveUp:
+        """What a cleanup takes of this orchestrator's settings, as they stand now."""
+        return GiveUp(self.backend, self.cancel_on_abort, self.cancel_grace, self._given_up_reads)
 
     async def _abandon(
         self, batch: Batch, pending: Iterator[SyncTarget], outcome: Outcome, why: str
@@ -2490,9 +1793,13 @@ class Orchestrator:
         finally:
             for target in pending:
                 # An adopted job no worker took on has the cleanup's result.
-                batch.results.setdefault(target.connection_id, _result(target, outcome, error=why))
+                batch.results.setdefault(
+                    target.connection_id, sync_result(target, outcome, error=why)
+                )
             for target in batch.targets:
-                batch.results.setdefault(target.connection_id, _result(target, outcome, error=why))
+                batch.results.setdefault(
+                    target.connection_id, sync_result(target, outcome, error=why)
+                )
             for cid, duplicate in batch._duplicates.items():
                 if cid not in delivered and cid in batch.results:
                     batch.results[cid] = duplicate.told(batch.results[cid])
@@ -2595,38 +1902,6 @@ def _unwrapped(group: BaseExceptionGroup[BaseException]) -> BaseException:
     return first
 
 
-def _gave_up(
-    flight: _Flight,
-    job: Job | None,
-    outcome: Outcome,
-    reason: str,
-    *,
-    cancel_requested: bool = False,
-    grace: bool = False,
-) -> SyncResult:
-    why = f"{reason}: gave up waiting for job {flight.job.id}"
-    if grace and cancel_requested:
-        why += (
-            ": its cancel was sent, and not answered before the cleanup ended (cancel_grace, "
-            "or stopped); it may still run"
-        )
-    elif grace:
-        why += (
-            ": the cleanup ended (cancel_grace, or stopped) before it was read and cancelled; "
-            "it may still run"
-        )
-    return _result(
-        flight.target,
-        outcome,
-        job=job,
-        job_id=flight.job.id,
-        attached=not flight.started_by_us,
-        adopted=flight.adopted,
-        cancel_requested=cancel_requested,
-        error=why,
-    )
-
-
 def _tell_duplicates(duplicates: Mapping[str, _Duplicate]) -> None:
     """One warning for the second syncs a batch started, if any: how many, which, and how
     many its cancels did not stop."""
@@ -2688,79 +1963,6 @@ def _aware(name: str, value: object) -> None:
         raise InvalidArgumentError(
             f"{name} must be an aware datetime (with a time zone), got the naive {value!r}"
         )
-
-
-#: What a result says of a job that ended before its cancel, whose answer lacked its rows and
-#: bytes, when no read of it worked since (see Orchestrator._final).
-_UNKNOWN_FIGURES_AT = "its rows and bytes are not known: the reads after its cancel failed"
-_UNKNOWN_FIGURES = f"{_UNKNOWN_FIGURES_AT} until the cleanup ended (cancel_grace, or stopped)"
-
-
-def _lacks_figures(job: Job) -> bool:
-    """True for a job shown to have ended by itself (succeeded or failed, as its result will
-    tell) with neither its rows nor its bytes (a public cancel's answer: API-FACTS 3)."""
-    return (
-        job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
-        and job.records_synced is None
-        and job.bytes_synced is None
-    )
-
-
-def _workspaces(targets: Iterable[SyncTarget]) -> set[str]:
-    return workspaces_of(t.workspace_id for t in targets)
-
-
-def _result(
-    target: SyncTarget,
-    outcome: Outcome,
-    *,
-    job: Job | None = None,
-    job_id: int | None = None,
-    attached: bool = False,
-    adopted: bool = False,
-    cancel_requested: bool = False,
-    error: str | None = None,
-    left_running: bool | None = None,
-) -> SyncResult:
-    """A result; *left_running* defaults to whether a job is known and not seen ended."""
-    if job is None:
-        return SyncResult(
-            target.connection_id,
-            outcome,
-            connection_name=target.name,
-            job_id=job_id,
-            attached=attached,
-            adopted=adopted,
-            cancel_requested=cancel_requested,
-            error=error,
-            left_running=job_id is not None if left_running is None else left_running,
-        )
-    result = attrs.evolve(
-        _from_job(target, job, attached=attached, adopted=adopted),
-        outcome=outcome,
-        cancel_requested=cancel_requested,
-        error=error,
-    )
-    return result if left_running is None else attrs.evolve(result, left_running=left_running)
-
-
-def _from_job(target: SyncTarget, job: Job, *, attached: bool, adopted: bool = False) -> SyncResult:
-    return SyncResult(
-        target.connection_id,
-        _OUTCOME_OF.get(job.status, Outcome.ERROR),
-        connection_name=target.name,
-        job_id=job.id,
-        status=job.status,
-        records_synced=job.records_synced,
-        bytes_synced=job.bytes_synced,
-        attempts=len(job.attempts) if job.attempts_reported else None,
-        started_at=job.created_at,
-        ended_at=job.ended_at,
-        failure_reason=job.failure_reason,
-        attached=attached,
-        adopted=adopted,
-        left_running=not job.status.is_terminal,
-    )
 
 
 def summarize(results: Sequence[SyncResult]) -> dict[Outcome, int]:

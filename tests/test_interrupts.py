@@ -237,7 +237,7 @@ async def test_a_cleanup_it_interrupts_still_leaves_a_result_for_every_connectio
             with scope:
                 await orchestrator.run(emu.connection_ids)
 
-        with raised_in("Orchestrator._cancel"), pytest.raises(Alarm):
+        with raised_in("GiveUp.cancel"), pytest.raises(Alarm):
             await run_until_given_up()
 
     results = orchestrator.results

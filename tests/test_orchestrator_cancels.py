@@ -16,8 +16,8 @@ import stamina
 from client_support import until
 
 from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async._giveup import CANCELS_IN_FLIGHT
 from airbyte_async.orchestrator import (
-    _CANCELS_IN_FLIGHT,
     Batch,
     EventKind,
     Orchestrator,
@@ -29,7 +29,7 @@ from airbyte_async.testing import Emulator, ManualClock
 pytestmark = pytest.mark.anyio
 
 #: More running jobs than cancels the orchestrator sends at once.
-JOBS = 2 * _CANCELS_IN_FLIGHT + 10
+JOBS = 2 * CANCELS_IN_FLIGHT + 10
 
 
 @pytest.mark.parametrize("api", ["config", "public"])
@@ -64,7 +64,7 @@ async def test_a_give_up_cancels_its_running_jobs_concurrently_and_bounded(api: 
                 tg.start_soon(run)
                 await until(lambda: emu.stats().jobs_created == JOBS)
                 scope.cancel()
-                await until(lambda: emu.stats().cancels_in_flight == _CANCELS_IN_FLIGHT)
+                await until(lambda: emu.stats().cancels_in_flight == CANCELS_IN_FLIGHT)
                 # A move of the clock past the latency answers every cancel the server holds:
                 # one round per wave of cancels sent side by side, one per job if sent in turn.
                 rounds = 0
@@ -76,7 +76,7 @@ async def test_a_give_up_cancels_its_running_jobs_concurrently_and_bounded(api: 
                         await anyio.sleep(0.02)
 
     stats = emu.stats()
-    assert stats.max_in_flight_cancels == _CANCELS_IN_FLIGHT
+    assert stats.max_in_flight_cancels == CANCELS_IN_FLIGHT
     assert rounds < JOBS / 4
     assert set(stats.job_statuses.values()) == {"cancelled"}
     results = orchestrator.results.values()

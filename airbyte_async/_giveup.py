@@ -1,0 +1,677 @@
+"""
+Giving a batch up: how the jobs it took on really stand, each told as a result.
+
+When a batch is given up on (its deadline, the caller's cancel, *fail_fast*), the orchestrator
+hands a :class:`Cleanup` the jobs in flight and the triggers on their way, and :class:`GiveUp`
+settles them with what it needs of the orchestrator (the backend, ``cancel_on_abort``,
+``cancel_grace``): the jobs are read at once (in shared rounds, see :class:`Reads`), a job that
+ended is reported as it ended, and only a job the batch started that still runs is cancelled
+(Airbyte cancels whatever job the connection runs, whatever id is sent). Meanwhile the
+triggers on their way are heard out, the job each answer names settled as it comes; the jobs
+of triggers cut short are looked for by the server's clock. A cancel answers only once its job
+stopped, so up to :data:`CANCELS_IN_FLIGHT` are sent at once, as many as Airbyte's scheduler
+executor runs by default. :meth:`Cleanup.results` then tells each job as the cleanup left it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+
+import anyio
+import attrs
+
+from ._backend import SyncBackend, own_job
+from ._retry import MAX_RETRY_AFTER, Outage, OutageLog, is_retryable, round_pause
+from ._syncs import (
+    Flight,
+    Outcome,
+    SyncResult,
+    Triggering,
+    from_job,
+    sync_result,
+    target_workspaces,
+)
+from ._watch import some
+from .errors import AirbyteError, APIError, ConflictError, RateLimitError
+from .models import Job, JobStatus
+
+__all__ = ["CANCELS_IN_FLIGHT", "FIND_PATIENCE", "Cleanup", "GiveUp", "Left", "Reads"]
+
+log = logging.getLogger("airbyte_async")
+
+#: Cancels in flight at once when a batch is given up on. Each holds a thread of Airbyte's
+#: scheduler executor until its job stops (``jobs/cancel`` runs there, a fixed pool of 25 by
+#: default): one after another, 500 cancels of 0.2 s would take 100 s; more than the pool at
+#: once would only queue on one server.
+CANCELS_IN_FLIGHT = 25
+#: Seconds without a cut-short trigger's job turning up after which the others are no longer
+#: looked for (see GiveUp._find_job), at the least: twice what triggers were taking
+#: when the batch gave up, if more (all of cancel_grace when none had answered yet). Then the
+#: pauses between looks: the first, and the longest.
+FIND_PATIENCE = 5.0
+#: What a result says of a trigger cut short whose job was not found.
+_UNFOUND = "its trigger was sent but its job was not found in time; a sync may still run"
+#: Seconds after which a job read before its cancel waited for a slot is read again.
+_STALE_READ = 1.0
+#: Seconds before a cleanup's end at which its last read goes, when the pause after a failed
+#: read would end later (see Reads).
+_LAST_READ_LEAD = 1.0
+#: Jobs read at once, each by itself, by a cleanup's round of reads; and the fewest a round
+#: lists rather than reads each by itself (a listing may take several pages).
+_READS_IN_FLIGHT = 10
+_LISTED_FROM = 3
+_FIND_FIRST_PAUSE = 0.25
+_FIND_MAX_PAUSE = 2.0
+
+
+@attrs.frozen
+class Left:
+    """
+    How a cleanup left one job given up on: as last read (None: never read), whether the batch
+    asked Airbyte to cancel it, and whether the cleanup ended before it knew (*grace*). Told as
+    a result once the batch's outcome is known: a give-up's cleanup begins before it is.
+    """
+
+    flight: Flight
+    job: Job | None
+    cancel_requested: bool = False
+    grace: bool = False
+    #: Why the job's rows and bytes are not known, when it ended before its cancel, whose
+    #: answer lacks them (the public API's), and no read of it worked since.
+    unknown_figures: str | None = None
+
+    def result(self, outcome: Outcome, why: str) -> SyncResult:
+        """
+        The job's result: as it ended (saying so when its rows and bytes are not known),
+        unless the batch's cancel ended it or it was not seen to end (then *outcome*, the
+        batch's, and *why* it gave up).
+        """
+        flight, job = self.flight, self.job
+        if job is not None and (
+            job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+            or (job.status.is_terminal and not self.cancel_requested)
+        ):
+            ended = from_job(
+                flight.target, job, attached=not flight.started_by_us, adopted=flight.adopted
+            )
+            return attrs.evolve(
+                ended, cancel_requested=self.cancel_requested, error=self.unknown_figures
+            )
+        return _gave_up(
+            flight, job, outcome, why, cancel_requested=self.cancel_requested, grace=self.grace
+        )
+
+
+@attrs.define(eq=False)
+class _Ask:
+    """A read of one job asked of :class:`Reads`, and its answer: the job (None: the server
+    does not have it), or a failure that waiting cannot cure."""
+
+    flight: Flight
+    #: Read by itself: a listing that answered left it out (a job the server no longer has,
+    #: or one whose read of its own failed).
+    single: bool = False
+    job: Job | None = None
+    error: AirbyteError | None = None
+    done: anyio.Event = attrs.field(factory=anyio.Event)
+    #: Asks of the same job made before this one, not answered yet: answered with it.
+    earlier: list[_Ask] = attrs.field(factory=list)
+
+    def answer(self, job: Job | None = None, error: AirbyteError | None = None) -> None:
+        """Answer this ask and the earlier ones."""
+        for ask in (self, *self.earlier):
+            ask.job, ask.error = job, error
+            ask.done.set()
+
+
+@attrs.define(eq=False)
+class Reads:
+    """
+    The reads of the jobs a cleanup settles, gathered in rounds: whoever needs a job as it is
+    now asks (:meth:`now`), and the asks made while a round is under way go together in the
+    next. A round of :data:`_LISTED_FROM` jobs or more reads them with one listing (with its
+    call's retries: one request for many jobs; on a server that has none, each job by itself,
+    as the backend does); fewer, each job the listing left out, and every job after a listing
+    failed otherwise than with a 429 (a listing too slow for the server) are read each by
+    itself, one attempt each once a round failed. A rate limit, being about requests, is
+    answered with one listing, not a read for each job: a round that failed is followed by one
+    pause for the whole cleanup (growing, at least what a ``Retry-After`` asks, see
+    :class:`~airbyte_async._retry.Outage`), not by a pause of each job's read on its own, and
+    the jobs whose reads failed are read in the next round; none is given up on before the
+    cleanup ends. A pause that would end past the cleanup's *deadline* (anyio's clock) ends
+    :data:`_LAST_READ_LEAD` seconds before it instead (not before a ``Retry-After``), so that
+    a last round goes while an answer can still count. Failed rounds warn together in
+    *warnings*.
+    """
+
+    backend: SyncBackend
+    deadline: float
+    warnings: OutageLog
+    _asked: dict[int, _Ask] = attrs.field(factory=dict, init=False)
+    _wake: anyio.Event = attrs.field(factory=anyio.Event, init=False)
+    #: The last listing failed otherwise than with a 429: the next round reads each job.
+    _listing_fails: bool = attrs.field(default=False, init=False)
+    _last_round: bool = attrs.field(default=False, init=False)
+
+    async def now(self, flight: Flight) -> Job | None:
+        """
+        *flight*'s job as a read begun after this call shows it; None when the server does not
+        have it. Waits through failures that may pass (until the cleanup ends); raises one
+        that waiting cannot cure.
+        """
+        ask = self._asked.get(flight.job.id)
+        if ask is None:
+            ask = self._asked[flight.job.id] = _Ask(flight)
+            self._wake.set()
+        await ask.done.wait()
+        if ask.error is not None:
+            raise ask.error
+        return ask.job
+
+    async def serve(self) -> None:
+        """Read the jobs asked for, round after round, until cancelled."""
+        with Outage(warnings=self.warnings) as outage:
+            while True:
+                if not self._asked:
+                    self._wake = anyio.Event()
+                    await self._wake.wait()
+                    # The asks made at the same moment (the tasks started with this one's).
+                    await anyio.lowlevel.checkpoint()
+                asks, self._asked = self._asked, {}
+                began = time.monotonic()
+                failed = await self._round(list(asks.values()), outage)
+                log.debug(
+                    "a round of reads of %d job%s given up on: %s",
+                    len(asks),
+                    "" if len(asks) == 1 else "s",
+                    "worked" if failed is None else failed,
+                )
+                for ask in asks.values():
+                    if not ask.done.is_set():
+                        newer = self._asked.setdefault(ask.flight.job.id, ask)
+                        if newer is not ask:
+                            newer.earlier.append(ask)
+                            newer.single = newer.single or ask.single
+                if failed is None:
+                    outage.ended(began)
+                    continue
+                n = len(asks)
+                about = f"job {next(iter(asks))}" if n == 1 else f"{n} jobs"
+                outage.failed(began, failed, about=about)
+                await anyio.sleep(self._pause(outage, failed))
+
+    def _pause(self, outage: Outage, failed: AirbyteError) -> float:
+        pause = outage.pause()
+        now, last = anyio.current_time(), self.deadline - _LAST_READ_LEAD
+        if now + pause > last and not self._last_round:
+            self._last_round = True
+            asked = failed.retry_after if isinstance(failed, APIError) else None
+            pause = max(last - now, min(asked or 0.0, MAX_RETRY_AFTER), 0.0)
+        return pause
+
+    async def _round(self, asks: Sequence[_Ask], outage: Outage) -> AirbyteError | None:
+        """
+        One round: answers the asks it read, and those that failed for good; the rest are
+        read again. The last failure that may pass, if any.
+        """
+        listed = [a for a in asks if not a.single and not self._listing_fails]
+        if len(listed) < _LISTED_FROM:
+            listed = []
+        each = [a for a in asks if a not in listed]
+        failures: list[AirbyteError] = []
+        refusals: list[AirbyteError] = []
+
+        def failed(ask: _Ask, e: AirbyteError) -> None:
+            if is_retryable(e, idempotent=True):
+                failures.append(e)
+            else:
+                refusals.append(e)
+                ask.answer(error=e)
+
+        async def list_them() -> None:
+            snapshots = [a.flight.job for a in listed]
+            try:
+                found = await self.backend.read_jobs(
+                    snapshots, workspace_ids=target_workspaces(a.flight.target for a in listed)
+                )
+            except AirbyteError as e:
+                self._listing_fails = not isinstance(e, RateLimitError)
+                for ask in listed:
+                    failed(ask, e)
+                return
+            for ask in listed:
+                job = found.get(ask.flight.job.id)
+                if job is not None:
+                    ask.answer(job)
+                else:
+                    ask.single = True
+
+        limiter = anyio.CapacityLimiter(_READS_IN_FLIGHT)
+
+        async def read_one(ask: _Ask) -> None:
+            job = ask.flight.job
+            async with limiter:
+                try:
+                    with outage.attempt():
+                        found = await self.backend.read_jobs(
+                            [job], workspace_ids=target_workspaces([ask.flight.target]), each=True
+                        )
+                except AirbyteError as e:
+                    failed(ask, e)
+                    return
+            ask.answer(found.get(job.id))
+
+        async with anyio.create_task_group() as tg:
+            if listed:
+                tg.start_soon(list_them)
+            for ask in each:
+                tg.start_soon(read_one, ask)
+        if refusals:
+            n = len(refusals)
+            log.warning(
+                "could not read %d job%s given up on: %s", n, "" if n == 1 else "s", refusals[0]
+            )
+        if not failures:
+            self._listing_fails = False
+            return None
+        return failures[-1]
+
+
+@attrs.define(eq=False)
+class Cleanup:
+    """
+    The reads, cancels and look-ups of the jobs a batch gives up on: the jobs it took on
+    (*flights*, joined by the jobs of *triggering* as they are known), the triggers on their
+    way it took on, and how it left each job, by connection.
+    """
+
+    flights: list[Flight]
+    triggering: list[Triggering]
+    left: dict[str, Left] = attrs.field(factory=dict)
+    #: Connections whose trigger was refused while heard out: their workers report the error.
+    refused: set[str] = attrs.field(factory=set)
+
+    def took(self) -> set[str]:
+        """The connections it took on."""
+        return {f.target.connection_id for f in self.flights} | {
+            t.target.connection_id for t in self.triggering
+        }
+
+    def results(self, outcome: Outcome, why: str) -> list[SyncResult]:
+        """
+        A result for each job taken on, then for each trigger cut short whose job was not
+        found: as the cleanup left it, else as possibly still running (the cleanup ended, or
+        was interrupted, before it knew). The triggers whose jobs were not found are told in
+        one warning: a batch given up on early may have hundreds.
+        """
+        ended = [
+            left.result(outcome, why)
+            if (left := self.left.get(f.target.connection_id)) is not None
+            else _gave_up(f, None, outcome, why, grace=True)
+            for f in self.flights
+        ]
+        known = {f.target.connection_id for f in self.flights} | self.refused
+        unfound = [
+            sync_result(t.target, outcome, error=f"{why}: {_UNFOUND}", left_running=True)
+            for t in self.triggering
+            if t.target.connection_id not in known
+        ]
+        if unfound:
+            log.warning(
+                "no job found for %d trigger%s cut short (%s): if the server still acts on "
+                "them, those syncs run on",
+                len(unfound),
+                "" if len(unfound) == 1 else "s",
+                some((r.connection_id for r in unfound), 5),
+            )
+        return ended + unfound
+
+
+@attrs.define(eq=False)
+class _Lookout:
+    """
+    The search for the jobs of triggers cut short: a bound on its look-ups in flight, and
+    when the latest job turned up (:func:`time.monotonic`).
+    """
+
+    lookups: anyio.CapacityLimiter
+    last_found: float
+    #: Seconds after *last_found* with no job turning up that end the search.
+    patience: float = FIND_PATIENCE
+    #: How many triggers' jobs are being looked for.
+    looking: int = 0
+    #: The warnings of every failed look: an outage during the search is told once, not once
+    #: per look and connection.
+    failures: OutageLog = attrs.field(
+        factory=lambda: OutageLog("looking for the jobs of triggers cut short", ("look", "looks"))
+    )
+
+
+@attrs.frozen
+class GiveUp:
+    """
+    What settling the jobs a batch gives up on takes of its orchestrator, as it stands at the
+    give-up: where the jobs are read and cancelled (*backend*), whether the running jobs the
+    batch started are cancelled (*cancel_on_abort*), how long the search for the jobs of
+    triggers cut short may last when no trigger had answered yet (*cancel_grace*), and where
+    the reads' failures warn (*warnings*, shared by the orchestrator's cleanups: an outage is
+    told once).
+    """
+
+    backend: SyncBackend
+    cancel_on_abort: bool
+    cancel_grace: float
+    warnings: OutageLog
+
+    @asynccontextmanager
+    async def reading(self, deadline: float) -> AsyncIterator[Reads]:
+        """The reads of a cleanup that ends at *deadline* (anyio's clock), served meanwhile."""
+        reads = Reads(self.backend, deadline, self.warnings)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(reads.serve)
+            try:
+                yield reads
+            finally:
+                tg.cancel_scope.cancel()
+
+    async def settle(self, cleanup: Cleanup, reads: Reads, *, latency: float) -> None:
+        """
+        The reads, cancels and look-ups of *cleanup*, each job's end into ``cleanup.left``;
+        *latency* is what the batch's triggers were taking to answer (0: none had answered).
+
+        The jobs in flight are read at once: one that ended is reported as it ended. Only a
+        job this batch started that the read shows still running is cancelled (with
+        *cancel_on_abort*), since Airbyte cancels whatever job the connection runs now,
+        whatever id is sent; the cancel's answer says how the job ended. An attached job is
+        never cancelled. Meanwhile each trigger on its way is heard out (within what
+        ``Batch._hear_out`` allows): the job its answer names is read and settled as it
+        comes, a refusal (a 409: a sync someone else started) leaves nothing to settle, and
+        the job of one cut short is looked for by the server's clock (see :meth:`_find_job`),
+        each one found settled the same way. Each job is cancelled at most once (a cancel
+        that failed is sent again only as :meth:`cancel` says).
+        """
+        left = cleanup.left
+        cancels = anyio.CapacityLimiter(CANCELS_IN_FLIGHT)
+        lookout: _Lookout | None = None
+
+        def look_out() -> _Lookout:
+            # A server that queues triggers took *latency* to answer one, and has held the
+            # oldest cut short for as long: reaching the last may take twice that. One that
+            # has answered no trigger yet may take any time: they are looked for all along.
+            nonlocal lookout
+            if lookout is None:
+                now = time.monotonic()
+                unanswered = [t for t in cleanup.triggering if t.answer is None]
+                waited = max([latency, *(now - t.began for t in unanswered)])
+                patience = max(FIND_PATIENCE, 2 * waited) if latency else self.cancel_grace
+                lookout = _Lookout(anyio.CapacityLimiter(CANCELS_IN_FLIGHT), now, patience)
+            return lookout
+
+        async def read(flight: Flight, then: Job | None) -> Job | None:
+            # None: not read (the server does not have the job, or refused the read for good).
+            try:
+                return await reads.now(flight)
+            except AirbyteError as e:
+                log.debug("could not read job %d given up on: %s", flight.job.id, e)
+                return None
+
+        async def one(flight: Flight, now: Job | None, read_at: float) -> None:
+            key = flight.target.connection_id
+            if now is None:
+                now = await read(flight, now)
+                read_at = time.monotonic()
+            if now is not None and now.status.is_terminal:
+                left[key] = Left(flight, now)
+            elif now is not None and flight.started_by_us and self.cancel_on_abort:
+                async with cancels:
+                    if time.monotonic() - read_at > _STALE_READ:
+                        # Read a while ago (or not at all): the job may have ended since, and
+                        # the connection started another (a schedule's), which the cancel
+                        # would stop. Unread, it is not cancelled.
+                        again = await read(flight, now)
+                        if again is None:
+                            left[key] = Left(flight, now)
+                            return
+                        now = again
+                    if now.status.is_terminal:
+                        left[key] = Left(flight, now)
+                    else:
+                        # Stands if the cleanup's time ends while the cancel is under way.
+                        left[key] = Left(flight, now, cancel_requested=True, grace=True)
+                        left[key] = await self.cancel(
+                            flight, now, reads, note=lambda told: left.__setitem__(key, told)
+                        )
+            else:
+                left[key] = Left(flight, now)
+
+        async def hear(trigger: Triggering) -> None:
+            await trigger.heard_out()
+            job: Job | None
+            if isinstance(trigger.answer, AirbyteError):
+                cleanup.refused.add(trigger.target.connection_id)
+                return
+            if trigger.answer is None:
+                job = await self._find_job(trigger, look_out())
+                read_at = time.monotonic()
+            else:
+                # An answer is no read: it may be as old as its request (a loaded server or
+                # proxy delivers it late), its job ended since.
+                job, read_at = trigger.answer, -math.inf
+            if job is not None:
+                flight = Flight(trigger.target, job, started_by_us=True)
+                cleanup.flights.append(flight)
+                await one(flight, job, read_at)
+
+        flights = list(cleanup.flights)
+        async with anyio.create_task_group() as tg:
+            for trigger in cleanup.triggering:
+                tg.start_soon(hear, trigger)
+            # Read at once, in one round of reads (see Reads).
+            for flight in flights:
+                tg.start_soon(one, flight, None, -math.inf)
+
+    async def _find_job(self, trigger: Triggering, lookout: _Lookout) -> Job | None:
+        """
+        The job of a trigger cut short, if the server has it or makes it soon.
+
+        A server that queues triggers for its scheduler threads creates the job only when it
+        gets to the request, whether or not the client still waits for the answer, and works
+        through the queue in order. So the job is looked for again, less often each time,
+        until no cut-short trigger's job has turned up for the lookout's patience (within the
+        caller's *cancel_grace*). The failed looks of the search warn together (see
+        :class:`~airbyte_async._retry.OutageLog`).
+        """
+        cid = trigger.target.connection_id
+        pause = _FIND_FIRST_PAUSE
+        lookout.looking += 1
+        try:
+            while True:
+                began = time.monotonic()
+                try:
+                    async with lookout.lookups:
+                        began = time.monotonic()
+                        jobs = await self.backend.jobs_since(connection_id=cid, began=trigger.began)
+                except AirbyteError as e:
+                    n = lookout.looking
+                    lookout.failures.failed(began, e, about=f"{n} trigger{'s' * (n != 1)}")
+                    jobs = []
+                else:
+                    lookout.failures.worked(began)
+                if jobs:
+                    lookout.last_found = time.monotonic()
+                    # The listing's answer has told the server's clock; without it, no job
+                    # is known to have ended before the trigger, and the oldest is taken.
+                    now = self.backend.server_now()
+                    ago = time.monotonic() - trigger.began
+                    return own_job(jobs, -math.inf if now is None else now - ago)
+                if time.monotonic() + pause > lookout.last_found + lookout.patience:
+                    log.info("no job found for %s's trigger cut short", cid)
+                    return None
+                await anyio.sleep(pause)
+                pause = min(2 * pause, _FIND_MAX_PAUSE)
+        finally:
+            lookout.looking -= 1
+
+    async def cancel(
+        self,
+        flight: Flight,
+        now: Job,
+        reads: Reads,
+        *,
+        note: Callable[[Left], None] | None = None,
+    ) -> Left:
+        """
+        Cancel a running job this batch started, and tell how the answer left it (see
+        :meth:`_final`; *note* hears of each change meanwhile). A failed cancel is not
+        replayed blindly: after a pause that grows (see
+        :func:`~airbyte_async._retry.round_pause`: at least what a 429 or 503 asked), the job
+        is read again (in *reads*' next round), and cancelled again only if that read, just
+        made, shows it still running (a cancel stops whatever the connection runs now); so on
+        until the cleanup's time (*cancel_grace*) is up. A failure that waiting cannot cure
+        ends it at once.
+
+        A failed try is logged at INFO; one WARNING says the job may still run when the tries
+        end (or the cleanup's time does) with no cancel answered and the job not seen ended.
+        """
+        job_id = flight.job.id
+        failures: list[AirbyteError] = []
+        stopped = False
+        try:
+            for round_ in itertools.count(1):
+                try:
+                    answer = await self.backend.cancel(job_id=job_id)
+                except AirbyteError as e:
+                    refused: AirbyteError = e
+                    failures.append(e)
+                    # A conflict is the race of a job ending as its cancel comes: read back below.
+                    quiet = round_ > 1 or isinstance(e, ConflictError)
+                    (log.debug if quiet else log.info)(
+                        "could not cancel job %d (try %d): %s", job_id, round_, e
+                    )
+                else:
+                    stopped = True
+                    return await self._final(flight, answer, reads, note)
+                # A conflict (the public API's "not currently running") is a read that lags.
+                again = isinstance(refused, ConflictError) or is_retryable(refused, idempotent=True)
+                if again:
+                    await anyio.sleep(round_pause(round_, refused))
+                try:
+                    now = await reads.now(flight) or now
+                except AirbyteError as e:
+                    log.debug("could not read job %d after a failed cancel: %s", job_id, e)
+                    return Left(flight, now, cancel_requested=True)
+                stopped = now.status.is_terminal
+                if stopped or not again:
+                    return Left(flight, now, cancel_requested=True)
+            raise AssertionError("unreachable")
+        finally:
+            if failures and not stopped:
+                log.warning(
+                    "job %d may still run: its cancel failed %d time%s, the last with %s",
+                    job_id,
+                    len(failures),
+                    "" if len(failures) == 1 else "s",
+                    failures[-1],
+                )
+
+    async def _final(
+        self,
+        flight: Flight,
+        answer: Job,
+        reads: Reads,
+        note: Callable[[Left], None] | None = None,
+    ) -> Left:
+        """
+        How the job stands after a cancel's *answer*, told to *note* as it changes. The cancel
+        answers once the job stopped, but a server that commits an end late (see
+        :class:`~airbyte_async._watch.JobWatcher`) may still show it running: it is read again,
+        a little later each time, until it shows how it ended (a job that finished on its own
+        is not reported as cancelled), for a few seconds at most. An answer that shows the job
+        ended without its rows and bytes (the public API's ``DELETE /jobs/{jobId}``, whose read
+        back failed) is followed by reads until one works, within the cleanup's time (a read
+        may be sent again); until then the result says they are not known.
+        """
+        job, pause = answer, _FIND_FIRST_PAUSE
+        until = time.monotonic() + FIND_PATIENCE
+        unknown = _UNKNOWN_FIGURES if _lacks_figures(job) else None
+        told = Left(flight, job, cancel_requested=True, unknown_figures=unknown)
+        while not job.status.is_terminal or unknown is not None:
+            if note is not None:
+                note(told)
+            read: Job | None = None
+            try:
+                if job.status.is_terminal:
+                    read = await reads.now(flight)
+                elif time.monotonic() + pause < until:
+                    await anyio.sleep(pause)
+                    pause = min(2 * pause, _FIND_MAX_PAUSE)
+                    with anyio.move_on_after(until - time.monotonic()):
+                        read = await reads.now(flight)
+                else:
+                    break
+            except AirbyteError as e:
+                log.warning("could not read job %d after its cancel: %s", job.id, e)
+                if unknown is not None:
+                    told = attrs.evolve(told, unknown_figures=f"{_UNKNOWN_FIGURES_AT}: {e}")
+                break
+            if read is None:
+                if job.status.is_terminal:
+                    break
+                continue
+            if read.status.is_terminal or not job.status.is_terminal:
+                job, unknown = read, None
+            told = Left(flight, job, cancel_requested=True, unknown_figures=unknown)
+        return told
+
+
+def _gave_up(
+    flight: Flight,
+    job: Job | None,
+    outcome: Outcome,
+    reason: str,
+    *,
+    cancel_requested: bool = False,
+    grace: bool = False,
+) -> SyncResult:
+    why = f"{reason}: gave up waiting for job {flight.job.id}"
+    if grace and cancel_requested:
+        why += (
+            ": its cancel was sent, and not answered before the cleanup ended (cancel_grace, "
+            "or stopped); it may still run"
+        )
+    elif grace:
+        why += (
+            ": the cleanup ended (cancel_grace, or stopped) before it was read and cancelled; "
+            "it may still run"
+        )
+    return sync_result(
+        flight.target,
+        outcome,
+        job=job,
+        job_id=flight.job.id,
+        attached=not flight.started_by_us,
+        adopted=flight.adopted,
+        cancel_requested=cancel_requested,
+        error=why,
+    )
+
+
+#: What a result says of a job that ended before its cancel, whose answer lacked its rows and
+#: bytes, when no read of it worked since (see GiveUp._final).
+_UNKNOWN_FIGURES_AT = "its rows and bytes are not known: the reads after its cancel failed"
+_UNKNOWN_FIGURES = f"{_UNKNOWN_FIGURES_AT} until the cleanup ended (cancel_grace, or stopped)"
+
+
+def _lacks_figures(job: Job) -> bool:
+    """True for a job shown to have ended by itself (succeeded or failed, as its result will
+    tell) with neither its rows nor its bytes (a public cancel's answer: API-FACTS 3)."""
+    return (
+        job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+        and job.records_synced is None
+        and job.bytes_synced is None
+    )
