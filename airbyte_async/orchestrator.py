@@ -420,7 +420,9 @@ class Batch:
     #: The newest job id of each connection the look listed: a newer one appeared since.
     _looked: dict[str, int] = attrs.field(factory=dict, alias="looked")
     #: The connection whose trigger goes first, alone, when the look left several to trigger
-    #: (see Orchestrator._probed); the others' triggers wait for *_probe_done*.
+    #: (see Orchestrator._probed); the others' triggers wait for *_probe_done*. When it left
+    #: none, the first whose adopted sync a cancel not this batch's stops (see
+    #: Orchestrator._cancelled_before_probe).
     _probe: str | None = attrs.field(default=None, alias="probe")
     #: The connections to trigger after the probe, which the look made again is for.
     _after_probe: list[SyncTarget] = attrs.field(factory=list, alias="after_probe")
@@ -774,7 +776,10 @@ class Orchestrator:
         others, before their triggers (see :meth:`_probed`). That look also re-checks the
         syncs the first look adopted: one a previous try's late cancel stopped (it shows
         cancelled) is triggered again as the others; one cancelled after it is reported
-        cancelled. Besides, each sync the batch triggers is checked against
+        cancelled. A batch that adopted every connection sends no probe: the first adopted
+        sync that a cancel not the batch's own stops is triggered again, that trigger the
+        probe, and the look made again once it answered tells for the other adopted syncs as
+        above. Besides, each sync the batch triggers is checked against
         one page of the connection's newest syncs (only with *adopt_since*), and one that
         repeats a sync of the previous try's is cancelled at once, that sync adopted instead,
         and the result names the cancelled job (``duplicate_job_id``); one warning per batch
@@ -1520,10 +1525,15 @@ class Orchestrator:
         to be triggered again: one the first look adopted that the look made again after the
         probe (waited for here) saw cancelled, or that ended before the probe was on its way
         (every worker held by adopted syncs), which leaves the window for a previous try's
-        queued cancel open as well.
+        queued cancel open as well. A batch that adopted every connection has no probe until
+        then: the first adopted sync to end so is triggered again, and that trigger is the
+        probe (the look made again once it answered tells for the other adopted syncs).
         """
-        if connection_id not in batch._first_adopted or batch._probe is None:
+        if connection_id not in batch._first_adopted:
             return False
+        if batch._probe is None:
+            batch._probe = connection_id
+            return True
         if not batch._probe_sent:
             return True
         await batch._probe_done.wait()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -23,7 +23,7 @@ from client_support import requests_to, started, until
 from test_orchestrator import Start, _orchestrator
 
 from airbyte_async import AirbyteClient, NoAuth
-from airbyte_async.orchestrator import Outcome, SyncResult
+from airbyte_async.orchestrator import EventKind, Outcome, SyncEvent, SyncResult
 from airbyte_async.testing import Emulator, Fault
 
 pytestmark = pytest.mark.anyio
@@ -320,3 +320,145 @@ async def test_an_adopted_sync_cancelled_after_the_look_made_again_is_not_run_ag
         Outcome.CANCELLED,
     )
     assert emu.stats().jobs_by_connection[adopted_cid] == [adopted]
+
+
+async def _previous_syncs(
+    emu: Emulator, client: AirbyteClient, *durations: float
+) -> dict[str, int]:
+    """A previous try's sync of every connection, running, each of its duration in seconds (in
+    the order of the connections); its job, by connection."""
+    jobs = {}
+    for cid, duration in zip(emu.connection_ids, durations, strict=True):
+        emu.set_sync_plan(cid, duration=duration)
+        jobs[cid] = (await client.connections.sync(connection_id=cid)).id
+    await until(lambda: all(emu.job_status(job) == "running" for job in jobs.values()))
+    return jobs
+
+
+def _adopted(events: list[SyncEvent]) -> Callable[[SyncEvent], None]:
+    """An on_event hook that keeps the adopted events in *events*."""
+
+    def on_event(event: SyncEvent) -> None:
+        if event.kind is EventKind.ADOPTED:
+            events.append(event)
+
+    return on_event
+
+
+async def test_an_adopted_sync_cancelled_late_in_a_batch_with_nothing_to_trigger_runs_again(
+    start: Start,
+) -> None:
+    """
+    Every connection of the retry is adopted, so it sends no probe: a cancel the retry did
+    not send (the previous try's give-up's, queued on the scheduler's threads) that stops an
+    adopted sync once it was adopted is taken as the previous try's, as before a probe: the
+    connection is triggered again, once, and its result is that sync's, not ``cancelled``.
+    The other adopted sync is left as it is.
+    """
+    emu, client = await start(connections=2)
+    stopped, other = emu.connection_ids
+    since = dt.datetime.now(dt.UTC)
+    jobs = await _previous_syncs(emu, client, 30.0, 1.0)
+    adopted: list[SyncEvent] = []
+
+    with anyio.fail_after(30):
+        orchestrator = _orchestrator(client, on_event=_adopted(adopted))
+        async with orchestrator.stream(emu.connection_ids, adopt_since=since) as batch:
+            await until(lambda: len(adopted) == 2)
+            emu.set_sync_plan(stopped, duration=0.05)
+            await client.jobs.cancel(job_id=jobs[stopped])
+            results = {r.connection_id: r async for r in batch}
+
+    runs = emu.stats().jobs_by_connection
+    [old, new] = runs[stopped]
+    assert (old, emu.job_status(old)) == (jobs[stopped], "cancelled")
+    assert (results[stopped].outcome, results[stopped].job_id) == (Outcome.SUCCEEDED, new)
+    assert (results[other].outcome, results[other].job_id) == (Outcome.SUCCEEDED, jobs[other])
+    assert results[other].adopted and runs[other] == [jobs[other]]
+
+
+async def test_adopted_syncs_the_previous_trys_queued_cancels_stop_each_run_again_once(
+    start: Start,
+) -> None:
+    """
+    Every connection adopted, and the previous try's cancels of both syncs queued on one
+    scheduler thread (first come first served): the first to land has its connection
+    triggered again, and that trigger, queued behind the second cancel, is the probe after
+    which the look made again sees the second sync cancelled too. Each connection is triggered
+    again once, and both end synced.
+    """
+    emu, client = await start(connections=2, trigger_capacity=1, cancel_latency=0.5)
+    since = dt.datetime.now(dt.UTC)
+    jobs = await _previous_syncs(emu, client, 30.0, 30.0)
+    adopted: list[SyncEvent] = []
+
+    async def cancel(job_id: int) -> None:
+        async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api=client.api) as previous:
+            await previous.jobs.cancel(job_id=job_id)
+
+    def held(cancels: int) -> Callable[[], bool]:
+        return lambda: emu.stats().cancels_in_flight == cancels
+
+    with anyio.fail_after(30):
+        orchestrator = _orchestrator(client, on_event=_adopted(adopted))
+        async with orchestrator.stream(emu.connection_ids, adopt_since=since) as batch:
+            await until(lambda: len(adopted) == 2)
+            for cid in emu.connection_ids:
+                emu.set_sync_plan(cid, duration=0.05)
+            async with anyio.create_task_group() as tg:
+                for n, job in enumerate(jobs.values(), 1):
+                    tg.start_soon(cancel, job)
+                    await until(held(n))  # sent in this order
+            results = [r async for r in batch]
+
+    runs = emu.stats().jobs_by_connection
+    assert all(r.ok and not r.adopted for r in results)
+    for result in results:
+        old, new = runs[result.connection_id]
+        assert (old, emu.job_status(old), result.job_id) == (
+            jobs[result.connection_id],
+            "cancelled",
+            new,
+        )
+
+
+async def test_an_adopted_sync_cancelled_after_the_late_probes_look_is_not_run_again() -> None:
+    """
+    Every connection adopted: once the connection triggered again after a late cancel has
+    been answered and the look made again, a cancel of another adopted sync is someone
+    else's, not a previous try's (those queued before that trigger have run): its result is
+    that cancel, and its connection is not triggered again.
+    """
+    options = {"connections": 3, "airbyte_version": "head", "trigger_latency": 0.02}
+    async with Emulator(**options, record_requests=True) as emu:
+        async with AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+            late, kept, other = emu.connection_ids
+            since = dt.datetime.now(dt.UTC)
+            jobs = await _previous_syncs(emu, client, 30.0, 30.0, 1.0)
+            adopted: list[SyncEvent] = []
+
+            def looked_twice() -> bool:
+                # The look lists resets too (they undo an adopted sync); the polls, syncs only.
+                looks = [
+                    r
+                    for r in emu.requests
+                    if r.route.endswith("jobs/list_for_workspaces")
+                    and "reset_connection" in r.body["configTypes"]
+                ]
+                return len(looks) >= 2
+
+            with anyio.fail_after(30):
+                orchestrator = _orchestrator(client, on_event=_adopted(adopted))
+                async with orchestrator.stream(emu.connection_ids, adopt_since=since) as batch:
+                    await until(lambda: len(adopted) == 3)
+                    emu.set_sync_plan(late, duration=0.05)
+                    await client.jobs.cancel(job_id=jobs[late])
+                    await until(looked_twice)
+                    await client.jobs.cancel(job_id=jobs[kept])
+                    results = {r.connection_id: r async for r in batch}
+        runs = emu.stats().jobs_by_connection
+
+    assert (results[late].outcome, len(runs[late])) == (Outcome.SUCCEEDED, 2)
+    assert (results[kept].outcome, results[kept].job_id) == (Outcome.CANCELLED, jobs[kept])
+    assert results[kept].adopted and runs[kept] == [jobs[kept]]
+    assert (results[other].outcome, runs[other]) == (Outcome.SUCCEEDED, [jobs[other]])
