@@ -26,6 +26,10 @@ _STEP_BACK_SLACK = 2.0
 #: drops by this much a second as it ages, so that a server clock running slow cannot fall
 #: behind an old one. Twice the most ntpd slews a clock.
 _DRIFT = 1e-3
+#: Seconds, at most, by which a look for an attempt's job trusts this host's clock over a
+#: ``Date`` that no trigger's answer has yet placed against the job stamps (see
+#: :meth:`ServerClock.look_now`); as far as the orchestrator's look for syncs to adopt reaches.
+_HOST_REACH = 120.0
 
 
 @attrs.define
@@ -93,8 +97,8 @@ class ServerClock:
     _bounds: collections.deque[tuple[float, float]] = attrs.field(
         init=False, factory=collections.deque, repr=False
     )
-    #: Seconds by which ``Date`` runs ahead of the clock that stamps jobs, at most (see
-    #: :meth:`note_stamp`); subtracted by :meth:`now`.
+    #: Seconds by which ``Date`` runs ahead of the clock that stamps jobs, at most (negative:
+    #: behind it; see :meth:`note_stamp`); subtracted by :meth:`now`.
     stamp_lead: float = attrs.field(init=False, default=0.0)
     _leads: collections.deque[float] = attrs.field(
         init=False, factory=lambda: collections.deque(maxlen=8), repr=False
@@ -156,11 +160,13 @@ class ServerClock:
         Learn from a job stamp the server has just made (a trigger's answer: the job it
         created, or made run, as it answered) how far ``Date`` runs ahead of the stamps: a
         proxy in front of Airbyte answers with its own host's time (nginx does), which may
-        drift. ``Date`` less the stamp is the lead, give or take the second each of them is
-        rounded down by, and more when the answer was slow: the least of the last eight is
-        taken, so a slow answer or two does not count. Up to a second, rounding explains it
-        and nothing is subtracted; beyond, a second more than it is, so that :meth:`now`
-        still never leads the stamps and windows reaching back by it still reach the jobs.
+        drift, either way. ``Date`` less the stamp is the lead (negative when ``Date`` is
+        behind), give or take the second each of them is rounded down by, and more when the
+        answer was slow: the least of the last eight is taken, so a slow answer or two does
+        not count. Up to a second either way, rounding explains it and nothing is subtracted;
+        beyond, a second more than it is, so that :meth:`now` still never leads the stamps and
+        windows reaching back by it still reach the jobs. A ``Date`` behind moves :meth:`now`
+        forward: left behind, windows reaching back from it would take in jobs of before.
         """
         self._leads.append(self._date() - stamp)
         self._settle(self._leads)
@@ -187,10 +193,36 @@ class ServerClock:
 
     def _settle(self, leads: collections.deque[float]) -> None:
         least = min(leads)
-        self.stamp_lead = least + 1.0 if least > 1.0 else 0.0
+        self.stamp_lead = least + 1.0 if abs(least) > 1.0 else 0.0
 
     def now(self) -> float:
         """The server's current time in epoch seconds (the local clock until observed), by
-        the clock that stamps its jobs (see :meth:`note_stamp`); never ahead of ``Date``."""
+        the clock that stamps its jobs (see :meth:`note_stamp`); never ahead of it."""
         at = self.local()
         return at + self._offset(at) - self.stamp_lead
+
+    def look_now(self, newest: float | None = None) -> float:
+        """
+        The server's time now by its job stamps, for a look for the job an attempt created
+        since a moment (a trigger whose answer was lost): late enough that the look takes no
+        job of before the attempt, early enough that it misses not the attempt's. *newest* is
+        the newest stamp the look's listing showed, if any: the stamps' clock has reached it.
+
+        :meth:`now`, once a trigger's answer has told how ``Date`` stands to the stamps. Until
+        then ``Date`` may be a proxy's own, off by any amount (nginx answers with its host's
+        time), and this host's clock is the other witness: where ``Date`` leads it, this
+        host's time is taken (a proxy ahead would place the window past the attempt's job);
+        where *newest* shows ``Date`` behind the stamps, this host's time if later (a proxy
+        behind would reach back to jobs of before the attempt). Either by two minutes at most.
+        Never earlier than *newest*. What is left: before a trigger answers, a ``Date`` right
+        and this host's clock behind it reach back by as much, to a job of another client
+        created in between, when no stamp of the attempt's own job shows the time.
+        """
+        now = self.now()
+        if not self._leads and self.observed:
+            host = time.time()
+            if host < now:
+                now = max(host, now - _HOST_REACH)
+            elif newest is not None and newest > now + 1.0:
+                now = min(host, now + _HOST_REACH)
+        return now if newest is None else max(now, newest)

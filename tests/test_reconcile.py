@@ -732,3 +732,85 @@ async def test_a_date_ahead_of_the_job_stamps_is_learnt_from_trigger_answers(
         job = await client.connections.sync(connection_id=second)
 
     assert emu.stats().jobs_by_connection[second] == [job.id]
+
+
+def _posts(api: str) -> str:
+    """The route a sync trigger is sent to on *api*."""
+    return SYNC if api == "config" else PUBLIC_JOBS
+
+
+@pytest.mark.parametrize("lead", [30.0, -30.0], ids=["date-ahead", "date-behind"])
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_fresh_client_behind_a_skewed_proxy_finds_the_job_of_its_lost_first_trigger(
+    airbyte_emulator_factory: Factory, api: str, lead: float
+) -> None:
+    """
+    A proxy whose clock runs 30 s ahead of Airbyte's (or behind it) answers with its own
+    ``Date`` (nginx does). A fresh client's first request is a trigger, whose answer is lost
+    after the server acted: no answer has told how ``Date`` stands to the job stamps, yet the
+    look finds the job (this host's clock, and the stamps listed, place its window) instead of
+    triggering again (a 409 then, the job running).
+    """
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head", connections=1, sync_duration=(60, 60), date_lead=lead
+    )
+    (cid,) = emu.connection_ids
+    lost = {"kind": "reset_after", "route": _posts(api), "method": "POST", "times": 1}
+    emu.set_faults([lost])
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
+        job = await client.connections.sync(connection_id=cid)
+
+    assert jobs_of(emu) == [job.id]
+
+
+@pytest.mark.parametrize("lost", ["reset_after", "reset_before"])
+@pytest.mark.parametrize("lead", [30.0, -30.0], ids=["date-ahead", "date-behind"])
+async def test_a_fresh_client_behind_a_skewed_proxy_takes_no_sync_that_ended_before_its_trigger(
+    airbyte_emulator_factory: Factory, lead: float, lost: str
+) -> None:
+    """
+    Behind a proxy whose ``Date`` runs 30 s ahead of the job stamps (or behind them), another
+    client's short sync ended seconds before this fresh client's first trigger, which is lost
+    after the server acted (or before): the trigger's own job is adopted, or the trigger sent
+    again, never that other sync (a ``Date`` behind would reach back to it), and no sync runs
+    twice (a ``Date`` ahead would miss the job, and trigger again once it ended).
+    """
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head", connections=1, sync_duration=(0.1, 0.1), date_lead=lead
+    )
+    (cid,) = emu.connection_ids
+    async with client_for(emu) as other:
+        foreign = await other.connections.sync(connection_id=cid)
+        await other.jobs.wait(job_id=foreign.id, poll_interval=0.05)
+    # Past the look's margin for clock error (_SKEW, the stamps' whole seconds).
+    await anyio.sleep(_reconcile._SKEW + 2.5)
+    emu.set_faults([{"kind": lost, "route": SYNC, "times": 1}])
+    async with client_for(emu) as client:
+        job = await client.connections.sync(connection_id=cid)
+
+    assert jobs_of(emu) == [foreign.id, job.id]
+
+
+async def test_a_date_behind_the_job_stamps_learnt_from_an_answer_is_not_taken_as_in_step(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """
+    A proxy's ``Date`` runs 30 s behind the job stamps, and a trigger's answer has told this
+    client so: its clock then reads the stamps' time, not ``Date``'s. So a later trigger, lost
+    before the server acted, is sent again rather than adopt another client's sync that ended
+    seconds before it (a window placed by ``Date`` would reach back 30 s to it).
+    """
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head", connections=2, sync_duration=(0.1, 0.1), date_lead=-30.0
+    )
+    first, second = emu.connection_ids
+    async with client_for(emu) as client:
+        await client.connections.sync(connection_id=first)
+        async with client_for(emu) as other:
+            foreign = await other.connections.sync(connection_id=second)
+            await other.jobs.wait(job_id=foreign.id, poll_interval=0.05)
+        await anyio.sleep(_reconcile._SKEW + 2.5)
+        emu.set_faults([{"kind": "reset_before", "route": SYNC, "times": 1}])
+        job = await client.connections.sync(connection_id=second)
+
+    assert emu.stats().jobs_by_connection[second] == [foreign.id, job.id]

@@ -142,6 +142,28 @@ def test_a_date_ahead_of_the_job_stamps_is_taken_off_once_a_trigger_answered(
         assert link.clock.now() <= link.server() - 5.0 + 1e-6
 
 
+@given(
+    answers=st.lists(st.tuples(st.floats(0.0, 3.0), st.floats(0.0, 0.5)), min_size=1, max_size=30)
+)
+def test_a_date_behind_the_job_stamps_is_made_up_once_a_trigger_answered(
+    answers: list[tuple[float, float]],
+) -> None:
+    """With ``Date`` 30 s behind the clock that stamps jobs (a proxy's host clock), each
+    trigger answer's job stamp shows it: from the first, the estimate reads the stamps' clock,
+    never later, and within three seconds and an answer's time on the wire of it, not 30 s behind
+    (a look reaching back from there would take in the jobs of the 30 s before)."""
+    link = Link(step=-30.0)
+    at = 0.0
+    for gap, latency in answers:
+        at += gap
+        link.t = at
+        made = link.server() + 30.0
+        link.answer(at, latency)
+        link.clock.note_stamp(math.floor(made))
+        stamps = link.server() + 30.0
+        assert stamps - 3.0 - latency <= link.clock.now() <= stamps + 1e-6
+
+
 def test_a_server_clock_stepped_forward_is_followed_at_its_next_date() -> None:
     """A server clock set forward an hour, ``Date`` and job stamps alike, is followed from the
     first answer after the step: the triggers' stamps noted before it do not hold the

@@ -177,7 +177,7 @@ class PublicBackend(ConfigBackend):
         clock = self.connections.clock
         created_after = None
         if began is not None:
-            reach = clock.now() - (time.monotonic() - began) - 2 * _SKEW
+            reach = clock.look_now() - (time.monotonic() - began) - 2 * _SKEW
             created_after = dt.datetime.fromtimestamp(reach, dt.UTC)
         page = await self.jobs.list_page(
             connection_id=connection_id,
@@ -188,6 +188,8 @@ class PublicBackend(ConfigBackend):
         newest = sorted(page.jobs, key=lambda job: job.id, reverse=True)
         if began is None:
             return newest
-        # After the listing: its answer's Date has just updated the clock.
-        since = clock.now() - (time.monotonic() - began) - _SKEW
+        # After the listing: its answer's Date has just updated the clock, and its stamps
+        # bound it (see ServerClock.look_now).
+        stamped = max((job.updated_at.timestamp() for job in page.jobs), default=None)
+        since = clock.look_now(stamped) - (time.monotonic() - began) - _SKEW
         return [job for job in newest if job.created_at.timestamp() >= since]

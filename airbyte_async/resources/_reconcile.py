@@ -11,6 +11,8 @@ one worked after all: the running job is adopted.
 "Since just before the attempt" is measured on the server's clock, from the ``Date`` of the
 listing's own answer less the time the client has counted since the attempt began: the local
 clock's skew cancels out, and ``Date``'s one-second steps only make the window start earlier.
+A proxy's ``Date`` off the job stamps is allowed for as the server's clock says (see
+:meth:`~airbyte_async._throttle.ServerClock.look_now`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -105,17 +107,32 @@ async def jobs_since(
     The connection's newest jobs, newest first; with *began* (a :func:`time.monotonic`
     reading), only those created since that moment by the server's clock, a little early.
     """
+    since, _ = await _since(jobs, clock, connection_id, job_type, began)
+    return since
+
+
+async def _since(
+    jobs: Jobs, clock: ServerClock, connection_id: str, job_type: JobType, began: float | None
+) -> tuple[list[Job], float]:
+    """:func:`jobs_since`, and when the attempt was sent by the server's stamps (see
+    :func:`_sent_at`; minus infinity without *began*)."""
     page = await jobs.list_page(connection_id=connection_id, job_types=(job_type,), page_size=_PAGE)
     newest = sorted(page.jobs, key=lambda job: job.id, reverse=True)
     if began is None:
-        return newest
+        return newest, -math.inf
     # After the listing: its answer's Date has just updated the clock.
-    return [job for job in newest if _created_since(job, clock, began)]
+    sent = _sent_at(clock, began, page.jobs)
+    return [job for job in newest if job.created_at.timestamp() >= sent - _SKEW], sent
 
 
-def _created_since(job: Job, clock: ServerClock, began: float) -> bool:
-    """Whether *job* was created since monotonic *began*, by the server's clock, a little early."""
-    return job.created_at.timestamp() >= clock.now() - (time.monotonic() - began) - _SKEW
+def _sent_at(clock: ServerClock, began: float, listed: Iterable[Job]) -> float:
+    """
+    When the attempt that began at monotonic *began* was sent, in epoch seconds on the clock
+    that stamps jobs, reckoned just after a listing of *listed*, whose stamps that clock has
+    reached (see :meth:`~airbyte_async._throttle.ServerClock.look_now`).
+    """
+    newest = max((job.updated_at.timestamp() for job in listed), default=None)
+    return clock.look_now(newest) - (time.monotonic() - began)
 
 
 async def _job_since(
@@ -126,8 +143,7 @@ async def _job_since(
     :func:`~airbyte_async._backend.own_job`), among those newer than job *floor* (the newest
     this client had seen started before it).
     """
-    since = await jobs_since(jobs, clock, connection_id, job_type, began)
-    sent = clock.now() - (time.monotonic() - began)
+    since, sent = await _since(jobs, clock, connection_id, job_type, began)
     return own_job([job for job in since if job.id > floor], sent)
 
 
@@ -346,7 +362,11 @@ async def trigger_exactly_once(
                 job = await find_running_job(jobs, connection_id, job_type)
                 # Not ours: one this client saw start before, or one created before the first
                 # attempt (someone else's, which the look since that attempt rightly passed over).
-                if job is None or job.id <= floor or not _created_since(job, clock, began):
+                if (
+                    job is None
+                    or job.id <= floor
+                    or job.created_at.timestamp() < _sent_at(clock, began, [job]) - _SKEW
+                ):
                     raise
                 log.info("adopted running job %d for %s after an uncertain trigger", job.id, route)
                 return known.noted(connection_id, job)
