@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -375,6 +376,35 @@ async def test_a_token_endpoint_down_fails_a_trigger_after_its_own_attempts_only
     assert requests_to(emu, "connections/sync") == 0
 
 
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        {"kind": "rate_limit", "retry_after": 0.1},
+        {"kind": "error", "status": 502},
+        {"kind": "error", "status": 503},
+        {"kind": "proxy_error", "status": 504},
+    ],
+    ids=["429", "502", "503", "504"],
+)
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_token_endpoint_failing_once_holds_a_first_trigger_that_is_then_sent_once(
+    airbyte_emulator_factory: Factory, api: str, refusal: dict[str, Any]
+) -> None:
+    """A fresh client's first call is a trigger, and its token request is refused once with a
+    429 or a 5xx that may pass: the trigger, never sent without a token, waits for the token
+    request's retry, and goes once, starting one sync (a 500 is a refusal of the credentials
+    until they have minted a token, API-FACTS 1.1: not here)."""
+    emu = await app_server(airbyte_emulator_factory, connections=1)
+    route = "applications/token" if api == "config" else "/public/v1/applications/token"
+    emu.set_faults([{**refusal, "route": route, "times": 1}])
+    auth = ClientCredentials(APP_ID, APP_SECRET)
+    async with client_for(emu, auth=auth, api=api) as client:
+        job = await client.connections.sync(connection_id=emu.connection_ids[0])
+
+    assert token_requests(emu) == 2
+    assert emu.stats().jobs_by_connection == {emu.connection_ids[0]: [job.id]}
+
+
 async def test_client_credentials_come_from_the_environment(
     airbyte_emulator_factory: Factory,
 ) -> None:
@@ -543,6 +573,36 @@ async def test_a_batch_renews_a_due_token_in_its_own_task_while_its_polls_go_on(
     assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 3
     assert emu.stats().tokens_minted >= 2
     assert emu.stats().requests_on_older_tokens >= 1
+
+
+async def test_a_batch_s_triggers_rejected_with_401_wait_for_one_slow_token_and_go_once(
+    airbyte_emulator_factory: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """
+    The access token dies while a batch's triggers are in flight (revoked: each request with it
+    gets 401), and the token endpoint takes one to two seconds to answer. A 401 is the server's
+    refusal before it acts (no job), so each refused trigger is sent again, once, with the one
+    fresh token the refused calls all waited for: one token request at a time, every sync run
+    once, no call failed, and no secret in the logs.
+    """
+    caplog.set_level(logging.DEBUG, logger="airbyte_async")
+    emu = await app_server(
+        airbyte_emulator_factory, connections=40, sync_duration=(0.5, 1.0), trigger_latency=0.2
+    )
+    emu.set_faults(
+        [
+            {"kind": "token_expiry", "route": "connections/sync", "times": 1},
+            {"kind": "late", "route": "applications/token", "delay": 1.0, "max_delay": 2.0},
+        ]
+    )
+    async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET)) as client:
+        results = await Orchestrator(client, max_running=40).run(emu.connection_ids)
+
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 40
+    assert sorted(len(jobs) for jobs in emu.stats().jobs_by_connection.values()) == [1] * 40
+    assert token_requests(emu) == emu.stats().tokens_minted == 2
+    assert requests_to(emu, "connections/sync") > 40
+    assert APP_SECRET not in caplog.text
 
 
 async def test_a_call_cancelled_while_it_asks_for_a_token_leaves_the_others_to_ask(
