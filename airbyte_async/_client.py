@@ -894,6 +894,16 @@ class AirbyteClient:
             )
         raise AssertionError("unreachable")
 
+    def _awaits_token(self) -> bool:
+        """Whether the next call would wait for an access token: ClientCredentials holding
+        none good (none yet, expired, or refused by a 401)."""
+        return isinstance(self.auth, ClientCredentials) and not self.auth._usable()
+
+    async def _token(self) -> None:
+        """Have an access token at hand for the next call, as that call would get it; raises
+        what the token request raises."""
+        await self._headers()
+
     async def _headers(self) -> Mapping[str, str]:
         if isinstance(self.auth, ClientCredentials):
             renewals = self._renewals[-1] if self._renewals else None

@@ -209,6 +209,8 @@ def _target(connection: Connection) -> SyncTarget:
     return SyncTarget(connection.connection_id, connection.name, connection.workspace_id)
 
 
+#: What a result says of a trigger whose sync_timeout passed while it waited for a token.
+_TOKENLESS = "its sync_timeout passed while it waited for an access token: not triggered"
 #: Seconds beyond cancel_grace that a client closing under a batch waits for it to give up:
 #: the cleanup is bounded by cancel_grace, then the batch's tasks end.
 _GIVE_UP_SLACK = 5.0
@@ -610,7 +612,10 @@ class Orchestrator:
     server restart), stop the batch's triggers: that trigger's result is ``error`` with the
     token request's error, and those not sent yet are ``error`` "not triggered" without a
     request, rather than each trigger waiting in turn for what could only fail the same way.
-    No trigger that could not get a token was sent, so none may have started a sync.
+    No trigger that could not get a token was sent, so none may have started a sync. A trigger
+    waits for its token before it leaves, unshielded: a batch given up on meanwhile (a slow
+    token endpoint past *timeout*) ends the wait, and a sync whose *sync_timeout* passes first
+    is not triggered (``timed_out``, no job), rather than started past its deadline.
 
     Triggers in flight start at 16 and follow the server (:mod:`airbyte_async._limiter`): up
     while their latency stays flat, down when it grows or the server answers 429, 502, 503 or
@@ -1274,7 +1279,7 @@ class Orchestrator:
         or its adoption), and whether it was adopted; or the result when there is none.
         """
         try:
-            return *await self._send_trigger(batch, target, hold), False
+            sent = await self._send_trigger(batch, target, hold)
         except SyncAlreadyRunningError as e:
             if self.on_running is OnRunning.FAIL and batch._adopt_floor is None:
                 return sync_result(target, Outcome.ERROR, error=str(e))
@@ -1282,6 +1287,10 @@ class Orchestrator:
         except AirbyteError as e:
             self._note_refusal(batch, e)
             return sync_result(target, Outcome.ERROR, error=str(e), left_running=e.job_may_exist)
+        else:
+            if sent is None:
+                return sync_result(target, Outcome.TIMED_OUT, error=_TOKENLESS)
+            return *sent, False
         cid = target.connection_id
         try:
             running = await self._running_job(cid, JobType.SYNC)
@@ -1300,7 +1309,10 @@ class Orchestrator:
                 clearing = await self._running_clear(cid)
                 if clearing is not None:
                     await self._outlast(clearing, target)
-                return *await self._send_trigger(batch, target, hold), False
+                sent = await self._send_trigger(batch, target, hold)
+                if sent is None:
+                    return sync_result(target, Outcome.TIMED_OUT, error=_TOKENLESS)
+                return *sent, False
         except AirbyteError as e:
             return sync_result(target, Outcome.ERROR, error=str(e))
         return running, None, time.monotonic(), True
@@ -1327,12 +1339,13 @@ class Orchestrator:
 
     async def _send_trigger(
         self, batch: Batch, target: SyncTarget, hold: anyio.CancelScope
-    ) -> tuple[Job, float | None, float]:
+    ) -> tuple[Job, float | None, float] | None:
         """
         Trigger *target*'s sync within the batch's bound on triggers in flight; the job, the
         server's time when the request was sent (the job cannot have ended before), and that
-        moment by :func:`time.monotonic`. *hold* is the worker's scope, which the trigger
-        shields (see below).
+        moment by :func:`time.monotonic`; None when *sync_timeout* passed while the trigger
+        waited for an access token (see :meth:`_token_in_time`), not sent. *hold* is the
+        worker's scope, which the trigger shields once it has its token (see below).
         """
         async with batch._triggers:
             if batch._refused is not None:
@@ -1340,6 +1353,9 @@ class Orchestrator:
             if batch._wrong_url is not None:
                 raise batch._wrong_url
             cid = target.connection_id
+            began = time.monotonic()
+            if not await self._token_in_time():
+                return None
             # Shielded: a batch given up on hears the answer out, until cancel_grace after the
             # give-up. It alone tells whether the trigger started a job: a 409 means a sync
             # someone else started still runs, one a look-up by time (Airbyte stamps jobs in
@@ -1349,7 +1365,6 @@ class Orchestrator:
             hold.shield = True
             if hold.deadline != batch._answers_until:  # anyio's setter costs a few calls
                 hold.deadline = batch._answers_until
-            began = time.monotonic()
             entry = batch._triggering[cid] = Triggering(target, began, hold)
             try:
                 job = await self.backend.trigger(connection_id=cid)
@@ -1370,6 +1385,28 @@ class Orchestrator:
             # (see ServerClock.note_stamp), which the sending could not yet know.
             now = self.backend.server_now()
             return job, None if now is None else now - (time.monotonic() - began), began
+
+    async def _token_in_time(self) -> bool:
+        """
+        Wait, unshielded, for the access token a trigger is to carry, when the client holds
+        :class:`~airbyte_async.ClientCredentials` without one good: a trigger waiting for its
+        token has sent nothing, so a batch given up on meanwhile ends the wait, and knows that
+        no sync started (a slow token endpoint, shielded, would hold the give-up up to
+        *cancel_grace* and leave each result saying a sync may still run). False when
+        *sync_timeout* passes first: the sync is not triggered after its deadline. A token
+        request refused for good raises, as the trigger would; one that may pass is left to
+        the trigger, which waits it out (see :func:`~.resources._reconcile.trigger_exactly_once`).
+        """
+        if not self.client._awaits_token():
+            return True
+        with anyio.move_on_after(math.inf if self.sync_timeout is None else self.sync_timeout):
+            try:
+                await self.client._token()
+            except AirbyteError as e:
+                if not is_retryable(e, idempotent=False):
+                    raise
+            return True
+        return False
 
     async def _sync(
         self, batch: Batch, target: SyncTarget, hold: anyio.CancelScope, *, again: bool = False

@@ -1592,6 +1592,43 @@ async def test_wrong_client_credentials_fail_the_batch_at_once_naming_no_secret(
 
 
 @pytest.mark.parametrize(
+    ("limit", "expected"),
+    [
+        pytest.param({"timeout": 0.5, "cancel_grace": 2.0}, "the batch timed out", id="timeout"),
+        pytest.param({"sync_timeout": 0.5}, "its sync_timeout passed", id="sync_timeout"),
+    ],
+)
+async def test_triggers_still_waiting_for_a_slow_token_endpoint_at_their_deadline_are_not_sent(
+    limit: dict[str, float], expected: str
+) -> None:
+    """
+    The token endpoint answers, but only after 3 s, and the batch's timeout (or each sync's
+    sync_timeout) passes while the triggers wait for the token: no trigger has left, so none is
+    sent after its deadline, and each result is ``timed_out`` saying so, with no job and no
+    "a sync may still run" (nor a look for jobs that cannot exist).
+    """
+    policy = RequireClientCredentials("app", "s3cret")
+    late = Fault(kind="late", route="applications/token", delay=3.0)
+    emulator = Emulator(connections=3, auth=policy, faults=[late], record_requests=True)
+    async with (
+        emulator as emu,
+        AirbyteClient(emu.url, auth=ClientCredentials("app", "s3cret"), env={}) as client,
+    ):
+        [workspace] = emu.workspace_ids
+        targets = [SyncTarget(cid, workspace_id=workspace) for cid in emu.connection_ids]
+        results = await _orchestrator(client, **limit).run(targets)
+        # Past the token's answer: a trigger sent after its deadline would have reached the
+        # server by now.
+        await anyio.sleep(3.5)
+
+    assert [r.outcome for r in results] == [Outcome.TIMED_OUT] * 3
+    assert all(r.job_id is None and not r.left_running for r in results)
+    assert all(expected in (r.error or "") and "may still" not in (r.error or "") for r in results)
+    assert requests_to(emu, "connections/sync") == requests_to(emu, "jobs/list") == 0
+    assert emu.stats().jobs_by_connection == {}
+
+
+@pytest.mark.parametrize(
     ("revoke_on", "refused_at"),
     [
         pytest.param(EventKind.FINISHED, 1, id="a-trigger-refused"),
