@@ -210,19 +210,18 @@ class ServerClock:
 
         :meth:`now`, once a trigger's answer has told how ``Date`` stands to the stamps. Until
         then ``Date`` may be a proxy's own, off by any amount (nginx answers with its host's
-        time), and this host's clock is the other witness: where ``Date`` leads it, this
-        host's time is taken (a proxy ahead would place the window past the attempt's job);
-        where *newest* shows ``Date`` behind the stamps, this host's time if later (a proxy
-        behind would reach back to jobs of before the attempt). Either by two minutes at most.
-        Never earlier than *newest*. What is left: before a trigger answers, a ``Date`` right
-        and this host's clock behind it reach back by as much, to a job of another client
-        created in between, when no stamp of the attempt's own job shows the time.
+        time), and this host's clock is the other witness: where ``Date`` leads it and no
+        stamp shows this host behind instead, this host's time is taken (a proxy ahead would
+        place the window past the attempt's job); where *newest* shows ``Date`` behind the
+        stamps, this host's time if later (a proxy behind would reach back to jobs of before
+        the attempt). Either by two minutes at most, and never earlier than *newest*.
         """
         now = self.now()
+        seen = -math.inf if newest is None else newest
         if not self._leads and self.observed:
             host = time.time()
-            if host < now:
+            if host < now and seen <= host + 1.0:
                 now = max(host, now - _HOST_REACH)
-            elif newest is not None and newest > now + 1.0:
+            elif seen > now + 1.0 and host > now:
                 now = min(host, now + _HOST_REACH)
-        return now if newest is None else max(now, newest)
+        return max(now, seen)

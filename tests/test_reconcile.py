@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from functools import partial
 from typing import Any
 
@@ -29,7 +30,7 @@ from airbyte_async.errors import (
 from airbyte_async.models import Job, JobType
 from airbyte_async.resources import _reconcile
 from airbyte_async.resources._reconcile import trigger_exactly_once
-from airbyte_async.testing import Emulator, pytest_plugin
+from airbyte_async.testing import Emulator, ManualClock, pytest_plugin
 
 airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
 Factory = pytest_plugin.EmulatorFactory
@@ -788,6 +789,31 @@ async def test_a_fresh_client_behind_a_skewed_proxy_takes_no_sync_that_ended_bef
     async with client_for(emu) as client:
         job = await client.connections.sync(connection_id=cid)
 
+    assert jobs_of(emu) == [foreign.id, job.id]
+
+
+async def test_a_fresh_client_on_a_host_clock_behind_takes_no_sync_that_ended_before_its_trigger(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """
+    This host's clock runs 30 s behind Airbyte's, whose ``Date`` is right: ``Date`` leads this
+    host as it would behind a proxy ahead, but the stamps of another client's sync, ended
+    seconds before, show this host behind instead. A fresh client's first trigger, lost before
+    the server acted, is sent again rather than reach back 30 s and adopt that sync.
+    """
+    clock = ManualClock(now=time.time() + 30.0)
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head", connections=1, clock=clock, sync_duration=(1.0, 1.0)
+    )
+    (cid,) = emu.connection_ids
+    async with client_for(emu) as other:
+        foreign = await other.connections.sync(connection_id=cid)
+    clock.advance(1.0 + _reconcile._SKEW + 2.5)
+    emu.set_faults([{"kind": "reset_before", "route": SYNC, "times": 1}])
+    async with client_for(emu) as client:
+        job = await client.connections.sync(connection_id=cid)
+
+    assert emu.job_status(foreign.id) == "succeeded"
     assert jobs_of(emu) == [foreign.id, job.id]
 
 
