@@ -356,8 +356,9 @@ _NOT_RUNNING = """
     (!workflowState.isRunning) { "Can't cancel a non-running sync" ; return }``), and it reports
     running only from ``reportJobStarting``, after ``getOrCreateJobId`` and ``createAttempt``,
     until the run continues as new (a fresh ``WorkflowState``), which it does after each job
-    and after each failed attempt, before the retry's backoff. ``startNewCancellation`` then
-    finds the workflow not running, and ``submitCancellationToWorker`` answers 200 with the job
+    and after each failed attempt (from 0.50 on, a run that continues from a failure reports
+    running again from its start: see the tests below). ``startNewCancellation`` then finds
+    the workflow not running, and ``submitCancellationToWorker`` answers 200 with the job
     re-read (API-FACTS 6.3b).
 """
 
@@ -428,16 +429,25 @@ async def test_a_public_cancel_of_a_job_not_yet_running_is_ignored_too(
 test_a_public_cancel_of_a_job_not_yet_running_is_ignored_too.__doc__ += _NOT_RUNNING
 
 
-async def test_a_cancel_between_two_attempts_is_ignored(
+async def test_a_cancel_between_two_attempts_is_ignored_on_040(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
     """
-    jobs/cancel while a job waits out the backoff after a failed attempt (``incomplete``)
-    answers at once with it incomplete, and its next attempt runs all the same.
+    On 0.40, jobs/cancel while a job is ``incomplete`` after a failed attempt answers at once
+    with it incomplete, and its next attempt runs all the same: that workflow reports running
+    only from ``reportJobStarting``, and a run that continues from a failure starts afresh
+    (airbytehq/airbyte ``ConnectionManagerWorkflowImpl.java`` of late 2022: no
+    ``setRunning`` before the next attempt, whose ``Workflow.await`` returns at once when
+    ``isFromFailure``; the emulator's backoff there stands for the activities between two).
     """
     clock = ManualClock()
     emu = await airbyte_emulator_factory(
-        connections=1, clock=clock, attempts=2, retry_backoff=10, failure_rate=1.0
+        airbyte_version="0.40",
+        connections=1,
+        clock=clock,
+        attempts=2,
+        retry_backoff=10,
+        failure_rate=1.0,
     )
     cid = emu.connection_ids[0]
     emu.set_sync_plan(cid, duration=1)
@@ -452,4 +462,42 @@ async def test_a_cancel_between_two_attempts_is_ignored(
     assert emu.job_status(job_id) == "running"
 
 
-test_a_cancel_between_two_attempts_is_ignored.__doc__ += _NOT_RUNNING
+test_a_cancel_between_two_attempts_is_ignored_on_040.__doc__ += _NOT_RUNNING
+
+
+@pytest.mark.parametrize("version", ["0.50", "1.7", "2.0", "head"])
+async def test_a_cancel_between_two_attempts_stops_the_job(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    From 0.50 on, jobs/cancel while a job waits out the backoff after a failed attempt
+    (``incomplete``) cancels it: no further attempt runs. The run that continues from a
+    failure reports running from its start, before the backoff
+    (airbytehq/airbyte-platform ``ConnectionManagerWorkflowImpl.initializeWorkflowStateFromInput``:
+    "if our previous attempt was a failure, we are still in a run", ``if (input.fromFailure)
+    workflowState.isRunning = true``; the fix of airbytehq/airbyte#28536, "Attempts in Backoff
+    can be canceled", 2023-07), so ``cancelJob`` sets ``isCancelled`` and cancels the scope
+    whose ``Workflow.await`` holds the backoff, and ``reportCancelledAndContinueWith`` marks
+    the job cancelled. ``startNewCancellation`` answers once the workflow no longer runs.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version,
+        connections=1,
+        clock=clock,
+        attempts=2,
+        retry_backoff=10,
+        failure_rate=1.0,
+    )
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=1)
+    info = await sync(http, emu, cid)
+    job_id = info["job"]["id"]
+    clock.advance(2)
+    assert emu.job_status(job_id) == "incomplete"
+
+    answer = await call(http, emu, "jobs/cancel", {"id": job_id})
+
+    assert (answer.status, answer.json["job"]["status"]) == (200, "cancelled")
+    clock.advance(9)
+    assert emu.job_status(job_id) == "cancelled"

@@ -38,7 +38,7 @@ log = logging.getLogger("airbyte_async")
 
 DEFAULT_PAGE_SIZE = 100
 
-#: Statuses of a job no attempt of which runs: Airbyte ignores a cancel then (see
+#: Statuses of a job no attempt of which runs: Airbyte may ignore a cancel then (see
 #: :func:`cancel_heard`).
 NO_ATTEMPT_RUNS = frozenset({JobStatus.PENDING, JobStatus.QUEUED, JobStatus.INCOMPLETE})
 
@@ -52,10 +52,12 @@ async def cancel_heard(
 ) -> Job:
     """
     The answer of a cancel (*send*) that Airbyte heard. The connection's workflow ignores a
-    cancel while it does not report running, which it does only while an attempt runs
-    (airbytehq/airbyte-platform ``ConnectionManagerWorkflowImpl.cancelJob`` returns unless
-    ``workflowState.isRunning``, set by ``reportJobStarting``): the answer then shows the job
-    pending, queued or between two attempts, and it runs on. So the job is *read* again, a
+    cancel while it does not report running, which it does only while an attempt runs, and
+    from 0.50 on between two attempts too (airbytehq/airbyte-platform
+    ``ConnectionManagerWorkflowImpl.cancelJob`` returns unless ``workflowState.isRunning``, set
+    by ``reportJobStarting``, and by ``initializeWorkflowStateFromInput`` for a run that
+    continues from a failure): the answer then shows the job pending or queued (on 0.40, also
+    between two attempts), and it runs on. So the job is *read* again, a
     little later each time, and the cancel sent again once an attempt runs. A job that ended
     meanwhile is returned as read, and no cancel sent: a cancel stops whatever job the
     connection runs now (API-FACTS 6.3b), maybe a newer one.
@@ -164,8 +166,8 @@ class Jobs:
         for a caller that has just read the job itself. For the same reason the cancel is not
         replayed after an ambiguous failure: by then the connection may run a newer job.
 
-        Airbyte ignores a cancel while no attempt of the job runs (pending, queued, or between
-        two attempts): the call then waits for one to run and cancels again (see
+        Airbyte ignores a cancel while no attempt of the job runs (pending, queued, or on 0.40
+        between two attempts): the call then waits for one to run and cancels again (see
         :func:`cancel_heard`), however long the job waits to run; wrap it in
         :func:`anyio.fail_after` to bound that.
         """

@@ -38,6 +38,7 @@ from ._schedule import (
     rules,
     starts_jobs,
 )
+from ._versions import since as at_least
 
 __all__ = [
     "CANCELLED",
@@ -285,15 +286,6 @@ class Job:
         if self.queued_at is not None and moment >= self.queued_at:
             return "queued"
         return "pending"
-
-    def workflow_running(self, now: float) -> bool:
-        """
-        True while Airbyte's connection workflow reports running for this job: while one of
-        its attempts runs (``reportJobStarting`` sets it once the attempt exists, and each run
-        continues as new, not running, after the job or a failed attempt ends), which is when
-        reads show it ``running``.
-        """
-        return self.status(now) == "running"
 
     def is_terminal(self, now: float) -> bool:
         """True once reads see the job succeeded, failed or cancelled."""
@@ -834,6 +826,21 @@ class State:
         latest = self._jobs[ids[-1] - 1]
         return None if latest.is_terminal(self.clock()) else latest
 
+    def workflow_running(self, job: Job) -> bool:
+        """
+        Whether the connection's workflow reports running (``WorkflowState.isRunning``) while
+        *job* is its current job: while an attempt runs (``reportJobStarting`` sets it once the
+        attempt exists), never while the job is pending or queued, and between two attempts
+        from 0.50 on only. Each run continues as new with a fresh state once the job or an
+        attempt ends; from 0.50 on, a run that continues from a failure reports running from
+        its start, through the backoff (airbytehq/airbyte-platform
+        ``ConnectionManagerWorkflowImpl.initializeWorkflowStateFromInput``, the fix of
+        airbytehq/airbyte#28536, 2023-07). 0.40's starts the next attempt at once, reporting
+        running only once it exists.
+        """
+        status = job.status(self.clock())
+        return status == "running" or (status == "incomplete" and at_least(self.version, "0.50"))
+
     def jobs_of(self, connection_id: str) -> list[Job]:
         """The connection's jobs, oldest first."""
         return [self._jobs[i - 1] for i in self._jobs_by_connection.get(connection_id, ())]
@@ -845,7 +852,7 @@ class State:
         Signal the connection's workflow to cancel its job that has not ended, if any (a
         cancel, a reset): the job stops *latency* seconds from now, unless it ends first, and
         runs until then. With *only_running* (a cancel), a job whose workflow does not report
-        running (see :meth:`Job.workflow_running`) is left be. Returns when the workflow stops
+        running (see :meth:`workflow_running`) is left be. Returns when the workflow stops
         running (now when it runs no job). 404 for an unknown connection, 500 for a deleted
         one (its workflow is gone).
         """
@@ -856,7 +863,7 @@ class State:
                 "is deleted, so no further operations cannot be performed on it."
             )
         current = self.active_job(connection_id)
-        if current is None or (only_running and not current.workflow_running(self.clock())):
+        if current is None or (only_running and not self.workflow_running(current)):
             return self.clock()
         self._end(current, self.clock() + latency)
         return self._jobs[current.job_id - 1].final_at
@@ -865,9 +872,10 @@ class State:
         """
         ``jobs/cancel`` as the real server does it (API-FACTS 6.3b): the job only names its
         connection, whose current job, if any, is cancelled, whatever id was sent (see
-        :meth:`stop_current`), provided an attempt of it runs: the workflow ignores a cancel
-        while it does not report running (``ConnectionManagerWorkflowImpl.cancelJob``), so a
-        job pending, queued or between two attempts runs on. 500 for an unknown job or a
+        :meth:`stop_current`), provided its workflow reports running (see
+        :meth:`workflow_running`): the workflow ignores a cancel otherwise
+        (``ConnectionManagerWorkflowImpl.cancelJob``), so a job pending or queued (or, on 0.40,
+        between two attempts) runs on. 500 for an unknown job or a
         deleted connection.
         """
         return self.stop_current(self.job(job_id).connection_id, latency, only_running=True)
