@@ -67,6 +67,17 @@ async def call(
         return Answer(response.status, response.headers, parsed, text)
 
 
+async def public(
+    http: aiohttp.ClientSession, emu: Emulator, method: str, path: str, body: Any = None
+) -> Answer:
+    """One request to ``/api/public/v1<path>``."""
+    url = f"{emu.url}/api/public/v1{path}"
+    async with http.request(method, url, json=body) as response:
+        text = await response.text()
+        parsed = await response.json(content_type=None) if text else None
+        return Answer(response.status, response.headers, parsed, text)
+
+
 async def wait_terminal(http: aiohttp.ClientSession, emu: Emulator, job_id: int) -> list[str]:
     """Poll ``jobs/get_light`` until the job ends; the distinct statuses seen, in order."""
     seen: list[str] = []
@@ -96,6 +107,11 @@ async def jobs_created(emu: Emulator, count: int) -> None:
 async def triggers_held(emu: Emulator, count: int) -> None:
     """Wait until the emulator holds *count* triggers at once (ground truth, not the API)."""
     await _stat_reaches(emu, "max_in_flight_syncs", count)
+
+
+async def triggers_now(emu: Emulator, count: int) -> None:
+    """Wait until the emulator is handling *count* sync triggers (ground truth, not the API)."""
+    await _stat_reaches(emu, "syncs_in_flight", count)
 
 
 async def cancels_held(emu: Emulator, count: int) -> None:

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import aiohttp
 import anyio
 import emulator_support
 import pytest
-from emulator_support import Answer, call, cancels_held, sync, triggers_held
+from emulator_support import Answer, call, cancels_held, public, sync, triggers_held
 
 from airbyte_async.cli._parser import add_emulator_arguments
 from airbyte_async.testing import Emulator, ManualClock, pytest_plugin
@@ -30,17 +29,6 @@ pytestmark = pytest.mark.anyio
 airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
 Factory = pytest_plugin.EmulatorFactory
 http = emulator_support.http
-
-
-async def public(
-    http: aiohttp.ClientSession, emu: Emulator, method: str, path: str, body: Any = None
-) -> Answer:
-    """One request to ``/api/public/v1<path>``."""
-    url = f"{emu.url}/api/public/v1{path}"
-    async with http.request(method, url, json=body) as response:
-        text = await response.text()
-        parsed = await response.json(content_type=None) if text else None
-        return Answer(response.status, response.headers, parsed, text)
 
 
 async def while_waiting(

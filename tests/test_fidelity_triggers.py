@@ -17,7 +17,16 @@ import aiohttp
 import anyio
 import emulator_support
 import pytest
-from emulator_support import Answer, call, jobs_created, sync, triggers_held, wait_terminal
+from emulator_support import (
+    Answer,
+    call,
+    jobs_created,
+    public,
+    sync,
+    triggers_held,
+    triggers_now,
+    wait_terminal,
+)
 
 from airbyte_async.cli._parser import add_emulator_arguments
 from airbyte_async.testing import Emulator, Fault, ManualClock, pytest_plugin
@@ -131,21 +140,287 @@ async def test_the_job_exists_pending_before_its_trigger_answers(
         clock.advance(0.2)
 
 
-async def test_a_second_trigger_while_the_first_waits_is_a_409(
+# -- a trigger that meets a job: what the connection's workflow reports decides ---------------
+
+_STATES = """
+    ``TemporalClient.startNewManualSync`` (airbytehq/airbyte-platform
+    ``airbyte-commons-temporal/.../TemporalClient.kt``; the same in the 0.x Java client) refuses
+    with ``WORKFLOW_RUNNING`` ("A sync is already running for: <id>", 409 by
+    ``SchedulerHandler.readJobFromResult``) only when
+    ``ConnectionManagerUtils.isWorkflowStateRunning``: the workflow's
+    ``WorkflowState.isRunning``, set by ``reportJobStarting`` once the job's
+    attempt exists, and from 0.50 on by ``initializeWorkflowStateFromInput`` through the backoff
+    between two attempts. Otherwise it signals ``submitManualSync`` (which only sets
+    ``isSkipScheduling``: the workflow is past its wait, so it creates no job), loops until the
+    workflow reports running, and answers with ``getCurrentJobId``: the job that was there.
+"""
+
+
+@pytest.mark.parametrize("version", ["0.40", "0.50", "1.7", "2.0"])
+async def test_a_trigger_while_the_job_is_pending_answers_with_that_job_once_it_runs(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    A second connections/sync while the first one's job is pending starts no job: it answers
+    200 with that same job, once it runs (a sync the scheduler started, pending, is met alike).
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=1, clock=clock, trigger_latency=0.2
+    )
+    cid = emu.connection_ids[0]
+    answers: list[Answer] = []
+
+    async def trigger() -> None:
+        answers.append(await call(http, emu, "connections/sync", {"connectionId": cid}))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(trigger)
+        await jobs_created(emu, 1)
+        tg.start_soon(trigger)
+        await triggers_held(emu, 2)
+        clock.advance(0.1)
+        await anyio.sleep(0.05)
+        assert answers == []
+        clock.advance(0.15)
+    first, second = answers
+    assert (first.status, second.status) == (200, 200)
+    assert first.json["job"]["id"] == second.json["job"]["id"]
+    assert second.json["job"]["status"] == "running"
+    assert emu.stats().jobs_created == 1
+
+
+test_a_trigger_while_the_job_is_pending_answers_with_that_job_once_it_runs.__doc__ += _STATES
+
+
+@VERSIONS
+async def test_a_trigger_while_an_attempt_runs_is_a_409(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """connections/sync while an attempt of the connection's job runs: 409, no job created."""
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=30)
+    await sync(http, emu, cid)
+    busy = await call(http, emu, "connections/sync", {"connectionId": cid})
+    assert busy.status == 409
+    if version != "2.0" and version != "head":
+        assert busy.json["message"] == f"A sync is already running for: {cid}"
+    assert emu.stats().jobs_created == 1
+
+
+test_a_trigger_while_an_attempt_runs_is_a_409.__doc__ += _STATES
+
+
+def _retrying(version: str, clock: ManualClock) -> dict[str, Any]:
+    """Emulator settings whose syncs fail once, then wait 10 s before their second attempt."""
+    return {
+        "airbyte_version": version,
+        "connections": 1,
+        "clock": clock,
+        "attempts": 2,
+        "retry_backoff": 10,
+        "failure_rate": 1.0,
+    }
+
+
+@pytest.mark.parametrize("version", ["0.50", "1.7", "2.0", "head"])
+async def test_a_trigger_between_two_attempts_is_a_409(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    From 0.50 on, connections/sync while the job waits out the backoff after a failed attempt
+    (``incomplete``) is refused: the run that continues from the failure reports running.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(**_retrying(version, clock))
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=1)
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    clock.advance(2)
+    assert emu.job_status(job_id) == "incomplete"
+
+    busy = await call(http, emu, "connections/sync", {"connectionId": cid})
+
+    assert busy.status == 409
+    assert emu.stats().jobs_created == 1
+
+
+test_a_trigger_between_two_attempts_is_a_409.__doc__ += _STATES
+
+
+async def test_a_trigger_between_two_attempts_on_040_answers_with_that_job_once_it_runs_again(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
-    """A trigger during another's wait meets the running workflow: 409 (API-FACTS 6.3)."""
+    """
+    On 0.40, connections/sync between two attempts (``incomplete``) starts no job: its workflow
+    reports running only once the next attempt exists (no ``setRunning`` for a run that
+    continues from a failure: airbytehq/airbyte ``ConnectionManagerWorkflowImpl.java`` of late
+    2022), so the trigger answers 200 with the same job, once that attempt runs.
+    """
     clock = ManualClock()
-    emu = await airbyte_emulator_factory(connections=1, clock=clock, trigger_latency=0.2)
+    emu = await airbyte_emulator_factory(**_retrying("0.40", clock))
     cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=1)
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    clock.advance(2)
+    assert emu.job_status(job_id) == "incomplete"
+    answers: list[Answer] = []
+
+    async def trigger() -> None:
+        answers.append(await call(http, emu, "connections/sync", {"connectionId": cid}))
+
     async with anyio.create_task_group() as tg:
-        tg.start_soon(sync, http, emu, cid)
-        await jobs_created(emu, 1)
-        busy = await call(http, emu, "connections/sync", {"connectionId": cid})
+        tg.start_soon(trigger)
+        await triggers_held(emu, 1)
+        clock.advance(8.9)
+        await anyio.sleep(0.05)
+        assert answers == []
         clock.advance(0.2)
-    assert busy.status == 409
-    assert busy.json["message"] == f"A sync is already running for: {cid}"
+    [answer] = answers
+    assert answer.status == 200
+    assert answer.json["job"]["id"] == job_id
+    assert answer.json["job"]["status"] == "running"
+    assert [a["attempt"]["status"] for a in answer.json["attempts"]] == ["failed", "running"]
     assert emu.stats().jobs_created == 1
+
+
+test_a_trigger_between_two_attempts_on_040_answers_with_that_job_once_it_runs_again.__doc__ += (
+    _STATES
+)
+
+
+_JOB_ID_WAIT = """
+    Head's trigger that answers once its job exists (the data-worker capacity path of
+    connections/sync, and ``POST /jobs`` with ``returnAfterJobId``, API-FACTS 6.3) is
+    ``TemporalClient.startNewManualSyncAndWaitForJobId`` (airbytehq/airbyte-platform
+    ``TemporalClient.kt``): refused (409) only when the workflow reports running, it notes the
+    workflow's current job id, signals ``submitManualSync``, and polls ``getNewJobId`` for an id
+    other than that one for ``START_MANUAL_SYNC_JOB_ID_WAIT_TIMEOUT_MS`` (60 s). The job already
+    there never counts. The signal only sets ``isSkipScheduling``, which the capacity wait does
+    not look at (``getCapacityWaitInterruptionReason`` reads deleted, cancelled-for-reset,
+    cancelled and updated) and ``WorkflowState.reset`` clears when that job's run continues as
+    new: no job follows, and the call fails with "Timed out waiting for a sync job to be created
+    for: <id>" (``ErrorCode.UNKNOWN``): an ``IllegalStateException`` in
+    ``SchedulerHandler.readJobFromResult``, a 500 on the Config API, a 409 ``state-conflict`` on
+    the public API (``ConfigClientErrorHandler``, API-FACTS 6.3).
+"""
+
+
+async def _queued(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, clock: ManualClock
+) -> tuple[Emulator, str, int]:
+    """A head emulator whose connection's job (its id returned) is queued, for 140 s more."""
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head", connections=1, clock=clock, pending_duration=300
+    )
+    cid = emu.connection_ids[0]
+    job = (await sync(http, emu, cid))["job"]
+    assert job["status"] == "pending"
+    clock.advance(160)
+    assert emu.job_status(job["id"]) == "queued"
+    return emu, cid, job["id"]
+
+
+async def _held_for_a_minute(emu: Emulator, send: Any) -> list[Answer]:
+    """The answers of *send*, held while the clock moves 59.9 s, then past 60."""
+    clock = emu.clock
+    assert isinstance(clock, ManualClock)
+    answers: list[Answer] = []
+
+    async def trigger() -> None:
+        answers.append(await send())
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(trigger)
+        await triggers_now(emu, 1)
+        await anyio.sleep(0.05)  # on to its wait, which reads the clock
+        clock.advance(59.9)
+        await anyio.sleep(0.05)
+        assert answers == []
+        clock.advance(0.2)
+    return answers
+
+
+async def test_a_head_sync_while_the_job_is_queued_fails_after_a_minute(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    On head, connections/sync while the connection's job waits for capacity (queued) answers
+    after 60 s with a 500 (head's body: an errorId alone) and starts no job; the queued job
+    runs on.
+    """
+    clock = ManualClock()
+    emu, cid, job_id = await _queued(airbyte_emulator_factory, http, clock)
+
+    [answer] = await _held_for_a_minute(
+        emu, lambda: call(http, emu, "connections/sync", {"connectionId": cid})
+    )
+
+    assert answer.status == 500
+    assert set(answer.json) == {"errorId"}
+    assert emu.stats().jobs_created == 1
+    assert emu.job_status(job_id) == "queued"
+
+
+test_a_head_sync_while_the_job_is_queued_fails_after_a_minute.__doc__ += _JOB_ID_WAIT
+
+
+async def test_a_head_public_sync_while_the_job_is_queued_is_a_state_conflict_after_a_minute(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    On head, ``POST /jobs`` (sync) while the connection's job is queued answers after 60 s
+    with a 409 ``state-conflict`` problem saying why, and starts no job.
+    """
+    clock = ManualClock()
+    emu, cid, _ = await _queued(airbyte_emulator_factory, http, clock)
+    body = {"jobType": "sync", "connectionId": cid}
+
+    [answer] = await _held_for_a_minute(emu, lambda: public(http, emu, "POST", "/jobs", body))
+
+    assert answer.status == 409
+    assert answer.json["title"] == "state-conflict"
+    message = f"Timed out waiting for a sync job to be created for: {cid}"
+    assert answer.json["data"]["message"] == message
+    assert emu.stats().jobs_created == 1
+
+
+test_a_head_public_sync_while_the_job_is_queued_is_a_state_conflict_after_a_minute.__doc__ += (
+    _JOB_ID_WAIT
+)
+
+
+async def test_two_head_public_syncs_at_once_both_get_the_one_job(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    On head, a second ``POST /jobs`` (sync) that comes before the first one's job exists notes
+    no job id (``NON_RUNNING_JOB_ID``), and the first one's job is the new id it waits for:
+    both answer 200 with that one job.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head", connections=1, clock=clock, trigger_latency=0.2
+    )
+    body = {"jobType": "sync", "connectionId": emu.connection_ids[0]}
+    answers: list[Answer] = []
+
+    async def trigger() -> None:
+        answers.append(await public(http, emu, "POST", "/jobs", body))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(trigger)
+        tg.start_soon(trigger)
+        await triggers_held(emu, 2)
+        clock.advance(0.2)
+    first, second = answers
+    assert (first.status, second.status) == (200, 200)
+    assert first.json["jobId"] == second.json["jobId"]
+    assert emu.stats().jobs_created == 1
+
+
+test_two_head_public_syncs_at_once_both_get_the_one_job.__doc__ += _JOB_ID_WAIT
 
 
 def test_the_emulator_defaults_to_a_quiet_servers_trigger_latency() -> None:

@@ -403,8 +403,11 @@ async def test_head_servers_with_queued_jobs_work(start: Start) -> None:
 
 
 async def _running_job(emu: Emulator, client: AirbyteClient, cid: str, duration: float = 60) -> int:
+    """A sync of *cid* lasting *duration*, once it runs (head's public trigger answers before,
+    and a trigger that meets a job not yet running is another case)."""
     emu.set_sync_plan(cid, duration=duration)
     job = await client.connections.sync(connection_id=cid)
+    await until(lambda: emu.job_status(job.id) != "pending")
     return job.id
 
 
@@ -475,6 +478,7 @@ async def test_attach_syncs_once_a_running_reset_ended(start: Start) -> None:
     cid = emu.connection_ids[0]
     emu.set_sync_plan(cid, duration=0.3)
     reset = await client.connections.reset(connection_id=cid)
+    await until(lambda: emu.job_status(reset.id) != "pending")
 
     [result] = await _orchestrator(client, on_running=OnRunning.ATTACH).run([cid])
 

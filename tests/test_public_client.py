@@ -17,6 +17,7 @@ import anyio
 import attrs
 import pytest
 from aiohttp import web
+from client_support import until
 
 from airbyte_async import AirbyteClient, ClientCredentials, NoAuth
 from airbyte_async._client import resolve_url
@@ -185,6 +186,7 @@ async def test_a_second_trigger_is_sync_already_running(emu: Emulator) -> None:
     emu.set_sync_plan(cid, duration=30.0)
     async with public_client(emu) as client:
         first = await client.connections.sync(connection_id=cid)
+        await until(lambda: emu.job_status(first.id) == "running")
         with pytest.raises(SyncAlreadyRunningError) as caught:
             await client.connections.sync(connection_id=cid)
         await client.jobs.cancel(job_id=first.id)

@@ -693,18 +693,27 @@ class State:
         """
         Start a sync (or reset) job that runs *latency* seconds from now (plus the pending
         duration): 404 for an unknown connection, 500 for a sync of a connection that is not
-        active, 409 while another job of the connection is not terminal.
+        active, 409 while another job of the connection is not terminal (a connection runs
+        one job at a time: a sync trigger that meets a job not yet running takes that job
+        instead, see the routes' ``run_job``).
         """
         connection = self.check_trigger(connection_id, config_type)
+        if self.active_job(connection_id) is not None:
+            raise conflict(f"A sync is already running for: {connection_id}")
         return self._add_job(connection, config_type, latency)
 
     def check_trigger(self, connection_id: str, config_type: str = "sync") -> Connection:
-        """The connection, when a trigger of *config_type* may start a job on it now: 404
-        for an unknown connection, 500 for a sync of one not active, 409 while a job runs."""
+        """
+        The connection, when a trigger of *config_type* may go on: 404 for an unknown
+        connection, 500 for a sync of one not active, 409 for a sync while the connection's
+        workflow reports running (see :meth:`workflow_running`: ``startNewManualSync`` refuses
+        only then), for a reset or clear while any job of it is not terminal.
+        """
         connection = self.connection(connection_id)
         if config_type == "sync" and connection.status != "active":
             raise internal("Can only sync an active connection")
-        if self.active_job(connection_id) is not None:
+        current = self.active_job(connection_id)
+        if current is not None and (config_type != "sync" or self.workflow_running(current)):
             raise conflict(f"A sync is already running for: {connection_id}")
         return connection
 
@@ -840,6 +849,21 @@ class State:
         """
         status = job.status(self.clock())
         return status == "running" or (status == "incomplete" and at_least(self.version, "0.50"))
+
+    def next_run(self, job: Job) -> float:
+        """
+        When the workflow next reports running for *job*, which it does not now (see
+        :meth:`workflow_running`): when its next attempt starts; when it ends, if that comes
+        first (a reset cancelled it, say).
+        """
+        now = self.clock()
+        starts = (job.attempt_start(i) for i in range(job.retries + 1))
+        return min(next((at for at in starts if at >= now), job.final_at), job.final_at)
+
+    def job_after(self, connection_id: str, job_id: int) -> Job | None:
+        """The connection's job that is not terminal, if it is newer than job *job_id*."""
+        current = self.active_job(connection_id)
+        return current if current is not None and current.job_id > job_id else None
 
     def jobs_of(self, connection_id: str) -> list[Job]:
         """The connection's jobs, oldest first."""

@@ -65,6 +65,8 @@ class EmulatorStats:
     max_in_flight_cancels: int = 0
     #: Cancels being handled when the snapshot was taken.
     cancels_in_flight: int = 0
+    #: Sync triggers being handled when the snapshot was taken.
+    syncs_in_flight: int = 0
     #: Requests accepted with a minted token older than the newest one (since the start, as
     #: ``tokens_minted``): a client using its current token while a renewal is under way.
     requests_on_older_tokens: int = 0
@@ -113,6 +115,7 @@ class EmulatorStats:
             "trigger_timeline": [list(point) for point in self.trigger_timeline],
             "max_in_flight_cancels": self.max_in_flight_cancels,
             "cancels_in_flight": self.cancels_in_flight,
+            "syncs_in_flight": self.syncs_in_flight,
             "requests_on_older_tokens": self.requests_on_older_tokens,
         }
 

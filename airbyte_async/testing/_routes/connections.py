@@ -225,9 +225,20 @@ async def _trigger(api: Api, body: Body, config_type: str, *, until_running: boo
 
 async def run_job(api: Api, connection_id: str, latency: float) -> tuple[Job, float]:
     """
-    A new sync job as a trigger that answers once it runs sees it, *latency* from now, and
-    the moment of that answer. The connection is checked (404, 500, 409) first.
+    The job a sync trigger that answers once its job runs sees, and the moment of that
+    answer: a new job, running *latency* from now. The connection is checked first (404, 500,
+    409 while its workflow reports running). A job that is there but does not run yet
+    (pending; on 0.40, between two attempts) is the answer instead, once it runs: no job is
+    created (``startNewManualSync`` polls until the workflow reports running, then answers
+    with its current job). On head, whose trigger answers once a new job exists, such a job
+    holds the trigger a minute, then fails it (see :func:`job_after`).
     """
+    api.state.check_trigger(connection_id, "sync")
+    met = api.state.active_job(connection_id)
+    if met is not None:
+        if api.version == "head":
+            return await job_after(api, connection_id, met), api.now
+        return await until_running(api, met)
     created = api.state.trigger(connection_id, "sync", latency=latency)
     # The real server answers once the workflow runs the job (API-FACTS 6.3b): the
     # snapshot is taken then, never earlier than the job's start. Only head has the
@@ -240,6 +251,49 @@ async def run_job(api: Api, connection_id: str, latency: float) -> tuple[Job, fl
     return api.state.job(created.job_id), answered_at
 
 
+#: Seconds between the looks of a trigger that waits on the workflow (``TemporalClient`` polls
+#: every ``DELAY_BETWEEN_QUERY_MS``, 10 ms; here less often).
+_POLL = 0.1
+
+#: Seconds head's trigger waits for a new job id (``START_MANUAL_SYNC_JOB_ID_WAIT_TIMEOUT_MS``).
+NEW_JOB_WAIT = 60.0
+
+#: Seconds of rounding in the clock's float readings that count as none.
+_EPSILON = 1e-6
+
+
+async def until_running(api: Api, met: Job) -> tuple[Job, float]:
+    """
+    *met*, once the workflow reports running for it, and that moment; or as it is at the
+    moment it was to run, if it was cancelled meanwhile (not modelled: the real call waits on,
+    for whatever job the workflow runs next).
+    """
+    at = api.state.next_run(met)
+    await api.clock.sleep(max(0.0, at - api.now))
+    return api.state.job(met.job_id), at
+
+
+async def job_after(api: Api, connection_id: str, met: Job) -> Job:
+    """
+    What head's trigger that answers once a new job exists
+    (``TemporalClient.startNewManualSyncAndWaitForJobId``) gets after it met *met*, the
+    connection's job that does not run yet: the first job newer than *met* within
+    :data:`NEW_JOB_WAIT` seconds (the scheduler's, say: the trigger's own signal makes none,
+    *met*'s run drops it), else a 500 (an ``IllegalStateException``, as ``readJobFromResult``
+    makes of the failure).
+    """
+    deadline = api.now + NEW_JOB_WAIT
+    while True:
+        api.catch_up()
+        newer = api.state.job_after(connection_id, met.job_id)
+        if newer is not None:
+            return newer
+        left = deadline - api.now
+        if left <= _EPSILON:
+            raise internal(f"Timed out waiting for a sync job to be created for: {connection_id}")
+        await api.clock.sleep(min(left, _POLL))
+
+
 #: The share of a trigger's latency that passes before its job exists. After the trigger's
 #: signal, Airbyte's workflow runs a few activities (the retry state, feature flags), then
 #: ``getOrCreateJobId`` (the job exists), then more (the attempt, the job's start) before it
@@ -249,20 +303,32 @@ CREATED_SHARE = 0.5
 
 async def create_job(api: Api, connection_id: str, config_type: str, latency: float) -> Job:
     """
-    The job a trigger that answers once its job exists (a reset, the public API's sync) gets:
+    The job a trigger that answers once its job exists (a reset, head's public sync) gets:
     created *latency* times :data:`CREATED_SHARE` seconds from now, running *latency* from now.
-    The connection is checked (404, 500, 409) when the request comes and again then.
+    The connection is checked (404, 500, 409) when the request comes. A sync that meets a job
+    not yet running waits for a newer one (see :func:`job_after`). One whose signal joined
+    another trigger's, whose job appeared meanwhile, answers with that job: it is the new job
+    id ``getNewJobId`` waits for.
     """
-    api.state.check_trigger(connection_id, config_type)
+    state = api.state
+    state.check_trigger(connection_id, config_type)
+    met = state.active_job(connection_id)
+    if config_type == "sync" and met is not None:
+        return await job_after(api, connection_id, met)
+    jobs = state.jobs_of(connection_id)
+    newest = jobs[-1].job_id if jobs else 0
     await api.clock.sleep(latency * CREATED_SHARE)
-    return api.state.trigger(connection_id, config_type, latency=latency * (1 - CREATED_SHARE))
+    if config_type == "sync" and (joined := state.job_after(connection_id, newest)) is not None:
+        return joined
+    return state.trigger(connection_id, config_type, latency=latency * (1 - CREATED_SHARE))
 
 
 @route("/v1/connections/sync")
 async def connections_sync(api: Api, body: Body) -> Reply:
     """
-    JobInfoRead of a new sync job, answered once it runs; 409 while one runs, 500 for an
-    inactive connection, 503 past the load model's overload bound.
+    JobInfoRead of a new sync job, answered once it runs (on head, once it exists); 409 while
+    the connection's workflow runs a job, 500 for an inactive connection, 503 past the load
+    model's overload bound. A job there that does not run yet is met (see :func:`run_job`).
     """
     return await _trigger(api, body, "sync", until_running=True)
 
