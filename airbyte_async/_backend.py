@@ -78,7 +78,8 @@ class SyncBackend(Protocol):
         """
         Start a sync (or a reset, *job_type* ``reset_connection``) and return its job as the
         answer describes it, starting at most one job however the call fails. Raises
-        :class:`~airbyte_async.errors.SyncAlreadyRunningError` when a job was already running.
+        :class:`~airbyte_async.errors.SyncAlreadyRunningError` when a job was already running,
+        or when the sync met a job it did not start (its ``job``, when known).
         """
         ...
 

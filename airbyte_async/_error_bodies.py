@@ -31,7 +31,14 @@ __all__ = [
 ]
 
 _MAX_MESSAGE = 500
-_RUNNING_RE = re.compile(r"sync is already running for:?\s*([0-9a-fA-F-]{36})?", re.IGNORECASE)
+#: "A sync is already running for: <id>" (``TemporalClient.startNewManualSync``), and what head's
+#: trigger that answers once a new job exists says after a minute without one
+#: (``startNewManualSyncAndWaitForJobId``): the connection's job is there, not running yet.
+_RUNNING_RE = re.compile(
+    r"(?:sync is already running|timed out waiting for a sync job to be created) for:?"
+    r"\s*([0-9a-fA-F-]{36})?",
+    re.IGNORECASE,
+)
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 

@@ -64,7 +64,8 @@ class SyncResult:
     The end of one connection's sync in a batch.
 
     *job_id* is None when no job was triggered or adopted. *attached* is True when the job was
-    already running and followed rather than started (a 409, ``on_running=attach``); *adopted*
+    already there and followed rather than started (a 409, or a job the trigger met,
+    ``on_running=attach``); *adopted*
     when it was a job created since the batch's ``adopt_since``, taken on with no trigger sent
     (a previous try's); *cancel_requested* when the batch asked Airbyte to cancel it. Times come
     from the job (the server's clock) when there is one.

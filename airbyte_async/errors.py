@@ -22,7 +22,8 @@ Every exception airbyte-async raises on purpose, in one tree.
     │   ├── PermissionDeniedError     403
     │   ├── NotFoundError             404, 410; an unknown job's 500 (Config API), 403 (public)
     │   ├── ConflictError             409, 423; a 500 "Can only sync an active connection"
-    │   │   └── SyncAlreadyRunningError   409 "A sync is already running for: <id>"
+    │   │   └── SyncAlreadyRunningError   409 "A sync is already running for: <id>"; a trigger
+    │   │                                 that met a job it did not start (.job)
     │   ├── RateLimitError            429; .retry_after in seconds when the server sent one
     │   └── ServerError               5xx
     └── ResponseValidationError       a 2xx body that does not fit the model, or is not JSON
@@ -219,10 +220,13 @@ class APIError(AirbyteError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Exception pickles its args alone; ours are keyword-only.
+        state: dict[str, Any] = {"headers": self.headers}
+        if "job" in self.__dict__:
+            state["job"] = self.__dict__["job"]
         return (
             _rebuild,
             (type(self), self.status, self.message, self.route, self.error_id, self.body),
-            {"headers": self.headers},
+            state,
         )
 
     @property
@@ -276,7 +280,19 @@ class ConflictError(APIError):
 
 
 class SyncAlreadyRunningError(ConflictError):
-    """409 on a sync or reset trigger: a job is already running for *connection_id*."""
+    """
+    409 on a sync or reset trigger: a job is already running for *connection_id*.
+
+    Also raised for a sync trigger that met a job it did not start, one not running yet
+    (pending, queued): Airbyte answers such a trigger with that job (before head, a 200 once
+    it runs), or, on head, fails it after a minute (a 500, or the public API's 409 "Timed out
+    waiting for a sync job to be created"). *job* is that job when known (its *status* then is
+    the answer's), else None.
+    """
+
+    #: The :class:`~airbyte_async.models.Job` the trigger met, as the answer or a look showed
+    #: it; None when not known. (Typed loosely: the models import this module.)
+    job: Any = None
 
     @property
     def connection_id(self) -> str | None:
@@ -329,8 +345,9 @@ def error_for(
     Map a non-2xx answer to its exception, without raising it.
 
     *body* is the decoded JSON, or the text when it was not JSON. A 409 whose message (or
-    problem ``data.message``) says "A sync is already running", or that is the public API's
-    ``try-again-later`` problem, becomes :class:`SyncAlreadyRunningError`; a 5xx a
+    problem ``data.message``) says "A sync is already running", or "Timed out waiting for a
+    sync job to be created" (head's public sync that met a job not running yet), or that is
+    the public API's ``try-again-later`` problem, becomes :class:`SyncAlreadyRunningError`; a 5xx a
     :class:`ServerError`, unless its message names a cause that lasts (0.x servers: an unknown
     job id is a :class:`NotFoundError`, a sync of an inactive connection a
     :class:`ConflictError`, as the public API answers them); statuses without a class of their

@@ -116,10 +116,13 @@ _T = TypeVar("_T")
 
 class OnRunning(enum.StrEnum):
     """
-    What to do when a connection already has a sync running (Airbyte answers 409): *attach*
-    adopts the running sync as this batch's (while a reset or clear runs instead, the sync is
-    triggered once it ended), *skip* reports ``already_running`` with the running sync's job,
-    *fail* reports ``error``.
+    What to do when a connection already has a sync running (Airbyte answers 409), or one not
+    running yet that the trigger met (Airbyte answers with that job, or on head fails after a
+    minute: see :class:`~airbyte_async.errors.SyncAlreadyRunningError`): *attach* adopts that
+    sync as this batch's (while a reset or clear runs instead, the sync is triggered once it
+    ended), *skip* reports ``already_running`` with the sync's job, *fail* reports ``error``.
+    A sync attached to is not cancelled when the batch is given up on: the batch did not
+    start it.
     """
 
     ATTACH = "attach"
@@ -558,8 +561,9 @@ class Orchestrator:
     At most *max_running* syncs run at once. *poll_interval* and *max_poll_interval* bound the
     pause between two polls of the batch's jobs, in seconds (0.09 and 30.0 by default; the pace
     between them follows the rate at which jobs end). *on_running* says what becomes of a sync
-    already running when the batch triggers it (a 409): ``attach`` (the default) follows it,
-    ``skip`` reports ``already_running``, ``fail`` reports ``error``. *fail_fast* stops the
+    already there when the batch triggers it (a 409, or one not running yet that the trigger
+    met, see :class:`OnRunning`): ``attach`` (the default) follows it, ``skip`` reports
+    ``already_running``, ``fail`` reports ``error``. *fail_fast* stops the
     batch at the first sync that does not succeed, as a give-up does.
 
     *sync_timeout* bounds one connection's sync from the sending of its trigger (its job is
@@ -1293,7 +1297,11 @@ class Orchestrator:
             return *sent, False
         cid = target.connection_id
         try:
-            running = await self._running_job(cid, JobType.SYNC)
+            met = refused.job  # the job the trigger met, when its answer or look named it
+            if met is not None and met.job_type is JobType.SYNC:
+                running: Job | None = met
+            else:
+                running = await self._running_job(cid, JobType.SYNC)
             floor = batch._adopt_floor
             if running is not None and floor is not None and running.created_at >= floor:
                 # The previous try's sync, its trigger answered after the look: adopted.

@@ -13,6 +13,14 @@ listing's own answer less the time the client has counted since the attempt bega
 clock's skew cancels out, and ``Date``'s one-second steps only make the window start earlier.
 A proxy's ``Date`` off the job stamps is allowed for as the server's clock says (see
 :meth:`~airbyte_async._throttle.ServerClock.look_now`).
+
+A sync trigger that meets a job not running yet starts none, and is no refusal: before head
+Airbyte answers it with that job once it runs (``TemporalClient.startNewManualSync`` refuses
+only while the workflow reports running, then answers the workflow's current job); head's
+trigger that answers once a new job exists fails after a minute (a bare 500 on the Config API,
+a 409 on the public one: ``startNewManualSyncAndWaitForJobId``). Such an answer (a job of
+another type, or one created before the first attempt) and such a 500 (the look shows the job
+that was there) raise :class:`~airbyte_async.errors.SyncAlreadyRunningError` naming the job.
 """
 
 from __future__ import annotations
@@ -107,22 +115,23 @@ async def jobs_since(
     The connection's newest jobs, newest first; with *began* (a :func:`time.monotonic`
     reading), only those created since that moment by the server's clock, a little early.
     """
-    since, _ = await _since(jobs, clock, connection_id, job_type, began)
+    _, since, _ = await _since(jobs, clock, connection_id, job_type, began)
     return since
 
 
 async def _since(
     jobs: Jobs, clock: ServerClock, connection_id: str, job_type: JobType, began: float | None
-) -> tuple[list[Job], float]:
-    """:func:`jobs_since`, and when the attempt was sent by the server's stamps (see
-    :func:`_sent_at`; minus infinity without *began*)."""
+) -> tuple[list[Job], list[Job], float]:
+    """Every job listed, newest first; those of them :func:`jobs_since` keeps; and when the
+    attempt was sent by the server's stamps (see :func:`_sent_at`; minus infinity without
+    *began*)."""
     page = await jobs.list_page(connection_id=connection_id, job_types=(job_type,), page_size=_PAGE)
     newest = sorted(page.jobs, key=lambda job: job.id, reverse=True)
     if began is None:
-        return newest, -math.inf
+        return newest, newest, -math.inf
     # After the listing: its answer's Date has just updated the clock.
     sent = _sent_at(clock, began, page.jobs)
-    return [job for job in newest if job.created_at.timestamp() >= sent - _SKEW], sent
+    return newest, [job for job in newest if job.created_at.timestamp() >= sent - _SKEW], sent
 
 
 def _sent_at(clock: ServerClock, began: float, listed: Iterable[Job]) -> float:
@@ -137,14 +146,50 @@ def _sent_at(clock: ServerClock, began: float, listed: Iterable[Job]) -> float:
 
 async def _job_since(
     jobs: Jobs, clock: ServerClock, connection_id: str, job_type: JobType, began: float, floor: int
-) -> Job | None:
+) -> tuple[Job | None, Job | None]:
     """
     The job the attempt that began at monotonic *began* created, if the server has it (see
     :func:`~airbyte_async._backend.own_job`), among those newer than job *floor* (the newest
-    this client had seen started before it).
+    this client had seen started before it); and the connection's job that is not final and
+    was there before the attempt, if any (the one a trigger meets).
     """
-    since, sent = await _since(jobs, clock, connection_id, job_type, began)
-    return own_job([job for job in since if job.id > floor], sent)
+    newest, since, sent = await _since(jobs, clock, connection_id, job_type, began)
+    own = own_job([job for job in since if job.id > floor], sent)
+    later = {job.id for job in since}
+    there = next((j for j in newest if j.id not in later and not j.status.is_terminal), None)
+    return own, there
+
+
+def _met(job: Job, job_type: JobType, floor: int, before: float, took: float) -> bool:
+    """
+    Whether *job*, a sync trigger's answer, is a job the trigger met rather than started:
+    Airbyte answers a trigger that meets a job not running yet with that job once it runs,
+    whatever started it (``TemporalClient.startNewManualSync`` answers the workflow's current
+    job). It is one of another type (a reset), one this client saw a trigger start before
+    (*floor*), or one created before the first attempt was sent by both the server's clock
+    (*before*, its estimate then) and the job's own stamps (its last change, the answer's
+    moment, less the *took* seconds the call took): either alone may err (``Date`` ahead of
+    the stamps, a clock moved by hand), not both.
+    """
+    if job_type is not JobType.SYNC:
+        return False
+    if job.job_type is not job_type or job.id <= floor:
+        return True
+    created = job.created_at.timestamp()
+    return created < before - _SKEW and created < job.updated_at.timestamp() - took - _SKEW
+
+
+def _met_error(job: Job, connection_id: str, route: str, cause: AirbyteError | None) -> Exception:
+    """The :class:`SyncAlreadyRunningError` of a sync trigger that met *job* (see :func:`_met`)."""
+    status = 200 if cause is None else getattr(cause, "status", 200)
+    said = "" if cause is None else f" ({cause})"
+    message = (
+        f"A sync is already running for: {connection_id}: the trigger met job {job.id} "
+        f"({job.job_type}, {job.status}), which it did not start{said}"
+    )
+    error = SyncAlreadyRunningError(status, message, route=route)
+    error.job = job
+    return error
 
 
 @attrs.define
@@ -195,6 +240,14 @@ _FOUND = "job %(job)d of the held %(trigger)s trigger for %(connection)s turned 
 _SENT_AGAIN = "no job from the held %(trigger)s trigger for %(connection)s: triggering again"
 
 _TRIGGERS = {JobType.SYNC: "sync", JobType.RESET_CONNECTION: "reset"}
+
+
+def _answered(error: AirbyteError | None, job_type: JobType) -> bool:
+    """
+    Whether *error*, a sync attempt's, is Airbyte's own answer, after it acted on the request:
+    a 500 (a proxy's are 502, 503 and 504, and a timed-out request may still be queued).
+    """
+    return job_type is JobType.SYNC and isinstance(error, ServerError) and error.status == 500
 
 
 def _transient(exc: BaseException) -> bool:
@@ -255,7 +308,9 @@ async def trigger_exactly_once(
     *clock* is the client's :class:`~airbyte_async._throttle.ServerClock`, which every answer
     (the listing's included) updates. Raises
     :class:`~airbyte_async.errors.SyncAlreadyRunningError` when a job is running and no
-    attempt of this call may have started it (the caller decides whether to attach). Raises the
+    attempt of this call may have started it, and when a sync met a job not running yet (see
+    the module's notes; the error's ``job`` then names it): the caller decides whether to
+    attach. Raises the
     trigger's error when it is not transient, and the last error when *rounds* rounds end
     without a job (with a note when a possible job could not be looked for). A 2xx answer that
     does not fit a job proves the job was started: it is looked up, never triggered again.
@@ -276,6 +331,7 @@ async def trigger_exactly_once(
     body = unstructure(w.ConnectionIdBody(connection_id=connection_id))
     # From the first attempt on: a job that attempt created may show up late.
     began = time.monotonic()
+    before = clock.now()  # the server's clock then, never ahead
     sent = began  # when the latest attempt was sent
     may_have_started = False  # some attempt may have started a job
     unsettled = False  # ...and it has not been looked for since
@@ -307,7 +363,7 @@ async def trigger_exactly_once(
                 if looks is None:
                     looks = Outage(warnings=known.looks)
                 try:
-                    job = await _job_since(jobs, clock, connection_id, job_type, began, floor)
+                    found = await _job_since(jobs, clock, connection_id, job_type, began, floor)
                 except AirbyteError as err:
                     assert last is not None
                     if not _transient(err):
@@ -319,12 +375,19 @@ async def trigger_exactly_once(
                         round_ -= 1  # a server that is away (a restart) uses up no round
                     continue
                 looks.ended(looked)
+                job, there = found
                 if job is not None:
                     if warned:
                         _say(_FOUND, job_type, connection_id, job=job.id)
                     else:
                         log.info("adopted job %d created by an uncertain %s", job.id, route)
                     return known.noted(connection_id, job)
+                if there is not None and not started and _answered(last, job_type):
+                    # The server answered the attempt (it is not queued on it), and a trigger
+                    # that meets a job not running yet starts none: head's fails after a minute
+                    # with a bare 500 (startNewManualSyncAndWaitForJobId). Sent again, it would
+                    # only wait another minute.
+                    raise _met_error(there, connection_id, route, last) from last
                 if time.monotonic() < resend_after and not started:
                     if not warned:
                         warned = True
@@ -355,6 +418,8 @@ async def trigger_exactly_once(
                 data = await request(route, body, idempotent=False)
                 job = structure(data, Job, route=route) if read is None else read(data)
                 clock.note_stamp(job.updated_at.timestamp())
+                if _met(job, job_type, floor, before, time.monotonic() - began):
+                    raise _met_error(job, connection_id, route, None)
                 return known.noted(connection_id, job)
             except SyncAlreadyRunningError:
                 if not may_have_started:

@@ -228,7 +228,10 @@ class Connections:
         instead of triggering again (see :mod:`airbyte_async.resources._reconcile`); while the
         server cannot be asked (a restart), it is asked again for up to five minutes before the
         call gives up. Raises :class:`~airbyte_async.errors.SyncAlreadyRunningError` when a job
-        was already running.
+        was already running, and when the trigger met a job it did not start, one not running
+        yet (a scheduled sync pending, another client's, a reset): Airbyte answers such a
+        trigger with that job once it runs (head fails it after a minute), and the error's
+        ``job`` names it.
         """
         return await self._trigger("connections/sync", connection_id, JobType.SYNC)
 
