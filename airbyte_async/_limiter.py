@@ -65,8 +65,13 @@ multiplicative decrease (AIMD), as TCP does with its congestion window:
   before the first answer, ``first_wait``). A trigger takes up to a second on a quiet server,
   and doubling once per answer would leave it idle for five round trips on the way from 16 to
   500; the clock stops at the first trigger that waits too long or is told of overload, and
-  the first decrease ends it. A tick that comes late (more than two intervals after the last)
-  does not double: the event loop lags, and so do the answers that could stop the clock.
+  the first decrease ends it. The answers that could stop the clock come through the event
+  loop, some ten turns after their trigger took its slot (a connection, the request, the
+  answer, the client's layers), and a busy loop (a shared CPU) takes tens of milliseconds a
+  turn while the clock keeps time: so each tick first lets the loop turn
+  :data:`TICK_TURNS` times and decides after them, and a tick that comes late all the same
+  (more than two intervals after the last) does not double. Deciding at once took a loaded
+  run from 16 to 128 triggers in flight before the server's first refusal was read.
 - The limit stays between ``floor`` and ``ceiling`` (``max_triggers``, a hard bound).
 
 AIMD rather than a gradient limiter: its answer to a flood of 503s is simple to bound (each
@@ -105,6 +110,10 @@ log = logging.getLogger("airbyte_async")
 
 #: Statuses by which a server (or its proxy) says it has too much to do.
 OVERLOAD_STATUSES = frozenset({429, 502, 503, 504})
+
+#: Event loop turns a slow start's tick lets pass before it decides: twice the turns a refused
+#: trigger's answer takes to reach the rule from the slot's taking, on a fresh connection.
+TICK_TURNS = 20
 
 
 def _check_ceiling(_: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -481,6 +490,9 @@ class TriggerLimiter:
         """Clock the slow start until it ends or reaches the ceiling, or the caller cancels."""
         rule = self.rule
         while rule is not None and rule.slow_start and rule.slots < rule.ceiling:
+            # The answers already come reach the rule first, however busy the loop.
+            for _ in range(TICK_TURNS):
+                await anyio.lowlevel.checkpoint()
             oldest = next(iter(self._open), None)
             rule.tick(time.monotonic(), oldest.started if oldest is not None else None)
             self._apply(rule)

@@ -7,6 +7,7 @@ import io
 import logging
 import random
 import statistics
+import time
 from typing import Any
 
 import anyio
@@ -432,6 +433,30 @@ async def test_every_refusal_a_slot_gets_counts_when_it_comes() -> None:
         for _ in range(8):
             note_overload()
     assert limiter.limit == 8
+
+
+@pytest.mark.anyio
+async def test_a_refusal_still_on_its_way_through_a_busy_loop_stops_the_next_doubling() -> None:
+    """
+    On a busy event loop (a shared CPU) an answer reaches the rule some loop turns after it
+    came, while the slow start's clock runs on time: here the loop is held past the next
+    tick's time (not two intervals: the tick is not late) and a refusal arrives three turns
+    after the tick could run. The tick lets the loop turn before it decides, so the refusal
+    stops the doubling (doubling at once took a loaded test run from 16 to 128 triggers
+    before the server's first 503 was read: 141 refused instead of about 12).
+    """
+    limiter = TriggerLimiter(1000)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(limiter.run)
+        async with limiter:
+            while limiter.limit == 16:  # the first tick, which nothing stops
+                await anyio.lowlevel.checkpoint()
+            time.sleep(0.06)  # noqa: ASYNC251 - the loop is held: the next tick is due meanwhile
+            for _ in range(3):
+                await anyio.lowlevel.checkpoint()
+            note_overload()
+            assert limiter.limit == 32
+        tg.cancel_scope.cancel()
 
 
 def test_the_status_line_shows_the_trigger_limit() -> None:
