@@ -114,7 +114,6 @@ async def test_a_job_without_attempts_has_no_logs() -> None:
         job = await client.connections.sync(connection_id=emu.connection_ids[0])
 
         assert await client.jobs.logs(job_id=job.id) == ()
-        await client.jobs.cancel(job_id=job.id)
 
 
 async def test_failures_of_a_failed_job_read_as_lines() -> None:
