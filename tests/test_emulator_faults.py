@@ -13,6 +13,7 @@ import pytest
 from airbyte_async.testing import (
     Emulator,
     Fault,
+    ManualClock,
     RequireClientCredentials,
     parse_faults,
     pytest_plugin,
@@ -122,6 +123,81 @@ async def test_rate_limits_with_and_without_retry_after(
     status, headers, _, _ = await post(http, emu, "jobs/get_light", {"id": 1})
     assert status == 429
     assert "Retry-After" not in headers
+
+
+async def test_a_rate_limit_window_sheds_every_request_for_its_seconds_and_acts_on_none(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    A rate_limit fault with a window answers every request within it 429 with Airbyte's body
+    and no Retry-After, and acts on none: Airbyte Cloud's ``PublicApiLoadShedFilter`` sheds a
+    user's requests before they reach a controller ("shed requests must not reach the
+    downstream chain", its test; API-FACTS 7). Before ``after`` and past ``after + lasting``
+    (the emulator's clock) requests are served.
+    """
+    clock = ManualClock()
+    storm = Fault(kind="rate_limit", route="/public/v1/*", after=5.0, lasting=20.0)
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head", connections=1, clock=clock, faults=[storm]
+    )
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=600)
+    url = f"{emu.url}/api/public/v1/jobs"
+    body = {"connectionId": cid, "jobType": "sync"}
+
+    async def trigger() -> tuple[int, Any, Any]:
+        async with http.post(url, json=body) as response:
+            return response.status, response.headers, await response.json()
+
+    async def workspaces() -> int:
+        async with http.get(f"{emu.url}/api/public/v1/workspaces") as response:
+            return response.status
+
+    assert await workspaces() == 200
+    clock.advance(5.0)
+    for _ in range(3):
+        status, headers, answer = await trigger()
+        assert (status, answer) == (429, {"message": "You are being rate limited."})
+        assert "Retry-After" not in headers
+    assert await workspaces() == 429
+    clock.advance(19.9)
+    assert (await trigger())[0] == 429
+    assert emu.stats().jobs_created == 0
+    clock.advance(0.1)
+    assert (await trigger())[0] == 200
+    stats = emu.stats()
+    assert (stats.jobs_created, stats.faults_injected) == (1, {"rate_limit": 5})
+
+
+async def test_a_window_starts_when_the_faults_are_set(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Faults set at run time count their window from then; no window is never-ending."""
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(clock=clock)
+    ws = {"workspaceId": emu.workspace_ids[0]}
+    clock.advance(100.0)
+    emu.set_faults([{"kind": "error", "status": 503, "lasting": 1.0}])
+    assert (await post(http, emu, "workspaces/get", ws))[0] == 503
+    clock.advance(1.0)
+    assert (await post(http, emu, "workspaces/get", ws))[0] == 200
+    emu.set_faults([{"kind": "error", "status": 503}])
+    clock.advance(1e6)
+    assert (await post(http, emu, "workspaces/get", ws))[0] == 503
+
+
+@pytest.mark.parametrize(
+    ("fields", "match"),
+    [
+        ({"kind": "rate_limit", "lasting": -1}, "not negative"),
+        ({"kind": "rate_limit", "after": -0.5}, "not negative"),
+        ({"kind": "restart", "every": 1, "lasting": 5}, "no window"),
+    ],
+)
+def test_a_window_out_of_range_is_refused(fields: dict[str, Any], match: str) -> None:
+    """A window is seconds from now on; a restart keeps its own schedule instead."""
+    with pytest.raises(ValueError, match=match):
+        Fault.from_dict(fields)
 
 
 @pytest.mark.parametrize("kind", ["error", "proxy_error"])

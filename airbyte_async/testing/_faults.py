@@ -31,6 +31,14 @@ A 429 or a 503 of these carries ``Retry-After`` when ``retry_after`` is set.
 - ``restart``: every ``every`` seconds (seeded jitter of +-50%), restart the server: in-flight
   requests and idle connections are reset and, with ``downtime``, connections are refused for
   that long. State is kept. Has no route.
+
+Any kind but ``restart`` may be given a window on the emulator's clock, counted from when the
+faults were installed (made with the emulator, or set by ``set_faults``): it applies from
+``after`` seconds on, for ``lasting`` seconds (None: no end). ``{"kind": "rate_limit",
+"lasting": 20}`` is Airbyte Cloud's load shedding of a user for twenty seconds (every public
+API request answered 429 without ``Retry-After``, API-FACTS 7); with ``"after": 5`` it starts
+five seconds in. Outside its window a fault draws nothing from its RNG. On a ``ManualClock``
+the window moves only as the test advances the clock.
 """
 
 from __future__ import annotations
@@ -38,8 +46,9 @@ from __future__ import annotations
 import fnmatch
 import json
 import random
+import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, get_args
 
 import attrs
@@ -81,8 +90,10 @@ class Fault:
     """
     One fault rule: a request whose route matches the glob *route* (``connections/sync``,
     ``jobs/*``, ``*``) and, when given, the HTTP *method*, meets *kind* with probability *rate*
-    (a seeded draw), at most *times* times in all (None: no end). *status*, *retry_after*,
-    *delay*, *max_delay*, *every* and *downtime* are the settings some kinds read.
+    (a seeded draw), at most *times* times in all (None: no end), and only within its window:
+    from *after* seconds after it was installed, for *lasting* seconds (None: no end), on the
+    emulator's clock. *status*, *retry_after*, *delay*, *max_delay*, *every* and *downtime*
+    are the settings some kinds read.
 
     The kinds are ``error``, ``proxy_error``, ``rate_limit``, ``latency``, ``slow``, ``late``,
     ``reset_before``, ``reset_after``, ``hang_after``, ``truncated_json``, ``token_expiry`` and
@@ -104,6 +115,8 @@ class Fault:
     every: float | None = None
     downtime: float = 0.0
     times: int | None = None
+    after: float = 0.0
+    lasting: float | None = None
 
     @kind.validator
     def _check(self, _: object, kind: str) -> None:
@@ -119,6 +132,16 @@ class Fault:
             raise ValueError("a restart fault needs every=SECONDS")
         if self.times is not None and self.times < 0:
             raise ValueError("times must not be negative")
+        if not self.after >= 0 or (self.lasting is not None and not self.lasting >= 0):
+            raise ValueError("after and lasting must be seconds, not negative")
+        if kind == "restart" and (self.after or self.lasting is not None):
+            raise ValueError("a restart fault has no window: it keeps its own schedule")
+
+    def within(self, elapsed: float) -> bool:
+        """True when *elapsed* seconds after installation fall within this fault's window."""
+        if elapsed < self.after:
+            return False
+        return self.lasting is None or elapsed < self.after + self.lasting
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Fault:
@@ -176,14 +199,21 @@ class _Rule:
 
 @attrs.define
 class FaultInjector:
-    """The active faults, their RNGs and remaining counts, and how often each kind fired."""
+    """
+    The active faults, their RNGs and remaining counts, and how often each kind fired. *clock*
+    (epoch seconds) places the faults' windows: the emulator's clock.
+    """
 
     seed: int
+    clock: Callable[[], float] = attrs.field(default=time.time, kw_only=True)
     _rules: list[_Rule] = attrs.field(factory=list)
     counts: Counter[str] = attrs.field(factory=Counter)
+    _installed: float = attrs.field(default=0.0, init=False)
 
     def replace(self, faults: Sequence[Fault | Mapping[str, Any]] | None) -> None:
-        """Install *faults*, with fresh RNGs and counters of remaining uses."""
+        """Install *faults*, with fresh RNGs and counters of remaining uses; their windows
+        start now."""
+        self._installed = self.clock()
         self._rules = [
             _Rule(
                 f,
@@ -216,8 +246,11 @@ class FaultInjector:
         rule draws, so one rule's outcome does not shift another's sequence.
         """
         chosen = None
+        elapsed = self.clock() - self._installed
         for rule in self._rules:
             if rule.fault.kind not in kinds or not rule.fault.applies_to(route, method):
+                continue
+            if not rule.fault.within(elapsed):
                 continue
             fires = rule.rng.random() < rule.fault.rate
             if fires and chosen is None and rule.remaining != 0:

@@ -220,7 +220,7 @@ class Emulator:
             retry_backoff=self.retry_backoff,
         )
         self._observer = Observer(self.record_requests, self._state.clock())
-        self._injector = FaultInjector(self.seed)
+        self._injector = FaultInjector(self.seed, clock=self.clock)
         self._injector.replace(self._initial_faults)
         minter = self._minter_for(self.auth)
         self._api = Api(
