@@ -66,6 +66,7 @@ __all__ = [
     "Decision",
     "Outage",
     "OutageLog",
+    "RefusalLog",
     "RetryBudget",
     "RetryPolicy",
     "decide",
@@ -341,6 +342,38 @@ class OutageLog:
 
 
 @attrs.define
+class RefusalLog:
+    """
+    The warnings of requests refused with a 429 that are sent again later, for all the loops
+    of a client that send them (its sync triggers): the first refusal is warned of at once, in
+    *first*; later ones at most once every *every* seconds, in *later*, with how many were
+    refused since the last warning. A 429 refuses a request before the server acts (API-FACTS
+    7), so a refusal changes nothing; unlike an outage's failures, refusals come and go with
+    the answers that pass between them (a storm of 85 % 429s), so no end is told: the warnings
+    stop when the refusals do. The messages take ``%(...)s`` fields: those :meth:`refused`
+    is given, and *count* in *later*.
+    """
+
+    first: str
+    later: str
+    every: float = WARN_EVERY
+    refusals: int = attrs.field(init=False, default=0)
+    _warned_at: float = attrs.field(init=False, default=-math.inf)
+    _unwarned: int = attrs.field(init=False, default=0)
+
+    def refused(self, **fields: object) -> None:
+        """Count a refused request (or a call's refused attempts, as one), told with *fields*."""
+        self.refusals += 1
+        self._unwarned += 1
+        now = time.monotonic()
+        if now - self._warned_at < self.every:
+            return
+        message = self.first if self._warned_at == -math.inf else self.later
+        log.warning(message, {**fields, "count": self._unwarned})
+        self._warned_at, self._unwarned = now, 0
+
+
+@attrs.define
 class Outage:
     """
     Reads of jobs failing in a row while the server's API is away (a restart, an upgrade):
@@ -507,6 +540,8 @@ async def retry_call(
         )
         if not decision.retry:
             log.debug("not retrying %s: %s; %s", what, decision.reason, exc)
+            if isinstance(exc, RateLimitError):
+                exc.refused(retries + 1, time.monotonic() - started, decision.reason)
             raise exc
         retries += 1
         log.debug(

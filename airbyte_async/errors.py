@@ -302,7 +302,45 @@ class SyncAlreadyRunningError(ConflictError):
 
 
 class RateLimitError(APIError):
-    """429: too many requests; *retry_after* is the wait the server asked for, in seconds."""
+    """
+    429: too many requests; *retry_after* is the wait the server asked for, in seconds.
+
+    A 429 refused the request before the server acted on it (Airbyte Cloud's load shedding
+    sends one with no ``Retry-After``, API-FACTS 7), so a call that raises it did nothing.
+    Raised by a call once its retries end, it says so, and how many requests were refused
+    over how long: *attempts* and *seconds* (None on an error no call's retries ended).
+    """
+
+    attempts: int | None = None
+    seconds: float | None = None
+    _stopped: str = ""
+
+    def refused(self, attempts: int, seconds: float, stopped: str) -> None:
+        """Record that *attempts* requests of one call were refused over *seconds*, and why no
+        more went (*stopped*: ``"all 5 attempts made"``)."""
+        self.attempts, self.seconds, self._stopped = attempts, seconds, stopped
+        self.args = (self._text(),)
+
+    def _text(self) -> str:
+        text = super()._text()
+        if self.attempts is None or self.seconds is None:
+            return text
+        times = "once" if self.attempts == 1 else f"{self.attempts} times"
+        return (
+            f"{text} (refused {times} in {self.seconds:.1f} s, so nothing was done; "
+            f"the call gave up: {self._stopped})"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        rebuild, args, state = super().__reduce__()
+        return rebuild, args, {**state, "refusals": (self.attempts, self.seconds, self._stopped)}
+
+    def __setstate__(self, state: dict[str, Any] | None) -> None:
+        state = dict(state or {})
+        refusals = state.pop("refusals", (None, None, ""))
+        self.__dict__.update(state)
+        if refusals[0] is not None:
+            self.refused(*refusals)
 
 
 class ServerError(APIError):

@@ -35,7 +35,14 @@ import anyio
 import attrs
 
 from .._backend import own_job
-from .._retry import TOKEN_ROUTE, Outage, OutageLog, never_reached_server, round_pause
+from .._retry import (
+    TOKEN_ROUTE,
+    Outage,
+    OutageLog,
+    RefusalLog,
+    never_reached_server,
+    round_pause,
+)
 from .._serde import structure, unstructure
 from .._throttle import ServerClock
 from ..errors import (
@@ -211,6 +218,12 @@ class KnownJobs:
         eq=False,
         repr=False,
     )
+    #: The warnings of this client's triggers refused with a 429 (Airbyte Cloud's load
+    #: shedding, API-FACTS 7) and sent again: a storm is told once a minute at most, not once
+    #: per trigger, and not never (a trigger refused for minutes would look hung).
+    refusals: RefusalLog = attrs.field(
+        factory=lambda: RefusalLog(_REFUSED, _STILL_REFUSED), eq=False, repr=False
+    )
 
     def noted(self, connection_id: str, job: Job) -> Job:
         """Remember *job* as started for *connection_id*, if newer than what is known; *job*."""
@@ -240,6 +253,17 @@ _FOUND = "job %(job)d of the held %(trigger)s trigger for %(connection)s turned 
 _SENT_AGAIN = "no job from the held %(trigger)s trigger for %(connection)s: triggering again"
 
 _TRIGGERS = {JobType.SYNC: "sync", JobType.RESET_CONNECTION: "reset"}
+
+_REFUSED = (
+    "the %(trigger)s trigger for %(connection)s was refused (%(error)s): it started nothing, "
+    "and is sent again, as are this client's other triggers refused so, until %(patience)g s "
+    "after each one's first attempt"
+)
+_STILL_REFUSED = (
+    "%(count)d more refusals of this client's triggers since the last warning, the last of "
+    "the %(trigger)s trigger for %(connection)s (%(error)s); each is sent again until "
+    "%(patience)g s after its first attempt"
+)
 
 
 def _answered(error: AirbyteError | None, job_type: JobType) -> bool:
@@ -283,7 +307,7 @@ async def trigger_exactly_once(
     job_type: JobType,
     rounds: int = 6,
     read: Callable[[Any], Job] | None = None,
-    settle_patience: float = SETTLE_PATIENCE,
+    settle_patience: float | None = None,
     explain: Callable[[str, ServerError], Awaitable[None]] | None = None,
     known: KnownJobs | None = None,
 ) -> Job:
@@ -296,14 +320,18 @@ async def trigger_exactly_once(
     until a listing succeeds, and only a listing that finds none lets the trigger go again.
     Rounds after a transient failure (the network, 5xx, 429, on the trigger or the listing)
     wait a little longer each time (up to eight seconds), so that a server restart is waited
-    out, not hammered. For *settle_patience* seconds from the first attempt, a look that
-    fails so, and a trigger that never reached a server which had answered before, use up no
-    round, and rounds that only look for an attempt's job go on past *rounds*: a server
-    restart ends with the job found, or the trigger sent once more. So does a 502, 503 or 504
-    that the look shows started no job while other triggers of *known*'s client got theirs
-    (see :func:`_shed`): an overloaded server sheds some triggers. Failed looks are warned of
+    out, not hammered. For *settle_patience* seconds (default :data:`SETTLE_PATIENCE`) from
+    the first attempt, a look that fails so, and a trigger that never reached a server which
+    had answered before (a 429 among them), use up no round, and rounds that only look for an
+    attempt's job go on past *rounds*: a server restart ends with the job found, or the
+    trigger sent once more. So does a 502, 503 or 504 that the look shows started no job while
+    other triggers of *known*'s client got theirs (see :func:`_shed`): an overloaded server
+    sheds some triggers. Failed looks are warned of
     for all the client's triggers together (*known*'s ``looks``, an
-    :class:`~airbyte_async._retry.OutageLog`), not one line each.
+    :class:`~airbyte_async._retry.OutageLog`), not one line each; so are attempts refused with
+    a 429, which are sent again (*known*'s ``refusals``). A 429 raised at the end counts every
+    request of the call it refused (``attempts``, see
+    :meth:`~airbyte_async.errors.RateLimitError.refused`).
 
     *clock* is the client's :class:`~airbyte_async._throttle.ServerClock`, which every answer
     (the listing's included) updates. Raises
@@ -325,6 +353,8 @@ async def trigger_exactly_once(
     being taken for the attempt's, and learns the job returned.
     """
     known = KnownJobs() if known is None else known
+    if settle_patience is None:
+        settle_patience = SETTLE_PATIENCE
     floor = known.newest(connection_id)
     if rounds < 1:
         raise InvalidArgumentError(f"rounds must be at least 1, got {rounds!r}")
@@ -341,6 +371,7 @@ async def trigger_exactly_once(
     round_ = 0  # the rounds that count: all but looks the server could not answer in time
     resend_after = began  # no trigger goes again before this (see _HOLD)
     held = 0  # looks made while a timed-out trigger is held
+    refused = 0  # requests refused with a 429 (each started nothing)
     warned = False  # whether the caller was told of the current hold
     # The looks of every trigger of this client fail together through an outage, and are told
     # as one (see KnownJobs.looks). Made at the first look: a trigger answered at once (nearly
@@ -457,6 +488,14 @@ async def trigger_exactly_once(
                 if not (certain or _transient(e)):
                     raise
                 last = e
+                if isinstance(e, RateLimitError):
+                    refused += e.attempts or 1
+                    known.refusals.refused(
+                        trigger=_TRIGGERS.get(job_type, job_type.value),
+                        connection=connection_id,
+                        error=f"{e.status}: {e.message}",
+                        patience=settle_patience,
+                    )
                 if certain or is_ambiguous(e):
                     log.info("%s for %s failed uncertainly (%s)", route, connection_id, e)
                     may_have_started = unsettled = True
@@ -472,6 +511,15 @@ async def trigger_exactly_once(
         if unsettled:
             last.add_note("could not check whether it started a job")
             last.job_may_exist = True
+        if isinstance(last, RateLimitError) and refused:
+            elapsed = time.monotonic() - began
+            last.refused(
+                refused,
+                elapsed,
+                f"still refused {settle_patience:g} s after its first attempt"
+                if elapsed >= settle_patience
+                else f"all {rounds} rounds made",
+            )
         raise last
     finally:
         if looks is not None:
