@@ -83,6 +83,7 @@ from .errors import (
     InvalidArgumentError,
     NoMatchError,
     NotFoundError,
+    RateLimitError,
     RequestTimeoutError,
     ResponseValidationError,
     SyncAlreadyRunningError,
@@ -616,10 +617,13 @@ class Orchestrator:
     server restart), stop the batch's triggers: that trigger's result is ``error`` with the
     token request's error, and those not sent yet are ``error`` "not triggered" without a
     request, rather than each trigger waiting in turn for what could only fail the same way.
-    No trigger that could not get a token was sent, so none may have started a sync. A trigger
-    waits for its token before it leaves, unshielded: a batch given up on meanwhile (a slow
-    token endpoint past *timeout*) ends the wait, and a sync whose *sync_timeout* passes first
-    is not triggered (``timed_out``, no job), rather than started past its deadline.
+    No trigger that could not get a token was sent, so none may have started a sync. So do a
+    trigger refused with 429s for as long as it waits (five minutes), and polls refused so for
+    theirs (ten): Airbyte Cloud sheds a user's requests until an operator lifts it (API-FACTS
+    7); a sync whose polls gave up is ``error``, ``left_running``. A trigger waits for its
+    token before it leaves, unshielded: a batch given up on meanwhile (a slow token endpoint
+    past *timeout*) ends the wait, and a sync whose *sync_timeout* passes first is not
+    triggered (``timed_out``, no job), rather than started past its deadline.
 
     Triggers in flight start at 16 and follow the server (:mod:`airbyte_async._limiter`): up
     while their latency stays flat, down when it grows or the server answers 429, 502, 503 or
@@ -1341,6 +1345,14 @@ class Orchestrator:
             log.error("the server refused this client's credentials: no more syncs are triggered")
         elif tokenless:
             log.error("no access token could be had (%s): no more syncs are triggered", error)
+        elif isinstance(error, RateLimitError):
+            # Refused for as long as a trigger, or the polls, wait a storm out (API-FACTS 7:
+            # Airbyte Cloud sheds a user's requests until an operator lifts it): each trigger
+            # sent now would wait it out again, one wave of max_running after another.
+            log.error(
+                "the server still refuses this client's requests (%s): no more syncs are triggered",
+                error,
+            )
         else:
             return
         batch._refused = error
@@ -1466,9 +1478,20 @@ class Orchestrator:
             )
             return result
         if watch.error is not None:
-            self._note_refusal(batch, watch.error)  # the polls' 401: no more triggers either
+            # The polls' 401 or 429: no more triggers either.
+            self._note_refusal(batch, watch.error)
+            error, running = str(watch.error), not watch.job.status.is_terminal
+            if running:
+                # Its end was never seen: the job may run on.
+                error = f"the polls failed ({error}): gave up waiting for job {job.id}"
+                error += "; it may still run"
             return sync_result(
-                target, Outcome.ERROR, job=watch.job, adopted=adopted, error=str(watch.error)
+                target,
+                Outcome.ERROR,
+                job=watch.job,
+                adopted=adopted,
+                error=error,
+                left_running=running,
             )
         if (
             previous is not None
@@ -1911,6 +1934,8 @@ def _not_triggered(refused: AirbyteError) -> AirbyteError:
     """The error of a trigger not sent because of *refused*, earlier in the batch: its kind."""
     if isinstance(refused, AuthenticationError):
         why = "the credentials were refused"
+    elif isinstance(refused, RateLimitError) and refused.route != TOKEN_ROUTE:
+        why = "the server kept refusing this client's requests (429)"
     else:
         why = "no access token could be had"
     text = f"not triggered: {why} earlier in the batch ({refused})"

@@ -13,13 +13,20 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import Any
 
+import anyio
 import pytest
+from client_support import until
 
-from airbyte_async import AirbyteClient, BearerToken, NoAuth, RetryPolicy
+from airbyte_async import AirbyteClient, BearerToken, NoAuth, RetryPolicy, orchestrator
+from airbyte_async._watch import JobWatcher
 from airbyte_async.errors import RateLimitError
+from airbyte_async.models import JobStatus
+from airbyte_async.orchestrator import Orchestrator, Outcome, SyncTarget
 from airbyte_async.resources import _reconcile
+from airbyte_async.resources._public_backend import PublicBackend
 from airbyte_async.testing import Emulator, RequireBearer
 
 pytestmark = pytest.mark.anyio
@@ -146,3 +153,77 @@ async def test_a_trigger_shed_past_its_patience_raises_counting_every_refusal(
 
 def _client(emu: Emulator) -> AirbyteClient:
     return AirbyteClient(emu.url, api="public", auth=NoAuth(), env={})
+
+
+@pytest.fixture
+def short_patience(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A trigger waits a storm out for 0.2 s (five minutes by default), a batch's polls for
+    half a second (ten minutes)."""
+    monkeypatch.setattr(_reconcile, "SETTLE_PATIENCE", 0.2)
+    monkeypatch.setattr(orchestrator, "JobWatcher", partial(JobWatcher, max_outage=0.5))
+
+
+def _batch(client: AirbyteClient) -> Orchestrator:
+    made = Orchestrator(client, max_running=2, poll_interval=0.02, max_poll_interval=0.05)
+    assert isinstance(made.backend, PublicBackend)
+    made.backend.min_interval = 0.05
+    return made
+
+
+@pytest.mark.usefixtures("short_patience")
+async def test_a_batch_shed_for_good_from_its_start_triggers_no_more_after_one_wave() -> None:
+    """
+    Every request shed from the start, for good: the first wave's triggers are sent again for
+    their patience, then fail saying every request was refused and nothing done; the others
+    are not triggered at all (no request: they would each wait the storm out again), and say
+    why. No sync started, none is told as possibly running.
+    """
+    emulator = Emulator(airbyte_version="head", connections=6, trigger_latency=0.0)
+    async with emulator as emu, _client(emu) as client:
+        emu.set_faults([STORM])
+        [workspace] = emu.workspace_ids
+        results = await _batch(client).run(
+            [SyncTarget(c, workspace_id=workspace) for c in emu.connection_ids]
+        )
+        stats = emu.stats()
+
+    assert stats.jobs_created == 0
+    assert {r.outcome for r in results} == {Outcome.ERROR}
+    assert not any(r.left_running or r.job_id for r in results)
+    not_sent = [r for r in results if "not triggered: " in (r.error or "")]
+    refused = [r for r in results if r not in not_sent and "so nothing was done" in (r.error or "")]
+    assert (len(refused), len(not_sent)) == (2, 4)
+    assert "still refused 0.2 s after its first attempt" in (refused[0].error or "")
+    assert "rate limited" in (not_sent[0].error or "")
+
+
+@pytest.mark.usefixtures("short_patience")
+async def test_syncs_whose_polls_are_shed_for_good_are_told_as_possibly_running() -> None:
+    """
+    Shed for good once two syncs run: their polls are waited out (ten minutes; shortened), then
+    their results are errors whose reason says the jobs may still run (their ends were never
+    seen), with the status last read; the connections not triggered yet are not triggered.
+    """
+    emulator = Emulator(
+        airbyte_version="head", connections=4, trigger_latency=0.0, sync_duration=(600, 600)
+    )
+    async with emulator as emu, _client(emu) as client:
+        batch = _batch(client)
+        async with anyio.create_task_group() as tg:
+
+            async def storm() -> None:
+                await until(lambda: emu.stats().jobs_created == 2)
+                emu.set_faults([STORM])
+
+            tg.start_soon(storm)
+            results = await batch.run(emu.connection_ids)
+        stats = emu.stats()
+
+    assert stats.jobs_created == 2
+    running, not_sent = results[:2], results[2:]
+    assert all(r.outcome is Outcome.ERROR and r.left_running for r in running)
+    assert all(r.job_id is not None and r.status is JobStatus.RUNNING for r in running)
+    assert all("429" in (r.error or "") for r in running)
+    assert all((r.error or "").endswith("; it may still run") for r in running)
+    assert all("not triggered: " in (r.error or "") for r in not_sent)
+    assert not any(r.left_running or r.job_id for r in not_sent)
