@@ -809,7 +809,8 @@ class AirbyteClient:
     ) -> Any:
         """
         One call: a first attempt, then retries as :func:`~._retry.retry_call` allows; none for
-        a read that waits out an outage already on (:meth:`~._retry.Outage.attempt`).
+        a read that waits out an outage already on (:meth:`~._retry.Outage.attempt`), nor for
+        a call whose caller sends it again itself (:func:`~._retry.one_attempt`).
         """
         started = time.monotonic()
         try:
@@ -829,7 +830,7 @@ class AirbyteClient:
                 raise
             if waiting_out():
                 log.debug(
-                    "not retrying %s %s: its caller waits out an outage; %s", method, route, exc
+                    "not retrying %s %s: its caller sends it again itself; %s", method, route, exc
                 )
                 raise
 

@@ -26,7 +26,15 @@ import anyio
 import attrs
 
 from ._backend import SyncBackend, own_job
-from ._retry import MAX_RETRY_AFTER, Outage, OutageLog, is_retryable, round_pause
+from ._retry import (
+    MAX_RETRY_AFTER,
+    Outage,
+    OutageLog,
+    is_retryable,
+    never_reached_server,
+    one_attempt,
+    round_pause,
+)
 from ._syncs import (
     Flight,
     Outcome,
@@ -67,6 +75,11 @@ _READS_IN_FLIGHT = 10
 _LISTED_FROM = 3
 _FIND_FIRST_PAUSE = 0.25
 _FIND_MAX_PAUSE = 2.0
+#: The longest pause between a cleanup's rounds of reads after a 429 (see Reads). One listing
+#: a round, every two seconds at most, costs a shed server some fifteen requests in a 30 s
+#: cleanup; pausing up to ten seconds (as the polls of a batch do, for minutes) left a cleanup
+#: five or six rounds, and a storm that refused most requests most jobs unread.
+_RATE_LIMITED_PAUSE = 2.0
 
 
 @attrs.frozen
@@ -84,6 +97,16 @@ class Left:
     #: Why the job's rows and bytes are not known, when it ended before its cancel, whose
     #: answer lacks them (the public API's), and no read of it worked since.
     unknown_figures: str | None = None
+    #: How many tries of its cancel failed, and the last failure, when none was answered.
+    cancel_failures: int = 0
+    cancel_error: AirbyteError | None = None
+
+    @property
+    def uncancelled(self) -> bool:
+        """True when its cancel failed and the job was not seen to end: it may still run."""
+        return self.cancel_error is not None and (
+            self.job is None or not self.job.status.is_terminal
+        )
 
     def result(self, outcome: Outcome, why: str) -> SyncResult:
         """
@@ -103,7 +126,13 @@ class Left:
                 ended, cancel_requested=self.cancel_requested, error=self.unknown_figures
             )
         return _gave_up(
-            flight, job, outcome, why, cancel_requested=self.cancel_requested, grace=self.grace
+            flight,
+            job,
+            outcome,
+            why,
+            cancel_requested=self.cancel_requested,
+            grace=self.grace,
+            cancel_error=self.cancel_error,
         )
 
 
@@ -140,13 +169,13 @@ class Reads:
     failed otherwise than with a 429 (a listing too slow for the server) are read each by
     itself, one attempt each once a round failed. A rate limit, being about requests, is
     answered with one listing, not a read for each job: a round that failed is followed by one
-    pause for the whole cleanup (growing, at least what a ``Retry-After`` asks, see
-    :class:`~airbyte_async._retry.Outage`), not by a pause of each job's read on its own, and
-    the jobs whose reads failed are read in the next round; none is given up on before the
-    cleanup ends. A pause that would end past the cleanup's *deadline* (anyio's clock) ends
-    :data:`_LAST_READ_LEAD` seconds before it instead (not before a ``Retry-After``), so that
-    a last round goes while an answer can still count. Failed rounds warn together in
-    *warnings*.
+    pause for the whole cleanup (growing, up to two seconds after a 429, at least what a
+    ``Retry-After`` asks, see :class:`~airbyte_async._retry.Outage`), not by a pause of each
+    job's read on its own, and the jobs whose reads failed are read in the next round; none
+    is given up on before the cleanup ends. A pause that would end past the cleanup's
+    *deadline* (anyio's clock) ends :data:`_LAST_READ_LEAD` seconds before it instead (not
+    before a ``Retry-After``), so that a last round goes while an answer can still count.
+    Failed rounds warn together in *warnings*.
     """
 
     backend: SyncBackend
@@ -175,7 +204,7 @@ class Reads:
 
     async def serve(self) -> None:
         """Read the jobs asked for, round after round, until cancelled."""
-        with Outage(warnings=self.warnings) as outage:
+        with Outage(warnings=self.warnings, max_rate_limited_pause=_RATE_LIMITED_PAUSE) as outage:
             while True:
                 if not self._asked:
                     self._wake = anyio.Event()
@@ -302,13 +331,40 @@ class Cleanup:
             t.target.connection_id for t in self.triggering
         }
 
+    def _warn_uncancelled(self) -> None:
+        """One warning for the jobs whose cancels failed, and which may still run."""
+        uncancelled = sorted(
+            (left for left in self.left.values() if left.uncancelled),
+            key=lambda left: left.flight.job.id,
+        )
+        if len(uncancelled) == 1:
+            [left] = uncancelled
+            n = left.cancel_failures
+            log.warning(
+                "job %d may still run: its cancel failed %d time%s, the last with %s",
+                left.flight.job.id,
+                n,
+                "" if n == 1 else "s",
+                left.cancel_error,
+            )
+        elif uncancelled:
+            log.warning(
+                "%d jobs given up on may still run: their cancels failed (jobs %s), the last "
+                "with %s",
+                len(uncancelled),
+                some((str(left.flight.job.id) for left in uncancelled), 5),
+                uncancelled[-1].cancel_error,
+            )
+
     def results(self, outcome: Outcome, why: str) -> list[SyncResult]:
         """
         A result for each job taken on, then for each trigger cut short whose job was not
         found: as the cleanup left it, else as possibly still running (the cleanup ended, or
-        was interrupted, before it knew). The triggers whose jobs were not found are told in
-        one warning: a batch given up on early may have hundreds.
+        was interrupted, before it knew). The jobs whose cancels failed, and the triggers whose
+        jobs were not found, are told in one warning each: a batch given up on early, or in a
+        storm of 429s, may have hundreds.
         """
+        self._warn_uncancelled()
         ended = [
             left.result(outcome, why)
             if (left := self.left.get(f.target.connection_id)) is not None
@@ -528,56 +584,64 @@ class GiveUp:
         """
         Cancel a running job this batch started, and tell how the answer left it (see
         :meth:`_final`; *note* hears of each change meanwhile). A failed cancel is not
-        replayed blindly: after a pause that grows (see
-        :func:`~airbyte_async._retry.round_pause`: at least what a 429 or 503 asked), the job
-        is read again (in *reads*' next round), and cancelled again only if that read, just
-        made, shows it still running (a cancel stops whatever the connection runs now); so on
-        until the cleanup's time (*cancel_grace*) is up. A failure that waiting cannot cure
-        ends it at once.
+        replayed blindly, not even within its call (one attempt each, a 429 included): after
+        a pause that grows (see :func:`~airbyte_async._retry.round_pause`: at least what a
+        429 or 503 asked), the job is read again (in *reads*' next round), and cancelled again
+        only if that read, just made, shows it still running (a cancel stops whatever the
+        connection runs now); so on until the cleanup's time (*cancel_grace*) is up. A failure
+        that waiting cannot cure ends it at once.
 
-        A failed try is logged at INFO; one WARNING says the job may still run when the tries
-        end (or the cleanup's time does) with no cancel answered and the job not seen ended.
+        A failed try is logged at INFO; the Left tells how many failed and the last failure
+        (see :meth:`Cleanup.results`, which warns of every job so left at once), and says a
+        cancel was requested only when a try may have reached the server: a 429 refused it
+        before Airbyte acted (API-FACTS 7).
         """
         job_id = flight.job.id
-        failures: list[AirbyteError] = []
-        stopped = False
-        try:
-            for round_ in itertools.count(1):
-                try:
+        failures = 0
+        reached = False  # whether a try may have reached the server (a 429 did not)
+
+        def told(error: AirbyteError, *, grace: bool = False) -> Left:
+            return Left(
+                flight,
+                now,
+                cancel_requested=reached,
+                grace=grace,
+                cancel_failures=failures,
+                cancel_error=error,
+            )
+
+        for round_ in itertools.count(1):
+            try:
+                # Sent again after a read, below, not within its call: after the call's
+                # backoff the job may have ended and the connection run a newer one.
+                with one_attempt():
                     answer = await self.backend.cancel(job_id=job_id)
-                except AirbyteError as e:
-                    refused: AirbyteError = e
-                    failures.append(e)
-                    # A conflict is the race of a job ending as its cancel comes: read back below.
-                    quiet = round_ > 1 or isinstance(e, ConflictError)
-                    (log.debug if quiet else log.info)(
-                        "could not cancel job %d (try %d): %s", job_id, round_, e
-                    )
-                else:
-                    stopped = True
-                    return await self._final(flight, answer, reads, note)
-                # A conflict (the public API's "not currently running") is a read that lags.
-                again = isinstance(refused, ConflictError) or is_retryable(refused, idempotent=True)
-                if again:
-                    await anyio.sleep(round_pause(round_, refused))
-                try:
-                    now = await reads.now(flight) or now
-                except AirbyteError as e:
-                    log.debug("could not read job %d after a failed cancel: %s", job_id, e)
-                    return Left(flight, now, cancel_requested=True)
-                stopped = now.status.is_terminal
-                if stopped or not again:
-                    return Left(flight, now, cancel_requested=True)
-            raise AssertionError("unreachable")
-        finally:
-            if failures and not stopped:
-                log.warning(
-                    "job %d may still run: its cancel failed %d time%s, the last with %s",
-                    job_id,
-                    len(failures),
-                    "" if len(failures) == 1 else "s",
-                    failures[-1],
+            except AirbyteError as e:
+                refused: AirbyteError = e
+                failures += 1
+                reached = reached or not never_reached_server(e)
+                # A conflict is the race of a job ending as its cancel comes: read back below.
+                quiet = round_ > 1 or isinstance(e, ConflictError)
+                (log.debug if quiet else log.info)(
+                    "could not cancel job %d (try %d): %s", job_id, round_, e
                 )
+            else:
+                return await self._final(flight, answer, reads, note)
+            if note is not None:
+                # Stands if the cleanup's time ends meanwhile.
+                note(told(refused, grace=True))
+            # A conflict (the public API's "not currently running") is a read that lags.
+            again = isinstance(refused, ConflictError) or is_retryable(refused, idempotent=True)
+            if again:
+                await anyio.sleep(round_pause(round_, refused))
+            try:
+                now = await reads.now(flight) or now
+            except AirbyteError as e:
+                log.debug("could not read job %d after a failed cancel: %s", job_id, e)
+                return told(refused)
+            if now.status.is_terminal or not again:
+                return told(refused)
+        raise AssertionError("unreachable")
 
     async def _final(
         self,
@@ -637,9 +701,24 @@ def _gave_up(
     *,
     cancel_requested: bool = False,
     grace: bool = False,
+    cancel_error: AirbyteError | None = None,
 ) -> SyncResult:
     why = f"{reason}: gave up waiting for job {flight.job.id}"
-    if grace and cancel_requested:
+    if job is not None and job.status.is_terminal:
+        cancel_error = None  # it ended (cancelled): whatever failed before is moot
+    if cancel_error is not None and not cancel_requested:
+        until = (
+            "until the cleanup ended (cancel_grace, or stopped)"
+            if grace
+            else "and then a read of it failed"
+        )
+        why += (
+            f": its cancels were refused ({_short(cancel_error)}), so nothing was done, {until}; "
+            "it may still run"
+        )
+    elif cancel_error is not None and not grace:
+        why += f": its cancel failed ({_short(cancel_error)}); it may still run"
+    elif grace and cancel_requested:
         why += (
             ": its cancel was sent, and not answered before the cleanup ended (cancel_grace, "
             "or stopped); it may still run"
@@ -659,6 +738,11 @@ def _gave_up(
         cancel_requested=cancel_requested,
         error=why,
     )
+
+
+def _short(error: AirbyteError) -> str:
+    """*error* without its route (a result names its job): ``429: You are being rate limited.``"""
+    return f"{error.status}: {error.message}" if isinstance(error, APIError) else str(error)
 
 
 #: What a result says of a job that ended before its cancel, whose answer lacked its rows and

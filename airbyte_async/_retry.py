@@ -72,6 +72,7 @@ __all__ = [
     "decide",
     "is_retryable",
     "never_reached_server",
+    "one_attempt",
     "retry_call",
     "round_pause",
     "waiting_out",
@@ -235,8 +236,24 @@ _WAITING_OUT: ContextVar[bool] = ContextVar("airbyte_async_waiting_out", default
 
 def waiting_out() -> bool:
     """True for a call made by a read that waits out an outage already on (see
-    :meth:`Outage.attempt`): it makes one attempt, and spends nothing of the retry budget."""
+    :meth:`Outage.attempt`), or within :func:`one_attempt`: it makes one attempt, and spends
+    nothing of the retry budget."""
     return _WAITING_OUT.get()
+
+
+@contextlib.contextmanager
+def one_attempt() -> Iterator[None]:
+    """
+    The calls made in this block (and in the tasks it starts) make one attempt each: their
+    caller sends them again itself, when and if it should (a give-up's cancel goes again only
+    after a read shows its job still running: a cancel stops whatever job the connection runs
+    by then, API-FACTS 6.3b).
+    """
+    token = _WAITING_OUT.set(True)
+    try:
+        yield
+    finally:
+        _WAITING_OUT.reset(token)
 
 
 #: Seconds between two warnings of an outage that goes on.
@@ -379,8 +396,10 @@ class Outage:
     Reads of jobs failing in a row while the server's API is away (a restart, an upgrade):
     how long they have failed, and how long to pause before the next one (half a second,
     doubling up to *max_pause* seconds, jittered down by at most a quarter). After a 429 the
-    pause doubles up to ten seconds whatever *max_pause* (a server that is up asked for fewer
-    requests), and after an answer with ``Retry-After`` it is at least what that asks, up to
+    pause doubles up to *max_rate_limited_pause* (ten seconds by default) whatever
+    *max_pause* (a server that is up asked for fewer requests; reads bounded by a deadline of
+    their own, as a give-up's are by ``cancel_grace``, pause less, so that enough of them fit
+    it), and after an answer with ``Retry-After`` it is at least what that asks, up to
     :data:`MAX_RETRY_AFTER`. :meth:`over` once they have failed for *limit* seconds from the
     start of the first failed read. With *warnings*, failures and the end of the row are told
     there (see :class:`OutageLog`); a loop that shares them reads within ``with outage:``, so
@@ -390,6 +409,7 @@ class Outage:
     limit: float = MAX_OUTAGE
     max_pause: float = _OUTAGE_MAX_PAUSE
     warnings: OutageLog | None = None
+    max_rate_limited_pause: float = _OUTAGE_MAX_PAUSE
     failures: int = attrs.field(init=False, default=0)
     _since: float = attrs.field(init=False, default=0.0)
     _last: AirbyteError | None = attrs.field(init=False, default=None)
@@ -452,7 +472,7 @@ class Outage:
         if not self.failures:
             return 0.0
         last = self._last
-        cap = _OUTAGE_MAX_PAUSE if isinstance(last, RateLimitError) else self.max_pause
+        cap = self.max_rate_limited_pause if isinstance(last, RateLimitError) else self.max_pause
         pause = min(cap, 0.5 * 2.0 ** min(self.failures - 1, 16)) * self._rng.uniform(0.75, 1.0)
         asked = last.retry_after if isinstance(last, APIError) else None
         return pause if asked is None else max(pause, min(asked, MAX_RETRY_AFTER))
@@ -497,7 +517,8 @@ def decide(
     if not is_retryable(exc, idempotent=idempotent):
         return Decision(False, 0.0, _not_retryable(idempotent))
     if retries_done + 1 >= policy.attempts:
-        return Decision(False, 0.0, f"all {policy.attempts} attempts made")
+        made = f"all {policy.attempts} attempts" if policy.attempts > 1 else "its one attempt"
+        return Decision(False, 0.0, f"{made} made")
     wait = policy.backoff(retries_done + 1, exc, rng)
     if elapsed + wait >= policy.total_timeout:
         return Decision(False, wait, f"waiting {wait:.2f} s would pass the total timeout")

@@ -18,7 +18,7 @@ import anyio
 import pytest
 from client_support import until
 
-from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async import AirbyteClient, NoAuth, RetryPolicy
 from airbyte_async.models import JobStatus
 from airbyte_async.orchestrator import EventKind, Orchestrator, Outcome, SyncEvent, SyncResult
 from airbyte_async.testing import Emulator, ManualClock
@@ -229,13 +229,14 @@ async def _given_up_after_the_ends(
     faults: list[dict[str, Any]],
     *,
     meanwhile: Callable[[Emulator], Awaitable[None]] | None = None,
+    retry: RetryPolicy | None = None,
     **options: Any,
 ) -> tuple[list[SyncResult], dict[int, Any]]:
     """
     Six syncs of one second, all ended by the server's clock before any poll saw them (polls
     a minute apart); *faults* are installed as the caller gives the batch up, and *meanwhile*
-    runs from then on. The results, and each job as the server has it once the faults are
-    lifted.
+    runs from then on; the client retries as *retry* says. The results, and each job as the
+    server has it once the faults are lifted.
     """
     clock = ManualClock()
     emulator = Emulator(
@@ -246,7 +247,11 @@ async def _given_up_after_the_ends(
         cancel_latency=0.0,
         sync_duration=(1.0, 1.0),
     )
-    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
+    policy = {} if retry is None else {"retry": retry}
+    async with (
+        emulator as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api, **policy) as client,
+    ):
         triggered: list[int] = []
 
         def on_event(event: SyncEvent) -> None:
@@ -386,3 +391,104 @@ async def test_a_last_read_goes_before_the_grace_ends_when_the_pause_would_pass_
     )
 
     assert [(r.outcome, r.left_running) for r in results] == [(Outcome.SUCCEEDED, False)] * 6
+
+
+@pytest.mark.slow
+async def test_reads_refused_in_a_row_are_paced_so_that_more_of_them_fit_the_grace() -> None:
+    """
+    Given up on just after its jobs ended, on the public API, while the server refuses the
+    first eight reads (429s, no Retry-After: API-FACTS 7, as a storm refusing most requests
+    does), with one attempt a call: the cleanup's reads, one listing a round, pause at most
+    two seconds after a 429, so that the ninth goes within a 14 s cancel_grace and every job
+    is told as it ended. (Pausing up to ten seconds left room for six or seven: every job was
+    told as possibly still running, though each had ended.) A cleanup of 30 s so costs a
+    shed server some fifteen rounds.
+    """
+    storm = [{"kind": "rate_limit", "route": "/public/v1/jobs*", "method": "GET", "times": 8}]
+    results, _ = await _given_up_after_the_ends(
+        "public", storm, cancel_grace=14.0, retry=RetryPolicy(attempts=1)
+    )
+
+    assert [(r.outcome, r.left_running) for r in results] == [(Outcome.SUCCEEDED, False)] * 6
+
+
+async def test_a_cancel_refused_with_a_429_goes_again_only_after_a_read_shows_its_job_running() -> (
+    None
+):
+    """
+    Given up on while its job runs, on the public API, whose first ``DELETE /jobs/{jobId}`` is
+    answered 429 (API-FACTS 7: not acted on): the cancel is not sent again within its call
+    (after its backoff the job may have ended and the connection run a newer one, which a
+    cancel stops whatever id it names: API-FACTS 6.3b), but after a read of the job, made
+    since, shows it still running; then it is cancelled.
+    """
+    refuse_once = {"kind": "rate_limit", "route": "/public/v1/jobs/*", "method": "DELETE"}
+    emulator = Emulator(
+        airbyte_version="head",
+        connections=1,
+        trigger_latency=0.0,
+        cancel_latency=0.0,
+        sync_duration=(600, 600),
+        record_requests=True,
+        faults=[{**refuse_once, "times": 1}],
+    )
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}, api="public") as c:
+        orchestrator = Orchestrator(c, poll_interval=0.05, timeout=0.5)
+        [result] = await orchestrator.run(emu.connection_ids)
+        sent = [(r.method, r.route) for r in emu.requests]
+
+    assert (result.outcome, result.status, result.cancel_requested) == (
+        Outcome.TIMED_OUT,
+        JobStatus.CANCELLED,
+        True,
+    )
+    cancels = [i for i, request in enumerate(sent) if request[0] == "DELETE"]
+    assert len(cancels) == 2
+    between = sent[cancels[0] + 1 : cancels[1]]
+    assert between and all(method == "GET" for method, _ in between)
+
+
+async def test_a_job_whose_cancels_were_all_refused_says_so_and_no_cancel_was_requested(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """
+    Given up on while its three jobs run, on the public API, whose every ``DELETE`` is refused
+    (429: not acted on, API-FACTS 7), then every read too, until cancel_grace ends: each result
+    says its cancels were refused, so that nothing was done and the job may still run, not
+    that a cancel was sent and not answered, and says no cancel was requested (Airbyte never
+    got one); the jobs whose cancels failed are told in one warning, not one each.
+    """
+    refused = {"kind": "rate_limit", "route": "/public/v1/jobs/*", "method": "DELETE"}
+    reads = {"kind": "rate_limit", "route": "/public/v1/jobs*", "method": "GET"}
+    emulator = Emulator(
+        airbyte_version="head",
+        connections=3,
+        trigger_latency=0.0,
+        cancel_latency=0.0,
+        sync_duration=(600, 600),
+        faults=[refused],
+    )
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}, api="public") as c:
+        orchestrator = Orchestrator(c, poll_interval=0.05, timeout=0.5, cancel_grace=2.0)
+        async with anyio.create_task_group() as tg:
+
+            async def then_the_reads() -> None:
+                await until(lambda: emu.stats().faults_injected.get("rate_limit", 0) >= 3)
+                emu.set_faults([refused, reads])
+
+            tg.start_soon(then_the_reads)
+            with caplog.at_level("WARNING", logger="airbyte_async"):
+                results = await orchestrator.run(emu.connection_ids)
+        statuses = [emu.job_status(r.job_id or 0) for r in results]
+
+    assert statuses == ["running"] * 3
+    for r in results:
+        assert (r.outcome, r.left_running, r.cancel_requested) == (Outcome.TIMED_OUT, True, False)
+        assert (r.error or "").endswith(
+            f"gave up waiting for job {r.job_id}: its cancels were refused (429: You are being "
+            "rate limited.), so nothing was done, until the cleanup ended (cancel_grace, or "
+            "stopped); it may still run"
+        )
+    told = [m for m in caplog.messages if "cancel" in m]
+    assert len(told) == 1
+    assert told[0].startswith("3 jobs given up on may still run: their cancels failed")
