@@ -20,7 +20,7 @@ import attrs
 
 from .models import Job, JobStatus, JobType
 
-__all__ = ["JobChange", "JobChanges", "SyncBackend", "workspaces_of"]
+__all__ = ["JobChange", "JobChanges", "Paging", "SyncBackend", "workspaces_of"]
 
 
 @attrs.frozen
@@ -54,6 +54,44 @@ class JobChanges:
 
     changes: tuple[JobChange, ...]
     started: float
+
+
+@attrs.define(eq=False)
+class Paging:
+    """
+    How far a listing of job changes got: the pages read before one failed. Given to the next
+    listing of the same filters, it resumes at the page that failed rather than reading every
+    page again: under a storm of 429s, which refuses requests one by one (API-FACTS 7), each
+    page that passes then counts, where a listing of two pages each refused six times in seven
+    passed whole once in fifty tries. Pages read newest change first (the public API's) repeat
+    a row a change moved, and never skip one; a row that moves off the pages still to read is
+    missed, as in one go. The rows last read on pages of an earlier listing are in
+    :attr:`carried`: a job read there may have moved on since (unless it had ended).
+    """
+
+    _filters: object = None
+    offset: int = 0
+    changes: dict[int, JobChange] = attrs.field(factory=dict)
+    carried: set[int] = attrs.field(factory=set)
+
+    def start(self, filters: object) -> dict[int, JobChange]:
+        """Begin a listing of *filters* (hashable): at :attr:`offset`, with the rows read so
+        far, when the previous listing was of the same filters and did not end; else afresh.
+        The rows so far, to add the pages' rows to."""
+        if filters != self._filters:
+            self._filters, self.offset, self.changes = filters, 0, {}
+        self.carried = set(self.changes)
+        return self.changes
+
+    def read(self, change: JobChange) -> None:
+        """A row read on a page of this listing."""
+        self.changes[change.id] = change
+        self.carried.discard(change.id)
+
+    def ended(self) -> None:
+        """The listing read its last page: the next one starts afresh (:attr:`carried` stays
+        for the caller)."""
+        self._filters, self.offset, self.changes = None, 0, {}
 
 
 class SyncBackend(Protocol):
@@ -107,6 +145,7 @@ class SyncBackend(Protocol):
         workspace_ids: Collection[str],
         each: bool = False,
         on_read: Callable[[Job], None] | None = None,
+        paging: Paging | None = None,
     ) -> Mapping[int, Job]:
         """
         The jobs of *snapshots* as they are now, read in one go where the API allows it, by
@@ -114,7 +153,9 @@ class SyncBackend(Protocol):
         search. With *each*, every job is read by itself (for a few old snapshots, where one
         listing would carry every job changed since). A job the server no longer has is
         missing from the answer. *on_read*, if given, sees each job read by itself as soon as
-        it is read (one slow read then holds up no other).
+        it is read (one slow read then holds up no other). With *paging*, a listing that
+        fails keeps its pages there, and the next call with it resumes (see :class:`Paging`:
+        a job in its ``carried`` was read by an earlier call).
         """
         ...
 

@@ -25,7 +25,7 @@ from contextlib import asynccontextmanager
 import anyio
 import attrs
 
-from ._backend import SyncBackend, own_job
+from ._backend import Paging, SyncBackend, own_job
 from ._retry import (
     MAX_RETRY_AFTER,
     Outage,
@@ -165,17 +165,19 @@ class Reads:
     now asks (:meth:`now`), and the asks made while a round is under way go together in the
     next. A round of :data:`_LISTED_FROM` jobs or more reads them with one listing (with its
     call's retries: one request for many jobs; on a server that has none, each job by itself,
-    as the backend does); fewer, each job the listing left out, and every job after a listing
-    failed otherwise than with a 429 (a listing too slow for the server) are read each by
-    itself, one attempt each once a round failed. A rate limit, being about requests, is
-    answered with one listing, not a read for each job: a round that failed is followed by one
-    pause for the whole cleanup (growing, up to two seconds after a 429, at least what a
-    ``Retry-After`` asks, see :class:`~airbyte_async._retry.Outage`), not by a pause of each
-    job's read on its own, and the jobs whose reads failed are read in the next round; none
-    is given up on before the cleanup ends. A pause that would end past the cleanup's
-    *deadline* (anyio's clock) ends :data:`_LAST_READ_LEAD` seconds before it instead (not
-    before a ``Retry-After``), so that a last round goes while an answer can still count.
-    Failed rounds warn together in *warnings*.
+    as the backend does), which resumes at the page where the last round's failed
+    (:class:`~airbyte_async._backend.Paging`: a job read running on a page of an earlier
+    round is asked again, for it may have ended since); fewer, each job the listing left out,
+    and every job after a listing failed otherwise than with a 429 (a listing too slow for the
+    server) are read each by itself, one attempt each once a round failed. A rate limit, being
+    about requests, is answered with one listing, not a read for each job: a round that failed
+    is followed by one pause for the whole cleanup (growing, up to two seconds after a 429, at
+    least what a ``Retry-After`` asks, see :class:`~airbyte_async._retry.Outage`), not by a
+    pause of each job's read on its own, and the jobs whose reads failed are read in the next
+    round; none is given up on before the cleanup ends. A pause that would end past the
+    cleanup's *deadline* (anyio's clock) ends :data:`_LAST_READ_LEAD` seconds before it
+    instead (not before a ``Retry-After``), so that a last round goes while an answer can
+    still count. Failed rounds warn together in *warnings*.
     """
 
     backend: SyncBackend
@@ -186,6 +188,8 @@ class Reads:
     #: The last listing failed otherwise than with a 429: the next round reads each job.
     _listing_fails: bool = attrs.field(default=False, init=False)
     _last_round: bool = attrs.field(default=False, init=False)
+    #: The pages of the listing a failed round left: the next round resumes it.
+    _paging: Paging = attrs.field(factory=Paging, init=False)
 
     async def now(self, flight: Flight) -> Job | None:
         """
@@ -264,9 +268,12 @@ class Reads:
 
         async def list_them() -> None:
             snapshots = [a.flight.job for a in listed]
+            paging = self._paging
             try:
                 found = await self.backend.read_jobs(
-                    snapshots, workspace_ids=target_workspaces(a.flight.target for a in listed)
+                    snapshots,
+                    workspace_ids=target_workspaces(a.flight.target for a in listed),
+                    paging=paging,
                 )
             except AirbyteError as e:
                 self._listing_fails = not isinstance(e, RateLimitError)
@@ -275,10 +282,12 @@ class Reads:
                 return
             for ask in listed:
                 job = found.get(ask.flight.job.id)
-                if job is not None:
-                    ask.answer(job)
-                else:
+                if job is None:
                     ask.single = True
+                elif job.status.is_terminal or job.id not in paging.carried:
+                    ask.answer(job)
+                # else: read running on a page of an earlier round, it may have ended since:
+                # asked again in the next round.
 
         limiter = anyio.CapacityLimiter(_READS_IN_FLIGHT)
 

@@ -230,13 +230,16 @@ async def _given_up_after_the_ends(
     *,
     meanwhile: Callable[[Emulator], Awaitable[None]] | None = None,
     retry: RetryPolicy | None = None,
+    page_size: int | None = None,
+    seed: int = 0,
     **options: Any,
 ) -> tuple[list[SyncResult], dict[int, Any]]:
     """
     Six syncs of one second, all ended by the server's clock before any poll saw them (polls
-    a minute apart); *faults* are installed as the caller gives the batch up, and *meanwhile*
-    runs from then on; the client retries as *retry* says. The results, and each job as the
-    server has it once the faults are lifted.
+    a minute apart); *faults* (drawn with *seed*) are installed as the caller gives the batch
+    up, and *meanwhile* runs from then on; the client retries as *retry* says, and its
+    listings read *page_size* jobs a page. The results, and each job as the server has it once
+    the faults are lifted.
     """
     clock = ManualClock()
     emulator = Emulator(
@@ -246,6 +249,7 @@ async def _given_up_after_the_ends(
         trigger_latency=0.0,
         cancel_latency=0.0,
         sync_duration=(1.0, 1.0),
+        seed=seed,
     )
     policy = {} if retry is None else {"retry": retry}
     async with (
@@ -261,6 +265,8 @@ async def _given_up_after_the_ends(
         orchestrator = Orchestrator(
             client, poll_interval=60.0, max_poll_interval=60.0, on_event=on_event, **options
         )
+        if page_size is not None:
+            orchestrator.backend.page_size = page_size  # type: ignore[attr-defined]
         scope = anyio.CancelScope()
         async with anyio.create_task_group() as tg:
 
@@ -492,3 +498,27 @@ async def test_a_job_whose_cancels_were_all_refused_says_so_and_no_cancel_was_re
     told = [m for m in caplog.messages if "cancel" in m]
     assert len(told) == 1
     assert told[0].startswith("3 jobs given up on may still run: their cancels failed")
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_listing_of_the_jobs_given_up_on_resumes_at_the_page_a_429_refused(
+    api: str,
+) -> None:
+    """
+    Given up on just after its six jobs ended, with listings of two jobs a page (the public
+    API's pages hold 100: a batch of more spans several) while the server refuses every other
+    listing request (429s: API-FACTS 7; seed 3195 draws pass, refuse, pass, refuse...), one
+    attempt a call: each round of reads resumes the listing at the page that was refused,
+    keeping the pages read, so every job is told as it ended. (Begun again at the first page,
+    every listing failed at its second, and every job was told as possibly still running.)
+    """
+    listing, _ = _READ_ROUTES[api]
+    storm = [{"kind": "rate_limit", "rate": 0.5, **listing}]
+    results, jobs = await _given_up_after_the_ends(
+        api, storm, cancel_grace=15.0, retry=RetryPolicy(attempts=1), page_size=2, seed=3195
+    )
+
+    assert [(r.outcome, r.left_running, r.error) for r in results] == [
+        (Outcome.SUCCEEDED, False, None)
+    ] * 6
+    assert all(r.records_synced == jobs[r.job_id or 0].records_synced for r in results)

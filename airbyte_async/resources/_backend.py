@@ -9,7 +9,7 @@ from typing import ClassVar
 import anyio
 import attrs
 
-from .._backend import JobChanges
+from .._backend import JobChanges, Paging
 from ..errors import AirbyteError, NotFoundError, UnsupportedOperationError
 from ..models import Job, JobStatus, JobType
 from ._reconcile import jobs_since
@@ -60,8 +60,10 @@ class ConfigBackend:
         final_only: bool = False,
         created_since: dt.datetime | None = None,
         job_types: Collection[JobType] = (JobType.SYNC,),
+        paging: Paging | None = None,
     ) -> JobChanges:
-        """See :meth:`airbyte_async._backend.SyncBackend.changed_jobs`."""
+        """See :meth:`airbyte_async._backend.SyncBackend.changed_jobs`; with *paging*, as
+        :meth:`read_jobs` has it."""
         started = self.connections.clock.now()
         try:
             changes = await self.jobs.list_changes(
@@ -71,6 +73,7 @@ class ConfigBackend:
                 page_size=self.page_size,
                 created_at_start=created_since,
                 job_types=job_types,
+                paging=paging,
             )
         except UnsupportedOperationError:
             if not self._lists_workspaces:
@@ -88,6 +91,7 @@ class ConfigBackend:
         workspace_ids: Collection[str],
         each: bool = False,
         on_read: Callable[[Job], None] | None = None,
+        paging: Paging | None = None,
     ) -> Mapping[int, Job]:
         """See :meth:`SyncBackend.read_jobs <airbyte_async._backend.SyncBackend.read_jobs>`."""
         if not snapshots:
@@ -98,7 +102,7 @@ class ConfigBackend:
             try:
                 # This class's listing, not a subclass's paced one (see PublicBackend).
                 listed = await ConfigBackend.changed_jobs(
-                    self, workspace_ids=workspace_ids, since=oldest
+                    self, workspace_ids=workspace_ids, since=oldest, paging=paging
                 )
             except UnsupportedOperationError:
                 if self._lists_workspaces:

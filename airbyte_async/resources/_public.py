@@ -32,7 +32,7 @@ from typing import Any, NoReturn, Protocol, TypeVar, Unpack
 import anyio
 import attrs
 
-from .._backend import JobChange
+from .._backend import JobChange, Paging
 from .._checks import LONG_MAX, json_object, uuid_id, whole
 from .._serde import structure, unstructure
 from .._transport import ObjectHook
@@ -822,6 +822,7 @@ class PublicJobs(Jobs):
         job_types: Iterable[JobType] = (JobType.SYNC,),
         page_size: int = 2000,
         created_at_start: datetime | None = None,
+        paging: Paging | None = None,
     ) -> tuple[JobChange, ...]:
         """
         Every job of *workspace_ids* (every workspace when empty) updated since
@@ -832,7 +833,9 @@ class PublicJobs(Jobs):
         the front, so the rows after it shift to later pages, where they are read again, never
         skipped (oldest first, they would shift into pages already read). A job seen twice is
         kept as last updated; one updated after the first page was read may be missed here and
-        is read by the next listing, whose window starts before this one's first page.
+        is read by the next listing, whose window starts before this one's first page. With
+        *paging*, a listing that fails keeps the pages it read there, and the next one of the
+        same filters resumes at the page that failed (see :class:`~airbyte_async._backend.Paging`).
         """
         size = min(page_size, MAX_PAGE)
         wanted = None if statuses is None else frozenset(_statuses(statuses) or ())
@@ -846,22 +849,29 @@ class PublicJobs(Jobs):
             query.append((pw.CREATED_AT_START, _instant("created_at_start", created_at_start)))
         query.append((pw.ORDER_BY, pw.BY_UPDATE_DESCENDING))
         types = _job_types(job_types)
-        changes: dict[int, JobChange] = {}
-        offset = 0
+        paging = Paging() if paging is None else paging
+        changes = paging.start((tuple(query), size))
         while True:
-            paged = [*query, ("limit", str(size)), ("offset", str(offset))]
+            paged = [*query, ("limit", str(size)), ("offset", str(paging.offset))]
             page = await _read(self._api, "jobs", pw.JobsResponse, paged)
             for job in map(job_of, page.data):
                 if job.job_type in types and (wanted is None or job.status in wanted):
                     seen = changes.get(job.id)
                     stamp = job.updated_at.timestamp()
                     if seen is None or seen.updated_at <= stamp:
-                        changes[job.id] = JobChange(
-                            job.id, job.status, stamp, partial(_same, job), config_id=job.config_id
+                        paging.read(
+                            JobChange(
+                                job.id,
+                                job.status,
+                                stamp,
+                                partial(_same, job),
+                                config_id=job.config_id,
+                            )
                         )
             if len(page.data) < size or not page.next:
+                paging.ended()
                 return tuple(sorted(changes.values(), key=lambda change: change.updated_at))
-            offset += len(page.data)
+            paging.offset += len(page.data)
 
     async def logs(self, *, job_id: int, attempt: int | None = None) -> tuple[str, ...]:
         """Not on the public API: its jobs have no attempts."""

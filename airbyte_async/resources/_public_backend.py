@@ -39,7 +39,7 @@ from typing import ClassVar
 import anyio
 import attrs
 
-from .._backend import JobChange, JobChanges
+from .._backend import JobChange, JobChanges, Paging
 from ..models import Job, JobStatus, JobType
 from ._backend import ConfigBackend
 from ._public import MAX_PAGE, PublicJobs
@@ -89,10 +89,13 @@ class PublicBackend(ConfigBackend):
         final_only: bool = False,
         created_since: dt.datetime | None = None,
         job_types: Collection[JobType] = (JobType.SYNC,),
+        paging: Paging | None = None,
     ) -> JobChanges:
         """
         See :meth:`airbyte_async._backend.SyncBackend.changed_jobs`; waits first when the
-        previous listing began less than *min_interval* seconds ago.
+        previous listing began less than *min_interval* seconds ago (*paging*: see
+        :meth:`~airbyte_async.resources._backend.ConfigBackend.read_jobs`; not for the
+        listings by status).
 
         A listing of final jobs with *created_since* (the watcher's suspects and commit-lag
         probes, which reach back seconds) lists each final status by itself, three listings
@@ -110,6 +113,7 @@ class PublicBackend(ConfigBackend):
             since=since,
             created_since=created_since,
             job_types=job_types,
+            paging=paging,
         )
         finals = tuple(c for c in listed.changes if c.status.is_terminal)
         if created_since is None:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import anyio
 import attrs
 
-from .._backend import JobChange
+from .._backend import JobChange, Paging
 from .._checks import INT_MAX, seconds, whole
 from .._retry import Outage, OutageLog, is_retryable
 from .._serde import job_status, structure, unstructure, wire_name
@@ -390,6 +390,7 @@ class Jobs:
         job_types: Iterable[JobType] = (JobType.SYNC,),
         page_size: int = 2000,
         created_at_start: datetime | None = None,
+        paging: Paging | None = None,
     ) -> tuple[JobChange, ...]:
         """
         Every job of *workspace_ids* (every workspace when empty, listed first: Airbyte's
@@ -398,7 +399,9 @@ class Jobs:
         first, all pages, each as a light
         :class:`~airbyte_async._backend.JobChange`: only the jobs a caller asks for in full are
         read into models, so a poll over thousands of jobs stays cheap. A job seen twice while
-        paging is kept once, as last seen.
+        paging is kept once, as last seen. With *paging*, a listing that fails keeps the pages
+        it read there, and the next one of the same filters resumes at the page that failed
+        (see :class:`~airbyte_async._backend.Paging`).
         """
         route = "jobs/list_for_workspaces"
         margin = page_size // 10
@@ -419,22 +422,23 @@ class Jobs:
             order_by_field=w.OrderField.UPDATED_AT,
             order_by_method=w.OrderMethod.ASC,
         )
-        changes: dict[int, JobChange] = {}
-        offset = 0
+        paging = Paging() if paging is None else paging
+        changes = paging.start((body, page_size))
         while True:
-            page = unstructure(attrs.evolve(body, pagination=_pagination(page_size, offset)))
+            page = unstructure(attrs.evolve(body, pagination=_pagination(page_size, paging.offset)))
             data = await self._request(route, page, idempotent=True)
             entries = _light_page(data, route)
             for entry in entries:
                 change = _change(entry, route)
                 changes.pop(change.id, None)
-                changes[change.id] = change
+                paging.read(change)
             # totalJobCount counts this page only, here (JobHistoryHandler): a short page ends.
             if len(entries) < page_size:
+                paging.ended()
                 return tuple(changes.values())
             # Pages overlap a little: a job updated while we page moves to the end, and the
             # jobs after it move up by one.
-            offset += len(entries) - margin
+            paging.offset += len(entries) - margin
 
 
 _JOB_KEY = "job"
