@@ -27,6 +27,19 @@ once.
     python benchmarks/abort.py --connections 300 --max-running 100
     python benchmarks/abort.py --api public
 
+``--faults`` installs emulator faults (JSON, as ``airbyte-async emulator --faults``) from the
+emulator's start, ``--seed`` seeds them, and ``--modes`` runs some rows only: a storm of 429s
+on the public API from two seconds in, as Airbyte Cloud's load shedding answers (API-FACTS 7),
+given up on half a second later::
+
+    python benchmarks/abort.py --api public --modes deadline,fail_after,cancel,sigint \
+        --faults '{"kind": "rate_limit", "route": "/public/v1/*", "rate": 0.85, "after": 2}'
+
+Each row's line before the table breaks its mismatches down by what the result told and what
+was true: ``told timed_out/running/may still run, was succeeded`` is a result that said it did
+not know how its job ended (``left_running``), ``records/bytes told unknown`` one that said its
+rows and bytes were not known; the rest told something false.
+
 The scheduler and the checks read the Config API, which a head emulator serves beside the
 public one.
 """
@@ -35,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import itertools
 import json
 import signal
@@ -157,9 +171,16 @@ MODES: dict[str, Any] = {
     "SIGINT to the CLI": _sigint,
     "SIGKILL, then rerun (attach)": _sigkill_then_attach,
 }
+#: The names ``--modes`` takes.
+MODE_NAMES = dict(
+    zip(("deadline", "fail_after", "cancel", "sigint", "sigkill"), MODES, strict=True)
+)
 
 
 _LIVE = ("running", "pending", "queued", "incomplete")
+
+#: The wrong outcomes of the row checked last, by what the result told and what was true.
+WRONG: collections.Counter[str] = collections.Counter()
 
 #: Set by the CLI modes as they give up: the scheduler stops there.
 GAVE_UP = threading.Event()
@@ -219,6 +240,7 @@ def _check(
     real = {int(k): v for k, v in stats["job_statuses"].items()}
     jobs = stats["jobs_by_connection"]
     ours = {r["job_id"] for r in results if r["cancel_requested"]}
+    WRONG.clear()
     wrong_outcome = wrong_job = wrong_counts = 0
     for r in results:
         mine = [j for j in jobs.get(r["connection_id"], []) if j not in scheduled]
@@ -230,11 +252,22 @@ def _check(
         wrong_job += job_id not in mine and not (job_id in scheduled and r["attached"])
         status = real.get(job_id)
         if outcome in ("succeeded", "failed"):
-            wrong_outcome += status != outcome
+            wrong = status != outcome
         elif outcome in ("cancelled", "timed_out"):
-            wrong_outcome += status in ("succeeded", "failed")
-        if outcome == "succeeded":
-            wrong_counts += counts.get(job_id) != (r["records_synced"], r["bytes_synced"])
+            wrong = status in ("succeeded", "failed")
+        else:
+            wrong = False
+        wrong_outcome += wrong
+        if wrong:
+            told = f"{outcome}/{r['status']}" + "/may still run" * r["left_running"]
+            WRONG[f"told {told}, was {status}"] += 1
+        if outcome == "succeeded" and counts.get(job_id) != (
+            r["records_synced"],
+            r["bytes_synced"],
+        ):
+            wrong_counts += 1
+            told = "unknown" if r["records_synced"] is None else "other"
+            WRONG[f"records/bytes told {told}"] += 1
     return {
         "outcome": wrong_outcome,
         "job id": wrong_job,
@@ -276,15 +309,27 @@ def main() -> None:
         default="config",
         help="the API the batch speaks (public: a head emulator, DELETE /jobs/{id} to cancel)",
     )
+    parser.add_argument("--faults", metavar="JSON", help="the emulator's faults from its start")
+    parser.add_argument("--seed", type=int, default=0, help="the emulator's seed")
+    parser.add_argument(
+        "--modes",
+        default=",".join(MODE_NAMES),
+        help=f"the rows to run, comma-separated among {', '.join(MODE_NAMES)}",
+    )
     args = parser.parse_args()
     rows = []
+    wanted = [MODE_NAMES[m] for m in args.modes.split(",")]
     for name, mode in MODES.items():
+        if name not in wanted:
+            continue
         flags = (
             *("--connections", str(args.connections), "--sync-duration", "1", "6"),
             *("--trigger-latency", str(args.trigger_latency)),
             *("--cancel-latency", str(args.cancel_latency)),
             *("--trigger-capacity", str(args.trigger_capacity)),
             *(("--airbyte-version", "head") if args.api == "public" else ()),
+            *(("--faults", args.faults) if args.faults else ()),
+            *("--seed", str(args.seed)),
         )
         with emulator_process(*flags) as url:
             started = time.monotonic()
@@ -329,7 +374,7 @@ def main() -> None:
                 what,
             ]
         )
-        print(f"{name}: {checks}", flush=True)
+        print(f"{name}: {checks}; wrong outcomes: {dict(WRONG)}", flush=True)
     print(
         f"\n{args.api} API, {args.connections} connections of 1-6 s syncs, triggers of "
         f"{args.trigger_latency:g} s, cancels of {args.cancel_latency:g} s, "
