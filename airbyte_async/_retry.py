@@ -5,11 +5,15 @@ applies it.
 The policy in one screen:
 
 - A failure the server never saw (:class:`~airbyte_async.errors.ConnectError`, or a 429 that
-  refused the request) is retried for every operation.
+  refused the request) is retried for every operation but a cancel (below).
 - A failure the server may have acted on (timeout, lost connection, 500/502/503/504, a 2xx body
   that is not JSON), and a 408 or 425 (the server, or a proxy, gave up on the request early), is
   retried only for operations declared idempotent. Triggering a sync is not;
   :mod:`airbyte_async.resources._reconcile` handles it instead.
+- A cancel is never retried within its call, not even after a failure the server never saw:
+  Airbyte stops the connection's current job whatever id is sent (API-FACTS 6.3b), and after
+  a backoff that may be a newer job. :func:`resent_after_read` sends it again only after a
+  read shows its job still running.
 - Every other answer (400, 401, 403, 404, 409, 422, 423, 501, ...) is final.
 - A failure to get an access token means the call itself never left. The token request is
   retried like a read, except that a 500 from it is final until these credentials have minted
@@ -61,6 +65,7 @@ from .errors import (
 
 __all__ = [
     "MAX_RETRY_AFTER",
+    "RESEND_TRIES",
     "WARN_EVERY",
     "TOKEN_ROUTE",
     "Decision",
@@ -75,6 +80,7 @@ __all__ = [
     "one_attempt",
     "retry_call",
     "round_pause",
+    "resent_after_read",
     "waiting_out",
 ]
 
@@ -245,15 +251,52 @@ def waiting_out() -> bool:
 def one_attempt() -> Iterator[None]:
     """
     The calls made in this block (and in the tasks it starts) make one attempt each: their
-    caller sends them again itself, when and if it should (a give-up's cancel goes again only
-    after a read shows its job still running: a cancel stops whatever job the connection runs
-    by then, API-FACTS 6.3b).
+    caller sends them again itself, when and if it should (a cancel goes again only after a
+    read shows its job still running: a cancel stops whatever job the connection runs by then,
+    API-FACTS 6.3b; see :func:`resent_after_read`, and a give-up's cleanup).
     """
     token = _WAITING_OUT.set(True)
     try:
         yield
     finally:
         _WAITING_OUT.reset(token)
+
+
+#: Tries of an operation sent by :func:`resent_after_read`: as many as a call's by default.
+RESEND_TRIES = 5
+
+
+async def resent_after_read(
+    send: Callable[[], Awaitable[T]], read: Callable[[], Awaitable[T]], ended: Callable[[T], bool]
+) -> T:
+    """
+    The answer of *send* (a cancel), made one attempt at a time: one refused before the server
+    acted (:func:`never_reached_server`: a 429, a connection never made) is sent again after a
+    pause (:func:`round_pause`, at least what a ``Retry-After`` asks) and a *read* that shows it
+    still needed; what the read shows *ended* is returned instead, nothing sent. After
+    :data:`RESEND_TRIES` tries, or another failure, the last failure is raised (a 429 saying
+    how many were refused). Within :func:`one_attempt` (a give-up's cleanup, which reads its
+    jobs in rounds of its own) *send* is tried once, its failure raised to the caller.
+    """
+    if waiting_out():
+        return await send()
+    began, refused = time.monotonic(), 0
+    for tries in range(1, RESEND_TRIES + 1):
+        try:
+            with one_attempt():
+                return await send()
+        except AirbyteError as e:
+            refused += isinstance(e, RateLimitError)
+            if not never_reached_server(e) or tries == RESEND_TRIES:
+                if isinstance(e, RateLimitError):
+                    stopped = f"all {tries} tries made, sent again only after reads"
+                    e.refused(refused, time.monotonic() - began, stopped)
+                raise
+            await anyio.sleep(round_pause(tries, e))
+        now = await read()
+        if ended(now):
+            return now
+    raise AssertionError("unreachable")
 
 
 #: Seconds between two warnings of an outage that goes on.

@@ -779,8 +779,9 @@ class PublicJobs(Jobs):
         *unless_ended* False sends the cancel without that read, for a caller that has just
         read the job itself. Nor is the cancel replayed after an ambiguous failure: by then
         the connection may run a newer job. A 409 (a server that refuses an ended job) is
-        answered with the job read again. A cancel Airbyte ignores (no attempt of the job runs
-        yet) is sent again once one runs, as :meth:`Jobs.cancel
+        answered with the job read again. A cancel refused before Airbyte acted (a 429) goes
+        again only after a read shows the job still running, and one Airbyte ignores (no
+        attempt of the job runs yet) once one runs, as :meth:`Jobs.cancel
         <airbyte_async.resources.jobs.Jobs.cancel>` does.
         """
         if unless_ended:
@@ -795,7 +796,8 @@ class PublicJobs(Jobs):
     async def cancel_running(self, *, job_id: int) -> Job:
         """
         Cancel the job (``DELETE /jobs/{jobId}``), which the caller has just read running, and
-        return it as it ended; never replayed after an ambiguous failure (see :meth:`cancel`).
+        return it as it ended; never replayed after an ambiguous failure, and after a refusal
+        (a 429) only once a read shows the job still running (see :meth:`cancel`).
         The cancel's answer carries no rows or bytes (API-FACTS 3): the job is read back for
         them, and the answer returned as it is when that read fails or still shows it running.
         Raises :class:`~airbyte_async.errors.ConflictError` when the server refuses it.

@@ -15,7 +15,7 @@ import attrs
 
 from .._backend import JobChange, Paging
 from .._checks import INT_MAX, seconds, whole
-from .._retry import Outage, OutageLog, is_retryable
+from .._retry import Outage, OutageLog, is_retryable, resent_after_read
 from .._serde import job_status, structure, unstructure, wire_name
 from ..errors import (
     AirbyteError,
@@ -60,9 +60,11 @@ async def cancel_heard(
     between two attempts), and it runs on. So the job is *read* again, a
     little later each time, and the cancel sent again once an attempt runs. A job that ended
     meanwhile is returned as read, and no cancel sent: a cancel stops whatever job the
-    connection runs now (API-FACTS 6.3b), maybe a newer one.
+    connection runs now (API-FACTS 6.3b), maybe a newer one. For the same reason a cancel
+    refused before Airbyte acted (a 429) is sent again only after a read shows its job still
+    running (:func:`~airbyte_async._retry.resent_after_read`).
     """
-    answer = await send()
+    answer = await resent_after_read(send, read, _ended)
     pause = _HEARD_FIRST_PAUSE
     while answer.status in NO_ATTEMPT_RUNS:
         await anyio.sleep(pause)
@@ -71,8 +73,12 @@ async def cancel_heard(
         if now.status.is_terminal:
             return now
         if now.status not in NO_ATTEMPT_RUNS:
-            answer = await send()
+            answer = await resent_after_read(send, read, _ended)
     return answer
+
+
+def _ended(job: Job) -> bool:
+    return job.status.is_terminal
 
 
 E = TypeVar("E", bound=enum.Enum)
@@ -164,7 +170,10 @@ class Jobs:
         with nothing cancelled; only a read that a new job could follow within the same
         instant is left to chance. *unless_ended* False sends the cancel without that read,
         for a caller that has just read the job itself. For the same reason the cancel is not
-        replayed after an ambiguous failure: by then the connection may run a newer job.
+        replayed after an ambiguous failure: by then the connection may run a newer job; one
+        refused before Airbyte acted (a 429) goes again only after a read shows the job still
+        running (returned as read if it ended), up to five tries, then raises
+        :class:`~airbyte_async.errors.RateLimitError` saying nothing was done.
 
         Airbyte ignores a cancel while no attempt of the job runs (pending, queued, or on 0.40
         between two attempts): the call then waits for one to run and cancels again (see
