@@ -6,6 +6,7 @@ runs in the test's thread as it would in a shell.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -735,6 +736,20 @@ def test_sync_json_into_a_file_keeps_the_status_line_on_the_terminal(
 
     assert code == 0
     assert all(json.loads(line)["ok"] for line in out.splitlines())
+    assert " done, " in terminal.getvalue()
+
+
+def test_sync_draws_its_status_line_on_stderr_as_it_is_when_the_run_starts(
+    run: Callable[..., tuple[int, str, str]],
+) -> None:
+    """The status line goes to ``sys.stderr`` as it is when the run starts (one a scheduler's
+    task replaced with ``redirect_stderr``), not as it was when the module was imported: that
+    one may have been closed since."""
+    terminal = _Terminal()
+    with contextlib.redirect_stderr(terminal):
+        code, _, _ = run("sync", "--all")
+
+    assert code == 0
     assert " done, " in terminal.getvalue()
 
 

@@ -46,14 +46,16 @@ class Progress:
     """
     Counts for a live status line, fed by the orchestrator's events.
 
-    Draws on *stream* (stderr) at most five times a second, and only when it is a terminal
-    that *beside* (stdout, when JSON lines go there) does not write to.
+    Draws on *stream* (``sys.stderr`` as it is when made) at most five times a second, and
+    only when it is a terminal that *beside* (stdout, when JSON lines go there) does not write
+    to.
     """
 
     def __init__(
-        self, total: int, stream: TextIO = sys.stderr, beside: TextIO | None = None
+        self, total: int, stream: TextIO | None = None, beside: TextIO | None = None
     ) -> None:
         self.total = total
+        stream = sys.stderr if stream is None else stream
         self.stream = stream
         self.enabled = stream.isatty() and not (beside is not None and beside.isatty())
         self.started = time.monotonic()
