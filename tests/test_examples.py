@@ -19,6 +19,7 @@ import anyio
 import anyio.to_thread
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from readme_support import FENCE, console_block, guide_blocks, section
 from script_support import load_script
 from shell_support import cli_shell
 
@@ -293,15 +294,6 @@ async def test_the_web_app_closes_its_client_on_shutdown(emulator: Emulator) -> 
 
 # -- the README's guide ---------------------------------------------------------------------
 
-_FENCE = re.compile(r"^```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
-
-
-def guide_blocks() -> list[tuple[str, str]]:
-    """The fenced blocks between the README's guide markers: (language, code)."""
-    text = (ROOT / "README.md").read_text()
-    guide = text[text.index("<!-- guide:start -->") : text.index("<!-- guide:end -->")]
-    return [(m.group(1), m.group(2)) for m in _FENCE.finditer(guide)]
-
 
 def test_the_guide_has_python_and_toml() -> None:
     """The guide is there, with its scripts, snippets and pipeline file."""
@@ -374,16 +366,6 @@ def test_ensure_actions_are_strings() -> None:
     assert [str(a) for a in EnsureAction] == ["created", "updated", "unchanged"]
 
 
-def console_block(first_line: str) -> list[str]:
-    """The lines of the README's console block that starts with *first_line*, less that one."""
-    text = (ROOT / "README.md").read_text()
-    for language, code in (m.groups() for m in _FENCE.finditer(text)):
-        lines = code.splitlines()
-        if language == "console" and lines[0] == first_line:
-            return lines[1:]
-    raise AssertionError(f"no console block starting {first_line!r}")
-
-
 def test_the_guides_dry_run_prints_what_the_readme_shows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -440,15 +422,6 @@ def test_the_guides_problems_are_reported_as_the_readme_shows(
 # -- the README outside its guide -----------------------------------------------------------
 
 
-def section(heading: str) -> str:
-    """The README's text from *heading* (a whole line) to the next heading of its level."""
-    text = (ROOT / "README.md").read_text()
-    start = text.index(f"\n{heading}\n") + 1
-    level = heading.split(" ", 1)[0]
-    end = text.find(f"\n{level} ", start + len(heading))
-    return text[start : end if end != -1 else len(text)]
-
-
 #: The README's sections outside the guide whose Python blocks a test runs.
 RUN_OUTSIDE_THE_GUIDE = ["## Quickstart", "### Cloud quickstart"]
 
@@ -459,7 +432,7 @@ def test_every_python_block_of_the_readme_is_run_by_a_test() -> None:
     guide = text[text.index("<!-- guide:start -->") : text.index("<!-- guide:end -->")]
     outside = text.replace(guide, "")
     checked = "".join(section(heading) for heading in RUN_OUTSIDE_THE_GUIDE)
-    python = [m.group(2) for m in _FENCE.finditer(outside) if m.group(1) == "python"]
+    python = [m.group(2) for m in FENCE.finditer(outside) if m.group(1) == "python"]
 
     assert len(python) >= 2
     assert [code for code in python if code not in checked] == []
@@ -471,7 +444,7 @@ async def test_the_quickstart_syncs_every_connection_from_the_environment(
     """The Quickstart's Python block, with AIRBYTE_URL and a user and password in the
     environment as its shell block sets them: one line per connection, each succeeded."""
     [code] = [
-        m.group(2) for m in _FENCE.finditer(section("## Quickstart")) if m.group(1) == "python"
+        m.group(2) for m in FENCE.finditer(section("## Quickstart")) if m.group(1) == "python"
     ]
     for name in [n for n in os.environ if n.startswith("AIRBYTE_")]:
         monkeypatch.delenv(name)
