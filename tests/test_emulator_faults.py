@@ -169,6 +169,41 @@ async def test_a_rate_limit_window_sheds_every_request_for_its_seconds_and_acts_
     assert (stats.jobs_created, stats.faults_injected) == (1, {"rate_limit": 5})
 
 
+@pytest.mark.parametrize("storm", ["/public/v1/*", "*"])
+async def test_load_shedding_lets_the_anonymous_token_request_through(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, storm: str
+) -> None:
+    """
+    A rate_limit fault sheds a user's requests but not the token requests, which carry no
+    user: ``PublicApiLoadShedFilter`` (``@Filter("/api/public/**")``, no path excluded) sheds
+    only a request whose principal names a targeted token subject, and the token endpoints
+    are ``@Secured(IS_ANONYMOUS)``, asked with the client's id and secret in the body and no
+    token, so no principal: ``tokenSubject`` is null and the filter proceeds (airbytehq/
+    airbyte-platform ``PublicApiLoadShedFilter.kt``, ``publicapi/controllers/
+    ApplicationsController.kt`` ``publicGetAccessToken``; the Config API's token route is not
+    under ``/api/public`` at all). A fault whose route names the token endpoint still sheds it.
+    """
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head",
+        auth=RequireClientCredentials("app", "s3cret"),
+        faults=[Fault(kind="rate_limit", route=storm)],
+    )
+    creds = {"client_id": "app", "client_secret": "s3cret", "grant_type": "client_credentials"}
+    public_token = f"{emu.url}/api/public/v1/applications/token"
+
+    async with http.post(public_token, json=creds) as response:
+        assert response.status == 200
+        minted = await response.json()
+    assert (await post(http, emu, "applications/token", creds))[0] == 200
+    bearer = {"Authorization": f"Bearer {minted['access_token']}"}
+    async with http.get(f"{emu.url}/api/public/v1/workspaces", headers=bearer) as response:
+        assert response.status == 429
+    emu.set_faults([Fault(kind="rate_limit", route="/public/v1/applications/token")])
+    async with http.post(public_token, json=creds) as response:
+        assert response.status == 429
+    assert emu.stats().faults_injected == {"rate_limit": 2}
+
+
 async def test_a_window_starts_when_the_faults_are_set(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:

@@ -10,7 +10,10 @@ Kinds, and whether the server acted on the request:
 
 - ``error``: a 5xx (``status``, default 500) with the version's JSON error body. Not acted.
 - ``proxy_error``: an HTML error page from a proxy (``status``, default 502). Not acted.
-- ``rate_limit``: 429. Not acted.
+- ``rate_limit``: 429. Not acted. It passes over the token endpoints (``applications/token``
+  of either API) unless its route names them: Airbyte sheds a user's requests, and a token
+  request, asked with the client's id and secret and no token, names no user
+  (``PublicApiLoadShedFilter`` sheds by the request's principal; API-FACTS 7).
 
 A 429 or a 503 of these carries ``Retry-After`` when ``retry_after`` is set.
 - ``latency``: wait ``delay`` seconds, then handle normally.
@@ -70,6 +73,9 @@ FaultKind = Literal[
     "restart",
 ]
 KINDS: tuple[str, ...] = get_args(FaultKind)
+
+_TOKEN = "applications/token"
+_TOKEN_ROUTES = frozenset({f"/v1/{_TOKEN}", f"/public/v1/{_TOKEN}"})
 
 
 def _rate(_: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -154,9 +160,12 @@ class Fault:
     def applies_to(self, route: str, method: str | None = None) -> bool:
         """
         True when *route* (a spec path such as ``/v1/jobs/get``) matches this fault's glob, and
-        *method* its method, when it names one.
+        *method* its method, when it names one; a ``rate_limit`` matches a token endpoint only
+        when its glob names ``applications/token``.
         """
         if self.method is not None and method is not None and method.upper() != self.method:
+            return False
+        if self.kind == "rate_limit" and route in _TOKEN_ROUTES and _TOKEN not in self.route:
             return False
         pattern = self.route
         if pattern != "*" and not pattern.startswith("/"):
