@@ -347,37 +347,50 @@ _NOT_RUNNING = """
     and after each failed attempt (from 0.50 on, a run that continues from a failure reports
     running again from its start: see the tests below). ``startNewCancellation`` then finds
     the workflow not running, and ``submitCancellationToWorker`` answers 200 with the job
-    re-read (API-FACTS 6.3b).
+    re-read (API-FACTS 6.3b). Head's job that waits for data-worker capacity is the exception
+    (``test_a_cancel_of_a_job_waiting_for_capacity_cancels_it_before_it_runs``); a head job
+    that does not queue (its capacity not enforced) has no such wait.
 """
 
 
-async def test_a_cancel_of_a_job_not_yet_running_is_ignored_and_the_job_runs(
-    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+@pytest.mark.parametrize(("after", "status"), [(0.0, "pending"), (20.0, "queued")])
+async def test_a_cancel_of_a_job_waiting_for_capacity_cancels_it_before_it_runs(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, after: float, status: str
 ) -> None:
     """
-    jobs/cancel of a job that exists but has not started (pending, or queued on head) answers
-    200 at once with the job as it is, and the job then runs and ends as planned: not
-    cancelled.
+    On head, jobs/cancel of a job created but waiting for data-worker capacity (pending while
+    the first capacity check runs, then queued) answers 200 at once with the job as it is,
+    and the job is cancelled moments later without an attempt: it never runs. The workflow
+    does not report running, but ``cancelJob`` records the cancel when
+    ``isWaitingForCapacity()`` (done waiting, a job, no attempt yet), and the capacity wait
+    (``waitForCapacityIfNeeded``: ``throwIfCapacityWaitInterrupted`` after each capacity
+    check, ``Workflow.await`` woken by the flag) cancels the job before any attempt
+    (``cancelJobBeforeAttempt``: "Job cancelled: cancellation requested while waiting for
+    Data Worker capacity"), in airbytehq/airbyte-platform ``ConnectionManagerWorkflowImpl.kt``
+    at ``727e1210`` (2026). ``startNewCancellation`` waits only while the workflow runs.
     """
     clock = ManualClock()
     emu = await airbyte_emulator_factory(
-        airbyte_version="head", connections=1, clock=clock, pending_duration=30
+        airbyte_version="head",
+        connections=1,
+        clock=clock,
+        pending_duration=30,
+        cancel_latency=0.2,
     )
     cid = emu.connection_ids[0]
     emu.set_sync_plan(cid, duration=5, outcome="succeeded")
     job_id = (await sync(http, emu, cid))["job"]["id"]
+    clock.advance(after)
 
-    answer = await call(http, emu, "jobs/cancel", {"id": job_id})
+    with anyio.fail_after(5):
+        answer = await call(http, emu, "jobs/cancel", {"id": job_id})
 
-    assert answer.status == 200
-    assert answer.json["job"]["status"] in ("pending", "queued")
-    clock.advance(30)
-    assert emu.job_status(job_id) == "running"
-    clock.advance(5)
-    assert emu.job_status(job_id) == "succeeded"
-
-
-test_a_cancel_of_a_job_not_yet_running_is_ignored_and_the_job_runs.__doc__ += _NOT_RUNNING
+    assert (answer.status, answer.json["job"]["status"]) == (200, status)
+    clock.advance(0.2)
+    assert emu.job_status(job_id) == "cancelled"
+    clock.advance(60)
+    read = (await call(http, emu, "jobs/get", {"id": job_id})).json
+    assert (read["job"]["status"], read["attempts"]) == ("cancelled", [])
 
 
 async def test_a_public_cancel_of_a_job_not_yet_running_is_ignored_too(

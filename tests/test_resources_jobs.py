@@ -608,21 +608,47 @@ async def test_cancel_of_a_job_not_yet_running_waits_for_it_to_run_and_cancels_i
     """
     Airbyte ignores a cancel while no attempt of the job runs (``ConnectionManagerWorkflowImpl
     .cancelJob`` returns unless ``workflowState.isRunning``, set by ``reportJobStarting``), and
-    answers 200 with the job still pending: jobs.cancel of a job head's capacity-bound trigger
-    answered pending sends the cancel again once the job runs, and returns it cancelled.
+    answers 200 with the job still pending: jobs.cancel of a job head's public trigger
+    answered pending (a job that does not wait for capacity) sends the cancel again once the
+    job runs, and returns it cancelled.
     """
-    emulator = Emulator(airbyte_version="head", connections=1, pending_duration=0.5)
-    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as api:
+    emulator = Emulator(
+        airbyte_version="head", connections=1, trigger_latency=0.3, record_requests=True
+    )
+    async with emulator as emu, AirbyteClient(emu.url, api="public", env={}) as api:
         connection_id = emu.connection_ids[0]
         emu.set_sync_plan(connection_id, duration=30.0)
+        job = await api.connections.sync(connection_id=connection_id)
+        assert job.status is JobStatus.PENDING
+
+        with anyio.fail_after(10):
+            cancelled = await api.jobs.cancel(job_id=job.id)
+        cancels = sum(1 for r in emu.requests if r.method == "DELETE")
+
+    assert cancelled.status is JobStatus.CANCELLED
+    assert emu.job_status(job.id) == "cancelled"
+    assert cancels == 2
+
+
+async def test_cancel_of_a_job_waiting_for_capacity_is_heard_the_first_time() -> None:
+    """
+    Head records a cancel of a job that waits for data-worker capacity (pending, queued) and
+    cancels the job before it runs (``ConnectionManagerWorkflowImpl.cancelJob`` when
+    ``isWaitingForCapacity``): jobs.cancel, whose answer may still show the job waiting,
+    reads it again and returns it cancelled, with no attempt, having sent one cancel.
+    """
+    emulator = Emulator(airbyte_version="head", connections=1, pending_duration=30.0)
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as api:
+        connection_id = emu.connection_ids[0]
         job = await api.connections.sync(connection_id=connection_id)
         assert job.status in (JobStatus.PENDING, JobStatus.QUEUED)
 
         with anyio.fail_after(10):
             cancelled = await api.jobs.cancel(job_id=job.id)
+        cancels = emu.stats().requests_by_route["/v1/jobs/cancel"]
 
-    assert cancelled.status is JobStatus.CANCELLED
-    assert emu.job_status(job.id) == "cancelled"
+    assert (cancelled.status, cancelled.attempts) == (JobStatus.CANCELLED, ())
+    assert cancels == 1
 
 
 async def test_a_pending_job_that_ends_before_its_cancel_is_heard_is_not_cancelled_again(
@@ -635,16 +661,16 @@ async def test_a_pending_job_that_ends_before_its_cancel_is_heard_is_not_cancell
     """
     # The job is read again 1 s after the cancel: it ran and ended, and the other's runs.
     monkeypatch.setattr(jobs_module, "_HEARD_FIRST_PAUSE", 1.0)
-    emulator = Emulator(airbyte_version="head", connections=1, pending_duration=0.3)
+    emulator = Emulator(airbyte_version="head", connections=1, trigger_latency=0.3)
     async with (
         emulator as emu,
-        AirbyteClient(emu.url, auth=NoAuth(), env={}) as api,
-        AirbyteClient(emu.url, auth=NoAuth(), env={}) as other,
+        AirbyteClient(emu.url, api="public", env={}) as api,
+        AirbyteClient(emu.url, api="public", env={}) as other,
     ):
         connection_id = emu.connection_ids[0]
         emu.set_sync_plan(connection_id, duration=0.1)
         job = await api.connections.sync(connection_id=connection_id)
-        assert job.status in (JobStatus.PENDING, JobStatus.QUEUED)
+        assert job.status is JobStatus.PENDING
         later: list[Job] = []
 
         async def sync_once_it_ended() -> None:

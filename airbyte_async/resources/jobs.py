@@ -56,13 +56,16 @@ async def cancel_heard(
     from 0.50 on between two attempts too (airbytehq/airbyte-platform
     ``ConnectionManagerWorkflowImpl.cancelJob`` returns unless ``workflowState.isRunning``, set
     by ``reportJobStarting``, and by ``initializeWorkflowStateFromInput`` for a run that
-    continues from a failure): the answer then shows the job pending or queued (on 0.40, also
-    between two attempts), and it runs on. So the job is *read* again, a
-    little later each time, and the cancel sent again once an attempt runs. A job that ended
-    meanwhile is returned as read, and no cancel sent: a cancel stops whatever job the
-    connection runs now (API-FACTS 6.3b), maybe a newer one. For the same reason a cancel
-    refused before Airbyte acted (a 429) is sent again only after a read shows its job still
-    running (:func:`~airbyte_async._retry.resent_after_read`).
+    continues from a failure): the answer then shows the job pending (on 0.40, also between
+    two attempts), and it runs on. Head's job that waits for data-worker capacity is the
+    exception: ``cancelJob`` records the cancel and the wait cancels the job before it runs,
+    but the answer, given at once, may still show it pending or queued. So the job is *read*
+    again, a little later each time, and the cancel sent again once an attempt runs. A job
+    that ended meanwhile (cancelled while it waited, say) is returned as read, and no cancel
+    sent: a cancel stops whatever job the connection runs now (API-FACTS 6.3b), maybe a
+    newer one. For the same reason a cancel refused before Airbyte acted (a 429) is sent
+    again only after a read shows its job still running
+    (:func:`~airbyte_async._retry.resent_after_read`).
     """
     answer = await resent_after_read(send, read, _ended)
     pause = _HEARD_FIRST_PAUSE
@@ -175,10 +178,10 @@ class Jobs:
         running (returned as read if it ended), up to five tries, then raises
         :class:`~airbyte_async.errors.RateLimitError` saying nothing was done.
 
-        Airbyte ignores a cancel while no attempt of the job runs (pending, queued, or on 0.40
-        between two attempts): the call then waits for one to run and cancels again (see
-        :func:`cancel_heard`), however long the job waits to run; wrap it in
-        :func:`anyio.fail_after` to bound that.
+        Airbyte ignores a cancel while no attempt of the job runs (pending, or on 0.40 between
+        two attempts; head cancels a job that waits for capacity before it runs): the call
+        then waits for one to run and cancels again (see :func:`cancel_heard`), however long
+        the job waits to run; wrap it in :func:`anyio.fail_after` to bound that.
         """
         if unless_ended and (await self.get_light(job_id=job_id)).status.is_terminal:
             return await self.get(job_id=job_id)

@@ -128,16 +128,18 @@ class Emulator:
     by default, so a test sees only the jobs it started). With *pending_duration*, the job then
     stays pending (pending, then queued, on head) that long before it runs; head's sync trigger
     answers with it pending, as head's capacity-bound path does, older versions' only once it
-    runs. A sync trigger is refused (409) only while the connection's workflow reports
-    running: while an attempt runs, and from 0.50 on between two. One that meets a job not
-    running yet (pending, queued; on 0.40 between two attempts) starts none: before head it
-    answers with that job once it runs; head's waits a minute for a newer job, then fails
-    (500; the public API's 409 ``state-conflict``). Jobs run for a seeded uniform draw from
-    *sync_duration* and fail at *failure_rate*; a failing sync makes *attempts* attempts, as
-    Airbyte retries a failed attempt (by default up to 5 in a row that synced nothing, with a
-    backoff from 10 s: ``SYNC_JOB_RETRIES_COMPLETE_FAILURES_*``), each as long as the drawn
-    duration, the job ``incomplete`` for *retry_backoff* seconds between two (0.40 has no
-    backoff: there it stands for the moments between two attempts). With
+    runs. A cancel leaves a job that does not run yet be, but for head's that waits for
+    capacity (pending then queued): that one is cancelled *cancel_latency* later, before it
+    runs, and the cancel answers at once. A sync trigger is refused (409) only while the
+    connection's workflow reports running: while an attempt runs, and from 0.50 on between
+    two. One that meets a job not running yet (pending, queued; on 0.40 between two attempts)
+    starts none: before head it answers with that job once it runs; head's waits a minute for
+    a newer job, then fails (500; the public API's 409 ``state-conflict``). Jobs run for a
+    seeded uniform draw from *sync_duration* and fail at *failure_rate*; a failing sync makes
+    *attempts* attempts, as Airbyte retries a failed attempt (by default up to 5 in a row that
+    synced nothing, with a backoff from 10 s: ``SYNC_JOB_RETRIES_COMPLETE_FAILURES_*``), each
+    as long as the drawn duration, the job ``incomplete`` for *retry_backoff* seconds between
+    two (0.40 has no backoff: there it stands for the moments between two attempts). With
     *commit_lag*, reads see a job's end only that many seconds after it, though it is stamped
     with the moment it happened, as when Airbyte takes the time before the transaction that
     writes the status commits

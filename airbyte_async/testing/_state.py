@@ -876,9 +876,10 @@ class State:
         Signal the connection's workflow to cancel its job that has not ended, if any (a
         cancel, a reset): the job stops *latency* seconds from now, unless it ends first, and
         runs until then. With *only_running* (a cancel), a job whose workflow does not report
-        running (see :meth:`workflow_running`) is left be. Returns when the workflow stops
-        running (now when it runs no job). 404 for an unknown connection, 500 for a deleted
-        one (its workflow is gone).
+        running (see :meth:`workflow_running`) is left be, unless it waits for capacity (see
+        :meth:`waits_for_capacity`): that one is cancelled *latency* from now, before it runs.
+        Returns when the workflow stops running (now when it runs no job). 404 for an
+        unknown connection, 500 for a deleted one (its workflow is gone).
         """
         connection = self.connection(connection_id)
         if connection.status == "deprecated":
@@ -887,10 +888,25 @@ class State:
                 "is deleted, so no further operations cannot be performed on it."
             )
         current = self.active_job(connection_id)
-        if current is None or (only_running and not self.workflow_running(current)):
-            return self.clock()
-        self._end(current, self.clock() + latency)
+        now = self.clock()
+        if current is None:
+            return now
+        if only_running and not self.workflow_running(current):
+            if self.waits_for_capacity(current):
+                self._end(current, min(now + latency, current.running_at))
+            return now
+        self._end(current, now + latency)
         return self._jobs[current.job_id - 1].final_at
+
+    def waits_for_capacity(self, job: Job) -> bool:
+        """
+        Whether *job* waits for head's data-worker capacity (pending, then queued): its
+        workflow does not report running, yet it records a cancel, and cancels the job
+        before any attempt (airbytehq/airbyte-platform ``ConnectionManagerWorkflowImpl``
+        ``cancelJob`` when ``isWaitingForCapacity``, then ``waitForCapacityIfNeeded`` and
+        ``cancelJobBeforeAttempt``). A head job that does not queue has no such wait.
+        """
+        return job.queued_at is not None and self.clock() < job.running_at
 
     def cancel(self, job_id: int, *, latency: float = 0.0) -> float:
         """
@@ -898,9 +914,9 @@ class State:
         connection, whose current job, if any, is cancelled, whatever id was sent (see
         :meth:`stop_current`), provided its workflow reports running (see
         :meth:`workflow_running`): the workflow ignores a cancel otherwise
-        (``ConnectionManagerWorkflowImpl.cancelJob``), so a job pending or queued (or, on 0.40,
-        between two attempts) runs on. 500 for an unknown job or a
-        deleted connection.
+        (``ConnectionManagerWorkflowImpl.cancelJob``), so a job pending (or, on 0.40, between
+        two attempts) runs on; but head's job that waits for capacity is cancelled before it
+        runs (see :meth:`waits_for_capacity`). 500 for an unknown job or a deleted connection.
         """
         return self.stop_current(self.job(job_id).connection_id, latency, only_running=True)
 
