@@ -462,7 +462,7 @@ async def test_an_end_stamped_before_it_is_committed_is_missed_by_a_later_window
 # -- 3 attempts: a failed attempt is retried ------------------------------------------------
 
 
-@VERSIONS
+@SINCE_050
 async def test_a_failed_attempt_leaves_the_job_incomplete_until_the_next_one_runs(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
 ) -> None:
@@ -493,6 +493,37 @@ async def test_a_failed_attempt_leaves_the_job_incomplete_until_the_next_one_run
     assert [a["status"] for a in attempts] == ["failed", "failed", "failed"]
     assert all(a["failureSummary"]["failures"] for a in attempts)
     assert [a["endedAt"] - a["createdAt"] for a in attempts] == [2, 2, 2]
+
+
+async def test_on_040_the_next_attempt_starts_at_once_whatever_the_backoff(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    0.40 has no backoff between attempts: a failed attempt leaves the job ``incomplete``
+    (``DefaultJobPersistence.failAttempt``) only while the workflow continues as new and
+    creates the next attempt (``createAttempt`` sets it ``running``), as the run that
+    continues from a failure waits for nothing: ``Workflow.await(timeToWait, () ->
+    skipScheduling() || connectionUpdaterInput.isFromFailure())`` returns at once
+    (airbytehq/airbyte-platform ``ConnectionManagerWorkflowImpl.java`` of early 2023, and
+    airbytehq/airbyte's of late 2022; the backoff, ``resolveBackoff`` of a ``RetryManager``,
+    came after 0.40). So the retry backoff the emulator is given does not apply there.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        airbyte_version="0.40", connections=1, clock=clock, retry_backoff=10.0
+    )
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=2.0, outcome="failed", failed_attempts=1)
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    seen = []
+    for step in (1.0, 1.0, 1.0, 2.0):
+        clock.advance(step)
+        seen.append(emu.job_status(job_id))
+    info = (await call(http, emu, "jobs/get", {"id": job_id})).json
+
+    assert seen == ["running", "incomplete", "running", "failed"]
+    first, second = (entry["attempt"] for entry in info["attempts"])
+    assert second["createdAt"] - first["endedAt"] <= 1
 
 
 async def test_a_sync_that_passes_on_its_second_attempt_succeeds_with_two_attempts(

@@ -534,7 +534,7 @@ def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
         "--retry-backoff",
         type=float,
         default=10.0,
-        help="seconds a job stays incomplete between two attempts",
+        help="seconds a job stays incomplete between two attempts (0.50 on)",
     )
     parser.add_argument(
         "--commit-lag",

@@ -139,7 +139,8 @@ class Emulator:
     *attempts* attempts, as Airbyte retries a failed attempt (by default up to 5 in a row that
     synced nothing, with a backoff from 10 s: ``SYNC_JOB_RETRIES_COMPLETE_FAILURES_*``), each
     as long as the drawn duration, the job ``incomplete`` for *retry_backoff* seconds between
-    two (0.40 has no backoff: there it stands for the moments between two attempts). With
+    two (0.40 has no backoff: it makes the next attempt at once, the job incomplete for 0.2 s,
+    ``HANDOVER_040``, whatever *retry_backoff*). With
     *commit_lag*, reads see a job's end only that many seconds after it, though it is stamped
     with the moment it happened, as when Airbyte takes the time before the transaction that
     writes the status commits

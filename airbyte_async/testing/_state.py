@@ -59,6 +59,12 @@ __all__ = [
 DEFAULT_ORGANIZATION_ID = "00000000-0000-0000-0000-000000000000"
 DEFAULT_USER_ID = "00000000-0000-0000-0000-000000000000"
 
+#: Seconds a 0.40 job stays ``incomplete`` between two attempts. 0.40 has no backoff: the
+#: run that continues from a failure waits for nothing, and creates the next attempt after a
+#: few short activities (``Workflow.await`` returns at once ``isFromFailure``). How long
+#: those take is this emulator's estimate, as long as its default trigger latency.
+HANDOVER_040 = 0.2
+
 Outcome = Literal["succeeded", "failed"]
 
 
@@ -238,7 +244,8 @@ class Job:
     commit_lag: float = 0.0
     scheduled: bool = False
     #: Attempts that fail (having synced nothing) before the last one, which has *outcome*;
-    #: between two, the job is ``incomplete`` for *retry_gap* seconds (Airbyte's backoff).
+    #: between two, the job is ``incomplete`` for *retry_gap* seconds (Airbyte's backoff; on
+    #: 0.40, which has none, the moment it takes to start the next attempt).
     retries: int = 0
     retry_gap: float = 0.0
 
@@ -408,7 +415,8 @@ class State:
     failure_rate: float = 0.0
     clock: Callable[[], float] = time.time
     commit_lag: float = 0.0
-    #: Attempts a failing sync makes, and the seconds between two (see ``Job.retries``).
+    #: Attempts a failing sync makes, and the seconds between two from 0.50 on (see
+    #: ``Job.retries``; 0.40 waits :data:`HANDOVER_040`).
     attempts: int = 1
     retry_backoff: float = 10.0
     workspaces: dict[str, Workspace] = attrs.field(factory=dict)
@@ -790,7 +798,8 @@ class State:
             retries = plan.failed_attempts
         if config_type != "sync":
             outcome, records, retries = "succeeded", 0, 0
-        gap = self.retry_backoff if retries else 0.0
+        backoff = self.retry_backoff if at_least(self.version, "0.50") else HANDOVER_040
+        gap = backoff if retries else 0.0
         now = self.clock() if at is None else at
         running_at = now + latency + self.pending_duration
         queued_at = None
