@@ -828,3 +828,37 @@ def test_the_cli_passes_the_load_model_on() -> None:
     assert (emulator.trigger_capacity, emulator.trigger_overload) == (50, 200)
     assert _emulator(parser.parse_args([])).trigger_capacity == 25
     assert _emulator(parser.parse_args(["--trigger-capacity", "0"])).trigger_capacity is None
+
+
+async def test_a_trigger_queued_for_a_thread_through_a_restart_never_acts(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    A restart is a crash: the scheduler executor's queue dies with the JVM, so a sync trigger
+    still waiting for a thread creates no job when one frees. Acting later, it started a second
+    sync for a client whose look, made while it waited, found none and triggered again.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        airbyte_version="0.50",
+        connections=2,
+        clock=clock,
+        trigger_latency=0.5,
+        trigger_capacity=1,
+        sync_duration=(30, 30),
+    )
+    busy, queued = emu.connection_ids
+
+    async def trigger(cid: str) -> None:
+        with contextlib.suppress(aiohttp.ClientError):
+            await sync(http, emu, cid)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(trigger, busy)
+        await jobs_created(emu, 1)
+        tg.start_soon(trigger, queued)
+        await triggers_held(emu, 2)
+        await emu.restart()
+        clock.advance(0.5)  # the busy trigger's thread is free: the queued one is gone
+        clock.advance(0.5)
+    assert list(emu.stats().jobs_by_connection) == [busy]

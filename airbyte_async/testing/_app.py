@@ -27,7 +27,7 @@ from aiohttp import web
 from ._auth import RequireBasic, RequireBearer, RequireClientCredentials
 from ._errors import ApiError, error_body, invalid_input, unreadable
 from ._faults import Fault, FaultInjector
-from ._load import Overloaded
+from ._load import Overloaded, Restarted
 from ._public_routes import PREFIX as PUBLIC_PREFIX
 from ._public_routes import (
     PublicApi,
@@ -290,6 +290,14 @@ class Http:
         return response
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        try:
+            return await self._route(request)
+        except Restarted:
+            # Queued on the scheduler executor through a restart: it died with the server.
+            abort(request)
+            return web.Response()
+
+    async def _route(self, request: web.Request) -> web.StreamResponse:
         incoming = _INCOMING.get()
         route_path = incoming.route
         if not self.config_api and not route_path.startswith(PUBLIC_PREFIX):

@@ -40,11 +40,15 @@ from typing import Any
 import anyio
 import attrs
 
-__all__ = ["Overloaded", "SchedulerThreads", "TriggerLoad"]
+__all__ = ["Overloaded", "Restarted", "SchedulerThreads", "TriggerLoad"]
 
 
 class Overloaded(Exception):
     """A trigger past ``trigger_overload``: answered 503 without acting."""
+
+
+class Restarted(Exception):
+    """A call that waited for a scheduler thread through a restart: it never acts."""
 
 
 def _positive_or_none(_: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
@@ -78,6 +82,8 @@ class SchedulerThreads:
     """
 
     capacity: int | None
+    #: Bumped by every restart (see :meth:`restarted`).
+    generation: int = attrs.field(init=False, default=0)
     _busy: int = attrs.field(init=False, default=0)
     _waiting: collections.deque[anyio.Event] = attrs.field(init=False, factory=collections.deque)
 
@@ -86,10 +92,22 @@ class SchedulerThreads:
         """Calls waiting for a thread."""
         return len(self._waiting)
 
+    def restarted(self) -> None:
+        """
+        The server restarted: the calls waiting for a thread die with the executor's queue
+        (the JVM that held it is gone), and raise :class:`Restarted` when their turn comes.
+        """
+        self.generation += 1
+
     @contextlib.asynccontextmanager
     async def thread(self) -> AsyncIterator[None]:
-        """Hold one thread for the block, after waiting for it behind the calls before."""
+        """Hold one thread for the block, after waiting for it behind the calls before; raise
+        :class:`Restarted`, having held none, when the server restarted meanwhile."""
+        generation = self.generation
         await self._take()
+        if self.generation != generation:
+            self._give_back()
+            raise Restarted
         try:
             yield
         finally:

@@ -511,6 +511,7 @@ class Emulator:
         if runner is None or self._site is None:
             raise RuntimeError("the Emulator is not running")
         self._http.generation += 1
+        self._api.threads.restarted()
         self._observer.restarts += 1
         with anyio.CancelScope(shield=True):
             if downtime > 0:
