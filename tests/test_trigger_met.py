@@ -30,7 +30,7 @@ from airbyte_async import AirbyteClient
 from airbyte_async.errors import SyncAlreadyRunningError
 from airbyte_async.models import JobType
 from airbyte_async.orchestrator import Orchestrator, Outcome, SyncEvent, SyncResult
-from airbyte_async.testing import Emulator, ManualClock
+from airbyte_async.testing import Emulator, Fault, ManualClock
 
 pytestmark = pytest.mark.anyio
 
@@ -319,3 +319,36 @@ async def test_a_head_public_batch_attaches_to_the_queued_job_its_trigger_met(
         True,
     )
     assert emu.stats().jobs_by_connection == {cid: [queued.id]}
+
+
+@pytest.mark.slow
+async def test_a_resent_sync_answered_409_after_its_own_job_ended_returns_that_job(
+    start: Start,
+) -> None:
+    """
+    A public sync trigger whose connection was reset before its job existed (the workflow had
+    its signal, and makes the job), and that is sent again once a look found none, meets that
+    job pending: a minute later it is answered 409. The job, a short sync, has ended by then,
+    so no job runs; it was created since the first attempt, so ``connections.sync`` returns it
+    instead of raising (a batch would then trigger a second sync). Real time: the look's
+    window is reckoned from the server's clock less the time the client counted.
+    """
+    emu, client = await start(api="public", connections=1, trigger_latency=2.0)
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=3)
+    # Listings answered as they were when asked, delivered a second later: the look that
+    # follows the reset shows no job, although the job exists by the time it is read.
+    emu.set_faults([Fault(kind="late", route="/public/v1/jobs", method="GET", delay=1.0)])
+    got: list[Any] = []
+
+    async def sync() -> None:
+        got.append(await client.connections.sync(connection_id=cid))
+
+    with anyio.fail_after(90):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(sync)
+            await triggers_now(emu, 1)
+            await emu.restart()  # the trigger's connection reset; its job is made a second on
+    [job] = got
+    [only] = emu.stats().jobs_by_connection[cid]
+    assert (job.id, job.status.value) == (only, "succeeded")

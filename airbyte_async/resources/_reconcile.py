@@ -6,7 +6,8 @@ server acted (timeout, connection lost, 5xx, a mangled body), triggering again c
 second sync. Instead the connection's jobs created since just before the attempt are listed:
 if one exists, it is the job the lost answer would have named, and it is adopted; only when none
 exists is the trigger sent again. A 409 "already running" on that second trigger means the first
-one worked after all: the running job is adopted.
+one worked after all: the running job is adopted, or, when none runs any more (a short sync
+that ended before head answered the 409, a minute on), the one created since the first attempt.
 
 "Since just before the attempt" is measured on the server's clock, from the ``Date`` of the
 listing's own answer less the time the client has counted since the attempt began: the local
@@ -456,16 +457,27 @@ async def trigger_exactly_once(
                 if not may_have_started:
                     raise
                 job = await find_running_job(jobs, connection_id, job_type)
-                # Not ours: one this client saw start before, or one created before the first
-                # attempt (someone else's, which the look since that attempt rightly passed over).
+                # Ours unless this client saw it start before, or it was created before the
+                # first attempt (someone else's, which the look since that attempt passed over).
                 if (
-                    job is None
-                    or job.id <= floor
-                    or job.created_at.timestamp() < _sent_at(clock, began, [job]) - _SKEW
+                    job is not None
+                    and job.id > floor
+                    and job.created_at.timestamp() >= _sent_at(clock, began, [job]) - _SKEW
                 ):
+                    log.info(
+                        "adopted running job %d for %s after an uncertain trigger", job.id, route
+                    )
+                    return known.noted(connection_id, job)
+                # The 409 may have been for the uncertain attempt's own job, which the look
+                # missed (made after it, the signal taken before the reset) and which has
+                # ended since (head answers a trigger meeting a pending job only a minute
+                # later): one created since the first attempt is that job, and the caller,
+                # told that none runs, would trigger a second sync.
+                own, _ = await _job_since(jobs, clock, connection_id, job_type, began, floor)
+                if own is None:
                     raise
-                log.info("adopted running job %d for %s after an uncertain trigger", job.id, route)
-                return known.noted(connection_id, job)
+                log.info("adopted job %d for %s after an uncertain trigger", own.id, route)
+                return known.noted(connection_id, own)
             except AirbyteError as e:
                 if getattr(e, "route", None) == TOKEN_ROUTE:
                     # No token, so this attempt never left. A token endpoint that is away (a
