@@ -862,3 +862,34 @@ async def test_a_trigger_queued_for_a_thread_through_a_restart_never_acts(
         clock.advance(0.5)  # the busy trigger's thread is free: the queued one is gone
         clock.advance(0.5)
     assert list(emu.stats().jobs_by_connection) == [busy]
+
+
+async def test_a_head_trigger_past_its_thread_makes_its_job_through_a_restart(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    Unlike one still queued for a thread, a head trigger that has a thread has signalled the
+    connection's Temporal workflow, which runs outside airbyte-server: a restart while the
+    trigger waits for the new job id (``startNewManualSyncAndWaitForJobId``) loses the answer,
+    not the job, which the workflow makes about half the trigger latency on
+    (``ConnectionManagerWorkflowImpl``: ``getOrCreateJobId``). A client that saw the reset
+    and looked at once finds no job yet.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head", connections=1, clock=clock, trigger_latency=2.0
+    )
+    [cid] = emu.connection_ids
+
+    async def trigger() -> None:
+        with contextlib.suppress(aiohttp.ClientError):
+            await public(http, emu, "POST", "/jobs", {"connectionId": cid, "jobType": "sync"})
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(trigger)
+        await triggers_now(emu, 1)
+        await anyio.sleep(0.05)  # on to its wait, which reads the clock
+        await emu.restart()
+        assert emu.stats().jobs_by_connection == {}
+        clock.advance(1.0)
+    assert [len(ids) for ids in emu.stats().jobs_by_connection.values()] == [1]
