@@ -71,6 +71,8 @@ def test_faults_parse_from_json_and_reject_nonsense() -> None:
         Fault(kind="error", rate=2)
     with pytest.raises(ValueError, match="delay"):
         Fault(kind="latency")
+    with pytest.raises(ValueError, match="delay"):
+        Fault(kind="proxy_timeout", delay=-1)
 
 
 def test_route_globs_are_spec_paths() -> None:
@@ -316,6 +318,51 @@ async def test_a_hung_response_times_out_after_the_job_started(
         await post(http, emu, SYNC, body, timeout=0.2)
     assert emu.stats().jobs_created == 1
     assert emu.job_status(1) == "running"
+
+
+async def test_a_proxy_read_timeout_passes_an_answer_that_comes_in_time(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """proxy_timeout: a trigger the server answers within the proxy's read timeout gets that
+    answer, and its job exists."""
+    emu, body = await one_connection(
+        airbyte_emulator_factory, faults=[{"kind": "proxy_timeout", "route": SYNC, "delay": 5}]
+    )
+    status, _, _, parsed = await post(http, emu, SYNC, body)
+    assert status == 200
+    assert emu.stats().jobs_by_connection == {body["connectionId"]: [parsed["job"]["id"]]}
+    assert emu.stats().faults_injected == {"proxy_timeout": 1}
+
+
+async def test_a_proxy_read_timeout_answers_504_while_the_queued_trigger_goes_on_to_act(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    proxy_timeout: a trigger still waiting for the one scheduler thread when the proxy's read
+    timeout expires gets nginx's HTML 504 "Gateway Time-out" page then, having created no job;
+    the server keeps the call (a proxy that gives up on its upstream leaves it working, and the
+    call runs whether or not anyone listens, API-FACTS 6.3b), so it starts its job once the
+    thread is free.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        connections=2, clock=clock, trigger_latency=0.5, trigger_capacity=1, sync_duration=(30, 30)
+    )
+    busy, queued = emu.connection_ids
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(post, http, emu, SYNC, {"connectionId": busy})
+        await emulator_support.jobs_created(emu, 1)
+        emu.set_faults([{"kind": "proxy_timeout", "route": SYNC, "delay": 0.1}])
+        status, headers, text, _ = await post(http, emu, SYNC, {"connectionId": queued})
+        assert status == 504
+        assert headers["Content-Type"].startswith("text/html")
+        assert "<title>504 Gateway Time-out</title>" in text
+        assert queued not in emu.stats().jobs_by_connection
+        clock.advance(0.5)  # the busy trigger answers; its thread goes to the queued one
+        await emulator_support.jobs_created(emu, 2)
+        clock.advance(0.5)
+    assert len(emu.stats().jobs_by_connection[queued]) == 1
+    assert emu.stats().faults_injected == {"proxy_timeout": 1}
 
 
 async def test_truncated_json_after_acting(

@@ -11,6 +11,7 @@ serves the ground truth and is never faulted, authenticated or counted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import json
 import socket
@@ -45,8 +46,11 @@ __all__ = ["Http", "abort", "reset_transport", "route_key"]
 
 _REQUEST_FAULTS = frozenset(
     {"error", "proxy_error", "rate_limit", "latency", "slow", "reset_before", "reset_after"}
-    | {"hang_after", "truncated_json", "late"}
+    | {"hang_after", "truncated_json", "late", "proxy_timeout"}
 )
+
+#: nginx's default ``proxy_read_timeout``: a ``proxy_timeout`` fault's when it sets no delay.
+_PROXY_READ_TIMEOUT = 60.0
 
 _NGINX_401 = (
     "<html>\r\n<head><title>401 Authorization Required</title></head>\r\n<body>\r\n"
@@ -220,6 +224,8 @@ class Http:
         fault = self.injector.draw(route, _REQUEST_FAULTS, request.method)
         if fault is not None:
             self.injector.record(fault.kind)
+            if fault.kind == "proxy_timeout":
+                return await self._behind_proxy(request, handler, fault)
             early = await self._before(request, fault, generation)
             if early is not None:
                 if fault.retry_after is not None and early.status in (429, 503):
@@ -263,6 +269,38 @@ class Http:
                 abort(request)
                 return web.Response()
         return None
+
+    async def _behind_proxy(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+        fault: Fault,
+    ) -> web.StreamResponse:
+        """
+        The request through a proxy whose read timeout is *fault*'s delay: the handler's answer
+        when it comes in time, else nginx's 504 page at that moment, while the handler runs on
+        to its end (a proxy that gives up on its upstream leaves the server working).
+        """
+        page = _nginx_page(504, "Gateway Time-out")
+        gateway = web.Response(text=page, status=504, content_type="text/html")
+        # The server reads a connection's next request only once this handler ends: closed, it
+        # holds no request of the client's behind the one the proxy gave up on.
+        gateway.force_close()
+        read_timeout = _PROXY_READ_TIMEOUT if fault.delay is None else self.injector.delay(fault)
+
+        async def give_up() -> None:
+            await anyio.sleep(read_timeout)
+            if _gone(request):  # the client gave up first: nobody to answer
+                return
+            with anyio.CancelScope(shield=True), contextlib.suppress(ConnectionError):
+                await gateway.prepare(request)
+                await gateway.write_eof()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(give_up)
+            response = await handler(request)
+            tg.cancel_scope.cancel()
+        return gateway if gateway.prepared else response
 
     async def _after(
         self, request: web.Request, fault: Fault, response: web.StreamResponse, generation: int

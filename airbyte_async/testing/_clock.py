@@ -5,7 +5,7 @@ what every answer's ``Date`` header says, and how the routes wait (a trigger's l
 :class:`WallClock` is real time. :class:`ManualClock` moves only when a test calls
 :meth:`ManualClock.advance`: job transitions, token expiry and trigger waits follow it, so a
 test advances time instead of sleeping. Faults that model the network (``latency``, ``slow``,
-``late``, ``hang_after``) and restarts keep real time.
+``late``, ``hang_after``, ``proxy_timeout``) and restarts keep real time.
 """
 
 from __future__ import annotations

@@ -28,6 +28,11 @@ A 429 or a 503 of these carries ``Retry-After`` when ``retry_after`` is set.
 - ``reset_after``: act (e.g. create the job), then reset the connection: the response is lost.
 - ``hang_after``: act, then hold the response for ``delay`` seconds (default one hour) or until
   the client gives up, then reset: the response is lost to a client timeout.
+- ``proxy_timeout``: a proxy whose read timeout is ``delay`` seconds (default 60, nginx's
+  ``proxy_read_timeout``) passes the request on; an answer within that time goes back as it
+  is, and otherwise the client gets nginx's HTML 504 "Gateway Time-out" page then, while the
+  server works on to the end: acted, or not yet, and maybe later (a trigger queued for a
+  scheduler thread starts its job once it has one).
 - ``truncated_json``: act, then answer 200 with the JSON body cut in half.
 - ``token_expiry``: a valid minted token is revoked before use, so the request gets 401 and
   the token stays dead.
@@ -68,6 +73,7 @@ FaultKind = Literal[
     "reset_before",
     "reset_after",
     "hang_after",
+    "proxy_timeout",
     "truncated_json",
     "token_expiry",
     "restart",
@@ -102,10 +108,10 @@ class Fault:
     are the settings some kinds read.
 
     The kinds are ``error``, ``proxy_error``, ``rate_limit``, ``latency``, ``slow``, ``late``,
-    ``reset_before``, ``reset_after``, ``hang_after``, ``truncated_json``, ``token_expiry`` and
-    ``restart``: what each does, with its settings, and whether the server acted on the request,
-    is in the docstring of :mod:`airbyte_async.testing._faults`. Raises ValueError for an
-    unknown kind or a setting it lacks (a ``latency`` without *delay*, say).
+    ``reset_before``, ``reset_after``, ``hang_after``, ``proxy_timeout``, ``truncated_json``,
+    ``token_expiry`` and ``restart``: what each does, with its settings, and whether the server
+    acted on the request, is in the docstring of :mod:`airbyte_async.testing._faults`. Raises
+    ValueError for an unknown kind or a setting it lacks (a ``latency`` without *delay*, say).
     """
 
     kind: FaultKind = attrs.field()
@@ -132,6 +138,8 @@ class Fault:
             raise ValueError("an error fault's status must be a 5xx")
         if kind in ("latency", "slow", "late") and (self.delay is None or self.delay < 0):
             raise ValueError(f"a {kind} fault needs a delay in seconds")
+        if self.delay is not None and self.delay < 0:
+            raise ValueError("a fault's delay must not be negative")
         if self.max_delay is not None and (self.delay is None or self.max_delay < self.delay):
             raise ValueError("max_delay needs a delay no greater than it")
         if kind == "restart" and (self.every is None or self.every <= 0):
