@@ -63,11 +63,13 @@ _JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json
 
 @attrs.frozen
 class Response:
-    """A complete HTTP answer: status, headers and the raw body."""
+    """A complete HTTP answer: status, headers, the raw body, and the seconds from sending the
+    request to the whole answer (*waited*)."""
 
     status: int
     headers: Mapping[str, str]
     body: bytes
+    waited: float = 0.0
 
 
 async def send(
@@ -103,7 +105,7 @@ async def send(
             payload = await resp.read()
             if resp.status in OVERLOAD_STATUSES:
                 note_overload()
-            return Response(resp.status, resp.headers, payload)
+            return Response(resp.status, resp.headers, payload, time.monotonic() - began)
     # A connect timeout is also a TimeoutError, but one from before anything was sent.
     except aiohttp.ConnectionTimeoutError as e:
         raise ConnectError(f"timed out connecting to {url.host}:{url.port}", route=route) from e
@@ -175,4 +177,6 @@ def decode(
     except ValueError:
         body = raw.decode("utf-8", "replace")
     hide = tuple(secrets()) if secrets is not None else ()
-    raise error_for(status, body, route=route, headers=response.headers, hide=hide)
+    error = error_for(status, body, route=route, headers=response.headers, hide=hide)
+    error._waited = response.waited
+    raise error

@@ -190,6 +190,10 @@ class APIError(AirbyteError):
     but never shown in ``str()``.
     """
 
+    #: Seconds from sending the request to the whole answer (0 when not known): a proxy's 504
+    #: after a long wait is its read timeout expiring while the server still holds the request.
+    _waited: float = 0.0
+
     def __init__(
         self,
         status: int,

@@ -154,17 +154,26 @@ async def _two_connections_one_thread(
     return emu, emu.connection_ids[1]
 
 
-async def _trigger_behind_the_other(emu: Emulator, connection_id: str) -> Job:
-    """Trigger *connection_id* (timeout 0.25 s) while the other connection's trigger holds the
-    only scheduler thread."""
+async def _trigger_behind_the_other(
+    emu: Emulator,
+    connection_id: str,
+    *,
+    timeout: float | None = 0.25,
+    faults: list[dict[str, Any]] | None = None,
+) -> Job:
+    """Trigger *connection_id* (client *timeout*, None: the default) while the other
+    connection's trigger holds the only scheduler thread, with *faults* set once it does."""
     busy = next(cid for cid in emu.connection_ids if cid != connection_id)
+    options: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
     async with (
-        client_for(emu, timeout=0.25) as client,
+        client_for(emu, **options) as client,
         client_for(emu) as other,
         anyio.create_task_group() as tg,
     ):
         tg.start_soon(partial(other.connections.sync, connection_id=busy))
         await jobs_created(emu, 1)
+        if faults is not None:
+            emu.set_faults(faults)
         return await trigger(client, connection_id)
 
 
@@ -184,6 +193,53 @@ async def test_a_trigger_that_timed_out_waiting_for_a_scheduler_thread_starts_on
 
     assert emu.stats().jobs_by_connection[mine] == [job.id]
     assert requests_to(emu, SYNC) == 2  # the other connection's and this one's, once
+
+
+async def test_a_trigger_a_proxy_timed_out_while_it_waited_for_a_scheduler_thread_starts_one_job(
+    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """
+    One scheduler thread, busy with another connection's trigger, and a proxy in front of the
+    server whose read timeout expires while the trigger waits for it: a 504 after a wait that
+    long is held as the client's own timeout, since the server keeps the call and starts its
+    job later (the emulator's ``proxy_timeout``); the job is found and adopted. Sent again at
+    once, as a quick 504 is, it queued behind the first and, the first job being short,
+    started a second sync.
+    """
+    monkeypatch.setattr(_reconcile, "_PROXY_READ_TIMEOUT", 0.2)  # 10 s, at this test's scale
+    monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.1)
+    emu, mine = await _two_connections_one_thread(airbyte_emulator_factory, trigger_latency=0.6)
+    proxy = {"kind": "proxy_timeout", "route": SYNC, "delay": 0.3, "times": 1}
+    with stamina.set_testing(True):
+        job = await _trigger_behind_the_other(emu, mine, timeout=None, faults=[proxy])
+
+    assert emu.stats().faults_injected == {"proxy_timeout": 1}
+    assert emu.stats().jobs_by_connection[mine] == [job.id]
+    assert requests_to(emu, SYNC) == 2  # the other connection's and this one's, once
+
+
+async def test_a_quick_504_is_sent_again_after_one_look_however_long_the_client_queued_it(
+    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """
+    The wait that makes a 504 a proxy's read timeout is the request's own, from sending to
+    the answer: a trigger that first waited its turn in the client's rate limit for longer
+    than that, then met a gateway failing at once (nothing done), is sent again after one look.
+    """
+    monkeypatch.setattr(_reconcile, "_PROXY_READ_TIMEOUT", 0.3)
+    monkeypatch.setattr(_reconcile, "_HOLD", 2.0)  # a wrong hold shows as more looks
+    monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.1)
+    emu = await one_connection(
+        airbyte_emulator_factory, {"kind": "proxy_error", "status": 504, "times": 1}
+    )
+    async with client_for(emu, rate_limit=2.0) as client:
+        await client.request("health", method="GET")  # the trigger waits half a second after it
+        with stamina.set_testing(True):
+            job = await trigger(client, emu.connection_ids[0])
+
+    assert jobs_of(emu) == [job.id]
+    assert requests_to(emu, SYNC) == 2
+    assert requests_to(emu, "jobs/list") == 1
 
 
 async def test_a_held_trigger_whose_job_turns_up_says_so(
