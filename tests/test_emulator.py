@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import math
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -492,6 +493,31 @@ async def test_last_replication_job_skips_cancelled_ones(
 
 
 # -- ground truth ----------------------------------------------------------------------------
+
+
+async def test_ground_truth_counts_the_connections_a_client_opened(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """
+    Stats count the TCP connections the server accepted: three triggers in flight at once
+    open three, three requests after them reuse those, and after a reset of the stats a new
+    client's request counts one.
+    """
+    emu = await airbyte_emulator_factory(connections=3, trigger_latency=0.1)
+    async with aiohttp.ClientSession() as http:
+        async with anyio.create_task_group() as tg:
+            for cid in emu.connection_ids:
+                tg.start_soon(sync, http, emu, cid)
+        opened = emu.stats().connections_opened
+        async with anyio.create_task_group() as tg:
+            for _ in range(3):
+                tg.start_soon(partial(call, http, emu, "health", method="GET"))
+        reused = emu.stats().connections_opened
+    emu.reset_stats()
+    async with aiohttp.ClientSession() as fresh:
+        await call(fresh, emu, "health", method="GET")
+
+    assert (opened, reused, emu.stats().connections_opened) == (3, 3, 1)
 
 
 async def test_ground_truth_counts_jobs_concurrency_and_requests(

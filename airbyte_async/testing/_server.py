@@ -13,7 +13,7 @@ import random
 import signal
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import anyio
 import anyio.abc
@@ -32,6 +32,11 @@ from ._routes import Api
 from ._state import DEFAULT_ORGANIZATION_ID, State, SyncPlan
 from ._stats import EmulatorStats, Observer, RecordedRequest
 from ._versions import PUBLIC_API_SINCE, VERSIONS, serves_public_api
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from aiohttp.web_protocol import RequestHandler
 
 __all__ = ["VERSIONS", "Emulator", "serve"]
 
@@ -301,6 +306,7 @@ class Emulator:
             self._http.app(), access_log=None, handle_signals=False, shutdown_timeout=0.25
         )
         await runner.setup()
+        _count_connections(runner, self._observer)
         site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
         try:
             await site.start()
@@ -452,6 +458,7 @@ class Emulator:
             cancels_in_flight=self._observer.cancels_in_flight,
             syncs_in_flight=self._observer.syncs_in_flight,
             requests_on_older_tokens=minter.older_token_uses if minter is not None else 0,
+            connections_opened=self._observer.connections_opened,
         )
 
     def _stats_json(self) -> dict[str, Any]:
@@ -568,3 +575,17 @@ def _check_auth(auth: object) -> None:
         raise TypeError(
             "auth must be None, RequireBasic, RequireBearer or RequireClientCredentials"
         )
+
+
+def _count_connections(runner: web.AppRunner, observer: Observer) -> None:
+    """Have *observer* count each connection *runner*'s server accepts."""
+    server = runner.server
+    assert server is not None  # set up
+    accepted = server.connection_made
+
+    # aiohttp's request handlers report each accepted connection to their server.
+    def counted(handler: RequestHandler, transport: asyncio.Transport) -> None:
+        observer.connection_opened()
+        accepted(handler, transport)
+
+    server.connection_made = counted  # type: ignore[method-assign]

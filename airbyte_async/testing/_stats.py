@@ -70,6 +70,9 @@ class EmulatorStats:
     #: Requests accepted with a minted token older than the newest one (since the start, as
     #: ``tokens_minted``): a client using its current token while a renewal is under way.
     requests_on_older_tokens: int = 0
+    #: TCP connections the server accepted: what a client's pool opened (each costs the client
+    #: a connect, a transport and its parser, and the server a handler).
+    connections_opened: int = 0
 
     def triggers_in_flight(self, bucket: float = 1.0) -> list[tuple[float, int]]:
         """
@@ -117,6 +120,7 @@ class EmulatorStats:
             "cancels_in_flight": self.cancels_in_flight,
             "syncs_in_flight": self.syncs_in_flight,
             "requests_on_older_tokens": self.requests_on_older_tokens,
+            "connections_opened": self.connections_opened,
         }
 
 
@@ -137,6 +141,7 @@ class Observer:
     max_cancels_in_flight: int = 0
     restarts: int = 0
     triggers_rejected: int = 0
+    connections_opened: int = 0
     trigger_timeline: list[tuple[float, int]] = attrs.field(factory=list)
 
     def __attrs_post_init__(self) -> None:
@@ -151,6 +156,10 @@ class Observer:
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         if self.record_requests:
             self.requests.append(record)
+
+    def connection_opened(self) -> None:
+        """Count a TCP connection accepted."""
+        self.connections_opened += 1
 
     def request_finished(self) -> None:
         """Count a request leaving the server, answered or not."""
@@ -188,4 +197,5 @@ class Observer:
         self.max_cancels_in_flight = self.cancels_in_flight
         self.restarts = 0
         self.triggers_rejected = 0
+        self.connections_opened = 0
         self.trigger_timeline = [(now, self.syncs_in_flight)]
