@@ -12,7 +12,7 @@ import anyio
 import pytest
 import stamina
 from client_support import SkewedClock, UnsetClock, client_for, closed_port, requests_to, until
-from emulator_support import drop_date_headers, jobs_created
+from emulator_support import drop_date_headers, jobs_created, triggers_now
 from yarl import URL
 
 from airbyte_async import AirbyteClient, NoAuth, RetryPolicy
@@ -216,6 +216,48 @@ async def test_a_trigger_a_proxy_timed_out_while_it_waited_for_a_scheduler_threa
     assert emu.stats().faults_injected == {"proxy_timeout": 1}
     assert emu.stats().jobs_by_connection[mine] == [job.id]
     assert requests_to(emu, SYNC) == 2  # the other connection's and this one's, once
+
+
+@pytest.mark.parametrize("version", ["head", "1.7"])
+async def test_a_public_trigger_a_proxy_timed_out_while_queued_for_a_thread_starts_one_job(
+    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch, version: str
+) -> None:
+    """
+    The public API's ``POST /jobs`` holds a scheduler thread as ``connections/sync`` does
+    (head's until its job exists, older versions' until it runs; API-FACTS 6.3): queued behind
+    another connection's trigger for the only one, it meets a proxy's read timeout, is held
+    (the server starts its job later), and that job is found and returned, the trigger sent
+    once. Sent again at once, it queued behind the first: on head it met the job the first had
+    made, not running yet, and was answered a minute later (``job_after``); on 1.7 the job had
+    ended, the first being short, and it started a second sync.
+    """
+    monkeypatch.setattr(_reconcile, "_PROXY_READ_TIMEOUT", 0.2)  # 10 s, at this test's scale
+    monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.1)
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version,
+        connections=2,
+        trigger_latency=1.2,  # head's holds the thread for half of it, until its job exists
+        trigger_capacity=1,
+        sync_duration=(0, 0),
+        record_requests=True,
+    )
+    busy, mine = emu.connection_ids
+    proxy = {"kind": "proxy_timeout", "route": PUBLIC_JOBS, "method": "POST", "delay": 0.3}
+    with stamina.set_testing(True):
+        async with (
+            client_for(emu, api="public") as client,
+            client_for(emu, api="public") as other,
+            anyio.create_task_group() as tg,
+        ):
+            tg.start_soon(partial(other.connections.sync, connection_id=busy))
+            await triggers_now(emu, 1)  # it has the thread
+            emu.set_faults([{**proxy, "times": 1}])
+            job = await client.connections.sync(connection_id=mine)
+
+    assert emu.stats().faults_injected == {"proxy_timeout": 1}
+    assert emu.stats().jobs_by_connection[mine] == [job.id]
+    posts = [r for r in emu.requests if r.method == "POST" and r.route == PUBLIC_JOBS]
+    assert len(posts) == 2  # the other connection's and this one's, once
 
 
 async def test_a_quick_504_is_sent_again_after_one_look_however_long_the_client_queued_it(
