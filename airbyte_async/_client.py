@@ -456,7 +456,7 @@ class AirbyteClient:
             self.connections = Connections(
                 self._request, clock=self._clock, known_jobs=self._known_jobs
             )
-            self.jobs = Jobs(self._request)
+            self.jobs = Jobs(self._request, cancel_tries=self._cancel_tries)
 
     def _public_resources(self) -> None:
         """The resources on the public API; what only the Config API has refuses to send."""
@@ -467,11 +467,16 @@ class AirbyteClient:
         self.destination_definitions = DestinationDefinitions(refuse)
         self.sources = PublicSources(refuse, api=call)
         self.destinations = PublicDestinations(refuse, api=call)
-        jobs = PublicJobs(refuse, api=call)
+        jobs = PublicJobs(refuse, api=call, cancel_tries=self._cancel_tries)
         self.jobs = jobs
         self.connections = PublicConnections(
             refuse, clock=self._clock, known_jobs=self._known_jobs, api=call, jobs=jobs
         )
+
+    def _cancel_tries(self) -> int:
+        """How many times the jobs resource tries a cancel refused before Airbyte acted: the
+        retry policy's attempts when the cancel is made (``retry`` may be replaced)."""
+        return self.retry.attempts
 
     def sync_backend(self) -> SyncBackend:
         """What the orchestrator drives: this client's API behind the

@@ -13,7 +13,7 @@ The policy in one screen:
 - A cancel is never retried within its call, not even after a failure the server never saw:
   Airbyte stops the connection's current job whatever id is sent (API-FACTS 6.3b), and after
   a backoff that may be a newer job. :func:`resent_after_read` sends it again only after a
-  read shows its job still running.
+  read shows its job still running, up to :attr:`RetryPolicy.attempts` tries.
 - Every other answer (400, 401, 403, 404, 409, 422, 423, 501, ...) is final.
 - A failure to get an access token means the call itself never left. The token request is
   retried like a read, except that a 500 from it is final until these credentials have minted
@@ -167,12 +167,14 @@ class RetryPolicy:
     """
     How one call is retried.
 
-    *attempts* counts the first try; *total_timeout* bounds a call's retries and waits
-    (seconds from the start of the call): no retry starts that could not begin before it, and a
-    retried request's own timeout is cut to what is left. The first attempt has the client's
-    whole ``timeout``, which may be longer (a large schema's discovery). Backoff before retry
-    *n* (1-based) is uniform in ``[0, min(max_wait, initial_wait * 2**(n-1))]`` (full jitter);
-    an answer with ``Retry-After`` waits what it asks, up to *max_retry_after*. Raises
+    *attempts* counts the first try (a cancel refused before Airbyte acted is tried as often,
+    each try after a read: see :func:`resent_after_read`); *total_timeout* bounds a call's
+    retries and waits (seconds from the start of the call): no retry starts that could not
+    begin before it, and a retried request's own timeout is cut to what is left. The first
+    attempt has the client's whole ``timeout``, which may be longer (a large schema's
+    discovery). Backoff before retry *n* (1-based) is uniform in
+    ``[0, min(max_wait, initial_wait * 2**(n-1))]`` (full jitter); an answer with
+    ``Retry-After`` waits what it asks, up to *max_retry_after*. Raises
     :class:`~airbyte_async.errors.InvalidArgumentError` for a value out of range.
     """
 
@@ -262,37 +264,50 @@ def one_attempt() -> Iterator[None]:
         _WAITING_OUT.reset(token)
 
 
-#: Tries of an operation sent by :func:`resent_after_read`: as many as a call's by default.
-RESEND_TRIES = 5
+#: Tries of an operation sent by :func:`resent_after_read` unless told: as many as a call's
+#: by default (:attr:`RetryPolicy.attempts`, 5).
+RESEND_TRIES = RetryPolicy().attempts
 
 
 async def resent_after_read(
-    send: Callable[[], Awaitable[T]], read: Callable[[], Awaitable[T]], ended: Callable[[T], bool]
+    send: Callable[[], Awaitable[T]],
+    read: Callable[[], Awaitable[T]],
+    ended: Callable[[T], bool],
+    *,
+    tries: int = RESEND_TRIES,
 ) -> T:
     """
     The answer of *send* (a cancel), made one attempt at a time: one refused before the server
     acted (:func:`never_reached_server`: a 429, a connection never made) is sent again after a
     pause (:func:`round_pause`, at least what a ``Retry-After`` asks) and a *read* that shows it
-    still needed; what the read shows *ended* is returned instead, nothing sent. After
-    :data:`RESEND_TRIES` tries, or another failure, the last failure is raised (a 429 saying
-    how many were refused). Within :func:`one_attempt` (a give-up's cleanup, which reads its
-    jobs in rounds of its own) *send* is tried once, its failure raised to the caller.
+    still needed; what the read shows *ended* is returned instead, nothing sent. After *tries*
+    tries (the client's :attr:`RetryPolicy.attempts`; one: never sent again), or another
+    failure, the last failure is raised (a 429 saying how many were refused). Within
+    :func:`one_attempt` (a give-up's cleanup, which reads its jobs in rounds of its own) *send*
+    is tried once, its failure raised to the caller. Raises
+    :class:`~airbyte_async.errors.InvalidArgumentError` when *tries* is less than one.
     """
+    if tries < 1:
+        raise InvalidArgumentError(f"tries must be at least 1, got {tries!r}")
     if waiting_out():
         return await send()
     began, refused = time.monotonic(), 0
-    for tries in range(1, RESEND_TRIES + 1):
+    for made in range(1, tries + 1):
         try:
             with one_attempt():
                 return await send()
         except AirbyteError as e:
             refused += isinstance(e, RateLimitError)
-            if not never_reached_server(e) or tries == RESEND_TRIES:
+            if not never_reached_server(e) or made == tries:
                 if isinstance(e, RateLimitError):
-                    stopped = f"all {tries} tries made, sent again only after reads"
+                    stopped = (
+                        f"all {tries} tries made, sent again only after reads"
+                        if tries > 1
+                        else "its one try made"
+                    )
                     e.refused(refused, time.monotonic() - began, stopped)
                 raise
-            await anyio.sleep(round_pause(tries, e))
+            await anyio.sleep(round_pause(made, e))
         now = await read()
         if ended(now):
             return now

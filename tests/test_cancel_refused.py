@@ -20,7 +20,6 @@ import pytest
 import stamina
 
 from airbyte_async import AirbyteClient, NoAuth, RetryBudget, RetryPolicy
-from airbyte_async._retry import RESEND_TRIES
 from airbyte_async.errors import RateLimitError
 from airbyte_async.models import Job, JobStatus
 from airbyte_async.testing import Emulator
@@ -142,9 +141,10 @@ async def test_a_cancel_refused_throughout_raises_after_its_tries_saying_nothing
     api: Api,
 ) -> None:
     """
-    A cancel every try of which is refused with a 429 while its job runs on: it is tried
-    RESEND_TRIES times, each after a read showing the job running, then raises RateLimitError
-    counting the refusals and saying nothing was done; the job runs on.
+    A cancel every try of which is refused with a 429 while its job runs on: it is tried as
+    often as a default RetryPolicy tries a call (five times), each after a read showing the job
+    running, then raises RateLimitError counting the refusals and saying nothing was done; the
+    job runs on.
     """
     async with _one_client(api) as (emu, client):
         connection_id = emu.connection_ids[0]
@@ -157,6 +157,38 @@ async def test_a_cancel_refused_throughout_raises_after_its_tries_saying_nothing
         cancels = [r for r in emu.requests if _is_cancel(api, r.method, r.route)]
         status = emu.job_status(job.id)
 
-    assert (len(cancels), caught.value.attempts, status) == (RESEND_TRIES,) * 2 + ("running",)
-    assert f"refused {RESEND_TRIES} times" in str(caught.value)
+    tries = RetryPolicy().attempts
+    assert (len(cancels), caught.value.attempts, status) == (tries, tries, "running")
+    assert f"refused {tries} times" in str(caught.value)
+    assert "so nothing was done" in str(caught.value)
+
+
+@pytest.mark.parametrize("given", ["at-construction", "replaced-later"])
+@pytest.mark.parametrize("attempts", [1, 2])
+@pytest.mark.parametrize("api", APIS)
+async def test_a_cancel_refused_throughout_is_tried_as_often_as_the_clients_retry_policy_says(
+    api: Api, attempts: int, given: str
+) -> None:
+    """
+    A cancel refused with a 429 on every try is tried ``RetryPolicy.attempts`` times (one: no
+    retry), each again only after a read showing the job running, then raises RateLimitError
+    counting them; the policy is the client's ``retry`` when the cancel is made, also when it
+    was replaced after the client was made.
+    """
+    policy = RetryPolicy(attempts=attempts)
+    settings = {"retry": policy} if given == "at-construction" else {}
+    async with _one_client(api, **settings) as (emu, client):
+        connection_id = emu.connection_ids[0]
+        emu.set_sync_plan(connection_id, duration=60.0)
+        job = await client.connections.sync(connection_id=connection_id)
+        emu.set_faults([{"kind": "rate_limit", **_cancel_route(api)}])
+        if given == "replaced-later":
+            client.retry = policy
+
+        with anyio.fail_after(10), pytest.raises(RateLimitError) as caught:
+            await client.jobs.cancel(job_id=job.id)
+        cancels = [r for r in emu.requests if _is_cancel(api, r.method, r.route)]
+        status = emu.job_status(job.id)
+
+    assert (len(cancels), caught.value.attempts, status) == (attempts, attempts, "running")
     assert "so nothing was done" in str(caught.value)

@@ -780,9 +780,9 @@ class PublicJobs(Jobs):
         read the job itself. Nor is the cancel replayed after an ambiguous failure: by then
         the connection may run a newer job. A 409 (a server that refuses an ended job) is
         answered with the job read again. A cancel refused before Airbyte acted (a 429) goes
-        again only after a read shows the job still running, and one Airbyte ignores (no
-        attempt of the job runs yet) once one runs, as :meth:`Jobs.cancel
-        <airbyte_async.resources.jobs.Jobs.cancel>` does.
+        again only after a read shows the job still running (up to the client's
+        ``retry.attempts`` tries), and one Airbyte ignores (no attempt of the job runs yet)
+        once one runs, as :meth:`Jobs.cancel <airbyte_async.resources.jobs.Jobs.cancel>` does.
         """
         if unless_ended:
             job = await self.get(job_id=job_id)
@@ -807,7 +807,8 @@ class PublicJobs(Jobs):
             data = await _on_job(self._api, "DELETE", job_id, idempotent=False)
             return job_of(structure(data, pw.JobResponse, route="jobs"))
 
-        answer = await cancel_heard(send, partial(self.get, job_id=job_id))
+        read = partial(self.get, job_id=job_id)
+        answer = await cancel_heard(send, read, tries=self._cancel_tries())
         try:
             ended = await self.get(job_id=job_id)
         except AirbyteError as e:

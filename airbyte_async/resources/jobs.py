@@ -15,7 +15,7 @@ import attrs
 
 from .._backend import JobChange, Paging
 from .._checks import INT_MAX, seconds, whole
-from .._retry import Outage, OutageLog, is_retryable, resent_after_read
+from .._retry import RESEND_TRIES, Outage, OutageLog, is_retryable, resent_after_read
 from .._serde import job_status, structure, unstructure, wire_name
 from ..errors import (
     AirbyteError,
@@ -48,7 +48,10 @@ _HEARD_MAX_PAUSE = 2.0
 
 
 async def cancel_heard(
-    send: Callable[[], Awaitable[Job]], read: Callable[[], Awaitable[Job]]
+    send: Callable[[], Awaitable[Job]],
+    read: Callable[[], Awaitable[Job]],
+    *,
+    tries: int = RESEND_TRIES,
 ) -> Job:
     """
     The answer of a cancel (*send*) that Airbyte heard. The connection's workflow ignores a
@@ -64,10 +67,10 @@ async def cancel_heard(
     that ended meanwhile (cancelled while it waited, say) is returned as read, and no cancel
     sent: a cancel stops whatever job the connection runs now (API-FACTS 6.3b), maybe a
     newer one. For the same reason a cancel refused before Airbyte acted (a 429) is sent
-    again only after a read shows its job still running
-    (:func:`~airbyte_async._retry.resent_after_read`).
+    again only after a read shows its job still running, up to *tries* tries each time it is
+    sent (:func:`~airbyte_async._retry.resent_after_read`).
     """
-    answer = await resent_after_read(send, read, _ended)
+    answer = await resent_after_read(send, read, _ended, tries=tries)
     pause = _HEARD_FIRST_PAUSE
     while answer.status in NO_ATTEMPT_RUNS:
         await anyio.sleep(pause)
@@ -76,7 +79,7 @@ async def cancel_heard(
         if now.status.is_terminal:
             return now
         if now.status not in NO_ATTEMPT_RUNS:
-            answer = await resent_after_read(send, read, _ended)
+            answer = await resent_after_read(send, read, _ended, tries=tries)
     return answer
 
 
@@ -108,6 +111,12 @@ class Jobs:
     """
 
     _request: Request
+    #: The tries of a cancel refused before Airbyte acted (see :meth:`cancel`), asked at each
+    #: cancel: the client's ``retry.attempts`` (:data:`~airbyte_async._retry.RESEND_TRIES`
+    #: for a resource made on its own).
+    _cancel_tries: Callable[[], int] = attrs.field(
+        default=lambda: RESEND_TRIES, kw_only=True, eq=False, repr=False
+    )
     #: The warnings of every :meth:`wait` on this client's jobs: one outage, one story.
     _waits: OutageLog = attrs.field(
         init=False,
@@ -175,7 +184,8 @@ class Jobs:
         for a caller that has just read the job itself. For the same reason the cancel is not
         replayed after an ambiguous failure: by then the connection may run a newer job; one
         refused before Airbyte acted (a 429) goes again only after a read shows the job still
-        running (returned as read if it ended), up to five tries, then raises
+        running (returned as read if it ended), up to the client's ``retry.attempts`` tries
+        (:class:`~airbyte_async.RetryPolicy`, five by default), then raises
         :class:`~airbyte_async.errors.RateLimitError` saying nothing was done.
 
         Airbyte ignores a cancel while no attempt of the job runs (pending, or on 0.40 between
@@ -194,7 +204,7 @@ class Jobs:
             light = await self.get_light(job_id=job_id)
             return await self.get(job_id=job_id) if light.status.is_terminal else light
 
-        return await cancel_heard(send, read)
+        return await cancel_heard(send, read, tries=self._cancel_tries())
 
     async def wait(self, *, job_id: int, poll_interval: float = 2.0) -> Job:
         """
