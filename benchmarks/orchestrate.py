@@ -172,16 +172,19 @@ async def orchestrator(
     max_triggers: int | None,
     api: str = "config",
     poll_interval: float | None = None,
+    max_connections: int | None = None,
 ) -> dict[str, Any]:
     """
-    airbyte-async with its defaults (or *poll_interval*): every active connection of every
-    workspace. The trigger limit in force is sampled every half second.
+    airbyte-async with its defaults (or *poll_interval*, *max_connections*): every active
+    connection of every workspace. The trigger limit in force is sampled every half second.
     """
     from airbyte_async import AirbyteClient, NoAuth
     from airbyte_async.orchestrator import Orchestrator, Selection
 
     limits: list[tuple[float, int | None, int]] = []  # (epoch seconds, limit, in flight)
-    async with AirbyteClient(url, auth=NoAuth(), env={}, timeout=300, api=api) as client:
+    pool = {} if max_connections is None else {"max_connections": max_connections}
+    client = AirbyteClient(url, auth=NoAuth(), env={}, timeout=300, api=api, **pool)
+    async with client:
         tuning = {} if poll_interval is None else {"poll_interval": poll_interval}
         orchestrator = Orchestrator(
             client, max_running=max_running, max_triggers=max_triggers, **tuning
@@ -258,6 +261,7 @@ def contender_main(
     api: str = "config",
     profile: str | None = None,
     poll_interval: float | None = None,
+    max_connections: int | None = None,
 ) -> None:
     """
     Run one contender in this process and print its JSON line (imports are not timed). With
@@ -279,7 +283,9 @@ def contender_main(
         if role in BASELINES:
             done = asyncio.run(baseline(url, max_running, max_triggers, style=role))
         else:
-            done = asyncio.run(orchestrator(url, max_running, max_triggers, api, poll_interval))
+            done = asyncio.run(
+                orchestrator(url, max_running, max_triggers, api, poll_interval, max_connections)
+            )
         if profiler:
             profiler.disable()
     if profiler and profile:
@@ -325,6 +331,8 @@ def one_run(args: argparse.Namespace, role: str) -> dict[str, Any]:
         extra += ["--profile", args.profile]
     if args.poll_interval is not None:
         extra += ["--poll-interval", str(args.poll_interval)]
+    if args.max_connections is not None:
+        extra += ["--max-connections", str(args.max_connections)]
     with emulator_process(*flags) as url:
         mine = run_contender(__file__, role, url, *extra)
         stats = emulator_stats(url)
@@ -384,6 +392,11 @@ def main() -> None:
         type=float,
         help="the orchestrator's shortest seconds between polls (default: its own)",
     )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        help="the orchestrator's client's connection pool (default: its own)",
+    )
     parser.add_argument("--duration", type=float, nargs=2, default=(2.0, 5.0))
     parser.add_argument(
         "--trigger-latency", type=float, default=0.2, help="seconds the emulator takes per trigger"
@@ -422,6 +435,7 @@ def main() -> None:
             args.api,
             args.profile,
             args.poll_interval,
+            args.max_connections,
         )
         return
 
