@@ -355,7 +355,7 @@ def one_run(args: argparse.Namespace, role: str) -> dict[str, Any]:
         "turns": mine["turns"],
         "rss": mine["peak_rss_mb"],
         "req_job": stats["total_requests"] / n,
-        "conns": stats["connections_opened"],
+        "conns": stats["connections_opened"] - 1,  # less the stats request's own
         "max_running": stats["max_concurrent_jobs"],
         "refill_ms": 1000 * refill_delay(times, args.max_running),
         "duplicates": sum(r - 1 for r in runs if r > 1),
