@@ -1,0 +1,162 @@
+"""
+A busy Airbyte behind a proxy: syncs triggered through nginx's read timeout, raw client and
+airbyte-async in turn.
+
+The emulator plays a server whose scheduler is busy: two threads (``--threads``) work the sync
+triggers first come first served, each for ``--trigger-latency`` seconds (a trigger answers only
+once its job runs, API-FACTS 6.3b), and a proxy in front of it answers nginx's 504 page once a
+request has waited ``--proxy-timeout`` seconds (the emulator's ``proxy_timeout`` fault), while
+the server keeps the trigger queued and starts its job when a thread frees. The raw client is
+the common snippet: aiohttp, ``--max-running`` triggers at once, a trigger answered 502, 503
+or 504 sent again after a second (three times at most), then ``jobs/get`` every two seconds
+until the job ends. airbyte-async runs the orchestrator with its defaults and the same
+``max_running``. Each contender meets a fresh emulator with the same seed. The table gives
+wall time, the triggers the server received and the jobs it started, and the syncs duplicated,
+missed and not succeeded, from the emulator's ground truth.
+
+    python benchmarks/busy_proxy.py
+    python benchmarks/busy_proxy.py --airbyte-version head
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _harness import print_table
+
+from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async.orchestrator import Orchestrator, Selection
+from airbyte_async.testing import Emulator
+
+#: What the raw client sends again, as the usual retry snippets do.
+RETRIED = frozenset({502, 503, 504})
+TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
+
+
+async def raw(url: str, connection_ids: list[str], max_running: int) -> int:
+    """The raw client's batch; how many syncs it saw succeed."""
+    import aiohttp
+
+    api = f"{url}/api/v1/"
+    slots = asyncio.Semaphore(max_running)
+    timeout = aiohttp.ClientTimeout(total=300)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+
+        async def post(route: str, body: dict[str, Any]) -> tuple[int, Any]:
+            async with session.post(api + route, json=body) as answer:
+                data = await answer.json() if answer.status == 200 else None
+                return answer.status, data
+
+        async def sync(connection_id: str) -> bool:
+            async with slots:
+                for _ in range(4):
+                    status, data = await post("connections/sync", {"connectionId": connection_id})
+                    if status not in RETRIED:
+                        break
+                    await asyncio.sleep(1.0)
+                if status != 200:
+                    return False
+                job_id = data["job"]["id"]
+                while data["job"]["status"] not in TERMINAL:
+                    await asyncio.sleep(2.0)
+                    status, data = await post("jobs/get", {"id": job_id})
+                return bool(data["job"]["status"] == "succeeded")
+
+        done = await asyncio.gather(*(sync(cid) for cid in connection_ids))
+    return sum(done)
+
+
+async def orchestrated(url: str, max_running: int) -> int:
+    """airbyte-async's batch with its defaults; how many syncs succeeded."""
+    async with AirbyteClient(url, auth=NoAuth(), env={}) as client:
+        results = await Orchestrator(client, max_running=max_running).run(
+            Selection(all_workspaces=True)
+        )
+    return sum(r.ok for r in results)
+
+
+async def one(role: str, args: argparse.Namespace) -> list[object]:
+    """One contender against a fresh emulator: its row of the table."""
+    emulator = Emulator(
+        airbyte_version=args.airbyte_version,
+        connections=args.connections,
+        workspaces=1,
+        seed=args.seed,
+        sync_duration=(1.0, 4.0),
+        trigger_latency=args.trigger_latency,
+        trigger_capacity=args.threads,
+        faults=[
+            {
+                "kind": "proxy_timeout",
+                "route": "connections/sync",
+                "delay": args.proxy_timeout,
+            }
+        ],
+    )
+    async with emulator:
+        started = time.monotonic()
+        if role == "raw":
+            succeeded = await raw(emulator.url, emulator.connection_ids, args.max_running)
+        else:
+            succeeded = await orchestrated(emulator.url, args.max_running)
+        wall = time.monotonic() - started
+        # Triggers still queued when the client is done start their jobs later: wait them out.
+        while emulator.stats().syncs_in_flight:  # noqa: ASYNC110 (a count, not an event)
+            await anyio.sleep(0.5)
+        stats = emulator.stats()
+    jobs = stats.jobs_by_connection
+    return [
+        role,
+        wall,
+        stats.requests_by_route.get("/v1/connections/sync", 0),
+        stats.jobs_created,
+        sum(len(ids) - 1 for ids in jobs.values()),
+        args.connections - len(jobs),
+        args.connections - succeeded,
+    ]
+
+
+async def main(args: argparse.Namespace) -> None:
+    """Run both contenders in turn and print the table."""
+    rows = [await one(role, args) for role in ("raw", "airbyte-async")]
+    print(
+        f"\n{args.connections} connections, Airbyte {args.airbyte_version}, "
+        f"{args.threads} scheduler threads, triggers of {args.trigger_latency:g} s, "
+        f"proxy read timeout {args.proxy_timeout:g} s, max_running {args.max_running}\n"
+    )
+    print_table(
+        [
+            "contender",
+            "wall s",
+            "triggers sent",
+            "jobs started",
+            "duplicated syncs",
+            "missed",
+            "not succeeded",
+        ],
+        rows,
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--connections", type=int, default=40)
+    parser.add_argument("--max-running", type=int, default=30)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--trigger-latency", type=float, default=2.0)
+    parser.add_argument("--proxy-timeout", type=float, default=12.0)
+    parser.add_argument("--airbyte-version", default="0.50")
+    parser.add_argument("--seed", type=int, default=1)
+    # The held triggers' warnings tell a story of their own; the table is the report here.
+    logging.getLogger("airbyte_async").setLevel(logging.ERROR)
+    anyio.run(main, parser.parse_args())
