@@ -1396,6 +1396,34 @@ async def test_triggers_queued_by_the_server_longer_than_half_a_minute_sync_once
     assert all(len(jobs) == 1 for jobs in emu.stats().jobs_by_connection.values())
 
 
+async def test_triggers_a_proxy_timed_out_over_the_servers_queue_sync_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One scheduler thread, 0.3 s per trigger, eight sent at once behind a proxy whose read
+    timeout (0.5 s here; 30 s and more in front of Airbyte) expires while most of them wait
+    in the server's queue: the server still runs each (API-FACTS 6.3b), and a 504 that came
+    that late is held like a timeout until its job turns up, so each connection syncs once
+    (sent again after one look, the queued triggers synced twice)."""
+    monkeypatch.setattr(_reconcile, "_PROXY_READ_TIMEOUT", 0.4)  # 10 s, at this test's scale
+    monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.2)
+    proxy = {"kind": "proxy_timeout", "route": "connections/sync", "delay": 0.5}
+    server = Emulator(
+        connections=8,
+        trigger_capacity=1,
+        trigger_latency=0.3,
+        sync_duration=(0.1, 0.2),
+        faults=[proxy],
+    )
+    async with server as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        results = await _orchestrator(
+            client, max_running=8, max_triggers=8, adaptive_triggers=False
+        ).run(emu.connection_ids)
+        await until(lambda: emu.stats().syncs_in_flight == 0)  # the queue run to its end
+
+    assert all(r.ok for r in results)
+    assert sorted(len(jobs) for jobs in emu.stats().jobs_by_connection.values()) == [1] * 8
+
+
 async def test_a_commit_lag_learned_by_one_batch_is_kept_for_the_next(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
