@@ -75,6 +75,15 @@ multiplicative decrease (AIMD), as TCP does with its congestion window:
   first wave, hundreds of triggers in a quarter of a second, is not held up. Deciding at once
   on a late tick took a loaded run from 16 to 128 triggers in flight before the server's first
   refusal was read.
+- Slow start raises the limit only for triggers that would wait otherwise: once a trigger
+  has answered, neither the clock nor an answer raises it while no more triggers wait for a
+  slot than the limit lets fly (they all go within a round trip, on the slots the answers
+  free), and the clock stops. Before the first answer, with no more waiting than that, the
+  clock holds its doubling until the oldest trigger has waited ``first_answer`` (0.3 s). Each
+  trigger in flight holds a connection: a first wave of 500 against a server that answers in
+  0.2 s opened 500 connections, where 257 start them as soon (a new connection costs the
+  client about 0.15 ms of CPU, and the server a socket); one that answers in a second still
+  gets all 500 at once, 0.1 s later.
 - The limit stays between ``floor`` and ``ceiling`` (``max_triggers``, a hard bound).
 
 AIMD rather than a gradient limiter: its answer to a flood of 503s is simple to bound (each
@@ -150,6 +159,7 @@ class LimitRule:
     fifo_share: float = 0.25
     ramp_interval: float = 0.05
     first_wait: float = 1.0
+    first_answer: float = 0.3
     overload_min: int = 4
     overload_share: float = 0.35
     overload_window: int = 50
@@ -213,13 +223,15 @@ class LimitRule:
         in_flight: int,
         overloaded: bool,
         clean: bool = True,
+        waiting: int | None = None,
     ) -> None:
         """
         Learn from one trigger that ran from *started* to *ended* with *in_flight* triggers in
         flight when it started (itself included); *overloaded* when the server said so. A
         trigger that was not *clean* (it took more than its one request: a retry, a look for
         its job, a token) counts for the share of overload answers, but its time measures our
-        retries, not the server, so the latency rules do not see it.
+        retries, not the server, so the latency rules do not see it. *waiting* is how many
+        triggers wait for a slot now (None: not known), see :meth:`wants_more`.
         """
         before_cut = self._before_cut(started, in_flight)
         if not clean and not overloaded:
@@ -255,7 +267,7 @@ class LimitRule:
         if standing <= queued:
             # Healthy again: the last cut did what it was for, and is not judged any more.
             self._before_cut_latency = None
-            if latency <= queued and 2 * in_flight >= self.limit:
+            if latency <= queued and 2 * in_flight >= self.limit and self.wants_more(waiting):
                 step = 1.0 if self.slow_start else 1.0 / self.limit
                 self.limit = min(float(self.ceiling), self.limit + step)
             return
@@ -335,14 +347,30 @@ class LimitRule:
             return self.first_wait
         return baseline * self.tolerance + self.slack
 
-    def tick(self, now: float, oldest: float | None) -> None:
+    def wants_more(self, waiting: int | None) -> bool:
+        """
+        Whether slow start may raise the limit, with *waiting* triggers waiting for a slot
+        (None: not known, so yes), once a trigger has answered: only while more wait than the
+        limit lets fly. Fewer all go within a round trip, on the slots (and the connections)
+        that the triggers in flight free as they answer.
+        """
+        return waiting is None or not self.slow_start or not self._lows or waiting > self.slots
+
+    def tick(self, now: float, oldest: float | None, *, waiting: int | None = None) -> None:
         """
         Time-clocked slow start at *now*, the oldest trigger in flight having started at
-        *oldest* (None: none in flight): double the limit if a ramp interval has passed.
+        *oldest* (None: none in flight), *waiting* triggers waiting for a slot: double the
+        limit if a ramp interval has passed and :meth:`wants_more` says so. Before any
+        answer, with no more waiting than the limit lets fly, it doubles only once the oldest
+        trigger has waited ``first_answer`` seconds: a server that answers sooner lets them
+        go on the connections its answers free.
         """
         late = now - self._ticked_at > 2 * self.ramp_interval
         self._ticked_at = now
         if not self.slow_start or now - self._ramped_at < self.ramp_interval:
+            return
+        few = waiting is not None and waiting <= self.slots
+        if few and (self._lows or oldest is None or now - oldest < self.first_answer):
             return
         if oldest is not None and now - oldest > self.slow_after():
             return
@@ -476,6 +504,8 @@ class TriggerLimiter:
         self._slots = anyio.CapacityLimiter(self.rule.slots if self.rule else ceiling)
         # Holders by age: the first is the oldest trigger in flight.
         self._open: dict[_Probe, None] = {}
+        #: Callers waiting for a slot now.
+        self.waiting = 0
         #: Seconds the latest trigger answered took (0 before the first answer).
         self.latency = 0.0
 
@@ -490,7 +520,11 @@ class TriggerLimiter:
         return self._slots.borrowed_tokens
 
     async def run(self) -> None:
-        """Clock the slow start until it ends or reaches the ceiling, or the caller cancels."""
+        """
+        Clock the slow start until it ends, reaches the ceiling, or is no longer wanted (a
+        trigger answered and no more wait than the limit lets fly: the answers raise the limit
+        from then on), or the caller cancels.
+        """
         rule = self.rule
         due = time.monotonic()
         while rule is not None and rule.slow_start and rule.slots < rule.ceiling:
@@ -498,8 +532,14 @@ class TriggerLimiter:
             if time.monotonic() - due > rule.ramp_interval / 5:
                 for _ in range(TICK_TURNS):
                     await anyio.lowlevel.checkpoint()
+            if not rule.wants_more(self.waiting):
+                return
             oldest = next(iter(self._open), None)
-            rule.tick(time.monotonic(), oldest.started if oldest is not None else None)
+            rule.tick(
+                time.monotonic(),
+                oldest.started if oldest is not None else None,
+                waiting=self.waiting,
+            )
             self._apply(rule)
             due = time.monotonic() + rule.ramp_interval
             await anyio.sleep(rule.ramp_interval)
@@ -533,7 +573,11 @@ class TriggerLimiter:
         try:
             self._slots.acquire_nowait()
         except anyio.WouldBlock:
-            await self._slots.acquire()
+            self.waiting += 1
+            try:
+                await self._slots.acquire()
+            finally:
+                self.waiting -= 1
         probe = _Probe(self, time.monotonic(), self._slots.borrowed_tokens)
         probe.token = _probe.set(probe)
         self._open[probe] = None
@@ -566,6 +610,7 @@ class TriggerLimiter:
                 in_flight=probe.in_flight,
                 overloaded=overloaded,
                 clean=probe.requests == 1,
+                waiting=self.waiting,
             )
             self._apply(rule)
         finally:

@@ -190,6 +190,43 @@ def test_the_clock_stops_at_the_first_decrease() -> None:
     assert rule.slots == 8
 
 
+def test_once_a_trigger_answered_the_clock_doubles_only_while_more_wait_than_the_limit() -> None:
+    """After the first answer, a tick with no more triggers waiting than the limit lets fly
+    leaves the limit (they all go within a round trip); one with more waiting doubles it."""
+    rule = LimitRule(1000, ramp_interval=0.1)
+    rule.tick(0.0, oldest=0.0, waiting=100)
+    rule.sample(started=0.0, ended=0.05, in_flight=1, overloaded=False)
+    rule.tick(0.1, oldest=0.05, waiting=32)
+    assert rule.slots == 32
+    rule.tick(0.2, oldest=0.15, waiting=33)
+    assert rule.slots == 64
+
+
+def test_before_any_answer_few_waiting_hold_the_clock_until_the_first_answer_is_late() -> None:
+    """With no more waiting than the limit lets fly and no answer yet, the clock holds its
+    doubling until the oldest trigger has waited first_answer: a server that answers sooner
+    takes them on the connections its answers free, a slower one gets them doubled then."""
+    rule = LimitRule(1000, ramp_interval=0.1, first_answer=0.3)
+    rule.tick(0.0, oldest=0.0, waiting=100)
+    rule.tick(0.1, oldest=0.0, waiting=20)
+    rule.tick(0.2, oldest=0.0, waiting=20)
+    assert rule.slots == 32
+    rule.tick(0.3, oldest=0.0, waiting=20)
+    assert rule.slots == 64
+
+
+def test_slow_start_answers_raise_the_limit_only_while_more_wait_than_it() -> None:
+    """A healthy answer adds one to the limit in slow start only when more triggers wait for
+    a slot than the limit lets fly."""
+    rule = LimitRule(1000, initial=16)
+    for n in range(8):
+        rule.sample(started=n, ended=n + 0.2, in_flight=16, overloaded=False, waiting=16)
+    assert rule.slots == 16
+    for n in range(8):
+        rule.sample(started=n, ended=n + 0.2, in_flight=16, overloaded=False, waiting=40)
+    assert rule.slots == 24
+
+
 def test_a_trigger_that_took_more_than_one_request_does_not_feed_the_latency_rules() -> None:
     """Retries and looks for a job make a trigger slow on our side: such samples, however
     long, never lower the limit; the same latencies from clean triggers do."""
@@ -526,6 +563,24 @@ async def test_a_healthy_server_gets_more_triggers_than_the_start() -> None:
     assert max(limits) > 16
     assert in_flight > 16
     assert orchestrator.trigger_limit is not None and orchestrator.trigger_limit <= 300
+
+
+@pytest.mark.anyio
+async def test_a_first_wave_against_a_quiet_server_opens_fewer_connections_than_syncs() -> None:
+    """
+    500 syncs at once against a server that answers triggers in 0.2 s (API-FACTS 6.3b, a
+    quiet server): once the first answers are in, the slow start stops doubling, and the
+    triggers still waiting go on the connections the answers free. The batch opens about half
+    a connection per sync (it opened 500).
+    """
+    async with Emulator(
+        connections=500, trigger_latency=0.2, sync_duration=(0.5, 0.6), trigger_capacity=None
+    ) as emu:
+        results, _, _ = await _batch(emu, [], max_running=500)
+        opened = emu.stats().connections_opened
+
+    assert all(r.outcome is Outcome.SUCCEEDED for r in results)
+    assert opened <= 0.7 * 500
 
 
 @pytest.mark.anyio
