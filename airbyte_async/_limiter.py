@@ -81,9 +81,9 @@ multiplicative decrease (AIMD), as TCP does with its congestion window:
   free), and the clock stops. Before the first answer, with no more waiting than that, the
   clock holds its doubling until the oldest trigger has waited ``first_answer`` (0.3 s). Each
   trigger in flight holds a connection: a first wave of 500 against a server that answers in
-  0.2 s opened 500 connections, where 257 start them as soon (a new connection costs the
-  client about 0.15 ms of CPU, and the server a socket); one that answers in a second still
-  gets all 500 at once, 0.1 s later.
+  0.2 s opened 500 connections, and now 257, its last triggers going 0.2 s later (a new
+  connection costs the client about 0.15 ms of CPU, and the server a socket); one that
+  answers in a second still gets all 500 at once, 0.1 s later.
 - The limit stays between ``floor`` and ``ceiling`` (``max_triggers``, a hard bound).
 
 AIMD rather than a gradient limiter: its answer to a flood of 503s is simple to bound (each
