@@ -78,12 +78,13 @@ multiplicative decrease (AIMD), as TCP does with its congestion window:
 - Slow start raises the limit only for triggers that would wait otherwise: once a trigger
   has answered, neither the clock nor an answer raises it while no more triggers wait for a
   slot than the limit lets fly (they all go within a round trip, on the slots the answers
-  free), and the clock stops. Before the first answer, with no more waiting than that, the
-  clock holds its doubling until the oldest trigger has waited ``first_answer`` (0.3 s). Each
-  trigger in flight holds a connection: a first wave of 500 against a server that answers in
-  0.2 s opened 500 connections, and now 257, its last triggers going 0.2 s later (a new
-  connection costs the client about 0.15 ms of CPU, and the server a socket); one that
-  answers in a second still gets all 500 at once, 0.1 s later.
+  free), and the clock sleeps until more wait (a rerun's first trigger answers alone). Before
+  the first answer, with no more waiting than that, the clock holds its doubling until the
+  oldest trigger has waited ``first_answer`` (0.3 s). Each trigger in flight holds a
+  connection: a first wave of 500 against a server that answers in 0.2 s opened 500
+  connections, and now 257, its last triggers going 0.2 s later (a new connection costs the
+  client about 0.15 ms of CPU, and the server a socket); one that answers in a second still
+  gets all 500 at once, 0.1 s later.
 - The limit stays between ``floor`` and ``ceiling`` (``max_triggers``, a hard bound).
 
 AIMD rather than a gradient limiter: its answer to a flood of 503s is simple to bound (each
@@ -506,6 +507,8 @@ class TriggerLimiter:
         self._open: dict[_Probe, None] = {}
         #: Callers waiting for a slot now.
         self.waiting = 0
+        # Set when more wait than the limit lets fly, for a clock sleeping until then.
+        self._wanted: anyio.Event | None = None
         #: Seconds the latest trigger answered took (0 before the first answer).
         self.latency = 0.0
 
@@ -521,9 +524,9 @@ class TriggerLimiter:
 
     async def run(self) -> None:
         """
-        Clock the slow start until it ends, reaches the ceiling, or is no longer wanted (a
-        trigger answered and no more wait than the limit lets fly: the answers raise the limit
-        from then on), or the caller cancels.
+        Clock the slow start until it ends or reaches the ceiling, or the caller cancels. While
+        it is not wanted (a trigger answered, and no more wait than the limit lets fly) the
+        clock sleeps without ticking, until more wait.
         """
         rule = self.rule
         due = time.monotonic()
@@ -533,7 +536,12 @@ class TriggerLimiter:
                 for _ in range(TICK_TURNS):
                     await anyio.lowlevel.checkpoint()
             if not rule.wants_more(self.waiting):
-                return
+                # A tick every 50 ms for a whole batch costs more than the first wave saves.
+                self._wanted = anyio.Event()
+                await self._wanted.wait()
+                self._wanted = None
+                due = time.monotonic()
+                continue
             oldest = next(iter(self._open), None)
             rule.tick(
                 time.monotonic(),
@@ -574,6 +582,8 @@ class TriggerLimiter:
             self._slots.acquire_nowait()
         except anyio.WouldBlock:
             self.waiting += 1
+            if self._wanted is not None and self.waiting > self._slots.total_tokens:
+                self._wanted.set()
             try:
                 await self._slots.acquire()
             finally:

@@ -15,7 +15,7 @@ import pytest
 import stamina
 
 from airbyte_async import AirbyteClient, NoAuth
-from airbyte_async._limiter import LimitRule, TriggerLimiter, note_overload
+from airbyte_async._limiter import LimitRule, TriggerLimiter, note_overload, note_request
 from airbyte_async.cli._sync import Progress
 from airbyte_async.errors import InvalidArgumentError
 from airbyte_async.orchestrator import (
@@ -493,6 +493,37 @@ async def test_a_refusal_still_on_its_way_through_a_busy_loop_stops_the_next_dou
                 await anyio.lowlevel.checkpoint()
             note_overload()
             assert limiter.limit == 32
+        tg.cancel_scope.cancel()
+
+
+@pytest.mark.anyio
+async def test_a_wave_that_comes_after_the_first_answer_still_has_the_clock_double_for_it() -> None:
+    """
+    One trigger answers alone (a rerun's probe goes first, its batch waiting for it), then
+    100 come at once and none answers yet: the clock, idle while nobody waited, doubles the
+    limit again for them (answers alone would double it once per round trip: five round
+    trips of a slow server from 16 to 500).
+    """
+    limiter = TriggerLimiter(1000)
+    release = anyio.Event()
+
+    async def trigger() -> None:
+        async with limiter:
+            await release.wait()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(limiter.run)
+        async with limiter:
+            note_request()  # one request, answered: a clean sample
+            await anyio.sleep(0.01)
+        await anyio.sleep(0.2)  # the clock ticks meanwhile, nobody waiting
+        assert limiter.limit == 16
+        for _ in range(100):
+            tg.start_soon(trigger)
+        with anyio.fail_after(10):  # hangs, not slow: without the clock it stays at 16
+            while limiter.limit < 64:
+                await anyio.lowlevel.checkpoint()
+        release.set()
         tg.cancel_scope.cancel()
 
 
