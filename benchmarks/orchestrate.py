@@ -6,13 +6,15 @@ connections whose syncs last a seeded 2 to 5 s and whose triggers take ``--trigg
 seconds, as many at once as are sent (the issue's stand-in server; pass
 ``--emulator-flag=--trigger-capacity=25`` for Airbyte's scheduler threads); the contender syncs
 all of them with at most ``--max-running`` at once, in its own process. Each of ``--runs`` runs
-has two raw-aiohttp baselines, then the orchestrator; the table gives the min/median/max over
-the runs, and the ratios are taken within each run. The "baseline" polls as the issue's raw
-client did (every job updated in the last five seconds); "lean" asks only for final jobs with a
-two-second reach-back, the cheapest a raw client can poll, so its CPU is the floor; "brisk" is
-the lean client on the orchestrator's schedule (a pool as large as the running slots, a poll
-every 0.1 s), so the gap between it and the lean client is the price of that schedule, and what
-the orchestrator spends beyond it is its own.
+has the raw-aiohttp baselines and the orchestrator, one after the other, each run in the reverse
+order of the one before (an even number of runs gives each contender the first place as often);
+the table gives the min/median/max over the runs, and the ratios are taken within each run.
+The "baseline" polls as the issue's raw client did (every job updated in the last five
+seconds); "lean" asks only for final jobs with a two-second reach-back, the cheapest a raw
+client can poll, so its CPU is the floor; "brisk" is the lean client on the orchestrator's
+schedule (a pool as large as the running slots, a poll every 0.1 s), so the gap between it and
+the lean client is the price of that schedule, and what the orchestrator spends beyond it is
+its own.
 
 Columns: wall time and its ratio to the ideal schedule (every freed slot refilled at once,
 computed from the emulator's durations); "to 1st sync", from the contender's start to the
@@ -444,8 +446,9 @@ def main() -> None:
         roles = ["orchestrator"]
     runs: dict[str, list[dict[str, Any]]] = {role: [] for role in roles}
     idle = [wakeup_cost(gap, round(2 / gap)) for gap in (0.005, 0.05)]
-    for _ in range(args.runs):
-        for role in roles:
+    for i in range(args.runs):
+        # Each run reverses the previous one's order: neither contender always goes first.
+        for role in roles if i % 2 == 0 else roles[::-1]:
             runs[role].append(one_run(args, role))
     print(
         f"\n{args.connections} connections, max_running={args.max_running}, "
@@ -475,6 +478,10 @@ def main() -> None:
             print(f"orchestrator / {raw} {what}, same run: {ratio}")
         outside = spread([(o["cpu"] - o["gc"]) / (b["cpu"] - b["gc"]) for b, o in pairs])
         print(f"orchestrator / {raw} CPU outside the garbage collector, same run: {outside}")
+        # Even runs go in the roles' order (the raw clients first), odd ones in reverse.
+        by_run = " ".join(f"{o['cpu'] / b['cpu']:.2f}" for b, o in pairs)
+        order = "the orchestrator last, then first, and so on"
+        print(f"orchestrator / {raw} CPU by run ({order}): {by_run}")
     if args.limits and "orchestrator" in runs:
         last = runs["orchestrator"][-1]
         print("\ntrigger limit over time (last run)")
