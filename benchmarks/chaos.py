@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import print_table
 
 from airbyte_async import AirbyteClient, ClientCredentials
+from airbyte_async.errors import TransportError
 from airbyte_async.orchestrator import Orchestrator, Outcome, Selection
 from airbyte_async.testing import Emulator, RequireClientCredentials
 
@@ -134,6 +135,7 @@ async def chaos(connections: int, seed: int, max_running: int, api: str = "confi
                 raised = e
             elapsed = time.monotonic() - started
             emulator.set_faults(None)
+            await _answering(client)
             stats = emulator.stats()
             real = {job_id: emulator.job_status(job_id) for job_id in stats.job_statuses}
             counts = await _counts(client, [r.job_id for r in results if r.ok and r.job_id])
@@ -191,6 +193,22 @@ async def chaos(connections: int, seed: int, max_running: int, api: str = "confi
     for r in mismatched[:5]:
         print(f"  mismatch: {r.connection_id} job {r.job_id} {r.outcome} {r.error}")
     return all(got == want for _, got, want in checks)
+
+
+async def _answering(client: AirbyteClient) -> None:
+    """
+    Return once the server answers again: a restart under way when the faults went off runs
+    out its downtime, and the batch may have spent the client's retry budget, so the reads
+    that check the results would fail on the first refused connection.
+    """
+    with anyio.fail_after(30):
+        while True:
+            try:
+                await client.health()
+            except TransportError:
+                await anyio.sleep(0.05)
+            else:
+                return
 
 
 async def _counts(client: AirbyteClient, job_ids: list[int]) -> dict[int, tuple[Any, Any]]:

@@ -175,10 +175,13 @@ async def orchestrator(
     api: str = "config",
     poll_interval: float | None = None,
     max_connections: int | None = None,
+    sample_limits: bool = False,
 ) -> dict[str, Any]:
     """
     airbyte-async with its defaults (or *poll_interval*, *max_connections*): every active
-    connection of every workspace. The trigger limit in force is sampled every half second.
+    connection of every workspace. With *sample_limits*, the trigger limit in force is sampled
+    every half second (a wake-up of the loop each time, which only this contender would pay:
+    off unless the limits are printed).
     """
     from airbyte_async import AirbyteClient, NoAuth
     from airbyte_async.orchestrator import Orchestrator, Selection
@@ -198,10 +201,11 @@ async def orchestrator(
                     limits.append((time.time(), batch.trigger_limit, batch.triggers_in_flight))
                     await asyncio.sleep(0.5)
 
-            sampler = asyncio.create_task(sample())
+            sampler = asyncio.create_task(sample()) if sample_limits else None
             async for _ in batch:
                 pass
-            sampler.cancel()
+            if sampler is not None:
+                sampler.cancel()
         results = list(batch.results.values())
         bad = sum(not r.ok for r in results)
         return {"results": len(results), "not_succeeded": bad, "limits": limits}
@@ -264,6 +268,7 @@ def contender_main(
     profile: str | None = None,
     poll_interval: float | None = None,
     max_connections: int | None = None,
+    sample_limits: bool = False,
 ) -> None:
     """
     Run one contender in this process and print its JSON line (imports are not timed). With
@@ -286,7 +291,15 @@ def contender_main(
             done = asyncio.run(baseline(url, max_running, max_triggers, style=role))
         else:
             done = asyncio.run(
-                orchestrator(url, max_running, max_triggers, api, poll_interval, max_connections)
+                orchestrator(
+                    url,
+                    max_running,
+                    max_triggers,
+                    api,
+                    poll_interval,
+                    max_connections,
+                    sample_limits,
+                )
             )
         if profiler:
             profiler.disable()
@@ -335,6 +348,8 @@ def one_run(args: argparse.Namespace, role: str) -> dict[str, Any]:
         extra += ["--poll-interval", str(args.poll_interval)]
     if args.max_connections is not None:
         extra += ["--max-connections", str(args.max_connections)]
+    if args.limits:
+        extra += ["--limits"]
     with emulator_process(*flags) as url:
         mine = run_contender(__file__, role, url, *extra)
         stats = emulator_stats(url)
@@ -438,6 +453,7 @@ def main() -> None:
             args.profile,
             args.poll_interval,
             args.max_connections,
+            args.limits,
         )
         return
 
