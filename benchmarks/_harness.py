@@ -52,6 +52,8 @@ def emulator_process(*flags: str) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def emulator_stats(url: str) -> dict[str, Any]:

@@ -44,6 +44,10 @@ trigger limit over time beside the triggers the server held.
 
     python benchmarks/orchestrate.py --runs 3 --api public
 
+``--gc-threshold 10000,10,10`` sets the cyclic garbage collector's thresholds
+(``gc.set_threshold``) in every contender's process before its timed region, as an
+application running thousands of syncs may choose to; the libraries leave them alone.
+
 ``--api public`` runs the orchestrator alone, on the public REST API of a head emulator (the
 baseline is a Config API client).
 """
@@ -269,18 +273,23 @@ def contender_main(
     poll_interval: float | None = None,
     max_connections: int | None = None,
     sample_limits: bool = False,
+    gc_threshold: tuple[int, ...] | None = None,
 ) -> None:
     """
     Run one contender in this process and print its JSON line (imports are not timed). With
-    *profile*, the timed region runs under cProfile and its stats go to that file.
+    *profile*, the timed region runs under cProfile and its stats go to that file; with
+    *gc_threshold*, the collector runs with those thresholds (``gc.set_threshold``).
     """
     import cProfile
+    import gc
 
     import aiohttp  # noqa: F401
     import orjson  # noqa: F401
 
     if role == "orchestrator":
         warm_up()
+    if gc_threshold is not None:
+        gc.set_threshold(*gc_threshold)
     profiler = cProfile.Profile(time.process_time) if profile else None
     turns = count_loop_turns()
     started = time.time()
@@ -305,7 +314,8 @@ def contender_main(
             profiler.disable()
     if profiler and profile:
         profiler.dump_stats(f"{profile}.{role}")
-    print(json.dumps({"role": role, "started": started, "turns": turns(), **done, **m.as_dict()}))
+    line = {"role": role, "started": started, "turns": turns(), "gc_threshold": gc.get_threshold()}
+    print(json.dumps({**line, **done, **m.as_dict()}))
 
 
 COLUMNS = [
@@ -350,6 +360,8 @@ def one_run(args: argparse.Namespace, role: str) -> dict[str, Any]:
         extra += ["--max-connections", str(args.max_connections)]
     if args.limits:
         extra += ["--limits"]
+    if args.gc_threshold is not None:
+        extra += ["--gc-threshold", ",".join(map(str, args.gc_threshold))]
     with emulator_process(*flags) as url:
         mine = run_contender(__file__, role, url, *extra)
         stats = emulator_stats(url)
@@ -396,6 +408,17 @@ def _fmt(value: float) -> str:
     return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
 
 
+def _thresholds(text: str) -> tuple[int, ...]:
+    """``G0[,G1[,G2]]``: one to three whole numbers, for ``gc.set_threshold``."""
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not whole numbers: {text!r}") from None
+    if not 1 <= len(values) <= 3 or min(values) < 0:
+        raise argparse.ArgumentTypeError(f"one to three whole numbers, none below 0: {text!r}")
+    return values
+
+
 def main() -> None:
     """Parse arguments; as the parent, run the contenders in turn, each against a fresh emulator."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -439,6 +462,12 @@ def main() -> None:
         metavar="FILE",
         help="run each contender under cProfile (CPU time) and dump its stats to FILE.ROLE",
     )
+    parser.add_argument(
+        "--gc-threshold",
+        type=_thresholds,
+        metavar="G0[,G1[,G2]]",
+        help="the collector's thresholds in each contender (default: Python's)",
+    )
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--api", choices=["config", "public"], default="config")
@@ -454,6 +483,7 @@ def main() -> None:
             args.poll_interval,
             args.max_connections,
             args.limits,
+            args.gc_threshold,
         )
         return
 
@@ -466,10 +496,16 @@ def main() -> None:
         # Each run reverses the previous one's order: neither contender always goes first.
         for role in roles if i % 2 == 0 else roles[::-1]:
             runs[role].append(one_run(args, role))
+    collector = (
+        ""
+        if args.gc_threshold is None
+        else f", gc thresholds {','.join(map(str, args.gc_threshold))} in each contender"
+    )
     print(
         f"\n{args.connections} connections, max_running={args.max_running}, "
         f"sync durations {args.duration[0]:g}-{args.duration[1]:g} s, trigger latency "
-        f"{args.trigger_latency:g} s, {args.runs} runs, seed {args.seed}: min/median/max\n"
+        f"{args.trigger_latency:g} s, {args.runs} runs, seed {args.seed}{collector}: "
+        "min/median/max\n"
         f"this machine: an event-loop wakeup that runs nothing costs {idle[0]:.0f} us of CPU "
         f"after 5 ms asleep, {idle[1]:.0f} us after 50 ms\n"
     )
