@@ -191,7 +191,8 @@ class APIError(AirbyteError):
     """
 
     #: Seconds from sending the request to the whole answer (0 when not known): a proxy's 504
-    #: after a long wait is its read timeout expiring while the server still holds the request.
+    #: (or 502) after a long wait is its read timeout expiring while the server still holds the
+    #: request.
     _waited: float = 0.0
 
     def __init__(

@@ -6,7 +6,9 @@ The emulator plays a server whose scheduler is busy: two threads (``--threads``)
 triggers first come first served, each for ``--trigger-latency`` seconds (a trigger answers only
 once its job runs, API-FACTS 6.3b), and a proxy in front of it answers nginx's 504 page once a
 request has waited ``--proxy-timeout`` seconds (the emulator's ``proxy_timeout`` fault), while
-the server keeps the trigger queued and starts its job when a thread frees. The raw client is
+the server keeps the trigger queued and starts its job when a thread frees; with
+``--proxy-status 502`` the proxy is a Google Cloud load balancer, whose backend service timeout
+answers 502. The raw client is
 the common snippet: aiohttp, ``--max-running`` triggers at once, a trigger answered 502, 503
 or 504 sent again after a second (three times at most), then ``jobs/get`` every two seconds
 until the job ends. airbyte-async runs the orchestrator with its defaults and the same
@@ -16,6 +18,7 @@ missed and not succeeded, from the emulator's ground truth.
 
     python benchmarks/busy_proxy.py
     python benchmarks/busy_proxy.py --airbyte-version head
+    python benchmarks/busy_proxy.py --proxy-status 502
 """
 
 from __future__ import annotations
@@ -100,6 +103,7 @@ async def one(role: str, args: argparse.Namespace) -> list[object]:
                 "kind": "proxy_timeout",
                 "route": "connections/sync",
                 "delay": args.proxy_timeout,
+                "status": args.proxy_status,
             }
         ],
     )
@@ -132,7 +136,8 @@ async def main(args: argparse.Namespace) -> None:
     print(
         f"\n{args.connections} connections, Airbyte {args.airbyte_version}, "
         f"{args.threads} scheduler threads, triggers of {args.trigger_latency:g} s, "
-        f"proxy read timeout {args.proxy_timeout:g} s, max_running {args.max_running}\n"
+        f"proxy read timeout {args.proxy_timeout:g} s (answered {args.proxy_status}), "
+        f"max_running {args.max_running}\n"
     )
     print_table(
         [
@@ -155,6 +160,13 @@ if __name__ == "__main__":
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--trigger-latency", type=float, default=2.0)
     parser.add_argument("--proxy-timeout", type=float, default=12.0)
+    parser.add_argument(
+        "--proxy-status",
+        type=int,
+        choices=[504, 502],
+        default=504,
+        help="the proxy's answer once its read timeout passes: nginx's 504, Google Cloud's 502",
+    )
     parser.add_argument("--airbyte-version", default="0.50")
     parser.add_argument("--seed", type=int, default=1)
     # The held triggers' warnings tell a story of their own; the table is the report here.

@@ -73,6 +73,8 @@ def test_faults_parse_from_json_and_reject_nonsense() -> None:
         Fault(kind="latency")
     with pytest.raises(ValueError, match="delay"):
         Fault(kind="proxy_timeout", delay=-1)
+    with pytest.raises(ValueError, match="504 \\(nginx\\) or 502"):
+        Fault(kind="proxy_timeout", status=503)
 
 
 def test_route_globs_are_spec_paths() -> None:
@@ -334,15 +336,29 @@ async def test_a_proxy_read_timeout_passes_an_answer_that_comes_in_time(
     assert emu.stats().faults_injected == {"proxy_timeout": 1}
 
 
-async def test_a_proxy_read_timeout_answers_504_while_the_queued_trigger_goes_on_to_act(
-    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+@pytest.mark.parametrize(
+    ("status", "title", "server"),
+    [
+        (None, "<title>504 Gateway Time-out</title>", None),
+        # A Google Cloud load balancer: its backend service timeout (30 s by default) ends in
+        # a 502 whose log entry says statusDetails "backend_timeout" (cloud.google.com,
+        # "Troubleshoot issues with external Application Load Balancers"; GKE's ingress).
+        (502, "<title>502 Server Error</title>", "Google Frontend"),
+    ],
+)
+async def test_a_proxy_read_timeout_answers_while_the_queued_trigger_goes_on_to_act(
+    airbyte_emulator_factory: Factory,
+    http: aiohttp.ClientSession,
+    status: int | None,
+    title: str,
+    server: str | None,
 ) -> None:
     """
     proxy_timeout: a trigger still waiting for the one scheduler thread when the proxy's read
-    timeout expires gets nginx's HTML 504 "Gateway Time-out" page then, having created no job;
-    the server keeps the call (a proxy that gives up on its upstream leaves it working, and the
-    call runs whether or not anyone listens, API-FACTS 6.3b), so it starts its job once the
-    thread is free.
+    timeout expires gets the proxy's HTML page then (nginx's 504 "Gateway Time-out", or a
+    Google Cloud load balancer's 502), having created no job; the server keeps the call (a
+    proxy that gives up on its upstream leaves it working, and the call runs whether or not
+    anyone listens, API-FACTS 6.3b), so it starts its job once the thread is free.
     """
     clock = ManualClock()
     emu = await airbyte_emulator_factory(
@@ -352,11 +368,14 @@ async def test_a_proxy_read_timeout_answers_504_while_the_queued_trigger_goes_on
     async with anyio.create_task_group() as tg:
         tg.start_soon(post, http, emu, SYNC, {"connectionId": busy})
         await emulator_support.jobs_created(emu, 1)
-        emu.set_faults([{"kind": "proxy_timeout", "route": SYNC, "delay": 0.1}])
-        status, headers, text, _ = await post(http, emu, SYNC, {"connectionId": queued})
-        assert status == 504
+        fault = {"kind": "proxy_timeout", "route": SYNC, "delay": 0.1, "status": status}
+        emu.set_faults([fault])
+        answer, headers, text, _ = await post(http, emu, SYNC, {"connectionId": queued})
+        assert answer == (status or 504)
         assert headers["Content-Type"].startswith("text/html")
-        assert "<title>504 Gateway Time-out</title>" in text
+        assert title in text
+        if server is not None:
+            assert headers["Server"] == server
         assert queued not in emu.stats().jobs_by_connection
         clock.advance(0.5)  # the busy trigger answers; its thread goes to the queued one
         await emulator_support.jobs_created(emu, 2)

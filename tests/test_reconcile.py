@@ -195,21 +195,22 @@ async def test_a_trigger_that_timed_out_waiting_for_a_scheduler_thread_starts_on
     assert requests_to(emu, SYNC) == 2  # the other connection's and this one's, once
 
 
+@pytest.mark.parametrize("status", [504, 502])
 async def test_a_trigger_a_proxy_timed_out_while_it_waited_for_a_scheduler_thread_starts_one_job(
-    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch
+    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch, status: int
 ) -> None:
     """
     One scheduler thread, busy with another connection's trigger, and a proxy in front of the
-    server whose read timeout expires while the trigger waits for it: a 504 after a wait that
-    long is held as the client's own timeout, since the server keeps the call and starts its
-    job later (the emulator's ``proxy_timeout``); the job is found and adopted. Sent again at
-    once, as a quick 504 is, it queued behind the first and, the first job being short,
-    started a second sync.
+    server whose read timeout expires while the trigger waits for it (nginx's 504, or a Google
+    Cloud load balancer's 502): such an answer after a wait that long is held as the client's
+    own timeout, since the server keeps the call and starts its job later (the emulator's
+    ``proxy_timeout``); the job is found and adopted. Sent again at once, as a quick one is, it
+    queued behind the first and, the first job being short, started a second sync.
     """
     monkeypatch.setattr(_reconcile, "_PROXY_READ_TIMEOUT", 0.2)  # 10 s, at this test's scale
     monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.1)
     emu, mine = await _two_connections_one_thread(airbyte_emulator_factory, trigger_latency=0.6)
-    proxy = {"kind": "proxy_timeout", "route": SYNC, "delay": 0.3, "times": 1}
+    proxy = {"kind": "proxy_timeout", "route": SYNC, "delay": 0.3, "times": 1, "status": status}
     with stamina.set_testing(True):
         job = await _trigger_behind_the_other(emu, mine, timeout=None, faults=[proxy])
 
@@ -218,9 +219,9 @@ async def test_a_trigger_a_proxy_timed_out_while_it_waited_for_a_scheduler_threa
     assert requests_to(emu, SYNC) == 2  # the other connection's and this one's, once
 
 
-@pytest.mark.parametrize("version", ["head", "1.7"])
+@pytest.mark.parametrize(("version", "status"), [("head", 504), ("1.7", 504), ("1.7", 502)])
 async def test_a_public_trigger_a_proxy_timed_out_while_queued_for_a_thread_starts_one_job(
-    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch, version: str
+    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch, version: str, status: int
 ) -> None:
     """
     The public API's ``POST /jobs`` holds a scheduler thread as ``connections/sync`` does
@@ -242,7 +243,13 @@ async def test_a_public_trigger_a_proxy_timed_out_while_queued_for_a_thread_star
         record_requests=True,
     )
     busy, mine = emu.connection_ids
-    proxy = {"kind": "proxy_timeout", "route": PUBLIC_JOBS, "method": "POST", "delay": 0.3}
+    proxy = {
+        "kind": "proxy_timeout",
+        "route": PUBLIC_JOBS,
+        "method": "POST",
+        "delay": 0.3,
+        "status": status,
+    }
     with stamina.set_testing(True):
         async with (
             client_for(emu, api="public") as client,
@@ -260,19 +267,21 @@ async def test_a_public_trigger_a_proxy_timed_out_while_queued_for_a_thread_star
     assert len(posts) == 2  # the other connection's and this one's, once
 
 
+@pytest.mark.parametrize("status", [504, 502])
 async def test_a_quick_504_is_sent_again_after_one_look_however_long_the_client_queued_it(
-    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch
+    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch, status: int
 ) -> None:
     """
-    The wait that makes a 504 a proxy's read timeout is the request's own, from sending to
-    the answer: a trigger that first waited its turn in the client's rate limit for longer
-    than that, then met a gateway failing at once (nothing done), is sent again after one look.
+    The wait that makes a 504 (or a 502) a proxy's read timeout is the request's own, from
+    sending to the answer: a trigger that first waited its turn in the client's rate limit for
+    longer than that, then met a gateway failing at once (nothing done), is sent again after
+    one look.
     """
     monkeypatch.setattr(_reconcile, "_PROXY_READ_TIMEOUT", 0.3)
     monkeypatch.setattr(_reconcile, "_HOLD", 2.0)  # a wrong hold shows as more looks
     monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.1)
     emu = await one_connection(
-        airbyte_emulator_factory, {"kind": "proxy_error", "status": 504, "times": 1}
+        airbyte_emulator_factory, {"kind": "proxy_error", "status": status, "times": 1}
     )
     async with client_for(emu, rate_limit=2.0) as client:
         await client.request("health", method="GET")  # the trigger waits half a second after it

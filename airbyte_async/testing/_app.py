@@ -72,6 +72,14 @@ class _Incoming:
 _INCOMING: ContextVar[_Incoming] = ContextVar("incoming")
 
 
+#: A Google Cloud load balancer's answer when its backend service timeout passes.
+_GOOGLE_502 = (
+    "<!DOCTYPE html>\n<html><head><title>502 Server Error</title></head>\n<body><h1>Error: "
+    "Server Error</h1>\n<p>The backend did not answer in time.</p></body></html>\n"
+)
+_GOOGLE_FRONTEND = {"Server": "Google Frontend"}
+
+
 def _nginx_page(status: int, reason: str) -> str:
     return (
         f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
@@ -278,11 +286,17 @@ class Http:
     ) -> web.StreamResponse:
         """
         The request through a proxy whose read timeout is *fault*'s delay: the handler's answer
-        when it comes in time, else nginx's 504 page at that moment, while the handler runs on
-        to its end (a proxy that gives up on its upstream leaves the server working).
+        when it comes in time, else the proxy's page at that moment (nginx's 504, or a Google
+        Cloud load balancer's 502 for *fault*'s status 502), while the handler runs on to its
+        end (a proxy that gives up on its upstream leaves the server working).
         """
-        page = _nginx_page(504, "Gateway Time-out")
-        gateway = web.Response(text=page, status=504, content_type="text/html")
+        if fault.status == 502:
+            gateway = web.Response(
+                text=_GOOGLE_502, status=502, content_type="text/html", headers=_GOOGLE_FRONTEND
+            )
+        else:
+            page = _nginx_page(504, "Gateway Time-out")
+            gateway = web.Response(text=page, status=504, content_type="text/html")
         # The server reads a connection's next request only once this handler ends: closed, it
         # holds no request of the client's behind the one the proxy gave up on.
         gateway.force_close()

@@ -32,7 +32,9 @@ A 429 or a 503 of these carries ``Retry-After`` when ``retry_after`` is set.
   ``proxy_read_timeout``) passes the request on; an answer within that time goes back as it
   is, and otherwise the client gets nginx's HTML 504 "Gateway Time-out" page then, while the
   server works on to the end: acted, or not yet, and maybe later (a trigger queued for a
-  scheduler thread starts its job once it has one).
+  scheduler thread starts its job once it has one). ``status`` 502 is a Google Cloud load
+  balancer instead, whose backend service timeout (30 s by default) ends in an HTML 502
+  (``statusDetails`` ``backend_timeout`` in its logs).
 - ``truncated_json``: act, then answer 200 with the JSON body cut in half.
 - ``token_expiry``: a valid minted token is revoked before use, so the request gets 401 and
   the token stays dead.
@@ -136,6 +138,8 @@ class Fault:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
         if kind == "error" and self.status is not None and not 500 <= self.status <= 599:
             raise ValueError("an error fault's status must be a 5xx")
+        if kind == "proxy_timeout" and self.status not in (None, 502, 504):
+            raise ValueError("a proxy_timeout fault's status is 504 (nginx) or 502 (Google Cloud)")
         if kind in ("latency", "slow", "late") and (self.delay is None or self.delay < 0):
             raise ValueError(f"a {kind} fault needs a delay in seconds")
         if self.delay is not None and self.delay < 0:
