@@ -6,10 +6,10 @@ The policy in one screen:
 
 - A failure the server never saw (:class:`~airbyte_async.errors.ConnectError`, or a 429 that
   refused the request) is retried for every operation but a cancel (below).
-- A failure the server may have acted on (timeout, lost connection, 500/502/503/504, a 2xx body
-  that is not JSON), and a 408 or 425 (the server, or a proxy, gave up on the request early), is
-  retried only for operations declared idempotent. Triggering a sync is not;
-  :mod:`airbyte_async.resources._reconcile` handles it instead.
+- A failure the server may have acted on (timeout, lost connection, 500/502/503/504 and
+  Cloudflare's 520 to 524, a 2xx body that is not JSON), and a 408 or 425 (the server, or a
+  proxy, gave up on the request early), is retried only for operations declared idempotent.
+  Triggering a sync is not; :mod:`airbyte_async.resources._reconcile` handles it instead.
 - A cancel is never retried within its call, not even after a failure the server never saw:
   Airbyte stops the connection's current job whatever id is sent (API-FACTS 6.3b), and after
   a backoff that may be a newer job. :func:`resent_after_read` sends it again only after a
@@ -91,8 +91,12 @@ T = TypeVar("T")
 #: The route that errors from fetching an access token carry.
 TOKEN_ROUTE = "applications/token"
 
-_RETRYABLE_5XX = frozenset({500, 502, 503, 504})
-_RETRYABLE_TOKEN_5XX = frozenset({502, 503, 504})
+#: Cloudflare's answers when the origin behind it failed: an empty or unreadable answer (520),
+#: a refused connection (521), one that timed out (522), an origin unreachable (523), and no
+#: answer within 100 s of a request passed on (524). Its 525 and 526 (the origin's TLS) last.
+_EDGE_5XX = frozenset({520, 521, 522, 523, 524})
+_RETRYABLE_5XX = frozenset({500, 502, 503, 504}) | _EDGE_5XX
+_RETRYABLE_TOKEN_5XX = frozenset({502, 503, 504}) | _EDGE_5XX
 #: Request Timeout and Too Early: the request was given up on before it was handled.
 _RETRYABLE_4XX = frozenset({408, 425})
 

@@ -73,7 +73,7 @@ def test_faults_parse_from_json_and_reject_nonsense() -> None:
         Fault(kind="latency")
     with pytest.raises(ValueError, match="delay"):
         Fault(kind="proxy_timeout", delay=-1)
-    with pytest.raises(ValueError, match="504 \\(nginx\\) or 502"):
+    with pytest.raises(ValueError, match="504 \\(nginx\\), 502 \\(Google Cloud\\) or 524"):
         Fault(kind="proxy_timeout", status=503)
 
 
@@ -344,6 +344,9 @@ async def test_a_proxy_read_timeout_passes_an_answer_that_comes_in_time(
         # a 502 whose log entry says statusDetails "backend_timeout" (cloud.google.com,
         # "Troubleshoot issues with external Application Load Balancers"; GKE's ingress).
         (502, "<title>502 Server Error</title>", "Google Frontend"),
+        # Cloudflare: no answer within 100 s of a request passed on to the origin is a 524
+        # (developers.cloudflare.com, "Error 524: a timeout occurred").
+        (524, "<title>524: A timeout occurred</title>", "cloudflare"),
     ],
 )
 async def test_a_proxy_read_timeout_answers_while_the_queued_trigger_goes_on_to_act(
@@ -355,10 +358,11 @@ async def test_a_proxy_read_timeout_answers_while_the_queued_trigger_goes_on_to_
 ) -> None:
     """
     proxy_timeout: a trigger still waiting for the one scheduler thread when the proxy's read
-    timeout expires gets the proxy's HTML page then (nginx's 504 "Gateway Time-out", or a
-    Google Cloud load balancer's 502), having created no job; the server keeps the call (a
-    proxy that gives up on its upstream leaves it working, and the call runs whether or not
-    anyone listens, API-FACTS 6.3b), so it starts its job once the thread is free.
+    timeout expires gets the proxy's HTML page then (nginx's 504 "Gateway Time-out", a Google
+    Cloud load balancer's 502, or Cloudflare's 524), having created no job; the server keeps
+    the call (a proxy that gives up on its upstream leaves it working, and the call runs
+    whether or not anyone listens, API-FACTS 6.3b), so it starts its job once the thread is
+    free.
     """
     clock = ManualClock()
     emu = await airbyte_emulator_factory(

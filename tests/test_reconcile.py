@@ -195,17 +195,17 @@ async def test_a_trigger_that_timed_out_waiting_for_a_scheduler_thread_starts_on
     assert requests_to(emu, SYNC) == 2  # the other connection's and this one's, once
 
 
-@pytest.mark.parametrize("status", [504, 502])
+@pytest.mark.parametrize("status", [504, 502, 524])
 async def test_a_trigger_a_proxy_timed_out_while_it_waited_for_a_scheduler_thread_starts_one_job(
     airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch, status: int
 ) -> None:
     """
     One scheduler thread, busy with another connection's trigger, and a proxy in front of the
-    server whose read timeout expires while the trigger waits for it (nginx's 504, or a Google
-    Cloud load balancer's 502): such an answer after a wait that long is held as the client's
-    own timeout, since the server keeps the call and starts its job later (the emulator's
-    ``proxy_timeout``); the job is found and adopted. Sent again at once, as a quick one is, it
-    queued behind the first and, the first job being short, started a second sync.
+    server whose read timeout expires while the trigger waits for it (nginx's 504, a Google
+    Cloud load balancer's 502, Cloudflare's 524): such an answer after a wait that long is held
+    as the client's own timeout, since the server keeps the call and starts its job later (the
+    emulator's ``proxy_timeout``); the job is found and adopted. Sent again at once, as a quick
+    one is, it queued behind the first and, the first job being short, started a second sync.
     """
     monkeypatch.setattr(_reconcile, "_PROXY_READ_TIMEOUT", 0.2)  # 10 s, at this test's scale
     monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.1)
@@ -267,12 +267,13 @@ async def test_a_public_trigger_a_proxy_timed_out_while_queued_for_a_thread_star
     assert len(posts) == 2  # the other connection's and this one's, once
 
 
-@pytest.mark.parametrize("status", [504, 502])
+@pytest.mark.parametrize("status", [504, 502, 522])
 async def test_a_quick_504_is_sent_again_after_one_look_however_long_the_client_queued_it(
     airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch, status: int
 ) -> None:
     """
-    The wait that makes a 504 (or a 502) a proxy's read timeout is the request's own, from
+    The wait that makes a 504 (or a 502, or Cloudflare's 52x) a proxy's read timeout is the
+    request's own, from
     sending to the answer: a trigger that first waited its turn in the client's rate limit for
     longer than that, then met a gateway failing at once (nothing done), is sent again after
     one look.

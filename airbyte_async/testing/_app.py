@@ -79,6 +79,23 @@ _GOOGLE_502 = (
 )
 _GOOGLE_FRONTEND = {"Server": "Google Frontend"}
 
+#: Cloudflare's answers when the origin failed it, by status.
+_CLOUDFLARE = {
+    520: "Web server is returning an unknown error",
+    521: "Web server is down",
+    522: "Connection timed out",
+    523: "Origin is unreachable",
+    524: "A timeout occurred",
+}
+
+
+def _cloudflare_page(status: int) -> web.Response:
+    what = _CLOUDFLARE[status]
+    page = f"<!DOCTYPE html>\n<html><head><title>{status}: {what}</title></head></html>\n"
+    return web.Response(
+        text=page, status=status, content_type="text/html", headers={"Server": "cloudflare"}
+    )
+
 
 def _nginx_page(status: int, reason: str) -> str:
     return (
@@ -260,6 +277,8 @@ class Http:
             return _json(error_body(error, self.version), error.status)
         if kind == "proxy_error":
             status = fault.status or 502
+            if status in _CLOUDFLARE:
+                return _cloudflare_page(status)
             reason = {502: "Bad Gateway", 503: "Service Temporarily Unavailable"}.get(
                 status, "Gateway Time-out" if status == 504 else "Error"
             )
@@ -286,14 +305,16 @@ class Http:
     ) -> web.StreamResponse:
         """
         The request through a proxy whose read timeout is *fault*'s delay: the handler's answer
-        when it comes in time, else the proxy's page at that moment (nginx's 504, or a Google
-        Cloud load balancer's 502 for *fault*'s status 502), while the handler runs on to its
-        end (a proxy that gives up on its upstream leaves the server working).
+        when it comes in time, else the proxy's page at that moment (nginx's 504, a Google
+        Cloud load balancer's 502 or Cloudflare's 524, by *fault*'s status), while the handler
+        runs on to its end (a proxy that gives up on its upstream leaves the server working).
         """
         if fault.status == 502:
             gateway = web.Response(
                 text=_GOOGLE_502, status=502, content_type="text/html", headers=_GOOGLE_FRONTEND
             )
+        elif fault.status == 524:
+            gateway = _cloudflare_page(524)
         else:
             page = _nginx_page(504, "Gateway Time-out")
             gateway = web.Response(text=page, status=504, content_type="text/html")
