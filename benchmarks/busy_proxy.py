@@ -8,7 +8,7 @@ once its job runs, API-FACTS 6.3b), and a proxy in front of it answers nginx's 5
 request has waited ``--proxy-timeout`` seconds (the emulator's ``proxy_timeout`` fault), while
 the server keeps the trigger queued and starts its job when a thread frees; with
 ``--proxy-status 502`` the proxy is a Google Cloud load balancer, whose backend service timeout
-answers 502. The raw client is
+answers 502 (503: Azure Front Door, 524: Cloudflare). The raw client is
 the common snippet: aiohttp, ``--max-running`` triggers at once, a trigger answered 502, 503
 or 504 sent again after a second (three times at most), then ``jobs/get`` every two seconds
 until the job ends. airbyte-async runs the orchestrator with its defaults and the same
@@ -163,9 +163,10 @@ if __name__ == "__main__":
     parser.add_argument(
         "--proxy-status",
         type=int,
-        choices=[504, 502],
+        choices=[504, 502, 503, 524],
         default=504,
-        help="the proxy's answer once its read timeout passes: nginx's 504, Google Cloud's 502",
+        help="the proxy's answer once its read timeout passes: nginx's 504, Google Cloud's 502, "
+        "Azure Front Door's 503, Cloudflare's 524",
     )
     parser.add_argument("--airbyte-version", default="0.50")
     parser.add_argument("--seed", type=int, default=1)

@@ -73,8 +73,8 @@ def test_faults_parse_from_json_and_reject_nonsense() -> None:
         Fault(kind="latency")
     with pytest.raises(ValueError, match="delay"):
         Fault(kind="proxy_timeout", delay=-1)
-    with pytest.raises(ValueError, match="504 \\(nginx\\), 502 \\(Google Cloud\\) or 524"):
-        Fault(kind="proxy_timeout", status=503)
+    with pytest.raises(ValueError, match="504 \\(nginx\\), 502 \\(Google Cloud\\), 503"):
+        Fault(kind="proxy_timeout", status=500)
 
 
 def test_route_globs_are_spec_paths() -> None:
@@ -347,6 +347,9 @@ async def test_a_proxy_read_timeout_passes_an_answer_that_comes_in_time(
         # Cloudflare: no answer within 100 s of a request passed on to the origin is a 524
         # (developers.cloudflare.com, "Error 524: a timeout occurred").
         (524, "<title>524: A timeout occurred</title>", "cloudflare"),
+        # Azure Front Door (classic): a 503 once its send/receive timeout (30 s) passes
+        # (learn.microsoft.com, "Troubleshooting common routing problems", 503 after a few s).
+        (503, "<title>503 Service Unavailable</title>", None),
     ],
 )
 async def test_a_proxy_read_timeout_answers_while_the_queued_trigger_goes_on_to_act(

@@ -195,17 +195,18 @@ async def test_a_trigger_that_timed_out_waiting_for_a_scheduler_thread_starts_on
     assert requests_to(emu, SYNC) == 2  # the other connection's and this one's, once
 
 
-@pytest.mark.parametrize("status", [504, 502, 524])
+@pytest.mark.parametrize("status", [504, 502, 503, 524])
 async def test_a_trigger_a_proxy_timed_out_while_it_waited_for_a_scheduler_thread_starts_one_job(
     airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch, status: int
 ) -> None:
     """
     One scheduler thread, busy with another connection's trigger, and a proxy in front of the
     server whose read timeout expires while the trigger waits for it (nginx's 504, a Google
-    Cloud load balancer's 502, Cloudflare's 524): such an answer after a wait that long is held
-    as the client's own timeout, since the server keeps the call and starts its job later (the
-    emulator's ``proxy_timeout``); the job is found and adopted. Sent again at once, as a quick
-    one is, it queued behind the first and, the first job being short, started a second sync.
+    Cloud load balancer's 502, Azure Front Door's 503, Cloudflare's 524): such an answer after
+    a wait that long is held as the client's own timeout, since the server keeps the call and
+    starts its job later (the emulator's ``proxy_timeout``); the job is found and adopted. Sent
+    again at once, as a quick one is, it queued behind the first and, the first job being
+    short, started a second sync.
     """
     monkeypatch.setattr(_reconcile, "_PROXY_READ_TIMEOUT", 0.2)  # 10 s, at this test's scale
     monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.1)
@@ -288,6 +289,29 @@ async def test_a_quick_504_is_sent_again_after_one_look_however_long_the_client_
         await client.request("health", method="GET")  # the trigger waits half a second after it
         with stamina.set_testing(True):
             job = await trigger(client, emu.connection_ids[0])
+
+    assert jobs_of(emu) == [job.id]
+    assert requests_to(emu, SYNC) == 2
+    assert requests_to(emu, "jobs/list") == 1
+
+
+async def test_a_slow_503_that_asks_to_be_sent_again_later_is_not_held(
+    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """
+    A 503 with ``Retry-After`` asks for the request again later: it says nothing was done, so
+    however long it took (here any wait counts as a proxy's read timeout) the trigger is sent
+    again after one look, not held.
+    """
+    monkeypatch.setattr(_reconcile, "_PROXY_READ_TIMEOUT", 0.0)
+    monkeypatch.setattr(_reconcile, "_HOLD", 2.0)  # a wrong hold shows as more looks
+    monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.1)
+    emu = await one_connection(
+        airbyte_emulator_factory,
+        {"kind": "error", "status": 503, "retry_after": 0.1, "times": 1},
+    )
+    async with client_for(emu) as client:
+        job = await trigger(client, emu.connection_ids[0])
 
     assert jobs_of(emu) == [job.id]
     assert requests_to(emu, SYNC) == 2

@@ -91,15 +91,17 @@ SETTLE_PATIENCE = 300.0
 #: (a hold of 30 s let queues of a minute or two do so: 17 of 80 connections synced twice).
 _HOLD = SETTLE_PATIENCE
 
-#: Seconds a trigger answered 504, 502 or 524 must have waited for that answer (from sending
-#: it) for it to be a proxy's read timeout, held as the client's own timeout is (see _HOLD):
+#: Seconds a trigger answered 504, 502, 503 or 524 must have waited for that answer (from
+#: sending it) for it to be a proxy's read timeout, held as the client's own timeout is (see
+#: _HOLD), unless it asked to be sent again later (``Retry-After``):
 #: the proxy gave up on a request airbyte-server still holds, queued or on a busy replica, and
 #: may act on. The read timeouts in front of airbyte-server are 30 s and more: nginx's and
 #: ingress-nginx's ``proxy_read_timeout`` default to 60 s (abctl installs ingress-nginx), the
 #: docker-compose airbyte-proxy's ``BASIC_AUTH_PROXY_TIMEOUT`` to 600 s, an AWS ALB's idle
 #: timeout to 60 s (Airbyte's own ALB ingress example sets 30 s), all answering 504; a Google
 #: Cloud load balancer's backend service timeout, 30 s, answers 502 (``backend_timeout``, as
-#: GKE's default ingress does), and Cloudflare's, 100 s, 524. A gateway that fails without
+#: GKE's default ingress does), as Azure's Application Gateway does its request timeout, Azure
+#: Front Door's (classic) 30 s 503, and Cloudflare's, 100 s, 524. A gateway that fails without
 #: passing the request on does so within seconds (an upstream refused or away; ingress-nginx's
 #: connect timeout, whose 504 never reached the server, is 5 s; the emulator's
 #: ``proxy_error``, 2 % of the chaos benchmark's requests, at once): such an answer is looked
@@ -109,7 +111,7 @@ _HOLD = SETTLE_PATIENCE
 _PROXY_READ_TIMEOUT = 10.0
 
 #: The proxies' answers when their read timeout passes: see _PROXY_READ_TIMEOUT.
-_GATEWAY_TIMEOUTS = frozenset({502, 504, 524})
+_GATEWAY_TIMEOUTS = frozenset({502, 503, 504, 524})
 
 #: Seconds from a trigger's first attempt during which a token endpoint that fails on errors
 #: that may pass is waited out (see :func:`trigger_exactly_once`): a server restart's.
@@ -299,9 +301,9 @@ def _held(exc: AirbyteError) -> bool:
     """
     Whether *exc*, a trigger's, leaves it possibly still queued on the server, so that it is
     held (see :data:`_HOLD`) rather than sent again after one look: the client's own timeout,
-    or a 504, 502 or 524 that came after the request had waited at least
+    or a 504, 502, 503 or 524 that came after the request had waited at least
     :data:`_PROXY_READ_TIMEOUT` (a proxy's read timeout; a quick one is a gateway that failed
-    without passing it on).
+    without passing it on) and did not ask to be sent again later (``Retry-After``).
     """
     if isinstance(exc, RequestTimeoutError):
         return True
@@ -309,6 +311,7 @@ def _held(exc: AirbyteError) -> bool:
         isinstance(exc, ServerError)
         and exc.status in _GATEWAY_TIMEOUTS
         and exc._waited >= _PROXY_READ_TIMEOUT
+        and exc.retry_after is None
     )
 
 
@@ -358,8 +361,8 @@ async def trigger_exactly_once(
     until a listing succeeds, and only a listing that finds none lets the trigger go again.
     Rounds after a transient failure (the network, 5xx, 429, on the trigger or the listing)
     wait a little longer each time (up to eight seconds), so that a server restart is waited
-    out, not hammered. A trigger that timed out, or drew a 504, 502 or 524 after waiting as
-    long as a proxy's read timeout (see :data:`_PROXY_READ_TIMEOUT`), may still be queued on
+    out, not hammered. A trigger that timed out, or drew a 504, 502, 503 or 524 after waiting
+    as long as a proxy's read timeout (see :data:`_PROXY_READ_TIMEOUT`), may still be queued on
     the server:
     it is not sent again for five minutes (:data:`_HOLD`, within the settle patience) while
     its job is looked for. For *settle_patience* seconds (default :data:`SETTLE_PATIENCE`) from

@@ -77,7 +77,31 @@ _GOOGLE_502 = (
     "<!DOCTYPE html>\n<html><head><title>502 Server Error</title></head>\n<body><h1>Error: "
     "Server Error</h1>\n<p>The backend did not answer in time.</p></body></html>\n"
 )
-_GOOGLE_FRONTEND = {"Server": "Google Frontend"}
+#: Azure Front Door's (classic) answer when its send/receive timeout passes.
+_AZURE_503 = (
+    "<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head>\n<body><p>"
+    "The origin did not answer in time.</p></body></html>\n"
+)
+
+
+def _read_timeout_page(status: int) -> web.Response:
+    """
+    What the proxy in front answers when its read timeout passes, by its status: nginx's 504
+    (also ingress-nginx's, an AWS ALB's), a Google Cloud load balancer's 502 (GKE's ingress),
+    Azure Front Door's 503 (classic; Azure's Application Gateway answers 502) or Cloudflare's
+    524.
+    """
+    if status == 502:
+        headers = {"Server": "Google Frontend"}
+        return web.Response(text=_GOOGLE_502, status=502, content_type="text/html", headers=headers)
+    if status == 503:
+        headers = {"X-Azure-Ref": "0emulatedAzureRef"}
+        return web.Response(text=_AZURE_503, status=503, content_type="text/html", headers=headers)
+    if status == 524:
+        return _cloudflare_page(524)
+    page = _nginx_page(504, "Gateway Time-out")
+    return web.Response(text=page, status=504, content_type="text/html")
+
 
 #: Cloudflare's answers when the origin failed it, by status.
 _CLOUDFLARE = {
@@ -305,19 +329,11 @@ class Http:
     ) -> web.StreamResponse:
         """
         The request through a proxy whose read timeout is *fault*'s delay: the handler's answer
-        when it comes in time, else the proxy's page at that moment (nginx's 504, a Google
-        Cloud load balancer's 502 or Cloudflare's 524, by *fault*'s status), while the handler
-        runs on to its end (a proxy that gives up on its upstream leaves the server working).
+        when it comes in time, else the proxy's page at that moment (see
+        :func:`_read_timeout_page`), while the handler runs on to its end (a proxy that gives
+        up on its upstream leaves the server working).
         """
-        if fault.status == 502:
-            gateway = web.Response(
-                text=_GOOGLE_502, status=502, content_type="text/html", headers=_GOOGLE_FRONTEND
-            )
-        elif fault.status == 524:
-            gateway = _cloudflare_page(524)
-        else:
-            page = _nginx_page(504, "Gateway Time-out")
-            gateway = web.Response(text=page, status=504, content_type="text/html")
+        gateway = _read_timeout_page(fault.status or 504)
         # The server reads a connection's next request only once this handler ends: closed, it
         # holds no request of the client's behind the one the proxy gave up on.
         gateway.force_close()

@@ -35,8 +35,8 @@ A 429 or a 503 of these carries ``Retry-After`` when ``retry_after`` is set.
   server works on to the end: acted, or not yet, and maybe later (a trigger queued for a
   scheduler thread starts its job once it has one). ``status`` 502 is a Google Cloud load
   balancer instead, whose backend service timeout (30 s by default) ends in an HTML 502
-  (``statusDetails`` ``backend_timeout`` in its logs), and 524 Cloudflare, whose read timeout
-  is 100 s.
+  (``statusDetails`` ``backend_timeout`` in its logs), 503 Azure Front Door (classic; its
+  send/receive timeout is 30 s by default), and 524 Cloudflare, whose read timeout is 100 s.
 - ``truncated_json``: act, then answer 200 with the JSON body cut in half.
 - ``token_expiry``: a valid minted token is revoked before use, so the request gets 401 and
   the token stays dead.
@@ -140,10 +140,10 @@ class Fault:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
         if kind == "error" and self.status is not None and not 500 <= self.status <= 599:
             raise ValueError("an error fault's status must be a 5xx")
-        if kind == "proxy_timeout" and self.status not in (None, 502, 504, 524):
+        if kind == "proxy_timeout" and self.status not in (None, 502, 503, 504, 524):
             raise ValueError(
-                "a proxy_timeout fault's status is 504 (nginx), 502 (Google Cloud) or 524 "
-                "(Cloudflare)"
+                "a proxy_timeout fault's status is 504 (nginx), 502 (Google Cloud), 503 (Azure "
+                "Front Door) or 524 (Cloudflare)"
             )
         if kind in ("latency", "slow", "late") and (self.delay is None or self.delay < 0):
             raise ValueError(f"a {kind} fault needs a delay in seconds")
