@@ -75,6 +75,7 @@ __all__ = [
     "RetryBudget",
     "RetryPolicy",
     "decide",
+    "is_ambiguous",
     "is_retryable",
     "never_reached_server",
     "one_attempt",
@@ -115,6 +116,17 @@ def never_reached_server(exc: BaseException) -> bool:
     if isinstance(exc, TransportError):
         return not exc.maybe_processed
     return isinstance(exc, RateLimitError)
+
+
+def is_ambiguous(exc: BaseException) -> bool:
+    """True when *exc* leaves open whether the server acted on the request."""
+    if never_reached_server(exc):
+        return False
+    if isinstance(exc, TransportError):
+        return exc.maybe_processed
+    if isinstance(exc, ServerError):
+        return True
+    return isinstance(exc, ResponseValidationError) and exc.malformed
 
 
 def _may_pass(exc: BaseException, statuses: frozenset[int]) -> bool:

@@ -1,7 +1,8 @@
 """
 ``client.jobs.cancel`` refused without being acted on: a 429 (Airbyte Cloud's load shedding
 answers one before anything is done, and with no ``Retry-After``: API-FACTS 7), on the Config
-API's ``jobs/cancel`` and the public API's ``DELETE /jobs/{jobId}``.
+API's ``jobs/cancel`` and the public API's ``DELETE /jobs/{jobId}``; and one a proxy gave up on
+while Airbyte acted.
 
 Either cancels the connection's *current* job, whatever id it names (API-FACTS 6.3b;
 ``JobServiceImpl.cancelJob`` runs the Config API's ``SchedulerHandler.cancelJob``): a refused
@@ -20,7 +21,7 @@ import pytest
 import stamina
 
 from airbyte_async import AirbyteClient, NoAuth, RetryBudget, RetryPolicy
-from airbyte_async.errors import RateLimitError
+from airbyte_async.errors import RateLimitError, ServerError
 from airbyte_async.models import Job, JobStatus
 from airbyte_async.testing import Emulator
 
@@ -143,8 +144,8 @@ async def test_a_cancel_refused_throughout_raises_after_its_tries_saying_nothing
     """
     A cancel every try of which is refused with a 429 while its job runs on: it is tried as
     often as a default RetryPolicy tries a call (five times), each after a read showing the job
-    running, then raises RateLimitError counting the refusals and saying nothing was done; the
-    job runs on.
+    running, then raises RateLimitError counting the refusals and saying nothing was done (no
+    note says the cancel may have reached the server); the job runs on.
     """
     async with _one_client(api) as (emu, client):
         connection_id = emu.connection_ids[0]
@@ -161,6 +162,7 @@ async def test_a_cancel_refused_throughout_raises_after_its_tries_saying_nothing
     assert (len(cancels), caught.value.attempts, status) == (tries, tries, "running")
     assert f"refused {tries} times" in str(caught.value)
     assert "so nothing was done" in str(caught.value)
+    assert not any("may have reached" in n for n in getattr(caught.value, "__notes__", []))
 
 
 @pytest.mark.parametrize("given", ["at-construction", "replaced-later"])
@@ -192,3 +194,31 @@ async def test_a_cancel_refused_throughout_is_tried_as_often_as_the_clients_retr
 
     assert (len(cancels), caught.value.attempts, status) == (attempts, attempts, "running")
     assert "so nothing was done" in str(caught.value)
+
+
+@pytest.mark.parametrize("api", APIS)
+async def test_a_cancel_a_proxy_gave_up_on_while_the_job_stopped_says_it_may_have_been_acted_on(
+    api: Api,
+) -> None:
+    """
+    A cancel answers once its job stopped (API-FACTS 6.3b); a proxy whose read timeout passes
+    first answers 504 while the server goes on to cancel the job. The 504 is raised, not
+    replayed (a replay after the job ended would stop a newer one), with a note saying the
+    cancel may have reached the server and naming the job to read.
+    """
+    emulator = Emulator(
+        airbyte_version="head", connections=1, trigger_latency=0.0, cancel_latency=1.0
+    )
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
+        connection_id = emu.connection_ids[0]
+        emu.set_sync_plan(connection_id, duration=60.0)
+        job = await client.connections.sync(connection_id=connection_id)
+        emu.set_faults([{"kind": "proxy_timeout", **_cancel_route(api), "delay": 0.2}])
+        with anyio.fail_after(10), pytest.raises(ServerError) as raised:
+            await client.jobs.cancel(job_id=job.id)
+        await client.jobs.wait(job_id=job.id, poll_interval=0.05)
+
+        assert raised.value.status == 504
+        assert any(f"job {job.id} may have reached the server" in n for n in raised.value.__notes__)
+        assert emu.job_status(job.id) == "cancelled"
+        assert emu.stats().faults_injected == {"proxy_timeout": 1}

@@ -808,7 +808,7 @@ class PublicJobs(Jobs):
             return job_of(structure(data, pw.JobResponse, route="jobs"))
 
         read = partial(self.get, job_id=job_id)
-        answer = await cancel_heard(send, read, tries=self._cancel_tries())
+        answer = await cancel_heard(send, read, job_id=job_id, tries=self._cancel_tries())
         try:
             ended = await self.get(job_id=job_id)
         except AirbyteError as e:

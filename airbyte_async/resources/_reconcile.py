@@ -41,7 +41,7 @@ from .._retry import (
     Outage,
     OutageLog,
     RefusalLog,
-    never_reached_server,
+    is_ambiguous,
     round_pause,
 )
 from .._serde import structure, unstructure
@@ -63,7 +63,7 @@ from .jobs import Jobs
 if TYPE_CHECKING:
     from ._base import Request
 
-__all__ = ["KnownJobs", "find_running_job", "is_ambiguous", "jobs_since", "trigger_exactly_once"]
+__all__ = ["KnownJobs", "find_running_job", "jobs_since", "trigger_exactly_once"]
 
 log = logging.getLogger("airbyte_async")
 
@@ -118,17 +118,6 @@ _GATEWAY_TIMEOUTS = frozenset({502, 503, 504, 524})
 _TOKEN_PATIENCE = SETTLE_PATIENCE
 _HOLD_PAUSE = 2.0
 _HOLD_MAX_PAUSE = 15.0
-
-
-def is_ambiguous(exc: BaseException) -> bool:
-    """True when *exc* leaves open whether the server acted on the request."""
-    if never_reached_server(exc):
-        return False
-    if isinstance(exc, TransportError):
-        return exc.maybe_processed
-    if isinstance(exc, ServerError):
-        return True
-    return isinstance(exc, ResponseValidationError) and exc.malformed
 
 
 async def find_running_job(jobs: Jobs, connection_id: str, job_type: JobType) -> Job | None:

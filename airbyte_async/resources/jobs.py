@@ -15,7 +15,14 @@ import attrs
 
 from .._backend import JobChange, Paging
 from .._checks import INT_MAX, seconds, whole
-from .._retry import RESEND_TRIES, Outage, OutageLog, is_retryable, resent_after_read
+from .._retry import (
+    RESEND_TRIES,
+    Outage,
+    OutageLog,
+    is_ambiguous,
+    is_retryable,
+    resent_after_read,
+)
 from .._serde import job_status, structure, unstructure, wire_name
 from ..errors import (
     AirbyteError,
@@ -51,6 +58,7 @@ async def cancel_heard(
     send: Callable[[], Awaitable[Job]],
     read: Callable[[], Awaitable[Job]],
     *,
+    job_id: int,
     tries: int = RESEND_TRIES,
 ) -> Job:
     """
@@ -68,9 +76,20 @@ async def cancel_heard(
     sent: a cancel stops whatever job the connection runs now (API-FACTS 6.3b), maybe a
     newer one. For the same reason a cancel refused before Airbyte acted (a 429) is sent
     again only after a read shows its job still running, up to *tries* tries each time it is
-    sent (:func:`~airbyte_async._retry.resent_after_read`).
+    sent (:func:`~airbyte_async._retry.resent_after_read`). A cancel (job *job_id*'s) that
+    failed in a way that leaves open whether Airbyte acted (a proxy's read timeout while the
+    job was stopping, say) is raised with a note saying so.
     """
-    answer = await resent_after_read(send, read, _ended, tries=tries)
+
+    async def sent() -> Job:
+        try:
+            return await send()
+        except AirbyteError as e:
+            if is_ambiguous(e):
+                e.add_note(_UNCERTAIN_CANCEL.format(job_id=job_id))
+            raise
+
+    answer = await resent_after_read(sent, read, _ended, tries=tries)
     pause = _HEARD_FIRST_PAUSE
     while answer.status in NO_ATTEMPT_RUNS:
         await anyio.sleep(pause)
@@ -79,8 +98,15 @@ async def cancel_heard(
         if now.status.is_terminal:
             return now
         if now.status not in NO_ATTEMPT_RUNS:
-            answer = await resent_after_read(send, read, _ended, tries=tries)
+            answer = await resent_after_read(sent, read, _ended, tries=tries)
     return answer
+
+
+_UNCERTAIN_CANCEL = (
+    "the cancel of job {job_id} may have reached the server, which may be stopping the job: "
+    "read the job before cancelling again (a cancel stops whatever job its connection runs "
+    "then, maybe a newer one)"
+)
 
 
 def _ended(job: Job) -> bool:
@@ -204,7 +230,7 @@ class Jobs:
             light = await self.get_light(job_id=job_id)
             return await self.get(job_id=job_id) if light.status.is_terminal else light
 
-        return await cancel_heard(send, read, tries=self._cancel_tries())
+        return await cancel_heard(send, read, job_id=job_id, tries=self._cancel_tries())
 
     async def wait(self, *, job_id: int, poll_interval: float = 2.0) -> Job:
         """
