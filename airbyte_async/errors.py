@@ -190,9 +190,9 @@ class APIError(AirbyteError):
     but never shown in ``str()``.
     """
 
-    #: Seconds from sending the request to the whole answer (0 when not known): a proxy's 504
-    #: (or 502) after a long wait is its read timeout expiring while the server still holds the
-    #: request.
+    #: Seconds from sending the request to the whole answer (0 when not known): a proxy's 504 (a
+    #: 502, 503, 524) after a long wait is its read timeout expiring while the server still holds
+    #: the request.
     _waited: float = 0.0
 
     def __init__(

@@ -91,23 +91,22 @@ SETTLE_PATIENCE = 300.0
 #: (a hold of 30 s let queues of a minute or two do so: 17 of 80 connections synced twice).
 _HOLD = SETTLE_PATIENCE
 
-#: Seconds a trigger answered 504, 502, 503 or 524 must have waited for that answer (from
-#: sending it) for it to be a proxy's read timeout, held as the client's own timeout is (see
-#: _HOLD), unless it asked to be sent again later (``Retry-After``):
-#: the proxy gave up on a request airbyte-server still holds, queued or on a busy replica, and
-#: may act on. The read timeouts in front of airbyte-server are 30 s and more: nginx's and
-#: ingress-nginx's ``proxy_read_timeout`` default to 60 s (abctl installs ingress-nginx), the
-#: docker-compose airbyte-proxy's ``BASIC_AUTH_PROXY_TIMEOUT`` to 600 s, an AWS ALB's idle
-#: timeout to 60 s (Airbyte's own ALB ingress example sets 30 s), all answering 504; a Google
-#: Cloud load balancer's backend service timeout, 30 s, answers 502 (``backend_timeout``, as
-#: GKE's default ingress does), as Azure's Application Gateway does its request timeout, Azure
-#: Front Door's (classic) 30 s 503, and Cloudflare's, 100 s, 524. A gateway that fails without
-#: passing the request on does so within seconds (an upstream refused or away; ingress-nginx's
-#: connect timeout, whose 504 never reached the server, is 5 s; the emulator's
-#: ``proxy_error``, 2 % of the chaos benchmark's requests, at once): such an answer is looked
-#: for once, then sent again, not held five minutes. (A 504 from plain nginx's 60 s connect
-#: timeout is held too, and a 502 from an upstream that died after a long wait: that costs
-#: time, never a second sync.)
+#: Seconds a trigger answered 504, 502, 503 or 524 must have waited for that answer (from sending
+#: it) for it to be a proxy's read timeout, held as the client's own timeout is (see _HOLD), unless
+#: it asked to be sent again later (``Retry-After``): the proxy gave up on a request airbyte-server
+#: still holds, queued or on a busy replica, and may act on. The read timeouts in front of
+#: airbyte-server are 30 s and more: nginx's and ingress-nginx's ``proxy_read_timeout`` default to
+#: 60 s (abctl installs ingress-nginx), the docker-compose airbyte-proxy's
+#: ``BASIC_AUTH_PROXY_TIMEOUT`` to 600 s, an AWS ALB's idle timeout to 60 s (Airbyte's own ALB
+#: ingress example sets 30 s), all answering 504; a Google Cloud load balancer's backend service
+#: timeout, 30 s, answers 502 (``backend_timeout``, as GKE's default ingress does), as Azure's
+#: Application Gateway does its request timeout, Azure Front Door's (classic) 30 s 503, and
+#: Cloudflare's, 100 s, 524. A gateway that fails without passing the request on does so within
+#: seconds (an upstream refused or away; ingress-nginx's connect timeout, whose 504 never reached
+#: the server, is 5 s; the emulator's ``proxy_error``, 2 % of the chaos benchmark's requests, at
+#: once): such an answer is looked for once, then sent again, not held five minutes. (A 504 from
+#: plain nginx's 60 s connect timeout is held too, and a 502 from an upstream that died after a long
+#: wait: that costs time, never a second sync.)
 _PROXY_READ_TIMEOUT = 10.0
 
 #: The proxies' answers when their read timeout passes: see _PROXY_READ_TIMEOUT.
@@ -345,23 +344,21 @@ async def trigger_exactly_once(
     Call *route* (``connections/sync`` or ``connections/reset``) so that at most one job starts,
     and return that job.
 
-    Each round either settles an earlier uncertain attempt or sends the trigger: after a
-    failure that may have started a job, the next rounds look for that job (and adopt it)
-    until a listing succeeds, and only a listing that finds none lets the trigger go again.
-    Rounds after a transient failure (the network, 5xx, 429, on the trigger or the listing)
-    wait a little longer each time (up to eight seconds), so that a server restart is waited
-    out, not hammered. A trigger that timed out, or drew a 504, 502, 503 or 524 after waiting
-    as long as a proxy's read timeout (see :data:`_PROXY_READ_TIMEOUT`), may still be queued on
-    the server:
-    it is not sent again for five minutes (:data:`_HOLD`, within the settle patience) while
-    its job is looked for. For *settle_patience* seconds (default :data:`SETTLE_PATIENCE`) from
-    the first attempt, a look that fails so, and a trigger that never reached a server which
-    had answered before (a 429 among them), use up no round, and rounds that only look for an
-    attempt's job go on past *rounds*: a server restart ends with the job found, or the
-    trigger sent once more. So does a 502, 503 or 504 that the look shows started no job while
-    other triggers of *known*'s client got theirs (see :func:`_shed`): an overloaded server
-    sheds some triggers. Failed looks are warned of
-    for all the client's triggers together (*known*'s ``looks``, an
+    Each round either settles an earlier uncertain attempt or sends the trigger: after a failure
+    that may have started a job, the next rounds look for that job (and adopt it) until a listing
+    succeeds, and only a listing that finds none lets the trigger go again. Rounds after a transient
+    failure (the network, 5xx, 429, on the trigger or the listing) wait a little longer each time
+    (up to eight seconds), so that a server restart is waited out, not hammered. A trigger that
+    timed out, or drew a 504, 502, 503 or 524 after waiting as long as a proxy's read timeout (see
+    :data:`_PROXY_READ_TIMEOUT`), may still be queued on the server: it is not sent again for five
+    minutes (:data:`_HOLD`, within the settle patience) while its job is looked for. For
+    *settle_patience* seconds (default :data:`SETTLE_PATIENCE`) from the first attempt, a look that
+    fails so, and a trigger that never reached a server which had answered before (a 429 among
+    them), use up no round, and rounds that only look for an attempt's job go on past *rounds*: a
+    server restart ends with the job found, or the trigger sent once more. So does a 502, 503 or 504
+    that the look shows started no job while other triggers of *known*'s client got theirs (see
+    :func:`_shed`): an overloaded server sheds some triggers. Failed looks are warned of for all the
+    client's triggers together (*known*'s ``looks``, an
     :class:`~airbyte_async._retry.OutageLog`), not one line each; so are attempts refused with
     a 429, which are sent again (*known*'s ``refusals``). A 429 raised at the end counts every
     request of the call it refused (``attempts``, see
