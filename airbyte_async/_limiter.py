@@ -8,14 +8,14 @@ a quiet server, seconds on a busy one. With a fixed bound, the batch starts at m
 multiplicative decrease (AIMD), as TCP does with its congestion window:
 
 - Every trigger that ends is a *sample*: its latency, and whether the server said it was
-  overloaded. Every answer that says so (a 429, 502, 503 or 504 on any request made for a
-  trigger) is a sample of its own when it comes: a refused trigger is looked for and sent again
-  inside its slot (``_reconcile``), and a server still full refuses it again; counted once per
-  slot, and only when the slot ended, two triggers past a server's bound went on being refused
-  for seconds while the answers of the others raised the limit. A trigger that times out is a
-  sample then, of the timeout's length: a server slower than the client's timeout may still
-  act on every trigger (its jobs are found, see ``_reconcile``), and taking that for overload
-  halved the limit to one trigger for good.
+  overloaded. Every answer that says so (a 429, 502, 503, 504, or Cloudflare's 522 or 524, on
+  any request made for a trigger) is a sample of its own when it comes: a refused trigger is
+  looked for and sent again inside its slot (``_reconcile``), and a server still full refuses it
+  again; counted once per slot, and only when the slot ended, two triggers past a server's bound
+  went on being refused for seconds while the answers of the others raised the limit. A trigger
+  that times out is a sample then, of the timeout's length: a server slower than the client's
+  timeout may still act on every trigger (its jobs are found, see ``_reconcile``), and taking
+  that for overload halved the limit to one trigger for good.
 - The *baseline* is the lowest latency of the last ``baseline_window`` seconds (five minutes):
   what the server takes when nothing queues. The window is long because a server these
   triggers keep busy shows no unqueued latency: a shorter one took the queue for the floor
@@ -121,8 +121,9 @@ __all__ = [
 
 log = logging.getLogger("airbyte_async")
 
-#: Statuses by which a server (or its proxy) says it has too much to do.
-OVERLOAD_STATUSES = frozenset({429, 502, 503, 504})
+#: Statuses by which a server (or its proxy) says it has too much to do; Cloudflare's pages for
+#: its 522 and 524 name an origin short of resources as their likely cause.
+OVERLOAD_STATUSES = frozenset({429, 502, 503, 504, 522, 524})
 
 #: Event loop turns a slow start's tick lets pass before it decides: twice the turns a refused
 #: trigger's answer takes to reach the rule from the slot's taking, on a fresh connection.

@@ -627,9 +627,10 @@ class Orchestrator:
 
     Triggers in flight start at 16 and follow the server (:mod:`airbyte_async._limiter`): up
     while their latency stays flat, down when it grows or the server answers 429, 502, 503 or
-    504, never above *max_triggers* (default: *max_running*). *adaptive_triggers* False holds
-    them at *max_triggers*. Either way they leave 16 of the client's connections (a quarter of
-    a smaller pool, see ``AirbyteClient(max_connections=...)``) to the polls and cancels.
+    504 (Cloudflare: 522, 524), never above *max_triggers* (default: *max_running*).
+    *adaptive_triggers* False holds them at *max_triggers*. Either way they leave 16 of the
+    client's connections (a quarter of a smaller pool, see ``AirbyteClient(max_connections=...)``)
+    to the polls and cancels.
     """
 
     def __init__(

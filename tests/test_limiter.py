@@ -654,13 +654,24 @@ async def test_triggers_slower_than_the_client_timeout_do_not_cut_the_limit(
 
 
 @pytest.mark.anyio
-async def test_503s_on_triggers_lower_the_limit_and_fail_no_sync() -> None:
+@pytest.mark.parametrize(
+    "fault",
+    [
+        _SLOW_503,
+        # Cloudflare's pages for these name an origin short of resources as the likely cause.
+        Fault(kind="proxy_error", route="connections/sync", status=522, times=30),
+        Fault(kind="proxy_error", route="connections/sync", status=524, times=30),
+    ],
+    ids=["503", "cloudflare-522", "cloudflare-524"],
+)
+async def test_overload_answers_on_triggers_lower_the_limit_and_fail_no_sync(fault: Fault) -> None:
     """
-    The first 30 triggers answer 503 (the emulator creates no job for them): the limit goes
-    down for that reason, yet every connection ends with exactly one succeeded job.
+    The first 30 triggers answer 503, or Cloudflare's 522 or 524 (the emulator creates no job
+    for them): the limit goes down for that reason, yet every connection ends with exactly one
+    succeeded job.
     """
     async with Emulator(connections=60, trigger_latency=0.02, sync_duration=(0.05, 0.1)) as emu:
-        results, _, orchestrator = await _batch(emu, [_SLOW_503], max_running=60)
+        results, _, orchestrator = await _batch(emu, [fault], max_running=60)
         stats = emu.stats()
 
     assert all(r.outcome is Outcome.SUCCEEDED for r in results)

@@ -599,6 +599,40 @@ async def test_triggers_an_overloaded_server_sheds_while_it_starts_others_are_se
     }
 
 
+@pytest.mark.parametrize("status", [522, 524])
+async def test_triggers_shed_with_cloudflares_overload_pages_are_sent_again(
+    airbyte_emulator_factory: Factory, status: int
+) -> None:
+    """
+    Cloudflare answers the first three triggers with its 522 or 524 page (no job; its pages
+    name an origin short of resources) while the server starts the others: each refused
+    trigger, seeing others get their jobs, keeps trying past its one round, and every
+    connection gets exactly one job.
+    """
+    emu = await airbyte_emulator_factory(
+        connections=6,
+        sync_duration=(60, 60),
+        trigger_latency=0.1,
+        faults=[{"kind": "proxy_error", "status": status, "route": SYNC, "times": 3}],
+    )
+    jobs: dict[str, Job] = {}
+    with stamina.set_testing(False):  # real pauses: the others answer while one waits
+        async with client_for(emu) as client, anyio.create_task_group() as tg:
+
+            async def one(cid: str) -> None:
+                known = client.connections.known_jobs
+                jobs[cid] = await trigger(client, cid, rounds=1, known=known)
+
+            for cid in emu.connection_ids:
+                tg.start_soon(one, cid)
+
+    assert emu.stats().faults_injected == {"proxy_error": 3}
+    by_connection = emu.stats().jobs_by_connection
+    assert {cid: [job.id] for cid, job in jobs.items()} == {
+        cid: list(by_connection[cid]) for cid in emu.connection_ids
+    }
+
+
 async def test_a_failed_listing_never_triggers_again(airbyte_emulator_factory: Factory) -> None:
     """
     If the jobs cannot be listed within the patience, the trigger's own error is raised with

@@ -310,18 +310,20 @@ def _transient(exc: BaseException) -> bool:
     )
 
 
-#: The answers of a server (or its proxy) that sheds load: see :func:`_shed`.
-_SHEDDING = frozenset({502, 503, 504})
+#: The answers of a server (or its proxy) that sheds load: see :func:`_shed`. Cloudflare's
+#: pages for its 522 and 524 name an origin short of resources as their likely cause.
+_SHEDDING = frozenset({502, 503, 504, 522, 524})
 
 
 def _shed(error: AirbyteError | None, known: KnownJobs, sent: float) -> bool:
     """
     Whether *error*, the answer to an attempt sent at monotonic *sent* that the look showed
-    started no job, was load shed: a 502, 503 or 504 while other triggers of this client got
-    their jobs (since the attempt was sent). Such an attempt uses up no round within the
-    settle patience: an overloaded server (a bound on the triggers it holds, a proxy's queue)
-    refuses some triggers while it runs others, and giving up on one after its rounds failed
-    its sync for the client's own pressure. A server that starts none is counted as broken.
+    started no job, was load shed: a 502, 503 or 504 (Cloudflare: 522, 524) while other triggers
+    of this client got their jobs (since the attempt was sent). Such an attempt uses up no round
+    within the settle patience: an overloaded server (a bound on the triggers it holds, a
+    proxy's queue) refuses some triggers while it runs others, and giving up on one after its
+    rounds failed its sync for the client's own pressure. A server that starts none is counted
+    as broken.
     """
     return isinstance(error, ServerError) and error.status in _SHEDDING and known.last_job_at > sent
 
@@ -355,10 +357,10 @@ async def trigger_exactly_once(
     *settle_patience* seconds (default :data:`SETTLE_PATIENCE`) from the first attempt, a look that
     fails so, and a trigger that never reached a server which had answered before (a 429 among
     them), use up no round, and rounds that only look for an attempt's job go on past *rounds*: a
-    server restart ends with the job found, or the trigger sent once more. So does a 502, 503 or 504
-    that the look shows started no job while other triggers of *known*'s client got theirs (see
-    :func:`_shed`): an overloaded server sheds some triggers. Failed looks are warned of for all the
-    client's triggers together (*known*'s ``looks``, an
+    server restart ends with the job found, or the trigger sent once more. So does a 502, 503,
+    504, 522 or 524 that the look shows started no job while other triggers of *known*'s client
+    got theirs (see :func:`_shed`): an overloaded server sheds some triggers. Failed looks are
+    warned of for all the client's triggers together (*known*'s ``looks``, an
     :class:`~airbyte_async._retry.OutageLog`), not one line each; so are attempts refused with
     a 429, which are sent again (*known*'s ``refusals``). A 429 raised at the end counts every
     request of the call it refused (``attempts``, see
