@@ -271,7 +271,9 @@ async def resolve_targets(
     known: dict[str, SyncTarget] = {}
     if len(missing) > _GET_EACH_LIMIT:
         async for workspace in client.workspaces.list():
-            async for conn in client.connections.list(workspace_id=workspace.workspace_id):
+            wid = workspace.workspace_id
+            # Only names and workspaces are wanted: the catalogs, most of a listing, are dropped.
+            async for conn in client.connections.list(workspace_id=wid, catalogs=False):
                 known[conn.connection_id] = _target(conn)
     still = [cid for cid in missing if cid not in known]
 

@@ -556,6 +556,33 @@ async def test_the_batch_deadline_cancels_what_it_started(start: Start) -> None:
     assert not any(r.left_running for r in results)
 
 
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_many_ids_are_looked_up_in_listings_that_drop_the_catalogs(
+    start: Start, api: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """
+    A batch given more ids than it looks up one by one names them from the workspace's
+    listing, asked without catalogs (most of a listing: thousands of them cost seconds of CPU
+    and the memory of every catalog), and still gets each connection's name.
+    """
+    emu, client = await start(api=api, connections=25, airbyte_version="head")
+    asked: list[bool] = []
+    listing = type(client.connections).list
+
+    def spy(self: Any, *, workspace_id: str, catalogs: bool = True) -> Any:
+        asked.append(catalogs)
+        return listing(self, workspace_id=workspace_id, catalogs=catalogs)
+
+    monkeypatch.setattr(type(client.connections), "list", spy)
+    results = await _orchestrator(client).run(emu.connection_ids)
+
+    assert asked == [False]
+    assert all(r.outcome is Outcome.SUCCEEDED and r.connection_name for r in results)
+    by_route = emu.stats().requests_by_route
+    one, listing_route = (r if r.startswith("/") else f"/v1/{r}" for r in _LOOKUPS[api])
+    assert (by_route.get(one, 0), by_route.get(listing_route, 0)) == (0, 1)
+
+
 #: The routes of a connection's look-up and of the listing of a workspace's connections.
 _LOOKUPS = {
     "config": ("connections/get", "connections/list"),
