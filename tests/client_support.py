@@ -10,6 +10,7 @@ from typing import Any
 
 import anyio
 import attrs
+import pytest
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async._throttle import ServerClock
@@ -23,6 +24,20 @@ def client_for(emu: Emulator, **kwargs: Any) -> AirbyteClient:
     kwargs.setdefault("auth", NoAuth())
     kwargs.setdefault("api", "config")
     return AirbyteClient(emu.url, env={}, **kwargs)
+
+
+def catalogs_asked(monkeypatch: pytest.MonkeyPatch, client: AirbyteClient) -> list[bool]:
+    """A list that gets, for each listing of connections *client* makes from now on, whether
+    it was asked with catalogs."""
+    asked: list[bool] = []
+    listing = type(client.connections).list
+
+    def recorded(self: Any, *, workspace_id: str, catalogs: bool = True) -> Any:
+        asked.append(catalogs)
+        return listing(self, workspace_id=workspace_id, catalogs=catalogs)
+
+    monkeypatch.setattr(type(client.connections), "list", recorded)
+    return asked
 
 
 def closed_port() -> int:

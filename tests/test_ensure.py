@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 import pytest
+from client_support import catalogs_asked
 from resource_support import bodies
 
 from airbyte_async import AirbyteClient
@@ -550,6 +551,54 @@ async def test_find_connection_by_name_and_ends(api: AirbyteClient, workspace_id
         )
 
 
+def delete_before_reading(monkeypatch: pytest.MonkeyPatch, client: AirbyteClient) -> None:
+    """From now on, *client*'s read of a connection deletes it first."""
+    read = type(client.connections).get
+
+    async def deleted_first(self: Any, *, connection_id: str) -> Any:
+        await self.delete(connection_id=connection_id)
+        return await read(self, connection_id=connection_id)
+
+    monkeypatch.setattr(type(client.connections), "get", deleted_first)
+
+
+async def test_find_drops_the_workspaces_catalogs_and_reads_the_match_whole(
+    api: AirbyteClient, emu: Emulator, workspace_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """
+    connections.find lists the workspace without catalogs (most of a listing: a workspace of
+    thousands is never held at once), then reads the one match, catalog and all.
+    """
+    source_id, destination_id, catalog = await pipeline(api, workspace_id)
+    settings = {"sync_catalog": incremental(catalog, "orders")}
+    await ensure_connection(api, workspace_id, source_id, destination_id, **settings)
+    asked = catalogs_asked(monkeypatch, api)
+    before = len(bodies(emu, "connections/get"))
+
+    found = await api.connections.find(workspace_id=workspace_id, name="shop-to-lake")
+
+    assert asked == [False]
+    assert [s.stream.name for s in found.sync_catalog.selected] == ["orders"]
+    assert len(bodies(emu, "connections/get")) == before + 1
+
+
+async def test_a_connection_deleted_after_the_listing_is_created_anew(
+    api: AirbyteClient, workspace_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """
+    ensure: the match the listing showed is deleted before it is read whole (Airbyte keeps a
+    deleted connection, ``deprecated``, or the public API forgets it): not a match, so a new
+    connection is created.
+    """
+    source_id, destination_id, _ = await pipeline(api, workspace_id)
+    first = (await ensure_connection(api, workspace_id, source_id, destination_id)).value
+    delete_before_reading(monkeypatch, api)
+    again = await ensure_connection(api, workspace_id, source_id, destination_id)
+
+    assert again.action is EnsureAction.CREATED
+    assert again.value.connection_id != first.connection_id
+
+
 # -- one settings type ------------------------------------------------------------------------
 
 
@@ -607,3 +656,24 @@ async def test_send_secrets_writes_a_rotated_password_on_the_public_api() -> Non
     assert (kept.action, kept.uncompared) == (EnsureAction.UNCHANGED, ("configuration.password",))
     assert (sent.action, sent.uncompared) == (EnsureAction.UPDATED, ("configuration.password",))
     assert stored["password"] == "rotated-password"
+
+
+async def test_on_the_public_api_find_reads_the_match_whole_and_skips_one_deleted_meanwhile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """
+    The public API too: find reads the one match whole (its streams), and a match deleted
+    between the listing and that read is no match.
+    """
+    async with (
+        Emulator(airbyte_version="head", connections=3) as emu,
+        AirbyteClient(emu.url, api="public", env={}) as client,
+    ):
+        workspace_id = emu.workspace_ids[0]
+        found = await client.connections.find(workspace_id=workspace_id, name="conn-00001")
+        delete_before_reading(monkeypatch, client)
+        with pytest.raises(NoMatchError):
+            await client.connections.find(workspace_id=workspace_id, name="conn-00002")
+
+    assert found.connection_id == emu.connection_ids[1]
+    assert found.sync_catalog.selected

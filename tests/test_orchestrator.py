@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import attrs
 import pytest
-from client_support import requests_to, started, until
+from client_support import catalogs_asked, requests_to, started, until
 from emulator_support import drop_date_headers
 
 from airbyte_async import (
@@ -566,14 +566,7 @@ async def test_many_ids_are_looked_up_in_listings_that_drop_the_catalogs(
     and the memory of every catalog), and still gets each connection's name.
     """
     emu, client = await start(api=api, connections=25, airbyte_version="head")
-    asked: list[bool] = []
-    listing = type(client.connections).list
-
-    def spy(self: Any, *, workspace_id: str, catalogs: bool = True) -> Any:
-        asked.append(catalogs)
-        return listing(self, workspace_id=workspace_id, catalogs=catalogs)
-
-    monkeypatch.setattr(type(client.connections), "list", spy)
+    asked = catalogs_asked(monkeypatch, client)
     results = await _orchestrator(client).run(emu.connection_ids)
 
     assert asked == [False]

@@ -11,7 +11,14 @@ from .._checks import text, uuid_id
 from .._diff import changed_settings, connection_differences, only_match
 from .._serde import structure, unstructure, wire_name
 from .._throttle import ServerClock
-from ..errors import AirbyteError, ConflictError, InvalidArgumentError, NoMatchError, ServerError
+from ..errors import (
+    AirbyteError,
+    ConflictError,
+    InvalidArgumentError,
+    NoMatchError,
+    NotFoundError,
+    ServerError,
+)
 from ..models import (
     BasicSchedule,
     Catalog,
@@ -123,7 +130,8 @@ class Connections:
     ) -> Connection:
         """
         The connection of *workspace_id* named exactly *name* (and, when given, from
-        *source_id* and to *destination_id*); deleted connections are not considered.
+        *source_id* and to *destination_id*); deleted connections are not considered. The
+        workspace is listed without catalogs and the match read whole (``connections/get``).
 
         Raises :class:`~airbyte_async.errors.NoMatchError` when there is none and
         :class:`~airbyte_async.errors.AmbiguousMatchError` (with their ids) when several match.
@@ -184,15 +192,24 @@ class Connections:
         for what, value in (("source_id", source_id), ("destination_id", destination_id)):
             if value is not None:
                 uuid_id(what, value)
+        # The workspace's catalogs, most of its listing, are dropped: only the match is read
+        # whole, so a workspace of thousands of connections is never held at once.
         matches = [
             c
-            async for c in self.list(workspace_id=workspace_id)
+            async for c in self.list(workspace_id=workspace_id, catalogs=False)
             if c.name == name
             and source_id in (None, c.source_id)
             and destination_id in (None, c.destination_id)
         ]
         ids = [c.connection_id for c in matches]
-        return only_match(matches, name, "connection", f"workspace {workspace_id}", ids)
+        found = only_match(matches, name, "connection", f"workspace {workspace_id}", ids)
+        if found is None:
+            return None
+        try:
+            whole = await self.get(connection_id=found.connection_id)
+        except NotFoundError:
+            return None  # deleted since the listing
+        return None if whole.status is ConnectionStatus.DEPRECATED else whole
 
     async def update(
         self,
