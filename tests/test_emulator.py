@@ -926,7 +926,9 @@ async def test_connection_schedules_follow_the_server_rules(
 async def test_deleting_a_connection_deprecates_it(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
-    """A deleted connection reads as deprecated and is only in list_all."""
+    """A deleted connection reads as deprecated and is only in list_all (API-FACTS 5: deleting
+    a connection sets it to ``deprecated``; 2.5: ``connections/list`` "does not return deleted
+    connections")."""
     emu = await airbyte_emulator_factory(connections=2)
     cid = emu.connection_ids[0]
     assert (await call(http, emu, "connections/delete", {"connectionId": cid})).status == 204

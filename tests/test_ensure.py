@@ -587,8 +587,8 @@ async def test_a_connection_deleted_after_the_listing_is_created_anew(
 ) -> None:
     """
     ensure: the match the listing showed is deleted before it is read whole (Airbyte keeps a
-    deleted connection, ``deprecated``, or the public API forgets it): not a match, so a new
-    connection is created.
+    deleted connection as ``deprecated``, API-FACTS 5): not a match, so a new connection is
+    created.
     """
     source_id, destination_id, _ = await pipeline(api, workspace_id)
     first = (await ensure_connection(api, workspace_id, source_id, destination_id)).value

@@ -187,6 +187,8 @@ async def _exercise(d: Driver) -> None:
     await d.call("GET", "/jobs", query=[("orderBy", "name|UP")], expect=400, check_request=False)
 
     await d.call("DELETE", f"/connections/{cid}", expect=204)
+    # API-FACTS 5: deleting a connection sets it to deprecated; it still reads.
+    assert (await d.call("GET", f"/connections/{cid}"))["status"] == "deprecated"
     await d.call("DELETE", f"/sources/{sid}", expect=204)
     await d.call("DELETE", f"/destinations/{did}", expect=204)
     await d.call("GET", f"/sources/{sid}", expect=404)
