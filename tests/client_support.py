@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -26,13 +26,15 @@ def client_for(emu: Emulator, **kwargs: Any) -> AirbyteClient:
     return AirbyteClient(emu.url, env={}, **kwargs)
 
 
-def catalogs_asked(monkeypatch: pytest.MonkeyPatch, client: AirbyteClient) -> list[bool]:
-    """A list that gets, for each listing of connections *client* makes from now on, whether
-    it was asked with catalogs."""
-    asked: list[bool] = []
+def catalogs_asked(
+    monkeypatch: pytest.MonkeyPatch, client: AirbyteClient
+) -> list[bool | Collection[str]]:
+    """A list that gets, for each listing of connections *client* makes from now on, the
+    catalogs it was asked for (True, False or connection names)."""
+    asked: list[bool | Collection[str]] = []
     listing = type(client.connections).list
 
-    def recorded(self: Any, *, workspace_id: str, catalogs: bool = True) -> Any:
+    def recorded(self: Any, *, workspace_id: str, catalogs: bool | Collection[str] = True) -> Any:
         asked.append(catalogs)
         return listing(self, workspace_id=workspace_id, catalogs=catalogs)
 

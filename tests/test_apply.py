@@ -1114,6 +1114,32 @@ async def test_a_plan_of_a_format_not_read_says_which_are(
     )
 
 
+async def test_the_snapshot_keeps_the_catalogs_of_declared_connections_alone(
+    client: AirbyteClient,
+) -> None:
+    """read_snapshot reads every connection of the workspace and keeps the catalogs of those
+    the spec declares only: a workspace's catalogs are most of its listing, and the other
+    connections are only named in warnings."""
+    spec = loads(PIPELINE, env=ENV)
+    ids = {item.kind: item.id or "" for item in (await apply(client, spec)).items}
+    declared = await client.connections.get(connection_id=ids["connection"])
+    other = await client.connections.create(
+        source_id=ids["source"],
+        destination_id=ids["destination"],
+        name="shop-to-lake-copy",
+        sync_catalog=declared.sync_catalog,
+    )
+    assert other.sync_catalog.streams
+
+    snapshot = await read_snapshot(client, spec)
+
+    by_id = {c.connection_id: c for c in snapshot.connections}
+    assert by_id.keys() == {declared.connection_id, other.connection_id}
+    assert by_id[declared.connection_id] == declared
+    assert not by_id[other.connection_id].sync_catalog.streams
+    assert make_plan(spec, snapshot).summary() == "0 to create, 0 to update, 3 unchanged"
+
+
 async def test_the_snapshot_is_read_once(client: AirbyteClient, emu: Emulator) -> None:
     """read_snapshot: each kind listed once, each source discovered once, nothing written."""
     await read_snapshot(client, loads(PIPELINE, env=ENV))

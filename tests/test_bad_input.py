@@ -384,6 +384,15 @@ BAD_ARGUMENTS: dict[str, tuple[Callable[[AirbyteClient], Awaitable[Any]], str]] 
         lambda c: c.connections.update(connection_id=SID, prefix=1),
         "prefix must be a string, got 1",
     ),
+    "one connection name where catalogs takes several": (
+        lambda c: c.connections.list(workspace_id=WS, catalogs="orders").__anext__(),
+        r"catalogs must be True, False or a collection of connection names, got 'orders': "
+        r"give \[name\] for one",
+    ),
+    "catalogs of connections named by number": (
+        lambda c: c.connections.list(workspace_id=WS, catalogs=[1]).__anext__(),
+        "catalogs names connections by name, got 1",
+    ),
     "the jobs of one workspace id alone": (
         lambda c: c.jobs.list_for_workspaces(workspace_ids=WS).__anext__(),
         "workspace_ids must be a list of ids, got one",

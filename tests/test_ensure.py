@@ -551,23 +551,13 @@ async def test_find_connection_by_name_and_ends(api: AirbyteClient, workspace_id
         )
 
 
-def delete_before_reading(monkeypatch: pytest.MonkeyPatch, client: AirbyteClient) -> None:
-    """From now on, *client*'s read of a connection deletes it first."""
-    read = type(client.connections).get
-
-    async def deleted_first(self: Any, *, connection_id: str) -> Any:
-        await self.delete(connection_id=connection_id)
-        return await read(self, connection_id=connection_id)
-
-    monkeypatch.setattr(type(client.connections), "get", deleted_first)
-
-
-async def test_find_drops_the_workspaces_catalogs_and_reads_the_match_whole(
+async def test_find_lists_once_keeping_only_the_catalog_of_the_connection_it_names(
     api: AirbyteClient, emu: Emulator, workspace_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """
-    connections.find lists the workspace without catalogs (most of a listing: a workspace of
-    thousands is never held at once), then reads the one match, catalog and all.
+    connections.find lists the workspace once and keeps the catalogs of the connections of
+    that name alone (the others are most of a listing: a workspace of thousands is never held
+    at once); the match comes with its catalog and is not read again.
     """
     source_id, destination_id, catalog = await pipeline(api, workspace_id)
     settings = {"sync_catalog": incremental(catalog, "orders")}
@@ -577,22 +567,22 @@ async def test_find_drops_the_workspaces_catalogs_and_reads_the_match_whole(
 
     found = await api.connections.find(workspace_id=workspace_id, name="shop-to-lake")
 
-    assert asked == [False]
+    assert asked == [("shop-to-lake",)]
     assert [s.stream.name for s in found.sync_catalog.selected] == ["orders"]
-    assert len(bodies(emu, "connections/get")) == before + 1
+    assert len(bodies(emu, "connections/get")) == before
 
 
-async def test_a_connection_deleted_after_the_listing_is_created_anew(
-    api: AirbyteClient, workspace_id: str, monkeypatch: pytest.MonkeyPatch
+async def test_a_deleted_connection_is_no_match_so_ensure_creates_anew(
+    api: AirbyteClient, workspace_id: str
 ) -> None:
     """
-    ensure: the match the listing showed is deleted before it is read whole (Airbyte keeps a
-    deleted connection as ``deprecated``, API-FACTS 5): not a match, so a new connection is
-    created.
+    ensure after the connection it made was deleted: ``connections/list`` does not return
+    deleted connections (API-FACTS 2.5), so a new one is created.
     """
     source_id, destination_id, _ = await pipeline(api, workspace_id)
     first = (await ensure_connection(api, workspace_id, source_id, destination_id)).value
-    delete_before_reading(monkeypatch, api)
+    await api.connections.delete(connection_id=first.connection_id)
+
     again = await ensure_connection(api, workspace_id, source_id, destination_id)
 
     assert again.action is EnsureAction.CREATED
@@ -658,22 +648,23 @@ async def test_send_secrets_writes_a_rotated_password_on_the_public_api() -> Non
     assert stored["password"] == "rotated-password"
 
 
-async def test_on_the_public_api_find_reads_the_match_whole_and_skips_one_deleted_meanwhile(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def test_on_the_public_api_find_lists_once_and_skips_a_deleted_connection() -> None:
     """
-    The public API too: find reads the one match whole (its streams), and a match deleted
-    between the listing and that read is no match.
+    The public API too: find takes the match from one listing, streams and all, with no read
+    of it after; a deleted connection is no match.
     """
     async with (
-        Emulator(airbyte_version="head", connections=3) as emu,
+        Emulator(airbyte_version="head", connections=3, record_requests=True) as emu,
         AirbyteClient(emu.url, api="public", env={}) as client,
     ):
         workspace_id = emu.workspace_ids[0]
+        emu.reset_stats()
         found = await client.connections.find(workspace_id=workspace_id, name="conn-00001")
-        delete_before_reading(monkeypatch, client)
+        routes = [f"{r.method} {r.route}" for r in emu.requests]
+        await client.connections.delete(connection_id=emu.connection_ids[2])
         with pytest.raises(NoMatchError):
             await client.connections.find(workspace_id=workspace_id, name="conn-00002")
 
     assert found.connection_id == emu.connection_ids[1]
     assert found.sync_catalog.selected
+    assert routes == ["GET /public/v1/connections"]

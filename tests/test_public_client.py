@@ -709,6 +709,25 @@ async def test_the_escape_hatch_calls_the_public_api(emu: Emulator) -> None:
     assert dict(emu.stats().requests_by_route) == {"/public/v1/workspaces": 1}
 
 
+async def test_a_listing_keeps_only_the_catalogs_of_the_connections_it_names(
+    emu: Emulator,
+) -> None:
+    """connections.list(catalogs=names) on the public API: every connection, with its streams
+    only if named."""
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api="public") as client:
+        workspace_id = emu.workspace_ids[0]
+        full = [c async for c in client.connections.list(workspace_id=workspace_id)]
+        named = full[1].name
+
+        listed = [
+            c async for c in client.connections.list(workspace_id=workspace_id, catalogs=[named])
+        ]
+
+    assert [c.connection_id for c in listed] == [c.connection_id for c in full]
+    assert [bool(c.sync_catalog.streams) for c in listed] == [False, True]
+    assert listed[1] == full[1]
+
+
 async def test_a_long_list_is_read_in_order_several_pages_at_once() -> None:
     """
     250 connections: the first page, then pages at offsets 100 to 400 at once (three of them

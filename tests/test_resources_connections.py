@@ -143,6 +143,20 @@ async def test_list(api: AirbyteClient, workspace_id: str) -> None:
     assert names == ["conn-00000", "conn-00001", "conn-00002"]
 
 
+async def test_a_listing_keeps_only_the_catalogs_of_the_connections_it_names(
+    api: AirbyteClient, workspace_id: str
+) -> None:
+    """connections.list(catalogs=names): every connection, with its catalog only if named."""
+    full = [c async for c in api.connections.list(workspace_id=workspace_id)]
+    kept = {"conn-00001", "no such connection"}
+
+    listed = [c async for c in api.connections.list(workspace_id=workspace_id, catalogs=kept)]
+
+    assert [c.connection_id for c in listed] == [c.connection_id for c in full]
+    assert [bool(c.sync_catalog.streams) for c in listed] == [False, True, False]
+    assert listed[1] == full[1]
+
+
 async def test_update_sends_only_what_changes(api: AirbyteClient, emu: Emulator) -> None:
     """A patch: connectionId and the changed field."""
     connection_id = emu.connection_ids[0]

@@ -136,7 +136,8 @@ async def read_snapshot(
                 secret_fields[definition_id] = flagged_paths(schema)
                 field_types[definition_id] = declared_types(schema)
                 schemas[definition_id] = schema
-    sources, destinations, connections = await _listed(client, chosen, spec.connections != ())
+    names = frozenset(c.name for c in spec.connections)
+    sources, destinations, connections = await _listed(client, chosen, names)
     catalogs: dict[str, Catalog | str] = {}
     sync_modes: dict[tuple[str, str], ModesByStream] = {}
     for connection in spec.connections:
@@ -238,13 +239,18 @@ async def _specification(
 
 
 async def _listed(
-    client: AirbyteClient, workspace_id: str, with_connections: bool
+    client: AirbyteClient, workspace_id: str, connection_names: frozenset[str]
 ) -> tuple[tuple[Source, ...], tuple[Destination, ...], tuple[Connection, ...]]:
+    """
+    The workspace's sources and destinations; its connections when *connection_names* is not
+    empty, only those so named with their catalogs (a workspace's catalogs are most of it).
+    """
     sources = tuple([s async for s in client.sources.list(workspace_id=workspace_id)])
     destinations = tuple([d async for d in client.destinations.list(workspace_id=workspace_id)])
     connections: tuple[Connection, ...] = ()
-    if with_connections:
-        connections = tuple([c async for c in client.connections.list(workspace_id=workspace_id)])
+    if connection_names:
+        listed = client.connections.list(workspace_id=workspace_id, catalogs=connection_names)
+        connections = tuple([c async for c in listed])
     return sources, destinations, connections
 
 
@@ -471,10 +477,8 @@ async def _reread(
     those the plan found by their id, the others by what would make them clash with what the
     plan creates (a name; for a connection, also its ends).
     """
-    with_connections = any(item.kind == "connection" for item in planned.items)
-    sources, destinations, connections = await _listed(
-        client, planned.workspace_id, with_connections
-    )
+    names = frozenset(item.name for item in planned.items if item.kind == "connection")
+    sources, destinations, connections = await _listed(client, planned.workspace_id, names)
     actors: dict[str, Sequence[Source | Destination]] = {
         "source": sources,
         "destination": destinations,

@@ -24,7 +24,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, NoReturn, Protocol, TypeVar, Unpack
@@ -84,7 +92,7 @@ from ..models import _public_wire as pw
 from ._actors import Actors
 from ._base import Request
 from ._reconcile import trigger_exactly_once
-from .connections import Connections, _settings
+from .connections import Connections, _settings, kept_catalogs
 from .destinations import Destinations
 from .jobs import (
     DEFAULT_PAGE_SIZE,
@@ -1103,12 +1111,19 @@ class PublicConnections(Connections):
         path = _path("connections", "connection_id", connection_id)
         return connection_of(await _read(self._api, path, pw.ConnectionResponse))
 
-    async def list(self, *, workspace_id: str, catalogs: bool = True) -> AsyncIterator[Connection]:
+    async def list(
+        self, *, workspace_id: str, catalogs: bool | Collection[str] = True
+    ) -> AsyncIterator[Connection]:
         """Every connection of *workspace_id* that is not deleted, over all pages; without
-        *catalogs*, ``sync_catalog`` is left empty."""
+        *catalogs*, ``sync_catalog`` is left empty, and given names, it is filled only for the
+        connections so named."""
         query = [(pw.WORKSPACE_IDS, uuid_id("workspace_id", workspace_id))]
+        kept = kept_catalogs(catalogs)
         async for found in _pages(self._api, "connections", pw.ConnectionsResponse, query):
-            yield connection_of(found if catalogs else attrs.evolve(found, configurations=_NONE))
+            if kept is None or found.name in kept:
+                yield connection_of(found)
+            else:
+                yield connection_of(attrs.evolve(found, configurations=_NONE))
 
     async def update(
         self,

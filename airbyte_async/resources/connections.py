@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Collection, Iterable
 from typing import Any, TypeVar, Unpack
 
 import attrs
@@ -16,7 +16,6 @@ from ..errors import (
     ConflictError,
     InvalidArgumentError,
     NoMatchError,
-    NotFoundError,
     ServerError,
 )
 from ..models import (
@@ -103,19 +102,24 @@ class Connections:
         body = w.ConnectionIdBody(connection_id=connection_id)
         return await call(self._request, "connections/get", body, Connection, idempotent=True)
 
-    async def list(self, *, workspace_id: str, catalogs: bool = True) -> AsyncIterator[Connection]:
+    async def list(
+        self, *, workspace_id: str, catalogs: bool | Collection[str] = True
+    ) -> AsyncIterator[Connection]:
         """
         Every connection of *workspace_id* that is not deleted (one call on every server).
 
         Without *catalogs*, each catalog is dropped as the answer is decoded and
-        ``sync_catalog`` is empty: thousands of connections then cost little memory.
+        ``sync_catalog`` is empty: thousands of connections then cost little memory. Given
+        names, only the connections so named keep theirs.
         """
         route = "connections/list"
         body = unstructure(w.WorkspaceIdBody(workspace_id=workspace_id))
-        if catalogs:
+        kept = kept_catalogs(catalogs)
+        if kept is None:
             data = await self._request(route, body, idempotent=True)
         else:
-            data = await self._request(route, body, idempotent=True, object_hook=_without_catalog)
+            hook = _catalogs_of(kept) if kept else _without_catalog
+            data = await self._request(route, body, idempotent=True, object_hook=hook)
         page = structure(data, w.ConnectionList, route=route)
         for connection in page.connections:
             yield connection
@@ -131,7 +135,7 @@ class Connections:
         """
         The connection of *workspace_id* named exactly *name* (and, when given, from
         *source_id* and to *destination_id*); deleted connections are not considered. The
-        workspace is listed without catalogs and the match read whole (``connections/get``).
+        workspace is listed once, with the catalogs of the connections so named alone.
 
         Raises :class:`~airbyte_async.errors.NoMatchError` when there is none and
         :class:`~airbyte_async.errors.AmbiguousMatchError` (with their ids) when several match.
@@ -192,24 +196,17 @@ class Connections:
         for what, value in (("source_id", source_id), ("destination_id", destination_id)):
             if value is not None:
                 uuid_id(what, value)
-        # The workspace's catalogs, most of its listing, are dropped: only the match is read
-        # whole, so a workspace of thousands of connections is never held at once.
+        # The catalogs of the other connections, most of the listing, are dropped as it is
+        # decoded: a workspace of thousands of connections is never held at once.
         matches = [
             c
-            async for c in self.list(workspace_id=workspace_id, catalogs=False)
+            async for c in self.list(workspace_id=workspace_id, catalogs=(name,))
             if c.name == name
             and source_id in (None, c.source_id)
             and destination_id in (None, c.destination_id)
         ]
         ids = [c.connection_id for c in matches]
-        found = only_match(matches, name, "connection", f"workspace {workspace_id}", ids)
-        if found is None:
-            return None
-        try:
-            whole = await self.get(connection_id=found.connection_id)
-        except NotFoundError:
-            return None  # deleted since the listing
-        return None if whole.status is ConnectionStatus.DEPRECATED else whole
+        return only_match(matches, name, "connection", f"workspace {workspace_id}", ids)
 
     async def update(
         self,
@@ -369,6 +366,7 @@ def _settings(
 
 
 _CATALOG_KEY = wire_name(Connection, "sync_catalog")
+_NAME_KEY = wire_name(Connection, "name")
 #: The settings that are text on the wire: another type gets a bare 422 from 2.x servers.
 _TEXT_SETTINGS = ("namespace_format", "prefix")
 
@@ -399,9 +397,37 @@ def _total(counts: Iterable[int | None]) -> int | None:
     return sum(known) if known else None
 
 
+def kept_catalogs(catalogs: bool | Collection[str]) -> frozenset[str] | None:
+    """The names of the connections whose catalogs a listing keeps (None: every one's), from
+    a ``list(catalogs=...)``."""
+    if isinstance(catalogs, bool):
+        return None if catalogs else frozenset()
+    if isinstance(catalogs, str | bytes) or not isinstance(catalogs, Collection):
+        raise InvalidArgumentError(
+            "catalogs must be True, False or a collection of connection names, "
+            f"got {catalogs!r}" + (": give [name] for one" if isinstance(catalogs, str) else "")
+        )
+    names = frozenset(catalogs)
+    strange = sorted(repr(n) for n in names if not isinstance(n, str))
+    if strange:
+        raise InvalidArgumentError(f"catalogs names connections by name, got {', '.join(strange)}")
+    return names
+
+
 def _without_catalog(obj: dict[str, Any]) -> dict[str, Any]:
     obj.pop(_CATALOG_KEY, None)
     return obj
+
+
+def _catalogs_of(names: frozenset[str]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """An object hook that drops the catalog of every connection not named in *names*."""
+
+    def keep_named(obj: dict[str, Any]) -> dict[str, Any]:
+        if _CATALOG_KEY in obj and obj.get(_NAME_KEY) not in names:
+            del obj[_CATALOG_KEY]
+        return obj
+
+    return keep_named
 
 
 def _fields(settings: ConnectionSettings) -> dict[str, Any]:
