@@ -117,10 +117,10 @@ async def send(
         raise RequestTimeoutError("request timed out", route=route) from e
     except aiohttp.ClientConnectorError as e:
         raise ConnectError(f"cannot connect to {url.host}:{url.port}", route=route) from e
-    except aiohttp.ClientError as e:
-        raise ConnectionLostError(f"connection lost: {type(e).__name__}", route=route) from e
-    except OSError as e:
-        raise ConnectionLostError(f"connection lost: {type(e).__name__}", route=route) from e
+    except (aiohttp.ClientError, OSError) as e:
+        lost = ConnectionLostError(f"connection lost: {type(e).__name__}", route=route)
+        lost._waited = time.monotonic() - began
+        raise lost from e
 
 
 def _timed_out(error: TimeoutError, began: float, timeout: aiohttp.ClientTimeout) -> bool:

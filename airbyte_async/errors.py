@@ -180,6 +180,11 @@ class RequestTimeoutError(TransportError):
 class ConnectionLostError(TransportError):
     """The connection broke after the request was sent: the server may have processed it."""
 
+    #: Seconds from sending the request to losing the connection (0 when not known): a TCP
+    #: proxy cuts a connection with no answer once its timeout passes, while the server still
+    #: holds the request.
+    _waited: float = 0.0
+
 
 class APIError(AirbyteError):
     """

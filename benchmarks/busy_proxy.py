@@ -8,17 +8,19 @@ once its job runs, API-FACTS 6.3b), and a proxy in front of it answers nginx's 5
 request has waited ``--proxy-timeout`` seconds (the emulator's ``proxy_timeout`` fault), while
 the server keeps the trigger queued and starts its job when a thread frees; with
 ``--proxy-status 502`` the proxy is a Google Cloud load balancer, whose backend service timeout
-answers 502 (503: Azure Front Door, 524: Cloudflare). The raw client is
-the common snippet: aiohttp, ``--max-running`` triggers at once, a trigger answered 502, 503
-or 504 sent again after a second (three times at most), then ``jobs/get`` every two seconds
-until the job ends. airbyte-async runs the orchestrator with its defaults and the same
-``max_running``. Each contender meets a fresh emulator with the same seed. The table gives
-wall time, the triggers the server received and the jobs it started, and the syncs duplicated,
-missed and not succeeded, from the emulator's ground truth.
+answers 502 (503: Azure Front Door, 524: Cloudflare; 0: a TCP proxy such as HAProxy in
+``mode tcp``, which cuts the connection with no answer). The raw client is the common
+snippet: aiohttp, ``--max-running`` triggers at once, a trigger answered 502, 503 or 504, or
+whose connection was cut, sent again after a second (three times at most), then ``jobs/get``
+every two seconds until the job ends. airbyte-async runs the orchestrator with its defaults
+and the same ``max_running``. Each contender meets a fresh emulator with the same seed. The
+table gives wall time, the triggers the server received and the jobs it started, and the syncs
+duplicated, missed and not succeeded, from the emulator's ground truth.
 
     python benchmarks/busy_proxy.py
     python benchmarks/busy_proxy.py --airbyte-version head
     python benchmarks/busy_proxy.py --proxy-status 502
+    python benchmarks/busy_proxy.py --proxy-status 0
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.orchestrator import Orchestrator, Selection
 from airbyte_async.testing import Emulator
 
-#: What the raw client sends again, as the usual retry snippets do.
-RETRIED = frozenset({502, 503, 504})
+#: What the raw client sends again, as the usual retry snippets do (0: the connection was cut).
+RETRIED = frozenset({0, 502, 503, 504})
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 
 
@@ -56,9 +58,12 @@ async def raw(url: str, connection_ids: list[str], max_running: int) -> int:
     async with aiohttp.ClientSession(timeout=timeout) as session:
 
         async def post(route: str, body: dict[str, Any]) -> tuple[int, Any]:
-            async with session.post(api + route, json=body) as answer:
-                data = await answer.json() if answer.status == 200 else None
-                return answer.status, data
+            try:
+                async with session.post(api + route, json=body) as answer:
+                    data = await answer.json() if answer.status == 200 else None
+                    return answer.status, data
+            except aiohttp.ClientConnectionError:
+                return 0, None  # a TCP proxy cut it: sent again as a 504 is
 
         async def sync(connection_id: str) -> bool:
             async with slots:
@@ -163,10 +168,10 @@ if __name__ == "__main__":
     parser.add_argument(
         "--proxy-status",
         type=int,
-        choices=[504, 502, 503, 524],
+        choices=[504, 502, 503, 524, 0],
         default=504,
         help="the proxy's answer once its read timeout passes: nginx's 504, Google Cloud's 502, "
-        "Azure Front Door's 503, Cloudflare's 524",
+        "Azure Front Door's 503, Cloudflare's 524, or 0: a TCP proxy cuts the connection",
     )
     parser.add_argument("--airbyte-version", default="0.50")
     parser.add_argument("--seed", type=int, default=1)

@@ -367,28 +367,61 @@ async def test_a_proxy_read_timeout_answers_while_the_queued_trigger_goes_on_to_
     whether or not anyone listens, API-FACTS 6.3b), so it starts its job once the thread is
     free.
     """
+    got, before, after = await _queued_behind_a_busy_thread(airbyte_emulator_factory, http, status)
+
+    assert not isinstance(got, BaseException)
+    answer, headers, text, _ = got
+    assert answer == (status or 504)
+    assert headers["Content-Type"].startswith("text/html")
+    assert title in text
+    if server is not None:
+        assert headers["Server"] == server
+    assert (before, after) == (0, 1)
+
+
+async def test_a_tcp_proxy_timeout_cuts_the_connection_while_the_queued_trigger_goes_on_to_act(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    proxy_timeout with status 0: a TCP proxy has no page to send, and cuts the connection of a
+    trigger still waiting for the one scheduler thread once its timeout passes (HAProxy in
+    ``mode tcp`` cuts both halves of a connection idle for its ``timeout server``); the server
+    keeps the call (API-FACTS 6.3b) and starts its job once the thread is free.
+    """
+    got, before, after = await _queued_behind_a_busy_thread(airbyte_emulator_factory, http, 0)
+
+    assert isinstance(got, aiohttp.ClientConnectionError)
+    assert (before, after) == (0, 1)
+
+
+async def _queued_behind_a_busy_thread(
+    factory: Factory, http: aiohttp.ClientSession, status: int | None
+) -> tuple[tuple[int, Any, str, Any] | aiohttp.ClientConnectionError, int, int]:
+    """
+    A trigger sent through a ``proxy_timeout`` of *status* (0.1 s) while another connection's
+    holds the one scheduler thread: its answer (or the connection error), and how many jobs
+    its connection had then and once the thread was free (the fault met once, checked).
+    """
     clock = ManualClock()
-    emu = await airbyte_emulator_factory(
+    emu = await factory(
         connections=2, clock=clock, trigger_latency=0.5, trigger_capacity=1, sync_duration=(30, 30)
     )
     busy, queued = emu.connection_ids
+    got: tuple[int, Any, str, Any] | aiohttp.ClientConnectionError
     async with anyio.create_task_group() as tg:
         tg.start_soon(post, http, emu, SYNC, {"connectionId": busy})
         await emulator_support.jobs_created(emu, 1)
-        fault = {"kind": "proxy_timeout", "route": SYNC, "delay": 0.1, "status": status}
-        emu.set_faults([fault])
-        answer, headers, text, _ = await post(http, emu, SYNC, {"connectionId": queued})
-        assert answer == (status or 504)
-        assert headers["Content-Type"].startswith("text/html")
-        assert title in text
-        if server is not None:
-            assert headers["Server"] == server
-        assert queued not in emu.stats().jobs_by_connection
+        emu.set_faults([{"kind": "proxy_timeout", "route": SYNC, "delay": 0.1, "status": status}])
+        try:
+            got = await post(http, emu, SYNC, {"connectionId": queued})
+        except aiohttp.ClientConnectionError as e:
+            got = e
+        before = len(emu.stats().jobs_by_connection.get(queued, []))
         clock.advance(0.5)  # the busy trigger answers; its thread goes to the queued one
         await emulator_support.jobs_created(emu, 2)
         clock.advance(0.5)
-    assert len(emu.stats().jobs_by_connection[queued]) == 1
     assert emu.stats().faults_injected == {"proxy_timeout": 1}
+    return got, before, len(emu.stats().jobs_by_connection[queued])
 
 
 async def test_truncated_json_after_acting(

@@ -195,18 +195,18 @@ async def test_a_trigger_that_timed_out_waiting_for_a_scheduler_thread_starts_on
     assert requests_to(emu, SYNC) == 2  # the other connection's and this one's, once
 
 
-@pytest.mark.parametrize("status", [504, 502, 503, 524])
+@pytest.mark.parametrize("status", [504, 502, 503, 524, 0])
 async def test_a_trigger_a_proxy_timed_out_while_it_waited_for_a_scheduler_thread_starts_one_job(
     airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch, status: int
 ) -> None:
     """
     One scheduler thread, busy with another connection's trigger, and a proxy in front of the
     server whose read timeout expires while the trigger waits for it (nginx's 504, a Google
-    Cloud load balancer's 502, Azure Front Door's 503, Cloudflare's 524): such an answer after
-    a wait that long is held as the client's own timeout, since the server keeps the call and
-    starts its job later (the emulator's ``proxy_timeout``); the job is found and adopted. Sent
-    again at once, as a quick one is, it queued behind the first and, the first job being
-    short, started a second sync.
+    Cloud load balancer's 502, Azure Front Door's 503, Cloudflare's 524, or a TCP proxy's cut
+    connection, status 0): such an end after a wait that long is held as the client's own
+    timeout, since the server keeps the call and starts its job later (the emulator's
+    ``proxy_timeout``); the job is found and adopted. Sent again at once, as a quick one is, it
+    queued behind the first and, the first job being short, started a second sync.
     """
     monkeypatch.setattr(_reconcile, "_PROXY_READ_TIMEOUT", 0.2)  # 10 s, at this test's scale
     monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.1)
@@ -220,7 +220,9 @@ async def test_a_trigger_a_proxy_timed_out_while_it_waited_for_a_scheduler_threa
     assert requests_to(emu, SYNC) == 2  # the other connection's and this one's, once
 
 
-@pytest.mark.parametrize(("version", "status"), [("head", 504), ("1.7", 504), ("1.7", 502)])
+@pytest.mark.parametrize(
+    ("version", "status"), [("head", 504), ("1.7", 504), ("1.7", 502), ("1.7", 0)]
+)
 async def test_a_public_trigger_a_proxy_timed_out_while_queued_for_a_thread_starts_one_job(
     airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch, version: str, status: int
 ) -> None:
@@ -268,23 +270,29 @@ async def test_a_public_trigger_a_proxy_timed_out_while_queued_for_a_thread_star
     assert len(posts) == 2  # the other connection's and this one's, once
 
 
-@pytest.mark.parametrize("status", [504, 502, 522])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "proxy_error", "status": 504},
+        {"kind": "proxy_error", "status": 502},
+        {"kind": "proxy_error", "status": 522},
+        {"kind": "reset_before"},
+    ],
+    ids=["504", "502", "522", "reset"],
+)
 async def test_a_quick_504_is_sent_again_after_one_look_however_long_the_client_queued_it(
-    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch, status: int
+    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch, fault: dict[str, Any]
 ) -> None:
     """
-    The wait that makes a 504 (or a 502, or Cloudflare's 52x) a proxy's read timeout is the
-    request's own, from
-    sending to the answer: a trigger that first waited its turn in the client's rate limit for
-    longer than that, then met a gateway failing at once (nothing done), is sent again after
-    one look.
+    The wait that makes a 504 (or a 502, or Cloudflare's 52x, or a lost connection) a proxy's
+    read timeout is the request's own, from sending to the answer: a trigger that first waited
+    its turn in the client's rate limit for longer than that, then met a gateway failing at
+    once, or a connection reset at once (nothing done), is sent again after one look.
     """
     monkeypatch.setattr(_reconcile, "_PROXY_READ_TIMEOUT", 0.3)
     monkeypatch.setattr(_reconcile, "_HOLD", 2.0)  # a wrong hold shows as more looks
     monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.1)
-    emu = await one_connection(
-        airbyte_emulator_factory, {"kind": "proxy_error", "status": status, "times": 1}
-    )
+    emu = await one_connection(airbyte_emulator_factory, {**fault, "times": 1})
     async with client_for(emu, rate_limit=2.0) as client:
         await client.request("health", method="GET")  # the trigger waits half a second after it
         with stamina.set_testing(True):

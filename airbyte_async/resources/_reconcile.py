@@ -48,6 +48,7 @@ from .._serde import structure, unstructure
 from .._throttle import ServerClock
 from ..errors import (
     AirbyteError,
+    ConnectionLostError,
     InvalidArgumentError,
     RateLimitError,
     RequestTimeoutError,
@@ -106,7 +107,9 @@ _HOLD = SETTLE_PATIENCE
 #: the server, is 5 s; the emulator's ``proxy_error``, 2 % of the chaos benchmark's requests, at
 #: once): such an answer is looked for once, then sent again, not held five minutes. (A 504 from
 #: plain nginx's 60 s connect timeout is held too, and a 502 from an upstream that died after a long
-#: wait: that costs time, never a second sync.)
+#: wait: that costs time, never a second sync.) A TCP proxy has no page to send: HAProxy in
+#: ``mode tcp`` cuts a connection idle for its ``timeout server``, so a connection lost after as
+#: long a wait is held too (a server that restarted meanwhile costs its syncs time the same way).
 _PROXY_READ_TIMEOUT = 10.0
 
 #: The proxies' answers when their read timeout passes: see _PROXY_READ_TIMEOUT.
@@ -289,12 +292,16 @@ def _held(exc: AirbyteError) -> bool:
     """
     Whether *exc*, a trigger's, leaves it possibly still queued on the server, so that it is
     held (see :data:`_HOLD`) rather than sent again after one look: the client's own timeout,
-    or a 504, 502, 503 or 524 that came after the request had waited at least
+    a 504, 502, 503 or 524 that came after the request had waited at least
     :data:`_PROXY_READ_TIMEOUT` (a proxy's read timeout; a quick one is a gateway that failed
-    without passing it on) and did not ask to be sent again later (``Retry-After``).
+    without passing it on) and did not ask to be sent again later (``Retry-After``), or a
+    connection lost after such a wait (a TCP proxy's timeout, which cuts the connection with no
+    answer; a quick loss is a connection that broke).
     """
     if isinstance(exc, RequestTimeoutError):
         return True
+    if isinstance(exc, ConnectionLostError):
+        return exc._waited >= _PROXY_READ_TIMEOUT
     return (
         isinstance(exc, ServerError)
         and exc.status in _GATEWAY_TIMEOUTS

@@ -338,10 +338,16 @@ class Http:
         # holds no request of the client's behind the one the proxy gave up on.
         gateway.force_close()
         read_timeout = _PROXY_READ_TIMEOUT if fault.delay is None else self.injector.delay(fault)
+        cut = False
 
         async def give_up() -> None:
+            nonlocal cut
             await anyio.sleep(read_timeout)
             if _gone(request):  # the client gave up first: nobody to answer
+                return
+            if fault.status == 0:  # a TCP proxy: no page, the connection is cut
+                cut = True
+                abort(request)
                 return
             with anyio.CancelScope(shield=True), contextlib.suppress(ConnectionError):
                 await gateway.prepare(request)
@@ -351,6 +357,8 @@ class Http:
             tg.start_soon(give_up)
             response = await handler(request)
             tg.cancel_scope.cancel()
+        if cut:
+            return web.Response()  # to a connection already cut: nobody reads it
         return gateway if gateway.prepared else response
 
     async def _after(

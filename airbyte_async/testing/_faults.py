@@ -37,6 +37,9 @@ A 429 or a 503 of these carries ``Retry-After`` when ``retry_after`` is set.
   balancer instead, whose backend service timeout (30 s by default) ends in an HTML 502
   (``statusDetails`` ``backend_timeout`` in its logs), 503 Azure Front Door (classic; its
   send/receive timeout is 30 s by default), and 524 Cloudflare, whose read timeout is 100 s.
+  ``status`` 0 is a TCP proxy, which has no page to send: HAProxy in ``mode tcp`` cuts both
+  halves of a connection idle for its ``timeout server``, and the client sees the connection
+  close with no answer.
 - ``truncated_json``: act, then answer 200 with the JSON body cut in half.
 - ``token_expiry``: a valid minted token is revoked before use, so the request gets 401 and
   the token stays dead.
@@ -140,10 +143,10 @@ class Fault:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
         if kind == "error" and self.status is not None and not 500 <= self.status <= 599:
             raise ValueError("an error fault's status must be a 5xx")
-        if kind == "proxy_timeout" and self.status not in (None, 502, 503, 504, 524):
+        if kind == "proxy_timeout" and self.status not in (None, 0, 502, 503, 504, 524):
             raise ValueError(
                 "a proxy_timeout fault's status is 504 (nginx), 502 (Google Cloud), 503 (Azure "
-                "Front Door) or 524 (Cloudflare)"
+                "Front Door), 524 (Cloudflare) or 0 (a TCP proxy: the connection is cut)"
             )
         if kind in ("latency", "slow", "late") and (self.delay is None or self.delay < 0):
             raise ValueError(f"a {kind} fault needs a delay in seconds")
