@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
 from typing import Any
 
 import aiohttp
@@ -490,17 +492,26 @@ async def test_restart_resets_in_flight_requests_and_keeps_state(
     assert emu.stats().restarts == 1
 
 
-async def test_restart_with_downtime_refuses_connections_meanwhile(
+async def test_restart_with_downtime_refuses_connections_meanwhile_and_keeps_its_port(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
-    """During a restart's downtime connections are refused; afterwards the same URL works."""
+    """
+    During a restart's downtime connections are refused, the port still held (bound, not
+    listening: no other socket is given it meanwhile, another test's emulator or a client
+    connection's own end, which would keep the restart from binding it again); afterwards the
+    same URL works.
+    """
     emu = await airbyte_emulator_factory()
+    port = int(emu.url.rsplit(":", 1)[1])
     ws = {"workspaceId": emu.workspace_ids[0]}
     async with anyio.create_task_group() as tg:
         tg.start_soon(lambda: emu.restart(downtime=0.3))
         await anyio.sleep(0.1)
-        with pytest.raises(aiohttp.ClientConnectionError):
+        with pytest.raises(aiohttp.ClientConnectorError):
             await post(http, emu, "workspaces/get", ws)
+        with socket.socket() as other, pytest.raises(OSError) as taken:
+            other.bind(("127.0.0.1", port))
+    assert taken.value.errno == errno.EADDRINUSE
     assert (await post(http, emu, "workspaces/get", ws))[0] == 200
 
 

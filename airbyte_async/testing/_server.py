@@ -11,6 +11,7 @@ import copy
 import math
 import random
 import signal
+import socket
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self
@@ -521,9 +522,11 @@ class Emulator:
         self._api.threads.restarted()
         self._observer.restarts += 1
         with anyio.CancelScope(shield=True):
+            held = None
             if downtime > 0:
                 self._http.down = True
                 await self._site.stop()
+                held = _hold_port(self.host, self._bound_port)
             if runner.server is not None:
                 for connection in runner.server.connections:
                     reset_transport(connection.transport)
@@ -532,6 +535,8 @@ class Emulator:
                     await anyio.sleep(downtime)
                 finally:
                     self._http.down = False
+                    if held is not None:
+                        held.close()
                 self._site = web.TCPSite(runner, self.host, self._bound_port, reuse_address=True)
                 await self._site.start()
 
@@ -589,3 +594,21 @@ def _count_connections(runner: web.AppRunner, observer: Observer) -> None:
         accepted(handler, transport)
 
     server.connection_made = counted  # type: ignore[method-assign]
+
+
+def _hold_port(host: str, port: int) -> socket.socket | None:
+    """
+    A socket bound to *port*, not listening: connections to it are refused, and no other
+    socket of this machine is given the port meanwhile (another emulator's listener, or a
+    client connection's own end, which would keep the restart from binding it again). None when
+    the port cannot be bound.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    held = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        held.bind((host, port))
+    except OSError:
+        held.close()
+        return None
+    return held
