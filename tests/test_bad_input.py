@@ -391,7 +391,7 @@ BAD_ARGUMENTS: dict[str, tuple[Callable[[AirbyteClient], Awaitable[Any]], str]] 
     ),
     "catalogs of connections named by number": (
         lambda c: c.connections.list(workspace_id=WS, catalogs=[1]).__anext__(),
-        "catalogs names connections by name, got 1",
+        r"catalogs must hold connection names \(strings\), got 1",
     ),
     "the jobs of one workspace id alone": (
         lambda c: c.jobs.list_for_workspaces(workspace_ids=WS).__anext__(),

@@ -410,7 +410,9 @@ def kept_catalogs(catalogs: bool | Collection[str]) -> frozenset[str] | None:
     names = frozenset(catalogs)
     strange = sorted(repr(n) for n in names if not isinstance(n, str))
     if strange:
-        raise InvalidArgumentError(f"catalogs names connections by name, got {', '.join(strange)}")
+        raise InvalidArgumentError(
+            f"catalogs must hold connection names (strings), got {', '.join(strange)}"
+        )
     return names
 
 
