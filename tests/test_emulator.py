@@ -1230,7 +1230,10 @@ async def test_a_listing_after_a_change_shows_the_change(
 async def test_a_listed_connection_is_the_one_get_returns(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
-    """Each listed connection, catalog included, equals what connections/get answers for it."""
+    """Each listed connection, catalog included, equals what connections/get answers for it:
+    ``connections/list`` answers a ``ConnectionReadList`` of the ``ConnectionRead`` that
+    ``connections/get`` answers (API-FACTS 2.5), so connections.find takes its match from the
+    listing."""
     emu = await airbyte_emulator_factory(connections=3, workspaces=1)
     listed = await call(http, emu, "connections/list", {"workspaceId": emu.workspace_ids[0]})
     for connection in listed.json["connections"]:
