@@ -9,7 +9,8 @@ The one cattrs converter: every rule of the Config API's wire format lives here.
 - Times are epoch seconds on the wire and aware UTC :class:`~datetime.datetime` in the models;
   :data:`~airbyte_async.models._common.IsoDateTime` fields travel as ISO-8601 strings.
 - Reading is tolerant of what it does not use (unknown keys are ignored, unknown enum values are
-  kept) and strict about what it does: a missing or mistyped known key is a
+  kept, a null where a field has a non-null default reads as that default: Java servers write
+  unset fields as null) and strict about what it does: a missing or mistyped known key is a
   :class:`~airbyte_async.errors.ResponseValidationError` naming the route and the path of the bad
   field, with the cattrs error as ``__cause__``.
 - Writing is minimal: fields left at their default (None, mostly) are not sent.
@@ -427,15 +428,45 @@ def _renames(cls: Any) -> dict[str, Any]:
     for a in attrs.fields(cls):
         key = wire_name(cls, a.name)
         model = _deferred_model(a.type)
-        if model is None:
-            names[a.name] = override(rename=key)
-        else:
+        empty = _empty_for_null(a)
+        if model is not None:
             names[a.name] = override(
                 rename=key,
-                struct_hook=_defer(model, key),
+                struct_hook=_defer(model, key, empty or _none),
                 unstruct_hook=partial(_unstructure_deferred, model=model),
             )
+        elif empty is not None:
+            names[a.name] = override(rename=key, struct_hook=_null_as(empty))
+        else:
+            names[a.name] = override(rename=key)
     return names
+
+
+def _empty_for_null(a: attrs.Attribute[Any]) -> Callable[[], Any] | None:
+    """
+    What a JSON null reads as in field *a*: its default, when that is not None and the field
+    cannot hold None (an empty list, False). Java servers write an unset field as null, so
+    null and absent mean the same thing there. None for any other field.
+    """
+    default = a.default
+    if default is attrs.NOTHING or default is None or type(None) in get_args(a.type):
+        return None
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        return default.factory  # type: ignore[no-any-return]
+    return partial(_identity, default)
+
+
+def _none() -> None:
+    return None
+
+
+def _null_as(empty: Callable[[], Any]) -> Callable[[Any, Any], Any]:
+    def structure_or_empty(value: Any, t: Any) -> Any:
+        if value is None:
+            return empty()
+        return _converter.get_structure_hook(t)(value, t)
+
+    return structure_or_empty
 
 
 def _deferred_model(t: Any) -> Any:
@@ -446,12 +477,12 @@ def _deferred_model(t: Any) -> Any:
     return get_args(lazy[0])[0] if lazy else None
 
 
-def _defer(model: Any, key: str) -> Callable[[Any, Any], Any]:
+def _defer(model: Any, key: str, empty: Callable[[], Any]) -> Callable[[Any, Any], Any]:
     json_type, expected = (list, "an array") if get_origin(model) is tuple else (dict, "an object")
 
     def defer(value: Any, _: Any) -> Any:
         if value is None:
-            return None
+            return empty()
         if value.__class__ is not json_type:
             raise _WireTypeError(expected, value)
         return Deferred(value, _deferred_reader(model, _ROUTE.get(), key))
@@ -595,6 +626,8 @@ def _fast_stats(value: Any) -> AttemptStats | None:
 
 
 def _fast_deferred(value: Any, model: Any, key: str, route: str) -> Any:
+    if value is None:
+        return ()  # every part read this way is a list, and null means none (see _empty_for_null)
     if value.__class__ is not list:
         raise _Unusual
     return Deferred(value, _deferred_reader(model, route, key))

@@ -277,6 +277,43 @@ def test_unknown_keys_are_ignored() -> None:
     assert structure(data, Job) == structure(payload("job_get_head"), Job)
 
 
+@pytest.mark.parametrize("attempt_status", ["succeeded", "some_new_status"])
+def test_a_null_list_in_a_job_reads_as_an_empty_one(attempt_status: str) -> None:
+    """
+    A Java server writes a list it never set as null (API-FACTS 3: ``"failureSummary": null``
+    beside the stats): read as empty, as if absent, by the fast reader and by the general
+    one (an attempt status this package does not know leaves the job to the latter).
+    """
+    data = payload("job_get_head")
+    data["job"].update(enabledStreams=None, streamAggregatedStats=None)
+    data["attempts"][0]["attempt"].update(status=attempt_status, streamStats=None)
+
+    job = structure(data, Job, route="jobs/get")
+
+    assert job.enabled_streams == ()
+    assert job.stream_aggregated_stats == ()
+    assert job.attempts[0].stream_stats == ()
+
+
+def test_a_null_where_a_field_has_a_default_reads_as_that_default() -> None:
+    """A null catalog is the empty catalog a connection without one holds (API-FACTS 2.5), a
+    null list of operations none, a null flag false; a null in a required field is still an
+    error that names it."""
+    data = payload("connection_head")
+    data.update(syncCatalog=None, operationIds=None)
+    definition = payload("source_definitions_head")["sourceDefinitions"][0]
+    definition.update(custom=None, enterprise=None)
+
+    connection = structure(data, Connection, route="connections/get")
+    read = structure(definition, SourceDefinition)
+
+    assert connection.sync_catalog == Catalog()
+    assert connection.operation_ids == ()
+    assert (read.custom, read.enterprise) == (False, False)
+    with pytest.raises(ResponseValidationError, match=r"\$\.sourceId"):
+        structure({**data, "sourceId": None}, Connection, route="connections/get")
+
+
 def test_epoch_seconds_become_aware_utc_datetimes() -> None:
     """createdAt and friends are epoch seconds on the wire, aware UTC datetimes in models."""
     job = structure(payload("job_list_0_50")["jobs"][0], Job)
@@ -623,7 +660,8 @@ def test_bad_shapes_name_route_and_path(mutate: Any, path: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "says"), [(None, "got null"), (["a", 1], "[1]: expected a string")]
+    ("value", "says"),
+    [("id", "expected an array, got a string"), (["a", 1], "[1]: expected a string")],
 )
 def test_a_bad_array_of_strings_names_its_path(value: Any, says: str) -> None:
     """A string-array field that is not one: the error names the field and what it expected."""
