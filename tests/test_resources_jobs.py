@@ -327,6 +327,20 @@ async def test_wait_for_an_unknown_job_on_2x_raises_not_found_soon(
         await api.jobs.get(job_id=999)
 
 
+@pytest.mark.parametrize("version", ["0.50"])
+async def test_a_bare_500_for_an_unknown_job_on_0_50_raises_not_found(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """A 500 that does not say why (a proxy's page) on a 0.50 server, which refuses the job
+    types it does not know, refresh and clear, with a 422 (API-FACTS 3, 6.2): the listing is
+    asked again with the types 0.50 knows, and lists no such job."""
+    emu.set_faults([{"kind": "error", "status": 500, "route": "/v1/jobs/get"}])
+
+    with anyio.fail_after(10), pytest.raises(NotFoundError, match="there is no job 999"):
+        await api.jobs.get(job_id=999)
+    assert ["clear" in b["configTypes"] for b in bodies(emu, "jobs/list")] == [True, False]
+
+
 async def test_wait_keeps_waiting_for_a_job_that_exists_while_its_reads_fail(
     api: AirbyteClient, emu: Emulator
 ) -> None:

@@ -49,6 +49,9 @@ DEFAULT_PAGE_SIZE = 100
 #: :func:`cancel_heard`).
 NO_ATTEMPT_RUNS = frozenset({JobStatus.PENDING, JobStatus.QUEUED, JobStatus.INCOMPLETE})
 
+#: The job types every version knows: 0.50 has no refresh or clear (API-FACTS 3).
+_BEFORE_REFRESH = tuple(t for t in JobType if t not in {JobType.REFRESH, JobType.CLEAR})
+
 #: Seconds between the reads that wait for an attempt to run, at first and at most.
 _HEARD_FIRST_PAUSE = 0.25
 _HEARD_MAX_PAUSE = 2.0
@@ -300,14 +303,18 @@ class Jobs:
         """
         if not isinstance(error, ServerError):
             return False
-        body = w.JobIncludingBody(
-            config_types=tuple(JobType), including_job_id=job_id, pagination=_pagination(1, 0)
-        )
-        try:
-            page = await call(self._request, "jobs/list", body, JobPage, idempotent=True)
-        except AirbyteError:
-            return False  # an old server (configId required), or one really in trouble
-        return not page.jobs
+        for kinds in (tuple(JobType), _BEFORE_REFRESH):
+            body = w.JobIncludingBody(
+                config_types=kinds, including_job_id=job_id, pagination=_pagination(1, 0)
+            )
+            try:
+                page = await call(self._request, "jobs/list", body, JobPage, idempotent=True)
+            except BadRequestError:
+                continue  # 0.50 refuses refresh and clear, names it does not know (6.2)
+            except AirbyteError:
+                return False  # an old server (configId required), or one really in trouble
+            return not page.jobs
+        return False
 
     async def list_page(
         self,
