@@ -4,9 +4,11 @@ What counts as a secret, and how it is hidden.
 Connector configuration travels to the server untouched; only its *display* (reprs, logs, error
 messages) goes through :func:`redact`. A value is secret when its key looks like one
 (``password``, ``secret_access_key``, ``api_key``, anything with "token" or "secret" in it, ...)
-or when it is Airbyte's own mask; the password of a URL (``postgres://user:password@host``) is
-hidden under any key, and so is a value a spec read from the environment or a field the
-connector's specification flags ``airbyte_secret`` (:func:`flagged_paths`).
+or when it is Airbyte's own mask; the password of a URL (``postgres://user:password@host``), a
+secret-keyed parameter in a string (``user=app&password=...``) and the value of a name/value
+pair naming a secret (``{"name": "Authorization", "value": ...}``) are hidden under any key,
+and so is a value a spec read from the environment or a field the connector's specification
+flags ``airbyte_secret`` (:func:`flagged_paths`).
 """
 
 from __future__ import annotations
@@ -32,9 +34,14 @@ _SECRET_KEY = re.compile(
     r"(pass(word|wd|phrase)?|secret|token|api[_-]?key|apikey|private[_-]?key|credentials?"
     r"|access[_-]?key(_id)?|client[_-]?secret|auth(orization)?|session[_-]?key|pwd|jwt|cookie"
     r"|tunnel_user_password|ssh_key|service_account|connection_string|dsn|jaas"
-    r"|(client|ssl|tls|encryption|signing|hmac|master|account|storage|shared|sas)[_-]?key)",
+    r"|(client|ssl|tls|encryption|signing|hmac|master|account|storage|shared|sas)[_-]?key"
+    r"|(sa|key[_-]?file)[_-]?(json|content))",
     re.IGNORECASE,
 )
+
+#: Words that make a key secret when the key is, or holds, one of them as a whole word
+#: (``github_pat``, ``bearer``, ``slack_webhook_url``), and only then: "pat" is not "path".
+_SECRET_WORDS = frozenset({"pat", "bearer", "creds", "webhook", "signature"})
 
 
 #: Keys that end in "key" but name a column or a field, not a credential.
@@ -80,7 +87,12 @@ def is_secret_key(key: str) -> bool:
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower().replace("-", "_")
     if snake in _NAMES_NOT_SECRETS:
         return False
-    return bool(_SECRET_KEY.search(key)) or snake == "key" or snake.endswith("_key")
+    return (
+        bool(_SECRET_KEY.search(key))
+        or snake == "key"
+        or snake.endswith("_key")
+        or not _SECRET_WORDS.isdisjoint(snake.split("_"))
+    )
 
 
 def redact(value: Any) -> Any:
@@ -92,7 +104,12 @@ def redact(value: Any) -> Any:
     return masked(value, "", ())
 
 
-_URL_PASSWORD = re.compile(r"(://[^/:@\s]*:)[^/@\s]+@")
+# The password runs to the last "@" before a space: a raw one may hold "/" or "@".
+_URL_PASSWORD = re.compile(r"(://[^/:@\s]*:)\S+@")
+#: A parameter in a query string or a JDBC URL's extra (``user=app&password=...``).
+_PARAMETER = re.compile(r"(?<![^\s?&;])([\w.-]+)=([^&;\s]*)")
+#: Keys that name the entry of a list of name/value pairs (HTTP headers, mostly).
+_PAIR_NAMES = ("name", "key", "header", "header_name")
 
 
 def redacted_repr(value: Any) -> str:
@@ -161,10 +178,26 @@ def masked(value: Any, path: str, secret_paths: Collection[str]) -> Any:
     if value is not None and is_secret_path(path, secret_paths):
         return SECRET_MASK
     if isinstance(value, Mapping):
-        return {k: masked(v, f"{path}.{k}", secret_paths) for k, v in value.items()}
+        shown = {k: masked(v, f"{path}.{k}", secret_paths) for k, v in value.items()}
+        if shown.get("value") is not None and _names_a_secret(value):
+            shown["value"] = SECRET_MASK  # {"name": "Authorization", "value": "Bearer ..."}
+        return shown
     if isinstance(value, list | tuple):
         return [masked(v, f"{path}[{i}]", secret_paths) for i, v in enumerate(value)]
-    if isinstance(value, str) and "@" in value:
-        # A URL with a password in it (postgres://user:password@host), under any key.
-        return _URL_PASSWORD.sub(rf"\1{SECRET_MASK}@", value)
+    if isinstance(value, str):
+        if "@" in value:
+            # A URL with a password in it (postgres://user:password@host), under any key.
+            value = _URL_PASSWORD.sub(rf"\1{SECRET_MASK}@", value)
+        if "=" in value:
+            value = _PARAMETER.sub(_masked_parameter, value)
     return value
+
+
+def _names_a_secret(pair: Mapping[str, Any]) -> bool:
+    """Whether *pair* is a name/value entry whose name is a secret's."""
+    return any(isinstance(pair.get(k), str) and is_secret_key(pair[k]) for k in _PAIR_NAMES)
+
+
+def _masked_parameter(found: re.Match[str]) -> str:
+    name = found[1]
+    return f"{name}={SECRET_MASK}" if found[2] and is_secret_key(name) else found[0]

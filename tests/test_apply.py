@@ -588,6 +588,23 @@ async def test_a_field_the_specification_flags_secret_is_not_saved(
     assert CERTIFICATE not in str(caught.value)
 
 
+async def test_a_password_among_jdbc_parameters_is_masked_and_not_saved(
+    client: AirbyteClient,
+) -> None:
+    """A password written in clear among a source's JDBC parameters (``jdbc_url_params``, a
+    field no specification flags) shows masked in the plan's write and cannot be saved in one."""
+    setting = f'jdbc_url_params = "connectTimeout=10&sslpassword={CERTIFICATE}"'
+
+    planned = await plan(client, loads(with_setting(setting), env=ENV))
+
+    assert CERTIFICATE not in planned.render() + repr(planned)
+    assert "connectTimeout=10&sslpassword=**********" in repr(planned.items[0].write)
+    with pytest.raises(SpecError) as caught:
+        dumps_plan(planned)
+    [problem] = caught.value.problems
+    assert problem.startswith("sources[0].configuration.jdbc_url_params: a secret written")
+
+
 async def test_an_unknown_definition_is_a_spec_error(client: AirbyteClient) -> None:
     """A definition no one has: SpecError at its key, with the close names."""
     text = PIPELINE.replace('definition = "Postgres"', 'definition = "Postgress"')

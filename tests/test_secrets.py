@@ -324,11 +324,61 @@ def test_keys_that_name_a_credential_are_secret_and_column_keys_are_not() -> Non
     }
 
 
-def test_a_password_in_a_url_is_hidden_under_any_key() -> None:
-    """A URL's password is masked whatever its key; the rest of the URL stays readable."""
-    shown = redact({"url": f"postgres://app:{DB_PASSWORD}@db.example.com:5432/shop"})
+def test_keys_holding_a_credential_word_are_secret_and_look_alikes_are_not() -> None:
+    """A personal access token, a bearer token, a webhook URL (one that anyone holding it can
+    post to), a signature or a key file is masked; a path or a pattern, which hold "pat", is
+    not."""
+    secret = ["github_pat", "bearer", "creds", "slack_webhook_url", "signature", "sa_json"]
+    secret += ["key_file_content", "keyFileJson"]
+    shown = ["path", "file_pattern", "patch_size"]
+
+    masked = redact(dict.fromkeys(secret + shown, API_KEY))
+
+    assert [k for k in secret if masked[k] != SECRET_MASK] == []
+    assert [k for k in shown if masked[k] != API_KEY] == []
+
+
+@pytest.mark.parametrize("password", [DB_PASSWORD, f"a/{DB_PASSWORD}", f"a@{DB_PASSWORD}"])
+def test_a_password_in_a_url_is_hidden_under_any_key(password: str) -> None:
+    """A URL's password is masked whatever its key, and whatever it holds ("/" and "@"
+    written raw included); the rest of the URL stays readable."""
+    shown = redact({"url": f"postgres://app:{password}@db.example.com:5432/shop"})
 
     assert shown == {"url": f"postgres://app:{SECRET_MASK}@db.example.com:5432/shop"}
+
+
+def test_secret_parameters_of_a_query_string_are_hidden_and_the_others_shown() -> None:
+    """A JDBC URL's extra parameters (``jdbc_url_params`` of the Postgres and MySQL sources)
+    and a URL's query string can carry a password or a token: those values are masked."""
+    shown = redact(
+        {
+            "jdbc_url_params": f"user=app&password={DB_PASSWORD};ssl=true",
+            "endpoint": f"https://api.example.com/v1?page=2&api_key={API_KEY}",
+        }
+    )
+
+    assert shown == {
+        "jdbc_url_params": f"user=app&password={SECRET_MASK};ssl=true",
+        "endpoint": f"https://api.example.com/v1?page=2&api_key={SECRET_MASK}",
+    }
+
+
+def test_the_value_of_a_name_value_pair_naming_a_secret_is_hidden() -> None:
+    """HTTP connectors take headers as a list of ``{"name": ..., "value": ...}``: the value of
+    an Authorization or API-key header is masked, that of any other header shown."""
+    headers = [
+        {"name": "Authorization", "value": f"Bearer {API_KEY}"},
+        {"header": "X-Api-Key", "value": API_KEY},
+        {"name": "Accept", "value": "application/json"},
+    ]
+
+    assert redact({"headers": headers}) == {
+        "headers": [
+            {"name": "Authorization", "value": SECRET_MASK},
+            {"header": "X-Api-Key", "value": SECRET_MASK},
+            {"name": "Accept", "value": "application/json"},
+        ]
+    }
 
 
 def test_values_read_from_the_environment_never_show_in_a_spec_or_plan_repr() -> None:
