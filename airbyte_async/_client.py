@@ -889,7 +889,9 @@ class AirbyteClient:
             if authenticated:
                 headers = await self._headers()
             response = await self._send(session, method, url, route, payload, headers, timeout)
-            self._clock.observe(response.headers.get("Date"))
+            # Only a success dates the server's clock: an error may be a proxy's page, dated
+            # by the proxy's host (a load balancer's 504 beside an nginx whose clock drifts).
+            self._clock.observe(response.headers.get("Date") if response.status < 300 else None)
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s %s -> %d", method, route, response.status)
             if response.status == 401 and authenticated and tries < 2 and self.auth.reject(headers):

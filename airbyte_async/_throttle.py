@@ -71,7 +71,8 @@ class RateLimiter:
 @attrs.define
 class ServerClock:
     """
-    The server's wall clock, estimated from the ``Date`` header of its answers.
+    The server's wall clock, estimated from the ``Date`` header of its answers (the client
+    passes those of successes alone: an error may be a proxy's page, dated by another host).
 
     ``Date`` is whole seconds, rounded down, and stamped before the answer travels, so each
     answer proves only that the server's clock had reached its ``Date`` when the answer was

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import errno
 import json
 import socket
@@ -77,6 +78,10 @@ def test_faults_parse_from_json_and_reject_nonsense() -> None:
         Fault(kind="proxy_timeout", delay=-1)
     with pytest.raises(ValueError, match="504 \\(nginx\\), 502 \\(Google Cloud\\), 503"):
         Fault(kind="proxy_timeout", status=500)
+    with pytest.raises(ValueError, match="date_lead dates a proxy's page"):
+        Fault(kind="error", date_lead=5.0)
+    with pytest.raises(ValueError, match="date_lead must be a finite"):
+        Fault(kind="proxy_error", date_lead=float("nan"))
 
 
 def test_route_globs_are_spec_paths() -> None:
@@ -322,6 +327,37 @@ async def test_a_hung_response_times_out_after_the_job_started(
         await post(http, emu, SYNC, body, timeout=0.2)
     assert emu.stats().jobs_created == 1
     assert emu.job_status(1) == "running"
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "proxy_error"},
+        {"kind": "rate_limit"},
+        {"kind": "proxy_timeout", "route": SYNC, "delay": 0.05},
+    ],
+    ids=lambda f: f["kind"],
+)
+async def test_a_proxy_page_carries_the_proxy_s_own_date(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, fault: dict[str, Any]
+) -> None:
+    """
+    A page a proxy writes is dated by the proxy's host: nginx stamps its own ``Date`` on what
+    it sends (its ``proxy_pass_header`` documentation: the upstream's ``Date`` is not passed
+    by default), so the pages of a load balancer on time and the answers of an nginx whose
+    clock drifts 30 s behind (the emulator's ``date_lead``) tell two clocks.
+    """
+    emu, body = await one_connection(airbyte_emulator_factory, date_lead=-30.0, trigger_latency=0.5)
+    emu.set_faults([{"route": SYNC, **fault, "date_lead": 0.0, "times": 1}])
+
+    _, page, _, _ = await post(http, emu, SYNC, body)
+    _, answer, _, _ = await post(http, emu, "connections/get", body)
+
+    def dated(headers: Any) -> float:
+        return email.utils.parsedate_to_datetime(headers["Date"]).timestamp()
+
+    assert 28 <= dated(page) - dated(answer) <= 31
+    assert "X-Emulator-Page-Date-Lead" not in page
 
 
 async def test_a_proxy_read_timeout_passes_an_answer_that_comes_in_time(

@@ -19,6 +19,7 @@ from airbyte_async import AirbyteClient, NoAuth, RetryPolicy
 from airbyte_async._retry import round_pause
 from airbyte_async._throttle import ServerClock
 from airbyte_async.errors import (
+    AirbyteError,
     ConnectError,
     InvalidArgumentError,
     NotFoundError,
@@ -907,6 +908,30 @@ async def test_a_date_ahead_of_the_job_stamps_is_learnt_from_trigger_answers(
         job = await client.connections.sync(connection_id=second)
 
     assert emu.stats().jobs_by_connection[second] == [job.id]
+
+
+@pytest.mark.parametrize("kind", ["proxy_error", "rate_limit"])
+@pytest.mark.parametrize("lead", [30.0, -30.0], ids=["date-ahead", "date-behind"])
+async def test_a_proxy_page_dated_by_another_clock_leaves_the_server_clock_alone(
+    airbyte_emulator_factory: Factory, lead: float, kind: str
+) -> None:
+    """
+    Airbyte's answers come through an nginx whose clock runs 30 s off (either way), and a
+    load balancer in front of it, on time, answers a request with its own page (a 502, a
+    429): that page's ``Date`` is another host's, and the estimate of the clock that
+    the looks for lost triggers place their windows on stays where the answers put it.
+    """
+    emu = await airbyte_emulator_factory(airbyte_version="head", date_lead=lead)
+    page = {"kind": kind, "route": "health", "method": "GET", "date_lead": 0.0, "times": 1}
+    async with client_for(emu, retry=RetryPolicy(attempts=1)) as client:
+        await client.request("health", method="GET")
+        before = client.server_clock.now() - time.monotonic()
+        emu.set_faults([page])
+        with pytest.raises(AirbyteError):
+            await client.request("health", method="GET")
+        after = client.server_clock.now() - time.monotonic()
+
+    assert abs(after - before) < 1.5
 
 
 def _posts(api: str) -> str:

@@ -84,6 +84,17 @@ _AZURE_503 = (
 )
 
 
+#: A header that carries a proxy page's ``Date`` lead (see ``Fault.date_lead``) to
+#: ``_stamp_date``, which takes it off.
+_PAGE_DATE_LEAD = "X-Emulator-Page-Date-Lead"
+
+
+def _date_page(page: web.StreamResponse, fault: Fault) -> None:
+    """Have *page* dated by the clock of the proxy that *fault* stands for, if it has one."""
+    if fault.date_lead is not None:
+        page.headers[_PAGE_DATE_LEAD] = repr(fault.date_lead)
+
+
 def _read_timeout_page(status: int) -> web.Response:
     """
     What the proxy in front answers when its read timeout passes, by its status: nginx's 504
@@ -223,6 +234,11 @@ class Http:
 
     async def _stamp_date(self, request: web.Request, response: web.StreamResponse) -> None:
         # aiohttp would stamp real time: the emulator's answers tell its own clock.
+        page_lead = response.headers.pop(_PAGE_DATE_LEAD, None)
+        if page_lead is not None:  # a proxy's page, dated by the proxy's clock
+            page_second = int(self.api.clock() + float(page_lead))
+            response.headers["Date"] = email.utils.formatdate(page_second, usegmt=True)
+            return
         second = int(self.api.clock() + self.date_lead)
         if second != self._date[0]:
             self._date = (second, email.utils.formatdate(second, usegmt=True))
@@ -279,6 +295,7 @@ class Http:
             if early is not None:
                 if fault.retry_after is not None and early.status in (429, 503):
                     early.headers["Retry-After"] = f"{fault.retry_after:g}"
+                _date_page(early, fault)
                 return early
         response = await handler(request)
         if fault is not None:
@@ -334,6 +351,7 @@ class Http:
         up on its upstream leaves the server working).
         """
         gateway = _read_timeout_page(fault.status or 504)
+        _date_page(gateway, fault)
         # The server reads a connection's next request only once this handler ends: closed, it
         # holds no request of the client's behind the one the proxy gave up on.
         gateway.force_close()

@@ -47,6 +47,12 @@ A 429 or a 503 of these carries ``Retry-After`` when ``retry_after`` is set.
   requests and idle connections are reset and, with ``downtime``, connections are refused for
   that long. State is kept. Has no route.
 
+A page written by a proxy (``proxy_error``, ``proxy_timeout``'s page, ``rate_limit``) carries
+the proxy's own ``Date``: ``date_lead`` seconds ahead of the clock that stamps jobs (negative:
+behind), a proxy on another host than the one that dates the server's answers (an outer load
+balancer on time, an nginx beside Airbyte whose clock drifts: the emulator's ``date_lead``).
+Unset, the page is dated as the server's answers are.
+
 Any kind but ``restart`` may be given a window on the emulator's clock, counted from when the
 faults were installed (made with the emulator, or set by ``set_faults``): it applies from
 ``after`` seconds on, for ``lasting`` seconds (None: no end). ``{"kind": "rate_limit",
@@ -60,6 +66,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import math
 import random
 import time
 from collections import Counter
@@ -86,6 +93,8 @@ FaultKind = Literal[
     "restart",
 ]
 KINDS: tuple[str, ...] = get_args(FaultKind)
+#: The kinds whose answer a proxy writes, which a fault's ``date_lead`` dates.
+_PROXY_PAGES = ("proxy_error", "proxy_timeout", "rate_limit")
 
 _TOKEN = "applications/token"
 _TOKEN_ROUTES = frozenset({f"/v1/{_TOKEN}", f"/public/v1/{_TOKEN}"})
@@ -111,8 +120,8 @@ class Fault:
     ``jobs/*``, ``*``) and, when given, the HTTP *method*, meets *kind* with probability *rate*
     (a seeded draw), at most *times* times in all (None: no end), and only within its window:
     from *after* seconds after it was installed, for *lasting* seconds (None: no end), on the
-    emulator's clock. *status*, *retry_after*, *delay*, *max_delay*, *every* and *downtime*
-    are the settings some kinds read.
+    emulator's clock. *status*, *retry_after*, *delay*, *max_delay*, *every*, *downtime* and
+    *date_lead* are the settings some kinds read.
 
     The kinds are ``error``, ``proxy_error``, ``rate_limit``, ``latency``, ``slow``, ``late``,
     ``reset_before``, ``reset_after``, ``hang_after``, ``proxy_timeout``, ``truncated_json``,
@@ -136,6 +145,7 @@ class Fault:
     times: int | None = None
     after: float = 0.0
     lasting: float | None = None
+    date_lead: float | None = None
 
     @kind.validator
     def _check(self, _: object, kind: str) -> None:
@@ -160,6 +170,10 @@ class Fault:
             raise ValueError("times must not be negative")
         if not self.after >= 0 or (self.lasting is not None and not self.lasting >= 0):
             raise ValueError("after and lasting must be seconds, not negative")
+        if self.date_lead is not None and kind not in _PROXY_PAGES:
+            raise ValueError(f"date_lead dates a proxy's page: {', '.join(_PROXY_PAGES)} only")
+        if self.date_lead is not None and not math.isfinite(self.date_lead):
+            raise ValueError("date_lead must be a finite number of seconds")
         if kind == "restart" and (self.after or self.lasting is not None):
             raise ValueError("a restart fault has no window: it keeps its own schedule")
 
