@@ -42,6 +42,7 @@ from ._versions import public_path_missing, route_missing
 from .errors import (
     AirbyteError,
     BadRequestError,
+    ClientStateError,
     InvalidArgumentError,
     NotFoundError,
     UnsupportedOperationError,
@@ -511,13 +512,15 @@ class AirbyteClient:
 
     async def __aenter__(self) -> Self:
         if self._state is _State.CLOSED:
-            raise RuntimeError("an AirbyteClient cannot be reopened once closed; create a new one")
+            raise ClientStateError(
+                "an AirbyteClient cannot be reopened once closed; create a new one"
+            )
         if self._state is _State.OPEN:
-            raise RuntimeError("this AirbyteClient is already open")
+            raise ClientStateError("this AirbyteClient is already open")
         try:
             self._loop = asyncio.get_running_loop()
         except RuntimeError:
-            raise RuntimeError(
+            raise ClientStateError(
                 "AirbyteClient runs on asyncio (its HTTP is aiohttp's): under anyio, use the "
                 "asyncio backend"
             ) from None
@@ -532,7 +535,7 @@ class AirbyteClient:
             self._session._retry_connection = False
             self._owns_session = True
         elif self._session.closed:
-            raise RuntimeError("the session lent to this AirbyteClient is closed")
+            raise ClientStateError("the session lent to this AirbyteClient is closed")
         pool = self.max_connections
         self._requests = anyio.CapacityLimiter(pool) if pool is not None else None
         self._state = _State.OPEN
@@ -1013,12 +1016,12 @@ class AirbyteClient:
 
     def _open_session(self) -> aiohttp.ClientSession:
         if self._state is not _State.OPEN or self._session is None:
-            raise RuntimeError(
+            raise ClientStateError(
                 "use the client inside `async with AirbyteClient(...) as client:`"
                 + (" (this one is closed)" if self._state is _State.CLOSED else "")
             )
         if asyncio.get_running_loop() is not self._loop:
-            raise RuntimeError(
+            raise ClientStateError(
                 "this AirbyteClient was opened in another event loop, whose connections it "
                 "holds: open one in each loop (each asyncio.run)"
             )

@@ -7,6 +7,8 @@ Every exception airbyte-async raises on purpose, in one tree.
     ├── InvalidArgumentError          our input is wrong; no request sent (also a ValueError)
     │   └── SpecError                 a pipeline file that cannot be applied; .problems .origin
     │       └── StalePlanError        a saved plan whose objects changed on the server since
+    ├── ClientStateError              the client used outside its life: not open, closed,
+    │                                 or in another event loop (also a RuntimeError)
     ├── UnsupportedOperationError     the API or server in use lacks the operation
     ├── LookupFailedError             a find-by-name found nothing, or too much (a LookupError)
     │   ├── NoMatchError
@@ -57,6 +59,7 @@ __all__ = [
     "InvalidArgumentError",
     "SpecError",
     "StalePlanError",
+    "ClientStateError",
     "UnsupportedOperationError",
     "LookupFailedError",
     "NoMatchError",
@@ -119,6 +122,13 @@ class StalePlanError(SpecError):
     A saved plan refused before any write: an object it read has changed on the server since
     it was made, or a value it takes from the environment is not the one it was made with.
     *problems* names each one; plan again.
+    """
+
+
+class ClientStateError(AirbyteError, RuntimeError):
+    """
+    The client was used outside its life: before ``async with`` opened it, after it closed,
+    entered twice, or from another event loop than the one it opened in. Nothing was sent.
     """
 
 

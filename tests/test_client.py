@@ -20,6 +20,8 @@ from airbyte_async import (
 )
 from airbyte_async._client import auth_from_env, normalize_url
 from airbyte_async.errors import (
+    AirbyteError,
+    ClientStateError,
     ConnectError,
     ConnectionLostError,
     InvalidArgumentError,
@@ -256,12 +258,15 @@ async def test_a_closed_lent_session_is_refused(airbyte_emulator_factory: Factor
 
 @pytest.mark.anyio
 async def test_use_outside_async_with_is_a_runtime_error(airbyte_emulator_factory: Factory) -> None:
-    """Calls before __aenter__ raise RuntimeError and send nothing."""
+    """Calls before __aenter__ raise ClientStateError, an AirbyteError (``except
+    AirbyteError`` catches it) and a RuntimeError, and send nothing."""
     emu = await airbyte_emulator_factory()
     client = client_for(emu)
 
-    with pytest.raises(RuntimeError, match="async with"):
+    with pytest.raises(ClientStateError, match="async with") as caught:
         await client.health()
+    assert isinstance(caught.value, AirbyteError)
+    assert isinstance(caught.value, RuntimeError)
     assert emu.stats().total_requests == 0
 
 
