@@ -114,7 +114,9 @@ async def send(
         if not _timed_out(e, began, timeout):
             raise  # not this request's: a signal handler's (a SIGALRM timeout), the caller's
         note_timeout()
-        raise RequestTimeoutError("request timed out", route=route) from e
+        timed_out = RequestTimeoutError("request timed out", route=route)
+        timed_out._waited = time.monotonic() - began
+        raise timed_out from e
     except aiohttp.ClientConnectorError as e:
         raise ConnectError(f"cannot connect to {url.host}:{url.port}", route=route) from e
     except (aiohttp.ClientError, OSError) as e:

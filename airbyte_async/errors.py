@@ -186,6 +186,9 @@ class ConnectError(TransportError):
 class RequestTimeoutError(TransportError):
     """The request timed out: the server may or may not have processed it."""
 
+    #: Seconds from sending the request to giving up on it (0 when not known).
+    _waited: float = 0.0
+
 
 class ConnectionLostError(TransportError):
     """The connection broke after the request was sent: the server may have processed it."""

@@ -719,7 +719,8 @@ def test_sync_tells_of_a_held_trigger_on_its_status_line_and_in_a_warning(
     code, _, err = run("sync", "--all", "--request-timeout", "0.25")
 
     assert code == 0, err
-    assert "timed out and no job has appeared yet" in err
+    assert "timed out after 0.25" in err and "no job has appeared yet" in err
+    assert "a request timeout this short holds triggers often" in err
     assert ", 1 triggering" in terminal.getvalue()
     assert "triggering" not in terminal.getvalue().rsplit("\r", 1)[-1]  # the last line
 

@@ -259,9 +259,14 @@ def _say(message: str, job_type: JobType, connection_id: str, **more: object) ->
 
 
 _HELD = (
-    "the %(trigger)s trigger for %(connection)s timed out and no job has appeared yet: the "
-    "server may still be working on it, so it is looked for, and sent again only if none "
-    "appears within %(left)d s (sent sooner, it could start a second sync)"
+    "the %(trigger)s trigger for %(connection)s timed out after %(waited).3g s and no job has "
+    "appeared yet: the server may still be working on it, so it is looked for, and sent again "
+    "only if none appears within %(left)d s (sent sooner, it could start a second sync)%(hint)s"
+)
+#: Added to :data:`_HELD` when the client's own timeout came before a proxy's would.
+_SHORT_TIMEOUT = (
+    "; a request timeout this short holds triggers often: Airbyte answers one only once its "
+    "job runs, seconds on a busy server"
 )
 _FOUND = "job %(job)d of the held %(trigger)s trigger for %(connection)s turned up: adopted"
 _SENT_AGAIN = "no job from the held %(trigger)s trigger for %(connection)s: triggering again"
@@ -464,7 +469,12 @@ async def trigger_exactly_once(
                         warned = True
                         # Rounded up: "within 0 s" of a hold with a moment left reads as none.
                         left = max(1, math.ceil(resend_after - time.monotonic()))
-                        _say(_HELD, job_type, connection_id, left=left)
+                        waited = getattr(last, "_waited", 0.0)
+                        short = isinstance(last, RequestTimeoutError) and (
+                            waited < _PROXY_READ_TIMEOUT
+                        )
+                        hint = _SHORT_TIMEOUT if short else ""
+                        _say(_HELD, job_type, connection_id, left=left, waited=waited, hint=hint)
                     round_ -= 1  # a timed-out trigger may still act: look again, do not resend
                     continue
                 unsettled = False
