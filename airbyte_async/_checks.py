@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
@@ -74,6 +75,8 @@ def is_uuid(value: object) -> TypeGuard[str]:
 
 def uuid_id(name: str, value: object) -> str:
     """*value* when it is an id in the form of a UUID."""
+    if isinstance(value, uuid.UUID):
+        raise InvalidArgumentError(f"{name} must be a UUID's string: pass str() of {value!r}")
     if not is_uuid(value):
         raise InvalidArgumentError(f"{name} must be a UUID, got {value!r}")
     return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -271,6 +272,10 @@ BAD_ARGUMENTS: dict[str, tuple[Callable[[AirbyteClient], Awaitable[Any]], str]] 
     "a sync of a connection id in braces": (
         lambda c: c.connections.sync(connection_id="{" + SID + "}"),
         "connection_id must be a UUID",
+    ),
+    "a connection id given as a uuid.UUID": (
+        lambda c: c.connections.sync(connection_id=uuid.UUID(SID)),
+        "connection_id must be a UUID's string: pass str",
     ),
     "a source id without hyphens": (
         lambda c: c.sources.get(source_id=SID.replace("-", "")),
