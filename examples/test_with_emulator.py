@@ -3,9 +3,11 @@ Testing your own Airbyte code against the emulator, with the fixtures airbyte-as
 as a pytest plugin (no conftest needed): ``airbyte_emulator`` (a running emulator with default
 settings) and ``airbyte_emulator_factory`` (``await factory(**options)``, any number of them).
 
-Run it with ``python -m pytest examples/test_with_emulator.py`` (``pip install pytest`` first:
-airbyte-async does not depend on it). The fixtures are async: the tests run on anyio's pytest
-plugin (installed with anyio), on asyncio.
+Copy it into your project and run it with ``python -m pytest test_with_emulator.py``
+(``pip install pytest`` first: airbyte-async does not depend on it). Inside this repository,
+whose ``pyproject.toml`` has pytest load the development tools, install those first
+(``pip install -e '.[dev]'``). The fixtures are async: the tests run on anyio's pytest plugin
+(installed with anyio), on asyncio.
 """
 
 from __future__ import annotations

@@ -16,7 +16,14 @@ from typing import Any
 
 from aiohttp import web
 
-from airbyte_async import AirbyteClient, AirbyteError, Job, NotFoundError, SyncAlreadyRunningError
+from airbyte_async import (
+    AirbyteClient,
+    AirbyteError,
+    InvalidArgumentError,
+    Job,
+    NotFoundError,
+    SyncAlreadyRunningError,
+)
 
 CLIENT = web.AppKey("airbyte_client", AirbyteClient)
 
@@ -38,6 +45,9 @@ async def trigger_sync(request: web.Request) -> web.Response:
     client = request.app[CLIENT]
     try:
         job = await client.connections.sync(connection_id=request.match_info["connection_id"])
+    except InvalidArgumentError as e:
+        # The caller's id is no id: nothing was sent to Airbyte.
+        raise web.HTTPBadRequest(text=str(e)) from e
     except SyncAlreadyRunningError as e:
         raise web.HTTPConflict(text=e.message) from e
     except NotFoundError as e:
@@ -55,6 +65,8 @@ async def read_job(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="a job id is a number") from e
     try:
         job = await request.app[CLIENT].jobs.get(job_id=job_id)
+    except InvalidArgumentError as e:  # a negative id, say
+        raise web.HTTPBadRequest(text=str(e)) from e
     except NotFoundError as e:
         raise web.HTTPNotFound(text=f"no job {job_id}") from e
     except AirbyteError as e:

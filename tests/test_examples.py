@@ -262,7 +262,8 @@ def test_the_emulator_test_module_passes() -> None:
 
 
 async def test_the_web_app_triggers_and_reads_jobs(emulator: Emulator) -> None:
-    """web_app.py: POST starts a sync (202), GET reads it, a second POST conflicts (409)."""
+    """web_app.py: POST starts a sync (202), GET reads it, a second POST conflicts (409), and
+    the caller's own bad ids are 400s, not Airbyte's failures (502)."""
     web_app = example("web_app")
     async with Emulator(connections=1, sync_duration=(0.5, 0.5)) as emu:
         connection_id = emu.connection_ids[0]
@@ -272,12 +273,14 @@ async def test_the_web_app_triggers_and_reads_jobs(emulator: Emulator) -> None:
             again = await http.post(f"/connections/{connection_id}/sync")
             read = await http.get(f"/jobs/{job['job_id']}")
             bad = await http.get("/jobs/not-a-number")
+            negative = await http.get("/jobs/-5")
+            no_id = await http.post("/connections/not-a-uuid/sync")
 
             assert (started.status, job["connection_id"]) == (202, connection_id)
             assert again.status == 409
             assert read.status == 200
             assert (await read.json())["job_id"] == job["job_id"]
-            assert bad.status == 400
+            assert (bad.status, negative.status, no_id.status) == (400, 400, 400)
 
 
 async def test_the_web_app_closes_its_client_on_shutdown(emulator: Emulator) -> None:
