@@ -90,7 +90,9 @@ def public_path_missing(
     return _wrong_url(
         f"nothing at {public_url} serves Airbyte's public API (it answered {error.status} "
         f"{error.message!r} for {routes}): check the URL's path; pass the server's own, "
-        "http(s)://host[:port] (or its /api/public/v1; Airbyte Cloud's is https://api.airbyte.com/v1)"
+        "http(s)://host[:port] (or its /api/public/v1; Airbyte Cloud's is "
+        "https://api.airbyte.com/v1). An older self-managed Airbyte serves no public API: "
+        "speak its Config API (api='config', --api config)"
     )
 
 

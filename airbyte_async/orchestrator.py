@@ -741,7 +741,9 @@ class Orchestrator:
     ) -> list[SyncResult]:
         """
         Sync every connection and return all results, in the order the targets were given
-        (*adopt_since*: see :meth:`stream`).
+        (*adopt_since*: see :meth:`stream`). A connection given twice is synced once and has
+        one result, where it first came: match results by their ``connection_id``, not by
+        their place in the list given.
         """
         async with self.stream(connections, adopt_since=adopt_since) as batch:
             async for _ in batch:

@@ -974,6 +974,9 @@ async def test_a_path_that_serves_nothing_is_named_not_the_workspace_or_an_id(
     )
     assert "'Object not found.' for health, which the public API always has" in message
     assert "check the URL's path" in message
+    assert message.endswith(
+        "serves no public API: speak its Config API (api='config', --api config)"
+    )
     assert raised.value.wrong_url
     assert isinstance(raised.value.__cause__, NotFoundError)
 

@@ -47,12 +47,13 @@ async def test_create_sends_name_and_organization(api: AirbyteClient, emu: Emula
     }
 
 
-@pytest.mark.parametrize("version", ["head"])
+@pytest.mark.parametrize("version", ["1.7", "2.0", "head"])
 async def test_create_without_an_organization_on_2x_says_what_is_missing(
     api: AirbyteClient,
 ) -> None:
-    """Head requires organizationId (API-FACTS 2.1) and its 400 says only "Bad Request" (6.2):
-    the error says the organization is missing, and where the instance's default is."""
+    """1.x on require organizationId (API-FACTS 2.1); 2.x's 400 says only "Bad Request" (6.2),
+    1.7's names the wire field: either way the error says the organization is missing, and
+    where the instance's default is."""
     with pytest.raises(BadRequestError, match="need organization_id") as caught:
         await api.workspaces.create(name="Analytics")
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import attrs
 
-from .._serde import structure
+from .._serde import structure, wire_name
 from ..errors import BadRequestError, NoMatchError, UnsupportedOperationError
 from ..models import InstanceConfiguration, Workspace
 from ..models import _wire as w
@@ -58,9 +58,12 @@ class Workspaces:
         try:
             return await call(self._request, "workspaces/create", body, Workspace, idempotent=False)
         except BadRequestError as e:
-            if organization_id is None and e.status == 400 and e.message == "Bad Request":
+            said = e.message
+            # 2.x says no more than "Bad Request"; 1.x names the wire field.
+            wire = wire_name(w.WorkspaceCreate, "organization_id")
+            if organization_id is None and (said == "Bad Request" or wire in said):
                 e._reword(
-                    "Bad Request: servers from 1.x on need organization_id (the instance's "
+                    f"{said}: servers from 1.x on need organization_id (the instance's "
                     "default: instance_configuration().default_organization_id)"
                 )
             raise
