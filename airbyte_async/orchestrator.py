@@ -503,17 +503,25 @@ class Batch:
         try:
             result = self._receive.receive_nowait()
         except anyio.WouldBlock:
-            try:
-                return await self._receive.receive()
-            except anyio.EndOfStream:
-                raise StopAsyncIteration from None
+            pass  # waited for below
         except anyio.EndOfStream:
             raise StopAsyncIteration from None
-        # Results come in bursts (one listing ends many syncs): one that is ready is taken
-        # without a turn of the event loop each, which adds up, but still where a cancelled
-        # caller stops.
-        await anyio.lowlevel.checkpoint_if_cancelled()
-        return result
+        else:
+            # Results come in bursts (one listing ends many syncs): one that is ready is taken
+            # without a turn of the event loop each, which adds up, but still where a
+            # cancelled caller stops.
+            await anyio.lowlevel.checkpoint_if_cancelled()
+            return result
+        try:
+            return await self._receive.receive()
+        except anyio.EndOfStream:
+            raise StopAsyncIteration from None
+        except BaseException as stopped:
+            # anyio waits inside its own `except WouldBlock`: what stops the wait (a Ctrl-C, a
+            # deadline) would show that plumbing as its context in the caller's traceback.
+            if isinstance(stopped.__context__, anyio.WouldBlock):
+                stopped.__context__ = None
+            raise
 
     def stop_cleanup(self) -> bool:
         """

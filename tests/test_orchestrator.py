@@ -877,6 +877,26 @@ async def test_a_cancelled_consumer_stops_at_a_ready_result(start: Start) -> Non
     assert taken == []
 
 
+async def test_a_caller_s_deadline_carries_no_internal_error_as_its_context(
+    start: Start,
+) -> None:
+    """A deadline (or a Ctrl-C) that stops a caller waiting for the next result brings no
+    error of the library's own plumbing into the caller's traceback as its context."""
+    emu, client = await start(connections=1, sync_duration=(30, 30))
+    async with _orchestrator(client).stream(emu.connection_ids) as batch:
+        with pytest.raises(TimeoutError) as caught, anyio.fail_after(0.3):
+            async for _ in batch:
+                pass
+        batch.stop_cleanup()
+
+    contexts = []
+    error: BaseException | None = caught.value
+    while error is not None:
+        contexts.append(type(error).__name__)
+        error = error.__context__
+    assert "WouldBlock" not in contexts, contexts
+
+
 async def _set(event: anyio.Event) -> None:
     event.set()
 
