@@ -192,6 +192,23 @@ def test_jobs_list(run: Callable[..., tuple[int, str, str]], served: Served) -> 
     assert len(out.splitlines()) == 2
 
 
+def test_jobs_list_of_an_unknown_connection_says_so(
+    run: Callable[..., tuple[int, str, str]], served: Served
+) -> None:
+    """Airbyte lists no jobs for an id it does not know: the command then checks the
+    connection, so a mistyped id is an error (exit status 2), not a connection that never ran;
+    a known connection without jobs is one line saying so (exit status 0)."""
+    unknown = "11111111-2222-3333-4444-555555555555"
+
+    code, out, err = run("jobs", "list", "--connection", unknown)
+    assert (code, out) == (2, "")
+    assert err.startswith("airbyte-async: NotFoundError: ")
+
+    never_ran = served.emulator.connection_ids[-1]
+    code, out, _ = run("jobs", "list", "--connection", never_ran)
+    assert (code, out) == (0, f"no jobs for connection {never_ran}\n")
+
+
 def test_jobs_get(run: Callable[..., tuple[int, str, str]], served: Served) -> None:
     """A failed job: its attempts and its failure, readable and as JSON (times as ISO text)."""
     job_id = served.finished_job(outcome="failed", duration=0.01)

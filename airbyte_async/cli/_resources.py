@@ -248,6 +248,10 @@ async def _jobs_list(args: argparse.Namespace, client: AirbyteClient) -> None:
         jobs.append(job)
         if args.limit and len(jobs) >= args.limit:
             break
+    if not jobs:
+        # A listing of an id the server does not know is empty too: a mistyped id would read
+        # as a connection that never ran. NotFoundError if so.
+        await client.connections.get(connection_id=args.connection)
     if not args.json:
         rows = [
             (
