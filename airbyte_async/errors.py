@@ -96,6 +96,11 @@ class AirbyteError(Exception):
     #: True on a token request's 500 for credentials that have minted a token before: more
     #: likely the server's own failure than a refusal, so it is retried like a 502.
     _server_fault: bool = False
+    #: Seconds from sending the request to its failure (0 when not known): set on a timeout,
+    #: a lost connection and an answer. A proxy's 504 (502, 503, 524) or a TCP proxy's cut
+    #: connection after a long wait is its read timeout expiring while the server still holds
+    #: the request.
+    _waited: float = 0.0
 
 
 class InvalidArgumentError(AirbyteError, ValueError):
@@ -186,17 +191,9 @@ class ConnectError(TransportError):
 class RequestTimeoutError(TransportError):
     """The request timed out: the server may or may not have processed it."""
 
-    #: Seconds from sending the request to giving up on it (0 when not known).
-    _waited: float = 0.0
-
 
 class ConnectionLostError(TransportError):
     """The connection broke after the request was sent: the server may have processed it."""
-
-    #: Seconds from sending the request to losing the connection (0 when not known): a TCP
-    #: proxy cuts a connection with no answer once its timeout passes, while the server still
-    #: holds the request.
-    _waited: float = 0.0
 
 
 class APIError(AirbyteError):
@@ -207,11 +204,6 @@ class APIError(AirbyteError):
     *error_id* (2.x), the decoded *body* and the *route* called. The body is kept for inspection
     but never shown in ``str()``.
     """
-
-    #: Seconds from sending the request to the whole answer (0 when not known): a proxy's 504 (a
-    #: 502, 503, 524) after a long wait is its read timeout expiring while the server still holds
-    #: the request.
-    _waited: float = 0.0
 
     def __init__(
         self,

@@ -469,7 +469,7 @@ async def trigger_exactly_once(
                         warned = True
                         # Rounded up: "within 0 s" of a hold with a moment left reads as none.
                         left = max(1, math.ceil(resend_after - time.monotonic()))
-                        waited = getattr(last, "_waited", 0.0)
+                        waited = 0.0 if last is None else last._waited
                         short = isinstance(last, RequestTimeoutError) and (
                             waited < _PROXY_READ_TIMEOUT
                         )
