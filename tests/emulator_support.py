@@ -79,7 +79,9 @@ async def public(
 
 
 async def wait_terminal(http: aiohttp.ClientSession, emu: Emulator, job_id: int) -> list[str]:
-    """Poll ``jobs/get_light`` until the job ends; the distinct statuses seen, in order."""
+    """Poll ``jobs/get_light`` until the job ends, then wait out its workflow's wrap-up (a sync
+    refused meanwhile: ``State.wrapping_up``), so that a trigger may follow; the distinct
+    statuses seen, in order."""
     seen: list[str] = []
     with anyio.fail_after(5):
         while True:
@@ -87,6 +89,7 @@ async def wait_terminal(http: aiohttp.ClientSession, emu: Emulator, job_id: int)
             if not seen or seen[-1] != status:
                 seen.append(status)
             if status in ("succeeded", "failed", "cancelled"):
+                await anyio.sleep(emu.wrap_up)
                 return seen
             await anyio.sleep(0.01)
 

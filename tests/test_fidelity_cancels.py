@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 import aiohttp
 import anyio
@@ -428,6 +429,51 @@ async def test_a_public_cancel_of_a_job_not_yet_running_is_ignored_too(
 
 
 test_a_public_cancel_of_a_job_not_yet_running_is_ignored_too.__doc__ += _NOT_RUNNING
+
+
+async def test_a_cancel_as_a_job_starts_running_is_ignored(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    A job reads running once ``createAttempt`` made its attempt, but its workflow reports
+    running only after the ``reportJobStart`` activity that follows (``reportJobStarting`` sets
+    ``isRunning`` last): jobs/cancel in between answers at once with the job running, and the
+    job runs on; one sent once the workflow reports running stops it.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        connections=1, clock=clock, trigger_latency=1.0, start_lag=0.5
+    )
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=60)
+    ignored: list[Answer] = []
+
+    async def cancel_once_it_reads_running() -> None:
+        clock.advance(0.6)
+        listed = await call(http, emu, "jobs/list", {"configTypes": ["sync"], "configId": cid})
+        assert listed.json["jobs"][0]["job"]["status"] == "running"
+        job_id = listed.json["jobs"][0]["job"]["id"]
+        ignored.append(await call(http, emu, "jobs/cancel", {"id": job_id}))
+
+    trigger = partial(call, http, emu, "connections/sync", {"connectionId": cid})
+    answer = await while_waiting(
+        emu, trigger, cancel_once_it_reads_running, held=triggers_held, advance=0.4
+    )
+    job_id = answer.json["job"]["id"]
+    assert (ignored[0].status, ignored[0].json["job"]["status"]) == (200, "running")
+    assert (answer.json["job"]["status"], emu.job_status(job_id)) == ("running", "running")
+
+    heard = await while_waiting(
+        emu, lambda: call(http, emu, "jobs/cancel", {"id": job_id}), _nothing
+    )
+    assert heard.json["job"]["status"] == "cancelled"
+
+
+async def _nothing() -> None:
+    pass
+
+
+test_a_cancel_as_a_job_starts_running_is_ignored.__doc__ += _NOT_RUNNING
 
 
 async def test_a_cancel_between_two_attempts_is_ignored_on_040(

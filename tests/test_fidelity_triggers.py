@@ -433,6 +433,59 @@ def test_the_emulator_defaults_to_a_quiet_servers_trigger_latency() -> None:
     assert _emulator(parser.parse_args([])).trigger_latency == 0.2
 
 
+_WRAP_UP = """
+    After it writes a job's end, the connection's workflow runs the end-of-sync activities (the
+    post-sync child workflow's start, ``deleteResetJobStreams``, ``recordMetric``; after a
+    failure ``autoDisableFailingConnection``) before ``prepareForNextRunAndContinueAsNew``
+    resets its state (airbytehq/airbyte-platform ``ConnectionManagerWorkflowImpl.reportSuccess``,
+    ``failJob``, ``reportCancelled``): it reports running meanwhile, and
+    ``TemporalClient.startNewManualSync`` answers "A sync is already running for: <id>" while
+    it does (API-FACTS 6.3).
+"""
+
+
+@pytest.mark.parametrize("version", ["0.40", "0.50", "head"])
+@pytest.mark.parametrize("outcome", ["succeeded", "failed"])
+async def test_a_sync_trigger_while_the_workflow_wraps_up_an_ended_job_is_a_409(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str, outcome: str
+) -> None:
+    """
+    connections/sync within *wrap_up* seconds of the end of the connection's job: 409 though
+    the job reads ended and none runs, no job created; once the wrap-up is over, it starts one.
+    """
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=1, clock=clock, wrap_up=0.5
+    )
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=1, outcome=outcome)  # type: ignore[arg-type]
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    clock.advance(1.1)
+    assert emu.job_status(job_id) == outcome
+
+    refused = await call(http, emu, "connections/sync", {"connectionId": cid})
+    assert refused.status == 409
+    if version != "head":
+        assert refused.json["message"] == f"A sync is already running for: {cid}"
+    assert emu.stats().jobs_created == 1
+    clock.advance(0.5)
+    assert (await sync(http, emu, cid))["job"]["id"] == job_id + 1
+
+
+test_a_sync_trigger_while_the_workflow_wraps_up_an_ended_job_is_a_409.__doc__ += _WRAP_UP
+
+
+def test_start_lag_and_wrap_up_are_set_on_the_command_line_and_on_in_the_fixtures() -> None:
+    """``--start-lag`` and ``--wrap-up`` reach the emulator; off by default, they are on in the
+    pytest fixtures, shorter than a quiet server's few activities."""
+    parser = argparse.ArgumentParser()
+    add_emulator_arguments(parser)
+    given = _emulator(parser.parse_args(["--start-lag", "0.1", "--wrap-up", "0.3"]))
+    assert (given.start_lag, given.wrap_up) == (0.1, 0.3)
+    assert (Emulator().start_lag, Emulator().wrap_up) == (0.0, 0.0)
+    assert 0 < pytest_plugin.TEST_START_LAG < pytest_plugin.TEST_WRAP_UP
+
+
 # -- jobs/cancel cancels the connection's current job ----------------------------------------
 
 

@@ -1483,6 +1483,23 @@ async def test_a_commit_lag_learned_by_one_batch_is_kept_for_the_next(
     assert not [r for r in caplog.records if "ended unseen" in r.getMessage()]
 
 
+async def test_a_batch_right_after_the_previous_one_syncs_each_connection_again() -> None:
+    """A batch started as the previous one's jobs end meets Airbyte's workflows still wrapping
+    them up (a 409 "A sync is already running" with none running, for a moment after each
+    end: ``ConnectionManagerWorkflowImpl.reportSuccess``); each connection still syncs, once."""
+    emulator = Emulator(connections=4, trigger_latency=0.02, wrap_up=1.0, sync_duration=(0.2, 0.2))
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as client:
+        orchestrator = _orchestrator(client)
+        first = await orchestrator.run(emu.connection_ids)
+        with anyio.fail_after(30):
+            second = await orchestrator.run(emu.connection_ids)
+        stats = emu.stats()
+
+    assert [r.outcome for r in first + second] == [Outcome.SUCCEEDED] * 8
+    assert sorted(len(jobs) for jobs in stats.jobs_by_connection.values()) == [2] * 4
+    assert stats.requests_by_route["/v1/connections/sync"] > 8
+
+
 @pytest.mark.parametrize("outcome", list(Outcome))
 def test_a_results_json_says_whether_it_succeeded(outcome: Outcome) -> None:
     """``ok`` in the JSON (the CLI's --json lines) is the result's ``ok``: succeeded only."""

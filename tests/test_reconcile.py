@@ -517,6 +517,7 @@ async def test_a_job_finished_just_before_the_attempt_is_not_adopted(
     async with client_for(emu, timeout=0.25) as client:
         earlier = await trigger(client, connection_id)
         await client.jobs.wait(job_id=earlier.id, poll_interval=0.01)
+        await anyio.sleep(emu.wrap_up)  # a trigger meanwhile: a 409 with no job running
         emu.set_faults([{"kind": "hang_after", "route": SYNC, "times": 1}])
         clock = SkewedClock(inner=client.server_clock, skew=-1.0)
         job = await trigger(client, connection_id, clock)

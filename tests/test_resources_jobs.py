@@ -699,3 +699,60 @@ async def test_a_pending_job_that_ends_before_its_cancel_is_heard_is_not_cancell
 
         assert answer.status is JobStatus.SUCCEEDED
         assert emu.job_status(later[0].id) != "cancelled"
+
+
+async def running_job(api: AirbyteClient, connection_id: str) -> Job:
+    """The connection's job once it reads running."""
+    with anyio.fail_after(5):
+        while True:
+            page = await api.jobs.list_page(connection_id=connection_id)
+            if page.jobs and page.jobs[0].status is JobStatus.RUNNING:
+                return page.jobs[0]
+            await anyio.sleep(0.02)
+
+
+async def test_a_cancel_sent_as_the_job_starts_running_is_sent_again_until_heard() -> None:
+    """
+    A job reads running before its workflow reports running (the ``reportJobStart`` activity
+    comes between, ``ConnectionManagerWorkflowImpl.reportJobStarting``), and a cancel then is
+    ignored and answered with the job running; a heard one is answered only once the job
+    stopped (``TemporalClient.startNewCancellation``). jobs.cancel sent in that moment reads
+    the job again, sends the cancel again as it still runs, and returns it cancelled.
+    """
+    emulator = Emulator(connections=1, trigger_latency=1.0, start_lag=0.8)
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as api:
+        connection_id = emu.connection_ids[0]
+        emu.set_sync_plan(connection_id, duration=60.0)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(partial(api.connections.sync, connection_id=connection_id))
+            job = await running_job(api, connection_id)
+            with anyio.fail_after(10):
+                cancelled = await api.jobs.cancel(job_id=job.id)
+        cancels = emu.stats().requests_by_route["/v1/jobs/cancel"]
+
+    assert cancelled.status is JobStatus.CANCELLED
+    assert emu.job_status(job.id) == "cancelled"
+    assert cancels == 2
+
+
+async def test_a_sync_right_after_the_previous_job_ended_waits_out_the_wrap_up() -> None:
+    """
+    For a moment after a job's end is written, the connection's workflow still reports running
+    (its end-of-sync activities) and Airbyte refuses a sync trigger with "A sync is already
+    running" though none runs (``ConnectionManagerWorkflowImpl.reportSuccess``, then
+    ``prepareForNextRunAndContinueAsNew``): connections.sync right after jobs.wait sends the
+    trigger again once the listing shows no job running, and starts one sync.
+    """
+    emulator = Emulator(connections=1, trigger_latency=0.02, wrap_up=1.0)
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as api:
+        connection_id = emu.connection_ids[0]
+        emu.set_sync_plan(connection_id, duration=0.1)
+        first = await api.connections.sync(connection_id=connection_id)
+        await api.jobs.wait(job_id=first.id, poll_interval=0.01)
+        with anyio.fail_after(10):
+            second = await api.connections.sync(connection_id=connection_id)
+        stats = emu.stats()
+
+    assert second.id == first.id + 1
+    assert stats.jobs_by_connection[connection_id] == [first.id, second.id]
+    assert stats.requests_by_route["/v1/connections/sync"] > 2

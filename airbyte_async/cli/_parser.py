@@ -569,6 +569,18 @@ def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds jobs/cancel takes to stop a running job and answer (default 0.2)",
     )
     parser.add_argument(
+        "--start-lag",
+        type=float,
+        default=0.0,
+        help="seconds after a job runs before its workflow reports running (default none)",
+    )
+    parser.add_argument(
+        "--wrap-up",
+        type=float,
+        default=0.0,
+        help="seconds after a job ends before its workflow stops reporting running (default none)",
+    )
+    parser.add_argument(
         "--date-lead",
         type=float,
         default=0.0,

@@ -121,6 +121,16 @@ _TOKEN_PATIENCE = SETTLE_PATIENCE
 _HOLD_PAUSE = 2.0
 _HOLD_MAX_PAUSE = 15.0
 
+#: A sync refused (409) with no job running, the newest having ended less than
+#: _WRAP_UP_WINDOW seconds before by the server's clock, is sent again (see
+#: :func:`_wrapping_up`) up to _WRAP_UPS times, _WRAP_UP_PAUSE seconds later at first, doubling
+#: up to _WRAP_UP_MAX_PAUSE: about half a minute in all. The wrap-up takes a few of the
+#: workflow's activities: well under a second on a quiet server.
+_WRAP_UP_WINDOW = 60.0
+_WRAP_UPS = 10
+_WRAP_UP_PAUSE = 0.25
+_WRAP_UP_MAX_PAUSE = 4.0
+
 
 async def find_running_job(jobs: Jobs, connection_id: str, job_type: JobType) -> Job | None:
     """The connection's newest job that is not final, if any (works on every server version)."""
@@ -153,6 +163,39 @@ async def _since(
     # After the listing: its answer's Date has just updated the clock.
     sent = _sent_at(clock, began, page.jobs)
     return newest, [job for job in newest if job.created_at.timestamp() >= sent - _SKEW], sent
+
+
+async def _wrapping_up(
+    jobs: Jobs,
+    clock: ServerClock,
+    connection_id: str,
+    job_type: JobType,
+    refusal: SyncAlreadyRunningError,
+) -> bool:
+    """
+    Whether a trigger's clean 409 (*refusal*, naming no job) came while the connection's
+    workflow wraps up a job that has just ended: none of its jobs of *job_type* runs, and the
+    newest ended within :data:`_WRAP_UP_WINDOW` seconds by the server's clock. Airbyte's
+    workflow still reports running after the job's end is written, through the end-of-sync
+    activities (airbytehq/airbyte-platform ``ConnectionManagerWorkflowImpl.reportSuccess``,
+    ``failJob``, ``reportCancelled``, until ``prepareForNextRunAndContinueAsNew``), and
+    ``TemporalClient.startNewManualSync`` refuses a sync meanwhile. A job that runs is set as
+    the refusal's ``job``, for the caller; a look that fails leaves the refusal as it was.
+    """
+    if refusal.job is not None:
+        return False
+    try:
+        newest, _, _ = await _since(jobs, clock, connection_id, job_type, None)
+    except AirbyteError:
+        return False
+    running = next((job for job in newest if not job.status.is_terminal), None)
+    if running is not None:
+        refusal.job = running
+        return False
+    if not newest:
+        return False
+    ended = newest[0].updated_at.timestamp()
+    return clock.look_now(ended) - ended < _WRAP_UP_WINDOW
 
 
 def _sent_at(clock: ServerClock, began: float, listed: Iterable[Job]) -> float:
@@ -417,6 +460,7 @@ async def trigger_exactly_once(
     resend_after = began  # no trigger goes again before this (see _HOLD)
     held = 0  # looks made while a timed-out trigger is held
     refused = 0  # requests refused with a 429 (each started nothing)
+    wraps = 0  # triggers refused while the connection's workflow wrapped up an ended job
     warned = False  # whether the caller was told of the current hold
     # The looks of every trigger of this client fail together through an outage, and are told
     # as one (see KnownJobs.looks). Made at the first look: a trigger answered at once (nearly
@@ -502,9 +546,19 @@ async def trigger_exactly_once(
                 if _met(job, job_type, floor, before, time.monotonic() - began):
                     raise _met_error(job, connection_id, route, None)
                 return known.noted(connection_id, job)
-            except SyncAlreadyRunningError:
+            except SyncAlreadyRunningError as refusal:
                 if not may_have_started:
-                    raise
+                    if wraps == _WRAP_UPS or not await _wrapping_up(
+                        jobs, clock, connection_id, job_type, refusal
+                    ):
+                        raise
+                    # Nothing started, nothing runs: the workflow still wraps up the job that
+                    # just ended. Sent again after a moment (each 409 proves it started none).
+                    wraps += 1
+                    log.info("%s refused while a job of %s wraps up", route, connection_id)
+                    await anyio.sleep(min(_WRAP_UP_MAX_PAUSE, _WRAP_UP_PAUSE * 2 ** (wraps - 1)))
+                    tries, round_ = tries - 1, round_ - 1  # no round used, no pause of its own
+                    continue
                 job = await find_running_job(jobs, connection_id, job_type)
                 # Ours unless this client saw it start before, or it was created before the
                 # first attempt (someone else's, which the look since that attempt passed over).

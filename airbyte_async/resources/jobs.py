@@ -56,6 +56,11 @@ _BEFORE_REFRESH = tuple(t for t in JobType if t not in {JobType.REFRESH, JobType
 _HEARD_FIRST_PAUSE = 0.25
 _HEARD_MAX_PAUSE = 2.0
 
+#: Seconds a job may still read running after a cancel's answer showed it running before the
+#: cancel is taken for unheard and sent again (see :func:`cancel_heard`), and how many times.
+_UNHEARD_AFTER = 1.5
+_UNHEARD_RESENDS = 2
+
 
 async def cancel_heard(
     send: Callable[[], Awaitable[Job]],
@@ -74,7 +79,14 @@ async def cancel_heard(
     two attempts), and it runs on. Head's job that waits for data-worker capacity is the
     exception: ``cancelJob`` records the cancel and the wait cancels the job before it runs,
     but the answer, given at once, may still show it pending or queued. So the job is *read*
-    again, a little later each time, and the cancel sent again once an attempt runs. A job
+    again, a little later each time, and the cancel sent again once an attempt runs. The
+    workflow reports running only after the ``reportJobStart`` activity that follows
+    ``createAttempt``, so a cancel sent as an attempt starts may be ignored too, its answer
+    showing the job running: a heard cancel is answered only once the workflow stopped
+    (``TemporalClient.startNewCancellation`` waits while it reports running), with the job
+    final. Such a job is read again too, and sent the cancel again (twice at most) if it still
+    runs :data:`_UNHEARD_AFTER` seconds after the answer: not at once, since reads that see
+    an end late show a job that did stop running as well. A job
     that ended meanwhile (cancelled while it waited, say) is returned as read, and no cancel
     sent: a cancel stops whatever job the connection runs now (API-FACTS 6.3b), maybe a
     newer one. For the same reason a cancel refused before Airbyte acted (a 429) is sent
@@ -93,15 +105,22 @@ async def cancel_heard(
             raise
 
     answer = await resent_after_read(sent, read, _ended, tries=tries)
-    pause = _HEARD_FIRST_PAUSE
-    while answer.status in NO_ATTEMPT_RUNS:
+    answered, pause, resent = time.monotonic(), _HEARD_FIRST_PAUSE, 0
+    while not answer.status.is_terminal:
+        unheard = answer.status not in NO_ATTEMPT_RUNS  # an attempt ran as it was answered
+        if unheard and resent == _UNHEARD_RESENDS:
+            return answer
         await anyio.sleep(pause)
         pause = min(2 * pause, _HEARD_MAX_PAUSE)
         now = await read()
         if now.status.is_terminal:
             return now
-        if now.status not in NO_ATTEMPT_RUNS:
+        if now.status in NO_ATTEMPT_RUNS:
+            answer = now  # no attempt runs (any more): wait for one
+        elif not unheard or time.monotonic() - answered >= _UNHEARD_AFTER:
+            resent += unheard
             answer = await resent_after_read(sent, read, _ended, tries=tries)
+            answered, pause = time.monotonic(), _HEARD_FIRST_PAUSE
     return answer
 
 

@@ -39,6 +39,8 @@ def _emulator(args: argparse.Namespace) -> Emulator:
         trigger_capacity=args.trigger_capacity or None,
         trigger_overload=args.trigger_overload,
         cancel_latency=args.cancel_latency,
+        start_lag=args.start_lag,
+        wrap_up=args.wrap_up,
         scheduler=args.scheduler,
         auth=auth,
         faults=parse_faults(args.faults) if args.faults else None,

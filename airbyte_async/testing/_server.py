@@ -129,9 +129,17 @@ class Emulator:
     triggers past it away with 503 (see ``_load``). ``jobs/cancel`` (and the public ``DELETE
     /jobs/{jobId}``) answers once the job has stopped, *cancel_latency* seconds later (0.2 by
     default), as the real call waits while the connection's workflow still runs (API-FACTS
-    6.3b); the job runs until then. With *scheduler*, connections on a ``basic`` or ``cron``
-    schedule get their syncs started as Airbyte's scheduler starts them (see ``_schedule``; off
-    by default, so a test sees only the jobs it started). With *pending_duration*, the job then
+    6.3b); the job runs until then. With *start_lag*, the workflow reports running only that
+    many seconds after a job reads running (the ``reportJobStart`` activity comes between; at
+    most the trigger's latency, which still ends when it does), and with *wrap_up* still that
+    long after the job ended (its end-of-sync activities): a cancel in the first is ignored,
+    answered with the job still running, and a sync trigger in the second refused (409) with
+    no job running (see ``State.workflow_running``, ``State.wrapping_up``). Both are a few of
+    the workflow's activities on a real server, tenths of a second when it is quiet; both are
+    off by default here, and on in the pytest fixtures (``pytest_plugin``). With *scheduler*,
+    connections on a ``basic`` or ``cron`` schedule get their syncs started as Airbyte's
+    scheduler starts them (see ``_schedule``; off by default, so a test sees only the jobs it
+    started). With *pending_duration*, the job then
     stays pending (pending, then queued, on head) that long before it runs; head's sync trigger
     answers with it pending, as head's capacity-bound path does, older versions' only once it
     runs. A cancel leaves a job that does not run yet be, but for head's that waits for
@@ -182,6 +190,8 @@ class Emulator:
     trigger_capacity: int | None = 25
     trigger_overload: int | None = None
     cancel_latency: float = attrs.field(default=0.2, validator=_non_negative)
+    start_lag: float = attrs.field(default=0.0, validator=_non_negative)
+    wrap_up: float = attrs.field(default=0.0, validator=_non_negative)
     scheduler: bool = False
     auth: AuthPolicy | None = None
     record_requests: bool = False
@@ -227,6 +237,8 @@ class Emulator:
             commit_lag=self.commit_lag,
             attempts=self.attempts,
             retry_backoff=self.retry_backoff,
+            start_lag=self.start_lag,
+            wrap_up=self.wrap_up,
         )
         self._observer = Observer(self.record_requests, self._state.clock())
         self._injector = FaultInjector(self.seed, clock=self.clock)

@@ -248,6 +248,9 @@ class Job:
     #: 0.40, which has none, the moment it takes to start the next attempt).
     retries: int = 0
     retry_gap: float = 0.0
+    #: Seconds from an attempt's start until the workflow reports running (see
+    #: ``State.workflow_running``).
+    start_lag: float = 0.0
 
     @property
     def attempt_span(self) -> float:
@@ -419,6 +422,11 @@ class State:
     #: ``Job.retries``; 0.40 waits :data:`HANDOVER_040`).
     attempts: int = 1
     retry_backoff: float = 10.0
+    #: Seconds from an attempt's start (the job reads running) until the connection's workflow
+    #: reports running, at most its trigger's latency (see :meth:`workflow_running`), and from a
+    #: job's end until it no longer does (see :meth:`wrapping_up`).
+    start_lag: float = 0.0
+    wrap_up: float = 0.0
     workspaces: dict[str, Workspace] = attrs.field(factory=dict)
     sources: dict[str, Actor] = attrs.field(factory=dict)
     destinations: dict[str, Actor] = attrs.field(factory=dict)
@@ -699,11 +707,12 @@ class State:
         self, connection_id: str, config_type: str = "sync", *, latency: float = 0.0
     ) -> Job:
         """
-        Start a sync (or reset) job that runs *latency* seconds from now (plus the pending
-        duration): 404 for an unknown connection, 500 for a sync of a connection that is not
-        active, 409 while another job of the connection is not terminal (a connection runs
-        one job at a time: a sync trigger that meets a job not yet running takes that job
-        instead, see the routes' ``run_job``).
+        Start a sync (or reset) job whose workflow reports running *latency* seconds from now
+        (plus the pending duration), the job reading running its start lag before: 404 for an
+        unknown connection, 500 for a sync of a connection that is not active, 409 while
+        another job of the connection is not terminal (a connection runs one job at a time: a
+        sync trigger that meets a job not yet running takes that job instead, see the routes'
+        ``run_job``).
         """
         connection = self.check_trigger(connection_id, config_type)
         if self.active_job(connection_id) is not None:
@@ -714,14 +723,18 @@ class State:
         """
         The connection, when a trigger of *config_type* may go on: 404 for an unknown
         connection, 500 for a sync of one not active, 409 for a sync while the connection's
-        workflow reports running (see :meth:`workflow_running`: ``startNewManualSync`` refuses
-        only then), for a reset or clear while any job of it is not terminal.
+        workflow reports running (see :meth:`workflow_running` and :meth:`wrapping_up`:
+        ``startNewManualSync`` refuses only then), for a reset or clear while any job of it is
+        not terminal.
         """
         connection = self.connection(connection_id)
         if config_type == "sync" and connection.status != "active":
             raise internal("Can only sync an active connection")
         current = self.active_job(connection_id)
-        if current is not None and (config_type != "sync" or self.workflow_running(current)):
+        running = current is not None and self.workflow_running(current)
+        if (current is not None and config_type != "sync") or running:
+            raise conflict(f"A sync is already running for: {connection_id}")
+        if config_type == "sync" and current is None and self.wrapping_up(connection_id):
             raise conflict(f"A sync is already running for: {connection_id}")
         return connection
 
@@ -801,7 +814,10 @@ class State:
         backoff = self.retry_backoff if at_least(self.version, "0.50") else HANDOVER_040
         gap = backoff if retries else 0.0
         now = self.clock() if at is None else at
-        running_at = now + latency + self.pending_duration
+        # The workflow reports running *latency* from now; the job reads running a moment
+        # before (no trigger answers sooner than its latency, so no moment longer).
+        lag = min(self.start_lag, latency)
+        running_at = now + latency - lag + self.pending_duration
         queued_at = None
         if self.version == "head" and self.pending_duration > 0:
             queued_at = now + latency + self.pending_duration / 2
@@ -824,6 +840,7 @@ class State:
             scheduled=scheduled,
             retries=retries,
             retry_gap=gap,
+            start_lag=lag,
         )
         self._jobs.append(job)
         self._jobs_by_connection.setdefault(connection.connection_id, []).append(job.job_id)
@@ -847,26 +864,54 @@ class State:
     def workflow_running(self, job: Job) -> bool:
         """
         Whether the connection's workflow reports running (``WorkflowState.isRunning``) while
-        *job* is its current job: while an attempt runs (``reportJobStarting`` sets it once the
-        attempt exists), never while the job is pending or queued, and between two attempts
-        from 0.50 on only. Each run continues as new with a fresh state once the job or an
-        attempt ends; from 0.50 on, a run that continues from a failure reports running from
-        its start, through the backoff (airbytehq/airbyte-platform
-        ``ConnectionManagerWorkflowImpl.initializeWorkflowStateFromInput``, the fix of
-        airbytehq/airbyte#28536, 2023-07). 0.40's starts the next attempt at once, reporting
-        running only once it exists.
+        *job* is its current job: while an attempt runs, but only from the job's *start_lag*
+        seconds after it started (``createAttempt`` makes the job read running, then the
+        ``reportJobStart`` activity runs before ``reportJobStarting`` sets the flag), never
+        while the job is pending or queued, and between two attempts from 0.50 on only. Each
+        run continues as new with a fresh state once the job or an attempt ends; from 0.50 on,
+        a run that continues from a failure reports running from its start, through the
+        backoff (airbytehq/airbyte-platform ``ConnectionManagerWorkflowImpl``'s
+        ``initializeWorkflowStateFromInput``, the fix of airbytehq/airbyte#28536, 2023-07), so
+        only the first attempt's start lags.
+        0.40's starts the next attempt at once, reporting running only once it exists. (After
+        the job ends, the workflow still reports running while it wraps up: see
+        :meth:`wrapping_up`.)
         """
-        status = job.status(self.clock())
-        return status == "running" or (status == "incomplete" and at_least(self.version, "0.50"))
+        now = self.clock()
+        status = job.status(now)
+        since_040 = at_least(self.version, "0.50")
+        if status == "incomplete":
+            return since_040
+        if status != "running":
+            return False
+        attempt = 0 if since_040 else max(0, job.attempts_at(now) - 1)
+        return now >= job.attempt_start(attempt) + job.start_lag
+
+    def wrapping_up(self, connection_id: str) -> bool:
+        """
+        Whether the connection's workflow still reports running after its newest job ended:
+        for *wrap_up* seconds after the end of a job that ran, while the workflow runs the
+        end-of-sync hooks and the activities after them (the post-sync child workflow's
+        start, ``deleteResetJobStreams``, ``recordMetric``; on a failure
+        ``autoDisableFailingConnection``) until ``prepareForNextRunAndContinueAsNew`` resets
+        its state (airbytehq/airbyte-platform ``ConnectionManagerWorkflowImpl.reportSuccess``,
+        ``failJob``, ``reportCancelled``). A sync trigger is refused (409) meanwhile.
+        """
+        ids = self._jobs_by_connection.get(connection_id)
+        if not ids or self.wrap_up <= 0:
+            return False
+        latest = self._jobs[ids[-1] - 1]
+        ran = latest.started_or_created == latest.running_at
+        return ran and latest.final_at <= self.clock() < latest.final_at + self.wrap_up
 
     def next_run(self, job: Job) -> float:
         """
         When the workflow next reports running for *job*, which it does not now (see
-        :meth:`workflow_running`): when its next attempt starts; when it ends, if that comes
-        first (a reset cancelled it, say).
+        :meth:`workflow_running`): *start_lag* after its next attempt starts; when it ends, if
+        that comes first (a reset cancelled it, say).
         """
         now = self.clock()
-        starts = (job.attempt_start(i) for i in range(job.retries + 1))
+        starts = (job.attempt_start(i) + job.start_lag for i in range(job.retries + 1))
         return min(next((at for at in starts if at >= now), job.final_at), job.final_at)
 
     def job_after(self, connection_id: str, job_id: int) -> Job | None:
@@ -887,7 +932,8 @@ class State:
         runs until then. With *only_running* (a cancel), a job whose workflow does not report
         running (see :meth:`workflow_running`) is left be, unless it waits for capacity (see
         :meth:`waits_for_capacity`): that one is cancelled *latency* from now, before it runs.
-        Returns when the workflow stops running (now when it runs no job). 404 for an
+        Returns when the workflow stops running: *wrap_up* after the job's end (see
+        :meth:`wrapping_up`); now when it runs no job. 404 for an
         unknown connection, 500 for a deleted one (its workflow is gone).
         """
         connection = self.connection(connection_id)
@@ -905,7 +951,7 @@ class State:
                 self._end(current, min(now + latency, current.running_at))
             return now
         self._end(current, now + latency)
-        return self._jobs[current.job_id - 1].final_at
+        return self._jobs[current.job_id - 1].final_at + self.wrap_up
 
     def waits_for_capacity(self, job: Job) -> bool:
         """

@@ -3,9 +3,12 @@ pytest fixtures for code that talks to Airbyte: a running :class:`Emulator` per 
 
 Registered as the ``airbyte_async`` pytest plugin. The fixtures are async: run the tests with
 the anyio plugin (``pytest.mark.anyio``) on the asyncio backend. Their emulators answer triggers
-after :data:`TEST_TRIGGER_LATENCY` and cancels after :data:`TEST_CANCEL_LATENCY` unless told
-otherwise, to keep suites quick (at once on a ``ManualClock``, whose waits end only when the
-test advances it); pass ``trigger_latency=`` or ``cancel_latency=`` where a test depends on it.
+after :data:`TEST_TRIGGER_LATENCY` and cancels after :data:`TEST_CANCEL_LATENCY`, with a
+workflow that reports running :data:`TEST_START_LAG` after a job runs and still
+:data:`TEST_WRAP_UP` after it ended, unless told otherwise, to keep suites quick (all of them
+none on a ``ManualClock``, whose waits end only when the test advances it); pass
+``trigger_latency=``, ``cancel_latency=``, ``start_lag=`` or ``wrap_up=`` where a test depends
+on it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from ._server import Emulator
 
 __all__ = [
     "TEST_CANCEL_LATENCY",
+    "TEST_START_LAG",
     "TEST_TRIGGER_LATENCY",
+    "TEST_WRAP_UP",
     "EmulatorFactory",
     "airbyte_emulator",
     "airbyte_emulator_factory",
@@ -31,6 +36,9 @@ __all__ = [
 TEST_TRIGGER_LATENCY = 0.02
 #: The fixtures' default ``cancel_latency``: a cancel still waits for its job to stop.
 TEST_CANCEL_LATENCY = 0.02
+#: The fixtures' default ``start_lag`` and ``wrap_up``: still there, shorter.
+TEST_START_LAG = 0.01
+TEST_WRAP_UP = 0.05
 
 #: Starts an emulator with the given keyword arguments (those of :class:`Emulator`).
 EmulatorFactory = Callable[..., Awaitable[Emulator]]
@@ -40,7 +48,10 @@ EmulatorFactory = Callable[..., Awaitable[Emulator]]
 async def airbyte_emulator() -> AsyncIterator[Emulator]:
     """A running emulator with default settings, stopped after the test."""
     async with Emulator(
-        trigger_latency=TEST_TRIGGER_LATENCY, cancel_latency=TEST_CANCEL_LATENCY
+        trigger_latency=TEST_TRIGGER_LATENCY,
+        cancel_latency=TEST_CANCEL_LATENCY,
+        start_lag=TEST_START_LAG,
+        wrap_up=TEST_WRAP_UP,
     ) as emulator:
         yield emulator
 
@@ -56,6 +67,8 @@ async def airbyte_emulator_factory() -> AsyncIterator[EmulatorFactory]:
             manual = isinstance(kwargs.get("clock"), ManualClock)
             kwargs.setdefault("trigger_latency", 0.0 if manual else TEST_TRIGGER_LATENCY)
             kwargs.setdefault("cancel_latency", 0.0 if manual else TEST_CANCEL_LATENCY)
+            kwargs.setdefault("start_lag", 0.0 if manual else TEST_START_LAG)
+            kwargs.setdefault("wrap_up", 0.0 if manual else TEST_WRAP_UP)
             return await stack.enter_async_context(Emulator(**kwargs))
 
         yield start

@@ -239,15 +239,17 @@ async def run_job(api: Api, connection_id: str, latency: float) -> tuple[Job, fl
         if api.version == "head":
             return await job_after(api, connection_id, met), api.now
         return await until_running(api, met)
+    # The real server answers once the workflow reports running (API-FACTS 6.3b), which it
+    # does the job's start lag after the job runs: the snapshot is taken then, never
+    # earlier. Only head has the path that answers while the job still waits for capacity
+    # (6.3): before it, a pending job holds the answer back.
     created = api.state.trigger(connection_id, "sync", latency=latency)
-    # The real server answers once the workflow runs the job (API-FACTS 6.3b): the
-    # snapshot is taken then, never earlier than the job's start. Only head has the
-    # path that answers while the job still waits for capacity (6.3): before it, a
-    # pending job holds the answer back.
-    if api.version != "head":
-        latency += api.state.pending_duration
-    await api.clock.sleep(latency)
-    answered_at = max(api.now, created.created_at + latency)
+    if api.version == "head":
+        answer = created.created_at + latency
+    else:
+        answer = created.running_at + created.start_lag
+    await api.clock.sleep(max(0.0, answer - api.now))
+    answered_at = max(api.now, answer)
     return api.state.job(created.job_id), answered_at
 
 
