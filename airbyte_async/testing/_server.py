@@ -136,10 +136,10 @@ class Emulator:
     answered with the job still running, and a sync trigger in the second refused (409) with
     no job running (see ``State.workflow_running``, ``State.wrapping_up``). Both are a few of
     the workflow's activities on a real server, tenths of a second when it is quiet; both are
-    off by default here, and on in the pytest fixtures (``pytest_plugin``). With *scheduler*,
-    connections on a ``basic`` or ``cron`` schedule get their syncs started as Airbyte's
-    scheduler starts them (see ``_schedule``; off by default, so a test sees only the jobs it
-    started). With *pending_duration*, the job then
+    off by default here; the pytest fixtures (``pytest_plugin``) set a short wrap-up. With
+    *scheduler*, connections on a ``basic`` or ``cron`` schedule get their syncs started as
+    Airbyte's scheduler starts them (see ``_schedule``; off by default, so a test sees only the
+    jobs it started). With *pending_duration*, the job then
     stays pending (pending, then queued, on head) that long before it runs; head's sync trigger
     answers with it pending, as head's capacity-bound path does, older versions' only once it
     runs. A cancel leaves a job that does not run yet be, but for head's that waits for

@@ -4,8 +4,8 @@ pytest fixtures for code that talks to Airbyte: a running :class:`Emulator` per 
 Registered as the ``airbyte_async`` pytest plugin. The fixtures are async: run the tests with
 the anyio plugin (``pytest.mark.anyio``) on the asyncio backend. Their emulators answer triggers
 after :data:`TEST_TRIGGER_LATENCY` and cancels after :data:`TEST_CANCEL_LATENCY`, with a
-workflow that reports running :data:`TEST_START_LAG` after a job runs and still
-:data:`TEST_WRAP_UP` after it ended, unless told otherwise, to keep suites quick (all of them
+workflow that reports running still :data:`TEST_WRAP_UP` after a job ended (and
+:data:`TEST_START_LAG` after one runs), unless told otherwise, to keep suites quick (all of them
 none on a ``ManualClock``, whose waits end only when the test advances it); pass
 ``trigger_latency=``, ``cancel_latency=``, ``start_lag=`` or ``wrap_up=`` where a test depends
 on it.
@@ -36,8 +36,10 @@ __all__ = [
 TEST_TRIGGER_LATENCY = 0.02
 #: The fixtures' default ``cancel_latency``: a cancel still waits for its job to stop.
 TEST_CANCEL_LATENCY = 0.02
-#: The fixtures' default ``start_lag`` and ``wrap_up``: still there, shorter.
-TEST_START_LAG = 0.01
+#: The fixtures' default ``start_lag``: none, since a test that waits for a job to read running
+#: and then triggers or cancels would meet it at random (a test of that moment sets its own).
+TEST_START_LAG = 0.0
+#: The fixtures' default ``wrap_up``: still there, shorter.
 TEST_WRAP_UP = 0.05
 
 #: Starts an emulator with the given keyword arguments (those of :class:`Emulator`).
