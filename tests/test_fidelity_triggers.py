@@ -475,15 +475,14 @@ async def test_a_sync_trigger_while_the_workflow_wraps_up_an_ended_job_is_a_409(
 test_a_sync_trigger_while_the_workflow_wraps_up_an_ended_job_is_a_409.__doc__ += _WRAP_UP
 
 
-def test_start_lag_and_wrap_up_are_set_on_the_command_line_and_on_in_the_fixtures() -> None:
-    """``--start-lag`` and ``--wrap-up`` reach the emulator; off by default, the wrap-up is on
-    in the pytest fixtures, shorter than a quiet server's few activities."""
+def test_the_emulator_defaults_to_a_quiet_servers_start_lag_and_wrap_up() -> None:
+    """A tenth of a second for the ``reportJobStart`` activity, three for the wrap-up's few
+    activities, in code and on the command line; none on a ManualClock, whose waits end only
+    when the test moves it."""
     parser = argparse.ArgumentParser()
     add_emulator_arguments(parser)
-    given = _emulator(parser.parse_args(["--start-lag", "0.1", "--wrap-up", "0.3"]))
-    assert (given.start_lag, given.wrap_up) == (0.1, 0.3)
-    assert (Emulator().start_lag, Emulator().wrap_up) == (0.0, 0.0)
-    assert 0 < pytest_plugin.TEST_WRAP_UP < 0.3
+    emulators = [Emulator(), _emulator(parser.parse_args([])), Emulator(clock=ManualClock())]
+    assert [(e.start_lag, e.wrap_up) for e in emulators] == [(0.1, 0.3), (0.1, 0.3), (0, 0)]
 
 
 # -- jobs/cancel cancels the connection's current job ----------------------------------------

@@ -202,6 +202,7 @@ async def test_only_a_batch_with_adopt_since_checks_each_triggered_sync(adopt: b
         since = dt.datetime.now(dt.UTC)
         job = await client.connections.sync(connection_id=emu.connection_ids[0])
         await client.jobs.wait(job_id=job.id, poll_interval=0.01)
+        await anyio.sleep(emu.wrap_up)  # a trigger before is refused, and looks (test_reconcile)
         emu.reset_stats()
         results = await _orchestrator(client).run(
             emu.connection_ids, adopt_since=since if adopt else None

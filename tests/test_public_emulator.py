@@ -80,19 +80,22 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 async def _until_ended(d: Driver, job_id: int) -> dict[str, Any]:
+    """The job once it ended, and its workflow wrapped it up (a sync is refused until then)."""
     while True:
         job: dict[str, Any] = await d.call("GET", f"/jobs/{job_id}")
         if job["status"] in ("succeeded", "failed", "cancelled"):
+            await anyio.sleep(d.emu.wrap_up)
             return job
         await anyio.sleep(0.01)
 
 
 async def _until_running(d: Driver, job_id: int) -> dict[str, Any]:
-    """The job once it runs: only then does a cancel stop it (``cancelJob`` ignores a job whose
-    workflow does not report running yet)."""
+    """The job once it runs and its workflow says so: only then does a cancel stop it
+    (``cancelJob`` ignores a job whose workflow does not report running yet)."""
     while True:
         job: dict[str, Any] = await d.call("GET", f"/jobs/{job_id}")
         if job["status"] != "pending":
+            await anyio.sleep(d.emu.start_lag)
             return job
         await anyio.sleep(0.01)
 
@@ -321,11 +324,7 @@ async def test_rows_and_bytes_come_only_with_read_jobs(session: aiohttp.ClientSe
     read job has them, the cancel's answer (``getJobInfoRead``, no aggregated stats) does
     not."""
     async with long_sync(session) as (_, d, job):
-        for _ in range(500):
-            read = await d.call("GET", f"/jobs/{job['jobId']}")
-            if read["status"] == "running":
-                break
-            await anyio.sleep(0.01)
+        read = await d.call("GET", f"/jobs/{job['jobId']}")
         cancelled = await d.call("DELETE", f"/jobs/{job['jobId']}")
     assert {"rowsSynced", "bytesSynced"} <= set(read)
     assert cancelled["status"] == "cancelled"

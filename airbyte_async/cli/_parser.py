@@ -571,14 +571,14 @@ def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--start-lag",
         type=float,
-        default=0.0,
-        help="seconds after a job runs before its workflow reports running (default none)",
+        default=0.1,
+        help="seconds after a job runs before its workflow reports running (default 0.1)",
     )
     parser.add_argument(
         "--wrap-up",
         type=float,
-        default=0.0,
-        help="seconds after a job ends before its workflow stops reporting running (default none)",
+        default=0.3,
+        help="seconds after a job ends before its workflow stops reporting running (default 0.3)",
     )
     parser.add_argument(
         "--date-lead",

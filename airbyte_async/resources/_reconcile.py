@@ -165,6 +165,40 @@ async def _since(
     return newest, [job for job in newest if job.created_at.timestamp() >= sent - _SKEW], sent
 
 
+async def _adopted_after_409(
+    jobs: Jobs,
+    clock: ServerClock,
+    known: KnownJobs,
+    connection_id: str,
+    job_type: JobType,
+    route: str,
+    began: float,
+    floor: int,
+) -> Job | None:
+    """
+    The job an uncertain attempt (the first at monotonic *began*) started, found after a later
+    attempt's 409, if any: the running one, unless this client saw it start before (*floor*)
+    or it was created before the first attempt (someone else's, which the look since that
+    attempt passed over); else one created since the first attempt, which the look missed
+    (made after it, the signal taken before the reset) and which has ended since (head
+    answers a trigger meeting a pending job only a minute later): the caller, told that none
+    runs, would trigger a second sync.
+    """
+    job = await find_running_job(jobs, connection_id, job_type)
+    if (
+        job is not None
+        and job.id > floor
+        and job.created_at.timestamp() >= _sent_at(clock, began, [job]) - _SKEW
+    ):
+        log.info("adopted running job %d for %s after an uncertain trigger", job.id, route)
+        return known.noted(connection_id, job)
+    own, _ = await _job_since(jobs, clock, connection_id, job_type, began, floor)
+    if own is None:
+        return None
+    log.info("adopted job %d for %s after an uncertain trigger", own.id, route)
+    return known.noted(connection_id, own)
+
+
 async def _wrapping_up(
     jobs: Jobs,
     clock: ServerClock,
@@ -174,8 +208,8 @@ async def _wrapping_up(
 ) -> bool:
     """
     Whether a trigger's clean 409 (*refusal*, naming no job) came while the connection's
-    workflow wraps up a job that has just ended: none of its jobs of *job_type* runs, and the
-    newest ended within :data:`_WRAP_UP_WINDOW` seconds by the server's clock. Airbyte's
+    workflow wraps up a job that has just ended: none of its jobs of *job_type* or resets runs,
+    and the latest ended within :data:`_WRAP_UP_WINDOW` seconds by the server's clock. Airbyte's
     workflow still reports running after the job's end is written, through the end-of-sync
     activities (airbytehq/airbyte-platform ``ConnectionManagerWorkflowImpl.reportSuccess``,
     ``failJob``, ``reportCancelled``, until ``prepareForNextRunAndContinueAsNew``), and
@@ -184,17 +218,18 @@ async def _wrapping_up(
     """
     if refusal.job is not None:
         return False
+    kinds = (job_type, JobType.RESET_CONNECTION)  # a reset's end is wrapped up the same way
     try:
-        newest, _, _ = await _since(jobs, clock, connection_id, job_type, None)
+        page = await jobs.list_page(connection_id=connection_id, job_types=kinds, page_size=_PAGE)
     except AirbyteError:
         return False
-    running = next((job for job in newest if not job.status.is_terminal), None)
-    if running is not None:
-        refusal.job = running
+    running = [job for job in page.jobs if not job.status.is_terminal]
+    if running:
+        refusal.job = max(running, key=lambda job: job.id)
         return False
-    if not newest:
+    if not page.jobs:
         return False
-    ended = newest[0].updated_at.timestamp()
+    ended = max(job.updated_at.timestamp() for job in page.jobs)
     return clock.look_now(ended) - ended < _WRAP_UP_WINDOW
 
 
@@ -547,40 +582,23 @@ async def trigger_exactly_once(
                     raise _met_error(job, connection_id, route, None)
                 return known.noted(connection_id, job)
             except SyncAlreadyRunningError as refusal:
-                if not may_have_started:
-                    if wraps == _WRAP_UPS or not await _wrapping_up(
-                        jobs, clock, connection_id, job_type, refusal
-                    ):
-                        raise
-                    # Nothing started, nothing runs: the workflow still wraps up the job that
-                    # just ended. Sent again after a moment (each 409 proves it started none).
-                    wraps += 1
-                    log.info("%s refused while a job of %s wraps up", route, connection_id)
-                    await anyio.sleep(min(_WRAP_UP_MAX_PAUSE, _WRAP_UP_PAUSE * 2 ** (wraps - 1)))
-                    tries, round_ = tries - 1, round_ - 1  # no round used, no pause of its own
-                    continue
-                job = await find_running_job(jobs, connection_id, job_type)
-                # Ours unless this client saw it start before, or it was created before the
-                # first attempt (someone else's, which the look since that attempt passed over).
-                if (
-                    job is not None
-                    and job.id > floor
-                    and job.created_at.timestamp() >= _sent_at(clock, began, [job]) - _SKEW
-                ):
-                    log.info(
-                        "adopted running job %d for %s after an uncertain trigger", job.id, route
+                if may_have_started:
+                    adopted = await _adopted_after_409(
+                        jobs, clock, known, connection_id, job_type, route, began, floor
                     )
-                    return known.noted(connection_id, job)
-                # The 409 may have been for the uncertain attempt's own job, which the look
-                # missed (made after it, the signal taken before the reset) and which has
-                # ended since (head answers a trigger meeting a pending job only a minute
-                # later): one created since the first attempt is that job, and the caller,
-                # told that none runs, would trigger a second sync.
-                own, _ = await _job_since(jobs, clock, connection_id, job_type, began, floor)
-                if own is None:
+                    if adopted is not None:
+                        return adopted
+                if wraps == _WRAP_UPS or not await _wrapping_up(
+                    jobs, clock, connection_id, job_type, refusal
+                ):
                     raise
-                log.info("adopted job %d for %s after an uncertain trigger", own.id, route)
-                return known.noted(connection_id, own)
+                # Nothing started, nothing runs: the workflow still wraps up the job that just
+                # ended. Sent again after a moment (each 409 proves it started none).
+                wraps += 1
+                log.info("%s refused while a job of %s wraps up", route, connection_id)
+                await anyio.sleep(min(_WRAP_UP_MAX_PAUSE, _WRAP_UP_PAUSE * 2 ** (wraps - 1)))
+                tries, round_ = tries - 1, round_ - 1  # no round used, no pause of its own
+                continue
             except AirbyteError as e:
                 if getattr(e, "route", None) == TOKEN_ROUTE:
                     # No token, so this attempt never left. A token endpoint that is away (a

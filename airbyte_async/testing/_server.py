@@ -25,7 +25,7 @@ from . import _render as render
 from ._app import Http, reset_transport
 from ._auth import AuthPolicy, RequireBasic, RequireBearer, RequireClientCredentials, TokenMinter
 from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS
-from ._clock import Clock, WallClock
+from ._clock import Clock, ManualClock, WallClock
 from ._errors import ApiError
 from ._faults import Fault, FaultInjector, as_faults
 from ._load import TriggerLoad
@@ -102,6 +102,11 @@ def _check_rate(_: object, __: object, value: float) -> None:
         raise ValueError("failure_rate must be between 0 and 1")
 
 
+def _on_wall_time(clock: Clock, seconds: float) -> float:
+    """*seconds*, but none on a ``ManualClock``, whose waits end only when a test moves it."""
+    return 0.0 if isinstance(clock, ManualClock) else seconds
+
+
 def _check_port(_: object, __: object, value: int) -> None:
     if not 0 <= value <= 65535:
         raise ValueError("port must be between 0 and 65535")
@@ -131,12 +136,13 @@ class Emulator:
     default), as the real call waits while the connection's workflow still runs (API-FACTS
     6.3b); the job runs until then. With *start_lag*, the workflow reports running only that
     many seconds after a job reads running (the ``reportJobStart`` activity comes between; at
-    most the trigger's latency, which still ends when it does), and with *wrap_up* still that
+    most half the trigger's latency, which still ends when it does), and with *wrap_up* still that
     long after the job ended (its end-of-sync activities): a cancel in the first is ignored,
     answered with the job still running, and a sync trigger in the second refused (409) with
     no job running (see ``State.workflow_running``, ``State.wrapping_up``). Both are a few of
-    the workflow's activities on a real server, tenths of a second when it is quiet; both are
-    off by default here; the pytest fixtures (``pytest_plugin``) set a short wrap-up. With
+    the workflow's activities on a real server, tenths of a second when it is quiet: 0.1 and
+    0.3 by default, none on a ``ManualClock`` (whose waits end only when a test moves it); the
+    pytest fixtures (``pytest_plugin``) set no start lag and a shorter wrap-up. With
     *scheduler*, connections on a ``basic`` or ``cron`` schedule get their syncs started as
     Airbyte's scheduler starts them (see ``_schedule``; off by default, so a test sees only the
     jobs it started). With *pending_duration*, the job then
@@ -190,8 +196,6 @@ class Emulator:
     trigger_capacity: int | None = 25
     trigger_overload: int | None = None
     cancel_latency: float = attrs.field(default=0.2, validator=_non_negative)
-    start_lag: float = attrs.field(default=0.0, validator=_non_negative)
-    wrap_up: float = attrs.field(default=0.0, validator=_non_negative)
     scheduler: bool = False
     auth: AuthPolicy | None = None
     record_requests: bool = False
@@ -202,6 +206,14 @@ class Emulator:
     port: int = attrs.field(default=0, validator=_check_port)
     log_format: Literal["structured", "formatted"] = "structured"
     clock: Clock = attrs.field(factory=WallClock)
+    start_lag: float = attrs.field(
+        default=attrs.Factory(lambda self: _on_wall_time(self.clock, 0.1), takes_self=True),
+        validator=_non_negative,
+    )
+    wrap_up: float = attrs.field(
+        default=attrs.Factory(lambda self: _on_wall_time(self.clock, 0.3), takes_self=True),
+        validator=_non_negative,
+    )
     config_api: bool = True
     date_lead: float = attrs.field(default=0.0, validator=_finite)
 

@@ -423,8 +423,8 @@ class State:
     attempts: int = 1
     retry_backoff: float = 10.0
     #: Seconds from an attempt's start (the job reads running) until the connection's workflow
-    #: reports running, at most its trigger's latency (see :meth:`workflow_running`), and from a
-    #: job's end until it no longer does (see :meth:`wrapping_up`).
+    #: reports running, at most half its trigger's latency (see :meth:`workflow_running`), and
+    #: from a job's end until it no longer does (see :meth:`wrapping_up`).
     start_lag: float = 0.0
     wrap_up: float = 0.0
     workspaces: dict[str, Workspace] = attrs.field(factory=dict)
@@ -815,8 +815,9 @@ class State:
         gap = backoff if retries else 0.0
         now = self.clock() if at is None else at
         # The workflow reports running *latency* from now; the job reads running a moment
-        # before (no trigger answers sooner than its latency, so no moment longer).
-        lag = min(self.start_lag, latency)
+        # before, at most half of it (no trigger answers sooner than its latency, and a job
+        # is pending for a while after it was created).
+        lag = min(self.start_lag, latency / 2)
         running_at = now + latency - lag + self.pending_duration
         queued_at = None
         if self.version == "head" and self.pending_duration > 0:
