@@ -21,8 +21,6 @@ from contextlib import contextmanager
 from typing import Any
 
 __all__ = [
-    "WORKFLOW_START_LAG",
-    "WORKFLOW_WRAP_UP",
     "Measured",
     "count_loop_turns",
     "emulator_process",
@@ -32,12 +30,6 @@ __all__ = [
     "run_contender",
     "wakeup_cost",
 ]
-
-#: The moments Airbyte's connection workflow lags its jobs by, on a quiet server (a few of its
-#: activities each; the emulator's ``start_lag`` and ``wrap_up``): the benchmarks that cancel
-#: or trigger around a job's start or end run with them.
-WORKFLOW_START_LAG = 0.1
-WORKFLOW_WRAP_UP = 0.3
 
 
 @contextmanager

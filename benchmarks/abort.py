@@ -65,13 +65,7 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import (
-    WORKFLOW_START_LAG,
-    WORKFLOW_WRAP_UP,
-    emulator_process,
-    emulator_stats,
-    print_table,
-)
+from _harness import emulator_process, emulator_stats, print_table
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.errors import AirbyteError
@@ -332,7 +326,6 @@ def main() -> None:
             *("--connections", str(args.connections), "--sync-duration", "1", "6"),
             *("--trigger-latency", str(args.trigger_latency)),
             *("--cancel-latency", str(args.cancel_latency)),
-            *("--start-lag", str(WORKFLOW_START_LAG), "--wrap-up", str(WORKFLOW_WRAP_UP)),
             *("--trigger-capacity", str(args.trigger_capacity)),
             *(("--airbyte-version", "head") if args.api == "public" else ()),
             *(("--faults", args.faults) if args.faults else ()),

@@ -37,7 +37,7 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import WORKFLOW_START_LAG, WORKFLOW_WRAP_UP, print_table
+from _harness import print_table
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.orchestrator import Orchestrator, Selection
@@ -96,8 +96,6 @@ async def orchestrated(url: str, max_running: int) -> int:
 async def one(role: str, args: argparse.Namespace) -> list[object]:
     """One contender against a fresh emulator: its row of the table."""
     emulator = Emulator(
-        start_lag=WORKFLOW_START_LAG,
-        wrap_up=WORKFLOW_WRAP_UP,
         airbyte_version=args.airbyte_version,
         connections=args.connections,
         workspaces=1,

@@ -37,7 +37,7 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import WORKFLOW_START_LAG, WORKFLOW_WRAP_UP, print_table
+from _harness import print_table
 
 from airbyte_async import AirbyteClient, ClientCredentials
 from airbyte_async.errors import TransportError
@@ -105,8 +105,6 @@ async def chaos(connections: int, seed: int, max_running: int, api: str = "confi
     # Tokens live 3 s: the client renews them many times during the run, as over a long day.
     auth = RequireClientCredentials("chaos-client", "chaos-secret", token_lifetime=3.0)
     emulator = Emulator(
-        start_lag=WORKFLOW_START_LAG,
-        wrap_up=WORKFLOW_WRAP_UP,
         airbyte_version="head" if api == "public" else "0.50",
         connections=connections,
         workspaces=3,

@@ -31,7 +31,7 @@ import attrs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import WORKFLOW_START_LAG, WORKFLOW_WRAP_UP, print_table
+from _harness import print_table
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async.orchestrator import Orchestrator, Outcome, Selection
@@ -69,8 +69,6 @@ SCENARIOS = (
 async def run(scenario: Scenario, seed: int) -> dict[str, Any]:
     """One batch through one outage; its figures and checks."""
     emulator = Emulator(
-        start_lag=WORKFLOW_START_LAG,
-        wrap_up=WORKFLOW_WRAP_UP,
         airbyte_version="head" if scenario.api == "public" else "0.50",
         connections=scenario.connections,
         seed=seed,
