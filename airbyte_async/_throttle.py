@@ -164,12 +164,15 @@ class ServerClock:
         drift, either way. ``Date`` less the stamp is the lead (negative when ``Date`` is
         behind), give or take the second each of them is rounded down by, and more when the
         answer was slow: the least of the last eight is taken, so a slow answer or two does
-        not count. Up to a second either way, rounding explains it and nothing is subtracted;
-        beyond, a second more than it is, so that :meth:`now` still never leads the stamps and
-        windows reaching back by it still reach the jobs. A ``Date`` behind moves :meth:`now`
-        forward: left behind, windows reaching back from it would take in jobs of before.
+        not count. ``Date`` is taken rounded down, as the answer's own was: a job stamped late
+        in one second and answered early in the next (Airbyte answers a moment after it
+        stamps) leads by one second, not more. Up to a second either way, rounding explains it
+        and nothing is subtracted; beyond, a second more than it is, so that :meth:`now` still
+        never leads the stamps and windows reaching back by it still reach the jobs. A
+        ``Date`` behind moves :meth:`now` forward: left behind, windows reaching back from it
+        would take in jobs of before.
         """
-        self._leads.append(self._date() - stamp)
+        self._leads.append(self._whole_date() - stamp)
         self._settle(self._leads)
 
     def note_listed(self, stamp: float) -> None:
@@ -183,7 +186,7 @@ class ServerClock:
         listings did): the listings' frequent and looser bounds neither push their eight out
         nor move the windows of batches that trigger.
         """
-        self._listed.append(self._date() - stamp)
+        self._listed.append(self._whole_date() - stamp)
         if not self._leads:
             self._settle(self._listed)
 
@@ -191,6 +194,11 @@ class ServerClock:
         """The server's clock now by ``Date``, as estimated."""
         at = self.local()
         return at + self._offset(at)
+
+    def _whole_date(self) -> float:
+        """:meth:`_date` rounded down to its second, as ``Date`` is: never before the ``Date``
+        of an answer observed, so a lead from it bounds the stamps' clock as that one would."""
+        return math.floor(self._date())
 
     def _settle(self, leads: collections.deque[float]) -> None:
         least = min(leads)

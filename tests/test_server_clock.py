@@ -177,3 +177,44 @@ def test_a_server_clock_stepped_forward_is_followed_at_its_next_date() -> None:
     link.step = 3600.0
     link.answer(3.05, latency=0.01)
     assert link.server() - 0.1 < link.clock.now() <= link.server()
+
+
+def test_stamps_made_a_moment_before_answers_early_in_the_next_second_move_nothing() -> None:
+    """With ``Date`` on the stamps' clock, eight triggers answered in the first tenth of a
+    second, each 0.15 s after its job was stamped (late in the second before): the estimate
+    stays within the answers' time on the wire of the server, not two seconds behind it (a
+    watch's windows would reach back that far, re-reading every end of those seconds)."""
+    link = Link()
+    link.answer(0.0, latency=0.01)
+    for i in range(8):
+        at = 10.02 + 0.01 * i
+        link.t = at
+        made = link.server() - 0.15
+        link.answer(at, latency=0.01)
+        link.clock.note_stamp(math.floor(made))
+        assert link.server() - 0.1 <= link.clock.now() <= link.server()
+
+
+@given(
+    lead=st.sampled_from([-30.0, -5.0, -2.5, 2.5, 5.0, 30.0]),
+    answers=st.lists(
+        st.tuples(st.floats(0.0, 3.0), st.floats(0.0, 0.5), st.floats(0.0, 2.0)),
+        min_size=1,
+        max_size=30,
+    ),
+)
+def test_a_date_off_the_stamps_is_allowed_for_when_answers_come_after_their_stamps(
+    lead: float, answers: list[tuple[float, float, float]]
+) -> None:
+    """With ``Date`` *lead* seconds off the clock that stamps jobs, and each trigger answered
+    up to two seconds after its job's stamp (a sync trigger answers once its job runs): once a
+    trigger answered, the estimate never reads later than the stamps' clock."""
+    link = Link(step=lead)
+    at = 0.0
+    for gap, latency, after in answers:
+        at += gap
+        link.t = at
+        made = link.server() - lead - after
+        link.answer(at, latency)
+        link.clock.note_stamp(math.floor(made))
+        assert link.clock.now() <= link.server() - lead + 1e-6
