@@ -399,8 +399,10 @@ def error_for(
 
     *body* is the decoded JSON, or the text when it was not JSON. A 409 whose message (or
     problem ``data.message``) says "A sync is already running", or "Timed out waiting for a
-    sync job to be created" (head's public sync that met a job not running yet), or that is
-    the public API's ``try-again-later`` problem, becomes :class:`SyncAlreadyRunningError`; a 5xx a
+    sync job to be created" (head's sync that met a job not running yet, should its text come
+    through), or that is the public API's ``try-again-later`` problem, becomes
+    :class:`SyncAlreadyRunningError` (a ``state-conflict`` says only "Could not fulfill
+    request": a plain :class:`ConflictError`, which the trigger looks into); a 5xx a
     :class:`ServerError`, unless its message names a cause that lasts (0.x servers: an unknown
     job id is a :class:`NotFoundError`, a sync of an inactive connection a
     :class:`ConflictError`, as the public API answers them); statuses without a class of their

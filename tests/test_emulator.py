@@ -12,7 +12,7 @@ import aiohttp
 import anyio
 import emulator_support
 import pytest
-from emulator_support import call, jobs_created, sync, wait_terminal
+from emulator_support import call, jobs_created, public, sync, wait_terminal
 
 from airbyte_async.testing import (
     Emulator,
@@ -1377,3 +1377,21 @@ async def test_head_lists_an_untagged_connection_with_empty_tags(
     [listed] = (await call(http, emu, "connections/list", body)).json["connections"]
     got = (await call(http, emu, "connections/get", {"connectionId": listed["connectionId"]})).json
     assert listed["tags"] == got["tags"] == []
+
+
+@pytest.mark.parametrize(("version", "listed"), [("head", True), ("2.0", False)])
+async def test_a_public_job_listing_without_a_type_holds_heads_clear_jobs(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str, listed: bool
+) -> None:
+    """``GET /jobs`` without ``jobType`` lists syncs and resets, and on head clears and
+    refreshes too (airbytehq/airbyte-platform ``JobServiceTest``, "getJobList with null
+    jobType returns all job types"; the older ``JobService.kt`` lists syncs and resets)."""
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=1, sync_duration=(60, 60), trigger_latency=0.0
+    )
+    (cid,) = emu.connection_ids
+    job = (await call(http, emu, "connections/clear", {"connectionId": cid})).json["job"]
+    answer = await public(http, emu, "GET", f"/jobs?connectionId={cid}")
+
+    assert answer.status == 200
+    assert [j["jobId"] for j in answer.json["data"]] == ([job["id"]] if listed else [])

@@ -190,25 +190,24 @@ def test_sync_already_running_names_the_connection(body: dict[str, Any]) -> None
     assert error.connection_id == CONNECTION
 
 
-def test_heads_public_sync_that_met_a_queued_job_is_sync_already_running() -> None:
+def test_a_public_state_conflict_alone_is_a_plain_conflict() -> None:
     """
     Head's public ``POST /jobs`` that met a job not running yet fails after a minute with a
-    409 ``state-conflict`` saying "Timed out waiting for a sync job to be created for: <id>"
-    (``TemporalClient.startNewManualSyncAndWaitForJobId``, ``ErrorCode.UNKNOWN``, an
-    ``IllegalStateException`` that ``ConfigClientErrorHandler`` makes a state conflict): a
-    job is there, so it is SyncAlreadyRunningError naming the connection.
+    409 ``state-conflict`` saying only "Could not fulfill request", as a sync of an inactive
+    connection does (``ConfigClientErrorHandler.handleError`` drops an
+    ``IllegalStateException``'s text): by its body alone it is a plain ConflictError; the
+    trigger's look at the connection's jobs tells the two apart (tests/test_trigger_met.py).
     """
     body = {
         "type": "https://reference.airbyte.com/reference/errors#409-state-conflict",
         "title": "state-conflict",
         "status": 409,
         "detail": "State conflict",
-        "data": {"message": f"Timed out waiting for a sync job to be created for: {CONNECTION}"},
+        "data": {"message": "Could not fulfill request"},
     }
     error = error_for(409, body, route="jobs")
 
-    assert isinstance(error, SyncAlreadyRunningError)
-    assert error.connection_id == CONNECTION
+    assert type(error) is ConflictError
 
 
 def test_other_conflicts_are_not_sync_already_running() -> None:

@@ -23,6 +23,7 @@ from airbyte_async import AirbyteClient, ClientCredentials, NoAuth
 from airbyte_async._client import resolve_url
 from airbyte_async.catalog import select_streams
 from airbyte_async.errors import (
+    ConflictError,
     ConnectionLostError,
     InvalidArgumentError,
     NotFoundError,
@@ -192,6 +193,20 @@ async def test_a_second_trigger_is_sync_already_running(emu: Emulator) -> None:
         await client.jobs.cancel(job_id=first.id)
     assert caught.value.connection_id == cid
     assert emu.stats().jobs_by_connection == {cid: [first.id]}
+
+
+async def test_a_sync_of_an_inactive_connection_says_so(emu: Emulator) -> None:
+    """``POST /jobs`` for an inactive connection is a 409 ``state-conflict`` saying only
+    "Could not fulfill request" (``ConfigClientErrorHandler.handleError`` drops the
+    ``IllegalStateException``'s text): no job is found waiting, so the client reads the
+    connection and raises ConflictError saying why, after one trigger (and one look)."""
+    cid = emu.connection_ids[0]
+    async with public_client(emu) as client:
+        await client.connections.update(connection_id=cid, status=ConnectionStatus.INACTIVE)
+        with pytest.raises(ConflictError, match=f"active connection: {cid} is inactive"):
+            await client.connections.sync(connection_id=cid)
+    assert emu.stats().requests_by_route["/public/v1/jobs"] == 2
+    assert emu.stats().jobs_created == 0
 
 
 async def test_a_lost_trigger_answer_starts_one_job(emu: Emulator) -> None:

@@ -1173,5 +1173,6 @@ class PublicConnections(Connections):
             connection_id=connection_id,
             job_type=job_type,
             read=lambda job: job,
+            explain=self._refused_if_inactive if job_type is JobType.SYNC else None,
             known=self.known_jobs,
         )

@@ -48,6 +48,8 @@ from .._serde import structure, unstructure
 from .._throttle import ServerClock
 from ..errors import (
     AirbyteError,
+    APIError,
+    ConflictError,
     ConnectionLostError,
     InvalidArgumentError,
     RateLimitError,
@@ -231,6 +233,24 @@ async def _wrapping_up(
         return False
     ended = max(job.updated_at.timestamp() for job in page.jobs)
     return clock.look_now(ended) - ended < _WRAP_UP_WINDOW
+
+
+async def _met_by_conflict(jobs: Jobs, connection_id: str, job_type: JobType) -> Job | None:
+    """
+    The job a sync trigger refused with a 409 other than "already running" met, if one of
+    the connection's jobs of *job_type* or resets is not final; None when none is (or the look
+    fails). Head's public ``POST /jobs`` that meets a job not running yet fails after a minute
+    with a 409 ``state-conflict`` whose text says only "Could not fulfill request"
+    (``startNewManualSyncAndWaitForJobId`` raises an ``IllegalStateException``, whose text
+    ``ConfigClientErrorHandler.handleError`` drops), as a sync of an inactive connection does.
+    """
+    kinds = (job_type, JobType.RESET_CONNECTION)
+    try:
+        page = await jobs.list_page(connection_id=connection_id, job_types=kinds, page_size=_PAGE)
+    except AirbyteError:
+        return None
+    waiting = [job for job in page.jobs if not job.status.is_terminal]
+    return max(waiting, key=lambda job: job.id) if waiting else None
 
 
 def _sent_at(clock: ServerClock, began: float, listed: Iterable[Job]) -> float:
@@ -429,7 +449,7 @@ async def trigger_exactly_once(
     rounds: int = 6,
     read: Callable[[Any], Job] | None = None,
     settle_patience: float | None = None,
-    explain: Callable[[str, ServerError], Awaitable[None]] | None = None,
+    explain: Callable[[str, APIError], Awaitable[None]] | None = None,
     known: KnownJobs | None = None,
 ) -> Job:
     """
@@ -470,8 +490,9 @@ async def trigger_exactly_once(
     first attempt, then its error is raised. *read* turns the answer into the job (default: a
     Config API ``JobInfoRead``); the public API's backend sends ``POST /jobs`` through
     *request* and reads its answer there. *explain* is awaited (with *connection_id*) when a
-    server error started no job, before the trigger goes again: it raises when the error has a
-    lasting cause (the server's body may not say, see :func:`~airbyte_async.errors.error_for`).
+    server error started no job, before the trigger goes again, and when a sync's 409 other
+    than "already running" met no job: it raises when the error has a lasting cause it can
+    name (the server's body may not say, see :func:`~airbyte_async.errors.error_for`).
     *known* (the client's :class:`KnownJobs`) keeps a job this client saw started before from
     being taken for the attempt's, and learns the job returned.
     """
@@ -599,6 +620,21 @@ async def trigger_exactly_once(
                 await anyio.sleep(min(_WRAP_UP_MAX_PAUSE, _WRAP_UP_PAUSE * 2 ** (wraps - 1)))
                 tries, round_ = tries - 1, round_ - 1  # no round used, no pause of its own
                 continue
+            except ConflictError as conflict:
+                if conflict.status != 409 or job_type is not JobType.SYNC:
+                    raise
+                if may_have_started:
+                    adopted = await _adopted_after_409(
+                        jobs, clock, known, connection_id, job_type, route, began, floor
+                    )
+                    if adopted is not None:
+                        return adopted
+                met = await _met_by_conflict(jobs, connection_id, job_type)
+                if met is None:
+                    if explain is not None:
+                        await explain(connection_id, conflict)
+                    raise
+                raise _met_error(met, connection_id, route, conflict) from conflict
             except AirbyteError as e:
                 if getattr(e, "route", None) == TOKEN_ROUTE:
                     # No token, so this attempt never left. A token endpoint that is away (a

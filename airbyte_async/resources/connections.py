@@ -13,10 +13,10 @@ from .._serde import structure, unstructure, wire_name
 from .._throttle import ServerClock
 from ..errors import (
     AirbyteError,
+    APIError,
     ConflictError,
     InvalidArgumentError,
     NoMatchError,
-    ServerError,
 )
 from ..models import (
     BasicSchedule,
@@ -302,7 +302,7 @@ class Connections:
             known=self.known_jobs,
         )
 
-    async def _refused_if_inactive(self, connection_id: str, error: ServerError) -> None:
+    async def _refused_if_inactive(self, connection_id: str, error: APIError) -> None:
         """
         After a 500 on a sync trigger that started no job: Airbyte syncs only active
         connections and answers 500 otherwise, whose 2.x body says nothing (API-FACTS 6.2).

@@ -4,11 +4,13 @@ The public REST API (``/api/public/v1``), over the same :class:`State` as the Co
 A job triggered here is the job ``jobs/list`` shows, and a connection created through either
 API is one object. Shapes follow public-api-head.yaml; errors are RFC 9457 problems
 (API-FACTS 6.4) as the real server's ``ConfigClientErrorHandler`` maps them (API-FACTS 6.3):
-a trigger while a job runs is a 409 ``try-again-later``, a cancel of a job that is not running
-a 409 ``state-conflict``. Lists page by ``limit``/``offset`` and name the next page in ``next``
-(an empty string when there is none), built as ``PaginationMapper`` does: only ``jobType`` and
-the workspace or connection filter are carried over, so a client must build its own pages to
-keep its other filters. The application-token route stays with the Config API routes.
+a trigger while a job runs is a 409 ``try-again-later``, and any ``IllegalStateException`` (a
+sync of an inactive connection, head's sync that met a job not running yet) a 409
+``state-conflict`` that says only "Could not fulfill request". Lists page by
+``limit``/``offset`` and name the next page in ``next`` (an empty string when there is none),
+built as ``PaginationMapper`` does: only ``jobType`` and the workspace or connection filter
+are carried over, so a client must build its own pages to keep its other filters. The
+application-token route stays with the Config API routes.
 """
 
 from __future__ import annotations
@@ -105,6 +107,11 @@ def forbidden(role: str) -> Problem:
     message = f"Caller does not have the required {role} permissions to access the resource(s)."
     kind = f"{_ERRORS}#forbidden"
     return Problem(403, kind, "forbidden", "The request is forbidden.", {"message": message})
+
+
+#: The texts ``ConfigClientErrorHandler`` puts in place of an ``IllegalStateException``'s own.
+_NOT_FULFILLED = "Could not fulfill request"
+_JOB_NOT_RUNNING = "Job is not currently running"
 
 
 def state_conflict(message: str) -> Problem:
@@ -1261,13 +1268,15 @@ class PublicApi:
                 "orderBy must be createdAt|ASC, createdAt|DESC, updatedAt|ASC or updatedAt|DESC"
             )
         # JobService.getJobConfigTypes: each type its own (the emulator makes no refresh jobs,
-        # and clear jobs only through the Config API's connections/clear).
+        # and clear jobs only through the Config API's connections/clear); none given, syncs
+        # and resets, and on head clears and refreshes too (JobServiceTest, "null jobType").
         types = {"sync": {"sync"}, "reset": {"reset_connection"}, "clear": {"clear"}}
+        every = {"sync", "reset_connection"}
+        if self.api.version == "head":
+            every |= {"clear", "refresh"}
         found, _ = self.api.state.list_jobs(
             JobQuery(
-                config_types=frozenset(
-                    types.get(job_type, {job_type}) if job_type else {"sync", "reset_connection"}
-                ),
+                config_types=frozenset(types.get(job_type, {job_type}) if job_type else every),
                 config_id=connection_id,
                 workspace_ids=None
                 if workspaces is None or connection_id
@@ -1347,13 +1356,24 @@ def unexpected_problem(status: int, message: str) -> web.Response:
 
 
 def _from_config_error(error: ApiError) -> Problem:
-    """The problem ``ConfigClientErrorHandler`` makes of a Config API error (API-FACTS 6.3)."""
+    """
+    The problem ``ConfigClientErrorHandler.handleError`` makes of a Config API error
+    (airbytehq/airbyte-platform ``airbyte-server/.../publicapi/errorHandlers``): a
+    ``ValueConflictKnownException`` keeps its text in a 409 ``try-again-later``; an
+    ``IllegalStateException`` loses it, to a 409 ``state-conflict`` saying "Could not fulfill
+    request" ("Job is not currently running" for a failed cancel), as does an unknown job.
+    """
     if error.status == 404:
         detail = "The requested resource could not be found."
         kind = f"{_ERRORS}#resource-not-found"
         return Problem(404, kind, "resource-not-found", detail, {"message": error.message})
-    if error.status == 409 or (error.status == 500 and "IllegalState" in error.exception_class):
-        return state_conflict(error.message)
+    if error.status == 409:
+        return try_again_later(error.message)
+    if error.status == 500 and "IllegalState" in error.exception_class:
+        failed_cancel = "Failed to cancel" in error.message
+        return state_conflict(_JOB_NOT_RUNNING if failed_cancel else _NOT_FULFILLED)
+    if error.status == 500 and "Could not find job with id" in error.message:
+        return state_conflict(_JOB_NOT_RUNNING)
     if error.status == 422:
         return unprocessable(error.message)
     if error.status == 400:
