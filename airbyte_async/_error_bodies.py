@@ -56,7 +56,8 @@ def message_of(body: Any, status: int) -> tuple[str, str | None]:
     """
     The server's message and errorId, from whichever body shape it sent: 0.x
     ``{message, exceptionClassName, ...}`` (422 with ``validationErrors``), 2.x ``{errorId}`` or
-    ``{message, errorId}``, RFC 9457 problems (``detail``, ``title``, ``data.message``), or the
+    ``{message, errorId}``, RFC 9457 problems (``detail``, ``title``, ``data.message``, a
+    resource-not-found's ``data.resourceType`` and ``data.resourceId``), or the
     text of a proxy's HTML page. Validation errors contribute their paths and messages, never
     their ``invalidValue`` (it may be a secret).
     """
@@ -66,8 +67,12 @@ def message_of(body: Any, status: int) -> tuple[str, str | None]:
         specific = _text(data.get("message")) if isinstance(data, Mapping) else None
         detail = _text(body.get("detail"))
         if is_problem(body):
-            # A problem's detail is its type's stock sentence; data.message says what happened.
+            # A problem's detail is its type's stock sentence; data.message says what happened,
+            # and a resource-not-found's data what was not found.
             message = specific or detail or _text(body.get("title"))
+            missing = _resource(data)
+            if specific is None and missing is not None:
+                message = f"{(message or reason(status)).rstrip('.')}: {missing}"
         else:
             message = _text(body.get("message")) or detail or specific or _text(body.get("title"))
         validation = body.get("validationErrors")
@@ -89,6 +94,16 @@ def message_of(body: Any, status: int) -> tuple[str, str | None]:
         squashed = " ".join(page.split())
         return (squashed[:200] or reason(status)), None
     return reason(status), None
+
+
+def _resource(data: Any) -> str | None:
+    """``<resourceType> <resourceId>`` of a problem's ``ProblemResourceData``, if it has one."""
+    if not isinstance(data, Mapping):
+        return None
+    kind, resource_id = _text(data.get("resourceType")), _text(data.get("resourceId"))
+    if resource_id is None:
+        return None
+    return f"{kind} {resource_id}" if kind else resource_id
 
 
 #: What Airbyte 2.x's bare 422 means: InvalidJsonExceptionHandler or

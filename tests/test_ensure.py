@@ -411,6 +411,28 @@ async def test_a_missing_connection_is_created(api: AirbyteClient, workspace_id:
     assert sorted(selected) == ["customers", "orders"]
 
 
+@pytest.mark.parametrize("api_name", ["config", "public"])
+async def test_a_connection_whose_source_is_in_another_workspace_is_refused_before_creating(
+    api_name: str,
+) -> None:
+    """ensure looks for the connection in *workspace_id*, and Airbyte files a new one in its
+    source's workspace (``ConnectionsHandler.createConnection`` takes no workspace): when the
+    two differ, each call would create one more, so none is created and the error names both."""
+    async with (
+        Emulator(airbyte_version="head", workspaces=2, connections=0) as emu,
+        AirbyteClient(emu.url, env={}) as setup,
+        AirbyteClient(emu.url, api=api_name, env={}) as client,
+    ):
+        home, other = emu.workspace_ids
+        source_id, destination_id, _ = await pipeline(setup, home)
+        with pytest.raises(InvalidArgumentError, match=f"is in workspace {home}, not {other}"):
+            await ensure_connection(client, other, source_id, destination_id)
+        assert emu.stats().jobs_created == 0
+        listed = [c async for c in client.connections.list(workspace_id=home)]
+
+    assert listed == []
+
+
 async def test_an_equal_connection_is_left_alone(
     api: AirbyteClient, emu: Emulator, workspace_id: str
 ) -> None:

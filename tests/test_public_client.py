@@ -195,6 +195,16 @@ async def test_a_second_trigger_is_sync_already_running(emu: Emulator) -> None:
     assert emu.stats().jobs_by_connection == {cid: [first.id]}
 
 
+async def test_a_404_names_the_resource_the_server_did_not_find(emu: Emulator) -> None:
+    """A ``resource-not-found`` problem's detail is a stock sentence; its ``data`` names the
+    resource's type and id (``ProblemResourceData``), which the error's message carries."""
+    unknown = "7f3c1a2e-0000-4000-8000-000000000001"
+    async with public_client(emu) as client:
+        with pytest.raises(NotFoundError) as caught:
+            await client.connections.get(connection_id=unknown)
+    assert str(caught.value).endswith(f"could not be found: connection {unknown}")
+
+
 async def test_a_sync_of_an_inactive_connection_says_so(emu: Emulator) -> None:
     """``POST /jobs`` for an inactive connection is a 409 ``state-conflict`` saying only
     "Could not fulfill request" (``ConfigClientErrorHandler.handleError`` drops the

@@ -232,14 +232,13 @@ async def test_a_failed_sync_says_its_attempts_are_unknown_and_invents_no_reason
 
 
 async def test_a_sync_of_an_unknown_connection_names_it(start: Start) -> None:
-    """The public API's 404 for ``POST /jobs`` names no id (its ResourceNotFoundProblem's
-    detail; see the emulator's test): the error names the connection id sent, as the Config
-    API's does (``_name_the_ids``)."""
+    """The public API's 404 for ``POST /jobs`` names no id in its detail (see the emulator's
+    test), but in its ``data``: the error names the connection, as the Config API's does."""
     _, client = await start(connections=1)
     unknown = "7f3c1a2e-0000-4000-8000-000000000001"
     [result] = await _orchestrator(client).run([unknown])
 
     assert result.outcome is Outcome.ERROR
-    assert result.error is not None and f"connectionId {unknown}" in result.error
-    with pytest.raises(NotFoundError, match=f"connectionId {unknown}"):
+    assert result.error is not None and f"connection {unknown}" in result.error
+    with pytest.raises(NotFoundError, match=f"connection {unknown}"):
         await client.connections.sync(connection_id=unknown)

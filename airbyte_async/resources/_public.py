@@ -1106,6 +1106,10 @@ class PublicConnections(Connections):
             await _write(self._api, "POST", "connections", body, pw.ConnectionResponse)
         )
 
+    async def _workspace_of(self, source_id: str) -> str:
+        source = await PublicSources(self._request, api=self._api).get(source_id=source_id)
+        return source.workspace_id
+
     async def get(self, *, connection_id: str) -> Connection:
         """The connection *connection_id*."""
         path = _path("connections", "connection_id", connection_id)

@@ -58,6 +58,7 @@ from ..errors import (
     ServerError,
     SyncAlreadyRunningError,
     TransportError,
+    UnprocessableEntityError,
 )
 from ..models import Job, JobType
 from ..models import _wire as w
@@ -238,15 +239,22 @@ async def _wrapping_up(
 async def _met_by_conflict(jobs: Jobs, connection_id: str, job_type: JobType) -> Job | None:
     """
     The job a sync trigger refused with a 409 other than "already running" met, if one of
-    the connection's jobs of *job_type* or resets is not final; None when none is (or the look
-    fails). Head's public ``POST /jobs`` that meets a job not running yet fails after a minute
-    with a 409 ``state-conflict`` whose text says only "Could not fulfill request"
+    the connection's jobs of *job_type*, resets or clears is not final; None when none is (or
+    the look fails). Head's public ``POST /jobs`` that meets a job not running yet fails after
+    a minute with a 409 ``state-conflict`` whose text says only "Could not fulfill request"
     (``startNewManualSyncAndWaitForJobId`` raises an ``IllegalStateException``, whose text
     ``ConfigClientErrorHandler.handleError`` drops), as a sync of an inactive connection does.
     """
-    kinds = (job_type, JobType.RESET_CONNECTION)
+    kinds = (job_type, JobType.RESET_CONNECTION, JobType.CLEAR)
     try:
-        page = await jobs.list_page(connection_id=connection_id, job_types=kinds, page_size=_PAGE)
+        try:
+            page = await jobs.list_page(
+                connection_id=connection_id, job_types=kinds, page_size=_PAGE
+            )
+        except UnprocessableEntityError:  # before 0.63: no clear jobs (API-FACTS 3, 6.2)
+            page = await jobs.list_page(
+                connection_id=connection_id, job_types=kinds[:2], page_size=_PAGE
+            )
     except AirbyteError:
         return None
     waiting = [job for job in page.jobs if not job.status.is_terminal]

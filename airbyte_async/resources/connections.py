@@ -43,6 +43,7 @@ from ._base import Request
 from ._call import call, call_no_content
 from ._reconcile import KnownJobs, trigger_exactly_once
 from .jobs import Jobs
+from .sources import Sources
 
 __all__ = ["Connections"]
 
@@ -168,13 +169,22 @@ class Connections:
         streams) and primary key (deduplicating modes): a new stream discovered in the source
         changes nothing. An update sends only what differs. Raises
         :class:`~airbyte_async.errors.AmbiguousMatchError` when several connections match,
-        :class:`~airbyte_async.errors.InvalidArgumentError` for an inconsistent schedule.
+        :class:`~airbyte_async.errors.InvalidArgumentError` for an inconsistent schedule, and
+        before creating one when the source is not in *workspace_id* (Airbyte would file the
+        connection in the source's workspace, and the next call would create another).
         """
         wanted = _settings(schedule, settings, fields)
         uuid_id("source_id", source_id)
         uuid_id("destination_id", destination_id)
         current = await self._named(workspace_id, name, source_id, destination_id)
         if current is None:
+            home = await self._workspace_of(source_id)
+            if home != workspace_id:
+                raise InvalidArgumentError(
+                    f"source {source_id} is in workspace {home}, not {workspace_id}: Airbyte "
+                    "files a connection in its source's workspace, where ensure, looking in "
+                    f"{workspace_id}, would not find it and would create it again"
+                )
             created = await self.create(
                 source_id=source_id, destination_id=destination_id, name=name, settings=wanted
             )
@@ -187,6 +197,10 @@ class Connections:
         )
         changes = tuple(d.path for d in differences)
         return Ensured(action=EnsureAction.UPDATED, value=updated, changes=changes)
+
+    async def _workspace_of(self, source_id: str) -> str:
+        """The workspace of the source *source_id*."""
+        return (await Sources(self._request).get(source_id=source_id)).workspace_id
 
     async def _named(
         self, workspace_id: str, name: str, source_id: str | None, destination_id: str | None

@@ -39,7 +39,8 @@ class ApiError(Exception):
 
     *known* marks the real server's ``KnownException`` family, whose message head still sends;
     *validation_errors* are ``(propertyPath, message)`` pairs for malformed input; *problem* is
-    the whole body of a problem exception (head's ``AbstractThrowableProblemHandler``).
+    the whole body of a problem exception (head's ``AbstractThrowableProblemHandler``);
+    *resource* the config type and id a ``ConfigNotFoundException`` names.
     """
 
     def __init__(
@@ -52,6 +53,7 @@ class ApiError(Exception):
         root_cause: str | None = None,
         validation_errors: Sequence[tuple[str, str]] = (),
         problem: Mapping[str, Any] | None = None,
+        resource: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -61,6 +63,7 @@ class ApiError(Exception):
         self.root_cause = root_cause
         self.validation_errors = tuple(validation_errors)
         self.problem = problem
+        self.resource = resource
 
 
 def not_found(config_type: str, config_id: object) -> ApiError:
@@ -71,6 +74,7 @@ def not_found(config_type: str, config_id: object) -> ApiError:
         exception_class=f"{_ERRORS}.IdNotFoundKnownException",
         known=False,
         root_cause="io.airbyte.data.exceptions.ConfigNotFoundException",
+        resource=(config_type, str(config_id)),
     )
 
 

@@ -1359,10 +1359,13 @@ def _from_config_error(error: ApiError) -> Problem:
     """
     The problem ``ConfigClientErrorHandler.handleError`` makes of a Config API error
     (airbytehq/airbyte-platform ``airbyte-server/.../publicapi/errorHandlers``): a
+    ``ConfigNotFoundException`` is a 404 naming its type and id; a
     ``ValueConflictKnownException`` keeps its text in a 409 ``try-again-later``; an
     ``IllegalStateException`` loses it, to a 409 ``state-conflict`` saying "Could not fulfill
     request" ("Job is not currently running" for a failed cancel), as does an unknown job.
     """
+    if error.status == 404 and error.resource is not None:
+        return not_found(*error.resource)
     if error.status == 404:
         detail = "The requested resource could not be found."
         kind = f"{_ERRORS}#resource-not-found"
