@@ -28,6 +28,7 @@ from ._versions import since
 
 __all__ = [
     "CONNECTION_SETTINGS",
+    "UNSET_NAMESPACE_DEFINITION",
     "WORKSPACE_SETTINGS",
     "actor",
     "check_result",
@@ -296,12 +297,18 @@ def _settings_of(version: str) -> str:
     return "head" if since(version, "1.7") else version
 
 
+#: The ``namespaceDefinition`` of a connection that stores none: a seeded one, or one the public
+#: API made without it (its spec's ``NamespaceDefinitionEnum`` declares that default). The Config
+#: API's ``connections/create`` stores ``source`` then.
+UNSET_NAMESPACE_DEFINITION = "destination"
+
+
 def connection(c: Connection, version: str) -> Json:
     """A ConnectionRead."""
     body: Json = {
         "connectionId": c.connection_id,
         "name": c.name,
-        "namespaceDefinition": "destination",
+        "namespaceDefinition": UNSET_NAMESPACE_DEFINITION,
         "sourceId": c.source_id,
         "destinationId": c.destination_id,
         "operationIds": [],

@@ -125,6 +125,26 @@ class Connection:
         return tuple(found)
 
 
+def _stored_catalog(catalog: Mapping[str, Any]) -> Mapping[str, Any]:
+    """
+    *catalog* as the real server stores a connection's and reads it back: its selected streams
+    only, each ``selected: true`` (``CatalogConverter.toConfiguredInternal`` keeps the
+    selected ones, ``toApi`` marks every stored one selected; airbytehq/airbyte-platform
+    ``CatalogConverter.kt``, airbytehq/airbyte ``CatalogConverter.java`` in 0.x). A stream
+    whose configuration does not say counts as selected. A catalog already so is kept as it
+    is, so that seeded connections still share theirs.
+    """
+    streams = catalog.get("streams") or []
+    if all((pair.get("config") or {}).get("selected") is True for pair in streams):
+        return catalog
+    kept = []
+    for pair in streams:
+        config = pair.get("config") or {}
+        if config.get("selected", True):
+            kept.append({**pair, "config": {**config, "selected": True}})
+    return {**catalog, "streams": kept}
+
+
 @attrs.frozen
 class SyncPlan:
     """Per-connection overrides for the next jobs; None keeps the seeded draw."""
@@ -617,17 +637,21 @@ class State:
         schedule_data: Mapping[str, Any] | None = None,
         settings: Mapping[str, Any] | None = None,
     ) -> Connection:
-        """A new connection in the source's workspace; 404 for unknown actors."""
+        """
+        A new connection in the source's workspace; 404 for unknown actors. Without *name* it
+        is named ``<source name> <> <destination name>``, as ``ConnectionsHandler.
+        createConnection`` names it.
+        """
         source = self.actor("source", source_id)
-        self.actor("destination", destination_id)
+        destination = self.actor("destination", destination_id)
         connection = Connection(
             connection_id=self.new_id(),
             workspace_id=source.workspace_id,
             source_id=source_id,
             destination_id=destination_id,
-            name=name or "default",
+            name=f"{source.name} <> {destination.name}" if name is None else name,
             status=status,
-            sync_catalog=sync_catalog or {"streams": []},
+            sync_catalog=_stored_catalog(sync_catalog or {"streams": []}),
             created_at=self.clock(),
             schedule_type=schedule_type,
             schedule_data=schedule_data,
@@ -670,8 +694,11 @@ class State:
         self.replace_connection(attrs.evolve(connection, settings=settings))
 
     def replace_connection(self, connection: Connection) -> Connection:
-        """Store an updated connection."""
+        """Store an updated connection (its catalog as :func:`_stored_catalog` stores it)."""
         old = self.connections.get(connection.connection_id)
+        catalog = _stored_catalog(connection.sync_catalog)
+        if catalog is not connection.sync_catalog:
+            connection = attrs.evolve(connection, sync_catalog=catalog)
         self.connections[connection.connection_id] = connection
         self._note_schedule(connection, old)
         return connection

@@ -37,7 +37,7 @@ from ..._cron import CronError, CronExpression, parse, time_zone
 from .. import _render as render
 from .._errors import bad_config, cron_problem, internal
 from .._load import Overloaded
-from .._state import Connection, Job
+from .._state import Actor, Connection, Job
 from .._versions import since
 from .actors import actor_matches
 from .core import SINCE_050, SINCE_17, Api, Body, Reply, page, route
@@ -75,21 +75,85 @@ def _encode_connection(api: Api, c: Connection) -> bytes:
     return json.dumps(body).encode()[:-1] + b', "syncCatalog": ' + known[1] + b"}"
 
 
+#: What ``connections/create`` stores without a ``namespaceDefinition`` (``ConnectionsHandler.
+#: createConnection``: "If not specified, default the NamespaceDefinition to 'source'", in
+#: every version played).
+_CREATED_NAMESPACE = "source"
+
+
 @route("/v1/connections/create")
 async def connections_create(api: Api, body: Body) -> Reply:
-    """ConnectionRead of a new connection; the schedule rules of the real server apply."""
+    """
+    ConnectionRead of a new connection, checked in the real server's order: the source and
+    the destination exist (404), share a workspace (500, see :func:`_same_workspace`), the
+    catalog names no stream twice (500 from 0.50 on, see :func:`_check_duplicate_streams`),
+    then the schedule rules. Without a name it gets the actors' (see
+    :meth:`State.create_connection`); without a namespace definition, ``source``.
+    """
+    source = api.state.actor("source", body["sourceId"])
+    destination = api.state.actor("destination", body["destinationId"])
+    _same_workspace(source, destination)
+    if body.get("syncCatalog") is not None:
+        _check_duplicate_streams(api, body["syncCatalog"])
     schedule_type, schedule_data = _schedule(api, body, connection_id=None)
+    settings = {k: v for k, v in body.items() if k in _CONNECTION_SETTINGS and v is not None}
+    settings.setdefault("namespaceDefinition", _CREATED_NAMESPACE)
     created = api.state.create_connection(
-        source_id=body["sourceId"],
-        destination_id=body["destinationId"],
+        source_id=source.actor_id,
+        destination_id=destination.actor_id,
         status=body["status"],
         name=body.get("name"),
         sync_catalog=body.get("syncCatalog"),
         schedule_type=schedule_type or "manual",
         schedule_data=schedule_data,
-        settings={k: v for k, v in body.items() if k in _CONNECTION_SETTINGS},
+        settings=settings,
     )
     return _connection_reply(api, created)
+
+
+def _same_workspace(source: Actor, destination: Actor) -> None:
+    """
+    Refuse a source and a destination of two workspaces as ``ConnectionHelper.validateWorkspace``
+    does (airbytehq/airbyte-platform ``airbyte-commons-server/.../converters/
+    ConnectionHelper.kt``; ``Preconditions.checkArgument`` in 0.x's Java): an
+    ``IllegalArgumentException`` no handler maps, so a 500.
+    """
+    if source.workspace_id != destination.workspace_id:
+        raise internal(
+            "Source and destination do not belong to the same workspace. "
+            f"Source id: {source.actor_id}, Source workspace id: {source.workspace_id}, "
+            f"Destination id: {destination.actor_id}, "
+            f"Destination workspace id: {destination.workspace_id}",
+            "java.lang.IllegalArgumentException",
+        )
+
+
+def _check_duplicate_streams(api: Api, catalog: Body) -> None:
+    """
+    Refuse a catalog naming a stream (namespace and name) twice, selected or not, as
+    ``ConnectionHelper.validateCatalogDoesntContainDuplicateStreamNames`` does on a create and
+    an update: an ``IllegalArgumentException``, so a 500. 0.40's handlers have no such check
+    (airbytehq/airbyte ``ConnectionsHandler.java`` of early 2023); airbyte-platform's of late
+    2023, before v0.50.56, has it.
+    """
+    if api.version == "0.40":
+        return
+    seen: set[tuple[str | None, str | None]] = set()
+    for pair in catalog.get("streams") or ():
+        stream = pair.get("stream") or {}
+        key = (stream.get("namespace"), stream.get("name"))
+        if key in seen:
+            namespace, name = (_java(part) for part in key)
+            raise internal(
+                f"Catalog contains duplicate stream names: {namespace}.{name}",
+                "java.lang.IllegalArgumentException",
+            )
+        seen.add(key)
+
+
+def _java(value: str | None) -> str:
+    """*value* as Java's ``String.format`` writes it (None as ``null``)."""
+    return "null" if value is None else value
 
 
 @route("/v1/connections/get")
@@ -100,14 +164,15 @@ async def connections_get(api: Api, body: Body) -> Reply:
 
 @route("/v1/connections/update")
 async def connections_update(api: Api, body: Body) -> Reply:
-    """Patch a connection; the legacy ``schedule`` is refused with a 500 as on the server."""
+    """
+    Patch a connection as ``applyPatchToStandardSync`` does: a field sent as null, like one
+    not sent, stays as it is. Checked first as ``validateConnectionPatch`` does (see
+    :func:`_check_patch`), then for duplicate streams, then the schedule rules.
+    """
     current = api.state.connection(body["connectionId"])
-    if body.get("schedule") is not None:
-        raise internal(
-            "ConnectionUpdate should only make changes to the schedule by setting "
-            "scheduleType and scheduleData. 'schedule' is no longer supported.",
-            "java.lang.IllegalArgumentException",
-        )
+    _check_patch(body)
+    if body.get("syncCatalog") is not None:
+        _check_duplicate_streams(api, body["syncCatalog"])
     schedule_type, schedule_data = _schedule(api, body, connection_id=current.connection_id)
     changes: dict[str, Any] = {}
     if schedule_type is not None:
@@ -121,10 +186,45 @@ async def connections_update(api: Api, body: Body) -> Reply:
             changes[attribute] = body[key]
     settings = {
         **current.settings,
-        **{k: v for k, v in body.items() if k in _CONNECTION_SETTINGS},
+        **{k: v for k, v in body.items() if k in _CONNECTION_SETTINGS and v is not None},
     }
     updated = attrs.evolve(current, settings=settings, **changes)
     return _connection_reply(api, api.state.replace_connection(updated))
+
+
+def _check_patch(body: Body) -> None:
+    """
+    Refuse the schedule fields of a ``connections/update`` that do not go together, as
+    ``ConnectionsHandler.validateConnectionPatch`` does before anything else is checked
+    (airbytehq/airbyte-platform ``ConnectionsHandler.kt``; ``Preconditions.checkArgument`` in
+    0.x's Java): the legacy ``schedule``, ``scheduleData`` without a ``scheduleType``, a
+    ``manual`` type with data, a ``basic`` or ``cron`` one without. Each is an
+    ``IllegalArgumentException`` no handler maps, so a 500.
+    """
+    schedule_type, data = body.get("scheduleType"), body.get("scheduleData")
+    if body.get("schedule") is not None:
+        message = (
+            "ConnectionUpdate should only make changes to the schedule by setting "
+            "scheduleType and scheduleData. 'schedule' is no longer supported."
+        )
+    elif schedule_type is None and data is not None:
+        message = (
+            "ConnectionUpdate should not include any scheduleData without also specifying "
+            "a valid scheduleType."
+        )
+    elif schedule_type == "manual" and data is not None:
+        message = (
+            "ConnectionUpdate should not include any scheduleData when setting the "
+            "Connection scheduleType to MANUAL."
+        )
+    elif schedule_type in ("basic", "cron") and data is None:
+        message = (
+            "ConnectionUpdate should include scheduleData when setting the Connection "
+            f"scheduleType to {schedule_type.upper()}."
+        )
+    else:
+        return
+    raise internal(message, "java.lang.IllegalArgumentException")
 
 
 @route("/v1/connections/delete")
@@ -174,7 +274,9 @@ def _connection_matches(api: Api, c: Connection, search: Body) -> bool:
         "destinationId": c.destination_id,
         "status": c.status,
         "scheduleType": c.schedule_type,
-        "namespaceDefinition": c.settings.get("namespaceDefinition", "destination"),
+        "namespaceDefinition": c.settings.get(
+            "namespaceDefinition", render.UNSET_NAMESPACE_DEFINITION
+        ),
         "prefix": c.settings.get("prefix"),
     }
     for key, value in values.items():
@@ -404,10 +506,9 @@ def _schedule(
     if schedule_type is None:
         return None, None
     if schedule_type == "manual":
-        if data is not None and not creating:
-            raise bad_config("a manual schedule must not carry schedule data")
         return "manual", None
     if data is None:
+        # An update without data was refused before (see _check_patch).
         raise bad_config("schedule data must be populated if schedule type is populated")
     if schedule_type == "basic" and data.get("basicSchedule") is None:
         raise bad_config("if schedule type is basic, then scheduleData.basic must be populated")
