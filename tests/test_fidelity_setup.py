@@ -20,6 +20,7 @@ from emulator_support import call
 from test_fidelity_errors import VERSIONS, assert_body
 
 from airbyte_async.testing import Emulator, pytest_plugin
+from airbyte_async.testing._catalog import SOURCE_DEFINITIONS
 from airbyte_async.testing._versions import since
 
 pytestmark = pytest.mark.anyio
@@ -28,6 +29,7 @@ airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
 Factory = pytest_plugin.EmulatorFactory
 http = emulator_support.http
 
+UNKNOWN = "11111111-1111-4111-8111-111111111111"
 HOURLY = {"basicSchedule": {"timeUnit": "hours", "units": 1}}
 
 
@@ -241,3 +243,160 @@ async def test_a_catalog_naming_a_stream_twice_is_refused_from_050_on(
         stream = first["stream"]
         expected = f"duplicate stream names: {stream['namespace']}.{stream['name']}"
         assert expected in answer.json["message"]
+
+
+# -- workspaces -------------------------------------------------------------------------------
+
+
+async def live(http: aiohttp.ClientSession, emu: Emulator, kind: str, workspace_id: str) -> int:
+    """How many live sources or destinations (*kind*) ``<kind>s/list`` shows in a workspace."""
+    body: dict[str, Any] = {"workspaceId": workspace_id}
+    if since(emu.airbyte_version, "2.0"):
+        body["pageSize"] = 100
+    answer = await call(http, emu, f"{kind}s/list", body)
+    assert answer.status == 200, answer.text
+    return len(answer.json[f"{kind}s"])
+
+
+@VERSIONS
+async def test_deleting_a_workspace_deletes_its_connections_destinations_and_sources(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    ``workspaces/delete`` deletes the workspace's connections (``deprecated``), then its
+    destinations and sources (tombstoned), then the workspace (``WorkspacesHandler.
+    deleteWorkspace`` in every version); another workspace's stay.
+    """
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=4, workspaces=2)
+    gone, kept = emu.workspace_ids
+    connection_ids = emu.connection_ids
+    answer = await call(http, emu, "workspaces/delete", {"workspaceId": gone})
+    assert answer.status == 204
+    statuses = []
+    for cid in connection_ids:
+        read = await call(http, emu, "connections/get", {"connectionId": cid})
+        statuses.append(read.json["status"])
+    # The emulator seeds connection i in workspace i % 2.
+    assert statuses == ["deprecated", "active", "deprecated", "active"]
+    for kind in ("source", "destination"):
+        assert await live(http, emu, kind, gone) == 0
+        assert await live(http, emu, kind, kept) == 2
+
+
+@pytest.mark.parametrize("version", ["1.7", "2.0", "head"])
+async def test_deleting_a_workspace_deletes_the_first_page_of_its_actors_from_2_0_on(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    From 1.8 on (2.0, head) ``WorkspacesHandler.deleteWorkspace`` lists the actors to delete
+    with an ``ActorListCursorPaginatedRequestBody`` naming no page size, so it deletes the
+    first ``DEFAULT_PAGE_SIZE`` (20) of each and leaves the rest live; 1.7 lists them all.
+    """
+    emu = await airbyte_emulator_factory(airbyte_version=version, workspaces=1)
+    [workspace_id] = emu.workspace_ids
+    postgres = SOURCE_DEFINITIONS[0]
+    for i in range(23):
+        body = {
+            "workspaceId": workspace_id,
+            "name": f"s{i:02d}",
+            "sourceDefinitionId": postgres.definition_id,
+            "connectionConfiguration": {
+                "host": "db.example",
+                "port": 5432,
+                "database": "shop",
+                "username": "u",
+                "password": "p",
+                "ssl_mode": {"mode": "disable"},
+                "replication_method": {"method": "Standard"},
+            },
+        }
+        assert (await call(http, emu, "sources/create", body)).status == 200
+    answer = await call(http, emu, "workspaces/delete", {"workspaceId": workspace_id})
+    assert answer.status == 204
+    assert await live(http, emu, "source", workspace_id) == (3 if since(version, "2.0") else 0)
+
+
+@VERSIONS
+async def test_a_new_workspace_has_not_completed_its_initial_setup(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """``workspaces/create`` sets ``initialSetupComplete`` false (``WorkspacesHandler.
+    createWorkspace``: ``withInitialSetupComplete(false)``, 0.40's Java too)."""
+    emu = await airbyte_emulator_factory(airbyte_version=version)
+    body: dict[str, Any] = {"name": "My WS"}
+    if version != "0.40":
+        read = await call(http, emu, "workspaces/get", {"workspaceId": emu.workspace_ids[0]})
+        body["organizationId"] = read.json["organizationId"]
+    created = await call(http, emu, "workspaces/create", body)
+    assert created.status == 200, created.text
+    assert created.json["initialSetupComplete"] is False
+
+
+@VERSIONS
+async def test_a_workspace_renamed_gets_a_new_slug_from_1_7_on(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    From 1.7 on, a ``workspaces/update`` ``name`` renames the workspace and makes a new slug
+    (head's ``applyPatchToStandardWorkspace`` → ``generateUniqueSlug``); a null name, or null
+    ``initialSetupComplete``, keeps it. 0.40's and 0.50's ``WorkspaceUpdate`` has no ``name``
+    and their ``applyPatchToStandardWorkspace`` renames nothing.
+    """
+    emu = await airbyte_emulator_factory(airbyte_version=version)
+    [workspace_id] = emu.workspace_ids
+    before = (await call(http, emu, "workspaces/get", {"workspaceId": workspace_id})).json
+    body = {"workspaceId": workspace_id, "name": "Renamed WS"}
+    renamed = await call(http, emu, "workspaces/update", body)
+    assert renamed.status == 200, renamed.text
+    if since(version, "1.7"):
+        assert (renamed.json["name"], renamed.json["slug"]) == ("Renamed WS", "renamed-ws")
+        by_slug = await call(http, emu, "workspaces/get_by_slug", {"slug": "renamed-ws"})
+        assert by_slug.json["workspaceId"] == workspace_id
+        old = await call(http, emu, "workspaces/get_by_slug", {"slug": before["slug"]})
+        assert old.status == 404
+    else:
+        assert (renamed.json["name"], renamed.json["slug"]) == (before["name"], before["slug"])
+    kept = await call(
+        http,
+        emu,
+        "workspaces/update",
+        {"workspaceId": workspace_id, "name": None, "initialSetupComplete": None},
+    )
+    assert kept.status == 200, kept.text
+    assert kept.json["name"] == renamed.json["name"]
+    assert kept.json["initialSetupComplete"] is before["initialSetupComplete"]
+
+
+# -- listings of a workspace ------------------------------------------------------------------
+
+
+@VERSIONS
+@pytest.mark.parametrize(
+    "route", ["sources/list", "destinations/list", "connections/list", "connections/list_all"]
+)
+@pytest.mark.parametrize("deleted", [False, True])
+async def test_listing_an_unknown_or_deleted_workspace_answers_an_empty_list(
+    airbyte_emulator_factory: Factory,
+    http: aiohttp.ClientSession,
+    version: str,
+    route: str,
+    deleted: bool,
+) -> None:
+    """
+    ``sources/list``, ``destinations/list``, ``connections/list`` and ``list_all`` look no
+    workspace up (``SourceHandler.listSourcesForWorkspace``, ``DestinationHandler.
+    listDestinationsForWorkspace``, ``ConnectionsHandler.listConnectionsForWorkspace``, the
+    same in 0.x): an unknown workspace, or a deleted one with nothing live left, lists
+    nothing, with a 200. (``list_all`` of a deleted one lists its deprecated connections.)
+    """
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
+    workspace_id = UNKNOWN
+    if deleted:
+        workspace_id = emu.workspace_ids[0]
+        answer = await call(http, emu, "workspaces/delete", {"workspaceId": workspace_id})
+        assert answer.status == 204
+    answer = await call(http, emu, route, {"workspaceId": workspace_id})
+    assert answer.status == 200, answer.text
+    key = route.split("/")[0]
+    expected = 1 if deleted and route == "connections/list_all" else 0
+    assert len(answer.json[key]) == expected

@@ -473,22 +473,35 @@ class State:
     # -- workspaces -------------------------------------------------------------------------
 
     def create_workspace(
-        self, name: str, *, organization_id: str, settings: Mapping[str, Any] | None = None
+        self,
+        name: str,
+        *,
+        organization_id: str,
+        settings: Mapping[str, Any] | None = None,
+        initial_setup_complete: bool = True,
     ) -> Workspace:
-        """A new workspace; its slug is the name's, made unique."""
-        slug = _slug(name)
-        if any(w.slug == slug for w in self.workspaces.values()):
-            slug = f"{slug}-{self.new_id()[:8]}"
+        """A new workspace; its slug is the name's, made unique (see :meth:`_unique_slug`)."""
         workspace = Workspace(
             workspace_id=self.new_id(),
             customer_id=self.new_id(),
             organization_id=organization_id,
             name=name,
-            slug=slug,
+            slug=self._unique_slug(name),
             settings=dict(settings or {}),
+            initial_setup_complete=initial_setup_complete,
         )
         self.workspaces[workspace.workspace_id] = workspace
         return workspace
+
+    def _unique_slug(self, name: str) -> str:
+        """
+        The slug of *name*, with a random suffix if any workspace, deleted ones and the one
+        renamed included, has it (``WorkspacesHandler.generateUniqueSlug``).
+        """
+        slug = _slug(name)
+        if any(w.slug == slug for w in self.workspaces.values()):
+            slug = f"{slug}-{self.new_id()[:8]}"
+        return slug
 
     def workspace(self, workspace_id: str, *, include_tombstone: bool = False) -> Workspace:
         """The workspace, or 404 (also for a deleted one unless *include_tombstone*)."""
@@ -498,27 +511,44 @@ class State:
         return found
 
     def update_workspace(self, workspace_id: str, changes: Mapping[str, Any]) -> Workspace:
-        """Apply the fields present in *changes*."""
+        """
+        Apply the fields of *changes* that are not None, as ``applyPatchToStandardWorkspace``
+        does; a new name also gets a new slug (see :meth:`_unique_slug`).
+        """
         workspace = self.workspace(workspace_id)
         settings = dict(workspace.settings)
-        name = workspace.name
-        setup = workspace.initial_setup_complete
+        updated = workspace
         for key, value in changes.items():
+            if value is None or key == "workspaceId":
+                continue
             if key == "name":
-                name = value
+                updated = attrs.evolve(updated, name=value, slug=self._unique_slug(value))
             elif key == "initialSetupComplete":
-                setup = value
-            elif key != "workspaceId" and value is not None:
+                updated = attrs.evolve(updated, initial_setup_complete=value)
+            else:
                 settings[key] = value
-        updated = attrs.evolve(
-            workspace, name=name, settings=settings, initial_setup_complete=setup
-        )
+        updated = attrs.evolve(updated, settings=settings)
         self.workspaces[workspace_id] = updated
         return updated
 
-    def delete_workspace(self, workspace_id: str) -> None:
-        """Tombstone the workspace."""
+    def delete_workspace(self, workspace_id: str, *, first_actors: int | None = None) -> None:
+        """
+        Delete the workspace as ``WorkspacesHandler.deleteWorkspace`` does: its connections,
+        then its destinations and its sources (each as :meth:`delete_actor` does), then the
+        workspace, tombstoned. With *first_actors*, only that many destinations and sources
+        each, the first by name: the handler deletes what one listing answers, a first page
+        where listings are cursor-paged.
+        """
         workspace = self.workspace(workspace_id)
+        for connection in self.connections_in([workspace_id], deleted=False):
+            self.delete_connection(connection.connection_id)
+        for kind in ("destination", "source"):
+            actors = self.live_actors(kind, [workspace_id])
+            if first_actors is not None:
+                actors = sorted(actors, key=lambda a: (a.name.lower(), a.actor_id))
+                actors = actors[:first_actors]
+            for actor in actors:
+                self.delete_actor(kind, actor.actor_id)
         self.workspaces[workspace_id] = attrs.evolve(workspace, tombstone=True)
 
     def live_workspaces(self) -> list[Workspace]:

@@ -18,7 +18,10 @@ from .._state import Actor, Connection
 from .._versions import since
 from .core import SINCE_050, Api, Body, Reply, add, page, route
 
-__all__ = ["actor_matches"]
+__all__ = ["CURSOR_PAGE_SIZE", "actor_matches"]
+
+#: The page a cursor-paged listing (2.0, head) answers without ``pageSize`` (``DEFAULT_PAGE_SIZE``).
+CURSOR_PAGE_SIZE = 20
 
 
 def _actor_reply(api: Api, actor: Actor) -> Reply:
@@ -53,7 +56,7 @@ def _cursor_page(api: Api, kind: str, actors: list[Actor], body: Body) -> Reply:
         if cursor not in ids:
             raise not_found(f"{kind.upper()}_CONNECTION", cursor)
         start = ids.index(cursor) + 1
-    size = body.get("pageSize") or 20
+    size = body.get("pageSize") or CURSOR_PAGE_SIZE
     chosen = actors[start : start + size]
     return Reply(
         {
@@ -112,9 +115,12 @@ async def get(kind: str, api: Api, body: Body) -> Reply:
 
 
 async def list_in_workspace(kind: str, api: Api, body: Body) -> Reply:
-    """The workspace's live actors; cursor-paged and filtered from 1.8 on (2.0, head)."""
+    """
+    The workspace's live actors; cursor-paged and filtered from 1.8 on (2.0, head). An unknown
+    or deleted workspace has none: the handlers (``listSourcesForWorkspace``,
+    ``listDestinationsForWorkspace``) list by workspace id without looking the workspace up.
+    """
     workspace_id = body["workspaceId"]
-    api.state.workspace(workspace_id)
     actors = api.state.live_actors(kind, [workspace_id])
     if not since(api.version, "2.0"):
         return _actor_list(api, kind, actors)

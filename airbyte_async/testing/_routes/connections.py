@@ -236,15 +236,17 @@ async def connections_delete(api: Api, body: Body) -> Reply:
 
 @route("/v1/connections/list")
 async def connections_list(api: Api, body: Body) -> Reply:
-    """The workspace's connections, without deleted ones."""
-    api.state.workspace(body["workspaceId"])
+    """
+    The workspace's connections, without deleted ones. An unknown or deleted workspace has
+    none of them live: ``listConnectionsForWorkspace`` lists by workspace id without looking
+    the workspace up.
+    """
     return _connection_list(api, api.state.connections_in([body["workspaceId"]], deleted=False))
 
 
 @route("/v1/connections/list_all")
 async def connections_list_all(api: Api, body: Body) -> Reply:
-    """The workspace's connections, deleted ones included."""
-    api.state.workspace(body["workspaceId"])
+    """The workspace's connections, deleted ones included (an unknown workspace: none)."""
     return _connection_list(api, api.state.connections_in([body["workspaceId"]], deleted=True))
 
 

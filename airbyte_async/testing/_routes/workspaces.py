@@ -10,6 +10,8 @@ from typing import Any
 from .. import _render as render
 from .._errors import not_found
 from .._state import DEFAULT_ORGANIZATION_ID
+from .._versions import since
+from .actors import CURSOR_PAGE_SIZE
 from .core import SINCE_050, UNTIL_050, Api, Body, Reply, page, route
 
 _WORKSPACE_SETTINGS = frozenset(render.WORKSPACE_SETTINGS) | {
@@ -78,24 +80,32 @@ async def workspaces_get_by_slug(api: Api, body: Body) -> Reply:
 
 @route("/v1/workspaces/create")
 async def workspaces_create(api: Api, body: Body) -> Reply:
-    """A new workspace in the default organization (the only one)."""
+    """
+    A new workspace in the default organization (the only one), its initial setup not
+    complete (``WorkspacesHandler.createWorkspace``: ``withInitialSetupComplete(false)``).
+    """
     organization = body.get("organizationId") or DEFAULT_ORGANIZATION_ID
     if organization != DEFAULT_ORGANIZATION_ID:
         raise not_found("ORGANIZATION", organization)
     settings = {k: v for k, v in body.items() if k in _WORKSPACE_SETTINGS}
     created = api.state.create_workspace(
-        body["name"], organization_id=organization, settings=settings
+        body["name"], organization_id=organization, settings=settings, initial_setup_complete=False
     )
     return Reply(render.workspace(created, api.version))
 
 
 @route("/v1/workspaces/update")
 async def workspaces_update(api: Api, body: Body) -> Reply:
-    """Patch a workspace."""
+    """
+    Patch a workspace: a field sent as null stays as it is. A ``name`` renames it, with a new
+    slug, from 1.7 on (head's ``applyPatchToStandardWorkspace``); 0.40's and 0.50's
+    ``WorkspaceUpdate`` has no ``name``, and their handler renames nothing.
+    """
+    renames = since(api.version, "1.7")
     changes = {
         k: v
         for k, v in body.items()
-        if k in _WORKSPACE_SETTINGS or k in ("name", "initialSetupComplete")
+        if k in _WORKSPACE_SETTINGS or k == "initialSetupComplete" or (k == "name" and renames)
     }
     updated = api.state.update_workspace(body["workspaceId"], changes)
     return Reply(render.workspace(updated, api.version))
@@ -103,6 +113,12 @@ async def workspaces_update(api: Api, body: Body) -> Reply:
 
 @route("/v1/workspaces/delete")
 async def workspaces_delete(api: Api, body: Body) -> Reply:
-    """Tombstone a workspace; 204."""
-    api.state.delete_workspace(body["workspaceId"])
+    """
+    Delete a workspace, its connections, destinations and sources (see
+    :meth:`State.delete_workspace`); 204. From 1.8 on (so 2.0 and head) the handler lists the
+    actors with the cursor body and no page size, so only the first page of each (20, by
+    name) is deleted.
+    """
+    first = CURSOR_PAGE_SIZE if since(api.version, "2.0") else None
+    api.state.delete_workspace(body["workspaceId"], first_actors=first)
     return Reply(None, 204)
