@@ -390,8 +390,8 @@ async def test_jobs_list_filters_orders_and_pages(
     page = await listed(pagination={"pageSize": 2, "rowOffset": 1})
     assert [j["job"]["id"] for j in page["jobs"]] == [4, 3]
     assert page["totalJobCount"] == 5
-    ascending = await listed(orderByField="createdAt", orderByMethod="ASC")
-    assert [j["job"]["id"] for j in ascending["jobs"]] == [1, 2, 3, 4, 5]
+    ascending = await listed(orderByMethod="ASC")  # no field: the default order
+    assert [j["job"]["id"] for j in ascending["jobs"]] == [5, 4, 3, 2, 1]
     only_running = await listed(statuses=["running"])
     assert [j["job"]["id"] for j in only_running["jobs"]] == [running]
     assert (await listed(createdAtStart=iso(9_999_999_999)))["totalJobCount"] == 0
@@ -1395,3 +1395,40 @@ async def test_a_public_job_listing_without_a_type_holds_heads_clear_jobs(
 
     assert answer.status == 200
     assert [j["jobId"] for j in answer.json["data"]] == ([job["id"]] if listed else [])
+
+
+@pytest.mark.parametrize("version", ["0.50", "1.7", "head"])
+async def test_jobs_list_orders_and_pages_as_each_version_does(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    An order field is a 500 on 0.50, whose ``JobHistoryHandler`` hands on the enum constant
+    (``CREATED_AT``) that ``DefaultJobPersistence.getJobOrderBy`` does not know
+    (airbytehq/airbyte#34472); later versions order as asked. From 1.7 on, ``jobs/list``
+    pages through ``JobServiceDataImpl.buildPageable``: a field without a method is newest
+    created first, a row offset is rounded down to a whole page, a page of 0 divides by zero.
+    """
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=5, sync_duration=(0, 0)
+    )
+    for cid in emu.connection_ids:
+        await sync(http, emu, cid)
+
+    async def listed(**body: Any) -> Any:
+        return await call(http, emu, "jobs/list", {"configTypes": ["sync"], **body})
+
+    ascending = await listed(orderByField="createdAt", orderByMethod="ASC")
+    field_alone = await listed(orderByField="updatedAt")
+    offset = await listed(pagination={"pageSize": 2, "rowOffset": 3})
+    empty = await listed(pagination={"pageSize": 0})
+
+    if version == "0.50":
+        assert (ascending.status, field_alone.status) == (500, 500)
+        assert "Value 'CREATED_AT' is not valid for jobs orderByField" in ascending.text
+        assert [j["job"]["id"] for j in offset.json["jobs"]] == [2, 1]
+        assert (empty.status, empty.json["jobs"]) == (200, [])
+        return
+    assert [j["job"]["id"] for j in ascending.json["jobs"]] == [1, 2, 3, 4, 5]
+    assert [j["job"]["id"] for j in field_alone.json["jobs"]] == [5, 4, 3, 2, 1]
+    assert [j["job"]["id"] for j in offset.json["jobs"]] == [3, 2]
+    assert empty.status == 500

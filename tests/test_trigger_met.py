@@ -321,6 +321,45 @@ async def test_a_head_public_batch_attaches_to_the_queued_job_its_trigger_met(
     assert emu.stats().jobs_by_connection == {cid: [queued.id]}
 
 
+async def test_a_head_public_batch_syncs_once_the_job_its_trigger_met_has_ended(
+    start: Start,
+) -> None:
+    """
+    On head's public API, a batch's ``POST /jobs`` that met a queued job gets a 409
+    state-conflict saying only "Could not fulfill request" a minute later
+    (``ConfigClientErrorHandler`` drops the ``IllegalStateException``'s text). When that job
+    has ended meanwhile, the look finds nothing waiting and the connection is active: the
+    trigger started nothing and met a job, so the batch sends it again once, not an error.
+    """
+    clock = ManualClock()
+    emu, client = await start(
+        api="public", connections=1, clock=clock, airbyte_version="head", pending_duration=300
+    )
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=1)
+    queued = await client.connections.sync(connection_id=cid)
+    clock.advance(250)  # queued, to run at 300 and end at 301
+    results: list[SyncResult] = []
+    ours = anyio.Event()
+
+    def seen(event: SyncEvent) -> None:
+        if event.job is not None and event.job.id != queued.id:
+            ours.set()
+
+    async def run() -> None:
+        results.extend(await _orchestrator(client, on_event=seen).run([cid]))
+
+    with anyio.fail_after(20):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            await _held(emu, 1, 60.5)  # the met job ends within the trigger's minute
+            await ours.wait()
+            clock.advance(400)  # the new job runs, and ends
+    [result] = results
+    assert (result.outcome, result.attached) == (Outcome.SUCCEEDED, False)
+    assert emu.stats().jobs_by_connection == {cid: [queued.id, result.job_id]}
+
+
 @pytest.mark.slow
 async def test_a_resent_sync_answered_409_after_its_own_job_ended_returns_that_job(
     start: Start,

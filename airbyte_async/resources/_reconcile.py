@@ -306,6 +306,16 @@ def _met(job: Job, job_type: JobType, floor: int, before: float, took: float) ->
     return created < before - _SKEW and created < job.updated_at.timestamp() - took - _SKEW
 
 
+def _ended_meanwhile(connection_id: str, route: str, conflict: APIError) -> Exception:
+    """The :class:`SyncAlreadyRunningError` (naming no job) of a sync trigger refused with a
+    409 that a job met explains, although that job has ended since: nothing started."""
+    message = (
+        f"A sync is already running for: {connection_id}: the trigger met a job that has "
+        f"ended since, and started none ({conflict.message})"
+    )
+    return SyncAlreadyRunningError(conflict.status, message, route=route)
+
+
 def _met_error(job: Job, connection_id: str, route: str, cause: AirbyteError | None) -> Exception:
     """The :class:`SyncAlreadyRunningError` of a sync trigger that met *job* (see :func:`_met`)."""
     status = 200 if cause is None else getattr(cause, "status", 200)
@@ -641,7 +651,8 @@ async def trigger_exactly_once(
                 if met is None:
                     if explain is not None:
                         await explain(connection_id, conflict)
-                    raise
+                    # Active, and nothing waits now: the job met (a minute ago) has ended.
+                    raise _ended_meanwhile(connection_id, route, conflict) from conflict
                 raise _met_error(met, connection_id, route, conflict) from conflict
             except AirbyteError as e:
                 if getattr(e, "route", None) == TOKEN_ROUTE:

@@ -143,6 +143,8 @@ _ORDER = {
     "updated_at": (w.OrderField.UPDATED_AT, w.OrderMethod.ASC),
     "-updated_at": (w.OrderField.UPDATED_AT, w.OrderMethod.DESC),
 }
+#: Newest created first: every server's order when none is sent.
+_DEFAULT_ORDER = "-created_at"
 
 
 @attrs.frozen
@@ -155,7 +157,9 @@ class Jobs:
     *statuses*, *created_after* and *updated_after* to what comes back as well, so they hold on
     every version, while :meth:`list_page` gives the page as the server sent it. *order_by* is
     ``"created_at"``, ``"updated_at"``, or either with a leading ``-`` for descending; servers
-    default to newest created first, and 0.40 always does. Times must be timezone-aware.
+    default to newest created first, and 0.40 always does; 0.50 answers 500 to any other order
+    a page asks for (:meth:`list` and :meth:`list_for_workspaces` sort here instead). Times
+    must be timezone-aware.
     """
 
     _request: Request
@@ -348,7 +352,7 @@ class Jobs:
         order_by: str | None = None,
     ) -> JobPage:
         """One page of *connection_id*'s jobs, from *row_offset*; ``total_count`` counts all."""
-        field, method = _order(order_by)
+        field, method = _sent_order(order_by)
         body = w.JobListBody(
             config_id=connection_id,
             config_types=_job_types(job_types),
@@ -375,8 +379,9 @@ class Jobs:
         """
         Every matching job of *connection_id*, page by page (see :meth:`list_page`); the
         filters are checked here too, for servers that ignore them (0.40), and with
-        *order_by* the jobs are all read, then put in that order here too (0.40 lists newest
-        first whatever is asked).
+        *order_by* (other than newest created first) the jobs are all read in the server's
+        order, then put in that one here (0.40 lists newest first whatever is asked, and 0.50
+        fails an ordered listing).
         """
         job_types = _job_types(job_types)
         _order(order_by)
@@ -395,11 +400,10 @@ class Jobs:
                 updated_after=updated_after,
                 page_size=page_size,
                 row_offset=offset,
-                order_by=order_by,
             )
 
         jobs = wanted.only(_all_pages(page, page_size))
-        return jobs if order_by is None else _sorted(jobs, order_by)
+        return jobs if order_by in (None, _DEFAULT_ORDER) else _sorted(jobs, order_by)
 
     async def list_for_workspaces_page(
         self,
@@ -416,7 +420,7 @@ class Jobs:
         One page of the jobs of several workspaces (0.50 and later). The server counts only
         this page in ``total_count``: a page shorter than *page_size* is the last.
         """
-        field, method = _order(order_by)
+        field, method = _sent_order(order_by)
         body = w.JobListForWorkspacesBody(
             workspace_ids=_workspace_ids(workspace_ids),
             config_types=_job_types(job_types),
@@ -438,8 +442,10 @@ class Jobs:
         page_size: int = DEFAULT_PAGE_SIZE,
         order_by: str | None = None,
     ) -> AsyncIterator[Job]:
-        """Every matching job of several workspaces, page by page."""
+        """Every matching job of several workspaces, page by page; with *order_by* (other than
+        newest created first) all read, then put in that order here."""
         workspace_ids, job_types = _workspace_ids(workspace_ids), _job_types(job_types)
+        _order(order_by)
 
         def page(offset: int) -> Awaitable[JobPage]:
             return self.list_for_workspaces_page(
@@ -449,11 +455,11 @@ class Jobs:
                 job_types=job_types,
                 page_size=page_size,
                 row_offset=offset,
-                order_by=order_by,
             )
 
         # totalJobCount counts the page only on this route (JobHistoryHandler).
-        return _all_pages(page, page_size, counted=False)
+        jobs = _all_pages(page, page_size, counted=False)
+        return jobs if order_by in (None, _DEFAULT_ORDER) else _sorted(jobs, order_by)
 
     async def list_changes(
         self,
@@ -469,8 +475,8 @@ class Jobs:
         """
         Every job of *workspace_ids* (every workspace when empty, listed first: Airbyte's
         route takes no "every workspace"; 0.50 and later) updated since
-        *updated_at_start* (and created since *created_at_start*, when given), oldest change
-        first, all pages, each as a light
+        *updated_at_start* (and created since *created_at_start*, when given), newest created
+        first (the server's own order: 0.50 fails an ordered listing), all pages, each as a light
         :class:`~airbyte_async._backend.JobChange`: only the jobs a caller asks for in full are
         read into models, so a poll over thousands of jobs stays cheap. A job seen twice while
         paging is kept once, as last seen. With *paging*, a listing that fails keeps the pages
@@ -493,8 +499,6 @@ class Jobs:
             statuses=_statuses(statuses),
             updated_at_start=_iso("updated_at_start", updated_at_start),
             created_at_start=_iso("created_at_start", created_at_start),
-            order_by_field=w.OrderField.UPDATED_AT,
-            order_by_method=w.OrderMethod.ASC,
         )
         paging = Paging() if paging is None else paging
         changes = paging.start((body, page_size))
@@ -510,8 +514,8 @@ class Jobs:
             if len(entries) < page_size:
                 paging.ended()
                 return tuple(changes.values())
-            # Pages overlap a little: a job updated while we page moves to the end, and the
-            # jobs after it move up by one.
+            # Pages overlap a little: a job that enters the listing while we page (it ended)
+            # takes its place by creation, and the jobs after it move down by one.
             paging.offset += len(entries) - margin
 
 
@@ -673,3 +677,14 @@ def _order(order_by: str | None) -> tuple[w.OrderField | None, w.OrderMethod | N
         raise InvalidArgumentError(
             f"order_by must be one of {', '.join(_ORDER)}, got {order_by!r}"
         ) from None
+
+
+def _sent_order(order_by: str | None) -> tuple[w.OrderField | None, w.OrderMethod | None]:
+    """
+    The Config API's order fields for *order_by*: none for newest created first, every
+    server's default, so that it holds on 0.50 too, whose listings fail on any order field (its
+    ``JobHistoryHandler`` passes the enum's constant name, ``UPDATED_AT``, which
+    ``DefaultJobPersistence.getJobOrderBy`` does not know: a 500).
+    """
+    fields = _order(order_by)
+    return (None, None) if order_by == _DEFAULT_ORDER else fields

@@ -80,7 +80,21 @@ async def jobs_last_scheduled(api: Api, body: Body) -> Reply:
     return Reply({} if found is None else {"job": render.job(found, api.version, api.now)})
 
 
+#: The constant names of the order fields, which 0.50's ``JobHistoryHandler`` hands on.
+_CONSTANTS = {"createdAt": "CREATED_AT", "updatedAt": "UPDATED_AT"}
+
+
 async def _list_jobs(api: Api, body: Body, *, workspaces: bool) -> Reply:
+    """
+    A JobReadList as ``JobHistoryHandler`` lists it. The order: newest created first when no
+    field is sent (``DefaultJobPersistence.getJobOrderBy``) or, on ``jobs/list`` from 1.7 on,
+    when either field or method is missing (``JobServiceDataImpl.buildPageable``); else
+    ascending only for ``ASC``. 0.50 passes the field's enum constant (``UPDATED_AT``), which
+    ``getJobOrderBy`` does not know: any order field is a 500 there (airbytehq/airbyte#34472,
+    fixed by airbyte-platform ``eb2504aa``, later handlers passing ``value()``). From 1.7 on,
+    ``jobs/list`` pages by ``Pageable.from(rowOffset / pageSize, pageSize)``: an offset is
+    rounded down to a whole page, and a page size of 0 divides by zero.
+    """
     if not body["configTypes"]:
         raise internal("configTypes must not be empty")
     pagination = body.get("pagination") or {}
@@ -89,6 +103,23 @@ async def _list_jobs(api: Api, body: Body, *, workspaces: bool) -> Reply:
         # 0.40's JobListRequestBody has no filters and no order (API-FACTS 4, 8): Jackson drops
         # them, and every job comes newest first.
         body = {k: body[k] for k in ("configTypes", "configId", "includingJobId") if k in body}
+    field, method = body.get("orderByField"), body.get("orderByMethod")
+    if api.version == "0.50" and field is not None:
+        raise internal(
+            f"Value '{_CONSTANTS[field]}' is not valid for jobs orderByField",
+            "java.lang.IllegalArgumentException",
+        )
+    # jobs/list runs on Micronaut Data from 1.7 on (JobServiceDataImpl), the other listings on
+    # jOOQ (DefaultJobPersistence).
+    micronaut = not workspaces and api.version not in ("0.40", "0.50")
+    if field is None or (micronaut and method is None):
+        field, method = "createdAt", "DESC"
+    limit = _bound(pagination.get("pageSize"), 200)
+    offset = _bound(pagination.get("rowOffset"), 0)
+    if micronaut and "includingJobId" not in body:
+        if limit == 0:
+            raise internal("/ by zero", "java.lang.ArithmeticException")
+        offset -= offset % limit  # Pageable.from(offset / limit, limit): whole pages
     query = JobQuery(
         config_types=frozenset(body["configTypes"]),
         config_id=body.get("configId"),
@@ -98,10 +129,10 @@ async def _list_jobs(api: Api, body: Body, *, workspaces: bool) -> Reply:
         created_end=_epoch(body.get("createdAtEnd")),
         updated_start=_epoch(body.get("updatedAtStart")),
         updated_end=_epoch(body.get("updatedAtEnd")),
-        order_by_updated=body.get("orderByField") == "updatedAt",
-        descending=body.get("orderByMethod", "DESC") == "DESC",
-        offset=_bound(pagination.get("rowOffset"), 0),
-        limit=_bound(pagination.get("pageSize"), 200),
+        order_by_updated=field == "updatedAt",
+        descending=method != "ASC",
+        offset=offset,
+        limit=limit,
         including_job_id=body.get("includingJobId"),
     )
     page, total = api.state.list_jobs(query)
