@@ -22,6 +22,7 @@ from typing import Any
 
 import aiohttp
 import anyio
+import attrs
 import pytest
 from client_support import requests_to, started, until
 from emulator_support import triggers_now
@@ -141,6 +142,26 @@ def _orchestrator(client: AirbyteClient, **options: Any) -> Orchestrator:
     return Orchestrator(client, **options)
 
 
+@attrs.define
+class _Batch:
+    """A batch of *cid* to run in a task: its results, and an event set once it follows a job
+    other than *besides*."""
+
+    client: AirbyteClient
+    cid: str
+    besides: int | None = None
+    results: list[SyncResult] = attrs.field(factory=list)
+    following: anyio.Event = attrs.field(factory=anyio.Event)
+
+    def _seen(self, event: SyncEvent) -> None:
+        if event.job is not None and event.job.id != self.besides:
+            self.following.set()
+
+    async def run(self) -> None:
+        batch = _orchestrator(self.client, on_event=self._seen)
+        self.results.extend(await batch.run([self.cid]))
+
+
 async def test_a_batch_attaches_to_the_pending_job_its_trigger_met(start: Start) -> None:
     """
     A batch whose trigger is answered with another client's pending sync follows it as an
@@ -149,24 +170,16 @@ async def test_a_batch_attaches_to_the_pending_job_its_trigger_met(start: Start)
     emu, client = await start(connections=1, clock=ManualClock(), pending_duration=30)
     cid = emu.connection_ids[0]
     emu.set_sync_plan(cid, duration=1)
-    results: list[SyncResult] = []
-    following = anyio.Event()
-
-    def seen(event: SyncEvent) -> None:
-        if event.job is not None:
-            following.set()
-
-    async def run() -> None:
-        results.extend(await _orchestrator(client, on_event=seen).run([cid]))
+    batch = _Batch(client, cid)
 
     async with aiohttp.ClientSession() as http, anyio.create_task_group() as tg:
         theirs = await _others_pending_sync(emu, http, tg)
         await client.connections.get(connection_id=cid)
-        tg.start_soon(run)
+        tg.start_soon(batch.run)
         await _held(emu, 2, 20.5)
-        await following.wait()
+        await batch.following.wait()
         emu.clock.advance(2)  # type: ignore[union-attr]
-    [result] = results
+    [result] = batch.results
     assert (result.outcome, result.job_id, result.attached) == (Outcome.SUCCEEDED, theirs, True)
     assert emu.stats().jobs_by_connection == {cid: [theirs]}
 
@@ -181,25 +194,17 @@ async def test_a_batch_syncs_once_the_pending_reset_its_trigger_met_ended(start:
     cid = emu.connection_ids[0]
     reset = await client.connections.reset(connection_id=cid)  # it runs for 0.15 s at most
     emu.set_sync_plan(cid, duration=1)
-    results: list[SyncResult] = []
-    following = anyio.Event()
-
-    def seen(event: SyncEvent) -> None:
-        if event.job is not None:
-            following.set()
-
-    async def run() -> None:
-        results.extend(await _orchestrator(client, on_event=seen).run([cid]))
+    batch = _Batch(client, cid)
 
     with anyio.fail_after(20):
         async with anyio.create_task_group() as tg:
-            tg.start_soon(run)
+            tg.start_soon(batch.run)
             await _held(emu, 1, 5.5)  # the reset runs (and ends): the trigger's answer
             await until(lambda: len(emu.stats().jobs_by_connection[cid]) == 2)
             await _held(emu, 1, 5.5)  # the batch's own sync runs
-            await following.wait()
+            await batch.following.wait()
             clock.advance(2)
-    [result] = results
+    [result] = batch.results
     assert (result.outcome, result.attached) == (Outcome.SUCCEEDED, False)
     assert emu.stats().jobs_by_connection == {cid: [reset.id, result.job_id]}
 
@@ -296,23 +301,15 @@ async def test_a_head_public_batch_attaches_to_the_queued_job_its_trigger_met(
     emu.set_sync_plan(cid, duration=1)
     queued = await client.connections.sync(connection_id=cid)
     clock.advance(160)
-    results: list[SyncResult] = []
-    following = anyio.Event()
-
-    def seen(event: SyncEvent) -> None:
-        if event.job is not None:
-            following.set()
-
-    async def run() -> None:
-        results.extend(await _orchestrator(client, on_event=seen).run([cid]))
+    batch = _Batch(client, cid)
 
     with anyio.fail_after(20):
         async with anyio.create_task_group() as tg:
-            tg.start_soon(run)
+            tg.start_soon(batch.run)
             await _held(emu, 1, 60.5)
-            await following.wait()
+            await batch.following.wait()
             clock.advance(100)  # the queued job runs, and ends
-    [result] = results
+    [result] = batch.results
     assert (result.outcome, result.job_id, result.attached) == (
         Outcome.SUCCEEDED,
         queued.id,
@@ -339,23 +336,15 @@ async def test_a_head_public_batch_syncs_once_the_job_its_trigger_met_has_ended(
     emu.set_sync_plan(cid, duration=1)
     queued = await client.connections.sync(connection_id=cid)
     clock.advance(250)  # queued, to run at 300 and end at 301
-    results: list[SyncResult] = []
-    ours = anyio.Event()
-
-    def seen(event: SyncEvent) -> None:
-        if event.job is not None and event.job.id != queued.id:
-            ours.set()
-
-    async def run() -> None:
-        results.extend(await _orchestrator(client, on_event=seen).run([cid]))
+    batch = _Batch(client, cid, besides=queued.id)
 
     with anyio.fail_after(20):
         async with anyio.create_task_group() as tg:
-            tg.start_soon(run)
+            tg.start_soon(batch.run)
             await _held(emu, 1, 60.5)  # the met job ends within the trigger's minute
-            await ours.wait()
+            await batch.following.wait()
             clock.advance(400)  # the new job runs, and ends
-    [result] = results
+    [result] = batch.results
     assert (result.outcome, result.attached) == (Outcome.SUCCEEDED, False)
     assert emu.stats().jobs_by_connection == {cid: [queued.id, result.job_id]}
 
