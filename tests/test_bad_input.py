@@ -22,7 +22,18 @@ from airbyte_async import (
 )
 from airbyte_async._checks import is_uuid
 from airbyte_async.errors import InvalidArgumentError, ResponseValidationError
-from airbyte_async.models import BasicSchedule, Schedule, ScheduleData, TimeUnit
+from airbyte_async.models import (
+    BasicSchedule,
+    Catalog,
+    DestinationSyncMode,
+    Schedule,
+    ScheduleData,
+    Stream,
+    StreamAndConfig,
+    StreamConfig,
+    SyncMode,
+    TimeUnit,
+)
 from airbyte_async.testing import Emulator, pytest_plugin
 
 #: Ids in the form the client checks for (every Airbyte id is a UUID).
@@ -227,6 +238,13 @@ async def test_resource_arguments_are_checked_before_sending(emu: Emulator) -> N
     assert emu.stats().total_requests == 0
 
 
+_FULL = {
+    "sync_mode": SyncMode.FULL_REFRESH,
+    "destination_sync_mode": DestinationSyncMode.OVERWRITE,
+}
+#: A stream whose configuration does not say whether it is selected, and one selected.
+_UNSAID = StreamAndConfig(stream=Stream(name="users"), config=StreamConfig(**_FULL))
+_CHOSEN = StreamAndConfig(stream=Stream(name="orders"), config=StreamConfig(**_FULL, selected=True))
 WS = "00000000-0000-4000-8000-000000000001"
 PG_DEF = "decd338e-5647-4c0b-adf4-da0e75f5a750"
 SID = "00000000-0000-4000-8000-000000000002"
@@ -256,6 +274,21 @@ BAD_ARGUMENTS: dict[str, tuple[Callable[[AirbyteClient], Awaitable[Any]], str]] 
     "a catalog that is a dict": (
         lambda c: c.connections.create(source_id=SID, destination_id=SID, sync_catalog={}),
         "sync_catalog must be a Catalog",
+    ),
+    "a catalog with a stream that does not say it is selected": (
+        lambda c: c.connections.create(
+            source_id=SID,
+            destination_id=SID,
+            sync_catalog=Catalog(streams=(_UNSAID, _CHOSEN)),
+        ),
+        "stream users must say whether it is selected",
+    ),
+    "a catalog with a stream without a configuration": (
+        lambda c: c.connections.update(
+            connection_id=SID,
+            sync_catalog=Catalog(streams=(_CHOSEN, StreamAndConfig(stream=Stream(name="users")))),
+        ),
+        "stream users must say whether it is selected",
     ),
     "a misspelt setting": (
         lambda c: c.connections.create(source_id=SID, destination_id=SID, scheduel_type="cron"),
@@ -425,6 +458,31 @@ async def test_arguments_of_the_wrong_kind_are_refused_before_sending(
             await call(client)
 
     assert "password" not in str(caught.value)
+    assert emu.stats().total_requests == 0
+
+
+@pytest.mark.parametrize("operation", ["create", "update"])
+async def test_a_catalog_selecting_nothing_is_refused_on_the_public_api(
+    airbyte_emulator_factory: Factory, operation: str
+) -> None:
+    """The public API takes a catalog of no stream as no catalog at all (``AirbyteCatalogHelper.
+    hasStreamConfigurations``): a new connection then syncs every stream of its source, full
+    refresh and overwrite, where the caller chose none. InvalidArgumentError says so, and the
+    server sees nothing."""
+    emu = await airbyte_emulator_factory(airbyte_version="head")
+    unselected = StreamAndConfig(
+        stream=Stream(name="users"), config=StreamConfig(**_FULL, selected=False)
+    )
+    catalog = Catalog(streams=(unselected,))
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api="public") as client:
+        sent = (
+            client.connections.create(source_id=SID, destination_id=SID, sync_catalog=catalog)
+            if operation == "create"
+            else client.connections.update(connection_id=SID, sync_catalog=catalog)
+        )
+        with pytest.raises(InvalidArgumentError, match="sync_catalog selects no stream"):
+            await sent
+
     assert emu.stats().total_requests == 0
 
 

@@ -245,6 +245,40 @@ async def test_a_catalog_naming_a_stream_twice_is_refused_from_050_on(
         assert expected in answer.json["message"]
 
 
+@VERSIONS
+@pytest.mark.parametrize("route", ["connections/create", "connections/update"])
+@pytest.mark.parametrize("unsaid", ["no selected", "no config"])
+async def test_a_catalog_with_a_stream_that_does_not_say_it_is_selected_fails(
+    airbyte_emulator_factory: Factory,
+    http: aiohttp.ClientSession,
+    version: str,
+    route: str,
+    unsaid: str,
+) -> None:
+    """
+    A catalog with a stream whose configuration, or whose ``selected``, is missing fails with
+    a 500 on a create and an update, in every version: ``CatalogConverter`` reads
+    ``config.selected`` unboxed (0.x's ``toProtocol``: ``.filter(s ->
+    s.getConfig().getSelected())``; airbyte-platform's ``toConfiguredInternal``, and before it
+    ``ConnectionsHandler.validateCatalogIncludeFiles``), a NullPointerException no handler maps.
+    """
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
+    source_id, _ = await actors_of(http, emu, 0)
+    catalog = await discovered(http, emu, source_id)
+    pair = catalog["streams"][0]
+    if unsaid == "no config":
+        del pair["config"]
+    else:
+        del pair["config"]["selected"]
+    if route == "connections/create":
+        answer = await create(http, emu, syncCatalog=catalog)
+    else:
+        body = {"connectionId": emu.connection_ids[0], "syncCatalog": catalog}
+        answer = await call(http, emu, route, body)
+    assert answer.status == 500
+    assert_body(version, answer.json, "NullPointerException", known=False)
+
+
 # -- workspaces -------------------------------------------------------------------------------
 
 

@@ -982,6 +982,44 @@ async def test_a_job_that_does_not_exist_is_a_not_found_error_naming_it(
     assert "WORKSPACE_" in str(raised.value)
 
 
+_UNKNOWN = "7f3c1a2e-0000-4000-8000-0000000000bb"
+
+
+@pytest.mark.parametrize("operation", ["get", "update", "delete", "sync", "list_jobs"])
+async def test_a_connection_cloud_forbids_as_unknown_is_a_not_found_error_naming_it(
+    operation: str,
+) -> None:
+    """On Airbyte Cloud a connection that does not exist answers 403, as one of a workspace
+    the credentials hold no role in (the emulator's ``instance_admin=False``; see its test):
+    each call on it raises NotFoundError naming the connection and the role, as on a server
+    that answers 404, so that code catching NotFoundError works on both."""
+    calls = {
+        "get": lambda c: c.connections.get(connection_id=_UNKNOWN),
+        "update": lambda c: c.connections.update(connection_id=_UNKNOWN, name="x"),
+        "delete": lambda c: c.connections.delete(connection_id=_UNKNOWN),
+        "sync": lambda c: c.connections.sync(connection_id=_UNKNOWN),
+        "list_jobs": lambda c: c.jobs.list_page(connection_id=_UNKNOWN),
+    }
+    async with (
+        Emulator(airbyte_version="head", connections=1, instance_admin=False) as emu,
+        public_client(emu) as client,
+    ):
+        with pytest.raises(NotFoundError, match=f"there is no connection {_UNKNOWN}") as raised:
+            await calls[operation](client)
+
+    assert raised.value.status == 403
+    assert "WORKSPACE_" in str(raised.value)
+
+
+async def test_the_jobs_of_an_unknown_connection_are_none_for_an_instance_admin(
+    emu: Emulator,
+) -> None:
+    """Community's default user, an instance admin, lists no job for a connection that does
+    not exist (200, an empty page), where Cloud answers 403: ``jobs.list`` yields nothing."""
+    async with public_client(emu) as client:
+        assert [job async for job in client.jobs.list(connection_id=_UNKNOWN)] == []
+
+
 async def test_a_path_that_serves_nothing_is_named_not_the_workspace_or_an_id(
     emu: Emulator,
 ) -> None:
@@ -1030,7 +1068,7 @@ class DeployingProxy:
             aiohttp.ClientSession() as session,
             session.request(
                 request.method,
-                self.upstream + request.path_qs,
+                self.target(request),
                 headers=headers,
                 data=await request.read(),
             ) as answer,
@@ -1040,6 +1078,10 @@ class DeployingProxy:
                 body=await answer.read(),
                 content_type=answer.content_type,
             )
+
+    def target(self, request: web.Request) -> str:
+        """The upstream URL *request* goes to."""
+        return self.upstream + request.path_qs
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[DeployingProxy]:
@@ -1054,6 +1096,41 @@ class DeployingProxy:
             yield self
         finally:
             await runner.cleanup()
+
+
+class ShiftingPagesProxy(DeployingProxy):
+    """A proxy whose pages past the first start one row early, as pages of a list with no
+    ``ORDER BY`` may when each query orders its rows its own way."""
+
+    def target(self, request: web.Request) -> str:
+        """*request* upstream, its offset one less when it has one."""
+        offset = int(request.query.get("offset", "0"))
+        if not offset:
+            return super().target(request)
+        shifted = request.rel_url.update_query(offset=str(offset - 1))
+        return self.upstream + str(shifted)
+
+
+async def test_a_connection_two_pages_hold_is_listed_once() -> None:
+    """
+    Airbyte pages ``GET /connections`` with no ``ORDER BY``
+    (``ConnectionServiceJooqImpl.listWorkspaceStandardSyncsLimitOffsetPaginated``), so a row
+    may come on two pages: behind a proxy that starts each page after the first one row early,
+    250 connections list as 250, each once, not with the two rows at the seams twice (which
+    ``find`` would take for two connections of one name).
+    """
+    async with (
+        Emulator(airbyte_version="head", connections=250) as emu,
+        ShiftingPagesProxy(emu.url).running() as proxy,
+        AirbyteClient(proxy.url, auth=NoAuth(), env={}, api="public") as client,
+    ):
+        wid = emu.workspace_ids[0]
+        listed = [c.connection_id async for c in client.connections.list(workspace_id=wid)]
+        name = (await client.connections.get(connection_id=emu.connection_ids[100])).name
+        found = await client.connections.find(workspace_id=wid, name=name)
+
+    assert listed == emu.connection_ids
+    assert found is not None and found.connection_id == emu.connection_ids[100]
 
 
 NGINX_404 = "<html><head><title>404 Not Found</title></head><body>nginx</body></html>"

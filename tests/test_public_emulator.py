@@ -402,6 +402,58 @@ async def test_a_job_that_does_not_exist_is_forbidden_not_missing(
     assert f"WORKSPACE_{role} permissions" in problem["data"]["message"]
 
 
+_UNKNOWN_CONNECTION = "7f3c1a2e-0000-4000-8000-0000000000aa"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "role"),
+    [
+        ("GET", f"/connections/{_UNKNOWN_CONNECTION}", None, "READER"),
+        ("PATCH", f"/connections/{_UNKNOWN_CONNECTION}", {"name": "x"}, "EDITOR"),
+        ("DELETE", f"/connections/{_UNKNOWN_CONNECTION}", None, "EDITOR"),
+        ("POST", "/jobs", {"jobType": "sync", "connectionId": _UNKNOWN_CONNECTION}, "RUNNER"),
+        ("POST", "/jobs", {"jobType": "clear", "connectionId": _UNKNOWN_CONNECTION}, "EDITOR"),
+    ],
+)
+@pytest.mark.parametrize("admin", [True, False])
+async def test_a_connection_that_does_not_exist_is_forbidden_unless_to_an_instance_admin(
+    session: aiohttp.ClientSession, method: str, path: str, body: Any, role: str, admin: bool
+) -> None:
+    """A route naming a connection that does not exist answers 403 ``forbidden`` for the role
+    it requires to anyone but an instance admin, and 404 to an instance admin (community's
+    default user): airbytehq/airbyte-platform ``ConnectionsController`` and ``JobsController``
+    check the role first (``RoleResolver.requireRole``; a clear ``requireOneOfRoles`` of the
+    editors), ``AuthenticationHeaderResolver.resolveWorkspace`` finds no workspace for the id,
+    and only an instance admin holds roles without one (``RoleResolver.resolveRoles``)."""
+    async with Emulator(airbyte_version="head", connections=1, instance_admin=admin) as emu:
+        d = Driver(emu, session)
+        problem = await d.call(method, path, body, expect=404 if admin else 403)
+
+    if admin:
+        assert problem["data"] == {"resourceType": "connection", "resourceId": _UNKNOWN_CONNECTION}
+    else:
+        assert problem["type"] == "https://reference.airbyte.com/reference/errors#forbidden"
+        assert f"WORKSPACE_{role} permissions" in problem["data"]["message"]
+
+
+@pytest.mark.parametrize("admin", [True, False])
+async def test_the_jobs_of_a_connection_that_does_not_exist_are_none_or_forbidden(
+    session: aiohttp.ClientSession, admin: bool
+) -> None:
+    """``GET /jobs?connectionId=`` of a connection that does not exist is an empty page to an
+    instance admin (``JobHistoryHandler.listJobsFor`` never looks the connection up) and the
+    role check's 403 to anyone else (``JobsController.listJobs``: WORKSPACE_READER)."""
+    async with Emulator(airbyte_version="head", connections=1, instance_admin=admin) as emu:
+        d = Driver(emu, session)
+        query = [("connectionId", _UNKNOWN_CONNECTION)]
+        answer = await d.call("GET", "/jobs", query=query, expect=200 if admin else 403)
+
+    if admin:
+        assert answer["data"] == []
+    else:
+        assert "WORKSPACE_READER permissions" in answer["data"]["message"]
+
+
 async def test_the_public_token_route_requires_the_grant_type(
     session: aiohttp.ClientSession,
 ) -> None:

@@ -616,3 +616,9 @@ def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_false",
         help="serve the public API alone (1.7 on): every Config API route answers 404",
     )
+    parser.add_argument(
+        "--no-instance-admin",
+        dest="instance_admin",
+        action="store_false",
+        help="answer as Cloud answers an application: 403, not 404, for a connection not found",
+    )

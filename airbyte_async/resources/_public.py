@@ -35,6 +35,7 @@ from collections.abc import (
 )
 from datetime import datetime, timedelta
 from functools import partial
+from operator import attrgetter
 from typing import Any, NoReturn, Protocol, TypeVar, Unpack
 
 import anyio
@@ -199,6 +200,9 @@ class _Page(Protocol[T_co]):
     def next(self) -> str | None: ...
 
 
+#: The id of a listed workspace and of a listed connection.
+_WORKSPACE_ID, _CONNECTION_ID = attrgetter("workspace_id"), attrgetter("connection_id")
+
 #: Pages of a list read at once once it runs past its first page.
 PAGES_AT_ONCE = 4
 
@@ -208,6 +212,7 @@ async def _pages(
     path: str,
     cls: type[_Page[T]],
     query: Sequence[tuple[str, str]],
+    key: Callable[[T], object],
     size: int = MAX_PAGE,
 ) -> AsyncIterator[T]:
     """
@@ -216,7 +221,9 @@ async def _pages(
     :data:`PAGES_AT_ONCE` pages at a time (pages of 100 read one after another kept 2,000
     connections a second or more from their first sync); the batch that passes its end costs
     a few requests more. A page that fails raises its error once the pages before it are
-    yielded.
+    yielded. An item two pages hold (the same *key*) is yielded once: Airbyte pages these
+    lists with no ``ORDER BY`` (``listWorkspaceStandardSyncsLimitOffsetPaginated``), so
+    nothing promises that each page's rows come in the same order.
     """
 
     async def read(offset: int) -> _Page[T]:
@@ -224,12 +231,15 @@ async def _pages(
 
     batch: list[_Page[T] | AirbyteError] = [await read(0)]
     offset = 0
+    seen: set[object] = set()
     while True:
         for page in batch:
             if isinstance(page, AirbyteError):
                 raise page
             for item in page.data:
-                yield item
+                if key(item) not in seen:
+                    seen.add(key(item))
+                    yield item
             if not page.next or len(page.data) < size:
                 return
             offset += len(page.data)
@@ -482,6 +492,13 @@ def _configurations_for(catalog: Catalog) -> pw.StreamConfigurations:
                 destination_object_name=config.destination_object_name,
             )
         )
+    if not streams:
+        # AirbyteCatalogHelper.hasStreamConfigurations: an empty list is no list at all.
+        raise InvalidArgumentError(
+            "sync_catalog selects no stream, which the public API takes as none given (a new "
+            "connection then gets every stream of its source, full refresh and overwrite; an "
+            "update keeps its streams, or on some releases rebuilds them so): select at least one"
+        )
     return pw.StreamConfigurations(streams=tuple(streams))
 
 
@@ -556,11 +573,21 @@ async def _on_job(api: PublicCall, method: str, job_id: int, *, idempotent: bool
     except NotFoundError as e:
         raise NotFoundError(e.status, f"there is no job {job_id}", route=path) from e
     except PermissionDeniedError as e:
-        message = (
-            f"there is no job {job_id}, or these credentials may not access its workspace "
-            f"(Airbyte answers 403 for both: {e.message})"
-        )
-        raise NotFoundError(e.status, message, route=path) from e
+        raise _unseen(e, "job", job_id) from e
+
+
+def _unseen(error: PermissionDeniedError, kind: str, object_id: object) -> NotFoundError:
+    """
+    The 403 a role check gives for an object it finds no workspace for, as the
+    :class:`~airbyte_async.errors.NotFoundError` it may be: Airbyte Cloud answers so for an
+    object that does not exist as for one in a workspace these credentials hold no role in
+    (``RoleResolver``; community's default user, an instance admin, gets the 404).
+    """
+    message = (
+        f"there is no {kind} {object_id}, or these credentials lack the role it takes in its "
+        f"workspace (Airbyte answers 403 for both: {error.message})"
+    )
+    return NotFoundError(error.status, message, route=error.route)
 
 
 # -- resources ---------------------------------------------------------------------------------
@@ -582,7 +609,9 @@ class PublicWorkspaces(Workspaces):
 
     async def list(self) -> AsyncIterator[Workspace]:
         """Every workspace the credentials may see."""
-        async for found in _pages(self._api, "workspaces", pw.WorkspacesResponse, ()):
+        async for found in _pages(
+            self._api, "workspaces", pw.WorkspacesResponse, (), _WORKSPACE_ID
+        ):
             yield _workspace_of(found)
 
     async def default(self) -> Workspace:
@@ -617,6 +646,10 @@ class _PublicActors(Actors[A]):
     def _model(self, answer: Any) -> A:
         raise NotImplementedError
 
+    def _key(self, answer: Any) -> object:
+        """The id of a listed *answer*, which a listing's pages hold once each."""
+        return getattr(answer, f"{self._kind.noun}_id")
+
     async def create(
         self, *, workspace_id: str, name: str, definition_id: str, configuration: Mapping[str, Any]
     ) -> A:
@@ -633,7 +666,7 @@ class _PublicActors(Actors[A]):
     async def list(self, *, workspace_id: str) -> AsyncIterator[A]:
         """Every one in *workspace_id*, over all pages."""
         query = [(pw.WORKSPACE_IDS, uuid_id("workspace_id", workspace_id))]
-        async for found in _pages(self._api, self._kind.route, self._listing, query):
+        async for found in _pages(self._api, self._kind.route, self._listing, query, self._key):
             yield self._model(found)
 
     async def _get(self, actor_id: str) -> A:
@@ -897,7 +930,10 @@ class PublicJobs(Jobs):
         if kind is None:
             raise InvalidArgumentError(f"the public API cannot start a {job_type} job")
         body = pw.JobCreateRequest(job_type=kind, connection_id=connection_id)
-        return job_of(await _write(self._api, "POST", "jobs", body, pw.JobResponse))
+        try:
+            return job_of(await _write(self._api, "POST", "jobs", body, pw.JobResponse))
+        except PermissionDeniedError as e:
+            raise _unseen(e, "connection", connection_id) from e
 
     async def list_page(
         self,
@@ -919,9 +955,12 @@ class PublicJobs(Jobs):
         query = [(pw.CONNECTION_ID, uuid_id("connection_id", connection_id))]
         if created_after is not None:
             query.append((pw.CREATED_AT_START, _instant("created_after", created_after)))
-        fetched = await self._fetch(
-            query, job_types, statuses, updated_after, page_size, row_offset, order_by
-        )
+        try:
+            fetched = await self._fetch(
+                query, job_types, statuses, updated_after, page_size, row_offset, order_by
+            )
+        except PermissionDeniedError as e:
+            raise _unseen(e, "connection", connection_id) from e
         return _job_page(row_offset, *fetched)
 
     async def list_for_workspaces_page(
@@ -1113,7 +1152,10 @@ class PublicConnections(Connections):
     async def get(self, *, connection_id: str) -> Connection:
         """The connection *connection_id*."""
         path = _path("connections", "connection_id", connection_id)
-        return connection_of(await _read(self._api, path, pw.ConnectionResponse))
+        try:
+            return connection_of(await _read(self._api, path, pw.ConnectionResponse))
+        except PermissionDeniedError as e:
+            raise _unseen(e, "connection", connection_id) from e
 
     async def list(
         self, *, workspace_id: str, catalogs: bool | Collection[str] = True
@@ -1123,7 +1165,9 @@ class PublicConnections(Connections):
         connections so named."""
         query = [(pw.WORKSPACE_IDS, uuid_id("workspace_id", workspace_id))]
         kept = kept_catalogs(catalogs)
-        async for found in _pages(self._api, "connections", pw.ConnectionsResponse, query):
+        async for found in _pages(
+            self._api, "connections", pw.ConnectionsResponse, query, _CONNECTION_ID
+        ):
             if kept is None or found.name in kept:
                 yield connection_of(found)
             else:
@@ -1142,13 +1186,20 @@ class PublicConnections(Connections):
         sent = _connection_fields(name, _settings(schedule, settings, fields))
         body = pw.ConnectionPatchRequest(**sent)
         path = _path("connections", "connection_id", connection_id)
-        return connection_of(await _write(self._api, "PATCH", path, body, pw.ConnectionResponse))
+        try:
+            return connection_of(
+                await _write(self._api, "PATCH", path, body, pw.ConnectionResponse)
+            )
+        except PermissionDeniedError as e:
+            raise _unseen(e, "connection", connection_id) from e
 
     async def delete(self, *, connection_id: str) -> None:
         """Delete the connection (``DELETE /connections/{id}``; it becomes ``deprecated``)."""
-        await self._api(
-            "DELETE", _path("connections", "connection_id", connection_id), idempotent=False
-        )
+        path = _path("connections", "connection_id", connection_id)
+        try:
+            await self._api("DELETE", path, idempotent=False)
+        except PermissionDeniedError as e:
+            raise _unseen(e, "connection", connection_id) from e
 
     async def sync_progress(self, *, connection_id: str) -> SyncProgress:
         """Not on the public API."""

@@ -351,11 +351,8 @@ def _settings(
             f"no connection setting {', '.join(unknown)} (there are {known})"
         )
     catalog = fields.get("sync_catalog")
-    if catalog is not None and not isinstance(catalog, Catalog):
-        raise InvalidArgumentError(
-            "sync_catalog must be a Catalog (a discovered schema's, or one built of "
-            f"StreamAndConfig), got {type(catalog).__name__}"
-        )
+    if catalog is not None:
+        _check_catalog(catalog)
     wanted = attrs.evolve(settings or ConnectionSettings(), **fields)
     for name in _TEXT_SETTINGS:
         value = getattr(wanted, name)
@@ -403,6 +400,30 @@ def _member(name: str, value: object, enum: type[E]) -> E:
         known = ", ".join(m.value for m in enum)
         raise InvalidArgumentError(f"{name} must be one of {known}, got {value!r}")
     return member
+
+
+def _check_catalog(catalog: object) -> None:
+    """
+    Refuse a *catalog* Airbyte fails without saying why: each stream must say whether it is
+    selected (every version reads ``config.selected`` unboxed, ``CatalogConverter``: a stream
+    without it is a 500, a ``NullPointerException``).
+    """
+    if not isinstance(catalog, Catalog):
+        raise InvalidArgumentError(
+            "sync_catalog must be a Catalog (a discovered schema's, or one built of "
+            f"StreamAndConfig), got {type(catalog).__name__}"
+        )
+    unsaid = [
+        pair.stream.name
+        for pair in catalog.streams
+        if pair.config is None or pair.config.selected is None
+    ]
+    if unsaid:
+        raise InvalidArgumentError(
+            f"sync_catalog: stream {', '.join(unsaid)} must say whether it is selected "
+            "(a StreamConfig with selected=True or False; Airbyte fails a catalog that does "
+            "not say, with a 500): catalog.select_streams() sets it"
+        )
 
 
 def _total(counts: Iterable[int | None]) -> int | None:

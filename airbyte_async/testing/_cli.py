@@ -49,6 +49,7 @@ def _emulator(args: argparse.Namespace) -> Emulator:
         log_format=args.log_format,
         config_api=args.config_api,
         date_lead=args.date_lead,
+        instance_admin=args.instance_admin,
     )
 
 

@@ -102,6 +102,10 @@ def not_found(resource_type: str, resource_id: object) -> Problem:
     return Problem(404, f"{_ERRORS}#resource-not-found", "resource-not-found", detail, data)
 
 
+#: The roles the public routes require (``AuthRoleConstants``).
+_READER, _RUNNER, _EDITOR = "WORKSPACE_READER", "WORKSPACE_RUNNER", "WORKSPACE_EDITOR"
+
+
 def forbidden(role: str) -> Problem:
     """403 ``ForbiddenProblem`` of ``RoleResolver.requireRole`` (api-problems.yaml)."""
     message = f"Caller does not have the required {role} permissions to access the resource(s)."
@@ -1094,10 +1098,20 @@ class PublicApi:
                 settings[key] = body[key]
         return settings
 
-    def _connection(self, connection_id: str) -> Connection:
+    def _connection(self, connection_id: str, role: str) -> Connection:
+        """
+        The connection *connection_id*. One that does not exist is a 404 for an instance admin
+        (community's default user), whom ``RoleResolver`` grants every role without finding a
+        workspace, and a 403 for the *role* the route requires for anyone else (an Airbyte
+        Cloud application): the role check runs first and finds no workspace to grant it in.
+        """
         found = self.api.state.connections.get(connection_id)
         if found is None:
-            raise not_found("connection", connection_id)
+            raise (
+                not_found("connection", connection_id)
+                if self.api.instance_admin
+                else (forbidden(role))
+            )
         return found
 
     @public("GET", "/connections")
@@ -1135,14 +1149,14 @@ class PublicApi:
     @public("GET", "/connections/{connectionId}")
     async def connections_get(self, call: Call) -> Json:
         """ConnectionResponse."""
-        return connection_response(self._connection(call.params["connectionId"]))
+        return connection_response(self._connection(call.params["connectionId"], _READER))
 
     @public("PATCH", "/connections/{connectionId}")
     async def connections_patch(self, call: Call) -> Json:
         """ConnectionResponse after the changes given (schedule, status, streams, settings)."""
         body = call.body
         schedule = self._schedule_of(body)
-        current = self._connection(call.params["connectionId"])
+        current = self._connection(call.params["connectionId"], _EDITOR)
         changes: Json = {}
         if schedule is not None:
             changes |= {"schedule_type": schedule[0], "schedule_data": schedule[1]}
@@ -1163,7 +1177,7 @@ class PublicApi:
     async def connections_delete(self, call: Call) -> None:
         """Mark the connection ``deprecated`` (cancelling its job); 204."""
         self.api.state.delete_connection(
-            self._connection(call.params["connectionId"]).connection_id
+            self._connection(call.params["connectionId"], _EDITOR).connection_id
         )
 
     # -- jobs ----------------------------------------------------------------------------------
@@ -1197,7 +1211,9 @@ class PublicApi:
         on head, after a minute, with a 409 ``state-conflict``.
         """
         job_type = call.body["jobType"]
-        connection = self._connection(call.body["connectionId"])
+        # JobsController: a clear takes an editor's role, a sync or a reset a runner's.
+        role = _EDITOR if job_type == "clear" else _RUNNER
+        connection = self._connection(call.body["connectionId"], role)
         if job_type == "refresh":
             raise unprocessable("Refreshes are not supported in the public API")
         config_type = "sync" if job_type == "sync" else "reset_connection"
@@ -1233,7 +1249,7 @@ class PublicApi:
     @public("GET", "/jobs/{jobId}")
     async def jobs_get(self, call: Call) -> Json:
         """JobResponse."""
-        return job_response(self._job(call.params["jobId"], "WORKSPACE_READER"), self._now)
+        return job_response(self._job(call.params["jobId"], _READER), self._now)
 
     @public("DELETE", "/jobs/{jobId}")
     async def jobs_cancel(self, call: Call) -> Json:
@@ -1245,7 +1261,7 @@ class PublicApi:
         job that ended answers 200 as it ended, and the connection's newer job, if one runs,
         is cancelled.
         """
-        job = self._job(call.params["jobId"], "WORKSPACE_RUNNER")
+        job = self._job(call.params["jobId"], _RUNNER)
         return job_response(await cancel(self.api, job.job_id), self._now, stats=False)
 
     @public("GET", "/jobs")
@@ -1257,8 +1273,11 @@ class PublicApi:
         query = call.query
         page = _Page.of(query)
         connection_id = query.get("connectionId")
-        if connection_id is not None:
-            self._connection(connection_id)
+        unknown = connection_id is not None and connection_id not in self.api.state.connections
+        if unknown and not self.api.instance_admin:
+            # JobHistoryHandler.listJobsFor never looks the connection up: an instance admin
+            # gets an empty page, anyone else the role check's 403.
+            raise forbidden(_READER)
         workspaces = _ids(query, "workspaceIds")
         job_type = _choice(query, "jobType", ("sync", "reset", "refresh", "clear"))
         status = _choice(query, "status", _JOB_STATUSES)

@@ -175,6 +175,11 @@ class Emulator:
     that many seconds ahead of the clock that stamps jobs (negative: behind), as a proxy in
     front of Airbyte whose host clock drifts does: nginx answers with its own ``Date``, not the
     server's (its ``proxy_pass_header`` documentation: ``Date`` is not passed by default).
+    *instance_admin* True answers as to community's default user, an instance admin, whom the
+    public API's role checks grant every role; False as Airbyte Cloud answers an application,
+    whose roles are its workspaces': a public route naming a connection that does not exist is
+    then a 403 ``ForbiddenProblem`` (the role check finds no workspace for it), not a 404, and
+    ``GET /jobs?connectionId=`` of one a 403, not an empty page.
 
     Raises ValueError for an unknown *airbyte_version* or an impossible setting, TypeError for
     an *auth* that is no policy.
@@ -216,6 +221,7 @@ class Emulator:
     )
     config_api: bool = True
     date_lead: float = attrs.field(default=0.0, validator=_finite)
+    instance_admin: bool = True
 
     _state: State = attrs.field(init=False)
     _observer: Observer = attrs.field(init=False)
@@ -271,6 +277,7 @@ class Emulator:
             ),
             cancel_latency=self.cancel_latency,
             scheduler=self.scheduler,
+            instance_admin=self.instance_admin,
         )
         self._http = Http(
             self._api,

@@ -94,6 +94,7 @@ async def connections_create(api: Api, body: Body) -> Reply:
     destination = api.state.actor("destination", body["destinationId"])
     _same_workspace(source, destination)
     if body.get("syncCatalog") is not None:
+        _check_selected(body["syncCatalog"])
         _check_duplicate_streams(api, body["syncCatalog"])
     schedule_type, schedule_data = _schedule(api, body, connection_id=None)
     settings = {k: v for k, v in body.items() if k in _CONNECTION_SETTINGS and v is not None}
@@ -126,6 +127,26 @@ def _same_workspace(source: Actor, destination: Actor) -> None:
             f"Destination workspace id: {destination.workspace_id}",
             "java.lang.IllegalArgumentException",
         )
+
+
+def _check_selected(catalog: Body) -> None:
+    """
+    Fail a catalog with a stream that does not say whether it is selected (no ``config``, or
+    none in it) as every version does: ``CatalogConverter`` reads ``config.selected`` unboxed
+    (0.x's ``.filter(s -> s.getConfig().getSelected())``, airbyte-platform's
+    ``toConfiguredInternal`` and, first on a create or an update,
+    ``ConnectionsHandler.validateCatalogIncludeFiles``), a ``NullPointerException`` no handler
+    maps, so a 500.
+    """
+    for pair in catalog.get("streams") or ():
+        config = pair.get("config")
+        if not isinstance(config, dict) or config.get("selected") is None:
+            raise internal(
+                'Cannot invoke "java.lang.Boolean.booleanValue()" because the return value of '
+                '"io.airbyte.api.model.generated.AirbyteStreamConfiguration.getSelected()" is '
+                "null",
+                "java.lang.NullPointerException",
+            )
 
 
 def _check_duplicate_streams(api: Api, catalog: Body) -> None:
@@ -172,6 +193,7 @@ async def connections_update(api: Api, body: Body) -> Reply:
     current = api.state.connection(body["connectionId"])
     _check_patch(body)
     if body.get("syncCatalog") is not None:
+        _check_selected(body["syncCatalog"])
         _check_duplicate_streams(api, body["syncCatalog"])
     schedule_type, schedule_data = _schedule(api, body, connection_id=current.connection_id)
     changes: dict[str, Any] = {}

@@ -78,6 +78,8 @@ class Api:
     cancel_latency: float = 0.2
     #: Start the jobs of basic and cron schedules, as Airbyte's scheduler does (see ``_schedule``).
     scheduler: bool = False
+    #: The caller holds every role on every workspace (see ``Emulator.instance_admin``).
+    instance_admin: bool = True
     clock: Clock = attrs.field(factory=WallClock)
     base_url: str = ""
     #: Encoded connections by id, and encoded catalogs by object id (see ``connections``).
