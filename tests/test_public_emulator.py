@@ -413,16 +413,21 @@ _UNKNOWN_CONNECTION = "7f3c1a2e-0000-4000-8000-0000000000aa"
         ("DELETE", f"/connections/{_UNKNOWN_CONNECTION}", None, "EDITOR"),
         ("POST", "/jobs", {"jobType": "sync", "connectionId": _UNKNOWN_CONNECTION}, "RUNNER"),
         ("POST", "/jobs", {"jobType": "clear", "connectionId": _UNKNOWN_CONNECTION}, "EDITOR"),
+        ("GET", f"/sources/{_UNKNOWN_CONNECTION}", None, "READER"),
+        ("PATCH", f"/sources/{_UNKNOWN_CONNECTION}", {"name": "x"}, "EDITOR"),
+        ("DELETE", f"/destinations/{_UNKNOWN_CONNECTION}", None, "EDITOR"),
+        ("GET", f"/workspaces/{_UNKNOWN_CONNECTION}", None, "READER"),
     ],
 )
 @pytest.mark.parametrize("admin", [True, False])
-async def test_a_connection_that_does_not_exist_is_forbidden_unless_to_an_instance_admin(
+async def test_an_object_that_does_not_exist_is_forbidden_unless_to_an_instance_admin(
     session: aiohttp.ClientSession, method: str, path: str, body: Any, role: str, admin: bool
 ) -> None:
-    """A route naming a connection that does not exist answers 403 ``forbidden`` for the role
-    it requires to anyone but an instance admin, and 404 to an instance admin (community's
-    default user): airbytehq/airbyte-platform ``ConnectionsController`` and ``JobsController``
-    check the role first (``RoleResolver.requireRole``; a clear ``requireOneOfRoles`` of the
+    """A route naming a connection, a source, a destination or a workspace that does not exist
+    answers 403 ``forbidden`` for the role it requires to anyone but an instance admin, and
+    404 to an instance admin (community's default user): airbytehq/airbyte-platform's public
+    controllers check the role first (``RoleResolver.requireRole``, or
+    ``ApiAuthorizationHelper.checkWorkspacePermission``; a clear ``requireOneOfRoles`` of the
     editors), ``AuthenticationHeaderResolver.resolveWorkspace`` finds no workspace for the id,
     and only an instance admin holds roles without one (``RoleResolver.resolveRoles``)."""
     async with Emulator(airbyte_version="head", connections=1, instance_admin=admin) as emu:
@@ -430,7 +435,7 @@ async def test_a_connection_that_does_not_exist_is_forbidden_unless_to_an_instan
         problem = await d.call(method, path, body, expect=404 if admin else 403)
 
     if admin:
-        assert problem["data"] == {"resourceType": "connection", "resourceId": _UNKNOWN_CONNECTION}
+        assert problem["data"]["resourceId"] == _UNKNOWN_CONNECTION
     else:
         assert problem["type"] == "https://reference.airbyte.com/reference/errors#forbidden"
         assert f"WORKSPACE_{role} permissions" in problem["data"]["message"]

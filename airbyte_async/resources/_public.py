@@ -576,6 +576,14 @@ async def _on_job(api: PublicCall, method: str, job_id: int, *, idempotent: bool
         raise _unseen(e, "job", job_id) from e
 
 
+async def _named(kind: str, object_id: object, call: Awaitable[T]) -> T:
+    """*call*, on the one *kind* *object_id*: a 403 for it raised as :func:`_unseen` says."""
+    try:
+        return await call
+    except PermissionDeniedError as e:
+        raise _unseen(e, kind, object_id) from e
+
+
 def _unseen(error: PermissionDeniedError, kind: str, object_id: object) -> NotFoundError:
     """
     The 403 a role check gives for an object it finds no workspace for, as the
@@ -601,11 +609,9 @@ class PublicWorkspaces(Workspaces):
 
     async def get(self, *, workspace_id: str) -> Workspace:
         """The workspace *workspace_id*."""
-        return _workspace_of(
-            await _read(
-                self._api, _path("workspaces", "workspace_id", workspace_id), pw.WorkspaceResponse
-            )
-        )
+        path = _path("workspaces", "workspace_id", workspace_id)
+        read = _read(self._api, path, pw.WorkspaceResponse)
+        return _workspace_of(await _named("workspace", workspace_id, read))
 
     async def list(self) -> AsyncIterator[Workspace]:
         """Every workspace the credentials may see."""
@@ -671,26 +677,31 @@ class _PublicActors(Actors[A]):
 
     async def _get(self, actor_id: str) -> A:
         path = _path(self._kind.route, f"{self._kind.noun}_id", actor_id)
-        return self._model(await _read(self._api, path, self._answer))
+        return self._model(
+            await _named(self._kind.noun, actor_id, _read(self._api, path, self._answer))
+        )
 
     async def _update(
         self, actor_id: str, name: str | None, configuration: Mapping[str, Any] | None
     ) -> A:
         """A new configuration replaces the old one (``PUT``); a new name alone is a ``PATCH``."""
         path = _path(self._kind.route, f"{self._kind.noun}_id", actor_id)
+        noun = self._kind.noun
         if configuration is None:
             patch = pw.ActorPatchRequest(name=name)
-            return self._model(await _write(self._api, "PATCH", path, patch, self._answer))
+            written = _write(self._api, "PATCH", path, patch, self._answer)
+            return self._model(await _named(noun, actor_id, written))
         configuration = json_object("configuration", configuration)
         if name is None:
             name = (await self._get(actor_id)).name
         put = pw.ActorPutRequest(name=name, configuration=configuration)
-        return self._model(await _write(self._api, "PUT", path, put, self._answer))
+        return self._model(
+            await _named(noun, actor_id, _write(self._api, "PUT", path, put, self._answer))
+        )
 
     async def _delete(self, actor_id: str) -> None:
-        await self._api(
-            "DELETE", _path(self._kind.route, f"{self._kind.noun}_id", actor_id), idempotent=False
-        )
+        path = _path(self._kind.route, f"{self._kind.noun}_id", actor_id)
+        await _named(self._kind.noun, actor_id, self._api("DELETE", path, idempotent=False))
 
     async def _check(self, actor_id: str) -> CheckResult:
         unsupported(f"{self._kind.route}/check_connection", "run a sync and read its job")
@@ -930,10 +941,8 @@ class PublicJobs(Jobs):
         if kind is None:
             raise InvalidArgumentError(f"the public API cannot start a {job_type} job")
         body = pw.JobCreateRequest(job_type=kind, connection_id=connection_id)
-        try:
-            return job_of(await _write(self._api, "POST", "jobs", body, pw.JobResponse))
-        except PermissionDeniedError as e:
-            raise _unseen(e, "connection", connection_id) from e
+        written = _write(self._api, "POST", "jobs", body, pw.JobResponse)
+        return job_of(await _named("connection", connection_id, written))
 
     async def list_page(
         self,
@@ -955,13 +964,10 @@ class PublicJobs(Jobs):
         query = [(pw.CONNECTION_ID, uuid_id("connection_id", connection_id))]
         if created_after is not None:
             query.append((pw.CREATED_AT_START, _instant("created_after", created_after)))
-        try:
-            fetched = await self._fetch(
-                query, job_types, statuses, updated_after, page_size, row_offset, order_by
-            )
-        except PermissionDeniedError as e:
-            raise _unseen(e, "connection", connection_id) from e
-        return _job_page(row_offset, *fetched)
+        fetched = self._fetch(
+            query, job_types, statuses, updated_after, page_size, row_offset, order_by
+        )
+        return _job_page(row_offset, *await _named("connection", connection_id, fetched))
 
     async def list_for_workspaces_page(
         self,
@@ -1152,10 +1158,8 @@ class PublicConnections(Connections):
     async def get(self, *, connection_id: str) -> Connection:
         """The connection *connection_id*."""
         path = _path("connections", "connection_id", connection_id)
-        try:
-            return connection_of(await _read(self._api, path, pw.ConnectionResponse))
-        except PermissionDeniedError as e:
-            raise _unseen(e, "connection", connection_id) from e
+        read = _read(self._api, path, pw.ConnectionResponse)
+        return connection_of(await _named("connection", connection_id, read))
 
     async def list(
         self, *, workspace_id: str, catalogs: bool | Collection[str] = True
@@ -1186,20 +1190,13 @@ class PublicConnections(Connections):
         sent = _connection_fields(name, _settings(schedule, settings, fields))
         body = pw.ConnectionPatchRequest(**sent)
         path = _path("connections", "connection_id", connection_id)
-        try:
-            return connection_of(
-                await _write(self._api, "PATCH", path, body, pw.ConnectionResponse)
-            )
-        except PermissionDeniedError as e:
-            raise _unseen(e, "connection", connection_id) from e
+        written = _write(self._api, "PATCH", path, body, pw.ConnectionResponse)
+        return connection_of(await _named("connection", connection_id, written))
 
     async def delete(self, *, connection_id: str) -> None:
         """Delete the connection (``DELETE /connections/{id}``; it becomes ``deprecated``)."""
         path = _path("connections", "connection_id", connection_id)
-        try:
-            await self._api("DELETE", path, idempotent=False)
-        except PermissionDeniedError as e:
-            raise _unseen(e, "connection", connection_id) from e
+        await _named("connection", connection_id, self._api("DELETE", path, idempotent=False))
 
     async def sync_progress(self, *, connection_id: str) -> SyncProgress:
         """Not on the public API."""

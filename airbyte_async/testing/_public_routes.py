@@ -902,18 +902,27 @@ class PublicApi:
     @public("GET", "/workspaces/{workspaceId}")
     async def workspaces_get(self, call: Call) -> Json:
         """WorkspaceResponse."""
-        return workspace_response(self._workspace(call.params["workspaceId"]))
+        return workspace_response(self._workspace(call.params["workspaceId"], _READER))
 
-    def _workspace(self, workspace_id: str) -> Workspace:
+    def _workspace(self, workspace_id: str, role: str | None = None) -> Workspace:
+        """The workspace *workspace_id*; one that does not exist is a 404, or for a route that
+        requires a *role*, a 403 to anyone but an instance admin (see :meth:`_connection`)."""
         found = self.api.state.workspaces.get(workspace_id)
+        if found is None:
+            self._unknown_to(role)
         if found is None or found.tombstone:
             raise not_found("workspace", workspace_id)
         return found
 
     # -- sources and destinations --------------------------------------------------------------
 
-    def _actor(self, kind: str, actor_id: str) -> Actor:
+    def _actor(self, kind: str, actor_id: str, role: str | None = None) -> Actor:
+        """The source or destination *actor_id*; one that does not exist is a 404, or for a
+        route that requires a *role*, a 403 to anyone but an instance admin (see
+        :meth:`_connection`)."""
         found = self.api.state.actors_of(kind).get(actor_id)
+        if found is None:
+            self._unknown_to(role)
         if found is None or found.tombstone:
             raise not_found(kind, actor_id)
         return found
@@ -953,7 +962,7 @@ class PublicApi:
         return actor_response(created)
 
     def _update_actor(self, kind: str, call: Call, *, partial: bool) -> Json:
-        actor = self._actor(kind, call.params[f"{kind}Id"])
+        actor = self._actor(kind, call.params[f"{kind}Id"], _EDITOR)
         config = call.body.get("configuration")
         if config is not None:
             config = {k: v for k, v in config.items() if k != f"{kind}Type"}
@@ -963,7 +972,7 @@ class PublicApi:
         return actor_response(updated)
 
     def _delete_actor(self, kind: str, call: Call) -> None:
-        actor = self._actor(kind, call.params[f"{kind}Id"])
+        actor = self._actor(kind, call.params[f"{kind}Id"], _EDITOR)
         self.api.state.delete_actor(kind, actor.actor_id)
 
     # -- streams and connections ---------------------------------------------------------------
@@ -1107,12 +1116,15 @@ class PublicApi:
         """
         found = self.api.state.connections.get(connection_id)
         if found is None:
-            raise (
-                not_found("connection", connection_id)
-                if self.api.instance_admin
-                else (forbidden(role))
-            )
+            self._unknown_to(role)
+            raise not_found("connection", connection_id)
         return found
+
+    def _unknown_to(self, role: str | None) -> None:
+        """Refuse an object that does not exist as the role check of a route requiring *role*
+        does: to anyone but an instance admin, a 403 (``RoleResolver`` finds no workspace)."""
+        if role is not None and not self.api.instance_admin:
+            raise forbidden(role)
 
     @public("GET", "/connections")
     async def connections_list(self, call: Call) -> Json:
@@ -1331,7 +1343,7 @@ def _actor_routes(kind: str) -> None:
         return api._create_actor(kind, call)
 
     async def get(api: PublicApi, call: Call) -> Json:
-        return actor_response(api._actor(kind, call.params[f"{kind}Id"]))
+        return actor_response(api._actor(kind, call.params[f"{kind}Id"], _READER))
 
     async def patch(api: PublicApi, call: Call) -> Json:
         return api._update_actor(kind, call, partial=True)
