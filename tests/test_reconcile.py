@@ -30,7 +30,7 @@ from airbyte_async.errors import (
 )
 from airbyte_async.models import Job, JobType
 from airbyte_async.resources import _reconcile
-from airbyte_async.resources._reconcile import trigger_exactly_once
+from airbyte_async.resources._reconcile import KnownJobs, trigger_exactly_once
 from airbyte_async.testing import Emulator, ManualClock, pytest_plugin
 
 airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
@@ -219,6 +219,42 @@ async def test_a_trigger_a_proxy_timed_out_while_it_waited_for_a_scheduler_threa
     assert emu.stats().faults_injected == {"proxy_timeout": 1}
     assert emu.stats().jobs_by_connection[mine] == [job.id]
     assert requests_to(emu, SYNC) == 2  # the other connection's and this one's, once
+
+
+async def test_a_504_sooner_than_a_read_timeout_is_held_when_the_server_answers_as_slowly(
+    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """
+    A proxy whose read timeout is shorter than the usual ones (nginx set to 5 s) answers 504
+    while the trigger waits for a scheduler thread: when Airbyte answered a trigger of this
+    client lately after a wait about as long (here 0.6 s against the 504's 0.5 s, at this
+    test's scale), the server holds triggers that long and may hold this one, so it is held
+    and its job, started later, adopted; sent again after one look, it queued behind the first
+    and, the first job being short, started a second sync (32 of 60 connections in an audit).
+    """
+    monkeypatch.setattr(_reconcile, "_QUICK_GATEWAY", 0.1)  # a second, at this test's scale
+    monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.1)
+    emu = await airbyte_emulator_factory(
+        connections=3, trigger_latency=0.6, trigger_capacity=1, sync_duration=(0, 0)
+    )
+    first, busy, mine = emu.connection_ids
+    proxy = {"kind": "proxy_timeout", "route": SYNC, "delay": 0.5, "times": 1}
+    with stamina.set_testing(True):
+        async with (
+            client_for(emu) as client,
+            client_for(emu) as other,
+            anyio.create_task_group() as tg,
+        ):
+            known = KnownJobs()  # the client's: it saw the first answer's wait
+            await trigger(client, first, known=known)  # answered after 0.6 s
+            tg.start_soon(partial(other.connections.sync, connection_id=busy))
+            await jobs_created(emu, 2)
+            emu.set_faults([proxy])
+            job = await trigger(client, mine, known=known)
+
+    assert emu.stats().faults_injected == {"proxy_timeout": 1}
+    assert emu.stats().jobs_by_connection[mine] == [job.id]
+    assert requests_to(emu, SYNC) == 3  # one for each connection
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -114,6 +115,19 @@ _HOLD = SETTLE_PATIENCE
 #: ``mode tcp`` cuts a connection idle for its ``timeout server``, so a connection lost after as
 #: long a wait is held too (a server that restarted meanwhile costs its syncs time the same way).
 _PROXY_READ_TIMEOUT = 10.0
+
+#: A gateway's answer that came sooner than _PROXY_READ_TIMEOUT is held all the same when
+#: Airbyte itself answered a trigger of this client in the last _ANSWER_MEMORY seconds after
+#: waiting at least 1/_QUEUED_FACTOR as long: a server that holds triggers that long (queued for
+#: its scheduler threads) may hold this one too, behind a proxy whose read timeout is short (an
+#: nginx set to 5 s: 32 of 60 connections synced twice in an audit's run, each 504 looked for once
+#: and sent again, then run twice when the queue reached both). On a server that answers at once,
+#: such a 504 is still a gateway that could not reach it (ingress-nginx's 5 s connect timeout).
+_QUEUED_FACTOR = 2.0
+_ANSWER_MEMORY = 60.0
+#: Seconds under which a gateway's answer is one that could not pass the request on, whatever
+#: the server's pace: no proxy's read timeout is set that short.
+_QUICK_GATEWAY = 1.0
 
 #: The proxies' answers when their read timeout passes: see _PROXY_READ_TIMEOUT.
 _GATEWAY_TIMEOUTS = frozenset({502, 503, 504, 524})
@@ -338,6 +352,9 @@ class KnownJobs:
     """
 
     _newest: dict[str, int] = attrs.field(factory=dict)
+    #: (when, seconds waited) of the triggers Airbyte answered in the last _ANSWER_MEMORY
+    #: seconds, each wait longer than those after it (a sliding maximum).
+    _waits: deque[tuple[float, float]] = attrs.field(factory=deque, eq=False, repr=False)
     #: When (:func:`time.monotonic`) a trigger of this client last had its job: a server that
     #: starts others' while it sheds one is overloaded, not broken.
     last_job_at: float = attrs.field(default=-math.inf, eq=False)
@@ -365,6 +382,21 @@ class KnownJobs:
     def newest(self, connection_id: str) -> int:
         """The newest job id known for *connection_id*, 0 when none is."""
         return self._newest.get(connection_id, 0)
+
+    def answered(self, waited: float) -> None:
+        """Note that Airbyte answered a trigger of this client after *waited* seconds."""
+        now, waits = time.monotonic(), self._waits
+        while waits and waits[-1][1] <= waited:
+            waits.pop()
+        waits.append((now, waited))
+
+    def longest_wait(self) -> float:
+        """The longest Airbyte took to answer a trigger of this client in the last
+        :data:`_ANSWER_MEMORY` seconds (0 when it answered none)."""
+        waits, since = self._waits, time.monotonic() - _ANSWER_MEMORY
+        while waits and waits[0][0] < since:
+            waits.popleft()
+        return waits[0][1] if waits else 0.0
 
 
 def _say(message: str, job_type: JobType, connection_id: str, **more: object) -> None:
@@ -409,24 +441,31 @@ def _answered(error: AirbyteError | None, job_type: JobType) -> bool:
     return job_type is JobType.SYNC and isinstance(error, ServerError) and error.status == 500
 
 
-def _held(exc: AirbyteError) -> bool:
+def _held(exc: AirbyteError, longest_wait: float) -> bool:
     """
     Whether *exc*, a trigger's, leaves it possibly still queued on the server, so that it is
     held (see :data:`_HOLD`) rather than sent again after one look: the client's own timeout,
-    a 504, 502, 503 or 524 that came after the request had waited at least
-    :data:`_PROXY_READ_TIMEOUT` (a proxy's read timeout; a quick one is a gateway that failed
-    without passing it on) and did not ask to be sent again later (``Retry-After``), or a
-    connection lost after such a wait (a TCP proxy's timeout, which cuts the connection with no
-    answer; a quick loss is a connection that broke).
+    a 504, 502, 503 or 524 that came after the request had waited as long as a proxy's read
+    timeout (a quick one is a gateway that failed without passing it on) and did not ask to be
+    sent again later (``Retry-After``), or a connection lost after such a wait (a TCP proxy's
+    timeout, which cuts the connection with no answer; a quick loss is a connection that
+    broke). As long is :data:`_PROXY_READ_TIMEOUT`; for a gateway's answer, also a second or
+    more on a server that lately took half as long as it or longer to answer a trigger
+    (*longest_wait*, see :data:`_QUEUED_FACTOR`).
     """
     if isinstance(exc, RequestTimeoutError):
         return True
+    waited = exc._waited
     if isinstance(exc, ConnectionLostError):
-        return exc._waited >= _PROXY_READ_TIMEOUT
+        # Not on the server's pace: a restart cuts connections too, and its queue with them.
+        return waited >= _PROXY_READ_TIMEOUT
+    read_timeout = waited >= _PROXY_READ_TIMEOUT or (
+        _QUICK_GATEWAY <= waited <= _QUEUED_FACTOR * longest_wait
+    )
     return (
         isinstance(exc, ServerError)
         and exc.status in _GATEWAY_TIMEOUTS
-        and exc._waited >= _PROXY_READ_TIMEOUT
+        and read_timeout
         and exc.retry_after is None
     )
 
@@ -616,6 +655,7 @@ async def trigger_exactly_once(
             try:
                 data = await request(route, body, idempotent=False)
                 job = structure(data, Job, route=route) if read is None else read(data)
+                known.answered(time.monotonic() - sent)
                 clock.note_stamp(job.updated_at.timestamp())
                 if _met(job, job_type, floor, before, time.monotonic() - began):
                     raise _met_error(job, connection_id, route, None)
@@ -688,7 +728,7 @@ async def trigger_exactly_once(
                     log.info("%s for %s failed uncertainly (%s)", route, connection_id, e)
                     may_have_started = unsettled = True
                     started = started or certain
-                    if _held(e):
+                    if _held(e, known.longest_wait()):
                         waited = time.monotonic() - sent
                         resend_after = min(began + settle_patience, sent + max(_HOLD, 2 * waited))
                 elif clock.answered and time.monotonic() - began < settle_patience:
