@@ -637,6 +637,29 @@ async def test_scheduled_restarts_happen(airbyte_emulator_factory: Factory) -> N
     assert emu.stats().faults_injected["restart"] >= 1
 
 
+async def test_restarts_set_right_after_the_start_follow_one_schedule(
+    http: aiohttp.ClientSession,
+) -> None:
+    """Restart faults set with ``set_faults`` before the start's own schedule task has run
+    (none then) restart the server on one schedule, with downtimes, and it keeps serving: the
+    start's task once began a second schedule, and two restarts at once stopped a listening
+    site the other had replaced (a RuntimeError that ended the emulator)."""
+    async with Emulator(connections=1) as emu:
+        emu.set_faults([{"kind": "restart", "every": 0.1, "downtime": 0.2}])
+        with anyio.fail_after(5):
+            while emu.stats().restarts < 4:  # noqa: ASYNC110 (polling the ground truth)
+                await anyio.sleep(0.02)
+        emu.set_faults(None)
+        ws = {"workspaceId": emu.workspace_ids[0]}
+        with anyio.fail_after(5):
+            while True:
+                try:
+                    assert (await post(http, emu, "workspaces/get", ws))[0] == 200
+                    break
+                except aiohttp.ClientConnectionError:
+                    await anyio.sleep(0.02)
+
+
 async def test_faults_are_reproducible_for_a_seed(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:

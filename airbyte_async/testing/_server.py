@@ -233,6 +233,10 @@ class Emulator:
     _bound_port: int = attrs.field(init=False, default=0)
     _tasks: anyio.abc.TaskGroup | None = attrs.field(init=False, default=None)
     _restart_scope: anyio.CancelScope | None = attrs.field(init=False, default=None)
+    #: Which set of faults the restart schedule follows: a schedule started for an older set
+    #: (set_faults() called before its task ran) starts no restarts of its own.
+    _restart_generation: int = attrs.field(init=False, default=0)
+    _restart_lock: anyio.Lock = attrs.field(init=False, factory=anyio.Lock)
 
     def __attrs_post_init__(self) -> None:
         if self.connections and not self.workspaces:
@@ -350,7 +354,7 @@ class Emulator:
         self._api.base_url = self.url
         self._tasks = anyio.create_task_group()
         await self._tasks.__aenter__()
-        self._tasks.start_soon(self._scheduled_restarts)
+        self._tasks.start_soon(self._scheduled_restarts, self._restart_generation)
         return self
 
     async def __aexit__(
@@ -534,10 +538,11 @@ class Emulator:
     def set_faults(self, faults: Sequence[Fault | Mapping[str, Any]] | None) -> None:
         """Replace the active faults (seeded afresh); None or [] switches them off."""
         self._injector.replace(as_faults(faults))
+        self._restart_generation += 1
         if self._restart_scope is not None:
             self._restart_scope.cancel()
         if self._tasks is not None:
-            self._tasks.start_soon(self._scheduled_restarts)
+            self._tasks.start_soon(self._scheduled_restarts, self._restart_generation)
 
     async def restart(self, *, downtime: float = 0.0) -> None:
         """
@@ -549,31 +554,36 @@ class Emulator:
         runner = self._runner
         if runner is None or self._site is None:
             raise RuntimeError("the Emulator is not running")
+        with anyio.CancelScope(shield=True):
+            async with self._restart_lock:  # one at a time: each replaces the listening site
+                await self._restart(runner, downtime)
+
+    async def _restart(self, runner: web.AppRunner, downtime: float) -> None:
+        assert self._site is not None
         self._http.generation += 1
         self._api.threads.restarted()
         self._observer.restarts += 1
-        with anyio.CancelScope(shield=True):
-            held = None
-            if downtime > 0:
-                self._http.down = True
-                await self._site.stop()
-                held = _hold_port(self.host, self._bound_port)
-            if runner.server is not None:
-                for connection in runner.server.connections:
-                    reset_transport(connection.transport)
-            if downtime > 0:
-                try:
-                    await anyio.sleep(downtime)
-                finally:
-                    self._http.down = False
-                    if held is not None:
-                        held.close()
-                self._site = web.TCPSite(runner, self.host, self._bound_port, reuse_address=True)
-                await self._site.start()
+        held = None
+        if downtime > 0:
+            self._http.down = True
+            await self._site.stop()
+            held = _hold_port(self.host, self._bound_port)
+        if runner.server is not None:
+            for connection in runner.server.connections:
+                reset_transport(connection.transport)
+        if downtime > 0:
+            try:
+                await anyio.sleep(downtime)
+            finally:
+                self._http.down = False
+                if held is not None:
+                    held.close()
+            self._site = web.TCPSite(runner, self.host, self._bound_port, reuse_address=True)
+            await self._site.start()
 
-    async def _scheduled_restarts(self) -> None:
+    async def _scheduled_restarts(self, generation: int) -> None:
         schedules = self._injector.restart_faults()
-        if not schedules:
+        if not schedules or generation != self._restart_generation:
             return
         with anyio.CancelScope() as scope:
             self._restart_scope = scope
