@@ -221,12 +221,14 @@ async def test_a_trigger_a_proxy_timed_out_while_it_waited_for_a_scheduler_threa
     assert requests_to(emu, SYNC) == 2  # the other connection's and this one's, once
 
 
+@pytest.mark.parametrize("status", [504, 0])
 async def test_a_504_sooner_than_a_read_timeout_is_held_when_the_server_answers_as_slowly(
-    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch
+    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch, status: int
 ) -> None:
     """
-    A proxy whose read timeout is shorter than the usual ones (nginx set to 5 s) answers 504
-    while the trigger waits for a scheduler thread: when Airbyte answered a trigger of this
+    A proxy whose read timeout is shorter than the usual ones (nginx set to 5 s; a TCP proxy,
+    status 0, cuts the connection) answers 504 while the trigger waits for a scheduler thread:
+    when Airbyte answered a trigger of this
     client lately after a wait about as long (here 0.6 s against the 504's 0.5 s, at this
     test's scale), the server holds triggers that long and may hold this one, so it is held
     and its job, started later, adopted; sent again after one look, it queued behind the first
@@ -238,7 +240,7 @@ async def test_a_504_sooner_than_a_read_timeout_is_held_when_the_server_answers_
         connections=3, trigger_latency=0.6, trigger_capacity=1, sync_duration=(0, 0)
     )
     first, busy, mine = emu.connection_ids
-    proxy = {"kind": "proxy_timeout", "route": SYNC, "delay": 0.5, "times": 1}
+    proxy = {"kind": "proxy_timeout", "route": SYNC, "delay": 0.5, "times": 1, "status": status}
     with stamina.set_testing(True):
         async with (
             client_for(emu) as client,

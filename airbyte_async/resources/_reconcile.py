@@ -449,19 +449,20 @@ def _held(exc: AirbyteError, longest_wait: float) -> bool:
     timeout (a quick one is a gateway that failed without passing it on) and did not ask to be
     sent again later (``Retry-After``), or a connection lost after such a wait (a TCP proxy's
     timeout, which cuts the connection with no answer; a quick loss is a connection that
-    broke). As long is :data:`_PROXY_READ_TIMEOUT`; for a gateway's answer, also a second or
-    more on a server that lately took half as long as it or longer to answer a trigger
-    (*longest_wait*, see :data:`_QUEUED_FACTOR`).
+    broke). As long is :data:`_PROXY_READ_TIMEOUT`, or a second or more on a server that lately
+    took half as long or longer to answer a trigger (*longest_wait*, see
+    :data:`_QUEUED_FACTOR`).
     """
     if isinstance(exc, RequestTimeoutError):
         return True
     waited = exc._waited
-    if isinstance(exc, ConnectionLostError):
-        # Not on the server's pace: a restart cuts connections too, and its queue with them.
-        return waited >= _PROXY_READ_TIMEOUT
     read_timeout = waited >= _PROXY_READ_TIMEOUT or (
         _QUICK_GATEWAY <= waited <= _QUEUED_FACTOR * longest_wait
     )
+    if isinstance(exc, ConnectionLostError):
+        # A restart cuts connections too, its queue gone with them: held all the same, it
+        # costs those syncs time, never a second run.
+        return read_timeout
     return (
         isinstance(exc, ServerError)
         and exc.status in _GATEWAY_TIMEOUTS
