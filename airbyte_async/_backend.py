@@ -12,7 +12,8 @@ Times on this seam are the server's: a backend converts its own clock and stamps
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -189,6 +190,24 @@ def workspaces_of(workspace_ids: Iterable[str | None]) -> set[str]:
 #: Seconds after an attempt within which a job that ended may have ended before the attempt
 #: reached the server: job stamps are whole seconds, and the server's clock is estimated.
 _ENDED_MARGIN = 2.0
+
+
+#: Seconds after which a read of a running job is too old to send its cancel on: Airbyte
+#: cancels whatever the connection runs (API-FACTS 6.3b), and a read answered late (a loaded
+#: server, a proxy) is as old as its request, its job maybe ended and another started since.
+STALE_READ = 1.0
+
+
+async def fresh_read(read: Callable[[], Awaitable[Job]]) -> Job:
+    """
+    The job *read* returns, read once more when it still ran and the answer took longer than
+    :data:`STALE_READ` from the asking: the read a cancel is sent on.
+    """
+    asked = time.monotonic()
+    job = await read()
+    if job.status.is_terminal or time.monotonic() - asked <= STALE_READ:
+        return job
+    return await read()
 
 
 def own_job(since: Sequence[Job], sent: float) -> Job | None:

@@ -25,7 +25,7 @@ from contextlib import asynccontextmanager
 import anyio
 import attrs
 
-from ._backend import Paging, SyncBackend, own_job
+from ._backend import STALE_READ, Paging, SyncBackend, own_job
 from ._retry import (
     MAX_RETRY_AFTER,
     Outage,
@@ -64,8 +64,8 @@ CANCELS_IN_FLIGHT = 25
 FIND_PATIENCE = 5.0
 #: What a result says of a trigger cut short whose job was not found.
 _UNFOUND = "its trigger was sent but its job was not found in time; a sync may still run"
-#: Seconds after which a job read before its cancel waited for a slot is read again.
-_STALE_READ = 1.0
+#: Reads again of a job about to be cancelled whose last read is older than STALE_READ.
+_RE_READS = 2
 #: Seconds before a cleanup's end at which its last read goes, when the pause after a failed
 #: read would end later (see Reads).
 _LAST_READ_LEAD = 1.0
@@ -488,16 +488,21 @@ class GiveUp:
         async def one(flight: Flight, now: Job | None, read_at: float) -> None:
             key = flight.target.connection_id
             if now is None:
-                now = await read(flight, now)
+                # Made when sent: a late answer (a loaded server, a proxy) is as old as that.
                 read_at = time.monotonic()
+                now = await read(flight, now)
             if now is not None and now.status.is_terminal:
                 left[key] = Left(flight, now)
             elif now is not None and flight.started_by_us and self.cancel_on_abort:
                 async with cancels:
-                    if time.monotonic() - read_at > _STALE_READ:
-                        # Read a while ago (or not at all): the job may have ended since, and
-                        # the connection started another (a schedule's), which the cancel
-                        # would stop. Unread, it is not cancelled.
+                    # Read a while ago (or not at all, or answered late): the job may have
+                    # ended since, and the connection started another (a schedule's), which
+                    # the cancel would stop. Read again, twice at most while the answers come
+                    # late; unread, it is not cancelled.
+                    for _ in range(_RE_READS):
+                        if now.status.is_terminal or time.monotonic() - read_at <= STALE_READ:
+                            break
+                        read_at = time.monotonic()
                         again = await read(flight, now)
                         if again is None:
                             left[key] = Left(flight, now)
@@ -521,8 +526,8 @@ class GiveUp:
                 cleanup.refused.add(trigger.target.connection_id)
                 return
             if trigger.answer is None:
+                read_at = time.monotonic()  # at most: the look for it began sooner
                 job = await self._find_job(trigger, look_out())
-                read_at = time.monotonic()
             else:
                 # An answer is no read: it may be as old as its request (a loaded server or
                 # proxy delivers it late), its job ended since.

@@ -1347,6 +1347,35 @@ async def test_a_stale_cancel_never_cancels_a_newer_job(start: Start) -> None:
     assert emu.job_status(second.job_id or 0) == "cancelled"
 
 
+async def test_a_late_read_at_the_give_up_is_read_again_before_its_cancel(start: Start) -> None:
+    """The give-up's read of a running job comes back 1.5 s late (a 200 as old as its request,
+    API-FACTS 6.3b): meanwhile the job ended and someone else's sync started on the connection.
+    The read counts as made when it was sent, so it is read again before the cancel, which
+    Airbyte would have put on the newer job (a cancel stops whatever the connection runs)."""
+    emu, client = await start(connections=1, sync_duration=(1.0, 1.0))
+    (cid,) = emu.connection_ids
+    orchestrator = _orchestrator(client)
+    newer: list[int] = []
+
+    async def someone_else() -> None:
+        await until(lambda: _first_job_status(emu, cid) == "succeeded")
+        emu.set_sync_plan(cid, duration=60)
+        newer.append((await client.connections.sync(connection_id=cid)).id)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(someone_else)
+        async with anyio.create_task_group() as batch:
+            batch.start_soon(orchestrator.run, [cid])
+            await until(lambda: _first_job_status(emu, cid) == "running")
+            emu.set_faults([{"kind": "late", "route": "jobs/get*", "delay": 1.5, "times": 1}])
+            batch.cancel_scope.cancel()  # the batch is given up on
+
+    (result,) = orchestrator.results.values()
+    assert emu.stats().faults_injected == {"late": 1}
+    assert result.outcome is Outcome.SUCCEEDED and not result.cancel_requested
+    assert emu.job_status(newer[0]) == "running"
+
+
 async def test_a_trigger_in_flight_whose_job_ended_is_reported_not_cancelled(start: Start) -> None:
     """A trigger whose answer is late when the batch is given up: its job is found by the
     server's clock and reported with its id and real status; a job that ended is not cancelled."""

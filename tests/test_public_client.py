@@ -982,6 +982,36 @@ async def test_a_job_that_does_not_exist_is_a_not_found_error_naming_it(
     assert "WORKSPACE_" in str(raised.value)
 
 
+async def test_a_cancel_whose_read_comes_late_reads_again_and_leaves_a_newer_job_alone(
+    emu: Emulator,
+) -> None:
+    """The public ``DELETE /jobs/{id}`` cancels whatever the connection runs, as the Config
+    API's cancel does: the read before it answered 1.5 s late, the job shown running as when
+    asked, and meanwhile it ended and another sync started. The read is made again, shows
+    the job ended, and nothing is cancelled."""
+    connection_id = emu.connection_ids[0]
+    emu.set_sync_plan(connection_id, duration=0.5)
+    async with public_client(emu) as client:
+        job = await client.connections.sync(connection_id=connection_id)
+        late = {"kind": "late", "route": "/public/v1/jobs/*", "method": "GET", "delay": 1.5}
+        emu.set_faults([{**late, "times": 1}])
+        newer: list[int] = []
+
+        async def someone_else() -> None:
+            while emu.job_status(job.id) != "succeeded":  # noqa: ASYNC110 (the ground truth)
+                await anyio.sleep(0.02)
+            emu.set_sync_plan(connection_id, duration=30.0)
+            newer.append((await client.connections.sync(connection_id=connection_id)).id)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(someone_else)
+            answer = await client.jobs.cancel(job_id=job.id)
+
+    assert emu.stats().faults_injected == {"late": 1}
+    assert (answer.id, answer.status) == (job.id, JobStatus.SUCCEEDED)
+    assert emu.job_status(newer[0]) == "running"
+
+
 _UNKNOWN = "7f3c1a2e-0000-4000-8000-0000000000bb"
 
 

@@ -375,6 +375,35 @@ async def test_cancel_of_an_ended_job_leaves_the_connections_newer_job_alone(
     assert emu.job_status(newer.id) == "running"
 
 
+async def test_a_cancel_whose_read_comes_late_reads_again_and_leaves_a_newer_job_alone(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """The read before a cancel answered 1.5 s late, showing the job running as it was when
+    asked (API-FACTS 6.3b: an answer as old as its request); meanwhile it ended and the
+    connection started another sync. The read is made again, shows the job ended, and nothing
+    is cancelled: the cancel would have stopped the newer job."""
+    connection_id = emu.connection_ids[0]
+    emu.set_sync_plan(connection_id, duration=0.5)
+    job = await api.connections.sync(connection_id=connection_id)
+    emu.set_faults([{"kind": "late", "route": "/v1/jobs/get_light", "delay": 1.5, "times": 1}])
+    newer: list[int] = []
+
+    async def someone_else() -> None:
+        while emu.job_status(job.id) == "running":  # noqa: ASYNC110 (the ground truth)
+            await anyio.sleep(0.02)
+        emu.set_sync_plan(connection_id, duration=30.0)
+        newer.append((await api.connections.sync(connection_id=connection_id)).id)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(someone_else)
+        answer = await api.jobs.cancel(job_id=job.id)
+
+    assert emu.stats().faults_injected == {"late": 1}
+    assert (answer.id, answer.status) == (job.id, JobStatus.SUCCEEDED)
+    assert sent(emu, "jobs/cancel") == []
+    assert emu.job_status(newer[0]) == "running"
+
+
 async def test_cancel_returns_the_cancelled_job(api: AirbyteClient, emu: Emulator) -> None:
     """jobs/cancel of a running job."""
     connection_id = emu.connection_ids[0]

@@ -41,7 +41,7 @@ from typing import Any, NoReturn, Protocol, TypeVar, Unpack
 import anyio
 import attrs
 
-from .._backend import JobChange, Paging
+from .._backend import JobChange, Paging, fresh_read
 from .._checks import LONG_MAX, json_object, uuid_id, whole
 from .._serde import structure, unstructure
 from .._transport import ObjectHook
@@ -827,17 +827,18 @@ class PublicJobs(Jobs):
         The public API cancels as the Config API does, through the same server call: the
         connection's *current* job, whatever id is sent, and a 200 for a job that ended
         (airbytehq/airbyte-platform ``JobServiceImpl.cancelJob``; API-FACTS 6.3b). So the job
-        is read first, and a job that ended is returned as it ended with nothing cancelled;
-        *unless_ended* False sends the cancel without that read, for a caller that has just
-        read the job itself. Nor is the cancel replayed after an ambiguous failure: by then
-        the connection may run a newer job. A 409 (a server that refuses an ended job) is
-        answered with the job read again. A cancel refused before Airbyte acted (a 429) goes
-        again only after a read shows the job still running (up to the client's
-        ``retry.attempts`` tries), and one Airbyte ignores (no attempt of the job runs yet)
-        once one runs, as :meth:`Jobs.cancel <airbyte_async.resources.jobs.Jobs.cancel>` does.
+        is read first (again when its answer took over a second), and a job that ended is
+        returned as it ended with nothing cancelled; *unless_ended* False sends the cancel
+        without that read, for a caller that has just read the job itself. Nor is the cancel
+        replayed after an ambiguous failure: by then the connection may run a newer job. A 409
+        (a server that refuses an ended job) is answered with the job read again. A cancel
+        refused before Airbyte acted (a 429) goes again only after a read shows the job still
+        running (up to the client's ``retry.attempts`` tries), and one Airbyte ignores (no
+        attempt of the job runs yet) once one runs, as :meth:`Jobs.cancel
+        <airbyte_async.resources.jobs.Jobs.cancel>` does.
         """
         if unless_ended:
-            job = await self.get(job_id=job_id)
+            job = await fresh_read(partial(self.get, job_id=job_id))
             if job.status.is_terminal:
                 return job
         try:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import anyio
 import attrs
 
-from .._backend import JobChange, Paging
+from .._backend import JobChange, Paging, fresh_read
 from .._checks import INT_MAX, seconds, whole
 from .._retry import (
     RESEND_TRIES,
@@ -230,9 +230,10 @@ class Jobs:
 
         Airbyte cancels the connection's *current* job, whatever id is sent (API-FACTS 6.3b):
         the id of a job that ended would stop the connection's next sync. So the job is read
-        first (``jobs/get_light``), and a job that ended is returned as it ended (``jobs/get``)
-        with nothing cancelled; only a read that a new job could follow within the same
-        instant is left to chance. *unless_ended* False sends the cancel without that read,
+        first (``jobs/get_light``; again when its answer took over a second, as old as its
+        request), and a job that ended is returned as it ended (``jobs/get``) with nothing
+        cancelled; only a read that a new job could follow within its round trip is left to
+        chance. *unless_ended* False sends the cancel without that read,
         for a caller that has just read the job itself. For the same reason the cancel is not
         replayed after an ambiguous failure: by then the connection may run a newer job; one
         refused before Airbyte acted (a 429) goes again only after a read shows the job still
@@ -245,7 +246,10 @@ class Jobs:
         then waits for one to run and cancels again (see :func:`cancel_heard`), however long
         the job waits to run; wrap it in :func:`anyio.fail_after` to bound that.
         """
-        if unless_ended and (await self.get_light(job_id=job_id)).status.is_terminal:
+        if (
+            unless_ended
+            and (await fresh_read(partial(self.get_light, job_id=job_id))).status.is_terminal
+        ):
             return await self.get(job_id=job_id)
 
         async def send() -> Job:
