@@ -14,6 +14,7 @@ import pytest
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async._throttle import ServerClock
+from airbyte_async.models import Job
 from airbyte_async.testing import Emulator, ManualClock
 from airbyte_async.testing.pytest_plugin import TEST_CANCEL_LATENCY, TEST_TRIGGER_LATENCY
 
@@ -133,3 +134,22 @@ async def until(done: Callable[[], bool]) -> None:
             if done():
                 return
             await anyio.sleep(0.02)
+
+
+async def cancel_as_another_sync_follows(
+    emu: Emulator, client: AirbyteClient, connection_id: str, job_id: int
+) -> tuple[Job, int]:
+    """``client.jobs.cancel(job_id)`` while someone else starts a long sync of *connection_id*
+    as soon as that job has ended; the cancel's answer and the newer job's id."""
+    newer: list[int] = []
+
+    async def someone_else() -> None:
+        while emu.job_status(job_id) != "succeeded":  # noqa: ASYNC110 (the ground truth)
+            await anyio.sleep(0.02)
+        emu.set_sync_plan(connection_id, duration=30.0)
+        newer.append((await client.connections.sync(connection_id=connection_id)).id)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(someone_else)
+        answer = await client.jobs.cancel(job_id=job_id)
+    return answer, newer[0]

@@ -17,7 +17,7 @@ import anyio
 import attrs
 import pytest
 from aiohttp import web
-from client_support import until
+from client_support import cancel_as_another_sync_follows, until
 
 from airbyte_async import AirbyteClient, ClientCredentials, NoAuth
 from airbyte_async._client import resolve_url
@@ -995,21 +995,11 @@ async def test_a_cancel_whose_read_comes_late_reads_again_and_leaves_a_newer_job
         job = await client.connections.sync(connection_id=connection_id)
         late = {"kind": "late", "route": "/public/v1/jobs/*", "method": "GET", "delay": 1.5}
         emu.set_faults([{**late, "times": 1}])
-        newer: list[int] = []
-
-        async def someone_else() -> None:
-            while emu.job_status(job.id) != "succeeded":  # noqa: ASYNC110 (the ground truth)
-                await anyio.sleep(0.02)
-            emu.set_sync_plan(connection_id, duration=30.0)
-            newer.append((await client.connections.sync(connection_id=connection_id)).id)
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(someone_else)
-            answer = await client.jobs.cancel(job_id=job.id)
+        answer, newer = await cancel_as_another_sync_follows(emu, client, connection_id, job.id)
 
     assert emu.stats().faults_injected == {"late": 1}
     assert (answer.id, answer.status) == (job.id, JobStatus.SUCCEEDED)
-    assert emu.job_status(newer[0]) == "running"
+    assert emu.job_status(newer) == "running"
 
 
 _UNKNOWN = "7f3c1a2e-0000-4000-8000-0000000000bb"

@@ -10,6 +10,7 @@ from functools import partial
 
 import anyio
 import pytest
+from client_support import cancel_as_another_sync_follows
 from resource_support import bodies, sent
 
 from airbyte_async import AirbyteClient, NoAuth, RetryBudget, RetryPolicy
@@ -386,22 +387,12 @@ async def test_a_cancel_whose_read_comes_late_reads_again_and_leaves_a_newer_job
     emu.set_sync_plan(connection_id, duration=0.5)
     job = await api.connections.sync(connection_id=connection_id)
     emu.set_faults([{"kind": "late", "route": "/v1/jobs/get_light", "delay": 1.5, "times": 1}])
-    newer: list[int] = []
-
-    async def someone_else() -> None:
-        while emu.job_status(job.id) == "running":  # noqa: ASYNC110 (the ground truth)
-            await anyio.sleep(0.02)
-        emu.set_sync_plan(connection_id, duration=30.0)
-        newer.append((await api.connections.sync(connection_id=connection_id)).id)
-
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(someone_else)
-        answer = await api.jobs.cancel(job_id=job.id)
+    answer, newer = await cancel_as_another_sync_follows(emu, api, connection_id, job.id)
 
     assert emu.stats().faults_injected == {"late": 1}
     assert (answer.id, answer.status) == (job.id, JobStatus.SUCCEEDED)
     assert sent(emu, "jobs/cancel") == []
-    assert emu.job_status(newer[0]) == "running"
+    assert emu.job_status(newer) == "running"
 
 
 async def test_cancel_returns_the_cancelled_job(api: AirbyteClient, emu: Emulator) -> None:
