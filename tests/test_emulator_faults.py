@@ -591,6 +591,20 @@ async def test_a_sync_runs_on_and_ends_while_the_api_is_down(
     assert read["job"]["updatedAt"] <= started["job"]["createdAt"] + 1
 
 
+async def answers_again(http: aiohttp.ClientSession, emu: Emulator) -> None:
+    """Ask *emu* for a workspace until it answers 200 (five seconds at most)."""
+    ws = {"workspaceId": emu.workspace_ids[0]}
+    with anyio.fail_after(5):
+        while True:
+            try:
+                status = (await post(http, emu, "workspaces/get", ws))[0]
+            except aiohttp.ClientConnectionError:
+                await anyio.sleep(0.02)
+            else:
+                assert status == 200
+                return
+
+
 async def test_faults_switched_off_during_a_restart_leave_the_server_up(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
@@ -603,15 +617,7 @@ async def test_faults_switched_off_during_a_restart_leave_the_server_up(
         while emu.stats().restarts == 0:  # noqa: ASYNC110 (polling the ground truth)
             await anyio.sleep(0.005)
     emu.set_faults(None)
-    ws = {"workspaceId": emu.workspace_ids[0]}
-    # Asked until it answers (the downtime is 0.3 s): a server left down never does.
-    with anyio.fail_after(5):
-        while True:
-            try:
-                assert (await post(http, emu, "workspaces/get", ws))[0] == 200
-                break
-            except aiohttp.ClientConnectionError:
-                await anyio.sleep(0.02)
+    await answers_again(http, emu)  # the downtime is 0.3 s: a server left down never does
 
 
 async def test_a_restart_cancelled_in_its_downtime_still_brings_the_server_back(
@@ -650,14 +656,7 @@ async def test_restarts_set_right_after_the_start_follow_one_schedule(
             while emu.stats().restarts < 4:  # noqa: ASYNC110 (polling the ground truth)
                 await anyio.sleep(0.02)
         emu.set_faults(None)
-        ws = {"workspaceId": emu.workspace_ids[0]}
-        with anyio.fail_after(5):
-            while True:
-                try:
-                    assert (await post(http, emu, "workspaces/get", ws))[0] == 200
-                    break
-                except aiohttp.ClientConnectionError:
-                    await anyio.sleep(0.02)
+        await answers_again(http, emu)
 
 
 async def test_faults_are_reproducible_for_a_seed(
