@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -153,3 +153,30 @@ async def cancel_as_another_sync_follows(
         tg.start_soon(someone_else)
         answer = await client.jobs.cancel(job_id=job_id)
     return answer, newer[0]
+
+
+#: An id that names nothing on any emulator.
+UNKNOWN_ID = "7f3c1a2e-0000-4000-8000-0000000000bb"
+
+
+#: Calls on one object that *UNKNOWN_ID* names, and the noun of that object.
+UNSEEN_CALLS: dict[str, tuple[str, Callable[[AirbyteClient], Awaitable[Any]]]] = {
+    "get": ("connection", lambda c: c.connections.get(connection_id=UNKNOWN_ID)),
+    "update": ("connection", lambda c: c.connections.update(connection_id=UNKNOWN_ID, name="x")),
+    "delete": ("connection", lambda c: c.connections.delete(connection_id=UNKNOWN_ID)),
+    "sync": ("connection", lambda c: c.connections.sync(connection_id=UNKNOWN_ID)),
+    "list_jobs": ("connection", lambda c: c.jobs.list_page(connection_id=UNKNOWN_ID)),
+    "source": ("source", lambda c: c.sources.get(source_id=UNKNOWN_ID)),
+    "rename source": ("source", lambda c: c.sources.update(source_id=UNKNOWN_ID, name="x")),
+    "reconfigure destination": (
+        "destination",
+        lambda c: c.destinations.update(
+            destination_id=UNKNOWN_ID, name="x", configuration={"bucket": "b"}
+        ),
+    ),
+    "delete destination": (
+        "destination",
+        lambda c: c.destinations.delete(destination_id=UNKNOWN_ID),
+    ),
+    "workspace": ("workspace", lambda c: c.workspaces.get(workspace_id=UNKNOWN_ID)),
+}

@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 import anyio
 import pytest
-from client_support import client_for, closed_port, requests_to
+from client_support import UNKNOWN_ID, UNSEEN_CALLS, client_for, closed_port, requests_to
 
 from airbyte_async import (
     AirbyteClient,
@@ -29,7 +29,7 @@ from airbyte_async.errors import (
     RequestTimeoutError,
 )
 from airbyte_async.models import Health
-from airbyte_async.testing import pytest_plugin
+from airbyte_async.testing import Emulator, pytest_plugin
 
 airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
 Factory = pytest_plugin.EmulatorFactory
@@ -462,3 +462,27 @@ async def test_the_server_clock_follows_the_date_header(airbyte_emulator_factory
 
     assert client.server_clock.observed
     assert abs(client.server_clock.offset) < 2.0
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("api", ["config", "public"])
+@pytest.mark.parametrize("operation", sorted(UNSEEN_CALLS))
+async def test_an_object_a_role_check_forbids_as_unknown_is_a_not_found_error_naming_it(
+    operation: str, api: str
+) -> None:
+    """A connection, source, destination or workspace that does not exist answers 403, as one
+    of a workspace the credentials hold no role in, on Airbyte Cloud's public API and on both
+    APIs of a 1.x server with authentication, to anyone but an instance admin (the emulator's
+    ``instance_admin=False``; see its tests): each call on it raises NotFoundError naming it
+    (and, on the public API, the role), as on a server that answers 404, so that code
+    catching NotFoundError works on all."""
+    kind, call = UNSEEN_CALLS[operation]
+    async with (
+        Emulator(airbyte_version="head", connections=1, instance_admin=False) as emu,
+        client_for(emu, api=api) as client,
+    ):
+        with pytest.raises(NotFoundError, match=f"there is no {kind} {UNKNOWN_ID}") as raised:
+            await call(client)
+
+    assert raised.value.status == 403
+    assert ("WORKSPACE_" in str(raised.value)) is (api == "public")

@@ -291,12 +291,57 @@ async def test_reset_creates_a_reset_job(
     ]
 
 
-async def test_clear_creates_a_clear_job_and_a_sync_meanwhile_is_refused(
+async def test_a_reset_while_a_commit_lag_hides_a_syncs_end_waits_and_is_no_409(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
-    """Head's connections/clear (API-FACTS 2.5) creates a ``clear`` job (a JobConfigType from
-    0.63 on, API-FACTS 3) naming the streams it clears, and a sync while it runs is a 409, as
-    while any job of the connection runs (6.3)."""
+    """A reset is never refused (``TemporalClient.resetConnection`` checks for no running job;
+    it waits for the workflow's next job id): one sent while the end of the connection's sync
+    is not yet read (a commit lag) answers with a new reset job, made once the end is read."""
+    emu = await airbyte_emulator_factory(
+        connections=1, sync_duration=(0.2, 0.2), commit_lag=1.5, trigger_latency=0.05
+    )
+    (cid,) = emu.connection_ids
+    sync_id = (await sync(http, emu, cid))["job"]["id"]
+    await anyio.sleep(0.6)  # the sync ended, its end not yet read
+    assert emu.job_status(sync_id) == "running"
+
+    answer = await call(http, emu, "connections/reset", {"connectionId": cid})
+
+    assert answer.status == 200
+    assert answer.json["job"]["configType"] == "reset_connection"
+    assert answer.json["job"]["id"] == sync_id + 1
+    assert emu.job_status(sync_id) == "succeeded"
+
+
+async def test_two_resets_at_once_are_answered_with_one_reset_job(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Two resets of one connection at once both signal its workflow and both wait for its
+    next job id (``TemporalClient.resetConnection``): both are answered with the one reset
+    job, neither with a 409."""
+    emu = await airbyte_emulator_factory(connections=1, trigger_latency=0.4)
+    (cid,) = emu.connection_ids
+    answers: list[emulator_support.Answer] = []
+
+    async def reset() -> None:
+        answers.append(await call(http, emu, "connections/reset", {"connectionId": cid}))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(reset)
+        tg.start_soon(reset)
+
+    assert [a.status for a in answers] == [200, 200]
+    assert {a.json["job"]["id"] for a in answers} == {1}
+    assert emu.stats().jobs_by_connection[cid] == [1]
+
+
+async def test_clear_creates_a_reset_job_and_a_sync_meanwhile_is_refused(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """Head's connections/clear (API-FACTS 2.5) is a reset: its handler is the reset's and the
+    job it creates a ``reset_connection`` (``DefaultJobCreator.createResetConnectionJob``; no
+    code creates the ``clear`` JobConfigType of API-FACTS 3), naming the streams it clears;
+    a sync while it runs is a 409, as while any job of the connection runs (6.3)."""
     emu = await airbyte_emulator_factory(
         airbyte_version="head", connections=1, sync_duration=(60, 60), trigger_latency=0.0
     )
@@ -304,7 +349,7 @@ async def test_clear_creates_a_clear_job_and_a_sync_meanwhile_is_refused(
     info = (await call(http, emu, "connections/clear", {"connectionId": cid})).json
     refused = await call(http, emu, "connections/sync", {"connectionId": cid})
 
-    assert info["job"]["configType"] == "clear"
+    assert info["job"]["configType"] == "reset_connection"
     assert [s["name"] for s in info["job"]["resetConfig"]["streamsToReset"]] == [
         "customers",
         "orders",
@@ -1379,13 +1424,13 @@ async def test_head_lists_an_untagged_connection_with_empty_tags(
     assert listed["tags"] == got["tags"] == []
 
 
-@pytest.mark.parametrize(("version", "listed"), [("head", True), ("2.0", False)])
-async def test_a_public_job_listing_without_a_type_holds_heads_clear_jobs(
-    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str, listed: bool
+@pytest.mark.parametrize("version", ["head", "2.0"])
+async def test_a_public_job_listing_without_a_type_holds_a_clears_job(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
 ) -> None:
-    """``GET /jobs`` without ``jobType`` lists syncs and resets, and on head clears and
-    refreshes too (airbytehq/airbyte-platform ``JobServiceTest``, "getJobList with null
-    jobType returns all job types"; the older ``JobService.kt`` lists syncs and resets)."""
+    """``GET /jobs`` without ``jobType`` lists syncs and resets (``JobService.kt``; head
+    clears and refreshes too, ``JobServiceTest``), and the job of a clear is a reset
+    (``DefaultJobCreator.createResetConnectionJob``): listed on every version."""
     emu = await airbyte_emulator_factory(
         airbyte_version=version, connections=1, sync_duration=(60, 60), trigger_latency=0.0
     )
@@ -1394,7 +1439,7 @@ async def test_a_public_job_listing_without_a_type_holds_heads_clear_jobs(
     answer = await public(http, emu, "GET", f"/jobs?connectionId={cid}")
 
     assert answer.status == 200
-    assert [j["jobId"] for j in answer.json["data"]] == ([job["id"]] if listed else [])
+    assert [(j["jobId"], j["jobType"]) for j in answer.json["data"]] == [(job["id"], "reset")]
 
 
 @pytest.mark.parametrize("version", ["0.50", "1.7", "head"])
@@ -1432,3 +1477,44 @@ async def test_jobs_list_orders_and_pages_as_each_version_does(
     assert [j["job"]["id"] for j in field_alone.json["jobs"]] == [5, 4, 3, 2, 1]
     assert [j["job"]["id"] for j in offset.json["jobs"]] == [3, 2]
     assert empty.status == 500
+
+
+_NOBODY = "7f3c1a2e-0000-4000-8000-0000000000ee"
+
+
+@pytest.mark.parametrize(
+    ("route", "body", "admin_status"),
+    [
+        ("connections/get", {"connectionId": _NOBODY}, 404),
+        ("connections/sync", {"connectionId": _NOBODY}, 404),
+        ("jobs/list", {"configTypes": ["sync"], "configId": _NOBODY}, 200),
+        ("jobs/get", {"id": 999}, 500),
+        ("sources/get", {"sourceId": _NOBODY}, 404),
+        ("workspaces/get", {"workspaceId": _NOBODY}, 404),
+    ],
+)
+@pytest.mark.parametrize("admin", [True, False])
+async def test_a_config_api_id_that_names_nothing_is_forbidden_unless_to_an_instance_admin(
+    http: aiohttp.ClientSession, route: str, body: Any, admin_status: int, admin: bool
+) -> None:
+    """From 1.x on, with authentication, Airbyte's role check runs before the Config API's
+    handler: it finds no workspace for a connection, source, destination, workspace or job
+    that does not exist (``RoleResolver``), so anyone but an instance admin is refused with
+    Micronaut's 403 (the route's ``@Secured`` roles); an instance admin gets the handler's
+    answer (404, the listing's empty page, the read's 500)."""
+    async with Emulator(airbyte_version="head", connections=1, instance_admin=admin) as emu:
+        answer = await call(http, emu, route, body)
+
+    assert answer.status == (admin_status if admin else 403)
+    if not admin:
+        assert answer.json["message"] == "Forbidden"
+
+
+async def test_a_server_without_roles_answers_an_unknown_id_alike_for_everyone(
+    http: aiohttp.ClientSession,
+) -> None:
+    """0.50 has no role checks: ``instance_admin=False`` changes nothing there (404)."""
+    async with Emulator(airbyte_version="0.50", connections=1, instance_admin=False) as emu:
+        answer = await call(http, emu, "connections/get", {"connectionId": _NOBODY})
+
+    assert answer.status == 404

@@ -234,7 +234,7 @@ async def _exercise(d: Driver, version: str) -> None:
     assert reset["job"]["configType"] == "reset_connection"
     if version == "head":
         clear = await d.call("connections/clear", {"connectionId": cid})
-        assert clear["job"]["configType"] == "clear"
+        assert clear["job"]["configType"] == "reset_connection"
     await d.call("connections/update", {"connectionId": cid, "status": "inactive"})
     await d.call("connections/sync", {"connectionId": cid}, expect=500)
 

@@ -1808,3 +1808,21 @@ async def test_a_batch_under_a_path_that_serves_nothing_fails_once(api: str, tri
 
     assert raised.value.wrong_url
     assert sent <= 5
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_an_unknown_connection_a_role_check_forbids_fails_its_sync_not_the_batch(
+    start: Start, api: str
+) -> None:
+    """Airbyte Cloud's public API, and both APIs of a 1.x server with authentication, answer
+    403, not 404, for a connection that does not exist, to anyone but an instance admin
+    (emulator ``instance_admin=False``): a batch naming one among others syncs the others,
+    and that one's result is an error naming it, as on a server that answers 404."""
+    emu, client = await start(api=api, airbyte_version="head", connections=2, instance_admin=False)
+    unknown = "7f3c1a2e-0000-4000-8000-0000000000cd"
+    results = await _orchestrator(client).run([unknown, *emu.connection_ids])
+
+    by_id = {r.connection_id: r for r in results}
+    assert by_id[unknown].outcome is Outcome.ERROR
+    assert by_id[unknown].error is not None and f"connection {unknown}" in by_id[unknown].error
+    assert [by_id[c].outcome for c in emu.connection_ids] == [Outcome.SUCCEEDED] * 2

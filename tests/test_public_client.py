@@ -17,7 +17,7 @@ import anyio
 import attrs
 import pytest
 from aiohttp import web
-from client_support import cancel_as_another_sync_follows, until
+from client_support import UNKNOWN_ID, cancel_as_another_sync_follows, until
 
 from airbyte_async import AirbyteClient, ClientCredentials, NoAuth
 from airbyte_async._client import resolve_url
@@ -1002,56 +1002,13 @@ async def test_a_cancel_whose_read_comes_late_reads_again_and_leaves_a_newer_job
     assert emu.job_status(newer) == "running"
 
 
-_UNKNOWN = "7f3c1a2e-0000-4000-8000-0000000000bb"
-
-
-_UNSEEN_CALLS: dict[str, tuple[str, Callable[[AirbyteClient], Awaitable[Any]]]] = {
-    "get": ("connection", lambda c: c.connections.get(connection_id=_UNKNOWN)),
-    "update": ("connection", lambda c: c.connections.update(connection_id=_UNKNOWN, name="x")),
-    "delete": ("connection", lambda c: c.connections.delete(connection_id=_UNKNOWN)),
-    "sync": ("connection", lambda c: c.connections.sync(connection_id=_UNKNOWN)),
-    "list_jobs": ("connection", lambda c: c.jobs.list_page(connection_id=_UNKNOWN)),
-    "source": ("source", lambda c: c.sources.get(source_id=_UNKNOWN)),
-    "rename source": ("source", lambda c: c.sources.update(source_id=_UNKNOWN, name="x")),
-    "reconfigure destination": (
-        "destination",
-        lambda c: c.destinations.update(
-            destination_id=_UNKNOWN, name="x", configuration={"bucket": "b"}
-        ),
-    ),
-    "delete destination": ("destination", lambda c: c.destinations.delete(destination_id=_UNKNOWN)),
-    "workspace": ("workspace", lambda c: c.workspaces.get(workspace_id=_UNKNOWN)),
-}
-
-
-@pytest.mark.parametrize("operation", sorted(_UNSEEN_CALLS))
-async def test_an_object_cloud_forbids_as_unknown_is_a_not_found_error_naming_it(
-    operation: str,
-) -> None:
-    """On Airbyte Cloud a connection, source, destination or workspace that does not exist
-    answers 403, as one of a workspace the credentials hold no role in (the emulator's
-    ``instance_admin=False``; see its test): each call on it raises NotFoundError naming it
-    and the role, as on a server that answers 404, so that code catching NotFoundError works
-    on both."""
-    kind, call = _UNSEEN_CALLS[operation]
-    async with (
-        Emulator(airbyte_version="head", connections=1, instance_admin=False) as emu,
-        public_client(emu) as client,
-    ):
-        with pytest.raises(NotFoundError, match=f"there is no {kind} {_UNKNOWN}") as raised:
-            await call(client)
-
-    assert raised.value.status == 403
-    assert "WORKSPACE_" in str(raised.value)
-
-
 async def test_the_jobs_of_an_unknown_connection_are_none_for_an_instance_admin(
     emu: Emulator,
 ) -> None:
     """Community's default user, an instance admin, lists no job for a connection that does
     not exist (200, an empty page), where Cloud answers 403: ``jobs.list`` yields nothing."""
     async with public_client(emu) as client:
-        assert [job async for job in client.jobs.list(connection_id=_UNKNOWN)] == []
+        assert [job async for job in client.jobs.list(connection_id=UNKNOWN_ID)] == []
 
 
 async def test_a_path_that_serves_nothing_is_named_not_the_workspace_or_an_id(

@@ -231,22 +231,6 @@ async def test_a_failed_sync_says_its_attempts_are_unknown_and_invents_no_reason
     assert result.failure_reason is None
 
 
-async def test_an_unknown_connection_cloud_forbids_fails_its_sync_not_the_batch(
-    start: Start,
-) -> None:
-    """Airbyte Cloud answers 403, not 404, for a connection that does not exist (emulator
-    ``instance_admin=False``): a batch naming one among others syncs the others, and that
-    one's result is an error naming it, as on a server that answers 404."""
-    emu, client = await start(connections=2, instance_admin=False)
-    unknown = "7f3c1a2e-0000-4000-8000-0000000000cc"
-    results = await _orchestrator(client).run([unknown, *emu.connection_ids])
-
-    by_id = {r.connection_id: r for r in results}
-    assert by_id[unknown].outcome is Outcome.ERROR
-    assert by_id[unknown].error is not None and f"connection {unknown}" in by_id[unknown].error
-    assert [by_id[c].outcome for c in emu.connection_ids] == [Outcome.SUCCEEDED] * 2
-
-
 async def test_a_sync_of_an_unknown_connection_names_it(start: Start) -> None:
     """The public API's 404 for ``POST /jobs`` names no id in its detail (see the emulator's
     test), but in its ``data``: the error names the connection, as the Config API's does."""

@@ -13,7 +13,7 @@ from ..errors import InvalidArgumentError, NoMatchError
 from ..models import CheckResult, Destination, EnsureAction, Ensured, Source
 from ..models import _wire as w
 from ._base import Request
-from ._call import call, call_no_content
+from ._call import call, call_no_content, named
 
 __all__ = ["DESTINATION", "SOURCE", "Actors"]
 
@@ -185,7 +185,8 @@ class Actors(Generic[A]):
     async def _get(self, actor_id: str) -> A:
         body = self._kind.id_body(actor_id=actor_id)
         route = f"{self._kind.route}/get"
-        return await call(self._request, route, body, self._kind.model, idempotent=True)
+        read = call(self._request, route, body, self._kind.model, idempotent=True)
+        return await named(self._kind.noun, actor_id, read)
 
     async def _update(
         self, actor_id: str, name: str | None, configuration: Mapping[str, Any] | None
@@ -209,13 +210,18 @@ class Actors(Generic[A]):
             actor_id=actor_id, name=name, configuration=dict(configuration)
         )
         route = f"{self._kind.route}/update"
-        return await call(self._request, route, body, self._kind.model, idempotent=False)
+        written = call(self._request, route, body, self._kind.model, idempotent=False)
+        return await named(self._kind.noun, actor_id, written)
 
     async def _delete(self, actor_id: str) -> None:
         body = self._kind.id_body(actor_id=actor_id)
-        await call_no_content(self._request, f"{self._kind.route}/delete", body, idempotent=False)
+        route = f"{self._kind.route}/delete"
+        await named(
+            self._kind.noun, actor_id, call_no_content(self._request, route, body, idempotent=False)
+        )
 
     async def _check(self, actor_id: str) -> CheckResult:
         body = self._kind.id_body(actor_id=actor_id)
         route = f"{self._kind.route}/check_connection"
-        return await call(self._request, route, body, CheckResult, idempotent=True)
+        checked = call(self._request, route, body, CheckResult, idempotent=True)
+        return await named(self._kind.noun, actor_id, checked)

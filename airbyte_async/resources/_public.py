@@ -92,6 +92,7 @@ from ..models import (
 from ..models import _public_wire as pw
 from ._actors import Actors
 from ._base import Request
+from ._call import named, unseen
 from ._reconcile import trigger_exactly_once
 from .connections import Connections, _settings, kept_catalogs
 from .destinations import Destinations
@@ -573,29 +574,7 @@ async def _on_job(api: PublicCall, method: str, job_id: int, *, idempotent: bool
     except NotFoundError as e:
         raise NotFoundError(e.status, f"there is no job {job_id}", route=path) from e
     except PermissionDeniedError as e:
-        raise _unseen(e, "job", job_id) from e
-
-
-async def _named(kind: str, object_id: object, call: Awaitable[T]) -> T:
-    """*call*, on the one *kind* *object_id*: a 403 for it raised as :func:`_unseen` says."""
-    try:
-        return await call
-    except PermissionDeniedError as e:
-        raise _unseen(e, kind, object_id) from e
-
-
-def _unseen(error: PermissionDeniedError, kind: str, object_id: object) -> NotFoundError:
-    """
-    The 403 a role check gives for an object it finds no workspace for, as the
-    :class:`~airbyte_async.errors.NotFoundError` it may be: Airbyte Cloud answers so for an
-    object that does not exist as for one in a workspace these credentials hold no role in
-    (``RoleResolver``; community's default user, an instance admin, gets the 404).
-    """
-    message = (
-        f"there is no {kind} {object_id}, or these credentials lack the role it takes in its "
-        f"workspace (Airbyte answers 403 for both: {error.message})"
-    )
-    return NotFoundError(error.status, message, route=error.route)
+        raise unseen(e, "job", job_id) from e
 
 
 # -- resources ---------------------------------------------------------------------------------
@@ -611,7 +590,7 @@ class PublicWorkspaces(Workspaces):
         """The workspace *workspace_id*."""
         path = _path("workspaces", "workspace_id", workspace_id)
         read = _read(self._api, path, pw.WorkspaceResponse)
-        return _workspace_of(await _named("workspace", workspace_id, read))
+        return _workspace_of(await named("workspace", workspace_id, read))
 
     async def list(self) -> AsyncIterator[Workspace]:
         """Every workspace the credentials may see."""
@@ -678,7 +657,7 @@ class _PublicActors(Actors[A]):
     async def _get(self, actor_id: str) -> A:
         path = _path(self._kind.route, f"{self._kind.noun}_id", actor_id)
         return self._model(
-            await _named(self._kind.noun, actor_id, _read(self._api, path, self._answer))
+            await named(self._kind.noun, actor_id, _read(self._api, path, self._answer))
         )
 
     async def _update(
@@ -690,18 +669,18 @@ class _PublicActors(Actors[A]):
         if configuration is None:
             patch = pw.ActorPatchRequest(name=name)
             written = _write(self._api, "PATCH", path, patch, self._answer)
-            return self._model(await _named(noun, actor_id, written))
+            return self._model(await named(noun, actor_id, written))
         configuration = json_object("configuration", configuration)
         if name is None:
             name = (await self._get(actor_id)).name
         put = pw.ActorPutRequest(name=name, configuration=configuration)
         return self._model(
-            await _named(noun, actor_id, _write(self._api, "PUT", path, put, self._answer))
+            await named(noun, actor_id, _write(self._api, "PUT", path, put, self._answer))
         )
 
     async def _delete(self, actor_id: str) -> None:
         path = _path(self._kind.route, f"{self._kind.noun}_id", actor_id)
-        await _named(self._kind.noun, actor_id, self._api("DELETE", path, idempotent=False))
+        await named(self._kind.noun, actor_id, self._api("DELETE", path, idempotent=False))
 
     async def _check(self, actor_id: str) -> CheckResult:
         unsupported(f"{self._kind.route}/check_connection", "run a sync and read its job")
@@ -943,7 +922,7 @@ class PublicJobs(Jobs):
             raise InvalidArgumentError(f"the public API cannot start a {job_type} job")
         body = pw.JobCreateRequest(job_type=kind, connection_id=connection_id)
         written = _write(self._api, "POST", "jobs", body, pw.JobResponse)
-        return job_of(await _named("connection", connection_id, written))
+        return job_of(await named("connection", connection_id, written))
 
     async def list_page(
         self,
@@ -968,7 +947,7 @@ class PublicJobs(Jobs):
         fetched = self._fetch(
             query, job_types, statuses, updated_after, page_size, row_offset, order_by
         )
-        return _job_page(row_offset, *await _named("connection", connection_id, fetched))
+        return _job_page(row_offset, *await named("connection", connection_id, fetched))
 
     async def list_for_workspaces_page(
         self,
@@ -1160,7 +1139,7 @@ class PublicConnections(Connections):
         """The connection *connection_id*."""
         path = _path("connections", "connection_id", connection_id)
         read = _read(self._api, path, pw.ConnectionResponse)
-        return connection_of(await _named("connection", connection_id, read))
+        return connection_of(await named("connection", connection_id, read))
 
     async def list(
         self, *, workspace_id: str, catalogs: bool | Collection[str] = True
@@ -1192,12 +1171,12 @@ class PublicConnections(Connections):
         body = pw.ConnectionPatchRequest(**sent)
         path = _path("connections", "connection_id", connection_id)
         written = _write(self._api, "PATCH", path, body, pw.ConnectionResponse)
-        return connection_of(await _named("connection", connection_id, written))
+        return connection_of(await named("connection", connection_id, written))
 
     async def delete(self, *, connection_id: str) -> None:
         """Delete the connection (``DELETE /connections/{id}``; it becomes ``deprecated``)."""
         path = _path("connections", "connection_id", connection_id)
-        await _named("connection", connection_id, self._api("DELETE", path, idempotent=False))
+        await named("connection", connection_id, self._api("DELETE", path, idempotent=False))
 
     async def sync_progress(self, *, connection_id: str) -> SyncProgress:
         """Not on the public API."""

@@ -40,7 +40,7 @@ from ..models import (
 from ..models import _wire as w
 from ..models._common import OpenEnum
 from ._base import Request
-from ._call import call, call_no_content
+from ._call import call, call_no_content, named
 from ._reconcile import KnownJobs, trigger_exactly_once
 from .jobs import Jobs
 from .sources import Sources
@@ -101,7 +101,8 @@ class Connections:
     async def get(self, *, connection_id: str) -> Connection:
         """The connection *connection_id*; :class:`~airbyte_async.errors.NotFoundError` if none."""
         body = w.ConnectionIdBody(connection_id=connection_id)
-        return await call(self._request, "connections/get", body, Connection, idempotent=True)
+        read = call(self._request, "connections/get", body, Connection, idempotent=True)
+        return await named("connection", connection_id, read)
 
     async def list(
         self, *, workspace_id: str, catalogs: bool | Collection[str] = True
@@ -240,12 +241,14 @@ class Connections:
         """
         wanted = _settings(schedule, settings, fields)
         body = w.ConnectionUpdate(connection_id=connection_id, name=name, **_fields(wanted))
-        return await call(self._request, "connections/update", body, Connection, idempotent=False)
+        written = call(self._request, "connections/update", body, Connection, idempotent=False)
+        return await named("connection", connection_id, written)
 
     async def delete(self, *, connection_id: str) -> None:
         """Delete the connection (the server marks it ``deprecated``)."""
         body = w.ConnectionIdBody(connection_id=connection_id)
-        await call_no_content(self._request, "connections/delete", body, idempotent=False)
+        deleted = call_no_content(self._request, "connections/delete", body, idempotent=False)
+        await named("connection", connection_id, deleted)
 
     async def sync(self, *, connection_id: str) -> Job:
         """
@@ -305,7 +308,7 @@ class Connections:
         )
 
     async def _trigger(self, route: str, connection_id: str, job_type: JobType) -> Job:
-        return await trigger_exactly_once(
+        sent = trigger_exactly_once(
             self._request,
             self._jobs,
             self.clock,
@@ -315,6 +318,7 @@ class Connections:
             explain=self._refused_if_inactive if job_type is JobType.SYNC else None,
             known=self.known_jobs,
         )
+        return await named("connection", connection_id, sent)
 
     async def _refused_if_inactive(self, connection_id: str, error: APIError) -> None:
         """

@@ -36,7 +36,7 @@ from ..models import Job, JobPage, JobStatus, JobType
 from ..models import _wire as w
 from ..models._common import IsoDateTime
 from ._base import Request
-from ._call import call
+from ._call import call, named
 from .workspaces import Workspaces
 
 __all__ = ["Jobs"]
@@ -217,7 +217,8 @@ class Jobs:
         raised when it does not.
         """
         try:
-            return await call(self._request, route, w.JobIdBody(id=job_id), Job, idempotent=True)
+            read = call(self._request, route, w.JobIdBody(id=job_id), Job, idempotent=True)
+            return await named("job", job_id, read)
         except ServerError as e:
             # Only the read's own 500: not a 502 of a proxy, nor a health probe's error.
             if e.route == route and e.status == 500 and await self._missing(job_id, e):
@@ -367,7 +368,7 @@ class Jobs:
             order_by_field=field,
             order_by_method=method,
         )
-        return await self._page("jobs/list", body)
+        return await named("connection", connection_id, self._page("jobs/list", body))
 
     def list(
         self,

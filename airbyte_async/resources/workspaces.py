@@ -11,7 +11,7 @@ from ..errors import BadRequestError, NoMatchError, UnsupportedOperationError
 from ..models import InstanceConfiguration, Workspace
 from ..models import _wire as w
 from ._base import Request
-from ._call import call
+from ._call import call, named
 
 __all__ = ["Workspaces"]
 
@@ -40,7 +40,8 @@ class Workspaces:
     async def get(self, *, workspace_id: str) -> Workspace:
         """The workspace *workspace_id*; :class:`~airbyte_async.errors.NotFoundError` if none."""
         body = w.WorkspaceIdBody(workspace_id=workspace_id)
-        return await call(self._request, "workspaces/get", body, Workspace, idempotent=True)
+        read = call(self._request, "workspaces/get", body, Workspace, idempotent=True)
+        return await named("workspace", workspace_id, read)
 
     async def get_by_slug(self, *, slug: str) -> Workspace:
         """The workspace whose slug is *slug*."""

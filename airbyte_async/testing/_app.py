@@ -446,6 +446,8 @@ class Http:
             return response
         try:
             body = self._body(incoming, found)
+            if not self.api.instance_admin and self._unresolved(route_path, body):
+                return _micronaut_error(403, "Forbidden", "Forbidden", request.path)
             reply = await found.handler(self.api, body)
         except ApiError as error:
             return _json(error_body(error, self.version), error.status)
@@ -459,6 +461,38 @@ class Http:
                 body=reply.raw, status=reply.status, content_type="application/json"
             )
         return _json(reply.body, reply.status)
+
+    def _unresolved(self, route: str, body: Any) -> bool:
+        """
+        Whether the Config API *body* names a connection, source, destination, workspace or
+        (on a jobs route) job that does not exist, for which Airbyte's role check finds no
+        workspace, and so no role: its caller, unless an instance admin, is refused before the
+        handler runs (1.7 on: ``RoleResolver`` resolves the ids of the body, the route's
+        ``@Secured`` roles reject; Micronaut's own 403).
+        """
+        if not isinstance(body, dict) or not serves_public_api(self.version):
+            return False
+        state = self.api.state
+        found: dict[str, Callable[[Any], object]] = {
+            "connectionId": state.connections.get,
+            "sourceId": state.sources.get,
+            "destinationId": state.destinations.get,
+            "workspaceId": state.workspaces.get,
+        }
+        if route == "/v1/jobs/list":
+            found["configId"] = state.connections.get
+        for key, lookup in found.items():
+            value = body.get(key)
+            if isinstance(value, str) and lookup(value) is None:
+                return True
+        job_id = body.get("id") if route.startswith("/v1/jobs/") else None
+        if not isinstance(job_id, int):
+            return False
+        try:
+            state.job(job_id)
+        except ApiError:
+            return True
+        return False
 
     def _authenticate(self, request: web.Request, route: str) -> web.Response | None:
         policy = self.api.auth

@@ -31,7 +31,7 @@ from . import _render as render
 from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS, ConnectorDefinition, mask_secrets
 from ._errors import ApiError
 from ._load import Overloaded
-from ._routes import Api, cancel, create_job, run_job, stop_for_reset
+from ._routes import Api, cancel, create_job, reset_job, run_job
 from ._state import Actor, Connection, Job, JobQuery, Workspace
 from ._validate import (
     BOOL,
@@ -1235,13 +1235,14 @@ class PublicApi:
             # A scheduler thread is held until the workflow creates the job (or runs it).
             self.api.load.admit(in_flight)
             async with self.api.threads.thread():
-                if config_type == "reset_connection":
-                    await stop_for_reset(self.api, connection.connection_id)
                 latency = self.api.load.latency
-                if config_type == "sync" and self.api.version != "head":
+                if config_type == "reset_connection":
+                    created = await reset_job(self.api, connection.connection_id, latency)
+                elif config_type == "sync" and self.api.version != "head":
                     ran, answered_at = await run_job(self.api, connection.connection_id, latency)
                     return job_response(ran, answered_at, stats=False)
-                created = await create_job(self.api, connection.connection_id, config_type, latency)
+                else:
+                    created = await create_job(self.api, connection.connection_id, latency)
         except Overloaded:
             observer.triggers_rejected += 1
             raise Problem(
@@ -1299,8 +1300,8 @@ class PublicApi:
                 "orderBy must be createdAt|ASC, createdAt|DESC, updatedAt|ASC or updatedAt|DESC"
             )
         # JobService.getJobConfigTypes: each type its own (the emulator makes no refresh jobs,
-        # and clear jobs only through the Config API's connections/clear); none given, syncs
-        # and resets, and on head clears and refreshes too (JobServiceTest, "null jobType").
+        # and Airbyte no clear jobs: a clear is a reset); none given, syncs and resets, and on
+        # head clears and refreshes too (JobServiceTest, "null jobType").
         types = {"sync": {"sync"}, "reset": {"reset_connection"}, "clear": {"clear"}}
         every = {"sync", "reset_connection"}
         if self.api.version == "head":

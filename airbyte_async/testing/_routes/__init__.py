@@ -16,7 +16,7 @@ module that registers its handlers with :func:`route` and is imported here. HTTP
 from __future__ import annotations
 
 from . import actors, applications, connections, definitions, instance, jobs, workspaces
-from .connections import create_job, run_job, stop_for_reset
+from .connections import create_job, reset_job, run_job
 from .core import ROUTES, Api, Reply, Route, add, check_route, route
 from .jobs import cancel
 
@@ -30,8 +30,8 @@ __all__ = [
     "check_route",
     "create_job",
     "route",
+    "reset_job",
     "run_job",
-    "stop_for_reset",
 ]
 
 _AREAS = (actors, applications, connections, definitions, instance, jobs, workspaces)

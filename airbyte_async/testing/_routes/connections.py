@@ -314,20 +314,7 @@ def _connection_matches(api: Api, c: Connection, search: Body) -> bool:
     return True
 
 
-async def stop_for_reset(api: Api, connection_id: str) -> None:
-    """
-    A reset's first step (see :func:`connections_reset`): cancel the connection's running job
-    and wait until it stopped.
-    """
-    stops_at = api.state.stop_current(connection_id, api.cancel_latency)
-    await api.clock.sleep(max(0.0, stops_at - api.now))
-
-
-#: The job types that delete a connection's data: a reset, and from 0.63 on a clear.
-_CLEARING = frozenset({"reset_connection", "clear"})
-
-
-async def _trigger(api: Api, body: Body, config_type: str, *, until_running: bool) -> Reply:
+async def _trigger(api: Api, body: Body, config_type: str) -> Reply:
     in_flight = api.observer.sync_started(api.now)
     try:
         try:
@@ -337,11 +324,9 @@ async def _trigger(api: Api, body: Body, config_type: str, *, until_running: boo
             raise
         # Nothing happens until a scheduler thread takes the call (see _load): no job, no 409.
         async with api.threads.thread():
-            if config_type in _CLEARING:
-                await stop_for_reset(api, body["connectionId"])
             latency = api.load.latency
-            if not until_running:
-                created = await create_job(api, body["connectionId"], config_type, latency)
+            if config_type == "reset_connection":
+                created = await reset_job(api, body["connectionId"], latency)
                 return Reply(render.job_info(created, api.version, api.now, api.log_format))
             current, answered_at = await run_job(api, body["connectionId"], latency)
             return Reply(render.job_info(current, api.version, answered_at, api.log_format))
@@ -422,6 +407,37 @@ async def job_after(api: Api, connection_id: str, met: Job) -> Job:
         await api.clock.sleep(min(left, _POLL))
 
 
+async def reset_job(api: Api, connection_id: str, latency: float) -> Job:
+    """
+    The job a reset (or a clear) answers with: a new reset job, created *latency* times
+    :data:`CREATED_SHARE` seconds after the job the connection ran stopped, running *latency*
+    after that. Never a 409: ``TemporalClient.resetConnection`` checks for no running job; it
+    signals the workflow, whose ``resetConnection`` cancels the job that runs, and waits until
+    the workflow's job id differs from the one it noted, however long that takes. So a job
+    whose end reads do not see yet (a commit lag) is waited out, a sync started meanwhile is
+    stopped too, and a reset job another reset's signal made since the call came is the
+    answer. 404 for an unknown connection, 500 for a deleted one.
+    """
+    state = api.state
+    jobs = state.jobs_of(state.connection(connection_id).connection_id)
+    noted = jobs[-1].job_id if jobs else 0
+    while True:
+        stops_at = state.stop_current(connection_id, api.cancel_latency)
+        await api.clock.sleep(max(0.0, stops_at - api.now))
+        current = state.active_job(connection_id)
+        if current is None:
+            await api.clock.sleep(latency * CREATED_SHARE)
+            current = state.active_job(connection_id)
+            if current is None:
+                return state.trigger(
+                    connection_id, "reset_connection", latency=latency * (1 - CREATED_SHARE)
+                )
+        if current.job_id > noted and current.config_type == "reset_connection":
+            return current
+        # Ended, its end not yet read (a commit lag), or a sync started meanwhile.
+        await api.clock.sleep(max(_EPSILON, current.final_at + current.commit_lag - api.now))
+
+
 #: The share of a trigger's latency that passes before its job exists. After the trigger's
 #: signal, Airbyte's workflow runs a few activities (the retry state, feature flags), then
 #: ``getOrCreateJobId`` (the job exists), then more (the attempt, the job's start) before it
@@ -429,9 +445,9 @@ async def job_after(api: Api, connection_id: str, met: Job) -> Job:
 CREATED_SHARE = 0.5
 
 
-async def create_job(api: Api, connection_id: str, config_type: str, latency: float) -> Job:
+async def create_job(api: Api, connection_id: str, latency: float) -> Job:
     """
-    The job a trigger that answers once its job exists (a reset, head's public sync) gets:
+    The job a sync trigger that answers once its job exists (head's public sync) gets:
     created *latency* times :data:`CREATED_SHARE` seconds from now, running *latency* from now.
     The connection is checked (404, 500, 409) when the request comes. A sync that meets a job
     not yet running waits for a newer one (see :func:`job_after`). One whose signal joined
@@ -439,16 +455,16 @@ async def create_job(api: Api, connection_id: str, config_type: str, latency: fl
     id ``getNewJobId`` waits for.
     """
     state = api.state
-    state.check_trigger(connection_id, config_type)
+    state.check_trigger(connection_id)
     met = state.active_job(connection_id)
-    if config_type == "sync" and met is not None:
+    if met is not None:
         return await job_after(api, connection_id, met)
     jobs = state.jobs_of(connection_id)
     newest = jobs[-1].job_id if jobs else 0
     await api.clock.sleep(latency * CREATED_SHARE)
-    if config_type == "sync" and (joined := state.job_after(connection_id, newest)) is not None:
+    if (joined := state.job_after(connection_id, newest)) is not None:
         return joined
-    return state.trigger(connection_id, config_type, latency=latency * (1 - CREATED_SHARE))
+    return state.trigger(connection_id, latency=latency * (1 - CREATED_SHARE))
 
 
 @route("/v1/connections/sync")
@@ -458,7 +474,7 @@ async def connections_sync(api: Api, body: Body) -> Reply:
     the connection's workflow runs a job, 500 for an inactive connection, 503 past the load
     model's overload bound. A job there that does not run yet is met (see :func:`run_job`).
     """
-    return await _trigger(api, body, "sync", until_running=True)
+    return await _trigger(api, body, "sync")
 
 
 @route("/v1/connections/reset")
@@ -474,7 +490,7 @@ async def connections_reset(api: Api, body: Body) -> Reply:
     stopped, cancelled. A deleted connection's workflow fails it (``DeletedWorkflowException``,
     not a known conflict): 500.
     """
-    return await _trigger(api, body, "reset_connection", until_running=False)
+    return await _trigger(api, body, "reset_connection")
 
 
 @route("/v1/connections/clear", SINCE_17)
@@ -487,7 +503,7 @@ async def connections_clear(api: Api, body: Body) -> Reply:
     streams from its ``resetConfig``, as a reset's). A sync meanwhile is refused (409), as
     while any job of the connection runs (API-FACTS 6.3).
     """
-    return await _trigger(api, body, "clear", until_running=False)
+    return await _trigger(api, body, "reset_connection")
 
 
 @route("/v1/connections/status", SINCE_050)
