@@ -33,7 +33,7 @@ from airbyte_async.apply._types import declared_types
 from airbyte_async.cli import main
 from airbyte_async.errors import (
     AirbyteError,
-    ConnectionLostError,
+    ServerError,
     SpecError,
     StalePlanError,
     UnprocessableEntityError,
@@ -814,20 +814,41 @@ async def test_apply_executes_exactly_what_it_showed(client: AirbyteClient, emu:
 async def test_a_run_stopped_by_a_lost_answer_says_what_it_wrote(
     client: AirbyteClient, emu: Emulator
 ) -> None:
-    """The destination's create is answered by a reset: the error's notes name the source
-    written before it and say that the destination may have been created (it was)."""
-    emu.set_faults([{"kind": "reset_after", "route": "destinations/create", "times": 1}])
+    """The destination's create is answered by a 500, which leaves open whether it was made
+    (it was not): the error's notes say that it may have been and was not found by its name,
+    and name the source written before it."""
+    emu.set_faults([{"kind": "error", "status": 500, "route": "destinations/create", "times": 1}])
 
-    with pytest.raises(ConnectionLostError) as caught:
+    with pytest.raises(ServerError) as caught:
         await apply(client, loads(PIPELINE, env=ENV))
 
     workspace = await client.workspaces.default()
     [source] = [s async for s in client.sources.list(workspace_id=workspace.workspace_id)]
     assert caught.value.__notes__ == [
+        "the destination 'lake' may have been created (the answer was lost) but was not found "
+        "by its name: look for it before creating it again",
         f"written before it: created source shop-postgres ({source.source_id})",
-        "the destination 'lake' may have been created (its answer was lost): plan again to see",
     ]
     assert writes(emu) == ["sources/create", "destinations/create"]
+
+
+async def test_a_create_whose_answer_was_lost_is_found_and_the_run_goes_on(
+    client: AirbyteClient, emu: Emulator
+) -> None:
+    """The destination's create is done, its answer lost (the connection reset): it is found
+    by its name, not created again, and the run goes on to the connection."""
+    emu.set_faults([{"kind": "reset_after", "route": "destinations/create", "times": 1}])
+
+    applied = await apply(client, loads(PIPELINE, env=ENV))
+
+    workspace = await client.workspaces.default()
+    wid = workspace.workspace_id
+    [lake] = [d async for d in client.destinations.list(workspace_id=wid)]
+    assert [(i.kind, i.action, i.id) for i in applied.items][1:] == [
+        ("destination", EnsureAction.CREATED, lake.destination_id),
+        ("connection", EnsureAction.CREATED, applied.items[2].id),
+    ]
+    assert writes(emu) == ["sources/create", "destinations/create", "connections/create"]
 
 
 async def test_the_stream_problems_of_every_new_connection_come_together(
@@ -1224,21 +1245,21 @@ def test_apply_refuses_a_stale_plan_with_exit_2(
 def test_apply_stopped_partway_prints_what_it_wrote(
     shell: tuple[Emulator, Run],
 ) -> None:
-    """The destination's create answered by a reset: stderr names the error, the source
-    written before it and the destination that may exist; exit 2."""
+    """The destination's create answered by a 500: stderr names the error, the destination
+    that may exist and the source written before it; exit 2."""
     _, run = shell
-    lost = {"kind": "reset_after", "route": "destinations/create", "times": 1}
+    lost = {"kind": "error", "status": 500, "route": "destinations/create", "times": 1}
 
     code, _, err = run("apply", "pipeline.toml", faults=[lost])
 
     assert code == 2
     lines = err.splitlines()
-    assert lines[0].startswith("airbyte-async: ConnectionLostError: ")
-    assert lines[1].startswith("airbyte-async: written before it: created source shop-postgres (")
-    assert lines[2] == (
-        "airbyte-async: the destination 'lake' may have been created (its answer was lost): "
-        "plan again to see"
+    assert lines[0].startswith("airbyte-async: ServerError: ")
+    assert lines[1] == (
+        "airbyte-async: the destination 'lake' may have been created (the answer was lost) but "
+        "was not found by its name: look for it before creating it again"
     )
+    assert lines[2].startswith("airbyte-async: written before it: created source shop-postgres (")
 
 
 def test_plan_help_shows_examples(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,12 +8,17 @@ from typing import Any
 import attrs
 import pytest
 from client_support import catalogs_asked
-from resource_support import bodies
+from resource_support import bodies, sent
 
-from airbyte_async import AirbyteClient
+from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async._diff import ABSENT, Difference, json_differences
 from airbyte_async.catalog import StreamSelection, select_streams
-from airbyte_async.errors import AmbiguousMatchError, InvalidArgumentError, NoMatchError
+from airbyte_async.errors import (
+    AmbiguousMatchError,
+    InvalidArgumentError,
+    NoMatchError,
+    ServerError,
+)
 from airbyte_async.models import (
     BasicSchedule,
     Catalog,
@@ -121,6 +126,54 @@ async def test_a_missing_source_is_created(api: AirbyteClient, workspace_id: str
     assert ensured.action is EnsureAction.CREATED
     assert ensured.value.name == "shop-db"
     assert [s.name async for s in api.sources.list(workspace_id=workspace_id)] == ["shop-db"]
+
+
+async def test_a_source_whose_create_answer_was_lost_is_found_not_created_again(
+    api: AirbyteClient, emu: Emulator, workspace_id: str
+) -> None:
+    """The create is done and its answer lost (the connection reset after the server acted):
+    the source is looked for by its name and found, not created again."""
+    emu.set_faults([{"kind": "reset_after", "route": "sources/create", "times": 1}])
+
+    ensured = await ensure_source(api, workspace_id)
+
+    assert ensured.action is EnsureAction.CREATED
+    assert [s.name async for s in api.sources.list(workspace_id=workspace_id)] == ["shop-db"]
+    assert len(sent(emu, "sources/create")) == 1
+
+
+async def test_a_source_the_server_creates_after_the_client_gave_up_is_found(
+    emu: Emulator, workspace_id: str
+) -> None:
+    """The server creates the source two seconds on, the client's timeout a second: the
+    source is looked for again (the answer came from no server: it may still be at it) until
+    it is there, and none is created again."""
+    emu.set_faults([{"kind": "latency", "route": "sources/create", "delay": 2.0, "times": 1}])
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}, timeout=1.0) as api:
+        ensured = await ensure_source(api, workspace_id)
+        listed = [s async for s in api.sources.list(workspace_id=workspace_id)]
+
+    assert ensured.action is EnsureAction.CREATED
+    assert [s.source_id for s in listed] == [ensured.value.source_id]
+    assert len(sent(emu, "sources/create")) == 1
+
+
+async def test_a_create_airbyte_answered_with_a_500_is_looked_for_once_then_raised(
+    api: AirbyteClient, emu: Emulator, workspace_id: str
+) -> None:
+    """Airbyte's own 500 leaves open whether the source was written, but the server is done
+    with the request: one look by name, and nothing there, the error is raised saying so."""
+    emu.set_faults([{"kind": "error", "status": 500, "route": "sources/create", "times": 1}])
+
+    with pytest.raises(ServerError) as raised:
+        await ensure_source(api, workspace_id)
+
+    assert raised.value.__notes__ == [
+        "source 'shop-db' may have been created (the answer was lost) but was not found by its "
+        "name: look for it before creating it again"
+    ]
+    assert len(sent(emu, "sources/create")) == 1
+    assert [s async for s in api.sources.list(workspace_id=workspace_id)] == []
 
 
 async def test_an_equal_source_is_left_alone(
@@ -409,6 +462,48 @@ async def test_a_missing_connection_is_created(api: AirbyteClient, workspace_id:
     assert ensured.value.schedule_description == "every 6 hours"
     selected = [s.stream.name for s in ensured.value.sync_catalog.selected]
     assert sorted(selected) == ["customers", "orders"]
+
+
+async def test_a_connection_whose_create_answer_was_lost_is_found_not_created_again(
+    api: AirbyteClient, emu: Emulator, workspace_id: str
+) -> None:
+    """The connection's create is done and its answer lost: it is found by its name, source
+    and destination, not created again."""
+    source_id, destination_id, _ = await pipeline(api, workspace_id)
+    emu.set_faults([{"kind": "reset_after", "route": "connections/create", "times": 1}])
+
+    ensured = await ensure_connection(api, workspace_id, source_id, destination_id)
+
+    assert ensured.action is EnsureAction.CREATED
+    listed = [c async for c in api.connections.list(workspace_id=workspace_id)]
+    assert [c.connection_id for c in listed] == [ensured.value.connection_id]
+    assert len(sent(emu, "connections/create")) == 1
+
+
+@pytest.mark.parametrize("kind", ["source", "connection"])
+async def test_a_name_the_public_api_does_not_list_is_listed_for_again_before_creating(
+    kind: str,
+) -> None:
+    """The public API's listings page without an order, so another client's delete can shift
+    an object past the page being read: a name not found is listed for once more before it
+    is created."""
+    async with (
+        Emulator(airbyte_version="head", record_requests=True) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}) as config,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api="public") as public,
+    ):
+        wid = emu.workspace_ids[0]
+        if kind == "source":
+            postgres = await config.source_definitions.find(name="Postgres")
+            await public.sources.ensure(
+                workspace_id=wid, name="db", definition_id=postgres.definition_id, configuration=PG
+            )
+        else:
+            source_id, destination_id, _ = await pipeline(config, wid)
+            await ensure_connection(public, wid, source_id, destination_id)
+        listings = [r for r in emu.requests if r.method == "GET" and r.route.endswith(f"/{kind}s")]
+
+    assert len(listings) == 2
 
 
 @pytest.mark.parametrize("api_name", ["config", "public"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -21,6 +22,7 @@ from ..errors import (
     AirbyteError,
     InvalidArgumentError,
     LookupFailedError,
+    NoMatchError,
     NotFoundError,
     SpecError,
     StalePlanError,
@@ -39,6 +41,8 @@ from ..models import (
     Source,
     SourceDefinition,
 )
+from ..resources import Destinations, Sources
+from ..resources._created import create_once
 from ._plan import (
     FIXED_SOURCE,
     UPDATED_SOURCE,
@@ -459,10 +463,12 @@ def _written_before(
     ambiguous = is_retryable(error, idempotent=True) and not is_retryable(error, idempotent=False)
     verb = "created" if failed.id is None else "updated"
     if sent and ambiguous:
-        lines.append(
-            f"the {failed.kind} {failed.name!r} may have been {verb} (its answer was lost): "
-            "plan again to see"
-        )
+        # A create's error says so itself, once its object was looked for (create_once).
+        if failed.id is not None:
+            lines.append(
+                f"the {failed.kind} {failed.name!r} may have been updated (its answer was "
+                "lost): plan again to see"
+            )
     elif not isinstance(error, SpecError):
         # A SpecError names each connection it stops, at its key, already.
         lines.append(f"the {failed.kind} {failed.name!r} ({failed.where}) was not {verb}")
@@ -550,13 +556,23 @@ class _Runner:
         client = self.client
         written: Source | Destination
         if item.id is None:
+            actors: Sources | Destinations
             actors = client.sources if item.kind == "source" else client.destinations
-            written = await actors.create(
-                workspace_id=self.planned.workspace_id,
+            workspace_id = self.planned.workspace_id
+            create = partial(
+                actors.create,
+                workspace_id=workspace_id,
                 name=item.name,
                 definition_id=write.definition_id,
                 configuration=write.configuration,
             )
+
+            async def look() -> Source | Destination | None:
+                with contextlib.suppress(NoMatchError):
+                    return await actors.find(workspace_id=workspace_id, name=item.name)
+                return None
+
+            written = await create_once(create, look, what=f"the {item.kind} {item.name!r}")
         elif item.kind == "source":
             written = await client.sources.update(
                 source_id=item.id, name=item.name, configuration=write.configuration
@@ -585,13 +601,27 @@ class _Runner:
                 kept = tuple(c for c in changes if not c.path.startswith("streams["))
                 changes = kept + show_changes(streams)
         if item.id is None:
+            connections = self.client.connections
+            create = partial(
+                connections.create,
+                source_id=source_id,
+                destination_id=destination_id,
+                name=item.name,
+                settings=settings,
+            )
+
+            async def look() -> Connection | None:
+                with contextlib.suppress(NoMatchError):
+                    return await connections.find(
+                        workspace_id=self.planned.workspace_id,
+                        name=item.name,
+                        source_id=source_id,
+                        destination_id=destination_id,
+                    )
+                return None
+
             with self._sending(item):
-                created = await self.client.connections.create(
-                    source_id=source_id,
-                    destination_id=destination_id,
-                    name=item.name,
-                    settings=settings,
-                )
+                created = await create_once(create, look, what=f"the connection {item.name!r}")
             return attrs.evolve(item, id=created.connection_id)
         if settings == ConnectionSettings():
             return attrs.evolve(item, action=EnsureAction.UNCHANGED, changes=changes)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, Generic, TypeVar
+from functools import partial
+from typing import Any, ClassVar, Generic, TypeVar
 
 import attrs
 
@@ -14,6 +15,7 @@ from ..models import CheckResult, Destination, EnsureAction, Ensured, Source
 from ..models import _wire as w
 from ._base import Request
 from ._call import call, call_no_content, named
+from ._created import create_once
 
 __all__ = ["DESTINATION", "SOURCE", "Actors"]
 
@@ -65,6 +67,10 @@ class Actors(Generic[A]):
     """
 
     _request: Request
+    #: Whether a listing may leave an object out (pages without an order, as the public API's
+    #: are, shift when another client deletes one): a name not found is looked for once more
+    #: before it is created.
+    _listing_may_skip: ClassVar[bool] = False
 
     @property
     def _kind(self) -> Kind[A]:
@@ -153,13 +159,18 @@ class Actors(Generic[A]):
         configuration = json_object("configuration", configuration)
         uuid_id("definition_id", definition_id)
         current = await self._named(uuid_id("workspace_id", workspace_id), text("name", name))
+        if current is None and self._listing_may_skip:
+            current = await self._named(workspace_id, name)
         if current is None:
-            created = await self.create(
+            create = partial(
+                self.create,
                 workspace_id=workspace_id,
                 name=name,
                 definition_id=definition_id,
                 configuration=configuration,
             )
+            look = partial(self._named, workspace_id, name)
+            created = await create_once(create, look, what=f"{self._kind.noun} {name!r}")
             return Ensured(action=EnsureAction.CREATED, value=created)
         if current.definition_id != definition_id:
             raise InvalidArgumentError(
