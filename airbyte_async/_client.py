@@ -83,9 +83,8 @@ log = logging.getLogger("airbyte_async")
 
 _TOKEN_ROUTES = ("api/v1/applications/token", "api/public/v1/applications/token")
 #: Where the credentials this package ships keep their secrets (a password, a static or minted
-#: token, a client secret); values shorter than _SHORTEST are not looked for in messages.
+#: token, a client secret).
 _AUTH_SECRETS = ("password", "token", "client_secret", "_token")
-_SHORTEST = 4
 
 
 class _State(enum.Enum):
@@ -901,7 +900,7 @@ class AirbyteClient:
                 log.debug("%s %s: 401, replaying with fresh credentials", method, route)
                 continue
             return _transport.decode(
-                response, route=route, object_hook=object_hook, secrets=self._secrets
+                response, route=route, object_hook=object_hook, secrets=self._secrets, sent=payload
             )
         raise AssertionError("unreachable")
 
@@ -992,7 +991,7 @@ class AirbyteClient:
     def _secrets(self) -> list[str]:
         """What this client holds that a server's error message must not echo."""
         held = (getattr(self.auth, name, None) for name in _AUTH_SECRETS)
-        return [value for value in held if isinstance(value, str) and len(value) >= _SHORTEST]
+        return [value for value in held if isinstance(value, str)]
 
     @contextlib.contextmanager
     def _in_use(self, give_up: Callable[[], Awaitable[None]]) -> Iterator[None]:

@@ -26,6 +26,7 @@ __all__ = [
     "masked",
     "redact",
     "redacted_repr",
+    "secret_values",
 ]
 
 SECRET_MASK = "**********"
@@ -102,6 +103,28 @@ def redact(value: Any) -> Any:
     Lists and nested objects are walked; *value* itself is never modified.
     """
     return masked(value, "", ())
+
+
+def secret_values(value: Any) -> set[str]:
+    """
+    The values :func:`redact` hides in *value* (JSON-like), as text: what an error message
+    that quotes *value* must not show. A string with a secret inside (a URL's password) is
+    given whole.
+    """
+    found: set[str] = set()
+
+    def walk(given: Any, shown: Any) -> None:
+        if isinstance(given, Mapping) and isinstance(shown, Mapping):
+            for key, item in given.items():
+                walk(item, shown.get(key))
+        elif isinstance(given, list) and isinstance(shown, list):
+            for item, shown_item in zip(given, shown, strict=True):
+                walk(item, shown_item)
+        elif given != shown and given is not None and not isinstance(given, bool):
+            found.add(str(given))
+
+    walk(value, redact(value))
+    return found
 
 
 # The password runs to the last "@" before a space: a raw one may hold "/" or "@".

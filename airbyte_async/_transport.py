@@ -20,6 +20,7 @@ import orjson
 from yarl import URL
 
 from ._limiter import OVERLOAD_STATUSES, note_overload, note_request, note_timeout
+from ._secrets import secret_values
 from .errors import (
     ConnectError,
     ConnectionLostError,
@@ -133,6 +134,8 @@ def _timed_out(error: TimeoutError, began: float, timeout: aiohttp.ClientTimeout
     return total is not None and time.monotonic() - began >= total - _TIMER_SLACK
 
 
+#: The shortest secret looked for in an error's message.
+_SHORTEST_SECRET = 4
 #: How much earlier than its deadline asyncio may run a timer (its clock's resolution), with room.
 _TIMER_SLACK = 0.01
 
@@ -143,9 +146,13 @@ def decode(
     route: str,
     object_hook: ObjectHook | None = None,
     secrets: Callable[[], Iterable[str]] | None = None,
+    sent: bytes | None = None,
 ) -> Any:
     """
-    The JSON of a 2xx answer (None when empty), or raise the error the status maps to.
+    The JSON of a 2xx answer (None when empty), or raise the error the status maps to. The
+    error's message masks what *secrets* returns (the client's credentials) and the secrets
+    of the request's body *sent* (a connector configuration's password, say), should the
+    server, its proxy or a connector's error quote them.
 
     *object_hook* sees every JSON object of a 2xx answer as it is decoded (see
     :func:`json.loads`); a caller that drops parts it does not need there never holds them all.
@@ -178,7 +185,21 @@ def decode(
         body: Any = json.loads(raw) if raw.strip() else None
     except ValueError:
         body = raw.decode("utf-8", "replace")
-    hide = tuple(secrets()) if secrets is not None else ()
+    hide = [*secrets()] if secrets is not None else []
+    hide += _secrets_of(sent)
+    # Shorter ones would mask common words of the message.
+    hide = [value for value in hide if len(value) >= _SHORTEST_SECRET]
     error = error_for(status, body, route=route, headers=response.headers, hide=hide)
     error._waited = response.waited
     raise error
+
+
+def _secrets_of(sent: bytes | None) -> list[str]:
+    """The secret values of a request's JSON body."""
+    if not sent:
+        return []
+    try:
+        body = orjson.loads(sent)
+    except ValueError:
+        return []
+    return sorted(secret_values(body))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Awaitable, Callable, Collection
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import anyio
 import attrs
 import pytest
+from aiohttp import web
 
 from airbyte_async import AirbyteClient, NoAuth
 from airbyte_async._throttle import ServerClock
@@ -180,3 +181,15 @@ UNSEEN_CALLS: dict[str, tuple[str, Callable[[AirbyteClient], Awaitable[Any]]]] =
     ),
     "workspace": ("workspace", lambda c: c.workspaces.get(workspace_id=UNKNOWN_ID)),
 }
+
+
+@asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[str]:
+    """*app* served on 127.0.0.1 (a port of its own) while the block runs; its root URL."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()

@@ -2293,3 +2293,24 @@ async def test_a_key_the_specification_does_not_allow_suggests_the_one_meant(
         "sources[0].configuration.hots: unknown key; the Postgres specification takes no other "
         "keys than those it names (did you mean 'host'?)",
     )
+
+
+async def test_a_mode_the_public_api_has_no_name_for_is_refused_at_plan_time() -> None:
+    """On the public API a stream's pair of modes must have a public name (there is none for
+    full_refresh with append_dedup): a plan of a new pipeline reports it at the stream's key,
+    before anything is written, although its catalog is known only once the source is."""
+    text = for_api("public").replace('sync_mode = "incremental"', 'sync_mode = "full_refresh"', 1)
+    text = text.replace(
+        'destination_sync_mode = "append"', 'destination_sync_mode = "append_dedup"', 1
+    )
+    async with (
+        Emulator(airbyte_version="head", record_requests=True) as emu,
+        AirbyteClient(emu.url, api="public", env={}) as client,
+    ):
+        with pytest.raises(SpecError) as caught:
+            await plan(client, loads(text, env=ENV))
+
+    assert caught.value.problems == (
+        "connections[0].streams[0]: the public API has no mode for full_refresh/append_dedup",
+    )
+    assert all(r.method == "GET" for r in emu.requests)

@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 import pytest
 from aiohttp import web
-from client_support import client_for, requests_to
+from client_support import client_for, requests_to, serving
 
 from airbyte_async import (
     AirbyteClient,
@@ -831,13 +831,8 @@ async def token_endpoint(answer: web.Response) -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_post("/token", token)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}/token"
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url:
+        yield f"{url}/token"
 
 
 async def test_a_token_answer_without_a_token_is_no_sync_that_may_have_started(

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from client_support import client_for
+from aiohttp import web
+from client_support import client_for, serving
 
-from airbyte_async import AirbyteClient, Auth, BasicAuth, BearerToken, ClientCredentials
+from airbyte_async import AirbyteClient, Auth, BasicAuth, BearerToken, ClientCredentials, NoAuth
 from airbyte_async._secrets import SECRET_MASK, flagged_paths, is_flagged, is_secret_path, redact
 from airbyte_async.apply import loads
 from airbyte_async.apply._plan import ActorWrite
@@ -220,6 +221,48 @@ async def test_a_cut_off_token_answer_leaves_no_part_of_it_on_the_error(
         shown = repr(link) + str(link) + repr(vars(link)) + repr(getattr(link, "doc", ""))
         assert "access_token" not in shown
         assert CLIENT_SECRET not in shown
+
+
+_ANY_ID = "7f3c1a2e-0000-4000-8000-0000000000ab"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("status", [422, 500])
+async def test_a_server_error_quoting_the_configuration_sent_shows_none_of_its_secrets(
+    status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server (a proxy, a firewall, a connector's error text) whose error quotes the body
+    sent: the error raised, its notes and the log lines show the password and the URL that
+    holds one masked, and the rest of the configuration as sent."""
+    url_password = "url-pw-Hq83"
+
+    async def quoting(request: web.Request) -> web.Response:
+        sent = await request.text()
+        return web.json_response({"message": f"could not use {sent}"}, status=status)
+
+    app = web.Application()
+    app.router.add_post("/api/v1/sources/create", quoting)
+    configuration = {
+        "host": "db.example.com",
+        "password": "PG-SECRET-123",
+        "jdbc_url": f"postgres://reader:{url_password}@db.example.com/shop",
+    }
+    async with serving(app) as url, AirbyteClient(url, auth=NoAuth(), env={}) as client:
+        caplog.set_level(logging.DEBUG, logger="airbyte_async")
+        with pytest.raises(AirbyteError) as raised:
+            await client.sources.create(
+                workspace_id=_ANY_ID,
+                name="shop",
+                definition_id=_ANY_ID,
+                configuration=configuration,
+            )
+
+    shown = str(raised.value) + repr(raised.value) + "".join(getattr(raised.value, "__notes__", []))
+    shown += caplog.text
+    assert "db.example.com" in str(raised.value)
+    assert SECRET_MASK in str(raised.value)
+    assert "PG-SECRET-123" not in shown
+    assert url_password not in shown
 
 
 def test_models_with_configuration_hide_their_secrets() -> None:

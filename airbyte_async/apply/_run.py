@@ -43,6 +43,7 @@ from ..models import (
 )
 from ..resources import Destinations, Sources
 from ..resources._created import create_once
+from ..resources._public import public_mode
 from ._plan import (
     FIXED_SOURCE,
     UPDATED_SOURCE,
@@ -303,6 +304,8 @@ async def plan(
     snapshot = await read_snapshot(client, spec, workspace_id=workspace_id)
     planned = make_plan(spec, snapshot, send_secrets=send_secrets)
     if client.api != "config":
+        if problems := _public_mode_problems(planned):
+            raise SpecError(problems, origin=planned.origin)
         return planned
     discovered = await _check_unwritten_catalogs(client, planned, snapshot)
     # Checked already: no longer "checked once its source is updated".
@@ -316,6 +319,23 @@ async def plan(
     )
     # Kept with the plan (not saved): executing it selects the streams from them.
     return attrs.evolve(planned, items=items, discovered=discovered)
+
+
+def _public_mode_problems(planned: Plan) -> list[str]:
+    """
+    The streams *planned* writes, both modes given, whose pair the public API has no name for
+    (``full_refresh`` with ``append_dedup``, say), each at its key: found before anything is
+    written, where the catalog would be checked only once the source is.
+    """
+    return [
+        f"{item.where}.streams[{i}]: the public API has no mode for {read}/{write}"
+        for item in planned.items
+        if isinstance(item.write, ConnectionWrite)
+        for i, stream in enumerate(item.write.streams or ())
+        if (read := stream.sync_mode) is not None
+        and (write := stream.destination_sync_mode) is not None
+        and public_mode(read, write) is None
+    ]
 
 
 async def _check_unwritten_catalogs(

@@ -117,6 +117,7 @@ __all__ = [
     "PublicSources",
     "PublicWorkspaces",
     "config_only",
+    "public_mode",
 ]
 
 log = logging.getLogger("airbyte_async")
@@ -348,6 +349,16 @@ _MODES: dict[str, tuple[SyncMode, DestinationSyncMode]] = {
     )
 }
 _PUBLIC_MODES = {pair: name for name, pair in _MODES.items()}
+
+
+def public_mode(sync: SyncMode, write: DestinationSyncMode) -> str | None:
+    """The public API's name for the pair of modes *sync* / *write*; None when it has none."""
+    mode = _PUBLIC_MODES.get((sync, write))
+    if mode is None and not sync.is_known and str(sync) == str(write):
+        mode = str(sync)  # a public mode read that this client does not know, as read
+    return mode
+
+
 # The public API's names for values it spells differently.
 _NAMESPACES: dict[str, NamespaceDefinition] = {"custom_format": NamespaceDefinition.CUSTOM_FORMAT}
 _PREFERENCES: dict[str, NonBreakingChangesPreference] = {
@@ -473,9 +484,7 @@ def _configurations_for(catalog: Catalog) -> pw.StreamConfigurations:
                 "connection was read (older Airbyte releases name only five of the public "
                 "API's modes); set the stream's sync_mode and destination_sync_mode first"
             )
-        mode = _PUBLIC_MODES.get((sync, write))
-        if mode is None and not sync.is_known and str(sync) == str(write):
-            mode = str(sync)  # a public mode read that this client does not know, as read
+        mode = public_mode(sync, write)
         if mode is None:
             raise InvalidArgumentError(
                 f"stream {pair.stream.name}: the public API has no mode for {sync}/{write}"
