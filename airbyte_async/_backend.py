@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Protocol
 
@@ -21,7 +22,7 @@ import attrs
 
 from .models import Job, JobStatus, JobType
 
-__all__ = ["JobChange", "JobChanges", "Paging", "SyncBackend", "workspaces_of"]
+__all__ = ["TRIGGER_DEADLINE", "JobChange", "JobChanges", "Paging", "SyncBackend", "workspaces_of"]
 
 
 @attrs.frozen
@@ -118,7 +119,8 @@ class SyncBackend(Protocol):
         Start a sync (or a reset, *job_type* ``reset_connection``) and return its job as the
         answer describes it, starting at most one job however the call fails. Raises
         :class:`~airbyte_async.errors.SyncAlreadyRunningError` when a job was already running,
-        or when the sync met a job it did not start (its ``job``, when known).
+        or when the sync met a job it did not start (its ``job``, when known). Sends nothing
+        more once a :data:`TRIGGER_DEADLINE` set by its caller has passed.
         """
         ...
 
@@ -190,6 +192,17 @@ def workspaces_of(workspace_ids: Iterable[str | None]) -> set[str]:
 #: Seconds after an attempt within which a job that ended may have ended before the attempt
 #: reached the server: job stamps are whole seconds, and the server's clock is estimated.
 _ENDED_MARGIN = 2.0
+
+
+#: A deadline on the triggers of the task that sets it (the orchestrator's ``sync_timeout``), by
+#: :func:`time.monotonic`: no attempt goes after the first moment, and a trigger that may still
+#: be acted on then (one held while its job is looked for) is looked for until the second, then
+#: given up on, its last error raised (``job_may_exist`` when it may still start a job). A
+#: context variable, so that backends and resources take no argument for it; a backend of your
+#: own may ignore it.
+TRIGGER_DEADLINE: ContextVar[tuple[float, float] | None] = ContextVar(
+    "airbyte_async_trigger_deadline", default=None
+)
 
 
 #: Seconds after which a read of a running job is too old to send its cancel on: Airbyte

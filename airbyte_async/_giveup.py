@@ -64,8 +64,10 @@ CANCELS_IN_FLIGHT = 25
 FIND_PATIENCE = 5.0
 #: What a result says of a trigger cut short whose job was not found.
 _UNFOUND = "its trigger was sent but its job was not found in time; a sync may still run"
-#: Reads again of a job about to be cancelled whose last read is older than STALE_READ.
+#: Reads again of a job about to be cancelled whose last read is older than STALE_READ, or
+#: was made before its cancel waited for its turn longer than _TURN_WAIT.
 _RE_READS = 2
+_TURN_WAIT = 0.05
 #: Seconds before a cleanup's end at which its last read goes, when the pause after a failed
 #: read would end later (see Reads).
 _LAST_READ_LEAD = 1.0
@@ -494,13 +496,17 @@ class GiveUp:
             if now is not None and now.status.is_terminal:
                 left[key] = Left(flight, now)
             elif now is not None and flight.started_by_us and self.cancel_on_abort:
+                queued = time.monotonic()
                 async with cancels:
-                    # Read a while ago (or not at all, or answered late): the job may have
-                    # ended since, and the connection started another (a schedule's), which
-                    # the cancel would stop. Read again, twice at most while the answers come
-                    # late; unread, it is not cancelled.
-                    for _ in range(_RE_READS):
-                        if now.status.is_terminal or time.monotonic() - read_at <= STALE_READ:
+                    # Read before its turn came (the other cancels took a while), or answered
+                    # late: the job may have ended since, and the connection started another
+                    # (a schedule's, another client's), which the cancel would stop. Read
+                    # again, twice at most while the answers come late; unread, it is not
+                    # cancelled.
+                    waited = time.monotonic() - queued > _TURN_WAIT
+                    for tried in range(_RE_READS):
+                        late = time.monotonic() - read_at > STALE_READ
+                        if now.status.is_terminal or not (late or (waited and not tried)):
                             break
                         read_at = time.monotonic()
                         again = await read(flight, now)

@@ -53,7 +53,7 @@ import attrs
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._auth import ClientCredentials
-from ._backend import JobChanges
+from ._backend import TRIGGER_DEADLINE, JobChanges
 from ._checks import seconds, uuid_id, whole
 from ._giveup import FIND_PATIENCE, Cleanup, GiveUp
 from ._limiter import TriggerLimiter
@@ -580,8 +580,10 @@ class Orchestrator:
     *sync_timeout* bounds one connection's sync from the sending of its trigger (its job is
     cancelled and the result is ``timed_out``); the trigger itself is waited for, so that its
     job is known and can be cancelled: one that answers after the deadline has its job
-    cancelled at once (a trigger that timed out is held while its job is looked for, up to
-    five minutes, see :mod:`airbyte_async.resources._reconcile`). *timeout* bounds the whole
+    cancelled at once. A trigger that timed out is held while its job is looked for (see
+    :mod:`airbyte_async.resources._reconcile`), never sent again past the deadline: it is
+    looked for as long as triggers are heard out on a give-up, then its result is
+    ``timed_out``, saying a sync may still run. *timeout* bounds the whole
     batch (the same for every sync still running, and ``timed_out`` without a job for those
     never triggered) from the call, the listing of its connections and the look for the syncs
     to adopt (``adopt_since``) included: a batch that times out before it knows what to
@@ -1300,6 +1302,21 @@ class Orchestrator:
         or its adoption), and whether it was adopted; or the result when there is none.
         """
         try:
+            return await self._trigger_in_time(batch, target, hold)
+        except _TriggerOutOfTime as late:
+            error = late.error
+            return sync_result(
+                target,
+                Outcome.TIMED_OUT,
+                error=f"its sync_timeout passed before its trigger was answered: {error}",
+                left_running=error.job_may_exist,
+            )
+
+    async def _trigger_in_time(
+        self, batch: Batch, target: SyncTarget, hold: anyio.CancelScope
+    ) -> tuple[Job, float | None, float, bool] | SyncResult:
+        """:meth:`_trigger`, but for a trigger given up on at its *sync_timeout*, raised."""
+        try:
             sent = await self._send_trigger(batch, target, hold)
         except SyncAlreadyRunningError as e:
             if self.on_running is OnRunning.FAIL and batch._adopt_floor is None:
@@ -1399,6 +1416,11 @@ class Orchestrator:
             if hold.deadline != batch._answers_until:  # anyio's setter costs a few calls
                 hold.deadline = batch._answers_until
             entry = batch._triggering[cid] = Triggering(target, began, hold)
+            # Past its sync_timeout, the trigger is not sent again, nor held long (see
+            # TRIGGER_DEADLINE): its result is timed_out.
+            due = None if self.sync_timeout is None else began + self.sync_timeout
+            limit = None if due is None else (due, due + self._answer_patience(batch))
+            token = TRIGGER_DEADLINE.set(limit) if limit is not None else None
             try:
                 job = await self.backend.trigger(connection_id=cid)
             except AirbyteError as e:
@@ -1407,11 +1429,15 @@ class Orchestrator:
                 if isinstance(e, UnsupportedOperationError) and e.wrong_url:
                     # Before the slot is free: no trigger is sent after this answer.
                     batch._wrong_url = batch._wrong_url or e
+                if due is not None and time.monotonic() >= due:
+                    raise _TriggerOutOfTime(e) from e
                 raise
             else:
                 batch._triggering.pop(cid, None)
                 entry.answer = job
             finally:
+                if token is not None:
+                    TRIGGER_DEADLINE.reset(token)
                 hold.shield = False
                 entry.finish()
             # Reckoned once answered: the answer's Date and job stamps place the server's clock
@@ -1936,6 +1962,15 @@ class Orchestrator:
                 on_event(SyncEvent(EventKind.STATUS_CHANGED, target, job=watch.job))
 
         return on_change
+
+
+class _TriggerOutOfTime(Exception):
+    """A trigger given up on once its sync_timeout passed (see :data:`TRIGGER_DEADLINE`),
+    *error* its last failure; never raised to the caller."""
+
+    def __init__(self, error: AirbyteError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class _OutOfTime(Exception):

@@ -543,6 +543,29 @@ async def test_sync_timeout_counts_from_the_sending_of_the_trigger(start: Start)
     assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 10
 
 
+async def test_a_trigger_held_past_its_sync_timeout_is_timed_out_not_sent_again() -> None:
+    """
+    A trigger that timed out on the client (a server that dropped it once its client left) is
+    held while its job is looked for. Once its sync_timeout passes, it is looked for a little
+    longer, then given up on, never sent again: timed_out, saying a sync may still run, with
+    no job started (it was held five minutes, then sent again and its new job cancelled).
+    """
+    slow = {"kind": "slow", "route": "connections/sync", "delay": 3.0, "times": 1}
+    async with (
+        Emulator(connections=2, faults=[slow], trigger_latency=0.05) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, timeout=1.0) as client,
+    ):
+        orchestrator = _orchestrator(client, sync_timeout=2.0, cancel_grace=1.0)
+        with anyio.fail_after(30):
+            results = await orchestrator.run(emu.connection_ids)
+
+    assert sorted(r.outcome for r in results) == [Outcome.SUCCEEDED, Outcome.TIMED_OUT]
+    [late] = [r for r in results if r.outcome is Outcome.TIMED_OUT]
+    assert late.left_running and late.job_id is None
+    assert late.error is not None and "its sync_timeout passed" in late.error
+    assert emu.stats().jobs_created == 1
+
+
 async def test_the_batch_deadline_cancels_what_it_started(start: Start) -> None:
     """timeout: running jobs are cancelled and every unfinished connection is timed_out."""
     emu, client = await start(connections=6, sync_duration=(30, 30))

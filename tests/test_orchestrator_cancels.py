@@ -8,6 +8,8 @@ never timed.
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -52,28 +54,10 @@ async def test_a_give_up_cancels_its_running_jobs_concurrently_and_bounded(api: 
         client = AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api)
         async with client:
             orchestrator = Orchestrator(client, max_running=JOBS, poll_interval=0.05)
-            gave_up = anyio.Event()
-            async with anyio.create_task_group() as tg:
-                scope = anyio.CancelScope()
-
-                async def run() -> None:
-                    with scope:
-                        await orchestrator.run(emu.connection_ids)
-                    gave_up.set()
-
-                tg.start_soon(run)
-                await until(lambda: emu.stats().jobs_created == JOBS)
-                scope.cancel()
+            async with given_up(orchestrator, emu) as gave_up:
                 await until(lambda: emu.stats().cancels_in_flight == CANCELS_IN_FLIGHT)
-                # A move of the clock past the latency answers every cancel the server holds:
-                # one round per wave of cancels sent side by side, one per job if sent in turn.
-                rounds = 0
-                with anyio.fail_after(20):
-                    while not gave_up.is_set():
-                        if emu.stats().cancels_in_flight:
-                            clock.advance(1.0)
-                            rounds += 1
-                        await anyio.sleep(0.02)
+                # One round per wave of cancels sent side by side, one per job if sent in turn.
+                rounds = await answer_cancels(emu, clock, gave_up)
 
     stats = emu.stats()
     assert stats.max_in_flight_cancels == CANCELS_IN_FLIGHT
@@ -82,6 +66,42 @@ async def test_a_give_up_cancels_its_running_jobs_concurrently_and_bounded(api: 
     results = orchestrator.results.values()
     assert len(results) == JOBS
     assert all(r.cancel_requested and r.outcome is Outcome.CANCELLED for r in results)
+
+
+@asynccontextmanager
+async def given_up(orchestrator: Orchestrator, emu: Emulator) -> AsyncIterator[anyio.Event]:
+    """
+    A batch of every connection of *emu*, run by *orchestrator* in a task of its own and given
+    up on (its task cancelled) once every job exists; yields the event its return sets.
+    """
+    gave_up = anyio.Event()
+    async with anyio.create_task_group() as tg:
+        scope = anyio.CancelScope()
+
+        async def run() -> None:
+            with scope:
+                await orchestrator.run(emu.connection_ids)
+            gave_up.set()
+
+        tg.start_soon(run)
+        await until(lambda: emu.stats().jobs_created == len(emu.connection_ids))
+        scope.cancel()
+        yield gave_up
+
+
+async def answer_cancels(emu: Emulator, clock: ManualClock, gave_up: anyio.Event) -> int:
+    """
+    Move *clock* a second at a time while the server holds cancels, until *gave_up* is set:
+    each move answers every cancel held. Returns how many moves it took.
+    """
+    rounds = 0
+    with anyio.fail_after(20):
+        while not gave_up.is_set():
+            if emu.stats().cancels_in_flight:
+                clock.advance(1.0)
+                rounds += 1
+            await anyio.sleep(0.02)
+    return rounds
 
 
 def _long_syncs(api: str, connections: int, **options: Any) -> Emulator:
@@ -179,6 +199,45 @@ async def test_a_cleanup_cut_short_while_its_reads_fail_leaves_the_next_outage_w
     assert len(told) == 3, told
     for pattern, message in zip([failed, failed, worked], told, strict=True):
         assert re.fullmatch(pattern, message), message
+
+
+async def test_a_cancel_that_waited_for_its_turn_reads_its_job_again_and_spares_a_newer_sync() -> (
+    None
+):
+    """
+    Given up with more running jobs than cancels go at once, the last cancel waits for its
+    turn; meanwhile its job ends and another client starts a sync on the connection. Read
+    again once its turn comes, the job shows its end and nothing is sent: Airbyte would have
+    cancelled the newer sync (API-FACTS 6.3b).
+    """
+    clock = ManualClock()
+    emulator = Emulator(
+        connections=CANCELS_IN_FLIGHT + 1,
+        clock=clock,
+        trigger_latency=0.0,
+        cancel_latency=1.0,
+        sync_duration=(600, 600),
+        trigger_capacity=None,  # the other client's trigger waits for no cancel's thread
+    )
+    async with (
+        emulator as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}) as client,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}) as someone_else,
+    ):
+        last = emu.connection_ids[-1]
+        emu.set_sync_plan(last, duration=0.5)
+        orchestrator = Orchestrator(client, max_running=len(emu.connection_ids), poll_interval=0.05)
+        async with given_up(orchestrator, emu) as gave_up:
+            await until(lambda: emu.stats().cancels_in_flight == CANCELS_IN_FLIGHT)
+            await anyio.sleep(0.1)  # the last cancel waits for its turn
+            clock.advance(0.6)  # its job ends...
+            emu.set_sync_plan(last, duration=600)
+            newer = await someone_else.connections.sync(connection_id=last)  # ...another starts
+            await answer_cancels(emu, clock, gave_up)
+
+    assert emu.job_status(newer.id) == "running"
+    ended = orchestrator.results[last]
+    assert (ended.outcome, ended.cancel_requested) == (Outcome.SUCCEEDED, False)
 
 
 async def test_a_job_that_ended_unseen_before_its_cancel_is_reported_as_it_ended() -> None:

@@ -16,6 +16,7 @@ from emulator_support import drop_date_headers, jobs_created, triggers_now
 from yarl import URL
 
 from airbyte_async import AirbyteClient, NoAuth, RetryPolicy
+from airbyte_async._backend import TRIGGER_DEADLINE
 from airbyte_async._retry import round_pause
 from airbyte_async._throttle import ServerClock
 from airbyte_async.errors import (
@@ -340,6 +341,33 @@ async def test_a_quick_504_is_sent_again_after_one_look_however_long_the_client_
     assert jobs_of(emu) == [job.id]
     assert requests_to(emu, SYNC) == 2
     assert requests_to(emu, "jobs/list") == 1
+
+
+async def test_a_trigger_past_its_deadline_is_looked_for_but_not_sent_again(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """
+    Under a TRIGGER_DEADLINE that has passed (the orchestrator's sync_timeout), a trigger that
+    met a quick gateway error (nothing done) is looked for once, as ever, but not sent again:
+    its error is raised saying so, no job started and none said to maybe exist.
+    """
+    emu = await one_connection(
+        airbyte_emulator_factory, {"kind": "error", "status": 502, "times": 1}
+    )
+    now = time.monotonic()
+    token = TRIGGER_DEADLINE.set((now, now + 1.0))
+    try:
+        async with client_for(emu) as client:
+            with stamina.set_testing(True), pytest.raises(ServerError) as raised:
+                await trigger(client, emu.connection_ids[0])
+    finally:
+        TRIGGER_DEADLINE.reset(token)
+
+    assert raised.value.__notes__ == ["its deadline passed: not sent again"]
+    assert not raised.value.job_may_exist
+    assert requests_to(emu, SYNC) == 1
+    assert requests_to(emu, "jobs/list") == 1
+    assert jobs_of(emu) == []
 
 
 async def test_a_slow_503_that_asks_to_be_sent_again_later_is_not_held(

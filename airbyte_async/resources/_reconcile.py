@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import attrs
 
-from .._backend import own_job
+from .._backend import TRIGGER_DEADLINE, own_job
 from .._retry import (
     TOKEN_ROUTE,
     Outage,
@@ -68,7 +68,12 @@ from .jobs import Jobs
 if TYPE_CHECKING:
     from ._base import Request
 
-__all__ = ["KnownJobs", "find_running_job", "jobs_since", "trigger_exactly_once"]
+__all__ = [
+    "KnownJobs",
+    "find_running_job",
+    "jobs_since",
+    "trigger_exactly_once",
+]
 
 log = logging.getLogger("airbyte_async")
 
@@ -441,6 +446,16 @@ def _answered(error: AirbyteError | None, job_type: JobType) -> bool:
     return job_type is JobType.SYNC and isinstance(error, ServerError) and error.status == 500
 
 
+def _past_deadline(error: AirbyteError, *, may_act: bool) -> AirbyteError:
+    """*error*, a trigger's last, as raised once its :data:`TRIGGER_DEADLINE` passed."""
+    error.job_may_exist = may_act
+    if may_act:
+        error.add_note("its deadline passed while it was held: its job may still start")
+    else:
+        error.add_note("its deadline passed: not sent again")
+    return error
+
+
 def _held(exc: AirbyteError, longest_wait: float) -> bool:
     """
     Whether *exc*, a trigger's, leaves it possibly still queued on the server, so that it is
@@ -576,6 +591,9 @@ async def trigger_exactly_once(
     refused = 0  # requests refused with a 429 (each started nothing)
     wraps = 0  # triggers refused while the connection's workflow wrapped up an ended job
     warned = False  # whether the caller was told of the current hold
+    attempts = 0  # attempts sent
+    wrapping: SyncAlreadyRunningError | None = None  # the latest refusal while a job wrapped up
+    send_by, look_until = TRIGGER_DEADLINE.get() or (math.inf, math.inf)
     # The looks of every trigger of this client fail together through an outage, and are told
     # as one (see KnownJobs.looks). Made at the first look: a trigger answered at once (nearly
     # every one) pays for none of it.
@@ -587,7 +605,7 @@ async def trigger_exactly_once(
                 if hold > 0:
                     held += 1
                     pause = min(_HOLD_MAX_PAUSE, _HOLD_PAUSE * 2 ** (held - 1))
-                    await anyio.sleep(min(pause, hold))
+                    await anyio.sleep(max(0.0, min(pause, hold, look_until - time.monotonic())))
                 else:
                     await anyio.sleep(round_pause(tries, last))
             tries += 1
@@ -623,6 +641,9 @@ async def trigger_exactly_once(
                     # only wait another minute.
                     raise _met_error(there, connection_id, route, last) from last
                 if time.monotonic() < resend_after and not started:
+                    if time.monotonic() >= look_until:
+                        assert last is not None
+                        raise _past_deadline(last, may_act=True)
                     if not warned:
                         warned = True
                         # Rounded up: "within 0 s" of a hold with a moment left reads as none.
@@ -652,6 +673,11 @@ async def trigger_exactly_once(
                         route,
                         connection_id,
                     )
+            if attempts and time.monotonic() >= send_by:
+                error = last or wrapping
+                assert error is not None
+                raise _past_deadline(error, may_act=False)
+            attempts += 1
             sent = time.monotonic()
             try:
                 data = await request(route, body, idempotent=False)
@@ -675,6 +701,7 @@ async def trigger_exactly_once(
                 # Nothing started, nothing runs: the workflow still wraps up the job that just
                 # ended. Sent again after a moment (each 409 proves it started none).
                 wraps += 1
+                wrapping = refusal
                 log.info("%s refused while a job of %s wraps up", route, connection_id)
                 await anyio.sleep(min(_WRAP_UP_MAX_PAUSE, _WRAP_UP_PAUSE * 2 ** (wraps - 1)))
                 tries, round_ = tries - 1, round_ - 1  # no round used, no pause of its own
