@@ -744,14 +744,16 @@ def _gave_up(
             "or stopped); it may still run"
         )
     elif grace:
+        # An attached job (another's) is never cancelled: only read.
+        done = "read and cancelled" if flight.started_by_us else "read"
         why += (
-            ": the cleanup ended (cancel_grace, or stopped) before it was read and cancelled; "
-            "it may still run"
+            f": the cleanup ended (cancel_grace, or stopped) before it was {done}; it may still run"
         )
     return sync_result(
         flight.target,
         outcome,
-        job=job,
+        # Unread since: as the server last said it was (a poll, the trigger's answer).
+        job=flight.job if job is None else job,
         job_id=flight.job.id,
         attached=not flight.started_by_us,
         adopted=flight.adopted,

@@ -522,3 +522,44 @@ async def test_a_listing_of_the_jobs_given_up_on_resumes_at_the_page_a_429_refus
         (Outcome.SUCCEEDED, False, None)
     ] * 6
     assert all(r.records_synced == jobs[r.job_id or 0].records_synced for r in results)
+
+
+async def test_jobs_a_cleanup_could_not_read_are_told_as_the_server_last_said() -> None:
+    """
+    Given up on while every read of a job is refused (429s, as Airbyte Cloud's load shedding
+    answers: API-FACTS 7) until cancel_grace ends: each job is told with the status the server
+    last gave it (running, from the trigger's answer and the polls), not none, as possibly
+    still running; the batch's own as not read and not cancelled, the one it attached to
+    (another client's sync, never cancelled) as not read.
+    """
+    async with (
+        Emulator(connections=2, sync_duration=(60, 60), trigger_latency=0.05) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}) as client,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}) as someone_else,
+    ):
+        mine, theirs = emu.connection_ids
+        await someone_else.connections.sync(connection_id=theirs)
+        orchestrator = Orchestrator(client, poll_interval=0.05, cancel_grace=0.5)
+        async with anyio.create_task_group() as tg:
+            scope = anyio.CancelScope()
+
+            async def run() -> None:
+                with scope:
+                    await orchestrator.run(emu.connection_ids)
+
+            tg.start_soon(run)
+            await until(lambda: emu.stats().jobs_created == 2)
+            await anyio.sleep(0.5)  # both jobs triggered or attached, and polled
+            emu.set_faults([{"kind": "rate_limit", "route": "jobs/*"}])
+            scope.cancel()
+
+    ours, attached = orchestrator.results[mine], orchestrator.results[theirs]
+    assert (ours.status, ours.left_running, attached.status, attached.left_running) == (
+        JobStatus.RUNNING,
+        True,
+        JobStatus.RUNNING,
+        True,
+    )
+    assert attached.attached
+    assert (ours.error or "").endswith("before it was read and cancelled; it may still run")
+    assert (attached.error or "").endswith("before it was read; it may still run")
