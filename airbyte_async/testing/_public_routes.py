@@ -106,9 +106,13 @@ def not_found(resource_type: str, resource_id: object) -> Problem:
 _READER, _RUNNER, _EDITOR = "WORKSPACE_READER", "WORKSPACE_RUNNER", "WORKSPACE_EDITOR"
 
 
-def forbidden(role: str) -> Problem:
-    """403 ``ForbiddenProblem`` of ``RoleResolver.requireRole`` (api-problems.yaml)."""
-    message = f"Caller does not have the required {role} permissions to access the resource(s)."
+def forbidden(role: str | None) -> Problem:
+    """
+    403 ``ForbiddenProblem`` of ``RoleResolver.requireRole`` (api-problems.yaml), naming the
+    *role*; None: of ``requireOneOfRoles``, which names none.
+    """
+    required = "required" if role is None else f"required {role}"
+    message = f"Caller does not have the {required} permissions to access the resource(s)."
     kind = f"{_ERRORS}#forbidden"
     return Problem(403, kind, "forbidden", "The request is forbidden.", {"message": message})
 
@@ -1107,16 +1111,18 @@ class PublicApi:
                 settings[key] = body[key]
         return settings
 
-    def _connection(self, connection_id: str, role: str) -> Connection:
+    def _connection(self, connection_id: str, role: str, *, one_of: bool = False) -> Connection:
         """
         The connection *connection_id*. One that does not exist is a 404 for an instance admin
         (community's default user), whom ``RoleResolver`` grants every role without finding a
         workspace, and a 403 for the *role* the route requires for anyone else (an Airbyte
         Cloud application): the role check runs first and finds no workspace to grant it in.
+        A check of *one_of* several roles names none.
         """
         found = self.api.state.connections.get(connection_id)
         if found is None:
-            self._unknown_to(role)
+            if not self.api.instance_admin:
+                raise forbidden(None if one_of else role)
             raise not_found("connection", connection_id)
         return found
 
@@ -1225,7 +1231,8 @@ class PublicApi:
         job_type = call.body["jobType"]
         # JobsController: a clear takes an editor's role, a sync or a reset a runner's.
         role = _EDITOR if job_type == "clear" else _RUNNER
-        connection = self._connection(call.body["connectionId"], role)
+        # requireOneOfRoles, whose 403 names no role.
+        connection = self._connection(call.body["connectionId"], role, one_of=True)
         if job_type == "refresh":
             raise unprocessable("Refreshes are not supported in the public API")
         config_type = "sync" if job_type == "sync" else "reset_connection"
