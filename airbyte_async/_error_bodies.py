@@ -23,6 +23,7 @@ __all__ = [
     "known_server_failure",
     "is_object_404",
     "is_problem",
+    "is_resource_not_found",
     "is_try_again_later",
     "message_of",
     "problem_field",
@@ -57,9 +58,9 @@ def message_of(body: Any, status: int) -> tuple[str, str | None]:
     The server's message and errorId, from whichever body shape it sent: 0.x
     ``{message, exceptionClassName, ...}`` (422 with ``validationErrors``), 2.x ``{errorId}`` or
     ``{message, errorId}``, RFC 9457 problems (``detail``, ``title``, ``data.message``, a
-    resource-not-found's ``data.resourceType`` and ``data.resourceId``), or the
-    text of a proxy's HTML page. Validation errors contribute their paths and messages, never
-    their ``invalidValue`` (it may be a secret).
+    resource-not-found's ``data.resourceType`` and ``data.resourceId``, a value-not-found's
+    ``data.value``), or the text of a proxy's HTML page. Validation errors contribute their
+    paths and messages, never their ``invalidValue`` (it may be a secret).
     """
     if isinstance(body, Mapping):
         error_id = body.get("errorId")
@@ -70,7 +71,7 @@ def message_of(body: Any, status: int) -> tuple[str, str | None]:
             # A problem's detail is its type's stock sentence; data.message says what happened,
             # and a resource-not-found's data what was not found.
             message = specific or detail or _text(body.get("title"))
-            missing = _resource(data)
+            missing = _resource(data) or _value(data)
             if specific is None and missing is not None:
                 message = f"{(message or reason(status)).rstrip('.')}: {missing}"
         else:
@@ -106,6 +107,11 @@ def _resource(data: Any) -> str | None:
     return f"{kind} {resource_id}" if kind else resource_id
 
 
+def _value(data: Any) -> str | None:
+    """The value an ``UnknownValueProblem`` (``value-not-found``) says it could not find."""
+    return _text(data.get("value")) if isinstance(data, Mapping) else None
+
+
 #: What Airbyte 2.x's bare 422 means: InvalidJsonExceptionHandler or
 #: InvalidJsonInputExceptionHandler (a JsonParseException or JsonMappingException).
 _UNREADABLE = (
@@ -126,6 +132,19 @@ def is_object_404(body: Any) -> bool:
 def is_problem(body: Mapping[str, Any]) -> bool:
     """An RFC 9457 problem (the public API's errors, API-FACTS 6.4)."""
     return isinstance(body.get("type"), str) and isinstance(body.get("title"), str)
+
+
+def is_resource_not_found(body: Any) -> bool:
+    """
+    Whether *body* is the public API's ``resource-not-found`` problem, which Airbyte sends
+    with status 400, not 404 (airbytehq/airbyte-platform: ``ResourceNotFoundProblem`` is
+    ``HttpStatus.BAD_REQUEST``; ``api-problems.yaml`` gives it ``status`` 400).
+    """
+    return (
+        isinstance(body, Mapping)
+        and is_problem(body)
+        and (body["title"] == "resource-not-found" or body["type"].endswith("#resource-not-found"))
+    )
 
 
 def is_try_again_later(body: Any) -> bool:

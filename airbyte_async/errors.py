@@ -22,7 +22,8 @@ Every exception airbyte-async raises on purpose, in one tree.
     │   │   └── UnprocessableEntityError   422: the body did not fit the server's schema
     │   ├── AuthenticationError       401 (after any token refresh), or a rejected token request
     │   ├── PermissionDeniedError     403
-    │   ├── NotFoundError             404, 410; an unknown job's 500 (Config API), 403 (public)
+    │   ├── NotFoundError             404, 410; the public API's 400 resource-not-found; an
+    │   │                             unknown job's 500 (Config API), 403 (public)
     │   ├── ConflictError             409, 423; a 500 "Can only sync an active connection"
     │   │   └── SyncAlreadyRunningError   409 "A sync is already running for: <id>"; a trigger
     │   │                                 that met a job it did not start (.job)
@@ -46,6 +47,7 @@ from datetime import UTC
 from typing import Any
 
 from ._error_bodies import (
+    is_resource_not_found,
     is_try_again_later,
     known_server_failure,
     message_of,
@@ -287,7 +289,8 @@ class PermissionDeniedError(APIError):
 
 
 class NotFoundError(APIError):
-    """404 or 410: the id names nothing (or something deleted)."""
+    """404 or 410 (the public API: a 400 ``resource-not-found``): the id names nothing (or
+    something deleted)."""
 
 
 class ConflictError(APIError):
@@ -402,7 +405,8 @@ def error_for(
     sync job to be created" (head's sync that met a job not running yet, should its text come
     through), or that is the public API's ``try-again-later`` problem, becomes
     :class:`SyncAlreadyRunningError` (a ``state-conflict`` says only "Could not fulfill
-    request": a plain :class:`ConflictError`, which the trigger looks into); a 5xx a
+    request": a plain :class:`ConflictError`, which the trigger looks into); the public API's
+    ``resource-not-found`` problem, a 400 on Airbyte, a :class:`NotFoundError`; a 5xx a
     :class:`ServerError`, unless its message names a cause that lasts (0.x servers: an unknown
     job id is a :class:`NotFoundError`, a sync of an inactive connection a
     :class:`ConflictError`, as the public API answers them); statuses without a class of their
@@ -416,6 +420,8 @@ def error_for(
     cls: type[APIError]
     if status == 409 and (running_match(message, body) or is_try_again_later(body)):
         cls = SyncAlreadyRunningError
+    elif status == 400 and is_resource_not_found(body):
+        cls = NotFoundError
     elif status >= 500:
         known = known_server_failure(message)
         cls = NotFoundError if known == "not_found" else ConflictError if known else ServerError

@@ -27,6 +27,8 @@ __all__ = ["check_request", "check_response", "load_public_spec", "operation"]
 
 FILE = "public-api-head.yaml"
 
+#: ``BaseProblemFields`` (``api-problems.yaml``); Airbyte's bodies carry a null
+#: ``documentationUrl`` (airbytehq/terraform-provider-airbyte#210 shows one).
 _PROBLEM = {
     "type": "object",
     "required": ["type", "title"],
@@ -35,7 +37,7 @@ _PROBLEM = {
         "type": {"type": "string"},
         "title": {"type": "string"},
         "detail": {"type": "string"},
-        "documentationUrl": {"type": "string"},
+        "documentationUrl": {"type": "string", "nullable": True},
         "data": {"type": "object"},
     },
 }

@@ -124,6 +124,37 @@ TABLE: list[tuple[int, Any, type[APIError], str, str | None]] = [
         "unprocessable-entity",
         None,
     ),
+    # The public API's ResourceNotFoundProblem is a 400 (api-problems.yaml; as
+    # airbytehq/terraform-provider-airbyte#58 shows a server answer it); its older form
+    # named the id in its detail.
+    (
+        400,
+        {
+            "type": "https://reference.airbyte.com/reference/errors#resource-not-found",
+            "title": "resource-not-found",
+            "status": 400,
+            "detail": f"Could not find a resource for: {CONNECTION}",
+        },
+        NotFoundError,
+        f"Could not find a resource for: {CONNECTION}",
+        None,
+    ),
+    # UnknownValueProblem, also a 400 "not found", is about a value the request sent (a
+    # source type, say): bad input, not a missing object. Its message names the value.
+    (
+        400,
+        {
+            "type": "https://reference.airbyte.com/reference/errors",
+            "title": "value-not-found",
+            "status": 400,
+            "detail": "The submitted value could not be found.",
+            "documentationUrl": None,
+            "data": {"value": "klaus-api"},
+        },
+        BadRequestError,
+        "The submitted value could not be found: klaus-api",
+        None,
+    ),
     (502, NGINX_502, ServerError, "502 Bad Gateway", None),
     (
         410,

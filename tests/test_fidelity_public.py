@@ -31,6 +31,7 @@ INVALID_API_KEY = {
     "type": "https://reference.airbyte.com/reference/errors#invalid-api-key",
     "title": "invalid-api-key",
     "detail": "The API key in the Authorization header is invalid.",
+    "documentationUrl": None,
 }
 
 

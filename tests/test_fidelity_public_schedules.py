@@ -25,6 +25,7 @@ BAD_REQUEST = {
     "type": "https://reference.airbyte.com/reference/errors#bad-request",
     "title": "bad-request",
     "detail": "The request could not be understood by the server due to malformed syntax.",
+    "documentationUrl": None,
 }
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 

@@ -106,7 +106,7 @@ async def _exercise(d: Driver) -> None:
     workspaces = await d.call("GET", "/workspaces", query=[("limit", "1")])
     wid = workspaces["data"][0]["workspaceId"]
     await d.call("GET", f"/workspaces/{wid}")
-    await d.call("GET", f"/workspaces/{d.emu.connection_ids[0]}", expect=404)
+    await d.call("GET", f"/workspaces/{d.emu.connection_ids[0]}", expect=400)
     await d.call("GET", "/workspaces", query=[("limit", "0")], expect=400, check_request=False)
 
     source = await d.call(
@@ -194,7 +194,7 @@ async def _exercise(d: Driver) -> None:
     assert (await d.call("GET", f"/connections/{cid}"))["status"] == "deprecated"
     await d.call("DELETE", f"/sources/{sid}", expect=204)
     await d.call("DELETE", f"/destinations/{did}", expect=204)
-    await d.call("GET", f"/sources/{sid}", expect=404)
+    await d.call("GET", f"/sources/{sid}", expect=400)
 
 
 @pytest.mark.parametrize("version", ["1.7", "2.0", "head"])
@@ -281,6 +281,27 @@ async def test_cancel_of_an_ended_job_cancels_the_connections_current_one(
         assert (await d.call("GET", f"/jobs/{new['jobId']}"))["status"] == "cancelled"
 
 
+async def test_a_listings_next_link_keeps_include_deleted(
+    session: aiohttp.ClientSession,
+) -> None:
+    """The ``next`` link of a connection listing carries ``includeDeleted`` as it was asked
+    (``ConnectionsResponseMapper`` adds it to every link), so following it still lists the
+    deleted connections."""
+    async with Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", connections=2
+    ) as emu:
+        d = Driver(emu, session)
+        both = list(emu.connection_ids)
+        await d.call("DELETE", f"/connections/{both[1]}", expect=204)
+        first = await d.call(
+            "GET", "/connections", query=[("includeDeleted", "true"), ("limit", "1")]
+        )
+        query = parse_qsl(urlsplit(first["next"]).query)
+        second = await d.call("GET", "/connections", query=query)
+    assert ("includeDeleted", "true") in query
+    assert [c["connectionId"] for c in first["data"] + second["data"]] == both
+
+
 async def test_job_list_filters_orders_and_pages(session: aiohttp.ClientSession) -> None:
     """``GET /jobs`` filters by status and ``updatedAtStart``, orders by ``updatedAt|ASC`` and
     pages by ``limit``/``offset``; ``next`` names the following page while a page is full, and
@@ -329,6 +350,25 @@ async def test_rows_and_bytes_come_only_with_read_jobs(session: aiohttp.ClientSe
     assert {"rowsSynced", "bytesSynced"} <= set(read)
     assert cancelled["status"] == "cancelled"
     assert not {"rowsSynced", "bytesSynced"} & set(cancelled)
+
+
+async def test_a_job_no_attempt_has_run_reads_zero_rows_and_bytes(
+    session: aiohttp.ClientSession,
+) -> None:
+    """A read job that is still pending carries ``rowsSynced`` and ``bytesSynced`` 0, not
+    nothing: ``StatsAggregationHelper.hydrateWithAggregatedStats`` always sets the job's
+    ``aggregatedStats``, summing no streams' stats when none were persisted."""
+    async with Emulator(
+        trigger_latency=0.0, airbyte_version="head", connections=1, pending_duration=30.0
+    ) as emu:
+        d = Driver(emu, session)
+        cid = emu.connection_ids[0]
+        job = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
+        read = await d.call("GET", f"/jobs/{job['jobId']}")
+        listed = await d.call("GET", "/jobs", query=[("connectionId", cid)])
+    assert read["status"] == "pending"
+    assert (read["rowsSynced"], read["bytesSynced"]) == (0, 0)
+    assert [(j["rowsSynced"], j["bytesSynced"]) for j in listed["data"]] == [(0, 0)]
 
 
 async def test_job_list_by_type_takes_each_type_as_its_own(
@@ -430,7 +470,8 @@ async def test_an_object_that_does_not_exist_is_forbidden_unless_to_an_instance_
 ) -> None:
     """A route naming a connection, a source, a destination or a workspace that does not exist
     answers 403 ``forbidden`` for the role it requires to anyone but an instance admin, and
-    404 to an instance admin (community's default user): airbytehq/airbyte-platform's public
+    ``resource-not-found`` (a 400) to an instance admin (community's default user):
+    airbytehq/airbyte-platform's public
     controllers check the role first (``RoleResolver.requireRole``, or
     ``ApiAuthorizationHelper.checkWorkspacePermission``), ``AuthenticationHeaderResolver
     .resolveWorkspace`` finds no workspace for the id, and only an instance admin holds roles
@@ -438,7 +479,7 @@ async def test_an_object_that_does_not_exist_is_forbidden_unless_to_an_instance_
     (the editors' for a clear, the runner's otherwise), whose message names no role."""
     async with Emulator(airbyte_version="head", connections=1, instance_admin=admin) as emu:
         d = Driver(emu, session)
-        problem = await d.call(method, path, body, expect=404 if admin else 403)
+        problem = await d.call(method, path, body, expect=400 if admin else 403)
 
     if admin:
         assert problem["data"]["resourceId"] == _UNKNOWN_CONNECTION
@@ -611,16 +652,19 @@ async def test_jobs_are_listed_oldest_first_unless_ordered(session: aiohttp.Clie
     assert [j["jobId"] for j in newest["data"]] == made[:0:-1]
 
 
-async def test_a_sync_of_an_unknown_connection_is_a_404_problem(
+async def test_a_sync_of_an_unknown_connection_is_a_resource_not_found_problem(
     session: aiohttp.ClientSession,
 ) -> None:
-    """``POST /jobs`` for a connection that does not exist answers 404
-    ``ResourceNotFoundProblem`` (API-FACTS 6.4; ``ConfigClientErrorHandler.handleSyncError``
-    maps ``ConfigNotFoundException`` to it), whose detail names no id."""
+    """``POST /jobs`` for a connection that does not exist answers ``ResourceNotFoundProblem``
+    (``ConfigClientErrorHandler.handleSyncError`` maps ``ConfigNotFoundException`` to it),
+    whose detail names no id, with status 400: API-FACTS 6.4 lists it as a 404, but
+    airbytehq/airbyte-platform's ``api-problems.yaml`` gives it ``status`` 400 (before it,
+    ``ResourceNotFoundProblem`` was ``HttpStatus.BAD_REQUEST``), as real servers answer."""
     unknown = "7f3c1a2e-0000-4000-8000-000000000001"
     async with one_connection(session) as (_, d, _):
         problem = await d.call(
-            "POST", "/jobs", {"jobType": "sync", "connectionId": unknown}, expect=404
+            "POST", "/jobs", {"jobType": "sync", "connectionId": unknown}, expect=400
         )
+    assert problem["status"] == 400
     assert problem["title"] == "resource-not-found"
     assert unknown not in problem["detail"]

@@ -59,6 +59,11 @@ __all__ = [
 
 PREFIX = "/public/v1"
 _ERRORS = "https://reference.airbyte.com/reference/errors"
+#: ``UnexpectedProblemResponse``'s detail (``api-problems.yaml``).
+_UNEXPECTED = (
+    "An unexpected problem has occurred. If this is an error that needs to be addressed, "
+    "please submit a pull request or github issue."
+)
 
 Json = dict[str, Any]
 
@@ -77,12 +82,13 @@ class Problem(Exception):
         self.data = data
 
     def body(self) -> Json:
-        """The problem as JSON."""
+        """The problem as JSON (Airbyte's carry ``documentationUrl``, null)."""
         body: Json = {
             "status": self.status,
             "type": self.kind,
             "title": self.title,
             "detail": self.detail,
+            "documentationUrl": None,
         }
         if self.data is not None:
             body["data"] = self.data
@@ -96,10 +102,18 @@ def bad_request(message: str) -> Problem:
 
 
 def not_found(resource_type: str, resource_id: object) -> Problem:
-    """404 ``ResourceNotFoundProblem``."""
+    """
+    ``ResourceNotFoundProblem``, which Airbyte answers with status 400, not 404
+    (airbytehq/airbyte-platform ``api-problems.yaml``: its ``status`` is 400; earlier,
+    ``ResourceNotFoundProblem`` was ``HttpStatus.BAD_REQUEST``).
+    """
     data = {"resourceType": resource_type, "resourceId": str(resource_id)}
+    return _resource_not_found(data)
+
+
+def _resource_not_found(data: dict[str, str]) -> Problem:
     detail = "The requested resource could not be found."
-    return Problem(404, f"{_ERRORS}#resource-not-found", "resource-not-found", detail, data)
+    return Problem(400, f"{_ERRORS}#resource-not-found", "resource-not-found", detail, data)
 
 
 #: The roles the public routes require (``AuthRoleConstants``).
@@ -236,7 +250,8 @@ def job_response(j: Job, now: float, *, stats: bool = True) -> Json:
     A JobResponse, as ``JobResponseMapper`` builds it from a job with its attempts. Rows and
     bytes come from the job's ``aggregatedStats`` (API-FACTS 3, item 4), which the trigger's
     and the cancel's ``JobInfoRead`` lack (``JobConverter.getJobRead`` never sets them):
-    without *stats*, they are left out.
+    without *stats*, they are left out. With them, a job no attempt has run yet reads 0
+    (``StatsAggregationHelper.hydrateWithAggregatedStats`` sums no streams' stats).
     """
     status = j.status(now)
     updated = int(j.updated_at(now))
@@ -251,7 +266,7 @@ def job_response(j: Job, now: float, *, stats: bool = True) -> Json:
         body["lastUpdatedAt"] = _instant(updated)
     if status != "pending":
         body["duration"] = _duration(updated - int(j.created_at))
-    if stats and j.attempt_status(now) is not None:
+    if stats:
         counts = j.counts(now)
         body["bytesSynced"] = counts.bytes_committed
         body["rowsSynced"] = counts.records_committed
@@ -879,11 +894,16 @@ class PublicApi:
         render: Callable[[T], Json],
         call: Call,
         wanted: list[str] | None,
+        deleted: bool,
     ) -> Json:
+        """A page of a listing by workspace; its links carry ``workspaceIds`` when some were
+        asked for, and ``includeDeleted`` always (``WorkspacesResponseMapper``,
+        ``ConnectionsResponseMapper``, ``SourcesResponseMapper``)."""
         page = _Page.of(call.query)
         joined = None if wanted is None else ",".join(wanted)
         chosen = [render(item) for item in page.cut(found)]
-        return self._list(route, chosen, page, {"workspaceIds": joined})
+        carried = {"workspaceIds": joined, "includeDeleted": "true" if deleted else "false"}
+        return self._list(route, chosen, page, carried)
 
     @public("GET", "/health", open=True)
     async def health(self, call: Call) -> None:
@@ -901,7 +921,7 @@ class PublicApi:
             for w in self.api.state.workspaces.values()
             if (deleted or not w.tombstone) and (wanted is None or w.workspace_id in wanted)
         ]
-        return self._workspace_page("/workspaces", found, workspace_response, call, wanted)
+        return self._workspace_page("/workspaces", found, workspace_response, call, wanted, deleted)
 
     @public("GET", "/workspaces/{workspaceId}")
     async def workspaces_get(self, call: Call) -> Json:
@@ -909,8 +929,9 @@ class PublicApi:
         return workspace_response(self._workspace(call.params["workspaceId"], _READER))
 
     def _workspace(self, workspace_id: str, role: str | None = None) -> Workspace:
-        """The workspace *workspace_id*; one that does not exist is a 404, or for a route that
-        requires a *role*, a 403 to anyone but an instance admin (see :meth:`_connection`)."""
+        """The workspace *workspace_id*; one that does not exist is a resource-not-found, or for
+        a route that requires a *role*, a 403 to anyone but an instance admin (see
+        :meth:`_connection`)."""
         found = self.api.state.workspaces.get(workspace_id)
         if found is None:
             self._unknown_to(role)
@@ -921,8 +942,8 @@ class PublicApi:
     # -- sources and destinations --------------------------------------------------------------
 
     def _actor(self, kind: str, actor_id: str, role: str | None = None) -> Actor:
-        """The source or destination *actor_id*; one that does not exist is a 404, or for a
-        route that requires a *role*, a 403 to anyone but an instance admin (see
+        """The source or destination *actor_id*; one that does not exist is a resource-not-found,
+        or for a route that requires a *role*, a 403 to anyone but an instance admin (see
         :meth:`_connection`)."""
         found = self.api.state.actors_of(kind).get(actor_id)
         if found is None:
@@ -939,7 +960,7 @@ class PublicApi:
             for a in self.api.state.actors_of(kind).values()
             if (deleted or not a.tombstone) and (wanted is None or a.workspace_id in wanted)
         ]
-        return self._workspace_page(f"/{kind}s", found, actor_response, call, wanted)
+        return self._workspace_page(f"/{kind}s", found, actor_response, call, wanted, deleted)
 
     def _definition_for(self, kind: str, body: Json) -> str:
         if body.get("definitionId"):
@@ -1113,11 +1134,11 @@ class PublicApi:
 
     def _connection(self, connection_id: str, role: str, *, one_of: bool = False) -> Connection:
         """
-        The connection *connection_id*. One that does not exist is a 404 for an instance admin
-        (community's default user), whom ``RoleResolver`` grants every role without finding a
-        workspace, and a 403 for the *role* the route requires for anyone else (an Airbyte
-        Cloud application): the role check runs first and finds no workspace to grant it in.
-        A check of *one_of* several roles names none.
+        The connection *connection_id*. One that does not exist is a resource-not-found for an
+        instance admin (community's default user), whom ``RoleResolver`` grants every role
+        without finding a workspace, and a 403 for the *role* the route requires for anyone
+        else (an Airbyte Cloud application): the role check runs first and finds no workspace
+        to grant it in. A check of *one_of* several roles names none.
         """
         found = self.api.state.connections.get(connection_id)
         if found is None:
@@ -1143,7 +1164,9 @@ class PublicApi:
             if (deleted or c.status != "deprecated")
             and (wanted is None or c.workspace_id in wanted)
         ]
-        return self._workspace_page("/connections", found, connection_response, call, wanted)
+        return self._workspace_page(
+            "/connections", found, connection_response, call, wanted, deleted
+        )
 
     @public("POST", "/connections")
     async def connections_create(self, call: Call) -> Json:
@@ -1389,7 +1412,7 @@ def invalid_api_key() -> web.Response:
 
 def unexpected_problem(status: int, message: str) -> web.Response:
     """A 5xx ``UnexpectedProblem`` answer, as the public API sends for an uncaught error."""
-    detail = "An unexpected problem has occurred."
+    detail = _UNEXPECTED
     problem = Problem(status, _ERRORS, "unexpected-problem", detail, {"message": message})
     return _problem_response(problem)
 
@@ -1398,7 +1421,8 @@ def _from_config_error(error: ApiError) -> Problem:
     """
     The problem ``ConfigClientErrorHandler.handleError`` makes of a Config API error
     (airbytehq/airbyte-platform ``airbyte-server/.../publicapi/errorHandlers``): a
-    ``ConfigNotFoundException`` is a 404 naming its type and id; a
+    ``ConfigNotFoundException`` is a ``resource-not-found`` (status 400) naming its type and
+    id; a
     ``ValueConflictKnownException`` keeps its text in a 409 ``try-again-later``; an
     ``IllegalStateException`` loses it, to a 409 ``state-conflict`` saying "Could not fulfill
     request" ("Job is not currently running" for a failed cancel), as does an unknown job.
@@ -1406,9 +1430,7 @@ def _from_config_error(error: ApiError) -> Problem:
     if error.status == 404 and error.resource is not None:
         return not_found(*error.resource)
     if error.status == 404:
-        detail = "The requested resource could not be found."
-        kind = f"{_ERRORS}#resource-not-found"
-        return Problem(404, kind, "resource-not-found", detail, {"message": error.message})
+        return _resource_not_found({"message": error.message})
     if error.status == 409:
         return try_again_later(error.message)
     if error.status == 500 and "IllegalState" in error.exception_class:
@@ -1420,7 +1442,7 @@ def _from_config_error(error: ApiError) -> Problem:
         return unprocessable(error.message)
     if error.status == 400:
         return bad_request(error.message)
-    detail = "An unexpected problem has occurred."
+    detail = _UNEXPECTED
     return Problem(500, _ERRORS, "unexpected-problem", detail, {"message": error.message})
 
 
