@@ -35,6 +35,7 @@ from ._retry import (
     retry_call,
     waiting_out,
 )
+from ._secrets import redact
 from ._serde import structure
 from ._throttle import RateLimiter, ServerClock
 from ._transport import ObjectHook
@@ -98,8 +99,10 @@ _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 
 
 def _safe(url: str) -> str:
-    """*url* for a message, its credentials hidden even when it does not parse."""
-    return _CREDENTIALS_IN_URL.sub("//***@", url)
+    """*url* for a message, its credentials and its query's secrets (``?token=...``) hidden
+    even when it does not parse."""
+    shown: str = redact(_CREDENTIALS_IN_URL.sub("//***@", url))
+    return shown
 
 
 _EXPECTED = "the Airbyte URL must look like http(s)://host[:port][/api[/v1]]"

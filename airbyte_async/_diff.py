@@ -26,11 +26,13 @@ from .models import (
     Catalog,
     Connection,
     ConnectionSettings,
+    Destination,
     StreamAndConfig,
     StreamConfig,
     SyncMode,
     describe_schedule,
 )
+from .models import _public_wire as pw
 
 __all__ = [
     "ABSENT",
@@ -133,8 +135,18 @@ def masked_paths(wanted: Any, current: Any, path: str) -> Iterator[str]:
 
 
 def actor_differences(current: Actor, configuration: Mapping[str, Any]) -> list[Difference]:
-    """How *current*'s configuration differs from *configuration* (paths ``configuration.*``)."""
-    return list(json_differences(dict(configuration), current.configuration, "configuration"))
+    """
+    How *current*'s configuration differs from *configuration* (paths ``configuration.*``).
+
+    A ``sourceType`` (or ``destinationType``) at the top of *configuration* that *current*
+    lacks is not a difference: it names the connector, as the public API's requests may, and
+    Airbyte's public API drops it from every configuration it stores, so it is never read back.
+    """
+    wanted = dict(configuration)
+    named_by = pw.DESTINATION_TYPE if isinstance(current, Destination) else pw.SOURCE_TYPE
+    if named_by not in current.configuration:
+        wanted.pop(named_by, None)
+    return list(json_differences(wanted, current.configuration, "configuration"))
 
 
 def stream_key(entry: StreamAndConfig) -> str:

@@ -36,7 +36,7 @@ _SECRET_KEY = re.compile(
     r"|access[_-]?key(_id)?|client[_-]?secret|auth(orization)?|session[_-]?key|pwd|jwt|cookie"
     r"|tunnel_user_password|ssh_key|service_account|connection_string|dsn|jaas"
     r"|(client|ssl|tls|encryption|signing|hmac|master|account|storage|shared|sas)[_-]?key"
-    r"|(sa|key[_-]?file)[_-]?(json|content))",
+    r"|(sa|key[_-]?file)[_-]?(json|content)|key[_-]?file)",
     re.IGNORECASE,
 )
 
@@ -82,14 +82,15 @@ _NAMES_NOT_SECRETS = _FIELD_KEYS | {"auth_type", "auth_method"}
 def is_secret_key(key: str) -> bool:
     """
     True when a configuration key names a value that must never be shown: it looks like a
-    password, a token or a secret, or it names a key (``openai_key``, ``pineconeKey``: what
+    password, a token or a secret, in snake_case or camelCase (``connectionString``), or it
+    names a key (``openai_key``, ``pineconeKey``: what
     vector stores and AI services call their credentials) that is not a column's or a field's.
     """
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower().replace("-", "_")
     if snake in _NAMES_NOT_SECRETS:
         return False
     return (
-        bool(_SECRET_KEY.search(key))
+        bool(_SECRET_KEY.search(snake))
         or snake == "key"
         or snake.endswith("_key")
         or not _SECRET_WORDS.isdisjoint(snake.split("_"))

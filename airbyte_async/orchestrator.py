@@ -312,6 +312,8 @@ def _given(connections: Iterable[str | SyncTarget]) -> dict[str, SyncTarget | No
             f"connections must be a list of ids or targets (or a Selection), got one: "
             f"{connections!r}; pass [it]"
         )
+    if not isinstance(connections, Iterable):
+        raise _not_a_list(connections)
     given: dict[str, SyncTarget | None] = {}
     for item in connections:
         if isinstance(item, SyncTarget):
@@ -325,6 +327,13 @@ def _given(connections: Iterable[str | SyncTarget]) -> dict[str, SyncTarget | No
     if not given:
         raise InvalidArgumentError("no connections to sync: the list is empty")
     return given
+
+
+def _not_a_list(connections: object) -> InvalidArgumentError:
+    return InvalidArgumentError(
+        "connections must be a list of ids or targets (or a Selection), got "
+        f"{type(connections).__name__}"
+    )
 
 
 async def _select(client: AirbyteClient, selection: Selection) -> list[SyncTarget]:
@@ -837,6 +846,8 @@ class Orchestrator:
         if adopt_since is not None:
             _since("adopt_since", adopt_since)
         if not isinstance(connections, Selection | str | SyncTarget):
+            if not isinstance(connections, Iterable):
+                raise _not_a_list(connections)
             connections = list(connections)  # an iterator is read once, and may be asked again
         self.client._open_session()  # a clear error now, not one from each task
         unsent: str | None = None

@@ -102,6 +102,16 @@ def test_a_bad_url_never_shows_its_password() -> None:
     assert "***" in str(caught.value)
 
 
+def test_a_url_with_a_query_never_shows_a_token_in_it() -> None:
+    """A URL refused for its query string (``?token=...``, as some proxies take) is quoted
+    with the token masked and the rest shown."""
+    with pytest.raises(InvalidArgumentError) as caught:
+        normalize_url("http://host:8000/api/v1?debug=1&token=hunter2-token")
+
+    assert "hunter2" not in str(caught.value)
+    assert "debug=1&token=**********" in str(caught.value)
+
+
 def test_credentials_in_the_url_and_in_auth_conflict() -> None:
     """Two sources of credentials are refused rather than one silently winning."""
     with pytest.raises(InvalidArgumentError, match="both in the URL and in auth"):

@@ -84,6 +84,23 @@ def test_faults_parse_from_json_and_reject_nonsense() -> None:
         Fault(kind="proxy_error", date_lead=float("nan"))
 
 
+@pytest.mark.parametrize(
+    "route", ["/api/v1/connections/sync", "connection/sync", "CONNECTIONS/SYNC", "public/v1/jobs"]
+)
+async def test_a_fault_whose_route_matches_no_route_is_refused(
+    airbyte_emulator_factory: Factory, route: str
+) -> None:
+    """A route glob that no request of either API, on any version, can match (a request path
+    in place of a spec path, a typo, another case) is refused when the faults are set, so
+    that a test does not pass with a fault that never fired; one that matches is taken."""
+    emu = await airbyte_emulator_factory()
+    with pytest.raises(ValueError, match="matches no route of the emulator") as refused:
+        emu.set_faults([Fault(kind="error", route=route)])
+    assert "spec paths (connections/sync, jobs/*, /v1/jobs/get" in str(refused.value)
+    emu.set_faults([Fault(kind="error", route="/public/v1/jobs*")])
+    assert [f.route for f in emu.faults] == ["/public/v1/jobs*"]
+
+
 def test_route_globs_are_spec_paths() -> None:
     """A route without a leading slash is under /v1/; '*' matches everything."""
     assert Fault(kind="error", route="jobs/*").applies_to("/v1/jobs/get")
@@ -238,6 +255,7 @@ async def test_a_window_starts_when_the_faults_are_set(
         ({"kind": "rate_limit", "lasting": -1}, "not negative"),
         ({"kind": "rate_limit", "after": -0.5}, "not negative"),
         ({"kind": "restart", "every": 1, "lasting": 5}, "no window"),
+        ({"kind": "rate_limit", "retry_after": -1}, "not negative"),
     ],
 )
 def test_a_window_out_of_range_is_refused(fields: dict[str, Any], match: str) -> None:

@@ -1028,6 +1028,19 @@ async def test_one_id_in_place_of_a_list_is_named_as_such(start: Start) -> None:
     assert emu.stats().total_requests == 0
 
 
+@pytest.mark.parametrize("connections", [None, 5])
+async def test_connections_that_are_no_list_are_an_invalid_argument(
+    start: Start, connections: object
+) -> None:
+    """None or a number in place of the connections raises InvalidArgumentError naming what
+    was given, not a TypeError from iterating it; nothing is sent."""
+    emu, client = await start(connections=1)
+    emu.reset_stats()
+    with pytest.raises(InvalidArgumentError, match=type(connections).__name__):
+        await _orchestrator(client).run(connections)  # type: ignore[arg-type]
+    assert emu.stats().total_requests == 0
+
+
 @pytest.mark.parametrize(
     "options",
     [

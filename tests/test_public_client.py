@@ -944,6 +944,27 @@ async def test_ensure_of_a_connection_over_namespaced_streams_settles() -> None:
     assert patches == []
 
 
+async def test_ensure_of_a_source_named_by_its_source_type_settles() -> None:
+    """A configuration that names its connector (``sourceType``, as the public API's docs
+    write one) is created with it, read back without it (the public API drops it:
+    ``removeSourceTypeNode``), and a second ensure finds it unchanged and sends no update,
+    secrets and all."""
+    postgres = "decd338e-5647-4c0b-adf4-da0e75f5a750"
+    configuration = {"sourceType": "postgres", **PG}
+    async with Emulator(airbyte_version="head", record_requests=True) as emu:
+        async with public_client(emu) as client:
+            wid = (await client.workspaces.default()).workspace_id
+            ensured = [
+                await client.sources.ensure(
+                    workspace_id=wid, name="s", definition_id=postgres, configuration=configuration
+                )
+                for _ in range(2)
+            ]
+        writes = [r for r in emu.requests if r.method in ("PATCH", "PUT")]
+    assert [e.action for e in ensured] == [EnsureAction.CREATED, EnsureAction.UNCHANGED]
+    assert (ensured[1].changes, writes) == ((), [])
+
+
 @pytest.mark.parametrize("api", ["config", "public"])
 @pytest.mark.parametrize(
     ("listing", "message"),

@@ -367,6 +367,17 @@ def test_keys_that_name_a_credential_are_secret_and_column_keys_are_not() -> Non
     }
 
 
+def test_camel_case_keys_naming_a_credential_are_secret_as_their_snake_case_twins() -> None:
+    """A service account's JSON, a connection string or a key file is masked whichever case
+    its key is spelled in (``serviceAccountInfo`` as ``service_account_info``)."""
+    secret = ["service_account_info", "serviceAccountInfo", "connection_string"]
+    secret += ["connectionString", "keyfile", "keyFile", "sshTunnelPassword"]
+
+    masked = redact(dict.fromkeys(secret, API_KEY))
+
+    assert [k for k in secret if masked[k] != SECRET_MASK] == []
+
+
 def test_keys_holding_a_credential_word_are_secret_and_look_alikes_are_not() -> None:
     """A personal access token, a bearer token, a webhook URL (one that anyone holding it can
     post to), a signature or a key file is masked; a path or a pattern, which hold "pat", is

@@ -210,11 +210,13 @@ def test_a_date_off_the_stamps_is_allowed_for_when_answers_come_after_their_stam
     up to two seconds after its job's stamp (a sync trigger answers once its job runs): once a
     trigger answered, the estimate never reads later than the stamps' clock."""
     link = Link(step=lead)
-    at = 0.0
+    at = read = 0.0
     for gap, latency, after in answers:
         at += gap
         link.t = at
         made = link.server() - lead - after
-        link.answer(at, latency)
+        # The client reads answers one after the other, on a clock that never goes back.
+        read = max(at + latency, read)
+        link.answer(at, read - at)
         link.clock.note_stamp(math.floor(made))
         assert link.clock.now() <= link.server() - lead + 1e-6

@@ -36,6 +36,11 @@ BY_UPDATE_DESCENDING = "updatedAt|DESC"
 #: listing count on. The public API's own default is the oldest first
 #: (``JobsHelper.orderByToFieldAndMethod``): a page would hold a connection's oldest jobs.
 BY_CREATION_DESCENDING = "createdAt|DESC"
+#: The key at the top of a source's or destination's configuration that names its connector
+#: on the public API (the ``oneOf``'s discriminator), which Airbyte drops from every
+#: configuration it stores (``removeSourceTypeNode``, ``removeDestinationType``).
+SOURCE_TYPE = "sourceType"
+DESTINATION_TYPE = "destinationType"
 
 # -- answers ----------------------------------------------------------------------------------
 

@@ -31,18 +31,19 @@ from ._faults import Fault, FaultInjector
 from ._load import Overloaded, Restarted
 from ._public_routes import PREFIX as PUBLIC_PREFIX
 from ._public_routes import (
+    PUBLIC_ROUTES,
     PublicApi,
     invalid_api_key,
     is_open,
     public_route_key,
     unexpected_problem,
 )
-from ._routes import Api, Route, check_route
+from ._routes import ROUTES, Api, Route, check_route
 from ._stats import RecordedRequest
 from ._validate import MISSING, problems, read, request_shape
 from ._versions import serves_public_api
 
-__all__ = ["Http", "abort", "reset_transport", "route_key"]
+__all__ = ["Http", "abort", "known_routes", "reset_transport", "route_key"]
 
 _REQUEST_FAULTS = frozenset(
     {"error", "proxy_error", "rate_limit", "latency", "slow", "reset_before", "reset_after"}
@@ -145,6 +146,12 @@ def route_key(path: str) -> str:
     key = path.removeprefix("/api") if path.startswith("/api/") else path
     key = key.rstrip("/") or "/"
     return public_route_key(key) if key.startswith(PUBLIC_PREFIX + "/") else key
+
+
+def known_routes() -> frozenset[str]:
+    """Every spec path a request can have, of any version: the Config API's (``/v1/...``)
+    and the public API's (``/public/v1/...``), as :func:`route_key` gives them."""
+    return frozenset({*ROUTES, *(PUBLIC_PREFIX + r.path for r in PUBLIC_ROUTES)})
 
 
 def reset_transport(transport: asyncio.Transport | None) -> None:

@@ -168,6 +168,8 @@ class Fault:
             raise ValueError("a restart fault needs every=SECONDS")
         if self.times is not None and self.times < 0:
             raise ValueError("times must not be negative")
+        if self.retry_after is not None and not self.retry_after >= 0:
+            raise ValueError("retry_after must be seconds, not negative")
         if not self.after >= 0 or (self.lasting is not None and not self.lasting >= 0):
             raise ValueError("after and lasting must be seconds, not negative")
         if self.date_lead is not None and kind not in _PROXY_PAGES:
@@ -249,13 +251,20 @@ class FaultInjector:
 
     seed: int
     clock: Callable[[], float] = attrs.field(default=time.time, kw_only=True)
+    #: The spec paths requests can have (both APIs, every version): a fault whose glob
+    #: matches none of them is refused, as it could never fire (empty: no check).
+    routes: frozenset[str] = attrs.field(default=frozenset(), kw_only=True)
     _rules: list[_Rule] = attrs.field(factory=list)
     counts: Counter[str] = attrs.field(factory=Counter)
     _installed: float = attrs.field(default=0.0, init=False)
 
     def replace(self, faults: Sequence[Fault | Mapping[str, Any]] | None) -> None:
         """Install *faults*, with fresh RNGs and counters of remaining uses; their windows
-        start now."""
+        start now. Raises ValueError for a fault whose route matches no route of
+        :attr:`routes`, and installs none."""
+        found = as_faults(faults)
+        for fault in found:
+            self._check_route(fault)
         self._installed = self.clock()
         self._rules = [
             _Rule(
@@ -264,8 +273,18 @@ class FaultInjector:
                 f.times,
                 random.Random(f"delays-{self.seed}-{i}"),
             )
-            for i, f in enumerate(as_faults(faults))
+            for i, f in enumerate(found)
         ]
+
+    def _check_route(self, fault: Fault) -> None:
+        if not self.routes or any(fault.applies_to(route) for route in self.routes):
+            return
+        examples = "connections/sync, jobs/*, /v1/jobs/get, /public/v1/jobs*"
+        raise ValueError(
+            f"the route {fault.route!r} of a fault ({fault.kind}) matches no route of the "
+            f"emulator, so it would never fire: a route is a glob over spec paths ({examples}; "
+            "without a leading / it is under /v1/, the Config API's), case sensitive"
+        )
 
     @property
     def faults(self) -> list[Fault]:

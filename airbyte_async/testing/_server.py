@@ -22,7 +22,7 @@ import attrs
 from aiohttp import web
 
 from . import _render as render
-from ._app import Http, reset_transport
+from ._app import Http, known_routes, reset_transport
 from ._auth import AuthPolicy, RequireBasic, RequireBearer, RequireClientCredentials, TokenMinter
 from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS
 from ._clock import Clock, ManualClock, WallClock
@@ -266,7 +266,7 @@ class Emulator:
             wrap_up=self.wrap_up,
         )
         self._observer = Observer(self.record_requests, self._state.clock())
-        self._injector = FaultInjector(self.seed, clock=self.clock)
+        self._injector = FaultInjector(self.seed, clock=self.clock, routes=known_routes())
         self._injector.replace(self._initial_faults)
         minter = self._minter_for(self.auth)
         self._api = Api(
