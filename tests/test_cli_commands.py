@@ -32,7 +32,7 @@ from airbyte_async import AirbyteClient
 from airbyte_async.cli import _sync, main
 from airbyte_async.cli._app import _configure_logging
 from airbyte_async.cli._parser import build_parser, parse_adopt_since
-from airbyte_async.orchestrator import Outcome, SyncResult
+from airbyte_async.orchestrator import EventKind, Outcome, SyncEvent, SyncResult, SyncTarget
 from airbyte_async.resources import _reconcile
 from airbyte_async.testing import Emulator, Fault, RequireBasic, RequireClientCredentials
 from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
@@ -257,6 +257,38 @@ def test_jobs_cancel_of_an_ended_job_leaves_the_newer_one_running(
     assert json_lines(out)[0]["status"] == "succeeded"
     assert "nothing cancelled" in err
     assert served.emulator.job_status(newer.id) == "running"
+
+
+def test_jobs_cancel_on_a_late_read_leaves_a_newer_job_running(
+    run: Callable[..., tuple[int, str, str]], served: Served
+) -> None:
+    """
+    The read the cancel goes on answers 2 s late, still saying "running", while the job ends
+    and another client starts the connection's next one: the job is read again (the answer
+    is as old as its request) and found ended, so no cancel is sent, which on Airbyte would
+    stop that newer job (API-FACTS 6.3b).
+    """
+    emulator = served.emulator
+    connection_id = emulator.connection_ids[1]
+    emulator.set_sync_plan(connection_id, duration=1.0)
+    job = served.call(lambda c: c.connections.sync(connection_id=connection_id))
+    emulator.set_sync_plan(connection_id, duration=60)
+    late = Fault(kind="late", route="jobs/get_light", delay=2.0, times=1)
+    served.portal.call(emulator.set_faults, [late])
+    newer: list[int] = []
+
+    async def another_client() -> None:
+        await anyio.sleep(1.5)
+        async with AirbyteClient(emulator.url, env={}) as client:
+            newer.append((await client.connections.sync(connection_id=connection_id)).id)
+
+    served.portal.start_task_soon(another_client)
+    code, out, err = run("jobs", "cancel", str(job.id), "--json")
+
+    assert code == 0
+    assert json_lines(out)[0]["status"] == "succeeded"
+    assert "nothing cancelled" in err
+    assert emulator.job_status(newer[0]) == "running"
 
 
 def test_jobs_logs(run: Callable[..., tuple[int, str, str]], served: Served) -> None:
@@ -871,6 +903,72 @@ def test_the_summary_says_what_became_of_the_syncs_given_up_on() -> None:
     assert "  cancelled              3   (1 job stopped, 1 never started, 1 left running)\n" in (
         out.getvalue()
     )
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--request-timeout", "0"], "--request-timeout must be a number of seconds above 0"),
+        (["--timeout", "0"], "--timeout must be a number of seconds above 0"),
+        (["--sync-timeout", "inf"], "--sync-timeout must be a number of seconds above 0"),
+        (["--max-triggers", "0"], "--max-triggers must be a whole number >= 1"),
+        (["--log-tail", "-1"], "--log-tail must be a whole number >= 0"),
+    ],
+)
+def test_a_sync_flag_out_of_range_is_named_as_given(
+    run: Callable[..., tuple[int, str, str]], served: Served, flags: list[str], message: str
+) -> None:
+    """A sync flag out of range is refused under its own name (a bad --request-timeout is
+    not called --timeout, as the library's parameter is), exit 2, before any request."""
+    served.emulator.reset_stats()
+
+    code, out, err = run("sync", "--all", *flags)
+
+    assert (code, out) == (2, "")
+    assert err.startswith(f"airbyte-async: {message}, got ")
+    assert served.emulator.stats().total_requests == 0
+
+
+def test_the_status_line_counts_running_only_the_syncs_triggered_and_not_finished() -> None:
+    """Results that no trigger came before (a sync already running with on_running fail, a
+    trigger's error) do not take running syncs off the count: two triggered, two such
+    results, is two running."""
+    progress = _sync.Progress(total=4, stream=io.StringIO())
+    for cid in ("a", "b"):
+        progress.on_event(SyncEvent(EventKind.TRIGGERED, SyncTarget(cid)))
+    for cid in ("c", "d"):
+        result = SyncResult(cid, Outcome.ERROR, error="a sync was already running")
+        progress.on_event(SyncEvent(EventKind.FINISHED, SyncTarget(cid), result=result))
+
+    assert "2/4 done, 2 running, 0 succeeded, 2 not" in progress.line()
+    done = SyncResult("a", Outcome.SUCCEEDED, job_id=1)
+    progress.on_event(SyncEvent(EventKind.FINISHED, SyncTarget("a"), result=done))
+    assert "3/4 done, 1 running, 1 succeeded, 2 not" in progress.line()
+
+
+def test_a_sync_given_up_on_shows_why_the_batch_stopped_it_not_the_cancels_trace() -> None:
+    """A sync the batch cancelled (fail_fast, a timeout) has, from the Config API, the failure
+    Airbyte recorded for the cancel: its row says why the batch stopped it instead, as
+    ``--json`` does; a failed sync's row keeps its own failure."""
+    cancelled = "airbyte_platform/manual_cancellation: The sync was cancelled."
+    results = [
+        SyncResult("a", Outcome.FAILED, job_id=1, failure_reason="source: boom", error="x"),
+        SyncResult(
+            "b",
+            Outcome.CANCELLED,
+            job_id=2,
+            cancel_requested=True,
+            failure_reason=cancelled,
+            error="stopped by fail_fast (a: failed)",
+        ),
+    ]
+    out = io.StringIO()
+
+    _sync.print_summary(results, 1.0, out)
+
+    rows = out.getvalue().split("not succeeded:\n")[1].splitlines()[1:]
+    assert rows[0].endswith("source: boom")
+    assert rows[1].endswith("stopped by fail_fast (a: failed)")
 
 
 def test_a_fail_fast_summary_lists_the_failure_that_stopped_the_batch_first(

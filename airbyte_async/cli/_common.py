@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import anyio
 
 from .._auth import Auth, BasicAuth, BearerToken, ClientCredentials
+from .._checks import seconds
 from .._client import AirbyteClient
 from ..errors import AirbyteError, AuthenticationError, InvalidArgumentError
 
@@ -140,7 +141,8 @@ def client_from_args(args: argparse.Namespace, **options: object) -> AirbyteClie
     if not (args.url or environ.get("AIRBYTE_URL")):
         raise InvalidArgumentError("no Airbyte URL: pass --url or set AIRBYTE_URL")
     options.setdefault("api", args.api)
-    return AirbyteClient(args.url, auth=auth, timeout=args.request_timeout, **options)  # type: ignore[arg-type]
+    timeout = seconds("--request-timeout", args.request_timeout)
+    return AirbyteClient(args.url, auth=auth, timeout=timeout, **options)  # type: ignore[arg-type]
 
 
 #: Each kind of credentials the command line reads: its flags, then its variables.

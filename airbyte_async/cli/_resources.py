@@ -13,8 +13,10 @@ import json
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from .._backend import fresh_read
 from .._client import AirbyteClient
 from .._serde import iso
 from ..errors import AirbyteError
@@ -238,7 +240,7 @@ async def _jobs_list(args: argparse.Namespace, client: AirbyteClient) -> None:
     jobs: list[Job] = []
     listed = client.jobs.list(
         connection_id=args.connection,
-        job_types=(JobType.SYNC, JobType.RESET_CONNECTION),
+        job_types=(JobType.SYNC, JobType.REFRESH, JobType.RESET_CONNECTION),
         order_by="-created_at",
         page_size=min(args.limit, 100) if args.limit else 100,
     )
@@ -318,8 +320,9 @@ async def _jobs_get(args: argparse.Namespace, client: AirbyteClient) -> None:
 
 async def _jobs_cancel(args: argparse.Namespace, client: AirbyteClient) -> None:
     # Airbyte cancels the connection's current job whatever id it is sent (API-FACTS 6.3b):
-    # the id of a job that ended would stop the connection's next sync.
-    job = await client.jobs.get_light(job_id=args.job_id)
+    # the id of a job that ended would stop the connection's next sync, so the cancel goes
+    # on a read as fresh as jobs.cancel's own.
+    job = await fresh_read(partial(client.jobs.get_light, job_id=args.job_id))
     if job.status.is_terminal:
         print(f"job {job.id} had already ended ({job.status}): nothing cancelled", file=sys.stderr)
         job = await client.jobs.get(job_id=args.job_id)

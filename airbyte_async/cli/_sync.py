@@ -15,7 +15,7 @@ from typing import Any, TextIO
 import anyio
 import attrs
 
-from .._checks import seconds
+from .._checks import seconds, whole
 from .._client import AirbyteClient
 from ..errors import InvalidArgumentError
 from ..orchestrator import (
@@ -59,11 +59,12 @@ class Progress:
         self.stream = stream
         self.enabled = stream.isatty() and not (beside is not None and beside.isatty())
         self.started = time.monotonic()
-        #: Syncs triggered or adopted.
-        self.triggered = 0
-        #: Syncs adopted (a previous try's, ``--adopt-since``), among *triggered*.
+        #: Syncs adopted (a previous try's, ``--adopt-since``).
         self.adopted = 0
         self.done = 0
+        #: The connections whose sync was triggered or adopted and has no result yet: a
+        #: result that no trigger came before (an error, a sync already running) is not one.
+        self.running: set[str] = set()
         self.outcomes: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
         #: Records emitted so far by each running sync, from live progress events.
         self.moving: dict[str, int] = {}
@@ -77,22 +78,22 @@ class Progress:
         if event.trigger_limit is not None:
             self.trigger_limit = event.trigger_limit
         if event.kind in (EventKind.TRIGGERED, EventKind.ADOPTED):
-            self.triggered += 1
             self.adopted += event.kind is EventKind.ADOPTED
+            self.running.add(event.target.connection_id)
         elif event.kind is EventKind.PROGRESS and event.progress is not None:
             self.moving[event.target.connection_id] = event.progress.records_emitted or 0
         elif event.kind is EventKind.FINISHED and event.result is not None:
             self.done += 1
             self.outcomes[event.result.outcome] += 1
             self.moving.pop(event.target.connection_id, None)
+            self.running.discard(event.target.connection_id)
 
     def line(self) -> str:
         """The status line as text."""
-        running = self.triggered - (self.done - self.outcomes[Outcome.ALREADY_RUNNING])
         failed = self.done - self.outcomes[Outcome.SUCCEEDED]
         line = (
             f"[{time.monotonic() - self.started:6.1f}s] {self.done}/{self.total} done, "
-            f"{max(running, 0)} running, {self.outcomes[Outcome.SUCCEEDED]} succeeded, "
+            f"{len(self.running)} running, {self.outcomes[Outcome.SUCCEEDED]} succeeded, "
             f"{failed} not"
         )
         if self.adopted:
@@ -227,8 +228,10 @@ def print_summary(
     print(f"\nnot succeeded{twice}:", file=out)
     print(f"  {'connection':<{wide}} {'job':>8}  {'outcome':<16} reason", file=out)
     for r, name in zip(shown, names, strict=True):
-        # One row each: a reason's own line breaks would start rows of their own.
-        reason = " ".join((r.failure_reason or r.error or "").split())
+        # One row each: a reason's own line breaks would start rows of their own. A sync the
+        # batch gave up on says why it was stopped, not what the cancel made Airbyte record.
+        why = r.error if r.outcome in _GIVEN_UP and r.error else r.failure_reason or r.error
+        reason = " ".join((why or "").split())
         if not reason and r.outcome is Outcome.FAILED and not reasons_reported:
             reason = "(the public API does not report why)"
         job = str(r.job_id) if r.job_id is not None else "-"
@@ -389,6 +392,19 @@ class _Lines:
                 silence_stdout()
 
 
+def _check_flags(args: argparse.Namespace) -> None:
+    """Refuse a sync flag out of range by its own name (the library's names the parameter:
+    ``timeout`` would say --timeout of a bad --request-timeout)."""
+    whole("--max-running", args.max_running, minimum=1)
+    if args.max_triggers is not None:
+        whole("--max-triggers", args.max_triggers, minimum=1)
+    whole("--log-tail", args.log_tail, minimum=0)
+    for flag in ("--poll-interval", "--timeout", "--sync-timeout", "--live-progress"):
+        value = getattr(args, flag[2:].replace("-", "_"))
+        if value is not None:
+            seconds(flag, value)
+
+
 async def command(args: argparse.Namespace, interrupt: Interrupt) -> int:
     """Run ``airbyte-async sync``: one sync per connection the flags select; the exit status."""
     targets: Selection | Sequence[str]
@@ -405,6 +421,7 @@ async def command(args: argparse.Namespace, interrupt: Interrupt) -> int:
             name_glob=args.name,
             tags=args.tag,
         )
+    _check_flags(args)
     max_triggers = args.max_running if args.max_triggers is None else args.max_triggers
     client = client_from_args(args, max_connections=max(10, max_triggers + 20))
     async with client:
