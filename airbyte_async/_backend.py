@@ -134,10 +134,10 @@ class SyncBackend(Protocol):
         job_types: Collection[JobType] = (JobType.SYNC,),
     ) -> JobChanges:
         """
-        Every sync job (every job of *job_types*) of *workspace_ids* (every workspace when
-        empty) updated at or after *since*, all pages, oldest change first; with
-        *final_only*, final jobs only; with *created_since*, only the jobs created at or after
-        it.
+        Every sync job (every job of *job_types*: ``SYNC_TYPES`` for the refreshes too) of
+        *workspace_ids* (every workspace when empty) updated at or after *since*, all pages,
+        oldest change first; with *final_only*, final jobs only; with *created_since*, only
+        the jobs created at or after it.
         """
         ...
 

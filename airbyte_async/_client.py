@@ -69,6 +69,7 @@ from .resources._public import (
 )
 from .resources._public_backend import PublicBackend
 from .resources._reconcile import KnownJobs
+from .resources.jobs import JobTypesKnown
 
 __all__ = ["APIS", "AirbyteClient", "ApiRoots", "auth_from_env", "normalize_url", "resolve_url"]
 
@@ -456,10 +457,11 @@ class AirbyteClient:
             self.destination_definitions = DestinationDefinitions(self._request)
             self.sources = Sources(self._request)
             self.destinations = Destinations(self._request)
+            types = JobTypesKnown()
             self.connections = Connections(
-                self._request, clock=self._clock, known_jobs=self._known_jobs
+                self._request, clock=self._clock, known_jobs=self._known_jobs, job_types=types
             )
-            self.jobs = Jobs(self._request, cancel_tries=self._cancel_tries)
+            self.jobs = Jobs(self._request, cancel_tries=self._cancel_tries, types=types)
 
     def _public_resources(self) -> None:
         """The resources on the public API; what only the Config API has refuses to send."""

@@ -64,6 +64,17 @@ CANCELS_IN_FLIGHT = 25
 FIND_PATIENCE = 5.0
 #: What a result says of a trigger cut short whose job was not found.
 _UNFOUND = "its trigger was sent but its job was not found in time; a sync may still run"
+
+
+@attrs.define
+class _Turn:
+    """The cancel slots a cleanup's cancels share, and when the job about to be cancelled
+    was last read (see GiveUp._sendable)."""
+
+    slots: anyio.CapacityLimiter
+    read_at: float
+
+
 #: Reads again of a job about to be cancelled whose last read is older than STALE_READ, or
 #: was made before its cancel waited for its turn longer than _TURN_WAIT.
 _RE_READS = 2
@@ -496,32 +507,10 @@ class GiveUp:
             if now is not None and now.status.is_terminal:
                 left[key] = Left(flight, now)
             elif now is not None and flight.started_by_us and self.cancel_on_abort:
-                queued = time.monotonic()
-                async with cancels:
-                    # Read before its turn came (the other cancels took a while), or answered
-                    # late: the job may have ended since, and the connection started another
-                    # (a schedule's, another client's), which the cancel would stop. Read
-                    # again, twice at most while the answers come late; unread, it is not
-                    # cancelled.
-                    waited = time.monotonic() - queued > _TURN_WAIT
-                    for tried in range(_RE_READS):
-                        late = time.monotonic() - read_at > STALE_READ
-                        if now.status.is_terminal or not (late or (waited and not tried)):
-                            break
-                        read_at = time.monotonic()
-                        again = await read(flight, now)
-                        if again is None:
-                            left[key] = Left(flight, now)
-                            return
-                        now = again
-                    if now.status.is_terminal:
-                        left[key] = Left(flight, now)
-                    else:
-                        # Stands if the cleanup's time ends while the cancel is under way.
-                        left[key] = Left(flight, now, cancel_requested=True, grace=True)
-                        left[key] = await self.cancel(
-                            flight, now, reads, note=lambda told: left.__setitem__(key, told)
-                        )
+                turn = _Turn(cancels, read_at)
+                left[key] = await self.cancel(
+                    flight, now, reads, note=lambda told: left.__setitem__(key, told), turn=turn
+                )
             else:
                 left[key] = Left(flight, now)
 
@@ -593,6 +582,49 @@ class GiveUp:
         finally:
             lookout.looking -= 1
 
+    @asynccontextmanager
+    async def _sendable(
+        self, flight: Flight, now: Job, reads: Reads, turn: _Turn
+    ) -> AsyncIterator[Job | None]:
+        """
+        *flight*'s job as a read fresh enough to cancel on shows it, with one of *turn*'s
+        cancel slots held for the block (none for a job that ended, or None: not read).
+
+        A read answered late, or made before the cancel waited for its turn (the other
+        cancels took a while), may be stale: the job may have ended since and the connection
+        started another (a schedule's, another client's), which the cancel would stop. So
+        the job is read again, twice at most while the answers come late, and each time out
+        of the slot: only the cancels hold one, and a round of reads, one listing however
+        many jobs it covers, holds up no other job's cancel.
+        """
+        rereads = 0
+        while True:
+            while (
+                not now.status.is_terminal
+                and rereads < _RE_READS
+                and time.monotonic() - turn.read_at > STALE_READ
+            ):
+                rereads += 1
+                turn.read_at = time.monotonic()
+                try:
+                    again = await reads.now(flight)
+                except AirbyteError as e:
+                    log.debug("could not read job %d given up on: %s", flight.job.id, e)
+                    again = None
+                if again is None:
+                    yield None
+                    return
+                now = again
+            if now.status.is_terminal:
+                yield now
+                return
+            queued = time.monotonic()
+            async with turn.slots:
+                if time.monotonic() - queued <= _TURN_WAIT or rereads >= _RE_READS:
+                    yield now
+                    return
+            turn.read_at = -math.inf  # the turn was long in coming: read again first
+
     async def cancel(
         self,
         flight: Flight,
@@ -600,6 +632,7 @@ class GiveUp:
         reads: Reads,
         *,
         note: Callable[[Left], None] | None = None,
+        turn: _Turn | None = None,
     ) -> Left:
         """
         Cancel a running job this batch started, and tell how the answer left it (see
@@ -634,8 +667,15 @@ class GiveUp:
             try:
                 # Sent again after a read, below, not within its call: after the call's
                 # backoff the job may have ended and the connection run a newer one.
-                with one_attempt():
-                    answer = await self.backend.cancel(job_id=job_id)
+                async with self._turn(flight, now, reads, turn) as current:
+                    if current is None or current.status.is_terminal:
+                        return Left(flight, now if current is None else current)
+                    now = current
+                    if note is not None:
+                        # Stands if the cleanup's time ends while the cancel is under way.
+                        note(Left(flight, now, cancel_requested=True, grace=True))
+                    with one_attempt():
+                        answer = await self.backend.cancel(job_id=job_id)
             except AirbyteError as e:
                 refused: AirbyteError = e
                 failures += 1
@@ -655,6 +695,8 @@ class GiveUp:
             if again:
                 await anyio.sleep(round_pause(round_, refused))
             try:
+                if turn is not None:
+                    turn.read_at = time.monotonic()
                 now = await reads.now(flight) or now
             except AirbyteError as e:
                 log.debug("could not read job %d after a failed cancel: %s", job_id, e)
@@ -662,6 +704,18 @@ class GiveUp:
             if now.status.is_terminal or not again:
                 return told(refused)
         raise AssertionError("unreachable")
+
+    @asynccontextmanager
+    async def _turn(
+        self, flight: Flight, now: Job, reads: Reads, turn: _Turn | None
+    ) -> AsyncIterator[Job | None]:
+        """*now*, as is, without a *turn* (the caller has just read the job, and holds no
+        slot); else as :meth:`_sendable` gives it."""
+        if turn is None:
+            yield now
+            return
+        async with self._sendable(flight, now, reads, turn) as current:
+            yield current
 
     async def _final(
         self,

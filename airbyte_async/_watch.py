@@ -27,7 +27,8 @@ import attrs
 from ._backend import JobChanges, SyncBackend, workspaces_of
 from ._retry import MAX_OUTAGE, WARN_EVERY, Outage, OutageLog, is_retryable
 from .errors import AirbyteError, UnsupportedOperationError
-from .models import Job, JobStatus
+from .models import Job, JobStatus, JobType
+from .models._jobs import SYNC_TYPES
 
 __all__ = ["Done", "JobWatcher", "Watch", "poll_pace", "some"]
 
@@ -42,6 +43,14 @@ _OUTAGE_MAX_PAUSE = 2.0
 
 #: Job ids a warning names at most: a lag that hides hundreds of ends is one line, not a page.
 _IDS_SHOWN = 10
+
+#: A listing not answered within this many times the usual (and at least _HEDGE_FLOOR
+#: seconds) is sent again, and the first answer of the two taken: one slow answer (a busy
+#: server, a proxy's hiccup) would hold up every end, and every slot they free, until it came.
+_HEDGE_FACTOR = 4.0
+_HEDGE_FLOOR = 1.0
+#: The weight of the newest listing's time in the usual one (an exponential average).
+_HEDGE_WEIGHT = 0.2
 
 
 class Done:
@@ -214,6 +223,8 @@ class JobWatcher:
     entries_read: int = attrs.field(init=False, default=0)
     batch_mode: bool | None = attrs.field(init=False, default=None)
     _watches: dict[int, Watch] = attrs.field(init=False, factory=dict)
+    #: How many of the watched jobs are refreshes (see ``SYNC_TYPES``).
+    _refreshes: int = attrs.field(init=False, default=0)
     #: How many watches each workspace has (None: a job whose workspace is not known).
     _workspaces: collections.Counter[str | None] = attrs.field(
         init=False, factory=collections.Counter
@@ -245,6 +256,10 @@ class JobWatcher:
     #: When the ends now counted began: a rate that has just ramped up is not averaged down.
     _ends_from: float = attrs.field(init=False, default=0.0)
     _newest_stamp: float = attrs.field(init=False, default=0.0)
+    #: How long a main listing usually takes to answer (seconds), and how many were sent
+    #: again because one took too long (see _HEDGE_FACTOR).
+    _listing_time: float = attrs.field(init=False, default=0.0)
+    hedged: int = attrs.field(init=False, default=0)
     _outage: Outage = attrs.field(
         init=False,
         default=attrs.Factory(
@@ -273,6 +288,7 @@ class JobWatcher:
             return watch
         self._forget(job.id)
         self._workspaces[workspace_id] += 1
+        self._refreshes += job.job_type is JobType.REFRESH
         self._watches[job.id] = watch
         # Stamps are whole seconds, rounded down: a trigger's send time is often the closer
         # bound of when the job may have ended, and of when it was created.
@@ -299,6 +315,7 @@ class JobWatcher:
     def _forget(self, job_id: int) -> None:
         watch = self._watches.pop(job_id, None)
         if watch is not None:
+            self._refreshes -= watch.job.job_type is JobType.REFRESH
             left = self._workspaces[watch.workspace_id] - 1
             if left:
                 self._workspaces[watch.workspace_id] = left
@@ -382,7 +399,7 @@ class JobWatcher:
     async def _poll_batch(self) -> None:
         assert self._since is not None, "the first watch sets the window"
         since = self._since
-        changed = await self._changed(since=since)
+        changed = await self._hedged(since)
         self._remember(since)
         newest = self._take(changed)
         # Stamps are whole seconds: the newest one read proves the server's clock had reached it,
@@ -494,12 +511,59 @@ class JobWatcher:
             return False
         return window is not None and any(c.updated_at + 1 <= window for c in changed.changes)
 
+    async def _hedged(self, since: float) -> JobChanges:
+        """
+        The main listing from *since*; when it takes longer than :data:`_HEDGE_FACTOR` times
+        the usual, a second one from the same point, and the answer that comes first (a
+        listing only reads, so the other is dropped). The first failure is raised only once
+        neither can answer.
+        """
+        answers: list[tuple[JobChanges, float]] = []
+        failures: list[AirbyteError] = []
+        over = anyio.Event()
+        sent = 0
+
+        async def listing() -> None:
+            began = time.monotonic()
+            try:
+                changed = await self._changed(since=since)
+            except AirbyteError as e:
+                failures.append(e)
+                if len(failures) == sent:
+                    over.set()
+                return
+            answers.append((changed, time.monotonic() - began))
+            over.set()
+
+        patience = max(_HEDGE_FLOOR, _HEDGE_FACTOR * self._listing_time)
+        async with anyio.create_task_group() as tg:
+            sent += 1
+            tg.start_soon(listing)
+            with anyio.move_on_after(patience):
+                await over.wait()
+            if not over.is_set():
+                self.hedged += 1
+                sent += 1
+                tg.start_soon(listing)
+                await over.wait()
+            tg.cancel_scope.cancel()
+        if not answers:
+            raise failures[0]
+        changed, took = answers[0]
+        usual = self._listing_time
+        self._listing_time = took if not usual else usual + _HEDGE_WEIGHT * (took - usual)
+        return changed
+
     async def _changed(self, *, since: float, created_since: float | None = None) -> JobChanges:
+        # Refreshes only while one is watched: a server before 0.63 has none, and refuses a
+        # listing that names them.
+        types = SYNC_TYPES if self._refreshes else (JobType.SYNC,)
         return await self.backend.changed_jobs(
             workspace_ids=workspaces_of(self._workspaces),
             since=_utc(since),
             final_only=not self.all_statuses,
             created_since=None if created_since is None else _utc(created_since),
+            job_types=types,
         )
 
     def _take(self, changed: JobChanges) -> float:

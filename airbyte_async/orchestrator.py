@@ -92,6 +92,7 @@ from .errors import (
     UnsupportedOperationError,
 )
 from .models import Connection, ConnectionStatus, Job, JobStatus, JobType, SyncProgress
+from .models._jobs import SYNC_TYPES
 
 if TYPE_CHECKING:
     from ._backend import SyncBackend
@@ -231,8 +232,10 @@ _LOOKS_IN_FLIGHT = 10
 #: Jobs after which a sync's data is gone (the webapp shows both as "Clearing",
 #: airbyte-platform ``isClearOrResetJob``): a sync they follow is run again, not adopted.
 _CLEARING = frozenset({JobType.RESET_CONNECTION, JobType.CLEAR})
-#: What the look for the syncs to adopt lists; clear last (the Config API has it from 0.63).
-_LOOKED_AT = (JobType.SYNC, JobType.RESET_CONNECTION, JobType.CLEAR)
+#: What the look for the syncs to adopt lists: the syncs (refreshes are syncs too, see
+#: ``SYNC_TYPES``) and what clears their data; refresh and clear last (the Config API has
+#: them from 0.63).
+_LOOKED_AT = (JobType.SYNC, JobType.RESET_CONNECTION, JobType.REFRESH, JobType.CLEAR)
 #: Seconds that adopt_since may be past the server's clock as this client knows it: the
 #: estimate lags by up to a second, and a stamp is rounded down to one.
 _ADOPT_AHEAD = 2.0
@@ -1077,7 +1080,7 @@ class Orchestrator:
                 seen[cid] = max(job.id, seen.get(cid, job.id))
             if cid not in wanted or job.created_at < floor:
                 continue
-            if job.job_type is JobType.SYNC and (cid not in newest or job.id > newest[cid].id):
+            if job.job_type in SYNC_TYPES and (cid not in newest or job.id > newest[cid].id):
                 newest[cid] = job
             elif job.job_type in _CLEARING:
                 cleared[cid] = max(job.id, cleared.get(cid, job.id))
@@ -1118,11 +1121,11 @@ class Orchestrator:
                     job_types=_LOOKED_AT,
                 )
             except UnprocessableEntityError:
-                # Before 0.63 the Config API has no clear jobs (API-FACTS 3), and a name it does
-                # not know is a 422 (6.2): there are none to look for.
+                # Before 0.63 the Config API has no refresh or clear jobs (API-FACTS 3), and a
+                # name it does not know is a 422 (6.2): there are none to look for.
                 self._lists_clears = False
         return await self.backend.changed_jobs(
-            workspace_ids=workspaces, since=floor, created_since=floor, job_types=_LOOKED_AT[:-1]
+            workspace_ids=workspaces, since=floor, created_since=floor, job_types=_LOOKED_AT[:2]
         )
 
     async def _newest_jobs(self, connection_ids: Iterable[str]) -> list[Job]:
@@ -1343,7 +1346,7 @@ class Orchestrator:
         cid = target.connection_id
         try:
             met = refused.job  # the job the trigger met, when its answer or look named it
-            if met is not None and met.job_type is JobType.SYNC:
+            if met is not None and met.job_type in SYNC_TYPES:
                 running: Job | None = met
             else:
                 running = await self._running_job(cid, JobType.SYNC)

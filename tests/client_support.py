@@ -57,6 +57,22 @@ def requests_to(emu: Emulator, route: str) -> int:
     return emu.stats().requests_by_route.get(f"/v1/{route}", 0)
 
 
+def looks(emu: Emulator) -> int:
+    """
+    The job listings (``jobs/list``) *emu* answered, from its recorded requests: a server
+    before 0.63 refuses one that names refresh or clear jobs, which a client sends once to
+    learn whether the server has them (and then asks again without), so that one is no look.
+    """
+    assert emu.record_requests, "looks() counts recorded requests: record_requests=True"
+    newer = {"refresh", "clear"}
+    refused = newer if emu.airbyte_version in ("0.40", "0.50") else set()
+    return sum(
+        1
+        for r in emu.requests
+        if r.route == "/v1/jobs/list" and not refused & set((r.body or {}).get("configTypes", ()))
+    )
+
+
 @attrs.define
 class SkewedClock(ServerClock):
     """*inner*'s estimate of the server's clock, *skew* seconds off (positive: ahead)."""

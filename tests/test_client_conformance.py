@@ -165,6 +165,12 @@ async def test_every_request_the_client_sends_fits_the_spec(version: str) -> Non
         for r in checked
         for problem in sc.check_request(spec, r.route, r.body, r.had_body)
     ]
+    # A job listing naming refresh jobs, which a server before 0.63 lacks: it refuses it
+    # (422), and the client, which cannot know the version, learns so and asks no more (the
+    # listings in flight meanwhile ask once each).
+    learning = [p for p in problems if "/jobs/list" in p and "'refresh' is not one of" in p]
+    assert version == "0.50" or learning == []
+    problems = [p for p in problems if p not in learning]
     assert problems == []
     if version in PROBES:
         assert len(probes) == 1

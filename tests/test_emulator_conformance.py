@@ -235,6 +235,9 @@ async def _exercise(d: Driver, version: str) -> None:
     if version == "head":
         clear = await d.call("connections/clear", {"connectionId": cid})
         assert clear["job"]["configType"] == "reset_connection"
+        # While the clear's job runs: the refresh waits for the connection's next job.
+        refresh = {"connectionId": cid, "refreshMode": "Truncate"}
+        assert await d.call("connections/refresh", refresh) == {}
     await d.call("connections/update", {"connectionId": cid, "status": "inactive"})
     await d.call("connections/sync", {"connectionId": cid}, expect=500)
 

@@ -946,3 +946,61 @@ async def test_a_head_trigger_past_its_thread_makes_its_job_through_a_restart(
         assert emu.stats().jobs_by_connection == {}
         clock.advance(1.0)
     assert [len(ids) for ids in emu.stats().jobs_by_connection.values()] == [1]
+
+
+# -- refreshes ---------------------------------------------------------------------------------
+
+_REFRESH = {"refreshMode": "Truncate"}
+
+
+@pytest.mark.parametrize("version", ["1.7", "head"])
+async def test_a_refresh_of_an_idle_connection_answers_with_its_refresh_job(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """``connections/refresh`` marks the streams to refresh and starts a manual sync, whose job
+    is a ``refresh`` and the answer (``StreamRefreshesHandler.createRefreshesForConnection``;
+    ``SchedulerHandler.createJob`` makes a refresh while streams wait for one)."""
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
+    cid = emu.connection_ids[0]
+
+    answer = await call(http, emu, "connections/refresh", {"connectionId": cid, **_REFRESH})
+
+    assert answer.status == 200, answer.text
+    assert answer.json["job"]["configType"] == "refresh"
+    assert emu.stats().jobs_created == 1
+
+
+async def test_a_refresh_while_a_sync_runs_is_the_connections_next_job_whatever_starts_it(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """While a sync runs, ``connections/refresh`` answers an empty JobReadResponse (its manual
+    sync could not start, which it ignores) and the streams wait: the next job the connection's
+    workflow makes, a plain ``connections/sync``'s, is the refresh (``SchedulerHandler
+    .createJob`` looks for refreshes before it makes a sync), and the one after it a sync."""
+    emu = await airbyte_emulator_factory(airbyte_version="head", connections=1)
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=0.3)
+    running = (await sync(http, emu, cid))["job"]["id"]
+
+    answer = await call(http, emu, "connections/refresh", {"connectionId": cid, **_REFRESH})
+    await wait_terminal(http, emu, running)
+    refresh = (await sync(http, emu, cid))["job"]
+    await wait_terminal(http, emu, refresh["id"])
+    after = (await sync(http, emu, cid))["job"]
+
+    assert (answer.status, answer.json) == (200, {})
+    assert (refresh["configType"], after["configType"]) == ("refresh", "sync")
+
+
+async def test_a_refresh_is_not_a_route_before_0_63(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """0.50 has no ``connections/refresh`` (config-api-0.50.yaml; refresh jobs came in 0.63,
+    API-FACTS 3): NotFoundController's 404, and no job."""
+    emu = await airbyte_emulator_factory(airbyte_version="0.50", connections=1)
+    cid = emu.connection_ids[0]
+
+    answer = await call(http, emu, "connections/refresh", {"connectionId": cid, **_REFRESH})
+
+    assert answer.status == 404
+    assert emu.stats().jobs_created == 0

@@ -68,6 +68,45 @@ async def test_a_give_up_cancels_its_running_jobs_concurrently_and_bounded(api: 
     assert all(r.cancel_requested and r.outcome is Outcome.CANCELLED for r in results)
 
 
+#: Reads of jobs answered 1.5 s late (still a 200: a loaded server), on either API.
+_LATE_READS = {
+    "config": [
+        {"kind": "late", "route": "jobs/list*", "delay": 1.5},
+        {"kind": "late", "route": "jobs/get*", "delay": 1.5},
+    ],
+    "public": [{"kind": "late", "route": "/public/v1/jobs*", "method": "GET", "delay": 1.5}],
+}
+
+
+@pytest.mark.parametrize(("api", "grace"), [("config", 10.0), ("public", 20.0)])
+async def test_a_give_up_whose_reads_answer_late_still_cancels_every_job_in_its_grace(
+    api: str, grace: float
+) -> None:
+    """
+    Given up with six times as many running jobs as cancels go at once, while every read of a
+    job answers 1.5 s late: the reads before the cancels (a stale read would cancel a newer
+    sync), and the public API's read back of a cancelled job's rows, go in rounds of their
+    own, out of the cancels' slots, so that no wave of cancels waits on late reads, and every
+    job is cancelled within the cleanup's time (a round of the public API's reads takes two
+    late pages of a hundred jobs).
+    """
+    jobs = 6 * CANCELS_IN_FLIGHT
+    async with _long_syncs(api, jobs) as emu:
+        client = AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api)
+        async with client:
+            orchestrator = Orchestrator(
+                client, max_running=jobs, poll_interval=0.05, cancel_grace=grace
+            )
+            emu.set_faults(_LATE_READS[api])
+            async with given_up(orchestrator, emu) as gave_up:
+                with anyio.fail_after(grace + 20):
+                    await gave_up.wait()
+
+    assert set(emu.stats().job_statuses.values()) == {"cancelled"}
+    results = orchestrator.results.values()
+    assert [r for r in results if r.left_running] == []
+
+
 @asynccontextmanager
 async def given_up(orchestrator: Orchestrator, emu: Emulator) -> AsyncIterator[anyio.Event]:
     """

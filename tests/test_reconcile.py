@@ -11,7 +11,15 @@ from typing import Any
 import anyio
 import pytest
 import stamina
-from client_support import SkewedClock, UnsetClock, client_for, closed_port, requests_to, until
+from client_support import (
+    SkewedClock,
+    UnsetClock,
+    client_for,
+    closed_port,
+    looks,
+    requests_to,
+    until,
+)
 from emulator_support import drop_date_headers, jobs_created, triggers_now
 from yarl import URL
 
@@ -60,7 +68,12 @@ async def trigger(
 
 async def one_connection(factory: Factory, *faults: dict[str, Any], **kwargs: Any) -> Emulator:
     """An emulator with one connection whose jobs run for a minute, faults on its trigger."""
-    options: dict[str, Any] = {"connections": 1, "sync_duration": (60, 60), **kwargs}
+    options: dict[str, Any] = {
+        "connections": 1,
+        "sync_duration": (60, 60),
+        "record_requests": True,
+        **kwargs,
+    }
     return await factory(faults=[{"route": SYNC, **f} for f in faults], **options)
 
 
@@ -126,7 +139,7 @@ async def test_an_ambiguous_failure_without_a_job_triggers_once_more(
 
     assert jobs_of(emu) == [job.id]
     assert requests_to(emu, SYNC) == 2
-    assert requests_to(emu, "jobs/list") == 1
+    assert looks(emu) == 1
 
 
 @pytest.mark.parametrize("version", ["0.50", "1.7", "2.0", "head"])
@@ -340,7 +353,7 @@ async def test_a_quick_504_is_sent_again_after_one_look_however_long_the_client_
 
     assert jobs_of(emu) == [job.id]
     assert requests_to(emu, SYNC) == 2
-    assert requests_to(emu, "jobs/list") == 1
+    assert looks(emu) == 1
 
 
 async def test_a_trigger_past_its_deadline_is_looked_for_but_not_sent_again(
@@ -366,7 +379,7 @@ async def test_a_trigger_past_its_deadline_is_looked_for_but_not_sent_again(
     assert raised.value.__notes__ == ["its deadline passed: not sent again"]
     assert not raised.value.job_may_exist
     assert requests_to(emu, SYNC) == 1
-    assert requests_to(emu, "jobs/list") == 1
+    assert looks(emu) == 1
     assert jobs_of(emu) == []
 
 
@@ -390,7 +403,7 @@ async def test_a_slow_503_that_asks_to_be_sent_again_later_is_not_held(
 
     assert jobs_of(emu) == [job.id]
     assert requests_to(emu, SYNC) == 2
-    assert requests_to(emu, "jobs/list") == 1
+    assert looks(emu) == 1
 
 
 async def test_a_held_trigger_whose_job_turns_up_says_so(
@@ -428,7 +441,7 @@ async def test_a_timed_out_trigger_that_never_acts_is_sent_again_after_the_hold(
 
     assert jobs_of(emu) == [job.id]
     assert requests_to(emu, SYNC) == 2
-    assert requests_to(emu, "jobs/list") >= 3
+    assert looks(emu) >= 3
     assert took >= 1.0
 
 
@@ -456,7 +469,7 @@ async def test_a_held_trigger_says_so_once_and_again_when_it_is_sent_again(
 
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert requests_to(emu, SYNC) == 3  # timed out, 502, answered
-    assert requests_to(emu, "jobs/list") >= 4  # several looks, one word
+    assert looks(emu) >= 4  # several looks, one word
     assert len(warnings) == 2, warnings
     held, again = warnings
     assert re.search(
@@ -480,7 +493,7 @@ async def test_a_429_is_retried_without_looking_for_a_job(
 
     assert jobs_of(emu) == [job.id]
     assert requests_to(emu, SYNC) == 3
-    assert requests_to(emu, "jobs/list") == 0
+    assert looks(emu) == 0
 
 
 async def _until_refused(emu: Emulator) -> None:
@@ -864,7 +877,7 @@ async def test_a_final_error_is_raised_without_looking_for_a_job(
             await trigger(client, "00000000-0000-4000-8000-000000000000")
 
     assert requests_to(emu, SYNC) == 1
-    assert requests_to(emu, "jobs/list") == 0
+    assert looks(emu) == 0
 
 
 async def test_rounds_must_be_positive(airbyte_emulator_factory: Factory) -> None:
@@ -920,7 +933,7 @@ async def test_resets_in_a_row_are_each_settled_before_triggering_again(
 
     assert jobs_of(emu) == [job.id]
     assert requests_to(emu, SYNC) == 4
-    assert requests_to(emu, "jobs/list") == 3
+    assert looks(emu) == 3
 
 
 @pytest.mark.parametrize("status", [429, 503])

@@ -20,6 +20,7 @@ from airbyte_async._backend import SyncBackend
 from airbyte_async._watch import JobWatcher, Watch
 from airbyte_async.errors import APIError
 from airbyte_async.models import Job, JobStatus
+from airbyte_async.models._jobs import SYNC_TYPES
 from airbyte_async.orchestrator import EventKind, Orchestrator, Outcome, SyncEvent, SyncResult
 from airbyte_async.resources._backend import ConfigBackend
 from airbyte_async.testing import Emulator, Fault
@@ -299,6 +300,9 @@ async def test_an_attached_job_read_from_a_late_listing_is_not_lost() -> None:
         # Keeps the watcher polling, and so its window moving, until the test ends it too.
         emu.set_sync_plan(other, duration=3600.0)
         running = await client.connections.sync(connection_id=busy)
+        # A client that has learned this server (0.50) has no refresh jobs: its look for the
+        # running job is then one listing, the late one.
+        await client.jobs.list_page(connection_id=busy, job_types=SYNC_TYPES)
         emu.set_faults([{"kind": "late", "route": "jobs/list", "delay": late}])
         watched: dict[str, int] = {}
         found = anyio.Event()
@@ -649,6 +653,21 @@ async def _watch_through(emu: Emulator, client: AirbyteClient, watcher: JobWatch
             await watch.done.wait()
         tg.cancel_scope.cancel()
     return watch
+
+
+async def test_a_listing_answered_late_is_sent_again_and_holds_up_no_end(
+    emu: Emulator, client: AirbyteClient
+) -> None:
+    """A poll's listing that answers 30 s late (a 200 all the same: a busy server) is sent
+    again once it takes more than a second, and the second answer shows the job's end: the
+    watch ends without waiting for the late one, which is dropped."""
+    late = {"kind": "late", "route": "jobs/list_for_workspaces", "delay": 30.0, "times": 1}
+    emu.set_faults([late])
+    watcher = JobWatcher(_backend(client), min_interval=0.01)
+    watch = await _watch_through(emu, client, watcher)
+
+    assert watch.error is None and watch.job.status is JobStatus.SUCCEEDED
+    assert (emu.stats().faults_injected["late"], watcher.hedged) == (1, 1)
 
 
 async def test_polls_failing_on_an_error_that_will_not_pass_end_the_watches(

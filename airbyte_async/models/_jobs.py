@@ -79,6 +79,17 @@ _CONNECTION_JOBS = frozenset(
     {JobType.SYNC, JobType.RESET_CONNECTION, JobType.REFRESH, JobType.CLEAR}
 )
 
+#: The job types a sync trigger makes: a sync, or a refresh while streams of the connection
+#: wait for one (``connections/refresh``, or a schema change), whatever the trigger asked
+#: for (airbytehq/airbyte-platform ``SchedulerHandler.createJob``; a refresh is a sync that
+#: first resets the streams it refreshes, one of ``SYNC_REPLICATION_TYPES``).
+SYNC_TYPES = (JobType.SYNC, JobType.REFRESH)
+
+
+def made_by(job_type: JobType) -> tuple[JobType, ...]:
+    """The job types a trigger of *job_type* makes (see :data:`SYNC_TYPES`)."""
+    return SYNC_TYPES if job_type is JobType.SYNC else (job_type,)
+
 
 class AttemptStatus(OpenEnum):
     """An attempt's status."""

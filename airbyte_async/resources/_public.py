@@ -273,6 +273,7 @@ _PUBLIC_JOB_TYPES = {
     JobType.SYNC: "sync",
     JobType.RESET_CONNECTION: "reset",
     JobType.CLEAR: "clear",
+    JobType.REFRESH: "refresh",
 }
 _DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$")
 
@@ -836,14 +837,15 @@ class PublicJobs(Jobs):
         except ConflictError:
             return await self.get(job_id=job_id)
 
-    async def cancel_running(self, *, job_id: int) -> Job:
+    async def cancel_running(self, *, job_id: int, read_back: bool = True) -> Job:
         """
         Cancel the job (``DELETE /jobs/{jobId}``), which the caller has just read running, and
         return it as it ended; never replayed after an ambiguous failure, and after a refusal
         (a 429) only once a read shows the job still running (see :meth:`cancel`).
-        The cancel's answer carries no rows or bytes (API-FACTS 3): the job is read back for
-        them, and the answer returned as it is when that read fails or still shows it running.
-        Raises :class:`~airbyte_async.errors.ConflictError` when the server refuses it.
+        The cancel's answer carries no rows or bytes (API-FACTS 3): with *read_back*, the job
+        is read back for them, and the answer returned as it is when that read fails or still
+        shows it running. Raises :class:`~airbyte_async.errors.ConflictError` when the server
+        refuses it.
         """
 
         async def send() -> Job:
@@ -852,6 +854,8 @@ class PublicJobs(Jobs):
 
         read = partial(self.get, job_id=job_id)
         answer = await cancel_heard(send, read, job_id=job_id, tries=self._cancel_tries())
+        if not read_back:
+            return answer
         try:
             ended = await self.get(job_id=job_id)
         except AirbyteError as e:
@@ -928,7 +932,8 @@ class PublicJobs(Jobs):
 
     async def trigger(self, *, connection_id: str, job_type: JobType) -> Job:
         """``POST /jobs`` once, with no retry: the caller settles an uncertain answer."""
-        kind = _PUBLIC_JOB_TYPES.get(job_type)
+        # Airbyte refuses a refresh: "Refreshes are not supported in the public API" (422).
+        kind = _PUBLIC_JOB_TYPES.get(job_type) if job_type is not JobType.REFRESH else None
         if kind is None:
             raise InvalidArgumentError(f"the public API cannot start a {job_type} job")
         body = pw.JobCreateRequest(job_type=kind, connection_id=connection_id)

@@ -41,6 +41,7 @@ import attrs
 
 from .._backend import JobChange, JobChanges, Paging
 from ..models import Job, JobStatus, JobType
+from ..models._jobs import made_by
 from ._backend import ConfigBackend
 from ._public import MAX_PAGE, PublicJobs
 
@@ -172,7 +173,9 @@ class PublicBackend(ConfigBackend):
         """See :meth:`SyncBackend.cancel <airbyte_async._backend.SyncBackend.cancel>`; raises
         :class:`~airbyte_async.errors.ConflictError` when the server refuses the cancel."""
         assert isinstance(self.jobs, PublicJobs)
-        return await self.jobs.cancel_running(job_id=job_id)
+        # The caller reads the rows and bytes back in its own rounds of reads (GiveUp._final),
+        # not while it holds one of the cancel slots.
+        return await self.jobs.cancel_running(job_id=job_id, read_back=False)
 
     async def jobs_since(
         self, *, connection_id: str, job_type: JobType = JobType.SYNC, began: float | None = None
@@ -185,7 +188,7 @@ class PublicBackend(ConfigBackend):
             created_after = dt.datetime.fromtimestamp(reach, dt.UTC)
         page = await self.jobs.list_page(
             connection_id=connection_id,
-            job_types=(job_type,),
+            job_types=made_by(job_type),
             created_after=created_after,
             page_size=_RECENT,
         )

@@ -59,10 +59,10 @@ from ..errors import (
     ServerError,
     SyncAlreadyRunningError,
     TransportError,
-    UnprocessableEntityError,
 )
 from ..models import Job, JobType
 from ..models import _wire as w
+from ..models._jobs import made_by
 from .jobs import Jobs
 
 if TYPE_CHECKING:
@@ -155,8 +155,11 @@ _WRAP_UP_MAX_PAUSE = 4.0
 
 
 async def find_running_job(jobs: Jobs, connection_id: str, job_type: JobType) -> Job | None:
-    """The connection's newest job that is not final, if any (works on every server version)."""
-    page = await jobs.list_page(connection_id=connection_id, job_types=(job_type,), page_size=_PAGE)
+    """The connection's newest job that is not final, if any (works on every server version);
+    for a sync, a refresh too (see :data:`~airbyte_async.models._jobs.SYNC_TYPES`)."""
+    page = await jobs.list_page(
+        connection_id=connection_id, job_types=made_by(job_type), page_size=_PAGE
+    )
     running = [job for job in page.jobs if not job.status.is_terminal]
     return max(running, key=lambda job: job.id) if running else None
 
@@ -178,7 +181,9 @@ async def _since(
     """Every job listed, newest first; those of them :func:`jobs_since` keeps; and when the
     attempt was sent by the server's stamps (see :func:`_sent_at`; minus infinity without
     *began*)."""
-    page = await jobs.list_page(connection_id=connection_id, job_types=(job_type,), page_size=_PAGE)
+    page = await jobs.list_page(
+        connection_id=connection_id, job_types=made_by(job_type), page_size=_PAGE
+    )
     newest = sorted(page.jobs, key=lambda job: job.id, reverse=True)
     if began is None:
         return newest, newest, -math.inf
@@ -240,7 +245,7 @@ async def _wrapping_up(
     """
     if refusal.job is not None:
         return False
-    kinds = (job_type, JobType.RESET_CONNECTION)  # a reset's end is wrapped up the same way
+    kinds = (*made_by(job_type), JobType.RESET_CONNECTION)  # a reset's is wrapped up alike
     try:
         page = await jobs.list_page(connection_id=connection_id, job_types=kinds, page_size=_PAGE)
     except AirbyteError:
@@ -264,16 +269,10 @@ async def _met_by_conflict(jobs: Jobs, connection_id: str, job_type: JobType) ->
     (``startNewManualSyncAndWaitForJobId`` raises an ``IllegalStateException``, whose text
     ``ConfigClientErrorHandler.handleError`` drops), as a sync of an inactive connection does.
     """
-    kinds = (job_type, JobType.RESET_CONNECTION, JobType.CLEAR)
+    # Before 0.63, which has no refresh or clear jobs, the listing drops them (Jobs._page).
+    kinds = (*made_by(job_type), JobType.RESET_CONNECTION, JobType.CLEAR)
     try:
-        try:
-            page = await jobs.list_page(
-                connection_id=connection_id, job_types=kinds, page_size=_PAGE
-            )
-        except UnprocessableEntityError:  # before 0.63: no clear jobs (API-FACTS 3, 6.2)
-            page = await jobs.list_page(
-                connection_id=connection_id, job_types=kinds[:2], page_size=_PAGE
-            )
+        page = await jobs.list_page(connection_id=connection_id, job_types=kinds, page_size=_PAGE)
     except AirbyteError:
         return None
     waiting = [job for job in page.jobs if not job.status.is_terminal]
@@ -311,7 +310,9 @@ def _met(job: Job, job_type: JobType, floor: int, before: float, took: float) ->
     Whether *job*, a sync trigger's answer, is a job the trigger met rather than started:
     Airbyte answers a trigger that meets a job not running yet with that job once it runs,
     whatever started it (``TemporalClient.startNewManualSync`` answers the workflow's current
-    job). It is one of another type (a reset), one this client saw a trigger start before
+    job). It is one of a type the trigger does not make (a reset: a sync trigger makes a
+    refresh while streams wait for one, see ``SYNC_TYPES``), one this client saw a trigger
+    start before
     (*floor*), or one created before the first attempt was sent by both the server's clock
     (*before*, its estimate then) and the job's own stamps (its last change, the answer's
     moment, less the *took* seconds the call took): either alone may err (``Date`` ahead of
@@ -319,7 +320,7 @@ def _met(job: Job, job_type: JobType, floor: int, before: float, took: float) ->
     """
     if job_type is not JobType.SYNC:
         return False
-    if job.job_type is not job_type or job.id <= floor:
+    if job.job_type not in made_by(job_type) or job.id <= floor:
         return True
     created = job.created_at.timestamp()
     return created < before - _SKEW and created < job.updated_at.timestamp() - took - _SKEW

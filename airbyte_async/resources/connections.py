@@ -44,7 +44,7 @@ from ._base import Request
 from ._call import call, call_no_content, named
 from ._created import create_once
 from ._reconcile import KnownJobs, trigger_exactly_once
-from .jobs import Jobs
+from .jobs import Jobs, JobTypesKnown
 from .sources import Sources
 
 __all__ = ["Connections"]
@@ -67,10 +67,14 @@ class Connections:
     clock: ServerClock = attrs.field(factory=ServerClock, kw_only=True)
     #: The jobs this client saw triggers start, which a lost trigger answer cannot have named.
     known_jobs: KnownJobs = attrs.field(factory=KnownJobs, kw_only=True)
+    #: What the client learned of the server's job types (see ``Jobs.types``).
+    job_types: JobTypesKnown = attrs.field(factory=JobTypesKnown, kw_only=True)
     #: The jobs resource the triggers look for their jobs with: one, not one per trigger.
     _jobs: Jobs = attrs.field(
         init=False,
-        default=attrs.Factory(lambda self: Jobs(self._request), takes_self=True),
+        default=attrs.Factory(
+            lambda self: Jobs(self._request, types=self.job_types), takes_self=True
+        ),
         eq=False,
         repr=False,
     )

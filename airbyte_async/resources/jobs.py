@@ -52,6 +52,25 @@ NO_ATTEMPT_RUNS = frozenset({JobStatus.PENDING, JobStatus.QUEUED, JobStatus.INCO
 #: The job types every version knows: 0.50 has no refresh or clear (API-FACTS 3).
 _BEFORE_REFRESH = tuple(t for t in JobType if t not in {JobType.REFRESH, JobType.CLEAR})
 
+
+@attrs.define
+class JobTypesKnown:
+    """Whether the server has refresh and clear jobs: False once it refused a listing of
+    them (0.50 and before), which then asks for none."""
+
+    refresh: bool = True
+
+
+def _known_types(types: tuple[JobType, ...]) -> tuple[JobType, ...]:
+    """*types* but those a server before 0.63 does not know."""
+    return tuple(t for t in types if t in _BEFORE_REFRESH)
+
+
+def _known_statuses(statuses: tuple[JobStatus, ...]) -> tuple[JobStatus, ...]:
+    """*statuses* but ``queued``, which a server before 2.1 does not know."""
+    return tuple(s for s in statuses if s is not JobStatus.QUEUED)
+
+
 #: Seconds between the reads that wait for an attempt to run, at first and at most.
 _HEARD_FIRST_PAUSE = 0.25
 _HEARD_MAX_PAUSE = 2.0
@@ -168,6 +187,11 @@ class Jobs:
     #: for a resource made on its own).
     _cancel_tries: Callable[[], int] = attrs.field(
         default=lambda: RESEND_TRIES, kw_only=True, eq=False, repr=False
+    )
+    #: What this client learned of the server's job types (see :meth:`_page`), shared with
+    #: the other resources that list jobs.
+    types: JobTypesKnown = attrs.field(
+        factory=lambda: JobTypesKnown(), kw_only=True, eq=False, repr=False
     )
     #: The warnings of every :meth:`wait` on this client's jobs: one outage, one story.
     _waits: OutageLog = attrs.field(
@@ -309,18 +333,28 @@ class Jobs:
     async def _page(self, route: str, body: w.JobListBody | w.JobListForWorkspacesBody) -> JobPage:
         """
         One page of a listing. A server older than the ``queued`` status (2.0 and before,
-        API-FACTS 3) refuses it in a filter: none of its jobs is queued, so the page is asked
-        again without it (and is empty when only ``queued`` was asked for).
+        API-FACTS 3) refuses it in a filter, as one older than ``refresh`` and ``clear`` jobs
+        (0.50 and before) refuses those: none of its jobs is so, so the page is asked again
+        without them (and is empty when only they were asked for). Such a server is then
+        asked for no refresh or clear job again.
         """
+        if not self.types.refresh:
+            body = attrs.evolve(body, config_types=_known_types(body.config_types))
+            if not body.config_types:
+                return JobPage(jobs=(), total_count=0)
         try:
             return await call(self._request, route, body, JobPage, idempotent=True)
         except BadRequestError:
-            if body.statuses is None or JobStatus.QUEUED not in body.statuses:
+            queued = body.statuses is not None and JobStatus.QUEUED in body.statuses
+            types = _known_types(body.config_types)
+            if not queued and types == body.config_types:
                 raise
-        rest = tuple(s for s in body.statuses if s is not JobStatus.QUEUED)
-        if not rest:
+            if types != body.config_types:
+                self.types.refresh = False
+        rest = None if body.statuses is None else _known_statuses(body.statuses)
+        if not types or rest == ():
             return JobPage(jobs=(), total_count=0)
-        without = attrs.evolve(body, statuses=rest)
+        without = attrs.evolve(body, statuses=rest, config_types=types)
         return await call(self._request, route, without, JobPage, idempotent=True)
 
     async def _missing(self, job_id: int, error: AirbyteError) -> bool:
@@ -505,11 +539,27 @@ class Jobs:
             updated_at_start=_iso("updated_at_start", updated_at_start),
             created_at_start=_iso("created_at_start", created_at_start),
         )
+        if not self.types.refresh:
+            body = attrs.evolve(body, config_types=_known_types(body.config_types))
+            if not body.config_types:
+                return ()
         paging = Paging() if paging is None else paging
         changes = paging.start((body, page_size))
         while True:
             page = unstructure(attrs.evolve(body, pagination=_pagination(page_size, paging.offset)))
-            data = await self._request(route, page, idempotent=True)
+            try:
+                data = await self._request(route, page, idempotent=True)
+            except BadRequestError:
+                # A server before 0.63 refuses refresh and clear jobs (see _page).
+                types = _known_types(body.config_types)
+                if types == body.config_types:
+                    raise
+                self.types.refresh = False
+                if not types:
+                    return ()
+                body = attrs.evolve(body, config_types=types)
+                changes = paging.start((body, page_size))
+                continue
             entries = _light_page(data, route)
             for entry in entries:
                 change = _change(entry, route)

@@ -242,7 +242,7 @@ def _duration(seconds: int) -> str:
 
 _TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 #: The public ``JobTypeEnum`` of each job type the emulator makes (API-FACTS 7).
-_JOB_TYPES = {"sync": "sync", "reset_connection": "reset", "clear": "clear"}
+_JOB_TYPES = {"sync": "sync", "reset_connection": "reset", "clear": "clear", "refresh": "refresh"}
 
 
 def job_response(j: Job, now: float, *, stats: bool = True) -> Json:

@@ -17,6 +17,7 @@ from ._catalog import ConnectorDefinition, StreamTemplate, mask_secrets
 from ._state import (
     DEFAULT_ORGANIZATION_ID,
     DEFAULT_USER_ID,
+    REPLICATION,
     Actor,
     Connection,
     Counts,
@@ -386,7 +387,7 @@ def _attempt(j: Job, index: int, version: str, now: float, *, hydrated: bool) ->
     }
     if ended is not None:
         body["endedAt"] = _secs(ended)
-    if j.config_type == "sync" and (ended is not None or hydrated):
+    if j.config_type in REPLICATION and (ended is not None or hydrated):
         # The attempts that failed before the last one synced nothing.
         counts = j.counts(now) if index == j.retries else Counts()
         # The legacy counts come from the attempt's output, which exists once it ended; lists

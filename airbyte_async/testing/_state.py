@@ -237,6 +237,11 @@ class Counts:
         return [Counts(*share) for share in shares]
 
 
+#: The job types that move data: a refresh is a sync that first resets the streams it
+#: refreshes (Airbyte's ``SYNC_REPLICATION_TYPES``).
+REPLICATION = frozenset({"sync", "refresh"})
+
+
 @attrs.frozen
 class Job:
     """
@@ -375,7 +380,7 @@ class Job:
         nothing): growing while it runs, fixed once terminal.
         """
         first = self.attempt_start(self.retries)
-        if self.config_type != "sync" or now < first:
+        if self.config_type not in REPLICATION or now < first:
             return Counts()
         moment = min(now, self.final_at)
         span = self.ends_at - first
@@ -452,6 +457,8 @@ class State:
     destinations: dict[str, Actor] = attrs.field(factory=dict)
     connections: dict[str, Connection] = attrs.field(factory=dict)
     plans: dict[str, SyncPlan] = attrs.field(factory=dict)
+    #: Connections whose next job is a refresh (``connections/refresh`` asked for one).
+    refresh_pending: set[str] = attrs.field(factory=set)
     _jobs: list[Job] = attrs.field(factory=list)
     _jobs_by_connection: dict[str, list[int]] = attrs.field(factory=dict)
     _by_final: list[tuple[float, int]] = attrs.field(factory=list)
@@ -866,7 +873,12 @@ class State:
         retries = self.attempts - 1 if outcome == "failed" else 0
         if plan.failed_attempts is not None:
             retries = plan.failed_attempts
-        if config_type != "sync":
+        if config_type == "sync" and connection.connection_id in self.refresh_pending:
+            # The workflow's new job is a refresh while streams wait for one: it looks for
+            # resets, then refreshes, then makes a sync (``SchedulerHandler.createJob``).
+            self.refresh_pending.discard(connection.connection_id)
+            config_type = "refresh"
+        if config_type not in REPLICATION:
             outcome, records, retries = "succeeded", 0, 0
         backoff = self.retry_backoff if at_least(self.version, "0.50") else HANDOVER_040
         gap = backoff if retries else 0.0

@@ -559,6 +559,12 @@ def _connection_shapes(version: str) -> dict[str, Obj]:
     }
     if since(version, "1.7"):
         shapes["clear"] = by_id
+        # ConnectionStreamRefreshRequestBody; each stream a ConnectionStream.
+        stream = _obj({"streamName": STR}, {"streamNamespace": STR})
+        shapes["refresh"] = _obj(
+            {"connectionId": UUID, "refreshMode": _enum("Truncate", "Merge")},
+            {"streams": Arr(stream)},
+        )
     if version != "0.40":
         shapes["status"] = _obj({"connectionIds": Arr(UUID)})
         shapes["sync_progress"] = by_id

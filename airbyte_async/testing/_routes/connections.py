@@ -35,7 +35,7 @@ import attrs
 
 from ..._cron import CronError, CronExpression, parse, time_zone
 from .. import _render as render
-from .._errors import bad_config, cron_problem, internal
+from .._errors import ApiError, bad_config, cron_problem, internal
 from .._load import Overloaded
 from .._state import Actor, Connection, Job
 from .._versions import since
@@ -496,14 +496,35 @@ async def connections_reset(api: Api, body: Body) -> Reply:
 @route("/v1/connections/clear", SINCE_17)
 async def connections_clear(api: Api, body: Body) -> Reply:
     """
-    JobInfoRead of a new ``clear`` job, answered as a reset is (see :func:`connections_reset`):
-    head's spec has the route ("Clear the data for the connection", API-FACTS 2.5) and the job
-    type (``JobConfigType`` ``clear``, in v0.63.0 on, API-FACTS 3); that its job is of that
-    type is inferred from the name (airbyte-platform's job tracking reads a ``clear`` job's
-    streams from its ``resetConfig``, as a reset's). A sync meanwhile is refused (409), as
-    while any job of the connection runs (API-FACTS 6.3).
+    JobInfoRead of a new ``reset_connection`` job, answered as a reset is (see
+    :func:`connections_reset`): head's spec has the route ("Clear the data for the
+    connection", API-FACTS 2.5), and its handler is ``SchedulerHandler.resetConnection``, as
+    the reset's; ``DefaultJobCreator`` makes no job of the ``clear`` type the API lists. A
+    sync meanwhile is refused (409), as while any job of the connection runs (API-FACTS 6.3).
     """
     return await _trigger(api, body, "reset_connection")
+
+
+@route("/v1/connections/refresh", SINCE_17)
+async def connections_refresh(api: Api, body: Body) -> Reply:
+    """
+    JobReadResponse: the connection's streams are marked to refresh, so that the next job its
+    workflow makes is a ``refresh`` (``SchedulerHandler.createJob`` looks for resets, then
+    refreshes, then makes a sync: a plain ``connections/sync`` makes it too), and a manual
+    sync is started as ``connections/sync`` starts one, its job the answer. That start failing
+    (a job running, an inactive connection) is not an error: the answer is then empty and the
+    refresh waits for the next job (``StreamRefreshesHandler.createRefreshesForConnection``,
+    airbytehq/airbyte-platform; the emulator's destinations all support refreshes, and the
+    streams asked for are not told apart: a refresh is of them all). 404 for an unknown
+    connection.
+    """
+    api.state.connection(body["connectionId"])
+    api.state.refresh_pending.add(body["connectionId"])
+    try:
+        started = await _trigger(api, body, "sync")
+    except ApiError:
+        return Reply({})
+    return Reply({"job": started.body["job"]})
 
 
 @route("/v1/connections/status", SINCE_050)

@@ -1,0 +1,94 @@
+"""
+Refreshes are syncs: a connection whose streams wait for a refresh (``connections/refresh``,
+or a schema change) gets a ``refresh`` job from a plain sync trigger, and a running refresh is
+the connection's sync (airbytehq/airbyte-platform ``SchedulerHandler.createJob``,
+``SYNC_REPLICATION_TYPES``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import pytest
+
+from airbyte_async import AirbyteClient, NoAuth, Orchestrator
+from airbyte_async.models import JobType
+from airbyte_async.orchestrator import OnRunning, Outcome
+from airbyte_async.testing import Emulator
+
+pytestmark = pytest.mark.anyio
+
+_REFRESH = {"refreshMode": "Truncate"}
+
+
+@pytest.fixture(params=["config", "public"])
+async def served(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Emulator, AirbyteClient]]:
+    """A head emulator with two connections, and a client on the API the test is run for."""
+    async with (
+        Emulator(airbyte_version="head", connections=2, trigger_latency=0.05) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api=request.param) as client,
+    ):
+        yield emu, client
+
+
+async def _refresh(emu: Emulator, connection_id: str) -> dict[str, Any]:
+    """``connections/refresh`` of *connection_id* through the Config API: its answer."""
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api="config") as config:
+        answer: dict[str, Any] = await config.request(
+            "connections/refresh", {"connectionId": connection_id, **_REFRESH}
+        )
+        return answer
+
+
+async def _sync_all(client: AirbyteClient, emu: Emulator, **options: Any) -> list[Any]:
+    orchestrator = Orchestrator(client, poll_interval=0.02, max_poll_interval=0.05, **options)
+    with anyio.fail_after(30):
+        return await orchestrator.run(emu.connection_ids)
+
+
+async def test_a_trigger_whose_job_is_a_refresh_takes_it_for_its_sync(
+    served: tuple[Emulator, AirbyteClient],
+) -> None:
+    """The connection's streams wait for a refresh (asked while a sync ran): the batch's
+    trigger gets a ``refresh`` job, which is its sync, watched to its end; one job each."""
+    emu, client = served
+    waiting = emu.connection_ids[0]
+    emu.set_sync_plan(waiting, duration=0.2)
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api="config") as config:
+        running = await config.connections.sync(connection_id=waiting)
+        assert await _refresh(emu, waiting) == {}
+        with anyio.fail_after(10):
+            await config.jobs.wait(job_id=running.id, poll_interval=0.02)
+    await anyio.sleep(emu.wrap_up)
+    emu.reset_stats()
+
+    results = await _sync_all(client, emu)
+
+    refreshed = next(r for r in results if r.connection_id == waiting)
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 2
+    assert refreshed.job_id is not None and not refreshed.attached
+    async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api="config") as config:
+        job = await config.jobs.get_light(job_id=refreshed.job_id)
+    assert job.job_type is JobType.REFRESH
+    assert emu.stats().jobs_created == 2
+
+
+async def test_a_running_refresh_is_attached_to_as_the_connections_sync(
+    served: tuple[Emulator, AirbyteClient],
+) -> None:
+    """A refresh runs when the batch starts (Airbyte refuses a sync meanwhile, 409): with
+    ``on_running=attach`` the batch follows it as the connection's sync, and starts none."""
+    emu, client = served
+    busy = emu.connection_ids[0]
+    emu.set_sync_plan(busy, duration=1.0)
+    started = await _refresh(emu, busy)
+    emu.reset_stats()
+
+    results = await _sync_all(client, emu, on_running=OnRunning.ATTACH)
+
+    attached = next(r for r in results if r.connection_id == busy)
+    assert (attached.outcome, attached.job_id) == (Outcome.SUCCEEDED, started["job"]["id"])
+    assert attached.attached
+    assert emu.stats().jobs_created == 1
