@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 
 import anyio
+import anyio.abc
 import attrs
 
 from ._backend import JobChanges, SyncBackend, workspaces_of
@@ -260,6 +261,8 @@ class JobWatcher:
     #: again because one took too long (see _HEDGE_FACTOR).
     _listing_time: float = attrs.field(init=False, default=0.0)
     hedged: int = attrs.field(init=False, default=0)
+    #: Where the second listings go (see :meth:`_hedged`), while :meth:`run` runs.
+    _hedges: anyio.abc.TaskGroup | None = attrs.field(init=False, default=None)
     _outage: Outage = attrs.field(
         init=False,
         default=attrs.Factory(
@@ -347,6 +350,10 @@ class JobWatcher:
 
     async def run(self) -> None:
         """Poll while jobs are watched, sleep while none are; returns only when cancelled."""
+        async with anyio.create_task_group() as self._hedges:
+            await self._run()
+
+    async def _run(self) -> None:
         last = time.monotonic()
         while True:
             if not self._watches:
@@ -515,41 +522,43 @@ class JobWatcher:
         """
         The main listing from *since*; when it takes longer than :data:`_HEDGE_FACTOR` times
         the usual, a second one from the same point, and the answer that comes first (a
-        listing only reads, so the other is dropped). The first failure is raised only once
-        neither can answer.
+        listing only reads, so the other is dropped). The first listing runs in this task and
+        the second only once a timer calls for it, so the common case costs no task and no
+        wakeup of its own (each costs CPU on every poll). A failure of the first is raised.
         """
-        answers: list[tuple[JobChanges, float]] = []
-        failures: list[AirbyteError] = []
-        over = anyio.Event()
-        sent = 0
+        hedges = self._hedges
+        if hedges is None:  # polled by hand, not by run(): no task group to send it in
+            return await self._changed(since=since)
+        began = time.monotonic()
+        second: list[JobChanges] = []
+        first = anyio.CancelScope()
+        other = anyio.CancelScope()
 
-        async def listing() -> None:
-            began = time.monotonic()
-            try:
-                changed = await self._changed(since=since)
-            except AirbyteError as e:
-                failures.append(e)
-                if len(failures) == sent:
-                    over.set()
-                return
-            answers.append((changed, time.monotonic() - began))
-            over.set()
+        async def again() -> None:
+            with other:
+                try:
+                    changed = await self._changed(since=since)
+                except AirbyteError as e:
+                    log.debug("a listing sent again failed (the first still runs): %s", e)
+                    return
+                second.append(changed)
+                first.cancel()
+
+        def send_again() -> None:
+            self.hedged += 1
+            hedges.start_soon(again)
 
         patience = max(_HEDGE_FLOOR, _HEDGE_FACTOR * self._listing_time)
-        async with anyio.create_task_group() as tg:
-            sent += 1
-            tg.start_soon(listing)
-            with anyio.move_on_after(patience):
-                await over.wait()
-            if not over.is_set():
-                self.hedged += 1
-                sent += 1
-                tg.start_soon(listing)
-                await over.wait()
-            tg.cancel_scope.cancel()
-        if not answers:
-            raise failures[0]
-        changed, took = answers[0]
+        timer = asyncio.get_running_loop().call_later(patience, send_again)
+        try:
+            with first:
+                changed = await self._changed(since=since)
+        finally:
+            timer.cancel()
+            other.cancel()
+        if first.cancelled_caught and second:
+            return second[0]
+        took = time.monotonic() - began
         usual = self._listing_time
         self._listing_time = took if not usual else usual + _HEDGE_WEIGHT * (took - usual)
         return changed
