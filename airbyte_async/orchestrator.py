@@ -1443,7 +1443,10 @@ class Orchestrator:
                 if isinstance(e, UnsupportedOperationError) and e.wrong_url:
                     # Before the slot is free: no trigger is sent after this answer.
                     batch._wrong_url = batch._wrong_url or e
-                if due is not None and time.monotonic() >= due:
+                # A refusal (a 409: a sync someone else started, known now; a 404) is an
+                # answer, and goes the way of one, however late; a failure (the network, a
+                # 5xx, a 429) past the deadline left the trigger unheard, or not sent again.
+                if due is not None and time.monotonic() >= due and not _refused(e):
                     raise _TriggerOutOfTime(e) from e
                 raise
             else:
@@ -1976,6 +1979,11 @@ class Orchestrator:
                 on_event(SyncEvent(EventKind.STATUS_CHANGED, target, job=watch.job))
 
         return on_change
+
+
+def _refused(error: AirbyteError) -> bool:
+    """Whether *error* is the server's answer to a request it refused: a 4xx but a 429."""
+    return isinstance(error, APIError) and 400 <= error.status < 500 and error.status != 429
 
 
 class _TriggerOutOfTime(Exception):

@@ -1028,6 +1028,30 @@ async def test_one_id_in_place_of_a_list_is_named_as_such(start: Start) -> None:
     assert emu.stats().total_requests == 0
 
 
+async def test_a_refusal_answered_past_sync_timeout_attaches_to_the_sync_it_names(
+    start: Start,
+) -> None:
+    """Another client's sync runs; the trigger's 409 comes back after the look for that sync,
+    answered late, outlasted *sync_timeout*: the refusal is an answer all the same, and the
+    result names the running sync it attached to (timed out, left running), not a trigger
+    "not answered" with no job."""
+    emu, client = await start(connections=1)
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=600)
+    theirs = await client.connections.sync(connection_id=cid)
+    emu.set_faults([Fault(kind="late", route="jobs/list", delay=2.0)])
+
+    [result] = await _orchestrator(client, sync_timeout=1.0).run([cid])
+
+    assert (result.outcome, result.job_id, result.attached) == (
+        Outcome.TIMED_OUT,
+        theirs.id,
+        True,
+    )
+    assert "before its trigger was answered" not in (result.error or "")
+    assert emu.job_status(theirs.id) == "running"
+
+
 @pytest.mark.parametrize("connections", [None, 5])
 async def test_connections_that_are_no_list_are_an_invalid_argument(
     start: Start, connections: object
