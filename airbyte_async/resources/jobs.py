@@ -61,6 +61,9 @@ class JobTypesKnown:
     refresh: bool = True
 
 
+_Listing = TypeVar("_Listing", bound=w.JobListBody | w.JobListForWorkspacesBody)
+
+
 def _known_types(types: tuple[JobType, ...]) -> tuple[JobType, ...]:
     """*types* but those a server before 0.63 does not know."""
     return tuple(t for t in types if t in _BEFORE_REFRESH)
@@ -338,10 +341,9 @@ class Jobs:
         without them (and is empty when only they were asked for). Such a server is then
         asked for no refresh or clear job again.
         """
-        if not self.types.refresh:
-            body = attrs.evolve(body, config_types=_known_types(body.config_types))
-            if not body.config_types:
-                return JobPage(jobs=(), total_count=0)
+        body = self._asked(body)
+        if not body.config_types:
+            return JobPage(jobs=(), total_count=0)
         try:
             return await call(self._request, route, body, JobPage, idempotent=True)
         except BadRequestError:
@@ -356,6 +358,12 @@ class Jobs:
             return JobPage(jobs=(), total_count=0)
         without = attrs.evolve(body, statuses=rest, config_types=types)
         return await call(self._request, route, without, JobPage, idempotent=True)
+
+    def _asked(self, body: _Listing) -> _Listing:
+        """*body* without the job types the server has shown it lacks (see :meth:`_page`)."""
+        if self.types.refresh:
+            return body
+        return attrs.evolve(body, config_types=_known_types(body.config_types))
 
     async def _missing(self, job_id: int, error: AirbyteError) -> bool:
         """
@@ -539,10 +547,9 @@ class Jobs:
             updated_at_start=_iso("updated_at_start", updated_at_start),
             created_at_start=_iso("created_at_start", created_at_start),
         )
-        if not self.types.refresh:
-            body = attrs.evolve(body, config_types=_known_types(body.config_types))
-            if not body.config_types:
-                return ()
+        body = self._asked(body)
+        if not body.config_types:
+            return ()
         paging = Paging() if paging is None else paging
         changes = paging.start((body, page_size))
         while True:
