@@ -32,8 +32,8 @@ __all__ = [
 ]
 
 _MAX_MESSAGE = 500
-#: "A sync is already running for: <id>" (``TemporalClient.startNewManualSync``), and what head's
-#: trigger that answers once a new job exists says after a minute without one
+#: "A sync is already running for: <id>" (``TemporalClient.startNewManualSync``), and what a
+#: trigger that answers once a new job exists (head's public one) says after a minute without one
 #: (``startNewManualSyncAndWaitForJobId``): the connection's job is there, not running yet.
 _RUNNING_RE = re.compile(
     r"(?:sync is already running|timed out waiting for a sync job to be created) for:?"

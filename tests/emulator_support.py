@@ -102,6 +102,17 @@ async def sync(http: aiohttp.ClientSession, emu: Emulator, cid: str) -> dict[str
     return result
 
 
+async def waiting_job(http: aiohttp.ClientSession, emu: Emulator, cid: str) -> int:
+    """
+    The id of a new sync job of *cid*, answered before it runs: by head's public ``POST
+    /jobs``, which answers once the job exists (``returnAfterJobId``). The Config API's
+    ``connections/sync`` answers only once its job runs, head's too.
+    """
+    answer = await public(http, emu, "POST", "/jobs", {"connectionId": cid, "jobType": "sync"})
+    assert answer.status == 200, answer.text
+    return int(answer.json["jobId"])
+
+
 async def jobs_created(emu: Emulator, count: int) -> None:
     """Wait until the emulator has created *count* jobs (ground truth, not the API)."""
     await _stat_reaches(emu, "jobs_created", count)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import math
+import time
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -12,7 +13,7 @@ import aiohttp
 import anyio
 import emulator_support
 import pytest
-from emulator_support import call, jobs_created, public, sync, wait_terminal
+from emulator_support import call, jobs_created, public, sync, wait_terminal, waiting_job
 
 from airbyte_async.testing import (
     Emulator,
@@ -154,15 +155,34 @@ async def test_a_sync_goes_pending_running_succeeded(
     assert "aggregatedStats" not in final["job"]
 
 
-async def test_head_answers_a_sync_while_its_job_waits_for_capacity(
+async def test_head_public_sync_answers_while_its_job_waits_for_capacity(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
-    """Head's capacity-bound path answers as soon as the job exists: pending, no attempt
-    (API-FACTS 6.3, startNewManualSyncAndWaitForJobId)."""
+    """Head's public ``POST /jobs`` answers as soon as the job exists: pending (API-FACTS 6.3,
+    ``returnAfterJobId``, startNewManualSyncAndWaitForJobId)."""
     emu = await airbyte_emulator_factory(airbyte_version="head", connections=1, pending_duration=30)
+    job_id = await waiting_job(http, emu, emu.connection_ids[0])
+    assert emu.job_status(job_id) == "pending"
+
+
+async def test_head_config_sync_answers_only_once_its_job_runs(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """
+    Head's Config API ``connections/sync`` answers once the job runs, after its wait for
+    capacity: the controller passes ``syncConnection`` no organization, so it takes
+    ``startNewManualSync`` (airbytehq/airbyte-platform ``SchedulerHandler.kt`` at
+    ``727e1210``, ``submitManualSyncToWorker``; ``ConnectionApiController.kt`` at
+    ``08783db5``).
+    """
+    emu = await airbyte_emulator_factory(
+        airbyte_version="head", connections=1, pending_duration=0.6, sync_duration=(30, 30)
+    )
+    began = time.monotonic()
     info = await sync(http, emu, emu.connection_ids[0])
-    assert info["job"]["status"] == "pending"
-    assert info["attempts"] == []
+    assert time.monotonic() - began >= 0.6
+    assert info["job"]["status"] == "running"
+    assert len(info["attempts"]) == 1
 
 
 async def test_head_jobs_pass_through_queued(
@@ -174,10 +194,10 @@ async def test_head_jobs_pass_through_queued(
     )
     cid = emu.connection_ids[0]
     emu.set_sync_plan(cid, duration=0.05)
-    info = await sync(http, emu, cid)
-    seen = await wait_terminal(http, emu, info["job"]["id"])
+    job_id = await waiting_job(http, emu, cid)
+    seen = await wait_terminal(http, emu, job_id)
     assert seen[:3] == ["pending", "queued", "running"]
-    final = (await call(http, emu, "jobs/get", {"id": info["job"]["id"]})).json
+    final = (await call(http, emu, "jobs/get", {"id": job_id})).json
     assert final["attempts"][0]["logType"] == "structured"
     assert final["attempts"][0]["logs"]["events"]
 
@@ -268,7 +288,7 @@ async def test_cancelling_a_pending_job_leaves_no_attempt(
     signal cancels a job not yet running too, unlike ``cancelJob``) has no attempts."""
     emu = await airbyte_emulator_factory(airbyte_version="head", connections=1, pending_duration=30)
     cid = emu.connection_ids[0]
-    job_id = (await sync(http, emu, cid))["job"]["id"]
+    job_id = await waiting_job(http, emu, cid)
     assert (await call(http, emu, "connections/reset", {"connectionId": cid})).status == 200
     cancelled = (await call(http, emu, "jobs/get", {"id": job_id})).json
     assert cancelled["job"]["status"] == "cancelled"

@@ -19,7 +19,7 @@ import aiohttp
 import anyio
 import emulator_support
 import pytest
-from emulator_support import Answer, call, cancels_held, public, sync, triggers_held
+from emulator_support import Answer, call, cancels_held, public, sync, triggers_held, waiting_job
 
 from airbyte_async.cli._parser import add_emulator_arguments
 from airbyte_async.testing import Emulator, ManualClock, pytest_plugin
@@ -380,7 +380,7 @@ async def test_a_cancel_of_a_job_waiting_for_capacity_cancels_it_before_it_runs(
     )
     cid = emu.connection_ids[0]
     emu.set_sync_plan(cid, duration=5, outcome="succeeded")
-    job_id = (await sync(http, emu, cid))["job"]["id"]
+    job_id = await waiting_job(http, emu, cid)
     clock.advance(after)
 
     with anyio.fail_after(5):

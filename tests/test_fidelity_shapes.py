@@ -16,7 +16,7 @@ import aiohttp
 import anyio
 import emulator_support
 import pytest
-from emulator_support import call, only_actor, sync, wait_terminal
+from emulator_support import call, only_actor, sync, wait_terminal, waiting_job
 
 from airbyte_async.testing import ManualClock, pytest_plugin
 from airbyte_async.testing._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS
@@ -277,12 +277,24 @@ async def test_a_running_attempt_in_a_listing_has_live_stats_but_no_legacy_count
 async def test_only_head_has_a_queued_status(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
 ) -> None:
-    """JobStatus queued exists on head only; older versions go pending → running (3)."""
+    """
+    JobStatus queued exists on head only; older versions go pending → running (3). The job
+    is read from its creation on: started by head's public ``POST /jobs``, answered once it
+    exists, or by the Config API's sync of older versions, in a task, read as it waits.
+    """
     emu = await airbyte_emulator_factory(
         airbyte_version=version, connections=1, pending_duration=0.3, sync_duration=(0, 0)
     )
-    job_id = (await sync(http, emu, emu.connection_ids[0]))["job"]["id"]
-    seen = await wait_terminal(http, emu, job_id)
+    cid = emu.connection_ids[0]
+    if version == "head":
+        seen = await wait_terminal(http, emu, await waiting_job(http, emu, cid))
+    else:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(sync, http, emu, cid)
+            await emulator_support.jobs_created(emu, 1)
+            [job_id] = emu.stats().jobs_by_connection[cid]
+            seen = await wait_terminal(http, emu, job_id)
+        assert seen[0] == "pending"
     assert ("queued" in seen) == (version == "head")
 
 

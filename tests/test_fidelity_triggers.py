@@ -26,6 +26,7 @@ from emulator_support import (
     triggers_held,
     triggers_now,
     wait_terminal,
+    waiting_job,
 )
 
 from airbyte_async.cli._parser import add_emulator_arguments
@@ -293,8 +294,9 @@ test_a_trigger_between_two_attempts_on_040_answers_with_that_job_once_it_runs_ag
 
 
 _JOB_ID_WAIT = """
-    Head's trigger that answers once its job exists (the data-worker capacity path of
-    connections/sync, and ``POST /jobs`` with ``returnAfterJobId``, API-FACTS 6.3) is
+    Head's trigger that answers once its job exists (``POST /jobs`` with
+    ``returnAfterJobId``, API-FACTS 6.3; and a sync of an organization whose data-worker
+    capacity is enforced, which the Config API's controller never names) is
     ``TemporalClient.startNewManualSyncAndWaitForJobId`` (airbytehq/airbyte-platform
     ``TemporalClient.kt``): refused (409) only when the workflow reports running, it notes the
     workflow's current job id, signals ``submitManualSync``, and polls ``getNewJobId`` for an id
@@ -304,8 +306,8 @@ _JOB_ID_WAIT = """
     cancelled and updated) and ``WorkflowState.reset`` clears when that job's run continues as
     new: no job follows, and the call fails with "Timed out waiting for a sync job to be created
     for: <id>" (``ErrorCode.UNKNOWN``): an ``IllegalStateException`` in
-    ``SchedulerHandler.readJobFromResult``, a 500 on the Config API, a 409 ``state-conflict`` on
-    the public API (``ConfigClientErrorHandler``, API-FACTS 6.3), without that text.
+    ``SchedulerHandler.readJobFromResult``, a 409 ``state-conflict`` on the public API
+    (``ConfigClientErrorHandler``, API-FACTS 6.3), without that text.
 """
 
 
@@ -317,11 +319,11 @@ async def _queued(
         airbyte_version="head", connections=1, clock=clock, pending_duration=300
     )
     cid = emu.connection_ids[0]
-    job = (await sync(http, emu, cid))["job"]
-    assert job["status"] == "pending"
+    job_id = await waiting_job(http, emu, cid)
+    assert emu.job_status(job_id) == "pending"
     clock.advance(160)
-    assert emu.job_status(job["id"]) == "queued"
-    return emu, cid, job["id"]
+    assert emu.job_status(job_id) == "queued"
+    return emu, cid, job_id
 
 
 async def _held_for_a_minute(emu: Emulator, send: Any) -> list[Answer]:
@@ -344,28 +346,37 @@ async def _held_for_a_minute(emu: Emulator, send: Any) -> list[Answer]:
     return answers
 
 
-async def test_a_head_sync_while_the_job_is_queued_fails_after_a_minute(
+async def test_a_head_sync_while_the_job_is_queued_answers_with_it_once_it_runs(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
     """
-    On head, connections/sync while the connection's job waits for capacity (queued) answers
-    after 60 s with a 500 (head's body: an errorId alone) and starts no job; the queued job
-    runs on.
+    On head, connections/sync while the connection's job waits for capacity (queued) is held
+    until that job runs, then answered 200 with it, and starts no job: the Config API's
+    controller passes ``syncConnection`` no organization, so it takes ``startNewManualSync``,
+    which polls until the workflow reports running and answers its current job
+    (airbytehq/airbyte-platform ``SchedulerHandler.kt`` at ``727e1210``,
+    ``submitManualSyncToWorker``; ``ConnectionApiController.kt`` at ``08783db5``).
     """
     clock = ManualClock()
     emu, cid, job_id = await _queued(airbyte_emulator_factory, http, clock)
+    answers: list[Answer] = []
 
-    [answer] = await _held_for_a_minute(
-        emu, lambda: call(http, emu, "connections/sync", {"connectionId": cid})
-    )
+    async def trigger() -> None:
+        answers.append(await call(http, emu, "connections/sync", {"connectionId": cid}))
 
-    assert answer.status == 500
-    assert set(answer.json) == {"errorId"}
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(trigger)
+        await triggers_now(emu, 1)
+        await anyio.sleep(0.05)  # on to its wait, which reads the clock
+        clock.advance(100)  # past the minute a wait for a new job id would take
+        await anyio.sleep(0.05)
+        assert answers == []
+        clock.advance(45)  # the queued job runs at 300 s
+
+    [answer] = answers
+    assert answer.status == 200
+    assert (answer.json["job"]["id"], answer.json["job"]["status"]) == (job_id, "running")
     assert emu.stats().jobs_created == 1
-    assert emu.job_status(job_id) == "queued"
-
-
-test_a_head_sync_while_the_job_is_queued_fails_after_a_minute.__doc__ += _JOB_ID_WAIT
 
 
 async def test_a_head_public_sync_while_the_job_is_queued_is_a_state_conflict_after_a_minute(

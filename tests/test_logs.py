@@ -101,7 +101,8 @@ async def test_an_attempt_by_number_and_a_missing_one() -> None:
 
 
 async def test_a_job_without_attempts_has_no_logs() -> None:
-    """A pending job has no attempt yet: no lines, no error."""
+    """A pending job (started on head's public API, which answers once it exists) has no
+    attempt yet: no lines, no error."""
     async with (
         Emulator(
             trigger_latency=TEST_TRIGGER_LATENCY,
@@ -110,8 +111,9 @@ async def test_a_job_without_attempts_has_no_logs() -> None:
             pending_duration=60,
         ) as emu,
         AirbyteClient(emu.url, env={}) as client,
+        AirbyteClient(emu.url, api="public", env={}) as public,
     ):
-        job = await client.connections.sync(connection_id=emu.connection_ids[0])
+        job = await public.connections.sync(connection_id=emu.connection_ids[0])
 
         assert await client.jobs.logs(job_id=job.id) == ()
 

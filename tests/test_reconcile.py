@@ -280,8 +280,8 @@ async def test_a_public_trigger_a_proxy_timed_out_while_queued_for_a_thread_star
     airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch, version: str, status: int
 ) -> None:
     """
-    The public API's ``POST /jobs`` holds a scheduler thread as ``connections/sync`` does
-    (head's until its job exists, older versions' until it runs; API-FACTS 6.3): queued behind
+    The public API's ``POST /jobs`` holds a scheduler thread (head's until its job exists,
+    older versions' until it runs, as ``connections/sync`` does; API-FACTS 6.3): queued behind
     another connection's trigger for the only one, it meets a proxy's read timeout, is held
     (the server starts its job later), and that job is found and returned, the trigger sent
     once. Sent again at once, it queued behind the first: on head it met the job the first had

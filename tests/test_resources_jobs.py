@@ -676,12 +676,17 @@ async def test_cancel_of_a_job_waiting_for_capacity_is_heard_the_first_time() ->
     Head records a cancel of a job that waits for data-worker capacity (pending, queued) and
     cancels the job before it runs (``ConnectionManagerWorkflowImpl.cancelJob`` when
     ``isWaitingForCapacity``): jobs.cancel, whose answer may still show the job waiting,
-    reads it again and returns it cancelled, with no attempt, having sent one cancel.
+    reads it again and returns it cancelled, with no attempt, having sent one cancel. (The
+    job is started on the public API, whose trigger answers once the job exists.)
     """
     emulator = Emulator(airbyte_version="head", connections=1, pending_duration=30.0)
-    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}) as api:
+    async with (
+        emulator as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}) as api,
+        AirbyteClient(emu.url, api="public", env={}) as public,
+    ):
         connection_id = emu.connection_ids[0]
-        job = await api.connections.sync(connection_id=connection_id)
+        job = await public.connections.sync(connection_id=connection_id)
         assert job.status in (JobStatus.PENDING, JobStatus.QUEUED)
 
         with anyio.fail_after(10):

@@ -3,10 +3,10 @@ A sync trigger that meets a job it did not start: the client tells it from one i
 
 Airbyte refuses a sync (409) only while the connection's workflow reports running. A trigger
 that meets a job not running yet (a scheduled sync pending, another client's, a reset) starts
-none: before head it is answered 200 with that job once it runs
-(``TemporalClient.startNewManualSync`` answers ``getCurrentJobId``); head's trigger that answers
-once a new job exists waits a minute for one, then fails (a bare 500 on the Config API, a 409
-``state-conflict`` on the public API: ``startNewManualSyncAndWaitForJobId``). See
+none: the Config API answers it 200 with that job once it runs
+(``TemporalClient.startNewManualSync`` answers ``getCurrentJobId``), head's too; head's public
+``POST /jobs``, which answers once a new job exists, waits a minute for one, then fails (a 409
+``state-conflict``: ``startNewManualSyncAndWaitForJobId``). See
 test_fidelity_triggers for the emulator's side. The client raises
 :class:`~airbyte_async.errors.SyncAlreadyRunningError` naming that job, so a batch attaches to
 it (or skips it) as to a running one, and never cancels it when given up on.
@@ -24,7 +24,7 @@ import aiohttp
 import anyio
 import attrs
 import pytest
-from client_support import requests_to, started, until
+from client_support import started, until
 from emulator_support import triggers_now
 
 from airbyte_async import AirbyteClient
@@ -81,15 +81,18 @@ async def _held(emu: Emulator, count: int, advance: float) -> None:
     clock.advance(advance)
 
 
+@pytest.mark.parametrize("version", ["0.50", "head"])
 async def test_a_sync_answered_with_anothers_pending_job_raises_already_running(
-    start: Start,
+    start: Start, version: str
 ) -> None:
     """
     ``connections.sync`` answered 200 with a job created ten seconds before it was sent (a
-    pending sync another client started) raises SyncAlreadyRunningError naming that job: the
-    trigger started none.
+    pending sync another client started; on head, queued) raises SyncAlreadyRunningError
+    naming that job: the trigger started none.
     """
-    emu, client = await start(connections=1, clock=ManualClock(), pending_duration=30)
+    emu, client = await start(
+        connections=1, clock=ManualClock(), pending_duration=30, airbyte_version=version
+    )
     cid = emu.connection_ids[0]
     caught: list[SyncAlreadyRunningError] = []
 
@@ -251,38 +254,6 @@ async def test_a_batch_given_up_on_leaves_the_job_its_trigger_met_running(start:
     assert not result.cancel_requested
     assert emu.job_status(theirs) == "running"
     assert emu.stats().jobs_by_connection == {cid: [theirs]}
-
-
-async def test_a_head_sync_that_met_a_queued_job_is_not_sent_again(start: Start) -> None:
-    """
-    On head, ``connections.sync`` while the connection's job is queued gets a bare 500 after a
-    minute; the look that follows finds that job, there before the trigger: it raises
-    SyncAlreadyRunningError naming it, and sends no second trigger (which would only wait a
-    minute more).
-    """
-    clock = ManualClock()
-    emu, client = await start(
-        connections=1, clock=clock, airbyte_version="head", pending_duration=300
-    )
-    cid = emu.connection_ids[0]
-    queued = await client.connections.sync(connection_id=cid)
-    clock.advance(160)
-    await client.connections.get(connection_id=cid)
-    caught: list[SyncAlreadyRunningError] = []
-
-    async def sync() -> None:
-        with pytest.raises(SyncAlreadyRunningError) as raised:
-            await client.connections.sync(connection_id=cid)
-        caught.append(raised.value)
-
-    with anyio.fail_after(20):
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(sync)
-            await _held(emu, 1, 60.5)
-    [error] = caught
-    assert error.job is not None and error.job.id == queued.id
-    assert requests_to(emu, "connections/sync") == 2
-    assert emu.stats().jobs_by_connection == {cid: [queued.id]}
 
 
 async def test_a_head_public_batch_attaches_to_the_queued_job_its_trigger_met(

@@ -15,13 +15,14 @@ clock's skew cancels out, and ``Date``'s one-second steps only make the window s
 A proxy's ``Date`` off the job stamps is allowed for as the server's clock says (see
 :meth:`~airbyte_async._throttle.ServerClock.look_now`).
 
-A sync trigger that meets a job not running yet starts none, and is no refusal: before head
-Airbyte answers it with that job once it runs (``TemporalClient.startNewManualSync`` refuses
-only while the workflow reports running, then answers the workflow's current job); head's
-trigger that answers once a new job exists fails after a minute (a bare 500 on the Config API,
-a 409 on the public one: ``startNewManualSyncAndWaitForJobId``). Such an answer (a job of
-another type, or one created before the first attempt) and such a 500 (the look shows the job
-that was there) raise :class:`~airbyte_async.errors.SyncAlreadyRunningError` naming the job.
+A sync trigger that meets a job not running yet starts none, and is no refusal: the Config API
+answers it with that job once it runs (``TemporalClient.startNewManualSync`` refuses only while
+the workflow reports running, then answers the workflow's current job); head's public
+``POST /jobs``, which answers once a new job exists, fails after a minute (a 409:
+``startNewManualSyncAndWaitForJobId``; a bare 500 where a Config API took that path). Such an
+answer (a job of another type, or one created before the first attempt) and such a failure (the
+look shows the job that was there) raise :class:`~airbyte_async.errors.SyncAlreadyRunningError`
+naming the job.
 """
 
 from __future__ import annotations
@@ -637,9 +638,9 @@ async def trigger_exactly_once(
                     return known.noted(connection_id, job)
                 if there is not None and not started and _answered(last, job_type):
                     # The server answered the attempt (it is not queued on it), and a trigger
-                    # that meets a job not running yet starts none: head's fails after a minute
-                    # with a bare 500 (startNewManualSyncAndWaitForJobId). Sent again, it would
-                    # only wait another minute.
+                    # that meets a job not running yet starts none: one that answers once a job
+                    # exists fails after a minute (startNewManualSyncAndWaitForJobId). Sent
+                    # again, it would only wait another minute.
                     raise _met_error(there, connection_id, route, last) from last
                 if time.monotonic() < resend_after and not started:
                     if time.monotonic() >= look_until:

@@ -1247,9 +1247,9 @@ class PublicApi:
         JobResponse of a new sync or reset; a sync while a job runs is a 409 try-again-later,
         a reset cancels that job first (as the Config API's, see ``connections_reset``). Head
         answers once the job exists (``returnAfterJobId``, API-FACTS 6.3), older versions a
-        sync once it runs, as their Config API does (see ``_versions``). A sync that meets a
-        job not running yet is answered as the Config API's is (``run_job``, ``create_job``):
-        on head, after a minute, with a 409 ``state-conflict``.
+        sync once it runs, as every Config API does (see ``_versions``). A sync that meets a
+        job not running yet is answered with it once it runs before head (``run_job``); on
+        head, after a minute, with a 409 ``state-conflict`` (``create_job``).
         """
         job_type = call.body["jobType"]
         # JobsController: a clear takes an editor's role, a sync or a reset a runner's.

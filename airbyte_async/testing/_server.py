@@ -146,15 +146,15 @@ class Emulator:
     *scheduler*, connections on a ``basic`` or ``cron`` schedule get their syncs started as
     Airbyte's scheduler starts them (see ``_schedule``; off by default, so a test sees only the
     jobs it started). With *pending_duration*, the job then
-    stays pending (pending, then queued, on head) that long before it runs; head's sync trigger
-    answers with it pending, as head's capacity-bound path does, older versions' only once it
-    runs. A cancel leaves a job that does not run yet be, but for head's that waits for
+    stays pending (pending, then queued, on head) that long before it runs; head's public sync
+    trigger answers with it pending (``returnAfterJobId``), the Config API's sync only once it
+    runs, head's too. A cancel leaves a job that does not run yet be, but for head's that waits for
     capacity (pending then queued): that one is cancelled *cancel_latency* later, before it
     runs, and the cancel answers at once. A sync trigger is refused (409) only while the
     connection's workflow reports running: while an attempt runs, and from 0.50 on between
     two. One that meets a job not running yet (pending, queued; on 0.40 between two attempts)
-    starts none: before head it answers with that job once it runs; head's waits a minute for
-    a newer job, then fails (500; the public API's 409 ``state-conflict``). Jobs run for a
+    starts none: the Config API's answers with that job once it runs; head's public one
+    waits a minute for a newer job, then fails (a 409 ``state-conflict``). Jobs run for a
     seeded uniform draw from *sync_duration* and fail at *failure_rate*; a failing sync makes
     *attempts* attempts, as Airbyte retries a failed attempt (by default up to 5 in a row that
     synced nothing, with a backoff from 10 s: ``SYNC_JOB_RETRIES_COMPLETE_FAILURES_*``), each

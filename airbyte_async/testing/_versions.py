@@ -15,8 +15,10 @@ The Airbyte versions the emulator plays, oldest first, and what tells them apart
   ``{errorId}`` or ``{message, errorId}`` alone (``75054177``, first tagged v2.0.0; API-FACTS
   6.2);
 - no job is ever ``queued`` before head (``227f2d1f``, 2026-03-16, "absent in v2.0.0 and
-  everything older"; API-FACTS 3), nor does a sync trigger answer before its job runs (the
-  capacity-bound ``startNewManualSyncAndWaitForJobId`` path of HEAD, API-FACTS 6.3);
+  everything older"; API-FACTS 3), nor does the public ``POST /jobs`` of a sync answer before
+  its job runs (head's ``startNewManualSyncAndWaitForJobId`` path, API-FACTS 6.3; the Config
+  API's ``connections/sync`` never takes it, head included: its controller passes no
+  organization, ``SchedulerHandler.submitManualSyncToWorker`` at ``727e1210``);
 - no connection is ``locked`` before head (``37d38e81``, 2025-10-16, after v2.0.0; API-FACTS 5).
 
 What came by 0.63 (``refresh`` and ``clear`` jobs, ``organizationId`` required to create a

@@ -339,26 +339,23 @@ async def run_job(api: Api, connection_id: str, latency: float) -> tuple[Job, fl
     The job a sync trigger that answers once its job runs sees, and the moment of that
     answer: a new job, running *latency* from now. The connection is checked first (404, 500,
     409 while its workflow reports running). A job that is there but does not run yet
-    (pending; on 0.40, between two attempts) is the answer instead, once it runs: no job is
-    created (``startNewManualSync`` polls until the workflow reports running, then answers
-    with its current job). On head, whose trigger answers once a new job exists, such a job
-    holds the trigger a minute, then fails it (see :func:`job_after`).
+    (pending or queued; on 0.40, between two attempts) is the answer instead, once it runs:
+    no job is created (``startNewManualSync`` polls until the workflow reports running, then
+    answers with its current job). Head is no different: its controller passes
+    ``syncConnection`` no organization, so the trigger never takes the path that answers once
+    a job exists (``SchedulerHandler.submitManualSyncToWorker``, airbytehq/airbyte-platform
+    ``727e1210``; ``ConnectionApiController.syncConnection``, ``08783db5``): only the public
+    ``POST /jobs`` does (see :func:`create_job`).
     """
     api.state.check_trigger(connection_id, "sync")
     met = api.state.active_job(connection_id)
     if met is not None:
-        if api.version == "head":
-            return await job_after(api, connection_id, met), api.now
         return await until_running(api, met)
     # The real server answers once the workflow reports running (API-FACTS 6.3b), which it
     # does the job's start lag after the job runs: the snapshot is taken then, never
-    # earlier. Only head has the path that answers while the job still waits for capacity
-    # (6.3): before it, a pending job holds the answer back.
+    # earlier; a job waiting for capacity (queued) holds the answer back.
     created = api.state.trigger(connection_id, "sync", latency=latency)
-    if api.version == "head":
-        answer = created.created_at + latency
-    else:
-        answer = created.running_at + created.start_lag
+    answer = created.running_at + created.start_lag
     await api.clock.sleep(max(0.0, answer - api.now))
     answered_at = max(api.now, answer)
     return api.state.job(created.job_id), answered_at
@@ -368,7 +365,8 @@ async def run_job(api: Api, connection_id: str, latency: float) -> tuple[Job, fl
 #: every ``DELAY_BETWEEN_QUERY_MS``, 10 ms; here less often).
 _POLL = 0.1
 
-#: Seconds head's trigger waits for a new job id (``START_MANUAL_SYNC_JOB_ID_WAIT_TIMEOUT_MS``).
+#: Seconds head's public sync trigger waits for a new job id
+#: (``START_MANUAL_SYNC_JOB_ID_WAIT_TIMEOUT_MS``).
 NEW_JOB_WAIT = 60.0
 
 #: Seconds of rounding in the clock's float readings that count as none.
@@ -388,7 +386,7 @@ async def until_running(api: Api, met: Job) -> tuple[Job, float]:
 
 async def job_after(api: Api, connection_id: str, met: Job) -> Job:
     """
-    What head's trigger that answers once a new job exists
+    What head's public sync trigger, which answers once a new job exists
     (``TemporalClient.startNewManualSyncAndWaitForJobId``) gets after it met *met*, the
     connection's job that does not run yet: the first job newer than *met* within
     :data:`NEW_JOB_WAIT` seconds (the scheduler's, say: the trigger's own signal makes none,
@@ -470,7 +468,7 @@ async def create_job(api: Api, connection_id: str, latency: float) -> Job:
 @route("/v1/connections/sync")
 async def connections_sync(api: Api, body: Body) -> Reply:
     """
-    JobInfoRead of a new sync job, answered once it runs (on head, once it exists); 409 while
+    JobInfoRead of a new sync job, answered once it runs (on every version); 409 while
     the connection's workflow runs a job, 500 for an inactive connection, 503 past the load
     model's overload bound. A job there that does not run yet is met (see :func:`run_job`).
     """
