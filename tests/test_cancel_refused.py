@@ -222,3 +222,28 @@ async def test_a_cancel_a_proxy_gave_up_on_while_the_job_stopped_says_it_may_hav
         assert any(f"job {job.id} may have reached the server" in n for n in raised.value.__notes__)
         assert emu.job_status(job.id) == "cancelled"
         assert emu.stats().faults_injected == {"proxy_timeout": 1}
+
+
+@pytest.mark.parametrize("api", APIS)
+async def test_a_cancel_that_comes_once_its_job_ended_returns_the_job_as_it_ended(
+    api: Api,
+) -> None:
+    """
+    A cancel sent for a job that has ended, the connection running none (the race of a job
+    ending as a give-up cancels it), fails on the server: Airbyte looks up job -1, a 500 on
+    the Config API, a 409 on the public one (``State.stop_current``). The job is read and
+    returned as it ended, not the failure raised.
+    """
+    async with _one_client(api) as (emu, client):
+        connection_id = emu.connection_ids[0]
+        emu.set_sync_plan(connection_id, duration=0.1)
+        job = await client.connections.sync(connection_id=connection_id)
+        await client.jobs.wait(job_id=job.id, poll_interval=0.05)
+        await anyio.sleep(emu.wrap_up + 0.1)
+
+        with anyio.fail_after(10):
+            answer = await client.jobs.cancel(job_id=job.id, unless_ended=False)
+
+        refused = [r for r in emu.requests if _is_cancel(api, r.method, r.route)]
+        assert (answer.id, answer.status) == (job.id, JobStatus.SUCCEEDED)
+        assert len(refused) == 1

@@ -257,12 +257,13 @@ async def test_head_errors_carry_only_an_error_id(
     assert set(unknown_job.json) == {"errorId"}
 
 
-async def test_cancel_ends_a_running_job_and_rereads_a_finished_one(
+async def test_cancel_ends_a_running_job_and_a_second_finds_none_running(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
     """
-    Cancelling a running job ends it with a manual_cancellation failure; a second cancel is a
-    200 that re-reads it (API-FACTS 6.3b).
+    Cancelling a running job ends it with a manual_cancellation failure (API-FACTS 6.3b); a
+    second cancel, the connection running nothing, is a 500 "Could not find job with id: -1"
+    (see ``State.stop_current``).
     """
     emu = await airbyte_emulator_factory(connections=1)
     cid = emu.connection_ids[0]
@@ -275,9 +276,11 @@ async def test_cancel_ends_a_running_job_and_rereads_a_finished_one(
     assert attempt["status"] == "failed"
     assert attempt["failureSummary"]["failures"][0]["failureType"] == "manual_cancellation"
     again = await call(http, emu, "jobs/cancel", {"id": job_id})
-    assert again.status == 200
-    assert again.json["job"]["status"] == "cancelled"
-    assert emu.job_status(job_id) == "cancelled"
+    assert again.status == 500
+    assert again.json["message"] == "Internal Server Error: Could not find job with id: -1"
+    assert again.json["exceptionClassName"] == "java.lang.RuntimeException"
+    read = await call(http, emu, "jobs/get", {"id": job_id})
+    assert read.json["job"]["status"] == "cancelled"
     assert (await sync(http, emu, cid))["job"]["id"] == job_id + 1
 
 

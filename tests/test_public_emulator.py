@@ -163,14 +163,15 @@ async def _exercise(d: Driver) -> None:
     )
     await d.call("GET", "/connections", query=[("workspaceIds", wid), ("includeDeleted", "true")])
 
-    d.emu.set_sync_plan(cid, duration=30.0)
+    # Longer than head's second trigger, which meets the job pending and waits a minute.
+    d.emu.set_sync_plan(cid, duration=300.0)
     job = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
     await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid}, expect=409)
     await d.call("POST", "/jobs", {"jobType": "refresh", "connectionId": cid}, expect=422)
     await d.call("GET", f"/jobs/{job['jobId']}")
     await d.call("GET", "/jobs/99999", expect=403)
     await d.call("DELETE", f"/jobs/{job['jobId']}")
-    await d.call("DELETE", f"/jobs/{job['jobId']}")
+    await d.call("DELETE", f"/jobs/{job['jobId']}", expect=409)  # it ended: none runs
     d.emu.set_sync_plan(cid, duration=0.0)
     reset = await d.call("POST", "/jobs", {"jobType": "reset", "connectionId": cid})
     await _until_ended(d, reset["jobId"])

@@ -816,8 +816,9 @@ class PublicJobs(Jobs):
         Cancel the job if it still runs (``DELETE /jobs/{jobId}``); returns it as it ended.
 
         The public API cancels as the Config API does, through the same server call: the
-        connection's *current* job, whatever id is sent, and a 200 for a job that ended
-        (airbytehq/airbyte-platform ``JobServiceImpl.cancelJob``; API-FACTS 6.3b). So the job
+        connection's *current* job, whatever id is sent, and a 200 for a job that ended while a
+        newer one runs (airbytehq/airbyte-platform ``JobServiceImpl.cancelJob``; API-FACTS
+        6.3b); a 409 when none runs. So the job
         is read first (again when its answer took over a second), and a job that ended is
         returned as it ended with nothing cancelled; *unless_ended* False sends the cancel
         without that read, for a caller that has just read the job itself. Nor is the cancel

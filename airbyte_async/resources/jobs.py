@@ -27,6 +27,7 @@ from .._serde import job_status, structure, unstructure, wire_name
 from ..errors import (
     AirbyteError,
     BadRequestError,
+    ConflictError,
     InvalidArgumentError,
     NotFoundError,
     ResponseValidationError,
@@ -74,6 +75,17 @@ def _known_statuses(statuses: tuple[JobStatus, ...]) -> tuple[JobStatus, ...]:
     return tuple(s for s in statuses if s is not JobStatus.QUEUED)
 
 
+async def _ended_read(read: Callable[[], Awaitable[Job]]) -> Job | None:
+    """The job as *read* gives it, when that shows it ended; None otherwise, or when the read
+    fails."""
+    try:
+        job = await read()
+    except AirbyteError as e:
+        log.debug("could not read a job after its cancel failed: %s", e)
+        return None
+    return job if job.status.is_terminal else None
+
+
 #: Seconds between the reads that wait for an attempt to run, at first and at most.
 _HEARD_FIRST_PAUSE = 0.25
 _HEARD_MAX_PAUSE = 2.0
@@ -115,13 +127,18 @@ async def cancel_heard(
     again only after a read shows its job still running, up to *tries* tries each time it is
     sent (:func:`~airbyte_async._retry.resent_after_read`). A cancel (job *job_id*'s) that
     failed in a way that leaves open whether Airbyte acted (a proxy's read timeout while the
-    job was stopping, say) is raised with a note saying so.
+    job was stopping, say) is raised with a note saying so. One that came once the job ended,
+    the connection running none, fails on the server (Airbyte looks up job -1: a 500 on the
+    Config API, a 409 on the public one; see ``State.stop_current`` in the emulator): the job
+    is read, and returned when it reads ended.
     """
 
     async def sent() -> Job:
         try:
             return await send()
         except AirbyteError as e:
+            if isinstance(e, ServerError | ConflictError) and (ended := await _ended_read(read)):
+                return ended
             if is_ambiguous(e):
                 e.add_note(_UNCERTAIN_CANCEL.format(job_id=job_id))
             raise

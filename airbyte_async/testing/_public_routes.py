@@ -1301,8 +1301,9 @@ class PublicApi:
         the Config API's cancel (API-FACTS 6.3b), which ``JobService.cancelJob`` calls with no
         check of its own (airbytehq/airbyte-platform ``JobsController.publicCancelJob``,
         ``JobServiceImpl.cancelJob``, ``SchedulerHandler.submitCancellationToWorker``). So a
-        job that ended answers 200 as it ended, and the connection's newer job, if one runs,
-        is cancelled.
+        job that ended answers 200 as it ended while the connection runs a newer job, which is
+        cancelled, and a 409 "Job is not currently running" when it runs none (see
+        ``State.stop_current``).
         """
         job = self._job(call.params["jobId"], _RUNNER)
         return job_response(await cancel(self.api, job.job_id), self._now, stats=False)

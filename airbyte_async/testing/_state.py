@@ -1004,7 +1004,15 @@ class State:
         :meth:`waits_for_capacity`): that one is cancelled *latency* from now, before it runs.
         Returns when the workflow stops running: *wrap_up* after the job's end (see
         :meth:`wrapping_up`); now when it runs no job. 404 for an
-        unknown connection, 500 for a deleted one (its workflow is gone).
+        unknown connection, 500 for a deleted one (its workflow is gone). A cancel when the
+        workflow has no current job (its job ended, its wrap-up done) is a 500 "Could not find
+        job with id: -1": ``TemporalClient.startNewCancellation`` notes the workflow's job id,
+        ``NON_RUNNING_JOB_ID`` then, and hands it to
+        ``StreamResetRecordsHelper.deleteStreamResetRecordsForJob``, whose
+        ``jobPersistence.getJob(-1)`` throws a RuntimeException it does not catch
+        (airbytehq/airbyte-platform ``TemporalClient.kt`` at ``3fc02fdc``; the same in 0.x's
+        ``TemporalClient.java``); the public API makes it a 409 "Job is not currently running"
+        (``JobServiceTest``: "a real error message that we can get").
         """
         connection = self.connection(connection_id)
         if connection.status == "deprecated":
@@ -1015,7 +1023,11 @@ class State:
         current = self.active_job(connection_id)
         now = self.clock()
         if current is None:
-            return now
+            if not only_running:
+                return now
+            if self.wrapping_up(connection_id):
+                return self.jobs_of(connection_id)[-1].final_at + self.wrap_up
+            raise internal("Could not find job with id: -1", "java.lang.RuntimeException")
         if only_running and not self.workflow_running(current):
             if self.waits_for_capacity(current):
                 self._end(current, min(now + latency, current.running_at))

@@ -54,9 +54,9 @@ async def cancel(api: Api, job_id: int) -> Job:
 @route("/v1/jobs/cancel")
 async def jobs_cancel(api: Api, body: Body) -> Reply:
     """
-    Always 200, once the job stopped: the connection's current job is cancelled, whatever id
-    was sent, and the requested job is read again (API-FACTS 6.3b); 500 for a deleted
-    connection.
+    200 once the job stopped: the connection's current job is cancelled, whatever id was
+    sent, and the requested job is read again (API-FACTS 6.3b); 500 for a deleted connection,
+    and for a connection that runs no job (see ``State.stop_current``).
     """
     cancelled = await cancel(api, body["id"])
     return Reply(render.job_info(cancelled, api.version, api.now, api.log_format))
