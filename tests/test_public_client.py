@@ -68,6 +68,8 @@ from airbyte_async.testing.pytest_plugin import TEST_TRIGGER_LATENCY
 pytestmark = pytest.mark.anyio
 
 PG = {"host": "db", "port": 5432, "database": "shop", "username": "u", "password": "p"}
+_POSTGRES_SOURCE = "decd338e-5647-4c0b-adf4-da0e75f5a750"
+_POSTGRES_DESTINATION = "25c5221d-dce2-4163-ade9-739ef790f503"
 
 
 @pytest.fixture
@@ -942,6 +944,42 @@ async def test_ensure_of_a_connection_over_namespaced_streams_settles() -> None:
         patches = [r for r in emu.requests if r.method == "PATCH"]
     assert [e.action for e in ensured] == [EnsureAction.CREATED, EnsureAction.UNCHANGED]
     assert patches == []
+
+
+async def test_ensure_sends_the_catalog_it_was_given_with_any_change() -> None:
+    """Some releases rebuild a connection's catalog on a PATCH that names no stream (README,
+    "Public API quirks"): ensure given a catalog sends it with a change of schedule alone."""
+    async with Emulator(airbyte_version="head", record_requests=True) as emu:
+        async with public_client(emu) as client:
+            wid = (await client.workspaces.default()).workspace_id
+            source = await client.sources.create(
+                workspace_id=wid, name="s", definition_id=_POSTGRES_SOURCE, configuration=PG
+            )
+            destination = await client.destinations.create(
+                workspace_id=wid,
+                name="d",
+                definition_id=_POSTGRES_DESTINATION,
+                configuration={**PG, "schema": "public"},
+            )
+            found = (await client.sources.discover_schema(source_id=source.source_id)).catalog
+            assert found is not None
+            ensure = functools.partial(
+                client.connections.ensure,
+                workspace_id=wid,
+                source_id=source.source_id,
+                destination_id=destination.destination_id,
+                name="c",
+                sync_catalog=select_streams(found, "customers"),
+            )
+            await ensure()
+            hourly = ScheduleData(
+                cron=CronSchedule(cron_expression="0 0 * * * ?", cron_time_zone="UTC")
+            )
+            changed = await ensure(schedule_type=ScheduleType.CRON, schedule_data=hourly)
+        [patch] = [r for r in emu.requests if r.method == "PATCH"]
+    assert changed.action is EnsureAction.UPDATED
+    assert changed.changes == ("schedule",)
+    assert [s["name"] for s in patch.body["configurations"]["streams"]] == ["customers"]
 
 
 async def test_ensure_of_a_source_named_by_its_source_type_settles() -> None:

@@ -1126,6 +1126,9 @@ class PublicConnections(Connections):
     _jobs: PublicJobs = attrs.field(kw_only=True)
     # Its pages come without an order (see _pages): another client's delete shifts them.
     _listing_may_skip: ClassVar[bool] = True
+    # Some 2025 releases (about 1.5 on) rebuild the catalog on a PATCH that names no stream,
+    # every stream full refresh overwrite (README, "Public API quirks").
+    _update_rebuilds_catalog: ClassVar[bool] = True
 
     async def create(
         self,

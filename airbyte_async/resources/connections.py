@@ -63,6 +63,9 @@ class Connections:
     _request: Request
     #: Whether a listing may leave a connection out (see ``Actors._listing_may_skip``).
     _listing_may_skip: ClassVar[bool] = False
+    #: Whether an update that names no stream may rebuild the catalog (see
+    #: ``PublicConnections``): ensure then sends the catalog it was given with any change.
+    _update_rebuilds_catalog: ClassVar[bool] = False
     #: The server's clock, which tells which jobs a lost trigger answer may have named.
     clock: ServerClock = attrs.field(factory=ServerClock, kw_only=True)
     #: The jobs this client saw triggers start, which a lost trigger answer cannot have named.
@@ -209,9 +212,10 @@ class Connections:
         differences = connection_differences(current, wanted)
         if not differences:
             return Ensured(action=EnsureAction.UNCHANGED, value=current)
-        updated = await self.update(
-            connection_id=current.connection_id, settings=changed_settings(wanted, differences)
-        )
+        send = changed_settings(wanted, differences)
+        if self._update_rebuilds_catalog and wanted.sync_catalog is not None:
+            send = attrs.evolve(send, sync_catalog=wanted.sync_catalog)
+        updated = await self.update(connection_id=current.connection_id, settings=send)
         changes = tuple(d.path for d in differences)
         return Ensured(action=EnsureAction.UPDATED, value=updated, changes=changes)
 
