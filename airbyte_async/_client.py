@@ -344,7 +344,9 @@ class AirbyteClient:
     The client opens its own :class:`aiohttp.ClientSession` on entry and closes it on exit;
     pass *session* to lend one instead, which it uses but never closes (its pool is then
     yours; *timeout* and *connect_timeout* still apply per request). A client is entered once:
-    use outside ``async with`` and re-entry after exit raise :class:`RuntimeError`.
+    use outside ``async with`` and re-entry after exit raise :class:`RuntimeError`. Entry and
+    exit may run in different tasks of the event loop the client serves (as a pytest-asyncio
+    fixture's setup and teardown do): it holds no task or cancel scope open between them.
 
     *timeout* bounds one HTTP exchange and *connect_timeout* getting its connection, both from
     when a connection of the pool is free for it; *max_connections* caps the pool, hence the

@@ -1,10 +1,11 @@
-"""Raw HTTP helpers for emulator tests: one request, a sync, waiting for a job to end."""
+"""Raw HTTP helpers for emulator tests: one request, a sync, waiting for a job to end; a task of
+its own."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -21,6 +22,7 @@ __all__ = [
     "call",
     "drop_date_headers",
     "http",
+    "in_a_task_of_its_own",
     "jobs_created",
     "only_actor",
     "sync",
@@ -157,3 +159,10 @@ def drop_date_headers(monkeypatch: pytest.MonkeyPatch) -> None:
         response.headers.popall("Date", None)
 
     monkeypatch.setattr(Http, "_stamp_date", no_date)
+
+
+async def in_a_task_of_its_own(function: Callable[[], Awaitable[object]]) -> None:
+    """Await ``function()`` in a new task, as pytest-asyncio runs a fixture's setup and then its
+    teardown, each in a task of its own."""
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(function)

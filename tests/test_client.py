@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any
 
 import aiohttp
 import anyio
 import pytest
 from client_support import UNKNOWN_ID, UNSEEN_CALLS, client_for, closed_port, requests_to
+from emulator_support import in_a_task_of_its_own
 
 from airbyte_async import (
     AirbyteClient,
@@ -327,6 +329,26 @@ async def test_a_client_used_from_another_event_loop_says_so(
     [error] = errors
     assert isinstance(error, RuntimeError)
     assert "another event loop" in str(error)
+
+
+@pytest.mark.anyio
+async def test_a_client_entered_in_one_task_is_exited_in_another(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """Entered in one task (asking a bare host which API it serves) and exited in another, as
+    a pytest-asyncio fixture is, a client serves the tasks in between and closes its session."""
+    emu = await airbyte_emulator_factory()
+    client = AirbyteClient(emu.url, auth=NoAuth(), env={})
+    await in_a_task_of_its_own(client.__aenter__)
+    session = client._session
+    assert session is not None
+    assert (await client.health()).available
+
+    await in_a_task_of_its_own(partial(client.__aexit__, None, None, None))
+
+    assert session.closed
+    with pytest.raises(ClientStateError, match="closed"):
+        await client.health()
 
 
 def test_a_client_entered_outside_asyncio_says_it_runs_on_asyncio() -> None:

@@ -13,7 +13,15 @@ import aiohttp
 import anyio
 import emulator_support
 import pytest
-from emulator_support import call, jobs_created, public, sync, wait_terminal, waiting_job
+from emulator_support import (
+    call,
+    in_a_task_of_its_own,
+    jobs_created,
+    public,
+    sync,
+    wait_terminal,
+    waiting_job,
+)
 
 from airbyte_async.testing import (
     Emulator,
@@ -114,6 +122,58 @@ async def test_ids_are_reproducible_for_a_seed(airbyte_emulator_factory: Factory
     b = await airbyte_emulator_factory(connections=3, seed=7)
     c = await airbyte_emulator_factory(connections=3, seed=8)
     assert a.connection_ids == b.connection_ids != c.connection_ids
+
+
+# -- entering and exiting --------------------------------------------------------------------
+
+
+async def test_an_emulator_entered_in_one_task_is_exited_in_another(
+    http: aiohttp.ClientSession,
+) -> None:
+    """Entered in one task and exited in another, an emulator serves the tasks in between, and
+    its exit stops both the server and its background work (scheduled restarts)."""
+    emu = Emulator()
+    await in_a_task_of_its_own(emu.__aenter__)
+    url = emu.url
+    assert (await call(http, emu, "health", method="GET")).status == 200
+    emu.set_faults([{"kind": "restart", "every": 0.01}])
+    with anyio.fail_after(5):
+        while emu.stats().restarts == 0:  # noqa: ASYNC110 (polling the ground truth)
+            await anyio.sleep(0.005)
+
+    await in_a_task_of_its_own(partial(emu.__aexit__, None, None, None))
+
+    restarts = emu.stats().restarts
+    await anyio.sleep(0.05)
+    assert emu.stats().restarts == restarts
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await http.get(url + "/api/v1/health")
+
+
+async def test_a_failed_scheduled_restart_is_raised_on_exit(
+    monkeypatch: pytest.MonkeyPatch, http: aiohttp.ClientSession
+) -> None:
+    """Background work that fails (a scheduled restart) is raised by the emulator's exit, which
+    still stops the server."""
+
+    async def failing(self: Emulator, *, downtime: float = 0.0) -> None:
+        raise OSError("address in use")
+
+    monkeypatch.setattr(Emulator, "restart", failing)
+    emu = Emulator(faults=[{"kind": "restart", "every": 0.01}])
+
+    with pytest.RaisesGroup(
+        pytest.RaisesExc(OSError, match="address in use"), flatten_subgroups=True
+    ):
+        async with emu:
+            url = emu.url
+            with anyio.fail_after(5):
+                while "restart" not in emu.stats().faults_injected:  # noqa: ASYNC110
+                    await anyio.sleep(0.005)
+            await anyio.sleep(0.02)
+
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await http.get(url + "/api/v1/health")
 
 
 # -- job lifecycle ---------------------------------------------------------------------------

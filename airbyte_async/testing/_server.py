@@ -1,12 +1,14 @@
 """
 :class:`Emulator`: an in-memory Airbyte Config API served over HTTP on loopback.
 
-Use it with ``async with``; it listens from ``__aenter__`` to ``__aexit__`` (enter and exit it
-in the same task). :func:`serve` runs one until the process is told to stop.
+Use it with ``async with``; it listens from ``__aenter__`` to ``__aexit__``, which may run in
+different tasks of one event loop (a pytest-asyncio fixture's setup and teardown do).
+:func:`serve` runs one until the process is told to stop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import math
 import random
@@ -35,8 +37,6 @@ from ._stats import EmulatorStats, Observer, RecordedRequest
 from ._versions import PUBLIC_API_SINCE, VERSIONS, serves_public_api
 
 if TYPE_CHECKING:
-    import asyncio
-
     from aiohttp.web_protocol import RequestHandler
 
 __all__ = ["VERSIONS", "Emulator", "serve"]
@@ -184,6 +184,10 @@ class Emulator:
     workspace or job that does not exist, as a server with authentication does to any user
     but an instance admin.
 
+    ``__aenter__`` and ``__aexit__`` may run in different tasks of one event loop: the
+    emulator's background work (scheduled restarts) runs in a task of its own, started on entry
+    and stopped and awaited on exit, which raises what that work raised.
+
     Raises ValueError for an unknown *airbyte_version* or an impossible setting, TypeError for
     an *auth* that is no policy.
     """
@@ -234,6 +238,10 @@ class Emulator:
     _runner: web.AppRunner | None = attrs.field(init=False, default=None)
     _site: web.TCPSite | None = attrs.field(init=False, default=None)
     _bound_port: int = attrs.field(init=False, default=0)
+    #: The task that owns the background work, from entry to exit; it ends when *_stop* is set.
+    _background: asyncio.Task[None] | None = attrs.field(init=False, default=None)
+    _stop: anyio.Event | None = attrs.field(init=False, default=None)
+    #: The background work's task group, while the background task runs.
     _tasks: anyio.abc.TaskGroup | None = attrs.field(init=False, default=None)
     _restart_scope: anyio.CancelScope | None = attrs.field(init=False, default=None)
     #: Which set of faults the restart schedule follows: a schedule started for an older set
@@ -355,10 +363,23 @@ class Emulator:
         self._runner, self._site = runner, site
         self._bound_port = runner.addresses[0][1]
         self._api.base_url = self.url
-        self._tasks = anyio.create_task_group()
-        await self._tasks.__aenter__()
-        self._tasks.start_soon(self._scheduled_restarts, self._restart_generation)
+        # A task of its own, not a task group entered here: a task group's cancel scope must be
+        # left in the task that entered it, and __aexit__ may run in another (pytest-asyncio
+        # runs a fixture's setup and its teardown in two tasks). __aexit__ stops and awaits it.
+        self._stop = anyio.Event()
+        self._background = asyncio.get_running_loop().create_task(self._run_background(self._stop))
         return self
+
+    async def _run_background(self, stop: anyio.Event) -> None:
+        """The emulator's background work, until *stop* is set; its failures end it."""
+        try:
+            async with anyio.create_task_group() as tasks:
+                self._tasks = tasks
+                tasks.start_soon(self._scheduled_restarts, self._restart_generation)
+                await stop.wait()
+                tasks.cancel_scope.cancel()
+        finally:
+            self._tasks = None
 
     async def __aexit__(
         self,
@@ -366,15 +387,18 @@ class Emulator:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            if self._tasks is not None:
-                self._tasks.cancel_scope.cancel()
-                await self._tasks.__aexit__(None, None, None)
-        finally:
-            self._tasks = None
-            if self._runner is not None:
-                await self._runner.cleanup()
-            self._runner = self._site = None
+        background, self._background = self._background, None
+        # Stopped even when the caller is cancelled: nothing of it outlives the block.
+        with anyio.CancelScope(shield=True):
+            try:
+                if background is not None:
+                    assert self._stop is not None
+                    self._stop.set()
+                    await background
+            finally:
+                if self._runner is not None:
+                    await self._runner.cleanup()
+                self._runner = self._site = None
 
     @property
     def url(self) -> str:
