@@ -7,7 +7,8 @@ Copy it into your project and run it with ``python -m pytest test_with_emulator.
 (``pip install pytest`` first: airbyte-async does not depend on it). Inside this repository,
 whose ``pyproject.toml`` has pytest load the development tools, install those first
 (``pip install -e '.[dev]'``). The fixtures are async: the tests run on anyio's pytest plugin
-(installed with anyio), on asyncio.
+(installed with anyio), on asyncio. With pytest-asyncio (1.1 or later), mark them
+``pytest.mark.asyncio`` instead of ``pytest.mark.anyio`` (or use its auto mode).
 """
 
 from __future__ import annotations
