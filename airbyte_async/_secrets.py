@@ -14,7 +14,7 @@ flags ``airbyte_secret`` (:func:`flagged_paths`).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 __all__ = [
@@ -24,12 +24,16 @@ __all__ = [
     "is_secret_key",
     "is_secret_path",
     "masked",
+    "masked_text",
     "redact",
     "redacted_repr",
     "secret_values",
 ]
 
 SECRET_MASK = "**********"
+#: The shortest secret value looked for in a server's message: shorter ones would mask its
+#: common words.
+SHORTEST_QUOTED = 4
 
 _SECRET_KEY = re.compile(
     r"(pass(word|wd|phrase)?|secret|token|api[_-]?key|apikey|private[_-]?key|credentials?"
@@ -136,6 +140,19 @@ _PARAMETER = re.compile(r"(?<![^\s?&;])([\w.-]+)=([^&;\s]*)")
 _PAIR_NAMES = ("name", "key", "header", "header_name")
 
 
+def masked_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """
+    *text*, a server's message, as it may be shown: each of *secrets* (the values of
+    :func:`secret_values` of a configuration sent, say) it quotes masked, the longest first
+    and none shorter than :data:`SHORTEST_QUOTED`; then the password of any URL in it and its
+    secret-keyed parameters, as :func:`redact` masks a string.
+    """
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= SHORTEST_QUOTED and secret in text:
+            text = text.replace(secret, SECRET_MASK)
+    return _masked_string(text)
+
+
 def redacted_repr(value: Any) -> str:
     """``repr`` of *value* with its secrets masked; for attrs ``field(repr=...)``."""
     return repr(redact(value))
@@ -209,11 +226,17 @@ def masked(value: Any, path: str, secret_paths: Collection[str]) -> Any:
     if isinstance(value, list | tuple):
         return [masked(v, f"{path}[{i}]", secret_paths) for i, v in enumerate(value)]
     if isinstance(value, str):
-        if "@" in value:
-            # A URL with a password in it (postgres://user:password@host), under any key.
-            value = _URL_PASSWORD.sub(rf"\1{SECRET_MASK}@", value)
-        if "=" in value:
-            value = _PARAMETER.sub(_masked_parameter, value)
+        return _masked_string(value)
+    return value
+
+
+def _masked_string(value: str) -> str:
+    """*value* with the password of any URL in it and its secret-keyed parameters masked."""
+    if "@" in value:
+        # A URL with a password in it (postgres://user:password@host), under any key.
+        value = _URL_PASSWORD.sub(rf"\1{SECRET_MASK}@", value)
+    if "=" in value:
+        value = _PARAMETER.sub(_masked_parameter, value)
     return value
 
 

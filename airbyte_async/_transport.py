@@ -20,7 +20,7 @@ import orjson
 from yarl import URL
 
 from ._limiter import OVERLOAD_STATUSES, note_overload, note_request, note_timeout
-from ._secrets import secret_values
+from ._secrets import SHORTEST_QUOTED, secret_values
 from .errors import (
     ConnectError,
     ConnectionLostError,
@@ -134,8 +134,6 @@ def _timed_out(error: TimeoutError, began: float, timeout: aiohttp.ClientTimeout
     return total is not None and time.monotonic() - began >= total - _TIMER_SLACK
 
 
-#: The shortest secret looked for in an error's message.
-_SHORTEST_SECRET = 4
 #: How much earlier than its deadline asyncio may run a timer (its clock's resolution), with room.
 _TIMER_SLACK = 0.01
 
@@ -187,8 +185,7 @@ def decode(
         body = raw.decode("utf-8", "replace")
     hide = [*secrets()] if secrets is not None else []
     hide += _secrets_of(sent)
-    # Shorter ones would mask common words of the message.
-    hide = [value for value in hide if len(value) >= _SHORTEST_SECRET]
+    hide = [value for value in hide if len(value) >= SHORTEST_QUOTED]
     error = error_for(status, body, route=route, headers=response.headers, hide=hide)
     error._waited = response.waited
     raise error

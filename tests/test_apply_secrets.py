@@ -297,6 +297,25 @@ def test_plan_o_with_a_secret_default_says_to_drop_the_default(
     )
 
 
+def test_plan_says_a_discovery_failed_with_the_url_password_it_quotes_masked(
+    shell: tuple[Emulator, Run],
+) -> None:
+    """The auditor's run: the source's host, read from PG_HOST, a URL holding a password whose
+    host cannot be resolved. plan exits 2 saying the discovery of the source's streams failed,
+    and prints the password nowhere (the failure quotes the host)."""
+    _, run = shell
+    text = Path("pipeline.toml").read_text()
+    Path("pipeline.toml").write_text(
+        text.replace('host = "db.internal"', 'host = { env = "PG_HOST" }')
+    )
+
+    code, out, err = run("plan", "pipeline.toml", PG_HOST="postgres://reader:URLPW-leak@db.invalid")
+
+    assert code == 2
+    assert "discovering the streams of 'shop-postgres' failed: " in err
+    assert "URLPW-leak" not in out + err
+
+
 def source_written(out: str) -> str:
     """The id of the source apply's output says it created or updated."""
     [line] = [x for x in out.splitlines() if x.startswith(("created source", "updated source"))]

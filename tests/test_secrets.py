@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -23,7 +24,19 @@ from airbyte_async.errors import (
     NotFoundError,
     UnprocessableEntityError,
 )
-from airbyte_async.models import Destination, JobType, Source
+from airbyte_async.models import (
+    Attempt,
+    AttemptStatus,
+    CheckResult,
+    CheckStatus,
+    Destination,
+    FailureReason,
+    FailureSummary,
+    Job,
+    JobStatus,
+    JobType,
+    Source,
+)
 from airbyte_async.resources._reconcile import trigger_exactly_once
 from airbyte_async.testing import (
     RequireBasic,
@@ -263,6 +276,97 @@ async def test_a_server_error_quoting_the_configuration_sent_shows_none_of_its_s
     assert SECRET_MASK in str(raised.value)
     assert "PG-SECRET-123" not in shown
     assert url_password not in shown
+
+
+@pytest.mark.anyio
+async def test_a_failed_check_or_discovery_shows_a_url_password_it_quotes_masked(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """A source whose host, a URL holding a password, cannot be resolved: its check's and its
+    discovery's failure texts (which quote the host, as a connector's do), their reprs and
+    their descriptions show the password masked and the rest of the URL."""
+    emu = await airbyte_emulator_factory()
+    host = f"postgres://reader:{DB_PASSWORD}@db.invalid"
+    async with client_for(emu) as client:
+        source = await client.sources.create(
+            workspace_id=emu.workspace_ids[0],
+            name="shop",
+            definition_id=POSTGRES,
+            configuration={**SOURCE_CONFIG, "host": host},
+        )
+        check = await client.sources.check_connection(source_id=source.source_id)
+        schema = await client.sources.discover_schema(source_id=source.source_id)
+
+    failure = schema.failure
+    assert not check.succeeded and failure is not None
+    described = [check.message or "", failure.describe(), failure.external_message or ""]
+    assert all(f"postgres://reader:{SECRET_MASK}@db.invalid" in text for text in described)
+    shown = [*described, repr(check), repr(schema.job_info), repr(failure)]
+    assert leaks("\n".join(shown), SECRETS) == []
+
+
+@pytest.mark.anyio
+async def test_a_failed_discovery_of_a_configuration_masks_each_of_its_secrets_it_quotes(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """discover_configuration of a configuration whose discovery fails quoting a value the
+    configuration holds under a secret key (a connection string naming a host that cannot be
+    resolved): its failure's texts, repr and description show the mask in its place."""
+    emu = await airbyte_emulator_factory()
+    connection_string = "Server=tcp:Kq42-warehouse.invalid"
+    async with client_for(emu) as client:
+        schema = await client.sources.discover_configuration(
+            workspace_id=emu.workspace_ids[0],
+            definition_id=POSTGRES,
+            configuration={**SOURCE_CONFIG, "connection_string": connection_string},
+        )
+
+    failure = schema.failure
+    assert failure is not None
+    assert failure.describe().endswith(f"could not resolve host '{SECRET_MASK}'")
+    shown = [failure.external_message or "", repr(failure), repr(schema.job_info)]
+    assert leaks("\n".join(shown), [*SECRETS, connection_string]) == []
+
+
+def test_a_failure_shows_a_url_password_or_a_secret_parameter_it_quotes_masked() -> None:
+    """A failure however read (a sync attempt's, say) keeps its messages as sent, but its
+    repr, its description, a job's description of its failures and a check's message show
+    the password of a URL and a secret-keyed parameter they quote masked."""
+    text = f"cannot reach postgres://reader:{DB_PASSWORD}@db.example.com?sslmode=require"
+    failure = FailureReason(
+        external_message=text, internal_message=f"retried with api_key={API_KEY}"
+    )
+    now = datetime.now(UTC)
+    attempt = Attempt(
+        id=0,
+        status=AttemptStatus.FAILED,
+        created_at=now,
+        updated_at=now,
+        failure_summary=FailureSummary(failures=(failure,)),
+    )
+    job = Job(
+        id=1,
+        job_type=JobType.SYNC,
+        config_id="c",
+        status=JobStatus.FAILED,
+        created_at=now,
+        updated_at=now,
+        attempts=(attempt,),
+    )
+    check = CheckResult(status=CheckStatus.FAILED, message=text)
+
+    shown = [
+        repr(failure),
+        failure.describe(),
+        repr(job),
+        *job.describe_failures(),
+        job.failure_reason or "",
+        repr(check),
+        check.message or "",
+    ]
+    assert leaks("\n".join(shown), SECRETS) == []
+    assert f"reader:{SECRET_MASK}@db.example.com?sslmode=require" in failure.describe()
+    assert failure.external_message == text
 
 
 def test_models_with_configuration_hide_their_secrets() -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 import attrs
 
-from .._secrets import redacted_repr
+from .._secrets import masked_text, redacted_repr
 from ._common import JsonObject, OpenEnum
 from ._jobs import SynchronousJob
 
@@ -63,7 +64,7 @@ class CheckResult:
     """
 
     status: CheckStatus | None = None
-    _message: str | None = None
+    _message: str | None = attrs.field(default=None, repr=redacted_repr)
     job_info: SynchronousJob | None = attrs.field(default=None, repr=False)
 
     @property
@@ -75,9 +76,22 @@ class CheckResult:
 
     @property
     def message(self) -> str | None:
-        """The server's message, else the failure of the check job as ``origin/type: text``."""
+        """
+        The server's message, else the failure of the check job as ``origin/type: text``;
+        with the password of any URL and the secret-keyed parameters it quotes masked, as in
+        ``repr``: a connector's failure quotes its configuration.
+        """
         if self._message:
-            return self._message
+            return masked_text(self._message)
         if self.job_info is not None and self.job_info.failure_reason is not None:
             return self.job_info.failure_reason.describe()
         return None
+
+    def _hiding(self, secrets: Collection[str]) -> CheckResult:
+        """This result with each of *secrets* its texts quote masked, and what
+        :func:`~airbyte_async._secrets.masked_text` masks in any message."""
+        return attrs.evolve(
+            self,
+            message=None if self._message is None else masked_text(self._message, secrets),
+            job_info=None if self.job_info is None else self.job_info._hiding(secrets),
+        )

@@ -9,11 +9,12 @@ servers and routes; :attr:`Job.records_synced` and :attr:`Job.bytes_synced` look
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
 
 import attrs
 
+from .._secrets import masked_text, redacted_repr
 from ..errors import NoMatchError, UnsupportedOperationError
 from ._common import Deferred, JsonObject, OpenEnum, StreamDescriptor, resolved
 
@@ -130,12 +131,15 @@ class FailureReason:
     One failure of an attempt or check.
 
     *timestamp* is kept as sent: Airbyte fills it in epoch milliseconds, unlike every other time.
+    ``repr`` and :meth:`describe` show the messages with the password of any URL and the
+    secret-keyed parameters they quote masked: a connector's failure quotes its configuration.
+    The failure of a check or a discovery holds its messages so masked; any other, as sent.
     """
 
     failure_origin: FailureOrigin | None = None
     failure_type: FailureType | None = None
-    external_message: str | None = None
-    internal_message: str | None = None
+    external_message: str | None = attrs.field(default=None, repr=redacted_repr)
+    internal_message: str | None = attrs.field(default=None, repr=redacted_repr)
     stacktrace: str | None = attrs.field(default=None, repr=False)
     retryable: bool | None = None
     timestamp: int | None = None
@@ -143,10 +147,25 @@ class FailureReason:
     stream_descriptor: StreamDescriptor | None = None
 
     def describe(self) -> str:
-        """``"origin/type: message"``, with whatever of those the server gave."""
-        message = self.external_message or self.internal_message or "no message"
+        """``"origin/type: message"``, with whatever of those the server gave, its secrets
+        masked (see the class)."""
+        message = masked_text(self.external_message or self.internal_message or "no message")
         kind = "/".join(str(p) for p in (self.failure_origin, self.failure_type) if p is not None)
         return f"{kind}: {message}" if kind else message
+
+    def _hiding(self, secrets: Collection[str]) -> FailureReason:
+        """This failure with each of *secrets* its texts quote masked, and what
+        :func:`~airbyte_async._secrets.masked_text` masks in any message."""
+        return attrs.evolve(
+            self,
+            external_message=_masked(self.external_message, secrets),
+            internal_message=_masked(self.internal_message, secrets),
+            stacktrace=_masked(self.stacktrace, secrets),
+        )
+
+
+def _masked(text: str | None, secrets: Collection[str]) -> str | None:
+    return None if text is None else masked_text(text, secrets)
 
 
 @attrs.frozen(kw_only=True)
@@ -508,3 +527,9 @@ class SynchronousJob:
     def logs(self) -> AttemptLogs | None:
         """The job's logs, read from the answer on first use."""
         return _resolved_or_none(self._logs)
+
+    def _hiding(self, secrets: Collection[str]) -> SynchronousJob:
+        """This job with its failure's texts hidden as :meth:`FailureReason._hiding` does."""
+        if self.failure_reason is None:
+            return self
+        return attrs.evolve(self, failure_reason=self.failure_reason._hiding(secrets))

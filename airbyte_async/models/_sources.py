@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import attrs
 
@@ -48,3 +48,9 @@ class DiscoveredSchema:
     def failure(self) -> FailureReason | None:
         """Why discovery failed, when the server said."""
         return self.job_info.failure_reason if self.job_info is not None else None
+
+    def _hiding(self, secrets: Collection[str]) -> DiscoveredSchema:
+        """This result with its failure's texts hidden as :meth:`FailureReason._hiding` does."""
+        if self.job_info is None:
+            return self
+        return attrs.evolve(self, job_info=self.job_info._hiding(secrets))

@@ -235,4 +235,4 @@ class Actors(Generic[A]):
         body = self._kind.id_body(actor_id=actor_id)
         route = f"{self._kind.route}/check_connection"
         checked = call(self._request, route, body, CheckResult, idempotent=True)
-        return await named(self._kind.noun, actor_id, checked)
+        return (await named(self._kind.noun, actor_id, checked))._hiding(())

@@ -40,5 +40,9 @@ class Destinations(Actors[Destination]):
         await self._delete(destination_id)
 
     async def check_connection(self, *, destination_id: str) -> CheckResult:
-        """Check the stored configuration; a failed check is a result, not an exception."""
+        """
+        Check the stored configuration; a failed check is a result, not an exception. Its
+        messages hold the password of any URL, and the secret-keyed parameters, they quote
+        masked: a connector's failure quotes its configuration.
+        """
         return await self._check(destination_id)

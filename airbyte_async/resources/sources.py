@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 
 from .._checks import json_object, uuid_id
+from .._secrets import secret_values
 from ..catalog import modes_toward
 from ..models import CheckResult, DefinitionSpecification, Destination, DiscoveredSchema, Source
 from ..models import _wire as w
@@ -45,7 +46,11 @@ class Sources(Actors[Source]):
         await self._delete(source_id)
 
     async def check_connection(self, *, source_id: str) -> CheckResult:
-        """Check the stored configuration; a failed check is a result, not an exception."""
+        """
+        Check the stored configuration; a failed check is a result, not an exception. Its
+        messages hold the password of any URL, and the secret-keyed parameters, they quote
+        masked: a connector's failure quotes its configuration.
+        """
         return await self._check(source_id)
 
     async def discover_schema(
@@ -58,13 +63,16 @@ class Sources(Actors[Source]):
         modes the destination's definition offers (``supportedDestinationSyncModes``; two more
         requests).
 
-        A failed discovery is a result whose ``catalog`` is None, not an exception.
+        A failed discovery is a result whose ``catalog`` is None, not an exception; its
+        failure's texts hold the password of any URL, and the secret-keyed parameters, they
+        quote masked.
         """
         if destination_id is not None:
             uuid_id("destination_id", destination_id)
         body = w.DiscoverSchemaBody(source_id=source_id, disable_cache=disable_cache)
         route = "sources/discover_schema"
-        schema = await call(self._request, route, body, DiscoveredSchema, idempotent=True)
+        found = await call(self._request, route, body, DiscoveredSchema, idempotent=True)
+        schema = found._hiding(())
         if destination_id is None or schema.catalog is None:
             return schema
         destination = await call(
@@ -96,12 +104,15 @@ class Sources(Actors[Source]):
         2.7). The server fills in no stored secret: a configuration holding the mask it sends
         for one is discovered with the mask. Config API only.
 
-        A failed discovery is a result whose ``catalog`` is None, not an exception.
+        A failed discovery is a result whose ``catalog`` is None, not an exception; its
+        failure's texts hold every secret value of *configuration* they quote masked (see
+        :func:`~airbyte_async._secrets.secret_values`), with the password of any URL and the
+        secret-keyed parameters.
         """
+        configuration = json_object("configuration", configuration)
         body = w.SourceCoreConfig(
-            workspace_id=workspace_id,
-            definition_id=definition_id,
-            configuration=json_object("configuration", configuration),
+            workspace_id=workspace_id, definition_id=definition_id, configuration=configuration
         )
         route = "scheduler/sources/discover_schema"
-        return await call(self._request, route, body, DiscoveredSchema, idempotent=True)
+        found = await call(self._request, route, body, DiscoveredSchema, idempotent=True)
+        return found._hiding(secret_values(configuration))
