@@ -10,7 +10,7 @@ from test_resources_destinations import create as create_destination
 
 from airbyte_async import AirbyteClient
 from airbyte_async.errors import NotFoundError, UnprocessableEntityError
-from airbyte_async.models import DestinationSyncMode, Source, SyncMode
+from airbyte_async.models import DestinationSyncMode, EnsureAction, Source, SyncMode
 from airbyte_async.testing import Emulator, Fault
 from airbyte_async.testing._versions import since
 
@@ -72,6 +72,43 @@ async def test_bad_configuration_is_unprocessable(api: AirbyteClient, workspace_
     """A configuration the connector's spec rejects: 422."""
     with pytest.raises(UnprocessableEntityError):
         await create(api, workspace_id, port="not a number")
+
+
+#: Integers beyond 64 bits, which orjson reads as floats: a Postgres LSN past 2**64, say.
+BEYOND_64_BITS = {"start_lsn": 2**64 + 7, "floor": -(2**63) - 1}
+
+
+async def test_integers_beyond_64_bits_in_a_configuration_read_back_exact(
+    api: AirbyteClient, workspace_id: str
+) -> None:
+    """A configuration holding integers beyond 64 bits is sent and read back exact, so
+    ensure with it again finds nothing to update."""
+    source = await create(api, workspace_id, **BEYOND_64_BITS)
+
+    read = await api.sources.get(source_id=source.source_id)
+    ensured = await api.sources.ensure(
+        workspace_id=workspace_id,
+        name=source.name,
+        definition_id=source.definition_id,
+        configuration={**CONFIG, **BEYOND_64_BITS},
+    )
+
+    assert {key: read.configuration[key] for key in BEYOND_64_BITS} == BEYOND_64_BITS
+    assert all(type(read.configuration[key]) is int for key in BEYOND_64_BITS)
+    assert (ensured.action, ensured.changes) == (EnsureAction.UNCHANGED, ())
+
+
+async def test_a_rename_writes_integers_beyond_64_bits_back_exact(
+    api: AirbyteClient, emu: Emulator, workspace_id: str
+) -> None:
+    """update(name=...) sends the configuration it read back: its integers beyond 64 bits are
+    stored as they were, not as floats."""
+    source = await create(api, workspace_id, **BEYOND_64_BITS)
+
+    await api.sources.update(source_id=source.source_id, name="renamed")
+
+    stored = emu.stored_configuration(source.source_id)
+    assert {key: stored[key] for key in BEYOND_64_BITS} == BEYOND_64_BITS
 
 
 async def test_get(api: AirbyteClient, workspace_id: str) -> None:
