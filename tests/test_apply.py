@@ -315,6 +315,8 @@ def test_invalid_toml_is_reported_with_its_position() -> None:
         (('source = "shop-postgres"', 'source = "shop"'), "connections[0].source: no source named"),
         (('unit = "hours"', 'unit = "fortnights"'), "connections[0].schedule.unit: unknown value"),
         (("every = 6", "every = 0"), "connections[0].schedule.every: must be a whole number"),
+        (("port = 5432", "port = nan"), "sources[0].configuration.port: nan is not a JSON number"),
+        (("port = 5432", "port = -inf"), "sources[0].configuration.port: -inf is not a JSON"),
         (
             ('cursor_field = "updated_at"', "cursor_field = 3"),
             "connections[0].streams[0].cursor_field: must be a field name or a path",

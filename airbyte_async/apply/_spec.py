@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import math
 import os
 import tomllib
 import zoneinfo
@@ -586,11 +587,15 @@ class _Reader:
         return None
 
     def literal(self, value: Any, path: str) -> Any:
-        """*value* as written, checked to be JSON (TOML's dates and times are not)."""
+        """*value* as written, checked to be JSON (TOML's dates and times are not, nor its
+        ``nan`` and ``inf``)."""
         if isinstance(value, dict):
             return {k: self.literal(v, f"{path}.{k}") for k, v in value.items()}
         if isinstance(value, list):
             return [self.literal(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        if isinstance(value, float) and not math.isfinite(value):
+            self.problems.append(f"{path}: {value!r} is not a JSON number")
+            return None
         if isinstance(value, str | int | float | bool):
             return value
         self.problems.append(f"{path}: {_kind(value)} is not a JSON value")
