@@ -146,6 +146,20 @@ def test_sources_and_destinations_list(
     assert {d["definition_name"] for d in rows} == {"S3"}
 
 
+@pytest.mark.parametrize("kind", ["sources", "destinations", "connections"])
+def test_a_list_of_a_workspace_the_server_lacks_is_an_error(
+    run: Callable[..., tuple[int, str, str]], kind: str
+) -> None:
+    """Airbyte lists nothing for a workspace it lacks: the command says it is not there
+    (exit 2), not that it holds nothing."""
+    missing = "00000000-0000-4000-8000-00000000abcd"
+
+    code, out, err = run(kind, "list", "--workspace", missing)
+
+    assert (code, out) == (2, "")
+    assert "NotFoundError" in err and missing in err
+
+
 def test_connections_list(run: Callable[..., tuple[int, str, str]], served: Served) -> None:
     """Every connection of the named workspace; JSON has ids, schedule and streams."""
     workspace_id = served.emulator.workspace_ids[0]

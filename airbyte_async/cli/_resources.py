@@ -143,8 +143,10 @@ def _attempt_json(attempt: Attempt) -> dict[str, Any]:
 
 
 async def _workspace_id(args: argparse.Namespace, client: AirbyteClient) -> str:
+    """The workspace *args* name, read to know it is there (Airbyte lists nothing, and says
+    nothing, for a workspace it lacks); else the default one."""
     if args.workspace:
-        return str(args.workspace)
+        return (await client.workspaces.get(workspace_id=str(args.workspace))).workspace_id
     return (await client.workspaces.default()).workspace_id
 
 
