@@ -61,8 +61,10 @@ from .resources import (
 from .resources._backend import ConfigBackend
 from .resources._public import (
     PublicConnections,
+    PublicDestinationDefinitions,
     PublicDestinations,
     PublicJobs,
+    PublicSourceDefinitions,
     PublicSources,
     PublicWorkspaces,
     config_only,
@@ -470,8 +472,8 @@ class AirbyteClient:
         refuse = config_only()
         call = self._public_request
         self.workspaces = PublicWorkspaces(refuse, api=call)
-        self.source_definitions = SourceDefinitions(refuse)
-        self.destination_definitions = DestinationDefinitions(refuse)
+        self.source_definitions = PublicSourceDefinitions(refuse, api=call)
+        self.destination_definitions = PublicDestinationDefinitions(refuse, api=call)
         self.sources = PublicSources(refuse, api=call)
         self.destinations = PublicDestinations(refuse, api=call)
         jobs = PublicJobs(refuse, api=call, cancel_tries=self._cancel_tries)

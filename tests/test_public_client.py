@@ -10,6 +10,7 @@ import functools
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from operator import attrgetter
 from typing import Any
 
 import aiohttp
@@ -51,12 +52,22 @@ from airbyte_async.models import (
     TimeUnit,
 )
 from airbyte_async.models import _public_wire as pw
-from airbyte_async.resources import Connections, Destinations, Jobs, Sources, Workspaces
+from airbyte_async.resources import (
+    Connections,
+    DestinationDefinitions,
+    Destinations,
+    Jobs,
+    SourceDefinitions,
+    Sources,
+    Workspaces,
+)
 from airbyte_async.resources._public import (
     PAGES_AT_ONCE,
     PublicConnections,
+    PublicDestinationDefinitions,
     PublicDestinations,
     PublicJobs,
+    PublicSourceDefinitions,
     PublicSources,
     PublicWorkspaces,
     _catalog_of,
@@ -480,8 +491,15 @@ CONFIG_ONLY: list[tuple[str, Callable[[AirbyteClient], Awaitable[Any]]]] = [
     ("jobs.logs", lambda c: c.jobs.logs(job_id=1)),
     ("connections.sync_progress", lambda c: c.connections.sync_progress(connection_id=ANY_ID)),
     ("workspaces.get_by_slug", lambda c: c.workspaces.get_by_slug(slug="x")),
-    ("workspaces.create", lambda c: c.workspaces.create(name="x")),
     ("source_definitions.get", lambda c: c.source_definitions.get(definition_id=ANY_ID)),
+    ("destination_definitions.list", lambda c: anext(c.destination_definitions.list())),
+    ("source_definitions.find", lambda c: c.source_definitions.find(name="Postgres")),
+    (
+        "destination_definitions.get_specification",
+        lambda c: c.destination_definitions.get_specification(
+            definition_id=ANY_ID, workspace_id=ANY_ID
+        ),
+    ),
 ]
 
 
@@ -503,6 +521,8 @@ async def test_config_only_operations_send_nothing(
     ("config", "public"),
     [
         (Workspaces, PublicWorkspaces),
+        (SourceDefinitions, PublicSourceDefinitions),
+        (DestinationDefinitions, PublicDestinationDefinitions),
         (Sources, PublicSources),
         (Destinations, PublicDestinations),
         (Connections, PublicConnections),
@@ -1263,3 +1283,49 @@ async def test_an_attempt_of_a_public_job_says_the_api_reports_none(emu: Emulato
             job.attempt(0)
 
     assert "none yet" not in str(e.value)
+
+
+async def test_a_workspace_is_created_on_the_public_api(emu: Emulator) -> None:
+    """``workspaces.create`` sends ``POST /workspaces`` with the name and the organization
+    given, and answers the new workspace, which the listing then has."""
+    async with public_client(emu) as client:
+        created = await client.workspaces.create(name="analytics")
+        listed = [w.name async for w in client.workspaces.list()]
+        with pytest.raises(InvalidArgumentError, match="no email"):
+            await client.workspaces.create(name="x", email="a@example.com")
+
+    assert created.name == "analytics"
+    assert created.data_residency == "auto"
+    assert "analytics" in listed
+
+
+async def test_definitions_are_found_on_the_public_api_as_on_the_config_api(
+    emu: Emulator,
+) -> None:
+    """``find`` and ``list_for_workspace`` read ``GET /workspaces/{id}/definitions/...``:
+    the same definitions, by the same names, with the same ids, images and documentation, as
+    the Config API's."""
+    workspace_id = emu.workspace_ids[0]
+    async with public_client(emu) as public, AirbyteClient(emu.url, api="config", env={}) as config:
+        for kind in ("source_definitions", "destination_definitions"):
+            on_public = [
+                d async for d in getattr(public, kind).list_for_workspace(workspace_id=workspace_id)
+            ]
+            on_config = [
+                d async for d in getattr(config, kind).list_for_workspace(workspace_id=workspace_id)
+            ]
+            fields = attrgetter(
+                "definition_id",
+                "name",
+                "docker_repository",
+                "docker_image_tag",
+                "documentation_url",
+            )
+            assert list(map(fields, on_public)) == list(map(fields, on_config))
+        postgres = await public.source_definitions.find(name="postgres", workspace_id=workspace_id)
+        s3 = await public.destination_definitions.find(name="S3", workspace_id=workspace_id)
+        with pytest.raises(NotFoundError, match=f"workspace {UNKNOWN_ID}"):
+            await public.source_definitions.find(name="Postgres", workspace_id=UNKNOWN_ID)
+
+    assert postgres.definition_id == _POSTGRES_SOURCE
+    assert s3.docker_repository == "airbyte/destination-s3"

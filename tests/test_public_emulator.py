@@ -108,6 +108,12 @@ async def _exercise(d: Driver) -> None:
     await d.call("GET", f"/workspaces/{wid}")
     await d.call("GET", f"/workspaces/{d.emu.connection_ids[0]}", expect=400)
     await d.call("GET", "/workspaces", query=[("limit", "0")], expect=400, check_request=False)
+    created = await d.call("POST", "/workspaces", {"name": "pub-ws"})
+    assert created["name"] == "pub-ws"
+    await d.call("POST", "/workspaces", {}, expect=400, check_request=False)
+    await d.call("GET", f"/workspaces/{wid}/definitions/sources")
+    await d.call("GET", f"/workspaces/{wid}/definitions/destinations")
+    await d.call("GET", "/connector_definitions", query=[("type", "source"), ("workspaceId", wid)])
 
     source = await d.call(
         "POST",
@@ -458,6 +464,8 @@ _UNKNOWN_CONNECTION = "7f3c1a2e-0000-4000-8000-0000000000aa"
         ("PATCH", f"/sources/{_UNKNOWN_CONNECTION}", {"name": "x"}, "EDITOR"),
         ("DELETE", f"/destinations/{_UNKNOWN_CONNECTION}", None, "EDITOR"),
         ("GET", f"/workspaces/{_UNKNOWN_CONNECTION}", None, "READER"),
+        ("GET", f"/workspaces/{_UNKNOWN_CONNECTION}/definitions/sources", None, "READER"),
+        ("GET", f"/workspaces/{_UNKNOWN_CONNECTION}/definitions/destinations", None, "READER"),
     ],
 )
 @pytest.mark.parametrize("admin", [True, False])
@@ -669,3 +677,95 @@ async def test_a_sync_of_an_unknown_connection_is_a_resource_not_found_problem(
     assert problem["status"] == 400
     assert problem["title"] == "resource-not-found"
     assert unknown not in problem["detail"]
+
+
+async def _config(
+    session: aiohttp.ClientSession, emu: Emulator, route: str, body: dict[str, Any]
+) -> Any:
+    """The emulator's Config API answer to *route* with *body*."""
+    async with session.post(f"{emu.url}/api/v1/{route}", json=body) as r:
+        assert r.status == 200, await r.text()
+        return await r.json()
+
+
+async def test_a_workspace_created_on_the_public_api_goes_to_the_default_organization(
+    session: aiohttp.ClientSession,
+) -> None:
+    """``POST /workspaces`` files the workspace in the default organization whatever
+    ``organizationId`` says (airbytehq/airbyte-platform ``WorkspaceServiceImpl.createWorkspace``
+    at ``4ab2909f``: "For now this should always be true in OSS"), answers a WorkspaceResponse
+    with 200, and the workspace is listed after."""
+    async with Emulator(airbyte_version="head", connections=0) as emu:
+        d = Driver(emu, session)
+        other = "5e1a0000-0000-4000-8000-00000000000b"
+        created = await d.call(
+            "POST", "/workspaces", {"name": "analytics", "organizationId": other}
+        )
+        read = await _config(
+            session, emu, "workspaces/get", {"workspaceId": created["workspaceId"]}
+        )
+        listed = await d.call("GET", "/workspaces")
+
+    assert read["organizationId"] == "00000000-0000-0000-0000-000000000000"
+    assert read["name"] == "analytics"
+    assert created["workspaceId"] in {w["workspaceId"] for w in listed["data"]}
+
+
+async def test_a_workspaces_definitions_are_the_ones_it_may_use(
+    session: aiohttp.ClientSession,
+) -> None:
+    """``GET /workspaces/{id}/definitions/sources`` lists what the Config API's
+    ``source_definitions/list_for_workspace`` does (airbytehq/airbyte-platform
+    ``DefinitionsController.publicListSourceDefinitions`` at ``8d2a5777``, which calls
+    ``listSourceDefinitionsForWorkspace``: the public definitions and the workspace's custom
+    ones; ``SourceDefinitionsHandler.listAllowedSourceDefinitions`` at ``8a6509c2``), each as
+    ``toPublicApiModel`` maps it: id, name, image, tag and documentation; destinations alike.
+    ``GET /connector_definitions`` names the same, the tag as ``version``
+    (``ConnectorDefinitionsController`` at ``0ff2d848``)."""
+    async with Emulator(airbyte_version="head", connections=0) as emu:
+        d = Driver(emu, session)
+        wid = emu.workspace_ids[0]
+        for kind in ("source", "destination"):
+            public = await d.call("GET", f"/workspaces/{wid}/definitions/{kind}s")
+            config = await _config(
+                session, emu, f"{kind}_definitions/list_for_workspace", {"workspaceId": wid}
+            )
+            listed = await d.call(
+                "GET", "/connector_definitions", query=[("type", kind), ("workspaceId", wid)]
+            )
+            expected = [
+                {
+                    "id": c[f"{kind}DefinitionId"],
+                    "name": c["name"],
+                    "dockerRepository": c["dockerRepository"],
+                    "dockerImageTag": c["dockerImageTag"],
+                    "documentationUrl": c["documentationUrl"],
+                }
+                for c in config[f"{kind}Definitions"]
+            ]
+            assert public == {"data": expected}
+            assert listed["data"] == [
+                {
+                    "id": e["id"],
+                    "name": e["name"],
+                    "connectorDefinitionType": kind,
+                    "version": e["dockerImageTag"],
+                }
+                for e in expected
+            ]
+
+
+async def test_connector_definitions_without_a_workspace_is_an_uncaught_error(
+    session: aiohttp.ClientSession,
+) -> None:
+    """``GET /connector_definitions`` without ``workspaceId`` throws "Workspace ID must be
+    provided." outside any problem mapping (``ConnectorDefinitionsController`` at
+    ``0ff2d848``): the server's ``UncaughtExceptionHandler`` (``5c00290a``) answers 500 with
+    an ``errorId`` alone."""
+    async with Emulator(airbyte_version="head", connections=0) as emu:
+        d = Driver(emu, session)
+        answer = await d.call(
+            "GET", "/connector_definitions", query=[("type", "source")], expect=500
+        )
+
+    assert list(answer) == ["errorId"]

@@ -78,6 +78,23 @@ class WorkspacesResponse:
 
 
 @attrs.frozen(kw_only=True)
+class DefinitionResponse:
+    """A source or destination definition (``DefinitionResponse``); *documentation_url* is
+    the text ``"null"`` for a definition without one (the controller's ``toString()``)."""
+
+    id: str
+    name: str
+    docker_repository: str
+    docker_image_tag: str
+    documentation_url: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DefinitionsResponse:
+    data: tuple[DefinitionResponse, ...]
+
+
+@attrs.frozen(kw_only=True)
 class SourceResponse:
     source_id: str
     name: str
@@ -177,6 +194,12 @@ class StreamProperties:
 
 
 # -- requests ---------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class WorkspaceCreateRequest:
+    name: str = attrs.field(validator=string_field())
+    organization_id: str | None = attrs.field(default=None, validator=uuid_field(optional=True))
 
 
 @attrs.frozen(kw_only=True)

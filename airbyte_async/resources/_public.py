@@ -65,7 +65,9 @@ from ..models import (
     ConnectionSettingsArgs,
     ConnectionStatus,
     CronSchedule,
+    DefinitionSpecification,
     Destination,
+    DestinationDefinition,
     DestinationSyncMode,
     DiscoveredSchema,
     InstanceConfiguration,
@@ -81,6 +83,7 @@ from ..models import (
     ScheduleData,
     ScheduleType,
     Source,
+    SourceDefinition,
     Stream,
     StreamAndConfig,
     StreamConfig,
@@ -90,11 +93,13 @@ from ..models import (
     Workspace,
 )
 from ..models import _public_wire as pw
+from ..models._definitions import _Definition
 from ._actors import Actors
 from ._base import Request
 from ._call import named, unseen
 from ._reconcile import trigger_exactly_once
 from .connections import Connections, _settings, kept_catalogs
+from .definitions import DestinationDefinitions, SourceDefinitions, _Definitions
 from .destinations import Destinations
 from .jobs import (
     DEFAULT_PAGE_SIZE,
@@ -112,8 +117,10 @@ from .workspaces import Workspaces
 __all__ = [
     "PublicCall",
     "PublicConnections",
+    "PublicDestinationDefinitions",
     "PublicDestinations",
     "PublicJobs",
+    "PublicSourceDefinitions",
     "PublicSources",
     "PublicWorkspaces",
     "config_only",
@@ -126,6 +133,7 @@ T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 E = TypeVar("E", bound=OpenEnum)
 A = TypeVar("A", Source, Destination)
+D = TypeVar("D", bound=_Definition)
 
 #: The largest ``limit`` the public API takes.
 MAX_PAGE = 100
@@ -615,6 +623,24 @@ class PublicWorkspaces(Workspaces):
             return found
         raise NoMatchError("no workspace found on the public API (GET /workspaces was empty)")
 
+    async def create(
+        self, *, name: str, organization_id: str | None = None, email: str | None = None
+    ) -> Workspace:
+        """
+        Create a workspace (``POST /workspaces``) in *organization_id*. A self-managed server
+        files every workspace it creates there in its default organization, whatever is sent
+        (``WorkspaceServiceImpl.createWorkspace``), and gives it the caller's email: the
+        public API takes no *email* (:class:`~airbyte_async.errors.InvalidArgumentError`).
+        """
+        if email is not None:
+            raise InvalidArgumentError(
+                "the public API takes no email for a workspace: it gives it the caller's"
+            )
+        body = pw.WorkspaceCreateRequest(name=name, organization_id=organization_id)
+        return _workspace_of(
+            await _write(self._api, "POST", "workspaces", body, pw.WorkspaceResponse)
+        )
+
     async def get_by_slug(self, *, slug: str) -> Workspace:
         """Not on the public API: workspaces there have no slug."""
         unsupported("workspaces/get_by_slug", "list the workspaces and match by name")
@@ -622,6 +648,79 @@ class PublicWorkspaces(Workspaces):
     async def instance_configuration(self) -> InstanceConfiguration:
         """Not on the public API."""
         unsupported("instance_configuration", "use workspaces.default() for a workspace")
+
+
+class _PublicDefinitions(_Definitions[D]):
+    """The public API's side of source and destination definitions (mixed into both)."""
+
+    __slots__ = ()
+    _api: PublicCall
+
+    async def get(self, *, definition_id: str) -> D:
+        """Not on the public API without a workspace."""
+        noun = self._kind.noun
+        unsupported(
+            f"{noun}_definitions/get",
+            "use find(name=..., workspace_id=...) or list_for_workspace(workspace_id=...)",
+            why="without a workspace is a Config API route",
+        )
+
+    async def get_specification(
+        self, *, definition_id: str, workspace_id: str
+    ) -> DefinitionSpecification:
+        """Not on the public API."""
+        unsupported(
+            f"{self._kind.noun}_definition_specifications/get",
+            "read the connector's documentation_url",
+        )
+
+    async def _of_deployment(self) -> Sequence[D]:
+        noun = self._kind.noun
+        unsupported(
+            f"{noun}_definitions/list",
+            f"the public API lists a workspace's {noun} definitions: give workspace_id "
+            "(client.workspaces.default() is one)",
+            why="(every definition of the deployment) is a Config API route",
+        )
+
+    async def _of_workspace(self, workspace_id: str) -> Sequence[D]:
+        """
+        ``GET /workspaces/{id}/definitions/sources`` (or ``destinations``): the standard
+        definitions the workspace may use and its custom ones
+        (``listSourceDefinitionsForWorkspace``), each with its name, image and documentation;
+        Connector Builder sources are not among them (``DefinitionsController``).
+        """
+        workspace = _path("workspaces", "workspace_id", workspace_id)
+        path = f"{workspace}/definitions/{self._kind.noun}s"
+        read = _read(self._api, path, pw.DefinitionsResponse)
+        listed = await named("workspace", workspace_id, read)
+        return tuple(self._definition_of(r) for r in listed.data)
+
+    def _definition_of(self, r: pw.DefinitionResponse) -> D:
+        url = r.documentation_url if r.documentation_url not in ("", "null") else None
+        return self._kind.model(
+            definition_id=r.id,
+            name=r.name,
+            docker_repository=r.docker_repository,
+            docker_image_tag=r.docker_image_tag,
+            documentation_url=url,
+        )
+
+
+@attrs.frozen
+class PublicSourceDefinitions(_PublicDefinitions[SourceDefinition], SourceDefinitions):
+    """Source definitions on the public API: a workspace's, listed or found by name."""
+
+    _api: PublicCall = attrs.field(kw_only=True)
+
+
+@attrs.frozen
+class PublicDestinationDefinitions(
+    _PublicDefinitions[DestinationDefinition], DestinationDefinitions
+):
+    """Destination definitions on the public API: a workspace's, listed or found by name."""
+
+    _api: PublicCall = attrs.field(kw_only=True)
 
 
 class _PublicActors(Actors[A]):

@@ -58,15 +58,12 @@ class _Definitions(Generic[D]):
 
     async def list(self) -> AsyncIterator[D]:
         """Every definition of the deployment (the route takes no body and no workspace)."""
-        for definition in await self._all(f"{self._kind.noun}_definitions/list", None):
+        for definition in await self._of_deployment():
             yield definition
 
     async def list_for_workspace(self, *, workspace_id: str) -> AsyncIterator[D]:
         """The definitions available to the workspace *workspace_id* (custom ones included)."""
-        body = w.WorkspaceIdBody(workspace_id=workspace_id)
-        for definition in await self._all(
-            f"{self._kind.noun}_definitions/list_for_workspace", body
-        ):
+        for definition in await self._of_workspace(workspace_id):
             yield definition
 
     async def get(self, *, definition_id: str) -> D:
@@ -86,10 +83,9 @@ class _Definitions(Generic[D]):
         """
         text("name", name)
         if workspace_id is None:
-            definitions = await self._all(f"{self._kind.noun}_definitions/list", None)
+            definitions = await self._of_deployment()
         else:
-            route = f"{self._kind.noun}_definitions/list_for_workspace"
-            definitions = await self._all(route, w.WorkspaceIdBody(workspace_id=workspace_id))
+            definitions = await self._of_workspace(workspace_id)
         return self.pick(name=name, among=definitions)
 
     def pick(self, *, name: str, among: Sequence[D]) -> D:
@@ -108,6 +104,15 @@ class _Definitions(Generic[D]):
         route = f"{self._kind.noun}_definition_specifications/get"
         body = self._kind.spec_body(definition_id=definition_id, workspace_id=workspace_id)
         return await call(self._request, route, body, DefinitionSpecification, idempotent=True)
+
+    async def _of_deployment(self) -> Sequence[D]:
+        """Every definition of the deployment."""
+        return await self._all(f"{self._kind.noun}_definitions/list", None)
+
+    async def _of_workspace(self, workspace_id: str) -> Sequence[D]:
+        """The definitions the workspace *workspace_id* may use."""
+        route = f"{self._kind.noun}_definitions/list_for_workspace"
+        return await self._all(route, w.WorkspaceIdBody(workspace_id=workspace_id))
 
     async def _all(self, route: str, body: object | None) -> Sequence[D]:
         page = await call(self._request, route, body, self._kind.envelope, idempotent=True)

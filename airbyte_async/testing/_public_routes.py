@@ -32,7 +32,7 @@ from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS, ConnectorDefi
 from ._errors import ApiError
 from ._load import Overloaded
 from ._routes import Api, cancel, create_job, reset_job, run_job
-from ._state import Actor, Connection, Job, JobQuery, Workspace
+from ._state import DEFAULT_ORGANIZATION_ID, Actor, Connection, Job, JobQuery, Workspace
 from ._validate import (
     BOOL,
     STR,
@@ -58,6 +58,9 @@ __all__ = [
 ]
 
 PREFIX = "/public/v1"
+#: The image of Connector Builder sources (``AirbyteCatalogConstants
+#: .AIRBYTE_SOURCE_DECLARATIVE_MANIFEST_IMAGE``).
+_DECLARATIVE_IMAGE = "airbyte/source-declarative-manifest"
 _ERRORS = "https://reference.airbyte.com/reference/errors"
 #: ``UnexpectedProblemResponse``'s detail (``api-problems.yaml``).
 _UNEXPECTED = (
@@ -745,6 +748,12 @@ for _kind in ("source", "destination"):
     )
 
 
+_SHAPES[("POST", "/workspaces")] = Obj(
+    {"name": STR, "organizationId": UUID, "regionId": UUID, "notifications": Obj()},
+    frozenset({"name"}),
+)
+
+
 def _check_body(route: PublicRoute, raw: bytes, parsed: Any, version: str) -> Any:
     key = (route.method, route.path)
     shape = _SHAPES_2_0.get(key) if version != "head" else None
@@ -864,6 +873,8 @@ class PublicApi:
             return _problem_response(_from_config_error(error))
         if answer is None:
             return web.Response(status=chosen.status)
+        if isinstance(answer, web.Response):
+            return answer
         return web.Response(
             body=json.dumps(answer).encode(), status=chosen.status, content_type="application/json"
         )
@@ -928,6 +939,20 @@ class PublicApi:
         """WorkspaceResponse."""
         return workspace_response(self._workspace(call.params["workspaceId"], _READER))
 
+    @public("POST", "/workspaces")
+    async def workspaces_create(self, call: Call) -> Json:
+        """
+        WorkspaceResponse of a new workspace, in the default organization whatever
+        ``organizationId`` says, as self-managed Airbyte files it
+        (airbytehq/airbyte-platform ``WorkspaceServiceImpl.createWorkspace`` at ``4ab2909f``:
+        "For now this should always be true in OSS"), its setup not complete
+        (``WorkspacesHandler.createWorkspace``).
+        """
+        created = self.api.state.create_workspace(
+            call.body["name"], organization_id=DEFAULT_ORGANIZATION_ID, initial_setup_complete=False
+        )
+        return workspace_response(created)
+
     def _workspace(self, workspace_id: str, role: str | None = None) -> Workspace:
         """The workspace *workspace_id*; one that does not exist is a resource-not-found, or for
         a route that requires a *role*, a 403 to anyone but an instance admin (see
@@ -938,6 +963,84 @@ class PublicApi:
         if found is None or found.tombstone:
             raise not_found("workspace", workspace_id)
         return found
+
+    # -- definitions ---------------------------------------------------------------------------
+
+    def _definitions_of(self, kind: str, workspace_id: str) -> tuple[ConnectorDefinition, ...]:
+        """
+        The definitions *workspace_id* may use (``listSourceDefinitionsForWorkspace``: the
+        public ones and the workspace's custom ones; the emulator has no custom ones). Read
+        after a reader's role check, so a workspace that does not exist is a 403 to anyone but
+        an instance admin (see :meth:`_connection`), and a resource-not-found to one; a
+        deleted one still has its definitions (``getStandardWorkspaceNoSecrets(workspaceId,
+        true)`` in ``listAllowedSourceDefinitions``).
+        """
+        if workspace_id not in self.api.state.workspaces:
+            self._unknown_to(_READER)
+            raise not_found("workspace", workspace_id)
+        return SOURCE_DEFINITIONS if kind == "source" else DESTINATION_DEFINITIONS
+
+    def _list_definitions(self, kind: str, call: Call) -> Json:
+        """
+        DefinitionsResponse (airbytehq/airbyte-platform ``DefinitionsController
+        .publicListSourceDefinitions`` at ``8d2a5777``): every definition the workspace may
+        use, but Connector Builder sources (``source-declarative-manifest``), each as
+        ``toPublicApiModel`` has it; one list, no page links.
+        """
+        found = self._definitions_of(kind, call.params["workspaceId"])
+        return {
+            "data": [
+                {
+                    "id": d.definition_id,
+                    "name": d.name,
+                    "dockerRepository": d.docker_repository,
+                    "dockerImageTag": d.docker_image_tag,
+                    "documentationUrl": d.documentation_url,
+                }
+                for d in found
+                if d.docker_repository != _DECLARATIVE_IMAGE
+            ]
+        }
+
+    @public("GET", "/workspaces/{workspaceId}/definitions/sources")
+    async def source_definitions(self, call: Call) -> Json:
+        """DefinitionsResponse: the workspace's source definitions."""
+        return self._list_definitions("source", call)
+
+    @public("GET", "/workspaces/{workspaceId}/definitions/destinations")
+    async def destination_definitions(self, call: Call) -> Json:
+        """DefinitionsResponse: the workspace's destination definitions."""
+        return self._list_definitions("destination", call)
+
+    @public("GET", "/connector_definitions")
+    async def connector_definitions(self, call: Call) -> Json | web.Response:
+        """
+        ConnectorDefinitionsResponse of the ``type`` given, for the workspace given
+        (airbytehq/airbyte-platform ``ConnectorDefinitionsController`` at ``0ff2d848``,
+        ``ConnectorDefinitionsServiceImpl`` and its mappers): the same definitions as the
+        workspace's listing, Connector Builder sources included, each with its image tag as
+        ``version``. Without ``workspaceId`` the controller throws an
+        ``IllegalArgumentException`` that nothing maps: a 500 with an ``errorId`` alone
+        (``UncaughtExceptionHandler``).
+        """
+        kind = _choice(call.query, "type", ("source", "destination"))
+        if kind is None:
+            raise bad_request("type must be one of ['destination', 'source']")
+        workspace_id = call.query.get("workspaceId")
+        if workspace_id is None:
+            return web.json_response({"errorId": self.api.state.new_id()}, status=500)
+        found = self._definitions_of(kind, workspace_id)
+        return {
+            "data": [
+                {
+                    "id": d.definition_id,
+                    "name": d.name,
+                    "connectorDefinitionType": kind,
+                    "version": d.docker_image_tag,
+                }
+                for d in found
+            ]
+        }
 
     # -- sources and destinations --------------------------------------------------------------
 
