@@ -1329,3 +1329,16 @@ async def test_definitions_are_found_on_the_public_api_as_on_the_config_api(
 
     assert postgres.definition_id == _POSTGRES_SOURCE
     assert s3.docker_repository == "airbyte/destination-s3"
+
+
+async def test_a_workspace_is_ensured_once_on_the_public_api(emu: Emulator) -> None:
+    """workspaces.ensure creates the workspace with ``POST /workspaces`` the first time and
+    finds it by name in ``GET /workspaces`` the second."""
+    async with public_client(emu) as client:
+        first = await client.workspaces.ensure(name="analytics")
+        second = await client.workspaces.ensure(name="analytics")
+        names = [w.name async for w in client.workspaces.list()]
+
+    assert (first.action, second.action) == (EnsureAction.CREATED, EnsureAction.UNCHANGED)
+    assert second.value.workspace_id == first.value.workspace_id
+    assert names.count("analytics") == 1

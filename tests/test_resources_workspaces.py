@@ -8,7 +8,14 @@ import pytest
 from resource_support import DEFAULT_ORGANIZATION, sent
 
 from airbyte_async import AirbyteClient
-from airbyte_async.errors import BadRequestError, NoMatchError, NotFoundError
+from airbyte_async.errors import (
+    AmbiguousMatchError,
+    BadRequestError,
+    InvalidArgumentError,
+    NoMatchError,
+    NotFoundError,
+)
+from airbyte_async.models import EnsureAction
 from airbyte_async.testing import Emulator
 
 pytest_plugins = ["resource_fixtures"]
@@ -122,3 +129,93 @@ async def test_default_without_workspaces_says_what_it_tried(
     """No workspace anywhere: NoMatchError naming what was tried."""
     with pytest.raises(NoMatchError, match="no workspace found; tried workspaces/list"):
         await api.workspaces.default()
+
+
+@pytest.mark.parametrize("version", ["0.40", "0.50", "1.7", "2.0", "head"])
+async def test_ensure_creates_a_workspace_once(api: AirbyteClient, emu: Emulator) -> None:
+    """ensure creates the workspace the first time and finds it by name the second: a setup
+    script run twice leaves one workspace of the name, on every server version."""
+    first = await api.workspaces.ensure(name="analytics")
+    second = await api.workspaces.ensure(name="analytics")
+
+    assert first.action is EnsureAction.CREATED
+    assert second.action is EnsureAction.UNCHANGED
+    assert second.value.workspace_id == first.value.workspace_id
+    assert [w.name async for w in api.workspaces.list()].count("analytics") == 1
+    assert len(sent(emu, "workspaces/create")) == 1
+
+
+@pytest.mark.parametrize("version", ["1.7", "2.0", "head"])
+async def test_ensure_creates_in_the_default_organization_where_one_is_required(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """Servers from 1.x on refuse workspaces/create without organizationId (API-FACTS 2.1):
+    ensure sends the instance's default organization, which instance_configuration names
+    (what the create's 400 points to)."""
+    ensured = await api.workspaces.ensure(name="analytics")
+
+    assert ensured.value.organization_id == DEFAULT_ORGANIZATION
+    [request] = sent(emu, "workspaces/create")
+    assert request.body == {"name": "analytics", "organizationId": DEFAULT_ORGANIZATION}
+
+
+@pytest.mark.parametrize("version", ["0.40"])
+async def test_ensure_on_a_server_without_organizations_sends_none(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """0.40 has no instance_configuration: ensure creates the workspace without one."""
+    await api.workspaces.ensure(name="analytics")
+
+    assert sent(emu, "workspaces/create")[0].body == {"name": "analytics"}
+
+
+async def test_ensure_of_a_name_several_workspaces_share_is_ambiguous(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """Two workspaces of the name: AmbiguousMatchError listing both ids, nothing created."""
+    one = await api.workspaces.create(name="analytics", organization_id=DEFAULT_ORGANIZATION)
+    two = await api.workspaces.create(name="analytics", organization_id=DEFAULT_ORGANIZATION)
+
+    with pytest.raises(AmbiguousMatchError) as caught:
+        await api.workspaces.ensure(name="analytics")
+
+    assert set(caught.value.candidates) == {one.workspace_id, two.workspace_id}
+    assert len(sent(emu, "workspaces/create")) == 2
+
+
+@pytest.mark.parametrize("version", ["head"])
+async def test_ensure_in_an_organization_looks_there(api: AirbyteClient, emu: Emulator) -> None:
+    """With organization_id, the name is looked for among that organization's workspaces
+    (workspaces/list_by_organization_id) and created there."""
+    first = await api.workspaces.ensure(name="analytics", organization_id=DEFAULT_ORGANIZATION)
+    again = await api.workspaces.ensure(name="analytics", organization_id=DEFAULT_ORGANIZATION)
+
+    assert again.value.workspace_id == first.value.workspace_id
+    assert [r.body["organizationId"] for r in sent(emu, "workspaces/create")] == [
+        DEFAULT_ORGANIZATION
+    ]
+    assert sent(emu, "workspaces/list_by_organization_id")
+
+
+@pytest.mark.parametrize("version", ["head"])
+async def test_ensure_whose_create_answer_is_lost_creates_one(
+    api: AirbyteClient, emu: Emulator
+) -> None:
+    """A create whose answer is lost after the server acted is not sent again: the workspace
+    is found by its name."""
+    emu.set_faults([{"kind": "reset_after", "route": "workspaces/create", "times": 1}])
+
+    ensured = await api.workspaces.ensure(name="analytics")
+
+    assert ensured.action is EnsureAction.CREATED
+    assert len(sent(emu, "workspaces/create")) == 1
+    assert [w.name async for w in api.workspaces.list()].count("analytics") == 1
+
+
+async def test_find_names_what_it_did_not_find(api: AirbyteClient) -> None:
+    """find: the workspace of that name; NoMatchError when none; a bad id is refused."""
+    assert (await api.workspaces.find(name="workspace-000")).name == "workspace-000"
+    with pytest.raises(NoMatchError, match="no workspace named 'nope'"):
+        await api.workspaces.find(name="nope")
+    with pytest.raises(InvalidArgumentError, match="organization_id"):
+        await api.workspaces.ensure(name="x", organization_id="not-an-id")

@@ -600,9 +600,15 @@ async def _on_job(api: PublicCall, method: str, job_id: int, *, idempotent: bool
 
 @attrs.frozen
 class PublicWorkspaces(Workspaces):
-    """Workspaces on the public API: get, list, and :meth:`default` (the first one listed)."""
+    """
+    Workspaces on the public API: get, list, create, find and ensure by name, and
+    :meth:`default` (the first one listed). Their listing says no organization: a name is
+    looked for among every workspace the credentials see, whatever *organization_id* is given.
+    """
 
     _api: PublicCall = attrs.field(kw_only=True)
+    # Its pages come without an order (see _pages): another client's delete shifts them.
+    _listing_may_skip: ClassVar[bool] = True
 
     async def get(self, *, workspace_id: str) -> Workspace:
         """The workspace *workspace_id*."""
@@ -640,6 +646,17 @@ class PublicWorkspaces(Workspaces):
         return _workspace_of(
             await _write(self._api, "POST", "workspaces", body, pw.WorkspaceResponse)
         )
+
+    def _listed(self, organization_id: str | None) -> AsyncIterator[Workspace]:
+        """Every workspace listed: the public API's do not say their organization."""
+        return self.list()
+
+    def _where(self, organization_id: str | None) -> str:
+        return "the workspaces listed"
+
+    async def _default_organization(self) -> str | None:
+        """None: the server chooses (a self-managed one, its default organization)."""
+        return None
 
     async def get_by_slug(self, *, slug: str) -> Workspace:
         """Not on the public API: workspaces there have no slug."""

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
+from typing import ClassVar
 
 import attrs
 
+from .._checks import text, uuid_id
+from .._diff import only_match
 from .._serde import structure, wire_name
 from ..errors import BadRequestError, NoMatchError, UnsupportedOperationError
-from ..models import InstanceConfiguration, Workspace
+from ..models import EnsureAction, Ensured, InstanceConfiguration, Workspace
 from ..models import _wire as w
 from ._base import Request
 from ._call import call, named
+from ._created import create_once
 
 __all__ = ["Workspaces"]
 
@@ -28,7 +33,8 @@ class _Probe:
 @attrs.frozen
 class Workspaces:
     """
-    Workspaces: list, get, create, and :meth:`default`, the workspace to use.
+    Workspaces: list, get, create, find and ensure by name, and :meth:`default`, the workspace
+    to use.
 
     ``workspaces/list`` is gone from 1.7 on; there this resource lists the default organization's
     workspaces instead, and remembers not to try the old route again.
@@ -36,6 +42,8 @@ class Workspaces:
 
     _request: Request
     _probe: _Probe = attrs.field(factory=_Probe, init=False, repr=False)
+    #: Whether a listing may leave a workspace out (see ``Actors._listing_may_skip``).
+    _listing_may_skip: ClassVar[bool] = False
 
     async def get(self, *, workspace_id: str) -> Workspace:
         """The workspace *workspace_id*; :class:`~airbyte_async.errors.NotFoundError` if none."""
@@ -68,6 +76,44 @@ class Workspaces:
                     "default: instance_configuration().default_organization_id)"
                 )
             raise
+
+    async def find(self, *, name: str, organization_id: str | None = None) -> Workspace:
+        """
+        The workspace named exactly *name* (case-sensitive; names are not unique) among
+        :meth:`list`'s, or the organization *organization_id*'s.
+
+        Raises :class:`~airbyte_async.errors.NoMatchError` when there is none and
+        :class:`~airbyte_async.errors.AmbiguousMatchError` (with their ids) when several share
+        the name.
+        """
+        found = await self._named(text("name", name), _organization(organization_id))
+        if found is None:
+            raise NoMatchError(f"no workspace named {name!r} in {self._where(organization_id)}")
+        return found
+
+    async def ensure(self, *, name: str, organization_id: str | None = None) -> Ensured[Workspace]:
+        """
+        Make sure a workspace named *name* exists: the one :meth:`find` finds
+        (``unchanged``), else one created (``created``), never twice for one call (a create
+        whose answer was lost is looked for by its name, as ``sources.ensure`` does).
+
+        Without *organization_id*, it is looked for among :meth:`list`'s, and created in the
+        instance's default organization (``instance_configuration().default_organization_id``,
+        0.50 on), which servers from 1.x on require; a server without one (0.40) gets none.
+        Raises :class:`~airbyte_async.errors.AmbiguousMatchError` when several share the name.
+        """
+        text("name", name)
+        organization_id = _organization(organization_id)
+        current = await self._named(name, organization_id)
+        if current is None and self._listing_may_skip:
+            current = await self._named(name, organization_id)
+        if current is not None:
+            return Ensured(action=EnsureAction.UNCHANGED, value=current)
+        into = organization_id or await self._default_organization()
+        create = partial(self.create, name=name, organization_id=into)
+        look = partial(self._named, name, organization_id)
+        created = await create_once(create, look, what=f"workspace {name!r}")
+        return Ensured(action=EnsureAction.CREATED, value=created)
 
     async def list(self) -> AsyncIterator[Workspace]:
         """
@@ -125,6 +171,34 @@ class Workspaces:
         data = await self._request(route, None, idempotent=True, method="GET")
         return structure(data, InstanceConfiguration, route=route)
 
+    async def _named(self, name: str, organization_id: str | None) -> Workspace | None:
+        """The workspace named *name* (see :meth:`find`), None when there is none."""
+        listed = self._listed(organization_id)
+        matches = [found async for found in listed if found.name == name]
+        ids = [found.workspace_id for found in matches]
+        return only_match(matches, name, "workspace", self._where(organization_id), ids)
+
+    def _listed(self, organization_id: str | None) -> AsyncIterator[Workspace]:
+        """The workspaces a name is looked for among."""
+        return self.list() if organization_id is None else self._by_organization(organization_id)
+
+    def _where(self, organization_id: str | None) -> str:
+        return (
+            "the workspaces listed"
+            if organization_id is None
+            else f"organization {organization_id}"
+        )
+
+    async def _default_organization(self) -> str | None:
+        """The instance's default organization; None where the server names none (0.40)."""
+        try:
+            config = await self.instance_configuration()
+        except UnsupportedOperationError as e:
+            if e.wrong_url:
+                raise
+            return None
+        return config.default_organization_id
+
     async def _list_route(self) -> tuple[Workspace, ...] | None:
         """``workspaces/list``, or None on servers without it (1.7+), remembered."""
         if self._probe.list_route_gone:
@@ -154,3 +228,8 @@ class Workspaces:
             if len(page.workspaces) < _PAGE_SIZE:
                 return
             offset += len(page.workspaces)
+
+
+def _organization(organization_id: str | None) -> str | None:
+    """*organization_id*, checked to be a UUID when given."""
+    return None if organization_id is None else uuid_id("organization_id", organization_id)
