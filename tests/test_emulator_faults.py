@@ -6,6 +6,7 @@ import email.utils
 import errno
 import json
 import socket
+import time
 from typing import Any
 
 import aiohttp
@@ -292,6 +293,23 @@ async def test_latency_delays_but_answers(
     )
     assert (await post(http, emu, SYNC, body))[0] == 200
     assert emu.stats().faults_injected == {"latency": 1}
+
+
+async def test_a_latency_listed_first_delays_a_refusal_it_does_not_hide(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """A latency fault and a 429 that both fire on a request: the answer is the 429, late;
+    a latency listed first takes nothing from the faults after it."""
+    faults = [
+        {"kind": "latency", "route": SYNC, "delay": 0.2},
+        {"kind": "rate_limit", "route": SYNC},
+    ]
+    emu, body = await one_connection(airbyte_emulator_factory, faults=faults)
+    began = time.monotonic()
+    status = (await post(http, emu, SYNC, body))[0]
+    assert (status, emu.stats().jobs_created) == (429, 0)
+    assert time.monotonic() - began >= 0.2
+    assert emu.stats().faults_injected == {"latency": 1, "rate_limit": 1}
 
 
 async def test_a_slow_response_past_the_client_timeout_does_not_act(

@@ -293,7 +293,12 @@ class Http:
         route: str,
     ) -> web.StreamResponse:
         generation = self.generation
-        fault = self.injector.draw(route, _REQUEST_FAULTS, request.method)
+        delay, fault = self.injector.draw_pair(route, _REQUEST_FAULTS, request.method)
+        if delay is not None:
+            self.injector.record(delay.kind)
+            early = await self._before(request, delay, generation)
+            if early is not None:
+                return early
         if fault is not None:
             self.injector.record(fault.kind)
             if fault.kind == "proxy_timeout":

@@ -5,6 +5,8 @@ A :class:`Fault` names a kind, the routes it applies to (a glob over spec paths 
 ``/v1/connections/sync``; ``connections/*`` is short for ``/v1/connections/*``; ``*`` is every
 route) and how often it fires. Each fault draws from its own RNG, seeded from the emulator's
 seed and the fault's position, so the same requests in the same order meet the same faults.
+A ``latency`` fault that fires delays the request, whichever other fault fires on it too; of
+the others, the first listed that fires applies (see :meth:`FaultInjector.draw_pair`).
 
 Kinds, and whether the server acted on the request:
 
@@ -304,8 +306,9 @@ class FaultInjector:
 
     def draw(self, route: str, kinds: frozenset[str], method: str | None = None) -> Fault | None:
         """
-        The fault to apply to a request for *route*, among *kinds*, or None. Every matching
-        rule draws, so one rule's outcome does not shift another's sequence.
+        The fault to apply to a request for *route*, among *kinds*, or None: the first listed
+        of those that fire. Every matching rule draws, so one rule's outcome does not shift
+        another's sequence.
         """
         chosen = None
         elapsed = self.clock() - self._installed
@@ -322,6 +325,35 @@ class FaultInjector:
         if chosen.remaining is not None:
             chosen.remaining -= 1
         return chosen.fault
+
+    def draw_pair(
+        self, route: str, kinds: frozenset[str], method: str | None = None
+    ) -> tuple[Fault | None, Fault | None]:
+        """
+        The faults to apply to a request for *route*, among *kinds*: a ``latency`` fault that
+        fires (the first listed), which delays the request, and the first listed of the
+        others that fire, which then shapes its answer (see :meth:`draw`). A slow answer is
+        no reason for the server not to refuse it too.
+        """
+        chosen: dict[bool, _Rule] = {}
+        elapsed = self.clock() - self._installed
+        for rule in self._rules:
+            if rule.fault.kind not in kinds or not rule.fault.applies_to(route, method):
+                continue
+            if not rule.fault.within(elapsed):
+                continue
+            fires = rule.rng.random() < rule.fault.rate
+            delays = rule.fault.kind == "latency"
+            if fires and delays not in chosen and rule.remaining != 0:
+                chosen[delays] = rule
+        for rule in chosen.values():
+            if rule.remaining is not None:
+                rule.remaining -= 1
+        delay, answer = chosen.get(True), chosen.get(False)
+        return (
+            None if delay is None else delay.fault,
+            None if answer is None else answer.fault,
+        )
 
     def restart_faults(self) -> list[tuple[Fault, random.Random]]:
         """The scheduled-restart faults, each with its RNG for the jitter."""
