@@ -68,11 +68,22 @@ _UNFOUND = "its trigger was sent but its job was not found in time; a sync may s
 
 @attrs.define
 class _Turn:
-    """The cancel slots a cleanup's cancels share, and when the job about to be cancelled
-    was last read (see GiveUp._sendable)."""
+    """The cancel slots a cleanup's cancels share, when the job about to be cancelled was
+    last read, and how long that read took when it was read again (see GiveUp._sendable)."""
 
     slots: anyio.CapacityLimiter
     read_at: float
+    read_took: float | None = None
+
+
+def _time_for_another_read(turn: _Turn, reads: Reads) -> bool:
+    """Whether the cleanup that *reads* serves has time for a read as slow as *turn*'s last
+    one (as its age tells, before the job was read again) and then a cancel as slow."""
+    took = turn.read_took
+    if took is None:
+        age = time.monotonic() - turn.read_at
+        took = age if math.isfinite(age) else STALE_READ
+    return anyio.current_time() + 2 * max(took, STALE_READ) < reads.deadline
 
 
 #: Reads again of a job about to be cancelled whose last read is older than STALE_READ, or
@@ -595,7 +606,9 @@ class GiveUp:
         started another (a schedule's, another client's), which the cancel would stop. So
         the job is read again, twice at most while the answers come late, and each time out
         of the slot: only the cancels hold one, and a round of reads, one listing however
-        many jobs it covers, holds up no other job's cancel.
+        many jobs it covers, holds up no other job's cancel. Not when the cleanup's time left
+        would not see a read as slow as the last one, then the cancel, through: a job left
+        running is the worse of the two.
         """
         rereads = 0
         while True:
@@ -603,6 +616,7 @@ class GiveUp:
                 not now.status.is_terminal
                 and rereads < _RE_READS
                 and time.monotonic() - turn.read_at > STALE_READ
+                and _time_for_another_read(turn, reads)
             ):
                 rereads += 1
                 turn.read_at = time.monotonic()
@@ -611,6 +625,7 @@ class GiveUp:
                 except AirbyteError as e:
                     log.debug("could not read job %d given up on: %s", flight.job.id, e)
                     again = None
+                turn.read_took = time.monotonic() - turn.read_at
                 if again is None:
                     yield None
                     return
@@ -620,7 +635,11 @@ class GiveUp:
                 return
             queued = time.monotonic()
             async with turn.slots:
-                if time.monotonic() - queued <= _TURN_WAIT or rereads >= _RE_READS:
+                if (
+                    time.monotonic() - queued <= _TURN_WAIT
+                    or rereads >= _RE_READS
+                    or not _time_for_another_read(turn, reads)
+                ):
                     yield now
                     return
             turn.read_at = -math.inf  # the turn was long in coming: read again first

@@ -107,6 +107,29 @@ async def test_a_give_up_whose_reads_answer_late_still_cancels_every_job_in_its_
     assert [r for r in results if r.left_running] == []
 
 
+async def test_a_give_up_whose_reads_answer_too_late_to_read_again_cancels_on_them() -> None:
+    """
+    Given up while every read of a job answers 3 s late, with 7 s to clean up: a job read
+    late is read again before its cancel (a stale read would cancel a newer sync), but not
+    when the time left would not see such a read and the cancel through; the cancels go on
+    the reads there are, and no job is left running (two reads again each left them all).
+    """
+    jobs = 20
+    async with _long_syncs("config", jobs) as emu:
+        client = AirbyteClient(emu.url, auth=NoAuth(), env={})
+        async with client:
+            orchestrator = Orchestrator(
+                client, max_running=jobs, poll_interval=0.05, cancel_grace=7.0
+            )
+            emu.set_faults([{**fault, "delay": 3.0} for fault in _LATE_READS["config"]])
+            async with given_up(orchestrator, emu) as gave_up:
+                with anyio.fail_after(20):
+                    await gave_up.wait()
+
+    assert set(emu.stats().job_statuses.values()) == {"cancelled"}
+    assert [r for r in orchestrator.results.values() if r.left_running] == []
+
+
 @asynccontextmanager
 async def given_up(orchestrator: Orchestrator, emu: Emulator) -> AsyncIterator[anyio.Event]:
     """
