@@ -15,7 +15,14 @@ import pytest
 import stamina
 
 from airbyte_async import AirbyteClient, NoAuth
-from airbyte_async._limiter import LimitRule, TriggerLimiter, note_overload, note_request
+from airbyte_async._limiter import (
+    LimitRule,
+    TriggerLimiter,
+    note_overload,
+    note_request,
+    note_timeout,
+    the_trigger,
+)
 from airbyte_async.cli._sync import Progress
 from airbyte_async.errors import InvalidArgumentError
 from airbyte_async.orchestrator import (
@@ -464,12 +471,28 @@ async def test_every_refusal_a_slot_gets_counts_when_it_comes() -> None:
     """
     limiter = TriggerLimiter(1000)
     async with limiter:
-        for _ in range(4):
-            note_overload()
-        assert limiter.limit == 8
+        with the_trigger():
+            for _ in range(4):
+                note_overload()
+            assert limiter.limit == 8
+            for _ in range(8):
+                note_overload()
+    assert limiter.limit == 8
+
+
+@pytest.mark.anyio
+async def test_refusals_of_a_slots_looks_do_not_count() -> None:
+    """
+    The looks a trigger makes for its job inside its slot (after an unclear answer) are not
+    the trigger: their 502s and 503s, and their timeouts, say nothing of the load triggers
+    put on the server, and leave the limit as it is.
+    """
+    limiter = TriggerLimiter(1000)
+    async with limiter:
         for _ in range(8):
             note_overload()
-    assert limiter.limit == 8
+            note_timeout()
+        assert limiter.limit == 16
 
 
 @pytest.mark.anyio

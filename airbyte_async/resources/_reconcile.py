@@ -38,6 +38,7 @@ import anyio
 import attrs
 
 from .._backend import TRIGGER_DEADLINE, own_job
+from .._limiter import the_trigger
 from .._retry import (
     TOKEN_ROUTE,
     Outage,
@@ -682,7 +683,8 @@ async def trigger_exactly_once(
             attempts += 1
             sent = time.monotonic()
             try:
-                data = await request(route, body, idempotent=False)
+                with the_trigger():
+                    data = await request(route, body, idempotent=False)
                 job = structure(data, Job, route=route) if read is None else read(data)
                 known.answered(time.monotonic() - sent)
                 clock.note_stamp(job.updated_at.timestamp())
