@@ -5,7 +5,12 @@ error with, and the only place their field names are spelled.
 - Config API 0.x: ``{message, exceptionClassName, exceptionStack, ...}``; a 400 or 422 with
   ``validationErrors`` (API-FACTS 6.1, 6.2).
 - Config API 2.x: ``{errorId}`` or ``{message, errorId}`` (API-FACTS 6.2).
-- The public REST API: RFC 9457 problems (API-FACTS 6.4).
+- The public REST API: RFC 9457 problems (API-FACTS 6.4), sent as ``application/json`` (never
+  ``application/problem+json``: ``AbstractThrowableProblemHandler``); a body is read as what
+  it holds, whatever its Content-Type says.
+- Micronaut's own ``{message, _links, _embedded: {errors: [{message, path}]}}``, for what fails
+  before a controller runs: a query parameter it cannot convert (``limit=abc``), a method
+  the route lacks, a role check.
 - A proxy's HTML page, or any text.
 
 Pure functions over decoded JSON (or text); :mod:`airbyte_async.errors` builds its exceptions
@@ -59,15 +64,20 @@ def message_of(body: Any, status: int) -> tuple[str, str | None]:
     ``{message, exceptionClassName, ...}`` (422 with ``validationErrors``), 2.x ``{errorId}`` or
     ``{message, errorId}``, RFC 9457 problems (``detail``, ``title``, ``data.message``, a
     resource-not-found's ``data.resourceType`` and ``data.resourceId``, a value-not-found's
-    ``data.value``), or the text of a proxy's HTML page. Validation errors contribute their
-    paths and messages, never their ``invalidValue`` (it may be a secret).
+    ``data.value``), Micronaut's errors (the messages in ``_embedded.errors``, its own
+    ``message`` being the status's reason), or the text of a proxy's HTML page. Validation
+    errors contribute their paths and messages, never their ``invalidValue`` (it may be a
+    secret).
     """
     if isinstance(body, Mapping):
         error_id = body.get("errorId")
         data = body.get("data")
         specific = _text(data.get("message")) if isinstance(data, Mapping) else None
         detail = _text(body.get("detail"))
-        if is_problem(body):
+        embedded = _embedded_messages(body)
+        if embedded:
+            message: str | None = "; ".join(embedded)
+        elif is_problem(body):
             # A problem's detail is its type's stock sentence; data.message says what happened,
             # and a resource-not-found's data what was not found.
             message = specific or detail or _text(body.get("title"))
@@ -95,6 +105,16 @@ def message_of(body: Any, status: int) -> tuple[str, str | None]:
         squashed = " ".join(page.split())
         return (squashed[:200] or reason(status)), None
     return reason(status), None
+
+
+def _embedded_messages(body: Mapping[str, Any]) -> list[str]:
+    """The messages of a Micronaut error body's ``_embedded.errors`` (none for other bodies)."""
+    embedded = body.get("_embedded")
+    errors = embedded.get("errors") if isinstance(embedded, Mapping) else None
+    if not isinstance(errors, list):
+        return []
+    found = [_text(e.get("message")) for e in errors if isinstance(e, Mapping)]
+    return [text for text in found if text]
 
 
 def _resource(data: Any) -> str | None:

@@ -11,7 +11,11 @@ Statuses the spec does not declare but the real server sends (API-FACTS 6.3, 6.4
 auth applies; 400 for a query or body the server cannot read; 404 on a path that names an id;
 409 on ``POST /jobs`` (``try-again-later``, ``state-conflict``) and ``DELETE /jobs/{jobId}``
 ("Job is not currently running"); 422 on ``POST /jobs`` (refresh) and on bodies a connector
-specification rejects; 5xx anywhere. Every error body must be an RFC 9457 problem.
+specification rejects; 5xx anywhere. An error body must be an RFC 9457 problem, or one of the
+two shapes Airbyte sends for what never reaches a controller's problems: Micronaut's own error
+body (a query parameter it cannot convert: ``ConversionErrorHandler``), and the Config API's
+error body (a body Jackson cannot read into the request's types:
+``InvalidJsonInputExceptionHandler``'s 422, API-FACTS 6.2).
 """
 
 from __future__ import annotations
@@ -39,6 +43,44 @@ _PROBLEM = {
         "detail": {"type": "string"},
         "documentationUrl": {"type": "string", "nullable": True},
         "data": {"type": "object"},
+    },
+}
+
+
+#: Micronaut's ``JsonError`` (errors always a list, as Micronaut 4 sends them).
+_MICRONAUT_ERROR = {
+    "type": "object",
+    "required": ["message", "_embedded"],
+    "properties": {
+        "message": {"type": "string"},
+        "_links": {"type": "object"},
+        "_embedded": {
+            "type": "object",
+            "required": ["errors"],
+            "properties": {
+                "errors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["message"],
+                        "properties": {"message": {"type": "string"}, "path": {"type": "string"}},
+                    },
+                }
+            },
+        },
+    },
+}
+#: The Config API's error bodies: head's ``{errorId}``, before 2.0 ``KnownExceptionInfo``.
+_CONFIG_ERROR = {
+    "type": "object",
+    "properties": {
+        "errorId": {"type": "string", "format": "uuid"},
+        "message": {"type": "string"},
+        "exceptionClassName": {"type": "string"},
+        "exceptionStack": {"type": "array", "items": {"type": "string"}},
+        "rootCauseExceptionClassName": {"type": "string"},
+        "rootCauseExceptionStack": {"type": "array", "items": {"type": "string"}},
+        "validationErrors": {"type": "array", "items": {"type": "object"}},
     },
 }
 
@@ -173,6 +215,11 @@ def check_response(spec: sc.Spec, method: str, path: str, status: int, body: Any
     if status >= 400:
         if status == 401 and body is None:
             return []
+        if isinstance(body, Mapping) and "_embedded" in body:
+            return sc._check(ctx, _MICRONAUT_ERROR, body, "$")
+        if isinstance(body, Mapping) and "type" not in body:
+            wrong = sc._check(ctx, _CONFIG_ERROR, body, "$")
+            return wrong or ([] if body else ["$: an empty error body"])
         return sc._check(ctx, _PROBLEM, body, "$")
     schema = sc._json_schema(spec, declared) if declared is not None else None
     if schema is None:

@@ -26,7 +26,7 @@ import attrs
 from aiohttp import web
 
 from ._auth import RequireBasic, RequireBearer, RequireClientCredentials
-from ._errors import ApiError, error_body, invalid_input, unreadable
+from ._errors import ApiError, error_body, invalid_input, micronaut_body, unreadable
 from ._faults import Fault, FaultInjector
 from ._load import Overloaded, Restarted
 from ._public_routes import PREFIX as PUBLIC_PREFIX
@@ -194,12 +194,7 @@ def _route_not_found() -> web.Response:
 
 
 def _micronaut_error(status: int, reason: str, detail: str, path: str) -> web.Response:
-    body = {
-        "message": reason,
-        "_links": {"self": {"href": path, "templated": False}},
-        "_embedded": {"errors": [{"message": detail}]},
-    }
-    return _json(body, status)
+    return _json(micronaut_body(reason, path, (detail, None)), status)
 
 
 @attrs.define

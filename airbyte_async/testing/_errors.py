@@ -26,6 +26,7 @@ __all__ = [
     "error_body",
     "internal",
     "invalid_input",
+    "micronaut_body",
     "not_found",
     "unreadable",
 ]
@@ -147,6 +148,27 @@ def cron_problem(
 def internal(message: str, exception_class: str = "java.lang.IllegalStateException") -> ApiError:
     """500 for an exception the real server does not map (``UncaughtExceptionHandler``)."""
     return ApiError(500, message, exception_class=exception_class, known=False)
+
+
+def micronaut_body(reason: str, href: str, *errors: tuple[str, str | None]) -> dict[str, Any]:
+    """
+    Micronaut's own error body, for what fails before a controller runs (an argument it cannot
+    convert, a method a route lacks, a role check): ``JsonError`` with the status's *reason*
+    as its message, a ``self`` link to *href* (the request's URI) and each of *errors* (its
+    message and, when known, the path of the argument at fault) in ``_embedded.errors``, a
+    list even of one (Micronaut 4 turned ``jackson.always-serialize-errors-as-list`` on:
+    micronaut-core ``DefaultJsonErrorResponseBodyProvider``, ``HateoasErrorResponseProcessor``;
+    its 4.0 upgrade notes). It is sent as ``application/json``.
+    """
+    embedded = [
+        {"message": message} | ({"path": path} if path is not None else {})
+        for message, path in errors
+    ]
+    return {
+        "message": reason,
+        "_links": {"self": {"href": href, "templated": False}},
+        "_embedded": {"errors": embedded},
+    }
 
 
 def error_body(error: ApiError, version: str) -> dict[str, Any]:

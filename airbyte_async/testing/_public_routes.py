@@ -3,13 +3,16 @@ The public REST API (``/api/public/v1``), over the same :class:`State` as the Co
 
 A job triggered here is the job ``jobs/list`` shows, and a connection created through either
 API is one object. Shapes follow public-api-head.yaml; errors are RFC 9457 problems
-(API-FACTS 6.4) as the real server's ``ConfigClientErrorHandler`` maps them (API-FACTS 6.3):
+(API-FACTS 6.4), sent as ``application/json`` as Airbyte's ``AbstractThrowableProblemHandler``
+sends them, and as the real server's ``ConfigClientErrorHandler`` maps them (API-FACTS 6.3):
 a trigger while a job runs is a 409 ``try-again-later``, and any ``IllegalStateException`` (a
 sync of an inactive connection, head's sync that met a job not running yet) a 409
 ``state-conflict`` that says only "Could not fulfill request". Lists page by
 ``limit``/``offset`` and name the next page in ``next`` (an empty string when there is none),
 built as ``PaginationMapper`` does: only ``jobType`` and the workspace or connection filter
-are carried over, so a client must build its own pages to keep its other filters. The
+are carried over, so a client must build its own pages to keep its other filters. A query
+parameter Micronaut cannot convert to its argument's type is refused before the controller
+runs, with Micronaut's own 400 body, not a problem (see :class:`Unconvertible`). The
 application-token route stays with the Config API routes.
 """
 
@@ -29,7 +32,7 @@ from multidict import MultiMapping
 from .._cron import CronError, parse
 from . import _render as render
 from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS, ConnectorDefinition, mask_secrets
-from ._errors import ApiError
+from ._errors import ApiError, micronaut_body
 from ._load import Overloaded
 from ._routes import Api, cancel, create_job, reset_job, run_job
 from ._state import DEFAULT_ORGANIZATION_ID, Actor, Connection, Job, JobQuery, Workspace
@@ -42,9 +45,9 @@ from ._validate import (
     Enum,
     Obj,
     Shape,
-    parse_datetime,
     problems,
     read,
+    read_datetime,
 )
 
 __all__ = [
@@ -168,6 +171,9 @@ class Call:
 
 
 Handler = Callable[["PublicApi", Call], Awaitable[Any]]
+#: The check of one query parameter's conversion: why its text cannot be converted (the Java
+#: exception's message), else None.
+Conversion = Callable[[str], "str | None"]
 H = TypeVar("H", bound=Handler)
 T = TypeVar("T")
 
@@ -183,6 +189,9 @@ class PublicRoute:
     status: int = 200
     #: Served without credentials (``security: []``).
     open: bool = False
+    #: The query parameters the controller takes as other than strings, each with the check
+    #: of its conversion (see :class:`Unconvertible`), in the controller's order.
+    query: Mapping[str, Conversion] = attrs.field(factory=dict)
 
 
 #: Every emulated public route, in registration order.
@@ -193,11 +202,22 @@ def _pattern(path: str) -> re.Pattern[str]:
     return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
 
 
-def public(method: str, path: str, *, status: int = 200, open: bool = False) -> Callable[[H], H]:
-    """Register the decorated handler for *method* on *path* (relative to ``/public/v1``)."""
+def public(
+    method: str,
+    path: str,
+    *,
+    status: int = 200,
+    open: bool = False,
+    query: Mapping[str, Conversion] | None = None,
+) -> Callable[[H], H]:
+    """
+    Register the decorated handler for *method* on *path* (relative to ``/public/v1``); its
+    typed *query* parameters are converted (checked) before it runs.
+    """
 
     def register(handler: H) -> H:
-        PUBLIC_ROUTES.append(PublicRoute(method, path, _pattern(path), handler, status, open))
+        route = PublicRoute(method, path, _pattern(path), handler, status, open, query or {})
+        PUBLIC_ROUTES.append(route)
         return handler
 
     return register
@@ -768,54 +788,115 @@ def _check_body(route: PublicRoute, raw: bytes, parsed: Any, version: str) -> An
 
 
 # -- query parameters ----------------------------------------------------------------------------
+#
+# Micronaut binds a controller's arguments before the controller runs; a query parameter it
+# cannot convert to its argument's type is a ConversionErrorException, which its own
+# ConversionErrorHandler answers (airbyte-server registers no handler of its own for it): a 400
+# with Micronaut's JSON error body, not a problem (micronaut-core ``ConversionErrorHandler``,
+# ``DefaultJsonErrorResponseBodyProvider``). Each check below says why a text does not
+# convert, with the message of the Java exception behind it. Strings (``connectionId``,
+# ``orderBy``, ``sourceId``) are checked by the controllers themselves.
+
+
+class Unconvertible(Exception):
+    """A query parameter Micronaut could not convert: ``Failed to convert argument [<name>]
+    for value [<value>] due to: <cause>`` in a 400 :func:`micronaut_body`, whose error's
+    path names the argument (``/limit``)."""
+
+    def __init__(self, name: str, value: str, cause: str) -> None:
+        super().__init__(f"Failed to convert argument [{name}] for value [{value}] due to: {cause}")
+        self.name = name
+
+    def response(self, href: str) -> web.Response:
+        """The 400 answer; *href* is the request's URI, path and query."""
+        body = micronaut_body("Bad Request", href, (str(self), f"/{self.name}"))
+        return web.Response(
+            body=json.dumps(body).encode(), status=400, content_type="application/json"
+        )
+
+
+def _int32(text: str) -> str | None:
+    """``Integer.valueOf``: a sign and ASCII digits, within 32 bits (NumberFormatException)."""
+    if re.fullmatch(r"[+-]?[0-9]+", text) and -(2**31) <= int(text) < 2**31:
+        return None
+    return f'For input string: "{text}"'
+
+
+#: The form ``UUID.fromString`` reads (Java also takes groups of fewer digits, which no client
+#: sends, and which this emulator refuses).
+_UUID_FORM = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+
+
+def _uuids(text: str) -> str | None:
+    """A ``List<UUID>``: comma-separated ``UUID.fromString`` forms (IllegalArgumentException)."""
+    for item in text.split(","):
+        if item and not _UUID_FORM.fullmatch(item):
+            return "UUID string too large" if len(item) > 36 else f"Invalid UUID string: {item}"
+    return None
+
+
+def _date_time(text: str) -> str | None:
+    """An ``OffsetDateTime`` (``ISO_OFFSET_DATE_TIME``; DateTimeParseException, whose "at index
+    N" is left out)."""
+    return None if read_datetime(text) is not None else f"Text '{text}' could not be parsed"
+
+
+def _boolean(text: str) -> str | None:
+    """A ``Boolean``: never refused (Micronaut's converter reads yes, y, on and true, in any
+    case, as true and anything else as false: see :func:`_flag`)."""
+    return None
+
+
+def _enum(name: str, values: Iterable[str]) -> Conversion:
+    """One of *values*, the public spec's enum *name* (IllegalArgumentException)."""
+    allowed = frozenset(values)
+
+    def check(text: str) -> str | None:
+        return None if text in allowed else f"No enum constant {name}.{text}"
+
+    return check
+
+
+def _unconvertible(route: PublicRoute, query: MultiMapping[str]) -> Unconvertible | None:
+    """The first of *route*'s typed query parameters in *query* that does not convert."""
+    for name, conversion in route.query.items():
+        for value in query.getall(name, ()):
+            if (cause := conversion(value)) is not None:
+                return Unconvertible(name, value, cause)
+    return None
 
 
 def _ids(query: MultiMapping[str], name: str) -> list[str] | None:
-    """An array parameter, repeated or comma-separated (``uuidListToQueryString``)."""
-    values = [v for raw in query.getall(name, ()) for v in raw.split(",") if v]
-    if not values:
-        return None
-    for value in values:
-        if problems(UUID_TEXT, value):
-            raise bad_request(f"{name}: {value!r} is not a UUID")
-    return values
+    """An array of ids, repeated or comma-separated (``uuidListToQueryString``), converted (so
+    in lower case: ``UUID.fromString`` reads either case); None when none is given."""
+    values = [v.lower() for raw in query.getall(name, ()) for v in raw.split(",") if v]
+    return values or None
 
 
 def _int(query: MultiMapping[str], name: str, default: int, low: int, high: int) -> int:
+    """A converted whole number, refused outside *low* to *high* (the spec's bounds)."""
     text = query.get(name)
     if text is None:
         return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise bad_request(f"{name} must be an integer") from None
+    value = int(text)
     if not low <= value <= high:
         raise bad_request(f"{name} must be between {low} and {high}")
     return value
 
 
 def _flag(query: MultiMapping[str], name: str) -> bool:
-    text = query.get(name, "false").lower()
-    if text not in ("true", "false"):
-        raise bad_request(f"{name} must be true or false")
-    return text == "true"
+    """A ``Boolean`` as Micronaut converts it (micronaut-core ``DefaultMutableConversionService``,
+    String to Boolean): yes, y, on or true in any case; anything else, false."""
+    return query.get(name, "false").lower() in ("yes", "y", "on", "true")
 
 
 def _when(query: MultiMapping[str], name: str) -> float | None:
+    """A converted date-time, as epoch seconds."""
     text = query.get(name)
-    if text is None:
-        return None
-    parsed = parse_datetime(text)
-    if parsed is None:
-        raise bad_request(f"{name} must be an ISO-8601 date-time with an offset")
-    return parsed.timestamp()
-
-
-def _choice(query: MultiMapping[str], name: str, allowed: Iterable[str]) -> str | None:
-    text = query.get(name)
-    if text is not None and text not in allowed:
-        raise bad_request(f"{name} must be one of {sorted(allowed)}")
-    return text
+    parsed = None if text is None else read_datetime(text)
+    return None if parsed is None else parsed.timestamp()
 
 
 @attrs.frozen
@@ -833,7 +914,34 @@ class _Page:
 
 
 _ORDER = re.compile(r"^(\w+)\|(ASC|DESC)$")
+_JOB_TYPES_ASKED = ("sync", "reset", "refresh", "clear")
 _JOB_STATUSES = ("pending", "queued", "running", "incomplete", "failed", "succeeded", "cancelled")
+
+# The typed query parameters of each listing, in the controllers' (the spec's) order.
+_LISTING_QUERY: dict[str, Conversion] = {
+    "workspaceIds": _uuids,
+    "includeDeleted": _boolean,
+    "limit": _int32,
+    "offset": _int32,
+}
+_CONNECTIONS_QUERY: dict[str, Conversion] = {
+    "workspaceIds": _uuids,
+    "tagIds": _uuids,
+    "includeDeleted": _boolean,
+    "limit": _int32,
+    "offset": _int32,
+}
+_JOBS_QUERY: dict[str, Conversion] = {
+    "limit": _int32,
+    "offset": _int32,
+    "jobType": _enum("JobTypeEnum", _JOB_TYPES_ASKED),
+    "workspaceIds": _uuids,
+    "status": _enum("JobStatusEnum", _JOB_STATUSES),
+    "createdAtStart": _date_time,
+    "createdAtEnd": _date_time,
+    "updatedAtStart": _date_time,
+    "updatedAtEnd": _date_time,
+}
 
 
 # -- the routes ----------------------------------------------------------------------------------
@@ -864,6 +972,8 @@ class PublicApi:
             )
             response.headers["Allow"] = allowed
             return response
+        if (unconvertible := _unconvertible(chosen, request.query)) is not None:
+            return unconvertible.response(request.raw_path)
         try:
             body = _check_body(chosen, raw, parsed, self.api.version)
             answer = await chosen.handler(self, Call(params, request.query, body))
@@ -922,7 +1032,7 @@ class PublicApi:
 
     # -- workspaces ----------------------------------------------------------------------------
 
-    @public("GET", "/workspaces")
+    @public("GET", "/workspaces", query=_LISTING_QUERY)
     async def workspaces_list(self, call: Call) -> Json:
         """WorkspacesResponse: the named workspaces (all when none are named)."""
         wanted = _ids(call.query, "workspaceIds")
@@ -1113,7 +1223,7 @@ class PublicApi:
         streams = self.api.state.discover(source)
         return render.stream_catalog(streams, value, self.api.version)
 
-    @public("GET", "/streams")
+    @public("GET", "/streams", query={"ignoreCache": _boolean})
     async def streams(self, call: Call) -> list[Json]:
         """
         StreamPropertiesResponse: what a discover of the source finds. ``syncModes`` only with
@@ -1256,7 +1366,7 @@ class PublicApi:
         if role is not None and not self.api.instance_admin:
             raise forbidden(role)
 
-    @public("GET", "/connections")
+    @public("GET", "/connections", query=_CONNECTIONS_QUERY)
     async def connections_list(self, call: Call) -> Json:
         """ConnectionsResponse."""
         wanted = _ids(call.query, "workspaceIds")
@@ -1411,7 +1521,7 @@ class PublicApi:
         job = self._job(call.params["jobId"], _RUNNER)
         return job_response(await cancel(self.api, job.job_id), self._now, stats=False)
 
-    @public("GET", "/jobs")
+    @public("GET", "/jobs", query=_JOBS_QUERY)
     async def jobs_list(self, call: Call) -> Json:
         """
         JobsResponse: filtered, ordered by ``orderBy``; the oldest first by default
@@ -1426,8 +1536,7 @@ class PublicApi:
             # gets an empty page, anyone else the role check's 403.
             raise forbidden(_READER)
         workspaces = _ids(query, "workspaceIds")
-        job_type = _choice(query, "jobType", ("sync", "reset", "refresh", "clear"))
-        status = _choice(query, "status", _JOB_STATUSES)
+        job_type, status = query.get("jobType"), query.get("status")
         order = _ORDER.match(query.get("orderBy", "createdAt|ASC"))
         if order is None or order.group(1) not in ("createdAt", "updatedAt"):
             raise bad_request(
@@ -1489,7 +1598,7 @@ def _actor_routes(kind: str) -> None:
     async def delete(api: PublicApi, call: Call) -> None:
         api._delete_actor(kind, call)
 
-    public("GET", many)(listed)
+    public("GET", many, query=_LISTING_QUERY)(listed)
     public("POST", many)(create)
     public("GET", one)(get)
     public("PATCH", one)(patch)  # merges the configuration given into the stored one
@@ -1551,8 +1660,14 @@ def _from_config_error(error: ApiError) -> Problem:
 
 
 def _problem_response(problem: Problem) -> web.Response:
+    """
+    *problem* as Airbyte sends every problem: as ``application/json``, not
+    ``application/problem+json`` (airbytehq/airbyte-platform @312796a7
+    ``airbyte-commons-server/.../errors/problems/AbstractThrowableProblemHandler.kt``:
+    ``.body(Jsons.serialize(problem)).contentType(MediaType.APPLICATION_JSON_TYPE)``).
+    """
     return web.Response(
         body=json.dumps(problem.body()).encode(),
         status=problem.status,
-        content_type="application/problem+json",
+        content_type="application/json",
     )
