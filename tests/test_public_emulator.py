@@ -309,6 +309,48 @@ async def test_a_listings_next_link_keeps_include_deleted(
     assert [c["connectionId"] for c in first["data"] + second["data"]] == both
 
 
+async def test_a_connection_listing_filters_by_any_of_the_tag_ids(
+    session: aiohttp.ClientSession,
+) -> None:
+    """
+    ``GET /connections?tagIds=`` lists the connections that carry any of the tags, each once,
+    and pages after the filter; the ``next`` link drops ``tagIds`` (airbytehq/airbyte-platform
+    ``ConnectionServiceJooqImpl.listWorkspaceStandardSyncsLimitOffsetPaginated``:
+    ``CONNECTION_TAG.TAG_ID.in(tagIds)`` over a join grouped by connection;
+    ``ConnectionsResponseMapper`` carries only ``includeDeleted`` and ``workspaceIds``).
+    """
+    async with Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version="head", connections=4
+    ) as emu:
+        d = Driver(emu, session, pc.load_public_spec())
+        first, second, third, untagged = emu.connection_ids
+        emu.tag_connection(first, "nightly")
+        emu.tag_connection(second, "nightly", "finance")
+        emu.tag_connection(third, "finance")
+        tags = {
+            t["name"]: t["tagId"] for t in (await d.call("GET", f"/connections/{second}"))["tags"]
+        }
+
+        async def listed(*query: tuple[str, str], spec: bool = True) -> list[str]:
+            page = await d.call("GET", "/connections", query=list(query), check_request=spec)
+            return [c["connectionId"] for c in page["data"]]
+
+        nightly = await listed(("tagIds", tags["nightly"]))
+        either = await listed(("tagIds", tags["nightly"]), ("tagIds", tags["finance"]))
+        # Micronaut also splits a list parameter's value at commas (the spec repeats it).
+        joined = await listed(("tagIds", f"{tags['nightly']},{tags['finance']}"), spec=False)
+        unknown = await listed(("tagIds", "0b9f6c1e-8d4a-4f3b-9a2e-7c5d1e0f2a3b"))
+        page = await d.call(
+            "GET", "/connections", query=[("tagIds", tags["finance"]), ("limit", "1")]
+        )
+    assert nightly == [first, second]
+    assert either == joined == [first, second, third]
+    assert untagged not in either
+    assert unknown == []
+    assert [c["connectionId"] for c in page["data"]] == [second]
+    assert "tagIds" not in dict(parse_qsl(urlsplit(page["next"]).query))
+
+
 async def test_job_list_filters_orders_and_pages(session: aiohttp.ClientSession) -> None:
     """``GET /jobs`` filters by status and ``updatedAtStart``, orders by ``updatedAt|ASC`` and
     pages by ``limit``/``offset``; ``next`` names the following page while a page is full, and

@@ -1368,14 +1368,23 @@ class PublicApi:
 
     @public("GET", "/connections", query=_CONNECTIONS_QUERY)
     async def connections_list(self, call: Call) -> Json:
-        """ConnectionsResponse."""
+        """
+        ConnectionsResponse. With ``tagIds``, the connections that carry any of those tags,
+        each once, paged after the filter; the links do not carry ``tagIds``, so a ``next``
+        followed lists the page of every connection (airbytehq/airbyte-platform
+        ``ConnectionServiceJooqImpl.listWorkspaceStandardSyncsLimitOffsetPaginated``:
+        ``CONNECTION_TAG.TAG_ID.in(tagIds)`` over a join grouped by connection, no condition
+        for none; ``ConnectionsResponseMapper`` builds the links without them).
+        """
         wanted = _ids(call.query, "workspaceIds")
+        tagged = _ids(call.query, "tagIds")
         deleted = _flag(call.query, "includeDeleted")
         found = [
             c
             for c in self.api.state.connections.values()
             if (deleted or c.status != "deprecated")
             and (wanted is None or c.workspace_id in wanted)
+            and (tagged is None or any(t["tagId"] in tagged for t in c.settings.get("tags", ())))
         ]
         return self._workspace_page(
             "/connections", found, connection_response, call, wanted, deleted
