@@ -165,9 +165,10 @@ async def test_a_configured_token_url_is_used(airbyte_emulator_factory: Factory)
 async def test_the_public_token_request_carries_the_grant_type(
     airbyte_emulator_factory: Factory,
 ) -> None:
-    """The public API's token request sends ``grant_type: client_credentials``, which
-    public-api-head.yaml:3562 requires (``ApplicationTokenRequestWithGrant``): the token is
-    minted and the call goes through."""
+    """The public API's token request sends ``grant_type: client_credentials``, the name
+    public-api-head.yaml:3562 lists as required (``ApplicationTokenRequestWithGrant``), though
+    Airbyte reads no grant (``ApplicationsController.publicGetAccessToken``) and the emulator
+    checks none: the token is minted and the call goes through."""
     emu = await app_server(airbyte_emulator_factory, connections=1)
     async with client_for(emu, auth=ClientCredentials(APP_ID, APP_SECRET), api="public") as client:
         await client.connections.get(connection_id=emu.connection_ids[0])

@@ -1,9 +1,12 @@
 """
 Applications: the token routes of the Config API and, from 1.7 on, of the public API (API-FACTS 1).
 
-The public route requires ``grant_type: client_credentials``, as public-api-head.yaml's
-``ApplicationTokenRequestWithGrant`` lists it under ``required`` (its property is misspelled
-``grant-type``, which is accepted alongside and not required; API-FACTS 1.2).
+The public route never reads the grant: ``grant_type``, ``grant-type``, another grant or none
+all mint a token for the right credentials. Airbyte passes only the client id and secret on
+(airbytehq/airbyte-platform @0bfb1002 ``ApplicationsController.publicGetAccessToken``), and
+public-api-head.yaml's ``ApplicationTokenRequestWithGrant`` declares ``grant-type`` while its
+``required`` names ``grant_type``, no property, so the generated model requires neither
+(API-FACTS 1.2).
 """
 
 from __future__ import annotations
@@ -35,19 +38,6 @@ def _mint(api: Api, client_id: object, client_secret: object, *, public: bool) -
     return api.minter.mint(str(client_id))
 
 
-def _grant_missing() -> ApiError:
-    """The public API's 400 ``BadRequestProblem`` (API-FACTS 6.4) naming the grant type."""
-    message = "grant_type is required and must be client_credentials"
-    problem = {
-        "status": 400,
-        "type": "https://reference.airbyte.com/reference/errors#bad-request",
-        "title": "bad-request",
-        "detail": "The request could not be understood by the server due to malformed syntax.",
-        "data": {"message": message},
-    }
-    return ApiError(400, message, exception_class="BadRequestProblem", problem=problem)
-
-
 @route("/v1/applications/token", SINCE_050, public=True)
 async def applications_token(api: Api, body: Body) -> Reply:
     """AccessToken for an application's client id and secret."""
@@ -57,9 +47,7 @@ async def applications_token(api: Api, body: Body) -> Reply:
 
 @route("/public/v1/applications/token", SINCE_17, public=True)
 async def public_applications_token(api: Api, body: Body) -> Reply:
-    """PublicAccessTokenResponse (JSON or form body); 400 without the grant type."""
-    if body.get("grant_type") != "client_credentials":
-        raise _grant_missing()
+    """PublicAccessTokenResponse (JSON or form body), whatever grant it names, if any."""
     token = _mint(api, body.get("client_id"), body.get("client_secret"), public=True)
     lifetime = api.minter.lifetime if api.minter is not None else 0.0
     return Reply({"access_token": token, "token_type": "Bearer", "expires_in": int(lifetime)})
