@@ -118,6 +118,8 @@ class SyncBackend(Protocol):
         """
         Start a sync (or a reset, *job_type* ``reset_connection``) and return its job as the
         answer describes it, starting at most one job however the call fails. Raises
+        :class:`~airbyte_async.errors.InvalidArgumentError` for another *job_type*, before
+        anything is sent; raises
         :class:`~airbyte_async.errors.SyncAlreadyRunningError` when a job was already running,
         or when the sync met a job it did not start (its ``job``, when known). Sends nothing
         more once a :data:`TRIGGER_DEADLINE` set by its caller has passed.

@@ -41,6 +41,7 @@ from airbyte_async.models import (
     DestinationSyncMode,
     EnsureAction,
     JobStatus,
+    JobType,
     NamespaceDefinition,
     NonBreakingChangesPreference,
     Schedule,
@@ -514,6 +515,40 @@ async def test_config_only_operations_send_nothing(
             await operation(client)
     assert "public REST API" in str(caught.value)
     assert "; " in str(caught.value)
+    assert emu.stats().total_requests == 0
+
+
+@pytest.mark.parametrize("job_type", ["bogus", JobType.GET_SPEC, JobType.REFRESH])
+async def test_a_job_type_the_public_api_cannot_start_is_refused_before_sending(
+    emu: Emulator, job_type: Any
+) -> None:
+    """
+    A trigger of a job type ``POST /jobs`` cannot start raises InvalidArgumentError and sends
+    nothing: Airbyte would answer an unknown ``jobType`` with a bare 422 (Jackson cannot read
+    it into ``JobTypeEnum``; API-FACTS 6.2) and a refresh with its 422 problem
+    ("Refreshes are not supported in the public API", ``JobsController``).
+    """
+    cid = emu.connection_ids[0]
+    async with public_client(emu) as client:
+        assert isinstance(client.jobs, PublicJobs)
+        with pytest.raises(InvalidArgumentError, match="cannot start"):
+            await client.jobs.trigger(connection_id=cid, job_type=job_type)
+    assert emu.stats().total_requests == 0
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+@pytest.mark.parametrize("job_type", [JobType("bogus"), JobType.CLEAR, JobType.REFRESH])
+async def test_a_sync_backend_refuses_a_job_type_it_does_not_start(
+    emu: Emulator, api: str, job_type: JobType
+) -> None:
+    """
+    The orchestrator's backend starts syncs and resets; asked for another job type it raises
+    InvalidArgumentError before sending anything, rather than start a sync nobody asked for.
+    """
+    async with AirbyteClient(emu.url, api=api, auth=NoAuth(), env={}) as client:
+        backend = client.sync_backend()
+        with pytest.raises(InvalidArgumentError, match="starts syncs and resets"):
+            await backend.trigger(connection_id=emu.connection_ids[0], job_type=job_type)
     assert emu.stats().total_requests == 0
 
 

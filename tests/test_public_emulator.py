@@ -717,6 +717,85 @@ async def test_jobs_are_listed_oldest_first_unless_ordered(session: aiohttp.Clie
     assert [j["jobId"] for j in newest["data"]] == made[:0:-1]
 
 
+async def test_order_by_is_read_as_jobs_helper_reads_it(session: aiohttp.ClientSession) -> None:
+    """
+    ``orderBy`` is read as ``JobsHelper.orderByToFieldAndMethod`` reads it (airbytehq/airbyte-
+    platform @52d62597): the first ``<field>|ASC`` or ``<field>|DESC`` found in it
+    (``Matcher.find``: ``updatedAt|DESCENDING`` is descending, text around it ignored), its
+    field in any case (``toEnum`` compares ``normalizeName``s, ``Enums.kt`` @df62c230), its
+    method in upper case; anything else a 400 ``bad-request`` "Invalid order by clause
+    provided: <orderBy>".
+    """
+    async with one_connection(session) as (emu, d, cid):
+        emu.set_sync_plan(cid, duration=0.0)
+        made = []
+        for _ in range(3):
+            job = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
+            await _until_ended(d, job["jobId"])
+            made.append(job["jobId"])
+
+        async def listed(order: str) -> list[int]:
+            query = [("connectionId", cid), ("orderBy", order)]
+            return [j["jobId"] for j in (await d.call("GET", "/jobs", query=query))["data"]]
+
+        orders = {
+            text: await listed(text)
+            for text in (
+                "createdat|DESC",
+                "CREATEDAT|ASC",
+                "updatedAt|DESCENDING",
+                "sort=updatedAt|ASC&x",
+            )
+        }
+        refused = []
+        for text in ("createdAt|desc", "name|ASC", "created_at|ASC", "createdAt"):
+            query = [("connectionId", cid), ("orderBy", text)]
+            refused.append(
+                await d.call("GET", "/jobs", query=query, expect=400, check_request=False)
+            )
+    assert orders == {
+        "createdat|DESC": made[::-1],
+        "CREATEDAT|ASC": made,
+        "updatedAt|DESCENDING": made[::-1],
+        "sort=updatedAt|ASC&x": made,
+    }
+    assert [p["data"]["message"] for p in refused] == [
+        "Invalid order by clause provided: createdAt|desc",
+        "Invalid order by clause provided: name|ASC",
+        "Invalid order by clause provided: created_at|ASC",
+        "Invalid order by clause provided: createdAt",
+    ]
+    assert {p["title"] for p in refused} == {"bad-request"}
+
+
+@pytest.mark.parametrize("version", ["1.7", "head"])
+async def test_a_job_type_the_spec_does_not_list_is_a_422_before_the_controller(
+    session: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    ``POST /jobs`` with a ``jobType`` ``JobTypeEnum`` lacks fails Jackson's reading of the
+    body, before the controller runs: ``InvalidJsonInputExceptionHandler``'s 422 with the
+    Config API's body of the version (head ``{errorId}``, before 2.0 ``KnownExceptionInfo``;
+    API-FACTS 6.2), not a problem; no job starts. (A known type the controller refuses, a
+    refresh, is its 422 ``unprocessable-entity`` problem.)
+    """
+    async with Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY, airbyte_version=version, connections=1
+    ) as emu:
+        d = Driver(emu, session, pc.load_public_spec())
+        cid = emu.connection_ids[0]
+        body = {"jobType": "bogus", "connectionId": cid}
+        answer = await d.call("POST", "/jobs", body, expect=422, check_request=False)
+        listed = await d.call("GET", "/jobs", query=[("connectionId", cid)])
+    assert "type" not in answer
+    if version == "head":
+        assert list(answer) == ["errorId"]
+    else:
+        assert answer["exceptionClassName"].startswith("com.fasterxml.jackson")
+        assert "jobType" in answer["message"]
+    assert listed["data"] == []
+
+
 async def test_a_sync_of_an_unknown_connection_is_a_resource_not_found_problem(
     session: aiohttp.ClientSession,
 ) -> None:

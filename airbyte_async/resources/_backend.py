@@ -10,7 +10,12 @@ import anyio
 import attrs
 
 from .._backend import JobChanges, Paging
-from ..errors import AirbyteError, NotFoundError, UnsupportedOperationError
+from ..errors import (
+    AirbyteError,
+    InvalidArgumentError,
+    NotFoundError,
+    UnsupportedOperationError,
+)
 from ..models import Job, JobStatus, JobType
 from ._reconcile import jobs_since
 from .connections import Connections
@@ -47,10 +52,17 @@ class ConfigBackend:
         return clock.now() if clock.observed else None
 
     async def trigger(self, *, connection_id: str, job_type: JobType = JobType.SYNC) -> Job:
-        """See :meth:`SyncBackend.trigger <airbyte_async._backend.SyncBackend.trigger>`."""
+        """
+        See :meth:`SyncBackend.trigger <airbyte_async._backend.SyncBackend.trigger>`. A
+        *job_type* other than a sync or a reset raises
+        :class:`~airbyte_async.errors.InvalidArgumentError` before anything is sent, rather
+        than start a sync it did not ask for.
+        """
         if job_type == JobType.RESET_CONNECTION:
             return await self.connections.reset(connection_id=connection_id)
-        return await self.connections.sync(connection_id=connection_id)
+        if job_type == JobType.SYNC:
+            return await self.connections.sync(connection_id=connection_id)
+        raise InvalidArgumentError(f"a sync backend starts syncs and resets, not {job_type!r}")
 
     async def changed_jobs(
         self,

@@ -32,12 +32,13 @@ from multidict import MultiMapping
 from .._cron import CronError, parse
 from . import _render as render
 from ._catalog import DESTINATION_DEFINITIONS, SOURCE_DEFINITIONS, ConnectorDefinition, mask_secrets
-from ._errors import ApiError, micronaut_body
+from ._errors import ApiError, error_body, micronaut_body, unreadable
 from ._load import Overloaded
 from ._routes import Api, cancel, create_job, reset_job, run_job
 from ._state import DEFAULT_ORGANIZATION_ID, Actor, Connection, Job, JobQuery, Workspace
 from ._validate import (
     BOOL,
+    MISSING,
     STR,
     UUID,
     UUID_TEXT,
@@ -774,7 +775,22 @@ _SHAPES[("POST", "/workspaces")] = Obj(
 )
 
 
+#: What :func:`problems` says of a ``uuid-text`` that is no UUID.
+_NOT_UUID_TEXT = f"must be a {UUID_TEXT.kind}"
+
+
 def _check_body(route: PublicRoute, raw: bytes, parsed: Any, version: str) -> Any:
+    """
+    The body of *route* as the controller gets it, or the error of what stops it before.
+
+    A body Jackson cannot read into the request's types (a value of the wrong type, an enum
+    value the spec does not list, such as an unknown ``jobType``) never reaches the controller:
+    ``InvalidJsonInputExceptionHandler`` answers 422 with the Config API's body for the version
+    (head ``{errorId}``; API-FACTS 6.2), an :class:`ApiError` here, not a problem. A body that
+    is missing, not JSON or lacks a required field, or a ``uuid-text`` (a String, which Jackson
+    reads whatever it holds) that is no UUID, is a 400 ``bad-request`` problem (the emulator's
+    own reading).
+    """
     key = (route.method, route.path)
     shape = _SHAPES_2_0.get(key) if version != "head" else None
     shape = shape or _SHAPES.get(key)
@@ -782,7 +798,10 @@ def _check_body(route: PublicRoute, raw: bytes, parsed: Any, version: str) -> An
         return None
     if not raw or parsed is None:
         raise bad_request("Required request body is missing or is not JSON")
-    if wrong := problems(shape, parsed):
+    wrong = problems(shape, parsed)
+    if mistyped := [p for p in wrong if p[1] not in (MISSING, _NOT_UUID_TEXT)]:
+        raise unreadable(mistyped)
+    if wrong:
         raise bad_request("; ".join(f"{path} {message}" for path, message in wrong))
     return read(shape, parsed)
 
@@ -913,7 +932,33 @@ class _Page:
         return list(items[self.offset : self.offset + self.limit])
 
 
-_ORDER = re.compile(r"^(\w+)\|(ASC|DESC)$")
+#: ``JobsHelper.orderByToFieldAndMethod``'s pattern, which it looks for anywhere in ``orderBy``
+#: (``Matcher.find``): text around it is ignored.
+_ORDER = re.compile(r"([a-zA-Z0-9]+)\|(ASC|DESC)")
+#: The fields of ``OrderByFieldEnum`` as ``toEnum`` compares names: in lower case, without
+#: punctuation (``normalizeName``); True for ``UPDATED_AT``.
+_ORDER_FIELDS = {"createdat": False, "updatedat": True}
+
+
+def _order_by(text: str | None) -> tuple[bool, bool]:
+    """
+    Whether ``orderBy`` sorts by update time, and whether descending: ``createdAt|ASC`` when
+    absent. As ``JobsHelper.orderByToFieldAndMethod`` reads it (airbytehq/airbyte-platform
+    @52d62597 ``airbyte-server/.../publicapi/helpers/JobsHelper.kt``): the first
+    ``<field>|ASC`` or ``<field>|DESC`` found anywhere in it (``createdAt|DESCENDING`` is
+    descending), the field in any case and punctuation (``Enums.kt`` @df62c230 ``toEnum`` and
+    ``normalizeName``: ``createdat`` is ``createdAt``), the method in upper case; anything
+    else a 400 ``BadRequestProblem`` "Invalid order by clause provided: <orderBy>".
+    """
+    if text is None:
+        return False, False
+    found = _ORDER.search(text)
+    field = _ORDER_FIELDS.get(found.group(1).lower()) if found else None
+    if found is None or field is None:
+        raise bad_request(f"Invalid order by clause provided: {text}")
+    return field, found.group(2) == "DESC"
+
+
 _JOB_TYPES_ASKED = ("sync", "reset", "refresh", "clear")
 _JOB_STATUSES = ("pending", "queued", "running", "incomplete", "failed", "succeeded", "cancelled")
 
@@ -976,6 +1021,15 @@ class PublicApi:
             return unconvertible.response(request.raw_path)
         try:
             body = _check_body(chosen, raw, parsed, self.api.version)
+        except ApiError as error:
+            return web.Response(
+                body=json.dumps(error_body(error, self.api.version)).encode(),
+                status=error.status,
+                content_type="application/json",
+            )
+        except Problem as problem:
+            return _problem_response(problem)
+        try:
             answer = await chosen.handler(self, Call(params, request.query, body))
         except Problem as problem:
             return _problem_response(problem)
@@ -1546,11 +1600,7 @@ class PublicApi:
             raise forbidden(_READER)
         workspaces = _ids(query, "workspaceIds")
         job_type, status = query.get("jobType"), query.get("status")
-        order = _ORDER.match(query.get("orderBy", "createdAt|ASC"))
-        if order is None or order.group(1) not in ("createdAt", "updatedAt"):
-            raise bad_request(
-                "orderBy must be createdAt|ASC, createdAt|DESC, updatedAt|ASC or updatedAt|DESC"
-            )
+        by_updated, descending = _order_by(query.get("orderBy"))
         # JobService.getJobConfigTypes: each type its own (the emulator makes no refresh jobs,
         # and Airbyte no clear jobs: a clear is a reset); none given, syncs and resets, and on
         # head clears and refreshes too (JobServiceTest, "null jobType").
@@ -1570,8 +1620,8 @@ class PublicApi:
                 created_end=_when(query, "createdAtEnd"),
                 updated_start=_when(query, "updatedAtStart"),
                 updated_end=_when(query, "updatedAtEnd"),
-                order_by_updated=order.group(1) == "updatedAt",
-                descending=order.group(2) == "DESC",
+                order_by_updated=by_updated,
+                descending=descending,
                 offset=page.offset,
                 limit=page.limit,
             )
