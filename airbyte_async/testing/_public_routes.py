@@ -918,6 +918,13 @@ def _when(query: MultiMapping[str], name: str) -> float | None:
     return None if parsed is None else parsed.timestamp()
 
 
+def _choice(query: MultiMapping[str], name: str, allowed: Iterable[str]) -> str | None:
+    text = query.get(name)
+    if text is not None and text not in allowed:
+        raise bad_request(f"{name} must be one of {sorted(allowed)}")
+    return text
+
+
 @attrs.frozen
 class _Page:
     limit: int
