@@ -1001,6 +1001,26 @@ async def test_ensure_of_a_connection_over_namespaced_streams_settles() -> None:
     assert patches == []
 
 
+async def test_a_listing_read_while_a_row_is_written_still_yields_every_row_once() -> None:
+    """
+    Airbyte pages connections with no ``ORDER BY``, and a row written anew moves (the
+    emulator: to the end of the scan): one renamed while its listing is read shows on two
+    pages, and a row after the first page shows on none. The listing reads again for the
+    rows it has not yielded, and yields each connection once.
+    """
+    async with (
+        Emulator(airbyte_version="head", connections=150) as emu,
+        public_client(emu) as client,
+        public_client(emu) as other,
+    ):
+        listed = []
+        async for connection in client.connections.list(workspace_id=emu.workspace_ids[0]):
+            if not listed:
+                await other.connections.update(connection_id=emu.connection_ids[0], name="renamed")
+            listed.append(connection.connection_id)
+    assert sorted(listed) == sorted(emu.connection_ids)
+
+
 async def test_ensure_sends_the_catalog_it_was_given_with_any_change() -> None:
     """Some releases rebuild a connection's catalog on a PATCH that names no stream (README,
     "Public API quirks"): ensure given a catalog sends it with a change of schedule alone."""

@@ -243,6 +243,26 @@ async def long_sync(
         yield emu, d, await _until_running(d, job["jobId"])
 
 
+async def test_a_row_written_between_two_pages_shows_on_both_and_shifts_another_off(
+    session: aiohttp.ClientSession,
+) -> None:
+    """
+    Listings come in the order a table scan finds the rows, with no ``ORDER BY``
+    (``ConnectionServiceJooqImpl.listWorkspaceStandardSyncsLimitOffsetPaginated``): a row
+    written anew goes to the end. Renamed between the reads of two pages, the first row shows
+    on both, and the row that was third shows on neither (dagster-io/dagster#32443).
+    """
+    async with Emulator(airbyte_version="head", connections=4) as emu:
+        d = Driver(emu, session)
+        first, second, _third, fourth = emu.connection_ids
+        page = [("limit", "2")]
+        one = await d.call("GET", "/connections", query=[*page, ("offset", "0")])
+        await d.call("PATCH", f"/connections/{first}", {"name": "renamed"})
+        two = await d.call("GET", "/connections", query=[*page, ("offset", "2")])
+    assert [c["connectionId"] for c in one["data"]] == [first, second]
+    assert [c["connectionId"] for c in two["data"]] == [fourth, first]
+
+
 async def test_jobs_are_shared_with_the_config_api(session: aiohttp.ClientSession) -> None:
     """A job triggered by ``POST /jobs`` is the job the Config API's ``jobs/get`` reads, and a
     Config API trigger blocks a public one (one state behind both APIs; issue 12)."""

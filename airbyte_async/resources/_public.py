@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import (
+    AsyncGenerator,
     AsyncIterator,
     Awaitable,
     Callable,
@@ -33,6 +34,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
+from contextlib import aclosing
 from datetime import datetime, timedelta
 from functools import partial
 from operator import attrgetter
@@ -233,23 +235,49 @@ async def _pages(
     a few requests more. A page that fails raises its error once the pages before it are
     yielded. An item two pages hold (the same *key*) is yielded once: Airbyte pages these
     lists with no ``ORDER BY`` (``listWorkspaceStandardSyncsLimitOffsetPaginated``), so
-    nothing promises that each page's rows come in the same order.
+    nothing promises that each page's rows come in the same order. A row two pages hold took
+    the place of one that neither holds (dagster-io/dagster#32443): the list is then read
+    again, for the rows not yet yielded, up to :data:`_READINGS` times in all.
     """
+    seen: set[object] = set()
+    for _ in range(_READINGS):
+        repeated = 0
+        async with aclosing(_reading(api, path, cls, query, size)) as reading:
+            async for item in reading:
+                if key(item) in seen:
+                    repeated += 1
+                else:
+                    seen.add(key(item))
+                    yield item
+        if not repeated:
+            return
+        log.info("%s listed %d rows twice while it was read: reading it again", path, repeated)
+
+
+#: How many times a list is read at most while its readings show rows twice (see _pages).
+_READINGS = 3
+
+
+async def _reading(
+    api: PublicCall,
+    path: str,
+    cls: type[_Page[T]],
+    query: Sequence[tuple[str, str]],
+    size: int,
+) -> AsyncGenerator[T, None]:
+    """One reading of a list (see :func:`_pages`): every row of its pages, in order."""
 
     async def read(offset: int) -> _Page[T]:
         return await _read(api, path, cls, [*query, ("limit", str(size)), ("offset", str(offset))])
 
     batch: list[_Page[T] | AirbyteError] = [await read(0)]
     offset = 0
-    seen: set[object] = set()
     while True:
         for page in batch:
             if isinstance(page, AirbyteError):
                 raise page
             for item in page.data:
-                if key(item) not in seen:
-                    seen.add(key(item))
-                    yield item
+                yield item
             if not page.next or len(page.data) < size:
                 return
             offset += len(page.data)

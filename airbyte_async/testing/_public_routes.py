@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -1078,8 +1079,9 @@ class PublicApi:
         wanted: list[str] | None,
         deleted: bool,
     ) -> Json:
-        """A page of a listing by workspace; its links carry ``workspaceIds`` when some were
-        asked for, and ``includeDeleted`` always (``WorkspacesResponseMapper``,
+        """A page of a listing by workspace, *found* in the order a table scan finds them
+        (``State.scan_order``: no ``ORDER BY``); its links carry ``workspaceIds`` when some
+        were asked for, and ``includeDeleted`` always (``WorkspacesResponseMapper``,
         ``ConnectionsResponseMapper``, ``SourcesResponseMapper``)."""
         page = _Page.of(call.query)
         joined = None if wanted is None else ",".join(wanted)
@@ -1103,6 +1105,7 @@ class PublicApi:
             for w in self.api.state.workspaces.values()
             if (deleted or not w.tombstone) and (wanted is None or w.workspace_id in wanted)
         ]
+        found = self.api.state.scan_order(found, attrgetter("workspace_id"))
         return self._workspace_page("/workspaces", found, workspace_response, call, wanted, deleted)
 
     @public("GET", "/workspaces/{workspaceId}")
@@ -1234,6 +1237,7 @@ class PublicApi:
             for a in self.api.state.actors_of(kind).values()
             if (deleted or not a.tombstone) and (wanted is None or a.workspace_id in wanted)
         ]
+        found = self.api.state.scan_order(found, attrgetter("actor_id"))
         return self._workspace_page(f"/{kind}s", found, actor_response, call, wanted, deleted)
 
     def _definition_for(self, kind: str, body: Json) -> str:
@@ -1447,6 +1451,7 @@ class PublicApi:
             and (wanted is None or c.workspace_id in wanted)
             and (tagged is None or any(t["tagId"] in tagged for t in c.settings.get("tags", ())))
         ]
+        found = self.api.state.scan_order(found, attrgetter("connection_id"))
         return self._workspace_page(
             "/connections", found, connection_response, call, wanted, deleted
         )

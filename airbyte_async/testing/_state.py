@@ -17,7 +17,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import attrs
 
@@ -54,6 +54,9 @@ __all__ = [
     "SyncPlan",
     "Workspace",
 ]
+
+#: A row of a listed table (see ``State.scan_order``).
+_Row = TypeVar("_Row")
 
 #: The organization and user every OSS deployment has.
 DEFAULT_ORGANIZATION_ID = "00000000-0000-0000-0000-000000000000"
@@ -464,6 +467,10 @@ class State:
     _by_final: list[tuple[float, int]] = attrs.field(factory=list)
     #: When each connection's basic or cron schedule (or its activation) took effect, by id.
     _scheduled_since: dict[str, float] = attrs.field(factory=dict)
+    #: When each workspace, source, destination and connection was last written, by id, in
+    #: writes counted from 1 (see :meth:`scan_order`).
+    _written: dict[str, int] = attrs.field(factory=dict)
+    _writes: int = 0
     _ids: random.Random = attrs.field(init=False)
     _plans_rng: random.Random = attrs.field(init=False)
     window_start: float = attrs.field(init=False, default=0.0)
@@ -476,6 +483,23 @@ class State:
     def new_id(self) -> str:
         """A fresh UUID string, reproducible for a given seed and call order."""
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+
+    def _wrote(self, ident: str) -> None:
+        """Note a write of the row *ident* (see :meth:`scan_order`)."""
+        self._writes += 1
+        self._written[ident] = self._writes
+
+    def scan_order(self, rows: Iterable[_Row], key: Callable[[_Row], str]) -> list[_Row]:
+        """
+        *rows* in the order a table scan finds them, the last written last: the public API
+        pages its workspaces, sources, destinations and connections with no ``ORDER BY``
+        (``ConnectionServiceJooqImpl.listWorkspaceStandardSyncsLimitOffsetPaginated``,
+        ``SourceServiceJooqImpl.listWorkspacesSourceConnections``, airbytehq/airbyte-platform),
+        and Postgres writes an updated row anew, often on another page: a row written
+        between the reads of two pages may show on both, or on neither
+        (dagster-io/dagster#32443).
+        """
+        return sorted(rows, key=lambda row: self._written.get(key(row), 0))
 
     # -- workspaces -------------------------------------------------------------------------
 
@@ -498,6 +522,7 @@ class State:
             initial_setup_complete=initial_setup_complete,
         )
         self.workspaces[workspace.workspace_id] = workspace
+        self._wrote(workspace.workspace_id)
         return workspace
 
     def _unique_slug(self, name: str) -> str:
@@ -536,6 +561,7 @@ class State:
                 settings[key] = value
         updated = attrs.evolve(updated, settings=settings)
         self.workspaces[workspace_id] = updated
+        self._wrote(workspace_id)
         return updated
 
     def delete_workspace(self, workspace_id: str, *, first_actors: int | None = None) -> None:
@@ -557,6 +583,7 @@ class State:
             for actor in actors:
                 self.delete_actor(kind, actor.actor_id)
         self.workspaces[workspace_id] = attrs.evolve(workspace, tombstone=True)
+        self._wrote(workspace_id)
 
     def live_workspaces(self) -> list[Workspace]:
         """Workspaces not deleted, in creation order."""
@@ -603,6 +630,7 @@ class State:
             created_at=self.clock(),
         )
         self.actors_of(kind)[actor.actor_id] = actor
+        self._wrote(actor.actor_id)
         return actor
 
     def actor(self, kind: str, actor_id: str) -> Actor:
@@ -633,6 +661,7 @@ class State:
         _ensure_config(new_config, actor.definition)
         updated = attrs.evolve(actor, name=name or actor.name, config=new_config)
         self.actors_of(kind)[actor_id] = updated
+        self._wrote(actor_id)
         return updated
 
     def delete_actor(self, kind: str, actor_id: str) -> None:
@@ -643,6 +672,7 @@ class State:
             if getattr(connection, key) == actor_id and connection.status != "deprecated":
                 self.delete_connection(connection.connection_id)
         self.actors_of(kind)[actor_id] = attrs.evolve(actor, tombstone=True)
+        self._wrote(actor_id)
 
     def live_actors(self, kind: str, workspace_ids: Iterable[str] | None = None) -> list[Actor]:
         """Actors not deleted, optionally only those in *workspace_ids*, in creation order."""
@@ -695,6 +725,7 @@ class State:
             settings=dict(settings or {}),
         )
         self.connections[connection.connection_id] = connection
+        self._wrote(connection.connection_id)
         self._note_schedule(connection, None)
         return connection
 
@@ -737,6 +768,7 @@ class State:
         if catalog is not connection.sync_catalog:
             connection = attrs.evolve(connection, sync_catalog=catalog)
         self.connections[connection.connection_id] = connection
+        self._wrote(connection.connection_id)
         self._note_schedule(connection, old)
         return connection
 
@@ -755,6 +787,7 @@ class State:
         if (job := self.active_job(connection_id)) is not None:
             self._end(job)
         self.connections[connection_id] = attrs.evolve(connection, status="deprecated")
+        self._wrote(connection_id)
 
     def connections_in(self, workspace_ids: Iterable[str], *, deleted: bool) -> list[Connection]:
         """Connections of the workspaces, with or without deprecated ones, in creation order."""
