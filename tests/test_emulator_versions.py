@@ -176,13 +176,13 @@ async def test_public_connections_are_not_locked_before_head(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str, locked: bool
 ) -> None:
     """The public ``ConnectionStatusEnum`` maps onto the Config API's, whose ``locked`` came
-    after v2.0.0 (commit 37d38e81; API-FACTS 5): before head a ``PATCH`` naming it is a 400
-    bad-request problem, as for any value the enum lacks."""
+    after v2.0.0 (commit 37d38e81; API-FACTS 5): before head a ``PATCH`` naming it is a body
+    Jackson cannot read, as for any value the enum lacks: a 422 with the Config API's body
+    (``InvalidJsonInputExceptionHandler``; 2.0's, an error id alone)."""
     emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
     cid = emu.connection_ids[0]
     status, answer = await _public(http, emu, "PATCH", f"/connections/{cid}", {"status": "locked"})
     if locked:
         assert (status, answer["status"]) == (200, "locked")
     else:
-        assert (status, answer["title"]) == (400, "bad-request")
-        assert "status" in str(answer["data"])
+        assert (status, set(answer)) == (422, {"errorId"})
