@@ -1,4 +1,12 @@
-"""Checks of the numbers and ids callers give: each failure is an InvalidArgumentError naming it."""
+"""
+Checks of the numbers and ids callers give: each failure is an InvalidArgumentError naming it.
+
+Every id a caller gives passes through :func:`uuid_id` (or, in a request body, the
+:func:`canonical_uuid` converter with the :func:`uuid_field` validator), which gives it back in
+the one form Airbyte writes ids in, lower case: the client compares the ids it is given with
+the ids the server answers as text, and Airbyte reads an id in either case (it parses UUIDs),
+so ``DECD338E-…`` and ``decd338e-…`` must be one id here too.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +23,9 @@ from .errors import InvalidArgumentError
 __all__ = [
     "INT_MAX",
     "LONG_MAX",
+    "canonical_uuid",
+    "canonical_uuid_or_none",
+    "canonical_uuids",
     "ids_field",
     "is_uuid",
     "json_object",
@@ -73,13 +84,33 @@ def is_uuid(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and _CANONICAL_UUID.fullmatch(value) is not None
 
 
+def canonical_uuid(value: str) -> str:
+    """
+    *value* in lower case when it is an id in the form of a UUID, else as it is (for the
+    validator to refuse): an attrs converter, run before :func:`uuid_field`.
+    """
+    return value.lower() if is_uuid(value) else value
+
+
+def canonical_uuid_or_none(value: str | None) -> str | None:
+    """:func:`canonical_uuid` of an optional id (None stays None)."""
+    return None if value is None else canonical_uuid(value)
+
+
+def canonical_uuids(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Each of *values* as :func:`canonical_uuid` gives it (a tuple of ids' converter)."""
+    if not isinstance(values, tuple):
+        return values
+    return tuple(canonical_uuid(v) for v in values)
+
+
 def uuid_id(name: str, value: object) -> str:
-    """*value* when it is an id in the form of a UUID."""
+    """*value*, in lower case, when it is an id in the form of a UUID (in either case)."""
     if isinstance(value, uuid.UUID):
         raise InvalidArgumentError(f"{name} must be a UUID's string: pass str() of {value!r}")
     if not is_uuid(value):
         raise InvalidArgumentError(f"{name} must be a UUID, got {value!r}")
-    return value
+    return canonical_uuid(value)
 
 
 def text(name: str, value: object) -> str:
@@ -116,6 +147,7 @@ def uuid_field(name: str | None = None, *, optional: bool = False) -> Validator:
     """
     A validator for a request body's id field: a UUID (None too when *optional*), checked
     before anything is sent. *name* is what the caller called it (default: the field's name).
+    The field's converter, :func:`canonical_uuid`, has put it in lower case first.
     """
 
     def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:

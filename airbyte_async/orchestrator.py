@@ -54,7 +54,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from ._auth import ClientCredentials
 from ._backend import TRIGGER_DEADLINE, JobChanges
-from ._checks import seconds, uuid_id, whole
+from ._checks import canonical_uuid, canonical_uuid_or_none, seconds, uuid_id, whole
 from ._giveup import FIND_PATIENCE, Cleanup, GiveUp
 from ._limiter import TriggerLimiter
 from ._retry import (
@@ -183,7 +183,7 @@ class Selection:
     taken unless *include_inactive*.
     """
 
-    workspace_id: str | None = None
+    workspace_id: str | None = attrs.field(default=None, converter=canonical_uuid_or_none)
     all_workspaces: bool = False
     name_glob: str | None = None
     include_inactive: bool = False
@@ -203,8 +203,10 @@ class Selection:
         """True when *connection* belongs to the selection (its workspace is not checked)."""
         if not self.include_inactive and connection.status is not ConnectionStatus.ACTIVE:
             return False
+        # A tag id given in upper case is the id the server writes in lower case.
+        ids = {canonical_uuid(t) for t in self.tags}
         if self.tags and not any(
-            t.name in self.tags or t.tag_id in self.tags for t in connection.tags or ()
+            t.name in self.tags or t.tag_id in ids for t in connection.tags or ()
         ):
             return False
         return self.name_glob is None or fnmatch.fnmatchcase(connection.name, self.name_glob)
@@ -319,12 +321,15 @@ def _given(connections: Iterable[str | SyncTarget]) -> dict[str, SyncTarget | No
         raise _not_a_list(connections)
     given: dict[str, SyncTarget | None] = {}
     for item in connections:
+        # Ids in lower case, as the jobs listed name them: the batch compares them.
         if isinstance(item, SyncTarget):
-            uuid_id("connection id", item.connection_id)
-            given.setdefault(item.connection_id, item)
+            cid = uuid_id("connection id", item.connection_id)
+            workspace = item.workspace_id
+            if workspace is not None:
+                workspace = uuid_id("workspace id", workspace)
+            given.setdefault(cid, attrs.evolve(item, connection_id=cid, workspace_id=workspace))
         elif isinstance(item, str):
-            uuid_id("connection id", item)
-            given.setdefault(item, None)
+            given.setdefault(uuid_id("connection id", item), None)
         else:
             raise InvalidArgumentError(f"not a connection id: {item!r}")
     if not given:

@@ -20,7 +20,7 @@ from airbyte_async import (
     RetryBudget,
     RetryPolicy,
 )
-from airbyte_async._checks import is_uuid
+from airbyte_async._checks import canonical_uuid, is_uuid, uuid_id
 from airbyte_async.errors import InvalidArgumentError, ResponseValidationError
 from airbyte_async.models import (
     BasicSchedule,
@@ -34,6 +34,7 @@ from airbyte_async.models import (
     SyncMode,
     TimeUnit,
 )
+from airbyte_async.models import _wire as w
 from airbyte_async.testing import Emulator, pytest_plugin
 
 #: Ids in the form the client checks for (every Airbyte id is a UUID).
@@ -591,3 +592,23 @@ def test_an_id_is_taken_in_the_36_character_form_alone(text: str, taken: bool) -
     out too, since no Airbyte answer holds them.
     """
     assert is_uuid(text) is taken
+
+
+def test_an_id_is_taken_in_lower_case_whatever_its_case() -> None:
+    """
+    An id given in upper (or mixed) case comes back from the checks in lower case, the form
+    Airbyte writes ids in, so that the client's comparisons with the ids the server answers
+    hold (Airbyte parses ids as UUIDs, either case naming one: test_fidelity_request_formats.py);
+    the converter of a request body's id leaves what is no id alone, for its validator to
+    refuse by name.
+    """
+    upper = "670AF3DE-C1BA-4F18-8B20-be5cf31d787b"
+    assert uuid_id("source_id", upper) == upper.lower()
+    assert canonical_uuid(upper) == upper.lower()
+    assert canonical_uuid("not-an-id") == "not-an-id"
+    assert w.ConnectionIdBody(connection_id=upper).connection_id == upper.lower()
+    assert w.JobListForWorkspacesBody(config_types=(), workspace_ids=(upper,)).workspace_ids == (
+        upper.lower(),
+    )
+    with pytest.raises(InvalidArgumentError, match="connection_id must be a UUID"):
+        w.ConnectionIdBody(connection_id="NOT-AN-ID")

@@ -528,6 +528,43 @@ async def test_a_connection_whose_source_is_in_another_workspace_is_refused_befo
     assert listed == []
 
 
+@pytest.mark.parametrize("api_name", ["config", "public"])
+async def test_ids_given_in_upper_case_are_the_ids_the_server_names_in_lower_case(
+    api_name: str,
+) -> None:
+    """
+    ensure given a workspace, definition, source and destination id in upper case (taken by
+    the id checks, and parsed by Airbyte as the UUIDs they spell: ``UUIDDeserializer``,
+    ``UUID.fromString``) finds what their lower-case forms name: the source is left alone, not
+    refused for "another" definition nor created twice, and the connection is created in the
+    workspace, not refused as filed in "another", then found.
+    """
+    async with (
+        Emulator(airbyte_version="head", connections=0) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}) as setup,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api_name) as client,
+    ):
+        wid = emu.workspace_ids[0]
+        source_id, destination_id, _ = await pipeline(setup, wid)
+        postgres = await setup.source_definitions.find(name="Postgres")
+        source = await client.sources.ensure(
+            workspace_id=wid.upper(),
+            name="shop-db",
+            definition_id=postgres.definition_id.upper(),
+            configuration=PG,
+        )
+        ends = (wid.upper(), source_id.upper(), destination_id.upper())
+        created = await ensure_connection(client, *ends)
+        again = await ensure_connection(client, *ends)
+        sources = [s async for s in client.sources.list(workspace_id=wid.upper())]
+
+    assert source.action is EnsureAction.UNCHANGED
+    assert (created.action, again.action) == (EnsureAction.CREATED, EnsureAction.UNCHANGED)
+    assert created.value.workspace_id == wid
+    assert again.value.connection_id == created.value.connection_id
+    assert [s.source_id for s in sources] == [source_id]
+
+
 async def test_an_equal_connection_is_left_alone(
     api: AirbyteClient, emu: Emulator, workspace_id: str
 ) -> None:

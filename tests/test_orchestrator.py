@@ -96,6 +96,51 @@ async def test_every_connection_gets_one_succeeded_result_with_counts(start: Sta
     assert all(len(truth[cid]) == 1 for cid in emu.connection_ids)
 
 
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_ids_given_in_upper_case_are_synced_as_the_ids_they_spell(
+    start: Start, api: str
+) -> None:
+    """
+    A batch of connection ids in upper case, as targets too, and the same ids in lower case
+    are one set of connections (Airbyte parses ids as UUIDs and names them in lower case):
+    each is synced once, its result and its trigger's body name it in lower case, and the
+    batch ends.
+    """
+    emu, client = await start(connections=2, airbyte_version="head", api=api, record_requests=True)
+    first, second = emu.connection_ids
+    given = [first.upper(), first, SyncTarget(second.upper(), workspace_id=emu.workspace_ids[0])]
+    # Before ids were taken in lower case, the batch waited for jobs of ids no job names.
+    with anyio.fail_after(20):
+        results = await _orchestrator(client).run(given)
+    triggers = [
+        r.body["connectionId"]
+        for r in emu.requests
+        if r.route in ("/v1/connections/sync", "/public/v1/jobs") and r.method == "POST"
+    ]
+
+    assert sorted(triggers) == sorted([first, second])
+    assert [r.connection_id for r in results] == [first, second]
+    assert {r.outcome for r in results} == {Outcome.SUCCEEDED}
+    assert {cid: len(jobs) for cid, jobs in emu.stats().jobs_by_connection.items()} == {
+        first: 1,
+        second: 1,
+    }
+
+
+async def test_a_selection_takes_ids_in_upper_case(start: Start) -> None:
+    """A Selection's workspace id and a tag id given in upper case name the workspace and the
+    tag the server names in lower case."""
+    emu, client = await start(connections=2, airbyte_version="head")
+    first, _ = emu.connection_ids
+    emu.tag_connection(first, "nightly")
+    [tag] = (await client.connections.get(connection_id=first)).tags or ()
+    selection = Selection(workspace_id=emu.workspace_ids[0].upper(), tags=tag.tag_id.upper())
+    results = await _orchestrator(client).run(selection)
+
+    assert selection.workspace_id == emu.workspace_ids[0]
+    assert [r.connection_id for r in results] == [first]
+
+
 async def test_duplicate_ids_in_a_batch_are_synced_once(start: Start) -> None:
     """Giving an id three times starts one job and returns one result."""
     emu, client = await start(connections=2)

@@ -816,6 +816,49 @@ async def test_a_job_type_the_spec_does_not_list_is_a_422_before_the_controller(
     assert listed["data"] == []
 
 
+async def test_an_id_in_upper_case_names_the_same_object_on_the_public_routes(
+    session: aiohttp.ClientSession,
+) -> None:
+    """
+    Airbyte parses the public API's ids as UUIDs, so an id in upper case names the object its
+    lower-case form names, and answers name it in lower case: in a path (airbytehq/airbyte-
+    platform ``SourcesController.publicGetSource``: ``UUID.fromString(sourceId)``, or a
+    ``sourceId: UUID``), a ``List<UUID>`` query parameter (``workspaceIds``, converted by
+    Micronaut), a String one the controller parses (``GET /jobs?connectionId=``:
+    ``UUID.fromString(connectionId)``, ``JobsController``; ``GET /streams?sourceId=``) and a
+    body's id (``format: uuid``, Jackson's ``UUIDDeserializer``; ``POST /jobs``'s
+    ``connectionId``, a String, ``UUID.fromString`` again).
+    """
+    async with one_connection(session) as (emu, d, cid):
+        emu.set_sync_plan(cid, duration=0.0)
+        wid = emu.workspace_ids[0]
+        created = await d.call(
+            "POST",
+            "/sources",
+            {
+                "name": "upper",
+                "workspaceId": wid.upper(),
+                "configuration": {"sourceType": "postgres", **PG},
+            },
+        )
+        sid = created["sourceId"]
+        got = await d.call("GET", f"/sources/{sid.upper()}")
+        listed = await d.call("GET", "/sources", query=[("workspaceIds", wid.upper())])
+        streams = await d.call("GET", "/streams", query=[("sourceId", sid.upper())])
+        job = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid.upper()})
+        jobs = await d.call("GET", "/jobs", query=[("connectionId", cid.upper())])
+        connection = await d.call("GET", f"/connections/{cid.upper()}")
+        workspace = await d.call("GET", f"/workspaces/{wid.upper()}")
+    assert created["workspaceId"] == wid
+    assert got["sourceId"] == sid
+    assert sid in [s["sourceId"] for s in listed["data"]]
+    assert streams
+    assert job["connectionId"] == cid
+    assert [j["jobId"] for j in jobs["data"]] == [job["jobId"]]
+    assert connection["connectionId"] == cid
+    assert workspace["workspaceId"] == wid
+
+
 async def test_a_sync_of_an_unknown_connection_is_a_resource_not_found_problem(
     session: aiohttp.ClientSession,
 ) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._checks import is_uuid
+from .._checks import canonical_uuid, is_uuid
 from .._diff import connection_differences
 from .._retry import is_retryable
 from .._secrets import SECRET_MASK, flagged_paths
@@ -90,7 +90,8 @@ async def read_snapshot(
         chosen = (await client.workspaces.default()).workspace_id
     else:
         try:
-            await client.workspaces.get(workspace_id=chosen)
+            # Its id as the server writes it (lower case), which the plan keeps.
+            chosen = (await client.workspaces.get(workspace_id=chosen)).workspace_id
         except NotFoundError:
             where = "workspace_id" if workspace_id else "workspace"
             problem = f"{where}: no workspace {chosen} on this server"
@@ -212,9 +213,9 @@ class _Resolver:
                     f"definition's id (a UUID) instead of {wanted!r}"
                 )
             model = SourceDefinition if kind == "source" else DestinationDefinition
-            return model(
-                definition_id=wanted, name=wanted, docker_repository="", docker_image_tag=""
-            )
+            # In lower case, as the server names the definitions of the sources it answers.
+            found = canonical_uuid(wanted)
+            return model(definition_id=found, name=found, docker_repository="", docker_image_tag="")
         client = self.client
         definitions = (
             client.source_definitions if kind == "source" else client.destination_definitions

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
+from .._checks import canonical_uuid
 from ..apply import (
     Plan,
     PlanItem,
@@ -109,7 +110,7 @@ async def _apply_command(args: argparse.Namespace, interrupt: Interrupt) -> int:
 def _saved_plan(text: str, args: argparse.Namespace) -> Plan:
     origin, workspace_id = args.file, args.workspace
     saved = loads_plan(text, origin=origin)
-    if workspace_id not in (None, saved.workspace_id):
+    if workspace_id is not None and canonical_uuid(workspace_id) != saved.workspace_id:
         problem = f"the plan is for workspace {saved.workspace_id}, not {workspace_id}"
         raise SpecError([problem], origin=origin)
     if args.send_secrets and not saved.send_secrets:

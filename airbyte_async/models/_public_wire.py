@@ -13,7 +13,7 @@ from datetime import datetime
 
 import attrs
 
-from .._checks import string_field, uuid_field
+from .._checks import canonical_uuid, canonical_uuid_or_none, string_field, uuid_field
 from .._secrets import redacted_repr
 from ._catalog import SelectedField
 from ._common import IsoDateTime, JsonObject
@@ -205,15 +205,17 @@ class WorkspaceCreateRequest:
 @attrs.frozen(kw_only=True)
 class JobCreateRequest:
     job_type: str
-    connection_id: str = attrs.field(validator=uuid_field())
+    connection_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
 
 
 @attrs.frozen(kw_only=True)
 class ActorCreateRequest:
     name: str = attrs.field(validator=string_field())
-    workspace_id: str = attrs.field(validator=uuid_field())
+    workspace_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
     configuration: JsonObject = attrs.field(repr=False)
-    definition_id: str | None = attrs.field(default=None, validator=uuid_field(optional=True))
+    definition_id: str | None = attrs.field(
+        default=None, converter=canonical_uuid_or_none, validator=uuid_field(optional=True)
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -250,5 +252,5 @@ class ConnectionPatchRequest:
 
 @attrs.frozen(kw_only=True)
 class ConnectionCreateRequest(ConnectionPatchRequest):
-    source_id: str = attrs.field(validator=uuid_field())
-    destination_id: str = attrs.field(validator=uuid_field())
+    source_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
+    destination_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())

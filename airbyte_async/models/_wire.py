@@ -13,7 +13,16 @@ import enum
 
 import attrs
 
-from .._checks import LONG_MAX, ids_field, string_field, uuid_field, whole
+from .._checks import (
+    LONG_MAX,
+    canonical_uuid,
+    canonical_uuid_or_none,
+    canonical_uuids,
+    ids_field,
+    string_field,
+    uuid_field,
+    whole,
+)
 from ._common import IsoDateTime, JsonObject
 from ._connections import Connection, ConnectionSettings
 from ._definitions import DestinationDefinition, SourceDefinition
@@ -38,7 +47,7 @@ class Pagination:
 
 @attrs.frozen(kw_only=True)
 class WorkspaceIdBody:
-    workspace_id: str = attrs.field(validator=uuid_field())
+    workspace_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
 
 
 @attrs.frozen(kw_only=True)
@@ -49,13 +58,15 @@ class SlugBody:
 @attrs.frozen(kw_only=True)
 class WorkspaceCreate:
     name: str = attrs.field(validator=string_field())
-    organization_id: str | None = attrs.field(default=None, validator=uuid_field(optional=True))
+    organization_id: str | None = attrs.field(
+        default=None, converter=canonical_uuid_or_none, validator=uuid_field(optional=True)
+    )
     email: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class WorkspacesByOrganization:
-    organization_id: str = attrs.field(validator=uuid_field())
+    organization_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
     pagination: Pagination | None = None
 
 
@@ -69,7 +80,7 @@ class WorkspaceList:
 
 @attrs.frozen(kw_only=True)
 class DefinitionIdBody:
-    definition_id: str = attrs.field(validator=uuid_field())
+    definition_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
 
 
 @attrs.frozen(kw_only=True)
@@ -84,8 +95,8 @@ class DestinationDefinitionIdBody(DefinitionIdBody):
 
 @attrs.frozen(kw_only=True)
 class DefinitionSpecBody:
-    definition_id: str = attrs.field(validator=uuid_field())
-    workspace_id: str = attrs.field(validator=uuid_field())
+    definition_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
+    workspace_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
 
 
 @attrs.frozen(kw_only=True)
@@ -113,24 +124,26 @@ class DestinationDefinitionList:
 
 @attrs.frozen(kw_only=True)
 class ActorIdBody:
-    actor_id: str = attrs.field(validator=uuid_field("the source or destination id"))
+    actor_id: str = attrs.field(
+        converter=canonical_uuid, validator=uuid_field("the source or destination id")
+    )
 
 
 @attrs.frozen(kw_only=True)
 class SourceIdBody(ActorIdBody):
-    actor_id: str = attrs.field(validator=uuid_field("source_id"))
+    actor_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field("source_id"))
 
 
 @attrs.frozen(kw_only=True)
 class DestinationIdBody(ActorIdBody):
-    actor_id: str = attrs.field(validator=uuid_field("destination_id"))
+    actor_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field("destination_id"))
 
 
 @attrs.frozen(kw_only=True)
 class ActorCreate:
-    workspace_id: str = attrs.field(validator=uuid_field())
+    workspace_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
     name: str = attrs.field(validator=string_field())
-    definition_id: str = attrs.field(validator=uuid_field())
+    definition_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
     configuration: JsonObject = attrs.field(repr=False)
 
 
@@ -146,26 +159,28 @@ class DestinationCreate(ActorCreate):
 
 @attrs.frozen(kw_only=True)
 class ActorUpdate:
-    actor_id: str = attrs.field(validator=uuid_field("the source or destination id"))
+    actor_id: str = attrs.field(
+        converter=canonical_uuid, validator=uuid_field("the source or destination id")
+    )
     name: str = attrs.field(validator=string_field())
     configuration: JsonObject = attrs.field(repr=False)
 
 
 @attrs.frozen(kw_only=True)
 class SourceUpdate(ActorUpdate):
-    actor_id: str = attrs.field(validator=uuid_field("source_id"))
+    actor_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field("source_id"))
 
 
 @attrs.frozen(kw_only=True)
 class DestinationUpdate(ActorUpdate):
-    actor_id: str = attrs.field(validator=uuid_field("destination_id"))
+    actor_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field("destination_id"))
 
 
 @attrs.frozen(kw_only=True)
 class ActorListBody:
     """``sources/list`` and ``destinations/list``; recent servers page by *cursor* (an actor id)."""
 
-    workspace_id: str = attrs.field(validator=uuid_field())
+    workspace_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
     cursor: str | None = None
     page_size: int | None = None
 
@@ -186,7 +201,7 @@ class DestinationList:
 
 @attrs.frozen(kw_only=True)
 class DiscoverSchemaBody:
-    source_id: str = attrs.field(validator=uuid_field())
+    source_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
     disable_cache: bool = False
 
 
@@ -194,8 +209,8 @@ class DiscoverSchemaBody:
 class SourceCoreConfig:
     """A configuration run as a source's without storing one (``scheduler/sources/...``)."""
 
-    workspace_id: str = attrs.field(validator=uuid_field())
-    definition_id: str = attrs.field(validator=uuid_field())
+    workspace_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
+    definition_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
     configuration: JsonObject = attrs.field(repr=False)
 
 
@@ -204,13 +219,13 @@ class SourceCoreConfig:
 
 @attrs.frozen(kw_only=True)
 class ConnectionIdBody:
-    connection_id: str = attrs.field(validator=uuid_field())
+    connection_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
 
 
 @attrs.frozen(kw_only=True)
 class ConnectionCreate(ConnectionSettings):
-    source_id: str = attrs.field(validator=uuid_field())
-    destination_id: str = attrs.field(validator=uuid_field())
+    source_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
+    destination_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
     name: str | None = attrs.field(default=None, validator=string_field(optional=True))
 
 
@@ -218,7 +233,7 @@ class ConnectionCreate(ConnectionSettings):
 class ConnectionUpdate(ConnectionSettings):
     """A patch: only what is set is sent."""
 
-    connection_id: str = attrs.field(validator=uuid_field())
+    connection_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
     name: str | None = attrs.field(default=None, validator=string_field(optional=True))
 
 
@@ -272,7 +287,7 @@ class JobFilter:
 
 @attrs.frozen(kw_only=True)
 class JobListBody(JobFilter):
-    config_id: str = attrs.field(validator=uuid_field("connection_id"))
+    config_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field("connection_id"))
 
 
 @attrs.frozen(kw_only=True)
@@ -286,4 +301,6 @@ class JobIncludingBody:
 
 @attrs.frozen(kw_only=True)
 class JobListForWorkspacesBody(JobFilter):
-    workspace_ids: tuple[str, ...] = attrs.field(validator=ids_field("workspace id"))
+    workspace_ids: tuple[str, ...] = attrs.field(
+        converter=canonical_uuids, validator=ids_field("workspace id")
+    )

@@ -125,7 +125,8 @@ class Actors(Generic[A]):
         :class:`~airbyte_async.errors.AmbiguousMatchError` (with their ids) when several share
         the name.
         """
-        found = await self._named(uuid_id("workspace_id", workspace_id), text("name", name))
+        workspace_id = uuid_id("workspace_id", workspace_id)
+        found = await self._named(workspace_id, text("name", name))
         if found is None:
             noun = self._kind.noun
             raise NoMatchError(f"no {noun} named {name!r} in workspace {workspace_id}")
@@ -157,8 +158,10 @@ class Actors(Generic[A]):
         connector definition (the API cannot change that: delete it or choose another name).
         """
         configuration = json_object("configuration", configuration)
-        uuid_id("definition_id", definition_id)
-        current = await self._named(uuid_id("workspace_id", workspace_id), text("name", name))
+        # In lower case, as the server answers them: compared below.
+        definition_id = uuid_id("definition_id", definition_id)
+        workspace_id = uuid_id("workspace_id", workspace_id)
+        current = await self._named(workspace_id, text("name", name))
         if current is None and self._listing_may_skip:
             current = await self._named(workspace_id, name)
         if current is None:

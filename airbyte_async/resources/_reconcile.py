@@ -38,6 +38,7 @@ import anyio
 import attrs
 
 from .._backend import TRIGGER_DEADLINE, own_job
+from .._checks import uuid_id
 from .._limiter import the_trigger
 from .._retry import (
     TOKEN_ROUTE,
@@ -573,6 +574,8 @@ async def trigger_exactly_once(
     being taken for the attempt's, and learns the job returned.
     """
     known = KnownJobs() if known is None else known
+    # In lower case, as the jobs listed name it: *known* and the looks compare it.
+    connection_id = uuid_id("connection_id", connection_id)
     if settle_patience is None:
         settle_patience = SETTLE_PATIENCE
     floor = known.newest(connection_id)

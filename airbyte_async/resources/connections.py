@@ -186,8 +186,10 @@ class Connections:
         connection in the source's workspace, and the next call would create another).
         """
         wanted = _settings(schedule, settings, fields)
-        uuid_id("source_id", source_id)
-        uuid_id("destination_id", destination_id)
+        # In lower case, as the server answers them: compared below and in _named.
+        workspace_id = uuid_id("workspace_id", workspace_id)
+        source_id = uuid_id("source_id", source_id)
+        destination_id = uuid_id("destination_id", destination_id)
         look = partial(self._named, workspace_id, name, source_id, destination_id)
         current = await look()
         if current is None and self._listing_may_skip:
@@ -226,11 +228,12 @@ class Connections:
     async def _named(
         self, workspace_id: str, name: str, source_id: str | None, destination_id: str | None
     ) -> Connection | None:
-        uuid_id("workspace_id", workspace_id)
+        workspace_id = uuid_id("workspace_id", workspace_id)
         text("name", name)
-        for what, value in (("source_id", source_id), ("destination_id", destination_id)):
-            if value is not None:
-                uuid_id(what, value)
+        if source_id is not None:
+            source_id = uuid_id("source_id", source_id)
+        if destination_id is not None:
+            destination_id = uuid_id("destination_id", destination_id)
         # The catalogs of the other connections, most of the listing, are dropped as it is
         # decoded: a workspace of thousands of connections is never held at once.
         matches = [

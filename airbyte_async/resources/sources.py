@@ -68,7 +68,7 @@ class Sources(Actors[Source]):
         quote masked.
         """
         if destination_id is not None:
-            uuid_id("destination_id", destination_id)
+            destination_id = uuid_id("destination_id", destination_id)
         body = w.DiscoverSchemaBody(source_id=source_id, disable_cache=disable_cache)
         route = "sources/discover_schema"
         found = await call(self._request, route, body, DiscoveredSchema, idempotent=True)

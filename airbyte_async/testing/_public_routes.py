@@ -23,7 +23,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 from urllib.parse import urlencode
 
 import attrs
@@ -888,6 +888,19 @@ def _unconvertible(route: PublicRoute, query: MultiMapping[str]) -> Unconvertibl
     return None
 
 
+@overload
+def _as_id(text: str) -> str: ...
+@overload
+def _as_id(text: None) -> None: ...
+def _as_id(text: str | None) -> str | None:
+    """
+    An id a controller reads with ``UUID.fromString`` (a path's, a String query parameter's
+    or body field's): in lower case when it is a UUID, either case naming one object, as
+    ``UUID.toString`` writes it; anything else as sent, for the look-up to find nothing.
+    """
+    return text.lower() if text is not None and _UUID_FORM.fullmatch(text) else text
+
+
 def _ids(query: MultiMapping[str], name: str) -> list[str] | None:
     """An array of ids, repeated or comma-separated (``uuidListToQueryString``), converted (so
     in lower case: ``UUID.fromString`` reads either case); None when none is given."""
@@ -1038,7 +1051,8 @@ class PublicApi:
         except Problem as problem:
             return _problem_response(problem)
         try:
-            answer = await chosen.handler(self, Call(params, request.query, body))
+            ids = {name: _as_id(value) for name, value in params.items()}
+            answer = await chosen.handler(self, Call(ids, request.query, body))
         except Problem as problem:
             return _problem_response(problem)
         except ApiError as error:
@@ -1297,12 +1311,12 @@ class PublicApi:
         null, so not sent. ``propertyFields``: every field path of the stream's JSON schema,
         nested ones too (``StreamsController.getStreamFields``).
         """
-        source_id = call.query.get("sourceId")
+        source_id = _as_id(call.query.get("sourceId"))
         if source_id is None:
             raise bad_request("sourceId is required")
         source = self._actor("source", source_id)
         writes: tuple[str, ...] = ()
-        if (destination_id := call.query.get("destinationId")) is not None:
+        if (destination_id := _as_id(call.query.get("destinationId"))) is not None:
             writes = self._actor("destination", destination_id).definition.supported_sync_modes
         found = []
         for pair in self._discovered(source)["streams"]:
@@ -1604,7 +1618,7 @@ class PublicApi:
         """
         query = call.query
         page = _Page.of(query)
-        connection_id = query.get("connectionId")
+        connection_id = _as_id(query.get("connectionId"))
         unknown = connection_id is not None and connection_id not in self.api.state.connections
         if unknown and not self.api.instance_admin:
             # JobHistoryHandler.listJobsFor never looks the connection up: an instance admin

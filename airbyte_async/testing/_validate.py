@@ -166,7 +166,8 @@ def read(shape: Shape, value: Any) -> Any:
     """
     *value*, which fits *shape*, as the server holds it once Jackson has read it: each
     ``uuid`` in its lower-case form (one in upper case, between blanks or in Base64 names the
-    same object), a blank one null.
+    same object), a blank one null; each ``uuid-text`` too, as the handler's
+    ``UUID.fromString`` reads it (either case names one object).
     """
     if isinstance(shape, Obj) and isinstance(value, dict):
         return {
@@ -177,6 +178,8 @@ def read(shape: Shape, value: Any) -> Any:
         return [read(shape.items, item) for item in value]
     if shape == UUID and isinstance(value, str):
         return read_uuid(value)
+    if shape == UUID_TEXT and isinstance(value, str) and _is_uuid(value):
+        return str(uuid.UUID(value))
     return value
 
 
