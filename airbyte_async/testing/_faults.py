@@ -244,6 +244,13 @@ class _Rule:
     delays: random.Random
 
 
+def _taken(rule: _Rule) -> Fault:
+    """*rule*'s fault, applied once more (one fewer of its ``times`` left)."""
+    if rule.remaining is not None:
+        rule.remaining -= 1
+    return rule.fault
+
+
 @attrs.define
 class FaultInjector:
     """
@@ -307,24 +314,10 @@ class FaultInjector:
     def draw(self, route: str, kinds: frozenset[str], method: str | None = None) -> Fault | None:
         """
         The fault to apply to a request for *route*, among *kinds*, or None: the first listed
-        of those that fire. Every matching rule draws, so one rule's outcome does not shift
-        another's sequence.
+        of those that fire (see :meth:`_fired`).
         """
-        chosen = None
-        elapsed = self.clock() - self._installed
-        for rule in self._rules:
-            if rule.fault.kind not in kinds or not rule.fault.applies_to(route, method):
-                continue
-            if not rule.fault.within(elapsed):
-                continue
-            fires = rule.rng.random() < rule.fault.rate
-            if fires and chosen is None and rule.remaining != 0:
-                chosen = rule
-        if chosen is None:
-            return None
-        if chosen.remaining is not None:
-            chosen.remaining -= 1
-        return chosen.fault
+        fired = self._fired(route, kinds, method)
+        return _taken(fired[0]) if fired else None
 
     def draw_pair(
         self, route: str, kinds: frozenset[str], method: str | None = None
@@ -335,25 +328,30 @@ class FaultInjector:
         others that fire, which then shapes its answer (see :meth:`draw`). A slow answer is
         no reason for the server not to refuse it too.
         """
-        chosen: dict[bool, _Rule] = {}
+        fired = self._fired(route, kinds, method)
+        delay = next((r for r in fired if r.fault.kind == "latency"), None)
+        answer = next((r for r in fired if r.fault.kind != "latency"), None)
+        return (
+            None if delay is None else _taken(delay),
+            None if answer is None else _taken(answer),
+        )
+
+    def _fired(self, route: str, kinds: frozenset[str], method: str | None) -> list[_Rule]:
+        """
+        The rules among *kinds* that fire on a request for *route*, in the order listed, those
+        used up left out. Every matching rule draws, so one rule's outcome does not shift
+        another's sequence.
+        """
+        fired = []
         elapsed = self.clock() - self._installed
         for rule in self._rules:
             if rule.fault.kind not in kinds or not rule.fault.applies_to(route, method):
                 continue
             if not rule.fault.within(elapsed):
                 continue
-            fires = rule.rng.random() < rule.fault.rate
-            delays = rule.fault.kind == "latency"
-            if fires and delays not in chosen and rule.remaining != 0:
-                chosen[delays] = rule
-        for rule in chosen.values():
-            if rule.remaining is not None:
-                rule.remaining -= 1
-        delay, answer = chosen.get(True), chosen.get(False)
-        return (
-            None if delay is None else delay.fault,
-            None if answer is None else answer.fault,
-        )
+            if rule.rng.random() < rule.fault.rate and rule.remaining != 0:
+                fired.append(rule)
+        return fired
 
     def restart_faults(self) -> list[tuple[Fault, random.Random]]:
         """The scheduled-restart faults, each with its RNG for the jitter."""
