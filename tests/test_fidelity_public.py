@@ -8,14 +8,14 @@ the credentials it sent.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import aiohttp
 import emulator_support
 import pytest
 from aiohttp import web
+from client_support import serving
 
 from airbyte_async import AirbyteClient, BearerToken, ClientCredentials, NoAuth
 from airbyte_async.errors import (
@@ -208,8 +208,7 @@ async def test_a_boolean_query_parameter_never_fails_to_convert(
     assert seen == {"maybe": False, "YES": True, "on": True, "false": False}
 
 
-@asynccontextmanager
-async def answering(status: int, body: Any, content_type: str) -> AsyncIterator[str]:
+def answering(status: int, body: Any, content_type: str) -> AbstractAsyncContextManager[str]:
     """A server that answers every request with *status* and the JSON *body*, labelled
     *content_type*; yields its URL."""
 
@@ -220,13 +219,7 @@ async def answering(status: int, body: Any, content_type: str) -> AsyncIterator[
 
     app = web.Application()
     app.router.add_route("*", "/{path:.*}", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
+    return serving(app)
 
 
 _ERRORS = "https://reference.airbyte.com/reference/errors"

@@ -716,17 +716,23 @@ def test_only_a_version_with_the_public_api_can_do_without_the_config_api() -> N
         Emulator(airbyte_version="0.50", config_api=False)
 
 
+async def _ended_syncs(d: Driver, emu: Emulator, cid: str, count: int) -> list[int]:
+    """The ids of *count* syncs of *cid*, started one after another, each ended."""
+    emu.set_sync_plan(cid, duration=0.0)
+    made = []
+    for _ in range(count):
+        job = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
+        await _until_ended(d, job["jobId"])
+        made.append(job["jobId"])
+    return made
+
+
 async def test_jobs_are_listed_oldest_first_unless_ordered(session: aiohttp.ClientSession) -> None:
     """``GET /jobs`` without ``orderBy`` lists the oldest job first: the controller's
     ``JobsHelper.orderByToFieldAndMethod`` defaults to ``createdAt|ASC`` (airbyte-platform);
     ``createdAt|DESC`` lists the newest first."""
     async with one_connection(session) as (emu, d, cid):
-        emu.set_sync_plan(cid, duration=0.0)
-        made = []
-        for _ in range(3):
-            job = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
-            await _until_ended(d, job["jobId"])
-            made.append(job["jobId"])
+        made = await _ended_syncs(d, emu, cid, 3)
         default = await d.call("GET", "/jobs", query=[("connectionId", cid), ("limit", "2")])
         newest = await d.call(
             "GET",
@@ -747,12 +753,7 @@ async def test_order_by_is_read_as_jobs_helper_reads_it(session: aiohttp.ClientS
     provided: <orderBy>".
     """
     async with one_connection(session) as (emu, d, cid):
-        emu.set_sync_plan(cid, duration=0.0)
-        made = []
-        for _ in range(3):
-            job = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
-            await _until_ended(d, job["jobId"])
-            made.append(job["jobId"])
+        made = await _ended_syncs(d, emu, cid, 3)
 
         async def listed(order: str) -> list[int]:
             query = [("connectionId", cid), ("orderBy", order)]
