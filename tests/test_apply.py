@@ -1334,20 +1334,93 @@ async def test_apply_works_on_the_public_api_with_definition_ids() -> None:
     assert {s.stream.name for s in connection.sync_catalog.selected} == {"customers", "orders"}
 
 
-async def test_a_definition_named_on_the_public_api_asks_for_its_id() -> None:
-    """A definition given by name on the public API: a SpecError at its key that says to
-    give the id, before any write."""
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_one_file_naming_definitions_by_name_applies_on_either_api(api: str) -> None:
+    """A file naming its definitions by name (and a cron schedule) is applied alike on both
+    APIs: the public API finds them in the workspace's listing (``GET
+    /workspaces/{id}/definitions/sources``, public-api-head.yaml ``listSourceDefinitions``),
+    and a second run is a no-op."""
+    spec = loads(PIPELINE.replace('{ every = 6, unit = "hours" }', CRON), env=ENV)
+    async with (
+        Emulator(airbyte_version="head") as emu,
+        AirbyteClient(emu.url, api=api, env={}) as client,  # type: ignore[arg-type]
+    ):
+        first = await apply(client, spec)
+        again = await apply(client, spec)
+        source = await client.sources.get(source_id=first.items[0].id or "")
+        destination = await client.destinations.get(destination_id=first.items[1].id or "")
+
+    assert first.summary() == "3 created, 0 updated, 0 unchanged"
+    assert not again.changes_anything
+    assert (source.definition_id, destination.definition_id) == (POSTGRES_ID, S3_ID)
+
+
+async def test_a_definition_id_on_the_public_api_is_planned_under_its_name() -> None:
+    """A definition given by id on the public API shows in the plan under the name the
+    workspace's listing gives it, as on the Config API."""
     async with (
         Emulator(airbyte_version="head") as emu,
         AirbyteClient(emu.url, api="public", env={}) as client,
     ):
-        with pytest.raises(SpecError) as caught:
-            await plan(
-                client, loads(PIPELINE.replace('{ every = 6, unit = "hours" }', CRON), env=ENV)
-            )
+        planned = await plan(client, loads(for_api("public"), env=ENV))
 
-    assert caught.value.problems[0].startswith("sources[0].definition: the public API cannot")
-    assert "(a UUID)" in caught.value.problems[0]
+    assert "+ create     source       shop-postgres (Postgres)" in planned.render()
+    assert "+ create     destination  lake (S3)" in planned.render()
+
+
+async def test_an_unknown_definition_name_on_the_public_api_is_a_spec_error() -> None:
+    """A definition name the public API's workspace listing lacks: a SpecError at its key
+    with the close names, before any write."""
+    text = PIPELINE.replace('"Postgres"', '"Postgress"').replace(
+        '{ every = 6, unit = "hours" }', CRON
+    )
+    async with (
+        Emulator(airbyte_version="head", record_requests=True) as emu,
+        AirbyteClient(emu.url, api="public", env={}) as client,
+    ):
+        with pytest.raises(SpecError) as caught:
+            await apply(client, loads(text, env=ENV))
+
+    assert caught.value.problems == (
+        "sources[0].definition: no source definition matches 'Postgress'; close: Postgres, Stripe",
+    )
+    assert [r for r in emu.requests if r.method != "GET"] == []
+
+
+async def test_an_ambiguous_definition_name_on_the_public_api_is_a_spec_error() -> None:
+    """A name that several of the workspace's definitions contain and none is: a SpecError
+    at its key naming each, before any write."""
+    text = PIPELINE.replace('"S3"', '"3"').replace('{ every = 6, unit = "hours" }', CRON)
+    async with (
+        Emulator(airbyte_version="head", record_requests=True) as emu,
+        AirbyteClient(emu.url, api="public", env={}) as client,
+    ):
+        with pytest.raises(SpecError) as caught:
+            await apply(client, loads(text, env=ENV))
+
+    assert caught.value.problems == (
+        "destinations[0].definition: 2 destination definitions match '3': S3, S3 Glue",
+    )
+    assert [r for r in emu.requests if r.method != "GET"] == []
+
+
+def test_the_cli_applies_a_file_naming_definitions_on_the_public_api(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``apply FILE --api public`` with definitions named by name creates the three objects,
+    shown under their definitions' names, and a second run has nothing to do."""
+    text = PIPELINE.replace('{ every = 6, unit = "hours" }', CRON)
+    with cli_shell(
+        tmp_path, monkeypatch, capsys, pipeline=text, env=ENV, airbyte_version="head"
+    ) as (_, run):
+        code, out, err = run("apply", "pipeline.toml", "--api", "public")
+        again, repeated, _ = run("apply", "pipeline.toml", "--api", "public")
+
+    assert (code, err) == (0, "")
+    assert "+ create     source       shop-postgres (Postgres)" in out
+    assert out.rstrip().endswith("applied: 3 created, 0 updated, 0 unchanged")
+    assert again == 0
+    assert "plan: 0 to create, 0 to update, 3 unchanged" in repeated
 
 
 async def test_an_every_n_schedule_on_the_public_api_is_a_problem_before_any_write() -> None:

@@ -188,7 +188,8 @@ _Definition = SourceDefinition | DestinationDefinition
 class _Resolver:
     """
     The definitions a spec names, each looked up once however many of its objects name it;
-    those named by name from one list per kind (``*_definitions/list_for_workspace``).
+    those named by name from one list per kind, the workspace's (``list_for_workspace``), on
+    either API.
     """
 
     client: AirbyteClient
@@ -205,33 +206,42 @@ class _Resolver:
         return self.resolved[kind, wanted]
 
     async def _resolve(self, kind: str, wanted: str) -> _Definition | str:
-        if self.client.api == "public":
-            # The public API has no connector definitions to read: an id is taken as it is.
-            if not is_uuid(wanted):
-                return (
-                    "the public API cannot look definitions up by name; give the "
-                    f"definition's id (a UUID) instead of {wanted!r}"
-                )
-            model = SourceDefinition if kind == "source" else DestinationDefinition
-            # In lower case, as the server names the definitions of the sources it answers.
-            found = canonical_uuid(wanted)
-            return model(definition_id=found, name=found, docker_repository="", docker_image_tag="")
         client = self.client
         definitions = (
             client.source_definitions if kind == "source" else client.destination_definitions
         )
-        try:
-            if is_uuid(wanted):
+        if is_uuid(wanted) and client.api == "config":
+            try:
                 return await definitions.get(definition_id=wanted)
-            if kind not in self.listed:
-                self.listed[kind] = [
-                    d async for d in definitions.list_for_workspace(workspace_id=self.workspace_id)
-                ]
+            except NotFoundError:
+                return f"no {kind} definition has the id {wanted}"
+        if kind not in self.listed:
+            self.listed[kind] = [
+                d async for d in definitions.list_for_workspace(workspace_id=self.workspace_id)
+            ]
+        if is_uuid(wanted):
+            return _listed_or_taken(kind, canonical_uuid(wanted), self.listed[kind])
+        try:
             return definitions.pick(name=wanted, among=self.listed[kind])
-        except NotFoundError:
-            return f"no {kind} definition has the id {wanted}"
         except LookupFailedError as e:
             return str(e)
+
+
+def _listed_or_taken(kind: str, definition_id: str, listed: Sequence[_Definition]) -> _Definition:
+    """
+    The public API's *kind* definition *definition_id* (in lower case, as the server writes
+    ids): the workspace's listed one, named; else one taken as it is, for the server to check
+    when the object is written, since its listing leaves Connector Builder sources out
+    (airbytehq/airbyte-platform ``DefinitionsController.publicListSourceDefinitions`` at
+    ``08783db5``) and it reads no definition by id without a workspace.
+    """
+    for definition in listed:
+        if definition.definition_id == definition_id:
+            return definition
+    model = SourceDefinition if kind == "source" else DestinationDefinition
+    return model(
+        definition_id=definition_id, name=definition_id, docker_repository="", docker_image_tag=""
+    )
 
 
 async def _specification(
