@@ -1404,6 +1404,27 @@ async def test_an_ambiguous_definition_name_on_the_public_api_is_a_spec_error() 
     assert [r for r in emu.requests if r.method != "GET"] == []
 
 
+async def test_several_public_workspaces_and_none_named_is_a_spec_error() -> None:
+    """On the public API, which designates no default workspace, a file naming none applied
+    where several are listed: a SpecError at ``workspace`` naming each and the ways to name
+    one, before any write."""
+    text = PIPELINE.replace('{ every = 6, unit = "hours" }', CRON)
+    async with (
+        Emulator(airbyte_version="head", workspaces=2, record_requests=True) as emu,
+        AirbyteClient(emu.url, api="public", env={}) as client,
+    ):
+        with pytest.raises(SpecError) as caught:
+            await apply(client, loads(text, env=ENV))
+
+    [problem] = caught.value.problems
+    assert problem.startswith("workspace: 2 workspaces are listed and the public API ")
+    assert all(workspace_id in problem for workspace_id in emu.workspace_ids)
+    assert problem.endswith(
+        '(workspace_id=...; --workspace ID on the command line), or workspace = "<id>" in the file'
+    )
+    assert [r for r in emu.requests if r.method != "GET"] == []
+
+
 def test_the_cli_applies_a_file_naming_definitions_on_the_public_api(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1421,6 +1442,26 @@ def test_the_cli_applies_a_file_naming_definitions_on_the_public_api(
     assert out.rstrip().endswith("applied: 3 created, 0 updated, 0 unchanged")
     assert again == 0
     assert "plan: 0 to create, 0 to update, 3 unchanged" in repeated
+
+
+def test_the_cli_names_the_workspaces_when_the_public_api_has_several(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``apply FILE --api public`` without ``--workspace`` where several workspaces are
+    listed: exit 2, the error naming them and how to name one; ``--workspace`` applies."""
+    text = PIPELINE.replace('{ every = 6, unit = "hours" }', CRON)
+    with cli_shell(
+        tmp_path, monkeypatch, capsys, pipeline=text, env=ENV, airbyte_version="head", workspaces=2
+    ) as (emu, run):
+        code, out, err = run("apply", "pipeline.toml", "--api", "public")
+        chosen = emu.workspace_ids[1]
+        named = run("apply", "pipeline.toml", "--api", "public", "--workspace", chosen)
+
+    assert (code, out) == (2, "")
+    assert err.startswith("airbyte-async: pipeline.toml: workspace: 2 workspaces are listed")
+    assert "--workspace ID" in err
+    assert named[0] == 0
+    assert named[1].startswith(f"workspace {chosen}")
 
 
 async def test_an_every_n_schedule_on_the_public_api_is_a_problem_before_any_write() -> None:

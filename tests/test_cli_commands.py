@@ -27,6 +27,7 @@ import anyio
 import anyio.from_thread
 import pytest
 from pipeline_support import PIPELINE
+from shell_support import cli_shell
 
 from airbyte_async import AirbyteClient
 from airbyte_async.cli import _sync, main
@@ -144,6 +145,25 @@ def test_sources_and_destinations_list(
     rows = json_lines(out)
     assert [d["name"] for d in rows] == ["dst-00000", "dst-00001"]
     assert {d["definition_name"] for d in rows} == {"S3"}
+
+
+def test_a_list_on_the_public_api_with_several_workspaces_asks_for_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On the public API, which designates no default workspace, ``sources list`` without
+    ``--workspace`` where several are listed exits 2 naming them and the flag, rather than
+    list whichever workspace comes first; with ``--workspace`` it lists that one."""
+    with cli_shell(
+        tmp_path, monkeypatch, capsys, pipeline="", env={}, airbyte_version="head", workspaces=2
+    ) as (emu, run):
+        code, out, err = run("sources", "list", "--api", "public")
+        named = run("sources", "list", "--api", "public", "--workspace", emu.workspace_ids[1])
+
+    assert (code, out) == (2, "")
+    assert err.startswith("airbyte-async: AmbiguousMatchError: 2 workspaces are listed")
+    assert all(workspace_id in err for workspace_id in emu.workspace_ids)
+    assert "--workspace ID" in err
+    assert named[0] == 0
 
 
 @pytest.mark.parametrize("kind", ["sources", "destinations", "connections"])

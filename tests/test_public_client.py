@@ -24,6 +24,7 @@ from airbyte_async import AirbyteClient, ClientCredentials, NoAuth
 from airbyte_async._client import resolve_url
 from airbyte_async.catalog import select_streams
 from airbyte_async.errors import (
+    AmbiguousMatchError,
     ConflictError,
     ConnectionLostError,
     InvalidArgumentError,
@@ -1397,3 +1398,23 @@ async def test_a_workspace_is_ensured_once_on_the_public_api(emu: Emulator) -> N
     assert (first.action, second.action) == (EnsureAction.CREATED, EnsureAction.UNCHANGED)
     assert second.value.workspace_id == first.value.workspace_id
     assert names.count("analytics") == 1
+
+
+async def test_several_workspaces_give_the_public_api_no_default() -> None:
+    """With several workspaces listed, ``workspaces.default()`` on the public API, which
+    designates none (public-api-head.yaml: ``GET /workspaces`` and nothing else names
+    workspaces) and lists them in no lasting order, raises AmbiguousMatchError naming each,
+    rather than return whichever a listing puts first."""
+    async with (
+        Emulator(airbyte_version="head", workspaces=2) as emu,
+        AirbyteClient(emu.url, api="public", env={}) as client,
+    ):
+        with pytest.raises(AmbiguousMatchError) as raised:
+            await client.workspaces.default()
+
+    assert set(raised.value.candidates) == set(emu.workspace_ids)
+    assert str(raised.value) == (
+        "2 workspaces are listed and the public API designates none as the default: "
+        f"'workspace-000' ({emu.workspace_ids[0]}), 'workspace-001' ({emu.workspace_ids[1]}); "
+        "name one by its id (workspace_id=...; --workspace ID on the command line)"
+    )

@@ -56,9 +56,9 @@ Rules:
   time zone defaults to UTC).
 - Objects are found by name (connections by name, source and destination) in the workspace
   given as *workspace_id* (``--workspace``), else in the file's ``workspace``, else in the
-  server's default workspace. What is missing is created, what differs is updated, what
-  matches is left alone. Nothing is ever deleted: a connection a rename leaves behind is named
-  in :attr:`Plan.unlisted_connections`, a warning.
+  server's default workspace (on the public API, the only one listed). What is missing is
+  created, what differs is updated, what matches is left alone. Nothing is ever deleted: a
+  connection a rename leaves behind is named in :attr:`Plan.unlisted_connections`, a warning.
 - ``{ env = "NAME" }`` anywhere in a configuration stands for the value of that environment
   variable; a missing variable is an error naming it. ``{ env = "NAME", default = "value" }``
   takes the default (a string, number or boolean) when NAME is not set. A value from the

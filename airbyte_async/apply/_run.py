@@ -20,6 +20,7 @@ from .._secrets import SECRET_MASK, flagged_paths
 from ..catalog import modes_toward
 from ..errors import (
     AirbyteError,
+    AmbiguousMatchError,
     InvalidArgumentError,
     LookupFailedError,
     NoMatchError,
@@ -74,11 +75,11 @@ async def read_snapshot(
 ) -> Snapshot:
     """
     Read what planning *spec* needs, once: the workspace (*workspace_id*, else the spec's,
-    else the server's default), the definitions it names (each once, those named by name from
-    one list per kind; on the Config API, with their specifications: the fields they flag
-    secret, the types they declare, and the schema every configuration is checked against),
-    the workspace's sources, destinations and connections, and the catalogs of the sources
-    its connections read.
+    else the server's default: on the public API, the only one listed), the definitions it
+    names (each once, those named by name from one list per kind; on the Config API, with
+    their specifications: the fields they flag secret, the types they declare, and the schema
+    every configuration is checked against), the workspace's sources, destinations and
+    connections, and the catalogs of the sources its connections read.
     Definitions that do not resolve become the snapshot's problems.
     """
     if not isinstance(spec, Spec):
@@ -87,7 +88,11 @@ async def read_snapshot(
         )
     chosen = workspace_id or spec.workspace_id
     if chosen is None:
-        chosen = (await client.workspaces.default()).workspace_id
+        try:
+            chosen = (await client.workspaces.default()).workspace_id
+        except AmbiguousMatchError as e:
+            problem = f'workspace: {e}, or workspace = "<id>" in the file'
+            raise SpecError([problem], origin=spec.origin) from e
     else:
         try:
             # Its id as the server writes it (lower case), which the plan keeps.
@@ -416,7 +421,8 @@ async def apply(
     unchanged.
 
     *workspace_id* overrides the file's ``workspace``; without either, the server's default
-    workspace is used. *send_secrets* writes the secret values the server masks (see
+    workspace is used (on the public API, the only one listed: several are a
+    :class:`SpecError`). *send_secrets* writes the secret values the server masks (see
     :func:`plan`): without it, a rotated password is not noticed, only counted.
 
     Raises :class:`SpecError` (before changing anything) for definitions, names or streams the

@@ -375,7 +375,10 @@ def _leaf(
     )
     if workspace:
         parser.add_argument(
-            "--workspace", metavar="ID", help="the workspace (default: the server's default one)"
+            "--workspace",
+            metavar="ID",
+            help="the workspace (default: the server's default one; on the public API, the "
+            "only one listed)",
         )
     parser.add_argument(
         "--json", action="store_true", help="one JSON object per line, and nothing else"

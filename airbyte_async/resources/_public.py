@@ -50,6 +50,7 @@ from .._transport import ObjectHook
 from ..catalog import stream_name
 from ..errors import (
     AirbyteError,
+    AmbiguousMatchError,
     ConflictError,
     InvalidArgumentError,
     NoMatchError,
@@ -630,7 +631,7 @@ async def _on_job(api: PublicCall, method: str, job_id: int, *, idempotent: bool
 class PublicWorkspaces(Workspaces):
     """
     Workspaces on the public API: get, list, create, find and ensure by name, and
-    :meth:`default` (the first one listed). Their listing says no organization: a name is
+    :meth:`default` (the only one listed). Their listing says no organization: a name is
     looked for among every workspace the credentials see, whatever *organization_id* is given.
     """
 
@@ -652,10 +653,19 @@ class PublicWorkspaces(Workspaces):
             yield _workspace_of(found)
 
     async def default(self) -> Workspace:
-        """The first workspace listed; :class:`~airbyte_async.errors.NoMatchError` if none."""
-        async for found in self.list():
-            return found
-        raise NoMatchError("no workspace found on the public API (GET /workspaces was empty)")
+        """
+        The only workspace listed. The public API designates no default workspace and lists
+        them in no lasting order (see :func:`_pages`), so with several this raises
+        :class:`~airbyte_async.errors.AmbiguousMatchError` naming them, rather than choose one
+        that the next call may not; :class:`~airbyte_async.errors.NoMatchError` with none.
+        """
+        listed = [found async for found in self.list()]
+        if len(listed) > 1:
+            ids = [found.workspace_id for found in listed]
+            raise AmbiguousMatchError(_no_default(listed), candidates=ids)
+        if not listed:
+            raise NoMatchError("no workspace found on the public API (GET /workspaces was empty)")
+        return listed[0]
 
     async def create(
         self, *, name: str, organization_id: str | None = None, email: str | None = None
@@ -693,6 +703,17 @@ class PublicWorkspaces(Workspaces):
     async def instance_configuration(self) -> InstanceConfiguration:
         """Not on the public API."""
         unsupported("instance_configuration", "use workspaces.default() for a workspace")
+
+
+def _no_default(listed: Sequence[Workspace]) -> str:
+    """Why the public API has no default workspace among the several *listed*: each named."""
+    shown = ", ".join(f"{found.name!r} ({found.workspace_id})" for found in listed[:5])
+    more = f" and {len(listed) - 5} more" if len(listed) > 5 else ""
+    return (
+        f"{len(listed)} workspaces are listed and the public API designates none as the "
+        f"default: {shown}{more}; name one by its id (workspace_id=...; --workspace ID on the "
+        "command line)"
+    )
 
 
 class _PublicDefinitions(_Definitions[D]):
