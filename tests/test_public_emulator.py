@@ -580,6 +580,47 @@ async def test_the_jobs_of_a_connection_that_does_not_exist_are_none_or_forbidde
         assert "WORKSPACE_READER permissions" in answer["data"]["message"]
 
 
+@pytest.mark.parametrize("admin", [True, False])
+async def test_the_jobs_of_a_workspace_that_does_not_exist_are_none_or_forbidden(
+    session: aiohttp.ClientSession, admin: bool
+) -> None:
+    """
+    ``GET /jobs?workspaceIds=`` naming a workspace that does not exist, alone or beside one
+    that does, is an empty page to an instance admin and the role check's 403 to anyone else:
+    airbytehq/airbyte-platform ``JobsController.listJobs`` (@08783db5) checks WORKSPACE_READER
+    on the workspaces named when no ``connectionId`` is given, ``AuthenticationHeaderResolver
+    .resolveWorkspace`` (@10a57bfc) takes the ids as they are, without a look-up, and
+    ``RoleResolver.resolveRoles`` (@2a64d2d2) grants a workspace role only when every workspace
+    named has a permission, while an instance admin holds every role.
+    """
+    async with Emulator(airbyte_version="head", connections=1, instance_admin=admin) as emu:
+        d = Driver(emu, session)
+        known = emu.workspace_ids[0]
+        answers = [
+            await d.call("GET", "/jobs", query=query, expect=200 if admin else 403)
+            for query in (
+                [("workspaceIds", _UNKNOWN_CONNECTION)],
+                [("workspaceIds", known), ("workspaceIds", _UNKNOWN_CONNECTION)],
+            )
+        ]
+        # With a connectionId, the role check is the connection's alone.
+        by_connection = await d.call(
+            "GET",
+            "/jobs",
+            query=[("connectionId", emu.connection_ids[0]), ("workspaceIds", _UNKNOWN_CONNECTION)],
+        )
+
+    assert by_connection["data"] == []
+    for answer in answers:
+        if admin:
+            assert answer["data"] == []
+        else:
+            assert answer["data"]["message"] == (
+                "Caller does not have the required WORKSPACE_READER permissions to access the "
+                "resource(s)."
+            )
+
+
 async def test_the_public_token_route_never_checks_the_grant_type(
     session: aiohttp.ClientSession,
 ) -> None:

@@ -1625,6 +1625,12 @@ class PublicApi:
             # gets an empty page, anyone else the role check's 403.
             raise forbidden(_READER)
         workspaces = _ids(query, "workspaceIds")
+        # Without a connection, the role check is on the workspaces named, taken as they are
+        # (AuthenticationHeaderResolver.resolveWorkspace): one that does not exist holds no
+        # permission, so no workspace role is granted for the lot.
+        absent = any(w not in self.api.state.workspaces for w in workspaces or ())
+        if absent and connection_id is None and not self.api.instance_admin:
+            raise forbidden(_READER)
         job_type, status = query.get("jobType"), query.get("status")
         by_updated, descending = _order_by(query.get("orderBy"))
         # JobService.getJobConfigTypes: each type its own (the emulator makes no refresh jobs,
