@@ -1146,6 +1146,56 @@ async def test_the_jobs_of_an_unknown_connection_are_none_for_an_instance_admin(
         assert [job async for job in client.jobs.list(connection_id=UNKNOWN_ID)] == []
 
 
+#: Job listings of *UNKNOWN_ID*, as a connection or as a workspace, and its noun.
+_UNSEEN_LISTINGS: dict[str, tuple[str, Callable[[AirbyteClient], Awaitable[Any]]]] = {
+    "every job of a connection": (
+        "connection",
+        lambda c: _every(c.jobs.list(connection_id=UNKNOWN_ID)),
+    ),
+    "a page of a workspace": (
+        "workspace",
+        lambda c: c.jobs.list_for_workspaces_page(workspace_ids=[UNKNOWN_ID]),
+    ),
+    "every job of a workspace": (
+        "workspace",
+        lambda c: _every(c.jobs.list_for_workspaces(workspace_ids=[UNKNOWN_ID])),
+    ),
+    "the changes of a workspace": (
+        "workspace",
+        lambda c: c.jobs.list_changes(
+            workspace_ids=[UNKNOWN_ID], updated_at_start=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+        ),
+    ),
+}
+
+
+async def _every(listing: AsyncIterator[Any]) -> list[Any]:
+    return [item async for item in listing]
+
+
+@pytest.mark.parametrize("listing", sorted(_UNSEEN_LISTINGS))
+async def test_a_job_listing_a_role_check_forbids_as_unknown_is_a_not_found_error_naming_it(
+    listing: str,
+) -> None:
+    """
+    ``GET /jobs`` of a connection or a workspace that does not exist answers 403 to anyone
+    but an instance admin, as for one the credentials hold no role in (``JobsController
+    .listJobs`` checks WORKSPACE_READER on the connection, else on the workspaces named; see
+    the emulator's tests): every job listing raises NotFoundError naming it, as
+    ``jobs.list_page`` and the Config API's listings do.
+    """
+    kind, call = _UNSEEN_LISTINGS[listing]
+    async with (
+        Emulator(airbyte_version="head", connections=1, instance_admin=False) as emu,
+        public_client(emu) as client,
+    ):
+        with pytest.raises(NotFoundError, match=f"there is no {kind} {UNKNOWN_ID}") as raised:
+            await call(client)
+
+    assert raised.value.status == 403
+    assert "WORKSPACE_READER" in str(raised.value)
+
+
 async def test_a_path_that_serves_nothing_is_named_not_the_workspace_or_an_id(
     emu: Emulator,
 ) -> None:

@@ -624,6 +624,25 @@ async def _on_job(api: PublicCall, method: str, job_id: int, *, idempotent: bool
         raise unseen(e, "job", job_id) from e
 
 
+async def _listed(query: Sequence[tuple[str, str]], call: Awaitable[T]) -> T:
+    """
+    *call*, a job listing by *query*'s connection or workspaces. Airbyte's role check answers
+    403 for a connection or a workspace that does not exist, as for one the credentials hold
+    no role in (``JobsController.listJobs``: WORKSPACE_READER on the connection, else on the
+    workspaces named, taken as they are): raised as :func:`unseen` says, naming them.
+    """
+    try:
+        return await call
+    except PermissionDeniedError as e:
+        connection = dict(query).get(pw.CONNECTION_ID)
+        workspaces = [value for key, value in query if key == pw.WORKSPACE_IDS]
+        if connection is not None:
+            raise unseen(e, "connection", connection) from e
+        if workspaces:
+            raise unseen(e, "workspace", " or ".join(workspaces)) from e
+        raise
+
+
 # -- resources ---------------------------------------------------------------------------------
 
 
@@ -1069,7 +1088,7 @@ class PublicJobs(Jobs):
         changes = paging.start((tuple(query), size))
         while True:
             paged = [*query, ("limit", str(size)), ("offset", str(paging.offset))]
-            page = await _read(self._api, "jobs", pw.JobsResponse, paged)
+            page = await _listed(paged, _read(self._api, "jobs", pw.JobsResponse, paged))
             for job in map(job_of, page.data):
                 if job.job_type in types and (wanted is None or job.status in wanted):
                     seen = changes.get(job.id)
@@ -1126,10 +1145,10 @@ class PublicJobs(Jobs):
         query = [(pw.CONNECTION_ID, uuid_id("connection_id", connection_id))]
         if created_after is not None:
             query.append((pw.CREATED_AT_START, _instant("created_after", created_after)))
-        fetched = self._fetch(
+        fetched = await self._fetch(
             query, job_types, statuses, updated_after, page_size, row_offset, order_by
         )
-        return _job_page(row_offset, *await named("connection", connection_id, fetched))
+        return _job_page(row_offset, *fetched)
 
     async def list_for_workspaces_page(
         self,
@@ -1252,7 +1271,7 @@ class PublicJobs(Jobs):
             field, method = _order(order_by)
             query.append((pw.ORDER_BY, f"{_camel(str(field))}|{method}"))
         query += [("limit", str(page_size)), ("offset", str(row_offset))]
-        page = await _read(self._api, "jobs", pw.JobsResponse, query)
+        page = await _listed(query, _read(self._api, "jobs", pw.JobsResponse, query))
         jobs = [job_of(r) for r in page.data]
         # Filters the server could not apply (several statuses or types) apply here.
         kept = tuple(

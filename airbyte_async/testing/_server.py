@@ -179,7 +179,8 @@ class Emulator:
     public API's role checks grant every role; False as Airbyte Cloud answers an application,
     whose roles are its workspaces': a public route naming a connection that does not exist is
     then a 403 ``ForbiddenProblem`` (the role check finds no workspace for it), not a 404, and
-    ``GET /jobs?connectionId=`` of one a 403, not an empty page; from 1.7 on, the Config API
+    ``GET /jobs?connectionId=`` of one (or ``?workspaceIds=`` naming a workspace that does not
+    exist) a 403, not an empty page; from 1.7 on, the Config API
     answers so too (Micronaut's 403) for a body naming a connection, source, destination,
     workspace or job that does not exist, as a server with authentication does to any user
     but an instance admin.
