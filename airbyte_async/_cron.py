@@ -44,6 +44,7 @@ import calendar
 import functools
 import math
 import re
+import zoneinfo
 from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
@@ -58,6 +59,7 @@ __all__ = [
     "DaysOfWeek",
     "next_fire",
     "parse",
+    "schedule_problem",
     "time_zone",
 ]
 
@@ -388,6 +390,24 @@ def time_zone(name: str) -> tzinfo:
         return ZoneInfo(name)
     except (KeyError, ValueError, OSError):
         raise CronError(f"unknown time zone {name!r}") from None
+
+
+def schedule_problem(expression: str, zone: str) -> str | None:
+    """
+    Why Airbyte's scheduler cannot run *expression* in *zone*, or None when it can: an
+    expression :func:`parse` refuses, or a zone no time-zone database names (checked only
+    where this machine has one: without it, no name could be).
+    """
+    try:
+        parse(expression)
+    except CronError as e:
+        return str(e)
+    try:
+        time_zone(zone)
+    except CronError as e:
+        if zoneinfo.available_timezones():
+            return f"{e} (an IANA name such as Europe/Paris, or UTC)"
+    return None
 
 
 @functools.lru_cache(maxsize=8192)

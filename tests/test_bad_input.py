@@ -25,6 +25,7 @@ from airbyte_async.errors import InvalidArgumentError, ResponseValidationError
 from airbyte_async.models import (
     BasicSchedule,
     Catalog,
+    CronSchedule,
     DestinationSyncMode,
     Schedule,
     ScheduleData,
@@ -249,6 +250,14 @@ _CHOSEN = StreamAndConfig(stream=Stream(name="orders"), config=StreamConfig(**_F
 WS = "00000000-0000-4000-8000-000000000001"
 PG_DEF = "decd338e-5647-4c0b-adf4-da0e75f5a750"
 SID = "00000000-0000-4000-8000-000000000002"
+
+
+def _cron(expression: Any, zone: str = "UTC") -> dict[str, Any]:
+    """The keyword arguments of a cron schedule."""
+    cron = CronSchedule(cron_expression=expression, cron_time_zone=zone)
+    return {"schedule_type": "cron", "schedule_data": ScheduleData(cron=cron)}
+
+
 BAD_ARGUMENTS: dict[str, tuple[Callable[[AirbyteClient], Awaitable[Any]], str]] = {
     "a configuration that is text": (
         lambda c: c.sources.create(
@@ -431,6 +440,34 @@ BAD_ARGUMENTS: dict[str, tuple[Callable[[AirbyteClient], Awaitable[Any]], str]] 
     "catalogs of connections named by number": (
         lambda c: c.connections.list(workspace_id=WS, catalogs=[1]).__anext__(),
         r"catalogs must hold connection names \(strings\), got 1",
+    ),
+    # Airbyte answers a cron it cannot run with "The cron expression is invalid" (head's
+    # Config API, CronValidationInvalidExpressionProblem in api-problems.yaml) or "invalid cron
+    # expression" (0.x): the client says what is wrong before sending it, as apply does.
+    "a cron schedule at hour 25": (
+        lambda c: c.connections.create(source_id=SID, destination_id=SID, **_cron("0 0 25 * * ?")),
+        r"schedule_data.cron \('0 0 25 \* \* \?' in 'UTC'\) cannot run on Airbyte: "
+        "hours: values are 0-23, not 25",
+    ),
+    "a cron schedule of five fields, as Unix cron writes it": (
+        lambda c: c.connections.update(connection_id=SID, **_cron("0 3 * * *")),
+        "a cron expression has 6 or 7 fields",
+    ),
+    "a cron schedule naming both days": (
+        lambda c: c.connections.ensure(
+            workspace_id=WS, source_id=SID, destination_id=SID, name="c", **_cron("0 0 3 * * MON")
+        ),
+        "exactly one of day-of-month and day-of-week must be '?'",
+    ),
+    "a cron schedule in a time zone no database names": (
+        lambda c: c.connections.create(
+            source_id=SID, destination_id=SID, **_cron("0 0 3 * * ?", "Europe/Pariss")
+        ),
+        "unknown time zone 'Europe/Pariss'",
+    ),
+    "a cron expression that is a number": (
+        lambda c: c.connections.create(source_id=SID, destination_id=SID, **_cron(3)),
+        "schedule_data.cron.cron_expression must be a string, got 3",
     ),
     "the jobs of one workspace id alone": (
         lambda c: c.jobs.list_for_workspaces(workspace_ids=WS).__anext__(),

@@ -22,7 +22,6 @@ import enum
 import math
 import os
 import tomllib
-import zoneinfo
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NewType
 
@@ -37,7 +36,7 @@ from cattrs.errors import (
 )
 
 from .._checks import is_uuid
-from .._cron import CronError, parse, time_zone
+from .._cron import schedule_problem
 from .._secrets import masked
 from ..catalog import StreamSelection
 from ..errors import SpecError
@@ -363,15 +362,8 @@ def _schedule(value: Any, _: Any) -> ConnectionSettings:
 def _check_cron(cron: _Cron) -> None:
     """Refuse an expression Quartz cannot read, or a zone no time-zone database names (when
     this machine has one: without it, no name could be checked)."""
-    try:
-        parse(cron.cron)
-    except CronError as e:
-        raise _Problem(str(e)) from None
-    try:
-        time_zone(cron.timezone)
-    except CronError as e:
-        if zoneinfo.available_timezones():
-            raise _Problem(f"{e} (an IANA name such as Europe/Paris, or UTC)") from None
+    if problem := schedule_problem(cron.cron, cron.timezone):
+        raise _Problem(problem)
 
 
 _converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, TypeVar, Unpack
 import attrs
 
 from .._checks import text, uuid_id
+from .._cron import schedule_problem
 from .._diff import changed_settings, connection_differences, only_match
 from .._serde import structure, unstructure, wire_name
 from .._throttle import ServerClock
@@ -26,6 +27,7 @@ from ..models import (
     ConnectionSettings,
     ConnectionSettingsArgs,
     ConnectionStatus,
+    CronSchedule,
     EnsureAction,
     Ensured,
     Job,
@@ -520,4 +522,22 @@ def _schedule(
         raise InvalidArgumentError("a basic schedule needs schedule_data.basic_schedule")
     if schedule_type is ScheduleType.CRON and (data is None or data.cron is None):
         raise InvalidArgumentError("a cron schedule needs schedule_data.cron")
+    if data is not None and data.cron is not None:
+        _check_cron(data.cron)
     return schedule_type, data
+
+
+def _check_cron(cron: CronSchedule) -> None:
+    """
+    Refuse a cron schedule Airbyte's scheduler cannot run, saying why: servers answer only
+    that it is invalid (head's Config API "The cron expression is invalid", 0.x's 422 "invalid
+    cron expression"), and ``apply`` checks its files' schedules the same way.
+    """
+    expression, zone = cron.cron_expression, cron.cron_time_zone
+    for name, value in (("cron_expression", expression), ("cron_time_zone", zone)):
+        if not isinstance(value, str):
+            raise InvalidArgumentError(f"schedule_data.cron.{name} must be a string, got {value!r}")
+    if problem := schedule_problem(expression, zone):
+        raise InvalidArgumentError(
+            f"schedule_data.cron ({expression!r} in {zone!r}) cannot run on Airbyte: {problem}"
+        )
