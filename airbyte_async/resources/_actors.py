@@ -15,7 +15,7 @@ from ..models import CheckResult, Destination, EnsureAction, Ensured, Source
 from ..models import _wire as w
 from ._base import Request
 from ._call import call, call_no_content, named
-from ._created import create_once
+from ._created import create_once, sent_once
 
 __all__ = ["DESTINATION", "SOURCE", "Actors"]
 
@@ -92,7 +92,16 @@ class Actors(Generic[A]):
             configuration=json_object("configuration", configuration),
         )
         route = f"{self._kind.route}/create"
-        return await call(self._request, route, body, self._kind.model, idempotent=False)
+        created = call(self._request, route, body, self._kind.model, idempotent=False)
+        return await sent_once(created, **self._create_note(workspace_id, name))
+
+    def _create_note(self, workspace_id: str, name: str) -> dict[str, str]:
+        """What :func:`sent_once` names, for one named *name* created in *workspace_id*."""
+        route, noun = self._kind.route, self._kind.noun
+        return {
+            "what": f"the {noun} {name!r}",
+            "find": f"{route}.find(workspace_id={workspace_id!r}, name={name!r})",
+        }
 
     async def list(self, *, workspace_id: str) -> AsyncIterator[A]:
         """

@@ -9,6 +9,10 @@ gateway's page) the server may still be at it, queued behind other requests: the
 looked for again, at growing pauses, for up to :data:`CREATE_PATIENCE` seconds. When Airbyte
 itself answered (a 500), it is done, and one look tells. Found, it is the create's answer; not
 found, the create's error is raised with a note saying it may have been done.
+
+A create called alone (``client.sources.create``, say) looks for nothing: its error after such a
+failure gets a note saying that the object may exist, that nothing was sent again, and how to
+look for it (:func:`sent_once`), so that the caller does not create it again blindly.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import TypeVar
 
 import anyio
@@ -29,7 +34,7 @@ from ..errors import (
     ServerError,
 )
 
-__all__ = ["CREATE_PATIENCE", "create_once"]
+__all__ = ["CREATE_PATIENCE", "create_once", "sent_once"]
 
 log = logging.getLogger("airbyte_async")
 
@@ -39,6 +44,29 @@ T = TypeVar("T")
 CREATE_PATIENCE = 30.0
 _FIRST_PAUSE = 0.5
 _MAX_PAUSE = 8.0
+
+#: True while :func:`create_once` awaits its create: it looks for the object itself, and its
+#: own note says what it found, so :func:`sent_once` adds none.
+_LOOKED_FOR: ContextVar[bool] = ContextVar("airbyte_async_create_looked_for", default=False)
+
+
+async def sent_once(create: Awaitable[T], *, what: str, find: str) -> T:
+    """
+    What *create* (a create's call, sent once) answers. After a failure that leaves open whether
+    the server acted, its error gets a note saying that *what* (``"the source 'shop'"``) may
+    have been created and was not sent again, and to look for it (*find*, the call that does)
+    before creating it again. Under :func:`create_once`, which looks for it itself, no note.
+    """
+    try:
+        return await create
+    except AirbyteError as e:
+        if is_ambiguous(e) and not _LOOKED_FOR.get():
+            e.add_note(
+                f"{what} may have been created although its answer was lost, and was not sent "
+                f"again: look for it ({find}) before creating it again (ensure looks for it "
+                "itself)"
+            )
+        raise
 
 
 def _may_still_act(error: AirbyteError) -> bool:
@@ -57,12 +85,15 @@ async def create_once(
     module says. *what* names the object in the note of the error raised when it is not found.
     A look that finds several raises :class:`~airbyte_async.errors.AmbiguousMatchError`.
     """
+    looking = _LOOKED_FOR.set(True)
     try:
         return await create()
     except AirbyteError as e:
         if not is_ambiguous(e):
             raise
         error = e
+    finally:
+        _LOOKED_FOR.reset(looking)
     patience = CREATE_PATIENCE if _may_still_act(error) else 0.0
     deadline = time.monotonic() + patience
     pause = _FIRST_PAUSE

@@ -100,8 +100,9 @@ from ..models._definitions import _Definition
 from ._actors import Actors
 from ._base import Request
 from ._call import named, unseen
+from ._created import sent_once
 from ._reconcile import trigger_exactly_once
-from .connections import Connections, _settings, kept_catalogs
+from .connections import Connections, _connection_note, _settings, kept_catalogs
 from .definitions import DestinationDefinitions, SourceDefinitions, _Definitions
 from .destinations import Destinations
 from .jobs import (
@@ -115,7 +116,7 @@ from .jobs import (
     cancel_heard,
 )
 from .sources import Sources
-from .workspaces import Workspaces
+from .workspaces import Workspaces, _workspace_note
 
 __all__ = [
     "PublicCall",
@@ -700,9 +701,8 @@ class PublicWorkspaces(Workspaces):
                 "the public API takes no email for a workspace: it gives it the caller's"
             )
         body = pw.WorkspaceCreateRequest(name=name, organization_id=organization_id)
-        return _workspace_of(
-            await _write(self._api, "POST", "workspaces", body, pw.WorkspaceResponse)
-        )
+        created = _write(self._api, "POST", "workspaces", body, pw.WorkspaceResponse)
+        return _workspace_of(await sent_once(created, **_workspace_note(name)))
 
     def _listed(self, organization_id: str | None) -> AsyncIterator[Workspace]:
         """Every workspace listed: the public API's do not say their organization."""
@@ -842,7 +842,8 @@ class _PublicActors(Actors[A]):
             definition_id=definition_id,
         )
         path = self._kind.route
-        return self._model(await _write(self._api, "POST", path, body, self._answer))
+        created = _write(self._api, "POST", path, body, self._answer)
+        return self._model(await sent_once(created, **self._create_note(workspace_id, name)))
 
     async def list(self, *, workspace_id: str) -> AsyncIterator[A]:
         """Every one in *workspace_id*, over all pages."""
@@ -1333,9 +1334,9 @@ class PublicConnections(Connections):
         body = pw.ConnectionCreateRequest(
             source_id=source_id, destination_id=destination_id, **sent
         )
-        return connection_of(
-            await _write(self._api, "POST", "connections", body, pw.ConnectionResponse)
-        )
+        created = _write(self._api, "POST", "connections", body, pw.ConnectionResponse)
+        note = _connection_note(name, source_id, destination_id)
+        return connection_of(await sent_once(created, **note))
 
     async def _workspace_of(self, source_id: str) -> str:
         source = await PublicSources(self._request, api=self._api).get(source_id=source_id)

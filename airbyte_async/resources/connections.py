@@ -44,7 +44,7 @@ from ..models import _wire as w
 from ..models._common import OpenEnum
 from ._base import Request
 from ._call import call, call_no_content, named
-from ._created import create_once
+from ._created import create_once, sent_once
 from ._reconcile import KnownJobs, trigger_exactly_once
 from .jobs import Jobs, JobTypesKnown
 from .sources import Sources
@@ -109,7 +109,8 @@ class Connections:
         body = w.ConnectionCreate(
             source_id=source_id, destination_id=destination_id, name=name, **_fields(wanted)
         )
-        return await call(self._request, "connections/create", body, Connection, idempotent=False)
+        created = call(self._request, "connections/create", body, Connection, idempotent=False)
+        return await sent_once(created, **_connection_note(name, source_id, destination_id))
 
     async def get(self, *, connection_id: str) -> Connection:
         """The connection *connection_id*; :class:`~airbyte_async.errors.NotFoundError` if none."""
@@ -363,6 +364,21 @@ class Connections:
                 error_id=error.error_id,
                 body=error.body,
             )
+
+
+def _connection_note(name: str | None, source_id: str, destination_id: str) -> dict[str, str]:
+    """What :func:`~._created.sent_once` names, for a connection created as *name* (None: the
+    server names it) from *source_id* to *destination_id*."""
+    joins = f"source_id={source_id!r}, destination_id={destination_id!r}"
+    if name is None:
+        return {
+            "what": "the connection",
+            "find": f"connections.list(workspace_id=<its source's workspace>) for one of {joins}",
+        }
+    return {
+        "what": f"the connection {name!r}",
+        "find": f"connections.find(workspace_id=<its source's workspace>, name={name!r}, {joins})",
+    }
 
 
 def _settings(

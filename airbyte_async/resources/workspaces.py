@@ -16,7 +16,7 @@ from ..models import EnsureAction, Ensured, InstanceConfiguration, Workspace
 from ..models import _wire as w
 from ._base import Request
 from ._call import call, named
-from ._created import create_once
+from ._created import create_once, sent_once
 
 __all__ = ["Workspaces"]
 
@@ -64,8 +64,9 @@ class Workspaces:
         bare 400 (2.x says no more than "Bad Request") says so.
         """
         body = w.WorkspaceCreate(name=name, organization_id=organization_id, email=email)
+        created = call(self._request, "workspaces/create", body, Workspace, idempotent=False)
         try:
-            return await call(self._request, "workspaces/create", body, Workspace, idempotent=False)
+            return await sent_once(created, **_workspace_note(name))
         except BadRequestError as e:
             said = e.message
             # 2.x says no more than "Bad Request"; 1.x names the wire field.
@@ -233,3 +234,8 @@ class Workspaces:
 def _organization(organization_id: str | None) -> str | None:
     """*organization_id*, checked to be a UUID when given."""
     return None if organization_id is None else uuid_id("organization_id", organization_id)
+
+
+def _workspace_note(name: str) -> dict[str, str]:
+    """What :func:`~._created.sent_once` names, for a workspace created as *name*."""
+    return {"what": f"the workspace {name!r}", "find": f"workspaces.find(name={name!r})"}
