@@ -9,6 +9,7 @@ value lives, what a route ignores, and what changes between versions.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 from typing import Any
 
@@ -483,7 +484,7 @@ async def test_a_failed_attempt_leaves_the_job_incomplete_until_the_next_one_run
     JobStatus: "an attempt failed and the job may retry", INCOMPLETE -> RUNNING), and ends
     failed only after its last attempt; each attempt is listed with its id (the attempt
     number) and its failure (``SYNC_JOB_RETRIES_COMPLETE_FAILURES_*`` set how many and how
-    far apart).
+    far apart: see the next test).
     """
     clock = ManualClock()
     emu = await airbyte_emulator_factory(
@@ -493,8 +494,9 @@ async def test_a_failed_attempt_leaves_the_job_incomplete_until_the_next_one_run
     emu.set_sync_plan(cid, duration=2.0, outcome="failed", failed_attempts=2)
     job_id = (await sync(http, emu, cid))["job"]["id"]
     seen = []
-    # Attempts at [0, 2), [3, 5) and [6, 8); incomplete between; the job fails at 8.
-    for step in (0.5, 2.0, 1.0, 2.0, 1.0, 2.0):
+    # Attempts at [0, 2), [3, 5) and [8, 10) (waits of 1 s, then 3 s); incomplete between;
+    # the job fails at 10.
+    for step in (0.5, 2.0, 1.0, 2.0, 3.0, 2.0):
         clock.advance(step)
         seen.append(emu.job_status(job_id))
     info = (await call(http, emu, "jobs/get", {"id": job_id})).json
@@ -505,6 +507,73 @@ async def test_a_failed_attempt_leaves_the_job_incomplete_until_the_next_one_run
     assert [a["status"] for a in attempts] == ["failed", "failed", "failed"]
     assert all(a["failureSummary"]["failures"] for a in attempts)
     assert [a["endedAt"] - a["createdAt"] for a in attempts] == [2, 2, 2]
+
+
+@SINCE_050
+async def test_each_wait_after_a_failed_attempt_is_three_times_the_last_up_to_a_cap(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    From 0.50 on, the wait before the next attempt grows with each attempt in a row that
+    synced nothing: the first wait times 3 to the power of the failures before it, at most 180
+    times the first (Airbyte's defaults: 10 s, 30 s, 90 s ... up to 30 min). A failure counts
+    as complete when its attempt committed no record (``ProgressCheckerPredicates``), and
+    ``RetryManager.backoff`` then asks the complete-failure ``BackoffPolicy``, whose
+    ``getBackoff(n)`` is ``minInterval * base^(n-1)`` clamped to ``maxInterval``
+    (airbytehq/airbyte-platform ``airbyte-commons-temporal/.../retries/RetryManager.kt`` and
+    ``BackoffPolicy.kt`` at ``727e1210``; the defaults ``min-interval-s`` 10, ``base`` 3,
+    ``max-interval-s`` 1800 in ``airbyte-workers/.../runtime/AirbyteWorkerRetryConfig.kt`` at
+    ``6c9c8234``, ``SYNC_JOB_RETRIES_COMPLETE_FAILURES_BACKOFF_*``; the same policy in the Java
+    ``RetryStateClient`` and ``BackoffPolicy`` of 2023). The emulator's *retry_backoff* is
+    the first wait.
+    """
+    clock = ManualClock(now=1_700_000_000.0)
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=1, clock=clock, retry_backoff=1.0
+    )
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=1.0, outcome="failed", failed_attempts=6)
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    clock.advance(400)
+    info = (await call(http, emu, "jobs/get", {"id": job_id})).json
+
+    attempts = [entry["attempt"] for entry in info["attempts"]]
+    waits = [b["createdAt"] - a["endedAt"] for a, b in itertools.pairwise(attempts)]
+    assert info["job"]["status"] == "failed"
+    assert waits == [1, 3, 9, 27, 81, 180]
+
+
+@pytest.mark.parametrize("version", ["0.40", "0.50", "head"])
+async def test_a_sync_that_fails_on_a_config_error_makes_one_attempt(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """
+    Airbyte never retries an attempt whose first failure is a ``config_error``: the job fails
+    after it, however many attempts a failing sync may make; other failures are retried
+    (``ConnectionManagerWorkflowImpl.reportFailure``: ``isWithinRetryLimit(attemptNumber) &&
+    failureType != CONFIG_ERROR``, else ``failJob``; airbytehq/airbyte-platform
+    ``ConnectionManagerWorkflowImpl.kt`` at ``275e6071``, ``.java`` at ``07d28131``, and
+    airbytehq/airbyte's ``ConnectionManagerWorkflowImpl.java`` at ``003ab5b4`` for 0.40:
+    ``maxAttempt > attemptNumber && failureType != FailureType.CONFIG_ERROR``).
+    """
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version,
+        connections=12,
+        attempts=3,
+        failure_rate=1.0,
+        retry_backoff=0.01,
+        sync_duration=(0.01, 0.02),
+    )
+    jobs = [(await sync(http, emu, cid))["job"]["id"] for cid in emu.connection_ids]
+    made: dict[str, set[int]] = {}
+    for job_id in jobs:
+        await wait_terminal(http, emu, job_id)
+        info = (await call(http, emu, "jobs/get", {"id": job_id})).json
+        failure = info["attempts"][-1]["attempt"]["failureSummary"]["failures"][0]
+        made.setdefault(failure["failureType"], set()).add(len(info["attempts"]))
+
+    assert made.pop("config_error") == {1}
+    assert made and all(counts == {3} for counts in made.values())
 
 
 async def test_on_040_the_next_attempt_starts_at_once_whatever_the_backoff(

@@ -537,7 +537,8 @@ def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
         "--retry-backoff",
         type=float,
         default=10.0,
-        help="seconds a job stays incomplete between two attempts (0.50 on)",
+        help="seconds a job stays incomplete after its first failed attempt, 3 times longer "
+        "after each next (0.50 on)",
     )
     parser.add_argument(
         "--commit-lag",

@@ -157,10 +157,13 @@ class Emulator:
     waits a minute for a newer job, then fails (a 409 ``state-conflict``). Jobs run for a
     seeded uniform draw from *sync_duration* and fail at *failure_rate*; a failing sync makes
     *attempts* attempts, as Airbyte retries a failed attempt (by default up to 5 in a row that
-    synced nothing, with a backoff from 10 s: ``SYNC_JOB_RETRIES_COMPLETE_FAILURES_*``), each
-    as long as the drawn duration, the job ``incomplete`` for *retry_backoff* seconds between
-    two (0.40 has no backoff: it makes the next attempt at once, the job incomplete for 0.2 s,
-    ``HANDOVER_040``, whatever *retry_backoff*). With
+    synced nothing: ``SYNC_JOB_RETRIES_COMPLETE_FAILURES_*``), each as long as the drawn
+    duration, the job ``incomplete`` between two: *retry_backoff* seconds after the first, three
+    times longer after each next, at most 180 times *retry_backoff* (Airbyte's backoff: 10 s,
+    30 s, 90 s ... up to 30 min; see ``State.backoff_wait``). 0.40 has no backoff: it makes the
+    next attempt at once, the job incomplete for 0.2 s, ``HANDOVER_040``, whatever
+    *retry_backoff*. A sync that fails on a config error makes one attempt, as Airbyte retries
+    none (a sync plan's *failed_attempts* fail on another error). With
     *commit_lag*, reads see a job's end only that many seconds after it, though it is stamped
     with the moment it happened, as when Airbyte takes the time before the transaction that
     writes the status commits

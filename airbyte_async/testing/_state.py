@@ -68,6 +68,24 @@ DEFAULT_USER_ID = "00000000-0000-0000-0000-000000000000"
 #: those take is this emulator's estimate, as long as its default trigger latency.
 HANDOVER_040 = 0.2
 
+#: From 0.50 on, each wait before the next attempt after one that synced nothing is this many
+#: times the last (``BackoffPolicy.base``, ``SYNC_JOB_RETRIES_COMPLETE_FAILURES_BACKOFF_BASE``:
+#: 3), and at most this many times the first (``maxInterval`` over ``minInterval``: 1,800 s over
+#: 10 s), so that the emulator's *retry_backoff* scales the whole series.
+BACKOFF_BASE = 3.0
+BACKOFF_CAP = 180.0
+
+
+def backoff_wait(first: float, growth: float, index: int) -> float:
+    """
+    Seconds between attempt *index* (from 0), failed, and the next: Airbyte's
+    ``RetryManager.backoff`` after that many complete failures in a row
+    (``BackoffPolicy.getBackoff``: the minimum, *first*, times the base, *growth*, to the power
+    of the failures before, clamped to the maximum, :data:`BACKOFF_CAP` times the minimum).
+    """
+    return min(first * growth**index, first * BACKOFF_CAP)
+
+
 Outcome = Literal["succeeded", "failed"]
 
 
@@ -200,6 +218,12 @@ _FAILURES = (
     ),
 )
 
+#: What a job that fails on a config error in the end fails on instead when a sync plan asks
+#: for failed attempts before its last: Airbyte retries no attempt whose first failure is a
+#: ``config_error`` (``ConnectionManagerWorkflowImpl.reportFailure``: ``failureType !=
+#: CONFIG_ERROR``, else ``failJob``), so such a job makes one attempt.
+_RETRIED_INSTEAD = _FAILURES[3]
+
 #: Why an attempt failed before a later one succeeded.
 _TRANSIENT = Failure(
     "source",
@@ -272,22 +296,34 @@ class Job:
     commit_lag: float = 0.0
     scheduled: bool = False
     #: Attempts that fail (having synced nothing) before the last one, which has *outcome*;
-    #: between two, the job is ``incomplete`` for *retry_gap* seconds (Airbyte's backoff; on
-    #: 0.40, which has none, the moment it takes to start the next attempt).
+    #: between two, the job is ``incomplete`` (see :meth:`wait_after`): *retry_gap* seconds
+    #: after the first, *retry_growth* times longer after each next one (Airbyte's backoff,
+    #: capped at :data:`BACKOFF_CAP` times the first; on 0.40, which has none, the moment it
+    #: takes to start the next attempt, every time).
     retries: int = 0
     retry_gap: float = 0.0
+    retry_growth: float = 1.0
     #: Seconds from an attempt's start until the workflow reports running (see
     #: ``State.workflow_running``).
     start_lag: float = 0.0
 
+    def wait_after(self, index: int) -> float:
+        """Seconds the job is ``incomplete`` after attempt *index* (from 0) failed."""
+        return backoff_wait(self.retry_gap, self.retry_growth, index)
+
+    def _waits_before(self, index: int) -> float:
+        """Seconds of waiting between attempts before attempt *index* starts."""
+        return sum(self.wait_after(i) for i in range(index))
+
     @property
     def attempt_span(self) -> float:
         """How long each attempt runs: the running time shared out among them."""
-        return (self.ends_at - self.running_at - self.retries * self.retry_gap) / (self.retries + 1)
+        waits = self._waits_before(self.retries)
+        return (self.ends_at - self.running_at - waits) / (self.retries + 1)
 
     def attempt_start(self, index: int) -> float:
         """When attempt *index* (from 0) starts."""
-        return self.running_at + index * (self.attempt_span + self.retry_gap)
+        return self.running_at + index * self.attempt_span + self._waits_before(index)
 
     def attempts_at(self, now: float) -> int:
         """How many attempts reads see started at *now* (none when cancelled before any)."""
@@ -296,8 +332,13 @@ class Job:
             self.cancelled_at is not None and self.cancelled_at <= self.running_at
         ):
             return 0
-        step = self.attempt_span + self.retry_gap
-        return min(self.retries, int((moment - self.running_at) // step) if step > 0 else 0) + 1
+        started, span, at = 1, self.attempt_span, self.running_at
+        while started <= self.retries:
+            at += span + self.wait_after(started - 1)
+            if at > moment:
+                break
+            started += 1
+        return started
 
     @property
     def final_at(self) -> float:
@@ -338,7 +379,7 @@ class Job:
         final = self.final_at if self.is_terminal(now) else None
         passed = [self.created_at, self.queued_at, self.running_at, final]
         for index in range(1, min(self.attempts_at(now), self.retries + 1)):
-            passed += [self.attempt_start(index) - self.retry_gap, self.attempt_start(index)]
+            passed += [self.attempt_start(index - 1) + self.attempt_span, self.attempt_start(index)]
         if (last := self.attempts_at(now) - 1) < self.retries and self.status(now) == "incomplete":
             passed.append(self.attempt_start(last) + self.attempt_span)
         return max(t for t in passed if t is not None and t <= now)
@@ -446,8 +487,8 @@ class State:
     failure_rate: float = 0.0
     clock: Callable[[], float] = time.time
     commit_lag: float = 0.0
-    #: Attempts a failing sync makes, and the seconds between two from 0.50 on (see
-    #: ``Job.retries``; 0.40 waits :data:`HANDOVER_040`).
+    #: Attempts a failing sync makes, and the seconds between its first two from 0.50 on, the
+    #: later waits growing (see :func:`backoff_wait`; 0.40 waits :data:`HANDOVER_040`).
     attempts: int = 1
     retry_backoff: float = 10.0
     #: Seconds from an attempt's start (the job reads running) until the connection's workflow
@@ -904,8 +945,13 @@ class State:
         if plan.outcome is not None:
             outcome = plan.outcome
         retries = self.attempts - 1 if outcome == "failed" else 0
+        if outcome == "failed" and not failure.retryable:
+            # Airbyte fails the job at once on a config error (see :data:`_RETRIED_INSTEAD`).
+            retries = 0
         if plan.failed_attempts is not None:
             retries = plan.failed_attempts
+            if outcome == "failed" and retries and not failure.retryable:
+                failure = _RETRIED_INSTEAD
         if config_type == "sync" and connection.connection_id in self.refresh_pending:
             # The workflow's new job is a refresh while streams wait for one: it looks for
             # resets, then refreshes, then makes a sync (``SchedulerHandler.createJob``).
@@ -915,6 +961,8 @@ class State:
             outcome, records, retries = "succeeded", 0, 0
         backoff = self.retry_backoff if at_least(self.version, "0.50") else HANDOVER_040
         gap = backoff if retries else 0.0
+        growth = BACKOFF_BASE if at_least(self.version, "0.50") else 1.0
+        waits = sum(backoff_wait(gap, growth, i) for i in range(retries))
         now = self.clock() if at is None else at
         # The workflow reports running *latency* from now; the job reads running a moment
         # before, at most half of it (no trigger answers sooner than its latency, and a job
@@ -933,7 +981,7 @@ class State:
             created_at=now,
             queued_at=queued_at,
             running_at=running_at,
-            ends_at=running_at + (retries + 1) * duration + retries * gap,
+            ends_at=running_at + (retries + 1) * duration + waits,
             outcome=outcome,
             records=records,
             bytes_per_record=bytes_per_record,
@@ -943,8 +991,10 @@ class State:
             scheduled=scheduled,
             retries=retries,
             retry_gap=gap,
+            retry_growth=growth,
             start_lag=lag,
         )
+
         self._jobs.append(job)
         self._jobs_by_connection.setdefault(connection.connection_id, []).append(job.job_id)
         bisect.insort(self._by_final, (job.final_at, job.job_id))
