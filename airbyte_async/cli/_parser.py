@@ -531,7 +531,10 @@ def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--failure-rate", type=float, default=0.0, help="share of syncs that fail")
     parser.add_argument(
-        "--attempts", type=int, default=1, help="attempts a failing sync makes (Airbyte: up to 5)"
+        "--attempts",
+        type=int,
+        default=1,
+        help="attempts a failing sync makes (Airbyte: up to 5; 3 on 0.40)",
     )
     parser.add_argument(
         "--retry-backoff",
