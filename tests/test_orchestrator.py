@@ -29,6 +29,7 @@ from airbyte_async.errors import (
     NoMatchError,
     RequestTimeoutError,
     ServerError,
+    SyncAlreadyRunningError,
     UnsupportedOperationError,
 )
 from airbyte_async.models import ConnectionStatus, JobStatus
@@ -770,6 +771,61 @@ async def test_retried_attempts_are_waited_for_and_counted(start: Start, api: st
         assert [r.attempts for r in results] == [2, 3]
         assert results[1].failure_reason
     assert JobStatus.INCOMPLETE in statuses
+
+
+_BACKOFF_SOURCES = """
+
+    From 0.50 on, Airbyte's connection workflow reports running through the wait before a
+    failed attempt's successor (``ConnectionManagerWorkflowImpl.initializeWorkflowStateFromInput``
+    sets ``isRunning`` for a run that continues from a failure, airbytehq/airbyte-platform
+    ``ConnectionManagerWorkflowImpl.java`` at ``07d28131``, the fix of airbytehq/airbyte#28536),
+    so a trigger meanwhile gets the 409 of ``startNewManualSync`` (API-FACTS 6.3) and a cancel is
+    heard: ``cancelJob`` cancels the scope whose ``Workflow.await(timeToWait, ...)`` holds the
+    backoff, and the job is reported cancelled (``reportCancelledAndContinueWith``).
+    """
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_trigger_while_the_job_waits_between_attempts_names_that_job(
+    start: Start, api: str
+) -> None:
+    """A sync triggered while the connection's job waits out the backoff after a failed
+    attempt raises SyncAlreadyRunningError naming that job, incomplete, and starts none."""
+    emu, client = await start(airbyte_version="head", connections=1, retry_backoff=30.0, api=api)
+    [cid] = emu.connection_ids
+    emu.set_sync_plan(cid, duration=0.1, outcome="succeeded", failed_attempts=1)
+    job = await client.connections.sync(connection_id=cid)
+    await until(lambda: emu.job_status(job.id) == "incomplete")
+
+    with pytest.raises(SyncAlreadyRunningError) as raised:
+        await client.connections.sync(connection_id=cid)
+
+    assert raised.value.job is not None
+    assert (raised.value.job.id, raised.value.job.status) == (job.id, JobStatus.INCOMPLETE)
+    assert emu.stats().jobs_created == 1
+
+
+test_a_trigger_while_the_job_waits_between_attempts_names_that_job.__doc__ += _BACKOFF_SOURCES
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_sync_timeout_during_the_wait_between_attempts_cancels_the_job(
+    start: Start, api: str
+) -> None:
+    """A sync_timeout that passes while the job waits out the backoff after a failed attempt
+    ends the sync timed_out with its job cancelled: no further attempt runs."""
+    emu, client = await start(airbyte_version="head", connections=1, retry_backoff=30.0, api=api)
+    [cid] = emu.connection_ids
+    emu.set_sync_plan(cid, duration=0.1, outcome="succeeded", failed_attempts=1)
+
+    [result] = await _orchestrator(client, sync_timeout=1.0).run([cid])
+
+    assert result.outcome is Outcome.TIMED_OUT and result.job_id is not None
+    assert not result.left_running
+    assert emu.job_status(result.job_id) == "cancelled"
+
+
+test_a_sync_timeout_during_the_wait_between_attempts_cancels_the_job.__doc__ += _BACKOFF_SOURCES
 
 
 async def test_a_trigger_error_is_a_result(start: Start) -> None:
