@@ -20,14 +20,15 @@ import math
 import random
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 
 import anyio
 import anyio.abc
 import attrs
 
 from ._backend import JobChanges, SyncBackend, workspaces_of
-from ._retry import MAX_OUTAGE, WARN_EVERY, Outage, OutageLog, is_retryable
-from .errors import AirbyteError, UnsupportedOperationError
+from ._retry import MAX_OUTAGE, WARN_EVERY, Outage, OutageLog, is_retryable, one_attempt
+from .errors import AirbyteError, RequestTimeoutError, UnsupportedOperationError
 from .models import Job, JobStatus, JobType
 from .models._jobs import SYNC_TYPES
 
@@ -52,6 +53,13 @@ _HEDGE_FACTOR = 4.0
 _HEDGE_FLOOR = 1.0
 #: The weight of the newest listing's time in the usual one (an exponential average).
 _HEDGE_WEIGHT = 0.2
+
+#: Seconds the watched jobs are read each by itself after a poll's listing timed out (it takes
+#: longer than the client's timeout, while the server answers reads of one job: a listing over
+#: a big table of jobs), before a listing is tried again, once.
+_EACH_AFTER_TIMEOUT = 60.0
+#: The shortest pause between two polls that read each job (one request per job watched).
+_EACH_MIN_INTERVAL = 1.0
 
 
 class Done:
@@ -274,6 +282,10 @@ class JobWatcher:
         ),
     )
     _rng: random.Random = attrs.field(init=False, factory=random.Random)
+    #: Until when (monotonic) the jobs are read each by itself, a listing having timed out,
+    #: and whether the last listing tried timed out.
+    _each_until: float = attrs.field(init=False, default=-math.inf)
+    _listing_timed_out: bool = attrs.field(init=False, default=False)
 
     def watch(self, job: Job, workspace_id: str | None, *, live_at: float | None = None) -> Watch:
         """
@@ -366,6 +378,9 @@ class JobWatcher:
                 pause = max(self.min_interval, self._outage.pause())
             else:
                 pause = self.interval()
+            if time.monotonic() < self._each_until:
+                # A request per job watched: at most once a second (see _EACH_AFTER_TIMEOUT).
+                pause = max(pause, _EACH_MIN_INTERVAL)
             await anyio.sleep(max(0.0, last + pause - time.monotonic()))
             if not self._watches:
                 continue
@@ -388,20 +403,72 @@ class JobWatcher:
             self._fail_all(error)
 
     async def poll(self) -> None:
-        """One poll cycle over every watched job."""
+        """
+        One poll cycle over every watched job. A listing that times out (slower than the
+        client's timeout) is not waited out as an outage, every end held up meanwhile: the jobs
+        are read each by itself instead, for :data:`_EACH_AFTER_TIMEOUT` seconds at a time
+        while such reads work, and a listing is then tried again, once.
+        """
         self.polls += 1
         if self.batch_mode is not False:
+            if time.monotonic() < self._each_until:
+                await self._poll_each_instead()
+                return
             try:
-                await self._poll_batch()
+                # A listing that timed out before is tried once: its retries would take the
+                # timeout each, every end held up meanwhile.
+                with one_attempt() if self._listing_timed_out else nullcontext():
+                    await self._poll_batch()
             except UnsupportedOperationError:
                 if self.batch_mode:
                     raise
                 log.info("this server cannot list jobs by workspace: reading each job instead")
                 self.batch_mode = False
+            except RequestTimeoutError as e:
+                if not self._listing_timed_out:
+                    log.warning(
+                        "listing the jobs watched timed out (%s): reading each job by itself "
+                        "meanwhile, and trying a listing again every %.0f s",
+                        e,
+                        _EACH_AFTER_TIMEOUT,
+                    )
+                self._listing_timed_out = True
+                self._each_until = time.monotonic() + _EACH_AFTER_TIMEOUT
+                await self._poll_each_instead()
+                return
             else:
                 self.batch_mode = True
+                if self._listing_timed_out:
+                    self._listing_timed_out = False
+                    log.warning("listing the jobs watched works again")
                 return
         await self._poll_each()
+
+    async def _poll_each_instead(self) -> None:
+        """
+        Read each watched job by itself, a listing having timed out: the oldest watch first,
+        alone, and the others only once it answered, so that a server that answers nothing
+        (an outage) costs one read a poll, not one a job. When that read fails, the next poll
+        tries a listing again.
+        """
+        watches = list(self._watches.values())
+        if not watches:
+            return
+        first, rest = watches[0], watches[1:]
+        workspaces = workspaces_of(w.workspace_id for w in watches)
+        try:
+            jobs = await self.backend.read_jobs([first.job], workspace_ids=workspaces, each=True)
+        except AirbyteError:
+            self._each_until = -math.inf
+            raise
+        for job in jobs.values():
+            self._read_one(job)
+        if rest:
+            jobs = await self.backend.read_jobs(
+                [w.job for w in rest], workspace_ids=workspaces, each=True, on_read=self._read_one
+            )
+            for job in jobs.values():
+                self._read_one(job)
 
     async def _poll_batch(self) -> None:
         assert self._since is not None, "the first watch sets the window"

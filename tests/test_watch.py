@@ -15,7 +15,7 @@ import attrs
 import pytest
 from client_support import FastClock, client_for, requests_to, until
 
-from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async import AirbyteClient, NoAuth, _watch
 from airbyte_async._backend import SyncBackend
 from airbyte_async._watch import JobWatcher, Watch
 from airbyte_async.errors import APIError
@@ -818,3 +818,95 @@ async def test_a_poll_refused_with_retry_after_is_followed_no_sooner_than_it_ask
         tg.cancel_scope.cancel()
 
     assert watcher._outage.pause() == 30.0
+
+
+@pytest.mark.parametrize(
+    ("api", "listing", "route"),
+    [
+        ("config", {"route": "jobs/list_for_workspaces"}, "jobs/list_for_workspaces"),
+        ("public", {"route": "/public/v1/jobs", "method": "GET"}, "jobs"),
+    ],
+)
+async def test_a_listing_slower_than_the_timeout_holds_up_no_end(
+    api: str, listing: dict[str, str], route: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """
+    A batch whose every job listing takes longer than the client's timeout (a listing over a
+    big table of jobs), while reads of one job answer at once, is not waited out as an outage
+    (ten minutes, every end held up, then every sync an error): its syncs are seen to end by
+    reading each job, and it returns with every sync succeeded. One warning says so.
+    """
+    slow = {"kind": "latency", "delay": 3.0, **listing}
+    server = Emulator(
+        airbyte_version="head", connections=3, sync_duration=(0.5, 1.0), faults=[slow]
+    )
+    async with server as emu, client_for(emu, api=api, timeout=0.5) as client:
+        with caplog.at_level("WARNING", logger="airbyte_async"), anyio.fail_after(30):
+            results = await Orchestrator(client).run(emu.connection_ids)
+
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 3
+    assert [r.getMessage() for r in caplog.records] == [
+        f"listing the jobs watched timed out (request timed out ({route})): reading each job "
+        "by itself meanwhile, and trying a listing again every 60 s"
+    ]
+
+
+async def test_a_listing_that_timed_out_is_tried_again_once_and_ends_the_reads_of_each_job(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """
+    After a listing timed out, the jobs are read each by itself for a while; then one listing
+    is tried again, with no retry within its call, and once it answers the watcher lists again
+    (saying so): a 4 s sync is seen to end by a listing, not by reading it.
+    """
+    monkeypatch.setattr(_watch, "_EACH_AFTER_TIMEOUT", 0.3)
+    # The listings of the first 2.5 s time out (the first poll's five attempts among them).
+    emu.set_faults(
+        [{"kind": "latency", "delay": 1.0, "route": "jobs/list_for_workspaces", "lasting": 2.5}]
+    )
+    emu.set_sync_plan(emu.connection_ids[0], duration=4.0)
+    async with client_for(emu, timeout=0.3) as client:
+        watcher = JobWatcher(_backend(client), min_interval=0.05)
+        with caplog.at_level("WARNING", logger="airbyte_async"):
+            watch = await _watch_through(emu, client, watcher)
+        read_each = requests_to(emu, "jobs/get_light")
+
+    assert watch.job.status is JobStatus.SUCCEEDED
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == [
+        "listing the jobs watched timed out (request timed out (jobs/list_for_workspaces))",
+        "listing the jobs watched works again",
+    ]
+    assert read_each > 0 and requests_to(emu, "jobs/get") == 0
+
+
+async def test_a_server_that_answers_no_read_is_read_once_a_poll_not_once_a_job(
+    emu: Emulator,
+) -> None:
+    """
+    When the listings time out and the reads of one job fail too (the server is away), the
+    polls fail as in any outage, each reading one job, not every job watched: three jobs
+    watched, a failed read each after the listing tried again.
+    """
+    emu.set_faults(
+        [
+            {"kind": "latency", "delay": 1.0, "route": "jobs/list_for_workspaces"},
+            {"kind": "error", "status": 503, "route": "jobs/get_light"},
+        ]
+    )
+    async with client_for(emu, timeout=0.3) as client:
+        backend = _backend(client)
+        watcher = JobWatcher(backend, min_interval=0.05)
+        for cid in emu.connection_ids[:3]:
+            emu.set_sync_plan(cid, duration=30.0)
+        jobs = [await backend.trigger(connection_id=c) for c in emu.connection_ids[:3]]
+        async with anyio.create_task_group() as tg:
+            for job in jobs:
+                watcher.watch(job, emu.workspace_ids[0])
+            tg.start_soon(watcher.run)
+            await until(lambda: watcher._outage.failures >= 3)
+            tg.cancel_scope.cancel()
+        listings = requests_to(emu, "jobs/list_for_workspaces")
+        reads = requests_to(emu, "jobs/get_light")
+
+    # Each failed poll: a listing (five attempts at the first), then one read (five, then one).
+    assert 0 < reads <= listings
