@@ -452,16 +452,18 @@ class RefusalLog:
     _warned_at: float = attrs.field(init=False, default=-math.inf)
     _unwarned: int = attrs.field(init=False, default=0)
 
-    def refused(self, **fields: object) -> None:
-        """Count a refused request (or a call's refused attempts, as one), told with *fields*."""
+    def refused(self, **fields: object) -> bool:
+        """Count a refused request (or a call's refused attempts, as one), told with *fields*;
+        True when this one was warned of."""
         self.refusals += 1
         self._unwarned += 1
         now = time.monotonic()
         if now - self._warned_at < self.every:
-            return
+            return False
         message = self.first if self._warned_at == -math.inf else self.later
         log.warning(message, {**fields, "count": self._unwarned})
         self._warned_at, self._unwarned = now, 0
+        return True
 
 
 @attrs.define

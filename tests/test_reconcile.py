@@ -426,6 +426,34 @@ async def test_a_held_trigger_whose_job_turns_up_says_so(
     assert warnings[1] == f"job {job.id} of the held sync trigger for {mine} turned up: adopted"
 
 
+async def test_triggers_held_together_are_one_warning_and_their_jobs_one_more(
+    airbyte_emulator_factory: Factory,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Five triggers of one client that time out together (a server slower than its timeout)
+    are held, and their jobs found, with two warnings, not ten: the first hold, and its job
+    turning up; the others are told at INFO. (A batch of 200 made 400 warnings.)"""
+    monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.2)
+    caplog.set_level(logging.INFO, logger="airbyte_async")
+    emu = await airbyte_emulator_factory(
+        connections=5,
+        sync_duration=(60, 60),
+        faults=[{"kind": "latency", "route": SYNC, "delay": 0.6}],
+    )
+    async with client_for(emu, timeout=0.25) as client, anyio.create_task_group() as tg:
+        for cid in emu.connection_ids:
+            tg.start_soon(partial(client.connections.sync, connection_id=cid))
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    held = [r for r in caplog.records if "no job has appeared yet" in r.getMessage()]
+    assert all(len(jobs) == 1 for jobs in emu.stats().jobs_by_connection.values())
+    assert len(held) == 5
+    assert len(warnings) == 2, warnings
+    assert "no job has appeared yet" in warnings[0]
+    assert warnings[1].endswith("turned up: adopted")
+
+
 async def test_a_timed_out_trigger_that_never_acts_is_sent_again_after_the_hold(
     airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -380,6 +380,12 @@ class KnownJobs:
     refusals: RefusalLog = attrs.field(
         factory=lambda: RefusalLog(_REFUSED, _STILL_REFUSED), eq=False, repr=False
     )
+    #: The warnings of this client's held triggers (see :data:`_HOLD`): a batch whose triggers
+    #: all time out is told at the first, and once a minute at most after, with how many were
+    #: held since, not twice per trigger (held, then its job found); each is told at INFO.
+    holds: RefusalLog = attrs.field(
+        factory=lambda: RefusalLog(_HELD, _STILL_HELD), eq=False, repr=False
+    )
 
     def noted(self, connection_id: str, job: Job) -> Job:
         """Remember *job* as started for *connection_id*, if newer than what is known; *job*."""
@@ -408,11 +414,28 @@ class KnownJobs:
         return waits[0][1] if waits else 0.0
 
 
-def _say(message: str, job_type: JobType, connection_id: str, **more: object) -> None:
+def _say(
+    message: str,
+    job_type: JobType,
+    connection_id: str,
+    *,
+    level: int = logging.WARNING,
+    **more: object,
+) -> None:
     # A hold is long and quiet: without a word, a batch waiting on it looks hung. Named by the
     # job it starts: the public API's trigger is not the route the caller passed.
     trigger = _TRIGGERS.get(job_type, job_type.value)
-    log.warning(message, {"trigger": trigger, "connection": connection_id, **more})
+    log.log(level, message, {"trigger": trigger, "connection": connection_id, **more})
+
+
+def _told_held(known: KnownJobs, job_type: JobType, connection_id: str, **more: object) -> bool:
+    """Tell a hold (see :attr:`KnownJobs.holds`): True when it was warned of, else it is told
+    at INFO."""
+    fields = {"trigger": _TRIGGERS.get(job_type, job_type.value), "connection": connection_id}
+    if known.holds.refused(**fields, **more):
+        return True
+    log.info(_HELD, {**fields, **more})
+    return False
 
 
 _HELD = (
@@ -424,6 +447,11 @@ _HELD = (
 _SHORT_TIMEOUT = (
     "; a request timeout this short holds triggers often: Airbyte answers one only once its "
     "job runs, seconds on a busy server"
+)
+_STILL_HELD = (
+    "%(count)d more triggers of this client held since the last warning, the last the "
+    "%(trigger)s trigger for %(connection)s (timed out after %(waited).3g s): each is "
+    "looked for, and sent again only if none appears within the hold"
 )
 _FOUND = "job %(job)d of the held %(trigger)s trigger for %(connection)s turned up: adopted"
 _SENT_AGAIN = "no job from the held %(trigger)s trigger for %(connection)s: triggering again"
@@ -597,6 +625,7 @@ async def trigger_exactly_once(
     refused = 0  # requests refused with a 429 (each started nothing)
     wraps = 0  # triggers refused while the connection's workflow wrapped up an ended job
     warned = False  # whether the caller was told of the current hold
+    told = False  # whether that hold was warned of (see KnownJobs.holds)
     attempts = 0  # attempts sent
     wrapping: SyncAlreadyRunningError | None = None  # the latest refusal while a job wrapped up
     send_by, look_until = TRIGGER_DEADLINE.get() or (math.inf, math.inf)
@@ -636,7 +665,8 @@ async def trigger_exactly_once(
                 job, there = found
                 if job is not None:
                     if warned:
-                        _say(_FOUND, job_type, connection_id, job=job.id)
+                        level = logging.WARNING if told else logging.INFO
+                        _say(_FOUND, job_type, connection_id, job=job.id, level=level)
                     else:
                         log.info("adopted job %d created by an uncertain %s", job.id, route)
                     return known.noted(connection_id, job)
@@ -659,7 +689,9 @@ async def trigger_exactly_once(
                             waited < _PROXY_READ_TIMEOUT
                         )
                         hint = _SHORT_TIMEOUT if short else ""
-                        _say(_HELD, job_type, connection_id, left=left, waited=waited, hint=hint)
+                        told = _told_held(
+                            known, job_type, connection_id, left=left, waited=waited, hint=hint
+                        )
                     round_ -= 1  # a timed-out trigger may still act: look again, do not resend
                     continue
                 unsettled = False
