@@ -98,6 +98,10 @@ _LAST_READ_LEAD = 1.0
 _READS_IN_FLIGHT = 10
 _LISTED_FROM = 3
 _FIND_FIRST_PAUSE = 0.25
+#: Seconds a cancel waits for its answer before its job is read too (see
+#: GiveUp._cancel_or_end): a cancel answers once its job stopped, a fraction of a second on a
+#: quiet server.
+_CANCEL_READ_AFTER = 2.0
 _FIND_MAX_PAUSE = 2.0
 #: The longest pause between a cleanup's rounds of reads after a 429 (see Reads). One listing
 #: a round, every two seconds at most, costs a shed server some fifteen requests in a 30 s
@@ -694,7 +698,7 @@ class GiveUp:
                         # Stands if the cleanup's time ends while the cancel is under way.
                         note(Left(flight, now, cancel_requested=True, grace=True))
                     with one_attempt():
-                        answer = await self.backend.cancel(job_id=job_id)
+                        answer = await self._cancel_or_end(flight, reads)
             except AirbyteError as e:
                 refused: AirbyteError = e
                 failures += 1
@@ -723,6 +727,48 @@ class GiveUp:
             if now.status.is_terminal or not again:
                 return told(refused)
         raise AssertionError("unreachable")
+
+    async def _cancel_or_end(self, flight: Flight, reads: Reads) -> Job:
+        """
+        The answer of *flight*'s cancel; or, once it has waited :data:`_CANCEL_READ_AFTER`
+        seconds, a read (in *reads*' rounds, again as the pause grows) that shows the job
+        ended. A cancel answers once its job stopped, but a slow one (a loaded server, a
+        queue of cancels) would leave a job that ended meanwhile told as one that may still
+        run, had the cleanup's time ended first. A read that fails leaves the cancel to
+        answer. Raises what the cancel raised.
+        """
+        ended: list[Job] = []
+        failed: list[AirbyteError] = []
+        answer: Job | None = None
+        async with anyio.create_task_group() as tg:
+
+            async def watch() -> None:
+                pause = _CANCEL_READ_AFTER
+                while True:
+                    await anyio.sleep(pause)
+                    pause = min(2 * pause, _FIND_MAX_PAUSE)
+                    try:
+                        job = await reads.now(flight)
+                    except AirbyteError as e:
+                        log.debug("could not read job %d under cancel: %s", flight.job.id, e)
+                        return
+                    if job is not None and job.status.is_terminal:
+                        ended.append(job)
+                        tg.cancel_scope.cancel()
+                        return
+
+            tg.start_soon(watch)
+            try:
+                answer = await self.backend.cancel(job_id=flight.job.id)
+            except AirbyteError as e:
+                failed.append(e)
+            tg.cancel_scope.cancel()
+        if failed:
+            raise failed[0]
+        if answer is not None:
+            return answer
+        log.debug("job %d ended while its cancel was on its way", flight.job.id)
+        return ended[0]
 
     @asynccontextmanager
     async def _turn(

@@ -935,3 +935,32 @@ async def test_a_trigger_cut_short_whose_job_ended_is_not_taken_for_a_later_one(
     first, second = emu.stats().jobs_by_connection[cid]
     assert result.job_id == first
     assert emu.stats().job_statuses[second] != "cancelled"
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_job_that_ends_while_its_cancel_waits_for_an_answer_is_reported_as_it_ended(
+    api: str,
+) -> None:
+    """
+    The batch times out while a job runs, and the cancel answers only after the cleanup's
+    time (a loaded server): the job, which ended on its own meanwhile, is read while the
+    cancel waits, and reported succeeded, not as one that may still run.
+    """
+    slow_cancel = {"kind": "latency", "delay": 30.0}
+    slow_cancel |= (
+        {"route": "jobs/cancel"}
+        if api == "config"
+        else {"route": "/public/v1/jobs/*", "method": "DELETE"}
+    )
+    emulator = Emulator(
+        airbyte_version="head" if api == "public" else "0.50",
+        connections=1,
+        trigger_latency=0.0,
+        sync_duration=(1.5, 1.5),
+        faults=[slow_cancel],
+    )
+    async with emulator as emu, AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client:
+        orchestrator = Orchestrator(client, timeout=0.5, cancel_grace=6.0, poll_interval=0.05)
+        [result] = await orchestrator.run(emu.connection_ids)
+
+    assert (result.outcome, result.left_running) == (Outcome.SUCCEEDED, False)
