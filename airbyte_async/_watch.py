@@ -58,8 +58,10 @@ _HEDGE_WEIGHT = 0.2
 #: longer than the client's timeout, while the server answers reads of one job: a listing over
 #: a big table of jobs), before a listing is tried again, once.
 _EACH_AFTER_TIMEOUT = 60.0
-#: The shortest pause between two polls that read each job (one request per job watched).
+#: The shortest pause between two polls that read each job (one request per job watched),
+#: and the most such reads a second on average: a server whose listings are slow is loaded.
 _EACH_MIN_INTERVAL = 1.0
+_EACH_READS_PER_SECOND = 100.0
 
 
 class Done:
@@ -379,8 +381,10 @@ class JobWatcher:
             else:
                 pause = self.interval()
             if time.monotonic() < self._each_until:
-                # A request per job watched: at most once a second (see _EACH_AFTER_TIMEOUT).
-                pause = max(pause, _EACH_MIN_INTERVAL)
+                # A request per job watched (see _EACH_AFTER_TIMEOUT): at most once a second,
+                # and at most _EACH_READS_PER_SECOND reads a second however many are watched.
+                each = len(self._watches) / _EACH_READS_PER_SECOND
+                pause = max(pause, _EACH_MIN_INTERVAL, each)
             await anyio.sleep(max(0.0, last + pause - time.monotonic()))
             if not self._watches:
                 continue
