@@ -2086,6 +2086,17 @@ def _since(name: str, value: object) -> None:
                 f"{name} as a timedelta is how long ago, not below zero: got {value!r}"
             )
         return
+    if isinstance(value, str):
+        # A scheduler's template renders a time as text ("{{ dag_run.start_date }}"): say how
+        # to pass it, rather than only that a string is no datetime.
+        raise InvalidArgumentError(
+            f"{name} must be an aware datetime or a timedelta, got the string {value!r}: "
+            "parse it first (datetime.datetime.fromisoformat)"
+        )
+    if not isinstance(value, dt.datetime):
+        raise InvalidArgumentError(
+            f"{name} must be an aware datetime or a timedelta, got {value!r}"
+        )
     _aware(name, value)
 
 

@@ -264,6 +264,33 @@ async def test_adopt_since_naive_future_or_not_a_datetime_is_refused(
     assert emu.stats().jobs_by_connection.get(cid, []) == []
 
 
+@pytest.mark.parametrize(
+    ("since", "says"),
+    [
+        pytest.param(
+            "2026-01-01 12:00:00+00:00",
+            "an aware datetime or a timedelta, got the string '2026-01-01 12:00:00+00:00': "
+            "parse it first (datetime.datetime.fromisoformat)",
+            id="text",
+        ),
+        pytest.param(300, "an aware datetime or a timedelta, got 300", id="number"),
+    ],
+)
+async def test_adopt_since_not_a_time_names_both_kinds_it_may_be(
+    start: Start, since: object, says: str
+) -> None:
+    """adopt_since given as a string (a scheduler's rendered template) or a number is refused
+    with a message naming both kinds it may be, a datetime or a timedelta, and for a string how
+    to make it one."""
+    emu, client = await start(connections=1)
+    (cid,) = emu.connection_ids
+
+    with pytest.raises(InvalidArgumentError) as raised:
+        await _orchestrator(client).run([cid], adopt_since=since)  # type: ignore[arg-type]
+
+    assert str(raised.value) == f"adopt_since must be {says}"
+
+
 @asynccontextmanager
 async def _config(**options: Any) -> AsyncIterator[tuple[Emulator, AirbyteClient]]:
     async with AsyncExitStack() as stack:
