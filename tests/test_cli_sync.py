@@ -239,6 +239,30 @@ def test_a_second_ctrl_c_stops_waiting_for_a_server_that_is_away() -> None:
     assert all("may still run" in r["error"] for r in results)
 
 
+def test_a_cancel_grace_below_the_schedulers_tells_the_results_before_its_sigkill() -> None:
+    """Under a scheduler that sends SIGTERM, then SIGKILL some seconds later (here 15; 30 on
+    Kubernetes, the default --cancel-grace), while the server does not answer (stopped):
+    with --cancel-grace 2 the CLI stops trying to cancel in time to tell every result (each
+    possibly still running) and exit 143 itself."""
+    server, url = _emulator("--connections", "3", "--sync-duration", "60", "60")
+    try:
+        proc = _sync_until_started(url, "--cancel-grace", "2")
+        server.send_signal(signal.SIGSTOP)
+        proc.send_signal(signal.SIGTERM)
+        try:
+            out, err = proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # the scheduler's SIGKILL
+            out, err = proc.communicate()
+    finally:
+        server.send_signal(signal.SIGCONT)
+        _stop(server)
+
+    assert proc.returncode == 143, err
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r["left_running"] for r in results] == [True] * 3
+
+
 @pytest.mark.emulator_flags("--connections", "3", "--sync-duration", "60", "60")
 def test_no_cancel_reports_the_jobs_left_running(emulator: str) -> None:
     """With --no-cancel, Ctrl-C leaves the jobs running, and the results say so."""

@@ -238,6 +238,15 @@ def _add_sync(sub: Any) -> None:
     parser.add_argument(
         "--no-cancel", action="store_true", help="leave jobs running when giving up on them"
     )
+    parser.add_argument(
+        "--cancel-grace",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="most seconds spent cancelling the jobs given up on (a signal, a timeout) before "
+        "the results are told and it exits (default 30); under a scheduler that kills a task "
+        "some seconds after SIGTERM (Kubernetes: 30, docker stop: 10), give less",
+    )
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failure")
     parser.add_argument(
         "--log-tail",

@@ -399,7 +399,13 @@ def _check_flags(args: argparse.Namespace) -> None:
     if args.max_triggers is not None:
         whole("--max-triggers", args.max_triggers, minimum=1)
     whole("--log-tail", args.log_tail, minimum=0)
-    for flag in ("--poll-interval", "--timeout", "--sync-timeout", "--live-progress"):
+    for flag in (
+        "--poll-interval",
+        "--timeout",
+        "--sync-timeout",
+        "--cancel-grace",
+        "--live-progress",
+    ):
         value = getattr(args, flag[2:].replace("-", "_"))
         if value is not None:
             seconds(flag, value)
@@ -440,6 +446,7 @@ async def command(args: argparse.Namespace, interrupt: Interrupt) -> int:
             sync_timeout=args.sync_timeout,
             on_running=args.on_running,
             cancel_on_abort=not args.no_cancel,
+            cancel_grace=args.cancel_grace,
             fail_fast=args.fail_fast,
             log_tail=args.log_tail,
             progress_interval=args.live_progress,
