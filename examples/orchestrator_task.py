@@ -8,6 +8,13 @@ running (a schedule's) is joined rather than refused, a sync past *sync_timeout*
 and when the task is stopped while it waits (Airflow's ``execution_timeout``, a SIGTERM turned
 into an exception, a cancelled Dagster run or Prefect flow) the jobs it started are cancelled in
 Airbyte before the exception leaves the function: nothing is left running behind a dead task.
+Signals reach only a process's main thread: call it there, not from a pool's worker thread
+(Prefect's ``task.submit``), where a SIGTERM leaves the batch waiting on, its jobs running.
+
+A retry should not sync again what an earlier try synced: pass *adopt_since*, the first try's
+start (a template renders it as text, which is taken too). A connection synced since then is
+not triggered again: its sync, still running (the try was killed) or succeeded, is the
+retry's, and only those that failed or were cancelled run again.
 
 In Airflow (credentials from ``AIRBYTE_*`` in the worker's environment)::
 
@@ -18,7 +25,9 @@ In Airflow (credentials from ``AIRBYTE_*`` in the worker's environment)::
         task_id="airbyte_syncs",
         python_callable=sync_connections,
         op_args=[["9e6b4b4e-...", "1f2d3c4b-..."]],
+        op_kwargs={"adopt_since": "{{ dag_run.start_date.isoformat() }}"},
         execution_timeout=timedelta(hours=3),
+        retries=2,
     )
 
 On its own, against an embedded Airbyte emulator with one connection that fails::
@@ -28,6 +37,7 @@ On its own, against an embedded Airbyte emulator with one connection that fails:
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
 from functools import partial
@@ -53,14 +63,18 @@ def sync_connections(
     connection_ids: Sequence[str],
     *,
     sync_timeout: float = 3600.0,
+    adopt_since: dt.datetime | str | None = None,
     url: str | None = None,
     env: Mapping[str, str] = os.environ,
 ) -> list[dict[str, Any]]:
     """
     Sync *connection_ids* (at most 20 at once, each within *sync_timeout* seconds) and return
-    their results as dicts; raise :class:`SyncsFailed` when one did not succeed.
+    their results as dicts; raise :class:`SyncsFailed` when one did not succeed. *adopt_since*
+    (an aware datetime, or ISO 8601 text with an offset) is the first try's start, for a retry.
     """
-    results = anyio.run(partial(_sync, connection_ids, sync_timeout, url, env))
+    if isinstance(adopt_since, str):
+        adopt_since = dt.datetime.fromisoformat(adopt_since)
+    results = anyio.run(partial(_sync, connection_ids, sync_timeout, adopt_since, url, env))
     for result in results:
         print(f"{result.connection_name or result.connection_id}: {result.outcome}")
     if not all(result.ok for result in results):
@@ -69,11 +83,15 @@ def sync_connections(
 
 
 async def _sync(
-    connection_ids: Sequence[str], sync_timeout: float, url: str | None, env: Mapping[str, str]
+    connection_ids: Sequence[str],
+    sync_timeout: float,
+    adopt_since: dt.datetime | None,
+    url: str | None,
+    env: Mapping[str, str],
 ) -> list[SyncResult]:
     async with AirbyteClient(url, env=env) as client:
         orchestrator = Orchestrator(client, max_running=20, sync_timeout=sync_timeout, log_tail=20)
-        return await orchestrator.run(connection_ids)
+        return await orchestrator.run(connection_ids, adopt_since=adopt_since)
 
 
 async def _demo_emulator() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import inspect
 import os
 import re
@@ -205,6 +206,31 @@ async def test_the_orchestrator_task_returns_results_or_fails_the_task() -> None
 
     assert [r["outcome"] for r in done] == ["succeeded", "succeeded"]
     assert [r.outcome for r in e.value.results] == [Outcome.SUCCEEDED, Outcome.FAILED]
+
+
+async def test_the_orchestrator_task_retried_syncs_again_only_what_did_not_succeed() -> None:
+    """orchestrator_task.py retried with adopt_since, the first try's start as a template
+    renders it (ISO 8601 text): the connection whose sync failed is synced again, the one whose
+    sync succeeded is not, that sync adopted and reported as it ended."""
+    task = example("orchestrator_task")
+    async with Emulator(
+        trigger_latency=TEST_TRIGGER_LATENCY, connections=2, sync_duration=(0.01, 0.05)
+    ) as emu:
+        ok, bad = emu.connection_ids
+        first_try = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)).isoformat()
+        run = partial(task.sync_connections, emu.connection_ids, url=emu.url, env={})
+        emu.set_sync_plan(bad, outcome="failed")
+        with pytest.raises(task.SyncsFailed):
+            await anyio.to_thread.run_sync(run)
+        emu.set_sync_plan(bad)
+        done = await anyio.to_thread.run_sync(partial(run, adopt_since=first_try))
+        jobs = emu.stats().jobs_by_connection
+
+    assert [(r["outcome"], r["adopted"]) for r in done] == [
+        ("succeeded", True),
+        ("succeeded", False),
+    ]
+    assert (len(jobs[ok]), len(jobs[bad])) == (1, 2)
 
 
 _TIMED_OUT_TASK = """
