@@ -635,6 +635,43 @@ async def test_settings_the_public_api_spells_differently_read_back_as_sent(
     assert read.effective_schedule == (ScheduleType.CRON, ScheduleData(cron=cron))
 
 
+async def test_a_cron_expression_ending_in_utc_is_taken_as_the_public_api_takes_it(
+    emu: Emulator,
+) -> None:
+    """
+    ``0 0 12 * * ? UTC``, the form the public API writes a cron in, is created as the server
+    stores it: without every ``UTC`` (AirbyteCatalogHelper.normalizeCronExpression,
+    airbytehq/airbyte-platform @6768a528), not refused as a year that is not a number.
+    """
+    sent = CronSchedule(cron_expression="0 0 12 * * ? UTC", cron_time_zone="UTC")
+    async with public_client(emu) as client:
+        created = await connection_beside(
+            client, emu, name="utc-suffix", schedule_data=ScheduleData(cron=sent)
+        )
+    stored = CronSchedule(cron_expression="0 0 12 * * ?", cron_time_zone="UTC")
+    assert created.effective_schedule == (ScheduleType.CRON, ScheduleData(cron=stored))
+
+
+async def test_ensure_of_a_cron_ending_in_utc_finds_the_connection_unchanged(
+    emu: Emulator,
+) -> None:
+    """A second ``ensure`` with ``0 0 12 * * ? UTC`` compares it as the server stored it, so
+    the connection it created is unchanged, not updated on every run."""
+    cron = CronSchedule(cron_expression="0 0 12 * * ? UTC", cron_time_zone="UTC")
+    async with public_client(emu) as client:
+        first = await client.connections.get(connection_id=emu.connection_ids[0])
+        ensure = functools.partial(
+            client.connections.ensure,
+            workspace_id=first.workspace_id,
+            source_id=first.source_id,
+            destination_id=first.destination_id,
+            name="utc-suffix",
+            schedule_data=ScheduleData(cron=cron),
+        )
+        created, again = await ensure(), await ensure()
+    assert (created.action, again.action) == (EnsureAction.CREATED, EnsureAction.UNCHANGED)
+
+
 async def test_a_cron_connection_goes_back_to_manual(emu: Emulator) -> None:
     """
     ``update(schedule_type=MANUAL)`` takes a cron connection back to manual, although Airbyte

@@ -1314,6 +1314,7 @@ class PublicConnections(Connections):
     # Some 2025 releases (about 1.5 on) rebuild the catalog on a PATCH that names no stream,
     # every stream full refresh overwrite (README, "Public API quirks").
     _update_rebuilds_catalog: ClassVar[bool] = True
+    _cron_drops_utc: ClassVar[bool] = True
 
     async def create(
         self,
@@ -1327,7 +1328,7 @@ class PublicConnections(Connections):
     ) -> Connection:
         """Create a connection (``POST /connections``); schedules are manual or cron.
         Without *sync_catalog* the server syncs every stream it discovers."""
-        wanted = _settings(schedule, settings, fields)
+        wanted = _settings(schedule, settings, fields, drop_utc=self._cron_drops_utc)
         if wanted.status is None:
             wanted = attrs.evolve(wanted, status=ConnectionStatus.ACTIVE)
         sent = _connection_fields(name, wanted)
@@ -1374,7 +1375,9 @@ class PublicConnections(Connections):
         **fields: Unpack[ConnectionSettingsArgs],
     ) -> Connection:
         """Change what is given and nothing else (``PATCH /connections/{id}``)."""
-        sent = _connection_fields(name, _settings(schedule, settings, fields))
+        sent = _connection_fields(
+            name, _settings(schedule, settings, fields, drop_utc=self._cron_drops_utc)
+        )
         body = pw.ConnectionPatchRequest(**sent)
         path = _path("connections", "connection_id", connection_id)
         written = _write(self._api, "PATCH", path, body, pw.ConnectionResponse)

@@ -68,6 +68,9 @@ class Connections:
     #: Whether an update that names no stream may rebuild the catalog (see
     #: ``PublicConnections``): ensure then sends the catalog it was given with any change.
     _update_rebuilds_catalog: ClassVar[bool] = False
+    #: Whether the server drops a trailing ``UTC`` from a cron expression before reading it
+    #: (see ``PublicConnections``).
+    _cron_drops_utc: ClassVar[bool] = False
     #: The server's clock, which tells which jobs a lost trigger answer may have named.
     clock: ServerClock = attrs.field(factory=ServerClock, kw_only=True)
     #: The jobs this client saw triggers start, which a lost trigger answer cannot have named.
@@ -103,7 +106,7 @@ class Connections:
         stores an empty catalog: build one with :func:`airbyte_async.catalog.select_streams`.
         Raises :class:`~airbyte_async.errors.InvalidArgumentError` for an inconsistent schedule.
         """
-        wanted = _settings(schedule, settings, fields)
+        wanted = _settings(schedule, settings, fields, drop_utc=self._cron_drops_utc)
         if wanted.status is None:
             wanted = attrs.evolve(wanted, status=ConnectionStatus.ACTIVE)
         body = w.ConnectionCreate(
@@ -188,7 +191,7 @@ class Connections:
         before creating one when the source is not in *workspace_id* (Airbyte would file the
         connection in the source's workspace, and the next call would create another).
         """
-        wanted = _settings(schedule, settings, fields)
+        wanted = _settings(schedule, settings, fields, drop_utc=self._cron_drops_utc)
         # In lower case, as the server answers them: compared below and in _named.
         workspace_id = uuid_id("workspace_id", workspace_id)
         source_id = uuid_id("source_id", source_id)
@@ -265,7 +268,7 @@ class Connections:
         A legacy *schedule* becomes a basic *schedule_type* / *schedule_data*. Raises
         :class:`~airbyte_async.errors.InvalidArgumentError` for an inconsistent schedule.
         """
-        wanted = _settings(schedule, settings, fields)
+        wanted = _settings(schedule, settings, fields, drop_utc=self._cron_drops_utc)
         body = w.ConnectionUpdate(connection_id=connection_id, name=name, **_fields(wanted))
         written = call(self._request, "connections/update", body, Connection, idempotent=False)
         return await named("connection", connection_id, written)
@@ -382,9 +385,14 @@ def _connection_note(name: str | None, source_id: str, destination_id: str) -> d
 
 
 def _settings(
-    legacy: Schedule | None, settings: ConnectionSettings | None, fields: ConnectionSettingsArgs
+    legacy: Schedule | None,
+    settings: ConnectionSettings | None,
+    fields: ConnectionSettingsArgs,
+    *,
+    drop_utc: bool = False,
 ) -> ConnectionSettings:
-    """One settings object from what a method was given, its schedule checked."""
+    """One settings object from what a method was given, its schedule checked (with
+    *drop_utc*, a cron expression as a server that drops a trailing ``UTC`` stores it)."""
     if settings is not None and not isinstance(settings, ConnectionSettings):
         raise InvalidArgumentError(
             f"settings must be a ConnectionSettings, got {type(settings).__name__}"
@@ -417,7 +425,9 @@ def _settings(
             raise InvalidArgumentError(
                 f"{name} must be a {model.__name__}, got {type(given).__name__}"
             )
-    schedule_type, schedule_data = _schedule(legacy, wanted.schedule_type, wanted.schedule_data)
+    schedule_type, schedule_data = _schedule(
+        legacy, wanted.schedule_type, wanted.schedule_data, drop_utc=drop_utc
+    )
     return attrs.evolve(wanted, schedule_type=schedule_type, schedule_data=schedule_data)
 
 
@@ -518,7 +528,11 @@ def _fields(settings: ConnectionSettings) -> dict[str, Any]:
 
 
 def _schedule(
-    legacy: Schedule | None, schedule_type: ScheduleType | None, data: ScheduleData | None
+    legacy: Schedule | None,
+    schedule_type: ScheduleType | None,
+    data: ScheduleData | None,
+    *,
+    drop_utc: bool = False,
 ) -> tuple[ScheduleType | None, ScheduleData | None]:
     """The one schedule form the server accepts everywhere, checked before any request."""
     if legacy is not None:
@@ -539,21 +553,28 @@ def _schedule(
     if schedule_type is ScheduleType.CRON and (data is None or data.cron is None):
         raise InvalidArgumentError("a cron schedule needs schedule_data.cron")
     if data is not None and data.cron is not None:
-        _check_cron(data.cron)
+        data = attrs.evolve(data, cron=_checked_cron(data.cron, drop_utc=drop_utc))
     return schedule_type, data
 
 
-def _check_cron(cron: CronSchedule) -> None:
+def _checked_cron(cron: CronSchedule, *, drop_utc: bool) -> CronSchedule:
     """
-    Refuse a cron schedule Airbyte's scheduler cannot run, saying why: servers answer only
+    *cron*, refused if Airbyte's scheduler cannot run it, saying why: servers answer only
     that it is invalid (head's Config API "The cron expression is invalid", 0.x's 422 "invalid
-    cron expression"), and ``apply`` checks its files' schedules the same way.
+    cron expression"), and ``apply`` checks its files' schedules the same way. With
+    *drop_utc*, an expression ending in ``UTC`` is checked, and kept, as the public API stores
+    it: without every ``UTC`` in it (``AirbyteCatalogHelper.normalizeCronExpression``,
+    airbytehq/airbyte-platform @6768a528).
     """
     expression, zone = cron.cron_expression, cron.cron_time_zone
     for name, value in (("cron_expression", expression), ("cron_time_zone", zone)):
         if not isinstance(value, str):
             raise InvalidArgumentError(f"schedule_data.cron.{name} must be a string, got {value!r}")
+    if drop_utc and expression.endswith("UTC"):
+        expression = expression.replace("UTC", "").strip()
     if problem := schedule_problem(expression, zone):
         raise InvalidArgumentError(
-            f"schedule_data.cron ({expression!r} in {zone!r}) cannot run on Airbyte: {problem}"
+            f"schedule_data.cron ({cron.cron_expression!r} in {zone!r}) cannot run on "
+            f"Airbyte: {problem}"
         )
+    return attrs.evolve(cron, cron_expression=expression)
