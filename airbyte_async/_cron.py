@@ -74,7 +74,13 @@ _LAST_DAY = re.compile(r"L(?:-(?P<offset>\d+))?(?P<weekday>W)?")
 _NEAREST = re.compile(r"(?P<day>\d+)W")
 _LAST_OF = re.compile(r"(?P<day>\d+|[A-Z]+)L")
 _NTH_OF = re.compile(r"(?P<day>\d+|[A-Z]+)#(?P<nth>\d+)")
-_OFFSET = re.compile(r"(?P<sign>[+-])(?P<hours>\d{2})(?::(?P<minutes>\d{2}))?")
+#: Joda's offset ids (``DateTimeFormatterBuilder.TimeZoneOffset.parseInto``): hours, then
+#: optional minutes and seconds, with colons or without (the milliseconds Joda also reads
+#: after them are not taken).
+_OFFSET = re.compile(
+    r"(?P<sign>[+-])(?P<hours>\d{2})"
+    r"(?:(?P<colon>:?)(?P<minutes>\d{2})(?:(?P=colon)(?P<seconds>\d{2}))?)?"
+)
 
 
 class CronError(ValueError):
@@ -375,17 +381,17 @@ def parse(expression: str) -> CronExpression:
 def time_zone(name: str) -> tzinfo:
     """
     The zone *name* names, in the forms Joda's ``DateTimeZone.forID`` reads: ``UTC``, an IANA
-    name (``Europe/Paris``, through zoneinfo) or a fixed offset (``+05:30``, ``-08``).
-    :class:`CronError` for anything else.
+    name (``Europe/Paris``, through zoneinfo) or a fixed offset (``+05:30``, ``+0530``,
+    ``-08``, ``+05:30:15``). :class:`CronError` for anything else.
     """
     if name == "UTC":
         return UTC
     if offset := _OFFSET.fullmatch(name):
-        hours, minutes = int(offset["hours"]), int(offset["minutes"] or 0)
-        if hours > 23 or minutes > 59:
-            raise CronError(f"unknown time zone {name!r}: offsets run to 23:59")
+        hours, minutes, seconds = (int(offset[f] or 0) for f in ("hours", "minutes", "seconds"))
+        if hours > 23 or minutes > 59 or seconds > 59:
+            raise CronError(f"unknown time zone {name!r}: offsets run to 23:59:59")
         sign = -1 if offset["sign"] == "-" else 1
-        return timezone(sign * timedelta(hours=hours, minutes=minutes))
+        return timezone(sign * timedelta(hours=hours, minutes=minutes, seconds=seconds))
     try:
         return ZoneInfo(name)
     except (KeyError, ValueError, OSError):

@@ -95,6 +95,26 @@ async def test_create_with_cron(api: AirbyteClient, workspace_id: str) -> None:
     assert connection.schedule_data.cron == cron
 
 
+@pytest.mark.parametrize("zone", ["+0530", "+05:30:15", "-0800"])
+async def test_a_cron_in_an_offset_joda_reads_is_created(
+    api: AirbyteClient, workspace_id: str, zone: str
+) -> None:
+    """
+    A fixed offset without a colon, or with seconds, is a zone Airbyte takes: it reads zones
+    with Joda's ``DateTimeZone.forID`` (``ConnectionScheduleHelper.kt``, airbytehq/airbyte-
+    platform @10385af8), whose offset parser takes minutes and seconds with colons or without
+    (``DateTimeFormatterBuilder.TimeZoneOffset.parseInto``, JodaOrg/joda-time @7fe4b477).
+    """
+    source_id, destination_id, _ = await pair(api, workspace_id)
+    cron = CronSchedule(cron_expression="0 0 3 * * ?", cron_time_zone=zone)
+
+    connection = await api.connections.create(
+        source_id=source_id, destination_id=destination_id, schedule_data=ScheduleData(cron=cron)
+    )
+
+    assert connection.schedule_data == ScheduleData(cron=cron)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
