@@ -401,13 +401,20 @@ def time_zone(name: str) -> tzinfo:
 def schedule_problem(expression: str, zone: str) -> str | None:
     """
     Why Airbyte's scheduler cannot run *expression* in *zone*, or None when it can: an
-    expression :func:`parse` refuses, or a zone no time-zone database names (checked only
-    where this machine has one: without it, no name could be).
+    expression :func:`parse` refuses, a zone under ``Etc/`` (Airbyte refuses any whose name
+    starts so, in any case, before reading it: ``ConnectionScheduleHelper``, 0.40 on), or a
+    zone no time-zone database names (checked only where this machine has one: without it, no
+    name could be).
     """
     try:
         parse(expression)
     except CronError as e:
         return str(e)
+    if zone.lower().startswith("etc"):
+        return (
+            f"Airbyte takes no Etc/ time zone, not {zone!r}: name it UTC, a fixed offset "
+            "(-05:00) or a place's zone (Europe/Paris)"
+        )
     try:
         time_zone(zone)
     except CronError as e:

@@ -1500,6 +1500,26 @@ async def test_a_cron_in_another_zone_on_the_public_api_is_a_problem_before_any_
     assert [r for r in emu.requests if r.method != "GET"] == []
 
 
+async def test_a_cron_in_an_etc_zone_is_a_problem_before_any_write() -> None:
+    """Airbyte refuses every ``Etc/`` zone (ConnectionScheduleHelper, 0.40 on: "Etc/ timezones
+    are unsupported"; airbytehq/airbyte-platform @10385af8 ``ConnectionScheduleHelper.kt``):
+    one in a file is reported at its key when planning, not once the sources exist."""
+    zoned = '{ cron = "0 0 6 * * ?", timezone = "Etc/GMT+5" }'
+    text = PIPELINE.replace('{ every = 6, unit = "hours" }', zoned)
+    async with (
+        Emulator(airbyte_version="0.50", record_requests=True) as emu,
+        AirbyteClient(emu.url, env={}) as client,
+    ):
+        with pytest.raises(SpecError) as caught:
+            await apply(client, loads(text, env=ENV))
+
+    assert caught.value.problems == (
+        "connections[0].schedule: Airbyte takes no Etc/ time zone, not 'Etc/GMT+5': name it "
+        "UTC, a fixed offset (-05:00) or a place's zone (Europe/Paris)",
+    )
+    assert [r for r in emu.requests if r.method != "GET"] == []
+
+
 @pytest.mark.parametrize("api", ["config", "public"])
 async def test_a_write_mode_the_destination_lacks_is_a_problem_before_any_write(
     api: str,
