@@ -702,7 +702,8 @@ class PublicWorkspaces(Workspaces):
             )
         body = pw.WorkspaceCreateRequest(name=name, organization_id=organization_id)
         created = _write(self._api, "POST", "workspaces", body, pw.WorkspaceResponse)
-        return _workspace_of(await sent_once(created, **_workspace_note(name)))
+        # Its find looks among every workspace listed, whatever organization it is given.
+        return _workspace_of(await sent_once(created, **_workspace_note(name, None)))
 
     def _listed(self, organization_id: str | None) -> AsyncIterator[Workspace]:
         """Every workspace listed: the public API's do not say their organization."""

@@ -66,7 +66,7 @@ class Workspaces:
         body = w.WorkspaceCreate(name=name, organization_id=organization_id, email=email)
         created = call(self._request, "workspaces/create", body, Workspace, idempotent=False)
         try:
-            return await sent_once(created, **_workspace_note(name))
+            return await sent_once(created, **_workspace_note(name, organization_id))
         except BadRequestError as e:
             said = e.message
             # 2.x says no more than "Bad Request"; 1.x names the wire field.
@@ -236,6 +236,9 @@ def _organization(organization_id: str | None) -> str | None:
     return None if organization_id is None else uuid_id("organization_id", organization_id)
 
 
-def _workspace_note(name: str) -> dict[str, str]:
-    """What :func:`~._created.sent_once` names, for a workspace created as *name*."""
-    return {"what": f"the workspace {name!r}", "find": f"workspaces.find(name={name!r})"}
+def _workspace_note(name: str, organization_id: str | None) -> dict[str, str]:
+    """What :func:`~._created.sent_once` names, for a workspace created as *name* in
+    *organization_id* (None: the server's choice): the find names the organization too, since
+    without one it looks only in the default organization where ``workspaces/list`` is gone."""
+    where = "" if organization_id is None else f", organization_id={organization_id!r}"
+    return {"what": f"the workspace {name!r}", "find": f"workspaces.find(name={name!r}{where})"}
