@@ -98,11 +98,11 @@ _LAST_READ_LEAD = 1.0
 _READS_IN_FLIGHT = 10
 _LISTED_FROM = 3
 _FIND_FIRST_PAUSE = 0.25
-#: Seconds a cancel waits for its answer before its job is read too (see
-#: GiveUp._cancel_or_end): a cancel answers once its job stopped, a fraction of a second on a
-#: quiet server.
-_CANCEL_READ_AFTER = 2.0
 _FIND_MAX_PAUSE = 2.0
+#: Seconds a cancel waits for its answer before its job is read too, and between two such
+#: reads (see GiveUp._cancel_or_end): a cancel answers once its job stopped, a fraction of a
+#: second on a quiet server.
+_CANCEL_READ_AFTER = 2.0
 #: The longest pause between a cleanup's rounds of reads after a 429 (see Reads). One listing
 #: a round, every two seconds at most, costs a shed server some fifteen requests in a 30 s
 #: cleanup; pausing up to ten seconds (as the polls of a batch do, for minutes) left a cleanup
@@ -731,11 +731,11 @@ class GiveUp:
     async def _cancel_or_end(self, flight: Flight, reads: Reads) -> Job:
         """
         The answer of *flight*'s cancel; or, once it has waited :data:`_CANCEL_READ_AFTER`
-        seconds, a read (in *reads*' rounds, again as the pause grows) that shows the job
-        ended. A cancel answers once its job stopped, but a slow one (a loaded server, a
-        queue of cancels) would leave a job that ended meanwhile told as one that may still
-        run, had the cleanup's time ended first. A read that fails leaves the cancel to
-        answer. Raises what the cancel raised.
+        seconds, a read (in *reads*' rounds, again every :data:`_CANCEL_READ_AFTER` seconds)
+        that shows the job ended. A cancel answers once its job stopped, but a slow one (a
+        loaded server, a queue of cancels) would leave a job that ended meanwhile told as one
+        that may still run, had the cleanup's time ended first. A read that fails leaves the
+        cancel to answer. Raises what the cancel raised.
         """
         ended: list[Job] = []
         failed: list[AirbyteError] = []
@@ -743,10 +743,8 @@ class GiveUp:
         async with anyio.create_task_group() as tg:
 
             async def watch() -> None:
-                pause = _CANCEL_READ_AFTER
                 while True:
-                    await anyio.sleep(pause)
-                    pause = min(2 * pause, _FIND_MAX_PAUSE)
+                    await anyio.sleep(_CANCEL_READ_AFTER)
                     try:
                         job = await reads.now(flight)
                     except AirbyteError as e:
