@@ -100,12 +100,24 @@ _STATUS_OF = {
 }
 
 
-async def chaos(connections: int, seed: int, max_running: int, api: str = "config") -> bool:
-    """Run the batch under faults; print the tables; True when every check holds."""
+async def chaos(
+    connections: int,
+    seed: int,
+    max_running: int,
+    api: str = "config",
+    timeout: float = 1.0,
+    version: str | None = None,
+) -> bool:
+    """
+    Run the batch under faults, the client's per-request *timeout* in seconds, against an
+    emulator of *version* (by default head for the public API, 0.50 for the Config API); print
+    the tables; True when every check holds.
+    """
+    emulator_version = version or ("head" if api == "public" else "0.50")
     # Tokens live 3 s: the client renews them many times during the run, as over a long day.
     auth = RequireClientCredentials("chaos-client", "chaos-secret", token_lifetime=3.0)
     emulator = Emulator(
-        airbyte_version="head" if api == "public" else "0.50",
+        airbyte_version=emulator_version,
         connections=connections,
         workspaces=3,
         seed=seed,
@@ -123,7 +135,7 @@ async def chaos(connections: int, seed: int, max_running: int, api: str = "confi
         client = AirbyteClient(
             emulator.url,
             auth=ClientCredentials("chaos-client", "chaos-secret"),
-            timeout=1.0,
+            timeout=timeout,
             env={},
             api=api,
         )
@@ -161,8 +173,8 @@ async def chaos(connections: int, seed: int, max_running: int, api: str = "confi
     ]
     cancels_of_ended = [j for j in cancels if real.get(j) != "cancelled"]
     print(
-        f"\n{connections} connections, {api} API, seed {seed}, {elapsed:.1f} s, "
-        "client timeout 1 s\n"
+        f"\n{connections} connections, {api} API ({emulator_version}), seed {seed}, "
+        f"{elapsed:.1f} s, client timeout {timeout:g} s\n"
     )
     print_table(
         ["fault", "injected"],
@@ -234,10 +246,23 @@ def main() -> None:
     parser.add_argument("--max-running", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--api", choices=["config", "public"], default="config")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=1.0,
+        help="the client's per-request timeout in seconds (the late answers fit within 1 s)",
+    )
+    parser.add_argument(
+        "--version",
+        default=None,
+        help="the emulator's Airbyte version (default: head for the public API, 0.50 otherwise)",
+    )
     args = parser.parse_args()
     # stamina warns of every retry on its own logger; the checks below are the report here.
     logging.getLogger("stamina").addHandler(logging.NullHandler())
-    ok = anyio.run(chaos, args.connections, args.seed, args.max_running, args.api)
+    ok = anyio.run(
+        chaos, args.connections, args.seed, args.max_running, args.api, args.timeout, args.version
+    )
     sys.exit(0 if ok else 1)
 
 
