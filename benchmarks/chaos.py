@@ -18,6 +18,13 @@ the checks.
     python benchmarks/chaos.py --connections 1000 --seed 1
     python benchmarks/chaos.py --connections 1000 --seed 1 --api public
 
+``--timeout`` sets the client's per-request timeout, ``--version`` the emulator's Airbyte
+version, and ``--faults`` adds faults to the bad day's, e.g. every job listing slower than the
+client's timeout for twenty seconds from the fifth::
+
+    python benchmarks/chaos.py --seed 1 --faults '{"kind": "latency", "delay": 3,
+        "route": "jobs/list_for_workspaces", "after": 5, "lasting": 20}'
+
 With ``--api public`` the client speaks the public REST API to a head emulator, and the faults
 of the trigger and job routes hit ``/public/v1/jobs`` (``POST`` triggers and ``GET`` polls alike)
 and ``/public/v1/jobs/{jobId}``.
@@ -42,7 +49,7 @@ from _harness import print_table
 from airbyte_async import AirbyteClient, ClientCredentials
 from airbyte_async.errors import TransportError
 from airbyte_async.orchestrator import Orchestrator, Outcome, Selection
-from airbyte_async.testing import Emulator, RequireClientCredentials
+from airbyte_async.testing import Emulator, RequireClientCredentials, parse_faults
 
 #: The faults of a bad day, with the share of requests each one hits.
 FAULTS: list[dict[str, Any]] = [
@@ -107,11 +114,12 @@ async def chaos(
     api: str = "config",
     timeout: float = 1.0,
     version: str | None = None,
+    extra: list[dict[str, Any]] | None = None,
 ) -> bool:
     """
-    Run the batch under faults, the client's per-request *timeout* in seconds, against an
-    emulator of *version* (by default head for the public API, 0.50 for the Config API); print
-    the tables; True when every check holds.
+    Run the batch under faults (*extra* faults after those of :func:`faults_for`), the client's
+    per-request *timeout* in seconds, against an emulator of *version* (by default head for the
+    public API, 0.50 for the Config API); print the tables; True when every check holds.
     """
     emulator_version = version or ("head" if api == "public" else "0.50")
     # Tokens live 3 s: the client renews them many times during the run, as over a long day.
@@ -125,7 +133,7 @@ async def chaos(
         failure_rate=0.1,
         trigger_latency=0.2,
         auth=auth,
-        faults=faults_for(api),
+        faults=[*faults_for(api), *(extra or [])],
         record_requests=True,
     )
     started = time.monotonic()
@@ -257,11 +265,24 @@ def main() -> None:
         default=None,
         help="the emulator's Airbyte version (default: head for the public API, 0.50 otherwise)",
     )
+    parser.add_argument(
+        "--faults",
+        metavar="JSON",
+        help="more faults, after the bad day's (JSON, as airbyte-async emulator --faults)",
+    )
     args = parser.parse_args()
+    extra = [f.to_dict() for f in parse_faults(args.faults)] if args.faults else None
     # stamina warns of every retry on its own logger; the checks below are the report here.
     logging.getLogger("stamina").addHandler(logging.NullHandler())
     ok = anyio.run(
-        chaos, args.connections, args.seed, args.max_running, args.api, args.timeout, args.version
+        chaos,
+        args.connections,
+        args.seed,
+        args.max_running,
+        args.api,
+        args.timeout,
+        args.version,
+        extra,
     )
     sys.exit(0 if ok else 1)
 
