@@ -511,6 +511,83 @@ async def test_a_held_trigger_says_so_once_and_again_when_it_is_sent_again(
     assert again == f"no job from the held sync trigger for {connection_id}: triggering again"
 
 
+async def test_a_trigger_that_times_out_again_after_its_hold_is_held_again(
+    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """
+    A trigger whose hold ended with no job (the first request dropped) is sent again, and
+    times out again queued for the one scheduler thread, which two other connections' syncs
+    keep busy: it may still act, so it is held again, from when it was sent, and its job
+    adopted. The hold is as long as the settle patience (five minutes each, here 2 s): the
+    second hold, counted from the first attempt, had no time left, so the trigger was sent
+    again after one look, queued behind the second, and started a second sync (the first job
+    ends at once).
+    """
+    monkeypatch.setattr(_reconcile, "SETTLE_PATIENCE", 2.0)
+    monkeypatch.setattr(_reconcile, "_HOLD", 2.0)
+    monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.1)
+    emu = await airbyte_emulator_factory(
+        connections=3,
+        trigger_latency=0.6,
+        trigger_capacity=1,
+        sync_duration=(0, 0),
+        record_requests=True,
+    )
+    mine, *others = emu.connection_ids
+    emu.set_faults([{"kind": "slow", "route": SYNC, "delay": 1.0, "times": 1}])
+    done = anyio.Event()
+
+    async def keep_busy(client: AirbyteClient, connection_id: str) -> None:
+        await until(lambda: looks(emu) >= 1)  # the first request was dropped
+        while not done.is_set():
+            await client.connections.sync(connection_id=connection_id)
+
+    async with (
+        client_for(emu, timeout=0.25) as client,
+        client_for(emu) as other,
+        anyio.create_task_group() as tg,
+    ):
+        # No pause between rounds: a look right after the timeout, as a longer queue meets.
+        with stamina.set_testing(True):
+            for connection_id in others:
+                tg.start_soon(keep_busy, other, connection_id)
+            job = await trigger(client, mine)
+            done.set()
+
+    sent = [r for r in emu.requests if r.route == f"/v1/{SYNC}" and mine in str(r.body)]
+    assert emu.stats().jobs_by_connection[mine] == [job.id]
+    assert len(sent) == 2  # dropped, then held and adopted
+
+
+async def test_a_trigger_sent_again_after_its_hold_waits_out_refusals_as_a_first_one_does(
+    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """
+    The settle patience (five minutes, here 1 s) in which refusals that started nothing use
+    up no round runs from the first attempt and again from the trigger sent once a hold
+    ended, which took the first one's: a trigger that timed out (dropped, no job), held, then
+    refused with a 429 in five rounds on its way again is sent in a sixth and starts its sync.
+    Counted from the first attempt, those refusals spent its six rounds and it raised the
+    429, no sync started (a chaos run on the public API: a trigger held, then sent again
+    into a restart and 503s, raised a 503 and its connection was never synced).
+    """
+    monkeypatch.setattr(_reconcile, "SETTLE_PATIENCE", 1.0)
+    monkeypatch.setattr(_reconcile, "_HOLD", 1.0)
+    monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.1)
+    emu = await one_connection(
+        airbyte_emulator_factory,
+        {"kind": "slow", "delay": 1.0, "times": 1},
+        # Each round's request is refused five times (the client's attempts): five rounds.
+        {"kind": "rate_limit", "times": 25},
+    )
+    async with client_for(emu, timeout=0.25) as client:
+        with stamina.set_testing(True):
+            job = await trigger(client, emu.connection_ids[0])
+
+    assert jobs_of(emu) == [job.id]
+    assert requests_to(emu, SYNC) == 27  # dropped, 25 429s, answered
+
+
 async def test_a_429_is_retried_without_looking_for_a_job(
     airbyte_emulator_factory: Factory,
 ) -> None:

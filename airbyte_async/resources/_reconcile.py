@@ -96,7 +96,8 @@ SETTLE_PATIENCE = 300.0
 
 
 #: Seconds from a trigger that timed out before it is sent again (within the settle patience,
-#: so the whole of it): its server is up but still working on it
+#: so the whole of it, which then runs again from the trigger sent after the hold): its server
+#: is up but still working on it
 #: (queued behind others for a scheduler thread, which works through the queue whether or not
 #: the client still waits, or on a replica that is slow). Meanwhile its job is looked for,
 #: _HOLD_PAUSE seconds after the attempt, then less often, up to _HOLD_MAX_PAUSE. Sent again
@@ -568,11 +569,13 @@ async def trigger_exactly_once(
     (up to eight seconds), so that a server restart is waited out, not hammered. A trigger that
     timed out, or drew a 504, 502, 503 or 524 after waiting as long as a proxy's read timeout (see
     :data:`_PROXY_READ_TIMEOUT`), may still be queued on the server: it is not sent again for five
-    minutes (:data:`_HOLD`, within the settle patience) while its job is looked for. For
-    *settle_patience* seconds (default :data:`SETTLE_PATIENCE`) from the first attempt, a look that
-    fails so, and a trigger that never reached a server which had answered before (a 429 among
-    them), use up no round, and rounds that only look for an attempt's job go on past *rounds*: a
-    server restart ends with the job found, or the trigger sent once more. So does a 502, 503,
+    minutes (:data:`_HOLD`, within the settle patience) while its job is looked for; sent again
+    after that and timed out again, it is held again. For *settle_patience* seconds (default
+    :data:`SETTLE_PATIENCE`) from the first attempt, and again from the trigger sent once a hold
+    ended (the hold took the first patience), a look that fails so, and a trigger that never
+    reached a server which had answered before (a 429 among them), use up no round, and rounds
+    that only look for an attempt's job go on past *rounds*: a server restart ends with the job
+    found, or the trigger sent once more. So does a 502, 503,
     504, 522 or 524 that the look shows started no job while other triggers of *known*'s client
     got theirs (see :func:`_shed`): an overloaded server sheds some triggers. Failed looks are
     warned of for all the client's triggers together (*known*'s ``looks``, an
@@ -621,6 +624,10 @@ async def trigger_exactly_once(
     tries = 0  # every round, for the pause before the next
     round_ = 0  # the rounds that count: all but looks the server could not answer in time
     resend_after = began  # no trigger goes again before this (see _HOLD)
+    # The settle patience runs from here: the first attempt, then the trigger sent again once a
+    # hold ended (a hold takes the whole patience: counted from the first attempt, the trigger
+    # sent after it would meet a restart, or time out again, with none left).
+    patient_from = began
     held = 0  # looks made while a timed-out trigger is held
     refused = 0  # requests refused with a 429 (each started nothing)
     wraps = 0  # triggers refused while the connection's workflow wrapped up an ended job
@@ -634,7 +641,7 @@ async def trigger_exactly_once(
     # every one) pays for none of it.
     looks: Outage | None = None
     try:
-        while round_ < rounds or (unsettled and time.monotonic() - began < settle_patience):
+        while round_ < rounds or (unsettled and time.monotonic() - patient_from < settle_patience):
             if tries:
                 hold = resend_after - time.monotonic()
                 if hold > 0:
@@ -658,7 +665,7 @@ async def trigger_exactly_once(
                         last.job_may_exist = True
                         raise last from err
                     looks.failed(looked, err, about=f"the {route} of {connection_id}")
-                    if time.monotonic() - began < settle_patience:
+                    if time.monotonic() - patient_from < settle_patience:
                         round_ -= 1  # a server that is away (a restart) uses up no round
                     continue
                 looks.ended(looked)
@@ -695,7 +702,7 @@ async def trigger_exactly_once(
                     round_ -= 1  # a timed-out trigger may still act: look again, do not resend
                     continue
                 unsettled = False
-                if _shed(last, known, sent) and time.monotonic() - began < settle_patience:
+                if _shed(last, known, sent) and time.monotonic() - patient_from < settle_patience:
                     round_ -= 1
                 # Past its rounds, a round only looks: it never triggers again.
                 if started or round_ > rounds:
@@ -717,6 +724,8 @@ async def trigger_exactly_once(
                 raise _past_deadline(error, may_act=False)
             attempts += 1
             sent = time.monotonic()
+            if resend_after > patient_from:
+                patient_from = sent  # sent again after a hold: a patience of its own
             try:
                 with the_trigger():
                     data = await request(route, body, idempotent=False)
@@ -797,8 +806,10 @@ async def trigger_exactly_once(
                     started = started or certain
                     if _held(e, known.longest_wait()):
                         waited = time.monotonic() - sent
-                        resend_after = min(began + settle_patience, sent + max(_HOLD, 2 * waited))
-                elif clock.answered and time.monotonic() - began < settle_patience:
+                        resend_after = min(
+                            patient_from + settle_patience, sent + max(_HOLD, 2 * waited)
+                        )
+                elif clock.answered and time.monotonic() - patient_from < settle_patience:
                     # It never reached a server that has answered before: away (a restart), and
                     # this attempt did nothing. (A server never reached may be a wrong address.)
                     round_ -= 1
@@ -808,11 +819,12 @@ async def trigger_exactly_once(
             last.job_may_exist = True
         if isinstance(last, RateLimitError) and refused:
             elapsed = time.monotonic() - began
+            since = "its first attempt" if patient_from == began else "it was sent after its hold"
             last.refused(
                 refused,
                 elapsed,
-                f"still refused {settle_patience:g} s after its first attempt"
-                if elapsed >= settle_patience
+                f"still refused {settle_patience:g} s after {since}"
+                if time.monotonic() - patient_from >= settle_patience
                 else f"all {rounds} rounds made",
             )
         raise last
