@@ -1374,34 +1374,31 @@ async def test_an_unknown_definition_name_on_the_public_api_is_a_spec_error() ->
     text = PIPELINE.replace('"Postgres"', '"Postgress"').replace(
         '{ every = 6, unit = "hours" }', CRON
     )
+    assert await _public_problems_unwritten(text) == (
+        "sources[0].definition: no source definition matches 'Postgress'; close: Postgres, Stripe",
+    )
+
+
+async def _public_problems_unwritten(text: str) -> tuple[str, ...]:
+    """The problems of the SpecError applying *text* on head's public API raises, once it
+    is checked that nothing was written."""
     async with (
         Emulator(airbyte_version="head", record_requests=True) as emu,
         AirbyteClient(emu.url, api="public", env={}) as client,
     ):
         with pytest.raises(SpecError) as caught:
             await apply(client, loads(text, env=ENV))
-
-    assert caught.value.problems == (
-        "sources[0].definition: no source definition matches 'Postgress'; close: Postgres, Stripe",
-    )
     assert [r for r in emu.requests if r.method != "GET"] == []
+    return caught.value.problems
 
 
 async def test_an_ambiguous_definition_name_on_the_public_api_is_a_spec_error() -> None:
     """A name that several of the workspace's definitions contain and none is: a SpecError
     at its key naming each, before any write."""
     text = PIPELINE.replace('"S3"', '"3"').replace('{ every = 6, unit = "hours" }', CRON)
-    async with (
-        Emulator(airbyte_version="head", record_requests=True) as emu,
-        AirbyteClient(emu.url, api="public", env={}) as client,
-    ):
-        with pytest.raises(SpecError) as caught:
-            await apply(client, loads(text, env=ENV))
-
-    assert caught.value.problems == (
+    assert await _public_problems_unwritten(text) == (
         "destinations[0].definition: 2 destination definitions match '3': S3, S3 Glue",
     )
-    assert [r for r in emu.requests if r.method != "GET"] == []
 
 
 async def test_several_public_workspaces_and_none_named_is_a_spec_error() -> None:
