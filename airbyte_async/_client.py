@@ -11,6 +11,7 @@ import logging
 import os
 import random
 import re
+import ssl as _ssl
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
@@ -26,6 +27,7 @@ from ._auth import Auth, BasicAuth, BearerToken, ClientCredentials, NoAuth
 from ._backend import SyncBackend
 from ._checks import is_uuid, seconds, whole
 from ._error_bodies import is_object_404
+from ._proxies import Proxies
 from ._retry import (
     TOKEN_ROUTE,
     RetryBudget,
@@ -39,7 +41,7 @@ from ._secrets import redact
 from ._serde import structure
 from ._throttle import RateLimiter, ServerClock
 from ._transport import ObjectHook
-from ._versions import public_path_missing, route_missing
+from ._versions import not_the_api, public_path_missing, route_missing
 from .errors import (
     AirbyteError,
     BadRequestError,
@@ -80,6 +82,8 @@ APIS = ("auto", "config", "public")
 
 #: The host of Airbyte Cloud's public API, which serves no Config API.
 CLOUD_API_HOST = "api.airbyte.com"
+#: The host of Airbyte Cloud's web app, whose page addresses users may paste.
+CLOUD_WEBAPP_HOST = "cloud.airbyte.com"
 #: Where Airbyte Cloud serves the Config API (config-api-head.yaml ``servers``; API-FACTS 0, 6).
 CLOUD_CONFIG_URL = "https://cloud.airbyte.com/api/v1"
 
@@ -99,6 +103,8 @@ class _State(enum.Enum):
 
 _CREDENTIALS_IN_URL = re.compile(r"//[^/@?#]*@")
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+#: How the JSON bodies of successes open: others are looked at for a web page.
+_JSON_STARTS = (b"{", b"[")
 
 
 def _safe(url: str) -> str:
@@ -130,6 +136,29 @@ def _parse(url: object) -> tuple[URL, list[str], BasicAuth | None]:
     return root.with_path("/"), segments, creds
 
 
+def _webapp_page(url: str, root: URL, segments: list[str]) -> None:
+    """
+    Refuse the address of a page of Airbyte's web app (``.../workspaces/<id>/connections``,
+    as the browser shows it; the web app's routes begin ``workspaces/:workspaceId``,
+    airbyte-webapp/src/pages/routePaths.tsx), naming the URL to pass instead.
+    """
+    at = next(
+        (i for i, s in enumerate(segments[:-1]) if s == "workspaces" and is_uuid(segments[i + 1])),
+        None,
+    )
+    if at is None:
+        return
+    if root.host == CLOUD_WEBAPP_HOST:
+        server = f"https://{CLOUD_API_HOST}/v1"
+    else:
+        server = str(_under(root, segments[:at])).rstrip("/")
+    raise InvalidArgumentError(
+        f"the Airbyte URL is the address of a page of Airbyte's web app, got {_safe(url)!r}: "
+        f"pass the server's, {server} (the workspace's id goes to workspace_id=, or "
+        "--workspace)"
+    )
+
+
 def _under(root: URL, segments: list[str], *tail: str) -> URL:
     return root.with_path("/" + "".join(f"{s}/" for s in [*segments, *tail]))
 
@@ -154,6 +183,7 @@ def normalize_url(url: str) -> tuple[URL, BasicAuth | None]:
     password.
     """
     root, segments, creds = _parse(url)
+    _webapp_page(url, root, segments)
     if segments[-2:] == ["api", "v1"]:
         segments = segments[:-2]
     elif segments[-1:] == ["api"]:
@@ -186,6 +216,7 @@ def resolve_url(url: str) -> ApiRoots:
     /api/public/v1``. Raises :class:`InvalidArgumentError` for anything else.
     """
     root, segments, creds = _parse(url)
+    _webapp_page(url, root, segments)
     if root.host == CLOUD_API_HOST:
         if segments not in ([], ["v1"]):
             raise InvalidArgumentError(
@@ -359,6 +390,15 @@ class AirbyteClient:
     *rate_limit* caps requests started per second, retries included (a token request goes out in
     the turn of the call that needs it). Bad settings raise :class:`InvalidArgumentError` here,
     before any request.
+
+    The session the client opens goes through the proxies the environment names
+    (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``; see :mod:`._proxies`), and
+    checks certificates against *ssl*: True (the system's CAs, or ``SSL_CERT_FILE``'s), an
+    :class:`ssl.SSLContext` (``ssl.create_default_context(cafile=...)`` for a CA of your own),
+    or False (no verification). A lent session keeps its own settings for both. No redirect is
+    followed: a redirect, or a web page where the API answers JSON, raises
+    :class:`~airbyte_async.errors.UnsupportedOperationError` with ``wrong_url`` set, naming the
+    URL to pass when the redirect shows it.
     """
 
     workspaces: Workspaces
@@ -383,6 +423,7 @@ class AirbyteClient:
         rate_limit: float | None = None,
         env: Mapping[str, str] | None = None,
         api: str | None = None,
+        ssl: _ssl.SSLContext | bool = True,
     ) -> None:
         if env is not None and not isinstance(env, Mapping):
             raise InvalidArgumentError(f"env must be a mapping of names to values, got {env!r}")
@@ -402,6 +443,16 @@ class AirbyteClient:
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise InvalidArgumentError(
                 f"session must be an aiohttp.ClientSession, got {type(session).__name__}"
+            )
+        if not isinstance(ssl, _ssl.SSLContext | bool):
+            raise InvalidArgumentError(
+                "ssl must be an ssl.SSLContext (ssl.create_default_context(cafile=...) for a CA "
+                f"of your own), True or False (no verification), got {type(ssl).__name__}"
+            )
+        if session is not None and ssl is not True:
+            raise InvalidArgumentError(
+                "ssl= is for the session the client opens: give the session you lend its own "
+                "(aiohttp.TCPConnector(ssl=...))"
             )
         roots = resolve_url(url)
         #: ``"config"`` or ``"public"``: the API this client speaks (for a bare host with
@@ -425,6 +476,14 @@ class AirbyteClient:
         # Not cut to retry.total_timeout, which bounds the retries: timeout= is the user's word.
         self._first_timeout = self._timeout
         self._max_connections = max_connections
+        self._ssl = ssl
+        # The environment's proxies, for the session the client opens (a lent session goes
+        # through its own: aiohttp's trust_env). Looked up now, so that a proxy variable that
+        # names no http(s) proxy is an error here, not in the first call.
+        self._proxies = Proxies(env) if session is None else None
+        if self._proxies is not None:
+            for root in (self.base_url, self.public_url):
+                self._proxies.for_url(root)
         #: A slot per HTTP request in flight, as many as the pool has connections (set on entry).
         self._requests: anyio.CapacityLimiter | None = None
         self._session = session
@@ -535,7 +594,7 @@ class AirbyteClient:
         if self._session is None:
             # Here, not in __init__: aiohttp binds the session to the running loop.
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._max_connections),
+                connector=aiohttp.TCPConnector(limit=self._max_connections, ssl=self._ssl),
                 timeout=self._timeout,
             )
             # aiohttp sends a PUT or DELETE again, unasked, when a kept-alive connection breaks
@@ -900,6 +959,11 @@ class AirbyteClient:
             if authenticated:
                 headers = await self._headers()
             response = await self._send(session, method, url, route, payload, headers, timeout)
+            status = response.status
+            if (300 <= status < 400 or status == 405) or (
+                200 <= status < 300 and response.body[:1] not in _JSON_STARTS
+            ):
+                self._check_the_api_answered(method, url, response)
             # Only a success dates the server's clock: an error may be a proxy's page, dated
             # by the proxy's host (a load balancer's 504 beside an nginx whose clock drifts).
             self._clock.observe(response.headers.get("Date") if response.status < 300 else None)
@@ -912,6 +976,18 @@ class AirbyteClient:
                 response, route=route, object_hook=object_hook, secrets=self._secrets, sent=payload
             )
         raise AssertionError("unreachable")
+
+    def _check_the_api_answered(self, method: str, url: URL, response: _transport.Response) -> None:
+        """Raise :func:`~._versions.not_the_api`'s error for an answer no Airbyte API gives
+        (a redirect, a web page), with the root of the API *url* is under."""
+        public = str(url).startswith(str(self.public_url))
+        api = "public" if public or self.base_url == self.public_url else "config"
+        root = self.public_url if api == "public" else self.base_url
+        wrong = not_the_api(
+            method, url, response.status, response.headers, response.body, root=root, api=api
+        )
+        if wrong is not None:
+            raise wrong
 
     def _awaits_token(self) -> bool:
         """Whether the next call would wait for an access token: ClientCredentials holding
@@ -953,7 +1029,14 @@ class AirbyteClient:
                 await slots.acquire_on_behalf_of(borrower)
         try:
             return await _transport.send(
-                session, method, url, route=route, body=payload, headers=headers, timeout=timeout
+                session,
+                method,
+                url,
+                route=route,
+                body=payload,
+                headers=headers,
+                timeout=timeout,
+                proxy=self._proxies.for_url(url) if self._proxies is not None else None,
             )
         finally:
             if slots is not None:

@@ -10,6 +10,7 @@ exact.
 
 from __future__ import annotations
 
+import errno
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -83,14 +84,19 @@ async def send(
     body: bytes | None,
     headers: Mapping[str, str],
     timeout: aiohttp.ClientTimeout,
+    proxy: URL | None = None,
 ) -> Response:
     """
-    Send one request and read the whole answer.
+    Send one request and read the whole answer, through *proxy* if given. A redirect is not
+    followed: it is the answer (aiohttp would send a POST again as a GET, and drop the
+    credentials on the way to another origin).
 
     Raises :class:`ConnectError` when the connection could not be made, or not within the
     connect timeout (the request never left), :class:`RequestTimeoutError` on any other timeout
     and :class:`ConnectionLostError` when the connection broke afterwards (both: the server may
-    have acted). Messages name the host and the route, never credentials. A TimeoutError that is
+    have acted). Messages name the host and the route, and why the connection failed (the name
+    did not resolve, the port refused it, the TLS handshake or the server's certificate
+    failed), never credentials. A TimeoutError that is
     not the request's own (a signal handler raised it while the request ran) passes as itself.
     An answer that says the server is overloaded, and a timeout, are told to the trigger slot
     the caller holds, if any (:func:`~airbyte_async._limiter.note_overload`,
@@ -102,7 +108,14 @@ async def send(
     try:
         # raise_for_status: a lent session may raise on its own; the status is read here.
         async with session.request(
-            method, url, data=body, headers=all_headers, timeout=timeout, raise_for_status=False
+            method,
+            url,
+            data=body,
+            headers=all_headers,
+            timeout=timeout,
+            raise_for_status=False,
+            allow_redirects=False,
+            proxy=proxy,
         ) as resp:
             payload = await resp.read()
             if resp.status in OVERLOAD_STATUSES:
@@ -120,11 +133,43 @@ async def send(
         timed_out._waited = time.monotonic() - began
         raise timed_out from e
     except aiohttp.ClientConnectorError as e:
-        raise ConnectError(f"cannot connect to {url.host}:{url.port}", route=route) from e
+        raise ConnectError(_cannot_connect(url, e, proxy), route=route) from e
+    except aiohttp.ClientHttpProxyError as e:
+        # The proxy refused to open the tunnel: the request never reached the server.
+        where = f"the proxy {proxy.host}:{proxy.port}" if proxy is not None else "the proxy"
+        raise ConnectError(
+            f"{where} refused to reach {url.host}:{url.port} ({e.status} {e.message})",
+            route=route,
+        ) from e
     except (aiohttp.ClientError, OSError) as e:
         lost = ConnectionLostError(f"connection lost: {type(e).__name__}", route=route)
         lost._waited = time.monotonic() - began
         raise lost from e
+
+
+def _cannot_connect(url: URL, error: aiohttp.ClientConnectorError, proxy: URL | None) -> str:
+    """What a failed connection to *url* says: where, and why, with what to do for TLS."""
+    where = f"{url.host}:{url.port}"
+    if isinstance(error, aiohttp.ClientProxyConnectionError) and proxy is not None:
+        return (
+            f"cannot connect to the proxy {proxy.host}:{proxy.port} for {where} "
+            "(from HTTPS_PROXY/HTTP_PROXY; NO_PROXY lists the hosts reached directly)"
+        )
+    if isinstance(error, aiohttp.ClientConnectorCertificateError):
+        reason = getattr(error.certificate_error, "verify_message", "") or "refused"
+        return (
+            f"the TLS certificate of {where} was not trusted ({reason}): give the CA that "
+            "signed it (ssl= an ssl.SSLContext, or SSL_CERT_FILE=the CA bundle)"
+        )
+    if isinstance(error, aiohttp.ClientConnectorSSLError):
+        hint = ": does it speak plain http? use an http:// URL" if url.scheme == "https" else ""
+        return f"the TLS handshake with {where} failed{hint}"
+    if isinstance(error, aiohttp.ClientConnectorDNSError):
+        return f"cannot connect to {where}: the host name does not resolve"
+    if error.os_error.errno == errno.ECONNREFUSED:
+        return f"cannot connect to {where}: nothing listens there (connection refused)"
+    reason = error.os_error.strerror
+    return f"cannot connect to {where}" + (f": {reason}" if reason else "")
 
 
 def _timed_out(error: TimeoutError, began: float, timeout: aiohttp.ClientTimeout) -> bool:

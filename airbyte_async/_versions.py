@@ -12,13 +12,25 @@ tells a missing route from a missing object on every version (see
 only if the server is a Config API: where a route every version serves is missing too (the
 route itself, or ``health``, which the client then asks), the URL's path is at fault. The same
 holds on the public API (:func:`public_path_missing`), whose ``health`` it has always served.
+
+An answer no Airbyte API gives also says that the URL is wrong (:func:`not_the_api`): a
+redirect, or a web page for a success. Airbyte's web app is an nginx that serves its
+``index.html`` for every path but ``/api/`` (``try_files $uri $uri/ /index.html``,
+airbyte-webapp/nginx/default.conf.template, airbyte-platform 098539af), so that a URL under
+the web app's pages gets a page, with 200, for ``GET .../health``.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
+from yarl import URL
+
+from ._secrets import redact
 from .errors import NotFoundError, UnsupportedOperationError
 
-__all__ = ["SERVED", "public_path_missing", "route_missing"]
+__all__ = ["SERVED", "is_html", "not_the_api", "public_path_missing", "route_missing"]
 
 #: Each route the resources call that some versions lack: the first version that serves it and
 #: the first that no longer does (None: open-ended). Read from config-api-0.40.yaml (v0.40.32),
@@ -100,3 +112,81 @@ def _wrong_url(text: str) -> UnsupportedOperationError:
     missing = UnsupportedOperationError(text)
     missing.wrong_url = True
     return missing
+
+
+#: Where the client's URL says the API answers, for the messages below.
+_WHERE = {
+    "config": "http(s)://host[:port] of the Airbyte server (or its /api/v1)",
+    "public": "http(s)://host[:port] of the Airbyte server (or its /api/public/v1; Airbyte "
+    "Cloud's is https://api.airbyte.com/v1)",
+}
+_TITLE = re.compile(rb"<title[^>]*>([^<]{1,200})</title>", re.IGNORECASE)
+_MARKUP = re.compile(rb"\s*<")
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def is_html(headers: Mapping[str, str], body: bytes) -> bool:
+    """Whether an answer is a web page: its type says so, or its body opens with markup."""
+    kind = headers.get("Content-Type", "").split(";")[0].strip().lower()
+    return kind in ("text/html", "application/xhtml+xml") or _MARKUP.match(body) is not None
+
+
+def not_the_api(
+    method: str,
+    url: URL,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    root: URL,
+    api: str,
+) -> UnsupportedOperationError | None:
+    """
+    The error for an answer to *method* *url* that no Airbyte API gives, or None: a redirect
+    (which the client does not follow: a POST would go again as a GET, to a page that is not the
+    API, or its credentials dropped or sent in the clear first), a web page for a success
+    (Airbyte's web app serves its index.html for any path it does not proxy, a sign-in page of a
+    proxy in front answers so), or a web page for 405 (nginx serving files refuses a POST
+    so). *root* is the root of the API *api* in use (``.../api/v1/``), for the URL to pass
+    instead. ``wrong_url`` is set: nothing at the URL serves the API, and the server behind it,
+    if any, saw nothing.
+    """
+    shown = _shown(url)
+    location = headers.get("Location")
+    if status in _REDIRECTS and location:
+        try:
+            target = url.join(URL(location))
+        except ValueError:
+            target = None
+        if target is not None and target.path == url.path and target.host:
+            moved = root.with_scheme(target.scheme).with_host(target.host).with_port(target.port)
+            server = str(moved)[: -len(_suffix(api))].rstrip("/")
+            return _wrong_url(
+                f"{method} {shown} was redirected ({status}) to {_shown(target)}: the client "
+                f"follows no redirect; pass {server}, where it was sent"
+            )
+        where = _shown(target) if target is not None else "another page"
+        return _wrong_url(
+            f"{method} {shown} was redirected ({status}) to {where}, not to Airbyte's API (a "
+            "sign-in page of a proxy in front of Airbyte?): the client follows no redirect; "
+            f"pass the URL Airbyte's API answers at, {_WHERE[api]}"
+        )
+    if (200 <= status < 300 or status == 405) and body and is_html(headers, body):
+        found = _TITLE.search(body[:4096])
+        title = found.group(1).decode("utf-8", "replace").strip() if found else ""
+        called = f", titled {redact(title)!r}" if title else ""
+        return _wrong_url(
+            f"{method} {shown} answered {status} with a web page{called}, not Airbyte's API: is "
+            "this URL the address of Airbyte's web app, another site, or a sign-in page of a "
+            f"proxy in front? Pass the URL Airbyte's API answers at, {_WHERE[api]}"
+        )
+    return None
+
+
+def _suffix(api: str) -> str:
+    return "api/public/v1/" if api == "public" else "api/v1/"
+
+
+def _shown(url: URL) -> str:
+    """*url* for a message: no credentials, no query (a sign-in redirect carries state)."""
+    return str(url.with_user(None).with_password(None).with_query(None).with_fragment(None))

@@ -578,8 +578,9 @@ async def test_a_2xx_that_does_not_fit_is_a_response_validation_error(
 
 
 async def test_a_2xx_that_is_not_json_is_a_malformed_response(odd_server: Serve) -> None:
-    """An HTML page with status 200 raises ResponseValidationError marked malformed."""
-    url = await odd_server(b"<html>login</html>", content_type="text/html")
+    """A 200 whose body is neither JSON nor a web page raises ResponseValidationError marked
+    malformed (a web page says the URL is wrong: tests/test_deployments.py)."""
+    url = await odd_server(b"available: yes", content_type="text/plain")
     async with AirbyteClient(url, auth=NoAuth(), env={}, retry=RetryPolicy(attempts=1)) as client:
         with pytest.raises(ResponseValidationError) as caught:
             await client.health()
