@@ -129,7 +129,10 @@ async def send(
         if not _timed_out(e, began, timeout):
             raise  # not this request's: a signal handler's (a SIGALRM timeout), the caller's
         note_timeout()
-        timed_out = RequestTimeoutError("request timed out", route=route)
+        within = f" within {timeout.total:g} s" if timeout.total is not None else ""
+        timed_out = RequestTimeoutError(
+            f"request timed out: no whole answer from {url.host}:{url.port}{within}", route=route
+        )
         timed_out._waited = time.monotonic() - began
         raise timed_out from e
     except aiohttp.ClientConnectorError as e:

@@ -19,14 +19,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
+import anyio
 import pytest
 from aiohttp import web
 from client_support import closed_port, serving
 
-from airbyte_async import AirbyteClient, NoAuth
+from airbyte_async import AirbyteClient, NoAuth, RetryPolicy
 from airbyte_async.errors import (
     ConnectError,
     InvalidArgumentError,
+    RequestTimeoutError,
     ResponseValidationError,
     UnsupportedOperationError,
 )
@@ -397,3 +399,28 @@ def test_a_socks_proxy_is_refused_when_the_client_is_made_without_its_password()
     message = str(caught.value)
     assert message.startswith("ALL_PROXY of the environment must be an http:// or https://")
     assert "s0cks-pw" not in message
+
+
+async def test_a_timeout_names_the_host_and_the_seconds_waited() -> None:
+    """A server that does not answer within timeout=: the error names the host and the
+    seconds, for the user to tell a slow server from a wrong one."""
+    never = anyio.Event()
+
+    async def silent(request: web.Request) -> web.Response:
+        await never.wait()
+        raise AssertionError("unreachable")
+
+    async with (
+        serving(_catch_all(silent, [])) as url,
+        AirbyteClient(
+            url + "/api/v1", env={}, timeout=0.2, retry=RetryPolicy(attempts=1)
+        ) as client,
+    ):
+        with pytest.raises(RequestTimeoutError) as caught:
+            await client.health()
+        never.set()
+
+    host = url.removeprefix("http://")
+    assert str(caught.value) == (
+        f"request timed out: no whole answer from {host} within 0.2 s (health)"
+    )
