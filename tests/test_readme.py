@@ -19,7 +19,7 @@ from typing import Any
 import anyio
 import attrs
 import pytest
-from readme_support import FENCE, console_block, guide_blocks, section, shown_as, table
+from readme_support import FENCE, README, console_block, guide_blocks, section, shown_as, table
 from shell_support import Run, cli_shell
 
 from airbyte_async import AirbyteClient, ClientCredentials, RetryBudget, RetryPolicy
@@ -169,6 +169,37 @@ def test_each_command_of_the_command_table_takes_the_flags_the_readme_names(
     assert len(flags(server)) >= 8
 
 
+def test_jobs_list_shows_the_newest_20_unless_told_and_every_job_with_limit_0(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command table's ``jobs list --connection ID [--limit N]``: "a connection's jobs,
+    newest first (20 unless ``--limit``; 0 for all)", on a connection that ran 22 syncs."""
+    row = next(what for cell, what in table("| Command | What it does |") if "jobs list" in cell)
+    assert "newest first (20 unless `--limit`; 0 for all)" in row
+    quick = {**QUICK, "start_lag": 0.0, "wrap_up": 0.0}
+    with cli_shell(tmp_path, monkeypatch, capsys, pipeline="", env={}, connections=1, **quick) as (
+        emulator,
+        run,
+    ):
+        [connection_id] = emulator.connection_ids
+
+        async def sync_22_times() -> list[int]:
+            async with AirbyteClient(emulator.url, env={}) as client:
+                jobs = []
+                for _ in range(22):
+                    job = await client.connections.sync(connection_id=connection_id)
+                    jobs.append((await client.jobs.wait(job_id=job.id, poll_interval=0.01)).id)
+                return jobs
+
+        jobs = anyio.run(sync_22_times)
+        shown = run("jobs", "list", "--connection", connection_id, "--json")
+        every = run("jobs", "list", "--connection", connection_id, "--json", "--limit", "0")
+
+    newest_first = jobs[::-1]
+    assert [json.loads(line)["job_id"] for line in shown[1].splitlines()] == newest_first[:20]
+    assert [json.loads(line)["job_id"] for line in every[1].splitlines()] == newest_first
+
+
 def test_sync_takes_every_option_the_readme_lists(capsys: pytest.CaptureFixture[str]) -> None:
     """ "From a shell, ``airbyte-async sync`` takes the same options: ...": each is a flag of
     ``sync``."""
@@ -193,6 +224,73 @@ def test_the_emulator_command_takes_every_flag_its_section_names(
 
     assert len(flags(text)) >= 10
     assert [flag for flag in flags(text) if not takes(shown, flag)] == []
+
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def benchmark_commands() -> list[tuple[str, list[str]]]:
+    """Each benchmark command the README shows, in an indented block or a code span outside
+    fenced blocks: the script's name and the words after it, split as a shell does."""
+    text = re.sub(r"^```.*?^```$", "", README.read_text(), flags=re.MULTILINE | re.DOTALL)
+    indented = re.sub(r"\\\n {5,}", " ", text)
+    commands = re.findall(r"^    (python benchmarks/.*)$", indented, re.MULTILINE)
+    text = re.sub(r"^    \S.*$", "", text, flags=re.MULTILINE)
+    commands += re.findall(r"`([^`]*\w\.py\b[^`]*)`", text)
+    found = []
+    for command in commands:
+        for match in re.finditer(r"(?:benchmarks/)?(\w+)\.py\b", command):
+            if (BENCHMARKS / f"{match.group(1)}.py").exists():
+                words = shlex.split(command[match.end() :], comments=True)
+                found.append((match.group(1), words))
+    return found
+
+
+def script_flags(name: str) -> set[str]:
+    """The flags ``benchmarks/<name>.py``'s parser adds (its ``add_argument`` calls)."""
+    tree = ast.parse((BENCHMARKS / f"{name}.py").read_text())
+    return {
+        arg.value
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "add_argument"
+        for arg in call.args
+        if isinstance(arg, ast.Constant) and str(arg.value).startswith("--")
+    }
+
+
+def test_each_benchmark_command_of_the_readme_takes_the_flags_it_is_given(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every ``python benchmarks/<script>.py ...`` the README shows as a figure's source names
+    a script there with the flags it passes, and each ``--emulator-flag`` an emulator flag."""
+    emulator = help_of(["emulator"], capsys)
+    commands = benchmark_commands()
+    wrong = []
+    for name, words in commands:
+        flags_ = script_flags(name)
+        for i, word in enumerate(words):
+            flag, _, value = word.partition("=")
+            if not flag.startswith("--"):
+                continue
+            if flag not in flags_:
+                wrong.append(f"{name}.py {flag}")
+            elif flag == "--emulator-flag":
+                passed = (value or words[i + 1]).partition("=")[0]
+                if not takes(emulator, passed):
+                    wrong.append(f"{name}.py --emulator-flag={passed}")
+
+    assert {name for name, _ in commands} >= {
+        "orchestrate",
+        "chaos",
+        "abort",
+        "outage",
+        "busy_proxy",
+        "client_overhead",
+    }
+    assert sum(len(words) for _, words in commands) >= 40
+    assert wrong == []
 
 
 # -- console blocks -------------------------------------------------------------------------
