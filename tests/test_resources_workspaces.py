@@ -58,10 +58,12 @@ async def test_create_sends_name_and_organization(api: AirbyteClient, emu: Emula
 async def test_create_without_an_organization_on_2x_says_what_is_missing(
     api: AirbyteClient,
 ) -> None:
-    """1.x on require organizationId (API-FACTS 2.1); 2.x's 400 says only "Bad Request" (6.2),
+    """0.63 on require organizationId (API-FACTS 2.1); 2.x's 400 says only "Bad Request" (6.2),
     1.7's names the wire field: either way the error says the organization is missing, and
     where the instance's default is."""
-    with pytest.raises(BadRequestError, match="need organization_id") as caught:
+    with pytest.raises(
+        BadRequestError, match=r"servers from 0\.63 on need organization_id"
+    ) as caught:
         await api.workspaces.create(name="Analytics")
 
     assert caught.value.status == 400
@@ -149,7 +151,7 @@ async def test_ensure_creates_a_workspace_once(api: AirbyteClient, emu: Emulator
 async def test_ensure_creates_in_the_default_organization_where_one_is_required(
     api: AirbyteClient, emu: Emulator
 ) -> None:
-    """Servers from 1.x on refuse workspaces/create without organizationId (API-FACTS 2.1):
+    """Servers from 0.63 on refuse workspaces/create without organizationId (API-FACTS 2.1):
     ensure sends the instance's default organization, which instance_configuration names
     (what the create's 400 points to)."""
     ensured = await api.workspaces.ensure(name="analytics")

@@ -60,8 +60,8 @@ class Workspaces:
         self, *, name: str, organization_id: str | None = None, email: str | None = None
     ) -> Workspace:
         """
-        Create a workspace. Servers from 1.x on require *organization_id*: without it, their
-        bare 400 (2.x says no more than "Bad Request") says so.
+        Create a workspace. Servers from 0.63 on require *organization_id* (API-FACTS 2.1):
+        without it, their bare 400 (2.x says no more than "Bad Request") says so.
         """
         body = w.WorkspaceCreate(name=name, organization_id=organization_id, email=email)
         created = call(self._request, "workspaces/create", body, Workspace, idempotent=False)
@@ -73,7 +73,7 @@ class Workspaces:
             wire = wire_name(w.WorkspaceCreate, "organization_id")
             if organization_id is None and (said == "Bad Request" or wire in said):
                 e._reword(
-                    f"{said}: servers from 1.x on need organization_id (the instance's "
+                    f"{said}: servers from 0.63 on need organization_id (the instance's "
                     "default: instance_configuration().default_organization_id)"
                 )
             raise
@@ -100,7 +100,7 @@ class Workspaces:
 
         Without *organization_id*, it is looked for among :meth:`list`'s, and created in the
         instance's default organization (``instance_configuration().default_organization_id``,
-        0.50 on), which servers from 1.x on require; a server without one (0.40) gets none.
+        0.50 on), which servers from 0.63 on require; a server without one (0.40) gets none.
         Raises :class:`~airbyte_async.errors.AmbiguousMatchError` when several share the name.
         """
         text("name", name)
