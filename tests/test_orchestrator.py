@@ -1088,6 +1088,27 @@ async def test_a_selection_matching_nothing_is_an_error(start: Start) -> None:
         )
 
 
+@pytest.mark.parametrize("include_inactive", [False, True])
+async def test_a_selection_takes_active_connections_unless_told_to_include_inactive_ones(
+    start: Start, include_inactive: bool
+) -> None:
+    """README's ``Selection(..., include_inactive=False)``: an inactive connection of the
+    workspace is left out (no result, no request for it) unless *include_inactive*, which
+    gives it a result of its own (an inactive connection cannot sync: ``error``)."""
+    emu, client = await start(connections=3)
+    inactive = emu.connection_ids[1]
+    await client.connections.update(connection_id=inactive, status=ConnectionStatus.INACTIVE)
+    selection = Selection(workspace_id=emu.workspace_ids[0], include_inactive=include_inactive)
+
+    results = {r.connection_id: r for r in await _orchestrator(client).run(selection)}
+
+    taken = emu.connection_ids if include_inactive else emu.connection_ids[::2]
+    assert sorted(results) == sorted(taken)
+    if include_inactive:
+        assert results[inactive].outcome is Outcome.ERROR
+    assert inactive not in emu.stats().jobs_by_connection
+
+
 @pytest.mark.parametrize(
     ("include_inactive", "message"),
     [(False, "no active connection named"), (True, "no connection named")],
