@@ -15,7 +15,9 @@ import aiohttp
 import anyio
 import pytest
 
+from airbyte_async import AirbyteClient, Auth, BasicAuth, BearerToken, ClientCredentials, NoAuth
 from airbyte_async.cli._parser import add_emulator_arguments
+from airbyte_async.errors import AuthenticationError
 from airbyte_async.testing._cli import _emulator, run
 
 pytestmark = pytest.mark.anyio
@@ -46,6 +48,29 @@ def test_the_cli_passes_retried_attempts_on() -> None:
     assert (_emulator(parse()).attempts, _emulator(parse()).retry_backoff) == (1, 10.0)
     emulator = _emulator(parse("--attempts", "5", "--retry-backoff", "0.5"))
     assert (emulator.attempts, emulator.retry_backoff) == (5, 0.5)
+
+
+@pytest.mark.parametrize(
+    ("flag", "auth"),
+    [
+        ("basic:airbyte:hunter2", BasicAuth("airbyte", "hunter2")),
+        ("bearer:tok-123", BearerToken("tok-123")),
+        ("credentials:app-id:app-secret", ClientCredentials("app-id", "app-secret")),
+    ],
+    ids=["basic", "bearer", "credentials"],
+)
+async def test_each_auth_form_the_readme_names_guards_the_emulator(flag: str, auth: Auth) -> None:
+    """README: the emulator command takes ``--auth basic:USER:PASS``, ``bearer:TOKEN`` or
+    ``credentials:ID:SECRET``. Served so, it answers a client holding those credentials and
+    refuses one holding none."""
+    async with _emulator(parse("--auth", flag, "--connections", "1")) as emulator:
+        async with AirbyteClient(emulator.url, auth=auth, env={}) as client:
+            [workspace] = [w async for w in client.workspaces.list()]
+        async with AirbyteClient(emulator.url, auth=NoAuth(), env={}, api="config") as client:
+            with pytest.raises(AuthenticationError):
+                await client.workspaces.default()
+
+    assert workspace.workspace_id == emulator.workspace_ids[0]
 
 
 async def test_invalid_settings_exit_with_2(capsys: pytest.CaptureFixture[str]) -> None:
