@@ -202,3 +202,34 @@ def test_the_values_the_flags_offer_are_the_librarys() -> None:
     assert _parser._APIS == APIS
     assert tuple(orchestrator.OnRunning) == _parser._ON_RUNNING
     assert _parser._EMULATED_VERSIONS == testing.VERSIONS
+
+
+def _flags_with_help(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], argparse.Action]]:
+    """Every flag of *parser* and of its subcommands that has a help, with its command."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found += _flags_with_help(sub, (*path, name))
+        elif action.help and action.help is not argparse.SUPPRESS:
+            found.append((path, action))
+    return found
+
+
+def test_each_default_a_help_states_is_the_flags_default() -> None:
+    """A help's "(default 0.5)" (README: ``--poll-interval`` 0.5 s, ``--cancel-grace`` 30 s,
+    ``jobs list`` 20) is the default the flag is parsed with."""
+    stated = [
+        (path, action.option_strings[0], said.group(1), action.default)
+        for path, action in _flags_with_help(_parser.build_parser())
+        if (said := re.search(r"\(default:? ([\d.]+)\)", action.help or ""))
+    ]
+
+    assert {(path, flag) for path, flag, _, _ in stated} >= {
+        (("sync",), "--poll-interval"),
+        (("sync",), "--cancel-grace"),
+        (("jobs", "list"), "--limit"),
+    }
+    assert [s for s in stated if float(s[2]) != float(s[3])] == []
