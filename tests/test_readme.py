@@ -22,6 +22,7 @@ import pytest
 from readme_support import FENCE, README, console_block, guide_blocks, section, shown_as, table
 from shell_support import Run, cli_shell
 
+import airbyte_async
 from airbyte_async import AirbyteClient, ClientCredentials, RetryBudget, RetryPolicy
 from airbyte_async.cli import main
 from airbyte_async.orchestrator import OnRunning, Orchestrator
@@ -494,3 +495,45 @@ def test_the_client_settings_the_readme_gives_are_the_defaults() -> None:
     }
     assert len(given) >= 12
     assert [(name, value) for name, value in given if defaults.get(name) != value] == []
+
+
+# -- how it is built ------------------------------------------------------------------------
+
+PACKAGE = Path(airbyte_async.__file__).parent
+
+
+def built_tree() -> dict[str, str]:
+    """The tree "How it is built" draws of ``airbyte_async/``: each entry and its text."""
+    [tree] = [
+        code
+        for code in re.findall(r"^```\n(.*?)^```$", section("## How it is built"), re.M | re.S)
+        if code.startswith("airbyte_async/\n")
+    ]
+    entries = re.split(r"^  (?=\S)", tree, flags=re.MULTILINE)[1:]
+    return {entry.split()[0]: " ".join(entry.split()[1:]) for entry in entries}
+
+
+def test_the_tree_of_how_it_is_built_is_the_packages() -> None:
+    """Every module and package of ``airbyte_async/`` is an entry of README's tree (but
+    ``__main__.py``), every entry exists, so do the files an entry's text names inside it
+    (``resources/``'s ``_reconcile.py``, ...), and the top level has the names it counts."""
+    tree = built_tree()
+    modules = {
+        p.name + "/" * p.is_dir()
+        for p in PACKAGE.iterdir()
+        if (p.suffix == ".py" or (p / "__init__.py").exists()) and p.name != "__main__.py"
+    }
+    inside = [
+        (folder, name)
+        for folder, text in tree.items()
+        if folder.endswith("/")
+        for name in re.findall(r"(?<![\w/.])(_?\w+\.py|_\w+/)", text)
+    ]
+    [counted] = re.findall(r"\((\d+) names\)", tree["__init__.py"])
+
+    assert set(tree) == modules
+    assert len(inside) >= 10
+    assert [
+        f"{folder}{name}" for folder, name in inside if not (PACKAGE / folder / name).exists()
+    ] == []
+    assert int(counted) == len(airbyte_async.__all__)
