@@ -23,9 +23,9 @@ from client_support import (
 from emulator_support import drop_date_headers, jobs_created, triggers_now
 from yarl import URL
 
-from airbyte_async import AirbyteClient, NoAuth, RetryPolicy
+from airbyte_async import AirbyteClient, ClientCredentials, NoAuth, RetryPolicy
 from airbyte_async._backend import TRIGGER_DEADLINE
-from airbyte_async._retry import round_pause
+from airbyte_async._retry import TOKEN_ROUTE, round_pause
 from airbyte_async._throttle import ServerClock
 from airbyte_async.errors import (
     AirbyteError,
@@ -40,7 +40,7 @@ from airbyte_async.errors import (
 from airbyte_async.models import Job, JobType
 from airbyte_async.resources import _reconcile
 from airbyte_async.resources._reconcile import KnownJobs, trigger_exactly_once
-from airbyte_async.testing import Emulator, ManualClock, pytest_plugin
+from airbyte_async.testing import Emulator, ManualClock, RequireClientCredentials, pytest_plugin
 
 airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
 Factory = pytest_plugin.EmulatorFactory
@@ -586,6 +586,49 @@ async def test_a_trigger_sent_again_after_its_hold_waits_out_refusals_as_a_first
 
     assert jobs_of(emu) == [job.id]
     assert requests_to(emu, SYNC) == 27  # dropped, 25 429s, answered
+
+
+async def test_a_trigger_sent_again_after_its_hold_waits_out_a_token_endpoint_as_a_first_one_does(
+    airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """
+    A trigger that timed out (dropped, no job) is held, then sent again; the server refuses
+    the token it carries (401: refused before the controller runs, so nothing started) and the
+    token endpoint answers 503 to the client's five token requests (a restart): the trigger
+    waits that out as a first one does, its token patience (five minutes, here 1 s) running
+    again from the trigger sent once the hold ended, and starts its sync. Counted from the
+    first attempt, the hold had used it up: the 503 was raised at once, no sync started, and
+    an orchestrator's batch stopped all its triggers ("no access token could be had").
+    """
+    monkeypatch.setattr(_reconcile, "SETTLE_PATIENCE", 1.0)
+    monkeypatch.setattr(_reconcile, "_TOKEN_PATIENCE", 1.0)
+    monkeypatch.setattr(_reconcile, "_HOLD", 1.0)
+    monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.1)
+    emu = await one_connection(
+        airbyte_emulator_factory,
+        {"kind": "slow", "delay": 1.0, "times": 1},
+        auth=RequireClientCredentials("app-1", "secret-of-app-1"),
+    )
+    auth = ClientCredentials("app-1", "secret-of-app-1")
+    async with client_for(emu, timeout=0.25, auth=auth) as client:
+        with stamina.set_testing(True):
+            async with anyio.create_task_group() as tg:
+                triggered: list[Job] = []
+
+                async def go() -> None:
+                    triggered.append(await trigger(client, emu.connection_ids[0]))
+
+                tg.start_soon(go)
+                await until(lambda: looks(emu) >= 1)  # the first request was dropped: held
+                emu.set_faults(
+                    [
+                        {"kind": "token_expiry", "route": SYNC, "times": 1},
+                        {"kind": "error", "status": 503, "route": TOKEN_ROUTE, "times": 5},
+                    ]
+                )
+
+    assert jobs_of(emu) == [triggered[0].id]
+    assert requests_to(emu, SYNC) == 3  # dropped, 401, answered
 
 
 async def test_a_429_is_retried_without_looking_for_a_job(

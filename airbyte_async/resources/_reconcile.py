@@ -141,8 +141,9 @@ _QUICK_GATEWAY = 1.0
 #: The proxies' answers when their read timeout passes: see _PROXY_READ_TIMEOUT.
 _GATEWAY_TIMEOUTS = frozenset({502, 503, 504, 524})
 
-#: Seconds from a trigger's first attempt during which a token endpoint that fails on errors
-#: that may pass is waited out (see :func:`trigger_exactly_once`): a server restart's.
+#: Seconds from a trigger's first attempt (and again from the trigger sent once a hold ended)
+#: during which a token endpoint that fails on errors that may pass is waited out (see
+#: :func:`trigger_exactly_once`): a server restart's.
 _TOKEN_PATIENCE = SETTLE_PATIENCE
 _HOLD_PAUSE = 2.0
 _HOLD_MAX_PAUSE = 15.0
@@ -595,7 +596,8 @@ async def trigger_exactly_once(
     does not fit a job proves the job was started: it is looked up, never triggered again.
     A trigger that could not get an access token was never sent: a token endpoint failing on
     errors that may pass is waited out, as a server that is away, for five minutes from the
-    first attempt, then its error is raised. *read* turns the answer into the job (default: a
+    first attempt (and again from the trigger sent once a hold ended), then its error is
+    raised. *read* turns the answer into the job (default: a
     Config API ``JobInfoRead``); the public API's backend sends ``POST /jobs`` through
     *request* and reads its answer there. *explain* is awaited (with *connection_id*) when a
     server error started no job, before the trigger goes again, and when a sync's 409 other
@@ -774,9 +776,11 @@ async def trigger_exactly_once(
                 if getattr(e, "route", None) == TOKEN_ROUTE:
                     # No token, so this attempt never left. A token endpoint that is away (a
                     # restart) is waited out, using up no round, for _TOKEN_PATIENCE from the
-                    # first attempt; past it the failure is raised (the orchestrator then stops
-                    # its batch's triggers, so a batch waits this out once, not once per wave).
-                    if not _transient(e) or time.monotonic() - began >= _TOKEN_PATIENCE:
+                    # first attempt, or from the trigger sent once a hold ended (the hold took
+                    # the first one's); past it the failure is raised (the orchestrator then
+                    # stops its batch's triggers, so a batch waits this out once, not once per
+                    # wave).
+                    if not _transient(e) or time.monotonic() - patient_from >= _TOKEN_PATIENCE:
                         raise
                     log.info("no access token for the %s of %s: %s", route, connection_id, e)
                     round_ -= 1
