@@ -1,8 +1,8 @@
 """
-Fidelity: the public REST API's refusals are RFC 9457 problems, the 401 included (API-FACTS 6.4),
-sent as ``application/json``; a query parameter that does not convert gets Micronaut's own 400;
-and the client maps them all into its error tree, whatever their Content-Type, without leaking
-the credentials it sent.
+Fidelity: the public REST API's refusals are RFC 9457 problems (API-FACTS 6.4), sent as
+``application/json``, but for a missing or refused token (Micronaut's own 401); a query
+parameter that does not convert gets Micronaut's own 400; and the client maps them all into
+its error tree, whatever their Content-Type, without leaking the credentials it sent.
 """
 
 from __future__ import annotations
@@ -42,13 +42,6 @@ Factory = pytest_plugin.EmulatorFactory
 http = emulator_support.http
 
 SECRET = "not-the-token-4f9c2e"
-INVALID_API_KEY = {
-    "status": 401,
-    "type": "https://reference.airbyte.com/reference/errors#invalid-api-key",
-    "title": "invalid-api-key",
-    "detail": "The API key in the Authorization header is invalid.",
-    "documentationUrl": None,
-}
 
 
 async def get(
@@ -60,22 +53,36 @@ async def get(
         return response.status, response.content_type, await response.json(content_type=None)
 
 
+@pytest.mark.parametrize("api", ["public", "config"])
 @pytest.mark.parametrize("token", [None, SECRET])
-async def test_a_public_route_refuses_bad_credentials_with_an_invalid_api_key_problem(
-    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, token: str | None
+async def test_a_route_refuses_a_missing_or_wrong_token_with_micronaut_s_own_401(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, token: str | None, api: str
 ) -> None:
     """
-    A public route called without a token, or with a wrong one, answers 401 with the
-    ``InvalidApiKeyProblemResponse`` problem (API-FACTS 6.4; api-problems.yaml gives its type,
-    title and detail), as ``application/json``: Airbyte sends every problem so
-    (airbytehq/airbyte-platform @312796a7 ``AbstractThrowableProblemHandler.kt``:
-    ``contentType(MediaType.APPLICATION_JSON_TYPE)``), never as ``application/problem+json``.
+    A route called without a token, or with one the server did not mint (expired, revoked),
+    answers Micronaut's own 401 (``JsonError``, message "Unauthorized", as
+    ``application/json``), on the public API as on the Config API: SecurityFilter refuses the
+    request before any controller runs, every route that takes a token being @Secured
+    (airbytehq/airbyte-platform @ea59859a ``publicapi/controllers/JobsController.kt``:
+    ``@Secured(SecurityRule.IS_AUTHENTICATED)`` on the class), so nothing was done. The public
+    API's ``InvalidApiKeyProblem`` is thrown only for a Config API answer that the old
+    forwarding ``airbyte-api-server`` got back (@45c2efb7 ``ConfigClientErrorHandler``
+    ``handleError(response, ...)``: ``HttpStatus.UNAUTHORIZED -> throw InvalidApiKeyProblem()``).
     """
     emu = await airbyte_emulator_factory(airbyte_version="head", auth=RequireBearer("right"))
-    status, content_type, body = await get(http, emu, "/workspaces", token)
+    headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+    path = "/api/public/v1/workspaces" if api == "public" else "/api/v1/source_definitions/list"
+    method = http.get if api == "public" else http.post
+    async with method(f"{emu.url}{path}", headers=headers) as response:
+        status, content_type = response.status, response.content_type
+        body = await response.json(content_type=None)
     assert status == 401
     assert content_type == "application/json"
-    assert body == INVALID_API_KEY
+    assert body == {
+        "message": "Unauthorized",
+        "_links": {"self": {"href": path, "templated": False}},
+        "_embedded": {"errors": [{"message": "Unauthorized"}]},
+    }
     assert (await get(http, emu, "/workspaces", "right"))[0] == 200
 
 
@@ -83,8 +90,8 @@ async def test_a_refused_token_is_an_authentication_error_without_the_secret(
     airbyte_emulator_factory: Factory,
 ) -> None:
     """
-    The client raises its AuthenticationError for the public 401 problem, says what the
-    problem says, and never shows the token it sent.
+    The client raises its AuthenticationError for the public API's 401, says what its body
+    says, and never shows the token it sent.
     """
     emu = await airbyte_emulator_factory(airbyte_version="head", auth=RequireBearer("right"))
     client = AirbyteClient(emu.url, api="public", auth=BearerToken(SECRET), env={})
@@ -93,7 +100,7 @@ async def test_a_refused_token_is_an_authentication_error_without_the_secret(
             await client.workspaces.get(workspace_id=emu.workspace_ids[0])
     error = caught.value
     assert error.status == 401
-    assert "The API key in the Authorization header is invalid." in str(error)
+    assert "Unauthorized" in str(error)
     assert SECRET not in str(error) and SECRET not in repr(error)
 
 
@@ -102,8 +109,8 @@ async def test_a_token_the_server_stops_taking_is_an_authentication_error_too(
 ) -> None:
     """
     With client credentials, a public 401 makes the client mint a fresh token and replay; when
-    the fresh tokens are refused too, the 401 problem ends as AuthenticationError, with neither
-    the client secret nor a token in it (API-FACTS 1.2, 6.4).
+    the fresh tokens are refused too, the 401 ends as AuthenticationError, with neither the
+    client secret nor a token in it (API-FACTS 1.2).
     """
     emu = await airbyte_emulator_factory(
         airbyte_version="head",
@@ -115,7 +122,7 @@ async def test_a_token_the_server_stops_taking_is_an_authentication_error_too(
         with pytest.raises(AuthenticationError) as caught:
             await client.workspaces.get(workspace_id=emu.workspace_ids[0])
     error = caught.value
-    assert "The API key in the Authorization header is invalid." in str(error)
+    assert "Unauthorized" in str(error)
     assert emu.stats().tokens_minted > 1
     assert SECRET not in str(error) and SECRET not in repr(error)
     assert "Bearer" not in str(error)

@@ -33,7 +33,6 @@ from ._public_routes import PREFIX as PUBLIC_PREFIX
 from ._public_routes import (
     PUBLIC_ROUTES,
     PublicApi,
-    invalid_api_key,
     is_open,
     public_route_key,
     unexpected_problem,
@@ -522,8 +521,18 @@ class Http:
             ok = self._token_ok(header, route)
         if ok:
             return None
-        if route.startswith(PUBLIC_PREFIX + "/") and serves_public_api(self.version):
-            return invalid_api_key()
+        if serves_public_api(self.version):
+            # Micronaut's own 401, on the Config API and the public API alike: a token missing,
+            # expired or not the server's leaves the request unauthenticated, and every route
+            # that takes one is @Secured, which SecurityFilter checks before the route runs
+            # (airbytehq/airbyte-platform @ea59859a publicapi/controllers/JobsController.kt:
+            # @Secured(SecurityRule.IS_AUTHENTICATED) on the class). Its rejection goes through
+            # DefaultAuthorizationExceptionHandler and the error processor, as the 403 of a
+            # role check does (see _unresolved). The public API's InvalidApiKeyProblem is
+            # thrown only for a Config API answer a forwarding client got
+            # (ConfigClientErrorHandler.handleError(response), airbyte-api-server @45c2efb7).
+            body = micronaut_body("Unauthorized", request.path, ("Unauthorized", None))
+            return _json(body, 401, headers={"WWW-Authenticate": "Bearer"})
         return web.Response(status=401, headers={"WWW-Authenticate": "Bearer"})
 
     def _token_ok(self, header: str | None, route: str) -> bool:

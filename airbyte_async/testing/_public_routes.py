@@ -56,7 +56,6 @@ __all__ = [
     "PREFIX",
     "Problem",
     "PublicApi",
-    "invalid_api_key",
     "is_open",
     "public_route_key",
     "unexpected_problem",
@@ -1699,19 +1698,6 @@ def _actor_routes(kind: str) -> None:
 
 _actor_routes("source")
 _actor_routes("destination")
-
-
-def invalid_api_key() -> web.Response:
-    """
-    401 ``InvalidApiKeyProblemResponse``: a public route called without valid credentials
-    (API-FACTS 6.4; airbytehq/airbyte-platform ``airbyte-api/problems-api/src/main/openapi/
-    api-problems.yaml``, whose defaults give the type, title and detail).
-    """
-    detail = "The API key in the Authorization header is invalid."
-    problem = Problem(401, f"{_ERRORS}#invalid-api-key", "invalid-api-key", detail)
-    response = _problem_response(problem)
-    response.headers["WWW-Authenticate"] = "Bearer"
-    return response
 
 
 def unexpected_problem(status: int, message: str) -> web.Response:
