@@ -1246,6 +1246,26 @@ async def test_rejected_credentials_can_be_a_401(
     assert set(refused.json) == {"errorId"}
 
 
+@pytest.mark.parametrize("status", [400, 401, 500])
+async def test_the_public_token_route_refuses_bad_credentials_as_the_config_api_s_does(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, status: int
+) -> None:
+    """
+    The public token route refuses bad credentials with the status the Config API's route
+    gives (400 simple auth, 401 Keycloak, 500 the database's unknown pair: API-FACTS 1.1): its
+    controller calls the same ApplicationService.getToken and catches nothing
+    (airbytehq/airbyte-platform @bbf78ce1 publicapi/controllers/ApplicationsController.kt
+    ``publicGetAccessToken``), so the same exception handlers answer.
+    """
+    auth = RequireClientCredentials("app", "s3cret", reject_status=status)
+    emu = await airbyte_emulator_factory(airbyte_version="head", auth=auth)
+    wrong = {"client_id": "app", "client_secret": "x", "grant_type": "client_credentials"}
+    config = await call(http, emu, "applications/token", wrong)
+    async with http.post(emu.url + "/api/public/v1/applications/token", json=wrong) as response:
+        public = response.status
+    assert config.status == public == status
+
+
 async def test_the_public_token_route_takes_a_form(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:

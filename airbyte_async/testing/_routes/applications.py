@@ -16,16 +16,16 @@ from .._errors import ApiError, internal
 from .core import SINCE_050, SINCE_17, Api, Body, Reply, route
 
 
-def _mint(api: Api, client_id: object, client_secret: object, *, public: bool) -> str:
+def _mint(api: Api, client_id: object, client_secret: object) -> str:
     policy = api.auth
     if (
         not isinstance(policy, RequireClientCredentials)
         or api.minter is None
         or not policy.matches(client_id, client_secret)
     ):
+        # Both routes call the same ApplicationService.getToken, and neither catches: the same
+        # handlers answer (airbytehq/airbyte-platform @bbf78ce1 ApplicationsController.kt).
         status = policy.reject_status if isinstance(policy, RequireClientCredentials) else 400
-        if public:
-            status = 400
         message = "Invalid client id or token"
         if status == 500:
             raise internal(message, "java.lang.IllegalArgumentException")
@@ -41,13 +41,13 @@ def _mint(api: Api, client_id: object, client_secret: object, *, public: bool) -
 @route("/v1/applications/token", SINCE_050, public=True)
 async def applications_token(api: Api, body: Body) -> Reply:
     """AccessToken for an application's client id and secret."""
-    token = _mint(api, body["client_id"], body["client_secret"], public=False)
+    token = _mint(api, body["client_id"], body["client_secret"])
     return Reply({"access_token": token})
 
 
 @route("/public/v1/applications/token", SINCE_17, public=True)
 async def public_applications_token(api: Api, body: Body) -> Reply:
     """PublicAccessTokenResponse (JSON or form body), whatever grant it names, if any."""
-    token = _mint(api, body.get("client_id"), body.get("client_secret"), public=True)
+    token = _mint(api, body.get("client_id"), body.get("client_secret"))
     lifetime = api.minter.lifetime if api.minter is not None else 0.0
     return Reply({"access_token": token, "token_type": "Bearer", "expires_in": int(lifetime)})
