@@ -17,6 +17,13 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    # The modules of _SUBMODULES, attributes of the package for type checkers too (pyright's
+    # strict mode refuses ``airbyte_async.catalog`` otherwise): re-exported, as ``x as x`` says.
+    from . import catalog as catalog
+    from . import errors as errors
+    from . import models as models
+    from . import orchestrator as orchestrator
+    from . import resources as resources
     from ._auth import Auth, BasicAuth, BearerToken, ClientCredentials, NoAuth
     from ._client import AirbyteClient
     from ._retry import RetryBudget, RetryPolicy

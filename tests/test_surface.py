@@ -66,7 +66,24 @@ def type_checking_homes() -> dict[str, str]:
     return {
         alias.asname or alias.name: f"{TOP_LEVEL}.{node.module}"
         for node in block.body
-        if isinstance(node, ast.ImportFrom) and node.level == 1
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module is not None
+        for alias in node.names
+    }
+
+
+def type_checking_modules() -> set[str]:
+    """The modules ``airbyte_async/__init__.py`` imports under ``if TYPE_CHECKING:`` as
+    ``from . import ...``: the submodules type checkers see as attributes of the package."""
+    tree = ast.parse(Path(airbyte_async.__file__).read_text())
+    [block] = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+    ]
+    return {
+        alias.asname or alias.name
+        for node in block.body
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module is None
         for alias in node.names
     }
 
@@ -118,6 +135,13 @@ def test_the_modules_the_package_used_to_import_are_still_its_attributes() -> No
         "APIError Job airbyte_async.catalog Orchestrator airbyte_async.resources",
         "True",
     ]
+
+
+def test_type_checkers_see_the_modules_the_package_has_as_attributes() -> None:
+    """Each module that a bare ``import airbyte_async`` gives as an attribute (``_SUBMODULES``)
+    is imported for type checkers too: pyright otherwise refuses ``airbyte_async.catalog`` and
+    ``airbyte_async.resources`` ("not a known attribute of module"), which run."""
+    assert type_checking_modules() == set(airbyte_async._SUBMODULES)
 
 
 def test_the_models_package_has_only_private_submodules() -> None:
