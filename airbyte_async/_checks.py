@@ -18,7 +18,7 @@ from typing import Any, TypeGuard
 
 import attrs
 
-from .errors import InvalidArgumentError
+from ._error_base import InvalidArgumentError
 
 __all__ = [
     "INT_MAX",

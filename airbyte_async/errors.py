@@ -42,10 +42,17 @@ from __future__ import annotations
 import email.utils
 import math
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ._error_base import (
+    AirbyteError,
+    InvalidArgumentError,
+    LookupFailedError,
+    NoMatchError,
+    UnsupportedOperationError,
+)
 from ._error_bodies import (
     is_resource_not_found,
     is_try_again_later,
@@ -55,6 +62,10 @@ from ._error_bodies import (
     running_match,
 )
 from ._secrets import SECRET_MASK as _MASK
+
+if TYPE_CHECKING:
+    # Only for type checkers: the models import this module.
+    from .models import Job
 
 __all__ = [
     "AirbyteError",
@@ -86,29 +97,6 @@ __all__ = [
 ]
 
 
-class AirbyteError(Exception):
-    """Base class of every error this package raises on purpose."""
-
-    #: True on a copy raised in a task that waited for another task's request (a token
-    #: refresh) and sent nothing itself: a retry after it costs the server no extra load.
-    _borrowed: bool = False
-    #: True on the error of a sync or reset trigger that may have started a job no look could
-    #: find (its note says so): a sync may be running although the call failed.
-    job_may_exist: bool = False
-    #: True on a token request's 500 for credentials that have minted a token before: more
-    #: likely the server's own failure than a refusal, so it is retried like a 502.
-    _server_fault: bool = False
-    #: Seconds from sending the request to its failure (0 when not known): set on a timeout,
-    #: a lost connection and an answer. A proxy's 504 (502, 503, 524) or a TCP proxy's cut
-    #: connection after a long wait is its read timeout expiring while the server still holds
-    #: the request.
-    _waited: float = 0.0
-
-
-class InvalidArgumentError(AirbyteError, ValueError):
-    """An argument given to airbyte-async is wrong; no request was sent."""
-
-
 class SpecError(InvalidArgumentError):
     """
     A pipeline file that cannot be applied: invalid, or naming what the server does not have
@@ -137,32 +125,6 @@ class ClientStateError(AirbyteError, RuntimeError):
     The client was used outside its life: before ``async with`` opened it, after it closed,
     entered twice, or from another event loop than the one it opened in. Nothing was sent.
     """
-
-
-class UnsupportedOperationError(AirbyteError):
-    """
-    The API this client speaks (the Config API or the public REST API) has no such operation,
-    and nothing was sent; or the server answered that it has no route for it (an Airbyte
-    version without it, or a URL that is not the Config API's), a 404 that is then the
-    ``__cause__``. The message names the alternative, or the versions that have the route.
-    """
-
-    #: True when nothing at the client's URL serves the API in use (a route every Airbyte
-    #: version serves is missing too, such as ``health``): the URL is wrong, not the server's
-    #: version, nor the id sent.
-    wrong_url: bool = False
-
-
-class LookupFailedError(AirbyteError, LookupError):
-    """A lookup by name found no match or several; *candidates* lists what exists."""
-
-    def __init__(self, message: str, *, candidates: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.candidates = tuple(candidates)
-
-
-class NoMatchError(LookupFailedError):
-    """Nothing matched the name looked up."""
 
 
 class AmbiguousMatchError(LookupFailedError):
@@ -309,8 +271,8 @@ class SyncAlreadyRunningError(ConflictError):
     """
 
     #: The :class:`~airbyte_async.models.Job` the trigger met, as the answer or a look showed
-    #: it; None when not known. (Typed loosely: the models import this module.)
-    job: Any = None
+    #: it; None when not known.
+    job: Job | None = None
 
     @property
     def connection_id(self) -> str | None:

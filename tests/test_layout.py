@@ -112,7 +112,7 @@ def test_the_graph_sees_relative_lazy_and_type_checking_imports() -> None:
     assert "airbyte_async._transport" in graph["airbyte_async._client"]  # from . import _transport
     assert "airbyte_async.models._wire" in graph["airbyte_async._serde"]  # .models import _wire
     assert "airbyte_async._client" in graph["airbyte_async.orchestrator"]  # under TYPE_CHECKING
-    assert "airbyte_async.errors" in graph["airbyte_async.models._jobs"]  # from ..errors import
+    assert "airbyte_async._error_base" in graph["airbyte_async.models._jobs"]  # from .._error_base
 
 
 def test_a_cycle_is_found() -> None:

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 
 import attrs
 
+from .._error_base import NoMatchError, UnsupportedOperationError
 from .._secrets import masked_text, redacted_repr
-from ..errors import NoMatchError, UnsupportedOperationError
 from ._common import Deferred, JsonObject, OpenEnum, StreamDescriptor, resolved
 
 __all__ = [
