@@ -15,7 +15,7 @@ import ssl as _ssl
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import aiohttp
 import anyio
@@ -79,6 +79,8 @@ __all__ = ["APIS", "AirbyteClient", "ApiRoots", "auth_from_env", "normalize_url"
 
 #: The values of ``api=`` and ``AIRBYTE_API``.
 APIS = ("auto", "config", "public")
+#: The API a client speaks (:attr:`AirbyteClient.api`), or that a URL names.
+ApiName = Literal["config", "public"]
 
 #: The host of Airbyte Cloud's public API, which serves no Config API.
 CLOUD_API_HOST = "api.airbyte.com"
@@ -203,7 +205,7 @@ class ApiRoots:
 
     config: URL | None
     public: URL
-    named: str | None
+    named: ApiName | None
     credentials: BasicAuth | None
 
 
@@ -224,7 +226,7 @@ def resolve_url(url: str) -> ApiRoots:
                 f"{CLOUD_CONFIG_URL}, got {_safe(url)!r}"
             )
         return ApiRoots(None, _under(root, [], "v1"), "public", creds)
-    named = None
+    named: ApiName | None = None
     if segments[-3:] == ["api", "public", "v1"]:
         segments, named = segments[:-3], "public"
     elif segments[-2:] == ["api", "v1"]:
@@ -280,7 +282,12 @@ def _explain_bare_400(error: BadRequestError, body: Mapping[str, Any] | None) ->
     )
 
 
-def choose_api(api: object, roots: ApiRoots) -> str:
+def _api_name(api: object) -> ApiName:
+    """*api*, one of ``"config"`` and ``"public"`` (checked by the caller), as its type."""
+    return "public" if api == "public" else "config"
+
+
+def choose_api(api: object, roots: ApiRoots) -> ApiName:
     """
     ``"config"`` or ``"public"`` for ``api=`` *api*: ``"auto"`` takes the API the URL names
     (the public API on Airbyte Cloud), else the Config API until the server says otherwise
@@ -289,7 +296,7 @@ def choose_api(api: object, roots: ApiRoots) -> str:
     """
     if api not in APIS:
         raise InvalidArgumentError(f"api must be one of {', '.join(APIS)}, got {api!r}")
-    chosen = str(roots.named or "config") if api == "auto" else str(api)
+    chosen: ApiName = (roots.named or "config") if api == "auto" else _api_name(api)
     if chosen == "config" and roots.config is None:
         raise InvalidArgumentError(
             f"https://{CLOUD_API_HOST} is Airbyte Cloud's public API, which has no Config API: "
@@ -457,7 +464,7 @@ class AirbyteClient:
         roots = resolve_url(url)
         #: ``"config"`` or ``"public"``: the API this client speaks (for a bare host with
         #: ``api="auto"``, the Config API until the server says otherwise; see ``_probe``).
-        self.api = choose_api(api or env.get("AIRBYTE_API") or "auto", roots)
+        self.api: ApiName = choose_api(api or env.get("AIRBYTE_API") or "auto", roots)
         # A bare host with api="auto": the server decides (see _probe), on entry.
         self._unsettled = (api or env.get("AIRBYTE_API") or "auto") == "auto" and not roots.named
         url_creds = roots.credentials

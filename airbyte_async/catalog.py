@@ -4,6 +4,7 @@ Turn a discovered catalog into a connection's ``sync_catalog``.
 ::
 
     schema = await client.sources.discover_schema(source_id=source.source_id)
+    assert schema.catalog is not None, schema.failure  # None when discovery failed
     catalog = select_streams(
         schema.catalog,
         "users",
@@ -19,7 +20,7 @@ in the catalog with ``selected=False``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import attrs
 
@@ -53,7 +54,7 @@ MODE_PAIRS: tuple[tuple[SyncMode, DestinationSyncMode], ...] = tuple(
 
 
 def modes_toward(
-    catalog: Catalog, writes: Sequence[DestinationSyncMode]
+    catalog: Catalog, writes: Collection[DestinationSyncMode]
 ) -> dict[str, tuple[tuple[SyncMode, DestinationSyncMode], ...]]:
     """
     Each stream's pairs of :data:`MODE_PAIRS` that it can read and a destination offering

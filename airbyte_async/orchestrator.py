@@ -46,7 +46,7 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import asynccontextmanager, suppress
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import anyio
 import attrs
@@ -151,6 +151,11 @@ class SyncEvent:
     live counters (*progress*, only with ``progress_interval``), or it finished (*result*).
     *trigger_limit* is the number of triggers allowed in flight when it was triggered or
     finished.
+
+    The *kind* says which payload is set: *job* for ``triggered``, ``adopted`` and
+    ``status_changed``, *progress* for ``progress``, *result* for ``finished``; the others are
+    None. A type checker knows the kind's payload only as optional: test it
+    (``if event.result is not None:``) to narrow it.
     """
 
     kind: EventKind
@@ -161,8 +166,9 @@ class SyncEvent:
     trigger_limit: int | None = None
 
 
-def _tag_names(value: object) -> frozenset[str]:
-    names = (value,) if isinstance(value, str) else value
+def _tag_names(value: str | Iterable[str]) -> frozenset[str]:
+    # Typed as the callers are told (Selection's *tags*), checked as any value may come.
+    names: object = (value,) if isinstance(value, str) else value
     if isinstance(names, Iterable):
         names = tuple(names)
         if all(isinstance(t, str) and t for t in names):
@@ -673,7 +679,7 @@ class Orchestrator:
         max_poll_interval: float = 30.0,
         sync_timeout: float | None = None,
         timeout: float | None = None,
-        on_running: OnRunning | str = OnRunning.ATTACH,
+        on_running: OnRunning | Literal["attach", "skip", "fail"] = OnRunning.ATTACH,
         cancel_on_abort: bool = True,
         cancel_grace: float = 30.0,
         fail_fast: bool = False,

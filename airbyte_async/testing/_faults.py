@@ -107,7 +107,8 @@ def _rate(_: object, attribute: attrs.Attribute[float], value: float) -> None:
         raise ValueError(f"{attribute.name} must be between 0 and 1")
 
 
-def _upper(method: object) -> str | None:
+def _upper(method: str | None) -> str | None:
+    # Typed as Fault's callers are told, checked as a dict's value may come (Fault.from_dict).
     if method is None:
         return None
     if not isinstance(method, str) or not method.isalpha():
