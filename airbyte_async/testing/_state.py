@@ -306,6 +306,10 @@ class Job:
     #: Seconds from an attempt's start until the workflow reports running (see
     #: ``State.workflow_running``).
     start_lag: float = 0.0
+    #: The start of the attempt that found the connection disabled, on a version whose
+    #: workflow then reports the job succeeded (see ``State.disable_connection``): the job
+    #: ends there, that attempt having synced nothing.
+    disabled_at: float | None = None
 
     def wait_after(self, index: int) -> float:
         """Seconds the job is ``incomplete`` after attempt *index* (from 0) failed."""
@@ -343,9 +347,8 @@ class Job:
     @property
     def final_at(self) -> float:
         """When the job reaches (or reached) its terminal status."""
-        if self.cancelled_at is not None and self.cancelled_at < self.ends_at:
-            return self.cancelled_at
-        return self.ends_at
+        ends = [self.ends_at, self.cancelled_at, self.disabled_at]
+        return min(t for t in ends if t is not None)
 
     @property
     def started_or_created(self) -> float:
@@ -356,6 +359,8 @@ class Job:
     def status(self, now: float) -> str:
         """The JobStatus reads see at *now* (the end only *commit_lag* after it happened)."""
         if self.is_terminal(now):
+            if self.disabled_at is not None and self.disabled_at == self.final_at:
+                return "succeeded"
             return "cancelled" if self.cancelled_at is not None else self.outcome
         moment = min(now, self.final_at)
         if moment >= self.running_at:
@@ -508,6 +513,8 @@ class State:
     _by_final: list[tuple[float, int]] = attrs.field(factory=list)
     #: When each connection's basic or cron schedule (or its activation) took effect, by id.
     _scheduled_since: dict[str, float] = attrs.field(factory=dict)
+    #: Where disabling a connection cut its job short (see ``disable_connection``), by job id.
+    _disabled_cuts: dict[int, float] = attrs.field(factory=dict)
     #: When each workspace, source, destination and connection was last written, by id, in
     #: writes counted from 1 (see :meth:`scan_order`).
     _written: dict[str, int] = attrs.field(factory=dict)
@@ -811,7 +818,63 @@ class State:
         self.connections[connection.connection_id] = connection
         self._wrote(connection.connection_id)
         self._note_schedule(connection, old)
+        if old is not None and old.status != connection.status:
+            if connection.status == "inactive":
+                self.disable_connection(connection.connection_id)
+            elif connection.status == "active":
+                self._enable_connection(connection.connection_id)
         return connection
+
+    def disable_connection(self, connection_id: str) -> None:
+        """
+        What a connection set ``inactive`` does to its job that has not ended: nothing to
+        the attempt under way, which runs to its end, but the next attempt (the first, if
+        none started) ends the job as soon as it starts. Each attempt's sync workflow reads
+        the connection's status before it replicates, and answers a ``CANCELLED`` replication
+        status for an inactive one ("Connection ... is disabled. Cancelling run.",
+        airbytehq/airbyte-platform ``SyncWorkflowImpl``); head's connection manager reports
+        that job cancelled (``ConnectionManagerWorkflowImpl.kt`` ``getCancelledStatus`` then
+        ``reportCancelledAndContinueWith``, at ``1b8991b4``), the Java workflow of 0.x
+        succeeded, having no branch for it (``ConnectionManagerWorkflowImpl.java``
+        ``getFailStatus`` false, then ``reportSuccess``, at ``07d28131``; airbytehq/airbyte
+        issue #37417). 1.7 and 2.0, Kotlin ports as for the scheduler's rules, take head's.
+        Neither disabling nor enabling signals a running job (``ConnectionsHandler``
+        ``updateConnection``: ``eventRunner.update``, which the workflow heeds only while it
+        waits to start one). A job that ends first, or has no attempt left, is left be.
+        """
+        job = self.active_job(connection_id)
+        if job is None:
+            return
+        now = self.clock()
+        starts = (job.attempt_start(i) for i in range(job.retries + 1))
+        at = next((t for t in starts if t >= now), None)
+        if at is None or at >= job.final_at:
+            return
+        if at_least(self.version, "1.7"):
+            self._end(job, at)
+        else:
+            self._by_final.remove((job.final_at, job.job_id))
+            self._jobs[job.job_id - 1] = attrs.evolve(job, disabled_at=at)
+            bisect.insort(self._by_final, (at, job.job_id))
+        self._disabled_cuts[job.job_id] = at
+
+    def _enable_connection(self, connection_id: str) -> None:
+        """
+        Undo :meth:`disable_connection` for a job whose next attempt has not started yet: that
+        attempt finds the connection active again and runs.
+        """
+        job = self.active_job(connection_id)
+        if job is None or (at := self._disabled_cuts.pop(job.job_id, None)) is None:
+            return
+        if at <= self.clock() or job.final_at != at:
+            return
+        self._by_final.remove((job.final_at, job.job_id))
+        if job.disabled_at == at:
+            restored = attrs.evolve(job, disabled_at=None)
+        else:
+            restored = attrs.evolve(job, cancelled_at=None)
+        self._jobs[job.job_id - 1] = restored
+        bisect.insort(self._by_final, (restored.final_at, job.job_id))
 
     def _note_schedule(self, new: Connection, old: Connection | None) -> None:
         """Restart the scheduler's clock of *new* when its schedule or status changed."""
