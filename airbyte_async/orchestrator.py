@@ -1573,6 +1573,8 @@ class Orchestrator:
             )
             return await self._sync(batch, target, hold, again=True)
         result = from_job(target, watch.job, attached=attached, adopted=adopted)
+        if _cut_short_maybe(watch.job):
+            result = await self._cut_short(result, watch.job)
         if self.log_tail and result.outcome is Outcome.FAILED:
             result = attrs.evolve(result, log_tail=await self._log_tail(job.id))
         return result
@@ -1768,6 +1770,39 @@ class Orchestrator:
                     outage.ended(began)
                     return listed
                 await anyio.sleep(outage.pause())
+
+    async def _cut_short(self, result: SyncResult, job: Job) -> SyncResult:
+        """
+        *result*, of a job that Airbyte may have ended without this batch asking (see
+        :func:`_cut_short_maybe`), saying why, from one read of its connection: deleted or
+        disabled while the job ran, or, for a job cancelled while its connection is active,
+        someone else's cancel (a user's, another client's, a reset). Airbyte cancels the job
+        of a connection it deletes at once, and that of one disabled when its next attempt
+        starts; 0.x reports the latter succeeded (that attempt having synced nothing), which
+        ends ``cancelled`` here, its ``status`` still what the server said.
+        """
+        try:
+            status = (await self.client.connections.get(connection_id=result.connection_id)).status
+        except AirbyteError as e:
+            log.info("could not read connection %s: %s", result.connection_id, e)
+            status = None
+        if job.status is JobStatus.SUCCEEDED:
+            if status not in (ConnectionStatus.INACTIVE, ConnectionStatus.DEPRECATED):
+                return result
+            why = (
+                f"Airbyte reports job {job.id} succeeded, but its connection is {status} and the "
+                "job's last attempt synced nothing: Airbyte 0.x ends a job so when its next "
+                "attempt finds the connection disabled"
+            )
+            return attrs.evolve(result, outcome=Outcome.CANCELLED, error=why)
+        why = f"job {job.id} was cancelled on Airbyte, not by this batch"
+        if status is ConnectionStatus.DEPRECATED:
+            why += ": the connection was deleted"
+        elif status is ConnectionStatus.INACTIVE:
+            why += ": the connection was disabled (inactive)"
+        elif status is not None:
+            why += " (a cancel from Airbyte's UI or another client, or a reset)"
+        return attrs.evolve(result, error=why)
 
     async def _log_tail(self, job_id: int) -> tuple[str, ...]:
         if self.client.api == "public":
@@ -2143,3 +2178,17 @@ def summarize(results: Sequence[SyncResult]) -> dict[Outcome, int]:
     for result in results:
         counts[result.outcome] += 1
     return counts
+
+
+def _cut_short_maybe(job: Job) -> bool:
+    """
+    Whether the batch's *job*, seen ended without the batch asking, may have been ended by
+    Airbyte because of its connection: it was cancelled; or it succeeded after a failed
+    attempt, its last attempt having synced nothing, as 0.x reports a job whose next attempt
+    found the connection disabled (see ``Orchestrator._cut_short``).
+    """
+    if job.status is JobStatus.CANCELLED:
+        return True
+    if job.status is not JobStatus.SUCCEEDED or len(job.attempts) < 2:
+        return False
+    return not job.attempts[-1].records

@@ -6,13 +6,20 @@ a batch of the orchestrator reports for each.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from typing import Any
 
 import aiohttp
+import anyio
 import emulator_support
 import pytest
+from client_support import started, until
 from emulator_support import call, public, sync
 
+from airbyte_async import AirbyteClient
+from airbyte_async.models import ConnectionStatus, JobStatus
+from airbyte_async.orchestrator import Orchestrator, Outcome, SyncResult
 from airbyte_async.testing import Emulator, ManualClock, pytest_plugin
 
 pytestmark = pytest.mark.anyio
@@ -180,3 +187,120 @@ async def test_the_public_api_shows_a_job_cut_short_by_a_disabled_connection_can
 test_the_public_api_shows_a_job_cut_short_by_a_disabled_connection_cancelled.__doc__ += (
     _DISABLED_SOURCES
 )
+
+
+# -- what a batch reports ------------------------------------------------------------------
+
+Change = Callable[[AirbyteClient, str], Awaitable[object]]
+
+
+async def _delete(client: AirbyteClient, cid: str) -> None:
+    await client.connections.delete(connection_id=cid)
+
+
+async def _deactivate(client: AirbyteClient, cid: str) -> None:
+    await client.connections.update(connection_id=cid, status=ConnectionStatus.INACTIVE)
+
+
+async def _batch_changing(
+    api: str, change: Change, plan: dict[str, Any], **options: Any
+) -> tuple[SyncResult, SyncResult]:
+    """
+    A batch of two connections on *api*, the first syncing as *plan* says, the second for a
+    moment; *change* is made to the first once both jobs exist. Both results.
+    """
+    async with AsyncExitStack() as stack:
+        emu, client = await started(stack, api=api, connections=2, retry_backoff=0.5, **options)
+        first, second = emu.connection_ids
+        emu.set_sync_plan(first, **plan)
+        emu.set_sync_plan(second, duration=0.1, outcome="succeeded")
+        orchestrator = Orchestrator(client, poll_interval=0.02, max_poll_interval=0.05)
+        results: list[SyncResult] = []
+
+        async def run() -> None:
+            results.extend(await orchestrator.run([first, second]))
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            await until(lambda: emu.stats().jobs_created == 2)
+            await change(client, first)
+        return results[0], results[1]
+
+
+@pytest.mark.parametrize("api", ["config@0.50", "config@head", "public"])
+async def test_a_sync_whose_connection_is_deleted_ends_cancelled_saying_so(api: str) -> None:
+    """A connection deleted while its sync runs: Airbyte cancels the job at once (its workflow
+    gets the delete signal, cancels the sync and reports it cancelled:
+    ``ConnectionManagerWorkflowImpl`` ``deleteConnection``, then ``reportCancelled``, at
+    ``1b8991b4``). The result is ``cancelled`` and its error says the connection was deleted,
+    not that the batch cancelled it; the other sync succeeds."""
+    result, other = await _batch_changing(api, _delete, {"duration": 30.0})
+
+    assert (result.outcome, result.status) == (Outcome.CANCELLED, JobStatus.CANCELLED)
+    assert result.error is not None and "the connection was deleted" in result.error
+    assert not result.cancel_requested and not result.left_running
+    assert other.ok
+
+
+@pytest.mark.parametrize("api", ["config@head", "public"])
+async def test_a_sync_whose_connection_is_disabled_ends_cancelled_saying_so(api: str) -> None:
+    """A connection disabled while its sync runs, whose first attempt fails: the next attempt
+    finds it inactive and Airbyte cancels the job. The result says the connection was
+    disabled."""
+    plan = {"duration": 1.0, "failed_attempts": 1, "outcome": "succeeded"}
+    result, other = await _batch_changing(api, _deactivate, plan)
+
+    assert (result.outcome, result.status) == (Outcome.CANCELLED, JobStatus.CANCELLED)
+    assert result.error is not None and "disabled (inactive)" in result.error
+    assert other.ok
+
+
+test_a_sync_whose_connection_is_disabled_ends_cancelled_saying_so.__doc__ += _DISABLED_SOURCES
+
+
+async def test_on_0_50_a_sync_ended_by_its_disabled_connection_is_not_reported_succeeded() -> None:
+    """0.50 reports that job succeeded, its last attempt having synced nothing: the result is
+    ``cancelled``, its status the server's ``succeeded``, its error saying why."""
+    plan = {"duration": 1.0, "failed_attempts": 1, "outcome": "succeeded"}
+    result, other = await _batch_changing("config@0.50", _deactivate, plan)
+
+    assert (result.outcome, result.status) == (Outcome.CANCELLED, JobStatus.SUCCEEDED)
+    assert result.error is not None and "connection is inactive" in result.error
+    assert not result.ok and other.ok
+
+
+test_on_0_50_a_sync_ended_by_its_disabled_connection_is_not_reported_succeeded.__doc__ += (
+    _DISABLED_SOURCES
+)
+
+
+@pytest.mark.parametrize("api", ["config@head", "public"])
+async def test_a_sync_cancelled_by_someone_else_says_it_was_not_the_batch(api: str) -> None:
+    """A job cancelled by another client while its connection stays active: ``cancelled``,
+    its error saying the cancel was not the batch's."""
+
+    async def cancel_elsewhere(client: AirbyteClient, cid: str) -> None:
+        [job] = [j async for j in client.jobs.list(connection_id=cid)]
+        await client.jobs.cancel(job_id=job.id)
+
+    result, other = await _batch_changing(api, cancel_elsewhere, {"duration": 30.0})
+
+    assert result.outcome is Outcome.CANCELLED
+    assert result.error is not None and "not by this batch" in result.error
+    assert "deleted" not in result.error and "disabled" not in result.error
+    assert other.ok
+
+
+@pytest.mark.parametrize("api", ["config@0.50", "config@head"])
+async def test_a_sync_that_succeeds_on_its_second_attempt_stays_succeeded(api: str) -> None:
+    """A job that passes on its second attempt, its connection active, is ``succeeded`` with
+    no error: only a disabled or deleted connection turns a success into ``cancelled``."""
+
+    async def nothing(client: AirbyteClient, cid: str) -> None:
+        return None
+
+    plan = {"duration": 1.0, "failed_attempts": 1, "outcome": "succeeded"}
+    result, other = await _batch_changing(api, nothing, plan)
+
+    assert result.ok and result.error is None
+    assert other.ok
