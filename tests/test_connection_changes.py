@@ -18,6 +18,7 @@ from client_support import started, until
 from emulator_support import call, public, sync
 
 from airbyte_async import AirbyteClient
+from airbyte_async.errors import ConflictError
 from airbyte_async.models import ConnectionStatus, JobStatus
 from airbyte_async.orchestrator import Orchestrator, Outcome, SyncResult
 from airbyte_async.testing import Emulator, ManualClock, pytest_plugin
@@ -187,6 +188,24 @@ async def test_the_public_api_shows_a_job_cut_short_by_a_disabled_connection_can
 test_the_public_api_shows_a_job_cut_short_by_a_disabled_connection_cancelled.__doc__ += (
     _DISABLED_SOURCES
 )
+
+
+@pytest.mark.parametrize("api", ["config@head", "public"])
+async def test_a_sync_of_a_deleted_connection_says_it_was_deleted(api: str) -> None:
+    """A connection deleted (Airbyte marks it deprecated, API-FACTS 5), here through the
+    deletion of its source, which deletes its connections: the trigger's refusal (a bare 500,
+    or the public API's 409, API-FACTS 6.2) raises ConflictError saying the connection is
+    deleted, and starts no job."""
+    async with AsyncExitStack() as stack:
+        emu, client = await started(stack, api=api, connections=1)
+        [cid] = emu.connection_ids
+        connection = await client.connections.get(connection_id=cid)
+        await client.sources.delete(source_id=connection.source_id)
+
+        with pytest.raises(ConflictError, match=r"is deprecated \(deleted\)"):
+            await client.connections.sync(connection_id=cid)
+
+    assert emu.stats().jobs_created == 0
 
 
 # -- what a batch reports ------------------------------------------------------------------

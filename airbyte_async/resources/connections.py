@@ -360,9 +360,11 @@ class Connections:
         except AirbyteError:
             return
         if status is not ConnectionStatus.ACTIVE:
+            # Airbyte deletes a connection by marking it deprecated (API-FACTS 5).
+            said = f"{status} (deleted)" if status is ConnectionStatus.DEPRECATED else status
             raise ConflictError(
                 error.status,
-                f"Can only sync an active connection: {connection_id} is {status}",
+                f"Can only sync an active connection: {connection_id} is {said}",
                 route=error.route,
                 error_id=error.error_id,
                 body=error.body,
