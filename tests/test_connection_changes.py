@@ -190,6 +190,30 @@ test_the_public_api_shows_a_job_cut_short_by_a_disabled_connection_cancelled.__d
 )
 
 
+@pytest.mark.parametrize("version", ["0.50", "1.7", "2.0", "head"])
+async def test_deleting_a_connection_cancels_its_running_job_which_still_reads(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """``connections/delete`` marks the connection deprecated, then signals its workflow,
+    which cancels the running sync and reports the job cancelled before it ends
+    (``ConnectionsHandler.deleteConnection``: ``connectionHelper.deleteConnection``, then
+    ``eventRunner.forceDeleteConnection``; ``ConnectionManagerWorkflowImpl.deleteConnection``
+    then ``reportCancelled``, at ``1b8991b4``; the Java workflow at ``07d28131`` likewise).
+    Jobs outlive their connection: ``jobs/get`` answers with the cancelled job."""
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1, clock=clock)
+    [cid] = emu.connection_ids
+    emu.set_sync_plan(cid, duration=60.0)
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    clock.advance(1.0)
+    deleted = await call(http, emu, "connections/delete", {"connectionId": cid})
+    assert deleted.status == 204
+
+    got = await _job(http, emu, job_id)
+
+    assert got["job"]["status"] == "cancelled"
+
+
 @pytest.mark.parametrize("api", ["config@head", "public"])
 async def test_a_sync_of_a_deleted_connection_says_it_was_deleted(api: str) -> None:
     """A connection deleted (Airbyte marks it deprecated, API-FACTS 5), here through the
