@@ -224,6 +224,8 @@ def _target(connection: Connection) -> SyncTarget:
 
 #: What a result says of a trigger whose sync_timeout passed while it waited for a token.
 _TOKENLESS = "its sync_timeout passed while it waited for an access token: not triggered"
+#: Seconds the read of a connection whose job Airbyte ended gets (see Orchestrator._cut_short).
+_CAUSE_PATIENCE = 5.0
 #: Seconds beyond cancel_grace that a client closing under a batch waits for it to give up:
 #: the cleanup is bounded by cancel_grace, then the batch's tasks end.
 _GIVE_UP_SLACK = 5.0
@@ -1771,6 +1773,11 @@ class Orchestrator:
                     return listed
                 await anyio.sleep(outage.pause())
 
+    @property
+    def _cause_patience(self) -> float:
+        """Seconds :meth:`_cut_short` waits for its read, even while the batch gives up."""
+        return min(self.cancel_grace, _CAUSE_PATIENCE)
+
     async def _cut_short(self, result: SyncResult, job: Job) -> SyncResult:
         """
         *result*, of a job that Airbyte may have ended without this batch asking (see
@@ -1781,11 +1788,15 @@ class Orchestrator:
         starts; 0.x reports the latter succeeded (that attempt having synced nothing), which
         ends ``cancelled`` here, its ``status`` still what the server said.
         """
-        try:
-            status = (await self.client.connections.get(connection_id=result.connection_id)).status
-        except AirbyteError as e:
-            log.info("could not read connection %s: %s", result.connection_id, e)
-            status = None
+        status = None
+        # Shielded, briefly: the job has ended and its flight is gone, so a give-up meanwhile
+        # would otherwise lose this result and report the sync as one never started.
+        with anyio.CancelScope(shield=True), anyio.move_on_after(self._cause_patience):
+            try:
+                connection = await self.client.connections.get(connection_id=result.connection_id)
+                status = connection.status
+            except AirbyteError as e:
+                log.info("could not read connection %s: %s", result.connection_id, e)
         if job.status is JobStatus.SUCCEEDED:
             if status not in (ConnectionStatus.INACTIVE, ConnectionStatus.DEPRECATED):
                 return result

@@ -21,7 +21,7 @@ from airbyte_async import AirbyteClient
 from airbyte_async.errors import ConflictError
 from airbyte_async.models import ConnectionStatus, JobStatus
 from airbyte_async.orchestrator import Orchestrator, Outcome, SyncResult
-from airbyte_async.testing import Emulator, ManualClock, pytest_plugin
+from airbyte_async.testing import Emulator, Fault, ManualClock, pytest_plugin
 
 pytestmark = pytest.mark.anyio
 
@@ -347,3 +347,32 @@ async def test_a_sync_that_succeeds_on_its_second_attempt_stays_succeeded(api: s
 
     assert result.ok and result.error is None
     assert other.ok
+
+
+async def test_a_batch_given_up_while_it_reads_why_a_job_ended_keeps_that_jobs_result() -> None:
+    """The batch's deadline passes while it reads the connection of a job Airbyte cancelled (a
+    slow ``connections/get``): that sync is still reported with its job, cancelled, not as
+    one never started."""
+    async with AsyncExitStack() as stack:
+        emu, client = await started(stack, api="config@head", connections=2)
+        first, second = emu.connection_ids
+        emu.set_sync_plan(first, duration=30.0)
+        emu.set_sync_plan(second, duration=30.0)
+        orchestrator = Orchestrator(
+            client, poll_interval=0.02, max_poll_interval=0.05, timeout=2.0, cancel_grace=5.0
+        )
+        results: list[SyncResult] = []
+
+        async def run() -> None:
+            results.extend(await orchestrator.run([first, second]))
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            await until(lambda: emu.stats().jobs_created == 2)
+            emu.faults = [Fault(kind="latency", route="connections/get", delay=3.0)]
+            await client.connections.delete(connection_id=first)
+
+    deleted, other = results
+    assert (deleted.outcome, deleted.status) == (Outcome.CANCELLED, JobStatus.CANCELLED)
+    assert deleted.job_id is not None and not deleted.left_running
+    assert other.outcome is Outcome.TIMED_OUT
