@@ -224,7 +224,7 @@ def _target(connection: Connection) -> SyncTarget:
 
 #: What a result says of a trigger whose sync_timeout passed while it waited for a token.
 _TOKENLESS = "its sync_timeout passed while it waited for an access token: not triggered"
-#: Seconds the read of a connection whose job Airbyte ended gets (see Orchestrator._cut_short).
+#: Seconds the reads after a job ended get (see Orchestrator._cut_short and _log_tail).
 _CAUSE_PATIENCE = 5.0
 #: Seconds beyond cancel_grace that a client closing under a batch waits for it to give up:
 #: the cleanup is bounded by cancel_grace, then the batch's tasks end.
@@ -1775,7 +1775,8 @@ class Orchestrator:
 
     @property
     def _cause_patience(self) -> float:
-        """Seconds :meth:`_cut_short` waits for its read, even while the batch gives up."""
+        """Seconds :meth:`_cut_short` and :meth:`_log_tail` wait for their reads, even while
+        the batch gives up."""
         return min(self.cancel_grace, _CAUSE_PATIENCE)
 
     async def _cut_short(self, result: SyncResult, job: Job) -> SyncResult:
@@ -1821,10 +1822,14 @@ class Orchestrator:
                 self._told_no_logs = True
                 log.warning("log_tail has no effect: the public API serves no job logs")
             return ()
-        try:
-            job = await self.client.jobs.get(job_id=job_id)
-        except AirbyteError as e:
-            log.warning("could not read the log of job %d: %s", job_id, e)
+        job = None
+        # Shielded, briefly, as _cut_short's read: the job ended and its flight is gone.
+        with anyio.CancelScope(shield=True), anyio.move_on_after(self._cause_patience):
+            try:
+                job = await self.client.jobs.get(job_id=job_id)
+            except AirbyteError as e:
+                log.warning("could not read the log of job %d: %s", job_id, e)
+        if job is None:
             return ()
         logs = job.attempts[-1].logs if job.attempts else None
         return tuple(logs.lines[-self.log_tail :]) if logs is not None else ()

@@ -376,3 +376,28 @@ async def test_a_batch_given_up_while_it_reads_why_a_job_ended_keeps_that_jobs_r
     assert (deleted.outcome, deleted.status) == (Outcome.CANCELLED, JobStatus.CANCELLED)
     assert deleted.job_id is not None and not deleted.left_running
     assert other.outcome is Outcome.TIMED_OUT
+
+
+async def test_a_batch_given_up_while_it_reads_a_failed_jobs_log_keeps_that_jobs_result() -> None:
+    """The same for ``log_tail``'s read of a failed job's log (a slow ``jobs/get``): the
+    sync is still reported failed, with its job, when the deadline passes during the read."""
+    async with AsyncExitStack() as stack:
+        emu, client = await started(stack, api="config@head", connections=2)
+        first, second = emu.connection_ids
+        emu.set_sync_plan(first, duration=0.2, outcome="failed")
+        emu.set_sync_plan(second, duration=30.0)
+        emu.faults = [Fault(kind="latency", route="jobs/get", delay=3.0)]
+        orchestrator = Orchestrator(
+            client,
+            poll_interval=0.02,
+            max_poll_interval=0.05,
+            timeout=2.0,
+            cancel_grace=5.0,
+            log_tail=5,
+        )
+
+        failed, other = await orchestrator.run([first, second])
+
+    assert (failed.outcome, failed.status) == (Outcome.FAILED, JobStatus.FAILED)
+    assert failed.job_id is not None
+    assert other.outcome is Outcome.TIMED_OUT
