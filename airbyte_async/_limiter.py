@@ -444,9 +444,17 @@ class _Recent:
 
 @attrs.define(eq=False)
 class _Probe:
-    """What one slot's holder has seen; lives in a context variable while the slot is held."""
+    """
+    What one slot's holder has seen; lives in a context variable while the slot is held.
 
-    owner: TriggerLimiter
+    Copies of that context outlive the slot: a connection the trigger opened keeps one for as
+    long as it stays in the client's pool (its transport's reader callback runs in it), and a
+    task started meanwhile (a token renewal) runs in one. So the slot's end drops *owner*: a
+    released probe tells no limiter anything, and pins no finished batch's limiter in memory.
+    """
+
+    #: The limiter whose slot this is; None once the slot was released.
+    owner: TriggerLimiter | None
     started: float
     in_flight: int
     overloaded: bool = False
@@ -486,7 +494,7 @@ def the_trigger() -> Iterator[None]:
 def note_request() -> None:
     """Tell the trigger slot the current task holds, if any, that it sends one more request."""
     probe = _probe.get()
-    if probe is not None:
+    if probe is not None and probe.owner is not None:
         probe.requests += 1
 
 
@@ -497,7 +505,7 @@ def note_overload() -> None:
     second refusal as much as its first.
     """
     probe = _probe.get()
-    if probe is not None and _triggering.get():
+    if probe is not None and probe.owner is not None and _triggering.get():
         probe.overloaded = True
         probe.owner._overloaded(probe)
 
@@ -506,7 +514,12 @@ def note_timeout() -> None:
     """Tell the trigger slot the current task holds, if any, that its trigger (see
     :func:`the_trigger`) timed out."""
     probe = _probe.get()
-    if probe is not None and _triggering.get() and not (probe.overloaded or probe.timed_out):
+    if (
+        probe is not None
+        and probe.owner is not None
+        and _triggering.get()
+        and not (probe.overloaded or probe.timed_out)
+    ):
         probe.timed_out = True
         probe.owner._timed_out(probe)
 
@@ -631,6 +644,7 @@ class TriggerLimiter:
         assert probe.token is not None
         _probe.reset(probe.token)
         del self._open[probe]
+        probe.owner = None
         try:
             rule = self.rule
             cancelled = exc is not None and isinstance(exc, anyio.get_cancelled_exc_class())

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import heapq
 import io
 import logging
 import random
 import statistics
 import time
+import weakref
 from typing import Any
 
 import anyio
@@ -774,3 +776,53 @@ async def test_fixed_triggers_hold_at_max_triggers() -> None:
 
     assert set(limits) == {5}
     assert in_flight <= 5
+
+
+@pytest.mark.anyio
+async def test_a_finished_batch_leaves_its_trigger_limiter_to_the_collector() -> None:
+    """
+    A client kept open for hours keeps its pooled connections, and each connection a trigger
+    opened keeps a copy of the trigger's context (its transport's reader callback runs in it):
+    that copy must not pin the finished batch's limiter in memory.
+    """
+    async with (
+        Emulator(connections=20, trigger_latency=0.02, sync_duration=(0.05, 0.1)) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}) as client,
+    ):
+        orchestrator = Orchestrator(client, max_running=20)
+        results = await orchestrator.run(emu.connection_ids)
+        assert orchestrator._latest is not None
+        limiter = weakref.ref(orchestrator._latest._triggers)
+        pooled = client._session.connector._conns if client._session else {}
+        del orchestrator
+        gc.collect()
+
+        assert all(r.outcome is Outcome.SUCCEEDED for r in results)
+        assert sum(len(idle) for idle in pooled.values()) > 0
+        assert limiter() is None
+
+
+@pytest.mark.anyio
+async def test_an_overload_told_after_its_slot_ended_leaves_the_limit_alone() -> None:
+    """
+    A task started while a trigger held its slot (a token renewal a trigger's request found
+    due) runs in a copy of the trigger's context: overload answers it gets after the slot
+    ended are not the trigger's, and do not halve the limit.
+    """
+    limiter = TriggerLimiter(64)
+    slot_ended = anyio.Event()
+
+    async def later() -> None:
+        await slot_ended.wait()
+        with the_trigger():
+            for _ in range(8):
+                note_request()
+                note_overload()
+                note_timeout()
+
+    async with anyio.create_task_group() as tg:
+        async with limiter:
+            tg.start_soon(later)
+        slot_ended.set()
+
+    assert limiter.limit == 16
