@@ -112,6 +112,45 @@ test_on_0_50_a_job_whose_connection_was_disabled_succeeds_at_its_next_attempt.__
     _DISABLED_SOURCES
 )
 
+_COUNTS_SOURCES = """
+    The attempt that finds its connection disabled returns ``new StandardSyncSummary()
+    .withStatus(CANCELLED).withTotalStats(new SyncStats())`` (airbytehq/airbyte-platform
+    ``airbyte-workers/.../temporal/sync/SyncWorkflowImpl.java`` at ``fd729e93``), which
+    ``JobConverter.getAttemptRead`` turns into no ``recordsSynced``/``bytesSynced`` and a
+    ``totalStats`` of nulls (airbytehq/airbyte ``airbyte-server/.../converters/
+    JobConverter.java`` at ``98f91ace``). An attempt that replicated sets ``recordsSynced``
+    from its message tracker: 0 when nothing was new (``ReplicationWorker``
+    ``withRecordsSynced(messageTracker.getTotalRecordsEmitted())``).
+"""
+
+
+@pytest.mark.parametrize("records", [None, 0])
+async def test_on_0_50_only_the_attempt_that_found_its_connection_disabled_counts_nothing(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, records: int | None
+) -> None:
+    """On 0.50, the succeeded attempt that found its connection disabled has no record count
+    at all (its stats empty), while one that replicated nothing new counts 0 records."""
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(airbyte_version="0.50", connections=1, clock=clock)
+    [cid] = emu.connection_ids
+    emu.set_sync_plan(cid, **_RETRIED, records=0)
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    clock.advance(0.5)
+    if records is None:
+        await _disable(http, emu, cid, "inactive")
+
+    clock.advance(16.0)
+    [*_, last] = (a["attempt"] for a in (await _job(http, emu, job_id))["attempts"])
+
+    assert last["status"] == "succeeded"
+    assert last.get("recordsSynced") == records
+    assert last["totalStats"].get("recordsCommitted") == records
+
+
+test_on_0_50_only_the_attempt_that_found_its_connection_disabled_counts_nothing.__doc__ += (
+    _COUNTS_SOURCES
+)
+
 
 @pytest.mark.parametrize("version", ["0.50", "head"])
 async def test_the_attempt_under_way_when_the_connection_is_disabled_runs_to_its_end(
@@ -347,6 +386,36 @@ async def test_a_sync_that_succeeds_on_its_second_attempt_stays_succeeded(api: s
 
     assert result.ok and result.error is None
     assert other.ok
+
+
+@pytest.mark.parametrize("api", ["config@0.50", "config@head"])
+async def test_a_sync_that_synced_nothing_new_stays_succeeded_when_its_connection_is_disabled(
+    api: str,
+) -> None:
+    """A job whose second attempt really succeeds with 0 records (nothing new), its connection
+    disabled while that attempt runs (which then runs to its end), stays ``succeeded``: a
+    record count of 0 is a replication, not the empty attempt of a disabled connection."""
+
+    async def disable_during_the_second_attempt(client: AirbyteClient, cid: str) -> None:
+        with anyio.fail_after(10):
+            while True:
+                [job] = [j async for j in client.jobs.list(connection_id=cid)]
+                if len(job.attempts) == 2:
+                    break
+                await anyio.sleep(0.02)
+        await _deactivate(client, cid)
+
+    plan = {"duration": 1.0, "failed_attempts": 1, "outcome": "succeeded", "records": 0}
+    result, other = await _batch_changing(api, disable_during_the_second_attempt, plan)
+
+    assert (result.outcome, result.status) == (Outcome.SUCCEEDED, JobStatus.SUCCEEDED)
+    assert result.error is None and result.records_synced == 0
+    assert other.ok
+
+
+test_a_sync_that_synced_nothing_new_stays_succeeded_when_its_connection_is_disabled.__doc__ += (
+    _COUNTS_SOURCES
+)
 
 
 async def test_a_batch_given_up_while_it_reads_why_a_job_ended_keeps_that_jobs_result() -> None:

@@ -387,7 +387,14 @@ def _attempt(j: Job, index: int, version: str, now: float, *, hydrated: bool) ->
     }
     if ended is not None:
         body["endedAt"] = _secs(ended)
-    if j.config_type in REPLICATION and (ended is not None or hydrated):
+    if j.disabled_at is not None and started == j.disabled_at:
+        # The attempt that found its connection disabled never replicated: its output's
+        # summary has empty totalStats and no recordsSynced nor bytesSynced (SyncWorkflowImpl
+        # returns ``new SyncStats()``; JobConverter.getAttemptRead reads them from it), which
+        # tells it from a real success that synced nothing (0 records).
+        body["totalStats"] = {}
+        body["streamStats"] = []
+    elif j.config_type in REPLICATION and (ended is not None or hydrated):
         # The attempts that failed before the last one synced nothing.
         counts = j.counts(now) if index == j.retries else Counts()
         # The legacy counts come from the attempt's output, which exists once it ended; lists

@@ -442,12 +442,14 @@ class Emulator:
         duration: float | None = None,
         outcome: Literal["succeeded", "failed"] | None = None,
         failed_attempts: int | None = None,
+        records: int | None = None,
     ) -> None:
         """
-        Fix the duration (of each attempt), the outcome and/or the attempts that fail before
-        the last one of the connection's future syncs (``failed_attempts=1, outcome=
-        "succeeded"``: a sync that Airbyte retries once); with none, go back to seeded draws.
-        Raises KeyError for an unknown connection.
+        Fix the duration (of each attempt), the outcome, the attempts that fail before the
+        last one and/or the records a success syncs, of the connection's future syncs
+        (``failed_attempts=1, outcome="succeeded"``: a sync that Airbyte retries once;
+        ``records=0``: an incremental sync that finds nothing new); with none, go back to
+        seeded draws. Raises KeyError for an unknown connection.
         """
         if connection_id not in self._state.connections:
             raise KeyError(connection_id)
@@ -457,10 +459,13 @@ class Emulator:
             raise ValueError("outcome must be 'succeeded' or 'failed'")
         if failed_attempts is not None and failed_attempts < 0:
             raise ValueError("failed_attempts must not be negative")
-        if duration is None and outcome is None and failed_attempts is None:
+        if records is not None and records < 0:
+            raise ValueError("records must not be negative")
+        if (duration, outcome, failed_attempts, records) == (None, None, None, None):
             self._state.plans.pop(connection_id, None)
         else:
-            self._state.plans[connection_id] = SyncPlan(duration, outcome, failed_attempts)
+            plan = SyncPlan(duration, outcome, failed_attempts, records)
+            self._state.plans[connection_id] = plan
 
     def tag_connection(self, connection_id: str, *names: str) -> None:
         """

@@ -174,6 +174,9 @@ class SyncPlan:
     outcome: Outcome | None = None
     #: Attempts that fail before the last one (which has the outcome); None: the default.
     failed_attempts: int | None = None
+    #: Records the last attempt syncs when it succeeds (0: an incremental sync with nothing
+    #: new); None: the seeded draw.
+    records: int | None = None
 
 
 @attrs.frozen
@@ -1011,6 +1014,8 @@ class State:
         if outcome == "failed" and not failure.retryable:
             # Airbyte fails the job at once on a config error (see :data:`_RETRIED_INSTEAD`).
             retries = 0
+        if plan.records is not None:
+            records = plan.records
         if plan.failed_attempts is not None:
             retries = plan.failed_attempts
             if outcome == "failed" and retries and not failure.retryable:
