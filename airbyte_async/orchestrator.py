@@ -45,7 +45,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 import anyio
@@ -224,7 +224,7 @@ def _target(connection: Connection) -> SyncTarget:
 
 #: What a result says of a trigger whose sync_timeout passed while it waited for a token.
 _TOKENLESS = "its sync_timeout passed while it waited for an access token: not triggered"
-#: Seconds the reads after a job ended get (see Orchestrator._cut_short and _log_tail).
+#: Seconds the reads after a job ended still get once the batch gives up (see Batch._after_end).
 _CAUSE_PATIENCE = 5.0
 #: Seconds beyond cancel_grace that a client closing under a batch waits for it to give up:
 #: the cleanup is bounded by cancel_grace, then the batch's tasks end.
@@ -488,6 +488,9 @@ class Batch:
     #: was given up on: set on a give-up.
     _answers_until: float = attrs.field(default=math.inf, init=False)
     _given_up_at: float | None = attrs.field(default=None, init=False)
+    #: The shielded reads about jobs that ended (see :meth:`_after_end`), each with the
+    #: seconds it gets once the batch gives up.
+    _late_reads: dict[anyio.CancelScope, float] = attrs.field(factory=dict, init=False)
     #: What stopped the batch's triggers, if anything: the client's credentials refused, or
     #: no access token to be had (the token endpoint down past a trigger's retries).
     _refused: AirbyteError | None = attrs.field(default=None, init=False)
@@ -561,9 +564,27 @@ class Batch:
         self._hurried = True
         for entry in self._triggering.values():
             entry.scope.cancel()
+        for scope in self._late_reads:
+            scope.cancel()
         if self._cleanup is not None:
             self._cleanup.cancel()
         return True
+
+    @contextmanager
+    def _after_end(self, patience: float) -> Iterator[None]:
+        """
+        Shield a read about a job that ended, whose flight is gone: a give-up meanwhile would
+        otherwise lose that job's result and report a sync never started. The read runs as
+        any other until the batch gives up, then gets *patience* seconds more.
+        """
+        with anyio.CancelScope(shield=True) as scope:
+            if self._given_up_at is not None:
+                scope.deadline = anyio.current_time() + patience
+            self._late_reads[scope] = patience
+            try:
+                yield
+            finally:
+                del self._late_reads[scope]
 
     def _unclaimed(self) -> list[Flight]:
         """The adopted jobs no worker has taken on: a give-up settles them as its own."""
@@ -577,6 +598,8 @@ class Batch:
         if self._given_up_at is None:
             self._given_up_at = now
             self._giving_up.set()
+            for scope, patience in self._late_reads.items():
+                scope.deadline = min(scope.deadline, now + patience)
         until = now + seconds
         if until < self._answers_until:
             self._answers_until = until
@@ -1576,9 +1599,9 @@ class Orchestrator:
             return await self._sync(batch, target, hold, again=True)
         result = from_job(target, watch.job, attached=attached, adopted=adopted)
         if _cut_short_maybe(watch.job):
-            result = await self._cut_short(result, watch.job)
+            result = await self._cut_short(batch, result, watch.job)
         if self.log_tail and result.outcome is Outcome.FAILED:
-            result = attrs.evolve(result, log_tail=await self._log_tail(job.id))
+            result = attrs.evolve(result, log_tail=await self._log_tail(batch, job.id))
         return result
 
     async def _probed(
@@ -1775,11 +1798,11 @@ class Orchestrator:
 
     @property
     def _cause_patience(self) -> float:
-        """Seconds :meth:`_cut_short` and :meth:`_log_tail` wait for their reads, even while
+        """Seconds :meth:`_cut_short` and :meth:`_log_tail` still wait for their reads once
         the batch gives up."""
         return min(self.cancel_grace, _CAUSE_PATIENCE)
 
-    async def _cut_short(self, result: SyncResult, job: Job) -> SyncResult:
+    async def _cut_short(self, batch: Batch, result: SyncResult, job: Job) -> SyncResult:
         """
         *result*, of a job that Airbyte may have ended without this batch asking (see
         :func:`_cut_short_maybe`), saying why, from one read of its connection: deleted or
@@ -1790,9 +1813,7 @@ class Orchestrator:
         0), which ends ``cancelled`` here, its ``status`` still what the server said.
         """
         status = None
-        # Shielded, briefly: the job has ended and its flight is gone, so a give-up meanwhile
-        # would otherwise lose this result and report the sync as one never started.
-        with anyio.CancelScope(shield=True), anyio.move_on_after(self._cause_patience):
+        with batch._after_end(self._cause_patience):
             try:
                 connection = await self.client.connections.get(connection_id=result.connection_id)
                 status = connection.status
@@ -1816,15 +1837,14 @@ class Orchestrator:
             why += " (a cancel from Airbyte's UI or another client, or a reset)"
         return attrs.evolve(result, error=why)
 
-    async def _log_tail(self, job_id: int) -> tuple[str, ...]:
+    async def _log_tail(self, batch: Batch, job_id: int) -> tuple[str, ...]:
         if self.client.api == "public":
             if not self._told_no_logs:
                 self._told_no_logs = True
                 log.warning("log_tail has no effect: the public API serves no job logs")
             return ()
         job = None
-        # Shielded, briefly, as _cut_short's read: the job ended and its flight is gone.
-        with anyio.CancelScope(shield=True), anyio.move_on_after(self._cause_patience):
+        with batch._after_end(self._cause_patience):
             try:
                 job = await self.client.jobs.get(job_id=job_id)
             except AirbyteError as e:

@@ -470,3 +470,22 @@ async def test_a_batch_given_up_while_it_reads_a_failed_jobs_log_keeps_that_jobs
     assert (failed.outcome, failed.status) == (Outcome.FAILED, JobStatus.FAILED)
     assert failed.job_id is not None
     assert other.outcome is Outcome.TIMED_OUT
+
+
+async def test_a_failed_jobs_log_read_slower_than_cancel_grace_still_gives_its_tail() -> None:
+    """Outside a give-up, ``log_tail``'s read of a failed job's log is a read as any other:
+    a ``jobs/get`` that answers after more than ``cancel_grace`` (which bounds only the reads
+    of a batch giving up) still gives the result its log's last lines."""
+    async with AsyncExitStack() as stack:
+        emu, client = await started(stack, api="config@head", connections=1)
+        [cid] = emu.connection_ids
+        emu.set_sync_plan(cid, duration=0.2, outcome="failed")
+        emu.faults = [Fault(kind="latency", route="jobs/get", delay=0.5)]
+        orchestrator = Orchestrator(
+            client, poll_interval=0.02, max_poll_interval=0.05, cancel_grace=0.1, log_tail=5
+        )
+
+        [failed] = await orchestrator.run([cid])
+
+    assert failed.outcome is Outcome.FAILED
+    assert 0 < len(failed.log_tail) <= 5
