@@ -160,7 +160,8 @@ def not_the_api(
             target = None
         if target is not None and target.path == url.path and target.host:
             moved = root.with_scheme(target.scheme).with_host(target.host).with_port(target.port)
-            server = str(moved)[: -len(_suffix(api))].rstrip("/")
+            # Airbyte Cloud's public API root (https://api.airbyte.com/v1/) is passed whole.
+            server = str(moved).removesuffix(_suffix(api)).rstrip("/")
             return _wrong_url(
                 f"{method} {shown} was redirected ({status}) to {_shown(target)}: the client "
                 f"follows no redirect; pass {server}, where it was sent"

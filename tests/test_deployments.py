@@ -23,8 +23,10 @@ import anyio
 import pytest
 from aiohttp import web
 from client_support import closed_port, serving
+from yarl import URL
 
 from airbyte_async import AirbyteClient, NoAuth, RetryPolicy
+from airbyte_async._versions import not_the_api
 from airbyte_async.errors import (
     ConnectError,
     InvalidArgumentError,
@@ -424,3 +426,16 @@ async def test_a_timeout_names_the_host_and_the_seconds_waited() -> None:
     assert str(caught.value) == (
         f"request timed out: no whole answer from {host} within 0.2 s (health)"
     )
+
+
+def test_a_redirect_of_airbyte_clouds_public_api_names_its_url_whole() -> None:
+    """``http://api.airbyte.com/v1`` redirected to https: the URL to pass is Cloud's public
+    API root, https://api.airbyte.com/v1, not that root cut by the length of a self-hosted
+    server's ``api/public/v1/``."""
+    root = URL("http://api.airbyte.com/v1/")
+    location = {"Location": "https://api.airbyte.com/v1/jobs"}
+
+    error = not_the_api("POST", root / "jobs", 301, location, b"", root=root, api="public")
+
+    assert error is not None and error.wrong_url
+    assert str(error).endswith("pass https://api.airbyte.com/v1, where it was sent")
