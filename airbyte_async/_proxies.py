@@ -97,6 +97,7 @@ def _loopback(host: str) -> bool:
 
 
 def _safe(value: str) -> str:
-    """*value* with a password hidden, even when it does not parse."""
-    shown: str = redact(re.sub(r"//[^/@?#]*@", "//***@", value))
+    """*value* with a password hidden, even when it does not parse: all before its last ``@``
+    but the scheme (a password may hold an unquoted ``/`` or ``#``, a value no scheme)."""
+    shown: str = redact(re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)?.*@", r"\1***@", value))
     return shown

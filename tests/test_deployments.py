@@ -403,6 +403,18 @@ def test_a_socks_proxy_is_refused_when_the_client_is_made_without_its_password()
     assert "s0cks-pw" not in message
 
 
+def test_a_proxy_without_a_scheme_that_does_not_parse_is_refused_without_its_password() -> None:
+    """A proxy variable with no scheme (``user:password@host:port``, which the client reads
+    as http://) whose port is no number is refused without showing the password."""
+    env = {"HTTPS_PROXY": "me:pr0xy-pw@proxy.example:3l28"}
+    with pytest.raises(InvalidArgumentError) as caught:
+        AirbyteClient("https://api.airbyte.com/v1", env=env)
+
+    message = str(caught.value)
+    assert message.startswith("HTTPS_PROXY of the environment must be an http:// or https://")
+    assert "pr0xy-pw" not in message
+
+
 async def test_a_timeout_names_the_host_and_the_seconds_waited() -> None:
     """A server that does not answer within timeout=: the error names the host and the
     seconds, for the user to tell a slow server from a wrong one."""
