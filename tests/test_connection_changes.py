@@ -58,6 +58,20 @@ async def _job(http: aiohttp.ClientSession, emu: Emulator, job_id: int) -> dict[
     return got
 
 
+async def _syncing(
+    factory: Factory, http: aiohttp.ClientSession, version: str, **plan: Any
+) -> tuple[ManualClock, Emulator, str, int]:
+    """An emulator of *version* on a ManualClock whose one connection syncs as *plan* says:
+    the clock, the emulator, the connection and its job, triggered half a second ago."""
+    clock = ManualClock()
+    emu = await factory(airbyte_version=version, connections=1, clock=clock)
+    [cid] = emu.connection_ids
+    emu.set_sync_plan(cid, **plan)
+    job_id = (await sync(http, emu, cid))["job"]["id"]
+    clock.advance(0.5)
+    return clock, emu, cid, job_id
+
+
 @pytest.mark.parametrize("version", ["1.7", "2.0", "head"])
 async def test_a_job_whose_connection_was_disabled_is_cancelled_at_its_next_attempt(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
@@ -65,12 +79,7 @@ async def test_a_job_whose_connection_was_disabled_is_cancelled_at_its_next_atte
     """A connection disabled while its first attempt runs: the job goes on (incomplete after
     that attempt fails), and its second attempt, finding the connection inactive, ends it
     cancelled."""
-    clock = ManualClock()
-    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1, clock=clock)
-    [cid] = emu.connection_ids
-    emu.set_sync_plan(cid, **_RETRIED)
-    job_id = (await sync(http, emu, cid))["job"]["id"]
-    clock.advance(0.5)
+    clock, emu, cid, job_id = await _syncing(airbyte_emulator_factory, http, version, **_RETRIED)
     await _disable(http, emu, cid, "inactive")
 
     clock.advance(2.0)
@@ -91,12 +100,7 @@ async def test_on_0_50_a_job_whose_connection_was_disabled_succeeds_at_its_next_
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:
     """0.50 ends the job at the same point, but succeeded: its last attempt synced nothing."""
-    clock = ManualClock()
-    emu = await airbyte_emulator_factory(airbyte_version="0.50", connections=1, clock=clock)
-    [cid] = emu.connection_ids
-    emu.set_sync_plan(cid, **_RETRIED)
-    job_id = (await sync(http, emu, cid))["job"]["id"]
-    clock.advance(0.5)
+    clock, emu, cid, job_id = await _syncing(airbyte_emulator_factory, http, "0.50", **_RETRIED)
     await _disable(http, emu, cid, "inactive")
 
     clock.advance(13.0)
@@ -130,12 +134,9 @@ async def test_on_0_50_only_the_attempt_that_found_its_connection_disabled_count
 ) -> None:
     """On 0.50, the succeeded attempt that found its connection disabled has no record count
     at all (its stats empty), while one that replicated nothing new counts 0 records."""
-    clock = ManualClock()
-    emu = await airbyte_emulator_factory(airbyte_version="0.50", connections=1, clock=clock)
-    [cid] = emu.connection_ids
-    emu.set_sync_plan(cid, **_RETRIED, records=0)
-    job_id = (await sync(http, emu, cid))["job"]["id"]
-    clock.advance(0.5)
+    clock, emu, cid, job_id = await _syncing(
+        airbyte_emulator_factory, http, "0.50", **_RETRIED, records=0
+    )
     if records is None:
         await _disable(http, emu, cid, "inactive")
 
@@ -158,12 +159,9 @@ async def test_the_attempt_under_way_when_the_connection_is_disabled_runs_to_its
 ) -> None:
     """A job of one attempt is not touched by its connection's disabling: it succeeds with
     its records."""
-    clock = ManualClock()
-    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1, clock=clock)
-    [cid] = emu.connection_ids
-    emu.set_sync_plan(cid, duration=2.0, outcome="succeeded")
-    job_id = (await sync(http, emu, cid))["job"]["id"]
-    clock.advance(0.5)
+    clock, emu, cid, job_id = await _syncing(
+        airbyte_emulator_factory, http, version, duration=2.0, outcome="succeeded"
+    )
     await _disable(http, emu, cid, "inactive")
 
     clock.advance(2.0)
@@ -184,12 +182,7 @@ async def test_a_connection_enabled_again_before_the_next_attempt_lets_it_run(
 ) -> None:
     """Disabled, then enabled again while the job waits between attempts: the next attempt
     finds it active and the job ends as planned, with its records."""
-    clock = ManualClock()
-    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1, clock=clock)
-    [cid] = emu.connection_ids
-    emu.set_sync_plan(cid, **_RETRIED)
-    job_id = (await sync(http, emu, cid))["job"]["id"]
-    clock.advance(0.5)
+    clock, emu, cid, job_id = await _syncing(airbyte_emulator_factory, http, version, **_RETRIED)
     await _disable(http, emu, cid, "inactive")
     clock.advance(3.0)
     await _disable(http, emu, cid, "active")
@@ -209,12 +202,7 @@ async def test_the_public_api_shows_a_job_cut_short_by_a_disabled_connection_can
 ) -> None:
     """``PATCH /connections/{id}`` with status inactive does what ``connections/update`` does:
     head's ``GET /jobs/{id}`` then shows the job cancelled from its next attempt on."""
-    clock = ManualClock()
-    emu = await airbyte_emulator_factory(airbyte_version="head", connections=1, clock=clock)
-    [cid] = emu.connection_ids
-    emu.set_sync_plan(cid, **_RETRIED)
-    job_id = (await sync(http, emu, cid))["job"]["id"]
-    clock.advance(0.5)
+    clock, emu, cid, job_id = await _syncing(airbyte_emulator_factory, http, "head", **_RETRIED)
     patched = await public(http, emu, "PATCH", f"/connections/{cid}", {"status": "inactive"})
     assert patched.status == 200, patched.text
 

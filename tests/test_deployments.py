@@ -391,27 +391,25 @@ async def test_a_proxy_that_does_not_answer_is_named_without_its_password() -> N
     assert "pr0xy-pw" not in message
 
 
-def test_a_socks_proxy_is_refused_when_the_client_is_made_without_its_password() -> None:
-    """A proxy variable naming a socks proxy, which aiohttp cannot speak, is refused when the
-    client is made, naming the variable and hiding the password."""
-    env = {"ALL_PROXY": "socks5://me:s0cks-pw@proxy.example:1080"}
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        # A socks proxy, which aiohttp cannot speak.
+        ("ALL_PROXY", "socks5://me:pr0xy-pw@proxy.example:1080"),
+        # No scheme (read as http://), and a port that is no number.
+        ("HTTPS_PROXY", "me:pr0xy-pw@proxy.example:3l28"),
+    ],
+)
+def test_a_proxy_the_client_cannot_use_is_refused_when_it_is_made_without_its_password(
+    name: str, value: str
+) -> None:
+    """A proxy variable that names no http(s) proxy URL is refused when the client is made,
+    naming the variable and hiding the password."""
     with pytest.raises(InvalidArgumentError) as caught:
-        AirbyteClient("https://api.airbyte.com/v1", env=env)
+        AirbyteClient("https://api.airbyte.com/v1", env={name: value})
 
     message = str(caught.value)
-    assert message.startswith("ALL_PROXY of the environment must be an http:// or https://")
-    assert "s0cks-pw" not in message
-
-
-def test_a_proxy_without_a_scheme_that_does_not_parse_is_refused_without_its_password() -> None:
-    """A proxy variable with no scheme (``user:password@host:port``, which the client reads
-    as http://) whose port is no number is refused without showing the password."""
-    env = {"HTTPS_PROXY": "me:pr0xy-pw@proxy.example:3l28"}
-    with pytest.raises(InvalidArgumentError) as caught:
-        AirbyteClient("https://api.airbyte.com/v1", env=env)
-
-    message = str(caught.value)
-    assert message.startswith("HTTPS_PROXY of the environment must be an http:// or https://")
+    assert message.startswith(f"{name} of the environment must be an http:// or https://")
     assert "pr0xy-pw" not in message
 
 

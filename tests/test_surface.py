@@ -54,18 +54,23 @@ def test_the_top_level_has_at_most_40_names() -> None:
         assert getattr(airbyte_async, name) is not None
 
 
-def type_checking_homes() -> dict[str, str]:
-    """Each name ``airbyte_async/__init__.py`` imports under ``if TYPE_CHECKING:`` (what type
-    checkers and IDEs see) and the dotted name of the module it imports it from."""
+def _type_checking_block() -> list[ast.stmt]:
+    """The statements under ``if TYPE_CHECKING:`` in ``airbyte_async/__init__.py``."""
     tree = ast.parse(Path(airbyte_async.__file__).read_text())
     [block] = [
         node
         for node in tree.body
         if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
     ]
+    return block.body
+
+
+def type_checking_homes() -> dict[str, str]:
+    """Each name ``airbyte_async/__init__.py`` imports under ``if TYPE_CHECKING:`` (what type
+    checkers and IDEs see) and the dotted name of the module it imports it from."""
     return {
         alias.asname or alias.name: f"{TOP_LEVEL}.{node.module}"
-        for node in block.body
+        for node in _type_checking_block()
         if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module is not None
         for alias in node.names
     }
@@ -74,15 +79,9 @@ def type_checking_homes() -> dict[str, str]:
 def type_checking_modules() -> set[str]:
     """The modules ``airbyte_async/__init__.py`` imports under ``if TYPE_CHECKING:`` as
     ``from . import ...``: the submodules type checkers see as attributes of the package."""
-    tree = ast.parse(Path(airbyte_async.__file__).read_text())
-    [block] = [
-        node
-        for node in tree.body
-        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
-    ]
     return {
         alias.asname or alias.name
-        for node in block.body
+        for node in _type_checking_block()
         if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module is None
         for alias in node.names
     }
