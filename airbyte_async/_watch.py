@@ -423,8 +423,10 @@ class JobWatcher:
                 # timeout each, every end held up meanwhile.
                 with one_attempt() if self._listing_timed_out else nullcontext():
                     await self._poll_batch()
-            except UnsupportedOperationError:
-                if self.batch_mode:
+            except UnsupportedOperationError as e:
+                # A page where the listing's answer should be (a proxy's sign-in page) is a
+                # failed poll, not a server without the route.
+                if self.batch_mode or e.wrong_url:
                     raise
                 log.info("this server cannot list jobs by workspace: reading each job instead")
                 self.batch_mode = False

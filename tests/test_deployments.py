@@ -16,13 +16,14 @@ import shutil
 import ssl
 import subprocess
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import aiohttp
 import anyio
 import pytest
 from aiohttp import web
-from client_support import closed_port, serving
+from client_support import closed_port, requests_to, serving
 from yarl import URL
 
 from airbyte_async import AirbyteClient, NoAuth, RetryPolicy
@@ -34,6 +35,7 @@ from airbyte_async.errors import (
     ResponseValidationError,
     UnsupportedOperationError,
 )
+from airbyte_async.orchestrator import Orchestrator
 from airbyte_async.testing import Emulator
 
 pytestmark = pytest.mark.anyio
@@ -44,6 +46,7 @@ NGINX_405 = (
     b"<center><h1>405 Not Allowed</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n"
     b"</html>\r\n"
 )
+SIGN_IN = b"<!DOCTYPE html><html><head><title>Sign In</title></head><body></body></html>"
 WORKSPACE = "8a7b3f0e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
 CONNECTION = "8a7b3f0e-1c2d-4e5f-8a9b-0c1d2e3f4a5c"
 
@@ -449,3 +452,42 @@ def test_a_redirect_of_airbyte_clouds_public_api_names_its_url_whole() -> None:
 
     assert error is not None and error.wrong_url
     assert str(error).endswith("pass https://api.airbyte.com/v1, where it was sent")
+
+
+async def test_a_web_page_for_a_batchs_first_listing_is_a_failed_poll_not_a_missing_route() -> None:
+    """A proxy's sign-in page answering the batch's first ``jobs/list_for_workspaces`` (200,
+    text/html) is a poll that failed, tried again: not a server without the listing, which
+    would have the batch read each job by itself, one request per job at every poll, to its
+    end."""
+    async with AsyncExitStack() as stack:
+        emu = await stack.enter_async_context(
+            Emulator(airbyte_version="head", connections=3, sync_duration=(0.3, 0.3))
+        )
+        pages = [0]
+        upstream = await stack.enter_async_context(aiohttp.ClientSession())
+
+        async def forward(request: web.Request) -> web.StreamResponse:
+            if request.path.endswith("/jobs/list_for_workspaces") and not pages[0]:
+                pages[0] += 1
+                return web.Response(body=SIGN_IN, content_type="text/html")
+            async with upstream.request(
+                request.method,
+                emu.url + request.path,
+                data=await request.read(),
+                headers={"Content-Type": request.headers.get("Content-Type", "")},
+            ) as answer:
+                return web.Response(
+                    status=answer.status,
+                    body=await answer.read(),
+                    headers={"Content-Type": answer.headers.get("Content-Type", "")},
+                )
+
+        url = await stack.enter_async_context(serving(_catch_all(forward, [])))
+        client = await stack.enter_async_context(AirbyteClient(url, auth=NoAuth(), env={}))
+        orchestrator = Orchestrator(client, poll_interval=0.02, max_poll_interval=0.05)
+
+        results = await orchestrator.run(emu.connection_ids)
+
+    assert pages == [1]
+    assert all(r.ok for r in results)
+    assert requests_to(emu, "jobs/get") == 0
