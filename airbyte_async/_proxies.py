@@ -34,11 +34,17 @@ class Proxies:
 
     def __init__(self, env: Mapping[str, str]) -> None:
         found: dict[str, str] = {}
-        # Upper case first, then lower case over it: the lowercase name wins (urllib's order).
-        for name in sorted((n for n in env if n.lower().endswith("_proxy")), reverse=True):
-            value = env[name]
-            if value:
+        # urllib's two passes: any case, then the lowercase names over it (an empty one
+        # unsets).
+        for name, value in env.items():
+            if value and name.lower().endswith("_proxy"):
                 found[name.lower()[: -len("_proxy")]] = value
+        for name, value in env.items():
+            if name.endswith("_proxy"):
+                if value:
+                    found[name.lower()[: -len("_proxy")]] = value
+                else:
+                    found.pop(name.lower()[: -len("_proxy")], None)
         self._no = found.pop("no", None)
         self._proxies = {s: v for s, v in found.items() if s in ("http", "https", "all")}
         self._by_host: dict[tuple[str, str, int | None], URL | None] = {}

@@ -352,6 +352,23 @@ async def test_http_proxy_of_the_environment_carries_the_requests(
     assert passed == [f"GET {url}/api/v1/health"]
 
 
+async def test_the_lowercase_proxy_variable_wins_over_the_uppercase_one(
+    forward_proxy: tuple[str, list[str]],
+) -> None:
+    """``http_proxy`` and ``HTTP_PROXY`` both set: the lowercase one carries the requests, as
+    in urllib (:func:`urllib.request.getproxies_environment`), requests and httpx; the
+    uppercase one names a port nothing listens on."""
+    proxy, passed = forward_proxy
+    async with Emulator() as emu:
+        url = emu.url.replace("127.0.0.1", "airbyte.internal")
+        env = {"HTTP_PROXY": f"http://127.0.0.1:{closed_port()}", "http_proxy": proxy}
+        async with AirbyteClient(url + "/api/v1", env=env, auth=NoAuth()) as client:
+            health = await client.health()
+
+    assert health.available
+    assert passed == [f"GET {url}/api/v1/health"]
+
+
 async def test_no_proxy_keeps_its_hosts_direct(forward_proxy: tuple[str, list[str]]) -> None:
     """A host NO_PROXY lists is reached directly, whatever HTTP_PROXY says: here it does not
     resolve, and the proxy sees nothing."""
