@@ -121,8 +121,9 @@ class OnRunning(enum.StrEnum):
     What to do when a connection already has a sync running (Airbyte answers 409), or one not
     running yet that the trigger met (Airbyte answers with that job, or on head fails after a
     minute: see :class:`~airbyte_async.errors.SyncAlreadyRunningError`): *attach* adopts that
-    sync as this batch's (while a reset or clear runs instead, the sync is triggered once it
-    ended), *skip* reports ``already_running`` with the sync's job, *fail* reports ``error``.
+    sync as this batch's, *skip* reports ``already_running`` with the sync's job, *fail*
+    reports ``error``. A reset or clear that runs instead is no sync to attach to or skip:
+    with *attach* or *skip*, the sync is triggered once it ended.
     A sync attached to is not cancelled when the batch is given up on: the batch did not
     start it.
     """
@@ -1393,12 +1394,13 @@ class Orchestrator:
                 return running, None, time.monotonic(), False
             if self.on_running is OnRunning.FAIL:
                 return sync_result(target, Outcome.ERROR, error=str(refused))
-            if self.on_running is OnRunning.SKIP:
+            # A reset or clear that runs (Airbyte refuses a sync meanwhile) is no sync to
+            # attach to or skip: sync once the connection is free.
+            clearing = None if running is not None else await self._running_clear(cid)
+            if self.on_running is OnRunning.SKIP and clearing is None:
                 return sync_result(target, Outcome.ALREADY_RUNNING, job=running, error=str(refused))
             if running is None:
-                # A reset or clear runs (Airbyte refuses a sync meanwhile), or the sync ended
-                # between the 409 and the look-up: sync once the connection is free.
-                clearing = await self._running_clear(cid)
+                # The reset or clear, or the sync that ended between the 409 and the look-up.
                 if clearing is not None:
                     await self._outlast(clearing, target)
                 sent = await self._send_trigger(batch, target, hold)

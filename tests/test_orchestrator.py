@@ -533,6 +533,22 @@ async def test_attach_syncs_once_a_running_reset_ended(start: Start) -> None:
     assert emu.stats().jobs_by_connection[cid] == [reset.id, result.job_id]
 
 
+async def test_skip_syncs_once_a_running_reset_ended(start: Start) -> None:
+    """on_running=skip while a reset runs: no sync is there to skip (Airbyte refuses the sync,
+    409, for the reset: API-FACTS 6.3), so the sync is triggered once the reset ended, as
+    attach does, not reported ``already_running``."""
+    emu, client = await start(connections=1)
+    cid = emu.connection_ids[0]
+    emu.set_sync_plan(cid, duration=0.3)
+    reset = await client.connections.reset(connection_id=cid)
+    await until(lambda: emu.job_status(reset.id) != "pending")
+
+    [result] = await _orchestrator(client, on_running=OnRunning.SKIP).run([cid])
+
+    assert (result.outcome, result.attached, result.error) == (Outcome.SUCCEEDED, False, None)
+    assert emu.stats().jobs_by_connection[cid] == [reset.id, result.job_id]
+
+
 @pytest.mark.parametrize("api", ["config", "public"])
 async def test_attach_syncs_once_a_running_clear_ended(start: Start, api: str) -> None:
     """on_running=attach while a clear job runs (head's connections/clear, a ``clear`` job
