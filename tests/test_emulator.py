@@ -1545,6 +1545,30 @@ async def test_a_public_job_listing_without_a_type_holds_a_clears_job(
     assert [(j["jobId"], j["jobType"]) for j in answer.json["data"]] == [(job["id"], "reset")]
 
 
+@pytest.mark.parametrize(("version", "listed"), [("2.0", []), ("head", ["refresh"])])
+async def test_a_public_job_listing_without_a_type_holds_refreshes_on_head_alone(
+    airbyte_emulator_factory: Factory,
+    http: aiohttp.ClientSession,
+    version: str,
+    listed: list[str],
+) -> None:
+    """``GET /jobs`` without ``jobType`` asks for syncs and resets alone before head
+    (``JobService.getJobConfigTypes``, airbytehq/airbyte-platform ``4ab2909f``), for every
+    type on head (``JobServiceTest`` "null jobType returns all job types", ``2c2663d2``): a
+    refresh is listed there, and elsewhere only when ``jobType=refresh`` asks for it."""
+    emu = await airbyte_emulator_factory(
+        airbyte_version=version, connections=1, sync_duration=(60, 60), trigger_latency=0.0
+    )
+    (cid,) = emu.connection_ids
+    body = {"connectionId": cid, "refreshMode": "Truncate"}
+    job = (await call(http, emu, "connections/refresh", body)).json["job"]
+    every = await public(http, emu, "GET", f"/jobs?connectionId={cid}")
+    asked = await public(http, emu, "GET", f"/jobs?connectionId={cid}&jobType=refresh")
+
+    assert [j["jobType"] for j in every.json["data"]] == listed
+    assert [(j["jobId"], j["jobType"]) for j in asked.json["data"]] == [(job["id"], "refresh")]
+
+
 @pytest.mark.parametrize("version", ["0.50", "1.7", "head"])
 async def test_jobs_list_orders_and_pages_as_each_version_does(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str

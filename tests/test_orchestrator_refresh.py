@@ -92,3 +92,54 @@ async def test_a_running_refresh_is_attached_to_as_the_connections_sync(
     assert (attached.outcome, attached.job_id) == (Outcome.SUCCEEDED, started["job"]["id"])
     assert attached.attached
     assert emu.stats().jobs_created == 1
+
+
+@pytest.mark.parametrize("version", ["1.7", "2.0"])
+async def test_a_running_refresh_is_attached_to_through_a_public_api_that_lists_it_apart(
+    version: str,
+) -> None:
+    """Before head, the public ``GET /jobs`` without ``jobType`` lists syncs and resets alone
+    (``JobService.getJobConfigTypes``, airbytehq/airbyte-platform ``4ab2909f``): a refresh
+    that runs when the batch starts is still found, and followed as the connection's sync,
+    not reported as an error for the 409."""
+    async with (
+        Emulator(airbyte_version=version, connections=1, trigger_latency=0.05) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api="public") as client,
+    ):
+        (busy,) = emu.connection_ids
+        emu.set_sync_plan(busy, duration=1.0)
+        started = await _refresh(emu, busy)
+        emu.reset_stats()
+
+        [attached] = await _sync_all(client, emu, on_running=OnRunning.ATTACH)
+
+    assert (attached.outcome, attached.job_id) == (Outcome.SUCCEEDED, started["job"]["id"])
+    assert attached.attached
+    assert emu.stats().jobs_created == 0
+
+
+@pytest.mark.parametrize("version", ["2.0", "head"])
+async def test_a_lost_public_sync_answer_whose_job_is_a_refresh_finds_that_refresh(
+    version: str,
+) -> None:
+    """The connection's streams wait for a refresh, so the public sync trigger's job is a
+    refresh; its answer is lost after the server acted: the look finds that refresh (listed
+    apart before head, ``JobService.getJobConfigTypes`` at ``4ab2909f``) and returns it, the
+    trigger sent once, one job."""
+    async with Emulator(airbyte_version=version, connections=1, trigger_latency=0.05) as emu:
+        (cid,) = emu.connection_ids
+        emu.set_sync_plan(cid, duration=0.2)
+        async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api="config") as config:
+            running = await config.connections.sync(connection_id=cid)
+            assert await _refresh(emu, cid) == {}
+            with anyio.fail_after(10):
+                await config.jobs.wait(job_id=running.id, poll_interval=0.02)
+        await anyio.sleep(emu.wrap_up)
+        emu.set_sync_plan(cid, duration=30.0)
+        lost = {"kind": "reset_after", "route": "/public/v1/jobs", "method": "POST", "times": 1}
+        emu.set_faults([lost])
+        async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api="public") as client:
+            job = await client.connections.sync(connection_id=cid)
+
+        assert job.job_type is JobType.REFRESH
+        assert emu.stats().jobs_by_connection[cid] == [running.id, job.id]

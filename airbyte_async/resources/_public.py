@@ -56,6 +56,7 @@ from ..errors import (
     NoMatchError,
     NotFoundError,
     PermissionDeniedError,
+    UnprocessableEntityError,
     UnsupportedOperationError,
 )
 from ..models import (
@@ -96,6 +97,7 @@ from ..models import (
     Workspace,
 )
 from ..models import _public_wire as pw
+from ..models import _wire as w
 from ..models._definitions import _Definition
 from ._actors import Actors
 from ._base import Request
@@ -1142,15 +1144,29 @@ class PublicJobs(Jobs):
         """
         One page of *connection_id*'s jobs (``GET /jobs?connectionId=``), newest first unless
         *order_by* says otherwise, as on the Config API. The public API counts no total:
-        ``total_count`` says whether another page may follow.
+        ``total_count`` says whether another page may follow. A first page of several types
+        among them refreshes or clears, which a listing without ``jobType`` leaves out before
+        head (see :data:`_LISTED_APART`), is made of that listing and one of each such type.
         """
         query = [(pw.CONNECTION_ID, uuid_id("connection_id", connection_id))]
         if created_after is not None:
             query.append((pw.CREATED_AT_START, _instant("created_after", created_after)))
-        fetched = await self._fetch(
-            query, job_types, statuses, updated_after, page_size, row_offset, order_by
+        fetch = partial(self._fetch, query, statuses=statuses, updated_after=updated_after)
+        fetched = await fetch(
+            job_types, page_size=page_size, row_offset=row_offset, order_by=order_by
         )
-        return _job_page(row_offset, *fetched)
+        apart = _listed_apart(job_types) if row_offset == 0 else ()
+        if not apart:
+            return _job_page(row_offset, *fetched)
+        pages = [fetched]
+        for job_type in apart:
+            try:
+                pages.append(
+                    await fetch((job_type,), page_size=page_size, row_offset=0, order_by=order_by)
+                )
+            except UnprocessableEntityError:
+                continue  # a server whose jobType filter does not know it has none
+        return _merged_page(pages, page_size, order_by)
 
     async def list_for_workspaces_page(
         self,
@@ -1281,6 +1297,38 @@ class PublicJobs(Jobs):
         )
         more = bool(page.next) and len(page.data) == page_size
         return kept, len(page.data), more
+
+
+#: The job types ``GET /jobs`` without ``jobType`` leaves out before head: it asks the Config
+#: API for syncs and resets alone (``JobService.getJobConfigTypes``, airbytehq/airbyte-platform
+#: ``4ab2909f``; head asks for every type, ``JobServiceTest``, ``2c2663d2``).
+_LISTED_APART = (JobType.REFRESH, JobType.CLEAR)
+
+
+def _listed_apart(job_types: Iterable[JobType]) -> tuple[JobType, ...]:
+    """Of *job_types*, those a listing of them all may leave out (see :data:`_LISTED_APART`):
+    none when one ``jobType`` filter names them all."""
+    types = _job_types(job_types)
+    public_types = {_PUBLIC_JOB_TYPES.get(t) for t in types}
+    if len(public_types) == 1 and None not in public_types:
+        return ()
+    return tuple(t for t in _LISTED_APART if t in types)
+
+
+def _merged_page(
+    pages: Sequence[tuple[tuple[Job, ...], int, bool]], page_size: int, order_by: str | None
+) -> JobPage:
+    """The first page of a listing made of *pages*, each a first page of its own (see
+    :meth:`PublicJobs._fetch`): their jobs once each, in the listing's order, *page_size* at
+    most; another page may follow when one of them may have more."""
+    field, method = _order(order_by)
+    key = attrgetter("updated_at" if field is w.OrderField.UPDATED_AT else "created_at")
+    found = {job.id: job for kept, _, _ in pages for job in kept}
+    ascending = method is w.OrderMethod.ASC
+    ordered = sorted(found.values(), key=lambda j: (key(j), j.id), reverse=not ascending)
+    more = any(more for _, _, more in pages) or len(ordered) > page_size
+    jobs = tuple(ordered[:page_size])
+    return JobPage(jobs=jobs, total_count=len(jobs) + (1 if more else 0))
 
 
 def _job_page(row_offset: int, kept: tuple[Job, ...], rows: int, more: bool) -> JobPage:
