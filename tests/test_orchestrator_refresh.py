@@ -7,6 +7,7 @@ the connection's sync (airbytehq/airbyte-platform ``SchedulerHandler.createJob``
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -143,3 +144,30 @@ async def test_a_lost_public_sync_answer_whose_job_is_a_refresh_finds_that_refre
 
         assert job.job_type is JobType.REFRESH
         assert emu.stats().jobs_by_connection[cid] == [running.id, job.id]
+
+
+@pytest.mark.parametrize("version", ["2.0", "head"])
+async def test_a_previous_trys_refresh_that_succeeded_is_adopted_through_the_public_api(
+    version: str,
+) -> None:
+    """A retry's look for the syncs to adopt (``adopt_since``) finds the first try's refresh,
+    its sync, which the public ``GET /jobs`` of 2.0 lists only when asked for by type
+    (``JobService.getJobConfigTypes`` at ``4ab2909f``): reported as it ended, not run again."""
+    async with Emulator(airbyte_version=version, connections=1, trigger_latency=0.05) as emu:
+        (cid,) = emu.connection_ids
+        emu.set_sync_plan(cid, duration=0.0)
+        since = dt.datetime.now(dt.UTC)
+        refreshed = (await _refresh(emu, cid))["job"]["id"]
+        async with AirbyteClient(emu.url, auth=NoAuth(), env={}, api="public") as client:
+            with anyio.fail_after(10):
+                await client.jobs.wait(job_id=refreshed, poll_interval=0.02)
+            orchestrator = Orchestrator(client, poll_interval=0.02, max_poll_interval=0.05)
+            with anyio.fail_after(30):
+                [result] = await orchestrator.run([cid], adopt_since=since)
+
+        assert (result.job_id, result.outcome, result.adopted) == (
+            refreshed,
+            Outcome.SUCCEEDED,
+            True,
+        )
+        assert emu.stats().jobs_by_connection[cid] == [refreshed]
