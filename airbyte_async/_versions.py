@@ -38,6 +38,9 @@ __all__ = ["SERVED", "is_html", "not_the_api", "public_path_missing", "route_mis
 #: (API-FACTS 2.1 and 8). Every other route they call is in all three.
 SERVED: dict[str, tuple[str | None, str | None]] = {
     "applications/token": ("0.50", None),
+    # 0.63 shipped refreshes (airbytehq/airbyte#38067, "platform released 0.63.0 with full
+    # refreshes support"): not in v0.50.56's spec, in head's.
+    "connections/refresh": ("0.63", None),
     "connections/status": ("0.50", None),
     "connections/sync_progress": ("0.50", None),
     "instance_configuration": ("0.50", None),

@@ -9,6 +9,7 @@ servers and routes; :attr:`Job.records_synced` and :attr:`Job.bytes_synced` look
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
 
@@ -32,6 +33,7 @@ __all__ = [
     "JobStatus",
     "JobType",
     "LogEvent",
+    "RefreshMode",
     "StreamAttemptStats",
     "StreamStats",
     "SynchronousJob",
@@ -74,6 +76,17 @@ class JobType(OpenEnum):
     RESET_CONNECTION = "reset_connection"
     REFRESH = "refresh"
     CLEAR = "clear"
+
+
+class RefreshMode(enum.StrEnum):
+    """
+    How a refresh (``connections.refresh``) reloads its streams (the Config API's
+    ``RefreshMode``): *truncate* drops the data loaded so far once the new copy is in, *merge*
+    keeps it and loads the new copy beside it (deduplicated streams dedupe it away).
+    """
+
+    TRUNCATE = "Truncate"
+    MERGE = "Merge"
 
 
 _CONNECTION_JOBS = frozenset(

@@ -238,6 +238,24 @@ class ConnectionUpdate(ConnectionSettings):
 
 
 @attrs.frozen(kw_only=True)
+class ConnectionStream:
+    """A stream a refresh (or a per-stream reset) names (``ConnectionStream``)."""
+
+    stream_name: str
+    stream_namespace: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ConnectionStreamRefreshBody:
+    """``connections/refresh``'s body (``ConnectionStreamRefreshRequestBody``): no streams,
+    every stream of the connection (``ConnectionApiController.refreshConnectionStream``)."""
+
+    connection_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
+    refresh_mode: str
+    streams: tuple[ConnectionStream, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
 class ConnectionList:
     connections: tuple[Connection, ...]
 

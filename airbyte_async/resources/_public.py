@@ -83,6 +83,7 @@ from ..models import (
     NamespaceDefinition,
     NonBreakingChangesPreference,
     OpenEnum,
+    RefreshMode,
     Schedule,
     ScheduleData,
     ScheduleType,
@@ -91,6 +92,7 @@ from ..models import (
     Stream,
     StreamAndConfig,
     StreamConfig,
+    StreamDescriptor,
     SyncMode,
     SyncProgress,
     TimeUnit,
@@ -1456,6 +1458,22 @@ class PublicConnections(Connections):
         """Delete the connection (``DELETE /connections/{id}``; it becomes ``deprecated``)."""
         path = _path("connections", "connection_id", connection_id)
         await named("connection", connection_id, self._api("DELETE", path, idempotent=False))
+
+    async def refresh(
+        self,
+        *,
+        connection_id: str,
+        mode: RefreshMode | str = RefreshMode.TRUNCATE,
+        streams: Iterable[str | StreamDescriptor] | None = None,
+    ) -> Job | None:
+        """Not on the public API: its ``POST /jobs`` refuses a refresh with a 422 "Refreshes
+        are not supported in the public API" (``JobsController.publicCreateJob``)."""
+        unsupported(
+            "connections/refresh",
+            "refresh with the Config API (api='config'; --api config) or in the Airbyte UI",
+            why="is refused by the public API (POST /jobs: 'Refreshes are not supported in "
+            "the public API') and exists only on the Config API",
+        )
 
     async def sync_progress(self, *, connection_id: str) -> SyncProgress:
         """Not on the public API."""

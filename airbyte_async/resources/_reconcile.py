@@ -31,7 +31,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -458,7 +458,7 @@ _STILL_HELD = (
 _FOUND = "job %(job)d of the held %(trigger)s trigger for %(connection)s turned up: adopted"
 _SENT_AGAIN = "no job from the held %(trigger)s trigger for %(connection)s: triggering again"
 
-_TRIGGERS = {JobType.SYNC: "sync", JobType.RESET_CONNECTION: "reset"}
+_TRIGGERS = {JobType.SYNC: "sync", JobType.RESET_CONNECTION: "reset", JobType.REFRESH: "refresh"}
 
 _REFUSED = (
     "the %(trigger)s trigger for %(connection)s was refused (%(error)s): it started nothing, "
@@ -558,10 +558,12 @@ async def trigger_exactly_once(
     settle_patience: float | None = None,
     explain: Callable[[str, APIError], Awaitable[None]] | None = None,
     known: KnownJobs | None = None,
+    body: Mapping[str, Any] | None = None,
 ) -> Job:
     """
-    Call *route* (``connections/sync`` or ``connections/reset``) so that at most one job starts,
-    and return that job.
+    Call *route* (``connections/sync``, ``connections/reset`` or ``connections/refresh``) so
+    that at most one job (of *job_type*) starts, and return that job; *body* is the trigger's
+    (default: ``{"connectionId": ...}``).
 
     Each round either settles an earlier uncertain attempt or sends the trigger: after a failure
     that may have started a job, the next rounds look for that job (and adopt it) until a listing
@@ -614,7 +616,8 @@ async def trigger_exactly_once(
     floor = known.newest(connection_id)
     if rounds < 1:
         raise InvalidArgumentError(f"rounds must be at least 1, got {rounds!r}")
-    body = unstructure(w.ConnectionIdBody(connection_id=connection_id))
+    if body is None:
+        body = unstructure(w.ConnectionIdBody(connection_id=connection_id))
     # From the first attempt on: a job that attempt created may show up late.
     began = time.monotonic()
     before = clock.now()  # the server's clock then, never ahead

@@ -34,9 +34,11 @@ from ..models import (
     JobType,
     NamespaceDefinition,
     NonBreakingChangesPreference,
+    RefreshMode,
     Schedule,
     ScheduleData,
     ScheduleType,
+    StreamDescriptor,
     StreamProgress,
     SyncProgress,
 )
@@ -55,7 +57,8 @@ __all__ = ["Connections"]
 @attrs.frozen
 class Connections:
     """
-    Connections: create, get, find, list, update, ensure, delete, and trigger syncs and resets.
+    Connections: create, get, find, list, update, ensure, delete, and trigger syncs, resets
+    and refreshes.
 
     Schedules are always sent as ``scheduleType`` + ``scheduleData``; a legacy
     :class:`~airbyte_async.models.Schedule` is converted to a basic schedule first, because
@@ -306,6 +309,47 @@ class Connections:
         """
         return await self._trigger("connections/reset", connection_id, JobType.RESET_CONNECTION)
 
+    async def refresh(
+        self,
+        *,
+        connection_id: str,
+        mode: RefreshMode | str = RefreshMode.TRUNCATE,
+        streams: Iterable[str | StreamDescriptor] | None = None,
+    ) -> Job | None:
+        """
+        Refresh *streams* of the connection (None: every stream), reloading them from the
+        source (*mode*: see :class:`~airbyte_async.models.RefreshMode`), and return the
+        refresh's job; at most one job starts, as for :meth:`sync`.
+
+        Airbyte (``connections/refresh``, 0.63 on) marks the streams to refresh, then starts a
+        sync, whose job is a ``refresh`` (``StreamRefreshesHandler.createRefreshesForConnection``).
+        While a job runs, that start fails without a word: the answer names no job, and the
+        connection's next job, whatever starts it (:meth:`sync`, its schedule), is the refresh;
+        None is returned then. Raises :class:`~airbyte_async.errors.UnsupportedOperationError`
+        on a server before 0.63, and on the public API, which refuses refreshes.
+        """
+        connection_id = uuid_id("connection_id", connection_id)
+        body = w.ConnectionStreamRefreshBody(
+            connection_id=connection_id,
+            refresh_mode=_refresh_mode(mode).value,
+            streams=_refreshed(streams),
+        )
+        sent = trigger_exactly_once(
+            self._request,
+            self._jobs,
+            self.clock,
+            route="connections/refresh",
+            connection_id=connection_id,
+            job_type=JobType.REFRESH,
+            read=_refresh_job,
+            known=self.known_jobs,
+            body=unstructure(body),
+        )
+        try:
+            return await named("connection", connection_id, sent)
+        except _NoJobStarted:
+            return None
+
     async def sync_progress(self, *, connection_id: str) -> SyncProgress:
         """
         Live counters of the running sync (0.50 and later).
@@ -369,6 +413,60 @@ class Connections:
                 error_id=error.error_id,
                 body=error.body,
             )
+
+
+class _NoJobStarted(Exception):
+    """A refresh answered with no job: its sync could not start (a job runs)."""
+
+
+def _refresh_job(data: Any) -> Job:
+    """The job of a ``connections/refresh`` answer (``JobReadResponse``, whose job is absent
+    when the refresh's sync could not start: :class:`_NoJobStarted`)."""
+    if isinstance(data, dict) and data.get("job") is None:
+        raise _NoJobStarted
+    return structure(data, Job, route="connections/refresh")
+
+
+def _refresh_mode(mode: object) -> RefreshMode:
+    """*mode* as a :class:`RefreshMode`: a member, or its value in any case (``"merge"``)."""
+    if isinstance(mode, RefreshMode):
+        return mode
+    if isinstance(mode, str):
+        for member in RefreshMode:
+            if mode.lower() == member.value.lower():
+                return member
+    known = ", ".join(m.value.lower() for m in RefreshMode)
+    raise InvalidArgumentError(f"mode must be one of {known}, got {mode!r}")
+
+
+def _refreshed(
+    streams: Iterable[str | StreamDescriptor] | None,
+) -> tuple[w.ConnectionStream, ...]:
+    """The streams a refresh names, as sent: none for every stream (*streams* None)."""
+    if streams is None:
+        return ()
+    if isinstance(streams, str | bytes) or not isinstance(streams, Iterable):
+        raise InvalidArgumentError(
+            "streams must be a list of stream names or StreamDescriptors, got "
+            f"{streams!r}" + (": give [name] for one" if isinstance(streams, str) else "")
+        )
+    named_streams: list[w.ConnectionStream] = []
+    for stream in streams:
+        if isinstance(stream, StreamDescriptor):
+            name, namespace = stream.name, stream.namespace
+        else:
+            name, namespace = stream, None
+        if not isinstance(name, str) or not name or not isinstance(namespace, str | None):
+            raise InvalidArgumentError(
+                f"streams must hold stream names or StreamDescriptors, got {stream!r}"
+            )
+        named_streams.append(w.ConnectionStream(stream_name=name, stream_namespace=namespace))
+    if not named_streams:
+        # Airbyte reads no streams as every stream: an empty list left so would refresh all.
+        raise InvalidArgumentError(
+            "streams names no stream: pass streams=None to refresh every stream"
+        )
+    return tuple(named_streams)
 
 
 def _connection_note(name: str | None, source_id: str, destination_id: str) -> dict[str, str]:
