@@ -41,6 +41,7 @@ SERVED: dict[str, tuple[str | None, str | None]] = {
     # 0.63 shipped refreshes (airbytehq/airbyte#38067, "platform released 0.63.0 with full
     # refreshes support"): not in v0.50.56's spec, in head's.
     "connections/refresh": ("0.63", None),
+    "connections/reset/stream": ("0.50", None),
     "connections/status": ("0.50", None),
     "connections/sync_progress": ("0.50", None),
     "instance_configuration": ("0.50", None),

@@ -233,6 +233,10 @@ async def _exercise(d: Driver, version: str) -> None:
         await d.call("connections/status", {"connectionIds": [cid]})
     reset = await d.call("connections/reset", {"connectionId": cid})
     assert reset["job"]["configType"] == "reset_connection"
+    if version != "0.40":
+        streams = {"connectionId": cid, "streams": [{"streamName": "orders"}]}
+        some = await d.call("connections/reset/stream", streams)
+        assert some["job"]["configType"] == "reset_connection"
     if version == "head":
         clear = await d.call("connections/clear", {"connectionId": cid})
         assert clear["job"]["configType"] == "reset_connection"

@@ -246,6 +246,14 @@ class ConnectionStream:
 
 
 @attrs.frozen(kw_only=True)
+class ConnectionStreamBody:
+    """``connections/reset/stream``'s body (``ConnectionStreamRequestBody``)."""
+
+    connection_id: str = attrs.field(converter=canonical_uuid, validator=uuid_field())
+    streams: tuple[ConnectionStream, ...]
+
+
+@attrs.frozen(kw_only=True)
 class ConnectionStreamRefreshBody:
     """``connections/refresh``'s body (``ConnectionStreamRefreshRequestBody``): no streams,
     every stream of the connection (``ConnectionApiController.refreshConnectionStream``)."""

@@ -1479,7 +1479,30 @@ class PublicConnections(Connections):
         """Not on the public API."""
         unsupported("connections/sync_progress", "poll client.jobs.get() for rows and bytes")
 
-    async def _trigger(self, route: str, connection_id: str, job_type: JobType) -> Job:
+    async def reset(
+        self,
+        *,
+        connection_id: str,
+        streams: Iterable[str | StreamDescriptor] | None = None,
+    ) -> Job:
+        """A reset of every stream (``POST /jobs``, ``jobType`` reset): the public API resets
+        no single streams."""
+        if streams is not None:
+            unsupported(
+                "connections/reset/stream (a reset of some streams)",
+                "reset every stream (streams=None), or use the Config API (api='config'; "
+                "--api config)",
+            )
+        return await super().reset(connection_id=connection_id)
+
+    async def _trigger(
+        self,
+        route: str,
+        connection_id: str,
+        job_type: JobType,
+        *,
+        body: Mapping[str, Any] | None = None,
+    ) -> Job:
         jobs = self._jobs
 
         async def send(

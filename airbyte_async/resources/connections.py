@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Collection, Iterable
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
 from functools import partial
 from typing import Any, ClassVar, TypeVar, Unpack
 
@@ -298,16 +298,34 @@ class Connections:
         """
         return await self._trigger("connections/sync", connection_id, JobType.SYNC)
 
-    async def reset(self, *, connection_id: str) -> Job:
+    async def reset(
+        self,
+        *,
+        connection_id: str,
+        streams: Iterable[str | StreamDescriptor] | None = None,
+    ) -> Job:
         """
-        Start a reset (clear the destination's data and state) and return its job; at most one
-        job starts, as for :meth:`sync`.
+        Start a reset (clear the destination's data and state: Airbyte 1.0 calls it a clear)
+        of *streams* (None: every stream) and return its job; at most one job starts, as for
+        :meth:`sync`. Streams named go to ``connections/reset/stream`` (0.50 on).
 
         Unlike a sync, a reset is not refused while a job runs: Airbyte cancels the running
-        sync, then answers with the reset's job once it stopped. To keep a running sync, check
-        first (``jobs.list(connection_id=..., statuses=[JobStatus.RUNNING])``).
+        job (a sync, or another reset), then answers with the reset's job once it stopped.
+        To keep a running sync, check first
+        (``jobs.list(connection_id=..., statuses=[JobStatus.RUNNING])``).
         """
-        return await self._trigger("connections/reset", connection_id, JobType.RESET_CONNECTION)
+        if streams is None:
+            return await self._trigger("connections/reset", connection_id, JobType.RESET_CONNECTION)
+        connection_id = uuid_id("connection_id", connection_id)
+        body = w.ConnectionStreamBody(
+            connection_id=connection_id, streams=_streams_named(streams, "reset")
+        )
+        return await self._trigger(
+            "connections/reset/stream",
+            connection_id,
+            JobType.RESET_CONNECTION,
+            body=unstructure(body),
+        )
 
     async def refresh(
         self,
@@ -332,7 +350,7 @@ class Connections:
         body = w.ConnectionStreamRefreshBody(
             connection_id=connection_id,
             refresh_mode=_refresh_mode(mode).value,
-            streams=_refreshed(streams),
+            streams=() if streams is None else _streams_named(streams, "refresh"),
         )
         sent = trigger_exactly_once(
             self._request,
@@ -380,7 +398,14 @@ class Connections:
             streams=streams,
         )
 
-    async def _trigger(self, route: str, connection_id: str, job_type: JobType) -> Job:
+    async def _trigger(
+        self,
+        route: str,
+        connection_id: str,
+        job_type: JobType,
+        *,
+        body: Mapping[str, Any] | None = None,
+    ) -> Job:
         sent = trigger_exactly_once(
             self._request,
             self._jobs,
@@ -390,6 +415,7 @@ class Connections:
             job_type=job_type,
             explain=self._refused_if_inactive if job_type is JobType.SYNC else None,
             known=self.known_jobs,
+            body=body,
         )
         return await named("connection", connection_id, sent)
 
@@ -439,12 +465,10 @@ def _refresh_mode(mode: object) -> RefreshMode:
     raise InvalidArgumentError(f"mode must be one of {known}, got {mode!r}")
 
 
-def _refreshed(
-    streams: Iterable[str | StreamDescriptor] | None,
+def _streams_named(
+    streams: Iterable[str | StreamDescriptor], verb: str
 ) -> tuple[w.ConnectionStream, ...]:
-    """The streams a refresh names, as sent: none for every stream (*streams* None)."""
-    if streams is None:
-        return ()
+    """The streams a reset or refresh (*verb*) names, as sent; at least one."""
     if isinstance(streams, str | bytes) or not isinstance(streams, Iterable):
         raise InvalidArgumentError(
             "streams must be a list of stream names or StreamDescriptors, got "
@@ -462,9 +486,9 @@ def _refreshed(
             )
         named_streams.append(w.ConnectionStream(stream_name=name, stream_namespace=namespace))
     if not named_streams:
-        # Airbyte reads no streams as every stream: an empty list left so would refresh all.
+        # Airbyte reads no streams as every stream: an empty list left so would do them all.
         raise InvalidArgumentError(
-            "streams names no stream: pass streams=None to refresh every stream"
+            f"streams names no stream: pass streams=None to {verb} every stream"
         )
     return tuple(named_streams)
 

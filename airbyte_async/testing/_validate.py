@@ -560,10 +560,14 @@ def _connection_shapes(version: str) -> dict[str, Obj]:
             },
         ),
     }
+    # ConnectionStream: the streams a per-stream reset or a refresh names.
+    stream = _obj({"streamName": STR}, {"streamNamespace": STR})
+    if version != "0.40":
+        # ConnectionStreamRequestBody (config-api-0.50.yaml; not in 0.40's spec).
+        shapes["reset/stream"] = _obj({"connectionId": UUID, "streams": Arr(stream)})
     if since(version, "1.7"):
         shapes["clear"] = by_id
-        # ConnectionStreamRefreshRequestBody; each stream a ConnectionStream.
-        stream = _obj({"streamName": STR}, {"streamNamespace": STR})
+        # ConnectionStreamRefreshRequestBody.
         shapes["refresh"] = _obj(
             {"connectionId": UUID, "refreshMode": _enum("Truncate", "Merge")},
             {"streams": Arr(stream)},

@@ -491,6 +491,18 @@ async def connections_reset(api: Api, body: Body) -> Reply:
     return await _trigger(api, body, "reset_connection")
 
 
+@route("/v1/connections/reset/stream", SINCE_050)
+async def connections_reset_stream(api: Api, body: Body) -> Reply:
+    """
+    JobInfoRead of a new reset job, answered as a reset is (see :func:`connections_reset`):
+    ``SchedulerHandler.resetConnectionStream`` resets the streams named (none: every stream)
+    through the same ``TemporalClient.resetConnection`` (airbytehq/airbyte-platform
+    ``SchedulerHandler.kt`` at ``1aacafa9``; the route is in config-api-0.50.yaml, not in
+    0.40's). The emulator does not tell the streams apart: a reset is of them all.
+    """
+    return await _trigger(api, body, "reset_connection")
+
+
 @route("/v1/connections/clear", SINCE_17)
 async def connections_clear(api: Api, body: Body) -> Reply:
     """
