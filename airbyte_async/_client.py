@@ -46,8 +46,10 @@ from .errors import (
     AirbyteError,
     BadRequestError,
     ClientStateError,
+    ConnectError,
     InvalidArgumentError,
     NotFoundError,
+    TransportError,
     UnsupportedOperationError,
 )
 from .models import Health
@@ -518,6 +520,11 @@ class AirbyteClient:
         self._public_health_asks = 0
         self._public_health_missing = False
         self._public_health_asked = anyio.Lock()
+        #: Whether the URL's port completed a TLS handshake, asked once for an http:// URL
+        #: whose connections close unanswered before the server ever answered (see
+        #: :meth:`_lasting_or`); None until asked.
+        self._speaks_tls: bool | None = None
+        self._tls_asked = anyio.Lock()
 
         if self.api == "public":
             self._public_resources()
@@ -1034,6 +1041,7 @@ class AirbyteClient:
                 slots.acquire_on_behalf_of_nowait(borrower)
             except anyio.WouldBlock:
                 await slots.acquire_on_behalf_of(borrower)
+        proxy = self._proxies.for_url(url) if self._proxies is not None else None
         try:
             return await _transport.send(
                 session,
@@ -1043,11 +1051,47 @@ class AirbyteClient:
                 body=payload,
                 headers=headers,
                 timeout=timeout,
-                proxy=self._proxies.for_url(url) if self._proxies is not None else None,
+                proxy=proxy,
             )
+        except TransportError as e:
+            failure = e
         finally:
             if slots is not None:
                 slots.release_on_behalf_of(borrower)
+        raise await self._lasting_or(failure, url, route, direct=proxy is None)
+
+    async def _lasting_or(
+        self, error: TransportError, url: URL, route: str, *, direct: bool
+    ) -> TransportError:
+        """
+        *error*, or what it hides, as lasting or not (``_lasting``, never retried). Before the
+        server ever answered this client, a failure that waiting does not mend is lasting (see
+        :func:`~._transport.send`), and so is a connection closed unanswered at an http:// URL
+        whose port speaks TLS (asked once per client, with a handshake of its own): that server
+        cannot have read the request as one. Once the server has answered, nothing is: the
+        address worked, and a deployment may be under way.
+        """
+        if self._clock.answered:
+            error._lasting = False
+            return error
+        if error._lasting or url.scheme != "http" or not direct:
+            return error
+        if not _transport.closed_unanswered(error):
+            return error
+        async with self._tls_asked:
+            if self._speaks_tls is None:
+                wait = self._timeout.connect or self._timeout.total or 10.0
+                self._speaks_tls = await _transport.speaks_tls(url, timeout=wait)
+        if not self._speaks_tls:
+            return error
+        tls = ConnectError(
+            f"{url.host}:{url.port} speaks TLS and closed the connection to an http:// URL "
+            "unanswered: use an https:// URL",
+            route=route,
+        )
+        tls._lasting = True
+        tls.__cause__ = error
+        return tls
 
     async def _fetch_token(self, body: Mapping[str, str], token_url: str | None) -> Any:
         """

@@ -35,6 +35,11 @@ class AirbyteError(Exception):
     #: connection after a long wait is its read timeout expiring while the server still holds
     #: the request.
     _waited: float = 0.0
+    #: True on a connection that failed in a way waiting does not mend, before the server
+    #: ever answered this client: its certificate not trusted, its name unknown to DNS, TLS
+    #: where the URL says http or plain HTTP where it says https. Never retried (see
+    #: :mod:`airbyte_async._retry`).
+    _lasting: bool = False
 
 
 class InvalidArgumentError(AirbyteError, ValueError):

@@ -15,6 +15,12 @@ The policy in one screen:
   a backoff that may be a newer job. :func:`resent_after_read` sends it again only after a
   read shows its job still running, up to :attr:`RetryPolicy.attempts` tries.
 - Every other answer (400, 401, 403, 404, 409, 422, 423, 501, ...) is final.
+- So is a connection that failed in a way waiting does not mend, before the server ever
+  answered the client (``_lasting``: a certificate not trusted, a name DNS says has no
+  address, TLS at an http:// URL's port or plain HTTP at an https:// one): a wrong address
+  or a missing CA, told at once. Once the server has answered, the same failure may be a
+  deployment under way (an ingress serving its default certificate while a secret is
+  replaced, a Service re-created), and is retried as any connection that failed.
 - A failure to get an access token means the call itself never left. The token request is
   retried like a read, except that a 500 from it is final until these credentials have minted
   a token (Airbyte answers wrong credentials with 400, 401 or 500; see
@@ -142,6 +148,8 @@ def _may_pass(exc: BaseException, statuses: frozenset[int]) -> bool:
 
 def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
     """Whether the policy allows another attempt of an operation after *exc*."""
+    if getattr(exc, "_lasting", False):
+        return False
     if _from_token_request(exc):
         return getattr(exc, "_server_fault", False) or _may_pass(exc, _RETRYABLE_TOKEN_5XX)
     if never_reached_server(exc):

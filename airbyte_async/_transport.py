@@ -10,8 +10,12 @@ exact.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno
 import json
+import socket
+import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -28,10 +32,20 @@ from .errors import (
     ConnectionLostError,
     RequestTimeoutError,
     ResponseValidationError,
+    TransportError,
     error_for,
 )
 
-__all__ = ["ObjectHook", "Response", "decode", "encode", "loads", "send"]
+__all__ = [
+    "ObjectHook",
+    "Response",
+    "closed_unanswered",
+    "decode",
+    "encode",
+    "loads",
+    "send",
+    "speaks_tls",
+]
 
 #: The standard library's encoder, strict where orjson is lenient: it refuses NaN and the
 #: infinities (orjson writes null), and writes integers beyond 64 bits and keys that are not
@@ -136,7 +150,9 @@ async def send(
         timed_out._waited = time.monotonic() - began
         raise timed_out from e
     except aiohttp.ClientConnectorError as e:
-        raise ConnectError(_cannot_connect(url, e, proxy), route=route) from e
+        failed = ConnectError(_cannot_connect(url, e, proxy), route=route)
+        failed._lasting = _will_not_mend(e)
+        raise failed from e
     except aiohttp.ClientHttpProxyError as e:
         # The proxy refused to open the tunnel: the request never reached the server.
         where = f"the proxy {proxy.host}:{proxy.port}" if proxy is not None else "the proxy"
@@ -168,11 +184,79 @@ def _cannot_connect(url: URL, error: aiohttp.ClientConnectorError, proxy: URL | 
         hint = ": does it speak plain http? use an http:// URL" if url.scheme == "https" else ""
         return f"the TLS handshake with {where} failed{hint}"
     if isinstance(error, aiohttp.ClientConnectorDNSError):
-        return f"cannot connect to {where}: the host name does not resolve"
+        if _will_not_mend(error):
+            return f"cannot connect to {where}: the host name does not resolve"
+        reason = error.os_error.strerror or "no answer"
+        return f"cannot connect to {where}: the DNS lookup of the host name failed ({reason})"
     if error.os_error.errno == errno.ECONNREFUSED:
         return f"cannot connect to {where}: nothing listens there (connection refused)"
     reason = error.os_error.strerror
     return f"cannot connect to {where}" + (f": {reason}" if reason else "")
+
+
+#: What OpenSSL says when the answer to its ClientHello is no TLS record: a plain HTTP server's
+#: "HTTP/1.1 400" read as one (OpenSSL 1.1 and 3.0).
+_PLAIN_HTTP_REASONS = frozenset({"WRONG_VERSION_NUMBER"})
+#: getaddrinfo's answers that the name has no address (NXDOMAIN, or no A/AAAA record), and
+#: c-ares' (aiodns, aiohttp's resolver when installed: ARES_ENODATA 1, ARES_ENOTFOUND 4).
+#: A timeout or a failing DNS server (EAI_AGAIN "Temporary failure in name resolution",
+#: ARES_ETIMEOUT) is no answer, and may pass.
+_NAME_UNKNOWN = frozenset(
+    code for code in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None)) if code is not None
+)
+_ARES_NAME_UNKNOWN = frozenset({1, 4})
+
+
+def _will_not_mend(error: aiohttp.ClientConnectorError) -> bool:
+    """
+    Whether a failed connection says something that waiting does not change: the
+    certificate is not trusted, DNS answered that the name has no address, or an https URL
+    reached a server that speaks plain HTTP. A refused or reset connection, a DNS server that
+    did not answer, a handshake cut short: a restart may be under way.
+    """
+    if isinstance(error, aiohttp.ClientConnectorCertificateError):
+        return True
+    if isinstance(error, aiohttp.ClientConnectorSSLError):
+        return getattr(error.os_error, "reason", None) in _PLAIN_HTTP_REASONS
+    if isinstance(error, aiohttp.ClientConnectorDNSError):
+        cause = error.os_error
+        if isinstance(cause, socket.gaierror):
+            return cause.errno in _NAME_UNKNOWN
+        # aiohttp's AsyncResolver raises OSError(None, message) from aiodns' DNSError(code, ...).
+        ares = cause.__cause__
+        code = ares.args[0] if ares is not None and ares.args else None
+        return type(ares).__module__.startswith("aiodns") and code in _ARES_NAME_UNKNOWN
+    return False
+
+
+def closed_unanswered(error: TransportError) -> bool:
+    """Whether *error* is a connection the server closed without a byte of an answer."""
+    return isinstance(error, ConnectionLostError) and isinstance(
+        error.__cause__, aiohttp.ServerDisconnectedError
+    )
+
+
+async def speaks_tls(url: URL, *, timeout: float) -> bool:
+    """
+    Whether *url*'s host and port complete a TLS handshake within *timeout* seconds (the
+    certificate is not checked: only the protocol is asked). One connection, closed at once.
+    """
+    host, port = url.host, url.port
+    if host is None or port is None:
+        return False
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        async with asyncio.timeout(timeout):
+            _, writer = await asyncio.open_connection(host, port, ssl=context, server_hostname=host)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    with contextlib.suppress(OSError, TimeoutError):
+        async with asyncio.timeout(timeout):
+            await writer.wait_closed()
+    return True
 
 
 def _timed_out(error: TimeoutError, began: float, timeout: aiohttp.ClientTimeout) -> bool:

@@ -521,7 +521,10 @@ def _held(exc: AirbyteError, longest_wait: float) -> bool:
 
 
 def _transient(exc: BaseException) -> bool:
-    """A failure that waiting may cure: the network, the server's health, its rate limit."""
+    """A failure that waiting may cure: the network, the server's health, its rate limit;
+    not a connection that failed in a way waiting does not mend (``_lasting``)."""
+    if getattr(exc, "_lasting", False):
+        return False
     return isinstance(exc, TransportError | ServerError | RateLimitError) or (
         isinstance(exc, ResponseValidationError) and exc.malformed
     )
