@@ -34,6 +34,7 @@ from ._retry import (
     RetryPolicy,
     is_retryable,
     log_first_refusal,
+    one_attempt,
     retry_call,
     waiting_out,
 )
@@ -49,6 +50,7 @@ from .errors import (
     ConnectError,
     InvalidArgumentError,
     NotFoundError,
+    RequestTimeoutError,
     TransportError,
     UnsupportedOperationError,
 )
@@ -512,6 +514,8 @@ class AirbyteClient:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._probes = 0
         self._silence: AirbyteError | None = None
+        #: Whether the latest probe of the health routes timed out (see :meth:`_settle`).
+        self._probe_timed_out = False
         #: Whether the Config API's health route has answered: the URL serves the Config API.
         self._health_answered = False
         #: Whether the public API's health route has answered: the URL serves the public API.
@@ -632,7 +636,9 @@ class AirbyteClient:
     async def _settle(self, *, raise_no_answer: bool) -> None:
         """Choose the API of a bare host with api="auto" (see :mod:`._probe`): one attempt per
         route on entry, else a call's retries, raising what kept the server from answering.
-        Calls that waited for another call's probe get its error rather than probe again."""
+        Calls that waited for another call's probe get its error rather than probe again.
+        After a probe that timed out, the next makes one attempt: it had a whole ``timeout``
+        and no answer, and a call's retries would only wait that long again four times."""
         probes = self._probes
         async with self._settling:
             if not self._unsettled:
@@ -643,13 +649,26 @@ class AirbyteClient:
             self._silence = None
 
             async def ask(url: URL) -> object:
-                if raise_no_answer:
-                    return await self._call("GET", url, "health", None, idempotent=True)
-                # The health routes are open: no token is fetched just to ask them.
-                free = not isinstance(self.auth, ClientCredentials)
-                return await self._exchange(
-                    "GET", url, "health", None, authenticated=free, timeout=self._first_timeout
-                )
+                try:
+                    if raise_no_answer:
+                        with one_attempt() if self._probe_timed_out else contextlib.nullcontext():
+                            answer = await self._call("GET", url, "health", None, idempotent=True)
+                    else:
+                        # The health routes are open: no token is fetched just to ask them.
+                        free = not isinstance(self.auth, ClientCredentials)
+                        answer = await self._exchange(
+                            "GET",
+                            url,
+                            "health",
+                            None,
+                            authenticated=free,
+                            timeout=self._first_timeout,
+                        )
+                except AirbyteError as e:
+                    self._probe_timed_out = isinstance(e, RequestTimeoutError)
+                    raise
+                self._probe_timed_out = False
+                return answer
 
             public_health = URL(str(self.public_url) + "health")
             try:
@@ -657,6 +676,12 @@ class AirbyteClient:
                     ask, self._url("health"), public_health, raise_no_answer=raise_no_answer
                 )
             except AirbyteError as e:
+                if isinstance(e, RequestTimeoutError):
+                    e.add_note(
+                        "api='auto' asks the health route which API this server speaks: name "
+                        "it (api='config' or 'public', or a URL ending /api/v1 or "
+                        "/api/public/v1) and nothing is asked"
+                    )
                 self._silence = e
                 raise
             if chosen is None:

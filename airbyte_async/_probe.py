@@ -29,8 +29,10 @@ The rule (:func:`choose`):
   again before its next request, with its credentials and the retry policy of a call; if that
   gets no answer either, the call raises what kept the server silent (a ``ConnectError``, say)
   and sends nothing else; calls that queued behind that probe raise the same error rather than
-  each spend a call's retries on one of their own. The first answer that says which API
-  settles it for the rest of the session; no answer is ever taken as one. A resource taken
+  each spend a call's retries on one of their own. After a probe that timed out (it had a
+  whole ``timeout``), the next makes one attempt, without a call's retries: a health route
+  slower than the timeout is told after two timeouts, not six. The first answer that says
+  which API settles it for the rest of the session; no answer is ever taken as one. A resource taken
   before the server turned out to serve only the public API raises
   ``UnsupportedOperationError`` rather than send a Config API request that would 404: take it
   from the client again.

@@ -9,11 +9,17 @@ from collections.abc import Callable, Iterator
 
 import anyio
 import pytest
-from client_support import closed_port
+from aiohttp import web
+from client_support import closed_port, serving
 from test_cli_commands import Served, json_lines, run  # noqa: F401
 
 from airbyte_async import AirbyteClient, ClientCredentials, NoAuth, RetryPolicy
-from airbyte_async.errors import ConnectError, ServerError, UnsupportedOperationError
+from airbyte_async.errors import (
+    ConnectError,
+    RequestTimeoutError,
+    ServerError,
+    UnsupportedOperationError,
+)
 from airbyte_async.orchestrator import Orchestrator, Outcome
 from airbyte_async.resources._public import PublicConnections, PublicJobs
 from airbyte_async.testing import Emulator, Fault, RequireClientCredentials
@@ -217,3 +223,29 @@ async def test_an_orchestrator_made_before_the_switch_follows_the_client() -> No
 
     assert client.api == "public"
     assert [r.outcome for r in results + again] == [Outcome.SUCCEEDED] * 6
+
+
+async def test_a_health_that_timed_out_on_entry_is_asked_once_more_by_the_first_call() -> None:
+    """With api="auto", a health route that did not answer within the timeout on entry is
+    asked once more by the first call, not with a call's retries: two requests in all, and the
+    error tells how to skip the question."""
+    seen: list[str] = []
+    answer = anyio.Event()
+
+    async def slow(request: web.Request) -> web.Response:
+        seen.append(request.path)
+        await answer.wait()
+        return web.json_response({"available": True})
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", slow)
+    async with serving(app) as url:
+        try:
+            async with AirbyteClient(url, env={}, timeout=0.2) as client:
+                with pytest.raises(RequestTimeoutError) as caught:
+                    await client.health()
+        finally:
+            answer.set()
+
+    assert seen == ["/api/v1/health", "/api/v1/health"]
+    assert any("name it (api='config' or 'public'" in note for note in caught.value.__notes__)
