@@ -483,7 +483,9 @@ class Outage:
     pause doubles up to *max_rate_limited_pause* (ten seconds by default) whatever
     *max_pause* (a server that is up asked for fewer requests; reads bounded by a deadline of
     their own, as a give-up's are by ``cancel_grace``, pause less, so that enough of them fit
-    it), and after an answer with ``Retry-After`` it is at least what that asks, up to
+    it); not after a 429 of the token request, which Airbyte never sends (the read itself was
+    not sent, and paused longer it only sees the limit end later). After an answer with
+    ``Retry-After`` the pause is at least what that asks, up to
     :data:`MAX_RETRY_AFTER`. :meth:`over` once they have failed for *limit* seconds from the
     start of the first failed read. With *warnings*, failures and the end of the row are told
     there (see :class:`OutageLog`); a loop that shares them reads within ``with outage:``, so
@@ -556,7 +558,11 @@ class Outage:
         if not self.failures:
             return 0.0
         last = self._last
-        cap = self.max_rate_limited_pause if isinstance(last, RateLimitError) else self.max_pause
+        # A 429 of the token request is no answer of Airbyte's to the read, which was never
+        # sent: its load shedding keys on the request's principal, which a token request has
+        # not got (PublicApiLoadShedFilter); the read pauses as for a server that is away.
+        limited = isinstance(last, RateLimitError) and not _from_token_request(last)
+        cap = self.max_rate_limited_pause if limited else self.max_pause
         pause = min(cap, 0.5 * 2.0 ** min(self.failures - 1, 16)) * self._rng.uniform(0.75, 1.0)
         asked = last.retry_after if isinstance(last, APIError) else None
         return pause if asked is None else max(pause, min(asked, MAX_RETRY_AFTER))

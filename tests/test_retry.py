@@ -508,6 +508,18 @@ def test_after_a_429_an_outage_pauses_up_to_ten_seconds_whatever_its_max_pause()
     assert outage.pause() <= 2.0
 
 
+def test_after_a_429_of_the_token_request_an_outage_pauses_as_for_a_server_away() -> None:
+    """A 429 of the token request is no answer of Airbyte's to the read, which was never sent:
+    Airbyte sheds by the request's principal, which a token request has not got
+    (airbyte-server PublicApiLoadShedFilter.kt, airbyte-platform commit 727e1210): the pauses
+    stop at max_pause, as after a restart, so the polls see the limit end as soon."""
+    outage = Outage(max_pause=2.0)
+    for _ in range(6):
+        outage.failed(time.monotonic(), api(429, route=TOKEN_ROUTE))
+
+    assert outage.pause() <= 2.0
+
+
 def test_a_failure_of_a_read_begun_before_the_one_that_worked_again_is_not_a_new_outage(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
