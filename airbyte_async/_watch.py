@@ -41,7 +41,7 @@ _RATE_WINDOW = 3.0
 
 #: The longest pause after a failed poll: one request every two seconds, whatever the number of
 #: jobs watched, costs a server that is away nothing, and sees it back within seconds.
-_OUTAGE_MAX_PAUSE = 2.0
+POLL_MAX_PAUSE = 2.0
 
 #: Job ids a warning names at most: a lag that hides hundreds of ends is one line, not a page.
 _IDS_SHOWN = 10
@@ -277,7 +277,7 @@ class JobWatcher:
         init=False,
         default=attrs.Factory(
             lambda self: Outage(
-                max_pause=_OUTAGE_MAX_PAUSE,
+                max_pause=POLL_MAX_PAUSE,
                 warnings=OutageLog("polling jobs", ("poll", "polls"), every=self.warn_every),
             ),
             takes_self=True,

@@ -74,7 +74,7 @@ from ._syncs import (
     sync_result,
     target_workspaces,
 )
-from ._watch import JobWatcher, Watch, some
+from ._watch import POLL_MAX_PAUSE, JobWatcher, Watch, some
 from .errors import (
     AirbyteError,
     APIError,
@@ -1017,7 +1017,9 @@ class Orchestrator:
         holds the call), :class:`_OutOfTime`.
         """
         limit = MAX_OUTAGE if self.timeout is None else min(MAX_OUTAGE, self.timeout)
-        outage = Outage(limit=limit, warnings=OutageLog(what, ("try", "tries")))
+        outage = Outage(
+            limit=limit, max_pause=POLL_MAX_PAUSE, warnings=OutageLog(what, ("try", "tries"))
+        )
         last: AirbyteError | None = None
         with anyio.CancelScope(deadline=deadline) as scope:
             while True:

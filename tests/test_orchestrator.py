@@ -22,6 +22,7 @@ from airbyte_async import (
     RetryBudget,
     _watch,
 )
+from airbyte_async._retry import Outage
 from airbyte_async._watch import JobWatcher
 from airbyte_async.errors import (
     ConnectError,
@@ -276,7 +277,7 @@ async def test_syncs_outlive_a_server_restart_longer_than_ten_failed_polls(
     fail in a row than the ten after which failures that will not pass end the watches: the
     watcher waits the outage out, and every sync ends as the server says, not as an error.
     """
-    monkeypatch.setattr(_watch, "_OUTAGE_MAX_PAUSE", 0.1)
+    monkeypatch.setattr(_watch, "POLL_MAX_PAUSE", 0.1)
     emu, client = await start(connections=3, sync_duration=(2.0, 2.5))
     on_event, watched = _once_triggered(3)
 
@@ -340,6 +341,34 @@ async def test_a_batch_started_during_an_outage_waits_for_its_connections(start:
     assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 3
     assert emu.stats().faults_injected == {"error": 7}
     assert all(len(ids) == 1 for ids in emu.stats().jobs_by_connection.values())
+
+
+async def test_a_batch_started_during_an_outage_pauses_between_tries_as_its_polls_do(
+    start: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """
+    The connections' listing answers 503 eight times in a row (the first try's five attempts,
+    then three tries of one): the pauses between its tries stop at the polls' two seconds, as
+    README and ``_waited_out`` say, so that the batch starts within seconds of the server's
+    return (they reached four, then eight, up to ten).
+    """
+    pauses: list[float] = []
+    pause = Outage.pause
+
+    def recorded(self: Outage) -> float:
+        pauses.append(pause(self))
+        return pauses[-1]
+
+    monkeypatch.setattr(Outage, "pause", recorded)
+    fault = Fault(kind="error", route="connections/list", status=503, times=8)
+    _, client = await start(connections=2, faults=[fault])
+
+    with anyio.fail_after(30):
+        results = await _orchestrator(client).run(Selection(all_workspaces=True))
+
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 2
+    assert len(pauses) >= 4
+    assert max(pauses[:4]) <= 2.0
 
 
 async def test_a_listing_failing_through_an_outage_warns_at_first_and_when_it_works(
