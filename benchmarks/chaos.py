@@ -19,7 +19,8 @@ the checks.
     python benchmarks/chaos.py --connections 1000 --seed 1 --api public
 
 ``--timeout`` sets the client's per-request timeout, ``--version`` the emulator's Airbyte
-version, and ``--faults`` adds faults to the bad day's, e.g. every job listing slower than the
+version, ``--attempts`` the attempts a failing sync makes (``--retry-backoff`` seconds apart
+at first), and ``--faults`` adds faults to the bad day's, e.g. every job listing slower than the
 client's timeout for twenty seconds from the fifth::
 
     python benchmarks/chaos.py --seed 1 --faults '{"kind": "latency", "delay": 3,
@@ -115,11 +116,14 @@ async def chaos(
     timeout: float = 1.0,
     version: str | None = None,
     extra: list[dict[str, Any]] | None = None,
+    attempts: int = 1,
+    retry_backoff: float = 10.0,
 ) -> bool:
     """
     Run the batch under faults (*extra* faults after those of :func:`faults_for`), the client's
     per-request *timeout* in seconds, against an emulator of *version* (by default head for the
-    public API, 0.50 for the Config API); print the tables; True when every check holds.
+    public API, 0.50 for the Config API), whose failing syncs make *attempts* attempts,
+    *retry_backoff* seconds apart at first; print the tables; True when every check holds.
     """
     emulator_version = version or ("head" if api == "public" else "0.50")
     # Tokens live 3 s: the client renews them many times during the run, as over a long day.
@@ -131,6 +135,8 @@ async def chaos(
         seed=seed,
         sync_duration=(0.5, 2.0),
         failure_rate=0.1,
+        attempts=attempts,
+        retry_backoff=retry_backoff,
         trigger_latency=0.2,
         auth=auth,
         faults=[*faults_for(api), *(extra or [])],
@@ -182,7 +188,8 @@ async def chaos(
     cancels_of_ended = [j for j in cancels if real.get(j) != "cancelled"]
     print(
         f"\n{connections} connections, {api} API ({emulator_version}), seed {seed}, "
-        f"{elapsed:.1f} s, client timeout {timeout:g} s\n"
+        f"{elapsed:.1f} s, client timeout {timeout:g} s, failing syncs make {attempts} "
+        f"attempt(s)\n"
     )
     print_table(
         ["fault", "injected"],
@@ -270,6 +277,18 @@ def main() -> None:
         metavar="JSON",
         help="more faults, after the bad day's (JSON, as airbyte-async emulator --faults)",
     )
+    parser.add_argument(
+        "--attempts",
+        type=int,
+        default=1,
+        help="the attempts a failing sync makes (the emulator's --attempts)",
+    )
+    parser.add_argument(
+        "--retry-backoff",
+        type=float,
+        default=10.0,
+        help="seconds between a failing sync's first two attempts (the emulator's)",
+    )
     args = parser.parse_args()
     extra = [f.to_dict() for f in parse_faults(args.faults)] if args.faults else None
     # stamina warns of every retry on its own logger; the checks below are the report here.
@@ -283,6 +302,8 @@ def main() -> None:
         args.timeout,
         args.version,
         extra,
+        args.attempts,
+        args.retry_backoff,
     )
     sys.exit(0 if ok else 1)
 
