@@ -47,10 +47,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import print_table
 
-from airbyte_async import AirbyteClient, ClientCredentials
+from airbyte_async import AirbyteClient, BasicAuth, ClientCredentials
 from airbyte_async.errors import TransportError
 from airbyte_async.orchestrator import Orchestrator, Outcome, Selection
-from airbyte_async.testing import Emulator, RequireClientCredentials, parse_faults
+from airbyte_async.testing import (
+    Emulator,
+    RequireBasic,
+    RequireClientCredentials,
+    parse_faults,
+)
 
 #: The faults of a bad day, with the share of requests each one hits.
 FAULTS: list[dict[str, Any]] = [
@@ -127,7 +132,16 @@ async def chaos(
     """
     emulator_version = version or ("head" if api == "public" else "0.50")
     # Tokens live 3 s: the client renews them many times during the run, as over a long day.
-    auth = RequireClientCredentials("chaos-client", "chaos-secret", token_lifetime=3.0)
+    # 0.40 has no token route: its nginx asked for basic auth (API-FACTS 0), and
+    # token_expiry then finds no token to revoke.
+    auth: RequireBasic | RequireClientCredentials
+    credentials: BasicAuth | ClientCredentials
+    if emulator_version == "0.40":
+        auth = RequireBasic("chaos-user", "chaos-password")
+        credentials = BasicAuth("chaos-user", "chaos-password")
+    else:
+        auth = RequireClientCredentials("chaos-client", "chaos-secret", token_lifetime=3.0)
+        credentials = ClientCredentials("chaos-client", "chaos-secret")
     emulator = Emulator(
         airbyte_version=emulator_version,
         connections=connections,
@@ -148,7 +162,7 @@ async def chaos(
     async with emulator:
         client = AirbyteClient(
             emulator.url,
-            auth=ClientCredentials("chaos-client", "chaos-secret"),
+            auth=credentials,
             timeout=timeout,
             env={},
             api=api,
