@@ -236,6 +236,22 @@ async def test_a_sync_of_an_inactive_connection_says_so(emu: Emulator) -> None:
     assert emu.stats().jobs_created == 0
 
 
+@pytest.mark.parametrize("status", [502, 503, 504])
+async def test_a_gateway_error_on_post_jobs_reads_no_connection(emu: Emulator, status: int) -> None:
+    """A ``POST /jobs`` answered 502, 503 or 504 that started no job is sent again without a
+    ``GET /connections/{id}``: an inactive connection is a 409 here and a 500 on the Config
+    API (API-FACTS 6.2, 6.3), never a gateway's answer (chaos seed 706: 130 such reads of
+    1,000 connections after 502s, 503s and 504s)."""
+    cid = emu.connection_ids[0]
+    emu.set_faults(
+        [Fault(kind="error", route="/public/v1/jobs", method="POST", status=status, times=1)]
+    )
+    async with public_client(emu) as client:
+        job = await client.connections.sync(connection_id=cid)
+    assert emu.stats().jobs_by_connection == {cid: [job.id]}
+    assert emu.stats().requests_by_route.get("/public/v1/connections/{connectionId}", 0) == 0
+
+
 async def test_a_lost_trigger_answer_starts_one_job(emu: Emulator) -> None:
     """A ``POST /jobs`` whose answer is lost after the job started is settled by listing the
     connection's jobs since the attempt: the job is adopted, never started twice."""

@@ -605,7 +605,8 @@ async def trigger_exactly_once(
     raised. *read* turns the answer into the job (default: a
     Config API ``JobInfoRead``); the public API's backend sends ``POST /jobs`` through
     *request* and reads its answer there. *explain* is awaited (with *connection_id*) when a
-    server error started no job, before the trigger goes again, and when a sync's 409 other
+    500 started no job, before the trigger goes again (a 502, 503 or 504 is a gateway's or an
+    overloaded server's answer, never a refusal with a lasting cause), and when a sync's 409 other
     than "already running" met no job: it raises when the error has a lasting cause it can
     name (the server's body may not say, see :func:`~airbyte_async.errors.error_for`).
     *known* (the client's :class:`KnownJobs`) keeps a job this client saw started before from
@@ -715,7 +716,9 @@ async def trigger_exactly_once(
                 # Past its rounds, a round only looks: it never triggers again.
                 if started or round_ > rounds:
                     break
-                if explain is not None and isinstance(last, ServerError):
+                if explain is not None and isinstance(last, ServerError) and last.status == 500:
+                    # Only a 500 may be a refusal with a lasting cause (an exception Airbyte
+                    # does not map); a 502, 503 or 504 is a gateway's or an overloaded server's.
                     await explain(connection_id, last)
                 if warned:
                     warned = False  # told once per hold
