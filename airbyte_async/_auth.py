@@ -269,6 +269,11 @@ class ClientCredentials:
     _failure: Exception | None = attrs.field(init=False, default=None, repr=False)
     #: When a failing token endpoint was last warned of (:func:`time.monotonic`).
     _warned_at: float = attrs.field(init=False, default=-math.inf, repr=False)
+    #: The token requests failed since one last worked, and when the first of them failed;
+    #: whether a warning told of them (the one that works again then says so too).
+    _failures: int = attrs.field(init=False, default=0, repr=False)
+    _failing_since: float = attrs.field(init=False, default=0.0, repr=False)
+    _failures_told: bool = attrs.field(init=False, default=False, repr=False)
     #: How many tokens were minted; tests and logs read it.
     refreshes: int = attrs.field(init=False, default=0)
 
@@ -408,6 +413,7 @@ class ClientCredentials:
         self.refreshes += 1
         self._generation += 1
         self._failure = None
+        self._worked()
         expires_at = started + lifetime
         if self._token is not None and expires_at < self._expires_at:
             log.debug("kept the access token minted meanwhile, which lives longer")
@@ -424,11 +430,28 @@ class ClientCredentials:
         # A failure that may pass (a server restarting): callers go on, or wait and mint again,
         # each quietly; said here once a minute, so that a long wait is not a silent one.
         now = time.monotonic()
+        if not self._failures:
+            self._failing_since = now
+        self._failures += 1
         if now - self._warned_at >= _WARN_EVERY:
             self._warned_at = now
+            self._failures_told = True
             log.warning("the token request failed (%s): %s", failure, then)
         else:
             log.debug("the token request failed (%s): %s", failure, then)
+
+    def _worked(self) -> None:
+        # The end of failures that were warned of is a warning too: a log kept to warnings
+        # shows when the calls waiting for a token could go on, not only when they began to.
+        if self._failures_told:
+            n = self._failures
+            log.warning(
+                "the token request works again (it failed %d time%s over %.1f s): calls go on",
+                n,
+                "" if n == 1 else "s",
+                time.monotonic() - self._failing_since,
+            )
+        self._failures, self._failures_told = 0, False
 
     @staticmethod
     def _read(answer: Any) -> str:

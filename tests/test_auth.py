@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import logging
+import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -356,6 +357,33 @@ async def test_a_token_request_failing_with_503_is_retried(
 
     assert token_requests(emu) == 2
     assert emu.stats().tokens_minted == 1
+
+
+async def test_a_token_endpoint_warned_of_says_so_when_it_works_again(
+    airbyte_emulator_factory: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A token endpoint that failed (a warning) and then answers is warned of again, with how
+    often it failed: a log kept to warnings shows when the calls waiting for a token went on,
+    not only when they began to wait."""
+    caplog.set_level(logging.WARNING, logger="airbyte_async")
+    emu = await app_server(
+        airbyte_emulator_factory,
+        faults=[{"kind": "error", "status": 503, "route": "applications/token", "times": 5}],
+    )
+    auth = ClientCredentials(APP_ID, APP_SECRET)
+    async with client_for(emu, auth=auth, retry_budget=RetryBudget(capacity=1000)) as client:
+        with pytest.raises(ServerError):
+            await read(client)
+        await read(client)
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert emu.stats().tokens_minted == 1
+    assert len(warnings) == 2, warnings
+    assert warnings[0].startswith("the token request failed (503 on applications/token")
+    assert re.fullmatch(
+        r"the token request works again \(it failed 5 times over \d+\.\d s\): calls go on",
+        warnings[1],
+    ), warnings[1]
 
 
 async def test_a_token_endpoint_down_fails_a_trigger_after_its_own_attempts_only(
