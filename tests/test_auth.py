@@ -10,10 +10,12 @@ import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import anyio
 import pytest
+import stamina
 from aiohttp import web
 from client_support import client_for, requests_to, serving
 
@@ -432,6 +434,34 @@ async def test_a_token_endpoint_failing_once_holds_a_first_trigger_that_is_then_
 
     assert token_requests(emu) == 2
     assert emu.stats().jobs_by_connection == {emu.connection_ids[0]: [job.id]}
+
+
+async def test_triggers_waiting_out_a_token_endpoint_add_no_line_each_at_info(
+    airbyte_emulator_factory: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Five triggers that wait out a failing token endpoint (each mint's five requests fail,
+    twice) log nothing each above DEBUG: the token's own warnings tell the outage, at its
+    start and its end (a batch of 1,000 made 82 INFO lines in an 8 s token outage)."""
+    caplog.set_level(logging.INFO, logger="airbyte_async")
+    emu = await app_server(
+        airbyte_emulator_factory,
+        connections=5,
+        faults=[{"kind": "error", "status": 503, "route": "applications/token", "times": 10}],
+    )
+    auth = ClientCredentials(APP_ID, APP_SECRET)
+    budget = RetryBudget(capacity=1000)
+    async with client_for(emu, auth=auth, retry_budget=budget) as client:
+        with stamina.set_testing(True):
+            async with anyio.create_task_group() as tg:
+                for cid in emu.connection_ids:
+                    tg.start_soon(partial(client.connections.sync, connection_id=cid))
+
+    told = [r.getMessage() for r in caplog.records]
+    assert all(len(jobs) == 1 for jobs in emu.stats().jobs_by_connection.values())
+    assert len(emu.stats().jobs_by_connection) == 5
+    assert len(told) == 2, told
+    assert told[0].startswith("the token request failed (503 on applications/token")
+    assert told[1].startswith("the token request works again (it failed 10 times over ")
 
 
 async def test_client_credentials_come_from_the_environment(

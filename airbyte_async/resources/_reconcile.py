@@ -791,7 +791,9 @@ async def trigger_exactly_once(
                     # wave).
                     if not _transient(e) or time.monotonic() - patient_from >= _TOKEN_PATIENCE:
                         raise
-                    log.info("no access token for the %s of %s: %s", route, connection_id, e)
+                    # Told by the token's own warnings (at the first failure, once a minute
+                    # after, and when it works again): here, one line per trigger per round.
+                    log.debug("no access token for the %s of %s: %s", route, connection_id, e)
                     round_ -= 1
                     last = e
                     continue
