@@ -454,6 +454,38 @@ async def test_triggers_held_together_are_one_warning_and_their_jobs_one_more(
     assert warnings[1].endswith("turned up: adopted")
 
 
+async def test_held_triggers_sent_again_together_are_one_warning_with_their_holds(
+    airbyte_emulator_factory: Factory,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Five triggers of one client that time out and never act are held, then sent again,
+    with two warnings, not six: the first hold and that trigger sent again; the other holds
+    and resends are told at INFO, each naming its connection (the resends made one warning
+    each)."""
+    monkeypatch.setattr(_reconcile, "_HOLD", 1.0)
+    monkeypatch.setattr(_reconcile, "_HOLD_PAUSE", 0.2)
+    caplog.set_level(logging.INFO, logger="airbyte_async")
+    emu = await airbyte_emulator_factory(
+        connections=5,
+        sync_duration=(60, 60),
+        faults=[{"kind": "slow", "route": SYNC, "delay": 1.0, "times": 5}],
+    )
+    async with client_for(emu, timeout=0.25) as client, anyio.create_task_group() as tg:
+        for cid in emu.connection_ids:
+            tg.start_soon(partial(client.connections.sync, connection_id=cid))
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    again = [r.getMessage() for r in caplog.records if r.getMessage().endswith("triggering again")]
+    assert all(len(jobs) == 1 for jobs in emu.stats().jobs_by_connection.values())
+    assert len(emu.stats().jobs_by_connection) == 5
+    assert sorted(m.split(" for ")[1].split(":")[0] for m in again) == sorted(emu.connection_ids)
+    assert len(warnings) == 2, warnings
+    assert "no job has appeared yet" in warnings[0]
+    assert warnings[1].endswith("triggering again")
+    assert warnings[0].split(" for ")[1].split(" ")[0] in warnings[1]
+
+
 async def test_a_timed_out_trigger_that_never_acts_is_sent_again_after_the_hold(
     airbyte_emulator_factory: Factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -384,7 +384,8 @@ class KnownJobs:
     )
     #: The warnings of this client's held triggers (see :data:`_HOLD`): a batch whose triggers
     #: all time out is told at the first, and once a minute at most after, with how many were
-    #: held since, not twice per trigger (held, then its job found); each is told at INFO.
+    #: held since, not twice per trigger (held, then its job found or it sent again); each is
+    #: told at INFO, and so is its end, unless its hold was warned of.
     holds: RefusalLog = attrs.field(
         factory=lambda: RefusalLog(_HELD, _STILL_HELD), eq=False, repr=False
     )
@@ -722,7 +723,10 @@ async def trigger_exactly_once(
                     await explain(connection_id, last)
                 if warned:
                     warned = False  # told once per hold
-                    _say(_SENT_AGAIN, job_type, connection_id)
+                    # At the level its hold was told at: a batch whose triggers were all held
+                    # is not warned of once per trigger sent again (see KnownJobs.holds).
+                    level = logging.WARNING if told else logging.INFO
+                    _say(_SENT_AGAIN, job_type, connection_id, level=level)
                 else:
                     log.info(
                         "no job from the uncertain %s for %s: triggering again",
