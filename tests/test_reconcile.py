@@ -117,6 +117,26 @@ async def test_a_lost_answer_adopts_the_job_the_trigger_created(
     assert requests_to(emu, SYNC) == 1
 
 
+async def test_a_lost_answer_s_job_adopted_is_one_info_line_naming_connection_job_and_error(
+    airbyte_emulator_factory: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A trigger whose answer was lost, and whose job the look found, is told in one line at
+    INFO that names the connection, the job adopted and what happened to the answer (it was
+    two: the failure, naming the connection, then the job adopted, naming neither the
+    connection nor the failure; 632 lines for 316 such triggers of a batch of 1,000)."""
+    caplog.set_level(logging.INFO, logger="airbyte_async")
+    emu = await one_connection(airbyte_emulator_factory, {"kind": "reset_after", "times": 1})
+    cid = emu.connection_ids[0]
+    async with client_for(emu) as client:
+        job = await trigger(client, cid)
+
+    told = [r.getMessage() for r in caplog.records]
+    assert jobs_of(emu) == [job.id]
+    assert len(told) == 1, told
+    assert told[0].startswith(f"connections/sync for {cid} failed uncertainly (connection lost")
+    assert told[0].endswith(f": adopted job {job.id}, which it started")
+
+
 @pytest.mark.parametrize(
     "fault",
     [

@@ -222,12 +222,12 @@ async def _adopted_after_409(
         and job.id > floor
         and job.created_at.timestamp() >= _sent_at(clock, began, [job]) - _SKEW
     ):
-        log.info("adopted running job %d for %s after an uncertain trigger", job.id, route)
+        log.info("adopted running job %d of %s after an uncertain %s", job.id, connection_id, route)
         return known.noted(connection_id, job)
     own, _ = await _job_since(jobs, clock, connection_id, job_type, began, floor)
     if own is None:
         return None
-    log.info("adopted job %d for %s after an uncertain trigger", own.id, route)
+    log.info("adopted job %d of %s after an uncertain %s", own.id, connection_id, route)
     return known.noted(connection_id, own)
 
 
@@ -460,6 +460,10 @@ _FOUND = "job %(job)d of the held %(trigger)s trigger for %(connection)s turned 
 _SENT_AGAIN = "no job from the held %(trigger)s trigger for %(connection)s: triggering again"
 
 _TRIGGERS = {JobType.SYNC: "sync", JobType.RESET_CONNECTION: "reset", JobType.REFRESH: "refresh"}
+#: An uncertain trigger settled by the look for its job (not held), in one line each: the
+#: route, the connection, the trigger's error, and the job adopted.
+_ADOPTED = "%s for %s failed uncertainly (%s): adopted job %d, which it started"
+_NO_JOB = "%s for %s failed uncertainly (%s) and started no job: triggering again"
 
 _REFUSED = (
     "the %(trigger)s trigger for %(connection)s was refused (%(error)s): it started nothing, "
@@ -685,7 +689,7 @@ async def trigger_exactly_once(
                         level = logging.WARNING if told else logging.INFO
                         _say(_FOUND, job_type, connection_id, job=job.id, level=level)
                     else:
-                        log.info("adopted job %d created by an uncertain %s", job.id, route)
+                        log.info(_ADOPTED, route, connection_id, last, job.id)
                     return known.noted(connection_id, job)
                 if there is not None and not started and _answered(last, job_type):
                     # The server answered the attempt (it is not queued on it), and a trigger
@@ -728,11 +732,7 @@ async def trigger_exactly_once(
                     level = logging.WARNING if told else logging.INFO
                     _say(_SENT_AGAIN, job_type, connection_id, level=level)
                 else:
-                    log.info(
-                        "no job from the uncertain %s for %s: triggering again",
-                        route,
-                        connection_id,
-                    )
+                    log.info(_NO_JOB, route, connection_id, last)
             if attempts and time.monotonic() >= send_by:
                 error = last or wrapping
                 assert error is not None
@@ -820,7 +820,8 @@ async def trigger_exactly_once(
                         patience=settle_patience,
                     )
                 if certain or is_ambiguous(e):
-                    log.info("%s for %s failed uncertainly (%s)", route, connection_id, e)
+                    # Told at INFO with what the look finds (_ADOPTED, _NO_JOB), or the hold.
+                    log.debug("%s for %s failed uncertainly (%s)", route, connection_id, e)
                     may_have_started = unsettled = True
                     started = started or certain
                     if _held(e, known.longest_wait()):
