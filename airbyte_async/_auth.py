@@ -43,7 +43,7 @@ __all__ = [
     "TokenFetcher",
 ]
 
-log = logging.getLogger("airbyte_async")
+log = logging.getLogger("airbyte_async.auth")
 
 #: Fetches a token: given the JSON body for the token route and the configured token URL (None:
 #: the server's own routes), returns the decoded answer. Its errors carry the token route.

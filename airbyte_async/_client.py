@@ -93,7 +93,7 @@ CLOUD_WEBAPP_HOST = "cloud.airbyte.com"
 #: Where Airbyte Cloud serves the Config API (config-api-head.yaml ``servers``; API-FACTS 0, 6).
 CLOUD_CONFIG_URL = "https://cloud.airbyte.com/api/v1"
 
-log = logging.getLogger("airbyte_async")
+log = logging.getLogger("airbyte_async.http")
 
 _TOKEN_ROUTES = ("api/v1/applications/token", "api/public/v1/applications/token")
 #: Where the credentials this package ships keep their secrets (a password, a static or minted

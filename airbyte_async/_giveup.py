@@ -30,6 +30,7 @@ from ._retry import (
     MAX_RETRY_AFTER,
     Outage,
     OutageLog,
+    about,
     is_retryable,
     never_reached_server,
     one_attempt,
@@ -50,7 +51,7 @@ from .models import Job, JobStatus
 
 __all__ = ["CANCELS_IN_FLIGHT", "FIND_PATIENCE", "Cleanup", "GiveUp", "Left", "Reads"]
 
-log = logging.getLogger("airbyte_async")
+log = logging.getLogger("airbyte_async.orchestrator")
 
 #: Cancels in flight at once when a batch is given up on. Each holds a thread of Airbyte's
 #: scheduler executor until its job stops (``jobs/cancel`` runs there, a fixed pool of 25 by
@@ -441,7 +442,9 @@ class _Lookout:
     #: The warnings of every failed look: an outage during the search is told once, not once
     #: per look and connection.
     failures: OutageLog = attrs.field(
-        factory=lambda: OutageLog("looking for the jobs of triggers cut short", ("look", "looks"))
+        factory=lambda: OutageLog(
+            "looking for the jobs of triggers cut short", ("look", "looks"), logger=log
+        )
     )
 
 
@@ -510,7 +513,12 @@ class GiveUp:
             try:
                 return await reads.now(flight)
             except AirbyteError as e:
-                log.debug("could not read job %d given up on: %s", flight.job.id, e)
+                log.debug(
+                    "could not read job %d given up on: %s",
+                    flight.job.id,
+                    e,
+                    extra=about(flight.target.connection_id, flight.job.id),
+                )
                 return None
 
         async def one(flight: Flight, now: Job | None, read_at: float) -> None:
@@ -590,7 +598,7 @@ class GiveUp:
                     ago = time.monotonic() - trigger.began
                     return own_job(jobs, -math.inf if now is None else now - ago)
                 if time.monotonic() + pause > lookout.last_found + lookout.patience:
-                    log.info("no job found for %s's trigger cut short", cid)
+                    log.info("no job found for %s's trigger cut short", cid, extra=about(cid))
                     return None
                 await anyio.sleep(pause)
                 pause = min(2 * pause, _FIND_MAX_PAUSE)
@@ -627,7 +635,12 @@ class GiveUp:
                 try:
                     again = await reads.now(flight)
                 except AirbyteError as e:
-                    log.debug("could not read job %d given up on: %s", flight.job.id, e)
+                    log.debug(
+                        "could not read job %d given up on: %s",
+                        flight.job.id,
+                        e,
+                        extra=about(flight.target.connection_id, flight.job.id),
+                    )
                     again = None
                 turn.read_took = time.monotonic() - turn.read_at
                 if again is None:
@@ -706,7 +719,11 @@ class GiveUp:
                 # A conflict is the race of a job ending as its cancel comes: read back below.
                 quiet = round_ > 1 or isinstance(e, ConflictError)
                 (log.debug if quiet else log.info)(
-                    "could not cancel job %d (try %d): %s", job_id, round_, e
+                    "could not cancel job %d (try %d): %s",
+                    job_id,
+                    round_,
+                    e,
+                    extra=about(flight.target.connection_id, job_id),
                 )
             else:
                 return await self._final(flight, answer, reads, note)
@@ -722,7 +739,12 @@ class GiveUp:
                     turn.read_at = time.monotonic()
                 now = await reads.now(flight) or now
             except AirbyteError as e:
-                log.debug("could not read job %d after a failed cancel: %s", job_id, e)
+                log.debug(
+                    "could not read job %d after a failed cancel: %s",
+                    job_id,
+                    e,
+                    extra=about(flight.target.connection_id, job_id),
+                )
                 return told(refused)
             if now.status.is_terminal or not again:
                 return told(refused)
@@ -748,7 +770,12 @@ class GiveUp:
                     try:
                         job = await reads.now(flight)
                     except AirbyteError as e:
-                        log.debug("could not read job %d under cancel: %s", flight.job.id, e)
+                        log.debug(
+                            "could not read job %d under cancel: %s",
+                            flight.job.id,
+                            e,
+                            extra=about(flight.target.connection_id, flight.job.id),
+                        )
                         return
                     if job is not None and job.status.is_terminal:
                         ended.append(job)
@@ -765,7 +792,11 @@ class GiveUp:
             raise failed[0]
         if answer is not None:
             return answer
-        log.debug("job %d ended while its cancel was on its way", flight.job.id)
+        log.debug(
+            "job %d ended while its cancel was on its way",
+            flight.job.id,
+            extra=about(flight.target.connection_id, flight.job.id),
+        )
         return ended[0]
 
     @asynccontextmanager
@@ -816,7 +847,12 @@ class GiveUp:
                 else:
                     break
             except AirbyteError as e:
-                log.warning("could not read job %d after its cancel: %s", job.id, e)
+                log.warning(
+                    "could not read job %d after its cancel: %s",
+                    job.id,
+                    e,
+                    extra=about(flight.target.connection_id, job.id),
+                )
                 if unknown is not None:
                     told = attrs.evolve(told, unknown_figures=f"{_UNKNOWN_FIGURES_AT}: {e}")
                 break

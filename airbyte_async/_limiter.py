@@ -122,7 +122,7 @@ __all__ = [
     "the_trigger",
 ]
 
-log = logging.getLogger("airbyte_async")
+log = logging.getLogger("airbyte_async.orchestrator")
 
 #: Statuses by which a server (or its proxy) says it has too much to do; Cloudflare's pages for
 #: its 522 and 524 name an origin short of resources as their likely cause.

@@ -51,7 +51,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import Self, TypeVar
 
@@ -78,6 +78,7 @@ __all__ = [
     "Outage",
     "OutageLog",
     "RefusalLog",
+    "about",
     "RetryBudget",
     "RetryPolicy",
     "decide",
@@ -91,7 +92,7 @@ __all__ = [
     "waiting_out",
 ]
 
-log = logging.getLogger("airbyte_async")
+log = logging.getLogger("airbyte_async.http")
 
 T = TypeVar("T")
 
@@ -338,6 +339,15 @@ async def resent_after_read(
     raise AssertionError("unreachable")
 
 
+def about(connection_id: str | None, job_id: int | None = None) -> dict[str, object]:
+    """
+    The ``extra=`` of a log record about one connection's sync (and its job, when known): the
+    record gets ``connection_id`` and ``job_id`` attributes (None when not known), for a
+    handler, a filter or a JSON formatter to select by.
+    """
+    return {"connection_id": connection_id, "job_id": job_id}
+
+
 #: Seconds between two warnings of an outage that goes on.
 WARN_EVERY = 60.0
 
@@ -363,6 +373,8 @@ class OutageLog:
     what: str
     nouns: tuple[str, str]
     every: float = WARN_EVERY
+    #: Where it is told: the logger of the concern whose tries fail (``airbyte_async.jobs``).
+    logger: logging.Logger = attrs.field(default=log, kw_only=True, eq=False, repr=False)
     failures: int = attrs.field(init=False, default=0)
     _since: float = attrs.field(init=False, default=0.0)
     _warned_at: float = attrs.field(init=False, default=-math.inf)
@@ -380,9 +392,9 @@ class OutageLog:
         where = f" ({about})" if about else ""
         if self.failures == 1:
             self._since = began
-            log.warning("%s failed%s, trying again: %s", self.what, where, error)
+            self.logger.warning("%s failed%s, trying again: %s", self.what, where, error)
         elif began - self._warned_at >= self.every:
-            log.warning(
+            self.logger.warning(
                 "%s still fails: %d %s failed since the last warning, %d in all for %.1f s; "
                 "the last%s: %s",
                 self.what,
@@ -401,7 +413,7 @@ class OutageLog:
         """A try that began at monotonic *began* worked: the outage, if any, is over."""
         if not self.failures or began < self._since:
             return
-        log.warning(
+        self.logger.warning(
             "%s works again, after %d failed %s for %.1f s",
             self.what,
             self.failures,
@@ -423,7 +435,7 @@ class OutageLog:
         self._failing -= 1
         if self._failing or not self.failures:
             return
-        log.info(
+        self.logger.info(
             "%s: the tries stopped before the outage was seen to end, after %d failed %s "
             "for %.1f s",
             self.what,
@@ -456,20 +468,22 @@ class RefusalLog:
     first: str
     later: str
     every: float = WARN_EVERY
+    #: Where it is told (see :attr:`OutageLog.logger`).
+    logger: logging.Logger = attrs.field(default=log, kw_only=True, eq=False, repr=False)
     refusals: int = attrs.field(init=False, default=0)
     _warned_at: float = attrs.field(init=False, default=-math.inf)
     _unwarned: int = attrs.field(init=False, default=0)
 
-    def refused(self, **fields: object) -> bool:
-        """Count a refused request (or a call's refused attempts, as one), told with *fields*;
-        True when this one was warned of."""
+    def refused(self, *, extra: Mapping[str, object] | None = None, **fields: object) -> bool:
+        """Count a refused request (or a call's refused attempts, as one), told with *fields*
+        (and the record's *extra*, when warned of); True when this one was warned of."""
         self.refusals += 1
         self._unwarned += 1
         now = time.monotonic()
         if now - self._warned_at < self.every:
             return False
         message = self.first if self._warned_at == -math.inf else self.later
-        log.warning(message, {**fields, "count": self._unwarned})
+        self.logger.warning(message, {**fields, "count": self._unwarned}, extra=extra)
         self._warned_at, self._unwarned = now, 0
         return True
 

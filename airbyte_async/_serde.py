@@ -71,7 +71,7 @@ __all__ = ["iso", "job_status", "structure", "unstructure", "wire_name"]
 
 T = TypeVar("T")
 
-log = logging.getLogger("airbyte_async")
+log = logging.getLogger("airbyte_async.http")
 
 _MAX_PROBLEMS = 5
 

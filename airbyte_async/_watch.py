@@ -34,7 +34,7 @@ from .models._jobs import SYNC_TYPES
 
 __all__ = ["Done", "JobWatcher", "Watch", "poll_pace", "some"]
 
-log = logging.getLogger("airbyte_async")
+log = logging.getLogger("airbyte_async.jobs")
 
 #: Seconds of recent job ends the poll pace is computed from.
 _RATE_WINDOW = 3.0
@@ -278,7 +278,9 @@ class JobWatcher:
         default=attrs.Factory(
             lambda self: Outage(
                 max_pause=POLL_MAX_PAUSE,
-                warnings=OutageLog("polling jobs", ("poll", "polls"), every=self.warn_every),
+                warnings=OutageLog(
+                    "polling jobs", ("poll", "polls"), every=self.warn_every, logger=log
+                ),
             ),
             takes_self=True,
         ),

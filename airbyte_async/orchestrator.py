@@ -62,6 +62,7 @@ from ._retry import (
     TOKEN_ROUTE,
     Outage,
     OutageLog,
+    about,
     is_retryable,
 )
 from ._syncs import (
@@ -111,7 +112,7 @@ __all__ = [
     "resolve_targets",
 ]
 
-log = logging.getLogger("airbyte_async")
+log = logging.getLogger("airbyte_async.orchestrator")
 
 _T = TypeVar("_T")
 
@@ -472,7 +473,7 @@ class Batch:
     #: The warnings of the checks for them that fail: an outage is told once.
     _check_failures: OutageLog = attrs.field(
         factory=lambda: OutageLog(
-            "checking this try's syncs against a previous try's", ("check", "checks")
+            "checking this try's syncs against a previous try's", ("check", "checks"), logger=log
         ),
         init=False,
     )
@@ -770,7 +771,9 @@ class Orchestrator:
         self._lists_clears = True
         #: The warnings of every read of jobs given up on (one for each job, at the cleanup's
         #: turns): an outage during a cleanup is told once, not once per job and read.
-        self._given_up_reads = OutageLog("reading the jobs given up on", ("read", "reads"))
+        self._given_up_reads = OutageLog(
+            "reading the jobs given up on", ("read", "reads"), logger=log
+        )
 
     @property
     def results(self) -> dict[str, SyncResult]:
@@ -1018,7 +1021,9 @@ class Orchestrator:
         """
         limit = MAX_OUTAGE if self.timeout is None else min(MAX_OUTAGE, self.timeout)
         outage = Outage(
-            limit=limit, max_pause=POLL_MAX_PAUSE, warnings=OutageLog(what, ("try", "tries"))
+            limit=limit,
+            max_pause=POLL_MAX_PAUSE,
+            warnings=OutageLog(what, ("try", "tries"), logger=log),
         )
         last: AirbyteError | None = None
         with anyio.CancelScope(deadline=deadline) as scope:
@@ -1137,6 +1142,7 @@ class Orchestrator:
                     job.id,
                     cid,
                     cleared[cid],
+                    extra=about(cid, job.id),
                 )
                 del newest[cid]
         if newest:
@@ -1599,6 +1605,7 @@ class Orchestrator:
                 "answered (a previous try's cancel, queued on the server): triggering it again",
                 job.id,
                 cid,
+                extra=about(cid, job.id),
             )
             return await self._sync(batch, target, hold, again=True)
         result = from_job(target, watch.job, attached=attached, adopted=adopted)
@@ -1793,6 +1800,7 @@ class Orchestrator:
                             "could not check whether the sync of %s is a second one: %s",
                             connection_id,
                             e,
+                            extra=about(connection_id),
                         )
                         return []
                 else:
@@ -1822,7 +1830,12 @@ class Orchestrator:
                 connection = await self.client.connections.get(connection_id=result.connection_id)
                 status = connection.status
             except AirbyteError as e:
-                log.info("could not read connection %s: %s", result.connection_id, e)
+                log.info(
+                    "could not read connection %s: %s",
+                    result.connection_id,
+                    e,
+                    extra=about(result.connection_id, job.id),
+                )
         if job.status is JobStatus.SUCCEEDED:
             if status not in (ConnectionStatus.INACTIVE, ConnectionStatus.DEPRECATED):
                 return result
@@ -1880,7 +1893,12 @@ class Orchestrator:
                         log.warning("no progress events: %s", e)
                     return False
                 except AirbyteError as e:
-                    log.debug("no progress for %s: %s", flight.target.connection_id, e)
+                    log.debug(
+                        "no progress for %s: %s",
+                        flight.target.connection_id,
+                        e,
+                        extra=about(flight.target.connection_id, flight.job.id),
+                    )
                     return True
             if flight.target.connection_id in batch._flights:
                 on_event(SyncEvent(EventKind.PROGRESS, flight.target, progress=progress))
@@ -1923,7 +1941,11 @@ class Orchestrator:
     async def _outlast(self, job: Job, target: SyncTarget) -> None:
         """Wait until *job* (not ours, not watched) is final: a read every 1 s, up to 10 s."""
         log.info(
-            "%s runs job %d (%s): syncing once it ends", target.connection_id, job.id, job.job_type
+            "%s runs job %d (%s): syncing once it ends",
+            target.connection_id,
+            job.id,
+            job.job_type,
+            extra=about(target.connection_id, job.id),
         )
         workspaces = target_workspaces([target])
         pause = 1.0

@@ -36,7 +36,7 @@ from ..errors import (
 
 __all__ = ["CREATE_PATIENCE", "create_once", "sent_once"]
 
-log = logging.getLogger("airbyte_async")
+log = logging.getLogger("airbyte_async.resources")
 
 T = TypeVar("T")
 

@@ -135,7 +135,7 @@ __all__ = [
     "public_mode",
 ]
 
-log = logging.getLogger("airbyte_async")
+log = logging.getLogger("airbyte_async.resources")
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)

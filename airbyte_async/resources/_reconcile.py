@@ -45,6 +45,7 @@ from .._retry import (
     Outage,
     OutageLog,
     RefusalLog,
+    about,
     is_ambiguous,
     round_pause,
 )
@@ -78,7 +79,7 @@ __all__ = [
     "trigger_exactly_once",
 ]
 
-log = logging.getLogger("airbyte_async")
+log = logging.getLogger("airbyte_async.triggers")
 
 #: Seconds before the attempt from which a listed job counts as its own: job times are whole
 #: seconds (rounded down), and the server's clock is estimated to within a second.
@@ -222,12 +223,24 @@ async def _adopted_after_409(
         and job.id > floor
         and job.created_at.timestamp() >= _sent_at(clock, began, [job]) - _SKEW
     ):
-        log.info("adopted running job %d of %s after an uncertain %s", job.id, connection_id, route)
+        log.info(
+            "adopted running job %d of %s after an uncertain %s",
+            job.id,
+            connection_id,
+            route,
+            extra=about(connection_id, job.id),
+        )
         return known.noted(connection_id, job)
     own, _ = await _job_since(jobs, clock, connection_id, job_type, began, floor)
     if own is None:
         return None
-    log.info("adopted job %d of %s after an uncertain %s", own.id, connection_id, route)
+    log.info(
+        "adopted job %d of %s after an uncertain %s",
+        own.id,
+        connection_id,
+        route,
+        extra=about(connection_id, own.id),
+    )
     return known.noted(connection_id, own)
 
 
@@ -372,7 +385,9 @@ class KnownJobs:
     #: The warnings of the looks for uncertain triggers' jobs on this client: the looks of a
     #: hundred triggers cut short by a restart fail together, and are told as one outage.
     looks: OutageLog = attrs.field(
-        factory=lambda: OutageLog("looking for the jobs of uncertain triggers", ("look", "looks")),
+        factory=lambda: OutageLog(
+            "looking for the jobs of uncertain triggers", ("look", "looks"), logger=log
+        ),
         eq=False,
         repr=False,
     )
@@ -380,14 +395,14 @@ class KnownJobs:
     #: shedding, API-FACTS 7) and sent again: a storm is told once a minute at most, not once
     #: per trigger, and not never (a trigger refused for minutes would look hung).
     refusals: RefusalLog = attrs.field(
-        factory=lambda: RefusalLog(_REFUSED, _STILL_REFUSED), eq=False, repr=False
+        factory=lambda: RefusalLog(_REFUSED, _STILL_REFUSED, logger=log), eq=False, repr=False
     )
     #: The warnings of this client's held triggers (see :data:`_HOLD`): a batch whose triggers
     #: all time out is told at the first, and once a minute at most after, with how many were
     #: held since, not twice per trigger (held, then its job found or it sent again); each is
     #: told at INFO, and so is its end, unless its hold was warned of.
     holds: RefusalLog = attrs.field(
-        factory=lambda: RefusalLog(_HELD, _STILL_HELD), eq=False, repr=False
+        factory=lambda: RefusalLog(_HELD, _STILL_HELD, logger=log), eq=False, repr=False
     )
 
     def noted(self, connection_id: str, job: Job) -> Job:
@@ -428,16 +443,22 @@ def _say(
     # A hold is long and quiet: without a word, a batch waiting on it looks hung. Named by the
     # job it starts: the public API's trigger is not the route the caller passed.
     trigger = _TRIGGERS.get(job_type, job_type.value)
-    log.log(level, message, {"trigger": trigger, "connection": connection_id, **more})
+    job = more.get("job")
+    log.log(
+        level,
+        message,
+        {"trigger": trigger, "connection": connection_id, **more},
+        extra=about(connection_id, job if isinstance(job, int) else None),
+    )
 
 
 def _told_held(known: KnownJobs, job_type: JobType, connection_id: str, **more: object) -> bool:
     """Tell a hold (see :attr:`KnownJobs.holds`): True when it was warned of, else it is told
     at INFO."""
     fields = {"trigger": _TRIGGERS.get(job_type, job_type.value), "connection": connection_id}
-    if known.holds.refused(**fields, **more):
+    if known.holds.refused(extra=about(connection_id), **fields, **more):
         return True
-    log.info(_HELD, {**fields, **more})
+    log.info(_HELD, {**fields, **more}, extra=about(connection_id))
     return False
 
 
@@ -689,7 +710,14 @@ async def trigger_exactly_once(
                         level = logging.WARNING if told else logging.INFO
                         _say(_FOUND, job_type, connection_id, job=job.id, level=level)
                     else:
-                        log.info(_ADOPTED, route, connection_id, last, job.id)
+                        log.info(
+                            _ADOPTED,
+                            route,
+                            connection_id,
+                            last,
+                            job.id,
+                            extra=about(connection_id, job.id),
+                        )
                     return known.noted(connection_id, job)
                 if there is not None and not started and _answered(last, job_type):
                     # The server answered the attempt (it is not queued on it), and a trigger
@@ -732,7 +760,7 @@ async def trigger_exactly_once(
                     level = logging.WARNING if told else logging.INFO
                     _say(_SENT_AGAIN, job_type, connection_id, level=level)
                 else:
-                    log.info(_NO_JOB, route, connection_id, last)
+                    log.info(_NO_JOB, route, connection_id, last, extra=about(connection_id))
             if attempts and time.monotonic() >= send_by:
                 error = last or wrapping
                 assert error is not None
@@ -765,7 +793,12 @@ async def trigger_exactly_once(
                 # ended. Sent again after a moment (each 409 proves it started none).
                 wraps += 1
                 wrapping = refusal
-                log.info("%s refused while a job of %s wraps up", route, connection_id)
+                log.info(
+                    "%s refused while a job of %s wraps up",
+                    route,
+                    connection_id,
+                    extra=about(connection_id),
+                )
                 await anyio.sleep(min(_WRAP_UP_MAX_PAUSE, _WRAP_UP_PAUSE * 2 ** (wraps - 1)))
                 tries, round_ = tries - 1, round_ - 1  # no round used, no pause of its own
                 continue
@@ -797,7 +830,13 @@ async def trigger_exactly_once(
                         raise
                     # Told by the token's own warnings (at the first failure, once a minute
                     # after, and when it works again): here, one line per trigger per round.
-                    log.debug("no access token for the %s of %s: %s", route, connection_id, e)
+                    log.debug(
+                        "no access token for the %s of %s: %s",
+                        route,
+                        connection_id,
+                        e,
+                        extra=about(connection_id),
+                    )
                     round_ -= 1
                     last = e
                     continue
@@ -814,6 +853,7 @@ async def trigger_exactly_once(
                 if isinstance(e, RateLimitError):
                     refused += e.attempts or 1
                     known.refusals.refused(
+                        extra=about(connection_id),
                         trigger=_TRIGGERS.get(job_type, job_type.value),
                         connection=connection_id,
                         error=f"{e.status}: {e.message}",
@@ -821,7 +861,13 @@ async def trigger_exactly_once(
                     )
                 if certain or is_ambiguous(e):
                     # Told at INFO with what the look finds (_ADOPTED, _NO_JOB), or the hold.
-                    log.debug("%s for %s failed uncertainly (%s)", route, connection_id, e)
+                    log.debug(
+                        "%s for %s failed uncertainly (%s)",
+                        route,
+                        connection_id,
+                        e,
+                        extra=about(connection_id),
+                    )
                     may_have_started = unsettled = True
                     started = started or certain
                     if _held(e, known.longest_wait()):

@@ -42,7 +42,7 @@ from .workspaces import Workspaces
 
 __all__ = ["Jobs"]
 
-log = logging.getLogger("airbyte_async")
+log = logging.getLogger("airbyte_async.jobs")
 
 DEFAULT_PAGE_SIZE = 100
 
@@ -216,7 +216,7 @@ class Jobs:
     #: The warnings of every :meth:`wait` on this client's jobs: one outage, one story.
     _waits: OutageLog = attrs.field(
         init=False,
-        factory=lambda: OutageLog("reading the jobs waited on", ("read", "reads")),
+        factory=lambda: OutageLog("reading the jobs waited on", ("read", "reads"), logger=log),
         eq=False,
         repr=False,
     )
