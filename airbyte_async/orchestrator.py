@@ -62,6 +62,7 @@ from ._retry import (
     TOKEN_ROUTE,
     Outage,
     OutageLog,
+    RefusalLog,
     about,
     is_retryable,
 )
@@ -774,6 +775,9 @@ class Orchestrator:
         self._given_up_reads = OutageLog(
             "reading the jobs given up on", ("read", "reads"), logger=log
         )
+        # The reads of failed syncs' logs (log_tail) fail together through an outage: warned of
+        # at the first, once a minute at most after, not once per failed sync.
+        self._log_reads = RefusalLog(_NO_LOG, _STILL_NO_LOG, logger=log)
 
     @property
     def results(self) -> dict[str, SyncResult]:
@@ -1865,7 +1869,8 @@ class Orchestrator:
             try:
                 job = await self.client.jobs.get(job_id=job_id)
             except AirbyteError as e:
-                log.warning("could not read the log of job %d: %s", job_id, e)
+                if not self._log_reads.refused(job=job_id, error=e):
+                    log.info(_NO_LOG, {"job": job_id, "error": e})
         if job is None:
             return ()
         logs = job.attempts[-1].logs if job.attempts else None
@@ -2101,6 +2106,17 @@ class _TriggerOutOfTime(Exception):
     def __init__(self, error: AirbyteError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+#: A failed sync's log that could not be read (log_tail): told as :class:`RefusalLog` tells.
+_NO_LOG = (
+    "could not read the log of job %(job)d (%(error)s): its result has no log_tail; the reads "
+    "of other failed syncs' logs that fail are warned of once a minute at most"
+)
+_STILL_NO_LOG = (
+    "%(count)d more failed syncs' logs could not be read since the last warning, the last of "
+    "job %(job)d (%(error)s): their results have no log_tail"
+)
 
 
 class _OutOfTime(Exception):

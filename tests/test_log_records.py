@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+import stamina
 from client_support import client_for
 
 from airbyte_async.orchestrator import Orchestrator, Selection
@@ -56,3 +57,28 @@ async def test_a_record_about_one_trigger_names_its_concern_connection_and_job(
     requests = [r for r in caplog.records if r.getMessage().startswith(f"POST {SYNC} -> ")]
     assert requests
     assert {r.name for r in requests} == {"airbyte_async.http"}
+
+
+async def test_log_tail_reads_that_fail_for_many_failed_syncs_are_one_warning(
+    airbyte_emulator_factory: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With ``log_tail``, the reads of the logs of six failed syncs that all fail (every
+    ``jobs/get`` failing with a 500) make one warning, naming the first job and its error,
+    not one each: the results carry no log lines, which is the whole of the harm."""
+    caplog.set_level(logging.WARNING, logger="airbyte_async")
+    emu = await airbyte_emulator_factory(
+        connections=6,
+        failure_rate=1.0,
+        faults=[{"kind": "error", "route": "jobs/get", "status": 500}],
+    )
+    async with client_for(emu) as client:
+        with stamina.set_testing(True):
+            orchestrator = Orchestrator(client, max_running=6, log_tail=5)
+            results = await orchestrator.run(Selection(all_workspaces=True))
+
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(results) == 6
+    assert all(not r.ok and r.log_tail == () for r in results)
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith("could not read the log of job ")
+    assert "its result has no log_tail" in warnings[0]
