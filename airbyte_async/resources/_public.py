@@ -115,6 +115,7 @@ from .jobs import (
     _iso,
     _job_types,
     _order,
+    _sorted,
     _statuses,
     _workspace_ids,
     cancel_heard,
@@ -1238,7 +1239,10 @@ class PublicJobs(Jobs):
         page_size: int = DEFAULT_PAGE_SIZE,
         order_by: str | None = None,
     ) -> AsyncIterator[Job]:
-        """Every matching job of *connection_id*, page by page (``GET /jobs?connectionId=``)."""
+        """
+        Every matching job of *connection_id*, page by page (``GET /jobs?connectionId=``); in
+        the order *order_by* names (see :meth:`_every`).
+        """
         query = [(pw.CONNECTION_ID, uuid_id("connection_id", connection_id))]
         if created_after is not None:
             query.append((pw.CREATED_AT_START, _instant("created_after", created_after)))
@@ -1254,13 +1258,39 @@ class PublicJobs(Jobs):
         page_size: int = DEFAULT_PAGE_SIZE,
         order_by: str | None = None,
     ) -> AsyncIterator[Job]:
-        """Every matching job of several workspaces, page by page (``GET /jobs?workspaceIds=``)."""
+        """Every matching job of several workspaces, page by page (``GET /jobs?workspaceIds=``);
+        in the order *order_by* names (see :meth:`_every`)."""
         query = [
             (pw.WORKSPACE_IDS, uuid_id("workspace id", w)) for w in _workspace_ids(workspace_ids)
         ]
         return self._every(query, job_types, statuses, updated_at_start, page_size, order_by)
 
-    async def _every(
+    def _every(
+        self,
+        query: Sequence[tuple[str, str]],
+        job_types: Iterable[JobType],
+        statuses: Iterable[JobStatus] | None,
+        updated_after: datetime | None,
+        page_size: int,
+        order_by: str | None,
+    ) -> AsyncIterator[Job]:
+        """
+        Every job of *query*'s rows that passes the filters. Ordered by update time, the
+        pages are read newest created first and the jobs put in order here, as the Config
+        API's listings are: a job that changes while the pages are read moves to the other
+        end of an order by ``updatedAt``, so with ``offset`` paging either a row behind it
+        shifts back over a page boundary and is skipped (ascending) or it moves into the
+        pages already read and is missed (descending); by creation, only a new job moves,
+        to the front, which repeats a row rather than skipping one.
+        """
+        field, _ = _order(order_by)
+        if field is not w.OrderField.UPDATED_AT:
+            return self._pages(query, job_types, statuses, updated_after, page_size, order_by)
+        jobs = self._pages(query, job_types, statuses, updated_after, page_size, None)
+        assert order_by is not None
+        return _sorted(jobs, order_by)
+
+    async def _pages(
         self,
         query: Sequence[tuple[str, str]],
         job_types: Iterable[JobType],
