@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -259,6 +259,26 @@ def test_jobs_get(run: Callable[..., tuple[int, str, str]], served: Served) -> N
     assert job["attempt_details"][0]["failures"]
     created, ended = (datetime.fromisoformat(job[key]) for key in ("created_at", "ended_at"))
     assert ended >= created
+
+
+def test_jobs_get_and_list_print_times_in_utc_and_say_so(
+    run: Callable[..., tuple[int, str, str]], served: Served
+) -> None:
+    """The times a job's table and its details print are UTC, and say so: Airbyte stamps jobs
+    in epoch seconds, which read as UTC here, and a reader in another zone would otherwise
+    take them for their own (API-FACTS 3, ``JobRead.createdAt``)."""
+    job_id = served.finished_job()
+    connection_id = served.emulator.connection_ids[0]
+    [job] = json_lines(run("jobs", "get", str(job_id), "--json")[1])
+    created = datetime.fromisoformat(job["created_at"]).astimezone(UTC)
+    shown = created.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+    details = run("jobs", "get", str(job_id))[1].splitlines()
+    assert f"  created     {shown}" in details
+
+    code, out, _ = run("jobs", "list", "--connection", connection_id)
+    assert code == 0
+    assert shown in out.splitlines()[1]
 
 
 def test_jobs_cancel(run: Callable[..., tuple[int, str, str]], served: Served) -> None:

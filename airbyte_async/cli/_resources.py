@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -81,7 +81,9 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, empty: str)
 
 
 def _time(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else "-"
+    """*moment* in UTC, saying so: Airbyte's stamps are epoch seconds, and a time shown bare
+    reads as the reader's own zone."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment is not None else "-"
 
 
 def _count(n: int | None) -> str:
