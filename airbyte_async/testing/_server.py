@@ -66,6 +66,10 @@ def _s3_config(path: str) -> dict[str, Any]:
     }
 
 
+#: Seconds in a day.
+_DAY = 86_400.0
+
+
 def _non_negative(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if value < 0:
         raise ValueError(f"{attribute.name} must not be negative")
@@ -466,6 +470,33 @@ class Emulator:
         else:
             plan = SyncPlan(duration, outcome, failed_attempts, records)
             self._state.plans[connection_id] = plan
+
+    def seed_history(
+        self,
+        *,
+        days: float,
+        syncs_per_day: float,
+        connection_ids: Iterable[str] | None = None,
+    ) -> int:
+        """
+        Give connections (every one by default) a past: a sync every ``1/syncs_per_day`` of a
+        day over the last *days* days, each connection at its own time within the interval,
+        every one ended by now, as Airbyte would have recorded them (ids growing with creation
+        times; durations, outcomes, attempts and backoffs drawn as for any sync, sync plans
+        applied; records, bytes, attempts, failures and logs read as for a job run here). Call
+        it before any job exists; a monitoring test then reads thousands of jobs without
+        running them. Returns the number of jobs made. Raises KeyError for an unknown
+        connection and ValueError when a job exists already, or a sync may outlast the
+        interval (a connection runs one job at a time).
+        """
+        if days <= 0 or syncs_per_day <= 0:
+            raise ValueError("days and syncs_per_day must be above 0")
+        ids = self.connection_ids if connection_ids is None else list(connection_ids)
+        for connection_id in ids:
+            if connection_id not in self._state.connections:
+                raise KeyError(connection_id)
+        start = self._state.clock() - days * _DAY
+        return self._state.seed_history(ids, start=start, every=_DAY / syncs_per_day)
 
     def tag_connection(self, connection_id: str, *names: str) -> None:
         """

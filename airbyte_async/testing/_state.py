@@ -16,7 +16,7 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 import attrs
@@ -1067,6 +1067,48 @@ class State:
         self._jobs_by_connection.setdefault(connection.connection_id, []).append(job.job_id)
         bisect.insort(self._by_final, (job.final_at, job.job_id))
         return job
+
+    def seed_history(self, connection_ids: Sequence[str], *, start: float, every: float) -> int:
+        """
+        Sync jobs of *connection_ids* created every *every* seconds from *start* (each
+        connection at its own offset within the interval) until each has ended by now, in
+        creation order, so ids grow with creation times as Airbyte's sequence gives them:
+        each as a manual trigger answered at once would have made it (durations, outcomes,
+        attempts and backoffs drawn as for any sync; sync plans apply). Only while no job
+        exists, and only when a job ends within *every* seconds at the longest (a connection
+        runs one job at a time): ValueError otherwise. The number of jobs made.
+        """
+        if self._jobs:
+            raise ValueError("a history can be seeded only before any job exists")
+        connections = [self.connection(c) for c in connection_ids]
+        longest = max((self._longest_job(c.connection_id) for c in connections), default=0.0)
+        if longest >= every:
+            raise ValueError(
+                f"a sync may take up to {longest:g} s here, longer than the {every:g} s between "
+                "two seeded syncs of a connection"
+            )
+        now = self.clock()
+        slots = []
+        for n in range(len(connections)):
+            at = start + every * n / len(connections)
+            while at + longest <= now:
+                slots.append((at, n))
+                at += every
+        slots.sort()
+        for at, n in slots:
+            self._add_job(connections[n], "sync", 0.0, at=at)
+        return len(slots)
+
+    def _longest_job(self, connection_id: str) -> float:
+        """The longest a sync of *connection_id* may take from its creation to its end."""
+        plan = self.plans.get(connection_id, SyncPlan())
+        duration = self.sync_duration[1] if plan.duration is None else plan.duration
+        retries = self.attempts - 1 if plan.failed_attempts is None else plan.failed_attempts
+        since_050 = at_least(self.version, "0.50")
+        backoff = self.retry_backoff if since_050 else HANDOVER_040
+        growth = BACKOFF_BASE if since_050 else 1.0
+        waits = sum(backoff_wait(backoff, growth, i) for i in range(retries))
+        return self.pending_duration + (retries + 1) * duration + waits
 
     def job(self, job_id: int) -> Job:
         """The job, or the real server's 500 for an unknown id."""
