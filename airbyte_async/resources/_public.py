@@ -1082,17 +1082,22 @@ class PublicJobs(Jobs):
         leaves out before head (see :data:`_LISTED_APART`), are listed by type too.
         """
         size = min(page_size, MAX_PAGE)
-        wanted = None if statuses is None else frozenset(_statuses(statuses) or ())
+        # Read once: the listings by type below take them again.
+        workspace_ids, types, statuses = (
+            _workspace_ids(workspace_ids),
+            _job_types(job_types),
+            _statuses(statuses),
+        )
+        wanted = None if statuses is None else frozenset(statuses)
         query = self._filters(
-            [(pw.WORKSPACE_IDS, uuid_id("workspace id", w)) for w in _workspace_ids(workspace_ids)],
-            job_types,
+            [(pw.WORKSPACE_IDS, uuid_id("workspace id", w)) for w in workspace_ids],
+            types,
             wanted,
             updated_at_start,
         )
         if created_at_start is not None:
             query.append((pw.CREATED_AT_START, _instant("created_at_start", created_at_start)))
         query.append((pw.ORDER_BY, pw.BY_UPDATE_DESCENDING))
-        types = _job_types(job_types)
         paging = Paging() if paging is None else paging
         changes = paging.start((tuple(query), size))
         while True:
@@ -1169,11 +1174,15 @@ class PublicJobs(Jobs):
         *order_by* says otherwise, as on the Config API. The public API counts no total:
         ``total_count`` says whether another page may follow. A first page of several types
         among them refreshes or clears, which a listing without ``jobType`` leaves out before
-        head (see :data:`_LISTED_APART`), is made of that listing and one of each such type.
+        head (see :data:`_LISTED_APART`), is made of that listing and one of each such type;
+        later pages (a *row_offset*) are that listing's alone, and may miss a job of it that
+        the merge pushed off the first page: :meth:`list` reads every job.
         """
         query = [(pw.CONNECTION_ID, uuid_id("connection_id", connection_id))]
         if created_after is not None:
             query.append((pw.CREATED_AT_START, _instant("created_after", created_after)))
+        # Read once: the listings by type below take them again.
+        job_types, statuses = _job_types(job_types), _statuses(statuses)
         fetch = partial(self._fetch, query, statuses=statuses, updated_after=updated_after)
         fetched = await fetch(
             job_types, page_size=page_size, row_offset=row_offset, order_by=order_by
@@ -1241,7 +1250,8 @@ class PublicJobs(Jobs):
     ) -> AsyncIterator[Job]:
         """
         Every matching job of *connection_id*, page by page (``GET /jobs?connectionId=``); in
-        the order *order_by* names (see :meth:`_every`).
+        the order *order_by* names; refreshes or clears asked for beside other types are listed
+        by type too (see :meth:`_every`).
         """
         query = [(pw.CONNECTION_ID, uuid_id("connection_id", connection_id))]
         if created_after is not None:
@@ -1285,12 +1295,12 @@ class PublicJobs(Jobs):
         """
         field, _ = _order(order_by)
         if field is not w.OrderField.UPDATED_AT:
-            return self._pages(query, job_types, statuses, updated_after, page_size, order_by)
-        jobs = self._pages(query, job_types, statuses, updated_after, page_size, None)
+            return self._merged(query, job_types, statuses, updated_after, page_size, order_by)
+        jobs = self._merged(query, job_types, statuses, updated_after, page_size, None)
         assert order_by is not None
         return _sorted(jobs, order_by)
 
-    async def _pages(
+    async def _merged(
         self,
         query: Sequence[tuple[str, str]],
         job_types: Iterable[JobType],
@@ -1299,14 +1309,44 @@ class PublicJobs(Jobs):
         page_size: int,
         order_by: str | None,
     ) -> AsyncIterator[Job]:
+        """Every page of the listing; with refreshes or clears beside other types (see
+        :data:`_LISTED_APART`), every page of it and of a listing of each such type, merged
+        into the order asked for once all are read."""
+        types, wanted = _job_types(job_types), _statuses(statuses)
+        every = partial(self._pages, query, statuses=wanted, updated_after=updated_after)
+        apart = _listed_apart(types)
+        if not apart:
+            async with aclosing(every(types, page_size=page_size, order_by=order_by)) as jobs:
+                async for job in jobs:
+                    yield job
+            return
+        found = {job.id: job async for job in every(types, page_size=page_size, order_by=order_by)}
+        for job_type in apart:
+            try:
+                async for job in every((job_type,), page_size=page_size, order_by=order_by):
+                    found[job.id] = job
+            except UnprocessableEntityError:
+                continue  # a server whose jobType filter does not know it has none
+        for job in _in_order(found.values(), order_by):
+            yield job
+
+    async def _pages(
+        self,
+        query: Sequence[tuple[str, str]],
+        job_types: tuple[JobType, ...],
+        *,
+        statuses: tuple[JobStatus, ...] | None,
+        updated_after: datetime | None,
+        page_size: int,
+        order_by: str | None,
+    ) -> AsyncGenerator[Job]:
         # Pages are counted in the server's rows: the filters applied here shorten a page
         # without ending the listing.
-        types, wanted = _job_types(job_types), _statuses(statuses)
         seen: set[int] = set()
         offset = 0
         while True:
             kept, rows, more = await self._fetch(
-                query, types, wanted, updated_after, page_size, offset, order_by
+                query, job_types, statuses, updated_after, page_size, offset, order_by
             )
             for job in kept:
                 if job.id not in seen:
@@ -1373,14 +1413,19 @@ def _merged_page(
     """The first page of a listing made of *pages*, each a first page of its own (see
     :meth:`PublicJobs._fetch`): their jobs once each, in the listing's order, *page_size* at
     most; another page may follow when one of them may have more."""
-    field, method = _order(order_by)
-    key = attrgetter("updated_at" if field is w.OrderField.UPDATED_AT else "created_at")
     found = {job.id: job for kept, _, _ in pages for job in kept}
-    ascending = method is w.OrderMethod.ASC
-    ordered = sorted(found.values(), key=lambda j: (key(j), j.id), reverse=not ascending)
+    ordered = _in_order(found.values(), order_by)
     more = any(more for _, _, more in pages) or len(ordered) > page_size
     jobs = tuple(ordered[:page_size])
     return JobPage(jobs=jobs, total_count=len(jobs) + (1 if more else 0))
+
+
+def _in_order(jobs: Iterable[Job], order_by: str | None) -> list[Job]:
+    """*jobs* in the order *order_by* names (None: newest created first), ties by job id."""
+    field, method = _order(order_by)
+    key = attrgetter("updated_at" if field is w.OrderField.UPDATED_AT else "created_at")
+    ascending = method is w.OrderMethod.ASC
+    return sorted(jobs, key=lambda job: (key(job), job.id), reverse=not ascending)
 
 
 def _job_page(row_offset: int, kept: tuple[Job, ...], rows: int, more: bool) -> JobPage:
