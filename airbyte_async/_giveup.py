@@ -384,6 +384,7 @@ class Cleanup:
                 n,
                 "" if n == 1 else "s",
                 left.cancel_error,
+                extra=about(left.flight.target.connection_id, left.flight.job.id),
             )
         elif uncancelled:
             log.warning(

@@ -1616,7 +1616,7 @@ class Orchestrator:
         if _cut_short_maybe(watch.job):
             result = await self._cut_short(batch, result, watch.job)
         if self.log_tail and result.outcome is Outcome.FAILED:
-            result = attrs.evolve(result, log_tail=await self._log_tail(batch, job.id))
+            result = attrs.evolve(result, log_tail=await self._log_tail(batch, cid, job.id))
         return result
 
     async def _probed(
@@ -1858,7 +1858,7 @@ class Orchestrator:
             why += " (a cancel from Airbyte's UI or another client, or a reset)"
         return attrs.evolve(result, error=why)
 
-    async def _log_tail(self, batch: Batch, job_id: int) -> tuple[str, ...]:
+    async def _log_tail(self, batch: Batch, connection_id: str, job_id: int) -> tuple[str, ...]:
         if self.client.api == "public":
             if not self._told_no_logs:
                 self._told_no_logs = True
@@ -1869,8 +1869,9 @@ class Orchestrator:
             try:
                 job = await self.client.jobs.get(job_id=job_id)
             except AirbyteError as e:
-                if not self._log_reads.refused(job=job_id, error=e):
-                    log.info(_NO_LOG, {"job": job_id, "error": e})
+                told = about(connection_id, job_id)
+                if not self._log_reads.refused(extra=told, job=job_id, error=e):
+                    log.info(_NO_LOG, {"job": job_id, "error": e}, extra=told)
         if job is None:
             return ()
         logs = job.attempts[-1].logs if job.attempts else None

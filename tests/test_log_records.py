@@ -82,3 +82,50 @@ async def test_log_tail_reads_that_fail_for_many_failed_syncs_are_one_warning(
     assert len(warnings) == 1, warnings
     assert warnings[0].startswith("could not read the log of job ")
     assert "its result has no log_tail" in warnings[0]
+
+
+async def test_the_warning_that_a_job_may_still_run_names_its_connection_and_job(
+    airbyte_emulator_factory: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A job given up on whose cancel is refused for good (a 501): the WARNING that it may
+    still run carries the sync's ``connection_id`` and ``job_id``, as every record about one
+    sync does."""
+    emu = await airbyte_emulator_factory(
+        connections=1,
+        sync_duration=(600, 600),
+        faults=[{"kind": "error", "route": "jobs/cancel", "status": 501, "times": 100}],
+    )
+    async with client_for(emu) as client:
+        with caplog.at_level(logging.WARNING, logger="airbyte_async"):
+            [result] = await Orchestrator(client, timeout=1.0, poll_interval=0.05).run(
+                emu.connection_ids
+            )
+
+    [record] = [r for r in caplog.records if "may still run" in r.getMessage()]
+    assert result.left_running
+    assert (getattr(record, "connection_id", None), getattr(record, "job_id", None)) == (
+        result.connection_id,
+        result.job_id,
+    )
+
+
+async def test_a_log_tail_read_that_fails_names_its_connection_and_job(
+    airbyte_emulator_factory: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The record of a failed sync's log that could not be read (``log_tail``) carries the
+    sync's ``connection_id`` and ``job_id``."""
+    caplog.set_level(logging.INFO, logger="airbyte_async")
+    emu = await airbyte_emulator_factory(
+        connections=1,
+        failure_rate=1.0,
+        faults=[{"kind": "error", "route": "jobs/get", "status": 500}],
+    )
+    async with client_for(emu) as client:
+        with stamina.set_testing(True):
+            [result] = await Orchestrator(client, log_tail=5).run(emu.connection_ids)
+
+    [record] = [r for r in caplog.records if "could not read the log" in r.getMessage()]
+    assert (getattr(record, "connection_id", None), getattr(record, "job_id", None)) == (
+        result.connection_id,
+        result.job_id,
+    )
