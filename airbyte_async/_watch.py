@@ -32,7 +32,7 @@ from .errors import AirbyteError, RequestTimeoutError, UnsupportedOperationError
 from .models import Job, JobStatus, JobType
 from .models._jobs import SYNC_TYPES
 
-__all__ = ["Done", "JobWatcher", "Watch", "poll_pace", "some"]
+__all__ = ["POLL_MAX_PAUSE", "Done", "JobWatcher", "Watch", "poll_pace", "some"]
 
 log = logging.getLogger("airbyte_async.jobs")
 

@@ -146,36 +146,26 @@ async def _tls_site(context: ssl.SSLContext) -> AsyncIterator[int]:
 # -- certificates ----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("call", ["health", "sync"])
 async def test_an_untrusted_certificate_fails_at_once(
-    certificates: tuple[ssl.SSLContext, ...],
+    certificates: tuple[ssl.SSLContext, ...], call: str
 ) -> None:
-    """A server whose certificate the client does not trust, met first: one connection, and
-    the error that says which CA to give (no retries: the CA will not appear meanwhile)."""
+    """A server whose certificate the client does not trust, met by the client's first
+    request, a read or a sync trigger (not sent again in rounds): one connection, and the
+    error that says which CA to give (no retries: the CA will not appear meanwhile)."""
     server, _, _ = certificates
     async with (
         _tls_site(server) as port,
         Relay(port) as relay,
         AirbyteClient(f"https://127.0.0.1:{relay.port}/api/v1", env={}) as client,
     ):
+        first = (
+            client.health()
+            if call == "health"
+            else client.connections.sync(connection_id=CONNECTION)
+        )
         with pytest.raises(ConnectError, match="was not trusted"):
-            await client.health()
-
-    assert relay.accepted == 1
-
-
-async def test_a_trigger_at_an_untrusted_certificate_fails_at_once(
-    certificates: tuple[ssl.SSLContext, ...],
-) -> None:
-    """A sync trigger that meets a certificate not trusted, as the client's first request,
-    is not sent again in rounds: one connection, nothing sent."""
-    server, _, _ = certificates
-    async with (
-        _tls_site(server) as port,
-        Relay(port) as relay,
-        AirbyteClient(f"https://127.0.0.1:{relay.port}/api/v1", env={}) as client,
-    ):
-        with pytest.raises(ConnectError, match="was not trusted"):
-            await client.connections.sync(connection_id=CONNECTION)
+            await first
 
     assert relay.accepted == 1
 
