@@ -265,9 +265,11 @@ class SyncAlreadyRunningError(ConflictError):
 
     Also raised for a sync trigger that met a job it did not start, one not running yet
     (pending, queued): Airbyte answers such a trigger with that job (before head, a 200 once
-    it runs), or, on head, fails it after a minute (a 500, or the public API's 409 "Timed out
-    waiting for a sync job to be created"). *job* is that job when known (its *status* then is
-    the answer's), else None.
+    it runs), or, on head, fails it after a minute (a 500, or the public API's 409
+    ``state-conflict`` "Could not fulfill request"); the public API's trigger raises it sooner,
+    once a look shows that job while the trigger is still unanswered. *job* is that job when
+    known (its *status* then is the answer's or the look's; one that ended within head's
+    minute is named too), else None.
     """
 
     #: The :class:`~airbyte_async.models.Job` the trigger met, as the answer or a look showed

@@ -298,16 +298,19 @@ _JOB_ID_WAIT = """
     ``returnAfterJobId``, API-FACTS 6.3; and a sync of an organization whose data-worker
     capacity is enforced, which the Config API's controller never names) is
     ``TemporalClient.startNewManualSyncAndWaitForJobId`` (airbytehq/airbyte-platform
-    ``TemporalClient.kt``): refused (409) only when the workflow reports running, it notes the
-    workflow's current job id, signals ``submitManualSync``, and polls ``getNewJobId`` for an id
-    other than that one for ``START_MANUAL_SYNC_JOB_ID_WAIT_TIMEOUT_MS`` (60 s). The job already
-    there never counts. The signal only sets ``isSkipScheduling``, which the capacity wait does
-    not look at (``getCapacityWaitInterruptionReason`` reads deleted, cancelled-for-reset,
-    cancelled and updated) and ``WorkflowState.reset`` clears when that job's run continues as
-    new: no job follows, and the call fails with "Timed out waiting for a sync job to be created
+    ``TemporalClient.kt`` at ``3fc02fdc``; ``JobsController.publicCreateJob`` at ``08783db5``
+    passes ``returnAfterJobId = true``): refused (409) only when the workflow reports running,
+    it notes the workflow's current job id, signals ``submitManualSync``, and polls
+    ``getNewJobId`` for an id other than that one for
+    ``START_MANUAL_SYNC_JOB_ID_WAIT_TIMEOUT_MS`` (60 s). The job already there never counts.
+    The signal only sets ``isSkipScheduling``, which the capacity wait does not look at
+    (``getCapacityWaitInterruptionReason`` reads deleted, cancelled-for-reset, cancelled and
+    updated) and ``WorkflowState.reset`` clears when that job's run continues as new: no job
+    follows, and the call fails with "Timed out waiting for a sync job to be created
     for: <id>" (``ErrorCode.UNKNOWN``): an ``IllegalStateException`` in
     ``SchedulerHandler.readJobFromResult``, a 409 ``state-conflict`` on the public API
-    (``ConfigClientErrorHandler``, API-FACTS 6.3), without that text.
+    (``JobServiceImpl.sync`` hands it to ``ConfigClientErrorHandler.handleError``, at
+    ``f6786d4b``, API-FACTS 6.3), without that text: not a 500.
 """
 
 

@@ -1602,4 +1602,5 @@ class PublicConnections(Connections):
             read=lambda job: job,
             explain=self._refused_if_inactive if job_type is JobType.SYNC else None,
             known=self.known_jobs,
+            guard_overlap=True,
         )

@@ -21,8 +21,10 @@ the workflow reports running, then answers the workflow's current job); head's p
 ``POST /jobs``, which answers once a new job exists, fails after a minute (a 409:
 ``startNewManualSyncAndWaitForJobId``; a bare 500 where a Config API took that path). Such an
 answer (a job of another type, or one created before the first attempt) and such a failure (the
-look shows the job that was there) raise :class:`~airbyte_async.errors.SyncAlreadyRunningError`
-naming the job.
+look shows the job that was there, waiting still or ended within that minute) raise
+:class:`~airbyte_async.errors.SyncAlreadyRunningError` naming the job. On the public API a sync
+trigger unanswered for a few seconds while the connection's job, there before it, is not final
+raises so without waiting the minute out (see :func:`_met_while_held`).
 """
 
 from __future__ import annotations
@@ -160,6 +162,16 @@ _WRAP_UP_PAUSE = 0.25
 _WRAP_UP_MAX_PAUSE = 4.0
 
 
+#: Seconds a public sync trigger may go unanswered before the connection's jobs are looked at
+#: (at least _QUEUED_FACTOR times the longest a trigger of this client lately took, see
+#: :meth:`KnownJobs.longest_wait`: one queued behind others for a scheduler thread is not
+#: held on a job), then again _MET_PAUSE seconds later, doubling up to _HOLD_MAX_PAUSE. Head's
+#: public ``POST /jobs`` that meets the connection's job not running yet (pending, queued)
+#: starts none, and answers only a minute later (see :func:`_met_while_held`).
+_MET_PROBE = 3.0
+_MET_PAUSE = 2.0
+
+
 async def find_running_job(jobs: Jobs, connection_id: str, job_type: JobType) -> Job | None:
     """The connection's newest job that is not final, if any (works on every server version);
     for a sync, a refresh too (see :data:`~airbyte_async.models._jobs.SYNC_TYPES`)."""
@@ -278,23 +290,76 @@ async def _wrapping_up(
     return clock.look_now(ended) - ended < _WRAP_UP_WINDOW
 
 
-async def _met_by_conflict(jobs: Jobs, connection_id: str, job_type: JobType) -> Job | None:
+async def _met_by_conflict(
+    jobs: Jobs, connection_id: str, job_type: JobType, before: float
+) -> tuple[Job | None, Job | None]:
     """
     The job a sync trigger refused with a 409 other than "already running" met, if one of
-    the connection's jobs of *job_type*, resets or clears is not final; None when none is (or
-    the look fails). Head's public ``POST /jobs`` that meets a job not running yet fails after
-    a minute with a 409 ``state-conflict`` whose text says only "Could not fulfill request"
-    (``startNewManualSyncAndWaitForJobId`` raises an ``IllegalStateException``, whose text
-    ``ConfigClientErrorHandler.handleError`` drops), as a sync of an inactive connection does.
+    the connection's jobs of *job_type*, resets or clears is not final; and, when none is, the
+    newest of them that ended since the first attempt was sent (at *before*, the server's clock
+    then, never ahead), if any.
+    (None, None) when the look fails. Head's public ``POST /jobs`` that meets a job not running
+    yet fails after a minute with a 409 ``state-conflict`` whose text says only "Could not
+    fulfill request" (``startNewManualSyncAndWaitForJobId`` raises an
+    ``IllegalStateException``, whose text ``ConfigClientErrorHandler.handleError`` drops), as a
+    sync of an inactive connection does. The job it met may have run and ended within that
+    minute: the second is that job, which the trigger found there (its signal, sent to a
+    workflow past its wait, started nothing), and which a caller attaches to as to the job a
+    409 "already running" names.
     """
     # Before 0.63, which has no refresh or clear jobs, the listing drops them (Jobs._page).
     kinds = (*made_by(job_type), JobType.RESET_CONNECTION, JobType.CLEAR)
     try:
         page = await jobs.list_page(connection_id=connection_id, job_types=kinds, page_size=_PAGE)
     except AirbyteError:
-        return None
+        return None, None
     waiting = [job for job in page.jobs if not job.status.is_terminal]
-    return max(waiting, key=lambda job: job.id) if waiting else None
+    if waiting:
+        return max(waiting, key=lambda job: job.id), None
+    ended = [job for job in page.jobs if job.updated_at.timestamp() >= before - _SKEW]
+    return None, max(ended, key=lambda job: job.id) if ended else None
+
+
+async def _met_while_held(
+    send: Callable[[], Awaitable[Any]], look: Callable[[], Awaitable[Job | None]], after: float
+) -> tuple[Any, Job | None]:
+    """
+    The answer of *send* (a sync trigger's request), or the job *look* shows it met, whichever
+    comes first; *look* starts *after* seconds, and is made again while it shows none. A
+    trigger of head's public API that meets the connection's job not running yet cannot start
+    one: ``TemporalClient.startNewManualSyncAndWaitForJobId`` notes that job's id, signals a
+    workflow past its wait (the signal is dropped when that run ends), then waits a minute
+    for a newer job and fails (a 409 ``state-conflict``; airbytehq/airbyte-platform
+    ``TemporalClient.kt`` at ``3fc02fdc``). The request is then given up on: held so, the
+    server acts on it no more than it did. One still queued for a scheduler thread would run
+    once it gets one, and start a sync if that job has ended by then: *after* is kept above
+    the waits of the triggers the server answered lately for that (see :data:`_MET_PROBE`).
+    """
+    answer: list[Any] = []
+    met: list[Job] = []
+    failure: list[Exception] = []
+    async with anyio.create_task_group() as tg:
+
+        async def probe() -> None:
+            await anyio.sleep(after)
+            pause = _MET_PAUSE
+            while (job := await look()) is None:
+                await anyio.sleep(pause)
+                pause = min(_HOLD_MAX_PAUSE, 2 * pause)
+            met.append(job)
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(probe)
+        try:
+            answer.append(await send())
+        except Exception as error:  # raised below, out of the task group
+            failure.append(error)
+        tg.cancel_scope.cancel()
+    if failure:
+        raise failure[0]
+    if answer:
+        return answer[0], None
+    return None, met[0]
 
 
 def _sent_at(clock: ServerClock, began: float, listed: Iterable[Job]) -> float:
@@ -354,15 +419,53 @@ def _ended_meanwhile(connection_id: str, route: str, conflict: APIError) -> Exce
     return SyncAlreadyRunningError(conflict.status, message, route=route)
 
 
-def _met_error(job: Job, connection_id: str, route: str, cause: AirbyteError | None) -> Exception:
-    """The :class:`SyncAlreadyRunningError` of a sync trigger that met *job* (see :func:`_met`)."""
+def _met_error(
+    job: Job,
+    connection_id: str,
+    route: str,
+    cause: AirbyteError | None,
+    *,
+    held: float | None = None,
+) -> Exception:
+    """The :class:`SyncAlreadyRunningError` of a sync trigger that met *job* (see :func:`_met`);
+    with *held*, one still unanswered after that many seconds (see :func:`_met_while_held`)."""
     status = 200 if cause is None else getattr(cause, "status", 200)
     said = "" if cause is None else f" ({cause})"
+    if held is not None:
+        status = 409
+        said = f" (unanswered after {held:.3g} s, its job there before it was sent)"
     message = (
         f"A sync is already running for: {connection_id}: the trigger met job {job.id} "
         f"({job.job_type}, {job.status}), which it did not start{said}"
     )
     error = SyncAlreadyRunningError(status, message, route=route)
+    error.job = job
+    return error
+
+
+@attrs.define(eq=False)
+class _Flight:
+    """A sync trigger under way for a connection (see :attr:`KnownJobs.flights`): *done* is
+    set once it ended, *job* then the job it returned or met (None when it raised otherwise),
+    and *met* whether it met that job rather than start it."""
+
+    done: anyio.Event = attrs.field(factory=anyio.Event)
+    job: Job | None = None
+    met: bool = False
+
+
+def _joined_error(flight: _Flight, connection_id: str, route: str) -> Exception:
+    """The :class:`SyncAlreadyRunningError` of a sync not sent because another call of the same
+    client triggered the connection meanwhile, and got a job (*flight*'s)."""
+    job = flight.job
+    assert job is not None
+    how = "met" if flight.met else "started"
+    message = (
+        f"A sync is already running for: {connection_id}: job {job.id}, which another sync "
+        f"trigger of this client, under way when this one was asked for, {how}; this one "
+        "was not sent"
+    )
+    error = SyncAlreadyRunningError(409, message, route=route)
     error.job = job
     return error
 
@@ -404,6 +507,13 @@ class KnownJobs:
     holds: RefusalLog = attrs.field(
         factory=lambda: RefusalLog(_HELD, _STILL_HELD, logger=log), eq=False, repr=False
     )
+
+    #: The public API's sync triggers under way, by connection: a second one for the same
+    #: connection waits for the first rather than be sent. Sent at once, it would meet the
+    #: first one's job not running yet, which head's ``POST /jobs`` answers only a minute later
+    #: (holding one of the server's scheduler threads meanwhile: triggers queued behind such
+    #: holds start second syncs once the jobs they would have met have ended).
+    flights: dict[str, _Flight] = attrs.field(factory=dict, eq=False, repr=False)
 
     def noted(self, connection_id: str, job: Job) -> Job:
         """Remember *job* as started for *connection_id*, if newer than what is known; *job*."""
@@ -588,6 +698,8 @@ async def trigger_exactly_once(
     explain: Callable[[str, APIError], Awaitable[None]] | None = None,
     known: KnownJobs | None = None,
     body: Mapping[str, Any] | None = None,
+    guard_overlap: bool = False,
+    probe_met: bool = False,
 ) -> Job:
     """
     Call *route* (``connections/sync``, ``connections/reset`` or ``connections/refresh``) so
@@ -636,8 +748,47 @@ async def trigger_exactly_once(
     than "already running" met no job: it raises when the error has a lasting cause it can
     name (the server's body may not say, see :func:`~airbyte_async.errors.error_for`).
     *known* (the client's :class:`KnownJobs`) keeps a job this client saw started before from
-    being taken for the attempt's, and learns the job returned.
+    being taken for the attempt's, and learns the job returned. With *guard_overlap* (the
+    public API's sync), a sync of a connection whose sync trigger from another call of *known*'s
+    client is under way is not sent: it waits for that trigger, and raises
+    SyncAlreadyRunningError naming its job (the 409 the Config API would answer), or is sent
+    once that trigger failed; and a trigger unanswered after a few seconds while the
+    connection's job, there before the first attempt, is not final raises
+    SyncAlreadyRunningError naming that job without waiting for the answer (see
+    :func:`_met_while_held`).
     """
+    if guard_overlap and job_type is JobType.SYNC and known is not None:
+        connection_id = uuid_id("connection_id", connection_id)
+        while (other := known.flights.get(connection_id)) is not None:
+            await other.done.wait()
+            if other.job is not None:
+                raise _joined_error(other, connection_id, route)
+        flight = known.flights[connection_id] = _Flight()
+        try:
+            flight.job = await trigger_exactly_once(
+                request,
+                jobs,
+                clock,
+                route=route,
+                connection_id=connection_id,
+                job_type=job_type,
+                rounds=rounds,
+                read=read,
+                settle_patience=settle_patience,
+                explain=explain,
+                known=known,
+                body=body,
+                guard_overlap=False,
+                probe_met=True,
+            )
+        except SyncAlreadyRunningError as refusal:
+            flight.job, flight.met = refusal.job, True
+            raise
+        else:
+            return flight.job
+        finally:
+            del known.flights[connection_id]
+            flight.done.set()
     known = KnownJobs() if known is None else known
     # In lower case, as the jobs listed name it: *known* and the looks compare it.
     connection_id = uuid_id("connection_id", connection_id)
@@ -770,8 +921,37 @@ async def trigger_exactly_once(
             if resend_after > patient_from:
                 patient_from = sent  # sent again after a hold: a patience of its own
             try:
-                with the_trigger():
-                    data = await request(route, body, idempotent=False)
+                if probe_met and job_type is JobType.SYNC:
+
+                    async def send() -> Any:
+                        with the_trigger():
+                            return await request(route, body, idempotent=False)
+
+                    async def look() -> Job | None:
+                        try:
+                            own, there = await _job_since(
+                                jobs, clock, connection_id, job_type, began, floor
+                            )
+                        except AirbyteError:
+                            return None  # the answer will tell
+                        return there if own is None else None
+
+                    after = max(_MET_PROBE, _QUEUED_FACTOR * known.longest_wait())
+                    data, held_on = await _met_while_held(send, look, after)
+                    if held_on is not None:
+                        waited = time.monotonic() - sent
+                        log.info(
+                            "%s for %s met job %d, there before it, and is still held after "
+                            "%.3g s: it started none",
+                            route,
+                            connection_id,
+                            held_on.id,
+                            waited,
+                        )
+                        raise _met_error(held_on, connection_id, route, None, held=waited)
+                else:
+                    with the_trigger():
+                        data = await request(route, body, idempotent=False)
                 job = structure(data, Job, route=route) if read is None else read(data)
                 known.answered(time.monotonic() - sent)
                 clock.note_stamp(job.updated_at.timestamp())
@@ -811,11 +991,14 @@ async def trigger_exactly_once(
                     )
                     if adopted is not None:
                         return adopted
-                met = await _met_by_conflict(jobs, connection_id, job_type)
+                met, ended = await _met_by_conflict(jobs, connection_id, job_type, before)
                 if met is None:
                     if explain is not None:
                         await explain(connection_id, conflict)
-                    # Active, and nothing waits now: the job met (a minute ago) has ended.
+                    if ended is not None:
+                        # Active, and the job met (a minute ago) has ended since: named, so
+                        # that a batch attaches to it rather than sync the connection twice.
+                        raise _met_error(ended, connection_id, route, conflict) from conflict
                     raise _ended_meanwhile(connection_id, route, conflict) from conflict
                 raise _met_error(met, connection_id, route, conflict) from conflict
             except AirbyteError as e:

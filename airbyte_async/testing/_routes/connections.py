@@ -391,7 +391,9 @@ async def job_after(api: Api, connection_id: str, met: Job) -> Job:
     connection's job that does not run yet: the first job newer than *met* within
     :data:`NEW_JOB_WAIT` seconds (the scheduler's, say: the trigger's own signal makes none,
     *met*'s run drops it), else a 500 (an ``IllegalStateException``, as ``readJobFromResult``
-    makes of the failure).
+    makes of the failure), which the public route answers as ``ConfigClientErrorHandler``
+    does: a 409 ``state-conflict`` (airbytehq/airbyte-platform ``TemporalClient.kt`` at
+    ``3fc02fdc``, ``ConfigClientErrorHandler.kt`` at ``f6786d4b``).
     """
     deadline = api.now + NEW_JOB_WAIT
     while True:
