@@ -324,23 +324,25 @@ async def test_a_head_public_batch_attaches_to_the_job_its_trigger_met_that_has_
 
 
 @pytest.mark.slow
-async def test_a_resent_sync_answered_409_after_its_own_job_ended_returns_that_job(
+async def test_a_resent_sync_that_meets_its_own_job_pending_returns_that_job(
     start: Start,
 ) -> None:
     """
     A public sync trigger whose connection was reset before its job existed (the workflow had
     its signal, and makes the job), and that is sent again once a look found none, meets that
-    job pending: a minute later it is answered 409. The job, a short sync, has ended by then,
-    so no job runs; it was created since the first attempt, so ``connections.sync`` returns it
-    instead of raising (a batch would then trigger a second sync). Real time: the look's
-    window is reckoned from the server's clock less the time the client counted.
+    job pending: head holds it, to answer 409 a minute later. The job was created since the
+    first attempt, so ``connections.sync`` returns it (found by the look a held trigger gets
+    after a few seconds, or after the 409 once it has ended) instead of raising (a batch would
+    then trigger a second sync). Real time: the look's window is reckoned from the server's
+    clock less the time the client counted.
     """
     emu, client = await start(api="public", connections=1, trigger_latency=2.0)
     cid = emu.connection_ids[0]
     emu.set_sync_plan(cid, duration=3)
-    # Listings answered as they were when asked, delivered a second later: the look that
-    # follows the reset shows no job, although the job exists by the time it is read.
-    emu.set_faults([Fault(kind="late", route="/public/v1/jobs", method="GET", delay=1.0)])
+    # Listings answered as they were when asked, delivered 1.5 s later: the look that follows
+    # the reset shows no job, although the job exists (made 1 s after the trigger) by the time
+    # it is read, so that the trigger sent again meets it pending.
+    emu.set_faults([Fault(kind="late", route="/public/v1/jobs", method="GET", delay=1.5)])
     got: list[Any] = []
 
     async def sync() -> None:
@@ -353,4 +355,4 @@ async def test_a_resent_sync_answered_409_after_its_own_job_ended_returns_that_j
             await emu.restart()  # the trigger's connection reset; its job is made a second on
     [job] = got
     [only] = emu.stats().jobs_by_connection[cid]
-    assert (job.id, job.status.value) == (only, "succeeded")
+    assert job.id == only
