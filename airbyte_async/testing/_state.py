@@ -923,6 +923,37 @@ class State:
             raise conflict(f"A sync is already running for: {connection_id}")
         return self._add_job(connection, config_type, latency)
 
+    def reset(
+        self,
+        connection_id: str,
+        streams: Sequence[tuple[str, str | None]] = (),
+        *,
+        latency: float = 0.0,
+    ) -> Job:
+        """
+        The job the workflow makes for a reset of *streams* (none: every stream the catalog
+        selects), running *latency* from now: a ``reset_connection`` job naming them, but a
+        ``sync`` (a ``refresh`` when streams wait for one) when there is none to reset,
+        whatever the connection's status. The reset route stores the streams to reset
+        (``TemporalClient.resetConnection``: ``streamResetPersistence.createStreamResets``, of
+        nothing for a connection that selects no stream: ``getAllStreamsForConnection`` lists
+        the stored catalog's streams), then signals the workflow, whose new job is made by
+        ``SchedulerHandler.createJob``: a reset when stream resets are stored, else a refresh
+        when refreshes are, else a sync (``jobFactory.createSync``), with no status check
+        (airbytehq/airbyte-platform ``SchedulerHandler.kt`` at ``1aacafa9``,
+        ``JobCreationAndStatusUpdateActivityImpl.kt`` at ``127181af``; 0.x's Java
+        ``JobCreationAndStatusUpdateActivityImpl.createNewJob`` tests the same stored resets
+        before ``jobFactory.create``). 404 for an unknown connection; 409 while a job of it is
+        not terminal (see :meth:`check_trigger`).
+        """
+        connection = self.check_trigger(connection_id, "reset_connection")
+        if self.active_job(connection_id) is not None:
+            raise conflict(f"A sync is already running for: {connection_id}")
+        targets = tuple(streams) or connection.selected_streams
+        if not targets:
+            return self._add_job(connection, "sync", latency)
+        return self._add_job(connection, "reset_connection", latency, streams=targets)
+
     def check_trigger(self, connection_id: str, config_type: str = "sync") -> Connection:
         """
         The connection, when a trigger of *config_type* may go on: 404 for an unknown
@@ -996,6 +1027,7 @@ class State:
         *,
         at: float | None = None,
         scheduled: bool = False,
+        streams: tuple[tuple[str, str | None], ...] | None = None,
     ) -> Job:
         rng = self._plans_rng
         duration = rng.uniform(*self.sync_duration)
@@ -1045,7 +1077,7 @@ class State:
             config_type=config_type,
             connection_id=connection.connection_id,
             workspace_id=connection.workspace_id,
-            streams=connection.selected_streams,
+            streams=connection.selected_streams if streams is None else streams,
             created_at=now,
             queued_at=queued_at,
             running_at=running_at,

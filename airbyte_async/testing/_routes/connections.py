@@ -27,7 +27,7 @@ ConnectionScheduleHelper.java`` for 0.40):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -37,7 +37,7 @@ from ..._cron import CronError, CronExpression, parse, time_zone
 from .. import _render as render
 from .._errors import ApiError, bad_config, cron_problem, internal
 from .._load import Overloaded
-from .._state import Actor, Connection, Job
+from .._state import REPLICATION, Actor, Connection, Job
 from .._versions import since
 from .actors import actor_matches
 from .core import SINCE_050, SINCE_17, Api, Body, Reply, page, route
@@ -326,7 +326,9 @@ async def _trigger(api: Api, body: Body, config_type: str) -> Reply:
         async with api.threads.thread():
             latency = api.load.latency
             if config_type == "reset_connection":
-                created = await reset_job(api, body["connectionId"], latency)
+                named = body.get("streams") or ()
+                streams = [(s["streamName"], s.get("streamNamespace")) for s in named]
+                created = await reset_job(api, body["connectionId"], latency, streams)
                 return Reply(render.job_info(created, api.version, api.now, api.log_format))
             current, answered_at = await run_job(api, body["connectionId"], latency)
             return Reply(render.job_info(current, api.version, answered_at, api.log_format))
@@ -360,6 +362,9 @@ async def run_job(api: Api, connection_id: str, latency: float) -> tuple[Job, fl
     answered_at = max(api.now, answer)
     return api.state.job(created.job_id), answered_at
 
+
+#: A stream as ``(name, namespace)``.
+Stream = tuple[str, str | None]
 
 #: Seconds between the looks of a trigger that waits on the workflow (``TemporalClient`` polls
 #: every ``DELAY_BETWEEN_QUERY_MS``, 10 ms; here less often).
@@ -407,20 +412,25 @@ async def job_after(api: Api, connection_id: str, met: Job) -> Job:
         await api.clock.sleep(min(left, _POLL))
 
 
-async def reset_job(api: Api, connection_id: str, latency: float) -> Job:
+async def reset_job(
+    api: Api, connection_id: str, latency: float, streams: Sequence[Stream] = ()
+) -> Job:
     """
-    The job a reset (or a clear) answers with: a new reset job, created *latency* times
-    :data:`CREATED_SHARE` seconds after the job the connection ran stopped, running *latency*
-    after that. Never a 409: ``TemporalClient.resetConnection`` checks for no running job; it
-    signals the workflow, whose ``resetConnection`` cancels the job that runs, and waits until
-    the workflow's job id differs from the one it noted, however long that takes. So a job
-    whose end reads do not see yet (a commit lag) is waited out, a sync started meanwhile is
-    stopped too, and a reset job another reset's signal made since the call came is the
-    answer. 404 for an unknown connection, 500 for a deleted one.
+    The job a reset (or a clear) of *streams* (none: every stream) answers with: a new reset
+    job, created *latency* times :data:`CREATED_SHARE` seconds after the job the connection
+    ran stopped, running *latency* after that; a sync when the reset has no stream to reset
+    (see ``State.reset``). Never a 409: ``TemporalClient.resetConnection`` checks for no
+    running job; it signals the workflow, whose ``resetConnection`` cancels the job that runs,
+    and waits until the workflow's job id differs from the one it noted, however long that
+    takes. So a job whose end reads do not see yet (a commit lag) is waited out, a sync
+    started meanwhile is stopped too, and a job another reset's signal made since the call
+    came is the answer. 404 for an unknown connection, 500 for a deleted one.
     """
     state = api.state
-    jobs = state.jobs_of(state.connection(connection_id).connection_id)
+    connection = state.connection(connection_id)
+    jobs = state.jobs_of(connection.connection_id)
     noted = jobs[-1].job_id if jobs else 0
+    made = {"reset_connection"} if streams or connection.selected_streams else REPLICATION
     while True:
         stops_at = state.stop_current(connection_id, api.cancel_latency)
         await api.clock.sleep(max(0.0, stops_at - api.now))
@@ -429,10 +439,8 @@ async def reset_job(api: Api, connection_id: str, latency: float) -> Job:
             await api.clock.sleep(latency * CREATED_SHARE)
             current = state.active_job(connection_id)
             if current is None:
-                return state.trigger(
-                    connection_id, "reset_connection", latency=latency * (1 - CREATED_SHARE)
-                )
-        if current.job_id > noted and current.config_type == "reset_connection":
+                return state.reset(connection_id, streams, latency=latency * (1 - CREATED_SHARE))
+        if current.job_id > noted and current.config_type in made:
             return current
         # Ended, its end not yet read (a commit lag), or a sync started meanwhile.
         await api.clock.sleep(max(_EPSILON, current.final_at + current.commit_lag - api.now))
@@ -488,7 +496,8 @@ async def connections_reset(api: Api, body: Body) -> Reply:
     ``resetConnection`` signal cancels the job that runs (``setCancelledForReset``,
     ``ConnectionManagerWorkflowImpl``), so a reset while a sync runs answers once that sync
     stopped, cancelled. A deleted connection's workflow fails it (``DeletedWorkflowException``,
-    not a known conflict): 500.
+    not a known conflict): 500. A connection whose catalog selects no stream gets a sync job
+    instead (there is nothing to reset: see ``State.reset``).
     """
     return await _trigger(api, body, "reset_connection")
 
@@ -500,7 +509,8 @@ async def connections_reset_stream(api: Api, body: Body) -> Reply:
     ``SchedulerHandler.resetConnectionStream`` resets the streams named (none: every stream)
     through the same ``TemporalClient.resetConnection`` (airbytehq/airbyte-platform
     ``SchedulerHandler.kt`` at ``1aacafa9``; the route is in config-api-0.50.yaml, not in
-    0.40's). The emulator does not tell the streams apart: a reset is of them all.
+    0.40's). The job names the streams sent, in the catalog or not (none is checked); none
+    sent is every stream the catalog selects, and a sync when it selects none.
     """
     return await _trigger(api, body, "reset_connection")
 
