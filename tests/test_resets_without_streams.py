@@ -1,6 +1,6 @@
 """
 A reset of a connection whose catalog selects no stream: Airbyte has nothing to reset and
-starts a sync instead.
+starts a sync instead; the client refuses such a reset before sending anything.
 
 ``SchedulerHandler.resetConnection`` resets ``connectionService.getAllStreamsForConnection``,
 the stored catalog's streams (only the selected ones are stored, API-FACTS 2.5), through
@@ -21,8 +21,10 @@ from typing import Any
 import aiohttp
 import emulator_support
 import pytest
+from client_support import client_for, requests_to
 from emulator_support import call
 
+from airbyte_async.errors import InvalidArgumentError
 from airbyte_async.testing import Emulator, pytest_plugin
 
 pytestmark = pytest.mark.anyio
@@ -97,3 +99,24 @@ async def test_a_reset_naming_streams_resets_them_whatever_the_catalog_selects(
 
     assert job["configType"] == "reset_connection"
     assert job["resetConfig"]["streamsToReset"] == [{"name": "users", "namespace": "shop"}]
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_the_client_refuses_a_reset_with_no_stream_to_reset_and_sends_none(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, api: str
+) -> None:
+    """connections.reset of a connection whose catalog selects no stream raises
+    InvalidArgumentError naming the connection and why, and sends no reset: Airbyte would
+    start a sync of it instead (and a reset whose answer was lost would look for a reset job
+    that never comes, then send the reset again)."""
+    emu = await airbyte_emulator_factory(airbyte_version="head", connections=1)
+    cid = await _streamless(http, emu)
+
+    async with client_for(emu, api=api) as client:
+        with pytest.raises(InvalidArgumentError) as caught:
+            await client.connections.reset(connection_id=cid)
+
+    assert cid in str(caught.value)
+    assert "selects no stream" in str(caught.value)
+    assert requests_to(emu, "connections/reset") == 0
+    assert emu.stats().jobs_by_connection.get(cid, []) == []

@@ -313,8 +313,14 @@ class Connections:
         job (a sync, or another reset), then answers with the reset's job once it stopped.
         To keep a running sync, check first
         (``jobs.list(connection_id=..., statuses=[JobStatus.RUNNING])``).
+
+        A reset of every stream reads the connection first, and raises
+        :class:`~airbyte_async.errors.InvalidArgumentError`, sending nothing, when its catalog
+        selects no stream: Airbyte, finding nothing to reset, would start a sync instead.
         """
         if streams is None:
+            connection_id = uuid_id("connection_id", connection_id)
+            await self._check_resettable(connection_id)
             return await self._trigger("connections/reset", connection_id, JobType.RESET_CONNECTION)
         connection_id = uuid_id("connection_id", connection_id)
         body = w.ConnectionStreamBody(
@@ -326,6 +332,22 @@ class Connections:
             JobType.RESET_CONNECTION,
             body=unstructure(body),
         )
+
+    async def _check_resettable(self, connection_id: str) -> None:
+        """
+        Raise InvalidArgumentError when the connection's catalog selects no stream. Airbyte
+        resets the streams its stored catalog lists (``getAllStreamsForConnection``); with
+        none, no stream reset is stored, and the job its workflow then makes is a sync
+        (``SchedulerHandler.createJob``, airbytehq/airbyte-platform at ``1aacafa9``; 0.x's
+        ``createNewJob`` alike). A stream whose configuration does not say counts as selected.
+        """
+        streams = (await self.get(connection_id=connection_id)).sync_catalog.streams
+        if all(s.config is not None and s.config.selected is False for s in streams):
+            raise InvalidArgumentError(
+                f"connection {connection_id} selects no stream, so there is nothing to reset: "
+                "Airbyte would start a sync of it instead. Select streams first "
+                "(connections.update(sync_catalog=...))"
+            )
 
     async def refresh(
         self,
