@@ -477,3 +477,61 @@ async def test_a_failed_jobs_log_read_slower_than_cancel_grace_still_gives_its_t
 
     assert failed.outcome is Outcome.FAILED
     assert 0 < len(failed.log_tail) <= 5
+
+
+# -- disabled by Airbyte for a breaking schema change ----------------------------------------
+
+_BREAKING_SOURCES = """
+    On a breaking change in the source's schema (found by a discover), Airbyte disables the
+    connection by a patch of ``breakingChange`` true and status ``inactive``, which
+    ``updateConnection`` applies as any update's patch (``ConnectionsHandler``, reached from
+    ``diffCatalogAndConditionallyDisable``: airbytehq/airbyte-platform ``ConnectionsHandler.kt``
+    at ``52d62597``; the same in 0.x's ``ConnectionsHandler.java``). ``ConnectionRead`` carries
+    ``breakingChange`` on every version (config-api-0.40.yaml, 0.50, head); the public API's
+    ``ConnectionResponse`` does not. An auto-disable after failed syncs sets the status alone
+    (``disableConnectionsById``); its reason is only in the connection's timeline.
+"""
+
+
+@pytest.mark.parametrize("version", ["0.50", "head"])
+async def test_a_breaking_change_patch_reads_back_on_the_connection(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """A connections/update of ``breakingChange`` true and status inactive (the patch of
+    Airbyte's schema-change disable) reads back with both."""
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1)
+    [cid] = emu.connection_ids
+    patch = {"connectionId": cid, "status": "inactive", "breakingChange": True}
+    assert (await call(http, emu, "connections/update", patch)).status == 200
+
+    read = (await call(http, emu, "connections/get", {"connectionId": cid})).json
+
+    assert (read["status"], read["breakingChange"]) == ("inactive", True)
+
+
+test_a_breaking_change_patch_reads_back_on_the_connection.__doc__ += _BREAKING_SOURCES
+
+
+async def test_a_batch_names_a_breaking_schema_change_as_why_a_connection_cannot_sync(
+    http: aiohttp.ClientSession,
+) -> None:
+    """A batch's result for a connection Airbyte disabled for a breaking schema change is
+    ``error`` saying so; the other connection syncs."""
+    async with AsyncExitStack() as stack:
+        emu, client = await started(stack, api="config@head", connections=2)
+        broken, fine = emu.connection_ids
+        patch = {"connectionId": broken, "status": "inactive", "breakingChange": True}
+        assert (await call(http, emu, "connections/update", patch)).status == 200
+        orchestrator = Orchestrator(client, poll_interval=0.02, max_poll_interval=0.05)
+
+        results = await orchestrator.run([broken, fine])
+
+    assert results[0].outcome is Outcome.ERROR
+    assert "breaking change in its source's schema" in (results[0].error or "")
+    assert results[1].ok
+    assert broken not in emu.stats().jobs_by_connection
+
+
+test_a_batch_names_a_breaking_schema_change_as_why_a_connection_cannot_sync.__doc__ += (
+    _BREAKING_SOURCES
+)

@@ -448,12 +448,21 @@ class Connections:
         Raise :class:`~airbyte_async.errors.ConflictError` when that is why; else nothing.
         """
         try:
-            status = (await self.get(connection_id=connection_id)).status
+            connection = await self.get(connection_id=connection_id)
         except AirbyteError:
             return
+        status = connection.status
         if status is not ConnectionStatus.ACTIVE:
             # Airbyte deletes a connection by marking it deprecated (API-FACTS 5).
             said = f"{status} (deleted)" if status is ConnectionStatus.DEPRECATED else status
+            if status is ConnectionStatus.INACTIVE and connection.breaking_change:
+                # Airbyte's schema-change disable sets breakingChange with the status
+                # (ConnectionsHandler.diffCatalogAndConditionallyDisable); the public API's
+                # connection does not carry it.
+                said = (
+                    f"{said}: Airbyte disables a connection on a breaking change in its "
+                    "source's schema, as here (review the change, then enable it)"
+                )
             raise ConflictError(
                 error.status,
                 f"Can only sync an active connection: {connection_id} is {said}",

@@ -276,6 +276,9 @@ CONNECTION_SETTINGS: dict[str, frozenset[str]] = {
             "sourceCatalogId",
             "notifySchemaChanges",
             "nonBreakingChangesPreference",
+            # Set by an update's patch, as Airbyte's own schema-change disable sets it
+            # (``ConnectionsHandler.updateConnection``, ``ConnectionsHandler.kt`` at ``52d62597``).
+            "breakingChange",
         }
     ),
     "0.40": frozenset({"geography"}),
