@@ -535,3 +535,29 @@ async def test_a_batch_names_a_breaking_schema_change_as_why_a_connection_cannot
 test_a_batch_names_a_breaking_schema_change_as_why_a_connection_cannot_sync.__doc__ += (
     _BREAKING_SOURCES
 )
+
+
+@pytest.mark.parametrize("version", ["1.7", "head"])
+async def test_a_reset_of_an_inactive_connection_is_cancelled_as_its_attempt_starts(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """A reset of an inactive connection is not refused: its job is made, and its first
+    attempt, finding the connection disabled, ends it cancelled, nothing reset. The sync
+    workflow's status check spares no reset (``SyncWorkflowV2Impl.kt`` at ``37d38e81``, the
+    same in ``SyncWorkflowImpl``); ``TemporalClient.resetConnection`` checks no status."""
+    clock = ManualClock()
+    emu = await airbyte_emulator_factory(airbyte_version=version, connections=1, clock=clock)
+    [cid] = emu.connection_ids
+    await _disable(http, emu, cid, "inactive")
+
+    answer = await call(http, emu, "connections/reset", {"connectionId": cid})
+    assert answer.status == 200, answer.text
+    clock.advance(1.0)
+    got = await _job(http, emu, answer.json["job"]["id"])
+
+    assert (got["job"]["configType"], got["job"]["status"]) == ("reset_connection", "cancelled")
+
+
+test_a_reset_of_an_inactive_connection_is_cancelled_as_its_attempt_starts.__doc__ += (
+    _DISABLED_SOURCES
+)

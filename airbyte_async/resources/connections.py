@@ -314,7 +314,10 @@ class Connections:
         To keep a running sync, check first
         (``jobs.list(connection_id=..., statuses=[JobStatus.RUNNING])``).
 
-        A reset of every stream reads the connection first, and raises
+        A reset of an inactive connection is not refused, but Airbyte's sync workflow ends
+        its job as its first attempt starts, having reset nothing (cancelled from 1.7 on):
+        enable the connection first. A reset of every stream reads the connection first, and
+        raises
         :class:`~airbyte_async.errors.InvalidArgumentError`, sending nothing, when its catalog
         selects no stream: Airbyte, finding nothing to reset, would start a sync instead.
         """

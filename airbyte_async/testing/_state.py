@@ -944,15 +944,26 @@ class State:
         ``JobCreationAndStatusUpdateActivityImpl.kt`` at ``127181af``; 0.x's Java
         ``JobCreationAndStatusUpdateActivityImpl.createNewJob`` tests the same stored resets
         before ``jobFactory.create``). 404 for an unknown connection; 409 while a job of it is
-        not terminal (see :meth:`check_trigger`).
+        not terminal (see :meth:`check_trigger`). The job of an inactive connection ends as its
+        first attempt starts, as a job whose connection was disabled does (see
+        :meth:`disable_connection`): the sync workflow's status check runs for every job, a
+        reset's included (airbytehq/airbyte-platform ``SyncWorkflowV2Impl.kt`` at ``37d38e81``,
+        ``SyncWorkflowImpl``), so on 1.7 and later nothing is reset and the job reads cancelled.
         """
         connection = self.check_trigger(connection_id, "reset_connection")
         if self.active_job(connection_id) is not None:
             raise conflict(f"A sync is already running for: {connection_id}")
         targets = tuple(streams) or connection.selected_streams
         if not targets:
-            return self._add_job(connection, "sync", latency)
-        return self._add_job(connection, "reset_connection", latency, streams=targets)
+            job = self._add_job(connection, "sync", latency)
+        else:
+            job = self._add_job(connection, "reset_connection", latency, streams=targets)
+        if connection.status == "inactive":
+            # Its first attempt finds the connection disabled, as any job's (see
+            # disable_connection): the sync workflow's status check spares no reset.
+            self.disable_connection(connection_id)
+            job = self._jobs[job.job_id - 1]
+        return job
 
     def check_trigger(self, connection_id: str, config_type: str = "sync") -> Connection:
         """
