@@ -513,6 +513,24 @@ async def test_truncated_json_after_acting(
     assert emu.stats().jobs_created == 1
 
 
+async def test_a_body_cut_midway_comes_with_its_status_and_the_job_created(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """cut_body: the 200 and its headers arrive, the body stops halfway and the connection
+    drops (aiohttp's ClientPayloadError, a connection error), and the job was created."""
+    emu, body = await one_connection(
+        airbyte_emulator_factory, faults=[{"kind": "cut_body", "route": SYNC, "times": 1}]
+    )
+    url = f"{emu.url}/api/v1/{SYNC}"
+    async with http.post(url, json=body) as response:
+        assert response.status == 200
+        assert int(response.headers["Content-Length"]) > 0
+        with pytest.raises(aiohttp.ClientPayloadError):
+            await response.read()
+    assert emu.stats().jobs_by_connection == {body["connectionId"]: [1]}
+    assert emu.stats().faults_injected == {"cut_body": 1}
+
+
 async def test_token_expiry_makes_a_token_fail_for_good(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:

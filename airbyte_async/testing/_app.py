@@ -46,7 +46,7 @@ __all__ = ["Http", "abort", "known_routes", "reset_transport", "route_key"]
 
 _REQUEST_FAULTS = frozenset(
     {"error", "proxy_error", "rate_limit", "latency", "slow", "reset_before", "reset_after"}
-    | {"hang_after", "truncated_json", "late", "proxy_timeout"}
+    | {"hang_after", "truncated_json", "cut_body", "late", "proxy_timeout"}
 )
 
 #: nginx's default ``proxy_read_timeout``: a ``proxy_timeout`` fault's when it sets no delay.
@@ -401,6 +401,15 @@ class Http:
                 while not _gone(request):  # noqa: ASYNC110
                     await anyio.sleep(0.02)
             abort(request)
+        elif fault.kind == "cut_body" and isinstance(response, web.Response):
+            body = response.body if isinstance(response.body, bytes) else b""
+            cut = web.StreamResponse(status=response.status, headers=response.headers)
+            cut.content_length = len(body)
+            with contextlib.suppress(ConnectionError):
+                await cut.prepare(request)
+                await cut.write(body[: len(body) // 2])
+            abort(request)
+            return cut
         elif fault.kind == "truncated_json" and isinstance(response, web.Response):
             body = response.body if isinstance(response.body, bytes) else b"{}"
             return web.Response(

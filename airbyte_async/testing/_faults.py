@@ -43,6 +43,9 @@ A 429 or a 503 of these carries ``Retry-After`` when ``retry_after`` is set.
   halves of a connection idle for its ``timeout server``, and the client sees the connection
   close with no answer.
 - ``truncated_json``: act, then answer 200 with the JSON body cut in half.
+- ``cut_body``: act, then send the answer's status, headers (its whole ``Content-Length``) and
+  the first half of its body, and reset the connection: a server or proxy that died, or a
+  connection cut, while the answer was on its way.
 - ``token_expiry``: a valid minted token is revoked before use, so the request gets 401 and
   the token stays dead.
 - ``restart``: every ``every`` seconds (seeded jitter of +-50%), restart the server: in-flight
@@ -91,6 +94,7 @@ FaultKind = Literal[
     "hang_after",
     "proxy_timeout",
     "truncated_json",
+    "cut_body",
     "token_expiry",
     "restart",
 ]
@@ -128,8 +132,9 @@ class Fault:
 
     The kinds are ``error``, ``proxy_error``, ``rate_limit``, ``latency``, ``slow``, ``late``,
     ``reset_before``, ``reset_after``, ``hang_after``, ``proxy_timeout``, ``truncated_json``,
-    ``token_expiry`` and ``restart``: what each does, with its settings, and whether the server
-    acted on the request, is in the docstring of :mod:`airbyte_async.testing._faults`. Raises
+    ``cut_body``, ``token_expiry`` and ``restart``: what each does, with its settings, and
+    whether the server acted on the request, is in the docstring of
+    :mod:`airbyte_async.testing._faults`. Raises
     ValueError for an unknown kind or a setting it lacks (a ``latency`` without *delay*, say).
     """
 
