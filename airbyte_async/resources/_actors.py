@@ -16,6 +16,7 @@ from ..models import _wire as w
 from ._base import Request
 from ._call import call, call_no_content, named
 from ._created import create_once, sent_once
+from ._deleted import delete_through
 
 __all__ = ["DESTINATION", "SOURCE", "Actors"]
 
@@ -239,9 +240,12 @@ class Actors(Generic[A]):
     async def _delete(self, actor_id: str) -> None:
         body = self._kind.id_body(actor_id=actor_id)
         route = f"{self._kind.route}/delete"
-        await named(
-            self._kind.noun, actor_id, call_no_content(self._request, route, body, idempotent=False)
-        )
+
+        async def send(idempotent: bool) -> None:
+            sent = call_no_content(self._request, route, body, idempotent=idempotent)
+            await named(self._kind.noun, actor_id, sent)
+
+        await delete_through(send, what=f"the {self._kind.noun} {actor_id}")
 
     async def _check(self, actor_id: str) -> CheckResult:
         body = self._kind.id_body(actor_id=actor_id)

@@ -105,6 +105,7 @@ from ._actors import Actors
 from ._base import Request
 from ._call import named, unseen
 from ._created import sent_once
+from ._deleted import delete_through
 from ._reconcile import trigger_exactly_once
 from .connections import Connections, _connection_note, _settings, kept_catalogs
 from .definitions import DestinationDefinitions, SourceDefinitions, _Definitions
@@ -883,7 +884,11 @@ class _PublicActors(Actors[A]):
 
     async def _delete(self, actor_id: str) -> None:
         path = _path(self._kind.route, f"{self._kind.noun}_id", actor_id)
-        await named(self._kind.noun, actor_id, self._api("DELETE", path, idempotent=False))
+
+        async def send(idempotent: bool) -> None:
+            await named(self._kind.noun, actor_id, self._api("DELETE", path, idempotent=idempotent))
+
+        await delete_through(send, what=f"the {self._kind.noun} {actor_id}")
 
     async def _check(self, actor_id: str) -> CheckResult:
         unsupported(f"{self._kind.route}/check_connection", "run a sync and read its job")
@@ -1532,7 +1537,12 @@ class PublicConnections(Connections):
     async def delete(self, *, connection_id: str) -> None:
         """Delete the connection (``DELETE /connections/{id}``; it becomes ``deprecated``)."""
         path = _path("connections", "connection_id", connection_id)
-        await named("connection", connection_id, self._api("DELETE", path, idempotent=False))
+
+        async def send(idempotent: bool) -> None:
+            sent = self._api("DELETE", path, idempotent=idempotent)
+            await named("connection", connection_id, sent)
+
+        await delete_through(send, what=f"the connection {connection_id}")
 
     async def refresh(
         self,

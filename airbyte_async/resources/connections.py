@@ -47,6 +47,7 @@ from ..models._common import OpenEnum
 from ._base import Request
 from ._call import call, call_no_content, named
 from ._created import create_once, sent_once
+from ._deleted import delete_through
 from ._reconcile import KnownJobs, trigger_exactly_once
 from .jobs import Jobs, JobTypesKnown
 from .sources import Sources
@@ -279,8 +280,12 @@ class Connections:
     async def delete(self, *, connection_id: str) -> None:
         """Delete the connection (the server marks it ``deprecated``)."""
         body = w.ConnectionIdBody(connection_id=connection_id)
-        deleted = call_no_content(self._request, "connections/delete", body, idempotent=False)
-        await named("connection", connection_id, deleted)
+
+        async def send(idempotent: bool) -> None:
+            sent = call_no_content(self._request, "connections/delete", body, idempotent=idempotent)
+            await named("connection", connection_id, sent)
+
+        await delete_through(send, what=f"the connection {connection_id}")
 
     async def sync(self, *, connection_id: str) -> Job:
         """
