@@ -393,7 +393,11 @@ class AirbyteClient:
     fixture's setup and teardown do): it holds no task or cancel scope open between them.
 
     *timeout* bounds one HTTP exchange and *connect_timeout* getting its connection, both from
-    when a connection of the pool is free for it; *max_connections* caps the pool, hence the
+    when a connection of the pool is free for it; *connector_timeout* (never less than
+    *timeout*) bounds instead each exchange of a call that runs a connector, a check or a
+    discovery, which Airbyte answers once the connector has run (minutes for a large database,
+    or a first check that pulls the connector's image; Airbyte's own public API server gives
+    these Config API calls ten minutes); *max_connections* caps the pool, hence the
     HTTP requests in flight (1000 by default, so that the pool is not what holds back an
     orchestrator's triggers, which take up to seconds each; connections open only as needed,
     each a file descriptor). *retry* and *retry_budget* shape retries (see
@@ -428,6 +432,7 @@ class AirbyteClient:
         session: aiohttp.ClientSession | None = None,
         timeout: float = 60.0,
         connect_timeout: float = 10.0,
+        connector_timeout: float = 600.0,
         max_connections: int = 1000,
         retry: RetryPolicy | None = None,
         retry_budget: RetryBudget | None = None,
@@ -444,6 +449,7 @@ class AirbyteClient:
             raise InvalidArgumentError("no Airbyte URL: pass url= or set AIRBYTE_URL")
         timeout = seconds("timeout", timeout)
         connect_timeout = seconds("connect_timeout", connect_timeout)
+        connector_timeout = seconds("connector_timeout", connector_timeout)
         whole("max_connections", max_connections, minimum=1)
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise InvalidArgumentError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
@@ -486,6 +492,10 @@ class AirbyteClient:
         # The first attempt's timeout, cut once here to the call's total time if that is less.
         # Not cut to retry.total_timeout, which bounds the retries: timeout= is the user's word.
         self._first_timeout = self._timeout
+        # An attempt of a call that runs a connector (a check, a discovery): never shorter.
+        self._connector_timeout = aiohttp.ClientTimeout(
+            total=max(timeout, connector_timeout), connect=connect_timeout
+        )
         self._max_connections = max_connections
         self._ssl = ssl
         # The environment's proxies, for the session the client opens (a lent session goes
@@ -927,6 +937,7 @@ class AirbyteClient:
         a call whose caller sends it again itself (:func:`~._retry.one_attempt`).
         """
         started = time.monotonic()
+        connector = _transport.runs_a_connector()
         try:
             result = await self._exchange(
                 method,
@@ -934,7 +945,7 @@ class AirbyteClient:
                 route,
                 payload,
                 authenticated=True,
-                timeout=self._first_timeout,
+                timeout=self._connector_timeout if connector else self._first_timeout,
                 object_hook=object_hook,
             )
         except AirbyteError as exc:
@@ -949,13 +960,16 @@ class AirbyteClient:
                 raise
 
             async def again(left: float) -> Any:
+                # A retry starts within the policy's total time; one of a connector's runs as
+                # long as its first attempt could (cut short, it would only start another).
+                timeout = self._connector_timeout if connector else self._capped_timeout(left)
                 return await self._exchange(
                     method,
                     url,
                     route,
                     payload,
                     authenticated=True,
-                    timeout=self._capped_timeout(left),
+                    timeout=timeout,
                     object_hook=object_hook,
                 )
 

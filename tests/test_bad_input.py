@@ -73,6 +73,7 @@ async def emu(airbyte_emulator_factory: Factory) -> Emulator:
         ({"timeout": Inf}, "timeout"),
         ({"timeout": "5"}, "timeout"),
         ({"connect_timeout": 0}, "connect_timeout"),
+        ({"connector_timeout": 0}, "connector_timeout"),
         ({"max_connections": 0}, "max_connections"),
         ({"max_connections": 2.5}, "max_connections"),
         ({"rate_limit": 0}, "rate_limit"),

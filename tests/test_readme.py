@@ -475,6 +475,7 @@ SETTINGS: dict[str, type] = {
     "margin": ClientCredentials,
     "timeout": AirbyteClient,
     "connect_timeout": AirbyteClient,
+    "connector_timeout": AirbyteClient,
     "max_connections": AirbyteClient,
 }
 

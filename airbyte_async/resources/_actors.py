@@ -10,6 +10,7 @@ import attrs
 
 from .._checks import json_object, string, text, uuid_id
 from .._diff import actor_differences, masked_paths, only_match
+from .._transport import running_a_connector
 from ..errors import InvalidArgumentError, NoMatchError
 from ..models import CheckResult, Destination, EnsureAction, Ensured, Source
 from ..models import _wire as w
@@ -250,5 +251,6 @@ class Actors(Generic[A]):
     async def _check(self, actor_id: str) -> CheckResult:
         body = self._kind.id_body(actor_id=actor_id)
         route = f"{self._kind.route}/check_connection"
-        checked = call(self._request, route, body, CheckResult, idempotent=True)
-        return (await named(self._kind.noun, actor_id, checked))._hiding(())
+        with running_a_connector():
+            checked = call(self._request, route, body, CheckResult, idempotent=True)
+            return (await named(self._kind.noun, actor_id, checked))._hiding(())

@@ -46,7 +46,7 @@ import attrs
 from .._backend import JobChange, Paging, fresh_read
 from .._checks import LONG_MAX, json_object, uuid_id, whole
 from .._serde import structure, unstructure
-from .._transport import ObjectHook
+from .._transport import ObjectHook, running_a_connector
 from ..catalog import stream_name
 from ..errors import (
     AirbyteError,
@@ -927,7 +927,8 @@ class PublicSources(_PublicActors[Source], Sources):
             query.append((pw.DESTINATION_ID, uuid_id("destination_id", destination_id)))
         if disable_cache:
             query.append((pw.IGNORE_CACHE, "true"))
-        data = await self._api("GET", "streams", query=query, idempotent=True)
+        with running_a_connector():
+            data = await self._api("GET", "streams", query=query, idempotent=True)
         found = structure(data, tuple[pw.StreamProperties, ...], route="streams")
         streams = tuple(
             StreamAndConfig(

@@ -9,6 +9,7 @@ import attrs
 
 from .._checks import json_object, uuid_id
 from .._secrets import secret_values
+from .._transport import running_a_connector
 from ..catalog import modes_toward
 from ..models import CheckResult, DefinitionSpecification, Destination, DiscoveredSchema, Source
 from ..models import _wire as w
@@ -71,7 +72,8 @@ class Sources(Actors[Source]):
             destination_id = uuid_id("destination_id", destination_id)
         body = w.DiscoverSchemaBody(source_id=source_id, disable_cache=disable_cache)
         route = "sources/discover_schema"
-        found = await call(self._request, route, body, DiscoveredSchema, idempotent=True)
+        with running_a_connector():
+            found = await call(self._request, route, body, DiscoveredSchema, idempotent=True)
         schema = found._hiding(())
         if destination_id is None or schema.catalog is None:
             return schema
@@ -114,5 +116,6 @@ class Sources(Actors[Source]):
             workspace_id=workspace_id, definition_id=definition_id, configuration=configuration
         )
         route = "scheduler/sources/discover_schema"
-        found = await call(self._request, route, body, DiscoveredSchema, idempotent=True)
+        with running_a_connector():
+            found = await call(self._request, route, body, DiscoveredSchema, idempotent=True)
         return found._hiding(secret_values(configuration))
