@@ -247,3 +247,44 @@ async def test_a_cancel_that_comes_once_its_job_ended_returns_the_job_as_it_ende
         refused = [r for r in emu.requests if _is_cancel(api, r.method, r.route)]
         assert (answer.id, answer.status) == (job.id, JobStatus.SUCCEEDED)
         assert len(refused) == 1
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [
+        pytest.param({"kind": "late", "delay": 1.5}, id="answered-past-the-timeout"),
+        pytest.param({"kind": "reset_after"}, id="connection-lost-after"),
+    ],
+)
+@pytest.mark.parametrize("api", APIS)
+async def test_a_cancel_whose_answer_is_lost_returns_the_job_it_cancelled(
+    api: Api, lost: dict[str, object]
+) -> None:
+    """
+    A cancel the server acted on, whose answer came after the client's timeout (1 s here) or
+    was lost with its connection: the job is read, and returned cancelled, rather than the
+    lost answer's error raised with a note asking the caller to read it. The cancel is sent
+    once (a replay could stop a newer job).
+    """
+    emulator = Emulator(
+        airbyte_version="head",
+        connections=1,
+        trigger_latency=0.0,
+        cancel_latency=0.05,
+        record_requests=True,
+    )
+    async with (
+        emulator as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api, timeout=1.0) as client,
+    ):
+        connection_id = emu.connection_ids[0]
+        emu.set_sync_plan(connection_id, duration=60.0)
+        job = await client.connections.sync(connection_id=connection_id)
+        emu.set_faults([{**lost, **_cancel_route(api), "times": 1}])
+
+        with anyio.fail_after(10):
+            cancelled = await client.jobs.cancel(job_id=job.id)
+        cancels = [r for r in emu.requests if _is_cancel(api, r.method, r.route)]
+
+    assert (cancelled.id, cancelled.status) == (job.id, JobStatus.CANCELLED)
+    assert len(cancels) == 1

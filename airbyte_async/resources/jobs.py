@@ -126,8 +126,11 @@ async def cancel_heard(
     newer one. For the same reason a cancel refused before Airbyte acted (a 429) is sent
     again only after a read shows its job still running, up to *tries* tries each time it is
     sent (:func:`~airbyte_async._retry.resent_after_read`). A cancel (job *job_id*'s) that
-    failed in a way that leaves open whether Airbyte acted (a proxy's read timeout while the
-    job was stopping, say) is raised with a note saying so. One that came once the job ended,
+    failed in a way that leaves open whether Airbyte acted (its answer past the client's
+    timeout, the connection lost, a proxy's read timeout) is followed by a read: the job, when
+    that shows it ended (the cancel did its work), else the error, with a note saying the
+    cancel may still be at work (a proxy's read timeout while the job was stopping, say). One
+    that came once the job ended,
     the connection running none, fails on the server (Airbyte looks up job -1: a 500 on the
     Config API, a 409 on the public one; see ``State.stop_current`` in the emulator): the job
     is read, and returned when it reads ended.
@@ -137,7 +140,8 @@ async def cancel_heard(
         try:
             return await send()
         except AirbyteError as e:
-            if isinstance(e, ServerError | ConflictError) and (ended := await _ended_read(read)):
+            after = isinstance(e, ServerError | ConflictError) or is_ambiguous(e)
+            if after and (ended := await _ended_read(read)):
                 return ended
             if is_ambiguous(e):
                 e.add_note(_UNCERTAIN_CANCEL.format(job_id=job_id))
