@@ -16,7 +16,7 @@ from ..models import CheckResult, Destination, EnsureAction, Ensured, Source
 from ..models import _wire as w
 from ._base import Request
 from ._call import call, call_no_content, named
-from ._created import create_once, sent_once
+from ._created import create_once, sent_once, written_once
 from ._deleted import delete_through
 
 __all__ = ["DESTINATION", "SOURCE", "Actors"]
@@ -236,7 +236,11 @@ class Actors(Generic[A]):
         )
         route = f"{self._kind.route}/update"
         written = call(self._request, route, body, self._kind.model, idempotent=False)
-        return await named(self._kind.noun, actor_id, written)
+        return await written_once(
+            named(self._kind.noun, actor_id, written),
+            what=f"the {self._kind.noun} {actor_id}",
+            read=f"{self._kind.route}.get({self._kind.noun}_id='{actor_id}')",
+        )
 
     async def _delete(self, actor_id: str) -> None:
         body = self._kind.id_body(actor_id=actor_id)

@@ -34,7 +34,7 @@ from ..errors import (
     ServerError,
 )
 
-__all__ = ["CREATE_PATIENCE", "create_once", "sent_once"]
+__all__ = ["CREATE_PATIENCE", "create_once", "sent_once", "written_once"]
 
 log = logging.getLogger("airbyte_async.resources")
 
@@ -65,6 +65,24 @@ async def sent_once(create: Awaitable[T], *, what: str, find: str) -> T:
                 f"{what} may have been created although its answer was lost, and was not sent "
                 f"again: look for it ({find}) before creating it again (ensure looks for it "
                 "itself)"
+            )
+        raise
+
+
+async def written_once(update: Awaitable[T], *, what: str, read: str) -> T:
+    """
+    What *update* (an update's call, sent once) answers. After a failure that leaves open
+    whether the server acted, its error gets a note saying that *what* (``"the source
+    5f1e..."``) may have been updated and was not sent again (a replay would undo a change
+    made meanwhile), and to read it (*read*, the call that does) before updating it again.
+    """
+    try:
+        return await update
+    except AirbyteError as e:
+        if is_ambiguous(e):
+            e.add_note(
+                f"{what} may have been updated although the answer was lost, and the update "
+                f"was not sent again: read it ({read}) before updating it again"
             )
         raise
 

@@ -104,7 +104,7 @@ from ..models._definitions import _Definition
 from ._actors import Actors
 from ._base import Request
 from ._call import named, unseen
-from ._created import sent_once
+from ._created import sent_once, written_once
 from ._deleted import delete_through
 from ._reconcile import trigger_exactly_once
 from .connections import Connections, _connection_note, _settings, kept_catalogs
@@ -870,17 +870,20 @@ class _PublicActors(Actors[A]):
         """A new configuration replaces the old one (``PUT``); a new name alone is a ``PATCH``."""
         path = _path(self._kind.route, f"{self._kind.noun}_id", actor_id)
         noun = self._kind.noun
+        what = f"the {noun} {actor_id}"
+        read = f"{self._kind.route}.get({noun}_id='{actor_id}')"
         if configuration is None:
             patch = pw.ActorPatchRequest(name=name)
             written = _write(self._api, "PATCH", path, patch, self._answer)
-            return self._model(await named(noun, actor_id, written))
+            return self._model(
+                await written_once(named(noun, actor_id, written), what=what, read=read)
+            )
         configuration = json_object("configuration", configuration)
         if name is None:
             name = (await self._get(actor_id)).name
         put = pw.ActorPutRequest(name=name, configuration=configuration)
-        return self._model(
-            await named(noun, actor_id, _write(self._api, "PUT", path, put, self._answer))
-        )
+        written = _write(self._api, "PUT", path, put, self._answer)
+        return self._model(await written_once(named(noun, actor_id, written), what=what, read=read))
 
     async def _delete(self, actor_id: str) -> None:
         path = _path(self._kind.route, f"{self._kind.noun}_id", actor_id)
@@ -1533,7 +1536,12 @@ class PublicConnections(Connections):
         body = pw.ConnectionPatchRequest(**sent)
         path = _path("connections", "connection_id", connection_id)
         written = _write(self._api, "PATCH", path, body, pw.ConnectionResponse)
-        return connection_of(await named("connection", connection_id, written))
+        patched = await written_once(
+            named("connection", connection_id, written),
+            what=f"the connection {connection_id}",
+            read=f"connections.get(connection_id='{connection_id}')",
+        )
+        return connection_of(patched)
 
     async def delete(self, *, connection_id: str) -> None:
         """Delete the connection (``DELETE /connections/{id}``; it becomes ``deprecated``)."""

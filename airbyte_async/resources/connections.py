@@ -46,7 +46,7 @@ from ..models import _wire as w
 from ..models._common import OpenEnum
 from ._base import Request
 from ._call import call, call_no_content, named
-from ._created import create_once, sent_once
+from ._created import create_once, sent_once, written_once
 from ._deleted import delete_through
 from ._reconcile import KnownJobs, trigger_exactly_once
 from .jobs import Jobs, JobTypesKnown
@@ -275,7 +275,11 @@ class Connections:
         wanted = _settings(schedule, settings, fields, drop_utc=self._cron_drops_utc)
         body = w.ConnectionUpdate(connection_id=connection_id, name=name, **_fields(wanted))
         written = call(self._request, "connections/update", body, Connection, idempotent=False)
-        return await named("connection", connection_id, written)
+        return await written_once(
+            named("connection", connection_id, written),
+            what=f"the connection {connection_id}",
+            read=f"connections.get(connection_id='{connection_id}')",
+        )
 
     async def delete(self, *, connection_id: str) -> None:
         """Delete the connection (the server marks it ``deprecated``)."""
