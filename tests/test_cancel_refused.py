@@ -288,3 +288,37 @@ async def test_a_cancel_whose_answer_is_lost_returns_the_job_it_cancelled(
 
     assert (cancelled.id, cancelled.status) == (job.id, JobStatus.CANCELLED)
     assert len(cancels) == 1
+
+
+async def test_a_cancel_ignored_while_pending_whose_answer_is_lost_is_sent_again() -> None:
+    """
+    Head's public sync trigger answers with its job pending (``returnAfterJobId``); a cancel
+    sent then is ignored (the workflow does not report running: ``cancelJob`` returns) and
+    its answer lost with its connection. The read that follows shows the job still pending:
+    the cancel was not heard, and is sent again once an attempt runs, as after an answer that
+    showed the job pending. The job ends cancelled and is returned, not the lost answer's
+    error raised while it runs on.
+    """
+    emulator = Emulator(
+        airbyte_version="head",
+        connections=1,
+        trigger_latency=0.5,
+        cancel_latency=0.05,
+        record_requests=True,
+    )
+    async with (
+        emulator as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api="public", timeout=1.0) as client,
+    ):
+        connection_id = emu.connection_ids[0]
+        emu.set_sync_plan(connection_id, duration=60.0)
+        job = await client.connections.sync(connection_id=connection_id)
+        assert job.status is JobStatus.PENDING
+        emu.set_faults([{"kind": "reset_after", **_cancel_route("public"), "times": 1}])
+
+        with anyio.fail_after(10):
+            cancelled = await client.jobs.cancel(job_id=job.id)
+        cancels = [r for r in emu.requests if _is_cancel("public", r.method, r.route)]
+
+    assert (cancelled.id, cancelled.status) == (job.id, JobStatus.CANCELLED)
+    assert len(cancels) == 2

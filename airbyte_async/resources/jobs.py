@@ -75,15 +75,13 @@ def _known_statuses(statuses: tuple[JobStatus, ...]) -> tuple[JobStatus, ...]:
     return tuple(s for s in statuses if s is not JobStatus.QUEUED)
 
 
-async def _ended_read(read: Callable[[], Awaitable[Job]]) -> Job | None:
-    """The job as *read* gives it, when that shows it ended; None otherwise, or when the read
-    fails."""
+async def _read_after_failure(read: Callable[[], Awaitable[Job]]) -> Job | None:
+    """The job as *read* gives it after its cancel failed; None when the read fails."""
     try:
-        job = await read()
+        return await read()
     except AirbyteError as e:
         log.debug("could not read a job after its cancel failed: %s", e)
         return None
-    return job if job.status.is_terminal else None
 
 
 #: Seconds between the reads that wait for an attempt to run, at first and at most.
@@ -128,9 +126,10 @@ async def cancel_heard(
     sent (:func:`~airbyte_async._retry.resent_after_read`). A cancel (job *job_id*'s) that
     failed in a way that leaves open whether Airbyte acted (its answer past the client's
     timeout, the connection lost, a proxy's read timeout) is followed by a read: the job, when
-    that shows it ended (the cancel did its work), else the error, with a note saying the
-    cancel may still be at work (a proxy's read timeout while the job was stopping, say). One
-    that came once the job ended,
+    that shows it ended (the cancel did its work), and as the cancel's answer when it shows no
+    attempt running (the cancel was ignored: an attempt is waited for, as above); else the
+    error, with a note saying the cancel may still be at work (a proxy's read timeout while
+    the job was stopping, say). One that came once the job ended,
     the connection running none, fails on the server (Airbyte looks up job -1: a 500 on the
     Config API, a 409 on the public one; see ``State.stop_current`` in the emulator): the job
     is read, and returned when it reads ended.
@@ -140,10 +139,14 @@ async def cancel_heard(
         try:
             return await send()
         except AirbyteError as e:
-            after = isinstance(e, ServerError | ConflictError) or is_ambiguous(e)
-            if after and (ended := await _ended_read(read)):
-                return ended
-            if is_ambiguous(e):
+            uncertain = is_ambiguous(e)
+            if isinstance(e, ServerError | ConflictError) or uncertain:
+                now = await _read_after_failure(read)
+                if now is not None and now.status.is_terminal:
+                    return now
+                if now is not None and uncertain and now.status in NO_ATTEMPT_RUNS:
+                    return now  # Airbyte ignored it, as it does any while no attempt runs
+            if uncertain:
                 e.add_note(_UNCERTAIN_CANCEL.format(job_id=job_id))
             raise
 
