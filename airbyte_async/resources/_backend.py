@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Mapping
-from typing import ClassVar
+from collections.abc import Callable, Collection, Coroutine, Mapping
+from typing import Any, ClassVar
 
 import anyio
 import attrs
@@ -51,17 +51,23 @@ class ConfigBackend:
         clock = self.connections.clock
         return clock.now() if clock.observed else None
 
-    async def trigger(self, *, connection_id: str, job_type: JobType = JobType.SYNC) -> Job:
+    def trigger(
+        self, *, connection_id: str, job_type: JobType = JobType.SYNC
+    ) -> Coroutine[Any, Any, Job]:
         """
         See :meth:`SyncBackend.trigger <airbyte_async._backend.SyncBackend.trigger>`. A
         *job_type* other than a sync or a reset raises
         :class:`~airbyte_async.errors.InvalidArgumentError` before anything is sent, rather
         than start a sync it did not ask for.
+
+        The resource's coroutine itself, awaited by the caller: a coroutine of this method's
+        own around it would be one more object for each trigger in flight, and one more frame
+        each of its resumptions passes through.
         """
         if job_type == JobType.RESET_CONNECTION:
-            return await self.connections.reset(connection_id=connection_id)
+            return self.connections.reset(connection_id=connection_id)
         if job_type == JobType.SYNC:
-            return await self.connections.sync(connection_id=connection_id)
+            return self.connections.sync(connection_id=connection_id)
         raise InvalidArgumentError(f"a sync backend starts syncs and resets, not {job_type!r}")
 
     async def changed_jobs(

@@ -29,6 +29,7 @@ raises so without waiting the minute out (see :func:`_met_while_held`).
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
@@ -684,6 +685,29 @@ def _shed(error: AirbyteError | None, known: KnownJobs, sent: float) -> bool:
     return isinstance(error, ServerError) and error.status in _SHEDDING and known.last_job_at > sent
 
 
+async def _send_trigger(request: Request, route: str, body: Mapping[str, Any]) -> Any:
+    """Send a trigger once, as the trigger itself (see :func:`the_trigger`)."""
+    with the_trigger():
+        return await request(route, body, idempotent=False)
+
+
+async def _look_for_met(
+    jobs: Jobs,
+    clock: ServerClock,
+    connection_id: str,
+    job_type: JobType,
+    began: float,
+    floor: int,
+) -> Job | None:
+    """The job there before a trigger, when a look finds it and none of the trigger's own;
+    None otherwise, or when the look fails (the trigger's answer will tell)."""
+    try:
+        own, there = await _job_since(jobs, clock, connection_id, job_type, began, floor)
+    except AirbyteError:
+        return None
+    return there if own is None else None
+
+
 async def trigger_exactly_once(
     request: Request,
     jobs: Jobs,
@@ -922,20 +946,12 @@ async def trigger_exactly_once(
                 patient_from = sent  # sent again after a hold: a patience of its own
             try:
                 if probe_met and job_type is JobType.SYNC:
-
-                    async def send() -> Any:
-                        with the_trigger():
-                            return await request(route, body, idempotent=False)
-
-                    async def look() -> Job | None:
-                        try:
-                            own, there = await _job_since(
-                                jobs, clock, connection_id, job_type, began, floor
-                            )
-                        except AirbyteError:
-                            return None  # the answer will tell
-                        return there if own is None else None
-
+                    # Partials, not closures: a closure's variables would be cells made on
+                    # every trigger, this path's or not (nine objects for the collector).
+                    send = functools.partial(_send_trigger, request, route, body)
+                    look = functools.partial(
+                        _look_for_met, jobs, clock, connection_id, job_type, began, floor
+                    )
                     after = max(_MET_PROBE, _QUEUED_FACTOR * known.longest_wait())
                     data, held_on = await _met_while_held(send, look, after)
                     if held_on is not None:
