@@ -23,7 +23,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 import attrs
@@ -33,11 +33,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import print_table
 
 from airbyte_async import AirbyteClient, NoAuth
-from airbyte_async._backend import JobChange, JobChanges
+from airbyte_async._backend import JobChange, JobChanges, Paging
 from airbyte_async.models import Job, JobStatus, JobType
 from airbyte_async.orchestrator import Orchestrator, SyncTarget
 
 _EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+_WORKSPACE = str(uuid.UUID(int=0xA1B))
 _RUNNING = Job(
     id=0,
     job_type=JobType.SYNC,
@@ -84,6 +85,7 @@ class InProcessBackend:
         since: dt.datetime,
         final_only: bool = False,
         created_since: dt.datetime | None = None,
+        job_types: Collection[JobType] = (JobType.SYNC,),
     ) -> JobChanges:
         """The jobs that ended between *since* and now."""
         await asyncio.sleep(0)
@@ -97,7 +99,13 @@ class InProcessBackend:
         return JobChanges(changes, now)
 
     async def read_jobs(
-        self, snapshots: Collection[Job], *, workspace_ids: Collection[str], each: bool = False
+        self,
+        snapshots: Collection[Job],
+        *,
+        workspace_ids: Collection[str],
+        each: bool = False,
+        on_read: Callable[[Job], None] | None = None,
+        paging: Paging | None = None,
     ) -> Mapping[int, Job]:
         """Not needed here: every end is listed."""
         return {}
@@ -114,7 +122,7 @@ class InProcessBackend:
 
 
 def _targets(n: int) -> list[SyncTarget]:
-    return [SyncTarget(str(uuid.UUID(int=i + 1)), f"conn-{i}", "ws") for i in range(n)]
+    return [SyncTarget(str(uuid.UUID(int=i + 1)), f"conn-{i}", _WORKSPACE) for i in range(n)]
 
 
 async def _orchestrator(n: int, slots: int, latency: float, seed: int) -> float:
