@@ -78,9 +78,10 @@ multiplicative decrease (AIMD), as TCP does with its congestion window:
 - Slow start raises the limit only for triggers that would wait otherwise: once a trigger
   has answered, neither the clock nor an answer raises it while no more triggers wait for a
   slot than the limit lets fly (they all go within a round trip, on the slots the answers
-  free), and the clock sleeps until more wait (a rerun's first trigger answers alone). Before
-  the first answer, with no more waiting than that, the clock holds its doubling until the
-  oldest trigger has waited ``first_answer`` (0.3 s). Each trigger in flight holds a
+  free), and the clock sleeps until more wait (a rerun's first trigger answers alone); the
+  tick it wakes to is not a late one, whatever the time it slept. Before the first answer,
+  with no more waiting than that, the clock holds its doubling until the oldest trigger has
+  waited ``first_answer`` (0.3 s). Each trigger in flight holds a
   connection: a first wave of 500 against a server that answers in 0.2 s opened 500
   connections, and now 257, its last triggers going 0.2 s later (a new connection costs the
   client about 0.15 ms of CPU, and the server a socket); one that answers in a second still
@@ -359,6 +360,15 @@ class LimitRule:
         """
         return waiting is None or not self.slow_start or not self._lows or waiting > self.slots
 
+    def rested(self) -> None:
+        """
+        The clock slept while nobody waited (see :meth:`wants_more`) and wakes for a wave: its
+        next tick is not late, however long ago the last one was. Taken for a late one, the
+        wave's first tick did not double, and on a busy loop the next came after its oldest
+        trigger had waited past :meth:`slow_after`, which stopped the doubling for good.
+        """
+        self._ticked_at = math.inf
+
     def tick(self, now: float, oldest: float | None, *, waiting: int | None = None) -> None:
         """
         Time-clocked slow start at *now*, the oldest trigger in flight having started at
@@ -584,6 +594,7 @@ class TriggerLimiter:
                 self._wanted = anyio.Event()
                 await self._wanted.wait()
                 self._wanted = None
+                rule.rested()
                 due = time.monotonic()
                 continue
             oldest = next(iter(self._open), None)

@@ -13,6 +13,7 @@ import weakref
 from typing import Any
 
 import anyio
+import attrs
 import pytest
 import stamina
 
@@ -529,7 +530,7 @@ async def test_a_wave_that_comes_after_the_first_answer_still_has_the_clock_doub
     limit again for them (answers alone would double it once per round trip: five round
     trips of a slow server from 16 to 500).
     """
-    limiter = TriggerLimiter(1000)
+    limiter = _slow_probe_limiter(LimitRule)
     release = anyio.Event()
 
     async def trigger() -> None:
@@ -538,10 +539,7 @@ async def test_a_wave_that_comes_after_the_first_answer_still_has_the_clock_doub
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(limiter.run)
-        async with limiter:
-            note_request()  # one request, answered: a clean sample
-            await anyio.sleep(0.01)
-        await anyio.sleep(0.2)  # the clock ticks meanwhile, nobody waiting
+        await _probe_answers_alone(limiter)
         assert limiter.limit == 16
         for _ in range(100):
             tg.start_soon(trigger)
@@ -550,6 +548,73 @@ async def test_a_wave_that_comes_after_the_first_answer_still_has_the_clock_doub
                 await anyio.lowlevel.checkpoint()
         release.set()
         tg.cancel_scope.cancel()
+
+
+@attrs.define
+class _TickLog(LimitRule):
+    """A rule that keeps the limit after each tick."""
+
+    after: list[int] = attrs.field(init=False, factory=list)
+
+    def tick(self, now: float, oldest: float | None, *, waiting: int | None = None) -> None:
+        super().tick(now, oldest, waiting=waiting)
+        self.after.append(self.slots)
+
+
+def _slow_probe_limiter(rule: type[LimitRule]) -> TriggerLimiter:
+    """
+    A limiter of 1000 whose rule (of type *rule*) lets a lone probe take a second: a healthy
+    trigger then waits up to 2.1 s (:meth:`LimitRule.slow_after`), so the ticks that double
+    for a wave come well within it on a busy machine too. (After a probe of 10 ms they had to
+    come within 0.12 s of the wave: a loaded run missed that one time in four, and the clock
+    stopped for good.)
+    """
+    limiter = TriggerLimiter(1000)
+    limiter.rule = rule(1000, first_answer=60.0)  # no doubling for the lone probe
+    return limiter
+
+
+async def _probe_answers_alone(limiter: TriggerLimiter) -> None:
+    """One trigger takes a second and answers alone; returns once the clock has slept for
+    longer than two ramp intervals (any longer will do)."""
+    async with limiter:
+        note_request()  # one request, answered: a clean sample
+        await anyio.sleep(1.0)
+    with anyio.fail_after(10):
+        while limiter._wanted is None:  # the clock sleeps: nobody waits
+            await anyio.lowlevel.checkpoint()
+    await anyio.sleep(0.2)
+
+
+@pytest.mark.anyio
+async def test_the_clock_s_first_tick_after_it_slept_for_want_of_waiting_doubles() -> None:
+    """
+    The clock that slept while nobody waited wakes when a wave comes, and its first tick
+    doubles the limit: the time it slept does not make that tick a late one (which leaves the
+    limit, the event loop being taken for lagging).
+    """
+    limiter = _slow_probe_limiter(_TickLog)
+    rule = limiter.rule
+    assert isinstance(rule, _TickLog)
+    release = anyio.Event()
+
+    async def trigger() -> None:
+        async with limiter:
+            await release.wait()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(limiter.run)
+        await _probe_answers_alone(limiter)
+        rule.after.clear()
+        for _ in range(100):
+            tg.start_soon(trigger)
+        with anyio.fail_after(10):
+            while not rule.after:
+                await anyio.lowlevel.checkpoint()
+        release.set()
+        tg.cancel_scope.cancel()
+
+    assert rule.after[0] == 32
 
 
 def test_the_status_line_shows_the_trigger_limit() -> None:
