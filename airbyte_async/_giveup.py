@@ -362,6 +362,9 @@ class Cleanup:
     left: dict[str, Left] = attrs.field(factory=dict)
     #: Connections whose trigger was refused while heard out: their workers report the error.
     refused: set[str] = attrs.field(factory=set)
+    #: Whether the batch cancels the jobs it started (``cancel_on_abort``): if not, those it
+    #: leaves running are no news to warn of.
+    cancelling: bool = True
 
     def took(self) -> set[str]:
         """The connections it took on."""
@@ -369,8 +372,14 @@ class Cleanup:
             t.target.connection_id for t in self.triggering
         }
 
-    def _warn_uncancelled(self) -> None:
-        """One warning for the jobs whose cancels failed, and which may still run."""
+    def _warn_left(self, results: Sequence[SyncResult]) -> None:
+        """
+        One warning for the jobs the batch started that may still run, of *results* (those of
+        :attr:`flights`): those whose cancels failed, else those the cleanup did not see stop
+        before it ended (cancel_grace, or a second interruption). A caller whose batch ends in
+        an exception (a cancelled or killed task) sees no result: this is all it is told.
+        Nothing when the batch does not cancel (*cancelling* False): it leaves them as asked.
+        """
         uncancelled = sorted(
             (left for left in self.left.values() if left.uncancelled),
             key=lambda left: left.flight.job.id,
@@ -394,6 +403,39 @@ class Cleanup:
                 some((str(left.flight.job.id) for left in uncancelled), 5),
                 uncancelled[-1].cancel_error,
             )
+        if not self.cancelling:
+            return
+        told = {left.flight.target.connection_id for left in uncancelled}
+        ours = {f.target.connection_id for f in self.flights if f.started_by_us}
+        cut = sorted(
+            (
+                r
+                for r in results
+                if r.left_running and r.connection_id in ours and r.connection_id not in told
+            ),
+            key=lambda r: r.job_id or 0,
+        )
+        if len(cut) == 1:
+            [result] = cut
+            sent = self.left.get(result.connection_id)
+            done = (
+                "its cancel was answered"
+                if sent is not None and sent.cancel_requested
+                else "it was read and cancelled"
+            )
+            log.warning(
+                "job %d may still run: the cleanup ended (cancel_grace, or stopped) before %s",
+                result.job_id,
+                done,
+                extra=about(result.connection_id, result.job_id),
+            )
+        elif cut:
+            log.warning(
+                "%d jobs given up on may still run: the cleanup ended (cancel_grace, or "
+                "stopped) before they were seen to stop (jobs %s)",
+                len(cut),
+                some((str(r.job_id) for r in cut), 5),
+            )
 
     def results(self, outcome: Outcome, why: str) -> list[SyncResult]:
         """
@@ -401,15 +443,16 @@ class Cleanup:
         found: as the cleanup left it, else as possibly still running (the cleanup ended, or
         was interrupted, before it knew). The jobs whose cancels failed, and the triggers whose
         jobs were not found, are told in one warning each: a batch given up on early, or in a
-        storm of 429s, may have hundreds.
+        storm of 429s, may have hundreds. So are the jobs the cleanup did not see stop before
+        it ended, if it cancels them.
         """
-        self._warn_uncancelled()
         ended = [
             left.result(outcome, why)
             if (left := self.left.get(f.target.connection_id)) is not None
             else _gave_up(f, None, outcome, why, grace=True)
             for f in self.flights
         ]
+        self._warn_left(ended)
         known = {f.target.connection_id for f in self.flights} | self.refused
         unfound = [
             sync_result(t.target, outcome, error=f"{why}: {_UNFOUND}", left_running=True)

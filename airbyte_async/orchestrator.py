@@ -1337,7 +1337,9 @@ class Orchestrator:
         batch._hear_out(self._answer_patience(batch))
         flights = [*batch._flights.values(), *batch._unclaimed()]
         if flights or batch._triggering:
-            early = Cleanup(flights, list(batch._triggering.values()))
+            early = Cleanup(
+                flights, list(batch._triggering.values()), cancelling=self.cancel_on_abort
+            )
             batch._early = early
             try:
                 await self._settle_within_grace(early, batch)
@@ -1977,7 +1979,7 @@ class Orchestrator:
         settled stands, the rest is told as possibly still running, and the interruption goes
         on.
         """
-        cleanup = Cleanup(list(flights), list(triggering))
+        cleanup = Cleanup(list(flights), list(triggering), cancelling=self.cancel_on_abort)
         try:
             await self._settle_within_grace(cleanup, batch)
         except BaseException:

@@ -11,6 +11,7 @@ with the requested job read again; a job that ends by itself first is answered a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -116,6 +117,84 @@ async def test_a_cancel_unanswered_when_the_grace_ends_leaves_the_job_told_as_po
         "the cleanup ended (cancel_grace, or stopped); it may still run"
     )
     assert status == "succeeded"
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+@pytest.mark.parametrize("how", ["caller", "timeout"])
+async def test_a_job_whose_cancel_the_grace_cut_short_is_told_in_a_warning(
+    api: str, how: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """
+    A job whose cancel was not answered before cancel_grace ended is told in a warning of
+    ``airbyte_async.orchestrator`` that names it, with its connection and job as attributes:
+    a batch the caller stops (a scheduler cancelling or killing its task) ends in that
+    exception, and no result reaches it.
+    """
+    caplog.set_level(logging.WARNING, logger="airbyte_async")
+    clock = ManualClock()
+    async with (
+        _emulator(api, clock, how) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client,
+    ):
+        result = await _given_up(emu, clock, client, how, cancel_grace=0.5)
+
+    [record] = [r for r in caplog.records if "may still run" in r.getMessage()]
+    assert record.name == "airbyte_async.orchestrator"
+    assert record.getMessage() == (
+        f"job {result.job_id} may still run: the cleanup ended (cancel_grace, or stopped) "
+        "before its cancel was answered"
+    )
+    assert (getattr(record, "connection_id", None), getattr(record, "job_id", None)) == (
+        result.connection_id,
+        result.job_id,
+    )
+
+
+async def test_jobs_the_grace_cut_short_are_one_warning_naming_how_many(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """
+    Thirty jobs given up on whose cancels take longer than cancel_grace (25 sent at once, the
+    other five never) are one warning, counting them and naming the first few, not one each.
+    """
+    caplog.set_level(logging.WARNING, logger="airbyte_async")
+    clock = ManualClock()
+    async with (
+        Emulator(connections=30, clock=clock, trigger_latency=0.0, cancel_latency=2.0) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}) as client,
+    ):
+        orchestrator = Orchestrator(client, poll_interval=0.05, cancel_grace=0.5)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(orchestrator.run, emu.connection_ids)
+            await until(lambda: emu.stats().jobs_created == 30)
+            tg.cancel_scope.cancel()
+
+    results = orchestrator.results.values()
+    assert sum(r.left_running for r in results) == 30
+    told = [m for m in caplog.messages if "may still run" in m]
+    first = sorted(r.job_id or 0 for r in results)[:5]
+    assert told == [
+        "30 jobs given up on may still run: the cleanup ended (cancel_grace, or stopped) before "
+        f"they were seen to stop (jobs {', '.join(map(str, first))} and 25 more)"
+    ]
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_batch_told_not_to_cancel_logs_no_warning_for_the_jobs_it_leaves(
+    api: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With cancel_on_abort off, a job left running as asked is in its result alone
+    (left_running), not in a warning: nothing went otherwise than the caller chose."""
+    caplog.set_level(logging.WARNING, logger="airbyte_async")
+    clock = ManualClock()
+    async with (
+        _emulator(api, clock, "caller") as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api) as client,
+    ):
+        result = await _given_up(emu, clock, client, "caller", cancel_on_abort=False)
+
+    assert (result.left_running, result.cancel_requested) == (True, False)
+    assert [m for m in caplog.messages if "may still run" in m] == []
 
 
 @pytest.mark.parametrize("api", ["config", "public"])
