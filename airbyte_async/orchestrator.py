@@ -35,6 +35,7 @@ import enum
 import fnmatch
 import logging
 import math
+import re
 import time
 from collections.abc import (
     AsyncIterator,
@@ -318,11 +319,21 @@ async def resolve_targets(
     return [target or known[cid] for cid, target in given.items()]
 
 
+#: An id in the form of a UUID, within text: several in one string are a list rendered as text.
+_UUID_IN_TEXT = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+
+
 def _given(connections: Iterable[str | SyncTarget]) -> dict[str, SyncTarget | None]:
     """
     The connections given, checked and de-duplicated in order, each with its target when
     one was given; :class:`InvalidArgumentError` for anything else, or for none.
     """
+    if isinstance(connections, str) and len(ids := _UUID_IN_TEXT.findall(connections)) > 1:
+        raise InvalidArgumentError(
+            f"connections must be a list of ids or targets (or a Selection), got a string "
+            f"holding {len(ids)} ids, a list rendered as text (a scheduler's template? Airflow's "
+            f"render_template_as_native_obj=True keeps it a list): {connections!r}"
+        )
     if isinstance(connections, str | SyncTarget):
         raise InvalidArgumentError(
             f"connections must be a list of ids or targets (or a Selection), got one: "

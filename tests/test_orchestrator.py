@@ -1195,6 +1195,27 @@ async def test_one_id_in_place_of_a_list_is_named_as_such(start: Start) -> None:
     assert emu.stats().total_requests == 0
 
 
+@pytest.mark.parametrize("render", [str, ",".join, lambda ids: str(tuple(ids))])
+async def test_a_list_rendered_as_text_is_named_as_such(
+    start: Start, render: Callable[[list[str]], str]
+) -> None:
+    """Ids a scheduler's template rendered into one string (Airflow renders Jinja to text
+    unless the DAG sets ``render_template_as_native_obj``) raise InvalidArgumentError saying
+    it is a list rendered as text, with how many ids it holds, not to wrap it in a list
+    (which would then fail as one malformed id); nothing is sent."""
+    emu, client = await start(connections=2)
+    emu.reset_stats()
+    rendered = render(list(emu.connection_ids))
+    with pytest.raises(InvalidArgumentError) as raised:
+        await _orchestrator(client).run(rendered)  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        f"connections must be a list of ids or targets (or a Selection), got a string holding 2 "
+        f"ids, a list rendered as text (a scheduler's template? Airflow's "
+        f"render_template_as_native_obj=True keeps it a list): {rendered!r}"
+    )
+    assert emu.stats().total_requests == 0
+
+
 async def test_a_refusal_answered_past_sync_timeout_attaches_to_the_sync_it_names(
     start: Start,
 ) -> None:
