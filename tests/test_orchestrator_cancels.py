@@ -255,7 +255,9 @@ async def test_a_cleanup_cut_short_while_its_reads_fail_leaves_the_next_outage_w
                     await until(lambda: len(triggered) == count)  # noqa: B023
                     await emu.restart(downtime=downtime)
 
-    told = [r.getMessage() for r in caplog.records if "given up on" in r.getMessage()]
+    told = [
+        r.getMessage() for r in caplog.records if "reading the jobs given up on" in r.getMessage()
+    ]
     failed = r"reading the jobs given up on failed \(5 jobs\), trying again: .+"
     worked = r"reading the jobs given up on works again, after \d+ failed reads? for \d+\.\d s"
     assert len(told) == 3, told
