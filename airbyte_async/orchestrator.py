@@ -1625,9 +1625,12 @@ class Orchestrator:
                 extra=about(cid, job.id),
             )
             return await self._sync(batch, target, hold, again=True)
-        result = from_job(target, watch.job, attached=attached, adopted=adopted)
-        if _cut_short_maybe(watch.job):
-            result = await self._cut_short(batch, result, watch.job)
+        final = watch.job
+        if final is job and final.records_synced is None:
+            final = await self._counted(batch, cid, final)
+        result = from_job(target, final, attached=attached, adopted=adopted)
+        if _cut_short_maybe(final):
+            result = await self._cut_short(batch, result, final)
         if self.log_tail and result.outcome is Outcome.FAILED:
             result = attrs.evolve(result, log_tail=await self._log_tail(batch, cid, job.id))
         return result
@@ -1830,6 +1833,26 @@ class Orchestrator:
         """Seconds :meth:`_cut_short` and :meth:`_log_tail` still wait for their reads once
         the batch gives up."""
         return min(self.cancel_grace, _CAUSE_PATIENCE)
+
+    async def _counted(self, batch: Batch, connection_id: str, job: Job) -> Job:
+        """
+        *job*, final already in its trigger's answer and counting nothing, read once more for
+        its counts: the public API's answer to a sync trigger never carries them (its
+        ``JobResponse`` takes rows and bytes from ``aggregatedStats``, which the trigger's
+        ``JobInfoRead`` lacks: API-FACTS 3, item 4), while ``GET /jobs/{jobId}`` does. A read
+        that fails leaves *job* as it was.
+        """
+        with batch._after_end(self._cause_patience):
+            try:
+                return await self.client.jobs.get(job_id=job.id)
+            except AirbyteError as e:
+                log.info(
+                    "could not read job %d for its counts: %s",
+                    job.id,
+                    e,
+                    extra=about(connection_id, job.id),
+                )
+        return job
 
     async def _cut_short(self, batch: Batch, result: SyncResult, job: Job) -> SyncResult:
         """

@@ -1491,6 +1491,21 @@ async def test_a_trigger_queued_past_the_default_patience_is_still_found(start: 
     assert all(r.cancel_requested for r in orchestrator.results.values())
 
 
+async def test_a_job_ended_before_its_trigger_was_answered_reports_its_counts(
+    start: Start,
+) -> None:
+    """A sync that ended before its trigger's answer came back (a fast sync, a slow answer)
+    reports the records and bytes its job counts, though that answer carried none."""
+    emu, client = await start(connections=3, sync_duration=(0.0, 0.0))
+    results = await _orchestrator(client).run(emu.connection_ids)
+
+    for r in results:
+        assert r.ok and r.job_id is not None
+        job = await client.jobs.get(job_id=r.job_id)
+        assert job.records_synced is not None
+        assert (r.records_synced, r.bytes_synced) == (job.records_synced, job.bytes_synced)
+
+
 async def test_two_concurrent_batches_on_one_orchestrator_are_independent(start: Start) -> None:
     """Two run() calls at once on one orchestrator, 20 connections each: each returns exactly
     its own connections, in order, with the job the server ran for each and its counts."""

@@ -24,6 +24,7 @@ from test_orchestrator import (  # noqa: F401  (collected again with this module
     Start,
     _orchestrator,
     test_a_caller_deadline_cancels_the_jobs_then_raises,
+    test_a_job_ended_before_its_trigger_was_answered_reports_its_counts,
     test_a_job_that_ended_before_the_abort_keeps_its_real_outcome,
     test_a_sync_past_its_deadline_is_timed_out_and_cancelled,
     test_a_trigger_error_is_a_result,
