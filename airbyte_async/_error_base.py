@@ -40,6 +40,9 @@ class AirbyteError(Exception):
     #: where the URL says http or plain HTTP where it says https. Never retried (see
     #: :mod:`airbyte_async._retry`).
     _lasting: bool = False
+    #: True on the error of a retry made after an attempt whose answer was lost (see
+    #: :func:`~airbyte_async._retry.is_ambiguous`): the server may have acted on that one.
+    _after_lost: bool = False
 
 
 class InvalidArgumentError(AirbyteError, ValueError):

@@ -649,9 +649,10 @@ async def retry_call(
 
     *attempt* makes one more attempt, given the seconds left of *policy*'s total timeout. Each
     retry and each refusal is logged at DEBUG, naming *what* (``"POST jobs/get"``) and the
-    reason. Raises the last failure when a retry is refused.
+    reason. Raises the last failure when a retry is refused, marked (``_after_lost``) when an
+    attempt before it lost its answer.
     """
-    exc, retries = first, 0
+    exc, retries, lost = first, 0, False
     while True:
         elapsed = time.monotonic() - started
         decision = decide(
@@ -669,6 +670,7 @@ async def retry_call(
                 exc.refused(retries + 1, time.monotonic() - started, decision.reason)
             raise exc
         retries += 1
+        lost = lost or is_ambiguous(exc)
         log.debug(
             "retrying %s (retry %d) in %.2f s because %s: %s",
             what,
@@ -683,3 +685,4 @@ async def retry_call(
             return await attempt(policy.total_timeout - (time.monotonic() - started))
         except AirbyteError as e:
             exc = e
+            exc._after_lost = lost

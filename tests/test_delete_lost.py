@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from airbyte_async import AirbyteClient, NoAuth
-from airbyte_async.errors import NotFoundError
+from airbyte_async import AirbyteClient, NoAuth, RetryBudget, RetryPolicy
+from airbyte_async.errors import ConnectionLostError, NotFoundError
 from airbyte_async.testing import Emulator, Fault
 
 pytestmark = pytest.mark.anyio
@@ -108,3 +108,56 @@ async def test_a_delete_of_an_unknown_object_still_raises_not_found(api: str) ->
     ):
         with pytest.raises(NotFoundError):
             await client.sources.delete(source_id=missing)
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_delete_whose_answer_is_lost_is_not_sent_again_under_a_one_attempt_policy(
+    api: str,
+) -> None:
+    """``RetryPolicy(attempts=1)`` sends a call once (README, "How long and how often"): a
+    delete whose answer is lost is not sent again either, and its error is raised with a note
+    saying the object may have been deleted."""
+    delete, routes = KINDS["source"]
+    route, method = routes[api]
+    async with (
+        Emulator(airbyte_version="head", connections=1, record_requests=True) as emu,
+        AirbyteClient(
+            emu.url, auth=NoAuth(), env={}, api=api, retry=RetryPolicy(attempts=1)
+        ) as client,
+    ):
+        source_id = await an_id(client, "source", emu.workspace_ids[0])
+        fault = Fault(kind="reset_after", route=route, method=method, times=1)
+        emu.set_faults([fault])
+
+        with pytest.raises(ConnectionLostError) as raised:
+            await delete(client, source_id)
+
+    assert sent(emu, fault) == 1
+    assert raised.value.__notes__ == [
+        f"the source {source_id} may have been deleted although the answer was lost: read it "
+        f"(sources.get(source_id='{source_id}')) before deleting it again"
+    ]
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_delete_whose_answer_is_lost_is_not_sent_again_once_the_retry_budget_is_spent(
+    api: str,
+) -> None:
+    """A client whose retry budget is spent (an outage's retries) sends a delete whose answer
+    is lost once, as it does any call: the budget bounds the extra load an outage makes."""
+    delete, routes = KINDS["destination"]
+    route, method = routes[api]
+    budget = RetryBudget(capacity=1, refill=0)
+    assert budget.try_spend()
+    async with (
+        Emulator(airbyte_version="head", connections=1, record_requests=True) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api, retry_budget=budget) as client,
+    ):
+        destination_id = await an_id(client, "destination", emu.workspace_ids[0])
+        fault = Fault(kind="reset_after", route=route, method=method, times=1)
+        emu.set_faults([fault])
+
+        with pytest.raises(ConnectionLostError):
+            await delete(client, destination_id)
+
+    assert sent(emu, fault) == 1

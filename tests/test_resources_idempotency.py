@@ -138,7 +138,7 @@ CALLS: list[tuple[str, Call, bool]] = [
         lambda r: Sources(r).update(source_id=S, name="n", configuration={}),
         False,
     ),
-    ("sources/delete", lambda r: Sources(r).delete(source_id=S), False),
+    ("sources/delete", lambda r: Sources(r).delete(source_id=S), True),
     ("sources/check_connection", lambda r: Sources(r).check_connection(source_id=S), True),
     ("sources/discover_schema", lambda r: Sources(r).discover_schema(source_id=S), True),
     (
@@ -154,7 +154,7 @@ CALLS: list[tuple[str, Call, bool]] = [
         lambda r: Destinations(r).update(destination_id=D, name="n", configuration={}),
         False,
     ),
-    ("destinations/delete", lambda r: Destinations(r).delete(destination_id=D), False),
+    ("destinations/delete", lambda r: Destinations(r).delete(destination_id=D), True),
     (
         "destinations/check_connection",
         lambda r: Destinations(r).check_connection(destination_id=D),
@@ -168,7 +168,7 @@ CALLS: list[tuple[str, Call, bool]] = [
     ("connections/get", lambda r: Connections(r).get(connection_id=C), True),
     ("connections/list", lambda r: drain(Connections(r).list(workspace_id=W)), True),
     ("connections/update", lambda r: Connections(r).update(connection_id=C, name="n"), False),
-    ("connections/delete", lambda r: Connections(r).delete(connection_id=C), False),
+    ("connections/delete", lambda r: Connections(r).delete(connection_id=C), True),
     ("connections/sync", lambda r: Connections(r).sync(connection_id=C), False),
     ("connections/reset", lambda r: Connections(r).reset(connection_id=C), False),
     (
@@ -192,8 +192,9 @@ CALLS: list[tuple[str, Call, bool]] = [
 async def test_each_operation_declares_its_idempotency(
     route: str, call: Call, idempotent: bool
 ) -> None:
-    """Reads, lists, checks and discovery may be replayed; writes, triggers and cancel not,
-    and the reads one makes first (a reset reads its connection) may be."""
+    """Reads, lists, checks, discovery and deletes (deleting twice changes nothing) may be
+    replayed; other writes, triggers and cancel not, and the reads one makes first (a reset
+    reads its connection) may be."""
     recorder = Recorder()
 
     await call(recorder)

@@ -245,12 +245,12 @@ class Actors(Generic[A]):
     async def _delete(self, actor_id: str) -> None:
         body = self._kind.id_body(actor_id=actor_id)
         route = f"{self._kind.route}/delete"
-
-        async def send(idempotent: bool) -> None:
-            sent = call_no_content(self._request, route, body, idempotent=idempotent)
-            await named(self._kind.noun, actor_id, sent)
-
-        await delete_through(send, what=f"the {self._kind.noun} {actor_id}")
+        sent = call_no_content(self._request, route, body, idempotent=True)
+        await delete_through(
+            named(self._kind.noun, actor_id, sent),
+            what=f"the {self._kind.noun} {actor_id}",
+            read=f"{self._kind.route}.get({self._kind.noun}_id='{actor_id}')",
+        )
 
     async def _check(self, actor_id: str) -> CheckResult:
         body = self._kind.id_body(actor_id=actor_id)

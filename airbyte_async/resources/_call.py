@@ -47,4 +47,6 @@ def unseen(error: PermissionDeniedError, kind: str, object_id: object) -> NotFou
         f"there is no {kind} {object_id}, or these credentials lack the role it takes in its "
         f"workspace (Airbyte answers 403 for both: {error.message})"
     )
-    return NotFoundError(error.status, message, route=error.route)
+    found = NotFoundError(error.status, message, route=error.route)
+    found._after_lost = error._after_lost
+    return found

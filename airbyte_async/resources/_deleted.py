@@ -8,18 +8,19 @@ tombstoned, and a connection by marking it ``deprecated``, and doing so again ch
 airbyte-platform). A second delete of a deleted object answers as the first did (the Config
 API's) or that the object does not exist (the public API's); either way nothing more is done.
 
-So a delete whose answer was lost (the client's timeout, a connection lost, a proxy's 502, 503,
-504, a mangled body) is sent again, retried as a read is, and the object's absence then is
-the first delete's success, not an error: a caller whose delete worked is never told "not
-found" for it, nor left to guess whether it worked.
+So a delete is sent as an idempotent call, retried as a read is (within the client's retry
+policy and budget) after an answer lost (the client's timeout, a connection lost, a proxy's
+502, 503, 504, a mangled body), and the object's absence on a retry after such a loss is the
+lost attempt's success, not an error: a caller whose delete worked is never told "not found"
+for it, nor left to guess whether it worked.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 
-from .._retry import is_ambiguous
+from .._retry import TOKEN_ROUTE, is_ambiguous
 from ..errors import AirbyteError, NotFoundError
 
 __all__ = ["delete_through"]
@@ -27,29 +28,25 @@ __all__ = ["delete_through"]
 log = logging.getLogger("airbyte_async.resources")
 
 
-async def delete_through(send: Callable[[bool], Awaitable[None]], *, what: str) -> None:
+async def delete_through(delete: Awaitable[None], *, what: str, read: str) -> None:
     """
-    Delete *what* (``"the source 5f1e..."``) by ``send(idempotent)``, a delete's call (a 403 for
-    an object its role check finds no workspace for already read as a
-    :class:`~airbyte_async.errors.NotFoundError`): sent once, then, after a failure that leaves
-    open whether the server acted, sent again with retries; a
-    :class:`~airbyte_async.errors.NotFoundError` then means the first one deleted it. Any other
-    error of the second is raised, with a note naming the first's.
+    Await *delete*, the call that deletes *what* (``"the source 5f1e..."``) sent as idempotent
+    (a 403 for an object its role check finds no workspace for already read as a
+    :class:`~airbyte_async.errors.NotFoundError`). A
+    :class:`~airbyte_async.errors.NotFoundError` of a retry made after an attempt whose answer
+    was lost means that attempt deleted it: the call returns. An error that leaves open whether
+    an attempt deleted it gets a note saying so, with *read*, the call that reads it.
     """
     try:
-        await send(False)
-    except AirbyteError as e:
-        if not is_ambiguous(e):
+        await delete
+    except NotFoundError as e:
+        if not e._after_lost or e.route == TOKEN_ROUTE:
             raise
-        lost = e
-    else:
-        return
-    log.info("sending the delete of %s again: its answer was lost (%s)", what, lost)
-    try:
-        await send(True)
-    except NotFoundError:
-        log.info("%s was deleted by the delete whose answer was lost (%s)", what, lost)
-        return
+        log.info("%s was deleted by an attempt whose answer was lost (%s)", what, e)
     except AirbyteError as e:
-        e.add_note(f"the delete of {what} was sent again: the first one's answer was lost ({lost})")
+        if is_ambiguous(e) or e._after_lost:
+            e.add_note(
+                f"{what} may have been deleted although the answer was lost: read it ({read}) "
+                "before deleting it again"
+            )
         raise

@@ -887,11 +887,11 @@ class _PublicActors(Actors[A]):
 
     async def _delete(self, actor_id: str) -> None:
         path = _path(self._kind.route, f"{self._kind.noun}_id", actor_id)
-
-        async def send(idempotent: bool) -> None:
-            await named(self._kind.noun, actor_id, self._api("DELETE", path, idempotent=idempotent))
-
-        await delete_through(send, what=f"the {self._kind.noun} {actor_id}")
+        await delete_through(
+            named(self._kind.noun, actor_id, self._api("DELETE", path, idempotent=True)),
+            what=f"the {self._kind.noun} {actor_id}",
+            read=f"{self._kind.route}.get({self._kind.noun}_id='{actor_id}')",
+        )
 
     async def _check(self, actor_id: str) -> CheckResult:
         unsupported(f"{self._kind.route}/check_connection", "run a sync and read its job")
@@ -1546,12 +1546,11 @@ class PublicConnections(Connections):
     async def delete(self, *, connection_id: str) -> None:
         """Delete the connection (``DELETE /connections/{id}``; it becomes ``deprecated``)."""
         path = _path("connections", "connection_id", connection_id)
-
-        async def send(idempotent: bool) -> None:
-            sent = self._api("DELETE", path, idempotent=idempotent)
-            await named("connection", connection_id, sent)
-
-        await delete_through(send, what=f"the connection {connection_id}")
+        await delete_through(
+            named("connection", connection_id, self._api("DELETE", path, idempotent=True)),
+            what=f"the connection {connection_id}",
+            read=f"connections.get(connection_id='{connection_id}')",
+        )
 
     async def refresh(
         self,

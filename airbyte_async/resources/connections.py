@@ -284,12 +284,12 @@ class Connections:
     async def delete(self, *, connection_id: str) -> None:
         """Delete the connection (the server marks it ``deprecated``)."""
         body = w.ConnectionIdBody(connection_id=connection_id)
-
-        async def send(idempotent: bool) -> None:
-            sent = call_no_content(self._request, "connections/delete", body, idempotent=idempotent)
-            await named("connection", connection_id, sent)
-
-        await delete_through(send, what=f"the connection {connection_id}")
+        sent = call_no_content(self._request, "connections/delete", body, idempotent=True)
+        await delete_through(
+            named("connection", connection_id, sent),
+            what=f"the connection {connection_id}",
+            read=f"connections.get(connection_id='{connection_id}')",
+        )
 
     async def sync(self, *, connection_id: str) -> Job:
         """
