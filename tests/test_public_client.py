@@ -340,13 +340,17 @@ async def test_cancel_of_an_ended_job_reports_how_it_ended_and_stops_nothing(
 
 async def test_a_cancel_that_fails_ambiguously_is_not_sent_again(emu: Emulator) -> None:
     """
-    A ``DELETE /jobs/{id}`` answered by a proxy's 502 may have reached Airbyte, and a replay
-    could cancel the connection's next job: it is raised, not retried.
+    A ``DELETE /jobs/{id}`` of a running job answered by a proxy's 502 may have reached
+    Airbyte, and a replay could cancel the connection's next job: it is raised, not retried.
+    (Of a job that still reads pending, it goes again once an attempt runs: a cancel then is
+    ignored, tests/test_cancel_refused.py. The trigger answers with its job pending, so the
+    job is waited for to run: a read that came before it ran made this test flaky.)
     """
     cid = emu.connection_ids[0]
     emu.set_sync_plan(cid, duration=30.0)
     async with public_client(emu) as client:
         job = await client.connections.sync(connection_id=cid)
+        await until(lambda: emu.job_status(job.id) == "running")
         emu.set_faults(
             [Fault(kind="proxy_error", route="/public/v1/jobs/*", method="DELETE", status=502)]
         )
