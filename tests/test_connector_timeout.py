@@ -70,3 +70,28 @@ async def test_a_connector_slower_than_the_timeout_is_waited_for_and_run_once(na
         sent = [r for r in emu.requests if slow.applies_to(r.route, r.method)]
     assert answer is not None
     assert len(sent) == 1
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+async def test_a_retry_of_a_call_that_runs_a_connector_has_connector_timeout_too(
+    name: str,
+) -> None:
+    """A check or a discovery whose first attempt a proxy failed (a 502, never passed on) is
+    retried, and the retry, whose connector takes 1.5 times the client's ``timeout``, has
+    ``connector_timeout`` as the first attempt had: two requests and the result, not retries
+    cut at ``timeout`` (or at what is left of the policy's total time) until none is left."""
+    api, route, method, run = CALLS[name]
+    async with (
+        Emulator(airbyte_version="head", connections=1, record_requests=True) as emu,
+        AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api, timeout=TIMEOUT) as client,
+    ):
+        connection = await client.connections.get(connection_id=emu.connection_ids[0])
+        refused = Fault(kind="proxy_error", route=route, method=method, status=502, times=1)
+        slow = Fault(kind="latency", route=route, method=method, delay=1.5 * TIMEOUT)
+        emu.set_faults([refused, slow])
+
+        answer = await run(client, connection)
+
+        sent = [r for r in emu.requests if slow.applies_to(r.route, r.method)]
+    assert answer is not None
+    assert len(sent) == 2
