@@ -133,6 +133,24 @@ async def test_wrong_bearer_token_is_an_authentication_error(
     assert requests_to(emu, READ) == 1
 
 
+class _VaultToken(BearerToken):
+    """A user's subclass whose ``headers()`` sends a token other than the one it was given
+    (read from a vault, say)."""
+
+    async def headers(self, fetch_token: Any) -> dict[str, str]:
+        return {"Authorization": "Bearer tok-from-vault"}
+
+
+async def test_a_subclass_of_a_fixed_credential_is_asked_for_its_headers(
+    airbyte_emulator_factory: Factory,
+) -> None:
+    """The client reads the header of NoAuth, BasicAuth and BearerToken without awaiting
+    their ``headers()``, but a subclass's ``headers()`` is what it sends."""
+    emu = await airbyte_emulator_factory(auth=RequireBearer("tok-from-vault"))
+    async with client_for(emu, auth=_VaultToken("tok-at-start")) as client:
+        await read(client)
+
+
 # -- client credentials ------------------------------------------------------------------------
 
 
