@@ -51,13 +51,16 @@ def _is_read(api: Api, method: str, route: str) -> bool:
 
 
 @asynccontextmanager
-async def _one_client(api: Api, **settings: Any) -> AsyncIterator[tuple[Emulator, AirbyteClient]]:
-    """An emulator of one connection, and a client on *api* with *settings*."""
+async def _one_client(
+    api: Api, *, trigger_latency: float = 0.0, cancel_latency: float = 0.0, **settings: Any
+) -> AsyncIterator[tuple[Emulator, AirbyteClient]]:
+    """An emulator of one connection (its triggers and cancels taking *trigger_latency* and
+    *cancel_latency*), and a client on *api* with *settings*."""
     emulator = Emulator(
         airbyte_version="head",
         connections=1,
-        trigger_latency=0.0,
-        cancel_latency=0.0,
+        trigger_latency=trigger_latency,
+        cancel_latency=cancel_latency,
         record_requests=True,
     )
     async with emulator as emu:
@@ -266,17 +269,7 @@ async def test_a_cancel_whose_answer_is_lost_returns_the_job_it_cancelled(
     lost answer's error raised with a note asking the caller to read it. The cancel is sent
     once (a replay could stop a newer job).
     """
-    emulator = Emulator(
-        airbyte_version="head",
-        connections=1,
-        trigger_latency=0.0,
-        cancel_latency=0.05,
-        record_requests=True,
-    )
-    async with (
-        emulator as emu,
-        AirbyteClient(emu.url, auth=NoAuth(), env={}, api=api, timeout=1.0) as client,
-    ):
+    async with _one_client(api, cancel_latency=0.05, timeout=1.0) as (emu, client):
         connection_id = emu.connection_ids[0]
         emu.set_sync_plan(connection_id, duration=60.0)
         job = await client.connections.sync(connection_id=connection_id)
@@ -299,17 +292,8 @@ async def test_a_cancel_ignored_while_pending_whose_answer_is_lost_is_sent_again
     showed the job pending. The job ends cancelled and is returned, not the lost answer's
     error raised while it runs on.
     """
-    emulator = Emulator(
-        airbyte_version="head",
-        connections=1,
-        trigger_latency=0.5,
-        cancel_latency=0.05,
-        record_requests=True,
-    )
-    async with (
-        emulator as emu,
-        AirbyteClient(emu.url, auth=NoAuth(), env={}, api="public", timeout=1.0) as client,
-    ):
+    pending_first = _one_client("public", trigger_latency=0.5, cancel_latency=0.05, timeout=1.0)
+    async with pending_first as (emu, client):
         connection_id = emu.connection_ids[0]
         emu.set_sync_plan(connection_id, duration=60.0)
         job = await client.connections.sync(connection_id=connection_id)

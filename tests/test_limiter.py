@@ -10,6 +10,7 @@ import random
 import statistics
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -531,23 +532,14 @@ async def test_a_wave_that_comes_after_the_first_answer_still_has_the_clock_doub
     trips of a slow server from 16 to 500).
     """
     limiter = _slow_probe_limiter(LimitRule)
-    release = anyio.Event()
+    at_wave: list[int] = []
 
-    async def trigger() -> None:
-        async with limiter:
-            await release.wait()
+    # Without the clock it stays at 16 and the wait for 64 fails.
+    await _wave_after_a_lone_probe(
+        limiter, at_wave=lambda: at_wave.append(limiter.limit), until=lambda: limiter.limit >= 64
+    )
 
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(limiter.run)
-        await _probe_answers_alone(limiter)
-        assert limiter.limit == 16
-        for _ in range(100):
-            tg.start_soon(trigger)
-        with anyio.fail_after(10):  # hangs, not slow: without the clock it stays at 16
-            while limiter.limit < 64:
-                await anyio.lowlevel.checkpoint()
-        release.set()
-        tg.cancel_scope.cancel()
+    assert at_wave == [16]
 
 
 @attrs.define
@@ -586,6 +578,33 @@ async def _probe_answers_alone(limiter: TriggerLimiter) -> None:
     await anyio.sleep(0.2)
 
 
+async def _wave_after_a_lone_probe(
+    limiter: TriggerLimiter, *, at_wave: Callable[[], object], until: Callable[[], bool]
+) -> None:
+    """
+    Run *limiter*'s clock while one trigger answers alone (:func:`_probe_answers_alone`), call
+    *at_wave*, then start 100 triggers at once and hold them until *until* holds (ten seconds
+    at most: a hang, not slowness, fails).
+    """
+    release = anyio.Event()
+
+    async def trigger() -> None:
+        async with limiter:
+            await release.wait()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(limiter.run)
+        await _probe_answers_alone(limiter)
+        at_wave()
+        for _ in range(100):
+            tg.start_soon(trigger)
+        with anyio.fail_after(10):
+            while not until():
+                await anyio.lowlevel.checkpoint()
+        release.set()
+        tg.cancel_scope.cancel()
+
+
 @pytest.mark.anyio
 async def test_the_clock_s_first_tick_after_it_slept_for_want_of_waiting_doubles() -> None:
     """
@@ -596,23 +615,10 @@ async def test_the_clock_s_first_tick_after_it_slept_for_want_of_waiting_doubles
     limiter = _slow_probe_limiter(_TickLog)
     rule = limiter.rule
     assert isinstance(rule, _TickLog)
-    release = anyio.Event()
 
-    async def trigger() -> None:
-        async with limiter:
-            await release.wait()
-
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(limiter.run)
-        await _probe_answers_alone(limiter)
-        rule.after.clear()
-        for _ in range(100):
-            tg.start_soon(trigger)
-        with anyio.fail_after(10):
-            while not rule.after:
-                await anyio.lowlevel.checkpoint()
-        release.set()
-        tg.cancel_scope.cancel()
+    await _wave_after_a_lone_probe(
+        limiter, at_wave=rule.after.clear, until=lambda: bool(rule.after)
+    )
 
     assert rule.after[0] == 32
 
