@@ -25,7 +25,7 @@ from contextlib import asynccontextmanager
 import anyio
 import attrs
 
-from ._backend import STALE_READ, Paging, SyncBackend, own_job
+from ._backend import _ENDED_MARGIN, STALE_READ, Paging, SyncBackend, own_job
 from ._retry import (
     MAX_RETRY_AFTER,
     Outage,
@@ -129,6 +129,9 @@ class Left:
     #: How many tries of its cancel failed, and the last failure, when none was answered.
     cancel_failures: int = 0
     cancel_error: AirbyteError | None = None
+    #: A newer job of the connection, not the batch's, that its cancel stopped: the job had
+    #: ended before the cancel reached Airbyte (see GiveUp._stopped_instead).
+    cancelled_other: int | None = None
 
     @property
     def uncancelled(self) -> bool:
@@ -152,7 +155,10 @@ class Left:
                 flight.target, job, attached=not flight.started_by_us, adopted=flight.adopted
             )
             return attrs.evolve(
-                ended, cancel_requested=self.cancel_requested, error=self.unknown_figures
+                ended,
+                cancel_requested=self.cancel_requested,
+                error=self.unknown_figures,
+                cancelled_other_job_id=self.cancelled_other,
             )
         return _gave_up(
             flight,
@@ -437,6 +443,34 @@ class Cleanup:
                 some((str(r.job_id) for r in cut), 5),
             )
 
+    def _warn_cancelled_others(self) -> None:
+        """One warning for the cancels that stopped a newer job of someone else's."""
+        stray = sorted(
+            (left for left in self.left.values() if left.cancelled_other is not None),
+            key=lambda left: left.flight.job.id,
+        )
+        if len(stray) == 1:
+            [left] = stray
+            log.warning(
+                "the cancel of job %d reached Airbyte after that job had ended, and stopped "
+                "job %d, which this batch did not start: Airbyte cancels whatever job a "
+                "connection runs; trigger it again if it was needed",
+                left.flight.job.id,
+                left.cancelled_other,
+                extra=about(left.flight.target.connection_id, left.flight.job.id),
+            )
+        elif stray:
+            log.warning(
+                "%d cancels reached Airbyte after their jobs had ended, and stopped jobs this "
+                "batch did not start (%s): Airbyte cancels whatever job a connection runs; "
+                "trigger them again if they were needed",
+                len(stray),
+                some(
+                    (f"job {left.cancelled_other} for job {left.flight.job.id}" for left in stray),
+                    5,
+                ),
+            )
+
     def results(self, outcome: Outcome, why: str) -> list[SyncResult]:
         """
         A result for each job taken on, then for each trigger cut short whose job was not
@@ -446,6 +480,7 @@ class Cleanup:
         storm of 429s, may have hundreds. So are the jobs the cleanup did not see stop before
         it ended, if it cancels them.
         """
+        self._warn_cancelled_others()
         ended = [
             left.result(outcome, why)
             if (left := self.left.get(f.target.connection_id)) is not None
@@ -575,9 +610,15 @@ class GiveUp:
                 left[key] = Left(flight, now)
             elif now is not None and flight.started_by_us and self.cancel_on_abort:
                 turn = _Turn(cancels, read_at)
-                left[key] = await self.cancel(
+                sent = self.backend.server_now()  # before the cancel goes: never later
+                told = left[key] = await self.cancel(
                     flight, now, reads, note=lambda told: left.__setitem__(key, told), turn=turn
                 )
+                if told.cancel_requested and told.job is not None and _ended_by_itself(told.job):
+                    ours = {f.job.id for f in cleanup.flights if f.target.connection_id == key}
+                    other = await self._stopped_instead(key, told.job, sent, ours)
+                    if other is not None:
+                        left[key] = attrs.evolve(told, cancelled_other=other)
             else:
                 left[key] = Left(flight, now)
 
@@ -606,6 +647,44 @@ class GiveUp:
             # Read at once, in one round of reads (see Reads).
             for flight in flights:
                 tg.start_soon(one, flight, None, -math.inf)
+
+    async def _stopped_instead(
+        self, cid: str, ended: Job, sent: float | None, ours: set[int]
+    ) -> int | None:
+        """
+        The newer sync of connection *cid* that a cancel of *ended* (asked once the server's
+        clock read *sent*, None: not known) may have stopped, if one shows so; the jobs in
+        *ours* are the batch's own. *ended* had ended by itself by the time the cancel's
+        answer, or a read after it, showed it, so the cancel may have reached Airbyte after
+        it ended, when the connection ran another job (a schedule's, someone else's trigger):
+        Airbyte cancels whatever job the connection runs (API-FACTS 6.3b). So the connection's
+        newest jobs are listed, one request: the oldest job newer than *ended*, not the
+        batch's, that was cancelled since the cancel was asked (whole-second stamps, the clock
+        estimated: a margin early) is the one it stopped, as far as the stamps tell (someone
+        else's cancel at the same moment would look the same). None when no such job shows,
+        or the listing fails (logged).
+        """
+        try:
+            jobs = await self.backend.jobs_since(connection_id=cid)
+        except AirbyteError as e:
+            log.debug(
+                "could not list the jobs of %s after the cancel of job %d, which had ended: %s",
+                cid,
+                ended.id,
+                e,
+                extra=about(cid, ended.id),
+            )
+            return None
+        since = -math.inf if sent is None else sent - _ENDED_MARGIN
+        stopped = [
+            job
+            for job in jobs
+            if job.id > ended.id
+            and job.id not in ours
+            and job.status is JobStatus.CANCELLED
+            and job.updated_at.timestamp() >= since
+        ]
+        return min(job.id for job in stopped) if stopped else None
 
     async def _find_job(self, trigger: Triggering, lookout: _Lookout) -> Job | None:
         """
@@ -978,3 +1057,9 @@ def _lacks_figures(job: Job) -> bool:
         and job.records_synced is None
         and job.bytes_synced is None
     )
+
+
+def _ended_by_itself(job: Job) -> bool:
+    """True for a job shown to have ended otherwise than cancelled: one that ended before its
+    cancel stopped anything of it."""
+    return job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)

@@ -98,6 +98,11 @@ class SyncResult:
     #: try's, adopted: see ``adopt_since``), and that the batch cancelled; *error* says so
     #: when the cancel did not stop it (it ended first, or may still run).
     duplicate_job_id: int | None = None
+    #: A newer job on the connection, not this batch's, that the batch's cancel of *job_id*
+    #: stopped (as far as the server's stamps tell): *job_id* had ended by the time the
+    #: cancel reached Airbyte, which cancels whatever job the connection runs. Trigger it
+    #: again if it was needed.
+    cancelled_other_job_id: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -134,6 +139,7 @@ class SyncResult:
             "cancel_requested": self.cancel_requested,
             "left_running": self.left_running,
             "duplicate_job_id": self.duplicate_job_id,
+            "cancelled_other_job_id": self.cancelled_other_job_id,
             "log_tail": list(self.log_tail),
         }
 
