@@ -151,3 +151,42 @@ async def test_a_cancel_that_stopped_its_own_job_lists_no_jobs(stack: AsyncExitS
     assert result.outcome is Outcome.CANCELLED and result.cancelled_other_job_id is None
     routes = [r.route for r in emu.requests]
     assert "/v1/jobs/list" not in routes[routes.index("/v1/jobs/cancel") :]
+
+
+@pytest.mark.parametrize("api", ["config", "public"])
+async def test_a_read_answered_under_a_second_late_is_read_again_before_its_cancel(
+    stack: AsyncExitStack, api: str
+) -> None:
+    """
+    The give-up's read of a running job is answered 0.7 s late (a 200 as old as its request,
+    API-FACTS 6.3b), under a second: meanwhile the job ended and someone else's sync started
+    on the connection. The read is too old to cancel on: the job is read again, seen ended,
+    and not cancelled, and the newer sync runs on (a cancel stops whatever the connection
+    runs, and a trigger's job runs within a fraction of a second).
+    """
+    clock = ManualClock()
+    emu, client = await started(stack, api=api, connections=1, clock=clock, sync_duration=(10, 10))
+    (cid,) = emu.connection_ids
+    orchestrator = Orchestrator(client, poll_interval=0.02, max_poll_interval=0.05)
+    newer: list[int] = []
+
+    async def someone_else() -> None:
+        await until(lambda: emu.stats().faults_injected == {"late": 1})
+        emu.set_sync_plan(cid, duration=600)
+        clock.advance(11)  # the batch's job ends
+        newer.append((await client.connections.sync(connection_id=cid)).id)
+
+    # A read of the one job by itself: the cleanup's, never a poll's listing.
+    route = {"route": "/public/v1/jobs/*", "method": "GET"} if api == "public" else {}
+    late = {"kind": "late", "route": "jobs/get*", "delay": 0.7, "times": 1, **route}
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(someone_else)
+        async with anyio.create_task_group() as batch:
+            batch.start_soon(orchestrator.run, [cid])
+            await until(lambda: _first_job_status(emu, cid) == "running")
+            emu.set_faults([late])
+            batch.cancel_scope.cancel()  # the batch is given up on
+
+    (result,) = orchestrator.results.values()
+    assert emu.job_status(newer[0]) == "running"
+    assert result.outcome is Outcome.SUCCEEDED and not result.cancel_requested
