@@ -4,6 +4,11 @@ Credentials, and the headers they put on each request.
 An :class:`Auth` gives the headers for one request and, after a 401, says whether a replay with
 fresh credentials may help. Static credentials never can; :class:`ClientCredentials` drops the
 rejected token so the replay mints a new one. No credential ever appears in a ``repr``.
+
+The headers of :class:`NoAuth`, :class:`BasicAuth` and :class:`BearerToken` never change: each
+holds them, built once, as ``fixed_headers``, which the client reads instead of awaiting
+``headers()`` (for these classes exactly: a subclass may override ``headers()``, which is then
+what the client awaits).
 """
 
 from __future__ import annotations
@@ -68,9 +73,12 @@ class Auth(Protocol):
 class NoAuth:
     """Send no credentials (a local Airbyte with auth switched off)."""
 
+    #: The headers every request gets: none.
+    fixed_headers: Mapping[str, str] = attrs.field(init=False, factory=dict, repr=False, eq=False)
+
     async def headers(self, fetch_token: TokenFetcher) -> Mapping[str, str]:
         """No headers."""
-        return {}
+        return self.fixed_headers
 
     def reject(self, sent: Mapping[str, str]) -> bool:
         """Nothing to refresh."""
@@ -103,7 +111,8 @@ class BasicAuth:
 
     username: str
     password: str = attrs.field(repr=_hidden)
-    _header: Mapping[str, str] = attrs.field(init=False, repr=False, eq=False)
+    #: The headers every request gets, built once (the same mapping each time).
+    fixed_headers: Mapping[str, str] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         _text("BasicAuth username", self.username)
@@ -112,11 +121,11 @@ class BasicAuth:
             raise InvalidArgumentError("a BasicAuth username cannot contain ':'")
         raw = f"{self.username}:{self.password}".encode()
         value = "Basic " + base64.b64encode(raw).decode("ascii")
-        object.__setattr__(self, "_header", {"Authorization": value})
+        object.__setattr__(self, "fixed_headers", {"Authorization": value})
 
     async def headers(self, fetch_token: TokenFetcher) -> Mapping[str, str]:
         """The ``Authorization: Basic`` header."""
-        return self._header
+        return self.fixed_headers
 
     def reject(self, sent: Mapping[str, str]) -> bool:
         """Static credentials: a replay cannot help."""
@@ -134,7 +143,8 @@ class BearerToken:
     """
 
     token: str = attrs.field(repr=_hidden)
-    _header: Mapping[str, str] = attrs.field(init=False, repr=False, eq=False)
+    #: The headers every request gets, built once (the same mapping each time).
+    fixed_headers: Mapping[str, str] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         _text("BearerToken token", self.token)
@@ -142,11 +152,11 @@ class BearerToken:
             raise InvalidArgumentError(
                 "BearerToken takes the token alone, not a header value starting with 'Bearer '"
             )
-        object.__setattr__(self, "_header", {"Authorization": f"Bearer {self.token}"})
+        object.__setattr__(self, "fixed_headers", {"Authorization": f"Bearer {self.token}"})
 
     async def headers(self, fetch_token: TokenFetcher) -> Mapping[str, str]:
         """The ``Authorization: Bearer`` header."""
-        return self._header
+        return self.fixed_headers
 
     def reject(self, sent: Mapping[str, str]) -> bool:
         """Static credentials: a replay cannot help."""

@@ -371,15 +371,13 @@ def _check_auth(auth: object) -> Auth:
 
 def _static_headers(auth: Auth) -> Mapping[str, str] | None:
     """
-    The headers of credentials that never change (:class:`NoAuth`, :class:`BasicAuth`,
-    :class:`BearerToken`, not a subclass), read without awaiting their ``headers()``: two
-    coroutines a request fewer. None for any other credentials, whose ``headers()`` is awaited.
+    The ``fixed_headers`` of credentials that never change (:class:`NoAuth`,
+    :class:`BasicAuth`, :class:`BearerToken`, not a subclass, whose ``headers()`` may differ),
+    read without awaiting their ``headers()``: two coroutines a request fewer. None for any
+    other credentials, whose ``headers()`` is awaited.
     """
-    kind = auth.__class__
-    if kind is NoAuth:
-        return {}
-    if kind is BasicAuth or kind is BearerToken:
-        return auth._header  # type: ignore[attr-defined, no-any-return]
+    if type(auth) is NoAuth or type(auth) is BasicAuth or type(auth) is BearerToken:
+        return auth.fixed_headers
     return None
 
 

@@ -24,6 +24,7 @@ from airbyte_async import (
     BasicAuth,
     BearerToken,
     ClientCredentials,
+    NoAuth,
     RetryBudget,
     RetryPolicy,
 )
@@ -149,6 +150,18 @@ async def test_a_subclass_of_a_fixed_credential_is_asked_for_its_headers(
     emu = await airbyte_emulator_factory(auth=RequireBearer("tok-from-vault"))
     async with client_for(emu, auth=_VaultToken("tok-at-start")) as client:
         await read(client)
+
+
+async def _no_token(body: Any, url: str | None) -> Any:
+    raise AssertionError("fixed credentials ask for no token")
+
+
+@pytest.mark.parametrize("auth", [NoAuth(), BasicAuth("airbyte", "password"), BearerToken("t")])
+async def test_fixed_credentials_say_their_headers_never_change(auth: Any) -> None:
+    """NoAuth, BasicAuth and BearerToken hold the headers their ``headers()`` gives as
+    ``fixed_headers``, the same mapping on every call, which the client reads instead."""
+    assert await auth.headers(_no_token) is auth.fixed_headers
+    assert await auth.headers(_no_token) is auth.fixed_headers
 
 
 # -- client credentials ------------------------------------------------------------------------
