@@ -37,6 +37,7 @@ from ._retry import (
     log_first_refusal,
     one_attempt,
     retry_call,
+    runs_a_connector,
     waiting_out,
 )
 from ._secrets import redact
@@ -950,7 +951,7 @@ class AirbyteClient:
         a call whose caller sends it again itself (:func:`~._retry.one_attempt`).
         """
         started = time.monotonic()
-        connector = _transport.runs_a_connector()
+        connector = runs_a_connector()
         try:
             result = await self._exchange(
                 method,

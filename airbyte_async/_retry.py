@@ -27,6 +27,9 @@ The policy in one screen:
   :class:`~airbyte_async._auth.ClientCredentials`).
 - The wait is capped exponential backoff with full jitter, unless the server sent
   ``Retry-After`` (seconds or an HTTP date), which is honoured up to a cap.
+- Each attempt of a call that runs a connector (a check, a discovery: within
+  :func:`running_a_connector`), its retries too, is given the client's ``connector_timeout``
+  rather than its ``timeout``.
 - A call stops retrying after :attr:`RetryPolicy.attempts` attempts, and before a wait that
   would end past :attr:`RetryPolicy.total_timeout`.
 - A client-wide :class:`RetryBudget` stops an outage from turning into a retry storm: each retry
@@ -88,6 +91,8 @@ __all__ = [
     "one_attempt",
     "retry_call",
     "round_pause",
+    "running_a_connector",
+    "runs_a_connector",
     "resent_after_read",
     "waiting_out",
 ]
@@ -287,6 +292,29 @@ def one_attempt() -> Iterator[None]:
         yield
     finally:
         _WAITING_OUT.reset(token)
+
+
+#: True while a call that runs a connector is made (see :func:`running_a_connector`).
+_RUNS_A_CONNECTOR: ContextVar[bool] = ContextVar("airbyte_async_runs_a_connector", default=False)
+
+
+@contextlib.contextmanager
+def running_a_connector() -> Iterator[None]:
+    """
+    Within it, the calls made run a connector (a check, a discovery): Airbyte answers them
+    once the connector's pod has run, which takes minutes for a large database or an image
+    not pulled yet, so each of their attempts has the client's ``connector_timeout``.
+    """
+    token = _RUNS_A_CONNECTOR.set(True)
+    try:
+        yield
+    finally:
+        _RUNS_A_CONNECTOR.reset(token)
+
+
+def runs_a_connector() -> bool:
+    """Whether the call being made runs a connector (see :func:`running_a_connector`)."""
+    return _RUNS_A_CONNECTOR.get()
 
 
 #: Tries of an operation sent by :func:`resent_after_read` unless told: as many as a call's

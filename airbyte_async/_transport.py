@@ -17,8 +17,7 @@ import json
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import aiohttp
@@ -44,34 +43,9 @@ __all__ = [
     "decode",
     "encode",
     "loads",
-    "running_a_connector",
-    "runs_a_connector",
     "send",
     "speaks_tls",
 ]
-
-#: True while a call that runs a connector is made (see :func:`running_a_connector`).
-_RUNS_A_CONNECTOR: ContextVar[bool] = ContextVar("airbyte_async_runs_a_connector", default=False)
-
-
-@contextlib.contextmanager
-def running_a_connector() -> Iterator[None]:
-    """
-    Within it, the calls made run a connector (a check, a discovery): Airbyte answers them
-    once the connector's pod has run, which takes minutes for a large database or an image
-    not pulled yet, so each of their attempts has the client's ``connector_timeout``.
-    """
-    token = _RUNS_A_CONNECTOR.set(True)
-    try:
-        yield
-    finally:
-        _RUNS_A_CONNECTOR.reset(token)
-
-
-def runs_a_connector() -> bool:
-    """Whether the call being made runs a connector (see :func:`running_a_connector`)."""
-    return _RUNS_A_CONNECTOR.get()
-
 
 #: The standard library's encoder, strict where orjson is lenient: it refuses NaN and the
 #: infinities (orjson writes null), and writes integers beyond 64 bits and keys that are not

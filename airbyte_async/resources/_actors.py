@@ -10,7 +10,7 @@ import attrs
 
 from .._checks import json_object, string, text, uuid_id
 from .._diff import actor_differences, masked_paths, only_match
-from .._transport import running_a_connector
+from .._retry import running_a_connector
 from ..errors import InvalidArgumentError, NoMatchError
 from ..models import CheckResult, Destination, EnsureAction, Ensured, Source
 from ..models import _wire as w

@@ -45,8 +45,9 @@ import attrs
 
 from .._backend import JobChange, Paging, fresh_read
 from .._checks import LONG_MAX, json_object, uuid_id, whole
+from .._retry import running_a_connector
 from .._serde import structure, unstructure
-from .._transport import ObjectHook, running_a_connector
+from .._transport import ObjectHook
 from ..catalog import stream_name
 from ..errors import (
     AirbyteError,

@@ -8,8 +8,8 @@ from typing import Any
 import attrs
 
 from .._checks import json_object, uuid_id
+from .._retry import running_a_connector
 from .._secrets import secret_values
-from .._transport import running_a_connector
 from ..catalog import modes_toward
 from ..models import CheckResult, DefinitionSpecification, Destination, DiscoveredSchema, Source
 from ..models import _wire as w
