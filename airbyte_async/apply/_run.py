@@ -43,8 +43,8 @@ from ..models import (
     SourceDefinition,
 )
 from ..resources import Destinations, Sources
-from ..resources._created import create_once
 from ..resources._public import public_mode
+from ..resources._written import create_once
 from ._plan import (
     FIXED_SOURCE,
     UPDATED_SOURCE,

@@ -16,8 +16,7 @@ from ..models import CheckResult, Destination, EnsureAction, Ensured, Source
 from ..models import _wire as w
 from ._base import Request
 from ._call import call, call_no_content, named
-from ._created import create_once, sent_once, written_once
-from ._deleted import delete_through
+from ._written import create_once, delete_through, sent_once, written_once
 
 __all__ = ["DESTINATION", "SOURCE", "Actors"]
 

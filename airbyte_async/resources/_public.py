@@ -105,9 +105,8 @@ from ..models._definitions import _Definition
 from ._actors import Actors
 from ._base import Request
 from ._call import named, unseen
-from ._created import sent_once, written_once
-from ._deleted import delete_through
 from ._reconcile import trigger_exactly_once
+from ._written import delete_through, sent_once, written_once
 from .connections import Connections, _connection_note, _settings, kept_catalogs
 from .definitions import DestinationDefinitions, SourceDefinitions, _Definitions
 from .destinations import Destinations

@@ -46,9 +46,8 @@ from ..models import _wire as w
 from ..models._common import OpenEnum
 from ._base import Request
 from ._call import call, call_no_content, named
-from ._created import create_once, sent_once, written_once
-from ._deleted import delete_through
 from ._reconcile import KnownJobs, trigger_exactly_once
+from ._written import create_once, delete_through, sent_once, written_once
 from .jobs import Jobs, JobTypesKnown
 from .sources import Sources
 
@@ -539,7 +538,7 @@ def _streams_named(
 
 
 def _connection_note(name: str | None, source_id: str, destination_id: str) -> dict[str, str]:
-    """What :func:`~._created.sent_once` names, for a connection created as *name* (None: the
+    """What :func:`~._written.sent_once` names, for a connection created as *name* (None: the
     server names it) from *source_id* to *destination_id*."""
     joins = f"source_id={source_id!r}, destination_id={destination_id!r}"
     if name is None:

@@ -16,7 +16,7 @@ from ..models import EnsureAction, Ensured, InstanceConfiguration, Workspace
 from ..models import _wire as w
 from ._base import Request
 from ._call import call, named
-from ._created import create_once, sent_once
+from ._written import create_once, sent_once
 
 __all__ = ["Workspaces"]
 
@@ -237,7 +237,7 @@ def _organization(organization_id: str | None) -> str | None:
 
 
 def _workspace_note(name: str, organization_id: str | None) -> dict[str, str]:
-    """What :func:`~._created.sent_once` names, for a workspace created as *name* in
+    """What :func:`~._written.sent_once` names, for a workspace created as *name* in
     *organization_id* (None: the server's choice): the find names the organization too, since
     without one it looks only in the default organization where ``workspaces/list`` is gone."""
     where = "" if organization_id is None else f", organization_id={organization_id!r}"

@@ -1,18 +1,34 @@
 """
-Creating a source, destination or connection once, although a create is not idempotent.
+Writes whose answer may be lost: a create, an update or a delete that reached the server, or
+not, with no answer to tell.
 
-Airbyte takes no idempotency key and names are not unique: a create sent again after its
-answer was lost (the client's timeout, a connection lost, a proxy's 502, 503, 504 or 52x, a
-mangled body) makes a second object of the same name. So it is never sent again; the object is
-looked for by its name instead. When the answer came from no server (a timeout, a cut, a
+**Creates** are made once, although a create is not idempotent. Airbyte takes no idempotency
+key and names are not unique: a create sent again after its answer was lost (the client's
+timeout, a connection lost, a proxy's 502, 503, 504 or 52x, a mangled body) makes a second
+object of the same name. So it is never sent again; the object is looked for by its name
+instead (:func:`create_once`). When the answer came from no server (a timeout, a cut, a
 gateway's page) the server may still be at it, queued behind other requests: the object is
 looked for again, at growing pauses, for up to :data:`CREATE_PATIENCE` seconds. When Airbyte
 itself answered (a 500), it is done, and one look tells. Found, it is the create's answer; not
-found, the create's error is raised with a note saying it may have been done.
+found, the create's error is raised with a note saying it may have been done. A create called
+alone (``client.sources.create``, say) looks for nothing: its error after such a failure gets
+a note saying that the object may exist, that nothing was sent again, and how to look for it
+(:func:`sent_once`), so that the caller does not create it again blindly.
 
-A create called alone (``client.sources.create``, say) looks for nothing: its error after such a
-failure gets a note saying that the object may exist, that nothing was sent again, and how to
-look for it (:func:`sent_once`), so that the caller does not create it again blindly.
+**Updates** are sent once too (a replay would undo a change made meanwhile); the error of one
+whose answer was lost says to read the object before updating it again (:func:`written_once`).
+
+**Deletes** are seen through (:func:`delete_through`). Deleting is not idempotent in the
+client's sense (the first delete and the second answer differently), but it is in its effect:
+Airbyte deletes a source or destination by marking it tombstoned, and a connection by marking
+it ``deprecated``, and doing so again changes nothing (``SourceHandler.deleteSource`` and
+``ConnectionHelper.deleteConnection``, airbytehq/airbyte-platform). A second delete of a
+deleted object answers as the first did (the Config API's) or that the object does not exist
+(the public API's); either way nothing more is done. So a delete is sent as an idempotent call,
+retried as a read is (within the client's retry policy and budget) after an answer lost, and
+the object's absence on a retry after such a loss is the lost attempt's success, not an error:
+a caller whose delete worked is never told "not found" for it, nor left to guess whether it
+worked.
 """
 
 from __future__ import annotations
@@ -25,16 +41,17 @@ from typing import TypeVar
 
 import anyio
 
-from .._retry import is_ambiguous
+from .._retry import TOKEN_ROUTE, is_ambiguous
 from ..errors import (
     AirbyteError,
     ConnectionLostError,
     LookupFailedError,
+    NotFoundError,
     RequestTimeoutError,
     ServerError,
 )
 
-__all__ = ["CREATE_PATIENCE", "create_once", "sent_once", "written_once"]
+__all__ = ["CREATE_PATIENCE", "create_once", "delete_through", "sent_once", "written_once"]
 
 log = logging.getLogger("airbyte_async.resources")
 
@@ -136,3 +153,27 @@ async def create_once(
         f"name{within}: look for it before creating it again"
     )
     raise error
+
+
+async def delete_through(delete: Awaitable[None], *, what: str, read: str) -> None:
+    """
+    Await *delete*, the call that deletes *what* (``"the source 5f1e..."``) sent as idempotent
+    (a 403 for an object its role check finds no workspace for already read as a
+    :class:`~airbyte_async.errors.NotFoundError`). A
+    :class:`~airbyte_async.errors.NotFoundError` of a retry made after an attempt whose answer
+    was lost means that attempt deleted it: the call returns. An error that leaves open whether
+    an attempt deleted it gets a note saying so, with *read*, the call that reads it.
+    """
+    try:
+        await delete
+    except NotFoundError as e:
+        if not e._after_lost or e.route == TOKEN_ROUTE:
+            raise
+        log.info("%s was deleted by an attempt whose answer was lost (%s)", what, e)
+    except AirbyteError as e:
+        if is_ambiguous(e) or e._after_lost:
+            e.add_note(
+                f"{what} may have been deleted although the answer was lost: read it ({read}) "
+                "before deleting it again"
+            )
+        raise
