@@ -531,6 +531,28 @@ async def test_a_body_cut_midway_comes_with_its_status_and_the_job_created(
     assert emu.stats().faults_injected == {"cut_body": 1}
 
 
+async def test_cut_body_on_an_answer_with_no_body_is_no_fault_and_waits_for_one(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
+) -> None:
+    """cut_body has no body to cut in a 204 (``connections/delete`` answers 204 with no body:
+    config-api-head.yaml line 3155, API-FACTS 2.5's table): the answer goes back whole, the
+    fault is not counted as injected, and its one use cuts the next answer that has a body."""
+    emu, body = await one_connection(
+        airbyte_emulator_factory,
+        faults=[{"kind": "cut_body", "route": "connections/*", "times": 1}],
+    )
+    async with http.post(f"{emu.api_url}/connections/delete", json=body) as response:
+        assert response.status == 204
+        assert await response.read() == b""
+    assert emu.stats().faults_injected == {}
+
+    async with http.post(f"{emu.api_url}/connections/list", json={}) as response:
+        assert int(response.headers["Content-Length"]) > 0
+        with pytest.raises(aiohttp.ClientPayloadError):
+            await response.read()
+    assert emu.stats().faults_injected == {"cut_body": 1}
+
+
 async def test_token_expiry_makes_a_token_fail_for_good(
     airbyte_emulator_factory: Factory, http: aiohttp.ClientSession
 ) -> None:

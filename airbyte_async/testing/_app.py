@@ -403,6 +403,10 @@ class Http:
             abort(request)
         elif fault.kind == "cut_body" and isinstance(response, web.Response):
             body = response.body if isinstance(response.body, bytes) else b""
+            if not body:
+                # Complete once its headers are sent (a 204): no body to cut, no fault.
+                self.injector.unfired(fault)
+                return response
             cut = web.StreamResponse(status=response.status, headers=response.headers)
             cut.content_length = len(body)
             with contextlib.suppress(ConnectionError):

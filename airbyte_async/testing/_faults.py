@@ -45,7 +45,9 @@ A 429 or a 503 of these carries ``Retry-After`` when ``retry_after`` is set.
 - ``truncated_json``: act, then answer 200 with the JSON body cut in half.
 - ``cut_body``: act, then send the answer's status, headers (its whole ``Content-Length``) and
   the first half of its body, and reset the connection: a server or proxy that died, or a
-  connection cut, while the answer was on its way.
+  connection cut, while the answer was on its way. An answer with no body (a delete's 204) is
+  complete with its headers, so there is nothing to cut: it goes back whole, and the fault
+  does not count as injected, nor as one of its ``times``.
 - ``token_expiry``: a valid minted token is revoked before use, so the request gets 401 and
   the token stays dead.
 - ``restart``: every ``every`` seconds (seeded jitter of +-50%), restart the server: in-flight
@@ -366,3 +368,16 @@ class FaultInjector:
     def record(self, kind: str) -> None:
         """Count one injection of *kind*."""
         self.counts[kind] += 1
+
+    def unfired(self, fault: Fault) -> None:
+        """
+        Take back a drawn and counted *fault* that found nothing to act on (a ``cut_body``
+        whose answer has no body): not counted, and its use (one of its ``times``) left for a
+        later request.
+        """
+        self.counts[fault.kind] -= 1
+        if not self.counts[fault.kind]:
+            del self.counts[fault.kind]
+        rule = next((r for r in self._rules if r.fault is fault), None)
+        if rule is not None and rule.remaining is not None:
+            rule.remaining += 1
