@@ -664,7 +664,7 @@ class TriggerLimiter:
             cancelled = exc is not None and isinstance(exc, anyio.get_cancelled_exc_class())
             if exc is None:
                 self.latency = time.monotonic() - probe.started
-            overloaded = _says_overloaded(exc)
+            overloaded = exc is not None and _says_overloaded(exc)
             # An overload answer was told the rule when it came, a timeout too: a trigger
             # that ended on one says no more. One that ended otherwise after overload answers
             # is a sample as well (not clean: it took more than one request).

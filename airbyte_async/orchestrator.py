@@ -1375,10 +1375,30 @@ class Orchestrator:
         """
         The job to watch, when it was surely still running (see :meth:`JobWatcher.watch`),
         when (:func:`time.monotonic`) its sync began for *sync_timeout* (its trigger's sending,
-        or its adoption), and whether it was adopted; or the result when there is none.
+        or its adoption), and whether it was adopted; or the result when there is none (a
+        trigger given up on at its *sync_timeout* is ``timed_out``).
+
+        One coroutine for all of it, awaited for as long as the trigger is in flight: a
+        coroutine of its own for the part within the deadline was one more object for each
+        trigger held, and one more frame that each of its resumptions passed through.
         """
         try:
-            return await self._trigger_in_time(batch, target, hold)
+            try:
+                sent = await self._send_trigger(batch, target, hold)
+            except SyncAlreadyRunningError as e:
+                if self.on_running is OnRunning.FAIL and batch._adopt_floor is None:
+                    return sync_result(target, Outcome.ERROR, error=str(e))
+                refused = e
+            except AirbyteError as e:
+                self._note_refusal(batch, e)
+                return sync_result(
+                    target, Outcome.ERROR, error=str(e), left_running=e.job_may_exist
+                )
+            else:
+                if sent is None:
+                    return sync_result(target, Outcome.TIMED_OUT, error=_TOKENLESS)
+                return *sent, False
+            return await self._trigger_met(batch, target, hold, refused)
         except _TriggerOutOfTime as late:
             error = late.error
             return sync_result(
@@ -1388,23 +1408,16 @@ class Orchestrator:
                 left_running=error.job_may_exist,
             )
 
-    async def _trigger_in_time(
-        self, batch: Batch, target: SyncTarget, hold: anyio.CancelScope
+    async def _trigger_met(
+        self,
+        batch: Batch,
+        target: SyncTarget,
+        hold: anyio.CancelScope,
+        refused: SyncAlreadyRunningError,
     ) -> tuple[Job, float | None, float, bool] | SyncResult:
-        """:meth:`_trigger`, but for a trigger given up on at its *sync_timeout*, raised."""
-        try:
-            sent = await self._send_trigger(batch, target, hold)
-        except SyncAlreadyRunningError as e:
-            if self.on_running is OnRunning.FAIL and batch._adopt_floor is None:
-                return sync_result(target, Outcome.ERROR, error=str(e))
-            refused = e
-        except AirbyteError as e:
-            self._note_refusal(batch, e)
-            return sync_result(target, Outcome.ERROR, error=str(e), left_running=e.job_may_exist)
-        else:
-            if sent is None:
-                return sync_result(target, Outcome.TIMED_OUT, error=_TOKENLESS)
-            return *sent, False
+        """:meth:`_trigger` once the trigger met a sync already there (*refused*): that sync
+        attached to or adopted, the result, or the trigger sent again once a reset or clear
+        that ran instead ended. A trigger given up on at its *sync_timeout* raises."""
         cid = target.connection_id
         try:
             met = refused.job  # the job the trigger met, when its answer or look named it
@@ -1481,7 +1494,8 @@ class Orchestrator:
                 raise batch._wrong_url
             cid = target.connection_id
             began = time.monotonic()
-            if not await self._token_in_time():
+            # Checked here first: a coroutine a trigger, for the rare client that waits.
+            if self.client._awaits_token() and not await self._token_in_time():
                 return None
             # Shielded: a batch given up on hears the answer out, until cancel_grace after the
             # give-up. It alone tells whether the trigger started a job: a 409 means a sync
@@ -1573,7 +1587,8 @@ class Orchestrator:
                 if earlier is not None:
                     job, live_at = earlier, None
         adopted = previous is not None or cid in batch._late_adopted or earlier is not None
-        batch._targets_by_job[job.id] = target
+        if self.on_event is not None:
+            batch._targets_by_job[job.id] = target  # for the status changes' events
         watch = batch._watcher.watch(job, target.workspace_id, live_at=live_at)
         batch._flights[target.connection_id] = Flight(target, job, not attached, adopted)
         if self.on_event is not None:

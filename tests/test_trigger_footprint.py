@@ -95,3 +95,29 @@ async def test_the_backend_and_the_resource_pass_a_trigger_on_without_a_coroutin
     per_trigger = await _per_trigger_coroutines()
 
     assert not {"ConfigBackend.trigger", "Connections._trigger"} & set(per_trigger)
+
+
+async def test_a_held_trigger_keeps_no_coroutine_that_only_passes_it_on() -> None:
+    """
+    Between the worker and the request, the orchestrator and the resources keep one coroutine
+    per step a held trigger is in: the worker's, its sync's, the trigger's (a refusal's
+    outcome), the one holding its slot, and the resource's naming of a 403 and its
+    exactly-once send. Neither the connections resource's public ``sync`` nor a coroutine of
+    the orchestrator's for the part within the sync's deadline is kept: each was one more
+    object for the collector per trigger held, and one more frame each resumption passed.
+    """
+    per_trigger = await _per_trigger_coroutines()
+
+    above_the_client = {
+        name
+        for name, code in per_trigger.items()
+        if not code.co_filename.endswith(("_client.py", "_transport.py"))
+    }
+    assert above_the_client == {
+        "Orchestrator._worker",
+        "Orchestrator._sync",
+        "Orchestrator._trigger",
+        "Orchestrator._send_trigger",
+        "named",
+        "trigger_exactly_once",
+    }

@@ -67,7 +67,8 @@ class ConfigBackend:
         if job_type == JobType.RESET_CONNECTION:
             return self.connections.reset(connection_id=connection_id)
         if job_type == JobType.SYNC:
-            return self.connections.sync(connection_id=connection_id)
+            # What connections.sync awaits, without that coroutine around it.
+            return self.connections._trigger("connections/sync", connection_id, JobType.SYNC)
         raise InvalidArgumentError(f"a sync backend starts syncs and resets, not {job_type!r}")
 
     async def changed_jobs(
