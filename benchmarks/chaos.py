@@ -2,18 +2,18 @@
 Chaos: a batch of syncs through every fault the emulator can inject, checked against its ground
 truth.
 
-1,000 connections (``--connections``) are synced by the orchestrator while the emulator injects,
-at the seeded rates below, 5xx answers, 429s with and without ``Retry-After``, latency, answers
-slower than the client's timeout, connections reset before and after the server acted, sync
-triggers whose answer is lost (the job starts, the client times out), HTML proxy pages,
-truncated JSON, tokens that expire (every 3 s) or are revoked, server restarts, and answers
-delivered late but within the client's timeout (sync triggers, reconcile listings and polls,
-whose jobs may have ended before the answer is read). Triggers take 0.2 s, as on a quiet real
-server. The run passes when every connection got exactly one job and, connection by connection,
-its result names that job, its outcome is the job's real final status, and a succeeded job's
-records and bytes are the server's; when no job was cancelled that the batch did not start or
-that had already ended; nothing raised; and the run ended. Prints a table of faults injected and
-the checks.
+1,000 connections (``--connections``) are synced by the orchestrator while the emulator
+injects, at the seeded rates below, 5xx answers, 429s with and without ``Retry-After``,
+latency, answers slower than the client's timeout, connections reset before and after the
+server acted, sync triggers whose answer is lost (the job starts, the client times out), HTML
+proxy pages, truncated JSON, answers cut halfway through their body, tokens that expire (every
+3 s) or are revoked, server restarts, and answers delivered late but within the client's
+timeout (sync triggers, reconcile listings and polls, whose jobs may have ended before the
+answer is read). Triggers take 0.2 s, as on a quiet real server. The run passes when every
+connection got exactly one job and, connection by connection, its result names that job, its
+outcome is the job's real final status, and a succeeded job's records and bytes are the
+server's; when no job was cancelled that the batch did not start or that had already ended;
+nothing raised; and the run ended. Prints a table of faults injected and the checks.
 
     python benchmarks/chaos.py --connections 1000 --seed 1
     python benchmarks/chaos.py --connections 1000 --seed 1 --api public
@@ -84,6 +84,9 @@ FAULTS: list[dict[str, Any]] = [
         "delay": 0.2,
         "max_delay": 0.7,
     },
+    # Last, so that the faults above draw as they did before it came: an answer cut halfway
+    # through its body once the server acted (a trigger's job started, a cancel sent).
+    {"kind": "cut_body", "route": "*", "rate": 0.02},
 ]
 
 #: The public API's routes for the Config API's ones the faults name.
@@ -211,6 +214,7 @@ async def chaos(
             *sorted(stats.faults_injected.items(), key=lambda kv: -kv[1]),
             ("restarts", stats.restarts),
             ("requests in all", stats.total_requests),
+            ("requests per job", f"{stats.total_requests / max(1, stats.jobs_created):.2f}"),
         ],
     )
     print()
