@@ -18,6 +18,13 @@ nothing raised; and the run ended. Prints a table of faults injected and the che
     python benchmarks/chaos.py --connections 1000 --seed 1
     python benchmarks/chaos.py --connections 1000 --seed 1 --api public
 
+``--disable N`` sets N connections (a seeded choice) ``inactive`` ``--disable-at`` seconds into
+the batch, as a user in Airbyte's UI would, behind the faults' back; the batch takes inactive
+connections too. Such a connection's trigger sent after that is refused, and its result must be
+an error saying only active connections sync, with no job; a job that ran meanwhile ends as its
+next attempt starts (give ``--attempts``): cancelled from 1.7 on, "succeeded" on 0.x, whose
+result must then be ``cancelled``; a job that had ended is left be.
+
 ``--timeout`` sets the client's per-request timeout, ``--version`` the emulator's Airbyte
 version, ``--attempts`` the attempts a failing sync makes (``--retry-backoff`` seconds apart
 at first), and ``--faults`` adds faults to the bad day's, e.g. every job listing slower than the
@@ -35,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import random
 import sys
 import time
 from collections import Counter
@@ -42,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import attrs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -126,12 +135,15 @@ async def chaos(
     extra: list[dict[str, Any]] | None = None,
     attempts: int = 1,
     retry_backoff: float = 10.0,
+    disable: int = 0,
+    disable_at: float = 3.0,
 ) -> bool:
     """
     Run the batch under faults (*extra* faults after those of :func:`faults_for`), the client's
     per-request *timeout* in seconds, against an emulator of *version* (by default head for the
     public API, 0.50 for the Config API), whose failing syncs make *attempts* attempts,
-    *retry_backoff* seconds apart at first; print the tables; True when every check holds.
+    *retry_backoff* seconds apart at first, *disable* connections of which are set inactive
+    *disable_at* seconds in; print the tables; True when every check holds.
     """
     emulator_version = version or ("head" if api == "public" else "0.50")
     # Tokens live 3 s: the client renews them many times during the run, as over a long day.
@@ -159,6 +171,7 @@ async def chaos(
         faults=[*faults_for(api), *(extra or [])],
         record_requests=True,
     )
+    disabled = set(random.Random(seed).sample(emulator.connection_ids, disable))
     started = time.monotonic()
     raised: BaseException | None = None
     results = []
@@ -172,8 +185,13 @@ async def chaos(
         )
         async with client:
             orchestrator = Orchestrator(client, max_running=max_running, max_triggers=20)
+            selection = Selection(all_workspaces=True, include_inactive=bool(disabled))
             try:
-                results = await orchestrator.run(Selection(all_workspaces=True))
+                async with anyio.create_task_group() as tg:
+                    if disabled:
+                        tg.start_soon(_disable, emulator, sorted(disabled), disable_at)
+                    results = await orchestrator.run(selection)
+                    tg.cancel_scope.cancel()
             except Exception as e:  # the check below reports it; the run must not raise
                 raised = e
             elapsed = time.monotonic() - started
@@ -181,6 +199,12 @@ async def chaos(
             await _answering(client)
             stats = emulator.stats()
             real = {job_id: emulator.job_status(job_id) for job_id in stats.job_statuses}
+            ended_disabled = {
+                job_id
+                for ids in stats.jobs_by_connection.values()
+                for job_id in ids
+                if _ended_by_disable(emulator, job_id)
+            }
             counts = await _counts(client, [r.job_id for r in results if r.ok and r.job_id])
         cancels = [
             r.body["id"] for r in emulator.requests if r.route == "/v1/jobs/cancel" and r.body
@@ -188,11 +212,26 @@ async def chaos(
 
     jobs = stats.jobs_by_connection
     duplicates = sum(len(ids) - 1 for ids in jobs.values() if len(ids) > 1)
-    missed = connections - len(jobs)
-    mismatched = [
-        r for r in results if r.job_id is None or _STATUS_OF.get(r.outcome) != real.get(r.job_id)
+    # A connection disabled before its trigger gets no job, and its result must say why.
+    refused = [r for r in results if r.connection_id in disabled and r.connection_id not in jobs]
+    told_refused = [
+        r
+        for r in refused
+        if r.outcome is Outcome.ERROR and "an active connection" in (r.error or "")
     ]
-    wrong_job = [r for r in results if r.job_id not in jobs.get(r.connection_id, [])]
+    missed = connections - len(jobs) - len(told_refused)
+    no_job = {r.connection_id for r in refused}
+    mismatched = [
+        r
+        for r in results
+        if r.connection_id not in no_job
+        and (r.job_id is None or _expected(r, real, ended_disabled))
+    ]
+    wrong_job = [
+        r
+        for r in results
+        if r.connection_id not in no_job and r.job_id not in jobs.get(r.connection_id, [])
+    ]
     wrong_counts = [
         r
         for r in results
@@ -200,13 +239,17 @@ async def chaos(
     ]
     ours = {r.job_id for r in results if r.cancel_requested and not r.attached}
     cancelled_not_ours = [
-        j for j, status in real.items() if status == "cancelled" and j not in ours
+        j
+        for j, status in real.items()
+        if status == "cancelled" and j not in ours and j not in ended_disabled
     ]
     cancels_of_ended = [j for j in cancels if real.get(j) != "cancelled"]
     print(
         f"\n{connections} connections, {api} API ({emulator_version}), seed {seed}, "
         f"{elapsed:.1f} s, client timeout {timeout:g} s, failing syncs make {attempts} "
-        f"attempt(s)\n"
+        f"attempt(s)"
+        + (f", {len(disabled)} disabled at {disable_at:g} s" if disabled else "")
+        + "\n"
     )
     print_table(
         ["fault", "injected"],
@@ -219,6 +262,12 @@ async def chaos(
     )
     print()
     outcomes = Counter(r.outcome.value for r in results)
+    if disabled:
+        print(
+            f"disabled: {len(refused)} refused ({len(told_refused)} saying why), "
+            f"{len(ended_disabled)} jobs ended by it, "
+            f"{len(disabled) - len(refused) - len(ended_disabled)} jobs it did not end\n"
+        )
     checks = [
         ("results", len(results), connections),
         ("duplicated syncs", duplicates, 0),
@@ -235,9 +284,37 @@ async def chaos(
         [(name, got, want) for name, got, want in checks],
     )
     print("\noutcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+    for r in refused[:3]:
+        print(f"  refused: {r.connection_id} {r.outcome} {r.error}")
     for r in mismatched[:5]:
-        print(f"  mismatch: {r.connection_id} job {r.job_id} {r.outcome} {r.error}")
+        how = "disabled, " * (r.connection_id in disabled) + f"was {real.get(r.job_id)}"
+        print(f"  mismatch: {r.connection_id} job {r.job_id} {r.outcome} ({how}) {r.error}")
     return all(got == want for _, got, want in checks)
+
+
+def _expected(r: Any, real: dict[int, str], ended_disabled: set[int]) -> bool:
+    """True when *r*'s outcome is not its job's: a job that its connection's disable ended
+    reads ``succeeded`` on 0.x, whose result must be ``cancelled``."""
+    if r.job_id in ended_disabled:
+        return r.outcome is not Outcome.CANCELLED
+    return _STATUS_OF.get(r.outcome) != real.get(r.job_id)
+
+
+def _ended_by_disable(emulator: Emulator, job_id: int) -> bool:
+    """True when job *job_id* ended as an attempt found its connection inactive."""
+    # The emulator's ground truth, which no route tells apart from a sync's end on 0.x.
+    state = emulator._state
+    cut = state._disabled_cuts.get(job_id)
+    return cut is not None and cut == state.job(job_id).final_at
+
+
+async def _disable(emulator: Emulator, connection_ids: list[str], after: float) -> None:
+    """Set *connection_ids* inactive *after* seconds from now, as a user in Airbyte's UI
+    would: straight into the emulator's state, which the faults do not touch."""
+    await anyio.sleep(after)
+    state = emulator._state
+    for connection_id in connection_ids:
+        state.replace_connection(attrs.evolve(state.connection(connection_id), status="inactive"))
 
 
 async def _answering(client: AirbyteClient) -> None:
@@ -302,6 +379,18 @@ def main() -> None:
         help="the attempts a failing sync makes (the emulator's --attempts)",
     )
     parser.add_argument(
+        "--disable",
+        type=int,
+        default=0,
+        help="connections set inactive during the batch (a seeded choice)",
+    )
+    parser.add_argument(
+        "--disable-at",
+        type=float,
+        default=3.0,
+        help="seconds into the batch the --disable connections are set inactive",
+    )
+    parser.add_argument(
         "--retry-backoff",
         type=float,
         default=10.0,
@@ -322,6 +411,8 @@ def main() -> None:
         extra,
         args.attempts,
         args.retry_backoff,
+        args.disable,
+        args.disable_at,
     )
     sys.exit(0 if ok else 1)
 
