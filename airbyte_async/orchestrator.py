@@ -1876,8 +1876,9 @@ class Orchestrator:
         disabled while the job ran, or, for a job cancelled while its connection is active,
         someone else's cancel (a user's, another client's, a reset). Airbyte cancels the job
         of a connection it deletes at once, and that of one disabled when its next attempt
-        starts; 0.x reports the latter succeeded (that attempt counting no records, not even
-        0), which ends ``cancelled`` here, its ``status`` still what the server said.
+        starts (its first, when disabled before the job ran); 0.x reports the latter succeeded
+        (that attempt counting no records, not even 0), which ends ``cancelled`` here, its
+        ``status`` still what the server said.
         """
         status = None
         with batch._after_end(self._cause_patience):
@@ -1896,8 +1897,8 @@ class Orchestrator:
                 return result
             why = (
                 f"Airbyte reports job {job.id} succeeded, but its connection is {status} and the "
-                "job's last attempt counted no records: Airbyte 0.x ends a job so when its "
-                "next attempt finds the connection disabled"
+                "job's last attempt counted no records: Airbyte 0.x ends a job so when an "
+                "attempt finds the connection disabled"
             )
             return attrs.evolve(result, outcome=Outcome.CANCELLED, error=why)
         why = f"job {job.id} was cancelled on Airbyte, not by this batch"
@@ -2313,13 +2314,14 @@ def summarize(results: Sequence[SyncResult]) -> dict[Outcome, int]:
 def _cut_short_maybe(job: Job) -> bool:
     """
     Whether the batch's *job*, seen ended without the batch asking, may have been ended by
-    Airbyte because of its connection: it was cancelled; or it succeeded after a failed
-    attempt, its last attempt counting no records at all, as 0.x reports a job whose next
-    attempt found the connection disabled (see ``Orchestrator._cut_short``). An attempt that
-    replicated counts its records, 0 when there was nothing new: that success is real.
+    Airbyte because of its connection: it was cancelled; or it succeeded, its last attempt
+    counting no records at all, as 0.x reports a job whose attempt found the connection
+    disabled (see ``Orchestrator._cut_short``): the next after a failed one, or its first,
+    when the connection was disabled between the trigger and that attempt's start. An attempt
+    that replicated counts its records, 0 when there was nothing new: that success is real.
     """
     if job.status is JobStatus.CANCELLED:
         return True
-    if job.status is not JobStatus.SUCCEEDED or len(job.attempts) < 2:
+    if job.status is not JobStatus.SUCCEEDED or not job.attempts:
         return False
     return job.attempts[-1].records is None

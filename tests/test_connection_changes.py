@@ -344,6 +344,31 @@ test_on_0_50_a_sync_ended_by_its_disabled_connection_is_not_reported_succeeded._
 )
 
 
+@pytest.mark.parametrize("version", ["0.40", "0.50"])
+async def test_on_0_x_a_sync_whose_first_attempt_found_it_disabled_is_not_reported_succeeded(
+    version: str,
+) -> None:
+    """A connection disabled after its sync was triggered, before the job ran (pending for a
+    second): the first attempt finds it inactive, and 0.x reports the job succeeded, its one
+    attempt having synced nothing. The result is ``cancelled``, its status the server's
+    ``succeeded``, its error saying why (chaos seed 5 on 0.40 with connections disabled mid-batch
+    reported two such syncs succeeded)."""
+    plan = {"duration": 1.0, "outcome": "succeeded"}
+    result, other = await _batch_changing(
+        f"config@{version}", _deactivate, plan, pending_duration=1.0
+    )
+
+    assert (result.outcome, result.status) == (Outcome.CANCELLED, JobStatus.SUCCEEDED)
+    assert result.attempts == 1 and result.records_synced is None
+    assert result.error is not None and "connection is inactive" in result.error
+    assert not result.ok and other.ok
+
+
+test_on_0_x_a_sync_whose_first_attempt_found_it_disabled_is_not_reported_succeeded.__doc__ += (
+    _DISABLED_SOURCES
+)
+
+
 @pytest.mark.parametrize("api", ["config@head", "public"])
 async def test_a_sync_cancelled_by_someone_else_says_it_was_not_the_batch(api: str) -> None:
     """A job cancelled by another client while its connection stays active: ``cancelled``,
