@@ -297,6 +297,40 @@ async def _batch_changing(
         return results[0], results[1]
 
 
+@pytest.mark.parametrize("version", ["0.40", "0.50"])
+async def test_the_attempt_that_found_its_connection_disabled_is_listed(
+    airbyte_emulator_factory: Factory, http: aiohttp.ClientSession, version: str
+) -> None:
+    """A job whose first attempt failed and whose connection was disabled meanwhile lists the
+    attempt that found it inactive, whatever the times: the first failed, the second ended
+    the job (succeeded on 0.x) with empty stats, as that attempt's sync workflow returns
+    (``new SyncStats()``). Without it, the job read succeeded with a failed attempt of 0
+    records last, a success that replicated nothing (chaos seed 816 on 0.50, connections
+    disabled mid-batch: a result ``succeeded`` for such a job; with these times the second
+    attempt's start, summed attempt by attempt, fell a hair after the end it caused)."""
+    for start, duration in ((1_765_000_000.0, 1.1), (1_765_000_000.3, 1.1)):
+        clock = ManualClock(now=start)
+        emu = await airbyte_emulator_factory(
+            airbyte_version=version, connections=1, clock=clock, retry_backoff=0.1
+        )
+        [cid] = emu.connection_ids
+        emu.set_sync_plan(cid, duration=duration, failed_attempts=1, outcome="succeeded")
+        job_id = (await sync(http, emu, cid))["job"]["id"]
+        clock.advance(duration / 2)
+        await _disable(http, emu, cid, "inactive")
+        clock.advance(duration + 5)
+
+        read = await _job(http, emu, job_id)
+
+        assert read["job"]["status"] == "succeeded"
+        attempts = [a["attempt"] for a in read["attempts"]]
+        assert [a["status"] for a in attempts] == ["failed", "succeeded"], (start, duration)
+        assert attempts[1]["totalStats"] == {} and "recordsSynced" not in attempts[1]
+
+
+test_the_attempt_that_found_its_connection_disabled_is_listed.__doc__ += _DISABLED_SOURCES
+
+
 @pytest.mark.parametrize("api", ["config@0.50", "config@head", "public"])
 async def test_a_sync_whose_connection_is_deleted_ends_cancelled_saying_so(api: str) -> None:
     """A connection deleted while its sync runs: Airbyte cancels the job at once (its workflow

@@ -339,11 +339,11 @@ class Job:
             self.cancelled_at is not None and self.cancelled_at <= self.running_at
         ):
             return 0
-        started, span, at = 1, self.attempt_span, self.running_at
-        while started <= self.retries:
-            at += span + self.wait_after(started - 1)
-            if at > moment:
-                break
+        # Each start as attempt_start reckons it, to the last bit: a sum built up attempt by
+        # attempt rounds otherwise, and could put the start of the attempt that a disable
+        # ended the job at (its final_at, see disable_connection) a hair after that end.
+        started = 1
+        while started <= self.retries and self.attempt_start(started) <= moment:
             started += 1
         return started
 
