@@ -29,6 +29,7 @@ from airbyte_async._retry import TOKEN_ROUTE, round_pause
 from airbyte_async._throttle import ServerClock
 from airbyte_async.errors import (
     AirbyteError,
+    ConflictError,
     ConnectError,
     InvalidArgumentError,
     NotFoundError,
@@ -40,7 +41,13 @@ from airbyte_async.errors import (
 from airbyte_async.models import Job, JobType
 from airbyte_async.resources import _reconcile
 from airbyte_async.resources._reconcile import KnownJobs, trigger_exactly_once
-from airbyte_async.testing import Emulator, ManualClock, RequireClientCredentials, pytest_plugin
+from airbyte_async.testing import (
+    Emulator,
+    Fault,
+    ManualClock,
+    RequireClientCredentials,
+    pytest_plugin,
+)
 
 airbyte_emulator_factory = pytest_plugin.airbyte_emulator_factory
 Factory = pytest_plugin.EmulatorFactory
@@ -1330,3 +1337,30 @@ async def test_a_date_behind_the_job_stamps_learnt_from_an_answer_is_not_taken_a
         job = await client.connections.sync(connection_id=second)
 
     assert emu.stats().jobs_by_connection[second] == [foreign.id, job.id]
+
+
+async def test_a_429_on_the_look_after_a_409_does_not_end_the_trigger_as_refused() -> None:
+    """
+    A public sync trigger whose first attempt was cut off (it may have started the job) and
+    whose next one drew a 409 looks for the first one's job; a 429 on that look (the GET
+    retried until its budget ran out) leaves open whether the job exists, and is settled by
+    the rounds' looks, not raised: a RateLimitError from a trigger means a storm waited out in
+    vain, which stops a batch's triggers (chaos seed 820, public API, connections disabled
+    mid-batch: one such look stopped 419 syncs). Here the connection is inactive, so the 409 is
+    head's refusal of its sync (``state-conflict``, API-FACTS 6.2), which the trigger then
+    names. The faults are seeded: with seed 18 the look after the 409 draws 429s only.
+    """
+    faults = [
+        Fault(kind="reset_before", route="/public/v1/jobs", method="POST", times=1),
+        Fault(kind="rate_limit", route="/public/v1/jobs", method="GET", rate=0.5),
+    ]
+    async with Emulator(
+        airbyte_version="head", connections=1, trigger_latency=0.02, seed=18
+    ) as emu:
+        [cid] = emu.connection_ids
+        async with AirbyteClient(emu.url, auth=NoAuth(), api="public", env={}) as client:
+            await client.connections.update(connection_id=cid, status="inactive")
+            emu.set_faults(faults)
+            with pytest.raises(ConflictError, match="Can only sync an active connection"):
+                await client.connections.sync(connection_id=cid)
+        assert emu.stats().jobs_created == 0

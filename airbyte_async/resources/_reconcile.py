@@ -29,6 +29,7 @@ raises so without waiting the minute out (see :func:`_met_while_held`).
 
 from __future__ import annotations
 
+import enum
 import functools
 import logging
 import math
@@ -255,6 +256,52 @@ async def _adopted_after_409(
         extra=about(connection_id, own.id),
     )
     return known.noted(connection_id, own)
+
+
+class _Unknown(enum.Enum):
+    """What :func:`_adopted_or_unknown` returns when its look failed on an error that may
+    pass."""
+
+    UNKNOWN = "unknown"
+
+
+_UNKNOWN = _Unknown.UNKNOWN
+
+
+async def _adopted_or_unknown(
+    jobs: Jobs,
+    clock: ServerClock,
+    known: KnownJobs,
+    connection_id: str,
+    job_type: JobType,
+    route: str,
+    began: float,
+    floor: int,
+) -> Job | _Unknown | None:
+    """
+    :func:`_adopted_after_409`, or :data:`_UNKNOWN` when its look failed on an error that may
+    pass (the network, 5xx, a 429): whether an earlier uncertain attempt started the job is
+    then still open, and is looked for again as after that attempt (within the settle
+    patience, rounds and all). Raised, that error would end the trigger as though it had been
+    refused or had failed itself: a 429 raised by a trigger is a storm waited out in vain,
+    which stops a batch's triggers (chaos seed 820 on the public API: one 429 on this look,
+    the client's retry budget spent, stopped 419 syncs).
+    """
+    try:
+        return await _adopted_after_409(
+            jobs, clock, known, connection_id, job_type, route, began, floor
+        )
+    except AirbyteError as e:
+        if not _transient(e):
+            raise
+        log.debug(
+            "could not look for the job of an uncertain %s for %s after a 409: %s",
+            route,
+            connection_id,
+            e,
+            extra=about(connection_id),
+        )
+        return _UNKNOWN
 
 
 async def _wrapping_up(
@@ -976,9 +1023,12 @@ async def trigger_exactly_once(
                 return known.noted(connection_id, job)
             except SyncAlreadyRunningError as refusal:
                 if may_have_started:
-                    adopted = await _adopted_after_409(
+                    adopted = await _adopted_or_unknown(
                         jobs, clock, known, connection_id, job_type, route, began, floor
                     )
+                    if adopted is _UNKNOWN:
+                        unsettled = True  # the rounds' looks settle it (see _UNKNOWN)
+                        continue
                     if adopted is not None:
                         return adopted
                 if wraps == _WRAP_UPS or not await _wrapping_up(
@@ -1002,9 +1052,12 @@ async def trigger_exactly_once(
                 if conflict.status != 409 or job_type is not JobType.SYNC:
                     raise
                 if may_have_started:
-                    adopted = await _adopted_after_409(
+                    adopted = await _adopted_or_unknown(
                         jobs, clock, known, connection_id, job_type, route, began, floor
                     )
+                    if adopted is _UNKNOWN:
+                        unsettled = True  # the rounds' looks settle it (see _UNKNOWN)
+                        continue
                     if adopted is not None:
                         return adopted
                 met, ended = await _met_by_conflict(jobs, connection_id, job_type, before)
