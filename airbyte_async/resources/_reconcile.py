@@ -786,8 +786,9 @@ async def trigger_exactly_once(
     :data:`_PROXY_READ_TIMEOUT`), may still be queued on the server: it is not sent again for five
     minutes (:data:`_HOLD`, within the settle patience) while its job is looked for; sent again
     after that and timed out again, it is held again. For *settle_patience* seconds (default
-    :data:`SETTLE_PATIENCE`) from the first attempt, and again from the trigger sent once a hold
-    ended (the hold took the first patience), a look that fails so, and a trigger that never
+    :data:`SETTLE_PATIENCE`) from the first attempt, from a hold's end while its trigger waits
+    to go again, and again from the trigger sent once a hold ended (the hold took the first
+    patience), a look that fails so, and a trigger that never
     reached a server which had answered before (a 429 among them), use up no round, and rounds
     that only look for an attempt's job go on past *rounds*: a server restart ends with the job
     found, or the trigger sent once more. So does a 502, 503,
@@ -897,8 +898,16 @@ async def trigger_exactly_once(
     # as one (see KnownJobs.looks). Made at the first look: a trigger answered at once (nearly
     # every one) pays for none of it.
     looks: Outage | None = None
+
+    def patient() -> bool:
+        # Within the settle patience: from *patient_from*; while a hold waits for its trigger
+        # to go again, from the hold's end (the hold took the patience before it: a restart
+        # or a run of failed looks as it ends would otherwise use up the rounds, and the
+        # trigger end in an error, never sent again, its server merely flaky).
+        return time.monotonic() - max(patient_from, resend_after) < settle_patience
+
     try:
-        while round_ < rounds or (unsettled and time.monotonic() - patient_from < settle_patience):
+        while round_ < rounds or (unsettled and patient()):
             if tries:
                 hold = resend_after - time.monotonic()
                 if hold > 0:
@@ -922,7 +931,7 @@ async def trigger_exactly_once(
                         last.job_may_exist = True
                         raise last from err
                     looks.failed(looked, err, about=f"the {route} of {connection_id}")
-                    if time.monotonic() - patient_from < settle_patience:
+                    if patient():
                         round_ -= 1  # a server that is away (a restart) uses up no round
                     continue
                 looks.ended(looked)
