@@ -732,6 +732,18 @@ def _shed(error: AirbyteError | None, known: KnownJobs, sent: float) -> bool:
     return isinstance(error, ServerError) and error.status in _SHEDDING and known.last_job_at > sent
 
 
+def _patient(patient_from: float, resend_after: float, settle_patience: float) -> bool:
+    """
+    Whether a trigger is within its settle patience: from *patient_from* (its first attempt,
+    or its sending after a hold); while a hold waits for the trigger to go again, from the
+    hold's end at *resend_after*. The hold took the patience before it: a restart or a run of
+    failed looks as it ends would otherwise use up the rounds, and the trigger end in an
+    error, never sent again, its server merely flaky. (A function, not a closure: a closure's
+    variables would be cells made on every trigger.)
+    """
+    return time.monotonic() - max(patient_from, resend_after) < settle_patience
+
+
 async def _send_trigger(request: Request, route: str, body: Mapping[str, Any]) -> Any:
     """Send a trigger once, as the trigger itself (see :func:`the_trigger`)."""
     with the_trigger():
@@ -899,15 +911,10 @@ async def trigger_exactly_once(
     # every one) pays for none of it.
     looks: Outage | None = None
 
-    def patient() -> bool:
-        # Within the settle patience: from *patient_from*; while a hold waits for its trigger
-        # to go again, from the hold's end (the hold took the patience before it: a restart
-        # or a run of failed looks as it ends would otherwise use up the rounds, and the
-        # trigger end in an error, never sent again, its server merely flaky).
-        return time.monotonic() - max(patient_from, resend_after) < settle_patience
-
     try:
-        while round_ < rounds or (unsettled and patient()):
+        while round_ < rounds or (
+            unsettled and _patient(patient_from, resend_after, settle_patience)
+        ):
             if tries:
                 hold = resend_after - time.monotonic()
                 if hold > 0:
@@ -931,7 +938,7 @@ async def trigger_exactly_once(
                         last.job_may_exist = True
                         raise last from err
                     looks.failed(looked, err, about=f"the {route} of {connection_id}")
-                    if patient():
+                    if _patient(patient_from, resend_after, settle_patience):
                         round_ -= 1  # a server that is away (a restart) uses up no round
                     continue
                 looks.ended(looked)
