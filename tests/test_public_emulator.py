@@ -421,6 +421,25 @@ async def test_rows_and_bytes_come_only_with_read_jobs(session: aiohttp.ClientSe
     assert not {"rowsSynced", "bytesSynced"} & set(cancelled)
 
 
+async def test_a_sync_trigger_s_answer_carries_no_rows_or_bytes(
+    session: aiohttp.ClientSession,
+) -> None:
+    """The answer to ``POST /jobs`` has no ``rowsSynced``/``bytesSynced``, even for a job that
+    ended before it was answered: it maps the trigger's ``JobInfoRead``, whose
+    ``aggregatedStats`` ``JobConverter.getJobRead`` never sets (API-FACTS 3, items 3 and 4);
+    a read of the job has them."""
+    async with Emulator(
+        trigger_latency=0.05, airbyte_version="2.0", connections=1, sync_duration=(0.0, 0.0)
+    ) as emu:
+        d = Driver(emu, session)
+        cid = emu.connection_ids[0]
+        job = await d.call("POST", "/jobs", {"jobType": "sync", "connectionId": cid})
+        read = await d.call("GET", f"/jobs/{job['jobId']}")
+    assert job["status"] == "succeeded"
+    assert not {"rowsSynced", "bytesSynced"} & set(job)
+    assert {"rowsSynced", "bytesSynced"} <= set(read)
+
+
 async def test_a_job_no_attempt_has_run_reads_zero_rows_and_bytes(
     session: aiohttp.ClientSession,
 ) -> None:
